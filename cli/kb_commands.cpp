@@ -1,0 +1,153 @@
+#include "kb_commands.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <map>
+
+#include "paraderm/kb.h"
+
+namespace paraderm::cli {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitBadInput = 2;
+
+// Loads the embedded KB or the one in `dir`, printing every error; nullopt when invalid.
+std::optional<kb::KnowledgeBase> load(const std::string& dir, bool print_warnings,
+                                      std::size_t* warnings = nullptr) {
+  kb::LoadResult r = dir.empty() ? kb::load_embedded() : kb::load_directory(dir);
+  std::size_t n_warn = 0;
+  for (const auto& issue : r.issues) {
+    if (issue.severity == kb::ValidationIssue::Severity::kWarning) {
+      ++n_warn;
+      if (!print_warnings) continue;
+    }
+    fmt::print(stderr, "{}\n", issue.to_string());
+  }
+  if (warnings) *warnings = n_warn;
+  if (!r.kb) {
+    fmt::print(stderr, "knowledge base {} is invalid: {} error(s)\n",
+               dir.empty() ? "(embedded)" : dir, r.error_count());
+  }
+  return std::move(r.kb);
+}
+
+void print_coverage(const kb::KnowledgeBase& kb) {
+  fmt::print("\n{:<18} {:>4} {:>4} {:>5} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4}\n",
+             "drug", "pot", "pk", "model", "ind", "dose", "lab", "mon", "ren", "hep", "ddi",
+             "repr", "AR");
+  for (const auto& d : kb.drugs) {
+    std::size_t pk = 0;
+    if (d.pk) {
+      const auto& p = *d.pk;
+      for (const auto* v : {&p.molecular_weight, &p.bioavailability, &p.fraction_absorbed, &p.tmax,
+                            &p.half_life, &p.volume, &p.clearance, &p.renal_clearance,
+                            &p.protein_binding, &p.unbound_fraction, &p.accumulation}) {
+        pk += v->size();
+      }
+    }
+    fmt::print("{:<18} {:>4} {:>4} {:>5} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4}\n",
+               d.id, d.potency.size(), pk, d.pk_model.size(), d.indication.size(), d.dose.size(),
+               d.lab_threshold.size(), d.monitoring.size(), d.renal.size(), d.hepatic.size(),
+               d.interaction.size(), d.reproductive.size(), d.adverse_reaction.size());
+  }
+  fmt::print("(counts of cited entries; 0 means the reference notes hold nothing usable: unknown)\n");
+}
+
+}  // namespace
+
+void add_kb_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
+  auto* kb_cmd = app.add_subcommand("kb", "Validate, list, show and export the knowledge base");
+  kb_cmd->require_subcommand(1);
+
+  auto* validate = kb_cmd->add_subcommand(
+      "validate", "Check every KB file against the schema; print counts per kind and confidence");
+  static bool show_warnings = false;
+  validate->add_flag("-w,--warnings", show_warnings, "Also print warnings (e.g. uncited sources)");
+  validate->callback([&] {
+    std::size_t warnings = 0;
+    auto kb = load(kb_dir, show_warnings, &warnings);
+    if (!kb) {
+      exit_code = kExitBadInput;
+      return;
+    }
+    fmt::print("knowledge base {} (version {})\n\n", kb_dir.empty() ? "(embedded)" : kb_dir,
+               kb->version);
+    fmt::print("{:<20} {:>7}\n", "kind", "entries");
+    for (auto kind : kb::kind_names()) {
+      fmt::print("{:<20} {:>7}\n", kind, *kb::count_of(*kb, kind));
+    }
+    std::size_t total = 0;
+    for (auto n : kb->facts_by_confidence) total += n;
+    fmt::print("\nfacts by confidence ({} in all)\n", total);
+    for (std::size_t i = 0; i < kb::kConfidenceLevels; ++i) {
+      fmt::print("  {:<12} {:>6}\n", kb::to_string(static_cast<kb::Confidence>(i)),
+                 kb->facts_by_confidence[i]);
+    }
+    std::map<std::string_view, std::size_t> grades;
+    for (const auto& s : kb->sources) grades[kb::to_string(s.grade)]++;
+    fmt::print("\nsources by evidence grade\n");
+    for (const auto& [g, n] : grades) fmt::print("  {:<18} {:>4}\n", g, n);
+    print_coverage(*kb);
+    fmt::print("\nvalid: 0 errors, {} warning(s){}\n", warnings,
+               warnings && !show_warnings ? " (show them with --warnings)" : "");
+    exit_code = kExitOk;
+  });
+
+  auto* list = kb_cmd->add_subcommand("list", "List the ids of one kind (e.g. drug, cytokine)");
+  static std::string list_kind;
+  list->add_option("kind", list_kind, "The kind to list")->required();
+  list->callback([&] {
+    auto kb = load(kb_dir, false);
+    if (!kb) {
+      exit_code = kExitBadInput;
+      return;
+    }
+    auto rows = kb::list_kind(*kb, list_kind);
+    if (!rows) {
+      std::string names;
+      for (auto k : kb::kind_names()) names += fmt::format("{}{}", names.empty() ? "" : ", ", k);
+      fmt::print(stderr, "kind: value \"{}\": expected one of {}\n", list_kind, names);
+      exit_code = kExitBadInput;
+      return;
+    }
+    for (const auto& [id, name] : *rows) fmt::print("{:<32} {}\n", id, name);
+    exit_code = kExitOk;
+  });
+
+  auto* show = kb_cmd->add_subcommand("show", "Show one entry (any kind) as JSON, with its sources");
+  static std::string show_id;
+  show->add_option("id", show_id, "The id to show (e.g. upadacitinib, IL-23, S9)")->required();
+  show->callback([&] {
+    auto kb = load(kb_dir, false);
+    if (!kb) {
+      exit_code = kExitBadInput;
+      return;
+    }
+    auto entries = kb::show_entry(*kb, show_id);
+    if (entries.empty()) {
+      fmt::print(stderr, "id: value \"{}\": no entry with this id (see `paraderm kb list <kind>`)\n",
+                 show_id);
+      exit_code = kExitBadInput;
+      return;
+    }
+    for (const auto& e : entries) fmt::print("{}\n", e);
+    exit_code = kExitOk;
+  });
+
+  auto* exp = kb_cmd->add_subcommand("export", "Export the whole KB");
+  static std::string format = "json";
+  exp->add_option("--format", format, "Output format")->check(CLI::IsMember({"json"}));
+  exp->callback([&] {
+    auto kb = load(kb_dir, false);
+    if (!kb) {
+      exit_code = kExitBadInput;
+      return;
+    }
+    fmt::print("{}\n", kb::export_json(*kb));
+    exit_code = kExitOk;
+  });
+}
+
+}  // namespace paraderm::cli

@@ -1,0 +1,24 @@
+// paraderm command-line interface.
+#include <CLI/CLI.hpp>
+
+#include "kb_commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "paraderm: decision support for paradoxical reactions to biologics and the safe choice of "
+      "JAK/TYK2 inhibitors"};
+  app.set_version_flag("--version", std::string("paraderm ") + PARADERM_VERSION);
+  app.require_subcommand(1);
+  std::string kb_dir;
+  app.add_option("--kb", kb_dir, "Load the knowledge base from this folder instead of the embedded one")
+      ->check(CLI::ExistingDirectory);
+  int exit_code = 0;
+  paraderm::cli::add_kb_commands(app, kb_dir, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;  // bad command-line input
+  }
+  return exit_code;
+}

@@ -1,0 +1,547 @@
+// The paraderm knowledge base: typed, cited clinical facts loaded from the TOML files in kb/.
+//
+// Contract:
+//  * Every struct that carries a `Provenance` is a *fact*: it cites at least one Source by id and
+//    states its confidence. The loader rejects a fact without a source.
+//  * A value that is not known is absent (std::nullopt / empty vector). It is never 0 and never a
+//    guess; callers must present it as "unknown".
+//  * Ids are unique per kind. Every reference (a drug's interaction class, a disease signature's
+//    cytokines, ...) resolves: the loader rejects dangling references.
+//  * A KnowledgeBase is immutable after loading and safe to share between threads.
+//
+// The file format and every field are documented in docs/kb.md.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace paraderm::kb {
+
+enum class Confidence { kConfirmed, kSecondary, kDerived, kUnconfirmed };
+inline constexpr std::size_t kConfidenceLevels = 4;
+
+enum class Grade {
+  kLabel, kGuideline, kRct, kMetaAnalysis, kCohort, kCaseSeries, kPharmacovigilance, kMechanistic,
+  kReview, kTerminology
+};
+
+enum class Region { kUs, kEu, kBoth };
+
+std::string_view to_string(Confidence c);
+std::string_view to_string(Grade g);
+std::string_view to_string(Region r);
+
+// True when a fact stated for region `fact` applies to a patient treated in `patient`.
+bool applies_to(Region fact, Region patient);
+
+struct Location {
+  std::string file;  // relative to the KB root
+  int line = 0;
+};
+
+struct Provenance {
+  std::vector<std::string> src;  // Source ids, at least one
+  Confidence conf = Confidence::kUnconfirmed;
+  std::optional<Grade> grade;    // overrides the first source's grade
+  std::optional<std::string> note;
+};
+
+struct Quantity {
+  std::optional<double> value;
+  std::optional<double> low;
+  std::optional<double> high;
+  std::optional<std::string> qualifier;  // < <= > >= ~
+  std::optional<std::string> stat;       // mean, median, ...
+  std::string unit;
+  Provenance prov;
+};
+
+struct Code {
+  std::string system;  // snomed, icd10cm, rxnorm, rxnorm-scd, atc, loinc, ucum
+  std::string code;
+  std::optional<std::string> display;
+  Provenance prov;
+};
+
+struct TextFact {
+  std::string text;
+  Provenance prov;
+};
+
+struct Source {
+  Location loc;
+  std::string id;
+  std::string title;
+  std::optional<std::string> authors, venue, section;
+  std::optional<std::int64_t> year;
+  std::optional<std::string> doi, pmid, url;
+  Grade grade = Grade::kReview;
+  std::optional<std::string> reference, note;
+};
+
+struct Kinase {
+  Location loc;
+  std::string id, name;
+  Provenance prov;
+};
+
+struct Receptor {
+  std::optional<std::string> name;
+  std::vector<std::string> chains;
+  std::vector<std::string> jaks;  // kinase ids; empty for non-JAK receptors
+};
+
+struct JakPair {
+  std::vector<std::string> kinases;  // exactly two kinase ids
+  Provenance prov;
+};
+
+struct Cytokine {
+  Location loc;
+  std::string id, name;
+  std::vector<std::string> aliases;
+  std::string signalling;  // "jak" | "none"
+  std::optional<std::string> non_jak_pathway;
+  std::vector<Receptor> receptor;
+  std::optional<JakPair> pair;  // the pair the pathway model uses; absent when signalling == "none"
+  std::vector<std::string> stats;
+  std::vector<std::string> axes;
+  std::optional<std::string> biology;
+  Provenance prov;
+};
+
+struct Axis {
+  Location loc;
+  std::string id, name;
+  std::vector<std::string> polarising, polarising_other, transcription_factors, effectors,
+      effectors_other;
+  Provenance prov;
+};
+
+struct Signature {
+  std::vector<std::string> dominant_axes, present_axes, reduced_axes;
+  std::vector<std::string> dominant, present, reduced;  // cytokine ids
+  Provenance prov;
+};
+
+struct Disease {
+  Location loc;
+  std::string id, name;
+  std::vector<std::string> aliases;
+  std::string category;
+  std::optional<std::string> parent;
+  std::vector<Code> code;
+  std::optional<Signature> signature;
+};
+
+struct Lab {
+  Location loc;
+  std::string id, name;
+  std::optional<std::string> unit;
+  std::vector<Code> code;
+};
+
+struct UnitConversion {
+  Location loc;
+  std::string analyte, from, to;
+  double factor = 0;  // to = factor * from
+  Provenance prov;
+};
+
+struct AnswerCode {
+  Location loc;
+  std::string id, question, meaning;
+  Code code;
+  Provenance prov;
+};
+
+struct BiologicClass {
+  Location loc;
+  std::string id, name;
+  std::vector<std::string> targets, blocked_axes, released_axes;
+  std::optional<std::string> mechanism;
+  std::optional<Code> atc_group;
+  Provenance prov;
+};
+
+struct Brands {
+  std::vector<std::string> names;
+  Provenance prov;
+};
+
+struct BiologicIndication {
+  std::string disease;
+  std::optional<Region> region;
+  Provenance prov;
+};
+
+struct Biologic {
+  Location loc;
+  std::string id, name, biologic_class;
+  std::optional<std::string> target;
+  std::optional<Brands> brands;
+  std::vector<Code> code;
+  std::vector<BiologicIndication> indication;
+  Provenance prov;
+};
+
+struct InteractionMember {
+  std::string name;
+  std::optional<Code> code;
+  Provenance prov;
+};
+
+struct InteractionClass {
+  Location loc;
+  std::string id, name, kind;
+  std::optional<std::string> description;
+  std::vector<InteractionMember> member;
+  Provenance prov;
+};
+
+// --- JAK/TYK2 inhibitor products -------------------------------------------------------------
+
+struct DrugBrand {
+  std::string name;
+  std::optional<Region> region;
+  std::vector<std::string> strengths;
+  Provenance prov;
+};
+
+struct Mechanism {
+  std::string binding;  // atp-competitive | allosteric | covalent
+  std::vector<std::string> targets;
+  std::optional<std::string> description;
+  Provenance prov;
+};
+
+struct Potency {
+  std::string assay;   // enzymatic | cellular | cellular-selectivity
+  std::string target;  // kinase id or pair "JAK1/JAK3"
+  std::optional<double> ic50_nm;
+  std::optional<std::string> qualifier;
+  std::optional<double> fold;
+  std::optional<std::string> versus;
+  std::optional<std::string> conditions;
+  Provenance prov;
+};
+
+struct PkParameters {
+  std::vector<Quantity> molecular_weight, bioavailability, fraction_absorbed, tmax, half_life,
+      volume, clearance, renal_clearance, protein_binding, unbound_fraction, accumulation;
+  std::vector<TextFact> elimination;
+};
+
+struct PkModel {
+  std::string population;
+  std::optional<std::int64_t> n;
+  std::optional<std::string> formulation;
+  std::int64_t compartments = 1;
+  std::string absorption;  // first-order | first-order-lag | zero-order | mixed
+  std::optional<double> cl_f_l_h, v_f_l, vc_f_l, vp_f_l, q_f_l_h, ka_per_h, lag_h, duration_h,
+      iiv_cl_pct;
+  Provenance prov;
+};
+
+struct Metabolite {
+  std::string name;
+  bool active = false;
+  std::optional<Quantity> potency_vs_parent, exposure_vs_parent, half_life;
+  Provenance prov;
+};
+
+struct ExposureChange {
+  std::string perpetrator;  // interaction_class id
+  std::optional<std::string> example;
+  std::optional<double> auc_change_pct, cmax_change_pct;
+  Provenance prov;
+};
+
+struct DrugIndication {
+  Region region = Region::kBoth;
+  std::string disease;
+  std::string status;  // approved | not-approved | filed | investigational
+  std::optional<double> min_age_years;
+  std::optional<std::string> line;
+  Provenance prov;
+};
+
+struct Dose {
+  Region region = Region::kBoth;
+  std::string indication;  // disease id
+  double amount = 0;
+  std::string unit;
+  std::string frequency;  // qd | bid | once | as-directed
+  std::string role;
+  std::optional<std::string> formulation;
+  std::optional<double> min_age_years, max_age_years, min_weight_kg, max_weight_kg;
+  std::optional<std::string> condition;
+  Provenance prov;
+};
+
+struct LabThreshold {
+  Region region = Region::kBoth;
+  std::string analyte;  // lab id
+  std::optional<double> below, above;
+  std::string unit;
+  std::string action;  // do-not-start | interrupt | discontinue | dose-reduce
+  std::optional<std::string> context;
+  std::optional<bool> confirmed_value;
+  Provenance prov;
+};
+
+struct Monitoring {
+  Region region = Region::kBoth;
+  std::string test;
+  std::vector<double> at_weeks;
+  std::optional<double> every_weeks;
+  std::string text;
+  Provenance prov;
+};
+
+struct RenalRule {
+  Region region = Region::kBoth;
+  std::optional<double> egfr_min, egfr_max;  // [min, max)
+  std::optional<bool> dialysis;
+  std::string action;
+  std::optional<double> amount;
+  std::optional<std::string> unit, frequency, indication, text;
+  Provenance prov;
+};
+
+struct HepaticRule {
+  Region region = Region::kBoth;
+  std::string child_pugh;  // A | B | C
+  std::string action;
+  std::optional<double> amount;
+  std::optional<std::string> unit, frequency, text;
+  Provenance prov;
+};
+
+struct InteractionRule {
+  Region region = Region::kBoth;
+  std::string with;  // interaction_class id
+  std::string action;
+  std::optional<double> amount;
+  std::optional<std::string> unit, frequency;
+  std::optional<double> within_days;
+  std::optional<std::string> indication;
+  std::string text;
+  Provenance prov;
+};
+
+struct Contraindication {
+  Region region = Region::kBoth;
+  std::string condition;
+  std::optional<std::string> text;
+  Provenance prov;
+};
+
+struct ReproductiveRule {
+  Region region = Region::kBoth;
+  std::string topic;   // pregnancy | lactation | contraception | fertility
+  std::string action;  // avoid | contraindicated | caution | registry | no-data
+  std::optional<double> washout_hours, contraception_weeks;
+  std::string text;
+  Provenance prov;
+};
+
+struct ScreeningItem {
+  std::string item;
+  std::string text;
+  Provenance prov;
+};
+
+struct AdverseReaction {
+  std::string term;
+  std::optional<std::string> study, dose;
+  std::optional<double> drug_pct, placebo_pct, rate_per_100py, placebo_rate_per_100py;
+  std::optional<bool> listed;
+  Provenance prov;
+};
+
+struct Warning {
+  Region region = Region::kBoth;
+  std::string kind;  // boxed | warning | limitation
+  std::string topic;
+  std::string text;
+  Provenance prov;
+};
+
+struct Drug {
+  Location loc;
+  std::string id, name, ingredient, route;
+  std::vector<DrugBrand> brand;
+  std::vector<Code> code;
+  Mechanism mechanism;
+  std::vector<Potency> potency;
+  std::optional<PkParameters> pk;
+  std::vector<PkModel> pk_model;
+  std::vector<Metabolite> metabolite;
+  std::vector<ExposureChange> exposure_change;
+  std::vector<DrugIndication> indication;
+  std::vector<Dose> dose;
+  std::vector<LabThreshold> lab_threshold;
+  std::vector<Monitoring> monitoring;
+  std::vector<RenalRule> renal;
+  std::vector<HepaticRule> hepatic;
+  std::vector<InteractionRule> interaction;
+  std::vector<Contraindication> contraindication;
+  std::vector<ReproductiveRule> reproductive;
+  std::vector<ScreeningItem> screening;
+  std::vector<AdverseReaction> adverse_reaction;
+  std::vector<Warning> warning;
+};
+
+// --- paradoxical reactions and class safety ---------------------------------------------------
+
+struct PrPattern {
+  Location loc;
+  std::string id, culprit_class;
+  std::optional<std::string> culprit;
+  std::string phenotype;
+  std::optional<std::string> reaction;
+  std::optional<Quantity> incidence;
+  std::optional<std::int64_t> cases;
+  std::optional<Quantity> latency;
+  std::optional<std::string> outcome;
+  std::string text;
+  Provenance prov;
+};
+
+struct RiskFactor {
+  Location loc;
+  std::string id, factor, reaction;
+  std::optional<std::string> culprit_class;
+  std::string measure;
+  double estimate = 0;
+  std::optional<double> ci_low, ci_high;
+  std::string direction;
+  Provenance prov;
+};
+
+struct PrCase {
+  Location loc;
+  std::string id, kind;
+  std::optional<std::string> culprit, culprit_class;
+  std::string reaction, drug;
+  std::optional<std::string> dose;
+  std::optional<std::int64_t> patients;
+  std::string outcome;
+  std::optional<std::string> time_to_response;
+  Provenance prov;
+};
+
+struct SafetyFinding {
+  Location loc;
+  std::string id, study, topic, comparison, population, measure;
+  double estimate = 0;
+  std::optional<double> ci_low, ci_high;
+  Provenance prov;
+};
+
+struct RiskGroup {
+  Location loc;
+  std::string id, name, criterion;
+  std::optional<double> min_age_years;
+  std::string measure;
+  std::vector<std::string> applies_to;
+  Provenance prov;
+};
+
+struct RegulatoryAction {
+  Location loc;
+  std::string id, agency, date, text;
+  std::vector<std::string> applies_to;
+  Provenance prov;
+};
+
+// --- the whole knowledge base ----------------------------------------------------------------
+
+struct KnowledgeBase {
+  std::vector<Source> sources;
+  std::vector<Kinase> kinases;
+  std::vector<Cytokine> cytokines;
+  std::vector<Axis> axes;
+  std::vector<Disease> diseases;
+  std::vector<Lab> labs;
+  std::vector<UnitConversion> unit_conversions;
+  std::vector<AnswerCode> answer_codes;
+  std::vector<BiologicClass> biologic_classes;
+  std::vector<Biologic> biologics;
+  std::vector<InteractionClass> interaction_classes;
+  std::vector<Drug> drugs;
+  std::vector<PrPattern> pr_patterns;
+  std::vector<RiskFactor> risk_factors;
+  std::vector<PrCase> pr_cases;
+  std::vector<SafetyFinding> safety_findings;
+  std::vector<RiskGroup> risk_groups;
+  std::vector<RegulatoryAction> regulatory_actions;
+
+  // Number of facts (tables with provenance) per Confidence, indexed by the enum value.
+  std::array<std::size_t, kConfidenceLevels> facts_by_confidence{};
+  // Content hash of the KB files (hex), recorded with every result for audit.
+  std::string version;
+
+  const Source* find_source(std::string_view id) const;
+  const Cytokine* find_cytokine(std::string_view id) const;
+  const Disease* find_disease(std::string_view id) const;
+  const Drug* find_drug(std::string_view id) const;
+  const Biologic* find_biologic(std::string_view id) const;
+  const BiologicClass* find_biologic_class(std::string_view id) const;
+  const InteractionClass* find_interaction_class(std::string_view id) const;
+
+  // Effective evidence grade of a fact: its own override, else its first source's grade.
+  std::optional<Grade> grade_of(const Provenance& p) const;
+};
+
+struct ValidationIssue {
+  enum class Severity { kError, kWarning };
+  Severity severity = Severity::kError;
+  std::string file;
+  int line = 0;
+  std::string path;     // e.g. drug[0].dose[3].amount
+  std::string message;  // names the value and what was expected
+  std::string to_string() const;  // "file:line: path: message"
+};
+
+struct LoadResult {
+  std::optional<KnowledgeBase> kb;  // present only when there is no error
+  std::vector<ValidationIssue> issues;
+  std::size_t error_count() const;
+};
+
+// One KB file in memory; `name` is its path relative to the KB root.
+struct SourceFile {
+  std::string name;
+  std::string content;
+};
+
+// Loads and validates the KB compiled into the binary.
+LoadResult load_embedded();
+// Loads and validates every *.toml below `root` (for reviewers editing the KB).
+LoadResult load_directory(const std::filesystem::path& root);
+// Loads and validates the given files (used by tests).
+LoadResult load_files(std::span<const SourceFile> files);
+
+// The kinds a KB file may contain, in documentation order (e.g. "source", "drug").
+std::span<const std::string_view> kind_names();
+// Number of entries of `kind` ("drug", "cytokine", ...); nullopt for an unknown kind.
+std::optional<std::size_t> count_of(const KnowledgeBase& kb, std::string_view kind);
+
+// The whole KB as JSON (the TOML structure, one array per kind, plus "version").
+std::string export_json(const KnowledgeBase& kb, int indent = 2);
+// (id, name) of every entry of `kind`; nullopt for an unknown kind.
+std::optional<std::vector<std::pair<std::string, std::string>>> list_kind(const KnowledgeBase& kb,
+                                                                          std::string_view kind);
+// JSON of every entry whose id is `id`, in any kind, as {"kind": ..., "entry": ...} objects.
+std::vector<std::string> show_entry(const KnowledgeBase& kb, std::string_view id, int indent = 2);
+
+}  // namespace paraderm::kb

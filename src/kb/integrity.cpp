@@ -1,0 +1,162 @@
+// Checks that need the whole KB: unique ids, resolvable references, and content integrity rules
+// that no single table can check on its own.
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "kb/schema.h"
+
+namespace paraderm::kb::detail {
+namespace {
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string suggestion(std::string_view id, const std::unordered_set<std::string>& known) {
+  std::string best;
+  std::size_t best_d = 4;  // only suggest close spellings
+  for (const auto& k : known) {
+    std::size_t d = edit_distance(id, k);
+    if (d < best_d || (d == best_d && !best.empty() && k < best)) {
+      best_d = d;
+      best = k;
+    }
+  }
+  return best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best);
+}
+
+void error(std::vector<ValidationIssue>& issues, const Location& loc, std::string path,
+           std::string msg) {
+  issues.push_back({ValidationIssue::Severity::kError, loc.file, loc.line, std::move(path),
+                    std::move(msg)});
+}
+
+void warning(std::vector<ValidationIssue>& issues, const Location& loc, std::string path,
+             std::string msg) {
+  issues.push_back({ValidationIssue::Severity::kWarning, loc.file, loc.line, std::move(path),
+                    std::move(msg)});
+}
+
+void check_drug(const Drug& d, std::vector<ValidationIssue>& issues) {
+  const std::string path = fmt::format("drug '{}'", d.id);
+  bool has_pharmacology = !d.potency.empty() || d.pk.has_value() || !d.pk_model.empty();
+  if (!has_pharmacology) {
+    error(issues, d.loc, path,
+          "no pharmacology section: expected at least one cited potency, pk or pk_model entry");
+  }
+  std::set<std::pair<Region, std::string>> approved;
+  for (const auto& ind : d.indication) {
+    if (ind.status == "approved") approved.emplace(ind.region, ind.disease);
+  }
+  for (const auto& [region, disease] : approved) {
+    bool dosed = std::any_of(d.dose.begin(), d.dose.end(), [&](const Dose& dose) {
+      return dose.indication == disease && (applies_to(dose.region, region) ||
+                                            applies_to(region, dose.region));
+    });
+    if (!dosed) {
+      warning(issues, d.loc, path,
+              fmt::format("approved for '{}' ({}) but no dose is encoded: the dose is unknown",
+                          disease, region_name(region)));
+    }
+  }
+  for (const auto& dose : d.dose) {
+    bool listed = std::any_of(d.indication.begin(), d.indication.end(),
+                              [&](const DrugIndication& i) { return i.disease == dose.indication; });
+    if (!listed) {
+      error(issues, d.loc, path + ".dose",
+            fmt::format("dose for '{}', which is not among the drug's indications", dose.indication));
+    }
+    if (dose.min_age_years && dose.max_age_years && *dose.min_age_years > *dose.max_age_years) {
+      error(issues, d.loc, path + ".dose",
+            fmt::format("age band [{}, {}]: expected min <= max", *dose.min_age_years,
+                        *dose.max_age_years));
+    }
+    if (dose.min_weight_kg && dose.max_weight_kg && *dose.min_weight_kg > *dose.max_weight_kg) {
+      error(issues, d.loc, path + ".dose",
+            fmt::format("weight band [{}, {}]: expected min <= max", *dose.min_weight_kg,
+                        *dose.max_weight_kg));
+    }
+  }
+}
+
+}  // namespace
+
+void check_integrity(const KnowledgeBase& kb, const std::vector<RefUse>& refs,
+                     std::vector<ValidationIssue>& issues) {
+  // Unique ids per kind, and the id sets used to resolve references.
+  std::unordered_map<std::string_view, std::unordered_set<std::string>> ids;
+  for (const auto& kind : kinds()) {
+    auto& set = ids[kind.name];
+    std::map<std::string, Location> first;
+    for (const auto& [id, loc] : kind.locations(kb)) {
+      auto [it, inserted] = first.emplace(id, loc);
+      if (!inserted && kind.name != "unit_conversion") {
+        error(issues, loc, std::string(kind.name) + ".id",
+              fmt::format("duplicate {} id '{}': first defined at {}:{}", kind.name, id,
+                          it->second.file, it->second.line));
+      }
+      set.insert(id);
+    }
+  }
+
+  std::unordered_set<std::string> cited;
+  for (const auto& r : refs) {
+    if (r.kind == "source") cited.insert(r.id);
+    const auto& known = ids[r.kind];
+    if (!known.count(r.id)) {
+      issues.push_back({ValidationIssue::Severity::kError, r.file, r.line, r.path,
+                        fmt::format("value \"{}\": no {} with this id is defined{}", r.id, r.kind,
+                                    suggestion(r.id, known))});
+    }
+  }
+  for (const auto& s : kb.sources) {
+    if (!cited.count(s.id)) {
+      warning(issues, s.loc, "source.id", fmt::format("source '{}' is not cited by any fact", s.id));
+    }
+  }
+
+  // A cytokine's modelled JAK pair must be kinases its receptors actually use.
+  for (const auto& c : kb.cytokines) {
+    if (!c.pair) continue;
+    for (const auto& k : c.pair->kinases) {
+      bool used = std::any_of(c.receptor.begin(), c.receptor.end(), [&](const Receptor& r) {
+        return std::find(r.jaks.begin(), r.jaks.end(), k) != r.jaks.end();
+      });
+      if (!used) {
+        error(issues, c.loc, fmt::format("cytokine '{}'.pair", c.id),
+              fmt::format("pair kinase '{}' is not among the JAKs of any of its receptors", k));
+      }
+    }
+  }
+
+  // Disease parents must not form a cycle.
+  for (const auto& d : kb.diseases) {
+    std::set<std::string> seen{d.id};
+    const Disease* cur = &d;
+    while (cur && cur->parent) {
+      if (!seen.insert(*cur->parent).second) {
+        error(issues, d.loc, fmt::format("disease '{}'.parent", d.id),
+              fmt::format("parent chain returns to '{}': expected no cycle", *cur->parent));
+        break;
+      }
+      cur = kb.find_disease(*cur->parent);
+    }
+  }
+
+  for (const auto& d : kb.drugs) check_drug(d, issues);
+}
+
+}  // namespace paraderm::kb::detail

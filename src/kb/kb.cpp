@@ -1,0 +1,220 @@
+// Loading entry points, lookups and exporters of the public KB API.
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "kb/embedded.h"
+#include "kb/schema.h"
+#include "paraderm/kb.h"
+
+namespace paraderm::kb {
+
+using detail::BindContext;
+using detail::Json;
+using detail::RefUse;
+
+std::string_view to_string(Confidence c) { return detail::confidence_name(c); }
+std::string_view to_string(Grade g) { return detail::grade_name(g); }
+std::string_view to_string(Region r) { return detail::region_name(r); }
+
+bool applies_to(Region fact, Region patient) {
+  return fact == Region::kBoth || patient == Region::kBoth || fact == patient;
+}
+
+std::string ValidationIssue::to_string() const {
+  return fmt::format("{}:{}: {}{}: {}", file, line,
+                     severity == Severity::kWarning ? "warning: " : "", path, message);
+}
+
+std::size_t LoadResult::error_count() const {
+  return static_cast<std::size_t>(std::count_if(issues.begin(), issues.end(), [](const auto& i) {
+    return i.severity == ValidationIssue::Severity::kError;
+  }));
+}
+
+namespace {
+
+template <class T>
+const T* find_by_id(const std::vector<T>& v, std::string_view id) {
+  auto it = std::find_if(v.begin(), v.end(), [&](const T& e) { return e.id == id; });
+  return it == v.end() ? nullptr : &*it;
+}
+
+// FNV-1a over file names and contents: a stable content version for audit trails.
+std::string content_hash(std::span<const SourceFile> files) {
+  std::uint64_t h = 1469598103934665603ULL;
+  auto mix = [&](std::string_view s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ULL;
+    }
+    h ^= 0xff;
+    h *= 1099511628211ULL;
+  };
+  std::vector<const SourceFile*> sorted;
+  for (const auto& f : files) sorted.push_back(&f);
+  std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->name < b->name; });
+  for (const auto* f : sorted) {
+    mix(f->name);
+    mix(f->content);
+  }
+  return fmt::format("{:016x}", h);
+}
+
+}  // namespace
+
+const Source* KnowledgeBase::find_source(std::string_view id) const { return find_by_id(sources, id); }
+const Cytokine* KnowledgeBase::find_cytokine(std::string_view id) const {
+  return find_by_id(cytokines, id);
+}
+const Disease* KnowledgeBase::find_disease(std::string_view id) const {
+  return find_by_id(diseases, id);
+}
+const Drug* KnowledgeBase::find_drug(std::string_view id) const { return find_by_id(drugs, id); }
+const Biologic* KnowledgeBase::find_biologic(std::string_view id) const {
+  return find_by_id(biologics, id);
+}
+const BiologicClass* KnowledgeBase::find_biologic_class(std::string_view id) const {
+  return find_by_id(biologic_classes, id);
+}
+const InteractionClass* KnowledgeBase::find_interaction_class(std::string_view id) const {
+  return find_by_id(interaction_classes, id);
+}
+
+std::optional<Grade> KnowledgeBase::grade_of(const Provenance& p) const {
+  if (p.grade) return p.grade;
+  if (p.src.empty()) return std::nullopt;
+  const Source* s = find_source(p.src.front());
+  return s ? std::optional<Grade>(s->grade) : std::nullopt;
+}
+
+LoadResult load_files(std::span<const SourceFile> files) {
+  LoadResult result;
+  KnowledgeBase kb;
+  std::vector<RefUse> refs;
+  for (const auto& file : files) {
+    BindContext ctx{file.name, &result.issues, &refs, &kb.facts_by_confidence};
+    toml::table root;
+    try {
+      root = toml::parse(file.content, file.name);
+    } catch (const toml::parse_error& e) {
+      ctx.error(static_cast<int>(e.source().begin.line), "(syntax)",
+                fmt::format("invalid TOML: {}", e.description()));
+      continue;
+    }
+    for (const auto& [key, node] : root) {
+      const auto* kind = detail::find_kind(key.str());
+      if (!kind) {
+        std::vector<std::string_view> names(kind_names().begin(), kind_names().end());
+        ctx.error(static_cast<int>(key.source().begin.line), std::string(key.str()),
+                  fmt::format("unknown kind '{}': expected one of {}", key.str(),
+                              detail::join(names)));
+        continue;
+      }
+      kind->bind(kb, node, ctx);
+    }
+  }
+  detail::check_integrity(kb, refs, result.issues);
+  std::stable_sort(result.issues.begin(), result.issues.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.file, a.line) < std::tie(b.file, b.line);
+  });
+  kb.version = content_hash(files);
+  if (result.error_count() == 0) result.kb = std::move(kb);
+  return result;
+}
+
+LoadResult load_embedded() {
+  std::vector<SourceFile> files;
+  for (const auto& f : embedded_files()) {
+    files.push_back({std::string(f.name), std::string(f.content)});
+  }
+  return load_files(files);
+}
+
+LoadResult load_directory(const std::filesystem::path& root) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) {
+    LoadResult r;
+    r.issues.push_back({ValidationIssue::Severity::kError, root.string(), 0, "--kb",
+                        "not a directory: expected the KB folder holding *.toml files"});
+    return r;
+  }
+  std::vector<SourceFile> files;
+  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    if (!it->is_regular_file() || it->path().extension() != ".toml") continue;
+    std::ifstream in(it->path(), std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    files.push_back({fs::relative(it->path(), root).generic_string(), ss.str()});
+  }
+  std::sort(files.begin(), files.end(), [](auto& a, auto& b) { return a.name < b.name; });
+  if (files.empty()) {
+    LoadResult r;
+    r.issues.push_back({ValidationIssue::Severity::kError, root.string(), 0, "--kb",
+                        "no *.toml files found: expected the KB folder"});
+    return r;
+  }
+  return load_files(files);
+}
+
+std::span<const std::string_view> kind_names() {
+  static const std::vector<std::string_view> names = [] {
+    std::vector<std::string_view> v;
+    for (const auto& k : detail::kinds()) v.push_back(k.name);
+    return v;
+  }();
+  return names;
+}
+
+std::optional<std::size_t> count_of(const KnowledgeBase& kb, std::string_view kind) {
+  const auto* k = detail::find_kind(kind);
+  if (!k) return std::nullopt;
+  return k->count(kb);
+}
+
+std::string export_json(const KnowledgeBase& kb, int indent) {
+  Json j = Json::object();
+  j["version"] = kb.version;
+  for (const auto& k : detail::kinds()) j[std::string(k.name)] = k.to_json(kb);
+  return j.dump(indent);
+}
+
+std::optional<std::vector<std::pair<std::string, std::string>>> list_kind(const KnowledgeBase& kb,
+                                                                          std::string_view kind) {
+  const auto* k = detail::find_kind(kind);
+  if (!k) return std::nullopt;
+  std::vector<std::pair<std::string, std::string>> out;
+  Json arr = k->to_json(kb);
+  auto ids = k->locations(kb);
+  for (std::size_t i = 0; i < arr.size(); ++i) {
+    const Json& e = arr[i];
+    std::string label;
+    for (const char* key : {"name", "title", "text", "factor", "criterion", "reaction"}) {
+      if (e.contains(key) && e[key].is_string()) {
+        label = e[key].get<std::string>();
+        break;
+      }
+    }
+    out.emplace_back(ids[i].first, label);
+  }
+  return out;
+}
+
+std::vector<std::string> show_entry(const KnowledgeBase& kb, std::string_view id, int indent) {
+  std::vector<std::string> out;
+  for (const auto& k : detail::kinds()) {
+    if (!k.has_id(kb, id)) continue;
+    Json j = Json::object();
+    j["kind"] = std::string(k.name);
+    j["entry"] = detail::entry_json(kb, k.name, id);
+    for (const auto& [eid, loc] : k.locations(kb)) {
+      if (eid == id) j["defined_at"] = fmt::format("{}:{}", loc.file, loc.line);
+    }
+    out.push_back(j.dump(indent));
+  }
+  return out;
+}
+
+}  // namespace paraderm::kb

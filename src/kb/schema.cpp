@@ -1,0 +1,1147 @@
+// The schema of every KB kind (documented for humans in docs/kb.md), and the kind registry that
+// maps a top-level TOML key to its collection in KnowledgeBase.
+#include "kb/schema.h"
+
+#include <fmt/format.h>
+
+namespace paraderm::kb::detail {
+
+using V = std::vector<std::string_view>;
+
+const V kRegions = {"us", "eu", "both"};
+const V kRuleActions = {"no-change", "dose", "halve", "not-recommended", "contraindicated",
+                        "not-studied"};
+
+template <>
+struct EnumNames<Confidence> {
+  static constexpr std::array<std::pair<Confidence, std::string_view>, 4> kNames{{
+      {Confidence::kConfirmed, "confirmed"},
+      {Confidence::kSecondary, "secondary"},
+      {Confidence::kDerived, "derived"},
+      {Confidence::kUnconfirmed, "unconfirmed"},
+  }};
+};
+
+template <>
+struct EnumNames<Grade> {
+  static constexpr std::array<std::pair<Grade, std::string_view>, 10> kNames{{
+      {Grade::kLabel, "label"},
+      {Grade::kGuideline, "guideline"},
+      {Grade::kRct, "rct"},
+      {Grade::kMetaAnalysis, "meta-analysis"},
+      {Grade::kCohort, "cohort"},
+      {Grade::kCaseSeries, "case-series"},
+      {Grade::kPharmacovigilance, "pharmacovigilance"},
+      {Grade::kMechanistic, "mechanistic"},
+      {Grade::kReview, "review"},
+      {Grade::kTerminology, "terminology"},
+  }};
+};
+
+template <>
+struct EnumNames<Region> {
+  static constexpr std::array<std::pair<Region, std::string_view>, 3> kNames{{
+      {Region::kUs, "us"},
+      {Region::kEu, "eu"},
+      {Region::kBoth, "both"},
+  }};
+};
+
+// ---- building blocks ------------------------------------------------------------------------
+
+template <>
+struct Schema<Provenance> {
+  static const std::vector<Field<Provenance>>& fields() {
+    static const std::vector<Field<Provenance>> f = {
+        field("src", &Provenance::src, {.nonempty = true, .ref = "source"}),
+        field("conf", &Provenance::conf),
+        field("grade", &Provenance::grade),
+        field("note", &Provenance::note),
+    };
+    return f;
+  }
+};
+
+template <>
+struct Schema<Quantity> {
+  static const std::vector<Field<Quantity>>& fields() {
+    static const std::vector<Field<Quantity>> f = concat<Quantity>(
+        {
+            field("value", &Quantity::value),
+            field("low", &Quantity::low),
+            field("high", &Quantity::high),
+            field("qualifier", &Quantity::qualifier, {.one_of = {"<", "<=", ">", ">=", "~"}}),
+            field("stat", &Quantity::stat,
+                  {.one_of = {"mean", "median", "geometric-mean", "typical"}}),
+            field("unit", &Quantity::unit),
+        },
+        embed(&Quantity::prov));
+    return f;
+  }
+  static void check(const Quantity& q, const BindContext& ctx, int line, const std::string& path) {
+    bool range = q.low.has_value() || q.high.has_value();
+    if (!q.value && !range) {
+      ctx.error(line, path, "quantity without a number: expected 'value' or 'low' and 'high'");
+    }
+    if (range && !(q.low && q.high)) {
+      ctx.error(line, path, "a range needs both 'low' and 'high'");
+    }
+    if (q.low && q.high && *q.low > *q.high) {
+      ctx.error(line, path,
+                fmt::format("range [{}, {}]: expected low <= high", *q.low, *q.high));
+    }
+  }
+};
+
+template <>
+struct Schema<Code> {
+  static const std::vector<Field<Code>>& fields() {
+    static const std::vector<Field<Code>> f = concat<Code>(
+        {
+            field("system", &Code::system,
+                  {.one_of = {"snomed", "icd10cm", "rxnorm", "rxnorm-scd", "atc", "loinc", "ucum"}}),
+            field("code", &Code::code),
+            field("display", &Code::display),
+        },
+        embed(&Code::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<TextFact> {
+  static const std::vector<Field<TextFact>>& fields() {
+    static const std::vector<Field<TextFact>> f =
+        concat<TextFact>({field("text", &TextFact::text)}, embed(&TextFact::prov));
+    return f;
+  }
+};
+
+// ---- reference kinds ------------------------------------------------------------------------
+
+template <>
+struct Schema<Source> {
+  static const std::vector<Field<Source>>& fields() {
+    static const std::vector<Field<Source>> f = {
+        field("id", &Source::id),
+        field("title", &Source::title),
+        field("authors", &Source::authors),
+        field("venue", &Source::venue),
+        field("section", &Source::section),
+        field("year", &Source::year, {.min = 1900, .max = 2100}),
+        field("doi", &Source::doi),
+        field("pmid", &Source::pmid),
+        field("url", &Source::url),
+        field("grade", &Source::grade),
+        field("reference", &Source::reference),
+        field("note", &Source::note),
+    };
+    return f;
+  }
+  static void check(const Source& s, const BindContext& ctx, int line, const std::string& path) {
+    if (!s.doi && !s.pmid && !s.url && !s.venue) {
+      ctx.error(line, path,
+                fmt::format("source '{}' cannot be found again: expected at least one of doi, "
+                            "pmid, url, venue",
+                            s.id));
+    }
+  }
+};
+
+template <>
+struct Schema<Kinase> {
+  static const std::vector<Field<Kinase>>& fields() {
+    static const std::vector<Field<Kinase>> f = concat<Kinase>(
+        {
+            field("id", &Kinase::id, {.one_of = {"JAK1", "JAK2", "JAK3", "TYK2"}}),
+            field("name", &Kinase::name),
+        },
+        embed(&Kinase::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<Receptor> {
+  static const std::vector<Field<Receptor>>& fields() {
+    static const std::vector<Field<Receptor>> f = {
+        field("name", &Receptor::name),
+        field("chains", &Receptor::chains),
+        field("jaks", &Receptor::jaks, {.ref = "kinase"}),
+    };
+    return f;
+  }
+};
+
+template <>
+struct Schema<JakPair> {
+  static const std::vector<Field<JakPair>>& fields() {
+    static const std::vector<Field<JakPair>> f = concat<JakPair>(
+        {field("kinases", &JakPair::kinases, {.nonempty = true, .ref = "kinase", .exact_size = 2})},
+        embed(&JakPair::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<Cytokine> {
+  static const std::vector<Field<Cytokine>>& fields() {
+    static const std::vector<Field<Cytokine>> f = concat<Cytokine>(
+        {
+            field("id", &Cytokine::id),
+            field("name", &Cytokine::name),
+            field("aliases", &Cytokine::aliases),
+            field("signalling", &Cytokine::signalling, {.one_of = {"jak", "none"}}),
+            field("non_jak_pathway", &Cytokine::non_jak_pathway),
+            field("receptor", &Cytokine::receptor, {.nonempty = true}),
+            field("pair", &Cytokine::pair),
+            field("stats", &Cytokine::stats),
+            field("axes", &Cytokine::axes, {.ref = "axis"}),
+            field("biology", &Cytokine::biology),
+        },
+        embed(&Cytokine::prov));
+    return f;
+  }
+  static void check(const Cytokine& c, const BindContext& ctx, int line, const std::string& path) {
+    if (c.signalling == "jak" && !c.pair) {
+      ctx.error(line, path + ".pair",
+                fmt::format("cytokine '{}' signals through JAKs: expected a 'pair'", c.id));
+    }
+    if (c.signalling == "none") {
+      if (c.pair) {
+        ctx.error(line, path + ".pair",
+                  fmt::format("cytokine '{}' has signalling = \"none\": expected no 'pair'", c.id));
+      }
+      if (!c.non_jak_pathway) {
+        ctx.error(line, path + ".non_jak_pathway",
+                  fmt::format("cytokine '{}' has signalling = \"none\": expected "
+                              "'non_jak_pathway' describing how it signals",
+                              c.id));
+      }
+      for (const auto& r : c.receptor) {
+        if (!r.jaks.empty()) {
+          ctx.error(line, path + ".receptor",
+                    fmt::format("cytokine '{}' has signalling = \"none\": expected receptor "
+                                "jaks = []",
+                                c.id));
+        }
+      }
+    }
+  }
+};
+
+template <>
+struct Schema<Axis> {
+  static const std::vector<Field<Axis>>& fields() {
+    static const std::vector<Field<Axis>> f = concat<Axis>(
+        {
+            field("id", &Axis::id, {.one_of = {"Th1", "Th2", "Th17", "Th22", "Th9", "Treg"}}),
+            field("name", &Axis::name),
+            field("polarising", &Axis::polarising, {.ref = "cytokine"}),
+            field("polarising_other", &Axis::polarising_other),
+            field("transcription_factors", &Axis::transcription_factors),
+            field("effectors", &Axis::effectors, {.ref = "cytokine"}),
+            field("effectors_other", &Axis::effectors_other),
+        },
+        embed(&Axis::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<Signature> {
+  static const std::vector<Field<Signature>>& fields() {
+    static const std::vector<Field<Signature>> f = concat<Signature>(
+        {
+            field("dominant_axes", &Signature::dominant_axes, {.ref = "axis"}),
+            field("present_axes", &Signature::present_axes, {.ref = "axis"}),
+            field("reduced_axes", &Signature::reduced_axes, {.ref = "axis"}),
+            field("dominant", &Signature::dominant, {.ref = "cytokine"}),
+            field("present", &Signature::present, {.ref = "cytokine"}),
+            field("reduced", &Signature::reduced, {.ref = "cytokine"}),
+        },
+        embed(&Signature::prov));
+    return f;
+  }
+  static void check(const Signature& s, const BindContext& ctx, int line, const std::string& path) {
+    if (s.dominant_axes.empty() && s.dominant.empty()) {
+      ctx.error(line, path, "signature without a dominant axis or cytokine: expected at least one");
+    }
+  }
+};
+
+template <>
+struct Schema<Disease> {
+  static const std::vector<Field<Disease>>& fields() {
+    static const std::vector<Field<Disease>> f = {
+        field("id", &Disease::id, {.id = true}),
+        field("name", &Disease::name),
+        field("aliases", &Disease::aliases),
+        field("category", &Disease::category,
+              {.one_of = {"immune-skin", "immune-systemic", "infection", "cardiovascular",
+                          "malignancy", "renal", "hepatic", "reproductive", "other"}}),
+        field("parent", &Disease::parent, {.ref = "disease"}),
+        field("code", &Disease::code),
+        field("signature", &Disease::signature),
+    };
+    return f;
+  }
+};
+
+template <>
+struct Schema<Lab> {
+  static const std::vector<Field<Lab>>& fields() {
+    static const std::vector<Field<Lab>> f = {
+        field("id", &Lab::id, {.id = true}),
+        field("name", &Lab::name),
+        field("unit", &Lab::unit),
+        field("code", &Lab::code),
+    };
+    return f;
+  }
+};
+
+template <>
+struct Schema<UnitConversion> {
+  static const std::vector<Field<UnitConversion>>& fields() {
+    static const std::vector<Field<UnitConversion>> f = concat<UnitConversion>(
+        {
+            field("analyte", &UnitConversion::analyte),
+            field("from", &UnitConversion::from),
+            field("to", &UnitConversion::to),
+            field("factor", &UnitConversion::factor, {.min = 1e-12}),
+        },
+        embed(&UnitConversion::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<AnswerCode> {
+  static const std::vector<Field<AnswerCode>>& fields() {
+    static const std::vector<Field<AnswerCode>> f = concat<AnswerCode>(
+        {
+            field("id", &AnswerCode::id, {.id = true}),
+            field("question", &AnswerCode::question, {.ref = "lab"}),
+            field("meaning", &AnswerCode::meaning),
+            field("code", &AnswerCode::code),
+        },
+        embed(&AnswerCode::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<BiologicClass> {
+  static const std::vector<Field<BiologicClass>>& fields() {
+    static const std::vector<Field<BiologicClass>> f = concat<BiologicClass>(
+        {
+            field("id", &BiologicClass::id, {.id = true}),
+            field("name", &BiologicClass::name),
+            field("targets", &BiologicClass::targets, {.nonempty = true, .ref = "cytokine"}),
+            field("blocked_axes", &BiologicClass::blocked_axes, {.ref = "axis"}),
+            field("released_axes", &BiologicClass::released_axes, {.ref = "axis"}),
+            field("mechanism", &BiologicClass::mechanism),
+            field("atc_group", &BiologicClass::atc_group),
+        },
+        embed(&BiologicClass::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<Brands> {
+  static const std::vector<Field<Brands>>& fields() {
+    static const std::vector<Field<Brands>> f = concat<Brands>(
+        {field("names", &Brands::names, {.nonempty = true})}, embed(&Brands::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<BiologicIndication> {
+  static const std::vector<Field<BiologicIndication>>& fields() {
+    static const std::vector<Field<BiologicIndication>> f = concat<BiologicIndication>(
+        {
+            field("disease", &BiologicIndication::disease, {.ref = "disease"}),
+            field("region", &BiologicIndication::region),
+        },
+        embed(&BiologicIndication::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<Biologic> {
+  static const std::vector<Field<Biologic>>& fields() {
+    static const std::vector<Field<Biologic>> f = concat<Biologic>(
+        {
+            field("id", &Biologic::id, {.id = true}),
+            field("name", &Biologic::name),
+            field("class", &Biologic::biologic_class, {.ref = "biologic_class"}),
+            field("target", &Biologic::target),
+            field("brands", &Biologic::brands),
+            field("code", &Biologic::code),
+            field("indication", &Biologic::indication),
+        },
+        embed(&Biologic::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<InteractionMember> {
+  static const std::vector<Field<InteractionMember>>& fields() {
+    static const std::vector<Field<InteractionMember>> f = concat<InteractionMember>(
+        {
+            field("name", &InteractionMember::name),
+            field("code", &InteractionMember::code),
+        },
+        embed(&InteractionMember::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<InteractionClass> {
+  static const std::vector<Field<InteractionClass>>& fields() {
+    static const std::vector<Field<InteractionClass>> f = concat<InteractionClass>(
+        {
+            field("id", &InteractionClass::id, {.id = true}),
+            field("name", &InteractionClass::name),
+            field("kind", &InteractionClass::kind,
+                  {.one_of = {"drug-class", "phenotype", "food", "vaccine"}}),
+            field("description", &InteractionClass::description),
+            field("member", &InteractionClass::member),
+        },
+        embed(&InteractionClass::prov));
+    return f;
+  }
+};
+
+// ---- drugs ----------------------------------------------------------------------------------
+
+template <>
+struct Schema<DrugBrand> {
+  static const std::vector<Field<DrugBrand>>& fields() {
+    static const std::vector<Field<DrugBrand>> f = concat<DrugBrand>(
+        {
+            field("name", &DrugBrand::name),
+            field("region", &DrugBrand::region),
+            field("strengths", &DrugBrand::strengths),
+        },
+        embed(&DrugBrand::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<Mechanism> {
+  static const std::vector<Field<Mechanism>>& fields() {
+    static const std::vector<Field<Mechanism>> f = concat<Mechanism>(
+        {
+            field("binding", &Mechanism::binding,
+                  {.one_of = {"atp-competitive", "allosteric", "covalent"}}),
+            field("targets", &Mechanism::targets, {.nonempty = true, .ref = "kinase"}),
+            field("description", &Mechanism::description),
+        },
+        embed(&Mechanism::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<Potency> {
+  static const std::vector<Field<Potency>>& fields() {
+    static const std::vector<Field<Potency>> f = concat<Potency>(
+        {
+            field("assay", &Potency::assay,
+                  {.one_of = {"enzymatic", "cellular", "cellular-selectivity"}}),
+            field("target", &Potency::target),
+            field("ic50_nm", &Potency::ic50_nm, {.min = 1e-6}),
+            field("qualifier", &Potency::qualifier, {.one_of = {"<", "<=", ">", ">=", "~"}}),
+            field("fold", &Potency::fold, {.min = 1e-6}),
+            field("versus", &Potency::versus),
+            field("conditions", &Potency::conditions),
+        },
+        embed(&Potency::prov));
+    return f;
+  }
+  static void check(const Potency& p, const BindContext& ctx, int line, const std::string& path) {
+    if (!p.ic50_nm && !p.fold) {
+      ctx.error(line, path, "potency without a number: expected 'ic50_nm' or 'fold'");
+    }
+    if (p.fold && !p.versus) {
+      ctx.error(line, path, "a 'fold' selectivity needs 'versus' (the kinase or pair it is compared with)");
+    }
+  }
+};
+
+template <>
+struct Schema<PkParameters> {
+  static const std::vector<Field<PkParameters>>& fields() {
+    static const std::vector<Field<PkParameters>> f = {
+        field("molecular_weight", &PkParameters::molecular_weight),
+        field("bioavailability", &PkParameters::bioavailability),
+        field("fraction_absorbed", &PkParameters::fraction_absorbed),
+        field("tmax", &PkParameters::tmax),
+        field("half_life", &PkParameters::half_life),
+        field("volume", &PkParameters::volume),
+        field("clearance", &PkParameters::clearance),
+        field("renal_clearance", &PkParameters::renal_clearance),
+        field("protein_binding", &PkParameters::protein_binding),
+        field("unbound_fraction", &PkParameters::unbound_fraction),
+        field("accumulation", &PkParameters::accumulation),
+        field("elimination", &PkParameters::elimination),
+    };
+    return f;
+  }
+  static void check(const PkParameters& pk, const BindContext& ctx, int line,
+                    const std::string& path) {
+    auto percent = [&](const std::vector<Quantity>& qs, const char* name) {
+      for (const auto& q : qs) {
+        for (auto v : {q.value, q.low, q.high}) {
+          if (q.unit == "%" && v && (*v < 0 || *v > 100)) {
+            ctx.error(line, path + "." + name,
+                      fmt::format("value {}%: expected a percentage in [0, 100]", *v));
+          }
+        }
+      }
+    };
+    percent(pk.bioavailability, "bioavailability");
+    percent(pk.fraction_absorbed, "fraction_absorbed");
+    percent(pk.protein_binding, "protein_binding");
+  }
+};
+
+template <>
+struct Schema<PkModel> {
+  static const std::vector<Field<PkModel>>& fields() {
+    static const std::vector<Field<PkModel>> f = concat<PkModel>(
+        {
+            field("population", &PkModel::population),
+            field("n", &PkModel::n, {.min = 1}),
+            field("formulation", &PkModel::formulation),
+            field("compartments", &PkModel::compartments, {.min = 1, .max = 3}),
+            field("absorption", &PkModel::absorption,
+                  {.one_of = {"first-order", "first-order-lag", "zero-order", "mixed"}}),
+            field("cl_f_l_h", &PkModel::cl_f_l_h, {.min = 1e-9}),
+            field("v_f_l", &PkModel::v_f_l, {.min = 1e-9}),
+            field("vc_f_l", &PkModel::vc_f_l, {.min = 1e-9}),
+            field("vp_f_l", &PkModel::vp_f_l, {.min = 1e-9}),
+            field("q_f_l_h", &PkModel::q_f_l_h, {.min = 1e-9}),
+            field("ka_per_h", &PkModel::ka_per_h, {.min = 1e-9}),
+            field("lag_h", &PkModel::lag_h, {.min = 0}),
+            field("duration_h", &PkModel::duration_h, {.min = 1e-9}),
+            field("iiv_cl_pct", &PkModel::iiv_cl_pct, {.min = 0}),
+        },
+        embed(&PkModel::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<Metabolite> {
+  static const std::vector<Field<Metabolite>>& fields() {
+    static const std::vector<Field<Metabolite>> f = concat<Metabolite>(
+        {
+            field("name", &Metabolite::name),
+            field("active", &Metabolite::active),
+            field("potency_vs_parent", &Metabolite::potency_vs_parent),
+            field("exposure_vs_parent", &Metabolite::exposure_vs_parent),
+            field("half_life", &Metabolite::half_life),
+        },
+        embed(&Metabolite::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<ExposureChange> {
+  static const std::vector<Field<ExposureChange>>& fields() {
+    static const std::vector<Field<ExposureChange>> f = concat<ExposureChange>(
+        {
+            field("perpetrator", &ExposureChange::perpetrator, {.ref = "interaction_class"}),
+            field("example", &ExposureChange::example),
+            field("auc_change_pct", &ExposureChange::auc_change_pct, {.min = -100}),
+            field("cmax_change_pct", &ExposureChange::cmax_change_pct, {.min = -100}),
+        },
+        embed(&ExposureChange::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<DrugIndication> {
+  static const std::vector<Field<DrugIndication>>& fields() {
+    static const std::vector<Field<DrugIndication>> f = concat<DrugIndication>(
+        {
+            field("region", &DrugIndication::region),
+            field("disease", &DrugIndication::disease, {.ref = "disease"}),
+            field("status", &DrugIndication::status,
+                  {.one_of = {"approved", "not-approved", "filed", "investigational"}}),
+            field("min_age_years", &DrugIndication::min_age_years, {.min = 0, .max = 120}),
+            field("line", &DrugIndication::line),
+        },
+        embed(&DrugIndication::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<Dose> {
+  static const std::vector<Field<Dose>>& fields() {
+    static const std::vector<Field<Dose>> f = concat<Dose>(
+        {
+            field("region", &Dose::region),
+            field("indication", &Dose::indication, {.ref = "disease"}),
+            field("amount", &Dose::amount, {.min = 1e-9}),
+            field("unit", &Dose::unit, {.one_of = {"mg", "%", "mg/kg"}}),
+            field("frequency", &Dose::frequency, {.one_of = {"qd", "bid", "once", "as-directed"}}),
+            field("role", &Dose::role,
+                  {.one_of = {"standard", "start", "step-up", "maximum", "step-down", "reduced",
+                              "high-risk", "elderly", "paediatric"}}),
+            field("formulation", &Dose::formulation),
+            field("min_age_years", &Dose::min_age_years, {.min = 0, .max = 120}),
+            field("max_age_years", &Dose::max_age_years, {.min = 0, .max = 120}),
+            field("min_weight_kg", &Dose::min_weight_kg, {.min = 0, .max = 500}),
+            field("max_weight_kg", &Dose::max_weight_kg, {.min = 0, .max = 500}),
+            field("condition", &Dose::condition),
+        },
+        embed(&Dose::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<LabThreshold> {
+  static const std::vector<Field<LabThreshold>>& fields() {
+    static const std::vector<Field<LabThreshold>> f = concat<LabThreshold>(
+        {
+            field("region", &LabThreshold::region),
+            field("analyte", &LabThreshold::analyte, {.ref = "lab"}),
+            field("below", &LabThreshold::below, {.min = 0}),
+            field("above", &LabThreshold::above, {.min = 0}),
+            field("unit", &LabThreshold::unit),
+            field("action", &LabThreshold::action,
+                  {.one_of = {"do-not-start", "interrupt", "discontinue", "dose-reduce"}}),
+            field("context", &LabThreshold::context),
+            field("confirmed_value", &LabThreshold::confirmed_value),
+        },
+        embed(&LabThreshold::prov));
+    return f;
+  }
+  static void check(const LabThreshold& t, const BindContext& ctx, int line,
+                    const std::string& path) {
+    if (t.below.has_value() == t.above.has_value()) {
+      ctx.error(line, path, "lab threshold: expected exactly one of 'below' or 'above'");
+    }
+  }
+};
+
+template <>
+struct Schema<Monitoring> {
+  static const std::vector<Field<Monitoring>>& fields() {
+    static const std::vector<Field<Monitoring>> f = concat<Monitoring>(
+        {
+            field("region", &Monitoring::region),
+            field("test", &Monitoring::test),
+            field("at_weeks", &Monitoring::at_weeks, {.min = 0, .max = 520}),
+            field("every_weeks", &Monitoring::every_weeks, {.min = 1e-9, .max = 520}),
+            field("text", &Monitoring::text),
+        },
+        embed(&Monitoring::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<RenalRule> {
+  static const std::vector<Field<RenalRule>>& fields() {
+    static const std::vector<Field<RenalRule>> f = concat<RenalRule>(
+        {
+            field("region", &RenalRule::region),
+            field("egfr_min", &RenalRule::egfr_min, {.min = 0, .max = 200}),
+            field("egfr_max", &RenalRule::egfr_max, {.min = 0, .max = 200}),
+            field("dialysis", &RenalRule::dialysis),
+            field("action", &RenalRule::action, {.one_of = kRuleActions}),
+            field("amount", &RenalRule::amount, {.min = 1e-9}),
+            field("unit", &RenalRule::unit),
+            field("frequency", &RenalRule::frequency,
+                  {.one_of = {"qd", "bid", "once", "as-directed"}}),
+            field("indication", &RenalRule::indication, {.ref = "disease"}),
+            field("text", &RenalRule::text),
+        },
+        embed(&RenalRule::prov));
+    return f;
+  }
+  static void check(const RenalRule& r, const BindContext& ctx, int line, const std::string& path) {
+    if (r.egfr_min && r.egfr_max && *r.egfr_min >= *r.egfr_max) {
+      ctx.error(line, path,
+                fmt::format("eGFR band [{}, {}): expected egfr_min < egfr_max", *r.egfr_min,
+                            *r.egfr_max));
+    }
+    if (!r.egfr_min && !r.egfr_max && !r.dialysis) {
+      ctx.error(line, path, "renal rule without a band: expected egfr_min, egfr_max or dialysis");
+    }
+    if (r.action == "dose" && !r.amount) {
+      ctx.error(line, path, "renal rule with action \"dose\": expected 'amount'");
+    }
+  }
+};
+
+template <>
+struct Schema<HepaticRule> {
+  static const std::vector<Field<HepaticRule>>& fields() {
+    static const std::vector<Field<HepaticRule>> f = concat<HepaticRule>(
+        {
+            field("region", &HepaticRule::region),
+            field("child_pugh", &HepaticRule::child_pugh, {.one_of = {"A", "B", "C"}}),
+            field("action", &HepaticRule::action, {.one_of = kRuleActions}),
+            field("amount", &HepaticRule::amount, {.min = 1e-9}),
+            field("unit", &HepaticRule::unit),
+            field("frequency", &HepaticRule::frequency,
+                  {.one_of = {"qd", "bid", "once", "as-directed"}}),
+            field("text", &HepaticRule::text),
+        },
+        embed(&HepaticRule::prov));
+    return f;
+  }
+  static void check(const HepaticRule& r, const BindContext& ctx, int line,
+                    const std::string& path) {
+    if (r.action == "dose" && !r.amount) {
+      ctx.error(line, path, "hepatic rule with action \"dose\": expected 'amount'");
+    }
+  }
+};
+
+template <>
+struct Schema<InteractionRule> {
+  static const std::vector<Field<InteractionRule>>& fields() {
+    static const std::vector<Field<InteractionRule>> f = concat<InteractionRule>(
+        {
+            field("region", &InteractionRule::region),
+            field("with", &InteractionRule::with, {.ref = "interaction_class"}),
+            field("action", &InteractionRule::action,
+                  {.one_of = {"dose", "halve", "avoid", "not-recommended", "contraindicated",
+                              "monitor"}}),
+            field("amount", &InteractionRule::amount, {.min = 1e-9}),
+            field("unit", &InteractionRule::unit),
+            field("frequency", &InteractionRule::frequency,
+                  {.one_of = {"qd", "bid", "once", "as-directed"}}),
+            field("within_days", &InteractionRule::within_days, {.min = 1}),
+            field("indication", &InteractionRule::indication, {.ref = "disease"}),
+            field("text", &InteractionRule::text),
+        },
+        embed(&InteractionRule::prov));
+    return f;
+  }
+  static void check(const InteractionRule& r, const BindContext& ctx, int line,
+                    const std::string& path) {
+    if (r.action == "dose" && !r.amount) {
+      ctx.error(line, path, "interaction rule with action \"dose\": expected 'amount'");
+    }
+  }
+};
+
+template <>
+struct Schema<Contraindication> {
+  static const std::vector<Field<Contraindication>>& fields() {
+    static const std::vector<Field<Contraindication>> f = concat<Contraindication>(
+        {
+            field("region", &Contraindication::region),
+            field("condition", &Contraindication::condition),
+            field("text", &Contraindication::text),
+        },
+        embed(&Contraindication::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<ReproductiveRule> {
+  static const std::vector<Field<ReproductiveRule>>& fields() {
+    static const std::vector<Field<ReproductiveRule>> f = concat<ReproductiveRule>(
+        {
+            field("region", &ReproductiveRule::region),
+            field("topic", &ReproductiveRule::topic,
+                  {.one_of = {"pregnancy", "lactation", "contraception", "fertility"}}),
+            field("action", &ReproductiveRule::action,
+                  {.one_of = {"avoid", "contraindicated", "caution", "registry", "no-data"}}),
+            field("washout_hours", &ReproductiveRule::washout_hours, {.min = 0, .max = 8760}),
+            field("contraception_weeks", &ReproductiveRule::contraception_weeks,
+                  {.min = 0, .max = 520}),
+            field("text", &ReproductiveRule::text),
+        },
+        embed(&ReproductiveRule::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<ScreeningItem> {
+  static const std::vector<Field<ScreeningItem>>& fields() {
+    static const std::vector<Field<ScreeningItem>> f = concat<ScreeningItem>(
+        {
+            field("item", &ScreeningItem::item,
+                  {.one_of = {"tb", "hbv", "hcv", "cbc", "lipids", "liver-enzymes", "egfr",
+                              "pregnancy", "vaccination", "zoster-vaccine", "skin-exam"}}),
+            field("text", &ScreeningItem::text),
+        },
+        embed(&ScreeningItem::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<AdverseReaction> {
+  static const std::vector<Field<AdverseReaction>>& fields() {
+    static const std::vector<Field<AdverseReaction>> f = concat<AdverseReaction>(
+        {
+            field("term", &AdverseReaction::term),
+            field("study", &AdverseReaction::study),
+            field("dose", &AdverseReaction::dose),
+            field("drug_pct", &AdverseReaction::drug_pct, {.min = 0, .max = 100}),
+            field("placebo_pct", &AdverseReaction::placebo_pct, {.min = 0, .max = 100}),
+            field("rate_per_100py", &AdverseReaction::rate_per_100py, {.min = 0}),
+            field("placebo_rate_per_100py", &AdverseReaction::placebo_rate_per_100py, {.min = 0}),
+            field("listed", &AdverseReaction::listed),
+        },
+        embed(&AdverseReaction::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<Warning> {
+  static const std::vector<Field<Warning>>& fields() {
+    static const std::vector<Field<Warning>> f = concat<Warning>(
+        {
+            field("region", &Warning::region),
+            field("kind", &Warning::kind, {.one_of = {"boxed", "warning", "limitation"}}),
+            field("topic", &Warning::topic),
+            field("text", &Warning::text),
+        },
+        embed(&Warning::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<Drug> {
+  static const std::vector<Field<Drug>>& fields() {
+    static const std::vector<Field<Drug>> f = {
+        field("id", &Drug::id, {.id = true}),
+        field("name", &Drug::name),
+        field("ingredient", &Drug::ingredient),
+        field("route", &Drug::route, {.one_of = {"oral", "topical"}}),
+        field("brand", &Drug::brand),
+        field("code", &Drug::code),
+        field("mechanism", &Drug::mechanism),
+        field("potency", &Drug::potency),
+        field("pk", &Drug::pk),
+        field("pk_model", &Drug::pk_model),
+        field("metabolite", &Drug::metabolite),
+        field("exposure_change", &Drug::exposure_change),
+        field("indication", &Drug::indication),
+        field("dose", &Drug::dose),
+        field("lab_threshold", &Drug::lab_threshold),
+        field("monitoring", &Drug::monitoring),
+        field("renal", &Drug::renal),
+        field("hepatic", &Drug::hepatic),
+        field("interaction", &Drug::interaction),
+        field("contraindication", &Drug::contraindication),
+        field("reproductive", &Drug::reproductive),
+        field("screening", &Drug::screening),
+        field("adverse_reaction", &Drug::adverse_reaction),
+        field("warning", &Drug::warning),
+    };
+    return f;
+  }
+};
+
+// ---- paradoxical reactions and class safety -------------------------------------------------
+
+const V kPhenotypes = {"psoriasiform", "eczematous",    "pustular",     "palmoplantar-pustular",
+                       "lupus-like",   "granulomatous", "alopecia",     "vitiligo",
+                       "hidradenitis", "rosacea",       "facial-erythema", "arthritis",
+                       "ibd",          "candidiasis",   "other"};
+
+template <>
+struct Schema<PrPattern> {
+  static const std::vector<Field<PrPattern>>& fields() {
+    static const std::vector<Field<PrPattern>> f = concat<PrPattern>(
+        {
+            field("id", &PrPattern::id, {.id = true}),
+            field("culprit_class", &PrPattern::culprit_class, {.ref = "biologic_class"}),
+            field("culprit", &PrPattern::culprit, {.ref = "biologic"}),
+            field("phenotype", &PrPattern::phenotype, {.one_of = kPhenotypes}),
+            field("reaction", &PrPattern::reaction, {.ref = "disease"}),
+            field("incidence", &PrPattern::incidence),
+            field("cases", &PrPattern::cases, {.min = 0}),
+            field("latency", &PrPattern::latency),
+            field("outcome", &PrPattern::outcome),
+            field("text", &PrPattern::text),
+        },
+        embed(&PrPattern::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<RiskFactor> {
+  static const std::vector<Field<RiskFactor>>& fields() {
+    static const std::vector<Field<RiskFactor>> f = concat<RiskFactor>(
+        {
+            field("id", &RiskFactor::id, {.id = true}),
+            field("factor", &RiskFactor::factor),
+            field("reaction", &RiskFactor::reaction),
+            field("culprit_class", &RiskFactor::culprit_class, {.ref = "biologic_class"}),
+            field("measure", &RiskFactor::measure,
+                  {.one_of = {"hr", "or", "irr", "rr", "prevalence-pct", "relapse-pct"}}),
+            field("estimate", &RiskFactor::estimate, {.min = 0}),
+            field("ci_low", &RiskFactor::ci_low, {.min = 0}),
+            field("ci_high", &RiskFactor::ci_high, {.min = 0}),
+            field("direction", &RiskFactor::direction,
+                  {.one_of = {"increases", "decreases", "no-effect"}}),
+        },
+        embed(&RiskFactor::prov));
+    return f;
+  }
+  static void check(const RiskFactor& r, const BindContext& ctx, int line,
+                    const std::string& path) {
+    if (r.ci_low && r.ci_high && !(*r.ci_low <= r.estimate && r.estimate <= *r.ci_high)) {
+      ctx.error(line, path,
+                fmt::format("estimate {} outside its confidence interval [{}, {}]", r.estimate,
+                            *r.ci_low, *r.ci_high));
+    }
+  }
+};
+
+template <>
+struct Schema<PrCase> {
+  static const std::vector<Field<PrCase>>& fields() {
+    static const std::vector<Field<PrCase>> f = concat<PrCase>(
+        {
+            field("id", &PrCase::id, {.id = true}),
+            field("kind", &PrCase::kind, {.one_of = {"treated-with-jak", "caused-by-jak"}}),
+            field("culprit", &PrCase::culprit, {.ref = "biologic"}),
+            field("culprit_class", &PrCase::culprit_class, {.ref = "biologic_class"}),
+            field("reaction", &PrCase::reaction),
+            field("drug", &PrCase::drug, {.ref = "drug"}),
+            field("dose", &PrCase::dose),
+            field("patients", &PrCase::patients, {.min = 1}),
+            field("outcome", &PrCase::outcome),
+            field("time_to_response", &PrCase::time_to_response),
+        },
+        embed(&PrCase::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<SafetyFinding> {
+  static const std::vector<Field<SafetyFinding>>& fields() {
+    static const std::vector<Field<SafetyFinding>> f = concat<SafetyFinding>(
+        {
+            field("id", &SafetyFinding::id, {.id = true}),
+            field("study", &SafetyFinding::study),
+            field("topic", &SafetyFinding::topic,
+                  {.one_of = {"mace", "malignancy", "lung-cancer", "lymphoma", "vte", "mortality",
+                              "serious-infection", "herpes-zoster"}}),
+            field("comparison", &SafetyFinding::comparison),
+            field("population", &SafetyFinding::population),
+            field("measure", &SafetyFinding::measure, {.one_of = {"hr", "ir-per-100py", "pct"}}),
+            field("estimate", &SafetyFinding::estimate, {.min = 0}),
+            field("ci_low", &SafetyFinding::ci_low, {.min = 0}),
+            field("ci_high", &SafetyFinding::ci_high, {.min = 0}),
+        },
+        embed(&SafetyFinding::prov));
+    return f;
+  }
+  static void check(const SafetyFinding& s, const BindContext& ctx, int line,
+                    const std::string& path) {
+    if (s.ci_low && s.ci_high && !(*s.ci_low <= s.estimate && s.estimate <= *s.ci_high)) {
+      ctx.error(line, path,
+                fmt::format("estimate {} outside its confidence interval [{}, {}]", s.estimate,
+                            *s.ci_low, *s.ci_high));
+    }
+  }
+};
+
+template <>
+struct Schema<RiskGroup> {
+  static const std::vector<Field<RiskGroup>>& fields() {
+    static const std::vector<Field<RiskGroup>> f = concat<RiskGroup>(
+        {
+            field("id", &RiskGroup::id, {.id = true}),
+            field("name", &RiskGroup::name),
+            field("criterion", &RiskGroup::criterion),
+            field("min_age_years", &RiskGroup::min_age_years, {.min = 0, .max = 120}),
+            field("measure", &RiskGroup::measure,
+                  {.one_of = {"only-if-no-alternative", "lower-dose", "caution"}}),
+            field("applies_to", &RiskGroup::applies_to, {.nonempty = true, .ref = "drug"}),
+        },
+        embed(&RiskGroup::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<RegulatoryAction> {
+  static const std::vector<Field<RegulatoryAction>>& fields() {
+    static const std::vector<Field<RegulatoryAction>> f = concat<RegulatoryAction>(
+        {
+            field("id", &RegulatoryAction::id, {.id = true}),
+            field("agency", &RegulatoryAction::agency),
+            field("date", &RegulatoryAction::date),
+            field("text", &RegulatoryAction::text),
+            field("applies_to", &RegulatoryAction::applies_to, {.ref = "drug"}),
+        },
+        embed(&RegulatoryAction::prov));
+    return f;
+  }
+  static void check(const RegulatoryAction& r, const BindContext& ctx, int line,
+                    const std::string& path) {
+    const auto& d = r.date;
+    bool ok = d.size() == 10 && d[4] == '-' && d[7] == '-';
+    for (std::size_t i : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u}) ok = ok && i < d.size() && std::isdigit(static_cast<unsigned char>(d[i]));
+    if (!ok) {
+      ctx.error(line, path + ".date",
+                fmt::format("value \"{}\": expected a date YYYY-MM-DD", d));
+    }
+  }
+};
+
+// ---- the kind registry ----------------------------------------------------------------------
+
+namespace {
+
+template <class T>
+KindOps make_kind(std::string_view name, std::vector<T> KnowledgeBase::*member) {
+  KindOps ops;
+  ops.name = name;
+  ops.bind = [member, name](KnowledgeBase& kb, const toml::node& n, const BindContext& ctx) {
+    const auto* arr = n.as_array();
+    if (!arr || !arr->is_array_of_tables()) {
+      ctx.error(line_of(n), std::string(name),
+                fmt::format("value {}: expected an array of tables ([[{}]])", describe(n), name));
+      return;
+    }
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      T entry{};
+      bind_table(entry, *arr->get(i)->as_table(), ctx, fmt::format("{}[{}]", name, i));
+      (kb.*member).push_back(std::move(entry));
+    }
+  };
+  ops.count = [member](const KnowledgeBase& kb) { return (kb.*member).size(); };
+  ops.to_json = [member](const KnowledgeBase& kb) { return write_value(kb.*member); };
+  ops.locations = [member](const KnowledgeBase& kb) {
+    std::vector<std::pair<std::string, Location>> out;
+    for (const auto& e : kb.*member) out.emplace_back(e.id, e.loc);
+    return out;
+  };
+  ops.has_id = [member](const KnowledgeBase& kb, std::string_view id) {
+    for (const auto& e : kb.*member) {
+      if (e.id == id) return true;
+    }
+    return false;
+  };
+  return ops;
+}
+
+// Unit conversions have no id: they are listed by "analyte from->to".
+KindOps make_unit_conversion_kind() {
+  KindOps ops = [] {
+    KindOps o;
+    o.name = "unit_conversion";
+    return o;
+  }();
+  ops.bind = [](KnowledgeBase& kb, const toml::node& n, const BindContext& ctx) {
+    const auto* arr = n.as_array();
+    if (!arr || !arr->is_array_of_tables()) {
+      ctx.error(line_of(n), "unit_conversion",
+                fmt::format("value {}: expected an array of tables ([[unit_conversion]])",
+                            describe(n)));
+      return;
+    }
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      UnitConversion entry{};
+      bind_table(entry, *arr->get(i)->as_table(), ctx, fmt::format("unit_conversion[{}]", i));
+      kb.unit_conversions.push_back(std::move(entry));
+    }
+  };
+  ops.count = [](const KnowledgeBase& kb) { return kb.unit_conversions.size(); };
+  ops.to_json = [](const KnowledgeBase& kb) { return write_value(kb.unit_conversions); };
+  ops.locations = [](const KnowledgeBase& kb) {
+    std::vector<std::pair<std::string, Location>> out;
+    for (const auto& e : kb.unit_conversions) {
+      out.emplace_back(fmt::format("{} {}->{}", e.analyte, e.from, e.to), e.loc);
+    }
+    return out;
+  };
+  ops.has_id = [](const KnowledgeBase&, std::string_view) { return false; };
+  return ops;
+}
+
+}  // namespace
+
+const std::vector<KindOps>& kinds() {
+  static const std::vector<KindOps> k = {
+      make_kind("source", &KnowledgeBase::sources),
+      make_kind("kinase", &KnowledgeBase::kinases),
+      make_kind("cytokine", &KnowledgeBase::cytokines),
+      make_kind("axis", &KnowledgeBase::axes),
+      make_kind("disease", &KnowledgeBase::diseases),
+      make_kind("lab", &KnowledgeBase::labs),
+      make_unit_conversion_kind(),
+      make_kind("answer_code", &KnowledgeBase::answer_codes),
+      make_kind("biologic_class", &KnowledgeBase::biologic_classes),
+      make_kind("biologic", &KnowledgeBase::biologics),
+      make_kind("interaction_class", &KnowledgeBase::interaction_classes),
+      make_kind("drug", &KnowledgeBase::drugs),
+      make_kind("pr_pattern", &KnowledgeBase::pr_patterns),
+      make_kind("risk_factor", &KnowledgeBase::risk_factors),
+      make_kind("pr_case", &KnowledgeBase::pr_cases),
+      make_kind("safety_finding", &KnowledgeBase::safety_findings),
+      make_kind("risk_group", &KnowledgeBase::risk_groups),
+      make_kind("regulatory_action", &KnowledgeBase::regulatory_actions),
+  };
+  return k;
+}
+
+const KindOps* find_kind(std::string_view name) {
+  for (const auto& k : kinds()) {
+    if (k.name == name) return &k;
+  }
+  return nullptr;
+}
+
+std::string_view confidence_name(Confidence c) {
+  for (const auto& [e, n] : EnumNames<Confidence>::kNames) {
+    if (e == c) return n;
+  }
+  return "?";
+}
+std::string_view grade_name(Grade g) {
+  for (const auto& [e, n] : EnumNames<Grade>::kNames) {
+    if (e == g) return n;
+  }
+  return "?";
+}
+std::string_view region_name(Region r) {
+  for (const auto& [e, n] : EnumNames<Region>::kNames) {
+    if (e == r) return n;
+  }
+  return "?";
+}
+
+Json entry_json(const KnowledgeBase& kb, std::string_view kind, std::string_view id) {
+  Json arr = find_kind(kind)->to_json(kb);
+  for (auto& e : arr) {
+    if (e.contains("id") && e["id"] == id) return e;
+  }
+  return Json();
+}
+
+}  // namespace paraderm::kb::detail

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "paraderm/kb.h"
+
+namespace paraderm::kb::testing {
+
+// A valid minimal KB (one source, the kinases, one cytokine) that tests extend or break.
+inline const char* kMinimalSources = R"(
+[[source]]
+id = "cst-jak-stat-table"
+title = "Jak/Stat Utilization Table"
+url = "https://www.cellsignal.com/"
+grade = "mechanistic"
+)";
+
+inline const char* kMinimalKinases = R"(
+[[kinase]]
+id = "JAK1"
+name = "Janus kinase 1"
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+
+[[kinase]]
+id = "JAK3"
+name = "Janus kinase 3"
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+)";
+
+inline const char* kMinimalCytokine = R"(
+[[cytokine]]
+id = "IL-2"
+name = "Interleukin-2"
+signalling = "jak"
+receptor = [{ chains = ["IL-2Ra", "IL-2Rb", "gc"], jaks = ["JAK1", "JAK3"] }]
+pair = { kinases = ["JAK1", "JAK3"], src = ["cst-jak-stat-table"], conf = "confirmed" }
+stats = ["STAT5"]
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+)";
+
+inline LoadResult load_with(const std::string& name, const std::string& content) {
+  std::vector<SourceFile> files = {
+      {"sources.toml", kMinimalSources},
+      {"kinases.toml", kMinimalKinases},
+      {name, content},
+  };
+  return load_files(files);
+}
+
+// The errors (not warnings) of a load, as "file:line: path: message" lines.
+inline std::vector<std::string> errors_of(const LoadResult& r) {
+  std::vector<std::string> out;
+  for (const auto& i : r.issues) {
+    if (i.severity == ValidationIssue::Severity::kError) out.push_back(i.to_string());
+  }
+  return out;
+}
+
+}  // namespace paraderm::kb::testing

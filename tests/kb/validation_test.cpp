@@ -1,0 +1,255 @@
+// One test per class of validation error: each asserts that the error names the file, the line,
+// the field and what was expected, and that a KB with the error does not load.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "kb_test_util.h"
+
+namespace paraderm::kb {
+namespace {
+
+using testing::errors_of;
+using testing::load_with;
+
+// Asserts that the load failed with exactly one error, at file:line, whose text contains all of
+// `fragments`.
+void expect_single_error(const LoadResult& r, const std::string& file_line,
+                         std::initializer_list<std::string> fragments) {
+  EXPECT_FALSE(r.kb.has_value());
+  auto errors = errors_of(r);
+  ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
+  EXPECT_EQ(errors[0].rfind(file_line + ": ", 0), 0u) << errors[0];
+  for (const auto& f : fragments) EXPECT_NE(errors[0].find(f), std::string::npos) << errors[0];
+}
+
+TEST(KbValidation, FactWithoutSourceIsRejected) {
+  auto r = load_with("axes.toml", R"(
+[[axis]]
+id = "Th2"
+name = "T helper 2"
+conf = "confirmed"
+)");
+  expect_single_error(r, "axes.toml:2", {"axis[0].src", "missing required field 'src'"});
+}
+
+TEST(KbValidation, EmptySourceListIsRejected) {
+  auto r = load_with("axes.toml", R"(
+[[axis]]
+id = "Th2"
+name = "T helper 2"
+src = []
+conf = "confirmed"
+)");
+  expect_single_error(r, "axes.toml:5", {"axis[0].src", "expected at least one element"});
+}
+
+TEST(KbValidation, UnknownSourceIdIsRejectedWithSuggestion) {
+  auto r = load_with("axes.toml", R"(
+[[axis]]
+id = "Th2"
+name = "T helper 2"
+src = ["cst-jak-stat-tabel"]
+conf = "confirmed"
+)");
+  expect_single_error(r, "axes.toml:5",
+                      {"axis[0].src[0]", "\"cst-jak-stat-tabel\"", "no source with this id",
+                       "did you mean 'cst-jak-stat-table'"});
+}
+
+TEST(KbValidation, UnknownFieldIsRejected) {
+  auto r = load_with("axes.toml", R"(
+[[axis]]
+id = "Th2"
+name = "T helper 2"
+efectors = ["IL-4"]
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+)");
+  expect_single_error(r, "axes.toml:5", {"axis[0].efectors", "unknown field 'efectors'",
+                                         "expected one of", "effectors"});
+}
+
+TEST(KbValidation, UnknownKindIsRejected) {
+  auto r = load_with("x.toml", R"(
+[[cytokines]]
+id = "IL-2"
+)");
+  expect_single_error(r, "x.toml:2", {"unknown kind 'cytokines'", "cytokine"});
+}
+
+TEST(KbValidation, BadTypeIsRejected) {
+  auto r = load_with("labs.toml", R"(
+[[unit_conversion]]
+analyte = "hb"
+from = "g/dL"
+to = "g/L"
+factor = "ten"
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+)");
+  expect_single_error(r, "labs.toml:6",
+                      {"unit_conversion[0].factor", "value \"ten\"", "expected a number"});
+}
+
+TEST(KbValidation, BadEnumValueIsRejected) {
+  auto r = load_with("axes.toml", R"(
+[[axis]]
+id = "Th2"
+name = "T helper 2"
+src = ["cst-jak-stat-table"]
+conf = "likely"
+)");
+  expect_single_error(r, "axes.toml:6",
+                      {"axis[0].conf", "\"likely\"", "confirmed, secondary, derived, unconfirmed"});
+}
+
+TEST(KbValidation, OutOfRangeNumberIsRejected) {
+  auto r = load_with("sources2.toml", R"(
+[[source]]
+id = "old-paper"
+title = "A paper"
+venue = "Some journal"
+year = 1850
+grade = "review"
+)");
+  expect_single_error(r, "sources2.toml:6",
+                      {"source[0].year", "value 1850", "expected a number in [1900, 2100]"});
+}
+
+TEST(KbValidation, DuplicateIdIsRejected) {
+  auto r = load_with("kinases2.toml", R"(
+[[kinase]]
+id = "JAK1"
+name = "Janus kinase 1, again"
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+)");
+  expect_single_error(r, "kinases2.toml:2",
+                      {"duplicate kinase id 'JAK1'", "first defined at kinases.toml:2"});
+}
+
+TEST(KbValidation, DanglingReferenceIsRejected) {
+  std::string cytokine = testing::kMinimalCytokine;
+  cytokine.replace(cytokine.find("kinases = [\"JAK1\", \"JAK3\"]"), 26, "kinases = [\"JAK1\", \"JAK9\"]");
+  auto r = load_with("cytokines.toml", cytokine);
+  EXPECT_FALSE(r.kb.has_value());
+  auto errors = errors_of(r);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_NE(errors[0].find("cytokines.toml:7: cytokine[0].pair.kinases[1]"), std::string::npos)
+      << errors[0];
+  EXPECT_NE(errors[0].find("\"JAK9\": no kinase with this id"), std::string::npos) << errors[0];
+}
+
+TEST(KbValidation, JakPairMustHaveTwoKinases) {
+  std::string cytokine = testing::kMinimalCytokine;
+  cytokine.replace(cytokine.find("kinases = [\"JAK1\", \"JAK3\"]"), 26, "kinases = [\"JAK1\"]");
+  auto r = load_with("cytokines.toml", cytokine);
+  expect_single_error(r, "cytokines.toml:7",
+                      {"cytokine[0].pair.kinases", "array of 1 elements: expected exactly 2"});
+}
+
+TEST(KbValidation, NonJakCytokineMustNotHaveAPair) {
+  auto r = load_with("cytokines.toml", R"(
+[[cytokine]]
+id = "TNF"
+name = "Tumour necrosis factor"
+signalling = "none"
+non_jak_pathway = "TNFR1 -> TRADD, RIPK1, TRAF2 -> NF-kB"
+receptor = [{ chains = ["TNFR1"], jaks = ["JAK1"] }]
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+)");
+  expect_single_error(r, "cytokines.toml:2", {"cytokine[0].receptor", "expected receptor jaks = []"});
+}
+
+TEST(KbValidation, MissingRequiredFieldIsRejected) {
+  auto r = load_with("sources2.toml", R"(
+[[source]]
+id = "no-title"
+url = "https://example.org"
+grade = "review"
+)");
+  expect_single_error(r, "sources2.toml:2", {"source[0].title", "missing required field 'title'"});
+}
+
+TEST(KbValidation, UntraceableSourceIsRejected) {
+  auto r = load_with("sources2.toml", R"(
+[[source]]
+id = "mystery"
+title = "Something I read"
+grade = "review"
+)");
+  expect_single_error(r, "sources2.toml:2", {"source 'mystery' cannot be found again",
+                                             "doi, pmid, url, venue"});
+}
+
+TEST(KbValidation, InvalidTomlSyntaxIsRejectedWithLine) {
+  auto r = load_with("broken.toml", "[[axis]]\nid = \"Th2\n");
+  EXPECT_FALSE(r.kb.has_value());
+  auto errors = errors_of(r);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].rfind("broken.toml:2: (syntax): invalid TOML", 0), 0u) << errors[0];
+}
+
+TEST(KbValidation, QuantityNeedsANumber) {
+  auto r = load_with("drugs.toml", R"(
+[[pr_pattern]]
+id = "x"
+culprit_class = "none"
+phenotype = "psoriasiform"
+text = "t"
+latency = { unit = "months", src = ["cst-jak-stat-table"], conf = "confirmed" }
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+)");
+  EXPECT_FALSE(r.kb.has_value());
+  auto errors = errors_of(r);
+  bool found = false;
+  for (const auto& e : errors) {
+    found = found || (e.find("drugs.toml:7: pr_pattern[0].latency") == 0 &&
+                      e.find("expected 'value' or 'low' and 'high'") != std::string::npos);
+  }
+  EXPECT_TRUE(found) << ::testing::PrintToString(errors);
+}
+
+TEST(KbValidation, LabThresholdNeedsExactlyOneBound) {
+  auto r = load_with("labs.toml", R"(
+[[lab]]
+id = "anc"
+name = "Absolute neutrophil count"
+)" + std::string(R"(
+[[drug]]
+id = "testinib"
+name = "testinib"
+ingredient = "testinib"
+route = "oral"
+mechanism = { binding = "atp-competitive", targets = ["JAK1"], src = ["cst-jak-stat-table"], conf = "confirmed" }
+potency = [{ assay = "enzymatic", target = "JAK1", ic50_nm = 5, src = ["cst-jak-stat-table"], conf = "confirmed" }]
+[[drug.lab_threshold]]
+region = "us"
+analyte = "anc"
+below = 1000
+above = 500
+unit = "cells/uL"
+action = "do-not-start"
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+)"));
+  expect_single_error(r, "labs.toml:13", {"drug[0].lab_threshold[0]", "exactly one of 'below' or 'above'"});
+}
+
+TEST(KbValidation, EveryErrorIsReportedNotJustTheFirst) {
+  auto r = load_with("axes.toml", R"(
+[[axis]]
+id = "Th2"
+name = "T helper 2"
+colour = "blue"
+src = ["nope"]
+conf = "sure"
+)");
+  EXPECT_EQ(errors_of(r).size(), 3u) << ::testing::PrintToString(errors_of(r));
+}
+
+}  // namespace
+}  // namespace paraderm::kb
