@@ -135,10 +135,12 @@ TEST(KbValidation, DanglingReferenceIsRejected) {
   auto r = load_with("cytokines.toml", cytokine);
   EXPECT_FALSE(r.kb.has_value());
   auto errors = errors_of(r);
-  ASSERT_FALSE(errors.empty());
-  EXPECT_NE(errors[0].find("cytokines.toml:7: cytokine[0].pair.kinases[1]"), std::string::npos)
-      << errors[0];
-  EXPECT_NE(errors[0].find("\"JAK9\": no kinase with this id"), std::string::npos) << errors[0];
+  bool found = false;
+  for (const auto& e : errors) {
+    found = found || (e.rfind("cytokines.toml:7: cytokine[0].pair.kinases[1]: ", 0) == 0 &&
+                      e.find("\"JAK9\": no kinase with this id") != std::string::npos);
+  }
+  EXPECT_TRUE(found) << ::testing::PrintToString(errors);
 }
 
 TEST(KbValidation, JakPairMustHaveTwoKinases) {
