@@ -622,7 +622,10 @@ struct Schema<LabThreshold> {
             field("analyte", &LabThreshold::analyte, {.ref = "lab"}),
             field("below", &LabThreshold::below, {.min = 0}),
             field("above", &LabThreshold::above, {.min = 0}),
-            field("unit", &LabThreshold::unit),
+            // One spelling per unit so that thresholds compare without guessing; /mm3 == cells/uL.
+            field("unit", &LabThreshold::unit,
+                  {.one_of = {"cells/uL", "10*9/L", "g/dL", "g/L", "mg/dL", "umol/L",
+                              "mL/min/1.73m2", "U/L"}}),
             field("action", &LabThreshold::action,
                   {.one_of = {"do-not-start", "interrupt", "discontinue", "dose-reduce"}}),
             field("context", &LabThreshold::context),
