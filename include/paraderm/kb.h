@@ -463,6 +463,33 @@ struct RegulatoryAction {
   Provenance prov;
 };
 
+// --- formulas and scores (e.g. CKD-EPI 2021, Child-Pugh) --------------------------------------
+
+struct FormulaConstant {
+  Location loc;
+  std::string id;       // "ckd-epi-2021.kappa.female"
+  std::string formula;  // "ckd-epi-2021"
+  std::string name;     // "kappa"
+  std::optional<std::string> applies;  // "female", "male", ...
+  double value = 0;
+  std::optional<std::string> unit;
+  Provenance prov;
+};
+
+struct ScoreBand {
+  Location loc;
+  std::string id;      // "child-pugh.bilirubin.2"
+  std::string score;   // "child-pugh"
+  std::string factor;  // "bilirubin", "albumin", "inr", "ascites", "encephalopathy", "total"
+  std::optional<double> min, max;  // numeric band as printed; absent for text bands
+  std::optional<bool> min_inclusive, max_inclusive;  // absent = inclusive ("<2.0" sets false)
+  std::optional<std::string> unit;
+  std::optional<std::string> text;  // e.g. "none", "easily controlled"
+  std::optional<double> points;
+  std::optional<std::string> category;  // for totals: "A", "B", "C"
+  Provenance prov;
+};
+
 // --- the whole knowledge base ----------------------------------------------------------------
 
 struct KnowledgeBase {
@@ -484,6 +511,8 @@ struct KnowledgeBase {
   std::vector<SafetyFinding> safety_findings;
   std::vector<RiskGroup> risk_groups;
   std::vector<RegulatoryAction> regulatory_actions;
+  std::vector<FormulaConstant> formula_constants;
+  std::vector<ScoreBand> score_bands;
 
   // Number of facts (tables with provenance) per Confidence, indexed by the enum value.
   std::array<std::size_t, kConfidenceLevels> facts_by_confidence{};

@@ -1016,6 +1016,58 @@ struct Schema<RegulatoryAction> {
   }
 };
 
+// ---- formulas and scores -------------------------------------------------------------------
+
+template <>
+struct Schema<FormulaConstant> {
+  static const std::vector<Field<FormulaConstant>>& fields() {
+    static const std::vector<Field<FormulaConstant>> f = concat<FormulaConstant>(
+        {
+            field("id", &FormulaConstant::id, {.id = true}),
+            field("formula", &FormulaConstant::formula),
+            field("name", &FormulaConstant::name),
+            field("applies", &FormulaConstant::applies),
+            field("value", &FormulaConstant::value),
+            field("unit", &FormulaConstant::unit),
+        },
+        embed(&FormulaConstant::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<ScoreBand> {
+  static const std::vector<Field<ScoreBand>>& fields() {
+    static const std::vector<Field<ScoreBand>> f = concat<ScoreBand>(
+        {
+            field("id", &ScoreBand::id, {.id = true}),
+            field("score", &ScoreBand::score),
+            field("factor", &ScoreBand::factor),
+            field("min", &ScoreBand::min),
+            field("max", &ScoreBand::max),
+            field("min_inclusive", &ScoreBand::min_inclusive),
+            field("max_inclusive", &ScoreBand::max_inclusive),
+            field("unit", &ScoreBand::unit),
+            field("text", &ScoreBand::text),
+            field("points", &ScoreBand::points, {.min = 0}),
+            field("category", &ScoreBand::category),
+        },
+        embed(&ScoreBand::prov));
+    return f;
+  }
+  static void check(const ScoreBand& b, const BindContext& ctx, int line, const std::string& path) {
+    if (!b.min && !b.max && !b.text) {
+      ctx.error(line, path, "score band without a band: expected min, max or text");
+    }
+    if (b.min && b.max && *b.min > *b.max) {
+      ctx.error(line, path, fmt::format("band [{}, {}]: expected min <= max", *b.min, *b.max));
+    }
+    if (!b.points && !b.category) {
+      ctx.error(line, path, "score band without a result: expected points or category");
+    }
+  }
+};
+
 // ---- the kind registry ----------------------------------------------------------------------
 
 namespace {
@@ -1109,6 +1161,8 @@ const std::vector<KindOps>& kinds() {
       make_kind("safety_finding", &KnowledgeBase::safety_findings),
       make_kind("risk_group", &KnowledgeBase::risk_groups),
       make_kind("regulatory_action", &KnowledgeBase::regulatory_actions),
+      make_kind("formula_constant", &KnowledgeBase::formula_constants),
+      make_kind("score_band", &KnowledgeBase::score_bands),
   };
   return k;
 }

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <map>
 #include <set>
 
 #include "paraderm/kb.h"
@@ -276,6 +278,39 @@ TEST(KbContent, BiologicClassesExplainTheAxisShift) {  // immunology.md §2.1 me
             il4ra->blocked_axes.end());
   EXPECT_NE(std::find(il4ra->released_axes.begin(), il4ra->released_axes.end(), "Th17"),
             il4ra->released_axes.end());
+}
+
+// The KB's CKD-EPI 2021 coefficients reproduce the check values of terminology.md §5.1.
+TEST(KbContent, CkdEpi2021CoefficientsReproduceCheckValues) {
+  auto k = [](const std::string& id) {
+    for (const auto& c : shipped().formula_constants) {
+      if (c.id == id) return c.value;
+    }
+    ADD_FAILURE() << "missing " << id;
+    return 0.0;
+  };
+  auto egfr = [&](bool female, double age, double scr) {
+    std::string sex = female ? "female" : "male";
+    double kappa = k("ckd-epi-2021.kappa." + sex), alpha = k("ckd-epi-2021.alpha." + sex);
+    double r = scr / kappa;
+    return k("ckd-epi-2021.multiplier") * std::pow(std::min(r, 1.0), alpha) *
+           std::pow(std::max(r, 1.0), k("ckd-epi-2021.exponent-above-hinge")) *
+           std::pow(k("ckd-epi-2021.age-base"), age) * k("ckd-epi-2021.sex-factor." + sex);
+  };
+  EXPECT_NEAR(egfr(true, 55, 0.9), 75.5, 0.05);
+  EXPECT_NEAR(egfr(false, 60, 1.0), 86.2, 0.05);
+  EXPECT_NEAR(egfr(true, 40, 0.6), 116.3, 0.05);
+  EXPECT_NEAR(egfr(false, 70, 2.0), 35.2, 0.05);
+}
+
+TEST(KbContent, ChildPughClassBands) {  // terminology.md §5.2 Version A
+  std::map<std::string, std::pair<double, double>> classes;
+  for (const auto& b : shipped().score_bands) {
+    if (b.score == "child-pugh" && b.category) classes[*b.category] = {*b.min, *b.max};
+  }
+  EXPECT_EQ(classes["A"], std::make_pair(5.0, 6.0));
+  EXPECT_EQ(classes["B"], std::make_pair(7.0, 9.0));
+  EXPECT_EQ(classes["C"], std::make_pair(10.0, 15.0));
 }
 
 }  // namespace

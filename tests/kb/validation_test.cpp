@@ -241,6 +241,20 @@ conf = "confirmed"
   expect_single_error(r, "labs.toml:13", {"drug[0].lab_threshold[0]", "exactly one of 'below' or 'above'"});
 }
 
+TEST(KbValidation, ScoreBandNeedsABandAndAResult) {
+  auto r = load_with("formulas.toml", R"(
+[[score_band]]
+id = "child-pugh.bilirubin.1"
+score = "child-pugh"
+factor = "bilirubin"
+unit = "mg/dL"
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+)");
+  EXPECT_FALSE(r.kb.has_value());
+  EXPECT_EQ(errors_of(r).size(), 2u) << ::testing::PrintToString(errors_of(r));
+}
+
 TEST(KbValidation, EveryErrorIsReportedNotJustTheFirst) {
   auto r = load_with("axes.toml", R"(
 [[axis]]
