@@ -1072,8 +1072,9 @@ struct Schema<ScoreBand> {
 
 namespace {
 
-template <class T>
-KindOps make_kind(std::string_view name, std::vector<T> KnowledgeBase::*member) {
+// `key` names an entry in listings and lookups (its id, for every kind that has one).
+template <class T, class Key>
+KindOps make_kind(std::string_view name, std::vector<T> KnowledgeBase::*member, Key key) {
   KindOps ops;
   ops.name = name;
   ops.bind = [member, name](KnowledgeBase& kb, const toml::node& n, const BindContext& ctx) {
@@ -1091,52 +1092,31 @@ KindOps make_kind(std::string_view name, std::vector<T> KnowledgeBase::*member) 
   };
   ops.count = [member](const KnowledgeBase& kb) { return (kb.*member).size(); };
   ops.to_json = [member](const KnowledgeBase& kb) { return write_value(kb.*member); };
-  ops.locations = [member](const KnowledgeBase& kb) {
+  ops.locations = [member, key](const KnowledgeBase& kb) {
     std::vector<std::pair<std::string, Location>> out;
-    for (const auto& e : kb.*member) out.emplace_back(e.id, e.loc);
+    for (const auto& e : kb.*member) out.emplace_back(key(e), e.loc);
     return out;
   };
-  ops.has_id = [member](const KnowledgeBase& kb, std::string_view id) {
+  ops.has_id = [member, key](const KnowledgeBase& kb, std::string_view id) {
     for (const auto& e : kb.*member) {
-      if (e.id == id) return true;
+      if (key(e) == id) return true;
     }
     return false;
   };
   return ops;
 }
 
-// Unit conversions have no id: they are listed by "analyte from->to".
+template <class T>
+KindOps make_kind(std::string_view name, std::vector<T> KnowledgeBase::*member) {
+  return make_kind(name, member, [](const T& e) { return e.id; });
+}
+
+// Unit conversions have no id: they are listed as "analyte from->to".
 KindOps make_unit_conversion_kind() {
-  KindOps ops = [] {
-    KindOps o;
-    o.name = "unit_conversion";
-    return o;
-  }();
-  ops.bind = [](KnowledgeBase& kb, const toml::node& n, const BindContext& ctx) {
-    const auto* arr = n.as_array();
-    if (!arr || !arr->is_array_of_tables()) {
-      ctx.error(line_of(n), "unit_conversion",
-                fmt::format("value {}: expected an array of tables ([[unit_conversion]])",
-                            describe(n)));
-      return;
-    }
-    for (std::size_t i = 0; i < arr->size(); ++i) {
-      UnitConversion entry{};
-      bind_table(entry, *arr->get(i)->as_table(), ctx, fmt::format("unit_conversion[{}]", i));
-      kb.unit_conversions.push_back(std::move(entry));
-    }
-  };
-  ops.count = [](const KnowledgeBase& kb) { return kb.unit_conversions.size(); };
-  ops.to_json = [](const KnowledgeBase& kb) { return write_value(kb.unit_conversions); };
-  ops.locations = [](const KnowledgeBase& kb) {
-    std::vector<std::pair<std::string, Location>> out;
-    for (const auto& e : kb.unit_conversions) {
-      out.emplace_back(fmt::format("{} {}->{}", e.analyte, e.from, e.to), e.loc);
-    }
-    return out;
-  };
-  ops.has_id = [](const KnowledgeBase&, std::string_view) { return false; };
-  return ops;
+  return make_kind("unit_conversion", &KnowledgeBase::unit_conversions,
+                   [](const UnitConversion& e) {
+                     return fmt::format("{} {}->{}", e.analyte, e.from, e.to);
+                   });
 }
 
 }  // namespace
