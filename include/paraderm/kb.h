@@ -225,6 +225,10 @@ struct Mechanism {
 struct Potency {
   std::string assay;   // enzymatic | cellular | cellular-selectivity
   std::string target;  // kinase id or pair "JAK1/JAK3"
+  // enzyme | cells | pbmc | whole-blood; absent = as the assay implies (enzyme for enzymatic,
+  // cells otherwise). Whole-blood IC50s are compared with total, all others with unbound
+  // plasma concentrations.
+  std::optional<std::string> matrix;
   std::optional<double> ic50_nm;
   std::optional<std::string> qualifier;
   std::optional<double> fold;
@@ -258,9 +262,26 @@ struct Metabolite {
 };
 
 struct ExposureChange {
-  std::string perpetrator;  // interaction_class id
+  // Exactly one of: the co-medication class (interaction_class id) or the patient condition
+  // (renal-mild | renal-moderate | renal-severe | esrd | hepatic-mild | hepatic-moderate |
+  // hepatic-severe | cyp2c19-poor-metaboliser | cyp2c9-poor-metaboliser).
+  std::optional<std::string> perpetrator;
+  std::optional<std::string> condition;
   std::optional<std::string> example;
   std::optional<double> auc_change_pct, cmax_change_pct;
+  Provenance prov;
+};
+
+// A published exposure equivalence between a product regimen and a regimen a PK model can
+// describe (e.g. an extended-release tablet once daily vs the immediate-release form twice daily).
+struct PkEquivalence {
+  std::string formulation;  // the product's formulation, as in Dose.formulation
+  double amount = 0;
+  std::string frequency;
+  double modelled_amount = 0;
+  std::string modelled_frequency;
+  std::string modelled_formulation;
+  std::string text;  // what was shown to be equivalent (AUC, Cmax, Cmin)
   Provenance prov;
 };
 
@@ -386,6 +407,7 @@ struct Drug {
   std::vector<PkModel> pk_model;
   std::vector<Metabolite> metabolite;
   std::vector<ExposureChange> exposure_change;
+  std::vector<PkEquivalence> pk_equivalence;
   std::vector<DrugIndication> indication;
   std::vector<Dose> dose;
   std::vector<LabThreshold> lab_threshold;

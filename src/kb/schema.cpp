@@ -458,6 +458,8 @@ struct Schema<Potency> {
             field("assay", &Potency::assay,
                   {.one_of = {"enzymatic", "cellular", "cellular-selectivity"}}),
             field("target", &Potency::target),
+            field("matrix", &Potency::matrix,
+                  {.one_of = {"enzyme", "cells", "pbmc", "whole-blood"}}),
             field("ic50_nm", &Potency::ic50_nm, {.min = 1e-6}),
             field("qualifier", &Potency::qualifier, {.one_of = {"<", "<=", ">", ">=", "~"}}),
             field("fold", &Potency::fold, {.min = 1e-6}),
@@ -562,11 +564,46 @@ struct Schema<ExposureChange> {
     static const std::vector<Field<ExposureChange>> f = concat<ExposureChange>(
         {
             field("perpetrator", &ExposureChange::perpetrator, {.ref = "interaction_class"}),
+            field("condition", &ExposureChange::condition,
+                  {.one_of = {"renal-mild", "renal-moderate", "renal-severe", "esrd",
+                              "hepatic-mild", "hepatic-moderate", "hepatic-severe",
+                              "cyp2c19-poor-metaboliser", "cyp2c9-poor-metaboliser"}}),
             field("example", &ExposureChange::example),
             field("auc_change_pct", &ExposureChange::auc_change_pct, {.min = -100}),
             field("cmax_change_pct", &ExposureChange::cmax_change_pct, {.min = -100}),
         },
         embed(&ExposureChange::prov));
+    return f;
+  }
+  static void check(const ExposureChange& e, const BindContext& ctx, int line,
+                    const std::string& path) {
+    if (e.perpetrator.has_value() == e.condition.has_value()) {
+      ctx.error(line, path,
+                "expected exactly one of 'perpetrator' (a co-medication class) or 'condition' "
+                "(a patient condition such as renal-moderate)");
+    }
+    if (!e.auc_change_pct && !e.cmax_change_pct) {
+      ctx.error(line, path, "exposure change without a number: expected 'auc_change_pct' or "
+                            "'cmax_change_pct'");
+    }
+  }
+};
+
+template <>
+struct Schema<PkEquivalence> {
+  static const std::vector<Field<PkEquivalence>>& fields() {
+    static const std::vector<Field<PkEquivalence>> f = concat<PkEquivalence>(
+        {
+            field("formulation", &PkEquivalence::formulation),
+            field("amount", &PkEquivalence::amount, {.min = 1e-9}),
+            field("frequency", &PkEquivalence::frequency, {.one_of = {"qd", "bid"}}),
+            field("modelled_amount", &PkEquivalence::modelled_amount, {.min = 1e-9}),
+            field("modelled_frequency", &PkEquivalence::modelled_frequency,
+                  {.one_of = {"qd", "bid"}}),
+            field("modelled_formulation", &PkEquivalence::modelled_formulation),
+            field("text", &PkEquivalence::text),
+        },
+        embed(&PkEquivalence::prov));
     return f;
   }
 };
@@ -846,6 +883,7 @@ struct Schema<Drug> {
         field("pk_model", &Drug::pk_model),
         field("metabolite", &Drug::metabolite),
         field("exposure_change", &Drug::exposure_change),
+        field("pk_equivalence", &Drug::pk_equivalence),
         field("indication", &Drug::indication),
         field("dose", &Drug::dose),
         field("lab_threshold", &Drug::lab_threshold),
