@@ -5,33 +5,11 @@
 #include <cstdio>
 #include <map>
 
+#include "common.h"
 #include "paraderm/kb.h"
 
 namespace paraderm::cli {
 namespace {
-
-constexpr int kExitOk = 0;
-constexpr int kExitBadInput = 2;
-
-// Loads the embedded KB or the one in `dir`, printing every error; nullopt when invalid.
-std::optional<kb::KnowledgeBase> load(const std::string& dir, bool print_warnings,
-                                      std::size_t* warnings = nullptr) {
-  kb::LoadResult r = dir.empty() ? kb::load_embedded() : kb::load_directory(dir);
-  std::size_t n_warn = 0;
-  for (const auto& issue : r.issues) {
-    if (issue.severity == kb::ValidationIssue::Severity::kWarning) {
-      ++n_warn;
-      if (!print_warnings) continue;
-    }
-    fmt::print(stderr, "{}\n", issue.to_string());
-  }
-  if (warnings) *warnings = n_warn;
-  if (!r.kb) {
-    fmt::print(stderr, "knowledge base {} is invalid: {} error(s)\n",
-               dir.empty() ? "(embedded)" : dir, r.error_count());
-  }
-  return std::move(r.kb);
-}
 
 void print_coverage(const kb::KnowledgeBase& kb) {
   fmt::print("\n{:<18} {:>4} {:>4} {:>5} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4}\n",
@@ -67,7 +45,7 @@ void add_kb_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
   validate->add_flag("-w,--warnings", show_warnings, "Also print warnings (e.g. uncited sources)");
   validate->callback([&] {
     std::size_t warnings = 0;
-    auto kb = load(kb_dir, show_warnings, &warnings);
+    auto kb = load_kb(kb_dir, show_warnings, &warnings);
     if (!kb) {
       exit_code = kExitBadInput;
       return;
@@ -99,7 +77,7 @@ void add_kb_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
   static std::string list_kind;
   list->add_option("kind", list_kind, "The kind to list")->required();
   list->callback([&] {
-    auto kb = load(kb_dir, false);
+    auto kb = load_kb(kb_dir, false);
     if (!kb) {
       exit_code = kExitBadInput;
       return;
@@ -120,7 +98,7 @@ void add_kb_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
   static std::string show_id;
   show->add_option("id", show_id, "The id to show (e.g. upadacitinib, IL-23, S9)")->required();
   show->callback([&] {
-    auto kb = load(kb_dir, false);
+    auto kb = load_kb(kb_dir, false);
     if (!kb) {
       exit_code = kExitBadInput;
       return;
@@ -140,7 +118,7 @@ void add_kb_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
   static std::string format = "json";
   exp->add_option("--format", format, "Output format")->check(CLI::IsMember({"json"}));
   exp->callback([&] {
-    auto kb = load(kb_dir, false);
+    auto kb = load_kb(kb_dir, false);
     if (!kb) {
       exit_code = kExitBadInput;
       return;

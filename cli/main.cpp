@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "kb_commands.h"
+#include "pathways_command.h"
 #include "pk_command.h"
 
 int main(int argc, char** argv) {
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   paraderm::cli::add_kb_commands(app, kb_dir, exit_code);
   paraderm::cli::add_pk_command(app, kb_dir, exit_code);
+  paraderm::cli::add_pathways_command(app, kb_dir, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -9,25 +9,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common.h"
 #include "paraderm/kb.h"
+#include "paraderm/pathways.h"
 #include "paraderm/pk_model.h"
 
 namespace paraderm::cli {
 namespace {
-
-constexpr int kExitBadInput = 2;
-
-// "5mg" -> 5, "12h" -> 12; nullopt when the number or the unit is wrong.
-std::optional<double> parse_with_unit(const std::string& text, const std::string& unit) {
-  if (text.size() <= unit.size() || text.compare(text.size() - unit.size(), unit.size(), unit) != 0) {
-    return std::nullopt;
-  }
-  double v = 0;
-  const char* end = text.data() + text.size() - unit.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, v);
-  if (ec != std::errc() || ptr != end || !(v > 0) || !std::isfinite(v)) return std::nullopt;
-  return v;
-}
 
 struct Grid {
   double from = 0, to = 0, step = 0;
@@ -46,7 +34,7 @@ std::optional<Grid> parse_grid(const std::string& text) {
 
 void add_pk_command(CLI::App& app, const std::string& kb_dir, int& exit_code) {
   auto* pk = app.add_subcommand(
-      "pk", "Concentration-time curve (ng/mL and nM) from a published population-PK model");
+      "pk", "Concentration-time curve (ng/mL and nM) from a published population-PK model or one derived from label values");
   static std::string drug_id, dose_text, every_text = "24h", times_text, format = "table";
   static bool single = false;
   static std::optional<std::size_t> model_index;
@@ -72,15 +60,29 @@ void add_pk_command(CLI::App& app, const std::string& kb_dir, int& exit_code) {
     auto grid = parse_grid(grid_text);
     if (!grid) return fail(fmt::format("--times: value \"{}\": expected FROM:TO:STEP hours with 0 <= FROM < TO, STEP > 0, at most 100000 points", grid_text));
 
-    kb::LoadResult loaded = kb_dir.empty() ? kb::load_embedded() : kb::load_directory(kb_dir);
-    if (!loaded.kb) return fail("the knowledge base is invalid: run `paraderm kb validate`");
-    const kb::KnowledgeBase& kb = *loaded.kb;
+    auto loaded = load_kb(kb_dir);
+    if (!loaded) return fail("the knowledge base is invalid: run `paraderm kb validate`");
+    const kb::KnowledgeBase& kb = *loaded;
     const kb::Drug* drug = kb.find_drug(drug_id);
     if (!drug) return fail(fmt::format("--drug: value \"{}\": no such drug (see `paraderm kb list drug`)", drug_id));
-    auto choice = pharm::model_from_kb(*drug, model_index);
-    if (!choice.is_ok()) return fail(choice.status().message());
-    const auto& p = choice.value().params;
-    const kb::PkModel& m = *choice.value().model;
+    // An explicit --model picks a published model; otherwise the first usable published model,
+    // else a one-compartment model derived from label values.
+    std::optional<pharm::ResolvedPk> resolved;
+    if (model_index) {
+      auto choice = pharm::model_from_kb(*drug, model_index);
+      if (!choice.is_ok()) return fail(choice.status().message());
+      const kb::PkModel& m = *choice.value().model;
+      resolved = pharm::ResolvedPk{choice.value().params, "published-model",
+                                   fmt::format("model {}: {} ({}-compartment, {} absorption)",
+                                               *model_index, m.population, m.compartments,
+                                               m.absorption),
+                                   m.formulation, m.prov.src, {}};
+    } else {
+      auto r = pharm::resolve_pk(*drug);
+      if (!r.is_ok()) return fail(r.status().message());
+      resolved = r.value();
+    }
+    const auto& p = resolved->params;
     auto mw = pharm::molecular_weight(*drug);
 
     struct Point { double t, mg_l; };
@@ -92,7 +94,7 @@ void add_pk_command(CLI::App& app, const std::string& kb_dir, int& exit_code) {
     std::string regimen = single ? fmt::format("{} {} mg single dose", drug->id, *dose)
                                  : fmt::format("{} {} mg every {} h, steady state", drug->id, *dose, *tau);
     std::string src;
-    for (const auto& s : m.prov.src) src += (src.empty() ? "" : ", ") + s;
+    for (const auto& s : resolved->sources) src += (src.empty() ? "" : ", ") + s;
 
     if (format == "json") {
       nlohmann::ordered_json j;
@@ -100,10 +102,15 @@ void add_pk_command(CLI::App& app, const std::string& kb_dir, int& exit_code) {
       j["dose_mg"] = *dose;
       j["interval_h"] = *tau;
       j["steady_state"] = !single;
-      j["model"] = {{"index", choice.value().index}, {"population", m.population},
-                    {"compartments", m.compartments}, {"absorption", m.absorption},
-                    {"formulation", m.formulation ? nlohmann::ordered_json(*m.formulation) : nlohmann::ordered_json()},
-                    {"sources", m.prov.src}, {"confidence", std::string(kb::to_string(m.prov.conf))}};
+      j["model"] = {{"origin", resolved->origin}, {"description", resolved->description},
+                    {"compartments", p.compartments}, {"cl_f_l_h", p.cl_l_h}, {"v1_f_l", p.v1_l},
+                    {"ka_per_h", p.ka_per_h}, {"lag_h", p.lag_h},
+                    {"formulation", resolved->formulation ? nlohmann::ordered_json(*resolved->formulation) : nlohmann::ordered_json()},
+                    {"sources", resolved->sources}};
+      for (const auto& in : resolved->inputs) {
+        j["model"]["inputs"].push_back({{"quantity", in.quantity}, {"value", in.value},
+                                        {"unit", in.unit}, {"taken", in.how}, {"sources", in.sources}});
+      }
       j["molecular_weight_g_mol"] = mw ? nlohmann::ordered_json(*mw) : nlohmann::ordered_json();
       auto arr = nlohmann::ordered_json::array();
       for (const auto& pt : pts) {
@@ -121,11 +128,15 @@ void add_pk_command(CLI::App& app, const std::string& kb_dir, int& exit_code) {
       }
     } else {
       fmt::print("{}\n", regimen);
-      fmt::print("model {}: {} ({}-compartment, {} absorption) [{}; {}]\n", choice.value().index,
-                 m.population, m.compartments, m.absorption, src, kb::to_string(m.prov.conf));
+      fmt::print("PK: {} ({}) [{}]\n", resolved->description, resolved->origin, src);
+      for (const auto& in : resolved->inputs) {
+        std::string isrc;
+        for (const auto& s : in.sources) isrc += (isrc.empty() ? "" : ", ") + s;
+        fmt::print("  input {}: {} [{}]\n", in.quantity, in.how, isrc);
+      }
       // The model's formulation may differ from the product given (e.g. an IR model for an ER
       // tablet): say so rather than let the curve pass for the product's own.
-      fmt::print("formulation modelled: {}\n", m.formulation.value_or("not stated in the source"));
+      fmt::print("formulation modelled: {}\n", resolved->formulation.value_or("not stated in the source"));
       fmt::print("{:>8}  {:>12}  {:>10}\n", "t (h)", "C (ng/mL)", "C (nM)");
       for (const auto& pt : pts) {
         fmt::print("{:>8.2f}  {:>12.4g}  {:>10}\n", pt.t, pt.mg_l * 1000,

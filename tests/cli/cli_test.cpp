@@ -10,6 +10,8 @@
 #include <memory>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 namespace {
 
 struct CliRun {
@@ -78,7 +80,7 @@ TEST(Cli, ShowAndListAndExport) {
 
 TEST(Cli, HelpOnEveryCommand) {
   for (const char* cmd : {"--help", "kb --help", "kb validate --help", "kb list --help",
-                          "kb show --help", "kb export --help"}) {
+                          "kb show --help", "kb export --help", "pk --help", "pathways --help"}) {
     CliRun r = run(cmd);
     EXPECT_EQ(r.exit_code, 0) << cmd;
     EXPECT_NE(r.output.find("Usage"), std::string::npos) << cmd << r.output;
@@ -117,6 +119,88 @@ TEST(CliPk, UnknownDrugAndMissingModel) {
   CliRun none = run("pk --drug delgocitinib --dose 5mg");
   EXPECT_EQ(none.exit_code, 2);
   EXPECT_NE(none.output.find("no published PK model"), std::string::npos) << none.output;
+}
+
+}  // namespace
+
+namespace {
+
+TEST(CliPathways, JsonHasTheDocumentedFieldsAndNullForUnknown) {
+  CliRun r = run("pathways --drug tofacitinib --dose 5mg --every 12h --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  ASSERT_EQ(j.size(), 1u);
+  const auto& prof = j[0];
+  EXPECT_EQ(prof["drug"], "tofacitinib");
+  EXPECT_EQ(prof["regimen"]["frequency"], "bid");
+  bool saw_il2 = false, saw_il17 = false;
+  for (const auto& p : prof["pathways"]) {
+    for (const char* key : {"cytokine", "jak_pair", "avg_inhibition_pct", "hours_above_50pct",
+                            "peak_inhibition_pct", "trough_inhibition_pct", "basis", "sources"}) {
+      EXPECT_TRUE(p.contains(key)) << key;
+    }
+    if (p["cytokine"] == "IL-2") {
+      saw_il2 = true;
+      EXPECT_EQ(p["jak_pair"], "JAK1/JAK3");
+      EXPECT_EQ(p["basis"], "cellular");
+      EXPECT_TRUE(p["avg_inhibition_pct"].is_number());
+      EXPECT_FALSE(p["sources"].empty());
+    }
+    if (p["cytokine"] == "IL-17A/F") {
+      saw_il17 = true;
+      EXPECT_TRUE(p["avg_inhibition_pct"].is_null());
+      EXPECT_EQ(p["basis"], "not-jak-dependent");
+    }
+  }
+  EXPECT_TRUE(saw_il2 && saw_il17);
+
+  CliRun filgo = run("pathways --drug filgotinib --dose 200mg --format json");
+  ASSERT_EQ(filgo.exit_code, 0) << filgo.output;
+  for (const auto& p : nlohmann::json::parse(filgo.output)[0]["pathways"]) {
+    EXPECT_TRUE(p["avg_inhibition_pct"].is_null()) << p["cytokine"];  // unknown, never 0
+    EXPECT_NE(p["basis"], "cellular");
+  }
+}
+
+TEST(CliPathways, EveryApprovedRegimenWithoutADose) {
+  CliRun r = run("pathways --drug tofacitinib --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  ASSERT_EQ(j.size(), 2u);  // 5 mg BID and 11 mg QD XR
+  EXPECT_EQ(j[1]["regimen"]["amount"], 11);
+  EXPECT_EQ(j[1]["modelled_as"]["amount"], 5);  // XR modelled as IR 5 mg BID
+}
+
+TEST(CliPathways, CsvOneRowPerPathwayUnknownCellsEmpty) {
+  CliRun r = run("pathways --drug deucravacitinib --format csv");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.rfind("drug,amount_mg,frequency,formulation,modifier,cytokine,jak_pair,"
+                           "avg_inhibition_pct,hours_above_50pct,peak_inhibition_pct,"
+                           "trough_inhibition_pct,basis,bound,sources\n",
+                           0),
+            0u);
+  EXPECT_NE(r.output.find("deucravacitinib,6,qd,tablet,,IL-23,JAK2/TYK2,,,,,unknown,,"),
+            std::string::npos)
+      << r.output;
+}
+
+TEST(CliPathways, ModifierAndDiseaseAreChecked) {
+  CliRun bad = run("pathways --drug tofacitinib --modifier strong-cyp3a4-inhibiter");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.output.find("--modifier: value 'strong-cyp3a4-inhibiter'"), std::string::npos)
+      << bad.output;
+  CliRun disease = run("pathways --drug tofacitinib --disease psoriasiss");
+  EXPECT_EQ(disease.exit_code, 2);
+  EXPECT_NE(disease.output.find("--disease: value \"psoriasiss\": no such disease"),
+            std::string::npos)
+      << disease.output;
+  CliRun ok = run("pathways --drug tofacitinib --dose 5mg --every 12h --modifier "
+                  "strong-cyp3a4-inhibitor --disease psoriasis");
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_NE(ok.output.find("modifier strong-cyp3a4-inhibitor (ketoconazole): AUC +103%"),
+            std::string::npos)
+      << ok.output;
+  EXPECT_NE(ok.output.find("disease psoriasis: coverage"), std::string::npos) << ok.output;
 }
 
 }  // namespace

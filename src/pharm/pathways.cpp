@@ -1,0 +1,605 @@
+// Potency resolution, inhibition and the steady-state pathway profile. The modelling rules are
+// documented in docs/pharmacology.md ("Pathway inhibition"); keep the two in step.
+#include "paraderm/pathways.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "paraderm/pk_model.h"
+
+namespace paraderm::pharm {
+namespace {
+
+// One kinase-level IC50 with where it came from.
+struct KinaseIc50 {
+  double nm = 0;
+  bool at_most = false;   // IC50 printed as "> x": x understates it
+  bool at_least = false;  // IC50 printed as "< x"
+  bool whole_blood = false;
+  std::vector<std::string> sources;
+  std::string how;
+};
+
+bool is_lower_qualifier(const std::optional<std::string>& q) {
+  return q && (*q == ">" || *q == ">=");
+}
+bool is_upper_qualifier(const std::optional<std::string>& q) {
+  return q && (*q == "<" || *q == "<=");
+}
+
+void add_sources(std::vector<std::string>& to, const std::vector<std::string>& from) {
+  for (const auto& s : from) {
+    if (std::find(to.begin(), to.end(), s) == to.end()) to.push_back(s);
+  }
+}
+
+// level: "enzymatic" or "cellular". A direct value for the kinase first; else a selectivity fold
+// against a kinase with a direct value at the same level (IC50_k = fold × IC50_reference).
+std::optional<KinaseIc50> kinase_ic50(const kb::Drug& drug, const std::string& kinase,
+                                      std::string_view level) {
+  auto direct = [&](const std::string& k) -> std::optional<KinaseIc50> {
+    for (const auto& p : drug.potency) {
+      if (p.assay != level || p.target != k || !p.ic50_nm) continue;
+      KinaseIc50 out{*p.ic50_nm, is_lower_qualifier(p.qualifier), is_upper_qualifier(p.qualifier),
+                     p.matrix == "whole-blood", p.prov.src,
+                     fmt::format("{} IC50 {}{:g} nM", level, p.qualifier.value_or(""), *p.ic50_nm)};
+      return out;
+    }
+    return std::nullopt;
+  };
+  if (auto d = direct(kinase)) return d;
+  std::string_view fold_assay = level == "enzymatic" ? "enzymatic" : "cellular-selectivity";
+  for (const auto& p : drug.potency) {
+    if (p.assay != fold_assay || !p.fold || p.versus != kinase) continue;
+    auto ref = direct(p.target);
+    if (!ref) continue;
+    KinaseIc50 out = *ref;
+    out.nm = *p.fold * ref->nm;
+    out.at_most = ref->at_most || is_lower_qualifier(p.qualifier);
+    out.at_least = ref->at_least || is_upper_qualifier(p.qualifier);
+    add_sources(out.sources, p.prov.src);
+    out.how = fmt::format("{} × {}-fold selectivity of {} over {}", ref->how, *p.fold, p.target,
+                          kinase);
+    return out;
+  }
+  return std::nullopt;
+}
+
+std::string pair_name(const kb::JakPair& pair) {
+  return pair.kinases[0] + "/" + pair.kinases[1];
+}
+
+double midpoint(const kb::Quantity& q) {
+  return q.value ? *q.value : (q.low && q.high ? (*q.low + *q.high) / 2 : NAN);
+}
+
+std::optional<double> unbound_fraction(const kb::Drug& drug, std::vector<std::string>& sources) {
+  if (!drug.pk) return std::nullopt;
+  for (const auto& q : drug.pk->unbound_fraction) {
+    double v = midpoint(q);
+    if (std::isfinite(v) && v > 0 && v <= 1) {
+      sources = q.prov.src;
+      return v;
+    }
+  }
+  for (const auto& q : drug.pk->protein_binding) {
+    double v = midpoint(q);
+    if (q.unit == "%" && std::isfinite(v) && v >= 0 && v < 100) {
+      sources = q.prov.src;
+      return 1 - v / 100;
+    }
+  }
+  return std::nullopt;
+}
+
+// An active metabolite the model can include: its potency relative to the parent, its AUC
+// relative to the parent and its half-life are all in the KB.
+struct MetaboliteModel {
+  std::string name;
+  double potency = 0, exposure = 0, half_life_h = 0;
+};
+
+Bound combine(bool at_most, bool at_least) {
+  if (at_most && at_least) return Bound::kApproximate;
+  if (at_most) return Bound::kUpperBound;
+  if (at_least) return Bound::kLowerBound;
+  return Bound::kEstimate;
+}
+
+double round_to(double v, double step) { return std::round(v / step) * step; }
+
+}  // namespace
+
+std::string_view to_string(Basis b) {
+  switch (b) {
+    case Basis::kCellular: return "cellular";
+    case Basis::kEnzymaticDerived: return "enzymatic-derived";
+    case Basis::kUnknown: return "unknown";
+    case Basis::kNotJakDependent: return "not-jak-dependent";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(Bound b) {
+  switch (b) {
+    case Bound::kEstimate: return "estimate";
+    case Bound::kUpperBound: return "upper-bound";
+    case Bound::kLowerBound: return "lower-bound";
+    case Bound::kApproximate: return "approximate";
+  }
+  return "approximate";
+}
+
+PathwayPotency pathway_potency(const kb::Drug& drug, const kb::Cytokine& cytokine) {
+  PathwayPotency out;
+  if (!cytokine.pair) {
+    out.basis = Basis::kNotJakDependent;
+    out.unknown_reason = "does not signal through a JAK pair";
+    return out;
+  }
+  const auto& k = cytokine.pair->kinases;
+  // 1. A cellular IC50 measured on this pair (either order).
+  for (const auto& p : drug.potency) {
+    if (p.assay != "cellular" || !p.ic50_nm) continue;
+    if (p.target == k[0] + "/" + k[1] || p.target == k[1] + "/" + k[0]) {
+      out.basis = Basis::kCellular;
+      out.method = fmt::format("cellular {} IC50 {}{:g} nM", p.target, p.qualifier.value_or(""),
+                               *p.ic50_nm);
+      out.pair_ic50_nm = *p.ic50_nm;
+      out.versus_total = p.matrix == "whole-blood";
+      out.at_most = is_lower_qualifier(p.qualifier);
+      out.at_least = is_upper_qualifier(p.qualifier);
+      out.sources = p.prov.src;
+      return out;
+    }
+  }
+  // 2./3. Kinase-level IC50s for both kinases, cellular first, then enzymatic.
+  for (std::string_view level : {"cellular", "enzymatic"}) {
+    auto a = kinase_ic50(drug, k[0], level);
+    auto b = kinase_ic50(drug, k[1], level);
+    if (!a || !b) continue;
+    out.basis = level == "cellular" ? Basis::kCellular : Basis::kEnzymaticDerived;
+    out.kinase_ic50_nm[0] = a->nm;
+    out.kinase_ic50_nm[1] = b->nm;
+    out.method = k[0] == k[1]
+                     ? fmt::format("{} {}; both kinases of the homodimer, independent action",
+                                   k[0], a->how)
+                     : fmt::format("{} {}; {} {}; independent action", k[0], a->how, k[1], b->how);
+    out.versus_total = a->whole_blood && b->whole_blood;
+    out.at_most = a->at_most || b->at_most;
+    out.at_least = a->at_least || b->at_least;
+    add_sources(out.sources, a->sources);
+    add_sources(out.sources, b->sources);
+    return out;
+  }
+  std::vector<std::string> missing;
+  for (const auto& kinase : {k[0], k[1]}) {
+    if (!kinase_ic50(drug, kinase, "cellular") && !kinase_ic50(drug, kinase, "enzymatic") &&
+        std::find(missing.begin(), missing.end(), kinase) == missing.end()) {
+      missing.push_back(kinase);
+    }
+  }
+  std::string list;
+  for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+  out.unknown_reason =
+      missing.empty()
+          ? fmt::format("no {} IC50 at a single assay level", pair_name(*cytokine.pair))
+          : fmt::format("no absolute IC50 for {} in the KB", list);
+  return out;
+}
+
+double inhibition_at(const PathwayPotency& p, double c_nm) {
+  if (c_nm <= 0) return 0;
+  if (p.pair_ic50_nm) {
+    double x = c_nm / *p.pair_ic50_nm;
+    return x / (1 + x);
+  }
+  if (p.kinase_ic50_nm[0] && p.kinase_ic50_nm[1]) {
+    // Signalling needs both kinases of the pair; each is occupied independently (Hill 1).
+    double remaining = 1 / ((1 + c_nm / *p.kinase_ic50_nm[0]) * (1 + c_nm / *p.kinase_ic50_nm[1]));
+    return 1 - remaining;
+  }
+  return 0;
+}
+
+std::optional<double> effective_ic50(const PathwayPotency& p) {
+  if (p.pair_ic50_nm) return *p.pair_ic50_nm;
+  if (p.kinase_ic50_nm[0] && p.kinase_ic50_nm[1]) {
+    double a = *p.kinase_ic50_nm[0], b = *p.kinase_ic50_nm[1];
+    return (-(a + b) + std::sqrt((a + b) * (a + b) + 4 * a * b)) / 2;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// Adds one value's basis to an aggregate's basis.
+void merge_basis(std::string& into, Basis b) {
+  std::string name(to_string(b));
+  if (into.empty()) into = name;
+  else if (into != name) into = "mixed";
+}
+
+}  // namespace
+
+PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug,
+                               const Regimen& regimen, const ExposureModifier* modifier,
+                               const ProfileOptions& options) {
+  PathwayProfile out;
+  out.drug = drug.id;
+  out.regimen = regimen;
+  out.steps_per_hour = options.steps_per_hour;
+  if (modifier) out.modifier = *modifier;
+
+  Regimen modelled = regimen;
+  for (const auto& eq : drug.pk_equivalence) {
+    if (regimen.formulation == eq.formulation && regimen.amount_mg == eq.amount &&
+        frequency_label(regimen.tau_h) == eq.frequency) {
+      modelled = Regimen{eq.modelled_amount, eq.modelled_frequency == "bid" ? 12.0 : 24.0,
+                         eq.modelled_formulation, {}};
+      out.modelled_as = modelled;
+      out.equivalence_sources = eq.prov.src;
+      out.warnings.push_back(fmt::format("modelled as {:g} mg {} {}: {}", eq.modelled_amount,
+                                         eq.modelled_frequency, eq.modelled_formulation, eq.text));
+    }
+  }
+
+  auto pk = resolve_pk(drug);
+  std::optional<double> mw = molecular_weight(drug);
+  std::vector<std::string> fu_sources;
+  out.unbound_fraction = unbound_fraction(drug, fu_sources);
+  out.unbound_fraction_sources = fu_sources;
+  std::string pk_gap;
+  if (!pk.is_ok()) {
+    pk_gap = pk.status().message();
+  } else if (!mw) {
+    pk_gap = "molar mass unknown (cannot convert to nM)";
+  } else {
+    out.pk = pk.value();
+    if (out.pk->formulation && modelled.formulation &&
+        out.pk->formulation->find(*modelled.formulation) == std::string::npos &&
+        modelled.formulation->find(*out.pk->formulation) == std::string::npos) {
+      out.warnings.push_back(fmt::format("the PK model describes the {} formulation; the regimen "
+                                         "is {}",
+                                         *out.pk->formulation, *modelled.formulation));
+    }
+    if (modifier) out.pk->params.cl_l_h /= 1 + modifier->auc_change_pct / 100;
+  }
+  if (!pk_gap.empty()) out.warnings.push_back(pk_gap);
+
+  // Active metabolites: modelled when potency, exposure and half-life are known; otherwise left
+  // out, which makes every computed inhibition a lower bound.
+  std::vector<MetaboliteModel> metabolites;
+  bool metabolite_missing = false;
+  for (const auto& m : drug.metabolite) {
+    if (!m.active) continue;
+    double p = m.potency_vs_parent ? midpoint(*m.potency_vs_parent) : NAN;
+    double e = m.exposure_vs_parent ? midpoint(*m.exposure_vs_parent) : NAN;
+    double h = m.half_life ? midpoint(*m.half_life) : NAN;
+    if (std::isfinite(p) && std::isfinite(e) && std::isfinite(h) && h > 0) {
+      metabolites.push_back({m.name, p, e, h});
+      out.metabolites_modelled.push_back(m.name);
+    } else {
+      metabolite_missing = true;
+      out.warnings.push_back(fmt::format(
+          "active metabolite {} left out (its potency, exposure or half-life is not in the KB): "
+          "inhibition values are lower bounds",
+          m.name));
+    }
+  }
+
+  const int sph = std::max(1, options.steps_per_hour);
+  const int n = 24 * sph;
+  if (out.pk) {
+    const auto& params = out.pk->params;
+    out.total_nm.resize(n);
+    for (int i = 0; i < n; ++i) {
+      double t = static_cast<double>(i) / sph;
+      out.total_nm[i] =
+          mg_per_l_to_nm(steady_state(params, modelled.amount_mg, modelled.tau_h, t), *mw);
+    }
+    // Each metabolite, in parent-equivalent nM (its molar mass is not in the KB; its printed
+    // AUC ratio is applied to the parent's molar curve), formed in proportion to the parent
+    // concentration and eliminated with its own half-life; stepped until periodic.
+    std::vector<double> active = out.total_nm;
+    for (const auto& m : metabolites) {
+      double km = std::log(2.0) / m.half_life_h, dt = 1.0 / sph;
+      // Formation rate s·C_parent with s = exposure·km keeps AUC_m = exposure × AUC_parent.
+      double decay = std::exp(-km * dt), gain = m.exposure * (1 - decay);
+      double cm = 0;
+      int days = static_cast<int>(std::ceil(10 * m.half_life_h / 24)) + 1;
+      std::vector<double> curve(n);
+      for (int d = 0; d < days; ++d) {
+        for (int i = 0; i < n; ++i) {
+          if (d == days - 1) curve[i] = cm;
+          cm = cm * decay + gain * out.total_nm[i];
+        }
+      }
+      for (int i = 0; i < n; ++i) active[i] += m.potency * curve[i];
+    }
+    out.total_nm = active;
+    if (out.unbound_fraction) {
+      out.unbound_nm.resize(n);
+      for (int i = 0; i < n; ++i) out.unbound_nm[i] = out.total_nm[i] * *out.unbound_fraction;
+    }
+  }
+
+  // Potency depends only on the JAK pair, so cytokines sharing a pair share the computation.
+  std::vector<PathwayResult> by_pair;
+  for (const auto& c : kb.cytokines) {
+    PathwayResult r;
+    r.cytokine = c.id;
+    if (c.pair) {
+      r.jak_pair = pair_name(*c.pair);
+      auto done = std::find_if(by_pair.begin(), by_pair.end(),
+                               [&](const PathwayResult& x) { return x.jak_pair == r.jak_pair; });
+      if (done != by_pair.end()) {
+        r = *done;
+        r.cytokine = c.id;
+        out.pathways.push_back(std::move(r));
+        continue;
+      }
+    }
+    auto potency = pathway_potency(drug, c);
+    r.basis = potency.basis;
+    r.method = potency.method;
+    r.sources = potency.sources;
+    if (potency.basis == Basis::kNotJakDependent) {
+      r.notes.push_back("does not signal through a JAK pair: not blocked directly by a JAK "
+                        "inhibitor");
+      out.pathways.push_back(std::move(r));
+      continue;
+    }
+    if (potency.basis == Basis::kUnknown) {
+      r.notes.push_back("potency unknown: " + potency.unknown_reason);
+    } else if (!out.pk) {
+      r.basis = Basis::kUnknown;
+      r.notes.push_back("PK unknown: " + pk_gap);
+    } else if (!potency.versus_total && !out.unbound_fraction) {
+      r.basis = Basis::kUnknown;
+      r.notes.push_back("unbound fraction unknown: cannot compare plasma levels with a "
+                        "non-whole-blood IC50");
+    } else {
+      const auto& conc = potency.versus_total ? out.total_nm : out.unbound_nm;
+      double sum = 0, peak = 0, trough = 1;
+      int above = 0;
+      for (double c_nm : conc) {
+        double inh = std::clamp(inhibition_at(potency, c_nm), 0.0, 1.0);
+        sum += inh;
+        peak = std::max(peak, inh);
+        trough = std::min(trough, inh);
+        above += inh > 0.5;
+      }
+      r.avg_inhibition_pct = 100 * sum / static_cast<double>(conc.size());
+      r.peak_inhibition_pct = 100 * peak;
+      r.trough_inhibition_pct = 100 * trough;
+      r.hours_above_50pct = static_cast<double>(above) / sph;
+      r.bound = combine(potency.at_most, potency.at_least || metabolite_missing);
+      add_sources(r.sources, out.pk->sources);
+      add_sources(r.sources, potency.versus_total ? std::vector<std::string>{}
+                                                  : out.unbound_fraction_sources);
+      add_sources(r.sources, out.equivalence_sources);
+      if (modifier) add_sources(r.sources, modifier->sources);
+      if (potency.basis == Basis::kEnzymaticDerived) {
+        r.notes.push_back("enzymatic IC50s (assay ATP) against unbound plasma levels: usually "
+                          "overstates inhibition in cells");
+      }
+    }
+    by_pair.push_back(r);
+    out.pathways.push_back(std::move(r));
+  }
+
+  // How far apart the cellular and enzymatic-derived scales are for this drug, where a pair has
+  // both; and a warning when known values on both scales sit side by side.
+  for (const auto& c : kb.cytokines) {
+    if (!c.pair) continue;
+    auto cell = pathway_potency(drug, c);
+    if (cell.basis != Basis::kCellular || !cell.pair_ic50_nm) continue;
+    auto a = kinase_ic50(drug, c.pair->kinases[0], "enzymatic");
+    auto b = kinase_ic50(drug, c.pair->kinases[1], "enzymatic");
+    if (!a || !b) continue;
+    PathwayPotency enz;
+    enz.kinase_ic50_nm[0] = a->nm;
+    enz.kinase_ic50_nm[1] = b->nm;
+    double ratio = *cell.pair_ic50_nm / *effective_ic50(enz);
+    out.cellular_over_enzymatic_min = std::min(out.cellular_over_enzymatic_min.value_or(ratio), ratio);
+    out.cellular_over_enzymatic_max = std::max(out.cellular_over_enzymatic_max.value_or(ratio), ratio);
+  }
+  bool has_cellular = false, has_enzymatic = false;
+  for (const auto& r : out.pathways) {
+    if (!r.avg_inhibition_pct) continue;
+    has_cellular |= r.basis == Basis::kCellular;
+    has_enzymatic |= r.basis == Basis::kEnzymaticDerived;
+  }
+  if (has_cellular && has_enzymatic) {
+    out.warnings.push_back(
+        out.cellular_over_enzymatic_min
+            ? fmt::format("cellular and enzymatic-derived values are on different scales (for "
+                          "this drug's pairs with both, cellular IC50s are {:.0f}-{:.0f}x the "
+                          "enzymatic-derived ones): compare pathways within one basis",
+                          *out.cellular_over_enzymatic_min, *out.cellular_over_enzymatic_max)
+            : std::string("cellular and enzymatic-derived values are on different scales: "
+                          "compare pathways within one basis"));
+  }
+
+  for (const auto& axis : kb.axes) {
+    AxisCoverage a;
+    a.axis = axis.id;
+    double sum = 0;
+    for (std::size_t i = 0; i < kb.cytokines.size(); ++i) {
+      const auto& c = kb.cytokines[i];
+      if (std::find(c.axes.begin(), c.axes.end(), axis.id) == c.axes.end()) continue;
+      if (!c.pair) {
+        ++a.non_jak;
+        continue;
+      }
+      ++a.jak;
+      if (const auto& v = out.pathways[i].avg_inhibition_pct) {
+        ++a.known;
+        sum += *v;
+        merge_basis(a.basis, out.pathways[i].basis);
+      }
+    }
+    if (a.known > 0) a.avg_inhibition_pct = sum / a.known;
+    out.axes.push_back(a);
+  }
+  return out;
+}
+
+DiseaseCoverage disease_coverage(const kb::KnowledgeBase& kb, const PathwayProfile& profile,
+                                 std::string_view disease_id) {
+  DiseaseCoverage out;
+  out.disease = std::string(disease_id);
+  const kb::Disease* d = kb.find_disease(disease_id);
+  if (!d || !d->signature) return out;
+  out.has_signature = true;
+  out.sources = d->signature->prov.src;
+  auto mean_of = [&](const std::vector<std::string>& ids) -> std::optional<double> {
+    double sum = 0;
+    int known = 0;
+    for (const auto& id : ids) {
+      auto it = std::find_if(profile.pathways.begin(), profile.pathways.end(),
+                             [&](const PathwayResult& r) { return r.cytokine == id; });
+      if (it == profile.pathways.end()) continue;
+      if (it->basis == Basis::kNotJakDependent) {
+        if (std::find(out.not_jak_dependent.begin(), out.not_jak_dependent.end(), id) ==
+            out.not_jak_dependent.end()) {
+          out.not_jak_dependent.push_back(id);
+        }
+      } else if (!it->avg_inhibition_pct) {
+        if (std::find(out.unknown.begin(), out.unknown.end(), id) == out.unknown.end()) {
+          out.unknown.push_back(id);
+        }
+      } else {
+        sum += *it->avg_inhibition_pct;
+        ++known;
+        merge_basis(out.basis, it->basis);
+      }
+    }
+    if (known == 0) return std::nullopt;
+    return sum / known;
+  };
+  out.dominant_avg_pct = mean_of(d->signature->dominant);
+  out.present_avg_pct = mean_of(d->signature->present);
+  auto jak_dependent = [&](const std::vector<std::string>& ids) {
+    return std::any_of(ids.begin(), ids.end(), [&](const std::string& id) {
+      const kb::Cytokine* c = kb.find_cytokine(id);
+      return c && c->pair;
+    });
+  };
+  if (jak_dependent(d->signature->dominant)) {
+    out.scored_on = "dominant";
+    out.score_pct = out.dominant_avg_pct;
+  } else if (jak_dependent(d->signature->present)) {
+    out.scored_on = "present";
+    out.score_pct = out.present_avg_pct;
+  }
+  return out;
+}
+
+namespace {
+
+nlohmann::json opt(const std::optional<double>& v, double step) {
+  return v ? nlohmann::json(round_to(*v, step)) : nlohmann::json(nullptr);
+}
+
+nlohmann::json regimen_json(const Regimen& r) {
+  nlohmann::json j = {{"amount", r.amount_mg}, {"unit", "mg"}, {"frequency", frequency_label(r.tau_h)},
+                      {"interval_h", r.tau_h}};
+  j["formulation"] = r.formulation ? nlohmann::json(*r.formulation) : nlohmann::json(nullptr);
+  if (!r.roles.empty()) j["roles"] = r.roles;
+  return j;
+}
+
+}  // namespace
+
+std::string to_json(const PathwayProfile& p, const std::vector<DiseaseCoverage>& coverage,
+                    int indent) {
+  nlohmann::json j;
+  j["drug"] = p.drug;
+  j["regimen"] = regimen_json(p.regimen);
+  j["modelled_as"] = p.modelled_as ? regimen_json(*p.modelled_as) : nlohmann::json(nullptr);
+  if (p.modifier) {
+    j["modifier"] = {{"id", p.modifier->id},
+                     {"auc_change_pct", p.modifier->auc_change_pct},
+                     {"sources", p.modifier->sources},
+                     {"confidence", p.modifier->confidence}};
+    if (p.modifier->example) j["modifier"]["example"] = *p.modifier->example;
+  } else {
+    j["modifier"] = nullptr;
+  }
+  if (p.pk) {
+    nlohmann::json pk = {{"origin", p.pk->origin},
+                         {"description", p.pk->description},
+                         {"compartments", p.pk->params.compartments},
+                         {"cl_f_l_h", p.pk->params.cl_l_h},
+                         {"v_f_l", p.pk->params.v1_l},
+                         {"ka_per_h", p.pk->params.ka_per_h},
+                         {"lag_h", p.pk->params.lag_h},
+                         {"sources", p.pk->sources}};
+    if (p.pk->formulation) pk["formulation"] = *p.pk->formulation;
+    for (const auto& in : p.pk->inputs) {
+      pk["inputs"].push_back({{"quantity", in.quantity}, {"value", in.value}, {"unit", in.unit},
+                              {"taken", in.how}, {"sources", in.sources}});
+    }
+    j["pk"] = pk;
+  } else {
+    j["pk"] = nullptr;
+  }
+  j["unbound_fraction"] =
+      p.unbound_fraction ? nlohmann::json(*p.unbound_fraction) : nlohmann::json(nullptr);
+  j["unbound_fraction_sources"] = p.unbound_fraction_sources;
+  j["metabolites_modelled"] = p.metabolites_modelled;
+  j["pathways"] = nlohmann::json::array();
+  for (const auto& r : p.pathways) {
+    j["pathways"].push_back({
+        {"cytokine", r.cytokine},
+        {"jak_pair", r.jak_pair.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.jak_pair)},
+        {"avg_inhibition_pct", opt(r.avg_inhibition_pct, 0.1)},
+        {"hours_above_50pct", opt(r.hours_above_50pct, 0.01)},
+        {"peak_inhibition_pct", opt(r.peak_inhibition_pct, 0.1)},
+        {"trough_inhibition_pct", opt(r.trough_inhibition_pct, 0.1)},
+        {"basis", to_string(r.basis)},
+        {"bound", to_string(r.bound)},
+        {"method", r.method},
+        {"sources", r.sources},
+        {"notes", r.notes},
+    });
+  }
+  j["axes"] = nlohmann::json::array();
+  for (const auto& a : p.axes) {
+    j["axes"].push_back({{"axis", a.axis},
+                         {"avg_inhibition_pct", opt(a.avg_inhibition_pct, 0.1)},
+                         {"jak_cytokines", a.jak},
+                         {"known", a.known},
+                         {"basis", a.basis},
+                         {"not_jak_dependent", a.non_jak}});
+  }
+  if (!coverage.empty()) {
+    j["diseases"] = nlohmann::json::array();
+    for (const auto& c : coverage) {
+      j["diseases"].push_back({{"disease", c.disease},
+                               {"has_signature", c.has_signature},
+                               {"score_pct", opt(c.score_pct, 0.1)},
+                               {"scored_on", c.scored_on},
+                               {"dominant_avg_pct", opt(c.dominant_avg_pct, 0.1)},
+                               {"present_avg_pct", opt(c.present_avg_pct, 0.1)},
+                               {"not_jak_dependent", c.not_jak_dependent},
+                               {"unknown", c.unknown},
+                               {"basis", c.basis},
+                               {"sources", c.sources}});
+    }
+  }
+  j["cellular_over_enzymatic"] =
+      p.cellular_over_enzymatic_min
+          ? nlohmann::json{{"min", *p.cellular_over_enzymatic_min},
+                           {"max", *p.cellular_over_enzymatic_max}}
+          : nlohmann::json(nullptr);
+  j["warnings"] = p.warnings;
+  return j.dump(indent);
+}
+
+}  // namespace paraderm::pharm
