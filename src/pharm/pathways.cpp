@@ -109,7 +109,11 @@ Bound combine(bool at_most, bool at_least) {
   return Bound::kEstimate;
 }
 
-double round_to(double v, double step) { return std::round(v / step) * step; }
+// Division by a power of ten (exact) keeps the printed value short, e.g. 65.6 not 65.60000000000001.
+double round_to(double v, int decimals) {
+  double scale = std::pow(10.0, decimals);
+  return std::round(v * scale) / scale;
+}
 
 }  // namespace
 
@@ -502,8 +506,8 @@ DiseaseCoverage disease_coverage(const kb::KnowledgeBase& kb, const PathwayProfi
 
 namespace {
 
-nlohmann::json opt(const std::optional<double>& v, double step) {
-  return v ? nlohmann::json(round_to(*v, step)) : nlohmann::json(nullptr);
+nlohmann::json opt(const std::optional<double>& v, int decimals) {
+  return v ? nlohmann::json(round_to(*v, decimals)) : nlohmann::json(nullptr);
 }
 
 nlohmann::json regimen_json(const Regimen& r) {
@@ -558,10 +562,10 @@ std::string to_json(const PathwayProfile& p, const std::vector<DiseaseCoverage>&
     j["pathways"].push_back({
         {"cytokine", r.cytokine},
         {"jak_pair", r.jak_pair.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.jak_pair)},
-        {"avg_inhibition_pct", opt(r.avg_inhibition_pct, 0.1)},
-        {"hours_above_50pct", opt(r.hours_above_50pct, 0.01)},
-        {"peak_inhibition_pct", opt(r.peak_inhibition_pct, 0.1)},
-        {"trough_inhibition_pct", opt(r.trough_inhibition_pct, 0.1)},
+        {"avg_inhibition_pct", opt(r.avg_inhibition_pct, 1)},
+        {"hours_above_50pct", opt(r.hours_above_50pct, 2)},
+        {"peak_inhibition_pct", opt(r.peak_inhibition_pct, 1)},
+        {"trough_inhibition_pct", opt(r.trough_inhibition_pct, 1)},
         {"basis", to_string(r.basis)},
         {"bound", to_string(r.bound)},
         {"method", r.method},
@@ -572,7 +576,7 @@ std::string to_json(const PathwayProfile& p, const std::vector<DiseaseCoverage>&
   j["axes"] = nlohmann::json::array();
   for (const auto& a : p.axes) {
     j["axes"].push_back({{"axis", a.axis},
-                         {"avg_inhibition_pct", opt(a.avg_inhibition_pct, 0.1)},
+                         {"avg_inhibition_pct", opt(a.avg_inhibition_pct, 1)},
                          {"jak_cytokines", a.jak},
                          {"known", a.known},
                          {"basis", a.basis},
@@ -583,10 +587,10 @@ std::string to_json(const PathwayProfile& p, const std::vector<DiseaseCoverage>&
     for (const auto& c : coverage) {
       j["diseases"].push_back({{"disease", c.disease},
                                {"has_signature", c.has_signature},
-                               {"score_pct", opt(c.score_pct, 0.1)},
+                               {"score_pct", opt(c.score_pct, 1)},
                                {"scored_on", c.scored_on},
-                               {"dominant_avg_pct", opt(c.dominant_avg_pct, 0.1)},
-                               {"present_avg_pct", opt(c.present_avg_pct, 0.1)},
+                               {"dominant_avg_pct", opt(c.dominant_avg_pct, 1)},
+                               {"present_avg_pct", opt(c.present_avg_pct, 1)},
                                {"not_jak_dependent", c.not_jak_dependent},
                                {"unknown", c.unknown},
                                {"basis", c.basis},

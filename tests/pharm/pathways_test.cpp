@@ -121,6 +121,17 @@ TEST(DerivedPk, DeucravacitinibUsesTheMeasuredClearance) {
   EXPECT_NEAR(std::log(ka / k) / (ka - k), (1.5 + 2.3) / 2, 1e-9);  // confirmed tmax range
 }
 
+// Cross-check of the derivation rule on the one drug with both: tofacitinib's label values (F
+// 74 %, V 87 L, half-life 3.2 h) against the Vong 2021 population-PK model (CL/F 26.3 L/h,
+// V/F 115.8 L), two independent sources.
+TEST(DerivedPk, AgreesWithThePublishedModelForTofacitinib) {
+  auto r = derive_one_compartment(drug("tofacitinib"));
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+  EXPECT_NEAR(r.value().params.v1_l, 87 / 0.74, 1e-9);
+  EXPECT_NEAR(r.value().params.cl_l_h / 26.3, 1.0, 0.05);
+  EXPECT_NEAR(r.value().params.v1_l / 115.8, 1.0, 0.05);
+}
+
 TEST(DerivedPk, NamesEveryMissingInput) {
   auto r = derive_one_compartment(drug("filgotinib"));
   ASSERT_FALSE(r.is_ok());
