@@ -435,6 +435,7 @@ struct PrPattern {
   std::optional<Quantity> latency;
   std::optional<std::string> outcome;
   std::string text;
+  std::vector<std::string> differentials;  // conditions the reaction is to be told apart from
   Provenance prov;
 };
 
@@ -446,6 +447,34 @@ struct RiskFactor {
   double estimate = 0;
   std::optional<double> ci_low, ci_high;
   std::string direction;
+  // How the assessment recognises the factor in a case: the reaction's phenotype, and a match
+  // rule: condition (any of `values` is a recorded condition), sex, smoking (current/former),
+  // flag (a case flag such as raised-ige), age-per-year, comedication (any of `values` taken
+  // with the culprit), culprit-class, culprit (biologic id). Absent: shown, never matched.
+  std::optional<std::string> phenotype;
+  std::optional<std::string> match;
+  std::vector<std::string> values;
+  Provenance prov;
+};
+
+// An eruption phenotype of the case format and the disease(s) it corresponds to.
+struct Phenotype {
+  Location loc;
+  std::string id, name;
+  std::vector<std::string> diseases;  // disease ids, the first being the one treated
+  Provenance prov;
+};
+
+// A non-JAK management strategy the literature reports for paradoxical reactions.
+struct Strategy {
+  Location loc;
+  std::string id, name;
+  std::string action;  // continue-with-topicals | stop-biologic | switch-class | dual-therapy
+  std::vector<std::string> culprit_classes;  // empty: any class
+  std::vector<std::string> phenotypes;       // empty: any phenotype
+  std::vector<std::string> severities;       // mild | moderate | severe; empty: any
+  std::optional<std::string> evidence;       // outcome numbers as printed
+  std::string text;
   Provenance prov;
 };
 
@@ -530,6 +559,8 @@ struct KnowledgeBase {
   std::vector<PrPattern> pr_patterns;
   std::vector<RiskFactor> risk_factors;
   std::vector<PrCase> pr_cases;
+  std::vector<Phenotype> phenotypes;
+  std::vector<Strategy> strategies;
   std::vector<SafetyFinding> safety_findings;
   std::vector<RiskGroup> risk_groups;
   std::vector<RegulatoryAction> regulatory_actions;

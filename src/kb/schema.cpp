@@ -923,6 +923,7 @@ struct Schema<PrPattern> {
             field("latency", &PrPattern::latency),
             field("outcome", &PrPattern::outcome),
             field("text", &PrPattern::text),
+            field("differentials", &PrPattern::differentials),
         },
         embed(&PrPattern::prov));
     return f;
@@ -945,6 +946,11 @@ struct Schema<RiskFactor> {
             field("ci_high", &RiskFactor::ci_high, {.min = 0}),
             field("direction", &RiskFactor::direction,
                   {.one_of = {"increases", "decreases", "no-effect"}}),
+            field("phenotype", &RiskFactor::phenotype, {.ref = "phenotype"}),
+            field("match", &RiskFactor::match,
+                  {.one_of = {"condition", "sex", "smoking", "flag", "age-per-year",
+                              "comedication", "culprit-class", "culprit"}}),
+            field("values", &RiskFactor::values),
         },
         embed(&RiskFactor::prov));
     return f;
@@ -1074,6 +1080,42 @@ struct Schema<FormulaConstant> {
 };
 
 template <>
+struct Schema<Phenotype> {
+  static const std::vector<Field<Phenotype>>& fields() {
+    static const std::vector<Field<Phenotype>> f = concat<Phenotype>(
+        {
+            field("id", &Phenotype::id, {.one_of = kPhenotypes, .id = true}),
+            field("name", &Phenotype::name),
+            field("diseases", &Phenotype::diseases, {.ref = "disease"}),
+        },
+        embed(&Phenotype::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<Strategy> {
+  static const std::vector<Field<Strategy>>& fields() {
+    static const std::vector<Field<Strategy>> f = concat<Strategy>(
+        {
+            field("id", &Strategy::id, {.id = true}),
+            field("name", &Strategy::name),
+            field("action", &Strategy::action,
+                  {.one_of = {"continue-with-topicals", "stop-biologic", "switch-class",
+                              "dual-therapy"}}),
+            field("culprit_classes", &Strategy::culprit_classes, {.ref = "biologic_class"}),
+            field("phenotypes", &Strategy::phenotypes, {.ref = "phenotype"}),
+            field("severities", &Strategy::severities,
+                  {.one_of = {"mild", "moderate", "severe"}}),
+            field("evidence", &Strategy::evidence),
+            field("text", &Strategy::text),
+        },
+        embed(&Strategy::prov));
+    return f;
+  }
+};
+
+template <>
 struct Schema<ScoreBand> {
   static const std::vector<Field<ScoreBand>>& fields() {
     static const std::vector<Field<ScoreBand>> f = concat<ScoreBand>(
@@ -1087,7 +1129,7 @@ struct Schema<ScoreBand> {
             field("max_inclusive", &ScoreBand::max_inclusive),
             field("unit", &ScoreBand::unit),
             field("text", &ScoreBand::text),
-            field("points", &ScoreBand::points, {.min = 0}),
+            field("points", &ScoreBand::points, {.min = -10, .max = 10}),
             field("category", &ScoreBand::category),
         },
         embed(&ScoreBand::prov));
@@ -1176,6 +1218,8 @@ const std::vector<KindOps>& kinds() {
       make_kind("pr_pattern", &KnowledgeBase::pr_patterns),
       make_kind("risk_factor", &KnowledgeBase::risk_factors),
       make_kind("pr_case", &KnowledgeBase::pr_cases),
+      make_kind("phenotype", &KnowledgeBase::phenotypes),
+      make_kind("strategy", &KnowledgeBase::strategies),
       make_kind("safety_finding", &KnowledgeBase::safety_findings),
       make_kind("risk_group", &KnowledgeBase::risk_groups),
       make_kind("regulatory_action", &KnowledgeBase::regulatory_actions),

@@ -1,0 +1,147 @@
+// One patient's record, normalised: what the assessment reads. Built from native case JSON
+// (docs/case-format.md, docs/case.schema.json) or a FHIR R4 Bundle, detected by `resourceType`.
+//
+// Contract:
+//  * Every clinical entity is mapped to a KB id (disease, biologic, JAK drug, interaction class,
+//    lab) by code first, then by name; labs are converted to the KB lab's unit.
+//  * Nothing is silently dropped: unmapped codes and names, unknown or ignored fields become
+//    `warnings`, each naming the JSON pointer (or FHIR path).
+//  * Bad input (wrong type, impossible data, a name one typo away from a KB name) becomes an
+//    `InputProblem` naming the pointer, the value and what was expected; no Case is returned.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "paraderm/kb.h"
+
+namespace paraderm::clinical {
+
+using Date = std::chrono::sys_days;
+
+// "YYYY-MM-DD" (a FHIR dateTime's date part is accepted); nullopt when not a valid calendar date.
+std::optional<Date> parse_date(std::string_view text);
+std::string to_string(Date d);
+// Whole years from `from` to `to` (birthday arithmetic).
+int years_between(Date from, Date to);
+
+struct InputProblem {
+  std::string pointer;  // JSON pointer, e.g. /medications/2/start, or a FHIR path
+  std::string message;  // names the value and what was expected
+  std::string to_string() const { return pointer + ": " + message; }
+};
+
+struct Smoking {
+  std::string status = "unknown";  // current | former | never | unknown
+  std::optional<double> pack_years;
+  std::optional<Date> quit_date;
+};
+
+struct Patient {
+  std::optional<Date> birth_date;
+  std::optional<double> age_years;  // given, or computed from birth_date at as_of
+  std::string sex = "unknown";       // female | male | other | unknown
+  std::optional<std::string> ancestry;
+  std::optional<double> weight_kg;
+  std::optional<bool> pregnant, breastfeeding;
+  Smoking smoking;
+  // EMA PRAC: "ASCVD or other CV risk factors", "other VTE risk factors" (free text items).
+  std::vector<std::string> cv_risk_factors, vte_risk_factors;
+};
+
+struct Severity {
+  std::optional<double> easi, pasi, bsa, iga;
+};
+
+struct Condition {
+  std::string pointer;
+  std::string label;       // as given
+  std::string disease;     // KB disease id
+  std::optional<Date> onset, abatement;
+  std::string status = "active";  // active | resolved
+  std::optional<bool> treated;    // e.g. latent TB treated
+  Severity severity;
+};
+
+struct Medication {
+  std::string pointer;
+  std::string label;                    // as given
+  std::optional<std::string> biologic;  // KB biologic id
+  std::optional<std::string> jak_drug;  // KB drug id
+  std::vector<std::string> classes;     // KB interaction classes it belongs to
+  std::optional<Date> start, stop;
+  std::optional<double> amount;
+  std::optional<std::string> unit, frequency;
+  bool active_on(Date d) const;  // started on or before d and not stopped before d
+};
+
+struct LabResult {
+  std::string pointer;
+  std::string lab;  // KB lab id
+  Date date;
+  std::optional<double> value;  // in `unit` (the KB lab's unit when it has one)
+  std::string unit;
+  std::optional<std::string> text;  // qualitative results ("positive", "negative")
+  double given_value = 0;
+  std::string given_unit;
+};
+
+struct Eruption {
+  std::string phenotype;  // KB phenotype id
+  Date onset;
+  std::string kind = "new";  // new | worsened
+  std::vector<std::string> sites;
+  std::optional<std::string> biopsy;
+  std::optional<bool> biopsy_consistent;
+  std::optional<double> bsa_pct;
+  std::optional<std::string> severity;  // mild | moderate | severe
+  // Causality items (Naranjo): "yes" | "no" | "unknown".
+  std::string dechallenge = "unknown", rechallenge = "unknown", dose_related = "unknown",
+              previous_similar_reaction = "unknown";
+  std::vector<std::string> alternative_causes;
+  bool alternatives_excluded = false;
+};
+
+struct Case {
+  std::string input_kind;  // native | fhir
+  std::string region = "us";
+  Date as_of{};
+  Patient patient;
+  std::vector<Condition> conditions;
+  std::vector<Medication> medications;
+  std::vector<LabResult> labs;
+  std::optional<Eruption> eruption;
+  std::vector<std::string> flags;  // e.g. raised-ige, eosinophilia, cyp2c19-poor-metaboliser
+  std::vector<InputProblem> warnings;
+
+  bool has_condition(std::string_view disease_id, const kb::KnowledgeBase& kb,
+                     bool active_only = false) const;  // the disease or a descendant
+  bool has_flag(std::string_view flag) const;
+  // The latest result of `lab` on or before `on` (nullptr when none).
+  const LabResult* latest(std::string_view lab, Date on) const;
+};
+
+struct ParseOptions {
+  std::optional<std::string> region;  // overrides the record's region
+  std::optional<Date> as_of;          // overrides the record's as_of
+  std::size_t max_bytes = 4 << 20;    // input size limit
+};
+
+struct ParseResult {
+  std::optional<Case> record;  // absent when there is any problem
+  std::vector<InputProblem> problems;
+};
+
+// Native case JSON or a FHIR R4 Bundle (detected from resourceType).
+ParseResult parse_case(std::string_view json, const kb::KnowledgeBase& kb,
+                       const ParseOptions& options = {});
+
+// eGFR (mL/min/1.73 m²) by CKD-EPI 2021 from serum creatinine in mg/dL, with the KB's
+// coefficients; nullopt when sex is not female/male.
+std::optional<double> ckd_epi_2021(const kb::KnowledgeBase& kb, double creatinine_mg_dl,
+                                   double age_years, std::string_view sex);
+
+}  // namespace paraderm::clinical

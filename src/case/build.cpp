@@ -1,0 +1,287 @@
+#include "case/build.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace paraderm::clinical {
+
+std::optional<Date> parse_date(std::string_view text) {
+  if (text.size() < 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  if (text.size() > 10 && text[10] != 'T') return std::nullopt;
+  auto num = [&](std::size_t pos, std::size_t len) -> std::optional<int> {
+    int v = 0;
+    for (std::size_t i = pos; i < pos + len; ++i) {
+      if (text[i] < '0' || text[i] > '9') return std::nullopt;
+      v = v * 10 + (text[i] - '0');
+    }
+    return v;
+  };
+  auto y = num(0, 4), m = num(5, 2), d = num(8, 2);
+  if (!y || !m || !d) return std::nullopt;
+  std::chrono::year_month_day ymd{std::chrono::year(*y), std::chrono::month(static_cast<unsigned>(*m)),
+                                  std::chrono::day(static_cast<unsigned>(*d))};
+  if (!ymd.ok() || *y < 1900) return std::nullopt;
+  return std::chrono::sys_days(ymd);
+}
+
+std::string to_string(Date d) {
+  std::chrono::year_month_day ymd{d};
+  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(ymd.year()),
+                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+}
+
+int years_between(Date from, Date to) {
+  std::chrono::year_month_day a{from}, b{to};
+  int years = static_cast<int>(b.year()) - static_cast<int>(a.year());
+  if (std::make_pair(static_cast<unsigned>(b.month()), static_cast<unsigned>(b.day())) <
+      std::make_pair(static_cast<unsigned>(a.month()), static_cast<unsigned>(a.day()))) {
+    --years;
+  }
+  return years;
+}
+
+bool Medication::active_on(Date d) const {
+  if (start && *start > d) return false;
+  if (stop && *stop < d) return false;
+  return true;
+}
+
+bool Case::has_condition(std::string_view disease_id, const kb::KnowledgeBase& kb,
+                         bool active_only) const {
+  for (const auto& c : conditions) {
+    if (active_only && c.status != "active") continue;
+    // The recorded disease or any of its ancestors equals the one asked for.
+    std::string id = c.disease;
+    for (int depth = 0; depth < 16 && !id.empty(); ++depth) {
+      if (id == disease_id) return true;
+      const kb::Disease* d = kb.find_disease(id);
+      id = d && d->parent ? *d->parent : "";
+    }
+  }
+  return false;
+}
+
+bool Case::has_flag(std::string_view flag) const {
+  return std::find(flags.begin(), flags.end(), flag) != flags.end();
+}
+
+const LabResult* Case::latest(std::string_view lab, Date on) const {
+  const LabResult* best = nullptr;
+  for (const auto& l : labs) {
+    if (l.lab != lab || l.date > on) continue;
+    if (!best || l.date >= best->date) best = &l;
+  }
+  return best;
+}
+
+std::optional<double> ckd_epi_2021(const kb::KnowledgeBase& kb, double scr, double age,
+                                   std::string_view sex) {
+  if (sex != "female" && sex != "male") return std::nullopt;
+  auto constant = [&](const std::string& id) -> std::optional<double> {
+    for (const auto& c : kb.formula_constants) {
+      if (c.id == id) return c.value;
+    }
+    return std::nullopt;
+  };
+  std::string s(sex);
+  auto mult = constant("ckd-epi-2021.multiplier"), kappa = constant("ckd-epi-2021.kappa." + s),
+       alpha = constant("ckd-epi-2021.alpha." + s),
+       above = constant("ckd-epi-2021.exponent-above-hinge"),
+       age_base = constant("ckd-epi-2021.age-base"),
+       sex_factor = constant("ckd-epi-2021.sex-factor." + s);
+  if (!mult || !kappa || !alpha || !above || !age_base || !sex_factor) return std::nullopt;
+  double ratio = scr / *kappa;
+  return *mult * std::pow(std::min(ratio, 1.0), *alpha) * std::pow(std::max(ratio, 1.0), *above) *
+         std::pow(*age_base, age) * *sex_factor;
+}
+
+namespace detail {
+
+std::string short_system(std::string_view s) {
+  if (s == "http://snomed.info/sct" || s == "snomed") return "snomed";
+  if (s == "http://hl7.org/fhir/sid/icd-10-cm" || s == "icd10cm" || s == "icd-10-cm") return "icd10cm";
+  if (s == "http://www.nlm.nih.gov/research/umls/rxnorm" || s == "rxnorm") return "rxnorm";
+  if (s == "http://loinc.org" || s == "loinc") return "loinc";
+  if (s == "http://www.whocc.no/atc" || s == "atc") return "atc";
+  return std::string(s);
+}
+
+bool CaseBuilder::add_condition(Condition cond, const std::vector<CodeIn>& codes) {
+  for (const auto& code : codes) {
+    if (auto id = terms_->disease_by_code(code.system, code.code)) {
+      cond.disease = *id;
+      break;
+    }
+  }
+  if (cond.disease.empty() && !cond.label.empty()) {
+    if (auto id = terms_->disease_by_name(cond.label)) cond.disease = *id;
+  }
+  if (cond.disease.empty()) {
+    std::string what = cond.label.empty() && !codes.empty()
+                           ? fmt::format("{} {}", codes[0].system, codes[0].code)
+                           : fmt::format("\"{}\"", cond.label);
+    if (auto near = terms_->near_disease(cond.label)) {
+      problem(cond.pointer, fmt::format("condition {}: not a known condition (did you mean '{}'?)",
+                                        what, *near));
+    } else {
+      warning(cond.pointer, fmt::format("condition {} is not in the KB: not used", what));
+    }
+    return false;
+  }
+  c_.conditions.push_back(std::move(cond));
+  return true;
+}
+
+bool CaseBuilder::add_medication(Medication med, const std::vector<CodeIn>& codes) {
+  MedicationMatch m;
+  for (const auto& code : codes) {
+    m = terms_->medication_by_code(code.system, code.code);
+    if (!m.empty()) break;
+  }
+  if (m.empty() && !med.label.empty()) m = terms_->medication_by_name(med.label);
+  if (m.empty()) {
+    std::string what = med.label.empty() && !codes.empty()
+                           ? fmt::format("{} {}", codes[0].system, codes[0].code)
+                           : fmt::format("\"{}\"", med.label);
+    if (auto near = terms_->near_medication(med.label)) {
+      problem(med.pointer, fmt::format("medication {}: not a known drug (did you mean '{}'?)",
+                                       what, *near));
+    } else {
+      warning(med.pointer,
+              fmt::format("medication {} is not in the KB: not checked for interactions", what));
+      // Kept by name: risk factors may name a co-medication the KB has no class for.
+      c_.medications.push_back(std::move(med));
+    }
+    return false;
+  }
+  med.biologic = m.biologic;
+  med.jak_drug = m.jak_drug;
+  med.classes = m.classes;
+  c_.medications.push_back(std::move(med));
+  return true;
+}
+
+bool CaseBuilder::add_lab(const std::string& pointer, const std::string& label,
+                          const std::vector<CodeIn>& codes, Date date, std::optional<double> value,
+                          const std::string& unit, std::optional<std::string> text) {
+  std::optional<std::string> lab;
+  for (const auto& code : codes) {
+    if (code.system == "loinc") lab = terms_->lab_by_code(code.code);
+    if (lab) break;
+  }
+  if (!lab && !label.empty()) lab = terms_->lab_by_name(label);
+  if (!lab) {
+    warning(pointer, fmt::format("lab \"{}\"{} is not in the KB: not used", label,
+                                 codes.empty() ? "" : " (" + codes[0].system + " " + codes[0].code + ")"));
+    return false;
+  }
+  const kb::Lab* def = nullptr;
+  for (const auto& l : kb_.labs) {
+    if (l.id == *lab) def = &l;
+  }
+  LabResult r;
+  r.pointer = pointer;
+  r.lab = *lab;
+  r.date = date;
+  r.text = std::move(text);
+  r.given_unit = unit;
+  if (value) {
+    if (*value < 0) {
+      problem(pointer, fmt::format("value {}: expected a number >= 0", *value));
+      return false;
+    }
+    r.given_value = *value;
+    std::string target = def && def->unit ? *def->unit : unit;
+    double factor = 1;
+    bool ok = unit == target;
+    // Cell counts share one conversion table; Hb, albumin, creatinine have their own.
+    std::string analyte = target == "cells/uL" ? "cell-count" : *lab;
+    for (int hop = 0; hop < 2 && !ok; ++hop) {
+      for (const auto& uc : kb_.unit_conversions) {
+        if (uc.analyte != analyte) continue;
+        if (uc.from == unit && uc.to == target) { factor = uc.factor; ok = true; break; }
+        if (uc.to == unit && uc.from == target) { factor = 1 / uc.factor; ok = true; break; }
+      }
+      if (!ok) {  // one intermediate unit (e.g. K/uL -> 10*3/uL -> cells/uL)
+        for (const auto& a : kb_.unit_conversions) {
+          if (a.analyte != analyte || a.from != unit) continue;
+          for (const auto& b : kb_.unit_conversions) {
+            if (b.analyte == analyte && b.from == a.to && b.to == target) {
+              factor = a.factor * b.factor;
+              ok = true;
+            }
+          }
+        }
+        break;
+      }
+    }
+    if (!ok) {
+      std::vector<std::string> known{target};
+      for (const auto& uc : kb_.unit_conversions) {
+        if (uc.analyte == analyte && uc.to == target) known.push_back(uc.from);
+      }
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      problem(pointer + "/unit", fmt::format("value \"{}\": not a unit paraderm can convert for {}; "
+                                              "expected one of {}", unit, *lab, list));
+      return false;
+    }
+    r.value = *value * factor;
+    r.unit = target;
+  }
+  c_.labs.push_back(std::move(r));
+  return true;
+}
+
+void CaseBuilder::finish() {
+  auto& p = c_.patient;
+  if (p.birth_date) {
+    if (*p.birth_date > c_.as_of) {
+      problem("/patient/birth_date", fmt::format("value \"{}\": after the assessment date {}",
+                                                 to_string(*p.birth_date), to_string(c_.as_of)));
+    }
+    double computed = years_between(*p.birth_date, c_.as_of);
+    if (p.age_years && std::abs(*p.age_years - computed) > 1) {
+      problem("/patient/age_years", fmt::format("value {}: does not match birth_date (age {})",
+                                                *p.age_years, computed));
+    }
+    p.age_years = computed;
+  }
+  if (!p.age_years) {
+    warning("/patient", "age unknown: age limits, the age >= 65 group and eGFR cannot be checked");
+  }
+  if (c_.eruption) {
+    if (p.birth_date && c_.eruption->onset < *p.birth_date) {
+      problem("/eruption/onset", fmt::format("value \"{}\": before the birth date {}",
+                                             to_string(c_.eruption->onset), to_string(*p.birth_date)));
+    }
+    if (c_.eruption->onset > c_.as_of) {
+      problem("/eruption/onset", fmt::format("value \"{}\": after the assessment date {}",
+                                             to_string(c_.eruption->onset), to_string(c_.as_of)));
+    }
+  }
+  // eGFR by CKD-EPI 2021 from the latest creatinine when no eGFR result is as recent.
+  const LabResult* scr = c_.latest("creatinine", c_.as_of);
+  const LabResult* egfr = c_.latest("egfr", c_.as_of);
+  if (scr && scr->value && (!egfr || egfr->date < scr->date)) {
+    if (p.age_years && (p.sex == "female" || p.sex == "male")) {
+      if (auto e = ckd_epi_2021(kb_, *scr->value, *p.age_years, p.sex)) {
+        LabResult r;
+        r.pointer = scr->pointer;
+        r.lab = "egfr";
+        r.date = scr->date;
+        r.value = *e;
+        r.unit = "mL/min/1.73m2";
+        r.text = "computed by CKD-EPI 2021 from creatinine";
+        r.given_value = *scr->value;
+        r.given_unit = scr->unit;
+        c_.labs.push_back(r);
+      }
+    } else {
+      warning(scr->pointer, "creatinine given but eGFR cannot be computed: age or sex unknown");
+    }
+  }
+}
+
+}  // namespace detail
+}  // namespace paraderm::clinical

@@ -1,0 +1,58 @@
+// Shared by the native and FHIR parsers: maps names and codes to KB ids, converts lab units,
+// records problems and warnings with their pointer, and finishes the case (age, eGFR).
+#pragma once
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "case/terms.h"
+#include "paraderm/case.h"
+
+namespace paraderm::clinical::detail {
+
+using Json = nlohmann::json;
+
+struct CodeIn {
+  std::string system;  // snomed | icd10cm | rxnorm | loinc | ...
+  std::string code;
+};
+
+class CaseBuilder {
+ public:
+  CaseBuilder(const kb::KnowledgeBase& kb, Case& c, std::vector<InputProblem>& problems)
+      : kb_(kb), c_(c), problems_(problems), terms_(term_index(kb)) {}
+
+  void problem(std::string pointer, std::string msg) {
+    problems_.push_back({std::move(pointer), std::move(msg)});
+  }
+  void warning(std::string pointer, std::string msg) {
+    c_.warnings.push_back({std::move(pointer), std::move(msg)});
+  }
+
+  // Returns false (and records why) when the entry cannot be used.
+  bool add_condition(Condition cond, const std::vector<CodeIn>& codes);
+  bool add_medication(Medication med, const std::vector<CodeIn>& codes);
+  // value in `unit` is converted to the KB lab's unit.
+  bool add_lab(const std::string& pointer, const std::string& label, const std::vector<CodeIn>& codes,
+               Date date, std::optional<double> value, const std::string& unit,
+               std::optional<std::string> text);
+
+  // Age from birth date, computed eGFR, date sanity checks against birth and as_of.
+  void finish();
+
+  const TermIndex& terms() const { return *terms_; }
+  const kb::KnowledgeBase& kb() const { return kb_; }
+  Case& record() { return c_; }
+
+ private:
+  const kb::KnowledgeBase& kb_;
+  Case& c_;
+  std::vector<InputProblem>& problems_;
+  std::shared_ptr<const TermIndex> terms_;
+};
+
+// "loinc" for "http://loinc.org" etc.; the short system names the KB uses.
+std::string short_system(std::string_view fhir_system);
+
+}  // namespace paraderm::clinical::detail
