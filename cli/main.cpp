@@ -1,6 +1,7 @@
 // paraderm command-line interface.
 #include <CLI/CLI.hpp>
 
+#include "assess_command.h"
 #include "kb_commands.h"
 #include "pathways_command.h"
 #include "pk_command.h"
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
   paraderm::cli::add_kb_commands(app, kb_dir, exit_code);
   paraderm::cli::add_pk_command(app, kb_dir, exit_code);
   paraderm::cli::add_pathways_command(app, kb_dir, exit_code);
+  paraderm::cli::add_assess_command(app, kb_dir, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

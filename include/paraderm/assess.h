@@ -1,0 +1,209 @@
+// The assessment: is this a paradoxical reaction, why, what to give instead and how to give it
+// safely. Reads a normalised Case and the KB; every statement carries its KB sources.
+//
+// Contract:
+//  * Deterministic: the same Case, KB and options give the same Assessment.
+//  * Every reason has a stable machine code (docs/reason-codes.md), a severity, a sentence and
+//    the KB sources of the rule that produced it.
+//  * A dose is given only for verdicts preferred / acceptable / caution, and never exceeds the
+//    largest label dose of the region for that drug.
+//  * Unknown stays unknown: a coverage or latency that cannot be computed is absent, with a reason.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "paraderm/case.h"
+#include "paraderm/kb.h"
+#include "paraderm/pathways.h"
+
+namespace paraderm::assess {
+
+inline constexpr const char* kSchemaVersion = "1";
+
+struct Reason {
+  std::string code;
+  std::string severity;  // info | caution | warning | block
+  std::string text;
+  std::vector<std::string> sources;
+};
+
+struct Dose {
+  double amount = 0;
+  std::string unit;
+  std::string frequency;  // qd | bid | ...
+  std::optional<std::string> formulation;
+  std::string indication;  // the label indication the dose comes from
+  std::vector<std::string> adjustments;  // what changed it, in order
+};
+
+struct LabelStatus {
+  std::string disease;
+  std::string status;  // approved | age-restricted | not-approved | filed | investigational | not-listed
+  std::optional<double> min_age_years;
+  std::vector<std::string> sources;
+};
+
+struct Coverage {
+  std::optional<double> primary_pct, reaction_pct, both_pct;  // both = the lower of the two
+  std::string basis;                                          // cellular | enzymatic-derived | mixed | ""
+  std::string regimen;                                        // the regimen the profile was computed for
+};
+
+struct AdverseReactionRate {
+  std::string term;
+  std::optional<std::string> study, dose;
+  std::optional<double> drug_pct, placebo_pct, rate_per_100py, placebo_rate_per_100py;
+  std::vector<std::string> sources;
+};
+
+struct Option {
+  std::string kind;  // drug | strategy
+  std::string id, name;
+  std::string verdict;  // preferred | acceptable | caution | avoid | contraindicated
+  std::optional<Dose> dose;
+  Coverage coverage;
+  std::vector<LabelStatus> label;
+  std::vector<std::string> pr_evidence;  // pr_case ids
+  std::vector<AdverseReactionRate> adverse_reactions;
+  std::vector<Reason> reasons;
+};
+
+struct NaranjoItem {
+  std::string item;    // q1..q10
+  std::string answer;  // yes | no | unknown
+  double points = 0;
+  std::string basis;  // what in the record gave the answer
+  std::vector<std::string> sources;
+};
+
+struct Culprit {
+  std::string biologic, biologic_class;
+  std::optional<std::string> start;
+  std::optional<int> days_to_onset;
+};
+
+struct LatencyComparison {
+  std::string pattern;  // pr_pattern id
+  std::string published;  // e.g. "median 12 months (1-120)"
+  std::optional<double> published_days, low_days, high_days;
+  std::optional<bool> within_range;  // when the source gives a range
+  std::vector<std::string> sources;
+};
+
+struct RiskFactorHit {
+  std::string id, factor, measure, direction;
+  double estimate = 0;
+  std::optional<double> ci_low, ci_high;
+  std::string detail;
+  std::vector<std::string> sources;
+};
+
+struct AxisProfile {
+  std::string disease;
+  std::vector<std::string> dominant_axes, present_axes, reduced_axes;
+  std::vector<std::string> sources;
+};
+
+struct PrAssessment {
+  std::string classification = "none";  // likely | possible | unlikely | none
+  std::optional<double> score;          // Naranjo total
+  std::string naranjo_category;         // definite | probable | possible | doubtful | ""
+  std::vector<NaranjoItem> components;
+  std::vector<Culprit> culprits;
+  std::string phenotype;
+  std::vector<std::string> matching_patterns;
+  std::vector<std::string> expected_phenotypes;  // of the culprit class
+  std::vector<LatencyComparison> latency;
+  std::vector<RiskFactorHit> risk_factors;
+  std::optional<double> risk_multiplier;  // product of matched HR/OR/IRR/RR estimates
+  std::vector<std::string> differentials;
+  std::string mechanism;
+  std::vector<std::string> blocked_axes, released_axes;
+  std::vector<std::string> mechanism_sources;
+  std::vector<AxisProfile> axis_profiles;  // the two diseases
+  std::optional<std::string> primary_disease, reaction_disease;
+  std::vector<Reason> reasons;
+};
+
+struct ScreeningItem {
+  std::string item;
+  std::string status;  // recorded | not-recorded | not-applicable
+  std::optional<std::string> last_date;
+  std::string detail;
+  std::string text;
+  std::vector<std::string> sources;
+};
+
+struct MonitoringEvent {
+  std::string test;
+  std::string date;
+  std::string text;
+  std::vector<std::string> sources;
+};
+
+struct Alert {
+  std::string code;  // LAB_INTERRUPT | LAB_DISCONTINUE | LAB_DOSE_REDUCE
+  std::string drug, lab, date;
+  double value = 0;
+  std::string unit;
+  double threshold = 0;
+  std::string action, text;
+  std::vector<std::string> sources;
+};
+
+struct SafetyPlan {
+  std::optional<std::string> for_drug;  // the top-ranked drug the plan is written for
+  std::string start_date;
+  std::vector<ScreeningItem> screening;
+  std::vector<MonitoringEvent> monitoring;
+  std::vector<Alert> alerts;
+};
+
+struct Assessment {
+  std::string schema_version = kSchemaVersion;
+  std::string kb_version, engine_version;
+  std::string region, as_of, input_kind;
+  PrAssessment pr;
+  std::vector<Option> options;  // ranked
+  SafetyPlan plan;
+  std::vector<clinical::InputProblem> warnings;
+};
+
+// Pathway profiles are the costly part; one cache serves many assessments (thread-safe).
+class PathwayCache {
+ public:
+  explicit PathwayCache(const kb::KnowledgeBase& kb) : kb_(kb) {}
+  std::shared_ptr<const pharm::PathwayProfile> get(const kb::Drug& drug, const pharm::Regimen& r,
+                                                   const pharm::ExposureModifier* modifier);
+  // Precomputes every approved regimen of every drug (no modifier).
+  void warm();
+
+ private:
+  const kb::KnowledgeBase& kb_;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<const pharm::PathwayProfile>> cache_;
+};
+
+struct AssessOptions {
+  std::optional<clinical::Date> start;  // treatment start for the monitoring calendar (default as_of)
+  PathwayCache* cache = nullptr;        // optional; a private one is used otherwise
+  std::string engine_version = "dev";
+};
+
+Assessment assess(const kb::KnowledgeBase& kb, const clinical::Case& record,
+                  const AssessOptions& options = {});
+
+// Renderers (docs/case-format.md describes the JSON).
+std::string to_json(const Assessment& a, int indent = 2);
+std::string to_text(const Assessment& a, const kb::KnowledgeBase& kb);  // 80 columns
+std::string to_html(const Assessment& a, const kb::KnowledgeBase& kb);  // self-contained
+
+// Verdict order, most permissive first: preferred 0 ... contraindicated 4.
+int verdict_rank(std::string_view verdict);
+
+}  // namespace paraderm::assess

@@ -1,0 +1,44 @@
+#include "assess/internal.h"
+
+namespace paraderm::assess {
+
+std::shared_ptr<const pharm::PathwayProfile> PathwayCache::get(const kb::Drug& drug,
+                                                               const pharm::Regimen& r,
+                                                               const pharm::ExposureModifier* m) {
+  std::string key = fmt::format("{}|{:g}|{:g}|{}|{}", drug.id, r.amount_mg, r.tau_h,
+                                r.formulation.value_or(""), m ? m->id : "");
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+  }
+  // Computed outside the lock: two threads may both compute a missing entry; the result is
+  // the same, and the first stored wins.
+  auto p = std::make_shared<const pharm::PathwayProfile>(pharm::compute_profile(kb_, drug, r, m));
+  std::lock_guard<std::mutex> lock(mu_);
+  return cache_.emplace(key, std::move(p)).first->second;
+}
+
+void PathwayCache::warm() {
+  for (const auto& d : kb_.drugs) {
+    for (const auto& r : pharm::approved_regimens(d)) get(d, r, nullptr);
+  }
+}
+
+Assessment assess(const kb::KnowledgeBase& kb, const clinical::Case& c, const AssessOptions& options) {
+  Assessment a;
+  a.kb_version = kb.version;
+  a.engine_version = options.engine_version;
+  a.region = c.region;
+  a.as_of = clinical::to_string(c.as_of);
+  a.input_kind = c.input_kind;
+  a.warnings = c.warnings;
+  std::optional<PathwayCache> own;
+  PathwayCache* cache = options.cache;
+  if (!cache) cache = &own.emplace(kb);
+  a.pr = detail::assess_pr(kb, c);
+  a.options = detail::assess_options(kb, c, a.pr, *cache);
+  a.plan = detail::safety_plan(kb, c, a.options, options.start.value_or(c.as_of));
+  return a;
+}
+
+}  // namespace paraderm::assess

@@ -1,0 +1,806 @@
+// Options: every JAK/TYK2 agent in the KB and the non-JAK strategies, each with a verdict, the
+// dose after every adjustment, coverage of both diseases, label status, evidence and reasons.
+// Every rule reads a KB entry and cites it. Rules: docs/assessment.md; codes: docs/reason-codes.md.
+#include <cmath>
+#include <set>
+
+#include "assess/internal.h"
+
+namespace paraderm::assess::detail {
+namespace {
+
+using clinical::Case;
+
+
+struct Ctx {
+  const kb::KnowledgeBase& kb;
+  const Case& c;
+  const PrAssessment& pr;
+  std::optional<double> age;
+  std::optional<double> egfr;
+  std::vector<std::string> egfr_sources;
+  bool dialysis = false;
+  std::optional<std::string> child_pugh;
+  std::vector<const clinical::Medication*> active_meds;
+};
+
+// The KB disease carrying the immune signature for `id` (itself or its nearest ancestor).
+std::optional<std::string> signature_disease(const kb::KnowledgeBase& kb, const std::string& id) {
+  const kb::Disease* d = kb.find_disease(id);
+  while (d && !d->signature && d->parent) d = kb.find_disease(*d->parent);
+  if (!d || !d->signature) return std::nullopt;
+  return d->id;
+}
+
+double tau_of(const std::string& frequency) { return frequency == "bid" ? 12 : 24; }
+
+std::optional<std::string> child_pugh_class(const kb::KnowledgeBase& kb, const Case& c) {
+  for (const char* k : {"A", "B", "C"}) {
+    std::string flag = std::string("child-pugh-") + static_cast<char>(std::tolower(k[0]));
+    if (c.has_flag(flag)) return std::string(k);
+  }
+  // From the five Child-Pugh factors when all are in the record.
+  auto band_points = [&](const std::string& factor, double v) -> std::optional<double> {
+    for (const auto& b : kb.score_bands) {
+      if (b.score != "child-pugh" || b.factor != factor || !b.points) continue;
+      bool lo = !b.min || (b.min_inclusive.value_or(true) ? v >= *b.min : v > *b.min);
+      bool hi = !b.max || (b.max_inclusive.value_or(true) ? v <= *b.max : v < *b.max);
+      if (lo && hi && (b.min || b.max)) return b.points;
+    }
+    return std::nullopt;
+  };
+  auto text_points = [&](const std::string& factor) -> std::optional<double> {
+    for (const auto& b : kb.score_bands) {
+      if (b.score == "child-pugh" && b.factor == factor && b.text && b.points &&
+          c.has_flag(factor + ":" + *b.text)) {
+        return b.points;
+      }
+    }
+    return std::nullopt;
+  };
+  const auto* bili = c.latest("bilirubin", c.as_of);
+  const auto* alb = c.latest("albumin", c.as_of);
+  const auto* inr = c.latest("inr", c.as_of);
+  if (!bili || !alb || !inr || !bili->value || !alb->value || !inr->value) return std::nullopt;
+  auto p1 = band_points("bilirubin", *bili->value), p2 = band_points("albumin", *alb->value),
+       p3 = band_points("inr", *inr->value), p4 = text_points("ascites"),
+       p5 = text_points("encephalopathy");
+  if (!p1 || !p2 || !p3 || !p4 || !p5) return std::nullopt;
+  double total = *p1 + *p2 + *p3 + *p4 + *p5;
+  for (const auto& b : kb.score_bands) {
+    if (b.score == "child-pugh" && b.factor == "total" && b.category && b.min && b.max &&
+        total >= *b.min && total <= *b.max) {
+      return *b.category;
+    }
+  }
+  return std::nullopt;
+}
+
+// Threshold value converted to the lab's unit in the case (cells/uL, g/dL, ...).
+std::optional<double> threshold_in(const kb::KnowledgeBase& kb, double value, const std::string& from,
+                                   const std::string& to) {
+  if (from == to) return value;
+  for (const auto& uc : kb.unit_conversions) {
+    if (uc.from == from && uc.to == to) return value * uc.factor;
+    if (uc.from == to && uc.to == from) return value / uc.factor;
+  }
+  return std::nullopt;
+}
+
+class DrugEvaluation {
+ public:
+  DrugEvaluation(const Ctx& ctx, const kb::Drug& d, PathwayCache& cache)
+      : x_(ctx), d_(d), cache_(cache) {
+    o_.kind = "drug";
+    o_.id = d.id;
+    o_.name = d.name;
+  }
+
+  Option run() {
+    label();
+    if (!dosing_indication_) {
+      block("avoid", reason("NO_LABEL_IN_REGION", "block",
+                            fmt::format("{} has no approved indication with a dose in the KB for region {}.",
+                                        d_.name, x_.c.region),
+                            {}));
+    }
+    base_dose();
+    topical();
+    risk_groups();
+    contraindications();
+    reproductive();
+    infections();
+    labs();
+    renal();
+    hepatic();
+    interactions();
+    evidence();
+    cap_dose();
+    coverage();
+    finish();
+    return o_;
+  }
+
+ private:
+  void block(const std::string& verdict, Reason r) {
+    if (verdict_rank(verdict) > verdict_rank(verdict_)) verdict_ = verdict;
+    o_.reasons.push_back(std::move(r));
+  }
+  void note(Reason r) { o_.reasons.push_back(std::move(r)); }
+  bool here(kb::Region r) const { return applies(r, x_.c.region); }
+
+  void label() {
+    std::vector<std::string> diseases;
+    if (x_.pr.primary_disease) diseases.push_back(*x_.pr.primary_disease);
+    if (x_.pr.reaction_disease) diseases.push_back(*x_.pr.reaction_disease);
+    static const std::vector<std::string> order = {"approved", "filed", "investigational", "not-approved"};
+    for (const auto& dis : diseases) {
+      LabelStatus ls{dis, "not-listed", std::nullopt, {}};
+      int best = 99;
+      for (const auto& ind : d_.indication) {
+        if (!here(ind.region) || !related(x_.kb, ind.disease, dis)) continue;
+        int rank = static_cast<int>(std::find(order.begin(), order.end(), ind.status) - order.begin());
+        if (rank < best) {
+          best = rank;
+          ls.status = ind.status;
+          ls.min_age_years = ind.min_age_years;
+          ls.sources = ind.prov.src;
+        }
+      }
+      if (ls.status == "approved" && ls.min_age_years && x_.age && *x_.age < *ls.min_age_years) {
+        ls.status = "age-restricted";
+      }
+      if (ls.status == "approved") {
+        ++approved_;
+        note(reason("LABEL_APPROVED", "info",
+                    fmt::format("Approved for {} ({}){}.", dis, x_.c.region,
+                                ls.min_age_years ? fmt::format(" from age {:g}", *ls.min_age_years) : ""),
+                    ls.sources));
+        if (!dosing_indication_) dosing_indication_ = dis;
+      } else if (ls.status == "age-restricted") {
+        note(reason("LABEL_AGE_RESTRICTED", "caution",
+                    fmt::format("Approved for {} only from age {:g}; the patient is {:g}.", dis,
+                                *ls.min_age_years, *x_.age),
+                    ls.sources));
+      }
+      o_.label.push_back(ls);
+    }
+    // The indication a dose is taken from: one of the two diseases, else (off-label use) the
+    // first approved indication of the region that has a dose.
+    auto has_dose = [&](const std::string& ind) {
+      return std::any_of(d_.dose.begin(), d_.dose.end(), [&](const kb::Dose& dose) {
+        return here(dose.region) && related(x_.kb, dose.indication, ind);
+      });
+    };
+    if (dosing_indication_ && !has_dose(*dosing_indication_)) dosing_indication_.reset();
+    for (const auto& dis : diseases) {
+      if (!dosing_indication_ && approved_ > 0 && has_dose(dis)) {
+        auto it = std::find_if(o_.label.begin(), o_.label.end(),
+                               [&](const LabelStatus& l) { return l.disease == dis; });
+        if (it != o_.label.end() && it->status == "approved") dosing_indication_ = dis;
+      }
+    }
+    bool age_blocked_everywhere = true, any_approved_here = false;
+    for (const auto& ind : d_.indication) {
+      if (!here(ind.region) || ind.status != "approved") continue;
+      any_approved_here = true;
+      if (!ind.min_age_years || !x_.age || *x_.age >= *ind.min_age_years) age_blocked_everywhere = false;
+      if (!dosing_indication_ && approved_ == 0 && has_dose(ind.disease)) {
+        dosing_indication_ = ind.disease;
+        off_label_ = true;
+      }
+    }
+    if (any_approved_here && age_blocked_everywhere) {
+      block("avoid", reason("AGE_BELOW_LABEL_MIN", "block",
+                            fmt::format("No {} indication of {} covers age {:g}.", x_.c.region,
+                                        d_.name, x_.age.value_or(0)),
+                            {}));
+    }
+    if (approved_ == 0 && any_approved_here) {
+      block("caution", reason("OFF_LABEL", "caution",
+                              fmt::format("Not approved for {} in the {} label: off-label use.",
+                                          diseases.empty() ? std::string("these diseases")
+                                                           : diseases.size() == 1 ? diseases[0]
+                                                                                  : diseases[0] + " or " + diseases[1],
+                                          x_.c.region),
+                              {}));
+    }
+  }
+
+  bool dose_fits(const kb::Dose& dose) const {
+    if (x_.age) {
+      if (dose.min_age_years && *x_.age < *dose.min_age_years) return false;
+      if (dose.max_age_years && *x_.age > *dose.max_age_years) return false;
+    } else if (dose.min_age_years || dose.max_age_years) {
+      return false;
+    }
+    if (dose.min_weight_kg || dose.max_weight_kg) {
+      if (!x_.c.patient.weight_kg) return false;
+      double w = *x_.c.patient.weight_kg;
+      if (dose.min_weight_kg && w < *dose.min_weight_kg) return false;
+      if (dose.max_weight_kg && w >= *dose.max_weight_kg) return false;
+    }
+    return true;
+  }
+
+  std::optional<kb::Dose> pick_dose(std::initializer_list<const char*> roles) const {
+    std::optional<kb::Dose> best;
+    bool adolescent = x_.age && *x_.age < 18;
+    for (const auto& dose : d_.dose) {
+      if (!here(dose.region) || !related(x_.kb, dose.indication, *dosing_indication_)) continue;
+      if (std::find_if(roles.begin(), roles.end(), [&](const char* r) { return dose.role == r; }) == roles.end()) {
+        continue;
+      }
+      if (dose.frequency != "qd" && dose.frequency != "bid") continue;
+      if (!dose_fits(dose)) continue;
+      if (dose.role == "paediatric" && !adolescent) continue;
+      if (!best || dose.amount < best->amount) best = dose;
+    }
+    return best;
+  }
+
+  void set_dose(const kb::Dose& dose, const std::string& why) {
+    Dose out;
+    out.amount = dose.amount;
+    out.unit = dose.unit;
+    out.frequency = dose.frequency;
+    out.formulation = dose.formulation;
+    out.indication = dose.indication;
+    out.adjustments.push_back(why);
+    dose_ = out;
+    dose_sources_ = dose.prov.src;
+  }
+
+  void base_dose() {
+    if (!dosing_indication_) return;
+    std::optional<kb::Dose> dose;
+    bool adolescent = x_.age && *x_.age < 18;
+    if (adolescent) dose = pick_dose({"paediatric"});
+    if (!dose) dose = pick_dose({"start", "standard"});
+    if (!dose) {
+      note(reason("DOSE_UNKNOWN", "caution",
+                  fmt::format("No {} starting dose of {} for {} fits this patient in the KB: dose unknown.",
+                              x_.c.region, d_.name, *dosing_indication_),
+                  {}));
+      return;
+    }
+    set_dose(*dose, fmt::format("{} dose for {} ({})", dose->role, dose->indication, x_.c.region));
+    note(reason(off_label_ ? "DOSE_FROM_OTHER_INDICATION" : "DOSE_START", off_label_ ? "caution" : "info",
+                fmt::format("{} {:g} {} {}{}.", off_label_ ? "Off-label: dose taken from the label for " + dose->indication + ":" : "Starting dose",
+                            dose->amount, dose->unit, dose->frequency,
+                            dose->condition ? " (" + *dose->condition + ")" : ""),
+                dose->prov.src));
+    base_ = dose_;
+  }
+
+  void topical() {
+    if (d_.route != "topical") return;
+    const auto& er = x_.c.eruption;
+    if (er && er->severity == std::optional<std::string>("mild")) {
+      note(reason("TOPICAL_SUITED", "info",
+                  "Topical agent: the reaction is recorded as mild (limited extent).", {}));
+    } else {
+      block("avoid", reason("TOPICAL_NOT_SUITED", "block",
+                            er && er->severity ? "Topical agent: the reaction is recorded as " + *er->severity +
+                                                     ", beyond what a topical JAK inhibitor treats."
+                                               : "Topical agent: the reaction's severity is not recorded.",
+                            {}));
+    }
+  }
+
+  // EMA PRAC groups are EU measures; in the US the boxed warnings say the same risks.
+  void risk_groups() {
+    const auto& p = x_.c.patient;
+    bool smoker = p.smoking.status == "current" || p.smoking.status == "former";
+    bool cv = !p.cv_risk_factors.empty() || x_.c.has_condition("myocardial-infarction", x_.kb) ||
+              x_.c.has_condition("stroke", x_.kb);
+    bool cancer = x_.c.has_condition("malignancy", x_.kb);
+    bool vte = !p.vte_risk_factors.empty() || x_.c.has_condition("venous-thromboembolism", x_.kb);
+    if (x_.c.region == "eu") {
+      bool lower = false;
+      std::vector<std::string> lower_src;
+      for (const auto& g : x_.kb.risk_groups) {
+        if (std::find(g.applies_to.begin(), g.applies_to.end(), d_.id) == g.applies_to.end()) continue;
+        bool hit = false;
+        std::string code, why;
+        if (g.min_age_years) {
+          hit = x_.age && *x_.age >= *g.min_age_years;
+          code = "PRAC_AGE_65";
+          why = x_.age ? fmt::format("age {:g}", *x_.age) : "";
+        } else if (g.id.find("smokers") != std::string::npos) {
+          hit = smoker;
+          code = "PRAC_SMOKER";
+          why = p.smoking.status + " smoker" +
+                (p.smoking.status == "former" ? " (the label's 'long-time' is not defined: counted)" : "");
+        } else if (g.id.find("cv-risk") != std::string::npos) {
+          hit = cv;
+          code = "PRAC_CV_RISK";
+          why = "cardiovascular risk recorded";
+        } else if (g.id.find("cancer-risk") != std::string::npos) {
+          hit = cancer;
+          code = "PRAC_CANCER_RISK";
+          why = "malignancy recorded";
+        } else if (g.id.find("vte-risk") != std::string::npos) {
+          hit = vte;
+          code = "PRAC_VTE_RISK";
+          why = "VTE risk factor recorded";
+        } else if (g.measure == "lower-dose") {
+          hit = smoker || cv || cancer || vte;
+          code = "PRAC_LOWER_DOSE";
+          why = "in a VTE / malignancy / MACE risk group";
+        }
+        if (!hit) continue;
+        if (g.measure == "lower-dose") {
+          lower = true;
+          add_sources(lower_src, g.prov.src);
+          continue;
+        }
+        block("caution", reason(code, "warning",
+                                fmt::format("{} ({}): {} — use only if no suitable alternative.",
+                                            g.name, why, g.criterion),
+                                g.prov.src));
+      }
+      if (lower && dosing_indication_) {
+        if (auto dose = pick_dose({"high-risk", "elderly"}); dose && dose_ && dose->amount <= dose_->amount) {
+          set_dose(*dose, fmt::format("{} dose ({})", dose->role, x_.c.region));
+          add_sources(lower_src, dose->prov.src);
+          note(reason("PRAC_LOWER_DOSE", "caution",
+                      fmt::format("Risk group: lower dose {:g} {} {}.", dose->amount, dose->unit, dose->frequency),
+                      lower_src));
+        } else {
+          note(reason("PRAC_LOWER_DOSE", "caution",
+                      "Risk group: use the lowest effective dose (no specific lower dose in the KB).", lower_src));
+        }
+      }
+    } else {
+      std::vector<std::string> present;
+      if (smoker) present.push_back("smoking");
+      if (cv) present.push_back("cardiovascular risk");
+      if (cancer) present.push_back("malignancy");
+      if (vte) present.push_back("VTE risk");
+      if (present.empty()) return;
+      std::vector<std::string> src;
+      for (const auto& w : d_.warning) {
+        if (w.kind == "boxed" && here(w.region) &&
+            (w.topic == "mace" || w.topic == "malignancy" || w.topic == "thrombosis" || w.topic == "MACE")) {
+          add_sources(src, w.prov.src);
+        }
+      }
+      if (src.empty()) return;
+      std::string list;
+      for (const auto& s : present) list += (list.empty() ? "" : ", ") + s;
+      block("caution", reason("US_BOXED_WARNING", "warning",
+                              "Boxed warning (MACE, malignancy, thrombosis) applies to this patient: " + list + ".",
+                              src));
+    }
+  }
+
+  bool condition_present(const std::string& condition) const {
+    const auto& p = x_.c.patient;
+    if (condition == "pregnancy") return p.pregnant == std::optional<bool>(true);
+    if (condition == "breastfeeding") return p.breastfeeding == std::optional<bool>(true);
+    if (condition == "active-tb") return x_.c.has_condition("tuberculosis", x_.kb, true);
+    if (condition == "active-serious-infection") {
+      return x_.c.has_flag("active-serious-infection") || x_.c.has_condition("tuberculosis", x_.kb, true);
+    }
+    if (condition == "severe-hepatic-impairment") return x_.child_pugh == std::optional<std::string>("C");
+    if (condition == "hypersensitivity") return x_.c.has_flag("hypersensitivity:" + d_.id);
+    return x_.c.has_flag(condition);
+  }
+
+  void contraindications() {
+    for (const auto& ci : d_.contraindication) {
+      if (!here(ci.region) || !condition_present(ci.condition)) continue;
+      block("contraindicated", reason("CONTRAINDICATION", "block",
+                                      fmt::format("Contraindicated ({}): {}.", x_.c.region,
+                                                  ci.text.value_or(ci.condition)),
+                                      ci.prov.src));
+    }
+  }
+
+  void reproductive() {
+    const auto& p = x_.c.patient;
+    for (const auto& r : d_.reproductive) {
+      if (!here(r.region)) continue;
+      bool hit = (r.topic == "pregnancy" && p.pregnant == std::optional<bool>(true)) ||
+                 (r.topic == "lactation" && p.breastfeeding == std::optional<bool>(true));
+      if (!hit) continue;
+      std::string code = r.topic == "pregnancy" ? "PREGNANCY" : "LACTATION";
+      std::string verdict = r.action == "contraindicated" ? "contraindicated"
+                            : r.action == "avoid"         ? "avoid"
+                                                          : "caution";
+      block(verdict, reason(code, verdict == "caution" ? "warning" : "block", r.text, r.prov.src));
+    }
+  }
+
+  std::vector<std::string> screening_sources(const std::string& item) const {
+    std::vector<std::string> src;
+    for (const auto& s : d_.screening) {
+      if (s.item == item) add_sources(src, s.prov.src);
+    }
+    return src;
+  }
+
+  bool lab_result(const std::string& lab, const std::string& result) const {
+    const auto* l = x_.c.latest(lab, x_.c.as_of);
+    return l && l->text == std::optional<std::string>(result);
+  }
+
+  void infections() {
+    auto tb = screening_sources("tb");
+    if (!tb.empty()) {
+      if (x_.c.has_condition("tuberculosis", x_.kb, true)) {
+        block("avoid", reason("ACTIVE_TB", "block", "Active tuberculosis: do not start.", tb));
+      }
+      bool latent = false, treated = false;
+      for (const auto& cond : x_.c.conditions) {
+        if (cond.disease == "latent-tuberculosis" && cond.status == "active") {
+          latent = true;
+          treated = cond.treated == std::optional<bool>(true);
+        }
+      }
+      if (latent && !treated) {
+        block("avoid", reason("LATENT_TB_UNTREATED", "block",
+                              "Latent tuberculosis not yet treated: treat before starting.", tb));
+      } else if (latent) {
+        note(reason("LATENT_TB_TREATED", "info", "Latent tuberculosis under treatment: may start; monitor for TB.", tb));
+      } else if (lab_result("igra", "positive") || lab_result("tst", "positive")) {
+        block("avoid", reason("TB_TEST_POSITIVE", "block",
+                              "Positive TB test: evaluate and treat latent TB before starting.", tb));
+      }
+    }
+    auto hbv = screening_sources("hbv");
+    if (!hbv.empty() && (x_.c.has_condition("hepatitis-b", x_.kb, true) || lab_result("hbsag", "positive"))) {
+      block("avoid", reason("ACTIVE_HBV", "block", "Active hepatitis B (or HBsAg positive): do not start.", hbv));
+    }
+    auto hcv = screening_sources("hcv");
+    if (!hcv.empty() && (x_.c.has_condition("hepatitis-c", x_.kb, true) || lab_result("hcv-rna", "positive"))) {
+      block("avoid", reason("ACTIVE_HCV", "block", "Active hepatitis C: do not start.", hcv));
+    }
+    std::vector<std::string> infection_src, zoster_src;
+    for (const auto& w : d_.warning) {
+      if (!here(w.region)) continue;
+      if (w.topic.find("infection") != std::string::npos) add_sources(infection_src, w.prov.src);
+      if (w.topic.find("zoster") != std::string::npos) add_sources(zoster_src, w.prov.src);
+    }
+    if (!infection_src.empty() && x_.c.has_flag("active-serious-infection")) {
+      block("avoid", reason("ACTIVE_SERIOUS_INFECTION", "block",
+                            "Active serious infection: do not start until it is controlled.", infection_src));
+    }
+    if (zoster_src.empty()) zoster_src = screening_sources("zoster-vaccine");
+    if (!zoster_src.empty() && x_.c.has_condition("herpes-zoster", x_.kb)) {
+      block("caution", reason("HERPES_ZOSTER_HISTORY", "warning",
+                              "History of herpes zoster: higher zoster risk on JAK inhibitors; "
+                              "recombinant zoster vaccine before start.",
+                              zoster_src));
+    }
+  }
+
+  void labs() {
+    std::set<std::string> missing;
+    for (const auto& t : d_.lab_threshold) {
+      if (!here(t.region) || t.action != "do-not-start") continue;
+      const auto* lab = x_.c.latest(t.analyte, x_.c.as_of);
+      if (!lab || !lab->value) {
+        missing.insert(t.analyte);
+        continue;
+      }
+      auto below = t.below ? threshold_in(x_.kb, *t.below, t.unit, lab->unit) : std::nullopt;
+      auto above = t.above ? threshold_in(x_.kb, *t.above, t.unit, lab->unit) : std::nullopt;
+      bool fires = (below && *lab->value < *below) || (above && *lab->value > *above);
+      if (!fires) continue;
+      block("avoid", reason("LAB_DO_NOT_START", "block",
+                            fmt::format("{} {:g} {} on {} is {} the do-not-start threshold {}{:g} {}.", t.analyte,
+                                        *lab->value, lab->unit, clinical::to_string(lab->date),
+                                        below ? "below" : "above", below ? "<" : ">",
+                                        t.below ? *t.below : *t.above, t.unit),
+                            t.prov.src));
+    }
+    for (const auto& m : missing) {
+      std::vector<std::string> src;
+      for (const auto& t : d_.lab_threshold) {
+        if (t.analyte == m && t.action == "do-not-start" && here(t.region)) add_sources(src, t.prov.src);
+      }
+      note(reason("LAB_MISSING", "info",
+                  fmt::format("No {} result in the record: check it before starting (do-not-start threshold).", m),
+                  src));
+    }
+  }
+
+  void apply_dose_action(const std::string& action, std::optional<double> amount,
+                         const std::optional<std::string>& unit, const std::optional<std::string>& frequency,
+                         const std::string& why) {
+    if (!dose_) return;
+    if (action == "halve") {
+      dose_->amount /= 2;
+      dose_->adjustments.push_back("halved: " + why);
+    } else if (action == "dose" && amount) {
+      // A label adjustment never raises the dose above the one already chosen.
+      if (*amount < dose_->amount || (frequency && *frequency != dose_->frequency)) {
+        dose_->amount = *amount;
+        if (unit) dose_->unit = *unit;
+        if (frequency) dose_->frequency = *frequency;
+      }
+      dose_->adjustments.push_back(why);
+    }
+  }
+
+  void renal() {
+    bool has_rules = std::any_of(d_.renal.begin(), d_.renal.end(), [&](const kb::RenalRule& r) { return here(r.region); });
+    if (!has_rules) return;
+    if (!x_.egfr && !x_.dialysis) {
+      note(reason("RENAL_UNKNOWN", "info", "eGFR not recorded: the renal dose rules cannot be checked.", {}));
+      return;
+    }
+    for (const auto& r : d_.renal) {
+      if (!here(r.region)) continue;
+      if (r.indication && dosing_indication_ && !related(x_.kb, *r.indication, *dosing_indication_)) continue;
+      bool fires = false;
+      if (r.dialysis) {
+        fires = *r.dialysis && x_.dialysis;
+      } else if (x_.egfr && !x_.dialysis) {
+        fires = (!r.egfr_min || *x_.egfr >= *r.egfr_min) && (!r.egfr_max || *x_.egfr < *r.egfr_max);
+      }
+      if (!fires) continue;
+      std::string text = r.text.value_or(r.action);
+      std::string lead = x_.dialysis ? "Dialysis" : fmt::format("eGFR {:.0f}", *x_.egfr);
+      if (r.action == "not-recommended") {
+        block("avoid", reason("RENAL_AVOID", "block", lead + ": " + text, r.prov.src));
+      } else if (r.action == "not-studied") {
+        block("caution", reason("RENAL_NOT_STUDIED", "warning", lead + ": " + text, r.prov.src));
+      } else if (r.action == "dose" || r.action == "halve") {
+        apply_dose_action(r.action, r.amount, r.unit, r.frequency, "renal: " + text);
+        block("caution", reason("RENAL_DOSE", "caution", lead + ": " + text, r.prov.src));
+        add_sources(dose_sources_, r.prov.src);
+      } else {
+        note(reason("RENAL_NO_CHANGE", "info", lead + ": " + text, r.prov.src));
+      }
+    }
+  }
+
+  void hepatic() {
+    if (!x_.child_pugh) {
+      if (x_.c.has_condition("cirrhosis", x_.kb)) {
+        note(reason("HEPATIC_UNKNOWN", "caution",
+                    "Cirrhosis recorded but the Child-Pugh class is unknown: hepatic rules not checked.", {}));
+      }
+      return;
+    }
+    for (const auto& r : d_.hepatic) {
+      if (!here(r.region) || r.child_pugh != *x_.child_pugh) continue;
+      std::string text = fmt::format("Child-Pugh {}: {}", r.child_pugh, r.text.value_or(r.action));
+      if (r.action == "contraindicated") {
+        block("contraindicated", reason("HEPATIC_CONTRAINDICATED", "block", text, r.prov.src));
+      } else if (r.action == "not-recommended") {
+        block("avoid", reason("HEPATIC_AVOID", "block", text, r.prov.src));
+      } else if (r.action == "dose" || r.action == "halve") {
+        apply_dose_action(r.action, r.amount, r.unit, r.frequency, "hepatic: " + text);
+        block("caution", reason("HEPATIC_DOSE", "caution", text, r.prov.src));
+      } else {
+        note(reason("HEPATIC_NO_CHANGE", "info", text, r.prov.src));
+      }
+    }
+  }
+
+  void interactions() {
+    const std::string culprit = x_.pr.culprits.empty() ? "" : x_.pr.culprits.front().biologic;
+    for (const auto& r : d_.interaction) {
+      if (!here(r.region)) continue;
+      if (r.indication && dosing_indication_ && !related(x_.kb, *r.indication, *dosing_indication_)) continue;
+      std::string who;
+      bool only_culprit = true;
+      for (const auto* m : x_.active_meds) {
+        if (m->jak_drug == d_.id) continue;  // the drug itself
+        if (std::find(m->classes.begin(), m->classes.end(), r.with) == m->classes.end()) continue;
+        who += (who.empty() ? "" : ", ") + m->label;
+        if (!(m->biologic && *m->biologic == culprit)) only_culprit = false;
+      }
+      if (x_.c.has_flag(r.with)) {
+        who += (who.empty() ? "" : ", ") + r.with;
+        only_culprit = false;
+      }
+      if (who.empty()) continue;
+      if (r.with == "biologic-immunomodulator" && only_culprit) {
+        note(reason("SWITCH_FROM_CULPRIT", "info",
+                    fmt::format("Stop {} before starting: {}", who, r.text), r.prov.src));
+        continue;
+      }
+      if (r.within_days) {
+        note(reason("INTERACTION_TIME_LIMITED", "info",
+                    fmt::format("Applies during the first {:g} days of treatment.", *r.within_days), r.prov.src));
+      }
+      std::string text = who + ": " + r.text;
+      if (r.action == "contraindicated") {
+        block("contraindicated", reason("INTERACTION_CONTRAINDICATED", "block", text, r.prov.src));
+      } else if (r.action == "avoid" || r.action == "not-recommended") {
+        block("avoid", reason("INTERACTION_AVOID", "block", text, r.prov.src));
+      } else if (r.action == "dose" || r.action == "halve") {
+        apply_dose_action(r.action, r.amount, r.unit, r.frequency, "interaction: " + who);
+        block("caution", reason("INTERACTION_DOSE", "caution", text, r.prov.src));
+      } else {
+        block("caution", reason("INTERACTION_MONITOR", "caution", text, r.prov.src));
+      }
+      // The pathway profile reflects the exposure change when the KB quantifies it.
+      if (!modifier_) {
+        auto m = pharm::find_modifier(d_, r.with);
+        if (m.is_ok()) modifier_ = m.value();
+      }
+    }
+  }
+
+  void evidence() {
+    if (x_.pr.culprits.empty()) return;
+    const auto& cu = x_.pr.culprits.front();
+    for (const auto& pc : x_.kb.pr_cases) {
+      if (pc.drug != d_.id) continue;
+      if (pc.kind == "treated-with-jak" &&
+          ((pc.culprit && *pc.culprit == cu.biologic) || (pc.culprit_class && *pc.culprit_class == cu.biologic_class))) {
+        o_.pr_evidence.push_back(pc.id);
+        note(reason("PR_CASE_EVIDENCE", "info",
+                    fmt::format("Reported to treat this reaction: {} — {}{}", pc.reaction, pc.outcome,
+                                pc.patients ? fmt::format(" ({} patient(s))", *pc.patients) : ""),
+                    pc.prov.src));
+      } else if (pc.kind == "caused-by-jak") {
+        note(reason("JAK_CAUSED_PR", "caution",
+                    fmt::format("{} itself has been reported to cause: {}.", d_.name, pc.reaction), pc.prov.src));
+      }
+    }
+    for (const auto& ar : d_.adverse_reaction) {
+      if (!ar.drug_pct && !ar.rate_per_100py) continue;
+      o_.adverse_reactions.push_back({ar.term, ar.study, ar.dose, ar.drug_pct, ar.placebo_pct,
+                                      ar.rate_per_100py, ar.placebo_rate_per_100py, ar.prov.src});
+    }
+  }
+
+  // No dose above the region's largest label daily dose for the drug.
+  void cap_dose() {
+    if (!dose_) return;
+    double max_daily = 0;
+    kb::Provenance prov;
+    for (const auto& d : d_.dose) {
+      if (!here(d.region) || d.unit != dose_->unit || (d.frequency != "qd" && d.frequency != "bid")) continue;
+      double daily = d.amount * 24 / tau_of(d.frequency);
+      if (daily > max_daily) {
+        max_daily = daily;
+        prov = d.prov;
+      }
+    }
+    double daily = dose_->amount * 24 / tau_of(dose_->frequency);
+    if (max_daily > 0 && daily > max_daily + 1e-9) {
+      dose_->amount = max_daily * tau_of(dose_->frequency) / 24;
+      dose_->adjustments.push_back("capped at the label maximum");
+      note(reason("DOSE_CAPPED_AT_MAXIMUM", "warning", "Dose capped at the label maximum.", prov.src));
+    }
+  }
+
+  void coverage() {
+    if (d_.route != "oral") return;
+    const Dose* basis = dose_ ? &*dose_ : (base_ ? &*base_ : nullptr);
+    if (!basis || basis->unit != "mg") return;
+    pharm::Regimen r{basis->amount, tau_of(basis->frequency), basis->formulation, {}};
+    auto profile = cache_.get(d_, r, modifier_ ? &*modifier_ : nullptr);
+    o_.coverage.regimen = fmt::format("{:g} mg {}{}", basis->amount, basis->frequency,
+                                      modifier_ ? " with " + modifier_->id : "");
+    auto score = [&](const std::optional<std::string>& dis) -> std::optional<pharm::DiseaseCoverage> {
+      if (!dis) return std::nullopt;
+      auto sig = signature_disease(x_.kb, *dis);
+      if (!sig) return std::nullopt;
+      return pharm::disease_coverage(x_.kb, *profile, *sig);
+    };
+    auto a = score(x_.pr.primary_disease), b = score(x_.pr.reaction_disease);
+    if (a) o_.coverage.primary_pct = a->score_pct;
+    if (b) o_.coverage.reaction_pct = b->score_pct;
+    std::string basis_name;
+    for (const auto& s : {a, b}) {
+      if (!s || s->basis.empty()) continue;
+      basis_name = basis_name.empty() || basis_name == s->basis ? s->basis : "mixed";
+    }
+    o_.coverage.basis = basis_name;
+    if (o_.coverage.primary_pct && o_.coverage.reaction_pct) {
+      o_.coverage.both_pct = std::min(*o_.coverage.primary_pct, *o_.coverage.reaction_pct);
+      note(reason("COVERAGE_BOTH", "info",
+                  fmt::format("Modelled pathway coverage at {}: {} {:.0f}%, {} {:.0f}% ({} basis).",
+                              o_.coverage.regimen, *x_.pr.primary_disease, *o_.coverage.primary_pct,
+                              *x_.pr.reaction_disease, *o_.coverage.reaction_pct, basis_name),
+                  profile->pk ? profile->pk->sources : std::vector<std::string>{}));
+    } else {
+      note(reason("COVERAGE_UNKNOWN", "info",
+                  "Pathway coverage of both diseases is unknown (potency, PK or a disease signature missing in the KB).",
+                  {}));
+    }
+  }
+
+  void finish() {
+    if (verdict_rank(verdict_) >= verdict_rank("avoid")) {
+      dose_.reset();
+    } else if (dose_) {
+      o_.dose = dose_;
+    }
+    if (verdict_ == "acceptable" && approved_ > 0 && !o_.pr_evidence.empty()) verdict_ = "preferred";
+    o_.verdict = verdict_;
+  }
+
+  const Ctx& x_;
+  const kb::Drug& d_;
+  PathwayCache& cache_;
+  Option o_;
+  std::string verdict_ = "acceptable";
+  int approved_ = 0;
+  bool off_label_ = false;
+  std::optional<std::string> dosing_indication_;
+  std::optional<Dose> dose_, base_;
+  std::vector<std::string> dose_sources_;
+  std::optional<pharm::ExposureModifier> modifier_;
+};
+
+Option evaluate_strategy(const Ctx& x, const kb::Strategy& s) {
+  Option o;
+  o.kind = "strategy";
+  o.id = s.id;
+  o.name = s.name;
+  o.verdict = "acceptable";
+  const auto& sev = x.c.eruption->severity;
+  if (!s.severities.empty() && sev &&
+      std::find(s.severities.begin(), s.severities.end(), "mild") != s.severities.end() && *sev == "mild") {
+    o.verdict = "preferred";
+  }
+  o.reasons.push_back(reason("STRATEGY_REPORTED", "info",
+                             s.text + (s.evidence ? " Evidence: " + *s.evidence : ""), s.prov.src));
+  return o;
+}
+
+}  // namespace
+
+std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c, const PrAssessment& pr,
+                                   PathwayCache& cache) {
+  std::vector<Option> out;
+  if (!c.eruption) return out;
+  Ctx x{kb, c, pr, c.patient.age_years, std::nullopt, {}, false, std::nullopt, {}};
+  if (const auto* e = c.latest("egfr", c.as_of); e && e->value) x.egfr = e->value;
+  x.dialysis = c.has_flag("dialysis");
+  x.child_pugh = child_pugh_class(kb, c);
+  for (const auto& m : c.medications) {
+    if (m.active_on(c.as_of)) x.active_meds.push_back(&m);
+  }
+  for (const auto& d : kb.drugs) out.push_back(DrugEvaluation(x, d, cache).run());
+  if (!pr.culprits.empty()) {
+    const auto& cu = pr.culprits.front();
+    for (const auto& s : kb.strategies) {
+      if (!s.culprit_classes.empty() &&
+          std::find(s.culprit_classes.begin(), s.culprit_classes.end(), cu.biologic_class) == s.culprit_classes.end()) {
+        continue;
+      }
+      if (!s.phenotypes.empty() &&
+          std::find(s.phenotypes.begin(), s.phenotypes.end(), c.eruption->phenotype) == s.phenotypes.end()) {
+        continue;
+      }
+      const auto& sev = c.eruption->severity;
+      if (!s.severities.empty() && (!sev || std::find(s.severities.begin(), s.severities.end(), *sev) == s.severities.end())) {
+        continue;
+      }
+      out.push_back(evaluate_strategy(x, s));
+    }
+  }
+  auto key = [](const Option& o) {
+    int approved = 0;
+    for (const auto& l : o.label) approved += l.status == "approved";
+    double cov = o.coverage.both_pct.value_or(-1);
+    return std::make_tuple(verdict_rank(o.verdict), o.kind == "drug" ? 0 : 1, -approved,
+                           -static_cast<int>(o.pr_evidence.size()), -cov, o.id);
+  };
+  std::stable_sort(out.begin(), out.end(), [&](const Option& a, const Option& b) { return key(a) < key(b); });
+  return out;
+}
+
+}  // namespace paraderm::assess::detail
+
+namespace paraderm::assess {
+
+int verdict_rank(std::string_view v) {
+  static const std::vector<std::string_view> order = {"preferred", "acceptable", "caution", "avoid",
+                                                      "contraindicated"};
+  auto it = std::find(order.begin(), order.end(), v);
+  return static_cast<int>(it - order.begin());
+}
+
+}  // namespace paraderm::assess

@@ -1,0 +1,153 @@
+// The safety plan for the top-ranked drug: baseline screening with what the record shows,
+// the monitoring calendar from the start date, and alerts for follow-up results that cross a
+// label threshold while a JAK inhibitor is being taken.
+#include <chrono>
+
+#include "assess/internal.h"
+
+namespace paraderm::assess::detail {
+namespace {
+
+using clinical::Case;
+using clinical::Date;
+
+// Which lab results show a screening item as done (terminology, not thresholds).
+const std::vector<std::pair<std::string, std::vector<std::string>>>& item_labs() {
+  static const std::vector<std::pair<std::string, std::vector<std::string>>> m = {
+      {"tb", {"igra", "tst"}},
+      {"hbv", {"hbsag", "anti-hbc"}},
+      {"hcv", {"hcv-ab", "hcv-rna"}},
+      {"cbc", {"anc", "alc", "hb", "platelets"}},
+      {"lipids", {"ldl", "hdl", "cholesterol", "triglycerides"}},
+      {"liver-enzymes", {"alt", "ast"}},
+      {"egfr", {"egfr", "creatinine"}},
+      {"pregnancy", {"hcg"}},
+  };
+  return m;
+}
+
+std::string days_before(Date d, Date start) {
+  auto n = (start - d).count();
+  return n >= 0 ? fmt::format("{} days before start", n) : fmt::format("{} days after start", -n);
+}
+
+std::optional<double> in_unit(const kb::KnowledgeBase& kb, double v, const std::string& from,
+                              const std::string& to) {
+  if (from == to) return v;
+  for (const auto& uc : kb.unit_conversions) {
+    if (uc.from == from && uc.to == to) return v * uc.factor;
+    if (uc.from == to && uc.to == from) return v / uc.factor;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c, const std::vector<Option>& options,
+                       Date start) {
+  SafetyPlan plan;
+  plan.start_date = clinical::to_string(start);
+  const Option* top = nullptr;
+  for (const auto& o : options) {
+    if (o.kind == "drug" && verdict_rank(o.verdict) <= verdict_rank("caution")) {
+      top = &o;
+      break;
+    }
+  }
+  if (top) {
+    plan.for_drug = top->id;
+    const kb::Drug* d = kb.find_drug(top->id);
+    for (const auto& s : d->screening) {
+      ScreeningItem item{s.item, "not-recorded", std::nullopt, "", s.text, s.prov.src};
+      if (s.item == "pregnancy" && c.patient.sex == "male") {
+        item.status = "not-applicable";
+        item.detail = "male patient";
+      }
+      for (const auto& [name, labs] : item_labs()) {
+        if (name != s.item || item.status == "not-applicable") continue;
+        std::string found;
+        Date latest{};
+        bool all = true, any = false;
+        for (const auto& lab : labs) {
+          const auto* r = c.latest(lab, c.as_of);
+          if (!r) {
+            all = false;
+            continue;
+          }
+          any = true;
+          if (r->date > latest) latest = r->date;
+          found += (found.empty() ? "" : ", ") + lab + " " +
+                   (r->value ? fmt::format("{:g} {}", *r->value, r->unit) : r->text.value_or("")) + " (" +
+                   clinical::to_string(r->date) + ")";
+        }
+        // CBC needs all four counts; the others any one of their tests.
+        bool done = s.item == "cbc" ? all : any;
+        if (done) {
+          item.status = "recorded";
+          item.last_date = clinical::to_string(latest);
+          item.detail = found + "; " + days_before(latest, start) +
+                        " (how recent is recent enough is not stated in the label: judge clinically)";
+        } else if (any) {
+          item.detail = "partly recorded: " + found;
+        }
+      }
+      if (s.item == "zoster-vaccine" && c.has_flag("zoster-vaccinated")) {
+        item.status = "recorded";
+        item.detail = "recorded as given";
+      }
+      if (s.item == "vaccination" && c.has_flag("vaccinations-up-to-date")) {
+        item.status = "recorded";
+        item.detail = "recorded as up to date";
+      }
+      plan.screening.push_back(item);
+    }
+    for (const auto& m : d->monitoring) {
+      if (!applies(m.region, c.region)) continue;
+      std::vector<double> weeks = m.at_weeks;
+      if (m.every_weeks) {
+        double from = weeks.empty() ? 0 : weeks.back();
+        for (int i = 1; i <= 4; ++i) weeks.push_back(from + i * *m.every_weeks);
+      }
+      if (weeks.empty()) {
+        plan.monitoring.push_back({m.test, "", m.text, m.prov.src});
+        continue;
+      }
+      for (double w : weeks) {
+        Date when = start + std::chrono::days(static_cast<int>(std::lround(w * 7)));
+        plan.monitoring.push_back({m.test, clinical::to_string(when),
+                                   fmt::format("week {:g}: {}", w, m.text), m.prov.src});
+      }
+    }
+    std::stable_sort(plan.monitoring.begin(), plan.monitoring.end(),
+                     [](const MonitoringEvent& a, const MonitoringEvent& b) {
+                       return !a.date.empty() && (b.date.empty() || a.date < b.date);
+                     });
+  }
+  // Follow-up results on a JAK inhibitor already being taken.
+  for (const auto& m : c.medications) {
+    if (!m.jak_drug || !m.active_on(c.as_of)) continue;
+    const kb::Drug* d = kb.find_drug(*m.jak_drug);
+    if (!d) continue;
+    for (const auto& t : d->lab_threshold) {
+      if (!applies(t.region, c.region) || t.action == "do-not-start") continue;
+      for (const auto& r : c.labs) {
+        if (r.lab != t.analyte || !r.value || (m.start && r.date < *m.start)) continue;
+        auto below = t.below ? in_unit(kb, *t.below, t.unit, r.unit) : std::nullopt;
+        auto above = t.above ? in_unit(kb, *t.above, t.unit, r.unit) : std::nullopt;
+        if (!((below && *r.value < *below) || (above && *r.value > *above))) continue;
+        std::string code = t.action == "interrupt"     ? "LAB_INTERRUPT"
+                           : t.action == "discontinue" ? "LAB_DISCONTINUE"
+                                                       : "LAB_DOSE_REDUCE";
+        plan.alerts.push_back({code, d->id, t.analyte, clinical::to_string(r.date), *r.value, r.unit,
+                               t.below ? *t.below : *t.above, t.action,
+                               fmt::format("{} {:g} {} on {}: {} {} (threshold {}{:g} {}).", t.analyte, *r.value,
+                                           r.unit, clinical::to_string(r.date), t.action, d->name,
+                                           t.below ? "<" : ">", t.below ? *t.below : *t.above, t.unit),
+                               t.prov.src});
+      }
+    }
+  }
+  return plan;
+}
+
+}  // namespace paraderm::assess::detail

@@ -1,0 +1,335 @@
+// Renderers of an Assessment: versioned JSON, an 80-column text report, a self-contained HTML
+// report with inline SVG (no scripts, no network).
+#include <fmt/format.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "paraderm/assess.h"
+
+namespace paraderm::assess {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json opt(const std::optional<double>& v) {
+  return v ? Json(std::round(*v * 10) / 10) : Json(nullptr);
+}
+template <class T>
+Json opt_s(const std::optional<T>& v) {
+  return v ? Json(*v) : Json(nullptr);
+}
+
+Json reasons_json(const std::vector<Reason>& rs) {
+  Json a = Json::array();
+  for (const auto& r : rs) {
+    a.push_back({{"code", r.code}, {"severity", r.severity}, {"text", r.text}, {"sources", r.sources}});
+  }
+  return a;
+}
+
+std::string wrap(const std::string& text, std::size_t indent, std::size_t width = 80) {
+  std::istringstream in(text);
+  std::string word, line, out;
+  std::string pad(indent, ' ');
+  while (in >> word) {
+    if (!line.empty() && pad.size() + line.size() + 1 + word.size() > width) {
+      out += pad + line + "\n";
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+  }
+  if (!line.empty()) out += pad + line + "\n";
+  return out;
+}
+
+std::string esc(const std::string& s) {
+  std::string o;
+  for (char ch : s) {
+    switch (ch) {
+      case '<': o += "&lt;"; break;
+      case '>': o += "&gt;"; break;
+      case '&': o += "&amp;"; break;
+      case '"': o += "&quot;"; break;
+      default: o += ch;
+    }
+  }
+  return o;
+}
+
+std::string join(const std::vector<std::string>& v, const std::string& sep) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
+  return s;
+}
+
+std::string dose_text(const std::optional<Dose>& d) {
+  if (!d) return "-";
+  return fmt::format("{:g} {} {}", d->amount, d->unit, d->frequency);
+}
+
+}  // namespace
+
+std::string to_json(const Assessment& a, int indent) {
+  Json j;
+  j["schema_version"] = a.schema_version;
+  j["kb_version"] = a.kb_version;
+  j["engine_version"] = a.engine_version;
+  j["region"] = a.region;
+  j["as_of"] = a.as_of;
+  j["input_kind"] = a.input_kind;
+  const auto& p = a.pr;
+  Json pr;
+  pr["classification"] = p.classification;
+  pr["score"] = opt(p.score);
+  pr["naranjo_category"] = p.naranjo_category;
+  pr["components"] = Json::array();
+  for (const auto& n : p.components) {
+    pr["components"].push_back({{"item", n.item}, {"answer", n.answer}, {"points", n.points},
+                                {"basis", n.basis}, {"sources", n.sources}});
+  }
+  pr["culprits"] = Json::array();
+  for (const auto& c : p.culprits) {
+    pr["culprits"].push_back({{"biologic", c.biologic}, {"class", c.biologic_class},
+                              {"start", opt_s(c.start)}, {"days_to_onset", opt_s(c.days_to_onset)}});
+  }
+  pr["phenotype"] = p.phenotype;
+  pr["primary_disease"] = opt_s(p.primary_disease);
+  pr["reaction_disease"] = opt_s(p.reaction_disease);
+  pr["matching_patterns"] = p.matching_patterns;
+  pr["expected_phenotypes"] = p.expected_phenotypes;
+  pr["latency"] = Json::array();
+  for (const auto& l : p.latency) {
+    pr["latency"].push_back({{"pattern", l.pattern}, {"published", l.published},
+                             {"published_days", opt(l.published_days)}, {"low_days", opt(l.low_days)},
+                             {"high_days", opt(l.high_days)}, {"within_range", opt_s(l.within_range)},
+                             {"sources", l.sources}});
+  }
+  pr["risk_factors"] = Json::array();
+  for (const auto& r : p.risk_factors) {
+    pr["risk_factors"].push_back({{"id", r.id}, {"factor", r.factor}, {"measure", r.measure},
+                                  {"estimate", r.estimate}, {"ci_low", opt_s(r.ci_low)},
+                                  {"ci_high", opt_s(r.ci_high)}, {"direction", r.direction},
+                                  {"detail", r.detail}, {"sources", r.sources}});
+  }
+  pr["risk_multiplier"] = opt(p.risk_multiplier);
+  pr["differentials"] = p.differentials;
+  pr["mechanism"] = {{"text", p.mechanism}, {"blocked_axes", p.blocked_axes},
+                     {"released_axes", p.released_axes}, {"sources", p.mechanism_sources}};
+  pr["axis_profiles"] = Json::array();
+  for (const auto& ap : p.axis_profiles) {
+    pr["axis_profiles"].push_back({{"disease", ap.disease}, {"dominant_axes", ap.dominant_axes},
+                                   {"present_axes", ap.present_axes}, {"reduced_axes", ap.reduced_axes},
+                                   {"sources", ap.sources}});
+  }
+  pr["reasons"] = reasons_json(p.reasons);
+  j["paradoxical_reaction"] = pr;
+  j["options"] = Json::array();
+  for (const auto& o : a.options) {
+    Json oj;
+    oj["kind"] = o.kind;
+    oj[o.kind == "drug" ? "drug" : "strategy"] = o.id;
+    oj["name"] = o.name;
+    oj["verdict"] = o.verdict;
+    if (o.dose) {
+      oj["dose"] = {{"amount", o.dose->amount}, {"unit", o.dose->unit}, {"frequency", o.dose->frequency},
+                    {"formulation", opt_s(o.dose->formulation)}, {"indication", o.dose->indication},
+                    {"adjustments", o.dose->adjustments}};
+    } else {
+      oj["dose"] = nullptr;
+    }
+    oj["coverage"] = {{"primary_pct", opt(o.coverage.primary_pct)},
+                      {"reaction_pct", opt(o.coverage.reaction_pct)},
+                      {"both_pct", opt(o.coverage.both_pct)}, {"basis", o.coverage.basis},
+                      {"regimen", o.coverage.regimen}};
+    oj["label"] = Json::array();
+    for (const auto& l : o.label) {
+      oj["label"].push_back({{"disease", l.disease}, {"status", l.status},
+                             {"min_age_years", opt_s(l.min_age_years)}, {"sources", l.sources}});
+    }
+    oj["pr_evidence"] = o.pr_evidence;
+    oj["adverse_reactions"] = Json::array();
+    for (const auto& ar : o.adverse_reactions) {
+      oj["adverse_reactions"].push_back({{"term", ar.term}, {"study", opt_s(ar.study)}, {"dose", opt_s(ar.dose)},
+                                         {"drug_pct", opt_s(ar.drug_pct)}, {"placebo_pct", opt_s(ar.placebo_pct)},
+                                         {"rate_per_100py", opt_s(ar.rate_per_100py)},
+                                         {"placebo_rate_per_100py", opt_s(ar.placebo_rate_per_100py)},
+                                         {"sources", ar.sources}});
+    }
+    oj["reasons"] = reasons_json(o.reasons);
+    j["options"].push_back(oj);
+  }
+  Json plan;
+  plan["for_drug"] = opt_s(a.plan.for_drug);
+  plan["start_date"] = a.plan.start_date;
+  plan["screening"] = Json::array();
+  for (const auto& s : a.plan.screening) {
+    plan["screening"].push_back({{"item", s.item}, {"status", s.status}, {"last_date", opt_s(s.last_date)},
+                                 {"detail", s.detail}, {"text", s.text}, {"sources", s.sources}});
+  }
+  plan["monitoring"] = Json::array();
+  for (const auto& m : a.plan.monitoring) {
+    plan["monitoring"].push_back({{"test", m.test}, {"date", m.date.empty() ? Json(nullptr) : Json(m.date)},
+                                  {"text", m.text}, {"sources", m.sources}});
+  }
+  plan["alerts"] = Json::array();
+  for (const auto& al : a.plan.alerts) {
+    plan["alerts"].push_back({{"code", al.code}, {"drug", al.drug}, {"lab", al.lab}, {"date", al.date},
+                              {"value", al.value}, {"unit", al.unit}, {"threshold", al.threshold},
+                              {"action", al.action}, {"text", al.text}, {"sources", al.sources}});
+  }
+  j["safety_plan"] = plan;
+  j["warnings"] = Json::array();
+  for (const auto& w : a.warnings) j["warnings"].push_back({{"pointer", w.pointer}, {"message", w.message}});
+  return j.dump(indent);
+}
+
+std::string to_text(const Assessment& a, const kb::KnowledgeBase&) {
+  std::string o;
+  const auto& p = a.pr;
+  o += fmt::format("paraderm assessment  region {}  as of {}  KB {}\n", a.region, a.as_of, a.kb_version);
+  o += std::string(79, '=') + "\n";
+  o += fmt::format("PARADOXICAL REACTION: {}", p.classification);
+  if (p.score) o += fmt::format("  (Naranjo {:g}, {})", *p.score, p.naranjo_category);
+  o += "\n";
+  for (const auto& c : p.culprits) {
+    o += wrap(fmt::format("Culprit: {} ({}), started {}{}", c.biologic, c.biologic_class, c.start.value_or("?"),
+                          c.days_to_onset ? fmt::format(", onset after {} days", *c.days_to_onset) : ""),
+              2);
+  }
+  if (!p.mechanism.empty()) o += wrap("Mechanism: " + p.mechanism, 2);
+  for (const auto& ap : p.axis_profiles) {
+    o += wrap(fmt::format("{}: dominant {}; present {}", ap.disease, join(ap.dominant_axes, "/"),
+                          ap.present_axes.empty() ? "-" : join(ap.present_axes, "/")),
+              2);
+  }
+  if (!p.components.empty()) {
+    o += "  Causality (Naranjo):";
+    for (const auto& n : p.components) o += fmt::format(" {}={:+g}", n.item, n.points);
+    o += "\n";
+  }
+  for (const auto& r : p.reasons) o += wrap(fmt::format("[{}] {}", r.code, r.text), 2);
+  if (!p.differentials.empty()) o += wrap("Differentials: " + join(p.differentials, ", "), 2);
+  o += "\nOPTIONS (ranked)\n" + std::string(79, '-') + "\n";
+  o += fmt::format("  {:<3} {:<26} {:<15} {:<16} {:>7}\n", "#", "option", "verdict", "dose", "cover%");
+  int i = 0;
+  for (const auto& opt : a.options) {
+    o += fmt::format("  {:<3} {:<26} {:<15} {:<16} {:>7}\n", ++i, opt.name.substr(0, 26), opt.verdict,
+                     dose_text(opt.dose).substr(0, 16),
+                     opt.coverage.both_pct ? fmt::format("{:.0f}", *opt.coverage.both_pct) : "unknown");
+  }
+  o += "\nREASONS\n";
+  for (const auto& opt : a.options) {
+    if (verdict_rank(opt.verdict) > verdict_rank("caution") && opt.kind == "strategy") continue;
+    o += fmt::format("  {} — {}\n", opt.name, opt.verdict);
+    for (const auto& r : opt.reasons) {
+      if (r.severity == "info" && r.code != "LABEL_APPROVED" && r.code != "PR_CASE_EVIDENCE") continue;
+      o += wrap(fmt::format("[{}] {}", r.code, r.text), 4);
+    }
+  }
+  o += "\nSAFETY PLAN" + (a.plan.for_drug ? " for " + *a.plan.for_drug : std::string()) +
+       " (start " + a.plan.start_date + ")\n";
+  for (const auto& s : a.plan.screening) {
+    o += wrap(fmt::format("[{}] {}: {}", s.status == "recorded" ? "x" : " ", s.item,
+                          s.detail.empty() ? s.text : s.detail),
+              2);
+  }
+  for (const auto& m : a.plan.monitoring) {
+    o += wrap(fmt::format("{} {}: {}", m.date.empty() ? "ongoing   " : m.date, m.test, m.text), 2);
+  }
+  for (const auto& al : a.plan.alerts) o += wrap("ALERT " + al.code + ": " + al.text, 2);
+  if (!a.warnings.empty()) {
+    o += "\nWARNINGS\n";
+    for (const auto& w : a.warnings) o += wrap(w.to_string(), 2);
+  }
+  o += "\nSources: `paraderm kb show <id>`. Decision support only; check the current label.\n";
+  return o;
+}
+
+std::string to_html(const Assessment& a, const kb::KnowledgeBase& kb) {
+  std::string h;
+  h += "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>paraderm assessment</title>"
+       "<style>body{font:14px/1.45 system-ui,sans-serif;max-width:60rem;margin:2rem auto;color:#111}"
+       "table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:4px 6px;"
+       "text-align:left;vertical-align:top}.v-preferred{color:#0a6b2f}.v-acceptable{color:#1d4f91}"
+       ".v-caution{color:#9a6200}.v-avoid,.v-contraindicated{color:#a11}small{color:#555}"
+       "@media print{body{margin:0}}</style></head><body>";
+  h += fmt::format("<h1>Paradoxical reaction: {}</h1><p><small>region {} · as of {} · KB {} · schema {}</small></p>",
+                   esc(a.pr.classification), esc(a.region), esc(a.as_of), esc(a.kb_version), esc(a.schema_version));
+  if (a.pr.score) {
+    h += fmt::format("<p>Naranjo score {:g} ({})</p>", *a.pr.score, esc(a.pr.naranjo_category));
+  }
+  if (!a.pr.mechanism.empty()) h += "<p>" + esc(a.pr.mechanism) + "</p>";
+  // Immune-axis profile of the two diseases: one row per axis, a cell per disease.
+  std::vector<std::string> axes;
+  for (const auto& ax : kb.axes) axes.push_back(ax.id);
+  if (!a.pr.axis_profiles.empty()) {
+    int w = 140 + 120 * static_cast<int>(a.pr.axis_profiles.size()), hgt = 30 + 24 * static_cast<int>(axes.size());
+    h += fmt::format("<h2>Immune axes</h2><svg role=\"img\" aria-label=\"immune-axis profile\" width=\"{}\" height=\"{}\">", w, hgt);
+    for (std::size_t d = 0; d < a.pr.axis_profiles.size(); ++d) {
+      h += fmt::format("<text x=\"{}\" y=\"18\" font-size=\"12\">{}</text>", 140 + 120 * d,
+                       esc(a.pr.axis_profiles[d].disease));
+    }
+    for (std::size_t i = 0; i < axes.size(); ++i) {
+      int y = 30 + 24 * static_cast<int>(i);
+      h += fmt::format("<text x=\"0\" y=\"{}\" font-size=\"12\">{}{}</text>", y + 15, esc(axes[i]),
+                       std::find(a.pr.blocked_axes.begin(), a.pr.blocked_axes.end(), axes[i]) != a.pr.blocked_axes.end()
+                           ? " (blocked)"
+                           : (std::find(a.pr.released_axes.begin(), a.pr.released_axes.end(), axes[i]) != a.pr.released_axes.end()
+                                  ? " (released)"
+                                  : ""));
+      for (std::size_t d = 0; d < a.pr.axis_profiles.size(); ++d) {
+        const auto& ap = a.pr.axis_profiles[d];
+        auto has = [&](const std::vector<std::string>& v) { return std::find(v.begin(), v.end(), axes[i]) != v.end(); };
+        std::string fill = has(ap.dominant_axes) ? "#1d4f91" : has(ap.present_axes) ? "#8fb0dd"
+                                                          : has(ap.reduced_axes)  ? "#eee" : "#fafafa";
+        h += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"100\" height=\"18\" fill=\"{}\" stroke=\"#ccc\"/>",
+                         140 + 120 * d, y + 2, fill);
+      }
+    }
+    h += "</svg><p><small>dark: dominant · light: present · grey: reduced (KB disease signatures)</small></p>";
+  }
+  h += "<h2>Reasons</h2><ul>";
+  for (const auto& r : a.pr.reasons) {
+    h += fmt::format("<li><b>{}</b> {} <small>{}</small></li>", esc(r.code), esc(r.text), esc(join(r.sources, ", ")));
+  }
+  h += "</ul><h2>Options</h2><table><tr><th>#</th><th>option</th><th>verdict</th><th>dose</th><th>coverage of both diseases</th></tr>";
+  int i = 0;
+  for (const auto& o : a.options) {
+    double pct = o.coverage.both_pct.value_or(0);
+    std::string bar = o.coverage.both_pct
+                          ? fmt::format("<svg width=\"120\" height=\"12\" role=\"img\" aria-label=\"{:.0f}%\"><rect width=\"120\" height=\"12\" fill=\"#eee\"/>"
+                                        "<rect width=\"{:.0f}\" height=\"12\" fill=\"#1d4f91\"/></svg> {:.0f}% <small>{}</small>",
+                                        pct, 1.2 * pct, pct, esc(o.coverage.basis))
+                          : "<small>unknown</small>";
+    h += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"v-{}\">{}</td><td>{}</td><td>{}</td></tr>", ++i,
+                     esc(o.name), esc(o.verdict), esc(o.verdict), esc(dose_text(o.dose)), bar);
+    h += "<tr><td></td><td colspan=\"4\"><small>";
+    for (const auto& r : o.reasons) {
+      h += fmt::format("<b>{}</b> {} [{}]<br>", esc(r.code), esc(r.text), esc(join(r.sources, ", ")));
+    }
+    h += "</small></td></tr>";
+  }
+  h += "</table><h2>Safety plan" + (a.plan.for_drug ? " — " + esc(*a.plan.for_drug) : std::string()) + "</h2><ul>";
+  for (const auto& s : a.plan.screening) {
+    h += fmt::format("<li>{} <b>{}</b>: {} <small>{}</small></li>", s.status == "recorded" ? "&#9745;" : "&#9744;",
+                     esc(s.item), esc(s.detail.empty() ? s.text : s.detail), esc(join(s.sources, ", ")));
+  }
+  h += "</ul><table><tr><th>date</th><th>test</th><th>what</th></tr>";
+  for (const auto& m : a.plan.monitoring) {
+    h += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td></tr>", esc(m.date.empty() ? "ongoing" : m.date),
+                     esc(m.test), esc(m.text));
+  }
+  h += "</table>";
+  for (const auto& al : a.plan.alerts) h += "<p class=\"v-avoid\"><b>" + esc(al.code) + "</b> " + esc(al.text) + "</p>";
+  if (!a.warnings.empty()) {
+    h += "<h2>Input warnings</h2><ul>";
+    for (const auto& w : a.warnings) h += "<li>" + esc(w.to_string()) + "</li>";
+    h += "</ul>";
+  }
+  h += "<p><small>Decision support only; check the current label. Sources: paraderm kb show &lt;id&gt;.</small></p></body></html>\n";
+  return h;
+}
+
+}  // namespace paraderm::assess
