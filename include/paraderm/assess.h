@@ -54,12 +54,8 @@ struct Coverage {
   std::string regimen;                                        // the regimen the profile was computed for
 };
 
-struct AdverseReactionRate {
-  std::string term;
-  std::optional<std::string> study, dose;
-  std::optional<double> drug_pct, placebo_pct, rate_per_100py, placebo_rate_per_100py;
-  std::vector<std::string> sources;
-};
+// Adverse-reaction rates are shown as the KB states them (the KB outlives every assessment).
+using AdverseReactionRate = const kb::AdverseReaction*;
 
 struct Option {
   std::string kind;  // drug | strategy

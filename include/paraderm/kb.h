@@ -582,6 +582,12 @@ struct KnowledgeBase {
 
   // Effective evidence grade of a fact: its own override, else its first source's grade.
   std::optional<Grade> grade_of(const Provenance& p) const;
+
+  // Id -> position indexes, built by the loader (find_* falls back to a scan without them, e.g.
+  // for a KnowledgeBase assembled by hand). Rebuild after editing the vectors.
+  void build_indexes();
+  std::map<std::string, std::size_t, std::less<>> source_index, cytokine_index, disease_index,
+      drug_index, biologic_index, biologic_class_index;
 };
 
 struct ValidationIssue {

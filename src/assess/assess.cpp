@@ -1,5 +1,40 @@
 #include "assess/internal.h"
 
+#include <mutex>
+#include <unordered_map>
+
+namespace paraderm::assess::detail {
+
+const std::vector<std::string>& ancestors_of(const kb::KnowledgeBase& kb, const std::string& id) {
+  using Index = std::unordered_map<std::string, std::vector<std::string>>;
+  static std::mutex mu;
+  static std::unordered_map<std::string, std::shared_ptr<const Index>> by_version;
+  static thread_local std::pair<std::string, std::shared_ptr<const Index>> last;
+  if (last.first != kb.version || !last.second) {
+    std::lock_guard<std::mutex> lock(mu);
+    auto& slot = by_version[kb.version];
+    if (!slot) {
+      auto index = std::make_shared<Index>();
+      for (const auto& d : kb.diseases) {
+        auto& chain = (*index)[d.id];
+        std::optional<std::string> p = d.parent;
+        for (int depth = 0; depth < 16 && p; ++depth) {
+          chain.push_back(*p);
+          const kb::Disease* parent = kb.find_disease(*p);
+          p = parent ? parent->parent : std::nullopt;
+        }
+      }
+      slot = index;
+    }
+    last = {kb.version, slot};
+  }
+  static const std::vector<std::string> kNone;
+  auto it = last.second->find(id);
+  return it == last.second->end() ? kNone : it->second;
+}
+
+}  // namespace paraderm::assess::detail
+
 namespace paraderm::assess {
 
 std::shared_ptr<const pharm::PathwayProfile> PathwayCache::get(const kb::Drug& drug,

@@ -28,15 +28,17 @@ inline Reason reason(std::string code, std::string severity, std::string text,
   return Reason{std::move(code), std::move(severity), std::move(text), std::move(sources)};
 }
 
-// True when a equals b or one is an ancestor of the other in the KB disease tree.
-inline bool is_ancestor(const kb::KnowledgeBase& kb, const std::string& ancestor, std::string id) {
-  for (int depth = 0; depth < 16 && !id.empty(); ++depth) {
-    if (id == ancestor) return true;
-    const kb::Disease* d = kb.find_disease(id);
-    id = d && d->parent ? *d->parent : "";
-  }
-  return false;
+// Disease ancestry, precomputed once per KB version: is_ancestor walks the KB parent chain for
+// every rule, which dominated the assessment's time.
+const std::vector<std::string>& ancestors_of(const kb::KnowledgeBase& kb, const std::string& id);
+
+// True when `ancestor` is `id` or one of its ancestors in the KB disease tree.
+inline bool is_ancestor(const kb::KnowledgeBase& kb, const std::string& ancestor, const std::string& id) {
+  if (ancestor == id) return true;
+  const auto& a = ancestors_of(kb, id);
+  return std::find(a.begin(), a.end(), ancestor) != a.end();
 }
+// True when a equals b or one is an ancestor of the other.
 inline bool related(const kb::KnowledgeBase& kb, const std::string& a, const std::string& b) {
   return is_ancestor(kb, a, b) || is_ancestor(kb, b, a);
 }

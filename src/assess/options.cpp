@@ -255,13 +255,23 @@ class DrugEvaluation {
     if (!dosing_indication_) return;
     std::optional<kb::Dose> dose;
     bool adolescent = x_.age && *x_.age < 18;
+    // Where the label has paediatric rows for this indication, a child outside all of them has
+    // no label dose: the adult dose is not a fallback.
+    bool paediatric_rows = std::any_of(d_.dose.begin(), d_.dose.end(), [&](const kb::Dose& d) {
+      return here(d.region) && d.role == "paediatric" && related(x_.kb, d.indication, *dosing_indication_);
+    });
     if (adolescent) dose = pick_dose({"paediatric"});
-    if (!dose) dose = pick_dose({"start", "standard"});
+    if (!dose && !(adolescent && paediatric_rows)) {
+      // The age group's own row (e.g. "elderly: 15 mg") when it fits, else the start dose.
+      dose = pick_dose({"elderly"});
+      if (!dose) dose = pick_dose({"start", "standard"});
+    }
     if (!dose) {
-      note(reason("DOSE_UNKNOWN", "caution",
-                  fmt::format("No {} starting dose of {} for {} fits this patient in the KB: dose unknown.",
-                              x_.c.region, d_.name, *dosing_indication_),
-                  {}));
+      block("avoid", reason("DOSE_UNKNOWN", "block",
+                            fmt::format("No {} label dose of {} for {} fits this patient (age, weight): "
+                                        "the dose is unknown, so none is proposed.",
+                                        x_.c.region, d_.name, *dosing_indication_),
+                            {}));
       return;
     }
     set_dose(*dose, fmt::format("{} dose for {} ({})", dose->role, dose->indication, x_.c.region));
@@ -444,7 +454,9 @@ class DrugEvaluation {
                               "Latent tuberculosis not yet treated: treat before starting.", tb));
       } else if (latent) {
         note(reason("LATENT_TB_TREATED", "info", "Latent tuberculosis under treatment: may start; monitor for TB.", tb));
-      } else if (lab_result("igra", "positive") || lab_result("tst", "positive")) {
+      } else if ((lab_result("igra", "positive") || lab_result("tst", "positive")) &&
+                 !x_.c.has_condition("tuberculosis", x_.kb) &&
+                 !x_.c.has_condition("latent-tuberculosis", x_.kb)) {
         block("avoid", reason("TB_TEST_POSITIVE", "block",
                               "Positive TB test: evaluate and treat latent TB before starting.", tb));
       }
@@ -479,7 +491,8 @@ class DrugEvaluation {
   void labs() {
     std::set<std::string> missing;
     for (const auto& t : d_.lab_threshold) {
-      if (!here(t.region) || t.action != "do-not-start") continue;
+      // A threshold stated for another context (e.g. COVID-19 treatment) is not this use's.
+      if (!here(t.region) || t.action != "do-not-start" || t.context) continue;
       const auto* lab = x_.c.latest(t.analyte, x_.c.as_of);
       if (!lab || !lab->value) {
         missing.insert(t.analyte);
@@ -512,6 +525,12 @@ class DrugEvaluation {
                          const std::string& why) {
     if (!dose_) return;
     if (action == "halve") {
+      // Label halvings reduce the label dose once; two reasons to halve do not quarter it.
+      if (halved_) {
+        dose_->adjustments.push_back("already halved: " + why);
+        return;
+      }
+      halved_ = true;
       dose_->amount /= 2;
       dose_->adjustments.push_back("halved: " + why);
     } else if (action == "dose" && amount) {
@@ -647,8 +666,7 @@ class DrugEvaluation {
     }
     for (const auto& ar : d_.adverse_reaction) {
       if (!ar.drug_pct && !ar.rate_per_100py) continue;
-      o_.adverse_reactions.push_back({ar.term, ar.study, ar.dose, ar.drug_pct, ar.placebo_pct,
-                                      ar.rate_per_100py, ar.placebo_rate_per_100py, ar.prov.src});
+      o_.adverse_reactions.push_back(&ar);
     }
   }
 
@@ -727,6 +745,7 @@ class DrugEvaluation {
   std::string verdict_ = "acceptable";
   int approved_ = 0;
   bool off_label_ = false;
+  bool halved_ = false;
   std::optional<std::string> dosing_indication_;
   std::optional<Dose> dose_, base_;
   std::vector<std::string> dose_sources_;

@@ -129,7 +129,7 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c, const std::ve
     const kb::Drug* d = kb.find_drug(*m.jak_drug);
     if (!d) continue;
     for (const auto& t : d->lab_threshold) {
-      if (!applies(t.region, c.region) || t.action == "do-not-start") continue;
+      if (!applies(t.region, c.region) || t.action == "do-not-start" || t.context) continue;
       for (const auto& r : c.labs) {
         if (r.lab != t.analyte || !r.value || (m.start && r.date < *m.start)) continue;
         auto below = t.below ? in_unit(kb, *t.below, t.unit, r.unit) : std::nullopt;

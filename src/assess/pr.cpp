@@ -177,7 +177,11 @@ PrAssessment assess_pr(const kb::KnowledgeBase& kb, const Case& c) {
   std::string predating;
   if (pr.reaction_disease && culprit_med && culprit_med->start) {
     for (const auto& cond : c.conditions) {
-      if (related(kb, *pr.reaction_disease, cond.disease) && cond.onset && *cond.onset < *culprit_med->start) {
+      // A disease that had abated before the biologic started is history (a risk factor),
+      // not the same disease continuing.
+      bool ongoing = !cond.abatement || *cond.abatement >= *culprit_med->start;
+      if (related(kb, *pr.reaction_disease, cond.disease) && cond.onset && *cond.onset < *culprit_med->start &&
+          ongoing) {
         predates = true;
         predating = cond.disease;
       }

@@ -106,6 +106,30 @@ std::string short_system(std::string_view s) {
   return std::string(s);
 }
 
+// The factor converting `from` to `to` for one analyte: direct, inverse, or through one
+// intermediate unit (e.g. K/uL -> 10*3/uL -> cells/uL).
+std::optional<double> conversion_factor(const kb::KnowledgeBase& kb, const std::string& analyte,
+                                        const std::string& from, const std::string& to) {
+  if (from == to) return 1.0;
+  auto direct = [&](const std::string& a, const std::string& b) -> std::optional<double> {
+    for (const auto& uc : kb.unit_conversions) {
+      if (uc.analyte != analyte) continue;
+      if (uc.from == a && uc.to == b) return uc.factor;
+      if (uc.to == a && uc.from == b) return 1 / uc.factor;
+    }
+    return std::nullopt;
+  };
+  if (auto f = direct(from, to)) return f;
+  for (const auto& uc : kb.unit_conversions) {
+    if (uc.analyte != analyte) continue;
+    for (const auto& mid : {uc.from, uc.to}) {
+      auto a = direct(from, mid), b = direct(mid, to);
+      if (mid != from && mid != to && a && b) return *a * *b;
+    }
+  }
+  return std::nullopt;
+}
+
 bool CaseBuilder::add_condition(Condition cond, const std::vector<CodeIn>& codes) {
   for (const auto& code : codes) {
     if (auto id = terms_->disease_by_code(code.system, code.code)) {
@@ -192,41 +216,27 @@ bool CaseBuilder::add_lab(const std::string& pointer, const std::string& label,
     }
     r.given_value = *value;
     std::string target = def && def->unit ? *def->unit : unit;
-    double factor = 1;
-    bool ok = unit == target;
     // Cell counts share one conversion table; Hb, albumin, creatinine have their own.
     std::string analyte = target == "cells/uL" ? "cell-count" : *lab;
-    for (int hop = 0; hop < 2 && !ok; ++hop) {
+    auto factor = conversion_factor(kb_, analyte, unit, target);
+    if (!factor) {
+      std::vector<std::string> known;
       for (const auto& uc : kb_.unit_conversions) {
-        if (uc.analyte != analyte) continue;
-        if (uc.from == unit && uc.to == target) { factor = uc.factor; ok = true; break; }
-        if (uc.to == unit && uc.from == target) { factor = 1 / uc.factor; ok = true; break; }
-      }
-      if (!ok) {  // one intermediate unit (e.g. K/uL -> 10*3/uL -> cells/uL)
-        for (const auto& a : kb_.unit_conversions) {
-          if (a.analyte != analyte || a.from != unit) continue;
-          for (const auto& b : kb_.unit_conversions) {
-            if (b.analyte == analyte && b.from == a.to && b.to == target) {
-              factor = a.factor * b.factor;
-              ok = true;
-            }
+        for (const auto& u : {uc.from, uc.to}) {
+          if (uc.analyte == analyte && conversion_factor(kb_, analyte, u, target) &&
+              std::find(known.begin(), known.end(), u) == known.end()) {
+            known.push_back(u);
           }
         }
-        break;
       }
-    }
-    if (!ok) {
-      std::vector<std::string> known{target};
-      for (const auto& uc : kb_.unit_conversions) {
-        if (uc.analyte == analyte && uc.to == target) known.push_back(uc.from);
-      }
+      if (known.empty()) known.push_back(target);
       std::string list;
       for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
       problem(pointer + "/unit", fmt::format("value \"{}\": not a unit paraderm can convert for {}; "
                                               "expected one of {}", unit, *lab, list));
       return false;
     }
-    r.value = *value * factor;
+    r.value = *value * *factor;
     r.unit = target;
   }
   c_.labs.push_back(std::move(r));

@@ -52,6 +52,9 @@ class CaseBuilder {
   std::shared_ptr<const TermIndex> terms_;
 };
 
+std::optional<double> conversion_factor(const kb::KnowledgeBase& kb, const std::string& analyte,
+                                        const std::string& from, const std::string& to);
+
 // "loinc" for "http://loinc.org" etc.; the short system names the KB uses.
 std::string short_system(std::string_view fhir_system);
 

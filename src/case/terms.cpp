@@ -63,6 +63,8 @@ TermIndex::TermIndex(const kb::KnowledgeBase& kb) {
     for (const auto& a : d.aliases) disease_names_.emplace(normalise(a), d.id);
     for (const auto& c : d.code) disease_codes_.emplace(code_key(c.system, c.code), d.id);
   }
+  // RxNorm clinical-drug codes (KB system "rxnorm-scd") arrive as plain RxNorm codes.
+  auto rx_alias = [](const kb::Code& c) { return c.system == "rxnorm-scd" ? std::string("rxnorm") : c.system; };
   for (const auto& b : kb.biologics) {
     MedicationMatch m;
     m.biologic = b.id;
@@ -71,7 +73,7 @@ TermIndex::TermIndex(const kb::KnowledgeBase& kb) {
     if (b.brands) {
       for (const auto& n : b.brands->names) merge(med_names_[normalise(n)], m);
     }
-    for (const auto& c : b.code) merge(med_codes_[code_key(c.system, c.code)], m);
+    for (const auto& c : b.code) merge(med_codes_[code_key(rx_alias(c), c.code)], m);
   }
   for (const auto& d : kb.drugs) {
     MedicationMatch m;
@@ -83,13 +85,13 @@ TermIndex::TermIndex(const kb::KnowledgeBase& kb) {
     if (d.route == "oral") merge(med_names_[normalise(d.ingredient)], m);
     for (const auto& b : d.brand) merge(med_names_[normalise(b.name)], m);
     for (const auto& c : d.code) {
-      if (d.route == "oral" || c.system != "rxnorm") merge(med_codes_[code_key(c.system, c.code)], m);
+      if (d.route == "oral" || c.system != "rxnorm") merge(med_codes_[code_key(rx_alias(c), c.code)], m);
     }
   }
   for (const auto& ic : kb.interaction_classes) {
     for (const auto& member : ic.member) {
       add_class(med_names_[normalise(member.name)], ic.id);
-      if (member.code) add_class(med_codes_[code_key(member.code->system, member.code->code)], ic.id);
+      if (member.code) add_class(med_codes_[code_key(rx_alias(*member.code), member.code->code)], ic.id);
     }
   }
   for (const auto& l : kb.labs) {

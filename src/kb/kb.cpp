@@ -35,9 +35,26 @@ std::size_t LoadResult::error_count() const {
 namespace {
 
 template <class T>
+const T* find_by_id(const std::vector<T>& v, const std::map<std::string, std::size_t, std::less<>>& index,
+                    std::string_view id) {
+  if (index.size() == v.size() && !v.empty()) {
+    auto it = index.find(id);
+    return it == index.end() ? nullptr : &v[it->second];
+  }
+  auto it = std::find_if(v.begin(), v.end(), [&](const T& e) { return e.id == id; });
+  return it == v.end() ? nullptr : &*it;
+}
+
+template <class T>
 const T* find_by_id(const std::vector<T>& v, std::string_view id) {
   auto it = std::find_if(v.begin(), v.end(), [&](const T& e) { return e.id == id; });
   return it == v.end() ? nullptr : &*it;
+}
+
+template <class T>
+void index_ids(const std::vector<T>& v, std::map<std::string, std::size_t, std::less<>>& index) {
+  index.clear();
+  for (std::size_t i = 0; i < v.size(); ++i) index.emplace(v[i].id, i);
 }
 
 // FNV-1a over file names and contents: a stable content version for audit trails.
@@ -63,19 +80,28 @@ std::string content_hash(std::span<const SourceFile> files) {
 
 }  // namespace
 
-const Source* KnowledgeBase::find_source(std::string_view id) const { return find_by_id(sources, id); }
+void KnowledgeBase::build_indexes() {
+  index_ids(sources, source_index);
+  index_ids(cytokines, cytokine_index);
+  index_ids(diseases, disease_index);
+  index_ids(drugs, drug_index);
+  index_ids(biologics, biologic_index);
+  index_ids(biologic_classes, biologic_class_index);
+}
+
+const Source* KnowledgeBase::find_source(std::string_view id) const { return find_by_id(sources, source_index, id); }
 const Cytokine* KnowledgeBase::find_cytokine(std::string_view id) const {
-  return find_by_id(cytokines, id);
+  return find_by_id(cytokines, cytokine_index, id);
 }
 const Disease* KnowledgeBase::find_disease(std::string_view id) const {
-  return find_by_id(diseases, id);
+  return find_by_id(diseases, disease_index, id);
 }
-const Drug* KnowledgeBase::find_drug(std::string_view id) const { return find_by_id(drugs, id); }
+const Drug* KnowledgeBase::find_drug(std::string_view id) const { return find_by_id(drugs, drug_index, id); }
 const Biologic* KnowledgeBase::find_biologic(std::string_view id) const {
-  return find_by_id(biologics, id);
+  return find_by_id(biologics, biologic_index, id);
 }
 const BiologicClass* KnowledgeBase::find_biologic_class(std::string_view id) const {
-  return find_by_id(biologic_classes, id);
+  return find_by_id(biologic_classes, biologic_class_index, id);
 }
 const InteractionClass* KnowledgeBase::find_interaction_class(std::string_view id) const {
   return find_by_id(interaction_classes, id);
@@ -119,6 +145,7 @@ LoadResult load_files(std::span<const SourceFile> files) {
     return std::tie(a.file, a.line) < std::tie(b.file, b.line);
   });
   kb.version = content_hash(files);
+  kb.build_indexes();
   if (result.error_count() == 0) result.kb = std::move(kb);
   return result;
 }

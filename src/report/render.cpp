@@ -150,12 +150,12 @@ std::string to_json(const Assessment& a, int indent) {
     }
     oj["pr_evidence"] = o.pr_evidence;
     oj["adverse_reactions"] = Json::array();
-    for (const auto& ar : o.adverse_reactions) {
-      oj["adverse_reactions"].push_back({{"term", ar.term}, {"study", opt_s(ar.study)}, {"dose", opt_s(ar.dose)},
-                                         {"drug_pct", opt_s(ar.drug_pct)}, {"placebo_pct", opt_s(ar.placebo_pct)},
-                                         {"rate_per_100py", opt_s(ar.rate_per_100py)},
-                                         {"placebo_rate_per_100py", opt_s(ar.placebo_rate_per_100py)},
-                                         {"sources", ar.sources}});
+    for (const kb::AdverseReaction* ar : o.adverse_reactions) {
+      oj["adverse_reactions"].push_back({{"term", ar->term}, {"study", opt_s(ar->study)}, {"dose", opt_s(ar->dose)},
+                                         {"drug_pct", opt_s(ar->drug_pct)}, {"placebo_pct", opt_s(ar->placebo_pct)},
+                                         {"rate_per_100py", opt_s(ar->rate_per_100py)},
+                                         {"placebo_rate_per_100py", opt_s(ar->placebo_rate_per_100py)},
+                                         {"sources", ar->prov.src}});
     }
     oj["reasons"] = reasons_json(o.reasons);
     j["options"].push_back(oj);

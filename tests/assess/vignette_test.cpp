@@ -1,0 +1,184 @@
+// Data-driven clinical vignettes (tests/vignettes/*.json, format in tests/vignettes/README.md):
+// each file is one patient record plus the expected classification, verdicts, doses, reason
+// codes and alerts, written from the label and literature facts the KB cites.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "paraderm/assess.h"
+#include "paraderm/case.h"
+
+namespace paraderm::assess {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+const kb::KnowledgeBase& shipped() {
+  static const kb::LoadResult r = kb::load_embedded();
+  return *r.kb;
+}
+
+PathwayCache& cache() {
+  static PathwayCache c(shipped());
+  return c;
+}
+
+std::vector<std::string> vignette_files() {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(fs::path(PARADERM_SOURCE_DIR) / "tests" / "vignettes")) {
+    if (e.path().extension() == ".json") out.push_back(e.path().filename().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool has_code(const std::vector<Reason>& rs, const std::string& code) {
+  return std::any_of(rs.begin(), rs.end(), [&](const Reason& r) { return r.code == code; });
+}
+
+std::string codes(const std::vector<Reason>& rs) {
+  std::string s;
+  for (const auto& r : rs) s += (s.empty() ? "" : ",") + r.code;
+  return s;
+}
+
+class Vignette : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Vignette, MatchesItsExpectations) {
+  fs::path path = fs::path(PARADERM_SOURCE_DIR) / "tests" / "vignettes" / GetParam();
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  Json v = Json::parse(ss.str());
+  ASSERT_TRUE(v.contains("input") && v.contains("expect")) << "vignette needs input and expect";
+  const Json& ex = v["expect"];
+  clinical::ParseOptions po;
+  AssessOptions ao;
+  ao.cache = &cache();
+  if (v.contains("args")) {
+    if (v["args"].contains("region")) po.region = v["args"]["region"].get<std::string>();
+    if (v["args"].contains("as_of")) po.as_of = clinical::parse_date(v["args"]["as_of"].get<std::string>());
+    if (v["args"].contains("start")) ao.start = clinical::parse_date(v["args"]["start"].get<std::string>());
+  }
+  auto parsed = clinical::parse_case(v["input"].dump(), shipped(), po);
+  if (ex.contains("error")) {
+    ASSERT_FALSE(parsed.record) << "expected a parse error";
+    std::string all;
+    for (const auto& p : parsed.problems) all += p.to_string() + "\n";
+    for (const auto& e : ex["error"]) {
+      EXPECT_NE(all.find(e.get<std::string>()), std::string::npos) << "missing error: " << e << "\n" << all;
+    }
+    return;
+  }
+  ASSERT_TRUE(parsed.record) << (parsed.problems.empty() ? "" : parsed.problems[0].to_string());
+  Assessment a = assess(shipped(), *parsed.record, ao);
+  if (ex.contains("classification")) {
+    EXPECT_EQ(a.pr.classification, ex["classification"]);
+  }
+  if (ex.contains("culprit")) {
+    ASSERT_FALSE(a.pr.culprits.empty());
+    EXPECT_EQ(a.pr.culprits[0].biologic, ex["culprit"]);
+  }
+  for (const auto& c : ex.value("pr_reasons", Json::array())) {
+    EXPECT_TRUE(has_code(a.pr.reasons, c)) << "PR reason " << c << " missing; have " << codes(a.pr.reasons);
+  }
+  for (const auto& c : ex.value("not_pr_reasons", Json::array())) {
+    EXPECT_FALSE(has_code(a.pr.reasons, c)) << "PR reason " << c << " present";
+  }
+  for (const auto& rf : ex.value("risk_factors", Json::array())) {
+    bool hit = std::any_of(a.pr.risk_factors.begin(), a.pr.risk_factors.end(),
+                           [&](const RiskFactorHit& h) { return h.id == rf; });
+    EXPECT_TRUE(hit) << "risk factor " << rf << " not matched";
+  }
+  for (const auto& rf : ex.value("not_risk_factors", Json::array())) {
+    bool hit = std::any_of(a.pr.risk_factors.begin(), a.pr.risk_factors.end(),
+                           [&](const RiskFactorHit& h) { return h.id == rf; });
+    EXPECT_FALSE(hit) << "risk factor " << rf << " matched";
+  }
+  const Json options = ex.value("options", Json::object());
+  for (const auto& [id, want] : options.items()) {
+    auto it = std::find_if(a.options.begin(), a.options.end(), [&](const Option& o) { return o.id == id; });
+    ASSERT_NE(it, a.options.end()) << "no option " << id;
+    const Option& o = *it;
+    if (want.contains("verdict")) {
+      EXPECT_EQ(o.verdict, want["verdict"]) << id << " reasons: " << codes(o.reasons);
+    }
+    if (want.contains("verdict_in")) {
+      bool ok = false;
+      for (const auto& vv : want["verdict_in"]) ok |= o.verdict == vv.get<std::string>();
+      EXPECT_TRUE(ok) << id << " verdict " << o.verdict << " not in " << want["verdict_in"];
+    }
+    if (want.contains("dose")) {
+      if (want["dose"].is_null()) {
+        EXPECT_FALSE(o.dose) << id << " should have no dose";
+      } else {
+        ASSERT_TRUE(o.dose) << id << " has no dose; reasons " << codes(o.reasons);
+        EXPECT_DOUBLE_EQ(o.dose->amount, want["dose"]["amount"].get<double>()) << id;
+        if (want["dose"].contains("unit")) {
+          EXPECT_EQ(o.dose->unit, want["dose"]["unit"]) << id;
+        }
+        if (want["dose"].contains("frequency")) {
+          EXPECT_EQ(o.dose->frequency, want["dose"]["frequency"]) << id;
+        }
+      }
+    }
+    for (const auto& c : want.value("reasons", Json::array())) {
+      EXPECT_TRUE(has_code(o.reasons, c)) << id << ": reason " << c << " missing; have " << codes(o.reasons);
+    }
+    for (const auto& c : want.value("not_reasons", Json::array())) {
+      EXPECT_FALSE(has_code(o.reasons, c)) << id << ": reason " << c << " present";
+    }
+  }
+  if (ex.contains("top_option")) {
+    ASSERT_FALSE(a.options.empty());
+    EXPECT_EQ(a.options[0].id, ex["top_option"]);
+  }
+  for (const auto& code : ex.value("alerts", Json::array())) {
+    bool hit = std::any_of(a.plan.alerts.begin(), a.plan.alerts.end(),
+                           [&](const Alert& al) { return al.code == code; });
+    EXPECT_TRUE(hit) << "alert " << code << " missing";
+  }
+  if (ex.contains("no_alerts") && ex["no_alerts"].get<bool>()) {
+    EXPECT_TRUE(a.plan.alerts.empty());
+  }
+  for (const auto& w : ex.value("warnings_contain", Json::array())) {
+    bool hit = std::any_of(a.warnings.begin(), a.warnings.end(), [&](const clinical::InputProblem& p) {
+      return p.to_string().find(w.get<std::string>()) != std::string::npos;
+    });
+    EXPECT_TRUE(hit) << "no warning containing " << w;
+  }
+  const Json screening = ex.value("screening", Json::object());
+  for (const auto& [item, status] : screening.items()) {
+    auto it = std::find_if(a.plan.screening.begin(), a.plan.screening.end(),
+                           [&](const ScreeningItem& s) { return s.item == item; });
+    ASSERT_NE(it, a.plan.screening.end()) << "no screening item " << item;
+    EXPECT_EQ(it->status, status) << item;
+  }
+  for (const auto& m : ex.value("monitoring_dates", Json::array())) {
+    bool hit = std::any_of(a.plan.monitoring.begin(), a.plan.monitoring.end(), [&](const MonitoringEvent& e) {
+      return e.test == m["test"] && e.date == m["date"];
+    });
+    EXPECT_TRUE(hit) << "no monitoring " << m;
+  }
+  // Every reason is cited or is a statement about the record itself.
+  for (const auto& o : a.options) {
+    for (const auto& r : o.reasons) EXPECT_FALSE(r.code.empty());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Vignettes, Vignette, ::testing::ValuesIn(vignette_files()),
+                         [](const ::testing::TestParamInfo<std::string>& param) {
+                           std::string n = param.param.substr(0, param.param.size() - 5);
+                           for (char& ch : n) {
+                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                           }
+                           return n;
+                         });
+
+}  // namespace
+}  // namespace paraderm::assess

@@ -1,0 +1,170 @@
+// The case parsers: mapping by code and name, unit conversion, CKD-EPI 2021, impossible data,
+// warnings for everything not used, FHIR Bundles.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "paraderm/case.h"
+
+namespace paraderm::clinical {
+namespace {
+
+const kb::KnowledgeBase& shipped() {
+  static const kb::LoadResult r = kb::load_embedded();
+  return *r.kb;
+}
+
+ParseResult parse(const std::string& json) { return parse_case(json, shipped()); }
+
+std::string problems(const ParseResult& r) {
+  std::string s;
+  for (const auto& p : r.problems) s += p.to_string() + "\n";
+  return s;
+}
+
+const char* kBase = R"({"region":"us","as_of":"2026-11-20",
+  "patient":{"birth_date":"1980-06-01","sex":"female"},
+  "conditions":[{"name":"Atopic eczema","onset":"1990-01-01"}],
+  "medications":[{"name":"Dupixent","start":"2026-01-01"}],
+  "labs":[{"test":"alc","date":"2026-11-01","value":0.45,"unit":"10*9/L"},
+          {"code":{"system":"loinc","code":"718-7"},"date":"2026-11-01","value":79,"unit":"g/L"}],
+  "eruption":{"phenotype":"psoriasiform","onset":"2026-06-01"}})";
+
+TEST(CaseParse, MapsNamesBrandsAndCodesAndConvertsUnits) {
+  auto r = parse(kBase);
+  ASSERT_TRUE(r.record) << problems(r);
+  const Case& c = *r.record;
+  EXPECT_EQ(c.patient.age_years, 46);
+  ASSERT_EQ(c.conditions.size(), 1u);
+  EXPECT_EQ(c.conditions[0].disease, "atopic-dermatitis");  // by alias
+  ASSERT_EQ(c.medications.size(), 1u);
+  EXPECT_EQ(c.medications[0].biologic, std::optional<std::string>("dupilumab"));  // by brand
+  const LabResult* alc = c.latest("alc", c.as_of);
+  ASSERT_NE(alc, nullptr);
+  EXPECT_DOUBLE_EQ(*alc->value, 450);  // 0.45 x 10^9/L = 450 cells/uL (KB factor 1000)
+  EXPECT_EQ(alc->unit, "cells/uL");
+  const LabResult* hb = c.latest("hb", c.as_of);
+  ASSERT_NE(hb, nullptr);
+  EXPECT_DOUBLE_EQ(*hb->value, 7.9);  // 79 g/L = 7.9 g/dL (KB factor 10)
+}
+
+// Check values of terminology.md §5.1, recomputed there from the published equation.
+TEST(CaseParse, CkdEpi2021MatchesTheReferenceCheckValues) {
+  EXPECT_NEAR(*ckd_epi_2021(shipped(), 0.9, 55, "female"), 75.5, 0.05);
+  EXPECT_NEAR(*ckd_epi_2021(shipped(), 1.0, 60, "male"), 86.2, 0.05);
+  EXPECT_NEAR(*ckd_epi_2021(shipped(), 0.6, 40, "female"), 116.3, 0.05);
+  EXPECT_NEAR(*ckd_epi_2021(shipped(), 2.0, 70, "male"), 35.2, 0.05);
+  EXPECT_FALSE(ckd_epi_2021(shipped(), 1.0, 60, "unknown"));
+}
+
+TEST(CaseParse, ComputesEgfrFromCreatinineInMicromoles) {
+  std::string j = kBase;
+  j.replace(j.find("\"labs\":["), 8,
+            R"("labs":[{"test":"creatinine","date":"2026-11-01","value":79.56,"unit":"umol/L"},)");
+  auto r = parse(j);
+  ASSERT_TRUE(r.record) << problems(r);
+  const LabResult* e = r.record->latest("egfr", r.record->as_of);
+  ASSERT_NE(e, nullptr);
+  // 79.56 umol/L = 0.9 mg/dL; female, 46 y: 142 x (0.9/0.7)^-1.2 x 0.9938^46 x 1.012
+  double expected = 142 * std::pow(0.9 / 0.7, -1.2) * std::pow(0.9938, 46) * 1.012;
+  EXPECT_NEAR(*e->value, expected, 1e-6);
+}
+
+TEST(CaseParse, ImpossibleDataIsRejectedWithThePointer) {
+  std::string stop = kBase;
+  stop.replace(stop.find("\"start\":\"2026-01-01\""), 20, R"("start":"2026-01-01","stop":"2025-01-01")");
+  auto r = parse(stop);
+  EXPECT_FALSE(r.record);
+  EXPECT_NE(problems(r).find("/medications/0/stop: value \"2025-01-01\": before the start 2026-01-01"),
+            std::string::npos)
+      << problems(r);
+
+  std::string neg = kBase;
+  neg.replace(neg.find("0.45"), 4, "-3");
+  r = parse(neg);
+  EXPECT_NE(problems(r).find("/labs/0: value -3: expected a number >= 0"), std::string::npos) << problems(r);
+
+  std::string birth = kBase;
+  birth.replace(birth.find("\"onset\":\"2026-06-01\""), 20, R"("onset":"1970-06-01")");
+  r = parse(birth);
+  EXPECT_NE(problems(r).find("/eruption/onset: value \"1970-06-01\": before the birth date"), std::string::npos)
+      << problems(r);
+
+  std::string unit = kBase;
+  unit.replace(unit.find("\"g/L\""), 5, "\"mmol/L\"");
+  r = parse(unit);
+  EXPECT_NE(problems(r).find("/labs/1/unit: value \"mmol/L\": not a unit paraderm can convert for hb"),
+            std::string::npos)
+      << problems(r);
+}
+
+TEST(CaseParse, NearMissNamesAreErrorsWithASuggestionOthersAreWarnings) {
+  std::string typo = kBase;
+  typo.replace(typo.find("Dupixent"), 8, "dupilumap");
+  auto r = parse(typo);
+  EXPECT_FALSE(r.record);
+  EXPECT_NE(problems(r).find("did you mean 'dupilumab'?"), std::string::npos) << problems(r);
+
+  std::string other = kBase;
+  other.replace(other.find("\"medications\":["), 15,
+                R"("medications":[{"name":"metformin","start":"2020-01-01"},)");
+  other.replace(other.find("\"region\""), 8, R"("colour":"blue","region")");
+  r = parse(other);
+  ASSERT_TRUE(r.record) << problems(r);
+  std::string w;
+  for (const auto& p : r.record->warnings) w += p.to_string() + "\n";
+  EXPECT_NE(w.find("/medications/0: medication \"metformin\" is not in the KB"), std::string::npos) << w;
+  EXPECT_NE(w.find("/colour: unknown field: ignored"), std::string::npos) << w;
+}
+
+TEST(CaseParse, WrongTypesNameTheFieldAndTheExpectation) {
+  auto r = parse(R"({"as_of":"2026-11-20","patient":{"age_years":"forty","sex":"robot"},
+                     "eruption":{"phenotype":"scaly","onset":"2026-13-01"}})");
+  EXPECT_FALSE(r.record);
+  std::string p = problems(r);
+  EXPECT_NE(p.find("/patient/age_years: value \"forty\": expected a number"), std::string::npos) << p;
+  EXPECT_NE(p.find("/patient/sex: value \"robot\": expected one of female, male, other, unknown"), std::string::npos) << p;
+  EXPECT_NE(p.find("/eruption/phenotype: value \"scaly\": expected one of"), std::string::npos) << p;
+  EXPECT_NE(p.find("/eruption/onset: value \"2026-13-01\": expected a date YYYY-MM-DD"), std::string::npos) << p;
+  EXPECT_FALSE(parse("[1,2]").record);
+  EXPECT_FALSE(parse("{not json").record);
+}
+
+TEST(CaseParse, SizeLimit) {
+  ParseOptions o;
+  o.max_bytes = 100;
+  auto r = parse_case(kBase, shipped(), o);
+  EXPECT_FALSE(r.record);
+  EXPECT_NE(problems(r).find("expected at most 100 bytes"), std::string::npos);
+}
+
+TEST(CaseParse, FhirBundleMapsToTheSameCase) {
+  std::ifstream in(std::string(PARADERM_SOURCE_DIR) + "/examples/dupilumab-psoriasis.fhir.json");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  ParseOptions o;
+  o.region = "eu";
+  auto r = parse_case(ss.str(), shipped(), o);
+  ASSERT_TRUE(r.record) << problems(r);
+  const Case& c = *r.record;
+  EXPECT_EQ(c.input_kind, "fhir");
+  EXPECT_EQ(c.region, "eu");
+  EXPECT_EQ(c.patient.sex, "male");
+  EXPECT_EQ(c.patient.smoking.status, "never");  // SNOMED 266919005 via the KB answer codes
+  EXPECT_TRUE(c.has_condition("atopic-dermatitis", shipped()));
+  ASSERT_FALSE(c.medications.empty());
+  EXPECT_EQ(c.medications[0].biologic, std::optional<std::string>("dupilumab"));  // RxNorm 1876376
+  ASSERT_TRUE(c.eruption);
+  EXPECT_EQ(c.eruption->phenotype, "psoriasiform");
+  const LabResult* alc = c.latest("alc", c.as_of);
+  ASSERT_NE(alc, nullptr);
+  EXPECT_DOUBLE_EQ(*alc->value, 1600);
+  std::string w;
+  for (const auto& p : c.warnings) w += p.to_string() + "\n";
+  EXPECT_NE(w.find("resource type \"Encounter\" is not read"), std::string::npos) << w;
+}
+
+}  // namespace
+}  // namespace paraderm::clinical
