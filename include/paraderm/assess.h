@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "paraderm/case.h"
@@ -26,8 +27,8 @@ namespace paraderm::assess {
 inline constexpr const char* kSchemaVersion = "1";
 
 struct Reason {
-  std::string code;
-  std::string severity;  // info | caution | warning | block
+  std::string_view code;      // a static literal (docs/reason-codes.md)
+  std::string_view severity;  // info | caution | warning | block (static literal)
   std::string text;
   std::vector<std::string> sources;
 };
@@ -176,6 +177,10 @@ class PathwayCache {
   explicit PathwayCache(const kb::KnowledgeBase& kb) : kb_(kb) {}
   std::shared_ptr<const pharm::PathwayProfile> get(const kb::Drug& drug, const pharm::Regimen& r,
                                                    const pharm::ExposureModifier* modifier);
+  // The profile's coverage of `disease` (cached with the profile).
+  // The reference stays valid as long as the cache (entries are never removed).
+  const pharm::DiseaseCoverage& coverage(const std::shared_ptr<const pharm::PathwayProfile>& profile,
+                                         const std::string& disease);
   // Precomputes every approved regimen of every drug (no modifier).
   void warm();
 
@@ -183,6 +188,7 @@ class PathwayCache {
   const kb::KnowledgeBase& kb_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<const pharm::PathwayProfile>> cache_;
+  std::map<std::pair<const pharm::PathwayProfile*, std::string>, pharm::DiseaseCoverage> coverage_;
 };
 
 struct AssessOptions {

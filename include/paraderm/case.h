@@ -116,6 +116,9 @@ struct Case {
   std::optional<Eruption> eruption;
   std::vector<std::string> flags;  // e.g. raised-ige, eosinophilia, cyp2c19-poor-metaboliser
   std::vector<InputProblem> warnings;
+  // Every recorded disease id with its KB ancestors (all / active only), sorted; filled by the
+  // parser so the rules' many condition checks are lookups.
+  std::vector<std::string> condition_closure, active_condition_closure;
 
   bool has_condition(std::string_view disease_id, const kb::KnowledgeBase& kb,
                      bool active_only = false) const;  // the disease or a descendant

@@ -9,8 +9,12 @@ const std::vector<std::string>& ancestors_of(const kb::KnowledgeBase& kb, const 
   using Index = std::unordered_map<std::string, std::vector<std::string>>;
   static std::mutex mu;
   static std::unordered_map<std::string, std::shared_ptr<const Index>> by_version;
+  // Per thread: the last KB seen (by address and version) and its index, so the common case
+  // takes no lock and compares no strings.
+  static thread_local const kb::KnowledgeBase* last_kb = nullptr;
   static thread_local std::pair<std::string, std::shared_ptr<const Index>> last;
-  if (last.first != kb.version || !last.second) {
+  if (last_kb != &kb || last.first != kb.version || !last.second) {
+    last_kb = &kb;
     std::lock_guard<std::mutex> lock(mu);
     auto& slot = by_version[kb.version];
     if (!slot) {
@@ -51,6 +55,18 @@ std::shared_ptr<const pharm::PathwayProfile> PathwayCache::get(const kb::Drug& d
   auto p = std::make_shared<const pharm::PathwayProfile>(pharm::compute_profile(kb_, drug, r, m));
   std::lock_guard<std::mutex> lock(mu_);
   return cache_.emplace(key, std::move(p)).first->second;
+}
+
+const pharm::DiseaseCoverage& PathwayCache::coverage(
+    const std::shared_ptr<const pharm::PathwayProfile>& profile, const std::string& disease) {
+  auto key = std::make_pair(profile.get(), disease);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = coverage_.find(key); it != coverage_.end()) return it->second;
+  }
+  auto c = pharm::disease_coverage(kb_, *profile, disease);
+  std::lock_guard<std::mutex> lock(mu_);
+  return coverage_.emplace(key, std::move(c)).first->second;
 }
 
 void PathwayCache::warm() {

@@ -23,9 +23,10 @@ inline void add_sources(std::vector<std::string>& to, const std::vector<std::str
   }
 }
 
-inline Reason reason(std::string code, std::string severity, std::string text,
+// `code` and `severity` must be string literals (Reason keeps views of them).
+inline Reason reason(std::string_view code, std::string_view severity, std::string text,
                      std::vector<std::string> sources) {
-  return Reason{std::move(code), std::move(severity), std::move(text), std::move(sources)};
+  return Reason{code, severity, std::move(text), std::move(sources)};
 }
 
 // Disease ancestry, precomputed once per KB version: is_ancestor walks the KB parent chain for

@@ -22,6 +22,10 @@ struct Ctx {
   bool dialysis = false;
   std::optional<std::string> child_pugh;
   std::vector<const clinical::Medication*> active_meds;
+  // Patient facts every drug's rules read, computed once per assessment.
+  bool smoker = false, cv = false, cancer = false, vte = false;
+  bool active_tb = false, tb_diagnosis = false, latent_tb = false, latent_tb_treated = false;
+  bool hbv = false, hcv = false, zoster = false, cirrhosis = false;
 };
 
 // The KB disease carrying the immune signature for `id` (itself or its nearest ancestor).
@@ -118,7 +122,7 @@ class DrugEvaluation {
     cap_dose();
     coverage();
     finish();
-    return o_;
+    return std::move(o_);
   }
 
  private:
@@ -301,18 +305,15 @@ class DrugEvaluation {
   // EMA PRAC groups are EU measures; in the US the boxed warnings say the same risks.
   void risk_groups() {
     const auto& p = x_.c.patient;
-    bool smoker = p.smoking.status == "current" || p.smoking.status == "former";
-    bool cv = !p.cv_risk_factors.empty() || x_.c.has_condition("myocardial-infarction", x_.kb) ||
-              x_.c.has_condition("stroke", x_.kb);
-    bool cancer = x_.c.has_condition("malignancy", x_.kb);
-    bool vte = !p.vte_risk_factors.empty() || x_.c.has_condition("venous-thromboembolism", x_.kb);
+    const bool smoker = x_.smoker, cv = x_.cv, cancer = x_.cancer, vte = x_.vte;
     if (x_.c.region == "eu") {
       bool lower = false;
       std::vector<std::string> lower_src;
       for (const auto& g : x_.kb.risk_groups) {
         if (std::find(g.applies_to.begin(), g.applies_to.end(), d_.id) == g.applies_to.end()) continue;
         bool hit = false;
-        std::string code, why;
+        std::string_view code;
+        std::string why;
         if (g.min_age_years) {
           hit = x_.age && *x_.age >= *g.min_age_years;
           code = "PRAC_AGE_65";
@@ -415,7 +416,7 @@ class DrugEvaluation {
       bool hit = (r.topic == "pregnancy" && p.pregnant == std::optional<bool>(true)) ||
                  (r.topic == "lactation" && p.breastfeeding == std::optional<bool>(true));
       if (!hit) continue;
-      std::string code = r.topic == "pregnancy" ? "PREGNANCY" : "LACTATION";
+      std::string_view code = r.topic == "pregnancy" ? "PREGNANCY" : "LACTATION";
       std::string verdict = r.action == "contraindicated" ? "contraindicated"
                             : r.action == "avoid"         ? "avoid"
                                                           : "caution";
@@ -439,34 +440,26 @@ class DrugEvaluation {
   void infections() {
     auto tb = screening_sources("tb");
     if (!tb.empty()) {
-      if (x_.c.has_condition("tuberculosis", x_.kb, true)) {
+      if (x_.active_tb) {
         block("avoid", reason("ACTIVE_TB", "block", "Active tuberculosis: do not start.", tb));
       }
-      bool latent = false, treated = false;
-      for (const auto& cond : x_.c.conditions) {
-        if (cond.disease == "latent-tuberculosis" && cond.status == "active") {
-          latent = true;
-          treated = cond.treated == std::optional<bool>(true);
-        }
-      }
+      const bool latent = x_.latent_tb, treated = x_.latent_tb_treated;
       if (latent && !treated) {
         block("avoid", reason("LATENT_TB_UNTREATED", "block",
                               "Latent tuberculosis not yet treated: treat before starting.", tb));
       } else if (latent) {
         note(reason("LATENT_TB_TREATED", "info", "Latent tuberculosis under treatment: may start; monitor for TB.", tb));
-      } else if ((lab_result("igra", "positive") || lab_result("tst", "positive")) &&
-                 !x_.c.has_condition("tuberculosis", x_.kb) &&
-                 !x_.c.has_condition("latent-tuberculosis", x_.kb)) {
+      } else if ((lab_result("igra", "positive") || lab_result("tst", "positive")) && !x_.tb_diagnosis) {
         block("avoid", reason("TB_TEST_POSITIVE", "block",
                               "Positive TB test: evaluate and treat latent TB before starting.", tb));
       }
     }
     auto hbv = screening_sources("hbv");
-    if (!hbv.empty() && (x_.c.has_condition("hepatitis-b", x_.kb, true) || lab_result("hbsag", "positive"))) {
+    if (!hbv.empty() && (x_.hbv || lab_result("hbsag", "positive"))) {
       block("avoid", reason("ACTIVE_HBV", "block", "Active hepatitis B (or HBsAg positive): do not start.", hbv));
     }
     auto hcv = screening_sources("hcv");
-    if (!hcv.empty() && (x_.c.has_condition("hepatitis-c", x_.kb, true) || lab_result("hcv-rna", "positive"))) {
+    if (!hcv.empty() && (x_.hcv || lab_result("hcv-rna", "positive"))) {
       block("avoid", reason("ACTIVE_HCV", "block", "Active hepatitis C: do not start.", hcv));
     }
     std::vector<std::string> infection_src, zoster_src;
@@ -480,7 +473,7 @@ class DrugEvaluation {
                             "Active serious infection: do not start until it is controlled.", infection_src));
     }
     if (zoster_src.empty()) zoster_src = screening_sources("zoster-vaccine");
-    if (!zoster_src.empty() && x_.c.has_condition("herpes-zoster", x_.kb)) {
+    if (!zoster_src.empty() && x_.zoster) {
       block("caution", reason("HERPES_ZOSTER_HISTORY", "warning",
                               "History of herpes zoster: higher zoster risk on JAK inhibitors; "
                               "recombinant zoster vaccine before start.",
@@ -579,7 +572,7 @@ class DrugEvaluation {
 
   void hepatic() {
     if (!x_.child_pugh) {
-      if (x_.c.has_condition("cirrhosis", x_.kb)) {
+      if (x_.cirrhosis) {
         note(reason("HEPATIC_UNKNOWN", "caution",
                     "Cirrhosis recorded but the Child-Pugh class is unknown: hepatic rules not checked.", {}));
       }
@@ -699,11 +692,11 @@ class DrugEvaluation {
     auto profile = cache_.get(d_, r, modifier_ ? &*modifier_ : nullptr);
     o_.coverage.regimen = fmt::format("{:g} mg {}{}", basis->amount, basis->frequency,
                                       modifier_ ? " with " + modifier_->id : "");
-    auto score = [&](const std::optional<std::string>& dis) -> std::optional<pharm::DiseaseCoverage> {
-      if (!dis) return std::nullopt;
+    auto score = [&](const std::optional<std::string>& dis) -> const pharm::DiseaseCoverage* {
+      if (!dis) return nullptr;
       auto sig = signature_disease(x_.kb, *dis);
-      if (!sig) return std::nullopt;
-      return pharm::disease_coverage(x_.kb, *profile, *sig);
+      if (!sig) return nullptr;
+      return &cache_.coverage(profile, *sig);
     };
     auto a = score(x_.pr.primary_disease), b = score(x_.pr.reaction_disease);
     if (a) o_.coverage.primary_pct = a->score_pct;
@@ -781,6 +774,25 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c, c
   for (const auto& m : c.medications) {
     if (m.active_on(c.as_of)) x.active_meds.push_back(&m);
   }
+  const auto& p = c.patient;
+  x.smoker = p.smoking.status == "current" || p.smoking.status == "former";
+  x.cv = !p.cv_risk_factors.empty() || c.has_condition("myocardial-infarction", kb) ||
+         c.has_condition("stroke", kb);
+  x.cancer = c.has_condition("malignancy", kb);
+  x.vte = !p.vte_risk_factors.empty() || c.has_condition("venous-thromboembolism", kb);
+  x.active_tb = c.has_condition("tuberculosis", kb, true);
+  x.tb_diagnosis = c.has_condition("tuberculosis", kb) || c.has_condition("latent-tuberculosis", kb);
+  for (const auto& cond : c.conditions) {
+    if (cond.disease == "latent-tuberculosis" && cond.status == "active") {
+      x.latent_tb = true;
+      x.latent_tb_treated = cond.treated == std::optional<bool>(true);
+    }
+  }
+  x.hbv = c.has_condition("hepatitis-b", kb, true);
+  x.hcv = c.has_condition("hepatitis-c", kb, true);
+  x.zoster = c.has_condition("herpes-zoster", kb);
+  x.cirrhosis = c.has_condition("cirrhosis", kb);
+  out.reserve(kb.drugs.size() + kb.strategies.size());
   for (const auto& d : kb.drugs) out.push_back(DrugEvaluation(x, d, cache).run());
   if (!pr.culprits.empty()) {
     const auto& cu = pr.culprits.front();
@@ -800,15 +812,25 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c, c
       out.push_back(evaluate_strategy(x, s));
     }
   }
-  auto key = [](const Option& o) {
+  // Rank: verdict, drugs before strategies, labels for the two diseases, PR case evidence,
+  // coverage of both diseases (unknown last), then id for a stable order.
+  std::vector<std::pair<std::tuple<int, int, int, int, double>, std::size_t>> keys;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const Option& o = out[i];
     int approved = 0;
     for (const auto& l : o.label) approved += l.status == "approved";
-    double cov = o.coverage.both_pct.value_or(-1);
-    return std::make_tuple(verdict_rank(o.verdict), o.kind == "drug" ? 0 : 1, -approved,
-                           -static_cast<int>(o.pr_evidence.size()), -cov, o.id);
-  };
-  std::stable_sort(out.begin(), out.end(), [&](const Option& a, const Option& b) { return key(a) < key(b); });
-  return out;
+    keys.push_back({{verdict_rank(o.verdict), o.kind == "drug" ? 0 : 1, -approved,
+                     -static_cast<int>(o.pr_evidence.size()), -o.coverage.both_pct.value_or(-1)},
+                    i});
+  }
+  std::sort(keys.begin(), keys.end(), [&](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first < b.first;
+    return out[a.second].id < out[b.second].id;
+  });
+  std::vector<Option> ranked;
+  ranked.reserve(out.size());
+  for (const auto& k : keys) ranked.push_back(std::move(out[k.second]));
+  return ranked;
 }
 
 }  // namespace paraderm::assess::detail

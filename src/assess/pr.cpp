@@ -205,6 +205,7 @@ PrAssessment assess_pr(const kb::KnowledgeBase& kb, const Case& c) {
   }
 
   // Causality: the Naranjo items answered from the record.
+  pr.components.reserve(10);
   auto item = [&](const char* q, std::string answer, std::string basis, std::vector<std::string> src) {
     NaranjoItem n{q, answer, 0, std::move(basis), std::move(src)};
     if (const kb::ScoreBand* b = naranjo_band(kb, q, answer)) {

@@ -26,8 +26,16 @@ std::optional<Date> parse_date(std::string_view text) {
 
 std::string to_string(Date d) {
   std::chrono::year_month_day ymd{d};
-  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(ymd.year()),
-                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  int y = static_cast<int>(ymd.year());
+  unsigned m = static_cast<unsigned>(ymd.month()), day = static_cast<unsigned>(ymd.day());
+  // Hand-formatted: dates are printed many times per assessment.
+  std::string s = "0000-00-00";
+  for (int i = 3; i >= 0; --i, y /= 10) s[static_cast<std::size_t>(i)] = static_cast<char>('0' + y % 10);
+  s[5] = static_cast<char>('0' + m / 10);
+  s[6] = static_cast<char>('0' + m % 10);
+  s[8] = static_cast<char>('0' + day / 10);
+  s[9] = static_cast<char>('0' + day % 10);
+  return s;
 }
 
 int years_between(Date from, Date to) {
@@ -48,6 +56,10 @@ bool Medication::active_on(Date d) const {
 
 bool Case::has_condition(std::string_view disease_id, const kb::KnowledgeBase& kb,
                          bool active_only) const {
+  const auto& closure = active_only ? active_condition_closure : condition_closure;
+  if (!closure.empty() || conditions.empty()) {
+    return std::binary_search(closure.begin(), closure.end(), disease_id);
+  }
   for (const auto& c : conditions) {
     if (active_only && c.status != "active") continue;
     // The recorded disease or any of its ancestors equals the one asked for.
@@ -244,6 +256,19 @@ bool CaseBuilder::add_lab(const std::string& pointer, const std::string& label,
 }
 
 void CaseBuilder::finish() {
+  for (const auto& cond : c_.conditions) {
+    std::string id = cond.disease;
+    for (int depth = 0; depth < 16 && !id.empty(); ++depth) {
+      c_.condition_closure.push_back(id);
+      if (cond.status == "active") c_.active_condition_closure.push_back(id);
+      const kb::Disease* d = kb_.find_disease(id);
+      id = d && d->parent ? *d->parent : "";
+    }
+  }
+  for (auto* v : {&c_.condition_closure, &c_.active_condition_closure}) {
+    std::sort(v->begin(), v->end());
+    v->erase(std::unique(v->begin(), v->end()), v->end());
+  }
   auto& p = c_.patient;
   if (p.birth_date) {
     if (*p.birth_date > c_.as_of) {

@@ -24,7 +24,7 @@ Json opt_s(const std::optional<T>& v) {
 Json reasons_json(const std::vector<Reason>& rs) {
   Json a = Json::array();
   for (const auto& r : rs) {
-    a.push_back({{"code", r.code}, {"severity", r.severity}, {"text", r.text}, {"sources", r.sources}});
+    a.push_back({{"code", std::string(r.code)}, {"severity", std::string(r.severity)}, {"text", r.text}, {"sources", r.sources}});
   }
   return a;
 }
@@ -292,7 +292,7 @@ std::string to_html(const Assessment& a, const kb::KnowledgeBase& kb) {
   }
   h += "<h2>Reasons</h2><ul>";
   for (const auto& r : a.pr.reasons) {
-    h += fmt::format("<li><b>{}</b> {} <small>{}</small></li>", esc(r.code), esc(r.text), esc(join(r.sources, ", ")));
+    h += fmt::format("<li><b>{}</b> {} <small>{}</small></li>", esc(std::string(r.code)), esc(r.text), esc(join(r.sources, ", ")));
   }
   h += "</ul><h2>Options</h2><table><tr><th>#</th><th>option</th><th>verdict</th><th>dose</th><th>coverage of both diseases</th></tr>";
   int i = 0;
@@ -307,7 +307,7 @@ std::string to_html(const Assessment& a, const kb::KnowledgeBase& kb) {
                      esc(o.name), esc(o.verdict), esc(o.verdict), esc(dose_text(o.dose)), bar);
     h += "<tr><td></td><td colspan=\"4\"><small>";
     for (const auto& r : o.reasons) {
-      h += fmt::format("<b>{}</b> {} [{}]<br>", esc(r.code), esc(r.text), esc(join(r.sources, ", ")));
+      h += fmt::format("<b>{}</b> {} [{}]<br>", esc(std::string(r.code)), esc(r.text), esc(join(r.sources, ", ")));
     }
     h += "</small></td></tr>";
   }

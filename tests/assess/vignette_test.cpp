@@ -43,7 +43,7 @@ bool has_code(const std::vector<Reason>& rs, const std::string& code) {
 
 std::string codes(const std::vector<Reason>& rs) {
   std::string s;
-  for (const auto& r : rs) s += (s.empty() ? "" : ",") + r.code;
+  for (const auto& r : rs) s += (s.empty() ? "" : ",") + std::string(r.code);
   return s;
 }
 
