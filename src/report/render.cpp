@@ -188,7 +188,7 @@ std::string to_json(const Assessment& a, int indent) {
 std::string to_text(const Assessment& a, const kb::KnowledgeBase&) {
   std::string o;
   const auto& p = a.pr;
-  o += fmt::format("paraderm assessment  region {}  as of {}  KB {}\n", a.region, a.as_of, a.kb_version);
+  o += wrap(fmt::format("paraderm assessment  region {}  as of {}  KB {}", a.region, a.as_of, a.kb_version), 0);
   o += std::string(79, '=') + "\n";
   o += fmt::format("PARADOXICAL REACTION: {}", p.classification);
   if (p.score) o += fmt::format("  (Naranjo {:g}, {})", *p.score, p.naranjo_category);
@@ -205,9 +205,9 @@ std::string to_text(const Assessment& a, const kb::KnowledgeBase&) {
               2);
   }
   if (!p.components.empty()) {
-    o += "  Causality (Naranjo):";
-    for (const auto& n : p.components) o += fmt::format(" {}={:+g}", n.item, n.points);
-    o += "\n";
+    std::string items = "Causality (Naranjo items):";
+    for (const auto& n : p.components) items += fmt::format(" {}={:+g}", n.item, n.points);
+    o += wrap(items, 2);
   }
   for (const auto& r : p.reasons) o += wrap(fmt::format("[{}] {}", r.code, r.text), 2);
   if (!p.differentials.empty()) o += wrap("Differentials: " + join(p.differentials, ", "), 2);
@@ -222,7 +222,7 @@ std::string to_text(const Assessment& a, const kb::KnowledgeBase&) {
   o += "\nREASONS\n";
   for (const auto& opt : a.options) {
     if (verdict_rank(opt.verdict) > verdict_rank("caution") && opt.kind == "strategy") continue;
-    o += fmt::format("  {} — {}\n", opt.name, opt.verdict);
+    o += wrap(fmt::format("{} - {}", opt.name, opt.verdict), 2);
     for (const auto& r : opt.reasons) {
       if (r.severity == "info" && r.code != "LABEL_APPROVED" && r.code != "PR_CASE_EVIDENCE") continue;
       o += wrap(fmt::format("[{}] {}", r.code, r.text), 4);
@@ -243,7 +243,7 @@ std::string to_text(const Assessment& a, const kb::KnowledgeBase&) {
     o += "\nWARNINGS\n";
     for (const auto& w : a.warnings) o += wrap(w.to_string(), 2);
   }
-  o += "\nSources: `paraderm kb show <id>`. Decision support only; check the current label.\n";
+  o += "\n" + wrap("Sources: `paraderm kb show <id>`. Decision support only; check the current label.", 0);
   return o;
 }
 

@@ -80,7 +80,8 @@ TEST(Cli, ShowAndListAndExport) {
 
 TEST(Cli, HelpOnEveryCommand) {
   for (const char* cmd : {"--help", "kb --help", "kb validate --help", "kb list --help",
-                          "kb show --help", "kb export --help", "pk --help", "pathways --help"}) {
+                          "kb show --help", "kb export --help", "pk --help", "pathways --help",
+                          "assess --help"}) {
     CliRun r = run(cmd);
     EXPECT_EQ(r.exit_code, 0) << cmd;
     EXPECT_NE(r.output.find("Usage"), std::string::npos) << cmd << r.output;
@@ -201,6 +202,78 @@ TEST(CliPathways, ModifierAndDiseaseAreChecked) {
             std::string::npos)
       << ok.output;
   EXPECT_NE(ok.output.find("disease psoriasis: coverage"), std::string::npos) << ok.output;
+}
+
+}  // namespace
+
+namespace {
+
+const std::string kExample = std::string(PARADERM_SOURCE_DIR) + "/examples/dupilumab-psoriasis.json";
+const std::string kFhir = std::string(PARADERM_SOURCE_DIR) + "/examples/dupilumab-psoriasis.fhir.json";
+
+TEST(CliAssess, JsonIsVersionedAndRanked) {
+  CliRun r = run("assess " + kExample + " --format json --start 2026-12-01");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["schema_version"], "1");
+  EXPECT_EQ(j["region"], "eu");
+  EXPECT_EQ(j["paradoxical_reaction"]["classification"], "likely");
+  EXPECT_EQ(j["paradoxical_reaction"]["culprits"][0]["biologic"], "dupilumab");
+  ASSERT_FALSE(j["options"].empty());
+  EXPECT_EQ(j["safety_plan"]["start_date"], "2026-12-01");
+  for (const auto& o : j["options"]) {
+    for (const char* key : {"kind", "verdict", "dose", "coverage", "label", "reasons"}) {
+      EXPECT_TRUE(o.contains(key)) << key;
+    }
+    if (o["verdict"] == "avoid" || o["verdict"] == "contraindicated") {
+      EXPECT_TRUE(o["dose"].is_null());
+    }
+  }
+}
+
+TEST(CliAssess, TextFitsEightyColumnsAndHtmlIsSelfContained) {
+  CliRun text = run("assess " + kExample);
+  ASSERT_EQ(text.exit_code, 0) << text.output;
+  std::size_t start = 0;
+  while (start < text.output.size()) {
+    std::size_t end = text.output.find('\n', start);
+    if (end == std::string::npos) end = text.output.size();
+    EXPECT_LE(end - start, 80u) << text.output.substr(start, end - start);
+    start = end + 1;
+  }
+  CliRun html = run("assess " + kExample + " --format html");
+  ASSERT_EQ(html.exit_code, 0);
+  EXPECT_NE(html.output.find("<svg"), std::string::npos);
+  EXPECT_EQ(html.output.find("<script"), std::string::npos);
+  EXPECT_EQ(html.output.find("http://"), std::string::npos);
+  EXPECT_EQ(html.output.find("https://"), std::string::npos);
+}
+
+TEST(CliAssess, FhirBundleWithRegion) {
+  CliRun r = run("assess " + kFhir + " --region eu --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["input_kind"], "fhir");
+  EXPECT_EQ(j["paradoxical_reaction"]["classification"], "likely");
+}
+
+TEST(CliAssess, BadInputExitsTwoWithOneLinePerProblem) {
+  namespace fs = std::filesystem;
+  fs::path bad = fs::temp_directory_path() / "paraderm_bad_case.json";
+  std::ofstream(bad) << R"({"as_of":"2026-11-20","patient":{"age_years":"x"},
+    "medications":[{"name":"dupilumab","start":"2026-05-01","stop":"2026-01-01"}]})";
+  CliRun r = run("assess " + bad.string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("/patient/age_years: value \"x\": expected a number"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("/medications/0/stop: value \"2026-01-01\": before the start 2026-05-01"),
+            std::string::npos)
+      << r.output;
+  CliRun missing = run("assess /nonexistent/case.json");
+  EXPECT_EQ(missing.exit_code, 2);
+  CliRun date = run("assess " + kExample + " --start 2026-02-30");
+  EXPECT_EQ(date.exit_code, 2);
+  EXPECT_NE(date.output.find("--start: value \"2026-02-30\": expected a date"), std::string::npos);
+  fs::remove(bad);
 }
 
 }  // namespace
