@@ -573,7 +573,7 @@ class DrugEvaluation {
   void hepatic() {
     if (!x_.child_pugh) {
       if (x_.cirrhosis) {
-        note(reason("HEPATIC_UNKNOWN", "caution",
+        block("caution", reason("HEPATIC_UNKNOWN", "caution",
                     "Cirrhosis recorded but the Child-Pugh class is unknown: hepatic rules not checked.", {}));
       }
       return;
