@@ -1,0 +1,265 @@
+// The HTTP API against a server started in-process on a free loopback port, and the durability
+// of acknowledged writes when the server process is killed with SIGKILL.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "paraderm/server.h"
+#include "paraderm/store.h"
+
+namespace paraderm::server {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+const kb::KnowledgeBase& shipped() {
+  static const kb::LoadResult r = kb::load_embedded();
+  return *r.kb;
+}
+
+std::string read(const std::string& rel) {
+  std::ifstream in(std::string(PARADERM_SOURCE_DIR) + "/" + rel);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class Api : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = fs::temp_directory_path() / ("paraderm_api_" + std::to_string(::getpid()) + ".db");
+    fs::remove(db_);
+    ServerOptions o;
+    o.port = 0;
+    o.db = db_.string();
+    o.access_log = false;
+    o.max_body_bytes = 64 * 1024;
+    auto s = Server::create(shipped(), o);
+    ASSERT_TRUE(s.is_ok()) << s.status().message();
+    server_ = std::move(s.value());
+    auto port = server_->bind();
+    ASSERT_TRUE(port.is_ok()) << port.status().message();
+    thread_ = std::thread([this] { server_->listen(); });
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", port.value());
+  }
+  void TearDown() override {
+    server_->stop();
+    thread_.join();
+    fs::remove(db_);
+    fs::remove(db_.string() + "-wal");
+    fs::remove(db_.string() + "-shm");
+  }
+  httplib::Result post(const std::string& path, const std::string& body,
+                       const std::string& type = "application/json") {
+    return client_->Post(path.c_str(), body, type.c_str());
+  }
+
+  fs::path db_;
+  std::unique_ptr<Server> server_;
+  std::thread thread_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(Api, HealthAndOpenApi) {
+  auto h = client_->Get("/healthz");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->status, 200);
+  EXPECT_EQ(Json::parse(h->body)["kb_version"], shipped().version);
+  auto o = client_->Get("/api/openapi.json");
+  ASSERT_TRUE(o);
+  Json doc = Json::parse(o->body);
+  EXPECT_EQ(doc["openapi"], "3.0.3");
+  for (const char* path : {"/api/v1/assess", "/api/v1/drugs", "/api/v1/drugs/{id}", "/api/v1/cytokines",
+                           "/api/v1/diseases", "/api/v1/sources/{id}", "/api/v1/pathways", "/api/v1/cases",
+                           "/api/v1/cases/{id}", "/api/v1/cases/{id}/labs", "/api/v1/cases/{id}/assessments",
+                           "/healthz", "/metrics"}) {
+    EXPECT_TRUE(doc["paths"].contains(path)) << path;
+  }
+}
+
+TEST_F(Api, AssessNativeAndFhirAndStoreTheAuditTrail) {
+  auto r = post("/api/v1/assess?start=2026-12-01", read("examples/dupilumab-psoriasis.json"));
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  Json a = Json::parse(r->body);
+  EXPECT_EQ(a["paradoxical_reaction"]["classification"], "likely");
+  EXPECT_EQ(a["safety_plan"]["start_date"], "2026-12-01");
+  auto f = post("/api/v1/assess?region=eu", read("examples/dupilumab-psoriasis.fhir.json"), "application/fhir+json");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->status, 200) << f->body;
+  EXPECT_EQ(Json::parse(f->body)["input_kind"], "fhir");
+}
+
+TEST_F(Api, BadInputIsFourHundredWithTheProblem) {
+  auto type = post("/api/v1/assess", "{}", "text/plain");
+  ASSERT_TRUE(type);
+  EXPECT_EQ(type->status, 415);
+  auto json = post("/api/v1/assess", "{not json");
+  ASSERT_TRUE(json);
+  EXPECT_EQ(json->status, 400);
+  EXPECT_NE(json->body.find("not valid JSON"), std::string::npos);
+  auto invalid = post("/api/v1/assess", R"({"as_of":"2026-11-20","patient":{"age_years":"x"}})");
+  ASSERT_TRUE(invalid);
+  EXPECT_EQ(invalid->status, 400);
+  Json e = Json::parse(invalid->body)["error"];
+  EXPECT_EQ(e["problems"][0]["pointer"], "/patient/age_years");
+  auto region = post("/api/v1/assess?region=uk", read("examples/dupilumab-psoriasis.json"));
+  ASSERT_TRUE(region);
+  EXPECT_EQ(region->status, 400);
+  auto big = post("/api/v1/assess", std::string(70 * 1024, ' '));
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 413);
+  auto route = client_->Get("/api/v1/nothing");
+  ASSERT_TRUE(route);
+  EXPECT_EQ(route->status, 404);
+  EXPECT_NE(route->body.find("\"error\""), std::string::npos);
+  auto drug = client_->Get("/api/v1/drugs/nonexistent");
+  ASSERT_TRUE(drug);
+  EXPECT_EQ(drug->status, 404);
+  auto pathways = client_->Get("/api/v1/pathways?drug=tofacitinib&dose=five");
+  ASSERT_TRUE(pathways);
+  EXPECT_EQ(pathways->status, 400);
+}
+
+TEST_F(Api, KnowledgeBaseLookups) {
+  auto drugs = client_->Get("/api/v1/drugs");
+  ASSERT_TRUE(drugs);
+  EXPECT_EQ(Json::parse(drugs->body).size(), shipped().drugs.size());
+  auto upa = client_->Get("/api/v1/drugs/upadacitinib");
+  ASSERT_TRUE(upa);
+  EXPECT_EQ(Json::parse(upa->body)["id"], "upadacitinib");
+  auto src = client_->Get("/api/v1/sources/naranjo-1981");
+  ASSERT_TRUE(src);
+  EXPECT_EQ(src->status, 200);
+  auto cyt = client_->Get("/api/v1/cytokines");
+  ASSERT_TRUE(cyt);
+  EXPECT_EQ(Json::parse(cyt->body).size(), shipped().cytokines.size());
+  auto p = client_->Get("/api/v1/pathways?drug=tofacitinib&dose=5mg&every=12h");
+  ASSERT_TRUE(p);
+  ASSERT_EQ(p->status, 200);
+  Json profiles = Json::parse(p->body);
+  ASSERT_EQ(profiles.size(), 1u);
+  EXPECT_EQ(profiles[0]["drug"], "tofacitinib");
+}
+
+TEST_F(Api, CasesLabsAlertsAndHistory) {
+  // A patient already on abrocitinib (started 2026-10-01) with an ALC below the interrupt
+  // threshold afterwards (kb/drugs/abrocitinib.toml: ALC < 500 cells/uL -> interrupt).
+  Json c = Json::parse(read("examples/dupilumab-psoriasis.json"));
+  c["medications"].push_back({{"name", "abrocitinib"}, {"start", "2026-10-01"}});
+  auto saved = post("/api/v1/cases?title=follow-up", c.dump());
+  ASSERT_TRUE(saved);
+  ASSERT_EQ(saved->status, 201) << saved->body;
+  long long id = Json::parse(saved->body)["id"];
+  auto list = client_->Get("/api/v1/cases");
+  ASSERT_TRUE(list);
+  EXPECT_EQ(Json::parse(list->body)[0]["title"], "follow-up");
+  auto normal = post("/api/v1/cases/" + std::to_string(id) + "/labs",
+                     R"({"labs":[{"test":"alc","date":"2026-11-18","value":1.1,"unit":"10*9/L"}]})");
+  ASSERT_TRUE(normal);
+  ASSERT_EQ(normal->status, 201) << normal->body;
+  EXPECT_TRUE(Json::parse(normal->body)["alerts"].empty());
+  auto low = post("/api/v1/cases/" + std::to_string(id) + "/labs",
+                  R"({"labs":[{"test":"alc","date":"2026-11-19","value":0.42,"unit":"10*9/L"}]})");
+  ASSERT_TRUE(low);
+  ASSERT_EQ(low->status, 201) << low->body;
+  Json alerts = Json::parse(low->body)["alerts"];
+  ASSERT_FALSE(alerts.empty());
+  EXPECT_EQ(alerts[0]["code"], "LAB_INTERRUPT");
+  EXPECT_EQ(alerts[0]["drug"], "abrocitinib");
+  auto one = client_->Get(("/api/v1/cases/" + std::to_string(id)).c_str());
+  ASSERT_TRUE(one);
+  EXPECT_EQ(Json::parse(one->body)["labs"].size(), 2u);
+  auto history = client_->Get(("/api/v1/cases/" + std::to_string(id) + "/assessments").c_str());
+  ASSERT_TRUE(history);
+  Json h = Json::parse(history->body);
+  ASSERT_EQ(h.size(), 2u);
+  EXPECT_EQ(h[0]["alerts"], 1);  // newest first
+  EXPECT_EQ(h[0]["kb_version"], shipped().version);
+  auto bad = post("/api/v1/cases/" + std::to_string(id) + "/labs",
+                  R"({"labs":[{"test":"alc","date":"2026-11-19","value":-1,"unit":"10*9/L"}]})");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  auto missing = client_->Get("/api/v1/cases/424242");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+  auto notid = client_->Get("/api/v1/cases/abc");
+  ASSERT_TRUE(notid);
+  EXPECT_EQ(notid->status, 400);
+}
+
+TEST_F(Api, MetricsCountRequestsAndErrors) {
+  client_->Get("/healthz");
+  client_->Get("/api/v1/nothing");
+  auto m = client_->Get("/metrics");
+  ASSERT_TRUE(m);
+  EXPECT_NE(m->body.find("paraderm_requests_total{route=\"GET /healthz\",status=\"200\"} 1"), std::string::npos)
+      << m->body;
+  EXPECT_NE(m->body.find("paraderm_errors_total"), std::string::npos);
+  EXPECT_NE(m->body.find("paraderm_request_seconds_bucket"), std::string::npos);
+}
+
+// Acknowledged writes survive SIGKILL: a child `paraderm serve` takes concurrent case writes,
+// is killed mid-load, and every id it acknowledged is in the database afterwards.
+TEST(ApiDurability, AcknowledgedWritesSurviveSigkill) {
+  fs::path db = fs::temp_directory_path() / ("paraderm_kill_" + std::to_string(::getpid()) + ".db");
+  fs::remove(db);
+  int port = 20000 + ::getpid() % 20000;
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::string p = std::to_string(port);
+    execl(PARADERM_BINARY, PARADERM_BINARY, "serve", "--port", p.c_str(), "--db", db.c_str(), "--quiet",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  httplib::Client probe("127.0.0.1", port);
+  bool up = false;
+  for (int i = 0; i < 200 && !up; ++i) {
+    auto r = probe.Get("/healthz");
+    up = r && r->status == 200;
+    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_TRUE(up) << "server did not start";
+  std::string body = read("examples/dupilumab-psoriasis.json");
+  std::mutex mu;
+  std::vector<long long> acked;
+  std::atomic<bool> go{true};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 4; ++w) {
+    writers.emplace_back([&] {
+      httplib::Client c("127.0.0.1", port);
+      while (go) {
+        auto r = c.Post("/api/v1/cases", body, "application/json");
+        if (!r || r->status != 201) continue;
+        std::lock_guard<std::mutex> lock(mu);
+        acked.push_back(Json::parse(r->body)["id"].get<long long>());
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  ::kill(child, SIGKILL);
+  go = false;
+  for (auto& t : writers) t.join();
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_FALSE(acked.empty());
+  auto store = store::Store::open(db.string());
+  ASSERT_TRUE(store.is_ok()) << store.status().message();
+  for (long long id : acked) EXPECT_TRUE(store.value()->get_case(id).has_value()) << "lost case " << id;
+  fs::remove(db);
+  fs::remove(db.string() + "-wal");
+  fs::remove(db.string() + "-shm");
+}
+
+}  // namespace
+}  // namespace paraderm::server
