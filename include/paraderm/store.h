@@ -66,7 +66,7 @@ class Store {
   int version_ = 0;
 };
 
-// Hex SHA-256-free content hash (FNV-1a 64) used to tie an assessment to its exact input.
+// FNV-1a 64-bit content hash (hex) tying an assessment to its exact input (identity, not security).
 std::string content_hash(const std::string& text);
 
 }  // namespace paraderm::store

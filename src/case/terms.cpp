@@ -1,5 +1,7 @@
 #include "case/terms.h"
 
+#include "common/text.h"
+
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -28,18 +30,7 @@ void add_class(MedicationMatch& m, const std::string& cls) {
 
 }  // namespace
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
+std::size_t edit_distance(std::string_view a, std::string_view b) { return common::edit_distance(a, b); }
 
 std::string TermIndex::normalise(std::string_view s) {
   std::string out;

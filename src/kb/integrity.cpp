@@ -6,24 +6,13 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "common/text.h"
 #include "kb/schema.h"
 
 namespace paraderm::kb::detail {
 namespace {
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
+using common::edit_distance;
 
 std::string suggestion(std::string_view id, const std::unordered_set<std::string>& known) {
   std::string best;

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../test_support.h"
 #include "paraderm/assess.h"
 #include "paraderm/case.h"
 
@@ -16,10 +17,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-const kb::KnowledgeBase& shipped() {
-  static const kb::LoadResult r = kb::load_embedded();
-  return *r.kb;
-}
+const kb::KnowledgeBase& shipped() { return paraderm::testing::shipped_kb(); }
 
 PathwayCache& cache() {
   static PathwayCache c(shipped());

@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "../test_support.h"
 #include "paraderm/assess.h"
 #include "paraderm/case.h"
 
@@ -19,10 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-const kb::KnowledgeBase& shipped() {
-  static const kb::LoadResult r = kb::load_embedded();
-  return *r.kb;
-}
+const kb::KnowledgeBase& shipped() { return paraderm::testing::shipped_kb(); }
 
 PathwayCache& cache() {
   static PathwayCache c(shipped());

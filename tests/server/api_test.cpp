@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "../test_support.h"
 #include "paraderm/server.h"
 #include "paraderm/store.h"
 
@@ -21,17 +22,9 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-const kb::KnowledgeBase& shipped() {
-  static const kb::LoadResult r = kb::load_embedded();
-  return *r.kb;
-}
+const kb::KnowledgeBase& shipped() { return paraderm::testing::shipped_kb(); }
 
-std::string read(const std::string& rel) {
-  std::ifstream in(std::string(PARADERM_SOURCE_DIR) + "/" + rel);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string read(const std::string& rel) { return paraderm::testing::repo_file(rel); }
 
 class Api : public ::testing::Test {
  protected:
