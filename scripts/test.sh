@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Builds everything (installing missing packages first) and runs the whole test suite via ctest.
+# Builds everything (installing missing packages, the pinned front-end libraries and the browser
+# test tools first) and runs the whole test suite via ctest, browser tests included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
+./scripts/vendor-web.sh
+./scripts/install-e2e.sh
 cmake --preset ci >/dev/null
 cmake --build --preset ci -j 2
 ctest --preset ci

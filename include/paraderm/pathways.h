@@ -133,6 +133,8 @@ struct PathwayResult {
   std::string method;
   std::vector<std::string> sources;
   std::vector<std::string> notes;
+  // Inhibition (%) every 15 minutes over the 24 h window (97 points, 0..24 h); empty if unknown.
+  std::vector<double> series_pct;
 };
 
 struct AxisCoverage {
@@ -192,7 +194,9 @@ DiseaseCoverage disease_coverage(const kb::KnowledgeBase& kb, const PathwayProfi
                                  std::string_view disease_id);
 
 // The profile (and optionally disease coverages) as JSON, documented in docs/pharmacology.md.
+// With `curves`, the 15-minute series are included: "curve" (t_h, total_nm, unbound_nm) and each
+// pathway's "series_pct".
 std::string to_json(const PathwayProfile& profile, const std::vector<DiseaseCoverage>& coverage = {},
-                    int indent = 2);
+                    int indent = 2, bool curves = false);
 
 }  // namespace paraderm::pharm

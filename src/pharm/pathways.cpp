@@ -377,6 +377,11 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
         trough = std::min(trough, inh);
         above += inh > 0.5;
       }
+      const int step = std::max(1, sph / 4);
+      for (int i = 0; i <= n; i += step) {
+        double c_nm = conc[static_cast<std::size_t>(i % n)];  // 24 h wraps to 0 h at steady state
+        r.series_pct.push_back(100 * std::clamp(inhibition_at(potency, c_nm), 0.0, 1.0));
+      }
       r.avg_inhibition_pct = 100 * sum / static_cast<double>(conc.size());
       r.peak_inhibition_pct = 100 * peak;
       r.trough_inhibition_pct = 100 * trough;
@@ -521,7 +526,7 @@ nlohmann::json regimen_json(const Regimen& r) {
 }  // namespace
 
 std::string to_json(const PathwayProfile& p, const std::vector<DiseaseCoverage>& coverage,
-                    int indent) {
+                    int indent, bool curves) {
   nlohmann::json j;
   j["drug"] = p.drug;
   j["regimen"] = regimen_json(p.regimen);
@@ -603,6 +608,21 @@ std::string to_json(const PathwayProfile& p, const std::vector<DiseaseCoverage>&
                            {"max", *p.cellular_over_enzymatic_max}}
           : nlohmann::json(nullptr);
   j["warnings"] = p.warnings;
+  if (curves && !p.total_nm.empty()) {
+    const int step = std::max(1, p.steps_per_hour / 4), n = static_cast<int>(p.total_nm.size());
+    nlohmann::json t = nlohmann::json::array(), tot = nlohmann::json::array(), unb = nlohmann::json::array();
+    for (int i = 0; i <= n; i += step) {
+      t.push_back(static_cast<double>(i) / p.steps_per_hour);
+      tot.push_back(round_to(p.total_nm[static_cast<std::size_t>(i % n)], 3));
+      if (!p.unbound_nm.empty()) unb.push_back(round_to(p.unbound_nm[static_cast<std::size_t>(i % n)], 3));
+    }
+    j["curve"] = {{"t_h", t}, {"total_nm", tot}, {"unbound_nm", unb}};
+    for (std::size_t i = 0; i < p.pathways.size(); ++i) {
+      nlohmann::json s = nlohmann::json::array();
+      for (double v : p.pathways[i].series_pct) s.push_back(round_to(v, 2));
+      j["pathways"][i]["series_pct"] = s;
+    }
+  }
   return j.dump(indent);
 }
 

@@ -18,6 +18,14 @@
 namespace paraderm::server {
 
 extern const char* const kOpenApiJson;  // generated from docs/openapi.json
+struct WebAsset {
+  const char* path;
+  const char* mime;
+  const char* data;
+  std::size_t size;
+};
+extern const WebAsset kWebAssets[];  // generated from web/src and web/vendor
+extern const std::size_t kWebAssetCount;
 
 namespace {
 
@@ -172,6 +180,24 @@ struct Server::Impl {
     http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content(metrics.render(), "text/plain; version=0.0.4");
     });
+    auto asset = [](const std::string& path, httplib::Response& res) {
+      for (std::size_t i = 0; i < kWebAssetCount; ++i) {
+        if (path == kWebAssets[i].path) {
+          res.set_content(kWebAssets[i].data, kWebAssets[i].size, kWebAssets[i].mime);
+          res.set_header("Cache-Control", "no-cache");
+          return true;
+        }
+      }
+      return false;
+    };
+    http.Get("/", [asset](const httplib::Request&, httplib::Response& res) { asset("index.html", res); });
+    http.Get("/favicon.ico", [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
+    http.Get(R"(/static/([A-Za-z0-9_./-]+))", [asset](const httplib::Request& req, httplib::Response& res) {
+      std::string path = req.matches[1];
+      if (path.find("..") != std::string::npos || !asset(path, res)) {
+        send_error(res, 404, "no such static file");
+      }
+    });
     http.Get("/api/openapi.json", [](const httplib::Request&, httplib::Response& res) {
       send_json(res, 200, kOpenApiJson);
     });
@@ -244,7 +270,7 @@ struct Server::Impl {
       Json out = Json::array();
       for (const auto& r : regimens) {
         auto p = cache->get(*drug, r, nullptr);
-        out.push_back(Json::parse(pharm::to_json(*p, {}, -1)));
+        out.push_back(Json::parse(pharm::to_json(*p, {}, -1, req.get_param_value("curve") == "1")));
       }
       send_json(res, 200, out.dump());
     });

@@ -1,0 +1,352 @@
+// paraderm web page: case entry → assessment (PR verdict, ranked options, pathway heatmap and
+// curves, immune axes, safety plan) and saved cases with lab follow-up. Talks only to the
+// paraderm API on the same origin; every library is served by paraderm itself.
+import { h, render } from "preact";
+import { useState, useEffect, useRef } from "preact/hooks";
+import htm from "htm";
+import uPlot from "uplot";
+
+const html = htm.bind(h);
+
+const EXAMPLES = {
+  "Dupilumab for AD → psoriasis (EU)": {
+    region: "eu", as_of: "2026-11-20",
+    patient: { birth_date: "1988-03-14", sex: "male", weight_kg: 78, smoking: { status: "never" } },
+    conditions: [{ name: "atopic dermatitis", onset: "1995-01-01" }, { name: "asthma", onset: "2000-01-01" }],
+    medications: [{ name: "dupilumab", start: "2026-03-01" }],
+    labs: [
+      { test: "alc", date: "2026-11-10", value: 1.6, unit: "10*9/L" },
+      { test: "anc", date: "2026-11-10", value: 4.2, unit: "10*9/L" },
+      { test: "hb", date: "2026-11-10", value: 14.8, unit: "g/dL" },
+      { test: "platelets", date: "2026-11-10", value: 240, unit: "10*9/L" },
+      { test: "creatinine", date: "2026-11-10", value: 0.9, unit: "mg/dL" },
+      { test: "igra", date: "2026-11-10", result: "negative" }],
+    eruption: { phenotype: "psoriasiform", onset: "2026-08-01", kind: "new", severity: "moderate",
+                biopsy_consistent: true, alternatives_excluded: true, sites: ["scalp", "elbows"] },
+  },
+  "Secukinumab for psoriasis → eczema, atopic (US)": {
+    region: "us", as_of: "2026-11-20",
+    patient: { age_years: 34, sex: "female", smoking: { status: "never" } },
+    conditions: [{ name: "psoriasis", onset: "2012-01-01" }, { name: "atopic dermatitis", onset: "1995-01-01" }],
+    medications: [{ name: "secukinumab", start: "2026-05-01" }],
+    labs: [{ test: "alc", date: "2026-11-10", value: 1.9, unit: "10*9/L" },
+           { test: "anc", date: "2026-11-10", value: 3.9, unit: "10*9/L" },
+           { test: "hb", date: "2026-11-10", value: 13.1, unit: "g/dL" },
+           { test: "platelets", date: "2026-11-10", value: 260, unit: "10*9/L" }],
+    eruption: { phenotype: "eczematous", onset: "2026-07-20", kind: "new", severity: "moderate" },
+    flags: ["raised-ige"],
+  },
+  "Already on abrocitinib (follow-up labs, US)": {
+    region: "us", as_of: "2026-11-20",
+    patient: { age_years: 41, sex: "female", smoking: { status: "never" } },
+    conditions: [{ name: "atopic dermatitis", onset: "1990-01-01" }],
+    medications: [{ name: "dupilumab", start: "2026-01-10", stop: "2026-09-30" }, { name: "abrocitinib", start: "2026-10-01" }],
+    labs: [{ test: "alc", date: "2026-09-25", value: 1.7, unit: "10*9/L" }],
+    eruption: { phenotype: "psoriasiform", onset: "2026-06-01", kind: "new", severity: "moderate" },
+  },
+};
+
+const PHENOTYPES = ["psoriasiform", "eczematous", "pustular", "palmoplantar-pustular", "lupus-like", "granulomatous",
+  "alopecia", "vitiligo", "hidradenitis", "rosacea", "facial-erythema", "arthritis", "ibd", "candidiasis", "other"];
+
+async function api(path, options = {}) {
+  const res = await fetch(path, options);
+  const text = await res.text();
+  let body = null;
+  try { body = text ? JSON.parse(text) : null; } catch { body = null; }
+  if (!res.ok) {
+    const e = body && body.error ? body.error : { status: res.status, message: text || res.statusText };
+    throw e;
+  }
+  return body;
+}
+
+function ErrorBox({ error }) {
+  if (!error) return null;
+  return html`<div class="error" role="alert"><b>${error.status || ""} ${error.message || String(error)}</b>
+    ${error.problems && html`<ul>${error.problems.map((p) => html`<li><code>${p.pointer || "(input)"}</code>: ${p.message}</li>`)}</ul>`}
+  </div>`;
+}
+
+function Sources({ ids }) {
+  if (!ids || !ids.length) return null;
+  return html`<span class="muted"> [${ids.map((id, i) => html`${i ? ", " : ""}<a href=${"/api/v1/sources/" + encodeURIComponent(id)} target="_blank" rel="noopener">${id}</a>`)}]</span>`;
+}
+
+function Reasons({ reasons }) {
+  return html`<ul class="reasons">${reasons.map((r) => html`<li><code>${r.code}</code> ${r.text}<${Sources} ids=${r.sources} /></li>`)}</ul>`;
+}
+
+// ---------------------------------------------------------------- case entry
+
+function ListEditor({ title, rows, columns, onChange, empty }) {
+  const set = (i, key, value) => onChange(rows.map((r, j) => (j === i ? { ...r, [key]: value === "" ? undefined : value } : r)));
+  return html`<fieldset><legend>${title}</legend>
+    <table><thead><tr>${columns.map((c) => html`<th>${c.label}</th>`)}<th></th></tr></thead><tbody>
+    ${rows.map((r, i) => html`<tr>${columns.map((c) => html`<td>
+        <input aria-label=${title + " " + c.label + " " + (i + 1)} type=${c.type || "text"} step="any" value=${r[c.key] ?? ""}
+          onInput=${(e) => set(i, c.key, c.type === "number" && e.target.value !== "" ? Number(e.target.value) : e.target.value)} /></td>`)}
+      <td><button class="link" onClick=${() => onChange(rows.filter((_, j) => j !== i))}>remove</button></td></tr>`)}
+    </tbody></table>
+    <button class="secondary" onClick=${() => onChange([...rows, { ...empty }])}>add ${title.toLowerCase().replace(/s$/, "")}</button>
+  </fieldset>`;
+}
+
+function CaseForm({ value, onChange }) {
+  const c = value;
+  const patch = (p) => onChange({ ...c, ...p });
+  const patient = c.patient || {};
+  const setPatient = (p) => patch({ patient: { ...patient, ...p } });
+  const er = c.eruption || {};
+  const setEr = (p) => patch({ eruption: { ...er, ...p } });
+  return html`<div>
+    <fieldset><legend>Patient</legend><div class="row">
+      <label>Region<select value=${c.region || "us"} onChange=${(e) => patch({ region: e.target.value })}><option value="us">US</option><option value="eu">EU</option></select></label>
+      <label>Assessment date<input type="date" value=${c.as_of || ""} onInput=${(e) => patch({ as_of: e.target.value })} /></label>
+      <label>Birth date<input type="date" value=${patient.birth_date || ""} onInput=${(e) => setPatient({ birth_date: e.target.value || undefined, age_years: undefined })} /></label>
+      <label>or age<input type="number" min="0" max="120" value=${patient.age_years ?? ""} onInput=${(e) => setPatient({ age_years: e.target.value === "" ? undefined : Number(e.target.value) })} /></label>
+      <label>Sex<select value=${patient.sex || "unknown"} onChange=${(e) => setPatient({ sex: e.target.value })}>${["female", "male", "other", "unknown"].map((s) => html`<option>${s}</option>`)}</select></label>
+      <label>Weight (kg)<input type="number" value=${patient.weight_kg ?? ""} onInput=${(e) => setPatient({ weight_kg: e.target.value === "" ? undefined : Number(e.target.value) })} /></label>
+      <label>Smoking<select value=${(patient.smoking || {}).status || "unknown"} onChange=${(e) => setPatient({ smoking: { ...(patient.smoking || {}), status: e.target.value } })}>${["never", "former", "current", "unknown"].map((s) => html`<option>${s}</option>`)}</select></label>
+      <label>Pregnant<input type="checkbox" checked=${!!patient.pregnant} onChange=${(e) => setPatient({ pregnant: e.target.checked })} /></label>
+      <label>Breastfeeding<input type="checkbox" checked=${!!patient.breastfeeding} onChange=${(e) => setPatient({ breastfeeding: e.target.checked })} /></label>
+    </div></fieldset>
+    <${ListEditor} title="Conditions" rows=${c.conditions || []} empty=${{ name: "" }} onChange=${(rows) => patch({ conditions: rows })}
+      columns=${[{ key: "name", label: "name or KB id" }, { key: "onset", label: "onset", type: "date" }, { key: "abatement", label: "abatement", type: "date" }]} />
+    <${ListEditor} title="Medications" rows=${c.medications || []} empty=${{ name: "" }} onChange=${(rows) => patch({ medications: rows })}
+      columns=${[{ key: "name", label: "name" }, { key: "start", label: "start", type: "date" }, { key: "stop", label: "stop", type: "date" }]} />
+    <${ListEditor} title="Labs" rows=${c.labs || []} empty=${{ test: "" }} onChange=${(rows) => patch({ labs: rows })}
+      columns=${[{ key: "test", label: "test" }, { key: "date", label: "date", type: "date" }, { key: "value", label: "value", type: "number" }, { key: "unit", label: "unit" }, { key: "result", label: "or result" }]} />
+    <fieldset><legend>New or worsened eruption</legend><div class="row">
+      <label>Phenotype<select value=${er.phenotype || ""} onChange=${(e) => setEr({ phenotype: e.target.value })}><option value="">—</option>${PHENOTYPES.map((p) => html`<option>${p}</option>`)}</select></label>
+      <label>Onset<input type="date" value=${er.onset || ""} onInput=${(e) => setEr({ onset: e.target.value })} /></label>
+      <label>Kind<select value=${er.kind || "new"} onChange=${(e) => setEr({ kind: e.target.value })}><option>new</option><option>worsened</option></select></label>
+      <label>Severity<select value=${er.severity || ""} onChange=${(e) => setEr({ severity: e.target.value || undefined })}><option value="">—</option><option>mild</option><option>moderate</option><option>severe</option></select></label>
+      <label>Sites<input value=${(er.sites || []).join(", ")} onInput=${(e) => setEr({ sites: e.target.value.split(",").map((s) => s.trim()).filter(Boolean) })} /></label>
+      <label>Biopsy consistent<input type="checkbox" checked=${!!er.biopsy_consistent} onChange=${(e) => setEr({ biopsy_consistent: e.target.checked })} /></label>
+      <label>Alternatives excluded<input type="checkbox" checked=${!!er.alternatives_excluded} onChange=${(e) => setEr({ alternatives_excluded: e.target.checked })} /></label>
+    </div></fieldset>
+  </div>`;
+}
+
+// ---------------------------------------------------------------- charts
+
+function AxisChart({ profiles, blocked, released }) {
+  const axes = ["Th1", "Th2", "Th17", "Th22", "Th9", "Treg"];
+  if (!profiles || !profiles.length) return html`<p class="muted">No disease signature in the KB for these diseases.</p>`;
+  const w = 130 + 120 * profiles.length;
+  return html`<svg id="axis-chart" role="img" aria-label="immune-axis profile" width=${w} height=${30 + 24 * axes.length}>
+    ${profiles.map((p, d) => html`<text x=${130 + 120 * d} y="16" font-size="12">${p.disease}</text>`)}
+    ${axes.map((a, i) => html`<g>
+      <text x="0" y=${45 + 24 * i} font-size="12">${a}${blocked.includes(a) ? " (blocked)" : released.includes(a) ? " (released)" : ""}</text>
+      ${profiles.map((p, d) => {
+        const fill = p.dominant_axes.includes(a) ? "#1d4f91" : p.present_axes.includes(a) ? "#8fb0dd" : p.reduced_axes.includes(a) ? "#e5e5e5" : "#fafafa";
+        return html`<rect x=${130 + 120 * d} y=${30 + 24 * i} width="100" height="18" fill=${fill} stroke="#ccc" />`;
+      })}</g>`)}
+  </svg>`;
+}
+
+function Heatmap({ drugs }) {
+  const [rows, setRows] = useState(null);
+  useEffect(() => {
+    let live = true;
+    Promise.all(drugs.map((d) => api("/api/v1/pathways?drug=" + encodeURIComponent(d)).then((p) => [d, p[0]]).catch(() => [d, null])))
+      .then((r) => live && setRows(r.filter(([, p]) => p)));
+    return () => { live = false; };
+  }, [drugs.join(",")]);
+  if (!rows) return html`<p class="loading">computing pathway inhibition…</p>`;
+  if (!rows.length) return html`<p class="muted">No oral regimen to model.</p>`;
+  const cytokines = rows[0][1].pathways.filter((p) => p.jak_pair).map((p) => p.cytokine);
+  const color = (v) => (v == null ? "#f3f3f3" : `hsl(214, 70%, ${95 - 0.55 * v}%)`);
+  return html`<div style="overflow-x:auto"><table id="heatmap" class="heat"><thead><tr><th>drug (first regimen)</th>${cytokines.map((c) => html`<th>${c}</th>`)}</tr></thead>
+    <tbody>${rows.map(([d, p]) => html`<tr><th>${d} <span class="muted">${p.regimen.amount} mg ${p.regimen.frequency}</span></th>
+      ${cytokines.map((c) => { const r = p.pathways.find((x) => x.cytokine === c); const v = r && r.avg_inhibition_pct;
+        return html`<td style=${"background:" + color(v)} title=${r ? r.basis + (r.notes.length ? " — " + r.notes[0] : "") : ""}>${v == null ? "?" : Math.round(v)}</td>`; })}</tr>`)}</tbody></table>
+    <p class="muted">Average % inhibition over 24 h at steady state; "?" = unknown (no potency or PK in the KB). Basis and limits: docs/pharmacology.md.</p></div>`;
+}
+
+function Curves({ option }) {
+  const ref = useRef(null);
+  const [error, setError] = useState(null);
+  const [data, setData] = useState(null);
+  useEffect(() => {
+    if (!option || !option.dose || option.dose.unit !== "mg") { setData(null); return; }
+    const every = option.dose.frequency === "bid" ? "12h" : "24h";
+    api(`/api/v1/pathways?drug=${encodeURIComponent(option.drug)}&dose=${option.dose.amount}mg&every=${every}&curve=1`)
+      .then((p) => setData(p[0])).catch(setError);
+  }, [option && option.drug, option && option.dose && option.dose.amount]);
+  useEffect(() => {
+    if (!data || !data.curve || !ref.current) return;
+    ref.current.innerHTML = "";
+    const t = data.curve.t_h;
+    const pairs = {};
+    for (const p of data.pathways) if (p.series_pct && p.series_pct.length && !pairs[p.jak_pair]) pairs[p.jak_pair] = p.series_pct;
+    const names = Object.keys(pairs);
+    const palette = ["#1d4f91", "#c0392b", "#16a085", "#8e44ad", "#d35400"];
+    new uPlot({ title: `${data.drug} — unbound concentration (nM)`, width: 520, height: 220, scales: { x: { time: false } },
+      series: [{ label: "h" }, { label: "unbound nM", stroke: "#1d4f91" }], axes: [{ label: "hours after dose" }, { label: "nM" }] },
+      [t, data.curve.unbound_nm.length ? data.curve.unbound_nm : data.curve.total_nm], ref.current);
+    if (names.length) {
+      new uPlot({ title: "pathway inhibition (%) by JAK pair", width: 520, height: 220,
+        scales: { x: { time: false }, y: { range: [0, 100] } },
+        series: [{ label: "h" }, ...names.map((n, i) => ({ label: n, stroke: palette[i % palette.length] }))],
+        axes: [{ label: "hours after dose" }, { label: "%" }] },
+        [t, ...names.map((n) => pairs[n])], ref.current);
+    }
+  }, [data]);
+  if (!option) return null;
+  if (error) return html`<${ErrorBox} error=${error} />`;
+  if (!option.dose) return html`<p class="muted">No dose for ${option.name}: nothing to plot.</p>`;
+  if (data && !data.curve) return html`<p class="muted">PK unknown for ${option.name}: ${data.warnings.join("; ")}</p>`;
+  return html`<div id="curves" ref=${ref}></div>`;
+}
+
+// ---------------------------------------------------------------- results
+
+function Result({ a }) {
+  const pr = a.paradoxical_reaction;
+  const drugs = a.options.filter((o) => o.kind === "drug").map((o) => o.drug);
+  const firstWithDose = a.options.find((o) => o.kind === "drug" && o.dose && o.dose.unit === "mg");
+  const [chosen, setChosen] = useState(firstWithDose ? firstWithDose.drug : null);
+  const option = a.options.find((o) => o.drug === chosen);
+  const [open, setOpen] = useState({});
+  return html`<div id="result">
+    <section><h2 id="verdict">Paradoxical reaction: <span class=${"pr-" + pr.classification}>${pr.classification}</span>
+      ${pr.score != null && html` <span class="muted">(Naranjo ${pr.score}, ${pr.naranjo_category})</span>`}</h2>
+      ${pr.culprits.map((c) => html`<p>Culprit: <b>${c.biologic}</b> (${c.class}), started ${c.start || "?"}${c.days_to_onset != null ? `, eruption after ${c.days_to_onset} days` : ""}</p>`)}
+      ${pr.mechanism.text && html`<p>${pr.mechanism.text}<${Sources} ids=${pr.mechanism.sources} /></p>`}
+      ${pr.components.length > 0 && html`<details><summary>Score components (Naranjo items)</summary><table><tbody>
+        ${pr.components.map((n) => html`<tr><td>${n.item}</td><td>${n.answer}</td><td>${n.points > 0 ? "+" : ""}${n.points}</td><td>${n.basis}<${Sources} ids=${n.sources} /></td></tr>`)}</tbody></table></details>`}
+      <${Reasons} reasons=${pr.reasons} />
+      ${pr.differentials.length > 0 && html`<p>Differentials: ${pr.differentials.join(", ")}</p>`}
+    </section>
+    <section><h2>Immune axes</h2><${AxisChart} profiles=${pr.axis_profiles} blocked=${pr.mechanism.blocked_axes} released=${pr.mechanism.released_axes} /></section>
+    <section><h2>Options</h2>
+      <table id="options"><thead><tr><th>#</th><th>option</th><th>verdict</th><th>dose</th><th>coverage (both diseases)</th><th></th></tr></thead><tbody>
+      ${a.options.map((o, i) => html`<tr class="option-row"><td>${i + 1}</td><td>${o.name}</td><td class=${"v-" + o.verdict}>${o.verdict}</td>
+          <td>${o.dose ? `${o.dose.amount} ${o.dose.unit} ${o.dose.frequency}` : "—"}</td>
+          <td>${o.coverage && o.coverage.both_pct != null ? `${Math.round(o.coverage.both_pct)}% (${o.coverage.basis})` : "unknown"}</td>
+          <td><button class="link" aria-expanded=${!!open[i]} onClick=${() => setOpen({ ...open, [i]: !open[i] })}>reasons</button>
+            ${o.kind === "drug" && o.dose && html` · <button class="link" onClick=${() => setChosen(o.drug)}>curves</button>`}</td></tr>
+        ${open[i] && html`<tr><td></td><td colspan="5"><${Reasons} reasons=${o.reasons} />
+          ${o.adverse_reactions && o.adverse_reactions.length > 0 && html`<details><summary>Adverse-reaction rates (${o.adverse_reactions.length})</summary><table><tbody>
+            ${o.adverse_reactions.map((r) => html`<tr><td>${r.term}</td><td>${r.study || ""} ${r.dose || ""}</td><td>${r.drug_pct != null ? r.drug_pct + "%" : ""}${r.placebo_pct != null ? " vs placebo " + r.placebo_pct + "%" : ""}${r.rate_per_100py != null ? r.rate_per_100py + "/100 PY" : ""}</td><td><${Sources} ids=${r.sources} /></td></tr>`)}</tbody></table></details>`}
+        </td></tr>`}`)}
+      </tbody></table></section>
+    <section><h2>Pathway heatmap</h2><${Heatmap} drugs=${drugs} /></section>
+    <section><h2>Concentration and inhibition over 24 h ${option ? "— " + option.name : ""}</h2><${Curves} option=${option} /></section>
+    <section><h2>Safety plan ${a.safety_plan.for_drug ? "— " + a.safety_plan.for_drug : ""}</h2>
+      <div class="grid2"><div><h3>Screening</h3><ul id="screening">${a.safety_plan.screening.map((s) => html`<li>${s.status === "recorded" ? "☑" : s.status === "not-applicable" ? "–" : "☐"} <b>${s.item}</b>: ${s.detail || s.text}<${Sources} ids=${s.sources} /></li>`)}</ul></div>
+      <div><h3>Monitoring from ${a.safety_plan.start_date}</h3><table id="monitoring"><tbody>${a.safety_plan.monitoring.map((m) => html`<tr><td>${m.date || "ongoing"}</td><td>${m.test}</td><td>${m.text}</td></tr>`)}</tbody></table></div></div>
+      ${a.safety_plan.alerts.map((al) => html`<div class="alert"><b>${al.code}</b> ${al.text}<${Sources} ids=${al.sources} /></div>`)}
+    </section>
+    ${a.warnings.length > 0 && html`<section><h2>Input warnings</h2><ul>${a.warnings.map((w) => html`<li><code>${w.pointer}</code> ${w.message}</li>`)}</ul></section>`}
+    <p class="muted">KB ${a.kb_version} · engine ${a.engine_version} · decision support only; check the current label.</p>
+  </div>`;
+}
+
+// ---------------------------------------------------------------- pages
+
+function AssessPage({ onSaved }) {
+  const [c, setC] = useState(structuredClone(EXAMPLES[Object.keys(EXAMPLES)[0]]));
+  const [start, setStart] = useState("");
+  const [result, setResult] = useState(null);
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const [fhir, setFhir] = useState(null);
+  const [title, setTitle] = useState("");
+  const run = async (body, type) => {
+    setBusy(true); setError(null); setResult(null);
+    try {
+      const q = new URLSearchParams();
+      if (start) q.set("start", start);
+      if (type === "application/fhir+json") q.set("region", c.region || "us");
+      setResult(await api("/api/v1/assess?" + q, { method: "POST", headers: { "Content-Type": type }, body }));
+    } catch (e) { setError(e); } finally { setBusy(false); }
+  };
+  const save = async () => {
+    setError(null);
+    try {
+      const r = await api("/api/v1/cases?title=" + encodeURIComponent(title), { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(c) });
+      onSaved(r.id);
+    } catch (e) { setError(e); }
+  };
+  return html`<div>
+    <section class="no-print"><div class="row">
+      <label>Example case<select id="example" onChange=${(e) => { if (e.target.value) { setC(structuredClone(EXAMPLES[e.target.value])); setResult(null); setFhir(null); } }}>
+        <option value="">—</option>${Object.keys(EXAMPLES).map((k) => html`<option>${k}</option>`)}</select></label>
+      <label>FHIR R4 Bundle<input type="file" accept=".json,application/json,application/fhir+json" onChange=${async (e) => { const f = e.target.files[0]; if (f) setFhir(await f.text()); }} /></label>
+      <label>Treatment start (monitoring calendar)<input type="date" value=${start} onInput=${(e) => setStart(e.target.value)} /></label>
+    </div></section>
+    ${fhir ? html`<section><p>FHIR Bundle loaded (${fhir.length} bytes); region ${c.region || "us"}.</p>
+      <button class="primary" disabled=${busy} onClick=${() => run(fhir, "application/fhir+json")}>Assess the FHIR Bundle</button>
+      <button class="link" onClick=${() => setFhir(null)}>back to the form</button></section>`
+    : html`<${CaseForm} value=${c} onChange=${setC} />
+      <div class="no-print row"><button id="assess" class="primary" disabled=${busy} onClick=${() => run(JSON.stringify(c), "application/json")}>Assess</button>
+        <label>Case title<input id="case-title" value=${title} onInput=${(e) => setTitle(e.target.value)} /></label>
+        <button id="save" class="secondary" onClick=${save}>Save case</button>
+        <button class="secondary" onClick=${() => window.print()}>Print</button></div>`}
+    ${busy && html`<p class="loading" role="status">assessing…</p>`}
+    <${ErrorBox} error=${error} />
+    ${result && html`<${Result} a=${result} />`}
+  </div>`;
+}
+
+function CasesPage({ selected, onSelect }) {
+  const [cases, setCases] = useState(null);
+  const [error, setError] = useState(null);
+  useEffect(() => { api("/api/v1/cases").then(setCases).catch(setError); }, [selected]);
+  return html`<div><${ErrorBox} error=${error} />
+    <section><h2>Saved cases</h2>${cases == null ? html`<p class="loading">loading…</p>` : cases.length === 0 ? html`<p>No saved case yet.</p>` :
+      html`<table id="cases"><tbody>${cases.map((c) => html`<tr><td>#${c.id}</td><td>${c.title || "(untitled)"}</td><td>${c.created_at}</td><td>${c.input_kind}</td>
+        <td><button class="link" onClick=${() => onSelect(c.id)}>open</button></td></tr>`)}</tbody></table>`}</section>
+    ${selected && html`<${CaseDetail} id=${selected} />`}
+  </div>`;
+}
+
+function CaseDetail({ id }) {
+  const [c, setC] = useState(null);
+  const [history, setHistory] = useState([]);
+  const [lab, setLab] = useState({ test: "alc", date: "", value: "", unit: "10*9/L" });
+  const [alerts, setAlerts] = useState(null);
+  const [error, setError] = useState(null);
+  const load = () => Promise.all([api("/api/v1/cases/" + id), api(`/api/v1/cases/${id}/assessments`)])
+    .then(([cc, h]) => { setC(cc); setHistory(h); }).catch(setError);
+  useEffect(() => { load(); setAlerts(null); }, [id]);
+  const add = async () => {
+    setError(null);
+    try {
+      const r = await api(`/api/v1/cases/${id}/labs`, { method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ labs: [{ test: lab.test, date: lab.date, value: Number(lab.value), unit: lab.unit }] }) });
+      setAlerts(r.alerts); load();
+    } catch (e) { setError(e); }
+  };
+  if (!c) return html`<p class="loading">loading case…</p>`;
+  return html`<section id="case-detail"><h2>Case #${c.id} ${c.title}</h2>
+    <p class="muted">${c.input_kind} case, saved ${c.created_at}; ${c.labs.length} follow-up result(s).</p>
+    <fieldset><legend>Add a follow-up lab result</legend><div class="row">
+      <label>Test<input id="lab-test" value=${lab.test} onInput=${(e) => setLab({ ...lab, test: e.target.value })} /></label>
+      <label>Date<input id="lab-date" type="date" value=${lab.date} onInput=${(e) => setLab({ ...lab, date: e.target.value })} /></label>
+      <label>Value<input id="lab-value" type="number" step="any" value=${lab.value} onInput=${(e) => setLab({ ...lab, value: e.target.value })} /></label>
+      <label>Unit<input id="lab-unit" value=${lab.unit} onInput=${(e) => setLab({ ...lab, unit: e.target.value })} /></label>
+      <button id="add-lab" class="primary" onClick=${add}>Add and re-assess</button></div></fieldset>
+    <${ErrorBox} error=${error} />
+    ${alerts && (alerts.length ? alerts.map((al) => html`<div class="alert" role="alert"><b>${al.code}</b> ${al.text}<${Sources} ids=${al.sources} /></div>`)
+      : html`<p id="no-alerts">No label threshold crossed.</p>`)}
+    <h3>Assessment history</h3><table><tbody>${history.map((h) => html`<tr><td>#${h.id}</td><td>${h.created_at}</td><td>${h.classification}</td><td>${h.alerts} alert(s)</td><td class="muted">input ${h.input_hash} · KB ${h.kb_version}</td></tr>`)}</tbody></table>
+  </section>`;
+}
+
+function App() {
+  const [page, setPage] = useState("assess");
+  const [selected, setSelected] = useState(null);
+  return html`<div>
+    <header><h1>paraderm</h1><nav>
+      <button aria-current=${page === "assess" ? "page" : undefined} onClick=${() => setPage("assess")}>Assess</button>
+      <button id="nav-cases" aria-current=${page === "cases" ? "page" : undefined} onClick=${() => setPage("cases")}>Saved cases</button>
+    </nav></header>
+    <main>${page === "assess" ? html`<${AssessPage} onSaved=${(id) => { setSelected(id); setPage("cases"); }} />` : html`<${CasesPage} selected=${selected} onSelect=${setSelected} />`}</main>
+  </div>`;
+}
+
+render(html`<${App} />`, document.getElementById("app"));
