@@ -169,12 +169,21 @@ function Curves({ option }) {
   const ref = useRef(null);
   const [error, setError] = useState(null);
   const [data, setData] = useState(null);
+  // The dose starts as the option's and can be changed to explore other regimens.
+  const [dose, setDose] = useState(null);
+  const [every, setEvery] = useState("24h");
   useEffect(() => {
-    if (!option || !option.dose || option.dose.unit !== "mg") { setData(null); return; }
-    const every = option.dose.frequency === "bid" ? "12h" : "24h";
-    api(`/api/v1/pathways?drug=${encodeURIComponent(option.drug)}&dose=${option.dose.amount}mg&every=${every}&curve=1`)
-      .then((p) => setData(p[0])).catch(setError);
+    if (option && option.dose && option.dose.unit === "mg") {
+      setDose(option.dose.amount);
+      setEvery(option.dose.frequency === "bid" ? "12h" : "24h");
+    }
   }, [option && option.drug, option && option.dose && option.dose.amount]);
+  useEffect(() => {
+    if (!option || !dose) { setData(null); return; }
+    setError(null);
+    api(`/api/v1/pathways?drug=${encodeURIComponent(option.drug)}&dose=${dose}mg&every=${every}&curve=1`)
+      .then((p) => setData(p[0])).catch(setError);
+  }, [option && option.drug, dose, every]);
   useEffect(() => {
     if (!data || !data.curve || !ref.current) return;
     ref.current.innerHTML = "";
@@ -198,7 +207,10 @@ function Curves({ option }) {
   if (error) return html`<${ErrorBox} error=${error} />`;
   if (!option.dose) return html`<p class="muted">No dose for ${option.name}: nothing to plot.</p>`;
   if (data && !data.curve) return html`<p class="muted">PK unknown for ${option.name}: ${data.warnings.join("; ")}</p>`;
-  return html`<div id="curves" ref=${ref}></div>`;
+  return html`<div><div class="row no-print">
+      <label>Dose (mg)<input id="curve-dose" type="number" min="0.1" step="any" value=${dose ?? ""} onChange=${(e) => setDose(Number(e.target.value) || null)} /></label>
+      <label>Every<select value=${every} onChange=${(e) => setEvery(e.target.value)}><option value="24h">24 h</option><option value="12h">12 h</option></select></label></div>
+    <div id="curves" ref=${ref}></div></div>`;
 }
 
 // ---------------------------------------------------------------- results
