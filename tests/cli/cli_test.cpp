@@ -157,7 +157,8 @@ TEST(CliPathways, JsonHasTheDocumentedFieldsAndNullForUnknown) {
 
   CliRun filgo = run("pathways --drug filgotinib --dose 200mg --format json");
   ASSERT_EQ(filgo.exit_code, 0) << filgo.output;
-  for (const auto& p : nlohmann::json::parse(filgo.output)[0]["pathways"]) {
+  const auto filgo_json = nlohmann::json::parse(filgo.output);
+  for (const auto& p : filgo_json[0]["pathways"]) {
     EXPECT_TRUE(p["avg_inhibition_pct"].is_null()) << p["cytokine"];  // unknown, never 0
     EXPECT_NE(p["basis"], "cellular");
   }
