@@ -4,6 +4,7 @@
 #include "assess_command.h"
 #include "kb_commands.h"
 #include "pathways_command.h"
+#include "pv_command.h"
 #include "serve_command.h"
 #include "pk_command.h"
 
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
   paraderm::cli::add_pathways_command(app, kb_dir, exit_code);
   paraderm::cli::add_assess_command(app, kb_dir, exit_code);
   paraderm::cli::add_serve_command(app, kb_dir, exit_code);
+  paraderm::cli::add_pv_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

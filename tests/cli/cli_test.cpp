@@ -278,3 +278,23 @@ TEST(CliAssess, BadInputExitsTwoWithOneLinePerProblem) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(CliPv, SignalsCsvHasTheDocumentedColumnsAndBadColumnsExitTwo) {
+  std::string data = std::string(PARADERM_SOURCE_DIR) + "/../shared/data/caers.csv";
+  if (!std::filesystem::exists(data)) GTEST_SKIP() << "shared/data/caers.csv not present";
+  CliRun r = run("pv signals --input " + data +
+                 " --id-col id --drug-col var1 --event-col var2 --format csv --min-count 10");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // stderr (the fitted theta) and stdout are merged by run(): the CSV header starts a line.
+  EXPECT_NE(r.output.find("\ndrug,event,n,expected,rr,prr,prr_chi2,ror,ror_lo,ror_hi,ic,ic025,ic975,ebgm,eb05,eb95"),
+            std::string::npos)
+      << r.output.substr(0, 300);
+  EXPECT_NE(r.output.find("MGPS theta"), std::string::npos);
+  CliRun bad = run("pv signals --input " + data + " --id-col id --drug-col nope --event-col var2");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.output.find("--drug-col: value \"nope\": no such column"), std::string::npos) << bad.output;
+}
+
+}  // namespace

@@ -1,0 +1,160 @@
+#include "pv_command.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "common.h"
+#include "paraderm/pv.h"
+
+namespace paraderm::cli {
+namespace {
+
+struct PvOptions {
+  std::string input, id_col = "id", drug_col = "drug", event_col = "event", stratum_col, drug, event;
+  std::string format = "table";
+  int min_count = 1;
+  // Signal rules (standards-and-anchors.md §3.2): Evans PRR >= 2, chi2 >= 4, n >= 3; ROR025 > 1;
+  // IC025 > 0; EB05 >= 2. Configurable.
+  double evans_prr = 2, evans_chi2 = 4, evans_n = 3, ror025 = 1, ic025 = 0, eb05 = 2;
+};
+
+void add_input_options(CLI::App* cmd, PvOptions& o) {
+  cmd->add_option("--input", o.input, "Long-format CSV: one row per report x drug x event")->required();
+  cmd->add_option("--id-col", o.id_col, "Report id column")->capture_default_str();
+  cmd->add_option("--drug-col", o.drug_col, "Drug column")->capture_default_str();
+  cmd->add_option("--event-col", o.event_col, "Event column")->capture_default_str();
+  cmd->add_option("--stratum-col", o.stratum_col, "Stratum column (expected counts summed over strata)");
+}
+
+std::string num(double v) {
+  if (std::isnan(v)) return "";
+  if (std::isinf(v)) return "inf";
+  return fmt::format("{:.6g}", v);
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string o = "\"";
+  for (char c : s) o += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return o + "\"";
+}
+
+}  // namespace
+
+void add_pv_commands(CLI::App& app, int& exit_code) {
+  auto* pv = app.add_subcommand("pv", "Pharmacovigilance: disproportionality signals from report-level data");
+  pv->require_subcommand(1);
+  static PvOptions o;
+
+  auto load = [&]() -> std::optional<std::pair<std::vector<pv::PairCounts>, pv::MgpsFit>> {
+    pv::CsvColumns cols{o.id_col, o.drug_col, o.event_col,
+                        o.stratum_col.empty() ? std::nullopt : std::optional<std::string>(o.stratum_col)};
+    auto data = pv::read_long_csv(o.input, cols);
+    if (!data.is_ok()) {
+      fmt::print(stderr, "{}\n", data.status().message());
+      exit_code = kExitBadInput;
+      return std::nullopt;
+    }
+    for (const auto& p : data.value().problems) fmt::print(stderr, "{}\n", p);
+    if (data.value().malformed) {
+      fmt::print(stderr, "{} malformed row(s) skipped\n", data.value().malformed);
+    }
+    auto pairs = pv::count_pairs(data.value().rows);
+    std::vector<double> n, e;
+    for (const auto& p : pairs) {
+      n.push_back(p.n);
+      e.push_back(p.expected);
+    }
+    return std::make_pair(std::move(pairs), pv::fit_mgps(n, e));
+  };
+
+  auto* fit = pv->add_subcommand("fit", "Fit the MGPS prior and print theta, -log L and convergence");
+  add_input_options(fit, o);
+  fit->callback([&exit_code, load] {
+    auto r = load();
+    if (!r) return;
+    const auto& f = r->second;
+    fmt::print("pairs {}\ntheta alpha1={:.6g} beta1={:.6g} alpha2={:.6g} beta2={:.6g} p={:.6g}\n"
+               "-logL {:.6f}\nconverged {} ({} of {} starts converged, {} agree)\n",
+               r->first.size(), f.theta.alpha1, f.theta.beta1, f.theta.alpha2, f.theta.beta2, f.theta.p,
+               f.neg_log_lik, f.converged ? "yes" : "no", f.starts_converged, f.starts, f.starts_agreeing);
+    exit_code = f.converged ? kExitOk : 1;
+  });
+
+  auto* sig = pv->add_subcommand("signals", "Per drug-event pair: n, expected, RR, PRR, chi2, ROR, IC, EBGM, signal flags");
+  add_input_options(sig, o);
+  sig->add_option("--drug", o.drug, "Only this drug");
+  sig->add_option("--event", o.event, "Only this event");
+  sig->add_option("--min-count", o.min_count, "Only pairs with at least this many reports")->capture_default_str();
+  sig->add_option("--eb05-threshold", o.eb05, "EB05 signal threshold")->capture_default_str();
+  sig->add_option("--format", o.format, "Output format")->check(CLI::IsMember({"table", "csv", "json"}))->capture_default_str();
+  sig->callback([&exit_code, load] {
+    auto r = load();
+    if (!r) return;
+    auto& [pairs, f] = *r;
+    fmt::print(stderr, "MGPS theta alpha1={:.6g} beta1={:.6g} alpha2={:.6g} beta2={:.6g} p={:.6g}; -logL {:.4f}; {}\n",
+               f.theta.alpha1, f.theta.beta1, f.theta.alpha2, f.theta.beta2, f.theta.p, f.neg_log_lik, f.message);
+    struct Out {
+      const pv::PairCounts* p;
+      pv::Disproportionality d;
+      pv::Posterior post;
+    };
+    std::vector<Out> rows;
+    for (const auto& p : pairs) {
+      if (p.n < o.min_count || (!o.drug.empty() && p.drug != o.drug) || (!o.event.empty() && p.event != o.event)) continue;
+      rows.push_back({&p, pv::disproportionality(p.n, p.n_drug, p.n_event, p.total, p.expected),
+                      pv::mgps_posterior(f.theta, p.n, p.expected)});
+    }
+    std::sort(rows.begin(), rows.end(), [](const Out& a, const Out& b) { return a.post.eb05 > b.post.eb05; });
+    auto flags = [&](const Out& x) {
+      bool evans = x.d.prr >= o.evans_prr && x.d.chi2 >= o.evans_chi2 && x.p->n >= o.evans_n;
+      return std::array<bool, 4>{evans, x.d.ror_lo > o.ror025, x.d.ic025 > o.ic025, x.post.eb05 >= o.eb05};
+    };
+    if (o.format == "csv") {
+      fmt::print("drug,event,n,expected,rr,prr,prr_chi2,ror,ror_lo,ror_hi,ic,ic025,ic975,ebgm,eb05,eb95,"
+                 "n_drug,n_event,total,prr_chi2_yates,prr_lo,prr_hi,signal_evans,signal_ror,signal_ic,signal_eb05\n");
+      for (const auto& x : rows) {
+        auto s = flags(x);
+        fmt::print("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(x.p->drug),
+                   csv_field(x.p->event), x.p->n, num(x.p->expected), num(x.d.rr), num(x.d.prr), num(x.d.chi2),
+                   num(x.d.ror), num(x.d.ror_lo), num(x.d.ror_hi), num(x.d.ic), num(x.d.ic025), num(x.d.ic975),
+                   num(x.post.ebgm), num(x.post.eb05), num(x.post.eb95), x.p->n_drug, x.p->n_event, x.p->total,
+                   num(x.d.chi2_yates), num(x.d.prr_lo), num(x.d.prr_hi), s[0], s[1], s[2], s[3]);
+      }
+    } else if (o.format == "json") {
+      nlohmann::json j;
+      j["fit"] = {{"alpha1", f.theta.alpha1}, {"beta1", f.theta.beta1}, {"alpha2", f.theta.alpha2},
+                  {"beta2", f.theta.beta2}, {"p", f.theta.p}, {"neg_log_lik", f.neg_log_lik}, {"converged", f.converged}};
+      j["pairs"] = nlohmann::json::array();
+      auto jn = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+      for (const auto& x : rows) {
+        auto s = flags(x);
+        j["pairs"].push_back({{"drug", x.p->drug}, {"event", x.p->event}, {"n", x.p->n}, {"expected", x.p->expected},
+                              {"rr", jn(x.d.rr)}, {"prr", jn(x.d.prr)}, {"prr_chi2", jn(x.d.chi2)}, {"ror", jn(x.d.ror)},
+                              {"ror_lo", jn(x.d.ror_lo)}, {"ror_hi", jn(x.d.ror_hi)}, {"ic", x.d.ic}, {"ic025", x.d.ic025},
+                              {"ic975", x.d.ic975}, {"ebgm", x.post.ebgm}, {"eb05", x.post.eb05}, {"eb95", x.post.eb95},
+                              {"signal", {{"evans", s[0]}, {"ror", s[1]}, {"ic", s[2]}, {"eb05", s[3]}}}});
+      }
+      fmt::print("{}\n", j.dump(2));
+    } else {
+      fmt::print("{:<28} {:<28} {:>5} {:>8} {:>8} {:>8} {:>7} {:>7}  signals\n", "drug", "event", "n", "E", "ROR", "IC025",
+                 "EBGM", "EB05");
+      std::size_t shown = 0;
+      for (const auto& x : rows) {
+        if (++shown > 40) break;
+        auto s = flags(x);
+        fmt::print("{:<28} {:<28} {:>5} {:>8.3g} {:>8} {:>8.3f} {:>7.2f} {:>7.2f}  {}{}{}{}\n", x.p->drug.substr(0, 28),
+                   x.p->event.substr(0, 28), x.p->n, x.p->expected, num(x.d.ror), x.d.ic025, x.post.ebgm, x.post.eb05,
+                   s[0] ? "Evans " : "", s[1] ? "ROR " : "", s[2] ? "IC " : "", s[3] ? "EB05" : "");
+      }
+      fmt::print("{} pair(s); sorted by EB05; reporting signals, not incidences\n", rows.size());
+    }
+    exit_code = kExitOk;
+  });
+}
+
+}  // namespace paraderm::cli

@@ -1,0 +1,103 @@
+// Pharmacovigilance: disproportionality statistics from report-level data (long format: one row
+// per report × drug × event). Formulas as in standards-and-anchors.md §3 (openEBGM, PhViD, pvda):
+// counts from unique report ids, ROR, PRR with chi-square, the shrinkage IC, and EBGM with the
+// MGPS two-gamma-mixture prior fitted by maximum likelihood.
+//
+// Contract: counts are non-negative; a statistic that is undefined for a table (a zero cell) is
+// +inf or NaN as stated per field, never a silent 0.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "paraderm/status.h"
+
+namespace paraderm::pv {
+
+// --- special functions (exposed for tests) ----------------------------------------------------
+
+double digamma(double x);
+// Regularised lower incomplete gamma P(shape, x).
+double gamma_p(double shape, double x);
+// The p-quantile of Gamma(shape, rate).
+double gamma_quantile(double shape, double rate, double p);
+
+// --- frequentist and shrinkage statistics for one drug-event pair -------------------------------
+
+struct Disproportionality {
+  double n = 0, expected = 0, rr = 0;
+  double ror = 0, ror_lo = 0, ror_hi = 0;            // inf / NaN when a cell is 0
+  double prr = 0, prr_lo = 0, prr_hi = 0;
+  double chi2 = 0, chi2_yates = 0;
+  double ic = 0, ic025 = 0, ic975 = 0;
+};
+
+// a: reports with drug and event; n_drug, n_event: margins; total: reports; expected: E (the
+// stratified E when strata are used, else n_drug * n_event / total).
+Disproportionality disproportionality(double a, double n_drug, double n_event, double total,
+                                      double expected);
+
+// --- MGPS / EBGM -------------------------------------------------------------------------------
+
+struct MgpsPrior {
+  double alpha1 = 0, beta1 = 0, alpha2 = 0, beta2 = 0, p = 0;  // rate parametrisation
+};
+
+struct MgpsFit {
+  MgpsPrior theta;
+  double neg_log_lik = 0;
+  bool converged = false;
+  int starts = 0, starts_converged = 0, starts_agreeing = 0;
+  std::string message;
+};
+
+// -log L of the counts `n` (>= min_count) with expected counts `e`, conditional on n >= min_count
+// (min_count 1: the "no zeros" likelihood), optional weights (data squashing).
+double mgps_neg_log_lik(const MgpsPrior& theta, std::span<const double> n, std::span<const double> e,
+                        std::span<const double> weights = {}, int min_count = 1);
+
+// Maximum likelihood from several start points (Nelder-Mead on log/logit parameters).
+MgpsFit fit_mgps(std::span<const double> n, std::span<const double> e, std::span<const double> weights = {},
+                 int min_count = 1);
+
+struct Posterior {
+  double q = 0;  // posterior weight of the first component
+  double ebgm = 0, eb05 = 0, eb95 = 0;
+};
+// Posterior of lambda for a pair observed n times with expected count e; `min_count` must be the
+// one the prior was fitted with (the component weights use the same conditional likelihood).
+Posterior mgps_posterior(const MgpsPrior& theta, double n, double e, int min_count = 1);
+
+// --- report-level data ---------------------------------------------------------------------------
+
+struct Row {
+  std::string id, drug, event, stratum;
+};
+
+struct CsvColumns {
+  std::string id = "id", drug = "drug", event = "event";
+  std::optional<std::string> stratum;
+};
+
+struct CsvData {
+  std::vector<Row> rows;
+  std::size_t malformed = 0;
+  std::vector<std::string> problems;  // "file:line: ..." for the first malformed rows
+};
+
+// RFC 4180 CSV with a header row; the columns are chosen by name.
+Result<CsvData> read_long_csv(const std::string& path, const CsvColumns& columns);
+
+struct PairCounts {
+  std::string drug, event;
+  double n = 0, n_drug = 0, n_event = 0, total = 0, expected = 0;
+};
+
+// One entry per drug-event pair seen together in a report; counts from unique report ids, the
+// expected count summed over strata when rows carry a stratum.
+std::vector<PairCounts> count_pairs(const std::vector<Row>& rows);
+
+}  // namespace paraderm::pv

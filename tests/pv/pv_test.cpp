@@ -1,0 +1,174 @@
+// Disproportionality statistics: the worked 2x2 example of standards-and-anchors.md §3.2, the
+// gamma quantiles and EB quantiles against independent numerical integration, recovery of a
+// known MGPS prior from simulated data, unique-report counting, and the caers.csv dataset.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <random>
+#include <set>
+
+#include "paraderm/pv.h"
+
+namespace paraderm::pv {
+namespace {
+
+// Cells a=5, b=10, c=20, d=10000 (N=10035); check values recomputed in the reference.
+TEST(PvStats, WorkedTwoByTwoExample) {
+  double a = 5, n_drug = 15, n_event = 25, total = 10035;
+  auto s = disproportionality(a, n_drug, n_event, total, n_drug * n_event / total);
+  EXPECT_NEAR(s.expected, 0.037369, 1e-6);
+  EXPECT_NEAR(s.rr, 133.80, 5e-3);
+  EXPECT_NEAR(s.ror, 250.0, 1e-9);
+  EXPECT_NEAR(s.ror_lo, 78.3954, 1e-4);
+  EXPECT_NEAR(s.ror_hi, 797.2409, 1e-4);
+  EXPECT_NEAR(s.prr, 167.0, 1e-9);
+  EXPECT_NEAR(s.prr_lo, 72.1694, 1e-4);
+  EXPECT_NEAR(s.prr_hi, 386.4381, 1e-4);
+  EXPECT_NEAR(s.chi2, 661.6724, 1e-4);
+  EXPECT_NEAR(s.chi2_yates, 535.0581, 1e-4);
+  EXPECT_NEAR(s.ic, 3.3554, 1e-4);
+  EXPECT_NEAR(s.ic025, 1.8280, 1e-4);
+}
+
+TEST(PvStats, ZeroCellsAreInfiniteOrUndefinedNotZero) {
+  auto s = disproportionality(3, 3, 10, 100, 0.3);  // b = 0
+  EXPECT_TRUE(std::isinf(s.ror));
+  EXPECT_TRUE(std::isnan(s.ror_lo));
+}
+
+TEST(PvSpecial, DigammaKnownValues) {
+  EXPECT_NEAR(digamma(1), -0.5772156649015329, 1e-12);
+  EXPECT_NEAR(digamma(0.5), -1.9635100260214235, 1e-12);
+  EXPECT_NEAR(digamma(10), 2.251752589066721, 1e-12);
+}
+
+// Independent check: integrate the gamma density numerically up to the quantile.
+double gamma_mass(double shape, double rate, double upper) {
+  // Simpson's rule after x = u^2, which removes the x^(shape-1) singularity at 0 for shape < 1.
+  auto g = [&](double uu) {
+    double x = uu * uu;
+    if (uu <= 0) return shape < 0.5 ? 0.0 : (shape == 0.5 ? 2 * std::sqrt(rate) / std::exp(std::lgamma(0.5)) : 0.0);
+    return 2 * uu * std::exp(shape * std::log(rate) + (shape - 1) * std::log(x) - rate * x - std::lgamma(shape));
+  };
+  const int n = 200000;  // even
+  double b = std::sqrt(upper), h = b / n, sum = g(0) + g(b);
+  for (int i = 1; i < n; ++i) sum += (i % 2 ? 4 : 2) * g(i * h);
+  return sum * h / 3;
+}
+
+TEST(PvSpecial, GammaQuantilesMatchNumericalIntegration) {
+  for (auto [shape, rate] : {std::pair{5.5, 0.537369}, {0.5, 2.0}, {3.0, 1.0}, {40.5, 12.3}}) {
+    for (double p : {0.025, 0.05, 0.5, 0.95, 0.975}) {
+      double q = gamma_quantile(shape, rate, p);
+      EXPECT_NEAR(gamma_mass(shape, rate, q), p, 1e-8) << shape << " " << rate << " " << p;
+    }
+  }
+}
+
+TEST(PvMgps, PosteriorQuantilesMatchNumericalIntegration) {
+  MgpsPrior t{0.2, 0.1, 2, 4, 1.0 / 3};
+  for (auto [n, e] : {std::pair{1.0, 0.2}, {5.0, 0.5}, {20.0, 3.0}}) {
+    auto post = mgps_posterior(t, n, e);
+    // The posterior component weight, recomputed from the conditional NB likelihoods.
+    auto nb = [&](double a, double b) {
+      double l = std::lgamma(a + n) - std::lgamma(a) - std::lgamma(n + 1) + a * std::log(b / (b + e)) + n * std::log(e / (b + e));
+      return std::exp(l) / (1 - std::pow(b / (b + e), a));
+    };
+    double q = t.p * nb(t.alpha1, t.beta1) / (t.p * nb(t.alpha1, t.beta1) + (1 - t.p) * nb(t.alpha2, t.beta2));
+    EXPECT_NEAR(q, post.q, 1e-12);
+    auto mass = [&](double x) {
+      return q * gamma_mass(t.alpha1 + n, t.beta1 + e, x) + (1 - q) * gamma_mass(t.alpha2 + n, t.beta2 + e, x);
+    };
+    EXPECT_NEAR(mass(post.eb05), 0.05, 1e-7) << n;
+    EXPECT_NEAR(mass(post.eb95), 0.95, 1e-7) << n;
+    EXPECT_LT(post.eb05, post.ebgm);
+    EXPECT_LT(post.ebgm, post.eb95);
+  }
+}
+
+// Data simulated from a known prior: the fit is at least as likely as the truth and gives the
+// same EBGMs.
+TEST(PvMgps, RecoversAKnownPriorFromSimulatedData) {
+  MgpsPrior truth{0.2, 0.1, 2, 4, 1.0 / 3};
+  std::mt19937_64 rng(20261127);
+  std::uniform_real_distribution<double> log_e(std::log(0.05), std::log(5.0));
+  std::uniform_real_distribution<double> u(0, 1);
+  std::vector<double> n, e;
+  while (n.size() < 4000) {
+    double ei = std::exp(log_e(rng));
+    bool first = u(rng) < truth.p;
+    std::gamma_distribution<double> g(first ? truth.alpha1 : truth.alpha2, 1 / (first ? truth.beta1 : truth.beta2));
+    std::poisson_distribution<int> pois(g(rng) * ei);
+    int k = pois(rng);
+    if (k >= 1) {
+      n.push_back(k);
+      e.push_back(ei);
+    }
+  }
+  MgpsFit fit = fit_mgps(n, e);
+  EXPECT_TRUE(fit.converged) << fit.message;
+  EXPECT_LE(fit.neg_log_lik, mgps_neg_log_lik(truth, n, e) + 1e-6);
+  for (auto [ni, ei] : {std::pair{1.0, 1.0}, {3.0, 0.5}, {10.0, 1.0}, {2.0, 4.0}}) {
+    double want = mgps_posterior(truth, ni, ei).ebgm, got = mgps_posterior(fit.theta, ni, ei).ebgm;
+    EXPECT_NEAR(got / want, 1.0, 0.12) << ni << " " << ei;
+  }
+}
+
+TEST(PvData, CountsFromUniqueReportIdsWithStrata) {
+  // Report 1 lists drug A twice with event X (counted once); report 2 has A+B with X and Y.
+  std::vector<Row> rows = {{"1", "A", "X", "f"}, {"1", "A", "X", "f"}, {"2", "A", "X", "m"}, {"2", "A", "Y", "m"},
+                           {"2", "B", "X", "m"}, {"3", "B", "Y", "m"}, {"4", "C", "Z", "f"}};
+  auto pairs = count_pairs(rows);
+  auto find = [&](const std::string& d, const std::string& ev) {
+    for (const auto& p : pairs) {
+      if (p.drug == d && p.event == ev) return p;
+    }
+    return PairCounts{};
+  };
+  PairCounts ax = find("A", "X");
+  EXPECT_EQ(ax.n, 2);
+  EXPECT_EQ(ax.n_drug, 2);
+  EXPECT_EQ(ax.n_event, 2);
+  EXPECT_EQ(ax.total, 4);
+  // Stratum f: reports 1, 4 (A in 1, X in 1) -> 1*1/2; stratum m: reports 2, 3 (A in 1, X in 1) -> 1*1/2.
+  EXPECT_DOUBLE_EQ(ax.expected, 0.5 + 0.5);
+  PairCounts by = find("B", "Y");
+  EXPECT_EQ(by.n, 1);
+  EXPECT_DOUBLE_EQ(by.expected, 2.0 * 2.0 / 2.0);  // stratum m only: B in 2 reports, Y in 2, 2 reports
+  EXPECT_EQ(pairs.size(), 5u);                       // AX AY BX BY CZ
+}
+
+TEST(PvData, CaersDatasetFitsAndMalformedRowsAreCounted) {
+  std::string path = std::string(PARADERM_SOURCE_DIR) + "/../shared/data/caers.csv";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "shared/data/caers.csv not present";
+  CsvColumns cols{"id", "var1", "var2", std::string("strat1")};
+  auto data = read_long_csv(path, cols);
+  ASSERT_TRUE(data.is_ok()) << data.status().message();
+  ASSERT_GT(data.value().rows.size(), 20000u - 200);
+  std::set<std::string> ids;
+  for (const auto& r : data.value().rows) ids.insert(r.id);
+  auto pairs = count_pairs(data.value().rows);
+  ASSERT_FALSE(pairs.empty());
+  double sum_e = 0;
+  for (const auto& p : pairs) {
+    EXPECT_EQ(p.total, static_cast<double>(ids.size()));
+    EXPECT_LE(p.n, std::min(p.n_drug, p.n_event));
+    sum_e += p.expected;
+  }
+  EXPECT_GT(sum_e, 0);
+  std::vector<double> n, e;
+  for (const auto& p : pairs) {
+    n.push_back(p.n);
+    e.push_back(p.expected);
+  }
+  MgpsFit fit = fit_mgps(n, e);
+  EXPECT_TRUE(fit.converged) << fit.message;
+  EXPECT_LT(fit.neg_log_lik, mgps_neg_log_lik({0.2, 0.1, 2, 4, 1.0 / 3}, n, e));
+  auto missing = read_long_csv(path, CsvColumns{"id", "drug", "var2", std::nullopt});
+  ASSERT_FALSE(missing.is_ok());
+  EXPECT_NE(missing.status().message().find("--drug-col: value \"drug\": no such column"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace paraderm::pv
