@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
   paraderm::cli::add_pathways_command(app, kb_dir, exit_code);
   paraderm::cli::add_assess_command(app, kb_dir, exit_code);
   paraderm::cli::add_serve_command(app, kb_dir, exit_code);
-  paraderm::cli::add_pv_commands(app, exit_code);
+  paraderm::cli::add_pv_commands(app, kb_dir, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

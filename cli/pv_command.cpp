@@ -14,6 +14,7 @@ namespace paraderm::cli {
 namespace {
 
 struct PvOptions {
+  std::string faers, roles = "PS,SS", unmapped_out;
   std::string input, id_col = "id", drug_col = "drug", event_col = "event", stratum_col, drug, event;
   std::string format = "table";
   int min_count = 1;
@@ -23,7 +24,11 @@ struct PvOptions {
 };
 
 void add_input_options(CLI::App* cmd, PvOptions& o) {
-  cmd->add_option("--input", o.input, "Long-format CSV: one row per report x drug x event")->required();
+  auto* in = cmd->add_option("--input", o.input, "Long-format CSV: one row per report x drug x event");
+  auto* fa = cmd->add_option("--faers", o.faers, "Folder of extracted FAERS quarterly ASCII files (DEMO/DRUG/REAC/DELETE)");
+  in->excludes(fa);
+  cmd->add_option("--roles", o.roles, "FAERS drug roles kept (PS,SS,C,I)")->capture_default_str();
+  cmd->add_option("--unmapped", o.unmapped_out, "Write the FAERS drug names not mapped to a KB ingredient (CSV)");
   cmd->add_option("--id-col", o.id_col, "Report id column")->capture_default_str();
   cmd->add_option("--drug-col", o.drug_col, "Drug column")->capture_default_str();
   cmd->add_option("--event-col", o.event_col, "Event column")->capture_default_str();
@@ -45,25 +50,77 @@ std::string csv_field(const std::string& s) {
 
 }  // namespace
 
-void add_pv_commands(CLI::App& app, int& exit_code) {
+void add_pv_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
   auto* pv = app.add_subcommand("pv", "Pharmacovigilance: disproportionality signals from report-level data");
   pv->require_subcommand(1);
   static PvOptions o;
 
-  auto load = [&]() -> std::optional<std::pair<std::vector<pv::PairCounts>, pv::MgpsFit>> {
-    pv::CsvColumns cols{o.id_col, o.drug_col, o.event_col,
-                        o.stratum_col.empty() ? std::nullopt : std::optional<std::string>(o.stratum_col)};
-    auto data = pv::read_long_csv(o.input, cols);
-    if (!data.is_ok()) {
-      fmt::print(stderr, "{}\n", data.status().message());
+  auto load = [&exit_code, &kb_dir]() -> std::optional<std::pair<std::vector<pv::PairCounts>, pv::MgpsFit>> {
+    std::vector<pv::Row> rows;
+    if (o.input.empty() == o.faers.empty()) {
+      fmt::print(stderr, "expected one input: --input FILE.csv or --faers DIR\n");
       exit_code = kExitBadInput;
       return std::nullopt;
     }
-    for (const auto& p : data.value().problems) fmt::print(stderr, "{}\n", p);
-    if (data.value().malformed) {
-      fmt::print(stderr, "{} malformed row(s) skipped\n", data.value().malformed);
+    if (!o.faers.empty()) {
+      auto kb = load_kb(kb_dir);
+      if (!kb) {
+        exit_code = kExitBadInput;
+        return std::nullopt;
+      }
+      pv::DrugNormaliser norm(pv::kb_drug_names(*kb));
+      pv::FaersOptions fo;
+      fo.roles.clear();
+      for (std::size_t a = 0, b; a <= o.roles.size(); a = b + 1) {
+        b = o.roles.find(',', a);
+        if (b == std::string::npos) b = o.roles.size();
+        std::string r = o.roles.substr(a, b - a);
+        if (r != "PS" && r != "SS" && r != "C" && r != "I") {
+          fmt::print(stderr, "--roles: value \"{}\": expected a comma list of PS, SS, C, I\n", r);
+          exit_code = kExitBadInput;
+          return std::nullopt;
+        }
+        fo.roles.push_back(r);
+      }
+      auto data = pv::read_faers(o.faers, norm, fo);
+      if (!data.is_ok()) {
+        fmt::print(stderr, "{}\n", data.status().message());
+        exit_code = kExitBadInput;
+        return std::nullopt;
+      }
+      const auto& d = data.value();
+      for (const auto& p : d.problems) fmt::print(stderr, "{}\n", p);
+      fmt::print(stderr, "FAERS: {} report versions read, {} superseded, {} deleted cases dropped, {} reports kept, "
+                         "{} malformed rows, {} unmapped drug names\n",
+                 d.reports_read, d.superseded, d.deleted, d.reports_kept, d.malformed, d.unmapped.size());
+      if (!o.unmapped_out.empty()) {
+        std::FILE* f = std::fopen(o.unmapped_out.c_str(), "w");
+        if (!f) {
+          fmt::print(stderr, "--unmapped: value \"{}\": cannot write\n", o.unmapped_out);
+          exit_code = kExitBadInput;
+          return std::nullopt;
+        }
+        fmt::print(f, "drugname,reports\n");
+        for (const auto& [n, c] : d.unmapped) fmt::print(f, "{},{}\n", csv_field(n), c);
+        std::fclose(f);
+      }
+      rows = d.rows;
+    } else {
+      pv::CsvColumns cols{o.id_col, o.drug_col, o.event_col,
+                          o.stratum_col.empty() ? std::nullopt : std::optional<std::string>(o.stratum_col)};
+      auto data = pv::read_long_csv(o.input, cols);
+      if (!data.is_ok()) {
+        fmt::print(stderr, "{}\n", data.status().message());
+        exit_code = kExitBadInput;
+        return std::nullopt;
+      }
+      for (const auto& p : data.value().problems) fmt::print(stderr, "{}\n", p);
+      if (data.value().malformed) {
+        fmt::print(stderr, "{} malformed row(s) skipped\n", data.value().malformed);
+      }
+      rows = std::move(data.value().rows);
     }
-    auto pairs = pv::count_pairs(data.value().rows);
+    auto pairs = pv::count_pairs(rows);
     std::vector<double> n, e;
     for (const auto& p : pairs) {
       n.push_back(p.n);

@@ -5,6 +5,6 @@
 
 namespace paraderm::cli {
 
-void add_pv_commands(CLI::App& app, int& exit_code);
+void add_pv_commands(CLI::App& app, const std::string& kb_dir, int& exit_code);
 
 }  // namespace paraderm::cli

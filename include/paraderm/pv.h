@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "paraderm/kb.h"
 #include "paraderm/status.h"
 
 namespace paraderm::pv {
@@ -95,6 +96,41 @@ struct PairCounts {
   std::string drug, event;
   double n = 0, n_drug = 0, n_event = 0, total = 0, expected = 0;
 };
+
+// --- FAERS quarterly ASCII extracts ---------------------------------------------------------------
+
+// Maps verbatim drug names (drugname / prod_ai) to KB ingredients: KB ids, names, brands and
+// interaction-class members; case, spacing, punctuation, bracketed strengths and salt words
+// ignored; one-letter misspellings of names of 6+ letters accepted.
+class DrugNormaliser {
+ public:
+  explicit DrugNormaliser(const std::vector<std::pair<std::string, std::string>>& names);  // (name, ingredient)
+  static std::string clean(const std::string& verbatim);
+  std::optional<std::string> ingredient(const std::string& verbatim) const;
+
+ private:
+  std::vector<std::pair<std::string, std::string>> names_;  // cleaned name -> ingredient, sorted
+};
+
+// (name, ingredient) pairs from the KB: biologics (ids, names, brands), JAK/TYK2 products (ids,
+// names, ingredients, brands; creams map to their ingredient) and interaction-class members.
+std::vector<std::pair<std::string, std::string>> kb_drug_names(const kb::KnowledgeBase& kb);
+
+struct FaersOptions {
+  std::vector<std::string> roles = {"PS", "SS"};  // drug roles kept (PS, SS, C, I)
+};
+
+struct FaersData {
+  std::vector<Row> rows;  // id = primaryid of the kept version; drug = ingredient or verbatim
+  std::size_t reports_read = 0, reports_kept = 0, superseded = 0, deleted = 0, malformed = 0;
+  std::vector<std::string> problems;                       // file:line of the first malformed rows
+  std::vector<std::pair<std::string, std::size_t>> unmapped;  // verbatim drug names, by frequency
+};
+
+// Every DEMO/DRUG/REAC/DELETE*.txt below `dir` (one or more extracted quarters): the latest
+// caseversion per caseid (ties: later fda_dt, then higher primaryid), deleted cases dropped,
+// drugs filtered by role and normalised.
+Result<FaersData> read_faers(const std::string& dir, const DrugNormaliser& normaliser, const FaersOptions& options = {});
 
 // One entry per drug-event pair seen together in a report; counts from unique report ids, the
 // expected count summed over strata when rows carry a stratum.

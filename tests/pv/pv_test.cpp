@@ -6,7 +6,9 @@
 #include <cmath>
 #include <filesystem>
 #include <random>
+#include <fstream>
 #include <set>
+#include <unistd.h>
 
 #include "paraderm/pv.h"
 
@@ -168,6 +170,79 @@ TEST(PvData, CaersDatasetFitsAndMalformedRowsAreCounted) {
   auto missing = read_long_csv(path, CsvColumns{"id", "drug", "var2", std::nullopt});
   ASSERT_FALSE(missing.is_ok());
   EXPECT_NE(missing.status().message().find("--drug-col: value \"drug\": no such column"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace paraderm::pv
+
+namespace paraderm::pv {
+namespace {
+
+namespace fs = std::filesystem;
+
+void write(const fs::path& p, const std::string& text) {
+  std::ofstream(p) << text;
+}
+
+TEST(PvFaers, NormalisesDrugNamesToKbIngredients) {
+  static const kb::LoadResult kb = kb::load_embedded();
+  DrugNormaliser n(kb_drug_names(*kb.kb));
+  EXPECT_EQ(n.ingredient("XELJANZ 5 MG TABLET"), std::optional<std::string>("tofacitinib"));
+  EXPECT_EQ(n.ingredient("Tofacitinib citrate"), std::optional<std::string>("tofacitinib"));
+  EXPECT_EQ(n.ingredient("DUPIXENT (DUPILUMAB) INJECTION"), std::optional<std::string>("dupilumab"));
+  EXPECT_EQ(n.ingredient("adalimumab"), std::optional<std::string>("adalimumab"));
+  EXPECT_EQ(n.ingredient("ADALIMUMAB-ATTO"), std::nullopt);   // a biosimilar suffix is not a misspelling
+  EXPECT_EQ(n.ingredient("UPADACITINB"), std::optional<std::string>("upadacitinib"));  // one letter missing
+  EXPECT_EQ(n.ingredient("OPZELURA CREAM"), std::optional<std::string>("ruxolitinib"));
+  EXPECT_EQ(n.ingredient("METFORMIN"), std::nullopt);
+}
+
+// Two quarters: case 100 has versions 1 (Q1) and 2 (Q2), case 200 is deleted, case 300 has a
+// concomitant drug and a malformed line; roles PS/SS kept by default.
+TEST(PvFaers, DeduplicatesDropsDeletedFiltersRolesAndCountsMalformedRows) {
+  static const kb::LoadResult kb = kb::load_embedded();
+  DrugNormaliser n(kb_drug_names(*kb.kb));
+  fs::path dir = fs::temp_directory_path() / ("paraderm_faers_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "q1" / "ASCII");
+  fs::create_directories(dir / "q2" / "ASCII");
+  fs::create_directories(dir / "q2" / "Deleted");
+  write(dir / "q1/ASCII/DEMO24Q1.txt",
+        "primaryid$caseid$caseversion$i_f_code$fda_dt\n1001$100$1$I$20240105\n2001$200$1$I$20240106\n3001$300$1$I$20240107\n");
+  write(dir / "q1/ASCII/DRUG24Q1.txt",
+        "primaryid$caseid$drug_seq$role_cod$drugname$prod_ai\n1001$100$1$PS$DUPIXENT$DUPILUMAB\n"
+        "2001$200$1$PS$HUMIRA$ADALIMUMAB\n3001$300$1$PS$Secukinumab$\n3001$300$2$C$XELJANZ$TOFACITINIB CITRATE\n"
+        "3001$300$3$SS$broken line\n");
+  write(dir / "q1/ASCII/REAC24Q1.txt", "primaryid$caseid$pt$drug_rec_act\n1001$100$Psoriasis$\n2001$200$Psoriasis$\n3001$300$Eczema$\n");
+  write(dir / "q2/ASCII/DEMO24Q2.txt", "primaryid$caseid$caseversion$i_f_code$fda_dt\n1002$100$2$F$20240402\n");
+  write(dir / "q2/ASCII/DRUG24Q2.txt", "primaryid$caseid$drug_seq$role_cod$drugname$prod_ai\n1002$100$1$PS$DUPIXENT$DUPILUMAB\n1002$100$2$SS$FOOBARINE$\n");
+  write(dir / "q2/ASCII/REAC24Q2.txt", "primaryid$caseid$pt$drug_rec_act\n1002$100$Psoriasis$\n1002$100$Arthralgia$\n");
+  write(dir / "q2/Deleted/DELETE24Q2.txt", "200\n");
+  auto r = read_faers(dir.string(), n);
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+  const FaersData& d = r.value();
+  EXPECT_EQ(d.reports_read, 4u);
+  EXPECT_EQ(d.superseded, 1u);
+  EXPECT_EQ(d.deleted, 1u);
+  EXPECT_EQ(d.reports_kept, 2u);  // case 100 (version 2) and case 300
+  EXPECT_EQ(d.malformed, 1u);
+  ASSERT_FALSE(d.problems.empty());
+  EXPECT_NE(d.problems[0].find("DRUG24Q1.txt:6: expected 6 fields, found 5"), std::string::npos) << d.problems[0];
+  std::set<std::tuple<std::string, std::string, std::string>> rows;
+  for (const auto& row : d.rows) rows.insert({row.id, row.drug, row.event});
+  std::set<std::tuple<std::string, std::string, std::string>> want = {
+      {"1002", "dupilumab", "PSORIASIS"}, {"1002", "dupilumab", "ARTHRALGIA"},
+      {"1002", "FOOBARINE", "PSORIASIS"}, {"1002", "FOOBARINE", "ARTHRALGIA"},
+      {"3001", "secukinumab", "ECZEMA"}};  // the concomitant tofacitinib is filtered out
+  EXPECT_EQ(rows, want);
+  ASSERT_EQ(d.unmapped.size(), 1u);
+  EXPECT_EQ(d.unmapped[0].first, "FOOBARINE");
+  FaersOptions all;
+  all.roles = {"PS", "SS", "C", "I"};
+  auto with_c = read_faers(dir.string(), n, all);
+  ASSERT_TRUE(with_c.is_ok());
+  EXPECT_EQ(with_c.value().rows.size(), 6u);
+  fs::remove_all(dir);
 }
 
 }  // namespace
