@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../test_support.h"
+
 namespace {
 
 struct CliRun {
@@ -282,8 +284,8 @@ TEST(CliAssess, BadInputExitsTwoWithOneLinePerProblem) {
 namespace {
 
 TEST(CliPv, SignalsCsvHasTheDocumentedColumnsAndBadColumnsExitTwo) {
-  std::string data = std::string(PARADERM_SOURCE_DIR) + "/../shared/data/caers.csv";
-  if (!std::filesystem::exists(data)) GTEST_SKIP() << "shared/data/caers.csv not present";
+  std::string data = paraderm::testing::shared_data("caers.csv");
+  if (data.empty()) GTEST_SKIP() << "shared/data/caers.csv not present";
   CliRun r = run("pv signals --input " + data +
                  " --id-col id --drug-col var1 --event-col var2 --format csv --min-count 10");
   ASSERT_EQ(r.exit_code, 0) << r.output;

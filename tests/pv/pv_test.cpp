@@ -10,6 +10,7 @@
 #include <set>
 #include <unistd.h>
 
+#include "../test_support.h"
 #include "paraderm/pv.h"
 
 namespace paraderm::pv {
@@ -142,8 +143,8 @@ TEST(PvData, CountsFromUniqueReportIdsWithStrata) {
 }
 
 TEST(PvData, CaersDatasetFitsAndMalformedRowsAreCounted) {
-  std::string path = std::string(PARADERM_SOURCE_DIR) + "/../shared/data/caers.csv";
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << "shared/data/caers.csv not present";
+  std::string path = paraderm::testing::shared_data("caers.csv");
+  if (path.empty()) GTEST_SKIP() << "shared/data/caers.csv not present";
   CsvColumns cols{"id", "var1", "var2", std::string("strat1")};
   auto data = read_long_csv(path, cols);
   ASSERT_TRUE(data.is_ok()) << data.status().message();
