@@ -17,6 +17,7 @@ struct PvOptions {
   std::string faers, roles = "PS,SS", unmapped_out;
   std::string input, id_col = "id", drug_col = "drug", event_col = "event", stratum_col, drug, event;
   std::string format = "table";
+  bool squash = false;
   int min_count = 1;
   // Signal rules (standards-and-anchors.md §3.2): Evans PRR >= 2, chi2 >= 4, n >= 3; ROR025 > 1;
   // IC025 > 0; EB05 >= 2. Configurable.
@@ -33,6 +34,7 @@ void add_input_options(CLI::App* cmd, PvOptions& o) {
   cmd->add_option("--drug-col", o.drug_col, "Drug column")->capture_default_str();
   cmd->add_option("--event-col", o.event_col, "Event column")->capture_default_str();
   cmd->add_option("--stratum-col", o.stratum_col, "Stratum column (expected counts summed over strata)");
+  cmd->add_flag("--squash", o.squash, "Fit the prior on squashed data (bins of 50 points per count; faster)");
 }
 
 std::string num(double v) {
@@ -125,6 +127,11 @@ void add_pv_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
     for (const auto& p : pairs) {
       n.push_back(p.n);
       e.push_back(p.expected);
+    }
+    if (o.squash) {
+      auto sq = pv::squash(n, e);
+      fmt::print(stderr, "squashed {} pairs to {} points for the fit\n", n.size(), sq.n.size());
+      return std::make_pair(std::move(pairs), pv::fit_mgps(sq.n, sq.e, sq.weight));
     }
     return std::make_pair(std::move(pairs), pv::fit_mgps(n, e));
   };

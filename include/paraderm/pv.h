@@ -64,6 +64,17 @@ double mgps_neg_log_lik(const MgpsPrior& theta, std::span<const double> n, std::
 MgpsFit fit_mgps(std::span<const double> n, std::span<const double> e, std::span<const double> weights = {},
                  int min_count = 1);
 
+// Data squashing (DuMouchel & Pregibon 2001, as openEBGM's squashData): for each count value with
+// at least `min_pts` pairs, sort by E, keep the `keep_pts` largest-E points as they are and replace
+// the others by bins of `bin_size` consecutive points (count, mean E, weight = points in the bin).
+struct Squashed {
+  std::vector<double> n, e, weight;
+};
+struct SquashOptions {
+  std::size_t bin_size = 50, min_pts = 500, keep_pts = 100;
+};
+Squashed squash(std::span<const double> n, std::span<const double> e, const SquashOptions& options = {});
+
 struct Posterior {
   double q = 0;  // posterior weight of the first component
   double ebgm = 0, eb05 = 0, eb95 = 0;

@@ -3,6 +3,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <map>
 
 #include "paraderm/pv.h"
 
@@ -255,6 +256,38 @@ MgpsFit fit_mgps(std::span<const double> n, std::span<const double> e, std::span
     t = {t.alpha2, t.beta2, t.alpha1, t.beta1, 1 - t.p};
   }
   return best;
+}
+
+Squashed squash(std::span<const double> n, std::span<const double> e, const SquashOptions& o) {
+  Squashed out;
+  std::map<double, std::vector<double>> by_count;
+  for (std::size_t i = 0; i < n.size(); ++i) by_count[n[i]].push_back(e[i]);
+  for (auto& [count, es] : by_count) {
+    if (es.size() < o.min_pts || o.bin_size < 2) {
+      for (double x : es) {
+        out.n.push_back(count);
+        out.e.push_back(x);
+        out.weight.push_back(1);
+      }
+      continue;
+    }
+    std::sort(es.begin(), es.end());
+    std::size_t keep_from = es.size() > o.keep_pts ? es.size() - o.keep_pts : 0;
+    for (std::size_t i = 0; i < keep_from; i += o.bin_size) {
+      std::size_t end = std::min(keep_from, i + o.bin_size);
+      double sum = 0;
+      for (std::size_t j = i; j < end; ++j) sum += es[j];
+      out.n.push_back(count);
+      out.e.push_back(sum / static_cast<double>(end - i));
+      out.weight.push_back(static_cast<double>(end - i));
+    }
+    for (std::size_t j = keep_from; j < es.size(); ++j) {
+      out.n.push_back(count);
+      out.e.push_back(es[j]);
+      out.weight.push_back(1);
+    }
+  }
+  return out;
 }
 
 Posterior mgps_posterior(const MgpsPrior& t, double n, double e, int min_count) {

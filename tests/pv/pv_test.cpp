@@ -118,6 +118,39 @@ TEST(PvMgps, RecoversAKnownPriorFromSimulatedData) {
   }
 }
 
+TEST(PvMgps, SquashingKeepsTheWeightAndTheFit) {
+  MgpsPrior truth{0.2, 0.1, 2, 4, 1.0 / 3};
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> log_e(std::log(0.05), std::log(5.0));
+  std::uniform_real_distribution<double> u(0, 1);
+  std::vector<double> n, e;
+  while (n.size() < 6000) {
+    double ei = std::exp(log_e(rng));
+    bool first = u(rng) < truth.p;
+    std::gamma_distribution<double> g(first ? truth.alpha1 : truth.alpha2, 1 / (first ? truth.beta1 : truth.beta2));
+    std::poisson_distribution<int> pois(g(rng) * ei);
+    int k = pois(rng);
+    if (k >= 1) {
+      n.push_back(k);
+      e.push_back(ei);
+    }
+  }
+  Squashed sq = squash(n, e);
+  double total_weight = 0, n_weighted = 0, n_plain = 0;
+  for (std::size_t i = 0; i < sq.n.size(); ++i) {
+    total_weight += sq.weight[i];
+    n_weighted += sq.weight[i] * sq.n[i];
+  }
+  for (double x : n) n_plain += x;
+  EXPECT_DOUBLE_EQ(total_weight, static_cast<double>(n.size()));  // every pair is in one point
+  EXPECT_DOUBLE_EQ(n_weighted, n_plain);
+  EXPECT_LT(sq.n.size(), n.size() / 3);                           // and there are far fewer points
+  MgpsFit full = fit_mgps(n, e), squashed = fit_mgps(sq.n, sq.e, sq.weight);
+  for (auto [ni, ei] : {std::pair{1.0, 1.0}, {3.0, 0.5}, {10.0, 1.0}}) {
+    EXPECT_NEAR(mgps_posterior(squashed.theta, ni, ei).ebgm / mgps_posterior(full.theta, ni, ei).ebgm, 1.0, 0.05);
+  }
+}
+
 TEST(PvData, CountsFromUniqueReportIdsWithStrata) {
   // Report 1 lists drug A twice with event X (counted once); report 2 has A+B with X and Y.
   std::vector<Row> rows = {{"1", "A", "X", "f"}, {"1", "A", "X", "f"}, {"2", "A", "X", "m"}, {"2", "A", "Y", "m"},

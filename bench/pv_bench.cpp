@@ -1,0 +1,76 @@
+// Pharmacovigilance on shared/data/caers.csv (20 156 rows, 3 356 reports, 17 189 pairs): reading,
+// counting, the MGPS fit with and without squashing, and the per-pair statistics.
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+
+#include "paraderm/pv.h"
+
+namespace {
+
+std::string caers() {
+  for (const char* p : {PARADERM_SOURCE_DIR "/../shared/data/caers.csv", "/work/shared/data/caers.csv"}) {
+    if (std::filesystem::exists(p)) return p;
+  }
+  return "";
+}
+
+const std::vector<paraderm::pv::Row>& rows() {
+  static const std::vector<paraderm::pv::Row> r = [] {
+    auto d = paraderm::pv::read_long_csv(caers(), {"id", "var1", "var2", std::string("strat1")});
+    return d.is_ok() ? d.value().rows : std::vector<paraderm::pv::Row>{};
+  }();
+  return r;
+}
+
+void BM_ReadCaersCsv(benchmark::State& state) {
+  if (caers().empty()) return state.SkipWithError("caers.csv not found");
+  for (auto _ : state) benchmark::DoNotOptimize(paraderm::pv::read_long_csv(caers(), {"id", "var1", "var2", std::string("strat1")}));
+}
+BENCHMARK(BM_ReadCaersCsv)->Unit(benchmark::kMillisecond);
+
+void BM_CountPairsCaers(benchmark::State& state) {
+  if (rows().empty()) return state.SkipWithError("caers.csv not found");
+  for (auto _ : state) benchmark::DoNotOptimize(paraderm::pv::count_pairs(rows()));
+}
+BENCHMARK(BM_CountPairsCaers)->Unit(benchmark::kMillisecond);
+
+void BM_FitCaers(benchmark::State& state) {
+  if (rows().empty()) return state.SkipWithError("caers.csv not found");
+  auto pairs = paraderm::pv::count_pairs(rows());
+  std::vector<double> n, e;
+  for (const auto& p : pairs) {
+    n.push_back(p.n);
+    e.push_back(p.expected);
+  }
+  const bool squashed = state.range(0) == 1;
+  for (auto _ : state) {
+    if (squashed) {
+      auto sq = paraderm::pv::squash(n, e);
+      benchmark::DoNotOptimize(paraderm::pv::fit_mgps(sq.n, sq.e, sq.weight));
+    } else {
+      benchmark::DoNotOptimize(paraderm::pv::fit_mgps(n, e));
+    }
+  }
+  state.SetLabel(squashed ? "squashed" : "all 17189 pairs");
+}
+BENCHMARK(BM_FitCaers)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->Iterations(1);
+
+void BM_StatisticsAllPairsCaers(benchmark::State& state) {
+  if (rows().empty()) return state.SkipWithError("caers.csv not found");
+  auto pairs = paraderm::pv::count_pairs(rows());
+  paraderm::pv::MgpsPrior theta{3.51, 2.91, 24.31, 2.34, 0.968};
+  for (auto _ : state) {
+    double sum = 0;
+    for (const auto& p : pairs) {
+      auto d = paraderm::pv::disproportionality(p.n, p.n_drug, p.n_event, p.total, p.expected);
+      auto post = paraderm::pv::mgps_posterior(theta, p.n, p.expected);
+      sum += d.ic025 + post.eb05;
+    }
+    benchmark::DoNotOptimize(sum);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<long>(pairs.size()));
+}
+BENCHMARK(BM_StatisticsAllPairsCaers)->Unit(benchmark::kMillisecond);
+
+}  // namespace
