@@ -14,7 +14,7 @@ namespace paraderm::cli {
 namespace {
 
 struct PvOptions {
-  std::string faers, roles = "PS,SS", unmapped_out;
+  std::string faers, roles = "PS,SS", unmapped_out, store, out;
   std::string input, id_col = "id", drug_col = "drug", event_col = "event", stratum_col, drug, event;
   std::string format = "table";
   bool squash = false;
@@ -28,6 +28,11 @@ void add_input_options(CLI::App* cmd, PvOptions& o) {
   auto* in = cmd->add_option("--input", o.input, "Long-format CSV: one row per report x drug x event");
   auto* fa = cmd->add_option("--faers", o.faers, "Folder of extracted FAERS quarterly ASCII files (DEMO/DRUG/REAC/DELETE)");
   in->excludes(fa);
+  if (cmd->get_name() != "ingest") {
+    auto* st = cmd->add_option("--store", o.store, "A store written by `paraderm pv ingest`");
+    st->excludes(in);
+    st->excludes(fa);
+  }
   cmd->add_option("--roles", o.roles, "FAERS drug roles kept (PS,SS,C,I)")->capture_default_str();
   cmd->add_option("--unmapped", o.unmapped_out, "Write the FAERS drug names not mapped to a KB ingredient (CSV)");
   cmd->add_option("--id-col", o.id_col, "Report id column")->capture_default_str();
@@ -59,12 +64,21 @@ void add_pv_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
 
   auto load = [&exit_code, &kb_dir]() -> std::optional<std::pair<std::vector<pv::PairCounts>, pv::MgpsFit>> {
     std::vector<pv::Row> rows;
-    if (o.input.empty() == o.faers.empty()) {
-      fmt::print(stderr, "expected one input: --input FILE.csv or --faers DIR\n");
+    int inputs = !o.input.empty() + !o.faers.empty() + !o.store.empty();
+    if (inputs != 1) {
+      fmt::print(stderr, "expected one input: --input FILE.csv, --faers DIR or --store DIR\n");
       exit_code = kExitBadInput;
       return std::nullopt;
     }
-    if (!o.faers.empty()) {
+    if (!o.store.empty()) {
+      auto loaded = pv::load_store(o.store);
+      if (!loaded.is_ok()) {
+        fmt::print(stderr, "{}\n", loaded.status().message());
+        exit_code = kExitBadInput;
+        return std::nullopt;
+      }
+      rows = std::move(loaded.value());
+    } else if (!o.faers.empty()) {
       auto kb = load_kb(kb_dir);
       if (!kb) {
         exit_code = kExitBadInput;
@@ -122,6 +136,16 @@ void add_pv_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
       }
       rows = std::move(data.value().rows);
     }
+    if (!o.out.empty()) {  // pv ingest: write the store and stop
+      Status st = pv::save_store(o.out, rows, o.faers.empty() ? o.input : o.faers);
+      if (!st.is_ok()) {
+        fmt::print(stderr, "{}\n", st.message());
+        exit_code = kExitBadInput;
+        return std::nullopt;
+      }
+      fmt::print(stderr, "store {}: {} rows\n", o.out, rows.size());
+      return std::make_pair(std::vector<pv::PairCounts>{}, pv::MgpsFit{});
+    }
     auto pairs = pv::count_pairs(rows);
     std::vector<double> n, e;
     for (const auto& p : pairs) {
@@ -135,6 +159,13 @@ void add_pv_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
     }
     return std::make_pair(std::move(pairs), pv::fit_mgps(n, e));
   };
+
+  auto* ingest = pv->add_subcommand("ingest", "Parse CSV or FAERS input once into a store for repeated analyses");
+  add_input_options(ingest, o);
+  ingest->add_option("--out", o.out, "Store folder to write")->required();
+  ingest->callback([&exit_code, load] {
+    if (load()) exit_code = kExitOk;
+  });
 
   auto* fit = pv->add_subcommand("fit", "Fit the MGPS prior and print theta, -log L and convergence");
   add_input_options(fit, o);

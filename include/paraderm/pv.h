@@ -143,6 +143,14 @@ struct FaersData {
 // drugs filtered by role and normalised.
 Result<FaersData> read_faers(const std::string& dir, const DrugNormaliser& normaliser, const FaersOptions& options = {});
 
+// --- on-disk store ---------------------------------------------------------------------------------
+
+// A folder holding the ingested rows so analyses need not re-parse text: `strings.txt` (one
+// interned string per line: report ids, drugs, events, strata), `rows.bin` (little-endian uint32
+// quadruples report, drug, event, stratum) and `meta.json` (format version, counts, source).
+Status save_store(const std::string& dir, const std::vector<Row>& rows, const std::string& source);
+Result<std::vector<Row>> load_store(const std::string& dir);
+
 // One entry per drug-event pair seen together in a report; counts from unique report ids, the
 // expected count summed over strata when rows carry a stratum.
 std::vector<PairCounts> count_pairs(const std::vector<Row>& rows);

@@ -281,3 +281,33 @@ TEST(PvFaers, DeduplicatesDropsDeletedFiltersRolesAndCountsMalformedRows) {
 
 }  // namespace
 }  // namespace paraderm::pv
+
+namespace paraderm::pv {
+namespace {
+
+TEST(PvStore, RoundTripsRowsAndRejectsADamagedStore) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("paraderm_pvstore_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  std::vector<Row> rows = {{"1", "dupilumab", "PSORIASIS", "F"}, {"1", "dupilumab", "ARTHRALGIA", "F"},
+                           {"2", "secukinumab", "ECZEMA", ""}, {"3", "a,b \"quoted\"", "X", "M"}};
+  ASSERT_TRUE(save_store(dir.string(), rows, "test").is_ok());
+  auto back = load_store(dir.string());
+  ASSERT_TRUE(back.is_ok()) << back.status().message();
+  ASSERT_EQ(back.value().size(), rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(back.value()[i].id, rows[i].id);
+    EXPECT_EQ(back.value()[i].drug, rows[i].drug);
+    EXPECT_EQ(back.value()[i].event, rows[i].event);
+    EXPECT_EQ(back.value()[i].stratum, rows[i].stratum);
+  }
+  fs::resize_file(dir / "rows.bin", 10);  // truncated
+  auto damaged = load_store(dir.string());
+  ASSERT_FALSE(damaged.is_ok());
+  EXPECT_NE(damaged.status().message().find("truncated or damaged"), std::string::npos);
+  EXPECT_FALSE(load_store((dir / "missing").string()).is_ok());
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace paraderm::pv
