@@ -20,6 +20,7 @@ void add_serve_command(CLI::App& app, const std::string& kb_dir, int& exit_code)
       ->capture_default_str();
   cmd->add_option("--db", opt.db, "SQLite database (created on first start)")->capture_default_str();
   cmd->add_option("--threads", opt.threads, "Worker threads")->check(CLI::Range(1, 1024))->capture_default_str();
+  cmd->add_option("--pv-store", opt.pv_store, "A `paraderm pv ingest` store whose signals /api/v1/signals serves");
   cmd->add_flag("--quiet", [](std::int64_t) { opt.access_log = false; }, "No access log");
   cmd->callback([&] {
     auto kb = load_kb(kb_dir);

@@ -27,6 +27,8 @@ struct ServerOptions {
   int read_timeout_s = 10, write_timeout_s = 10, keep_alive_max = 100;
   std::string engine_version = "dev";
   bool access_log = true;
+  // A `paraderm pv ingest` store: its signals are computed at start and served at /api/v1/signals.
+  std::string pv_store;
 };
 
 class Server {

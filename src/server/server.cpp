@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -13,6 +16,7 @@
 #include "paraderm/assess.h"
 #include "paraderm/case.h"
 #include "paraderm/pathways.h"
+#include "paraderm/pv.h"
 #include "paraderm/store.h"
 
 namespace paraderm::server {
@@ -128,6 +132,37 @@ struct Server::Impl {
   std::unique_ptr<assess::PathwayCache> cache;
   Metrics metrics;
   int port = 0;
+  Json signals;  // {"fit": ..., "pairs": [...]} when a pv store is configured
+
+  static Json finite(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
+
+  Status load_signals(const std::string& dir) {
+    auto rows = pv::load_store(dir);
+    if (!rows.is_ok()) return rows.status();
+    auto pairs = pv::count_pairs(rows.value());
+    std::vector<double> n, e;
+    for (const auto& p : pairs) {
+      n.push_back(p.n);
+      e.push_back(p.expected);
+    }
+    auto sq = pv::squash(n, e);
+    auto fit = pv::fit_mgps(sq.n, sq.e, sq.weight);
+    signals = {{"fit", {{"alpha1", fit.theta.alpha1}, {"beta1", fit.theta.beta1}, {"alpha2", fit.theta.alpha2},
+                        {"beta2", fit.theta.beta2}, {"p", fit.theta.p}, {"neg_log_lik", fit.neg_log_lik},
+                        {"converged", fit.converged}, {"squashed_points", sq.n.size()}}},
+               {"pairs", Json::array()}};
+    for (const auto& p : pairs) {
+      auto d = pv::disproportionality(p.n, p.n_drug, p.n_event, p.total, p.expected);
+      auto post = pv::mgps_posterior(fit.theta, p.n, p.expected);
+      signals["pairs"].push_back({{"drug", p.drug}, {"event", p.event}, {"n", p.n}, {"expected", p.expected},
+                                  {"ror", finite(d.ror)}, {"ror_lo", finite(d.ror_lo)}, {"prr", finite(d.prr)},
+                                  {"prr_chi2", finite(d.chi2)}, {"ic025", d.ic025}, {"ebgm", post.ebgm},
+                                  {"eb05", post.eb05}, {"eb95", post.eb95}});
+    }
+    std::sort(signals["pairs"].begin(), signals["pairs"].end(),
+              [](const Json& a, const Json& b) { return a["eb05"].get<double>() > b["eb05"].get<double>(); });
+    return Status::ok();
+  }
 
   // Parses and assesses a case body; on a problem writes the 4xx and returns nullopt.
   std::optional<std::pair<std::string, std::string>> run_assessment(
@@ -212,6 +247,34 @@ struct Server::Impl {
       send_json(res, 200, r->first);
     });
 
+    http.Get("/api/v1/signals", [this](const httplib::Request& req, httplib::Response& res) {
+      if (signals.is_null()) {
+        return send_error(res, 404, "no pharmacovigilance store is configured (paraderm serve --pv-store DIR)");
+      }
+      auto upper = [](std::string v) {
+        for (char& c : v) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        return v;
+      };
+      std::string drug = upper(req.get_param_value("drug")), event = upper(req.get_param_value("event"));
+      double min_count = 1;
+      if (req.has_param("min_count")) {
+        try {
+          min_count = std::stod(req.get_param_value("min_count"));
+        } catch (...) {
+          return send_error(res, 400, "min_count: expected a number");
+        }
+      }
+      Json out = Json::array();
+      for (const auto& p : signals["pairs"]) {
+        if (p["n"].get<double>() < min_count) continue;
+        if (!drug.empty() && upper(p["drug"].get<std::string>()).find(drug) == std::string::npos) continue;
+        if (!event.empty() && upper(p["event"].get<std::string>()).find(event) == std::string::npos) continue;
+        out.push_back(p);
+        if (out.size() >= 500) break;
+      }
+      send_json(res, 200, Json{{"fit", signals["fit"]}, {"pairs", out},
+                               {"note", "reporting signals from spontaneous reports, not incidences"}}.dump());
+    });
     http.Get("/api/v1/drugs", [this](const httplib::Request&, httplib::Response& res) {
       Json a = Json::array();
       for (const auto& d : kb->drugs) a.push_back({{"id", d.id}, {"name", d.name}, {"route", d.route}});
@@ -414,6 +477,10 @@ Result<std::unique_ptr<Server>> Server::create(const kb::KnowledgeBase& kb, cons
   i.db = std::move(db.value());
   i.cache = std::make_unique<assess::PathwayCache>(kb);
   i.cache->warm();
+  if (!options.pv_store.empty()) {
+    Status st = i.load_signals(options.pv_store);
+    if (!st.is_ok()) return st;
+  }
   i.http.new_task_queue = [n = options.threads] { return new httplib::ThreadPool(static_cast<std::size_t>(n)); };
   i.http.set_tcp_nodelay(true);
   i.http.set_keep_alive_max_count(static_cast<std::size_t>(options.keep_alive_max));

@@ -5,8 +5,8 @@
 // threshold and checks the alert. Screenshots go to $E2E_ARTIFACTS (default build/e2e-artifacts).
 // Usage: node tests/e2e/e2e.mjs <path to paraderm binary>
 import { chromium } from "playwright-core";
-import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import net from "node:net";
@@ -23,7 +23,14 @@ function check(cond, what) { if (!cond) throw new Error("FAILED: " + what); cons
 
 const dir = mkdtempSync(join(tmpdir(), "paraderm-e2e-"));
 const port = await freePort();
-const server = spawn(binary, ["serve", "--port", String(port), "--db", join(dir, "e2e.db"), "--quiet"], { stdio: ["ignore", "pipe", "inherit"] });
+// A small report table ingested into a pv store, so the signals page has data to show.
+const csv = ["id,drug,event"];
+for (let i = 0; i < 60; i++) csv.push(`${i},DRUG${i % 6},EVENT${i % 5}`);
+for (let i = 60; i < 72; i++) csv.push(`${i},dupilumab,PSORIASIS`);
+writeFileSync(join(dir, "reports.csv"), csv.join("\n") + "\n");
+spawnSync(binary, ["pv", "ingest", "--input", join(dir, "reports.csv"), "--out", join(dir, "pvstore")]);
+const server = spawn(binary, ["serve", "--port", String(port), "--db", join(dir, "e2e.db"), "--quiet",
+                              "--pv-store", join(dir, "pvstore")], { stdio: ["ignore", "pipe", "inherit"] });
 const base = `http://127.0.0.1:${port}`;
 for (let i = 0; i < 100; i++) {
   try { const r = await fetch(base + "/healthz"); if (r.ok) break; } catch {}
@@ -92,6 +99,13 @@ try {
   check(/LAB_INTERRUPT/.test(alert), "lab follow-up alert shown: " + alert.trim().slice(0, 80));
   await page.screenshot({ path: join(artifacts, "follow-up.png"), fullPage: true });
   check(await page.locator("#cases tr").count() >= 1, "saved cases list shows the case");
+
+  // Signals page: the table and the EB05 plot from the configured store.
+  await page.click("#nav-signals");
+  await page.waitForSelector("#signals tbody tr", { timeout: 15000 });
+  check(/dupilumab/.test(await page.locator("#signals tbody tr").first().textContent()), "signals table lists the strongest pair first");
+  check(await page.locator("#signal-plot canvas").count() >= 1, "EB05 plot rendered");
+  await page.screenshot({ path: join(artifacts, "signals.png"), fullPage: true });
 
   check(foreign.length === 0, "no request left the server's origin" + (foreign.length ? ": " + foreign.join(", ") : ""));
   check(consoleErrors.length === 0, "no console errors" + (consoleErrors.length ? ": " + consoleErrors.join(" | ") : ""));

@@ -14,6 +14,7 @@
 
 #include "../test_support.h"
 #include "paraderm/server.h"
+#include "paraderm/pv.h"
 #include "paraderm/store.h"
 
 namespace paraderm::server {
@@ -188,6 +189,49 @@ TEST_F(Api, CasesLabsAlertsAndHistory) {
   auto notid = client_->Get("/api/v1/cases/abc");
   ASSERT_TRUE(notid);
   EXPECT_EQ(notid->status, 400);
+}
+
+TEST_F(Api, SignalsNeedAConfiguredStore) {
+  auto r = client_->Get("/api/v1/signals");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+  EXPECT_NE(r->body.find("--pv-store"), std::string::npos);
+}
+
+TEST(ApiSignals, ServesTheStoreSortedByEb05) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("paraderm_sig_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  std::vector<pv::Row> rows;
+  for (int i = 0; i < 60; ++i) rows.push_back({std::to_string(i), "D" + std::to_string(i % 6), "E" + std::to_string(i % 5), ""});
+  for (int i = 60; i < 72; ++i) rows.push_back({std::to_string(i), "dupilumab", "PSORIASIS", ""});
+  ASSERT_TRUE(pv::save_store((dir / "store").string(), rows, "test").is_ok());
+  ServerOptions o;
+  o.port = 0;
+  o.db = (dir / "s.db").string();
+  o.access_log = false;
+  o.pv_store = (dir / "store").string();
+  auto s = Server::create(shipped(), o);
+  ASSERT_TRUE(s.is_ok()) << s.status().message();
+  auto port = s.value()->bind();
+  ASSERT_TRUE(port.is_ok());
+  std::thread t([&] { s.value()->listen(); });
+  httplib::Client c("127.0.0.1", port.value());
+  auto r = c.Get("/api/v1/signals?min_count=2");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  Json j = Json::parse(r->body);
+  ASSERT_FALSE(j["pairs"].empty());
+  EXPECT_EQ(j["pairs"][0]["drug"], "dupilumab");  // 12 reports with only this pair: the strongest
+  for (std::size_t i = 1; i < j["pairs"].size(); ++i) {
+    EXPECT_GE(j["pairs"][i - 1]["eb05"].get<double>(), j["pairs"][i]["eb05"].get<double>());
+  }
+  auto filtered = c.Get("/api/v1/signals?drug=dupi&event=psor");
+  ASSERT_TRUE(filtered);
+  EXPECT_EQ(Json::parse(filtered->body)["pairs"].size(), 1u);
+  s.value()->stop();
+  t.join();
+  fs::remove_all(dir);
 }
 
 TEST_F(Api, MetricsCountRequestsAndErrors) {

@@ -349,6 +349,45 @@ function CaseDetail({ id }) {
   </section>`;
 }
 
+function SignalsPage() {
+  const [filters, setFilters] = useState({ drug: "", event: "", min_count: 3 });
+  const [data, setData] = useState(null);
+  const [error, setError] = useState(null);
+  const plot = useRef(null);
+  const load = () => {
+    const q = new URLSearchParams({ min_count: String(filters.min_count || 1) });
+    if (filters.drug) q.set("drug", filters.drug);
+    if (filters.event) q.set("event", filters.event);
+    setError(null);
+    api("/api/v1/signals?" + q).then(setData).catch((e) => { setData(null); setError(e); });
+  };
+  useEffect(load, []);
+  useEffect(() => {
+    if (!data || !plot.current) return;
+    plot.current.innerHTML = "";
+    const pts = [...data.pairs].sort((a, b) => a.n - b.n);
+    new uPlot({ title: "EB05 against report count", width: 620, height: 260, scales: { x: { time: false, distr: 3 } },
+      series: [{ label: "n" }, { label: "EB05", stroke: "#1d4f91", paths: () => null, points: { show: true, size: 5 } }],
+      axes: [{ label: "reports with the pair (log)" }, { label: "EB05" }] },
+      [pts.map((p) => p.n), pts.map((p) => p.eb05)], plot.current);
+  }, [data]);
+  return html`<div><section><h2>Pharmacovigilance signals</h2>
+    <p class="muted">Disproportionality in spontaneous reports (ROR, IC, EBGM/EB05 from the MGPS prior): reporting signals, not incidences.</p>
+    <div class="row">
+      <label>Drug contains<input id="sig-drug" value=${filters.drug} onInput=${(e) => setFilters({ ...filters, drug: e.target.value })} /></label>
+      <label>Event contains<input id="sig-event" value=${filters.event} onInput=${(e) => setFilters({ ...filters, event: e.target.value })} /></label>
+      <label>Min. reports<input type="number" min="1" value=${filters.min_count} onInput=${(e) => setFilters({ ...filters, min_count: Number(e.target.value) })} /></label>
+      <button class="primary" onClick=${load}>Filter</button></div></section>
+    <${ErrorBox} error=${error} />
+    ${data && html`<section><p class="muted">MGPS prior: α1 ${data.fit.alpha1.toFixed(3)}, β1 ${data.fit.beta1.toFixed(3)}, α2 ${data.fit.alpha2.toFixed(3)}, β2 ${data.fit.beta2.toFixed(3)}, P ${data.fit.p.toFixed(3)}; −log L ${data.fit.neg_log_lik.toFixed(2)}${data.fit.converged ? "" : " (not converged)"}</p>
+      <div id="signal-plot" ref=${plot}></div>
+      <table id="signals"><thead><tr><th>drug</th><th>event</th><th>n</th><th>E</th><th>ROR (lower)</th><th>IC025</th><th>EBGM</th><th>EB05</th></tr></thead><tbody>
+      ${data.pairs.slice(0, 200).map((p) => html`<tr><td>${p.drug}</td><td>${p.event}</td><td>${p.n}</td><td>${p.expected.toFixed(3)}</td>
+        <td>${p.ror == null ? "∞" : p.ror.toFixed(1)} ${p.ror_lo == null ? "" : "(" + p.ror_lo.toFixed(1) + ")"}</td><td>${p.ic025.toFixed(2)}</td><td>${p.ebgm.toFixed(2)}</td><td class=${p.eb05 >= 2 ? "v-caution" : ""}>${p.eb05.toFixed(2)}</td></tr>`)}
+      </tbody></table></section>`}
+  </div>`;
+}
+
 function App() {
   const [page, setPage] = useState("assess");
   const [selected, setSelected] = useState(null);
@@ -356,8 +395,10 @@ function App() {
     <header><h1>paraderm</h1><nav>
       <button aria-current=${page === "assess" ? "page" : undefined} onClick=${() => setPage("assess")}>Assess</button>
       <button id="nav-cases" aria-current=${page === "cases" ? "page" : undefined} onClick=${() => setPage("cases")}>Saved cases</button>
+      <button id="nav-signals" aria-current=${page === "signals" ? "page" : undefined} onClick=${() => setPage("signals")}>Signals</button>
     </nav></header>
-    <main>${page === "assess" ? html`<${AssessPage} onSaved=${(id) => { setSelected(id); setPage("cases"); }} />` : html`<${CasesPage} selected=${selected} onSelect=${setSelected} />`}</main>
+    <main>${page === "assess" ? html`<${AssessPage} onSaved=${(id) => { setSelected(id); setPage("cases"); }} />`
+      : page === "cases" ? html`<${CasesPage} selected=${selected} onSelect=${setSelected} />` : html`<${SignalsPage} />`}</main>
   </div>`;
 }
 
