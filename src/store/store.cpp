@@ -89,23 +89,32 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
 
 int Store::schema_version() const { return version_; }
 
-Result<std::int64_t> Store::save_case(const std::string& title, const std::string& kind,
-                                      const std::string& input) {
-  std::lock_guard<std::mutex> lock(mu_);
+// One INSERT in its own transaction; `bind` binds the statement's parameters. Returns the row id.
+template <class Bind>
+static Result<std::int64_t> insert_one(SQLite::Database& db, const char* sql, Bind bind) {
   try {
-    SQLite::Transaction tx(*db_);
-    SQLite::Statement q(*db_, "INSERT INTO cases(created_at, title, input_kind, input) VALUES(?,?,?,?)");
-    q.bind(1, now_utc());
-    q.bind(2, title);
-    q.bind(3, kind);
-    q.bind(4, input);
+    SQLite::Transaction tx(db);
+    SQLite::Statement q(db, sql);
+    bind(q);
     q.exec();
-    std::int64_t id = db_->getLastInsertRowid();
+    std::int64_t id = db.getLastInsertRowid();
     tx.commit();
     return id;
   } catch (const std::exception& e) {
     return Status::io_error(std::string("store: ") + e.what());
   }
+}
+
+Result<std::int64_t> Store::save_case(const std::string& title, const std::string& kind,
+                                      const std::string& input) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return insert_one(*db_, "INSERT INTO cases(created_at, title, input_kind, input) VALUES(?,?,?,?)",
+                    [&](SQLite::Statement& q) {
+                      q.bind(1, now_utc());
+                      q.bind(2, title);
+                      q.bind(3, kind);
+                      q.bind(4, input);
+                    });
 }
 
 std::vector<CaseRecord> Store::list_cases(int limit) const {
@@ -156,25 +165,18 @@ Result<std::int64_t> Store::record_assessment(std::optional<std::int64_t> case_i
                                               const std::string& input_hash, const std::string& kb_version,
                                               const std::string& engine_version, const std::string& result) {
   std::lock_guard<std::mutex> lock(mu_);
-  try {
-    SQLite::Transaction tx(*db_);
-    SQLite::Statement q(*db_,
-                        "INSERT INTO assessments(case_id, created_at, input_hash, kb_version, "
-                        "engine_version, result) VALUES(?,?,?,?,?,?)");
-    if (case_id) q.bind(1, *case_id);
-    else q.bind(1);
-    q.bind(2, now_utc());
-    q.bind(3, input_hash);
-    q.bind(4, kb_version);
-    q.bind(5, engine_version);
-    q.bind(6, result);
-    q.exec();
-    std::int64_t id = db_->getLastInsertRowid();
-    tx.commit();
-    return id;
-  } catch (const std::exception& e) {
-    return Status::io_error(std::string("store: ") + e.what());
-  }
+  return insert_one(*db_,
+                    "INSERT INTO assessments(case_id, created_at, input_hash, kb_version, engine_version, "
+                    "result) VALUES(?,?,?,?,?,?)",
+                    [&](SQLite::Statement& q) {
+                      if (case_id) q.bind(1, *case_id);
+                      else q.bind(1);
+                      q.bind(2, now_utc());
+                      q.bind(3, input_hash);
+                      q.bind(4, kb_version);
+                      q.bind(5, engine_version);
+                      q.bind(6, result);
+                    });
 }
 
 std::vector<AssessmentRecord> Store::assessments(std::int64_t case_id) const {

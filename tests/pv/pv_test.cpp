@@ -90,15 +90,15 @@ TEST(PvMgps, PosteriorQuantilesMatchNumericalIntegration) {
   }
 }
 
-// Data simulated from a known prior: the fit is at least as likely as the truth and gives the
-// same EBGMs.
-TEST(PvMgps, RecoversAKnownPriorFromSimulatedData) {
-  MgpsPrior truth{0.2, 0.1, 2, 4, 1.0 / 3};
-  std::mt19937_64 rng(20261127);
+// Pairs with n >= 1 simulated from the MGPS model: E log-uniform on [0.05, 5], lambda from the
+// prior mixture, n ~ Poisson(lambda E).
+std::pair<std::vector<double>, std::vector<double>> simulate(const MgpsPrior& truth, std::size_t count,
+                                                             std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> log_e(std::log(0.05), std::log(5.0));
   std::uniform_real_distribution<double> u(0, 1);
   std::vector<double> n, e;
-  while (n.size() < 4000) {
+  while (n.size() < count) {
     double ei = std::exp(log_e(rng));
     bool first = u(rng) < truth.p;
     std::gamma_distribution<double> g(first ? truth.alpha1 : truth.alpha2, 1 / (first ? truth.beta1 : truth.beta2));
@@ -109,6 +109,14 @@ TEST(PvMgps, RecoversAKnownPriorFromSimulatedData) {
       e.push_back(ei);
     }
   }
+  return {n, e};
+}
+
+// Data simulated from a known prior: the fit is at least as likely as the truth and gives the
+// same EBGMs.
+TEST(PvMgps, RecoversAKnownPriorFromSimulatedData) {
+  MgpsPrior truth{0.2, 0.1, 2, 4, 1.0 / 3};
+  auto [n, e] = simulate(truth, 4000, 20261127);
   MgpsFit fit = fit_mgps(n, e);
   EXPECT_TRUE(fit.converged) << fit.message;
   EXPECT_LE(fit.neg_log_lik, mgps_neg_log_lik(truth, n, e) + 1e-6);
@@ -120,21 +128,7 @@ TEST(PvMgps, RecoversAKnownPriorFromSimulatedData) {
 
 TEST(PvMgps, SquashingKeepsTheWeightAndTheFit) {
   MgpsPrior truth{0.2, 0.1, 2, 4, 1.0 / 3};
-  std::mt19937_64 rng(7);
-  std::uniform_real_distribution<double> log_e(std::log(0.05), std::log(5.0));
-  std::uniform_real_distribution<double> u(0, 1);
-  std::vector<double> n, e;
-  while (n.size() < 6000) {
-    double ei = std::exp(log_e(rng));
-    bool first = u(rng) < truth.p;
-    std::gamma_distribution<double> g(first ? truth.alpha1 : truth.alpha2, 1 / (first ? truth.beta1 : truth.beta2));
-    std::poisson_distribution<int> pois(g(rng) * ei);
-    int k = pois(rng);
-    if (k >= 1) {
-      n.push_back(k);
-      e.push_back(ei);
-    }
-  }
+  auto [n, e] = simulate(truth, 6000, 7);
   Squashed sq = squash(n, e);
   double total_weight = 0, n_weighted = 0, n_plain = 0;
   for (std::size_t i = 0; i < sq.n.size(); ++i) {
