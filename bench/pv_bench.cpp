@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "paraderm/pv.h"
+#include "paraderm/pv_data.h"
 
 namespace {
 
@@ -15,12 +15,12 @@ std::string caers() {
   return "";
 }
 
-const std::vector<paraderm::pv::Row>& rows() {
-  static const std::vector<paraderm::pv::Row> r = [] {
+const paraderm::pv::Corpus& corpus() {
+  static const paraderm::pv::Corpus c = [] {
     auto d = paraderm::pv::read_long_csv(caers(), {"id", "var1", "var2", std::string("strat1")});
-    return d.is_ok() ? d.value().rows : std::vector<paraderm::pv::Row>{};
+    return d.is_ok() ? d.value().corpus : paraderm::pv::Corpus{};
   }();
-  return r;
+  return c;
 }
 
 void BM_ReadCaersCsv(benchmark::State& state) {
@@ -30,14 +30,14 @@ void BM_ReadCaersCsv(benchmark::State& state) {
 BENCHMARK(BM_ReadCaersCsv)->Unit(benchmark::kMillisecond);
 
 void BM_CountPairsCaers(benchmark::State& state) {
-  if (rows().empty()) return state.SkipWithError("caers.csv not found");
-  for (auto _ : state) benchmark::DoNotOptimize(paraderm::pv::count_pairs(rows()));
+  if (corpus().reports() == 0) return state.SkipWithError("caers.csv not found");
+  for (auto _ : state) benchmark::DoNotOptimize(paraderm::pv::count_pairs(corpus()));
 }
 BENCHMARK(BM_CountPairsCaers)->Unit(benchmark::kMillisecond);
 
 void BM_FitCaers(benchmark::State& state) {
-  if (rows().empty()) return state.SkipWithError("caers.csv not found");
-  auto pairs = paraderm::pv::count_pairs(rows());
+  if (corpus().reports() == 0) return state.SkipWithError("caers.csv not found");
+  auto pairs = paraderm::pv::count_pairs(corpus());
   std::vector<double> n, e;
   for (const auto& p : pairs) {
     n.push_back(p.n);
@@ -57,8 +57,8 @@ void BM_FitCaers(benchmark::State& state) {
 BENCHMARK(BM_FitCaers)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 void BM_StatisticsAllPairsCaers(benchmark::State& state) {
-  if (rows().empty()) return state.SkipWithError("caers.csv not found");
-  auto pairs = paraderm::pv::count_pairs(rows());
+  if (corpus().reports() == 0) return state.SkipWithError("caers.csv not found");
+  auto pairs = paraderm::pv::count_pairs(corpus());
   paraderm::pv::MgpsPrior theta{3.51, 2.91, 24.31, 2.34, 0.968};
   for (auto _ : state) {
     double sum = 0;

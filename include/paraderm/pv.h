@@ -8,12 +8,10 @@
 #pragma once
 
 #include <cstddef>
-#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
-#include "paraderm/kb.h"
 #include "paraderm/status.h"
 
 namespace paraderm::pv {
@@ -82,77 +80,5 @@ struct Posterior {
 // Posterior of lambda for a pair observed n times with expected count e; `min_count` must be the
 // one the prior was fitted with (the component weights use the same conditional likelihood).
 Posterior mgps_posterior(const MgpsPrior& theta, double n, double e, int min_count = 1);
-
-// --- report-level data ---------------------------------------------------------------------------
-
-struct Row {
-  std::string id, drug, event, stratum;
-};
-
-struct CsvColumns {
-  std::string id = "id", drug = "drug", event = "event";
-  std::optional<std::string> stratum;
-};
-
-struct CsvData {
-  std::vector<Row> rows;
-  std::size_t malformed = 0;
-  std::vector<std::string> problems;  // "file:line: ..." for the first malformed rows
-};
-
-// RFC 4180 CSV with a header row; the columns are chosen by name.
-Result<CsvData> read_long_csv(const std::string& path, const CsvColumns& columns);
-
-struct PairCounts {
-  std::string drug, event;
-  double n = 0, n_drug = 0, n_event = 0, total = 0, expected = 0;
-};
-
-// --- FAERS quarterly ASCII extracts ---------------------------------------------------------------
-
-// Maps verbatim drug names (drugname / prod_ai) to KB ingredients: KB ids, names, brands and
-// interaction-class members; case, spacing, punctuation, bracketed strengths and salt words
-// ignored; one-letter misspellings of names of 6+ letters accepted.
-class DrugNormaliser {
- public:
-  explicit DrugNormaliser(const std::vector<std::pair<std::string, std::string>>& names);  // (name, ingredient)
-  static std::string clean(const std::string& verbatim);
-  std::optional<std::string> ingredient(const std::string& verbatim) const;
-
- private:
-  std::vector<std::pair<std::string, std::string>> names_;  // cleaned name -> ingredient, sorted
-};
-
-// (name, ingredient) pairs from the KB: biologics (ids, names, brands), JAK/TYK2 products (ids,
-// names, ingredients, brands; creams map to their ingredient) and interaction-class members.
-std::vector<std::pair<std::string, std::string>> kb_drug_names(const kb::KnowledgeBase& kb);
-
-struct FaersOptions {
-  std::vector<std::string> roles = {"PS", "SS"};  // drug roles kept (PS, SS, C, I)
-};
-
-struct FaersData {
-  std::vector<Row> rows;  // id = primaryid of the kept version; drug = ingredient or verbatim
-  std::size_t reports_read = 0, reports_kept = 0, superseded = 0, deleted = 0, malformed = 0;
-  std::vector<std::string> problems;                       // file:line of the first malformed rows
-  std::vector<std::pair<std::string, std::size_t>> unmapped;  // verbatim drug names, by frequency
-};
-
-// Every DEMO/DRUG/REAC/DELETE*.txt below `dir` (one or more extracted quarters): the latest
-// caseversion per caseid (ties: later fda_dt, then higher primaryid), deleted cases dropped,
-// drugs filtered by role and normalised.
-Result<FaersData> read_faers(const std::string& dir, const DrugNormaliser& normaliser, const FaersOptions& options = {});
-
-// --- on-disk store ---------------------------------------------------------------------------------
-
-// A folder holding the ingested rows so analyses need not re-parse text: `strings.txt` (one
-// interned string per line: report ids, drugs, events, strata), `rows.bin` (little-endian uint32
-// quadruples report, drug, event, stratum) and `meta.json` (format version, counts, source).
-Status save_store(const std::string& dir, const std::vector<Row>& rows, const std::string& source);
-Result<std::vector<Row>> load_store(const std::string& dir);
-
-// One entry per drug-event pair seen together in a report; counts from unique report ids, the
-// expected count summed over strata when rows carry a stratum.
-std::vector<PairCounts> count_pairs(const std::vector<Row>& rows);
 
 }  // namespace paraderm::pv

@@ -2,89 +2,30 @@
 // latest case version, deleted cases, drug roles, and drug-name normalisation
 // (standards-and-anchors.md §4).
 #include <fmt/format.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+#include <tbb/parallel_invoke.h>
+#include <tbb/parallel_sort.h>
 
 #include <algorithm>
 #include <cctype>
-#include <filesystem>
-#include <fstream>
-#include <map>
+#include <charconv>
+#include <functional>
+#include <mutex>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
 #include "common/text.h"
-#include "paraderm/pv.h"
+#include "paraderm/pv_data.h"
+#include "pv/text_input.h"
 
 namespace paraderm::pv {
 namespace {
 
-namespace fs = std::filesystem;
-
 std::string upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
-}
-
-// Files whose name starts with `prefix` (case-insensitive) and ends in .txt, below dir.
-std::vector<fs::path> files(const fs::path& dir, const std::string& prefix) {
-  std::vector<fs::path> out;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (!e.is_regular_file()) continue;
-    std::string n = upper(e.path().filename().string());
-    if (n.rfind(prefix, 0) == 0 && n.size() > 4 && n.substr(n.size() - 4) == ".TXT") out.push_back(e.path());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-std::vector<std::string> split(const std::string& line, char sep) {
-  std::vector<std::string> out;
-  std::string f;
-  for (char c : line) {
-    if (c == sep) {
-      out.push_back(f);
-      f.clear();
-    } else if (c != '\r') {
-      f += c;
-    }
-  }
-  out.push_back(f);
-  return out;
-}
-
-// Reads one $-delimited file, calling `row` with the fields of each well-formed line.
-template <class F>
-void read_dollar(const fs::path& path, const std::vector<std::string>& want, FaersData& d, F row) {
-  std::ifstream in(path);
-  std::string line;
-  if (!std::getline(in, line)) return;
-  auto header = split(line, '$');
-  std::vector<std::size_t> idx;
-  for (const auto& w : want) {
-    auto it = std::find_if(header.begin(), header.end(), [&](const std::string& h) { return upper(h) == upper(w); });
-    if (it == header.end()) {
-      ++d.malformed;
-      if (d.problems.size() < 20) d.problems.push_back(fmt::format("{}:1: no column {}", path.string(), w));
-      return;
-    }
-    idx.push_back(static_cast<std::size_t>(it - header.begin()));
-  }
-  int lineno = 1;
-  std::vector<std::string> picked(want.size());
-  while (std::getline(in, line)) {
-    ++lineno;
-    if (line.empty() || line == "\r") continue;
-    auto f = split(line, '$');
-    // Some quarters end every data line with a trailing '$' the header lacks; tolerate one.
-    if (f.size() != header.size() && !(f.size() == header.size() + 1 && f.back().empty())) {
-      ++d.malformed;
-      if (d.problems.size() < 20) {
-        d.problems.push_back(fmt::format("{}:{}: expected {} fields, found {}", path.string(), lineno, header.size(), f.size()));
-      }
-      continue;
-    }
-    for (std::size_t i = 0; i < idx.size(); ++i) picked[i] = f[idx[i]];
-    row(picked);
-  }
 }
 
 }  // namespace
@@ -160,85 +101,460 @@ std::vector<std::pair<std::string, std::string>> kb_drug_names(const kb::Knowled
   return out;
 }
 
-Result<FaersData> read_faers(const std::string& dir, const DrugNormaliser& norm, const FaersOptions& options) {
-  if (!fs::is_directory(dir)) {
-    return Status::invalid_input(fmt::format("--faers: value \"{}\": expected a folder with extracted FAERS "
-                                             "quarters (DEMO/DRUG/REAC*.txt); unzip the faers_ascii_*.zip first",
-                                             dir));
-  }
-  FaersData d;
-  auto demo = files(dir, "DEMO"), drug = files(dir, "DRUG"), reac = files(dir, "REAC"), del = files(dir, "DELETE");
-  if (demo.empty() || drug.empty() || reac.empty()) {
-    return Status::invalid_input(fmt::format("--faers: value \"{}\": no DEMO, DRUG or REAC file found", dir));
-  }
-  std::set<std::string> deleted;
-  for (const auto& p : del) {
-    std::ifstream in(p);
-    std::string line;
-    while (std::getline(in, line)) {
-      auto f = split(line, '$');
-      if (!f.empty() && !f[0].empty() && std::isdigit(static_cast<unsigned char>(f[0][0]))) deleted.insert(f[0]);
-    }
-  }
-  struct Version {
-    long long caseversion = 0;
-    std::string fda_dt, primaryid;
-  };
-  std::unordered_map<std::string, Version> latest;  // caseid -> kept version
-  for (const auto& p : demo) {
-    read_dollar(p, {"primaryid", "caseid", "caseversion", "fda_dt"}, d, [&](const std::vector<std::string>& f) {
-      ++d.reports_read;
-      Version v{std::atoll(f[2].c_str()), f[3], f[0]};
-      auto [it, inserted] = latest.emplace(f[1], v);
-      if (inserted) return;
-      ++d.superseded;
-      auto key = [](const Version& x) { return std::make_tuple(x.caseversion, x.fda_dt, x.primaryid.size(), x.primaryid); };
-      if (key(v) > key(it->second)) it->second = v;
-    });
-  }
-  std::unordered_map<std::string, bool> kept;  // primaryid -> kept
-  for (const auto& [caseid, v] : latest) {
-    if (deleted.count(caseid)) {
-      ++d.deleted;
-      continue;
-    }
-    kept[v.primaryid] = true;
-  }
-  d.reports_kept = kept.size();
-  std::unordered_map<std::string, std::vector<std::string>> drugs_of, events_of;
-  std::map<std::string, std::size_t> unmapped;
-  for (const auto& p : drug) {
-    read_dollar(p, {"primaryid", "role_cod", "drugname", "prod_ai"}, d, [&](const std::vector<std::string>& f) {
-      if (!kept.count(f[0])) return;
-      if (std::find(options.roles.begin(), options.roles.end(), upper(f[1])) == options.roles.end()) return;
-      auto ing = norm.ingredient(f[3]);
-      if (!ing) ing = norm.ingredient(f[2]);
-      std::string name = ing ? *ing : upper(f[2]);
-      if (!ing) ++unmapped[name];
-      auto& v = drugs_of[f[0]];
-      if (std::find(v.begin(), v.end(), name) == v.end()) v.push_back(name);
-    });
-  }
-  for (const auto& p : reac) {
-    read_dollar(p, {"primaryid", "pt"}, d, [&](const std::vector<std::string>& f) {
-      if (!kept.count(f[0]) || f[1].empty()) return;
-      auto& v = events_of[f[0]];
-      std::string pt = upper(f[1]);
-      if (std::find(v.begin(), v.end(), pt) == v.end()) v.push_back(pt);
-    });
-  }
-  for (const auto& [id, ds] : drugs_of) {
-    auto ev = events_of.find(id);
-    if (ev == events_of.end()) continue;
-    for (const auto& dr : ds) {
-      for (const auto& e : ev->second) d.rows.push_back({id, dr, e, ""});
-    }
-  }
-  d.unmapped.assign(unmapped.begin(), unmapped.end());
-  std::sort(d.unmapped.begin(), d.unmapped.end(), [](const auto& a, const auto& b) {
-    return a.second != b.second ? a.second > b.second : a.first < b.first;
-  });
-  return d;
+namespace {
+
+enum class Kind { kDemo, kDrug, kReac, kDelete, kOther };
+
+Kind kind_of(const detail::TextFile& f) {
+  std::string n = f.name();
+  if (n.rfind("DEMO", 0) == 0) return Kind::kDemo;
+  if (n.rfind("DRUG", 0) == 0) return Kind::kDrug;
+  if (n.rfind("REAC", 0) == 0) return Kind::kReac;
+  if (n.rfind("DELETE", 0) == 0) return Kind::kDelete;
+  return Kind::kOther;
 }
 
+// Legacy (LAERS) report keys are ISRs, a different number space from FAERS primaryids.
+constexpr std::uint64_t kLaersTag = 1ull << 63;
+constexpr std::size_t kMaxProblems = 20;
+
+bool parse_u64(std::string_view s, std::uint64_t& out) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  if (s.empty()) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && p == s.data() + s.size() && out < kLaersTag;
+}
+
+// YYYYMMDD with partial dates (YYYY, YYYYMM) padded, so that later dates compare greater.
+std::uint32_t date_key(std::string_view s) {
+  std::uint64_t v = 0;
+  if (!parse_u64(s, v)) return 0;
+  if (s.size() == 4) v *= 10000;
+  if (s.size() == 6) v *= 100;
+  return v > 99991231 ? 0 : static_cast<std::uint32_t>(v);
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+// The positions of the wanted columns in a $-delimited header (case-insensitive).
+struct Layout {
+  bool laers = false;
+  std::size_t width = 0;
+  std::vector<std::size_t> col;
+};
+
+std::optional<Layout> find_layout(const std::string& header, const std::vector<std::string>& faers_cols,
+                                  const std::vector<std::string>& laers_cols) {
+  std::vector<std::string_view> h;
+  detail::split_fields(header, '$', h);
+  auto pick = [&](const std::vector<std::string>& want) -> std::optional<std::vector<std::size_t>> {
+    std::vector<std::size_t> idx;
+    for (const auto& w : want) {
+      auto it = std::find_if(h.begin(), h.end(), [&](std::string_view x) { return upper(std::string(trim(x))) == w; });
+      if (it == h.end()) return std::nullopt;
+      idx.push_back(static_cast<std::size_t>(it - h.begin()));
+    }
+    return idx;
+  };
+  Layout l;
+  l.width = h.size();
+  if (auto f = pick(faers_cols)) {
+    l.col = *f;
+    return l;
+  }
+  if (auto f = pick(laers_cols)) {
+    l.laers = true;
+    l.col = *f;
+    return l;
+  }
+  return std::nullopt;
+}
+
+struct BlockProblems {
+  std::size_t rows = 0, malformed = 0;
+  std::vector<std::string> problems;
+  void bad(const std::string& file, std::uint64_t line, std::string what) {
+    ++malformed;
+    if (problems.size() < kMaxProblems) problems.push_back(fmt::format("{}:{}: {}", file, line, what));
+  }
+};
+
+// Calls row(fields, line) for every line with the header's field count (some quarters end each
+// data line with a '$' the header lacks: one extra empty field is tolerated).
+template <class Row>
+void for_each_line(const detail::Block& b, const Layout& l, const std::string& file, BlockProblems& pr, Row row) {
+  std::vector<std::string_view> f;
+  std::string_view text = b.text;
+  std::uint64_t line = b.first_line;
+  for (std::size_t pos = 0; pos < text.size(); ++line) {
+    std::size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    std::string_view s = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (s.empty() || s == "\r") continue;
+    ++pr.rows;
+    std::size_t n = detail::split_fields(s, '$', f);
+    if (n != l.width && !(n == l.width + 1 && f.back().empty())) {
+      pr.bad(file, line, fmt::format("expected {} fields, found {}", l.width, n));
+      continue;
+    }
+    row(f, line);
+  }
+}
+
+// Interns names on every thread: a thread-local cache in front of one locked dictionary, so the
+// (costly) normalisation runs once per distinct verbatim name.
+class Interner {
+ public:
+  using Normalise = std::function<std::pair<std::string, bool>(std::string_view key)>;  // name, mapped
+  explicit Interner(Normalise f) : normalise_(std::move(f)) {}
+
+  std::uint32_t id(const std::string& key) {
+    auto& cache = local_.local();
+    auto it = cache.find(key);
+    if (it != cache.end()) return it->second;
+    std::uint32_t id;
+    {
+      std::lock_guard lock(mu_);
+      auto k = by_key_.find(key);
+      if (k != by_key_.end()) {
+        id = k->second;
+      } else {
+        auto [name, mapped] = normalise_(key);
+        auto [n, inserted] = by_name_.emplace(name, static_cast<std::uint32_t>(names_.size()));
+        if (inserted) {
+          names_.push_back(name);
+          mapped_.push_back(mapped);
+        }
+        id = n->second;
+        by_key_.emplace(key, id);
+      }
+    }
+    cache.emplace(key, id);
+    return id;
+  }
+  std::vector<std::string>& names() { return names_; }
+  const std::vector<char>& mapped() const { return mapped_; }
+
+ private:
+  Normalise normalise_;
+  tbb::enumerable_thread_specific<std::unordered_map<std::string, std::uint32_t>> local_;
+  std::mutex mu_;
+  std::unordered_map<std::string, std::uint32_t> by_key_, by_name_;
+  std::vector<std::string> names_;
+  std::vector<char> mapped_;
+};
+
+struct DemoRec {
+  std::uint64_t caseid = 0, key = 0;  // key: primaryid, or ISR | kLaersTag
+  std::uint32_t version = 0, fda_dt = 0;
+  bool faers = false;
+  auto rank() const { return std::make_tuple(faers, version, fda_dt, key); }
+};
+
+struct Keyed {
+  std::vector<std::uint64_t> recs;  // (report << 32) | name id
+  BlockProblems pr;
+};
+
+}  // namespace
+
+Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const DrugNormaliser& norm,
+                               const FaersOptions& options) {
+  auto listed = detail::list_text_files(inputs);
+  if (!listed.is_ok()) return listed.status();
+  std::vector<detail::TextFile> demo, drug, reac, del;
+  for (const auto& f : listed.value()) {
+    switch (kind_of(f)) {
+      case Kind::kDemo: demo.push_back(f); break;
+      case Kind::kDrug: drug.push_back(f); break;
+      case Kind::kReac: reac.push_back(f); break;
+      case Kind::kDelete: del.push_back(f); break;
+      case Kind::kOther: break;
+    }
+  }
+  std::string where;
+  for (const auto& i : inputs) where += (where.empty() ? "" : ", ") + i;
+  if (demo.empty() || drug.empty() || reac.empty()) {
+    return Status::invalid_input(fmt::format("--faers: value \"{}\": expected DEMO, DRUG and REAC files "
+                                             "(FAERS or LAERS quarterly ASCII layout); found {} DEMO, {} DRUG, {} REAC",
+                                             where, demo.size(), drug.size(), reac.size()));
+  }
+  FaersCorpus out;
+  FaersReport& rep = out.input;
+  auto merge_problems = [&](BlockProblems& p) {
+    rep.rows_read += p.rows;
+    rep.malformed += p.malformed;
+    for (auto& s : p.problems) {
+      if (rep.problems.size() < kMaxProblems) rep.problems.push_back(std::move(s));
+    }
+  };
+  auto total_bytes = [](const std::vector<detail::TextFile>& fs) {
+    std::uint64_t t = 0;
+    for (const auto& f : fs) t += f.size;
+    return t;
+  };
+  // Runs `parse(block, layout, file)` over every file of a kind; nullopt layout: the header lacks columns.
+  auto run = [&](const std::vector<detail::TextFile>& files, std::string_view phase, const std::vector<std::string>& fc,
+                 const std::vector<std::string>& lc, auto parse, auto merge) -> Status {
+    std::uint64_t done = 0, total = total_bytes(files);
+    for (const auto& f : files) {
+      rep.files.push_back(f.display());
+      auto r = detail::TextReader::open(f);
+      if (!r.is_ok()) return r.status();
+      auto& reader = *r.value();
+      auto header = reader.header();
+      if (!header) continue;
+      auto layout = find_layout(*header, fc, lc);
+      if (!layout) {
+        BlockProblems p;
+        std::string want;
+        for (const auto& c : fc) want += (want.empty() ? "" : ", ") + c;
+        p.bad(f.display(), 1, fmt::format("header lacks the columns {} (FAERS) or their LAERS equivalents", want));
+        merge_problems(p);
+        continue;
+      }
+      std::string file = f.display();
+      detail::parse_blocks(
+          reader, options.block_bytes, [&](const detail::Block& b) { return parse(b, *layout, file); }, merge,
+          options.progress, phase, done, total);
+      if (reader.failed()) return Status::io_error(fmt::format("{}: read error", file));
+      done += f.size ? f.size : reader.bytes_read();
+    }
+    return Status::ok();
+  };
+
+  // 1. Deleted case ids (one per line; the first field).
+  std::vector<std::uint64_t> deleted;
+  for (const auto& f : del) {
+    rep.files.push_back(f.display());
+    auto r = detail::TextReader::open(f);
+    if (!r.is_ok()) return r.status();
+    detail::Block b;
+    std::vector<std::string_view> fields;
+    while (r.value()->next(b, options.block_bytes)) {
+      std::string_view text = b.text;
+      for (std::size_t pos = 0; pos < text.size();) {
+        std::size_t nl = text.find('\n', pos);
+        if (nl == std::string_view::npos) nl = text.size();
+        detail::split_fields(text.substr(pos, nl - pos), '$', fields);
+        pos = nl + 1;
+        std::uint64_t id;
+        if (parse_u64(fields[0], id)) deleted.push_back(id);  // a header or blank line is not an id
+      }
+    }
+  }
+  std::sort(deleted.begin(), deleted.end());
+
+  // 2. DEMO: one row per report version.
+  std::vector<DemoRec> versions;
+  struct DemoBlock {
+    std::vector<DemoRec> recs;
+    BlockProblems pr;
+  };
+  Status st = run(
+      demo, "DEMO", {"PRIMARYID", "CASEID", "CASEVERSION", "FDA_DT"}, {"ISR", "CASE", "FDA_DT"},
+      [](const detail::Block& b, const Layout& l, const std::string& file) {
+        DemoBlock res;
+        for_each_line(b, l, file, res.pr, [&](const std::vector<std::string_view>& f, std::uint64_t line) {
+          DemoRec r;
+          std::uint64_t version = 0;
+          bool ok = parse_u64(f[l.col[0]], r.key) && parse_u64(f[l.col[1]], r.caseid) &&
+                    (l.laers || parse_u64(f[l.col[2]], version));
+          if (!ok) {
+            res.pr.bad(file, line, l.laers ? "ISR and CASE must be numbers" : "primaryid, caseid and caseversion must be numbers");
+            return;
+          }
+          r.faers = !l.laers;
+          r.version = static_cast<std::uint32_t>(std::min<std::uint64_t>(version, UINT32_MAX));
+          r.fda_dt = date_key(f[l.col[l.laers ? 2 : 3]]);
+          if (l.laers) r.key |= kLaersTag;
+          res.recs.push_back(r);
+        });
+        return res;
+      },
+      [&](DemoBlock&& b) {
+        merge_problems(b.pr);
+        versions.insert(versions.end(), b.recs.begin(), b.recs.end());
+      });
+  if (!st.is_ok()) return st;
+  rep.reports_read = versions.size();
+  for (const auto& v : versions) rep.laers_reports += v.faers ? 0 : 1;
+  tbb::parallel_sort(versions.begin(), versions.end(), [](const DemoRec& a, const DemoRec& b) {
+    return a.caseid != b.caseid ? a.caseid < b.caseid : a.rank() < b.rank();
+  });
+  std::vector<std::uint64_t> kept;  // report keys, sorted
+  for (std::size_t i = 0; i < versions.size();) {
+    std::size_t j = i;
+    while (j + 1 < versions.size() && versions[j + 1].caseid == versions[i].caseid) ++j;
+    rep.superseded += j - i;
+    if (std::binary_search(deleted.begin(), deleted.end(), versions[i].caseid)) {
+      ++rep.deleted;
+    } else {
+      kept.push_back(versions[j].key);
+    }
+    i = j + 1;
+  }
+  std::vector<DemoRec>().swap(versions);
+  tbb::parallel_sort(kept.begin(), kept.end());
+  kept.erase(std::unique(kept.begin(), kept.end()), kept.end());  // a primaryid repeated across quarters
+  rep.reports_kept = kept.size();
+  // Report index of a key, or -1; consecutive rows usually share a report, so the last hit is tried first.
+  auto report_of = [&kept](std::uint64_t key, std::uint64_t& last_key, std::int64_t& last) -> std::int64_t {
+    if (key == last_key) return last;
+    last_key = key;
+    auto it = std::lower_bound(kept.begin(), kept.end(), key);
+    last = (it != kept.end() && *it == key) ? it - kept.begin() : -1;
+    return last;
+  };
+
+  // 3. DRUG: kept reports, kept roles, names normalised.
+  Interner drugs([&norm](std::string_view key) -> std::pair<std::string, bool> {
+    auto sep = key.find('\x1f');
+    std::string prod_ai(key.substr(0, sep)), drugname(key.substr(sep + 1));
+    auto ing = norm.ingredient(prod_ai);
+    if (!ing) ing = norm.ingredient(drugname);
+    if (ing) return {*ing, true};
+    return {upper(std::string(trim(drugname.empty() ? prod_ai : drugname))), false};
+  });
+  std::vector<std::string> roles;
+  for (const auto& r : options.roles) roles.push_back(upper(r));
+  std::vector<std::uint64_t> drug_recs;
+  std::size_t rows_before_drug = rep.rows_read;
+  auto merge_keyed = [&](std::vector<std::uint64_t>& into) {
+    return [&](Keyed&& b) {
+      merge_problems(b.pr);
+      into.insert(into.end(), b.recs.begin(), b.recs.end());
+    };
+  };
+  st = run(
+      drug, "DRUG", {"PRIMARYID", "ROLE_COD", "DRUGNAME", "PROD_AI"}, {"ISR", "ROLE_COD", "DRUGNAME"},
+      [&](const detail::Block& b, const Layout& l, const std::string& file) {
+        Keyed res;
+        std::uint64_t last_key = ~0ull;
+        std::int64_t last = -1;
+        std::string key;
+        for_each_line(b, l, file, res.pr, [&](const std::vector<std::string_view>& f, std::uint64_t line) {
+          std::uint64_t id;
+          if (!parse_u64(f[l.col[0]], id)) {
+            res.pr.bad(file, line, fmt::format("{} must be a number", l.laers ? "ISR" : "primaryid"));
+            return;
+          }
+          std::int64_t r = report_of(l.laers ? id | kLaersTag : id, last_key, last);
+          if (r < 0) return;
+          std::string_view role = trim(f[l.col[1]]);
+          if (std::none_of(roles.begin(), roles.end(), [&](const std::string& x) {
+                return x.size() == role.size() && std::equal(x.begin(), x.end(), role.begin(), [](char a, char c) {
+                         return a == std::toupper(static_cast<unsigned char>(c));
+                       });
+              })) {
+            return;
+          }
+          key.assign(l.laers ? std::string_view() : trim(f[l.col[3]]));
+          key += '\x1f';
+          key += trim(f[l.col[2]]);
+          if (key.size() == 1) {
+            res.pr.bad(file, line, "empty drugname and prod_ai");
+            return;
+          }
+          res.recs.push_back(static_cast<std::uint64_t>(r) << 32 | drugs.id(key));
+        });
+        return res;
+      },
+      merge_keyed(drug_recs));
+  if (!st.is_ok()) return st;
+  rep.drug_rows = rep.rows_read - rows_before_drug;
+
+  // 4. REAC: MedDRA preferred terms, upper case.
+  Interner events([](std::string_view key) -> std::pair<std::string, bool> { return {upper(std::string(key)), true}; });
+  std::vector<std::uint64_t> event_recs;
+  st = run(
+      reac, "REAC", {"PRIMARYID", "PT"}, {"ISR", "PT"},
+      [&](const detail::Block& b, const Layout& l, const std::string& file) {
+        Keyed res;
+        std::uint64_t last_key = ~0ull;
+        std::int64_t last = -1;
+        std::string key;
+        for_each_line(b, l, file, res.pr, [&](const std::vector<std::string_view>& f, std::uint64_t line) {
+          std::uint64_t id;
+          if (!parse_u64(f[l.col[0]], id)) {
+            res.pr.bad(file, line, fmt::format("{} must be a number", l.laers ? "ISR" : "primaryid"));
+            return;
+          }
+          std::int64_t r = report_of(l.laers ? id | kLaersTag : id, last_key, last);
+          if (r < 0) return;
+          key.assign(trim(f[l.col[1]]));
+          if (key.empty()) {
+            res.pr.bad(file, line, "empty pt");
+            return;
+          }
+          res.recs.push_back(static_cast<std::uint64_t>(r) << 32 | events.id(key));
+        });
+        return res;
+      },
+      merge_keyed(event_recs));
+  if (!st.is_ok()) return st;
+  rep.drug_rows_kept = drug_recs.size();
+  rep.reaction_rows = event_recs.size();
+
+  // Unmapped names by drug rows.
+  {
+    std::vector<std::size_t> rows(drugs.names().size(), 0);
+    for (std::uint64_t r : drug_recs) ++rows[static_cast<std::uint32_t>(r)];
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      if (!drugs.mapped()[i] && rows[i]) rep.unmapped.emplace_back(drugs.names()[i], rows[i]);
+    }
+    std::sort(rep.unmapped.begin(), rep.unmapped.end(), [](const auto& a, const auto& b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+  }
+  if (options.progress) options.progress("pairs", 0, 0);
+
+  // 5. The corpus: per report, every kept drug x every event (unique).
+  tbb::parallel_invoke([&] { tbb::parallel_sort(drug_recs.begin(), drug_recs.end()); },
+                       [&] { tbb::parallel_sort(event_recs.begin(), event_recs.end()); });
+  drug_recs.erase(std::unique(drug_recs.begin(), drug_recs.end()), drug_recs.end());
+  event_recs.erase(std::unique(event_recs.begin(), event_recs.end()), event_recs.end());
+  auto ranges = [&](const std::vector<std::uint64_t>& recs) {
+    std::vector<std::uint64_t> begin(kept.size() + 1, 0);
+    for (std::uint64_t r : recs) ++begin[(r >> 32) + 1];
+    for (std::size_t i = 1; i < begin.size(); ++i) begin[i] += begin[i - 1];
+    return begin;
+  };
+  std::vector<std::uint64_t> db = ranges(drug_recs), eb = ranges(event_recs);
+  Corpus& c = out.corpus;
+  c.strata = {""};
+  std::vector<std::uint32_t> with_pairs;
+  c.report_begin.push_back(0);
+  for (std::size_t r = 0; r < kept.size(); ++r) {
+    std::uint64_t k = (db[r + 1] - db[r]) * (eb[r + 1] - eb[r]);
+    if (k == 0) {
+      ++rep.without_pairs;
+      continue;
+    }
+    with_pairs.push_back(static_cast<std::uint32_t>(r));
+    c.report_begin.push_back(c.report_begin.back() + k);
+  }
+  c.report_stratum.assign(with_pairs.size(), 0);
+  c.pairs.resize(c.report_begin.back());
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, with_pairs.size(), 4096), [&](const auto& range) {
+    for (std::size_t i = range.begin(); i != range.end(); ++i) {
+      std::uint32_t r = with_pairs[i];
+      std::uint64_t pos = c.report_begin[i];
+      for (std::uint64_t d = db[r]; d < db[r + 1]; ++d) {
+        for (std::uint64_t e = eb[r]; e < eb[r + 1]; ++e) {
+          c.pairs[pos++] = (drug_recs[d] & 0xffffffffull) << 32 | (event_recs[e] & 0xffffffffull);
+        }
+      }
+    }
+  });
+  c.drugs = std::move(drugs.names());
+  c.events = std::move(events.names());
+  return out;
+}
 }  // namespace paraderm::pv

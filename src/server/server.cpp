@@ -16,7 +16,7 @@
 #include "paraderm/assess.h"
 #include "paraderm/case.h"
 #include "paraderm/pathways.h"
-#include "paraderm/pv.h"
+#include "paraderm/pv_data.h"
 #include "paraderm/store.h"
 
 namespace paraderm::server {
@@ -133,34 +133,40 @@ struct Server::Impl {
   Metrics metrics;
   int port = 0;
   Json signals;  // {"fit": ..., "pairs": [...]} when a pv store is configured
+  std::unique_ptr<pv::SignalTable> signal_table;
 
   static Json finite(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
 
+  // The store's scores; a store ingested with --no-scores is scored here, once, at start.
   Status load_signals(const std::string& dir) {
-    auto rows = pv::load_store(dir);
-    if (!rows.is_ok()) return rows.status();
-    auto pairs = pv::count_pairs(rows.value());
-    std::vector<double> n, e;
-    for (const auto& p : pairs) {
-      n.push_back(p.n);
-      e.push_back(p.expected);
+    auto stored = pv::load_store_signals(dir);
+    if (!stored.is_ok() && stored.status().code() != Status::Code::kNotFound) return stored.status();
+    pv::SignalTable t;
+    if (stored.is_ok()) {
+      t = std::move(stored.value());
+    } else {
+      auto corpus = pv::load_store_corpus(dir);
+      if (!corpus.is_ok()) return corpus.status();
+      t = pv::score(corpus.value());
+      t.source = dir;
     }
-    auto sq = pv::squash(n, e);
-    auto fit = pv::fit_mgps(sq.n, sq.e, sq.weight);
-    signals = {{"fit", {{"alpha1", fit.theta.alpha1}, {"beta1", fit.theta.beta1}, {"alpha2", fit.theta.alpha2},
-                        {"beta2", fit.theta.beta2}, {"p", fit.theta.p}, {"neg_log_lik", fit.neg_log_lik},
-                        {"converged", fit.converged}, {"squashed_points", sq.n.size()}}},
+    signals = {{"fit", {{"alpha1", t.fit.theta.alpha1}, {"beta1", t.fit.theta.beta1}, {"alpha2", t.fit.theta.alpha2},
+                        {"beta2", t.fit.theta.beta2}, {"p", t.fit.theta.p}, {"neg_log_lik", t.fit.neg_log_lik},
+                        {"converged", t.fit.converged}, {"fit_data", t.fit_data == pv::FitData::kFull ? "full" : "squashed"},
+                        {"fit_points", t.fit_points}}},
+               {"reports", t.reports},
                {"pairs", Json::array()}};
-    for (const auto& p : pairs) {
-      auto d = pv::disproportionality(p.n, p.n_drug, p.n_event, p.total, p.expected);
-      auto post = pv::mgps_posterior(fit.theta, p.n, p.expected);
-      signals["pairs"].push_back({{"drug", p.drug}, {"event", p.event}, {"n", p.n}, {"expected", p.expected},
-                                  {"ror", finite(d.ror)}, {"ror_lo", finite(d.ror_lo)}, {"prr", finite(d.prr)},
-                                  {"prr_chi2", finite(d.chi2)}, {"ic025", d.ic025}, {"ebgm", post.ebgm},
-                                  {"eb05", post.eb05}, {"eb95", post.eb95}});
+    std::vector<const pv::Score*> order;
+    order.reserve(t.scores.size());
+    for (const auto& x : t.scores) order.push_back(&x);
+    std::sort(order.begin(), order.end(), [](const pv::Score* a, const pv::Score* b) { return a->post.eb05 > b->post.eb05; });
+    for (const auto* p : order) {
+      signals["pairs"].push_back({{"drug", t.drugs[p->drug]}, {"event", t.events[p->event]}, {"n", p->n},
+                                  {"expected", p->expected}, {"ror", finite(p->d.ror)}, {"ror_lo", finite(p->d.ror_lo)},
+                                  {"prr", finite(p->d.prr)}, {"prr_chi2", finite(p->d.chi2)}, {"ic025", p->d.ic025},
+                                  {"ebgm", p->post.ebgm}, {"eb05", p->post.eb05}, {"eb95", p->post.eb95}});
     }
-    std::sort(signals["pairs"].begin(), signals["pairs"].end(),
-              [](const Json& a, const Json& b) { return a["eb05"].get<double>() > b["eb05"].get<double>(); });
+    signal_table = std::make_unique<pv::SignalTable>(std::move(t));
     return Status::ok();
   }
 

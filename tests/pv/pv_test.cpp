@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "../test_support.h"
-#include "paraderm/pv.h"
+#include "paraderm/pv_data.h"
 
 namespace paraderm::pv {
 namespace {
@@ -149,21 +149,22 @@ TEST(PvData, CountsFromUniqueReportIdsWithStrata) {
   // Report 1 lists drug A twice with event X (counted once); report 2 has A+B with X and Y.
   std::vector<Row> rows = {{"1", "A", "X", "f"}, {"1", "A", "X", "f"}, {"2", "A", "X", "m"}, {"2", "A", "Y", "m"},
                            {"2", "B", "X", "m"}, {"3", "B", "Y", "m"}, {"4", "C", "Z", "f"}};
-  auto pairs = count_pairs(rows);
+  Corpus corpus = corpus_from_rows(rows);
+  auto pairs = count_pairs(corpus);
   auto find = [&](const std::string& d, const std::string& ev) {
     for (const auto& p : pairs) {
-      if (p.drug == d && p.event == ev) return p;
+      if (corpus.drugs[p.drug] == d && corpus.events[p.event] == ev) return p;
     }
-    return PairCounts{};
+    return PairCount{};
   };
-  PairCounts ax = find("A", "X");
+  PairCount ax = find("A", "X");
   EXPECT_EQ(ax.n, 2);
   EXPECT_EQ(ax.n_drug, 2);
   EXPECT_EQ(ax.n_event, 2);
   EXPECT_EQ(ax.total, 4);
   // Stratum f: reports 1, 4 (A in 1, X in 1) -> 1*1/2; stratum m: reports 2, 3 (A in 1, X in 1) -> 1*1/2.
   EXPECT_DOUBLE_EQ(ax.expected, 0.5 + 0.5);
-  PairCounts by = find("B", "Y");
+  PairCount by = find("B", "Y");
   EXPECT_EQ(by.n, 1);
   EXPECT_DOUBLE_EQ(by.expected, 2.0 * 2.0 / 2.0);  // stratum m only: B in 2 reports, Y in 2, 2 reports
   EXPECT_EQ(pairs.size(), 5u);                       // AX AY BX BY CZ
@@ -175,10 +176,19 @@ TEST(PvData, CaersDatasetFitsAndMalformedRowsAreCounted) {
   CsvColumns cols{"id", "var1", "var2", std::string("strat1")};
   auto data = read_long_csv(path, cols);
   ASSERT_TRUE(data.is_ok()) << data.status().message();
-  ASSERT_GT(data.value().rows.size(), 20000u - 200);
+  ASSERT_GT(data.value().input.rows_read, 20000u - 200);
+  // Unique report ids, counted independently of the corpus.
   std::set<std::string> ids;
-  for (const auto& r : data.value().rows) ids.insert(r.id);
-  auto pairs = count_pairs(data.value().rows);
+  {
+    std::ifstream in(path);
+    std::string line;
+    std::getline(in, line);
+    while (std::getline(in, line)) {
+      if (!line.empty()) ids.insert(line.substr(0, line.find(',')));
+    }
+  }
+  EXPECT_EQ(data.value().corpus.reports(), ids.size());
+  auto pairs = count_pairs(data.value().corpus);
   ASSERT_FALSE(pairs.empty());
   double sum_e = 0;
   for (const auto& p : pairs) {
@@ -210,6 +220,19 @@ namespace fs = std::filesystem;
 
 void write(const fs::path& p, const std::string& text) {
   std::ofstream(p) << text;
+}
+
+// Each report of a corpus as its set of (drug, event) names.
+std::set<std::set<std::pair<std::string, std::string>>> corpus_reports(const Corpus& c) {
+  std::set<std::set<std::pair<std::string, std::string>>> out;
+  for (std::size_t r = 0; r < c.reports(); ++r) {
+    std::set<std::pair<std::string, std::string>> pairs;
+    for (auto i = c.report_begin[r]; i < c.report_begin[r + 1]; ++i) {
+      pairs.insert({c.drugs[Corpus::drug_of(c.pairs[i])], c.events[Corpus::event_of(c.pairs[i])]});
+    }
+    out.insert(pairs);
+  }
+  return out;
 }
 
 TEST(PvFaers, NormalisesDrugNamesToKbIngredients) {
@@ -246,9 +269,10 @@ TEST(PvFaers, DeduplicatesDropsDeletedFiltersRolesAndCountsMalformedRows) {
   write(dir / "q2/ASCII/DRUG24Q2.txt", "primaryid$caseid$drug_seq$role_cod$drugname$prod_ai\n1002$100$1$PS$DUPIXENT$DUPILUMAB\n1002$100$2$SS$FOOBARINE$\n");
   write(dir / "q2/ASCII/REAC24Q2.txt", "primaryid$caseid$pt$drug_rec_act\n1002$100$Psoriasis$\n1002$100$Arthralgia$\n");
   write(dir / "q2/Deleted/DELETE24Q2.txt", "200\n");
-  auto r = read_faers(dir.string(), n);
+  auto r = read_faers({dir.string()}, n);
   ASSERT_TRUE(r.is_ok()) << r.status().message();
-  const FaersData& d = r.value();
+  const FaersReport& d = r.value().input;
+  const Corpus& c = r.value().corpus;
   EXPECT_EQ(d.reports_read, 4u);
   EXPECT_EQ(d.superseded, 1u);
   EXPECT_EQ(d.deleted, 1u);
@@ -256,20 +280,17 @@ TEST(PvFaers, DeduplicatesDropsDeletedFiltersRolesAndCountsMalformedRows) {
   EXPECT_EQ(d.malformed, 1u);
   ASSERT_FALSE(d.problems.empty());
   EXPECT_NE(d.problems[0].find("DRUG24Q1.txt:6: expected 6 fields, found 5"), std::string::npos) << d.problems[0];
-  std::set<std::tuple<std::string, std::string, std::string>> rows;
-  for (const auto& row : d.rows) rows.insert({row.id, row.drug, row.event});
-  std::set<std::tuple<std::string, std::string, std::string>> want = {
-      {"1002", "dupilumab", "PSORIASIS"}, {"1002", "dupilumab", "ARTHRALGIA"},
-      {"1002", "FOOBARINE", "PSORIASIS"}, {"1002", "FOOBARINE", "ARTHRALGIA"},
-      {"3001", "secukinumab", "ECZEMA"}};  // the concomitant tofacitinib is filtered out
-  EXPECT_EQ(rows, want);
+  EXPECT_EQ(corpus_reports(c), (std::set<std::set<std::pair<std::string, std::string>>>{
+                                   {{"dupilumab", "PSORIASIS"}, {"dupilumab", "ARTHRALGIA"},
+                                    {"FOOBARINE", "PSORIASIS"}, {"FOOBARINE", "ARTHRALGIA"}},  // case 100, version 2
+                                   {{"secukinumab", "ECZEMA"}}}));  // the concomitant tofacitinib is filtered out
   ASSERT_EQ(d.unmapped.size(), 1u);
   EXPECT_EQ(d.unmapped[0].first, "FOOBARINE");
   FaersOptions all;
   all.roles = {"PS", "SS", "C", "I"};
-  auto with_c = read_faers(dir.string(), n, all);
+  auto with_c = read_faers({dir.string()}, n, all);
   ASSERT_TRUE(with_c.is_ok());
-  EXPECT_EQ(with_c.value().rows.size(), 6u);
+  EXPECT_EQ(with_c.value().corpus.pairs.size(), 6u);
   fs::remove_all(dir);
 }
 
@@ -279,27 +300,41 @@ TEST(PvFaers, DeduplicatesDropsDeletedFiltersRolesAndCountsMalformedRows) {
 namespace paraderm::pv {
 namespace {
 
-TEST(PvStore, RoundTripsRowsAndRejectsADamagedStore) {
+TEST(PvStore, RoundTripsTheCorpusAndScoresAndRejectsADamagedStore) {
   namespace fs = std::filesystem;
   fs::path dir = fs::temp_directory_path() / ("paraderm_pvstore_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   std::vector<Row> rows = {{"1", "dupilumab", "PSORIASIS", "F"}, {"1", "dupilumab", "ARTHRALGIA", "F"},
                            {"2", "secukinumab", "ECZEMA", ""}, {"3", "a,b \"quoted\"", "X", "M"}};
-  ASSERT_TRUE(save_store(dir.string(), rows, "test").is_ok());
-  auto back = load_store(dir.string());
+  Corpus c = corpus_from_rows(rows);
+  SignalTable t = score(c);
+  ASSERT_TRUE(save_store(dir.string(), c, &t, {"test", ""}).is_ok());
+  auto back = load_store_corpus(dir.string());
   ASSERT_TRUE(back.is_ok()) << back.status().message();
-  ASSERT_EQ(back.value().size(), rows.size());
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    EXPECT_EQ(back.value()[i].id, rows[i].id);
-    EXPECT_EQ(back.value()[i].drug, rows[i].drug);
-    EXPECT_EQ(back.value()[i].event, rows[i].event);
-    EXPECT_EQ(back.value()[i].stratum, rows[i].stratum);
-  }
-  fs::resize_file(dir / "rows.bin", 10);  // truncated
-  auto damaged = load_store(dir.string());
+  EXPECT_EQ(back.value().drugs, c.drugs);
+  EXPECT_EQ(back.value().events, c.events);
+  EXPECT_EQ(back.value().strata, c.strata);
+  EXPECT_EQ(back.value().report_stratum, c.report_stratum);
+  EXPECT_EQ(back.value().report_begin, c.report_begin);
+  EXPECT_EQ(back.value().pairs, c.pairs);
+  auto scores = load_store_signals(dir.string());
+  ASSERT_TRUE(scores.is_ok()) << scores.status().message();
+  ASSERT_EQ(scores.value().scores.size(), t.scores.size());
+  EXPECT_EQ(scores.value().source, "test");
+  EXPECT_EQ(scores.value().fit.theta.alpha2, t.fit.theta.alpha2);
+  const Score* s = scores.value().find("Dupilumab", "psoriasis");  // case-insensitive
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->n, 1);
+  EXPECT_EQ(s->post.eb05, t.find("dupilumab", "PSORIASIS")->post.eb05);
+  EXPECT_EQ(scores.value().find("dupilumab", "ECZEMA"), nullptr);  // never reported together
+  // Without scores the store still loads its corpus and says it has no scores.
+  ASSERT_TRUE(save_store(dir.string(), c, nullptr, {"test", ""}).is_ok());
+  EXPECT_EQ(load_store_signals(dir.string()).status().code(), Status::Code::kNotFound);
+  fs::resize_file(dir / "pairs.u64", 10);  // truncated
+  auto damaged = load_store_corpus(dir.string());
   ASSERT_FALSE(damaged.is_ok());
   EXPECT_NE(damaged.status().message().find("truncated or damaged"), std::string::npos);
-  EXPECT_FALSE(load_store((dir / "missing").string()).is_ok());
+  EXPECT_FALSE(load_store_corpus((dir / "missing").string()).is_ok());
   fs::remove_all(dir);
 }
 

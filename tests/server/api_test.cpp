@@ -14,7 +14,7 @@
 
 #include "../test_support.h"
 #include "paraderm/server.h"
-#include "paraderm/pv.h"
+#include "paraderm/pv_data.h"
 #include "paraderm/store.h"
 
 namespace paraderm::server {
@@ -205,7 +205,8 @@ TEST(ApiSignals, ServesTheStoreSortedByEb05) {
   std::vector<pv::Row> rows;
   for (int i = 0; i < 60; ++i) rows.push_back({std::to_string(i), "D" + std::to_string(i % 6), "E" + std::to_string(i % 5), ""});
   for (int i = 60; i < 72; ++i) rows.push_back({std::to_string(i), "dupilumab", "PSORIASIS", ""});
-  ASSERT_TRUE(pv::save_store((dir / "store").string(), rows, "test").is_ok());
+  // No scores stored: the server scores the corpus at start.
+  ASSERT_TRUE(pv::save_store((dir / "store").string(), pv::corpus_from_rows(rows), nullptr, {"test", ""}).is_ok());
   ServerOptions o;
   o.port = 0;
   o.db = (dir / "s.db").string();
