@@ -1,6 +1,9 @@
 // Disproportionality statistics: the worked 2x2 example of standards-and-anchors.md §3.2, the
 // gamma quantiles and EB quantiles against independent numerical integration, recovery of a
 // known MGPS prior from simulated data, unique-report counting, and the caers.csv dataset.
+#include <archive.h>
+#include <archive_entry.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -291,6 +294,109 @@ TEST(PvFaers, DeduplicatesDropsDeletedFiltersRolesAndCountsMalformedRows) {
   auto with_c = read_faers({dir.string()}, n, all);
   ASSERT_TRUE(with_c.is_ok());
   EXPECT_EQ(with_c.value().corpus.pairs.size(), 6u);
+  fs::remove_all(dir);
+}
+
+// Writes a zip with the given (entry name, content) pairs, as FDA's faers_ascii_*.zip are laid out.
+void write_zip(const fs::path& p, const std::vector<std::pair<std::string, std::string>>& entries) {
+  archive* a = archive_write_new();
+  archive_write_set_format_zip(a);
+  ASSERT_EQ(archive_write_open_filename(a, p.c_str()), ARCHIVE_OK);
+  for (const auto& [name, text] : entries) {
+    archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname(e, name.c_str());
+    archive_entry_set_size(e, static_cast<la_int64_t>(text.size()));
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_write_header(a, e);
+    archive_write_data(a, text.data(), text.size());
+    archive_entry_free(e);
+  }
+  archive_write_close(a);
+  archive_write_free(a);
+}
+
+// A legacy LAERS quarter (ISR/CASE keys, no caseversion, no prod_ai) in a folder and a FAERS quarter
+// in a zip. Case 500 has two ISRs (the later one wins); case 600 moved from LAERS to FAERS (the
+// FAERS version wins); LAERS ISR 6001 of case 700 has the same number as FAERS primaryid 6001 of
+// case 600 and must stay a different report.
+TEST(PvFaers, ReadsZipFilesAndTheLegacyLaersLayout) {
+  static const kb::LoadResult kb = kb::load_embedded();
+  DrugNormaliser n(kb_drug_names(*kb.kb));
+  fs::path dir = fs::temp_directory_path() / ("paraderm_laers_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "aers" / "ascii");
+  write(dir / "aers/ascii/DEMO12Q2.TXT",
+        "ISR$CASE$I_F_COD$FOLL_SEQ$FDA_DT\r\n4000001$500$I$$20120401\r\n4000002$500$F$1$20120502\r\n"
+        "4000003$600$I$$20120403\r\n6001$700$I$$20120404\r\n");
+  write(dir / "aers/ascii/DRUG12Q2.TXT",
+        "ISR$DRUG_SEQ$ROLE_COD$DRUGNAME\r\n4000001$1$PS$HUMIRA\r\n4000002$1$PS$REMICADE\r\n4000003$1$PS$ENBREL\r\n"
+        "6001$1$SS$COSENTYX\r\n");
+  write(dir / "aers/ascii/REAC12Q2.TXT",
+        "ISR$PT\r\n4000001$Arthralgia\r\n4000002$Psoriasis\r\n4000003$Psoriasis\r\n6001$Eczema\r\n");
+  write_zip(dir / "faers_ascii_2013q1.zip",
+            {{"ASCII/DEMO13Q1.txt", "primaryid$caseid$caseversion$i_f_code$fda_dt\n6001$600$1$F$20130105\n"},
+             {"ASCII/DRUG13Q1.txt", "primaryid$caseid$drug_seq$role_cod$drugname$prod_ai\n6001$600$1$PS$Enbrel$ETANERCEPT\n"},
+             {"ASCII/REAC13Q1.txt", "primaryid$caseid$pt$drug_rec_act\n6001$600$Lupus-like syndrome$\n"},
+             {"ASCII/ASC_NTS.pdf", "not text"}});
+  // The folder (with the zip inside) and, separately, the zip alone.
+  auto r = read_faers({dir.string()}, n);
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+  const FaersReport& d = r.value().input;
+  EXPECT_EQ(d.reports_read, 5u);
+  EXPECT_EQ(d.laers_reports, 4u);
+  EXPECT_EQ(d.superseded, 2u);
+  EXPECT_EQ(d.reports_kept, 3u);
+  EXPECT_EQ(d.malformed, 0u);
+  EXPECT_EQ(corpus_reports(r.value().corpus), (std::set<std::set<std::pair<std::string, std::string>>>{
+                                                  {{"infliximab", "PSORIASIS"}},
+                                                  {{"etanercept", "LUPUS-LIKE SYNDROME"}},
+                                                  {{"secukinumab", "ECZEMA"}}}));
+  auto zip_only = read_faers({(dir / "faers_ascii_2013q1.zip").string()}, n);
+  ASSERT_TRUE(zip_only.is_ok()) << zip_only.status().message();
+  EXPECT_EQ(corpus_reports(zip_only.value().corpus),
+            (std::set<std::set<std::pair<std::string, std::string>>>{{{"etanercept", "LUPUS-LIKE SYNDROME"}}}));
+  // Bad inputs name the value and what was expected.
+  auto missing = read_faers({(dir / "nope").string()}, n);
+  ASSERT_FALSE(missing.is_ok());
+  EXPECT_NE(missing.status().message().find("expected a folder of FAERS/LAERS quarterly files"), std::string::npos);
+  write(dir / "broken.zip", "PK not really a zip");
+  auto broken = read_faers({(dir / "broken.zip").string()}, n);
+  ASSERT_FALSE(broken.is_ok());
+  EXPECT_NE(broken.status().message().find("broken.zip"), std::string::npos) << broken.status().message();
+  fs::remove_all(dir);
+}
+
+// Blocks far smaller than the files: lines split across blocks are reassembled and line numbers
+// in problems stay right.
+TEST(PvFaers, SmallBlocksGiveTheSameCorpusAndLineNumbers) {
+  static const kb::LoadResult kb = kb::load_embedded();
+  DrugNormaliser n(kb_drug_names(*kb.kb));
+  fs::path dir = fs::temp_directory_path() / ("paraderm_blocks_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::string demo = "primaryid$caseid$caseversion$fda_dt\n", drug = "primaryid$role_cod$drugname$prod_ai\n",
+              reac = "primaryid$pt\n";
+  for (int i = 1; i <= 3000; ++i) {
+    demo += fmt::format("{}1${}$1$20240101\n", i, i);
+    drug += fmt::format("{}1$PS$DRUG{}$\n", i, i % 7);
+    reac += fmt::format("{}1$EVENT{}\n", i, i % 11);
+  }
+  reac += "not-a-number$X\n";  // line 3002
+  write(dir / "DEMO24Q1.txt", demo);
+  write(dir / "DRUG24Q1.txt", drug);
+  write(dir / "REAC24Q1.txt", reac);
+  FaersOptions small;
+  small.block_bytes = 100;  // raised to the 4 KiB minimum: still ~10 blocks per file
+  auto a = read_faers({dir.string()}, n, small);
+  auto b = read_faers({dir.string()}, n);
+  ASSERT_TRUE(a.is_ok() && b.is_ok());
+  EXPECT_EQ(a.value().corpus.reports(), 3000u);
+  EXPECT_EQ(a.value().corpus.pairs, b.value().corpus.pairs);
+  EXPECT_EQ(a.value().corpus.drugs, b.value().corpus.drugs);
+  ASSERT_EQ(a.value().input.problems.size(), 1u);
+  EXPECT_NE(a.value().input.problems[0].find("REAC24Q1.txt:3002: primaryid must be a number"), std::string::npos)
+      << a.value().input.problems[0];
   fs::remove_all(dir);
 }
 
