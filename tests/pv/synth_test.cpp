@@ -16,7 +16,7 @@
 #include <unordered_set>
 
 #include "../test_support.h"
-#include "paraderm/pv.h"
+#include "paraderm/pv_data.h"
 #include "paraderm/pv_synth.h"
 
 namespace paraderm::pv {
@@ -568,21 +568,38 @@ TEST(PvSynth, TheProjectReaderFindsTheExpectedCounts) {
   o.malformed_fraction = 0.002;
   auto s = generate(dir.str(), o);
   DrugNormaliser none({});  // names kept verbatim (upper case)
-  auto r = read_faers(dir.str(), none);
+  auto r = read_faers({dir.str()}, none);
   ASSERT_TRUE(r.is_ok()) << r.status().message();
-  const FaersData& d = r.value();
+  const FaersReport& d = r.value().input;
   EXPECT_EQ(d.reports_kept, s.kept_cases);
   EXPECT_EQ(d.malformed, s.malformed_lines);
-  auto pairs = count_pairs(d.rows);
+  // The whole pipeline: counts, the MGPS fit on every pair, every score.
+  SignalTable t = score(r.value().corpus);
+  EXPECT_TRUE(t.fit.converged) << t.fit.message;
+  SignalRules rules;
   for (const auto& p : s.planted) {
-    auto it = std::find_if(pairs.begin(), pairs.end(),
-                           [&](const PairCounts& c) { return c.drug == p.drug && c.event == upper(p.event); });
-    ASSERT_NE(it, pairs.end()) << p.drug << " x " << p.event;
+    const Score* it = t.find(p.drug, p.event);
+    ASSERT_NE(it, nullptr) << p.drug << " x " << p.event;
     EXPECT_EQ(it->n, static_cast<double>(p.expected_n));
     EXPECT_EQ(it->n_drug, static_cast<double>(p.expected_drug));
     EXPECT_EQ(it->n_event, static_cast<double>(p.expected_event));
     EXPECT_EQ(it->total, static_cast<double>(p.expected_total));
+    // Planted at a relative reporting ratio >= 5 with >= 25 expected reports: every rule finds it.
+    SignalFlags f = flags(*it, rules);
+    EXPECT_TRUE(f.eb05 && f.ror && f.ic && f.evans) << p.drug << " x " << p.event << " EB05 " << it->post.eb05;
   }
+  // And the rules stay quiet elsewhere: few pairs among the frequent non-planted ones are flagged.
+  std::size_t frequent = 0, flagged = 0;
+  for (const auto& x : t.scores) {
+    bool planted = std::any_of(s.planted.begin(), s.planted.end(), [&](const PlantedSignal& p) {
+      return upper(p.drug) == upper(t.drugs[x.drug]) && upper(p.event) == t.events[x.event];
+    });
+    if (planted || x.expected < 10) continue;
+    ++frequent;
+    flagged += x.post.eb05 >= rules.eb05;
+  }
+  ASSERT_GT(frequent, 50u);
+  EXPECT_EQ(flagged, 0u) << "of " << frequent << " frequent non-planted pairs";
 }
 
 // --- names ---------------------------------------------------------------------------------------------------
@@ -613,12 +630,11 @@ TEST(PvSynth, KbSpellingsMapToTheirIngredientAndMadeUpNamesMapToNothing) {
   o.reports = 3000;
   o.planted = 2;
   generate(dir.str(), o);
-  auto r = read_faers(dir.str(), n);
+  auto r = read_faers({dir.str()}, n);
   ASSERT_TRUE(r.is_ok());
-  std::set<std::string> mapped;
-  for (const auto& row : r.value().rows) mapped.insert(row.drug);
+  std::set<std::string> mapped(r.value().corpus.drugs.begin(), r.value().corpus.drugs.end());
   for (const auto& k : kb) EXPECT_TRUE(mapped.count(*n.ingredient(k.ingredient))) << k.ingredient;
-  for (const auto& [name, count] : r.value().unmapped) {
+  for (const auto& [name, count] : r.value().input.unmapped) {
     for (const auto& k : kb) {
       for (const auto& sp : k.spellings) EXPECT_NE(name, upper(sp));
     }
