@@ -87,7 +87,7 @@ std::vector<SignalRuleResult> judge(const kb::KnowledgeBase& kb, const Reporting
 std::string opt_text(const std::optional<double>& v) { return v ? fmt_num(*v) : std::string("undefined"); }
 
 std::string numbers_text(const ReportingSignal& s) {
-  return fmt::format("n {}, E {}, ROR {} [{}-{}], PRR {} (chi2 {}), IC025 {}, EBGM {} [EB05 {}-EB95 {}]",
+  return fmt::format("n {}, E {}, ROR {} [{} to {}], PRR {} (chi2 {}), IC025 {}, EBGM {} [EB05 {} to EB95 {}]",
                      fmt_num(s.n), fmt_num(s.expected), opt_text(s.ror), opt_text(s.ror_lo),
                      opt_text(s.ror_hi), opt_text(s.prr), opt_text(s.prr_chi2), opt_text(s.ic025),
                      opt_text(s.ebgm), opt_text(s.eb05), opt_text(s.eb95));

@@ -69,11 +69,13 @@ Json stat_json(const std::optional<double>& v) {
   return v && std::isfinite(*v) ? Json(*v) : Json(nullptr);
 }
 
-std::string stat_text(const std::optional<double>& v) { return v ? fmt::format("{:g}", *v) : "-"; }
+// An undefined statistic is said so in the text report ("undefined") and shown as a dash in tables.
+std::string stat_text(const std::optional<double>& v) { return v ? fmt::format("{:g}", *v) : "undefined"; }
+std::string stat_cell(const std::optional<double>& v) { return v ? fmt::format("{:g}", *v) : "–"; }
 
-// "n 5, E 0.037, ROR 250 [78.4-797], PRR 167 (chi2 662), IC025 1.83, EBGM - [EB05 - to EB95 -]"
+// "n 5, E 0.037, ROR 250 [78.4 to 797], PRR 167 (chi2 662), IC025 1.83, EBGM undefined [...]"
 std::string signal_numbers(const ReportingSignal& s) {
-  return fmt::format("n {:g}, E {:g}, ROR {} [{}-{}], PRR {} (chi2 {}), IC025 {}, EBGM {} [EB05 {} to EB95 {}]",
+  return fmt::format("n {:g}, E {:g}, ROR {} [{} to {}], PRR {} (chi2 {}), IC025 {}, EBGM {} [EB05 {} to EB95 {}]",
                      s.n, s.expected, stat_text(s.ror), stat_text(s.ror_lo), stat_text(s.ror_hi),
                      stat_text(s.prr), stat_text(s.prr_chi2), stat_text(s.ic025), stat_text(s.ebgm),
                      stat_text(s.eb05), stat_text(s.eb95));
@@ -278,7 +280,7 @@ std::string to_text(const Assessment& a, const kb::KnowledgeBase&) {
     const auto& rs = *p.reporting_signals;
     o += "\nREPORTING SIGNALS\n" + std::string(79, '-') + "\n";
     o += wrap("A " + rs.label + ".", 2);
-    o += wrap(fmt::format("Store: {} ({:g} reports)", rs.store, rs.reports), 2);
+    o += wrap(fmt::format("Store: {} ({:g} reports in the store)", rs.store, rs.reports), 2);
     if (!rs.note.empty()) o += wrap(rs.note, 2);
     for (const auto& c : rs.citations) {
       if (!c.signal) {
@@ -378,12 +380,12 @@ std::string to_html(const Assessment& a, const kb::KnowledgeBase& kb) {
   h += "</ul>";
   if (a.pr.reporting_signals) {
     const auto& rs = *a.pr.reporting_signals;
-    h += fmt::format("<h2>Reporting signals</h2><p><b>A {}.</b> <small>Store: {} ({:g} reports)</small></p>",
+    h += fmt::format("<h2>Reporting signals</h2><p><b>A {}.</b> <small>Store: {} ({:g} reports in the store)</small></p>",
                      esc(rs.label), esc(rs.store), rs.reports);
     if (!rs.note.empty()) h += "<p>" + esc(rs.note) + "</p>";
     if (!rs.citations.empty()) {
-      h += "<table><tr><th>drug x event</th><th>n</th><th>E</th><th>ROR [CI]</th><th>PRR (chi2)</th>"
-           "<th>IC025</th><th>EBGM [EB05-EB95]</th><th>rules</th></tr>";
+      h += "<table><tr><th>drug x event</th><th>n</th><th>E</th><th>ROR [95% CI]</th><th>PRR (chi2)</th>"
+           "<th>IC025</th><th>EBGM [EB05 to EB95]</th><th>rules</th></tr>";
       for (const auto& c : rs.citations) {
         std::string pair = esc(c.drug) + " x " + esc(c.event) + " <small>" + esc(join(c.sources, ", ")) + "</small>";
         if (!c.signal) {
@@ -395,11 +397,11 @@ std::string to_html(const Assessment& a, const kb::KnowledgeBase& kb) {
         for (const auto& r : c.rules) {
           rules += fmt::format("{} ({}): {}<br>", esc(r.rule), esc(r.criterion), rule_state(r));
         }
-        h += fmt::format("<tr><td>{}</td><td>{:g}</td><td>{:g}</td><td>{} [{}-{}]</td><td>{} ({})</td><td>{}</td>"
-                         "<td>{} [{}-{}]</td><td><small>{}</small></td></tr>",
-                         pair, sg.n, sg.expected, stat_text(sg.ror), stat_text(sg.ror_lo), stat_text(sg.ror_hi),
-                         stat_text(sg.prr), stat_text(sg.prr_chi2), stat_text(sg.ic025), stat_text(sg.ebgm),
-                         stat_text(sg.eb05), stat_text(sg.eb95), rules);
+        h += fmt::format("<tr><td>{}</td><td>{:g}</td><td>{:g}</td><td>{} [{} to {}]</td><td>{} ({})</td><td>{}</td>"
+                         "<td>{} [{} to {}]</td><td><small>{}</small></td></tr>",
+                         pair, sg.n, sg.expected, stat_cell(sg.ror), stat_cell(sg.ror_lo), stat_cell(sg.ror_hi),
+                         stat_cell(sg.prr), stat_cell(sg.prr_chi2), stat_cell(sg.ic025), stat_cell(sg.ebgm),
+                         stat_cell(sg.eb05), stat_cell(sg.eb95), rules);
       }
       h += "</table>";
     }

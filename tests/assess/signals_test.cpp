@@ -274,8 +274,9 @@ TEST(ReportingSignals, RenderersLabelItAsAReportingSignalNotAnIncidence) {
   std::string text = to_text(a, shipped());
   EXPECT_NE(text.find("REPORTING SIGNALS"), std::string::npos);
   EXPECT_NE(text.find("not an incidence"), std::string::npos);
-  EXPECT_NE(text.find("adalimumab x Psoriasis: n 5, E 0.037369, ROR 250 [78.3954-797.241]"), std::string::npos)
+  EXPECT_NE(text.find("adalimumab x Psoriasis: n 5, E 0.037369, ROR 250 [78.3954 to 797.241]"), std::string::npos)
       << text;
+  EXPECT_NE(text.find("EBGM undefined"), std::string::npos) << "an undefined statistic is said so, never 0";
   std::string html = to_html(a, shipped());
   EXPECT_NE(html.find("<h2>Reporting signals</h2>"), std::string::npos);
   EXPECT_NE(html.find("not an incidence"), std::string::npos);
