@@ -106,6 +106,72 @@ struct AxisProfile {
   std::vector<std::string> sources;
 };
 
+// ---- pharmacovigilance reporting signals ------------------------------------------------------
+// The assessment reads a disproportionality store through this interface only (the store itself,
+// e.g. a FAERS store built by `paraderm pv`, lives elsewhere): data flows input -> normalise ->
+// assess -> report, and assess does not depend on pv.
+
+// One drug-event pair of a store. Every statistic that is undefined for the pair (a zero cell, no
+// fitted prior, ...) is std::nullopt, never 0.
+struct ReportingSignal {
+  std::string drug, event;
+  double n = 0, expected = 0;
+  std::optional<double> ror, ror_lo, ror_hi, prr, prr_chi2, ic, ic025, ic975, ebgm, eb05, eb95;
+};
+
+class SignalSource {
+ public:
+  virtual ~SignalSource() = default;
+  // The pair's signal; nullopt: the pair never occurs in a report. Lookup is case-insensitive on
+  // both names (the implementation's job). `drug` is a KB biologic id (e.g. "adalimumab"), `event`
+  // a MedDRA preferred term as the KB spells it (e.g. "Psoriasis").
+  virtual std::optional<ReportingSignal> find(const std::string& drug, const std::string& event) const = 0;
+  // What the store is, e.g. "FAERS 2024Q1-2024Q4 store, 1 234 567 reports; MGPS prior fitted ...".
+  virtual std::string description() const = 0;
+  // Number of reports in the store.
+  virtual double reports() const = 0;
+};
+
+inline constexpr const char* kReportingSignalLabel =
+    "reporting signal (disproportionality in spontaneous reports), not an incidence";
+
+// One signal-detection rule of the KB (score "pv-signal", e.g. Evans: PRR >= 2 & chi2 >= 4 & n >= 3)
+// judged on one pair.
+struct SignalRuleResult {
+  std::string rule;          // the KB rule (score_band category), e.g. "evans"
+  std::string criterion;     // its bands as text, e.g. "PRR >= 2 and chi2 >= 4 and n >= 3"
+  std::optional<bool> met;   // nullopt: a statistic the rule needs is undefined for the pair
+  std::vector<std::string> sources;
+};
+
+// The store's signal for one culprit x one MedDRA preferred term of the eruption's phenotype.
+struct ReportingSignalCitation {
+  std::string drug, event;  // exactly the KB strings passed to SignalSource::find
+  bool found = false;       // false: no report in the store names both
+  std::optional<ReportingSignal> signal;  // when found
+  std::string source;                     // SignalSource::description()
+  std::string label = kReportingSignalLabel;
+  std::vector<SignalRuleResult> rules;  // when found: every KB rule, met or not
+  std::vector<std::string> sources;     // KB sources of the PT mapping
+};
+
+// A published signal of the KB (a pr_pattern graded pharmacovigilance matching the culprit class and
+// phenotype), shown next to the store's for comparison.
+struct PublishedSignal {
+  std::string pattern;  // pr_pattern id
+  std::string text;
+  std::vector<std::string> sources;
+};
+
+struct ReportingSignals {
+  std::string store;   // SignalSource::description()
+  double reports = 0;  // SignalSource::reports()
+  std::string label = kReportingSignalLabel;
+  std::vector<ReportingSignalCitation> citations;
+  std::vector<PublishedSignal> published;
+  std::string note;  // why nothing was looked up (e.g. no MedDRA PT for the phenotype); "" otherwise
+};
+
 struct PrAssessment {
   std::string classification = "none";  // likely | possible | unlikely | none
   std::optional<double> score;          // Naranjo total
@@ -124,6 +190,8 @@ struct PrAssessment {
   std::vector<std::string> mechanism_sources;
   std::vector<AxisProfile> axis_profiles;  // the two diseases
   std::optional<std::string> primary_disease, reaction_disease;
+  // Present only when a SignalSource was given and a culprit and a phenotype were identified.
+  std::optional<ReportingSignals> reporting_signals;
   std::vector<Reason> reasons;
 };
 
@@ -195,6 +263,7 @@ struct AssessOptions {
   std::optional<clinical::Date> start;  // treatment start for the monitoring calendar (default as_of)
   PathwayCache* cache = nullptr;        // optional; a private one is used otherwise
   std::string engine_version = "dev";
+  const SignalSource* signals = nullptr;  // optional pharmacovigilance store (--pv-store)
 };
 
 Assessment assess(const kb::KnowledgeBase& kb, const clinical::Case& record,

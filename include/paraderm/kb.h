@@ -457,11 +457,20 @@ struct RiskFactor {
   Provenance prov;
 };
 
+// A MedDRA preferred term (the string FAERS REAC `pt` carries), with where it was confirmed.
+struct MeddraTerm {
+  std::string pt;
+  Provenance prov;
+};
+
 // An eruption phenotype of the case format and the disease(s) it corresponds to.
 struct Phenotype {
   Location loc;
   std::string id, name;
   std::vector<std::string> diseases;  // disease ids, the first being the one treated
+  // The MedDRA preferred terms a pharmacovigilance store is searched with for this phenotype;
+  // empty when no PT could be confirmed (the assessment then looks nothing up).
+  std::vector<MeddraTerm> meddra_pt;
   Provenance prov;
 };
 

@@ -86,7 +86,7 @@ Assessment assess(const kb::KnowledgeBase& kb, const clinical::Case& c, const As
   std::optional<PathwayCache> own;
   PathwayCache* cache = options.cache;
   if (!cache) cache = &own.emplace(kb);
-  a.pr = detail::assess_pr(kb, c);
+  a.pr = detail::assess_pr(kb, c, options.signals);
   a.options = detail::assess_options(kb, c, a.pr, *cache);
   a.plan = detail::safety_plan(kb, c, a.options, options.start.value_or(c.as_of));
   return a;

@@ -55,7 +55,10 @@ inline std::optional<double> days_of(const kb::Quantity& q, std::optional<double
 
 inline std::string fmt_num(double v) { return fmt::format("{:g}", v); }
 
-PrAssessment assess_pr(const kb::KnowledgeBase& kb, const clinical::Case& c);
+PrAssessment assess_pr(const kb::KnowledgeBase& kb, const clinical::Case& c,
+                       const SignalSource* signals = nullptr);
+// Adds the store's reporting signals for every culprit x MedDRA PT of the phenotype (signals.cpp).
+void cite_reporting_signals(const kb::KnowledgeBase& kb, const SignalSource& source, PrAssessment& pr);
 std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const clinical::Case& c,
                                    const PrAssessment& pr, PathwayCache& cache);
 SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const clinical::Case& c,

@@ -83,7 +83,7 @@ bool risk_factor_matches(const kb::KnowledgeBase& kb, const kb::RiskFactor& rf, 
 
 }  // namespace
 
-PrAssessment assess_pr(const kb::KnowledgeBase& kb, const Case& c) {
+PrAssessment assess_pr(const kb::KnowledgeBase& kb, const Case& c, const SignalSource* signals) {
   PrAssessment pr;
   if (!c.eruption) {
     pr.reasons.push_back(reason("PR_NO_ERUPTION", "info",
@@ -351,6 +351,9 @@ PrAssessment assess_pr(const kb::KnowledgeBase& kb, const Case& c) {
     pr.axis_profiles.push_back({*d, dis->signature->dominant_axes, dis->signature->present_axes,
                                 dis->signature->reduced_axes, dis->signature->prov.src});
   }
+
+  // Pharmacovigilance: the store's reporting signals for the culprits and the phenotype.
+  if (signals && !pr.phenotype.empty()) cite_reporting_signals(kb, *signals, pr);
   return pr;
 }
 

@@ -1080,6 +1080,21 @@ struct Schema<FormulaConstant> {
 };
 
 template <>
+struct Schema<MeddraTerm> {
+  static const std::vector<Field<MeddraTerm>>& fields() {
+    static const std::vector<Field<MeddraTerm>> f =
+        concat<MeddraTerm>({field("pt", &MeddraTerm::pt)}, embed(&MeddraTerm::prov));
+    return f;
+  }
+  static void check(const MeddraTerm& t, const BindContext& ctx, int line, const std::string& path) {
+    if (t.pt.empty() || t.pt.front() == ' ' || t.pt.back() == ' ') {
+      ctx.error(line, path + ".pt",
+                fmt::format("value \"{}\": expected a MedDRA preferred term without surrounding spaces", t.pt));
+    }
+  }
+};
+
+template <>
 struct Schema<Phenotype> {
   static const std::vector<Field<Phenotype>>& fields() {
     static const std::vector<Field<Phenotype>> f = concat<Phenotype>(
@@ -1087,6 +1102,7 @@ struct Schema<Phenotype> {
             field("id", &Phenotype::id, {.one_of = kPhenotypes, .id = true}),
             field("name", &Phenotype::name),
             field("diseases", &Phenotype::diseases, {.ref = "disease"}),
+            field("meddra_pt", &Phenotype::meddra_pt),
         },
         embed(&Phenotype::prov));
     return f;
@@ -1144,6 +1160,21 @@ struct Schema<ScoreBand> {
     }
     if (!b.points && !b.category) {
       ctx.error(line, path, "score band without a result: expected points or category");
+    }
+    // Signal-detection thresholds (score "pv-signal"): a numeric bound on one statistic of a
+    // disproportionality store; `category` names the rule the bound belongs to (a rule is met
+    // when all of its bands are).
+    if (b.score == "pv-signal") {
+      static const V kStatistics = {"n",   "expected", "ror",   "ror_lo", "ror_hi", "prr", "prr_chi2",
+                                    "ic",  "ic025",    "ic975", "ebgm",   "eb05",   "eb95"};
+      if (std::find(kStatistics.begin(), kStatistics.end(), b.factor) == kStatistics.end()) {
+        ctx.error(line, path + ".factor",
+                  fmt::format("value \"{}\": expected one of {}", b.factor, join(kStatistics)));
+      }
+      if (!b.category && b.points) {
+        ctx.error(line, path + ".category", "a pv-signal band needs the rule it belongs to (category), not points");
+      }
+      if (!b.min && !b.max) ctx.error(line, path, "a pv-signal band needs a numeric bound (min or max)");
     }
   }
 };

@@ -64,6 +64,29 @@ std::string join(const std::vector<std::string>& v, const std::string& sep) {
   return s;
 }
 
+// A store statistic as it is (no rounding); null when undefined.
+Json stat_json(const std::optional<double>& v) {
+  return v && std::isfinite(*v) ? Json(*v) : Json(nullptr);
+}
+
+// An undefined statistic is said so in the text report ("undefined") and shown as a dash in tables.
+std::string stat_text(const std::optional<double>& v) { return v ? fmt::format("{:g}", *v) : "undefined"; }
+std::string stat_cell(const std::optional<double>& v) { return v ? fmt::format("{:g}", *v) : "–"; }
+
+// "n 5, E 0.037, ROR 250 [78.4 to 797], PRR 167 (chi2 662), IC025 1.83, EBGM undefined [...]"
+std::string signal_numbers(const ReportingSignal& s) {
+  return fmt::format("n {:g}, E {:g}, ROR {} [{} to {}], PRR {} (chi2 {}), IC025 {}, EBGM {} [EB05 {} to EB95 {}]",
+                     s.n, s.expected, stat_text(s.ror), stat_text(s.ror_lo), stat_text(s.ror_hi),
+                     stat_text(s.prr), stat_text(s.prr_chi2), stat_text(s.ic025), stat_text(s.ebgm),
+                     stat_text(s.eb05), stat_text(s.eb95));
+}
+
+std::string rule_state(const SignalRuleResult& r) {
+  return r.met ? (*r.met ? "met" : "not met") : "not judged (statistic undefined)";
+}
+
+constexpr const char* kPairAbsent = "no report in the store names both";
+
 std::string dose_text(const std::optional<Dose>& d) {
   if (!d) return "-";
   return fmt::format("{:g} {} {}", d->amount, d->unit, d->frequency);
@@ -122,6 +145,48 @@ std::string to_json(const Assessment& a, int indent) {
     pr["axis_profiles"].push_back({{"disease", ap.disease}, {"dominant_axes", ap.dominant_axes},
                                    {"present_axes", ap.present_axes}, {"reduced_axes", ap.reduced_axes},
                                    {"sources", ap.sources}});
+  }
+  if (p.reporting_signals) {
+    const auto& rs = *p.reporting_signals;
+    Json r;
+    r["store"] = rs.store;
+    r["reports"] = rs.reports;
+    r["label"] = rs.label;
+    r["note"] = rs.note.empty() ? Json(nullptr) : Json(rs.note);
+    r["citations"] = Json::array();
+    for (const auto& c : rs.citations) {
+      Json cj;
+      cj["drug"] = c.drug;
+      cj["event"] = c.event;
+      cj["found"] = c.found;
+      cj["label"] = c.label;
+      cj["source"] = c.source;
+      if (c.signal) {
+        const auto& sg = *c.signal;
+        cj["signal"] = {{"n", sg.n},          {"expected", sg.expected}, {"ror", stat_json(sg.ror)},
+                        {"ror_lo", stat_json(sg.ror_lo)}, {"ror_hi", stat_json(sg.ror_hi)}, {"prr", stat_json(sg.prr)},
+                        {"prr_chi2", stat_json(sg.prr_chi2)}, {"ic", stat_json(sg.ic)}, {"ic025", stat_json(sg.ic025)},
+                        {"ic975", stat_json(sg.ic975)}, {"ebgm", stat_json(sg.ebgm)}, {"eb05", stat_json(sg.eb05)},
+                        {"eb95", stat_json(sg.eb95)}};
+      } else {
+        cj["signal"] = nullptr;
+        cj["absent"] = kPairAbsent;
+      }
+      cj["rules"] = Json::array();
+      for (const auto& rule : c.rules) {
+        cj["rules"].push_back({{"rule", rule.rule}, {"criterion", rule.criterion}, {"met", opt_s(rule.met)},
+                               {"sources", rule.sources}});
+      }
+      cj["sources"] = c.sources;
+      r["citations"].push_back(cj);
+    }
+    r["published"] = Json::array();
+    for (const auto& ps : rs.published) {
+      r["published"].push_back({{"pattern", ps.pattern}, {"text", ps.text}, {"sources", ps.sources}});
+    }
+    pr["reporting_signals"] = r;
+  } else {
+    pr["reporting_signals"] = nullptr;
   }
   pr["reasons"] = reasons_json(p.reasons);
   j["paradoxical_reaction"] = pr;
@@ -211,6 +276,24 @@ std::string to_text(const Assessment& a, const kb::KnowledgeBase&) {
   }
   for (const auto& r : p.reasons) o += wrap(fmt::format("[{}] {}", r.code, r.text), 2);
   if (!p.differentials.empty()) o += wrap("Differentials: " + join(p.differentials, ", "), 2);
+  if (p.reporting_signals) {
+    const auto& rs = *p.reporting_signals;
+    o += "\nREPORTING SIGNALS\n" + std::string(79, '-') + "\n";
+    o += wrap("A " + rs.label + ".", 2);
+    o += wrap(fmt::format("Store: {} ({:g} reports in the store)", rs.store, rs.reports), 2);
+    if (!rs.note.empty()) o += wrap(rs.note, 2);
+    for (const auto& c : rs.citations) {
+      if (!c.signal) {
+        o += wrap(fmt::format("{} x {}: {}", c.drug, c.event, kPairAbsent), 2);
+        continue;
+      }
+      o += wrap(fmt::format("{} x {}: {}", c.drug, c.event, signal_numbers(*c.signal)), 2);
+      for (const auto& r : c.rules) o += wrap(fmt::format("{} ({}): {}", r.rule, r.criterion, rule_state(r)), 4);
+    }
+    for (const auto& ps : rs.published) {
+      o += wrap(fmt::format("Published: {} ({})", ps.text, join(ps.sources, ", ")), 2);
+    }
+  }
   o += "\nOPTIONS (ranked)\n" + std::string(79, '-') + "\n";
   o += fmt::format("  {:<3} {:<26} {:<15} {:<16} {:>7}\n", "#", "option", "verdict", "dose", "cover%");
   int i = 0;
@@ -294,7 +377,39 @@ std::string to_html(const Assessment& a, const kb::KnowledgeBase& kb) {
   for (const auto& r : a.pr.reasons) {
     h += fmt::format("<li><b>{}</b> {} <small>{}</small></li>", esc(std::string(r.code)), esc(r.text), esc(join(r.sources, ", ")));
   }
-  h += "</ul><h2>Options</h2><table><tr><th>#</th><th>option</th><th>verdict</th><th>dose</th><th>coverage of both diseases</th></tr>";
+  h += "</ul>";
+  if (a.pr.reporting_signals) {
+    const auto& rs = *a.pr.reporting_signals;
+    h += fmt::format("<h2>Reporting signals</h2><p><b>A {}.</b> <small>Store: {} ({:g} reports in the store)</small></p>",
+                     esc(rs.label), esc(rs.store), rs.reports);
+    if (!rs.note.empty()) h += "<p>" + esc(rs.note) + "</p>";
+    if (!rs.citations.empty()) {
+      h += "<table><tr><th>drug x event</th><th>n</th><th>E</th><th>ROR [95% CI]</th><th>PRR (chi2)</th>"
+           "<th>IC025</th><th>EBGM [EB05 to EB95]</th><th>rules</th></tr>";
+      for (const auto& c : rs.citations) {
+        std::string pair = esc(c.drug) + " x " + esc(c.event) + " <small>" + esc(join(c.sources, ", ")) + "</small>";
+        if (!c.signal) {
+          h += fmt::format("<tr><td>{}</td><td colspan=\"7\">{}</td></tr>", pair, kPairAbsent);
+          continue;
+        }
+        const auto& sg = *c.signal;
+        std::string rules;
+        for (const auto& r : c.rules) {
+          rules += fmt::format("{} ({}): {}<br>", esc(r.rule), esc(r.criterion), rule_state(r));
+        }
+        h += fmt::format("<tr><td>{}</td><td>{:g}</td><td>{:g}</td><td>{} [{} to {}]</td><td>{} ({})</td><td>{}</td>"
+                         "<td>{} [{} to {}]</td><td><small>{}</small></td></tr>",
+                         pair, sg.n, sg.expected, stat_cell(sg.ror), stat_cell(sg.ror_lo), stat_cell(sg.ror_hi),
+                         stat_cell(sg.prr), stat_cell(sg.prr_chi2), stat_cell(sg.ic025), stat_cell(sg.ebgm),
+                         stat_cell(sg.eb05), stat_cell(sg.eb95), rules);
+      }
+      h += "</table>";
+    }
+    for (const auto& ps : rs.published) {
+      h += fmt::format("<p><small>Published: {} [{}]</small></p>", esc(ps.text), esc(join(ps.sources, ", ")));
+    }
+  }
+  h += "<h2>Options</h2><table><tr><th>#</th><th>option</th><th>verdict</th><th>dose</th><th>coverage of both diseases</th></tr>";
   int i = 0;
   for (const auto& o : a.options) {
     double pct = o.coverage.both_pct.value_or(0);

@@ -255,6 +255,63 @@ conf = "confirmed"
   EXPECT_EQ(errors_of(r).size(), 2u) << ::testing::PrintToString(errors_of(r));
 }
 
+TEST(KbValidation, SignalThresholdNeedsAKnownStatisticAndARule) {
+  auto r = load_with("formulas.toml", R"(
+[[score_band]]
+id = "pv-signal.x"
+score = "pv-signal"
+factor = "eb50"
+min = 2
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+)");
+  EXPECT_FALSE(r.kb.has_value());
+  auto errors = errors_of(r);
+  ASSERT_EQ(errors.size(), 2u) << ::testing::PrintToString(errors);
+  EXPECT_NE(errors[0].find("without a result"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[1].find("score_band[0].factor: value \"eb50\": expected one of"), std::string::npos)
+      << errors[1];
+  // A rule needs its category, not points.
+  auto points = load_with("formulas.toml", R"(
+[[score_band]]
+id = "pv-signal.x"
+score = "pv-signal"
+factor = "eb05"
+min = 2
+points = 1
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+)");
+  expect_single_error(points, "formulas.toml:2", {"score_band[0].category", "needs the rule it belongs to"});
+  // The same band with a known statistic and its rule loads.
+  auto ok = load_with("formulas.toml", R"(
+[[score_band]]
+id = "pv-signal.x"
+score = "pv-signal"
+factor = "eb05"
+min = 2
+category = "mgps"
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+)");
+  EXPECT_TRUE(ok.kb.has_value()) << ::testing::PrintToString(errors_of(ok));
+}
+
+TEST(KbValidation, MeddraTermNeedsItsOwnSource) {
+  auto r = load_with("phenotypes.toml", R"(
+[[phenotype]]
+id = "vitiligo"
+name = "Vitiligo"
+src = ["cst-jak-stat-table"]
+conf = "derived"
+
+[[phenotype.meddra_pt]]
+pt = "Vitiligo"
+conf = "derived"
+)");
+  expect_single_error(r, "phenotypes.toml:8", {"phenotype[0].meddra_pt[0].src", "missing required field 'src'"});
+}
+
 TEST(KbValidation, EveryErrorIsReportedNotJustTheFirst) {
   auto r = load_with("axes.toml", R"(
 [[axis]]

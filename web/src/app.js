@@ -215,6 +215,28 @@ function Curves({ option }) {
 
 // ---------------------------------------------------------------- results
 
+// A store statistic as the JSON carries it; "–" when undefined (never 0).
+const stat = (v) => (v == null ? "–" : String(+Number(v).toPrecision(6)));
+
+// Pharmacovigilance reporting signals of the culprit and the eruption (present only when the
+// server was started with a store): disproportionality in spontaneous reports, not an incidence.
+function ReportingSignals({ rs }) {
+  return html`<section id="reporting-signals"><h2>Reporting signals</h2>
+    <p><b>A ${rs.label}.</b> <span class="muted">Store: ${rs.store} (${rs.reports} reports in the store)</span></p>
+    ${rs.note && html`<p>${rs.note}</p>`}
+    ${rs.citations.length > 0 && html`<table><thead><tr><th>drug × event</th><th>n</th><th>E</th><th>ROR [95% CI]</th>
+      <th>PRR (χ²)</th><th>IC025</th><th>EBGM [EB05 to EB95]</th><th>rules</th></tr></thead><tbody>
+      ${rs.citations.map((c) => c.signal
+        ? html`<tr><td>${c.drug} × ${c.event}<${Sources} ids=${c.sources} /></td><td>${stat(c.signal.n)}</td><td>${stat(c.signal.expected)}</td>
+            <td>${stat(c.signal.ror)} [${stat(c.signal.ror_lo)} to ${stat(c.signal.ror_hi)}]</td><td>${stat(c.signal.prr)} (${stat(c.signal.prr_chi2)})</td>
+            <td>${stat(c.signal.ic025)}</td><td>${stat(c.signal.ebgm)} [${stat(c.signal.eb05)} to ${stat(c.signal.eb95)}]</td>
+            <td>${c.rules.map((r) => html`<div>${r.rule} (${r.criterion}): ${r.met == null ? "not judged (statistic undefined)" : r.met ? "met" : "not met"}</div>`)}</td></tr>`
+        : html`<tr><td>${c.drug} × ${c.event}<${Sources} ids=${c.sources} /></td><td colspan="7">${c.absent}</td></tr>`)}
+    </tbody></table>`}
+    ${rs.published.map((p) => html`<p class="muted">Published: ${p.text}<${Sources} ids=${p.sources} /></p>`)}
+  </section>`;
+}
+
 function Result({ a }) {
   const pr = a.paradoxical_reaction;
   const drugs = a.options.filter((o) => o.kind === "drug").map((o) => o.drug);
@@ -232,6 +254,7 @@ function Result({ a }) {
       <${Reasons} reasons=${pr.reasons} />
       ${pr.differentials.length > 0 && html`<p>Differentials: ${pr.differentials.join(", ")}</p>`}
     </section>
+    ${pr.reporting_signals && html`<${ReportingSignals} rs=${pr.reporting_signals} />`}
     <section><h2>Immune axes</h2><${AxisChart} profiles=${pr.axis_profiles} blocked=${pr.mechanism.blocked_axes} released=${pr.mechanism.released_axes} /></section>
     <section><h2>Options</h2>
       <table id="options"><thead><tr><th>#</th><th>option</th><th>verdict</th><th>dose</th><th>coverage (both diseases)</th><th></th></tr></thead><tbody>
