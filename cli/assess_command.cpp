@@ -10,6 +10,7 @@
 
 #include "common.h"
 #include "paraderm/assess.h"
+#include "paraderm/pv_data.h"
 #include "paraderm/case.h"
 
 namespace paraderm::cli {
@@ -19,7 +20,7 @@ void add_assess_command(CLI::App& app, const std::string& kb_dir, int& exit_code
       "assess",
       "Assess one patient record (native case JSON or FHIR R4 Bundle): paradoxical reaction, "
       "ranked options with verdicts and doses, screening and monitoring plan");
-  static std::string path, region, start, as_of, format = "text";
+  static std::string path, region, start, as_of, format = "text", pv_store;
   cmd->add_option("CASE", path, "Case file (native JSON or FHIR Bundle); - reads stdin")->required();
   cmd->add_option("--region", region, "Label region, overriding the record's")
       ->check(CLI::IsMember({"us", "eu"}));
@@ -28,6 +29,8 @@ void add_assess_command(CLI::App& app, const std::string& kb_dir, int& exit_code
   cmd->add_option("--format", format, "Output format")
       ->check(CLI::IsMember({"json", "text", "html"}))
       ->capture_default_str();
+  cmd->add_option("--pv-store", pv_store,
+                  "A `paraderm pv ingest` store: cite its reporting signal for the culprit biologic x the reaction");
   cmd->callback([&] {
     auto fail = [&](const std::string& msg) {
       fmt::print(stderr, "{}\n", msg);
@@ -62,6 +65,13 @@ void add_assess_command(CLI::App& app, const std::string& kb_dir, int& exit_code
       for (const auto& p : parsed.problems) fmt::print(stderr, "{}\n", p.to_string());
       exit_code = kExitBadInput;
       return;
+    }
+    std::shared_ptr<const assess::SignalSource> signals;
+    if (!pv_store.empty()) {
+      auto s = pv::open_signal_source(pv_store);
+      if (!s.is_ok()) return fail(s.status().message());
+      signals = s.value();
+      ao.signals = signals.get();
     }
     auto a = assess::assess(*kb, *parsed.record, ao);
     if (format == "json") fmt::print("{}\n", assess::to_json(a));

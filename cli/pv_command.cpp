@@ -239,11 +239,30 @@ void add_pv_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
   sig->add_option("--event", o.event, "Only this event (case-insensitive)");
   sig->add_option("--min-count", o.min_count, "Only pairs with at least this many reports")->capture_default_str();
   sig->add_flag("--refit", o.refit, "With --store: recount and refit instead of using the stored scores");
-  sig->add_option("--eb05-threshold", o.rules.eb05, "EB05 signal threshold")->capture_default_str();
-  sig->add_option("--ror025-threshold", o.rules.ror025, "Lower 95% ROR bound threshold")->capture_default_str();
-  sig->add_option("--ic025-threshold", o.rules.ic025, "IC025 threshold")->capture_default_str();
+  sig->add_option("--eb05-threshold", o.rules.eb05, "EB05 signal threshold (default: the KB's)");
+  sig->add_option("--ror025-threshold", o.rules.ror025, "Lower 95% ROR bound threshold (default: the KB's)");
+  sig->add_option("--ic025-threshold", o.rules.ic025, "IC025 threshold (default: the KB's)");
   sig->add_option("--format", o.format, "Output format")->check(CLI::IsMember({"table", "csv", "json"}))->capture_default_str();
-  sig->callback([&exit_code, &kb_dir] {
+  sig->callback([&exit_code, &kb_dir, sig] {
+    // Thresholds: the KB's (with their sources), unless given on the command line.
+    {
+      auto kb = load_kb(kb_dir);
+      if (!kb) {
+        exit_code = kExitBadInput;
+        return;
+      }
+      auto rules = pv::signal_rules(*kb);
+      if (!rules.is_ok()) {
+        fmt::print(stderr, "{}\n", rules.status().message());
+        exit_code = kExitBadInput;
+        return;
+      }
+      pv::SignalRules given = o.rules;
+      o.rules = rules.value();
+      if (sig->count("--eb05-threshold")) o.rules.eb05 = given.eb05;
+      if (sig->count("--ror025-threshold")) o.rules.ror025 = given.ror025;
+      if (sig->count("--ic025-threshold")) o.rules.ic025 = given.ic025;
+    }
     Progress progress(!o.quiet);
     auto l = load_input(o, kb_dir, !o.refit, progress, exit_code);
     if (!l) return;

@@ -13,12 +13,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "paraderm/assess.h"
 #include "paraderm/kb.h"
 #include "paraderm/pv.h"
 #include "paraderm/status.h"
@@ -175,6 +177,16 @@ struct SignalFlags {
   bool any() const { return evans || ror || ic || eb05; }
 };
 SignalFlags flags(const Score& s, const SignalRules& rules);
+// The rules as the KB states them (kb/formulas.toml, score "pv-signal", with their sources);
+// invalid_input when the KB lacks one.
+Result<SignalRules> signal_rules(const kb::KnowledgeBase& kb);
+
+// --- into the assessment ----------------------------------------------------------------------------
+
+// The scores as the assessment's source of reporting signals (case-insensitive lookup). A store
+// ingested with --no-scores is scored first. The description names the store, its size and fit.
+Result<std::shared_ptr<const assess::SignalSource>> open_signal_source(const std::string& store_dir);
+std::shared_ptr<const assess::SignalSource> make_signal_source(std::shared_ptr<const SignalTable> table);
 
 // --- on-disk store ---------------------------------------------------------------------------------
 

@@ -133,7 +133,7 @@ struct Server::Impl {
   Metrics metrics;
   int port = 0;
   Json signals;  // {"fit": ..., "pairs": [...]} when a pv store is configured
-  std::unique_ptr<pv::SignalTable> signal_table;
+  std::shared_ptr<const assess::SignalSource> signal_source;  // the same store, for the assessment
 
   static Json finite(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
 
@@ -166,7 +166,7 @@ struct Server::Impl {
                                   {"prr", finite(p->d.prr)}, {"prr_chi2", finite(p->d.chi2)}, {"ic025", p->d.ic025},
                                   {"ebgm", p->post.ebgm}, {"eb05", p->post.eb05}, {"eb95", p->post.eb95}});
     }
-    signal_table = std::make_unique<pv::SignalTable>(std::move(t));
+    signal_source = pv::make_signal_source(std::make_shared<const pv::SignalTable>(std::move(t)));
     return Status::ok();
   }
 
@@ -185,6 +185,7 @@ struct Server::Impl {
     }
     assess::AssessOptions ao;
     ao.cache = cache.get();
+    ao.signals = signal_source.get();
     ao.engine_version = opt.engine_version;
     if (req.has_param("start")) {
       auto s = req.get_param_value("start");

@@ -293,10 +293,46 @@ TEST(CliPv, SignalsCsvHasTheDocumentedColumnsAndBadColumnsExitTwo) {
   EXPECT_NE(r.output.find("\ndrug,event,n,expected,rr,prr,prr_chi2,ror,ror_lo,ror_hi,ic,ic025,ic975,ebgm,eb05,eb95"),
             std::string::npos)
       << r.output.substr(0, 300);
-  EXPECT_NE(r.output.find("MGPS theta"), std::string::npos);
+  EXPECT_NE(r.output.find("MGPS prior on 17189 full-data points"), std::string::npos) << r.output.substr(0, 300);
   CliRun bad = run("pv signals --input " + data + " --id-col id --drug-col nope --event-col var2");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.output.find("--drug-col: value \"nope\": no such column"), std::string::npos) << bad.output;
+}
+
+// ingest -> store -> signals from the stored scores -> the assessment cites the store.
+TEST(CliPv, IngestedStoreServesSignalsAndTheAssessment) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("paraderm_clipv_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  {
+    std::ofstream csv(dir / "reports.csv");
+    csv << "report,drug,event\n";
+    for (int i = 0; i < 200; ++i) csv << i << ",drug" << i % 7 << ",event" << i % 9 << "\n";
+    for (int i = 200; i < 215; ++i) csv << i << ",DUPILUMAB,PSORIASIS\n";
+  }
+  std::string store = (dir / "store").string();
+  CliRun in = run("pv ingest --input " + (dir / "reports.csv").string() + " --id-col report --out " + store);
+  ASSERT_EQ(in.exit_code, 0) << in.output;
+  EXPECT_NE(in.output.find("store " + store + ": 215 reports"), std::string::npos) << in.output;
+  CliRun sig = run("pv signals --store " + store + " --drug dupilumab --format json");
+  ASSERT_EQ(sig.exit_code, 0) << sig.output;
+  auto j = nlohmann::json::parse(sig.output.substr(sig.output.find('{'), sig.output.rfind('}') - sig.output.find('{') + 1));
+  ASSERT_EQ(j["pairs"].size(), 1u);
+  EXPECT_EQ(j["pairs"][0]["n"], 15);
+  EXPECT_TRUE(j["pairs"][0]["signal"]["eb05"].get<bool>());
+  CliRun a = run("assess " + std::string(PARADERM_SOURCE_DIR "/examples/dupilumab-psoriasis.json") + " --format json --pv-store " + store);
+  ASSERT_EQ(a.exit_code, 0) << a.output.substr(0, 500);
+  auto aj = nlohmann::json::parse(a.output);
+  const auto& rs = aj["paradoxical_reaction"]["reporting_signals"];
+  ASSERT_TRUE(rs.is_object());
+  EXPECT_NE(rs["store"].get<std::string>().find("reports.csv"), std::string::npos) << rs["store"];
+  EXPECT_EQ(rs["citations"][0]["signal"]["n"], 15);
+  CliRun none = run("assess " + std::string(PARADERM_SOURCE_DIR "/examples/dupilumab-psoriasis.json") + " --pv-store " +
+                    (dir / "missing").string());
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.output.find("not a paraderm pv store"), std::string::npos) << none.output;
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -230,6 +230,24 @@ TEST(ApiSignals, ServesTheStoreSortedByEb05) {
   auto filtered = c.Get("/api/v1/signals?drug=dupi&event=psor");
   ASSERT_TRUE(filtered);
   EXPECT_EQ(Json::parse(filtered->body)["pairs"].size(), 1u);
+  // The assessment of a dupilumab -> psoriasiform case cites the store's dupilumab x PSORIASIS pair
+  // (KB term "Psoriasis": matched case-insensitively), labelled as a reporting signal.
+  auto a = c.Post("/api/v1/assess", paraderm::testing::repo_file("examples/dupilumab-psoriasis.json"), "application/json");
+  ASSERT_TRUE(a);
+  ASSERT_EQ(a->status, 200) << a->body;
+  Json rs = Json::parse(a->body)["paradoxical_reaction"]["reporting_signals"];
+  ASSERT_TRUE(rs.is_object()) << rs.dump();
+  EXPECT_NE(rs["label"].get<std::string>().find("not an incidence"), std::string::npos);
+  EXPECT_EQ(rs["reports"], 72);
+  bool cited = false;
+  for (const auto& cit : rs["citations"]) {
+    if (cit["drug"] == "dupilumab" && cit["event"] == "Psoriasis") {
+      cited = true;
+      EXPECT_TRUE(cit["found"].get<bool>());
+      EXPECT_EQ(cit["signal"]["n"], 12);
+    }
+  }
+  EXPECT_TRUE(cited) << rs.dump(1);
   s.value()->stop();
   t.join();
   fs::remove_all(dir);
