@@ -56,6 +56,27 @@ void BM_FitCaers(benchmark::State& state) {
 }
 BENCHMARK(BM_FitCaers)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->Iterations(1);
 
+// EBGM, EB05 and EB95 for every caers pair, one thread.
+void BM_MgpsPosteriorAllPairsCaers(benchmark::State& state) {
+  if (rows().empty()) return state.SkipWithError("caers.csv not found");
+  std::vector<double> n, e;
+  for (const auto& p : paraderm::pv::count_pairs(rows())) {
+    n.push_back(p.n);
+    e.push_back(p.expected);
+  }
+  paraderm::pv::MgpsPrior theta{3.51, 2.91, 24.31, 2.34, 0.968};
+  for (auto _ : state) {
+    double sum = 0;
+    for (std::size_t i = 0; i < n.size(); ++i) {
+      auto post = paraderm::pv::mgps_posterior(theta, n[i], e[i]);
+      sum += post.ebgm + post.eb05 + post.eb95;
+    }
+    benchmark::DoNotOptimize(sum);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<long>(n.size()));
+}
+BENCHMARK(BM_MgpsPosteriorAllPairsCaers)->Unit(benchmark::kMillisecond);
+
 void BM_StatisticsAllPairsCaers(benchmark::State& state) {
   if (rows().empty()) return state.SkipWithError("caers.csv not found");
   auto pairs = paraderm::pv::count_pairs(rows());

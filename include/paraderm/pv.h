@@ -81,6 +81,7 @@ struct Posterior {
 };
 // Posterior of lambda for a pair observed n times with expected count e; `min_count` must be the
 // one the prior was fitted with (the component weights use the same conditional likelihood).
+// EB05/EB95 are the posterior mixture's quantiles (to ~1e-10 relative). Pure and thread-safe.
 Posterior mgps_posterior(const MgpsPrior& theta, double n, double e, int min_count = 1);
 
 // --- report-level data ---------------------------------------------------------------------------

@@ -1,9 +1,15 @@
 // Disproportionality statistics and the MGPS fit (standards-and-anchors.md §3.2).
+//
+// The posterior quantiles are Halley steps on the mixture CDF in log lambda, safeguarded by a
+// bracket.
+#include <math.h>  // lgamma_r: std::lgamma writes the global signgam, a data race between threads
+
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
 #include <map>
+#include <vector>
 
 #include "paraderm/pv.h"
 
@@ -13,20 +19,51 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kZ975 = 1.959963984540054;  // standard normal 97.5 % quantile
+constexpr double kTwoPi = 6.283185307179586;
 
-// Series for P(a, x), x < a + 1.
-double gamma_p_series(double a, double x) {
-  double sum = 1 / a, term = sum;
-  for (int n = 1; n < 10000; ++n) {
-    term *= x / (a + n);
-    sum += term;
-    if (std::abs(term) < std::abs(sum) * 1e-16) break;
-  }
-  return sum * std::exp(-x + a * std::log(x) - std::lgamma(a));
+// Thread-safe log|Gamma(x)|.
+double lgam(double x) {
+  int sign = 0;
+  return ::lgamma_r(x, &sign);
 }
 
-// Continued fraction for Q(a, x) = 1 - P(a, x), x >= a + 1 (modified Lentz).
-double gamma_q_cf(double a, double x) {
+// lgamma(a) - ((a - 1/2) log a - a + log(2 pi) / 2) for a >= 50 (Stirling series; the first
+// omitted term is below 1e-18 there).
+double stirling_error(double a) {
+  double r = 1 / a, r2 = r * r;
+  return r * (1.0 / 12 - r2 * (1.0 / 360 - r2 * (1.0 / 1260 - r2 * (1.0 / 1680 - r2 / 1188))));
+}
+
+// log(x^a e^-x / Gamma(a)) (x times the Gamma(a, 1) density); `lga` = lgamma(a). For large
+// shapes it is written around x = a so that no large terms cancel: the error is then of order
+// eps * |x - a| instead of eps * a * |log x|.
+double log_gamma_kernel(double a, double lga, double x) {
+  if (a >= 50) {
+    double t = (x - a) / a;
+    return a * (std::log1p(t) - t) + 0.5 * std::log(a / kTwoPi) - stirling_error(a);
+  }
+  return a * std::log(x) - x - lga;
+}
+
+struct GammaCdf {
+  double p = 0;       // P(a, x)
+  double kernel = 0;  // x^a e^-x / Gamma(a), i.e. x times the density, dP/d(log x)
+};
+
+// Regularised lower incomplete gamma with its kernel: the series for x < a + 1, else the
+// continued fraction for Q (modified Lentz).
+GammaCdf gamma_cdf(double a, double lga, double x) {
+  if (x <= 0) return {0, 0};
+  double k = std::exp(log_gamma_kernel(a, lga, x));
+  if (x < a + 1) {
+    double sum = 1 / a, term = sum;
+    for (int n = 1; n < 10000; ++n) {
+      term *= x / (a + n);
+      sum += term;
+      if (std::abs(term) < std::abs(sum) * 1e-16) break;
+    }
+    return {sum * k, k};
+  }
   const double tiny = 1e-300;
   double b = x + 1 - a, c = 1 / tiny, d = 1 / b, h = d;
   for (int i = 1; i < 10000; ++i) {
@@ -41,12 +78,102 @@ double gamma_q_cf(double a, double x) {
     h *= del;
     if (std::abs(del - 1) < 1e-16) break;
   }
-  return std::exp(-x + a * std::log(x) - std::lgamma(a)) * h;
+  return {1 - k * h, k};
+}
+
+// Approximate standard normal quantile (Abramowitz & Stegun 26.2.23, |error| < 4.5e-4): only a
+// starting point.
+double approx_normal_quantile(double p) {
+  double pp = p < 0.5 ? p : 1 - p;
+  double t = std::sqrt(-2 * std::log(pp));
+  double z = t - (2.515517 + t * (0.802853 + t * 0.010328)) / (1 + t * (1.432788 + t * (0.189269 + t * 0.001308)));
+  return p < 0.5 ? -z : z;
+}
+
+// Approximate p-quantile of Gamma(a, 1): Wilson-Hilferty, or the small-x form
+// (p Gamma(a + 1))^(1/a) where that is not usable. Only a starting point.
+double approx_gamma_quantile(double a, double p) {
+  if (a >= 1) {
+    double c = 1 / (9 * a), w = 1 - c + approx_normal_quantile(p) * std::sqrt(c);
+    if (w > 0.05) return a * w * w * w;
+  }
+  return std::exp((std::log(p) + lgam(a + 1)) / a);
+}
+
+struct GammaTerm {
+  double weight, shape, rate, lga;
+};
+
+// The p-quantile (0 < p < 1) of a mixture of gamma distributions: Halley steps on F(exp(u)) - p in
+// u = log lambda (F' and F'' in u come from the kernels for free), safeguarded by the bracket the
+// evaluations build; a step out of the bracket is replaced by bisection.
+template <std::size_t K>
+double mixture_quantile(const std::array<GammaTerm, K>& terms, double p) {
+  // Start as if the components did not overlap: with components ordered by mean, the quantile is
+  // in the one where the cumulative weight passes p, at the matching quantile of that component.
+  std::array<std::size_t, K> order;
+  for (std::size_t j = 0; j < K; ++j) order[j] = j;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return terms[a].shape * terms[b].rate < terms[b].shape * terms[a].rate;
+  });
+  double below = 0, u = kNaN;
+  for (std::size_t j : order) {
+    const auto& t = terms[j];
+    if (t.weight <= 0) continue;
+    double local = (p - below) / t.weight;
+    below += t.weight;
+    if (local < 1 || below >= 1) {
+      u = std::log(approx_gamma_quantile(t.shape, std::clamp(local, 1e-12, 1 - 1e-12)) / t.rate);
+      break;
+    }
+  }
+  if (!std::isfinite(u)) u = 0;
+  double lo = -kInf, hi = kInf;
+  for (int it = 0; it < 200; ++it) {
+    double f = -p, f1 = 0, f2 = 0;
+    for (const auto& t : terms) {
+      if (t.weight == 0) continue;
+      double x = t.rate * std::exp(u);
+      GammaCdf g = gamma_cdf(t.shape, t.lga, x);
+      f += t.weight * g.p;
+      f1 += t.weight * g.kernel;
+      f2 += t.weight * g.kernel * (t.shape - x);
+    }
+    if (f == 0) return std::exp(u);
+    (f < 0 ? lo : hi) = u;
+    double step = kNaN, done = 0;
+    if (f1 > 0) {
+      double newton = -f / f1, halley = -2 * f * f1 / (2 * f1 * f1 - f * f2);
+      // Halley where it agrees in direction with Newton and is not much longer. The error after
+      // a step of size s is of order s^3 (Halley) or s^2 (Newton): stop when that is far below
+      // 1e-15.
+      if (std::isfinite(halley) && halley * newton > 0 && std::abs(halley) <= 2 * std::abs(newton)) {
+        step = halley;
+        done = 1e-7;
+      } else {
+        step = newton;
+        done = 1e-10;
+      }
+      if (std::abs(step) <= done * std::max(1.0, std::abs(u))) return std::exp(u + step);
+      step = std::clamp(step, -4.0, 4.0);
+    }
+    double next = u + step;
+    if (!(next > lo && next < hi)) {  // also catches NaN
+      if (std::isfinite(lo) && std::isfinite(hi)) {
+        next = 0.5 * (lo + hi);
+      } else {
+        next = std::isfinite(lo) ? lo + 4 : hi - 4;
+      }
+    }
+    if (hi - lo <= 1e-15 * std::max(1.0, std::abs(u))) return std::exp(next);
+    u = next;
+  }
+  return std::exp(u);
 }
 
 // log of the negative-binomial marginal of n under Gamma(alpha, beta) and Poisson(lambda * e).
 double log_nb(double n, double alpha, double beta, double e) {
-  return std::lgamma(alpha + n) - std::lgamma(alpha) - std::lgamma(n + 1) + alpha * std::log(beta / (beta + e)) +
+  return lgam(alpha + n) - lgam(alpha) - lgam(n + 1) + alpha * std::log(beta / (beta + e)) +
          n * std::log(e / (beta + e));
 }
 
@@ -63,6 +190,18 @@ double nb_cdf_below(int k, double alpha, double beta, double e) {
   double s = 0;
   for (int i = 0; i < k; ++i) s += std::exp(log_nb(i, alpha, beta, e));
   return s;
+}
+
+// log P(N = n | N >= min_count). For min_count 1, 1 - P(N = 0) = -expm1(-alpha log1p(e / beta))
+// keeps its precision when alpha e / beta is small.
+double log_conditional_nb(double n, double alpha, double beta, double e, int min_count) {
+  double l = log_nb(n, alpha, beta, e);
+  if (min_count == 1) {
+    l -= std::log(-std::expm1(-alpha * std::log1p(e / beta)));
+  } else if (min_count > 1) {
+    l -= std::log1p(-nb_cdf_below(min_count, alpha, beta, e));
+  }
+  return l;
 }
 
 MgpsPrior from_vector(const std::array<double, 5>& v) {
@@ -152,18 +291,13 @@ double digamma(double x) {
 
 double gamma_p(double a, double x) {
   if (x <= 0) return 0;
-  return x < a + 1 ? gamma_p_series(a, x) : 1 - gamma_q_cf(a, x);
+  return gamma_cdf(a, lgam(a), x).p;
 }
 
 double gamma_quantile(double shape, double rate, double p) {
-  // Bisection on the CDF in x = rate * lambda, then Newton polish.
-  double lo = 0, hi = std::max(1.0, shape);
-  while (gamma_p(shape, hi) < p) hi *= 2;
-  for (int i = 0; i < 200 && hi - lo > 1e-14 * hi; ++i) {
-    double mid = (lo + hi) / 2;
-    (gamma_p(shape, mid) < p ? lo : hi) = mid;
-  }
-  return (lo + hi) / 2 / rate;
+  if (p <= 0) return 0;
+  if (p >= 1) return kInf;
+  return mixture_quantile(std::array<GammaTerm, 1>{{{1.0, shape, rate, lgam(shape)}}}, p);
 }
 
 Disproportionality disproportionality(double a, double n_drug, double n_event, double total, double expected) {
@@ -295,28 +429,15 @@ Posterior mgps_posterior(const MgpsPrior& t, double n, double e, int min_count) 
   // The component weights use the same (conditional) component likelihoods the prior was fitted
   // with; otherwise a component fitted near alpha -> 0 (a log-series in the conditional model)
   // would get no posterior weight at all.
-  double l1 = std::log(t.p) + log_nb(n, t.alpha1, t.beta1, e);
-  double l2 = std::log1p(-t.p) + log_nb(n, t.alpha2, t.beta2, e);
-  if (min_count > 0) {
-    l1 -= std::log1p(-nb_cdf_below(min_count, t.alpha1, t.beta1, e));
-    l2 -= std::log1p(-nb_cdf_below(min_count, t.alpha2, t.beta2, e));
-  }
+  double l1 = std::log(t.p) + log_conditional_nb(n, t.alpha1, t.beta1, e, min_count);
+  double l2 = std::log1p(-t.p) + log_conditional_nb(n, t.alpha2, t.beta2, e, min_count);
   out.q = std::exp(l1 - log_add(l1, l2));
   double a1 = t.alpha1 + n, b1 = t.beta1 + e, a2 = t.alpha2 + n, b2 = t.beta2 + e;
   double elog = out.q * (digamma(a1) - std::log(b1)) + (1 - out.q) * (digamma(a2) - std::log(b2));
   out.ebgm = std::exp(elog);
-  auto cdf = [&](double lambda) { return out.q * gamma_p(a1, b1 * lambda) + (1 - out.q) * gamma_p(a2, b2 * lambda); };
-  auto quantile = [&](double p) {
-    double lo = 0, hi = 1;
-    while (cdf(hi) < p && hi < 1e5) hi *= 2;
-    for (int i = 0; i < 200 && hi - lo > 1e-12 * hi; ++i) {
-      double mid = (lo + hi) / 2;
-      (cdf(mid) < p ? lo : hi) = mid;
-    }
-    return (lo + hi) / 2;
-  };
-  out.eb05 = quantile(0.05);
-  out.eb95 = quantile(0.95);
+  const std::array<GammaTerm, 2> posterior{{{out.q, a1, b1, lgam(a1)}, {1 - out.q, a2, b2, lgam(a2)}}};
+  out.eb05 = mixture_quantile(posterior, 0.05);
+  out.eb95 = mixture_quantile(posterior, 0.95);
   return out;
 }
 
