@@ -9,6 +9,7 @@ packages=(
   libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
   libcpp-httplib-dev libssl-dev libsqlitecpp-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
+  libtbb-dev
 )
 
 missing=()
