@@ -1,8 +1,9 @@
 // The fast MGPS fit and posterior against independent references: the analytic gradient against
 // central differences of the point-by-point mgps_neg_log_lik; the BFGS fit against the
 // Nelder-Mead reference optimiser and the documented caers.csv optimum; the posterior quantiles
-// and gamma_p against the previous implementation (bisection on the series / continued fraction,
-// copied below unchanged) on a grid including extreme values, and against numerical integration.
+// and gamma_p against the previous implementation (bisection on the series / continued
+// fraction; function bodies copied below unchanged) on a grid including extreme values, and
+// against numerical integration.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -16,7 +17,7 @@
 namespace paraderm::pv {
 namespace {
 
-// --- the previous implementation (src/pv/stats.cpp before the fast fit), the reference ---------
+// --- the previous implementation (src/pv/stats.cpp at b0602a5), the reference ---------------------
 
 namespace previous {
 
@@ -69,6 +70,8 @@ double log_nb(double n, double alpha, double beta, double e) {
 }
 
 double log_add(double a, double b) {
+  if (a == -HUGE_VAL) return b;
+  if (b == -HUGE_VAL) return a;
   double m = std::max(a, b);
   return m + std::log(std::exp(a - m) + std::exp(b - m));
 }
