@@ -255,7 +255,9 @@ class Objective {
       p.count = index(p.n);
       log_factorials_ += p.w * lgam(p.n + 1);
     }
-    for (int k = 0; k < min_count_ && min_count_ > 1; ++k) below_.push_back({static_cast<double>(k), lgam(k + 1.0), index(k)});
+    for (int k = 0; k < min_count_ && min_count_ > 1; ++k) {
+      below_.push_back({static_cast<double>(k), lgam(k + 1.0), index(k)});
+    }
   }
 
   std::size_t points() const { return points_.size(); }
@@ -447,7 +449,9 @@ LineSearch wolfe_search(FG& fg, const Vec5& x0, double f0, const Vec5& d, double
   for (int i = 0; i < 40; ++i) {
     LineSearch r = eval(step);
     double sr = slope(r);
-    if (!std::isfinite(r.f) || r.f > f0 + c1 * step * slope0 || (i > 0 && r.f >= prev.f)) return zoom(prev, sprev, r, sr);
+    if (!std::isfinite(r.f) || r.f > f0 + c1 * step * slope0 || (i > 0 && r.f >= prev.f)) {
+      return zoom(prev, sprev, r, sr);
+    }
     if (std::abs(sr) <= -c2 * slope0) {
       r.ok = true;
       return r;
@@ -510,7 +514,8 @@ StartResult bfgs(FG& fg, Vec5 x, int max_iter) {
       slope = -dot(g, g);
     }
     double dmax = max_abs(d);
-    LineSearch ls = wolfe_search(fg, x, f, d, slope, scaled ? std::min(1.0, 10 / dmax) : std::min(1.0, 1 / dmax), 10 / dmax);
+    double first_step = std::min(1.0, (scaled ? 10 : 1) / dmax);
+    LineSearch ls = wolfe_search(fg, x, f, d, slope, first_step, 10 / dmax);
     if (!ls.ok) {
       if (!scaled) {
         out.converged = max_abs(g) <= kGradTolStalled * (1 + std::abs(f));

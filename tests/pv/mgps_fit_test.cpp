@@ -147,7 +147,8 @@ Sample simulate(const MgpsPrior& truth, std::size_t count, std::uint64_t seed, i
 // duplicate (n, E) points are included so the merging is exercised.
 TEST(PvMgpsGradient, MatchesCentralDifferencesOfTheLikelihood) {
   const MgpsPrior truth{0.8, 0.5, 4, 2, 0.3};
-  const std::vector<MgpsPrior> thetas = {truth, {0.2, 0.1, 2, 4, 1.0 / 3}, {3.5, 2.9, 24, 2.3, 0.97}, {1.5, 3, 0.7, 0.2, 0.6}};
+  const std::vector<MgpsPrior> thetas = {
+      truth, {0.2, 0.1, 2, 4, 1.0 / 3}, {3.5, 2.9, 24, 2.3, 0.97}, {1.5, 3, 0.7, 0.2, 0.6}};
   for (int min_count : {1, 2}) {
     Sample s = simulate(truth, 400, 11 + static_cast<std::uint64_t>(min_count), min_count);
     for (std::size_t i = 0; i < 40; ++i) {  // exact duplicates
