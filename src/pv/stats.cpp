@@ -241,7 +241,7 @@ class Objective {
       if (finite && !points_.empty() && points_.back().n == n[i] && points_.back().e == e[i]) {
         points_.back().w += wi;
       } else {
-        points_.push_back({n[i], e[i], wi, n[i] == 0 ? 0.0 : std::log(e[i]), 0});
+        points_.push_back({n[i], e[i], wi, std::log(e[i]), 0});
       }
     }
     for (const auto& p : points_) counts_.push_back(p.n);

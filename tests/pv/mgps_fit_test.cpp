@@ -186,6 +186,29 @@ TEST(PvMgpsGradient, MatchesCentralDifferencesOfTheLikelihood) {
   }
 }
 
+// The same on a small hand-made table with zero counts and counts below min_count (the
+// likelihood is defined there too), for min_count 0 to 3.
+TEST(PvMgpsGradient, MatchesCentralDifferencesWithZerosAndCountsBelowMinCount) {
+  const std::vector<double> n = {0, 1, 1, 2, 3, 5, 8, 0, 13, 2}, e = {0.3, 0.2, 0.2, 1.5, 0.7, 2.0, 0.1, 4.0, 3.3, 0.05};
+  const MgpsPrior t{0.7, 0.4, 3, 1.3, 0.4};
+  for (int min_count : {0, 1, 2, 3}) {
+    auto got = mgps_neg_log_lik_gradient(t, n, e, {}, min_count);
+    double want = mgps_neg_log_lik(t, n, e, {}, min_count);
+    EXPECT_LT(relative(got.value, want), 1e-12) << min_count;
+    for (int k = 0; k < 5; ++k) {
+      auto shifted = [&](double delta) {
+        MgpsPrior u = t;
+        double* field[5] = {&u.alpha1, &u.beta1, &u.alpha2, &u.beta2, &u.p};
+        *field[k] += delta;
+        return mgps_neg_log_lik(u, n, e, {}, min_count);
+      };
+      const double h = 1e-6, fd = (shifted(h) - shifted(-h)) / (2 * h);
+      EXPECT_NEAR(got.gradient[static_cast<std::size_t>(k)], fd, 1e-6 * std::abs(fd) + 1e-8)
+          << "component " << k << " min_count " << min_count;
+    }
+  }
+}
+
 // --- the fit -------------------------------------------------------------------------------------
 
 // BFGS reaches the optimum the Nelder-Mead reference finds (or a better one), with and without
