@@ -7,6 +7,7 @@
 // +inf or NaN as stated per field, never a silent 0.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <span>
 #include <string>
@@ -58,9 +59,30 @@ struct MgpsFit {
 double mgps_neg_log_lik(const MgpsPrior& theta, std::span<const double> n, std::span<const double> e,
                         std::span<const double> weights = {}, int min_count = 1);
 
-// Maximum likelihood from several start points (Nelder-Mead on log/logit parameters).
+// The same -log L with its gradient with respect to (alpha1, beta1, alpha2, beta2, p), evaluated
+// as the fit does it (identical (n, E) points merged, log-gamma differences per distinct count);
+// value is the largest double where -log L is not finite.
+struct MgpsNegLogLikGradient {
+  double value = 0;
+  std::array<double, 5> gradient{};
+};
+MgpsNegLogLikGradient mgps_neg_log_lik_gradient(const MgpsPrior& theta, std::span<const double> n,
+                                                std::span<const double> e, std::span<const double> weights = {},
+                                                int min_count = 1);
+
+// Maximum likelihood from six start points: BFGS with the analytic gradient on log/logit
+// parameters (|x| <= 30), the starts run in parallel (oneTBB). Nelder-Mead takes over where BFGS
+// does not converge, and reruns a start as the previous fit did (Nelder-Mead from the start point)
+// when fewer than two starts agree or the start stopped at an effectively one-gamma mixture.
+// converged: at least two converged starts agree on -log L (to 1e-3 relative); the first component
+// is the one with the smaller prior mean.
 MgpsFit fit_mgps(std::span<const double> n, std::span<const double> e, std::span<const double> weights = {},
                  int min_count = 1);
+
+// The previous optimiser, kept as a reference: Nelder-Mead from the same starts, one after
+// another, same reporting (caers.csv on one core: 1.2 s against fit_mgps's 0.13 s).
+MgpsFit fit_mgps_nelder_mead(std::span<const double> n, std::span<const double> e,
+                             std::span<const double> weights = {}, int min_count = 1);
 
 // Data squashing (DuMouchel & Pregibon 2001, as openEBGM's squashData): for each count value with
 // at least `min_pts` pairs, sort by E, keep the `keep_pts` largest-E points as they are and replace
@@ -79,6 +101,7 @@ struct Posterior {
 };
 // Posterior of lambda for a pair observed n times with expected count e; `min_count` must be the
 // one the prior was fitted with (the component weights use the same conditional likelihood).
+// EB05/EB95 are the posterior mixture's quantiles (to ~1e-10 relative). Pure and thread-safe.
 Posterior mgps_posterior(const MgpsPrior& theta, double n, double e, int min_count = 1);
 
 }  // namespace paraderm::pv

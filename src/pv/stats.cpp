@@ -1,9 +1,21 @@
 // Disproportionality statistics and the MGPS fit (standards-and-anchors.md §3.2).
+//
+// The MGPS fit minimises -log L with BFGS (analytic gradient, strong-Wolfe line search) on
+// log/logit parameters from six start points run in parallel; identical (n, E) points are merged
+// and the log-gamma differences are computed once per distinct count. The posterior quantiles are
+// Halley steps on the mixture CDF in log lambda, safeguarded by a bracket.
+#include <math.h>  // lgamma_r: std::lgamma writes the global signgam, a data race between threads
+
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <map>
+#include <numeric>
+#include <vector>
+
+#include <tbb/parallel_for.h>
 
 #include "paraderm/pv.h"
 
@@ -13,20 +25,51 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kZ975 = 1.959963984540054;  // standard normal 97.5 % quantile
+constexpr double kTwoPi = 6.283185307179586;
 
-// Series for P(a, x), x < a + 1.
-double gamma_p_series(double a, double x) {
-  double sum = 1 / a, term = sum;
-  for (int n = 1; n < 10000; ++n) {
-    term *= x / (a + n);
-    sum += term;
-    if (std::abs(term) < std::abs(sum) * 1e-16) break;
-  }
-  return sum * std::exp(-x + a * std::log(x) - std::lgamma(a));
+// Thread-safe log|Gamma(x)|.
+double lgam(double x) {
+  int sign = 0;
+  return ::lgamma_r(x, &sign);
 }
 
-// Continued fraction for Q(a, x) = 1 - P(a, x), x >= a + 1 (modified Lentz).
-double gamma_q_cf(double a, double x) {
+// lgamma(a) - ((a - 1/2) log a - a + log(2 pi) / 2) for a >= 50 (Stirling series; the first
+// omitted term is below 1e-18 there).
+double stirling_error(double a) {
+  double r = 1 / a, r2 = r * r;
+  return r * (1.0 / 12 - r2 * (1.0 / 360 - r2 * (1.0 / 1260 - r2 * (1.0 / 1680 - r2 / 1188))));
+}
+
+// log(x^a e^-x / Gamma(a)) (x times the Gamma(a, 1) density); `lga` = lgamma(a). For large
+// shapes it is written around x = a so that no large terms cancel: the error is then of order
+// eps * |x - a| instead of eps * a * |log x|.
+double log_gamma_kernel(double a, double lga, double x) {
+  if (a >= 50) {
+    double t = (x - a) / a;
+    return a * (std::log1p(t) - t) + 0.5 * std::log(a / kTwoPi) - stirling_error(a);
+  }
+  return a * std::log(x) - x - lga;
+}
+
+struct GammaCdf {
+  double p = 0;       // P(a, x)
+  double kernel = 0;  // x^a e^-x / Gamma(a), i.e. x times the density, dP/d(log x)
+};
+
+// Regularised lower incomplete gamma with its kernel: the series for x < a + 1, else the
+// continued fraction for Q (modified Lentz).
+GammaCdf gamma_cdf(double a, double lga, double x) {
+  if (x <= 0) return {0, 0};
+  double k = std::exp(log_gamma_kernel(a, lga, x));
+  if (x < a + 1) {
+    double sum = 1 / a, term = sum;
+    for (int n = 1; n < 10000; ++n) {
+      term *= x / (a + n);
+      sum += term;
+      if (std::abs(term) < std::abs(sum) * 1e-16) break;
+    }
+    return {sum * k, k};
+  }
   const double tiny = 1e-300;
   double b = x + 1 - a, c = 1 / tiny, d = 1 / b, h = d;
   for (int i = 1; i < 10000; ++i) {
@@ -41,12 +84,102 @@ double gamma_q_cf(double a, double x) {
     h *= del;
     if (std::abs(del - 1) < 1e-16) break;
   }
-  return std::exp(-x + a * std::log(x) - std::lgamma(a)) * h;
+  return {1 - k * h, k};
+}
+
+// Approximate standard normal quantile (Abramowitz & Stegun 26.2.23, |error| < 4.5e-4): only a
+// starting point.
+double approx_normal_quantile(double p) {
+  double pp = p < 0.5 ? p : 1 - p;
+  double t = std::sqrt(-2 * std::log(pp));
+  double z = t - (2.515517 + t * (0.802853 + t * 0.010328)) / (1 + t * (1.432788 + t * (0.189269 + t * 0.001308)));
+  return p < 0.5 ? -z : z;
+}
+
+// Approximate p-quantile of Gamma(a, 1): Wilson-Hilferty, or the small-x form
+// (p Gamma(a + 1))^(1/a) where that is not usable. Only a starting point.
+double approx_gamma_quantile(double a, double p) {
+  if (a >= 1) {
+    double c = 1 / (9 * a), w = 1 - c + approx_normal_quantile(p) * std::sqrt(c);
+    if (w > 0.05) return a * w * w * w;
+  }
+  return std::exp((std::log(p) + lgam(a + 1)) / a);
+}
+
+struct GammaTerm {
+  double weight, shape, rate, lga;
+};
+
+// The p-quantile (0 < p < 1) of a mixture of gamma distributions: Halley steps on F(exp(u)) - p in
+// u = log lambda (F' and F'' in u come from the kernels for free), safeguarded by the bracket the
+// evaluations build; a step out of the bracket is replaced by bisection.
+template <std::size_t K>
+double mixture_quantile(const std::array<GammaTerm, K>& terms, double p) {
+  // Start as if the components did not overlap: with components ordered by mean, the quantile is
+  // in the one where the cumulative weight passes p, at the matching quantile of that component.
+  std::array<std::size_t, K> order;
+  for (std::size_t j = 0; j < K; ++j) order[j] = j;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return terms[a].shape * terms[b].rate < terms[b].shape * terms[a].rate;
+  });
+  double below = 0, u = kNaN;
+  for (std::size_t j : order) {
+    const auto& t = terms[j];
+    if (t.weight <= 0) continue;
+    double local = (p - below) / t.weight;
+    below += t.weight;
+    if (local < 1 || below >= 1) {
+      u = std::log(approx_gamma_quantile(t.shape, std::clamp(local, 1e-12, 1 - 1e-12)) / t.rate);
+      break;
+    }
+  }
+  if (!std::isfinite(u)) u = 0;
+  double lo = -kInf, hi = kInf;
+  for (int it = 0; it < 200; ++it) {
+    double f = -p, f1 = 0, f2 = 0;
+    for (const auto& t : terms) {
+      if (t.weight == 0) continue;
+      double x = t.rate * std::exp(u);
+      GammaCdf g = gamma_cdf(t.shape, t.lga, x);
+      f += t.weight * g.p;
+      f1 += t.weight * g.kernel;
+      f2 += t.weight * g.kernel * (t.shape - x);
+    }
+    if (f == 0) return std::exp(u);
+    (f < 0 ? lo : hi) = u;
+    double step = kNaN, done = 0;
+    if (f1 > 0) {
+      double newton = -f / f1, halley = -2 * f * f1 / (2 * f1 * f1 - f * f2);
+      // Halley where it agrees in direction with Newton and is not much longer. The error after
+      // a step of size s is of order s^3 (Halley) or s^2 (Newton): stop when that is far below
+      // 1e-15.
+      if (std::isfinite(halley) && halley * newton > 0 && std::abs(halley) <= 2 * std::abs(newton)) {
+        step = halley;
+        done = 1e-7;
+      } else {
+        step = newton;
+        done = 1e-10;
+      }
+      if (std::abs(step) <= done * std::max(1.0, std::abs(u))) return std::exp(u + step);
+      step = std::clamp(step, -4.0, 4.0);
+    }
+    double next = u + step;
+    if (!(next > lo && next < hi)) {  // also catches NaN
+      if (std::isfinite(lo) && std::isfinite(hi)) {
+        next = 0.5 * (lo + hi);
+      } else {
+        next = std::isfinite(lo) ? lo + 4 : hi - 4;
+      }
+    }
+    if (hi - lo <= 1e-15 * std::max(1.0, std::abs(u))) return std::exp(next);
+    u = next;
+  }
+  return std::exp(u);
 }
 
 // log of the negative-binomial marginal of n under Gamma(alpha, beta) and Poisson(lambda * e).
 double log_nb(double n, double alpha, double beta, double e) {
-  return std::lgamma(alpha + n) - std::lgamma(alpha) - std::lgamma(n + 1) + alpha * std::log(beta / (beta + e)) +
+  return lgam(alpha + n) - lgam(alpha) - lgam(n + 1) + alpha * std::log(beta / (beta + e)) +
          n * std::log(e / (beta + e));
 }
 
@@ -65,12 +198,361 @@ double nb_cdf_below(int k, double alpha, double beta, double e) {
   return s;
 }
 
-MgpsPrior from_vector(const std::array<double, 5>& v) {
+// log P(N = n | N >= min_count). For min_count 1, 1 - P(N = 0) = -expm1(-alpha log1p(e / beta))
+// keeps its precision when alpha e / beta is small.
+double log_conditional_nb(double n, double alpha, double beta, double e, int min_count) {
+  double l = log_nb(n, alpha, beta, e);
+  if (min_count == 1) {
+    l -= std::log(-std::expm1(-alpha * std::log1p(e / beta)));
+  } else if (min_count > 1) {
+    l -= std::log1p(-nb_cdf_below(min_count, alpha, beta, e));
+  }
+  return l;
+}
+
+using Vec5 = std::array<double, 5>;
+
+MgpsPrior from_vector(const Vec5& v) {
   return {std::exp(v[0]), std::exp(v[1]), std::exp(v[2]), std::exp(v[3]), 1 / (1 + std::exp(-v[4]))};
 }
 
-std::array<double, 5> to_vector(const MgpsPrior& t) {
+Vec5 to_vector(const MgpsPrior& t) {
   return {std::log(t.alpha1), std::log(t.beta1), std::log(t.alpha2), std::log(t.beta2), std::log(t.p / (1 - t.p))};
+}
+
+// -log L of the MGPS model as the fit evaluates it: identical (n, E) points merged (weights
+// summed), lgamma(alpha + n) - lgamma(alpha) and its alpha-derivative computed once per distinct
+// count and evaluation, log(1 + E / beta) shared by the marginal and the truncation term.
+class Objective {
+ public:
+  Objective(std::span<const double> n, std::span<const double> e, std::span<const double> w, int min_count)
+      : min_count_(min_count) {
+    std::vector<std::size_t> order(n.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    bool finite = true;
+    for (std::size_t i = 0; i < n.size(); ++i) finite = finite && std::isfinite(n[i]) && std::isfinite(e[i]);
+    if (finite) {  // (NaN would break the ordering; such data is left unmerged)
+      std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return n[a] != n[b] ? n[a] < n[b] : e[a] < e[b];
+      });
+    }
+    for (std::size_t i : order) {
+      double wi = w.empty() ? 1.0 : w[i];
+      if (finite && !points_.empty() && points_.back().n == n[i] && points_.back().e == e[i]) {
+        points_.back().w += wi;
+      } else {
+        points_.push_back({n[i], e[i], wi, std::log(e[i]), 0});
+      }
+    }
+    for (const auto& p : points_) counts_.push_back(p.n);
+    for (int k = 0; k < min_count_ && min_count_ > 1; ++k) counts_.push_back(k);
+    std::sort(counts_.begin(), counts_.end());
+    counts_.erase(std::unique(counts_.begin(), counts_.end()), counts_.end());
+    auto index = [&](double c) {
+      return static_cast<std::uint32_t>(std::lower_bound(counts_.begin(), counts_.end(), c) - counts_.begin());
+    };
+    for (auto& p : points_) {
+      p.count = index(p.n);
+      log_factorials_ += p.w * lgam(p.n + 1);
+    }
+    for (int k = 0; k < min_count_ && min_count_ > 1; ++k) {
+      below_.push_back({static_cast<double>(k), lgam(k + 1.0), index(k)});
+    }
+  }
+
+  std::size_t points() const { return points_.size(); }
+
+  // -log L at t (+inf where it is not finite); with `grad`, also its derivatives with respect to
+  // (alpha1, beta1, alpha2, beta2, p).
+  double operator()(const MgpsPrior& t, Vec5* grad) const {
+    return grad ? eval<true>(t, grad) : eval<false>(t, nullptr);
+  }
+
+ private:
+  struct Point {
+    double n, e, w, log_e;
+    std::uint32_t count;  // index in counts_
+  };
+  struct Below {
+    double k, log_factorial;
+    std::uint32_t count;
+  };
+
+  // A[i] = lgamma(alpha + c_i) - lgamma(alpha) and dA[i] its alpha-derivative: running sums of
+  // log(alpha + k) and 1 / (alpha + k) for integer counts, log-gamma and digamma otherwise.
+  void gamma_ratios(double alpha, double* a_out, double* da_out) const {
+    double acc = 0, dacc = 0, k = 0;
+    for (std::size_t i = 0; i < counts_.size(); ++i) {
+      double c = counts_[i];
+      if (c >= k && c == std::floor(c) && c - k <= 64) {
+        for (; k < c; k += 1) {
+          acc += std::log(alpha + k);
+          dacc += 1 / (alpha + k);
+        }
+        a_out[i] = acc;
+        da_out[i] = dacc;
+      } else {
+        a_out[i] = lgam(alpha + c) - lgam(alpha);
+        da_out[i] = digamma(alpha + c) - digamma(alpha);
+      }
+    }
+  }
+
+  template <bool Grad>
+  double eval(const MgpsPrior& t, Vec5* grad) const {
+    const std::size_t nc = counts_.size();
+    std::vector<double> tables(4 * nc);
+    const double alpha[2] = {t.alpha1, t.alpha2}, beta[2] = {t.beta1, t.beta2};
+    const double* ga[2] = {tables.data(), tables.data() + 2 * nc};
+    const double* gda[2] = {tables.data() + nc, tables.data() + 3 * nc};
+    gamma_ratios(alpha[0], tables.data(), tables.data() + nc);
+    gamma_ratios(alpha[1], tables.data() + 2 * nc, tables.data() + 3 * nc);
+    const double log_beta[2] = {std::log(beta[0]), std::log(beta[1])};
+    const double log_w[2] = {std::log(t.p), std::log1p(-t.p)};
+    double sum = 0;
+    Vec5 g{};
+    for (const Point& pt : points_) {
+      double lf[2], da[2], db[2];
+      for (int j = 0; j < 2; ++j) {
+        const double a = alpha[j], b = beta[j];
+        const double l = std::log1p(pt.e / b);  // log((b + e) / b)
+        lf[j] = ga[j][pt.count] - a * l + pt.n * (pt.log_e - log_beta[j] - l);
+        if constexpr (Grad) {
+          da[j] = gda[j][pt.count] - l;
+          db[j] = a / b - (a + pt.n) / (b + pt.e);
+        }
+        if (min_count_ == 1) {  // conditional on N >= 1: minus log(1 - P0), P0 = exp(-a l)
+          double em = std::expm1(-a * l);  // P0 - 1
+          lf[j] -= std::log(-em);
+          if constexpr (Grad) {
+            double ratio = (1 + em) / -em;  // P0 / (1 - P0)
+            da[j] -= l * ratio;
+            db[j] += ratio * a * pt.e / (b * (b + pt.e));
+          }
+        } else if (min_count_ > 1) {
+          double s = 0, sa = 0, sb = 0;
+          for (const Below& k : below_) {
+            double nb = std::exp(ga[j][k.count] - k.log_factorial - a * l +
+                                 (k.k == 0 ? 0.0 : k.k * (pt.log_e - log_beta[j] - l)));
+            s += nb;
+            if constexpr (Grad) {
+              sa += nb * (gda[j][k.count] - l);
+              sb += nb * (a / b - (a + k.k) / (b + pt.e));
+            }
+          }
+          lf[j] -= std::log1p(-s);
+          if constexpr (Grad) {
+            da[j] += sa / (1 - s);
+            db[j] += sb / (1 - s);
+          }
+        }
+      }
+      const double u0 = log_w[0] + lf[0], u1 = log_w[1] + lf[1];
+      const double top = std::max(u0, u1), d = std::exp(std::min(u0, u1) - top);
+      sum += pt.w * (top + std::log1p(d));
+      if constexpr (Grad) {
+        const double r_top = 1 / (1 + d), r_other = d * r_top;
+        const double r0 = u0 >= u1 ? r_top : r_other, r1 = u0 >= u1 ? r_other : r_top;
+        g[0] += pt.w * r0 * da[0];
+        g[1] += pt.w * r0 * db[0];
+        g[2] += pt.w * r1 * da[1];
+        g[3] += pt.w * r1 * db[1];
+        g[4] += pt.w * (r0 / t.p - r1 / (1 - t.p));
+      }
+    }
+    const double value = log_factorials_ - sum;
+    if constexpr (Grad) {
+      for (int i = 0; i < 5; ++i) (*grad)[i] = -g[i];
+    }
+    return std::isfinite(value) ? value : kInf;
+  }
+
+  std::vector<Point> points_;
+  std::vector<double> counts_;  // distinct counts, ascending (with 0 .. min_count - 1 when min_count > 1)
+  std::vector<Below> below_;    // the counts below min_count when min_count > 1
+  int min_count_;
+  double log_factorials_ = 0;   // sum of w lgamma(n + 1)
+};
+
+double dot(const Vec5& a, const Vec5& b) {
+  double s = 0;
+  for (std::size_t i = 0; i < 5; ++i) s += a[i] * b[i];
+  return s;
+}
+
+double max_abs(const Vec5& a) {
+  double m = 0;
+  for (double x : a) m = std::max(m, std::abs(x));
+  return m;
+}
+
+struct LineSearch {
+  bool ok = false;
+  double step = 0, f = 0;
+  Vec5 x{}, g{};
+};
+
+// Strong-Wolfe line search (Nocedal & Wright, algorithms 3.5 and 3.6, cubic interpolation in the
+// zoom); an infinite value (outside the box or a non-finite likelihood) counts as too far.
+template <class FG>
+LineSearch wolfe_search(FG& fg, const Vec5& x0, double f0, const Vec5& d, double slope0, double step, double max_step) {
+  constexpr double c1 = 1e-4, c2 = 0.9;
+  LineSearch at;
+  auto eval = [&](double a) {
+    LineSearch r;
+    r.step = a;
+    for (std::size_t i = 0; i < 5; ++i) r.x[i] = x0[i] + a * d[i];
+    r.f = fg(r.x, r.g);
+    return r;
+  };
+  auto slope = [&](const LineSearch& r) { return std::isfinite(r.f) ? dot(r.g, d) : kNaN; };
+  auto zoom = [&](LineSearch lo, double slo, LineSearch hi, double shi) {
+    for (int i = 0; i < 40; ++i) {
+      double a = kNaN;
+      if (std::isfinite(hi.f) && std::isfinite(shi) && std::isfinite(slo)) {
+        double d1 = slo + shi - 3 * (lo.f - hi.f) / (lo.step - hi.step);
+        double disc = d1 * d1 - slo * shi;
+        if (disc >= 0) {
+          double d2 = (hi.step > lo.step ? 1 : -1) * std::sqrt(disc);
+          a = hi.step - (hi.step - lo.step) * (shi + d2 - d1) / (shi - slo + 2 * d2);
+        }
+      }
+      double left = std::min(lo.step, hi.step), right = std::max(lo.step, hi.step), width = right - left;
+      if (!std::isfinite(a) || a < left + 0.1 * width || a > right - 0.1 * width) a = 0.5 * (lo.step + hi.step);
+      LineSearch r = eval(a);
+      double sr = slope(r);
+      if (!std::isfinite(r.f) || r.f > f0 + c1 * a * slope0 || r.f >= lo.f) {
+        hi = r;
+        shi = sr;
+      } else {
+        if (std::abs(sr) <= -c2 * slope0) {
+          r.ok = true;
+          return r;
+        }
+        if (sr * (hi.step - lo.step) >= 0) {
+          hi = lo;
+          shi = slo;
+        }
+        lo = r;
+        slo = sr;
+      }
+      if (std::abs(hi.step - lo.step) * max_abs(d) < 1e-15 * (1 + max_abs(x0))) break;
+    }
+    lo.ok = lo.step > 0;  // sufficient decrease without the curvature condition
+    return lo;
+  };
+  LineSearch prev;
+  prev.step = 0;
+  prev.f = f0;
+  prev.x = x0;
+  double sprev = slope0;
+  for (int i = 0; i < 40; ++i) {
+    LineSearch r = eval(step);
+    double sr = slope(r);
+    if (!std::isfinite(r.f) || r.f > f0 + c1 * step * slope0 || (i > 0 && r.f >= prev.f)) {
+      return zoom(prev, sprev, r, sr);
+    }
+    if (std::abs(sr) <= -c2 * slope0) {
+      r.ok = true;
+      return r;
+    }
+    if (sr >= 0) return zoom(r, sr, prev, sprev);
+    if (step >= max_step) {
+      r.ok = true;
+      return r;
+    }
+    prev = r;
+    sprev = sr;
+    step = std::min(3 * step, max_step);
+  }
+  return at;
+}
+
+struct StartResult {
+  Vec5 x{};
+  double f = kInf;
+  bool converged = false;
+};
+
+// Converged when the largest gradient component (log/logit units) is below this times 1 + |f|.
+constexpr double kGradTol = 1e-8;
+// Where the line search can make no more progress, a gradient below this counts as converged
+// (the value is then limited by rounding).
+constexpr double kGradTolStalled = 1e-6;
+
+// BFGS on the inverse Hessian; the first step is scaled to move no coordinate by more than 1 and
+// no step moves a coordinate by more than 10.
+template <class FG>
+StartResult bfgs(FG& fg, Vec5 x, int max_iter) {
+  StartResult out;
+  Vec5 g;
+  double f = fg(x, g);
+  out.x = x;
+  out.f = f;
+  if (!std::isfinite(f)) return out;
+  std::array<Vec5, 5> h{};
+  auto identity = [&] {
+    for (std::size_t i = 0; i < 5; ++i) {
+      h[i].fill(0);
+      h[i][i] = 1;
+    }
+  };
+  identity();
+  bool scaled = false;
+  for (int it = 0; it < max_iter; ++it) {
+    if (max_abs(g) <= kGradTol * (1 + std::abs(f))) {
+      out.converged = true;
+      break;
+    }
+    Vec5 d;
+    for (std::size_t i = 0; i < 5; ++i) d[i] = -dot(h[i], g);
+    double slope = dot(g, d);
+    if (!(slope < 0)) {
+      identity();
+      scaled = false;
+      for (std::size_t i = 0; i < 5; ++i) d[i] = -g[i];
+      slope = -dot(g, g);
+    }
+    double dmax = max_abs(d);
+    double first_step = std::min(1.0, (scaled ? 10 : 1) / dmax);
+    LineSearch ls = wolfe_search(fg, x, f, d, slope, first_step, 10 / dmax);
+    if (!ls.ok) {
+      if (!scaled) {
+        out.converged = max_abs(g) <= kGradTolStalled * (1 + std::abs(f));
+        break;
+      }
+      identity();  // retry once along the steepest descent
+      scaled = false;
+      continue;
+    }
+    Vec5 s, y;
+    for (std::size_t i = 0; i < 5; ++i) {
+      s[i] = ls.x[i] - x[i];
+      y[i] = ls.g[i] - g[i];
+    }
+    x = ls.x;
+    f = ls.f;
+    g = ls.g;
+    double sy = dot(s, y), yy = dot(y, y);
+    if (sy > 1e-12 * std::sqrt(dot(s, s) * yy)) {
+      if (!scaled) {
+        identity();
+        for (std::size_t i = 0; i < 5; ++i) h[i][i] = sy / yy;
+        scaled = true;
+      }
+      Vec5 hy;
+      for (std::size_t i = 0; i < 5; ++i) hy[i] = dot(h[i], y);
+      double yhy = dot(y, hy);
+      for (std::size_t i = 0; i < 5; ++i) {
+        for (std::size_t j = 0; j < 5; ++j) {
+          h[i][j] += ((sy + yhy) * s[i] * s[j]) / (sy * sy) - (hy[i] * s[j] + s[i] * hy[j]) / sy;
+        }
+      }
+    }
+  }
+  out.x = x;
+  out.f = f;
+  return out;
 }
 
 // Nelder-Mead minimisation; returns the best point and whether the simplex converged.
@@ -137,6 +619,69 @@ std::pair<std::array<double, 5>, bool> nelder_mead(F f, std::array<double, 5> x0
   return {s[best], false};
 }
 
+
+// The openEBGM example start and the PhViD default, then spread variants.
+const std::array<MgpsPrior, 6> kStarts = {{{0.2, 0.1, 2, 4, 1.0 / 3},
+                                           {0.2, 0.06, 1.4, 1.8, 0.1},
+                                           {0.5, 0.5, 3, 3, 0.2},
+                                           {1, 1, 5, 2, 0.5},
+                                           {0.1, 0.1, 10, 10, 0.05},
+                                           {2, 1, 0.5, 0.5, 0.7}}};
+
+bool in_box(const Vec5& v) {
+  for (double x : v) {
+    if (!std::isfinite(x) || std::abs(x) > 30) return false;
+  }
+  return true;
+}
+
+// -log L on log/logit parameters (the largest double outside |x| <= 30 or where not finite).
+double value_at(const Objective& objective, const Vec5& v) {
+  if (!in_box(v)) return std::numeric_limits<double>::max();
+  double f = objective(from_vector(v), nullptr);
+  return std::isfinite(f) ? f : std::numeric_limits<double>::max();
+}
+
+// -log L and its gradient on log/logit parameters (+inf outside the box).
+double value_and_gradient_at(const Objective& objective, const Vec5& v, Vec5& g) {
+  if (!in_box(v)) return kInf;
+  MgpsPrior t = from_vector(v);
+  Vec5 d;
+  double f = objective(t, &d);
+  g = {d[0] * t.alpha1, d[1] * t.beta1, d[2] * t.alpha2, d[3] * t.beta2, d[4] * t.p * (1 - t.p)};
+  return f;
+}
+
+// Combines the starts as openEBGM's autoHyper: the best value, and trust in it when at least two
+// converged starts agree on it.
+MgpsFit summarise(const std::vector<StartResult>& results) {
+  MgpsFit best;
+  best.neg_log_lik = std::numeric_limits<double>::max();
+  std::vector<double> values;
+  for (const auto& r : results) {
+    double fv = std::isfinite(r.f) ? r.f : std::numeric_limits<double>::max();
+    ++best.starts;
+    if (r.converged) {
+      ++best.starts_converged;
+      values.push_back(fv);
+    }
+    if (fv < best.neg_log_lik) {
+      best.neg_log_lik = fv;
+      best.theta = from_vector(r.x);
+    }
+  }
+  for (double v : values) best.starts_agreeing += std::abs(v - best.neg_log_lik) < 1e-3 * (1 + std::abs(best.neg_log_lik));
+  best.converged = best.starts_agreeing >= 2;
+  best.message = best.converged ? "converged" : "fewer than two converged start points agree on the optimum";
+  // Order the components so the first is the one with the smaller prior mean (a reporting
+  // convention: the fitted mixture is the same either way).
+  if (best.theta.alpha1 / best.theta.beta1 > best.theta.alpha2 / best.theta.beta2) {
+    auto& t = best.theta;
+    t = {t.alpha2, t.beta2, t.alpha1, t.beta1, 1 - t.p};
+  }
+  return best;
+}
+
 }  // namespace
 
 double digamma(double x) {
@@ -150,20 +695,16 @@ double digamma(double x) {
          f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f / 132))));
 }
 
+
 double gamma_p(double a, double x) {
   if (x <= 0) return 0;
-  return x < a + 1 ? gamma_p_series(a, x) : 1 - gamma_q_cf(a, x);
+  return gamma_cdf(a, lgam(a), x).p;
 }
 
 double gamma_quantile(double shape, double rate, double p) {
-  // Bisection on the CDF in x = rate * lambda, then Newton polish.
-  double lo = 0, hi = std::max(1.0, shape);
-  while (gamma_p(shape, hi) < p) hi *= 2;
-  for (int i = 0; i < 200 && hi - lo > 1e-14 * hi; ++i) {
-    double mid = (lo + hi) / 2;
-    (gamma_p(shape, mid) < p ? lo : hi) = mid;
-  }
-  return (lo + hi) / 2 / rate;
+  if (p <= 0) return 0;
+  if (p >= 1) return kInf;
+  return mixture_quantile(std::array<GammaTerm, 1>{{{1.0, shape, rate, lgam(shape)}}}, p);
 }
 
 Disproportionality disproportionality(double a, double n_drug, double n_event, double total, double expected) {
@@ -203,6 +744,7 @@ Disproportionality disproportionality(double a, double n_drug, double n_event, d
 
 double mgps_neg_log_lik(const MgpsPrior& t, std::span<const double> n, std::span<const double> e,
                         std::span<const double> w, int min_count) {
+  // The direct evaluation, point by point (the fit uses the Objective above; tests compare them).
   double total = 0;
   double lp = std::log(t.p), lq = std::log1p(-t.p);
   for (std::size_t i = 0; i < n.size(); ++i) {
@@ -218,44 +760,87 @@ double mgps_neg_log_lik(const MgpsPrior& t, std::span<const double> n, std::span
   return std::isfinite(total) ? total : std::numeric_limits<double>::max();
 }
 
+MgpsNegLogLikGradient mgps_neg_log_lik_gradient(const MgpsPrior& theta, std::span<const double> n,
+                                                std::span<const double> e, std::span<const double> weights,
+                                                int min_count) {
+  Objective objective(n, e, weights, min_count);
+  MgpsNegLogLikGradient out;
+  Vec5 g{};
+  double f = objective(theta, &g);
+  out.value = std::isfinite(f) ? f : std::numeric_limits<double>::max();
+  out.gradient = g;
+  return out;
+}
+
 MgpsFit fit_mgps(std::span<const double> n, std::span<const double> e, std::span<const double> w, int min_count) {
-  // The openEBGM example start and the PhViD default, then spread variants.
-  const std::vector<MgpsPrior> starts = {
-      {0.2, 0.1, 2, 4, 1.0 / 3}, {0.2, 0.06, 1.4, 1.8, 0.1}, {0.5, 0.5, 3, 3, 0.2},
-      {1, 1, 5, 2, 0.5},         {0.1, 0.1, 10, 10, 0.05},   {2, 1, 0.5, 0.5, 0.7}};
-  auto f = [&](const std::array<double, 5>& v) {
-    for (double x : v) {
-      if (!std::isfinite(x) || std::abs(x) > 30) return std::numeric_limits<double>::max();
-    }
-    return mgps_neg_log_lik(from_vector(v), n, e, w, min_count);
-  };
-  MgpsFit best;
-  best.neg_log_lik = std::numeric_limits<double>::max();
-  std::vector<double> values;
-  for (const auto& s0 : starts) {
-    auto [v, ok] = nelder_mead(f, to_vector(s0), 20000);
+  const Objective objective(n, e, w, min_count);
+  auto fg = [&](const Vec5& v, Vec5& g) { return value_and_gradient_at(objective, v, g); };
+  auto f = [&](const Vec5& v) { return value_at(objective, v); };
+  // Nelder-Mead from x0, then BFGS from where it stopped (sharper than its simplex test).
+  auto nelder_mead_then_bfgs = [&](const Vec5& x0) {
+    auto [v, ok] = nelder_mead(f, x0, 20000);
+    StartResult r = bfgs(fg, v, 1000);
     double fv = f(v);
-    ++best.starts;
-    if (ok) {
-      ++best.starts_converged;
-      values.push_back(fv);
+    if (!(r.f <= fv)) r = {v, fv, ok};
+    r.converged = r.converged || ok;
+    return r;
+  };
+  auto for_each_start = [&](auto&& body) {
+    tbb::parallel_for(
+        tbb::blocked_range<std::size_t>(0, kStarts.size(), 1),
+        [&](const tbb::blocked_range<std::size_t>& range) {
+          for (std::size_t i = range.begin(); i != range.end(); ++i) body(i);
+        },
+        tbb::simple_partitioner());
+  };
+  std::vector<StartResult> results(kStarts.size());
+  for_each_start([&](std::size_t i) {
+    StartResult r = bfgs(fg, to_vector(kStarts[i]), 1000);
+    if (!r.converged) {  // fall back to Nelder-Mead from where BFGS stopped
+      StartResult nm = nelder_mead_then_bfgs(std::isfinite(r.f) ? r.x : to_vector(kStarts[i]));
+      if (nm.converged || nm.f < r.f) r = nm;
     }
-    if (fv < best.neg_log_lik) {
-      best.neg_log_lik = fv;
-      best.theta = from_vector(v);
-    }
+    results[i] = r;
+  });
+  // BFGS follows the slope into the nearest basin; Nelder-Mead's first, large simplex moves
+  // reach further. Two cases are therefore run again as the previous fit ran them (Nelder-Mead
+  // from the start point, then BFGS), a better result replacing the start's: every start when
+  // fewer than two agree on the best value, except those that reached it; and any start that
+  // stopped at a mixture that is effectively one gamma (components within 1 %, or p within 1e-8
+  // of 0 or 1), a stationary point of the likelihood from which a better one, often at the edge
+  // (a near-point-mass component), may still be reachable.
+  auto one_gamma = [](const Vec5& x) {
+    return (std::abs(x[0] - x[2]) < 1e-2 && std::abs(x[1] - x[3]) < 1e-2) || std::abs(x[4]) > 18.4;
+  };
+  const MgpsFit first = summarise(results);
+  std::vector<char> rerun(kStarts.size());
+  bool any = false;
+  for (std::size_t i = 0; i < kStarts.size(); ++i) {
+    bool agrees = results[i].converged &&
+                  std::abs(results[i].f - first.neg_log_lik) < 1e-3 * (1 + std::abs(first.neg_log_lik));
+    rerun[i] = (first.starts_agreeing < 2 && !agrees) || one_gamma(results[i].x);
+    any = any || rerun[i];
   }
-  for (double v : values) best.starts_agreeing += std::abs(v - best.neg_log_lik) < 1e-3 * (1 + std::abs(best.neg_log_lik));
-  // As openEBGM's autoHyper: trust the optimum when at least two converged starts agree on it.
-  best.converged = best.starts_agreeing >= 2;
-  best.message = best.converged ? "converged" : "fewer than two converged start points agree on the optimum";
-  // Order the components so the first is the one with the smaller prior mean (a reporting
-  // convention: the fitted mixture is the same either way).
-  if (best.theta.alpha1 / best.theta.beta1 > best.theta.alpha2 / best.theta.beta2) {
-    auto& t = best.theta;
-    t = {t.alpha2, t.beta2, t.alpha1, t.beta1, 1 - t.p};
+  if (any) {
+    for_each_start([&](std::size_t i) {
+      if (!rerun[i]) return;
+      StartResult r = nelder_mead_then_bfgs(to_vector(kStarts[i]));
+      if (r.f < results[i].f || (r.converged && !results[i].converged && r.f <= results[i].f + 1e-9)) results[i] = r;
+    });
   }
-  return best;
+  return summarise(results);
+}
+
+MgpsFit fit_mgps_nelder_mead(std::span<const double> n, std::span<const double> e, std::span<const double> w,
+                             int min_count) {
+  const Objective objective(n, e, w, min_count);
+  auto f = [&](const Vec5& v) { return value_at(objective, v); };
+  std::vector<StartResult> results;
+  for (const auto& s0 : kStarts) {
+    auto [v, ok] = nelder_mead(f, to_vector(s0), 20000);
+    results.push_back({v, f(v), ok});
+  }
+  return summarise(results);
 }
 
 Squashed squash(std::span<const double> n, std::span<const double> e, const SquashOptions& o) {
@@ -295,28 +880,15 @@ Posterior mgps_posterior(const MgpsPrior& t, double n, double e, int min_count) 
   // The component weights use the same (conditional) component likelihoods the prior was fitted
   // with; otherwise a component fitted near alpha -> 0 (a log-series in the conditional model)
   // would get no posterior weight at all.
-  double l1 = std::log(t.p) + log_nb(n, t.alpha1, t.beta1, e);
-  double l2 = std::log1p(-t.p) + log_nb(n, t.alpha2, t.beta2, e);
-  if (min_count > 0) {
-    l1 -= std::log1p(-nb_cdf_below(min_count, t.alpha1, t.beta1, e));
-    l2 -= std::log1p(-nb_cdf_below(min_count, t.alpha2, t.beta2, e));
-  }
+  double l1 = std::log(t.p) + log_conditional_nb(n, t.alpha1, t.beta1, e, min_count);
+  double l2 = std::log1p(-t.p) + log_conditional_nb(n, t.alpha2, t.beta2, e, min_count);
   out.q = std::exp(l1 - log_add(l1, l2));
   double a1 = t.alpha1 + n, b1 = t.beta1 + e, a2 = t.alpha2 + n, b2 = t.beta2 + e;
   double elog = out.q * (digamma(a1) - std::log(b1)) + (1 - out.q) * (digamma(a2) - std::log(b2));
   out.ebgm = std::exp(elog);
-  auto cdf = [&](double lambda) { return out.q * gamma_p(a1, b1 * lambda) + (1 - out.q) * gamma_p(a2, b2 * lambda); };
-  auto quantile = [&](double p) {
-    double lo = 0, hi = 1;
-    while (cdf(hi) < p && hi < 1e5) hi *= 2;
-    for (int i = 0; i < 200 && hi - lo > 1e-12 * hi; ++i) {
-      double mid = (lo + hi) / 2;
-      (cdf(mid) < p ? lo : hi) = mid;
-    }
-    return (lo + hi) / 2;
-  };
-  out.eb05 = quantile(0.05);
-  out.eb95 = quantile(0.95);
+  const std::array<GammaTerm, 2> posterior{{{out.q, a1, b1, lgam(a1)}, {1 - out.q, a2, b2, lgam(a2)}}};
+  out.eb05 = mixture_quantile(posterior, 0.05);
+  out.eb95 = mixture_quantile(posterior, 0.95);
   return out;
 }
 
