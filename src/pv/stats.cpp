@@ -13,6 +13,7 @@
 #include <limits>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <vector>
 
 #include <tbb/parallel_for.h>
@@ -56,11 +57,35 @@ struct GammaCdf {
   double kernel = 0;  // x^a e^-x / Gamma(a), i.e. x times the density, dP/d(log x)
 };
 
+// Above this shape the series and the continued fraction would need more than ~10^4 terms near
+// x = a (a fitted near-point-mass component has shapes of 10^9 and more).
+constexpr double kLargeShape = 1e6;
+
+// Temme's uniform asymptotic form (Temme 1979; DiDonato & Morris 1986), first term:
+// P(a, x) = erfc(-eta sqrt(a/2)) / 2 - exp(-a eta^2 / 2) / sqrt(2 pi a) * C0(eta), with lambda = x/a,
+// eta = sign(lambda - 1) sqrt(2 (lambda - 1 - log lambda)), C0 = 1/(lambda - 1) - 1/eta. The omitted
+// terms are O(a^-3/2): below 1e-9 for a >= 1e6.
+double gamma_p_large(double a, double x) {
+  double lambda = x / a, d = lambda - 1;
+  // lambda - 1 - log(lambda) without cancellation near lambda = 1.
+  double q = d - std::log1p(d);
+  double eta = std::copysign(std::sqrt(2 * std::max(q, 0.0)), d);
+  double c0;
+  if (std::abs(eta) < 1e-3) {
+    c0 = -1.0 / 3 + eta / 12 - 2 * eta * eta / 135;  // the series of 1/(lambda - 1) - 1/eta at eta = 0
+  } else {
+    c0 = 1 / d - 1 / eta;
+  }
+  double p = 0.5 * std::erfc(-eta * std::sqrt(a / 2)) - std::exp(-a * eta * eta / 2) / std::sqrt(kTwoPi * a) * c0;
+  return std::clamp(p, 0.0, 1.0);
+}
+
 // Regularised lower incomplete gamma with its kernel: the series for x < a + 1, else the
-// continued fraction for Q (modified Lentz).
+// continued fraction for Q (modified Lentz); Temme's asymptotic form for very large shapes.
 GammaCdf gamma_cdf(double a, double lga, double x) {
   if (x <= 0) return {0, 0};
   double k = std::exp(log_gamma_kernel(a, lga, x));
+  if (a >= kLargeShape) return {gamma_p_large(a, x), k};
   if (x < a + 1) {
     double sum = 1 / a, term = sum;
     for (int n = 1; n < 10000; ++n) {
@@ -776,13 +801,24 @@ MgpsFit fit_mgps(std::span<const double> n, std::span<const double> e, std::span
   const Objective objective(n, e, w, min_count);
   auto fg = [&](const Vec5& v, Vec5& g) { return value_and_gradient_at(objective, v, g); };
   auto f = [&](const Vec5& v) { return value_at(objective, v); };
+  // Nelder-Mead needs thousands of evaluations: on a large unweighted input it searches the
+  // squashed data (the same likelihood, binned; DuMouchel & Pregibon 2001) and BFGS then polishes
+  // on every point, so the optimum reported is the full-data one.
+  constexpr std::size_t kCoarseAbove = 5000;
+  std::optional<Squashed> squashed;
+  std::optional<Objective> coarse;
+  if (w.empty() && n.size() > kCoarseAbove) {
+    squashed = squash(n, e);
+    coarse.emplace(squashed->n, squashed->e, squashed->weight, min_count);
+  }
+  auto f_search = [&](const Vec5& v) { return value_at(coarse ? *coarse : objective, v); };
   // Nelder-Mead from x0, then BFGS from where it stopped (sharper than its simplex test).
   auto nelder_mead_then_bfgs = [&](const Vec5& x0) {
-    auto [v, ok] = nelder_mead(f, x0, 20000);
+    auto [v, ok] = nelder_mead(f_search, x0, 20000);
     StartResult r = bfgs(fg, v, 1000);
     double fv = f(v);
-    if (!(r.f <= fv)) r = {v, fv, ok};
-    r.converged = r.converged || ok;
+    if (!(r.f <= fv)) r = {v, fv, ok && !coarse};
+    r.converged = r.converged || (ok && !coarse);  // a coarse search alone says nothing of the full optimum
     return r;
   };
   auto for_each_start = [&](auto&& body) {

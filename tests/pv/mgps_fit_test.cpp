@@ -399,3 +399,32 @@ TEST(PvMgpsPosterior, IsThreadSafe) {
 
 }  // namespace
 }  // namespace paraderm::pv
+
+namespace paraderm::pv {
+namespace {
+
+// Very large shapes (a fitted near-point-mass component) use Temme's asymptotic form: it must join
+// the series/continued fraction at the switch and agree with the normal limit far above it.
+TEST(PvSpecial, GammaPForVeryLargeShapesJoinsTheSeriesAndTheNormalLimit) {
+  auto phi = [](double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); };
+  for (double z : {-3.0, -1.0, -0.1, 0.0, 0.3, 1.0, 2.5}) {
+    // Just below and just above the switch at a = 1e6: the same standardised point.
+    double below = 1e6 * (1 - 1e-9), above = 1e6 * (1 + 1e-9);
+    double pb = gamma_p(below, below + z * std::sqrt(below)), pa = gamma_p(above, above + z * std::sqrt(above));
+    EXPECT_NEAR(pb, pa, 2e-9) << "z " << z;
+    // At a = 1e12 the skewness is 2e-6: P is Phi(z) to about 1e-6.
+    double a = 1e12;
+    EXPECT_NEAR(gamma_p(a, a + z * std::sqrt(a)), phi(z), 2e-6) << "z " << z;
+  }
+  // And the posterior of a pair under a near-point-mass prior component is quick and sensible.
+  MgpsPrior degenerate{9.3e11, 9.3e11, 11.9, 1.86, 0.9996};
+  Posterior post = mgps_posterior(degenerate, 1, 0.5);
+  EXPECT_TRUE(std::isfinite(post.eb05) && std::isfinite(post.eb95));
+  // The point-mass component sits at lambda = alpha/beta = 1 and carries nearly all the weight.
+  EXPECT_NEAR(post.eb05, 1.0, 1e-3);
+  EXPECT_LE(post.eb05, post.eb95);
+  EXPECT_GT(post.q, 0.95);
+}
+
+}  // namespace
+}  // namespace paraderm::pv
