@@ -43,7 +43,7 @@ void add_input_options(CLI::App* cmd, PvOptions& o) {
   cmd->add_option("--stratum-col", o.stratum_col, "Stratum column (expected counts summed over strata)");
   cmd->add_option("--fit", o.fit_data,
                   "Data the MGPS prior is fitted on: full (every pair), squashed (DuMouchel-Pregibon bins), or auto "
-                  "(full up to 2 000 000 pairs)")
+                  "(full up to 250 000 pairs)")
       ->check(CLI::IsMember({"full", "squashed", "auto"}))
       ->capture_default_str();
   cmd->add_flag("--squash", o.squash, "Same as --fit squashed");

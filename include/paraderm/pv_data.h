@@ -136,7 +136,7 @@ struct ScoreOptions {
   // kFull fits the prior on every pair; kSquashed on squashed data (DuMouchel & Pregibon 2001).
   // Unset: full up to `full_fit_max_pairs` pairs, squashed above.
   std::optional<FitData> fit_data;
-  std::size_t full_fit_max_pairs = 2'000'000;
+  std::size_t full_fit_max_pairs = 250'000;
   int min_count = 1;  // the prior is fitted on pairs with n >= min_count (conditional likelihood)
   ProgressFn progress;
 };
