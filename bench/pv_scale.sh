@@ -7,7 +7,7 @@
 #
 #   bench/pv_scale.sh [REPORTS] [QUARTERS]      (defaults 20000000 and 8; needs the ci build)
 # Files go to $PV_SCALE_DIR (default /tmp/paraderm-pv-scale, ~9 GB for 20 M reports); removed at the end
-# unless KEEP=1.
+# unless KEEP=1; REUSE=1 reuses a corpus kept that way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build/ci}
@@ -16,11 +16,16 @@ QUARTERS=${2:-8}
 DIR=${PV_SCALE_DIR:-/tmp/paraderm-pv-scale}
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)"; exit 2; }
 [ -x "$BUILD/bench/paraderm_faers_synth" ] || { echo "build the ci preset first (cmake --build --preset ci)"; exit 2; }
-rm -rf "$DIR"
-mkdir -p "$DIR"
-echo "== generating $REPORTS reports over $QUARTERS quarters in $DIR/faers"
-/usr/bin/time -f "generate: %e s wall, %M kB peak" \
-  "$BUILD/bench/paraderm_faers_synth" --out "$DIR/faers" --reports "$REPORTS" --quarters "$QUARTERS" --seed 20261127
+if [ "${REUSE:-0}" = 1 ] && [ -f "$DIR/faers/planted.csv" ]; then
+  echo "== reusing $DIR/faers"
+  rm -rf "$DIR/store"
+else
+  rm -rf "$DIR"
+  mkdir -p "$DIR"
+  echo "== generating $REPORTS reports over $QUARTERS quarters in $DIR/faers"
+  /usr/bin/time -f "generate: %e s wall, %M kB peak" \
+    "$BUILD/bench/paraderm_faers_synth" --out "$DIR/faers" --reports "$REPORTS" --quarters "$QUARTERS" --seed 20261127
+fi
 du -sh "$DIR/faers"
 echo "== paraderm pv ingest"
 /usr/bin/time -f "ingest: %e s wall, %U s user, %M kB peak" \
