@@ -132,7 +132,10 @@ struct Server::Impl {
   std::unique_ptr<assess::PathwayCache> cache;
   Metrics metrics;
   int port = 0;
-  Json signals;  // {"fit": ..., "pairs": [...]} when a pv store is configured
+  Json signal_fit;  // the store's MGPS fit, when a pv store is configured
+  std::shared_ptr<const pv::SignalTable> signal_table;
+  std::vector<std::uint32_t> signal_order;           // score indexes by EB05, best first
+  std::vector<std::string> drug_upper, event_upper;  // names in upper case, for the filters
   std::shared_ptr<const assess::SignalSource> signal_source;  // the same store, for the assessment
 
   static Json finite(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
@@ -150,26 +153,31 @@ struct Server::Impl {
       t = pv::score(corpus.value());
       t.source = dir;
     }
-    signals = {{"fit", {{"alpha1", t.fit.theta.alpha1}, {"beta1", t.fit.theta.beta1}, {"alpha2", t.fit.theta.alpha2},
-                        {"beta2", t.fit.theta.beta2}, {"p", t.fit.theta.p}, {"neg_log_lik", t.fit.neg_log_lik},
-                        {"converged", t.fit.converged}, {"fit_data", t.fit_data == pv::FitData::kFull ? "full" : "squashed"},
-                        {"fit_points", t.fit_points}}},
-               {"reports", t.reports},
-               {"pairs", Json::array()}};
-    std::vector<const pv::Score*> order;
-    order.reserve(t.scores.size());
-    for (const auto& x : t.scores) order.push_back(&x);
-    std::sort(order.begin(), order.end(), [](const pv::Score* a, const pv::Score* b) { return a->post.eb05 > b->post.eb05; });
-    for (const auto* p : order) {
-      signals["pairs"].push_back({{"drug", t.drugs[p->drug]}, {"event", t.events[p->event]}, {"n", p->n},
-                                  {"expected", p->expected}, {"ror", finite(p->d.ror)}, {"ror_lo", finite(p->d.ror_lo)},
-                                  {"prr", finite(p->d.prr)}, {"prr_chi2", finite(p->d.chi2)}, {"ic025", p->d.ic025},
-                                  {"ebgm", p->post.ebgm}, {"eb05", p->post.eb05}, {"eb95", p->post.eb95}});
-    }
-    signal_source = pv::make_signal_source(std::make_shared<const pv::SignalTable>(std::move(t)));
+    signal_fit = {{"alpha1", t.fit.theta.alpha1}, {"beta1", t.fit.theta.beta1}, {"alpha2", t.fit.theta.alpha2},
+                  {"beta2", t.fit.theta.beta2}, {"p", t.fit.theta.p}, {"neg_log_lik", t.fit.neg_log_lik},
+                  {"converged", t.fit.converged}, {"fit_data", t.fit_data == pv::FitData::kFull ? "full" : "squashed"},
+                  {"fit_points", t.fit_points}, {"reports", t.reports}};
+    // Pairs by EB05, best first; the route filters this order and stops at 500 (a FAERS-scale store
+    // has ~10^7 pairs: their JSON is built per request, never all at once).
+    auto table = std::make_shared<const pv::SignalTable>(std::move(t));
+    signal_order.resize(table->scores.size());
+    for (std::uint32_t i = 0; i < signal_order.size(); ++i) signal_order[i] = i;
+    std::sort(signal_order.begin(), signal_order.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return table->scores[a].post.eb05 > table->scores[b].post.eb05;
+    });
+    auto upper_all = [](const std::vector<std::string>& names) {
+      std::vector<std::string> out(names);
+      for (auto& n : out) {
+        for (char& c : n) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      }
+      return out;
+    };
+    drug_upper = upper_all(table->drugs);
+    event_upper = upper_all(table->events);
+    signal_table = table;
+    signal_source = pv::make_signal_source(table);
     return Status::ok();
   }
-
   // Parses and assesses a case body; on a problem writes the 4xx and returns nullopt.
   std::optional<std::pair<std::string, std::string>> run_assessment(
       const std::string& body, const httplib::Request& req, httplib::Response& res) {
@@ -255,7 +263,7 @@ struct Server::Impl {
     });
 
     http.Get("/api/v1/signals", [this](const httplib::Request& req, httplib::Response& res) {
-      if (signals.is_null()) {
+      if (!signal_table) {
         return send_error(res, 404, "no pharmacovigilance store is configured (paraderm serve --pv-store DIR)");
       }
       auto upper = [](std::string v) {
@@ -263,6 +271,7 @@ struct Server::Impl {
         return v;
       };
       std::string drug = upper(req.get_param_value("drug")), event = upper(req.get_param_value("event"));
+      if (drug.size() > 200 || event.size() > 200) return send_error(res, 400, "drug, event: expected at most 200 characters");
       double min_count = 1;
       if (req.has_param("min_count")) {
         try {
@@ -271,15 +280,20 @@ struct Server::Impl {
           return send_error(res, 400, "min_count: expected a number");
         }
       }
+      const auto& t = *signal_table;
       Json out = Json::array();
-      for (const auto& p : signals["pairs"]) {
-        if (p["n"].get<double>() < min_count) continue;
-        if (!drug.empty() && upper(p["drug"].get<std::string>()).find(drug) == std::string::npos) continue;
-        if (!event.empty() && upper(p["event"].get<std::string>()).find(event) == std::string::npos) continue;
-        out.push_back(p);
+      for (std::uint32_t i : signal_order) {
+        const pv::Score& p = t.scores[i];
+        if (p.n < min_count) continue;
+        if (!drug.empty() && drug_upper[p.drug].find(drug) == std::string::npos) continue;
+        if (!event.empty() && event_upper[p.event].find(event) == std::string::npos) continue;
+        out.push_back({{"drug", t.drugs[p.drug]}, {"event", t.events[p.event]}, {"n", p.n},
+                       {"expected", p.expected}, {"ror", finite(p.d.ror)}, {"ror_lo", finite(p.d.ror_lo)},
+                       {"prr", finite(p.d.prr)}, {"prr_chi2", finite(p.d.chi2)}, {"ic025", p.d.ic025},
+                       {"ebgm", p.post.ebgm}, {"eb05", p.post.eb05}, {"eb95", p.post.eb95}});
         if (out.size() >= 500) break;
       }
-      send_json(res, 200, Json{{"fit", signals["fit"]}, {"pairs", out},
+      send_json(res, 200, Json{{"fit", signal_fit}, {"pairs", out},
                                {"note", "reporting signals from spontaneous reports, not incidences"}}.dump());
     });
     http.Get("/api/v1/drugs", [this](const httplib::Request&, httplib::Response& res) {
