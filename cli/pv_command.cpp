@@ -19,7 +19,7 @@ struct PvOptions {
   std::string roles = "PS,SS", unmapped_out, store, out;
   std::string input, id_col = "id", drug_col = "drug", event_col = "event", stratum_col, drug, event;
   std::string format = "table", fit_data = "auto";
-  bool squash = false, no_scores = false, refit = false, quiet = false;
+  bool squash = false, no_scores = false, refit = false, quiet = false, drop_indication_events = false;
   int min_count = 1, fit_min_count = 1;
   pv::SignalRules rules;
 };
@@ -36,6 +36,8 @@ void add_input_options(CLI::App* cmd, PvOptions& o) {
     st->excludes(fa);
   }
   cmd->add_option("--roles", o.roles, "FAERS drug roles kept (PS,SS,C,I)")->capture_default_str();
+  cmd->add_flag("--drop-indication-events", o.drop_indication_events,
+                "FAERS/LAERS: drop a report's reaction when the report gives the same PT as an indication (INDI)");
   cmd->add_option("--unmapped", o.unmapped_out, "Write the FAERS drug names not mapped to a KB ingredient (CSV)");
   cmd->add_option("--id-col", o.id_col, "Report id column")->capture_default_str();
   cmd->add_option("--drug-col", o.drug_col, "Drug column")->capture_default_str();
@@ -120,6 +122,7 @@ std::optional<Loaded> load_input(const PvOptions& o, const std::string& kb_dir, 
       fo.roles.push_back(r);
     }
     fo.progress = std::ref(progress);
+    fo.drop_indication_events = o.drop_indication_events;
     auto data = pv::read_faers(o.faers, norm, fo);
     if (!data.is_ok()) return fail(data.status().message());
     auto& d = data.value().input;
@@ -127,9 +130,10 @@ std::optional<Loaded> load_input(const PvOptions& o, const std::string& kb_dir, 
     fmt::print(stderr,
                "FAERS: {} files, {} report versions read ({} legacy LAERS), {} superseded, {} deleted cases dropped, "
                "{} reports kept, {} without a kept drug or event, {} drug rows ({} kept), {} reaction rows, "
-               "{} malformed rows, {} unmapped drug names\n",
+               "{} reactions dropped as indications, {} malformed rows, {} unmapped drug names\n",
                d.files.size(), d.reports_read, d.laers_reports, d.superseded, d.deleted, d.reports_kept,
-               d.without_pairs, d.drug_rows, d.drug_rows_kept, d.reaction_rows, d.malformed, d.unmapped.size());
+               d.without_pairs, d.drug_rows, d.drug_rows_kept, d.reaction_rows, d.indication_events_dropped, d.malformed,
+               d.unmapped.size());
     if (!o.unmapped_out.empty()) {
       std::FILE* f = std::fopen(o.unmapped_out.c_str(), "w");
       if (!f) return fail(fmt::format("--unmapped: value \"{}\": cannot write", o.unmapped_out));
@@ -141,10 +145,14 @@ std::optional<Loaded> load_input(const PvOptions& o, const std::string& kb_dir, 
                         {"laers_versions", d.laers_reports}, {"superseded", d.superseded}, {"deleted_cases", d.deleted},
                         {"reports_kept", d.reports_kept}, {"without_pairs", d.without_pairs}, {"drug_rows", d.drug_rows},
                         {"drug_rows_kept", d.drug_rows_kept}, {"reaction_rows", d.reaction_rows},
-                        {"malformed", d.malformed},      {"unmapped_names", d.unmapped.size()}, {"roles", o.roles}};
+                        {"malformed", d.malformed},      {"unmapped_names", d.unmapped.size()}, {"roles", o.roles},
+                        {"indication_events_dropped", d.indication_events_dropped},
+                        {"drop_indication_events", o.drop_indication_events}};
     l.input_json = j.dump();
     l.corpus = std::move(data.value().corpus);
     for (const auto& p : o.faers) l.source += (l.source.empty() ? "" : ", ") + p;
+    l.source += fmt::format(" (roles {}{})", o.roles,
+                            o.drop_indication_events ? "; reactions also given as an indication dropped" : "");
     return l;
   }
   progress("read", 0, 0);

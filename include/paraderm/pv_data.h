@@ -91,6 +91,10 @@ std::vector<std::pair<std::string, std::string>> kb_drug_names(const kb::Knowled
 
 struct FaersOptions {
   std::vector<std::string> roles = {"PS", "SS"};  // drug roles kept (PS, SS, C, I)
+  // Drop a report's reaction when the same report gives that PT as an indication (INDI files):
+  // the disease being treated, not a reaction to the treatment (e.g. psoriasis under a TNF blocker
+  // given for psoriasis). Off by default, as openEBGM counts.
+  bool drop_indication_events = false;
   ProgressFn progress;
   std::size_t block_bytes = 8u << 20;  // text is parsed in blocks of this size, a few at a time
 };
@@ -103,6 +107,7 @@ struct FaersReport : InputReport {
   std::size_t reports_kept = 0;   // latest versions of live cases
   std::size_t without_pairs = 0;  // kept reports with no kept drug or no event
   std::size_t drug_rows = 0, drug_rows_kept = 0, reaction_rows = 0;
+  std::size_t indication_events_dropped = 0;  // report-reaction pairs dropped as indications
   std::vector<std::pair<std::string, std::size_t>> unmapped;  // verbatim drug names by drug rows
   std::vector<std::string> files;                               // what was read
 };
@@ -112,7 +117,7 @@ struct FaersCorpus {
   FaersReport input;
 };
 
-// `inputs`: folders (searched recursively for DEMO/DRUG/REAC/DELETE*.txt and for *.zip) and zip
+// `inputs`: folders (searched recursively for DEMO/DRUG/REAC/INDI/DELETE*.txt and for *.zip) and zip
 // files as FDA publishes them (faers_ascii_*.zip, aers_ascii_*.zip). FAERS files are keyed by
 // primaryid/caseid/caseversion, legacy LAERS files by ISR/CASE. Per case the latest version is
 // kept (FAERS over LAERS, then highest caseversion, later fda_dt, higher primaryid / ISR);

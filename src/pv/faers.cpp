@@ -11,6 +11,7 @@
 #include <cctype>
 #include <charconv>
 #include <functional>
+#include <iterator>
 #include <mutex>
 #include <set>
 #include <tuple>
@@ -103,13 +104,14 @@ std::vector<std::pair<std::string, std::string>> kb_drug_names(const kb::Knowled
 
 namespace {
 
-enum class Kind { kDemo, kDrug, kReac, kDelete, kOther };
+enum class Kind { kDemo, kDrug, kReac, kIndi, kDelete, kOther };
 
 Kind kind_of(const detail::TextFile& f) {
   std::string n = f.name();
   if (n.rfind("DEMO", 0) == 0) return Kind::kDemo;
   if (n.rfind("DRUG", 0) == 0) return Kind::kDrug;
   if (n.rfind("REAC", 0) == 0) return Kind::kReac;
+  if (n.rfind("INDI", 0) == 0) return Kind::kIndi;
   if (n.rfind("DELETE", 0) == 0) return Kind::kDelete;
   return Kind::kOther;
 }
@@ -268,12 +270,13 @@ Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const Dru
                                const FaersOptions& options) {
   auto listed = detail::list_text_files(inputs);
   if (!listed.is_ok()) return listed.status();
-  std::vector<detail::TextFile> demo, drug, reac, del;
+  std::vector<detail::TextFile> demo, drug, reac, indi, del;
   for (const auto& f : listed.value()) {
     switch (kind_of(f)) {
       case Kind::kDemo: demo.push_back(f); break;
       case Kind::kDrug: drug.push_back(f); break;
       case Kind::kReac: reac.push_back(f); break;
+      case Kind::kIndi: indi.push_back(f); break;
       case Kind::kDelete: del.push_back(f); break;
       case Kind::kOther: break;
     }
@@ -470,35 +473,44 @@ Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const Dru
   if (!st.is_ok()) return st;
   rep.drug_rows = rep.rows_read - rows_before_drug;
 
-  // 4. REAC: MedDRA preferred terms, upper case.
+  // 4. REAC: MedDRA preferred terms, upper case (and INDI's indications, when asked, in the same
+  // dictionary so that a reaction and an indication with the same PT compare equal).
   Interner events([](std::string_view key) -> std::pair<std::string, bool> { return {upper(std::string(key)), true}; });
-  std::vector<std::uint64_t> event_recs;
-  st = run(
-      reac, "REAC", {"PRIMARYID", "PT"}, {"ISR", "PT"},
-      [&](const detail::Block& b, const Layout& l, const std::string& file) {
-        Keyed res;
-        std::uint64_t last_key = ~0ull;
-        std::int64_t last = -1;
-        std::string key;
-        for_each_line(b, l, file, res.pr, [&](const std::vector<std::string_view>& f, std::uint64_t line) {
-          std::uint64_t id;
-          if (!parse_u64(f[l.col[0]], id)) {
-            res.pr.bad(file, line, fmt::format("{} must be a number", l.laers ? "ISR" : "primaryid"));
-            return;
-          }
-          std::int64_t r = report_of(l.laers ? id | kLaersTag : id, last_key, last);
-          if (r < 0) return;
-          key.assign(trim(f[l.col[1]]));
-          if (key.empty()) {
-            res.pr.bad(file, line, "empty pt");
-            return;
-          }
-          res.recs.push_back(static_cast<std::uint64_t>(r) << 32 | events.id(key));
-        });
-        return res;
-      },
-      merge_keyed(event_recs));
+  auto parse_terms = [&](const char* what) {
+    return [&, what](const detail::Block& b, const Layout& l, const std::string& file) {
+      Keyed res;
+      std::uint64_t last_key = ~0ull;
+      std::int64_t last = -1;
+      std::string key;
+      for_each_line(b, l, file, res.pr, [&](const std::vector<std::string_view>& f, std::uint64_t line) {
+        std::uint64_t id;
+        if (!parse_u64(f[l.col[0]], id)) {
+          res.pr.bad(file, line, fmt::format("{} must be a number", l.laers ? "ISR" : "primaryid"));
+          return;
+        }
+        std::int64_t r = report_of(l.laers ? id | kLaersTag : id, last_key, last);
+        if (r < 0) return;
+        key.assign(trim(f[l.col[1]]));
+        if (key.empty()) {
+          res.pr.bad(file, line, fmt::format("empty {}", what));
+          return;
+        }
+        res.recs.push_back(static_cast<std::uint64_t>(r) << 32 | events.id(key));
+      });
+      return res;
+    };
+  };
+  std::vector<std::uint64_t> event_recs, indication_recs;
+  st = run(reac, "REAC", {"PRIMARYID", "PT"}, {"ISR", "PT"}, parse_terms("pt"), merge_keyed(event_recs));
   if (!st.is_ok()) return st;
+  if (options.drop_indication_events) {
+    if (indi.empty()) {
+      return Status::invalid_input(fmt::format("--drop-indication-events: no INDI file found in \"{}\"", where));
+    }
+    st = run(indi, "INDI", {"PRIMARYID", "INDI_PT"}, {"ISR", "INDI_PT"}, parse_terms("indi_pt"),
+             merge_keyed(indication_recs));
+    if (!st.is_ok()) return st;
+  }
   rep.drug_rows_kept = drug_recs.size();
   rep.reaction_rows = event_recs.size();
 
@@ -520,6 +532,17 @@ Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const Dru
                        [&] { tbb::parallel_sort(event_recs.begin(), event_recs.end()); });
   drug_recs.erase(std::unique(drug_recs.begin(), drug_recs.end()), drug_recs.end());
   event_recs.erase(std::unique(event_recs.begin(), event_recs.end()), event_recs.end());
+  if (!indication_recs.empty()) {
+    // A reaction that is also an indication in the same report (a disease treated, not caused)
+    // is dropped from that report.
+    tbb::parallel_sort(indication_recs.begin(), indication_recs.end());
+    std::vector<std::uint64_t> kept_events;
+    kept_events.reserve(event_recs.size());
+    std::set_difference(event_recs.begin(), event_recs.end(), indication_recs.begin(), indication_recs.end(),
+                        std::back_inserter(kept_events));
+    rep.indication_events_dropped = event_recs.size() - kept_events.size();
+    event_recs.swap(kept_events);
+  }
   auto ranges = [&](const std::vector<std::uint64_t>& recs) {
     std::vector<std::uint64_t> begin(kept.size() + 1, 0);
     for (std::uint64_t r : recs) ++begin[(r >> 32) + 1];

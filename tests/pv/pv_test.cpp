@@ -367,6 +367,42 @@ TEST(PvFaers, ReadsZipFilesAndTheLegacyLaersLayout) {
   fs::remove_all(dir);
 }
 
+// Report 1001: adalimumab given for psoriasis, reactions psoriasis and pneumonia; report 2001:
+// adalimumab for Crohn's disease, reaction psoriasis (a paradoxical reaction). Dropping indication
+// events removes only 1001's psoriasis.
+TEST(PvFaers, DropsReactionsThatAreTheReportsIndicationOnlyWhenAsked) {
+  static const kb::LoadResult kb = kb::load_embedded();
+  DrugNormaliser n(kb_drug_names(*kb.kb));
+  fs::path dir = fs::temp_directory_path() / ("paraderm_indi_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  write(dir / "DEMO24Q1.txt", "primaryid$caseid$caseversion$fda_dt\n1001$100$1$20240101\n2001$200$1$20240101\n");
+  write(dir / "DRUG24Q1.txt", "primaryid$caseid$drug_seq$role_cod$drugname$prod_ai\n1001$100$1$PS$HUMIRA$ADALIMUMAB\n"
+                              "2001$200$1$PS$HUMIRA$ADALIMUMAB\n");
+  write(dir / "REAC24Q1.txt", "primaryid$caseid$pt$drug_rec_act\n1001$100$Psoriasis$\n1001$100$Pneumonia$\n"
+                              "2001$200$Psoriasis$\n");
+  write(dir / "INDI24Q1.txt", "primaryid$caseid$indi_drug_seq$indi_pt\n1001$100$1$psoriasis\n2001$200$1$Crohn's disease\n");
+  using Reports = std::set<std::set<std::pair<std::string, std::string>>>;
+  auto kept = read_faers({dir.string()}, n);
+  ASSERT_TRUE(kept.is_ok()) << kept.status().message();
+  EXPECT_EQ(corpus_reports(kept.value().corpus),
+            (Reports{{{"adalimumab", "PSORIASIS"}, {"adalimumab", "PNEUMONIA"}}, {{"adalimumab", "PSORIASIS"}}}));
+  EXPECT_EQ(kept.value().input.indication_events_dropped, 0u);
+  FaersOptions drop;
+  drop.drop_indication_events = true;
+  auto dropped = read_faers({dir.string()}, n, drop);
+  ASSERT_TRUE(dropped.is_ok()) << dropped.status().message();
+  EXPECT_EQ(corpus_reports(dropped.value().corpus),
+            (Reports{{{"adalimumab", "PNEUMONIA"}}, {{"adalimumab", "PSORIASIS"}}}));
+  EXPECT_EQ(dropped.value().input.indication_events_dropped, 1u);
+  // Asked for, but no INDI file: said, not ignored.
+  fs::remove(dir / "INDI24Q1.txt");
+  auto missing = read_faers({dir.string()}, n, drop);
+  ASSERT_FALSE(missing.is_ok());
+  EXPECT_NE(missing.status().message().find("no INDI file"), std::string::npos) << missing.status().message();
+  fs::remove_all(dir);
+}
+
 // Blocks far smaller than the files: lines split across blocks are reassembled and line numbers
 // in problems stay right.
 TEST(PvFaers, SmallBlocksGiveTheSameCorpusAndLineNumbers) {
