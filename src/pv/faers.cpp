@@ -264,6 +264,33 @@ struct Keyed {
   BlockProblems pr;
 };
 
+// The kept report a DRUG/REAC/INDI line belongs to: its index in `kept`, or -1 (a report not
+// kept, or a key that is not a number, which is counted as malformed). Consecutive lines usually
+// share a report, so the last hit is tried first.
+class LineReport {
+ public:
+  explicit LineReport(const std::vector<std::uint64_t>& kept) : kept_(kept) {}
+  std::int64_t operator()(std::string_view field, const Layout& l, const std::string& file, std::uint64_t line,
+                          BlockProblems& pr) {
+    std::uint64_t id;
+    if (!parse_u64(field, id)) {
+      pr.bad(file, line, fmt::format("{} must be a number", l.laers ? "ISR" : "primaryid"));
+      return -1;
+    }
+    std::uint64_t key = l.laers ? id | kLaersTag : id;
+    if (key == last_key_) return last_;
+    last_key_ = key;
+    auto it = std::lower_bound(kept_.begin(), kept_.end(), key);
+    last_ = (it != kept_.end() && *it == key) ? it - kept_.begin() : -1;
+    return last_;
+  }
+
+ private:
+  const std::vector<std::uint64_t>& kept_;
+  std::uint64_t last_key_ = ~0ull;
+  std::int64_t last_ = -1;
+};
+
 }  // namespace
 
 Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const DrugNormaliser& norm,
@@ -407,15 +434,6 @@ Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const Dru
   tbb::parallel_sort(kept.begin(), kept.end());
   kept.erase(std::unique(kept.begin(), kept.end()), kept.end());  // a primaryid repeated across quarters
   rep.reports_kept = kept.size();
-  // Report index of a key, or -1; consecutive rows usually share a report, so the last hit is tried first.
-  auto report_of = [&kept](std::uint64_t key, std::uint64_t& last_key, std::int64_t& last) -> std::int64_t {
-    if (key == last_key) return last;
-    last_key = key;
-    auto it = std::lower_bound(kept.begin(), kept.end(), key);
-    last = (it != kept.end() && *it == key) ? it - kept.begin() : -1;
-    return last;
-  };
-
   // 3. DRUG: kept reports, kept roles, names normalised.
   Interner drugs([&norm](std::string_view key) -> std::pair<std::string, bool> {
     auto sep = key.find('\x1f');
@@ -439,16 +457,10 @@ Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const Dru
       drug, "DRUG", {"PRIMARYID", "ROLE_COD", "DRUGNAME", "PROD_AI"}, {"ISR", "ROLE_COD", "DRUGNAME"},
       [&](const detail::Block& b, const Layout& l, const std::string& file) {
         Keyed res;
-        std::uint64_t last_key = ~0ull;
-        std::int64_t last = -1;
+        LineReport report_of(kept);
         std::string key;
         for_each_line(b, l, file, res.pr, [&](const std::vector<std::string_view>& f, std::uint64_t line) {
-          std::uint64_t id;
-          if (!parse_u64(f[l.col[0]], id)) {
-            res.pr.bad(file, line, fmt::format("{} must be a number", l.laers ? "ISR" : "primaryid"));
-            return;
-          }
-          std::int64_t r = report_of(l.laers ? id | kLaersTag : id, last_key, last);
+          std::int64_t r = report_of(f[l.col[0]], l, file, line, res.pr);
           if (r < 0) return;
           std::string_view role = trim(f[l.col[1]]);
           if (std::none_of(roles.begin(), roles.end(), [&](const std::string& x) {
@@ -479,16 +491,10 @@ Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const Dru
   auto parse_terms = [&](const char* what) {
     return [&, what](const detail::Block& b, const Layout& l, const std::string& file) {
       Keyed res;
-      std::uint64_t last_key = ~0ull;
-      std::int64_t last = -1;
+      LineReport report_of(kept);
       std::string key;
       for_each_line(b, l, file, res.pr, [&](const std::vector<std::string_view>& f, std::uint64_t line) {
-        std::uint64_t id;
-        if (!parse_u64(f[l.col[0]], id)) {
-          res.pr.bad(file, line, fmt::format("{} must be a number", l.laers ? "ISR" : "primaryid"));
-          return;
-        }
-        std::int64_t r = report_of(l.laers ? id | kLaersTag : id, last_key, last);
+        std::int64_t r = report_of(f[l.col[0]], l, file, line, res.pr);
         if (r < 0) return;
         key.assign(trim(f[l.col[1]]));
         if (key.empty()) {
