@@ -291,6 +291,17 @@ class LineReport {
   std::int64_t last_ = -1;
 };
 
+// for_each_line over the lines of kept reports only: row(fields, line, report index).
+template <class Row>
+void for_each_kept_line(const detail::Block& b, const Layout& l, const std::string& file,
+                        const std::vector<std::uint64_t>& kept, BlockProblems& pr, Row row) {
+  LineReport report_of(kept);
+  for_each_line(b, l, file, pr, [&](const std::vector<std::string_view>& f, std::uint64_t line) {
+    std::int64_t r = report_of(f[l.col[0]], l, file, line, pr);
+    if (r >= 0) row(f, line, static_cast<std::uint64_t>(r));
+  });
+}
+
 }  // namespace
 
 Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const DrugNormaliser& norm,
@@ -457,11 +468,9 @@ Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const Dru
       drug, "DRUG", {"PRIMARYID", "ROLE_COD", "DRUGNAME", "PROD_AI"}, {"ISR", "ROLE_COD", "DRUGNAME"},
       [&](const detail::Block& b, const Layout& l, const std::string& file) {
         Keyed res;
-        LineReport report_of(kept);
         std::string key;
-        for_each_line(b, l, file, res.pr, [&](const std::vector<std::string_view>& f, std::uint64_t line) {
-          std::int64_t r = report_of(f[l.col[0]], l, file, line, res.pr);
-          if (r < 0) return;
+        for_each_kept_line(b, l, file, kept, res.pr, [&](const std::vector<std::string_view>& f, std::uint64_t line,
+                                                          std::uint64_t r) {
           std::string_view role = trim(f[l.col[1]]);
           if (std::none_of(roles.begin(), roles.end(), [&](const std::string& x) {
                 return x.size() == role.size() && std::equal(x.begin(), x.end(), role.begin(), [](char a, char c) {
@@ -477,7 +486,7 @@ Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const Dru
             res.pr.bad(file, line, "empty drugname and prod_ai");
             return;
           }
-          res.recs.push_back(static_cast<std::uint64_t>(r) << 32 | drugs.id(key));
+          res.recs.push_back(r << 32 | drugs.id(key));
         });
         return res;
       },
@@ -491,17 +500,15 @@ Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const Dru
   auto parse_terms = [&](const char* what) {
     return [&, what](const detail::Block& b, const Layout& l, const std::string& file) {
       Keyed res;
-      LineReport report_of(kept);
       std::string key;
-      for_each_line(b, l, file, res.pr, [&](const std::vector<std::string_view>& f, std::uint64_t line) {
-        std::int64_t r = report_of(f[l.col[0]], l, file, line, res.pr);
-        if (r < 0) return;
+      for_each_kept_line(b, l, file, kept, res.pr, [&](const std::vector<std::string_view>& f, std::uint64_t line,
+                                                        std::uint64_t r) {
         key.assign(trim(f[l.col[1]]));
         if (key.empty()) {
           res.pr.bad(file, line, fmt::format("empty {}", what));
           return;
         }
-        res.recs.push_back(static_cast<std::uint64_t>(r) << 32 | events.id(key));
+        res.recs.push_back(r << 32 | events.id(key));
       });
       return res;
     };
