@@ -64,6 +64,13 @@ struct Condition {
   std::string status = "active";  // active | resolved
   std::optional<bool> treated;    // e.g. latent TB treated
   Severity severity;
+  // Read from standard records (FHIR Condition) so a paradoxical reaction can be recognised
+  // without paraderm extensions; empty / absent when the record does not say.
+  std::string course;  // "recurrence" | "relapse" (FHIR clinicalStatus: a worsening) | ""
+  std::optional<std::string> severity_grade;  // mild | moderate | severe (FHIR Condition.severity)
+  std::optional<Date> recorded;               // FHIR recordedDate
+  std::vector<std::string> body_sites;        // as given (text or display)
+  std::vector<std::string> notes;             // note[].text and evidence[] text, as given
 };
 
 struct Medication {
