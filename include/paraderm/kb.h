@@ -141,11 +141,19 @@ struct Disease {
   std::optional<Signature> signature;
 };
 
+// The range outside which a value cannot be a real measurement (a unit mix-up, a typing error):
+// in the lab's unit, bounds inclusive. Not a clinical threshold.
+struct PlausibleRange {
+  std::optional<double> min, max;
+  Provenance prov;
+};
+
 struct Lab {
   Location loc;
   std::string id, name;
   std::optional<std::string> unit;
   std::vector<Code> code;
+  std::optional<PlausibleRange> plausible;
 };
 
 struct UnitConversion {
@@ -308,6 +316,7 @@ struct Dose {
 };
 
 struct LabThreshold {
+  Location loc;  // of the threshold's own table, for integrity errors
   Region region = Region::kBoth;
   std::string analyte;  // lab id
   std::optional<double> below, above;

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "assess/internal.h"
+#include "paraderm/units.h"
 
 namespace paraderm::assess::detail {
 namespace {
@@ -76,17 +77,6 @@ std::optional<std::string> child_pugh_class(const kb::KnowledgeBase& kb, const C
         total >= *b.min && total <= *b.max) {
       return *b.category;
     }
-  }
-  return std::nullopt;
-}
-
-// Threshold value converted to the lab's unit in the case (cells/uL, g/dL, ...).
-std::optional<double> threshold_in(const kb::KnowledgeBase& kb, double value, const std::string& from,
-                                   const std::string& to) {
-  if (from == to) return value;
-  for (const auto& uc : kb.unit_conversions) {
-    if (uc.from == from && uc.to == to) return value * uc.factor;
-    if (uc.from == to && uc.to == from) return value / uc.factor;
   }
   return std::nullopt;
 }
@@ -491,8 +481,9 @@ class DrugEvaluation {
         missing.insert(t.analyte);
         continue;
       }
-      auto below = t.below ? threshold_in(x_.kb, *t.below, t.unit, lab->unit) : std::nullopt;
-      auto above = t.above ? threshold_in(x_.kb, *t.above, t.unit, lab->unit) : std::nullopt;
+      // The KB integrity check guarantees every threshold converts to its lab's unit.
+      auto below = t.below ? units::converted(x_.kb, t.analyte, *t.below, t.unit, lab->unit) : std::nullopt;
+      auto above = t.above ? units::converted(x_.kb, t.analyte, *t.above, t.unit, lab->unit) : std::nullopt;
       bool fires = (below && *lab->value < *below) || (above && *lab->value > *above);
       if (!fires) continue;
       block("avoid", reason("LAB_DO_NOT_START", "block",

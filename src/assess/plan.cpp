@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "assess/internal.h"
+#include "paraderm/units.h"
 
 namespace paraderm::assess::detail {
 namespace {
@@ -29,16 +30,6 @@ const std::vector<std::pair<std::string, std::vector<std::string>>>& item_labs()
 std::string days_before(Date d, Date start) {
   auto n = (start - d).count();
   return n >= 0 ? fmt::format("{} days before start", n) : fmt::format("{} days after start", -n);
-}
-
-std::optional<double> in_unit(const kb::KnowledgeBase& kb, double v, const std::string& from,
-                              const std::string& to) {
-  if (from == to) return v;
-  for (const auto& uc : kb.unit_conversions) {
-    if (uc.from == from && uc.to == to) return v * uc.factor;
-    if (uc.from == to && uc.to == from) return v / uc.factor;
-  }
-  return std::nullopt;
 }
 
 }  // namespace
@@ -132,8 +123,8 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c, const std::ve
       if (!applies(t.region, c.region) || t.action == "do-not-start" || t.context) continue;
       for (const auto& r : c.labs) {
         if (r.lab != t.analyte || !r.value || (m.start && r.date < *m.start)) continue;
-        auto below = t.below ? in_unit(kb, *t.below, t.unit, r.unit) : std::nullopt;
-        auto above = t.above ? in_unit(kb, *t.above, t.unit, r.unit) : std::nullopt;
+        auto below = t.below ? units::converted(kb, t.analyte, *t.below, t.unit, r.unit) : std::nullopt;
+        auto above = t.above ? units::converted(kb, t.analyte, *t.above, t.unit, r.unit) : std::nullopt;
         if (!((below && *r.value < *below) || (above && *r.value > *above))) continue;
         std::string code = t.action == "interrupt"     ? "LAB_INTERRUPT"
                            : t.action == "discontinue" ? "LAB_DISCONTINUE"

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "paraderm/units.h"
+
 namespace paraderm::clinical {
 
 std::optional<Date> parse_date(std::string_view text) {
@@ -118,28 +120,82 @@ std::string short_system(std::string_view s) {
   return std::string(s);
 }
 
-// The factor converting `from` to `to` for one analyte: direct, inverse, or through one
-// intermediate unit (e.g. K/uL -> 10*3/uL -> cells/uL).
-std::optional<double> conversion_factor(const kb::KnowledgeBase& kb, const std::string& analyte,
-                                        const std::string& from, const std::string& to) {
-  if (from == to) return 1.0;
-  auto direct = [&](const std::string& a, const std::string& b) -> std::optional<double> {
-    for (const auto& uc : kb.unit_conversions) {
-      if (uc.analyte != analyte) continue;
-      if (uc.from == a && uc.to == b) return uc.factor;
-      if (uc.to == a && uc.from == b) return 1 / uc.factor;
+std::string field(const std::string& entry, std::string_view native_key, std::string_view fhir_path) {
+  if (!entry.empty() && entry.front() == '/') return entry + "/" + std::string(native_key);
+  return entry + "." + std::string(fhir_path);
+}
+
+namespace {
+
+const kb::Lab* find_lab(const kb::KnowledgeBase& kb, std::string_view id) {
+  for (const auto& l : kb.labs) {
+    if (l.id == id) return &l;
+  }
+  return nullptr;
+}
+
+std::string range_text(const kb::PlausibleRange& r, const std::string& unit) {
+  if (r.min && r.max) return fmt::format("[{:g}, {:g}] {}", *r.min, *r.max, unit);
+  if (r.min) return fmt::format(">= {:g} {}", *r.min, unit);
+  return fmt::format("<= {:g} {}", *r.max, unit);
+}
+
+}  // namespace
+
+std::optional<double> CaseBuilder::to_lab_unit(const kb::Lab& lab, double value, const std::string& unit,
+                                               const std::string& value_pointer,
+                                               const std::string& unit_pointer) {
+  auto r = units::convert(kb_, lab.id, value, unit, *lab.unit);
+  if (!r.is_ok()) {
+    std::string accepted;
+    for (const auto& u : units::accepted_units(kb_, lab.id, *lab.unit)) {
+      accepted += (accepted.empty() ? "" : ", ") + u;
     }
+    warning(unit_pointer, fmt::format("lab {}: value \"{}\": {}; expected one of {}: the result is not used",
+                                      lab.id, unit, r.status().message(), accepted));
     return std::nullopt;
-  };
-  if (auto f = direct(from, to)) return f;
-  for (const auto& uc : kb.unit_conversions) {
-    if (uc.analyte != analyte) continue;
-    for (const auto& mid : {uc.from, uc.to}) {
-      auto a = direct(from, mid), b = direct(mid, to);
-      if (mid != from && mid != to && a && b) return *a * *b;
+  }
+  // The KB's own spelling of its unit (cells/uL, mL/min/1.73m2) is the documented native form.
+  if (unit != *lab.unit) {
+    for (const auto& note : r.value().non_ucum) {
+      if (note.find("\"" + unit + "\"") != std::string::npos) {
+        warning(unit_pointer, fmt::format("lab {}: {}", lab.id, note));
+      }
     }
   }
+  return plausible(value_pointer, lab, r.value().value, value, unit);
+}
+
+std::optional<double> CaseBuilder::plausible(const std::string& pointer, const kb::Lab& lab, double value,
+                                             double given, const std::string& given_unit) {
+  if (!lab.plausible || !lab.unit) return value;
+  const auto& range = *lab.plausible;
+  if ((!range.min || value >= *range.min) && (!range.max || value <= *range.max)) return value;
+  std::string shown = fmt::format("{:g} {}", given, given_unit);
+  if (given_unit != *lab.unit) shown += fmt::format(" (= {:g} {})", value, *lab.unit);
+  warning(pointer, fmt::format("lab {}: value {}: outside the plausible range {} (kb/labs.toml, not a "
+                               "clinical threshold): the value is not used",
+                               lab.id, shown, range_text(range, *lab.unit)));
   return std::nullopt;
+}
+
+std::optional<double> CaseBuilder::plausible(const std::string& pointer, std::string_view lab_id,
+                                             double value) {
+  const kb::Lab* lab = find_lab(kb_, lab_id);
+  if (!lab || !lab->unit) return value;
+  return plausible(pointer, *lab, value, value, *lab->unit);
+}
+
+void CaseBuilder::set_body_weight(const std::string& value_pointer, const std::string& unit_pointer,
+                                  double value, const std::string& unit) {
+  const kb::Lab* lab = find_lab(kb_, "weight");
+  if (!lab || !lab->unit) {
+    warning(value_pointer, "body weight: the KB has no lab 'weight' with a unit: weight unknown");
+    return;
+  }
+  auto in_lab_unit = to_lab_unit(*lab, value, unit, value_pointer, unit_pointer);
+  c_.patient.weight_kg =
+      in_lab_unit ? units::converted(kb_, "weight", *in_lab_unit, *lab->unit, "kg") : std::nullopt;
 }
 
 bool CaseBuilder::add_condition(Condition cond, const std::vector<CodeIn>& codes) {
@@ -222,34 +278,22 @@ bool CaseBuilder::add_lab(const std::string& pointer, const std::string& label,
   r.text = std::move(text);
   r.given_unit = unit;
   if (value) {
+    // Impossible data (docs/case-format.md), unlike an implausible value or unit: rejected.
     if (*value < 0) {
       problem(pointer, fmt::format("value {}: expected a number >= 0", *value));
       return false;
     }
     r.given_value = *value;
-    std::string target = def && def->unit ? *def->unit : unit;
-    // Cell counts share one conversion table; Hb, albumin, creatinine have their own.
-    std::string analyte = target == "cells/uL" ? "cell-count" : *lab;
-    auto factor = conversion_factor(kb_, analyte, unit, target);
-    if (!factor) {
-      std::vector<std::string> known;
-      for (const auto& uc : kb_.unit_conversions) {
-        for (const auto& u : {uc.from, uc.to}) {
-          if (uc.analyte == analyte && conversion_factor(kb_, analyte, u, target) &&
-              std::find(known.begin(), known.end(), u) == known.end()) {
-            known.push_back(u);
-          }
-        }
-      }
-      if (known.empty()) known.push_back(target);
-      std::string list;
-      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-      problem(pointer + "/unit", fmt::format("value \"{}\": not a unit paraderm can convert for {}; "
-                                              "expected one of {}", unit, *lab, list));
-      return false;
+    if (!def || !def->unit) {  // no canonical unit in the KB (e.g. IgE): kept as given
+      r.value = *value;
+      r.unit = unit;
+    } else {
+      auto in_kb_unit = to_lab_unit(*def, *value, unit, field(pointer, "value", "valueQuantity.value"),
+                                    field(pointer, "unit", "valueQuantity.code"));
+      if (!in_kb_unit) return false;
+      r.value = *in_kb_unit;
+      r.unit = *def->unit;
     }
-    r.value = *value * *factor;
-    r.unit = target;
   }
   c_.labs.push_back(std::move(r));
   return true;
@@ -280,7 +324,8 @@ void CaseBuilder::finish() {
       problem("/patient/age_years", fmt::format("value {}: does not match birth_date (age {})",
                                                 *p.age_years, computed));
     }
-    p.age_years = computed;
+    // A placeholder birth date (1900-01-01) gives an age no one reaches.
+    p.age_years = plausible("/patient/birth_date", "age", computed);
   }
   if (!p.age_years) {
     warning("/patient", "age unknown: age limits, the age >= 65 group and eGFR cannot be checked");

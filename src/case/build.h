@@ -1,5 +1,6 @@
-// Shared by the native and FHIR parsers: maps names and codes to KB ids, converts lab units,
-// records problems and warnings with their pointer, and finishes the case (age, eGFR).
+// Shared by the native and FHIR parsers: maps names and codes to KB ids, converts lab units
+// (paraderm/units.h) and checks plausible ranges, records problems and warnings with their
+// pointer, and finishes the case (age, eGFR).
 #pragma once
 
 #include <fmt/format.h>
@@ -38,6 +39,14 @@ class CaseBuilder {
                Date date, std::optional<double> value, const std::string& unit,
                std::optional<std::string> text);
 
+  // Body weight `value` in `unit` -> Patient::weight_kg (KB lab "weight"); a unit that cannot be
+  // converted or an implausible value leaves the weight unknown, with a warning.
+  void set_body_weight(const std::string& value_pointer, const std::string& unit_pointer, double value,
+                       const std::string& unit);
+  // `value` (already in the KB unit of `lab_id`) when inside the lab's plausible range, else a
+  // warning naming the field and nullopt. Labs without a range, or not in the KB, pass.
+  std::optional<double> plausible(const std::string& pointer, std::string_view lab_id, double value);
+
   // Age from birth date, computed eGFR, date sanity checks against birth and as_of.
   void finish();
 
@@ -50,10 +59,19 @@ class CaseBuilder {
   Case& c_;
   std::vector<InputProblem>& problems_;
   std::shared_ptr<const TermIndex> terms_;
+
+  // `value` in `unit` converted to `lab`'s KB unit and checked against its plausible range;
+  // nullopt (with a warning naming the field, the value, the unit and what was expected) when
+  // it cannot be used.
+  std::optional<double> to_lab_unit(const kb::Lab& lab, double value, const std::string& unit,
+                                    const std::string& value_pointer, const std::string& unit_pointer);
+  std::optional<double> plausible(const std::string& pointer, const kb::Lab& lab, double value,
+                                  double given, const std::string& given_unit);
 };
 
-std::optional<double> conversion_factor(const kb::KnowledgeBase& kb, const std::string& analyte,
-                                        const std::string& from, const std::string& to);
+// The pointer of a field of an entry: "/labs/2" + "unit" (native) or
+// "Bundle.entry[4].resource(Observation)" + "valueQuantity.code" (FHIR).
+std::string field(const std::string& entry, std::string_view native_key, std::string_view fhir_path);
 
 // "loinc" for "http://loinc.org" etc.; the short system names the KB uses.
 std::string short_system(std::string_view fhir_system);

@@ -260,7 +260,8 @@ void observation(CaseBuilder& b, const Json& r, const std::string& path) {
     }
     std::string unit = str(q, "code").empty() ? str(q, "unit") : str(q, "code");
     if (has("29463-7")) {  // body weight
-      b.record().patient.weight_kg = q["value"].get<double>();
+      b.set_body_weight(path + ".valueQuantity.value", path + ".valueQuantity.code",
+                        q["value"].get<double>(), unit);
       return;
     }
     b.add_lab(path, label, codes, *date, q["value"].get<double>(), unit, std::nullopt);

@@ -146,10 +146,15 @@ void parse_native(const Json& j, CaseBuilder& b, bool region_given, bool as_of_g
                                  "pregnant", "breastfeeding", "smoking", "cv_risk_factors",
                                  "vte_risk_factors"});
     c.patient.birth_date = r.date(p, "birth_date", "/patient");
-    c.patient.age_years = r.number(p, "age_years", "/patient", 0, 120);
+    // Ranges come from the KB labs "age" and "weight" (plausible): out of range -> warning, unknown.
+    if (auto age = r.number(p, "age_years", "/patient", -1e9, 1e9)) {
+      c.patient.age_years = b.plausible("/patient/age_years", "age", *age);
+    }
     if (auto s = r.string(p, "sex", "/patient", {"female", "male", "other", "unknown"})) c.patient.sex = *s;
     c.patient.ancestry = r.string(p, "ancestry", "/patient");
-    c.patient.weight_kg = r.number(p, "weight_kg", "/patient", 0.5, 400);
+    if (auto kg = r.number(p, "weight_kg", "/patient", -1e9, 1e9)) {
+      b.set_body_weight("/patient/weight_kg", "/patient/weight_kg", *kg, "kg");
+    }
     c.patient.pregnant = r.boolean(p, "pregnant", "/patient");
     c.patient.breastfeeding = r.boolean(p, "breastfeeding", "/patient");
     c.patient.cv_risk_factors = r.strings(p, "cv_risk_factors", "/patient");

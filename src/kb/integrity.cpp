@@ -8,6 +8,7 @@
 
 #include "common/text.h"
 #include "kb/schema.h"
+#include "paraderm/units.h"
 
 namespace paraderm::kb::detail {
 namespace {
@@ -81,6 +82,47 @@ void check_drug(const Drug& d, std::vector<ValidationIssue>& issues) {
   }
 }
 
+// Unit rows carry only what code cannot know (a molar mass of one analyte); a row between two
+// commensurable units would duplicate, or contradict, the unit algebra of paraderm/units.h.
+void check_unit_conversions(const KnowledgeBase& kb, std::vector<ValidationIssue>& issues) {
+  for (const auto& uc : kb.unit_conversions) {
+    const std::string path = fmt::format("unit_conversion '{} {}->{}'", uc.analyte, uc.from, uc.to);
+    auto from = units::parse(uc.from), to = units::parse(uc.to);
+    for (const auto* r : {&from, &to}) {
+      if (!r->is_ok()) error(issues, uc.loc, path, r->status().message() + ": expected a UCUM unit");
+    }
+    if (from.is_ok() && to.is_ok() && from.value().commensurable(to.value())) {
+      error(issues, uc.loc, path,
+            fmt::format("\"{}\" and \"{}\" are both {}: the conversion follows from the units "
+                        "(paraderm/units.h); expected a row only between different dimensions",
+                        uc.from, uc.to, from.value().dimension()));
+    }
+  }
+}
+
+// Every threshold must be comparable with results, which are stored in the lab's unit.
+void check_threshold_units(const KnowledgeBase& kb, const Drug& d, std::vector<ValidationIssue>& issues) {
+  for (const auto& t : d.lab_threshold) {
+    const Lab* lab = nullptr;
+    for (const auto& l : kb.labs) {
+      if (l.id == t.analyte) lab = &l;
+    }
+    if (!lab) continue;  // reported as an unresolved reference
+    const std::string path = fmt::format("drug '{}'.lab_threshold.unit", d.id);
+    if (!lab->unit) {
+      error(issues, t.loc, path,
+            fmt::format("lab '{}' has no unit in the KB: expected a lab with a unit for a threshold", t.analyte));
+      continue;
+    }
+    auto r = units::convert(kb, t.analyte, 1, t.unit, *lab->unit);
+    if (!r.is_ok()) {
+      error(issues, t.loc, path,
+            fmt::format("value \"{}\": {}; expected a unit convertible to the lab's unit \"{}\"", t.unit,
+                        r.status().message(), *lab->unit));
+    }
+  }
+}
+
 }  // namespace
 
 void check_integrity(const KnowledgeBase& kb, const std::vector<RefUse>& refs,
@@ -145,7 +187,11 @@ void check_integrity(const KnowledgeBase& kb, const std::vector<RefUse>& refs,
     }
   }
 
-  for (const auto& d : kb.drugs) check_drug(d, issues);
+  check_unit_conversions(kb, issues);
+  for (const auto& d : kb.drugs) {
+    check_drug(d, issues);
+    check_threshold_units(kb, d, issues);
+  }
 }
 
 }  // namespace paraderm::kb::detail

@@ -289,6 +289,26 @@ struct Schema<Disease> {
 };
 
 template <>
+struct Schema<PlausibleRange> {
+  static const std::vector<Field<PlausibleRange>>& fields() {
+    static const std::vector<Field<PlausibleRange>> f = concat<PlausibleRange>(
+        {
+            field("min", &PlausibleRange::min),
+            field("max", &PlausibleRange::max),
+        },
+        embed(&PlausibleRange::prov));
+    return f;
+  }
+  static void check(const PlausibleRange& r, const BindContext& ctx, int line,
+                    const std::string& path) {
+    if (!r.min && !r.max) ctx.error(line, path, "plausible range: expected 'min', 'max' or both");
+    if (r.min && r.max && *r.min > *r.max) {
+      ctx.error(line, path, fmt::format("plausible range [{}, {}]: expected min <= max", *r.min, *r.max));
+    }
+  }
+};
+
+template <>
 struct Schema<Lab> {
   static const std::vector<Field<Lab>>& fields() {
     static const std::vector<Field<Lab>> f = {
@@ -296,8 +316,15 @@ struct Schema<Lab> {
         field("name", &Lab::name),
         field("unit", &Lab::unit),
         field("code", &Lab::code),
+        field("plausible", &Lab::plausible),
     };
     return f;
+  }
+  static void check(const Lab& l, const BindContext& ctx, int line, const std::string& path) {
+    if (l.plausible && !l.unit) {
+      ctx.error(line, path + ".plausible",
+                fmt::format("lab '{}' has a plausible range but no unit: expected 'unit'", l.id));
+    }
   }
 };
 
@@ -306,7 +333,7 @@ struct Schema<UnitConversion> {
   static const std::vector<Field<UnitConversion>>& fields() {
     static const std::vector<Field<UnitConversion>> f = concat<UnitConversion>(
         {
-            field("analyte", &UnitConversion::analyte),
+            field("analyte", &UnitConversion::analyte, {.ref = "lab"}),
             field("from", &UnitConversion::from),
             field("to", &UnitConversion::to),
             field("factor", &UnitConversion::factor, {.min = 1e-12}),

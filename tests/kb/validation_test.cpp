@@ -80,15 +80,20 @@ id = "IL-2"
 
 TEST(KbValidation, BadTypeIsRejected) {
   auto r = load_with("labs.toml", R"(
+[[lab]]
+id = "hb"
+name = "Haemoglobin"
+unit = "g/dL"
+
 [[unit_conversion]]
 analyte = "hb"
 from = "g/dL"
-to = "g/L"
+to = "mmol/L"
 factor = "ten"
 src = ["cst-jak-stat-table"]
 conf = "confirmed"
 )");
-  expect_single_error(r, "labs.toml:6",
+  expect_single_error(r, "labs.toml:11",
                       {"unit_conversion[0].factor", "value \"ten\"", "expected a number"});
 }
 
@@ -220,6 +225,7 @@ TEST(KbValidation, LabThresholdNeedsExactlyOneBound) {
 [[lab]]
 id = "anc"
 name = "Absolute neutrophil count"
+unit = "cells/uL"
 )" + std::string(R"(
 [[drug]]
 id = "testinib"
@@ -238,7 +244,7 @@ action = "do-not-start"
 src = ["cst-jak-stat-table"]
 conf = "confirmed"
 )"));
-  expect_single_error(r, "labs.toml:13", {"drug[0].lab_threshold[0]", "exactly one of 'below' or 'above'"});
+  expect_single_error(r, "labs.toml:14", {"drug[0].lab_threshold[0]", "exactly one of 'below' or 'above'"});
 }
 
 TEST(KbValidation, ScoreBandNeedsABandAndAResult) {
