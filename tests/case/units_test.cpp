@@ -200,7 +200,8 @@ TEST(UnitsInCases, HbInMillimolesIsConverted) {
   EXPECT_EQ(hb->unit, "g/dL");
 }
 
-// FHIR body weight (LOINC 29463-7) in pounds: 154 [lb_av] = 69.85 kg, not 154 kg.
+// FHIR body weight (LOINC 29463-7) in pounds: 154 [lb_av] = 69.85 kg, not 154 kg (the old reader
+// took any weight as kg).
 std::string fhir_weight(const std::string& value, const std::string& unit) {
   return R"({"resourceType":"Bundle","type":"collection","timestamp":"2026-11-20T10:00:00Z","entry":[
     {"resource":{"resourceType":"Patient","gender":"male","birthDate":"1980-01-01"}},
@@ -211,12 +212,22 @@ std::string fhir_weight(const std::string& value, const std::string& unit) {
          R"("}}}]})";
 }
 
-TEST(UnitsInCases, BodyWeightInPoundsIsConvertedToKilograms) {
+TEST(UnitsInCases, BodyWeightInPoundsAndHeightInInchesAreConverted) {
   auto r = clinical::parse_case(fhir_weight("154", "[lb_av]"), shipped());
   ASSERT_TRUE(r.record);
   ASSERT_TRUE(r.record->patient.weight_kg);
   EXPECT_NEAR(*r.record->patient.weight_kg, 69.85, 0.01);
   EXPECT_NEAR(*r.record->patient.weight_kg, 154 * 0.45359237, 1e-9);
+
+  // Body height (LOINC 8302-2) goes through the same converter: 70 [in_i] = 177.8 cm.
+  std::string height = fhir_weight("70", "[in_i]");
+  height = replaced(height, "29463-7", "8302-2");
+  r = clinical::parse_case(height, shipped());
+  ASSERT_TRUE(r.record);
+  const auto* h = r.record->latest("height", r.record->as_of);
+  ASSERT_NE(h, nullptr);
+  EXPECT_NEAR(*h->value, 177.8, 1e-9);
+  EXPECT_EQ(h->unit, "cm");
 
   r = clinical::parse_case(fhir_weight("11", "[stone_av]"), shipped());
   ASSERT_TRUE(r.record);  // an unknown unit is not an error for the case
