@@ -314,31 +314,38 @@ class DrugEvaluation {
         bool hit = false;
         std::string_view code;
         std::string why;
-        if (g.min_age_years) {
-          hit = x_.age && *x_.age >= *g.min_age_years;
-          code = "PRAC_AGE_65";
-          why = x_.age ? fmt::format("age {:g}", *x_.age) : "";
-        } else if (g.id.find("smokers") != std::string::npos) {
-          hit = smoker;
-          code = "PRAC_SMOKER";
-          why = p.smoking.status + " smoker" +
-                (p.smoking.status == "former" ? " (the label's 'long-time' is not defined: counted)" : "");
-        } else if (g.id.find("cv-risk") != std::string::npos) {
-          hit = cv;
-          code = "PRAC_CV_RISK";
-          why = "cardiovascular risk recorded";
-        } else if (g.id.find("cancer-risk") != std::string::npos) {
-          hit = cancer;
-          code = "PRAC_CANCER_RISK";
-          why = "malignancy recorded";
-        } else if (g.id.find("vte-risk") != std::string::npos) {
-          hit = vte;
-          code = "PRAC_VTE_RISK";
-          why = "VTE risk factor recorded";
-        } else if (g.measure == "lower-dose") {
-          hit = smoker || cv || cancer || vte;
-          code = "PRAC_LOWER_DOSE";
-          why = "in a VTE / malignancy / MACE risk group";
+        switch (g.match) {
+          case kb::RiskGroupMatch::kAge:
+            hit = x_.age && g.min_age_years && *x_.age >= *g.min_age_years;
+            code = "PRAC_AGE_65";
+            why = x_.age ? fmt::format("age {:g}", *x_.age) : "";
+            break;
+          case kb::RiskGroupMatch::kSmoking:
+            hit = smoker;
+            code = "PRAC_SMOKER";
+            why = p.smoking.status + " smoker" +
+                  (p.smoking.status == "former" ? " (the label's 'long-time' is not defined: counted)" : "");
+            break;
+          case kb::RiskGroupMatch::kCvRisk:
+            hit = cv;
+            code = "PRAC_CV_RISK";
+            why = "cardiovascular risk recorded";
+            break;
+          case kb::RiskGroupMatch::kCancer:
+            hit = cancer;
+            code = "PRAC_CANCER_RISK";
+            why = "malignancy recorded";
+            break;
+          case kb::RiskGroupMatch::kVteRisk:
+            hit = vte;
+            code = "PRAC_VTE_RISK";
+            why = "VTE risk factor recorded";
+            break;
+          case kb::RiskGroupMatch::kAnyOfVteCancerMace:
+            hit = smoker || cv || cancer || vte;
+            code = "PRAC_LOWER_DOSE";
+            why = "in a VTE / malignancy / MACE risk group";
+            break;
         }
         if (!hit) continue;
         if (g.measure == "lower-dose") {
@@ -373,7 +380,8 @@ class DrugEvaluation {
       std::vector<std::string> src;
       for (const auto& w : d_.warning) {
         if (w.kind == "boxed" && here(w.region) &&
-            (w.topic == "mace" || w.topic == "malignancy" || w.topic == "thrombosis" || w.topic == "MACE")) {
+            (w.topic == kb::WarningTopic::kMace || w.topic == kb::WarningTopic::kMalignancy ||
+             w.topic == kb::WarningTopic::kThrombosis)) {
           add_sources(src, w.prov.src);
         }
       }
@@ -386,17 +394,19 @@ class DrugEvaluation {
     }
   }
 
-  bool condition_present(const std::string& condition) const {
+  bool condition_present(kb::ContraCondition condition) const {
     const auto& p = x_.c.patient;
-    if (condition == "pregnancy") return p.pregnant == std::optional<bool>(true);
-    if (condition == "breastfeeding") return p.breastfeeding == std::optional<bool>(true);
-    if (condition == "active-tb") return x_.c.has_condition("tuberculosis", x_.kb, true);
-    if (condition == "active-serious-infection") {
-      return x_.c.has_flag("active-serious-infection") || x_.c.has_condition("tuberculosis", x_.kb, true);
+    switch (condition) {
+      case kb::ContraCondition::kPregnancy: return p.pregnant == std::optional<bool>(true);
+      case kb::ContraCondition::kBreastfeeding: return p.breastfeeding == std::optional<bool>(true);
+      case kb::ContraCondition::kActiveTb: return x_.active_tb;
+      case kb::ContraCondition::kActiveSeriousInfection:
+        return x_.c.has_flag("active-serious-infection") || x_.active_tb;
+      case kb::ContraCondition::kSevereHepaticImpairment:
+        return x_.child_pugh == std::optional<std::string>("C");
+      case kb::ContraCondition::kHypersensitivity: return x_.c.has_flag("hypersensitivity:" + d_.id);
     }
-    if (condition == "severe-hepatic-impairment") return x_.child_pugh == std::optional<std::string>("C");
-    if (condition == "hypersensitivity") return x_.c.has_flag("hypersensitivity:" + d_.id);
-    return x_.c.has_flag(condition);
+    return false;
   }
 
   void contraindications() {
@@ -404,7 +414,7 @@ class DrugEvaluation {
       if (!here(ci.region) || !condition_present(ci.condition)) continue;
       block("contraindicated", reason("CONTRAINDICATION", "block",
                                       fmt::format("Contraindicated ({}): {}.", x_.c.region,
-                                                  ci.text.value_or(ci.condition)),
+                                                  ci.text.value_or("see label")),
                                       ci.prov.src));
     }
   }
@@ -413,10 +423,12 @@ class DrugEvaluation {
     const auto& p = x_.c.patient;
     for (const auto& r : d_.reproductive) {
       if (!here(r.region)) continue;
-      bool hit = (r.topic == "pregnancy" && p.pregnant == std::optional<bool>(true)) ||
-                 (r.topic == "lactation" && p.breastfeeding == std::optional<bool>(true));
+      const bool pregnancy = r.topic == kb::ReproductiveTopic::kPregnancy;
+      const bool lactation = r.topic == kb::ReproductiveTopic::kLactation;
+      bool hit = (pregnancy && p.pregnant == std::optional<bool>(true)) ||
+                 (lactation && p.breastfeeding == std::optional<bool>(true));
       if (!hit) continue;
-      std::string_view code = r.topic == "pregnancy" ? "PREGNANCY" : "LACTATION";
+      std::string_view code = pregnancy ? "PREGNANCY" : "LACTATION";
       std::string verdict = r.action == "contraindicated" ? "contraindicated"
                             : r.action == "avoid"         ? "avoid"
                                                           : "caution";
@@ -465,8 +477,8 @@ class DrugEvaluation {
     std::vector<std::string> infection_src, zoster_src;
     for (const auto& w : d_.warning) {
       if (!here(w.region)) continue;
-      if (w.topic.find("infection") != std::string::npos) add_sources(infection_src, w.prov.src);
-      if (w.topic.find("zoster") != std::string::npos) add_sources(zoster_src, w.prov.src);
+      if (w.topic == kb::WarningTopic::kSeriousInfection) add_sources(infection_src, w.prov.src);
+      if (w.topic == kb::WarningTopic::kHerpesZoster) add_sources(zoster_src, w.prov.src);
     }
     if (!infection_src.empty() && x_.c.has_flag("active-serious-infection")) {
       block("avoid", reason("ACTIVE_SERIOUS_INFECTION", "block",
