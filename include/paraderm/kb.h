@@ -146,6 +146,9 @@ struct Lab {
   std::string id, name;
   std::optional<std::string> unit;
   std::vector<Code> code;
+  // The baseline screening item a result of this lab shows as done (terminology: which tests make
+  // up the item), e.g. igra -> tb, alc -> cbc.
+  std::optional<std::string> screening_item;
 };
 
 struct UnitConversion {

@@ -313,6 +313,16 @@ class DrugEvaluation {
   void base_dose() {
     if (!dosing_indication_) return;
     const bool child = x_.is_child();
+    if (child && off_label_) {
+      // Off-label paediatric dosing borrowed from another indication is not a label dose for
+      // this child's disease.
+      block("avoid", reason("NO_PAEDIATRIC_LABEL", "block",
+                            fmt::format("No {} label of {} for these diseases at age {:g}: off-label "
+                                        "paediatric dosing is not proposed.",
+                                        x_.c.region, d_.name, *x_.age),
+                            {}));
+      return;
+    }
     std::optional<kb::Dose> dose;
     if (child) {
       dose = pick_dose({"paediatric", "start", "standard"});
@@ -502,8 +512,8 @@ class DrugEvaluation {
       std::vector<std::string> src;
       for (const auto& w : d_.warning) {
         if (w.kind == "boxed" && here(w.region) &&
-            (w.topic == kb::WarningTopic::kMace || w.topic == kb::WarningTopic::kMalignancy ||
-             w.topic == kb::WarningTopic::kThrombosis)) {
+            is_one_of(w.topic, {kb::WarningTopic::kMace, kb::WarningTopic::kMalignancy,
+                                kb::WarningTopic::kThrombosis})) {
           add_sources(src, w.prov.src);
         }
       }
@@ -545,8 +555,8 @@ class DrugEvaluation {
     const auto& p = x_.c.patient;
     for (const auto& r : d_.reproductive) {
       if (!here(r.region)) continue;
-      const bool pregnancy = r.topic == kb::ReproductiveTopic::kPregnancy;
-      const bool lactation = r.topic == kb::ReproductiveTopic::kLactation;
+      const bool pregnancy = is_one_of(r.topic, {kb::ReproductiveTopic::kPregnancy});
+      const bool lactation = is_one_of(r.topic, {kb::ReproductiveTopic::kLactation});
       bool hit = (pregnancy && p.pregnant == std::optional<bool>(true)) ||
                  (lactation && p.breastfeeding == std::optional<bool>(true));
       if (!hit) continue;
@@ -599,8 +609,8 @@ class DrugEvaluation {
     std::vector<std::string> infection_src, zoster_src;
     for (const auto& w : d_.warning) {
       if (!here(w.region)) continue;
-      if (w.topic == kb::WarningTopic::kSeriousInfection) add_sources(infection_src, w.prov.src);
-      if (w.topic == kb::WarningTopic::kHerpesZoster) add_sources(zoster_src, w.prov.src);
+      if (is_one_of(w.topic, {kb::WarningTopic::kSeriousInfection})) add_sources(infection_src, w.prov.src);
+      if (is_one_of(w.topic, {kb::WarningTopic::kHerpesZoster})) add_sources(zoster_src, w.prov.src);
     }
     if (!infection_src.empty() && x_.c.has_flag("active-serious-infection")) {
       block("avoid", reason("ACTIVE_SERIOUS_INFECTION", "block",

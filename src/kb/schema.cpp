@@ -383,6 +383,8 @@ struct Schema<Lab> {
         field("name", &Lab::name),
         field("unit", &Lab::unit),
         field("code", &Lab::code),
+        field("screening_item", &Lab::screening_item,
+              {.one_of = {"tb", "hbv", "hcv", "cbc", "lipids", "liver-enzymes", "egfr", "pregnancy"}}),
     };
     return f;
   }
