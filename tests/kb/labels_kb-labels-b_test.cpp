@@ -215,12 +215,19 @@ TEST(LabelsB, RuxolitinibCreamUsAtopicDermatitisFrom2AndVitiligoFrom12) {
   const auto* vit = indication(d, Region::kUs, "vitiligo");
   ASSERT_NE(vit, nullptr);
   EXPECT_EQ(vit->min_age_years, std::optional<double>(12));
-  // Paediatric AD row 2-17 y and adult row from 18: a 2-year-old and a 17-year-old have a dose.
+  // Paediatric AD rows 2-11 y (added Sept 2025) and 12-17 y, adult row from 18: every age from 2
+  // has exactly one row, so a 2-year-old and a 17-year-old have a dose and a 1-year-old none.
   auto paed = doses(d, Region::kUs, "atopic-dermatitis", "paediatric");
-  ASSERT_EQ(paed.size(), 1u);
-  EXPECT_EQ(paed[0]->min_age_years, std::optional<double>(2));
-  EXPECT_EQ(paed[0]->max_age_years, std::optional<double>(17));
-  EXPECT_EQ(paed[0]->amount, 1.5);
+  ASSERT_EQ(paed.size(), 2u);
+  for (int age : {1, 2, 11, 12, 17}) {
+    int fitting = 0;
+    for (const auto* x : paed) {
+      if (*x->min_age_years <= age && age <= *x->max_age_years) ++fitting;
+      EXPECT_EQ(x->amount, 1.5);
+      EXPECT_EQ(x->frequency, "bid");
+    }
+    EXPECT_EQ(fitting, age < 2 ? 0 : 1) << "age " << age;
+  }
   auto adult = doses(d, Region::kUs, "atopic-dermatitis", "standard");
   ASSERT_EQ(adult.size(), 1u);
   EXPECT_EQ(adult[0]->min_age_years, std::optional<double>(18));
