@@ -148,6 +148,7 @@ class DrugEvaluation {
     hepatic();
     interactions();
     evidence();
+    label_support();
     cap_dose();
     coverage();
     finish();
@@ -812,6 +813,41 @@ class DrugEvaluation {
       if (!ar.drug_pct && !ar.rate_per_100py) continue;
       o_.adverse_reactions.push_back(&ar);
     }
+  }
+
+  // Off-label use needs support: a product whose region label covers no immune-mediated disease
+  // (e.g. oral ruxolitinib: myelofibrosis, polycythaemia vera, GVHD) is offered for these
+  // diseases only with PR case evidence; so is a disease the regulator explicitly did not approve
+  // (e.g. ruxolitinib cream for atopic dermatitis in the EU).
+  void label_support() {
+    if (!o_.pr_evidence.empty()) return;
+    for (const auto& ls : o_.label) {
+      for (const auto& ind : d_.indication) {
+        if (ind.status != "not-approved" || !here(ind.region) || !related(x_.kb, ind.disease, ls.disease)) continue;
+        block("avoid", reason("LABEL_NOT_APPROVED", "block",
+                              fmt::format("The {} regulator did not approve {} for {}, and no reported case "
+                                          "supports it for this reaction.",
+                                          x_.c.region, d_.name, ls.disease),
+                              ind.prov.src));
+        return;
+      }
+    }
+    if (!off_label_) return;
+    bool immune = std::any_of(d_.indication.begin(), d_.indication.end(), [&](const kb::DrugIndication& ind) {
+      const kb::Disease* dis = x_.kb.find_disease(ind.disease);
+      return here(ind.region) && ind.status == "approved" && dis &&
+             (dis->category == "immune-skin" || dis->category == "immune-systemic");
+    });
+    if (immune) return;
+    std::vector<std::string> src;
+    for (const auto& ind : d_.indication) {
+      if (here(ind.region) && ind.status == "approved") add_sources(src, ind.prov.src);
+    }
+    block("avoid", reason("OFF_LABEL_UNSUPPORTED", "block",
+                          fmt::format("{}'s {} label covers no immune-mediated disease and no reported case "
+                                      "supports it for this reaction: not offered off-label.",
+                                      d_.name, x_.c.region),
+                          src));
   }
 
   // No dose above the region's largest label daily dose for the drug.
