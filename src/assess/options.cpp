@@ -817,13 +817,16 @@ class DrugEvaluation {
 
   // Off-label use needs support: a product whose region label covers no immune-mediated disease
   // (e.g. oral ruxolitinib: myelofibrosis, polycythaemia vera, GVHD) is offered for these
-  // diseases only with PR case evidence; so is a disease the regulator explicitly did not approve
-  // (e.g. ruxolitinib cream for atopic dermatitis in the EU).
+  // diseases only with PR case evidence; so is a disease whose indication row says off-label use
+  // is blocked (`block_off_label`, e.g. ruxolitinib cream for atopic dermatitis in the EU).
   void label_support() {
     if (!o_.pr_evidence.empty()) return;
     for (const auto& ls : o_.label) {
       for (const auto& ind : d_.indication) {
-        if (ind.status != "not-approved" || !here(ind.region) || !related(x_.kb, ind.disease, ls.disease)) continue;
+        if (ind.block_off_label != std::optional<bool>(true) || !here(ind.region) ||
+            !related(x_.kb, ind.disease, ls.disease)) {
+          continue;
+        }
         block("avoid", reason("LABEL_NOT_APPROVED", "block",
                               fmt::format("The {} regulator did not approve {} for {}, and no reported case "
                                           "supports it for this reaction.",
