@@ -322,8 +322,8 @@ TEST(KbLabelsA, TofacitinibEuInteractionsWithKetoconazoleFluconazoleRifampicin) 
 
 TEST(KbLabelsA, TofacitinibEuRenalHepaticAndLabs) {
   // labels-eu-us-update.md §3.2 (review table on the EU SmPC): CrCl <30 -> 5 mg QD; Child-Pugh C
-  // contraindicated; ALC <500 discontinue, ANC <500 discontinue, Hb <8 interrupt. S10: do not start
-  // below ALC 0.75 x 10^9/L.
+  // contraindicated; ALC 500-750 and ANC 500-1000 reduce, ALC <500 and ANC <500 discontinue, Hb <8
+  // interrupt. S10: do not start below ALC 0.75 x 10^9/L.
   const Drug& tofa = drug("tofacitinib");
   bool renal = std::any_of(tofa.renal.begin(), tofa.renal.end(), [](const RenalRule& r) {
     return r.region == Region::kEu && r.egfr_max == 30.0 && r.action == "dose" && r.amount == 5.0 &&
@@ -335,7 +335,9 @@ TEST(KbLabelsA, TofacitinibEuRenalHepaticAndLabs) {
   });
   EXPECT_TRUE(hepatic);
   EXPECT_EQ(threshold(tofa, Region::kEu, "alc", "do-not-start"), 0.75);
+  EXPECT_EQ(threshold(tofa, Region::kEu, "alc", "dose-reduce"), 0.75);  // 500-750 reduce
   EXPECT_EQ(threshold(tofa, Region::kEu, "alc", "discontinue"), 0.5);
+  EXPECT_EQ(threshold(tofa, Region::kEu, "anc", "dose-reduce"), 1.0);   // 500-1000 reduce
   EXPECT_EQ(threshold(tofa, Region::kEu, "anc", "discontinue"), 0.5);
   EXPECT_EQ(threshold(tofa, Region::kEu, "hb", "interrupt"), 8.0);
 }
