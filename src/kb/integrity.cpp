@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "kb/engine_ids.h"
 #include "common/text.h"
 #include "kb/schema.h"
 #include "paraderm/units.h"
@@ -140,6 +141,17 @@ void check_integrity(const KnowledgeBase& kb, const std::vector<RefUse>& refs,
                           it->second.file, it->second.line));
       }
       set.insert(id);
+    }
+  }
+
+  // Only a KB that can assess a patient (drugs, diseases and labs) must carry the whole engine
+  // contract; a partial KB (a reviewer's single file, a test fixture) need not.
+  for (const auto& [kind, id] : kEngineIds) {
+    if (kb.drugs.empty() || kb.diseases.empty() || kb.labs.empty()) break;
+    if (!ids[kind].count(std::string(id))) {
+      issues.push_back({ValidationIssue::Severity::kError, "(engine)", 0, std::string(kind),
+                        fmt::format("{} '{}' is read by the engine (src/kb/engine_ids.h) and must "
+                                    "be defined", kind, id)});
     }
   }
 
