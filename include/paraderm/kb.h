@@ -465,6 +465,9 @@ struct Drug {
   std::vector<AdverseReaction> adverse_reaction;
   std::vector<Warning> warning;
   std::vector<RuleStatus> rule_status;
+  // A cited statement that the product is not meant for inflammatory disease (e.g. oral
+  // ruxolitinib): off-label use for these diseases then needs PR case evidence.
+  std::optional<TextFact> off_label_needs_pr_evidence;
 };
 
 // --- paradoxical reactions and class safety ---------------------------------------------------

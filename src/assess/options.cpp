@@ -421,9 +421,11 @@ class DrugEvaluation {
       check(kb::RuleCategory::kLactation, {},
             p.breastfeeding ? "the patient is breastfeeding" : "breastfeeding status not recorded");
     }
+    // The culprit biologic is stopped before a switch (SWITCH_FROM_CULPRIT): not a co-medication.
+    const std::string culprit = x_.pr.culprits.empty() ? "" : x_.pr.culprits.front().biologic;
     std::set<std::string> classes;
     for (const auto* m : x_.active_meds) {
-      if (m->jak_drug == d_.id) continue;
+      if (m->jak_drug == d_.id || (m->biologic && *m->biologic == culprit)) continue;
       classes.insert(m->classes.begin(), m->classes.end());
     }
     for (const auto& ic : x_.kb.interaction_classes) {
@@ -827,12 +829,13 @@ class DrugEvaluation {
     }
   }
 
-  // Off-label use needs support: a product whose region label covers no immune-mediated disease
-  // (e.g. oral ruxolitinib: myelofibrosis, polycythaemia vera, GVHD) is offered for these
-  // diseases only with PR case evidence; so is a disease whose indication row says off-label use
+  // Off-label use needs support: a product the KB cites as not meant for inflammatory disease
+  // (`off_label_needs_pr_evidence`, e.g. oral ruxolitinib) is offered for these diseases only with
+  // PR case evidence; so is a disease whose indication row says off-label use
   // is blocked (`block_off_label`, e.g. ruxolitinib cream for atopic dermatitis in the EU).
   void label_support() {
-    if (!o_.pr_evidence.empty()) return;
+    // On-label for one of the diseases (e.g. the cream for a vitiligo reaction) is support enough.
+    if (!o_.pr_evidence.empty() || approved_ > 0) return;
     for (const auto& ls : o_.label) {
       for (const auto& ind : d_.indication) {
         if (ind.block_off_label != std::optional<bool>(true) || !here(ind.region) ||
@@ -847,22 +850,12 @@ class DrugEvaluation {
         return;
       }
     }
-    if (!off_label_) return;
-    bool immune = std::any_of(d_.indication.begin(), d_.indication.end(), [&](const kb::DrugIndication& ind) {
-      const kb::Disease* dis = x_.kb.find_disease(ind.disease);
-      return here(ind.region) && ind.status == "approved" && dis &&
-             (dis->category == "immune-skin" || dis->category == "immune-systemic");
-    });
-    if (immune) return;
-    std::vector<std::string> src;
-    for (const auto& ind : d_.indication) {
-      if (here(ind.region) && ind.status == "approved") add_sources(src, ind.prov.src);
-    }
+    if (!off_label_ || !d_.off_label_needs_pr_evidence) return;
     block("avoid", reason("OFF_LABEL_UNSUPPORTED", "block",
-                          fmt::format("{}'s {} label covers no immune-mediated disease and no reported case "
-                                      "supports it for this reaction: not offered off-label.",
-                                      d_.name, x_.c.region),
-                          src));
+                          fmt::format("{}: {} No reported case supports it for this reaction: not offered "
+                                      "off-label.",
+                                      d_.name, d_.off_label_needs_pr_evidence->text),
+                          d_.off_label_needs_pr_evidence->prov.src));
   }
 
   // No dose above the region's largest label daily dose for the drug.

@@ -1015,6 +1015,7 @@ struct Schema<Drug> {
         field("adverse_reaction", &Drug::adverse_reaction),
         field("warning", &Drug::warning),
         field("rule_status", &Drug::rule_status),
+        field("off_label_needs_pr_evidence", &Drug::off_label_needs_pr_evidence),
     };
     return f;
   }
