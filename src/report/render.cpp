@@ -358,7 +358,7 @@ std::string to_text(const Assessment& a, const kb::KnowledgeBase&) {
     if (verdict_rank(opt.verdict) > verdict_rank("caution") && opt.kind == "strategy") continue;
     o += wrap(fmt::format("{} - {}", opt.name, opt.verdict), 2);
     for (const auto& r : opt.reasons) {
-      if (r.severity == "info" && r.code != "LABEL_APPROVED" && r.code != "PR_CASE_EVIDENCE") continue;
+      if (r.severity == "info" && r.code != "LABEL_APPROVED" && r.code != "PR_CASE_EVIDENCE" && r.code != "CURRENT_JAK") continue;
       o += wrap(fmt::format("[{}] {}", r.code, r.text), 4);
     }
   }
