@@ -716,9 +716,10 @@ class DrugEvaluation {
       }
       return cov.score_pct;
     };
-    // Every disease the options are for; a reaction whose primary disease is unknown is not
-    // fully covered by what is known.
-    bool all = !x_.targets.empty() && (x_.pr.culprits.empty() || x_.pr.primary_disease);
+    // Every disease the options are for; a reaction whose primary or reaction disease is unknown
+    // is not fully covered by what is known.
+    bool all = !x_.targets.empty() &&
+               (x_.pr.culprits.empty() || (x_.pr.primary_disease && x_.pr.reaction_disease));
     std::string listed;
     for (const auto& dis : x_.targets) {
       auto pct = score(dis);

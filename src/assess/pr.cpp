@@ -229,9 +229,8 @@ LatencyComparison compare_latency(const kb::PrPattern& p, std::optional<int> day
   l.published_days = days_of(q, q.value);
   l.low_days = days_of(q, q.low);
   l.high_days = days_of(q, q.high);
-  l.sources = q.prov.src;
-  if (l.sources.empty()) l.sources = p.prov.src;
-  add_sources(l.sources, p.prov.src);
+  l.sources = p.prov.src;
+  add_sources(l.sources, q.prov.src);
   auto per_unit = days_of(q, 1.0);
   if (!days_to_onset || !per_unit) return l;
   l.onset_in_unit = *days_to_onset / *per_unit;
