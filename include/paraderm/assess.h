@@ -49,8 +49,16 @@ struct LabelStatus {
   std::vector<std::string> sources;
 };
 
+struct DiseaseCoveragePct {
+  std::string disease;
+  std::optional<double> pct;  // unknown when the pathway engine cannot compute it
+};
+
 struct Coverage {
-  std::optional<double> primary_pct, reaction_pct, both_pct;  // both = the lower of the two
+  // With a paradoxical reaction: its primary and reaction disease. `both` is the lowest coverage
+  // of every disease the options are chosen for (Assessment::option_diseases), when all are known.
+  std::optional<double> primary_pct, reaction_pct, both_pct;
+  std::vector<DiseaseCoveragePct> diseases;                   // one per option disease
   std::string basis;                                          // cellular | enzymatic-derived | mixed | ""
   std::string regimen;                                        // the regimen the profile was computed for
 };
@@ -88,7 +96,9 @@ struct LatencyComparison {
   std::string pattern;  // pr_pattern id
   std::string published;  // e.g. "median 12 months (1-120)"
   std::optional<double> published_days, low_days, high_days;
-  std::optional<bool> within_range;  // when the source gives a range
+  std::string unit;                        // the published unit (months, weeks, days)
+  std::optional<double> onset_in_unit;     // the patient's latency in that unit
+  std::optional<bool> within_range;  // when the source gives a range (or an upper bound, "<= 4 months")
   std::vector<std::string> sources;
 };
 
@@ -97,6 +107,8 @@ struct RiskFactorHit {
   double estimate = 0;
   std::optional<double> ci_low, ci_high;
   std::string detail;
+  std::optional<std::string> group;  // KB risk_factor.group: factors of one group overlap
+  bool in_multiplier = false;        // this estimate is the one of its group the multiplier uses
   std::vector<std::string> sources;
 };
 
@@ -174,6 +186,14 @@ struct ReportingSignals {
 
 struct PrAssessment {
   std::string classification = "none";  // likely | possible | unlikely | none
+  // What was assessed: the record's explicit eruption, or a reaction inferred from a recorded
+  // condition (standard records); "" when nothing was.
+  std::string source;                      // eruption | condition | ""
+  std::string kind;                        // new | worsened
+  std::optional<std::string> onset;        // the reaction's onset date
+  std::optional<std::string> severity;     // mild | moderate | severe, as recorded
+  std::optional<std::string> condition, condition_pointer;  // the condition it was inferred from
+  std::vector<std::string> sites, record_notes;             // as recorded
   std::optional<double> score;          // Naranjo total
   std::string naranjo_category;         // definite | probable | possible | doubtful | ""
   std::vector<NaranjoItem> components;
@@ -183,7 +203,7 @@ struct PrAssessment {
   std::vector<std::string> expected_phenotypes;  // of the culprit class
   std::vector<LatencyComparison> latency;
   std::vector<RiskFactorHit> risk_factors;
-  std::optional<double> risk_multiplier;  // product of matched HR/OR/IRR/RR estimates
+  std::optional<double> risk_multiplier;  // product of matched HR/OR/IRR/RR estimates, one per group
   std::vector<std::string> differentials;
   std::string mechanism;
   std::vector<std::string> blocked_axes, released_axes;
@@ -233,7 +253,11 @@ struct Assessment {
   std::string schema_version = kSchemaVersion;
   std::string kb_version, engine_version;
   std::string region, as_of, input_kind;
-  PrAssessment pr;
+  PrAssessment pr;                         // the most likely reaction (pr_candidates' first)
+  std::vector<PrAssessment> pr_candidates;  // every reaction assessed, most likely first
+  // The diseases the options are chosen for: a reaction's primary and reaction disease, or, with
+  // no reaction found, the active diseases a JAK inhibitor could treat.
+  std::vector<std::string> option_diseases;
   std::vector<Option> options;  // ranked
   SafetyPlan plan;
   std::vector<clinical::InputProblem> warnings;

@@ -474,6 +474,9 @@ struct Drug {
   std::vector<AdverseReaction> adverse_reaction;
   std::vector<Warning> warning;
   std::vector<RuleStatus> rule_status;
+  // A cited statement that the product is not meant for inflammatory disease (e.g. oral
+  // ruxolitinib): off-label use for these diseases then needs PR case evidence.
+  std::optional<TextFact> off_label_needs_pr_evidence;
 };
 
 // --- paradoxical reactions and class safety ---------------------------------------------------
@@ -508,6 +511,10 @@ struct RiskFactor {
   std::optional<std::string> phenotype;
   std::optional<std::string> match;
   std::vector<std::string> values;
+  // Factors of one group measure the same exposure or one contains the other (e.g. personal
+  // atopic history contains a history of AD): only the group's largest effect enters the
+  // assessment's risk multiplier. Absent: the factor is its own group.
+  std::optional<std::string> group;
   Provenance prov;
 };
 
@@ -550,6 +557,21 @@ struct PrCase {
   std::optional<std::int64_t> patients;
   std::string outcome;
   std::optional<std::string> time_to_response;
+  // The phenotype of the reaction the case describes (a pr_pattern phenotype); absent when the
+  // report does not say (then it is cited for no reaction).
+  std::optional<std::string> phenotype;
+  Provenance prov;
+};
+
+// The proposed mechanism of a paradoxical reaction: a culprit class, and the reaction phenotype
+// it explains (absent: any phenotype of the class without its own entry). The axes replace the
+// class's blocked / released axes for this reaction.
+struct PrMechanism {
+  Location loc;
+  std::string id, culprit_class;
+  std::optional<std::string> phenotype;
+  std::vector<std::string> blocked_axes, released_axes;
+  std::string text;
   Provenance prov;
 };
 
@@ -626,6 +648,7 @@ struct KnowledgeBase {
   std::vector<PrPattern> pr_patterns;
   std::vector<RiskFactor> risk_factors;
   std::vector<PrCase> pr_cases;
+  std::vector<PrMechanism> pr_mechanisms;
   std::vector<Phenotype> phenotypes;
   std::vector<Strategy> strategies;
   std::vector<SafetyFinding> safety_findings;

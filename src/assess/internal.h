@@ -61,12 +61,25 @@ inline std::optional<double> days_of(const kb::Quantity& q, std::optional<double
 
 inline std::string fmt_num(double v) { return fmt::format("{:g}", v); }
 
-PrAssessment assess_pr(const kb::KnowledgeBase& kb, const clinical::Case& c,
-                       const SignalSource* signals = nullptr);
+// "a", "a or b", "a, b or c".
+inline std::string join_or(const std::vector<std::string>& v) {
+  std::string s;
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i == 0 ? "" : i + 1 == v.size() ? " or " : ", ") + v[i];
+  return s;
+}
+
+// Every reaction the record shows, most likely first; never empty (with no reaction, one
+// assessment of classification "none" saying why).
+std::vector<PrAssessment> assess_pr_candidates(const kb::KnowledgeBase& kb, const clinical::Case& c,
+                                               const SignalSource* signals = nullptr);
+// The diseases the options are chosen for (docs/assessment.md §2).
+std::vector<std::string> option_diseases(const kb::KnowledgeBase& kb, const clinical::Case& c,
+                                         const PrAssessment& pr);
 // Adds the store's reporting signals for every culprit x MedDRA PT of the phenotype (signals.cpp).
 void cite_reporting_signals(const kb::KnowledgeBase& kb, const SignalSource& source, PrAssessment& pr);
 std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const clinical::Case& c,
-                                   const PrAssessment& pr, PathwayCache& cache);
+                                   const PrAssessment& pr, const std::vector<std::string>& diseases,
+                                   PathwayCache& cache);
 SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const clinical::Case& c,
                        const std::vector<Option>& options, clinical::Date start);
 

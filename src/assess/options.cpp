@@ -40,6 +40,11 @@ struct Ctx {
     auto it = interval.find(frequency);
     return it == interval.end() ? std::nullopt : std::optional<double>(it->second);
   }
+  // The diseases options are chosen for (a reaction's two, or the active ones), the severity
+  // the topical and strategy rules read, and the biologic a JAK inhibitor would replace.
+  std::vector<std::string> targets;
+  std::optional<std::string> severity;
+  std::string switch_from;
 };
 
 // The KB disease carrying the immune signature for `id` (itself or its nearest ancestor).
@@ -155,9 +160,7 @@ class DrugEvaluation {
   bool here(kb::Region r) const { return applies(r, x_.c.region); }
 
   void label() {
-    std::vector<std::string> diseases;
-    if (x_.pr.primary_disease) diseases.push_back(*x_.pr.primary_disease);
-    if (x_.pr.reaction_disease) diseases.push_back(*x_.pr.reaction_disease);
+    const std::vector<std::string>& diseases = x_.targets;
     static const std::vector<std::string> order = {"approved", "filed", "investigational", "not-approved"};
     for (const auto& dis : diseases) {
       LabelStatus ls{dis, "not-listed", std::nullopt, {}};
@@ -224,9 +227,7 @@ class DrugEvaluation {
     if (approved_ == 0 && any_approved_here) {
       block("caution", reason("OFF_LABEL", "caution",
                               fmt::format("Not approved for {} in the {} label: off-label use.",
-                                          diseases.empty() ? std::string("these diseases")
-                                                           : diseases.size() == 1 ? diseases[0]
-                                                                                  : diseases[0] + " or " + diseases[1],
+                                          diseases.empty() ? std::string("these diseases") : join_or(diseases),
                                           x_.c.region),
                               {}));
     }
@@ -411,9 +412,12 @@ class DrugEvaluation {
       check(kb::RuleCategory::kLactation, {},
             p.breastfeeding ? "the patient is breastfeeding" : "breastfeeding status not recorded");
     }
+    // The biologic switched from is stopped before the start (SWITCH_FROM_CULPRIT): not a
+    // co-medication.
+    const std::string& culprit = x_.switch_from;
     std::set<std::string> classes;
     for (const auto* m : x_.active_meds) {
-      if (m->jak_drug == d_.id) continue;
+      if (m->jak_drug == d_.id || (m->biologic && *m->biologic == culprit)) continue;
       classes.insert(m->classes.begin(), m->classes.end());
     }
     for (const auto& ic : x_.kb.interaction_classes) {
@@ -424,15 +428,15 @@ class DrugEvaluation {
 
   void topical() {
     if (d_.route != "topical") return;
-    const auto& er = x_.c.eruption;
-    if (er && er->severity == std::optional<std::string>("mild")) {
+    const auto& severity = x_.severity;
+    if (severity == std::optional<std::string>("mild")) {
       note(reason("TOPICAL_SUITED", "info",
                   "Topical agent: the reaction is recorded as mild (limited extent).", {}));
     } else {
       block("avoid", reason("TOPICAL_NOT_SUITED", "block",
-                            er && er->severity ? "Topical agent: the reaction is recorded as " + *er->severity +
-                                                     ", beyond what a topical JAK inhibitor treats."
-                                               : "Topical agent: the reaction's severity is not recorded.",
+                            severity ? "Topical agent: the reaction is recorded as " + *severity +
+                                           ", beyond what a topical JAK inhibitor treats."
+                                     : "Topical agent: the reaction's severity is not recorded.",
                             {}));
     }
   }
@@ -750,7 +754,7 @@ class DrugEvaluation {
   }
 
   void interactions() {
-    const std::string culprit = x_.pr.culprits.empty() ? "" : x_.pr.culprits.front().biologic;
+    const std::string culprit = x_.switch_from;
     for (const auto& r : d_.interaction) {
       if (!here(r.region)) continue;
       if (r.indication && dosing_indication_ && !related(x_.kb, *r.indication, *dosing_indication_)) continue;
@@ -795,12 +799,26 @@ class DrugEvaluation {
     }
   }
 
+  // A case of the same reaction: the phenotype, or one whose disease contains the other's
+  // (a psoriasis case covers its palmoplantar pustular form; an eczema case never a lupus-like one).
+  bool same_reaction(const std::optional<std::string>& case_phenotype) const {
+    if (!case_phenotype) return false;
+    if (*case_phenotype == x_.pr.phenotype) return true;
+    auto first_disease = [&](const std::string& id) -> std::optional<std::string> {
+      for (const auto& p : x_.kb.phenotypes) {
+        if (p.id == id && !p.diseases.empty()) return p.diseases.front();
+      }
+      return std::nullopt;
+    };
+    auto a = first_disease(*case_phenotype), b = first_disease(x_.pr.phenotype);
+    return a && b && related(x_.kb, *a, *b);
+  }
+
   void evidence() {
-    if (x_.pr.culprits.empty()) return;
-    const auto& cu = x_.pr.culprits.front();
     for (const auto& pc : x_.kb.pr_cases) {
-      if (pc.drug != d_.id) continue;
-      if (pc.kind == "treated-with-jak" &&
+      if (pc.drug != d_.id || x_.pr.culprits.empty()) continue;
+      const auto& cu = x_.pr.culprits.front();
+      if (pc.kind == "treated-with-jak" && same_reaction(pc.phenotype) &&
           ((pc.culprit && *pc.culprit == cu.biologic) || (pc.culprit_class && *pc.culprit_class == cu.biologic_class))) {
         o_.pr_evidence.push_back(pc.id);
         note(reason("PR_CASE_EVIDENCE", "info",
@@ -818,12 +836,13 @@ class DrugEvaluation {
     }
   }
 
-  // Off-label use needs support: a product whose region label covers no immune-mediated disease
-  // (e.g. oral ruxolitinib: myelofibrosis, polycythaemia vera, GVHD) is offered for these
-  // diseases only with PR case evidence; so is a disease whose indication row says off-label use
+  // Off-label use needs support: a product the KB cites as not meant for inflammatory disease
+  // (`off_label_needs_pr_evidence`, e.g. oral ruxolitinib) is offered for these diseases only with
+  // PR case evidence; so is a disease whose indication row says off-label use
   // is blocked (`block_off_label`, e.g. ruxolitinib cream for atopic dermatitis in the EU).
   void label_support() {
-    if (!o_.pr_evidence.empty()) return;
+    // On-label for one of the diseases (e.g. the cream for a vitiligo reaction) is support enough.
+    if (!o_.pr_evidence.empty() || approved_ > 0) return;
     for (const auto& ls : o_.label) {
       for (const auto& ind : d_.indication) {
         if (ind.block_off_label != std::optional<bool>(true) || !here(ind.region) ||
@@ -838,22 +857,12 @@ class DrugEvaluation {
         return;
       }
     }
-    if (!off_label_) return;
-    bool immune = std::any_of(d_.indication.begin(), d_.indication.end(), [&](const kb::DrugIndication& ind) {
-      const kb::Disease* dis = x_.kb.find_disease(ind.disease);
-      return here(ind.region) && ind.status == "approved" && dis &&
-             (dis->category == "immune-skin" || dis->category == "immune-systemic");
-    });
-    if (immune) return;
-    std::vector<std::string> src;
-    for (const auto& ind : d_.indication) {
-      if (here(ind.region) && ind.status == "approved") add_sources(src, ind.prov.src);
-    }
+    if (!off_label_ || !d_.off_label_needs_pr_evidence) return;
     block("avoid", reason("OFF_LABEL_UNSUPPORTED", "block",
-                          fmt::format("{}'s {} label covers no immune-mediated disease and no reported case "
-                                      "supports it for this reaction: not offered off-label.",
-                                      d_.name, x_.c.region),
-                          src));
+                          fmt::format("{}: {} No reported case supports it for this reaction: not offered "
+                                      "off-label.",
+                                      d_.name, d_.off_label_needs_pr_evidence->text),
+                          d_.off_label_needs_pr_evidence->prov.src));
   }
 
   // No dose above the region's largest label daily dose for the drug.
@@ -889,31 +898,42 @@ class DrugEvaluation {
     auto profile = cache_.get(d_, r, modifier_ ? &*modifier_ : nullptr);
     o_.coverage.regimen = fmt::format("{:g} mg {}{}", basis->amount, basis->frequency,
                                       modifier_ ? " with " + modifier_->id : "");
-    auto score = [&](const std::optional<std::string>& dis) -> const pharm::DiseaseCoverage* {
-      if (!dis) return nullptr;
-      auto sig = signature_disease(x_.kb, *dis);
-      if (!sig) return nullptr;
-      return &cache_.coverage(profile, *sig);
+    auto score = [&](const std::string& dis) -> std::optional<double> {
+      auto sig = signature_disease(x_.kb, dis);
+      if (!sig) return std::nullopt;
+      const auto& cov = cache_.coverage(profile, *sig);
+      if (cov.score_pct && !cov.basis.empty()) {
+        basis_name_ = basis_name_.empty() || basis_name_ == cov.basis ? cov.basis : "mixed";
+      }
+      return cov.score_pct;
     };
-    auto a = score(x_.pr.primary_disease), b = score(x_.pr.reaction_disease);
-    if (a) o_.coverage.primary_pct = a->score_pct;
-    if (b) o_.coverage.reaction_pct = b->score_pct;
-    std::string basis_name;
-    for (const auto& s : {a, b}) {
-      if (!s || s->basis.empty()) continue;
-      basis_name = basis_name.empty() || basis_name == s->basis ? s->basis : "mixed";
+    // Every disease the options are for; a reaction whose primary or reaction disease is unknown
+    // is not fully covered by what is known.
+    bool all = !x_.targets.empty() &&
+               (x_.pr.culprits.empty() || (x_.pr.primary_disease && x_.pr.reaction_disease));
+    std::string listed;
+    for (const auto& dis : x_.targets) {
+      auto pct = score(dis);
+      o_.coverage.diseases.push_back({dis, pct});
+      if (x_.pr.primary_disease == dis) o_.coverage.primary_pct = pct;
+      if (x_.pr.reaction_disease == dis) o_.coverage.reaction_pct = pct;
+      if (!pct) {
+        all = false;
+        continue;
+      }
+      o_.coverage.both_pct = std::min(o_.coverage.both_pct.value_or(100.0), *pct);
+      listed += fmt::format("{}{} {:.0f}%", listed.empty() ? "" : ", ", dis, *pct);
     }
-    o_.coverage.basis = basis_name;
-    if (o_.coverage.primary_pct && o_.coverage.reaction_pct) {
-      o_.coverage.both_pct = std::min(*o_.coverage.primary_pct, *o_.coverage.reaction_pct);
+    o_.coverage.basis = basis_name_;
+    if (all) {
       note(reason("COVERAGE_BOTH", "info",
-                  fmt::format("Modelled pathway coverage at {}: {} {:.0f}%, {} {:.0f}% ({} basis).",
-                              o_.coverage.regimen, *x_.pr.primary_disease, *o_.coverage.primary_pct,
-                              *x_.pr.reaction_disease, *o_.coverage.reaction_pct, basis_name),
+                  fmt::format("Modelled pathway coverage at {}: {} ({} basis).", o_.coverage.regimen,
+                              listed, basis_name_),
                   profile->pk ? profile->pk->sources : std::vector<std::string>{}));
     } else {
+      o_.coverage.both_pct.reset();
       note(reason("COVERAGE_UNKNOWN", "info",
-                  "Pathway coverage of both diseases is unknown (potency, PK or a disease signature missing in the KB).",
+                  "Pathway coverage of the diseases is unknown (potency, PK or a disease signature missing in the KB).",
                   {}));
     }
   }
@@ -940,6 +960,7 @@ class DrugEvaluation {
   std::optional<Dose> dose_, base_;
   std::vector<std::string> dose_sources_;
   std::optional<pharm::ExposureModifier> modifier_;
+  std::string basis_name_;
 };
 
 Option evaluate_strategy(const Ctx& x, const kb::Strategy& s) {
@@ -948,7 +969,7 @@ Option evaluate_strategy(const Ctx& x, const kb::Strategy& s) {
   o.id = s.id;
   o.name = s.name;
   o.verdict = "acceptable";
-  const auto& sev = x.c.eruption->severity;
+  const auto& sev = x.severity;
   if (!s.severities.empty() && sev &&
       std::find(s.severities.begin(), s.severities.end(), "mild") != s.severities.end() && *sev == "mild") {
     o.verdict = "preferred";
@@ -961,10 +982,41 @@ Option evaluate_strategy(const Ctx& x, const kb::Strategy& s) {
 }  // namespace
 
 std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c, const PrAssessment& pr,
-                                   PathwayCache& cache) {
+                                   const std::vector<std::string>& diseases, PathwayCache& cache) {
   std::vector<Option> out;
-  if (!c.eruption) return out;
+  // Options for a reaction (strategies need one) or for the active diseases.
+  if (pr.culprits.empty() && diseases.empty()) return out;
   Ctx x{kb, c, pr, c.patient.age_years, std::nullopt, {}, false, std::nullopt, {}};
+  x.targets = diseases;
+  x.severity = pr.severity;
+  if (!pr.culprits.empty()) {
+    x.switch_from = pr.culprits.front().biologic;
+  } else {
+    // No reaction: the severity is the highest recorded for an option disease, and the biologic
+    // taken for one of them is the one a JAK inhibitor would replace.
+    int worst = 0;
+    for (const auto& cond : c.conditions) {
+      if (cond.status != "active" || !cond.severity_grade ||
+          std::find(diseases.begin(), diseases.end(), cond.disease) == diseases.end()) {
+        continue;
+      }
+      static const std::vector<std::string> grades = {"mild", "moderate", "severe"};
+      int g = static_cast<int>(std::find(grades.begin(), grades.end(), *cond.severity_grade) - grades.begin()) + 1;
+      if (g > worst && g <= 3) {
+        worst = g;
+        x.severity = cond.severity_grade;
+      }
+    }
+    for (const auto& m : c.medications) {
+      const kb::Biologic* b = m.biologic ? kb.find_biologic(*m.biologic) : nullptr;
+      if (!b || !m.active_on(c.as_of) || !x.switch_from.empty()) continue;
+      for (const auto& ind : b->indication) {
+        for (const auto& dis : diseases) {
+          if (related(kb, ind.disease, dis)) x.switch_from = b->id;
+        }
+      }
+    }
+  }
   if (const auto* e = c.latest("egfr", c.as_of); e && e->value) x.egfr = e->value;
   x.dialysis = c.has_flag("dialysis");
   x.cirrhosis = c.has_condition("cirrhosis", kb);
@@ -998,6 +1050,17 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c, c
   x.zoster = c.has_condition("herpes-zoster", kb);
   out.reserve(kb.drugs.size() + kb.strategies.size());
   for (const auto& d : kb.drugs) out.push_back(DrugEvaluation(x, d, cache).run());
+  // A JAK inhibitor the patient already takes: its option is to continue it.
+  for (auto& o : out) {
+    for (const auto* m : x.active_meds) {
+      if (m->jak_drug != o.id) continue;
+      o.reasons.push_back(reason("CURRENT_JAK", "info",
+                                 fmt::format("The patient already takes {}{}: this option is to continue it; the "
+                                             "safety plan checks its follow-up results against the label thresholds.",
+                                             m->label, m->start ? " (since " + clinical::to_string(*m->start) + ")" : ""),
+                                 {}));
+    }
+  }
   if (!pr.culprits.empty()) {
     const auto& cu = pr.culprits.front();
     for (const auto& s : kb.strategies) {
@@ -1006,25 +1069,43 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c, c
         continue;
       }
       if (!s.phenotypes.empty() &&
-          std::find(s.phenotypes.begin(), s.phenotypes.end(), c.eruption->phenotype) == s.phenotypes.end()) {
+          std::find(s.phenotypes.begin(), s.phenotypes.end(), pr.phenotype) == s.phenotypes.end()) {
         continue;
       }
-      const auto& sev = c.eruption->severity;
+      const auto& sev = x.severity;
       if (!s.severities.empty() && (!sev || std::find(s.severities.begin(), s.severities.end(), *sev) == s.severities.end())) {
         continue;
       }
       out.push_back(evaluate_strategy(x, s));
     }
   }
-  // Rank: verdict, drugs before strategies, labels for the two diseases, PR case evidence,
-  // coverage of both diseases (unknown last), then id for a stable order.
-  std::vector<std::pair<std::tuple<int, int, int, int, double>, std::size_t>> keys;
+  // Rank: a drug approved for none of the diseases and without case evidence after every other
+  // option (whatever its verdict: the absence of a KB rule must not lift it); then verdict, drugs
+  // before strategies, labels for the diseases, PR case evidence, an off-label drug approved for a
+  // disease of the same KB category (immune-skin, immune-systemic) before one approved for others
+  // only, coverage (unknown last), then id for a stable order.
+  std::vector<std::string> categories;
+  for (const auto& dis : diseases) {
+    if (const kb::Disease* d = kb.find_disease(dis)) categories.push_back(d->category);
+  }
+  std::vector<std::pair<std::tuple<int, int, int, int, int, int, double>, std::size_t>> keys;
   for (std::size_t i = 0; i < out.size(); ++i) {
     const Option& o = out[i];
     int approved = 0;
     for (const auto& l : o.label) approved += l.status == "approved";
-    keys.push_back({{verdict_rank(o.verdict), o.kind == "drug" ? 0 : 1, -approved,
-                     -static_cast<int>(o.pr_evidence.size()), -o.coverage.both_pct.value_or(-1)},
+    bool unsupported = o.kind == "drug" && approved == 0 && o.pr_evidence.empty();
+    int same_category = 0;
+    if (const kb::Drug* d = o.kind == "drug" ? kb.find_drug(o.id) : nullptr) {
+      for (const auto& ind : d->indication) {
+        const kb::Disease* dis = kb.find_disease(ind.disease);
+        if (ind.status == "approved" && applies(ind.region, c.region) && dis &&
+            std::find(categories.begin(), categories.end(), dis->category) != categories.end()) {
+          same_category = 1;
+        }
+      }
+    }
+    keys.push_back({{unsupported ? 1 : 0, verdict_rank(o.verdict), o.kind == "drug" ? 0 : 1, -approved,
+                     -static_cast<int>(o.pr_evidence.size()), -same_category, -o.coverage.both_pct.value_or(-1)},
                     i});
   }
   std::sort(keys.begin(), keys.end(), [&](const auto& a, const auto& b) {

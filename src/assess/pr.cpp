@@ -1,6 +1,8 @@
 // Paradoxical-reaction recognition: culprit, pattern, latency, causality (Naranjo), risk factors,
 // differentials and the immune-axis mechanism. Rules: docs/assessment.md.
 #include <cmath>
+#include <map>
+#include <tuple>
 
 #include "assess/internal.h"
 #include "case/terms.h"
@@ -28,14 +30,22 @@ std::string quantity_text(const kb::Quantity& q) {
   return s + " " + q.unit;
 }
 
+// `reaction` is the condition the reaction was inferred from (nullptr for an explicit eruption):
+// a recorded condition is a risk factor only as history, not as the reaction itself.
 bool risk_factor_matches(const kb::KnowledgeBase& kb, const kb::RiskFactor& rf, const Case& c,
-                         const Culprit& culprit, std::string& detail) {
+                         const Culprit& culprit, const clinical::Condition* reaction, Date onset,
+                         std::string& detail) {
   if (!rf.match) return false;
   const auto& m = *rf.match;
   auto any = [&](auto pred) { return std::any_of(rf.values.begin(), rf.values.end(), pred); };
   if (m == "condition") {
     return any([&](const std::string& v) {
-      bool hit = c.has_condition(v, kb);
+      bool hit = std::any_of(c.conditions.begin(), c.conditions.end(), [&](const clinical::Condition& cond) {
+        // History only: the reaction's own condition counts when it began before the reaction
+        // (a recurrence of a known disease), any other when it did not begin after it.
+        bool history = &cond == reaction ? cond.onset && *cond.onset < onset : !(cond.onset && *cond.onset > onset);
+        return history && is_ancestor(kb, v, cond.disease);
+      });
       if (hit) detail = "recorded condition " + v;
       return hit;
     });
@@ -81,23 +91,218 @@ bool risk_factor_matches(const kb::KnowledgeBase& kb, const kb::RiskFactor& rf, 
   return false;
 }
 
-}  // namespace
+// One reaction to assess: the record's explicit eruption, or one inferred from a condition.
+struct Reaction {
+  clinical::Eruption er;
+  const clinical::Condition* from = nullptr;  // the condition it was inferred from
+  std::string biologic;                       // the biologic it was inferred against
+  std::string kind_basis;                     // why an inferred reaction is a worsening
+};
 
-PrAssessment assess_pr(const kb::KnowledgeBase& kb, const Case& c, const SignalSource* signals) {
+int grade_rank(const std::optional<std::string>& g) {
+  if (!g) return 0;
+  if (*g == "mild") return 1;
+  if (*g == "moderate") return 2;
+  if (*g == "severe") return 3;
+  return 0;
+}
+
+// Steps from `id` up to `ancestor` in the disease tree (0: the same), or -1.
+int ancestor_distance(const kb::KnowledgeBase& kb, const std::string& ancestor, const std::string& id) {
+  if (ancestor == id) return 0;
+  const auto& chain = ancestors_of(kb, id);
+  auto it = std::find(chain.begin(), chain.end(), ancestor);
+  return it == chain.end() ? -1 : static_cast<int>(it - chain.begin()) + 1;
+}
+
+bool has_pattern(const kb::KnowledgeBase& kb, const std::string& cls, const std::string& biologic,
+                 const std::string& phenotype) {
+  return std::any_of(kb.pr_patterns.begin(), kb.pr_patterns.end(), [&](const kb::PrPattern& p) {
+    return p.culprit_class == cls && (!p.culprit || *p.culprit == biologic) && p.phenotype == phenotype;
+  });
+}
+
+// A later entry of the same disease with a higher severity grade or score than an earlier one.
+std::string severity_rise(const kb::KnowledgeBase& kb, const Case& c, const clinical::Condition& later,
+                          Date onset) {
+  for (const auto& earlier : c.conditions) {
+    if (&earlier == &later || !earlier.onset || *earlier.onset >= onset ||
+        !related(kb, earlier.disease, later.disease)) {
+      continue;
+    }
+    int a = grade_rank(earlier.severity_grade), b = grade_rank(later.severity_grade);
+    if (a && b && b > a) {
+      return fmt::format("severity {} ({}) after {} ({})", *later.severity_grade, later.pointer,
+                         *earlier.severity_grade, earlier.pointer);
+    }
+    const std::pair<const char*, std::optional<double> clinical::Severity::*> scores[] = {
+        {"EASI", &clinical::Severity::easi},
+        {"PASI", &clinical::Severity::pasi},
+        {"BSA", &clinical::Severity::bsa},
+        {"IGA", &clinical::Severity::iga}};
+    for (const auto& [name, field] : scores) {
+      const auto& x = earlier.severity.*field;
+      const auto& y = later.severity.*field;
+      if (x && y && *y > *x) {
+        return fmt::format("{} {} ({}) after {} ({})", name, fmt_num(*y), later.pointer, fmt_num(*x),
+                           earlier.pointer);
+      }
+    }
+  }
+  return "";
+}
+
+// Reactions a standard record implies: a condition whose disease is the disease of a phenotype
+// that a biologic the patient was taking is published to cause (KB pr_pattern of its class and
+// phenotype), begun after that biologic was started and while it was taken.
+std::vector<Reaction> infer_reactions(const kb::KnowledgeBase& kb, const Case& c) {
+  std::vector<Reaction> out;
+  for (const auto& cond : c.conditions) {
+    if (cond.disease.empty()) continue;
+    // The phenotypes of this disease, the most specific first (palmoplantar pustulosis is
+    // palmoplantar-pustular before it is pustular or psoriasiform).
+    std::vector<std::pair<int, const kb::Phenotype*>> phenotypes;
+    for (const auto& p : kb.phenotypes) {
+      int best = -1;
+      for (const auto& d : p.diseases) {
+        int dist = ancestor_distance(kb, d, cond.disease);
+        if (dist >= 0 && (best < 0 || dist < best)) best = dist;
+      }
+      if (best >= 0) phenotypes.push_back({best, &p});
+    }
+    std::stable_sort(phenotypes.begin(), phenotypes.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    bool found = false;
+    for (const auto& [dist, ph] : phenotypes) {
+      for (const auto& m : c.medications) {
+        if (!m.biologic || !m.start) continue;
+        const kb::Biologic* bio = kb.find_biologic(*m.biologic);
+        if (!bio || !has_pattern(kb, bio->biologic_class, bio->id, ph->id)) continue;
+        // The reaction's onset: the condition's, or, for a recorded recurrence of a disease that
+        // began before the biologic, the date the recurrence was recorded.
+        std::optional<Date> onset;
+        if (cond.onset && *cond.onset > *m.start) onset = cond.onset;
+        else if (!cond.course.empty() && cond.recorded && *cond.recorded > *m.start) onset = cond.recorded;
+        if (!onset || *onset > c.as_of || (m.stop && *m.stop < *onset)) continue;
+        Reaction r;
+        r.from = &cond;
+        r.biologic = bio->id;
+        r.er.phenotype = ph->id;
+        r.er.onset = *onset;
+        r.er.severity = cond.severity_grade;
+        r.er.sites = cond.body_sites;
+        if (!cond.course.empty()) {
+          r.er.kind = "worsened";
+          r.kind_basis = "recorded as a " + cond.course;
+        } else if (auto rise = severity_rise(kb, c, cond, *onset); !rise.empty()) {
+          r.er.kind = "worsened";
+          r.kind_basis = rise;
+        }
+        // One reaction per phenotype and biologic: the earliest condition that shows it.
+        auto same = std::find_if(out.begin(), out.end(), [&](const Reaction& o) {
+          return o.er.phenotype == r.er.phenotype && o.biologic == r.biologic;
+        });
+        if (same == out.end()) out.push_back(std::move(r));
+        else if (r.er.onset < same->er.onset) *same = std::move(r);
+        found = true;
+        break;
+      }
+      if (found) break;
+    }
+  }
+  return out;
+}
+
+// The number of decimals a published bound is printed with ("2.5" -> 1, "3" -> 0).
+int decimals(double v) {
+  std::string s = fmt::format("{:g}", v);
+  auto dot = s.find('.');
+  return dot == std::string::npos ? 0 : static_cast<int>(s.size() - dot - 1);
+}
+
+LatencyComparison compare_latency(const kb::PrPattern& p, std::optional<int> days_to_onset) {
+  const kb::Quantity& q = *p.latency;
+  LatencyComparison l;
+  l.pattern = p.id;
+  l.published = quantity_text(q);
+  l.unit = q.unit;
+  l.published_days = days_of(q, q.value);
+  l.low_days = days_of(q, q.low);
+  l.high_days = days_of(q, q.high);
+  l.sources = p.prov.src;
+  add_sources(l.sources, q.prov.src);
+  auto per_unit = days_of(q, 1.0);
+  if (!days_to_onset || !per_unit) return l;
+  l.onset_in_unit = *days_to_onset / *per_unit;
+  // The range the source gives: low-high, or an upper bound ("usually within 4 months").
+  std::optional<double> low = q.low, high = q.high;
+  bool strict_high = false;
+  if (!low && !high && q.value && q.qualifier) {
+    if (*q.qualifier == "<=" || *q.qualifier == "<") {
+      low = 0;
+      high = q.value;
+      strict_high = *q.qualifier == "<";
+    }
+  }
+  if (!low || !high) return l;
+  // Compared in the source's unit at the precision it prints ("3 months" includes 3.04 months).
+  int places = std::max(decimals(*low), decimals(*high));
+  double scale = std::pow(10.0, places);
+  double onset = std::round(*l.onset_in_unit * scale) / scale;
+  l.within_range = onset >= *low && (strict_high ? onset < *high : onset <= *high);
+  return l;
+}
+
+// The KB mechanism of this class and phenotype, else the class's general one.
+const kb::PrMechanism* find_mechanism(const kb::KnowledgeBase& kb, const std::string& cls,
+                                      const std::string& phenotype) {
+  const kb::PrMechanism* general = nullptr;
+  for (const auto& m : kb.pr_mechanisms) {
+    if (m.culprit_class != cls) continue;
+    if (m.phenotype && *m.phenotype == phenotype) return &m;
+    if (!m.phenotype && !general) general = &m;
+  }
+  return general;
+}
+
+bool is_ratio(const kb::RiskFactor& rf) {
+  return (rf.measure == "hr" || rf.measure == "or" || rf.measure == "irr" || rf.measure == "rr") &&
+         rf.match != std::optional<std::string>("age-per-year");
+}
+
+PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const Reaction& rx,
+                             const SignalSource* signals) {
   PrAssessment pr;
-  if (!c.eruption) {
-    pr.reasons.push_back(reason("PR_NO_ERUPTION", "info",
-                                "No new or worsened eruption is recorded: nothing to assess.", {}));
-    return pr;
+  const auto& er = rx.er;
+  pr.source = rx.from ? "condition" : "eruption";
+  pr.kind = er.kind;
+  pr.onset = clinical::to_string(er.onset);
+  pr.severity = er.severity;
+  pr.sites = er.sites;
+  if (rx.from) {
+    pr.condition = rx.from->label.empty() ? rx.from->disease : rx.from->label;
+    pr.condition_pointer = rx.from->pointer;
+    pr.record_notes = rx.from->notes;
   }
-  const auto& er = *c.eruption;
   pr.phenotype = er.phenotype;
+  const kb::Phenotype* phenotype = nullptr;
   for (const auto& p : kb.phenotypes) {
-    if (p.id == er.phenotype && !p.diseases.empty()) pr.reaction_disease = p.diseases.front();
+    if (p.id == er.phenotype) phenotype = &p;
+  }
+  if (phenotype && !phenotype->diseases.empty()) pr.reaction_disease = phenotype->diseases.front();
+  if (rx.from) {
+    pr.reasons.push_back(reason(
+        "PR_INFERRED_FROM_CONDITION", "info",
+        fmt::format("Inferred from the recorded condition {} ({}): a {} reaction, {}{}, onset {}. The "
+                    "record has no eruption details: the causality items it cannot answer are unknown.",
+                    *pr.condition, rx.from->pointer, er.phenotype, er.kind,
+                    rx.kind_basis.empty() ? "" : " (" + rx.kind_basis + ")", *pr.onset),
+        phenotype ? phenotype->prov.src : std::vector<std::string>{}));
   }
 
-  // Culprits: biologics started on or before the eruption and not stopped before it.
-  const clinical::Medication* culprit_med = nullptr;
+  // Culprits: biologics started on or before the eruption and not stopped before it; those
+  // published to cause this phenotype first.
+  std::vector<std::pair<Culprit, const clinical::Medication*>> found;
   bool started_after = false;
   for (const auto& m : c.medications) {
     if (!m.biologic) continue;
@@ -114,9 +319,14 @@ PrAssessment assess_pr(const kb::KnowledgeBase& kb, const Case& c, const SignalS
       cu.start = clinical::to_string(*m.start);
       cu.days_to_onset = static_cast<int>((er.onset - *m.start).count());
     }
-    pr.culprits.push_back(cu);
-    if (!culprit_med) culprit_med = &m;
+    found.push_back({cu, &m});
   }
+  std::stable_partition(found.begin(), found.end(), [&](const auto& f) {
+    return f.first.biologic == rx.biologic ||
+           (rx.biologic.empty() && has_pattern(kb, f.first.biologic_class, f.first.biologic, er.phenotype));
+  });
+  for (const auto& f : found) pr.culprits.push_back(f.first);
+  const clinical::Medication* culprit_med = found.empty() ? nullptr : found.front().second;
   if (pr.culprits.empty()) {
     pr.classification = "none";
     pr.reasons.push_back(reason(
@@ -132,11 +342,17 @@ PrAssessment assess_pr(const kb::KnowledgeBase& kb, const Case& c, const SignalS
   const kb::Biologic* bio = kb.find_biologic(culprit.biologic);
   const kb::BiologicClass* cls = kb.find_biologic_class(culprit.biologic_class);
 
-  // The disease the biologic was given for: a recorded condition among its indications.
+  // The disease the biologic was given for: a recorded condition among its indications, other
+  // than the reaction's own, preferring one recorded before the biologic was started.
   if (bio) {
-    for (const auto& ind : bio->indication) {
-      for (const auto& cond : c.conditions) {
-        if (!pr.primary_disease && related(kb, ind.disease, cond.disease)) pr.primary_disease = cond.disease;
+    for (bool before_start : {true, false}) {
+      for (const auto& ind : bio->indication) {
+        for (const auto& cond : c.conditions) {
+          if (pr.primary_disease || &cond == rx.from) continue;
+          bool later = culprit_med && culprit_med->start && cond.onset && *cond.onset > *culprit_med->start;
+          if (before_start && later) continue;
+          if (related(kb, ind.disease, cond.disease)) pr.primary_disease = cond.disease;
+        }
       }
     }
   }
@@ -188,23 +404,13 @@ PrAssessment assess_pr(const kb::KnowledgeBase& kb, const Case& c, const SignalS
     }
   }
 
-  // Latency against the published latency of the matching patterns.
+  // Latency against the published latency of the matching patterns, in their units.
   for (const auto* p : matching) {
-    if (!p->latency) continue;
-    LatencyComparison l;
-    l.pattern = p->id;
-    l.published = quantity_text(*p->latency);
-    l.published_days = days_of(*p->latency, p->latency->value);
-    l.low_days = days_of(*p->latency, p->latency->low);
-    l.high_days = days_of(*p->latency, p->latency->high);
-    if (culprit.days_to_onset && l.low_days && l.high_days) {
-      l.within_range = *culprit.days_to_onset >= *l.low_days && *culprit.days_to_onset <= *l.high_days;
-    }
-    l.sources = p->prov.src;
-    pr.latency.push_back(l);
+    if (p->latency) pr.latency.push_back(compare_latency(*p, culprit.days_to_onset));
   }
 
-  // Causality: the Naranjo items answered from the record.
+  // Causality: the Naranjo items answered from the record; what it cannot answer is unknown.
+  const std::string unanswered = rx.from ? "not in the record" : "";
   pr.components.reserve(10);
   auto item = [&](const char* q, std::string answer, std::string basis, std::vector<std::string> src) {
     NaranjoItem n{q, answer, 0, std::move(basis), std::move(src)};
@@ -226,8 +432,20 @@ PrAssessment assess_pr(const kb::KnowledgeBase& kb, const Case& c, const SignalS
            : (culprit.days_to_onset ? fmt::format("onset {} days after starting {}", *culprit.days_to_onset, culprit.biologic)
                                     : std::string("start date of the biologic unknown")),
        {});
-  item("q3", er.dechallenge, "dechallenge as recorded", {});
-  item("q4", er.rechallenge, "rechallenge as recorded", {});
+  // Dechallenge from a standard record: the condition abated after the culprit was stopped.
+  std::string dechallenge = er.dechallenge, dechallenge_basis = "dechallenge as recorded";
+  if (rx.from) {
+    dechallenge_basis = unanswered;
+    if (culprit_med && culprit_med->stop && *culprit_med->stop >= er.onset && rx.from->abatement &&
+        *rx.from->abatement >= *culprit_med->stop) {
+      dechallenge = "yes";
+      dechallenge_basis = fmt::format("{} abated on {}, after {} was stopped on {}", *pr.condition,
+                                      clinical::to_string(*rx.from->abatement), culprit.biologic,
+                                      clinical::to_string(*culprit_med->stop));
+    }
+  }
+  item("q3", dechallenge, dechallenge_basis, {});
+  item("q4", er.rechallenge, rx.from ? unanswered : "rechallenge as recorded", {});
   std::string alt_answer = !er.alternative_causes.empty() ? "yes" : (er.alternatives_excluded ? "no" : "unknown");
   std::string alt_list;
   for (const auto& a : er.alternative_causes) alt_list += (alt_list.empty() ? "" : ", ") + a;
@@ -237,8 +455,8 @@ PrAssessment assess_pr(const kb::KnowledgeBase& kb, const Case& c, const SignalS
        {});
   item("q6", "unknown", "no placebo re-exposure in clinical practice", {});
   item("q7", "unknown", "drug levels are not measured for biologics in practice", {});
-  item("q8", er.dose_related, "dose relation as recorded", {});
-  item("q9", er.previous_similar_reaction, "previous similar reaction as recorded", {});
+  item("q8", er.dose_related, rx.from ? unanswered : "dose relation as recorded", {});
+  item("q9", er.previous_similar_reaction, rx.from ? unanswered : "previous similar reaction as recorded", {});
   item("q10", er.biopsy_consistent ? (*er.biopsy_consistent ? "yes" : "no") : "unknown",
        er.biopsy ? "biopsy: " + *er.biopsy : "no biopsy recorded", {});
   double total = 0;
@@ -291,34 +509,67 @@ PrAssessment assess_pr(const kb::KnowledgeBase& kb, const Case& c, const SignalS
     if (!l.within_range) continue;
     pr.reasons.push_back(reason(*l.within_range ? "PR_LATENCY_WITHIN" : "PR_LATENCY_OUTSIDE",
                                 *l.within_range ? "info" : "caution",
-                                fmt::format("Onset after {} days; published latency {} ({}).",
-                                            *culprit.days_to_onset, l.published, l.pattern),
+                                fmt::format("Onset after {} days ({} {}); published latency {} ({}).",
+                                            *culprit.days_to_onset, fmt::format("{:.1f}", *l.onset_in_unit),
+                                            l.unit, l.published, l.pattern),
                                 l.sources));
   }
 
-  // Risk factors of this phenotype (and class) present in the record.
-  double multiplier = 1;
-  bool any_ratio = false;
+  // Risk factors of this phenotype (and class) present in the record. Factors of one KB group
+  // overlap (the same exposure, or one containing the other): only the group's strongest effect
+  // enters the multiplier, so a history of AD is not counted again inside "personal atopy".
+  std::vector<const kb::RiskFactor*> matched;
   for (const auto& rf : kb.risk_factors) {
     if (rf.phenotype && *rf.phenotype != er.phenotype) continue;
     if (rf.culprit_class && *rf.culprit_class != culprit.biologic_class) continue;
     std::string detail;
-    if (!risk_factor_matches(kb, rf, c, culprit, detail)) continue;
-    RiskFactorHit h{rf.id, rf.factor, rf.measure, rf.direction, rf.estimate, rf.ci_low, rf.ci_high, detail, rf.prov.src};
-    pr.risk_factors.push_back(h);
-    bool ratio = rf.measure == "hr" || rf.measure == "or" || rf.measure == "irr" || rf.measure == "rr";
-    if (ratio && rf.match != std::optional<std::string>("age-per-year")) {
-      multiplier *= rf.estimate;
-      any_ratio = true;
+    if (!risk_factor_matches(kb, rf, c, culprit, rx.from, er.onset, detail)) continue;
+    pr.risk_factors.push_back({rf.id, rf.factor, rf.measure, rf.direction, rf.estimate, rf.ci_low, rf.ci_high,
+                               detail, rf.group, false, rf.prov.src});
+    matched.push_back(&rf);
+  }
+  std::map<std::string, std::size_t> strongest;  // group (or the factor's own id) -> hit
+  for (std::size_t i = 0; i < matched.size(); ++i) {
+    if (!is_ratio(*matched[i]) || matched[i]->estimate <= 0) continue;
+    const std::string key = matched[i]->group.value_or("id:" + matched[i]->id);
+    auto it = strongest.find(key);
+    if (it == strongest.end() ||
+        std::abs(std::log(matched[i]->estimate)) > std::abs(std::log(matched[it->second]->estimate))) {
+      strongest[key] = i;
+    }
+  }
+  if (!strongest.empty()) {
+    double multiplier = 1;
+    for (const auto& [key, i] : strongest) {
+      multiplier *= matched[i]->estimate;
+      pr.risk_factors[i].in_multiplier = true;
+    }
+    pr.risk_multiplier = multiplier;
+  }
+  for (std::size_t i = 0; i < matched.size(); ++i) {
+    const auto& rf = *matched[i];
+    const auto& hit = pr.risk_factors[i];
+    std::string overlap;
+    if (rf.group && is_ratio(rf)) {
+      std::vector<std::string> others;
+      for (std::size_t j = 0; j < matched.size(); ++j) {
+        if (j != i && matched[j]->group == rf.group && is_ratio(*matched[j])) others.push_back(matched[j]->id);
+      }
+      if (!others.empty()) {
+        std::string list;
+        for (const auto& o : others) list += (list.empty() ? "" : ", ") + o;
+        overlap = fmt::format(" Overlaps {} (group {}): {}.", list, *rf.group,
+                              hit.in_multiplier ? "the strongest of the group, used in the risk multiplier"
+                                                : "not multiplied again");
+      }
     }
     pr.reasons.push_back(reason(
         "PR_RISK_FACTOR", rf.direction == "increases" ? "caution" : "info",
-        fmt::format("{} ({}): {} {}{} for {}.", rf.factor, detail, rf.measure, fmt_num(rf.estimate),
+        fmt::format("{} ({}): {} {}{} for {}.{}", rf.factor, hit.detail, rf.measure, fmt_num(rf.estimate),
                     rf.ci_low && rf.ci_high ? fmt::format(" ({}-{})", fmt_num(*rf.ci_low), fmt_num(*rf.ci_high)) : "",
-                    rf.reaction),
+                    rf.reaction, overlap),
         rf.prov.src));
   }
-  if (any_ratio) pr.risk_multiplier = multiplier;
   for (const auto& a : er.alternative_causes) {
     if (std::find(pr.differentials.begin(), pr.differentials.end(), a) == pr.differentials.end()) {
       pr.differentials.insert(pr.differentials.begin(), a);
@@ -327,20 +578,17 @@ PrAssessment assess_pr(const kb::KnowledgeBase& kb, const Case& c, const SignalS
                                 "Alternative cause recorded: " + a + " (Naranjo item 5).", {}));
   }
 
-  // Mechanism on the immune axis.
+  // Mechanism: the KB's proposed mechanism for this class and phenotype (else the class's
+  // general one); with none, only the axes the class blocks are shown.
   if (cls) {
-    pr.blocked_axes = cls->blocked_axes;
-    pr.released_axes = cls->released_axes;
-    pr.mechanism_sources = cls->prov.src;
-    auto list = [](const std::vector<std::string>& v) {
-      std::string s;
-      for (const auto& x : v) s += (s.empty() ? "" : "/") + x;
-      return s.empty() ? std::string("no recorded") : s;
-    };
-    pr.mechanism = fmt::format("{} ({}) blocks the {} axis; the {} axis it holds in check is released{}.",
-                               culprit.biologic, cls->name, list(cls->blocked_axes),
-                               list(cls->released_axes),
-                               pr.reaction_disease ? ", the axis that drives " + *pr.reaction_disease : "");
+    if (const kb::PrMechanism* m = find_mechanism(kb, cls->id, er.phenotype)) {
+      pr.mechanism = m->text;
+      pr.blocked_axes = m->blocked_axes;
+      pr.released_axes = m->released_axes;
+      pr.mechanism_sources = m->prov.src;
+    } else {
+      pr.blocked_axes = cls->blocked_axes;
+    }
   }
   for (const auto& d : {pr.primary_disease, pr.reaction_disease}) {
     if (!d) continue;
@@ -355,6 +603,85 @@ PrAssessment assess_pr(const kb::KnowledgeBase& kb, const Case& c, const SignalS
   // Pharmacovigilance: the store's reporting signals for the culprits and the phenotype.
   if (signals && !pr.phenotype.empty()) cite_reporting_signals(kb, *signals, pr);
   return pr;
+}
+
+int classification_rank(const std::string& c) {
+  static const std::vector<std::string> order = {"likely", "possible", "unlikely", "none"};
+  return static_cast<int>(std::find(order.begin(), order.end(), c) - order.begin());
+}
+
+// 0: onset within a published range, 1: not judged, 2: only outside.
+int latency_rank(const PrAssessment& pr) {
+  bool outside = false;
+  for (const auto& l : pr.latency) {
+    if (l.within_range == std::optional<bool>(true)) return 0;
+    if (l.within_range == std::optional<bool>(false)) outside = true;
+  }
+  return outside ? 2 : 1;
+}
+
+}  // namespace
+
+std::vector<PrAssessment> assess_pr_candidates(const kb::KnowledgeBase& kb, const Case& c,
+                                               const SignalSource* signals) {
+  std::vector<PrAssessment> out;
+  // The explicit eruption (native `eruption`, FHIR extension) describes the reaction in full:
+  // it is the one assessed.
+  if (c.eruption) {
+    Reaction r;
+    r.er = *c.eruption;
+    out.push_back(assess_reaction(kb, c, r, signals));
+    return out;
+  }
+  for (const auto& r : infer_reactions(kb, c)) out.push_back(assess_reaction(kb, c, r, signals));
+  if (out.empty()) {
+    PrAssessment pr;
+    pr.reasons.push_back(reason("PR_NO_ERUPTION", "info",
+                                "No eruption is recorded, and no recorded condition began or recurred "
+                                "while a biologic published to cause it was being taken: no paradoxical "
+                                "reaction to assess.",
+                                {}));
+    out.push_back(std::move(pr));
+    return out;
+  }
+  // Most likely first: classification, Naranjo score, onset within a published latency range,
+  // the number of published patterns of the class for the phenotype, then the earlier onset.
+  std::stable_sort(out.begin(), out.end(), [](const PrAssessment& a, const PrAssessment& b) {
+    auto key = [](const PrAssessment& p) {
+      return std::make_tuple(classification_rank(p.classification), -p.score.value_or(-99), latency_rank(p),
+                             -static_cast<int>(p.matching_patterns.size()), p.onset.value_or(""));
+    };
+    return key(a) < key(b);
+  });
+  return out;
+}
+
+std::vector<std::string> option_diseases(const kb::KnowledgeBase& kb, const Case& c, const PrAssessment& pr) {
+  std::vector<std::string> out;
+  auto add = [&](const std::string& d) {
+    if (std::find(out.begin(), out.end(), d) == out.end()) out.push_back(d);
+  };
+  // A paradoxical reaction: the disease the culprit treats and the reaction's disease.
+  if (!pr.culprits.empty()) {
+    if (pr.primary_disease) add(*pr.primary_disease);
+    if (pr.reaction_disease) add(*pr.reaction_disease);
+    return out;
+  }
+  // None: the eruption's disease and every active immune-mediated dermatosis or disease a KB
+  // JAK/TYK2 inhibitor is approved for.
+  if (pr.reaction_disease) add(*pr.reaction_disease);
+  for (const auto& cond : c.conditions) {
+    if (cond.status != "active" || cond.disease.empty() || (cond.onset && *cond.onset > c.as_of)) continue;
+    const kb::Disease* d = kb.find_disease(cond.disease);
+    bool skin = d && d->category == "immune-skin";
+    bool indication = std::any_of(kb.drugs.begin(), kb.drugs.end(), [&](const kb::Drug& drug) {
+      return std::any_of(drug.indication.begin(), drug.indication.end(), [&](const kb::DrugIndication& ind) {
+        return ind.status == "approved" && is_ancestor(kb, ind.disease, cond.disease);
+      });
+    });
+    if (skin || indication) add(cond.disease);
+  }
+  return out;
 }
 
 }  // namespace paraderm::assess::detail

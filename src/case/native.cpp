@@ -177,7 +177,8 @@ void parse_native(const Json& j, CaseBuilder& b, bool region_given, bool as_of_g
       std::string ptr = fmt::format("/conditions/{}", i);
       const Json& e = (*conds)[i];
       if (!r.object(e, ptr)) continue;
-      r.known_keys(e, ptr, {"name", "code", "onset", "abatement", "status", "treated", "severity", "note"});
+      r.known_keys(e, ptr, {"name", "code", "onset", "abatement", "status", "treated", "severity", "note",
+                            "course", "recorded", "body_sites", "notes"});
       Condition cond;
       cond.pointer = ptr;
       cond.label = r.string(e, "name", ptr).value_or("");
@@ -195,9 +196,15 @@ void parse_native(const Json& j, CaseBuilder& b, bool region_given, bool as_of_g
       cond.status = r.string(e, "status", ptr, {"active", "resolved"})
                         .value_or(cond.abatement ? "resolved" : "active");
       cond.treated = r.boolean(e, "treated", ptr);
+      // A worsening of a known disease (FHIR clinicalStatus recurrence / relapse).
+      cond.course = r.string(e, "course", ptr, {"recurrence", "relapse"}).value_or("");
+      cond.recorded = r.date(e, "recorded", ptr);
+      cond.body_sites = r.strings(e, "body_sites", ptr);
+      cond.notes = r.strings(e, "notes", ptr);
       if (e.contains("severity") && r.object(e["severity"], ptr + "/severity")) {
         const Json& s = e["severity"];
-        r.known_keys(s, ptr + "/severity", {"easi", "pasi", "bsa", "iga"});
+        r.known_keys(s, ptr + "/severity", {"grade", "easi", "pasi", "bsa", "iga"});
+        cond.severity_grade = r.string(s, "grade", ptr + "/severity", {"mild", "moderate", "severe"});
         cond.severity.easi = r.number(s, "easi", ptr + "/severity", 0, 72);
         cond.severity.pasi = r.number(s, "pasi", ptr + "/severity", 0, 72);
         cond.severity.bsa = r.number(s, "bsa", ptr + "/severity", 0, 100);
@@ -355,9 +362,6 @@ ParseResult parse_case(std::string_view text, const kb::KnowledgeBase& kb,
   } else {
     c.input_kind = "native";
     detail::parse_native(j, b, options.region.has_value(), options.as_of.has_value());
-  }
-  if (!c.eruption) {
-    b.warning("/eruption", "no new or worsened eruption recorded: no paradoxical reaction to assess");
   }
   b.finish();
   if (out.problems.empty()) out.record = std::move(c);

@@ -9,7 +9,7 @@
 
 namespace paraderm::kb {
 
-inline constexpr std::array<std::pair<std::string_view, std::string_view>, 25> kEngineIds{{
+inline constexpr std::array<std::pair<std::string_view, std::string_view>, 34> kEngineIds{{
     // assess/options.cpp: contraindications, infections, PRAC / boxed-warning risk groups, hepatic
     {"disease", "cirrhosis"},
     {"disease", "hepatitis-b"},
@@ -39,6 +39,16 @@ inline constexpr std::array<std::pair<std::string_view, std::string_view>, 25> k
     {"formula_constant", "dosing-interval.qd"},
     {"formula_constant", "dosing-interval.bid"},
     {"formula_constant", "kidney-function.normal-min-egfr"},
+    // case/build.cpp: CKD-EPI 2021 reads its constants by id
+    {"formula_constant", "ckd-epi-2021.multiplier"},
+    {"formula_constant", "ckd-epi-2021.kappa.female"},
+    {"formula_constant", "ckd-epi-2021.kappa.male"},
+    {"formula_constant", "ckd-epi-2021.alpha.female"},
+    {"formula_constant", "ckd-epi-2021.alpha.male"},
+    {"formula_constant", "ckd-epi-2021.exponent-above-hinge"},
+    {"formula_constant", "ckd-epi-2021.age-base"},
+    {"formula_constant", "ckd-epi-2021.sex-factor.female"},
+    {"formula_constant", "ckd-epi-2021.sex-factor.male"},
 }};
 
 }  // namespace paraderm::kb

@@ -1042,6 +1042,7 @@ struct Schema<Drug> {
         field("adverse_reaction", &Drug::adverse_reaction),
         field("warning", &Drug::warning),
         field("rule_status", &Drug::rule_status),
+        field("off_label_needs_pr_evidence", &Drug::off_label_needs_pr_evidence),
     };
     return f;
   }
@@ -1097,6 +1098,7 @@ struct Schema<RiskFactor> {
                   {.one_of = {"condition", "sex", "smoking", "flag", "age-per-year",
                               "comedication", "culprit-class", "culprit"}}),
             field("values", &RiskFactor::values),
+            field("group", &RiskFactor::group),
         },
         embed(&RiskFactor::prov));
     return f;
@@ -1126,8 +1128,26 @@ struct Schema<PrCase> {
             field("patients", &PrCase::patients, {.min = 1}),
             field("outcome", &PrCase::outcome),
             field("time_to_response", &PrCase::time_to_response),
+            field("phenotype", &PrCase::phenotype, {.one_of = kPhenotypes}),
         },
         embed(&PrCase::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<PrMechanism> {
+  static const std::vector<Field<PrMechanism>>& fields() {
+    static const std::vector<Field<PrMechanism>> f = concat<PrMechanism>(
+        {
+            field("id", &PrMechanism::id, {.id = true}),
+            field("culprit_class", &PrMechanism::culprit_class, {.ref = "biologic_class"}),
+            field("phenotype", &PrMechanism::phenotype, {.one_of = kPhenotypes}),
+            field("blocked_axes", &PrMechanism::blocked_axes, {.ref = "axis"}),
+            field("released_axes", &PrMechanism::released_axes, {.ref = "axis"}),
+            field("text", &PrMechanism::text),
+        },
+        embed(&PrMechanism::prov));
     return f;
   }
 };
@@ -1401,6 +1421,7 @@ const std::vector<KindOps>& kinds() {
       make_kind("pr_pattern", &KnowledgeBase::pr_patterns),
       make_kind("risk_factor", &KnowledgeBase::risk_factors),
       make_kind("pr_case", &KnowledgeBase::pr_cases),
+      make_kind("pr_mechanism", &KnowledgeBase::pr_mechanisms),
       make_kind("phenotype", &KnowledgeBase::phenotypes),
       make_kind("strategy", &KnowledgeBase::strategies),
       make_kind("safety_finding", &KnowledgeBase::safety_findings),

@@ -92,19 +92,18 @@ std::string dose_text(const std::optional<Dose>& d) {
   return fmt::format("{:g} {} {}", d->amount, d->unit, d->frequency);
 }
 
-}  // namespace
-
-std::string to_json(const Assessment& a, int indent) {
-  Json j;
-  j["schema_version"] = a.schema_version;
-  j["kb_version"] = a.kb_version;
-  j["engine_version"] = a.engine_version;
-  j["region"] = a.region;
-  j["as_of"] = a.as_of;
-  j["input_kind"] = a.input_kind;
-  const auto& p = a.pr;
+// The paradoxical_reaction object (docs/case-format.md).
+Json pr_json(const PrAssessment& p) {
   Json pr;
   pr["classification"] = p.classification;
+  pr["source"] = p.source.empty() ? Json(nullptr) : Json(p.source);
+  pr["kind"] = p.kind.empty() ? Json(nullptr) : Json(p.kind);
+  pr["onset"] = opt_s(p.onset);
+  pr["severity"] = opt_s(p.severity);
+  pr["condition"] = opt_s(p.condition);
+  pr["condition_pointer"] = opt_s(p.condition_pointer);
+  pr["sites"] = p.sites;
+  pr["record_notes"] = p.record_notes;
   pr["score"] = opt(p.score);
   pr["naranjo_category"] = p.naranjo_category;
   pr["components"] = Json::array();
@@ -126,7 +125,8 @@ std::string to_json(const Assessment& a, int indent) {
   for (const auto& l : p.latency) {
     pr["latency"].push_back({{"pattern", l.pattern}, {"published", l.published},
                              {"published_days", opt(l.published_days)}, {"low_days", opt(l.low_days)},
-                             {"high_days", opt(l.high_days)}, {"within_range", opt_s(l.within_range)},
+                             {"high_days", opt(l.high_days)}, {"unit", l.unit},
+                             {"onset_in_unit", opt(l.onset_in_unit)}, {"within_range", opt_s(l.within_range)},
                              {"sources", l.sources}});
   }
   pr["risk_factors"] = Json::array();
@@ -134,6 +134,7 @@ std::string to_json(const Assessment& a, int indent) {
     pr["risk_factors"].push_back({{"id", r.id}, {"factor", r.factor}, {"measure", r.measure},
                                   {"estimate", r.estimate}, {"ci_low", opt_s(r.ci_low)},
                                   {"ci_high", opt_s(r.ci_high)}, {"direction", r.direction},
+                                  {"group", opt_s(r.group)}, {"in_multiplier", r.in_multiplier},
                                   {"detail", r.detail}, {"sources", r.sources}});
   }
   pr["risk_multiplier"] = opt(p.risk_multiplier);
@@ -189,7 +190,49 @@ std::string to_json(const Assessment& a, int indent) {
     pr["reporting_signals"] = nullptr;
   }
   pr["reasons"] = reasons_json(p.reasons);
-  j["paradoxical_reaction"] = pr;
+  return pr;
+}
+
+// One line of paradoxical_reaction_candidates: enough to see every reaction assessed.
+Json candidate_json(const PrAssessment& p) {
+  Json codes = Json::array();
+  for (const auto& r : p.reasons) codes.push_back(std::string(r.code));
+  return {{"source", p.source},
+          {"condition", opt_s(p.condition)},
+          {"condition_pointer", opt_s(p.condition_pointer)},
+          {"phenotype", p.phenotype},
+          {"kind", p.kind},
+          {"onset", opt_s(p.onset)},
+          {"culprit", p.culprits.empty() ? Json(nullptr) : Json(p.culprits.front().biologic)},
+          {"classification", p.classification},
+          {"score", opt(p.score)},
+          {"naranjo_category", p.naranjo_category},
+          {"reaction_disease", opt_s(p.reaction_disease)},
+          {"reason_codes", codes}};
+}
+
+// One line of text about a reaction candidate.
+std::string candidate_line(const PrAssessment& p) {
+  return fmt::format("{} {} ({}){}{}: {}{}", p.phenotype, p.kind, p.onset.value_or("?"),
+                     p.condition ? " from " + *p.condition : std::string(),
+                     p.culprits.empty() ? std::string() : " on " + p.culprits.front().biologic, p.classification,
+                     p.score ? fmt::format(" (Naranjo {:g})", *p.score) : std::string());
+}
+
+}  // namespace
+
+std::string to_json(const Assessment& a, int indent) {
+  Json j;
+  j["schema_version"] = a.schema_version;
+  j["kb_version"] = a.kb_version;
+  j["engine_version"] = a.engine_version;
+  j["region"] = a.region;
+  j["as_of"] = a.as_of;
+  j["input_kind"] = a.input_kind;
+  j["paradoxical_reaction"] = pr_json(a.pr);
+  j["paradoxical_reaction_candidates"] = Json::array();
+  for (const auto& c : a.pr_candidates) j["paradoxical_reaction_candidates"].push_back(candidate_json(c));
+  j["option_diseases"] = a.option_diseases;
   j["options"] = Json::array();
   for (const auto& o : a.options) {
     Json oj;
@@ -208,6 +251,10 @@ std::string to_json(const Assessment& a, int indent) {
                       {"reaction_pct", opt(o.coverage.reaction_pct)},
                       {"both_pct", opt(o.coverage.both_pct)}, {"basis", o.coverage.basis},
                       {"regimen", o.coverage.regimen}};
+    oj["coverage"]["diseases"] = Json::array();
+    for (const auto& d : o.coverage.diseases) {
+      oj["coverage"]["diseases"].push_back({{"disease", d.disease}, {"pct", opt(d.pct)}});
+    }
     oj["label"] = Json::array();
     for (const auto& l : o.label) {
       oj["label"].push_back({{"disease", l.disease}, {"status", l.status},
@@ -276,6 +323,9 @@ std::string to_text(const Assessment& a, const kb::KnowledgeBase&) {
   }
   for (const auto& r : p.reasons) o += wrap(fmt::format("[{}] {}", r.code, r.text), 2);
   if (!p.differentials.empty()) o += wrap("Differentials: " + join(p.differentials, ", "), 2);
+  for (std::size_t i = 1; i < a.pr_candidates.size(); ++i) {
+    o += wrap(fmt::format("Also assessed: {}", candidate_line(a.pr_candidates[i])), 2);
+  }
   if (p.reporting_signals) {
     const auto& rs = *p.reporting_signals;
     o += "\nREPORTING SIGNALS\n" + std::string(79, '-') + "\n";
@@ -295,6 +345,7 @@ std::string to_text(const Assessment& a, const kb::KnowledgeBase&) {
     }
   }
   o += "\nOPTIONS (ranked)\n" + std::string(79, '-') + "\n";
+  if (!a.option_diseases.empty()) o += wrap("For: " + join(a.option_diseases, ", "), 2);
   o += fmt::format("  {:<3} {:<26} {:<15} {:<16} {:>7}\n", "#", "option", "verdict", "dose", "cover%");
   int i = 0;
   for (const auto& opt : a.options) {
@@ -307,7 +358,7 @@ std::string to_text(const Assessment& a, const kb::KnowledgeBase&) {
     if (verdict_rank(opt.verdict) > verdict_rank("caution") && opt.kind == "strategy") continue;
     o += wrap(fmt::format("{} - {}", opt.name, opt.verdict), 2);
     for (const auto& r : opt.reasons) {
-      if (r.severity == "info" && r.code != "LABEL_APPROVED" && r.code != "PR_CASE_EVIDENCE") continue;
+      if (r.severity == "info" && r.code != "LABEL_APPROVED" && r.code != "PR_CASE_EVIDENCE" && r.code != "CURRENT_JAK") continue;
       o += wrap(fmt::format("[{}] {}", r.code, r.text), 4);
     }
   }
@@ -378,6 +429,11 @@ std::string to_html(const Assessment& a, const kb::KnowledgeBase& kb) {
     h += fmt::format("<li><b>{}</b> {} <small>{}</small></li>", esc(std::string(r.code)), esc(r.text), esc(join(r.sources, ", ")));
   }
   h += "</ul>";
+  if (a.pr_candidates.size() > 1) {
+    h += "<h2>Other reactions assessed</h2><ul>";
+    for (std::size_t i = 1; i < a.pr_candidates.size(); ++i) h += "<li>" + esc(candidate_line(a.pr_candidates[i])) + "</li>";
+    h += "</ul>";
+  }
   if (a.pr.reporting_signals) {
     const auto& rs = *a.pr.reporting_signals;
     h += fmt::format("<h2>Reporting signals</h2><p><b>A {}.</b> <small>Store: {} ({:g} reports in the store)</small></p>",
@@ -409,7 +465,9 @@ std::string to_html(const Assessment& a, const kb::KnowledgeBase& kb) {
       h += fmt::format("<p><small>Published: {} [{}]</small></p>", esc(ps.text), esc(join(ps.sources, ", ")));
     }
   }
-  h += "<h2>Options</h2><table><tr><th>#</th><th>option</th><th>verdict</th><th>dose</th><th>coverage of both diseases</th></tr>";
+  h += "<h2>Options</h2>";
+  if (!a.option_diseases.empty()) h += "<p><small>for " + esc(join(a.option_diseases, ", ")) + "</small></p>";
+  h += "<table><tr><th>#</th><th>option</th><th>verdict</th><th>dose</th><th>coverage of the diseases</th></tr>";
   int i = 0;
   for (const auto& o : a.options) {
     double pct = o.coverage.both_pct.value_or(0);

@@ -188,6 +188,83 @@ TEST_P(Vignette, MatchesItsExpectations) {
     bool present = std::any_of(a.options.begin(), a.options.end(), [&](const Option& o) { return o.id == id; });
     EXPECT_FALSE(present) << "option " << id << " should not be listed";
   }
+  // Reactions assessed from a standard record, in the order of likelihood.
+  if (ex.contains("candidates")) {
+    const Json& want = ex["candidates"];
+    ASSERT_EQ(a.pr_candidates.size(), want.size()) << "number of reactions assessed";
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      const PrAssessment& got = a.pr_candidates[i];
+      const Json& w = want[i];
+      if (w.contains("phenotype")) {
+        EXPECT_EQ(got.phenotype, w["phenotype"]) << "candidate " << i;
+      }
+      if (w.contains("kind")) {
+        EXPECT_EQ(got.kind, w["kind"]) << "candidate " << i;
+      }
+      if (w.contains("source")) {
+        EXPECT_EQ(got.source, w["source"]) << "candidate " << i;
+      }
+      if (w.contains("classification")) {
+        EXPECT_EQ(got.classification, w["classification"]) << "candidate " << i;
+      }
+      if (w.contains("onset")) {
+        EXPECT_EQ(got.onset.value_or(""), w["onset"]) << "candidate " << i;
+      }
+      if (w.contains("condition_pointer")) {
+        EXPECT_EQ(got.condition_pointer.value_or(""), w["condition_pointer"]) << "candidate " << i;
+      }
+      if (w.contains("culprit")) {
+        ASSERT_FALSE(got.culprits.empty()) << "candidate " << i;
+        EXPECT_EQ(got.culprits[0].biologic, w["culprit"]) << "candidate " << i;
+      }
+    }
+  }
+  for (const auto& t : ex.value("mechanism_contains", Json::array())) {
+    EXPECT_NE(a.pr.mechanism.find(t.get<std::string>()), std::string::npos) << "mechanism lacks " << t << ": " << a.pr.mechanism;
+  }
+  for (const auto& t : ex.value("mechanism_not_contains", Json::array())) {
+    EXPECT_EQ(a.pr.mechanism.find(t.get<std::string>()), std::string::npos) << "mechanism has " << t << ": " << a.pr.mechanism;
+  }
+  if (ex.contains("released_axes")) {
+    EXPECT_EQ(a.pr.released_axes, ex["released_axes"].get<std::vector<std::string>>());
+  }
+  if (ex.contains("risk_multiplier")) {
+    if (ex["risk_multiplier"].is_null()) {
+      EXPECT_FALSE(a.pr.risk_multiplier) << "risk multiplier " << a.pr.risk_multiplier.value_or(0);
+    } else {
+      ASSERT_TRUE(a.pr.risk_multiplier) << "no risk multiplier";
+      EXPECT_NEAR(*a.pr.risk_multiplier, ex["risk_multiplier"].get<double>(), 1e-6 * ex["risk_multiplier"].get<double>());
+    }
+  }
+  const Json naranjo = ex.value("naranjo", Json::object());
+  for (const auto& [q, answer] : naranjo.items()) {
+    auto it = std::find_if(a.pr.components.begin(), a.pr.components.end(),
+                           [&](const NaranjoItem& n) { return n.item == q; });
+    ASSERT_NE(it, a.pr.components.end()) << "no Naranjo item " << q;
+    EXPECT_EQ(it->answer, answer) << q << " basis: " << it->basis;
+  }
+  if (ex.contains("option_diseases")) {
+    EXPECT_EQ(a.option_diseases, ex["option_diseases"].get<std::vector<std::string>>());
+  }
+  if (ex.value("no_options", false)) {
+    EXPECT_TRUE(a.options.empty()) << a.options.size() << " options";
+  }
+  if (ex.contains("top_option_in")) {
+    ASSERT_FALSE(a.options.empty());
+    bool listed = false;
+    for (const auto& id : ex["top_option_in"]) listed |= a.options[0].id == id.get<std::string>();
+    EXPECT_TRUE(listed) << "top option " << a.options[0].id << " not in " << ex["top_option_in"];
+  }
+  for (const auto& pair : ex.value("ranked_before", Json::array())) {
+    auto pos = [&](const std::string& id) {
+      auto it = std::find_if(a.options.begin(), a.options.end(), [&](const Option& o) { return o.id == id; });
+      return it - a.options.begin();
+    };
+    auto first = pos(pair[0].get<std::string>()), second = pos(pair[1].get<std::string>());
+    ASSERT_LT(first, static_cast<long>(a.options.size())) << "no option " << pair[0];
+    ASSERT_LT(second, static_cast<long>(a.options.size())) << "no option " << pair[1];
+    EXPECT_LT(first, second) << pair[0] << " should rank before " << pair[1];
+  }
   if (ex.contains("top_option")) {
     ASSERT_FALSE(a.options.empty());
     EXPECT_EQ(a.options[0].id, ex["top_option"]);
