@@ -154,10 +154,13 @@ class Reader {
   }
 
  private:
+  // Once per path: a concept is read for its codes and again for its text.
   void wrong(const Json& v, const std::string& path, const char* expected) {
+    if (!warned_.insert(path).second) return;
     b_.warning(path, fmt::format("value {}: expected {}; ignored", describe(v), expected));
   }
   CaseBuilder& b_;
+  std::unordered_set<std::string> warned_;
 };
 
 const Json* extension(const Json& r, const char* url) {

@@ -554,6 +554,10 @@ TEST(FhirBadInput, OnlyAnUnreadableBundleIsAnError) {
   EXPECT_TRUE(contains(w, "Bundle.entry[1]: expected an entry with a resource object")) << w;
   EXPECT_TRUE(contains(w, ".code.coding: value \"C50.912\": expected an array")) << w;
   EXPECT_TRUE(contains(w, ".valueQuantity: value 3: expected an object")) << w;
+  // One line per problem, though the concept is read for its codes and its text.
+  std::size_t n = 0;
+  for (const auto& p : r.record->warnings) n += contains(p.to_string(), "value \"C50.912\": expected an array");
+  EXPECT_EQ(n, 1u) << w;
 }
 
 // ---- fuzz findings through the CLI (F1, F2, F6, F9) -----------------------------------------
