@@ -8,6 +8,7 @@
 
 #include <array>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -583,11 +584,20 @@ CliRun run(const std::string& args) {
 
 namespace fs = std::filesystem;
 
-// The large reproducers, written once per test process by tests/fuzz/make-large-inputs.sh.
+fs::path large_inputs_dir() {
+  return fs::temp_directory_path() / ("paraderm_fuzz_" + std::to_string(::getpid()));
+}
+
+// The large reproducers, written once per test process by tests/fuzz/make-large-inputs.sh and
+// removed when the process ends (about 5 MB).
 const fs::path& large_inputs() {
   static const fs::path dir = [] {
-    fs::path d = fs::temp_directory_path() / ("paraderm_fuzz_" + std::to_string(::getpid()));
+    fs::path d = large_inputs_dir();
     fs::create_directories(d);
+    std::atexit([] {
+      std::error_code ec;
+      fs::remove_all(large_inputs_dir(), ec);
+    });
     std::string cmd = "bash " + std::string(PARADERM_SOURCE_DIR) + "/tests/fuzz/make-large-inputs.sh " +
                       d.string() + " > /dev/null";
     EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
