@@ -7,6 +7,7 @@
 
 #include "common.h"
 #include "paraderm/kb.h"
+#include "paraderm/rule_matrix.h"
 
 namespace paraderm::cli {
 namespace {
@@ -31,6 +32,76 @@ void print_coverage(const kb::KnowledgeBase& kb) {
                d.interaction.size(), d.reproductive.size(), d.adverse_reaction.size());
   }
   fmt::print("(counts of cited entries; 0 means the reference notes hold nothing usable: unknown)\n");
+}
+
+
+char cell_symbol(kb::CellState s) {
+  switch (s) {
+    case kb::CellState::kRule: return 'R';
+    case kb::CellState::kLabelSilent: return 's';
+    case kb::CellState::kNotFound: return '?';
+    case kb::CellState::kNotAuthorised: return 'x';
+    case kb::CellState::kMissing: return '!';
+  }
+  return '!';
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+// The fail-safe matrix: one row per product x region; interactions summarised per state.
+void print_rule_matrix(const std::vector<kb::MatrixCell>& cells, const std::string& format) {
+  if (format == "csv") {
+    fmt::print("drug,region,category,with,state,sources,text\n");
+    for (const auto& c : cells) {
+      std::string src;
+      for (const auto& s : c.sources) src += (src.empty() ? "" : " ") + s;
+      fmt::print("{},{},{},{},{},{},{}\n", c.drug, kb::to_string(c.region), kb::to_string(c.category),
+                 c.with, kb::to_string(c.state), csv_field(src), csv_field(c.text));
+    }
+    return;
+  }
+  fmt::print("{:<18} {:<3}", "drug", "reg");
+  for (std::size_t i = 0; i < kb::kRuleCategories; ++i) {
+    auto cat = static_cast<kb::RuleCategory>(i);
+    if (cat == kb::RuleCategory::kInteraction) continue;
+    fmt::print(" {:>4.4}", kb::to_string(cat));
+  }
+  fmt::print("  interactions (R s ? x !)\n");
+  std::map<kb::CellState, std::size_t> totals;
+  for (std::size_t i = 0; i < cells.size();) {
+    const auto& first = cells[i];
+    fmt::print("{:<18} {:<3}", first.drug, kb::to_string(first.region));
+    std::map<kb::CellState, std::size_t> ddi;
+    for (; i < cells.size() && cells[i].drug == first.drug && cells[i].region == first.region; ++i) {
+      totals[cells[i].state]++;
+      if (cells[i].category == kb::RuleCategory::kInteraction) {
+        ddi[cells[i].state]++;
+      } else {
+        fmt::print(" {:>4}", cell_symbol(cells[i].state));
+      }
+    }
+    fmt::print("  {} {} {} {} {}\n", ddi[kb::CellState::kRule], ddi[kb::CellState::kLabelSilent],
+               ddi[kb::CellState::kNotFound], ddi[kb::CellState::kNotAuthorised], ddi[kb::CellState::kMissing]);
+  }
+  fmt::print("\nR rule  s label silent  ? looked for, not found (unknown: caps at caution)  "
+             "x not authorised  ! missing (unknown: caps at caution)\n");
+  fmt::print("cells: {} rule, {} label-silent, {} not-found, {} not-authorised, {} missing\n",
+             totals[kb::CellState::kRule], totals[kb::CellState::kLabelSilent],
+             totals[kb::CellState::kNotFound], totals[kb::CellState::kNotAuthorised],
+             totals[kb::CellState::kMissing]);
+  bool header = false;
+  for (const auto& c : cells) {
+    if (c.state != kb::CellState::kMissing) continue;
+    if (!header) fmt::print("\nmissing cells (add the rule or a cited rule_status row):\n");
+    header = true;
+    fmt::print("  {} {} {}{}\n", c.drug, kb::to_string(c.region), kb::to_string(c.category),
+               c.with.empty() ? "" : " " + c.with);
+  }
 }
 
 }  // namespace
@@ -111,6 +182,33 @@ void add_kb_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
       return;
     }
     for (const auto& e : entries) fmt::print("{}\n", e);
+    exit_code = kExitOk;
+  });
+
+
+  auto* cov = kb_cmd->add_subcommand(
+      "coverage", "The fail-safe rule matrix: product x region x rule category (docs/kb.md)");
+  static std::string cov_format = "text";
+  static std::string cov_drug;
+  cov->add_option("--format", cov_format, "text or csv")->check(CLI::IsMember({"text", "csv"}));
+  cov->add_option("--drug", cov_drug, "Only this product (a drug id)");
+  cov->callback([&] {
+    auto kb = load_kb(kb_dir, false);
+    if (!kb) {
+      exit_code = kExitBadInput;
+      return;
+    }
+    if (!cov_drug.empty() && !kb->find_drug(cov_drug)) {
+      fmt::print(stderr, "--drug: value \"{}\": expected a drug id (see `paraderm kb list drug`)\n",
+                 cov_drug);
+      exit_code = kExitBadInput;
+      return;
+    }
+    auto cells = kb::rule_matrix(*kb);
+    if (!cov_drug.empty()) {
+      std::erase_if(cells, [&](const kb::MatrixCell& c) { return c.drug != cov_drug; });
+    }
+    print_rule_matrix(cells, cov_format);
     exit_code = kExitOk;
   });
 

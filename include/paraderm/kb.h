@@ -156,6 +156,9 @@ struct Lab {
   std::string id, name;
   std::optional<std::string> unit;
   std::vector<Code> code;
+  // The baseline screening item a result of this lab shows as done (terminology: which tests make
+  // up the item), e.g. igra -> tb, alc -> cbc.
+  std::optional<std::string> screening_item;
 };
 
 struct UnitConversion {
@@ -385,16 +388,24 @@ struct InteractionRule {
   Provenance prov;
 };
 
+// What a contraindication row is about; the assessment recognises each from the record.
+enum class ContraCondition {
+  kPregnancy, kBreastfeeding, kActiveTb, kActiveSeriousInfection, kSevereHepaticImpairment,
+  kHypersensitivity
+};
+
 struct Contraindication {
   Region region = Region::kBoth;
-  std::string condition;
+  ContraCondition condition = ContraCondition::kHypersensitivity;
   std::optional<std::string> text;
   Provenance prov;
 };
 
+enum class ReproductiveTopic { kPregnancy, kLactation, kContraception, kFertility };
+
 struct ReproductiveRule {
   Region region = Region::kBoth;
-  std::string topic;   // pregnancy | lactation | contraception | fertility
+  ReproductiveTopic topic = ReproductiveTopic::kPregnancy;
   std::string action;  // avoid | contraindicated | caution | registry | no-data
   std::optional<double> washout_hours, contraception_weeks;
   std::string text;
@@ -415,10 +426,40 @@ struct AdverseReaction {
   Provenance prov;
 };
 
+// The closed set of label warning topics (docs/kb.md); rules select warnings by topic.
+enum class WarningTopic {
+  kSeriousInfection, kHerpesZoster, kMalignancy, kNonMelanomaSkinCancer, kMace, kThrombosis,
+  kMortality, kGiPerforation, kLiverInjury, kCytopenia, kLipids, kHypoglycaemia, kCpk,
+  kPaediatric, kCombinationTherapy, kImmunosuppressants, kPracRiskGroups, kTnfExperienced,
+  kDiscontinuation, kClassRisksUnknown
+};
+
 struct Warning {
   Region region = Region::kBoth;
   std::string kind;  // boxed | warning | limitation
-  std::string topic;
+  WarningTopic topic = WarningTopic::kSeriousInfection;
+  std::string text;
+  Provenance prov;
+};
+
+// The rule categories of the fail-safe matrix (docs/kb.md "Rule matrix"): for every product x
+// region x category the KB holds a rule or an explicit, cited RuleStatus.
+enum class RuleCategory {
+  kDose, kLabStart, kLabOnTreatment, kRenal, kHepatic, kInteraction, kPregnancy, kLactation,
+  kInfection, kRiskGroup, kMonitoring
+};
+inline constexpr std::size_t kRuleCategories = 11;
+
+// What the KB knows where it holds no rule: the label says nothing on it (nothing to apply), it
+// was looked for and not found (unknown: caps the verdict), or the product is not authorised in
+// the region at all (every category).
+enum class RuleKnowledge { kLabelSilent, kNotFound, kNotAuthorised };
+
+struct RuleStatus {
+  Region region = Region::kBoth;
+  std::vector<RuleCategory> category;     // empty = every category (with kNotAuthorised)
+  std::vector<std::string> with;           // kInteraction only: the interaction classes covered
+  RuleKnowledge status = RuleKnowledge::kNotFound;
   std::string text;
   Provenance prov;
 };
@@ -447,6 +488,7 @@ struct Drug {
   std::vector<ScreeningItem> screening;
   std::vector<AdverseReaction> adverse_reaction;
   std::vector<Warning> warning;
+  std::vector<RuleStatus> rule_status;
 };
 
 // --- paradoxical reactions and class safety ---------------------------------------------------
@@ -534,9 +576,13 @@ struct SafetyFinding {
   Provenance prov;
 };
 
+// What in the record puts a patient in a regulatory risk group.
+enum class RiskGroupMatch { kAge, kSmoking, kCvRisk, kCancer, kVteRisk, kAnyOfVteCancerMace };
+
 struct RiskGroup {
   Location loc;
   std::string id, name, criterion;
+  RiskGroupMatch match = RiskGroupMatch::kAge;
   std::optional<double> min_age_years;
   std::string measure;
   std::vector<std::string> applies_to;

@@ -13,6 +13,12 @@ namespace paraderm::assess::detail {
 
 inline kb::Region region_of(const std::string& r) { return r == "eu" ? kb::Region::kEu : kb::Region::kUs; }
 
+// A typed KB value against a closed set (the rules select KB rows by enum, never by text).
+template <class E>
+bool is_one_of(E value, std::initializer_list<E> set) {
+  return std::find(set.begin(), set.end(), value) != set.end();
+}
+
 inline bool applies(kb::Region fact, const std::string& region) {
   return kb::applies_to(fact, region_of(region));
 }

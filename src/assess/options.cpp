@@ -2,9 +2,11 @@
 // dose after every adjustment, coverage of both diseases, label status, evidence and reasons.
 // Every rule reads a KB entry and cites it. Rules: docs/assessment.md; codes: docs/reason-codes.md.
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "assess/internal.h"
+#include "paraderm/rule_matrix.h"
 
 namespace paraderm::assess::detail {
 namespace {
@@ -26,6 +28,16 @@ struct Ctx {
   bool smoker = false, cv = false, cancer = false, vte = false;
   bool active_tb = false, tb_diagnosis = false, latent_tb = false, latent_tb_treated = false;
   bool hbv = false, hcv = false, zoster = false, cirrhosis = false;
+  std::optional<double> adult_min_age;      // KB age-group constant
+  std::map<std::string, double> interval;   // frequency -> hours (KB dosing-interval constants)
+  std::string child_pugh_range;             // e.g. "A-B" when ascites/encephalopathy are unknown
+
+  // Below the KB's adult age. Unknown age or no KB constant: not known to be a child.
+  bool is_child() const { return age && adult_min_age && *age < *adult_min_age; }
+  std::optional<double> interval_h(const std::string& frequency) const {
+    auto it = interval.find(frequency);
+    return it == interval.end() ? std::nullopt : std::optional<double>(it->second);
+  }
 };
 
 // The KB disease carrying the immune signature for `id` (itself or its nearest ancestor).
@@ -36,14 +48,20 @@ std::optional<std::string> signature_disease(const kb::KnowledgeBase& kb, const 
   return d->id;
 }
 
-double tau_of(const std::string& frequency) { return frequency == "bid" ? 12 : 24; }
 
-std::optional<std::string> child_pugh_class(const kb::KnowledgeBase& kb, const Case& c) {
+struct ChildPugh {
+  std::optional<std::string> applied;  // the class the rules use
+  std::string range;                   // "A-B" when unknown factors leave more than one class
+};
+
+// The Child-Pugh class: a recorded class flag, else from the five factors. With a liver disease
+// recorded and bilirubin, albumin and INR known but ascites or encephalopathy not recorded, every
+// class the unknown factors allow is reported and the worse one applied (fail safe).
+ChildPugh child_pugh_class(const kb::KnowledgeBase& kb, const Case& c, bool liver_disease) {
   for (const char* k : {"A", "B", "C"}) {
     std::string flag = std::string("child-pugh-") + static_cast<char>(std::tolower(k[0]));
-    if (c.has_flag(flag)) return std::string(k);
+    if (c.has_flag(flag)) return {std::string(k), ""};
   }
-  // From the five Child-Pugh factors when all are in the record.
   auto band_points = [&](const std::string& factor, double v) -> std::optional<double> {
     for (const auto& b : kb.score_bands) {
       if (b.score != "child-pugh" || b.factor != factor || !b.points) continue;
@@ -53,11 +71,22 @@ std::optional<std::string> child_pugh_class(const kb::KnowledgeBase& kb, const C
     }
     return std::nullopt;
   };
-  auto text_points = [&](const std::string& factor) -> std::optional<double> {
+  // The points of a text factor: recorded, else [lowest, highest] of its bands.
+  auto text_points = [&](const std::string& factor) -> std::pair<std::optional<double>, std::optional<double>> {
+    std::optional<double> lo, hi;
     for (const auto& b : kb.score_bands) {
-      if (b.score == "child-pugh" && b.factor == factor && b.text && b.points &&
-          c.has_flag(factor + ":" + *b.text)) {
-        return b.points;
+      if (b.score != "child-pugh" || b.factor != factor || !b.text || !b.points) continue;
+      if (c.has_flag(factor + ":" + *b.text)) return {b.points, b.points};
+      lo = lo ? std::min(*lo, *b.points) : *b.points;
+      hi = hi ? std::max(*hi, *b.points) : *b.points;
+    }
+    return {lo, hi};
+  };
+  auto class_of = [&](double total) -> std::optional<std::string> {
+    for (const auto& b : kb.score_bands) {
+      if (b.score == "child-pugh" && b.factor == "total" && b.category && b.min && b.max &&
+          total >= *b.min && total <= *b.max) {
+        return *b.category;
       }
     }
     return std::nullopt;
@@ -65,19 +94,18 @@ std::optional<std::string> child_pugh_class(const kb::KnowledgeBase& kb, const C
   const auto* bili = c.latest("bilirubin", c.as_of);
   const auto* alb = c.latest("albumin", c.as_of);
   const auto* inr = c.latest("inr", c.as_of);
-  if (!bili || !alb || !inr || !bili->value || !alb->value || !inr->value) return std::nullopt;
+  if (!bili || !alb || !inr || !bili->value || !alb->value || !inr->value) return {};
   auto p1 = band_points("bilirubin", *bili->value), p2 = band_points("albumin", *alb->value),
-       p3 = band_points("inr", *inr->value), p4 = text_points("ascites"),
-       p5 = text_points("encephalopathy");
-  if (!p1 || !p2 || !p3 || !p4 || !p5) return std::nullopt;
-  double total = *p1 + *p2 + *p3 + *p4 + *p5;
-  for (const auto& b : kb.score_bands) {
-    if (b.score == "child-pugh" && b.factor == "total" && b.category && b.min && b.max &&
-        total >= *b.min && total <= *b.max) {
-      return *b.category;
-    }
-  }
-  return std::nullopt;
+       p3 = band_points("inr", *inr->value);
+  auto [a_lo, a_hi] = text_points("ascites");
+  auto [e_lo, e_hi] = text_points("encephalopathy");
+  if (!p1 || !p2 || !p3 || !a_lo || !a_hi || !e_lo || !e_hi) return {};
+  const bool factors_recorded = *a_lo == *a_hi && *e_lo == *e_hi;
+  if (!factors_recorded && !liver_disease) return {};
+  auto low = class_of(*p1 + *p2 + *p3 + *a_lo + *e_lo), high = class_of(*p1 + *p2 + *p3 + *a_hi + *e_hi);
+  if (!low || !high) return {};
+  if (*low == *high) return {*high, ""};
+  return {*high, *low + "-" + *high};
 }
 
 // Threshold value converted to the lab's unit in the case (cells/uL, g/dL, ...).
@@ -102,6 +130,7 @@ class DrugEvaluation {
 
   Option run() {
     label();
+    rule_matrix();
     if (!dosing_indication_) {
       block("avoid", reason("NO_LABEL_IN_REGION", "block",
                             fmt::format("{} has no approved indication with a dose in the KB for region {}.",
@@ -211,33 +240,53 @@ class DrugEvaluation {
     }
   }
 
-  bool dose_fits(const kb::Dose& dose) const {
-    if (x_.age) {
-      if (dose.min_age_years && *x_.age < *dose.min_age_years) return false;
-      if (dose.max_age_years && *x_.age > *dose.max_age_years) return false;
-    } else if (dose.min_age_years || dose.max_age_years) {
-      return false;
+  // How a label dose row fits the patient. A row without an age band is an adult row (labels
+  // state children's doses with their age band); a weight band is checked only when the row has
+  // one, so an adult row without a weight limit applies without a recorded weight.
+  enum class Fit { kFits, kWeightUnknown, kNo };
+
+  // The youngest age a dose row without its own age band is for: the region's approved indication's
+  // lower age (e.g. "adults and paediatric patients 12 years and older"), else adults.
+  std::optional<double> implied_min_age(const kb::Dose& dose) const {
+    for (const auto& ind : d_.indication) {
+      if (here(ind.region) && ind.status == "approved" && ind.min_age_years &&
+          related(x_.kb, ind.disease, dose.indication)) {
+        return ind.min_age_years;
+      }
     }
-    if (dose.min_weight_kg || dose.max_weight_kg) {
-      if (!x_.c.patient.weight_kg) return false;
-      double w = *x_.c.patient.weight_kg;
-      if (dose.min_weight_kg && w < *dose.min_weight_kg) return false;
-      if (dose.max_weight_kg && w >= *dose.max_weight_kg) return false;
-    }
-    return true;
+    return x_.adult_min_age;
   }
 
-  std::optional<kb::Dose> pick_dose(std::initializer_list<const char*> roles) const {
+  Fit dose_fit(const kb::Dose& dose) const {
+    const bool child = x_.is_child();
+    if (dose.min_age_years || dose.max_age_years) {
+      if (!x_.age) return Fit::kNo;
+      if (dose.min_age_years && *x_.age < *dose.min_age_years) return Fit::kNo;
+      if (dose.max_age_years && *x_.age >= *dose.max_age_years + 1) return Fit::kNo;  // "12-17": to 17.99
+    } else if (child) {
+      auto from = implied_min_age(dose);
+      if (!from || *x_.age < *from) return Fit::kNo;
+    }
+    if (dose.role == "paediatric" && !child) return Fit::kNo;
+    if (dose.min_weight_kg || dose.max_weight_kg) {
+      if (!x_.c.patient.weight_kg) return Fit::kWeightUnknown;
+      double w = *x_.c.patient.weight_kg;
+      if (dose.min_weight_kg && w < *dose.min_weight_kg) return Fit::kNo;
+      if (dose.max_weight_kg && w >= *dose.max_weight_kg) return Fit::kNo;
+    }
+    return Fit::kFits;
+  }
+
+  // The lowest label dose of `roles` for the dosing indication that fits (`want`).
+  std::optional<kb::Dose> pick_dose(std::initializer_list<const char*> roles, Fit want = Fit::kFits) const {
     std::optional<kb::Dose> best;
-    bool adolescent = x_.age && *x_.age < 18;
     for (const auto& dose : d_.dose) {
       if (!here(dose.region) || !related(x_.kb, dose.indication, *dosing_indication_)) continue;
       if (std::find_if(roles.begin(), roles.end(), [&](const char* r) { return dose.role == r; }) == roles.end()) {
         continue;
       }
-      if (dose.frequency != "qd" && dose.frequency != "bid") continue;
-      if (!dose_fits(dose)) continue;
-      if (dose.role == "paediatric" && !adolescent) continue;
+      if (!x_.interval_h(dose.frequency)) continue;  // once / as-directed: not a maintenance regimen
+      if (dose_fit(dose) != want) continue;
       if (!best || dose.amount < best->amount) best = dose;
     }
     return best;
@@ -255,28 +304,68 @@ class DrugEvaluation {
     dose_sources_ = dose.prov.src;
   }
 
+  static std::string weight_band(const kb::Dose& d) {
+    if (d.min_weight_kg && d.max_weight_kg) return fmt::format("{:g} to <{:g} kg", *d.min_weight_kg, *d.max_weight_kg);
+    if (d.min_weight_kg) return fmt::format(">= {:g} kg", *d.min_weight_kg);
+    return fmt::format("< {:g} kg", d.max_weight_kg.value_or(0));
+  }
+
   void base_dose() {
     if (!dosing_indication_) return;
+    const bool child = x_.is_child();
+    if (child && off_label_) {
+      // Off-label paediatric dosing borrowed from another indication is not a label dose for
+      // this child's disease.
+      block("avoid", reason("NO_PAEDIATRIC_LABEL", "block",
+                            fmt::format("No {} label of {} for these diseases at age {:g}: off-label "
+                                        "paediatric dosing is not proposed.",
+                                        x_.c.region, d_.name, *x_.age),
+                            {}));
+      return;
+    }
     std::optional<kb::Dose> dose;
-    bool adolescent = x_.age && *x_.age < 18;
-    // Where the label has paediatric rows for this indication, a child outside all of them has
-    // no label dose: the adult dose is not a fallback.
-    bool paediatric_rows = std::any_of(d_.dose.begin(), d_.dose.end(), [&](const kb::Dose& d) {
-      return here(d.region) && d.role == "paediatric" && related(x_.kb, d.indication, *dosing_indication_);
-    });
-    if (adolescent) dose = pick_dose({"paediatric"});
-    if (!dose && !(adolescent && paediatric_rows)) {
+    if (child) {
+      dose = pick_dose({"paediatric", "start", "standard"});
+    } else {
       // The age group's own row (e.g. "elderly: 15 mg") when it fits, else the start dose.
       dose = pick_dose({"elderly"});
       if (!dose) dose = pick_dose({"start", "standard"});
     }
     if (!dose) {
+      auto conditional = child ? pick_dose({"paediatric", "start", "standard"}, Fit::kWeightUnknown)
+                               : pick_dose({"start", "standard"}, Fit::kWeightUnknown);
+      if (conditional) {
+        set_dose(*conditional, fmt::format("conditional: only for a body weight {} (weight not recorded)",
+                                           weight_band(*conditional)));
+        block("caution", reason("WEIGHT_NEEDED", "warning",
+                                fmt::format("Not assessed — record the body weight: the {} label dose "
+                                            "{:g} {} {} is for a body weight {}.",
+                                            x_.c.region, conditional->amount, conditional->unit,
+                                            conditional->frequency, weight_band(*conditional)),
+                                conditional->prov.src));
+        base_ = dose_;
+        return;
+      }
+      if (child) {
+        block("avoid", reason("NO_PAEDIATRIC_LABEL", "block",
+                              fmt::format("No {} label dose of {} for {} at age {:g}: the adult dose is "
+                                          "not a fallback, so none is proposed.",
+                                          x_.c.region, d_.name, *dosing_indication_, *x_.age),
+                              {}));
+        return;
+      }
       block("avoid", reason("DOSE_UNKNOWN", "block",
                             fmt::format("No {} label dose of {} for {} fits this patient (age, weight): "
                                         "the dose is unknown, so none is proposed.",
                                         x_.c.region, d_.name, *dosing_indication_),
                             {}));
       return;
+    }
+    if (!x_.age) {
+      block("caution", reason("AGE_NEEDED", "warning",
+                              "Not assessed — record the birth date: the dose shown is the adult dose; "
+                              "a child's dose may differ or not exist.",
+                              {}));
     }
     set_dose(*dose, fmt::format("{} dose for {} ({})", dose->role, dose->indication, x_.c.region));
     note(reason(off_label_ ? "DOSE_FROM_OTHER_INDICATION" : "DOSE_START", off_label_ ? "caution" : "info",
@@ -285,6 +374,49 @@ class DrugEvaluation {
                             dose->condition ? " (" + *dose->condition + ")" : ""),
                 dose->prov.src));
     base_ = dose_;
+  }
+
+  // Fail safe: a rule category the KB does not hold for this product and region (no rule row and
+  // no cited "label silent"; docs/kb.md "Rule matrix") caps the option at caution when the
+  // category can apply to this patient. It never lets the option through as preferred.
+  void rule_matrix() {
+    const kb::Region region = x_.c.region == "eu" ? kb::Region::kEu : kb::Region::kUs;
+    const auto& p = x_.c.patient;
+    auto check = [&](kb::RuleCategory category, std::string_view with, const std::string& why) {
+      auto cell = kb::rule_cell(x_.kb, d_, region, category, with);
+      if (!kb::is_unknown(cell.state)) return;
+      std::string what = std::string(kb::to_string(category)) + (with.empty() ? "" : " (" + std::string(with) + ")");
+      block("caution",
+            reason("RULE_UNKNOWN", "warning",
+                   fmt::format("{} rule of {} for {} unknown ({}){}: not assumed safe.", what, d_.name,
+                               x_.c.region,
+                               cell.state == kb::CellState::kNotFound ? "looked for in the sources, not found"
+                                                                      : "not in the KB",
+                               why.empty() ? "" : "; " + why),
+                   cell.sources));
+    };
+    if (kb::rule_cell(x_.kb, d_, region, kb::RuleCategory::kDose).state == kb::CellState::kNotAuthorised) return;
+    for (auto category : {kb::RuleCategory::kDose, kb::RuleCategory::kLabStart, kb::RuleCategory::kLabOnTreatment,
+                          kb::RuleCategory::kRenal, kb::RuleCategory::kHepatic, kb::RuleCategory::kInfection,
+                          kb::RuleCategory::kRiskGroup, kb::RuleCategory::kMonitoring}) {
+      check(category, {}, "");
+    }
+    if (p.sex != "male" && p.pregnant != std::optional<bool>(false)) {
+      check(kb::RuleCategory::kPregnancy, {}, p.pregnant ? "the patient is pregnant" : "pregnancy status not recorded");
+    }
+    if (p.sex != "male" && p.breastfeeding != std::optional<bool>(false)) {
+      check(kb::RuleCategory::kLactation, {},
+            p.breastfeeding ? "the patient is breastfeeding" : "breastfeeding status not recorded");
+    }
+    std::set<std::string> classes;
+    for (const auto* m : x_.active_meds) {
+      if (m->jak_drug == d_.id) continue;
+      classes.insert(m->classes.begin(), m->classes.end());
+    }
+    for (const auto& ic : x_.kb.interaction_classes) {
+      if (x_.c.has_flag(ic.id)) classes.insert(ic.id);
+    }
+    for (const auto& cls : classes) check(kb::RuleCategory::kInteraction, cls, "the patient takes one");
   }
 
   void topical() {
@@ -314,31 +446,38 @@ class DrugEvaluation {
         bool hit = false;
         std::string_view code;
         std::string why;
-        if (g.min_age_years) {
-          hit = x_.age && *x_.age >= *g.min_age_years;
-          code = "PRAC_AGE_65";
-          why = x_.age ? fmt::format("age {:g}", *x_.age) : "";
-        } else if (g.id.find("smokers") != std::string::npos) {
-          hit = smoker;
-          code = "PRAC_SMOKER";
-          why = p.smoking.status + " smoker" +
-                (p.smoking.status == "former" ? " (the label's 'long-time' is not defined: counted)" : "");
-        } else if (g.id.find("cv-risk") != std::string::npos) {
-          hit = cv;
-          code = "PRAC_CV_RISK";
-          why = "cardiovascular risk recorded";
-        } else if (g.id.find("cancer-risk") != std::string::npos) {
-          hit = cancer;
-          code = "PRAC_CANCER_RISK";
-          why = "malignancy recorded";
-        } else if (g.id.find("vte-risk") != std::string::npos) {
-          hit = vte;
-          code = "PRAC_VTE_RISK";
-          why = "VTE risk factor recorded";
-        } else if (g.measure == "lower-dose") {
-          hit = smoker || cv || cancer || vte;
-          code = "PRAC_LOWER_DOSE";
-          why = "in a VTE / malignancy / MACE risk group";
+        switch (g.match) {
+          case kb::RiskGroupMatch::kAge:
+            hit = x_.age && g.min_age_years && *x_.age >= *g.min_age_years;
+            code = "PRAC_AGE_65";
+            why = x_.age ? fmt::format("age {:g}", *x_.age) : "";
+            break;
+          case kb::RiskGroupMatch::kSmoking:
+            hit = smoker;
+            code = "PRAC_SMOKER";
+            why = p.smoking.status + " smoker" +
+                  (p.smoking.status == "former" ? " (the label's 'long-time' is not defined: counted)" : "");
+            break;
+          case kb::RiskGroupMatch::kCvRisk:
+            hit = cv;
+            code = "PRAC_CV_RISK";
+            why = "cardiovascular risk recorded";
+            break;
+          case kb::RiskGroupMatch::kCancer:
+            hit = cancer;
+            code = "PRAC_CANCER_RISK";
+            why = "malignancy recorded";
+            break;
+          case kb::RiskGroupMatch::kVteRisk:
+            hit = vte;
+            code = "PRAC_VTE_RISK";
+            why = "VTE risk factor recorded";
+            break;
+          case kb::RiskGroupMatch::kAnyOfVteCancerMace:
+            hit = smoker || cv || cancer || vte;
+            code = "PRAC_LOWER_DOSE";
+            why = "in a VTE / malignancy / MACE risk group";
+            break;
         }
         if (!hit) continue;
         if (g.measure == "lower-dose") {
@@ -373,7 +512,8 @@ class DrugEvaluation {
       std::vector<std::string> src;
       for (const auto& w : d_.warning) {
         if (w.kind == "boxed" && here(w.region) &&
-            (w.topic == "mace" || w.topic == "malignancy" || w.topic == "thrombosis" || w.topic == "MACE")) {
+            is_one_of(w.topic, {kb::WarningTopic::kMace, kb::WarningTopic::kMalignancy,
+                                kb::WarningTopic::kThrombosis})) {
           add_sources(src, w.prov.src);
         }
       }
@@ -386,17 +526,19 @@ class DrugEvaluation {
     }
   }
 
-  bool condition_present(const std::string& condition) const {
+  bool condition_present(kb::ContraCondition condition) const {
     const auto& p = x_.c.patient;
-    if (condition == "pregnancy") return p.pregnant == std::optional<bool>(true);
-    if (condition == "breastfeeding") return p.breastfeeding == std::optional<bool>(true);
-    if (condition == "active-tb") return x_.c.has_condition("tuberculosis", x_.kb, true);
-    if (condition == "active-serious-infection") {
-      return x_.c.has_flag("active-serious-infection") || x_.c.has_condition("tuberculosis", x_.kb, true);
+    switch (condition) {
+      case kb::ContraCondition::kPregnancy: return p.pregnant == std::optional<bool>(true);
+      case kb::ContraCondition::kBreastfeeding: return p.breastfeeding == std::optional<bool>(true);
+      case kb::ContraCondition::kActiveTb: return x_.active_tb;
+      case kb::ContraCondition::kActiveSeriousInfection:
+        return x_.c.has_flag("active-serious-infection") || x_.active_tb;
+      case kb::ContraCondition::kSevereHepaticImpairment:
+        return x_.child_pugh == std::optional<std::string>("C");
+      case kb::ContraCondition::kHypersensitivity: return x_.c.has_flag("hypersensitivity:" + d_.id);
     }
-    if (condition == "severe-hepatic-impairment") return x_.child_pugh == std::optional<std::string>("C");
-    if (condition == "hypersensitivity") return x_.c.has_flag("hypersensitivity:" + d_.id);
-    return x_.c.has_flag(condition);
+    return false;
   }
 
   void contraindications() {
@@ -404,7 +546,7 @@ class DrugEvaluation {
       if (!here(ci.region) || !condition_present(ci.condition)) continue;
       block("contraindicated", reason("CONTRAINDICATION", "block",
                                       fmt::format("Contraindicated ({}): {}.", x_.c.region,
-                                                  ci.text.value_or(ci.condition)),
+                                                  ci.text.value_or("see label")),
                                       ci.prov.src));
     }
   }
@@ -413,10 +555,12 @@ class DrugEvaluation {
     const auto& p = x_.c.patient;
     for (const auto& r : d_.reproductive) {
       if (!here(r.region)) continue;
-      bool hit = (r.topic == "pregnancy" && p.pregnant == std::optional<bool>(true)) ||
-                 (r.topic == "lactation" && p.breastfeeding == std::optional<bool>(true));
+      const bool pregnancy = is_one_of(r.topic, {kb::ReproductiveTopic::kPregnancy});
+      const bool lactation = is_one_of(r.topic, {kb::ReproductiveTopic::kLactation});
+      bool hit = (pregnancy && p.pregnant == std::optional<bool>(true)) ||
+                 (lactation && p.breastfeeding == std::optional<bool>(true));
       if (!hit) continue;
-      std::string_view code = r.topic == "pregnancy" ? "PREGNANCY" : "LACTATION";
+      std::string_view code = pregnancy ? "PREGNANCY" : "LACTATION";
       std::string verdict = r.action == "contraindicated" ? "contraindicated"
                             : r.action == "avoid"         ? "avoid"
                                                           : "caution";
@@ -465,8 +609,8 @@ class DrugEvaluation {
     std::vector<std::string> infection_src, zoster_src;
     for (const auto& w : d_.warning) {
       if (!here(w.region)) continue;
-      if (w.topic.find("infection") != std::string::npos) add_sources(infection_src, w.prov.src);
-      if (w.topic.find("zoster") != std::string::npos) add_sources(zoster_src, w.prov.src);
+      if (is_one_of(w.topic, {kb::WarningTopic::kSeriousInfection})) add_sources(infection_src, w.prov.src);
+      if (is_one_of(w.topic, {kb::WarningTopic::kHerpesZoster})) add_sources(zoster_src, w.prov.src);
     }
     if (!infection_src.empty() && x_.c.has_flag("active-serious-infection")) {
       block("avoid", reason("ACTIVE_SERIOUS_INFECTION", "block",
@@ -581,6 +725,13 @@ class DrugEvaluation {
     for (const auto& r : d_.hepatic) {
       if (!here(r.region) || r.child_pugh != *x_.child_pugh) continue;
       std::string text = fmt::format("Child-Pugh {}: {}", r.child_pugh, r.text.value_or(r.action));
+      if (!x_.child_pugh_range.empty()) {
+        note(reason("CHILD_PUGH_RANGE", "warning",
+                    fmt::format("Child-Pugh {} from bilirubin, albumin and INR (ascites or encephalopathy "
+                                "not recorded): the worse class {} is applied — record them.",
+                                x_.child_pugh_range, *x_.child_pugh),
+                    {}));
+      }
       if (r.action == "contraindicated") {
         block("contraindicated", reason("HEPATIC_CONTRAINDICATED", "block", text, r.prov.src));
       } else if (r.action == "not-recommended") {
@@ -666,19 +817,23 @@ class DrugEvaluation {
   // No dose above the region's largest label daily dose for the drug.
   void cap_dose() {
     if (!dose_) return;
+    auto per_day = [&](double amount, const std::string& frequency) -> std::optional<double> {
+      auto tau = x_.interval_h(frequency);
+      return tau ? std::optional<double>(amount * 24 / *tau) : std::nullopt;
+    };
     double max_daily = 0;
     kb::Provenance prov;
     for (const auto& d : d_.dose) {
-      if (!here(d.region) || d.unit != dose_->unit || (d.frequency != "qd" && d.frequency != "bid")) continue;
-      double daily = d.amount * 24 / tau_of(d.frequency);
-      if (daily > max_daily) {
-        max_daily = daily;
+      if (!here(d.region) || d.unit != dose_->unit) continue;
+      auto daily = per_day(d.amount, d.frequency);
+      if (daily && *daily > max_daily) {
+        max_daily = *daily;
         prov = d.prov;
       }
     }
-    double daily = dose_->amount * 24 / tau_of(dose_->frequency);
-    if (max_daily > 0 && daily > max_daily + 1e-9) {
-      dose_->amount = max_daily * tau_of(dose_->frequency) / 24;
+    auto daily = per_day(dose_->amount, dose_->frequency);
+    if (daily && max_daily > 0 && *daily > max_daily + 1e-9) {
+      dose_->amount = max_daily * *x_.interval_h(dose_->frequency) / 24;
       dose_->adjustments.push_back("capped at the label maximum");
       note(reason("DOSE_CAPPED_AT_MAXIMUM", "warning", "Dose capped at the label maximum.", prov.src));
     }
@@ -687,8 +842,8 @@ class DrugEvaluation {
   void coverage() {
     if (d_.route != "oral") return;
     const Dose* basis = dose_ ? &*dose_ : (base_ ? &*base_ : nullptr);
-    if (!basis || basis->unit != "mg") return;
-    pharm::Regimen r{basis->amount, tau_of(basis->frequency), basis->formulation, {}};
+    if (!basis || basis->unit != "mg" || !x_.interval_h(basis->frequency)) return;
+    pharm::Regimen r{basis->amount, *x_.interval_h(basis->frequency), basis->formulation, {}};
     auto profile = cache_.get(d_, r, modifier_ ? &*modifier_ : nullptr);
     o_.coverage.regimen = fmt::format("{:g} mg {}{}", basis->amount, basis->frequency,
                                       modifier_ ? " with " + modifier_->id : "");
@@ -770,7 +925,14 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c, c
   Ctx x{kb, c, pr, c.patient.age_years, std::nullopt, {}, false, std::nullopt, {}};
   if (const auto* e = c.latest("egfr", c.as_of); e && e->value) x.egfr = e->value;
   x.dialysis = c.has_flag("dialysis");
-  x.child_pugh = child_pugh_class(kb, c);
+  x.cirrhosis = c.has_condition("cirrhosis", kb);
+  auto cp = child_pugh_class(kb, c, x.cirrhosis);
+  x.child_pugh = cp.applied;
+  x.child_pugh_range = cp.range;
+  for (const auto& fc : kb.formula_constants) {
+    if (fc.formula == "age-group" && fc.name == "adult-min-age") x.adult_min_age = fc.value;
+    if (fc.formula == "dosing-interval") x.interval[fc.name] = fc.value;
+  }
   for (const auto& m : c.medications) {
     if (m.active_on(c.as_of)) x.active_meds.push_back(&m);
   }
@@ -791,7 +953,6 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c, c
   x.hbv = c.has_condition("hepatitis-b", kb, true);
   x.hcv = c.has_condition("hepatitis-c", kb, true);
   x.zoster = c.has_condition("herpes-zoster", kb);
-  x.cirrhosis = c.has_condition("cirrhosis", kb);
   out.reserve(kb.drugs.size() + kb.strategies.size());
   for (const auto& d : kb.drugs) out.push_back(DrugEvaluation(x, d, cache).run());
   if (!pr.culprits.empty()) {

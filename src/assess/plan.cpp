@@ -11,18 +11,15 @@ namespace {
 using clinical::Case;
 using clinical::Date;
 
-// Which lab results show a screening item as done (terminology, not thresholds).
-const std::vector<std::pair<std::string, std::vector<std::string>>>& item_labs() {
-  static const std::vector<std::pair<std::string, std::vector<std::string>>> m = {
-      {"tb", {"igra", "tst"}},
-      {"hbv", {"hbsag", "anti-hbc"}},
-      {"hcv", {"hcv-ab", "hcv-rna"}},
-      {"cbc", {"anc", "alc", "hb", "platelets"}},
-      {"lipids", {"ldl", "hdl", "cholesterol", "triglycerides"}},
-      {"liver-enzymes", {"alt", "ast"}},
-      {"egfr", {"egfr", "creatinine"}},
-      {"pregnancy", {"hcg"}},
-  };
+// Which lab results show a screening item as done (KB lab.screening_item: terminology).
+std::vector<std::pair<std::string, std::vector<std::string>>> item_labs(const kb::KnowledgeBase& kb) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> m;
+  for (const auto& lab : kb.labs) {
+    if (!lab.screening_item) continue;
+    auto it = std::find_if(m.begin(), m.end(), [&](const auto& e) { return e.first == *lab.screening_item; });
+    if (it == m.end()) it = m.insert(m.end(), {*lab.screening_item, {}});
+    it->second.push_back(lab.id);
+  }
   return m;
 }
 
@@ -57,13 +54,14 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c, const std::ve
   if (top) {
     plan.for_drug = top->id;
     const kb::Drug* d = kb.find_drug(top->id);
+    const auto screening_labs = item_labs(kb);
     for (const auto& s : d->screening) {
       ScreeningItem item{s.item, "not-recorded", std::nullopt, "", s.text, s.prov.src};
       if (s.item == "pregnancy" && c.patient.sex == "male") {
         item.status = "not-applicable";
         item.detail = "male patient";
       }
-      for (const auto& [name, labs] : item_labs()) {
+      for (const auto& [name, labs] : screening_labs) {
         if (name != s.item || item.status == "not-applicable") continue;
         std::string found;
         Date latest{};

@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "kb/engine_ids.h"
 #include "common/text.h"
 #include "kb/schema.h"
 
@@ -98,6 +99,14 @@ void check_integrity(const KnowledgeBase& kb, const std::vector<RefUse>& refs,
                           it->second.file, it->second.line));
       }
       set.insert(id);
+    }
+  }
+
+  for (const auto& [kind, id] : kEngineIds) {
+    if (!ids[kind].count(std::string(id))) {
+      issues.push_back({ValidationIssue::Severity::kError, "(engine)", 0, std::string(kind),
+                        fmt::format("{} '{}' is read by the engine (src/kb/engine_ids.h) and must "
+                                    "be defined", kind, id)});
     }
   }
 

@@ -47,6 +47,93 @@ struct EnumNames<Region> {
   }};
 };
 
+
+template <>
+struct EnumNames<ContraCondition> {
+  static constexpr std::array<std::pair<ContraCondition, std::string_view>, 6> kNames{{
+      {ContraCondition::kPregnancy, "pregnancy"},
+      {ContraCondition::kBreastfeeding, "breastfeeding"},
+      {ContraCondition::kActiveTb, "active-tb"},
+      {ContraCondition::kActiveSeriousInfection, "active-serious-infection"},
+      {ContraCondition::kSevereHepaticImpairment, "severe-hepatic-impairment"},
+      {ContraCondition::kHypersensitivity, "hypersensitivity"},
+  }};
+};
+
+template <>
+struct EnumNames<WarningTopic> {
+  static constexpr std::array<std::pair<WarningTopic, std::string_view>, 20> kNames{{
+      {WarningTopic::kSeriousInfection, "serious-infection"},
+      {WarningTopic::kHerpesZoster, "herpes-zoster"},
+      {WarningTopic::kMalignancy, "malignancy"},
+      {WarningTopic::kNonMelanomaSkinCancer, "non-melanoma-skin-cancer"},
+      {WarningTopic::kMace, "mace"},
+      {WarningTopic::kThrombosis, "thrombosis"},
+      {WarningTopic::kMortality, "mortality"},
+      {WarningTopic::kGiPerforation, "gi-perforation"},
+      {WarningTopic::kLiverInjury, "liver-injury"},
+      {WarningTopic::kCytopenia, "cytopenia"},
+      {WarningTopic::kLipids, "lipids"},
+      {WarningTopic::kHypoglycaemia, "hypoglycaemia"},
+      {WarningTopic::kCpk, "cpk"},
+      {WarningTopic::kPaediatric, "paediatric"},
+      {WarningTopic::kCombinationTherapy, "combination-therapy"},
+      {WarningTopic::kImmunosuppressants, "immunosuppressants"},
+      {WarningTopic::kPracRiskGroups, "prac-risk-groups"},
+      {WarningTopic::kTnfExperienced, "tnf-experienced"},
+      {WarningTopic::kDiscontinuation, "discontinuation"},
+      {WarningTopic::kClassRisksUnknown, "class-risks-unknown"},
+  }};
+};
+
+template <>
+struct EnumNames<ReproductiveTopic> {
+  static constexpr std::array<std::pair<ReproductiveTopic, std::string_view>, 4> kNames{{
+      {ReproductiveTopic::kPregnancy, "pregnancy"},
+      {ReproductiveTopic::kLactation, "lactation"},
+      {ReproductiveTopic::kContraception, "contraception"},
+      {ReproductiveTopic::kFertility, "fertility"},
+  }};
+};
+
+template <>
+struct EnumNames<RuleCategory> {
+  static constexpr std::array<std::pair<RuleCategory, std::string_view>, kRuleCategories> kNames{{
+      {RuleCategory::kDose, "dose"},
+      {RuleCategory::kLabStart, "lab-start"},
+      {RuleCategory::kLabOnTreatment, "lab-on-treatment"},
+      {RuleCategory::kRenal, "renal"},
+      {RuleCategory::kHepatic, "hepatic"},
+      {RuleCategory::kInteraction, "interaction"},
+      {RuleCategory::kPregnancy, "pregnancy"},
+      {RuleCategory::kLactation, "lactation"},
+      {RuleCategory::kInfection, "infection"},
+      {RuleCategory::kRiskGroup, "risk-group"},
+      {RuleCategory::kMonitoring, "monitoring"},
+  }};
+};
+
+template <>
+struct EnumNames<RuleKnowledge> {
+  static constexpr std::array<std::pair<RuleKnowledge, std::string_view>, 3> kNames{{
+      {RuleKnowledge::kLabelSilent, "label-silent"},
+      {RuleKnowledge::kNotFound, "not-found"},
+      {RuleKnowledge::kNotAuthorised, "not-authorised"},
+  }};
+};
+
+template <>
+struct EnumNames<RiskGroupMatch> {
+  static constexpr std::array<std::pair<RiskGroupMatch, std::string_view>, 6> kNames{{
+      {RiskGroupMatch::kAge, "age"},
+      {RiskGroupMatch::kSmoking, "smoking"},
+      {RiskGroupMatch::kCvRisk, "cv-risk"},
+      {RiskGroupMatch::kCancer, "cancer"},
+      {RiskGroupMatch::kVteRisk, "vte-risk"},
+      {RiskGroupMatch::kAnyOfVteCancerMace, "any-of-vte-cancer-mace"},
+  }};
+};
+
 // ---- building blocks ------------------------------------------------------------------------
 
 template <>
@@ -318,6 +405,8 @@ struct Schema<Lab> {
         field("name", &Lab::name),
         field("unit", &Lab::unit),
         field("code", &Lab::code),
+        field("screening_item", &Lab::screening_item,
+              {.one_of = {"tb", "hbv", "hcv", "cbc", "lipids", "liver-enzymes", "egfr", "pregnancy"}}),
     };
     return f;
   }
@@ -849,8 +938,7 @@ struct Schema<ReproductiveRule> {
     static const std::vector<Field<ReproductiveRule>> f = concat<ReproductiveRule>(
         {
             field("region", &ReproductiveRule::region),
-            field("topic", &ReproductiveRule::topic,
-                  {.one_of = {"pregnancy", "lactation", "contraception", "fertility"}}),
+            field("topic", &ReproductiveRule::topic),
             field("action", &ReproductiveRule::action,
                   {.one_of = {"avoid", "contraindicated", "caution", "registry", "no-data"}}),
             field("washout_hours", &ReproductiveRule::washout_hours, {.min = 0, .max = 8760}),
@@ -912,6 +1000,35 @@ struct Schema<Warning> {
   }
 };
 
+
+template <>
+struct Schema<RuleStatus> {
+  static const std::vector<Field<RuleStatus>>& fields() {
+    static const std::vector<Field<RuleStatus>> f = concat<RuleStatus>(
+        {
+            field("region", &RuleStatus::region),
+            field("category", &RuleStatus::category),
+            field("with", &RuleStatus::with, {.ref = "interaction_class"}),
+            field("status", &RuleStatus::status),
+            field("text", &RuleStatus::text),
+        },
+        embed(&RuleStatus::prov));
+    return f;
+  }
+  static void check(const RuleStatus& r, const BindContext& ctx, int line, const std::string& path) {
+    bool interaction = std::find(r.category.begin(), r.category.end(), RuleCategory::kInteraction) !=
+                       r.category.end();
+    if (r.category.empty() != (r.status == RuleKnowledge::kNotAuthorised)) {
+      ctx.error(line, path, "rule status: an empty 'category' (every category) goes with status "
+                            "\"not-authorised\" (and only with it)");
+    }
+    if (interaction != !r.with.empty() || (interaction && r.category.size() != 1)) {
+      ctx.error(line, path, "rule status: 'with' (interaction classes) goes with category = "
+                            "[\"interaction\"] alone");
+    }
+  }
+};
+
 template <>
 struct Schema<Drug> {
   static const std::vector<Field<Drug>>& fields() {
@@ -941,6 +1058,7 @@ struct Schema<Drug> {
         field("screening", &Drug::screening),
         field("adverse_reaction", &Drug::adverse_reaction),
         field("warning", &Drug::warning),
+        field("rule_status", &Drug::rule_status),
     };
     return f;
   }
@@ -1069,6 +1187,7 @@ struct Schema<RiskGroup> {
             field("id", &RiskGroup::id, {.id = true}),
             field("name", &RiskGroup::name),
             field("criterion", &RiskGroup::criterion),
+            field("match", &RiskGroup::match),
             field("min_age_years", &RiskGroup::min_age_years, {.min = 0, .max = 120}),
             field("measure", &RiskGroup::measure,
                   {.one_of = {"only-if-no-alternative", "lower-dose", "caution"}}),
@@ -1076,6 +1195,11 @@ struct Schema<RiskGroup> {
         },
         embed(&RiskGroup::prov));
     return f;
+  }
+  static void check(const RiskGroup& g, const BindContext& ctx, int line, const std::string& path) {
+    if ((g.match == RiskGroupMatch::kAge) != g.min_age_years.has_value()) {
+      ctx.error(line, path, "risk group: 'min_age_years' goes with match = \"age\" (and only with it)");
+    }
   }
 };
 

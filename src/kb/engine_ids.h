@@ -1,0 +1,40 @@
+// KB ids the engine reads by name (a disease the rules look for, a lab a formula needs). They are
+// part of the KB's contract with the code: `kb validate` fails when one is missing, so renaming
+// one in the KB cannot silently switch a rule off. Add an id here when code starts to read it.
+#pragma once
+
+#include <array>
+#include <string_view>
+#include <utility>
+
+namespace paraderm::kb {
+
+inline constexpr std::array<std::pair<std::string_view, std::string_view>, 22> kEngineIds{{
+    // assess/options.cpp: contraindications, infections, PRAC / boxed-warning risk groups, hepatic
+    {"disease", "cirrhosis"},
+    {"disease", "hepatitis-b"},
+    {"disease", "hepatitis-c"},
+    {"disease", "herpes-zoster"},
+    {"disease", "latent-tuberculosis"},
+    {"disease", "malignancy"},
+    {"disease", "myocardial-infarction"},
+    {"disease", "stroke"},
+    {"disease", "tuberculosis"},
+    {"disease", "venous-thromboembolism"},
+    // Child-Pugh, CKD-EPI, renal rules and the infection screening results
+    {"lab", "albumin"},
+    {"lab", "bilirubin"},
+    {"lab", "creatinine"},
+    {"lab", "egfr"},
+    {"lab", "inr"},
+    {"lab", "hbsag"},
+    {"lab", "hcv-rna"},
+    {"lab", "igra"},
+    {"lab", "tst"},
+    // Dosing: the adult age and the modelled dosing intervals
+    {"formula_constant", "age-group.adult-min-age"},
+    {"formula_constant", "dosing-interval.qd"},
+    {"formula_constant", "dosing-interval.bid"},
+}};
+
+}  // namespace paraderm::kb
