@@ -321,6 +321,9 @@ struct DrugIndication {
   std::string status;  // approved | not-approved | filed | investigational
   std::optional<double> min_age_years;
   std::optional<std::string> line;
+  // The source says off-label use for this disease is not to be offered (e.g. a regulator that
+  // did not authorise it); only PR case evidence lifts it.
+  std::optional<bool> block_off_label;
   Provenance prov;
 };
 

@@ -29,6 +29,7 @@ struct Ctx {
   bool active_tb = false, tb_diagnosis = false, latent_tb = false, latent_tb_treated = false;
   bool hbv = false, hcv = false, zoster = false, cirrhosis = false;
   std::optional<double> adult_min_age;      // KB age-group constant
+  std::optional<double> normal_min_egfr;    // KB kidney-function constant
   std::map<std::string, double> interval;   // frequency -> hours (KB dosing-interval constants)
   std::string child_pugh_range;             // e.g. "A-B" when ascites/encephalopathy are unknown
 
@@ -148,6 +149,7 @@ class DrugEvaluation {
     hepatic();
     interactions();
     evidence();
+    label_support();
     cap_dose();
     coverage();
     finish();
@@ -260,7 +262,10 @@ class DrugEvaluation {
   Fit dose_fit(const kb::Dose& dose) const {
     const bool child = x_.is_child();
     if (dose.min_age_years || dose.max_age_years) {
-      if (!x_.age) return Fit::kNo;
+      // Age not recorded: only the label's adult row (its band starts at the adult age) is shown,
+      // with AGE_NEEDED; never an elderly or a children's row.
+      if (!x_.age) return dose.min_age_years && x_.adult_min_age && *dose.min_age_years == *x_.adult_min_age
+                              ? Fit::kFits : Fit::kNo;
       if (dose.min_age_years && *x_.age < *dose.min_age_years) return Fit::kNo;
       if (dose.max_age_years && *x_.age >= *dose.max_age_years + 1) return Fit::kNo;  // "12-17": to 17.99
     } else if (child) {
@@ -397,9 +402,17 @@ class DrugEvaluation {
     };
     if (kb::rule_cell(x_.kb, d_, region, kb::RuleCategory::kDose).state == kb::CellState::kNotAuthorised) return;
     for (auto category : {kb::RuleCategory::kDose, kb::RuleCategory::kLabStart, kb::RuleCategory::kLabOnTreatment,
-                          kb::RuleCategory::kRenal, kb::RuleCategory::kHepatic, kb::RuleCategory::kInfection,
-                          kb::RuleCategory::kRiskGroup, kb::RuleCategory::kMonitoring}) {
+                          kb::RuleCategory::kInfection, kb::RuleCategory::kRiskGroup, kb::RuleCategory::kMonitoring}) {
       check(category, {}, "");
+    }
+    // Renal rules matter unless kidney function is recorded as normal (KB constant); hepatic rules
+    // when a liver disease or a Child-Pugh class is recorded.
+    if (x_.dialysis || !x_.egfr || !x_.normal_min_egfr || *x_.egfr < *x_.normal_min_egfr) {
+      check(kb::RuleCategory::kRenal, {},
+            x_.dialysis ? "on dialysis" : x_.egfr ? fmt::format("eGFR {:.0f}", *x_.egfr) : "eGFR not recorded");
+    }
+    if (x_.child_pugh || x_.cirrhosis) {
+      check(kb::RuleCategory::kHepatic, {}, x_.child_pugh ? "Child-Pugh " + *x_.child_pugh : "cirrhosis recorded");
     }
     if (p.sex != "male" && p.pregnant != std::optional<bool>(false)) {
       check(kb::RuleCategory::kPregnancy, {}, p.pregnant ? "the patient is pregnant" : "pregnancy status not recorded");
@@ -814,6 +827,44 @@ class DrugEvaluation {
     }
   }
 
+  // Off-label use needs support: a product whose region label covers no immune-mediated disease
+  // (e.g. oral ruxolitinib: myelofibrosis, polycythaemia vera, GVHD) is offered for these
+  // diseases only with PR case evidence; so is a disease whose indication row says off-label use
+  // is blocked (`block_off_label`, e.g. ruxolitinib cream for atopic dermatitis in the EU).
+  void label_support() {
+    if (!o_.pr_evidence.empty()) return;
+    for (const auto& ls : o_.label) {
+      for (const auto& ind : d_.indication) {
+        if (ind.block_off_label != std::optional<bool>(true) || !here(ind.region) ||
+            !related(x_.kb, ind.disease, ls.disease)) {
+          continue;
+        }
+        block("avoid", reason("LABEL_NOT_APPROVED", "block",
+                              fmt::format("The {} regulator did not approve {} for {}, and no reported case "
+                                          "supports it for this reaction.",
+                                          x_.c.region, d_.name, ls.disease),
+                              ind.prov.src));
+        return;
+      }
+    }
+    if (!off_label_) return;
+    bool immune = std::any_of(d_.indication.begin(), d_.indication.end(), [&](const kb::DrugIndication& ind) {
+      const kb::Disease* dis = x_.kb.find_disease(ind.disease);
+      return here(ind.region) && ind.status == "approved" && dis &&
+             (dis->category == "immune-skin" || dis->category == "immune-systemic");
+    });
+    if (immune) return;
+    std::vector<std::string> src;
+    for (const auto& ind : d_.indication) {
+      if (here(ind.region) && ind.status == "approved") add_sources(src, ind.prov.src);
+    }
+    block("avoid", reason("OFF_LABEL_UNSUPPORTED", "block",
+                          fmt::format("{}'s {} label covers no immune-mediated disease and no reported case "
+                                      "supports it for this reaction: not offered off-label.",
+                                      d_.name, x_.c.region),
+                          src));
+  }
+
   // No dose above the region's largest label daily dose for the drug.
   void cap_dose() {
     if (!dose_) return;
@@ -932,6 +983,7 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c, c
   for (const auto& fc : kb.formula_constants) {
     if (fc.formula == "age-group" && fc.name == "adult-min-age") x.adult_min_age = fc.value;
     if (fc.formula == "dosing-interval") x.interval[fc.name] = fc.value;
+    if (fc.formula == "kidney-function" && fc.name == "normal-min-egfr") x.normal_min_egfr = fc.value;
   }
   for (const auto& m : c.medications) {
     if (m.active_on(c.as_of)) x.active_meds.push_back(&m);

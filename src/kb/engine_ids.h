@@ -9,7 +9,7 @@
 
 namespace paraderm::kb {
 
-inline constexpr std::array<std::pair<std::string_view, std::string_view>, 22> kEngineIds{{
+inline constexpr std::array<std::pair<std::string_view, std::string_view>, 23> kEngineIds{{
     // assess/options.cpp: contraindications, infections, PRAC / boxed-warning risk groups, hepatic
     {"disease", "cirrhosis"},
     {"disease", "hepatitis-b"},
@@ -35,6 +35,7 @@ inline constexpr std::array<std::pair<std::string_view, std::string_view>, 22> k
     {"formula_constant", "age-group.adult-min-age"},
     {"formula_constant", "dosing-interval.qd"},
     {"formula_constant", "dosing-interval.bid"},
+    {"formula_constant", "kidney-function.normal-min-egfr"},
 }};
 
 }  // namespace paraderm::kb

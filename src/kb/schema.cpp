@@ -753,6 +753,7 @@ struct Schema<DrugIndication> {
                   {.one_of = {"approved", "not-approved", "filed", "investigational"}}),
             field("min_age_years", &DrugIndication::min_age_years, {.min = 0, .max = 120}),
             field("line", &DrugIndication::line),
+            field("block_off_label", &DrugIndication::block_off_label),
         },
         embed(&DrugIndication::prov));
     return f;

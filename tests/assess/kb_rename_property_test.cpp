@@ -92,6 +92,9 @@ TEST(KbRename, RenamingAnyIdFailsValidationOrChangesNoVerdict) {
   std::vector<std::pair<std::size_t, std::size_t>> defs;
   const std::regex id_line(R"(^id = "[^"]+"$)");
   for (std::size_t i = 0; i < files.size(); ++i) {
+    // Source ids are only matched against `src` references, whose renaming validation catches;
+    // no C++ reads one. Skipping them halves the run.
+    if (files[i].name.rfind("sources/", 0) == 0) continue;
     std::size_t pos = 0;
     while (pos < files[i].content.size()) {
       std::size_t end = files[i].content.find('\n', pos);
