@@ -9,7 +9,7 @@
 
 namespace paraderm::kb {
 
-inline constexpr std::array<std::pair<std::string_view, std::string_view>, 32> kEngineIds{{
+inline constexpr std::array<std::pair<std::string_view, std::string_view>, 38> kEngineIds{{
     // assess/options.cpp: contraindications, infections, PRAC / boxed-warning risk groups, hepatic
     {"disease", "cirrhosis"},
     {"disease", "hepatitis-b"},
@@ -31,6 +31,14 @@ inline constexpr std::array<std::pair<std::string_view, std::string_view>, 32> k
     {"lab", "hcv-rna"},
     {"lab", "igra"},
     {"lab", "tst"},
+    // case/: active pregnancy / lactation conditions set the patient's state (build.cpp finish);
+    // FHIR status observations found by their KB lab (fhir.cpp)
+    {"disease", "pregnancy"},
+    {"disease", "lactation"},
+    {"lab", "smoking-status"},
+    {"lab", "pregnancy-status"},
+    {"lab", "breastfeeding-status"},
+    {"lab", "weight"},
     // Dosing: the adult age and the modelled dosing intervals
     {"formula_constant", "age-group.adult-min-age"},
     {"formula_constant", "dosing-interval.qd"},
