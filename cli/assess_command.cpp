@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -36,17 +37,29 @@ void add_assess_command(CLI::App& app, const std::string& kb_dir, int& exit_code
       fmt::print(stderr, "{}\n", msg);
       exit_code = kExitBadInput;
     };
-    std::string text;
-    if (path == "-") {
-      text.assign(std::istreambuf_iterator<char>(std::cin), {});
-    } else {
-      std::ifstream in(path, std::ios::binary);
-      if (!in) return fail(fmt::format("CASE: value \"{}\": cannot open the file", path));
-      std::ostringstream ss;
-      ss << in.rdbuf();
-      text = ss.str();
-    }
     clinical::ParseOptions po;
+    // The size limit is checked before reading: a 1 GB file must not be read into memory first.
+    const std::size_t limit = po.max_bytes;
+    auto too_big = [&](const std::string& size) {
+      return fail(fmt::format("CASE: value \"{}\": {} bytes: expected at most {} bytes ({} MiB)",
+                              path, size, limit, limit >> 20));
+    };
+    std::error_code ec;
+    if (path != "-" && std::filesystem::is_regular_file(path, ec)) {
+      auto bytes = std::filesystem::file_size(path, ec);
+      if (!ec && bytes > limit) return too_big(std::to_string(bytes));
+    }
+    std::ifstream file;
+    if (path != "-") {
+      file.open(path, std::ios::binary);
+      if (!file) return fail(fmt::format("CASE: value \"{}\": cannot open the file", path));
+    }
+    std::istream& in = path == "-" ? std::cin : file;
+    // Pipes and stdin have no size: read at most one byte past the limit.
+    std::string text(limit + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (text.size() > limit) return too_big(fmt::format("more than {}", limit));
     if (!region.empty()) po.region = region;
     if (!as_of.empty()) {
       po.as_of = clinical::parse_date(as_of);

@@ -138,6 +138,7 @@ struct ParseOptions {
   std::optional<std::string> region;  // overrides the record's region
   std::optional<Date> as_of;          // overrides the record's as_of
   std::size_t max_bytes = 4 << 20;    // input size limit
+  std::size_t max_depth = 256;        // JSON nesting limit (objects and arrays); not clinical
 };
 
 struct ParseResult {

@@ -131,6 +131,15 @@ struct Signature {
   Provenance prov;
 };
 
+// A block of a hierarchical code system (ICD-10-CM categories are ordered alphanumerically):
+// every code from `from` up to and including everything under `to` (C00..C96 covers C96.Z).
+struct CodeRange {
+  std::string system;  // icd10cm
+  std::string from, to;
+  std::optional<std::string> display;
+  Provenance prov;
+};
+
 struct Disease {
   Location loc;
   std::string id, name;
@@ -138,6 +147,7 @@ struct Disease {
   std::string category;
   std::optional<std::string> parent;
   std::vector<Code> code;
+  std::vector<CodeRange> code_range;  // an exact `code` wins over a range
   std::optional<Signature> signature;
 };
 
@@ -168,8 +178,25 @@ struct UnitConversion {
 
 struct AnswerCode {
   Location loc;
-  std::string id, question, meaning;
+  std::string id;
+  std::optional<std::string> question;  // lab id; absent: a qualitative result of any test
+  std::string meaning;
   Code code;
+  Provenance prov;
+};
+
+// How a coded element of a standard FHIR R4 resource is read (kb/fhir.toml): a status that makes
+// the resource unusable, a clinical status, a severity grade, an interpretation flag.
+struct FhirCode {
+  Location loc;
+  std::string id;
+  std::string resource;  // MedicationStatement, MedicationRequest, MedicationAdministration, ...
+  std::string element;   // status | verificationStatus | clinicalStatus | severity | interpretation
+  std::optional<std::string> system;  // absent: FHIR's own code system for the element
+  std::string code;
+  std::string effect;  // use | warn (used, with a warning) | ignore (the resource is not used)
+  std::optional<std::string> meaning;  // e.g. active, resolved, ended, severe, positive
+  std::optional<std::string> course;   // clinicalStatus: recurrence | relapse
   Provenance prov;
 };
 
@@ -641,6 +668,7 @@ struct KnowledgeBase {
   std::vector<Lab> labs;
   std::vector<UnitConversion> unit_conversions;
   std::vector<AnswerCode> answer_codes;
+  std::vector<FhirCode> fhir_codes;
   std::vector<BiologicClass> biologic_classes;
   std::vector<Biologic> biologics;
   std::vector<InteractionClass> interaction_classes;

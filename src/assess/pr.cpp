@@ -73,8 +73,11 @@ bool risk_factor_matches(const kb::KnowledgeBase& kb, const kb::RiskFactor& rf, 
   if (m == "comedication") {
     return any([&](const std::string& v) {
       return std::any_of(c.medications.begin(), c.medications.end(), [&](const clinical::Medication& med) {
+        // Co-therapy: taken together with the culprit (on its start date, else on the record's date).
+        auto when = culprit.start ? clinical::parse_date(*culprit.start) : std::nullopt;
         bool hit = clinical::detail::TermIndex::normalise(med.label) ==
-                   clinical::detail::TermIndex::normalise(v);
+                       clinical::detail::TermIndex::normalise(v) &&
+                   med.active_on(when.value_or(c.as_of));
         if (hit) detail = "co-medication " + med.label;
         return hit;
       });

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "paraderm/units.h"
 
@@ -117,7 +118,77 @@ std::string short_system(std::string_view s) {
   if (s == "http://www.nlm.nih.gov/research/umls/rxnorm" || s == "rxnorm") return "rxnorm";
   if (s == "http://loinc.org" || s == "loinc") return "loinc";
   if (s == "http://www.whocc.no/atc" || s == "atc") return "atc";
+  if (s == "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation") {
+    return "v3-observation-interpretation";
+  }
   return std::string(s);
+}
+
+std::string shown(std::string_view value) {
+  constexpr std::size_t kShown = 80;
+  if (value.size() <= kShown) return fmt::format("\"{}\"", value);
+  return fmt::format("\"{}...\" ({} bytes)", value.substr(0, kShown - 3), value.size());
+}
+
+namespace {
+
+// 1-based line and column (in bytes) of the byte at `offset`.
+std::pair<std::size_t, std::size_t> line_column(std::string_view text, std::size_t offset) {
+  std::size_t line = 1, column = 1;
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return {line, column};
+}
+
+std::string at(std::pair<std::size_t, std::size_t> lc) {
+  return fmt::format("line {}, column {}", lc.first, lc.second);
+}
+
+}  // namespace
+
+std::optional<Json> parse_json(std::string_view text, std::size_t max_depth,
+                               std::vector<InputProblem>& problems) {
+  std::size_t depth = 0;
+  bool in_string = false, escaped = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > max_depth) {
+        problems.push_back({at(line_column(text, i)),
+                            fmt::format("nesting deeper than {} levels: expected at most {} nested "
+                                        "objects or arrays", max_depth, max_depth)});
+        return std::nullopt;
+      }
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;
+    }
+  }
+  try {
+    return Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    // nlohmann's message is "[json.exception.parse_error.N] parse error at line L, column C: why".
+    std::string why = e.what();
+    if (auto p = why.find("column"); p != std::string::npos && why.find(": ", p) != std::string::npos) {
+      why = why.substr(why.find(": ", p) + 2);
+    }
+    if (why.size() > 160) why = why.substr(0, 157) + "...";
+    std::size_t offset = e.byte > 0 ? e.byte - 1 : 0;
+    problems.push_back({at(line_column(text, offset)),
+                        fmt::format("not valid JSON ({}): expected a case object or a FHIR Bundle", why)});
+    return std::nullopt;
+  }
 }
 
 std::string field(const std::string& entry, std::string_view native_key, std::string_view fhir_path) {
@@ -171,11 +242,11 @@ std::optional<double> CaseBuilder::plausible(const std::string& pointer, const k
   if (!lab.plausible || !lab.unit) return value;
   const auto& range = *lab.plausible;
   if ((!range.min || value >= *range.min) && (!range.max || value <= *range.max)) return value;
-  std::string shown = fmt::format("{:g} {}", given, given_unit);
-  if (given_unit != *lab.unit) shown += fmt::format(" (= {:g} {})", value, *lab.unit);
+  std::string given_text = fmt::format("{:g} {}", given, given_unit);
+  if (given_unit != *lab.unit) given_text += fmt::format(" (= {:g} {})", value, *lab.unit);
   warning(pointer, fmt::format("lab {}: value {}: outside the plausible range {} (kb/labs.toml, not a "
                                "clinical threshold): the value is not used",
-                               lab.id, shown, range_text(range, *lab.unit)));
+                               lab.id, given_text, range_text(range, *lab.unit)));
   return std::nullopt;
 }
 
@@ -200,8 +271,8 @@ void CaseBuilder::set_body_weight(const std::string& value_pointer, const std::s
 
 bool CaseBuilder::add_condition(Condition cond, const std::vector<CodeIn>& codes) {
   for (const auto& code : codes) {
-    if (auto id = terms_->disease_by_code(code.system, code.code)) {
-      cond.disease = *id;
+    if (auto m = terms_->disease_by_code(code.system, code.code)) {
+      cond.disease = m->disease;
       break;
     }
   }
@@ -210,8 +281,8 @@ bool CaseBuilder::add_condition(Condition cond, const std::vector<CodeIn>& codes
   }
   if (cond.disease.empty()) {
     std::string what = cond.label.empty() && !codes.empty()
-                           ? fmt::format("{} {}", codes[0].system, codes[0].code)
-                           : fmt::format("\"{}\"", cond.label);
+                           ? fmt::format("{} {}", codes[0].system, shown(codes[0].code))
+                           : shown(cond.label);
     if (auto near = terms_->near_disease(cond.label)) {
       problem(cond.pointer, fmt::format("condition {}: not a known condition (did you mean '{}'?)",
                                         what, *near));
@@ -224,17 +295,48 @@ bool CaseBuilder::add_condition(Condition cond, const std::vector<CodeIn>& codes
   return true;
 }
 
-bool CaseBuilder::add_medication(Medication med, const std::vector<CodeIn>& codes) {
+bool CaseBuilder::add_medication(Medication med, const std::vector<CodeIn>& codes,
+                                 const std::vector<std::string>& other_names) {
   MedicationMatch m;
   for (const auto& code : codes) {
     m = terms_->medication_by_code(code.system, code.code);
     if (!m.empty()) break;
   }
   if (m.empty() && !med.label.empty()) m = terms_->medication_by_name(med.label);
+  for (const auto& name : other_names) {
+    if (!m.empty()) break;
+    m = terms_->medication_by_name(name);
+  }
+  std::string what = med.label.empty() && !codes.empty()
+                         ? fmt::format("{} {}", codes[0].system, shown(codes[0].code))
+                         : shown(med.label);
+  std::string code_note = codes.empty() ? std::string()
+                                        : fmt::format(" ({} {} is not in the KB)", codes[0].system,
+                                                      shown(codes[0].code));
   if (m.empty()) {
-    std::string what = med.label.empty() && !codes.empty()
-                           ? fmt::format("{} {}", codes[0].system, codes[0].code)
-                           : fmt::format("\"{}\"", med.label);
+    // A product text ("ketoconazole 200 MG Oral Tablet") names a KB drug as whole words.
+    std::vector<std::string> texts;
+    if (!med.label.empty()) texts.push_back(med.label);
+    texts.insert(texts.end(), other_names.begin(), other_names.end());
+    for (const auto& text : texts) {
+      WordMatch w = terms_->medication_by_words(text);
+      if (w.names.empty()) continue;
+      std::string names;
+      for (const auto& n : w.names) names += (names.empty() ? "'" : ", '") + n + "'";
+      if (w.ambiguous) {
+        warning(med.pointer, fmt::format("medication {}: the names {} in {} fit more than one KB "
+                                         "product: not used; give the product's code",
+                                         what, names, shown(text)));
+        c_.medications.push_back(std::move(med));
+        return false;
+      }
+      m = w.match;
+      warning(med.pointer, fmt::format("medication {}{}: matched by the name {} in {}; check the "
+                                       "product (route, strength)", what, code_note, names, shown(text)));
+      break;
+    }
+  }
+  if (m.empty()) {
     if (auto near = terms_->near_medication(med.label)) {
       problem(med.pointer, fmt::format("medication {}: not a known drug (did you mean '{}'?)",
                                        what, *near));
@@ -314,6 +416,17 @@ void CaseBuilder::finish() {
     v->erase(std::unique(v->begin(), v->end()), v->end());
   }
   auto& p = c_.patient;
+  // Pregnancy and lactation recorded as active conditions (FHIR Condition, or a native condition)
+  // are the patient's state the reproductive rules read.
+  for (auto [disease, state, what] : {std::tuple{"pregnancy", &p.pregnant, "pregnant"},
+                                      std::tuple{"lactation", &p.breastfeeding, "breastfeeding"}}) {
+    if (!c_.has_condition(disease, kb_, true)) continue;
+    if (*state == std::optional<bool>(false)) {
+      warning("/patient", fmt::format("an active {} condition is recorded but the patient is marked "
+                                      "not {}: treated as {}", disease, what, what));
+    }
+    *state = true;
+  }
   if (p.birth_date) {
     if (*p.birth_date > c_.as_of) {
       problem("/patient/birth_date", fmt::format("value \"{}\": after the assessment date {}",

@@ -33,7 +33,10 @@ class CaseBuilder {
 
   // Returns false (and records why) when the entry cannot be used.
   bool add_condition(Condition cond, const std::vector<CodeIn>& codes);
-  bool add_medication(Medication med, const std::vector<CodeIn>& codes);
+  // `other_names`: further texts naming the product (coding displays, a referenced Medication's
+  // text); KB names found inside them are used with a warning saying so.
+  bool add_medication(Medication med, const std::vector<CodeIn>& codes,
+                      const std::vector<std::string>& other_names = {});
   // value in `unit` is converted to the KB lab's unit.
   bool add_lab(const std::string& pointer, const std::string& label, const std::vector<CodeIn>& codes,
                Date date, std::optional<double> value, const std::string& unit,
@@ -75,5 +78,14 @@ std::string field(const std::string& entry, std::string_view native_key, std::st
 
 // "loinc" for "http://loinc.org" etc.; the short system names the KB uses.
 std::string short_system(std::string_view fhir_system);
+
+// A value as shown in a message: quoted, and cut to a readable length (inputs can be megabytes).
+std::string shown(std::string_view value);
+
+// `text` as JSON, or nullopt with one problem naming the line and column: not JSON, or nested
+// deeper than `max_depth` (checked in one pass before parsing, so no recursive code ever sees a
+// deeper document).
+std::optional<Json> parse_json(std::string_view text, std::size_t max_depth,
+                               std::vector<InputProblem>& problems);
 
 }  // namespace paraderm::clinical::detail

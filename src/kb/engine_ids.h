@@ -9,7 +9,7 @@
 
 namespace paraderm::kb {
 
-inline constexpr std::array<std::pair<std::string_view, std::string_view>, 34> kEngineIds{{
+inline constexpr std::array<std::pair<std::string_view, std::string_view>, 39> kEngineIds{{
     // assess/options.cpp: contraindications, infections, PRAC / boxed-warning risk groups, hepatic
     {"disease", "cirrhosis"},
     {"disease", "hepatitis-b"},
@@ -31,8 +31,16 @@ inline constexpr std::array<std::pair<std::string_view, std::string_view>, 34> k
     {"lab", "hcv-rna"},
     {"lab", "igra"},
     {"lab", "tst"},
-    // case/build.cpp and native.cpp: body weight (unit and plausible range) and the age range
+    // case/: active pregnancy / lactation conditions set the patient's state (build.cpp finish);
+    // FHIR status observations found by their KB lab (fhir.cpp)
+    {"disease", "pregnancy"},
+    {"disease", "lactation"},
+    {"lab", "smoking-status"},
+    {"lab", "pregnancy-status"},
+    {"lab", "breastfeeding-status"},
     {"lab", "weight"},
+    // case/build.cpp and native.cpp: the age range (lab age, plausible); weight also for its
+    // unit and plausible range
     {"lab", "age"},
     // Dosing: the adult age and the modelled dosing intervals
     {"formula_constant", "age-group.adult-min-age"},

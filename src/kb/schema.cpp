@@ -195,6 +195,27 @@ struct Schema<Code> {
   }
 };
 
+// Code ranges exist for code systems whose codes sort in their hierarchy's order.
+template <>
+struct Schema<CodeRange> {
+  static const std::vector<Field<CodeRange>>& fields() {
+    static const std::vector<Field<CodeRange>> f = concat<CodeRange>(
+        {
+            field("system", &CodeRange::system, {.one_of = {"icd10cm"}}),
+            field("from", &CodeRange::from),
+            field("to", &CodeRange::to),
+            field("display", &CodeRange::display),
+        },
+        embed(&CodeRange::prov));
+    return f;
+  }
+  static void check(const CodeRange& r, const BindContext& ctx, int line, const std::string& path) {
+    if (r.to < r.from) {
+      ctx.error(line, path, fmt::format("range \"{}\"..\"{}\": expected from <= to", r.from, r.to));
+    }
+  }
+};
+
 template <>
 struct Schema<TextFact> {
   static const std::vector<Field<TextFact>>& fields() {
@@ -369,6 +390,7 @@ struct Schema<Disease> {
                           "malignancy", "renal", "hepatic", "reproductive", "other"}}),
         field("parent", &Disease::parent, {.ref = "disease"}),
         field("code", &Disease::code),
+        field("code_range", &Disease::code_range),
         field("signature", &Disease::signature),
     };
     return f;
@@ -443,6 +465,29 @@ struct Schema<AnswerCode> {
             field("code", &AnswerCode::code),
         },
         embed(&AnswerCode::prov));
+    return f;
+  }
+};
+
+template <>
+struct Schema<FhirCode> {
+  static const std::vector<Field<FhirCode>>& fields() {
+    static const std::vector<Field<FhirCode>> f = concat<FhirCode>(
+        {
+            field("id", &FhirCode::id, {.id = true}),
+            field("resource", &FhirCode::resource,
+                  {.one_of = {"MedicationStatement", "MedicationRequest", "MedicationAdministration",
+                              "Observation", "Condition", "AllergyIntolerance"}}),
+            field("element", &FhirCode::element,
+                  {.one_of = {"status", "verificationStatus", "clinicalStatus", "severity",
+                              "interpretation"}}),
+            field("system", &FhirCode::system, {.one_of = {"snomed", "v3-observation-interpretation"}}),
+            field("code", &FhirCode::code),
+            field("effect", &FhirCode::effect, {.one_of = {"use", "warn", "ignore"}}),
+            field("meaning", &FhirCode::meaning),
+            field("course", &FhirCode::course, {.one_of = {"recurrence", "relapse"}}),
+        },
+        embed(&FhirCode::prov));
     return f;
   }
 };
@@ -1414,6 +1459,7 @@ const std::vector<KindOps>& kinds() {
       make_kind("lab", &KnowledgeBase::labs),
       make_unit_conversion_kind(),
       make_kind("answer_code", &KnowledgeBase::answer_codes),
+      make_kind("fhir_code", &KnowledgeBase::fhir_codes),
       make_kind("biologic_class", &KnowledgeBase::biologic_classes),
       make_kind("biologic", &KnowledgeBase::biologics),
       make_kind("interaction_class", &KnowledgeBase::interaction_classes),

@@ -1,0 +1,647 @@
+// Reading plain FHIR R4 records (US Core / IPS shapes, no paraderm extensions): every element both
+// ways (read / ignored with a warning), bad input, and the fuzz findings F1, F2, F6, F9 through
+// the CLI. Codes and their meanings are quoted from the KB rows they come from (kb/fhir.toml,
+// kb/labs.toml, kb/diseases.toml, kb/interaction-classes.toml) and the sources those rows cite.
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <chrono>
+#include <cstdlib>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "../test_support.h"
+#include "paraderm/case.h"
+
+namespace paraderm::clinical {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr const char* kSnomed = "http://snomed.info/sct";
+constexpr const char* kRxNorm = "http://www.nlm.nih.gov/research/umls/rxnorm";
+constexpr const char* kLoinc = "http://loinc.org";
+constexpr const char* kIcd10cm = "http://hl7.org/fhir/sid/icd-10-cm";
+constexpr const char* kInterpretation = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation";
+constexpr const char* kClinical = "http://terminology.hl7.org/CodeSystem/condition-clinical";
+constexpr const char* kVerification = "http://terminology.hl7.org/CodeSystem/condition-ver-status";
+
+Json concept_of(const std::string& system, const std::string& code, const std::string& display = "") {
+  Json c = {{"system", system}, {"code", code}};
+  if (!display.empty()) c["display"] = display;
+  return {{"coding", Json::array({c})}};
+}
+
+Json patient() {
+  return {{"resourceType", "Patient"}, {"id", "pt"}, {"gender", "female"}, {"birthDate", "1985-04-02"}};
+}
+
+// A Bundle of the patient and `resources`; entries may carry a fullUrl ({"fullUrl", "resource"}).
+Json bundle(std::vector<Json> resources) {
+  Json b = {{"resourceType", "Bundle"}, {"type", "collection"}, {"timestamp", "2026-11-20T09:00:00Z"},
+            {"entry", Json::array({{{"resource", patient()}}})}};
+  for (auto& r : resources) {
+    if (r.contains("fullUrl")) b["entry"].push_back(r);
+    else b["entry"].push_back({{"resource", r}});
+  }
+  return b;
+}
+
+ParseResult read(const Json& b) {
+  ParseOptions o;
+  o.region = "eu";
+  return parse_case(b.dump(), paraderm::testing::shipped_kb(), o);
+}
+
+std::string all(const std::vector<InputProblem>& ps) {
+  std::string s;
+  for (const auto& p : ps) s += p.to_string() + "\n";
+  return s;
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// ---- medications ----------------------------------------------------------------------------
+
+Json statement(Json medication, const std::string& status = "active") {
+  Json r = {{"resourceType", "MedicationStatement"}, {"status", status},
+            {"effectivePeriod", {{"start", "2026-03-01"}}}};
+  for (auto& [k, v] : medication.items()) r[k] = v;
+  return r;
+}
+
+Json by_concept(const std::string& code, const std::string& display) {
+  return {{"medicationCodeableConcept", concept_of(kRxNorm, code, display)}};
+}
+
+TEST(FhirMedication, IngredientCodeIsMatchedWithoutANameWarning) {
+  // kb/biologics.toml dupilumab: RxNorm 1876376 (ingredient).
+  auto r = read(bundle({statement(by_concept("1876376", "dupilumab"))}));
+  ASSERT_TRUE(r.record) << all(r.problems);
+  ASSERT_EQ(r.record->medications.size(), 1u);
+  EXPECT_EQ(r.record->medications[0].biologic, std::optional<std::string>("dupilumab"));
+  EXPECT_FALSE(contains(all(r.record->warnings), "matched by the name"));
+}
+
+TEST(FhirMedication, ReferenceToAContainedMedicationIsRead) {
+  // A brand clinical-drug (SBD) coding whose code is not in the KB (no confirmed Dupixent SBD code
+  // in terminology.md): the brand in its display ("[Dupixent]", kb/biologics.toml brands) names it.
+  Json med = {{"resourceType", "Medication"}, {"id", "med1"},
+              {"code", concept_of(kRxNorm, "2200644", "Dupilumab 300 MG/2ML Prefilled Syringe [Dupixent]")}};
+  Json s = statement({{"medicationReference", {{"reference", "#med1"}}}});
+  s["contained"] = Json::array({med});
+  auto r = read(bundle({s}));
+  ASSERT_TRUE(r.record) << all(r.problems);
+  ASSERT_EQ(r.record->medications.size(), 1u);
+  EXPECT_EQ(r.record->medications[0].biologic, std::optional<std::string>("dupilumab"));
+  std::string w = all(r.record->warnings);
+  EXPECT_TRUE(contains(w, "matched by the name 'dupilumab', 'dupixent'")) << w;
+  EXPECT_TRUE(contains(w, "rxnorm \"2200644\" is not in the KB")) << w;
+
+  // Both ways: a reference that resolves to nothing is a warning and no medication.
+  Json missing = statement({{"medicationReference", {{"reference", "#nope"}}}});
+  auto r2 = read(bundle({missing}));
+  ASSERT_TRUE(r2.record) << all(r2.problems);
+  EXPECT_TRUE(r2.record->medications.empty());
+  EXPECT_TRUE(contains(all(r2.record->warnings), "value \"#nope\": no Medication with this id"));
+}
+
+TEST(FhirMedication, ReferenceToABundleMedicationByFullUrlOrTypeAndId) {
+  // kb/interaction-classes.toml strong-cyp3a4-inhibitor member ketoconazole, RxNorm 6135.
+  Json ket = {{"resourceType", "Medication"}, {"id", "ket"}, {"code", concept_of(kRxNorm, "6135", "Ketoconazole")}};
+  for (const std::string ref : {"urn:uuid:4f7c", "Medication/ket", "http://ehr.example/fhir/Medication/ket"}) {
+    auto r = read(bundle({{{"fullUrl", "urn:uuid:4f7c"}, {"resource", ket}},
+                          statement({{"medicationReference", {{"reference", ref}}}})}));
+    ASSERT_TRUE(r.record) << all(r.problems);
+    ASSERT_EQ(r.record->medications.size(), 1u) << ref;
+    const auto& cls = r.record->medications[0].classes;
+    EXPECT_NE(std::find(cls.begin(), cls.end(), "strong-cyp3a4-inhibitor"), cls.end()) << ref;
+    EXPECT_FALSE(contains(all(r.record->warnings), "not referenced")) << ref;
+  }
+  // A Medication entry nothing refers to is reported, not read.
+  auto r = read(bundle({ket}));
+  ASSERT_TRUE(r.record);
+  EXPECT_TRUE(contains(all(r.record->warnings), "Medication not referenced"));
+  EXPECT_TRUE(r.record->medications.empty());
+}
+
+TEST(FhirMedication, ClinicalDrugCodeMapsToTheIngredientClass) {
+  // kb/interaction-classes.toml: ketoconazole rxnorm-scd 197853 "ketoconazole 200 MG Oral Tablet"
+  // (PDDI CDS concept set azole_antifungals.csv).
+  auto r = read(bundle({statement(by_concept("197853", "ketoconazole 200 MG Oral Tablet"))}));
+  ASSERT_TRUE(r.record);
+  ASSERT_EQ(r.record->medications.size(), 1u);
+  const auto& cls = r.record->medications[0].classes;
+  EXPECT_NE(std::find(cls.begin(), cls.end(), "strong-cyp3a4-inhibitor"), cls.end());
+  EXPECT_FALSE(contains(all(r.record->warnings), "matched by the name"));
+}
+
+TEST(FhirMedication, IngredientNameInsideAProductTextIsAWordMatchWithAWarning) {
+  // An SCD code the KB does not list (fluconazole 150 MG Oral Tablet, seen in the PDDI CDS
+  // SCD-SBD.json) still names a KB member as a whole word: fluconazole is in
+  // moderate-cyp3a4-and-strong-cyp2c19-inhibitor and strong-cyp2c19-inhibitor.
+  auto r = read(bundle({statement(by_concept("197699", "fluconazole 150 MG Oral Tablet"))}));
+  ASSERT_TRUE(r.record);
+  ASSERT_EQ(r.record->medications.size(), 1u);
+  const auto& cls = r.record->medications[0].classes;
+  EXPECT_NE(std::find(cls.begin(), cls.end(), "strong-cyp2c19-inhibitor"), cls.end());
+  EXPECT_TRUE(contains(all(r.record->warnings), "matched by the name 'fluconazole'"));
+
+  // Not a substring match: "fluconazolex" is no KB word.
+  auto r2 = read(bundle({statement(by_concept("999", "fluconazolex 150 MG Oral Tablet"))}));
+  ASSERT_TRUE(r2.record) << all(r2.problems);
+  ASSERT_EQ(r2.record->medications.size(), 1u);
+  EXPECT_TRUE(r2.record->medications[0].classes.empty());
+  EXPECT_TRUE(contains(all(r2.record->warnings), "is not in the KB"));
+}
+
+TEST(FhirMedication, AnIngredientOfTwoKbProductsInATextIsNotGuessed) {
+  // kb/drugs: ruxolitinib (oral) and ruxolitinib-cream share the ingredient ruxolitinib.
+  auto r = read(bundle({statement(by_concept("999", "ruxolitinib 15 MG/GM Topical Cream"))}));
+  ASSERT_TRUE(r.record) << all(r.problems);
+  ASSERT_EQ(r.record->medications.size(), 1u);
+  EXPECT_FALSE(r.record->medications[0].jak_drug);
+  EXPECT_TRUE(contains(all(r.record->warnings), "fit more than one KB product"));
+}
+
+TEST(FhirMedication, StatusesFromTheKb) {
+  // kb/fhir.toml (FHIR R4 value sets): entered-in-error and not-taken statements, cancelled
+  // requests and not-done administrations are not used; on-hold is used with a warning.
+  for (const std::string st : {"entered-in-error", "not-taken"}) {
+    auto r = read(bundle({statement(by_concept("1876376", "dupilumab"), st)}));
+    ASSERT_TRUE(r.record);
+    EXPECT_TRUE(r.record->medications.empty()) << st;
+    EXPECT_TRUE(contains(all(r.record->warnings), "MedicationStatement status \"" + st + "\": not used")) << st;
+  }
+  Json req = {{"resourceType", "MedicationRequest"}, {"status", "cancelled"}, {"authoredOn", "2026-10-01"},
+              {"medicationCodeableConcept", concept_of(kRxNorm, "6135", "Ketoconazole")}};
+  auto r = read(bundle({req}));
+  EXPECT_TRUE(r.record->medications.empty());
+  Json admin = {{"resourceType", "MedicationAdministration"}, {"status", "not-done"},
+                {"effectiveDateTime", "2026-10-01"}, {"medicationCodeableConcept", concept_of(kRxNorm, "1876376")}};
+  r = read(bundle({admin}));
+  EXPECT_TRUE(r.record->medications.empty());
+
+  // Both ways: active, on-hold (warned), completed administrations are used.
+  r = read(bundle({statement(by_concept("1876376", "dupilumab"), "on-hold")}));
+  ASSERT_EQ(r.record->medications.size(), 1u);
+  EXPECT_TRUE(contains(all(r.record->warnings), "status \"on-hold\": used"));
+  admin["status"] = "completed";
+  r = read(bundle({admin}));
+  ASSERT_EQ(r.record->medications.size(), 1u);
+  EXPECT_EQ(to_string(*r.record->medications[0].start), "2026-10-01");
+  EXPECT_FALSE(r.record->medications[0].stop);  // an administration completing is not the therapy ending
+  EXPECT_FALSE(contains(all(r.record->warnings), "stop date is unknown"));
+}
+
+TEST(FhirMedication, CompletedOrStoppedEndsAtThePeriodEnd) {
+  Json s = statement(by_concept("1876376", "dupilumab"), "completed");
+  s["effectivePeriod"]["end"] = "2026-07-15";
+  auto r = read(bundle({s}));
+  ASSERT_EQ(r.record->medications.size(), 1u);
+  EXPECT_EQ(to_string(*r.record->medications[0].stop), "2026-07-15");
+  EXPECT_FALSE(r.record->medications[0].active_on(r.record->as_of));
+
+  // No end date: unknown stays unknown (treated as still taken), with a warning.
+  r = read(bundle({statement(by_concept("1876376", "dupilumab"), "stopped")}));
+  ASSERT_EQ(r.record->medications.size(), 1u);
+  EXPECT_FALSE(r.record->medications[0].stop);
+  EXPECT_TRUE(contains(all(r.record->warnings), "status \"stopped\" (no longer taken) without an end date"));
+
+  // A completed request ends at its dispense validity end.
+  Json req = {{"resourceType", "MedicationRequest"}, {"status", "completed"}, {"authoredOn", "2026-05-01"},
+              {"medicationCodeableConcept", concept_of(kRxNorm, "6135", "Ketoconazole")},
+              {"dispenseRequest", {{"validityPeriod", {{"start", "2026-05-01"}, {"end", "2026-06-01"}}}}}};
+  r = read(bundle({req}));
+  ASSERT_EQ(r.record->medications.size(), 1u);
+  EXPECT_EQ(to_string(*r.record->medications[0].start), "2026-05-01");
+  EXPECT_EQ(to_string(*r.record->medications[0].stop), "2026-06-01");
+}
+
+TEST(FhirMedication, PeriodFromTimingBoundsAndDoseFromDoseAndRate) {
+  Json req = {{"resourceType", "MedicationRequest"}, {"status", "active"}, {"authoredOn", "2026-01-01"},
+              {"medicationCodeableConcept", concept_of(kRxNorm, "6135", "Ketoconazole")},
+              {"dosageInstruction", Json::array({{{"text", "200 mg bid"},
+                                                   {"timing", {{"repeat", {{"boundsPeriod", {{"start", "2026-11-02"}, {"end", "2026-11-30"}}}}}}},
+                                                   {"doseAndRate", Json::array({{{"doseQuantity", {{"value", 200}, {"unit", "mg"}}}}})}}})}};
+  auto r = read(bundle({req}));
+  ASSERT_EQ(r.record->medications.size(), 1u);
+  const auto& m = r.record->medications[0];
+  EXPECT_EQ(to_string(*m.start), "2026-11-02");  // the timing bounds, before authoredOn
+  EXPECT_EQ(to_string(*m.stop), "2026-11-30");
+  EXPECT_EQ(m.amount, std::optional<double>(200));
+  EXPECT_EQ(m.unit, std::optional<std::string>("mg"));
+  EXPECT_EQ(m.frequency, std::optional<std::string>("200 mg bid"));
+
+  req["dosageInstruction"][0].erase("timing");
+  r = read(bundle({req}));
+  EXPECT_EQ(to_string(*r.record->medications[0].start), "2026-01-01");  // authoredOn
+}
+
+TEST(FhirMedication, WrongTypedElementsAreWarningsAndTheRestIsRead) {
+  // Fuzz finding F2: doseAndRate[0] a number made .value() throw.
+  Json s = statement(by_concept("1876376", "dupilumab"));
+  s["dosage"] = Json::array({{{"doseAndRate", Json::array({1})}}});
+  auto r = read(bundle({s}));
+  ASSERT_TRUE(r.record) << all(r.problems);
+  ASSERT_EQ(r.record->medications.size(), 1u);
+  EXPECT_FALSE(r.record->medications[0].amount);
+  EXPECT_TRUE(contains(all(r.record->warnings), "dosage[0].doseAndRate[0]: value 1: expected a doseAndRate object"));
+
+  Json bad = {{"resourceType", "MedicationStatement"}, {"status", "active"}, {"medicationCodeableConcept", "dupilumab"}};
+  r = read(bundle({bad}));
+  ASSERT_TRUE(r.record) << all(r.problems);
+  EXPECT_TRUE(contains(all(r.record->warnings), ".medicationCodeableConcept: value \"dupilumab\": expected an object"));
+  EXPECT_EQ(r.record->patient.sex, "female");  // the rest of the record is read
+}
+
+// ---- observations ---------------------------------------------------------------------------
+
+Json observation(const std::string& loinc, const std::string& status = "final") {
+  return {{"resourceType", "Observation"}, {"status", status}, {"code", concept_of(kLoinc, loinc)},
+          {"effectiveDateTime", "2026-11-10"}};
+}
+
+Json alc(double value, const std::string& status) {
+  // kb/labs.toml alc: LOINC 731-0, unit cells/uL; 10*9/L -> cells/uL factor 1000.
+  Json o = observation("731-0", status);
+  o["valueQuantity"] = {{"value", value}, {"system", "http://unitsofmeasure.org"}, {"code", "10*9/L"}};
+  return o;
+}
+
+TEST(FhirObservation, StatusesFromTheKb) {
+  for (const std::string st : {"entered-in-error", "cancelled", "registered"}) {
+    auto r = read(bundle({alc(0.3, st)}));
+    ASSERT_TRUE(r.record);
+    EXPECT_EQ(r.record->latest("alc", r.record->as_of), nullptr) << st;
+    EXPECT_TRUE(contains(all(r.record->warnings), "Observation status \"" + st + "\": not used")) << st;
+  }
+  auto r = read(bundle({alc(0.3, "final")}));
+  ASSERT_NE(r.record->latest("alc", r.record->as_of), nullptr);
+  EXPECT_DOUBLE_EQ(*r.record->latest("alc", r.record->as_of)->value, 300);
+  r = read(bundle({alc(0.3, "preliminary")}));
+  EXPECT_NE(r.record->latest("alc", r.record->as_of), nullptr);
+  EXPECT_TRUE(contains(all(r.record->warnings), "Observation status \"preliminary\": used"));
+}
+
+Json with_interpretation(Json o, const std::string& code) {
+  o["interpretation"] = Json::array({concept_of(kInterpretation, code)});
+  return o;
+}
+
+const LabResult* lab(const ParseResult& r, const char* id) { return r.record->latest(id, r.record->as_of); }
+
+TEST(FhirObservation, InterpretationGivesTheQualitativeResult) {
+  // kb/labs.toml igra: LOINC 71773-6. kb/fhir.toml observation.interpretation POS -> positive,
+  // NEG -> negative (HL7 v3-ObservationInterpretationDetected).
+  auto r = read(bundle({with_interpretation(observation("71773-6"), "POS")}));
+  ASSERT_NE(lab(r, "igra"), nullptr) << all(r.record->warnings);
+  EXPECT_EQ(lab(r, "igra")->text, std::optional<std::string>("positive"));
+  r = read(bundle({with_interpretation(observation("71773-6"), "NEG")}));
+  EXPECT_EQ(lab(r, "igra")->text, std::optional<std::string>("negative"));
+  // A numeric IGRA with its interpretation keeps both.
+  Json q = with_interpretation(observation("71773-6"), "POS");
+  q["valueQuantity"] = {{"value", 0.8}, {"unit", "IU/mL"}};
+  r = read(bundle({q}));
+  EXPECT_EQ(lab(r, "igra")->text, std::optional<std::string>("positive"));
+  EXPECT_EQ(lab(r, "igra")->value, std::optional<double>(0.8));
+  // Both ways: H (high) is not a qualitative result; without a value nothing is read.
+  r = read(bundle({with_interpretation(observation("71773-6"), "H")}));
+  EXPECT_EQ(lab(r, "igra"), nullptr);
+  EXPECT_TRUE(contains(all(r.record->warnings), "interpretation \"H\" is not a qualitative result"));
+}
+
+TEST(FhirObservation, CodedAndStringQualitativeValues) {
+  // kb/labs.toml answer_code result-positive SNOMED 10828004, result-negative 260385009
+  // (DICOM CID 250); result-not-detected 260415000 "Not detected" (HL7 Germany value set).
+  Json hbsag = observation("5195-3");
+  hbsag["valueCodeableConcept"] = concept_of(kSnomed, "10828004", "Positive");
+  auto r = read(bundle({hbsag}));
+  EXPECT_EQ(lab(r, "hbsag")->text, std::optional<std::string>("positive"));
+  hbsag["valueCodeableConcept"] = concept_of(kSnomed, "260385009", "Negative");
+  r = read(bundle({hbsag}));
+  EXPECT_EQ(lab(r, "hbsag")->text, std::optional<std::string>("negative"));
+
+  Json rna = observation("11259-9");  // hcv-rna
+  rna["valueString"] = "Not detected";
+  r = read(bundle({rna}));
+  EXPECT_EQ(lab(r, "hcv-rna")->text, std::optional<std::string>("negative"));
+  rna["valueString"] = "see comment";
+  r = read(bundle({rna}));
+  EXPECT_EQ(lab(r, "hcv-rna"), nullptr);
+  EXPECT_TRUE(contains(all(r.record->warnings), "qualitative result \"see comment\" not understood"));
+
+  // The value wins over a disagreeing interpretation, with a warning.
+  Json both = with_interpretation(observation("5195-3"), "POS");
+  both["valueCodeableConcept"] = concept_of(kSnomed, "260385009", "Negative");
+  r = read(bundle({both}));
+  EXPECT_EQ(lab(r, "hbsag")->text, std::optional<std::string>("negative"));
+  EXPECT_TRUE(contains(all(r.record->warnings), "disagrees with the value"));
+}
+
+TEST(FhirObservation, PregnancyAndBreastfeedingStatus) {
+  // LOINC 82810-3 answered by SNOMED 77386006 Pregnant / 60001007 Not pregnant (IPS value set).
+  Json preg = observation("82810-3");
+  preg["valueCodeableConcept"] = concept_of(kSnomed, "77386006", "Pregnant");
+  auto r = read(bundle({preg}));
+  EXPECT_EQ(r.record->patient.pregnant, std::optional<bool>(true));
+  preg["valueCodeableConcept"] = concept_of(kSnomed, "60001007", "Not pregnant");
+  r = read(bundle({preg}));
+  EXPECT_EQ(r.record->patient.pregnant, std::optional<bool>(false));
+  // LOINC 63895-7 answered by a KB lactation code (169745008 Breastfeeding started).
+  Json bf = observation("63895-7");
+  bf["valueCodeableConcept"] = concept_of(kSnomed, "169745008", "Breastfeeding started");
+  r = read(bundle({bf}));
+  EXPECT_EQ(r.record->patient.breastfeeding, std::optional<bool>(true));
+  bf["valueCodeableConcept"] = concept_of(kLoinc, "LA-unknown", "No");
+  r = read(bundle({bf}));
+  EXPECT_FALSE(r.record->patient.breastfeeding);
+  EXPECT_TRUE(contains(all(r.record->warnings), "breastfeeding status answer not in the KB"));
+}
+
+TEST(FhirObservation, MissingDateOrWrongTypedValueIsAWarning) {
+  Json o = alc(1.5, "final");
+  o.erase("effectiveDateTime");
+  auto r = read(bundle({o}));
+  ASSERT_TRUE(r.record) << all(r.problems);
+  EXPECT_EQ(lab(r, "alc"), nullptr);
+  EXPECT_TRUE(contains(all(r.record->warnings), "the observation has no date"));
+  o = alc(1.5, "final");
+  o["valueQuantity"]["value"] = "1.5";
+  r = read(bundle({o}));
+  ASSERT_TRUE(r.record) << all(r.problems);
+  EXPECT_TRUE(contains(all(r.record->warnings), "valueQuantity.value: value \"1.5\": expected a number"));
+  o = alc(1.5, "final");
+  o.erase("effectiveDateTime");
+  o["effectivePeriod"] = {{"start", "2026-11-09"}};
+  r = read(bundle({o}));
+  ASSERT_NE(lab(r, "alc"), nullptr);
+  EXPECT_EQ(to_string(lab(r, "alc")->date), "2026-11-09");
+}
+
+// ---- conditions ------------------------------------------------------------------------------
+
+Json condition(const std::string& system, const std::string& code, const std::string& display = "") {
+  return {{"resourceType", "Condition"}, {"code", concept_of(system, code, display)}, {"onsetDateTime", "2015-01-01"}};
+}
+
+Json with_status(Json c, const char* element, const char* system, const std::string& code) {
+  c[element] = concept_of(system, code);
+  return c;
+}
+
+TEST(FhirCondition, VerificationStatusFromTheKb) {
+  // kb/fhir.toml condition.verificationstatus: refuted and entered-in-error are not used.
+  Json c = condition(kSnomed, "363346000", "Malignant neoplastic disease");
+  for (const std::string st : {"refuted", "entered-in-error"}) {
+    auto r = read(bundle({with_status(c, "verificationStatus", kVerification, st)}));
+    ASSERT_TRUE(r.record);
+    EXPECT_TRUE(r.record->conditions.empty()) << st;
+    EXPECT_TRUE(contains(all(r.record->warnings), "Condition verificationStatus \"" + st + "\": not used"));
+  }
+  auto r = read(bundle({with_status(c, "verificationStatus", kVerification, "confirmed")}));
+  EXPECT_TRUE(r.record->has_condition("malignancy", paraderm::testing::shipped_kb()));
+  r = read(bundle({with_status(c, "verificationStatus", kVerification, "provisional")}));
+  EXPECT_TRUE(r.record->has_condition("malignancy", paraderm::testing::shipped_kb()));
+  EXPECT_TRUE(contains(all(r.record->warnings), "verificationStatus \"provisional\": used"));
+}
+
+TEST(FhirCondition, ClinicalStatusAndCourse) {
+  // kb/fhir.toml condition.clinicalstatus: recurrence/relapse -> active with that course;
+  // inactive/remission/resolved -> resolved.
+  Json c = condition(kSnomed, "9014002", "Psoriasis");
+  struct Case {
+    std::string code, status, course;
+  };
+  for (const auto& k : {Case{"active", "active", ""}, Case{"recurrence", "active", "recurrence"},
+                        Case{"relapse", "active", "relapse"}, Case{"remission", "resolved", ""},
+                        Case{"resolved", "resolved", ""}, Case{"inactive", "resolved", ""}}) {
+    auto r = read(bundle({with_status(c, "clinicalStatus", kClinical, k.code)}));
+    ASSERT_EQ(r.record->conditions.size(), 1u) << k.code;
+    EXPECT_EQ(r.record->conditions[0].status, k.status) << k.code;
+    EXPECT_EQ(r.record->conditions[0].course, k.course) << k.code;
+  }
+}
+
+TEST(FhirCondition, SeverityRecordedSitesNotesAndDates) {
+  // kb/fhir.toml condition.severity: SNOMED 24484000 severe (FHIR condition-severity value set).
+  Json c = condition(kSnomed, "9014002", "Psoriasis");
+  c.erase("onsetDateTime");
+  c["severity"] = concept_of(kSnomed, "24484000", "Severe");
+  c["recordedDate"] = "2026-09-01";
+  c["onsetPeriod"] = {{"start", "2026-06-01"}, {"end", "2026-07-01"}};
+  c["abatementPeriod"] = {{"start", "2026-10-01"}};
+  c["bodySite"] = Json::array({{{"text", "scalp"}}, concept_of(kSnomed, "76248009", "Elbow")});
+  c["note"] = Json::array({{{"text", "started after the third dose"}}});
+  c["evidence"] = Json::array({{{"code", Json::array({{{"text", "biopsy: psoriasiform hyperplasia"}}})},
+                                {"detail", Json::array({{{"display", "Pathology report 12"}}})}}});
+  auto r = read(bundle({c}));
+  ASSERT_EQ(r.record->conditions.size(), 1u) << all(r.problems);
+  const auto& k = r.record->conditions[0];
+  EXPECT_EQ(k.severity_grade, std::optional<std::string>("severe"));
+  EXPECT_EQ(to_string(*k.recorded), "2026-09-01");
+  EXPECT_EQ(to_string(*k.onset), "2026-06-01");
+  EXPECT_EQ(to_string(*k.abatement), "2026-10-01");
+  EXPECT_EQ(k.status, "resolved");  // no clinicalStatus, abated
+  EXPECT_EQ(k.body_sites, (std::vector<std::string>{"scalp", "Elbow"}));
+  EXPECT_EQ(k.notes, (std::vector<std::string>{"started after the third dose", "biopsy: psoriasiform hyperplasia",
+                                               "Pathology report 12"}));
+  // Both ways: a severity outside the value set and a non-date onsetString are warnings.
+  c["severity"] = concept_of(kSnomed, "371924009", "Moderate to severe");
+  c.erase("onsetPeriod");
+  c["onsetString"] = "childhood";
+  r = read(bundle({c}));
+  ASSERT_EQ(r.record->conditions.size(), 1u);
+  EXPECT_FALSE(r.record->conditions[0].severity_grade);
+  EXPECT_FALSE(r.record->conditions[0].onset);
+  std::string w = all(r.record->warnings);
+  EXPECT_TRUE(contains(w, "not a code of the FHIR condition-severity value set")) << w;
+  EXPECT_TRUE(contains(w, "onsetString: value \"childhood\": not a date")) << w;
+  c["onsetString"] = "2019-05-01";
+  r = read(bundle({c}));
+  EXPECT_EQ(to_string(*r.record->conditions[0].onset), "2019-05-01");
+}
+
+TEST(FhirCondition, IcdCodesMatchKbRangesExactCodesFirst) {
+  const auto& kb = paraderm::testing::shipped_kb();
+  auto disease = [&](const std::string& code) -> std::string {
+    auto r = read(bundle({condition(kIcd10cm, code)}));
+    return r.record && !r.record->conditions.empty() ? r.record->conditions[0].disease : "";
+  };
+  // kb/diseases.toml malignancy code_range icd10cm C00..C96 (CDC ICD-10-CM 2025: "Malignant
+  // neoplasms (C00-C96)"); C50.912 "Malignant neoplasm of unspecified site of left female breast".
+  EXPECT_EQ(disease("C50.912"), "malignancy");
+  EXPECT_EQ(disease("c50912"), "malignancy");  // no dot, lower case
+  EXPECT_EQ(disease("C00.0"), "malignancy");
+  EXPECT_EQ(disease("C96.Z"), "malignancy");
+  EXPECT_EQ(disease("C7A.00"), "malignancy");
+  EXPECT_EQ(disease("D05.10"), "");  // in situ: outside the section
+  EXPECT_EQ(disease("C97"), "");
+  // Exact codes before ranges: C85.90 is lymphoma (a child of malignancy).
+  EXPECT_EQ(disease("C85.90"), "lymphoma");
+  // I26 pulmonary embolism (category) and I82 VTE; A15-A19 tuberculosis.
+  EXPECT_EQ(disease("I26.09"), "pulmonary-embolism");
+  EXPECT_EQ(disease("I82.401"), "venous-thromboembolism");
+  EXPECT_EQ(disease("I80.10"), "");
+  EXPECT_EQ(disease("A18.01"), "tuberculosis");
+  EXPECT_EQ(disease("A20.0"), "");
+  auto r = read(bundle({condition(kIcd10cm, "C50.912")}));
+  EXPECT_TRUE(r.record->has_condition("malignancy", kb));
+}
+
+TEST(FhirCondition, PregnancyAndLactationConditionsSetThePatientState) {
+  // kb/diseases.toml pregnancy SNOMED 77386006; lactation ICD-10-CM Z39.1.
+  auto r = read(bundle({condition(kSnomed, "77386006", "Pregnant")}));
+  EXPECT_EQ(r.record->patient.pregnant, std::optional<bool>(true));
+  r = read(bundle({with_status(condition(kSnomed, "77386006"), "clinicalStatus", kClinical, "resolved")}));
+  EXPECT_FALSE(r.record->patient.pregnant);  // a past pregnancy is not a current one
+  r = read(bundle({condition(kIcd10cm, "Z39.1")}));
+  EXPECT_EQ(r.record->patient.breastfeeding, std::optional<bool>(true));
+  r = read(bundle({condition(kSnomed, "9014002")}));
+  EXPECT_FALSE(r.record->patient.pregnant);
+  EXPECT_FALSE(r.record->patient.breastfeeding);
+}
+
+// ---- bad input -------------------------------------------------------------------------------
+
+TEST(FhirBadInput, InvalidJsonNamesLineAndColumn) {
+  auto r = parse_case("{\n  \"resourceType\": \"Bundle\",\n  \"entry\": [}\n", paraderm::testing::shipped_kb());
+  EXPECT_FALSE(r.record);
+  ASSERT_EQ(r.problems.size(), 1u);
+  // The '}' that cannot open an array element is line 3, column 13.
+  EXPECT_EQ(r.problems[0].pointer, "line 3, column 13") << all(r.problems);
+  EXPECT_TRUE(contains(r.problems[0].message, "not valid JSON")) << all(r.problems);
+}
+
+TEST(FhirBadInput, NestingBeyondTheLimitIsRejectedBeforeParsing) {
+  ParseOptions o;  // max_depth 256: the outer object counts as one level
+  std::string at_limit = "{\"labs\":" + std::string(o.max_depth - 1, '[') + std::string(o.max_depth - 1, ']') + "}";
+  auto r = parse_case(at_limit, paraderm::testing::shipped_kb(), o);
+  EXPECT_FALSE(contains(all(r.problems), "nesting deeper")) << all(r.problems);
+  std::string deeper = "{\"labs\":" + std::string(o.max_depth, '[') + std::string(o.max_depth, ']') + "}";
+  r = parse_case(deeper, paraderm::testing::shipped_kb(), o);
+  EXPECT_FALSE(r.record);
+  // {"labs": is 8 bytes; the 256th '[' (level 257) is column 264.
+  EXPECT_TRUE(contains(all(r.problems), "line 1, column 264: nesting deeper than 256 levels")) << all(r.problems);
+  // Brackets inside strings do not count.
+  std::string quoted = "{\"note\":\"" + std::string(1000, '[') + "\"}";
+  r = parse_case(quoted, paraderm::testing::shipped_kb(), o);
+  EXPECT_FALSE(contains(all(r.problems), "nesting deeper")) << all(r.problems);
+}
+
+TEST(FhirBadInput, OnlyAnUnreadableBundleIsAnError) {
+  auto r = read(Json{{"resourceType", "Bundle"}, {"entry", "none"}});
+  EXPECT_FALSE(r.record);
+  EXPECT_TRUE(contains(all(r.problems), "Bundle.entry: missing: expected an array of entries"));
+  // Odd shapes anywhere else are warnings: nothing throws, the record is read.
+  Json odd = bundle({Json::array({1, 2}),
+                     {{"resourceType", "Condition"}, {"code", {{"coding", "C50.912"}}}},
+                     {{"resourceType", "Observation"}, {"status", 7}, {"code", concept_of(kLoinc, "731-0")},
+                      {"interpretation", "POS"}, {"valueQuantity", 3}},
+                     {{"resourceType", "Condition"}, {"verificationStatus", {{"coding", Json::array({"x"})}}},
+                      {"code", {{"text", "psoriasis"}}}, {"bodySite", Json::array({1})}}});
+  odd["entry"].push_back(5);
+  r = read(odd);
+  ASSERT_TRUE(r.record) << all(r.problems);
+  EXPECT_EQ(r.record->patient.sex, "female");
+  EXPECT_TRUE(r.record->has_condition("psoriasis", paraderm::testing::shipped_kb()));
+  std::string w = all(r.record->warnings);
+  EXPECT_TRUE(contains(w, "Bundle.entry[1]: expected an entry with a resource object")) << w;
+  EXPECT_TRUE(contains(w, ".code.coding: value \"C50.912\": expected an array")) << w;
+  EXPECT_TRUE(contains(w, ".valueQuantity: value 3: expected an object")) << w;
+  // One line per problem, though the concept is read for its codes and its text.
+  std::size_t n = 0;
+  for (const auto& p : r.record->warnings) n += contains(p.to_string(), "value \"C50.912\": expected an array");
+  EXPECT_EQ(n, 1u) << w;
+}
+
+// ---- fuzz findings through the CLI (F1, F2, F6, F9) -----------------------------------------
+
+struct CliRun {
+  int exit_code = -1;
+  std::string output;
+};
+
+CliRun run(const std::string& args) {
+  std::string cmd = std::string(PARADERM_BINARY) + " " + args + " 2>&1";
+  CliRun r;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return r;
+  std::array<char, 4096> buf{};
+  while (fgets(buf.data(), buf.size(), pipe)) {
+    if (r.output.size() < (1u << 16)) r.output += buf.data();
+  }
+  int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+namespace fs = std::filesystem;
+
+fs::path large_inputs_dir() {
+  return fs::temp_directory_path() / ("paraderm_fuzz_" + std::to_string(::getpid()));
+}
+
+// The large reproducers, written once per test process by tests/fuzz/make-large-inputs.sh and
+// removed when the process ends (about 5 MB).
+const fs::path& large_inputs() {
+  static const fs::path dir = [] {
+    fs::path d = large_inputs_dir();
+    fs::create_directories(d);
+    std::atexit([] {
+      std::error_code ec;
+      fs::remove_all(large_inputs_dir(), ec);
+    });
+    std::string cmd = "bash " + std::string(PARADERM_SOURCE_DIR) + "/tests/fuzz/make-large-inputs.sh " +
+                      d.string() + " > /dev/null";
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    return d;
+  }();
+  return dir;
+}
+
+TEST(FuzzFindings, F1DeepNestingExitsTwoWithAMessage) {
+  for (const char* name : {"native-deep-nesting.json", "fhir-resourceType-deep.json", "deep-labs.json"}) {
+    CliRun r = run("assess " + (large_inputs() / name).string());
+    EXPECT_EQ(r.exit_code, 2) << name << "\n" << r.output.substr(0, 500);
+    EXPECT_TRUE(contains(r.output, "nesting deeper than 256 levels")) << name << "\n" << r.output.substr(0, 500);
+  }
+}
+
+TEST(FuzzFindings, F2DoseAndRateNotAnObjectIsAWarning) {
+  CliRun r = run("assess --format json " + std::string(PARADERM_SOURCE_DIR) + "/tests/fuzz/fhir-doseAndRate-abort.json");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "expected a doseAndRate object")) << r.output;
+}
+
+TEST(FuzzFindings, F6AFourMegabyteNameIsCheap) {
+  auto t0 = std::chrono::steady_clock::now();
+  CliRun r = run("assess --format json " + (large_inputs() / "native-4MB-name.json").string());
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(r.exit_code, 0) << r.output.substr(0, 500);
+  // 20.8 s of edit distances before the length cut-off; well under a second after it.
+  EXPECT_LT(seconds, 5.0);
+  EXPECT_TRUE(contains(r.output, "(4000000 bytes) is not in the KB")) << r.output.substr(0, 500);
+}
+
+TEST(FuzzFindings, F9TheSizeLimitIsCheckedBeforeReading) {
+  fs::path big = fs::temp_directory_path() / ("paraderm_big_" + std::to_string(::getpid()) + ".json");
+  { std::ofstream(big) << "{"; }
+  fs::resize_file(big, std::uintmax_t{1} << 30);  // sparse: 1 GiB on paper
+  CliRun r = run("assess " + big.string());
+  fs::remove(big);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(contains(r.output, "1073741824 bytes: expected at most 4194304 bytes")) << r.output;
+  rusage usage{};
+  getrusage(RUSAGE_CHILDREN, &usage);
+  EXPECT_LT(usage.ru_maxrss, 256L * 1024) << "KiB: the file was read into memory";
+}
+
+}  // namespace
+}  // namespace paraderm::clinical
