@@ -7,19 +7,13 @@
 #include <map>
 #include <set>
 
+#include "kb_test_util.h"
 #include "paraderm/kb.h"
 
 namespace paraderm::kb {
 namespace {
 
-const KnowledgeBase& shipped() {
-  static const LoadResult r = load_embedded();
-  if (!r.kb) {
-    for (const auto& i : r.issues) ADD_FAILURE() << i.to_string();
-  }
-  static const KnowledgeBase kb = r.kb ? *r.kb : KnowledgeBase{};
-  return kb;
-}
+const KnowledgeBase& shipped() { return testing::shipped_checked(); }
 
 template <class T>
 std::set<std::string> ids(const std::vector<T>& v) {

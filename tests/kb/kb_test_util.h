@@ -9,6 +9,16 @@
 
 namespace paraderm::kb::testing {
 
+// The shipped (embedded) KB, loaded once; a load failure fails the calling test with every issue.
+inline const KnowledgeBase& shipped_checked() {
+  static const LoadResult r = load_embedded();
+  if (!r.kb) {
+    for (const auto& i : r.issues) ADD_FAILURE() << i.to_string();
+  }
+  static const KnowledgeBase kb = r.kb ? *r.kb : KnowledgeBase{};
+  return kb;
+}
+
 // A valid minimal KB (one source, the kinases, one cytokine) that tests extend or break.
 inline const char* kMinimalSources = R"(
 [[source]]

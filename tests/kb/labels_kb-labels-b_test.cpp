@@ -9,20 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "kb_test_util.h"
 #include "paraderm/kb.h"
 #include "paraderm/rule_matrix.h"
 
 namespace paraderm::kb {
 namespace {
 
-const KnowledgeBase& shipped() {
-  static const LoadResult r = load_embedded();
-  if (!r.kb) {
-    for (const auto& i : r.issues) ADD_FAILURE() << i.to_string();
-  }
-  static const KnowledgeBase kb = r.kb ? *r.kb : KnowledgeBase{};
-  return kb;
-}
+const KnowledgeBase& shipped() { return testing::shipped_checked(); }
 
 const Drug& drug(const std::string& id) {
   const Drug* d = shipped().find_drug(id);
