@@ -26,9 +26,19 @@ namespace paraderm::assess {
 
 inline constexpr const char* kSchemaVersion = "1";
 
+// Verdicts in order, most permissive first: a worse verdict compares greater.
+enum class Verdict { kPreferred, kAcceptable, kCaution, kAvoid, kContraindicated };
+
+// How much a reason weighs, least first.
+enum class Severity { kInfo, kCaution, kWarning, kBlock };
+
+std::string_view to_string(Verdict v);   // preferred | acceptable | caution | avoid | contraindicated
+std::string_view to_string(Severity s);  // info | caution | warning | block
+std::optional<Verdict> parse_verdict(std::string_view name);
+
 struct Reason {
-  std::string_view code;      // a static literal (docs/reason-codes.md)
-  std::string_view severity;  // info | caution | warning | block (static literal)
+  std::string_view code;  // a static literal (docs/reason-codes.md)
+  Severity severity = Severity::kInfo;
   std::string text;
   std::vector<std::string> sources;
 };
@@ -69,7 +79,7 @@ using AdverseReactionRate = const kb::AdverseReaction*;
 struct Option {
   std::string kind;  // drug | strategy
   std::string id, name;
-  std::string verdict;  // preferred | acceptable | caution | avoid | contraindicated
+  Verdict verdict = Verdict::kAcceptable;
   std::optional<Dose> dose;
   Coverage coverage;
   std::vector<LabelStatus> label;
@@ -297,8 +307,5 @@ Assessment assess(const kb::KnowledgeBase& kb, const clinical::Case& record,
 std::string to_json(const Assessment& a, int indent = 2);
 std::string to_text(const Assessment& a, const kb::KnowledgeBase& kb);  // 80 columns
 std::string to_html(const Assessment& a, const kb::KnowledgeBase& kb);  // self-contained
-
-// Verdict order, most permissive first: preferred 0 ... contraindicated 4.
-int verdict_rank(std::string_view verdict);
 
 }  // namespace paraderm::assess

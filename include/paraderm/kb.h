@@ -34,9 +34,24 @@ enum class Grade {
 
 enum class Region { kUs, kEu, kBoth };
 
+// What a lab threshold tells the prescriber to do when it is crossed.
+enum class LabAction { kDoNotStart, kInterrupt, kDiscontinue, kDoseReduce };
+
+// What a renal, hepatic or interaction rule tells the prescriber to do. Each rule kind allows a
+// subset (docs/kb.md); the assessment handles every value, so a new one cannot fall through.
+enum class RuleAction {
+  kNoChange, kDose, kHalve, kAvoid, kNotRecommended, kContraindicated, kNotStudied, kMonitor
+};
+
+// What a pregnancy or lactation statement tells the prescriber to do.
+enum class ReproductiveAction { kAvoid, kContraindicated, kCaution, kRegistry, kNoData };
+
 std::string_view to_string(Confidence c);
 std::string_view to_string(Grade g);
 std::string_view to_string(Region r);
+std::string_view to_string(LabAction a);
+std::string_view to_string(RuleAction a);
+std::string_view to_string(ReproductiveAction a);
 
 // True when a fact stated for region `fact` applies to a patient treated in `patient`.
 bool applies_to(Region fact, Region patient);
@@ -354,7 +369,7 @@ struct LabThreshold {
   std::string analyte;  // lab id
   std::optional<double> below, above;
   std::string unit;
-  std::string action;  // do-not-start | interrupt | discontinue | dose-reduce
+  LabAction action = LabAction::kDoNotStart;
   std::optional<std::string> context;
   std::optional<bool> confirmed_value;
   Provenance prov;
@@ -373,7 +388,7 @@ struct RenalRule {
   Region region = Region::kBoth;
   std::optional<double> egfr_min, egfr_max;  // [min, max)
   std::optional<bool> dialysis;
-  std::string action;
+  RuleAction action = RuleAction::kNotStudied;
   std::optional<double> amount;
   std::optional<std::string> unit, frequency, indication, text;
   Provenance prov;
@@ -382,7 +397,7 @@ struct RenalRule {
 struct HepaticRule {
   Region region = Region::kBoth;
   std::string child_pugh;  // A | B | C
-  std::string action;
+  RuleAction action = RuleAction::kNotStudied;
   std::optional<double> amount;
   std::optional<std::string> unit, frequency, text;
   Provenance prov;
@@ -391,7 +406,7 @@ struct HepaticRule {
 struct InteractionRule {
   Region region = Region::kBoth;
   std::string with;  // interaction_class id
-  std::string action;
+  RuleAction action = RuleAction::kMonitor;
   std::optional<double> amount;
   std::optional<std::string> unit, frequency;
   std::optional<double> within_days;
@@ -418,7 +433,7 @@ enum class ReproductiveTopic { kPregnancy, kLactation, kContraception, kFertilit
 struct ReproductiveRule {
   Region region = Region::kBoth;
   ReproductiveTopic topic = ReproductiveTopic::kPregnancy;
-  std::string action;  // avoid | contraindicated | caution | registry | no-data
+  ReproductiveAction action = ReproductiveAction::kNoData;
   std::optional<double> washout_hours, contraception_weeks;
   std::string text;
   Provenance prov;

@@ -93,7 +93,7 @@ Assessment assess(const kb::KnowledgeBase& kb, const clinical::Case& c, const As
   if (a.pr.culprits.empty() && !a.option_diseases.empty()) {
     std::string list;
     for (const auto& d : a.option_diseases) list += (list.empty() ? "" : ", ") + d;
-    a.pr.reasons.push_back(detail::reason("PR_NONE_OPTIONS_FOR_ACTIVE", "info",
+    a.pr.reasons.push_back(detail::reason("PR_NONE_OPTIONS_FOR_ACTIVE", Severity::kInfo,
                                           "No paradoxical reaction found; the options are for the "
                                           "active diseases: " + list + ".",
                                           {}));

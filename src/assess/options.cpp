@@ -128,7 +128,7 @@ class DrugEvaluation {
     label();
     rule_matrix();
     if (!dosing_indication_) {
-      block("avoid", reason("NO_LABEL_IN_REGION", "block",
+      block(Verdict::kAvoid, reason("NO_LABEL_IN_REGION", Severity::kBlock,
                             fmt::format("{} has no approved indication with a dose in the KB for region {}.",
                                         d_.name, x_.c.region),
                             {}));
@@ -152,8 +152,8 @@ class DrugEvaluation {
   }
 
  private:
-  void block(const std::string& verdict, Reason r) {
-    if (verdict_rank(verdict) > verdict_rank(verdict_)) verdict_ = verdict;
+  void block(Verdict verdict, Reason r) {
+    verdict_ = std::max(verdict_, verdict);
     o_.reasons.push_back(std::move(r));
   }
   void note(Reason r) { o_.reasons.push_back(std::move(r)); }
@@ -180,13 +180,13 @@ class DrugEvaluation {
       }
       if (ls.status == "approved") {
         ++approved_;
-        note(reason("LABEL_APPROVED", "info",
+        note(reason("LABEL_APPROVED", Severity::kInfo,
                     fmt::format("Approved for {} ({}){}.", dis, x_.c.region,
                                 ls.min_age_years ? fmt::format(" from age {:g}", *ls.min_age_years) : ""),
                     ls.sources));
         if (!dosing_indication_) dosing_indication_ = dis;
       } else if (ls.status == "age-restricted") {
-        note(reason("LABEL_AGE_RESTRICTED", "caution",
+        note(reason("LABEL_AGE_RESTRICTED", Severity::kCaution,
                     fmt::format("Approved for {} only from age {:g}; the patient is {:g}.", dis,
                                 *ls.min_age_years, *x_.age),
                     ls.sources));
@@ -219,13 +219,13 @@ class DrugEvaluation {
       }
     }
     if (any_approved_here && age_blocked_everywhere) {
-      block("avoid", reason("AGE_BELOW_LABEL_MIN", "block",
+      block(Verdict::kAvoid, reason("AGE_BELOW_LABEL_MIN", Severity::kBlock,
                             fmt::format("No {} indication of {} covers age {:g}.", x_.c.region,
                                         d_.name, x_.age.value_or(0)),
                             {}));
     }
     if (approved_ == 0 && any_approved_here) {
-      block("caution", reason("OFF_LABEL", "caution",
+      block(Verdict::kCaution, reason("OFF_LABEL", Severity::kCaution,
                               fmt::format("Not approved for {} in the {} label: off-label use.",
                                           diseases.empty() ? std::string("these diseases") : join_or(diseases),
                                           x_.c.region),
@@ -312,7 +312,7 @@ class DrugEvaluation {
     if (child && off_label_) {
       // Off-label paediatric dosing borrowed from another indication is not a label dose for
       // this child's disease.
-      block("avoid", reason("NO_PAEDIATRIC_LABEL", "block",
+      block(Verdict::kAvoid, reason("NO_PAEDIATRIC_LABEL", Severity::kBlock,
                             fmt::format("No {} label of {} for these diseases at age {:g}: off-label "
                                         "paediatric dosing is not proposed.",
                                         x_.c.region, d_.name, *x_.age),
@@ -333,7 +333,7 @@ class DrugEvaluation {
       if (conditional) {
         set_dose(*conditional, fmt::format("conditional: only for a body weight {} (weight not recorded)",
                                            weight_band(*conditional)));
-        block("caution", reason("WEIGHT_NEEDED", "warning",
+        block(Verdict::kCaution, reason("WEIGHT_NEEDED", Severity::kWarning,
                                 fmt::format("Not assessed — record the body weight: the {} label dose "
                                             "{:g} {} {} is for a body weight {}.",
                                             x_.c.region, conditional->amount, conditional->unit,
@@ -343,14 +343,14 @@ class DrugEvaluation {
         return;
       }
       if (child) {
-        block("avoid", reason("NO_PAEDIATRIC_LABEL", "block",
+        block(Verdict::kAvoid, reason("NO_PAEDIATRIC_LABEL", Severity::kBlock,
                               fmt::format("No {} label dose of {} for {} at age {:g}: the adult dose is "
                                           "not a fallback, so none is proposed.",
                                           x_.c.region, d_.name, *dosing_indication_, *x_.age),
                               {}));
         return;
       }
-      block("avoid", reason("DOSE_UNKNOWN", "block",
+      block(Verdict::kAvoid, reason("DOSE_UNKNOWN", Severity::kBlock,
                             fmt::format("No {} label dose of {} for {} fits this patient (age, weight): "
                                         "the dose is unknown, so none is proposed.",
                                         x_.c.region, d_.name, *dosing_indication_),
@@ -358,13 +358,13 @@ class DrugEvaluation {
       return;
     }
     if (!x_.age) {
-      block("caution", reason("AGE_NEEDED", "warning",
+      block(Verdict::kCaution, reason("AGE_NEEDED", Severity::kWarning,
                               "Not assessed — record the birth date: the dose shown is the adult dose; "
                               "a child's dose may differ or not exist.",
                               {}));
     }
     set_dose(*dose, fmt::format("{} dose for {} ({})", dose->role, dose->indication, x_.c.region));
-    note(reason(off_label_ ? "DOSE_FROM_OTHER_INDICATION" : "DOSE_START", off_label_ ? "caution" : "info",
+    note(reason(off_label_ ? "DOSE_FROM_OTHER_INDICATION" : "DOSE_START", off_label_ ? Severity::kCaution : Severity::kInfo,
                 fmt::format("{} {:g} {} {}{}.", off_label_ ? "Off-label: dose taken from the label for " + dose->indication + ":" : "Starting dose",
                             dose->amount, dose->unit, dose->frequency,
                             dose->condition ? " (" + *dose->condition + ")" : ""),
@@ -382,8 +382,8 @@ class DrugEvaluation {
       auto cell = kb::rule_cell(x_.kb, d_, region, category, with);
       if (!kb::is_unknown(cell.state)) return;
       std::string what = std::string(kb::to_string(category)) + (with.empty() ? "" : " (" + std::string(with) + ")");
-      block("caution",
-            reason("RULE_UNKNOWN", "warning",
+      block(Verdict::kCaution,
+            reason("RULE_UNKNOWN", Severity::kWarning,
                    fmt::format("{} rule of {} for {} unknown ({}){}: not assumed safe.", what, d_.name,
                                x_.c.region,
                                cell.state == kb::CellState::kNotFound ? "looked for in the sources, not found"
@@ -430,10 +430,10 @@ class DrugEvaluation {
     if (d_.route != "topical") return;
     const auto& severity = x_.severity;
     if (severity == std::optional<std::string>("mild")) {
-      note(reason("TOPICAL_SUITED", "info",
+      note(reason("TOPICAL_SUITED", Severity::kInfo,
                   "Topical agent: the reaction is recorded as mild (limited extent).", {}));
     } else {
-      block("avoid", reason("TOPICAL_NOT_SUITED", "block",
+      block(Verdict::kAvoid, reason("TOPICAL_NOT_SUITED", Severity::kBlock,
                             severity ? "Topical agent: the reaction is recorded as " + *severity +
                                            ", beyond what a topical JAK inhibitor treats."
                                      : "Topical agent: the reaction's severity is not recorded.",
@@ -492,7 +492,7 @@ class DrugEvaluation {
           add_sources(lower_src, g.prov.src);
           continue;
         }
-        block("caution", reason(code, "warning",
+        block(Verdict::kCaution, reason(code, Severity::kWarning,
                                 fmt::format("{} ({}): {} — use only if no suitable alternative.",
                                             g.name, why, g.criterion),
                                 g.prov.src));
@@ -501,11 +501,11 @@ class DrugEvaluation {
         if (auto dose = pick_dose({"high-risk", "elderly"}); dose && dose_ && dose->amount <= dose_->amount) {
           set_dose(*dose, fmt::format("{} dose ({})", dose->role, x_.c.region));
           add_sources(lower_src, dose->prov.src);
-          note(reason("PRAC_LOWER_DOSE", "caution",
+          note(reason("PRAC_LOWER_DOSE", Severity::kCaution,
                       fmt::format("Risk group: lower dose {:g} {} {}.", dose->amount, dose->unit, dose->frequency),
                       lower_src));
         } else {
-          note(reason("PRAC_LOWER_DOSE", "caution",
+          note(reason("PRAC_LOWER_DOSE", Severity::kCaution,
                       "Risk group: use the lowest effective dose (no specific lower dose in the KB).", lower_src));
         }
       }
@@ -527,7 +527,7 @@ class DrugEvaluation {
       if (src.empty()) return;
       std::string list;
       for (const auto& s : present) list += (list.empty() ? "" : ", ") + s;
-      block("caution", reason("US_BOXED_WARNING", "warning",
+      block(Verdict::kCaution, reason("US_BOXED_WARNING", Severity::kWarning,
                               "Boxed warning (MACE, malignancy, thrombosis) applies to this patient: " + list + ".",
                               src));
     }
@@ -551,7 +551,7 @@ class DrugEvaluation {
   void contraindications() {
     for (const auto& ci : d_.contraindication) {
       if (!here(ci.region) || !condition_present(ci.condition)) continue;
-      block("contraindicated", reason("CONTRAINDICATION", "block",
+      block(Verdict::kContraindicated, reason("CONTRAINDICATION", Severity::kBlock,
                                       fmt::format("Contraindicated ({}): {}.", x_.c.region,
                                                   ci.text.value_or("see label")),
                                       ci.prov.src));
@@ -568,10 +568,20 @@ class DrugEvaluation {
                  (lactation && p.breastfeeding == std::optional<bool>(true));
       if (!hit) continue;
       std::string_view code = pregnancy ? "PREGNANCY" : "LACTATION";
-      std::string verdict = r.action == "contraindicated" ? "contraindicated"
-                            : r.action == "avoid"         ? "avoid"
-                                                          : "caution";
-      block(verdict, reason(code, verdict == "caution" ? "warning" : "block", r.text, r.prov.src));
+      switch (r.action) {
+        case kb::ReproductiveAction::kContraindicated:
+          block(Verdict::kContraindicated, reason(code, Severity::kBlock, r.text, r.prov.src));
+          break;
+        case kb::ReproductiveAction::kAvoid:
+          block(Verdict::kAvoid, reason(code, Severity::kBlock, r.text, r.prov.src));
+          break;
+        case kb::ReproductiveAction::kCaution:
+        case kb::ReproductiveAction::kRegistry:
+        case kb::ReproductiveAction::kNoData:
+          // No human data is not reassurance: it is weighed like a caution.
+          block(Verdict::kCaution, reason(code, Severity::kWarning, r.text, r.prov.src));
+          break;
+      }
     }
   }
 
@@ -592,26 +602,26 @@ class DrugEvaluation {
     auto tb = screening_sources("tb");
     if (!tb.empty()) {
       if (x_.active_tb) {
-        block("avoid", reason("ACTIVE_TB", "block", "Active tuberculosis: do not start.", tb));
+        block(Verdict::kAvoid, reason("ACTIVE_TB", Severity::kBlock, "Active tuberculosis: do not start.", tb));
       }
       const bool latent = x_.latent_tb, treated = x_.latent_tb_treated;
       if (latent && !treated) {
-        block("avoid", reason("LATENT_TB_UNTREATED", "block",
+        block(Verdict::kAvoid, reason("LATENT_TB_UNTREATED", Severity::kBlock,
                               "Latent tuberculosis not yet treated: treat before starting.", tb));
       } else if (latent) {
-        note(reason("LATENT_TB_TREATED", "info", "Latent tuberculosis under treatment: may start; monitor for TB.", tb));
+        note(reason("LATENT_TB_TREATED", Severity::kInfo, "Latent tuberculosis under treatment: may start; monitor for TB.", tb));
       } else if ((lab_result("igra", "positive") || lab_result("tst", "positive")) && !x_.tb_diagnosis) {
-        block("avoid", reason("TB_TEST_POSITIVE", "block",
+        block(Verdict::kAvoid, reason("TB_TEST_POSITIVE", Severity::kBlock,
                               "Positive TB test: evaluate and treat latent TB before starting.", tb));
       }
     }
     auto hbv = screening_sources("hbv");
     if (!hbv.empty() && (x_.hbv || lab_result("hbsag", "positive"))) {
-      block("avoid", reason("ACTIVE_HBV", "block", "Active hepatitis B (or HBsAg positive): do not start.", hbv));
+      block(Verdict::kAvoid, reason("ACTIVE_HBV", Severity::kBlock, "Active hepatitis B (or HBsAg positive): do not start.", hbv));
     }
     auto hcv = screening_sources("hcv");
     if (!hcv.empty() && (x_.hcv || lab_result("hcv-rna", "positive"))) {
-      block("avoid", reason("ACTIVE_HCV", "block", "Active hepatitis C: do not start.", hcv));
+      block(Verdict::kAvoid, reason("ACTIVE_HCV", Severity::kBlock, "Active hepatitis C: do not start.", hcv));
     }
     std::vector<std::string> infection_src, zoster_src;
     for (const auto& w : d_.warning) {
@@ -620,12 +630,12 @@ class DrugEvaluation {
       if (is_one_of(w.topic, {kb::WarningTopic::kHerpesZoster})) add_sources(zoster_src, w.prov.src);
     }
     if (!infection_src.empty() && x_.c.has_flag("active-serious-infection")) {
-      block("avoid", reason("ACTIVE_SERIOUS_INFECTION", "block",
+      block(Verdict::kAvoid, reason("ACTIVE_SERIOUS_INFECTION", Severity::kBlock,
                             "Active serious infection: do not start until it is controlled.", infection_src));
     }
     if (zoster_src.empty()) zoster_src = screening_sources("zoster-vaccine");
     if (!zoster_src.empty() && x_.zoster) {
-      block("caution", reason("HERPES_ZOSTER_HISTORY", "warning",
+      block(Verdict::kCaution, reason("HERPES_ZOSTER_HISTORY", Severity::kWarning,
                               "History of herpes zoster: higher zoster risk on JAK inhibitors; "
                               "recombinant zoster vaccine before start.",
                               zoster_src));
@@ -636,7 +646,7 @@ class DrugEvaluation {
     std::set<std::string> missing;
     for (const auto& t : d_.lab_threshold) {
       // A threshold stated for another context (e.g. COVID-19 treatment) is not this use's.
-      if (!here(t.region) || t.action != "do-not-start" || t.context) continue;
+      if (!here(t.region) || t.action != kb::LabAction::kDoNotStart || t.context) continue;
       const auto* lab = x_.c.latest(t.analyte, x_.c.as_of);
       if (!lab || !lab->value) {
         missing.insert(t.analyte);
@@ -647,7 +657,7 @@ class DrugEvaluation {
       auto above = t.above ? units::converted(x_.kb, t.analyte, *t.above, t.unit, lab->unit) : std::nullopt;
       bool fires = (below && *lab->value < *below) || (above && *lab->value > *above);
       if (!fires) continue;
-      block("avoid", reason("LAB_DO_NOT_START", "block",
+      block(Verdict::kAvoid, reason("LAB_DO_NOT_START", Severity::kBlock,
                             fmt::format("{} {:g} {} on {} is {} the do-not-start threshold {}{:g} {}.", t.analyte,
                                         *lab->value, lab->unit, clinical::to_string(lab->date),
                                         below ? "below" : "above", below ? "<" : ">",
@@ -657,19 +667,19 @@ class DrugEvaluation {
     for (const auto& m : missing) {
       std::vector<std::string> src;
       for (const auto& t : d_.lab_threshold) {
-        if (t.analyte == m && t.action == "do-not-start" && here(t.region)) add_sources(src, t.prov.src);
+        if (t.analyte == m && t.action == kb::LabAction::kDoNotStart && here(t.region)) add_sources(src, t.prov.src);
       }
-      note(reason("LAB_MISSING", "info",
+      note(reason("LAB_MISSING", Severity::kInfo,
                   fmt::format("No {} result in the record: check it before starting (do-not-start threshold).", m),
                   src));
     }
   }
 
-  void apply_dose_action(const std::string& action, std::optional<double> amount,
+  void apply_dose_action(kb::RuleAction action, std::optional<double> amount,
                          const std::optional<std::string>& unit, const std::optional<std::string>& frequency,
                          const std::string& why) {
     if (!dose_) return;
-    if (action == "halve") {
+    if (action == kb::RuleAction::kHalve) {
       // Label halvings reduce the label dose once; two reasons to halve do not quarter it.
       if (halved_) {
         dose_->adjustments.push_back("already halved: " + why);
@@ -678,7 +688,7 @@ class DrugEvaluation {
       halved_ = true;
       dose_->amount /= 2;
       dose_->adjustments.push_back("halved: " + why);
-    } else if (action == "dose" && amount) {
+    } else if (action == kb::RuleAction::kDose && amount) {
       // A label adjustment never raises the dose above the one already chosen.
       if (*amount < dose_->amount || (frequency && *frequency != dose_->frequency)) {
         dose_->amount = *amount;
@@ -693,7 +703,7 @@ class DrugEvaluation {
     bool has_rules = std::any_of(d_.renal.begin(), d_.renal.end(), [&](const kb::RenalRule& r) { return here(r.region); });
     if (!has_rules) return;
     if (!x_.egfr && !x_.dialysis) {
-      note(reason("RENAL_UNKNOWN", "info", "eGFR not recorded: the renal dose rules cannot be checked.", {}));
+      note(reason("RENAL_UNKNOWN", Severity::kInfo, "eGFR not recorded: the renal dose rules cannot be checked.", {}));
       return;
     }
     for (const auto& r : d_.renal) {
@@ -706,18 +716,29 @@ class DrugEvaluation {
         fires = (!r.egfr_min || *x_.egfr >= *r.egfr_min) && (!r.egfr_max || *x_.egfr < *r.egfr_max);
       }
       if (!fires) continue;
-      std::string text = r.text.value_or(r.action);
+      std::string text = r.text ? *r.text : std::string(kb::to_string(r.action));
       std::string lead = x_.dialysis ? "Dialysis" : fmt::format("eGFR {:.0f}", *x_.egfr);
-      if (r.action == "not-recommended") {
-        block("avoid", reason("RENAL_AVOID", "block", lead + ": " + text, r.prov.src));
-      } else if (r.action == "not-studied") {
-        block("caution", reason("RENAL_NOT_STUDIED", "warning", lead + ": " + text, r.prov.src));
-      } else if (r.action == "dose" || r.action == "halve") {
-        apply_dose_action(r.action, r.amount, r.unit, r.frequency, "renal: " + text);
-        block("caution", reason("RENAL_DOSE", "caution", lead + ": " + text, r.prov.src));
-        add_sources(dose_sources_, r.prov.src);
-      } else {
-        note(reason("RENAL_NO_CHANGE", "info", lead + ": " + text, r.prov.src));
+      switch (r.action) {
+        case kb::RuleAction::kContraindicated:
+          block(Verdict::kContraindicated, reason("RENAL_CONTRAINDICATED", Severity::kBlock, lead + ": " + text, r.prov.src));
+          break;
+        case kb::RuleAction::kAvoid:
+        case kb::RuleAction::kNotRecommended:
+          block(Verdict::kAvoid, reason("RENAL_AVOID", Severity::kBlock, lead + ": " + text, r.prov.src));
+          break;
+        case kb::RuleAction::kNotStudied:
+        case kb::RuleAction::kMonitor:
+          block(Verdict::kCaution, reason("RENAL_NOT_STUDIED", Severity::kWarning, lead + ": " + text, r.prov.src));
+          break;
+        case kb::RuleAction::kDose:
+        case kb::RuleAction::kHalve:
+          apply_dose_action(r.action, r.amount, r.unit, r.frequency, "renal: " + text);
+          block(Verdict::kCaution, reason("RENAL_DOSE", Severity::kCaution, lead + ": " + text, r.prov.src));
+          add_sources(dose_sources_, r.prov.src);
+          break;
+        case kb::RuleAction::kNoChange:
+          note(reason("RENAL_NO_CHANGE", Severity::kInfo, lead + ": " + text, r.prov.src));
+          break;
       }
     }
   }
@@ -725,30 +746,42 @@ class DrugEvaluation {
   void hepatic() {
     if (!x_.child_pugh) {
       if (x_.cirrhosis) {
-        block("caution", reason("HEPATIC_UNKNOWN", "caution",
+        block(Verdict::kCaution, reason("HEPATIC_UNKNOWN", Severity::kCaution,
                     "Cirrhosis recorded but the Child-Pugh class is unknown: hepatic rules not checked.", {}));
       }
       return;
     }
     for (const auto& r : d_.hepatic) {
       if (!here(r.region) || r.child_pugh != *x_.child_pugh) continue;
-      std::string text = fmt::format("Child-Pugh {}: {}", r.child_pugh, r.text.value_or(r.action));
+      std::string text = fmt::format("Child-Pugh {}: {}", r.child_pugh,
+                                     r.text ? *r.text : std::string(kb::to_string(r.action)));
       if (!x_.child_pugh_range.empty()) {
-        note(reason("CHILD_PUGH_RANGE", "warning",
+        note(reason("CHILD_PUGH_RANGE", Severity::kWarning,
                     fmt::format("Child-Pugh {} from bilirubin, albumin and INR (ascites or encephalopathy "
                                 "not recorded): the worse class {} is applied — record them.",
                                 x_.child_pugh_range, *x_.child_pugh),
                     {}));
       }
-      if (r.action == "contraindicated") {
-        block("contraindicated", reason("HEPATIC_CONTRAINDICATED", "block", text, r.prov.src));
-      } else if (r.action == "not-recommended") {
-        block("avoid", reason("HEPATIC_AVOID", "block", text, r.prov.src));
-      } else if (r.action == "dose" || r.action == "halve") {
-        apply_dose_action(r.action, r.amount, r.unit, r.frequency, "hepatic: " + text);
-        block("caution", reason("HEPATIC_DOSE", "caution", text, r.prov.src));
-      } else {
-        note(reason("HEPATIC_NO_CHANGE", "info", text, r.prov.src));
+      switch (r.action) {
+        case kb::RuleAction::kContraindicated:
+          block(Verdict::kContraindicated, reason("HEPATIC_CONTRAINDICATED", Severity::kBlock, text, r.prov.src));
+          break;
+        case kb::RuleAction::kAvoid:
+        case kb::RuleAction::kNotRecommended:
+          block(Verdict::kAvoid, reason("HEPATIC_AVOID", Severity::kBlock, text, r.prov.src));
+          break;
+        case kb::RuleAction::kNotStudied:
+        case kb::RuleAction::kMonitor:
+          block(Verdict::kCaution, reason("HEPATIC_NOT_STUDIED", Severity::kWarning, text, r.prov.src));
+          break;
+        case kb::RuleAction::kDose:
+        case kb::RuleAction::kHalve:
+          apply_dose_action(r.action, r.amount, r.unit, r.frequency, "hepatic: " + text);
+          block(Verdict::kCaution, reason("HEPATIC_DOSE", Severity::kCaution, text, r.prov.src));
+          break;
+        case kb::RuleAction::kNoChange:
+          note(reason("HEPATIC_NO_CHANGE", Severity::kInfo, text, r.prov.src));
+          break;
       }
     }
   }
@@ -772,24 +805,33 @@ class DrugEvaluation {
       }
       if (who.empty()) continue;
       if (r.with == "biologic-immunomodulator" && only_culprit) {
-        note(reason("SWITCH_FROM_CULPRIT", "info",
+        note(reason("SWITCH_FROM_CULPRIT", Severity::kInfo,
                     fmt::format("Stop {} before starting: {}", who, r.text), r.prov.src));
         continue;
       }
       if (r.within_days) {
-        note(reason("INTERACTION_TIME_LIMITED", "info",
+        note(reason("INTERACTION_TIME_LIMITED", Severity::kInfo,
                     fmt::format("Applies during the first {:g} days of treatment.", *r.within_days), r.prov.src));
       }
       std::string text = who + ": " + r.text;
-      if (r.action == "contraindicated") {
-        block("contraindicated", reason("INTERACTION_CONTRAINDICATED", "block", text, r.prov.src));
-      } else if (r.action == "avoid" || r.action == "not-recommended") {
-        block("avoid", reason("INTERACTION_AVOID", "block", text, r.prov.src));
-      } else if (r.action == "dose" || r.action == "halve") {
-        apply_dose_action(r.action, r.amount, r.unit, r.frequency, "interaction: " + who);
-        block("caution", reason("INTERACTION_DOSE", "caution", text, r.prov.src));
-      } else {
-        block("caution", reason("INTERACTION_MONITOR", "caution", text, r.prov.src));
+      switch (r.action) {
+        case kb::RuleAction::kContraindicated:
+          block(Verdict::kContraindicated, reason("INTERACTION_CONTRAINDICATED", Severity::kBlock, text, r.prov.src));
+          break;
+        case kb::RuleAction::kAvoid:
+        case kb::RuleAction::kNotRecommended:
+          block(Verdict::kAvoid, reason("INTERACTION_AVOID", Severity::kBlock, text, r.prov.src));
+          break;
+        case kb::RuleAction::kDose:
+        case kb::RuleAction::kHalve:
+          apply_dose_action(r.action, r.amount, r.unit, r.frequency, "interaction: " + who);
+          block(Verdict::kCaution, reason("INTERACTION_DOSE", Severity::kCaution, text, r.prov.src));
+          break;
+        case kb::RuleAction::kMonitor:
+        case kb::RuleAction::kNotStudied:
+        case kb::RuleAction::kNoChange:
+          block(Verdict::kCaution, reason("INTERACTION_MONITOR", Severity::kCaution, text, r.prov.src));
+          break;
       }
       // The pathway profile reflects the exposure change when the KB quantifies it.
       if (!modifier_) {
@@ -821,12 +863,12 @@ class DrugEvaluation {
       if (pc.kind == "treated-with-jak" && same_reaction(pc.phenotype) &&
           ((pc.culprit && *pc.culprit == cu.biologic) || (pc.culprit_class && *pc.culprit_class == cu.biologic_class))) {
         o_.pr_evidence.push_back(pc.id);
-        note(reason("PR_CASE_EVIDENCE", "info",
+        note(reason("PR_CASE_EVIDENCE", Severity::kInfo,
                     fmt::format("Reported to treat this reaction: {} — {}{}", pc.reaction, pc.outcome,
                                 pc.patients ? fmt::format(" ({} patient(s))", *pc.patients) : ""),
                     pc.prov.src));
       } else if (pc.kind == "caused-by-jak") {
-        note(reason("JAK_CAUSED_PR", "caution",
+        note(reason("JAK_CAUSED_PR", Severity::kCaution,
                     fmt::format("{} itself has been reported to cause: {}.", d_.name, pc.reaction), pc.prov.src));
       }
     }
@@ -849,7 +891,7 @@ class DrugEvaluation {
             !related(x_.kb, ind.disease, ls.disease)) {
           continue;
         }
-        block("avoid", reason("LABEL_NOT_APPROVED", "block",
+        block(Verdict::kAvoid, reason("LABEL_NOT_APPROVED", Severity::kBlock,
                               fmt::format("The {} regulator did not approve {} for {}, and no reported case "
                                           "supports it for this reaction.",
                                           x_.c.region, d_.name, ls.disease),
@@ -858,7 +900,7 @@ class DrugEvaluation {
       }
     }
     if (!off_label_ || !d_.off_label_needs_pr_evidence) return;
-    block("avoid", reason("OFF_LABEL_UNSUPPORTED", "block",
+    block(Verdict::kAvoid, reason("OFF_LABEL_UNSUPPORTED", Severity::kBlock,
                           fmt::format("{}: {} No reported case supports it for this reaction: not offered "
                                       "off-label.",
                                       d_.name, d_.off_label_needs_pr_evidence->text),
@@ -886,7 +928,7 @@ class DrugEvaluation {
     if (daily && max_daily > 0 && *daily > max_daily + 1e-9) {
       dose_->amount = max_daily * *x_.interval_h(dose_->frequency) / 24;
       dose_->adjustments.push_back("capped at the label maximum");
-      note(reason("DOSE_CAPPED_AT_MAXIMUM", "warning", "Dose capped at the label maximum.", prov.src));
+      note(reason("DOSE_CAPPED_AT_MAXIMUM", Severity::kWarning, "Dose capped at the label maximum.", prov.src));
     }
   }
 
@@ -926,25 +968,25 @@ class DrugEvaluation {
     }
     o_.coverage.basis = basis_name_;
     if (all) {
-      note(reason("COVERAGE_BOTH", "info",
+      note(reason("COVERAGE_BOTH", Severity::kInfo,
                   fmt::format("Modelled pathway coverage at {}: {} ({} basis).", o_.coverage.regimen,
                               listed, basis_name_),
                   profile->pk ? profile->pk->sources : std::vector<std::string>{}));
     } else {
       o_.coverage.both_pct.reset();
-      note(reason("COVERAGE_UNKNOWN", "info",
+      note(reason("COVERAGE_UNKNOWN", Severity::kInfo,
                   "Pathway coverage of the diseases is unknown (potency, PK or a disease signature missing in the KB).",
                   {}));
     }
   }
 
   void finish() {
-    if (verdict_rank(verdict_) >= verdict_rank("avoid")) {
+    if (verdict_ >= Verdict::kAvoid) {
       dose_.reset();
     } else if (dose_) {
       o_.dose = dose_;
     }
-    if (verdict_ == "acceptable" && approved_ > 0 && !o_.pr_evidence.empty()) verdict_ = "preferred";
+    if (verdict_ == Verdict::kAcceptable && approved_ > 0 && !o_.pr_evidence.empty()) verdict_ = Verdict::kPreferred;
     o_.verdict = verdict_;
   }
 
@@ -952,7 +994,7 @@ class DrugEvaluation {
   const kb::Drug& d_;
   PathwayCache& cache_;
   Option o_;
-  std::string verdict_ = "acceptable";
+  Verdict verdict_ = Verdict::kAcceptable;
   int approved_ = 0;
   bool off_label_ = false;
   bool halved_ = false;
@@ -968,13 +1010,13 @@ Option evaluate_strategy(const Ctx& x, const kb::Strategy& s) {
   o.kind = "strategy";
   o.id = s.id;
   o.name = s.name;
-  o.verdict = "acceptable";
+  o.verdict = Verdict::kAcceptable;
   const auto& sev = x.severity;
   if (!s.severities.empty() && sev &&
       std::find(s.severities.begin(), s.severities.end(), "mild") != s.severities.end() && *sev == "mild") {
-    o.verdict = "preferred";
+    o.verdict = Verdict::kPreferred;
   }
-  o.reasons.push_back(reason("STRATEGY_REPORTED", "info",
+  o.reasons.push_back(reason("STRATEGY_REPORTED", Severity::kInfo,
                              s.text + (s.evidence ? " Evidence: " + *s.evidence : ""), s.prov.src));
   return o;
 }
@@ -1054,7 +1096,7 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c, c
   for (auto& o : out) {
     for (const auto* m : x.active_meds) {
       if (m->jak_drug != o.id) continue;
-      o.reasons.push_back(reason("CURRENT_JAK", "info",
+      o.reasons.push_back(reason("CURRENT_JAK", Severity::kInfo,
                                  fmt::format("The patient already takes {}{}: this option is to continue it; the "
                                              "safety plan checks its follow-up results against the label thresholds.",
                                              m->label, m->start ? " (since " + clinical::to_string(*m->start) + ")" : ""),
@@ -1104,7 +1146,7 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c, c
         }
       }
     }
-    keys.push_back({{unsupported ? 1 : 0, verdict_rank(o.verdict), o.kind == "drug" ? 0 : 1, -approved,
+    keys.push_back({{unsupported ? 1 : 0, static_cast<int>(o.verdict), o.kind == "drug" ? 0 : 1, -approved,
                      -static_cast<int>(o.pr_evidence.size()), -same_category, -o.coverage.both_pct.value_or(-1)},
                     i});
   }
@@ -1122,11 +1164,5 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c, c
 
 namespace paraderm::assess {
 
-int verdict_rank(std::string_view v) {
-  static const std::vector<std::string_view> order = {"preferred", "acceptable", "caution", "avoid",
-                                                      "contraindicated"};
-  auto it = std::find(order.begin(), order.end(), v);
-  return static_cast<int>(it - order.begin());
-}
 
 }  // namespace paraderm::assess

@@ -24,6 +24,16 @@ std::vector<std::pair<std::string, std::vector<std::string>>> item_labs(const kb
   return m;
 }
 
+std::string alert_code(kb::LabAction action) {
+  switch (action) {
+    case kb::LabAction::kInterrupt: return "LAB_INTERRUPT";
+    case kb::LabAction::kDiscontinue: return "LAB_DISCONTINUE";
+    case kb::LabAction::kDoseReduce: return "LAB_DOSE_REDUCE";
+    case kb::LabAction::kDoNotStart: return "LAB_DO_NOT_START";
+  }
+  return "LAB_INTERRUPT";
+}
+
 std::string days_before(Date d, Date start) {
   auto n = (start - d).count();
   return n >= 0 ? fmt::format("{} days before start", n) : fmt::format("{} days after start", -n);
@@ -37,7 +47,7 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c, const std::ve
   plan.start_date = clinical::to_string(start);
   const Option* top = nullptr;
   for (const auto& o : options) {
-    if (o.kind == "drug" && verdict_rank(o.verdict) <= verdict_rank("caution")) {
+    if (o.kind == "drug" && o.verdict <= Verdict::kCaution) {
       top = &o;
       break;
     }
@@ -118,19 +128,17 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c, const std::ve
     const kb::Drug* d = kb.find_drug(*m.jak_drug);
     if (!d) continue;
     for (const auto& t : d->lab_threshold) {
-      if (!applies(t.region, c.region) || t.action == "do-not-start" || t.context) continue;
+      if (!applies(t.region, c.region) || t.action == kb::LabAction::kDoNotStart || t.context) continue;
       for (const auto& r : c.labs) {
         if (r.lab != t.analyte || !r.value || (m.start && r.date < *m.start)) continue;
         auto below = t.below ? units::converted(kb, t.analyte, *t.below, t.unit, r.unit) : std::nullopt;
         auto above = t.above ? units::converted(kb, t.analyte, *t.above, t.unit, r.unit) : std::nullopt;
         if (!((below && *r.value < *below) || (above && *r.value > *above))) continue;
-        std::string code = t.action == "interrupt"     ? "LAB_INTERRUPT"
-                           : t.action == "discontinue" ? "LAB_DISCONTINUE"
-                                                       : "LAB_DOSE_REDUCE";
+        std::string code = alert_code(t.action);
         plan.alerts.push_back({code, d->id, t.analyte, clinical::to_string(r.date), *r.value, r.unit,
-                               t.below ? *t.below : *t.above, t.action,
+                               t.below ? *t.below : *t.above, std::string(kb::to_string(t.action)),
                                fmt::format("{} {:g} {} on {}: {} {} (threshold {}{:g} {}).", t.analyte, *r.value,
-                                           r.unit, clinical::to_string(r.date), t.action, d->name,
+                                           r.unit, clinical::to_string(r.date), kb::to_string(t.action), d->name,
                                            t.below ? "<" : ">", t.below ? *t.below : *t.above, t.unit),
                                t.prov.src});
       }

@@ -295,7 +295,7 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
   if (phenotype && !phenotype->diseases.empty()) pr.reaction_disease = phenotype->diseases.front();
   if (rx.from) {
     pr.reasons.push_back(reason(
-        "PR_INFERRED_FROM_CONDITION", "info",
+        "PR_INFERRED_FROM_CONDITION", Severity::kInfo,
         fmt::format("Inferred from the recorded condition {} ({}): a {} reaction, {}{}, onset {}. The "
                     "record has no eruption details: the causality items it cannot answer are unknown.",
                     *pr.condition, rx.from->pointer, er.phenotype, er.kind,
@@ -333,7 +333,7 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
   if (pr.culprits.empty()) {
     pr.classification = "none";
     pr.reasons.push_back(reason(
-        "PR_NO_CULPRIT", "info",
+        "PR_NO_CULPRIT", Severity::kInfo,
         started_after ? "The only biologic in the record was started after the eruption began: "
                         "not a paradoxical reaction to it."
                       : "No biologic was being taken when the eruption began: not a paradoxical "
@@ -360,7 +360,7 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
     }
   }
   if (!pr.primary_disease) {
-    pr.reasons.push_back(reason("PR_PRIMARY_DISEASE_UNKNOWN", "caution",
+    pr.reasons.push_back(reason("PR_PRIMARY_DISEASE_UNKNOWN", Severity::kCaution,
                                 fmt::format("No recorded condition is among {}'s indications: the "
                                             "disease it treats is unknown, so coverage of it is "
                                             "unknown.",
@@ -477,33 +477,33 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
   if (predates && er.kind == "new") {
     pr.classification = "unlikely";
     pr.reasons.push_back(reason(
-        "PR_PREDATES_BIOLOGIC", "warning",
+        "PR_PREDATES_BIOLOGIC", Severity::kWarning,
         fmt::format("{} is recorded before {} was started and the eruption is not marked as a "
                     "worsening: a pre-existing disease, not a paradoxical reaction.",
                     predating, culprit.biologic),
         {}));
   } else if (predates) {
-    pr.reasons.push_back(reason("PR_RELAPSE", "info",
+    pr.reasons.push_back(reason("PR_RELAPSE", Severity::kInfo,
                                 fmt::format("Worsening of pre-existing {} after {} was started "
                                             "(relapse or flare form of the reaction).",
                                             predating, culprit.biologic),
                                 pattern_sources));
   }
   pr.reasons.push_back(reason(
-      "PR_CULPRIT_ACTIVE", "info",
+      "PR_CULPRIT_ACTIVE", Severity::kInfo,
       fmt::format("{} ({}) was being taken when the {} eruption began{}.", culprit.biologic,
                   cls ? cls->name : culprit.biologic_class, er.phenotype,
                   culprit.days_to_onset ? fmt::format(", {} days after it was started", *culprit.days_to_onset) : ""),
       bio ? bio->prov.src : std::vector<std::string>{}));
   if (!matching.empty()) {
-    pr.reasons.push_back(reason("PR_PATTERN_KNOWN", "info",
+    pr.reasons.push_back(reason("PR_PATTERN_KNOWN", Severity::kInfo,
                                 fmt::format("{} eruptions are a published paradoxical reaction to {} "
                                             "({} source pattern(s)).",
                                             er.phenotype, cls ? cls->name : culprit.biologic_class,
                                             matching.size()),
                                 pattern_sources));
   } else {
-    pr.reasons.push_back(reason("PR_PATTERN_UNKNOWN", "caution",
+    pr.reasons.push_back(reason("PR_PATTERN_UNKNOWN", Severity::kCaution,
                                 fmt::format("No published {} pattern for {} in the KB.", er.phenotype,
                                             culprit.biologic_class),
                                 {}));
@@ -511,7 +511,7 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
   for (const auto& l : pr.latency) {
     if (!l.within_range) continue;
     pr.reasons.push_back(reason(*l.within_range ? "PR_LATENCY_WITHIN" : "PR_LATENCY_OUTSIDE",
-                                *l.within_range ? "info" : "caution",
+                                *l.within_range ? Severity::kInfo : Severity::kCaution,
                                 fmt::format("Onset after {} days ({} {}); published latency {} ({}).",
                                             *culprit.days_to_onset, fmt::format("{:.1f}", *l.onset_in_unit),
                                             l.unit, l.published, l.pattern),
@@ -567,7 +567,7 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
       }
     }
     pr.reasons.push_back(reason(
-        "PR_RISK_FACTOR", rf.direction == "increases" ? "caution" : "info",
+        "PR_RISK_FACTOR", rf.direction == "increases" ? Severity::kCaution : Severity::kInfo,
         fmt::format("{} ({}): {} {}{} for {}.{}", rf.factor, hit.detail, rf.measure, fmt_num(rf.estimate),
                     rf.ci_low && rf.ci_high ? fmt::format(" ({}-{})", fmt_num(*rf.ci_low), fmt_num(*rf.ci_high)) : "",
                     rf.reaction, overlap),
@@ -577,7 +577,7 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
     if (std::find(pr.differentials.begin(), pr.differentials.end(), a) == pr.differentials.end()) {
       pr.differentials.insert(pr.differentials.begin(), a);
     }
-    pr.reasons.push_back(reason("PR_ALTERNATIVE_CAUSE", "caution",
+    pr.reasons.push_back(reason("PR_ALTERNATIVE_CAUSE", Severity::kCaution,
                                 "Alternative cause recorded: " + a + " (Naranjo item 5).", {}));
   }
 
@@ -639,7 +639,7 @@ std::vector<PrAssessment> assess_pr_candidates(const kb::KnowledgeBase& kb, cons
   for (const auto& r : infer_reactions(kb, c)) out.push_back(assess_reaction(kb, c, r, signals));
   if (out.empty()) {
     PrAssessment pr;
-    pr.reasons.push_back(reason("PR_NO_ERUPTION", "info",
+    pr.reasons.push_back(reason("PR_NO_ERUPTION", Severity::kInfo,
                                 "No eruption is recorded, and no recorded condition began or recurred "
                                 "while a biologic published to cause it was being taken: no paradoxical "
                                 "reaction to assess.",

@@ -114,7 +114,7 @@ void cite_reporting_signals(const kb::KnowledgeBase& kb, const SignalSource& sou
     rs.note = fmt::format("No MedDRA preferred term is in the KB for the {} phenotype, so the store was "
                           "not searched.",
                           pr.phenotype);
-    pr.reasons.push_back(reason("PV_NO_MEDDRA_TERM", "info", rs.note,
+    pr.reasons.push_back(reason("PV_NO_MEDDRA_TERM", Severity::kInfo, rs.note,
                                 phenotype ? phenotype->prov.src : std::vector<std::string>{}));
     pr.reporting_signals = std::move(rs);
     return;
@@ -128,7 +128,7 @@ void cite_reporting_signals(const kb::KnowledgeBase& kb, const SignalSource& sou
       c.sources = term.prov.src;
       std::optional<ReportingSignal> found = source.find(c.drug, c.event);
       if (!found) {
-        pr.reasons.push_back(reason("PV_PAIR_ABSENT", "info",
+        pr.reasons.push_back(reason("PV_PAIR_ABSENT", Severity::kInfo,
                                     fmt::format("No report in the store names both {} and {} ({}).", c.drug,
                                                 c.event, rs.store),
                                     c.sources));
@@ -151,14 +151,14 @@ void cite_reporting_signals(const kb::KnowledgeBase& kb, const SignalSource& sou
       std::string undefined = unknown.empty() ? "" : fmt::format(" Not judged (a statistic is undefined): {}.", unknown);
       if (!met.empty()) {
         pr.reasons.push_back(reason(
-            "PV_SIGNAL_REPORTED", "info",
+            "PV_SIGNAL_REPORTED", Severity::kInfo,
             fmt::format("Reporting signal for {} x {}: {}; rules met: {}.{} A {} ({}).", c.drug, c.event,
                         numbers_text(*found), met, undefined, kReportingSignalLabel, rs.store),
             sources));
       } else {
         for (const auto& r : c.rules) add_sources(sources, r.sources);
         pr.reasons.push_back(reason(
-            "PV_NO_SIGNAL", "info",
+            "PV_NO_SIGNAL", Severity::kInfo,
             fmt::format("{} x {} is reported ({}) but meets no signal rule of the KB.{} Disproportionality in "
                         "spontaneous reports, not an incidence ({}).",
                         c.drug, c.event, numbers_text(*found), undefined, rs.store),

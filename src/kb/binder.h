@@ -68,6 +68,14 @@ inline std::string describe(const toml::node& n) {
 template <class E>
 struct EnumNames;
 
+template <class E>
+std::string_view enum_name(E value) {
+  for (const auto& [e, name] : EnumNames<E>::kNames) {
+    if (e == value) return name;
+  }
+  return "?";
+}
+
 template <class T>
 struct is_optional : std::false_type {};
 template <class T>
@@ -213,6 +221,11 @@ bool read_value(V& out, const toml::node& n, const BindContext& ctx, const std::
     auto s = n.value<std::string>();
     std::vector<std::string_view> names;
     for (const auto& [e, name] : EnumNames<V>::kNames) {
+      // `one_of` narrows an enum to the subset this field allows.
+      if (!opts.one_of.empty() &&
+          std::find(opts.one_of.begin(), opts.one_of.end(), name) == opts.one_of.end()) {
+        continue;
+      }
       names.push_back(name);
       if (n.is_string() && s && *s == name) {
         out = e;

@@ -16,6 +16,9 @@ using detail::RefUse;
 std::string_view to_string(Confidence c) { return detail::confidence_name(c); }
 std::string_view to_string(Grade g) { return detail::grade_name(g); }
 std::string_view to_string(Region r) { return detail::region_name(r); }
+std::string_view to_string(LabAction a) { return detail::lab_action_name(a); }
+std::string_view to_string(RuleAction a) { return detail::rule_action_name(a); }
+std::string_view to_string(ReproductiveAction a) { return detail::reproductive_action_name(a); }
 
 bool applies_to(Region fact, Region patient) {
   return fact == Region::kBoth || patient == Region::kBoth || fact == patient;

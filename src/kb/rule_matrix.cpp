@@ -49,12 +49,12 @@ int rules_for(const KnowledgeBase& kb, const Drug& d, Region region, RuleCategor
       break;
     case RuleCategory::kLabStart:
       for (const auto& x : d.lab_threshold) {
-        if (here(x.region, region) && !x.context && x.action == "do-not-start") hit(x.prov);
+        if (here(x.region, region) && !x.context && x.action == LabAction::kDoNotStart) hit(x.prov);
       }
       break;
     case RuleCategory::kLabOnTreatment:
       for (const auto& x : d.lab_threshold) {
-        if (here(x.region, region) && !x.context && x.action != "do-not-start") hit(x.prov);
+        if (here(x.region, region) && !x.context && x.action != LabAction::kDoNotStart) hit(x.prov);
       }
       break;
     case RuleCategory::kRenal:

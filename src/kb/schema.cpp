@@ -9,8 +9,9 @@ namespace paraderm::kb::detail {
 using V = std::vector<std::string_view>;
 
 const V kRegions = {"us", "eu", "both"};
-const V kRuleActions = {"no-change", "dose", "halve", "not-recommended", "contraindicated",
-                        "not-studied"};
+// The subset of RuleAction a renal or hepatic rule may use (an interaction uses its own).
+const V kOrganRuleActions = {"no-change", "dose", "halve", "not-recommended", "contraindicated",
+                             "not-studied"};
 
 template <>
 struct EnumNames<Confidence> {
@@ -47,6 +48,41 @@ struct EnumNames<Region> {
   }};
 };
 
+
+template <>
+struct EnumNames<LabAction> {
+  static constexpr std::array<std::pair<LabAction, std::string_view>, 4> kNames{{
+      {LabAction::kDoNotStart, "do-not-start"},
+      {LabAction::kInterrupt, "interrupt"},
+      {LabAction::kDiscontinue, "discontinue"},
+      {LabAction::kDoseReduce, "dose-reduce"},
+  }};
+};
+
+template <>
+struct EnumNames<RuleAction> {
+  static constexpr std::array<std::pair<RuleAction, std::string_view>, 8> kNames{{
+      {RuleAction::kNoChange, "no-change"},
+      {RuleAction::kDose, "dose"},
+      {RuleAction::kHalve, "halve"},
+      {RuleAction::kAvoid, "avoid"},
+      {RuleAction::kNotRecommended, "not-recommended"},
+      {RuleAction::kContraindicated, "contraindicated"},
+      {RuleAction::kNotStudied, "not-studied"},
+      {RuleAction::kMonitor, "monitor"},
+  }};
+};
+
+template <>
+struct EnumNames<ReproductiveAction> {
+  static constexpr std::array<std::pair<ReproductiveAction, std::string_view>, 5> kNames{{
+      {ReproductiveAction::kAvoid, "avoid"},
+      {ReproductiveAction::kContraindicated, "contraindicated"},
+      {ReproductiveAction::kCaution, "caution"},
+      {ReproductiveAction::kRegistry, "registry"},
+      {ReproductiveAction::kNoData, "no-data"},
+  }};
+};
 
 template <>
 struct EnumNames<ContraCondition> {
@@ -825,8 +861,7 @@ struct Schema<LabThreshold> {
             field("unit", &LabThreshold::unit,
                   {.one_of = {"cells/uL", "10*9/L", "g/dL", "g/L", "mg/dL", "umol/L",
                               "mL/min/1.73m2", "U/L"}}),
-            field("action", &LabThreshold::action,
-                  {.one_of = {"do-not-start", "interrupt", "discontinue", "dose-reduce"}}),
+            field("action", &LabThreshold::action),
             field("context", &LabThreshold::context),
             field("confirmed_value", &LabThreshold::confirmed_value),
         },
@@ -866,7 +901,7 @@ struct Schema<RenalRule> {
             field("egfr_min", &RenalRule::egfr_min, {.min = 0, .max = 200}),
             field("egfr_max", &RenalRule::egfr_max, {.min = 0, .max = 200}),
             field("dialysis", &RenalRule::dialysis),
-            field("action", &RenalRule::action, {.one_of = kRuleActions}),
+            field("action", &RenalRule::action, {.one_of = kOrganRuleActions}),
             field("amount", &RenalRule::amount, {.min = 1e-9}),
             field("unit", &RenalRule::unit),
             field("frequency", &RenalRule::frequency,
@@ -886,7 +921,7 @@ struct Schema<RenalRule> {
     if (!r.egfr_min && !r.egfr_max && !r.dialysis) {
       ctx.error(line, path, "renal rule without a band: expected egfr_min, egfr_max or dialysis");
     }
-    if (r.action == "dose" && !r.amount) {
+    if (r.action == RuleAction::kDose && !r.amount) {
       ctx.error(line, path, "renal rule with action \"dose\": expected 'amount'");
     }
   }
@@ -899,7 +934,7 @@ struct Schema<HepaticRule> {
         {
             field("region", &HepaticRule::region),
             field("child_pugh", &HepaticRule::child_pugh, {.one_of = {"A", "B", "C"}}),
-            field("action", &HepaticRule::action, {.one_of = kRuleActions}),
+            field("action", &HepaticRule::action, {.one_of = kOrganRuleActions}),
             field("amount", &HepaticRule::amount, {.min = 1e-9}),
             field("unit", &HepaticRule::unit),
             field("frequency", &HepaticRule::frequency,
@@ -911,7 +946,7 @@ struct Schema<HepaticRule> {
   }
   static void check(const HepaticRule& r, const BindContext& ctx, int line,
                     const std::string& path) {
-    if (r.action == "dose" && !r.amount) {
+    if (r.action == RuleAction::kDose && !r.amount) {
       ctx.error(line, path, "hepatic rule with action \"dose\": expected 'amount'");
     }
   }
@@ -940,7 +975,7 @@ struct Schema<InteractionRule> {
   }
   static void check(const InteractionRule& r, const BindContext& ctx, int line,
                     const std::string& path) {
-    if (r.action == "dose" && !r.amount) {
+    if (r.action == RuleAction::kDose && !r.amount) {
       ctx.error(line, path, "interaction rule with action \"dose\": expected 'amount'");
     }
   }
@@ -967,8 +1002,7 @@ struct Schema<ReproductiveRule> {
         {
             field("region", &ReproductiveRule::region),
             field("topic", &ReproductiveRule::topic),
-            field("action", &ReproductiveRule::action,
-                  {.one_of = {"avoid", "contraindicated", "caution", "registry", "no-data"}}),
+            field("action", &ReproductiveRule::action),
             field("washout_hours", &ReproductiveRule::washout_hours, {.min = 0, .max = 8760}),
             field("contraception_weeks", &ReproductiveRule::contraception_weeks,
                   {.min = 0, .max = 520}),
@@ -1486,12 +1520,10 @@ const KindOps* find_kind(std::string_view name) {
   return nullptr;
 }
 
-std::string_view confidence_name(Confidence c) {
-  for (const auto& [e, n] : EnumNames<Confidence>::kNames) {
-    if (e == c) return n;
-  }
-  return "?";
-}
+std::string_view confidence_name(Confidence c) { return enum_name(c); }
+std::string_view lab_action_name(LabAction a) { return enum_name(a); }
+std::string_view rule_action_name(RuleAction a) { return enum_name(a); }
+std::string_view reproductive_action_name(ReproductiveAction a) { return enum_name(a); }
 std::string_view grade_name(Grade g) {
   for (const auto& [e, n] : EnumNames<Grade>::kNames) {
     if (e == g) return n;

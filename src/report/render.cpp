@@ -24,7 +24,7 @@ Json opt_s(const std::optional<T>& v) {
 Json reasons_json(const std::vector<Reason>& rs) {
   Json a = Json::array();
   for (const auto& r : rs) {
-    a.push_back({{"code", std::string(r.code)}, {"severity", std::string(r.severity)}, {"text", r.text}, {"sources", r.sources}});
+    a.push_back({{"code", std::string(r.code)}, {"severity", std::string(to_string(r.severity))}, {"text", r.text}, {"sources", r.sources}});
   }
   return a;
 }
@@ -239,7 +239,7 @@ std::string to_json(const Assessment& a, int indent) {
     oj["kind"] = o.kind;
     oj[o.kind == "drug" ? "drug" : "strategy"] = o.id;
     oj["name"] = o.name;
-    oj["verdict"] = o.verdict;
+    oj["verdict"] = std::string(to_string(o.verdict));
     if (o.dose) {
       oj["dose"] = {{"amount", o.dose->amount}, {"unit", o.dose->unit}, {"frequency", o.dose->frequency},
                     {"formulation", opt_s(o.dose->formulation)}, {"indication", o.dose->indication},
@@ -349,16 +349,16 @@ std::string to_text(const Assessment& a, const kb::KnowledgeBase&) {
   o += fmt::format("  {:<3} {:<26} {:<15} {:<16} {:>7}\n", "#", "option", "verdict", "dose", "cover%");
   int i = 0;
   for (const auto& opt : a.options) {
-    o += fmt::format("  {:<3} {:<26} {:<15} {:<16} {:>7}\n", ++i, opt.name.substr(0, 26), opt.verdict,
+    o += fmt::format("  {:<3} {:<26} {:<15} {:<16} {:>7}\n", ++i, opt.name.substr(0, 26), to_string(opt.verdict),
                      dose_text(opt.dose).substr(0, 16),
                      opt.coverage.both_pct ? fmt::format("{:.0f}", *opt.coverage.both_pct) : "unknown");
   }
   o += "\nREASONS\n";
   for (const auto& opt : a.options) {
-    if (verdict_rank(opt.verdict) > verdict_rank("caution") && opt.kind == "strategy") continue;
-    o += wrap(fmt::format("{} - {}", opt.name, opt.verdict), 2);
+    if (opt.verdict > Verdict::kCaution && opt.kind == "strategy") continue;
+    o += wrap(fmt::format("{} - {}", opt.name, to_string(opt.verdict)), 2);
     for (const auto& r : opt.reasons) {
-      if (r.severity == "info" && r.code != "LABEL_APPROVED" && r.code != "PR_CASE_EVIDENCE" && r.code != "CURRENT_JAK") continue;
+      if (r.severity == Severity::kInfo && r.code != "LABEL_APPROVED" && r.code != "PR_CASE_EVIDENCE" && r.code != "CURRENT_JAK") continue;
       o += wrap(fmt::format("[{}] {}", r.code, r.text), 4);
     }
   }
@@ -477,7 +477,7 @@ std::string to_html(const Assessment& a, const kb::KnowledgeBase& kb) {
                                         pct, 1.2 * pct, pct, esc(o.coverage.basis))
                           : "<small>unknown</small>";
     h += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"v-{}\">{}</td><td>{}</td><td>{}</td></tr>", ++i,
-                     esc(o.name), esc(o.verdict), esc(o.verdict), esc(dose_text(o.dose)), bar);
+                     esc(o.name), esc(std::string(to_string(o.verdict))), esc(std::string(to_string(o.verdict))), esc(dose_text(o.dose)), bar);
     h += "<tr><td></td><td colspan=\"4\"><small>";
     for (const auto& r : o.reasons) {
       h += fmt::format("<b>{}</b> {} [{}]<br>", esc(std::string(r.code)), esc(r.text), esc(join(r.sources, ", ")));

@@ -113,7 +113,7 @@ RC_GTEST_PROP(AssessProperties, AddingARiskNeverImprovesAVerdict, ()) {
   for (const auto& o : a.options) {
     auto it = std::find_if(b.options.begin(), b.options.end(), [&](const Option& x) { return x.id == o.id; });
     if (it == b.options.end()) continue;  // strategies depend on severity only
-    RC_ASSERT(verdict_rank(it->verdict) >= verdict_rank(o.verdict));
+    RC_ASSERT(it->verdict >= o.verdict);
   }
 }
 
@@ -135,7 +135,7 @@ RC_GTEST_PROP(AssessProperties, NoRiskFactorsNoContraindicationForALabelledIndic
   for (const auto& o : a.options) {
     bool labelled = std::any_of(o.label.begin(), o.label.end(),
                                 [](const LabelStatus& l) { return l.status == "approved"; });
-    if (labelled) RC_ASSERT(o.verdict != "contraindicated");
+    if (labelled) RC_ASSERT(o.verdict != Verdict::kContraindicated);
   }
 }
 

@@ -72,7 +72,7 @@ std::string outcome(const kb::KnowledgeBase& kb) {
     auto a = assess(kb, *parsed.record, ao);
     std::vector<std::string> rows;
     for (const auto& o : a.options) {
-      rows.push_back(o.name + "=" + o.verdict +
+      rows.push_back(o.name + "=" + std::string(to_string(o.verdict)) +
                      (o.dose ? fmt::format(" {:g}{} {}", o.dose->amount, o.dose->unit, o.dose->frequency) : ""));
     }
     std::sort(rows.begin(), rows.end());

@@ -202,7 +202,7 @@ TEST(KbContent, AbrocitinibDoNotStartThresholds) {  // safety-and-labels.md §2.
   const Drug& abro = drug("abrocitinib");
   auto threshold = [&](const std::string& analyte) -> std::optional<double> {
     for (const auto& t : abro.lab_threshold) {
-      if (t.analyte == analyte && t.action == "do-not-start" && applies_to(t.region, Region::kUs) &&
+      if (t.analyte == analyte && to_string(t.action) == "do-not-start" && applies_to(t.region, Region::kUs) &&
           !t.context) {
         return t.below;
       }
@@ -220,7 +220,7 @@ TEST(KbContent, AbrocitinibAntiplateletContraindicationInFirstThreeMonths) {
   auto it = std::find_if(abro.interaction.begin(), abro.interaction.end(),
                          [](const InteractionRule& r) { return r.with == "antiplatelet"; });
   ASSERT_NE(it, abro.interaction.end());
-  EXPECT_EQ(it->action, "contraindicated");
+  EXPECT_EQ(it->action, RuleAction::kContraindicated);
   EXPECT_EQ(it->region, Region::kUs);
   ASSERT_TRUE(it->within_days.has_value());
   EXPECT_NEAR(*it->within_days, 90, 2);  // "first 3 months"
@@ -229,11 +229,11 @@ TEST(KbContent, AbrocitinibAntiplateletContraindicationInFirstThreeMonths) {
 TEST(KbContent, TofacitinibRenalAndHepaticDoses) {  // safety-and-labels.md §2.1, §3.3
   const Drug& tofa = drug("tofacitinib");
   bool renal = std::any_of(tofa.renal.begin(), tofa.renal.end(), [](const RenalRule& r) {
-    return r.action == "dose" && r.amount == 5.0 && r.frequency == std::optional<std::string>("qd");
+    return to_string(r.action) == "dose" && r.amount == 5.0 && r.frequency == std::optional<std::string>("qd");
   });
   EXPECT_TRUE(renal);
   bool hepatic_c = std::any_of(tofa.hepatic.begin(), tofa.hepatic.end(), [](const HepaticRule& r) {
-    return r.child_pugh == "C" && r.action == "not-recommended";
+    return r.child_pugh == "C" && to_string(r.action) == "not-recommended";
   });
   EXPECT_TRUE(hepatic_c);
 }

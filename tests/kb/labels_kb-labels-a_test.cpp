@@ -52,7 +52,7 @@ std::vector<const Dose*> doses(const Drug& d, Region region, const std::string& 
 std::optional<double> threshold(const Drug& d, Region region, const std::string& analyte,
                                 const std::string& action) {
   for (const auto& t : d.lab_threshold) {
-    if (t.region == region && t.analyte == analyte && t.action == action && !t.context) return t.below;
+    if (t.region == region && t.analyte == analyte && to_string(t.action) == action && !t.context) return t.below;
   }
   return std::nullopt;
 }
@@ -151,7 +151,7 @@ TEST(KbLabelsA, UpadacitinibEuMonitoringAndGrapefruit) {
   EXPECT_EQ(cbc->at_weeks, (std::vector<double>{0, 12}));
   const auto* g = interaction(upa, Region::kEu, "grapefruit");
   ASSERT_NE(g, nullptr);
-  EXPECT_EQ(g->action, "avoid");
+  EXPECT_EQ(to_string(g->action), "avoid");
 }
 
 TEST(KbLabelsA, UpadacitinibUnconfirmedRulesAreNotRules) {
@@ -201,7 +201,7 @@ TEST(KbLabelsA, AbrocitinibEuLabTableAndInteractions) {
   const Drug& abro = drug("abrocitinib");
   auto eu = [&](const std::string& analyte, const std::string& action) -> std::optional<double> {
     for (const auto& t : abro.lab_threshold) {
-      if (applies_to(t.region, Region::kEu) && t.analyte == analyte && t.action == action && !t.context) return t.below;
+      if (applies_to(t.region, Region::kEu) && t.analyte == analyte && to_string(t.action) == action && !t.context) return t.below;
     }
     return std::nullopt;
   };
@@ -210,7 +210,7 @@ TEST(KbLabelsA, AbrocitinibEuLabTableAndInteractions) {
   EXPECT_EQ(eu("alc", "discontinue"), std::nullopt);
   const auto* cyp = interaction(abro, Region::kEu, "strong-cyp2c19-inhibitor");
   ASSERT_NE(cyp, nullptr);
-  EXPECT_EQ(cyp->action, "halve");
+  EXPECT_EQ(to_string(cyp->action), "halve");
   EXPECT_EQ(interaction(abro, Region::kEu, "antiplatelet"), nullptr);
   EXPECT_EQ(rule_cell(source_kb(), abro, Region::kEu, RuleCategory::kInteraction, "antiplatelet").state,
             CellState::kNotFound);
@@ -259,17 +259,17 @@ TEST(KbLabelsA, BaricitinibEuRenalAndOat3) {
   // (probenecid) -> 2 mg QD.
   const Drug& bari = drug("baricitinib");
   bool moderate = std::any_of(bari.renal.begin(), bari.renal.end(), [](const RenalRule& r) {
-    return r.region == Region::kEu && r.egfr_min == 30.0 && r.egfr_max == 60.0 && r.action == "dose" &&
+    return r.region == Region::kEu && r.egfr_min == 30.0 && r.egfr_max == 60.0 && to_string(r.action) == "dose" &&
            r.amount == 2.0;
   });
   bool severe = std::any_of(bari.renal.begin(), bari.renal.end(), [](const RenalRule& r) {
-    return r.region == Region::kEu && !r.egfr_min && r.egfr_max == 30.0 && r.action == "not-recommended";
+    return r.region == Region::kEu && !r.egfr_min && r.egfr_max == 30.0 && to_string(r.action) == "not-recommended";
   });
   EXPECT_TRUE(moderate);
   EXPECT_TRUE(severe);
   const auto* oat3 = interaction(bari, Region::kEu, "strong-oat3-inhibitor");
   ASSERT_NE(oat3, nullptr);
-  EXPECT_EQ(oat3->action, "dose");
+  EXPECT_EQ(to_string(oat3->action), "dose");
   EXPECT_EQ(oat3->amount, std::optional<double>(2));
 }
 
@@ -326,12 +326,12 @@ TEST(KbLabelsA, TofacitinibEuRenalHepaticAndLabs) {
   // interrupt. S10: do not start below ALC 0.75 x 10^9/L.
   const Drug& tofa = drug("tofacitinib");
   bool renal = std::any_of(tofa.renal.begin(), tofa.renal.end(), [](const RenalRule& r) {
-    return r.region == Region::kEu && r.egfr_max == 30.0 && r.action == "dose" && r.amount == 5.0 &&
+    return r.region == Region::kEu && r.egfr_max == 30.0 && to_string(r.action) == "dose" && r.amount == 5.0 &&
            r.frequency == std::optional<std::string>("qd");
   });
   EXPECT_TRUE(renal);
   bool hepatic = std::any_of(tofa.hepatic.begin(), tofa.hepatic.end(), [](const HepaticRule& r) {
-    return r.region == Region::kEu && r.child_pugh == "C" && r.action == "contraindicated";
+    return r.region == Region::kEu && r.child_pugh == "C" && to_string(r.action) == "contraindicated";
   });
   EXPECT_TRUE(hepatic);
   EXPECT_EQ(threshold(tofa, Region::kEu, "alc", "do-not-start"), 0.75);

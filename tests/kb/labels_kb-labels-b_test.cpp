@@ -60,7 +60,7 @@ std::vector<const Dose*> doses(const Drug& d, Region region, const std::string& 
 
 const LabThreshold* threshold(const Drug& d, Region region, const std::string& analyte, const std::string& action) {
   for (const auto& t : d.lab_threshold) {
-    if (applies_to(t.region, region) && t.analyte == analyte && t.action == action && !t.context) return &t;
+    if (applies_to(t.region, region) && t.analyte == analyte && to_string(t.action) == action && !t.context) return &t;
   }
   return nullptr;
 }
@@ -80,7 +80,7 @@ bool contraindicated(const Drug& d, Region region, ContraCondition c) {
 
 std::optional<std::string> reproductive_action(const Drug& d, Region region, ReproductiveTopic topic) {
   for (const auto& r : d.reproductive) {
-    if (applies_to(r.region, region) && r.topic == topic) return r.action;
+    if (applies_to(r.region, region) && r.topic == topic) return std::string(to_string(r.action));
   }
   return std::nullopt;
 }
@@ -149,12 +149,12 @@ TEST(LabelsB, DeucravacitinibEuLabsAreLabelSilentAndEuInteractionsUnknown) {
   // safety-and-labels.md §3.4 'All JAKi (and Sotyktu)': not with potent immunosuppressants (US label).
   const auto* r = interaction(drug("deucravacitinib"), Region::kUs, "potent-immunosuppressant");
   ASSERT_NE(r, nullptr);
-  EXPECT_EQ(r->action, "not-recommended");
+  EXPECT_EQ(to_string(r->action), "not-recommended");
   // §3.3 EU renal: no adjustment incl. ESRD on dialysis; hepatic severe: not recommended.
   EXPECT_EQ(cell("deucravacitinib", Region::kEu, RuleCategory::kRenal), CellState::kRule);
   bool severe_not_recommended = false;
   for (const auto& h : drug("deucravacitinib").hepatic) {
-    if (h.region == Region::kEu && h.child_pugh == "C") severe_not_recommended = h.action == "not-recommended";
+    if (h.region == Region::kEu && h.child_pugh == "C") severe_not_recommended = to_string(h.action) == "not-recommended";
   }
   EXPECT_TRUE(severe_not_recommended);
 }
@@ -184,7 +184,7 @@ TEST(LabelsB, DelgocitinibInteractionsFollowEachLabel) {
   // §2.2 US: 'not recommended with other JAK inhibitors or potent immunosuppressants'.
   const auto* jak = interaction(d, Region::kUs, "jak-inhibitor");
   ASSERT_NE(jak, nullptr);
-  EXPECT_EQ(jak->action, "not-recommended");
+  EXPECT_EQ(to_string(jak->action), "not-recommended");
   // §3.6 EU SmPC 4.5: no interaction studies, low potential with systemic drugs -> label-silent.
   EXPECT_EQ(interaction(d, Region::kEu, "jak-inhibitor"), nullptr);
   EXPECT_EQ(cell("delgocitinib", Region::kEu, RuleCategory::kInteraction, "strong-cyp3a4-inhibitor"),
@@ -256,14 +256,14 @@ TEST(LabelsB, RuxolitinibCreamEuIsVitiligoOnlyAndNotInPregnancyOrBreastfeeding) 
   bool esrd_not_recommended = false;
   for (const auto& r : d.renal) {
     if (r.region == Region::kEu && r.egfr_max == std::optional<double>(15)) {
-      esrd_not_recommended = r.action == "not-recommended";
+      esrd_not_recommended = to_string(r.action) == "not-recommended";
     }
   }
   EXPECT_TRUE(esrd_not_recommended);
   // safety-and-labels.md §2.3b: US CYP3A4 inhibitors may raise exposure -> monitor.
   const auto* inh = interaction(d, Region::kUs, "strong-cyp3a4-inhibitor");
   ASSERT_NE(inh, nullptr);
-  EXPECT_EQ(inh->action, "monitor");
+  EXPECT_EQ(to_string(inh->action), "monitor");
 }
 
 TEST(LabelsB, RuxolitinibCreamHasNoMissingMatrixCell) { expect_no_missing_cell("ruxolitinib-cream"); }
@@ -305,7 +305,7 @@ TEST(LabelsB, OralRuxolitinibGvhdDosesStartAt12AndKeepTheirRules) {
   // §2.3a: fluconazole <=200 mg/day in GVHD -> 5 mg BID.
   const auto* flu = interaction(d, Region::kUs, "moderate-cyp3a4-and-strong-cyp2c19-inhibitor");
   ASSERT_NE(flu, nullptr);
-  EXPECT_EQ(flu->action, "dose");
+  EXPECT_EQ(to_string(flu->action), "dose");
   EXPECT_EQ(flu->amount, std::optional<double>(5));
   // §2.3a: withhold for ANC <0.5 x 10^9/L.
   const auto* anc = threshold(d, Region::kUs, "anc", "interrupt");
@@ -356,7 +356,7 @@ TEST(LabelsB, RitlecitinibEuDoNotInitiateThresholds) {
   for (Region r : {Region::kUs, Region::kEu}) {
     const auto* cyp3a = interaction(d, r, "narrow-index-cyp3a-substrate");
     ASSERT_NE(cyp3a, nullptr);
-    EXPECT_EQ(cyp3a->action, "monitor");
+    EXPECT_EQ(to_string(cyp3a->action), "monitor");
   }
   // The class row 'All JAKi' cites the US label only: no EU rule claimed from it.
   EXPECT_NE(interaction(d, Region::kUs, "jak-inhibitor"), nullptr);
@@ -414,13 +414,13 @@ TEST(LabelsB, FilgotinibEuLabThresholdsAndRenalDose) {
   for (const auto& r : d.renal) {
     if (r.region == Region::kEu && r.egfr_min == std::optional<double>(15) &&
         r.egfr_max == std::optional<double>(60)) {
-      renal_100 = r.action == "dose" && r.amount == std::optional<double>(100);
+      renal_100 = to_string(r.action) == "dose" && r.amount == std::optional<double>(100);
     }
   }
   EXPECT_TRUE(renal_100);
   const auto* immuno = interaction(d, Region::kEu, "potent-immunosuppressant");
   ASSERT_NE(immuno, nullptr);
-  EXPECT_EQ(immuno->action, "not-recommended");
+  EXPECT_EQ(to_string(immuno->action), "not-recommended");
 }
 
 TEST(LabelsB, FilgotinibHasNoMissingMatrixCell) { expect_no_missing_cell("filgotinib"); }

@@ -37,7 +37,7 @@ TEST(RuleMatrix, DoNotStartThresholdOfTheRegionIsALabStartRule) {
   t.analyte = "alc";
   t.below = 500;
   t.unit = "cells/uL";
-  t.action = "do-not-start";
+  t.action = LabAction::kDoNotStart;
   t.prov = cite("S1");
   kb.drugs[0].lab_threshold.push_back(t);
   EXPECT_EQ(rule_cell(kb, kb.drugs[0], Region::kUs, RuleCategory::kLabStart).state, CellState::kRule);
@@ -86,7 +86,7 @@ TEST(RuleMatrix, InteractionCellsArePerClass) {
   InteractionRule r;
   r.region = Region::kBoth;
   r.with = "strong-cyp3a4-inhibitor";
-  r.action = "dose";
+  r.action = RuleAction::kDose;
   r.prov = cite("S5");
   kb.drugs[0].interaction.push_back(r);
   EXPECT_EQ(rule_cell(kb, kb.drugs[0], Region::kUs, RuleCategory::kInteraction, "strong-cyp3a4-inhibitor").state,
