@@ -100,12 +100,17 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c, const std::ve
       }
       plan.screening.push_back(item);
     }
+    // kb/formulas.toml monitoring-plan.repeats (an engine-read id, so the KB always has it).
+    int repeats = 0;
+    for (const auto& fc : kb.formula_constants) {
+      if (fc.formula == "monitoring-plan" && fc.name == "repeats") repeats = static_cast<int>(fc.value);
+    }
     for (const auto& m : d->monitoring) {
       if (!applies(m.region, c.region)) continue;
       std::vector<double> weeks = m.at_weeks;
       if (m.every_weeks) {
         double from = weeks.empty() ? 0 : weeks.back();
-        for (int i = 1; i <= 4; ++i) weeks.push_back(from + i * *m.every_weeks);
+        for (int i = 1; i <= repeats; ++i) weeks.push_back(from + i * *m.every_weeks);
       }
       if (weeks.empty()) {
         plan.monitoring.push_back({m.test, "", m.text, m.prov.src});

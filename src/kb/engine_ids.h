@@ -9,7 +9,7 @@
 
 namespace paraderm::kb {
 
-inline constexpr std::array<std::pair<std::string_view, std::string_view>, 39> kEngineIds{{
+inline constexpr std::array<std::pair<std::string_view, std::string_view>, 40> kEngineIds{{
     // assess/options.cpp: contraindications, infections, PRAC / boxed-warning risk groups, hepatic
     {"disease", "cirrhosis"},
     {"disease", "hepatitis-b"},
@@ -47,6 +47,8 @@ inline constexpr std::array<std::pair<std::string_view, std::string_view>, 39> k
     {"formula_constant", "dosing-interval.qd"},
     {"formula_constant", "dosing-interval.bid"},
     {"formula_constant", "kidney-function.normal-min-egfr"},
+    // assess/plan.cpp: how many repeats of a periodic test the monitoring calendar lists
+    {"formula_constant", "monitoring-plan.repeats"},
     // case/build.cpp: CKD-EPI 2021 reads its constants by id
     {"formula_constant", "ckd-epi-2021.multiplier"},
     {"formula_constant", "ckd-epi-2021.kappa.female"},
