@@ -40,6 +40,10 @@ inline bool is_unknown(CellState s) { return s == CellState::kNotFound || s == C
 MatrixCell rule_cell(const KnowledgeBase& kb, const Drug& drug, Region region, RuleCategory category,
                      std::string_view with = {});
 
+// The state of one cell alone (no text, no sources): rule_cell(...).state, without allocating.
+CellState rule_state(const KnowledgeBase& kb, const Drug& drug, Region region, RuleCategory category,
+                     std::string_view with = {});
+
 // Every cell: drugs in KB order x {us, eu} x categories (interactions expanded per class).
 std::vector<MatrixCell> rule_matrix(const KnowledgeBase& kb);
 

@@ -225,11 +225,18 @@ class DrugEvaluation {
                             {}));
     }
     if (approved_ == 0 && any_approved_here) {
-      block(Verdict::kCaution, reason("OFF_LABEL", Severity::kCaution,
-                              fmt::format("Not approved for {} in the {} label: off-label use.",
+      // A disease approved only from an older age is off-label by age, not "not approved".
+      std::vector<std::string> too_young;
+      for (const auto& ls : o_.label) {
+        if (ls.status == "age-restricted") too_young.push_back(ls.disease);
+      }
+      std::string why = too_young.empty()
+                            ? fmt::format("Not approved for {} in the {} label: off-label use.",
                                           diseases.empty() ? std::string("these diseases") : join_or(diseases),
-                                          x_.c.region),
-                              {}));
+                                          x_.c.region)
+                            : fmt::format("Use for {} at age {:g} is off-label (the {} label starts at an older age).",
+                                          join_or(too_young), x_.age.value_or(0), x_.c.region);
+      block(Verdict::kCaution, reason("OFF_LABEL", Severity::kCaution, why, {}));
     }
   }
 
@@ -274,8 +281,8 @@ class DrugEvaluation {
   }
 
   // The lowest label dose of `roles` for the dosing indication that fits (`want`).
-  std::optional<kb::Dose> pick_dose(std::initializer_list<const char*> roles, Fit want = Fit::kFits) const {
-    std::optional<kb::Dose> best;
+  const kb::Dose* pick_dose(std::initializer_list<const char*> roles, Fit want = Fit::kFits) const {
+    const kb::Dose* best = nullptr;
     for (const auto& dose : d_.dose) {
       if (!here(dose.region) || !related(x_.kb, dose.indication, *dosing_indication_)) continue;
       if (std::find_if(roles.begin(), roles.end(), [&](const char* r) { return dose.role == r; }) == roles.end()) {
@@ -283,7 +290,7 @@ class DrugEvaluation {
       }
       if (!x_.interval_h(dose.frequency)) continue;  // once / as-directed: not a maintenance regimen
       if (dose_fit(dose) != want) continue;
-      if (!best || dose.amount < best->amount) best = dose;
+      if (!best || dose.amount < best->amount) best = &dose;
     }
     return best;
   }
@@ -319,7 +326,7 @@ class DrugEvaluation {
                             {}));
       return;
     }
-    std::optional<kb::Dose> dose;
+    const kb::Dose* dose = nullptr;
     if (child) {
       dose = pick_dose({"paediatric", "start", "standard"});
     } else {
@@ -379,8 +386,8 @@ class DrugEvaluation {
     const kb::Region region = x_.c.region == "eu" ? kb::Region::kEu : kb::Region::kUs;
     const auto& p = x_.c.patient;
     auto check = [&](kb::RuleCategory category, std::string_view with, const std::string& why) {
+      if (!kb::is_unknown(kb::rule_state(x_.kb, d_, region, category, with))) return;
       auto cell = kb::rule_cell(x_.kb, d_, region, category, with);
-      if (!kb::is_unknown(cell.state)) return;
       std::string what = std::string(kb::to_string(category)) + (with.empty() ? "" : " (" + std::string(with) + ")");
       block(Verdict::kCaution,
             reason("RULE_UNKNOWN", Severity::kWarning,
@@ -391,7 +398,7 @@ class DrugEvaluation {
                                why.empty() ? "" : "; " + why),
                    cell.sources));
     };
-    if (kb::rule_cell(x_.kb, d_, region, kb::RuleCategory::kDose).state == kb::CellState::kNotAuthorised) return;
+    if (kb::rule_state(x_.kb, d_, region, kb::RuleCategory::kDose) == kb::CellState::kNotAuthorised) return;
     for (auto category : {kb::RuleCategory::kDose, kb::RuleCategory::kLabStart, kb::RuleCategory::kLabOnTreatment,
                           kb::RuleCategory::kInfection, kb::RuleCategory::kRiskGroup, kb::RuleCategory::kMonitoring}) {
       check(category, {}, "");

@@ -35,13 +35,14 @@ bool infection_condition(ContraCondition c) {
   return c == ContraCondition::kActiveTb || c == ContraCondition::kActiveSeriousInfection;
 }
 
-// The rule rows of `category` that apply to `region`; returns how many and collects their sources.
+// The rule rows of `category` that apply to `region`; returns how many and, when `sources` is
+// given, collects their sources (the assessment asks only for the state, per drug and category).
 int rules_for(const KnowledgeBase& kb, const Drug& d, Region region, RuleCategory category,
-              std::string_view with, std::vector<std::string>& sources) {
+              std::string_view with, std::vector<std::string>* sources) {
   int n = 0;
   auto hit = [&](const Provenance& p) {
     ++n;
-    add(sources, p);
+    if (sources) add(*sources, p);
   };
   switch (category) {
     case RuleCategory::kDose:
@@ -103,6 +104,36 @@ int rules_for(const KnowledgeBase& kb, const Drug& d, Region region, RuleCategor
   return n;
 }
 
+// The RuleStatus row that covers a cell without rules: a row naming the category wins over a
+// whole-product "not authorised" row.
+const RuleStatus* status_row(const Drug& d, Region region, RuleCategory category, std::string_view with) {
+  const RuleStatus* specific = nullptr;
+  const RuleStatus* product = nullptr;
+  for (const auto& r : d.rule_status) {
+    if (!here(r.region, region)) continue;
+    if (r.category.empty()) {
+      if (!product) product = &r;
+      continue;
+    }
+    if (std::find(r.category.begin(), r.category.end(), category) == r.category.end()) continue;
+    if (category == RuleCategory::kInteraction &&
+        std::find(r.with.begin(), r.with.end(), with) == r.with.end()) {
+      continue;
+    }
+    if (!specific) specific = &r;
+  }
+  return specific ? specific : product;
+}
+
+CellState state_of(const RuleStatus& r) {
+  switch (r.status) {
+    case RuleKnowledge::kLabelSilent: return CellState::kLabelSilent;
+    case RuleKnowledge::kNotFound: return CellState::kNotFound;
+    case RuleKnowledge::kNotAuthorised: return CellState::kNotAuthorised;
+  }
+  return CellState::kMissing;
+}
+
 }  // namespace
 
 std::string_view to_string(RuleCategory c) { return kCategoryNames[static_cast<std::size_t>(c)]; }
@@ -125,38 +156,25 @@ MatrixCell rule_cell(const KnowledgeBase& kb, const Drug& d, Region region, Rule
   cell.region = region;
   cell.category = category;
   cell.with = std::string(with);
-  int n = rules_for(kb, d, region, category, with, cell.sources);
+  int n = rules_for(kb, d, region, category, with, &cell.sources);
   if (n > 0) {
     cell.state = CellState::kRule;
     cell.text = fmt::format("{} rule row(s)", n);
     return cell;
   }
-  // A status row naming the category wins over a whole-product "not authorised" row.
-  const RuleStatus* specific = nullptr;
-  const RuleStatus* product = nullptr;
-  for (const auto& r : d.rule_status) {
-    if (!here(r.region, region)) continue;
-    if (r.category.empty()) {
-      if (!product) product = &r;
-      continue;
-    }
-    if (std::find(r.category.begin(), r.category.end(), category) == r.category.end()) continue;
-    if (category == RuleCategory::kInteraction &&
-        std::find(r.with.begin(), r.with.end(), with) == r.with.end()) {
-      continue;
-    }
-    if (!specific) specific = &r;
-  }
-  const RuleStatus* r = specific ? specific : product;
+  const RuleStatus* r = status_row(d, region, category, with);
   if (!r) return cell;  // kMissing
-  switch (r->status) {
-    case RuleKnowledge::kLabelSilent: cell.state = CellState::kLabelSilent; break;
-    case RuleKnowledge::kNotFound: cell.state = CellState::kNotFound; break;
-    case RuleKnowledge::kNotAuthorised: cell.state = CellState::kNotAuthorised; break;
-  }
+  cell.state = state_of(*r);
   cell.text = r->text;
   add(cell.sources, r->prov);
   return cell;
+}
+
+CellState rule_state(const KnowledgeBase& kb, const Drug& d, Region region, RuleCategory category,
+                     std::string_view with) {
+  if (rules_for(kb, d, region, category, with, nullptr) > 0) return CellState::kRule;
+  const RuleStatus* r = status_row(d, region, category, with);
+  return r ? state_of(*r) : CellState::kMissing;
 }
 
 std::vector<MatrixCell> rule_matrix(const KnowledgeBase& kb) {
