@@ -296,7 +296,16 @@ struct Server::Impl {
                               ));
     });
     get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content(metrics.render(), "text/plain; version=0.0.4");
+      auto w = db->write_stats();
+      std::string store = fmt::format(
+          "# HELP paraderm_store_commits_total Group commits (one transaction and fsync each).\n"
+          "# TYPE paraderm_store_commits_total counter\nparaderm_store_commits_total {}\n"
+          "# HELP paraderm_store_writes_total Writes committed (cases, labs, audit rows).\n"
+          "# TYPE paraderm_store_writes_total counter\nparaderm_store_writes_total {}\n"
+          "# HELP paraderm_store_largest_batch Most writes committed together.\n"
+          "# TYPE paraderm_store_largest_batch gauge\nparaderm_store_largest_batch {}\n",
+          w.batches, w.writes, w.largest_batch);
+      res.set_content(metrics.render() + store, "text/plain; version=0.0.4");
     });
     get("/", [this](const httplib::Request& req, httplib::Response& res) { serve_asset("index.html", req, res); });
     get("/favicon.ico", [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
