@@ -619,6 +619,15 @@ struct Core::Impl {
         return;  // EAGAIN, or a transient error: epoll reports the next one
       }
       if (static_cast<int>(conns.size()) >= limits.max_connections) {
+        // Full: an idle keep-alive connection (between requests, nothing owed) makes room, so
+        // parked connections cannot lock new clients out; only when every connection is in the
+        // middle of a request is the new one refused.
+        auto idle = std::find_if(conns.begin(), conns.end(), [](const auto& kv) {
+          return kv.second->state == State::kIdle && kv.second->in.empty();
+        });
+        if (idle != conns.end()) close_connection(idle->first);
+      }
+      if (static_cast<int>(conns.size()) >= limits.max_connections) {
         static const std::string kBusy = [] {
           std::string body = "{\"error\": {\"status\": 503, \"message\": \"too many connections; retry shortly\"}}";
           return fmt::format("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"

@@ -426,7 +426,10 @@ TEST(Hardening, ConnectionsBeyondTheCapGet503) {
   o.max_connections = 20;
   Running s(o);
   std::vector<int> held;
-  for (int i = 0; i < 20; ++i) held.push_back(connect_to(s.port()));
+  for (int i = 0; i < 20; ++i) {
+    held.push_back(connect_to(s.port()));
+    send_all(held.back(), "GET /healthz HTTP/1.1\r\n");  // mid-request: cannot be evicted
+  }
   std::this_thread::sleep_for(std::chrono::milliseconds(200));  // accepted by the I/O thread
   int extra = connect_to(s.port());
   ASSERT_GE(extra, 0);
@@ -436,6 +439,40 @@ TEST(Hardening, ConnectionsBeyondTheCapGet503) {
   for (int fd : held) ::close(fd);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_TRUE(s.healthy());
+}
+
+TEST(Hardening, IdleConnectionsMakeRoomAtTheCap) {
+  ServerOptions o = quiet();
+  o.max_connections = 20;
+  o.idle_timeout_ms = 60'000;
+  Running s(o);
+  std::vector<int> parked;
+  for (int i = 0; i < 20; ++i) parked.push_back(connect_to(s.port()));  // connected, never sending
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_TRUE(s.healthy());  // a parked connection was closed to make room
+  for (int fd : parked) ::close(fd);
+}
+
+std::string serve_briefly(const std::string& host) {
+  fs::path db = fs::temp_directory_path() / ("paraderm_warn_" + std::to_string(::getpid()) + ".db");
+  std::string cmd = "timeout -s TERM 1.5 " + std::string(PARADERM_BINARY) + " serve --port 0 --quiet --host " +
+                    host + " --db " + db.string() + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[1024];
+  while (std::size_t n = fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+  pclose(pipe);
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
+  return out;
+}
+
+TEST(Hardening, ANonLoopbackHostPrintsAWarning) {
+  std::string wide = serve_briefly("0.0.0.0");
+  EXPECT_NE(wide.find("warning: --host 0.0.0.0"), std::string::npos) << wide;
+  EXPECT_NE(wide.find("--allowed-host"), std::string::npos) << wide;
+  std::string local = serve_briefly("127.0.0.1");
+  EXPECT_NE(local.find("serving on http://127.0.0.1:"), std::string::npos) << local;
+  EXPECT_EQ(local.find("warning"), std::string::npos) << local;
 }
 
 TEST(Hardening, Https) {
