@@ -148,6 +148,9 @@ struct Core::Impl {
   SSL_CTX* ssl_ctx = nullptr;
   int listen_fd = -1, epoll_fd = -1, wake_fd = -1, reserve_fd = -1;
   std::atomic<bool> stopping{false};
+  bool draining = false;
+  bool workers_stop = false;  // guarded by job_mu; set only when the core is destroyed
+  Clock::time_point drain_deadline;
   std::uint64_t next_generation = 1;
   std::unordered_map<int, std::unique_ptr<Connection>> conns;
 
@@ -181,7 +184,7 @@ struct Core::Impl {
           Job job;
           {
             std::unique_lock<std::mutex> lock(job_mu);
-            job_cv.wait(lock, [&] { return stopping || !jobs.empty(); });
+            job_cv.wait(lock, [&] { return workers_stop || !jobs.empty(); });
             if (jobs.empty()) return;
             job = std::move(jobs.front());
             jobs.pop_front();
@@ -693,10 +696,29 @@ struct Core::Impl {
     }
   }
 
+  // After stop(): no new connections, idle ones closed, requests already begun are finished and
+  // answered (Connection: close) until the drain deadline, so a restart does not cut a request
+  // whose write was committed.
+  bool drained(Clock::time_point now) {
+    if (!draining) {
+      draining = true;
+      drain_deadline = now + std::chrono::milliseconds(limits.drain_timeout_ms);
+      epoll_ctl(epoll_fd, EPOLL_CTL_DEL, listen_fd, nullptr);
+    }
+    std::vector<int> idle;
+    bool busy = false;
+    for (auto& [fd, c] : conns) {
+      if (c->state == State::kIdle || c->state == State::kHandshake) idle.push_back(fd);
+      else busy = true;
+    }
+    for (int fd : idle) close_connection(fd);
+    return !busy || now >= drain_deadline;
+  }
+
   void loop() {
     std::vector<epoll_event> events(256);
     auto last_sweep = Clock::now();
-    while (!stopping) {
+    while (!stopping || !drained(Clock::now())) {
       int n = epoll_wait(epoll_fd, events.data(), static_cast<int>(events.size()), 100);
       for (int i = 0; i < n; ++i) {
         int fd = events[static_cast<std::size_t>(i)].data.fd;
@@ -740,7 +762,7 @@ Core::~Core() {
   stop();
   {
     std::lock_guard<std::mutex> lock(impl_->job_mu);
-    impl_->stopping = true;
+    impl_->workers_stop = true;
   }
   impl_->job_cv.notify_all();
   for (auto& t : impl_->workers) t.join();

@@ -28,6 +28,7 @@ struct Limits {
   int body_timeout_ms = 30'000;    // blank line to the last body byte
   int idle_timeout_ms = 5'000;     // keep-alive: waiting for the next request
   int write_timeout_ms = 10'000;   // a response that the peer does not read
+  int drain_timeout_ms = 10'000;   // after stop(): time left to finish requests already begun
   int max_connections = 4096;      // beyond: 503 and close at once
   int keep_alive_max = 1000;       // requests per connection
   int backlog = 1024;              // listen(2) queue (the kernel caps it at net.core.somaxconn)

@@ -453,6 +453,35 @@ TEST(Hardening, IdleConnectionsMakeRoomAtTheCap) {
   for (int fd : parked) ::close(fd);
 }
 
+// Stopping (SIGTERM) finishes a request already begun: its body arrives after stop() and it is
+// still assessed and answered, with Connection: close; new connections are not accepted.
+TEST(Hardening, StopFinishesRequestsAlreadyBegun) {
+  fs::path db = fs::temp_directory_path() / ("paraderm_drain_" + std::to_string(::getpid()) + ".db");
+  ServerOptions o = quiet();
+  o.db = db.string();
+  o.port = 0;
+  auto created = Server::create(paraderm::testing::shipped_kb(), o);
+  ASSERT_TRUE(created.is_ok());
+  auto& server = *created.value();
+  int port = server.bind().value();
+  std::thread loop([&] { server.listen(); });
+  std::string body = example();
+  int fd = connect_to(port);
+  send_all(fd, "POST /api/v1/assess HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+               "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, 100));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  server.stop();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  send_all(fd, body.substr(100));
+  std::string answer = read_all(fd);
+  ::close(fd);
+  EXPECT_EQ(status_of(answer), 200) << answer.substr(0, 300);
+  EXPECT_NE(answer.find("Connection: close"), std::string::npos);
+  loop.join();
+  created.value().reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
+}
+
 std::string serve_briefly(const std::string& host) {
   fs::path db = fs::temp_directory_path() / ("paraderm_warn_" + std::to_string(::getpid()) + ".db");
   std::string cmd = "timeout -s TERM 1.5 " + std::string(PARADERM_BINARY) + " serve --port 0 --quiet --host " +
