@@ -360,10 +360,12 @@ struct Server::Impl {
       send_json(res, 200, dump(Json{{"fit", signal_fit}, {"pairs", out},
                                {"note", "reporting signals from spontaneous reports, not incidences"}}));
     });
-    get("/api/v1/drugs", [this](const httplib::Request&, httplib::Response& res) {
-      Json a = Json::array();
-      for (const auto& d : kb->drugs) a.push_back({{"id", d.id}, {"name", d.name}, {"route", d.route}});
-      send_json(res, 200, dump(a));
+    // The KB is immutable while serving: its lists are serialised once and answered on the I/O
+    // thread (see run_inline).
+    Json drug_list = Json::array();
+    for (const auto& d : kb->drugs) drug_list.push_back({{"id", d.id}, {"name", d.name}, {"route", d.route}});
+    get("/api/v1/drugs", [body = dump(drug_list)](const httplib::Request&, httplib::Response& res) {
+      send_json(res, 200, body);
     });
     auto show = [this](const char* kind) {
       return [this, kind](const httplib::Request& req, httplib::Response& res) {
@@ -378,12 +380,10 @@ struct Server::Impl {
     get("/api/v1/drugs/{id}", show("drug"));
     get("/api/v1/sources/{id}", show("source"));
     auto list = [this](const char* kind) {
-      return [this, kind](const httplib::Request&, httplib::Response& res) {
-        Json a = Json::array();
-        const auto entries = kb::list_kind(*kb, kind);
-        for (const auto& [id, name] : *entries) a.push_back({{"id", id}, {"name", name}});
-        send_json(res, 200, dump(a));
-      };
+      Json a = Json::array();
+      const auto entries = kb::list_kind(*kb, kind);
+      for (const auto& [id, name] : *entries) a.push_back({{"id", id}, {"name", name}});
+      return [body = dump(a)](const httplib::Request&, httplib::Response& res) { send_json(res, 200, body); };
     };
     get("/api/v1/cytokines", list("cytokine"));
     get("/api/v1/diseases", list("disease"));
@@ -741,8 +741,15 @@ Result<std::unique_ptr<Server>> Server::create(const kb::KnowledgeBase& kb, cons
   http::Callbacks cb;
   Impl* impl = &i;
   cb.handle = [impl](http::Exchange& ex) { impl->handle(ex); };
-  // Liveness and metrics answer on the I/O thread: they stay fast when every worker is busy.
-  cb.run_inline = [](const httplib::Request& req) { return req.path == "/healthz" || req.path == "/metrics"; };
+  // Answers that cost microseconds and never block (liveness, metrics, the page's files, the KB
+  // lists serialised at start) run on the I/O thread: no hand-off to a worker and back, and they
+  // stay fast when every worker is busy. Everything touching the database or the engine goes to
+  // the workers.
+  cb.run_inline = [](const httplib::Request& req) {
+    const std::string& p = req.path;
+    return p == "/healthz" || p == "/metrics" || p == "/" || p.rfind("/static/", 0) == 0 ||
+           p == "/api/openapi.json" || p == "/api/v1/drugs" || p == "/api/v1/cytokines" || p == "/api/v1/diseases";
+  };
   cb.error = [impl](http::Exchange& ex, int status, const std::string& message) {
     send_error(ex.res, status, message);
     impl->security_headers(ex.req, ex.res);
