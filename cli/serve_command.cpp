@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
+
+#include <algorithm>
 
 #include <thread>
 
@@ -10,6 +13,28 @@
 #include "paraderm/server.h"
 
 namespace paraderm::cli {
+namespace {
+
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+}
+
+// Each connection is a file descriptor: lift the soft limit towards the hard one so that
+// --max-connections, not EMFILE, is what bounds them.
+void raise_descriptor_limit(int connections) {
+  rlimit r{};
+  if (getrlimit(RLIMIT_NOFILE, &r) != 0) return;
+  rlim_t want = static_cast<rlim_t>(connections) + 256;
+  if (r.rlim_cur >= want) return;
+  r.rlim_cur = std::min(want, r.rlim_max);
+  setrlimit(RLIMIT_NOFILE, &r);
+  if (r.rlim_cur < want) {
+    fmt::print(stderr, "warning: --max-connections {}: the descriptor limit is {} (ulimit -n)\n", connections,
+               static_cast<unsigned long long>(r.rlim_cur));
+  }
+}
+
+}  // namespace
 
 void add_serve_command(CLI::App& app, const std::string& kb_dir, int& exit_code) {
   auto* cmd = app.add_subcommand("serve", "Serve the HTTP API (docs/openapi.json) until SIGINT or SIGTERM");
@@ -20,6 +45,14 @@ void add_serve_command(CLI::App& app, const std::string& kb_dir, int& exit_code)
       ->capture_default_str();
   cmd->add_option("--db", opt.db, "SQLite database (created on first start)")->capture_default_str();
   cmd->add_option("--threads", opt.threads, "Worker threads")->check(CLI::Range(1, 1024))->capture_default_str();
+  cmd->add_option("--allowed-host", opt.allowed_hosts,
+                  "Host header name clients use to reach this server (repeatable; the bind address, localhost, "
+                  "127.0.0.1 and [::1] are always allowed)");
+  cmd->add_option("--tls-cert", opt.tls_cert, "PEM certificate (chain): serve HTTPS")->check(CLI::ExistingFile);
+  cmd->add_option("--tls-key", opt.tls_key, "PEM private key of --tls-cert")->check(CLI::ExistingFile);
+  cmd->add_option("--max-connections", opt.max_connections, "Open connections; beyond, new ones get 503")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
   cmd->add_option("--pv-store", opt.pv_store, "A `paraderm pv ingest` store whose signals /api/v1/signals serves");
   cmd->add_flag("--quiet", [](std::int64_t) { opt.access_log = false; }, "No access log");
   cmd->callback([&] {
@@ -29,6 +62,12 @@ void add_serve_command(CLI::App& app, const std::string& kb_dir, int& exit_code)
       return;
     }
     opt.engine_version = PARADERM_VERSION;
+    if (opt.tls_cert.empty() != opt.tls_key.empty()) {
+      fmt::print(stderr, "--tls-cert and --tls-key: expected both or neither\n");
+      exit_code = kExitBadInput;
+      return;
+    }
+    raise_descriptor_limit(opt.max_connections);
     // Signals are taken by a dedicated thread with sigwait, so shutdown runs outside a handler.
     sigset_t set;
     sigemptyset(&set);
@@ -54,8 +93,14 @@ void add_serve_command(CLI::App& app, const std::string& kb_dir, int& exit_code)
       fmt::print(stderr, "signal {}: stopping\n", sig);
       srv.stop();
     });
-    fmt::print("paraderm {} serving on http://{}:{}/ (database {})\n", PARADERM_VERSION, opt.host,
-               port.value(), opt.db);
+    if (!is_loopback(opt.host)) {
+      fmt::print(stderr,
+                 "warning: --host {}: the API is reachable from other machines, without authentication{}; "
+                 "clients must send a Host listed with --allowed-host\n",
+                 opt.host, srv.tls() ? "" : " and without TLS (--tls-cert/--tls-key)");
+    }
+    fmt::print("paraderm {} serving on {}://{}:{}/ (database {})\n", PARADERM_VERSION, srv.tls() ? "https" : "http",
+               opt.host.find(':') != std::string::npos ? "[" + opt.host + "]" : opt.host, port.value(), opt.db);
     std::fflush(stdout);
     srv.listen();
     pthread_kill(waiter.native_handle(), SIGTERM);  // wakes the waiter if listen ended otherwise

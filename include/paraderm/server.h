@@ -6,12 +6,17 @@
 //  * Bad input never yields a 5xx: malformed JSON, a wrong content type, an oversize body, an
 //    unknown route or id are 4xx with {"error": {"status", "message", "problems"?}}.
 //  * No patient data is logged: the access log holds method, route, status and latency only.
-//  * Every assessment is stored with its input hash, KB version, engine version and time.
+//  * Every assessment is stored with its input hash, KB version, engine version and time; a write
+//    is acknowledged only once it is durable (group commit, src/store).
+//  * Idle or slow connections hold no worker: one I/O thread owns the sockets, workers run
+//    complete requests only (src/server/http_core.h). /healthz answers on the I/O thread.
+//  * Requests must name this server in Host (DNS rebinding) and be UTF-8 throughout.
 #pragma once
 
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "paraderm/kb.h"
 #include "paraderm/status.h"
@@ -22,9 +27,18 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;           // 0: any free port (see Server::port)
   std::string db = "paraderm.db";
-  int threads = 16;          // worker pool (keep-alive connections each hold one)
+  int threads = 32;          // workers running handlers (a handler waits for its durable write)
   std::size_t max_body_bytes = 4 << 20;
-  int read_timeout_s = 10, write_timeout_s = 10, keep_alive_max = 100;
+  int header_timeout_ms = 10'000;  // first byte of a request to the end of its headers
+  int body_timeout_ms = 30'000;    // end of the headers to the end of the body
+  int idle_timeout_ms = 5'000;     // keep-alive connection without a request
+  int write_timeout_ms = 10'000;   // a response the client does not read
+  int max_connections = 4096;      // open connections; beyond, new ones get 503 and are closed
+  int backlog = 1024;              // listen queue
+  int keep_alive_max = 1000;       // requests per connection
+  // Host header names accepted besides the bind address, localhost, 127.0.0.1 and [::1].
+  std::vector<std::string> allowed_hosts;
+  std::string tls_cert, tls_key;  // PEM files; both set: HTTPS only
   std::string engine_version = "dev";
   bool access_log = true;
   // A `paraderm pv ingest` store: its signals are computed at start and served at /api/v1/signals.
@@ -41,6 +55,7 @@ class Server {
   void listen();
   void stop();
   int port() const;
+  bool tls() const;
 
  private:
   Server();

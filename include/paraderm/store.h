@@ -2,16 +2,26 @@
 // (SQLite, WAL mode, schema migrations applied on open).
 //
 // Contract:
-//  * Every write is one transaction; a write that returned is durable (synchronous=FULL), so a
-//    process killed afterwards loses nothing acknowledged.
+//  * Group commit: writes are queued to one writer thread, which commits everything queued in one
+//    transaction and one fsync (WAL, synchronous=FULL). A write returns only after its batch is
+//    durable, so a process killed afterwards loses nothing acknowledged; each write is a savepoint
+//    in the batch, so one failing write fails alone.
+//  * The database file is created 0600 (it holds patient records).
+//  * Text read back is UTF-8: a row stored before the server checked its input is repaired on
+//    read (U+FFFD) with a warning, never served as a failure.
 //  * Cases are stored as the submitted JSON text; follow-up labs as native lab objects; each
 //    assessment with the input hash, KB version, engine version, time and the result JSON.
-//  * Thread-safe: one connection guarded by a mutex (SQLite serialises writes anyway).
+//  * Thread-safe: the writer thread has its own connection; reads share a second one (WAL lets
+//    them run while a batch commits).
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <thread>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,10 +69,30 @@ class Store {
                                          const std::string& result);
   std::vector<AssessmentRecord> assessments(std::int64_t case_id) const;  // newest first
 
+  // Group-commit counters (for tests and metrics): batches committed and writes in them.
+  struct WriteStats {
+    std::uint64_t batches = 0, writes = 0, largest_batch = 0;
+  };
+  WriteStats write_stats() const;
+
  private:
   Store() = default;
-  std::unique_ptr<SQLite::Database> db_;
-  mutable std::mutex mu_;
+  struct PendingWrite;
+  // Queues `apply` for the writer thread and waits until its batch is committed.
+  Result<std::int64_t> write(std::function<std::int64_t(SQLite::Database&)> apply);
+  void writer_loop();
+  std::string repaired(std::int64_t id, const char* column, std::string text) const;
+
+  std::unique_ptr<SQLite::Database> writer_db_, reader_db_;
+  mutable std::mutex read_mu_;
+  mutable std::set<std::pair<std::int64_t, std::string>> warned_;  // rows already reported as not UTF-8
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::vector<PendingWrite*> queue_;
+  bool closing_ = false;
+  WriteStats stats_;
+  mutable std::mutex stats_mu_;
+  std::thread writer_;
   int version_ = 0;
 };
 

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "paraderm/pv_data.h"
+#include "text/utf8.h"
 
 namespace paraderm::pv {
 namespace {
@@ -138,12 +139,21 @@ Result<CsvCorpus> read_long_csv(const std::string& path, const CsvColumns& cols)
       bad(lineno, fmt::format("expected {} fields, found {}{}", width, f.size(), f.size() == width ? " (unclosed quote)" : ""));
       continue;
     }
-    const std::string &i = f[id.value()], &d = f[drug.value()], &e = f[event.value()];
+    const std::string& i = f[id.value()];
+    std::string d = f[drug.value()], e = f[event.value()], st = stratum ? f[*stratum] : kNoStratum;
     if (i.empty() || d.empty() || e.empty()) {
       bad(lineno, "empty id, drug or event");
       continue;
     }
-    builder.add(i, d, e, stratum ? f[*stratum] : kNoStratum);
+    // Names end up in JSON, which needs UTF-8; a spreadsheet export that is not UTF-8 is almost
+    // always Windows-1252. The row is kept (transcoded) and reported.
+    bool transcoded = text::ensure_utf8(d);
+    transcoded = text::ensure_utf8(e) || transcoded;
+    transcoded = text::ensure_utf8(st) || transcoded;
+    if (transcoded && out.input.problems.size() < 20) {
+      out.input.problems.push_back(fmt::format("{}:{}: a name is not UTF-8: read as Windows-1252", path, lineno));
+    }
+    builder.add(i, d, e, st);
   }
   out.corpus = std::move(builder).finish();
   return out;

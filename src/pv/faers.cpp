@@ -20,6 +20,7 @@
 #include "common/text.h"
 #include "paraderm/pv_data.h"
 #include "pv/text_input.h"
+#include "text/utf8.h"
 
 namespace paraderm::pv {
 namespace {
@@ -591,6 +592,16 @@ Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const Dru
   });
   c.drugs = std::move(drugs.names());
   c.events = std::move(events.names());
+  // Names must be UTF-8 (they end up in JSON); older FAERS quarters hold Windows-1252 bytes such as
+  // 0xAE for the registered sign.
+  std::size_t transcoded = 0;
+  for (auto* names : {&c.drugs, &c.events}) {
+    for (auto& n : *names) transcoded += text::ensure_utf8(n) ? 1 : 0;
+  }
+  for (auto& [name, rows] : rep.unmapped) text::ensure_utf8(name);
+  if (transcoded > 0) {
+    rep.problems.push_back(fmt::format("{} drug or event names are not UTF-8: read as Windows-1252", transcoded));
+  }
   return out;
 }
 }  // namespace paraderm::pv

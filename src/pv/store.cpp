@@ -11,6 +11,7 @@
 #include <type_traits>
 
 #include "paraderm/pv_data.h"
+#include "text/utf8.h"
 
 namespace paraderm::pv {
 namespace {
@@ -46,7 +47,11 @@ bool write_names(const fs::path& p, const std::vector<std::string>& names) {
 bool read_names(const fs::path& p, std::size_t count, std::vector<std::string>& names) {
   std::ifstream in(p, std::ios::binary);
   names.clear();
-  for (std::string line; std::getline(in, line);) names.push_back(line);
+  // A store written before names were checked may hold other encodings: read them as Windows-1252.
+  for (std::string line; std::getline(in, line);) {
+    text::ensure_utf8(line);
+    names.push_back(line);
+  }
   return names.size() == count;
 }
 
@@ -123,7 +128,24 @@ Status save_store(const std::string& dir, const Corpus& c, const SignalTable* si
   return Status::ok();
 }
 
-Result<Corpus> load_store_corpus(const std::string& dir) {
+// A meta.json field of the wrong type (hand-edited or damaged) is a damaged store, not a crash (F8).
+template <class Load>
+static auto guarded_meta(const std::string& dir, Load load) -> decltype(load(dir)) {
+  try {
+    return load(dir);
+  } catch (const nlohmann::json::exception& e) {
+    return damaged(dir, fmt::format("meta.json: {}", e.what()));
+  }
+}
+
+static Result<Corpus> load_store_corpus_unguarded(const std::string& dir);
+static Result<SignalTable> load_store_signals_unguarded(const std::string& dir);
+Result<Corpus> load_store_corpus(const std::string& dir) { return guarded_meta(dir, load_store_corpus_unguarded); }
+Result<SignalTable> load_store_signals(const std::string& dir) {
+  return guarded_meta(dir, load_store_signals_unguarded);
+}
+
+static Result<Corpus> load_store_corpus_unguarded(const std::string& dir) {
   auto meta = read_meta(dir);
   if (!meta.is_ok()) return meta.status();
   const auto& m = meta.value();
@@ -152,7 +174,7 @@ Result<Corpus> load_store_corpus(const std::string& dir) {
   return c;
 }
 
-Result<SignalTable> load_store_signals(const std::string& dir) {
+static Result<SignalTable> load_store_signals_unguarded(const std::string& dir) {
   auto meta = read_meta(dir);
   if (!meta.is_ok()) return meta.status();
   const auto& m = meta.value();

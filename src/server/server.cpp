@@ -12,12 +12,18 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+#include <regex>
+#include <set>
+#include <zlib.h>
 
 #include "paraderm/assess.h"
 #include "paraderm/case.h"
 #include "paraderm/pathways.h"
 #include "paraderm/pv_data.h"
 #include "paraderm/store.h"
+#include "server/http_core.h"
+#include "text/utf8.h"
 
 namespace paraderm::server {
 
@@ -34,8 +40,6 @@ extern const std::size_t kWebAssetCount;
 namespace {
 
 using Json = nlohmann::json;
-
-thread_local std::chrono::steady_clock::time_point request_start;
 
 // Prometheus metrics: requests and errors per route and status, latency histogram per route.
 class Metrics {
@@ -88,6 +92,10 @@ class Metrics {
   std::map<std::string, Histogram> latency_;
 };
 
+// Serialises without throwing: text that is not UTF-8 (only possible from data stored before the
+// boundary checked it) is sent with U+FFFD instead of failing the whole response.
+std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
 void send_json(httplib::Response& res, int status, const std::string& body) {
   res.status = status;
   res.set_content(body, "application/json");
@@ -100,14 +108,48 @@ void send_error(httplib::Response& res, int status, const std::string& message,
     e["problems"] = Json::array();
     for (const auto& p : problems) e["problems"].push_back({{"pointer", p.pointer}, {"message", p.message}});
   }
-  send_json(res, status, Json{{"error", e}}.dump());
+  send_json(res, status, dump(Json{{"error", e}}));
 }
 
+// Nesting depth of a JSON text, counted without recursion and without parsing (brackets inside
+// strings do not count); stops counting past `limit`.
+std::size_t json_depth(std::string_view text, std::size_t limit) {
+  std::size_t depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      deepest = std::max(deepest, ++depth);
+      if (deepest > limit) return deepest;
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+// Not clinical: a limit on the shape of the input, the same as clinical::ParseOptions::max_depth.
+constexpr std::size_t kMaxJsonDepth = 256;
+
+// A JSON body: the right Content-Type, and nesting within the limit before anything recursive
+// (parsing, dumping, destroying) touches it.
 bool json_content(const httplib::Request& req, httplib::Response& res) {
   auto ct = req.get_header_value("Content-Type");
-  if (ct.rfind("application/json", 0) == 0 || ct.rfind("application/fhir+json", 0) == 0) return true;
-  send_error(res, 415, fmt::format("Content-Type \"{}\": expected application/json or application/fhir+json", ct));
-  return false;
+  if (ct.rfind("application/json", 0) != 0 && ct.rfind("application/fhir+json", 0) != 0) {
+    send_error(res, 415, fmt::format("Content-Type \"{}\": expected application/json or application/fhir+json",
+                                     ct.substr(0, 100)));
+    return false;
+  }
+  if (json_depth(req.body, kMaxJsonDepth) > kMaxJsonDepth) {
+    send_error(res, 400, fmt::format("body: JSON nested deeper than {} objects or arrays", kMaxJsonDepth));
+    return false;
+  }
+  return true;
 }
 
 std::optional<std::int64_t> id_param(const httplib::Request& req, httplib::Response& res) {
@@ -118,7 +160,7 @@ std::optional<std::int64_t> id_param(const httplib::Request& req, httplib::Respo
     if (used == s.size() && v > 0) return v;
   } catch (...) {
   }
-  send_error(res, 400, fmt::format("case id \"{}\": expected a positive integer", s));
+  send_error(res, 400, fmt::format("case id \"{}\": expected a positive integer", s.substr(0, 40)));
   return std::nullopt;
 }
 
@@ -127,8 +169,7 @@ std::optional<std::int64_t> id_param(const httplib::Request& req, httplib::Respo
 struct Server::Impl {
   const kb::KnowledgeBase* kb = nullptr;
   ServerOptions opt;
-  httplib::Server http;
-  std::unique_ptr<store::Store> db;
+  std::unique_ptr<store::Store> db;  // declared before the transport: outlives its workers
   std::unique_ptr<assess::PathwayCache> cache;
   Metrics metrics;
   int port = 0;
@@ -137,6 +178,33 @@ struct Server::Impl {
   std::vector<std::uint32_t> signal_order;           // score indexes by EB05, best first
   std::vector<std::string> drug_upper, event_upper;  // names in upper case, for the filters
   std::shared_ptr<const assess::SignalSource> signal_source;  // the same store, for the assessment
+
+  using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+  struct Route {
+    std::string method;
+    std::string name;  // the pattern as documented, e.g. /api/v1/cases/{id}; logged instead of the path
+    std::regex pattern;
+    Handler handler;
+  };
+  std::vector<Route> route_table;
+  std::set<std::string> allowed_hosts;  // Host header names accepted (DNS rebinding)
+  std::string content_security_policy;
+  struct StaticAsset {
+    std::string path, mime, etag, cache_control;
+    std::string_view body;
+    std::string gzip;  // compressed once at start; empty when it would not be smaller
+  };
+  std::vector<StaticAsset> assets;
+  std::unique_ptr<http::Core> core;  // last: stopped and joined before the rest is destroyed
+
+  void get(const std::string& name, Handler h) { add("GET", name, std::move(h)); }
+  void post(const std::string& name, Handler h) { add("POST", name, std::move(h)); }
+  void add(const std::string& method, const std::string& name, Handler h) {
+    // {id} is one path segment; {path} (static files) may span several.
+    std::string re = std::regex_replace(name, std::regex(R"(\{id\})"), "([^/]+)");
+    re = std::regex_replace(re, std::regex(R"(\{path\})"), "(.+)");
+    route_table.push_back({method, name, std::regex(re), std::move(h)});
+  }
 
   static Json finite(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
 
@@ -222,37 +290,33 @@ struct Server::Impl {
   }
 
   void routes() {
-    http.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
-      send_json(res, 200, Json{{"status", "ok"}, {"kb_version", kb->version},
+    get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+      send_json(res, 200, dump(Json{{"status", "ok"}, {"kb_version", kb->version},
                                {"engine_version", opt.engine_version}, {"db_schema", db->schema_version()}}
-                              .dump());
+                              ));
     });
-    http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content(metrics.render(), "text/plain; version=0.0.4");
+    get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+      auto w = db->write_stats();
+      std::string store = fmt::format(
+          "# HELP paraderm_store_commits_total Group commits (one transaction and fsync each).\n"
+          "# TYPE paraderm_store_commits_total counter\nparaderm_store_commits_total {}\n"
+          "# HELP paraderm_store_writes_total Writes committed (cases, labs, audit rows).\n"
+          "# TYPE paraderm_store_writes_total counter\nparaderm_store_writes_total {}\n"
+          "# HELP paraderm_store_largest_batch Most writes committed together.\n"
+          "# TYPE paraderm_store_largest_batch gauge\nparaderm_store_largest_batch {}\n",
+          w.batches, w.writes, w.largest_batch);
+      res.set_content(metrics.render() + store, "text/plain; version=0.0.4");
     });
-    auto asset = [](const std::string& path, httplib::Response& res) {
-      for (std::size_t i = 0; i < kWebAssetCount; ++i) {
-        if (path == kWebAssets[i].path) {
-          res.set_content(kWebAssets[i].data, kWebAssets[i].size, kWebAssets[i].mime);
-          res.set_header("Cache-Control", "no-cache");
-          return true;
-        }
-      }
-      return false;
-    };
-    http.Get("/", [asset](const httplib::Request&, httplib::Response& res) { asset("index.html", res); });
-    http.Get("/favicon.ico", [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
-    http.Get(R"(/static/([A-Za-z0-9_./-]+))", [asset](const httplib::Request& req, httplib::Response& res) {
-      std::string path = req.matches[1];
-      if (path.find("..") != std::string::npos || !asset(path, res)) {
-        send_error(res, 404, "no such static file");
-      }
+    get("/", [this](const httplib::Request& req, httplib::Response& res) { serve_asset("index.html", req, res); });
+    get("/favicon.ico", [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
+    get("/static/{path}", [this](const httplib::Request& req, httplib::Response& res) {
+      if (!serve_asset(req.matches[1], req, res)) send_error(res, 404, "no such static file");
     });
-    http.Get("/api/openapi.json", [](const httplib::Request&, httplib::Response& res) {
+    get("/api/openapi.json", [](const httplib::Request&, httplib::Response& res) {
       send_json(res, 200, kOpenApiJson);
     });
 
-    http.Post("/api/v1/assess", [this](const httplib::Request& req, httplib::Response& res) {
+    post("/api/v1/assess", [this](const httplib::Request& req, httplib::Response& res) {
       if (!json_content(req, res)) return;
       auto r = run_assessment(req.body, req, res);
       if (!r) return;
@@ -262,7 +326,7 @@ struct Server::Impl {
       send_json(res, 200, r->first);
     });
 
-    http.Get("/api/v1/signals", [this](const httplib::Request& req, httplib::Response& res) {
+    get("/api/v1/signals", [this](const httplib::Request& req, httplib::Response& res) {
       if (!signal_table) {
         return send_error(res, 404, "no pharmacovigilance store is configured (paraderm serve --pv-store DIR)");
       }
@@ -293,38 +357,38 @@ struct Server::Impl {
                        {"ebgm", p.post.ebgm}, {"eb05", p.post.eb05}, {"eb95", p.post.eb95}});
         if (out.size() >= 500) break;
       }
-      send_json(res, 200, Json{{"fit", signal_fit}, {"pairs", out},
-                               {"note", "reporting signals from spontaneous reports, not incidences"}}.dump());
+      send_json(res, 200, dump(Json{{"fit", signal_fit}, {"pairs", out},
+                               {"note", "reporting signals from spontaneous reports, not incidences"}}));
     });
-    http.Get("/api/v1/drugs", [this](const httplib::Request&, httplib::Response& res) {
-      Json a = Json::array();
-      for (const auto& d : kb->drugs) a.push_back({{"id", d.id}, {"name", d.name}, {"route", d.route}});
-      send_json(res, 200, a.dump());
+    // The KB is immutable while serving: its lists are serialised once and answered on the I/O
+    // thread (see run_inline).
+    Json drug_list = Json::array();
+    for (const auto& d : kb->drugs) drug_list.push_back({{"id", d.id}, {"name", d.name}, {"route", d.route}});
+    get("/api/v1/drugs", [body = dump(drug_list)](const httplib::Request&, httplib::Response& res) {
+      send_json(res, 200, body);
     });
     auto show = [this](const char* kind) {
       return [this, kind](const httplib::Request& req, httplib::Response& res) {
         std::string id = req.matches[1];
         for (const auto& e : kb::show_entry(*kb, id, -1)) {
           Json j = Json::parse(e);
-          if (j["kind"] == kind) return send_json(res, 200, j["entry"].dump());
+          if (j["kind"] == kind) return send_json(res, 200, dump(j["entry"]));
         }
         send_error(res, 404, fmt::format("{} \"{}\": not in the KB", kind, id));
       };
     };
-    http.Get(R"(/api/v1/drugs/([A-Za-z0-9._+-]+))", show("drug"));
-    http.Get(R"(/api/v1/sources/([A-Za-z0-9._+-]+))", show("source"));
+    get("/api/v1/drugs/{id}", show("drug"));
+    get("/api/v1/sources/{id}", show("source"));
     auto list = [this](const char* kind) {
-      return [this, kind](const httplib::Request&, httplib::Response& res) {
-        Json a = Json::array();
-        const auto entries = kb::list_kind(*kb, kind);
-        for (const auto& [id, name] : *entries) a.push_back({{"id", id}, {"name", name}});
-        send_json(res, 200, a.dump());
-      };
+      Json a = Json::array();
+      const auto entries = kb::list_kind(*kb, kind);
+      for (const auto& [id, name] : *entries) a.push_back({{"id", id}, {"name", name}});
+      return [body = dump(a)](const httplib::Request&, httplib::Response& res) { send_json(res, 200, body); };
     };
-    http.Get("/api/v1/cytokines", list("cytokine"));
-    http.Get("/api/v1/diseases", list("disease"));
+    get("/api/v1/cytokines", list("cytokine"));
+    get("/api/v1/diseases", list("disease"));
 
-    http.Get("/api/v1/pathways", [this](const httplib::Request& req, httplib::Response& res) {
+    get("/api/v1/pathways", [this](const httplib::Request& req, httplib::Response& res) {
       auto id = req.get_param_value("drug");
       const kb::Drug* drug = kb->find_drug(id);
       if (!drug) return send_error(res, 400, fmt::format("drug \"{}\": not in the KB", id));
@@ -356,10 +420,10 @@ struct Server::Impl {
         auto p = cache->get(*drug, r, nullptr);
         out.push_back(Json::parse(pharm::to_json(*p, {}, -1, req.get_param_value("curve") == "1")));
       }
-      send_json(res, 200, out.dump());
+      send_json(res, 200, dump(out));
     });
 
-    http.Post("/api/v1/cases", [this](const httplib::Request& req, httplib::Response& res) {
+    post("/api/v1/cases", [this](const httplib::Request& req, httplib::Response& res) {
       if (!json_content(req, res)) return;
       auto parsed = clinical::parse_case(req.body, *kb, {});
       if (!parsed.record) return send_error(res, 400, "the case is not valid", parsed.problems);
@@ -367,27 +431,27 @@ struct Server::Impl {
       if (title.size() > 200) return send_error(res, 400, "title: expected at most 200 characters");
       auto id = db->save_case(title, parsed.record->input_kind, req.body);
       if (!id.is_ok()) return send_error(res, 500, "the case could not be stored");
-      send_json(res, 201, Json{{"id", id.value()}}.dump());
+      send_json(res, 201, dump(Json{{"id", id.value()}}));
     });
-    http.Get("/api/v1/cases", [this](const httplib::Request&, httplib::Response& res) {
+    get("/api/v1/cases", [this](const httplib::Request&, httplib::Response& res) {
       Json a = Json::array();
       for (const auto& c : db->list_cases()) {
         a.push_back({{"id", c.id}, {"created_at", c.created_at}, {"title", c.title}, {"input_kind", c.input_kind}});
       }
-      send_json(res, 200, a.dump());
+      send_json(res, 200, dump(a));
     });
-    http.Get(R"(/api/v1/cases/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+    get("/api/v1/cases/{id}", [this](const httplib::Request& req, httplib::Response& res) {
       auto id = id_param(req, res);
       if (!id) return;
       auto c = db->get_case(*id);
       if (!c) return send_error(res, 404, fmt::format("case {}: not found", *id));
       Json labs = Json::array();
       for (const auto& l : c->labs) labs.push_back(Json::parse(l));
-      send_json(res, 200, Json{{"id", c->id}, {"created_at", c->created_at}, {"title", c->title},
+      send_json(res, 200, dump(Json{{"id", c->id}, {"created_at", c->created_at}, {"title", c->title},
                                {"input_kind", c->input_kind}, {"input", Json::parse(c->input)}, {"labs", labs}}
-                              .dump());
+                              ));
     });
-    http.Post(R"(/api/v1/cases/([^/]+)/labs)", [this](const httplib::Request& req, httplib::Response& res) {
+    post("/api/v1/cases/{id}/labs", [this](const httplib::Request& req, httplib::Response& res) {
       if (!json_content(req, res)) return;
       auto id = id_param(req, res);
       if (!id) return;
@@ -413,12 +477,12 @@ struct Server::Impl {
       auto stored = db->record_assessment(*id, store::content_hash(merged), kb->version, opt.engine_version, r->first);
       if (!stored.is_ok()) return send_error(res, 500, "the assessment could not be stored");
       Json result = Json::parse(r->first);
-      send_json(res, 201, Json{{"assessment_id", stored.value()},
+      send_json(res, 201, dump(Json{{"assessment_id", stored.value()},
                                {"alerts", result["safety_plan"]["alerts"]},
                                {"assessment", result}}
-                              .dump());
+                              ));
     });
-    http.Post(R"(/api/v1/cases/([^/]+)/assessments)", [this](const httplib::Request& req, httplib::Response& res) {
+    post("/api/v1/cases/{id}/assessments", [this](const httplib::Request& req, httplib::Response& res) {
       auto id = id_param(req, res);
       if (!id) return;
       auto c = db->get_case(*id);
@@ -428,9 +492,9 @@ struct Server::Impl {
       if (!r) return;
       auto stored = db->record_assessment(*id, store::content_hash(merged), kb->version, opt.engine_version, r->first);
       if (!stored.is_ok()) return send_error(res, 500, "the assessment could not be stored");
-      send_json(res, 201, Json{{"assessment_id", stored.value()}, {"assessment", Json::parse(r->first)}}.dump());
+      send_json(res, 201, dump(Json{{"assessment_id", stored.value()}, {"assessment", Json::parse(r->first)}}));
     });
-    http.Get(R"(/api/v1/cases/([^/]+)/assessments)", [this](const httplib::Request& req, httplib::Response& res) {
+    get("/api/v1/cases/{id}/assessments", [this](const httplib::Request& req, httplib::Response& res) {
       auto id = id_param(req, res);
       if (!id) return;
       if (!db->get_case(*id)) return send_error(res, 404, fmt::format("case {}: not found", *id));
@@ -442,51 +506,203 @@ struct Server::Impl {
                      {"classification", result["paradoxical_reaction"]["classification"]},
                      {"alerts", result["safety_plan"]["alerts"].size()}});
       }
-      send_json(res, 200, a.dump());
+      send_json(res, 200, dump(a));
     });
 
-    http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-      if (!res.body.empty()) return;
-      if (res.status == 404) return send_error(res, 404, fmt::format("no route {} {}", req.method, req.path));
-      if (res.status == 413) return send_error(res, 413, "request body too large");
-      send_error(res, res.status, fmt::format("HTTP {}", res.status));
-    });
-    http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-      send_error(res, 500, "internal error");
-    });
-    http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-      // Route pattern, not the path: ids and query strings may identify a patient's record.
-      std::string route = req.matches.size() > 0 ? req.method + " " + route_of(req.path) : req.method + " (none)";
-      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - request_start).count();
-      metrics.observe(route, res.status, secs);
-      if (opt.access_log) fmt::print(stderr, "{} {} {:.3f}ms\n", route, res.status, secs * 1000);
-    });
-    // A request is routed, handled and logged on one worker thread.
-    http.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
-      request_start = std::chrono::steady_clock::now();
-      return httplib::Server::HandlerResponse::Unhandled;
-    });
   }
 
-  static std::string route_of(const std::string& path) {
-    // Collapse ids: /api/v1/cases/12/labs -> /api/v1/cases/{id}/labs.
-    std::string out;
-    std::size_t i = 0;
-    while (i < path.size()) {
-      std::size_t j = path.find('/', i + 1);
-      std::string seg = path.substr(i, j == std::string::npos ? std::string::npos : j - i);
-      bool numeric = seg.size() > 1 && std::all_of(seg.begin() + 1, seg.end(), ::isdigit);
-      bool entity = out == "/api/v1/drugs" || out == "/api/v1/sources";
-      out += numeric ? "/{id}" : (entity && seg.size() > 1 ? "/{id}" : seg);
-      if (j == std::string::npos) break;
-      i = j;
+  // --- the one place every request passes through -------------------------------------------
+  // Order: transport sanity (Host, UTF-8), then (when accounts exist) authentication and
+  // authorisation, then the route. Every response leaves with the security headers.
+  void handle(http::Exchange& ex) {
+    auto& req = ex.req;
+    auto& res = ex.res;
+    ex.route = "(none)";
+    guarded(ex);
+    if (res.status <= 0) res.status = 200;
+    security_headers(req, res);
+  }
+
+  void guarded(http::Exchange& ex) {
+    auto& req = ex.req;
+    auto& res = ex.res;
+    if (auto problem = host_problem(req)) return send_error(res, 421, *problem);
+    if (auto problem = utf8_problem(req)) return send_error(res, 400, *problem);
+    // Authentication hook: when accounts exist, check the credentials here and answer 401/403;
+    // every route, including the static page, is reached only through this point.
+    std::string method = req.method == "HEAD" ? "GET" : req.method;
+    std::set<std::string> allowed;
+    for (auto& route : route_table) {
+      std::smatch m;
+      if (!std::regex_match(req.path, m, route.pattern)) continue;
+      allowed.insert(route.method);
+      ex.route = route.name;
+      if (route.method != method) continue;
+      req.matches = std::move(m);
+      return route.handler(req, res);
     }
-    return out;
+    if (allowed.empty()) return send_error(res, 404, "no such route");
+    if (allowed.count("GET")) allowed.insert("HEAD");
+    allowed.insert("OPTIONS");
+    std::string allow;
+    for (const auto& a : allowed) allow += (allow.empty() ? "" : ", ") + a;
+    res.set_header("Allow", allow);
+    if (method == "OPTIONS") {
+      res.status = 204;  // same-origin only: no CORS headers, so browsers refuse cross-origin calls
+      return;
+    }
+    send_error(res, 405, fmt::format("method {}: this route allows {}", method, allow));
+  }
+
+  // DNS rebinding: a page on another origin that resolves its own name to this address must not
+  // reach the API, so the Host header must name this server.
+  std::optional<std::string> host_problem(const httplib::Request& req) const {
+    if (req.get_header_value_count("Host") != 1) {
+      return req.version == "HTTP/1.0" ? std::nullopt : std::optional<std::string>("Host: expected exactly one");
+    }
+    std::string host = req.get_header_value("Host");
+    std::string name = host;
+    if (!name.empty() && name.front() == '[') {
+      name = name.substr(0, name.find(']') + 1);
+    } else if (auto colon = name.rfind(':'); colon != std::string::npos) {
+      name = name.substr(0, colon);
+    }
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (allowed_hosts.count(name)) return std::nullopt;
+    return fmt::format("Host \"{}\": not a name of this server (allowed: the bind address, localhost, "
+                       "127.0.0.1, [::1] and --allowed-host)", text::replace_invalid_utf8(host.substr(0, 100)));
+  }
+
+  // Everything decoded from the request line and the headers must be UTF-8: it may be echoed in
+  // an error, stored (a case title) or logged, and JSON cannot carry anything else.
+  static std::optional<std::string> utf8_problem(const httplib::Request& req) {
+    if (!text::is_valid_utf8(req.path)) return "path: not UTF-8 after percent-decoding";
+    for (const auto& [k, v] : req.params) {
+      if (!text::is_valid_utf8(k) || !text::is_valid_utf8(v)) {
+        return fmt::format("query parameter \"{}\": not UTF-8 after percent-decoding",
+                           text::replace_invalid_utf8(k.substr(0, 40)));
+      }
+    }
+    for (const auto& [k, v] : req.headers) {
+      if (!text::is_valid_utf8(v)) return fmt::format("header {}: not UTF-8", k);
+    }
+    return std::nullopt;
+  }
+
+  void security_headers(const httplib::Request& req, httplib::Response& res) const {
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("X-Frame-Options", "DENY");
+    res.set_header("Referrer-Policy", "no-referrer");
+    res.set_header("Content-Security-Policy", content_security_policy);
+    res.set_header("Cross-Origin-Opener-Policy", "same-origin");
+    res.set_header("Cross-Origin-Resource-Policy", "same-origin");
+    if (core && core->tls()) res.set_header("Strict-Transport-Security", "max-age=31536000");
+    // Patient data must not be kept by browsers or proxies: every API answer, errors included.
+    if (!res.has_header("Cache-Control")) res.set_header("Cache-Control", "no-store");
+    (void)req;
+  }
+
+  bool serve_asset(const std::string& path, const httplib::Request& req, httplib::Response& res) {
+    auto it = std::find_if(assets.begin(), assets.end(), [&](const StaticAsset& a) { return a.path == path; });
+    if (it == assets.end()) return false;
+    res.set_header("ETag", it->etag);
+    res.set_header("Cache-Control", it->cache_control);
+    res.set_header("Vary", "Accept-Encoding");
+    std::string match = req.get_header_value("If-None-Match");
+    if (!match.empty() && (match == "*" || match.find(it->etag) != std::string::npos)) {
+      res.status = 304;
+      return true;
+    }
+    std::string accept = req.get_header_value("Accept-Encoding");
+    if (!it->gzip.empty() && accept.find("gzip") != std::string::npos) {
+      res.set_content(it->gzip, it->mime);
+      res.set_header("Content-Encoding", "gzip");
+    } else {
+      res.set_content(it->body.data(), it->body.size(), it->mime);
+    }
+    return true;
+  }
+
+  static std::string gzip(std::string_view in) {
+    z_stream z{};
+    if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK) return {};
+    std::string out(deflateBound(&z, in.size()) + 32, '\0');
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    z.avail_in = static_cast<uInt>(in.size());
+    z.next_out = reinterpret_cast<Bytef*>(out.data());
+    z.avail_out = static_cast<uInt>(out.size());
+    int r = deflate(&z, Z_FINISH);
+    out.resize(z.total_out);
+    deflateEnd(&z);
+    return r == Z_STREAM_END && out.size() < in.size() ? out : std::string();
+  }
+
+  static std::string sha256_base64(std::string_view text) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_Digest(text.data(), text.size(), md, &n, EVP_sha256(), nullptr);
+    std::string b64(4 * ((n + 2) / 3) + 1, '\0');
+    int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), md, static_cast<int>(n));
+    b64.resize(static_cast<std::size_t>(len));
+    return b64;
+  }
+
+  // The page's assets, each with its ETag and its compressed form, prepared once; the CSP allows
+  // the page's own inline scripts (its import map) by hash and nothing else inline.
+  void prepare_assets() {
+    std::string script_hashes;
+    for (std::size_t i = 0; i < kWebAssetCount; ++i) {
+      const WebAsset& w = kWebAssets[i];
+      StaticAsset a;
+      a.path = w.path;
+      a.mime = w.mime;
+      a.body = std::string_view(w.data, w.size);
+      a.etag = "\"" + store::content_hash(std::string(a.body)) + "\"";
+      // The vendored libraries are pinned (web/package-lock.json): cache them long. The page's own
+      // files change with each release and are revalidated by ETag.
+      a.cache_control = a.path.rfind("vendor/", 0) == 0 ? "public, max-age=31536000, immutable"
+                                                         : "public, max-age=0, must-revalidate";
+      a.gzip = gzip(a.body);
+      if (a.path == "index.html") {
+        for (std::size_t at = a.body.find("<script"); at != std::string_view::npos; at = a.body.find("<script", at + 1)) {
+          std::size_t open_end = a.body.find('>', at);
+          std::size_t close = a.body.find("</script>", open_end);
+          if (open_end == std::string_view::npos || close == std::string_view::npos) break;
+          if (a.body.substr(at, open_end - at).find("src=") != std::string_view::npos) continue;
+          script_hashes += " 'sha256-" + sha256_base64(a.body.substr(open_end + 1, close - open_end - 1)) + "'";
+        }
+      }
+      assets.push_back(std::move(a));
+    }
+    content_security_policy = "default-src 'self'; script-src 'self'" + script_hashes +
+                              "; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; "
+                              "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+  }
+
+  static std::string escape_for_log(std::string_view s) {
+    std::string o;
+    for (char c : s) {
+      auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u == 0x7F || c == '\\') o += fmt::format("\\x{:02x}", u);
+      else o += c;
+    }
+    return o;
+  }
+
+  void log(const http::Exchange& ex) {
+    // The route pattern, never the path: ids and query strings may identify a patient's record.
+    std::string route = escape_for_log(ex.req.method.empty() ? "-" : ex.req.method) + " " + ex.route;
+    double secs = std::chrono::duration<double>(http::Clock::now() - ex.start).count();
+    metrics.observe(route, ex.res.status, secs);
+    if (opt.access_log) fmt::print(stderr, "{} {} {:.3f}ms\n", route, ex.res.status, secs * 1000);
   }
 };
 
 Server::Server() : impl_(std::make_unique<Impl>()) {}
-Server::~Server() = default;
+Server::~Server() {
+  // Workers may be inside a handler: stop and join them before the routes' state goes away.
+  impl_->core.reset();
+}
 
 Result<std::unique_ptr<Server>> Server::create(const kb::KnowledgeBase& kb, const ServerOptions& options) {
   std::unique_ptr<Server> s(new Server());
@@ -502,31 +718,60 @@ Result<std::unique_ptr<Server>> Server::create(const kb::KnowledgeBase& kb, cons
     Status st = i.load_signals(options.pv_store);
     if (!st.is_ok()) return st;
   }
-  i.http.new_task_queue = [n = options.threads] { return new httplib::ThreadPool(static_cast<std::size_t>(n)); };
-  i.http.set_tcp_nodelay(true);
-  i.http.set_keep_alive_max_count(static_cast<std::size_t>(options.keep_alive_max));
-  i.http.set_read_timeout(options.read_timeout_s, 0);
-  i.http.set_write_timeout(options.write_timeout_s, 0);
-  i.http.set_payload_max_length(options.max_body_bytes);
+  auto lower = [](std::string v) {
+    for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return v;
+  };
+  std::string bind_host = options.host.find(':') != std::string::npos && options.host.front() != '['
+                              ? "[" + options.host + "]" : options.host;
+  i.allowed_hosts = {"localhost", "127.0.0.1", "[::1]", lower(bind_host)};
+  for (const auto& h : options.allowed_hosts) i.allowed_hosts.insert(lower(h));
+  i.prepare_assets();
   i.routes();
+  http::Limits limits;
+  limits.max_body_bytes = options.max_body_bytes;
+  limits.workers = options.threads;
+  limits.keep_alive_max = options.keep_alive_max;
+  limits.header_timeout_ms = options.header_timeout_ms;
+  limits.body_timeout_ms = options.body_timeout_ms;
+  limits.idle_timeout_ms = options.idle_timeout_ms;
+  limits.write_timeout_ms = options.write_timeout_ms;
+  limits.max_connections = options.max_connections;
+  limits.backlog = options.backlog;
+  http::Callbacks cb;
+  Impl* impl = &i;
+  cb.handle = [impl](http::Exchange& ex) { impl->handle(ex); };
+  // Answers that cost microseconds and never block (liveness, metrics, the page's files, the KB
+  // lists serialised at start) run on the I/O thread: no hand-off to a worker and back, and they
+  // stay fast when every worker is busy. Everything touching the database or the engine goes to
+  // the workers.
+  cb.run_inline = [](const httplib::Request& req) {
+    const std::string& p = req.path;
+    return p == "/healthz" || p == "/metrics" || p == "/" || p.rfind("/static/", 0) == 0 ||
+           p == "/api/openapi.json" || p == "/api/v1/drugs" || p == "/api/v1/cytokines" || p == "/api/v1/diseases";
+  };
+  cb.error = [impl](http::Exchange& ex, int status, const std::string& message) {
+    send_error(ex.res, status, message);
+    impl->security_headers(ex.req, ex.res);
+  };
+  cb.done = [impl](const http::Exchange& ex) { impl->log(ex); };
+  auto core = http::Core::create(limits, std::move(cb), {options.tls_cert, options.tls_key});
+  if (!core.is_ok()) return core.status();
+  i.core = std::move(core.value());
   return s;
 }
 
 Result<int> Server::bind() {
   auto& i = *impl_;
-  if (i.opt.port == 0) {
-    i.port = i.http.bind_to_any_port(i.opt.host);
-  } else {
-    i.port = i.http.bind_to_port(i.opt.host, i.opt.port) ? i.opt.port : -1;
-  }
-  if (i.port <= 0) {
-    return Status::io_error(fmt::format("--port: cannot listen on {}:{} (in use or not permitted)", i.opt.host, i.opt.port));
-  }
+  auto port = i.core->bind(i.opt.host, i.opt.port);
+  if (!port.is_ok()) return port.status();
+  i.port = port.value();
   return i.port;
 }
 
-void Server::listen() { impl_->http.listen_after_bind(); }
-void Server::stop() { impl_->http.stop(); }
+void Server::listen() { impl_->core->run(); }
+void Server::stop() { impl_->core->stop(); }
 int Server::port() const { return impl_->port; }
+bool Server::tls() const { return impl_->core->tls(); }
 
 }  // namespace paraderm::server

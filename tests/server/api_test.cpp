@@ -265,11 +265,13 @@ TEST_F(Api, MetricsCountRequestsAndErrors) {
 }
 
 // Acknowledged writes survive SIGKILL: a child `paraderm serve` takes concurrent case writes,
-// is killed mid-load, and every id it acknowledged is in the database afterwards.
-TEST(ApiDurability, AcknowledgedWritesSurviveSigkill) {
-  fs::path db = fs::temp_directory_path() / ("paraderm_kill_" + std::to_string(::getpid()) + ".db");
+// is killed mid-load, and every id it acknowledged is in the database afterwards. With group
+// commit many writes share one fsync; none may be acknowledged before its batch is durable.
+void acknowledged_writes_survive_sigkill(int writer_count, int port_offset) {
+  fs::path db = fs::temp_directory_path() /
+                ("paraderm_kill_" + std::to_string(writer_count) + "_" + std::to_string(::getpid()) + ".db");
   fs::remove(db);
-  int port = 20000 + ::getpid() % 20000;
+  int port = 20000 + (::getpid() + port_offset) % 20000;
   pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
@@ -291,7 +293,7 @@ TEST(ApiDurability, AcknowledgedWritesSurviveSigkill) {
   std::vector<long long> acked;
   std::atomic<bool> go{true};
   std::vector<std::thread> writers;
-  for (int w = 0; w < 4; ++w) {
+  for (int w = 0; w < writer_count; ++w) {
     writers.emplace_back([&] {
       httplib::Client c("127.0.0.1", port);
       while (go) {
@@ -315,6 +317,11 @@ TEST(ApiDurability, AcknowledgedWritesSurviveSigkill) {
   fs::remove(db);
   fs::remove(db.string() + "-wal");
   fs::remove(db.string() + "-shm");
+}
+
+TEST(ApiDurability, AcknowledgedWritesSurviveSigkill) { acknowledged_writes_survive_sigkill(4, 0); }
+TEST(ApiDurability, AcknowledgedWritesOf64ConcurrentWritersSurviveSigkill) {
+  acknowledged_writes_survive_sigkill(64, 7919);
 }
 
 }  // namespace
