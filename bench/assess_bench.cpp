@@ -111,3 +111,18 @@ void BM_ParseNativeCase(benchmark::State& state) {
 BENCHMARK(BM_ParseNativeCase)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
+
+namespace {
+// The JSON the server and `assess --format json` send, from a finished assessment.
+void BM_AssessmentToJson(benchmark::State& state) {
+  auto o = cached_options();
+  paraderm::clinical::ParseOptions po;
+  po.region = "us";
+  auto c = *paraderm::clinical::parse_case(vignette_input("sfc-pr-dupixent-ad-new-psoriasis-adult-us.json"),
+                                           shipped(), po).record;
+  auto a = paraderm::assess::assess(shipped(), c, o);
+  for (auto _ : state) benchmark::DoNotOptimize(paraderm::assess::to_json(a, -1));
+  state.counters["bytes"] = static_cast<double>(paraderm::assess::to_json(a, -1).size());
+}
+BENCHMARK(BM_AssessmentToJson)->Unit(benchmark::kMicrosecond);
+}  // namespace

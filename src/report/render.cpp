@@ -7,26 +7,28 @@
 #include <sstream>
 
 #include "paraderm/assess.h"
+#include "report/json_writer.h"
 
 namespace paraderm::assess {
 namespace {
 
-using Json = nlohmann::ordered_json;
+using report::JsonWriter;
 
-Json opt(const std::optional<double>& v) {
-  return v ? Json(std::round(*v * 10) / 10) : Json(nullptr);
+// Percentages and scores are shown to one decimal.
+std::optional<double> one_decimal(const std::optional<double>& v) {
+  return v ? std::optional<double>(std::round(*v * 10) / 10) : std::nullopt;
 }
-template <class T>
-Json opt_s(const std::optional<T>& v) {
-  return v ? Json(*v) : Json(nullptr);
+std::optional<std::string> nonempty(const std::string& s) {
+  return s.empty() ? std::nullopt : std::optional<std::string>(s);
 }
 
-Json reasons_json(const std::vector<Reason>& rs) {
-  Json a = Json::array();
+void write_reasons(JsonWriter& w, const std::vector<Reason>& rs) {
+  w.begin_array();
   for (const auto& r : rs) {
-    a.push_back({{"code", std::string(r.code)}, {"severity", std::string(to_string(r.severity))}, {"text", r.text}, {"sources", r.sources}});
+    w.begin_object().field("code", r.code).field("severity", to_string(r.severity)).field("text", r.text)
+        .field("sources", r.sources).end_object();
   }
-  return a;
+  w.end_array();
 }
 
 std::string wrap(const std::string& text, std::size_t indent, std::size_t width = 80) {
@@ -64,11 +66,6 @@ std::string join(const std::vector<std::string>& v, const std::string& sep) {
   return s;
 }
 
-// A store statistic as it is (no rounding); null when undefined.
-Json stat_json(const std::optional<double>& v) {
-  return v && std::isfinite(*v) ? Json(*v) : Json(nullptr);
-}
-
 // An undefined statistic is said so in the text report ("undefined") and shown as a dash in tables.
 std::string stat_text(const std::optional<double>& v) { return v ? fmt::format("{:g}", *v) : "undefined"; }
 std::string stat_cell(const std::optional<double>& v) { return v ? fmt::format("{:g}", *v) : "–"; }
@@ -93,122 +90,110 @@ std::string dose_text(const std::optional<Dose>& d) {
 }
 
 // The paradoxical_reaction object (docs/case-format.md).
-Json pr_json(const PrAssessment& p) {
-  Json pr;
-  pr["classification"] = p.classification;
-  pr["source"] = p.source.empty() ? Json(nullptr) : Json(p.source);
-  pr["kind"] = p.kind.empty() ? Json(nullptr) : Json(p.kind);
-  pr["onset"] = opt_s(p.onset);
-  pr["severity"] = opt_s(p.severity);
-  pr["condition"] = opt_s(p.condition);
-  pr["condition_pointer"] = opt_s(p.condition_pointer);
-  pr["sites"] = p.sites;
-  pr["record_notes"] = p.record_notes;
-  pr["score"] = opt(p.score);
-  pr["naranjo_category"] = p.naranjo_category;
-  pr["components"] = Json::array();
+void write_pr(JsonWriter& w, const PrAssessment& p) {
+  w.begin_object();
+  w.field("classification", p.classification).field("source", nonempty(p.source)).field("kind", nonempty(p.kind));
+  w.field("onset", p.onset).field("severity", p.severity).field("condition", p.condition);
+  w.field("condition_pointer", p.condition_pointer).field("sites", p.sites).field("record_notes", p.record_notes);
+  w.field("score", one_decimal(p.score)).field("naranjo_category", p.naranjo_category);
+  w.key("components").begin_array();
   for (const auto& n : p.components) {
-    pr["components"].push_back({{"item", n.item}, {"answer", n.answer}, {"points", n.points},
-                                {"basis", n.basis}, {"sources", n.sources}});
+    w.begin_object().field("item", n.item).field("answer", n.answer).field("points", n.points)
+        .field("basis", n.basis).field("sources", n.sources).end_object();
   }
-  pr["culprits"] = Json::array();
+  w.end_array();
+  w.key("culprits").begin_array();
   for (const auto& c : p.culprits) {
-    pr["culprits"].push_back({{"biologic", c.biologic}, {"class", c.biologic_class},
-                              {"start", opt_s(c.start)}, {"days_to_onset", opt_s(c.days_to_onset)}});
+    w.begin_object().field("biologic", c.biologic).field("class", c.biologic_class).field("start", c.start)
+        .field("days_to_onset", c.days_to_onset).end_object();
   }
-  pr["phenotype"] = p.phenotype;
-  pr["primary_disease"] = opt_s(p.primary_disease);
-  pr["reaction_disease"] = opt_s(p.reaction_disease);
-  pr["matching_patterns"] = p.matching_patterns;
-  pr["expected_phenotypes"] = p.expected_phenotypes;
-  pr["latency"] = Json::array();
+  w.end_array();
+  w.field("phenotype", p.phenotype).field("primary_disease", p.primary_disease);
+  w.field("reaction_disease", p.reaction_disease).field("matching_patterns", p.matching_patterns);
+  w.field("expected_phenotypes", p.expected_phenotypes);
+  w.key("latency").begin_array();
   for (const auto& l : p.latency) {
-    pr["latency"].push_back({{"pattern", l.pattern}, {"published", l.published},
-                             {"published_days", opt(l.published_days)}, {"low_days", opt(l.low_days)},
-                             {"high_days", opt(l.high_days)}, {"unit", l.unit},
-                             {"onset_in_unit", opt(l.onset_in_unit)}, {"within_range", opt_s(l.within_range)},
-                             {"sources", l.sources}});
+    w.begin_object().field("pattern", l.pattern).field("published", l.published)
+        .field("published_days", one_decimal(l.published_days)).field("low_days", one_decimal(l.low_days))
+        .field("high_days", one_decimal(l.high_days)).field("unit", l.unit)
+        .field("onset_in_unit", one_decimal(l.onset_in_unit)).field("within_range", l.within_range)
+        .field("sources", l.sources).end_object();
   }
-  pr["risk_factors"] = Json::array();
+  w.end_array();
+  w.key("risk_factors").begin_array();
   for (const auto& r : p.risk_factors) {
-    pr["risk_factors"].push_back({{"id", r.id}, {"factor", r.factor}, {"measure", r.measure},
-                                  {"estimate", r.estimate}, {"ci_low", opt_s(r.ci_low)},
-                                  {"ci_high", opt_s(r.ci_high)}, {"direction", r.direction},
-                                  {"group", opt_s(r.group)}, {"in_multiplier", r.in_multiplier},
-                                  {"detail", r.detail}, {"sources", r.sources}});
+    w.begin_object().field("id", r.id).field("factor", r.factor).field("measure", r.measure)
+        .field("estimate", r.estimate).field("ci_low", r.ci_low).field("ci_high", r.ci_high)
+        .field("direction", r.direction).field("group", r.group).field("in_multiplier", r.in_multiplier)
+        .field("detail", r.detail).field("sources", r.sources).end_object();
   }
-  pr["risk_multiplier"] = opt(p.risk_multiplier);
-  pr["differentials"] = p.differentials;
-  pr["mechanism"] = {{"text", p.mechanism}, {"blocked_axes", p.blocked_axes},
-                     {"released_axes", p.released_axes}, {"sources", p.mechanism_sources}};
-  pr["axis_profiles"] = Json::array();
+  w.end_array();
+  w.field("risk_multiplier", one_decimal(p.risk_multiplier)).field("differentials", p.differentials);
+  w.key("mechanism").begin_object().field("text", p.mechanism).field("blocked_axes", p.blocked_axes)
+      .field("released_axes", p.released_axes).field("sources", p.mechanism_sources).end_object();
+  w.key("axis_profiles").begin_array();
   for (const auto& ap : p.axis_profiles) {
-    pr["axis_profiles"].push_back({{"disease", ap.disease}, {"dominant_axes", ap.dominant_axes},
-                                   {"present_axes", ap.present_axes}, {"reduced_axes", ap.reduced_axes},
-                                   {"sources", ap.sources}});
+    w.begin_object().field("disease", ap.disease).field("dominant_axes", ap.dominant_axes)
+        .field("present_axes", ap.present_axes).field("reduced_axes", ap.reduced_axes)
+        .field("sources", ap.sources).end_object();
   }
+  w.end_array();
   if (p.reporting_signals) {
     const auto& rs = *p.reporting_signals;
-    Json r;
-    r["store"] = rs.store;
-    r["reports"] = rs.reports;
-    r["label"] = rs.label;
-    r["note"] = rs.note.empty() ? Json(nullptr) : Json(rs.note);
-    r["citations"] = Json::array();
+    w.key("reporting_signals").begin_object();
+    w.field("store", rs.store).field("reports", rs.reports).field("label", rs.label).field("note", nonempty(rs.note));
+    w.key("citations").begin_array();
     for (const auto& c : rs.citations) {
-      Json cj;
-      cj["drug"] = c.drug;
-      cj["event"] = c.event;
-      cj["found"] = c.found;
-      cj["label"] = c.label;
-      cj["source"] = c.source;
+      w.begin_object().field("drug", c.drug).field("event", c.event).field("found", c.found)
+          .field("label", c.label).field("source", c.source);
       if (c.signal) {
+        // Store statistics as they are (no rounding); null when undefined or not finite.
         const auto& sg = *c.signal;
-        cj["signal"] = {{"n", sg.n},          {"expected", sg.expected}, {"ror", stat_json(sg.ror)},
-                        {"ror_lo", stat_json(sg.ror_lo)}, {"ror_hi", stat_json(sg.ror_hi)}, {"prr", stat_json(sg.prr)},
-                        {"prr_chi2", stat_json(sg.prr_chi2)}, {"ic", stat_json(sg.ic)}, {"ic025", stat_json(sg.ic025)},
-                        {"ic975", stat_json(sg.ic975)}, {"ebgm", stat_json(sg.ebgm)}, {"eb05", stat_json(sg.eb05)},
-                        {"eb95", stat_json(sg.eb95)}};
+        w.key("signal").begin_object().field("n", sg.n).field("expected", sg.expected).field("ror", sg.ror)
+            .field("ror_lo", sg.ror_lo).field("ror_hi", sg.ror_hi).field("prr", sg.prr)
+            .field("prr_chi2", sg.prr_chi2).field("ic", sg.ic).field("ic025", sg.ic025).field("ic975", sg.ic975)
+            .field("ebgm", sg.ebgm).field("eb05", sg.eb05).field("eb95", sg.eb95).end_object();
       } else {
-        cj["signal"] = nullptr;
-        cj["absent"] = kPairAbsent;
+        w.null_field("signal").field("absent", kPairAbsent);
       }
-      cj["rules"] = Json::array();
+      w.key("rules").begin_array();
       for (const auto& rule : c.rules) {
-        cj["rules"].push_back({{"rule", rule.rule}, {"criterion", rule.criterion}, {"met", opt_s(rule.met)},
-                               {"sources", rule.sources}});
+        w.begin_object().field("rule", rule.rule).field("criterion", rule.criterion).field("met", rule.met)
+            .field("sources", rule.sources).end_object();
       }
-      cj["sources"] = c.sources;
-      r["citations"].push_back(cj);
+      w.end_array();
+      w.field("sources", c.sources).end_object();
     }
-    r["published"] = Json::array();
+    w.end_array();
+    w.key("published").begin_array();
     for (const auto& ps : rs.published) {
-      r["published"].push_back({{"pattern", ps.pattern}, {"text", ps.text}, {"sources", ps.sources}});
+      w.begin_object().field("pattern", ps.pattern).field("text", ps.text).field("sources", ps.sources).end_object();
     }
-    pr["reporting_signals"] = r;
+    w.end_array();
+    w.end_object();
   } else {
-    pr["reporting_signals"] = nullptr;
+    w.null_field("reporting_signals");
   }
-  pr["reasons"] = reasons_json(p.reasons);
-  return pr;
+  w.key("reasons");
+  write_reasons(w, p.reasons);
+  w.end_object();
 }
 
 // One line of paradoxical_reaction_candidates: enough to see every reaction assessed.
-Json candidate_json(const PrAssessment& p) {
-  Json codes = Json::array();
-  for (const auto& r : p.reasons) codes.push_back(std::string(r.code));
-  return {{"source", p.source},
-          {"condition", opt_s(p.condition)},
-          {"condition_pointer", opt_s(p.condition_pointer)},
-          {"phenotype", p.phenotype},
-          {"kind", p.kind},
-          {"onset", opt_s(p.onset)},
-          {"culprit", p.culprits.empty() ? Json(nullptr) : Json(p.culprits.front().biologic)},
-          {"classification", p.classification},
-          {"score", opt(p.score)},
-          {"naranjo_category", p.naranjo_category},
-          {"reaction_disease", opt_s(p.reaction_disease)},
-          {"reason_codes", codes}};
+void write_candidate(JsonWriter& w, const PrAssessment& p) {
+  w.begin_object().field("source", p.source).field("condition", p.condition)
+      .field("condition_pointer", p.condition_pointer).field("phenotype", p.phenotype).field("kind", p.kind)
+      .field("onset", p.onset);
+  if (p.culprits.empty()) {
+    w.null_field("culprit");
+  } else {
+    w.field("culprit", p.culprits.front().biologic);
+  }
+  w.field("classification", p.classification).field("score", one_decimal(p.score))
+      .field("naranjo_category", p.naranjo_category).field("reaction_disease", p.reaction_disease);
+  w.key("reason_codes").begin_array();
+  for (const auto& r : p.reasons) w.value(r.code);
+  w.end_array().end_object();
 }
 
 // One line of text about a reaction candidate.
@@ -222,79 +207,82 @@ std::string candidate_line(const PrAssessment& p) {
 }  // namespace
 
 std::string to_json(const Assessment& a, int indent) {
-  Json j;
-  j["schema_version"] = a.schema_version;
-  j["kb_version"] = a.kb_version;
-  j["engine_version"] = a.engine_version;
-  j["region"] = a.region;
-  j["as_of"] = a.as_of;
-  j["input_kind"] = a.input_kind;
-  j["paradoxical_reaction"] = pr_json(a.pr);
-  j["paradoxical_reaction_candidates"] = Json::array();
-  for (const auto& c : a.pr_candidates) j["paradoxical_reaction_candidates"].push_back(candidate_json(c));
-  j["option_diseases"] = a.option_diseases;
-  j["options"] = Json::array();
+  JsonWriter w(indent);
+  w.begin_object();
+  w.field("schema_version", a.schema_version).field("kb_version", a.kb_version)
+      .field("engine_version", a.engine_version).field("region", a.region).field("as_of", a.as_of)
+      .field("input_kind", a.input_kind);
+  w.key("paradoxical_reaction");
+  write_pr(w, a.pr);
+  w.key("paradoxical_reaction_candidates").begin_array();
+  for (const auto& c : a.pr_candidates) write_candidate(w, c);
+  w.end_array();
+  w.field("option_diseases", a.option_diseases);
+  w.key("options").begin_array();
   for (const auto& o : a.options) {
-    Json oj;
-    oj["kind"] = o.kind;
-    oj[o.kind == "drug" ? "drug" : "strategy"] = o.id;
-    oj["name"] = o.name;
-    oj["verdict"] = std::string(to_string(o.verdict));
+    w.begin_object().field("kind", o.kind).field(o.kind == "drug" ? "drug" : "strategy", o.id)
+        .field("name", o.name).field("verdict", to_string(o.verdict));
     if (o.dose) {
-      oj["dose"] = {{"amount", o.dose->amount}, {"unit", o.dose->unit}, {"frequency", o.dose->frequency},
-                    {"formulation", opt_s(o.dose->formulation)}, {"indication", o.dose->indication},
-                    {"adjustments", o.dose->adjustments}};
+      w.key("dose").begin_object().field("amount", o.dose->amount).field("unit", o.dose->unit)
+          .field("frequency", o.dose->frequency).field("formulation", o.dose->formulation)
+          .field("indication", o.dose->indication).field("adjustments", o.dose->adjustments).end_object();
     } else {
-      oj["dose"] = nullptr;
+      w.null_field("dose");
     }
-    oj["coverage"] = {{"primary_pct", opt(o.coverage.primary_pct)},
-                      {"reaction_pct", opt(o.coverage.reaction_pct)},
-                      {"both_pct", opt(o.coverage.both_pct)}, {"basis", o.coverage.basis},
-                      {"regimen", o.coverage.regimen}};
-    oj["coverage"]["diseases"] = Json::array();
+    w.key("coverage").begin_object().field("primary_pct", one_decimal(o.coverage.primary_pct))
+        .field("reaction_pct", one_decimal(o.coverage.reaction_pct))
+        .field("both_pct", one_decimal(o.coverage.both_pct)).field("basis", o.coverage.basis)
+        .field("regimen", o.coverage.regimen);
+    w.key("diseases").begin_array();
     for (const auto& d : o.coverage.diseases) {
-      oj["coverage"]["diseases"].push_back({{"disease", d.disease}, {"pct", opt(d.pct)}});
+      w.begin_object().field("disease", d.disease).field("pct", one_decimal(d.pct)).end_object();
     }
-    oj["label"] = Json::array();
+    w.end_array().end_object();
+    w.key("label").begin_array();
     for (const auto& l : o.label) {
-      oj["label"].push_back({{"disease", l.disease}, {"status", l.status},
-                             {"min_age_years", opt_s(l.min_age_years)}, {"sources", l.sources}});
+      w.begin_object().field("disease", l.disease).field("status", l.status)
+          .field("min_age_years", l.min_age_years).field("sources", l.sources).end_object();
     }
-    oj["pr_evidence"] = o.pr_evidence;
-    oj["adverse_reactions"] = Json::array();
+    w.end_array();
+    w.field("pr_evidence", o.pr_evidence);
+    w.key("adverse_reactions").begin_array();
     for (const kb::AdverseReaction* ar : o.adverse_reactions) {
-      oj["adverse_reactions"].push_back({{"term", ar->term}, {"study", opt_s(ar->study)}, {"dose", opt_s(ar->dose)},
-                                         {"drug_pct", opt_s(ar->drug_pct)}, {"placebo_pct", opt_s(ar->placebo_pct)},
-                                         {"rate_per_100py", opt_s(ar->rate_per_100py)},
-                                         {"placebo_rate_per_100py", opt_s(ar->placebo_rate_per_100py)},
-                                         {"sources", ar->prov.src}});
+      w.begin_object().field("term", ar->term).field("study", ar->study).field("dose", ar->dose)
+          .field("drug_pct", ar->drug_pct).field("placebo_pct", ar->placebo_pct)
+          .field("rate_per_100py", ar->rate_per_100py).field("placebo_rate_per_100py", ar->placebo_rate_per_100py)
+          .field("sources", ar->prov.src).end_object();
     }
-    oj["reasons"] = reasons_json(o.reasons);
-    j["options"].push_back(oj);
+    w.end_array();
+    w.key("reasons");
+    write_reasons(w, o.reasons);
+    w.end_object();
   }
-  Json plan;
-  plan["for_drug"] = opt_s(a.plan.for_drug);
-  plan["start_date"] = a.plan.start_date;
-  plan["screening"] = Json::array();
-  for (const auto& s : a.plan.screening) {
-    plan["screening"].push_back({{"item", s.item}, {"status", s.status}, {"last_date", opt_s(s.last_date)},
-                                 {"detail", s.detail}, {"text", s.text}, {"sources", s.sources}});
+  w.end_array();
+  w.key("safety_plan").begin_object().field("for_drug", a.plan.for_drug).field("start_date", a.plan.start_date);
+  w.key("screening").begin_array();
+  for (const auto& sc : a.plan.screening) {
+    w.begin_object().field("item", sc.item).field("status", sc.status).field("last_date", sc.last_date)
+        .field("detail", sc.detail).field("text", sc.text).field("sources", sc.sources).end_object();
   }
-  plan["monitoring"] = Json::array();
+  w.end_array();
+  w.key("monitoring").begin_array();
   for (const auto& m : a.plan.monitoring) {
-    plan["monitoring"].push_back({{"test", m.test}, {"date", m.date.empty() ? Json(nullptr) : Json(m.date)},
-                                  {"text", m.text}, {"sources", m.sources}});
+    w.begin_object().field("test", m.test).field("date", nonempty(m.date)).field("text", m.text)
+        .field("sources", m.sources).end_object();
   }
-  plan["alerts"] = Json::array();
+  w.end_array();
+  w.key("alerts").begin_array();
   for (const auto& al : a.plan.alerts) {
-    plan["alerts"].push_back({{"code", al.code}, {"drug", al.drug}, {"lab", al.lab}, {"date", al.date},
-                              {"value", al.value}, {"unit", al.unit}, {"threshold", al.threshold},
-                              {"action", al.action}, {"text", al.text}, {"sources", al.sources}});
+    w.begin_object().field("code", al.code).field("drug", al.drug).field("lab", al.lab).field("date", al.date)
+        .field("value", al.value).field("unit", al.unit).field("threshold", al.threshold)
+        .field("action", al.action).field("text", al.text).field("sources", al.sources).end_object();
   }
-  j["safety_plan"] = plan;
-  j["warnings"] = Json::array();
-  for (const auto& w : a.warnings) j["warnings"].push_back({{"pointer", w.pointer}, {"message", w.message}});
-  return j.dump(indent);
+  w.end_array().end_object();
+  w.key("warnings").begin_array();
+  for (const auto& wr : a.warnings) w.begin_object().field("pointer", wr.pointer).field("message", wr.message).end_object();
+  w.end_array();
+  w.end_object();
+  return w.take();
 }
 
 std::string to_text(const Assessment& a, const kb::KnowledgeBase&) {
