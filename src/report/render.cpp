@@ -250,10 +250,13 @@ std::string to_json(const Assessment& a, int indent) {
     oj["coverage"] = {{"primary_pct", opt(o.coverage.primary_pct)},
                       {"reaction_pct", opt(o.coverage.reaction_pct)},
                       {"both_pct", opt(o.coverage.both_pct)}, {"basis", o.coverage.basis},
-                      {"regimen", o.coverage.regimen}};
+                      {"regimen", o.coverage.regimen},
+                      {"quantitative_both_pct", opt(o.coverage.quantitative_both_pct)},
+                      {"quantitative_assay", o.coverage.quantitative_assay}};
     oj["coverage"]["diseases"] = Json::array();
     for (const auto& d : o.coverage.diseases) {
-      oj["coverage"]["diseases"].push_back({{"disease", d.disease}, {"pct", opt(d.pct)}});
+      oj["coverage"]["diseases"].push_back({{"disease", d.disease}, {"pct", opt(d.pct)},
+                                            {"quantitative_pct", opt(d.quantitative_pct)}});
     }
     oj["label"] = Json::array();
     for (const auto& l : o.label) {
@@ -346,12 +349,21 @@ std::string to_text(const Assessment& a, const kb::KnowledgeBase&) {
   }
   o += "\nOPTIONS (ranked)\n" + std::string(79, '-') + "\n";
   if (!a.option_diseases.empty()) o += wrap("For: " + join(a.option_diseases, ", "), 2);
-  o += fmt::format("  {:<3} {:<26} {:<15} {:<16} {:>7}\n", "#", "option", "verdict", "dose", "cover%");
+  // cover% is the pair-level (qualitative) coverage that ranks; the modelled inhibition is shown
+  // beside it with its assay and never ranks.
+  o += fmt::format("  {:<3} {:<26} {:<15} {:<14} {:>7} {:<8}\n", "#", "option", "verdict", "dose", "cover%",
+                   "model%");
   int i = 0;
   for (const auto& opt : a.options) {
-    o += fmt::format("  {:<3} {:<26} {:<15} {:<16} {:>7}\n", ++i, opt.name.substr(0, 26), opt.verdict,
-                     dose_text(opt.dose).substr(0, 16),
-                     opt.coverage.both_pct ? fmt::format("{:.0f}", *opt.coverage.both_pct) : "unknown");
+    // model% carries its assay: wb (whole blood), cell, enz (enzymatic-derived).
+    std::string_view assay = opt.coverage.quantitative_assay;
+    std::string_view short_assay = assay == "whole-blood" ? "wb" : assay == "cellular" ? "cell" : "enz";
+    o += fmt::format("  {:<3} {:<26} {:<15} {:<14} {:>7} {:<8}\n", ++i, opt.name.substr(0, 26), opt.verdict,
+                     dose_text(opt.dose).substr(0, 14),
+                     opt.coverage.both_pct ? fmt::format("{:.0f}", *opt.coverage.both_pct) : "unknown",
+                     opt.coverage.quantitative_both_pct
+                         ? fmt::format("{:.0f} {}", *opt.coverage.quantitative_both_pct, short_assay)
+                         : "unknown");
   }
   o += "\nREASONS\n";
   for (const auto& opt : a.options) {
@@ -476,6 +488,10 @@ std::string to_html(const Assessment& a, const kb::KnowledgeBase& kb) {
                                         "<rect width=\"{:.0f}\" height=\"12\" fill=\"#1d4f91\"/></svg> {:.0f}% <small>{}</small>",
                                         pct, 1.2 * pct, pct, esc(o.coverage.basis))
                           : "<small>unknown</small>";
+    if (o.coverage.quantitative_both_pct) {
+      bar += fmt::format("<br><small>modelled inhibition {:.0f}% ({})</small>",
+                         *o.coverage.quantitative_both_pct, esc(o.coverage.quantitative_assay));
+    }
     h += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"v-{}\">{}</td><td>{}</td><td>{}</td></tr>", ++i,
                      esc(o.name), esc(o.verdict), esc(o.verdict), esc(dose_text(o.dose)), bar);
     h += "<tr><td></td><td colspan=\"4\"><small>";
