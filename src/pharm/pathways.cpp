@@ -413,11 +413,8 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
   if (out.pk) {
     const auto& params = out.pk->params;
     out.total_nm.resize(n);
-    for (int i = 0; i < n; ++i) {
-      double t = static_cast<double>(i) / sph;
-      out.total_nm[i] =
-          mg_per_l_to_nm(steady_state(params, modelled.amount_mg, modelled.tau_h, t), *mw);
-    }
+    steady_state_grid(params, modelled.amount_mg, modelled.tau_h, 1.0 / sph, out.total_nm);
+    for (double& c : out.total_nm) c = mg_per_l_to_nm(c, *mw);
     // Each metabolite, in parent-equivalent nM (its molar mass is not in the KB; its printed
     // AUC ratio is applied to the parent's molar curve), formed in proportion to the parent
     // concentration and eliminated with its own half-life; stepped until periodic.
@@ -447,10 +444,27 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
   // Potency depends only on the JAK pair, so cytokines sharing a pair share the computation
   // (the qualitative effect can be stated per cytokine and is resolved for each).
   std::vector<PathwayResult> by_pair;
+  std::vector<std::pair<std::string, std::optional<QualitativeEffect>>> effect_by_pair;
   for (const auto& c : kb.cytokines) {
     PathwayResult r;
     r.cytokine = c.id;
-    auto effect = qualitative_effect(drug, c);
+    // The effect depends on the pair unless a statement names this cytokine.
+    std::optional<QualitativeEffect> effect;
+    bool cytokine_stated = std::any_of(drug.pathway_effect.begin(), drug.pathway_effect.end(),
+                                       [&](const kb::PathwayEffect& e) { return e.target == c.id; });
+    if (c.pair && !cytokine_stated) {
+      std::string pair = pair_name(*c.pair);
+      auto hit = std::find_if(effect_by_pair.begin(), effect_by_pair.end(),
+                              [&](const auto& x) { return x.first == pair; });
+      if (hit != effect_by_pair.end()) {
+        effect = hit->second;
+      } else {
+        effect = qualitative_effect(drug, c);
+        effect_by_pair.emplace_back(pair, effect);
+      }
+    } else {
+      effect = qualitative_effect(drug, c);
+    }
     auto finish = [&](PathwayResult& row) {
       row.effect = effect;
       if (row.basis == Basis::kUnknown && effect) {
@@ -544,8 +558,14 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
   // How far apart the cellular and enzymatic-derived scales are for this drug, where a pair has
   // both. A ratio printed from a "< x" cellular IC50 is only an upper limit (`ratio_bounded`).
   bool ratio_bounded = false;
+  std::vector<std::string> pairs_seen;
+  const bool has_enzymatic = std::any_of(drug.potency.begin(), drug.potency.end(),
+                                         [](const kb::Potency& p) { return p.assay == "enzymatic"; });
   for (const auto& c : kb.cytokines) {
-    if (!c.pair) continue;
+    if (!c.pair || !has_enzymatic) continue;
+    std::string pair = pair_name(*c.pair);  // potency depends on the pair only
+    if (std::find(pairs_seen.begin(), pairs_seen.end(), pair) != pairs_seen.end()) continue;
+    pairs_seen.push_back(pair);
     auto cell = pathway_potency(drug, c, Assay::kCellular);
     if (cell.basis != Basis::kQuantitative || !cell.pair_ic50_nm) {
       cell = pathway_potency(drug, c, Assay::kWholeBlood);
