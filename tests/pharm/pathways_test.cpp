@@ -757,6 +757,8 @@ RC_GTEST_PROP(PathwayProperties, InhibitionRisesWithDoseAndWithAnInhibitingModif
   double more = dose * (1 + *rc::gen::inRange(1, 300) / 100.0);
   double tau = *rc::gen::element(12.0, 24.0);
   kb::Drug d = synthetic(cl, v, ka, ic50);
+  // Whole-blood potency (against total concentration) must behave the same way.
+  if (*rc::gen::arbitrary<bool>()) d.potency[0].matrix = "whole-blood";
   auto low = compute_profile(shipped(), d, regimen(dose, tau));
   auto high = compute_profile(shipped(), d, regimen(more, tau));
   ExposureModifier inhibitor{"test-inhibitor", std::nullopt,

@@ -254,6 +254,13 @@ function Curves({ option }) {
     <div id="curves" ref=${ref}></div></div>`;
 }
 
+// ---------------------------------------------------------------- results
+
+// A store statistic as the JSON carries it; "–" when undefined (never 0).
+const stat = (v) => (v == null ? "–" : String(+Number(v).toPrecision(6)));
+
+// Pharmacovigilance reporting signals of the culprit and the eruption (present only when the
+// server was started with a store): disproportionality in spontaneous reports, not an incidence.
 function ReportingSignals({ rs }) {
   return html`<section id="reporting-signals"><h2>Reporting signals</h2>
     <p><b>A ${rs.label}.</b> <span class="muted">Store: ${rs.store} (${rs.reports} reports in the store)</span></p>
