@@ -61,7 +61,7 @@ void print_table(const pharm::PathwayProfile& p,
       fmt::print("    {} = {} [{}]\n", in.quantity, in.how, join(in.sources, ", "));
     }
   }
-  fmt::print("  unbound fraction: {}\n",
+  if (!p.topical) fmt::print("  unbound fraction: {}\n",
              p.unbound_fraction ? fmt::format("{:g} [{}]", *p.unbound_fraction,
                                               join(p.unbound_fraction_sources, ", "))
                                 : std::string("unknown"));
@@ -103,15 +103,16 @@ void print_table(const pharm::PathwayProfile& p,
       fmt::print("  disease {}: no immune signature in the KB (coverage unknown)\n", c.disease);
       continue;
     }
-    fmt::print("  disease {}: pair coverage {}% (qualitative, {} cytokines: inhibited {}; spared {}; "
+    fmt::print("  disease {}: pair coverage {} (qualitative{}, {} cytokines: inhibited {}; spared {}; "
                "no statement {})\n",
-               c.disease, cell(c.pair_coverage_pct, "{:.0f}"),
+               c.disease, cell(c.pair_coverage_pct, "{:.0f}%"),
+               c.exposure == "application-site" ? " at the application site" : "",
                c.scored_on.empty() ? "no JAK-dependent" : c.scored_on,
                c.inhibited.empty() ? "-" : join(c.inhibited, ", "),
                c.spared.empty() ? "-" : join(c.spared, ", "),
                c.effect_unknown.empty() ? "-" : join(c.effect_unknown, ", "));
-    fmt::print("    quantitative {}% ({}){}{}\n",
-               cell(c.score_pct, "{:.1f}"),
+    fmt::print("    quantitative {} ({}){}{}\n",
+               cell(c.score_pct, "{:.1f}%"),
                c.basis.empty() ? "no known values" : c.basis == "mixed" ? "mixed assays: not averaged" : c.basis,
                c.not_jak_dependent.empty() ? ""
                                            : "; not JAK-dependent: " + join(c.not_jak_dependent, ", "),
