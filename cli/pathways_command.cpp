@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -26,10 +27,26 @@ std::string regimen_text(const pharm::Regimen& r) {
                      r.formulation ? " (" + *r.formulation + ")" : "");
 }
 
+// The basis column: "quantitative/whole-blood", "qualitative: inhibited", "unknown".
+std::string basis_text(const pharm::PathwayResult& r) {
+  if (r.basis == pharm::Basis::kQuantitative && r.assay) {
+    return fmt::format("{}{}", pharm::to_string(*r.assay), r.excluded_from_aggregates ? " (!)" : "");
+  }
+  if (r.basis == pharm::Basis::kQualitative && r.effect) {
+    return fmt::format("qualitative: {}{}", pharm::to_string(r.effect->effect),
+                       r.effect->exposure == "application-site" ? " (site)" : "");
+  }
+  return std::string(pharm::to_string(r.basis));
+}
+
 void print_table(const pharm::PathwayProfile& p,
                  const std::vector<pharm::DiseaseCoverage>& coverage) {
-  fmt::print("{} {}{}\n", p.drug, regimen_text(p.regimen),
-             p.regimen.roles.empty() ? "" : "  [dose roles: " + join(p.regimen.roles, ", ") + "]");
+  if (p.topical) {
+    fmt::print("{} (topical)\n", p.drug);
+  } else {
+    fmt::print("{} {}{}\n", p.drug, regimen_text(p.regimen),
+               p.regimen.roles.empty() ? "" : "  [dose roles: " + join(p.regimen.roles, ", ") + "]");
+  }
   if (p.modelled_as) fmt::print("  modelled as {}\n", regimen_text(*p.modelled_as));
   if (p.modifier) {
     fmt::print("  modifier {}{}: AUC {:+g}% [{}; {}]\n", p.modifier->id,
@@ -44,20 +61,30 @@ void print_table(const pharm::PathwayProfile& p,
       fmt::print("    {} = {} [{}]\n", in.quantity, in.how, join(in.sources, ", "));
     }
   }
-  fmt::print("  unbound fraction: {}\n",
+  if (!p.topical) fmt::print("  unbound fraction: {}\n",
              p.unbound_fraction ? fmt::format("{:g} [{}]", *p.unbound_fraction,
                                               join(p.unbound_fraction_sources, ", "))
                                 : std::string("unknown"));
   for (const auto& w : p.warnings) fmt::print("  ! {}\n", w);
-  fmt::print("\n  {:<15} {:<10} {:>7} {:>7} {:>7} {:>7}  {:<18} {}\n", "cytokine", "JAK pair",
-             "avg %", "h>50%", "peak %", "trough", "basis", "bound");
+  auto dash = [&](const pharm::PathwayResult& r, const std::optional<double>& v, const char* spec) {
+    return r.basis == pharm::Basis::kQuantitative ? cell(v, spec) : std::string("-");
+  };
+  fmt::print("\n  {:<15} {:<10} {:>7} {:>7} {:>7} {:>7}  {:<28} {:<12} {}\n", "cytokine",
+             "JAK pair", "avg %", "h>50%", "peak %", "trough", "basis", "bound", "qualitative");
   for (const auto& r : p.pathways) {
     if (r.basis == pharm::Basis::kNotJakDependent) continue;
-    fmt::print("  {:<15} {:<10} {:>7} {:>7} {:>7} {:>7}  {:<18} {}\n", r.cytokine, r.jak_pair,
-               cell(r.avg_inhibition_pct, "{:.1f}"), cell(r.hours_above_50pct, "{:.1f}"),
-               cell(r.peak_inhibition_pct, "{:.1f}"), cell(r.trough_inhibition_pct, "{:.1f}"),
-               pharm::to_string(r.basis),
-               r.basis == pharm::Basis::kUnknown ? "" : std::string(pharm::to_string(r.bound)));
+    fmt::print("  {:<15} {:<10} {:>7} {:>7} {:>7} {:>7}  {:<28} {:<12} {}\n", r.cytokine,
+               r.jak_pair, dash(r, r.avg_inhibition_pct, "{:.1f}"),
+               dash(r, r.hours_above_50pct, "{:.1f}"), dash(r, r.peak_inhibition_pct, "{:.1f}"),
+               dash(r, r.trough_inhibition_pct, "{:.1f}"), basis_text(r),
+               r.basis == pharm::Basis::kQuantitative ? std::string(pharm::to_string(r.bound)) : "",
+               r.effect ? fmt::format("{} [{}]", pharm::to_string(r.effect->effect),
+                                      join(r.effect->sources, ", "))
+                        : "unknown");
+  }
+  if (std::any_of(p.pathways.begin(), p.pathways.end(),
+                  [](const pharm::PathwayResult& r) { return r.excluded_from_aggregates; })) {
+    fmt::print("  (!) kept out of aggregates: more than 10x away from this drug's cellular scale\n");
   }
   std::vector<std::string> non_jak;
   for (const auto& r : p.pathways) {
@@ -66,19 +93,27 @@ void print_table(const pharm::PathwayProfile& p,
   if (!non_jak.empty()) {
     fmt::print("  not JAK-dependent (not blocked directly): {}\n", join(non_jak, ", "));
   }
-  fmt::print("\n  axis   avg % (known/JAK cytokines)\n");
+  fmt::print("\n  axis   avg % (known/JAK cytokines) assay\n");
   for (const auto& a : p.axes) {
     fmt::print("  {:<6} {:>7} ({}/{}) {}\n", a.axis, cell(a.avg_inhibition_pct, "{:.1f}"), a.known,
-               a.jak, a.basis);
+               a.jak, a.basis == "mixed" ? "mixed assays: not averaged" : a.basis);
   }
   for (const auto& c : coverage) {
     if (!c.has_signature) {
       fmt::print("  disease {}: no immune signature in the KB (coverage unknown)\n", c.disease);
       continue;
     }
-    fmt::print("  disease {}: coverage {}% (on {} cytokines, {}){}{}\n", c.disease,
-               cell(c.score_pct, "{:.1f}"), c.scored_on.empty() ? "no JAK-dependent" : c.scored_on,
-               c.basis.empty() ? "no known values" : c.basis,
+    fmt::print("  disease {}: pair coverage {} (qualitative{}, {} cytokines: inhibited {}; spared {}; "
+               "no statement {})\n",
+               c.disease, cell(c.pair_coverage_pct, "{:.0f}%"),
+               c.exposure == "application-site" ? " at the application site" : "",
+               c.scored_on.empty() ? "no JAK-dependent" : c.scored_on,
+               c.inhibited.empty() ? "-" : join(c.inhibited, ", "),
+               c.spared.empty() ? "-" : join(c.spared, ", "),
+               c.effect_unknown.empty() ? "-" : join(c.effect_unknown, ", "));
+    fmt::print("    quantitative {} ({}){}{}\n",
+               cell(c.score_pct, "{:.1f}%"),
+               c.basis.empty() ? "no known values" : c.basis == "mixed" ? "mixed assays: not averaged" : c.basis,
                c.not_jak_dependent.empty() ? ""
                                            : "; not JAK-dependent: " + join(c.not_jak_dependent, ", "),
                c.unknown.empty() ? "" : "; unknown: " + join(c.unknown, ", "));
@@ -89,7 +124,8 @@ void print_table(const pharm::PathwayProfile& p,
 void print_csv_header() {
   fmt::print(
       "drug,amount_mg,frequency,formulation,modifier,cytokine,jak_pair,avg_inhibition_pct,"
-      "hours_above_50pct,peak_inhibition_pct,trough_inhibition_pct,basis,bound,sources\n");
+      "hours_above_50pct,peak_inhibition_pct,trough_inhibition_pct,basis,assay,effect,"
+      "excluded_from_aggregates,bound,sources\n");
 }
 
 std::string csv_field(std::string s) {
@@ -104,12 +140,17 @@ void print_csv(const pharm::PathwayProfile& p) {
     return v ? fmt::format("{:.2f}", *v) : std::string();  // empty cell = unknown
   };
   for (const auto& r : p.pathways) {
-    fmt::print("{},{:g},{},{},{},{},{},{},{},{},{},{},{},{}\n", p.drug, p.regimen.amount_mg,
-               pharm::frequency_label(p.regimen.tau_h), csv_field(p.regimen.formulation.value_or("")),
+    fmt::print("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", p.drug,
+               p.topical ? std::string() : fmt::format("{:g}", p.regimen.amount_mg),
+               p.topical ? "topical" : pharm::frequency_label(p.regimen.tau_h),
+               csv_field(p.regimen.formulation.value_or("")),
                p.modifier ? p.modifier->id : "", csv_field(r.cytokine), r.jak_pair,
                num(r.avg_inhibition_pct), num(r.hours_above_50pct), num(r.peak_inhibition_pct),
                num(r.trough_inhibition_pct), pharm::to_string(r.basis),
-               r.basis == pharm::Basis::kUnknown ? "" : std::string(pharm::to_string(r.bound)),
+               r.assay ? std::string(pharm::to_string(*r.assay)) : "",
+               r.effect ? std::string(pharm::to_string(r.effect->effect)) : "",
+               r.excluded_from_aggregates ? "true" : "false",
+               r.basis == pharm::Basis::kQuantitative ? std::string(pharm::to_string(r.bound)) : "",
                csv_field(join(r.sources, ";")));
   }
 }
@@ -121,7 +162,7 @@ void add_pathways_command(CLI::App& app, const std::string& kb_dir, int& exit_co
       "pathways",
       "Steady-state inhibition of every JAK-dependent cytokine pathway over 24 h, per T-helper "
       "axis and per disease signature");
-  static std::string drug_id, dose_text, every_text = "24h", format = "table";
+  static std::string drug_id, dose_text, every_text = "24h", format = "table", assay_text;
   static std::vector<std::string> modifiers, diseases;
   cmd->add_option("--drug", drug_id, "Drug id (see `paraderm kb list drug`)")->required();
   cmd->add_option("--dose", dose_text, "Dose, e.g. 15mg (default: every approved regimen)");
@@ -134,6 +175,9 @@ void add_pathways_command(CLI::App& app, const std::string& kb_dir, int& exit_co
   cmd->add_option("--format", format, "Output format")
       ->check(CLI::IsMember({"table", "csv", "json"}))
       ->capture_default_str();
+  cmd->add_option("--assay", assay_text,
+                  "Use quantitative potency of one assay only: whole-blood, cellular or "
+                  "enzymatic-derived (default: the best per pathway)");
   cmd->callback([&] {
     auto fail = [&](const std::string& msg) {
       fmt::print(stderr, "{}\n", msg);
@@ -162,9 +206,22 @@ void add_pathways_command(CLI::App& app, const std::string& kb_dir, int& exit_co
       if (!m.is_ok()) return fail("--" + m.status().message());
       modifier = m.value();
     }
+    pharm::ProfileOptions options;
+    if (!assay_text.empty()) {
+      options.assay = pharm::assay_from_string(assay_text);
+      if (!options.assay) {
+        return fail(fmt::format("--assay: value \"{}\": expected whole-blood, cellular or "
+                                "enzymatic-derived",
+                                assay_text));
+      }
+    }
     std::vector<pharm::Regimen> regimens;
     auto approved = pharm::approved_regimens(*drug);
-    if (!dose_text.empty()) {
+    if (drug->route == "topical") {
+      // A topical product has no systemic regimen to model: one profile, qualitative at the
+      // application site (a --dose is not used).
+      regimens.push_back(pharm::Regimen{0, 24, std::string("topical"), {}});
+    } else if (!dose_text.empty()) {
       auto dose = parse_with_unit(dose_text, "mg");
       if (!dose) {
         return fail(fmt::format(
@@ -195,8 +252,8 @@ void add_pathways_command(CLI::App& app, const std::string& kb_dir, int& exit_co
     if (format == "csv") print_csv_header();
     for (const auto& r : regimens) {
       auto profile =
-          pharm::compute_profile(*kb, *drug, r, modifier ? &*modifier : nullptr);
-      bool approved_regimen = !r.roles.empty();
+          pharm::compute_profile(*kb, *drug, r, modifier ? &*modifier : nullptr, options);
+      bool approved_regimen = !r.roles.empty() || drug->route == "topical";
       if (!approved_regimen) {
         profile.warnings.insert(profile.warnings.begin(),
                                 "not an approved regimen in the KB for this drug");
@@ -213,8 +270,10 @@ void add_pathways_command(CLI::App& app, const std::string& kb_dir, int& exit_co
     }
     if (format == "json") fmt::print("{}\n", all.dump(2));
     if (format == "table") {
-      fmt::print("Inhibition = steady-state pSTAT-pathway inhibition by unbound drug, Hill 1; "
-                 "basis and limits: docs/pharmacology.md. Sources: `paraderm kb show <id>`.\n");
+      fmt::print("Inhibition = steady-state pSTAT-pathway inhibition, Hill 1: whole-blood potency "
+                 "against total, other assays against unbound plasma concentration. Bases "
+                 "(quantitative by assay, qualitative, unknown) are never averaged together; "
+                 "limits: docs/pharmacology.md. Sources: `paraderm kb show <id>`.\n");
     }
     exit_code = kExitOk;
   });

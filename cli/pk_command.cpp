@@ -65,6 +65,51 @@ void add_pk_command(CLI::App& app, const std::string& kb_dir, int& exit_code) {
     const kb::KnowledgeBase& kb = *loaded;
     const kb::Drug* drug = kb.find_drug(drug_id);
     if (!drug) return fail(fmt::format("--drug: value \"{}\": no such drug (see `paraderm kb list drug`)", drug_id));
+    if (drug->route == "topical") {
+      // No systemic curve for a topical product: say why instead of failing.
+      std::string why = drug->systemic_exposure ? drug->systemic_exposure->text
+                                                : "systemic exposure not described in the KB";
+      std::string wsrc;
+      if (drug->systemic_exposure) {
+        for (const auto& s : drug->systemic_exposure->prov.src) wsrc += (wsrc.empty() ? "" : ", ") + s;
+      }
+      if (format == "json") {
+        nlohmann::ordered_json j;
+        j["drug"] = drug->id;
+        j["topical"] = {{"systemic_exposure", why},
+                        {"sources", drug->systemic_exposure ? drug->systemic_exposure->prov.src
+                                                            : std::vector<std::string>{}}};
+        j["points"] = nlohmann::ordered_json::array();
+        fmt::print("{}\n", j.dump(2));
+      } else {
+        fmt::print("{}: topical: {} [{}]; no systemic concentration curve is modelled\n", drug->id,
+                   why, wsrc);
+      }
+      exit_code = 0;
+      return;
+    }
+    // A product regimen with a published exposure equivalence (upadacitinib ER 15 mg QD = IR
+    // 6 mg BID) is drawn as its equivalent, and the output says so: no ER model has values.
+    double drawn_dose = *dose, drawn_tau = *tau;
+    std::optional<std::string> drawn_note;
+    std::vector<std::string> equivalence_sources;
+    if (!model_index) {
+      for (const auto& r : pharm::approved_regimens(*drug)) {
+        if (r.amount_mg != *dose || r.tau_h != *tau || !r.formulation) continue;
+        for (const auto& eq : drug->pk_equivalence) {
+          if (eq.formulation != *r.formulation || eq.amount != *dose ||
+              pharm::frequency_label(*tau) != eq.frequency) {
+            continue;
+          }
+          drawn_dose = eq.modelled_amount;
+          drawn_tau = eq.modelled_frequency == "bid" ? 12.0 : 24.0;
+          drawn_note = fmt::format("{:g} mg {} {} drawn as its published equivalent {:g} mg {} {}: {}",
+                                   *dose, eq.frequency, eq.formulation, eq.modelled_amount,
+                                   eq.modelled_frequency, eq.modelled_formulation, eq.text);
+          equivalence_sources = eq.prov.src;
+        }
+      }
+    }
     // An explicit --model picks a published model; otherwise the first usable published model,
     // else a one-compartment model derived from label values.
     std::optional<pharm::ResolvedPk> resolved;
@@ -88,11 +133,13 @@ void add_pk_command(CLI::App& app, const std::string& kb_dir, int& exit_code) {
     struct Point { double t, mg_l; };
     std::vector<Point> pts;
     for (double t = grid->from; t <= grid->to + 1e-9; t += grid->step) {
-      double c = single ? pharm::single_dose(p, *dose, t) : pharm::steady_state(p, *dose, *tau, t);
+      double c = single ? pharm::single_dose(p, drawn_dose, t)
+                        : pharm::steady_state(p, drawn_dose, drawn_tau, t);
       pts.push_back({t, c});
     }
-    std::string regimen = single ? fmt::format("{} {} mg single dose", drug->id, *dose)
-                                 : fmt::format("{} {} mg every {} h, steady state", drug->id, *dose, *tau);
+    std::string regimen = single ? fmt::format("{} {} mg single dose", drug->id, drawn_dose)
+                                 : fmt::format("{} {} mg every {} h, steady state", drug->id,
+                                               drawn_dose, drawn_tau);
     std::string src;
     for (const auto& s : resolved->sources) src += (src.empty() ? "" : ", ") + s;
 
@@ -112,6 +159,11 @@ void add_pk_command(CLI::App& app, const std::string& kb_dir, int& exit_code) {
                                         {"unit", in.unit}, {"taken", in.how}, {"sources", in.sources}});
       }
       j["molecular_weight_g_mol"] = mw ? nlohmann::ordered_json(*mw) : nlohmann::ordered_json();
+      j["concentration"] = "total plasma (parent)";
+      if (drawn_note) {
+        j["drawn_as"] = {{"dose_mg", drawn_dose}, {"interval_h", drawn_tau}, {"note", *drawn_note},
+                         {"sources", equivalence_sources}};
+      }
       auto arr = nlohmann::ordered_json::array();
       for (const auto& pt : pts) {
         arr.push_back({{"t_h", pt.t}, {"conc_ng_ml", pt.mg_l * 1000},
@@ -128,6 +180,11 @@ void add_pk_command(CLI::App& app, const std::string& kb_dir, int& exit_code) {
       }
     } else {
       fmt::print("{}\n", regimen);
+      if (drawn_note) {
+        std::string esrc;
+        for (const auto& s : equivalence_sources) esrc += (esrc.empty() ? "" : ", ") + s;
+        fmt::print("drawn as equivalent: {} [{}]\n", *drawn_note, esrc);
+      }
       fmt::print("PK: {} ({}) [{}]\n", resolved->description, resolved->origin, src);
       for (const auto& in : resolved->inputs) {
         std::string isrc;
@@ -137,6 +194,7 @@ void add_pk_command(CLI::App& app, const std::string& kb_dir, int& exit_code) {
       // The model's formulation may differ from the product given (e.g. an IR model for an ER
       // tablet): say so rather than let the curve pass for the product's own.
       fmt::print("formulation modelled: {}\n", resolved->formulation.value_or("not stated in the source"));
+      fmt::print("concentration: total plasma, parent drug\n");
       fmt::print("{:>8}  {:>12}  {:>10}\n", "t (h)", "C (ng/mL)", "C (nM)");
       for (const auto& pt : pts) {
         fmt::print("{:>8.2f}  {:>12.4g}  {:>10}\n", pt.t, pt.mg_l * 1000,

@@ -61,16 +61,23 @@ struct LabelStatus {
 
 struct DiseaseCoveragePct {
   std::string disease;
-  std::optional<double> pct;  // unknown when the pathway engine cannot compute it
+  std::optional<double> pct;               // pair-level (qualitative) coverage; unknown when absent
+  std::optional<double> quantitative_pct;  // modelled inhibition, shown beside it where known
 };
 
+// Coverage is the pair-level measure every product has (docs/pharmacology.md §3): the share of a
+// disease signature's JAK-dependent cytokines a cited statement says the drug inhibits. It ranks
+// options the same way for all of them; the quantitative profile is shown beside it, never ranked.
 struct Coverage {
   // With a paradoxical reaction: its primary and reaction disease. `both` is the lowest coverage
   // of every disease the options are chosen for (Assessment::option_diseases), when all are known.
   std::optional<double> primary_pct, reaction_pct, both_pct;
   std::vector<DiseaseCoveragePct> diseases;                   // one per option disease
-  std::string basis;                                          // cellular | enzymatic-derived | mixed | ""
+  std::string basis;  // qualitative (clinical) | qualitative (application-site) | "" (unknown)
   std::string regimen;                                        // the regimen the profile was computed for
+  // Lowest modelled average inhibition over the diseases, when every one is known on one assay.
+  std::optional<double> quantitative_both_pct;
+  std::string quantitative_assay;  // whole-blood | cellular | enzymatic-derived | mixed | ""
 };
 
 // Adverse-reaction rates are shown as the KB states them (the KB outlives every assessment).

@@ -290,6 +290,16 @@ struct Potency {
   Provenance prov;
 };
 
+// A cited qualitative statement about a pathway at clinical exposure (or, for a topical product,
+// at the application site): the engine's fallback where no absolute potency exists.
+struct PathwayEffect {
+  std::string target;    // kinase ("TYK2"), JAK pair ("JAK2/JAK2") or cytokine id ("GM-CSF")
+  std::string effect;    // inhibited | spared
+  std::string exposure;  // clinical | application-site
+  std::string text;      // the statement as the source makes it
+  Provenance prov;
+};
+
 struct PkParameters {
   std::vector<Quantity> molecular_weight, bioavailability, fraction_absorbed, tmax, half_life,
       volume, clearance, renal_clearance, protein_binding, unbound_fraction, accumulation;
@@ -498,6 +508,9 @@ struct Drug {
   std::vector<Code> code;
   Mechanism mechanism;
   std::vector<Potency> potency;
+  std::vector<PathwayEffect> pathway_effect;
+  // Topical products: the cited statement on systemic exposure (shown instead of a PK curve).
+  std::optional<TextFact> systemic_exposure;
   std::optional<PkParameters> pk;
   std::vector<PkModel> pk_model;
   std::vector<Metabolite> metabolite;

@@ -85,10 +85,25 @@ Result<ResolvedPk> resolve_pk(const kb::Drug& drug);
 
 // --- potency --------------------------------------------------------------------------------
 
-// kNotJakDependent: the cytokine does not signal through a JAK pair (e.g. IL-17A/F, TNF), so a
-// JAK inhibitor does not block its receptor signalling directly.
-enum class Basis { kCellular, kEnzymaticDerived, kUnknown, kNotJakDependent };
+// What a pathway value rests on. Values of different bases (and, within `kQuantitative`, of
+// different assays) are never combined in an aggregate.
+//  kQuantitative: an inhibition computed from an absolute potency and a PK curve (see Assay);
+//  kQualitative:  a cited statement that the pathway is inhibited or spared at clinical exposure
+//                 (or at the application site of a topical product), no number;
+//  kUnknown:      neither;
+//  kNotJakDependent: the cytokine does not signal through a JAK pair (e.g. IL-17A/F, TNF), so a
+//                 JAK inhibitor does not block its receptor signalling directly.
+enum class Basis { kQuantitative, kQualitative, kUnknown, kNotJakDependent };
 std::string_view to_string(Basis b);
+
+// The assay behind a quantitative value. Whole-blood potency is compared with total plasma
+// concentration, cellular and enzymatic potency with unbound concentration.
+enum class Assay { kWholeBlood, kCellular, kEnzymaticDerived };
+std::string_view to_string(Assay a);
+std::optional<Assay> assay_from_string(std::string_view s);
+
+enum class Effect { kInhibited, kSpared };
+std::string_view to_string(Effect e);
 
 // How the reported inhibition relates to the truth, given the data's qualifiers.
 enum class Bound {
@@ -99,8 +114,22 @@ enum class Bound {
 };
 std::string_view to_string(Bound b);
 
+// The qualitative effect on one cytokine's pathway, resolved from the drug's cited statements:
+// a statement on the cytokine, else on its JAK pair, else from kinase statements (a pair signals
+// only when both kinases are active, so inhibiting either inhibits it; it is spared only when
+// both kinases are).
+struct QualitativeEffect {
+  Effect effect = Effect::kInhibited;
+  std::string exposure;  // clinical | application-site
+  std::string how;       // which statement(s) decided it
+  std::vector<std::string> sources;
+};
+std::optional<QualitativeEffect> qualitative_effect(const kb::Drug& drug,
+                                                    const kb::Cytokine& cytokine);
+
 struct PathwayPotency {
-  Basis basis = Basis::kUnknown;
+  Basis basis = Basis::kUnknown;  // kQuantitative when an absolute potency was found
+  Assay assay = Assay::kCellular;
   std::string method;                // e.g. "measured pair IC50", "kinase IC50s, independent action"
   std::optional<double> pair_ic50_nm;             // measured on the pair
   std::optional<double> kinase_ic50_nm[2];        // per kinase of the pair (same order as pair)
@@ -111,8 +140,11 @@ struct PathwayPotency {
   std::string unknown_reason;
 };
 
-// The potency of `drug` on the pathway of `cytokine` (its KB JAK pair).
-PathwayPotency pathway_potency(const kb::Drug& drug, const kb::Cytokine& cytokine);
+// The potency of `drug` on the pathway of `cytokine` (its KB JAK pair). Order: a measured pair
+// IC50 (whole blood, then cells; higher confidence first), kinase-level cellular IC50s, enzymatic
+// kinase IC50s. With `only`, values of other assays are not used.
+PathwayPotency pathway_potency(const kb::Drug& drug, const kb::Cytokine& cytokine,
+                               std::optional<Assay> only = std::nullopt);
 
 // Fractional inhibition (0..1) at an effective concentration `c_nm` (same scale as the IC50s).
 double inhibition_at(const PathwayPotency& p, double c_nm);
@@ -127,6 +159,13 @@ struct PathwayResult {
   std::string cytokine;
   std::string jak_pair;  // "JAK1/JAK3"; empty for pathways that do not signal through JAKs
   Basis basis = Basis::kUnknown;
+  std::optional<Assay> assay;  // quantitative rows
+  // The cited qualitative effect, when one resolves (on every row, so the pair-level coverage
+  // can use the same kind of value for every product).
+  std::optional<QualitativeEffect> effect;
+  // An enzymatic-derived value more than 10x away from the drug's cellular scale: shown with a
+  // warning, kept out of every aggregate.
+  bool excluded_from_aggregates = false;
   Bound bound = Bound::kEstimate;
   std::optional<double> avg_inhibition_pct, hours_above_50pct, peak_inhibition_pct,
       trough_inhibition_pct;
@@ -141,11 +180,14 @@ struct AxisCoverage {
   std::string axis;
   std::optional<double> avg_inhibition_pct;  // mean over its JAK cytokines with known values
   int known = 0, jak = 0, non_jak = 0;       // cytokine counts
-  std::string basis;  // of the values averaged: cellular | enzymatic-derived | mixed | "" (none)
+  // The assay of the values averaged (whole-blood | cellular | enzymatic-derived); "mixed" when
+  // the known values rest on different assays, and then no average is given; "" when none.
+  std::string basis;
 };
 
 struct ProfileOptions {
   int steps_per_hour = 60;  // 1-minute resolution
+  std::optional<Assay> assay;  // use quantitative values of this assay only
 };
 
 struct PathwayProfile {
@@ -154,6 +196,10 @@ struct PathwayProfile {
   std::optional<Regimen> modelled_as;  // when a published equivalence stands in (ER → IR)
   std::vector<std::string> equivalence_sources;
   std::optional<ExposureModifier> modifier;
+  // Topical products: the cited systemic-exposure statement; no PK curve is drawn.
+  std::optional<kb::TextFact> topical;
+  // Irreversible (covalent) binding: a concentration-driven Hill model does not apply.
+  bool covalent = false;
   std::optional<ResolvedPk> pk;
   std::optional<double> unbound_fraction;
   std::vector<std::string> unbound_fraction_sources;
@@ -179,15 +225,22 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
 struct DiseaseCoverage {
   std::string disease;
   bool has_signature = false;
-  // Mean average inhibition over the dominant JAK-dependent cytokines with known values (over
-  // the "present" ones when the signature names no dominant JAK-dependent cytokine).
+  // Pair-level (qualitative) coverage, the like-for-like measure every product has: the share of
+  // the scored JAK-dependent signature cytokines (dominant, else present) whose pathway a cited
+  // statement says is inhibited; absent when any of them has no statement.
+  std::optional<double> pair_coverage_pct;
+  std::vector<std::string> inhibited, spared, effect_unknown;
+  std::string exposure;  // clinical | application-site | mixed (of the statements used)
+  // Quantitative: mean average inhibition over the dominant JAK-dependent cytokines with known
+  // values (over the "present" ones when the signature names no dominant JAK-dependent cytokine);
+  // absent when those values rest on different assays.
   std::optional<double> score_pct;
   std::string scored_on;  // "dominant" | "present" | ""
   std::optional<double> dominant_avg_pct, present_avg_pct;
   std::vector<std::string> not_jak_dependent;  // signature cytokines a JAK inhibitor cannot block
   std::vector<std::string> unknown;            // JAK-dependent but inhibition unknown
   std::vector<std::string> sources;            // the signature's sources
-  std::string basis;  // of the values averaged: cellular | enzymatic-derived | mixed | ""
+  std::string basis;  // assay of the values averaged: whole-blood | cellular | enzymatic-derived | mixed | ""
 };
 
 DiseaseCoverage disease_coverage(const kb::KnowledgeBase& kb, const PathwayProfile& profile,

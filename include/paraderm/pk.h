@@ -10,6 +10,7 @@
 #include <array>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "paraderm/status.h"
 
@@ -44,6 +45,11 @@ double single_dose(const PkParams& p, double dose_mg, double t_h);
 double multiple_dose(const PkParams& p, double dose_mg, double tau_h, int n_doses, double t_h);
 // Concentration at steady state, t hours after a dose (any t; reduced modulo tau).
 double steady_state(const PkParams& p, double dose_mg, double tau_h, double t_h);
+
+// steady_state() at t = 0, step, 2·step, ... for every element of `out` (sized by the caller),
+// with the regimen's constant factors computed once.
+void steady_state_grid(const PkParams& p, double dose_mg, double tau_h, double step_h,
+                       std::vector<double>& out);
 
 // Converts mg/L to nM for a molecule of molar mass `mw_g_mol`.
 inline double mg_per_l_to_nm(double c_mg_l, double mw_g_mol) { return c_mg_l * 1e6 / mw_g_mol; }

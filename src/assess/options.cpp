@@ -940,32 +940,47 @@ class DrugEvaluation {
   }
 
   void coverage() {
-    if (d_.route != "oral") return;
+    // Topical products are covered at the application site; they have no systemic regimen.
+    const bool topical = d_.route == "topical";
     const Dose* basis = dose_ ? &*dose_ : (base_ ? &*base_ : nullptr);
-    if (!basis || basis->unit != "mg" || !x_.interval_h(basis->frequency)) return;
-    pharm::Regimen r{basis->amount, *x_.interval_h(basis->frequency), basis->formulation, {}};
+    pharm::Regimen r{0, 24, std::string("topical"), {}};
+    if (!topical) {
+      if (!basis || basis->unit != "mg" || !x_.interval_h(basis->frequency)) return;
+      r = pharm::Regimen{basis->amount, *x_.interval_h(basis->frequency), basis->formulation, {}};
+    }
     auto profile = cache_.get(d_, r, modifier_ ? &*modifier_ : nullptr);
-    o_.coverage.regimen = fmt::format("{:g} mg {}{}", basis->amount, basis->frequency,
-                                      modifier_ ? " with " + modifier_->id : "");
-    auto score = [&](const std::string& dis) -> std::optional<double> {
-      auto sig = signature_disease(x_.kb, dis);
-      if (!sig) return std::nullopt;
-      const auto& cov = cache_.coverage(profile, *sig);
-      if (cov.score_pct && !cov.basis.empty()) {
-        basis_name_ = basis_name_.empty() || basis_name_ == cov.basis ? cov.basis : "mixed";
-      }
-      return cov.score_pct;
+    o_.coverage.regimen = topical ? std::string("topical")
+                                  : fmt::format("{:g} mg {}{}", basis->amount, basis->frequency,
+                                                modifier_ ? " with " + modifier_->id : "");
+    std::string exposure, assay;
+    auto merge = [](std::string& into, const std::string& v) {
+      into = into.empty() || into == v ? v : "mixed";
     };
     // Every disease the options are for; a reaction whose primary or reaction disease is unknown
     // is not fully covered by what is known.
     bool all = !x_.targets.empty() &&
                (x_.pr.culprits.empty() || (x_.pr.primary_disease && x_.pr.reaction_disease));
+    bool all_quantitative = all;
     std::string listed;
     for (const auto& dis : x_.targets) {
-      auto pct = score(dis);
-      o_.coverage.diseases.push_back({dis, pct});
+      auto sig = signature_disease(x_.kb, dis);
+      std::optional<double> pct, qpct;
+      if (sig) {
+        const auto& cov = cache_.coverage(profile, *sig);
+        pct = cov.pair_coverage_pct;
+        if (pct) merge(exposure, cov.exposure);
+        qpct = cov.score_pct;
+        if (qpct) merge(assay, cov.basis);
+      }
+      o_.coverage.diseases.push_back({dis, pct, qpct});
       if (x_.pr.primary_disease == dis) o_.coverage.primary_pct = pct;
       if (x_.pr.reaction_disease == dis) o_.coverage.reaction_pct = pct;
+      if (qpct) {
+        o_.coverage.quantitative_both_pct =
+            std::min(o_.coverage.quantitative_both_pct.value_or(100.0), *qpct);
+      } else {
+        all_quantitative = false;
+      }
       if (!pct) {
         all = false;
         continue;
@@ -973,16 +988,28 @@ class DrugEvaluation {
       o_.coverage.both_pct = std::min(o_.coverage.both_pct.value_or(100.0), *pct);
       listed += fmt::format("{}{} {:.0f}%", listed.empty() ? "" : ", ", dis, *pct);
     }
-    o_.coverage.basis = basis_name_;
+    if (!all_quantitative || assay == "mixed") o_.coverage.quantitative_both_pct.reset();
+    o_.coverage.quantitative_assay = o_.coverage.quantitative_both_pct ? assay : "";
     if (all) {
+      o_.coverage.basis = fmt::format("qualitative ({})", exposure);
+      std::vector<std::string> src;
+      for (const auto& p : profile->pathways) {
+        if (!p.effect) continue;
+        for (const auto& s : p.effect->sources) {
+          if (std::find(src.begin(), src.end(), s) == src.end()) src.push_back(s);
+        }
+      }
       note(reason("COVERAGE_BOTH", Severity::kInfo,
-                  fmt::format("Modelled pathway coverage at {}: {} ({} basis).", o_.coverage.regimen,
-                              listed, basis_name_),
-                  profile->pk ? profile->pk->sources : std::vector<std::string>{}));
+                  fmt::format("Pair-level pathway coverage{}: {} of the signature cytokines "
+                              "inhibited per cited statements.",
+                              topical ? " at the application site" : " at clinical exposure",
+                              listed),
+                  src));
     } else {
       o_.coverage.both_pct.reset();
       note(reason("COVERAGE_UNKNOWN", Severity::kInfo,
-                  "Pathway coverage of the diseases is unknown (potency, PK or a disease signature missing in the KB).",
+                  "Pathway coverage of the diseases is unknown (no cited inhibited/spared statement "
+                  "for a signature pathway, or a disease signature missing in the KB).",
                   {}));
     }
   }
@@ -1009,7 +1036,6 @@ class DrugEvaluation {
   std::optional<Dose> dose_, base_;
   std::vector<std::string> dose_sources_;
   std::optional<pharm::ExposureModifier> modifier_;
-  std::string basis_name_;
 };
 
 Option evaluate_strategy(const Ctx& x, const kb::Strategy& s) {

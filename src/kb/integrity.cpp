@@ -199,6 +199,28 @@ void check_integrity(const KnowledgeBase& kb, const std::vector<RefUse>& refs,
     }
   }
 
+  // A qualitative pathway statement names a kinase, a JAK pair of two kinases, or a cytokine; a
+  // target the engine cannot place would be silently ignored.
+  for (const auto& d : kb.drugs) {
+    for (const auto& e : d.pathway_effect) {
+      auto kinase = [&](std::string_view k) {
+        return std::any_of(kb.kinases.begin(), kb.kinases.end(),
+                           [&](const Kinase& x) { return x.id == k; });
+      };
+      auto slash = e.target.find('/');
+      bool ok = slash == std::string::npos
+                    ? kinase(e.target) || kb.find_cytokine(e.target) != nullptr
+                    : kinase(e.target.substr(0, slash)) && kinase(e.target.substr(slash + 1));
+      // Cytokine ids may contain a slash (IL-17A/F, IFN-alpha/beta).
+      if (!ok && kb.find_cytokine(e.target)) ok = true;
+      if (!ok) {
+        error(issues, d.loc, fmt::format("drug '{}'.pathway_effect", d.id),
+              fmt::format("target '{}': expected a kinase id, a pair 'JAK1/JAK3' or a cytokine id",
+                          e.target));
+      }
+    }
+  }
+
   check_unit_conversions(kb, issues);
   for (const auto& d : kb.drugs) {
     check_drug(d, issues);

@@ -677,6 +677,22 @@ struct Schema<Potency> {
 };
 
 template <>
+struct Schema<PathwayEffect> {
+  static const std::vector<Field<PathwayEffect>>& fields() {
+    static const std::vector<Field<PathwayEffect>> f = concat<PathwayEffect>(
+        {
+            field("target", &PathwayEffect::target),
+            field("effect", &PathwayEffect::effect, {.one_of = {"inhibited", "spared"}}),
+            field("exposure", &PathwayEffect::exposure,
+                  {.one_of = {"clinical", "application-site"}}),
+            field("text", &PathwayEffect::text),
+        },
+        embed(&PathwayEffect::prov));
+    return f;
+  }
+};
+
+template <>
 struct Schema<PkParameters> {
   static const std::vector<Field<PkParameters>>& fields() {
     static const std::vector<Field<PkParameters>> f = {
@@ -1103,6 +1119,8 @@ struct Schema<Drug> {
         field("code", &Drug::code),
         field("mechanism", &Drug::mechanism),
         field("potency", &Drug::potency),
+        field("pathway_effect", &Drug::pathway_effect),
+        field("systemic_exposure", &Drug::systemic_exposure),
         field("pk", &Drug::pk),
         field("pk_model", &Drug::pk_model),
         field("metabolite", &Drug::metabolite),

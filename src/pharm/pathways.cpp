@@ -3,6 +3,7 @@
 #include "paraderm/pathways.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -119,13 +120,32 @@ double round_to(double v, int decimals) {
 
 std::string_view to_string(Basis b) {
   switch (b) {
-    case Basis::kCellular: return "cellular";
-    case Basis::kEnzymaticDerived: return "enzymatic-derived";
+    case Basis::kQuantitative: return "quantitative";
+    case Basis::kQualitative: return "qualitative";
     case Basis::kUnknown: return "unknown";
     case Basis::kNotJakDependent: return "not-jak-dependent";
   }
   return "unknown";
 }
+
+std::string_view to_string(Assay a) {
+  switch (a) {
+    case Assay::kWholeBlood: return "whole-blood";
+    case Assay::kCellular: return "cellular";
+    case Assay::kEnzymaticDerived: return "enzymatic-derived";
+  }
+  return "cellular";
+}
+
+std::optional<Assay> assay_from_string(std::string_view s) {
+  for (Assay a : {Assay::kWholeBlood, Assay::kCellular, Assay::kEnzymaticDerived}) {
+    if (to_string(a) == s) return a;
+  }
+  if (s == "enzymatic") return Assay::kEnzymaticDerived;
+  return std::nullopt;
+}
+
+std::string_view to_string(Effect e) { return e == Effect::kInhibited ? "inhibited" : "spared"; }
 
 std::string_view to_string(Bound b) {
   switch (b) {
@@ -137,7 +157,52 @@ std::string_view to_string(Bound b) {
   return "approximate";
 }
 
-PathwayPotency pathway_potency(const kb::Drug& drug, const kb::Cytokine& cytokine) {
+std::optional<QualitativeEffect> qualitative_effect(const kb::Drug& drug,
+                                                    const kb::Cytokine& cytokine) {
+  if (!cytokine.pair) return std::nullopt;
+  const auto& k = cytokine.pair->kinases;
+  auto of = [](const kb::PathwayEffect& e) {
+    return QualitativeEffect{e.effect == "inhibited" ? Effect::kInhibited : Effect::kSpared,
+                             e.exposure, fmt::format("{} {}: {}", e.target, e.effect, e.text),
+                             e.prov.src};
+  };
+  for (const auto& e : drug.pathway_effect) {
+    if (e.target == cytokine.id) return of(e);
+  }
+  for (const auto& e : drug.pathway_effect) {
+    if (e.target == k[0] + "/" + k[1] || e.target == k[1] + "/" + k[0]) return of(e);
+  }
+  auto kinase = [&](const std::string& id) -> const kb::PathwayEffect* {
+    for (const auto& e : drug.pathway_effect) {
+      if (e.target == id) return &e;
+    }
+    return nullptr;
+  };
+  const kb::PathwayEffect* a = kinase(k[0]);
+  const kb::PathwayEffect* b = kinase(k[1]);
+  // Signalling needs both kinases of the pair: inhibiting either one inhibits the pathway.
+  for (const auto* e : {a, b}) {
+    if (e && e->effect == "inhibited") {
+      auto q = of(*e);
+      q.how = fmt::format("{} inhibited (the pair needs both kinases): {}", e->target, e->text);
+      return q;
+    }
+  }
+  if (a && b && a->effect == "spared" && b->effect == "spared") {
+    auto q = of(*a);
+    q.how = a == b ? fmt::format("{} spared (both kinases of the homodimer): {}", a->target, a->text)
+                   : fmt::format("{} and {} spared: {}", a->target, b->target, a->text);
+    for (const auto& s : b->prov.src) {
+      if (std::find(q.sources.begin(), q.sources.end(), s) == q.sources.end()) q.sources.push_back(s);
+    }
+    if (a->exposure != b->exposure) q.exposure = "mixed";
+    return q;
+  }
+  return std::nullopt;
+}
+
+PathwayPotency pathway_potency(const kb::Drug& drug, const kb::Cytokine& cytokine,
+                               std::optional<Assay> only) {
   PathwayPotency out;
   if (!cytokine.pair) {
     out.basis = Basis::kNotJakDependent;
@@ -145,27 +210,46 @@ PathwayPotency pathway_potency(const kb::Drug& drug, const kb::Cytokine& cytokin
     return out;
   }
   const auto& k = cytokine.pair->kinases;
-  // 1. A cellular IC50 measured on this pair (either order).
+  // 1. An IC50 measured on this pair (either order): whole blood first (compared with total
+  // concentration, no unbound fraction needed), then cells; higher confidence first.
+  const kb::Potency* best = nullptr;
+  auto rank = [](const kb::Potency& p) {
+    int conf = p.prov.conf == kb::Confidence::kConfirmed   ? 0
+               : p.prov.conf == kb::Confidence::kSecondary ? 1
+               : p.prov.conf == kb::Confidence::kDerived   ? 2
+                                                           : 3;
+    return (p.matrix == "whole-blood" ? 0 : 10) + conf;
+  };
   for (const auto& p : drug.potency) {
     if (p.assay != "cellular" || !p.ic50_nm) continue;
-    if (p.target == k[0] + "/" + k[1] || p.target == k[1] + "/" + k[0]) {
-      out.basis = Basis::kCellular;
-      out.method = fmt::format("cellular {} IC50 {}{:g} nM", p.target, p.qualifier.value_or(""),
-                               *p.ic50_nm);
-      out.pair_ic50_nm = *p.ic50_nm;
-      out.versus_total = p.matrix == "whole-blood";
-      out.at_most = is_lower_qualifier(p.qualifier);
-      out.at_least = is_upper_qualifier(p.qualifier);
-      out.sources = p.prov.src;
-      return out;
-    }
+    if (p.target != k[0] + "/" + k[1] && p.target != k[1] + "/" + k[0]) continue;
+    Assay assay = p.matrix == "whole-blood" ? Assay::kWholeBlood : Assay::kCellular;
+    if (only && *only != assay) continue;
+    if (!best || rank(p) < rank(*best)) best = &p;
+  }
+  if (best) {
+    const auto& p = *best;
+    out.basis = Basis::kQuantitative;
+    out.assay = p.matrix == "whole-blood" ? Assay::kWholeBlood : Assay::kCellular;
+    out.method = fmt::format("{} {} IC50 {}{:g} nM{}", to_string(out.assay), p.target,
+                             p.qualifier.value_or(""), *p.ic50_nm,
+                             p.conditions ? " (" + *p.conditions + ")" : "");
+    out.pair_ic50_nm = *p.ic50_nm;
+    out.versus_total = p.matrix == "whole-blood";
+    out.at_most = is_lower_qualifier(p.qualifier);
+    out.at_least = is_upper_qualifier(p.qualifier);
+    out.sources = p.prov.src;
+    return out;
   }
   // 2./3. Kinase-level IC50s for both kinases, cellular first, then enzymatic.
   for (std::string_view level : {"cellular", "enzymatic"}) {
+    Assay assay = level == "cellular" ? Assay::kCellular : Assay::kEnzymaticDerived;
+    if (only && *only != assay) continue;
     auto a = kinase_ic50(drug, k[0], level);
     auto b = kinase_ic50(drug, k[1], level);
     if (!a || !b) continue;
-    out.basis = level == "cellular" ? Basis::kCellular : Basis::kEnzymaticDerived;
+    out.basis = Basis::kQuantitative;
+    out.assay = a->whole_blood && b->whole_blood ? Assay::kWholeBlood : assay;
     out.kinase_ic50_nm[0] = a->nm;
     out.kinase_ic50_nm[1] = b->nm;
     out.method = k[0] == k[1]
@@ -189,7 +273,8 @@ PathwayPotency pathway_potency(const kb::Drug& drug, const kb::Cytokine& cytokin
   std::string list;
   for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
   out.unknown_reason =
-      missing.empty()
+      only ? fmt::format("no {} potency for {} in the KB", to_string(*only), pair_name(*cytokine.pair))
+      : missing.empty()
           ? fmt::format("no {} IC50 at a single assay level", pair_name(*cytokine.pair))
           : fmt::format("no absolute IC50 for {} in the KB", list);
   return out;
@@ -220,11 +305,17 @@ std::optional<double> effective_ic50(const PathwayPotency& p) {
 
 namespace {
 
-// Adds one value's basis to an aggregate's basis.
-void merge_basis(std::string& into, Basis b) {
-  std::string name(to_string(b));
+// Adds one value's assay to an aggregate's: values of different assays are not averaged.
+void merge_assay(std::string& into, Assay a) {
+  std::string name(to_string(a));
   if (into.empty()) into = name;
   else if (into != name) into = "mixed";
+}
+
+// A row an aggregate may average: quantitative and not kept out by the 10x rule.
+bool aggregable(const PathwayResult& r) {
+  return r.basis == Basis::kQuantitative && r.avg_inhibition_pct && r.assay &&
+         !r.excluded_from_aggregates;
 }
 
 }  // namespace
@@ -236,10 +327,13 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
   out.drug = drug.id;
   out.regimen = regimen;
   out.steps_per_hour = options.steps_per_hour;
+  out.covalent = drug.mechanism.binding == "covalent";
   if (modifier) out.modifier = *modifier;
+  const bool topical = drug.route == "topical";
 
   Regimen modelled = regimen;
   for (const auto& eq : drug.pk_equivalence) {
+    if (topical) break;
     if (regimen.formulation == eq.formulation && regimen.amount_mg == eq.amount &&
         frequency_label(regimen.tau_h) == eq.frequency) {
       modelled = Regimen{eq.modelled_amount, eq.modelled_frequency == "bid" ? 12.0 : 24.0,
@@ -251,35 +345,54 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
     }
   }
 
-  auto pk = resolve_pk(drug);
+  std::string pk_gap;
   std::optional<double> mw = molecular_weight(drug);
   std::vector<std::string> fu_sources;
   out.unbound_fraction = unbound_fraction(drug, fu_sources);
   out.unbound_fraction_sources = fu_sources;
-  std::string pk_gap;
-  if (!pk.is_ok()) {
-    pk_gap = pk.status().message();
-  } else if (!mw) {
-    pk_gap = "molar mass unknown (cannot convert to nM)";
-  } else {
-    out.pk = pk.value();
-    if (out.pk->formulation && modelled.formulation &&
-        out.pk->formulation->find(*modelled.formulation) == std::string::npos &&
-        modelled.formulation->find(*out.pk->formulation) == std::string::npos) {
-      out.warnings.push_back(fmt::format("the PK model describes the {} formulation; the regimen "
-                                         "is {}",
-                                         *out.pk->formulation, *modelled.formulation));
+  if (topical) {
+    // A topical product acts at the application site; its systemic curve is not the quantity
+    // that matters and none is modelled.
+    if (drug.systemic_exposure) {
+      out.topical = *drug.systemic_exposure;
+    } else {
+      out.topical = kb::TextFact{"systemic exposure not described in the KB", {}};
     }
-    if (modifier) out.pk->params.cl_l_h /= 1 + modifier->auc_change_pct / 100;
+    pk_gap = "topical product: " + out.topical->text;
+    out.warnings.push_back(fmt::format("topical: {} [{}]", out.topical->text,
+                                       fmt::join(out.topical->prov.src, ", ")));
+  } else {
+    auto pk = resolve_pk(drug);
+    if (!pk.is_ok()) {
+      pk_gap = pk.status().message();
+    } else if (!mw) {
+      pk_gap = "molar mass unknown (cannot convert to nM)";
+    } else {
+      out.pk = pk.value();
+      if (out.pk->formulation && modelled.formulation &&
+          out.pk->formulation->find(*modelled.formulation) == std::string::npos &&
+          modelled.formulation->find(*out.pk->formulation) == std::string::npos) {
+        out.warnings.push_back(fmt::format("the PK model describes the {} formulation; the "
+                                           "regimen is {}",
+                                           *out.pk->formulation, *modelled.formulation));
+      }
+      if (modifier) out.pk->params.cl_l_h /= 1 + modifier->auc_change_pct / 100;
+    }
+    if (!pk_gap.empty()) out.warnings.push_back(pk_gap);
   }
-  if (!pk_gap.empty()) out.warnings.push_back(pk_gap);
+  if (out.covalent) {
+    out.warnings.push_back(
+        "irreversible (covalent) binding: inhibition is set by target inactivation and "
+        "resynthesis, not by the plasma concentration; no inactivation rate or resynthesis rate "
+        "is in the KB, so pathways are given qualitatively");
+  }
 
   // Active metabolites: modelled when potency, exposure and half-life are known; otherwise left
   // out, which makes every computed inhibition a lower bound.
   std::vector<MetaboliteModel> metabolites;
   bool metabolite_missing = false;
   for (const auto& m : drug.metabolite) {
-    if (!m.active) continue;
+    if (!m.active || topical) continue;
     double p = m.potency_vs_parent ? midpoint(*m.potency_vs_parent) : NAN;
     double e = m.exposure_vs_parent ? midpoint(*m.exposure_vs_parent) : NAN;
     double h = m.half_life ? midpoint(*m.half_life) : NAN;
@@ -300,11 +413,8 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
   if (out.pk) {
     const auto& params = out.pk->params;
     out.total_nm.resize(n);
-    for (int i = 0; i < n; ++i) {
-      double t = static_cast<double>(i) / sph;
-      out.total_nm[i] =
-          mg_per_l_to_nm(steady_state(params, modelled.amount_mg, modelled.tau_h, t), *mw);
-    }
+    steady_state_grid(params, modelled.amount_mg, modelled.tau_h, 1.0 / sph, out.total_nm);
+    for (double& c : out.total_nm) c = mg_per_l_to_nm(c, *mw);
     // Each metabolite, in parent-equivalent nM (its molar mass is not in the KB; its printed
     // AUC ratio is applied to the parent's molar curve), formed in proportion to the parent
     // concentration and eliminated with its own half-life; stepped until periodic.
@@ -331,11 +441,43 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
     }
   }
 
-  // Potency depends only on the JAK pair, so cytokines sharing a pair share the computation.
+  // Potency depends only on the JAK pair, so cytokines sharing a pair share the computation
+  // (the qualitative effect can be stated per cytokine and is resolved for each).
   std::vector<PathwayResult> by_pair;
+  std::vector<std::pair<std::string, std::optional<QualitativeEffect>>> effect_by_pair;
   for (const auto& c : kb.cytokines) {
     PathwayResult r;
     r.cytokine = c.id;
+    // The effect depends on the pair unless a statement names this cytokine.
+    std::optional<QualitativeEffect> effect;
+    bool cytokine_stated = std::any_of(drug.pathway_effect.begin(), drug.pathway_effect.end(),
+                                       [&](const kb::PathwayEffect& e) { return e.target == c.id; });
+    if (c.pair && !cytokine_stated) {
+      std::string pair = pair_name(*c.pair);
+      auto hit = std::find_if(effect_by_pair.begin(), effect_by_pair.end(),
+                              [&](const auto& x) { return x.first == pair; });
+      if (hit != effect_by_pair.end()) {
+        effect = hit->second;
+      } else {
+        effect = qualitative_effect(drug, c);
+        effect_by_pair.emplace_back(pair, effect);
+      }
+    } else {
+      effect = qualitative_effect(drug, c);
+    }
+    auto finish = [&](PathwayResult& row) {
+      row.effect = effect;
+      if (row.basis == Basis::kUnknown && effect) {
+        row.basis = Basis::kQualitative;
+        add_sources(row.sources, effect->sources);
+        row.notes.push_back(fmt::format("{} at {} ({})", to_string(effect->effect),
+                                        effect->exposure == "application-site"
+                                            ? "the application site"
+                                            : effect->exposure == "mixed" ? "clinical exposure / the application site"
+                                                                          : "clinical exposure",
+                                        effect->how));
+      }
+    };
     if (c.pair) {
       r.jak_pair = pair_name(*c.pair);
       auto done = std::find_if(by_pair.begin(), by_pair.end(),
@@ -343,11 +485,12 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
       if (done != by_pair.end()) {
         r = *done;
         r.cytokine = c.id;
+        finish(r);
         out.pathways.push_back(std::move(r));
         continue;
       }
     }
-    auto potency = pathway_potency(drug, c);
+    auto potency = pathway_potency(drug, c, options.assay);
     r.basis = potency.basis;
     r.method = potency.method;
     r.sources = potency.sources;
@@ -357,16 +500,23 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
       out.pathways.push_back(std::move(r));
       continue;
     }
+    auto unknown = [&](std::string why) {
+      r.basis = Basis::kUnknown;
+      r.method.clear();
+      r.sources.clear();
+      r.notes.push_back(std::move(why));
+    };
     if (potency.basis == Basis::kUnknown) {
       r.notes.push_back("potency unknown: " + potency.unknown_reason);
+    } else if (out.covalent) {
+      unknown("quantitative value not computed: irreversible binding (see warnings)");
     } else if (!out.pk) {
-      r.basis = Basis::kUnknown;
-      r.notes.push_back("PK unknown: " + pk_gap);
+      unknown((topical ? "no systemic curve: " : "PK unknown: ") + pk_gap);
     } else if (!potency.versus_total && !out.unbound_fraction) {
-      r.basis = Basis::kUnknown;
-      r.notes.push_back("unbound fraction unknown: cannot compare plasma levels with a "
-                        "non-whole-blood IC50");
+      unknown("unbound fraction unknown: cannot compare plasma levels with a non-whole-blood "
+              "IC50");
     } else {
+      r.assay = potency.assay;
       const auto& conc = potency.versus_total ? out.total_nm : out.unbound_nm;
       double sum = 0, peak = 0, trough = 1;
       int above = 0;
@@ -392,21 +542,35 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
                                                   : out.unbound_fraction_sources);
       add_sources(r.sources, out.equivalence_sources);
       if (modifier) add_sources(r.sources, modifier->sources);
-      if (potency.basis == Basis::kEnzymaticDerived) {
+      r.notes.push_back(potency.versus_total
+                            ? "whole-blood potency against total plasma concentration"
+                            : "potency against unbound plasma concentration");
+      if (potency.assay == Assay::kEnzymaticDerived) {
         r.notes.push_back("enzymatic IC50s (assay ATP) against unbound plasma levels: usually "
                           "overstates inhibition in cells");
       }
     }
     by_pair.push_back(r);
+    finish(r);
     out.pathways.push_back(std::move(r));
   }
 
   // How far apart the cellular and enzymatic-derived scales are for this drug, where a pair has
-  // both; and a warning when known values on both scales sit side by side.
+  // both. A ratio printed from a "< x" cellular IC50 is only an upper limit (`ratio_bounded`).
+  bool ratio_bounded = false;
+  std::vector<std::string> pairs_seen;
+  const bool has_enzymatic = std::any_of(drug.potency.begin(), drug.potency.end(),
+                                         [](const kb::Potency& p) { return p.assay == "enzymatic"; });
   for (const auto& c : kb.cytokines) {
-    if (!c.pair) continue;
-    auto cell = pathway_potency(drug, c);
-    if (cell.basis != Basis::kCellular || !cell.pair_ic50_nm) continue;
+    if (!c.pair || !has_enzymatic) continue;
+    std::string pair = pair_name(*c.pair);  // potency depends on the pair only
+    if (std::find(pairs_seen.begin(), pairs_seen.end(), pair) != pairs_seen.end()) continue;
+    pairs_seen.push_back(pair);
+    auto cell = pathway_potency(drug, c, Assay::kCellular);
+    if (cell.basis != Basis::kQuantitative || !cell.pair_ic50_nm) {
+      cell = pathway_potency(drug, c, Assay::kWholeBlood);
+      if (cell.basis != Basis::kQuantitative || !cell.pair_ic50_nm) continue;
+    }
     auto a = kinase_ic50(drug, c.pair->kinases[0], "enzymatic");
     auto b = kinase_ic50(drug, c.pair->kinases[1], "enzymatic");
     if (!a || !b) continue;
@@ -414,24 +578,50 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
     enz.kinase_ic50_nm[0] = a->nm;
     enz.kinase_ic50_nm[1] = b->nm;
     double ratio = *cell.pair_ic50_nm / *effective_ic50(enz);
+    ratio_bounded |= cell.at_least;
     out.cellular_over_enzymatic_min = std::min(out.cellular_over_enzymatic_min.value_or(ratio), ratio);
     out.cellular_over_enzymatic_max = std::max(out.cellular_over_enzymatic_max.value_or(ratio), ratio);
   }
-  bool has_cellular = false, has_enzymatic = false;
-  for (const auto& r : out.pathways) {
-    if (!r.avg_inhibition_pct) continue;
-    has_cellular |= r.basis == Basis::kCellular;
-    has_enzymatic |= r.basis == Basis::kEnzymaticDerived;
+  // Enzymatic-derived values more than 10x away from the drug's cellular scale overstate
+  // inhibition by that much: shown, flagged, and kept out of every aggregate. The 10x limit is an
+  // engine rule (issue 12), not a clinical number.
+  constexpr double kScaleGapLimit = 10;
+  if (out.cellular_over_enzymatic_max && *out.cellular_over_enzymatic_max > kScaleGapLimit &&
+      !ratio_bounded) {
+    int flagged = 0;
+    for (auto& r : out.pathways) {
+      if (r.assay == Assay::kEnzymaticDerived && r.avg_inhibition_pct) {
+        r.excluded_from_aggregates = true;
+        r.notes.push_back("kept out of aggregates: enzymatic-derived values of this drug are "
+                          "more than 10x away from its cellular values");
+        ++flagged;
+      }
+    }
+    if (flagged > 0) {
+      out.warnings.push_back(fmt::format(
+          "{} enzymatic-derived pathway values are shown but kept out of every aggregate: this "
+          "drug's cellular IC50s are {:.0f}-{:.0f}x its enzymatic-derived ones (more than 10x)",
+          flagged, *out.cellular_over_enzymatic_min, *out.cellular_over_enzymatic_max));
+    }
   }
-  if (has_cellular && has_enzymatic) {
-    out.warnings.push_back(
+  std::vector<std::string> assays;
+  for (const auto& r : out.pathways) {
+    if (!aggregable(r)) continue;
+    std::string a(to_string(*r.assay));
+    if (std::find(assays.begin(), assays.end(), a) == assays.end()) assays.push_back(a);
+  }
+  if (assays.size() > 1) {
+    std::string list;
+    for (const auto& a : assays) list += (list.empty() ? "" : ", ") + a;
+    out.warnings.push_back(fmt::format(
+        "quantitative values rest on different assays ({}{}): compare pathways within one assay; "
+        "an aggregate over more than one assay is not given",
+        list,
         out.cellular_over_enzymatic_min
-            ? fmt::format("cellular and enzymatic-derived values are on different scales (for "
-                          "this drug's pairs with both, cellular IC50s are {:.0f}-{:.0f}x the "
-                          "enzymatic-derived ones): compare pathways within one basis",
-                          *out.cellular_over_enzymatic_min, *out.cellular_over_enzymatic_max)
-            : std::string("cellular and enzymatic-derived values are on different scales: "
-                          "compare pathways within one basis"));
+            ? fmt::format("; cellular IC50s are {}{:.0f}-{:.0f}x the enzymatic-derived ones",
+                          ratio_bounded ? "at most " : "", *out.cellular_over_enzymatic_min,
+                          *out.cellular_over_enzymatic_max)
+            : ""));
   }
 
   for (const auto& axis : kb.axes) {
@@ -446,13 +636,14 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
         continue;
       }
       ++a.jak;
-      if (const auto& v = out.pathways[i].avg_inhibition_pct) {
+      const auto& row = out.pathways[i];
+      if (aggregable(row)) {
         ++a.known;
-        sum += *v;
-        merge_basis(a.basis, out.pathways[i].basis);
+        sum += *row.avg_inhibition_pct;
+        merge_assay(a.basis, *row.assay);
       }
     }
-    if (a.known > 0) a.avg_inhibition_pct = sum / a.known;
+    if (a.known > 0 && a.basis != "mixed") a.avg_inhibition_pct = sum / a.known;
     out.axes.push_back(a);
   }
   return out;
@@ -466,45 +657,73 @@ DiseaseCoverage disease_coverage(const kb::KnowledgeBase& kb, const PathwayProfi
   if (!d || !d->signature) return out;
   out.has_signature = true;
   out.sources = d->signature->prov.src;
-  auto mean_of = [&](const std::vector<std::string>& ids) -> std::optional<double> {
+  auto row_of = [&](const std::string& id) -> const PathwayResult* {
+    auto it = std::find_if(profile.pathways.begin(), profile.pathways.end(),
+                           [&](const PathwayResult& r) { return r.cytokine == id; });
+    return it == profile.pathways.end() ? nullptr : &*it;
+  };
+  auto push_once = [](std::vector<std::string>& v, const std::string& id) {
+    if (std::find(v.begin(), v.end(), id) == v.end()) v.push_back(id);
+  };
+  auto mean_of = [&](const std::vector<std::string>& ids, std::string& assay) -> std::optional<double> {
     double sum = 0;
     int known = 0;
     for (const auto& id : ids) {
-      auto it = std::find_if(profile.pathways.begin(), profile.pathways.end(),
-                             [&](const PathwayResult& r) { return r.cytokine == id; });
-      if (it == profile.pathways.end()) continue;
-      if (it->basis == Basis::kNotJakDependent) {
-        if (std::find(out.not_jak_dependent.begin(), out.not_jak_dependent.end(), id) ==
-            out.not_jak_dependent.end()) {
-          out.not_jak_dependent.push_back(id);
-        }
-      } else if (!it->avg_inhibition_pct) {
-        if (std::find(out.unknown.begin(), out.unknown.end(), id) == out.unknown.end()) {
-          out.unknown.push_back(id);
-        }
+      const PathwayResult* r = row_of(id);
+      if (!r) continue;
+      if (r->basis == Basis::kNotJakDependent) {
+        push_once(out.not_jak_dependent, id);
+      } else if (!aggregable(*r)) {
+        push_once(out.unknown, id);
       } else {
-        sum += *it->avg_inhibition_pct;
+        sum += *r->avg_inhibition_pct;
         ++known;
-        merge_basis(out.basis, it->basis);
+        merge_assay(assay, *r->assay);
       }
     }
-    if (known == 0) return std::nullopt;
+    if (known == 0 || assay == "mixed") return std::nullopt;
     return sum / known;
   };
-  out.dominant_avg_pct = mean_of(d->signature->dominant);
-  out.present_avg_pct = mean_of(d->signature->present);
+  std::string dominant_assay, present_assay;
+  out.dominant_avg_pct = mean_of(d->signature->dominant, dominant_assay);
+  out.present_avg_pct = mean_of(d->signature->present, present_assay);
   auto jak_dependent = [&](const std::vector<std::string>& ids) {
     return std::any_of(ids.begin(), ids.end(), [&](const std::string& id) {
       const kb::Cytokine* c = kb.find_cytokine(id);
       return c && c->pair;
     });
   };
+  const std::vector<std::string>* scored = nullptr;
   if (jak_dependent(d->signature->dominant)) {
     out.scored_on = "dominant";
     out.score_pct = out.dominant_avg_pct;
+    out.basis = dominant_assay;
+    scored = &d->signature->dominant;
   } else if (jak_dependent(d->signature->present)) {
     out.scored_on = "present";
     out.score_pct = out.present_avg_pct;
+    out.basis = present_assay;
+    scored = &d->signature->present;
+  }
+  // The like-for-like measure: the same kind of value (a cited qualitative statement) for every
+  // product, whatever quantitative data it also has.
+  if (scored) {
+    int total = 0;
+    for (const auto& id : *scored) {
+      const PathwayResult* r = row_of(id);
+      if (!r || r->basis == Basis::kNotJakDependent) continue;
+      ++total;
+      if (!r->effect) {
+        push_once(out.effect_unknown, id);
+        continue;
+      }
+      push_once(r->effect->effect == Effect::kInhibited ? out.inhibited : out.spared, id);
+      if (out.exposure.empty()) out.exposure = r->effect->exposure;
+      else if (out.exposure != r->effect->exposure) out.exposure = "mixed";
+    }
+    if (total > 0 && out.effect_unknown.empty()) {
+      out.pair_coverage_pct = 100.0 * static_cast<double>(out.inhibited.size()) / total;
+    }
   }
   return out;
 }
@@ -524,13 +743,16 @@ nlohmann::json regimen_json(const Regimen& r) {
 }
 
 }  // namespace
-
 std::string to_json(const PathwayProfile& p, const std::vector<DiseaseCoverage>& coverage,
                     int indent, bool curves) {
   nlohmann::json j;
   j["drug"] = p.drug;
-  j["regimen"] = regimen_json(p.regimen);
+  j["regimen"] = p.topical ? nlohmann::json({{"route", "topical"}}) : regimen_json(p.regimen);
   j["modelled_as"] = p.modelled_as ? regimen_json(*p.modelled_as) : nlohmann::json(nullptr);
+  j["topical"] = p.topical ? nlohmann::json({{"systemic_exposure", p.topical->text},
+                                             {"sources", p.topical->prov.src}})
+                           : nlohmann::json(nullptr);
+  j["covalent"] = p.covalent;
   if (p.modifier) {
     j["modifier"] = {{"id", p.modifier->id},
                      {"auc_change_pct", p.modifier->auc_change_pct},
@@ -564,19 +786,31 @@ std::string to_json(const PathwayProfile& p, const std::vector<DiseaseCoverage>&
   j["metabolites_modelled"] = p.metabolites_modelled;
   j["pathways"] = nlohmann::json::array();
   for (const auto& r : p.pathways) {
-    j["pathways"].push_back({
+    nlohmann::json row = {
         {"cytokine", r.cytokine},
         {"jak_pair", r.jak_pair.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.jak_pair)},
+        {"basis", to_string(r.basis)},
+        {"assay", r.assay ? nlohmann::json(to_string(*r.assay)) : nlohmann::json(nullptr)},
         {"avg_inhibition_pct", opt(r.avg_inhibition_pct, 1)},
         {"hours_above_50pct", opt(r.hours_above_50pct, 2)},
         {"peak_inhibition_pct", opt(r.peak_inhibition_pct, 1)},
         {"trough_inhibition_pct", opt(r.trough_inhibition_pct, 1)},
-        {"basis", to_string(r.basis)},
-        {"bound", to_string(r.bound)},
+        {"bound", r.basis == Basis::kQuantitative ? nlohmann::json(to_string(r.bound))
+                                                  : nlohmann::json(nullptr)},
+        {"excluded_from_aggregates", r.excluded_from_aggregates},
         {"method", r.method},
         {"sources", r.sources},
         {"notes", r.notes},
-    });
+    };
+    if (r.effect) {
+      row["effect"] = to_string(r.effect->effect);
+      row["effect_exposure"] = r.effect->exposure;
+      row["effect_statement"] = r.effect->how;
+      row["effect_sources"] = r.effect->sources;
+    } else {
+      row["effect"] = nullptr;
+    }
+    j["pathways"].push_back(std::move(row));
   }
   j["axes"] = nlohmann::json::array();
   for (const auto& a : p.axes) {
@@ -584,7 +818,7 @@ std::string to_json(const PathwayProfile& p, const std::vector<DiseaseCoverage>&
                          {"avg_inhibition_pct", opt(a.avg_inhibition_pct, 1)},
                          {"jak_cytokines", a.jak},
                          {"known", a.known},
-                         {"basis", a.basis},
+                         {"assay", a.basis},
                          {"not_jak_dependent", a.non_jak}});
   }
   if (!coverage.empty()) {
@@ -592,13 +826,18 @@ std::string to_json(const PathwayProfile& p, const std::vector<DiseaseCoverage>&
     for (const auto& c : coverage) {
       j["diseases"].push_back({{"disease", c.disease},
                                {"has_signature", c.has_signature},
-                               {"score_pct", opt(c.score_pct, 1)},
                                {"scored_on", c.scored_on},
+                               {"pair_coverage_pct", opt(c.pair_coverage_pct, 1)},
+                               {"inhibited", c.inhibited},
+                               {"spared", c.spared},
+                               {"effect_unknown", c.effect_unknown},
+                               {"effect_exposure", c.exposure},
+                               {"score_pct", opt(c.score_pct, 1)},
+                               {"assay", c.basis},
                                {"dominant_avg_pct", opt(c.dominant_avg_pct, 1)},
                                {"present_avg_pct", opt(c.present_avg_pct, 1)},
                                {"not_jak_dependent", c.not_jak_dependent},
                                {"unknown", c.unknown},
-                               {"basis", c.basis},
                                {"sources", c.sources}});
     }
   }
@@ -616,11 +855,18 @@ std::string to_json(const PathwayProfile& p, const std::vector<DiseaseCoverage>&
       tot.push_back(round_to(p.total_nm[static_cast<std::size_t>(i % n)], 3));
       if (!p.unbound_nm.empty()) unb.push_back(round_to(p.unbound_nm[static_cast<std::size_t>(i % n)], 3));
     }
-    j["curve"] = {{"t_h", t}, {"total_nm", tot}, {"unbound_nm", unb}};
+    j["curve"] = {{"t_h", t}, {"total_nm", tot}, {"unbound_nm", unb},
+                  {"drawn", p.modelled_as ? nlohmann::json(regimen_json(*p.modelled_as))
+                                          : nlohmann::json(regimen_json(p.regimen))}};
     for (std::size_t i = 0; i < p.pathways.size(); ++i) {
       nlohmann::json s = nlohmann::json::array();
       for (double v : p.pathways[i].series_pct) s.push_back(round_to(v, 2));
       j["pathways"][i]["series_pct"] = s;
+      // Which concentration the inhibition curve was computed against.
+      if (p.pathways[i].assay) {
+        j["pathways"][i]["versus"] =
+            *p.pathways[i].assay == Assay::kWholeBlood ? "total" : "unbound";
+      }
     }
   }
   return j.dump(indent);

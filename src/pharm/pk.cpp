@@ -1,5 +1,6 @@
 #include "paraderm/pk.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -118,6 +119,52 @@ double steady_state(const PkParams& p, double dose_mg, double tau_h, double t_h)
     c += d.coef[i] * unit;
   }
   return p.f * dose_mg * c;
+}
+
+void steady_state_grid(const PkParams& p, double dose_mg, double tau_h, double step_h,
+                       std::vector<double>& out) {
+  // Same closed form as steady_state(), with the per-regimen factors (disposition, the geometric
+  // sums) computed once instead of at every point: the pathway grid calls this for every profile.
+  Disposition d = disposition(p);
+  const double ka = p.ka_per_h;
+  struct Term {
+    double coef, lambda, acc, acc_ka, after_end;
+    bool equal;
+  };
+  std::array<Term, 2> terms{};
+  for (int i = 0; i < d.terms; ++i) {
+    Term& t = terms[static_cast<std::size_t>(i)];
+    t.coef = d.coef[i];
+    t.lambda = d.rate[i];
+    t.acc = 1.0 / (1 - std::exp(-t.lambda * tau_h));
+    t.equal = !p.zero_order_h && std::fabs(ka - t.lambda) <= kEqualRates * std::max(ka, t.lambda);
+    t.acc_ka = p.zero_order_h ? 0 : 1.0 / (1 - std::exp(-ka * tau_h));
+    if (p.zero_order_h) {
+      double dur = *p.zero_order_h;
+      t.after_end = (std::exp(t.lambda * dur) - 1) / (dur * t.lambda);
+    }
+  }
+  for (std::size_t k = 0; k < out.size(); ++k) {
+    double t_h = static_cast<double>(k) * step_h;
+    double s = std::fmod(t_h - p.lag_h, tau_h);
+    if (s < 0) s += tau_h;
+    double c = 0;
+    for (int i = 0; i < d.terms; ++i) {
+      const Term& t = terms[static_cast<std::size_t>(i)];
+      double unit;
+      if (p.zero_order_h) {
+        unit = zero_order_term(*p.zero_order_h, t.lambda, s) +
+               t.after_end * std::exp(-t.lambda * (s + tau_h)) * t.acc;
+      } else if (t.equal) {
+        double q = std::exp(-ka * tau_h);
+        unit = ka * std::exp(-ka * s) * (s / (1 - q) + tau_h * q / ((1 - q) * (1 - q)));
+      } else {
+        unit = ka / (ka - t.lambda) * (std::exp(-t.lambda * s) * t.acc - std::exp(-ka * s) * t.acc_ka);
+      }
+      c += t.coef * unit;
+    }
+    out[k] = p.f * dose_mg * c;
+  }
 }
 
 }  // namespace paraderm::pharm

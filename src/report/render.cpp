@@ -232,10 +232,13 @@ std::string to_json(const Assessment& a, int indent) {
     w.key("coverage").begin_object().field("primary_pct", one_decimal(o.coverage.primary_pct))
         .field("reaction_pct", one_decimal(o.coverage.reaction_pct))
         .field("both_pct", one_decimal(o.coverage.both_pct)).field("basis", o.coverage.basis)
-        .field("regimen", o.coverage.regimen);
+        .field("regimen", o.coverage.regimen)
+        .field("quantitative_both_pct", one_decimal(o.coverage.quantitative_both_pct))
+        .field("quantitative_assay", o.coverage.quantitative_assay);
     w.key("diseases").begin_array();
     for (const auto& d : o.coverage.diseases) {
-      w.begin_object().field("disease", d.disease).field("pct", one_decimal(d.pct)).end_object();
+      w.begin_object().field("disease", d.disease).field("pct", one_decimal(d.pct))
+          .field("quantitative_pct", one_decimal(d.quantitative_pct)).end_object();
     }
     w.end_array().end_object();
     w.key("label").begin_array();
@@ -334,12 +337,21 @@ std::string to_text(const Assessment& a, const kb::KnowledgeBase&) {
   }
   o += "\nOPTIONS (ranked)\n" + std::string(79, '-') + "\n";
   if (!a.option_diseases.empty()) o += wrap("For: " + join(a.option_diseases, ", "), 2);
-  o += fmt::format("  {:<3} {:<26} {:<15} {:<16} {:>7}\n", "#", "option", "verdict", "dose", "cover%");
+  // cover% is the pair-level (qualitative) coverage that ranks; the modelled inhibition is shown
+  // beside it with its assay and never ranks.
+  o += fmt::format("  {:<3} {:<26} {:<15} {:<14} {:>7} {:<8}\n", "#", "option", "verdict", "dose", "cover%",
+                   "model%");
   int i = 0;
   for (const auto& opt : a.options) {
-    o += fmt::format("  {:<3} {:<26} {:<15} {:<16} {:>7}\n", ++i, opt.name.substr(0, 26), to_string(opt.verdict),
-                     dose_text(opt.dose).substr(0, 16),
-                     opt.coverage.both_pct ? fmt::format("{:.0f}", *opt.coverage.both_pct) : "unknown");
+    // model% carries its assay: wb (whole blood), cell, enz (enzymatic-derived).
+    std::string_view assay = opt.coverage.quantitative_assay;
+    std::string_view short_assay = assay == "whole-blood" ? "wb" : assay == "cellular" ? "cell" : "enz";
+    o += fmt::format("  {:<3} {:<26} {:<15} {:<14} {:>7} {:<8}\n", ++i, opt.name.substr(0, 26), to_string(opt.verdict),
+                     dose_text(opt.dose).substr(0, 14),
+                     opt.coverage.both_pct ? fmt::format("{:.0f}", *opt.coverage.both_pct) : "unknown",
+                     opt.coverage.quantitative_both_pct
+                         ? fmt::format("{:.0f} {}", *opt.coverage.quantitative_both_pct, short_assay)
+                         : "unknown");
   }
   o += "\nREASONS\n";
   for (const auto& opt : a.options) {
@@ -464,6 +476,10 @@ std::string to_html(const Assessment& a, const kb::KnowledgeBase& kb) {
                                         "<rect width=\"{:.0f}\" height=\"12\" fill=\"#1d4f91\"/></svg> {:.0f}% <small>{}</small>",
                                         pct, 1.2 * pct, pct, esc(o.coverage.basis))
                           : "<small>unknown</small>";
+    if (o.coverage.quantitative_both_pct) {
+      bar += fmt::format("<br><small>modelled inhibition {:.0f}% ({})</small>",
+                         *o.coverage.quantitative_both_pct, esc(o.coverage.quantitative_assay));
+    }
     h += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"v-{}\">{}</td><td>{}</td><td>{}</td></tr>", ++i,
                      esc(o.name), esc(std::string(to_string(o.verdict))), esc(std::string(to_string(o.verdict))), esc(dose_text(o.dose)), bar);
     h += "<tr><td></td><td colspan=\"4\"><small>";

@@ -393,7 +393,10 @@ struct Server::Impl {
       const kb::Drug* drug = kb->find_drug(id);
       if (!drug) return send_error(res, 400, fmt::format("drug \"{}\": not in the KB", id));
       std::vector<pharm::Regimen> regimens;
-      if (req.has_param("dose")) {
+      if (drug->route == "topical") {
+        // No systemic regimen: one profile, qualitative at the application site (docs/pharmacology.md §2b).
+        regimens.push_back({0, 24, std::string("topical"), {}});
+      } else if (req.has_param("dose")) {
         std::string dose = req.get_param_value("dose"), every = req.has_param("every") ? req.get_param_value("every") : "24h";
         double mg = 0, h = 0;
         try {

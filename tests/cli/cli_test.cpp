@@ -119,9 +119,15 @@ TEST(CliPk, UnknownDrugAndMissingModel) {
   CliRun unknown = run("pk --drug tofacitinob --dose 5mg");
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_NE(unknown.output.find("no such drug"), std::string::npos);
-  CliRun none = run("pk --drug delgocitinib --dose 5mg");
+  // Ritlecitinib: oral, but neither a published model nor V or CL in the KB.
+  CliRun none = run("pk --drug ritlecitinib --dose 50mg");
   EXPECT_EQ(none.exit_code, 2);
   EXPECT_NE(none.output.find("no published PK model"), std::string::npos) << none.output;
+  // A topical product has no systemic curve: it says so (cited) instead of failing.
+  CliRun topical = run("pk --drug delgocitinib --dose 5mg");
+  EXPECT_EQ(topical.exit_code, 0) << topical.output;
+  EXPECT_NE(topical.output.find("topical: minimal systemic exposure"), std::string::npos)
+      << topical.output;
 }
 
 }  // namespace
@@ -139,13 +145,16 @@ TEST(CliPathways, JsonHasTheDocumentedFieldsAndNullForUnknown) {
   bool saw_il2 = false, saw_il17 = false;
   for (const auto& p : prof["pathways"]) {
     for (const char* key : {"cytokine", "jak_pair", "avg_inhibition_pct", "hours_above_50pct",
-                            "peak_inhibition_pct", "trough_inhibition_pct", "basis", "sources"}) {
+                            "peak_inhibition_pct", "trough_inhibition_pct", "basis", "assay",
+                            "effect", "excluded_from_aggregates", "sources"}) {
       EXPECT_TRUE(p.contains(key)) << key;
     }
     if (p["cytokine"] == "IL-2") {
       saw_il2 = true;
       EXPECT_EQ(p["jak_pair"], "JAK1/JAK3");
-      EXPECT_EQ(p["basis"], "cellular");
+      EXPECT_EQ(p["basis"], "quantitative");
+      EXPECT_EQ(p["assay"], "whole-blood");  // Mohamed 2020 EC50, against total concentration
+      EXPECT_EQ(p["effect"], "inhibited");
       EXPECT_TRUE(p["avg_inhibition_pct"].is_number());
       EXPECT_FALSE(p["sources"].empty());
     }
@@ -162,8 +171,37 @@ TEST(CliPathways, JsonHasTheDocumentedFieldsAndNullForUnknown) {
   const auto filgo_json = nlohmann::json::parse(filgo.output);
   for (const auto& p : filgo_json[0]["pathways"]) {
     EXPECT_TRUE(p["avg_inhibition_pct"].is_null()) << p["cytokine"];  // unknown, never 0
-    EXPECT_NE(p["basis"], "cellular");
+    EXPECT_NE(p["basis"], "quantitative");
+    if (p["basis"] == "qualitative") {
+      EXPECT_TRUE(p["effect"] == "inhibited" || p["effect"] == "spared");
+    }
   }
+}
+
+// Issue 12: topical products print a table (qualitative at the application site, the cited
+// systemic-exposure statement) instead of exiting 2 without --dose.
+TEST(CliPathways, TopicalProductsPrintATableWithoutADose) {
+  for (const char* id : {"ruxolitinib-cream", "delgocitinib"}) {
+    CliRun r = run(std::string("pathways --drug ") + id);
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("topical: "), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("systemic exposure"), std::string::npos) << r.output;
+  }
+}
+
+// `pk --dose 15mg` for upadacitinib draws the ER product's published IR equivalent and says so.
+TEST(CliPk, UpadacitinibErDoseIsDrawnAsItsIrEquivalent) {
+  CliRun r = run("pk --drug upadacitinib --dose 15mg --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  ASSERT_TRUE(j.contains("drawn_as")) << r.output;
+  EXPECT_EQ(j["drawn_as"]["dose_mg"], 6);
+  EXPECT_EQ(j["drawn_as"]["interval_h"], 12);
+  CliRun table = run("pk --drug upadacitinib --dose 15mg");
+  EXPECT_NE(table.output.find("drawn as equivalent"), std::string::npos) << table.output;
+  // A dose that is not an ER product regimen is drawn as given.
+  CliRun plain = run("pk --drug upadacitinib --dose 6mg --every 12h --format json");
+  EXPECT_FALSE(nlohmann::json::parse(plain.output).contains("drawn_as"));
 }
 
 TEST(CliPathways, EveryApprovedRegimenWithoutADose) {
@@ -180,10 +218,11 @@ TEST(CliPathways, CsvOneRowPerPathwayUnknownCellsEmpty) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(r.output.rfind("drug,amount_mg,frequency,formulation,modifier,cytokine,jak_pair,"
                            "avg_inhibition_pct,hours_above_50pct,peak_inhibition_pct,"
-                           "trough_inhibition_pct,basis,bound,sources\n",
+                           "trough_inhibition_pct,basis,assay,effect,excluded_from_aggregates,"
+                           "bound,sources\n",
                            0),
             0u);
-  EXPECT_NE(r.output.find("deucravacitinib,6,qd,tablet,,IL-23,JAK2/TYK2,,,,,unknown,,"),
+  EXPECT_NE(r.output.find("deucravacitinib,6,qd,tablet,,IL-23,JAK2/TYK2,,,,,qualitative,,inhibited,false,,"),
             std::string::npos)
       << r.output;
 }
@@ -204,7 +243,7 @@ TEST(CliPathways, ModifierAndDiseaseAreChecked) {
   EXPECT_NE(ok.output.find("modifier strong-cyp3a4-inhibitor (ketoconazole): AUC +103%"),
             std::string::npos)
       << ok.output;
-  EXPECT_NE(ok.output.find("disease psoriasis: coverage"), std::string::npos) << ok.output;
+  EXPECT_NE(ok.output.find("disease psoriasis: pair coverage 100%"), std::string::npos) << ok.output;
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <vector>
 
 #include "paraderm/pk.h"
 
@@ -164,6 +165,37 @@ TEST(Pk, ValidateNamesTheBadParameter) {
 TEST(Pk, UnitConversion) {
   // tofacitinib MW 312.37 g/mol: 1 ng/mL = 3.20 nM (pharmacology.md §4a)
   EXPECT_NEAR(mg_per_l_to_nm(0.001, 312.37), 3.20, 0.005);
+}
+
+// The grid form hoists the regimen's constant factors; it must equal the pointwise closed form
+// for every structure (1/2 compartments, first/zero order, lag, ka = lambda).
+TEST(Pk, SteadyStateGridEqualsThePointwiseForm) {
+  PkParams one;
+  one.cl_l_h = 26.3;
+  one.v1_l = 115.8;
+  one.ka_per_h = 9.85;
+  one.lag_h = 0.236;
+  PkParams two = one;
+  two.compartments = 2;
+  two.v1_l = 146;
+  two.v2_l = 64.3;
+  two.q_l_h = 3.23;
+  two.ka_per_h = 12.3;
+  two.lag_h = 0.48;
+  PkParams zero = one;
+  zero.zero_order_h = 0.69;
+  PkParams equal = one;
+  equal.ka_per_h = one.cl_l_h / one.v1_l;
+  for (const auto* p : {&one, &two, &zero, &equal}) {
+    for (double tau : {12.0, 24.0}) {
+      std::vector<double> grid(24 * 60);
+      steady_state_grid(*p, 5, tau, 1.0 / 60, grid);
+      for (std::size_t i = 0; i < grid.size(); i += 7) {
+        double expected = steady_state(*p, 5, tau, static_cast<double>(i) / 60);
+        EXPECT_NEAR(grid[i], expected, 1e-12 * std::max(1.0, expected)) << i;
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -146,23 +146,55 @@ function AxisChart({ profiles, blocked, released }) {
   </svg>`;
 }
 
-function Heatmap({ drugs }) {
+// One colour ramp per basis, never shared: whole-blood (blue), cellular (green), enzymatic-derived
+// (orange); qualitative rows get symbols, unknown "?". The basis is printed in every cell.
+const BASIS_TAG = { "whole-blood": "wb", cellular: "cell", "enzymatic-derived": "enz" };
+const BASIS_HUE = { "whole-blood": 214, cellular: 140, "enzymatic-derived": 28 };
+function heatCell(r) {
+  if (!r) return { bg: "#f3f3f3", text: "?", title: "" };
+  const note = r.notes && r.notes.length ? " — " + r.notes.join("; ") : "";
+  if (r.basis === "quantitative" && r.avg_inhibition_pct != null) {
+    const v = r.avg_inhibition_pct;
+    const bg = r.excluded_from_aggregates ? "repeating-linear-gradient(45deg,#fff,#fff 3px,#f1dcc8 3px,#f1dcc8 6px)"
+      : `hsl(${BASIS_HUE[r.assay]}, 60%, ${95 - 0.5 * v}%)`;
+    return { bg, text: `${Math.round(v)} ${BASIS_TAG[r.assay]}${r.excluded_from_aggregates ? "!" : ""}`, title: `${r.assay}${note}` };
+  }
+  if (r.basis === "qualitative") {
+    const site = r.effect_exposure === "application-site" ? " (site)" : "";
+    return { bg: r.effect === "inhibited" ? "#e8e0f3" : "#fafafa", text: (r.effect === "inhibited" ? "● inh" : "○ spared") + site,
+             title: `qualitative: ${r.effect_statement || ""}` };
+  }
+  return { bg: "#f3f3f3", text: "?", title: `unknown${note}` };
+}
+
+// The heatmap uses each option's proposed regimen (its dose); an option without a dose shows its
+// first approved regimen and says so; a topical product its application-site statements.
+function Heatmap({ options }) {
   const [rows, setRows] = useState(null);
+  const key = options.map((o) => `${o.drug}:${o.dose ? o.dose.amount + o.dose.unit + o.dose.frequency : ""}`).join(",");
   useEffect(() => {
     let live = true;
-    Promise.all(drugs.map((d) => api("/api/v1/pathways?drug=" + encodeURIComponent(d)).then((p) => [d, p[0]]).catch(() => [d, null])))
-      .then((r) => live && setRows(r.filter(([, p]) => p)));
+    Promise.all(options.map((o) => {
+      const dosed = o.dose && o.dose.unit === "mg" && (o.dose.frequency === "qd" || o.dose.frequency === "bid");
+      const q = dosed ? `&dose=${o.dose.amount}mg&every=${o.dose.frequency === "bid" ? "12h" : "24h"}` : "";
+      return api("/api/v1/pathways?drug=" + encodeURIComponent(o.drug) + q).then((p) => [o, p[0], dosed]).catch(() => [o, null, dosed]);
+    })).then((r) => live && setRows(r.filter(([, p]) => p)));
     return () => { live = false; };
-  }, [drugs.join(",")]);
+  }, [key]);
   if (!rows) return html`<p class="loading">computing pathway inhibition…</p>`;
-  if (!rows.length) return html`<p class="muted">No oral regimen to model.</p>`;
+  if (!rows.length) return html`<p class="muted">No product to profile.</p>`;
   const cytokines = rows[0][1].pathways.filter((p) => p.jak_pair).map((p) => p.cytokine);
-  const color = (v) => (v == null ? "#f3f3f3" : `hsl(214, 70%, ${95 - 0.55 * v}%)`);
-  return html`<div style="overflow-x:auto"><table id="heatmap" class="heat"><thead><tr><th>drug (first regimen)</th>${cytokines.map((c) => html`<th>${c}</th>`)}</tr></thead>
-    <tbody>${rows.map(([d, p]) => html`<tr><th>${d} <span class="muted">${p.regimen.amount} mg ${p.regimen.frequency}</span></th>
-      ${cytokines.map((c) => { const r = p.pathways.find((x) => x.cytokine === c); const v = r && r.avg_inhibition_pct;
-        return html`<td style=${"background:" + color(v)} title=${r ? r.basis + (r.notes.length ? " — " + r.notes[0] : "") : ""}>${v == null ? "?" : Math.round(v)}</td>`; })}</tr>`)}</tbody></table>
-    <p class="muted">Average % inhibition over 24 h at steady state; "?" = unknown (no potency or PK in the KB). Basis and limits: docs/pharmacology.md.</p></div>`;
+  const regimenText = (p, dosed) => p.topical ? "topical" :
+    `${p.regimen.amount} mg ${p.regimen.frequency}${dosed ? " (proposed)" : " (first approved: no proposed dose)"}${p.modelled_as ? ` → modelled as ${p.modelled_as.amount} mg ${p.modelled_as.frequency} ${p.modelled_as.formulation || ""}` : ""}`;
+  return html`<div style="overflow-x:auto"><table id="heatmap" class="heat"><thead><tr><th>product (regimen)</th>${cytokines.map((c) => html`<th>${c}</th>`)}</tr></thead>
+    <tbody>${rows.map(([o, p, dosed]) => html`<tr><th>${o.name} <span class="muted">${regimenText(p, dosed)}</span></th>
+      ${cytokines.map((c) => { const h = heatCell(p.pathways.find((x) => x.cytokine === c));
+        return html`<td class="heat-cell" style=${"background:" + h.bg} title=${h.title}>${h.text}</td>`; })}</tr>`)}</tbody></table>
+    <p class="muted" id="heatmap-legend">Average % inhibition over 24 h at steady state, one colour scale per basis, never compared across:
+      <b>wb</b> whole-blood potency vs total plasma concentration (blue), <b>cell</b> cellular potency vs unbound (green),
+      <b>enz</b> enzymatic-derived vs unbound (orange; <b>!</b> hatched = more than 10× off the drug's cellular scale, kept out of every aggregate);
+      <b>● inh</b> / <b>○ spared</b> = cited qualitative statement (no number; "site" = topical application site); <b>?</b> = unknown.
+      Basis and limits: docs/pharmacology.md.</p></div>`;
 }
 
 function Curves({ option }) {
@@ -189,27 +221,36 @@ function Curves({ option }) {
     ref.current.innerHTML = "";
     const t = data.curve.t_h;
     const pairs = {};
-    for (const p of data.pathways) if (p.series_pct && p.series_pct.length && !pairs[p.jak_pair]) pairs[p.jak_pair] = p.series_pct;
+    for (const p of data.pathways) if (p.series_pct && p.series_pct.length && !pairs[p.jak_pair]) pairs[p.jak_pair] = { s: p.series_pct, versus: p.versus, assay: p.assay };
     const names = Object.keys(pairs);
     const palette = ["#1d4f91", "#c0392b", "#16a085", "#8e44ad", "#d35400"];
-    new uPlot({ title: `${data.drug} — unbound concentration (nM)`, width: 520, height: 220, scales: { x: { time: false } },
-      series: [{ label: "h" }, { label: "unbound nM", stroke: "#1d4f91" }], axes: [{ label: "hours after dose" }, { label: "nM" }] },
-      [t, data.curve.unbound_nm.length ? data.curve.unbound_nm : data.curve.total_nm], ref.current);
+    // Draw what the inhibition was computed against: total (whole-blood potency) and/or unbound.
+    const conc = [{ label: "total nM (parent)", data: data.curve.total_nm, stroke: "#1d4f91" }];
+    if (data.curve.unbound_nm.length) conc.push({ label: `unbound nM (fu ${data.unbound_fraction})`, data: data.curve.unbound_nm, stroke: "#c0392b" });
+    new uPlot({ title: `${data.drug} — plasma concentration (nM), total${data.curve.unbound_nm.length ? " and unbound" : " (unbound fraction unknown)"}`, width: 520, height: 220, scales: { x: { time: false } },
+      series: [{ label: "h" }, ...conc.map((c) => ({ label: c.label, stroke: c.stroke }))], axes: [{ label: "hours after dose" }, { label: "nM" }] },
+      [t, ...conc.map((c) => c.data)], ref.current);
     if (names.length) {
-      new uPlot({ title: "pathway inhibition (%) by JAK pair", width: 520, height: 220,
+      new uPlot({ title: "pathway inhibition (%) by JAK pair (quantitative rows only)", width: 520, height: 220,
         scales: { x: { time: false }, y: { range: [0, 100] } },
-        series: [{ label: "h" }, ...names.map((n, i) => ({ label: n, stroke: palette[i % palette.length] }))],
+        series: [{ label: "h" }, ...names.map((n, i) => ({ label: `${n} (${pairs[n].assay} vs ${pairs[n].versus})`, stroke: palette[i % palette.length] }))],
         axes: [{ label: "hours after dose" }, { label: "%" }] },
-        [t, ...names.map((n) => pairs[n])], ref.current);
+        [t, ...names.map((n) => pairs[n].s)], ref.current);
     }
   }, [data]);
   if (!option) return null;
   if (error) return html`<${ErrorBox} error=${error} />`;
   if (!option.dose) return html`<p class="muted">No dose for ${option.name}: nothing to plot.</p>`;
-  if (data && !data.curve) return html`<p class="muted">PK unknown for ${option.name}: ${data.warnings.join("; ")}</p>`;
+  if (data && data.topical) return html`<p class="muted" id="curve-note">${option.name}: topical — ${data.topical.systemic_exposure} <${Sources} ids=${data.topical.sources} />; no systemic curve is drawn.</p>`;
+  if (data && !data.curve) return html`<p class="muted" id="curve-note">PK unknown for ${option.name}: ${data.warnings.join("; ")}</p>`;
+  const drawn = data && data.modelled_as;
+  const noCurve = data && !data.pathways.some((p) => p.series_pct && p.series_pct.length);
+  const why = noCurve ? (data.pathways.find((p) => p.jak_pair && p.notes && p.notes.length) || { notes: ["no absolute potency in the KB"] }).notes[0] : "";
   return html`<div><div class="row no-print">
       <label>Dose (mg)<input id="curve-dose" type="number" min="0.1" step="any" value=${dose ?? ""} onChange=${(e) => setDose(Number(e.target.value) || null)} /></label>
       <label>Every<select value=${every} onChange=${(e) => setEvery(e.target.value)}><option value="24h">24 h</option><option value="12h">12 h</option></select></label></div>
+    ${drawn && html`<p class="muted" id="curve-note">${data.regimen.amount} mg ${data.regimen.frequency} ${data.regimen.formulation || ""} is drawn as its published equivalent ${drawn.amount} mg ${drawn.frequency} ${drawn.formulation || ""} (no model of the product itself has values).</p>`}
+    ${noCurve && html`<p class="muted" id="curve-missing">No inhibition curve: ${why}. The pathway table shows the cited qualitative effects.</p>`}
     <div id="curves" ref=${ref}></div></div>`;
 }
 
@@ -239,7 +280,6 @@ function ReportingSignals({ rs }) {
 
 function Result({ a }) {
   const pr = a.paradoxical_reaction;
-  const drugs = a.options.filter((o) => o.kind === "drug").map((o) => o.drug);
   const firstWithDose = a.options.find((o) => o.kind === "drug" && o.dose && o.dose.unit === "mg");
   const [chosen, setChosen] = useState(firstWithDose ? firstWithDose.drug : null);
   const option = a.options.find((o) => o.drug === chosen);
@@ -260,7 +300,7 @@ function Result({ a }) {
       <table id="options"><thead><tr><th>#</th><th>option</th><th>verdict</th><th>dose</th><th>coverage (both diseases)</th><th></th></tr></thead><tbody>
       ${a.options.map((o, i) => html`<tr class="option-row"><td>${i + 1}</td><td>${o.name}</td><td class=${"v-" + o.verdict}>${o.verdict}</td>
           <td>${o.dose ? `${o.dose.amount} ${o.dose.unit} ${o.dose.frequency}` : "—"}</td>
-          <td>${o.coverage && o.coverage.both_pct != null ? `${Math.round(o.coverage.both_pct)}% (${o.coverage.basis})` : "unknown"}</td>
+          <td>${o.coverage && o.coverage.both_pct != null ? `${Math.round(o.coverage.both_pct)}% (${o.coverage.basis})` : "unknown"}${o.coverage && o.coverage.quantitative_both_pct != null ? html`<br /><small>modelled ${Math.round(o.coverage.quantitative_both_pct)}% (${o.coverage.quantitative_assay})</small>` : ""}</td>
           <td><button class="link" aria-expanded=${!!open[i]} onClick=${() => setOpen({ ...open, [i]: !open[i] })}>reasons</button>
             ${o.kind === "drug" && o.dose && html` · <button class="link" onClick=${() => setChosen(o.drug)}>curves</button>`}</td></tr>
         ${open[i] && html`<tr><td></td><td colspan="5"><${Reasons} reasons=${o.reasons} />
@@ -268,7 +308,7 @@ function Result({ a }) {
             ${o.adverse_reactions.map((r) => html`<tr><td>${r.term}</td><td>${r.study || ""} ${r.dose || ""}</td><td>${r.drug_pct != null ? r.drug_pct + "%" : ""}${r.placebo_pct != null ? " vs placebo " + r.placebo_pct + "%" : ""}${r.rate_per_100py != null ? r.rate_per_100py + "/100 PY" : ""}</td><td><${Sources} ids=${r.sources} /></td></tr>`)}</tbody></table></details>`}
         </td></tr>`}`)}
       </tbody></table></section>
-    <section><h2>Pathway heatmap</h2><${Heatmap} drugs=${drugs} /></section>
+    <section><h2>Pathway heatmap</h2><${Heatmap} options=${a.options.filter((o) => o.kind === "drug")} /></section>
     <section><h2>Concentration and inhibition over 24 h ${option ? "— " + option.name : ""}</h2><${Curves} option=${option} /></section>
     <section><h2>Safety plan ${a.safety_plan.for_drug ? "— " + a.safety_plan.for_drug : ""}</h2>
       <div class="grid2"><div><h3>Screening</h3><ul id="screening">${a.safety_plan.screening.map((s) => html`<li>${s.status === "recorded" ? "☑" : s.status === "not-applicable" ? "–" : "☐"} <b>${s.item}</b>: ${s.detail || s.text}<${Sources} ids=${s.sources} /></li>`)}</ul></div>
