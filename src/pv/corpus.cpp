@@ -87,6 +87,21 @@ bool split_csv(const std::string& line, std::vector<std::string>& out) {
   return !quoted;
 }
 
+// A report's stratum from several columns: their values joined by '|' ('|' and '\\' in a value
+// escaped with '\\', so different combinations never share a name); one column: its value.
+std::string combined_stratum(const std::vector<std::string>& fields, const std::vector<std::size_t>& columns) {
+  if (columns.size() == 1) return fields[columns[0]];
+  std::string out;
+  for (std::size_t k = 0; k < columns.size(); ++k) {
+    if (k) out += '|';
+    for (char c : fields[columns[k]]) {
+      if (c == '|' || c == '\\') out += '\\';
+      out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Corpus corpus_from_rows(const std::vector<Row>& rows) {
@@ -116,11 +131,11 @@ Result<CsvCorpus> read_long_csv(const std::string& path, const CsvColumns& cols)
   for (auto* r : {&id, &drug, &event}) {
     if (!r->is_ok()) return r->status();
   }
-  std::optional<std::size_t> stratum;
-  if (cols.stratum) {
-    auto s = need("--stratum-col", *cols.stratum);
+  std::vector<std::size_t> strata;
+  for (const auto& name : cols.strata) {
+    auto s = need("--stratum-col", name);
     if (!s.is_ok()) return s.status();
-    stratum = s.value();
+    strata.push_back(s.value());
   }
   CsvCorpus out;
   CorpusBuilder builder;
@@ -129,7 +144,6 @@ Result<CsvCorpus> read_long_csv(const std::string& path, const CsvColumns& cols)
     ++out.input.malformed;
     if (out.input.problems.size() < 20) out.input.problems.push_back(fmt::format("{}:{}: {}", path, lineno, what));
   };
-  static const std::string kNoStratum;
   int lineno = 1;
   while (std::getline(in, line)) {
     ++lineno;
@@ -140,7 +154,7 @@ Result<CsvCorpus> read_long_csv(const std::string& path, const CsvColumns& cols)
       continue;
     }
     const std::string& i = f[id.value()];
-    std::string d = f[drug.value()], e = f[event.value()], st = stratum ? f[*stratum] : kNoStratum;
+    std::string d = f[drug.value()], e = f[event.value()], st = combined_stratum(f, strata);
     if (i.empty() || d.empty() || e.empty()) {
       bad(lineno, "empty id, drug or event");
       continue;
@@ -241,15 +255,22 @@ SignalTable score(const Corpus& corpus, const ScoreOptions& options) {
     }
   }
   t.fit_data = options.fit_data.value_or(n.size() <= options.full_fit_max_pairs ? FitData::kFull : FitData::kSquashed);
-  if (options.progress) options.progress("fit", 0, 0);
-  if (t.fit_data == FitData::kSquashed) {
-    Squashed sq = squash(n, e);
-    t.fit_points = sq.n.size();
-    t.fit = fit_mgps(sq.n, sq.e, sq.weight, options.min_count);
+  t.qn = options.qn;
+  t.prior_given = options.prior.has_value();
+  std::optional<Squashed> sq;
+  if (t.fit_data == FitData::kSquashed) sq = squash(n, e);
+  std::span<const double> fn = sq ? sq->n : n, fe = sq ? sq->e : e, fw = sq ? std::span<const double>(sq->weight) : std::span<const double>();
+  t.fit_points = fn.size();
+  if (options.prior) {
+    if (options.progress) options.progress("likelihood", 0, 0);
+    t.fit.theta = *options.prior;
+    t.fit.neg_log_lik = mgps_neg_log_lik_gradient(*options.prior, fn, fe, fw, options.min_count).value;
+    t.fit.message = "prior given (not fitted)";
   } else {
-    t.fit_points = n.size();
-    t.fit = fit_mgps(n, e, {}, options.min_count);
+    if (options.progress) options.progress("fit", 0, 0);
+    t.fit = fit_mgps(fn, fe, fw, options.min_count);
   }
+  if (options.standard_errors) t.standard_errors = mgps_standard_errors(t.fit.theta, fn, fe, fw, options.min_count);
   if (options.progress) options.progress("score", 0, 0);
   t.scores.resize(counts.size());
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, counts.size(), 256), [&](const auto& range) {
@@ -264,7 +285,7 @@ SignalTable score(const Corpus& corpus, const ScoreOptions& options) {
       s.total = p.total;
       s.expected = p.expected;
       s.d = disproportionality(p.n, p.n_drug, p.n_event, p.total, p.expected);
-      s.post = mgps_posterior(t.fit.theta, p.n, p.expected, options.min_count);
+      s.post = mgps_posterior(t.fit.theta, p.n, p.expected, options.qn, options.min_count);
     }
   });
   t.build_index();
