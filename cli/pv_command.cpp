@@ -442,19 +442,44 @@ void add_pv_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
                            "n_drug,n_event,total,prr_chi2_yates,prr_lo,prr_hi,signal_evans,signal_ror,signal_ic,signal_eb05,qn";
       for (double p : *quantiles) header += "," + quantile_name(p);
       fmt::print("{}\n", header);
-      std::string line;
+      // One buffer for the whole table (17 189 caers rows: no per-field strings).
+      fmt::memory_buffer out;
+      auto put = [&](double v) {
+        out.push_back(',');
+        if (std::isnan(v)) return;
+        if (std::isinf(v)) {
+          fmt::format_to(std::back_inserter(out), "{}", v > 0 ? "inf" : "-inf");
+        } else {
+          fmt::format_to(std::back_inserter(out), "{}", v);
+        }
+      };
+      auto put_flag = [&](bool b) { fmt::format_to(std::back_inserter(out), ",{}", b); };
       for (const auto* x : rows) {
         auto f = pv::flags(*x, o.rules);
-        line = fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-                           csv_field(t.drugs[x->drug]), csv_field(t.events[x->event]), x->n, num(x->expected),
-                           num(x->d.rr), num(x->d.prr), num(x->d.chi2), num(x->d.ror), num(x->d.ror_lo),
-                           num(x->d.ror_hi), num(x->d.ic), num(x->d.ic025), num(x->d.ic975), num(x->post.ebgm),
-                           num(x->post.eb05), num(x->post.eb95), x->n_drug, x->n_event, x->total, num(x->d.chi2_yates),
-                           num(x->d.prr_lo), num(x->d.prr_hi), f.evans, f.ror, f.ic, f.eb05, num(x->post.q));
-        for (double p : *quantiles) line += "," + num(extra(*x, p));
-        line += '\n';
-        std::fputs(line.c_str(), stdout);
+        for (const std::string* name : {&t.drugs[x->drug], &t.events[x->event]}) {
+          if (name->find_first_of(",\"\n") == std::string::npos) {
+            out.append(*name);
+          } else {
+            out.append(csv_field(*name));
+          }
+          out.push_back(',');
+        }
+        fmt::format_to(std::back_inserter(out), "{}", x->n);
+        for (double v : {x->expected, x->d.rr, x->d.prr, x->d.chi2, x->d.ror, x->d.ror_lo, x->d.ror_hi, x->d.ic,
+                         x->d.ic025, x->d.ic975, x->post.ebgm, x->post.eb05, x->post.eb95, x->n_drug, x->n_event,
+                         x->total, x->d.chi2_yates, x->d.prr_lo, x->d.prr_hi}) {
+          put(v);
+        }
+        for (bool b : {f.evans, f.ror, f.ic, f.eb05}) put_flag(b);
+        put(x->post.q);
+        for (double p : *quantiles) put(extra(*x, p));
+        out.push_back('\n');
+        if (out.size() > (1 << 20)) {
+          std::fwrite(out.data(), 1, out.size(), stdout);
+          out.clear();
+        }
       }
+      std::fwrite(out.data(), 1, out.size(), stdout);
     } else if (o.format == "json") {
       nlohmann::json j;
       j["fit"] = fit_json(t);

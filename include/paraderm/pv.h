@@ -37,8 +37,10 @@ struct Disproportionality {
 
 // a: reports with drug and event; n_drug, n_event: margins; total: reports; expected: E (the
 // stratified E when strata are used, else n_drug * n_event / total).
+// Without `ic_interval` ic025/ic975 are left NaN (they depend on a and expected only: a caller
+// scoring many pairs computes them once per distinct (a, expected)).
 Disproportionality disproportionality(double a, double n_drug, double n_event, double total,
-                                      double expected);
+                                      double expected, bool ic_interval = true);
 
 // --- MGPS / EBGM -------------------------------------------------------------------------------
 

@@ -738,7 +738,8 @@ double gamma_quantile(double shape, double rate, double p) {
   return mixture_quantile(std::array<GammaTerm, 1>{{{1.0, shape, rate, lgam(shape)}}}, p);
 }
 
-Disproportionality disproportionality(double a, double n_drug, double n_event, double total, double expected) {
+Disproportionality disproportionality(double a, double n_drug, double n_event, double total, double expected,
+                                      bool ic_interval) {
   Disproportionality s;
   double b = n_drug - a, c = n_event - a, d = total - n_drug - n_event + a;
   s.n = a;
@@ -768,8 +769,12 @@ Disproportionality disproportionality(double a, double n_drug, double n_event, d
   double yates = std::max(0.0, std::abs(ad_bc) - total / 2);
   s.chi2_yates = denom > 0 ? total * yates * yates / denom : kNaN;
   s.ic = std::log2((a + 0.5) / (expected + 0.5));
-  s.ic025 = std::log2(gamma_quantile(a + 0.5, expected + 0.5, 0.025));
-  s.ic975 = std::log2(gamma_quantile(a + 0.5, expected + 0.5, 0.975));
+  if (ic_interval) {
+    s.ic025 = std::log2(gamma_quantile(a + 0.5, expected + 0.5, 0.025));
+    s.ic975 = std::log2(gamma_quantile(a + 0.5, expected + 0.5, 0.975));
+  } else {
+    s.ic025 = s.ic975 = kNaN;
+  }
   return s;
 }
 

@@ -222,6 +222,20 @@ TEST(PvMgpsPublished, CaersWithAGivenPriorMatchesOpenEbgmsSummaries) {
     hi = std::max(hi, s.post.q);
   }
   EXPECT_NEAR(static_cast<double>(sum / t.scores.size()), 0.2846021, 5e-8);
+  // score() computes the posterior and the IC interval once per distinct (n, E): every pair still
+  // gets exactly what its own computation gives.
+  for (std::size_t i = 0; i < t.scores.size(); i += 7) {
+    const Score& s = t.scores[i];
+    Posterior one = mgps_posterior(kCaersVignette, s.n, s.expected);
+    Disproportionality d = disproportionality(s.n, s.n_drug, s.n_event, s.total, s.expected);
+    ASSERT_EQ(s.post.q, one.q);
+    ASSERT_EQ(s.post.ebgm, one.ebgm);
+    ASSERT_EQ(s.post.eb05, one.eb05);
+    ASSERT_EQ(s.post.eb95, one.eb95);
+    ASSERT_EQ(s.d.ic025, d.ic025);
+    ASSERT_EQ(s.d.ic975, d.ic975);
+    ASSERT_EQ(s.d.chi2, d.chi2);
+  }
   EXPECT_NEAR(lo, 0.0001205, 5e-8);
   EXPECT_NEAR(hi, 0.9999997, 5e-8);
   // Every subset pair's N and E are the counts of the whole file.
