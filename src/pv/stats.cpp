@@ -266,10 +266,21 @@ class Objective {
       if (finite && !points_.empty() && points_.back().n == n[i] && points_.back().e == e[i]) {
         points_.back().w += wi;
       } else {
-        points_.push_back({n[i], e[i], wi, std::log(e[i]), 0});
+        points_.push_back({n[i], e[i], wi, std::log(e[i]), 0, 0});
       }
     }
     for (const auto& p : points_) counts_.push_back(p.n);
+    // Pairs with different counts share their E (E depends on the margins only: caers has 1 140
+    // distinct E among 1 723 distinct (n, E)); the terms that depend on E alone are computed once
+    // per distinct E and evaluation.
+    for (const auto& p : points_) es_.push_back(p.e);
+    std::sort(es_.begin(), es_.end());
+    es_.erase(std::unique(es_.begin(), es_.end()), es_.end());
+    for (auto& p : points_) {
+      p.e_index = static_cast<std::uint32_t>(std::lower_bound(es_.begin(), es_.end(), p.e) - es_.begin());
+      // NaN E (left unmerged) is not found; it keeps index 0 and is evaluated on its own below.
+      if (!(p.e_index < es_.size() && es_[p.e_index] == p.e)) p.e_index = kOwnE;
+    }
     for (int k = 0; k < min_count_ && min_count_ > 1; ++k) counts_.push_back(k);
     std::sort(counts_.begin(), counts_.end());
     counts_.erase(std::unique(counts_.begin(), counts_.end()), counts_.end());
@@ -294,9 +305,11 @@ class Objective {
   }
 
  private:
+  static constexpr std::uint32_t kOwnE = UINT32_MAX;
   struct Point {
     double n, e, w, log_e;
-    std::uint32_t count;  // index in counts_
+    std::uint32_t count;    // index in counts_
+    std::uint32_t e_index;  // index in es_, or kOwnE
   };
   struct Below {
     double k, log_factorial;
@@ -334,23 +347,47 @@ class Objective {
     gamma_ratios(alpha[1], tables.data() + 2 * nc, tables.data() + 3 * nc);
     const double log_beta[2] = {std::log(beta[0]), std::log(beta[1])};
     const double log_w[2] = {std::log(t.p), std::log1p(-t.p)};
+    // Per distinct E and component: l = log(1 + E / beta), and for min_count 1 the truncation
+    // term log(1 - P0) with P0 / (1 - P0), P0 = exp(-alpha l).
+    const std::size_t ne = es_.size();
+    std::vector<double> by_e(6 * ne);
+    double* e_l[2] = {by_e.data(), by_e.data() + ne};
+    double* e_trunc[2] = {by_e.data() + 2 * ne, by_e.data() + 3 * ne};
+    double* e_ratio[2] = {by_e.data() + 4 * ne, by_e.data() + 5 * ne};
+    auto truncation = [&](double a, double l, double& trunc, double& ratio) {
+      double em = std::expm1(-a * l);  // P0 - 1
+      trunc = std::log(-em);
+      ratio = (1 + em) / -em;  // P0 / (1 - P0)
+    };
+    for (int j = 0; j < 2; ++j) {
+      for (std::size_t k = 0; k < ne; ++k) {
+        e_l[j][k] = std::log1p(es_[k] / beta[j]);
+        if (min_count_ == 1) truncation(alpha[j], e_l[j][k], e_trunc[j][k], e_ratio[j][k]);
+      }
+    }
     double sum = 0;
     Vec5 g{};
     for (const Point& pt : points_) {
       double lf[2], da[2], db[2];
+      const bool own = pt.e_index == kOwnE;
       for (int j = 0; j < 2; ++j) {
         const double a = alpha[j], b = beta[j];
-        const double l = std::log1p(pt.e / b);  // log((b + e) / b)
+        const double l = own ? std::log1p(pt.e / b) : e_l[j][pt.e_index];  // log((b + e) / b)
         lf[j] = ga[j][pt.count] - a * l + pt.n * (pt.log_e - log_beta[j] - l);
         if constexpr (Grad) {
           da[j] = gda[j][pt.count] - l;
           db[j] = a / b - (a + pt.n) / (b + pt.e);
         }
-        if (min_count_ == 1) {  // conditional on N >= 1: minus log(1 - P0), P0 = exp(-a l)
-          double em = std::expm1(-a * l);  // P0 - 1
-          lf[j] -= std::log(-em);
+        if (min_count_ == 1) {  // conditional on N >= 1: minus log(1 - P0)
+          double trunc, ratio;
+          if (own) {
+            truncation(a, l, trunc, ratio);
+          } else {
+            trunc = e_trunc[j][pt.e_index];
+            ratio = e_ratio[j][pt.e_index];
+          }
+          lf[j] -= trunc;
           if constexpr (Grad) {
-            double ratio = (1 + em) / -em;  // P0 / (1 - P0)
             da[j] -= l * ratio;
             db[j] += ratio * a * pt.e / (b * (b + pt.e));
           }
@@ -393,6 +430,7 @@ class Objective {
   }
 
   std::vector<Point> points_;
+  std::vector<double> es_;      // distinct expected counts, ascending
   std::vector<double> counts_;  // distinct counts, ascending (with 0 .. min_count - 1 when min_count > 1)
   std::vector<Below> below_;    // the counts below min_count when min_count > 1
   int min_count_;

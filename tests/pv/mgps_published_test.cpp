@@ -311,3 +311,37 @@ TEST(PvMgpsPublished, StandardErrorsComeFromTheHessianOfTheLikelihood) {
 
 }  // namespace
 }  // namespace paraderm::pv
+
+namespace paraderm::pv {
+namespace {
+
+// Several stratum columns combine (openEBGM's strat* columns): the strata are the value
+// combinations. By hand, for drug A x event X (reports r1 A-X F/young, r2 B-X F/old, r3 A-Y F/old,
+// r4 B-Y M/young): strata F|young {r1}: 1*1/1; F|old {r2, r3}: 1*1/2; M|young {r4}: 0 -> E = 1.5.
+// With sex alone E = 2*2/3 = 1.333..., with age alone 1*1/2 + 1*1/2 = 1, unstratified 2*2/4 = 1.
+TEST(PvMgpsPublished, SeveralStratumColumnsCombine) {
+  std::string path = ::testing::TempDir() + "/paraderm_two_strata.csv";
+  {
+    std::ofstream out(path);
+    out << "id,drug,event,sex,age\n1,A,X,F,young\n2,B,X,F,old\n3,A,Y,F,old\n4,B,Y,M,young\n";
+  }
+  auto expected_ax = [&](std::vector<std::string> strata) {
+    auto data = read_long_csv(path, CsvColumns{"id", "drug", "event", strata});
+    EXPECT_TRUE(data.is_ok());
+    const Corpus& c = data.value().corpus;
+    for (const auto& p : count_pairs(c)) {
+      if (c.drugs[p.drug] == "A" && c.events[p.event] == "X") return p.expected;
+    }
+    return -1.0;
+  };
+  EXPECT_DOUBLE_EQ(expected_ax({"sex", "age"}), 1.5);
+  EXPECT_DOUBLE_EQ(expected_ax({"sex"}), 4.0 / 3);
+  EXPECT_DOUBLE_EQ(expected_ax({"age"}), 1.0);
+  EXPECT_DOUBLE_EQ(expected_ax({}), 1.0);
+  auto missing = read_long_csv(path, CsvColumns{"id", "drug", "event", {"sex", "nope"}});
+  ASSERT_FALSE(missing.is_ok());
+  EXPECT_NE(missing.status().message().find("--stratum-col: value \"nope\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace paraderm::pv
