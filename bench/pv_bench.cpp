@@ -17,7 +17,7 @@ std::string caers() {
 
 const paraderm::pv::Corpus& corpus() {
   static const paraderm::pv::Corpus c = [] {
-    auto d = paraderm::pv::read_long_csv(caers(), {"id", "var1", "var2", std::string("strat1")});
+    auto d = paraderm::pv::read_long_csv(caers(), paraderm::pv::CsvColumns{"id", "var1", "var2", {"strat1"}});
     return d.is_ok() ? d.value().corpus : paraderm::pv::Corpus{};
   }();
   return c;
@@ -25,7 +25,7 @@ const paraderm::pv::Corpus& corpus() {
 
 void BM_ReadCaersCsv(benchmark::State& state) {
   if (caers().empty()) return state.SkipWithError("caers.csv not found");
-  for (auto _ : state) benchmark::DoNotOptimize(paraderm::pv::read_long_csv(caers(), {"id", "var1", "var2", std::string("strat1")}));
+  for (auto _ : state) benchmark::DoNotOptimize(paraderm::pv::read_long_csv(caers(), paraderm::pv::CsvColumns{"id", "var1", "var2", {"strat1"}}));
 }
 BENCHMARK(BM_ReadCaersCsv)->Unit(benchmark::kMillisecond);
 

@@ -23,7 +23,7 @@ void BM_CaersEndToEnd(benchmark::State& state) {
   options.fit_data = state.range(0) == 1 ? paraderm::pv::FitData::kSquashed : paraderm::pv::FitData::kFull;
   std::size_t pairs = 0;
   for (auto _ : state) {
-    auto data = paraderm::pv::read_long_csv(path, {"id", "var1", "var2", std::string("strat1")});
+    auto data = paraderm::pv::read_long_csv(path, paraderm::pv::CsvColumns{"id", "var1", "var2", {"strat1"}});
     auto table = paraderm::pv::score(data.value().corpus, options);
     pairs = table.scores.size();
     benchmark::DoNotOptimize(table);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <future>
 #include <nlohmann/json.hpp>
 
 #include "common.h"
@@ -17,8 +18,9 @@ namespace {
 struct PvOptions {
   std::vector<std::string> faers;
   std::string roles = "PS,SS", unmapped_out, store, out;
-  std::string input, id_col = "id", drug_col = "drug", event_col = "event", stratum_col, drug, event;
-  std::string format = "table", fit_data = "auto";
+  std::string input, id_col = "id", drug_col = "drug", event_col = "event", drug, event;
+  std::vector<std::string> stratum_cols;
+  std::string format = "table", fit_data = "auto", prior, qn = "published", quantiles;
   bool squash = false, no_scores = false, refit = false, quiet = false, drop_indication_events = false;
   int min_count = 1, fit_min_count = 1;
   pv::SignalRules rules;
@@ -42,7 +44,16 @@ void add_input_options(CLI::App* cmd, PvOptions& o) {
   cmd->add_option("--id-col", o.id_col, "Report id column")->capture_default_str();
   cmd->add_option("--drug-col", o.drug_col, "Drug column")->capture_default_str();
   cmd->add_option("--event-col", o.event_col, "Event column")->capture_default_str();
-  cmd->add_option("--stratum-col", o.stratum_col, "Stratum column (expected counts summed over strata)");
+  cmd->add_option("--stratum-col", o.stratum_cols,
+                  "Stratum column; repeatable: the strata are the combinations of the columns' values (as openEBGM's "
+                  "strat* columns); expected counts are summed over strata");
+  cmd->add_option("--prior", o.prior,
+                  "Score with this MGPS prior instead of fitting one: alpha1,beta1,alpha2,beta2,p (openEBGM's theta order)");
+  cmd->add_option("--qn", o.qn,
+                  "Posterior weight Q_n: published (DuMouchel 1999 eq. 6, as openEBGM) or conditional (the marginals "
+                  "divided by P(n >= the fit's minimum count), as paraderm did before)")
+      ->check(CLI::IsMember({"published", "conditional"}))
+      ->capture_default_str();
   cmd->add_option("--fit", o.fit_data,
                   "Data the MGPS prior is fitted on: full (every pair), squashed (DuMouchel-Pregibon bins), or auto "
                   "(full up to 250 000 pairs)")
@@ -56,10 +67,64 @@ void add_input_options(CLI::App* cmd, PvOptions& o) {
   cmd->add_flag("--quiet", o.quiet, "No progress bar");
 }
 
+// Full precision (the shortest text that reads back as the same double); infinite is "inf" or
+// "-inf", undefined (NaN) the empty field.
 std::string num(double v) {
   if (std::isnan(v)) return "";
-  if (std::isinf(v)) return "inf";
-  return fmt::format("{:.6g}", v);
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return fmt::format("{}", v);
+}
+
+// JSON has no infinity: infinite is the string "inf" / "-inf", undefined (NaN) is null.
+nlohmann::json json_num(double v) {
+  if (std::isnan(v)) return nullptr;
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return v;
+}
+
+// A comma list of numbers; nullopt with `error` naming the option, the value and what was expected.
+std::optional<std::vector<double>> parse_numbers(const std::string& option, const std::string& text,
+                                                 std::string& error) {
+  std::vector<double> out;
+  for (std::size_t a = 0, b; a <= text.size(); a = b + 1) {
+    b = text.find(',', a);
+    if (b == std::string::npos) b = text.size();
+    std::string item = text.substr(a, b - a);
+    char* end = nullptr;
+    double v = std::strtod(item.c_str(), &end);
+    if (item.empty() || end != item.c_str() + item.size() || !std::isfinite(v)) {
+      error = fmt::format("{}: value \"{}\": \"{}\" is not a finite number", option, text, item);
+      return std::nullopt;
+    }
+    out.push_back(v);
+  }
+  return out;
+}
+
+std::optional<pv::MgpsPrior> parse_prior(const std::string& text, std::string& error) {
+  auto v = parse_numbers("--prior", text, error);
+  if (!v) return std::nullopt;
+  if (v->size() != 5 || (*v)[0] <= 0 || (*v)[1] <= 0 || (*v)[2] <= 0 || (*v)[3] <= 0 || (*v)[4] <= 0 ||
+      (*v)[4] >= 1) {
+    error = fmt::format("--prior: value \"{}\": expected alpha1,beta1,alpha2,beta2,p with alpha and beta > 0 and "
+                        "0 < p < 1",
+                        text);
+    return std::nullopt;
+  }
+  return pv::MgpsPrior{(*v)[0], (*v)[1], (*v)[2], (*v)[3], (*v)[4]};
+}
+
+std::optional<std::vector<double>> parse_quantiles(const std::string& text, std::string& error) {
+  if (text.empty()) return std::vector<double>{};
+  auto v = parse_numbers("--quantiles", text, error);
+  if (!v) return std::nullopt;
+  for (double p : *v) {
+    if (!(p > 0 && p < 1)) {
+      error = fmt::format("--quantiles: value \"{}\": {} is not a probability strictly between 0 and 1", text, p);
+      return std::nullopt;
+    }
+  }
+  return v;
 }
 
 std::string csv_field(const std::string& s) {
@@ -156,8 +221,7 @@ std::optional<Loaded> load_input(const PvOptions& o, const std::string& kb_dir, 
     return l;
   }
   progress("read", 0, 0);
-  pv::CsvColumns cols{o.id_col, o.drug_col, o.event_col,
-                      o.stratum_col.empty() ? std::nullopt : std::optional<std::string>(o.stratum_col)};
+  pv::CsvColumns cols{o.id_col, o.drug_col, o.event_col, o.stratum_cols};
   auto data = pv::read_long_csv(o.input, cols);
   if (!data.is_ok()) return fail(data.status().message());
   const auto& in = data.value().input;
@@ -169,8 +233,19 @@ std::optional<Loaded> load_input(const PvOptions& o, const std::string& kb_dir, 
   return l;
 }
 
-pv::ScoreOptions score_options(const PvOptions& o, Progress& progress) {
+// The scoring options; nullopt (after saying why, exit 2) when --prior is malformed.
+std::optional<pv::ScoreOptions> score_options(const PvOptions& o, Progress& progress, int& exit_code) {
   pv::ScoreOptions so;
+  if (!o.prior.empty()) {
+    std::string error;
+    so.prior = parse_prior(o.prior, error);
+    if (!so.prior) {
+      fmt::print(stderr, "{}\n", error);
+      exit_code = kExitBadInput;
+      return std::nullopt;
+    }
+  }
+  so.qn = o.qn == "conditional" ? pv::QnRule::kConditional : pv::QnRule::kPublished;
   if (o.squash || o.fit_data == "squashed") so.fit_data = pv::FitData::kSquashed;
   if (!o.squash && o.fit_data == "full") so.fit_data = pv::FitData::kFull;
   so.min_count = o.fit_min_count;
@@ -180,12 +255,28 @@ pv::ScoreOptions score_options(const PvOptions& o, Progress& progress) {
 
 void print_fit(std::FILE* to, const pv::SignalTable& t) {
   const auto& f = t.fit;
+  if (t.prior_given) {
+    fmt::print(to, "MGPS prior given (not fitted): alpha1={} beta1={} alpha2={} beta2={} p={}; -logL {} on {} {} points; Qn {}\n",
+               f.theta.alpha1, f.theta.beta1, f.theta.alpha2, f.theta.beta2, f.theta.p, f.neg_log_lik, t.fit_points,
+               t.fit_data == pv::FitData::kFull ? "full-data" : "squashed", pv::to_string(t.qn));
+    return;
+  }
   fmt::print(to,
-             "MGPS prior on {} {} points: alpha1={:.6g} beta1={:.6g} alpha2={:.6g} beta2={:.6g} p={:.6g}; -logL {:.4f}; "
-             "{} ({} of {} starts converged, {} agree)\n",
+             "MGPS prior on {} {} points: alpha1={} beta1={} alpha2={} beta2={} p={}; -logL {}; "
+             "{} ({} of {} starts converged, {} agree); Qn {}\n",
              t.fit_points, t.fit_data == pv::FitData::kFull ? "full-data" : "squashed", f.theta.alpha1, f.theta.beta1,
              f.theta.alpha2, f.theta.beta2, f.theta.p, f.neg_log_lik, f.message, f.starts_converged, f.starts,
-             f.starts_agreeing);
+             f.starts_agreeing, pv::to_string(t.qn));
+}
+
+nlohmann::json fit_json(const pv::SignalTable& t) {
+  const auto& f = t.fit;
+  nlohmann::json j = {{"alpha1", f.theta.alpha1}, {"beta1", f.theta.beta1}, {"alpha2", f.theta.alpha2},
+                      {"beta2", f.theta.beta2},   {"p", f.theta.p},         {"neg_log_lik", json_num(f.neg_log_lik)},
+                      {"converged", f.converged}, {"fit_data", t.fit_data == pv::FitData::kFull ? "full" : "squashed"},
+                      {"fit_points", t.fit_points}, {"prior", t.prior_given ? "given" : "fitted"},
+                      {"qn", pv::to_string(t.qn)}};
+  return j;
 }
 
 }  // namespace
@@ -201,11 +292,13 @@ void add_pv_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
   ingest->add_flag("--no-scores", o.no_scores, "Store the corpus only (no counts, fit or scores)");
   ingest->callback([&exit_code, &kb_dir] {
     Progress progress(!o.quiet);
+    auto so = score_options(o, progress, exit_code);
+    if (!so) return;
     auto l = load_input(o, kb_dir, false, progress, exit_code);
     if (!l) return;
     std::optional<pv::SignalTable> table;
     if (!o.no_scores) {
-      table = pv::score(*l->corpus, score_options(o, progress));
+      table = pv::score(*l->corpus, *so);
       table->source = l->source;
     }
     progress("write", 0, 0);
@@ -223,22 +316,49 @@ void add_pv_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
     exit_code = kExitOk;
   });
 
-  auto* fit = pv->add_subcommand("fit", "Fit the MGPS prior and print theta, -log L and convergence");
+  auto* fit = pv->add_subcommand(
+      "fit", "Fit the MGPS prior: theta with standard errors, -log L, convergence and the per-start table");
   add_input_options(fit, o);
   fit->callback([&exit_code, &kb_dir] {
     Progress progress(!o.quiet);
+    auto so = score_options(o, progress, exit_code);
+    if (!so) return;
+    so->standard_errors = true;
     auto l = load_input(o, kb_dir, false, progress, exit_code);
     if (!l) return;
-    auto t = pv::score(*l->corpus, score_options(o, progress));
+    auto t = pv::score(*l->corpus, *so);
     std::string times = progress.summary();
     const auto& f = t.fit;
-    fmt::print("pairs {}\nfit_data {}\nfit_points {}\ntheta alpha1={:.6g} beta1={:.6g} alpha2={:.6g} beta2={:.6g} p={:.6g}\n"
-               "-logL {:.6f}\nconverged {} ({} of {} starts converged, {} agree)\n",
-               t.scores.size(), t.fit_data == pv::FitData::kFull ? "full" : "squashed", t.fit_points, f.theta.alpha1,
-               f.theta.beta1, f.theta.alpha2, f.theta.beta2, f.theta.p, f.neg_log_lik, f.converged ? "yes" : "no",
-               f.starts_converged, f.starts, f.starts_agreeing);
+    const auto& se = t.standard_errors->se;
+    fmt::print("pairs {}\nfit_data {}\nfit_points {}\nprior {}\nqn {}\n", t.scores.size(),
+               t.fit_data == pv::FitData::kFull ? "full" : "squashed", t.fit_points, t.prior_given ? "given" : "fitted",
+               pv::to_string(t.qn));
+    // openEBGM's conf_int layout: estimate, standard error, 95 % normal interval.
+    fmt::print("parameter estimate se lower95 upper95\n");
+    const char* names[] = {"alpha1", "beta1", "alpha2", "beta2", "p"};
+    const double est[] = {f.theta.alpha1, f.theta.beta1, f.theta.alpha2, f.theta.beta2, f.theta.p};
+    constexpr double kZ975 = 1.959963984540054;
+    for (std::size_t i = 0; i < 5; ++i) {
+      fmt::print("{} {} {} {} {}\n", names[i], est[i], num(se[i]), num(est[i] - kZ975 * se[i]),
+                 num(est[i] + kZ975 * se[i]));
+    }
+    fmt::print("se_note {}\n-logL {}\n", t.standard_errors->message, f.neg_log_lik);
+    if (t.prior_given) {
+      fmt::print("converged given prior, nothing fitted\n");
+    } else {
+      fmt::print("converged {} ({} of {} starts converged, {} agree)\n", f.converged ? "yes" : "no", f.starts_converged,
+                 f.starts, f.starts_agreeing);
+      fmt::print("start start_alpha1 start_beta1 start_alpha2 start_beta2 start_p alpha1 beta1 alpha2 beta2 p -logL "
+                 "converged method\n");
+      for (std::size_t i = 0; i < f.start_table.size(); ++i) {
+        const auto& r = f.start_table[i];
+        fmt::print("{} {} {} {} {} {} {} {} {} {} {} {} {} \"{}\"\n", i + 1, r.start.alpha1, r.start.beta1, r.start.alpha2,
+                   r.start.beta2, r.start.p, r.theta.alpha1, r.theta.beta1, r.theta.alpha2, r.theta.beta2, r.theta.p,
+                   r.neg_log_lik, r.converged ? "yes" : "no", r.method);
+      }
+    }
     fmt::print(stderr, "{}\n", times);
-    exit_code = f.converged ? kExitOk : 1;
+    exit_code = t.prior_given || f.converged ? kExitOk : 1;
   });
 
   auto* sig = pv->add_subcommand("signals", "Per drug-event pair: n, expected, RR, PRR, chi2, ROR, IC, EBGM, signal flags");
@@ -251,10 +371,37 @@ void add_pv_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
   sig->add_option("--ror025-threshold", o.rules.ror025, "Lower 95% ROR bound threshold (default: the KB's)");
   sig->add_option("--ic025-threshold", o.rules.ic025, "IC025 threshold (default: the KB's)");
   sig->add_option("--format", o.format, "Output format")->check(CLI::IsMember({"table", "csv", "json"}))->capture_default_str();
+  sig->add_option("--quantiles", o.quantiles,
+                  "More posterior quantiles of lambda as columns q<p> (csv, json), e.g. 0.025,0.975 (eb05 and eb95 "
+                  "are always given)");
   sig->callback([&exit_code, &kb_dir, sig] {
-    // Thresholds: the KB's (with their sources), unless given on the command line.
+    std::string error;
+    auto quantiles = parse_quantiles(o.quantiles, error);
+    if (!quantiles) {
+      fmt::print(stderr, "{}\n", error);
+      exit_code = kExitBadInput;
+      return;
+    }
+    // Thresholds: the KB's (with their sources), unless given on the command line. The KB is
+    // parsed on another thread while the input is read, counted and scored (it takes ~40 ms; caers
+    // end to end is ~100 ms).
+    auto kb_loading = std::async(std::launch::async, [&] { return load_kb(kb_dir); });
+    Progress progress(!o.quiet);
+    auto so = score_options(o, progress, exit_code);
+    if (!so) return;
+    // A prior or Q_n rule given on the command line rescores the store's corpus.
+    bool use_stored = !o.refit && o.prior.empty() && !sig->count("--qn");
+    auto l = load_input(o, kb_dir, use_stored, progress, exit_code);
+    if (!l) return;
+    pv::SignalTable t;
+    if (l->stored) {
+      t = std::move(*l->stored);
+    } else {
+      t = pv::score(*l->corpus, *so);
+      t.source = l->source;
+    }
     {
-      auto kb = load_kb(kb_dir);
+      auto kb = kb_loading.get();
       if (!kb) {
         exit_code = kExitBadInput;
         return;
@@ -270,16 +417,6 @@ void add_pv_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
       if (sig->count("--eb05-threshold")) o.rules.eb05 = given.eb05;
       if (sig->count("--ror025-threshold")) o.rules.ror025 = given.ror025;
       if (sig->count("--ic025-threshold")) o.rules.ic025 = given.ic025;
-    }
-    Progress progress(!o.quiet);
-    auto l = load_input(o, kb_dir, !o.refit, progress, exit_code);
-    if (!l) return;
-    pv::SignalTable t;
-    if (l->stored) {
-      t = std::move(*l->stored);
-    } else {
-      t = pv::score(*l->corpus, score_options(o, progress));
-      t.source = l->source;
     }
     std::string times = progress.summary();
     print_fit(stderr, t);
@@ -299,36 +436,72 @@ void add_pv_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
     std::sort(rows.begin(), rows.end(), [](const pv::Score* a, const pv::Score* b) {
       return a->post.eb05 != b->post.eb05 ? a->post.eb05 > b->post.eb05 : a->n > b->n;
     });
+    // Quantiles beyond EB05/EB95 are computed here, for the rows shown only.
+    auto quantile_name = [](double p) { return fmt::format("q{}", p); };
+    auto extra = [&](const pv::Score& x, double p) {
+      return pv::mgps_posterior_quantile(t.fit.theta, x.n, x.expected, x.post.q, p);
+    };
     if (o.format == "csv") {
-      fmt::print("drug,event,n,expected,rr,prr,prr_chi2,ror,ror_lo,ror_hi,ic,ic025,ic975,ebgm,eb05,eb95,"
-                 "n_drug,n_event,total,prr_chi2_yates,prr_lo,prr_hi,signal_evans,signal_ror,signal_ic,signal_eb05\n");
+      std::string header = "drug,event,n,expected,rr,prr,prr_chi2,ror,ror_lo,ror_hi,ic,ic025,ic975,ebgm,eb05,eb95,"
+                           "n_drug,n_event,total,prr_chi2_yates,prr_lo,prr_hi,signal_evans,signal_ror,signal_ic,signal_eb05,qn";
+      for (double p : *quantiles) header += "," + quantile_name(p);
+      fmt::print("{}\n", header);
+      // One buffer for the whole table (17 189 caers rows: no per-field strings).
+      fmt::memory_buffer out;
+      auto put = [&](double v) {
+        out.push_back(',');
+        if (std::isnan(v)) return;
+        if (std::isinf(v)) {
+          fmt::format_to(std::back_inserter(out), "{}", v > 0 ? "inf" : "-inf");
+        } else {
+          fmt::format_to(std::back_inserter(out), "{}", v);
+        }
+      };
+      auto put_flag = [&](bool b) { fmt::format_to(std::back_inserter(out), ",{}", b); };
       for (const auto* x : rows) {
         auto f = pv::flags(*x, o.rules);
-        fmt::print("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-                   csv_field(t.drugs[x->drug]), csv_field(t.events[x->event]), x->n, num(x->expected), num(x->d.rr),
-                   num(x->d.prr), num(x->d.chi2), num(x->d.ror), num(x->d.ror_lo), num(x->d.ror_hi), num(x->d.ic),
-                   num(x->d.ic025), num(x->d.ic975), num(x->post.ebgm), num(x->post.eb05), num(x->post.eb95), x->n_drug,
-                   x->n_event, x->total, num(x->d.chi2_yates), num(x->d.prr_lo), num(x->d.prr_hi), f.evans, f.ror, f.ic,
-                   f.eb05);
+        for (const std::string* name : {&t.drugs[x->drug], &t.events[x->event]}) {
+          if (name->find_first_of(",\"\n") == std::string::npos) {
+            out.append(*name);
+          } else {
+            out.append(csv_field(*name));
+          }
+          out.push_back(',');
+        }
+        fmt::format_to(std::back_inserter(out), "{}", x->n);
+        for (double v : {x->expected, x->d.rr, x->d.prr, x->d.chi2, x->d.ror, x->d.ror_lo, x->d.ror_hi, x->d.ic,
+                         x->d.ic025, x->d.ic975, x->post.ebgm, x->post.eb05, x->post.eb95, x->n_drug, x->n_event,
+                         x->total, x->d.chi2_yates, x->d.prr_lo, x->d.prr_hi}) {
+          put(v);
+        }
+        for (bool b : {f.evans, f.ror, f.ic, f.eb05}) put_flag(b);
+        put(x->post.q);
+        for (double p : *quantiles) put(extra(*x, p));
+        out.push_back('\n');
+        if (out.size() > (1 << 20)) {
+          std::fwrite(out.data(), 1, out.size(), stdout);
+          out.clear();
+        }
       }
+      std::fwrite(out.data(), 1, out.size(), stdout);
     } else if (o.format == "json") {
       nlohmann::json j;
-      j["fit"] = {{"alpha1", t.fit.theta.alpha1}, {"beta1", t.fit.theta.beta1}, {"alpha2", t.fit.theta.alpha2},
-                  {"beta2", t.fit.theta.beta2},   {"p", t.fit.theta.p},         {"neg_log_lik", t.fit.neg_log_lik},
-                  {"converged", t.fit.converged}, {"fit_data", t.fit_data == pv::FitData::kFull ? "full" : "squashed"},
-                  {"fit_points", t.fit_points}};
+      j["fit"] = fit_json(t);
       j["source"] = t.source;
       j["label"] = "reporting signals (disproportionality in spontaneous reports), not incidences";
       j["pairs"] = nlohmann::json::array();
-      auto jn = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
       for (const auto* x : rows) {
         auto f = pv::flags(*x, o.rules);
-        j["pairs"].push_back({{"drug", t.drugs[x->drug]}, {"event", t.events[x->event]}, {"n", x->n},
-                              {"expected", x->expected}, {"rr", jn(x->d.rr)}, {"prr", jn(x->d.prr)},
-                              {"prr_chi2", jn(x->d.chi2)}, {"ror", jn(x->d.ror)}, {"ror_lo", jn(x->d.ror_lo)},
-                              {"ror_hi", jn(x->d.ror_hi)}, {"ic", x->d.ic}, {"ic025", x->d.ic025}, {"ic975", x->d.ic975},
-                              {"ebgm", x->post.ebgm}, {"eb05", x->post.eb05}, {"eb95", x->post.eb95},
-                              {"signal", {{"evans", f.evans}, {"ror", f.ror}, {"ic", f.ic}, {"eb05", f.eb05}}}});
+        nlohmann::json row = {{"drug", t.drugs[x->drug]}, {"event", t.events[x->event]}, {"n", x->n},
+                              {"expected", json_num(x->expected)}, {"rr", json_num(x->d.rr)}, {"prr", json_num(x->d.prr)},
+                              {"prr_chi2", json_num(x->d.chi2)}, {"ror", json_num(x->d.ror)},
+                              {"ror_lo", json_num(x->d.ror_lo)}, {"ror_hi", json_num(x->d.ror_hi)},
+                              {"ic", json_num(x->d.ic)}, {"ic025", json_num(x->d.ic025)}, {"ic975", json_num(x->d.ic975)},
+                              {"qn", json_num(x->post.q)}, {"ebgm", json_num(x->post.ebgm)},
+                              {"eb05", json_num(x->post.eb05)}, {"eb95", json_num(x->post.eb95)},
+                              {"signal", {{"evans", f.evans}, {"ror", f.ror}, {"ic", f.ic}, {"eb05", f.eb05}}}};
+        for (double p : *quantiles) row[quantile_name(p)] = json_num(extra(*x, p));
+        j["pairs"].push_back(std::move(row));
       }
       fmt::print("{}\n", j.dump(2));
     } else {
@@ -339,7 +512,8 @@ void add_pv_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
         if (++shown > 40) break;
         auto f = pv::flags(*x, o.rules);
         fmt::print("{:<28} {:<28} {:>5} {:>8.3g} {:>8} {:>8.3f} {:>7.2f} {:>7.2f}  {}{}{}{}\n",
-                   t.drugs[x->drug].substr(0, 28), t.events[x->event].substr(0, 28), x->n, x->expected, num(x->d.ror),
+                   t.drugs[x->drug].substr(0, 28), t.events[x->event].substr(0, 28), x->n, x->expected,
+                   std::isfinite(x->d.ror) ? fmt::format("{:.4g}", x->d.ror) : num(x->d.ror),
                    x->d.ic025, x->post.ebgm, x->post.eb05, f.evans ? "Evans " : "", f.ror ? "ROR " : "",
                    f.ic ? "IC " : "", f.eb05 ? "EB05" : "");
       }

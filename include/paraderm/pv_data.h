@@ -54,7 +54,9 @@ Corpus corpus_from_rows(const std::vector<Row>& rows);
 
 struct CsvColumns {
   std::string id = "id", drug = "drug", event = "event";
-  std::optional<std::string> stratum;
+  // Stratum columns: a report's stratum is the combination of their values (as openEBGM's
+  // processRaw combines every strat* column); none: one stratum.
+  std::vector<std::string> strata;
 };
 
 struct InputReport {
@@ -143,6 +145,11 @@ struct ScoreOptions {
   std::optional<FitData> fit_data;
   std::size_t full_fit_max_pairs = 250'000;
   int min_count = 1;  // the prior is fitted on pairs with n >= min_count (conditional likelihood)
+  // Given: every pair is scored with this prior and nothing is fitted (fit.neg_log_lik is -log L
+  // at it on the data it would have been fitted on).
+  std::optional<MgpsPrior> prior;
+  QnRule qn = QnRule::kPublished;
+  bool standard_errors = false;  // compute fit.theta's standard errors (pv fit)
   ProgressFn progress;
 };
 
@@ -161,6 +168,9 @@ struct SignalTable {
   std::size_t fit_points = 0;  // points the prior was fitted on
   double reports = 0;
   std::string source;  // what was ingested (paths), for citations
+  QnRule qn = QnRule::kPublished;  // how the scores' Q_n were computed
+  bool prior_given = false;         // the prior was given (--prior), not fitted
+  std::optional<MgpsStandardErrors> standard_errors;
 
   // Case-insensitive lookup of a pair by names; nullptr when no report names both.
   // Needs build_index() after the names change (score() and load_store_signals() call it).

@@ -87,6 +87,21 @@ bool split_csv(const std::string& line, std::vector<std::string>& out) {
   return !quoted;
 }
 
+// A report's stratum from several columns: their values joined by '|' ('|' and '\\' in a value
+// escaped with '\\', so different combinations never share a name); one column: its value.
+std::string combined_stratum(const std::vector<std::string>& fields, const std::vector<std::size_t>& columns) {
+  if (columns.size() == 1) return fields[columns[0]];
+  std::string out;
+  for (std::size_t k = 0; k < columns.size(); ++k) {
+    if (k) out += '|';
+    for (char c : fields[columns[k]]) {
+      if (c == '|' || c == '\\') out += '\\';
+      out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Corpus corpus_from_rows(const std::vector<Row>& rows) {
@@ -116,11 +131,11 @@ Result<CsvCorpus> read_long_csv(const std::string& path, const CsvColumns& cols)
   for (auto* r : {&id, &drug, &event}) {
     if (!r->is_ok()) return r->status();
   }
-  std::optional<std::size_t> stratum;
-  if (cols.stratum) {
-    auto s = need("--stratum-col", *cols.stratum);
+  std::vector<std::size_t> strata;
+  for (const auto& name : cols.strata) {
+    auto s = need("--stratum-col", name);
     if (!s.is_ok()) return s.status();
-    stratum = s.value();
+    strata.push_back(s.value());
   }
   CsvCorpus out;
   CorpusBuilder builder;
@@ -129,7 +144,6 @@ Result<CsvCorpus> read_long_csv(const std::string& path, const CsvColumns& cols)
     ++out.input.malformed;
     if (out.input.problems.size() < 20) out.input.problems.push_back(fmt::format("{}:{}: {}", path, lineno, what));
   };
-  static const std::string kNoStratum;
   int lineno = 1;
   while (std::getline(in, line)) {
     ++lineno;
@@ -140,7 +154,7 @@ Result<CsvCorpus> read_long_csv(const std::string& path, const CsvColumns& cols)
       continue;
     }
     const std::string& i = f[id.value()];
-    std::string d = f[drug.value()], e = f[event.value()], st = stratum ? f[*stratum] : kNoStratum;
+    std::string d = f[drug.value()], e = f[event.value()], st = combined_stratum(f, strata);
     if (i.empty() || d.empty() || e.empty()) {
       bad(lineno, "empty id, drug or event");
       continue;
@@ -241,30 +255,65 @@ SignalTable score(const Corpus& corpus, const ScoreOptions& options) {
     }
   }
   t.fit_data = options.fit_data.value_or(n.size() <= options.full_fit_max_pairs ? FitData::kFull : FitData::kSquashed);
-  if (options.progress) options.progress("fit", 0, 0);
-  if (t.fit_data == FitData::kSquashed) {
-    Squashed sq = squash(n, e);
-    t.fit_points = sq.n.size();
-    t.fit = fit_mgps(sq.n, sq.e, sq.weight, options.min_count);
+  t.qn = options.qn;
+  t.prior_given = options.prior.has_value();
+  std::optional<Squashed> sq;
+  if (t.fit_data == FitData::kSquashed) sq = squash(n, e);
+  std::span<const double> fn = sq ? sq->n : n, fe = sq ? sq->e : e, fw = sq ? std::span<const double>(sq->weight) : std::span<const double>();
+  t.fit_points = fn.size();
+  if (options.prior) {
+    if (options.progress) options.progress("likelihood", 0, 0);
+    t.fit.theta = *options.prior;
+    t.fit.neg_log_lik = mgps_neg_log_lik_gradient(*options.prior, fn, fe, fw, options.min_count).value;
+    t.fit.message = "prior given (not fitted)";
   } else {
-    t.fit_points = n.size();
-    t.fit = fit_mgps(n, e, {}, options.min_count);
+    if (options.progress) options.progress("fit", 0, 0);
+    t.fit = fit_mgps(fn, fe, fw, options.min_count);
   }
+  if (options.standard_errors) t.standard_errors = mgps_standard_errors(t.fit.theta, fn, fe, fw, options.min_count);
   if (options.progress) options.progress("score", 0, 0);
+  // The posterior and the IC interval depend on (n, E) only, and pairs share them (caers: 17 189
+  // pairs, 3 753 distinct (n, E)): they are computed once per distinct point.
+  std::vector<std::uint32_t> order(counts.size());
+  for (std::uint32_t k = 0; k < order.size(); ++k) order[k] = k;
+  tbb::parallel_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return counts[a].n != counts[b].n ? counts[a].n < counts[b].n : counts[a].expected < counts[b].expected;
+  });
+  struct Shared {
+    Posterior post;
+    double ic025 = 0, ic975 = 0;
+  };
+  std::vector<std::uint32_t> first;  // index in `order` where each distinct (n, E) begins
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    if (i == 0 || counts[order[i]].n != counts[order[i - 1]].n ||
+        counts[order[i]].expected != counts[order[i - 1]].expected) {
+      first.push_back(static_cast<std::uint32_t>(i));
+    }
+  }
+  first.push_back(static_cast<std::uint32_t>(order.size()));
   t.scores.resize(counts.size());
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, counts.size(), 256), [&](const auto& range) {
-    for (std::size_t k = range.begin(); k != range.end(); ++k) {
-      const PairCount& p = counts[k];
-      Score& s = t.scores[k];
-      s.drug = p.drug;
-      s.event = p.event;
-      s.n = p.n;
-      s.n_drug = p.n_drug;
-      s.n_event = p.n_event;
-      s.total = p.total;
-      s.expected = p.expected;
-      s.d = disproportionality(p.n, p.n_drug, p.n_event, p.total, p.expected);
-      s.post = mgps_posterior(t.fit.theta, p.n, p.expected, options.min_count);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, first.size() - 1, 64), [&](const auto& range) {
+    for (std::size_t u = range.begin(); u != range.end(); ++u) {
+      const PairCount& q = counts[order[first[u]]];
+      Shared sh;
+      sh.post = mgps_posterior(t.fit.theta, q.n, q.expected, options.qn, options.min_count);
+      sh.ic025 = std::log2(gamma_quantile(q.n + 0.5, q.expected + 0.5, 0.025));
+      sh.ic975 = std::log2(gamma_quantile(q.n + 0.5, q.expected + 0.5, 0.975));
+      for (std::uint32_t i = first[u]; i < first[u + 1]; ++i) {
+        const PairCount& p = counts[order[i]];
+        Score& s = t.scores[order[i]];
+        s.drug = p.drug;
+        s.event = p.event;
+        s.n = p.n;
+        s.n_drug = p.n_drug;
+        s.n_event = p.n_event;
+        s.total = p.total;
+        s.expected = p.expected;
+        s.d = disproportionality(p.n, p.n_drug, p.n_event, p.total, p.expected, false);
+        s.d.ic025 = sh.ic025;
+        s.d.ic975 = sh.ic975;
+        s.post = sh.post;
+      }
     }
   });
   t.build_index();

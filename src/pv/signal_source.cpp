@@ -40,10 +40,15 @@ class TableSource : public assess::SignalSource {
 
   std::string description() const override {
     const auto& f = t_->fit;
-    return fmt::format("pv store of {} ({:.0f} reports, {} drug-event pairs); MGPS prior fitted by maximum likelihood on "
-                       "{} {} points, {}",
-                       t_->source.empty() ? "unnamed input" : t_->source, t_->reports, t_->scores.size(), t_->fit_points,
-                       t_->fit_data == FitData::kFull ? "full-data" : "squashed", f.converged ? "converged" : f.message);
+    std::string prior = t_->prior_given
+                            ? fmt::format("MGPS prior given (alpha1 {}, beta1 {}, alpha2 {}, beta2 {}, P {})", f.theta.alpha1,
+                                          f.theta.beta1, f.theta.alpha2, f.theta.beta2, f.theta.p)
+                            : fmt::format("MGPS prior fitted by maximum likelihood on {} {} points, {}", t_->fit_points,
+                                          t_->fit_data == FitData::kFull ? "full-data" : "squashed",
+                                          f.converged ? "converged" : f.message);
+    return fmt::format("pv store of {} ({:.0f} reports, {} drug-event pairs); {}; Q_n {}",
+                       t_->source.empty() ? "unnamed input" : t_->source, t_->reports, t_->scores.size(), prior,
+                       t_->qn == QnRule::kPublished ? "as DuMouchel 1999 eq. 6" : "conditional on n >= the fit's minimum count");
   }
 
   double reports() const override { return t_->reports; }

@@ -266,10 +266,21 @@ class Objective {
       if (finite && !points_.empty() && points_.back().n == n[i] && points_.back().e == e[i]) {
         points_.back().w += wi;
       } else {
-        points_.push_back({n[i], e[i], wi, std::log(e[i]), 0});
+        points_.push_back({n[i], e[i], wi, std::log(e[i]), 0, 0});
       }
     }
     for (const auto& p : points_) counts_.push_back(p.n);
+    // Pairs with different counts share their E (E depends on the margins only: caers has 1 140
+    // distinct E among 1 723 distinct (n, E)); the terms that depend on E alone are computed once
+    // per distinct E and evaluation.
+    for (const auto& p : points_) es_.push_back(p.e);
+    std::sort(es_.begin(), es_.end());
+    es_.erase(std::unique(es_.begin(), es_.end()), es_.end());
+    for (auto& p : points_) {
+      p.e_index = static_cast<std::uint32_t>(std::lower_bound(es_.begin(), es_.end(), p.e) - es_.begin());
+      // NaN E (left unmerged) is not found; it keeps index 0 and is evaluated on its own below.
+      if (!(p.e_index < es_.size() && es_[p.e_index] == p.e)) p.e_index = kOwnE;
+    }
     for (int k = 0; k < min_count_ && min_count_ > 1; ++k) counts_.push_back(k);
     std::sort(counts_.begin(), counts_.end());
     counts_.erase(std::unique(counts_.begin(), counts_.end()), counts_.end());
@@ -294,9 +305,11 @@ class Objective {
   }
 
  private:
+  static constexpr std::uint32_t kOwnE = UINT32_MAX;
   struct Point {
     double n, e, w, log_e;
-    std::uint32_t count;  // index in counts_
+    std::uint32_t count;    // index in counts_
+    std::uint32_t e_index;  // index in es_, or kOwnE
   };
   struct Below {
     double k, log_factorial;
@@ -334,23 +347,47 @@ class Objective {
     gamma_ratios(alpha[1], tables.data() + 2 * nc, tables.data() + 3 * nc);
     const double log_beta[2] = {std::log(beta[0]), std::log(beta[1])};
     const double log_w[2] = {std::log(t.p), std::log1p(-t.p)};
+    // Per distinct E and component: l = log(1 + E / beta), and for min_count 1 the truncation
+    // term log(1 - P0) with P0 / (1 - P0), P0 = exp(-alpha l).
+    const std::size_t ne = es_.size();
+    std::vector<double> by_e(6 * ne);
+    double* e_l[2] = {by_e.data(), by_e.data() + ne};
+    double* e_trunc[2] = {by_e.data() + 2 * ne, by_e.data() + 3 * ne};
+    double* e_ratio[2] = {by_e.data() + 4 * ne, by_e.data() + 5 * ne};
+    auto truncation = [&](double a, double l, double& trunc, double& ratio) {
+      double em = std::expm1(-a * l);  // P0 - 1
+      trunc = std::log(-em);
+      ratio = (1 + em) / -em;  // P0 / (1 - P0)
+    };
+    for (int j = 0; j < 2; ++j) {
+      for (std::size_t k = 0; k < ne; ++k) {
+        e_l[j][k] = std::log1p(es_[k] / beta[j]);
+        if (min_count_ == 1) truncation(alpha[j], e_l[j][k], e_trunc[j][k], e_ratio[j][k]);
+      }
+    }
     double sum = 0;
     Vec5 g{};
     for (const Point& pt : points_) {
       double lf[2], da[2], db[2];
+      const bool own = pt.e_index == kOwnE;
       for (int j = 0; j < 2; ++j) {
         const double a = alpha[j], b = beta[j];
-        const double l = std::log1p(pt.e / b);  // log((b + e) / b)
+        const double l = own ? std::log1p(pt.e / b) : e_l[j][pt.e_index];  // log((b + e) / b)
         lf[j] = ga[j][pt.count] - a * l + pt.n * (pt.log_e - log_beta[j] - l);
         if constexpr (Grad) {
           da[j] = gda[j][pt.count] - l;
           db[j] = a / b - (a + pt.n) / (b + pt.e);
         }
-        if (min_count_ == 1) {  // conditional on N >= 1: minus log(1 - P0), P0 = exp(-a l)
-          double em = std::expm1(-a * l);  // P0 - 1
-          lf[j] -= std::log(-em);
+        if (min_count_ == 1) {  // conditional on N >= 1: minus log(1 - P0)
+          double trunc, ratio;
+          if (own) {
+            truncation(a, l, trunc, ratio);
+          } else {
+            trunc = e_trunc[j][pt.e_index];
+            ratio = e_ratio[j][pt.e_index];
+          }
+          lf[j] -= trunc;
           if constexpr (Grad) {
-            double ratio = (1 + em) / -em;  // P0 / (1 - P0)
             da[j] -= l * ratio;
             db[j] += ratio * a * pt.e / (b * (b + pt.e));
           }
@@ -393,6 +430,7 @@ class Objective {
   }
 
   std::vector<Point> points_;
+  std::vector<double> es_;      // distinct expected counts, ascending
   std::vector<double> counts_;  // distinct counts, ascending (with 0 .. min_count - 1 when min_count > 1)
   std::vector<Below> below_;    // the counts below min_count when min_count > 1
   int min_count_;
@@ -497,6 +535,7 @@ struct StartResult {
   Vec5 x{};
   double f = kInf;
   bool converged = false;
+  const char* method = "BFGS";
 };
 
 // Converged when the largest gradient component (log/logit units) is below this times 1 + |f|.
@@ -695,6 +734,11 @@ MgpsFit summarise(const std::vector<StartResult>& results) {
       best.theta = from_vector(r.x);
     }
   }
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const auto& r = results[i];
+    best.start_table.push_back({kStarts[i % kStarts.size()], from_vector(r.x),
+                                std::isfinite(r.f) ? r.f : std::numeric_limits<double>::max(), r.converged, r.method});
+  }
   for (double v : values) best.starts_agreeing += std::abs(v - best.neg_log_lik) < 1e-3 * (1 + std::abs(best.neg_log_lik));
   best.converged = best.starts_agreeing >= 2;
   best.message = best.converged ? "converged" : "fewer than two converged start points agree on the optimum";
@@ -732,7 +776,8 @@ double gamma_quantile(double shape, double rate, double p) {
   return mixture_quantile(std::array<GammaTerm, 1>{{{1.0, shape, rate, lgam(shape)}}}, p);
 }
 
-Disproportionality disproportionality(double a, double n_drug, double n_event, double total, double expected) {
+Disproportionality disproportionality(double a, double n_drug, double n_event, double total, double expected,
+                                      bool ic_interval) {
   Disproportionality s;
   double b = n_drug - a, c = n_event - a, d = total - n_drug - n_event + a;
   s.n = a;
@@ -762,8 +807,12 @@ Disproportionality disproportionality(double a, double n_drug, double n_event, d
   double yates = std::max(0.0, std::abs(ad_bc) - total / 2);
   s.chi2_yates = denom > 0 ? total * yates * yates / denom : kNaN;
   s.ic = std::log2((a + 0.5) / (expected + 0.5));
-  s.ic025 = std::log2(gamma_quantile(a + 0.5, expected + 0.5, 0.025));
-  s.ic975 = std::log2(gamma_quantile(a + 0.5, expected + 0.5, 0.975));
+  if (ic_interval) {
+    s.ic025 = std::log2(gamma_quantile(a + 0.5, expected + 0.5, 0.025));
+    s.ic975 = std::log2(gamma_quantile(a + 0.5, expected + 0.5, 0.975));
+  } else {
+    s.ic025 = s.ic975 = kNaN;
+  }
   return s;
 }
 
@@ -847,7 +896,7 @@ MgpsFit fit_mgps(std::span<const double> n, std::span<const double> e, std::span
     auto [v, ok] = nelder_mead(f_search, x0, 20000);
     StartResult r = bfgs(fg, v, 1000);
     double fv = f(v);
-    if (!(r.f <= fv)) r = {v, fv, ok && !coarse};
+    if (!(r.f <= fv)) r = {v, fv, ok && !coarse, ""};
     r.converged = r.converged || (ok && !coarse);  // a coarse search alone says nothing of the full optimum
     return r;
   };
@@ -864,6 +913,7 @@ MgpsFit fit_mgps(std::span<const double> n, std::span<const double> e, std::span
     StartResult r = bfgs(fg, to_vector(kStarts[i]), 1000);
     if (!r.converged) {  // fall back to Nelder-Mead from where BFGS stopped
       StartResult nm = nelder_mead_then_bfgs(std::isfinite(r.f) ? r.x : to_vector(kStarts[i]));
+      nm.method = "BFGS, then Nelder-Mead and BFGS from where it stopped";
       if (nm.converged || nm.f < r.f) r = nm;
     }
     results[i] = r;
@@ -891,6 +941,7 @@ MgpsFit fit_mgps(std::span<const double> n, std::span<const double> e, std::span
     for_each_start([&](std::size_t i) {
       if (!rerun[i]) return;
       StartResult r = nelder_mead_then_bfgs(to_vector(kStarts[i]));
+      r.method = "Nelder-Mead from the start, then BFGS (rerun)";
       if (r.f < results[i].f || (r.converged && !results[i].converged && r.f <= results[i].f + 1e-9)) results[i] = r;
     });
   }
@@ -904,7 +955,7 @@ MgpsFit fit_mgps_nelder_mead(std::span<const double> n, std::span<const double> 
   std::vector<StartResult> results;
   for (const auto& s0 : kStarts) {
     auto [v, ok] = nelder_mead(f, to_vector(s0), 20000);
-    results.push_back({v, f(v), ok});
+    results.push_back({v, f(v), ok, "Nelder-Mead"});
   }
   return summarise(results);
 }
@@ -941,20 +992,97 @@ Squashed squash(std::span<const double> n, std::span<const double> e, const Squa
   return out;
 }
 
-Posterior mgps_posterior(const MgpsPrior& t, double n, double e, int min_count) {
+const char* to_string(QnRule rule) { return rule == QnRule::kPublished ? "published" : "conditional"; }
+
+double mgps_qn(const MgpsPrior& t, double n, double e, QnRule rule, int min_count) {
+  double l1 = std::log(t.p), l2 = std::log1p(-t.p);
+  if (rule == QnRule::kConditional) {
+    l1 += log_conditional_nb(n, t.alpha1, t.beta1, e, min_count);
+    l2 += log_conditional_nb(n, t.alpha2, t.beta2, e, min_count);
+  } else {
+    l1 += log_nb(n, t.alpha1, t.beta1, e);
+    l2 += log_nb(n, t.alpha2, t.beta2, e);
+  }
+  return std::exp(l1 - log_add(l1, l2));
+}
+
+double mgps_posterior_quantile(const MgpsPrior& t, double n, double e, double q, double p) {
+  if (!(p > 0)) return 0;
+  if (!(p < 1)) return kInf;
+  double a1 = t.alpha1 + n, b1 = t.beta1 + e, a2 = t.alpha2 + n, b2 = t.beta2 + e;
+  const std::array<GammaTerm, 2> posterior{{{q, a1, b1, lgam(a1)}, {1 - q, a2, b2, lgam(a2)}}};
+  return mixture_quantile(posterior, p);
+}
+
+Posterior mgps_posterior(const MgpsPrior& t, double n, double e, QnRule rule, int min_count) {
   Posterior out;
-  // The component weights use the same (conditional) component likelihoods the prior was fitted
-  // with; otherwise a component fitted near alpha -> 0 (a log-series in the conditional model)
-  // would get no posterior weight at all.
-  double l1 = std::log(t.p) + log_conditional_nb(n, t.alpha1, t.beta1, e, min_count);
-  double l2 = std::log1p(-t.p) + log_conditional_nb(n, t.alpha2, t.beta2, e, min_count);
-  out.q = std::exp(l1 - log_add(l1, l2));
+  out.q = mgps_qn(t, n, e, rule, min_count);
   double a1 = t.alpha1 + n, b1 = t.beta1 + e, a2 = t.alpha2 + n, b2 = t.beta2 + e;
   double elog = out.q * (digamma(a1) - std::log(b1)) + (1 - out.q) * (digamma(a2) - std::log(b2));
   out.ebgm = std::exp(elog);
   const std::array<GammaTerm, 2> posterior{{{out.q, a1, b1, lgam(a1)}, {1 - out.q, a2, b2, lgam(a2)}}};
   out.eb05 = mixture_quantile(posterior, 0.05);
   out.eb95 = mixture_quantile(posterior, 0.95);
+  return out;
+}
+
+MgpsStandardErrors mgps_standard_errors(const MgpsPrior& theta, std::span<const double> n, std::span<const double> e,
+                                        std::span<const double> w, int min_count) {
+  MgpsStandardErrors out;
+  out.se.fill(kNaN);
+  const Objective objective(n, e, w, min_count);
+  const Vec5 x0 = {theta.alpha1, theta.beta1, theta.alpha2, theta.beta2, theta.p};
+  auto gradient = [&](const Vec5& x) {
+    Vec5 g{};
+    double f = objective({x[0], x[1], x[2], x[3], x[4]}, &g);
+    if (!std::isfinite(f)) g.fill(kNaN);
+    return g;
+  };
+  // Relative steps (the parameters differ by orders of magnitude); p's step keeps it inside (0, 1).
+  Vec5 h;
+  for (std::size_t i = 0; i < 4; ++i) h[i] = 1e-5 * x0[i];
+  h[4] = 1e-5 * std::min(x0[4], 1 - x0[4]);
+  auto& hs = out.hessian;
+  for (std::size_t j = 0; j < 5; ++j) {
+    Vec5 up = x0, down = x0;
+    up[j] += h[j];
+    down[j] -= h[j];
+    Vec5 gu = gradient(up), gd = gradient(down);
+    for (std::size_t i = 0; i < 5; ++i) hs[i][j] = (gu[i] - gd[i]) / (2 * h[j]);
+  }
+  for (std::size_t i = 0; i < 5; ++i) {
+    for (std::size_t j = 0; j < i; ++j) hs[i][j] = hs[j][i] = 0.5 * (hs[i][j] + hs[j][i]);
+  }
+  // Cholesky: it fails exactly when the Hessian is not positive definite.
+  std::array<Vec5, 5> l{};
+  for (std::size_t j = 0; j < 5; ++j) {
+    double d = hs[j][j];
+    for (std::size_t k = 0; k < j; ++k) d -= l[j][k] * l[j][k];
+    if (!(d > 0) || !std::isfinite(d)) {
+      out.message = "the Hessian of -log L is not positive definite at this theta (not a strict minimum)";
+      return out;
+    }
+    l[j][j] = std::sqrt(d);
+    for (std::size_t i = j + 1; i < 5; ++i) {
+      double v = hs[i][j];
+      for (std::size_t k = 0; k < j; ++k) v -= l[i][k] * l[j][k];
+      l[i][j] = v / l[j][j];
+    }
+  }
+  // H = L L^T, so diag(H^-1)_i = |L^-1 e_i|^2.
+  for (std::size_t i = 0; i < 5; ++i) {
+    Vec5 y{};  // solve L y = e_i
+    for (std::size_t r = 0; r < 5; ++r) {
+      double v = r == i ? 1.0 : 0.0;
+      for (std::size_t k = 0; k < r; ++k) v -= l[r][k] * y[k];
+      y[r] = v / l[r][r];
+    }
+    double var = 0;
+    for (double yk : y) var += yk * yk;
+    out.se[i] = std::sqrt(var);
+  }
+  out.ok = true;
+  out.message = "from the observed information (inverse Hessian of -log L)";
   return out;
 }
 

@@ -108,7 +108,9 @@ Status save_store(const std::string& dir, const Corpus& c, const SignalTable* si
                       {"starts", f.starts},
                       {"starts_converged", f.starts_converged},
                       {"starts_agreeing", f.starts_agreeing},
-                      {"message", f.message}};
+                      {"message", f.message},
+                      {"qn", to_string(signals->qn)},
+                      {"prior", signals->prior_given ? "given" : "fitted"}};
     ok = ok && write_array(tmp("scores.bin"), signals->scores);
     files.push_back("scores.bin");
   }
@@ -204,6 +206,11 @@ static Result<SignalTable> load_store_signals_unguarded(const std::string& dir) 
   t.fit.message = s.value("message", std::string());
   t.fit_data = s.value("fit_data", std::string()) == "squashed" ? FitData::kSquashed : FitData::kFull;
   t.fit_points = s.value("fit_points", std::size_t{0});
+  // Stores written before the Q_n rule was recorded used the conditional weights.
+  std::string qn = s.value("qn", std::string("conditional"));
+  if (qn != "published" && qn != "conditional") return damaged(dir, "qn");
+  t.qn = qn == "published" ? QnRule::kPublished : QnRule::kConditional;
+  t.prior_given = s.value("prior", std::string("fitted")) == "given";
   t.reports = m.value("reports", 0.0);
   t.source = m.value("source", std::string());
   t.build_index();

@@ -224,7 +224,8 @@ struct Server::Impl {
     signal_fit = {{"alpha1", t.fit.theta.alpha1}, {"beta1", t.fit.theta.beta1}, {"alpha2", t.fit.theta.alpha2},
                   {"beta2", t.fit.theta.beta2}, {"p", t.fit.theta.p}, {"neg_log_lik", t.fit.neg_log_lik},
                   {"converged", t.fit.converged}, {"fit_data", t.fit_data == pv::FitData::kFull ? "full" : "squashed"},
-                  {"fit_points", t.fit_points}, {"reports", t.reports}};
+                  {"fit_points", t.fit_points}, {"reports", t.reports},
+                  {"prior", t.prior_given ? "given" : "fitted"}, {"qn", pv::to_string(t.qn)}};
     // Pairs by EB05, best first; the route filters this order and stops at 500 (a FAERS-scale store
     // has ~10^7 pairs: their JSON is built per request, never all at once).
     auto table = std::make_shared<const pv::SignalTable>(std::move(t));

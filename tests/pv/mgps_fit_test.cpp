@@ -239,8 +239,8 @@ TEST(PvMgpsFit, ReachesTheNelderMeadOptimumOnSimulatedData) {
     }
     EXPECT_LT(fast.theta.alpha1 / fast.theta.beta1, fast.theta.alpha2 / fast.theta.beta2);
     for (auto [ni, ei] : {std::pair{2.0, 1.0}, {3.0, 0.5}, {10.0, 1.0}}) {
-      EXPECT_NEAR(mgps_posterior(fast.theta, ni, ei, c.min_count).ebgm /
-                      mgps_posterior(reference.theta, ni, ei, c.min_count).ebgm,
+      EXPECT_NEAR(mgps_posterior(fast.theta, ni, ei, QnRule::kConditional, c.min_count).ebgm /
+                      mgps_posterior(reference.theta, ni, ei, QnRule::kConditional, c.min_count).ebgm,
                   1.0, 1e-3)
           << ni << " " << ei;
     }
@@ -250,7 +250,7 @@ TEST(PvMgpsFit, ReachesTheNelderMeadOptimumOnSimulatedData) {
 std::pair<std::vector<double>, std::vector<double>> caers_counts() {
   std::string path = paraderm::testing::shared_data("caers.csv");
   if (path.empty()) return {};
-  auto data = read_long_csv(path, CsvColumns{"id", "var1", "var2", std::string("strat1")});
+  auto data = read_long_csv(path, CsvColumns{"id", "var1", "var2", {"strat1"}});
   if (!data.is_ok()) return {};
   std::vector<double> n, e;
   for (const auto& p : count_pairs(data.value().corpus)) {
@@ -347,7 +347,7 @@ TEST(PvMgpsPosterior, MatchesThePreviousImplementationOnAGrid) {
       for (double n : {1.0, 2.0, 3.0, 7.0, 20.0, 100.0, 1000.0}) {
         if (n < min_count) continue;
         for (double e : {1e-4, 3e-3, 0.05, 0.5, 1.0, 4.0, 30.0, 1e3}) {
-          Posterior got = mgps_posterior(t, n, e, min_count), want = previous::mgps_posterior(t, n, e, min_count);
+          Posterior got = mgps_posterior(t, n, e, QnRule::kConditional, min_count), want = previous::mgps_posterior(t, n, e, min_count);
           std::string where = "theta " + std::to_string(t.alpha1) + "," + std::to_string(t.beta1) + "," +
                               std::to_string(t.alpha2) + "," + std::to_string(t.beta2) + "," + std::to_string(t.p) +
                               " n " + std::to_string(n) + " e " + std::to_string(e) + " m " + std::to_string(min_count);

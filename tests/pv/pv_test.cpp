@@ -76,12 +76,17 @@ TEST(PvMgps, PosteriorQuantilesMatchNumericalIntegration) {
   MgpsPrior t{0.2, 0.1, 2, 4, 1.0 / 3};
   for (auto [n, e] : {std::pair{1.0, 0.2}, {5.0, 0.5}, {20.0, 3.0}}) {
     auto post = mgps_posterior(t, n, e);
-    // The posterior component weight, recomputed from the conditional NB likelihoods.
-    auto nb = [&](double a, double b) {
+    // The posterior component weight, recomputed from the NB marginals (DuMouchel 1999 eq. 6) and,
+    // for the conditional rule, from the marginals conditional on n >= 1.
+    auto nb = [&](double a, double b, bool conditional) {
       double l = std::lgamma(a + n) - std::lgamma(a) - std::lgamma(n + 1) + a * std::log(b / (b + e)) + n * std::log(e / (b + e));
-      return std::exp(l) / (1 - std::pow(b / (b + e), a));
+      return std::exp(l) / (conditional ? 1 - std::pow(b / (b + e), a) : 1.0);
     };
-    double q = t.p * nb(t.alpha1, t.beta1) / (t.p * nb(t.alpha1, t.beta1) + (1 - t.p) * nb(t.alpha2, t.beta2));
+    auto weight = [&](bool c) {
+      return t.p * nb(t.alpha1, t.beta1, c) / (t.p * nb(t.alpha1, t.beta1, c) + (1 - t.p) * nb(t.alpha2, t.beta2, c));
+    };
+    EXPECT_NEAR(weight(true), mgps_posterior(t, n, e, QnRule::kConditional).q, 1e-12);
+    double q = weight(false);
     EXPECT_NEAR(q, post.q, 1e-12);
     auto mass = [&](double x) {
       return q * gamma_mass(t.alpha1 + n, t.beta1 + e, x) + (1 - q) * gamma_mass(t.alpha2 + n, t.beta2 + e, x);
@@ -115,8 +120,12 @@ std::pair<std::vector<double>, std::vector<double>> simulate(const MgpsPrior& tr
   return {n, e};
 }
 
-// Data simulated from a known prior: the fit is at least as likely as the truth and gives the
-// same EBGMs.
+// Data simulated from a known prior: the fit is at least as likely as the truth and, with the
+// component weights of the likelihood it was fitted with (conditional on n >= 1), gives the same
+// EBGMs. The fitted first component is at the log-series edge (alpha1 ~ 1e-11: on n >= 1 data
+// the likelihood hardly tells it from the truth's alpha1 = 0.2), where eq. 6's untruncated
+// marginal f1(n) is proportional to alpha1: with Q_n as published that component gets no weight
+// and the EBGM of a high-RR pair collapses (the reason `--qn conditional` exists).
 TEST(PvMgps, RecoversAKnownPriorFromSimulatedData) {
   MgpsPrior truth{0.2, 0.1, 2, 4, 1.0 / 3};
   auto [n, e] = simulate(truth, 4000, 20261127);
@@ -124,9 +133,14 @@ TEST(PvMgps, RecoversAKnownPriorFromSimulatedData) {
   EXPECT_TRUE(fit.converged) << fit.message;
   EXPECT_LE(fit.neg_log_lik, mgps_neg_log_lik(truth, n, e) + 1e-6);
   for (auto [ni, ei] : {std::pair{1.0, 1.0}, {3.0, 0.5}, {10.0, 1.0}, {2.0, 4.0}}) {
-    double want = mgps_posterior(truth, ni, ei).ebgm, got = mgps_posterior(fit.theta, ni, ei).ebgm;
+    double want = mgps_posterior(truth, ni, ei, QnRule::kConditional).ebgm,
+           got = mgps_posterior(fit.theta, ni, ei, QnRule::kConditional).ebgm;
     EXPECT_NEAR(got / want, 1.0, 0.12) << ni << " " << ei;
   }
+  ASSERT_LT(fit.theta.alpha1, 1e-6);
+  EXPECT_LT(mgps_posterior(fit.theta, 10, 1).q, 1e-4);
+  EXPECT_GT(mgps_posterior(truth, 10, 1).q, 0.99);
+  EXPECT_LT(mgps_posterior(fit.theta, 10, 1).ebgm, 0.5 * mgps_posterior(truth, 10, 1).ebgm);
 }
 
 TEST(PvMgps, SquashingKeepsTheWeightAndTheFit) {
@@ -176,7 +190,7 @@ TEST(PvData, CountsFromUniqueReportIdsWithStrata) {
 TEST(PvData, CaersDatasetFitsAndMalformedRowsAreCounted) {
   std::string path = paraderm::testing::shared_data("caers.csv");
   if (path.empty()) GTEST_SKIP() << "shared/data/caers.csv not present";
-  CsvColumns cols{"id", "var1", "var2", std::string("strat1")};
+  CsvColumns cols{"id", "var1", "var2", {"strat1"}};
   auto data = read_long_csv(path, cols);
   ASSERT_TRUE(data.is_ok()) << data.status().message();
   ASSERT_GT(data.value().input.rows_read, 20000u - 200);
@@ -208,7 +222,7 @@ TEST(PvData, CaersDatasetFitsAndMalformedRowsAreCounted) {
   MgpsFit fit = fit_mgps(n, e);
   EXPECT_TRUE(fit.converged) << fit.message;
   EXPECT_LT(fit.neg_log_lik, mgps_neg_log_lik({0.2, 0.1, 2, 4, 1.0 / 3}, n, e));
-  auto missing = read_long_csv(path, CsvColumns{"id", "drug", "var2", std::nullopt});
+  auto missing = read_long_csv(path, CsvColumns{"id", "drug", "var2", {}});
   ASSERT_FALSE(missing.is_ok());
   EXPECT_NE(missing.status().message().find("--drug-col: value \"drug\": no such column"), std::string::npos);
 }

@@ -442,7 +442,7 @@ function SignalsPage() {
       <label>Min. reports<input type="number" min="1" value=${filters.min_count} onInput=${(e) => setFilters({ ...filters, min_count: Number(e.target.value) })} /></label>
       <button class="primary" onClick=${load}>Filter</button></div></section>
     <${ErrorBox} error=${error} />
-    ${data && html`<section><p class="muted">MGPS prior: α1 ${data.fit.alpha1.toFixed(3)}, β1 ${data.fit.beta1.toFixed(3)}, α2 ${data.fit.alpha2.toFixed(3)}, β2 ${data.fit.beta2.toFixed(3)}, P ${data.fit.p.toFixed(3)}; −log L ${data.fit.neg_log_lik.toFixed(2)}${data.fit.converged ? "" : " (not converged)"}</p>
+    ${data && html`<section><p class="muted" id="signals-prior">MGPS prior ${data.fit.prior === "given" ? "given (not fitted)" : "fitted"}: α1 ${data.fit.alpha1.toPrecision(6)}, β1 ${data.fit.beta1.toPrecision(6)}, α2 ${data.fit.alpha2.toPrecision(6)}, β2 ${data.fit.beta2.toPrecision(6)}, P ${data.fit.p.toPrecision(6)}; −log L ${data.fit.neg_log_lik.toFixed(2)}${data.fit.prior === "given" || data.fit.converged ? "" : " (not converged)"}. Posterior weight Qₙ: ${data.fit.qn === "conditional" ? "conditional on n ≥ the fit's minimum count (paraderm's earlier rule)" : "as published (DuMouchel 1999, eq. 6; as openEBGM)"}.</p>
       <div id="signal-plot" ref=${plot}></div>
       <table id="signals"><thead><tr><th>drug</th><th>event</th><th>n</th><th>E</th><th>ROR (lower)</th><th>IC025</th><th>EBGM</th><th>EB05</th></tr></thead><tbody>
       ${data.pairs.slice(0, 200).map((p) => html`<tr><td>${p.drug}</td><td>${p.event}</td><td>${p.n}</td><td>${p.expected.toFixed(3)}</td>
