@@ -543,13 +543,14 @@ struct Services::Impl {
     const auto& pr = a.pr;
     if (pr.classification == "likely" || pr.classification == "possible") {
       std::string culprit = pr.culprits.empty() ? "a biologic" : drug_name(pr.culprits.front().biologic);
+      // The phenotype id reads as an adjective ("psoriasiform"); its KB name is in the detail.
       std::string phenotype = pr.phenotype;
-      for (const auto& p : kb.phenotypes) {
-        if (p.id == pr.phenotype) phenotype = p.name;
-      }
       std::string d = fmt::format("**Classification:** {} (Naranjo {}{})\n\n", pr.classification,
                                   pr.score ? num(*pr.score) : "unknown",
                                   pr.naranjo_category.empty() ? "" : ", " + pr.naranjo_category);
+      for (const auto& p : kb.phenotypes) {
+        if (p.id == pr.phenotype) d += fmt::format("**Reaction:** {} ({})\n\n", md(p.name), pr.kind);
+      }
       if (!pr.culprits.empty() && pr.culprits.front().days_to_onset) {
         d += fmt::format("**Culprit:** {} ({} days from start to onset)\n\n", md(culprit), *pr.culprits.front().days_to_onset);
       }
@@ -798,7 +799,7 @@ struct Services::Impl {
       for (const auto* p : patterns) {
         if (p->incidence && !incidence) incidence = quantity(*p->incidence);
       }
-      cards.push_back(card(fmt::format("{}: paradoxical {} reactions are published{}; the patient has {}", b->name, ph->name,
+      cards.push_back(card(fmt::format("{}: paradoxical {} reactions are published{}; the patient has {}", b->name, ph->id,
                                        incidence ? " (incidence " + *incidence + ")" : "", held->name),
                            "warning", d + record_notes(record), source(base_url)));
     }
