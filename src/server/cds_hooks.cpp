@@ -477,6 +477,31 @@ struct Services::Impl {
     ao.signals = cfg.signals;
     ao.engine_version = cfg.engine_version;
     auto a = assess::assess(kb, record, ao);
+    // Reasons name the record's entries by the assembled Bundle's paths; the EHR knows them by
+    // where it sent them (prefetch key or draft order).
+    auto rename_in = [&](std::string& text) {
+      for (std::size_t at = text.find("Bundle.entry["); at != std::string::npos; at = text.find("Bundle.entry[", at + 1)) {
+        std::size_t close = text.find(']', at);
+        if (close == std::string::npos) break;
+        std::size_t end = close + 1;
+        if (text.compare(end, 9, ".resource") == 0) {
+          end += 9;
+          if (end < text.size() && text[end] == '(') {
+            std::size_t paren = text.find(')', end);
+            if (paren != std::string::npos) end = paren + 1;
+          }
+        }
+        auto index = entry_index(text.substr(at, close + 1 - at));
+        if (!index || *index >= origins.size()) continue;
+        text.replace(at, end - at, origins[*index].where);
+      }
+    };
+    for (auto* reasons : {&a.pr.reasons}) {
+      for (auto& r : *reasons) rename_in(r.text);
+    }
+    for (auto& o : a.options) {
+      for (auto& r : o.reasons) rename_in(r.text);
+    }
 
     Json cards = Json::array();
     if (hook == "patient-view") {

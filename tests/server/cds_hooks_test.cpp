@@ -119,6 +119,9 @@ TEST(CdsPatientView, PossibleReactionFromPlainFhirIsInfo) {
   EXPECT_EQ(out["cards"][0]["indicator"], "info");
   EXPECT_NE(std::string(out["cards"][0]["summary"]).find("Possible"), std::string::npos);
   EXPECT_TRUE(mentions(out["cards"][0], "PR_INFERRED_FROM_CONDITION"));
+  // The condition is named where the EHR sent it, not by the assembled Bundle's index.
+  EXPECT_TRUE(mentions(out["cards"][0], "prefetch.conditions.entry"));
+  EXPECT_FALSE(mentions(out["cards"][0], "Bundle.entry"));
 }
 
 TEST(CdsPatientView, NothingToSayIsNoCard) {
@@ -379,8 +382,18 @@ TEST(CdsPrefetch, MissingKeysAreFetchedFromTheFhirServer) {
   fhir.Get("/fhir/Condition", [&](const httplib::Request& q, httplib::Response& s) { answer(q, s, searchset(rec.conditions)); });
   fhir.Get("/fhir/MedicationStatement", [&](const httplib::Request& q, httplib::Response& s) { answer(q, s, searchset(rec.statements)); });
   fhir.Get("/fhir/MedicationRequest", [&](const httplib::Request& q, httplib::Response& s) { answer(q, s, searchset({})); });
-  fhir.Get("/fhir/Observation", [&](const httplib::Request& q, httplib::Response& s) { answer(q, s, searchset(rec.observations)); });
-  int port = fhir.bind_to_any_port("127.0.0.1");
+  int port = 0;
+  // Observations come in two pages (CDS Hooks 2.0 allows paging): the next link is followed.
+  fhir.Get("/fhir/Observation", [&](const httplib::Request& q, httplib::Response& s) {
+    std::vector<Json> first(rec.observations.begin(), rec.observations.begin() + 3);
+    std::vector<Json> rest(rec.observations.begin() + 3, rec.observations.end());
+    Json page = searchset(q.has_param("page") ? rest : first);
+    if (!q.has_param("page")) {
+      page["link"] = Json::array({{{"relation", "next"}, {"url", fmt::format("http://127.0.0.1:{}/fhir/Observation?page=2", port)}}});
+    }
+    answer(q, s, page);
+  });
+  port = fhir.bind_to_any_port("127.0.0.1");
   std::thread t([&] { fhir.listen_after_bind(); });
   while (!fhir.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 
@@ -395,7 +408,7 @@ TEST(CdsPrefetch, MissingKeysAreFetchedFromTheFhirServer) {
   ASSERT_EQ(r.status, 200) << r.body;
   Json out = Json::parse(r.body);
   ASSERT_EQ(out["cards"].size(), 1u) << r.body;  // the possible reaction, as in PossibleReactionFromPlainFhirIsInfo
-  EXPECT_EQ(paths.size(), 5u);
+  EXPECT_EQ(paths.size(), 6u);  // five keys, the observations in two pages
   for (const auto& a : auths) EXPECT_EQ(a, "Bearer some-opaque-fhir-access-token");
 
   // The server failing: 412 naming the key.
