@@ -184,6 +184,9 @@ struct Services::Impl {
       out.replace(at, end + 2 - at, value);
       at += value.size();
     }
+    // Token search values are system|code; a bare '|' is not allowed in a URL (RFC 3986) and
+    // strict servers refuse it.
+    for (std::size_t at = out.find('|'); at != std::string::npos; at = out.find('|', at)) out.replace(at, 1, "%7C");
     return out;
   }
 

@@ -383,10 +383,16 @@ TEST(CdsPrefetch, MissingKeysAreFetchedFromTheFhirServer) {
   fhir.Get("/fhir/MedicationStatement", [&](const httplib::Request& q, httplib::Response& s) { answer(q, s, searchset(rec.statements)); });
   fhir.Get("/fhir/MedicationRequest", [&](const httplib::Request& q, httplib::Response& s) { answer(q, s, searchset({})); });
   int port = 0;
+  std::string observation_codes, observation_patient;
   // Observations come in two pages (CDS Hooks 2.0 allows paging): the next link is followed.
   fhir.Get("/fhir/Observation", [&](const httplib::Request& q, httplib::Response& s) {
     std::vector<Json> first(rec.observations.begin(), rec.observations.begin() + 3);
     std::vector<Json> rest(rec.observations.begin() + 3, rec.observations.end());
+    if (!q.has_param("page")) {
+      std::lock_guard<std::mutex> lock(mu);
+      observation_codes = q.get_param_value("code");
+      observation_patient = q.get_param_value("patient");
+    }
     Json page = searchset(q.has_param("page") ? rest : first);
     if (!q.has_param("page")) {
       page["link"] = Json::array({{{"relation", "next"}, {"url", fmt::format("http://127.0.0.1:{}/fhir/Observation?page=2", port)}}});
@@ -409,6 +415,8 @@ TEST(CdsPrefetch, MissingKeysAreFetchedFromTheFhirServer) {
   Json out = Json::parse(r.body);
   ASSERT_EQ(out["cards"].size(), 1u) << r.body;  // the possible reaction, as in PossibleReactionFromPlainFhirIsInfo
   EXPECT_EQ(paths.size(), 6u);  // five keys, the observations in two pages
+  EXPECT_EQ(observation_patient, "pt");  // {{context.patientId}} filled in
+  EXPECT_NE(observation_codes.find("http://loinc.org|731-0"), std::string::npos) << observation_codes;
   for (const auto& a : auths) EXPECT_EQ(a, "Bearer some-opaque-fhir-access-token");
 
   // The server failing: 412 naming the key.
