@@ -55,6 +55,14 @@ void add_serve_command(CLI::App& app, const std::string& kb_dir, int& exit_code)
       ->capture_default_str();
   cmd->add_option("--pv-store", opt.pv_store, "A `paraderm pv ingest` store whose signals /api/v1/signals serves");
   cmd->add_flag("--quiet", [](std::int64_t) { opt.access_log = false; }, "No access log");
+  static std::vector<std::string> cds_jwks;
+  cmd->add_option("--cds-jwks", cds_jwks,
+                  "CDS Hooks client allow-list: ISSUER=FILE, the JWT iss and its JWK Set (repeatable)");
+  cmd->add_flag("--insecure-dev", opt.insecure_dev,
+                "CDS Hooks routes without authentication (development only; reported on /healthz)");
+  cmd->add_option("--cds-region", opt.cds_region, "Label region of the CDS Hooks cards")
+      ->check(CLI::IsMember({"us", "eu"}))
+      ->capture_default_str();
   cmd->callback([&] {
     auto kb = load_kb(kb_dir);
     if (!kb) {
@@ -64,6 +72,20 @@ void add_serve_command(CLI::App& app, const std::string& kb_dir, int& exit_code)
     opt.engine_version = PARADERM_VERSION;
     if (opt.tls_cert.empty() != opt.tls_key.empty()) {
       fmt::print(stderr, "--tls-cert and --tls-key: expected both or neither\n");
+      exit_code = kExitBadInput;
+      return;
+    }
+    for (const auto& spec : cds_jwks) {
+      auto eq = spec.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
+        fmt::print(stderr, "--cds-jwks \"{}\": expected ISSUER=FILE\n", spec);
+        exit_code = kExitBadInput;
+        return;
+      }
+      opt.cds_jwks.emplace_back(spec.substr(0, eq), spec.substr(eq + 1));
+    }
+    if (opt.insecure_dev && !opt.cds_jwks.empty()) {
+      fmt::print(stderr, "--insecure-dev and --cds-jwks: expected one or the other\n");
       exit_code = kExitBadInput;
       return;
     }
@@ -98,6 +120,12 @@ void add_serve_command(CLI::App& app, const std::string& kb_dir, int& exit_code)
                  "warning: --host {}: the API is reachable from other machines, without authentication{}; "
                  "clients must send a Host listed with --allowed-host\n",
                  opt.host, srv.tls() ? "" : " and without TLS (--tls-cert/--tls-key)");
+    }
+    if (opt.insecure_dev) {
+      fmt::print(stderr, "WARNING: --insecure-dev: the CDS Hooks routes accept calls WITHOUT authentication; "
+                         "never use this with patient data (reported on /healthz as cds_auth: insecure-dev)\n");
+    } else if (opt.cds_jwks.empty()) {
+      fmt::print(stderr, "CDS Hooks routes answer 401: no client allow-list (--cds-jwks ISSUER=FILE)\n");
     }
     fmt::print("paraderm {} serving on {}://{}:{}/ (database {})\n", PARADERM_VERSION, srv.tls() ? "https" : "http",
                opt.host.find(':') != std::string::npos ? "[" + opt.host + "]" : opt.host, port.value(), opt.db);

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "paraderm/kb.h"
@@ -43,6 +44,12 @@ struct ServerOptions {
   bool access_log = true;
   // A `paraderm pv ingest` store: its signals are computed at start and served at /api/v1/signals.
   std::string pv_store;
+  // CDS Hooks (docs/cds-hooks.md): issuer -> JWK Set file, the allow-list of clients whose Bearer
+  // JWTs are accepted. Empty: the CDS routes answer 401 unless insecure_dev.
+  std::vector<std::pair<std::string, std::string>> cds_jwks;
+  bool insecure_dev = false;   // CDS routes without authentication (development only; on /healthz)
+  std::string cds_region = "us";  // the label region CDS cards are written for
+  std::string cds_as_of;          // assessment date of CDS calls (tests); empty: today
 };
 
 class Server {

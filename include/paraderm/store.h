@@ -50,6 +50,17 @@ struct AssessmentRecord {
   std::string result;  // the assessment JSON
 };
 
+// One CDS Hooks feedback item (POST /cds-services/{id}/feedback): what was done with a card.
+struct FeedbackRecord {
+  std::int64_t id = 0;
+  std::string received_at;  // UTC, ISO 8601, when the server stored it
+  std::string service, card;  // service id, card uuid
+  std::string outcome;        // accepted | overridden
+  std::string outcome_at;     // the client's outcomeTimestamp
+  std::optional<std::string> override_code, override_display, override_comment;
+  std::string accepted_suggestions;  // JSON array of suggestion uuids
+};
+
 class Store {
  public:
   // Opens (creating if needed) the database at `path` and migrates it to the current schema.
@@ -68,6 +79,9 @@ class Store {
                                          const std::string& engine_version,
                                          const std::string& result);
   std::vector<AssessmentRecord> assessments(std::int64_t case_id) const;  // newest first
+  // CDS Hooks feedback: all items of one request in one durable write; returns the item count.
+  Result<std::int64_t> record_feedback(const std::vector<FeedbackRecord>& items);
+  std::vector<FeedbackRecord> list_feedback(int limit = 200) const;  // newest first
 
   // Group-commit counters (for tests and metrics): batches committed and writes in them.
   struct WriteStats {

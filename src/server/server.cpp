@@ -22,7 +22,9 @@
 #include "paraderm/pathways.h"
 #include "paraderm/pv_data.h"
 #include "paraderm/store.h"
+#include "server/cds_hooks.h"
 #include "server/http_core.h"
+#include "server/jwt.h"
 #include "text/utf8.h"
 
 namespace paraderm::server {
@@ -195,6 +197,8 @@ struct Server::Impl {
     std::string gzip;  // compressed once at start; empty when it would not be smaller
   };
   std::vector<StaticAsset> assets;
+  std::unique_ptr<cds::Services> cds;
+  std::unique_ptr<jwt::Verifier> cds_verifier;  // absent: CDS routes refused (or open with --insecure-dev)
   std::unique_ptr<http::Core> core;  // last: stopped and joined before the rest is destroyed
 
   void get(const std::string& name, Handler h) { add("GET", name, std::move(h)); }
@@ -293,7 +297,8 @@ struct Server::Impl {
   void routes() {
     get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
       send_json(res, 200, dump(Json{{"status", "ok"}, {"kb_version", kb->version},
-                               {"engine_version", opt.engine_version}, {"db_schema", db->schema_version()}}
+                               {"engine_version", opt.engine_version}, {"db_schema", db->schema_version()},
+                               {"cds_auth", cds_verifier ? "jwt" : opt.insecure_dev ? "insecure-dev" : "refused"}}
                               ));
     });
     get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
@@ -513,6 +518,57 @@ struct Server::Impl {
       send_json(res, 200, dump(a));
     });
 
+    // CDS Hooks (docs/cds-hooks.md); the gate has checked the Bearer JWT before these run.
+    get("/cds-services", [this](const httplib::Request&, httplib::Response& res) {
+      send_json(res, 200, cds->discovery());
+    });
+    post("/cds-services/{id}", [this](const httplib::Request& req, httplib::Response& res) {
+      std::string id = req.matches[1];
+      if (!cds->has(id)) return send_json(res, 404, cds::operation_outcome("not-found", "no such CDS service", "id"));
+      if (!json_content(req, res)) return;
+      auto r = cds->call(id, req.body, base_url(req));
+      send_json(res, r.status, r.body);
+    });
+    post("/cds-services/{id}/feedback", [this](const httplib::Request& req, httplib::Response& res) {
+      std::string id = req.matches[1];
+      if (!cds->has(id)) return send_json(res, 404, cds::operation_outcome("not-found", "no such CDS service", "id"));
+      if (!json_content(req, res)) return;
+      auto r = cds->feedback(id, req.body);
+      send_json(res, r.status, r.body);
+    });
+    get("/api/v1/cds-feedback", [this](const httplib::Request&, httplib::Response& res) {
+      send_json(res, 200, cds->feedback_list());
+    });
+  }
+
+  // scheme://Host as the client addressed this server (Host is checked by the gate).
+  std::string base_url(const httplib::Request& req) const {
+    return fmt::format("{}://{}", core && core->tls() ? "https" : "http", req.get_header_value("Host"));
+  }
+
+  // CDS Hooks calls carry a Bearer JWT of an allow-listed client (jwt.h); a failure is 401 with the
+  // reason code, logged without the token.
+  bool cds_authorised(const httplib::Request& req, httplib::Response& res) {
+    std::optional<jwt::Failure> failure;
+    if (cds_verifier) {
+      std::string called = base_url(req) + req.path;
+      std::vector<std::string> audiences = {called};
+      // Feedback belongs to a service: a token addressed to the service is accepted for it too.
+      constexpr std::string_view kFeedback = "/feedback";
+      if (called.size() > kFeedback.size() && called.compare(called.size() - kFeedback.size(), kFeedback.size(), kFeedback) == 0) {
+        audiences.push_back(called.substr(0, called.size() - kFeedback.size()));
+      }
+      auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+      failure = cds_verifier->verify(req.get_header_value("Authorization"), audiences, now.count());
+    } else if (!opt.insecure_dev) {
+      failure = jwt::Failure{"CDS_AUTH_NOT_CONFIGURED",
+                             "CDS Hooks calls need a client allow-list (paraderm serve --cds-jwks ISSUER=FILE)"};
+    }
+    if (!failure) return true;
+    if (opt.access_log) fmt::print(stderr, "cds: 401 {} {}\n", failure->code, failure->message);
+    res.set_header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+    send_json(res, 401, cds::operation_outcome("security", failure->message, "", failure->code));
+    return false;
   }
 
   // --- the one place every request passes through -------------------------------------------
@@ -532,8 +588,12 @@ struct Server::Impl {
     auto& res = ex.res;
     if (auto problem = host_problem(req)) return send_error(res, 421, *problem);
     if (auto problem = utf8_problem(req)) return send_error(res, 400, *problem);
-    // Authentication hook: when accounts exist, check the credentials here and answer 401/403;
-    // every route, including the static page, is reached only through this point.
+    // Authentication: CDS Hooks clients by their signed JWT (below). When accounts exist, check
+    // their credentials here too; every route, including the static page, passes this point.
+    if ((req.path == "/cds-services" || req.path.rfind("/cds-services/", 0) == 0) && req.method != "OPTIONS") {
+      ex.route = "/cds-services (auth)";
+      if (!cds_authorised(req, res)) return;
+    }
     std::string method = req.method == "HEAD" ? "GET" : req.method;
     std::set<std::string> allowed;
     for (auto& route : route_table) {
@@ -730,6 +790,20 @@ Result<std::unique_ptr<Server>> Server::create(const kb::KnowledgeBase& kb, cons
                               ? "[" + options.host + "]" : options.host;
   i.allowed_hosts = {"localhost", "127.0.0.1", "[::1]", lower(bind_host)};
   for (const auto& h : options.allowed_hosts) i.allowed_hosts.insert(lower(h));
+  if (!options.cds_jwks.empty()) {
+    auto verifier = jwt::Verifier::create(options.cds_jwks);
+    if (!verifier.is_ok()) return verifier.status();
+    i.cds_verifier = std::move(verifier.value());
+  }
+  cds::Config cc;
+  cc.kb = &kb;
+  cc.cache = i.cache.get();
+  cc.db = i.db.get();
+  cc.signals = i.signal_source.get();
+  cc.engine_version = options.engine_version;
+  cc.region = options.cds_region;
+  cc.as_of = options.cds_as_of;
+  i.cds = std::make_unique<cds::Services>(cc);
   i.prepare_assets();
   i.routes();
   http::Limits limits;

@@ -40,6 +40,19 @@ const std::vector<const char*>& migrations() {
            engine_version TEXT NOT NULL,
            result TEXT NOT NULL);
          CREATE INDEX assessments_case ON assessments(case_id);)",
+      // CDS Hooks feedback (docs/cds-hooks.md): what the clinician did with a card.
+      R"(CREATE TABLE cds_feedback (
+           id INTEGER PRIMARY KEY AUTOINCREMENT,
+           received_at TEXT NOT NULL,
+           service TEXT NOT NULL,
+           card TEXT NOT NULL,
+           outcome TEXT NOT NULL,
+           outcome_at TEXT NOT NULL,
+           override_code TEXT,
+           override_display TEXT,
+           override_comment TEXT,
+           accepted_suggestions TEXT NOT NULL);
+         CREATE INDEX cds_feedback_card ON cds_feedback(card);)",
   };
   return m;
 }
@@ -306,6 +319,61 @@ std::vector<AssessmentRecord> Store::assessments(std::int64_t case_id) const {
     out.push_back({id, q.getColumn(1).getInt64(), q.getColumn(2).getString(), q.getColumn(3).getString(),
                    q.getColumn(4).getString(), q.getColumn(5).getString(),
                    repaired(id, "result", q.getColumn(6).getString())});
+  }
+  return out;
+}
+
+Result<std::int64_t> Store::record_feedback(const std::vector<FeedbackRecord>& items) {
+  std::string received = now_utc();
+  return write([&](SQLite::Database& db) {
+    for (const auto& f : items) {
+      SQLite::Statement q(db,
+                          "INSERT INTO cds_feedback(received_at, service, card, outcome, outcome_at, override_code, "
+                          "override_display, override_comment, accepted_suggestions) VALUES(?,?,?,?,?,?,?,?,?)");
+      q.bind(1, received);
+      q.bind(2, f.service);
+      q.bind(3, f.card);
+      q.bind(4, f.outcome);
+      q.bind(5, f.outcome_at);
+      auto bind_optional = [&](int i, const std::optional<std::string>& v) {
+        if (v) q.bind(i, *v);
+        else q.bind(i);
+      };
+      bind_optional(6, f.override_code);
+      bind_optional(7, f.override_display);
+      bind_optional(8, f.override_comment);
+      q.bind(9, f.accepted_suggestions);
+      q.exec();
+    }
+    return static_cast<std::int64_t>(items.size());
+  });
+}
+
+std::vector<FeedbackRecord> Store::list_feedback(int limit) const {
+  std::lock_guard<std::mutex> lock(read_mu_);
+  std::vector<FeedbackRecord> out;
+  SQLite::Statement q(*reader_db_,
+                      "SELECT id, received_at, service, card, outcome, outcome_at, override_code, override_display, "
+                      "override_comment, accepted_suggestions FROM cds_feedback ORDER BY id DESC LIMIT ?");
+  q.bind(1, limit);
+  auto optional = [](const SQLite::Column& c) {
+    return c.isNull() ? std::nullopt : std::optional<std::string>(c.getString());
+  };
+  while (q.executeStep()) {
+    FeedbackRecord f;
+    f.id = q.getColumn(0).getInt64();
+    f.received_at = q.getColumn(1).getString();
+    f.service = q.getColumn(2).getString();
+    f.card = q.getColumn(3).getString();
+    f.outcome = q.getColumn(4).getString();
+    f.outcome_at = q.getColumn(5).getString();
+    f.override_code = optional(q.getColumn(6));
+    f.override_display = optional(q.getColumn(7));
+    if (f.override_display) f.override_display = repaired(f.id, "override_display", *f.override_display);
+    f.override_comment = optional(q.getColumn(8));
+    if (f.override_comment) f.override_comment = repaired(f.id, "override_comment", *f.override_comment);
+    f.accepted_suggestions = q.getColumn(9).getString();
+    out.push_back(std::move(f));
   }
   return out;
 }

@@ -451,17 +451,33 @@ function SignalsPage() {
   </div>`;
 }
 
+// CDS Hooks feedback (docs/cds-hooks.md): what clinicians did with the cards, read-only.
+function FeedbackPage() {
+  const [items, setItems] = useState(null);
+  const [error, setError] = useState(null);
+  useEffect(() => { api("/api/v1/cds-feedback").then(setItems).catch(setError); }, []);
+  return html`<div><${ErrorBox} error=${error} />
+    <section><h2>CDS Hooks feedback</h2>${items == null ? html`<p class="loading">loading…</p>` : items.length === 0 ? html`<p>No feedback yet.</p>` :
+      html`<table id="cds-feedback"><thead><tr><th>received</th><th>service</th><th>card</th><th>outcome</th><th>at</th><th>override reason</th><th>comment</th></tr></thead><tbody>
+        ${items.map((f) => html`<tr><td>${f.received_at}</td><td>${f.service}</td><td class="muted">${f.card}</td><td>${f.outcome}</td><td>${f.outcome_at}</td>
+          <td>${f.override_display || f.override_code || ""}</td><td>${f.override_comment || ""}</td></tr>`)}</tbody></table>`}</section></div>`;
+}
+
 function App() {
-  const [page, setPage] = useState("assess");
-  const [selected, setSelected] = useState(null);
+  // A CDS Hooks card links to /?case=ID: open that saved case.
+  const linked = Number(new URLSearchParams(location.search).get("case")) || null;
+  const [page, setPage] = useState(linked ? "cases" : "assess");
+  const [selected, setSelected] = useState(linked);
   return html`<div>
     <header><h1>paraderm</h1><nav>
       <button aria-current=${page === "assess" ? "page" : undefined} onClick=${() => setPage("assess")}>Assess</button>
       <button id="nav-cases" aria-current=${page === "cases" ? "page" : undefined} onClick=${() => setPage("cases")}>Saved cases</button>
       <button id="nav-signals" aria-current=${page === "signals" ? "page" : undefined} onClick=${() => setPage("signals")}>Signals</button>
+      <button id="nav-feedback" aria-current=${page === "feedback" ? "page" : undefined} onClick=${() => setPage("feedback")}>CDS feedback</button>
     </nav></header>
     <main>${page === "assess" ? html`<${AssessPage} onSaved=${(id) => { setSelected(id); setPage("cases"); }} />`
-      : page === "cases" ? html`<${CasesPage} selected=${selected} onSelect=${setSelected} />` : html`<${SignalsPage} />`}</main>
+      : page === "cases" ? html`<${CasesPage} selected=${selected} onSelect=${setSelected} />`
+      : page === "feedback" ? html`<${FeedbackPage} />` : html`<${SignalsPage} />`}</main>
   </div>`;
 }
 
