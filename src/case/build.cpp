@@ -1,4 +1,5 @@
 #include "case/build.h"
+#include "text/json_depth.h"
 
 #include <algorithm>
 #include <cmath>
@@ -203,26 +204,11 @@ std::optional<Json> parse_json_fast(std::string_view text) {
 
 std::optional<Json> parse_json(std::string_view text, std::size_t max_depth,
                                std::vector<InputProblem>& problems) {
-  std::size_t depth = 0;
-  bool in_string = false, escaped = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > max_depth) {
-        problems.push_back({at(line_column(text, i)),
-                            fmt::format("nesting deeper than {} levels: expected at most {} nested "
-                                        "objects or arrays", max_depth, max_depth)});
-        return std::nullopt;
-      }
-    } else if ((c == '}' || c == ']') && depth > 0) {
-      --depth;
-    }
+  if (std::size_t at_offset = text::json_too_deep_at(text, max_depth); at_offset != text::kDepthWithinLimit) {
+    problems.push_back({at(line_column(text, at_offset)),
+                        fmt::format("nesting deeper than {} levels: expected at most {} nested "
+                                    "objects or arrays", max_depth, max_depth)});
+    return std::nullopt;
   }
   if (auto fast = parse_json_fast(text)) return fast;
   // simdjson refused the text: nlohmann decides (it names the line and column of the problem).

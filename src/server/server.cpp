@@ -25,6 +25,7 @@
 #include "server/cds_hooks.h"
 #include "server/http_core.h"
 #include "server/jwt.h"
+#include "text/json_depth.h"
 #include "text/utf8.h"
 
 namespace paraderm::server {
@@ -113,28 +114,6 @@ void send_error(httplib::Response& res, int status, const std::string& message,
   send_json(res, status, dump(Json{{"error", e}}));
 }
 
-// Nesting depth of a JSON text, counted without recursion and without parsing (brackets inside
-// strings do not count); stops counting past `limit`.
-std::size_t json_depth(std::string_view text, std::size_t limit) {
-  std::size_t depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      deepest = std::max(deepest, ++depth);
-      if (deepest > limit) return deepest;
-    } else if ((c == '}' || c == ']') && depth > 0) {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
 // Not clinical: a limit on the shape of the input, the same as clinical::ParseOptions::max_depth.
 constexpr std::size_t kMaxJsonDepth = 256;
 
@@ -147,7 +126,7 @@ bool json_content(const httplib::Request& req, httplib::Response& res) {
                                      ct.substr(0, 100)));
     return false;
   }
-  if (json_depth(req.body, kMaxJsonDepth) > kMaxJsonDepth) {
+  if (text::json_too_deep_at(req.body, kMaxJsonDepth) != text::kDepthWithinLimit) {
     send_error(res, 400, fmt::format("body: JSON nested deeper than {} objects or arrays", kMaxJsonDepth));
     return false;
   }
