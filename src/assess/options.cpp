@@ -439,12 +439,17 @@ class DrugEvaluation {
     if (severity == std::optional<std::string>("mild")) {
       note(reason("TOPICAL_SUITED", Severity::kInfo,
                   "Topical agent: the reaction is recorded as mild (limited extent).", {}));
+    } else if (!severity) {
+      // Missing data is "not assessed", never a reason to avoid.
+      block(Verdict::kCaution, reason("TOPICAL_SEVERITY_UNKNOWN", Severity::kWarning,
+                                      "Not assessed — record the severity (extent) of the disease: a "
+                                      "topical JAK inhibitor suits only a mild, limited one.",
+                                      {}));
     } else {
       block(Verdict::kAvoid, reason("TOPICAL_NOT_SUITED", Severity::kBlock,
-                            severity ? "Topical agent: the reaction is recorded as " + *severity +
-                                           ", beyond what a topical JAK inhibitor treats."
-                                     : "Topical agent: the reaction's severity is not recorded.",
-                            {}));
+                                    "Topical agent: the reaction is recorded as " + *severity +
+                                        ", beyond what a topical JAK inhibitor treats.",
+                                    {}));
     }
   }
 
