@@ -77,30 +77,27 @@ void BM_AssessStandardRecord(benchmark::State& state) {
 }
 BENCHMARK(BM_AssessStandardRecord)->Unit(benchmark::kMicrosecond)->Iterations(2000);
 
-// The figure: FHIR Bundle text in, assessment out (parse + normalise + assess).
-void BM_ParseAndAssessFhirBundle(benchmark::State& state) {
+// FHIR Bundle text in, assessment out (parse + normalise + assess): the figure.
+void parse_and_assess(benchmark::State& state, const std::string& vignette) {
   auto o = cached_options();
   paraderm::clinical::ParseOptions po;
   po.region = "us";
-  const std::string text = vignette_input("std-pr-dupilumab-ad-new-psoriasis-fhir-us.json");
+  const std::string text = vignette_input(vignette);
   run_and_sample(state, [&] {
     auto parsed = paraderm::clinical::parse_case(text, shipped(), po);
     benchmark::DoNotOptimize(paraderm::assess::assess(shipped(), *parsed.record, o));
   });
 }
+
+// A small plain-FHIR Bundle (1.4 KB), the reaction inferred from its conditions.
+void BM_ParseAndAssessFhirBundle(benchmark::State& state) {
+  parse_and_assess(state, "std-pr-dupilumab-ad-new-psoriasis-fhir-us.json");
+}
 BENCHMARK(BM_ParseAndAssessFhirBundle)->Unit(benchmark::kMicrosecond)->Iterations(2000);
 
-// A real-shaped US Core export (brand codes, UCUM annotations, entered-in-error rows):
-// parse + assess.
+// A real-shaped US Core export (10.5 KB: brand codes, UCUM annotations, entered-in-error rows).
 void BM_ParseAndAssessCorpusBundle(benchmark::State& state) {
-  auto o = cached_options();
-  const std::string text = vignette_input("sfc-pr-dupixent-ad-new-psoriasis-adult-us.json");
-  paraderm::clinical::ParseOptions po;
-  po.region = "us";
-  run_and_sample(state, [&] {
-    auto parsed = paraderm::clinical::parse_case(text, shipped(), po);
-    benchmark::DoNotOptimize(paraderm::assess::assess(shipped(), *parsed.record, o));
-  });
+  parse_and_assess(state, "sfc-pr-dupixent-ad-new-psoriasis-adult-us.json");
 }
 BENCHMARK(BM_ParseAndAssessCorpusBundle)->Unit(benchmark::kMicrosecond)->Iterations(2000);
 

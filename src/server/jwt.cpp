@@ -35,6 +35,20 @@ struct PkeyFree {
 };
 using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
 
+// A public key of `type` ("EC", "RSA") from the parameters pushed on `bld` (freed here); null
+// when OpenSSL refuses them.
+EVP_PKEY* public_key_from(OSSL_PARAM_BLD* bld, const char* type) {
+  OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(bld);
+  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr);
+  EVP_PKEY* pkey = nullptr;
+  const bool ok = ctx && params && EVP_PKEY_fromdata_init(ctx) == 1 &&
+                  EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) == 1;
+  EVP_PKEY_CTX_free(ctx);
+  OSSL_PARAM_free(params);
+  OSSL_PARAM_BLD_free(bld);
+  return ok ? pkey : nullptr;
+}
+
 // JWK -> EVP_PKEY through OSSL_PARAM_BLD / EVP_PKEY_fromdata (OpenSSL 3; no deprecated EC_KEY/RSA).
 Result<Pkey> ec_p384_key(const std::string& x, const std::string& y) {
   if (x.size() != kP384Bytes || y.size() != kP384Bytes) {
@@ -44,15 +58,8 @@ Result<Pkey> ec_p384_key(const std::string& x, const std::string& y) {
   OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
   OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "secp384r1", 0);
   OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size());
-  OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(bld);
-  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr);
-  EVP_PKEY* pkey = nullptr;
-  bool ok = ctx && params && EVP_PKEY_fromdata_init(ctx) == 1 &&
-            EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) == 1;
-  EVP_PKEY_CTX_free(ctx);
-  OSSL_PARAM_free(params);
-  OSSL_PARAM_BLD_free(bld);
-  if (!ok) return Status::invalid_input("EC key: not a point of P-384");
+  EVP_PKEY* pkey = public_key_from(bld, "EC");
+  if (!pkey) return Status::invalid_input("EC key: not a point of P-384");
   Pkey key(pkey);
   // EVP_PKEY_fromdata does not check that the point lies on the curve.
   EVP_PKEY_CTX* check = EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr);
@@ -68,14 +75,8 @@ Result<Pkey> rsa_key(const std::string& n, const std::string& e) {
   OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
   OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n);
   OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e);
-  OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(bld);
-  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr);
-  EVP_PKEY* pkey = nullptr;
-  bool ok = ctx && params && EVP_PKEY_fromdata_init(ctx) == 1 &&
-            EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) == 1;
-  EVP_PKEY_CTX_free(ctx);
-  OSSL_PARAM_free(params);
-  OSSL_PARAM_BLD_free(bld);
+  EVP_PKEY* pkey = public_key_from(bld, "RSA");
+  const bool ok = pkey != nullptr;
   BN_free(bn_n);
   BN_free(bn_e);
   if (!ok) return Status::invalid_input("RSA key: n and e do not form a key");
