@@ -1,6 +1,10 @@
 // Helpers shared by the test suites: the shipped KB (loaded once) and repository files.
 #pragma once
 
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -37,6 +41,28 @@ inline std::string shared_data(const std::string& name) {
     if (fs::exists(d / name)) return (d / name).string();
   }
   return "";
+}
+
+// One run of the paraderm binary under test: `args` as shell words, stdout and stderr together,
+// the output kept up to `max_output` bytes (fuzz inputs can make it huge). exit_code: the exit
+// status, 128 + the signal when the process was killed (a crash), -1 when it could not start.
+struct CliRun {
+  int exit_code = -1;
+  std::string output;
+};
+
+inline CliRun run_cli(const std::string& args, std::size_t max_output = std::string::npos) {
+  std::string cmd = std::string(PARADERM_BINARY) + " " + args + " 2>&1";
+  CliRun r;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return r;
+  std::array<char, 4096> buf{};
+  while (std::size_t n = fread(buf.data(), 1, buf.size(), pipe)) {
+    if (r.output.size() < max_output) r.output.append(buf.data(), n);
+  }
+  int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+  return r;
 }
 
 }  // namespace paraderm::testing

@@ -563,24 +563,10 @@ TEST(FhirBadInput, OnlyAnUnreadableBundleIsAnError) {
 
 // ---- fuzz findings through the CLI (F1, F2, F6, F9) -----------------------------------------
 
-struct CliRun {
-  int exit_code = -1;
-  std::string output;
-};
+using paraderm::testing::CliRun;
+CliRun run(const std::string& args) { return paraderm::testing::run_cli(args, 1u << 16); }
 
-CliRun run(const std::string& args) {
-  std::string cmd = std::string(PARADERM_BINARY) + " " + args + " 2>&1";
-  CliRun r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buf{};
-  while (fgets(buf.data(), buf.size(), pipe)) {
-    if (r.output.size() < (1u << 16)) r.output += buf.data();
-  }
-  int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+
 
 namespace fs = std::filesystem;
 

@@ -16,22 +16,10 @@
 
 namespace {
 
-struct CliRun {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
+using paraderm::testing::CliRun;
+CliRun run(const std::string& args) { return paraderm::testing::run_cli(args); }
 
-CliRun run(const std::string& args) {
-  std::string cmd = std::string(PARADERM_BINARY) + " " + args + " 2>&1";
-  CliRun r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buf{};
-  while (fgets(buf.data(), buf.size(), pipe)) r.output += buf.data();
-  int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+
 
 TEST(Cli, ValidatePrintsCountsAndConfidence) {
   CliRun r = run("kb validate");

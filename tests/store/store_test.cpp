@@ -115,48 +115,37 @@ TEST_F(StoreFile, TextThatIsNotUtf8IsRepairedOnRead) {
 
 // --- pharmacovigilance readers (F7, F8), through the CLI as the fuzzer ran them ----------------
 
-struct Run {
-  int exit_code;
-  std::string out;
-};
 
-Run run(const std::string& args) {
-  std::string cmd = std::string(PARADERM_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (std::size_t n = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
-  int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
-}
+
+paraderm::testing::CliRun run(const std::string& args) { return paraderm::testing::run_cli(args); }
 
 std::string fuzz(const std::string& name) { return std::string(PARADERM_SOURCE_DIR) + "/tests/fuzz/" + name; }
 
 TEST(PvFuzz, CsvNameInWindows1252IsTranscodedNotAnAbort) {  // F7
   auto r = run("pv signals --input " + fuzz("csv-invalid-utf8-json-abort.csv") +
                " --id-col id --drug-col var1 --event-col var2 --format json");
-  EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("ASPIRIN\xC2\xAE"), std::string::npos) << r.out;  // 0xAE read as U+00AE
-  EXPECT_NE(r.out.find("not UTF-8"), std::string::npos) << r.out;
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("ASPIRIN\xC2\xAE"), std::string::npos) << r.output;  // 0xAE read as U+00AE
+  EXPECT_NE(r.output.find("not UTF-8"), std::string::npos) << r.output;
 }
 
 TEST(PvFuzz, FaersNameInWindows1252IsTranscodedNotAnAbort) {  // F7
   fs::path out = fs::temp_directory_path() / ("paraderm_f7_" + std::to_string(::getpid()));
   fs::remove_all(out);
   auto ingest = run("pv ingest --faers " + fuzz("faers-latin1-drugname") + " --out " + out.string());
-  EXPECT_EQ(ingest.exit_code, 0) << ingest.out;
-  EXPECT_NE(ingest.out.find("not UTF-8"), std::string::npos) << ingest.out;
+  EXPECT_EQ(ingest.exit_code, 0) << ingest.output;
+  EXPECT_NE(ingest.output.find("not UTF-8"), std::string::npos) << ingest.output;
   auto signals = run("pv signals --store " + out.string() + " --format json");
-  EXPECT_EQ(signals.exit_code, 0) << signals.out;
-  EXPECT_NE(signals.out.find("\xC2\xAE"), std::string::npos) << signals.out;
+  EXPECT_EQ(signals.exit_code, 0) << signals.output;
+  EXPECT_NE(signals.output.find("\xC2\xAE"), std::string::npos) << signals.output;
   fs::remove_all(out);
 }
 
 TEST(PvFuzz, StoreMetaWithAWrongTypedFieldIsExit2WithAMessage) {  // F8
   auto r = run("pv signals --store " + fuzz("store-meta-wrong-type"));
-  EXPECT_EQ(r.exit_code, 2) << r.out;
-  EXPECT_NE(r.out.find("meta.json"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("damaged"), std::string::npos) << r.out;
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("meta.json"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("damaged"), std::string::npos) << r.output;
 }
 
 }  // namespace
