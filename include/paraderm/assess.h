@@ -10,6 +10,7 @@
 //  * Unknown stays unknown: a coverage or latency that cannot be computed is absent, with a reason.
 #pragma once
 
+#include <compare>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -290,13 +291,24 @@ class PathwayCache {
   // The reference stays valid as long as the cache (entries are never removed).
   const pharm::DiseaseCoverage& coverage(const std::shared_ptr<const pharm::PathwayProfile>& profile,
                                          const std::string& disease);
+  // Every source cited by the profile's qualitative pathway statements, first-cited order
+  // (cached with the profile).
+  const std::vector<std::string>& effect_sources(const std::shared_ptr<const pharm::PathwayProfile>& profile);
   // Precomputes every approved regimen of every drug (no modifier).
   void warm();
 
  private:
+  // A regimen as the profile depends on it; typed so a lookup formats no text.
+  struct Key {
+    const kb::Drug* drug;
+    double amount_mg, tau_h;
+    std::string formulation, modifier;
+    auto operator<=>(const Key&) const = default;
+  };
   const kb::KnowledgeBase& kb_;
   std::mutex mu_;
-  std::map<std::string, std::shared_ptr<const pharm::PathwayProfile>> cache_;
+  std::map<Key, std::shared_ptr<const pharm::PathwayProfile>> cache_;
+  std::map<const pharm::PathwayProfile*, std::vector<std::string>> effect_sources_;
   std::map<std::pair<const pharm::PathwayProfile*, std::string>, pharm::DiseaseCoverage> coverage_;
 };
 

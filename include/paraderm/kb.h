@@ -20,6 +20,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace paraderm::kb {
@@ -54,7 +55,9 @@ std::string_view to_string(RuleAction a);
 std::string_view to_string(ReproductiveAction a);
 
 // True when a fact stated for region `fact` applies to a patient treated in `patient`.
-bool applies_to(Region fact, Region patient);
+inline bool applies_to(Region fact, Region patient) {
+  return fact == Region::kBoth || patient == Region::kBoth || fact == patient;
+}
 
 struct Location {
   std::string file;  // relative to the KB root
@@ -734,6 +737,9 @@ struct KnowledgeBase {
   void build_indexes();
   std::map<std::string, std::size_t, std::less<>> source_index, cytokine_index, disease_index,
       drug_index, biologic_index, biologic_class_index;
+  // Disease id -> its parent chain, nearest first (at most 16 deep), built with the indexes: every
+  // rule asks whether a KB row's disease is related to the patient's, many times per assessment.
+  std::unordered_map<std::string, std::vector<std::string>> disease_ancestors;
 };
 
 struct ValidationIssue {

@@ -6,35 +6,22 @@
 namespace paraderm::assess::detail {
 
 const std::vector<std::string>& ancestors_of(const kb::KnowledgeBase& kb, const std::string& id) {
-  using Index = std::unordered_map<std::string, std::vector<std::string>>;
-  static std::mutex mu;
-  static std::unordered_map<std::string, std::shared_ptr<const Index>> by_version;
-  // Per thread: the last KB seen (by address and version) and its index, so the common case
-  // takes no lock and compares no strings.
-  static thread_local const kb::KnowledgeBase* last_kb = nullptr;
-  static thread_local std::pair<std::string, std::shared_ptr<const Index>> last;
-  if (last_kb != &kb || last.first != kb.version || !last.second) {
-    last_kb = &kb;
-    std::lock_guard<std::mutex> lock(mu);
-    auto& slot = by_version[kb.version];
-    if (!slot) {
-      auto index = std::make_shared<Index>();
-      for (const auto& d : kb.diseases) {
-        auto& chain = (*index)[d.id];
-        std::optional<std::string> p = d.parent;
-        for (int depth = 0; depth < 16 && p; ++depth) {
-          chain.push_back(*p);
-          const kb::Disease* parent = kb.find_disease(*p);
-          p = parent ? parent->parent : std::nullopt;
-        }
-      }
-      slot = index;
-    }
-    last = {kb.version, slot};
-  }
   static const std::vector<std::string> kNone;
-  auto it = last.second->find(id);
-  return it == last.second->end() ? kNone : it->second;
+  if (kb.disease_ancestors.size() == kb.diseases.size()) {
+    auto it = kb.disease_ancestors.find(id);
+    return it == kb.disease_ancestors.end() ? kNone : it->second;
+  }
+  // A KnowledgeBase assembled by hand without build_indexes(): walk the parent chain.
+  thread_local std::vector<std::string> chain;
+  chain.clear();
+  const kb::Disease* d = kb.find_disease(id);
+  std::optional<std::string> p = d ? d->parent : std::nullopt;
+  for (int depth = 0; depth < 16 && p; ++depth) {
+    chain.push_back(*p);
+    const kb::Disease* parent = kb.find_disease(*p);
+    p = parent ? parent->parent : std::nullopt;
+  }
+  return chain;
 }
 
 }  // namespace paraderm::assess::detail
@@ -44,8 +31,7 @@ namespace paraderm::assess {
 std::shared_ptr<const pharm::PathwayProfile> PathwayCache::get(const kb::Drug& drug,
                                                                const pharm::Regimen& r,
                                                                const pharm::ExposureModifier* m) {
-  std::string key = fmt::format("{}|{:g}|{:g}|{}|{}", drug.id, r.amount_mg, r.tau_h,
-                                r.formulation.value_or(""), m ? m->id : "");
+  Key key{&drug, r.amount_mg, r.tau_h, r.formulation.value_or(""), m ? m->id : ""};
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (auto it = cache_.find(key); it != cache_.end()) return it->second;
@@ -67,6 +53,20 @@ const pharm::DiseaseCoverage& PathwayCache::coverage(
   auto c = pharm::disease_coverage(kb_, *profile, disease);
   std::lock_guard<std::mutex> lock(mu_);
   return coverage_.emplace(key, std::move(c)).first->second;
+}
+
+const std::vector<std::string>& PathwayCache::effect_sources(
+    const std::shared_ptr<const pharm::PathwayProfile>& profile) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = effect_sources_.find(profile.get()); it != effect_sources_.end()) return it->second;
+  }
+  std::vector<std::string> src;
+  for (const auto& p : profile->pathways) {
+    if (p.effect) detail::add_sources(src, p.effect->sources);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  return effect_sources_.emplace(profile.get(), std::move(src)).first->second;
 }
 
 void PathwayCache::warm() {

@@ -1,6 +1,7 @@
 // Helpers shared by the assessment's parts (PR recognition, options, safety plan).
 #pragma once
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -8,8 +9,11 @@
 #include <vector>
 
 #include "paraderm/assess.h"
+#include "text/number.h"
 
 namespace paraderm::assess::detail {
+
+using text::G;
 
 inline kb::Region region_of(const std::string& r) { return r == "eu" ? kb::Region::kEu : kb::Region::kUs; }
 
@@ -59,7 +63,7 @@ inline std::optional<double> days_of(const kb::Quantity& q, std::optional<double
   return std::nullopt;
 }
 
-inline std::string fmt_num(double v) { return fmt::format("{:g}", v); }
+inline std::string fmt_num(double v) { return fmt::format("{:g}", G{v}); }
 
 // "a", "a or b", "a, b or c".
 inline std::string join_or(const std::vector<std::string>& v) {

@@ -33,6 +33,7 @@ struct Ctx {
   std::optional<double> normal_min_egfr;    // KB kidney-function constant
   std::map<std::string, double> interval;   // frequency -> hours (KB dosing-interval constants)
   std::string child_pugh_range;             // e.g. "A-B" when ascites/encephalopathy are unknown
+  kb::Region region = kb::Region::kUs;      // the case's region, typed once
 
   // Below the KB's adult age. Unknown age or no KB constant: not known to be a child.
   bool is_child() const { return age && adult_min_age && *age < *adult_min_age; }
@@ -129,7 +130,7 @@ class DrugEvaluation {
     rule_matrix();
     if (!dosing_indication_) {
       block(Verdict::kAvoid, reason("NO_LABEL_IN_REGION", Severity::kBlock,
-                            fmt::format("{} has no approved indication with a dose in the KB for region {}.",
+                            fmt::format(FMT_COMPILE("{} has no approved indication with a dose in the KB for region {}."),
                                         d_.name, x_.c.region),
                             {}));
     }
@@ -157,7 +158,7 @@ class DrugEvaluation {
     o_.reasons.push_back(std::move(r));
   }
   void note(Reason r) { o_.reasons.push_back(std::move(r)); }
-  bool here(kb::Region r) const { return applies(r, x_.c.region); }
+  bool here(kb::Region r) const { return kb::applies_to(r, x_.region); }
 
   void label() {
     const std::vector<std::string>& diseases = x_.targets;
@@ -181,14 +182,14 @@ class DrugEvaluation {
       if (ls.status == "approved") {
         ++approved_;
         note(reason("LABEL_APPROVED", Severity::kInfo,
-                    fmt::format("Approved for {} ({}){}.", dis, x_.c.region,
-                                ls.min_age_years ? fmt::format(" from age {:g}", *ls.min_age_years) : ""),
+                    fmt::format(FMT_COMPILE("Approved for {} ({}){}."), dis, x_.c.region,
+                                ls.min_age_years ? fmt::format(FMT_COMPILE(" from age {:g}"), G{*ls.min_age_years}) : ""),
                     ls.sources));
         if (!dosing_indication_) dosing_indication_ = dis;
       } else if (ls.status == "age-restricted") {
         note(reason("LABEL_AGE_RESTRICTED", Severity::kCaution,
-                    fmt::format("Approved for {} only from age {:g}; the patient is {:g}.", dis,
-                                *ls.min_age_years, *x_.age),
+                    fmt::format(FMT_COMPILE("Approved for {} only from age {:g}; the patient is {:g}."), dis,
+                                G{*ls.min_age_years}, G{*x_.age}),
                     ls.sources));
       }
       o_.label.push_back(ls);
@@ -220,8 +221,8 @@ class DrugEvaluation {
     }
     if (any_approved_here && age_blocked_everywhere) {
       block(Verdict::kAvoid, reason("AGE_BELOW_LABEL_MIN", Severity::kBlock,
-                            fmt::format("No {} indication of {} covers age {:g}.", x_.c.region,
-                                        d_.name, x_.age.value_or(0)),
+                            fmt::format(FMT_COMPILE("No {} indication of {} covers age {:g}."), x_.c.region,
+                                        d_.name, G{x_.age.value_or(0)}),
                             {}));
     }
     if (approved_ == 0 && any_approved_here) {
@@ -231,11 +232,11 @@ class DrugEvaluation {
         if (ls.status == "age-restricted") too_young.push_back(ls.disease);
       }
       std::string why = too_young.empty()
-                            ? fmt::format("Not approved for {} in the {} label: off-label use.",
+                            ? fmt::format(FMT_COMPILE("Not approved for {} in the {} label: off-label use."),
                                           diseases.empty() ? std::string("these diseases") : join_or(diseases),
                                           x_.c.region)
-                            : fmt::format("Use for {} at age {:g} is off-label (the {} label starts at an older age).",
-                                          join_or(too_young), x_.age.value_or(0), x_.c.region);
+                            : fmt::format(FMT_COMPILE("Use for {} at age {:g} is off-label (the {} label starts at an older age)."),
+                                          join_or(too_young), G{x_.age.value_or(0)}, x_.c.region);
       block(Verdict::kCaution, reason("OFF_LABEL", Severity::kCaution, why, {}));
     }
   }
@@ -284,10 +285,11 @@ class DrugEvaluation {
   const kb::Dose* pick_dose(std::initializer_list<const char*> roles, Fit want = Fit::kFits) const {
     const kb::Dose* best = nullptr;
     for (const auto& dose : d_.dose) {
-      if (!here(dose.region) || !related(x_.kb, dose.indication, *dosing_indication_)) continue;
+      if (!here(dose.region)) continue;
       if (std::find_if(roles.begin(), roles.end(), [&](const char* r) { return dose.role == r; }) == roles.end()) {
         continue;
       }
+      if (!related(x_.kb, dose.indication, *dosing_indication_)) continue;
       if (!x_.interval_h(dose.frequency)) continue;  // once / as-directed: not a maintenance regimen
       if (dose_fit(dose) != want) continue;
       if (!best || dose.amount < best->amount) best = &dose;
@@ -308,9 +310,9 @@ class DrugEvaluation {
   }
 
   static std::string weight_band(const kb::Dose& d) {
-    if (d.min_weight_kg && d.max_weight_kg) return fmt::format("{:g} to <{:g} kg", *d.min_weight_kg, *d.max_weight_kg);
-    if (d.min_weight_kg) return fmt::format(">= {:g} kg", *d.min_weight_kg);
-    return fmt::format("< {:g} kg", d.max_weight_kg.value_or(0));
+    if (d.min_weight_kg && d.max_weight_kg) return fmt::format(FMT_COMPILE("{:g} to <{:g} kg"), G{*d.min_weight_kg}, G{*d.max_weight_kg});
+    if (d.min_weight_kg) return fmt::format(FMT_COMPILE(">= {:g} kg"), G{*d.min_weight_kg});
+    return fmt::format(FMT_COMPILE("< {:g} kg"), G{d.max_weight_kg.value_or(0)});
   }
 
   void base_dose() {
@@ -320,9 +322,9 @@ class DrugEvaluation {
       // Off-label paediatric dosing borrowed from another indication is not a label dose for
       // this child's disease.
       block(Verdict::kAvoid, reason("NO_PAEDIATRIC_LABEL", Severity::kBlock,
-                            fmt::format("No {} label of {} for these diseases at age {:g}: off-label "
-                                        "paediatric dosing is not proposed.",
-                                        x_.c.region, d_.name, *x_.age),
+                            fmt::format(FMT_COMPILE("No {} label of {} for these diseases at age {:g}: off-label "
+                                        "paediatric dosing is not proposed."),
+                                        x_.c.region, d_.name, G{*x_.age}),
                             {}));
       return;
     }
@@ -338,12 +340,12 @@ class DrugEvaluation {
       auto conditional = child ? pick_dose({"paediatric", "start", "standard"}, Fit::kWeightUnknown)
                                : pick_dose({"start", "standard"}, Fit::kWeightUnknown);
       if (conditional) {
-        set_dose(*conditional, fmt::format("conditional: only for a body weight {} (weight not recorded)",
+        set_dose(*conditional, fmt::format(FMT_COMPILE("conditional: only for a body weight {} (weight not recorded)"),
                                            weight_band(*conditional)));
         block(Verdict::kCaution, reason("WEIGHT_NEEDED", Severity::kWarning,
-                                fmt::format("Not assessed — record the body weight: the {} label dose "
-                                            "{:g} {} {} is for a body weight {}.",
-                                            x_.c.region, conditional->amount, conditional->unit,
+                                fmt::format(FMT_COMPILE("Not assessed — record the body weight: the {} label dose "
+                                            "{:g} {} {} is for a body weight {}."),
+                                            x_.c.region, G{conditional->amount}, conditional->unit,
                                             conditional->frequency, weight_band(*conditional)),
                                 conditional->prov.src));
         base_ = dose_;
@@ -351,15 +353,15 @@ class DrugEvaluation {
       }
       if (child) {
         block(Verdict::kAvoid, reason("NO_PAEDIATRIC_LABEL", Severity::kBlock,
-                              fmt::format("No {} label dose of {} for {} at age {:g}: the adult dose is "
-                                          "not a fallback, so none is proposed.",
-                                          x_.c.region, d_.name, *dosing_indication_, *x_.age),
+                              fmt::format(FMT_COMPILE("No {} label dose of {} for {} at age {:g}: the adult dose is "
+                                          "not a fallback, so none is proposed."),
+                                          x_.c.region, d_.name, *dosing_indication_, G{*x_.age}),
                               {}));
         return;
       }
       block(Verdict::kAvoid, reason("DOSE_UNKNOWN", Severity::kBlock,
-                            fmt::format("No {} label dose of {} for {} fits this patient (age, weight): "
-                                        "the dose is unknown, so none is proposed.",
+                            fmt::format(FMT_COMPILE("No {} label dose of {} for {} fits this patient (age, weight): "
+                                        "the dose is unknown, so none is proposed."),
                                         x_.c.region, d_.name, *dosing_indication_),
                             {}));
       return;
@@ -370,10 +372,10 @@ class DrugEvaluation {
                               "a child's dose may differ or not exist.",
                               {}));
     }
-    set_dose(*dose, fmt::format("{} dose for {} ({})", dose->role, dose->indication, x_.c.region));
+    set_dose(*dose, fmt::format(FMT_COMPILE("{} dose for {} ({})"), dose->role, dose->indication, x_.c.region));
     note(reason(off_label_ ? "DOSE_FROM_OTHER_INDICATION" : "DOSE_START", off_label_ ? Severity::kCaution : Severity::kInfo,
-                fmt::format("{} {:g} {} {}{}.", off_label_ ? "Off-label: dose taken from the label for " + dose->indication + ":" : "Starting dose",
-                            dose->amount, dose->unit, dose->frequency,
+                fmt::format(FMT_COMPILE("{} {:g} {} {}{}."), off_label_ ? "Off-label: dose taken from the label for " + dose->indication + ":" : "Starting dose",
+                            G{dose->amount}, dose->unit, dose->frequency,
                             dose->condition ? " (" + *dose->condition + ")" : ""),
                 dose->prov.src));
     base_ = dose_;
@@ -383,7 +385,7 @@ class DrugEvaluation {
   // no cited "label silent"; docs/kb.md "Rule matrix") caps the option at caution when the
   // category can apply to this patient. It never lets the option through as preferred.
   void rule_matrix() {
-    const kb::Region region = x_.c.region == "eu" ? kb::Region::kEu : kb::Region::kUs;
+    const kb::Region region = x_.region;
     const auto& p = x_.c.patient;
     auto check = [&](kb::RuleCategory category, std::string_view with, const std::string& why) {
       if (!kb::is_unknown(kb::rule_state(x_.kb, d_, region, category, with))) return;
@@ -391,7 +393,7 @@ class DrugEvaluation {
       std::string what = std::string(kb::to_string(category)) + (with.empty() ? "" : " (" + std::string(with) + ")");
       block(Verdict::kCaution,
             reason("RULE_UNKNOWN", Severity::kWarning,
-                   fmt::format("{} rule of {} for {} unknown ({}){}: not assumed safe.", what, d_.name,
+                   fmt::format(FMT_COMPILE("{} rule of {} for {} unknown ({}){}: not assumed safe."), what, d_.name,
                                x_.c.region,
                                cell.state == kb::CellState::kNotFound ? "looked for in the sources, not found"
                                                                       : "not in the KB",
@@ -407,7 +409,7 @@ class DrugEvaluation {
     // when a liver disease or a Child-Pugh class is recorded.
     if (x_.dialysis || !x_.egfr || !x_.normal_min_egfr || *x_.egfr < *x_.normal_min_egfr) {
       check(kb::RuleCategory::kRenal, {},
-            x_.dialysis ? "on dialysis" : x_.egfr ? fmt::format("eGFR {:.0f}", *x_.egfr) : "eGFR not recorded");
+            x_.dialysis ? "on dialysis" : x_.egfr ? fmt::format(FMT_COMPILE("eGFR {:.0f}"), *x_.egfr) : "eGFR not recorded");
     }
     if (x_.child_pugh || x_.cirrhosis) {
       check(kb::RuleCategory::kHepatic, {}, x_.child_pugh ? "Child-Pugh " + *x_.child_pugh : "cirrhosis recorded");
@@ -469,7 +471,7 @@ class DrugEvaluation {
           case kb::RiskGroupMatch::kAge:
             hit = x_.age && g.min_age_years && *x_.age >= *g.min_age_years;
             code = "PRAC_AGE_65";
-            why = x_.age ? fmt::format("age {:g}", *x_.age) : "";
+            why = x_.age ? fmt::format(FMT_COMPILE("age {:g}"), G{*x_.age}) : "";
             break;
           case kb::RiskGroupMatch::kSmoking:
             hit = smoker;
@@ -505,16 +507,16 @@ class DrugEvaluation {
           continue;
         }
         block(Verdict::kCaution, reason(code, Severity::kWarning,
-                                fmt::format("{} ({}): {} — use only if no suitable alternative.",
+                                fmt::format(FMT_COMPILE("{} ({}): {} — use only if no suitable alternative."),
                                             g.name, why, g.criterion),
                                 g.prov.src));
       }
       if (lower && dosing_indication_) {
         if (auto dose = pick_dose({"high-risk", "elderly"}); dose && dose_ && dose->amount <= dose_->amount) {
-          set_dose(*dose, fmt::format("{} dose ({})", dose->role, x_.c.region));
+          set_dose(*dose, fmt::format(FMT_COMPILE("{} dose ({})"), dose->role, x_.c.region));
           add_sources(lower_src, dose->prov.src);
           note(reason("PRAC_LOWER_DOSE", Severity::kCaution,
-                      fmt::format("Risk group: lower dose {:g} {} {}.", dose->amount, dose->unit, dose->frequency),
+                      fmt::format(FMT_COMPILE("Risk group: lower dose {:g} {} {}."), G{dose->amount}, dose->unit, dose->frequency),
                       lower_src));
         } else {
           note(reason("PRAC_LOWER_DOSE", Severity::kCaution,
@@ -564,7 +566,7 @@ class DrugEvaluation {
     for (const auto& ci : d_.contraindication) {
       if (!here(ci.region) || !condition_present(ci.condition)) continue;
       block(Verdict::kContraindicated, reason("CONTRAINDICATION", Severity::kBlock,
-                                      fmt::format("Contraindicated ({}): {}.", x_.c.region,
+                                      fmt::format(FMT_COMPILE("Contraindicated ({}): {}."), x_.c.region,
                                                   ci.text.value_or("see label")),
                                       ci.prov.src));
     }
@@ -670,10 +672,10 @@ class DrugEvaluation {
       bool fires = (below && *lab->value < *below) || (above && *lab->value > *above);
       if (!fires) continue;
       block(Verdict::kAvoid, reason("LAB_DO_NOT_START", Severity::kBlock,
-                            fmt::format("{} {:g} {} on {} is {} the do-not-start threshold {}{:g} {}.", t.analyte,
-                                        *lab->value, lab->unit, clinical::to_string(lab->date),
+                            fmt::format(FMT_COMPILE("{} {:g} {} on {} is {} the do-not-start threshold {}{:g} {}."), t.analyte,
+                                        G{*lab->value}, lab->unit, clinical::to_string(lab->date),
                                         below ? "below" : "above", below ? "<" : ">",
-                                        t.below ? *t.below : *t.above, t.unit),
+                                        G{t.below ? *t.below : *t.above}, t.unit),
                             t.prov.src));
     }
     for (const auto& m : missing) {
@@ -682,7 +684,7 @@ class DrugEvaluation {
         if (t.analyte == m && t.action == kb::LabAction::kDoNotStart && here(t.region)) add_sources(src, t.prov.src);
       }
       note(reason("LAB_MISSING", Severity::kInfo,
-                  fmt::format("No {} result in the record: check it before starting (do-not-start threshold).", m),
+                  fmt::format(FMT_COMPILE("No {} result in the record: check it before starting (do-not-start threshold)."), m),
                   src));
     }
   }
@@ -729,7 +731,7 @@ class DrugEvaluation {
       }
       if (!fires) continue;
       std::string text = r.text ? *r.text : std::string(kb::to_string(r.action));
-      std::string lead = x_.dialysis ? "Dialysis" : fmt::format("eGFR {:.0f}", *x_.egfr);
+      std::string lead = x_.dialysis ? "Dialysis" : fmt::format(FMT_COMPILE("eGFR {:.0f}"), *x_.egfr);
       switch (r.action) {
         case kb::RuleAction::kContraindicated:
           block(Verdict::kContraindicated, reason("RENAL_CONTRAINDICATED", Severity::kBlock, lead + ": " + text, r.prov.src));
@@ -765,12 +767,12 @@ class DrugEvaluation {
     }
     for (const auto& r : d_.hepatic) {
       if (!here(r.region) || r.child_pugh != *x_.child_pugh) continue;
-      std::string text = fmt::format("Child-Pugh {}: {}", r.child_pugh,
+      std::string text = fmt::format(FMT_COMPILE("Child-Pugh {}: {}"), r.child_pugh,
                                      r.text ? *r.text : std::string(kb::to_string(r.action)));
       if (!x_.child_pugh_range.empty()) {
         note(reason("CHILD_PUGH_RANGE", Severity::kWarning,
-                    fmt::format("Child-Pugh {} from bilirubin, albumin and INR (ascites or encephalopathy "
-                                "not recorded): the worse class {} is applied — record them.",
+                    fmt::format(FMT_COMPILE("Child-Pugh {} from bilirubin, albumin and INR (ascites or encephalopathy "
+                                "not recorded): the worse class {} is applied — record them."),
                                 x_.child_pugh_range, *x_.child_pugh),
                     {}));
       }
@@ -818,12 +820,12 @@ class DrugEvaluation {
       if (who.empty()) continue;
       if (r.with == "biologic-immunomodulator" && only_culprit) {
         note(reason("SWITCH_FROM_CULPRIT", Severity::kInfo,
-                    fmt::format("Stop {} before starting: {}", who, r.text), r.prov.src));
+                    fmt::format(FMT_COMPILE("Stop {} before starting: {}"), who, r.text), r.prov.src));
         continue;
       }
       if (r.within_days) {
         note(reason("INTERACTION_TIME_LIMITED", Severity::kInfo,
-                    fmt::format("Applies during the first {:g} days of treatment.", *r.within_days), r.prov.src));
+                    fmt::format(FMT_COMPILE("Applies during the first {:g} days of treatment."), G{*r.within_days}), r.prov.src));
       }
       std::string text = who + ": " + r.text;
       switch (r.action) {
@@ -876,12 +878,12 @@ class DrugEvaluation {
           ((pc.culprit && *pc.culprit == cu.biologic) || (pc.culprit_class && *pc.culprit_class == cu.biologic_class))) {
         o_.pr_evidence.push_back(pc.id);
         note(reason("PR_CASE_EVIDENCE", Severity::kInfo,
-                    fmt::format("Reported to treat this reaction: {} — {}{}", pc.reaction, pc.outcome,
-                                pc.patients ? fmt::format(" ({} patient(s))", *pc.patients) : ""),
+                    fmt::format(FMT_COMPILE("Reported to treat this reaction: {} — {}{}"), pc.reaction, pc.outcome,
+                                pc.patients ? fmt::format(FMT_COMPILE(" ({} patient(s))"), *pc.patients) : ""),
                     pc.prov.src));
       } else if (pc.kind == "caused-by-jak") {
         note(reason("JAK_CAUSED_PR", Severity::kCaution,
-                    fmt::format("{} itself has been reported to cause: {}.", d_.name, pc.reaction), pc.prov.src));
+                    fmt::format(FMT_COMPILE("{} itself has been reported to cause: {}."), d_.name, pc.reaction), pc.prov.src));
       }
     }
     for (const auto& ar : d_.adverse_reaction) {
@@ -904,8 +906,8 @@ class DrugEvaluation {
           continue;
         }
         block(Verdict::kAvoid, reason("LABEL_NOT_APPROVED", Severity::kBlock,
-                              fmt::format("The {} regulator did not approve {} for {}, and no reported case "
-                                          "supports it for this reaction.",
+                              fmt::format(FMT_COMPILE("The {} regulator did not approve {} for {}, and no reported case "
+                                          "supports it for this reaction."),
                                           x_.c.region, d_.name, ls.disease),
                               ind.prov.src));
         return;
@@ -913,8 +915,8 @@ class DrugEvaluation {
     }
     if (!off_label_ || !d_.off_label_needs_pr_evidence) return;
     block(Verdict::kAvoid, reason("OFF_LABEL_UNSUPPORTED", Severity::kBlock,
-                          fmt::format("{}: {} No reported case supports it for this reaction: not offered "
-                                      "off-label.",
+                          fmt::format(FMT_COMPILE("{}: {} No reported case supports it for this reaction: not offered "
+                                      "off-label."),
                                       d_.name, d_.off_label_needs_pr_evidence->text),
                           d_.off_label_needs_pr_evidence->prov.src));
   }
@@ -955,7 +957,7 @@ class DrugEvaluation {
     }
     auto profile = cache_.get(d_, r, modifier_ ? &*modifier_ : nullptr);
     o_.coverage.regimen = topical ? std::string("topical")
-                                  : fmt::format("{:g} mg {}{}", basis->amount, basis->frequency,
+                                  : fmt::format(FMT_COMPILE("{:g} mg {}{}"), G{basis->amount}, basis->frequency,
                                                 modifier_ ? " with " + modifier_->id : "");
     std::string exposure, assay;
     auto merge = [](std::string& into, const std::string& v) {
@@ -991,22 +993,16 @@ class DrugEvaluation {
         continue;
       }
       o_.coverage.both_pct = std::min(o_.coverage.both_pct.value_or(100.0), *pct);
-      listed += fmt::format("{}{} {:.0f}%", listed.empty() ? "" : ", ", dis, *pct);
+      listed += fmt::format(FMT_COMPILE("{}{} {:.0f}%"), listed.empty() ? "" : ", ", dis, *pct);
     }
     if (!all_quantitative || assay == "mixed") o_.coverage.quantitative_both_pct.reset();
     o_.coverage.quantitative_assay = o_.coverage.quantitative_both_pct ? assay : "";
     if (all) {
-      o_.coverage.basis = fmt::format("qualitative ({})", exposure);
-      std::vector<std::string> src;
-      for (const auto& p : profile->pathways) {
-        if (!p.effect) continue;
-        for (const auto& s : p.effect->sources) {
-          if (std::find(src.begin(), src.end(), s) == src.end()) src.push_back(s);
-        }
-      }
+      o_.coverage.basis = fmt::format(FMT_COMPILE("qualitative ({})"), exposure);
+      const auto& src = cache_.effect_sources(profile);
       note(reason("COVERAGE_BOTH", Severity::kInfo,
-                  fmt::format("Pair-level pathway coverage{}: {} of the signature cytokines "
-                              "inhibited per cited statements.",
+                  fmt::format(FMT_COMPILE("Pair-level pathway coverage{}: {} of the signature cytokines "
+                              "inhibited per cited statements."),
                               topical ? " at the application site" : " at clinical exposure",
                               listed),
                   src));
@@ -1067,6 +1063,7 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c, c
   // Options for a reaction (strategies need one) or for the active diseases.
   if (pr.culprits.empty() && diseases.empty()) return out;
   Ctx x{kb, c, pr, c.patient.age_years, std::nullopt, {}, false, std::nullopt, {}};
+  x.region = region_of(c.region);
   x.targets = diseases;
   x.severity = pr.severity;
   if (!pr.culprits.empty()) {
@@ -1135,8 +1132,8 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c, c
     for (const auto* m : x.active_meds) {
       if (m->jak_drug != o.id) continue;
       o.reasons.push_back(reason("CURRENT_JAK", Severity::kInfo,
-                                 fmt::format("The patient already takes {}{}: this option is to continue it; the "
-                                             "safety plan checks its follow-up results against the label thresholds.",
+                                 fmt::format(FMT_COMPILE("The patient already takes {}{}: this option is to continue it; the "
+                                             "safety plan checks its follow-up results against the label thresholds."),
                                              m->label, m->start ? " (since " + clinical::to_string(*m->start) + ")" : ""),
                                  {}));
     }
@@ -1177,9 +1174,9 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c, c
     int same_category = 0;
     if (const kb::Drug* d = o.kind == "drug" ? kb.find_drug(o.id) : nullptr) {
       for (const auto& ind : d->indication) {
+        if (same_category || ind.status != "approved" || !kb::applies_to(ind.region, x.region)) continue;
         const kb::Disease* dis = kb.find_disease(ind.disease);
-        if (ind.status == "approved" && applies(ind.region, c.region) && dis &&
-            std::find(categories.begin(), categories.end(), dis->category) != categories.end()) {
+        if (dis && std::find(categories.begin(), categories.end(), dis->category) != categories.end()) {
           same_category = 1;
         }
       }

@@ -1,5 +1,6 @@
 #include "case/build.h"
 #include "text/json_depth.h"
+#include "text/number.h"
 
 #include <algorithm>
 #include <cmath>
@@ -167,15 +168,18 @@ Json to_nlohmann(simdjson::dom::element e) {
       Json a = Json::array();
       simdjson::dom::array items;
       if (e.get_array().get(items) != simdjson::SUCCESS) return a;
-      for (simdjson::dom::element x : items) a.push_back(to_nlohmann(x));
+      auto& out = a.get_ref<Json::array_t&>();
+      out.reserve(items.size());
+      for (simdjson::dom::element x : items) out.push_back(to_nlohmann(x));
       return a;
     }
     case simdjson::dom::element_type::OBJECT: {
       Json o = Json::object();
       simdjson::dom::object fields;
       if (e.get_object().get(fields) != simdjson::SUCCESS) return o;
+      auto& out = o.get_ref<Json::object_t&>();
       for (simdjson::dom::key_value_pair kv : fields) {
-        o[std::string(kv.key)] = to_nlohmann(kv.value);
+        out.insert_or_assign(std::string(kv.key), to_nlohmann(kv.value));
       }
       return o;
     }
@@ -243,9 +247,9 @@ const kb::Lab* find_lab(const kb::KnowledgeBase& kb, std::string_view id) {
 }
 
 std::string range_text(const kb::PlausibleRange& r, const std::string& unit) {
-  if (r.min && r.max) return fmt::format("[{:g}, {:g}] {}", *r.min, *r.max, unit);
-  if (r.min) return fmt::format(">= {:g} {}", *r.min, unit);
-  return fmt::format("<= {:g} {}", *r.max, unit);
+  if (r.min && r.max) return fmt::format("[{:g}, {:g}] {}", text::G{*r.min}, text::G{*r.max}, unit);
+  if (r.min) return fmt::format(">= {:g} {}", text::G{*r.min}, unit);
+  return fmt::format("<= {:g} {}", text::G{*r.max}, unit);
 }
 
 }  // namespace
@@ -279,8 +283,8 @@ std::optional<double> CaseBuilder::plausible(const std::string& pointer, const k
   if (!lab.plausible || !lab.unit) return value;
   const auto& range = *lab.plausible;
   if ((!range.min || value >= *range.min) && (!range.max || value <= *range.max)) return value;
-  std::string given_text = fmt::format("{:g} {}", given, given_unit);
-  if (given_unit != *lab.unit) given_text += fmt::format(" (= {:g} {})", value, *lab.unit);
+  std::string given_text = fmt::format("{:g} {}", text::G{given}, given_unit);
+  if (given_unit != *lab.unit) given_text += fmt::format(" (= {:g} {})", text::G{value}, *lab.unit);
   warning(pointer, fmt::format("lab {}: value {}: outside the plausible range {} (kb/labs.toml, not a "
                                "clinical threshold): the value is not used",
                                lab.id, given_text, range_text(range, *lab.unit)));

@@ -20,10 +20,6 @@ std::string_view to_string(LabAction a) { return detail::lab_action_name(a); }
 std::string_view to_string(RuleAction a) { return detail::rule_action_name(a); }
 std::string_view to_string(ReproductiveAction a) { return detail::reproductive_action_name(a); }
 
-bool applies_to(Region fact, Region patient) {
-  return fact == Region::kBoth || patient == Region::kBoth || fact == patient;
-}
-
 std::string ValidationIssue::to_string() const {
   return fmt::format("{}:{}: {}{}: {}", file, line,
                      severity == Severity::kWarning ? "warning: " : "", path, message);
@@ -90,6 +86,16 @@ void KnowledgeBase::build_indexes() {
   index_ids(drugs, drug_index);
   index_ids(biologics, biologic_index);
   index_ids(biologic_classes, biologic_class_index);
+  disease_ancestors.clear();
+  for (const auto& d : diseases) {
+    auto& chain = disease_ancestors[d.id];
+    std::optional<std::string> p = d.parent;
+    for (int depth = 0; depth < 16 && p; ++depth) {
+      chain.push_back(*p);
+      const Disease* parent = find_disease(*p);
+      p = parent ? parent->parent : std::nullopt;
+    }
+  }
 }
 
 const Source* KnowledgeBase::find_source(std::string_view id) const { return find_by_id(sources, source_index, id); }
