@@ -299,7 +299,7 @@ Result<std::int64_t> Store::save_case(const std::string& title, const std::strin
     q.bind(1, created);
     q.bind(2, title);
     q.bind(3, kind);
-    q.bind(4, input);
+    q.bindNoCopy(4, input);  // the caller waits for this write: its string outlives the statement
     bind_id(q, 5, owner.user_id);
     q.bind(6, shared ? 1 : 0);
     q.exec();
@@ -389,7 +389,7 @@ Result<std::int64_t> Store::record_assessment(std::optional<std::int64_t> case_i
     q.bind(3, input_hash);
     q.bind(4, kb_version);
     q.bind(5, engine_version);
-    q.bind(6, result);
+    q.bindNoCopy(6, result);  // ~45 KB; the caller waits for this write, so the string outlives it
     q.exec();
     return db.getLastInsertRowid();
   });
