@@ -152,6 +152,28 @@ TEST_F(Auth, EveryProtectedRouteIs401WithoutCredentials) {
   EXPECT_EQ(Json::parse(c.Get("/healthz")->body)["auth"], "required");
 }
 
+// docs/openapi.json states the same matrix: x-roles per operation, no security on public ones.
+TEST(AuthDocs, OpenApiStatesTheRoleMatrix) {
+  Json doc = Json::parse(paraderm::testing::repo_file("docs/openapi.json"));
+  for (const auto& a : kAccessMatrix) {
+    if (std::string(a.route) == "/favicon.ico") continue;
+    std::string method = a.method;
+    for (char& ch : method) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    ASSERT_TRUE(doc["paths"].contains(a.route) && doc["paths"][a.route].contains(method)) << a.method << " " << a.route;
+    const Json& op = doc["paths"][a.route][method];
+    if (a.allowed == kPublic) {
+      EXPECT_TRUE(op.contains("security") && op["security"].empty()) << a.route;
+      continue;
+    }
+    if (a.allowed == kCdsJwt) continue;
+    std::vector<std::string> roles;
+    for (auto [bit, name] : {std::pair{kClinician, "clinician"}, {kPharmacist, "pharmacist"}, {kAdmin, "admin"}}) {
+      if (a.allowed & bit) roles.emplace_back(name);
+    }
+    EXPECT_EQ(op.value("x-roles", Json::array()), Json(roles)) << a.method << " " << a.route;
+  }
+}
+
 TEST_F(Auth, EachRoleGets403ExactlyWhereTheMatrixDeniesIt) {
   const std::pair<unsigned, std::string> roles[] = {
       {kClinician, clinician_}, {kPharmacist, pharmacist_}, {kAdmin, admin_}};
