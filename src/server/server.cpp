@@ -816,15 +816,18 @@ struct Server::Impl {
   }
 
   // argon2id takes ~64 MiB per run: at most `password_hash_concurrency` at once, whatever the
-  // number of workers.
+  // number of workers. A flood of logins waits at most 2 s for its turn and is then told to come
+  // back (503), so it cannot park every worker here.
+  static constexpr auto kHashWait = std::chrono::seconds(2);
   Result<std::string> hash_password(const std::string& password) {
-    hashing->acquire();
+    if (!hashing->try_acquire_for(kHashWait)) return Status::io_error("too many password checks at once; try again");
     auto h = auth::hash_password(password);
     hashing->release();
     return h;
   }
-  bool verify_password(const std::string& hash, const std::string& password) {
-    hashing->acquire();
+  // nullopt: no turn within kHashWait.
+  std::optional<bool> verify_password(const std::string& hash, const std::string& password) {
+    if (!hashing->try_acquire_for(kHashWait)) return std::nullopt;
     bool ok = auth::verify_password(hash, password);
     hashing->release();
     return ok;
@@ -849,7 +852,12 @@ struct Server::Impl {
       return send_error(res, 429, fmt::format("too many failed logins; try again in {} s", wait));
     }
     auto user = db->find_user(name);
-    bool ok = verify_password(user ? user->password_hash : dummy_hash, password) && user && !user->disabled;
+    auto verified = verify_password(user ? user->password_hash : dummy_hash, password);
+    if (!verified) {
+      res.set_header("Retry-After", "1");
+      return send_error(res, 503, "too many logins at once; try again in a second");
+    }
+    bool ok = *verified && user && !user->disabled;
     if (!ok) {
       limiter->failed(name, address, t);
       // The typed name is kept only when it is an account: a password typed into the name field
