@@ -1217,9 +1217,9 @@ Result<std::unique_ptr<Server>> Server::create(const kb::KnowledgeBase& kb, cons
       i.db->record_event({std::nullopt, "(first start)"}, "user_add", "admin admin", "");
       std::string message = fmt::format(
           "\nFirst start: created user \"admin\" (role admin) with password\n\n    {}\n\n"
-          "It is shown only this once. Log in at the page and add users there, or with\n"
-          "`paraderm user add NAME --role clinician --db {}` (admins manage users and read the audit;\n"
-          "clinicians assess).\n\n", password, options.db);
+          "It is shown only this once. Admins manage users and read the audit; clinicians assess.\n"
+          "Add a clinician with `paraderm user add NAME --role clinician --db {}`\n"
+          "(or POST /api/v1/users as admin).\n\n", password, options.db);
       if (options.announce) options.announce(message);
       else fmt::print(stderr, "{}", message);
     }

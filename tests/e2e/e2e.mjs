@@ -70,6 +70,7 @@ try {
   await page.waitForSelector("#login-error", { timeout: 10000 });
   check(/not accepted/.test(await page.textContent("#login-error")), "wrong password: error beside the field");
   check(await page.getAttribute("#login-password", "aria-describedby") === "login-error", "error tied to the password field");
+  await page.screenshot({ path: join(artifacts, "login.png") });
   await page.fill("#login-password", password);
   await page.click("#login-submit");
   await page.waitForSelector("#user-name", { timeout: 10000 });
