@@ -30,6 +30,7 @@
 
 namespace SQLite {
 class Database;
+class Statement;
 }
 
 namespace paraderm::store {
@@ -180,6 +181,8 @@ class Store {
   // Credential look-ups run on every request: their own connection, so they never queue behind a
   // long case or audit read.
   std::unique_ptr<SQLite::Database> auth_db_;
+  // ...and their statements prepared once (after auth_db_: finalized before it closes).
+  std::unique_ptr<SQLite::Statement> token_lookup_, session_lookup_;
   mutable std::mutex read_mu_, auth_mu_;
   mutable std::set<std::pair<std::int64_t, std::string>> warned_;  // rows already reported as not UTF-8
   std::mutex queue_mu_;

@@ -195,6 +195,14 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
     configure(*s->reader_db_);
     s->auth_db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE);
     configure(*s->auth_db_);
+    s->token_lookup_ = std::make_unique<SQLite::Statement>(
+        *s->auth_db_,
+        "SELECT u.id, u.name, u.role, u.password_hash, u.disabled, u.created_at FROM api_tokens t "
+        "JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled = 0");
+    s->session_lookup_ = std::make_unique<SQLite::Statement>(
+        *s->auth_db_,
+        "SELECT u.id, u.name, u.role, u.password_hash, u.disabled, u.created_at, s.created, s.last_seen "
+        "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ? AND u.disabled = 0");
   } catch (const std::exception& e) {
     return Status::io_error(fmt::format("--db: cannot open {}: {}", path, e.what()));
   }
@@ -583,15 +591,16 @@ Result<std::int64_t> Store::revoke_token(std::int64_t token_id) {
   });
 }
 
+// Runs on every request with a token: the statement is prepared once and reused.
 std::optional<UserRecord> Store::user_for_token(const std::string& token_hash) const {
   std::lock_guard<std::mutex> lock(auth_mu_);
-  SQLite::Statement q(*auth_db_,
-                      "SELECT u.id, u.name, u.role, u.password_hash, u.disabled, u.created_at FROM api_tokens t "
-                      "JOIN users u ON u.id = t.user_id "
-                      "WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled = 0");
+  SQLite::Statement& q = *token_lookup_;
+  q.reset();
   q.bind(1, token_hash);
-  if (!q.executeStep()) return std::nullopt;
-  return user_row(q);
+  std::optional<UserRecord> out;
+  if (q.executeStep()) out = user_row(q);
+  q.reset();  // ends the read transaction so the WAL can be checkpointed
+  return out;
 }
 
 Result<std::int64_t> Store::add_session(const std::string& id_hash, std::int64_t user_id, std::int64_t now) {
@@ -606,14 +615,16 @@ Result<std::int64_t> Store::add_session(const std::string& id_hash, std::int64_t
   });
 }
 
+// Runs on every request with a session cookie: prepared once, like user_for_token.
 std::optional<SessionRecord> Store::find_session(const std::string& id_hash) const {
   std::lock_guard<std::mutex> lock(auth_mu_);
-  SQLite::Statement q(*auth_db_,
-                      "SELECT u.id, u.name, u.role, u.password_hash, u.disabled, u.created_at, s.created, s.last_seen "
-                      "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ? AND u.disabled = 0");
+  SQLite::Statement& q = *session_lookup_;
+  q.reset();
   q.bind(1, id_hash);
-  if (!q.executeStep()) return std::nullopt;
-  return SessionRecord{user_row(q), q.getColumn(6).getInt64(), q.getColumn(7).getInt64()};
+  std::optional<SessionRecord> out;
+  if (q.executeStep()) out = SessionRecord{user_row(q), q.getColumn(6).getInt64(), q.getColumn(7).getInt64()};
+  q.reset();
+  return out;
 }
 
 Result<std::int64_t> Store::touch_session(const std::string& id_hash, std::int64_t now) {
