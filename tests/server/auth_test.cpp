@@ -561,6 +561,11 @@ TEST(AuthInsecure, RefusedOffLoopbackAndAnnouncedOnHealthz) {
   EXPECT_EQ(cli.exit_code, 2) << cli.output;
   EXPECT_NE(cli.output.find("loopback"), std::string::npos) << cli.output;
   EXPECT_FALSE(fs::exists(db)) << "refused before the database is touched";
+  auto loopback = paraderm::testing::run_cli("serve --insecure-no-auth --host 127.0.0.1 --port 0 --quiet --db " +
+                                             db.string() + " 2>&1 & sleep 1.5; kill $!");
+  EXPECT_NE(loopback.output.find("WARNING: --insecure-no-auth"), std::string::npos) << loopback.output;
+  EXPECT_EQ(loopback.output.find("First start"), std::string::npos) << "no admin without authentication";
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
 
   o.host = "127.0.0.1";
   auto s = Server::create(paraderm::testing::shipped_kb(), o);
