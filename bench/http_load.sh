@@ -14,6 +14,9 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; e
 [ -x "$build/paraderm" ] || { cmake --preset release && cmake --build --preset release; }
 tmp=$(mktemp -d)
 port=$((20000 + RANDOM % 20000))
+# /api/v1/drugs needs credentials: a clinician's API token for wrk.
+printf 'load password 1234\n' | "$build/paraderm" user add load --role clinician --db "$tmp/load.db" >/dev/null
+token=$("$build/paraderm" token create --user load --db "$tmp/load.db" 2>/dev/null)
 "$build/paraderm" serve --port "$port" --db "$tmp/load.db" --quiet >/dev/null 2>"$tmp/err" &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -52,7 +55,7 @@ PY
 echo "== 1. 1000 keep-alive connections (1 request/s each) + 200 slowloris, ${secs}s"
 python3 bench/slowloris.py 127.0.0.1 "$port" 200 "$secs" > "$tmp/slow" &
 slow=$!
-python3 bench/keepalive.py 127.0.0.1 "$port" 1000 "$secs" > "$tmp/ka" &
+python3 bench/keepalive.py 127.0.0.1 "$port" 1000 "$secs" 1.0 /api/v1/drugs "$token" > "$tmp/ka" &
 load=$!
 sleep 2
 probe "$((secs - 3))"
@@ -62,7 +65,8 @@ cat "$tmp/ka" "$tmp/slow"
 echo "== 2. wrk: 1000 keep-alive connections as fast as possible on /api/v1/drugs + 200 slowloris, ${secs}s"
 python3 bench/slowloris.py 127.0.0.1 "$port" 200 "$secs" > "$tmp/slow" &
 slow=$!
-wrk -t2 -c1000 -d"${secs}s" --timeout 5s --latency "http://127.0.0.1:$port/api/v1/drugs" > "$tmp/wrk" &
+wrk -t2 -c1000 -d"${secs}s" --timeout 5s --latency -H "Authorization: Bearer $token" \
+  "http://127.0.0.1:$port/api/v1/drugs" > "$tmp/wrk" &
 load=$!
 sleep 1
 probe "$((secs - 2))"

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """N keep-alive connections, each sending one request per INTERVAL seconds on the same connection
 (a large pool of well-behaved clients). Prints requests answered, failures and reconnects.
-usage: keepalive.py HOST PORT CONNECTIONS SECONDS [INTERVAL=1.0] [PATH=/api/v1/drugs]"""
+usage: keepalive.py HOST PORT CONNECTIONS SECONDS [INTERVAL=1.0] [PATH=/api/v1/drugs] [API TOKEN]"""
 import selectors, socket, sys, time
 
 host, port, n, secs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
 interval = float(sys.argv[5]) if len(sys.argv) > 5 else 1.0
 path = sys.argv[6] if len(sys.argv) > 6 else "/api/v1/drugs"
-request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
+auth = f"Authorization: Bearer {sys.argv[7]}\r\n" if len(sys.argv) > 7 else ""
+request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}\r\n".encode()
 sel = selectors.DefaultSelector()
 state = {}  # socket -> [buffer, next send time, waiting]
 ok = failed = reconnects = 0

@@ -6,6 +6,7 @@
 #include "pathways_command.h"
 #include "pv_command.h"
 #include "serve_command.h"
+#include "user_commands.h"
 #include "pk_command.h"
 
 int main(int argc, char** argv) {
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   paraderm::cli::add_pathways_command(app, kb_dir, exit_code);
   paraderm::cli::add_assess_command(app, kb_dir, exit_code);
   paraderm::cli::add_serve_command(app, kb_dir, exit_code);
+  paraderm::cli::add_user_commands(app, exit_code);
   paraderm::cli::add_pv_commands(app, kb_dir, exit_code);
   try {
     app.parse(argc, argv);

@@ -15,10 +15,6 @@
 namespace paraderm::cli {
 namespace {
 
-bool is_loopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
-}
-
 // Each connection is a file descriptor: lift the soft limit towards the hard one so that
 // --max-connections, not EMFILE, is what bounds them.
 void raise_descriptor_limit(int connections) {
@@ -60,6 +56,14 @@ void add_serve_command(CLI::App& app, const std::string& kb_dir, int& exit_code)
                   "CDS Hooks client allow-list: ISSUER=FILE, the JWT iss and its JWK Set (repeatable)");
   cmd->add_flag("--insecure-dev", opt.insecure_dev,
                 "CDS Hooks routes without authentication (development only; reported on /healthz)");
+  cmd->add_flag("--insecure-no-auth", opt.insecure_no_auth,
+                "Every route without login (development only; loopback --host only; reported on /healthz)");
+  cmd->add_option("--session-idle", opt.session_idle_s, "Seconds of inactivity that end a login session")
+      ->check(CLI::Range(60, 7 * 24 * 3600))
+      ->capture_default_str();
+  cmd->add_option("--session-max", opt.session_absolute_s, "Seconds after login that end a session, used or not")
+      ->check(CLI::Range(60, 30 * 24 * 3600))
+      ->capture_default_str();
   cmd->add_option("--cds-region", opt.cds_region, "Label region of the CDS Hooks cards")
       ->check(CLI::IsMember({"us", "eu"}))
       ->capture_default_str();
@@ -89,6 +93,12 @@ void add_serve_command(CLI::App& app, const std::string& kb_dir, int& exit_code)
       exit_code = kExitBadInput;
       return;
     }
+    if (opt.insecure_no_auth && !server::is_loopback(opt.host)) {
+      fmt::print(stderr, "--insecure-no-auth: refused with --host {}: only a loopback address (127.0.0.1, ::1, "
+                         "localhost) may serve without authentication\n", opt.host);
+      exit_code = kExitBadInput;
+      return;
+    }
     raise_descriptor_limit(opt.max_connections);
     // Signals are taken by a dedicated thread with sigwait, so shutdown runs outside a handler.
     sigset_t set;
@@ -115,11 +125,16 @@ void add_serve_command(CLI::App& app, const std::string& kb_dir, int& exit_code)
       fmt::print(stderr, "signal {}: stopping\n", sig);
       srv.stop();
     });
-    if (!is_loopback(opt.host)) {
+    if (!server::is_loopback(opt.host)) {
       fmt::print(stderr,
-                 "warning: --host {}: the API is reachable from other machines, without authentication{}; "
+                 "warning: --host {}: the API is reachable from other machines{}; "
                  "clients must send a Host listed with --allowed-host\n",
-                 opt.host, srv.tls() ? "" : " and without TLS (--tls-cert/--tls-key)");
+                 opt.host, srv.tls() ? "" : ", without TLS (--tls-cert/--tls-key): passwords and patient data "
+                                            "cross the network in clear text");
+    }
+    if (opt.insecure_no_auth) {
+      fmt::print(stderr, "WARNING: --insecure-no-auth: every route answers WITHOUT login, to anyone who can reach "
+                         "{}; development only (reported on /healthz as auth: disabled)\n", opt.host);
     }
     if (opt.insecure_dev) {
       fmt::print(stderr, "WARNING: --insecure-dev: the CDS Hooks routes accept calls WITHOUT authentication; "

@@ -8,7 +8,7 @@ packages=(
   cmake ninja-build g++ pkg-config
   libfmt-dev nlohmann-json3-dev libsimdjson-dev libtomlplusplus-dev libcli11-dev
   libcpp-httplib-dev libssl-dev zlib1g-dev libsqlitecpp-dev libsqlite3-dev
-  libtbb-dev libarchive-dev libmimalloc-dev
+  libtbb-dev libarchive-dev libmimalloc-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
 )
 

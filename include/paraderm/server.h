@@ -11,9 +11,15 @@
 //  * Idle or slow connections hold no worker: one I/O thread owns the sockets, workers run
 //    complete requests only (src/server/http_core.h). /healthz answers on the I/O thread.
 //  * Requests must name this server in Host (DNS rebinding) and be UTF-8 throughout.
+//  * Every route but the page, its files, /healthz, /api/openapi.json and the login needs a
+//    session (cookie + X-CSRF-Token on writes) or an API token (Authorization: Bearer); the role
+//    it admits is in one table (src/server/access.h, docs/server.md). CDS Hooks routes take their
+//    client's signed JWT instead. --insecure-no-auth (loopback only) turns this off.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -50,7 +56,23 @@ struct ServerOptions {
   bool insecure_dev = false;   // CDS routes without authentication (development only; on /healthz)
   std::string cds_region = "us";  // the label region CDS cards are written for
   std::string cds_as_of;          // assessment date of CDS calls (tests); empty: today
+
+  // Accounts (docs/server.md, "Accounts and roles").
+  bool insecure_no_auth = false;          // every route open; refused unless `host` is loopback
+  int session_idle_s = 30 * 60;           // a session unused this long ends
+  int session_absolute_s = 12 * 60 * 60;  // a session ends this long after login, used or not
+  int login_window_s = 15 * 60;           // failed logins are counted over this window...
+  int login_failures_per_user = 5;        // ...and beyond these counts answered 429 until it ends
+  int login_failures_per_address = 20;
+  int password_hash_concurrency = 2;      // argon2id runs at once (64 MiB each)
+  // Seconds since the epoch; tests inject a clock to expire sessions without sleeping.
+  std::function<std::int64_t()> clock;
+  // Receives the one-time message with the first-start admin password; default: stderr.
+  std::function<void(const std::string&)> announce;
 };
+
+// True for 127.0.0.0/8, ::1 and localhost: the only binds --insecure-no-auth accepts.
+bool is_loopback(const std::string& host);
 
 class Server {
  public:

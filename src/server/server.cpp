@@ -14,14 +14,20 @@
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 #include <regex>
+#include <semaphore>
 #include <set>
+#include <type_traits>
+#include <unordered_map>
 #include <zlib.h>
+
+#include "paraderm/auth.h"
 
 #include "paraderm/assess.h"
 #include "paraderm/case.h"
 #include "paraderm/pathways.h"
 #include "paraderm/pv_data.h"
 #include "paraderm/store.h"
+#include "server/access.h"
 #include "server/cds_hooks.h"
 #include "server/http_core.h"
 #include "server/jwt.h"
@@ -99,9 +105,13 @@ class Metrics {
 // boundary checked it) is sent with U+FFFD instead of failing the whole response.
 std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
-void send_json(httplib::Response& res, int status, const std::string& body) {
+// Takes the body by value: an assessment is ~45 KB, moved rather than copied into the response.
+void send_json(httplib::Response& res, int status, std::string body) {
   res.status = status;
-  res.set_content(body, "application/json");
+  res.body = std::move(body);
+  auto old = res.headers.equal_range("Content-Type");
+  res.headers.erase(old.first, old.second);
+  res.set_header("Content-Type", "application/json");
 }
 
 void send_error(httplib::Response& res, int status, const std::string& message,
@@ -133,6 +143,74 @@ bool json_content(const httplib::Request& req, httplib::Response& res) {
   return true;
 }
 
+// Failed logins per user name and per client address over a fixed window: beyond the limit the
+// login answers 429 with Retry-After (the seconds left in the window) without checking the
+// password, so guessing costs the attacker time and the server no argon2id work.
+class LoginLimiter {
+ public:
+  LoginLimiter(std::int64_t window_s, int per_user, int per_address)
+      : window_(window_s), per_user_(per_user), per_address_(per_address) {}
+
+  // Seconds to wait before the next attempt; 0 when it may proceed.
+  std::int64_t retry_after(const std::string& user, const std::string& address, std::int64_t now) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return std::max(wait(users_, user, per_user_, now), wait(addresses_, address, per_address_, now));
+  }
+  void failed(const std::string& user, const std::string& address, std::int64_t now) {
+    std::lock_guard<std::mutex> lock(mu_);
+    count(users_, user, now);
+    count(addresses_, address, now);
+  }
+  // A correct password clears its user's count; the address keeps its count, or one valid account
+  // would let its holder spray guesses at every other account.
+  void succeeded(const std::string& user) {
+    std::lock_guard<std::mutex> lock(mu_);
+    users_.erase(user);
+  }
+
+ private:
+  struct Window {
+    std::int64_t start = 0;
+    int failures = 0;
+  };
+  using Table = std::unordered_map<std::string, Window>;
+  std::int64_t wait(const Table& t, const std::string& key, int limit, std::int64_t now) const {
+    auto it = t.find(key);
+    if (it == t.end() || now >= it->second.start + window_ || it->second.failures < limit) return 0;
+    return it->second.start + window_ - now;
+  }
+  void count(Table& t, const std::string& key, std::int64_t now) {
+    // Bounded memory under a spray of made-up user names: expired windows go first.
+    if (t.size() > 100'000) {
+      for (auto it = t.begin(); it != t.end();) it = now >= it->second.start + window_ ? t.erase(it) : std::next(it);
+    }
+    Window& w = t[key];
+    if (w.failures == 0 || now >= w.start + window_) w = {now, 0};
+    w.failures++;
+  }
+  std::int64_t window_;
+  int per_user_, per_address_;
+  std::mutex mu_;
+  Table users_, addresses_;
+};
+
+// The value of one cookie from the Cookie header, or "".
+std::string cookie_value(const httplib::Request& req, std::string_view name) {
+  std::string header = req.get_header_value("Cookie");
+  std::string_view rest(header);
+  while (!rest.empty()) {
+    std::size_t semi = rest.find(';');
+    std::string_view part = rest.substr(0, semi);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    if (part.size() > name.size() && part.substr(0, name.size()) == name && part[name.size()] == '=') {
+      return std::string(part.substr(name.size() + 1));
+    }
+    if (semi == std::string_view::npos) break;
+    rest.remove_prefix(semi + 1);
+  }
+  return "";
+}
+
 std::optional<std::int64_t> id_param(const httplib::Request& req, httplib::Response& res) {
   const std::string& s = req.matches[1];
   try {
@@ -160,14 +238,35 @@ struct Server::Impl {
   std::vector<std::string> drug_upper, event_upper;  // names in upper case, for the filters
   std::shared_ptr<const assess::SignalSource> signal_source;  // the same store, for the assessment
 
-  using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+  // Who is calling, as the gate established it; handed to every route.
+  struct Caller {
+    enum class Via { kNone, kSession, kToken, kInsecure } via = Via::kNone;
+    store::Actor actor;   // user id and name ("anonymous" without auth)
+    unsigned roles = 0;   // role bits (all of them with --insecure-no-auth)
+    std::string role;     // clinician | pharmacist | admin | "" without auth
+    std::string session;  // the session id from the cookie, when via a session
+    bool is(unsigned role_bit) const { return (roles & role_bit) != 0; }
+  };
+  using Handler = std::function<void(const httplib::Request&, httplib::Response&, const Caller&)>;
   struct Route {
     std::string method;
     std::string name;  // the pattern as documented, e.g. /api/v1/cases/{id}; logged instead of the path
     std::regex pattern;
     Handler handler;
+    unsigned allowed = kPublic;  // from kAccessMatrix
   };
   std::vector<Route> route_table;
+  std::vector<std::string> routes_without_access;  // registration errors: Server::create refuses
+  std::unique_ptr<LoginLimiter> limiter;
+  std::unique_ptr<std::counting_semaphore<1024>> hashing;  // bounds argon2id memory (64 MiB per run)
+  std::string dummy_hash;  // verified for unknown users so they take as long as a wrong password
+  std::string session_cookie;  // __Host-paraderm_session under TLS (needs Secure), else paraderm_session
+
+  std::int64_t now() const {
+    if (opt.clock) return opt.clock();
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
   std::set<std::string> allowed_hosts;  // Host header names accepted (DNS rebinding)
   std::string content_security_policy;
   struct StaticAsset {
@@ -180,13 +279,26 @@ struct Server::Impl {
   std::unique_ptr<jwt::Verifier> cds_verifier;  // absent: CDS routes refused (or open with --insecure-dev)
   std::unique_ptr<http::Core> core;  // last: stopped and joined before the rest is destroyed
 
-  void get(const std::string& name, Handler h) { add("GET", name, std::move(h)); }
-  void post(const std::string& name, Handler h) { add("POST", name, std::move(h)); }
-  void add(const std::string& method, const std::string& name, Handler h) {
+  template <class F> void get(const std::string& name, F h) { add("GET", name, std::move(h)); }
+  template <class F> void post(const std::string& name, F h) { add("POST", name, std::move(h)); }
+  template <class F> void put(const std::string& name, F h) { add("PUT", name, std::move(h)); }
+  template <class F> void del(const std::string& name, F h) { add("DELETE", name, std::move(h)); }
+  // Routes that do not care who calls take (req, res); the others also get the Caller.
+  template <class F> void add(const std::string& method, const std::string& name, F f) {
+    Handler h;
+    if constexpr (std::is_invocable_v<F&, const httplib::Request&, httplib::Response&, const Caller&>) {
+      h = std::move(f);
+    } else {
+      h = [f = std::move(f)](const httplib::Request& q, httplib::Response& r, const Caller&) { f(q, r); };
+    }
     // {id} is one path segment; {path} (static files) may span several.
     std::string re = std::regex_replace(name, std::regex(R"(\{id\})"), "([^/]+)");
     re = std::regex_replace(re, std::regex(R"(\{path\})"), "(.+)");
-    route_table.push_back({method, name, std::regex(re), std::move(h)});
+    auto access = std::find_if(kAccessMatrix.begin(), kAccessMatrix.end(),
+                               [&](const RouteAccess& a) { return method == a.method && name == a.route; });
+    if (access == kAccessMatrix.end()) routes_without_access.push_back(method + " " + name);
+    route_table.push_back({method, name, std::regex(re), std::move(h),
+                           access == kAccessMatrix.end() ? kAdmin : access->allowed});
   }
 
   static Json finite(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
@@ -277,7 +389,8 @@ struct Server::Impl {
     get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
       send_json(res, 200, dump(Json{{"status", "ok"}, {"kb_version", kb->version},
                                {"engine_version", opt.engine_version}, {"db_schema", db->schema_version()},
-                               {"cds_auth", cds_verifier ? "jwt" : opt.insecure_dev ? "insecure-dev" : "refused"}}
+                               {"cds_auth", cds_verifier ? "jwt" : opt.insecure_dev ? "insecure-dev" : "refused"},
+                               {"auth", opt.insecure_no_auth ? "disabled" : "required"}}
                               ));
     });
     get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
@@ -301,14 +414,14 @@ struct Server::Impl {
       send_json(res, 200, kOpenApiJson);
     });
 
-    post("/api/v1/assess", [this](const httplib::Request& req, httplib::Response& res) {
+    post("/api/v1/assess", [this](const httplib::Request& req, httplib::Response& res, const Caller& who) {
       if (!json_content(req, res)) return;
       auto r = run_assessment(req.body, req, res);
       if (!r) return;
       auto stored = db->record_assessment(std::nullopt, store::content_hash(req.body), kb->version,
-                                          opt.engine_version, r->first);
+                                          opt.engine_version, r->first, who.actor);
       if (!stored.is_ok()) return send_error(res, 500, "the assessment could not be stored");
-      send_json(res, 200, r->first);
+      send_json(res, 200, std::move(r->first));
     });
 
     get("/api/v1/signals", [this](const httplib::Request& req, httplib::Response& res) {
@@ -411,40 +524,76 @@ struct Server::Impl {
       send_json(res, 200, dump(out));
     });
 
-    post("/api/v1/cases", [this](const httplib::Request& req, httplib::Response& res) {
+    post("/api/v1/cases", [this](const httplib::Request& req, httplib::Response& res, const Caller& who) {
       if (!json_content(req, res)) return;
       auto parsed = clinical::parse_case(req.body, *kb, {});
       if (!parsed.record) return send_error(res, 400, "the case is not valid", parsed.problems);
       std::string title = req.has_param("title") ? req.get_param_value("title") : "";
       if (title.size() > 200) return send_error(res, 400, "title: expected at most 200 characters");
-      auto id = db->save_case(title, parsed.record->input_kind, req.body);
+      std::string shared = req.has_param("shared") ? req.get_param_value("shared") : "0";
+      if (shared != "0" && shared != "1") return send_error(res, 400, "shared: expected 0 or 1");
+      auto id = db->save_case(title, parsed.record->input_kind, req.body, who.actor, shared == "1");
       if (!id.is_ok()) return send_error(res, 500, "the case could not be stored");
       send_json(res, 201, dump(Json{{"id", id.value()}}));
     });
-    get("/api/v1/cases", [this](const httplib::Request&, httplib::Response& res) {
+    get("/api/v1/cases", [this](const httplib::Request&, httplib::Response& res, const Caller& who) {
       Json a = Json::array();
-      for (const auto& c : db->list_cases()) {
-        a.push_back({{"id", c.id}, {"created_at", c.created_at}, {"title", c.title}, {"input_kind", c.input_kind}});
+      // Pharmacists read every case; a clinician sees their own and the shared ones.
+      auto visible_to = who.is(kPharmacist) ? std::nullopt : who.actor.user_id;
+      for (const auto& c : db->list_cases(100, visible_to)) {
+        a.push_back({{"id", c.id}, {"created_at", c.created_at}, {"title", c.title}, {"input_kind", c.input_kind},
+                     {"owner", c.owner}, {"shared", c.shared}});
       }
       send_json(res, 200, dump(a));
     });
-    get("/api/v1/cases/{id}", [this](const httplib::Request& req, httplib::Response& res) {
-      auto id = id_param(req, res);
-      if (!id) return;
-      auto c = db->get_case(*id);
-      if (!c) return send_error(res, 404, fmt::format("case {}: not found", *id));
+    get("/api/v1/cases/{id}", [this](const httplib::Request& req, httplib::Response& res, const Caller& who) {
+      auto c = visible_case(req, res, who);
+      if (!c) return;
       Json labs = Json::array();
       for (const auto& l : c->labs) labs.push_back(Json::parse(l));
+      Json feedback = Json::array();
+      for (const auto& f : db->case_feedback(c->id)) {
+        feedback.push_back({{"created_at", f.created_at}, {"user", f.username}, {"text", f.text}});
+      }
       send_json(res, 200, dump(Json{{"id", c->id}, {"created_at", c->created_at}, {"title", c->title},
-                               {"input_kind", c->input_kind}, {"input", Json::parse(c->input)}, {"labs", labs}}
-                              ));
+                               {"input_kind", c->input_kind}, {"owner", c->owner}, {"shared", c->shared},
+                               {"input", Json::parse(c->input)}, {"labs", labs}, {"feedback", feedback}}));
     });
-    post("/api/v1/cases/{id}/labs", [this](const httplib::Request& req, httplib::Response& res) {
+    post("/api/v1/cases/{id}/share", [this](const httplib::Request& req, httplib::Response& res, const Caller& who) {
       if (!json_content(req, res)) return;
-      auto id = id_param(req, res);
-      if (!id) return;
-      auto c = db->get_case(*id);
-      if (!c) return send_error(res, 404, fmt::format("case {}: not found", *id));
+      auto c = visible_case(req, res, who);
+      if (!c) return;
+      if (who.via != Caller::Via::kInsecure && c->owner_id != who.actor.user_id) {
+        return send_error(res, 403, fmt::format("case {}: only its owner may share it", c->id));
+      }
+      Json body = Json::parse(req.body, nullptr, false);
+      if (body.is_discarded() || !body.is_object() || !body.contains("shared") || !body["shared"].is_boolean()) {
+        return send_error(res, 400, "expected {\"shared\": true or false}");
+      }
+      if (!db->set_shared(c->id, body["shared"].get<bool>()).is_ok()) {
+        return send_error(res, 500, "the case could not be updated");
+      }
+      send_json(res, 200, dump(Json{{"id", c->id}, {"shared", body["shared"]}}));
+    });
+    post("/api/v1/cases/{id}/feedback", [this](const httplib::Request& req, httplib::Response& res,
+                                                const Caller& who) {
+      if (!json_content(req, res)) return;
+      auto c = visible_case(req, res, who);
+      if (!c) return;
+      Json body = Json::parse(req.body, nullptr, false);
+      if (body.is_discarded() || !body.is_object() || !body.contains("text") || !body["text"].is_string() ||
+          body["text"].get<std::string>().empty() || body["text"].get<std::string>().size() > 10'000) {
+        return send_error(res, 400, "expected {\"text\": feedback of 1 to 10000 characters}");
+      }
+      auto id = db->add_case_feedback(c->id, who.actor, body["text"].get<std::string>());
+      if (!id.is_ok()) return send_error(res, 500, "the feedback could not be stored");
+      send_json(res, 201, dump(Json{{"id", id.value()}}));
+    });
+    post("/api/v1/cases/{id}/labs", [this](const httplib::Request& req, httplib::Response& res, const Caller& who) {
+      if (!json_content(req, res)) return;
+      auto c = visible_case(req, res, who);
+      if (!c) return;
+      auto id = std::optional<std::int64_t>(c->id);
       if (c->input_kind != "native") {
         return send_error(res, 409, "follow-up labs can be added to native cases only (this case is a FHIR Bundle)");
       }
@@ -462,7 +611,8 @@ struct Server::Impl {
       auto r = run_assessment(merged, req, res);
       if (!r) return;
       if (!db->add_labs(*id, labs).is_ok()) return send_error(res, 500, "the labs could not be stored");
-      auto stored = db->record_assessment(*id, store::content_hash(merged), kb->version, opt.engine_version, r->first);
+      auto stored = db->record_assessment(*id, store::content_hash(merged), kb->version, opt.engine_version, r->first,
+                                          who.actor);
       if (!stored.is_ok()) return send_error(res, 500, "the assessment could not be stored");
       Json result = Json::parse(r->first);
       send_json(res, 201, dump(Json{{"assessment_id", stored.value()},
@@ -470,26 +620,26 @@ struct Server::Impl {
                                {"assessment", result}}
                               ));
     });
-    post("/api/v1/cases/{id}/assessments", [this](const httplib::Request& req, httplib::Response& res) {
-      auto id = id_param(req, res);
-      if (!id) return;
-      auto c = db->get_case(*id);
-      if (!c) return send_error(res, 404, fmt::format("case {}: not found", *id));
+    post("/api/v1/cases/{id}/assessments", [this](const httplib::Request& req, httplib::Response& res,
+                                                   const Caller& who) {
+      auto c = visible_case(req, res, who);
+      if (!c) return;
       std::string merged = merged_input(*c);
       auto r = run_assessment(merged, req, res);
       if (!r) return;
-      auto stored = db->record_assessment(*id, store::content_hash(merged), kb->version, opt.engine_version, r->first);
+      auto stored = db->record_assessment(c->id, store::content_hash(merged), kb->version, opt.engine_version,
+                                          r->first, who.actor);
       if (!stored.is_ok()) return send_error(res, 500, "the assessment could not be stored");
       send_json(res, 201, dump(Json{{"assessment_id", stored.value()}, {"assessment", Json::parse(r->first)}}));
     });
-    get("/api/v1/cases/{id}/assessments", [this](const httplib::Request& req, httplib::Response& res) {
-      auto id = id_param(req, res);
-      if (!id) return;
-      if (!db->get_case(*id)) return send_error(res, 404, fmt::format("case {}: not found", *id));
+    get("/api/v1/cases/{id}/assessments", [this](const httplib::Request& req, httplib::Response& res,
+                                                  const Caller& who) {
+      auto c = visible_case(req, res, who);
+      if (!c) return;
       Json a = Json::array();
-      for (const auto& r : db->assessments(*id)) {
+      for (const auto& r : db->assessments(c->id)) {
         Json result = Json::parse(r.result);
-        a.push_back({{"id", r.id}, {"created_at", r.created_at}, {"input_hash", r.input_hash},
+        a.push_back({{"id", r.id}, {"created_at", r.created_at}, {"user", r.username}, {"input_hash", r.input_hash},
                      {"kb_version", r.kb_version}, {"engine_version", r.engine_version},
                      {"classification", result["paradoxical_reaction"]["classification"]},
                      {"alerts", result["safety_plan"]["alerts"].size()}});
@@ -518,6 +668,268 @@ struct Server::Impl {
     get("/api/v1/cds-feedback", [this](const httplib::Request&, httplib::Response& res) {
       send_json(res, 200, cds->feedback_list());
     });
+    account_routes();
+  }
+
+  // The case named by the path when the caller may see it. Another clinician's unshared case is
+  // 404 like a missing one, so its id is not even confirmed.
+  std::optional<store::CaseRecord> visible_case(const httplib::Request& req, httplib::Response& res,
+                                                const Caller& who) {
+    auto id = id_param(req, res);
+    if (!id) return std::nullopt;
+    auto c = db->get_case(*id);
+    if (c && (who.is(kPharmacist) || c->shared || (c->owner_id && c->owner_id == who.actor.user_id))) return c;
+    send_error(res, 404, fmt::format("case {}: not found", *id));
+    return std::nullopt;
+  }
+
+  // --- sessions, users, audit ---------------------------------------------------------------
+  std::string cookie(const std::string& value, std::int64_t max_age) const {
+    return fmt::format("{}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Strict{}", session_cookie, value, max_age,
+                       core && core->tls() ? "; Secure" : "");
+  }
+
+  static Json user_json(const std::string& name, const std::string& role) {
+    return Json{{"name", name}, {"role", role}};
+  }
+
+  void account_routes() {
+    post("/api/v1/session", [this](const httplib::Request& req, httplib::Response& res) { login(req, res); });
+    get("/api/v1/session", [this](const httplib::Request&, httplib::Response& res, const Caller& who) {
+      Json j{{"user", user_json(who.actor.name, who.role)},
+             {"via", who.via == Caller::Via::kSession ? "session" : who.via == Caller::Via::kToken ? "token" : "none"},
+             {"auth", opt.insecure_no_auth ? "disabled" : "required"}};
+      if (who.via == Caller::Via::kSession) {
+        j["csrf_token"] = auth::csrf_token(who.session);
+        j["idle_timeout_s"] = opt.session_idle_s;
+      }
+      send_json(res, 200, dump(j));
+    });
+    del("/api/v1/session", [this](const httplib::Request& req, httplib::Response& res, const Caller& who) {
+      if (who.via == Caller::Via::kSession) {
+        db->delete_session(auth::secret_hash(who.session));
+        db->record_event(who.actor, "logout", "", req.remote_addr);
+      }
+      res.set_header("Set-Cookie", cookie("", 0));
+      res.status = 204;
+    });
+    get("/api/v1/users", [this](const httplib::Request&, httplib::Response& res) {
+      Json a = Json::array();
+      for (const auto& u : db->list_users()) {
+        a.push_back({{"name", u.name}, {"role", u.role}, {"disabled", u.disabled}, {"created_at", u.created_at}});
+      }
+      send_json(res, 200, dump(a));
+    });
+    post("/api/v1/users", [this](const httplib::Request& req, httplib::Response& res, const Caller& who) {
+      if (!json_content(req, res)) return;
+      Json body = Json::parse(req.body, nullptr, false);
+      auto text = [&](const char* k) {
+        return body.is_object() && body.contains(k) && body[k].is_string() ? body[k].get<std::string>() : "";
+      };
+      std::string name = text("name"), role = text("role"), password = text("password");
+      if (auto problem = user_name_problem(name)) return send_error(res, 400, *problem);
+      if (!auth::parse_role(role)) return send_error(res, 400, "role: expected clinician, pharmacist or admin");
+      if (auto problem = auth::password_problem(password); !problem.empty()) return send_error(res, 400, problem);
+      if (db->find_user(name)) return send_error(res, 409, fmt::format("user \"{}\": exists already", name));
+      auto hash = hash_password(password);
+      if (!hash.is_ok()) return send_error(res, 503, hash.status().message());
+      if (!db->add_user(name, role, hash.value()).is_ok()) return send_error(res, 500, "the user could not be stored");
+      db->record_event(who.actor, "user_add", name + " " + role, req.remote_addr);
+      send_json(res, 201, dump(user_json(name, role)));
+    });
+    put("/api/v1/users/{id}", [this](const httplib::Request& req, httplib::Response& res, const Caller& who) {
+      if (!json_content(req, res)) return;
+      std::string name = req.matches[1];
+      auto user = db->find_user(name);
+      if (!user) return send_error(res, 404, fmt::format("user \"{}\": not found", name.substr(0, 100)));
+      Json body = Json::parse(req.body, nullptr, false);
+      if (body.is_discarded() || !body.is_object()) {
+        return send_error(res, 400, "expected {\"role\"?, \"disabled\"?, \"password\"?}");
+      }
+      // Everything is checked before anything changes.
+      if (body.contains("role") && (!body["role"].is_string() || !auth::parse_role(body["role"].get<std::string>()))) {
+        return send_error(res, 400, "role: expected clinician, pharmacist or admin");
+      }
+      if (body.contains("disabled") && !body["disabled"].is_boolean()) {
+        return send_error(res, 400, "disabled: expected true or false");
+      }
+      std::string hash;
+      if (body.contains("password")) {
+        if (!body["password"].is_string()) return send_error(res, 400, "password: expected a string");
+        if (auto problem = auth::password_problem(body["password"].get<std::string>()); !problem.empty()) {
+          return send_error(res, 400, problem);
+        }
+        auto h = hash_password(body["password"].get<std::string>());
+        if (!h.is_ok()) return send_error(res, 503, h.status().message());
+        hash = h.value();
+      }
+      if (body.contains("disabled") && body["disabled"].get<bool>() && who.actor.name == name) {
+        return send_error(res, 409, "an administrator cannot disable their own account");
+      }
+      bool ok = true;
+      if (body.contains("role")) {
+        ok = ok && db->set_user_role(name, body["role"].get<std::string>()).is_ok();
+        db->record_event(who.actor, "user_role", name + " " + body["role"].get<std::string>(), req.remote_addr);
+      }
+      if (body.contains("disabled")) {
+        ok = ok && db->set_user_disabled(name, body["disabled"].get<bool>()).is_ok();
+        db->record_event(who.actor, body["disabled"].get<bool>() ? "user_disable" : "user_enable", name,
+                         req.remote_addr);
+      }
+      if (!hash.empty()) {
+        ok = ok && db->set_user_password(name, hash).is_ok();
+        db->record_event(who.actor, "user_password", name, req.remote_addr);
+      }
+      if (!ok) return send_error(res, 500, "the user could not be updated");
+      auto after = db->find_user(name);
+      send_json(res, 200, dump(Json{{"name", after->name}, {"role", after->role}, {"disabled", after->disabled}}));
+    });
+    get("/api/v1/audit", [this](const httplib::Request& req, httplib::Response& res) {
+      int limit = 200;
+      if (req.has_param("limit")) {
+        try {
+          limit = std::clamp(std::stoi(req.get_param_value("limit")), 1, 10'000);
+        } catch (...) {
+          return send_error(res, 400, "limit: expected a number");
+        }
+      }
+      Json assessments = Json::array();
+      for (const auto& a : db->audit_assessments(limit)) {
+        assessments.push_back({{"id", a.id}, {"case_id", a.case_id ? Json(*a.case_id) : Json(nullptr)},
+                               {"created_at", a.created_at}, {"user", a.username}, {"input_hash", a.input_hash},
+                               {"kb_version", a.kb_version}, {"engine_version", a.engine_version}});
+      }
+      Json events = Json::array();
+      for (const auto& e : db->list_events(limit)) {
+        events.push_back({{"id", e.id}, {"created_at", e.created_at}, {"user", e.username}, {"action", e.action},
+                          {"detail", e.detail}, {"address", e.address}});
+      }
+      send_json(res, 200, dump(Json{{"assessments", assessments}, {"events", events}}));
+    });
+  }
+
+  static std::optional<std::string> user_name_problem(const std::string& name) {
+    bool ok = !name.empty() && name.size() <= 64;
+    for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-');
+    if (ok) return std::nullopt;
+    return "name: expected 1 to 64 letters, digits, '.', '_' or '-'";
+  }
+
+  // argon2id takes ~64 MiB per run: at most `password_hash_concurrency` at once, whatever the
+  // number of workers. A flood of logins waits at most 2 s for its turn and is then told to come
+  // back (503), so it cannot park every worker here.
+  static constexpr auto kHashWait = std::chrono::seconds(2);
+  Result<std::string> hash_password(const std::string& password) {
+    if (!hashing->try_acquire_for(kHashWait)) return Status::io_error("too many password checks at once; try again");
+    auto h = auth::hash_password(password);
+    hashing->release();
+    return h;
+  }
+  // nullopt: no turn within kHashWait.
+  std::optional<bool> verify_password(const std::string& hash, const std::string& password) {
+    if (!hashing->try_acquire_for(kHashWait)) return std::nullopt;
+    bool ok = auth::verify_password(hash, password);
+    hashing->release();
+    return ok;
+  }
+
+  // POST /api/v1/session. An unknown user, a wrong password and a disabled account get the same
+  // answer after the same work (an unknown user is verified against a dummy hash).
+  void login(const httplib::Request& req, httplib::Response& res) {
+    if (!json_content(req, res)) return;
+    Json body = Json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object() || !body.contains("username") || !body["username"].is_string() ||
+        !body.contains("password") || !body["password"].is_string()) {
+      return send_error(res, 400, "expected {\"username\": \"...\", \"password\": \"...\"}");
+    }
+    std::string name = body["username"].get<std::string>().substr(0, 200);
+    std::string password = body["password"].get<std::string>();
+    if (password.size() > auth::kMaxPasswordLength) password.resize(auth::kMaxPasswordLength + 1);
+    const std::string& address = req.remote_addr;
+    std::int64_t t = now();
+    if (std::int64_t wait = limiter->retry_after(name, address, t); wait > 0) {
+      res.set_header("Retry-After", std::to_string(wait));
+      return send_error(res, 429, fmt::format("too many failed logins; try again in {} s", wait));
+    }
+    auto user = db->find_user(name);
+    auto verified = verify_password(user ? user->password_hash : dummy_hash, password);
+    if (!verified) {
+      res.set_header("Retry-After", "1");
+      return send_error(res, 503, "too many logins at once; try again in a second");
+    }
+    bool ok = *verified && user && !user->disabled;
+    if (!ok) {
+      limiter->failed(name, address, t);
+      // The typed name is kept only when it is an account: a password typed into the name field
+      // must not end up in the audit trail.
+      store::Actor who{user ? std::optional<std::int64_t>(user->id) : std::nullopt, user ? user->name : ""};
+      db->record_event(who, "login_failed", user ? (user->disabled ? "disabled" : "password") : "unknown user",
+                       address);
+      res.set_header("WWW-Authenticate", "Bearer realm=\"paraderm\"");
+      return send_error(res, 401, "user name or password not accepted");
+    }
+    limiter->succeeded(name);
+    db->purge_sessions(t - opt.session_absolute_s, t - opt.session_idle_s);
+    std::string session = auth::random_secret("pds_");
+    if (!db->add_session(auth::secret_hash(session), user->id, t).is_ok()) {
+      return send_error(res, 500, "the session could not be stored");
+    }
+    store::Actor who{user->id, user->name};
+    db->record_event(who, "login", "", address);
+    res.set_header("Set-Cookie", cookie(session, opt.session_absolute_s));
+    send_json(res, 200, dump(Json{{"user", user_json(user->name, user->role)},
+                                  {"csrf_token", auth::csrf_token(session)},
+                                  {"idle_timeout_s", opt.session_idle_s},
+                                  {"absolute_timeout_s", opt.session_absolute_s}}));
+  }
+
+  // Who is calling: a Bearer token (machine clients) or the session cookie (the page). On failure
+  // writes the 401 and returns nullopt.
+  std::optional<Caller> authenticate(const httplib::Request& req, httplib::Response& res) {
+    auto refuse = [&](const std::string& message, bool clear_cookie = false) -> std::optional<Caller> {
+      res.set_header("WWW-Authenticate", "Bearer realm=\"paraderm\"");
+      if (clear_cookie) res.set_header("Set-Cookie", cookie("", 0));
+      send_error(res, 401, message);
+      return std::nullopt;
+    };
+    Caller who;
+    std::string authorization = req.get_header_value("Authorization");
+    if (!authorization.empty()) {
+      // A token that fails is a failure: never fall back to the cookie.
+      constexpr std::string_view kBearer = "Bearer ";
+      if (authorization.size() <= kBearer.size() || authorization.compare(0, kBearer.size(), kBearer) != 0) {
+        return refuse("Authorization: expected Bearer followed by an API token");
+      }
+      auto user = db->user_for_token(auth::secret_hash(std::string_view(authorization).substr(kBearer.size())));
+      if (!user) return refuse("API token not accepted (unknown or revoked, or its user is disabled)");
+      who.via = Caller::Via::kToken;
+      who.actor = {user->id, user->name};
+      who.role = user->role;
+    } else {
+      std::string session = cookie_value(req, session_cookie);
+      if (session.empty()) {
+        return refuse("authentication required: log in (POST /api/v1/session) or send Authorization: Bearer TOKEN");
+      }
+      std::string id_hash = auth::secret_hash(session);
+      auto s = db->find_session(id_hash);
+      if (!s) return refuse("session ended: log in again", true);
+      std::int64_t t = now();
+      bool absolute = t - s->created >= opt.session_absolute_s, idle = t - s->last_seen >= opt.session_idle_s;
+      if (absolute || idle) {
+        db->delete_session(id_hash);
+        return refuse(absolute ? "session expired (time since login reached its limit): log in again"
+                               : "session expired after inactivity: log in again", true);
+      }
+      // Recording every request would cost a durable write each; minute resolution is enough for
+      // an idle limit measured in minutes.
+      if (t - s->last_seen >= std::clamp<std::int64_t>(opt.session_idle_s / 10, 1, 60)) db->touch_session(id_hash, t);
+      who.via = Caller::Via::kSession;
+      who.actor = {s->user.id, s->user.name};
+      who.role = s->user.role;
+      who.session = std::move(session);
+    }
+    if (auto role = auth::parse_role(who.role)) who.roles = static_cast<unsigned>(*role);
+    return who;
   }
 
   // scheme://Host as the client addressed this server (Host is checked by the gate).
@@ -567,8 +979,8 @@ struct Server::Impl {
     auto& res = ex.res;
     if (auto problem = host_problem(req)) return send_error(res, 421, *problem);
     if (auto problem = utf8_problem(req)) return send_error(res, 400, *problem);
-    // Authentication: CDS Hooks clients by their signed JWT (below). When accounts exist, check
-    // their credentials here too; every route, including the static page, passes this point.
+    // CDS Hooks clients prove themselves with a signed JWT before anything else about their
+    // request (even its route) is answered.
     if ((req.path == "/cds-services" || req.path.rfind("/cds-services/", 0) == 0) && req.method != "OPTIONS") {
       ex.route = "/cds-services (auth)";
       if (!cds_authorised(req, res)) return;
@@ -582,7 +994,9 @@ struct Server::Impl {
       ex.route = route.name;
       if (route.method != method) continue;
       req.matches = std::move(m);
-      return route.handler(req, res);
+      auto who = admit(route, method, req, res);
+      if (!who) return;
+      return route.handler(req, res, *who);
     }
     if (allowed.empty()) return send_error(res, 404, "no such route");
     if (allowed.count("GET")) allowed.insert("HEAD");
@@ -595,6 +1009,31 @@ struct Server::Impl {
       return;
     }
     send_error(res, 405, fmt::format("method {}: this route allows {}", method, allow));
+  }
+
+  // Authentication and authorisation for one matched route: the role matrix (access.h) is
+  // enforced here and nowhere else. Cookie-authenticated writes must also carry the session's
+  // CSRF token. nullopt: the 401/403 is written.
+  std::optional<Caller> admit(const Route& route, const std::string& method, const httplib::Request& req,
+                              httplib::Response& res) {
+    if (route.allowed == kPublic || route.allowed == kCdsJwt) return Caller{};  // CDS: checked above
+    if (opt.insecure_no_auth) {
+      return Caller{Caller::Via::kInsecure, {std::nullopt, "anonymous"}, kAnyRole, "", ""};
+    }
+    auto who = authenticate(req, res);
+    if (!who) return std::nullopt;
+    bool safe = method == "GET" || method == "HEAD" || method == "OPTIONS";
+    if (who->via == Caller::Via::kSession && !safe &&
+        !auth::constant_time_equal(req.get_header_value("X-CSRF-Token"), auth::csrf_token(who->session))) {
+      send_error(res, 403, "X-CSRF-Token: missing or not this session's token (GET /api/v1/session gives it)");
+      return std::nullopt;
+    }
+    if ((route.allowed & who->roles) == 0) {
+      send_error(res, 403, fmt::format("role {} may not {} {}", who->role.empty() ? "(none)" : who->role, method,
+                                       route.name));
+      return std::nullopt;
+    }
+    return who;
   }
 
   // DNS rebinding: a page on another origin that resolves its own name to this address must not
@@ -752,9 +1191,39 @@ Result<std::unique_ptr<Server>> Server::create(const kb::KnowledgeBase& kb, cons
   auto& i = *s->impl_;
   i.kb = &kb;
   i.opt = options;
+  if (options.insecure_no_auth && !is_loopback(options.host)) {
+    return Status::invalid_input(fmt::format(
+        "--insecure-no-auth: refused with --host {}: only a loopback address (127.0.0.1, ::1, localhost) may "
+        "serve without authentication", options.host));
+  }
+  if (Status st = auth::init(); !st.is_ok()) return st;
   auto db = store::Store::open(options.db);
   if (!db.is_ok()) return db.status();
   i.db = std::move(db.value());
+  i.limiter = std::make_unique<LoginLimiter>(options.login_window_s, options.login_failures_per_user,
+                                             options.login_failures_per_address);
+  i.hashing = std::make_unique<std::counting_semaphore<1024>>(std::clamp(options.password_hash_concurrency, 1, 1024));
+  if (!options.insecure_no_auth) {
+    auto dummy = auth::hash_password(auth::random_password());
+    if (!dummy.is_ok()) return dummy.status();
+    i.dummy_hash = dummy.value();
+    if (i.db->user_count() == 0) {
+      // A fresh database: an administrator with a random password, shown once, so the first
+      // start needs no extra step and no default password ever exists.
+      std::string password = auth::random_password();
+      auto hash = auth::hash_password(password);
+      if (!hash.is_ok()) return hash.status();
+      if (!i.db->add_user("admin", "admin", hash.value()).is_ok()) return Status::io_error("--db: cannot add the first user");
+      i.db->record_event({std::nullopt, "(first start)"}, "user_add", "admin admin", "");
+      std::string message = fmt::format(
+          "\nFirst start: created user \"admin\" (role admin) with password\n\n    {}\n\n"
+          "It is shown only this once. Admins manage users and read the audit; clinicians assess.\n"
+          "Add a clinician with `paraderm user add NAME --role clinician --db {}`\n"
+          "(or POST /api/v1/users as admin).\n\n", password, options.db);
+      if (options.announce) options.announce(message);
+      else fmt::print(stderr, "{}", message);
+    }
+  }
   i.cache = std::make_unique<assess::PathwayCache>(kb);
   i.cache->warm();
   if (!options.pv_store.empty()) {
@@ -785,6 +1254,13 @@ Result<std::unique_ptr<Server>> Server::create(const kb::KnowledgeBase& kb, cons
   i.cds = std::make_unique<cds::Services>(cc);
   i.prepare_assets();
   i.routes();
+  if (!i.routes_without_access.empty()) {
+    std::string missing;
+    for (const auto& r : i.routes_without_access) missing += " " + r;
+    return Status::internal("routes missing from the access matrix (src/server/access.h):" + missing);
+  }
+  bool tls = !options.tls_cert.empty();
+  i.session_cookie = tls ? "__Host-paraderm_session" : "paraderm_session";
   http::Limits limits;
   limits.max_body_bytes = options.max_body_bytes;
   limits.workers = options.threads;
@@ -802,10 +1278,13 @@ Result<std::unique_ptr<Server>> Server::create(const kb::KnowledgeBase& kb, cons
   // lists serialised at start) run on the I/O thread: no hand-off to a worker and back, and they
   // stay fast when every worker is busy. Everything touching the database or the engine goes to
   // the workers.
-  cb.run_inline = [](const httplib::Request& req) {
+  // Routes behind authentication read the database for the credentials, so they go to the
+  // workers unless there is no authentication.
+  cb.run_inline = [insecure = options.insecure_no_auth](const httplib::Request& req) {
     const std::string& p = req.path;
-    return p == "/healthz" || p == "/metrics" || p == "/" || p.rfind("/static/", 0) == 0 ||
-           p == "/api/openapi.json" || p == "/api/v1/drugs" || p == "/api/v1/cytokines" || p == "/api/v1/diseases";
+    return p == "/healthz" || p == "/" || p.rfind("/static/", 0) == 0 || p == "/api/openapi.json" ||
+           (insecure && (p == "/metrics" || p == "/api/v1/drugs" || p == "/api/v1/cytokines" ||
+                         p == "/api/v1/diseases"));
   };
   cb.error = [impl](http::Exchange& ex, int status, const std::string& message) {
     send_error(ex.res, status, message);
@@ -816,6 +1295,10 @@ Result<std::unique_ptr<Server>> Server::create(const kb::KnowledgeBase& kb, cons
   if (!core.is_ok()) return core.status();
   i.core = std::move(core.value());
   return s;
+}
+
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
 }
 
 Result<int> Server::bind() {

@@ -53,6 +53,51 @@ const std::vector<const char*>& migrations() {
            override_comment TEXT,
            accepted_suggestions TEXT NOT NULL);
          CREATE INDEX cds_feedback_card ON cds_feedback(card);)",
+      // Accounts, roles, API tokens and sessions (docs/server.md, "Accounts"). Tokens and session
+      // ids are stored as SHA-256 only. Cases saved before accounts existed were readable by
+      // anyone who reached the server: they stay readable by every clinician (shared).
+      R"(CREATE TABLE users (
+           id INTEGER PRIMARY KEY AUTOINCREMENT,
+           name TEXT NOT NULL UNIQUE,
+           role TEXT NOT NULL CHECK (role IN ('clinician', 'pharmacist', 'admin')),
+           password_hash TEXT NOT NULL,
+           disabled INTEGER NOT NULL DEFAULT 0,
+           created_at TEXT NOT NULL);
+         CREATE TABLE api_tokens (
+           id INTEGER PRIMARY KEY AUTOINCREMENT,
+           user_id INTEGER NOT NULL REFERENCES users(id),
+           token_hash TEXT NOT NULL UNIQUE,
+           label TEXT NOT NULL,
+           created_at TEXT NOT NULL,
+           revoked_at TEXT);
+         CREATE TABLE sessions (
+           id_hash TEXT PRIMARY KEY,
+           user_id INTEGER NOT NULL REFERENCES users(id),
+           created INTEGER NOT NULL,
+           last_seen INTEGER NOT NULL);
+         CREATE INDEX sessions_user ON sessions(user_id);
+         CREATE TABLE audit_events (
+           id INTEGER PRIMARY KEY AUTOINCREMENT,
+           created_at TEXT NOT NULL,
+           user_id INTEGER,
+           username TEXT NOT NULL,
+           action TEXT NOT NULL,
+           detail TEXT NOT NULL,
+           address TEXT NOT NULL);
+         CREATE TABLE case_feedback (
+           id INTEGER PRIMARY KEY AUTOINCREMENT,
+           case_id INTEGER NOT NULL REFERENCES cases(id),
+           user_id INTEGER,
+           username TEXT NOT NULL,
+           created_at TEXT NOT NULL,
+           text TEXT NOT NULL);
+         CREATE INDEX case_feedback_case ON case_feedback(case_id);
+         ALTER TABLE cases ADD COLUMN owner_id INTEGER REFERENCES users(id);
+         ALTER TABLE cases ADD COLUMN shared INTEGER NOT NULL DEFAULT 0;
+         UPDATE cases SET shared = 1;
+         CREATE INDEX cases_owner ON cases(owner_id);
+         ALTER TABLE assessments ADD COLUMN user_id INTEGER;
+         ALTER TABLE assessments ADD COLUMN username TEXT NOT NULL DEFAULT '';)",
   };
   return m;
 }
@@ -148,6 +193,16 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
     s->version_ = static_cast<int>(steps.size());
     s->reader_db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE);
     configure(*s->reader_db_);
+    s->auth_db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE);
+    configure(*s->auth_db_);
+    s->token_lookup_ = std::make_unique<SQLite::Statement>(
+        *s->auth_db_,
+        "SELECT u.id, u.name, u.role, u.password_hash, u.disabled, u.created_at FROM api_tokens t "
+        "JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled = 0");
+    s->session_lookup_ = std::make_unique<SQLite::Statement>(
+        *s->auth_db_,
+        "SELECT u.id, u.name, u.role, u.password_hash, u.disabled, u.created_at, s.created, s.last_seen "
+        "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ? AND u.disabled = 0");
   } catch (const std::exception& e) {
     return Status::io_error(fmt::format("--db: cannot open {}: {}", path, e.what()));
   }
@@ -230,43 +285,81 @@ std::string Store::repaired(std::int64_t id, const char* column, std::string tex
   return text::replace_invalid_utf8(text);
 }
 
+namespace {
+
+void bind_id(SQLite::Statement& q, int i, const std::optional<std::int64_t>& v) {
+  if (v) q.bind(i, *v);
+  else q.bind(i);
+}
+
+std::optional<std::int64_t> optional_int(const SQLite::Column& c) {
+  return c.isNull() ? std::nullopt : std::optional<std::int64_t>(c.getInt64());
+}
+
+}  // namespace
+
 Result<std::int64_t> Store::save_case(const std::string& title, const std::string& kind,
-                                      const std::string& input) {
+                                      const std::string& input, const Actor& owner, bool shared) {
   std::string created = now_utc();
   return write([&](SQLite::Database& db) {
-    SQLite::Statement q(db, "INSERT INTO cases(created_at, title, input_kind, input) VALUES(?,?,?,?)");
+    SQLite::Statement q(db, "INSERT INTO cases(created_at, title, input_kind, input, owner_id, shared) "
+                            "VALUES(?,?,?,?,?,?)");
     q.bind(1, created);
     q.bind(2, title);
     q.bind(3, kind);
-    q.bind(4, input);
+    q.bindNoCopy(4, input);  // the caller waits for this write: its string outlives the statement
+    bind_id(q, 5, owner.user_id);
+    q.bind(6, shared ? 1 : 0);
     q.exec();
     return db.getLastInsertRowid();
   });
 }
 
-std::vector<CaseRecord> Store::list_cases(int limit) const {
+std::vector<CaseRecord> Store::list_cases(int limit, std::optional<std::int64_t> visible_to) const {
   std::lock_guard<std::mutex> lock(read_mu_);
   std::vector<CaseRecord> out;
-  SQLite::Statement q(*reader_db_, "SELECT id, created_at, title, input_kind FROM cases ORDER BY id DESC LIMIT ?");
-  q.bind(1, limit);
+  SQLite::Statement q(*reader_db_,
+                      "SELECT c.id, c.created_at, c.title, c.input_kind, c.owner_id, COALESCE(u.name, ''), c.shared "
+                      "FROM cases c LEFT JOIN users u ON u.id = c.owner_id "
+                      "WHERE ?1 IS NULL OR c.owner_id = ?1 OR c.shared = 1 ORDER BY c.id DESC LIMIT ?2");
+  bind_id(q, 1, visible_to);
+  q.bind(2, limit);
   while (q.executeStep()) {
     std::int64_t id = q.getColumn(0).getInt64();
-    out.push_back({id, repaired(id, "created_at", q.getColumn(1).getString()),
-                   repaired(id, "title", q.getColumn(2).getString()),
-                   repaired(id, "input_kind", q.getColumn(3).getString()), "", {}});
+    CaseRecord r{id, repaired(id, "created_at", q.getColumn(1).getString()),
+                 repaired(id, "title", q.getColumn(2).getString()),
+                 repaired(id, "input_kind", q.getColumn(3).getString()), "", {}};
+    r.owner_id = optional_int(q.getColumn(4));
+    r.owner = q.getColumn(5).getString();
+    r.shared = q.getColumn(6).getInt() != 0;
+    out.push_back(std::move(r));
   }
   return out;
 }
 
+Result<std::int64_t> Store::set_shared(std::int64_t case_id, bool shared) {
+  return write([&](SQLite::Database& db) {
+    SQLite::Statement q(db, "UPDATE cases SET shared = ? WHERE id = ?");
+    q.bind(1, shared ? 1 : 0);
+    q.bind(2, case_id);
+    return static_cast<std::int64_t>(q.exec());
+  });
+}
+
 std::optional<CaseRecord> Store::get_case(std::int64_t id) const {
   std::lock_guard<std::mutex> lock(read_mu_);
-  SQLite::Statement q(*reader_db_, "SELECT id, created_at, title, input_kind, input FROM cases WHERE id = ?");
+  SQLite::Statement q(*reader_db_,
+                      "SELECT c.id, c.created_at, c.title, c.input_kind, c.input, c.owner_id, COALESCE(u.name, ''), "
+                      "c.shared FROM cases c LEFT JOIN users u ON u.id = c.owner_id WHERE c.id = ?");
   q.bind(1, id);
   if (!q.executeStep()) return std::nullopt;
   CaseRecord r{q.getColumn(0).getInt64(), repaired(id, "created_at", q.getColumn(1).getString()),
                repaired(id, "title", q.getColumn(2).getString()),
                repaired(id, "input_kind", q.getColumn(3).getString()), repaired(id, "input", q.getColumn(4).getString()),
                {}};
+  r.owner_id = optional_int(q.getColumn(5));
+  r.owner = q.getColumn(6).getString();
+  r.shared = q.getColumn(7).getInt() != 0;
   SQLite::Statement l(*reader_db_, "SELECT lab FROM case_labs WHERE case_id = ? ORDER BY id");
   l.bind(1, id);
   while (l.executeStep()) r.labs.push_back(repaired(id, "lab", l.getColumn(0).getString()));
@@ -289,19 +382,22 @@ Result<std::int64_t> Store::add_labs(std::int64_t case_id, const std::vector<std
 
 Result<std::int64_t> Store::record_assessment(std::optional<std::int64_t> case_id,
                                               const std::string& input_hash, const std::string& kb_version,
-                                              const std::string& engine_version, const std::string& result) {
+                                              const std::string& engine_version, const std::string& result,
+                                              const Actor& by) {
   std::string created = now_utc();
   return write([&](SQLite::Database& db) {
     SQLite::Statement q(db,
                         "INSERT INTO assessments(case_id, created_at, input_hash, kb_version, engine_version, "
-                        "result) VALUES(?,?,?,?,?,?)");
+                        "result, user_id, username) VALUES(?,?,?,?,?,?,?,?)");
+    bind_id(q, 7, by.user_id);
+    q.bind(8, by.name);
     if (case_id) q.bind(1, *case_id);
     else q.bind(1);
     q.bind(2, created);
     q.bind(3, input_hash);
     q.bind(4, kb_version);
     q.bind(5, engine_version);
-    q.bind(6, result);
+    q.bindNoCopy(6, result);  // ~45 KB; the caller waits for this write, so the string outlives it
     q.exec();
     return db.getLastInsertRowid();
   });
@@ -311,14 +407,280 @@ std::vector<AssessmentRecord> Store::assessments(std::int64_t case_id) const {
   std::lock_guard<std::mutex> lock(read_mu_);
   std::vector<AssessmentRecord> out;
   SQLite::Statement q(*reader_db_,
-                      "SELECT id, case_id, created_at, input_hash, kb_version, engine_version, result "
-                      "FROM assessments WHERE case_id = ? ORDER BY id DESC");
+                      "SELECT id, case_id, created_at, input_hash, kb_version, engine_version, result, user_id, "
+                      "username FROM assessments WHERE case_id = ? ORDER BY id DESC");
   q.bind(1, case_id);
   while (q.executeStep()) {
     std::int64_t id = q.getColumn(0).getInt64();
     out.push_back({id, q.getColumn(1).getInt64(), q.getColumn(2).getString(), q.getColumn(3).getString(),
                    q.getColumn(4).getString(), q.getColumn(5).getString(),
-                   repaired(id, "result", q.getColumn(6).getString())});
+                   repaired(id, "result", q.getColumn(6).getString()), optional_int(q.getColumn(7)),
+                   q.getColumn(8).getString()});
+  }
+  return out;
+}
+
+std::vector<AssessmentRecord> Store::audit_assessments(int limit) const {
+  std::lock_guard<std::mutex> lock(read_mu_);
+  std::vector<AssessmentRecord> out;
+  SQLite::Statement q(*reader_db_,
+                      "SELECT id, case_id, created_at, input_hash, kb_version, engine_version, user_id, username "
+                      "FROM assessments ORDER BY id DESC LIMIT ?");
+  q.bind(1, limit);
+  while (q.executeStep()) {
+    out.push_back({q.getColumn(0).getInt64(), optional_int(q.getColumn(1)), q.getColumn(2).getString(),
+                   q.getColumn(3).getString(), q.getColumn(4).getString(), q.getColumn(5).getString(), "",
+                   optional_int(q.getColumn(6)), q.getColumn(7).getString()});
+  }
+  return out;
+}
+
+Result<std::int64_t> Store::add_case_feedback(std::int64_t case_id, const Actor& by, const std::string& text) {
+  std::string created = now_utc();
+  return write([&](SQLite::Database& db) {
+    SQLite::Statement q(db, "INSERT INTO case_feedback(case_id, user_id, username, created_at, text) VALUES(?,?,?,?,?)");
+    q.bind(1, case_id);
+    bind_id(q, 2, by.user_id);
+    q.bind(3, by.name);
+    q.bind(4, created);
+    q.bind(5, text);
+    q.exec();
+    return db.getLastInsertRowid();
+  });
+}
+
+std::vector<CaseFeedback> Store::case_feedback(std::int64_t case_id) const {
+  std::lock_guard<std::mutex> lock(read_mu_);
+  std::vector<CaseFeedback> out;
+  SQLite::Statement q(*reader_db_,
+                      "SELECT id, created_at, username, text FROM case_feedback WHERE case_id = ? ORDER BY id");
+  q.bind(1, case_id);
+  while (q.executeStep()) {
+    std::int64_t id = q.getColumn(0).getInt64();
+    out.push_back({id, q.getColumn(1).getString(), q.getColumn(2).getString(),
+                   repaired(id, "feedback", q.getColumn(3).getString())});
+  }
+  return out;
+}
+
+// --- accounts -----------------------------------------------------------------------------
+
+namespace {
+
+const char* const kUserColumns = "id, name, role, password_hash, disabled, created_at";
+
+UserRecord user_row(SQLite::Statement& q, int first = 0) {
+  return {q.getColumn(first).getInt64(),     q.getColumn(first + 1).getString(),
+          q.getColumn(first + 2).getString(), q.getColumn(first + 3).getString(),
+          q.getColumn(first + 4).getInt() != 0, q.getColumn(first + 5).getString()};
+}
+
+}  // namespace
+
+Result<std::int64_t> Store::add_user(const std::string& name, const std::string& role,
+                                     const std::string& password_hash) {
+  std::string created = now_utc();
+  return write([&](SQLite::Database& db) {
+    SQLite::Statement q(db, "INSERT INTO users(name, role, password_hash, created_at) VALUES(?,?,?,?)");
+    q.bind(1, name);
+    q.bind(2, role);
+    q.bind(3, password_hash);
+    q.bind(4, created);
+    q.exec();
+    return db.getLastInsertRowid();
+  });
+}
+
+std::optional<UserRecord> Store::find_user(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(auth_mu_);
+  SQLite::Statement q(*auth_db_, fmt::format("SELECT {} FROM users WHERE name = ?", kUserColumns));
+  q.bind(1, name);
+  if (!q.executeStep()) return std::nullopt;
+  return user_row(q);
+}
+
+std::vector<UserRecord> Store::list_users() const {
+  std::lock_guard<std::mutex> lock(auth_mu_);
+  std::vector<UserRecord> out;
+  SQLite::Statement q(*auth_db_, fmt::format("SELECT {} FROM users ORDER BY name", kUserColumns));
+  while (q.executeStep()) {
+    out.push_back(user_row(q));
+    out.back().password_hash.clear();  // never leaves the store in a listing
+  }
+  return out;
+}
+
+std::int64_t Store::user_count() const {
+  std::lock_guard<std::mutex> lock(auth_mu_);
+  return auth_db_->execAndGet("SELECT COUNT(*) FROM users").getInt64();
+}
+
+Result<std::int64_t> Store::set_user_disabled(const std::string& name, bool disabled) {
+  return write([&](SQLite::Database& db) {
+    SQLite::Statement q(db, "UPDATE users SET disabled = ? WHERE name = ?");
+    q.bind(1, disabled ? 1 : 0);
+    q.bind(2, name);
+    auto n = static_cast<std::int64_t>(q.exec());
+    if (disabled) {
+      SQLite::Statement d(db, "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?)");
+      d.bind(1, name);
+      d.exec();
+    }
+    return n;
+  });
+}
+
+Result<std::int64_t> Store::set_user_password(const std::string& name, const std::string& password_hash) {
+  return write([&](SQLite::Database& db) {
+    SQLite::Statement q(db, "UPDATE users SET password_hash = ? WHERE name = ?");
+    q.bind(1, password_hash);
+    q.bind(2, name);
+    auto n = static_cast<std::int64_t>(q.exec());
+    // A new password ends every session opened with the old one.
+    SQLite::Statement d(db, "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?)");
+    d.bind(1, name);
+    d.exec();
+    return n;
+  });
+}
+
+Result<std::int64_t> Store::set_user_role(const std::string& name, const std::string& role) {
+  return write([&](SQLite::Database& db) {
+    SQLite::Statement q(db, "UPDATE users SET role = ? WHERE name = ?");
+    q.bind(1, role);
+    q.bind(2, name);
+    return static_cast<std::int64_t>(q.exec());
+  });
+}
+
+Result<std::int64_t> Store::add_token(std::int64_t user_id, const std::string& token_hash, const std::string& label) {
+  std::string created = now_utc();
+  return write([&](SQLite::Database& db) {
+    SQLite::Statement q(db, "INSERT INTO api_tokens(user_id, token_hash, label, created_at) VALUES(?,?,?,?)");
+    q.bind(1, user_id);
+    q.bind(2, token_hash);
+    q.bind(3, label);
+    q.bind(4, created);
+    q.exec();
+    return db.getLastInsertRowid();
+  });
+}
+
+std::vector<TokenRecord> Store::list_tokens() const {
+  std::lock_guard<std::mutex> lock(auth_mu_);
+  std::vector<TokenRecord> out;
+  SQLite::Statement q(*auth_db_,
+                      "SELECT t.id, t.user_id, u.name, t.label, t.created_at, t.revoked_at FROM api_tokens t "
+                      "JOIN users u ON u.id = t.user_id ORDER BY t.id");
+  while (q.executeStep()) {
+    TokenRecord t{q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getString(),
+                  q.getColumn(3).getString(), q.getColumn(4).getString(), std::nullopt};
+    if (!q.getColumn(5).isNull()) t.revoked_at = q.getColumn(5).getString();
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+Result<std::int64_t> Store::revoke_token(std::int64_t token_id) {
+  std::string now = now_utc();
+  return write([&](SQLite::Database& db) {
+    SQLite::Statement q(db, "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL");
+    q.bind(1, now);
+    q.bind(2, token_id);
+    return static_cast<std::int64_t>(q.exec());
+  });
+}
+
+// Runs on every request with a token: the statement is prepared once and reused.
+std::optional<UserRecord> Store::user_for_token(const std::string& token_hash) const {
+  std::lock_guard<std::mutex> lock(auth_mu_);
+  SQLite::Statement& q = *token_lookup_;
+  q.reset();
+  q.bind(1, token_hash);
+  std::optional<UserRecord> out;
+  if (q.executeStep()) out = user_row(q);
+  q.reset();  // ends the read transaction so the WAL can be checkpointed
+  return out;
+}
+
+Result<std::int64_t> Store::add_session(const std::string& id_hash, std::int64_t user_id, std::int64_t now) {
+  return write([&](SQLite::Database& db) {
+    SQLite::Statement q(db, "INSERT INTO sessions(id_hash, user_id, created, last_seen) VALUES(?,?,?,?)");
+    q.bind(1, id_hash);
+    q.bind(2, user_id);
+    q.bind(3, now);
+    q.bind(4, now);
+    q.exec();
+    return std::int64_t{1};
+  });
+}
+
+// Runs on every request with a session cookie: prepared once, like user_for_token.
+std::optional<SessionRecord> Store::find_session(const std::string& id_hash) const {
+  std::lock_guard<std::mutex> lock(auth_mu_);
+  SQLite::Statement& q = *session_lookup_;
+  q.reset();
+  q.bind(1, id_hash);
+  std::optional<SessionRecord> out;
+  if (q.executeStep()) out = SessionRecord{user_row(q), q.getColumn(6).getInt64(), q.getColumn(7).getInt64()};
+  q.reset();
+  return out;
+}
+
+Result<std::int64_t> Store::touch_session(const std::string& id_hash, std::int64_t now) {
+  return write([&](SQLite::Database& db) {
+    SQLite::Statement q(db, "UPDATE sessions SET last_seen = ? WHERE id_hash = ?");
+    q.bind(1, now);
+    q.bind(2, id_hash);
+    return static_cast<std::int64_t>(q.exec());
+  });
+}
+
+Result<std::int64_t> Store::delete_session(const std::string& id_hash) {
+  return write([&](SQLite::Database& db) {
+    SQLite::Statement q(db, "DELETE FROM sessions WHERE id_hash = ?");
+    q.bind(1, id_hash);
+    return static_cast<std::int64_t>(q.exec());
+  });
+}
+
+Result<std::int64_t> Store::purge_sessions(std::int64_t created_before, std::int64_t seen_before) {
+  return write([&](SQLite::Database& db) {
+    SQLite::Statement q(db, "DELETE FROM sessions WHERE created < ? OR last_seen < ?");
+    q.bind(1, created_before);
+    q.bind(2, seen_before);
+    return static_cast<std::int64_t>(q.exec());
+  });
+}
+
+Result<std::int64_t> Store::record_event(const Actor& by, const std::string& action, const std::string& detail,
+                                         const std::string& address) {
+  std::string created = now_utc();
+  return write([&](SQLite::Database& db) {
+    SQLite::Statement q(db, "INSERT INTO audit_events(created_at, user_id, username, action, detail, address) "
+                            "VALUES(?,?,?,?,?,?)");
+    q.bind(1, created);
+    bind_id(q, 2, by.user_id);
+    q.bind(3, by.name);
+    q.bind(4, action);
+    q.bind(5, detail);
+    q.bind(6, address);
+    q.exec();
+    return db.getLastInsertRowid();
+  });
+}
+
+std::vector<AuditEvent> Store::list_events(int limit) const {
+  std::lock_guard<std::mutex> lock(read_mu_);
+  std::vector<AuditEvent> out;
+  SQLite::Statement q(*reader_db_,
+                      "SELECT id, created_at, user_id, username, action, detail, address FROM audit_events "
+                      "ORDER BY id DESC LIMIT ?");
+  q.bind(1, limit);
+  while (q.executeStep()) {
+    out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getString(), optional_int(q.getColumn(2)),
+                   q.getColumn(3).getString(), q.getColumn(4).getString(), q.getColumn(5).getString(),
+                   q.getColumn(6).getString()});
   }
   return out;
 }

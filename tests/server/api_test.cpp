@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "../test_support.h"
+#include "auth_support.h"
 #include "paraderm/server.h"
 #include "paraderm/pv_data.h"
 #include "paraderm/store.h"
@@ -37,6 +38,9 @@ class Api : public ::testing::Test {
     o.db = db_.string();
     o.access_log = false;
     o.max_body_bytes = 64 * 1024;
+    // A clinician's API token for everything these tests call; an admin's for /metrics.
+    token_ = paraderm::testing::seed_account(db_.string(), "clinician1", "clinician");
+    admin_token_ = paraderm::testing::seed_account(db_.string(), "admin1", "admin");
     auto s = Server::create(shipped(), o);
     ASSERT_TRUE(s.is_ok()) << s.status().message();
     server_ = std::move(s.value());
@@ -44,6 +48,8 @@ class Api : public ::testing::Test {
     ASSERT_TRUE(port.is_ok()) << port.status().message();
     thread_ = std::thread([this] { server_->listen(); });
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port.value());
+    client_->set_bearer_token_auth(token_);
+    port_ = port.value();
   }
   void TearDown() override {
     server_->stop();
@@ -58,6 +64,8 @@ class Api : public ::testing::Test {
   }
 
   fs::path db_;
+  std::string token_, admin_token_;
+  int port_ = 0;
   std::unique_ptr<Server> server_;
   std::thread thread_;
   std::unique_ptr<httplib::Client> client_;
@@ -212,12 +220,14 @@ TEST(ApiSignals, ServesTheStoreSortedByEb05) {
   o.db = (dir / "s.db").string();
   o.access_log = false;
   o.pv_store = (dir / "store").string();
+  std::string token = paraderm::testing::seed_account(o.db, "clinician1", "clinician");
   auto s = Server::create(shipped(), o);
   ASSERT_TRUE(s.is_ok()) << s.status().message();
   auto port = s.value()->bind();
   ASSERT_TRUE(port.is_ok());
   std::thread t([&] { s.value()->listen(); });
   httplib::Client c("127.0.0.1", port.value());
+  c.set_bearer_token_auth(token);
   auto r = c.Get("/api/v1/signals?min_count=2");
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
@@ -256,7 +266,9 @@ TEST(ApiSignals, ServesTheStoreSortedByEb05) {
 TEST_F(Api, MetricsCountRequestsAndErrors) {
   client_->Get("/healthz");
   client_->Get("/api/v1/nothing");
-  auto m = client_->Get("/metrics");
+  httplib::Client admin("127.0.0.1", port_);
+  admin.set_bearer_token_auth(admin_token_);
+  auto m = admin.Get("/metrics");
   ASSERT_TRUE(m);
   EXPECT_NE(m->body.find("paraderm_requests_total{route=\"GET /healthz\",status=\"200\"} 1"), std::string::npos)
       << m->body;
@@ -272,6 +284,7 @@ void acknowledged_writes_survive_sigkill(int writer_count, int port_offset) {
                 ("paraderm_kill_" + std::to_string(writer_count) + "_" + std::to_string(::getpid()) + ".db");
   fs::remove(db);
   int port = 20000 + (::getpid() + port_offset) % 20000;
+  std::string token = paraderm::testing::seed_account(db.string(), "writer", "clinician");
   pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
@@ -296,6 +309,7 @@ void acknowledged_writes_survive_sigkill(int writer_count, int port_offset) {
   for (int w = 0; w < writer_count; ++w) {
     writers.emplace_back([&] {
       httplib::Client c("127.0.0.1", port);
+      c.set_bearer_token_auth(token);
       while (go) {
         auto r = c.Post("/api/v1/cases", body, "application/json");
         if (!r || r->status != 201) continue;

@@ -466,7 +466,7 @@ TEST(CdsHttp, RoutesAndFeedbackAreStoredAndListed) {
   auto posted = c.Post("/cds-services/paraderm-patient-view/feedback", fb.dump(), "application/json");
   ASSERT_TRUE(posted);
   EXPECT_EQ(posted->status, 200) << posted->body;
-  auto list = c.Get("/api/v1/cds-feedback");
+  auto list = s.api_client().Get("/api/v1/cds-feedback");
   ASSERT_TRUE(list);
   Json items = Json::parse(list->body);
   ASSERT_EQ(items.size(), 1u);

@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "../test_support.h"
+#include "auth_support.h"
 #include "paraderm/server.h"
 #include "server/jwt.h"
 
@@ -135,6 +136,8 @@ class LiveServer {
     o.port = 0;
     o.db = db_.string();
     o.access_log = false;
+    // A pharmacist for the session-protected routes (the CDS routes themselves take JWTs only).
+    token = paraderm::testing::seed_account(db_.string(), "reviewer", "pharmacist");
     auto s = server::Server::create(paraderm::testing::shipped_kb(), o);
     if (!s.is_ok()) {
       error = s.status().message();
@@ -154,8 +157,14 @@ class LiveServer {
   }
   std::string url(const std::string& path) const { return fmt::format("http://127.0.0.1:{}{}", port, path); }
   httplib::Client client() const { return httplib::Client("127.0.0.1", port); }
+  httplib::Client api_client() const {
+    httplib::Client c("127.0.0.1", port);
+    c.set_bearer_token_auth(token);
+    return c;
+  }
 
   int port = 0;
+  std::string token;
   std::string error;
 
  private:

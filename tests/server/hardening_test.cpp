@@ -31,9 +31,12 @@ using Clock = std::chrono::steady_clock;
 
 std::string example() { return paraderm::testing::repo_file("examples/dupilumab-psoriasis.json"); }
 
+// These tests are about the transport, not accounts (tests/server/auth_test.cpp): loopback
+// without authentication.
 ServerOptions quiet() {
   ServerOptions o;
   o.access_log = false;
+  o.insecure_no_auth = true;
   return o;
 }
 

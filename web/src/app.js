@@ -5,6 +5,7 @@ import { h, render } from "preact";
 import { useState, useEffect, useRef } from "preact/hooks";
 import htm from "htm";
 import uPlot from "uplot";
+import { authFetch, Gate, UserMenu } from "./login.js";
 
 const html = htm.bind(h);
 
@@ -50,7 +51,7 @@ const PHENOTYPES = ["psoriasiform", "eczematous", "pustular", "palmoplantar-pust
   "alopecia", "vitiligo", "hidradenitis", "rosacea", "facial-erythema", "arthritis", "ibd", "candidiasis", "other"];
 
 async function api(path, options = {}) {
-  const res = await fetch(path, options);
+  const res = await authFetch(path, options);
   const text = await res.text();
   let body = null;
   try { body = text ? JSON.parse(text) : null; } catch { body = null; }
@@ -474,11 +475,11 @@ function App() {
       <button id="nav-cases" aria-current=${page === "cases" ? "page" : undefined} onClick=${() => setPage("cases")}>Saved cases</button>
       <button id="nav-signals" aria-current=${page === "signals" ? "page" : undefined} onClick=${() => setPage("signals")}>Signals</button>
       <button id="nav-feedback" aria-current=${page === "feedback" ? "page" : undefined} onClick=${() => setPage("feedback")}>CDS feedback</button>
-    </nav></header>
+    </nav><${UserMenu} /></header>
     <main>${page === "assess" ? html`<${AssessPage} onSaved=${(id) => { setSelected(id); setPage("cases"); }} />`
       : page === "cases" ? html`<${CasesPage} selected=${selected} onSelect=${setSelected} />`
       : page === "feedback" ? html`<${FeedbackPage} />` : html`<${SignalsPage} />`}</main>
   </div>`;
 }
 
-render(html`<${App} />`, document.getElementById("app"));
+render(html`<${Gate}><${App} /></${Gate}>`, document.getElementById("app"));
