@@ -63,7 +63,19 @@ inline std::optional<double> days_of(const kb::Quantity& q, std::optional<double
   return std::nullopt;
 }
 
-inline std::string fmt_num(double v) { return fmt::format("{:g}", G{v}); }
+// fmt::format of a compiled format grows a std::string argument by argument (fmt 9); formatting
+// into a stack buffer first allocates the text once.
+template <class Format, class... Args>
+std::string format_text(const Format& format, Args&&... args) {
+  fmt::memory_buffer buf;
+  fmt::format_to(fmt::appender(buf), format, std::forward<Args>(args)...);
+  return std::string(buf.data(), buf.size());
+}
+
+inline std::string fmt_num(double v) {
+  char buf[40];
+  return std::string(buf, text::format_g(v, buf));
+}
 
 // "a", "a or b", "a, b or c".
 inline std::string join_or(const std::vector<std::string>& v) {

@@ -123,6 +123,7 @@ class DrugEvaluation {
     o_.kind = "drug";
     o_.id = d.id;
     o_.name = d.name;
+    o_.reasons.reserve(32);  // an option carries ~15-25 reasons; growing the vector cost ~4% of an assessment
   }
 
   Option run() {
@@ -130,7 +131,7 @@ class DrugEvaluation {
     rule_matrix();
     if (!dosing_indication_) {
       block(Verdict::kAvoid, reason("NO_LABEL_IN_REGION", Severity::kBlock,
-                            fmt::format(FMT_COMPILE("{} has no approved indication with a dose in the KB for region {}."),
+                            format_text(FMT_COMPILE("{} has no approved indication with a dose in the KB for region {}."),
                                         d_.name, x_.c.region),
                             {}));
     }
@@ -182,13 +183,13 @@ class DrugEvaluation {
       if (ls.status == "approved") {
         ++approved_;
         note(reason("LABEL_APPROVED", Severity::kInfo,
-                    fmt::format(FMT_COMPILE("Approved for {} ({}){}."), dis, x_.c.region,
-                                ls.min_age_years ? fmt::format(FMT_COMPILE(" from age {:g}"), G{*ls.min_age_years}) : ""),
+                    format_text(FMT_COMPILE("Approved for {} ({}){}."), dis, x_.c.region,
+                                ls.min_age_years ? format_text(FMT_COMPILE(" from age {:g}"), G{*ls.min_age_years}) : ""),
                     ls.sources));
         if (!dosing_indication_) dosing_indication_ = dis;
       } else if (ls.status == "age-restricted") {
         note(reason("LABEL_AGE_RESTRICTED", Severity::kCaution,
-                    fmt::format(FMT_COMPILE("Approved for {} only from age {:g}; the patient is {:g}."), dis,
+                    format_text(FMT_COMPILE("Approved for {} only from age {:g}; the patient is {:g}."), dis,
                                 G{*ls.min_age_years}, G{*x_.age}),
                     ls.sources));
       }
@@ -221,7 +222,7 @@ class DrugEvaluation {
     }
     if (any_approved_here && age_blocked_everywhere) {
       block(Verdict::kAvoid, reason("AGE_BELOW_LABEL_MIN", Severity::kBlock,
-                            fmt::format(FMT_COMPILE("No {} indication of {} covers age {:g}."), x_.c.region,
+                            format_text(FMT_COMPILE("No {} indication of {} covers age {:g}."), x_.c.region,
                                         d_.name, G{x_.age.value_or(0)}),
                             {}));
     }
@@ -232,10 +233,10 @@ class DrugEvaluation {
         if (ls.status == "age-restricted") too_young.push_back(ls.disease);
       }
       std::string why = too_young.empty()
-                            ? fmt::format(FMT_COMPILE("Not approved for {} in the {} label: off-label use."),
+                            ? format_text(FMT_COMPILE("Not approved for {} in the {} label: off-label use."),
                                           diseases.empty() ? std::string("these diseases") : join_or(diseases),
                                           x_.c.region)
-                            : fmt::format(FMT_COMPILE("Use for {} at age {:g} is off-label (the {} label starts at an older age)."),
+                            : format_text(FMT_COMPILE("Use for {} at age {:g} is off-label (the {} label starts at an older age)."),
                                           join_or(too_young), G{x_.age.value_or(0)}, x_.c.region);
       block(Verdict::kCaution, reason("OFF_LABEL", Severity::kCaution, why, {}));
     }
@@ -310,9 +311,9 @@ class DrugEvaluation {
   }
 
   static std::string weight_band(const kb::Dose& d) {
-    if (d.min_weight_kg && d.max_weight_kg) return fmt::format(FMT_COMPILE("{:g} to <{:g} kg"), G{*d.min_weight_kg}, G{*d.max_weight_kg});
-    if (d.min_weight_kg) return fmt::format(FMT_COMPILE(">= {:g} kg"), G{*d.min_weight_kg});
-    return fmt::format(FMT_COMPILE("< {:g} kg"), G{d.max_weight_kg.value_or(0)});
+    if (d.min_weight_kg && d.max_weight_kg) return format_text(FMT_COMPILE("{:g} to <{:g} kg"), G{*d.min_weight_kg}, G{*d.max_weight_kg});
+    if (d.min_weight_kg) return format_text(FMT_COMPILE(">= {:g} kg"), G{*d.min_weight_kg});
+    return format_text(FMT_COMPILE("< {:g} kg"), G{d.max_weight_kg.value_or(0)});
   }
 
   void base_dose() {
@@ -322,7 +323,7 @@ class DrugEvaluation {
       // Off-label paediatric dosing borrowed from another indication is not a label dose for
       // this child's disease.
       block(Verdict::kAvoid, reason("NO_PAEDIATRIC_LABEL", Severity::kBlock,
-                            fmt::format(FMT_COMPILE("No {} label of {} for these diseases at age {:g}: off-label "
+                            format_text(FMT_COMPILE("No {} label of {} for these diseases at age {:g}: off-label "
                                         "paediatric dosing is not proposed."),
                                         x_.c.region, d_.name, G{*x_.age}),
                             {}));
@@ -340,10 +341,10 @@ class DrugEvaluation {
       auto conditional = child ? pick_dose({"paediatric", "start", "standard"}, Fit::kWeightUnknown)
                                : pick_dose({"start", "standard"}, Fit::kWeightUnknown);
       if (conditional) {
-        set_dose(*conditional, fmt::format(FMT_COMPILE("conditional: only for a body weight {} (weight not recorded)"),
+        set_dose(*conditional, format_text(FMT_COMPILE("conditional: only for a body weight {} (weight not recorded)"),
                                            weight_band(*conditional)));
         block(Verdict::kCaution, reason("WEIGHT_NEEDED", Severity::kWarning,
-                                fmt::format(FMT_COMPILE("Not assessed — record the body weight: the {} label dose "
+                                format_text(FMT_COMPILE("Not assessed — record the body weight: the {} label dose "
                                             "{:g} {} {} is for a body weight {}."),
                                             x_.c.region, G{conditional->amount}, conditional->unit,
                                             conditional->frequency, weight_band(*conditional)),
@@ -353,14 +354,14 @@ class DrugEvaluation {
       }
       if (child) {
         block(Verdict::kAvoid, reason("NO_PAEDIATRIC_LABEL", Severity::kBlock,
-                              fmt::format(FMT_COMPILE("No {} label dose of {} for {} at age {:g}: the adult dose is "
+                              format_text(FMT_COMPILE("No {} label dose of {} for {} at age {:g}: the adult dose is "
                                           "not a fallback, so none is proposed."),
                                           x_.c.region, d_.name, *dosing_indication_, G{*x_.age}),
                               {}));
         return;
       }
       block(Verdict::kAvoid, reason("DOSE_UNKNOWN", Severity::kBlock,
-                            fmt::format(FMT_COMPILE("No {} label dose of {} for {} fits this patient (age, weight): "
+                            format_text(FMT_COMPILE("No {} label dose of {} for {} fits this patient (age, weight): "
                                         "the dose is unknown, so none is proposed."),
                                         x_.c.region, d_.name, *dosing_indication_),
                             {}));
@@ -372,9 +373,9 @@ class DrugEvaluation {
                               "a child's dose may differ or not exist.",
                               {}));
     }
-    set_dose(*dose, fmt::format(FMT_COMPILE("{} dose for {} ({})"), dose->role, dose->indication, x_.c.region));
+    set_dose(*dose, format_text(FMT_COMPILE("{} dose for {} ({})"), dose->role, dose->indication, x_.c.region));
     note(reason(off_label_ ? "DOSE_FROM_OTHER_INDICATION" : "DOSE_START", off_label_ ? Severity::kCaution : Severity::kInfo,
-                fmt::format(FMT_COMPILE("{} {:g} {} {}{}."), off_label_ ? "Off-label: dose taken from the label for " + dose->indication + ":" : "Starting dose",
+                format_text(FMT_COMPILE("{} {:g} {} {}{}."), off_label_ ? "Off-label: dose taken from the label for " + dose->indication + ":" : "Starting dose",
                             G{dose->amount}, dose->unit, dose->frequency,
                             dose->condition ? " (" + *dose->condition + ")" : ""),
                 dose->prov.src));
@@ -393,7 +394,7 @@ class DrugEvaluation {
       std::string what = std::string(kb::to_string(category)) + (with.empty() ? "" : " (" + std::string(with) + ")");
       block(Verdict::kCaution,
             reason("RULE_UNKNOWN", Severity::kWarning,
-                   fmt::format(FMT_COMPILE("{} rule of {} for {} unknown ({}){}: not assumed safe."), what, d_.name,
+                   format_text(FMT_COMPILE("{} rule of {} for {} unknown ({}){}: not assumed safe."), what, d_.name,
                                x_.c.region,
                                cell.state == kb::CellState::kNotFound ? "looked for in the sources, not found"
                                                                       : "not in the KB",
@@ -409,7 +410,7 @@ class DrugEvaluation {
     // when a liver disease or a Child-Pugh class is recorded.
     if (x_.dialysis || !x_.egfr || !x_.normal_min_egfr || *x_.egfr < *x_.normal_min_egfr) {
       check(kb::RuleCategory::kRenal, {},
-            x_.dialysis ? "on dialysis" : x_.egfr ? fmt::format(FMT_COMPILE("eGFR {:.0f}"), *x_.egfr) : "eGFR not recorded");
+            x_.dialysis ? "on dialysis" : x_.egfr ? format_text(FMT_COMPILE("eGFR {:.0f}"), *x_.egfr) : "eGFR not recorded");
     }
     if (x_.child_pugh || x_.cirrhosis) {
       check(kb::RuleCategory::kHepatic, {}, x_.child_pugh ? "Child-Pugh " + *x_.child_pugh : "cirrhosis recorded");
@@ -471,7 +472,7 @@ class DrugEvaluation {
           case kb::RiskGroupMatch::kAge:
             hit = x_.age && g.min_age_years && *x_.age >= *g.min_age_years;
             code = "PRAC_AGE_65";
-            why = x_.age ? fmt::format(FMT_COMPILE("age {:g}"), G{*x_.age}) : "";
+            why = x_.age ? format_text(FMT_COMPILE("age {:g}"), G{*x_.age}) : "";
             break;
           case kb::RiskGroupMatch::kSmoking:
             hit = smoker;
@@ -507,16 +508,16 @@ class DrugEvaluation {
           continue;
         }
         block(Verdict::kCaution, reason(code, Severity::kWarning,
-                                fmt::format(FMT_COMPILE("{} ({}): {} — use only if no suitable alternative."),
+                                format_text(FMT_COMPILE("{} ({}): {} — use only if no suitable alternative."),
                                             g.name, why, g.criterion),
                                 g.prov.src));
       }
       if (lower && dosing_indication_) {
         if (auto dose = pick_dose({"high-risk", "elderly"}); dose && dose_ && dose->amount <= dose_->amount) {
-          set_dose(*dose, fmt::format(FMT_COMPILE("{} dose ({})"), dose->role, x_.c.region));
+          set_dose(*dose, format_text(FMT_COMPILE("{} dose ({})"), dose->role, x_.c.region));
           add_sources(lower_src, dose->prov.src);
           note(reason("PRAC_LOWER_DOSE", Severity::kCaution,
-                      fmt::format(FMT_COMPILE("Risk group: lower dose {:g} {} {}."), G{dose->amount}, dose->unit, dose->frequency),
+                      format_text(FMT_COMPILE("Risk group: lower dose {:g} {} {}."), G{dose->amount}, dose->unit, dose->frequency),
                       lower_src));
         } else {
           note(reason("PRAC_LOWER_DOSE", Severity::kCaution,
@@ -566,7 +567,7 @@ class DrugEvaluation {
     for (const auto& ci : d_.contraindication) {
       if (!here(ci.region) || !condition_present(ci.condition)) continue;
       block(Verdict::kContraindicated, reason("CONTRAINDICATION", Severity::kBlock,
-                                      fmt::format(FMT_COMPILE("Contraindicated ({}): {}."), x_.c.region,
+                                      format_text(FMT_COMPILE("Contraindicated ({}): {}."), x_.c.region,
                                                   ci.text.value_or("see label")),
                                       ci.prov.src));
     }
@@ -672,7 +673,7 @@ class DrugEvaluation {
       bool fires = (below && *lab->value < *below) || (above && *lab->value > *above);
       if (!fires) continue;
       block(Verdict::kAvoid, reason("LAB_DO_NOT_START", Severity::kBlock,
-                            fmt::format(FMT_COMPILE("{} {:g} {} on {} is {} the do-not-start threshold {}{:g} {}."), t.analyte,
+                            format_text(FMT_COMPILE("{} {:g} {} on {} is {} the do-not-start threshold {}{:g} {}."), t.analyte,
                                         G{*lab->value}, lab->unit, clinical::to_string(lab->date),
                                         below ? "below" : "above", below ? "<" : ">",
                                         G{t.below ? *t.below : *t.above}, t.unit),
@@ -684,7 +685,7 @@ class DrugEvaluation {
         if (t.analyte == m && t.action == kb::LabAction::kDoNotStart && here(t.region)) add_sources(src, t.prov.src);
       }
       note(reason("LAB_MISSING", Severity::kInfo,
-                  fmt::format(FMT_COMPILE("No {} result in the record: check it before starting (do-not-start threshold)."), m),
+                  format_text(FMT_COMPILE("No {} result in the record: check it before starting (do-not-start threshold)."), m),
                   src));
     }
   }
@@ -731,7 +732,7 @@ class DrugEvaluation {
       }
       if (!fires) continue;
       std::string text = r.text ? *r.text : std::string(kb::to_string(r.action));
-      std::string lead = x_.dialysis ? "Dialysis" : fmt::format(FMT_COMPILE("eGFR {:.0f}"), *x_.egfr);
+      std::string lead = x_.dialysis ? "Dialysis" : format_text(FMT_COMPILE("eGFR {:.0f}"), *x_.egfr);
       switch (r.action) {
         case kb::RuleAction::kContraindicated:
           block(Verdict::kContraindicated, reason("RENAL_CONTRAINDICATED", Severity::kBlock, lead + ": " + text, r.prov.src));
@@ -767,11 +768,11 @@ class DrugEvaluation {
     }
     for (const auto& r : d_.hepatic) {
       if (!here(r.region) || r.child_pugh != *x_.child_pugh) continue;
-      std::string text = fmt::format(FMT_COMPILE("Child-Pugh {}: {}"), r.child_pugh,
+      std::string text = format_text(FMT_COMPILE("Child-Pugh {}: {}"), r.child_pugh,
                                      r.text ? *r.text : std::string(kb::to_string(r.action)));
       if (!x_.child_pugh_range.empty()) {
         note(reason("CHILD_PUGH_RANGE", Severity::kWarning,
-                    fmt::format(FMT_COMPILE("Child-Pugh {} from bilirubin, albumin and INR (ascites or encephalopathy "
+                    format_text(FMT_COMPILE("Child-Pugh {} from bilirubin, albumin and INR (ascites or encephalopathy "
                                 "not recorded): the worse class {} is applied — record them."),
                                 x_.child_pugh_range, *x_.child_pugh),
                     {}));
@@ -820,12 +821,12 @@ class DrugEvaluation {
       if (who.empty()) continue;
       if (r.with == "biologic-immunomodulator" && only_culprit) {
         note(reason("SWITCH_FROM_CULPRIT", Severity::kInfo,
-                    fmt::format(FMT_COMPILE("Stop {} before starting: {}"), who, r.text), r.prov.src));
+                    format_text(FMT_COMPILE("Stop {} before starting: {}"), who, r.text), r.prov.src));
         continue;
       }
       if (r.within_days) {
         note(reason("INTERACTION_TIME_LIMITED", Severity::kInfo,
-                    fmt::format(FMT_COMPILE("Applies during the first {:g} days of treatment."), G{*r.within_days}), r.prov.src));
+                    format_text(FMT_COMPILE("Applies during the first {:g} days of treatment."), G{*r.within_days}), r.prov.src));
       }
       std::string text = who + ": " + r.text;
       switch (r.action) {
@@ -878,12 +879,12 @@ class DrugEvaluation {
           ((pc.culprit && *pc.culprit == cu.biologic) || (pc.culprit_class && *pc.culprit_class == cu.biologic_class))) {
         o_.pr_evidence.push_back(pc.id);
         note(reason("PR_CASE_EVIDENCE", Severity::kInfo,
-                    fmt::format(FMT_COMPILE("Reported to treat this reaction: {} — {}{}"), pc.reaction, pc.outcome,
-                                pc.patients ? fmt::format(FMT_COMPILE(" ({} patient(s))"), *pc.patients) : ""),
+                    format_text(FMT_COMPILE("Reported to treat this reaction: {} — {}{}"), pc.reaction, pc.outcome,
+                                pc.patients ? format_text(FMT_COMPILE(" ({} patient(s))"), *pc.patients) : ""),
                     pc.prov.src));
       } else if (pc.kind == "caused-by-jak") {
         note(reason("JAK_CAUSED_PR", Severity::kCaution,
-                    fmt::format(FMT_COMPILE("{} itself has been reported to cause: {}."), d_.name, pc.reaction), pc.prov.src));
+                    format_text(FMT_COMPILE("{} itself has been reported to cause: {}."), d_.name, pc.reaction), pc.prov.src));
       }
     }
     for (const auto& ar : d_.adverse_reaction) {
@@ -906,7 +907,7 @@ class DrugEvaluation {
           continue;
         }
         block(Verdict::kAvoid, reason("LABEL_NOT_APPROVED", Severity::kBlock,
-                              fmt::format(FMT_COMPILE("The {} regulator did not approve {} for {}, and no reported case "
+                              format_text(FMT_COMPILE("The {} regulator did not approve {} for {}, and no reported case "
                                           "supports it for this reaction."),
                                           x_.c.region, d_.name, ls.disease),
                               ind.prov.src));
@@ -915,7 +916,7 @@ class DrugEvaluation {
     }
     if (!off_label_ || !d_.off_label_needs_pr_evidence) return;
     block(Verdict::kAvoid, reason("OFF_LABEL_UNSUPPORTED", Severity::kBlock,
-                          fmt::format(FMT_COMPILE("{}: {} No reported case supports it for this reaction: not offered "
+                          format_text(FMT_COMPILE("{}: {} No reported case supports it for this reaction: not offered "
                                       "off-label."),
                                       d_.name, d_.off_label_needs_pr_evidence->text),
                           d_.off_label_needs_pr_evidence->prov.src));
@@ -957,7 +958,7 @@ class DrugEvaluation {
     }
     auto profile = cache_.get(d_, r, modifier_ ? &*modifier_ : nullptr);
     o_.coverage.regimen = topical ? std::string("topical")
-                                  : fmt::format(FMT_COMPILE("{:g} mg {}{}"), G{basis->amount}, basis->frequency,
+                                  : format_text(FMT_COMPILE("{:g} mg {}{}"), G{basis->amount}, basis->frequency,
                                                 modifier_ ? " with " + modifier_->id : "");
     std::string exposure, assay;
     auto merge = [](std::string& into, const std::string& v) {
@@ -993,15 +994,15 @@ class DrugEvaluation {
         continue;
       }
       o_.coverage.both_pct = std::min(o_.coverage.both_pct.value_or(100.0), *pct);
-      listed += fmt::format(FMT_COMPILE("{}{} {:.0f}%"), listed.empty() ? "" : ", ", dis, *pct);
+      listed += format_text(FMT_COMPILE("{}{} {:.0f}%"), listed.empty() ? "" : ", ", dis, *pct);
     }
     if (!all_quantitative || assay == "mixed") o_.coverage.quantitative_both_pct.reset();
     o_.coverage.quantitative_assay = o_.coverage.quantitative_both_pct ? assay : "";
     if (all) {
-      o_.coverage.basis = fmt::format(FMT_COMPILE("qualitative ({})"), exposure);
+      o_.coverage.basis = format_text(FMT_COMPILE("qualitative ({})"), exposure);
       const auto& src = cache_.effect_sources(profile);
       note(reason("COVERAGE_BOTH", Severity::kInfo,
-                  fmt::format(FMT_COMPILE("Pair-level pathway coverage{}: {} of the signature cytokines "
+                  format_text(FMT_COMPILE("Pair-level pathway coverage{}: {} of the signature cytokines "
                               "inhibited per cited statements."),
                               topical ? " at the application site" : " at clinical exposure",
                               listed),
@@ -1132,7 +1133,7 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c, c
     for (const auto* m : x.active_meds) {
       if (m->jak_drug != o.id) continue;
       o.reasons.push_back(reason("CURRENT_JAK", Severity::kInfo,
-                                 fmt::format(FMT_COMPILE("The patient already takes {}{}: this option is to continue it; the "
+                                 format_text(FMT_COMPILE("The patient already takes {}{}: this option is to continue it; the "
                                              "safety plan checks its follow-up results against the label thresholds."),
                                              m->label, m->start ? " (since " + clinical::to_string(*m->start) + ")" : ""),
                                  {}));

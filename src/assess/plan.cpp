@@ -36,7 +36,7 @@ std::string alert_code(kb::LabAction action) {
 
 std::string days_before(Date d, Date start) {
   auto n = (start - d).count();
-  return n >= 0 ? fmt::format(FMT_COMPILE("{} days before start"), n) : fmt::format(FMT_COMPILE("{} days after start"), -n);
+  return n >= 0 ? format_text(FMT_COMPILE("{} days before start"), n) : format_text(FMT_COMPILE("{} days after start"), -n);
 }
 
 }  // namespace
@@ -76,7 +76,7 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c, const std::ve
           any = true;
           if (r->date > latest) latest = r->date;
           found += (found.empty() ? "" : ", ") + lab + " " +
-                   (r->value ? fmt::format(FMT_COMPILE("{:g} {}"), G{*r->value}, r->unit) : r->text.value_or("")) + " (" +
+                   (r->value ? format_text(FMT_COMPILE("{:g} {}"), G{*r->value}, r->unit) : r->text.value_or("")) + " (" +
                    clinical::to_string(r->date) + ")";
         }
         // CBC needs all four counts; the others any one of their tests.
@@ -119,7 +119,7 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c, const std::ve
       for (double w : weeks) {
         Date when = start + std::chrono::days(static_cast<int>(std::lround(w * 7)));
         plan.monitoring.push_back({m.test, clinical::to_string(when),
-                                   fmt::format(FMT_COMPILE("week {:g}: {}"), G{w}, m.text), m.prov.src});
+                                   format_text(FMT_COMPILE("week {:g}: {}"), G{w}, m.text), m.prov.src});
       }
     }
     std::stable_sort(plan.monitoring.begin(), plan.monitoring.end(),
@@ -142,7 +142,7 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c, const std::ve
         std::string code = alert_code(t.action);
         plan.alerts.push_back({code, d->id, t.analyte, clinical::to_string(r.date), *r.value, r.unit,
                                t.below ? *t.below : *t.above, std::string(kb::to_string(t.action)),
-                               fmt::format(FMT_COMPILE("{} {:g} {} on {}: {} {} (threshold {}{:g} {})."), t.analyte, G{*r.value},
+                               format_text(FMT_COMPILE("{} {:g} {} on {}: {} {} (threshold {}{:g} {})."), t.analyte, G{*r.value},
                                            r.unit, clinical::to_string(r.date), kb::to_string(t.action), d->name,
                                            t.below ? "<" : ">", G{t.below ? *t.below : *t.above}, t.unit),
                                t.prov.src});

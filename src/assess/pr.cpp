@@ -26,7 +26,7 @@ std::string quantity_text(const kb::Quantity& q) {
   if (q.stat) s += *q.stat + " ";
   if (q.qualifier) s += *q.qualifier;
   if (q.value) s += fmt_num(*q.value);
-  if (q.low && q.high) s += fmt::format(FMT_COMPILE("{}({}-{})"), q.value ? " " : "", fmt_num(*q.low), fmt_num(*q.high));
+  if (q.low && q.high) s += format_text(FMT_COMPILE("{}({}-{})"), q.value ? " " : "", fmt_num(*q.low), fmt_num(*q.high));
   return s + " " + q.unit;
 }
 
@@ -67,7 +67,7 @@ bool risk_factor_matches(const kb::KnowledgeBase& kb, const kb::RiskFactor& rf, 
   }
   if (m == "age-per-year") {
     if (!c.patient.age_years) return false;
-    detail = fmt::format(FMT_COMPILE("age {:g} years"), G{*c.patient.age_years});
+    detail = format_text(FMT_COMPILE("age {:g} years"), G{*c.patient.age_years});
     return true;
   }
   if (m == "comedication") {
@@ -135,7 +135,7 @@ std::string severity_rise(const kb::KnowledgeBase& kb, const Case& c, const clin
     }
     int a = grade_rank(earlier.severity_grade), b = grade_rank(later.severity_grade);
     if (a && b && b > a) {
-      return fmt::format(FMT_COMPILE("severity {} ({}) after {} ({})"), *later.severity_grade, later.pointer,
+      return format_text(FMT_COMPILE("severity {} ({}) after {} ({})"), *later.severity_grade, later.pointer,
                          *earlier.severity_grade, earlier.pointer);
     }
     const std::pair<const char*, std::optional<double> clinical::Severity::*> scores[] = {
@@ -147,7 +147,7 @@ std::string severity_rise(const kb::KnowledgeBase& kb, const Case& c, const clin
       const auto& x = earlier.severity.*field;
       const auto& y = later.severity.*field;
       if (x && y && *y > *x) {
-        return fmt::format(FMT_COMPILE("{} {} ({}) after {} ({})"), name, fmt_num(*y), later.pointer, fmt_num(*x),
+        return format_text(FMT_COMPILE("{} {} ({}) after {} ({})"), name, fmt_num(*y), later.pointer, fmt_num(*x),
                            earlier.pointer);
       }
     }
@@ -296,7 +296,7 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
   if (rx.from) {
     pr.reasons.push_back(reason(
         "PR_INFERRED_FROM_CONDITION", Severity::kInfo,
-        fmt::format(FMT_COMPILE("Inferred from the recorded condition {} ({}): a {} reaction, {}{}, onset {}. The "
+        format_text(FMT_COMPILE("Inferred from the recorded condition {} ({}): a {} reaction, {}{}, onset {}. The "
                     "record has no eruption details: the causality items it cannot answer are unknown."),
                     *pr.condition, rx.from->pointer, er.phenotype, er.kind,
                     rx.kind_basis.empty() ? "" : " (" + rx.kind_basis + ")", *pr.onset),
@@ -361,7 +361,7 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
   }
   if (!pr.primary_disease) {
     pr.reasons.push_back(reason("PR_PRIMARY_DISEASE_UNKNOWN", Severity::kCaution,
-                                fmt::format(FMT_COMPILE("No recorded condition is among {}'s indications: the "
+                                format_text(FMT_COMPILE("No recorded condition is among {}'s indications: the "
                                             "disease it treats is unknown, so coverage of it is "
                                             "unknown."),
                                             culprit.biologic),
@@ -424,15 +424,15 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
     pr.components.push_back(n);
   };
   item("q1", matching.empty() ? "unknown" : "yes",
-       matching.empty() ? fmt::format(FMT_COMPILE("no published {} pattern for {} in the KB"), er.phenotype, culprit.biologic_class)
-                        : fmt::format(FMT_COMPILE("{} published pattern(s) of {} eruptions on {}"), matching.size(),
+       matching.empty() ? format_text(FMT_COMPILE("no published {} pattern for {} in the KB"), er.phenotype, culprit.biologic_class)
+                        : format_text(FMT_COMPILE("{} published pattern(s) of {} eruptions on {}"), matching.size(),
                                       er.phenotype, culprit.biologic_class),
        pattern_sources);
   bool after = culprit.days_to_onset && *culprit.days_to_onset >= 0 && !(predates && er.kind == "new");
   item("q2", after ? "yes" : (predates ? "no" : "unknown"),
        predates && er.kind == "new"
-           ? fmt::format(FMT_COMPILE("{} was recorded before {} was started"), predating, culprit.biologic)
-           : (culprit.days_to_onset ? fmt::format(FMT_COMPILE("onset {} days after starting {}"), *culprit.days_to_onset, culprit.biologic)
+           ? format_text(FMT_COMPILE("{} was recorded before {} was started"), predating, culprit.biologic)
+           : (culprit.days_to_onset ? format_text(FMT_COMPILE("onset {} days after starting {}"), *culprit.days_to_onset, culprit.biologic)
                                     : std::string("start date of the biologic unknown")),
        {});
   // Dechallenge from a standard record: the condition abated after the culprit was stopped.
@@ -442,7 +442,7 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
     if (culprit_med && culprit_med->stop && *culprit_med->stop >= er.onset && rx.from->abatement &&
         *rx.from->abatement >= *culprit_med->stop) {
       dechallenge = "yes";
-      dechallenge_basis = fmt::format(FMT_COMPILE("{} abated on {}, after {} was stopped on {}"), *pr.condition,
+      dechallenge_basis = format_text(FMT_COMPILE("{} abated on {}, after {} was stopped on {}"), *pr.condition,
                                       clinical::to_string(*rx.from->abatement), culprit.biologic,
                                       clinical::to_string(*culprit_med->stop));
     }
@@ -478,33 +478,33 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
     pr.classification = "unlikely";
     pr.reasons.push_back(reason(
         "PR_PREDATES_BIOLOGIC", Severity::kWarning,
-        fmt::format(FMT_COMPILE("{} is recorded before {} was started and the eruption is not marked as a "
+        format_text(FMT_COMPILE("{} is recorded before {} was started and the eruption is not marked as a "
                     "worsening: a pre-existing disease, not a paradoxical reaction."),
                     predating, culprit.biologic),
         {}));
   } else if (predates) {
     pr.reasons.push_back(reason("PR_RELAPSE", Severity::kInfo,
-                                fmt::format(FMT_COMPILE("Worsening of pre-existing {} after {} was started "
+                                format_text(FMT_COMPILE("Worsening of pre-existing {} after {} was started "
                                             "(relapse or flare form of the reaction)."),
                                             predating, culprit.biologic),
                                 pattern_sources));
   }
   pr.reasons.push_back(reason(
       "PR_CULPRIT_ACTIVE", Severity::kInfo,
-      fmt::format(FMT_COMPILE("{} ({}) was being taken when the {} eruption began{}."), culprit.biologic,
+      format_text(FMT_COMPILE("{} ({}) was being taken when the {} eruption began{}."), culprit.biologic,
                   cls ? cls->name : culprit.biologic_class, er.phenotype,
-                  culprit.days_to_onset ? fmt::format(FMT_COMPILE(", {} days after it was started"), *culprit.days_to_onset) : ""),
+                  culprit.days_to_onset ? format_text(FMT_COMPILE(", {} days after it was started"), *culprit.days_to_onset) : ""),
       bio ? bio->prov.src : std::vector<std::string>{}));
   if (!matching.empty()) {
     pr.reasons.push_back(reason("PR_PATTERN_KNOWN", Severity::kInfo,
-                                fmt::format(FMT_COMPILE("{} eruptions are a published paradoxical reaction to {} "
+                                format_text(FMT_COMPILE("{} eruptions are a published paradoxical reaction to {} "
                                             "({} source pattern(s))."),
                                             er.phenotype, cls ? cls->name : culprit.biologic_class,
                                             matching.size()),
                                 pattern_sources));
   } else {
     pr.reasons.push_back(reason("PR_PATTERN_UNKNOWN", Severity::kCaution,
-                                fmt::format(FMT_COMPILE("No published {} pattern for {} in the KB."), er.phenotype,
+                                format_text(FMT_COMPILE("No published {} pattern for {} in the KB."), er.phenotype,
                                             culprit.biologic_class),
                                 {}));
   }
@@ -512,8 +512,8 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
     if (!l.within_range) continue;
     pr.reasons.push_back(reason(*l.within_range ? "PR_LATENCY_WITHIN" : "PR_LATENCY_OUTSIDE",
                                 *l.within_range ? Severity::kInfo : Severity::kCaution,
-                                fmt::format(FMT_COMPILE("Onset after {} days ({} {}); published latency {} ({})."),
-                                            *culprit.days_to_onset, fmt::format(FMT_COMPILE("{:.1f}"), *l.onset_in_unit),
+                                format_text(FMT_COMPILE("Onset after {} days ({} {}); published latency {} ({})."),
+                                            *culprit.days_to_onset, format_text(FMT_COMPILE("{:.1f}"), *l.onset_in_unit),
                                             l.unit, l.published, l.pattern),
                                 l.sources));
   }
@@ -561,15 +561,15 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
       if (!others.empty()) {
         std::string list;
         for (const auto& o : others) list += (list.empty() ? "" : ", ") + o;
-        overlap = fmt::format(FMT_COMPILE(" Overlaps {} (group {}): {}."), list, *rf.group,
+        overlap = format_text(FMT_COMPILE(" Overlaps {} (group {}): {}."), list, *rf.group,
                               hit.in_multiplier ? "the strongest of the group, used in the risk multiplier"
                                                 : "not multiplied again");
       }
     }
     pr.reasons.push_back(reason(
         "PR_RISK_FACTOR", rf.direction == "increases" ? Severity::kCaution : Severity::kInfo,
-        fmt::format(FMT_COMPILE("{} ({}): {} {}{} for {}.{}"), rf.factor, hit.detail, rf.measure, fmt_num(rf.estimate),
-                    rf.ci_low && rf.ci_high ? fmt::format(FMT_COMPILE(" ({}-{})"), fmt_num(*rf.ci_low), fmt_num(*rf.ci_high)) : "",
+        format_text(FMT_COMPILE("{} ({}): {} {}{} for {}.{}"), rf.factor, hit.detail, rf.measure, fmt_num(rf.estimate),
+                    rf.ci_low && rf.ci_high ? format_text(FMT_COMPILE(" ({}-{})"), fmt_num(*rf.ci_low), fmt_num(*rf.ci_high)) : "",
                     rf.reaction, overlap),
         rf.prov.src));
   }

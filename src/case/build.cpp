@@ -196,9 +196,15 @@ Json to_nlohmann(simdjson::dom::element e) {
   return Json();
 }
 
-// Nesting is bounded by the caller's scan before this runs, so the recursion is too.
-std::optional<Json> parse_json_fast(std::string_view text) {
+// simdjson refuses a document nested deeper than max_depth (the same count as
+// text::json_too_deep_at: max_depth nested objects or arrays pass, one more fails), so the
+// conversion's recursion is bounded without a second pass over the text.
+std::optional<Json> parse_json_fast(std::string_view text, std::size_t max_depth) {
   thread_local simdjson::dom::parser parser;
+  if (parser.max_depth() != max_depth &&
+      parser.allocate(std::max(text.size(), parser.capacity()), max_depth) != simdjson::SUCCESS) {
+    return std::nullopt;
+  }
   simdjson::dom::element root;
   if (parser.parse(text.data(), text.size(), true).get(root) != simdjson::SUCCESS) return std::nullopt;
   return to_nlohmann(root);
@@ -208,14 +214,15 @@ std::optional<Json> parse_json_fast(std::string_view text) {
 
 std::optional<Json> parse_json(std::string_view text, std::size_t max_depth,
                                std::vector<InputProblem>& problems) {
+  if (auto fast = parse_json_fast(text, max_depth)) return fast;
+  // simdjson refused the text: too deep (the scan names where, before nlohmann's recursive parser
+  // could overflow the stack) or not JSON (nlohmann names the line and column of the problem).
   if (std::size_t at_offset = text::json_too_deep_at(text, max_depth); at_offset != text::kDepthWithinLimit) {
     problems.push_back({at(line_column(text, at_offset)),
                         fmt::format("nesting deeper than {} levels: expected at most {} nested "
                                     "objects or arrays", max_depth, max_depth)});
     return std::nullopt;
   }
-  if (auto fast = parse_json_fast(text)) return fast;
-  // simdjson refused the text: nlohmann decides (it names the line and column of the problem).
   try {
     return Json::parse(text);
   } catch (const Json::parse_error& e) {
