@@ -548,5 +548,31 @@ RC_GTEST_PROP(CdsDoseProperty, NoSuggestionAboveTheLabelMaximum, ()) {
   }
 }
 
+// The plan card reports a screening item "recorded" when the prefetch holds its tests: kb/labs.toml
+// gives cbc = anc + alc + hb + platelets (all four needed, src/assess/plan.cpp), and
+// kb/drugs/tofacitinib.toml lists cbc among its baseline screening items. normal_labs() sends all
+// four counts dated 2026-11-10, before the pinned assessment date 2026-11-20.
+std::string plan_card_text(const Json& out) {
+  for (const auto& c : out["cards"]) {
+    if (c["summary"].get<std::string>().find("screening") != std::string::npos) return c["detail"].get<std::string>();
+  }
+  return "";
+}
+
+TEST(CdsOrderSelect, PlanCardShowsRecordedCountsAsRecorded) {
+  Record r = ad_adult();
+  Json order = draft("tofa-order", Json{{"text", "tofacitinib"}}, 5, "BID");
+  Json out = call("paraderm-order-select", request("order-select", prefetch(r), {order}));
+  std::string plan = plan_card_text(out);
+  ASSERT_FALSE(plan.empty()) << out.dump(1);
+  EXPECT_NE(plan.find("cbc — recorded (2026-11-10)"), std::string::npos) << plan;
+
+  // Without the platelet count the CBC is not complete: not recorded (partly).
+  r.observations.erase(r.observations.begin() + 3);
+  Json partial = call("paraderm-order-select", request("order-select", prefetch(r), {order}));
+  std::string plan2 = plan_card_text(partial);
+  EXPECT_NE(plan2.find("cbc — not-recorded"), std::string::npos) << plan2;
+}
+
 }  // namespace
 }  // namespace paraderm::server::cds
