@@ -205,14 +205,25 @@ class Generator {
         std::string_view(status) == "resolved" ? fmt::format(R"(,"abatementDateTime":"{}")", ymd(onset + std::chrono::days(uniform(30, 400)))) : ""));
   }
   // A MedicationStatement (status active | stopped) or a MedicationRequest (active | stopped).
-  void medication(const MedCodes& m, Date start, std::optional<Date> stop = std::nullopt, bool use_text_only = false) {
+  // How an EHR names the product: coding and text, text only (a free-text or brand entry), or a bare
+  // coding (no display, no text) — the screen must find it by every route the reader has.
+  enum class Naming { kFull, kTextOnly, kCodeOnly };
+  Naming naming() {
+    double r = real(0, 1);
+    return r < 0.6 ? Naming::kFull : r < 0.8 ? Naming::kTextOnly : Naming::kCodeOnly;
+  }
+  void medication(const MedCodes& m, Date start, std::optional<Date> stop = std::nullopt,
+                  std::optional<Naming> how = std::nullopt) {
+    if (!how) how = naming();
     // A stop date travels in MedicationStatement.effectivePeriod; requests are the active orders.
     bool request = !stop && chance(0.5);
     const char* status = stop ? "stopped" : "active";
-    std::string medication_concept = use_text_only
-                              ? fmt::format(R"({{"text":"{}"}})", m.text)
-                              : fmt::format(R"({{"coding":[{{"system":"{}","code":"{}","display":"{}"}}],"text":"{}"}})",
-                                            m.code.system, m.code.code, m.code.display, m.text);
+    std::string medication_concept =
+        *how == Naming::kTextOnly ? fmt::format(R"({{"text":"{}"}})", m.text)
+        : *how == Naming::kCodeOnly
+            ? fmt::format(R"({{"coding":[{{"system":"{}","code":"{}"}}]}})", m.code.system, m.code.code)
+            : fmt::format(R"({{"coding":[{{"system":"{}","code":"{}","display":"{}"}}],"text":"{}"}})",
+                          m.code.system, m.code.code, m.code.display, m.text);
     if (request) {
       sink(3).add(fmt::format(
           R"({{"resourceType":"MedicationRequest","id":"{}","status":"{}","intent":"order","medicationCodeableConcept":{},"subject":{{"reference":"Patient/{}"}},"authoredOn":"{}","dosageInstruction":[{{"text":"as directed"}}]}})",
@@ -301,7 +312,7 @@ class Generator {
                           : d == &kRheumatoidArthritis ? (chance(0.5) ? &kEtanercept : &kBaricitinib)
                           : d == &kCrohns          ? &kInfliximab
                                                    : nullptr;
-      if (m) medication(*m, days_ago(60, 380), std::nullopt, chance(0.2));
+      if (m) medication(*m, days_ago(60, 380));
     }
     for (int panels = uniform(0, 3); panels > 0; --panels) {
       Date when = days_ago(1, 900);
@@ -320,7 +331,7 @@ class Generator {
       case 0: {  // dupilumab for AD -> new psoriasis 120 days later
         write_patient(chance(0.5) ? "female" : "male", male_birth);
         condition(kAtopicDermatitis, start - std::chrono::days(3000), "active", chance(0.5));
-        medication(kDupilumab, start, std::nullopt, chance(0.3));
+        medication(kDupilumab, start);
         condition(kPsoriasis, start + std::chrono::days(120), "active", chance(0.5));
         expect("pr-dupilumab-psoriasis",
                R"({"kind":"paradoxical_reaction","drug":"dupilumab","new_disease":"psoriasis"})",
