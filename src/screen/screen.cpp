@@ -15,7 +15,10 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cstring>
 #include <array>
+#include <bitset>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -26,6 +29,9 @@
 #include <simdjson.h>
 #include <unordered_map>
 #include <unordered_set>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "assess/internal.h"
@@ -61,15 +67,62 @@ std::uint64_t fnv1a(std::string_view s) {
 
 // ---- reading ---------------------------------------------------------------------------------
 
-// Whole file, gunzipped when gzip (zlib reads plain files through the same call).
-Result<std::string> read_all(const fs::path& p) {
-  gzFile f = gzopen(p.c_str(), "rb");
-  if (!f) return Status::io_error(fmt::format("{}: cannot open", p.string()));
+// A file's text: a plain file mapped from the page cache (no copy, no zero-filled pages), a gzip
+// file inflated into memory with SIMDJSON_PADDING spare bytes after the text.
+class Text {
+ public:
+  Text() = default;
+  Text(const Text&) = delete;
+  Text& operator=(const Text&) = delete;
+  Text(Text&& o) noexcept { *this = std::move(o); }
+  Text& operator=(Text&& o) noexcept {
+    std::swap(map_, o.map_);
+    std::swap(map_size_, o.map_size_);
+    owned_ = std::move(o.owned_);
+    return *this;
+  }
+  ~Text() {
+    if (map_) ::munmap(map_, map_size_);
+  }
+  std::string_view view() const {
+    return map_ ? std::string_view(static_cast<const char*>(map_), map_size_) : std::string_view(owned_);
+  }
+  // simdjson reads up to SIMDJSON_PADDING bytes past a line's end: true when they are readable
+  // (inside the text, or the spare capacity of an inflated one).
+  bool padded_after(std::size_t end) const {
+    return map_ ? end + simdjson::SIMDJSON_PADDING <= map_size_
+                : end + simdjson::SIMDJSON_PADDING <= owned_.capacity();
+  }
+  static Result<Text> read(const fs::path& p);
+
+ private:
+  void* map_ = nullptr;
+  std::size_t map_size_ = 0;
+  std::string owned_;
+};
+
+Result<Text> Text::read(const fs::path& p) {
+  int fd = ::open(p.c_str(), O_RDONLY);
+  if (fd < 0) return Status::io_error(fmt::format("{}: cannot open", p.string()));
+  struct stat st {};
+  std::array<unsigned char, 2> magic{};
+  bool gzip = ::pread(fd, magic.data(), 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+  Text t;
+  if (!gzip && ::fstat(fd, &st) == 0 && st.st_size > 0) {
+    t.map_size_ = static_cast<std::size_t>(st.st_size);
+    void* m = ::mmap(nullptr, t.map_size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    ::close(fd);
+    if (m == MAP_FAILED) return Status::io_error(fmt::format("{}: cannot map", p.string()));
+    t.map_ = m;
+    ::madvise(m, t.map_size_, MADV_SEQUENTIAL);
+    return t;
+  }
+  gzFile f = gzdopen(fd, "rb");
+  if (!f) {
+    ::close(fd);
+    return Status::io_error(fmt::format("{}: cannot open", p.string()));
+  }
   gzbuffer(f, 1 << 18);
-  std::string out;
-  std::error_code ec;
-  auto size = fs::file_size(p, ec);
-  if (!ec) out.reserve(static_cast<std::size_t>(size));
   std::array<char, 1 << 16> buf{};
   for (;;) {
     int n = gzread(f, buf.data(), static_cast<unsigned>(buf.size()));
@@ -80,10 +133,11 @@ Result<std::string> read_all(const fs::path& p) {
       return Status::io_error(fmt::format("{}: {}", p.string(), msg));
     }
     if (n == 0) break;
-    out.append(buf.data(), static_cast<std::size_t>(n));
+    t.owned_.append(buf.data(), static_cast<std::size_t>(n));
   }
   gzclose(f);
-  return out;
+  t.owned_.reserve(t.owned_.size() + simdjson::SIMDJSON_PADDING);
+  return t;
 }
 
 bool blank(std::string_view line) {
@@ -107,18 +161,18 @@ bool usable_key(std::string_view k) {
 }
 
 struct KeyedLine {
-  std::string type, key;
-  std::string problem;  // non-empty: not screened
+  std::string_view type, key;  // valid until the parser parses the next line
+  std::string problem;         // non-empty: not screened
   bool malformed = false;
 };
 
 // Validates the whole line (simdjson DOM: a malformed line never reaches a patient's Bundle,
-// where it would make the whole record unreadable) and finds its patient.
-KeyedLine key_line(simdjson::dom::parser& parser, std::string_view line, std::string& scratch) {
+// where it would make the whole record unreadable) and finds its patient. `padded`: the line is
+// followed by SIMDJSON_PADDING readable bytes, so it is parsed in place.
+KeyedLine key_line(simdjson::dom::parser& parser, std::string_view line, bool padded) {
   KeyedLine k;
-  scratch.assign(line);
   simdjson::dom::element root;
-  if (auto err = parser.parse(scratch).get(root); err) {
+  if (auto err = parser.parse(line.data(), line.size(), !padded).get(root); err) {
     k.malformed = true;
     k.problem = fmt::format("not valid JSON ({})", simdjson::error_message(err));
     return k;
@@ -129,33 +183,51 @@ KeyedLine key_line(simdjson::dom::parser& parser, std::string_view line, std::st
     k.problem = "not a JSON object: expected one FHIR resource per line";
     return k;
   }
-  std::string_view type;
-  if (obj["resourceType"].get_string().get(type) != simdjson::SUCCESS || type.empty()) {
+  if (obj["resourceType"].get_string().get(k.type) != simdjson::SUCCESS || k.type.empty()) {
     k.malformed = true;
     k.problem = "no resourceType: expected a FHIR resource";
     return k;
   }
-  k.type = std::string(type);
-  std::string_view key;
-  if (type == "Patient") {
-    if (obj["id"].get_string().get(key) != simdjson::SUCCESS || !usable_key(key)) {
+  if (k.type == "Patient") {
+    if (obj["id"].get_string().get(k.key) != simdjson::SUCCESS || !usable_key(k.key)) {
       k.problem = "Patient without a usable id: not screened";
-      return k;
     }
-  } else {
-    std::string_view ref;
-    for (const char* field : {"subject", "patient"}) {
-      if (obj[field]["reference"].get_string().get(ref) == simdjson::SUCCESS) break;
-    }
-    key = patient_of_reference(ref);
-    if (!usable_key(key)) {
-      k.problem = fmt::format("{} without a Patient reference (subject.reference): not screened", type);
-      return k;
-    }
+    return k;
   }
-  k.key = std::string(key);
+  std::string_view ref;
+  for (const char* field : {"subject", "patient"}) {
+    if (obj[field]["reference"].get_string().get(ref) == simdjson::SUCCESS) break;
+  }
+  k.key = patient_of_reference(ref);
+  if (!usable_key(k.key)) {
+    k.problem = fmt::format("{} without a Patient reference (subject.reference): not screened", k.type);
+  }
   return k;
 }
+
+// Keys and type names of one partition, copied once into large blocks (a std::string per line
+// cost more than the JSON parse).
+class Arena {
+ public:
+  std::string_view copy(std::string_view s) {
+    for (auto t : kBulkTypes) {
+      if (s == t) return t;
+    }
+    if (blocks_.empty() || used_ + s.size() > kBlock) {
+      blocks_.push_back(std::make_unique<char[]>(std::max(kBlock, s.size())));
+      used_ = 0;
+    }
+    char* at = blocks_.back().get() + used_;
+    std::memcpy(at, s.data(), s.size());
+    used_ += s.size();
+    return {at, s.size()};
+  }
+
+ private:
+  static constexpr std::size_t kBlock = 1 << 20;
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  std::size_t used_ = 0;
+};
 
 // ---- which patients need the assessment -------------------------------------------------------
 
@@ -187,16 +259,23 @@ class MedicationTriggers {
     }
     std::sort(patterns_.begin(), patterns_.end());
     patterns_.erase(std::unique(patterns_.begin(), patterns_.end()), patterns_.end());
-    for (std::size_t i = 0; i < patterns_.size(); ++i) by_prefix_[prefix(patterns_[i])].push_back(i);
+    by_prefix_.resize(1 << 16);
+    for (std::size_t i = 0; i < patterns_.size(); ++i) {
+      by_prefix_[prefix(patterns_[i])].push_back(i);
+      starts_.set(prefix(patterns_[i]));
+    }
   }
 
-  static std::string squash(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
+  static void squash(std::string_view s, std::string& out) {
+    out.clear();
     for (char c : s) {
       if (c >= 'A' && c <= 'Z') out.push_back(static_cast<char>(c - 'A' + 'a'));
       else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) out.push_back(c);
     }
+  }
+  static std::string squash(std::string_view s) {
+    std::string out;
+    squash(s, out);
     return out;
   }
 
@@ -204,11 +283,11 @@ class MedicationTriggers {
   // name from a byte search, so a line with a backslash always counts.
   bool any(std::string_view line, std::string& scratch) const {
     if (line.find('\\') != std::string_view::npos) return true;
-    scratch = squash(line);
+    squash(line, scratch);
     for (std::size_t i = 0; i + 1 < scratch.size(); ++i) {
-      auto it = by_prefix_.find(prefix(std::string_view(scratch).substr(i, 2)));
-      if (it == by_prefix_.end()) continue;
-      for (std::size_t p : it->second) {
+      unsigned pre = prefix(std::string_view(scratch).substr(i, 2));
+      if (!starts_[pre]) continue;
+      for (std::size_t p : by_prefix_[pre]) {
         if (std::string_view(scratch).substr(i, patterns_[p].size()) == patterns_[p]) return true;
       }
     }
@@ -220,7 +299,8 @@ class MedicationTriggers {
     return static_cast<unsigned>(static_cast<unsigned char>(s[0])) << 8 | static_cast<unsigned char>(s[1]);
   }
   std::vector<std::string> patterns_;
-  std::unordered_map<unsigned, std::vector<std::size_t>> by_prefix_;
+  std::vector<std::vector<std::size_t>> by_prefix_;  // by the first two bytes
+  std::bitset<1 << 16> starts_;                       // 8 KB: which two bytes start a pattern
 };
 
 bool is_medication_type(std::string_view t) { return t.rfind("Medication", 0) == 0; }
@@ -234,11 +314,16 @@ struct Source {
   bool operator<(const Source& o) const { return std::tie(file, line) < std::tie(o.file, o.line); }
 };
 
+// One resource line of a partition. `file` points to a name the partition keeps for its lifetime.
 struct Line {
-  std::string key, type;
-  std::string_view json;
-  Source source;
+  std::uint64_t hash = 0;  // of key: lines are grouped by (hash, key), integers compared first
+  std::string_view key, type, json;
+  const std::string* file = nullptr;
+  std::uint64_t line = 0;
   bool patient = false;
+  std::uint32_t file_rank = 0;  // the file's place in name order within the partition
+  Source source() const { return {*file, line}; }
+  bool before(const Line& o) const { return std::tie(*file, line) < std::tie(*o.file, o.line); }
 };
 
 struct Problem {
@@ -261,54 +346,63 @@ std::string file_name(const fs::path& p) { return p.filename().string(); }
 // A spill line: "@file:line\tkey\ttype\t{json}". The original line is kept verbatim so the
 // screen pass reads exactly what the export wrote; the prefix carries what the partition pass
 // already established (the line was valid JSON, its patient, its type).
-bool parse_spill_line(std::string_view s, Line& out) {
+bool parse_spill_line(std::string_view s, Line& out, std::vector<std::unique_ptr<std::string>>& names) {
   if (s.empty() || s[0] != '@') return false;
   auto t1 = s.find('\t'), t2 = s.find('\t', t1 + 1), t3 = s.find('\t', t2 + 1);
   if (t1 == std::string_view::npos || t2 == std::string_view::npos || t3 == std::string_view::npos) return false;
   auto where = s.substr(1, t1 - 1);
   auto colon = where.rfind(':');
   if (colon == std::string_view::npos) return false;
-  out.source.file = std::string(where.substr(0, colon));
-  out.source.line = std::strtoull(std::string(where.substr(colon + 1)).c_str(), nullptr, 10);
-  out.key = std::string(s.substr(t1 + 1, t2 - t1 - 1));
-  out.type = std::string(s.substr(t2 + 1, t3 - t2 - 1));
+  auto name = where.substr(0, colon);
+  if (names.empty() || *names.back() != name) {
+    auto it = std::find_if(names.begin(), names.end(), [&](const auto& n) { return *n == name; });
+    if (it == names.end()) names.push_back(std::make_unique<std::string>(name));
+    else std::rotate(it, it + 1, names.end());  // most recent last: spill lines come in runs per file
+  }
+  out.file = names.back().get();
+  std::from_chars(where.data() + colon + 1, where.data() + where.size(), out.line);
+  out.key = s.substr(t1 + 1, t2 - t1 - 1);
+  out.type = s.substr(t2 + 1, t3 - t2 - 1);
   out.json = s.substr(t3 + 1);
   out.patient = out.type == "Patient";
   return true;
 }
 
 // Splits `text` (one file) into keyed lines, appending to `lines`.
-void index_text(const std::string& text, const std::string& name, bool spill, std::vector<Line>& lines,
-                Tally& tally) {
+void index_text(const Text& padded_text, const std::string& name, bool spill, std::vector<Line>& lines,
+                Tally& tally, Arena& arena, std::vector<std::unique_ptr<std::string>>& names) {
+  const std::string_view text = padded_text.view();
   simdjson::dom::parser parser;
-  std::string scratch;
   std::uint64_t line_no = 0;
   spill = spill || (!text.empty() && text[0] == '@');
   if (!spill) {
     ++tally.files;
     tally.bytes += text.size();
+    names.push_back(std::make_unique<std::string>(name));
   }
+  const std::string* file = spill ? nullptr : names.back().get();
+  lines.reserve(lines.size() + text.size() / 256);  // bulk FHIR lines are a few hundred bytes
   for (std::size_t pos = 0; pos < text.size();) {
     auto end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
+    if (end == std::string_view::npos) end = text.size();
     std::string_view s(text.data() + pos, end - pos);
     pos = end + 1;
     ++line_no;
     if (spill) {
       Line l;
-      if (parse_spill_line(s, l)) lines.push_back(std::move(l));
+      if (parse_spill_line(s, l, names)) lines.push_back(l);
       continue;
     }
     ++tally.lines;
     if (blank(s)) continue;
-    auto k = key_line(parser, s, scratch);
+    auto k = key_line(parser, s, padded_text.padded_after(end));
     if (!k.problem.empty()) {
       (k.malformed ? tally.malformed : tally.without_patient)++;
       tally.add({name, line_no}, std::move(k.problem));
       continue;
     }
     bool patient = k.type == "Patient";
-    lines.push_back({std::move(k.key), std::move(k.type), s, {name, line_no}, patient});
+    lines.push_back({0, arena.copy(k.key), arena.copy(k.type), s, file, line_no, patient});
   }
 }
 
@@ -320,7 +414,7 @@ std::string map_pointer(const std::string& pointer, const std::vector<const Line
   if (close == std::string::npos || i >= entries.size()) return pointer;
   std::string rest = pointer.substr(close + 1);
   if (rest.rfind(".resource", 0) == 0) rest = rest.substr(9);
-  return entries[i]->source.where() + (rest.empty() ? "" : " " + rest);
+  return entries[i]->source().where() + (rest.empty() ? "" : " " + rest);
 }
 
 std::vector<std::string> record_of(const std::string& pointer, const std::vector<const Line*>& entries) {
@@ -547,15 +641,67 @@ std::vector<PatientResult> screen_lines(const kb::KnowledgeBase& kb, const Medic
                                         const ScreenOptions& options, Summary& summary, Tally& tally) {
   const clinical::Date as_of = resolve_as_of(options);
   // Patient first, then the export's order (file, line): the same Bundle whatever the partitioning.
-  std::sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) {
-    if (a.key != b.key) return a.key < b.key;
-    if (a.patient != b.patient) return a.patient;
-    return a.source < b.source;
+  // Sorted on integers (hash, Patient first, file rank, line); keys are compared only to split
+  // the rare hash collision afterwards.
+  std::vector<const std::string*> files;
+  for (auto& l : lines) {
+    l.hash = fnv1a(l.key);
+    if (files.empty() || files.back() != l.file) {
+      if (std::find(files.begin(), files.end(), l.file) == files.end()) files.push_back(l.file);
+    }
+  }
+  std::sort(files.begin(), files.end(), [](const std::string* a, const std::string* b) { return *a < *b; });
+  const std::string* last_file = nullptr;
+  std::uint32_t last_rank = 0;
+  for (auto& l : lines) {
+    if (l.file != last_file) {
+      last_file = l.file;
+      last_rank = static_cast<std::uint32_t>(std::lower_bound(files.begin(), files.end(), l.file,
+                                                              [](const std::string* a, const std::string* b) {
+                                                                return *a < *b;
+                                                              }) -
+                                             files.begin());
+    }
+    l.file_rank = last_rank;
+  }
+  // 24-byte integer keys sort faster than the lines themselves; the lines are then moved once.
+  struct SortKey {
+    std::uint64_t hash, place;
+    std::uint32_t index;
+  };
+  std::vector<SortKey> keys(lines.size());
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const Line& l = lines[i];
+    keys[i] = {l.hash, (l.patient ? 0 : std::uint64_t{1} << 63) | std::uint64_t{l.file_rank} << 40 | l.line,
+               static_cast<std::uint32_t>(i)};
+  }
+  std::sort(keys.begin(), keys.end(), [](const SortKey& a, const SortKey& b) {
+    return a.hash != b.hash ? a.hash < b.hash : a.place < b.place;
   });
+  for (std::size_t i = 0; i < keys.size();) {
+    std::size_t j = i + 1;
+    bool collision = false;
+    const auto& key = lines[keys[i].index].key;
+    while (j < keys.size() && keys[j].hash == keys[i].hash) collision |= lines[keys[j++].index].key != key;
+    if (collision) {
+      std::sort(keys.begin() + static_cast<std::ptrdiff_t>(i), keys.begin() + static_cast<std::ptrdiff_t>(j),
+                [&](const SortKey& a, const SortKey& b) {
+                  const auto &ka = lines[a.index].key, &kb_ = lines[b.index].key;
+                  return ka != kb_ ? ka < kb_ : a.place < b.place;
+                });
+    }
+    i = j;
+  }
+  {
+    std::vector<Line> sorted;
+    sorted.reserve(lines.size());
+    for (const auto& k : keys) sorted.push_back(lines[k.index]);
+    lines.swap(sorted);
+  }
   std::vector<std::pair<std::size_t, std::size_t>> groups;  // [begin, end) of each patient
   for (std::size_t i = 0; i < lines.size();) {
     std::size_t j = i + 1;
-    while (j < lines.size() && lines[j].key == lines[i].key) ++j;
+    while (j < lines.size() && lines[j].hash == lines[i].hash && lines[j].key == lines[i].key) ++j;
     groups.emplace_back(i, j);
     i = j;
   }
@@ -583,7 +729,7 @@ std::vector<PatientResult> screen_lines(const kb::KnowledgeBase& kb, const Medic
     auto [b, e] = groups[g];
     if (!lines[b].patient) {
       ++summary.orphan_patients;
-      tally.add(lines[b].source, fmt::format("{} resource(s) of patient \"{}\" with no Patient resource: not screened",
+      tally.add(lines[b].source(), fmt::format("{} resource(s) of patient \"{}\" with no Patient resource: not screened",
                                              e - b, lines[b].key));
       continue;
     }
@@ -593,7 +739,7 @@ std::vector<PatientResult> screen_lines(const kb::KnowledgeBase& kb, const Medic
     summary.warnings += w.warnings;
     if (w.unreadable) {
       ++summary.unreadable_records;
-      tally.add(lines[b].source, fmt::format("record of patient \"{}\" could not be read (see its row)", lines[b].key));
+      tally.add(lines[b].source(), fmt::format("record of patient \"{}\" could not be read (see its row)", lines[b].key));
     }
     if (!w.result) continue;
     ++summary.flagged;
@@ -604,6 +750,8 @@ std::vector<PatientResult> screen_lines(const kb::KnowledgeBase& kb, const Medic
     }
     results.push_back(std::move(*w.result));
   }
+  std::sort(results.begin(), results.end(),
+            [](const PatientResult& a, const PatientResult& b) { return a.patient < b.patient; });
   return results;
 }
 
@@ -637,19 +785,22 @@ std::string joined(const std::vector<std::string>& v, char sep = ';') {
 Result<std::vector<PatientResult>> screen_paths(const kb::KnowledgeBase& kb, const MedicationTriggers& triggers,
                                                 assess::PathwayCache& cache, const std::vector<fs::path>& paths,
                                                 const ScreenOptions& options, Summary& summary, Tally& tally) {
-  std::vector<std::string> texts(paths.size());
+  std::vector<Text> texts(paths.size());
   std::vector<std::vector<Line>> per_file(paths.size());
   std::vector<Tally> tallies(paths.size());
+  std::vector<Arena> arenas(paths.size());
+  std::vector<std::vector<std::unique_ptr<std::string>>> names(paths.size());
   std::vector<Status> errors(paths.size());
   tbb::parallel_for(std::size_t{0}, paths.size(), [&](std::size_t i) {
-    auto t = read_all(paths[i]);
+    auto t = Text::read(paths[i]);
     if (!t.is_ok()) {
       errors[i] = t.status();
       return;
     }
     texts[i] = std::move(t.value());
     tallies[i].limit = options.listed_problems;
-    index_text(texts[i], file_name(paths[i]), paths[i].extension() == ".spill", per_file[i], tallies[i]);
+    index_text(texts[i], file_name(paths[i]), paths[i].extension() == ".spill", per_file[i], tallies[i], arenas[i],
+               names[i]);
   });
   for (const auto& e : errors) {
     if (!e.is_ok()) return e;
@@ -659,7 +810,7 @@ Result<std::vector<PatientResult>> screen_paths(const kb::KnowledgeBase& kb, con
   for (const auto& v : per_file) n += v.size();
   lines.reserve(n);
   for (std::size_t i = 0; i < paths.size(); ++i) {
-    for (auto& l : per_file[i]) lines.push_back(std::move(l));
+    lines.insert(lines.end(), per_file[i].begin(), per_file[i].end());
     per_file[i] = {};
     merge(tally, std::move(tallies[i]));
   }
@@ -764,12 +915,13 @@ Result<Summary> screen_directory(const kb::KnowledgeBase& kb, const fs::path& in
     for (const auto& f : files) total_bytes += fs::file_size(f, ec);
     std::atomic<bool> write_failed{false};
     tbb::parallel_for(std::size_t{0}, files.size(), [&](std::size_t fi) {
-      auto text = read_all(files[fi]);
+      auto text = Text::read(files[fi]);
       if (!text.is_ok()) {
         errors[fi] = text.status();
         return;
       }
-      const std::string& t = text.value();
+      const Text& padded_text = text.value();
+      const std::string_view t = padded_text.view();
       Tally& tl = tallies[fi];
       tl.limit = o.listed_problems;
       ++tl.files;
@@ -783,17 +935,16 @@ Result<Summary> screen_directory(const kb::KnowledgeBase& kb, const fs::path& in
         buffers[p].clear();
       };
       simdjson::dom::parser parser;
-      std::string scratch;
       std::uint64_t line_no = 0;
       for (std::size_t pos = 0; pos < t.size();) {
         auto end = t.find('\n', pos);
-        if (end == std::string::npos) end = t.size();
+        if (end == std::string_view::npos) end = t.size();
         std::string_view s(t.data() + pos, end - pos);
         pos = end + 1;
         ++line_no;
         ++tl.lines;
         if (blank(s)) continue;
-        auto k = key_line(parser, s, scratch);
+        auto k = key_line(parser, s, padded_text.padded_after(end));
         if (!k.problem.empty()) {
           (k.malformed ? tl.malformed : tl.without_patient)++;
           tl.add({name, line_no}, std::move(k.problem));
