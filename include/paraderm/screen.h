@@ -36,6 +36,7 @@ struct ScreenOptions {
   std::filesystem::path spill_dir;         // default: the system temporary folder
   std::size_t memory_mb = 1024;            // budget for one partition in memory
   std::size_t listed_problems = 20;        // malformed lines / unreadable records named in the summary
+  std::size_t chunk_bytes = 16 << 20;      // a larger file is indexed in chunks of this size, in parallel
   // Assess every patient. By default a patient none of whose medication resources names a KB
   // biologic or JAK/TYK2 inhibitor (by code or by a KB name, as the reader matches them) is not
   // assessed: no finding of this screen can arise without one (docs/scale.md).

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
+#include <tbb/parallel_sort.h>
 #include <tbb/task_arena.h>
 #include <zlib.h>
 
@@ -369,22 +370,25 @@ bool parse_spill_line(std::string_view s, Line& out, std::vector<std::unique_ptr
 }
 
 // Splits `text` (one file) into keyed lines, appending to `lines`.
-void index_text(const Text& padded_text, const std::string& name, bool spill, std::vector<Line>& lines,
-                Tally& tally, Arena& arena, std::vector<std::unique_ptr<std::string>>& names) {
+// Lines [from, to) of a file (`to` at a line end); line numbers counted from the chunk's start
+// (the caller adds the lines of the chunks before). Returns the number of lines.
+std::uint64_t index_text(const Text& padded_text, std::size_t from, std::size_t to, const std::string& name,
+                         bool spill, std::vector<Line>& lines, Tally& tally, Arena& arena,
+                         std::vector<std::unique_ptr<std::string>>& names) {
   const std::string_view text = padded_text.view();
   simdjson::dom::parser parser;
   std::uint64_t line_no = 0;
   spill = spill || (!text.empty() && text[0] == '@');
   if (!spill) {
-    ++tally.files;
-    tally.bytes += text.size();
+    tally.files += from == 0;
+    tally.bytes += to - from;
     names.push_back(std::make_unique<std::string>(name));
   }
   const std::string* file = spill ? nullptr : names.back().get();
-  lines.reserve(lines.size() + text.size() / 256);  // bulk FHIR lines are a few hundred bytes
-  for (std::size_t pos = 0; pos < text.size();) {
+  lines.reserve(lines.size() + (to - from) / 256);  // bulk FHIR lines are a few hundred bytes
+  for (std::size_t pos = from; pos < to;) {
     auto end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
+    if (end == std::string_view::npos || end > to) end = to;
     std::string_view s(text.data() + pos, end - pos);
     pos = end + 1;
     ++line_no;
@@ -404,6 +408,7 @@ void index_text(const Text& padded_text, const std::string& name, bool spill, st
     bool patient = k.type == "Patient";
     lines.push_back({0, arena.copy(k.key), arena.copy(k.type), s, file, line_no, patient});
   }
+  return line_no;
 }
 
 std::string map_pointer(const std::string& pointer, const std::vector<const Line*>& entries) {
@@ -675,7 +680,7 @@ std::vector<PatientResult> screen_lines(const kb::KnowledgeBase& kb, const Medic
     keys[i] = {l.hash, (l.patient ? 0 : std::uint64_t{1} << 63) | std::uint64_t{l.file_rank} << 40 | l.line,
                static_cast<std::uint32_t>(i)};
   }
-  std::sort(keys.begin(), keys.end(), [](const SortKey& a, const SortKey& b) {
+  tbb::parallel_sort(keys.begin(), keys.end(), [](const SortKey& a, const SortKey& b) {
     return a.hash != b.hash ? a.hash < b.hash : a.place < b.place;
   });
   for (std::size_t i = 0; i < keys.size();) {
@@ -786,35 +791,71 @@ Result<std::vector<PatientResult>> screen_paths(const kb::KnowledgeBase& kb, con
                                                 assess::PathwayCache& cache, const std::vector<fs::path>& paths,
                                                 const ScreenOptions& options, Summary& summary, Tally& tally) {
   std::vector<Text> texts(paths.size());
-  std::vector<std::vector<Line>> per_file(paths.size());
-  std::vector<Tally> tallies(paths.size());
-  std::vector<Arena> arenas(paths.size());
-  std::vector<std::vector<std::unique_ptr<std::string>>> names(paths.size());
   std::vector<Status> errors(paths.size());
   tbb::parallel_for(std::size_t{0}, paths.size(), [&](std::size_t i) {
     auto t = Text::read(paths[i]);
-    if (!t.is_ok()) {
-      errors[i] = t.status();
-      return;
-    }
-    texts[i] = std::move(t.value());
-    tallies[i].limit = options.listed_problems;
-    index_text(texts[i], file_name(paths[i]), paths[i].extension() == ".spill", per_file[i], tallies[i], arenas[i],
-               names[i]);
+    if (t.is_ok()) texts[i] = std::move(t.value());
+    else errors[i] = t.status();
   });
   for (const auto& e : errors) {
     if (!e.is_ok()) return e;
   }
+  // Large files (a spill partition is one) are indexed in chunks cut at line ends, in parallel.
+  const std::size_t chunk = std::max<std::size_t>(options.chunk_bytes, 1);
+  struct Chunk {
+    std::size_t file = 0, from = 0, to = 0;
+    std::uint64_t lines_in_chunk = 0;
+    std::vector<Line> lines;
+    Tally tally;
+    Arena arena;
+    std::vector<std::unique_ptr<std::string>> names;
+  };
+  std::vector<Chunk> chunks;
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    auto text = texts[i].view();
+    for (std::size_t from = 0; from < text.size() || (from == 0 && text.empty());) {
+      std::size_t to = std::min(text.size(), from + chunk);
+      if (to < text.size()) {
+        auto nl = text.find('\n', to);
+        to = nl == std::string_view::npos ? text.size() : nl + 1;
+      }
+      Chunk c;
+      c.file = i;
+      c.from = from;
+      c.to = to;
+      chunks.push_back(std::move(c));
+      if (text.empty()) break;
+      from = to;
+    }
+  }
+  tbb::parallel_for(std::size_t{0}, chunks.size(), [&](std::size_t k) {
+    Chunk& c = chunks[k];
+    c.tally.limit = options.listed_problems;
+    c.lines_in_chunk = index_text(texts[c.file], c.from, c.to, file_name(paths[c.file]),
+                                  paths[c.file].extension() == ".spill", c.lines, c.tally, c.arena, c.names);
+  });
   std::vector<Line> lines;
   std::size_t n = 0;
-  for (const auto& v : per_file) n += v.size();
+  for (const auto& c : chunks) n += c.lines.size();
   lines.reserve(n);
-  for (std::size_t i = 0; i < paths.size(); ++i) {
-    lines.insert(lines.end(), per_file[i].begin(), per_file[i].end());
-    per_file[i] = {};
-    merge(tally, std::move(tallies[i]));
+  std::uint64_t before = 0;  // lines of the file in earlier chunks
+  for (std::size_t k = 0; k < chunks.size(); ++k) {
+    Chunk& c = chunks[k];
+    if (k > 0 && chunks[k - 1].file != c.file) before = 0;
+    // Spill lines carry their original file:line; only raw NDJSON lines are numbered per chunk.
+    auto text = texts[c.file].view();
+    bool spill = paths[c.file].extension() == ".spill" || (!text.empty() && text[0] == '@');
+    if (!spill) {
+      for (auto& l : c.lines) l.line += before;
+    }
+    for (auto& p : c.tally.problems) p.source.line += before;
+    before += c.lines_in_chunk;
+    lines.insert(lines.end(), c.lines.begin(), c.lines.end());
+    c.lines = {};
+    merge(tally, std::move(c.tally));
   }
-  return screen_lines(kb, triggers, cache, lines, options, summary, tally);
+  auto rows = screen_lines(kb, triggers, cache, lines, options, summary, tally);
+  return rows;
 }
 
 }  // namespace

@@ -137,6 +137,7 @@ TEST_F(PlantedExport, SameBytesForOneAndFourThreadsAndForManyPartitions) {
   ScreenOptions one, four, spill;
   one.threads = 1;
   four.threads = 4;
+  four.chunk_bytes = 10000;  // files indexed in many chunks
   spill.threads = 2;
   spill.memory_mb = 1;  // the export is a few MB: several partitions, spilled to disk
   spill.spill_dir = temp_dir("spill");
@@ -175,9 +176,15 @@ TEST_F(PlantedExport, MalformedLinesAreCountedWithFileAndLineAndTheRestIsScreene
     out << "[1,2,3]\n";
     out << "{\"resourceType\":\"Condition\",\"id\":\"no-subject\"}\n";
   }
-  ScreenOptions o;
+  ScreenOptions o, chunked;
   o.memory_mb = 1;
-  auto bad = screen(d, o), good = screen(*dir_, {});
+  chunked.chunk_bytes = 4096;  // line numbers counted across chunks of one file
+  auto bad = screen(d, o), good = screen(*dir_, {}), bad_chunked = screen(d, chunked);
+  EXPECT_EQ(bad_chunked.summary.lines, bad.summary.lines);
+  EXPECT_EQ(bad_chunked.summary.malformed_lines, 2u);
+  ASSERT_EQ(bad_chunked.summary.problems.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(bad_chunked.summary.problems[i].where, bad.summary.problems[i].where);
+  EXPECT_EQ(bad_chunked.output, good.output);
   EXPECT_EQ(bad.summary.malformed_lines, 2u);
   EXPECT_EQ(bad.summary.without_patient, 1u);
   ASSERT_EQ(bad.summary.problems.size(), 3u);
