@@ -29,7 +29,8 @@ du -sh "$DIR/bulk"
 echo "== paraderm screen --threads 2 --memory-mb $MEMORY_MB"
 mkdir -p "$DIR/spill"
 /usr/bin/time -v -o "$DIR/time.txt" "$BUILD/paraderm" screen --input "$DIR/bulk" --as-of 2026-06-30 --threads 2 \
-  --memory-mb "$MEMORY_MB" --spill-dir "$DIR/spill" --output "$DIR/rows.ndjson" --summary "$DIR/summary.json" --quiet
+  --memory-mb "$MEMORY_MB" --spill-dir "$DIR/spill" --output "$DIR/rows.ndjson" --summary "$DIR/summary.json" 2>"$DIR/stderr.txt"
+tail -1 "$DIR/stderr.txt"   # time per phase
 grep -E "Elapsed|Maximum resident|User time|System time|Percent of CPU" "$DIR/time.txt"
 python3 - "$DIR" <<'PY'
 import json, sys
