@@ -41,7 +41,8 @@ struct ScreenOptions {
   // biologic or JAK/TYK2 inhibitor (by code or by a KB name, as the reader matches them) is not
   // assessed: no finding of this screen can arise without one (docs/scale.md).
   bool assess_all = false;
-  // Called from one thread at a time: phase ("partition" | "screen"), done, total (bytes or patients).
+  // Called from one thread at a time: phase ("partition" | "screen"), bytes done, bytes in the phase
+  // (the screen phase restarts for every partition).
   std::function<void(std::string_view, std::uint64_t, std::uint64_t)> progress;
 };
 

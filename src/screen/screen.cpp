@@ -624,14 +624,13 @@ void merge(Tally& into, Tally&& t) {
   for (auto& p : t.problems) into.problems.push_back(std::move(p));
 }
 
-void add_to_summary(Summary& s, Tally& t, std::size_t listed) {
+void add_to_summary(Summary& s, Tally& t) {
   s.files += t.files;
   s.lines += t.lines;
   s.bytes += t.bytes;
   s.malformed_lines += t.malformed;
   s.without_patient += t.without_patient;
   for (auto& p : t.problems) s.problems.push_back({p.source.where(), std::move(p.what)});
-  (void)listed;
 }
 
 // Problems of the whole run in input order (file, line), first `listed` kept.
@@ -712,6 +711,8 @@ std::vector<PatientResult> screen_lines(const kb::KnowledgeBase& kb, const Medic
   }
   std::vector<PatientWork> work(groups.size());
   std::atomic<std::uint64_t> done{0};
+  std::uint64_t total_bytes = 0;
+  for (const auto& l : lines) total_bytes += l.json.size() + 1;
   std::mutex progress_mu;
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, groups.size(), 8),
                     [&](const tbb::blocked_range<std::size_t>& range) {
@@ -723,10 +724,14 @@ std::vector<PatientResult> screen_lines(const kb::KnowledgeBase& kb, const Medic
                         for (std::size_t i = b; i < e; ++i) entries.push_back(&lines[i]);
                         work[g] = screen_patient(kb, triggers, entries, options, as_of, cache);
                       }
-                      auto n = done.fetch_add(range.size()) + range.size();
                       if (options.progress) {
+                        std::uint64_t bytes = 0;
+                        for (std::size_t i = groups[range.begin()].first; i < groups[range.end() - 1].second; ++i) {
+                          bytes += lines[i].json.size() + 1;
+                        }
+                        auto n = done.fetch_add(bytes) + bytes;
                         std::lock_guard lock(progress_mu);
-                        options.progress("screen", n, groups.size());
+                        options.progress("screen", n, total_bytes);
                       }
                     });
   std::vector<PatientResult> results;
@@ -888,7 +893,7 @@ Result<std::vector<PatientResult>> screen_partition(const kb::KnowledgeBase& kb,
   }();
   if (!r.is_ok()) return r;
   order_problems(tally.problems, options.listed_problems);
-  add_to_summary(summary, tally, options.listed_problems);
+  add_to_summary(summary, tally);
   return r;
 }
 
@@ -903,6 +908,11 @@ Result<Summary> screen_directory(const kb::KnowledgeBase& kb, const fs::path& in
   std::error_code ec;
   if (!fs::is_directory(input, ec)) return Status::not_found(fmt::format("{}: not a folder", input.string()));
   auto files = bulk_files(input);
+  if (files.empty()) {
+    return Status::not_found(fmt::format("{}: no Patient, Condition, MedicationStatement, MedicationRequest or "
+                                         "Observation .ndjson[.gz] file: expected a FHIR Bulk Data export folder",
+                                         input.string()));
+  }
   double estimate = 0;
   for (const auto& f : files) {
     double size = static_cast<double>(fs::file_size(f, ec));
@@ -1040,7 +1050,7 @@ Result<Summary> screen_directory(const kb::KnowledgeBase& kb, const fs::path& in
   for (const auto& r : rows) out << (format == Format::kCsv ? to_csv(r) : to_ndjson(r));
   out.flush();
   order_problems(tally.problems, o.listed_problems);
-  add_to_summary(summary, tally, o.listed_problems);
+  add_to_summary(summary, tally);
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!out) return Status::io_error("writing the results failed");
   return summary;

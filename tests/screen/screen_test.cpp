@@ -260,6 +260,11 @@ TEST(PlainExport, CommandLine) {
   EXPECT_NE(r.output.find("\"orphan_patients\": 1"), std::string::npos) << r.output;
   auto bad = paraderm::testing::run_cli("screen --input /nonexistent-folder");
   EXPECT_EQ(bad.exit_code, 2);
+  fs::path empty = temp_dir("empty");  // a folder that is not a bulk export: said, exit 2
+  auto none = paraderm::testing::run_cli(fmt::format("screen --input {} --quiet", empty.string()));
+  EXPECT_EQ(none.exit_code, 2) << none.output;
+  EXPECT_NE(none.output.find("expected a FHIR Bulk Data export folder"), std::string::npos) << none.output;
+  fs::remove_all(empty);
 }
 
 }  // namespace
