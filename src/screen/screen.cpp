@@ -46,8 +46,9 @@ using Json = nlohmann::ordered_json;  // rows keep "patient" first
 
 constexpr std::array<std::string_view, 5> kBulkTypes = {"Patient", "Condition", "MedicationStatement",
                                                         "MedicationRequest", "Observation"};
-// In-memory bytes per input byte of a partition: the text itself, its line index and the Bundle
-// texts and parsed records of the patients in flight (measured on bulk_synth output: ~1.6).
+// Peak resident bytes per input byte of a partition: the spill text (input lines plus their
+// "@file:line key type" prefix, ~1.2x), its line index and sort keys (~100 bytes per line) and the
+// records in flight. Measured 1.7 on 1 M bulk_synth patients (docs/scale.md).
 constexpr double kMemoryPerInputByte = 2.0;
 // A gzip file's text is estimated from its size (bulk NDJSON compresses about 8-12x).
 constexpr double kGzipExpansion = 10.0;
@@ -139,6 +140,46 @@ Result<Text> Text::read(const fs::path& p) {
   gzclose(f);
   t.owned_.reserve(t.owned_.size() + simdjson::SIMDJSON_PADDING);
   return t;
+}
+
+// Streams a file (gzip or plain) in blocks of whole lines, so the partition pass holds a few MB
+// per thread however large the file: `fn(block, size)` sees block[0, size) ending at a line end (or
+// the file's end), with SIMDJSON_PADDING spare capacity after it.
+template <class Fn>
+Status for_each_block(const fs::path& p, Fn&& fn) {
+  constexpr std::size_t kBlock = std::size_t{16} << 20;
+  gzFile f = gzopen(p.c_str(), "rb");  // zlib reads a plain file through the same calls
+  if (!f) return Status::io_error(fmt::format("{}: cannot open", p.string()));
+  gzbuffer(f, 1 << 18);
+  std::string buf;
+  std::size_t carry = 0;  // bytes of an unfinished line kept at the front
+  for (;;) {
+    buf.resize(carry + kBlock);
+    int n = gzread(f, buf.data() + carry, static_cast<unsigned>(kBlock));
+    if (n < 0) {
+      int err = 0;
+      std::string msg = gzerror(f, &err);
+      gzclose(f);
+      return Status::io_error(fmt::format("{}: {}", p.string(), msg));
+    }
+    std::size_t filled = carry + static_cast<std::size_t>(n);
+    buf.resize(filled);
+    buf.reserve(filled + simdjson::SIMDJSON_PADDING);
+    if (n == 0) {
+      if (filled > 0) fn(buf, filled);
+      break;
+    }
+    auto last = std::string_view(buf).rfind('\n');
+    if (last == std::string_view::npos) {  // a line longer than a block: read on
+      carry = filled;
+      continue;
+    }
+    fn(buf, last + 1);
+    carry = filled - (last + 1);
+    std::memmove(buf.data(), buf.data() + last + 1, carry);
+  }
+  gzclose(f);
+  return Status::ok();
 }
 
 bool blank(std::string_view line) {
@@ -696,16 +737,16 @@ std::vector<PatientResult> screen_lines(const kb::KnowledgeBase& kb, const Medic
     }
     i = j;
   }
-  {
-    std::vector<Line> sorted;
-    sorted.reserve(lines.size());
-    for (const auto& k : keys) sorted.push_back(lines[k.index]);
-    lines.swap(sorted);
-  }
+  // The lines stay where they are (a second copy of a partition's index would double its memory);
+  // `order` walks them sorted.
+  std::vector<std::uint32_t> order(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) order[i] = keys[i].index;
+  keys = {};
+  auto at = [&](std::size_t i) -> const Line& { return lines[order[i]]; };
   std::vector<std::pair<std::size_t, std::size_t>> groups;  // [begin, end) of each patient
   for (std::size_t i = 0; i < lines.size();) {
     std::size_t j = i + 1;
-    while (j < lines.size() && lines[j].hash == lines[i].hash && lines[j].key == lines[i].key) ++j;
+    while (j < lines.size() && at(j).hash == at(i).hash && at(j).key == at(i).key) ++j;
     groups.emplace_back(i, j);
     i = j;
   }
@@ -719,15 +760,15 @@ std::vector<PatientResult> screen_lines(const kb::KnowledgeBase& kb, const Medic
                       std::vector<const Line*> entries;
                       for (std::size_t g = range.begin(); g != range.end(); ++g) {
                         auto [b, e] = groups[g];
-                        if (!lines[b].patient) continue;  // no Patient resource: counted below
+                        if (!at(b).patient) continue;  // no Patient resource: counted below
                         entries.clear();
-                        for (std::size_t i = b; i < e; ++i) entries.push_back(&lines[i]);
+                        for (std::size_t i = b; i < e; ++i) entries.push_back(&at(i));
                         work[g] = screen_patient(kb, triggers, entries, options, as_of, cache);
                       }
                       if (options.progress) {
                         std::uint64_t bytes = 0;
                         for (std::size_t i = groups[range.begin()].first; i < groups[range.end() - 1].second; ++i) {
-                          bytes += lines[i].json.size() + 1;
+                          bytes += at(i).json.size() + 1;
                         }
                         auto n = done.fetch_add(bytes) + bytes;
                         std::lock_guard lock(progress_mu);
@@ -737,10 +778,10 @@ std::vector<PatientResult> screen_lines(const kb::KnowledgeBase& kb, const Medic
   std::vector<PatientResult> results;
   for (std::size_t g = 0; g < groups.size(); ++g) {
     auto [b, e] = groups[g];
-    if (!lines[b].patient) {
+    if (!at(b).patient) {
       ++summary.orphan_patients;
-      tally.add(lines[b].source(), fmt::format("{} resource(s) of patient \"{}\" with no Patient resource: not screened",
-                                             e - b, lines[b].key));
+      tally.add(at(b).source(), fmt::format("{} resource(s) of patient \"{}\" with no Patient resource: not screened",
+                                             e - b, at(b).key));
       continue;
     }
     ++summary.patients;
@@ -749,7 +790,7 @@ std::vector<PatientResult> screen_lines(const kb::KnowledgeBase& kb, const Medic
     summary.warnings += w.warnings;
     if (w.unreadable) {
       ++summary.unreadable_records;
-      tally.add(lines[b].source(), fmt::format("record of patient \"{}\" could not be read (see its row)", lines[b].key));
+      tally.add(at(b).source(), fmt::format("record of patient \"{}\" could not be read (see its row)", at(b).key));
     }
     if (!w.result) continue;
     ++summary.flagged;
@@ -966,17 +1007,9 @@ Result<Summary> screen_directory(const kb::KnowledgeBase& kb, const fs::path& in
     for (const auto& f : files) total_bytes += fs::file_size(f, ec);
     std::atomic<bool> write_failed{false};
     tbb::parallel_for(std::size_t{0}, files.size(), [&](std::size_t fi) {
-      auto text = Text::read(files[fi]);
-      if (!text.is_ok()) {
-        errors[fi] = text.status();
-        return;
-      }
-      const Text& padded_text = text.value();
-      const std::string_view t = padded_text.view();
       Tally& tl = tallies[fi];
       tl.limit = o.listed_problems;
       ++tl.files;
-      tl.bytes += t.size();
       const std::string name = file_name(files[fi]);
       std::vector<std::string> buffers(partitions);
       auto flush = [&](std::size_t p) {
@@ -987,24 +1020,29 @@ Result<Summary> screen_directory(const kb::KnowledgeBase& kb, const fs::path& in
       };
       simdjson::dom::parser parser;
       std::uint64_t line_no = 0;
-      for (std::size_t pos = 0; pos < t.size();) {
-        auto end = t.find('\n', pos);
-        if (end == std::string_view::npos) end = t.size();
-        std::string_view s(t.data() + pos, end - pos);
-        pos = end + 1;
-        ++line_no;
-        ++tl.lines;
-        if (blank(s)) continue;
-        auto k = key_line(parser, s, padded_text.padded_after(end));
-        if (!k.problem.empty()) {
-          (k.malformed ? tl.malformed : tl.without_patient)++;
-          tl.add({name, line_no}, std::move(k.problem));
-          continue;
+      auto status = for_each_block(files[fi], [&](const std::string& block, std::size_t size) {
+        tl.bytes += size;
+        const std::string_view t(block.data(), size);
+        for (std::size_t pos = 0; pos < t.size();) {
+          auto end = t.find('\n', pos);
+          if (end == std::string_view::npos) end = t.size();
+          std::string_view s(t.data() + pos, end - pos);
+          pos = end + 1;
+          ++line_no;
+          ++tl.lines;
+          if (blank(s)) continue;
+          auto k = key_line(parser, s, end + simdjson::SIMDJSON_PADDING <= block.capacity());
+          if (!k.problem.empty()) {
+            (k.malformed ? tl.malformed : tl.without_patient)++;
+            tl.add({name, line_no}, std::move(k.problem));
+            continue;
+          }
+          std::size_t p = fnv1a(k.key) % partitions;
+          fmt::format_to(std::back_inserter(buffers[p]), "@{}:{}\t{}\t{}\t{}\n", name, line_no, k.key, k.type, s);
+          if (buffers[p].size() >= kFlushBytes) flush(p);
         }
-        std::size_t p = fnv1a(k.key) % partitions;
-        fmt::format_to(std::back_inserter(buffers[p]), "@{}:{}\t{}\t{}\t{}\n", name, line_no, k.key, k.type, s);
-        if (buffers[p].size() >= kFlushBytes) flush(p);
-      }
+      });
+      if (!status.is_ok()) errors[fi] = status;
       for (std::size_t p = 0; p < partitions; ++p) flush(p);
       auto done = bytes_done.fetch_add(fs::file_size(files[fi], ec)) + fs::file_size(files[fi], ec);
       if (o.progress) {
