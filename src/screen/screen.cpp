@@ -465,6 +465,8 @@ std::string map_pointer(const std::string& pointer, const std::vector<const Line
 
 std::vector<std::string> record_of(const std::string& pointer, const std::vector<const Line*>& entries) {
   if (pointer.empty()) return {};
+  // A check on the finished record ("/patient/birth_date"): the Patient resource is where to look.
+  if (pointer.rfind("Bundle.", 0) != 0) return {entries.front()->source().where()};
   std::string w = map_pointer(pointer, entries);
   if (auto sp = w.find(' '); sp != std::string::npos) w = w.substr(0, sp);
   return {w};

@@ -242,6 +242,44 @@ TEST(PlainExport, NoFindingWithoutBiologicOrJakAndOrphanResourcesCounted) {
   EXPECT_EQ(run.summary.flagged_by_kind.at("contraindication"), 1u);
 }
 
+TEST(PlainExport, RegionChangesTheLabelRules) {
+  ScreenOptions eu;
+  eu.region = "eu";
+  auto run = screen(plain_export(), eu);
+  EXPECT_EQ(run.summary.region, "eu");
+  auto rows = rows_by_patient(run.output);
+  // kb/drugs/tofacitinib.toml, EU only (tofacitinib-eu-review-table-pmc6535722): ALC < 0.75 x 10^9/L
+  // -> dose-reduce; bravo's 0.4 x 10^3/uL is 0.4 x 10^9/L. The US rows have no dose-reduce.
+  bool reduce = false;
+  for (const auto& f : rows["bravo"]["findings"]) reduce = reduce || f["code"] == "LAB_DOSE_REDUCE";
+  EXPECT_TRUE(reduce) << rows["bravo"].dump();
+  bool us_reduce = false;
+  for (const auto& f : rows_by_patient(screen(plain_export(), {}).output)["bravo"]["findings"]) {
+    us_reduce = us_reduce || f["code"] == "LAB_DOSE_REDUCE";
+  }
+  EXPECT_FALSE(us_reduce);
+}
+
+TEST(PlainExport, UnreadableRecordIsAFindingAndCounted) {
+  fs::path d = temp_dir("unreadable");
+  std::ofstream(d / "Patient.ndjson") << R"({"resourceType":"Patient","id":"delta","birthDate":"2030-01-01"})" "\n";
+  std::ofstream(d / "MedicationStatement.ndjson")
+      << R"({"resourceType":"MedicationStatement","id":"m","status":"active","medicationCodeableConcept":{"text":"Dupixent 300 MG"},"subject":{"reference":"Patient/delta"},"effectivePeriod":{"start":"2025-03-01"}})"
+      << "\n";
+  auto run = screen(d, {});  // born after the screening date: impossible data, the reader refuses it
+  auto rows = rows_by_patient(run.output);
+  ASSERT_TRUE(rows.count("delta")) << run.output;
+  const auto& f = rows["delta"]["findings"][0];
+  EXPECT_EQ(f["kind"], "unreadable_record");
+  EXPECT_EQ(f["code"], "RECORD_UNREADABLE");
+  EXPECT_EQ(f["record"][0], "Patient.ndjson:1");
+  EXPECT_NE(f["text"].get<std::string>().find("2030-01-01"), std::string::npos);
+  EXPECT_EQ(run.summary.unreadable_records, 1u);
+  ASSERT_EQ(run.summary.problems.size(), 1u);
+  EXPECT_EQ(run.summary.problems[0].where, "Patient.ndjson:1");
+  fs::remove_all(d);
+}
+
 TEST(PlainExport, CsvHasOneRowPerFlaggedPatient) {
   auto run = screen(plain_export(), {}, Format::kCsv);
   std::istringstream in(run.output);
