@@ -365,7 +365,6 @@ struct Line {
   bool patient = false;
   std::uint32_t file_rank = 0;  // the file's place in name order within the partition
   Source source() const { return {*file, line}; }
-  bool before(const Line& o) const { return std::tie(*file, line) < std::tie(*o.file, o.line); }
 };
 
 struct Problem {
@@ -410,8 +409,7 @@ bool parse_spill_line(std::string_view s, Line& out, std::vector<std::unique_ptr
   return true;
 }
 
-// Splits `text` (one file) into keyed lines, appending to `lines`.
-// Lines [from, to) of a file (`to` at a line end); line numbers counted from the chunk's start
+// Splits lines [from, to) of a file (`to` at a line end); line numbers counted from the chunk's start
 // (the caller adds the lines of the chunks before). Returns the number of lines.
 std::uint64_t index_text(const Text& padded_text, std::size_t from, std::size_t to, const std::string& name,
                          bool spill, std::vector<Line>& lines, Tally& tally, Arena& arena,
@@ -419,7 +417,6 @@ std::uint64_t index_text(const Text& padded_text, std::size_t from, std::size_t 
   const std::string_view text = padded_text.view();
   simdjson::dom::parser parser;
   std::uint64_t line_no = 0;
-  spill = spill || (!text.empty() && text[0] == '@');
   if (!spill) {
     tally.files += from == 0;
     tally.bytes += to - from;
@@ -435,7 +432,12 @@ std::uint64_t index_text(const Text& padded_text, std::size_t from, std::size_t 
     ++line_no;
     if (spill) {
       Line l;
-      if (parse_spill_line(s, l, names)) lines.push_back(l);
+      if (parse_spill_line(s, l, names)) {
+        lines.push_back(l);
+      } else if (!blank(s)) {  // not written by the partition pass: said, never dropped silently
+        ++tally.malformed;
+        tally.add({name, line_no}, "not a spill line (@file:line<TAB>patient<TAB>type<TAB>resource)");
+      }
       continue;
     }
     ++tally.lines;
@@ -891,8 +893,7 @@ Result<std::vector<PatientResult>> screen_paths(const kb::KnowledgeBase& kb, con
     Chunk& c = chunks[k];
     if (k > 0 && chunks[k - 1].file != c.file) before = 0;
     // Spill lines carry their original file:line; only raw NDJSON lines are numbered per chunk.
-    auto text = texts[c.file].view();
-    bool spill = paths[c.file].extension() == ".spill" || (!text.empty() && text[0] == '@');
+    bool spill = paths[c.file].extension() == ".spill";
     if (!spill) {
       for (auto& l : c.lines) l.line += before;
     }

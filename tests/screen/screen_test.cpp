@@ -280,6 +280,21 @@ TEST(PlainExport, UnreadableRecordIsAFindingAndCounted) {
   fs::remove_all(d);
 }
 
+// The per-partition entry point the Dask layer calls: given every file of the export (one partition
+// holding all patients), the same rows as the whole-folder screen.
+TEST(PlainExport, ScreenPartitionOnTheFilesGivesTheFolderRows) {
+  ScreenOptions o;
+  o.as_of = kAsOf;
+  Summary s;
+  auto rows = screen_partition(shipped_kb(), bulk_files(plain_export()), o, s);
+  ASSERT_TRUE(rows.is_ok()) << rows.status().message();
+  std::string joined;
+  for (const auto& r : rows.value()) joined += to_ndjson(r);
+  EXPECT_EQ(joined, screen(plain_export(), {}).output);
+  EXPECT_EQ(s.patients, 3u);
+  EXPECT_EQ(s.files, 6u);
+}
+
 TEST(PlainExport, CsvHasOneRowPerFlaggedPatient) {
   auto run = screen(plain_export(), {}, Format::kCsv);
   std::istringstream in(run.output);
