@@ -5,6 +5,7 @@
 #include "kb_commands.h"
 #include "pathways_command.h"
 #include "pv_command.h"
+#include "screen_command.h"
 #include "serve_command.h"
 #include "user_commands.h"
 #include "pk_command.h"
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   paraderm::cli::add_serve_command(app, kb_dir, exit_code);
   paraderm::cli::add_user_commands(app, exit_code);
   paraderm::cli::add_pv_commands(app, kb_dir, exit_code);
+  paraderm::cli::add_screen_command(app, kb_dir, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
