@@ -515,17 +515,22 @@ std::int64_t Store::user_count() const {
   return auth_db_->execAndGet("SELECT COUNT(*) FROM users").getInt64();
 }
 
+namespace {
+// Every session of the user `name` (a disabled account or a changed password must not stay logged in).
+void end_sessions(SQLite::Database& db, const std::string& name) {
+  SQLite::Statement d(db, "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?)");
+  d.bind(1, name);
+  d.exec();
+}
+}  // namespace
+
 Result<std::int64_t> Store::set_user_disabled(const std::string& name, bool disabled) {
   return write([&](SQLite::Database& db) {
     SQLite::Statement q(db, "UPDATE users SET disabled = ? WHERE name = ?");
     q.bind(1, disabled ? 1 : 0);
     q.bind(2, name);
     auto n = static_cast<std::int64_t>(q.exec());
-    if (disabled) {
-      SQLite::Statement d(db, "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?)");
-      d.bind(1, name);
-      d.exec();
-    }
+    if (disabled) end_sessions(db, name);
     return n;
   });
 }
@@ -536,10 +541,7 @@ Result<std::int64_t> Store::set_user_password(const std::string& name, const std
     q.bind(1, password_hash);
     q.bind(2, name);
     auto n = static_cast<std::int64_t>(q.exec());
-    // A new password ends every session opened with the old one.
-    SQLite::Statement d(db, "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?)");
-    d.bind(1, name);
-    d.exec();
+    end_sessions(db, name);  // a new password ends every session opened with the old one
     return n;
   });
 }
