@@ -92,6 +92,80 @@ class FixtureSignalSource : public SignalSource {
   std::string description_;
 };
 
+// Every key a vignette may use, per level (tests/vignettes/README.md). A misspelt key would
+// otherwise be ignored and its expectation silently never checked.
+std::vector<std::string> unknown_keys(const Json& obj, std::initializer_list<std::string_view> allowed,
+                                      const std::string& where) {
+  std::vector<std::string> out;
+  if (!obj.is_object()) return out;
+  for (const auto& [k, _] : obj.items()) {
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) out.push_back(where + "." + k);
+  }
+  return out;
+}
+
+std::vector<std::string> vignette_schema_problems(const Json& v) {
+  std::vector<std::string> bad = unknown_keys(v, {"title", "covers", "why", "input", "expect", "args",
+                                                  "pv_signals", "pv_store"}, "");
+  auto add = [&](std::vector<std::string> more) { bad.insert(bad.end(), more.begin(), more.end()); };
+  if (v.contains("args")) add(unknown_keys(v["args"], {"region", "as_of", "start"}, ".args"));
+  if (!v.contains("expect")) return bad;
+  const Json& ex = v["expect"];
+  add(unknown_keys(ex, {"error", "classification", "culprit", "candidates", "pr_reasons", "not_pr_reasons",
+                        "naranjo", "risk_factors", "not_risk_factors", "risk_multiplier", "options",
+                        "absent_options", "warnings_contain", "mechanism_contains", "mechanism_not_contains",
+                        "released_axes", "option_diseases", "no_options", "top_option", "top_option_in",
+                        "ranked_before", "alerts", "no_alerts", "screening", "monitoring_dates"},
+                   ".expect"));
+  if (ex.contains("options") && ex["options"].is_object()) {
+    for (const auto& [id, want] : ex["options"].items()) {
+      add(unknown_keys(want, {"verdict", "verdict_in", "dose", "reasons", "not_reasons"}, ".expect.options." + id));
+      if (want.contains("dose")) {
+        add(unknown_keys(want["dose"], {"amount", "unit", "frequency"}, ".expect.options." + id + ".dose"));
+      }
+    }
+  }
+  if (ex.contains("candidates") && ex["candidates"].is_array()) {
+    for (std::size_t i = 0; i < ex["candidates"].size(); ++i) {
+      add(unknown_keys(ex["candidates"][i],
+                       {"phenotype", "kind", "source", "classification", "onset", "condition_pointer", "culprit"},
+                       ".expect.candidates[" + std::to_string(i) + "]"));
+    }
+  }
+  if (ex.contains("naranjo")) {
+    add(unknown_keys(ex["naranjo"], {"q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10"}, ".expect.naranjo"));
+  }
+  if (ex.contains("monitoring_dates") && ex["monitoring_dates"].is_array()) {
+    for (const auto& m : ex["monitoring_dates"]) add(unknown_keys(m, {"test", "date"}, ".expect.monitoring_dates[]"));
+  }
+  return bad;
+}
+
+TEST(VignetteRunner, RejectsUnknownKeys) {
+  Json ok = Json::parse(R"({"title":"t","covers":"c","why":"w","input":{},"args":{"region":"eu"},
+    "expect":{"options":{"upadacitinib":{"verdict":"caution","dose":{"amount":15,"unit":"mg"}}},
+              "candidates":[{"phenotype":"psoriasiform"}],"naranjo":{"q2":"yes"},
+              "monitoring_dates":[{"test":"cbc","date":"2026-01-01"}]}})");
+  EXPECT_TRUE(vignette_schema_problems(ok).empty());
+  // One misspelling per level, each reported with where it is.
+  Json bad = ok;
+  bad["expect"]["options"]["upadacitinib"]["verdcit"] = "avoid";
+  bad["expect"]["options"]["upadacitinib"]["dose"]["ammount"] = 15;
+  bad["expect"]["candidates"][0]["clasification"] = "likely";
+  bad["expect"]["naranjo"]["q11"] = "yes";
+  bad["expect"]["not_reason"] = Json::array();
+  bad["args"]["regoin"] = "us";
+  bad["expected"] = Json::object();
+  auto problems = vignette_schema_problems(bad);
+  std::vector<std::string> want = {".expected", ".args.regoin", ".expect.not_reason",
+                                   ".expect.options.upadacitinib.verdcit", ".expect.options.upadacitinib.dose.ammount",
+                                   ".expect.candidates[0].clasification", ".expect.naranjo.q11"};
+  for (const auto& w : want) {
+    EXPECT_NE(std::find(problems.begin(), problems.end(), w), problems.end()) << w;
+  }
+  EXPECT_EQ(problems.size(), want.size());
+}
+
 class Vignette : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Vignette, MatchesItsExpectations) {
@@ -101,6 +175,7 @@ TEST_P(Vignette, MatchesItsExpectations) {
   ss << in.rdbuf();
   Json v = Json::parse(ss.str());
   ASSERT_TRUE(v.contains("input") && v.contains("expect")) << "vignette needs input and expect";
+  for (const auto& k : vignette_schema_problems(v)) ADD_FAILURE() << "unknown key " << k << " (misspelt?)";
   const Json& ex = v["expect"];
   clinical::ParseOptions po;
   AssessOptions ao;
