@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # FAERS-scale end to end (issue "Pharmacovigilance", target: 20 million reports in < 5 min on 2
 # cores with < 8 GB peak memory). Generates a synthetic corpus in the FAERS quarterly layout
-# (bench/faers_synth_main.cpp), then times `paraderm pv ingest`: read + deduplicate + normalise ->
+# (tools/faers_synth/), then times `paraderm pv ingest`: read + deduplicate + normalise ->
 # corpus -> counts -> MGPS fit -> every pair's scores -> store, with its peak resident memory, and
 # checks that every planted signal is found (EB05 >= 2).
 #
@@ -15,7 +15,7 @@ REPORTS=${1:-20000000}
 QUARTERS=${2:-8}
 DIR=${PV_SCALE_DIR:-/tmp/paraderm-pv-scale}
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)"; exit 2; }
-[ -x "$BUILD/bench/paraderm_faers_synth" ] || { echo "build the ci preset first (cmake --build --preset ci)"; exit 2; }
+[ -x "$BUILD/paraderm_faers_synth" ] || { echo "build the ci preset first (cmake --build --preset ci)"; exit 2; }
 if [ "${REUSE:-0}" = 1 ] && [ -f "$DIR/faers/planted.csv" ]; then
   echo "== reusing $DIR/faers"
   rm -rf "$DIR/store"
@@ -24,7 +24,7 @@ else
   mkdir -p "$DIR"
   echo "== generating $REPORTS reports over $QUARTERS quarters in $DIR/faers"
   /usr/bin/time -f "generate: %e s wall, %M kB peak" \
-    "$BUILD/bench/paraderm_faers_synth" --out "$DIR/faers" --reports "$REPORTS" --quarters "$QUARTERS" --seed 20261127
+    "$BUILD/paraderm_faers_synth" --out "$DIR/faers" --reports "$REPORTS" --quarters "$QUARTERS" --seed 20261127
 fi
 du -sh "$DIR/faers"
 echo "== paraderm pv ingest"

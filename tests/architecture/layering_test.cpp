@@ -36,7 +36,7 @@ const std::map<std::string, std::string>& public_headers() {
   static const std::map<std::string, std::string> h = {
       {"status.h", "common"}, {"kb.h", "kb"},         {"rule_matrix.h", "kb"},  {"units.h", "kb"},
       {"pk.h", "pharm"},      {"pk_model.h", "pharm"}, {"pathways.h", "pharm"}, {"case.h", "case"},
-      {"assess.h", "assess"}, {"pv.h", "pv"},          {"pv_data.h", "pv"},     {"pv_synth.h", "pv"},
+      {"assess.h", "assess"}, {"pv.h", "pv"},          {"pv_data.h", "pv"},
       {"screen.h", "screen"}, {"store.h", "store"},    {"server.h", "server"},  {"auth.h", "server"},
   };
   return h;

@@ -17,7 +17,7 @@
 
 #include "../test_support.h"
 #include "paraderm/pv_data.h"
-#include "paraderm/pv_synth.h"
+#include "faers_synth/faers_synth.h"
 
 namespace paraderm::pv {
 namespace {

@@ -8,7 +8,7 @@
 #include <chrono>
 #include <cstdio>
 
-#include "paraderm/pv_synth.h"
+#include "faers_synth/faers_synth.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Write a synthetic FAERS-layout corpus with planted drug-event signals"};

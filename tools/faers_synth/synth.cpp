@@ -15,7 +15,7 @@
 //     (two lines with a wrong field count), or for the two-column LAERS REAC an embedded '$'.
 // The exact counts the reader must find are accumulated while writing the latest version, from the
 // same regenerated content of both versions.
-#include "paraderm/pv_synth.h"
+#include "faers_synth/faers_synth.h"
 
 #include <fmt/format.h>
 
