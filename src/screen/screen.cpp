@@ -553,6 +553,10 @@ void findings_of(const kb::KnowledgeBase& kb, const clinical::Case& c, const ass
         out.findings.push_back(std::move(f));
       } else if (r.code == "LAB_DO_NOT_START") {
         out.findings.push_back(base("lab_threshold", r));
+      } else if (r.code.rfind("PRAC_", 0) == 0) {
+        // EMA PRAC 2022 risk groups (age >= 65, smoker, CV, cancer, VTE risk; lower dose): a
+        // patient already on the drug is who the measures ask prescribers to review.
+        out.findings.push_back(base("risk_group", r));
       } else if (r.severity == assess::Severity::kBlock) {
         out.findings.push_back(base("contraindication", r));
       }
@@ -1124,7 +1128,8 @@ std::string to_ndjson(const PatientResult& r) {
 
 std::string csv_header() {
   return "patient,kinds,pr_classification,pr_culprit,pr_culprit_class,pr_new_disease,pr_onset,jak_drugs,"
-         "contraindications,lab_thresholds,rule_unknown,missing_screening,unreadable,records,kb_sources,warnings\n";
+         "contraindications,lab_thresholds,rule_unknown,missing_screening,risk_groups,unreadable,records,kb_sources,"
+         "warnings\n";
 }
 
 std::string to_csv(const PatientResult& r) {
@@ -1169,6 +1174,7 @@ std::string to_csv(const PatientResult& r) {
       codes("lab_threshold", true),
       codes("rule_unknown", true),
       codes("missing_screening", true),
+      codes("risk_group", false),
       joined(unreadable),
       joined(records),
       joined(sources),

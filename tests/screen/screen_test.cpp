@@ -320,5 +320,43 @@ TEST(PlainExport, CommandLine) {
   fs::remove_all(empty);
 }
 
+// docs/reason-codes.md PRAC_AGE_65 (EU only: EMA PRAC 2022, "only if no suitable alternative" from
+// age 65): a patient already on a JAK inhibitor in such a group is who the measures ask
+// prescribers to review, so the screen reports it as a risk_group finding. Not in the US, not at 50.
+TEST(PlainExport, EuRiskGroupOfAPatientOnAJakInhibitor) {
+  auto write = [](const std::string& name, const std::string& birth) {
+    fs::path d = temp_dir(name);
+    std::ofstream(d / "Patient.ndjson") << R"({"resourceType":"Patient","id":"p","gender":"male","birthDate":")" << birth
+                                        << "\"}\n";
+    std::ofstream(d / "Condition.ndjson")
+        << R"({"resourceType":"Condition","id":"c","subject":{"reference":"Patient/p"},"clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]},"code":{"coding":[{"system":"http://snomed.info/sct","code":"24079001"}]},"onsetDateTime":"2010-01-01"})"
+        << "\n";
+    std::ofstream(d / "MedicationStatement.ndjson")
+        << R"({"resourceType":"MedicationStatement","id":"m","status":"active","subject":{"reference":"Patient/p"},"medicationCodeableConcept":{"text":"Rinvoq 15 mg"},"effectivePeriod":{"start":"2026-01-01"}})"
+        << "\n";
+    return d;
+  };
+  auto has_age_group = [](const std::string& output) {
+    auto rows = rows_by_patient(output);
+    if (!rows.count("p")) return false;
+    for (const auto& f : rows["p"]["findings"]) {
+      if (f["kind"] == "risk_group" && f["code"] == "PRAC_AGE_65") return true;
+    }
+    return false;
+  };
+  ScreenOptions eu;
+  eu.region = "eu";
+  fs::path old = write("prac-old", "1950-03-01"), young = write("prac-young", "1976-03-01");
+  auto old_eu = screen(old, eu);
+  EXPECT_TRUE(has_age_group(old_eu.output)) << old_eu.output;
+  EXPECT_EQ(old_eu.summary.flagged_by_kind.count("risk_group"), 1u);
+  EXPECT_FALSE(has_age_group(screen(old, {}).output));      // US label: no PRAC group
+  EXPECT_FALSE(has_age_group(screen(young, eu).output));    // 50 years old
+  auto csv = screen(old, eu, Format::kCsv).output;
+  EXPECT_NE(csv.find("PRAC_AGE_65"), std::string::npos) << csv;
+  fs::remove_all(old);
+  fs::remove_all(young);
+}
+
 }  // namespace
 }  // namespace paraderm::screen
