@@ -17,14 +17,6 @@
 
 namespace paraderm::pv {
 
-// --- special functions (exposed for tests) ----------------------------------------------------
-
-double digamma(double x);
-// Regularised lower incomplete gamma P(shape, x).
-double gamma_p(double shape, double x);
-// The p-quantile of Gamma(shape, rate).
-double gamma_quantile(double shape, double rate, double p);
-
 // --- frequentist and shrinkage statistics for one drug-event pair -------------------------------
 
 struct Disproportionality {

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "paraderm/pv_data.h"
+#include "pv/special.h"
 #include "text/utf8.h"
 
 namespace paraderm::pv {

@@ -13,6 +13,7 @@
 
 #include "../test_support.h"
 #include "paraderm/pv_data.h"
+#include "pv/special.h"
 
 namespace paraderm::pv {
 namespace {

@@ -15,6 +15,7 @@
 
 #include "../test_support.h"
 #include "paraderm/pv_data.h"
+#include "pv/special.h"
 
 namespace paraderm::pv {
 namespace {
