@@ -34,6 +34,7 @@ struct Ctx {
   std::map<std::string, double> interval;   // frequency -> hours (KB dosing-interval constants)
   std::string child_pugh_range;             // e.g. "A-B" when ascites/encephalopathy are unknown
   kb::Region region = kb::Region::kUs;      // the case's region, typed once
+  std::vector<std::string> child_pugh_sources;  // the score bands the class was computed from
 
   // Below the KB's adult age. Unknown age or no KB constant: not known to be a child.
   bool is_child() const { return age && adult_min_age && *age < *adult_min_age; }
@@ -161,6 +162,26 @@ class DrugEvaluation {
   void note(Reason r) { o_.reasons.push_back(std::move(r)); }
   bool here(kb::Region r) const { return kb::applies_to(r, x_.region); }
 
+  // The label rows a "not approved (here, at this age)" statement is read from: the region's
+  // approved indications of the drug.
+  std::vector<std::string> indication_sources() const {
+    std::vector<std::string> src;
+    for (const auto& ind : d_.indication) {
+      if (here(ind.region) && ind.status == "approved") add_sources(src, ind.prov.src);
+    }
+    return src;
+  }
+  // The region's dose rows for the dosing indication (what "no child's dose" is read from).
+  std::vector<std::string> dose_sources() const {
+    std::vector<std::string> src;
+    for (const auto& dose : d_.dose) {
+      if (here(dose.region) && dosing_indication_ && related(x_.kb, dose.indication, *dosing_indication_)) {
+        add_sources(src, dose.prov.src);
+      }
+    }
+    return src;
+  }
+
   void label() {
     const std::vector<std::string>& diseases = x_.targets;
     static const std::vector<std::string> order = {"approved", "filed", "investigational", "not-approved"};
@@ -224,7 +245,7 @@ class DrugEvaluation {
       block(Verdict::kAvoid, reason("AGE_BELOW_LABEL_MIN", Severity::kBlock,
                             format_text(FMT_COMPILE("No {} indication of {} covers age {:g}."), x_.c.region,
                                         d_.name, G{x_.age.value_or(0)}),
-                            {}));
+                            indication_sources()));
     }
     if (approved_ == 0 && any_approved_here) {
       // A disease approved only from an older age is off-label by age, not "not approved".
@@ -238,7 +259,7 @@ class DrugEvaluation {
                                           x_.c.region)
                             : format_text(FMT_COMPILE("Use for {} at age {:g} is off-label (the {} label starts at an older age)."),
                                           join_or(too_young), G{x_.age.value_or(0)}, x_.c.region);
-      block(Verdict::kCaution, reason("OFF_LABEL", Severity::kCaution, why, {}));
+      block(Verdict::kCaution, reason("OFF_LABEL", Severity::kCaution, why, indication_sources()));
     }
   }
 
@@ -326,7 +347,7 @@ class DrugEvaluation {
                             format_text(FMT_COMPILE("No {} label of {} for these diseases at age {:g}: off-label "
                                         "paediatric dosing is not proposed."),
                                         x_.c.region, d_.name, G{*x_.age}),
-                            {}));
+                            indication_sources()));
       return;
     }
     const kb::Dose* dose = nullptr;
@@ -357,7 +378,7 @@ class DrugEvaluation {
                               format_text(FMT_COMPILE("No {} label dose of {} for {} at age {:g}: the adult dose is "
                                           "not a fallback, so none is proposed."),
                                           x_.c.region, d_.name, *dosing_indication_, G{*x_.age}),
-                              {}));
+                              dose_sources()));
         return;
       }
       block(Verdict::kAvoid, reason("DOSE_UNKNOWN", Severity::kBlock,
@@ -775,7 +796,7 @@ class DrugEvaluation {
                     format_text(FMT_COMPILE("Child-Pugh {} from bilirubin, albumin and INR (ascites or encephalopathy "
                                 "not recorded): the worse class {} is applied — record them."),
                                 x_.child_pugh_range, *x_.child_pugh),
-                    {}));
+                    x_.child_pugh_sources));
       }
       switch (r.action) {
         case kb::RuleAction::kContraindicated:
@@ -1101,6 +1122,11 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c, c
   auto cp = child_pugh_class(kb, c, x.cirrhosis);
   x.child_pugh = cp.applied;
   x.child_pugh_range = cp.range;
+  if (!cp.range.empty()) {
+    for (const auto& band : kb.score_bands) {
+      if (band.score == "child-pugh") add_sources(x.child_pugh_sources, band.prov.src);
+    }
+  }
   for (const auto& fc : kb.formula_constants) {
     if (fc.formula == "age-group" && fc.name == "adult-min-age") x.adult_min_age = fc.value;
     if (fc.formula == "dosing-interval") x.interval[fc.name] = fc.value;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -164,6 +165,44 @@ TEST(VignetteRunner, RejectsUnknownKeys) {
     EXPECT_NE(std::find(problems.begin(), problems.end(), w), problems.end()) << w;
   }
   EXPECT_EQ(problems.size(), want.size());
+}
+
+// docs/reason-codes.md, code -> whether its KB column names KB rows the reason must cite (a column
+// starting with "—" is a statement about the record or an absence: nothing to cite).
+const std::map<std::string, bool>& must_cite() {
+  static const std::map<std::string, bool> m = [] {
+    std::map<std::string, bool> out;
+    std::ifstream doc(fs::path(PARADERM_SOURCE_DIR) / "docs" / "reason-codes.md");
+    std::string line;
+    while (std::getline(doc, line)) {
+      if (line.rfind("| `", 0) != 0) continue;
+      auto first_bar = line.find('|', 1);
+      auto last_bar = line.find_last_of('|');  // rows end with "|"
+      auto prev_bar = line.find_last_of('|', last_bar - 1);
+      std::string kb = line.substr(prev_bar + 1, last_bar - prev_bar - 1);
+      kb.erase(0, kb.find_first_not_of(' '));
+      bool cite = kb.rfind("—", 0) != 0 && !kb.empty();
+      std::string codes = line.substr(1, first_bar - 1);
+      for (std::size_t i = codes.find('`'); i != std::string::npos; i = codes.find('`', i + 1)) {
+        std::size_t j = codes.find('`', i + 1);
+        if (j == std::string::npos) break;
+        out[codes.substr(i + 1, j - i - 1)] = cite;
+        i = j;
+      }
+    }
+    return out;
+  }();
+  return m;
+}
+
+TEST(VignetteCitations, KbColumnIsRead) {
+  const auto& m = must_cite();
+  EXPECT_GT(m.size(), 70u);
+  EXPECT_TRUE(m.at("LAB_DO_NOT_START"));    // KB: drug.lab_threshold
+  EXPECT_TRUE(m.at("OFF_LABEL"));           // KB: drug.indication
+  EXPECT_FALSE(m.at("PR_NO_CULPRIT"));      // KB: —
+  EXPECT_FALSE(m.at("PR_PATTERN_UNKNOWN")); // an absence
+  EXPECT_TRUE(m.at("PR_PATTERN_KNOWN"));
 }
 
 class Vignette : public ::testing::TestWithParam<std::string> {};
@@ -371,9 +410,22 @@ TEST_P(Vignette, MatchesItsExpectations) {
     });
     EXPECT_TRUE(hit) << "no monitoring " << m;
   }
-  // Every reason is cited or is a statement about the record itself.
+  // Every reason whose KB column (docs/reason-codes.md) names KB rows cites them; the others are
+  // statements about the record or an absence.
+  auto cited = [&](const Reason& r, const std::string& where) {
+    auto it = must_cite().find(std::string(r.code));
+    if (it == must_cite().end()) {
+      ADD_FAILURE() << where << ": reason " << r.code << " is not in docs/reason-codes.md";
+    } else if (it->second) {
+      EXPECT_FALSE(r.sources.empty()) << where << ": " << r.code << " cites nothing: " << r.text;
+    }
+  };
+  for (const auto& p : a.pr_candidates) {
+    for (const auto& r : p.reasons) cited(r, "reaction " + p.phenotype);
+  }
+  for (const auto& r : a.pr.reasons) cited(r, "reaction");
   for (const auto& o : a.options) {
-    for (const auto& r : o.reasons) EXPECT_FALSE(r.code.empty());
+    for (const auto& r : o.reasons) cited(r, o.id);
   }
 }
 
