@@ -71,18 +71,18 @@ def client():
 @pytest.mark.parametrize("name", ["dupilumab-psoriasis.json", "dupilumab-psoriasis.fhir.json"])
 def test_assess_equals_cli_json(name):
     path = os.path.join(SOURCE, "examples", name)
-    cli = json.loads(run("assess", path, "--format", "json", "--as-of", "2026-03-01").stdout)
+    cli = json.loads(run("assess", path, "--format", "json", "--as-of", "2026-12-01").stdout)
     with open(path, encoding="utf-8") as f:
         text = f.read()
-    assert paraderm.assess(text, as_of="2026-03-01") == cli
-    assert paraderm.assess(json.loads(text), as_of="2026-03-01") == cli  # a dict as well as text
+    assert paraderm.assess(text, as_of="2026-12-01") == cli
+    assert paraderm.assess(json.loads(text), as_of="2026-12-01") == cli  # a dict as well as text
 
 
 def test_assess_region_override_equals_cli():
     path = os.path.join(SOURCE, "examples", "dupilumab-psoriasis.json")
-    cli = json.loads(run("assess", path, "--format", "json", "--as-of", "2026-03-01", "--region", "eu").stdout)
+    cli = json.loads(run("assess", path, "--format", "json", "--as-of", "2026-12-01", "--region", "eu").stdout)
     with open(path, encoding="utf-8") as f:
-        assert paraderm.assess(f.read(), region="eu", as_of="2026-03-01") == cli
+        assert paraderm.assess(f.read(), region="eu", as_of="2026-12-01") == cli
 
 
 def test_assess_unreadable_record_raises_the_cli_message(tmp_path):
