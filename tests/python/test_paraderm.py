@@ -79,10 +79,13 @@ def test_assess_equals_cli_json(name):
 
 
 def test_assess_region_override_equals_cli():
-    path = os.path.join(SOURCE, "examples", "dupilumab-psoriasis.json")
-    cli = json.loads(run("assess", path, "--format", "json", "--as-of", "2026-12-01", "--region", "eu").stdout)
+    path = os.path.join(SOURCE, "examples", "dupilumab-psoriasis.json")  # an EU record
     with open(path, encoding="utf-8") as f:
-        assert paraderm.assess(f.read(), region="eu", as_of="2026-12-01") == cli
+        text = f.read()
+    for region in ("us", "eu"):
+        cli = json.loads(run("assess", path, "--format", "json", "--as-of", "2026-12-01", "--region", region).stdout)
+        assert paraderm.assess(text, region=region, as_of="2026-12-01") == cli
+    assert paraderm.assess(text, region="us", as_of="2026-12-01") != paraderm.assess(text, as_of="2026-12-01")
 
 
 def test_assess_unreadable_record_raises_the_cli_message(tmp_path):
