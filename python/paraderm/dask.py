@@ -160,22 +160,23 @@ def split_pv_csv(path, out_dir, partitions, id_col="id", drug_col="drug", event_
     and the first appearance order of drugs, events and strata among the rows read."""
     order = {"drugs": {}, "events": {}, "strata": {}}
     paths = [os.path.join(out_dir, f"part-{k:04}.csv") for k in range(partitions)]
-    outs = [open(p, "w", encoding="utf-8", newline="") for p in paths]
-    try:
-        with open(path, encoding="utf-8", errors="surrogateescape", newline="") as f:
-            header = f.readline()
-            names = next(csv.reader([header]))
+    with open(path, encoding="utf-8", errors="surrogateescape", newline="") as f:
+        header = f.readline()
+        names = next(csv.reader([header]), [])
+        for flag, name in [("--id-col", id_col), ("--drug-col", drug_col), ("--event-col", event_col)] + [
+                ("--stratum-col", c) for c in stratum_cols]:
+            if name not in names:  # the message of the C++ reader, naming the input (not a partition)
+                raise ValueError(f'{flag}: value "{name}": no such column in {path} (columns: {", ".join(names)})')
+        col = {n: names.index(n) for n in (id_col, drug_col, event_col, *stratum_cols)}
+        outs = [open(p, "w", encoding="utf-8", errors="surrogateescape", newline="") for p in paths]
+        try:
             for o in outs:
                 o.write(header if header.endswith("\n") else header + "\n")
-            try:
-                col = {n: names.index(n) for n in (id_col, drug_col, event_col, *stratum_cols)}
-            except ValueError:
-                col = None  # the C++ reader names the missing column
             for line in f:
                 if line in ("\n", "\r\n"):
                     continue
                 fields = next(csv.reader([line]), [])
-                if col is None or len(fields) != len(names):
+                if len(fields) != len(names):
                     outs[0].write(line)  # malformed rows are counted by the partition that holds them
                     continue
                 report = fields[col[id_col]]
@@ -184,9 +185,9 @@ def split_pv_csv(path, out_dir, partitions, id_col="id", drug_col="drug", event_
                     order["events"].setdefault(fields[col[event_col]], None)
                     order["strata"].setdefault(_stratum(fields, [col[c] for c in stratum_cols]), None)
                 outs[fnv1a(report) % partitions].write(line if line.endswith("\n") else line + "\n")
-    finally:
-        for o in outs:
-            o.close()
+        finally:
+            for o in outs:
+                o.close()
     return paths, {k: list(v) for k, v in order.items()}
 
 

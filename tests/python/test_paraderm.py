@@ -155,6 +155,9 @@ def test_pv_counts_missing_column_raises_the_cli_message(reports):
     with pytest.raises(ValueError) as e:
         paraderm.pv_counts(reports, stratum_cols=["age"])
     assert str(e.value) == r.stderr.strip()
+    with pytest.raises(ValueError) as e:
+        pdask.split_pv_csv(reports, "/nonexistent", 2, stratum_cols=["age"])
+    assert str(e.value) == r.stderr.strip()
 
 
 # ---- Dask ----
