@@ -10,6 +10,7 @@ packages=(
   libcpp-httplib-dev libssl-dev zlib1g-dev libsqlitecpp-dev libsqlite3-dev
   libtbb-dev libarchive-dev libmimalloc-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
+  pybind11-dev python3-dev python3-pytest python3-dask python3-distributed
 )
 
 missing=()

@@ -181,6 +181,11 @@ struct SignalTable {
 };
 
 SignalTable score(const Corpus& corpus, const ScoreOptions& options = {});
+// The same from pair counts already made (count_pairs, or counts of report partitions added up:
+// n, n_drug, n_event, total and expected are sums over reports, so partitions merge by adding;
+// python/paraderm/dask.py). `counts` sorted by (drug, event); ids index `drugs` / `events`.
+SignalTable score_counts(std::vector<std::string> drugs, std::vector<std::string> events,
+                         std::vector<PairCount> counts, double reports, const ScoreOptions& options = {});
 
 // --- signal rules (standards-and-anchors.md §3.2) ---------------------------------------------------
 

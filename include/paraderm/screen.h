@@ -111,6 +111,14 @@ Result<std::vector<PatientResult>> screen_partition(const kb::KnowledgeBase& kb,
                                                     const std::vector<std::filesystem::path>& paths,
                                                     const ScreenOptions& options, Summary& summary);
 
+// The partition pass of one bulk file, for a distributed layer (python/paraderm/dask.py): every
+// line validated and keyed, and appended to outputs[fnv1a(patient id) mod outputs.size()] as a
+// spill line (the format screen_directory spills). Each output file is created (truncated); the
+// line counts, malformed lines and resources without a patient go into `summary`. The spill files
+// of one partition index, from every input file, are what screen_partition takes.
+Status spill_file(const std::filesystem::path& file, const std::vector<std::filesystem::path>& outputs,
+                  const ScreenOptions& options, Summary& summary);
+
 // Screens every bulk file of `input`: writes the rows (sorted by patient id) to `out` and returns
 // the summary.
 Result<Summary> screen_directory(const kb::KnowledgeBase& kb, const std::filesystem::path& input,

@@ -242,12 +242,16 @@ std::vector<PairCount> count_pairs(const Corpus& c) {
 }
 
 SignalTable score(const Corpus& corpus, const ScoreOptions& options) {
-  SignalTable t;
-  t.drugs = corpus.drugs;
-  t.events = corpus.events;
-  t.reports = static_cast<double>(corpus.reports());
   if (options.progress) options.progress("count", 0, 0);
-  std::vector<PairCount> counts = count_pairs(corpus);
+  return score_counts(corpus.drugs, corpus.events, count_pairs(corpus), static_cast<double>(corpus.reports()), options);
+}
+
+SignalTable score_counts(std::vector<std::string> drugs, std::vector<std::string> events,
+                         std::vector<PairCount> counts, double reports, const ScoreOptions& options) {
+  SignalTable t;
+  t.drugs = std::move(drugs);
+  t.events = std::move(events);
+  t.reports = reports;
   std::vector<double> n, e;
   for (const auto& p : counts) {
     if (p.n >= options.min_count) {

@@ -945,6 +945,74 @@ Result<std::vector<PatientResult>> screen_partition(const kb::KnowledgeBase& kb,
   return r;
 }
 
+Status spill_file(const fs::path& file, const std::vector<fs::path>& outputs, const ScreenOptions& options,
+                  Summary& summary) {
+  const std::size_t partitions = outputs.size();
+  if (partitions == 0) return Status::invalid_input("spill_file: no output partition");
+  std::vector<std::FILE*> handles(partitions, nullptr);
+  std::error_code ec;
+  auto close_all = [&] {
+    bool ok = true;
+    for (auto*& h : handles) {
+      if (h && std::fclose(h) != 0) ok = false;
+      h = nullptr;
+    }
+    return ok;
+  };
+  auto fail = [&](Status st) {
+    close_all();
+    for (const auto& p : outputs) fs::remove(p, ec);
+    return st;
+  };
+  for (std::size_t i = 0; i < partitions; ++i) {
+    handles[i] = std::fopen(outputs[i].c_str(), "wb");
+    if (!handles[i]) return fail(Status::io_error(fmt::format("{}: cannot create a spill file", outputs[i].string())));
+  }
+  Tally tl;
+  tl.limit = options.listed_problems;
+  ++tl.files;
+  const std::string name = file_name(file);
+  std::vector<std::string> buffers(partitions);
+  bool write_failed = false;
+  auto flush = [&](std::size_t p) {
+    if (std::fwrite(buffers[p].data(), 1, buffers[p].size(), handles[p]) != buffers[p].size()) write_failed = true;
+    buffers[p].clear();
+  };
+  simdjson::dom::parser parser;
+  std::uint64_t line_no = 0;
+  // Same keying and spill line as the partition pass of screen_directory.
+  auto status = for_each_block(file, [&](const std::string& block, std::size_t size) {
+    tl.bytes += size;
+    const std::string_view t(block.data(), size);
+    for (std::size_t pos = 0; pos < t.size();) {
+      auto end = t.find('\n', pos);
+      if (end == std::string_view::npos) end = t.size();
+      std::string_view s(t.data() + pos, end - pos);
+      pos = end + 1;
+      ++line_no;
+      ++tl.lines;
+      if (blank(s)) continue;
+      auto k = key_line(parser, s, end + simdjson::SIMDJSON_PADDING <= block.capacity());
+      if (!k.problem.empty()) {
+        (k.malformed ? tl.malformed : tl.without_patient)++;
+        tl.add({name, line_no}, std::move(k.problem));
+        continue;
+      }
+      std::size_t p = fnv1a(k.key) % partitions;
+      fmt::format_to(std::back_inserter(buffers[p]), "@{}:{}\t{}\t{}\t{}\n", name, line_no, k.key, k.type, s);
+      if (buffers[p].size() >= kFlushBytes) flush(p);
+    }
+  });
+  if (!status.is_ok()) return fail(status);
+  for (std::size_t p = 0; p < partitions; ++p) flush(p);
+  if (!close_all() || write_failed) {
+    return fail(Status::io_error(fmt::format("{}: writing a spill file failed (disk full?)", outputs[0].string())));
+  }
+  order_problems(tl.problems, options.listed_problems);
+  add_to_summary(summary, tl);
+  return Status::ok();
+}
+
 Result<Summary> screen_directory(const kb::KnowledgeBase& kb, const fs::path& input, const ScreenOptions& options,
                                  Format format, std::ostream& out) {
   auto t0 = std::chrono::steady_clock::now();
