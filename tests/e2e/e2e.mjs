@@ -86,7 +86,7 @@ try {
   // The deliberate invalid submission below makes the browser log its 400; nothing else may.
   // So do the 401s of the login: the session probe before logging in and the wrong password.
   // So do the deliberate 502 and the signals 404 without a store below.
-  page.on("console", (m) => { if (m.type() === "error" && !/status of (40[014]|502)/.test(m.text())) consoleErrors.push(m.text()); });
+  page.on("console", (m) => { if (m.type() === "error" && !/status of (40[014]|502)|ERR_CONNECTION_REFUSED/.test(m.text())) consoleErrors.push(m.text()); });
   page.on("pageerror", (e) => consoleErrors.push(String(e)));
   // Every request must stay on the page's own origin: no CDN, no network at run time.
   const foreign = [];
@@ -182,6 +182,20 @@ try {
   await page.waitForSelector("#error-summary", { timeout: 10000 });
   const proxy = (await page.textContent("#error-summary")).trim();
   check(/gateway/.test(proxy) && !/<|nginx|center/.test(proxy) && proxy.split(/[.:] /).length <= 3, "a proxy's 502 is one sentence: " + proxy);
+
+  // No connection at all, then a server that never answers: one sentence each, the second after
+  // the page's 20 s limit.
+  await page.route("**/api/v1/assess*", (route) => route.abort("connectionrefused"), { times: 1 });
+  await page.click("#assess");
+  await page.waitForSelector("#error-summary", { timeout: 10000 });
+  const offline = (await page.textContent("#error-summary")).trim();
+  check(/cannot be reached/.test(offline), "no connection: one sentence: " + offline);
+  await page.route("**/api/v1/assess*", async (route) => { await sleep(22000); try { await route.continue(); } catch { /* the page gave up */ } }, { times: 1 });
+  const asked = Date.now();
+  await page.click("#assess");
+  await page.waitForFunction(() => /did not answer within 20 seconds/.test((document.querySelector("#error-summary") || {}).textContent || ""), null, { timeout: 30000 });
+  const waited = (Date.now() - asked) / 1000;
+  check(waited >= 19 && waited < 25 && !(await page.locator("#assess").isDisabled()), `a request the server never answers ends after ${waited.toFixed(1)} s with a message`);
 
   // Print: identification, inputs, verdicts, reasons with their sources and the plan.
   await page.fill("#patient-identification", "E2E Patient MRN-0042");
@@ -281,7 +295,7 @@ try {
   check(await page.locator("#signal-plot canvas").count() >= 1, "EB05 plot rendered");
   await page.screenshot({ path: join(artifacts, "signals.png"), fullPage: true });
 
-  // 390 px wide (a phone): no horizontal page scroll, nothing wider than the screen outside its
+  // 390 and 360 px wide (phones): no horizontal page scroll, nothing wider than the screen outside its
   // own scroll box, targets at least 24 x 24 px, charts as wide as their box.
   const phone = await page.context().newPage();
   phone.on("pageerror", (e) => consoleErrors.push(String(e)));
@@ -292,29 +306,33 @@ try {
   await phone.click("#assess");
   await phone.waitForSelector("#curves canvas", { timeout: 15000 });
   await phone.waitForSelector("#heatmap td", { timeout: 15000 });
-  const layout = await phone.evaluate(() => {
-    const vw = document.documentElement.clientWidth;
-    const scrolls = (el) => { for (let e = el.parentElement; e; e = e.parentElement) { const o = getComputedStyle(e).overflowX; if (o === "auto" || o === "scroll" || o === "hidden") return true; } return false; };
-    const wide = [], small = [];
-    for (const el of document.querySelectorAll("body *")) {
-      const r = el.getBoundingClientRect();
-      if (!r.width || scrolls(el)) continue;
-      if (r.left < -1 || r.right > vw + 1) wide.push(`${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""} ${Math.round(r.left)}..${Math.round(r.right)}`);
-    }
-    for (const el of document.querySelectorAll("button, input, select, summary, [role=button]")) {
-      const r = el.getBoundingClientRect();
-      if (!r.width || el.closest("[hidden]")) continue;
-      if (r.width < 24 || r.height < 24) small.push(`${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""} ${Math.round(r.width)}x${Math.round(r.height)}`);
-    }
-    const charts = [...document.querySelectorAll(".chart")].map((c) => [c.clientWidth, c.querySelector("canvas") ? c.querySelector("canvas").getBoundingClientRect().width : 0]);
-    return { vw, scrollWidth: document.documentElement.scrollWidth, wide, small, charts };
-  });
-  await phone.screenshot({ path: join(artifacts, "phone-390.png"), fullPage: true });
-  check(layout.scrollWidth <= layout.vw, `390 px: no horizontal page scroll (page ${layout.scrollWidth} px, viewport ${layout.vw} px)`);
-  check(layout.wide.length === 0, "390 px: no element wider than the viewport" + (layout.wide.length ? ": " + layout.wide.slice(0, 8).join(", ") : ""));
-  check(layout.small.length === 0, "390 px: every control at least 24 x 24 px" + (layout.small.length ? ": " + layout.small.slice(0, 8).join(", ") : ""));
-  check(layout.charts.length >= 2 && layout.charts.every(([box, canvas]) => canvas > 0 && canvas <= box + 1 && canvas >= box * 0.9),
-        "390 px: the charts use the width of their box: " + JSON.stringify(layout.charts));
+  for (const width of [390, 360]) {
+    if (width !== 390) { await phone.setViewportSize({ width, height: 800 }); await sleep(500); }
+    const layout = await phone.evaluate(() => {
+      const vw = document.documentElement.clientWidth;
+      const scrolls = (el) => { for (let e = el.parentElement; e; e = e.parentElement) { const o = getComputedStyle(e).overflowX; if (o === "auto" || o === "scroll" || o === "hidden") return true; } return false; };
+      const wide = [], small = [];
+      for (const el of document.querySelectorAll("body *")) {
+        const r = el.getBoundingClientRect();
+        if (!r.width || scrolls(el)) continue;
+        if (r.left < -1 || r.right > vw + 1) wide.push(`${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""} ${Math.round(r.left)}..${Math.round(r.right)}`);
+      }
+      for (const el of document.querySelectorAll("button, input, select, summary, [role=button]")) {
+        const r = el.getBoundingClientRect();
+        if (!r.width || el.closest("[hidden]")) continue;
+        if (r.width < 24 || r.height < 24) small.push(`${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""} ${Math.round(r.width)}x${Math.round(r.height)}`);
+      }
+      const charts = [...document.querySelectorAll(".chart")].map((c) => [c.clientWidth, c.querySelector("canvas") ? c.querySelector("canvas").getBoundingClientRect().width : 0]);
+      return { vw, scrollWidth: document.documentElement.scrollWidth, wide, small, charts };
+    });
+    await phone.screenshot({ path: join(artifacts, `phone-${width}.png`), fullPage: true });
+    check(layout.scrollWidth <= layout.vw, `${width} px: no horizontal page scroll (page ${layout.scrollWidth} px, viewport ${layout.vw} px)`);
+    check(layout.wide.length === 0, `${width} px: no element wider than the viewport` + (layout.wide.length ? ": " + layout.wide.slice(0, 8).join(", ") : ""));
+    check(layout.small.length === 0, `${width} px: every control at least 24 x 24 px` + (layout.small.length ? ": " + layout.small.slice(0, 8).join(", ") : ""));
+    check(layout.charts.length >= 2 && layout.charts.every(([box, canvas]) => canvas > 0 && canvas <= box + 1 && canvas >= box * 0.9),
+          `${width} px: the charts use the width of their box: ` + JSON.stringify(layout.charts));
+  }
+  await phone.setViewportSize({ width: 390, height: 844 });
   await axeCheck(phone, "the page at 390 px");
   // A server without a report store: the signals tab explains it in clinical words.
   await phone.route("**/api/v1/signals*", (route) => route.fulfill({ status: 404, contentType: "application/json",
