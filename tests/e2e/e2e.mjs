@@ -250,6 +250,12 @@ try {
   const afterEmpty = await page.evaluate((id) => fetch("/api/v1/cases/" + id).then((r) => r.json()), savedId);
   check(afterEmpty.labs.length === 0 && await page.locator("#fu-labs-0-value-error").isVisible(),
         "an empty lab value is not sent as 0; the field says what is missing");
+  // A negative value: the API's problem for the row is shown beside the value field.
+  await page.fill("#fu-labs-0-value", "-1");
+  await page.click("#add-lab");
+  await page.waitForSelector("#lab-errors", { timeout: 10000 });
+  check(/expected a number >= 0/.test(await page.locator("#fu-labs-0-value-error").textContent({ timeout: 2000 }).catch(() => "")) &&
+        await page.getAttribute("#fu-labs-0-value", "aria-invalid") === "true", "the server's problem with the lab is shown beside its value");
   // Follow-up after the assessment date (2026-11-20), patient not on the planned baricitinib yet:
   // ALC 0.4 x 10^9/L is below its do-not-start threshold (< 0.5 x 10^9/L, kb/drugs/baricitinib.toml).
   await page.fill("#fu-labs-0-test", "alc");

@@ -183,9 +183,11 @@ function ErrorBox({ error }) {
 }
 
 // An input's id, its error beside it and the attributes that tie the two together.
-function fieldProps(pointer, problems, prefix = "f") {
+// rowPointer: a problem the API names for the whole row (/labs/0: "value -1: expected a number
+// >= 0") is shown beside this field too.
+function fieldProps(pointer, problems, prefix = "f", rowPointer = null) {
   const id = fieldId(pointer, prefix);
-  const msg = problems && problems[pointer];
+  const msg = problems && (problems[pointer] || (rowPointer && problems[rowPointer]));
   return { id, msg, aria: msg ? { "aria-invalid": "true", "aria-describedby": id + "-error" } : {} };
 }
 const FieldError = ({ f }) => (f.msg ? html`<span class="field-error" id=${f.id + "-error"}>${f.msg}</span>` : null);
@@ -211,7 +213,7 @@ function ListEditor({ title, path, rows, columns, onChange, empty, problems }) {
   return html`<fieldset class="list-editor"><legend>${title}</legend>
     <table><thead><tr>${columns.map((c) => html`<th scope="col">${c.label}</th>`)}<th scope="col"><span class="visually-hidden">remove</span></th></tr></thead><tbody>
     ${rows.map((r, i) => html`<tr>${columns.map((c) => {
-        const f = fieldProps(`/${path}/${i}/${c.key}`, problems);
+        const f = fieldProps(`/${path}/${i}/${c.key}`, problems, "f", c.key === columns[0].key ? `/${path}/${i}` : null);
         return html`<td data-label=${c.label}>
         <input id=${f.id} aria-label=${title + " " + c.label + " " + (i + 1)} type=${c.type || "text"} step="any" value=${r[c.key] ?? ""} ...${f.aria}
           onInput=${(e) => set(i, c.key, c.type === "number" ? numberOrUndefined(e.target.value) : e.target.value)} /><${FieldError} f=${f} /></td>`; })}
@@ -669,7 +671,7 @@ function CaseDetail({ id }) {
   if (!c) return error ? html`<${ErrorBox} error=${error} />` : html`<p class="loading">loading case…</p>`;
   // The lab form's fields carry the pointers of the request ({"labs": [one lab]}).
   const problems = problemsByField(error);
-  const f = (key) => fieldProps(`/labs/0/${key}`, problems, "fu");
+  const f = (key) => fieldProps(`/labs/0/${key}`, problems, "fu", key === "value" ? "/labs/0" : null);
   const checkedWords = (checked) => checked.map((x) => `${x.drug} (${x.status === "planned" ? "planned: not started yet, do-not-start thresholds" : "being taken"})`).join(" and ");
   return html`<section id="case-detail"><h2>Case #${c.id} ${c.title}</h2>
     <p class="muted">${c.input_kind} case, saved ${c.created_at}; ${c.labs.length} follow-up result(s).</p>
