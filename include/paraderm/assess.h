@@ -250,7 +250,7 @@ struct MonitoringEvent {
 };
 
 struct Alert {
-  std::string code;  // LAB_INTERRUPT | LAB_DISCONTINUE | LAB_DOSE_REDUCE
+  std::string code;  // LAB_INTERRUPT | LAB_DISCONTINUE | LAB_DOSE_REDUCE | LAB_DO_NOT_START (planned drug)
   std::string drug, lab, date;
   double value = 0;
   std::string unit;
@@ -260,7 +260,7 @@ struct Alert {
 };
 
 struct SafetyPlan {
-  std::optional<std::string> for_drug;  // the top-ranked drug the plan is written for
+  std::optional<std::string> for_drug;  // the planned drug, else the top-ranked one
   std::string start_date;
   std::vector<ScreeningItem> screening;
   std::vector<MonitoringEvent> monitoring;
@@ -317,6 +317,10 @@ struct AssessOptions {
   PathwayCache* cache = nullptr;        // optional; a private one is used otherwise
   std::string engine_version = "dev";
   const SignalSource* signals = nullptr;  // optional pharmacovigilance store (--pv-store)
+  // The drug the clinician plans to start (a saved case's earlier plan): the safety plan stays
+  // written for it, and its do-not-start thresholds are checked, even when new results now rank
+  // it lower. Default: the top-ranked drug.
+  std::optional<std::string> planned_drug;
 };
 
 Assessment assess(const kb::KnowledgeBase& kb, const clinical::Case& record,

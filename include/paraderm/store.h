@@ -42,6 +42,8 @@ struct Actor {
   std::string name;
 };
 
+enum class SaveOutcome { kCreated, kReplayed, kKeyConflict };
+
 struct CaseRecord {
   std::int64_t id = 0;
   std::string created_at;  // UTC, ISO 8601
@@ -117,8 +119,12 @@ class Store {
   ~Store();
 
   int schema_version() const;
+  // With an idempotency key, a second save by the same owner with the same key stores nothing
+  // and returns the first case's id (outcome kReplayed; kKeyConflict when the title or input
+  // differ from the first save's).
   Result<std::int64_t> save_case(const std::string& title, const std::string& input_kind,
-                                 const std::string& input, const Actor& owner = {}, bool shared = false);
+                                 const std::string& input, const Actor& owner = {}, bool shared = false,
+                                 const std::string& idempotency_key = "", SaveOutcome* outcome = nullptr);
   // Newest first, without labs. visible_to: only the cases this user owns or that are shared.
   std::vector<CaseRecord> list_cases(int limit = 100,
                                      std::optional<std::int64_t> visible_to = std::nullopt) const;

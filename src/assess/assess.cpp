@@ -100,7 +100,7 @@ Assessment assess(const kb::KnowledgeBase& kb, const clinical::Case& c, const As
   }
   if (!a.pr_candidates.empty()) a.pr_candidates.front() = a.pr;
   a.options = detail::assess_options(kb, c, a.pr, a.option_diseases, *cache);
-  a.plan = detail::safety_plan(kb, c, a.options, options.start.value_or(c.as_of));
+  a.plan = detail::safety_plan(kb, c, a.options, options.start.value_or(c.as_of), options.planned_drug);
   return a;
 }
 

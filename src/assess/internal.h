@@ -97,6 +97,7 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const clinical::
                                    const PrAssessment& pr, const std::vector<std::string>& diseases,
                                    PathwayCache& cache);
 SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const clinical::Case& c,
-                       const std::vector<Option>& options, clinical::Date start);
+                       const std::vector<Option>& options, clinical::Date start,
+                       const std::optional<std::string>& planned_drug = std::nullopt);
 
 }  // namespace paraderm::assess::detail

@@ -1,7 +1,9 @@
 // The safety plan for the top-ranked drug: baseline screening with what the record shows,
 // the monitoring calendar from the start date, and alerts for follow-up results that cross a
-// label threshold while a JAK inhibitor is being taken.
+// label threshold while a JAK inhibitor is being taken, or the planned drug's do-not-start
+// threshold before it is.
 #include <chrono>
+#include <limits>
 
 #include "assess/internal.h"
 #include "paraderm/units.h"
@@ -42,15 +44,18 @@ std::string days_before(Date d, Date start) {
 }  // namespace
 
 SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c, const std::vector<Option>& options,
-                       Date start) {
+                       Date start, const std::optional<std::string>& planned_drug) {
   SafetyPlan plan;
   plan.start_date = clinical::to_string(start);
   const Option* top = nullptr;
+  // A drug the clinician has already planned stays the plan's drug when new results rank it
+  // lower: the plan then says why it would not be started instead of silently moving on.
   for (const auto& o : options) {
-    if (o.kind == "drug" && o.verdict <= Verdict::kCaution) {
-      top = &o;
-      break;
-    }
+    if (planned_drug && o.kind == "drug" && o.id == *planned_drug) top = &o;
+  }
+  for (const auto& o : options) {
+    if (top) break;
+    if (o.kind == "drug" && o.verdict <= Verdict::kCaution) top = &o;
   }
   if (top) {
     plan.for_drug = top->id;
@@ -147,6 +152,42 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c, const std::ve
                                            t.below ? "<" : ">", G{t.below ? *t.below : *t.above}, t.unit),
                                t.prov.src});
       }
+    }
+  }
+  // The planned drug, not yet being taken: its latest results against its do-not-start
+  // thresholds ("would not start"), so a follow-up result is never judged only against drugs the
+  // patient is already on.
+  const bool taking_top = top && std::any_of(c.medications.begin(), c.medications.end(), [&](const auto& m) {
+                            return m.jak_drug == top->id && m.active_on(c.as_of);
+                          });
+  if (const kb::Drug* d = top && !taking_top ? kb.find_drug(top->id) : nullptr) {
+    for (const auto& t : d->lab_threshold) {
+      if (!applies(t.region, c.region) || t.action != kb::LabAction::kDoNotStart || t.context) continue;
+      const auto* r = c.latest(t.analyte, c.as_of);
+      if (!r || !r->value) continue;
+      // The KB integrity check guarantees every threshold converts to its lab's unit.
+      constexpr double kNone = std::numeric_limits<double>::infinity();
+      const double low = t.below ? units::converted(kb, t.analyte, *t.below, t.unit, r->unit).value_or(-kNone) : -kNone;
+      const double high = t.above ? units::converted(kb, t.analyte, *t.above, t.unit, r->unit).value_or(kNone) : kNone;
+      const double value = *r->value;
+      if (!(value < low || value > high)) continue;
+      const bool is_below = value < low;
+      const double stated = t.below && is_below ? *t.below : t.above.value_or(0);
+      const char* side = is_below ? "<" : ">";
+      // Said in the unit the result was entered in ("ALC 0.4 10*9/L < 0.5 10*9/L").
+      auto said_limit = r->given_unit.empty() ? std::nullopt
+                                              : units::converted(kb, t.analyte, stated, t.unit, r->given_unit);
+      const bool as_given = said_limit.has_value();
+      const double shown_value = as_given ? r->given_value : value;
+      const double shown_limit = said_limit.value_or(is_below ? low : high);
+      const std::string& shown_unit = as_given ? r->given_unit : r->unit;
+      plan.alerts.push_back({alert_code(t.action), d->id, t.analyte, clinical::to_string(r->date), value,
+                             r->unit, stated, std::string(kb::to_string(t.action)),
+                             fmt::format(FMT_COMPILE("would not start {}: {} {:g} {} on {} {} {:g} {} (do-not-start "
+                                                     "threshold {}{:g} {})."),
+                                         d->name, t.analyte, G{shown_value}, shown_unit, clinical::to_string(r->date),
+                                         side, G{shown_limit}, shown_unit, side, G{stated}, t.unit),
+                             t.prov.src});
     }
   }
   return plan;

@@ -343,8 +343,12 @@ struct Server::Impl {
     return Status::ok();
   }
   // Parses and assesses a case body; on a problem writes the 4xx and returns nullopt.
+  // planned: the drug a saved case's plan was written for (AssessOptions::planned_drug); taking:
+  // filled with the JAK inhibitors the patient is on at the assessment date.
   std::optional<std::pair<std::string, std::string>> run_assessment(
-      const std::string& body, const httplib::Request& req, httplib::Response& res) {
+      const std::string& body, const httplib::Request& req, httplib::Response& res,
+      const std::optional<std::string>& planned = std::nullopt, std::vector<std::string>* taking = nullptr,
+      std::size_t lab_offset = 0) {
     clinical::ParseOptions po;
     po.max_bytes = opt.max_body_bytes;
     if (req.has_param("region")) {
@@ -367,22 +371,69 @@ struct Server::Impl {
         return std::nullopt;
       }
     }
+    ao.planned_drug = planned;
     auto parsed = clinical::parse_case(body, *kb, po);
     if (!parsed.record) {
+      // Follow-up labs are appended to the stored ones: name them as the request did.
+      for (auto& p : parsed.problems) p.pointer = request_lab_pointer(p.pointer, lab_offset);
       send_error(res, 400, "the case is not valid", parsed.problems);
       return std::nullopt;
+    }
+    if (taking) {
+      for (const auto& m : parsed.record->medications) {
+        if (m.jak_drug && m.active_on(parsed.record->as_of)) taking->push_back(*m.jak_drug);
+      }
     }
     auto a = assess::assess(*kb, *parsed.record, ao);
     return std::make_pair(assess::to_json(a, -1), parsed.record->input_kind);
   }
 
-  // A stored native case with its follow-up labs appended.
-  static std::string merged_input(const store::CaseRecord& c) {
+  // "/labs/7/date" in the merged case is "/labs/2/date" of a request whose labs start at 5.
+  static std::string request_lab_pointer(const std::string& pointer, std::size_t offset) {
+    if (offset == 0 || pointer.rfind("/labs/", 0) != 0) return pointer;
+    std::size_t end = pointer.find('/', 6);
+    std::string index = pointer.substr(6, end == std::string::npos ? std::string::npos : end - 6);
+    if (index.empty() || index.size() > 9 || !std::all_of(index.begin(), index.end(), ::isdigit)) return pointer;
+    std::size_t i = std::stoul(index);
+    if (i < offset) return pointer;
+    return "/labs/" + std::to_string(i - offset) + (end == std::string::npos ? "" : pointer.substr(end));
+  }
+
+  // A stored native case with its follow-up labs appended. Follow-up results come after the
+  // assessment they follow: the merged case is assessed as of its newest result when that is
+  // later than the stored assessment date (which the case reader would otherwise refuse).
+  // first_follow_up: the index in the merged "labs" of the first follow-up result.
+  static std::string merged_input(const store::CaseRecord& c, std::size_t* first_follow_up = nullptr) {
+    if (first_follow_up) *first_follow_up = 0;
     if (c.labs.empty()) return c.input;
     Json j = Json::parse(c.input);
     if (!j.contains("labs") || !j["labs"].is_array()) j["labs"] = Json::array();
-    for (const auto& l : c.labs) j["labs"].push_back(Json::parse(l));
+    if (first_follow_up) *first_follow_up = j["labs"].size();
+    // Valid dates only ("" otherwise); YYYY-MM-DD text orders as the dates do.
+    auto date_of = [](const Json& o, const char* key) {
+      if (!o.is_object() || !o.contains(key) || !o[key].is_string()) return std::string();
+      std::string text = o[key].get<std::string>();
+      return clinical::parse_date(text) && text.size() == 10 ? text : std::string();
+    };
+    std::string as_of = date_of(j, "as_of");
+    for (const auto& l : c.labs) {
+      Json lab = Json::parse(l);
+      std::string date = date_of(lab, "date");
+      if (!as_of.empty() && date > as_of) as_of = date;
+      j["labs"].push_back(std::move(lab));
+    }
+    if (!as_of.empty()) j["as_of"] = as_of;
     return j.dump();
+  }
+
+  // The drug a saved case's plan was written for before any follow-up result: what the clinician
+  // planned, against which later results are checked. None when the case is not readable now.
+  std::optional<std::string> planned_drug(const store::CaseRecord& c) {
+    auto parsed = clinical::parse_case(c.input, *kb, {});
+    if (!parsed.record) return std::nullopt;
+    assess::AssessOptions ao;
+    ao.cache = cache.get();
+    return assess::assess(*kb, *parsed.record, ao).plan.for_drug;
   }
 
   void routes() {
@@ -532,9 +583,20 @@ struct Server::Impl {
       if (title.size() > 200) return send_error(res, 400, "title: expected at most 200 characters");
       std::string shared = req.has_param("shared") ? req.get_param_value("shared") : "0";
       if (shared != "0" && shared != "1") return send_error(res, 400, "shared: expected 0 or 1");
-      auto id = db->save_case(title, parsed.record->input_kind, req.body, who.actor, shared == "1");
+      // One key per Save in the page: a double click or a retry stores the case once.
+      std::string key = req.get_header_value("Idempotency-Key");
+      if (key.size() > 200 || !std::all_of(key.begin(), key.end(), [](char ch) { return ch > 0x20 && ch < 0x7f; })) {
+        return send_error(res, 400, "Idempotency-Key: expected 1 to 200 visible ASCII characters");
+      }
+      store::SaveOutcome outcome = store::SaveOutcome::kCreated;
+      auto id = db->save_case(title, parsed.record->input_kind, req.body, who.actor, shared == "1", key, &outcome);
       if (!id.is_ok()) return send_error(res, 500, "the case could not be stored");
-      send_json(res, 201, dump(Json{{"id", id.value()}}));
+      if (outcome == store::SaveOutcome::kKeyConflict) {
+        return send_error(res, 409, fmt::format("Idempotency-Key already used for case {} with a different title or "
+                                                "case; send a new key for a new case", id.value()));
+      }
+      if (outcome == store::SaveOutcome::kReplayed) res.set_header("Idempotent-Replayed", "true");
+      send_json(res, outcome == store::SaveOutcome::kReplayed ? 200 : 201, dump(Json{{"id", id.value()}}));
     });
     get("/api/v1/cases", [this](const httplib::Request&, httplib::Response& res, const Caller& who) {
       Json a = Json::array();
@@ -607,16 +669,27 @@ struct Server::Impl {
       // Validate the case with the new labs before storing anything.
       store::CaseRecord trial = *c;
       trial.labs.insert(trial.labs.end(), labs.begin(), labs.end());
-      std::string merged = merged_input(trial);
-      auto r = run_assessment(merged, req, res);
+      std::size_t first_follow_up = 0;
+      std::string merged = merged_input(trial, &first_follow_up);
+      auto planned = planned_drug(*c);
+      std::vector<std::string> taking;
+      auto r = run_assessment(merged, req, res, planned, &taking, first_follow_up + c->labs.size());
       if (!r) return;
       if (!db->add_labs(*id, labs).is_ok()) return send_error(res, 500, "the labs could not be stored");
       auto stored = db->record_assessment(*id, store::content_hash(merged), kb->version, opt.engine_version, r->first,
                                           who.actor);
       if (!stored.is_ok()) return send_error(res, 500, "the assessment could not be stored");
       Json result = Json::parse(r->first);
+      // What the results were checked against, so "no alert" can say for which drugs.
+      Json checked = Json::array();
+      for (const auto& d : taking) checked.push_back({{"drug", d}, {"status", "taking"}});
+      if (result["safety_plan"].contains("for_drug") && result["safety_plan"]["for_drug"].is_string() &&
+          std::find(taking.begin(), taking.end(), result["safety_plan"]["for_drug"].get<std::string>()) ==
+              taking.end()) {
+        checked.push_back({{"drug", result["safety_plan"]["for_drug"]}, {"status", "planned"}});
+      }
       send_json(res, 201, dump(Json{{"assessment_id", stored.value()},
-                               {"alerts", result["safety_plan"]["alerts"]},
+                               {"alerts", result["safety_plan"]["alerts"]}, {"checked", checked},
                                {"assessment", result}}
                               ));
     });
@@ -625,7 +698,7 @@ struct Server::Impl {
       auto c = visible_case(req, res, who);
       if (!c) return;
       std::string merged = merged_input(*c);
-      auto r = run_assessment(merged, req, res);
+      auto r = run_assessment(merged, req, res, planned_drug(*c));
       if (!r) return;
       auto stored = db->record_assessment(c->id, store::content_hash(merged), kb->version, opt.engine_version,
                                           r->first, who.actor);

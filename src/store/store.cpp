@@ -98,6 +98,11 @@ const std::vector<const char*>& migrations() {
          CREATE INDEX cases_owner ON cases(owner_id);
          ALTER TABLE assessments ADD COLUMN user_id INTEGER;
          ALTER TABLE assessments ADD COLUMN username TEXT NOT NULL DEFAULT '';)",
+      // Idempotent saves: the page sends one key per Save, so a double click or a retry after a
+      // lost answer stores the case once. A key belongs to its owner (0: no account).
+      R"(ALTER TABLE cases ADD COLUMN idempotency_key TEXT;
+         CREATE UNIQUE INDEX cases_idempotency ON cases(COALESCE(owner_id, 0), idempotency_key)
+           WHERE idempotency_key IS NOT NULL;)",
   };
   return m;
 }
@@ -299,20 +304,40 @@ std::optional<std::int64_t> optional_int(const SQLite::Column& c) {
 }  // namespace
 
 Result<std::int64_t> Store::save_case(const std::string& title, const std::string& kind,
-                                      const std::string& input, const Actor& owner, bool shared) {
+                                      const std::string& input, const Actor& owner, bool shared,
+                                      const std::string& idempotency_key, SaveOutcome* outcome) {
   std::string created = now_utc();
-  return write([&](SQLite::Database& db) {
-    SQLite::Statement q(db, "INSERT INTO cases(created_at, title, input_kind, input, owner_id, shared) "
-                            "VALUES(?,?,?,?,?,?)");
+  SaveOutcome result = SaveOutcome::kCreated;
+  auto saved = write([&](SQLite::Database& db) -> std::int64_t {
+    // The one writer thread runs this look-up and the insert with nothing in between, so two
+    // requests with the same key cannot both insert.
+    if (!idempotency_key.empty()) {
+      SQLite::Statement find(db, "SELECT id, title, input_kind, input FROM cases "
+                                 "WHERE COALESCE(owner_id, 0) = COALESCE(?1, 0) AND idempotency_key = ?2");
+      bind_id(find, 1, owner.user_id);
+      find.bind(2, idempotency_key);
+      if (find.executeStep()) {
+        bool same = find.getColumn(1).getString() == title && find.getColumn(2).getString() == kind &&
+                    find.getColumn(3).getString() == input;
+        result = same ? SaveOutcome::kReplayed : SaveOutcome::kKeyConflict;
+        return find.getColumn(0).getInt64();
+      }
+    }
+    SQLite::Statement q(db, "INSERT INTO cases(created_at, title, input_kind, input, owner_id, shared, "
+                            "idempotency_key) VALUES(?,?,?,?,?,?,?)");
     q.bind(1, created);
     q.bind(2, title);
     q.bind(3, kind);
     q.bindNoCopy(4, input);  // the caller waits for this write: its string outlives the statement
     bind_id(q, 5, owner.user_id);
     q.bind(6, shared ? 1 : 0);
+    if (idempotency_key.empty()) q.bind(7);
+    else q.bind(7, idempotency_key);
     q.exec();
     return db.getLastInsertRowid();
   });
+  if (outcome) *outcome = result;
+  return saved;
 }
 
 std::vector<CaseRecord> Store::list_cases(int limit, std::optional<std::int64_t> visible_to) const {

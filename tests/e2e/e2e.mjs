@@ -2,14 +2,20 @@
 // download). Starts `paraderm serve` on a free loopback port with a fresh database holding one
 // clinician (added with `paraderm user add`), then: logs in through the login form (a wrong
 // password first), loads an example case, assesses it, checks the verdict, the options table and that every chart
-// rendered; saves a patient already on a JAK inhibitor, adds a lab result below the interrupt
-// threshold and checks the alert. Screenshots go to $E2E_ARTIFACTS (default build/e2e-artifacts).
+// rendered; the focus and announcement after Assess and the charts' tables; errors beside their
+// fields with a summary; a proxy's 502; the race of two curve requests (the first delayed); the
+// print view; reload and Back (tab, case, form); a double Save; follow-up labs after the
+// assessment date against the planned drug; a patient on a JAK inhibitor with a low result; the
+// page at 390 px; axe-core with no serious or critical violation; the signals page with and
+// without a report store. Screenshots go to $E2E_ARTIFACTS (default build/e2e-artifacts).
 // Usage: node tests/e2e/e2e.mjs <path to paraderm binary>
 import { chromium } from "playwright-core";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import net from "node:net";
 
 const binary = process.argv[2];
@@ -20,7 +26,31 @@ mkdirSync(artifacts, { recursive: true });
 function freePort() {
   return new Promise((resolve) => { const s = net.createServer(); s.listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => resolve(p)); }); });
 }
-function check(cond, what) { if (!cond) throw new Error("FAILED: " + what); console.log("ok - " + what); }
+const axeSource = readFileSync(join(dirname(fileURLToPath(import.meta.url)), "node_modules/axe-core/axe.min.js"), "utf8");
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// axe-core (pinned in package-lock.json) in the page: no serious or critical violation.
+async function axeCheck(page, where) {
+  await page.evaluate(axeSource + "\n;void 0");
+  const found = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+  });
+  check(found.length === 0, `axe-core: no serious or critical violation on ${where}` + (found.length ? ": " + found.join(" | ") : ""));
+}
+// E2E_KEEP_GOING=1 reports every failed check instead of stopping at the first (used to see each
+// check fail against a deliberately broken page); the run still fails.
+const keepGoing = !!process.env.E2E_KEEP_GOING;
+let failures = 0;
+function check(cond, what) {
+  if (!cond) {
+    failures++;
+    if (!keepGoing) throw new Error("FAILED: " + what);
+    console.log("not ok - " + what);
+    return;
+  }
+  console.log("ok - " + what);
+}
 
 const dir = mkdtempSync(join(tmpdir(), "paraderm-e2e-"));
 const port = await freePort();
@@ -49,11 +79,14 @@ const browser = await chromium.launch({
 });
 let failed = false;
 try {
-  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  // One context for both pages: the phone-sized page below shares the login.
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const page = await context.newPage();
   const consoleErrors = [];
   // The deliberate invalid submission below makes the browser log its 400; nothing else may.
   // So do the 401s of the login: the session probe before logging in and the wrong password.
-  page.on("console", (m) => { if (m.type() === "error" && !/status of 40[01]/.test(m.text())) consoleErrors.push(m.text()); });
+  // So do the deliberate 502 and the signals 404 without a store below.
+  page.on("console", (m) => { if (m.type() === "error" && !/status of (40[014]|502)|ERR_CONNECTION_REFUSED/.test(m.text())) consoleErrors.push(m.text()); });
   page.on("pageerror", (e) => consoleErrors.push(String(e)));
   // Every request must stay on the page's own origin: no CDN, no network at run time.
   const foreign = [];
@@ -71,6 +104,7 @@ try {
   check(/not accepted/.test(await page.textContent("#login-error")), "wrong password: error beside the field");
   check(await page.getAttribute("#login-password", "aria-describedby") === "login-error", "error tied to the password field");
   await page.screenshot({ path: join(artifacts, "login.png") });
+  await axeCheck(page, "the login form");
   await page.fill("#login-password", password);
   await page.click("#login-submit");
   await page.waitForSelector("#user-name", { timeout: 10000 });
@@ -95,37 +129,165 @@ try {
   check(await page.locator("#axis-chart rect").count() >= 6, "immune-axis chart rendered");
   check(await page.locator("#screening li").count() >= 3, "screening checklist rendered");
   await page.screenshot({ path: join(artifacts, "assessment.png"), fullPage: true });
+  check(await page.evaluate(() => document.activeElement && document.activeElement.id) === "result-heading",
+        "focus moved to the result heading after Assess");
+  await page.waitForFunction(() => /Assessment ready/.test(document.querySelector("#announcer").textContent), null, { timeout: 5000 });
+  check(await page.getAttribute("#announcer", "aria-live") === "polite", "a polite live region announces the result");
+  check(await page.locator("#curve-table tbody tr").count() >= 5 && await page.locator("#axis-table tbody tr").count() === 6,
+        "charts have text tables with their numbers");
+  await axeCheck(page, "the assessment result");
+
+  // The race: the request for 2 mg is held back 3 s, 15 mg is asked for meanwhile; the chart
+  // must end on 15 mg (before, the late 2 mg answer overwrote it).
+  let held = 0;
+  await page.route(/\/api\/v1\/pathways\?.*curve=1/, async (route) => {
+    if (/dose=2mg/.test(route.request().url())) { held++; await sleep(3000); }
+    try { await route.continue(); } catch { /* cancelled by the page: that is the point */ }
+  });
+  await page.fill("#curve-dose", "2");
+  await page.dispatchEvent("#curve-dose", "change");
+  await sleep(300);
+  await page.fill("#curve-dose", "15");
+  await page.dispatchEvent("#curve-dose", "change");
+  await sleep(4000);
+  await page.unroute(/\/api\/v1\/pathways\?.*curve=1/);
+  const drawn = await page.textContent("#curve-regimen");
+  check(held === 1 && /\b15 mg\b/.test(drawn) && /\b15 mg\b/.test(await page.getAttribute("#curve-conc", "aria-label")),
+        `an older curve answering late never replaces the newer dose (held ${held}): ` + drawn.trim());
 
   // Reasons one click away, with links to the sources.
   await page.locator("#options tr.option-row").first().getByText("reasons").click();
   check(await page.locator("#options a[href^='/api/v1/sources/']").count() > 0, "reasons link to their sources");
 
   // Invalid input: the API's message reaches the page.
-  await page.fill("input[aria-label='Medications start 1']", "2027-01-01");
-  await page.fill("input[aria-label='Medications stop 1']", "2026-01-01");
+  await page.fill("#f-medications-0-start", "2027-01-01");
+  await page.fill("#f-medications-0-stop", "2026-01-01");
   await page.click("#assess");
-  await page.waitForSelector(".error", { timeout: 10000 });
-  const err = await page.textContent(".error");
-  check(/medications\/0\/stop/.test(err), "API error names the field: " + err.trim().slice(0, 80));
+  await page.waitForSelector("#error-summary", { timeout: 10000 });
+  const err = await page.textContent("#error-summary");
+  check(/Medication 1, stop date/.test(err) && !/\/medications\/0/.test(err), "error summary names the field in words: " + err.trim().slice(0, 90));
+  check(await page.evaluate(() => document.activeElement && document.activeElement.id) === "error-summary", "the summary takes the focus (top of the page)");
+  check(await page.getAttribute("#f-medications-0-stop", "aria-invalid") === "true" &&
+        /before the start/.test(await page.locator("#f-medications-0-stop-error").textContent({ timeout: 2000 }).catch(() => "")) &&
+        await page.getAttribute("#f-medications-0-stop", "aria-describedby") === "f-medications-0-stop-error",
+        "the error sits beside the stop date field and is tied to it");
+  await page.click("#error-summary a");
+  check(await page.evaluate(() => document.activeElement && document.activeElement.id) === "f-medications-0-stop", "the summary's link moves the focus to the field");
 
-  // A reload keeps the session; the page gets its CSRF token back from GET /api/v1/session and
-  // the writes below (save, labs) carry it.
+  // A proxy in front of the server answers 502 with its own HTML: one sentence, no HTML.
+  await page.route("**/api/v1/assess*", (route) => route.fulfill({ status: 502, contentType: "text/html",
+    body: "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>" }), { times: 1 });
+  await page.selectOption("#example", { label: "Dupilumab for AD → psoriasis (EU)" });
+  await page.click("#assess");
+  await page.waitForSelector("#error-summary", { timeout: 10000 });
+  const proxy = (await page.textContent("#error-summary")).trim();
+  check(/gateway/.test(proxy) && !/<|nginx|center/.test(proxy) && proxy.split(/[.:] /).length <= 3, "a proxy's 502 is one sentence: " + proxy);
+
+  // No connection at all, then a server that never answers: one sentence each, the second after
+  // the page's 20 s limit.
+  await page.route("**/api/v1/assess*", (route) => route.abort("connectionrefused"), { times: 1 });
+  await page.click("#assess");
+  await page.waitForSelector("#error-summary", { timeout: 10000 });
+  const offline = (await page.textContent("#error-summary")).trim();
+  check(/cannot be reached/.test(offline), "no connection: one sentence: " + offline);
+  await page.route("**/api/v1/assess*", async (route) => { await sleep(22000); try { await route.continue(); } catch { /* the page gave up */ } }, { times: 1 });
+  const asked = Date.now();
+  await page.click("#assess");
+  await page.waitForFunction(() => /did not answer within 20 seconds/.test((document.querySelector("#error-summary") || {}).textContent || ""), null, { timeout: 30000 });
+  const waited = (Date.now() - asked) / 1000;
+  check(waited >= 19 && waited < 25 && !(await page.locator("#assess").isDisabled()), `a request the server never answers ends after ${waited.toFixed(1)} s with a message`);
+
+  // Print: identification, inputs, verdicts, reasons with their sources and the plan.
+  await page.fill("#patient-identification", "E2E Patient MRN-0042");
+  await page.click("#assess");
+  await page.waitForSelector("#verdict", { timeout: 15000 });
+  await page.emulateMedia({ media: "print" });
+  const printed = await page.evaluate(() => document.body.innerText);
+  const printedSources = await page.locator("#print-reasons a[href^='/api/v1/sources/']").count();
+  check(/E2E Patient MRN-0042/.test(printed) && /Born 1988-03-14, male/.test(printed), "print: patient identification");
+  check(/dupilumab from 2026-03-01/.test(printed) && /alc 1\.6 10\*9\/L \(2026-11-10\)/.test(printed) && /psoriasiform/.test(printed), "print: the inputs");
+  check(/Paradoxical reaction: likely/.test(printed) && /1\. Baricitinib — preferred/.test(printed), "print: the verdicts");
+  check(printedSources > 5 && await page.locator("#print-reasons a[href^='/api/v1/sources/']").first().isVisible(), "print: reasons with their sources");
+  check(/Screening/.test(printed) && /Monitoring from/.test(printed), "print: the plan");
+  check(!(await page.locator("#assess").isVisible()) && !(await page.locator("#case-form").isVisible()), "print: no controls or form");
+  await page.pdf({ path: join(artifacts, "print.pdf") }).catch(() => {});
+  await page.emulateMedia({ media: "screen" });
+
+  // Reload and Back: the tab, the case and the form come back.
+  await page.fill("#case-title", "e2e double save");
+  await page.click("#nav-cases");
+  check(/tab=cases/.test(page.url()), "the tab is in the URL: " + page.url());
+  await page.goBack();
+  await page.waitForSelector("#page-assess:not([hidden])", { timeout: 5000 });
+  check(await page.inputValue("#case-title") === "e2e double save", "Back returns to the assess tab with the form as it was");
   await page.reload();
-  await page.waitForSelector("#user-name", { timeout: 10000 });
-  check(true, "still logged in after a reload");
+  await page.waitForSelector("#case-title", { timeout: 10000 });
+  check(await page.inputValue("#case-title") === "e2e double save" && await page.inputValue("#patient-identification") === "E2E Patient MRN-0042",
+        "a reload keeps the form");
+
+  // Double Save (two clicks in one task, before the button can be disabled): one case.
+  await page.evaluate(() => { const b = document.querySelector("#save"); b.click(); b.click(); });
+  await page.waitForSelector("#case-detail", { timeout: 10000 });
+  await sleep(500);
+  const saved = await page.evaluate(() => fetch("/api/v1/cases").then((r) => r.json()));
+  check(saved.filter((c) => c.title === "e2e double save").length === 1, "double Save makes one case");
+  const savedId = saved.find((c) => c.title === "e2e double save").id;
+  check(new URL(page.url()).searchParams.get("case") === String(savedId), "the case is in the URL");
+  await page.reload();
+  await page.waitForSelector("#case-detail h2", { timeout: 10000 });
+  check((await page.textContent("#case-detail h2")).includes("e2e double save"), "a reload reopens the case");
+  await page.goBack();
+  await page.waitForSelector("#page-assess:not([hidden])", { timeout: 5000 });
+  await page.goForward();
+  await page.waitForSelector("#page-cases:not([hidden]) #case-detail h2", { timeout: 10000 });
+  check((await page.textContent("#case-detail h2")).includes("e2e double save"), "Back then Forward returns to the case");
+
+  // An empty value is "not given": nothing is sent, the field says why.
+  await page.fill("#fu-labs-0-date", "2026-11-27");
+  await page.fill("#fu-labs-0-value", "");
+  await page.click("#add-lab");
+  await sleep(1500);
+  const afterEmpty = await page.evaluate((id) => fetch("/api/v1/cases/" + id).then((r) => r.json()), savedId);
+  check(afterEmpty.labs.length === 0 && await page.locator("#fu-labs-0-value-error").isVisible(),
+        "an empty lab value is not sent as 0; the field says what is missing");
+  // A negative value: the API's problem for the row is shown beside the value field.
+  await page.fill("#fu-labs-0-value", "-1");
+  await page.click("#add-lab");
+  await page.waitForSelector("#lab-errors", { timeout: 10000 });
+  check(/expected a number >= 0/.test(await page.locator("#fu-labs-0-value-error").textContent({ timeout: 2000 }).catch(() => "")) &&
+        await page.getAttribute("#fu-labs-0-value", "aria-invalid") === "true", "the server's problem with the lab is shown beside its value");
+  // Follow-up after the assessment date (2026-11-20), patient not on the planned baricitinib yet:
+  // ALC 0.4 x 10^9/L is below its do-not-start threshold (< 0.5 x 10^9/L, kb/drugs/baricitinib.toml).
+  await page.fill("#fu-labs-0-test", "alc");
+  await page.fill("#fu-labs-0-value", "0.4");
+  await page.fill("#fu-labs-0-unit", "10*9/L");
+  await page.click("#add-lab");
+  await page.waitForSelector("#lab-outcome .alert", { timeout: 10000 });
+  const planned = await page.textContent("#lab-outcome");
+  check(/LAB_DO_NOT_START/.test(planned) && /would not start Baricitinib/.test(planned) && /0\.4 10\*9\/L on 2026-11-27 < 0\.5 10\*9\/L/.test(planned) &&
+        await page.locator("#lab-outcome a[href^='/api/v1/sources/']").count() > 0,
+        "a follow-up ALC after the assessment date: would not start the planned drug, with its source: " + planned.trim().slice(0, 120));
+  check(!/No label threshold crossed/.test(planned), "never 'No label threshold crossed' for a drug not yet taken");
+  await axeCheck(page, "a saved case");
+  await page.click("#nav-assess");
+
+  // The reloads above kept the session; the page got its CSRF token back from GET
+  // /api/v1/session and the writes (save, labs) carried it.
+  check(await page.locator("#user-name").count() === 1, "still logged in after the reloads");
   // Save a patient on abrocitinib, add a low ALC, see the interrupt alert.
   await page.selectOption("#example", { label: "Already on abrocitinib (follow-up labs, US)" });
   await page.fill("#case-title", "e2e follow-up");
   await page.click("#save");
   await page.waitForSelector("#case-detail", { timeout: 10000 });
   check(/e2e follow-up/.test(await page.textContent("#case-detail h2")), "saved case opened");
-  await page.fill("#lab-test", "alc");
-  await page.fill("#lab-date", "2026-11-19");
-  await page.fill("#lab-value", "0.4");
-  await page.fill("#lab-unit", "10*9/L");
+  await page.fill("#fu-labs-0-test", "alc");
+  await page.fill("#fu-labs-0-date", "2026-11-19");
+  await page.fill("#fu-labs-0-value", "0.4");
+  await page.fill("#fu-labs-0-unit", "10*9/L");
   await page.click("#add-lab");
   await page.waitForSelector("#case-detail .alert", { timeout: 10000 });
   const alert = await page.textContent("#case-detail .alert");
+  await page.screenshot({ path: join(artifacts, "follow-up-on-drug.png"), fullPage: true });
   check(/LAB_INTERRUPT/.test(alert), "lab follow-up alert shown: " + alert.trim().slice(0, 80));
   await page.screenshot({ path: join(artifacts, "follow-up.png"), fullPage: true });
   check(await page.locator("#cases tr").count() >= 1, "saved cases list shows the case");
@@ -134,8 +296,58 @@ try {
   await page.click("#nav-signals");
   await page.waitForSelector("#signals tbody tr", { timeout: 15000 });
   check(/dupilumab/.test(await page.locator("#signals tbody tr").first().textContent()), "signals table lists the strongest pair first");
+  // The plot is drawn once its box has a width (a frame after the table).
+  await page.waitForSelector("#signal-plot canvas", { timeout: 5000 }).catch(() => {});
   check(await page.locator("#signal-plot canvas").count() >= 1, "EB05 plot rendered");
   await page.screenshot({ path: join(artifacts, "signals.png"), fullPage: true });
+
+  // 390 and 360 px wide (phones): no horizontal page scroll, nothing wider than the screen outside its
+  // own scroll box, targets at least 24 x 24 px, charts as wide as their box.
+  const phone = await page.context().newPage();
+  phone.on("pageerror", (e) => consoleErrors.push(String(e)));
+  await phone.setViewportSize({ width: 390, height: 844 });
+  await phone.goto(base + "/");
+  await phone.waitForSelector("#example", { timeout: 10000 });
+  await phone.selectOption("#example", { label: "Dupilumab for AD → psoriasis (EU)" });
+  await phone.click("#assess");
+  await phone.waitForSelector("#curves canvas", { timeout: 15000 });
+  await phone.waitForSelector("#heatmap td", { timeout: 15000 });
+  for (const width of [390, 360]) {
+    if (width !== 390) { await phone.setViewportSize({ width, height: 800 }); await sleep(500); }
+    const layout = await phone.evaluate(() => {
+      const vw = document.documentElement.clientWidth;
+      const scrolls = (el) => { for (let e = el.parentElement; e; e = e.parentElement) { const o = getComputedStyle(e).overflowX; if (o === "auto" || o === "scroll" || o === "hidden") return true; } return false; };
+      const wide = [], small = [];
+      for (const el of document.querySelectorAll("body *")) {
+        const r = el.getBoundingClientRect();
+        if (!r.width || scrolls(el)) continue;
+        if (r.left < -1 || r.right > vw + 1) wide.push(`${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""} ${Math.round(r.left)}..${Math.round(r.right)}`);
+      }
+      for (const el of document.querySelectorAll("button, input, select, summary, [role=button]")) {
+        const r = el.getBoundingClientRect();
+        if (!r.width || el.closest("[hidden]")) continue;
+        if (r.width < 24 || r.height < 24) small.push(`${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""} ${Math.round(r.width)}x${Math.round(r.height)}`);
+      }
+      const charts = [...document.querySelectorAll(".chart")].map((c) => [c.clientWidth, c.querySelector("canvas") ? c.querySelector("canvas").getBoundingClientRect().width : 0]);
+      return { vw, scrollWidth: document.documentElement.scrollWidth, wide, small, charts };
+    });
+    await phone.screenshot({ path: join(artifacts, `phone-${width}.png`), fullPage: true });
+    check(layout.scrollWidth <= layout.vw, `${width} px: no horizontal page scroll (page ${layout.scrollWidth} px, viewport ${layout.vw} px)`);
+    check(layout.wide.length === 0, `${width} px: no element wider than the viewport` + (layout.wide.length ? ": " + layout.wide.slice(0, 8).join(", ") : ""));
+    check(layout.small.length === 0, `${width} px: every control at least 24 x 24 px` + (layout.small.length ? ": " + layout.small.slice(0, 8).join(", ") : ""));
+    check(layout.charts.length >= 2 && layout.charts.every(([box, canvas]) => canvas > 0 && canvas <= box + 1 && canvas >= box * 0.9),
+          `${width} px: the charts use the width of their box: ` + JSON.stringify(layout.charts));
+  }
+  await phone.setViewportSize({ width: 390, height: 844 });
+  await axeCheck(phone, "the page at 390 px");
+  // A server without a report store: the signals tab explains it in clinical words.
+  await phone.route("**/api/v1/signals*", (route) => route.fulfill({ status: 404, contentType: "application/json",
+    body: JSON.stringify({ error: { status: 404, message: "no pharmacovigilance store: start the server with --pv-store DIR" } }) }));
+  await phone.click("#nav-signals");
+  await phone.waitForSelector("#signals-unavailable", { timeout: 10000 });
+  const noStore = await phone.textContent("#signals-unavailable");
+  check(!/--pv-store|paraderm pv\b|paraderm serve\b/.test(noStore) && /no reporting signals/.test(noStore), "signals without a store: explained without an admin command line: " + noStore.trim().slice(0, 160));
+  await phone.close();
 
   // Logging out returns to the login form; the API refuses the old cookie.
   await page.click("#logout");
@@ -153,4 +365,4 @@ try {
   server.kill("SIGTERM");
   rmSync(dir, { recursive: true, force: true });
 }
-process.exit(failed ? 1 : 0);
+process.exit(failed || failures ? 1 : 0);

@@ -8,7 +8,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -197,6 +199,98 @@ TEST_F(Api, CasesLabsAlertsAndHistory) {
   auto notid = client_->Get("/api/v1/cases/abc");
   ASSERT_TRUE(notid);
   EXPECT_EQ(notid->status, 400);
+}
+
+// Save is idempotent per Idempotency-Key and user: a double click (two requests at once) or a
+// retry after a lost answer stores one case and answers with its id.
+TEST_F(Api, SaveWithTheSameIdempotencyKeyStoresOneCase) {
+  std::string body = read("examples/dupilumab-psoriasis.json");
+  httplib::Headers key{{"Idempotency-Key", "save-7f3a"}};
+  auto first = client_->Post("/api/v1/cases?title=once", key, body, "application/json");
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->status, 201) << first->body;
+  long long id = Json::parse(first->body)["id"];
+  auto again = client_->Post("/api/v1/cases?title=once", key, body, "application/json");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200) << again->body;
+  EXPECT_EQ(Json::parse(again->body)["id"], id);
+  EXPECT_EQ(again->get_header_value("Idempotent-Replayed"), "true");
+  // A double click: eight requests with one key at the same moment.
+  std::vector<std::thread> clicks;
+  std::mutex mu;
+  std::set<long long> ids;
+  for (int i = 0; i < 8; ++i) {
+    clicks.emplace_back([&] {
+      httplib::Client c("127.0.0.1", port_);
+      c.set_bearer_token_auth(token_);
+      auto r = c.Post("/api/v1/cases?title=burst", {{"Idempotency-Key", "burst-1"}}, body, "application/json");
+      if (!r || (r->status != 200 && r->status != 201)) return;
+      std::lock_guard<std::mutex> lock(mu);
+      ids.insert(Json::parse(r->body)["id"].get<long long>());
+    });
+  }
+  for (auto& t : clicks) t.join();
+  EXPECT_EQ(ids.size(), 1u);
+  auto list = client_->Get("/api/v1/cases");
+  ASSERT_TRUE(list);
+  EXPECT_EQ(Json::parse(list->body).size(), 2u) << "one case per key";
+  // The same key for a different case is a client error, not a silent replay of the first.
+  auto other = client_->Post("/api/v1/cases?title=different", key, body, "application/json");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 409) << other->body;
+  // Without a key every save is a new case, as before.
+  auto plain1 = post("/api/v1/cases?title=plain", body);
+  auto plain2 = post("/api/v1/cases?title=plain", body);
+  ASSERT_TRUE(plain1 && plain2);
+  EXPECT_NE(Json::parse(plain1->body)["id"], Json::parse(plain2->body)["id"]);
+  auto bad = client_->Post("/api/v1/cases", {{"Idempotency-Key", std::string(300, 'k')}}, body, "application/json");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+}
+
+// Follow-up labs may be dated after the assessment date of the saved case, and are checked
+// against the drug its plan was written for (the example plans baricitinib) although the patient
+// is not on it yet. safety-and-labels.md, baricitinib [C] S11, S12: "Do not initiate (RA, AA,
+// AD) ALC <500/mm³ (0.5 × 10⁹/L)".
+TEST_F(Api, FollowUpLabsAfterTheAssessmentDateAreCheckedAgainstThePlannedDrug) {
+  auto saved = post("/api/v1/cases?title=planned", read("examples/dupilumab-psoriasis.json"));  // as_of 2026-11-20
+  ASSERT_TRUE(saved);
+  ASSERT_EQ(saved->status, 201) << saved->body;
+  std::string base = "/api/v1/cases/" + std::to_string(Json::parse(saved->body)["id"].get<long long>());
+  auto first = post(base + "/assessments", "");
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->status, 201) << first->body;
+  ASSERT_EQ(Json::parse(first->body)["assessment"]["safety_plan"]["for_drug"], "baricitinib");
+
+  auto normal = post(base + "/labs", R"({"labs":[{"test":"alc","date":"2026-11-27","value":0.6,"unit":"10*9/L"}]})");
+  ASSERT_TRUE(normal);
+  ASSERT_EQ(normal->status, 201) << "a result after the assessment date is accepted: " << normal->body;
+  Json n = Json::parse(normal->body);
+  EXPECT_TRUE(n["alerts"].empty()) << n["alerts"].dump();
+  EXPECT_EQ(n["checked"], Json::parse(R"([{"drug":"baricitinib","status":"planned"}])"));
+  EXPECT_EQ(n["assessment"]["as_of"], "2026-11-27") << "re-assessed as of the newest result";
+
+  auto low = post(base + "/labs", R"({"labs":[{"test":"alc","date":"2026-12-01","value":0.4,"unit":"10*9/L"}]})");
+  ASSERT_TRUE(low);
+  ASSERT_EQ(low->status, 201) << low->body;
+  Json l = Json::parse(low->body);
+  ASSERT_EQ(l["alerts"].size(), 1u) << l["alerts"].dump();
+  EXPECT_EQ(l["alerts"][0]["code"], "LAB_DO_NOT_START");
+  EXPECT_EQ(l["alerts"][0]["drug"], "baricitinib");
+  EXPECT_NE(l["alerts"][0]["text"].get<std::string>().find("would not start"), std::string::npos);
+  std::vector<std::string> kb_sources;
+  for (const auto& t : shipped().find_drug("baricitinib")->lab_threshold) {
+    if (t.analyte == "alc" && t.action == kb::LabAction::kDoNotStart && !t.context) kb_sources = t.prov.src;
+  }
+  EXPECT_EQ(l["alerts"][0]["sources"].get<std::vector<std::string>>(), kb_sources);
+  EXPECT_EQ(l["assessment"]["safety_plan"]["for_drug"], "baricitinib") << "the plan keeps the planned drug";
+
+  // A problem in the request names the request's own pointer, not the stored case's.
+  auto bad = post(base + "/labs", R"({"labs":[{"test":"alc","date":"2026-12-02","value":-1,"unit":"10*9/L"}]})");
+  ASSERT_TRUE(bad);
+  ASSERT_EQ(bad->status, 400);
+  EXPECT_EQ(Json::parse(bad->body)["error"]["problems"][0]["pointer"].get<std::string>().rfind("/labs/0", 0), 0u)
+      << bad->body;
 }
 
 TEST_F(Api, SignalsNeedAConfiguredStore) {

@@ -103,6 +103,25 @@ TEST_F(Accounts, ACaseIsVisibleToItsOwnerAndWhenShared) {
   EXPECT_TRUE(s->audit_assessments()[0].result.empty()) << "the audit listing carries no patient data";
 }
 
+// An idempotency key belongs to the user who sent it: another user's save with the same key is
+// their own new case, never a look at the first user's.
+TEST_F(Accounts, IdempotencyKeysAreScopedToTheirOwner) {
+  auto s = open();
+  auto ann = s->add_user("ann", "clinician", "h").value();
+  auto bob = s->add_user("bob", "clinician", "h").value();
+  SaveOutcome outcome{};
+  auto first = s->save_case("a", "native", "{}", {ann, "ann"}, false, "k1", &outcome).value();
+  EXPECT_EQ(outcome, SaveOutcome::kCreated);
+  EXPECT_EQ(s->save_case("a", "native", "{}", {ann, "ann"}, false, "k1", &outcome).value(), first);
+  EXPECT_EQ(outcome, SaveOutcome::kReplayed);
+  auto bobs = s->save_case("a", "native", "{}", {bob, "bob"}, false, "k1", &outcome).value();
+  EXPECT_EQ(outcome, SaveOutcome::kCreated);
+  EXPECT_NE(bobs, first);
+  s->save_case("b", "native", "{}", {ann, "ann"}, false, "k1", &outcome);
+  EXPECT_EQ(outcome, SaveOutcome::kKeyConflict);
+  EXPECT_EQ(s->list_cases(100, ann).size(), 1u);
+}
+
 // A database of schema 2 (before accounts): its cases were readable by anyone who reached the
 // server, so after the migration every clinician still sees them.
 TEST_F(Accounts, MigrationKeepsOlderCasesReadableAsShared) {
@@ -118,7 +137,7 @@ TEST_F(Accounts, MigrationKeepsOlderCasesReadableAsShared) {
             "PRAGMA user_version=2;");
   }
   auto s = open();
-  EXPECT_EQ(s->schema_version(), 3);
+  EXPECT_EQ(s->schema_version(), 4);
   auto ann = s->add_user("ann", "clinician", "h").value();
   auto visible = s->list_cases(100, ann);
   ASSERT_EQ(visible.size(), 1u);

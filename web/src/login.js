@@ -93,6 +93,8 @@ export function Gate({ children }) {
   return html`<${UserContext.Provider} value=${{ user, logout: async () => {
       await authFetch("/api/v1/session", { method: "DELETE" }).catch(() => null);
       csrf = "";
+      // The next person at this browser must not find the last patient's draft.
+      sessionStorage.clear();
       setUser(null);
     } }}>${children}
     ${expired && html`<div class="login-overlay" role="dialog" aria-modal="true" aria-labelledby="login-title">
