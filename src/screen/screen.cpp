@@ -911,6 +911,38 @@ Result<std::vector<PatientResult>> screen_paths(const kb::KnowledgeBase& kb, con
   return rows;
 }
 
+// The partition pass over one bulk file: each line keyed by its patient (simdjson), appended as a
+// spill line "@file:line<TAB>patient<TAB>type<TAB>resource" to the buffer of its hash partition;
+// `flush(p)` writes a buffer out once it holds kFlushBytes. Problems are counted in `tl`.
+template <class Flush>
+Status spill_lines(const fs::path& file, const std::string& name, std::size_t partitions, Tally& tl,
+                   std::vector<std::string>& buffers, Flush& flush) {
+  simdjson::dom::parser parser;
+  std::uint64_t line_no = 0;
+  return for_each_block(file, [&](const std::string& block, std::size_t size) {
+    tl.bytes += size;
+    const std::string_view t(block.data(), size);
+    for (std::size_t pos = 0; pos < t.size();) {
+      auto end = t.find('\n', pos);
+      if (end == std::string_view::npos) end = t.size();
+      std::string_view s(t.data() + pos, end - pos);
+      pos = end + 1;
+      ++line_no;
+      ++tl.lines;
+      if (blank(s)) continue;
+      auto k = key_line(parser, s, end + simdjson::SIMDJSON_PADDING <= block.capacity());
+      if (!k.problem.empty()) {
+        (k.malformed ? tl.malformed : tl.without_patient)++;
+        tl.add({name, line_no}, std::move(k.problem));
+        continue;
+      }
+      std::size_t p = fnv1a(k.key) % partitions;
+      fmt::format_to(std::back_inserter(buffers[p]), "@{}:{}\t{}\t{}\t{}\n", name, line_no, k.key, k.type, s);
+      if (buffers[p].size() >= kFlushBytes) flush(p);
+    }
+  });
+}
+
 }  // namespace
 
 std::vector<fs::path> bulk_files(const fs::path& dir) {
@@ -978,31 +1010,7 @@ Status spill_file(const fs::path& file, const std::vector<fs::path>& outputs, co
     if (std::fwrite(buffers[p].data(), 1, buffers[p].size(), handles[p]) != buffers[p].size()) write_failed = true;
     buffers[p].clear();
   };
-  simdjson::dom::parser parser;
-  std::uint64_t line_no = 0;
-  // Same keying and spill line as the partition pass of screen_directory.
-  auto status = for_each_block(file, [&](const std::string& block, std::size_t size) {
-    tl.bytes += size;
-    const std::string_view t(block.data(), size);
-    for (std::size_t pos = 0; pos < t.size();) {
-      auto end = t.find('\n', pos);
-      if (end == std::string_view::npos) end = t.size();
-      std::string_view s(t.data() + pos, end - pos);
-      pos = end + 1;
-      ++line_no;
-      ++tl.lines;
-      if (blank(s)) continue;
-      auto k = key_line(parser, s, end + simdjson::SIMDJSON_PADDING <= block.capacity());
-      if (!k.problem.empty()) {
-        (k.malformed ? tl.malformed : tl.without_patient)++;
-        tl.add({name, line_no}, std::move(k.problem));
-        continue;
-      }
-      std::size_t p = fnv1a(k.key) % partitions;
-      fmt::format_to(std::back_inserter(buffers[p]), "@{}:{}\t{}\t{}\t{}\n", name, line_no, k.key, k.type, s);
-      if (buffers[p].size() >= kFlushBytes) flush(p);
-    }
-  });
+  auto status = spill_lines(file, name, partitions, tl, buffers, flush);
   if (!status.is_ok()) return fail(status);
   for (std::size_t p = 0; p < partitions; ++p) flush(p);
   if (!close_all() || write_failed) {
@@ -1093,30 +1101,7 @@ Result<Summary> screen_directory(const kb::KnowledgeBase& kb, const fs::path& in
         if (std::fwrite(buffers[p].data(), 1, buffers[p].size(), handles[p]) != buffers[p].size()) write_failed = true;
         buffers[p].clear();
       };
-      simdjson::dom::parser parser;
-      std::uint64_t line_no = 0;
-      auto status = for_each_block(files[fi], [&](const std::string& block, std::size_t size) {
-        tl.bytes += size;
-        const std::string_view t(block.data(), size);
-        for (std::size_t pos = 0; pos < t.size();) {
-          auto end = t.find('\n', pos);
-          if (end == std::string_view::npos) end = t.size();
-          std::string_view s(t.data() + pos, end - pos);
-          pos = end + 1;
-          ++line_no;
-          ++tl.lines;
-          if (blank(s)) continue;
-          auto k = key_line(parser, s, end + simdjson::SIMDJSON_PADDING <= block.capacity());
-          if (!k.problem.empty()) {
-            (k.malformed ? tl.malformed : tl.without_patient)++;
-            tl.add({name, line_no}, std::move(k.problem));
-            continue;
-          }
-          std::size_t p = fnv1a(k.key) % partitions;
-          fmt::format_to(std::back_inserter(buffers[p]), "@{}:{}\t{}\t{}\t{}\n", name, line_no, k.key, k.type, s);
-          if (buffers[p].size() >= kFlushBytes) flush(p);
-        }
-      });
+      auto status = spill_lines(files[fi], name, partitions, tl, buffers, flush);
       if (!status.is_ok()) errors[fi] = status;
       for (std::size_t p = 0; p < partitions; ++p) flush(p);
       auto done = bytes_done.fetch_add(fs::file_size(files[fi], ec)) + fs::file_size(files[fi], ec);
