@@ -75,12 +75,6 @@ std::string num(double v) {
   return fmt::format("{}", v);
 }
 
-// JSON has no infinity: infinite is the string "inf" / "-inf", undefined (NaN) is null.
-nlohmann::json json_num(double v) {
-  if (std::isnan(v)) return nullptr;
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  return v;
-}
 
 // A comma list of numbers; nullopt with `error` naming the option, the value and what was expected.
 std::optional<std::vector<double>> parse_numbers(const std::string& option, const std::string& text,
@@ -269,15 +263,6 @@ void print_fit(std::FILE* to, const pv::SignalTable& t) {
              f.starts_agreeing, pv::to_string(t.qn));
 }
 
-nlohmann::json fit_json(const pv::SignalTable& t) {
-  const auto& f = t.fit;
-  nlohmann::json j = {{"alpha1", f.theta.alpha1}, {"beta1", f.theta.beta1}, {"alpha2", f.theta.alpha2},
-                      {"beta2", f.theta.beta2},   {"p", f.theta.p},         {"neg_log_lik", json_num(f.neg_log_lik)},
-                      {"converged", f.converged}, {"fit_data", t.fit_data == pv::FitData::kFull ? "full" : "squashed"},
-                      {"fit_points", t.fit_points}, {"prior", t.prior_given ? "given" : "fitted"},
-                      {"qn", pv::to_string(t.qn)}};
-  return j;
-}
 
 }  // namespace
 
@@ -433,9 +418,7 @@ void add_pv_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
       }
       rows.push_back(&s);
     }
-    std::sort(rows.begin(), rows.end(), [](const pv::Score* a, const pv::Score* b) {
-      return a->post.eb05 != b->post.eb05 ? a->post.eb05 > b->post.eb05 : a->n > b->n;
-    });
+    pv::sort_by_signal(rows);
     // Quantiles beyond EB05/EB95 are computed here, for the rows shown only.
     auto quantile_name = [](double p) { return fmt::format("q{}", p); };
     auto extra = [&](const pv::Score& x, double p) {
@@ -485,25 +468,7 @@ void add_pv_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
       }
       std::fwrite(out.data(), 1, out.size(), stdout);
     } else if (o.format == "json") {
-      nlohmann::json j;
-      j["fit"] = fit_json(t);
-      j["source"] = t.source;
-      j["label"] = "reporting signals (disproportionality in spontaneous reports), not incidences";
-      j["pairs"] = nlohmann::json::array();
-      for (const auto* x : rows) {
-        auto f = pv::flags(*x, o.rules);
-        nlohmann::json row = {{"drug", t.drugs[x->drug]}, {"event", t.events[x->event]}, {"n", x->n},
-                              {"expected", json_num(x->expected)}, {"rr", json_num(x->d.rr)}, {"prr", json_num(x->d.prr)},
-                              {"prr_chi2", json_num(x->d.chi2)}, {"ror", json_num(x->d.ror)},
-                              {"ror_lo", json_num(x->d.ror_lo)}, {"ror_hi", json_num(x->d.ror_hi)},
-                              {"ic", json_num(x->d.ic)}, {"ic025", json_num(x->d.ic025)}, {"ic975", json_num(x->d.ic975)},
-                              {"qn", json_num(x->post.q)}, {"ebgm", json_num(x->post.ebgm)},
-                              {"eb05", json_num(x->post.eb05)}, {"eb95", json_num(x->post.eb95)},
-                              {"signal", {{"evans", f.evans}, {"ror", f.ror}, {"ic", f.ic}, {"eb05", f.eb05}}}};
-        for (double p : *quantiles) row[quantile_name(p)] = json_num(extra(*x, p));
-        j["pairs"].push_back(std::move(row));
-      }
-      fmt::print("{}\n", j.dump(2));
+      fmt::print("{}\n", pv::signals_json(t, rows, o.rules, *quantiles));
     } else {
       fmt::print("{:<28} {:<28} {:>5} {:>8} {:>8} {:>8} {:>7} {:>7}  signals\n", "drug", "event", "n", "E", "ROR",
                  "IC025", "EBGM", "EB05");

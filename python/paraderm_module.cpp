@@ -187,11 +187,6 @@ py::dict pv_counts(const std::string& path, const std::string& id_col, const std
   return out;
 }
 
-nlohmann::json json_num(double v) {
-  if (std::isnan(v)) return nullptr;
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  return v;
-}
 
 // `paraderm pv signals --format json` from merged counts: drugs, events and strata in the given
 // order (the single-machine command uses first appearance in the input); fit and scores by
@@ -251,31 +246,8 @@ std::string pv_signals(const py::dict& counts, const std::vector<std::string>& d
   // The rest as cli/pv_command.cpp writes `pv signals --format json` (min count 1, no filters).
   std::vector<const pv::Score*> rows;
   for (const auto& s : t.scores) rows.push_back(&s);
-  std::sort(rows.begin(), rows.end(), [](const pv::Score* a, const pv::Score* b) {
-    return a->post.eb05 != b->post.eb05 ? a->post.eb05 > b->post.eb05 : a->n > b->n;
-  });
-  const auto& f = t.fit;
-  nlohmann::json j;
-  j["fit"] = {{"alpha1", f.theta.alpha1}, {"beta1", f.theta.beta1}, {"alpha2", f.theta.alpha2},
-              {"beta2", f.theta.beta2},   {"p", f.theta.p},         {"neg_log_lik", json_num(f.neg_log_lik)},
-              {"converged", f.converged}, {"fit_data", t.fit_data == pv::FitData::kFull ? "full" : "squashed"},
-              {"fit_points", t.fit_points}, {"prior", t.prior_given ? "given" : "fitted"},
-              {"qn", pv::to_string(t.qn)}};
-  j["source"] = t.source;
-  j["label"] = "reporting signals (disproportionality in spontaneous reports), not incidences";
-  j["pairs"] = nlohmann::json::array();
-  for (const auto* x : rows) {
-    auto fl = pv::flags(*x, rules.value());
-    j["pairs"].push_back({{"drug", t.drugs[x->drug]}, {"event", t.events[x->event]}, {"n", x->n},
-                          {"expected", json_num(x->expected)}, {"rr", json_num(x->d.rr)}, {"prr", json_num(x->d.prr)},
-                          {"prr_chi2", json_num(x->d.chi2)}, {"ror", json_num(x->d.ror)},
-                          {"ror_lo", json_num(x->d.ror_lo)}, {"ror_hi", json_num(x->d.ror_hi)},
-                          {"ic", json_num(x->d.ic)}, {"ic025", json_num(x->d.ic025)}, {"ic975", json_num(x->d.ic975)},
-                          {"qn", json_num(x->post.q)}, {"ebgm", json_num(x->post.ebgm)},
-                          {"eb05", json_num(x->post.eb05)}, {"eb95", json_num(x->post.eb95)},
-                          {"signal", {{"evans", fl.evans}, {"ror", fl.ror}, {"ic", fl.ic}, {"eb05", fl.eb05}}}});
-  }
-  return j.dump(2) + "\n";
+  pv::sort_by_signal(rows);
+  return pv::signals_json(t, rows, rules.value()) + "\n";
 }
 
 }  // namespace

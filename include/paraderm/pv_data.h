@@ -201,6 +201,14 @@ SignalFlags flags(const Score& s, const SignalRules& rules);
 // invalid_input when the KB lacks one.
 Result<SignalRules> signal_rules(const kb::KnowledgeBase& kb);
 
+// The order `pv signals` lists pairs in: EB05 descending, then n descending.
+void sort_by_signal(std::vector<const Score*>& rows);
+// `paraderm pv signals --format json` for `rows`: the fit, source, label and one object per pair
+// (extra posterior quantiles as "q<p>"); infinite values are "inf" / "-inf", undefined ones null.
+// Indented by 2, no final newline. The CLI and the Python module print the same bytes from it.
+std::string signals_json(const SignalTable& t, const std::vector<const Score*>& rows, const SignalRules& rules,
+                         const std::vector<double>& quantiles = {});
+
 // --- into the assessment ----------------------------------------------------------------------------
 
 // The scores as the assessment's source of reporting signals (case-insensitive lookup). A store
