@@ -9,6 +9,8 @@
 namespace paraderm::cli {
 
 inline constexpr int kExitOk = 0;
+// The input was fine but the operation could not be completed (a database write failed).
+inline constexpr int kExitFailed = 1;
 inline constexpr int kExitBadInput = 2;
 
 // Loads the embedded KB (dir empty) or the one in `dir`, printing every error (and the warnings

@@ -60,6 +60,26 @@ std::unique_ptr<store::Store> open_store(const std::string& db, bool create) {
   return std::move(s.value());
 }
 
+// Records an operator action; a change that is made but not in the audit trail is a failure the
+// operator must see (exit 1), since the trail is what shows who changed an account.
+bool audited(store::Store& s, const std::string& action, const std::string& detail, int& exit_code) {
+  auto r = s.record_event(kOperator, action, detail, "");
+  if (r.is_ok()) return true;
+  fmt::print(stderr, "the change was made but its audit event ({}) could not be stored: {}\n", action,
+             r.status().message());
+  exit_code = kExitFailed;
+  return false;
+}
+
+// A store write that failed: print why (the callers return with their exit code).
+template <class T>
+bool stored(const Result<T>& r, int& exit_code) {
+  if (r.is_ok()) return true;
+  fmt::print(stderr, "{}\n", r.status().message());
+  exit_code = kExitFailed;
+  return false;
+}
+
 std::optional<std::string> new_password_hash(const std::string& user) {
   auto password = read_password(user);
   if (!password) {
@@ -115,9 +135,9 @@ void add_user_commands(CLI::App& app, int& exit_code) {
       fmt::print(stderr, "user \"{}\": could not be stored\n", name);
       return;
     }
-    s->record_event(kOperator, "user_add", name + " " + role, "");
     fmt::print("added user {} ({})\n", name, role);
     exit_code = kExitOk;
+    audited(*s, "user_add", name + " " + role, exit_code);
   });
 
   auto* list = user->add_subcommand("list", "List users: name, role, status, created");
@@ -155,10 +175,10 @@ void add_user_commands(CLI::App& app, int& exit_code) {
       exit_code = kExitBadInput;
       auto s = open_store(db, false);
       if (!s || !existing(*s)) return;
-      if (!s->set_user_disabled(name, disable).is_ok()) return;
-      s->record_event(kOperator, disable ? "user_disable" : "user_enable", name, "");
+      if (!stored(s->set_user_disabled(name, disable), exit_code)) return;
       fmt::print("{} {}\n", disable ? "disabled" : "enabled", name);
       exit_code = kExitOk;
+      audited(*s, disable ? "user_disable" : "user_enable", name, exit_code);
     });
   }
   auto* passwd = change("passwd", "Set a user's password (read from stdin); their sessions end");
@@ -167,10 +187,10 @@ void add_user_commands(CLI::App& app, int& exit_code) {
     auto s = open_store(db, false);
     if (!s || !existing(*s)) return;
     auto hash = new_password_hash(name);
-    if (!hash || !s->set_user_password(name, *hash).is_ok()) return;
-    s->record_event(kOperator, "user_password", name, "");
+    if (!hash || !stored(s->set_user_password(name, *hash), exit_code)) return;
     fmt::print("password of {} changed\n", name);
     exit_code = kExitOk;
+    audited(*s, "user_password", name, exit_code);
   });
   auto* set_role = change("role", "Change a user's role");
   set_role->add_option("--role", role, "clinician | pharmacist | admin")
@@ -180,10 +200,10 @@ void add_user_commands(CLI::App& app, int& exit_code) {
     exit_code = kExitBadInput;
     auto s = open_store(db, false);
     if (!s || !existing(*s)) return;
-    if (!s->set_user_role(name, role).is_ok()) return;
-    s->record_event(kOperator, "user_role", name + " " + role, "");
+    if (!stored(s->set_user_role(name, role), exit_code)) return;
     fmt::print("{} is now {}\n", name, role);
     exit_code = kExitOk;
+    audited(*s, "user_role", name + " " + role, exit_code);
   });
 
   auto* token = app.add_subcommand("token", "API tokens for machine clients (Authorization: Bearer TOKEN)");
@@ -213,7 +233,11 @@ void add_user_commands(CLI::App& app, int& exit_code) {
       fmt::print(stderr, "{}\n", id.status().message());
       return;
     }
-    s->record_event(kOperator, "token_create", fmt::format("token {} for {}", id.value(), name), "");
+    if (!audited(*s, "token_create", fmt::format("token {} for {}", id.value(), name), exit_code)) {
+      // An unaudited credential must not exist: revoke it before anyone sees it.
+      (void)s->revoke_token(id.value());
+      return;
+    }
     fmt::print(stderr, "token {} for {} ({}); it is shown only now, keep it secret:\n", id.value(), name, u->role);
     fmt::print("{}\n", secret);
     if (u->disabled) fmt::print(stderr, "warning: {} is disabled: the token works only once they are enabled\n", name);
@@ -242,14 +266,18 @@ void add_user_commands(CLI::App& app, int& exit_code) {
     auto s = open_store(db, false);
     if (!s) return;
     auto n = s->revoke_token(token_id);
-    if (!n.is_ok()) return;
+    if (!n.is_ok()) {
+      fmt::print(stderr, "{}\n", n.status().message());
+      exit_code = kExitFailed;
+      return;
+    }
     if (n.value() == 0) {
       fmt::print(stderr, "token {}: not found or already revoked\n", token_id);
       return;
     }
-    s->record_event(kOperator, "token_revoke", fmt::format("token {}", token_id), "");
     fmt::print("revoked token {}\n", token_id);
     exit_code = kExitOk;
+    audited(*s, "token_revoke", fmt::format("token {}", token_id), exit_code);
   });
 }
 

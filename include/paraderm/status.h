@@ -10,7 +10,7 @@
 
 namespace paraderm {
 
-class Status {
+class [[nodiscard]] Status {
  public:
   enum class Code { kOk, kInvalidInput, kNotFound, kIoError, kInternal };
 
@@ -33,7 +33,7 @@ class Status {
 
 // Either a value or a non-ok Status.
 template <class T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::move(value)) {}                // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {}         // NOLINT: implicit by design

@@ -780,8 +780,11 @@ struct Server::Impl {
     });
     del("/api/v1/session", [this](const httplib::Request& req, httplib::Response& res, const Caller& who) {
       if (who.via == Caller::Via::kSession) {
-        db->delete_session(auth::secret_hash(who.session));
-        db->record_event(who.actor, "logout", "", req.remote_addr);
+        // A logout that did not end the session must not look like one: the cookie would still work.
+        if (!db->delete_session(auth::secret_hash(who.session)).is_ok()) {
+          return send_error(res, 500, "the session could not be ended; try again");
+        }
+        audit(who.actor, "logout", "", req.remote_addr);
       }
       res.set_header("Set-Cookie", cookie("", 0));
       res.status = 204;
@@ -807,7 +810,7 @@ struct Server::Impl {
       auto hash = hash_password(password);
       if (!hash.is_ok()) return send_error(res, 503, hash.status().message());
       if (!db->add_user(name, role, hash.value()).is_ok()) return send_error(res, 500, "the user could not be stored");
-      db->record_event(who.actor, "user_add", name + " " + role, req.remote_addr);
+      if (!audit(who.actor, "user_add", name + " " + role, req.remote_addr)) return send_unaudited(res);
       send_json(res, 201, dump(user_json(name, role)));
     });
     put("/api/v1/users/{id}", [this](const httplib::Request& req, httplib::Response& res, const Caller& who) {
@@ -839,21 +842,24 @@ struct Server::Impl {
       if (body.contains("disabled") && body["disabled"].get<bool>() && who.actor.name == name) {
         return send_error(res, 409, "an administrator cannot disable their own account");
       }
-      bool ok = true;
+      bool ok = true, audited = true;
       if (body.contains("role")) {
         ok = ok && db->set_user_role(name, body["role"].get<std::string>()).is_ok();
-        db->record_event(who.actor, "user_role", name + " " + body["role"].get<std::string>(), req.remote_addr);
+        audited = ok && audited &&
+                  audit(who.actor, "user_role", name + " " + body["role"].get<std::string>(), req.remote_addr);
       }
       if (body.contains("disabled")) {
         ok = ok && db->set_user_disabled(name, body["disabled"].get<bool>()).is_ok();
-        db->record_event(who.actor, body["disabled"].get<bool>() ? "user_disable" : "user_enable", name,
-                         req.remote_addr);
+        audited = ok && audited &&
+                  audit(who.actor, body["disabled"].get<bool>() ? "user_disable" : "user_enable", name,
+                        req.remote_addr);
       }
       if (!hash.empty()) {
         ok = ok && db->set_user_password(name, hash).is_ok();
-        db->record_event(who.actor, "user_password", name, req.remote_addr);
+        audited = ok && audited && audit(who.actor, "user_password", name, req.remote_addr);
       }
       if (!ok) return send_error(res, 500, "the user could not be updated");
+      if (!audited) return send_unaudited(res);
       auto after = db->find_user(name);
       send_json(res, 200, dump(Json{{"name", after->name}, {"role", after->role}, {"disabled", after->disabled}}));
     });
@@ -908,6 +914,23 @@ struct Server::Impl {
 
   // POST /api/v1/session. An unknown user, a wrong password and a disabled account get the same
   // answer after the same work (an unknown user is verified against a dummy hash).
+  // A store write that failed where the request can go on (the line names the operation, never
+  // the request's data).
+  static void store_failed(const char* operation, const Status& status) {
+    fmt::print(stderr, "store: {} failed: {}\n", operation, escape_for_log(status.message()));
+  }
+  // Records an account or session event; false (after the log line) when it was not stored, so
+  // the caller can refuse what would otherwise happen without a trace in the audit trail.
+  bool audit(const store::Actor& who, const std::string& action, const std::string& detail,
+             const std::string& address) {
+    auto r = db->record_event(who, action, detail, address);
+    if (!r.is_ok()) store_failed("record_event", r.status());
+    return r.is_ok();
+  }
+  static void send_unaudited(httplib::Response& res) {
+    send_error(res, 500, "the change was made but could not be recorded in the audit trail; see the server log");
+  }
+
   void login(const httplib::Request& req, httplib::Response& res) {
     if (!json_content(req, res)) return;
     Json body = Json::parse(req.body, nullptr, false);
@@ -936,19 +959,26 @@ struct Server::Impl {
       // The typed name is kept only when it is an account: a password typed into the name field
       // must not end up in the audit trail.
       store::Actor who{user ? std::optional<std::int64_t>(user->id) : std::nullopt, user ? user->name : ""};
-      db->record_event(who, "login_failed", user ? (user->disabled ? "disabled" : "password") : "unknown user",
-                       address);
+      // A failed attempt that cannot be recorded is still refused; the operator sees the log line.
+      audit(who, "login_failed", user ? (user->disabled ? "disabled" : "password") : "unknown user", address);
       res.set_header("WWW-Authenticate", "Bearer realm=\"paraderm\"");
       return send_error(res, 401, "user name or password not accepted");
     }
     limiter->succeeded(name);
-    db->purge_sessions(t - opt.session_absolute_s, t - opt.session_idle_s);
+    // Expired rows are refused by their times anyway; purging is housekeeping.
+    if (auto r = db->purge_sessions(t - opt.session_absolute_s, t - opt.session_idle_s); !r.is_ok()) {
+      store_failed("purge_sessions", r.status());
+    }
     std::string session = auth::random_secret("pds_");
     if (!db->add_session(auth::secret_hash(session), user->id, t).is_ok()) {
       return send_error(res, 500, "the session could not be stored");
     }
     store::Actor who{user->id, user->name};
-    db->record_event(who, "login", "", address);
+    if (!audit(who, "login", "", address)) {
+      // No unaudited session: end it before its cookie is ever sent.
+      (void)db->delete_session(auth::secret_hash(session));
+      return send_error(res, 503, "the login could not be recorded; try again");
+    }
     res.set_header("Set-Cookie", cookie(session, opt.session_absolute_s));
     send_json(res, 200, dump(Json{{"user", user_json(user->name, user->role)},
                                   {"csrf_token", auth::csrf_token(session)},
@@ -989,13 +1019,17 @@ struct Server::Impl {
       std::int64_t t = now();
       bool absolute = t - s->created >= opt.session_absolute_s, idle = t - s->last_seen >= opt.session_idle_s;
       if (absolute || idle) {
-        db->delete_session(id_hash);
+        // Refused either way; a row left behind is expired by its times and purged at the next login.
+        if (auto r = db->delete_session(id_hash); !r.is_ok()) store_failed("delete_session", r.status());
         return refuse(absolute ? "session expired (time since login reached its limit): log in again"
                                : "session expired after inactivity: log in again", true);
       }
       // Recording every request would cost a durable write each; minute resolution is enough for
       // an idle limit measured in minutes.
-      if (t - s->last_seen >= std::clamp<std::int64_t>(opt.session_idle_s / 10, 1, 60)) db->touch_session(id_hash, t);
+      // A failed touch errs on the safe side: the session expires earlier, never later.
+      if (t - s->last_seen >= std::clamp<std::int64_t>(opt.session_idle_s / 10, 1, 60)) {
+        if (auto r = db->touch_session(id_hash, t); !r.is_ok()) store_failed("touch_session", r.status());
+      }
       who.via = Caller::Via::kSession;
       who.actor = {s->user.id, s->user.name};
       who.role = s->user.role;
@@ -1287,7 +1321,10 @@ Result<std::unique_ptr<Server>> Server::create(const kb::KnowledgeBase& kb, cons
       auto hash = auth::hash_password(password);
       if (!hash.is_ok()) return hash.status();
       if (!i.db->add_user("admin", "admin", hash.value()).is_ok()) return Status::io_error("--db: cannot add the first user");
-      i.db->record_event({std::nullopt, "(first start)"}, "user_add", "admin admin", "");
+      if (auto r = i.db->record_event({std::nullopt, "(first start)"}, "user_add", "admin admin", ""); !r.is_ok()) {
+        return Status::io_error("--db: the first user was added but its audit event could not be stored: " +
+                                r.status().message());
+      }
       std::string message = fmt::format(
           "\nFirst start: created user \"admin\" (role admin) with password\n\n    {}\n\n"
           "It is shown only this once. Admins manage users and read the audit; clinicians assess.\n"

@@ -343,6 +343,60 @@ TEST_F(Auth, LogoutEndsTheSession) {
   EXPECT_EQ(after->status, 401);
 }
 
+// A store write the request depends on that fails: the answer says so instead of pretending.
+// Failures are injected with SQLite triggers, so the server's own code paths run unchanged.
+void refuse_in_db(const fs::path& db, const std::string& trigger_sql) {
+  SQLite::Database raw(db.string(), SQLite::OPEN_READWRITE);
+  raw.exec(trigger_sql);
+}
+
+TEST_F(Auth, LoginThatCannotBeAuditedIsRefusedAndLeavesNoSession) {
+  refuse_in_db(db_, "CREATE TRIGGER no_login_audit BEFORE INSERT ON audit_events WHEN NEW.action = 'login' "
+                    "BEGIN SELECT RAISE(ABORT, 'injected'); END;");
+  auto r = login("cli", kPassword);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503) << r->body;
+  EXPECT_TRUE(r->get_header_value("Set-Cookie").empty());
+  {
+    SQLite::Database raw(db_.string());
+    EXPECT_EQ(raw.execAndGet("SELECT COUNT(*) FROM sessions").getInt(), 0);
+  }
+  refuse_in_db(db_, "DROP TRIGGER no_login_audit;");
+  auto ok = login("cli", kPassword);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200) << ok->body;
+}
+
+TEST_F(Auth, LogoutThatCannotEndTheSessionIs500AndTheSessionStillWorks) {
+  Session s = log_in();
+  refuse_in_db(db_, "CREATE TRIGGER keep_sessions BEFORE DELETE ON sessions BEGIN SELECT RAISE(ABORT, 'injected'); END;");
+  httplib::Headers h = {{"Cookie", s.cookie}, {"X-CSRF-Token", s.csrf}};
+  auto out = client().Delete("/api/v1/session", h);
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->status, 500) << out->body;
+  EXPECT_TRUE(out->get_header_value("Set-Cookie").empty()) << "a cookie cleared for a session that lives on";
+  auto still = get_with(s, "/api/v1/session");
+  ASSERT_TRUE(still);
+  EXPECT_EQ(still->status, 200);
+}
+
+TEST_F(Auth, AccountChangeWithoutItsAuditEventIs500) {
+  refuse_in_db(db_, "CREATE TRIGGER no_user_audit BEFORE INSERT ON audit_events WHEN NEW.action LIKE 'user_%' "
+                    "BEGIN SELECT RAISE(ABORT, 'injected'); END;");
+  Json body = {{"name", "newbie"}, {"role", "clinician"}, {"password", kPassword}};
+  auto r = client(admin_).Post("/api/v1/users", body.dump(), "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 500) << r->body;
+  EXPECT_NE(r->body.find("audit"), std::string::npos) << r->body;
+  auto role = client(admin_).Put("/api/v1/users/cli", Json{{"role", "pharmacist"}}.dump(), "application/json");
+  ASSERT_TRUE(role);
+  EXPECT_EQ(role->status, 500) << role->body;
+  refuse_in_db(db_, "DROP TRIGGER no_user_audit;");
+  auto back = client(admin_).Put("/api/v1/users/cli", Json{{"role", "clinician"}}.dump(), "application/json");
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->status, 200) << back->body;
+}
+
 TEST_F(Auth, IdleSessionExpires) {
   Session s = log_in();
   // Used every 29 minutes, a session stays alive past the 30-minute idle limit...
@@ -623,6 +677,20 @@ TEST(AuthCli, UserAddReadsOneLineAndTokenCreatePrintsATokenOnce) {
   EXPECT_NE(paraderm::testing::run_cli("user list --db " + db).output.find("disabled"), std::string::npos);
   auto missing = paraderm::testing::run_cli("user list --db " + (dir / "none.db").string());
   EXPECT_EQ(missing.exit_code, 2);
+
+  // A credential or account change that the audit trail cannot record: exit 1, and a token
+  // made without its audit event is revoked before anyone sees it.
+  refuse_in_db(db, "CREATE TRIGGER no_audit BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'injected'); END;");
+  auto unaudited = paraderm::testing::run_cli("token create --user carol --db " + db);
+  EXPECT_EQ(unaudited.exit_code, 1) << unaudited.output;
+  EXPECT_EQ(unaudited.output.find("pdt_"), std::string::npos) << unaudited.output;
+  {
+    SQLite::Database raw(db);
+    EXPECT_EQ(raw.execAndGet("SELECT COUNT(*) FROM api_tokens WHERE revoked_at IS NULL").getInt(), 0);
+  }
+  auto enable = paraderm::testing::run_cli("user enable carol --db " + db);
+  EXPECT_EQ(enable.exit_code, 1) << enable.output;
+  EXPECT_NE(enable.output.find("audit"), std::string::npos) << enable.output;
   fs::remove_all(dir);
 }
 

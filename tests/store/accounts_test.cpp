@@ -117,7 +117,7 @@ TEST_F(Accounts, IdempotencyKeysAreScopedToTheirOwner) {
   auto bobs = s->save_case("a", "native", "{}", {bob, "bob"}, false, "k1", &outcome).value();
   EXPECT_EQ(outcome, SaveOutcome::kCreated);
   EXPECT_NE(bobs, first);
-  s->save_case("b", "native", "{}", {ann, "ann"}, false, "k1", &outcome);
+  EXPECT_TRUE(s->save_case("b", "native", "{}", {ann, "ann"}, false, "k1", &outcome).is_ok());
   EXPECT_EQ(outcome, SaveOutcome::kKeyConflict);
   EXPECT_EQ(s->list_cases(100, ann).size(), 1u);
 }
@@ -144,7 +144,7 @@ TEST_F(Accounts, MigrationKeepsOlderCasesReadableAsShared) {
   EXPECT_TRUE(visible[0].shared);
   EXPECT_FALSE(visible[0].owner_id);
   // New cases are private by default.
-  s->save_case("new", "native", "{}", {ann, "ann"});
+  ASSERT_TRUE(s->save_case("new", "native", "{}", {ann, "ann"}).is_ok());
   auto bob = s->add_user("bob", "clinician", "h").value();
   EXPECT_EQ(s->list_cases(100, bob).size(), 1u);
 }
