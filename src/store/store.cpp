@@ -185,6 +185,12 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
     configure(*s->writer_db_);
     int version = s->writer_db_->execAndGet("PRAGMA user_version").getInt();
     const auto& steps = migrations();
+    // SQLite keeps user_version as a signed integer: a negative one was written by no paraderm
+    // (and would index before the first step).
+    if (version < 0) {
+      return Status::invalid_input(
+          fmt::format("--db: {} has schema version {}, which no paraderm writes", path, version));
+    }
     if (version > static_cast<int>(steps.size())) {
       return Status::invalid_input(fmt::format(
           "--db: {} has schema version {}, newer than this paraderm ({})", path, version, steps.size()));
