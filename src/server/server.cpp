@@ -1451,6 +1451,11 @@ Result<std::unique_ptr<Server>> Server::create(const kb::KnowledgeBase& kb, cons
         "--insecure-no-auth: refused with --host {}: only a loopback address (127.0.0.1, ::1, localhost) may "
         "serve without authentication", options.host));
   }
+  // Before the database is touched: a bad folder ends the start without a first-start admin.
+  if (!options.screen_results.empty()) {
+    Status st = i.load_screening(options.screen_results);
+    if (!st.is_ok()) return st;
+  }
   if (Status st = auth::init(); !st.is_ok()) return st;
   auto db = store::Store::open(options.db);
   if (!db.is_ok()) return db.status();
@@ -1483,10 +1488,6 @@ Result<std::unique_ptr<Server>> Server::create(const kb::KnowledgeBase& kb, cons
   i.cache->warm();
   if (!options.pv_store.empty()) {
     Status st = i.load_signals(options.pv_store);
-    if (!st.is_ok()) return st;
-  }
-  if (!options.screen_results.empty()) {
-    Status st = i.load_screening(options.screen_results);
     if (!st.is_ok()) return st;
   }
   auto lower = [](std::string v) {

@@ -254,6 +254,7 @@ TEST(ScreeningNotConfigured, Is404InClinicalWords) {
 
 TEST_F(Screening, ABadOrMissingFolderStopsTheStartNamingTheFile) {
   fs::path db = *root_ / "bad.db";
+  fs::remove(db);
   ServerOptions o;
   o.port = 0;
   o.db = db.string();
@@ -264,6 +265,7 @@ TEST_F(Screening, ABadOrMissingFolderStopsTheStartNamingTheFile) {
   ASSERT_FALSE(missing.is_ok());
   EXPECT_EQ(missing.status().message().rfind("--screen-results: ", 0), 0u) << missing.status().message();
   EXPECT_NE(missing.status().message().find("nowhere: not a folder"), std::string::npos) << missing.status().message();
+  EXPECT_FALSE(fs::exists(db)) << "checked before the database is created (no first-start admin for a failed start)";
 
   fs::path bad = *root_ / "bad-results";
   fs::create_directories(bad);
