@@ -463,7 +463,7 @@ struct Server::Impl {
     if (!req.has_param(name)) return fallback;
     std::string v = req.get_param_value(name);
     std::int64_t n = 0;
-    bool ok = !v.empty() && v.size() <= 12 && std::all_of(v.begin(), v.end(), ::isdigit);
+    bool ok = !v.empty() && v.size() <= 12 && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (ok) n = std::stoll(v);
     if (!ok || n < lo || n > hi) {
       send_error(res, 400, fmt::format("{} \"{}\": expected a whole number from {} to {}", name,

@@ -227,7 +227,7 @@ TEST_F(Screening, BadPagingOrKindIs400NamingTheParameter) {
   auto c = running_->client(running_->clinician);
   for (auto [query, name] : std::vector<std::pair<std::string, std::string>>{
            {"offset=-1", "offset"}, {"offset=x", "offset"}, {"limit=0", "limit"}, {"limit=501", "limit"},
-           {"limit=ten", "limit"}, {"kind=sunburn", "kind"}, {"kind=risk_group,", "kind"}}) {
+           {"limit=ten", "limit"}, {"limit=%C3%A9", "limit"}, {"kind=sunburn", "kind"}, {"kind=risk_group,", "kind"}}) {
     auto r = c.Get("/api/v1/screening?" + query);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 400) << query;
