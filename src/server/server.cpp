@@ -680,10 +680,16 @@ struct Server::Impl {
         page += row.json;
       }
       page += ']';
-      // Who read which page; the audit trail holds no patient data.
-      db->record_event(who.actor, "screening_read",
-                       fmt::format("offset {} limit {} kind {}", *offset, *limit, kinds.empty() ? "any" : kinds.dump()),
-                       req.remote_addr);
+      // Who read which page (the audit trail holds no patient data); patient data nobody could
+      // trace a read of is not shown.
+      auto audited = db->record_event(
+          who.actor, "screening_read",
+          fmt::format("offset {} limit {} kind {}", *offset, *limit, kinds.empty() ? "any" : kinds.dump()),
+          req.remote_addr);
+      if (!audited.is_ok()) {
+        return send_error(res, 500, "the read could not be recorded in the audit trail, so no patient data is "
+                                    "shown; try again, and tell your administrator if it keeps happening");
+      }
       Json head = {{"summary", screening_summary}, {"total", total}, {"offset", *offset}, {"limit", *limit},
                    {"kind", kinds}, {"order", "most serious finding first (block, warning, caution, info), then more "
                                               "findings, then patient id"}};

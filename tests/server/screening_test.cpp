@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -221,6 +222,21 @@ TEST_F(Screening, RolesAndTheAuditTrail) {
     if (e["action"] == "screening_read") readers.insert(e["user"].get<std::string>());
   }
   EXPECT_EQ(readers, (std::set<std::string>{"clinician1", "pharmacist1"})) << audit->body;
+}
+
+// A read the audit trail cannot record shows no patient data (the store refuses the row here by
+// a trigger, as a full disk or a damaged database would).
+TEST_F(Screening, NoPatientDataWhenTheReadCannotBeAudited) {
+  {
+    SQLite::Database db((*root_ / "api.db").string(), SQLite::OPEN_READWRITE);
+    db.exec("CREATE TRIGGER refuse_reads BEFORE INSERT ON audit_events WHEN NEW.action = 'screening_read' "
+            "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
+  }
+  auto r = running_->client(running_->clinician).Get("/api/v1/screening");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 500) << r->body;
+  EXPECT_EQ(r->body.find("\"patients\""), std::string::npos) << r->body;
+  EXPECT_NE(r->body.find("audit trail"), std::string::npos) << r->body;
 }
 
 TEST_F(Screening, BadPagingOrKindIs400NamingTheParameter) {
