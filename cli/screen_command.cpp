@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -14,7 +15,7 @@ namespace paraderm::cli {
 namespace {
 
 struct ScreenCli {
-  std::string input, output = "-", format = "ndjson", region = "US", as_of, spill_dir, summary;
+  std::string input, output = "-", format = "ndjson", region = "US", as_of, spill_dir, summary, out_dir;
   unsigned threads = 0;
   std::size_t memory_mb = 1024, listed = 20;
   bool assess_all = false, quiet = false;
@@ -32,7 +33,7 @@ void add_screen_command(CLI::App& app, const std::string& kb_dir, int& exit_code
                                        "Observation[.*].ndjson[.gz] files")
       ->required()
       ->check(CLI::ExistingDirectory);
-  cmd->add_option("--output", o->output, "Result file, or - for standard output")->capture_default_str();
+  auto* output_option = cmd->add_option("--output", o->output, "Result file, or - for standard output")->capture_default_str();
   cmd->add_option("--format", o->format, "ndjson | csv")->check(CLI::IsMember({"ndjson", "csv"}))->capture_default_str();
   cmd->add_option("--region", o->region, "Label region: US | EU")
       ->transform(CLI::IsMember({"US", "EU", "us", "eu"}))
@@ -43,7 +44,13 @@ void add_screen_command(CLI::App& app, const std::string& kb_dir, int& exit_code
   cmd->add_option("--memory-mb", o->memory_mb, "Memory budget for one partition; decides the number of partitions")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->add_option("--summary", o->summary, "Also write the summary JSON to this file");
+  auto* summary_option = cmd->add_option("--summary", o->summary, "Also write the summary JSON to this file");
+  // The folder `paraderm serve --screen-results` reads (docs/scale.md): NDJSON rows and summary.
+  cmd->add_option("--out", o->out_dir,
+                  fmt::format("Results folder for `paraderm serve --screen-results`: writes {} and {} (NDJSON)",
+                              screen::kResultRowsFile, screen::kResultSummaryFile))
+      ->excludes(output_option)
+      ->excludes(summary_option);
   cmd->add_option("--list-problems", o->listed, "Malformed lines / unreadable records named in the summary")
       ->capture_default_str();
   cmd->add_flag("--assess-all", o->assess_all,
@@ -74,6 +81,22 @@ void add_screen_command(CLI::App& app, const std::string& kb_dir, int& exit_code
     so.progress = [&progress](std::string_view phase, std::uint64_t done, std::uint64_t total) {
       progress(phase, done, total);
     };
+    if (!o->out_dir.empty()) {
+      if (o->format != "ndjson") {
+        fmt::print(stderr, "--format: value \"{}\": --out writes NDJSON (the rows the server reads)\n", o->format);
+        exit_code = kExitBadInput;
+        return;
+      }
+      std::error_code ec;
+      std::filesystem::create_directories(o->out_dir, ec);
+      if (ec) {
+        fmt::print(stderr, "--out: {}: cannot create the folder: {}\n", o->out_dir, ec.message());
+        exit_code = kExitBadInput;
+        return;
+      }
+      o->output = (std::filesystem::path(o->out_dir) / screen::kResultRowsFile).string();
+      o->summary = (std::filesystem::path(o->out_dir) / screen::kResultSummaryFile).string();
+    }
     std::ofstream file;
     std::ostream* out = &std::cout;
     if (o->output != "-") {

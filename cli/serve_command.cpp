@@ -50,6 +50,8 @@ void add_serve_command(CLI::App& app, const std::string& kb_dir, int& exit_code)
       ->check(CLI::Range(1, 1'000'000))
       ->capture_default_str();
   cmd->add_option("--pv-store", opt.pv_store, "A `paraderm pv ingest` store whose signals /api/v1/signals serves");
+  cmd->add_option("--screen-results", opt.screen_results,
+                  "A `paraderm screen --out` folder whose flagged patients /api/v1/screening serves");
   cmd->add_flag("--quiet", [](std::int64_t) { opt.access_log = false; }, "No access log");
   static std::vector<std::string> cds_jwks;
   cmd->add_option("--cds-jwks", cds_jwks,

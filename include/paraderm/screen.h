@@ -12,6 +12,7 @@
 //    refuses is counted (file:line) and the rest is screened. Only I/O errors return a Status.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -19,6 +20,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "paraderm/case.h"
@@ -123,5 +125,35 @@ Status spill_file(const std::filesystem::path& file, const std::vector<std::file
 // the summary.
 Result<Summary> screen_directory(const kb::KnowledgeBase& kb, const std::filesystem::path& input,
                                  const ScreenOptions& options, Format format, std::ostream& out);
+
+// --- a results folder --------------------------------------------------------------------------
+// `paraderm screen --out DIR` writes the NDJSON rows and the summary under these names;
+// `paraderm serve --screen-results DIR` reads them back with read_results.
+inline constexpr const char* kResultRowsFile = "flagged.ndjson";
+inline constexpr const char* kResultSummaryFile = "summary.json";
+
+// The finding kinds a row may carry (Finding::kind).
+inline constexpr std::array<std::string_view, 7> kFindingKinds = {
+    "paradoxical_reaction", "contraindication", "lab_threshold", "rule_unknown",
+    "missing_screening",    "risk_group",       "unreadable_record"};
+
+// Sizes read_results accepts: the rows are held in memory by whoever reads them.
+struct ResultLimits {
+  std::uint64_t max_rows_bytes = std::uint64_t{256} << 20;
+  std::uint64_t max_summary_bytes = std::uint64_t{4} << 20;
+  std::size_t max_line_bytes = std::size_t{4} << 20;
+};
+
+struct Results {
+  Summary summary;
+  std::vector<PatientResult> patients;  // as written: sorted by patient id
+};
+
+// Reads a results folder and checks it: every row as to_ndjson writes it, patient ids unique and
+// in order, and the rows agreeing with the summary (flagged, flagged_by_kind) so that a summary
+// and rows of two different runs are not served together. An error names the file, the line or
+// the JSON pointer, the value and what was expected. to_ndjson / summary_json of what is read give
+// the bytes back.
+Result<Results> read_results(const std::filesystem::path& dir, const ResultLimits& limits = {});
 
 }  // namespace paraderm::screen

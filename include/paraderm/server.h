@@ -50,6 +50,9 @@ struct ServerOptions {
   bool access_log = true;
   // A `paraderm pv ingest` store: its signals are computed at start and served at /api/v1/signals.
   std::string pv_store;
+  // A `paraderm screen --out` folder (flagged.ndjson + summary.json): read and checked at start,
+  // its flagged patients served at /api/v1/screening.
+  std::string screen_results;
   // CDS Hooks (docs/cds-hooks.md): issuer -> JWK Set file, the allow-list of clients whose Bearer
   // JWTs are accepted. Empty: the CDS routes answer 401 unless insecure_dev.
   std::vector<std::pair<std::string, std::string>> cds_jwks;

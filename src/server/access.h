@@ -24,7 +24,7 @@ struct RouteAccess {
   unsigned allowed;   // kPublic, kCdsJwt, or a set of role bits
 };
 
-inline constexpr std::array<RouteAccess, 33> kAccessMatrix = {{
+inline constexpr std::array<RouteAccess, 34> kAccessMatrix = {{
     // The page, liveness and the API description: nothing patient-related.
     {"GET", "/", kPublic},
     {"GET", "/favicon.ico", kPublic},
@@ -57,6 +57,9 @@ inline constexpr std::array<RouteAccess, 33> kAccessMatrix = {{
     {"POST", "/api/v1/cases/{id}/share", kClinician},
     {"POST", "/api/v1/cases/{id}/feedback", kPharmacist},
     {"GET", "/api/v1/cds-feedback", kPharmacist | kAdmin},
+    // Population screening results: patients of the whole export, for those who review them
+    // (prescribers and pharmacists); admins manage accounts and see no patient data.
+    {"GET", "/api/v1/screening", kClinician | kPharmacist},
     // Administration: accounts and the audit trail.
     {"GET", "/api/v1/users", kAdmin},
     {"POST", "/api/v1/users", kAdmin},

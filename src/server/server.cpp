@@ -9,6 +9,8 @@
 #include <cmath>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -26,6 +28,7 @@
 #include "paraderm/case.h"
 #include "paraderm/pathways.h"
 #include "paraderm/pv_data.h"
+#include "paraderm/screen.h"
 #include "paraderm/store.h"
 #include "server/access.h"
 #include "server/cds_hooks.h"
@@ -123,6 +126,10 @@ void send_error(httplib::Response& res, int status, const std::string& message,
   }
   send_json(res, status, dump(Json{{"error", e}}));
 }
+
+// Pages of /api/v1/screening (patients per answer): a page renders at once on a phone.
+constexpr std::int64_t kScreeningPage = 50;
+constexpr std::int64_t kScreeningMaxPage = 500;
 
 // Not clinical: a limit on the shape of the input, the same as clinical::ParseOptions::max_depth.
 constexpr std::size_t kMaxJsonDepth = 256;
@@ -233,10 +240,22 @@ struct Server::Impl {
   Metrics metrics;
   int port = 0;
   Json signal_fit;  // the store's MGPS fit, when a pv store is configured
+  Json signal_about;  // prior, Q_n rule and data of the signals (signals_about)
   std::shared_ptr<const pv::SignalTable> signal_table;
   std::vector<std::uint32_t> signal_order;           // score indexes by EB05, best first
   std::vector<std::string> drug_upper, event_upper;  // names in upper case, for the filters
   std::shared_ptr<const assess::SignalSource> signal_source;  // the same store, for the assessment
+  // A `paraderm screen --out` folder, read and checked once at start (load_screening).
+  struct ScreeningRow {
+    int severity = 0;           // the row's most serious finding (severity_rank)
+    std::size_t findings = 0;
+    std::string patient;
+    unsigned kinds = 0;         // bit i: screen::kFindingKinds[i]
+    std::string json;           // the row as /api/v1/screening serves it
+  };
+  bool screening_loaded = false;
+  Json screening_summary;
+  std::vector<ScreeningRow> screening_rows;  // most serious first
 
   // Who is calling, as the gate established it; handed to every route.
   struct Caller {
@@ -321,6 +340,7 @@ struct Server::Impl {
                   {"converged", t.fit.converged}, {"fit_data", t.fit_data == pv::FitData::kFull ? "full" : "squashed"},
                   {"fit_points", t.fit_points}, {"reports", t.reports},
                   {"prior", t.prior_given ? "given" : "fitted"}, {"qn", pv::to_string(t.qn)}};
+    signal_about = signals_about(dir, t, stored.is_ok());
     // Pairs by EB05, best first; the route filters this order and stops at 500 (a FAERS-scale store
     // has ~10^7 pairs: their JSON is built per request, never all at once).
     auto table = std::make_shared<const pv::SignalTable>(std::move(t));
@@ -342,6 +362,117 @@ struct Server::Impl {
     signal_source = pv::make_signal_source(table);
     return Status::ok();
   }
+  // What the signals were computed with, in words a reader of the table needs (issue 14 item 6):
+  // the prior θ in openEBGM's order and whether it was fitted or given, the Q_n rule (docs/pv.md),
+  // and the data: the store's source and counts as its meta.json states them.
+  static Json signals_about(const std::string& dir, const pv::SignalTable& t, bool scores_stored) {
+    const auto& th = t.fit.theta;
+    std::string fit_data = t.fit_data == pv::FitData::kFull ? "full" : "squashed";
+    std::string prior_text =
+        t.prior_given
+            ? fmt::format("given by the operator (not fitted); −log L at it {:.2f}", t.fit.neg_log_lik)
+            : fmt::format("fitted by maximum likelihood{} on {} (n, E) points ({} data): −log L {:.2f}{}",
+                          scores_stored ? "" : " when this server started", t.fit_points, fit_data,
+                          t.fit.neg_log_lik,
+                          t.fit.converged ? "" : fmt::format(" — not converged ({})", t.fit.message));
+    Json prior = {{"origin", t.prior_given ? "given" : "fitted"},
+                  {"theta", {th.alpha1, th.beta1, th.alpha2, th.beta2, th.p}},
+                  {"theta_order", {"alpha1", "beta1", "alpha2", "beta2", "p"}},
+                  {"neg_log_lik", t.fit.neg_log_lik},
+                  {"converged", t.fit.converged},
+                  {"fit_data", fit_data},
+                  {"fit_points", t.fit_points},
+                  {"text", prior_text}};
+    // docs/pv.md, "Q_n".
+    std::string qn_text =
+        t.qn == pv::QnRule::kPublished
+            ? "as published (DuMouchel 1999, eq. 6): Qn = P f1(n) / (P f1(n) + (1 − P) f2(n)) with the untruncated "
+              "negative-binomial marginals, as openEBGM's Qn()"
+            : "conditional: each component's marginal f_j divided by 1 − P(N < min_count) under that component, the "
+              "same likelihood the prior is fitted with (the counts seen are those at or above the fit's minimum "
+              "count; N > 0 by default)";
+    Json qn = {{"rule", pv::to_string(t.qn)}, {"text", qn_text}};
+    // The counts as ingested (meta.json), which the table cannot give back: the corpus's
+    // report-drug-event entries and strata.
+    Json meta = Json::object();
+    if (std::ifstream in(std::filesystem::path(dir) / "meta.json"); in) meta = Json::parse(in, nullptr, false);
+    if (!meta.is_object()) meta = Json::object();
+    auto number = [&](const char* key, Json fallback) {
+      return meta.contains(key) && meta[key].is_number() ? meta[key] : fallback;
+    };
+    Json data = {{"source", meta.contains("source") && meta["source"].is_string() ? meta["source"] : Json(t.source)},
+                 {"reports", number("reports", t.reports)},
+                 {"drugs", number("drugs", t.drugs.size())},
+                 {"events", number("events", t.events.size())},
+                 {"strata", number("strata", nullptr)},
+                 {"report_entries", number("pairs", nullptr)},
+                 {"pairs", t.scores.size()},
+                 {"scores_stored", scores_stored}};
+    return Json{{"prior", prior}, {"qn", qn}, {"data", data}};
+  }
+
+  // The reason severities of docs/reason-codes.md in increasing order; a finding without one
+  // (an unreadable record: nothing could be assessed) ranks below them all.
+  static int severity_rank(const std::string& severity) {
+    static constexpr std::array<std::string_view, 4> kOrder = {"info", "caution", "warning", "block"};
+    auto it = std::find(kOrder.begin(), kOrder.end(), severity);
+    return it == kOrder.end() ? 0 : static_cast<int>(it - kOrder.begin()) + 1;
+  }
+
+  // The rows most serious first: the highest finding severity, then more findings, then patient
+  // id (the file's order) so that paging is stable.
+  Status load_screening(const std::string& dir) {
+    auto read = screen::read_results(dir);
+    if (!read.is_ok()) return Status::invalid_input("--screen-results: " + read.status().message());
+    screening_summary = Json::parse(screen::summary_json(read.value().summary));
+    for (const auto& r : read.value().patients) {
+      ScreeningRow row;
+      row.patient = r.patient;
+      row.findings = r.findings.size();
+      Json j = Json::parse(screen::to_ndjson(r));
+      Json kinds = Json::array();
+      std::string top;
+      for (const auto& f : r.findings) {
+        if (severity_rank(f.severity) > row.severity) {
+          row.severity = severity_rank(f.severity);
+          top = f.severity;
+        }
+        auto k = static_cast<unsigned>(std::find(screen::kFindingKinds.begin(), screen::kFindingKinds.end(), f.kind) -
+                                       screen::kFindingKinds.begin());
+        if ((row.kinds & (1u << k)) == 0) kinds.push_back(f.kind);
+        row.kinds |= 1u << k;
+      }
+      j["severity"] = top.empty() ? Json(nullptr) : Json(top);
+      j["kinds"] = kinds;
+      row.json = dump(j);
+      screening_rows.push_back(std::move(row));
+    }
+    std::stable_sort(screening_rows.begin(), screening_rows.end(), [](const ScreeningRow& a, const ScreeningRow& b) {
+      if (a.severity != b.severity) return a.severity > b.severity;
+      if (a.findings != b.findings) return a.findings > b.findings;
+      return a.patient < b.patient;
+    });
+    screening_loaded = true;
+    return Status::ok();
+  }
+
+  // A whole-number query parameter within [lo, hi]; nullopt when it is not (the 400 is written).
+  static std::optional<std::int64_t> whole_param(const httplib::Request& req, httplib::Response& res,
+                                                 const char* name, std::int64_t fallback, std::int64_t lo,
+                                                 std::int64_t hi) {
+    if (!req.has_param(name)) return fallback;
+    std::string v = req.get_param_value(name);
+    std::int64_t n = 0;
+    bool ok = !v.empty() && v.size() <= 12 && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (ok) n = std::stoll(v);
+    if (!ok || n < lo || n > hi) {
+      send_error(res, 400, fmt::format("{} \"{}\": expected a whole number from {} to {}", name,
+                                       text::replace_invalid_utf8(v.substr(0, 40)), lo, hi));
+      return std::nullopt;
+    }
+    return n;
+  }
+
   // Parses and assesses a case body; on a problem writes the 4xx and returns nullopt.
   // planned: the drug a saved case's plan was written for (AssessOptions::planned_drug); taking:
   // filled with the JAK inhibitors the patient is on at the assessment date.
@@ -506,8 +637,65 @@ struct Server::Impl {
                        {"ebgm", p.post.ebgm}, {"eb05", p.post.eb05}, {"eb95", p.post.eb95}});
         if (out.size() >= 500) break;
       }
-      send_json(res, 200, dump(Json{{"fit", signal_fit}, {"pairs", out},
+      send_json(res, 200, dump(Json{{"fit", signal_fit}, {"prior", signal_about["prior"]},
+                               {"qn", signal_about["qn"]}, {"data", signal_about["data"]}, {"pairs", out},
                                {"note", "reporting signals from spontaneous reports, not incidences"}}));
+    });
+    // Population screening results (docs/scale.md): patient data, so every read is an audit event.
+    get("/api/v1/screening", [this](const httplib::Request& req, httplib::Response& res, const Caller& who) {
+      if (!screening_loaded) {
+        return send_error(res, 404, "No population screening results are available on this server. Ask the person "
+                                    "who runs paraderm for you if your team needs them.");
+      }
+      auto offset = whole_param(req, res, "offset", 0, 0, 1'000'000'000);
+      if (!offset) return;
+      auto limit = whole_param(req, res, "limit", kScreeningPage, 1, kScreeningMaxPage);
+      if (!limit) return;
+      unsigned wanted = 0;
+      Json kinds = Json::array();
+      if (req.has_param("kind")) {
+        std::string list = req.get_param_value("kind");
+        std::size_t at = 0;
+        while (at <= list.size()) {
+          std::size_t comma = std::min(list.find(',', at), list.size());
+          std::string k = list.substr(at, comma - at);
+          auto it = std::find(screen::kFindingKinds.begin(), screen::kFindingKinds.end(), k);
+          if (it == screen::kFindingKinds.end()) {
+            std::string all;
+            for (auto name : screen::kFindingKinds) all += (all.empty() ? "" : ", ") + std::string(name);
+            return send_error(res, 400, fmt::format("kind \"{}\": expected finding kinds separated by commas, of {}",
+                                                    text::replace_invalid_utf8(k.substr(0, 60)), all));
+          }
+          wanted |= 1u << static_cast<unsigned>(it - screen::kFindingKinds.begin());
+          kinds.push_back(k);
+          at = comma + 1;
+        }
+      }
+      std::string page = "[";
+      std::int64_t total = 0, shown = 0;
+      for (const auto& row : screening_rows) {
+        if (wanted && (row.kinds & wanted) == 0) continue;
+        if (total++ < *offset || shown >= *limit) continue;
+        if (shown++) page += ',';
+        page += row.json;
+      }
+      page += ']';
+      // Who read which page (the audit trail holds no patient data); patient data nobody could
+      // trace a read of is not shown.
+      auto audited = db->record_event(
+          who.actor, "screening_read",
+          fmt::format("offset {} limit {} kind {}", *offset, *limit, kinds.empty() ? "any" : kinds.dump()),
+          req.remote_addr);
+      if (!audited.is_ok()) {
+        return send_error(res, 500, "the read could not be recorded in the audit trail, so no patient data is "
+                                    "shown; try again, and tell your administrator if it keeps happening");
+      }
+      Json head = {{"summary", screening_summary}, {"total", total}, {"offset", *offset}, {"limit", *limit},
+                   {"kind", kinds}, {"order", "most serious finding first (block, warning, caution, info), then more "
+                                              "findings, then patient id"}};
+      std::string body = dump(head);
+      body.pop_back();
+      send_json(res, 200, body + ",\"patients\":" + page + "}");
     });
     // The KB is immutable while serving: its lists are serialised once and answered on the I/O
     // thread (see run_inline).
@@ -1302,6 +1490,11 @@ Result<std::unique_ptr<Server>> Server::create(const kb::KnowledgeBase& kb, cons
     return Status::invalid_input(fmt::format(
         "--insecure-no-auth: refused with --host {}: only a loopback address (127.0.0.1, ::1, localhost) may "
         "serve without authentication", options.host));
+  }
+  // Before the database is touched: a bad folder ends the start without a first-start admin.
+  if (!options.screen_results.empty()) {
+    Status st = i.load_screening(options.screen_results);
+    if (!st.is_ok()) return st;
   }
   if (Status st = auth::init(); !st.is_ok()) return st;
   auto db = store::Store::open(options.db);

@@ -7,8 +7,10 @@
 // print view; reload and Back (tab, case, form); a double Save; follow-up labs after the
 // assessment date against the planned drug; a patient on a JAK inhibitor with a low result; the
 // page at 390 px; axe-core with no serious or critical violation; the signals page with and
-// without a report store. Screenshots go to $E2E_ARTIFACTS (default build/e2e-artifacts).
-// Usage: node tests/e2e/e2e.mjs <path to paraderm binary>
+// without a report store, with the prior and the Q_n rule it was computed with; the screening
+// page listing the planted patients of a bulk_synth export (paged by keyboard), and without
+// results. Screenshots go to $E2E_ARTIFACTS (default build/e2e-artifacts).
+// Usage: node tests/e2e/e2e.mjs <path to paraderm binary> <path to bulk_synth binary>
 import { chromium } from "playwright-core";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -18,8 +20,8 @@ import { fileURLToPath } from "node:url";
 import { readFileSync } from "node:fs";
 import net from "node:net";
 
-const binary = process.argv[2];
-if (!binary) { console.error("usage: e2e.mjs <paraderm binary>"); process.exit(2); }
+const binary = process.argv[2], bulkSynth = process.argv[3];
+if (!binary || !bulkSynth) { console.error("usage: e2e.mjs <paraderm binary> <bulk_synth binary>"); process.exit(2); }
 const artifacts = process.env.E2E_ARTIFACTS || "build/e2e-artifacts";
 mkdirSync(artifacts, { recursive: true });
 
@@ -60,12 +62,21 @@ for (let i = 0; i < 60; i++) csv.push(`${i},DRUG${i % 6},EVENT${i % 5}`);
 for (let i = 60; i < 72; i++) csv.push(`${i},dupilumab,PSORIASIS`);
 writeFileSync(join(dir, "reports.csv"), csv.join("\n") + "\n");
 spawnSync(binary, ["pv", "ingest", "--input", join(dir, "reports.csv"), "--out", join(dir, "pvstore")]);
+// A synthetic Bulk export with planted patients, screened as an operator would (screen --out):
+// expected.ndjson says which patients must be flagged (bulk_synth writes it from the KB facts).
+// 500 patients flag more than one page of 25 (about 1 in 11 is flagged).
+const synth = spawnSync(bulkSynth, ["--patients", "500", "--seed", "5", "--out", join(dir, "export")]);
+const screened = spawnSync(binary, ["screen", "--input", join(dir, "export"), "--out", join(dir, "screen"), "--as-of", "2026-06-30", "--quiet"]);
+if (synth.status !== 0 || screened.status !== 0) { console.error("bulk_synth / screen failed: " + synth.stderr + screened.stderr); process.exit(1); }
+const planted = readFileSync(join(dir, "export", "expected.ndjson"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+const screenSummary = JSON.parse(readFileSync(join(dir, "screen", "summary.json"), "utf8"));
 const user = "e2e-clinician", password = "e2e password 12345";
 const added = spawnSync(binary, ["user", "add", user, "--role", "clinician", "--db", join(dir, "e2e.db")],
                         { input: password + "\n" });
 if (added.status !== 0) { console.error("user add failed: " + added.stderr); process.exit(1); }
 const server = spawn(binary, ["serve", "--port", String(port), "--db", join(dir, "e2e.db"), "--quiet",
-                              "--pv-store", join(dir, "pvstore")], { stdio: ["ignore", "pipe", "inherit"] });
+                              "--pv-store", join(dir, "pvstore"), "--screen-results", join(dir, "screen")],
+                       { stdio: ["ignore", "pipe", "inherit"] });
 const base = `http://127.0.0.1:${port}`;
 for (let i = 0; i < 100; i++) {
   try { const r = await fetch(base + "/healthz"); if (r.ok) break; } catch {}
@@ -299,7 +310,55 @@ try {
   // The plot is drawn once its box has a width (a frame after the table).
   await page.waitForSelector("#signal-plot canvas", { timeout: 5000 }).catch(() => {});
   check(await page.locator("#signal-plot canvas").count() >= 1, "EB05 plot rendered");
+  // Above the table: the prior and the Q_n rule the scores were computed with, as the store's
+  // meta.json records them (pv ingest fits the prior and uses the published Q_n by default).
+  const meta = JSON.parse(readFileSync(join(dir, "pvstore", "meta.json"), "utf8"));
+  const prior = await page.textContent("#signals-prior");
+  check(meta.scores.prior === "fitted" && /fitted by maximum likelihood/.test(prior) && prior.includes("−log L " + meta.scores.neg_log_lik.toFixed(2)) &&
+        meta.scores.theta.every((v) => prior.includes(v.toPrecision(6))), "signals: the fitted prior θ and −log L of the store: " + prior.trim().slice(0, 160));
+  const qn = await page.textContent("#signals-qn");
+  check(meta.scores.qn === "published" && /DuMouchel 1999, eq\. 6/.test(qn), "signals: the Q_n rule in words: " + qn.trim().slice(0, 120));
+  check(/72 reports/.test(await page.textContent("#signals-data")), "signals: the data source and counts");
+  check(await page.evaluate(() => { const about = document.querySelector("#signals-about"), table = document.querySelector("#signals");
+    return !!(about.compareDocumentPosition(table) & Node.DOCUMENT_POSITION_FOLLOWING); }), "signals: prior and Q_n rule above the table");
   await page.screenshot({ path: join(artifacts, "signals.png"), fullPage: true });
+
+  // Screening: the summary and every planted patient, most serious first, paged with the keyboard.
+  await page.click("#nav-screening");
+  await page.waitForSelector("#screening-table tbody tr", { timeout: 15000 });
+  check((await page.textContent("#screening-summary")).includes(`${screenSummary.flagged} of ${screenSummary.patients} patients flagged`),
+        "screening: the summary counts of the run");
+  const listed = new Map();
+  let pages = 1;
+  for (; pages < 50; pages++) {
+    for (const row of await page.locator("#screening-table tbody tr").all()) {
+      listed.set((await row.locator("th").textContent()).trim(), await row.textContent());
+    }
+    if (await page.locator("#screening-next").isDisabled()) break;
+    const before = await page.textContent("#screening-range");
+    await page.focus("#screening-next");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction((b) => document.querySelector("#screening-range").textContent !== b, before, { timeout: 10000 });
+  }
+  const positives = planted.filter((p) => p.expect.length > 0), negatives = planted.filter((p) => p.expect.length === 0);
+  const missing = positives.filter((p) => !listed.has(p.patient)).map((p) => p.scenario);
+  check(positives.length >= 8 && missing.length === 0, `screening: all ${positives.length} planted patients listed` + (missing.length ? "; missing " + missing.join(", ") : ""));
+  check(negatives.every((p) => !listed.has(p.patient)), "screening: no negative control listed");
+  check(pages >= 2 && listed.size === screenSummary.flagged, `screening: paging by keyboard (${pages} pages) shows each flagged patient once (${listed.size} of ${screenSummary.flagged})`);
+  const tb = planted.find((p) => p.scenario === "jak-active-tb");
+  check(tb && /ACTIVE_TB/.test(listed.get(tb.patient)) && /block/.test(listed.get(tb.patient)), "screening: a planted active TB on baricitinib shows ACTIVE_TB, block");
+  const pr = planted.find((p) => p.scenario === "pr-dupilumab-psoriasis");
+  check(pr && /likely|possible/.test(listed.get(pr.patient)) && /dupilumab/.test(listed.get(pr.patient)), "screening: a planted PR shows its classification and culprit");
+  await page.selectOption("#screening-kind", "paradoxical_reaction");
+  await page.waitForFunction((n) => new RegExp(`of ${n}$`).test(document.querySelector("#screening-range").textContent.trim()),
+    screenSummary.flagged_by_kind.paradoxical_reaction, { timeout: 10000 });
+  const kinds = await page.locator("#screening-table tbody tr td:nth-child(3)").allTextContents();
+  check(kinds.length > 0 && kinds.every((k) => /paradoxical reaction/.test(k)), "screening: the finding filter lists only that kind");
+  await page.selectOption("#screening-kind", "");
+  await page.waitForFunction((n) => new RegExp(`of ${n}$`).test(document.querySelector("#screening-range").textContent.trim()),
+    screenSummary.flagged, { timeout: 10000 });
+  await page.screenshot({ path: join(artifacts, "screening.png"), fullPage: true });
+  await axeCheck(page, "the screening page");
 
   // 390 and 360 px wide (phones): no horizontal page scroll, nothing wider than the screen outside its
   // own scroll box, targets at least 24 x 24 px, charts as wide as their box.
@@ -338,7 +397,15 @@ try {
     check(layout.charts.length >= 2 && layout.charts.every(([box, canvas]) => canvas > 0 && canvas <= box + 1 && canvas >= box * 0.9),
           `${width} px: the charts use the width of their box: ` + JSON.stringify(layout.charts));
   }
+  // The screening tab at 360 px: its table scrolls in its own box, never the page.
+  await phone.click("#nav-screening");
+  await phone.waitForSelector("#screening-table tbody tr", { timeout: 15000 });
+  const screening360 = await phone.evaluate(() => ({ vw: document.documentElement.clientWidth, scrollWidth: document.documentElement.scrollWidth,
+    small: [...document.querySelectorAll("#page-screening button, #page-screening select")].filter((el) => { const r = el.getBoundingClientRect(); return r.width < 24 || r.height < 24; }).length }));
+  await phone.screenshot({ path: join(artifacts, "phone-360-screening.png"), fullPage: true });
+  check(screening360.scrollWidth <= screening360.vw && screening360.small === 0, `360 px: the screening tab has no horizontal page scroll and no small control: ${JSON.stringify(screening360)}`);
   await phone.setViewportSize({ width: 390, height: 844 });
+  await phone.click("#nav-assess");
   await axeCheck(phone, "the page at 390 px");
   // A server without a report store: the signals tab explains it in clinical words.
   await phone.route("**/api/v1/signals*", (route) => route.fulfill({ status: 404, contentType: "application/json",
@@ -347,6 +414,16 @@ try {
   await phone.waitForSelector("#signals-unavailable", { timeout: 10000 });
   const noStore = await phone.textContent("#signals-unavailable");
   check(!/--pv-store|paraderm pv\b|paraderm serve\b/.test(noStore) && /no reporting signals/.test(noStore), "signals without a store: explained without an admin command line: " + noStore.trim().slice(0, 160));
+  // A server without screening results: the tab explains it in clinical words.
+  const fresh = await page.context().newPage();
+  fresh.on("pageerror", (e) => consoleErrors.push(String(e)));
+  await fresh.route("**/api/v1/screening*", (route) => route.fulfill({ status: 404, contentType: "application/json",
+    body: JSON.stringify({ error: { status: 404, message: "No population screening results are available on this server." } }) }));
+  await fresh.goto(base + "/?tab=screening");
+  await fresh.waitForSelector("#screening-unavailable", { timeout: 10000 });
+  const noScreen = await fresh.textContent("#screening-unavailable");
+  check(!/--screen-results|paraderm screen\b|paraderm serve\b/.test(noScreen) && /no flagged patients/.test(noScreen), "screening without results: explained without an admin command line: " + noScreen.trim().slice(0, 160));
+  await fresh.close();
   await phone.close();
 
   // Logging out returns to the login form; the API refuses the old cookie.

@@ -5,7 +5,7 @@ import { h, render } from "preact";
 import { useState, useEffect, useRef, useMemo } from "preact/hooks";
 import htm from "htm";
 import uPlot from "uplot";
-import { authFetch, Gate, UserMenu } from "./login.js";
+import { authFetch, Gate, UserMenu, useUser } from "./login.js";
 
 const html = htm.bind(h);
 
@@ -723,7 +723,12 @@ function SignalsPage({ visible }) {
       <label>Min. reports<input type="number" min="1" value=${filters.min_count} onInput=${(e) => setFilters({ ...filters, min_count: numberOrUndefined(e.target.value) })} /></label>
       <button class="primary" onClick=${load}>Filter</button></div></section>
     <${ErrorBox} error=${error} />
-    ${data && html`<section><p class="muted" id="signals-prior">MGPS prior ${data.fit.prior === "given" ? "given (not fitted)" : "fitted"}: α1 ${data.fit.alpha1.toPrecision(6)}, β1 ${data.fit.beta1.toPrecision(6)}, α2 ${data.fit.alpha2.toPrecision(6)}, β2 ${data.fit.beta2.toPrecision(6)}, P ${data.fit.p.toPrecision(6)}; −log L ${data.fit.neg_log_lik.toFixed(2)}${data.fit.prior === "given" || data.fit.converged ? "" : " (not converged)"}. Posterior weight Qₙ: ${data.fit.qn === "conditional" ? "conditional on n ≥ the fit's minimum count (paraderm's earlier rule)" : "as published (DuMouchel 1999, eq. 6; as openEBGM)"}.</p>
+    ${data && html`<section aria-labelledby="signals-about-heading"><h3 id="signals-about-heading">How these signals were computed</h3>
+      <dl id="signals-about" class="facts">
+        <dt>Reports</dt><dd id="signals-data">${data.data.source}: ${count(data.data.reports)} reports, ${count(data.data.drugs)} drugs, ${count(data.data.events)} events, ${count(data.data.pairs)} drug–event pairs</dd>
+        <dt>MGPS prior θ (α1, β1, α2, β2, P)</dt><dd id="signals-prior">${data.prior.theta.map((v) => v.toPrecision(6)).join(", ")} — ${data.prior.text}</dd>
+        <dt>Posterior weight Qₙ</dt><dd id="signals-qn">${data.qn.text}</dd>
+      </dl>
       <${UPlotChart} id="signal-plot" title="EB05 against report count" height=${260} data=${[pts.map((p) => p.n), pts.map((p) => p.eb05)]}
         makeOptions=${() => ({ scales: { x: { time: false, distr: 3 } },
           series: [{ label: "n" }, { label: "EB05", stroke: "#1d4f91", paths: () => null, points: { show: true, size: 5 } }],
@@ -733,6 +738,86 @@ function SignalsPage({ visible }) {
       ${data.pairs.slice(0, 200).map((p) => html`<tr><td>${p.drug}</td><td>${p.event}</td><td>${p.n}</td><td>${p.expected.toFixed(3)}</td>
         <td>${p.ror == null ? "∞" : p.ror.toFixed(1)} ${p.ror_lo == null ? "" : "(" + p.ror_lo.toFixed(1) + ")"}</td><td>${p.ic025.toFixed(2)}</td><td>${p.ebgm.toFixed(2)}</td><td class=${p.eb05 >= 2 ? "v-caution" : ""}>${p.eb05.toFixed(2)}</td></tr>`)}
       </tbody></table></div></section>`}
+  </div>`;
+}
+
+// Population screening (docs/scale.md): the patients a `paraderm screen` run flagged, most serious
+// first, a page at a time; the server loads the run at start (serve --screen-results).
+const FINDING_KINDS = {
+  paradoxical_reaction: "paradoxical reaction", contraindication: "contraindication", lab_threshold: "lab threshold crossed",
+  rule_unknown: "no rule in the KB", missing_screening: "baseline screening not recorded", risk_group: "PRAC risk group",
+  unreadable_record: "record could not be read",
+};
+const SEVERITY_CLASS = { block: "v-contraindicated", warning: "v-caution", caution: "v-caution", info: "" };
+const SCREENING_PAGE = 25;
+const count = (n) => (n == null ? "?" : Number(n).toLocaleString("en"));
+
+// The reason codes of a row once each, with the drug and what they concern.
+function screeningCodes(findings) {
+  const seen = new Map();
+  for (const f of findings) {
+    const words = [f.drug, f.detail].filter(Boolean).join(", ");
+    const key = f.code + (words ? ` (${words})` : "");
+    seen.set(key, f.severity || "");
+  }
+  return [...seen.entries()];
+}
+
+function ScreeningPage({ visible }) {
+  const [kind, setKind] = useState("");
+  const [data, setData] = useState(null);
+  const [error, setError] = useState(null);
+  const [none, setNone] = useState(false);
+  const [loaded, setLoaded] = useState(false);
+  const latest = useLatest();
+  const load = (offset, k) => {
+    const q = new URLSearchParams({ offset: String(offset), limit: String(SCREENING_PAGE) });
+    if (k) q.set("kind", k);
+    setError(null);
+    latest((signal) => api("/api/v1/screening?" + q, { signal })).then(setData).catch((e) => {
+      // 404: no screen loaded on this server; say so in clinical words, not the operator's.
+      if (e.status === 404) setNone(true); else setError(e);
+    });
+  };
+  useEffect(() => { if (visible && !loaded) { setLoaded(true); load(0, kind); } }, [visible]);
+  if (none) return html`<section id="screening-unavailable"><h2>Population screening</h2>
+    <p>No population screening results are available on this paraderm server, so there are no flagged patients to review.
+      Assessing single patients works as usual. If your team needs a screen of its patients, ask the person who runs paraderm for you.</p></section>`;
+  const s = data && data.summary;
+  const first = data ? data.offset + 1 : 0, last = data ? data.offset + data.patients.length : 0;
+  return html`<div><section aria-labelledby="screening-heading"><h2 id="screening-heading">Population screening</h2>
+    <p class="muted">Patients of a health-system export whose records show a possible paradoxical reaction to a biologic, or who take a JAK/TYK2 inhibitor with a contraindication, a crossed lab threshold, a question the KB cannot answer, missing baseline screening or a PRAC risk group. Findings to review, not diagnoses.</p>
+    ${s && html`<div id="screening-summary">
+      <p><b>${count(s.flagged)}</b> of ${count(s.patients)} patients flagged (${count(s.assessed)} assessed; screening date ${s.as_of}, ${String(s.region).toUpperCase()} labels).
+        ${s.malformed_lines + s.unreadable_records > 0 ? ` ${count(s.malformed_lines)} lines and ${count(s.unreadable_records)} records could not be read.` : ""}</p>
+      <div class="scroll" tabindex="0" role="region" aria-label="flagged patients per finding"><table id="screening-counts">
+        <thead><tr><th scope="col">finding</th><th scope="col">patients</th></tr></thead>
+        <tbody>${Object.keys(FINDING_KINDS).filter((k) => s.flagged_by_kind[k]).map((k) => html`<tr><th scope="row">${FINDING_KINDS[k]}</th><td>${count(s.flagged_by_kind[k])}${k === "paradoxical_reaction" && Object.keys(s.pr_by_classification).length
+          ? ` (${Object.entries(s.pr_by_classification).map(([c, n]) => `${c} ${n}`).join(", ")})` : ""}</td></tr>`)}</tbody></table></div></div>`}
+    <div class="row">
+      <label for="screening-kind">Show patients with<select id="screening-kind" value=${kind} onChange=${(e) => { setKind(e.target.value); load(0, e.target.value); }}>
+        <option value="">any finding</option>
+        ${Object.keys(FINDING_KINDS).map((k) => html`<option value=${k}>${FINDING_KINDS[k]}${s && s.flagged_by_kind[k] != null ? ` (${s.flagged_by_kind[k]})` : ""}</option>`)}
+      </select></label></div></section>
+    <${ErrorBox} error=${error} />
+    ${data == null && !error ? html`<p class="loading">loading…</p>` : null}
+    ${data && html`<section aria-labelledby="screening-list-heading"><h3 id="screening-list-heading">Flagged patients, most serious first</h3>
+      ${data.patients.length === 0 ? html`<p id="screening-empty">No patient has a finding of this kind.</p>` : html`
+      <div class="scroll stack" tabindex="0" role="region" aria-labelledby="screening-list-heading"><table id="screening-table">
+        <thead><tr><th scope="col">patient</th><th scope="col">most serious</th><th scope="col">findings</th><th scope="col">paradoxical reaction</th><th scope="col">reason codes</th></tr></thead>
+        <tbody>${data.patients.map((p) => {
+          const pr = p.findings.find((f) => f.kind === "paradoxical_reaction");
+          return html`<tr><th scope="row" class="patient-id">${p.patient}</th>
+            <td data-label="most serious" class=${SEVERITY_CLASS[p.severity] || ""}>${p.severity || "not assessed"}</td>
+            <td data-label="findings">${p.kinds.map((k) => FINDING_KINDS[k] || k).join("; ")}</td>
+            <td data-label="paradoxical reaction">${pr ? html`${pr.classification}: ${pr.drug} (${pr.culprit_class})${pr.new_disease ? `, new ${pr.new_disease}` : ""}${pr.onset ? ` from ${pr.onset}` : ""}` : "—"}</td>
+            <td data-label="reason codes"><ul class="codes">${screeningCodes(p.findings).map(([code, sev]) => html`<li class=${SEVERITY_CLASS[sev] || ""}>${code}</li>`)}</ul></td></tr>`;
+        })}</tbody></table></div>`}
+      <nav class="pager" aria-label="pages of flagged patients">
+        <button id="screening-prev" class="secondary" disabled=${data.offset === 0} onClick=${() => load(Math.max(0, data.offset - data.limit), kind)}>Previous</button>
+        <span id="screening-range" role="status">${data.total === 0 ? "none" : `patients ${first}–${last} of ${data.total}`}</span>
+        <button id="screening-next" class="secondary" disabled=${last >= data.total} onClick=${() => load(data.offset + data.limit, kind)}>Next</button>
+      </nav></section>`}
   </div>`;
 }
 
@@ -750,9 +835,9 @@ function FeedbackPage() {
 }
 
 
-// URL state: ?tab=assess|cases|signals|feedback&case=ID. Each change is a history entry, so Back
+// URL state: ?tab=assess|cases|signals|screening|feedback&case=ID. Each change is a history entry, so Back
 // and reload return to the same tab and case. A CDS Hooks card links to /?case=ID.
-const TABS = ["assess", "cases", "signals", "feedback"];
+const TABS = ["assess", "cases", "signals", "screening", "feedback"];
 function readUrl() {
   const q = new URLSearchParams(location.search);
   const kase = Number(q.get("case")) || null;
@@ -785,18 +870,23 @@ function App() {
   };
   // Announced politely by screen readers; cleared first so the same text is read again.
   const announce = (text) => { setMessage(""); setTimeout(() => setMessage(text), 50); };
+  // Screening results are patient data for those who review patients (docs/server.md): the
+  // tab is not offered to a role the server would refuse.
+  const user = useUser();
+  const screening = !user || user.auth === "disabled" || ["clinician", "pharmacist"].includes(user.role);
   const tabButton = (tab, label) => html`<button id=${"nav-" + tab} aria-current=${state.tab === tab ? "page" : undefined} onClick=${() => go(tab)}>${label}</button>`;
   const page = (tab, body) => (visited.has(tab) ? html`<div id=${"page-" + tab} hidden=${state.tab !== tab}>${body}</div>` : null);
   return html`<div>
     <a class="skip" href="#main">Skip to the page</a>
     <header><h1>paraderm</h1><nav aria-label="pages">
-      ${tabButton("assess", "Assess")}${tabButton("cases", "Saved cases")}${tabButton("signals", "Signals")}${tabButton("feedback", "CDS feedback")}
+      ${tabButton("assess", "Assess")}${tabButton("cases", "Saved cases")}${tabButton("signals", "Signals")}${screening ? tabButton("screening", "Screening") : null}${tabButton("feedback", "CDS feedback")}
     </nav><${UserMenu} /></header>
     <div id="announcer" class="visually-hidden" aria-live="polite" role="status">${message}</div>
     <main id="main">
       ${page("assess", html`<${AssessPage} announce=${announce} onSaved=${(id) => go("cases", id)} />`)}
       ${page("cases", html`<${CasesPage} visible=${state.tab === "cases"} selected=${state.kase} onSelect=${(id) => go("cases", id)} />`)}
       ${page("signals", html`<${SignalsPage} visible=${state.tab === "signals"} />`)}
+      ${screening ? page("screening", html`<${ScreeningPage} visible=${state.tab === "screening"} />`) : null}
       ${page("feedback", html`<${FeedbackPage} />`)}
     </main>
   </div>`;

@@ -102,6 +102,12 @@ export function Gate({ children }) {
   </${UserContext.Provider}>`;
 }
 
+// Who is logged in ({name, role, auth}), for pages that depend on the role; null outside the Gate.
+export function useUser() {
+  const ctx = useContext(UserContext);
+  return ctx ? ctx.user : null;
+}
+
 // The user's name and role and a logout button, for the page header.
 export function UserMenu() {
   const ctx = useContext(UserContext);
