@@ -735,11 +735,17 @@ struct KnowledgeBase {
   // Id -> position indexes, built by the loader (find_* falls back to a scan without them, e.g.
   // for a KnowledgeBase assembled by hand). Rebuild after editing the vectors.
   void build_indexes();
-  std::map<std::string, std::size_t, std::less<>> source_index, cytokine_index, disease_index,
-      drug_index, biologic_index, biologic_class_index;
+  // Hashed with heterogeneous look-up: every rule resolves ids, so a look-up must cost one hash,
+  // not a tree walk of string comparisons, and a string_view must not be copied to look up.
+  struct IdHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  using IdIndex = std::unordered_map<std::string, std::size_t, IdHash, std::equal_to<>>;
+  IdIndex source_index, cytokine_index, disease_index, drug_index, biologic_index, biologic_class_index;
   // Disease id -> its parent chain, nearest first (at most 16 deep), built with the indexes: every
   // rule asks whether a KB row's disease is related to the patient's, many times per assessment.
-  std::unordered_map<std::string, std::vector<std::string>> disease_ancestors;
+  std::unordered_map<std::string, std::vector<std::string>, IdHash, std::equal_to<>> disease_ancestors;
 };
 
 struct ValidationIssue {

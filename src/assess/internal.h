@@ -14,8 +14,11 @@
 namespace paraderm::assess::detail {
 
 using text::G;
+// Comparisons with "literal"sv check the length first and need no strlen: the rules compare KB
+// codes with literals in every drug evaluation.
+using namespace std::string_view_literals;
 
-inline kb::Region region_of(const std::string& r) { return r == "eu" ? kb::Region::kEu : kb::Region::kUs; }
+inline kb::Region region_of(const std::string& r) { return r == "eu"sv ? kb::Region::kEu : kb::Region::kUs; }
 
 // A typed KB value against a closed set (the rules select KB rows by enum, never by text).
 template <class E>
@@ -56,10 +59,10 @@ inline bool related(const kb::KnowledgeBase& kb, const std::string& a, const std
 
 inline std::optional<double> days_of(const kb::Quantity& q, std::optional<double> v) {
   if (!v) return std::nullopt;
-  if (q.unit == "days") return *v;
-  if (q.unit == "weeks") return *v * 7;
-  if (q.unit == "months") return *v * 365.25 / 12;
-  if (q.unit == "years") return *v * 365.25;
+  if (q.unit == "days"sv) return *v;
+  if (q.unit == "weeks"sv) return *v * 7;
+  if (q.unit == "months"sv) return *v * 365.25 / 12;
+  if (q.unit == "years"sv) return *v * 365.25;
   return std::nullopt;
 }
 

@@ -73,7 +73,7 @@ ChildPugh child_pugh_class(const kb::KnowledgeBase& kb, const Case& c, bool live
   }
   auto band_points = [&](const std::string& factor, double v) -> std::optional<double> {
     for (const auto& b : kb.score_bands) {
-      if (b.score != "child-pugh" || b.factor != factor || !b.points) continue;
+      if (b.score != "child-pugh"sv || b.factor != factor || !b.points) continue;
       bool lo = !b.min || (b.min_inclusive.value_or(true) ? v >= *b.min : v > *b.min);
       bool hi = !b.max || (b.max_inclusive.value_or(true) ? v <= *b.max : v < *b.max);
       if (lo && hi && (b.min || b.max)) return b.points;
@@ -84,7 +84,7 @@ ChildPugh child_pugh_class(const kb::KnowledgeBase& kb, const Case& c, bool live
   auto text_points = [&](const std::string& factor) -> std::pair<std::optional<double>, std::optional<double>> {
     std::optional<double> lo, hi;
     for (const auto& b : kb.score_bands) {
-      if (b.score != "child-pugh" || b.factor != factor || !b.text || !b.points) continue;
+      if (b.score != "child-pugh"sv || b.factor != factor || !b.text || !b.points) continue;
       if (c.has_flag(factor + ":" + *b.text)) return {b.points, b.points};
       lo = lo ? std::min(*lo, *b.points) : *b.points;
       hi = hi ? std::max(*hi, *b.points) : *b.points;
@@ -93,7 +93,7 @@ ChildPugh child_pugh_class(const kb::KnowledgeBase& kb, const Case& c, bool live
   };
   auto class_of = [&](double total) -> std::optional<std::string> {
     for (const auto& b : kb.score_bands) {
-      if (b.score == "child-pugh" && b.factor == "total" && b.category && b.min && b.max &&
+      if (b.score == "child-pugh"sv && b.factor == "total"sv && b.category && b.min && b.max &&
           total >= *b.min && total <= *b.max) {
         return *b.category;
       }
@@ -167,7 +167,7 @@ class DrugEvaluation {
   std::vector<std::string> indication_sources() const {
     std::vector<std::string> src;
     for (const auto& ind : d_.indication) {
-      if (here(ind.region) && ind.status == "approved") add_sources(src, ind.prov.src);
+      if (here(ind.region) && ind.status == "approved"sv) add_sources(src, ind.prov.src);
     }
     return src;
   }
@@ -198,17 +198,17 @@ class DrugEvaluation {
           ls.sources = ind.prov.src;
         }
       }
-      if (ls.status == "approved" && ls.min_age_years && x_.age && *x_.age < *ls.min_age_years) {
+      if (ls.status == "approved"sv && ls.min_age_years && x_.age && *x_.age < *ls.min_age_years) {
         ls.status = "age-restricted";
       }
-      if (ls.status == "approved") {
+      if (ls.status == "approved"sv) {
         ++approved_;
         note(reason("LABEL_APPROVED", Severity::kInfo,
                     format_text(FMT_COMPILE("Approved for {} ({}){}."), dis, x_.c.region,
                                 ls.min_age_years ? format_text(FMT_COMPILE(" from age {:g}"), G{*ls.min_age_years}) : ""),
                     ls.sources));
         if (!dosing_indication_) dosing_indication_ = dis;
-      } else if (ls.status == "age-restricted") {
+      } else if (ls.status == "age-restricted"sv) {
         note(reason("LABEL_AGE_RESTRICTED", Severity::kCaution,
                     format_text(FMT_COMPILE("Approved for {} only from age {:g}; the patient is {:g}."), dis,
                                 G{*ls.min_age_years}, G{*x_.age}),
@@ -228,12 +228,12 @@ class DrugEvaluation {
       if (!dosing_indication_ && approved_ > 0 && has_dose(dis)) {
         auto it = std::find_if(o_.label.begin(), o_.label.end(),
                                [&](const LabelStatus& l) { return l.disease == dis; });
-        if (it != o_.label.end() && it->status == "approved") dosing_indication_ = dis;
+        if (it != o_.label.end() && it->status == "approved"sv) dosing_indication_ = dis;
       }
     }
     bool age_blocked_everywhere = true, any_approved_here = false;
     for (const auto& ind : d_.indication) {
-      if (!here(ind.region) || ind.status != "approved") continue;
+      if (!here(ind.region) || ind.status != "approved"sv) continue;
       any_approved_here = true;
       if (!ind.min_age_years || !x_.age || *x_.age >= *ind.min_age_years) age_blocked_everywhere = false;
       if (!dosing_indication_ && approved_ == 0 && has_dose(ind.disease)) {
@@ -251,7 +251,7 @@ class DrugEvaluation {
       // A disease approved only from an older age is off-label by age, not "not approved".
       std::vector<std::string> too_young;
       for (const auto& ls : o_.label) {
-        if (ls.status == "age-restricted") too_young.push_back(ls.disease);
+        if (ls.status == "age-restricted"sv) too_young.push_back(ls.disease);
       }
       std::string why = too_young.empty()
                             ? format_text(FMT_COMPILE("Not approved for {} in the {} label: off-label use."),
@@ -272,7 +272,7 @@ class DrugEvaluation {
   // lower age (e.g. "adults and paediatric patients 12 years and older"), else adults.
   std::optional<double> implied_min_age(const kb::Dose& dose) const {
     for (const auto& ind : d_.indication) {
-      if (here(ind.region) && ind.status == "approved" && ind.min_age_years &&
+      if (here(ind.region) && ind.status == "approved"sv && ind.min_age_years &&
           related(x_.kb, ind.disease, dose.indication)) {
         return ind.min_age_years;
       }
@@ -293,7 +293,7 @@ class DrugEvaluation {
       auto from = implied_min_age(dose);
       if (!from || *x_.age < *from) return Fit::kNo;
     }
-    if (dose.role == "paediatric" && !child) return Fit::kNo;
+    if (dose.role == "paediatric"sv && !child) return Fit::kNo;
     if (dose.min_weight_kg || dose.max_weight_kg) {
       if (!x_.c.patient.weight_kg) return Fit::kWeightUnknown;
       double w = *x_.c.patient.weight_kg;
@@ -304,11 +304,11 @@ class DrugEvaluation {
   }
 
   // The lowest label dose of `roles` for the dosing indication that fits (`want`).
-  const kb::Dose* pick_dose(std::initializer_list<const char*> roles, Fit want = Fit::kFits) const {
+  const kb::Dose* pick_dose(std::initializer_list<std::string_view> roles, Fit want = Fit::kFits) const {
     const kb::Dose* best = nullptr;
     for (const auto& dose : d_.dose) {
       if (!here(dose.region)) continue;
-      if (std::find_if(roles.begin(), roles.end(), [&](const char* r) { return dose.role == r; }) == roles.end()) {
+      if (std::find_if(roles.begin(), roles.end(), [&](std::string_view r) { return dose.role == r; }) == roles.end()) {
         continue;
       }
       if (!related(x_.kb, dose.indication, *dosing_indication_)) continue;
@@ -436,10 +436,10 @@ class DrugEvaluation {
     if (x_.child_pugh || x_.cirrhosis) {
       check(kb::RuleCategory::kHepatic, {}, x_.child_pugh ? "Child-Pugh " + *x_.child_pugh : "cirrhosis recorded");
     }
-    if (p.sex != "male" && p.pregnant != std::optional<bool>(false)) {
+    if (p.sex != "male"sv && p.pregnant != std::optional<bool>(false)) {
       check(kb::RuleCategory::kPregnancy, {}, p.pregnant ? "the patient is pregnant" : "pregnancy status not recorded");
     }
-    if (p.sex != "male" && p.breastfeeding != std::optional<bool>(false)) {
+    if (p.sex != "male"sv && p.breastfeeding != std::optional<bool>(false)) {
       check(kb::RuleCategory::kLactation, {},
             p.breastfeeding ? "the patient is breastfeeding" : "breastfeeding status not recorded");
     }
@@ -458,7 +458,7 @@ class DrugEvaluation {
   }
 
   void topical() {
-    if (d_.route != "topical") return;
+    if (d_.route != "topical"sv) return;
     const auto& severity = x_.severity;
     if (severity == std::optional<std::string>("mild")) {
       note(reason("TOPICAL_SUITED", Severity::kInfo,
@@ -481,7 +481,7 @@ class DrugEvaluation {
   void risk_groups() {
     const auto& p = x_.c.patient;
     const bool smoker = x_.smoker, cv = x_.cv, cancer = x_.cancer, vte = x_.vte;
-    if (x_.c.region == "eu") {
+    if (x_.c.region == "eu"sv) {
       bool lower = false;
       std::vector<std::string> lower_src;
       for (const auto& g : x_.kb.risk_groups) {
@@ -499,7 +499,7 @@ class DrugEvaluation {
             hit = smoker;
             code = "PRAC_SMOKER";
             why = p.smoking.status + " smoker" +
-                  (p.smoking.status == "former" ? " (the label's 'long-time' is not defined: counted)" : "");
+                  (p.smoking.status == "former"sv ? " (the label's 'long-time' is not defined: counted)" : "");
             break;
           case kb::RiskGroupMatch::kCvRisk:
             hit = cv;
@@ -523,7 +523,7 @@ class DrugEvaluation {
             break;
         }
         if (!hit) continue;
-        if (g.measure == "lower-dose") {
+        if (g.measure == "lower-dose"sv) {
           lower = true;
           add_sources(lower_src, g.prov.src);
           continue;
@@ -554,7 +554,7 @@ class DrugEvaluation {
       if (present.empty()) return;
       std::vector<std::string> src;
       for (const auto& w : d_.warning) {
-        if (w.kind == "boxed" && here(w.region) &&
+        if (w.kind == "boxed"sv && here(w.region) &&
             is_one_of(w.topic, {kb::WarningTopic::kMace, kb::WarningTopic::kMalignancy,
                                 kb::WarningTopic::kThrombosis})) {
           add_sources(src, w.prov.src);
@@ -840,7 +840,7 @@ class DrugEvaluation {
         only_culprit = false;
       }
       if (who.empty()) continue;
-      if (r.with == "biologic-immunomodulator" && only_culprit) {
+      if (r.with == "biologic-immunomodulator"sv && only_culprit) {
         note(reason("SWITCH_FROM_CULPRIT", Severity::kInfo,
                     format_text(FMT_COMPILE("Stop {} before starting: {}"), who, r.text), r.prov.src));
         continue;
@@ -896,14 +896,14 @@ class DrugEvaluation {
     for (const auto& pc : x_.kb.pr_cases) {
       if (pc.drug != d_.id || x_.pr.culprits.empty()) continue;
       const auto& cu = x_.pr.culprits.front();
-      if (pc.kind == "treated-with-jak" && same_reaction(pc.phenotype) &&
+      if (pc.kind == "treated-with-jak"sv && same_reaction(pc.phenotype) &&
           ((pc.culprit && *pc.culprit == cu.biologic) || (pc.culprit_class && *pc.culprit_class == cu.biologic_class))) {
         o_.pr_evidence.push_back(pc.id);
         note(reason("PR_CASE_EVIDENCE", Severity::kInfo,
                     format_text(FMT_COMPILE("Reported to treat this reaction: {} — {}{}"), pc.reaction, pc.outcome,
                                 pc.patients ? format_text(FMT_COMPILE(" ({} patient(s))"), *pc.patients) : ""),
                     pc.prov.src));
-      } else if (pc.kind == "caused-by-jak") {
+      } else if (pc.kind == "caused-by-jak"sv) {
         note(reason("JAK_CAUSED_PR", Severity::kCaution,
                     format_text(FMT_COMPILE("{} itself has been reported to cause: {}."), d_.name, pc.reaction), pc.prov.src));
       }
@@ -970,11 +970,11 @@ class DrugEvaluation {
 
   void coverage() {
     // Topical products are covered at the application site; they have no systemic regimen.
-    const bool topical = d_.route == "topical";
+    const bool topical = d_.route == "topical"sv;
     const Dose* basis = dose_ ? &*dose_ : (base_ ? &*base_ : nullptr);
     pharm::Regimen r{0, 24, std::string("topical"), {}};
     if (!topical) {
-      if (!basis || basis->unit != "mg" || !x_.interval_h(basis->frequency)) return;
+      if (!basis || basis->unit != "mg"sv || !x_.interval_h(basis->frequency)) return;
       r = pharm::Regimen{basis->amount, *x_.interval_h(basis->frequency), basis->formulation, {}};
     }
     auto profile = cache_.get(d_, r, modifier_ ? &*modifier_ : nullptr);
@@ -1017,7 +1017,7 @@ class DrugEvaluation {
       o_.coverage.both_pct = std::min(o_.coverage.both_pct.value_or(100.0), *pct);
       listed += format_text(FMT_COMPILE("{}{} {:.0f}%"), listed.empty() ? "" : ", ", dis, *pct);
     }
-    if (!all_quantitative || assay == "mixed") o_.coverage.quantitative_both_pct.reset();
+    if (!all_quantitative || assay == "mixed"sv) o_.coverage.quantitative_both_pct.reset();
     o_.coverage.quantitative_assay = o_.coverage.quantitative_both_pct ? assay : "";
     if (all) {
       o_.coverage.basis = format_text(FMT_COMPILE("qualitative ({})"), exposure);
@@ -1069,7 +1069,7 @@ Option evaluate_strategy(const Ctx& x, const kb::Strategy& s) {
   o.verdict = Verdict::kAcceptable;
   const auto& sev = x.severity;
   if (!s.severities.empty() && sev &&
-      std::find(s.severities.begin(), s.severities.end(), "mild") != s.severities.end() && *sev == "mild") {
+      std::find(s.severities.begin(), s.severities.end(), "mild") != s.severities.end() && *sev == "mild"sv) {
     o.verdict = Verdict::kPreferred;
   }
   o.reasons.push_back(reason("STRATEGY_REPORTED", Severity::kInfo,
@@ -1095,7 +1095,7 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c, c
     // taken for one of them is the one a JAK inhibitor would replace.
     int worst = 0;
     for (const auto& cond : c.conditions) {
-      if (cond.status != "active" || !cond.severity_grade ||
+      if (cond.status != "active"sv || !cond.severity_grade ||
           std::find(diseases.begin(), diseases.end(), cond.disease) == diseases.end()) {
         continue;
       }
@@ -1124,19 +1124,19 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c, c
   x.child_pugh_range = cp.range;
   if (!cp.range.empty()) {
     for (const auto& band : kb.score_bands) {
-      if (band.score == "child-pugh") add_sources(x.child_pugh_sources, band.prov.src);
+      if (band.score == "child-pugh"sv) add_sources(x.child_pugh_sources, band.prov.src);
     }
   }
   for (const auto& fc : kb.formula_constants) {
-    if (fc.formula == "age-group" && fc.name == "adult-min-age") x.adult_min_age = fc.value;
-    if (fc.formula == "dosing-interval") x.interval[fc.name] = fc.value;
-    if (fc.formula == "kidney-function" && fc.name == "normal-min-egfr") x.normal_min_egfr = fc.value;
+    if (fc.formula == "age-group"sv && fc.name == "adult-min-age"sv) x.adult_min_age = fc.value;
+    if (fc.formula == "dosing-interval"sv) x.interval[fc.name] = fc.value;
+    if (fc.formula == "kidney-function"sv && fc.name == "normal-min-egfr"sv) x.normal_min_egfr = fc.value;
   }
   for (const auto& m : c.medications) {
     if (m.active_on(c.as_of)) x.active_meds.push_back(&m);
   }
   const auto& p = c.patient;
-  x.smoker = p.smoking.status == "current" || p.smoking.status == "former";
+  x.smoker = p.smoking.status == "current"sv || p.smoking.status == "former"sv;
   x.cv = !p.cv_risk_factors.empty() || c.has_condition("myocardial-infarction", kb) ||
          c.has_condition("stroke", kb);
   x.cancer = c.has_condition("malignancy", kb);
@@ -1144,7 +1144,7 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c, c
   x.active_tb = c.has_condition("tuberculosis", kb, true);
   x.tb_diagnosis = c.has_condition("tuberculosis", kb) || c.has_condition("latent-tuberculosis", kb);
   for (const auto& cond : c.conditions) {
-    if (cond.disease == "latent-tuberculosis" && cond.status == "active") {
+    if (cond.disease == "latent-tuberculosis"sv && cond.status == "active"sv) {
       x.latent_tb = true;
       x.latent_tb_treated = cond.treated == std::optional<bool>(true);
     }
@@ -1196,19 +1196,19 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c, c
   for (std::size_t i = 0; i < out.size(); ++i) {
     const Option& o = out[i];
     int approved = 0;
-    for (const auto& l : o.label) approved += l.status == "approved";
-    bool unsupported = o.kind == "drug" && approved == 0 && o.pr_evidence.empty();
+    for (const auto& l : o.label) approved += l.status == "approved"sv;
+    bool unsupported = o.kind == "drug"sv && approved == 0 && o.pr_evidence.empty();
     int same_category = 0;
-    if (const kb::Drug* d = o.kind == "drug" ? kb.find_drug(o.id) : nullptr) {
+    if (const kb::Drug* d = o.kind == "drug"sv ? kb.find_drug(o.id) : nullptr) {
       for (const auto& ind : d->indication) {
-        if (same_category || ind.status != "approved" || !kb::applies_to(ind.region, x.region)) continue;
+        if (same_category || ind.status != "approved"sv || !kb::applies_to(ind.region, x.region)) continue;
         const kb::Disease* dis = kb.find_disease(ind.disease);
         if (dis && std::find(categories.begin(), categories.end(), dis->category) != categories.end()) {
           same_category = 1;
         }
       }
     }
-    keys.push_back({{unsupported ? 1 : 0, static_cast<int>(o.verdict), o.kind == "drug" ? 0 : 1, -approved,
+    keys.push_back({{unsupported ? 1 : 0, static_cast<int>(o.verdict), o.kind == "drug"sv ? 0 : 1, -approved,
                      -static_cast<int>(o.pr_evidence.size()), -same_category, -o.coverage.both_pct.value_or(-1)},
                     i});
   }

@@ -51,11 +51,11 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c, const std::ve
   // A drug the clinician has already planned stays the plan's drug when new results rank it
   // lower: the plan then says why it would not be started instead of silently moving on.
   for (const auto& o : options) {
-    if (planned_drug && o.kind == "drug" && o.id == *planned_drug) top = &o;
+    if (planned_drug && o.kind == "drug"sv && o.id == *planned_drug) top = &o;
   }
   for (const auto& o : options) {
     if (top) break;
-    if (o.kind == "drug" && o.verdict <= Verdict::kCaution) top = &o;
+    if (o.kind == "drug"sv && o.verdict <= Verdict::kCaution) top = &o;
   }
   if (top) {
     plan.for_drug = top->id;
@@ -63,12 +63,12 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c, const std::ve
     const auto screening_labs = item_labs(kb);
     for (const auto& s : d->screening) {
       ScreeningItem item{s.item, "not-recorded", std::nullopt, "", s.text, s.prov.src};
-      if (s.item == "pregnancy" && c.patient.sex == "male") {
+      if (s.item == "pregnancy"sv && c.patient.sex == "male"sv) {
         item.status = "not-applicable";
         item.detail = "male patient";
       }
       for (const auto& [name, labs] : screening_labs) {
-        if (name != s.item || item.status == "not-applicable") continue;
+        if (name != s.item || item.status == "not-applicable"sv) continue;
         std::string found;
         Date latest{};
         bool all = true, any = false;
@@ -85,7 +85,7 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c, const std::ve
                    clinical::to_string(r->date) + ")";
         }
         // CBC needs all four counts; the others any one of their tests.
-        bool done = s.item == "cbc" ? all : any;
+        bool done = s.item == "cbc"sv ? all : any;
         if (done) {
           item.status = "recorded";
           item.last_date = clinical::to_string(latest);
@@ -95,11 +95,11 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c, const std::ve
           item.detail = "partly recorded: " + found;
         }
       }
-      if (s.item == "zoster-vaccine" && c.has_flag("zoster-vaccinated")) {
+      if (s.item == "zoster-vaccine"sv && c.has_flag("zoster-vaccinated")) {
         item.status = "recorded";
         item.detail = "recorded as given";
       }
-      if (s.item == "vaccination" && c.has_flag("vaccinations-up-to-date")) {
+      if (s.item == "vaccination"sv && c.has_flag("vaccinations-up-to-date")) {
         item.status = "recorded";
         item.detail = "recorded as up to date";
       }
@@ -108,7 +108,7 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c, const std::ve
     // kb/formulas.toml monitoring-plan.repeats (an engine-read id, so the KB always has it).
     int repeats = 0;
     for (const auto& fc : kb.formula_constants) {
-      if (fc.formula == "monitoring-plan" && fc.name == "repeats") repeats = static_cast<int>(fc.value);
+      if (fc.formula == "monitoring-plan"sv && fc.name == "repeats"sv) repeats = static_cast<int>(fc.value);
     }
     for (const auto& m : d->monitoring) {
       if (!applies(m.region, c.region)) continue;

@@ -16,7 +16,7 @@ using clinical::Date;
 const kb::ScoreBand* naranjo_band(const kb::KnowledgeBase& kb, const std::string& factor,
                                   const std::string& answer) {
   for (const auto& b : kb.score_bands) {
-    if (b.score == "naranjo" && b.factor == factor && b.text == answer) return &b;
+    if (b.score == "naranjo"sv && b.factor == factor && b.text == answer) return &b;
   }
   return nullptr;
 }
@@ -38,7 +38,7 @@ bool risk_factor_matches(const kb::KnowledgeBase& kb, const kb::RiskFactor& rf, 
   if (!rf.match) return false;
   const auto& m = *rf.match;
   auto any = [&](auto pred) { return std::any_of(rf.values.begin(), rf.values.end(), pred); };
-  if (m == "condition") {
+  if (m == "condition"sv) {
     return any([&](const std::string& v) {
       bool hit = std::any_of(c.conditions.begin(), c.conditions.end(), [&](const clinical::Condition& cond) {
         // History only: the reaction's own condition counts when it began before the reaction
@@ -50,27 +50,27 @@ bool risk_factor_matches(const kb::KnowledgeBase& kb, const kb::RiskFactor& rf, 
       return hit;
     });
   }
-  if (m == "sex") {
+  if (m == "sex"sv) {
     detail = "sex " + c.patient.sex;
     return any([&](const std::string& v) { return v == c.patient.sex; });
   }
-  if (m == "smoking") {
+  if (m == "smoking"sv) {
     detail = "smoking " + c.patient.smoking.status;
     return any([&](const std::string& v) { return v == c.patient.smoking.status; });
   }
-  if (m == "flag") {
+  if (m == "flag"sv) {
     return any([&](const std::string& v) {
       bool hit = c.has_flag(v);
       if (hit) detail = "flag " + v;
       return hit;
     });
   }
-  if (m == "age-per-year") {
+  if (m == "age-per-year"sv) {
     if (!c.patient.age_years) return false;
     detail = format_text(FMT_COMPILE("age {:g} years"), G{*c.patient.age_years});
     return true;
   }
-  if (m == "comedication") {
+  if (m == "comedication"sv) {
     return any([&](const std::string& v) {
       return std::any_of(c.medications.begin(), c.medications.end(), [&](const clinical::Medication& med) {
         // Co-therapy: taken together with the culprit (on its start date, else on the record's date).
@@ -83,11 +83,11 @@ bool risk_factor_matches(const kb::KnowledgeBase& kb, const kb::RiskFactor& rf, 
       });
     });
   }
-  if (m == "culprit-class") {
+  if (m == "culprit-class"sv) {
     detail = "culprit class " + culprit.biologic_class;
     return any([&](const std::string& v) { return v == culprit.biologic_class; });
   }
-  if (m == "culprit") {
+  if (m == "culprit"sv) {
     detail = "culprit " + culprit.biologic;
     return any([&](const std::string& v) { return v == culprit.biologic; });
   }
@@ -104,9 +104,9 @@ struct Reaction {
 
 int grade_rank(const std::optional<std::string>& g) {
   if (!g) return 0;
-  if (*g == "mild") return 1;
-  if (*g == "moderate") return 2;
-  if (*g == "severe") return 3;
+  if (*g == "mild"sv) return 1;
+  if (*g == "moderate"sv) return 2;
+  if (*g == "severe"sv) return 3;
   return 0;
 }
 
@@ -241,10 +241,10 @@ LatencyComparison compare_latency(const kb::PrPattern& p, std::optional<int> day
   std::optional<double> low = q.low, high = q.high;
   bool strict_high = false;
   if (!low && !high && q.value && q.qualifier) {
-    if (*q.qualifier == "<=" || *q.qualifier == "<") {
+    if (*q.qualifier == "<="sv || *q.qualifier == "<"sv) {
       low = 0;
       high = q.value;
-      strict_high = *q.qualifier == "<";
+      strict_high = *q.qualifier == "<"sv;
     }
   }
   if (!low || !high) return l;
@@ -269,7 +269,7 @@ const kb::PrMechanism* find_mechanism(const kb::KnowledgeBase& kb, const std::st
 }
 
 bool is_ratio(const kb::RiskFactor& rf) {
-  return (rf.measure == "hr" || rf.measure == "or" || rf.measure == "irr" || rf.measure == "rr") &&
+  return (rf.measure == "hr"sv || rf.measure == "or"sv || rf.measure == "irr"sv || rf.measure == "rr"sv) &&
          rf.match != std::optional<std::string>("age-per-year");
 }
 
@@ -428,9 +428,9 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
                         : format_text(FMT_COMPILE("{} published pattern(s) of {} eruptions on {}"), matching.size(),
                                       er.phenotype, culprit.biologic_class),
        pattern_sources);
-  bool after = culprit.days_to_onset && *culprit.days_to_onset >= 0 && !(predates && er.kind == "new");
+  bool after = culprit.days_to_onset && *culprit.days_to_onset >= 0 && !(predates && er.kind == "new"sv);
   item("q2", after ? "yes" : (predates ? "no" : "unknown"),
-       predates && er.kind == "new"
+       predates && er.kind == "new"sv
            ? format_text(FMT_COMPILE("{} was recorded before {} was started"), predating, culprit.biologic)
            : (culprit.days_to_onset ? format_text(FMT_COMPILE("onset {} days after starting {}"), *culprit.days_to_onset, culprit.biologic)
                                     : std::string("start date of the biologic unknown")),
@@ -466,15 +466,15 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
   for (const auto& n : pr.components) total += n.points;
   pr.score = total;
   for (const auto& b : kb.score_bands) {
-    if (b.score != "naranjo" || b.factor != "total" || !b.category) continue;
+    if (b.score != "naranjo"sv || b.factor != "total"sv || !b.category) continue;
     bool lo = !b.min || total >= *b.min;
     bool hi = !b.max || total <= *b.max;
     if (lo && hi) pr.naranjo_category = *b.category;
   }
-  if (pr.naranjo_category == "definite" || pr.naranjo_category == "probable") pr.classification = "likely";
-  else if (pr.naranjo_category == "possible") pr.classification = "possible";
+  if (pr.naranjo_category == "definite"sv || pr.naranjo_category == "probable"sv) pr.classification = "likely";
+  else if (pr.naranjo_category == "possible"sv) pr.classification = "possible";
   else pr.classification = "unlikely";
-  if (predates && er.kind == "new") {
+  if (predates && er.kind == "new"sv) {
     pr.classification = "unlikely";
     pr.reasons.push_back(reason(
         "PR_PREDATES_BIOLOGIC", Severity::kWarning,
@@ -567,7 +567,7 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
       }
     }
     pr.reasons.push_back(reason(
-        "PR_RISK_FACTOR", rf.direction == "increases" ? Severity::kCaution : Severity::kInfo,
+        "PR_RISK_FACTOR", rf.direction == "increases"sv ? Severity::kCaution : Severity::kInfo,
         format_text(FMT_COMPILE("{} ({}): {} {}{} for {}.{}"), rf.factor, hit.detail, rf.measure, fmt_num(rf.estimate),
                     rf.ci_low && rf.ci_high ? format_text(FMT_COMPILE(" ({}-{})"), fmt_num(*rf.ci_low), fmt_num(*rf.ci_high)) : "",
                     rf.reaction, overlap),
@@ -674,12 +674,12 @@ std::vector<std::string> option_diseases(const kb::KnowledgeBase& kb, const Case
   // JAK/TYK2 inhibitor is approved for.
   if (pr.reaction_disease) add(*pr.reaction_disease);
   for (const auto& cond : c.conditions) {
-    if (cond.status != "active" || cond.disease.empty() || (cond.onset && *cond.onset > c.as_of)) continue;
+    if (cond.status != "active"sv || cond.disease.empty() || (cond.onset && *cond.onset > c.as_of)) continue;
     const kb::Disease* d = kb.find_disease(cond.disease);
-    bool skin = d && d->category == "immune-skin";
+    bool skin = d && d->category == "immune-skin"sv;
     bool indication = std::any_of(kb.drugs.begin(), kb.drugs.end(), [&](const kb::Drug& drug) {
       return std::any_of(drug.indication.begin(), drug.indication.end(), [&](const kb::DrugIndication& ind) {
-        return ind.status == "approved" && is_ancestor(kb, ind.disease, cond.disease);
+        return ind.status == "approved"sv && is_ancestor(kb, ind.disease, cond.disease);
       });
     });
     if (skin || indication) add(cond.disease);

@@ -34,7 +34,7 @@ std::size_t LoadResult::error_count() const {
 namespace {
 
 template <class T>
-const T* find_by_id(const std::vector<T>& v, const std::map<std::string, std::size_t, std::less<>>& index,
+const T* find_by_id(const std::vector<T>& v, const KnowledgeBase::IdIndex& index,
                     std::string_view id) {
   if (index.size() == v.size() && !v.empty()) {
     auto it = index.find(id);
@@ -51,7 +51,7 @@ const T* find_by_id(const std::vector<T>& v, std::string_view id) {
 }
 
 template <class T>
-void index_ids(const std::vector<T>& v, std::map<std::string, std::size_t, std::less<>>& index) {
+void index_ids(const std::vector<T>& v, KnowledgeBase::IdIndex& index) {
   index.clear();
   for (std::size_t i = 0; i < v.size(); ++i) index.emplace(v[i].id, i);
 }
