@@ -746,6 +746,10 @@ struct KnowledgeBase {
   // Disease id -> its parent chain, nearest first (at most 16 deep), built with the indexes: every
   // rule asks whether a KB row's disease is related to the patient's, many times per assessment.
   std::unordered_map<std::string, std::vector<std::string>, IdHash, std::equal_to<>> disease_ancestors;
+  // kb::rule_state() of every drug x region (us, eu) x category, then x interaction class for
+  // the interaction category, as CellState values (paraderm/rule_matrix.h), built with the
+  // indexes: the assessment asks for ~60 cells per patient and each is a scan of the drug's rows.
+  std::vector<std::uint8_t> rule_states;
 };
 
 struct ValidationIssue {

@@ -10,6 +10,7 @@
 //  * Pure function of the KB; cheap enough to call per assessment (no allocation beyond the cell).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +44,9 @@ MatrixCell rule_cell(const KnowledgeBase& kb, const Drug& drug, Region region, R
 // The state of one cell alone (no text, no sources): rule_cell(...).state, without allocating.
 CellState rule_state(const KnowledgeBase& kb, const Drug& drug, Region region, RuleCategory category,
                      std::string_view with = {});
+
+// rule_state() of every cell, in the layout of KnowledgeBase::rule_states (build_indexes fills it).
+std::vector<std::uint8_t> rule_state_table(const KnowledgeBase& kb);
 
 // Every cell: drugs in KB order x {us, eu} x categories (interactions expanded per class).
 std::vector<MatrixCell> rule_matrix(const KnowledgeBase& kb);

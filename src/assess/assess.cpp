@@ -87,18 +87,23 @@ Assessment assess(const kb::KnowledgeBase& kb, const clinical::Case& c, const As
   PathwayCache* cache = options.cache;
   if (!cache) cache = &own.emplace(kb);
   a.pr_candidates = detail::assess_pr_candidates(kb, c, options.signals);
-  a.pr = a.pr_candidates.front();
-  if (a.pr.source.empty()) a.pr_candidates.clear();
-  a.option_diseases = detail::option_diseases(kb, c, a.pr);
-  if (a.pr.culprits.empty() && !a.option_diseases.empty()) {
+  // The most likely candidate is completed in place and copied once into `pr` (both are output).
+  PrAssessment& first = a.pr_candidates.front();
+  a.option_diseases = detail::option_diseases(kb, c, first);
+  if (first.culprits.empty() && !a.option_diseases.empty()) {
     std::string list;
     for (const auto& d : a.option_diseases) list += (list.empty() ? "" : ", ") + d;
-    a.pr.reasons.push_back(detail::reason("PR_NONE_OPTIONS_FOR_ACTIVE", Severity::kInfo,
-                                          "No paradoxical reaction found; the options are for the "
-                                          "active diseases: " + list + ".",
-                                          {}));
+    first.reasons.push_back(detail::reason("PR_NONE_OPTIONS_FOR_ACTIVE", Severity::kInfo,
+                                           "No paradoxical reaction found; the options are for the "
+                                           "active diseases: " + list + ".",
+                                           {}));
   }
-  if (!a.pr_candidates.empty()) a.pr_candidates.front() = a.pr;
+  if (first.source.empty()) {
+    a.pr = std::move(first);
+    a.pr_candidates.clear();
+  } else {
+    a.pr = first;
+  }
   a.options = detail::assess_options(kb, c, a.pr, a.option_diseases, *cache);
   a.plan = detail::safety_plan(kb, c, a.options, options.start.value_or(c.as_of), options.planned_drug);
   return a;

@@ -35,6 +35,7 @@ struct Ctx {
   std::string child_pugh_range;             // e.g. "A-B" when ascites/encephalopathy are unknown
   kb::Region region = kb::Region::kUs;      // the case's region, typed once
   std::vector<std::string> child_pugh_sources;  // the score bands the class was computed from
+  std::vector<std::string_view> flagged_interaction_classes;  // KB ids the case flags name
 
   // Below the KB's adult age. Unknown age or no KB constant: not known to be a child.
   bool is_child() const { return age && adult_min_age && *age < *adult_min_age; }
@@ -409,17 +410,17 @@ class DrugEvaluation {
   void rule_matrix() {
     const kb::Region region = x_.region;
     const auto& p = x_.c.patient;
-    auto check = [&](kb::RuleCategory category, std::string_view with, const std::string& why) {
+    auto check = [&](kb::RuleCategory category, std::string_view with, std::string_view why) {
       if (!kb::is_unknown(kb::rule_state(x_.kb, d_, region, category, with))) return;
       auto cell = kb::rule_cell(x_.kb, d_, region, category, with);
       std::string what = std::string(kb::to_string(category)) + (with.empty() ? "" : " (" + std::string(with) + ")");
       block(Verdict::kCaution,
             reason("RULE_UNKNOWN", Severity::kWarning,
-                   format_text(FMT_COMPILE("{} rule of {} for {} unknown ({}){}: not assumed safe."), what, d_.name,
+                   format_text(FMT_COMPILE("{} rule of {} for {} unknown ({}){}{}: not assumed safe."), what, d_.name,
                                x_.c.region,
                                cell.state == kb::CellState::kNotFound ? "looked for in the sources, not found"
                                                                       : "not in the KB",
-                               why.empty() ? "" : "; " + why),
+                               why.empty() ? "" : "; ", why),
                    cell.sources));
     };
     if (kb::rule_state(x_.kb, d_, region, kb::RuleCategory::kDose) == kb::CellState::kNotAuthorised) return;
@@ -451,9 +452,7 @@ class DrugEvaluation {
       if (m->jak_drug == d_.id || (m->biologic && *m->biologic == culprit)) continue;
       classes.insert(m->classes.begin(), m->classes.end());
     }
-    for (const auto& ic : x_.kb.interaction_classes) {
-      if (x_.c.has_flag(ic.id)) classes.insert(ic.id);
-    }
+    for (auto id : x_.flagged_interaction_classes) classes.emplace(id);
     for (const auto& cls : classes) check(kb::RuleCategory::kInteraction, cls, "the patient takes one");
   }
 
@@ -1118,6 +1117,9 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c, c
   }
   if (const auto* e = c.latest("egfr", c.as_of); e && e->value) x.egfr = e->value;
   x.dialysis = c.has_flag("dialysis");
+  for (const auto& ic : kb.interaction_classes) {
+    if (c.has_flag(ic.id)) x.flagged_interaction_classes.push_back(ic.id);
+  }
   x.cirrhosis = c.has_condition("cirrhosis", kb);
   auto cp = child_pugh_class(kb, c, x.cirrhosis);
   x.child_pugh = cp.applied;

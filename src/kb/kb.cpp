@@ -6,6 +6,7 @@
 #include "kb/embedded.h"
 #include "kb/schema.h"
 #include "paraderm/kb.h"
+#include "paraderm/rule_matrix.h"
 
 namespace paraderm::kb {
 
@@ -86,6 +87,7 @@ void KnowledgeBase::build_indexes() {
   index_ids(drugs, drug_index);
   index_ids(biologics, biologic_index);
   index_ids(biologic_classes, biologic_class_index);
+  rule_states = rule_state_table(*this);  // from the rows (not from the previous table)
   disease_ancestors.clear();
   for (const auto& d : diseases) {
     auto& chain = disease_ancestors[d.id];

@@ -170,8 +170,60 @@ MatrixCell rule_cell(const KnowledgeBase& kb, const Drug& d, Region region, Rule
   return cell;
 }
 
+namespace {
+
+std::size_t region_slot(Region r) { return r == Region::kEu ? 1 : 0; }
+
+// The position of a cell in KnowledgeBase::rule_states, when the table covers it.
+std::optional<std::size_t> table_slot(const KnowledgeBase& kb, const Drug& d, Region region, RuleCategory category,
+                                      std::string_view with) {
+  const std::size_t drugs = kb.drugs.size(), classes = kb.interaction_classes.size();
+  if (region == Region::kBoth || drugs == 0 || &d < kb.drugs.data() || &d >= kb.drugs.data() + drugs) {
+    return std::nullopt;
+  }
+  const std::size_t di = static_cast<std::size_t>(&d - kb.drugs.data());
+  const std::size_t plain = drugs * 2 * kRuleCategories;
+  if (kb.rule_states.size() != plain + drugs * 2 * classes) return std::nullopt;
+  if (category != RuleCategory::kInteraction) {
+    return (di * 2 + region_slot(region)) * kRuleCategories + static_cast<std::size_t>(category);
+  }
+  for (std::size_t i = 0; i < classes; ++i) {
+    if (kb.interaction_classes[i].id == with) return plain + (di * 2 + region_slot(region)) * classes + i;
+  }
+  return std::nullopt;
+}
+
+CellState computed_state(const KnowledgeBase& kb, const Drug& d, Region region, RuleCategory category,
+                         std::string_view with) {
+  if (rules_for(kb, d, region, category, with, nullptr) > 0) return CellState::kRule;
+  const RuleStatus* r = status_row(d, region, category, with);
+  return r ? state_of(*r) : CellState::kMissing;
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> rule_state_table(const KnowledgeBase& kb) {
+  const std::size_t drugs = kb.drugs.size(), classes = kb.interaction_classes.size();
+  std::vector<std::uint8_t> table(drugs * 2 * kRuleCategories + drugs * 2 * classes);
+  for (std::size_t di = 0; di < drugs; ++di) {
+    for (Region region : {Region::kUs, Region::kEu}) {
+      const std::size_t row = di * 2 + region_slot(region);
+      for (std::size_t c = 0; c < kRuleCategories; ++c) {
+        table[row * kRuleCategories + c] =
+            static_cast<std::uint8_t>(computed_state(kb, kb.drugs[di], region, static_cast<RuleCategory>(c), {}));
+      }
+      for (std::size_t i = 0; i < classes; ++i) {
+        table[drugs * 2 * kRuleCategories + row * classes + i] = static_cast<std::uint8_t>(computed_state(
+            kb, kb.drugs[di], region, RuleCategory::kInteraction, kb.interaction_classes[i].id));
+      }
+    }
+  }
+  return table;
+}
+
 CellState rule_state(const KnowledgeBase& kb, const Drug& d, Region region, RuleCategory category,
                      std::string_view with) {
+  if (auto slot = table_slot(kb, d, region, category, with)) return static_cast<CellState>(kb.rule_states[*slot]);
   if (rules_for(kb, d, region, category, with, nullptr) > 0) return CellState::kRule;
   const RuleStatus* r = status_row(d, region, category, with);
   return r ? state_of(*r) : CellState::kMissing;

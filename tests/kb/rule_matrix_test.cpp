@@ -132,5 +132,40 @@ TEST(RuleMatrix, ShippedKbHasNoMissingCell) {
   }
 }
 
+// rule_state() answers from KnowledgeBase::rule_states (built by build_indexes); every cell of
+// the table must equal the state computed from the rows, and a KB without the table (assembled
+// by hand) must still be answered from the rows.
+TEST(RuleMatrix, PrecomputedStatesEqualTheRowsForEveryCell) {
+  auto loaded = load_embedded();
+  ASSERT_TRUE(loaded.kb);
+  const KnowledgeBase& kb = *loaded.kb;
+  ASSERT_FALSE(kb.rule_states.empty());
+  std::size_t checked = 0;
+  for (const auto& c : rule_matrix(kb)) {
+    const Drug* d = kb.find_drug(c.drug);
+    ASSERT_NE(d, nullptr);
+    EXPECT_EQ(rule_state(kb, *d, c.region, c.category, c.with), c.state)
+        << c.drug << " " << to_string(c.region) << " " << to_string(c.category) << " " << c.with;
+    ++checked;
+  }
+  EXPECT_EQ(checked, kb.drugs.size() * 2 * (kRuleCategories - 1 + kb.interaction_classes.size()));
+
+  // A KB assembled by hand has no table: the rows answer, before and after build_indexes().
+  auto by_hand = one_drug();
+  by_hand.drugs[0].dose.push_back(Dose{});
+  by_hand.drugs[0].dose.back().region = Region::kEu;
+  by_hand.drugs[0].dose.back().prov = cite("src");
+  EXPECT_TRUE(by_hand.rule_states.empty());
+  EXPECT_EQ(rule_state(by_hand, by_hand.drugs[0], Region::kEu, RuleCategory::kDose), CellState::kRule);
+  EXPECT_EQ(rule_state(by_hand, by_hand.drugs[0], Region::kUs, RuleCategory::kDose), CellState::kMissing);
+  by_hand.build_indexes();
+  EXPECT_EQ(rule_state(by_hand, by_hand.drugs[0], Region::kEu, RuleCategory::kDose), CellState::kRule);
+  EXPECT_EQ(rule_state(by_hand, by_hand.drugs[0], Region::kUs, RuleCategory::kDose), CellState::kMissing);
+  // A drug that is not an element of the KB's vector (a copy) is answered from its own rows.
+  Drug copy = by_hand.drugs[0];
+  copy.dose.clear();
+  EXPECT_EQ(rule_state(by_hand, copy, Region::kEu, RuleCategory::kDose), CellState::kMissing);
+}
+
 }  // namespace
 }  // namespace paraderm::kb
