@@ -358,7 +358,10 @@ std::string to_text(const Assessment& a, const kb::KnowledgeBase&) {
     if (opt.verdict > Verdict::kCaution && opt.kind == "strategy") continue;
     o += wrap(fmt::format("{} - {}", opt.name, to_string(opt.verdict)), 2);
     for (const auto& r : opt.reasons) {
-      if (r.severity == Severity::kInfo && r.code != "LABEL_APPROVED" && r.code != "PR_CASE_EVIDENCE" && r.code != "CURRENT_JAK") continue;
+      // Every reason is printed (the starting dose with its condition, the biologic to stop first,
+      // labs not recorded are all informational yet change what the prescriber does), except the
+      // coverage statements, which are the table's cover% column.
+      if (r.code == "COVERAGE_BOTH" || r.code == "COVERAGE_UNKNOWN") continue;
       o += wrap(fmt::format("[{}] {}", r.code, r.text), 4);
     }
   }
