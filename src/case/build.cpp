@@ -156,13 +156,13 @@ std::string at(std::pair<std::size_t, std::size_t> lc) {
 
 }  // namespace
 
-namespace {
-
 // nlohmann's own parser reads ~100 MB/s, about 80 us for a 10 KB Bundle — most of an
-// assessment's budget; simdjson parses the same text in a few microseconds, and the readers
-// keep their nlohmann values. Numbers follow nlohmann's typing (a non-negative integer is
-// unsigned), and a repeated key keeps its last value, as Json::parse does.
-Json to_nlohmann(simdjson::dom::element e) {
+// assessment's budget; simdjson parses the same text in a few microseconds. The FHIR reader reads
+// simdjson's DOM directly; this conversion is still what the native case reader walks, what
+// parse_json returns, and how the FHIR reader quotes a wrong-typed value (nlohmann's dump text).
+// Numbers follow nlohmann's typing (a non-negative integer is unsigned), and a repeated key keeps
+// its last value, as Json::parse does.
+Json to_nlohmann(const simdjson::dom::element& e) {
   switch (e.type()) {
     case simdjson::dom::element_type::ARRAY: {
       Json a = Json::array();
@@ -196,35 +196,41 @@ Json to_nlohmann(simdjson::dom::element e) {
   return Json();
 }
 
-// simdjson refuses a document nested deeper than max_depth (the same count as
-// text::json_too_deep_at: max_depth nested objects or arrays pass, one more fails), so the
-// conversion's recursion is bounded without a second pass over the text.
-std::optional<Json> parse_json_fast(std::string_view text, std::size_t max_depth) {
+namespace {
+
+simdjson::dom::parser& thread_parser() {
   thread_local simdjson::dom::parser parser;
+  return parser;
+}
+
+// simdjson refuses a document nested deeper than max_depth (the same count as
+// text::json_too_deep_at: max_depth nested objects or arrays pass, one more fails), so no
+// recursive reader of the DOM meets a deeper document.
+bool parse_simdjson(std::string_view text, std::size_t max_depth, simdjson::dom::element& root) {
+  auto& parser = thread_parser();
   if (parser.max_depth() != max_depth &&
       parser.allocate(std::max(text.size(), parser.capacity()), max_depth) != simdjson::SUCCESS) {
-    return std::nullopt;
+    return false;
   }
-  simdjson::dom::element root;
-  if (parser.parse(text.data(), text.size(), true).get(root) != simdjson::SUCCESS) return std::nullopt;
-  return to_nlohmann(root);
+  return parser.parse(text.data(), text.size(), true).get(root) == simdjson::SUCCESS;
 }
 
 }  // namespace
 
-std::optional<Json> parse_json(std::string_view text, std::size_t max_depth,
-                               std::vector<InputProblem>& problems) {
-  if (auto fast = parse_json_fast(text, max_depth)) return fast;
+bool parse_json_dom(std::string_view text, std::size_t max_depth, std::vector<InputProblem>& problems,
+                    simdjson::dom::element& root) {
+  if (parse_simdjson(text, max_depth, root)) return true;
   // simdjson refused the text: too deep (the scan names where, before nlohmann's recursive parser
   // could overflow the stack) or not JSON (nlohmann names the line and column of the problem).
   if (std::size_t at_offset = text::json_too_deep_at(text, max_depth); at_offset != text::kDepthWithinLimit) {
     problems.push_back({at(line_column(text, at_offset)),
                         fmt::format("nesting deeper than {} levels: expected at most {} nested "
                                     "objects or arrays", max_depth, max_depth)});
-    return std::nullopt;
+    return false;
   }
+  Json slow;
   try {
-    return Json::parse(text);
+    slow = Json::parse(text);
   } catch (const Json::parse_error& e) {
     // nlohmann's message is "[json.exception.parse_error.N] parse error at line L, column C: why".
     std::string why = e.what();
@@ -235,8 +241,20 @@ std::optional<Json> parse_json(std::string_view text, std::size_t max_depth,
     std::size_t offset = e.byte > 0 ? e.byte - 1 : 0;
     problems.push_back({at(line_column(text, offset)),
                         fmt::format("not valid JSON ({}): expected a case object or a FHIR Bundle", why)});
-    return std::nullopt;
+    return false;
   }
+  // nlohmann read what simdjson would not (an integer beyond 64 bits becomes a double): its dump
+  // is the same value in a form simdjson reads, so every record is read from one kind of DOM.
+  if (parse_simdjson(slow.dump(), max_depth, root)) return true;
+  problems.push_back({"", "the JSON text could not be read: expected a case object or a FHIR Bundle"});
+  return false;
+}
+
+std::optional<Json> parse_json(std::string_view text, std::size_t max_depth,
+                               std::vector<InputProblem>& problems) {
+  simdjson::dom::element root;
+  if (!parse_json_dom(text, max_depth, problems, root)) return std::nullopt;
+  return to_nlohmann(root);
 }
 
 std::string field(const std::string& entry, std::string_view native_key, std::string_view fhir_path) {

@@ -10,6 +10,10 @@
 #include "case/terms.h"
 #include "paraderm/case.h"
 
+namespace simdjson::dom {
+class element;
+}
+
 namespace paraderm::clinical::detail {
 
 using Json = nlohmann::json;
@@ -87,5 +91,17 @@ std::string shown(std::string_view value);
 // deeper document).
 std::optional<Json> parse_json(std::string_view text, std::size_t max_depth,
                                std::vector<InputProblem>& problems);
+
+// As parse_json, but `root` receives the document in this thread's simdjson parser: valid until
+// the next call on this thread, so nothing read from it may keep a pointer or view into it.
+// Text simdjson refuses but nlohmann accepts (an integer beyond 64 bits, ...) is read by nlohmann
+// and parsed again from its dump, so both functions accept the same records.
+bool parse_json_dom(std::string_view text, std::size_t max_depth, std::vector<InputProblem>& problems,
+                    simdjson::dom::element& root);
+
+// The nlohmann value of a simdjson element, typed as Json::parse types it. The native reader
+// walks this tree; the FHIR reader reads the DOM directly and converts only a value it quotes in
+// a message (so the text is nlohmann's dump).
+Json to_nlohmann(const simdjson::dom::element& e);
 
 }  // namespace paraderm::clinical::detail

@@ -6,16 +6,26 @@
 // interpretation codes are read through kb/fhir.toml. The eruption and case flags travel as
 // paraderm extensions (docs/case-format.md).
 //
+// The reader walks simdjson's DOM in place (no nlohmann tree: building and freeing one cost more
+// than the parse), with nlohmann's semantics kept where the two differ: a repeated key keeps its
+// last value, a null member is absent, and a value quoted in a message is nlohmann's dump.
+// Everything kept in the Case is copied out: the DOM is reused by the next parse on this thread.
+//
 // Bad input: a wrong-typed or unknown element is a warning naming its FHIR path and the rest is
 // read; only impossible data and a name one typo away from a KB name stop the assessment.
 #include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
 
+#include <simdjson.h>
+
 #include "case/build.h"
 
 namespace paraderm::clinical::detail {
 namespace {
+
+using El = simdjson::dom::element;
+using OptEl = std::optional<El>;
 
 constexpr const char* kEruptionUrl = "https://paraderm.dev/fhir/StructureDefinition/eruption";
 constexpr const char* kFlagUrl = "https://paraderm.dev/fhir/StructureDefinition/case-flag";
@@ -28,22 +38,70 @@ constexpr const char* kPregnancyStatus = "pregnancy-status";
 constexpr const char* kBreastfeedingStatus = "breastfeeding-status";
 constexpr const char* kBodyWeight = "weight";
 
-std::string describe(const Json& v) {
-  std::string s = v.dump();  // bounded: parse_json rejects deep nesting before any reader runs
+// Only on the way to a message, so the conversion's cost does not matter; the text is what
+// nlohmann printed when the reader walked its tree (keys sorted, numbers typed alike).
+std::string describe(El v) {
+  std::string s = to_nlohmann(v).dump();  // bounded: parse_json_dom refuses deep nesting
   return s.size() > 60 ? s.substr(0, 57) + "..." : s;
 }
 
-const Json* member(const Json& obj, const char* key) {
-  if (!obj.is_object()) return nullptr;
-  auto it = obj.find(key);
-  return it == obj.end() || it->is_null() ? nullptr : &*it;
+// simdjson's at_key returns the first of repeated keys; nlohmann (and so every record read so
+// far) keeps the last, so all pairs are scanned. A null value is returned.
+OptEl last_value(El obj, std::string_view key) {
+  simdjson::dom::object fields;
+  if (obj.get_object().get(fields) != simdjson::SUCCESS) return std::nullopt;
+  OptEl found;
+  for (simdjson::dom::key_value_pair kv : fields) {
+    if (kv.key == key) found = kv.value;
+  }
+  return found;
 }
 
+// The value at `key`; a null member counts as absent.
+OptEl member(El obj, std::string_view key) {
+  OptEl found = last_value(obj, key);
+  if (!found || found->is_null()) return std::nullopt;
+  return found;
+}
+
+std::string_view string_of(El v) { return v.get_string().value_unsafe(); }
+
 // The string at `key`, or "" (silently) when absent or not a string; for identifiers the reader
-// only compares (resourceType, url, id).
-std::string plain(const Json& obj, const char* key) {
-  const Json* v = member(obj, key);
-  return v && v->is_string() ? v->get<std::string>() : "";
+// only compares (resourceType, url, id). A view into the DOM: copied before it is kept.
+std::string_view plain(El obj, std::string_view key) {
+  OptEl v = member(obj, key);
+  return v && v->is_string() ? string_of(*v) : std::string_view();
+}
+
+// An array's elements with their index, for the [i] of paths (simdjson's array indexing is
+// linear, so a Bundle is never indexed in a loop).
+class Indexed {
+ public:
+  explicit Indexed(El array) : items_(array.get_array().value_unsafe()) {}
+  struct iterator {
+    simdjson::dom::array::iterator it;
+    std::size_t index;
+    std::pair<std::size_t, El> operator*() const { return {index, *it}; }
+    iterator& operator++() {
+      ++it;
+      ++index;
+      return *this;
+    }
+    bool operator!=(const iterator& other) const { return it != other.it; }
+  };
+  iterator begin() const { return {items_.begin(), 0}; }
+  iterator end() const { return {items_.end(), 0}; }
+
+ private:
+  simdjson::dom::array items_;
+};
+
+simdjson::dom::array items(El array) { return array.get_array().value_unsafe(); }
+
+// The first element of an array, if it has one.
+OptEl first(El array) {
+  auto list = items(array);
+  return list.begin() != list.end() ? OptEl(*list.begin()) : std::nullopt;
 }
 
 struct Coding {
@@ -57,50 +115,50 @@ class Reader {
  public:
   explicit Reader(CaseBuilder& b) : b_(b) {}
 
-  std::string string(const Json& obj, const char* key, const std::string& path) {
-    const Json* v = member(obj, key);
+  std::string string(El obj, const char* key, const std::string& path) {
+    OptEl v = member(obj, key);
     if (!v) return "";
     if (!v->is_string()) {
       wrong(*v, path + "." + key, "a string");
       return "";
     }
-    return v->get<std::string>();
+    return std::string(string_of(*v));
   }
-  const Json* object(const Json& obj, const char* key, const std::string& path) {
-    const Json* v = member(obj, key);
+  OptEl object(El obj, const char* key, const std::string& path) {
+    OptEl v = member(obj, key);
     if (v && !v->is_object()) {
       wrong(*v, path + "." + key, "an object");
-      return nullptr;
+      return std::nullopt;
     }
     return v;
   }
-  const Json* array(const Json& obj, const char* key, const std::string& path) {
-    const Json* v = member(obj, key);
+  OptEl array(El obj, const char* key, const std::string& path) {
+    OptEl v = member(obj, key);
     if (v && !v->is_array()) {
       wrong(*v, path + "." + key, "an array");
-      return nullptr;
+      return std::nullopt;
     }
     return v;
   }
-  std::optional<double> number(const Json& obj, const char* key, const std::string& path) {
-    const Json* v = member(obj, key);
+  std::optional<double> number(El obj, const char* key, const std::string& path) {
+    OptEl v = member(obj, key);
     if (!v) return std::nullopt;
     if (!v->is_number()) {
       wrong(*v, path + "." + key, "a number");
       return std::nullopt;
     }
-    return v->get<double>();
+    return v->get_double().value_unsafe();
   }
-  std::optional<bool> boolean(const Json& obj, const char* key, const std::string& path) {
-    const Json* v = member(obj, key);
+  std::optional<bool> boolean(El obj, const char* key, const std::string& path) {
+    OptEl v = member(obj, key);
     if (!v) return std::nullopt;
-    if (!v->is_boolean()) {
+    if (!v->is_bool()) {
       wrong(*v, path + "." + key, "true or false");
       return std::nullopt;
     }
-    return v->get<bool>();
+    return v->get_bool().value_unsafe();
   }
-  std::optional<Date> date(const Json& obj, const char* key, const std::string& path) {
+  std::optional<Date> date(El obj, const char* key, const std::string& path) {
     std::string s = string(obj, key, path);
     if (s.empty()) return std::nullopt;
     auto d = parse_date(s);
@@ -111,12 +169,11 @@ class Reader {
     return d;
   }
   // The codings of a CodeableConcept (those with a string code).
-  std::vector<Coding> codings(const Json& cc, const std::string& path) {
+  std::vector<Coding> codings(El cc, const std::string& path) {
     std::vector<Coding> out;
-    const Json* list = array(cc, "coding", path);
+    OptEl list = array(cc, "coding", path);
     if (!list) return out;
-    for (std::size_t i = 0; i < list->size(); ++i) {
-      const Json& c = (*list)[i];
+    for (auto [i, c] : Indexed(*list)) {
       std::string p = fmt::format("{}.coding[{}]", path, i);
       if (!c.is_object()) {
         wrong(c, p, "a Coding object");
@@ -128,13 +185,13 @@ class Reader {
     }
     return out;
   }
-  std::vector<CodeIn> codes(const Json& cc, const std::string& path) {
+  std::vector<CodeIn> codes(El cc, const std::string& path) {
     std::vector<CodeIn> out;
     for (auto& c : codings(cc, path)) out.push_back({c.system, c.code});
     return out;
   }
   // CodeableConcept.text, else the first coding display.
-  std::string text(const Json& cc, const std::string& path) {
+  std::string text(El cc, const std::string& path) {
     if (auto t = string(cc, "text", path); !t.empty()) return t;
     for (const auto& c : codings(cc, path)) {
       if (!c.display.empty()) return c.display;
@@ -142,7 +199,7 @@ class Reader {
     return "";
   }
   // Every text naming the concept: the text and each coding display.
-  std::vector<std::string> texts(const Json& cc, const std::string& path) {
+  std::vector<std::string> texts(El cc, const std::string& path) {
     std::vector<std::string> out;
     if (auto t = string(cc, "text", path); !t.empty()) out.push_back(t);
     for (const auto& c : codings(cc, path)) {
@@ -155,7 +212,7 @@ class Reader {
 
  private:
   // Once per path: a concept is read for its codes and again for its text.
-  void wrong(const Json& v, const std::string& path, const char* expected) {
+  void wrong(El v, const std::string& path, const char* expected) {
     if (!warned_.insert(path).second) return;
     b_.warning(path, fmt::format("value {}: expected {}; ignored", describe(v), expected));
   }
@@ -163,56 +220,64 @@ class Reader {
   std::unordered_set<std::string> warned_;
 };
 
-const Json* extension(const Json& r, const char* url) {
-  const Json* list = member(r, "extension");
-  if (!list || !list->is_array()) return nullptr;
-  for (const auto& e : *list) {
-    if (plain(e, "url") == url) return &e;
+OptEl extension(El r, const char* url) {
+  OptEl list = member(r, "extension");
+  if (!list || !list->is_array()) return std::nullopt;
+  for (El e : items(*list)) {
+    if (plain(e, "url") == url) return e;
   }
-  return nullptr;
+  return std::nullopt;
 }
 
-const Json* sub_extension(const Json& ext, const char* name) {
-  const Json* list = member(ext, "extension");
-  if (!list || !list->is_array()) return nullptr;
-  for (const auto& e : *list) {
-    if (plain(e, "url") == name) return &e;
+OptEl sub_extension(El ext, const char* name) {
+  OptEl list = member(ext, "extension");
+  if (!list || !list->is_array()) return std::nullopt;
+  for (El e : items(*list)) {
+    if (plain(e, "url") == name) return e;
   }
-  return nullptr;
+  return std::nullopt;
 }
 
-std::string ext_code(const Json& ext, const char* name) {
-  const Json* e = sub_extension(ext, name);
+std::string ext_code(El ext, const char* name) {
+  OptEl e = sub_extension(ext, name);
   if (!e) return "";
-  if (auto v = plain(*e, "valueCode"); !v.empty()) return v;
-  return plain(*e, "valueString");
+  if (auto v = plain(*e, "valueCode"); !v.empty()) return std::string(v);
+  return std::string(plain(*e, "valueString"));
 }
 
-std::optional<double> ext_number(const Json& ext, const char* name) {
-  const Json* e = sub_extension(ext, name);
-  const Json* v = e ? member(*e, "valueDecimal") : nullptr;
-  return v && v->is_number() ? std::optional<double>(v->get<double>()) : std::nullopt;
+std::optional<double> ext_number(El ext, const char* name) {
+  OptEl e = sub_extension(ext, name);
+  OptEl v = e ? member(*e, "valueDecimal") : std::nullopt;
+  return v && v->is_number() ? std::optional<double>(v->get_double().value_unsafe()) : std::nullopt;
 }
 
-std::optional<bool> ext_bool(const Json& ext, const char* name) {
-  const Json* e = sub_extension(ext, name);
-  const Json* v = e ? member(*e, "valueBoolean") : nullptr;
-  return v && v->is_boolean() ? std::optional<bool>(v->get<bool>()) : std::nullopt;
+std::optional<bool> ext_bool(El ext, const char* name) {
+  OptEl e = sub_extension(ext, name);
+  OptEl v = e ? member(*e, "valueBoolean") : std::nullopt;
+  return v && v->is_bool() ? std::optional<bool>(v->get_bool().value_unsafe()) : std::nullopt;
 }
+
+// A resource a reference names: its element and, for a Bundle entry, the entry's index, which is
+// its identity (simdjson elements are values, not addresses).
+struct Resource {
+  static constexpr std::size_t kContained = static_cast<std::size_t>(-1);
+  El element;
+  std::size_t entry = kContained;
+};
 
 // One Bundle being read: the reader, the builder and the index that resolves references.
 class BundleReader {
  public:
-  BundleReader(const Json& bundle, CaseBuilder& b) : bundle_(bundle), b_(b), f_(b) {}
+  BundleReader(El bundle, CaseBuilder& b) : bundle_(bundle), b_(b), f_(b) {}
 
   void read();
 
  private:
-  void patient(const Json& r, const std::string& path);
-  void condition(const Json& r, const std::string& path);
-  void medication(const Json& r, const std::string& path, const std::string& type);
-  void observation(const Json& r, const std::string& path);
-  void allergy(const Json& r, const std::string& path);
+  void patient(El r, const std::string& path);
+  void condition(El r, const std::string& path);
+  void medication(El r, const std::string& path, const std::string& type);
+  void observation(El r, const std::string& path);
+  void allergy(El r, const std::string& path);
 
   // How a status-like element is read; false when the resource is not to be used (a warning says
   // why). `meaning` receives the KB meaning of a known code.
@@ -220,16 +285,17 @@ class BundleReader {
               const std::string& path, std::optional<std::string>* meaning = nullptr,
               std::optional<std::string>* course = nullptr);
   // The first coding of a CodeableConcept element that kb/fhir.toml lists, read as `status` does.
-  bool coded_status(const Json& r, const std::string& type, const char* element,
+  bool coded_status(El r, const std::string& type, const char* element,
                     const std::string& path, std::optional<std::string>* meaning = nullptr,
                     std::optional<std::string>* course = nullptr);
-  const Json* resolve(const Json& from, const std::string& reference) const;
+  std::optional<Resource> resolve(El from, const std::string& reference) const;
 
-  const Json& bundle_;
+  El bundle_;
   CaseBuilder& b_;
   Reader f_;
-  std::unordered_map<std::string, const Json*> by_full_url_, by_type_id_;
-  std::unordered_set<const Json*> referenced_;
+  std::unordered_map<std::string_view, Resource> by_full_url_;  // views into the DOM
+  std::unordered_map<std::string, Resource> by_type_id_;
+  std::unordered_set<std::size_t> referenced_;  // entries
 };
 
 bool BundleReader::status(const std::string& type, const char* element, const std::string& code,
@@ -253,10 +319,10 @@ bool BundleReader::status(const std::string& type, const char* element, const st
   return true;
 }
 
-bool BundleReader::coded_status(const Json& r, const std::string& type, const char* element,
+bool BundleReader::coded_status(El r, const std::string& type, const char* element,
                                 const std::string& path, std::optional<std::string>* meaning,
                                 std::optional<std::string>* course) {
-  const Json* cc = f_.object(r, element, path);
+  OptEl cc = f_.object(r, element, path);
   if (!cc) return true;
   std::string p = path + "." + element;
   auto codings = f_.codings(*cc, p);
@@ -267,16 +333,16 @@ bool BundleReader::coded_status(const Json& r, const std::string& type, const ch
   return true;
 }
 
-const Json* BundleReader::resolve(const Json& from, const std::string& reference) const {
+std::optional<Resource> BundleReader::resolve(El from, const std::string& reference) const {
   if (reference.rfind('#', 0) == 0) {
-    const Json* contained = member(from, "contained");
-    if (!contained || !contained->is_array()) return nullptr;
-    for (const auto& c : *contained) {
-      if (plain(c, "id") == reference.substr(1)) return &c;
+    OptEl contained = member(from, "contained");
+    if (!contained || !contained->is_array()) return std::nullopt;
+    for (El c : items(*contained)) {
+      if (plain(c, "id") == std::string_view(reference).substr(1)) return Resource{c};
     }
-    return nullptr;
+    return std::nullopt;
   }
-  if (auto it = by_full_url_.find(reference); it != by_full_url_.end()) return it->second;
+  if (auto it = by_full_url_.find(std::string_view(reference)); it != by_full_url_.end()) return it->second;
   if (auto it = by_type_id_.find(reference); it != by_type_id_.end()) return it->second;
   // An absolute reference ".../Medication/123" names the entry Medication/123.
   auto slash = reference.rfind('/');
@@ -285,10 +351,10 @@ const Json* BundleReader::resolve(const Json& from, const std::string& reference
     std::string tail = reference.substr(type_slash == std::string::npos ? 0 : type_slash + 1);
     if (auto it = by_type_id_.find(tail); it != by_type_id_.end()) return it->second;
   }
-  return nullptr;
+  return std::nullopt;
 }
 
-void BundleReader::patient(const Json& r, const std::string& path) {
+void BundleReader::patient(El r, const std::string& path) {
   auto& p = b_.record().patient;
   p.birth_date = f_.date(r, "birthDate", path);
   auto g = f_.string(r, "gender", path);
@@ -298,25 +364,25 @@ void BundleReader::patient(const Json& r, const std::string& path) {
     b_.warning(path + ".gender", fmt::format("value {}: expected female, male, other or unknown; "
                                              "sex unknown", shown(g)));
   }
-  if (const Json* list = f_.array(r, "extension", path)) {
-    for (const auto& e : *list) {
+  if (OptEl list = f_.array(r, "extension", path)) {
+    for (El e : items(*list)) {
       auto url = plain(e, "url");
-      auto v = plain(e, "valueCode").empty() ? plain(e, "valueString") : plain(e, "valueCode");
-      if (url == kFlagUrl) b_.record().flags.push_back(v);
-      else if (url == kCvRiskUrl) p.cv_risk_factors.push_back(v);
-      else if (url == kVteRiskUrl) p.vte_risk_factors.push_back(v);
+      auto v = std::string(plain(e, "valueCode").empty() ? plain(e, "valueString") : plain(e, "valueCode"));
+      if (url == kFlagUrl) b_.record().flags.push_back(std::move(v));
+      else if (url == kCvRiskUrl) p.cv_risk_factors.push_back(std::move(v));
+      else if (url == kVteRiskUrl) p.vte_risk_factors.push_back(std::move(v));
     }
   }
 }
 
-void BundleReader::condition(const Json& r, const std::string& path) {
+void BundleReader::condition(El r, const std::string& path) {
   // A refuted or mistaken condition is not read further.
   if (!coded_status(r, "Condition", "verificationStatus", path)) return;
   std::optional<std::string> clinical, course;
   if (!coded_status(r, "Condition", "clinicalStatus", path, &clinical, &course)) return;
 
   std::optional<Date> onset = f_.date(r, "onsetDateTime", path);
-  if (const Json* period = f_.object(r, "onsetPeriod", path); !onset && period) {
+  if (OptEl period = f_.object(r, "onsetPeriod", path); !onset && period) {
     onset = f_.date(*period, "start", path + ".onsetPeriod");
   }
   if (auto text = f_.string(r, "onsetString", path); !onset && !text.empty()) {
@@ -327,7 +393,7 @@ void BundleReader::condition(const Json& r, const std::string& path) {
     if (member(r, other)) b_.warning(path + "." + other, "not read (give onsetDateTime): onset unknown");
   }
   std::optional<Date> abatement = f_.date(r, "abatementDateTime", path);
-  if (const Json* period = f_.object(r, "abatementPeriod", path); !abatement && period) {
+  if (OptEl period = f_.object(r, "abatementPeriod", path); !abatement && period) {
     // The condition had abated by the end of the period at the latest; its start is when it began.
     abatement = f_.date(*period, "start", path + ".abatementPeriod");
     if (!abatement) abatement = f_.date(*period, "end", path + ".abatementPeriod");
@@ -339,7 +405,7 @@ void BundleReader::condition(const Json& r, const std::string& path) {
   bool abated = abatement.has_value() || f_.boolean(r, "abatementBoolean", path).value_or(false);
 
   std::optional<std::string> severity;
-  if (const Json* sev = f_.object(r, "severity", path)) {
+  if (OptEl sev = f_.object(r, "severity", path)) {
     for (const auto& c : f_.codings(*sev, path + ".severity")) {
       if (const kb::FhirCode* fc = b_.terms().fhir_code("Condition", "severity", c.system, c.code)) {
         severity = fc->meaning;
@@ -353,13 +419,13 @@ void BundleReader::condition(const Json& r, const std::string& path) {
     }
   }
   std::vector<std::string> sites;
-  if (const Json* list = f_.array(r, "bodySite", path)) {
-    for (std::size_t i = 0; i < list->size(); ++i) {
-      if (auto t = f_.text((*list)[i], fmt::format("{}.bodySite[{}]", path, i)); !t.empty()) sites.push_back(t);
+  if (OptEl list = f_.array(r, "bodySite", path)) {
+    for (auto [i, site] : Indexed(*list)) {
+      if (auto t = f_.text(site, fmt::format("{}.bodySite[{}]", path, i)); !t.empty()) sites.push_back(t);
     }
   }
 
-  if (const Json* ext = extension(r, kEruptionUrl)) {
+  if (OptEl ext = extension(r, kEruptionUrl)) {
     Eruption er;
     er.phenotype = ext_code(*ext, "phenotype");
     bool known = std::any_of(b_.kb().phenotypes.begin(), b_.kb().phenotypes.end(),
@@ -392,7 +458,7 @@ void BundleReader::condition(const Json& r, const std::string& path) {
     return;
   }
 
-  const Json* code = f_.object(r, "code", path);
+  OptEl code = f_.object(r, "code", path);
   if (!code) {
     b_.warning(path + ".code", "missing: a Condition without a code is not used");
     return;
@@ -408,24 +474,24 @@ void BundleReader::condition(const Json& r, const std::string& path) {
   c.severity_grade = severity;
   c.recorded = f_.date(r, "recordedDate", path);
   c.body_sites = std::move(sites);
-  if (const Json* notes = f_.array(r, "note", path)) {
-    for (std::size_t i = 0; i < notes->size(); ++i) {
-      if (auto t = f_.string((*notes)[i], "text", fmt::format("{}.note[{}]", path, i)); !t.empty()) {
+  if (OptEl notes = f_.array(r, "note", path)) {
+    for (auto [i, note] : Indexed(*notes)) {
+      if (auto t = f_.string(note, "text", fmt::format("{}.note[{}]", path, i)); !t.empty()) {
         c.notes.push_back(t);
       }
     }
   }
-  if (const Json* evidence = f_.array(r, "evidence", path)) {
-    for (std::size_t i = 0; i < evidence->size(); ++i) {
+  if (OptEl evidence = f_.array(r, "evidence", path)) {
+    for (auto [i, item] : Indexed(*evidence)) {
       std::string p = fmt::format("{}.evidence[{}]", path, i);
-      if (const Json* codes = f_.array((*evidence)[i], "code", p)) {
-        for (std::size_t k = 0; k < codes->size(); ++k) {
-          if (auto t = f_.text((*codes)[k], fmt::format("{}.code[{}]", p, k)); !t.empty()) c.notes.push_back(t);
+      if (OptEl codes = f_.array(item, "code", p)) {
+        for (auto [k, evidence_code] : Indexed(*codes)) {
+          if (auto t = f_.text(evidence_code, fmt::format("{}.code[{}]", p, k)); !t.empty()) c.notes.push_back(t);
         }
       }
-      if (const Json* details = f_.array((*evidence)[i], "detail", p)) {
-        for (std::size_t k = 0; k < details->size(); ++k) {
-          if (auto t = f_.string((*details)[k], "display", fmt::format("{}.detail[{}]", p, k)); !t.empty()) {
+      if (OptEl details = f_.array(item, "detail", p)) {
+        for (auto [k, reference] : Indexed(*details)) {
+          if (auto t = f_.string(reference, "display", fmt::format("{}.detail[{}]", p, k)); !t.empty()) {
             c.notes.push_back(t);
           }
         }
@@ -445,7 +511,7 @@ void BundleReader::condition(const Json& r, const std::string& path) {
   b_.add_condition(std::move(c), codes);
 }
 
-void BundleReader::medication(const Json& r, const std::string& path, const std::string& type) {
+void BundleReader::medication(El r, const std::string& path, const std::string& type) {
   std::optional<std::string> meaning;
   auto status_code = f_.string(r, "status", path);
   if (!status_code.empty() && !status(type, "status", status_code, path + ".status", &meaning)) return;
@@ -455,28 +521,29 @@ void BundleReader::medication(const Json& r, const std::string& path, const std:
   m.pointer = path;
   std::vector<CodeIn> codes;
   std::vector<std::string> names;
-  if (const Json* cc = f_.object(r, "medicationCodeableConcept", path)) {
+  if (OptEl cc = f_.object(r, "medicationCodeableConcept", path)) {
     std::string p = path + ".medicationCodeableConcept";
     codes = f_.codes(*cc, p);
     m.label = f_.text(*cc, p);
     names = f_.texts(*cc, p);
-  } else if (const Json* ref = f_.object(r, "medicationReference", path)) {
+  } else if (OptEl ref = f_.object(r, "medicationReference", path)) {
     std::string p = path + ".medicationReference";
     std::string target = f_.string(*ref, "reference", p);
-    const Json* med = target.empty() ? nullptr : resolve(r, target);
+    std::optional<Resource> resolved = target.empty() ? std::nullopt : resolve(r, target);
+    OptEl med = resolved ? OptEl(resolved->element) : std::nullopt;
     if (med && plain(*med, "resourceType") == "Medication") {
-      referenced_.insert(med);
+      if (resolved->entry != Resource::kContained) referenced_.insert(resolved->entry);
       std::string mp = fmt::format("{}({})", p, target);
-      if (const Json* product = f_.object(*med, "code", mp)) {
+      if (OptEl product = f_.object(*med, "code", mp)) {
         codes = f_.codes(*product, mp + ".code");
         m.label = f_.text(*product, mp + ".code");
         names = f_.texts(*product, mp + ".code");
       }
       // A Medication without a product code may still list its ingredients' codes.
-      if (const Json* ingredients = f_.array(*med, "ingredient", mp)) {
-        for (std::size_t i = 0; i < ingredients->size(); ++i) {
+      if (OptEl ingredients = f_.array(*med, "ingredient", mp)) {
+        for (auto [i, ingredient] : Indexed(*ingredients)) {
           std::string ip = fmt::format("{}.ingredient[{}]", mp, i);
-          if (const Json* item = f_.object((*ingredients)[i], "itemCodeableConcept", ip)) {
+          if (OptEl item = f_.object(ingredient, "itemCodeableConcept", ip)) {
             for (auto& c : f_.codes(*item, ip + ".itemCodeableConcept")) codes.push_back(c);
             for (auto& t : f_.texts(*item, ip + ".itemCodeableConcept")) names.push_back(t);
           }
@@ -501,7 +568,7 @@ void BundleReader::medication(const Json& r, const std::string& path, const std:
     return;
   }
 
-  if (const Json* period = f_.object(r, "effectivePeriod", path)) {
+  if (OptEl period = f_.object(r, "effectivePeriod", path)) {
     m.start = f_.date(*period, "start", path + ".effectivePeriod");
     m.stop = f_.date(*period, "end", path + ".effectivePeriod");
   }
@@ -510,9 +577,9 @@ void BundleReader::medication(const Json& r, const std::string& path, const std:
   // MedicationStatement.dosage[] and MedicationRequest.dosageInstruction[] are Dosage lists;
   // MedicationAdministration.dosage is one object with a dose.
   if (type == "MedicationAdministration") {
-    if (const Json* d = f_.object(r, "dosage", path)) {
+    if (OptEl d = f_.object(r, "dosage", path)) {
       std::string dp = path + ".dosage";
-      if (const Json* q = f_.object(*d, "dose", dp)) {
+      if (OptEl q = f_.object(*d, "dose", dp)) {
         m.amount = f_.number(*q, "value", dp + ".dose");
         if (auto u = f_.string(*q, "unit", dp + ".dose"); !u.empty()) m.unit = u;
         else if (auto c = f_.string(*q, "code", dp + ".dose"); !c.empty()) m.unit = c;
@@ -521,29 +588,29 @@ void BundleReader::medication(const Json& r, const std::string& path, const std:
     }
   } else {
     const char* key = type == "MedicationRequest" ? "dosageInstruction" : "dosage";
-    const Json* list = f_.array(r, key, path);
-    if (list && !list->empty()) {
+    OptEl list = f_.array(r, key, path);
+    if (OptEl first_dosage = list ? first(*list) : std::nullopt) {
       std::string dp = fmt::format("{}.{}[0]", path, key);
-      const Json& d = (*list)[0];
+      El d = *first_dosage;
       if (!d.is_object()) {
         b_.warning(dp, fmt::format("value {}: expected a Dosage object; ignored", describe(d)));
       } else {
-        if (const Json* timing = f_.object(d, "timing", dp)) {
-          if (const Json* repeat = f_.object(*timing, "repeat", dp + ".timing")) {
+        if (OptEl timing = f_.object(d, "timing", dp)) {
+          if (OptEl repeat = f_.object(*timing, "repeat", dp + ".timing")) {
             std::string bp = dp + ".timing.repeat";
-            if (const Json* bounds = f_.object(*repeat, "boundsPeriod", bp)) {
+            if (OptEl bounds = f_.object(*repeat, "boundsPeriod", bp)) {
               if (!m.start) m.start = f_.date(*bounds, "start", bp + ".boundsPeriod");
               if (!m.stop) m.stop = f_.date(*bounds, "end", bp + ".boundsPeriod");
             }
           }
         }
-        if (const Json* rates = f_.array(d, "doseAndRate", dp); rates && !rates->empty()) {
+        if (OptEl rates = f_.array(d, "doseAndRate", dp); OptEl first_rate = rates ? first(*rates) : std::nullopt) {
           std::string rp = dp + ".doseAndRate[0]";
-          const Json& rate = (*rates)[0];
+          El rate = *first_rate;
           if (!rate.is_object()) {
             b_.warning(rp, fmt::format("value {}: expected a doseAndRate object; the dose is unknown",
                                        describe(rate)));
-          } else if (const Json* q = f_.object(rate, "doseQuantity", rp)) {
+          } else if (OptEl q = f_.object(rate, "doseQuantity", rp)) {
             m.amount = f_.number(*q, "value", rp + ".doseQuantity");
             if (auto u = f_.string(*q, "unit", rp + ".doseQuantity"); !u.empty()) m.unit = u;
             else if (auto c = f_.string(*q, "code", rp + ".doseQuantity"); !c.empty()) m.unit = c;
@@ -555,8 +622,8 @@ void BundleReader::medication(const Json& r, const std::string& path, const std:
   }
   if (!m.start && type == "MedicationRequest") m.start = f_.date(r, "authoredOn", path);
   if (ended && !m.stop && type == "MedicationRequest") {
-    if (const Json* dispense = f_.object(r, "dispenseRequest", path)) {
-      if (const Json* validity = f_.object(*dispense, "validityPeriod", path + ".dispenseRequest")) {
+    if (OptEl dispense = f_.object(r, "dispenseRequest", path)) {
+      if (OptEl validity = f_.object(*dispense, "validityPeriod", path + ".dispenseRequest")) {
         m.stop = f_.date(*validity, "end", path + ".dispenseRequest.validityPeriod");
       }
     }
@@ -574,10 +641,10 @@ void BundleReader::medication(const Json& r, const std::string& path, const std:
   b_.add_medication(std::move(m), codes, names);
 }
 
-void BundleReader::observation(const Json& r, const std::string& path) {
+void BundleReader::observation(El r, const std::string& path) {
   auto status_code = f_.string(r, "status", path);
   if (!status_code.empty() && !status("Observation", "status", status_code, path + ".status")) return;
-  const Json* code = f_.object(r, "code", path);
+  OptEl code = f_.object(r, "code", path);
   std::vector<CodeIn> codes = code ? f_.codes(*code, path + ".code") : std::vector<CodeIn>{};
   std::string label = code ? f_.text(*code, path + ".code") : "";
   std::optional<std::string> lab;
@@ -585,7 +652,7 @@ void BundleReader::observation(const Json& r, const std::string& path) {
     if (c.system == "loinc" && (lab = b_.terms().lab_by_code(c.code))) break;
   }
   auto& p = b_.record().patient;
-  const Json* answer = f_.object(r, "valueCodeableConcept", path);
+  OptEl answer = f_.object(r, "valueCodeableConcept", path);
   std::vector<Coding> answers = answer ? f_.codings(*answer, path + ".valueCodeableConcept")
                                        : std::vector<Coding>{};
   auto answer_disease = [&](const char* disease) {
@@ -627,7 +694,7 @@ void BundleReader::observation(const Json& r, const std::string& path) {
   }
 
   std::optional<Date> date = f_.date(r, "effectiveDateTime", path);
-  if (const Json* period = f_.object(r, "effectivePeriod", path); !date && period) {
+  if (OptEl period = f_.object(r, "effectivePeriod", path); !date && period) {
     date = f_.date(*period, "start", path + ".effectivePeriod");
   }
   if (!date) date = f_.date(r, "effectiveInstant", path);
@@ -647,9 +714,10 @@ void BundleReader::observation(const Json& r, const std::string& path) {
     value_text = s;
     from_value = b_.terms().qualitative_text(s);
   }
-  if (const Json* list = f_.array(r, "interpretation", path)) {
-    for (std::size_t i = 0; i < list->size() && !from_interpretation; ++i) {
-      for (const auto& c : f_.codings((*list)[i], fmt::format("{}.interpretation[{}]", path, i))) {
+  if (OptEl list = f_.array(r, "interpretation", path)) {
+    for (auto [i, interpretation] : Indexed(*list)) {
+      if (from_interpretation) break;
+      for (const auto& c : f_.codings(interpretation, fmt::format("{}.interpretation[{}]", path, i))) {
         if (interpretation_code.empty()) interpretation_code = c.code;
         if (const kb::FhirCode* fc = b_.terms().fhir_code("Observation", "interpretation", c.system, c.code)) {
           from_interpretation = fc->meaning;
@@ -668,7 +736,7 @@ void BundleReader::observation(const Json& r, const std::string& path) {
 
   std::optional<double> value;
   std::string unit;
-  if (const Json* q = f_.object(r, "valueQuantity", path)) {
+  if (OptEl q = f_.object(r, "valueQuantity", path)) {
     value = f_.number(*q, "value", path + ".valueQuantity");
     unit = f_.string(*q, "code", path + ".valueQuantity");
     if (unit.empty()) unit = f_.string(*q, "unit", path + ".valueQuantity");
@@ -689,7 +757,7 @@ void BundleReader::observation(const Json& r, const std::string& path) {
       b_.warning(path + ".interpretation", fmt::format("interpretation \"{}\" is not a qualitative "
                                                        "result and there is no value: not used",
                                                        interpretation_code));
-    } else if (const Json* absent = f_.object(r, "dataAbsentReason", path)) {
+    } else if (OptEl absent = f_.object(r, "dataAbsentReason", path)) {
       b_.warning(path, fmt::format("no value (dataAbsentReason {}): not used",
                                    shown(f_.text(*absent, path + ".dataAbsentReason"))));
     } else {
@@ -704,9 +772,9 @@ void BundleReader::observation(const Json& r, const std::string& path) {
   b_.add_lab(path, label, codes, *date, value, unit, result);
 }
 
-void BundleReader::allergy(const Json& r, const std::string& path) {
+void BundleReader::allergy(El r, const std::string& path) {
   if (!coded_status(r, "AllergyIntolerance", "verificationStatus", path)) return;
-  const Json* code = f_.object(r, "code", path);
+  OptEl code = f_.object(r, "code", path);
   auto codes = code ? f_.codes(*code, path + ".code") : std::vector<CodeIn>{};
   std::string label = code ? f_.text(*code, path + ".code") : "";
   MedicationMatch m;
@@ -722,35 +790,37 @@ void BundleReader::allergy(const Json& r, const std::string& path) {
 }
 
 void BundleReader::read() {
-  if (const Json* ts = member(bundle_, "timestamp")) {
-    auto d = ts->is_string() ? parse_date(ts->get<std::string>()) : std::nullopt;
+  if (OptEl ts = member(bundle_, "timestamp")) {
+    auto d = ts->is_string() ? parse_date(string_of(*ts)) : std::nullopt;
     if (d) b_.record().as_of = *d;
     else b_.warning("Bundle.timestamp", fmt::format("value {}: expected a FHIR instant; the assessment "
                                                     "date is --as-of or today", describe(*ts)));
   }
-  const Json* entries = member(bundle_, "entry");
+  OptEl entries = member(bundle_, "entry");
   if (!entries || !entries->is_array()) {
     b_.problem("Bundle.entry", "missing: expected an array of entries");
     return;
   }
-  for (const auto& e : *entries) {
-    const Json* r = member(e, "resource");
+  for (auto [i, e] : Indexed(*entries)) {
+    OptEl r = member(e, "resource");
     if (!r || !r->is_object()) continue;
-    if (auto url = plain(e, "fullUrl"); !url.empty()) by_full_url_.emplace(url, r);
+    Resource resource{*r, i};
+    if (auto url = plain(e, "fullUrl"); !url.empty()) by_full_url_.emplace(url, resource);
     auto type = plain(*r, "resourceType"), id = plain(*r, "id");
-    if (!type.empty() && !id.empty()) by_type_id_.emplace(type + "/" + id, r);
+    if (!type.empty() && !id.empty()) {
+      by_type_id_.emplace(fmt::format("{}/{}", type, id), resource);
+    }
   }
   bool saw_patient = false;
-  std::vector<std::pair<std::string, const Json*>> medications;
-  for (std::size_t i = 0; i < entries->size(); ++i) {
-    const Json& e = (*entries)[i];
+  std::vector<std::pair<std::string, std::size_t>> medications;  // path, entry
+  for (auto [i, e] : Indexed(*entries)) {
     std::string path = fmt::format("Bundle.entry[{}].resource", i);
-    const Json* rp = member(e, "resource");
+    OptEl rp = member(e, "resource");
     if (!rp || !rp->is_object()) {
       b_.warning(fmt::format("Bundle.entry[{}]", i), "expected an entry with a resource object; ignored");
       continue;
     }
-    const Json& r = *rp;
+    El r = *rp;
     auto type = f_.string(r, "resourceType", path);
     path += "(" + type + ")";
     if (type == "Patient") {
@@ -766,13 +836,13 @@ void BundleReader::read() {
     } else if (type == "AllergyIntolerance") {
       allergy(r, path);
     } else if (type == "Medication") {
-      medications.emplace_back(path, &r);  // read through the resources that reference it
+      medications.emplace_back(path, i);  // read through the resources that reference it
     } else {
       b_.warning(path, fmt::format("resource type {} is not read", shown(type)));
     }
   }
-  for (const auto& [path, r] : medications) {
-    if (!referenced_.count(r)) {
+  for (const auto& [path, entry] : medications) {
+    if (!referenced_.count(entry)) {
       b_.warning(path, "Medication not referenced by a MedicationStatement, MedicationRequest or "
                        "MedicationAdministration: not read");
     }
@@ -783,6 +853,18 @@ void BundleReader::read() {
 
 }  // namespace
 
-void parse_fhir_bundle(const Json& j, CaseBuilder& b) { BundleReader(j, b).read(); }
+bool is_fhir_record(const simdjson::dom::element& root) {
+  return last_value(root, "resourceType").has_value();  // even null, as nlohmann's contains()
+}
+
+std::optional<std::string> not_a_bundle(const simdjson::dom::element& root) {
+  OptEl type = last_value(root, "resourceType");
+  if (type && type->is_string() && string_of(*type) == "Bundle") return std::nullopt;
+  return type ? describe(*type) : "null";
+}
+
+void parse_fhir_bundle(const simdjson::dom::element& bundle, CaseBuilder& b) {
+  BundleReader(bundle, b).read();
+}
 
 }  // namespace paraderm::clinical::detail
