@@ -116,7 +116,9 @@ std::optional<double> ckd_epi_2021(const kb::KnowledgeBase& kb, double scr, doub
 
 namespace detail {
 
-std::string short_system(std::string_view s) {
+std::string short_system(std::string_view s) { return std::string(short_system_view(s)); }
+
+std::string_view short_system_view(std::string_view s) {
   if (s == "http://snomed.info/sct" || s == "snomed") return "snomed";
   if (s == "http://hl7.org/fhir/sid/icd-10-cm" || s == "icd10cm" || s == "icd-10-cm") return "icd10cm";
   if (s == "http://www.nlm.nih.gov/research/umls/rxnorm" || s == "rxnorm") return "rxnorm";
@@ -125,7 +127,7 @@ std::string short_system(std::string_view s) {
   if (s == "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation") {
     return "v3-observation-interpretation";
   }
-  return std::string(s);
+  return s;
 }
 
 std::string shown(std::string_view value) {

@@ -82,6 +82,9 @@ std::string field(const std::string& entry, std::string_view native_key, std::st
 
 // "loinc" for "http://loinc.org" etc.; the short system names the KB uses.
 std::string short_system(std::string_view fhir_system);
+// The same without a copy: a static name, or `fhir_system` itself when it is not one the KB
+// shortens (so it lives as long as `fhir_system`).
+std::string_view short_system_view(std::string_view fhir_system);
 
 // A value as shown in a message: quoted, and cut to a readable length (inputs can be megabytes).
 std::string shown(std::string_view value);

@@ -104,9 +104,44 @@ OptEl first(El array) {
   return list.begin() != list.end() ? OptEl(*list.begin()) : std::nullopt;
 }
 
+// A FHIR path, formatted only when a message names it: nearly every element is read without
+// one. Either a whole path or "{parent}.{element}" / "{parent}.{element}[{index}]". It points to
+// its parent (a string or another Path), so it is a local or an argument that lives no longer
+// than its parent; a temporary parent is refused where it would dangle.
+class Path {
+ public:
+  Path(const std::string& text) : text_(&text) {}  // NOLINT(google-explicit-constructor)
+  Path(const std::string& parent, const char* element) : parent_text_(&parent), element_(element) {}
+  Path(const std::string& parent, const char* element, std::size_t index)
+      : parent_text_(&parent), element_(element), index_(index), indexed_(true) {}
+  Path(const Path& parent, const char* element) : parent_(&parent), element_(element) {}
+  Path(const Path& parent, const char* element, std::size_t index)
+      : parent_(&parent), element_(element), index_(index), indexed_(true) {}
+  Path(std::string&&, const char*) = delete;
+  Path(std::string&&, const char*, std::size_t) = delete;
+  Path(Path&&, const char*) = delete;
+  Path(Path&&, const char*, std::size_t) = delete;
+
+  std::string str() const {
+    if (text_) return *text_;
+    const std::string parent = parent_text_ ? *parent_text_ : parent_->str();
+    if (indexed_) return fmt::format("{}.{}[{}]", parent, element_, index_);
+    return fmt::format("{}.{}", parent, element_);
+  }
+
+ private:
+  const std::string* text_ = nullptr;
+  const std::string* parent_text_ = nullptr;
+  const Path* parent_ = nullptr;
+  const char* element_ = nullptr;
+  std::size_t index_ = 0;
+  bool indexed_ = false;
+};
+
+// Views into the DOM, compared and copied out by the caller.
 struct Coding {
-  std::string system;  // short system (snomed, loinc, ...) or the URI as given
-  std::string code, display;
+  std::string_view system;  // short system (snomed, loinc, ...) or the URI as given
+  std::string_view code, display;
 };
 
 // Typed reads of FHIR elements: a value of the wrong type is a warning naming its path, and the
@@ -115,96 +150,97 @@ class Reader {
  public:
   explicit Reader(CaseBuilder& b) : b_(b) {}
 
-  std::string string(El obj, const char* key, const std::string& path) {
+  // A view into the DOM: copy it to keep it.
+  std::string_view string(El obj, const char* key, const Path& path) {
     OptEl v = member(obj, key);
-    if (!v) return "";
+    if (!v) return {};
     if (!v->is_string()) {
-      wrong(*v, path + "." + key, "a string");
-      return "";
+      wrong(*v, path, key, "a string");
+      return {};
     }
-    return std::string(string_of(*v));
+    return string_of(*v);
   }
-  OptEl object(El obj, const char* key, const std::string& path) {
+  OptEl object(El obj, const char* key, const Path& path) {
     OptEl v = member(obj, key);
     if (v && !v->is_object()) {
-      wrong(*v, path + "." + key, "an object");
+      wrong(*v, path, key, "an object");
       return std::nullopt;
     }
     return v;
   }
-  OptEl array(El obj, const char* key, const std::string& path) {
+  OptEl array(El obj, const char* key, const Path& path) {
     OptEl v = member(obj, key);
     if (v && !v->is_array()) {
-      wrong(*v, path + "." + key, "an array");
+      wrong(*v, path, key, "an array");
       return std::nullopt;
     }
     return v;
   }
-  std::optional<double> number(El obj, const char* key, const std::string& path) {
+  std::optional<double> number(El obj, const char* key, const Path& path) {
     OptEl v = member(obj, key);
     if (!v) return std::nullopt;
     if (!v->is_number()) {
-      wrong(*v, path + "." + key, "a number");
+      wrong(*v, path, key, "a number");
       return std::nullopt;
     }
     return v->get_double().value_unsafe();
   }
-  std::optional<bool> boolean(El obj, const char* key, const std::string& path) {
+  std::optional<bool> boolean(El obj, const char* key, const Path& path) {
     OptEl v = member(obj, key);
     if (!v) return std::nullopt;
     if (!v->is_bool()) {
-      wrong(*v, path + "." + key, "true or false");
+      wrong(*v, path, key, "true or false");
       return std::nullopt;
     }
     return v->get_bool().value_unsafe();
   }
-  std::optional<Date> date(El obj, const char* key, const std::string& path) {
-    std::string s = string(obj, key, path);
+  std::optional<Date> date(El obj, const char* key, const Path& path) {
+    std::string_view s = string(obj, key, path);
     if (s.empty()) return std::nullopt;
     auto d = parse_date(s);
     if (!d) {
-      b_.warning(path + "." + key, fmt::format("value {}: expected a FHIR date or dateTime "
-                                               "(YYYY-MM-DD...); ignored", shown(s)));
+      b_.warning(path.str() + "." + key, fmt::format("value {}: expected a FHIR date or dateTime "
+                                                     "(YYYY-MM-DD...); ignored", shown(s)));
     }
     return d;
   }
   // The codings of a CodeableConcept (those with a string code).
-  std::vector<Coding> codings(El cc, const std::string& path) {
+  std::vector<Coding> codings(El cc, const Path& path) {
     std::vector<Coding> out;
     OptEl list = array(cc, "coding", path);
     if (!list) return out;
     for (auto [i, c] : Indexed(*list)) {
-      std::string p = fmt::format("{}.coding[{}]", path, i);
+      Path p(path, "coding", i);
       if (!c.is_object()) {
-        wrong(c, p, "a Coding object");
+        wrong(c, p, nullptr, "a Coding object");
         continue;
       }
-      std::string code = string(c, "code", p);
+      std::string_view code = string(c, "code", p);
       if (code.empty()) continue;
-      out.push_back({short_system(string(c, "system", p)), code, string(c, "display", p)});
+      out.push_back({short_system_view(string(c, "system", p)), code, string(c, "display", p)});
     }
     return out;
   }
-  std::vector<CodeIn> codes(El cc, const std::string& path) {
+  std::vector<CodeIn> codes(El cc, const Path& path) {
     std::vector<CodeIn> out;
-    for (auto& c : codings(cc, path)) out.push_back({c.system, c.code});
+    for (auto& c : codings(cc, path)) out.push_back({std::string(c.system), std::string(c.code)});
     return out;
   }
   // CodeableConcept.text, else the first coding display.
-  std::string text(El cc, const std::string& path) {
-    if (auto t = string(cc, "text", path); !t.empty()) return t;
+  std::string text(El cc, const Path& path) {
+    if (auto t = string(cc, "text", path); !t.empty()) return std::string(t);
     for (const auto& c : codings(cc, path)) {
-      if (!c.display.empty()) return c.display;
+      if (!c.display.empty()) return std::string(c.display);
     }
     return "";
   }
   // Every text naming the concept: the text and each coding display.
-  std::vector<std::string> texts(El cc, const std::string& path) {
+  std::vector<std::string> texts(El cc, const Path& path) {
     std::vector<std::string> out;
-    if (auto t = string(cc, "text", path); !t.empty()) out.push_back(t);
+    if (auto t = string(cc, "text", path); !t.empty()) out.emplace_back(t);
     for (const auto& c : codings(cc, path)) {
       if (!c.display.empty() && std::find(out.begin(), out.end(), c.display) == out.end()) {
-        out.push_back(c.display);
+        out.emplace_back(c.display);
       }
     }
     return out;
@@ -212,9 +248,10 @@ class Reader {
 
  private:
   // Once per path: a concept is read for its codes and again for its text.
-  void wrong(El v, const std::string& path, const char* expected) {
-    if (!warned_.insert(path).second) return;
-    b_.warning(path, fmt::format("value {}: expected {}; ignored", describe(v), expected));
+  void wrong(El v, const Path& path, const char* key, const char* expected) {
+    std::string at = key ? path.str() + "." + key : path.str();
+    if (!warned_.insert(at).second) return;
+    b_.warning(std::move(at), fmt::format("value {}: expected {}; ignored", describe(v), expected));
   }
   CaseBuilder& b_;
   std::unordered_set<std::string> warned_;
@@ -275,17 +312,17 @@ class BundleReader {
  private:
   void patient(El r, const std::string& path);
   void condition(El r, const std::string& path);
-  void medication(El r, const std::string& path, const std::string& type);
+  void medication(El r, const std::string& path, std::string_view type);
   void observation(El r, const std::string& path);
   void allergy(El r, const std::string& path);
 
   // How a status-like element is read; false when the resource is not to be used (a warning says
   // why). `meaning` receives the KB meaning of a known code.
-  bool status(const std::string& type, const char* element, const std::string& code,
-              const std::string& path, std::optional<std::string>* meaning = nullptr,
+  bool status(std::string_view type, const char* element, std::string_view code,
+              const Path& path, std::optional<std::string>* meaning = nullptr,
               std::optional<std::string>* course = nullptr);
   // The first coding of a CodeableConcept element that kb/fhir.toml lists, read as `status` does.
-  bool coded_status(El r, const std::string& type, const char* element,
+  bool coded_status(El r, std::string_view type, const char* element,
                     const std::string& path, std::optional<std::string>* meaning = nullptr,
                     std::optional<std::string>* course = nullptr);
   std::optional<Resource> resolve(El from, const std::string& reference) const;
@@ -298,33 +335,33 @@ class BundleReader {
   std::unordered_set<std::size_t> referenced_;  // entries
 };
 
-bool BundleReader::status(const std::string& type, const char* element, const std::string& code,
-                          const std::string& path, std::optional<std::string>* meaning,
+bool BundleReader::status(std::string_view type, const char* element, std::string_view code,
+                          const Path& path, std::optional<std::string>* meaning,
                           std::optional<std::string>* course) {
   const kb::FhirCode* fc = b_.terms().fhir_code(type, element, "", code);
   if (!fc) {
-    b_.warning(path, fmt::format("value {}: not a FHIR R4 {}.{} code paraderm knows; used as given",
+    b_.warning(path.str(), fmt::format("value {}: not a FHIR R4 {}.{} code paraderm knows; used as given",
                                  shown(code), type, element));
     return true;
   }
   if (fc->effect == "ignore") {
-    b_.warning(path, fmt::format("{} {} \"{}\": not used", type, element, code));
+    b_.warning(path.str(), fmt::format("{} {} \"{}\": not used", type, element, code));
     return false;
   }
   if (fc->effect == "warn") {
-    b_.warning(path, fmt::format("{} {} \"{}\": used; check it still holds", type, element, code));
+    b_.warning(path.str(), fmt::format("{} {} \"{}\": used; check it still holds", type, element, code));
   }
   if (meaning) *meaning = fc->meaning;
   if (course) *course = fc->course;
   return true;
 }
 
-bool BundleReader::coded_status(El r, const std::string& type, const char* element,
+bool BundleReader::coded_status(El r, std::string_view type, const char* element,
                                 const std::string& path, std::optional<std::string>* meaning,
                                 std::optional<std::string>* course) {
   OptEl cc = f_.object(r, element, path);
   if (!cc) return true;
-  std::string p = path + "." + element;
+  Path p(path, element);
   auto codings = f_.codings(*cc, p);
   for (const auto& c : codings) {
     if (b_.terms().fhir_code(type, element, "", c.code)) return status(type, element, c.code, p, meaning, course);
@@ -421,7 +458,7 @@ void BundleReader::condition(El r, const std::string& path) {
   std::vector<std::string> sites;
   if (OptEl list = f_.array(r, "bodySite", path)) {
     for (auto [i, site] : Indexed(*list)) {
-      if (auto t = f_.text(site, fmt::format("{}.bodySite[{}]", path, i)); !t.empty()) sites.push_back(t);
+      if (auto t = f_.text(site, Path(path, "bodySite", i)); !t.empty()) sites.push_back(t);
     }
   }
 
@@ -476,23 +513,23 @@ void BundleReader::condition(El r, const std::string& path) {
   c.body_sites = std::move(sites);
   if (OptEl notes = f_.array(r, "note", path)) {
     for (auto [i, note] : Indexed(*notes)) {
-      if (auto t = f_.string(note, "text", fmt::format("{}.note[{}]", path, i)); !t.empty()) {
-        c.notes.push_back(t);
+      if (auto t = f_.string(note, "text", Path(path, "note", i)); !t.empty()) {
+        c.notes.emplace_back(t);
       }
     }
   }
   if (OptEl evidence = f_.array(r, "evidence", path)) {
     for (auto [i, item] : Indexed(*evidence)) {
-      std::string p = fmt::format("{}.evidence[{}]", path, i);
+      Path p(path, "evidence", i);
       if (OptEl codes = f_.array(item, "code", p)) {
         for (auto [k, evidence_code] : Indexed(*codes)) {
-          if (auto t = f_.text(evidence_code, fmt::format("{}.code[{}]", p, k)); !t.empty()) c.notes.push_back(t);
+          if (auto t = f_.text(evidence_code, Path(p, "code", k)); !t.empty()) c.notes.push_back(t);
         }
       }
       if (OptEl details = f_.array(item, "detail", p)) {
         for (auto [k, reference] : Indexed(*details)) {
-          if (auto t = f_.string(reference, "display", fmt::format("{}.detail[{}]", p, k)); !t.empty()) {
-            c.notes.push_back(t);
+          if (auto t = f_.string(reference, "display", Path(p, "detail", k)); !t.empty()) {
+            c.notes.emplace_back(t);
           }
         }
       }
@@ -511,7 +548,7 @@ void BundleReader::condition(El r, const std::string& path) {
   b_.add_condition(std::move(c), codes);
 }
 
-void BundleReader::medication(El r, const std::string& path, const std::string& type) {
+void BundleReader::medication(El r, const std::string& path, std::string_view type) {
   std::optional<std::string> meaning;
   auto status_code = f_.string(r, "status", path);
   if (!status_code.empty() && !status(type, "status", status_code, path + ".status", &meaning)) return;
@@ -528,7 +565,7 @@ void BundleReader::medication(El r, const std::string& path, const std::string& 
     names = f_.texts(*cc, p);
   } else if (OptEl ref = f_.object(r, "medicationReference", path)) {
     std::string p = path + ".medicationReference";
-    std::string target = f_.string(*ref, "reference", p);
+    std::string target(f_.string(*ref, "reference", p));
     std::optional<Resource> resolved = target.empty() ? std::nullopt : resolve(r, target);
     OptEl med = resolved ? OptEl(resolved->element) : std::nullopt;
     if (med && plain(*med, "resourceType") == "Medication") {
@@ -556,7 +593,7 @@ void BundleReader::medication(El r, const std::string& path, const std::string& 
     }
     if (auto display = f_.string(*ref, "display", p); !display.empty()) {
       if (m.label.empty()) m.label = display;
-      else names.push_back(display);
+      else names.emplace_back(display);
     }
   } else {
     b_.warning(path, "no medicationCodeableConcept or medicationReference: the medication is not "
@@ -717,7 +754,7 @@ void BundleReader::observation(El r, const std::string& path) {
   if (OptEl list = f_.array(r, "interpretation", path)) {
     for (auto [i, interpretation] : Indexed(*list)) {
       if (from_interpretation) break;
-      for (const auto& c : f_.codings(interpretation, fmt::format("{}.interpretation[{}]", path, i))) {
+      for (const auto& c : f_.codings(interpretation, Path(path, "interpretation", i))) {
         if (interpretation_code.empty()) interpretation_code = c.code;
         if (const kb::FhirCode* fc = b_.terms().fhir_code("Observation", "interpretation", c.system, c.code)) {
           from_interpretation = fc->meaning;
@@ -822,7 +859,9 @@ void BundleReader::read() {
     }
     El r = *rp;
     auto type = f_.string(r, "resourceType", path);
-    path += "(" + type + ")";
+    path += '(';
+    path += type;
+    path += ')';
     if (type == "Patient") {
       saw_patient = true;
       patient(r, path);
