@@ -281,16 +281,23 @@ std::string range_text(const kb::PlausibleRange& r, const std::string& unit) {
 
 }  // namespace
 
+std::string CaseBuilder::LabPointers::value_pointer() const {
+  return value ? *value : field(*entry, "value", "valueQuantity.value");
+}
+
+std::string CaseBuilder::LabPointers::unit_pointer() const {
+  return unit ? *unit : field(*entry, "unit", "valueQuantity.code");
+}
+
 std::optional<double> CaseBuilder::to_lab_unit(const kb::Lab& lab, double value, const std::string& unit,
-                                               const std::string& value_pointer,
-                                               const std::string& unit_pointer) {
+                                               const LabPointers& pointers) {
   auto r = units::convert(kb_, lab.id, value, unit, *lab.unit);
   if (!r.is_ok()) {
     std::string accepted;
     for (const auto& u : units::accepted_units(kb_, lab.id, *lab.unit)) {
       accepted += (accepted.empty() ? "" : ", ") + u;
     }
-    warning(unit_pointer, fmt::format("lab {}: value \"{}\": {}; expected one of {}: the result is not used",
+    warning(pointers.unit_pointer(), fmt::format("lab {}: value \"{}\": {}; expected one of {}: the result is not used",
                                       lab.id, unit, r.status().message(), accepted));
     return std::nullopt;
   }
@@ -298,21 +305,21 @@ std::optional<double> CaseBuilder::to_lab_unit(const kb::Lab& lab, double value,
   if (unit != *lab.unit) {
     for (const auto& note : r.value().non_ucum) {
       if (note.find("\"" + unit + "\"") != std::string::npos) {
-        warning(unit_pointer, fmt::format("lab {}: {}", lab.id, note));
+        warning(pointers.unit_pointer(), fmt::format("lab {}: {}", lab.id, note));
       }
     }
   }
-  return plausible(value_pointer, lab, r.value().value, value, unit);
+  return plausible(pointers, lab, r.value().value, value, unit);
 }
 
-std::optional<double> CaseBuilder::plausible(const std::string& pointer, const kb::Lab& lab, double value,
+std::optional<double> CaseBuilder::plausible(const LabPointers& pointers, const kb::Lab& lab, double value,
                                              double given, const std::string& given_unit) {
   if (!lab.plausible || !lab.unit) return value;
   const auto& range = *lab.plausible;
   if ((!range.min || value >= *range.min) && (!range.max || value <= *range.max)) return value;
   std::string given_text = fmt::format("{:g} {}", text::G{given}, given_unit);
   if (given_unit != *lab.unit) given_text += fmt::format(" (= {:g} {})", text::G{value}, *lab.unit);
-  warning(pointer, fmt::format("lab {}: value {}: outside the plausible range {} (kb/labs.toml, not a "
+  warning(pointers.value_pointer(), fmt::format("lab {}: value {}: outside the plausible range {} (kb/labs.toml, not a "
                                "clinical threshold): the value is not used",
                                lab.id, given_text, range_text(range, *lab.unit)));
   return std::nullopt;
@@ -322,7 +329,7 @@ std::optional<double> CaseBuilder::plausible(const std::string& pointer, std::st
                                              double value) {
   const kb::Lab* lab = find_lab(kb_, lab_id);
   if (!lab || !lab->unit) return value;
-  return plausible(pointer, *lab, value, value, *lab->unit);
+  return plausible(LabPointers{nullptr, &pointer, nullptr}, *lab, value, value, *lab->unit);
 }
 
 void CaseBuilder::set_body_weight(const std::string& value_pointer, const std::string& unit_pointer,
@@ -332,7 +339,7 @@ void CaseBuilder::set_body_weight(const std::string& value_pointer, const std::s
     warning(value_pointer, "body weight: the KB has no lab 'weight' with a unit: weight unknown");
     return;
   }
-  auto in_lab_unit = to_lab_unit(*lab, value, unit, value_pointer, unit_pointer);
+  auto in_lab_unit = to_lab_unit(*lab, value, unit, LabPointers{nullptr, &value_pointer, &unit_pointer});
   c_.patient.weight_kg =
       in_lab_unit ? units::converted(kb_, "weight", *in_lab_unit, *lab->unit, "kg") : std::nullopt;
 }
@@ -458,8 +465,7 @@ bool CaseBuilder::add_lab(const std::string& pointer, const std::string& label,
       r.value = *value;
       r.unit = unit;
     } else {
-      auto in_kb_unit = to_lab_unit(*def, *value, unit, field(pointer, "value", "valueQuantity.value"),
-                                    field(pointer, "unit", "valueQuantity.code"));
+      auto in_kb_unit = to_lab_unit(*def, *value, unit, LabPointers{&pointer, nullptr, nullptr});
       if (!in_kb_unit) return false;
       r.value = *in_kb_unit;
       r.unit = *def->unit;

@@ -67,12 +67,21 @@ class CaseBuilder {
   std::vector<InputProblem>& problems_;
   std::shared_ptr<const TermIndex> terms_;
 
+  // Where a lab's value and unit were given, formatted only when a warning names them (a lab
+  // read without one is the common case): given in full, or the fields of an entry's pointer.
+  struct LabPointers {
+    const std::string* entry = nullptr;
+    const std::string* value = nullptr;
+    const std::string* unit = nullptr;
+    std::string value_pointer() const;
+    std::string unit_pointer() const;
+  };
   // `value` in `unit` converted to `lab`'s KB unit and checked against its plausible range;
   // nullopt (with a warning naming the field, the value, the unit and what was expected) when
   // it cannot be used.
   std::optional<double> to_lab_unit(const kb::Lab& lab, double value, const std::string& unit,
-                                    const std::string& value_pointer, const std::string& unit_pointer);
-  std::optional<double> plausible(const std::string& pointer, const kb::Lab& lab, double value,
+                                    const LabPointers& pointers);
+  std::optional<double> plausible(const LabPointers& pointers, const kb::Lab& lab, double value,
                                   double given, const std::string& given_unit);
 };
 

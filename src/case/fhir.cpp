@@ -321,15 +321,23 @@ class BundleReader {
   bool status(std::string_view type, const char* element, std::string_view code,
               const Path& path, std::optional<std::string>* meaning = nullptr,
               std::optional<std::string>* course = nullptr);
+  // `status` once the code's kb/fhir.toml row `fc` is looked up (nullptr: not listed).
+  bool status(const kb::FhirCode* fc, std::string_view type, const char* element, std::string_view code,
+              const Path& path, std::optional<std::string>* meaning, std::optional<std::string>* course);
   // The first coding of a CodeableConcept element that kb/fhir.toml lists, read as `status` does.
   bool coded_status(El r, std::string_view type, const char* element,
                     const std::string& path, std::optional<std::string>* meaning = nullptr,
                     std::optional<std::string>* course = nullptr);
-  std::optional<Resource> resolve(El from, const std::string& reference) const;
+  std::optional<Resource> resolve(El from, const std::string& reference);
+  // The index of entries by fullUrl and type/id, built when the first reference needs it (most
+  // records reference nothing outside a resource).
+  void index_entries();
 
   El bundle_;
   CaseBuilder& b_;
   Reader f_;
+  OptEl entries_;
+  bool indexed_ = false;
   std::unordered_map<std::string_view, Resource> by_full_url_;  // views into the DOM
   std::unordered_map<std::string, Resource> by_type_id_;
   std::unordered_set<std::size_t> referenced_;  // entries
@@ -338,7 +346,12 @@ class BundleReader {
 bool BundleReader::status(std::string_view type, const char* element, std::string_view code,
                           const Path& path, std::optional<std::string>* meaning,
                           std::optional<std::string>* course) {
-  const kb::FhirCode* fc = b_.terms().fhir_code(type, element, "", code);
+  return status(b_.terms().fhir_code(type, element, "", code), type, element, code, path, meaning, course);
+}
+
+bool BundleReader::status(const kb::FhirCode* fc, std::string_view type, const char* element,
+                          std::string_view code, const Path& path, std::optional<std::string>* meaning,
+                          std::optional<std::string>* course) {
   if (!fc) {
     b_.warning(path.str(), fmt::format("value {}: not a FHIR R4 {}.{} code paraderm knows; used as given",
                                  shown(code), type, element));
@@ -364,13 +377,29 @@ bool BundleReader::coded_status(El r, std::string_view type, const char* element
   Path p(path, element);
   auto codings = f_.codings(*cc, p);
   for (const auto& c : codings) {
-    if (b_.terms().fhir_code(type, element, "", c.code)) return status(type, element, c.code, p, meaning, course);
+    if (const kb::FhirCode* fc = b_.terms().fhir_code(type, element, "", c.code)) {
+      return status(fc, type, element, c.code, p, meaning, course);
+    }
   }
   if (!codings.empty()) return status(type, element, codings[0].code, p, meaning, course);
   return true;
 }
 
-std::optional<Resource> BundleReader::resolve(El from, const std::string& reference) const {
+void BundleReader::index_entries() {
+  indexed_ = true;
+  for (auto [i, e] : Indexed(*entries_)) {
+    OptEl r = member(e, "resource");
+    if (!r || !r->is_object()) continue;
+    Resource resource{*r, i};
+    if (auto url = plain(e, "fullUrl"); !url.empty()) by_full_url_.emplace(url, resource);
+    auto type = plain(*r, "resourceType"), id = plain(*r, "id");
+    if (!type.empty() && !id.empty()) {
+      by_type_id_.emplace(fmt::format("{}/{}", type, id), resource);
+    }
+  }
+}
+
+std::optional<Resource> BundleReader::resolve(El from, const std::string& reference) {
   if (reference.rfind('#', 0) == 0) {
     OptEl contained = member(from, "contained");
     if (!contained || !contained->is_array()) return std::nullopt;
@@ -379,6 +408,7 @@ std::optional<Resource> BundleReader::resolve(El from, const std::string& refere
     }
     return std::nullopt;
   }
+  if (!indexed_) index_entries();
   if (auto it = by_full_url_.find(std::string_view(reference)); it != by_full_url_.end()) return it->second;
   if (auto it = by_type_id_.find(reference); it != by_type_id_.end()) return it->second;
   // An absolute reference ".../Medication/123" names the entry Medication/123.
@@ -420,7 +450,7 @@ void BundleReader::condition(El r, const std::string& path) {
 
   std::optional<Date> onset = f_.date(r, "onsetDateTime", path);
   if (OptEl period = f_.object(r, "onsetPeriod", path); !onset && period) {
-    onset = f_.date(*period, "start", path + ".onsetPeriod");
+    onset = f_.date(*period, "start", Path(path, "onsetPeriod"));
   }
   if (auto text = f_.string(r, "onsetString", path); !onset && !text.empty()) {
     onset = parse_date(text);
@@ -432,8 +462,8 @@ void BundleReader::condition(El r, const std::string& path) {
   std::optional<Date> abatement = f_.date(r, "abatementDateTime", path);
   if (OptEl period = f_.object(r, "abatementPeriod", path); !abatement && period) {
     // The condition had abated by the end of the period at the latest; its start is when it began.
-    abatement = f_.date(*period, "start", path + ".abatementPeriod");
-    if (!abatement) abatement = f_.date(*period, "end", path + ".abatementPeriod");
+    abatement = f_.date(*period, "start", Path(path, "abatementPeriod"));
+    if (!abatement) abatement = f_.date(*period, "end", Path(path, "abatementPeriod"));
   }
   if (auto text = f_.string(r, "abatementString", path); !abatement && !text.empty()) {
     abatement = parse_date(text);
@@ -443,7 +473,7 @@ void BundleReader::condition(El r, const std::string& path) {
 
   std::optional<std::string> severity;
   if (OptEl sev = f_.object(r, "severity", path)) {
-    for (const auto& c : f_.codings(*sev, path + ".severity")) {
+    for (const auto& c : f_.codings(*sev, Path(path, "severity"))) {
       if (const kb::FhirCode* fc = b_.terms().fhir_code("Condition", "severity", c.system, c.code)) {
         severity = fc->meaning;
         break;
@@ -452,7 +482,7 @@ void BundleReader::condition(El r, const std::string& path) {
     if (!severity) {
       b_.warning(path + ".severity", fmt::format("value {}: not a code of the FHIR condition-severity "
                                                  "value set (SNOMED CT mild, moderate, severe); ignored",
-                                                 shown(f_.text(*sev, path + ".severity"))));
+                                                 shown(f_.text(*sev, Path(path, "severity")))));
     }
   }
   std::vector<std::string> sites;
@@ -502,7 +532,7 @@ void BundleReader::condition(El r, const std::string& path) {
   }
   Condition c;
   c.pointer = path;
-  c.label = f_.text(*code, path + ".code");
+  c.label = f_.text(*code, Path(path, "code"));
   c.onset = onset;
   c.abatement = abatement;
   if (clinical) c.status = *clinical;
@@ -540,7 +570,7 @@ void BundleReader::condition(El r, const std::string& path) {
                                                 to_string(*c.abatement), to_string(*c.onset)));
     return;
   }
-  auto codes = f_.codes(*code, path + ".code");
+  auto codes = f_.codes(*code, Path(path, "code"));
   if (c.label.empty() && codes.empty()) {
     b_.warning(path + ".code", "no coding and no text: the Condition is not used");
     return;
@@ -572,17 +602,17 @@ void BundleReader::medication(El r, const std::string& path, std::string_view ty
       if (resolved->entry != Resource::kContained) referenced_.insert(resolved->entry);
       std::string mp = fmt::format("{}({})", p, target);
       if (OptEl product = f_.object(*med, "code", mp)) {
-        codes = f_.codes(*product, mp + ".code");
-        m.label = f_.text(*product, mp + ".code");
-        names = f_.texts(*product, mp + ".code");
+        codes = f_.codes(*product, Path(mp, "code"));
+        m.label = f_.text(*product, Path(mp, "code"));
+        names = f_.texts(*product, Path(mp, "code"));
       }
       // A Medication without a product code may still list its ingredients' codes.
       if (OptEl ingredients = f_.array(*med, "ingredient", mp)) {
         for (auto [i, ingredient] : Indexed(*ingredients)) {
           std::string ip = fmt::format("{}.ingredient[{}]", mp, i);
           if (OptEl item = f_.object(ingredient, "itemCodeableConcept", ip)) {
-            for (auto& c : f_.codes(*item, ip + ".itemCodeableConcept")) codes.push_back(c);
-            for (auto& t : f_.texts(*item, ip + ".itemCodeableConcept")) names.push_back(t);
+            for (auto& c : f_.codes(*item, Path(ip, "itemCodeableConcept"))) codes.push_back(c);
+            for (auto& t : f_.texts(*item, Path(ip, "itemCodeableConcept"))) names.push_back(t);
           }
         }
       }
@@ -606,8 +636,8 @@ void BundleReader::medication(El r, const std::string& path, std::string_view ty
   }
 
   if (OptEl period = f_.object(r, "effectivePeriod", path)) {
-    m.start = f_.date(*period, "start", path + ".effectivePeriod");
-    m.stop = f_.date(*period, "end", path + ".effectivePeriod");
+    m.start = f_.date(*period, "start", Path(path, "effectivePeriod"));
+    m.stop = f_.date(*period, "end", Path(path, "effectivePeriod"));
   }
   if (!m.start) m.start = f_.date(r, "effectiveDateTime", path);
 
@@ -617,9 +647,9 @@ void BundleReader::medication(El r, const std::string& path, std::string_view ty
     if (OptEl d = f_.object(r, "dosage", path)) {
       std::string dp = path + ".dosage";
       if (OptEl q = f_.object(*d, "dose", dp)) {
-        m.amount = f_.number(*q, "value", dp + ".dose");
-        if (auto u = f_.string(*q, "unit", dp + ".dose"); !u.empty()) m.unit = u;
-        else if (auto c = f_.string(*q, "code", dp + ".dose"); !c.empty()) m.unit = c;
+        m.amount = f_.number(*q, "value", Path(dp, "dose"));
+        if (auto u = f_.string(*q, "unit", Path(dp, "dose")); !u.empty()) m.unit = u;
+        else if (auto c = f_.string(*q, "code", Path(dp, "dose")); !c.empty()) m.unit = c;
       }
       if (auto t = f_.string(*d, "text", dp); !t.empty()) m.frequency = t;
     }
@@ -633,11 +663,11 @@ void BundleReader::medication(El r, const std::string& path, std::string_view ty
         b_.warning(dp, fmt::format("value {}: expected a Dosage object; ignored", describe(d)));
       } else {
         if (OptEl timing = f_.object(d, "timing", dp)) {
-          if (OptEl repeat = f_.object(*timing, "repeat", dp + ".timing")) {
+          if (OptEl repeat = f_.object(*timing, "repeat", Path(dp, "timing"))) {
             std::string bp = dp + ".timing.repeat";
             if (OptEl bounds = f_.object(*repeat, "boundsPeriod", bp)) {
-              if (!m.start) m.start = f_.date(*bounds, "start", bp + ".boundsPeriod");
-              if (!m.stop) m.stop = f_.date(*bounds, "end", bp + ".boundsPeriod");
+              if (!m.start) m.start = f_.date(*bounds, "start", Path(bp, "boundsPeriod"));
+              if (!m.stop) m.stop = f_.date(*bounds, "end", Path(bp, "boundsPeriod"));
             }
           }
         }
@@ -648,9 +678,9 @@ void BundleReader::medication(El r, const std::string& path, std::string_view ty
             b_.warning(rp, fmt::format("value {}: expected a doseAndRate object; the dose is unknown",
                                        describe(rate)));
           } else if (OptEl q = f_.object(rate, "doseQuantity", rp)) {
-            m.amount = f_.number(*q, "value", rp + ".doseQuantity");
-            if (auto u = f_.string(*q, "unit", rp + ".doseQuantity"); !u.empty()) m.unit = u;
-            else if (auto c = f_.string(*q, "code", rp + ".doseQuantity"); !c.empty()) m.unit = c;
+            m.amount = f_.number(*q, "value", Path(rp, "doseQuantity"));
+            if (auto u = f_.string(*q, "unit", Path(rp, "doseQuantity")); !u.empty()) m.unit = u;
+            else if (auto c = f_.string(*q, "code", Path(rp, "doseQuantity")); !c.empty()) m.unit = c;
           }
         }
         if (auto t = f_.string(d, "text", dp); !t.empty()) m.frequency = t;
@@ -660,7 +690,7 @@ void BundleReader::medication(El r, const std::string& path, std::string_view ty
   if (!m.start && type == "MedicationRequest") m.start = f_.date(r, "authoredOn", path);
   if (ended && !m.stop && type == "MedicationRequest") {
     if (OptEl dispense = f_.object(r, "dispenseRequest", path)) {
-      if (OptEl validity = f_.object(*dispense, "validityPeriod", path + ".dispenseRequest")) {
+      if (OptEl validity = f_.object(*dispense, "validityPeriod", Path(path, "dispenseRequest"))) {
         m.stop = f_.date(*validity, "end", path + ".dispenseRequest.validityPeriod");
       }
     }
@@ -682,15 +712,15 @@ void BundleReader::observation(El r, const std::string& path) {
   auto status_code = f_.string(r, "status", path);
   if (!status_code.empty() && !status("Observation", "status", status_code, path + ".status")) return;
   OptEl code = f_.object(r, "code", path);
-  std::vector<CodeIn> codes = code ? f_.codes(*code, path + ".code") : std::vector<CodeIn>{};
-  std::string label = code ? f_.text(*code, path + ".code") : "";
+  std::vector<CodeIn> codes = code ? f_.codes(*code, Path(path, "code")) : std::vector<CodeIn>{};
+  std::string label = code ? f_.text(*code, Path(path, "code")) : "";
   std::optional<std::string> lab;
   for (const auto& c : codes) {
     if (c.system == "loinc" && (lab = b_.terms().lab_by_code(c.code))) break;
   }
   auto& p = b_.record().patient;
   OptEl answer = f_.object(r, "valueCodeableConcept", path);
-  std::vector<Coding> answers = answer ? f_.codings(*answer, path + ".valueCodeableConcept")
+  std::vector<Coding> answers = answer ? f_.codings(*answer, Path(path, "valueCodeableConcept"))
                                        : std::vector<Coding>{};
   auto answer_disease = [&](const char* disease) {
     return std::any_of(answers.begin(), answers.end(), [&](const Coding& a) {
@@ -732,7 +762,7 @@ void BundleReader::observation(El r, const std::string& path) {
 
   std::optional<Date> date = f_.date(r, "effectiveDateTime", path);
   if (OptEl period = f_.object(r, "effectivePeriod", path); !date && period) {
-    date = f_.date(*period, "start", path + ".effectivePeriod");
+    date = f_.date(*period, "start", Path(path, "effectivePeriod"));
   }
   if (!date) date = f_.date(r, "effectiveInstant", path);
   if (!date) date = f_.date(r, "issued", path);
@@ -744,7 +774,7 @@ void BundleReader::observation(El r, const std::string& path) {
     if ((from_value = b_.terms().qualitative_answer(a.system, a.code))) break;
   }
   if (answer && !from_value) {
-    value_text = f_.text(*answer, path + ".valueCodeableConcept");
+    value_text = f_.text(*answer, Path(path, "valueCodeableConcept"));
     from_value = b_.terms().qualitative_text(value_text);
   }
   if (auto s = f_.string(r, "valueString", path); !s.empty()) {
@@ -774,9 +804,9 @@ void BundleReader::observation(El r, const std::string& path) {
   std::optional<double> value;
   std::string unit;
   if (OptEl q = f_.object(r, "valueQuantity", path)) {
-    value = f_.number(*q, "value", path + ".valueQuantity");
-    unit = f_.string(*q, "code", path + ".valueQuantity");
-    if (unit.empty()) unit = f_.string(*q, "unit", path + ".valueQuantity");
+    value = f_.number(*q, "value", Path(path, "valueQuantity"));
+    unit = f_.string(*q, "code", Path(path, "valueQuantity"));
+    if (unit.empty()) unit = f_.string(*q, "unit", Path(path, "valueQuantity"));
     if (!value) {
       b_.warning(path + ".valueQuantity.value", "missing: expected a number; the result is not used");
       if (!result) return;
@@ -796,7 +826,7 @@ void BundleReader::observation(El r, const std::string& path) {
                                                        interpretation_code));
     } else if (OptEl absent = f_.object(r, "dataAbsentReason", path)) {
       b_.warning(path, fmt::format("no value (dataAbsentReason {}): not used",
-                                   shown(f_.text(*absent, path + ".dataAbsentReason"))));
+                                   shown(f_.text(*absent, Path(path, "dataAbsentReason")))));
     } else {
       b_.warning(path, "observation without a value: not used");
     }
@@ -812,8 +842,8 @@ void BundleReader::observation(El r, const std::string& path) {
 void BundleReader::allergy(El r, const std::string& path) {
   if (!coded_status(r, "AllergyIntolerance", "verificationStatus", path)) return;
   OptEl code = f_.object(r, "code", path);
-  auto codes = code ? f_.codes(*code, path + ".code") : std::vector<CodeIn>{};
-  std::string label = code ? f_.text(*code, path + ".code") : "";
+  auto codes = code ? f_.codes(*code, Path(path, "code")) : std::vector<CodeIn>{};
+  std::string label = code ? f_.text(*code, Path(path, "code")) : "";
   MedicationMatch m;
   for (const auto& c : codes) {
     if (!(m = b_.terms().medication_by_code(c.system, c.code)).empty()) break;
@@ -838,16 +868,7 @@ void BundleReader::read() {
     b_.problem("Bundle.entry", "missing: expected an array of entries");
     return;
   }
-  for (auto [i, e] : Indexed(*entries)) {
-    OptEl r = member(e, "resource");
-    if (!r || !r->is_object()) continue;
-    Resource resource{*r, i};
-    if (auto url = plain(e, "fullUrl"); !url.empty()) by_full_url_.emplace(url, resource);
-    auto type = plain(*r, "resourceType"), id = plain(*r, "id");
-    if (!type.empty() && !id.empty()) {
-      by_type_id_.emplace(fmt::format("{}/{}", type, id), resource);
-    }
-  }
+  entries_ = entries;
   bool saw_patient = false;
   std::vector<std::pair<std::string, std::size_t>> medications;  // path, entry
   for (auto [i, e] : Indexed(*entries)) {
