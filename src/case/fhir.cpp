@@ -138,6 +138,14 @@ class Path {
   bool indexed_ = false;
 };
 
+// What a CodeableConcept says: its codes, its text (CodeableConcept.text, else the first coding
+// display) and every text naming it (the text and each distinct display).
+struct CodeableConcept {
+  std::vector<CodeIn> codes;
+  std::string text;
+  std::vector<std::string> texts;
+};
+
 // Views into the DOM, compared and copied out by the caller.
 struct Coding {
   std::string_view system;  // short system (snomed, loinc, ...) or the URI as given
@@ -234,13 +242,22 @@ class Reader {
     }
     return "";
   }
-  // Every text naming the concept: the text and each coding display.
-  std::vector<std::string> texts(El cc, const Path& path) {
-    std::vector<std::string> out;
-    if (auto t = string(cc, "text", path); !t.empty()) out.emplace_back(t);
-    for (const auto& c : codings(cc, path)) {
-      if (!c.display.empty() && std::find(out.begin(), out.end(), c.display) == out.end()) {
-        out.emplace_back(c.display);
+  // The codes, text and texts in one reading of the codings, with the warnings in the order
+  // codes() then text() give them (the codings', then the text's).
+  CodeableConcept concept_of(El cc, const Path& path) {
+    CodeableConcept out;
+    std::vector<Coding> read = codings(cc, path);
+    std::string_view given_text = string(cc, "text", path);
+    for (const auto& c : read) out.codes.push_back({std::string(c.system), std::string(c.code)});
+    if (!given_text.empty()) {
+      out.text = given_text;
+      out.texts.emplace_back(given_text);
+    }
+    for (const auto& c : read) {
+      if (c.display.empty()) continue;
+      if (out.text.empty()) out.text = c.display;
+      if (std::find(out.texts.begin(), out.texts.end(), c.display) == out.texts.end()) {
+        out.texts.emplace_back(c.display);
       }
     }
     return out;
@@ -590,9 +607,10 @@ void BundleReader::medication(El r, const std::string& path, std::string_view ty
   std::vector<std::string> names;
   if (OptEl cc = f_.object(r, "medicationCodeableConcept", path)) {
     std::string p = path + ".medicationCodeableConcept";
-    codes = f_.codes(*cc, p);
-    m.label = f_.text(*cc, p);
-    names = f_.texts(*cc, p);
+    CodeableConcept product = f_.concept_of(*cc, p);
+    codes = std::move(product.codes);
+    m.label = std::move(product.text);
+    names = std::move(product.texts);
   } else if (OptEl ref = f_.object(r, "medicationReference", path)) {
     std::string p = path + ".medicationReference";
     std::string target(f_.string(*ref, "reference", p));
@@ -602,17 +620,19 @@ void BundleReader::medication(El r, const std::string& path, std::string_view ty
       if (resolved->entry != Resource::kContained) referenced_.insert(resolved->entry);
       std::string mp = fmt::format("{}({})", p, target);
       if (OptEl product = f_.object(*med, "code", mp)) {
-        codes = f_.codes(*product, Path(mp, "code"));
-        m.label = f_.text(*product, Path(mp, "code"));
-        names = f_.texts(*product, Path(mp, "code"));
+        CodeableConcept read = f_.concept_of(*product, Path(mp, "code"));
+        codes = std::move(read.codes);
+        m.label = std::move(read.text);
+        names = std::move(read.texts);
       }
       // A Medication without a product code may still list its ingredients' codes.
       if (OptEl ingredients = f_.array(*med, "ingredient", mp)) {
         for (auto [i, ingredient] : Indexed(*ingredients)) {
           std::string ip = fmt::format("{}.ingredient[{}]", mp, i);
           if (OptEl item = f_.object(ingredient, "itemCodeableConcept", ip)) {
-            for (auto& c : f_.codes(*item, Path(ip, "itemCodeableConcept"))) codes.push_back(c);
-            for (auto& t : f_.texts(*item, Path(ip, "itemCodeableConcept"))) names.push_back(t);
+            CodeableConcept read = f_.concept_of(*item, Path(ip, "itemCodeableConcept"));
+            for (auto& c : read.codes) codes.push_back(std::move(c));
+            for (auto& t : read.texts) names.push_back(std::move(t));
           }
         }
       }
@@ -712,8 +732,9 @@ void BundleReader::observation(El r, const std::string& path) {
   auto status_code = f_.string(r, "status", path);
   if (!status_code.empty() && !status("Observation", "status", status_code, path + ".status")) return;
   OptEl code = f_.object(r, "code", path);
-  std::vector<CodeIn> codes = code ? f_.codes(*code, Path(path, "code")) : std::vector<CodeIn>{};
-  std::string label = code ? f_.text(*code, Path(path, "code")) : "";
+  CodeableConcept concept_read = code ? f_.concept_of(*code, Path(path, "code")) : CodeableConcept{};
+  std::vector<CodeIn> codes = std::move(concept_read.codes);
+  std::string label = std::move(concept_read.text);
   std::optional<std::string> lab;
   for (const auto& c : codes) {
     if (c.system == "loinc" && (lab = b_.terms().lab_by_code(c.code))) break;
@@ -842,8 +863,9 @@ void BundleReader::observation(El r, const std::string& path) {
 void BundleReader::allergy(El r, const std::string& path) {
   if (!coded_status(r, "AllergyIntolerance", "verificationStatus", path)) return;
   OptEl code = f_.object(r, "code", path);
-  auto codes = code ? f_.codes(*code, Path(path, "code")) : std::vector<CodeIn>{};
-  std::string label = code ? f_.text(*code, Path(path, "code")) : "";
+  CodeableConcept concept_read = code ? f_.concept_of(*code, Path(path, "code")) : CodeableConcept{};
+  std::vector<CodeIn> codes = std::move(concept_read.codes);
+  std::string label = std::move(concept_read.text);
   MedicationMatch m;
   for (const auto& c : codes) {
     if (!(m = b_.terms().medication_by_code(c.system, c.code)).empty()) break;
