@@ -200,6 +200,30 @@ Json to_nlohmann(const simdjson::dom::element& e) {
 
 namespace {
 
+// Where nlohmann's parser stops: its SAX interface is told the position of a number it cannot
+// represent (1e400), which the out_of_range exception of Json::parse does not carry.
+class StopPosition : public nlohmann::json_sax<Json> {
+ public:
+  std::size_t offset = 0;  // of the first byte of the refused token
+
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return true; }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return true; }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t position, const std::string& last_token, const Json::exception&) override {
+    offset = position >= last_token.size() ? position - last_token.size() : 0;
+    return false;
+  }
+};
+
 simdjson::dom::parser& thread_parser() {
   thread_local simdjson::dom::parser parser;
   return parser;
@@ -242,6 +266,16 @@ bool parse_json_dom(std::string_view text, std::size_t max_depth, std::vector<In
     if (why.size() > 160) why = why.substr(0, 157) + "...";
     std::size_t offset = e.byte > 0 ? e.byte - 1 : 0;
     problems.push_back({at(line_column(text, offset)),
+                        fmt::format("not valid JSON ({}): expected a case object or a FHIR Bundle", why)});
+    return false;
+  } catch (const Json::out_of_range& e) {
+    // A number beyond a double's range: "[json.exception.out_of_range.406] number overflow ...".
+    std::string why = e.what();
+    if (auto p = why.find("] "); p != std::string::npos) why = why.substr(p + 2);
+    if (why.size() > 160) why = why.substr(0, 157) + "...";
+    StopPosition stop;
+    Json::sax_parse(text, &stop);
+    problems.push_back({at(line_column(text, stop.offset)),
                         fmt::format("not valid JSON ({}): expected a case object or a FHIR Bundle", why)});
     return false;
   }
