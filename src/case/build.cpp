@@ -116,7 +116,9 @@ std::optional<double> ckd_epi_2021(const kb::KnowledgeBase& kb, double scr, doub
 
 namespace detail {
 
-std::string short_system(std::string_view s) {
+std::string short_system(std::string_view s) { return std::string(short_system_view(s)); }
+
+std::string_view short_system_view(std::string_view s) {
   if (s == "http://snomed.info/sct" || s == "snomed") return "snomed";
   if (s == "http://hl7.org/fhir/sid/icd-10-cm" || s == "icd10cm" || s == "icd-10-cm") return "icd10cm";
   if (s == "http://www.nlm.nih.gov/research/umls/rxnorm" || s == "rxnorm") return "rxnorm";
@@ -125,7 +127,7 @@ std::string short_system(std::string_view s) {
   if (s == "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation") {
     return "v3-observation-interpretation";
   }
-  return std::string(s);
+  return s;
 }
 
 std::string shown(std::string_view value) {
@@ -156,13 +158,13 @@ std::string at(std::pair<std::size_t, std::size_t> lc) {
 
 }  // namespace
 
-namespace {
-
 // nlohmann's own parser reads ~100 MB/s, about 80 us for a 10 KB Bundle — most of an
-// assessment's budget; simdjson parses the same text in a few microseconds, and the readers
-// keep their nlohmann values. Numbers follow nlohmann's typing (a non-negative integer is
-// unsigned), and a repeated key keeps its last value, as Json::parse does.
-Json to_nlohmann(simdjson::dom::element e) {
+// assessment's budget; simdjson parses the same text in a few microseconds. The FHIR reader reads
+// simdjson's DOM directly; this conversion is still what the native case reader walks, what
+// parse_json returns, and how the FHIR reader quotes a wrong-typed value (nlohmann's dump text).
+// Numbers follow nlohmann's typing (a non-negative integer is unsigned), and a repeated key keeps
+// its last value, as Json::parse does.
+Json to_nlohmann(const simdjson::dom::element& e) {
   switch (e.type()) {
     case simdjson::dom::element_type::ARRAY: {
       Json a = Json::array();
@@ -196,35 +198,65 @@ Json to_nlohmann(simdjson::dom::element e) {
   return Json();
 }
 
-// simdjson refuses a document nested deeper than max_depth (the same count as
-// text::json_too_deep_at: max_depth nested objects or arrays pass, one more fails), so the
-// conversion's recursion is bounded without a second pass over the text.
-std::optional<Json> parse_json_fast(std::string_view text, std::size_t max_depth) {
+namespace {
+
+// Where nlohmann's parser stops: its SAX interface is told the position of a number it cannot
+// represent (1e400), which the out_of_range exception of Json::parse does not carry.
+class StopPosition : public nlohmann::json_sax<Json> {
+ public:
+  std::size_t offset = 0;  // of the first byte of the refused token
+
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return true; }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return true; }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t position, const std::string& last_token, const Json::exception&) override {
+    offset = position >= last_token.size() ? position - last_token.size() : 0;
+    return false;
+  }
+};
+
+simdjson::dom::parser& thread_parser() {
   thread_local simdjson::dom::parser parser;
+  return parser;
+}
+
+// simdjson refuses a document nested deeper than max_depth (the same count as
+// text::json_too_deep_at: max_depth nested objects or arrays pass, one more fails), so no
+// recursive reader of the DOM meets a deeper document.
+bool parse_simdjson(std::string_view text, std::size_t max_depth, simdjson::dom::element& root) {
+  auto& parser = thread_parser();
   if (parser.max_depth() != max_depth &&
       parser.allocate(std::max(text.size(), parser.capacity()), max_depth) != simdjson::SUCCESS) {
-    return std::nullopt;
+    return false;
   }
-  simdjson::dom::element root;
-  if (parser.parse(text.data(), text.size(), true).get(root) != simdjson::SUCCESS) return std::nullopt;
-  return to_nlohmann(root);
+  return parser.parse(text.data(), text.size(), true).get(root) == simdjson::SUCCESS;
 }
 
 }  // namespace
 
-std::optional<Json> parse_json(std::string_view text, std::size_t max_depth,
-                               std::vector<InputProblem>& problems) {
-  if (auto fast = parse_json_fast(text, max_depth)) return fast;
+bool parse_json_dom(std::string_view text, std::size_t max_depth, std::vector<InputProblem>& problems,
+                    simdjson::dom::element& root) {
+  if (parse_simdjson(text, max_depth, root)) return true;
   // simdjson refused the text: too deep (the scan names where, before nlohmann's recursive parser
   // could overflow the stack) or not JSON (nlohmann names the line and column of the problem).
   if (std::size_t at_offset = text::json_too_deep_at(text, max_depth); at_offset != text::kDepthWithinLimit) {
     problems.push_back({at(line_column(text, at_offset)),
                         fmt::format("nesting deeper than {} levels: expected at most {} nested "
                                     "objects or arrays", max_depth, max_depth)});
-    return std::nullopt;
+    return false;
   }
+  Json slow;
   try {
-    return Json::parse(text);
+    slow = Json::parse(text);
   } catch (const Json::parse_error& e) {
     // nlohmann's message is "[json.exception.parse_error.N] parse error at line L, column C: why".
     std::string why = e.what();
@@ -235,8 +267,30 @@ std::optional<Json> parse_json(std::string_view text, std::size_t max_depth,
     std::size_t offset = e.byte > 0 ? e.byte - 1 : 0;
     problems.push_back({at(line_column(text, offset)),
                         fmt::format("not valid JSON ({}): expected a case object or a FHIR Bundle", why)});
-    return std::nullopt;
+    return false;
+  } catch (const Json::out_of_range& e) {
+    // A number beyond a double's range: "[json.exception.out_of_range.406] number overflow ...".
+    std::string why = e.what();
+    if (auto p = why.find("] "); p != std::string::npos) why = why.substr(p + 2);
+    if (why.size() > 160) why = why.substr(0, 157) + "...";
+    StopPosition stop;
+    Json::sax_parse(text, &stop);
+    problems.push_back({at(line_column(text, stop.offset)),
+                        fmt::format("not valid JSON ({}): expected a case object or a FHIR Bundle", why)});
+    return false;
   }
+  // nlohmann read what simdjson would not (an integer beyond 64 bits becomes a double): its dump
+  // is the same value in a form simdjson reads, so every record is read from one kind of DOM.
+  if (parse_simdjson(slow.dump(), max_depth, root)) return true;
+  problems.push_back({"", "the JSON text could not be read: expected a case object or a FHIR Bundle"});
+  return false;
+}
+
+std::optional<Json> parse_json(std::string_view text, std::size_t max_depth,
+                               std::vector<InputProblem>& problems) {
+  simdjson::dom::element root;
+  if (!parse_json_dom(text, max_depth, problems, root)) return std::nullopt;
+  return to_nlohmann(root);
 }
 
 std::string field(const std::string& entry, std::string_view native_key, std::string_view fhir_path) {
@@ -261,16 +315,23 @@ std::string range_text(const kb::PlausibleRange& r, const std::string& unit) {
 
 }  // namespace
 
+std::string CaseBuilder::LabPointers::value_pointer() const {
+  return value ? *value : field(*entry, "value", "valueQuantity.value");
+}
+
+std::string CaseBuilder::LabPointers::unit_pointer() const {
+  return unit ? *unit : field(*entry, "unit", "valueQuantity.code");
+}
+
 std::optional<double> CaseBuilder::to_lab_unit(const kb::Lab& lab, double value, const std::string& unit,
-                                               const std::string& value_pointer,
-                                               const std::string& unit_pointer) {
+                                               const LabPointers& pointers) {
   auto r = units::convert(kb_, lab.id, value, unit, *lab.unit);
   if (!r.is_ok()) {
     std::string accepted;
     for (const auto& u : units::accepted_units(kb_, lab.id, *lab.unit)) {
       accepted += (accepted.empty() ? "" : ", ") + u;
     }
-    warning(unit_pointer, fmt::format("lab {}: value \"{}\": {}; expected one of {}: the result is not used",
+    warning(pointers.unit_pointer(), fmt::format("lab {}: value \"{}\": {}; expected one of {}: the result is not used",
                                       lab.id, unit, r.status().message(), accepted));
     return std::nullopt;
   }
@@ -278,21 +339,21 @@ std::optional<double> CaseBuilder::to_lab_unit(const kb::Lab& lab, double value,
   if (unit != *lab.unit) {
     for (const auto& note : r.value().non_ucum) {
       if (note.find("\"" + unit + "\"") != std::string::npos) {
-        warning(unit_pointer, fmt::format("lab {}: {}", lab.id, note));
+        warning(pointers.unit_pointer(), fmt::format("lab {}: {}", lab.id, note));
       }
     }
   }
-  return plausible(value_pointer, lab, r.value().value, value, unit);
+  return plausible(pointers, lab, r.value().value, value, unit);
 }
 
-std::optional<double> CaseBuilder::plausible(const std::string& pointer, const kb::Lab& lab, double value,
+std::optional<double> CaseBuilder::plausible(const LabPointers& pointers, const kb::Lab& lab, double value,
                                              double given, const std::string& given_unit) {
   if (!lab.plausible || !lab.unit) return value;
   const auto& range = *lab.plausible;
   if ((!range.min || value >= *range.min) && (!range.max || value <= *range.max)) return value;
   std::string given_text = fmt::format("{:g} {}", text::G{given}, given_unit);
   if (given_unit != *lab.unit) given_text += fmt::format(" (= {:g} {})", text::G{value}, *lab.unit);
-  warning(pointer, fmt::format("lab {}: value {}: outside the plausible range {} (kb/labs.toml, not a "
+  warning(pointers.value_pointer(), fmt::format("lab {}: value {}: outside the plausible range {} (kb/labs.toml, not a "
                                "clinical threshold): the value is not used",
                                lab.id, given_text, range_text(range, *lab.unit)));
   return std::nullopt;
@@ -302,7 +363,7 @@ std::optional<double> CaseBuilder::plausible(const std::string& pointer, std::st
                                              double value) {
   const kb::Lab* lab = find_lab(kb_, lab_id);
   if (!lab || !lab->unit) return value;
-  return plausible(pointer, *lab, value, value, *lab->unit);
+  return plausible(LabPointers{nullptr, &pointer, nullptr}, *lab, value, value, *lab->unit);
 }
 
 void CaseBuilder::set_body_weight(const std::string& value_pointer, const std::string& unit_pointer,
@@ -312,7 +373,7 @@ void CaseBuilder::set_body_weight(const std::string& value_pointer, const std::s
     warning(value_pointer, "body weight: the KB has no lab 'weight' with a unit: weight unknown");
     return;
   }
-  auto in_lab_unit = to_lab_unit(*lab, value, unit, value_pointer, unit_pointer);
+  auto in_lab_unit = to_lab_unit(*lab, value, unit, LabPointers{nullptr, &value_pointer, &unit_pointer});
   c_.patient.weight_kg =
       in_lab_unit ? units::converted(kb_, "weight", *in_lab_unit, *lab->unit, "kg") : std::nullopt;
 }
@@ -438,8 +499,7 @@ bool CaseBuilder::add_lab(const std::string& pointer, const std::string& label,
       r.value = *value;
       r.unit = unit;
     } else {
-      auto in_kb_unit = to_lab_unit(*def, *value, unit, field(pointer, "value", "valueQuantity.value"),
-                                    field(pointer, "unit", "valueQuantity.code"));
+      auto in_kb_unit = to_lab_unit(*def, *value, unit, LabPointers{&pointer, nullptr, nullptr});
       if (!in_kb_unit) return false;
       r.value = *in_kb_unit;
       r.unit = *def->unit;

@@ -10,6 +10,10 @@
 #include "case/terms.h"
 #include "paraderm/case.h"
 
+namespace simdjson::dom {
+class element;
+}
+
 namespace paraderm::clinical::detail {
 
 using Json = nlohmann::json;
@@ -63,12 +67,21 @@ class CaseBuilder {
   std::vector<InputProblem>& problems_;
   std::shared_ptr<const TermIndex> terms_;
 
+  // Where a lab's value and unit were given, formatted only when a warning names them (a lab
+  // read without one is the common case): given in full, or the fields of an entry's pointer.
+  struct LabPointers {
+    const std::string* entry = nullptr;
+    const std::string* value = nullptr;
+    const std::string* unit = nullptr;
+    std::string value_pointer() const;
+    std::string unit_pointer() const;
+  };
   // `value` in `unit` converted to `lab`'s KB unit and checked against its plausible range;
   // nullopt (with a warning naming the field, the value, the unit and what was expected) when
   // it cannot be used.
   std::optional<double> to_lab_unit(const kb::Lab& lab, double value, const std::string& unit,
-                                    const std::string& value_pointer, const std::string& unit_pointer);
-  std::optional<double> plausible(const std::string& pointer, const kb::Lab& lab, double value,
+                                    const LabPointers& pointers);
+  std::optional<double> plausible(const LabPointers& pointers, const kb::Lab& lab, double value,
                                   double given, const std::string& given_unit);
 };
 
@@ -78,6 +91,9 @@ std::string field(const std::string& entry, std::string_view native_key, std::st
 
 // "loinc" for "http://loinc.org" etc.; the short system names the KB uses.
 std::string short_system(std::string_view fhir_system);
+// The same without a copy: a static name, or `fhir_system` itself when it is not one the KB
+// shortens (so it lives as long as `fhir_system`).
+std::string_view short_system_view(std::string_view fhir_system);
 
 // A value as shown in a message: quoted, and cut to a readable length (inputs can be megabytes).
 std::string shown(std::string_view value);
@@ -87,5 +103,17 @@ std::string shown(std::string_view value);
 // deeper document).
 std::optional<Json> parse_json(std::string_view text, std::size_t max_depth,
                                std::vector<InputProblem>& problems);
+
+// As parse_json, but `root` receives the document in this thread's simdjson parser: valid until
+// the next call on this thread, so nothing read from it may keep a pointer or view into it.
+// Text simdjson refuses but nlohmann accepts (an integer beyond 64 bits, ...) is read by nlohmann
+// and parsed again from its dump, so both functions accept the same records.
+bool parse_json_dom(std::string_view text, std::size_t max_depth, std::vector<InputProblem>& problems,
+                    simdjson::dom::element& root);
+
+// The nlohmann value of a simdjson element, typed as Json::parse types it. The native reader
+// walks this tree; the FHIR reader reads the DOM directly and converts only a value it quotes in
+// a message (so the text is nlohmann's dump).
+Json to_nlohmann(const simdjson::dom::element& e);
 
 }  // namespace paraderm::clinical::detail

@@ -6,16 +6,26 @@
 // interpretation codes are read through kb/fhir.toml. The eruption and case flags travel as
 // paraderm extensions (docs/case-format.md).
 //
+// The reader walks simdjson's DOM in place (no nlohmann tree: building and freeing one cost more
+// than the parse), with nlohmann's semantics kept where the two differ: a repeated key keeps its
+// last value, a null member is absent, and a value quoted in a message is nlohmann's dump.
+// Everything kept in the Case is copied out: the DOM is reused by the next parse on this thread.
+//
 // Bad input: a wrong-typed or unknown element is a warning naming its FHIR path and the rest is
 // read; only impossible data and a name one typo away from a KB name stop the assessment.
 #include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
 
+#include <simdjson.h>
+
 #include "case/build.h"
 
 namespace paraderm::clinical::detail {
 namespace {
+
+using El = simdjson::dom::element;
+using OptEl = std::optional<El>;
 
 constexpr const char* kEruptionUrl = "https://paraderm.dev/fhir/StructureDefinition/eruption";
 constexpr const char* kFlagUrl = "https://paraderm.dev/fhir/StructureDefinition/case-flag";
@@ -28,27 +38,119 @@ constexpr const char* kPregnancyStatus = "pregnancy-status";
 constexpr const char* kBreastfeedingStatus = "breastfeeding-status";
 constexpr const char* kBodyWeight = "weight";
 
-std::string describe(const Json& v) {
-  std::string s = v.dump();  // bounded: parse_json rejects deep nesting before any reader runs
+// Only on the way to a message, so the conversion's cost does not matter; the text is what
+// nlohmann printed when the reader walked its tree (keys sorted, numbers typed alike).
+std::string describe(El v) {
+  std::string s = to_nlohmann(v).dump();  // bounded: parse_json_dom refuses deep nesting
   return s.size() > 60 ? s.substr(0, 57) + "..." : s;
 }
 
-const Json* member(const Json& obj, const char* key) {
-  if (!obj.is_object()) return nullptr;
-  auto it = obj.find(key);
-  return it == obj.end() || it->is_null() ? nullptr : &*it;
+// simdjson's at_key returns the first of repeated keys; nlohmann (and so every record read so
+// far) keeps the last, so all pairs are scanned. A null value is returned.
+OptEl last_value(El obj, std::string_view key) {
+  simdjson::dom::object fields;
+  if (obj.get_object().get(fields) != simdjson::SUCCESS) return std::nullopt;
+  OptEl found;
+  for (simdjson::dom::key_value_pair kv : fields) {
+    if (kv.key == key) found = kv.value;
+  }
+  return found;
 }
+
+// The value at `key`; a null member counts as absent.
+OptEl member(El obj, std::string_view key) {
+  OptEl found = last_value(obj, key);
+  if (!found || found->is_null()) return std::nullopt;
+  return found;
+}
+
+std::string_view string_of(El v) { return v.get_string().value_unsafe(); }
 
 // The string at `key`, or "" (silently) when absent or not a string; for identifiers the reader
-// only compares (resourceType, url, id).
-std::string plain(const Json& obj, const char* key) {
-  const Json* v = member(obj, key);
-  return v && v->is_string() ? v->get<std::string>() : "";
+// only compares (resourceType, url, id). A view into the DOM: copied before it is kept.
+std::string_view plain(El obj, std::string_view key) {
+  OptEl v = member(obj, key);
+  return v && v->is_string() ? string_of(*v) : std::string_view();
 }
 
+// An array's elements with their index, for the [i] of paths (simdjson's array indexing is
+// linear, so a Bundle is never indexed in a loop). Here, in items() and in first(), the element
+// is an array: every caller has checked it (Reader::array, is_array()).
+class Indexed {
+ public:
+  explicit Indexed(El array) : items_(array.get_array().value_unsafe()) {}
+  struct iterator {
+    simdjson::dom::array::iterator it;
+    std::size_t index;
+    std::pair<std::size_t, El> operator*() const { return {index, *it}; }
+    iterator& operator++() {
+      ++it;
+      ++index;
+      return *this;
+    }
+    bool operator!=(const iterator& other) const { return it != other.it; }
+  };
+  iterator begin() const { return {items_.begin(), 0}; }
+  iterator end() const { return {items_.end(), 0}; }
+
+ private:
+  simdjson::dom::array items_;
+};
+
+simdjson::dom::array items(El array) { return array.get_array().value_unsafe(); }
+
+// The first element of an array, if it has one.
+OptEl first(El array) {
+  auto list = items(array);
+  return list.begin() != list.end() ? OptEl(*list.begin()) : std::nullopt;
+}
+
+// A FHIR path, formatted only when a message names it: nearly every element is read without
+// one. Either a whole path or "{parent}.{element}" / "{parent}.{element}[{index}]". It points to
+// its parent (a string or another Path), so it is a local or an argument that lives no longer
+// than its parent; a temporary parent is refused where it would dangle.
+class Path {
+ public:
+  Path(const std::string& text) : text_(&text) {}  // NOLINT(google-explicit-constructor)
+  Path(const std::string& parent, const char* element) : parent_text_(&parent), element_(element) {}
+  Path(const std::string& parent, const char* element, std::size_t index)
+      : parent_text_(&parent), element_(element), index_(index), indexed_(true) {}
+  Path(const Path& parent, const char* element) : parent_(&parent), element_(element) {}
+  Path(const Path& parent, const char* element, std::size_t index)
+      : parent_(&parent), element_(element), index_(index), indexed_(true) {}
+  Path(std::string&&, const char*) = delete;
+  Path(std::string&&, const char*, std::size_t) = delete;
+  Path(Path&&, const char*) = delete;
+  Path(Path&&, const char*, std::size_t) = delete;
+
+  std::string str() const {
+    if (text_) return *text_;
+    const std::string parent = parent_text_ ? *parent_text_ : parent_->str();
+    if (indexed_) return fmt::format("{}.{}[{}]", parent, element_, index_);
+    return fmt::format("{}.{}", parent, element_);
+  }
+
+ private:
+  const std::string* text_ = nullptr;
+  const std::string* parent_text_ = nullptr;
+  const Path* parent_ = nullptr;
+  const char* element_ = nullptr;
+  std::size_t index_ = 0;
+  bool indexed_ = false;
+};
+
+// What a CodeableConcept says: its codes, its text (CodeableConcept.text, else the first coding
+// display) and every text naming it (the text and each distinct display).
+struct CodeableConcept {
+  std::vector<CodeIn> codes;
+  std::string text;
+  std::vector<std::string> texts;
+};
+
+// Views into the DOM, compared and copied out by the caller.
 struct Coding {
-  std::string system;  // short system (snomed, loinc, ...) or the URI as given
-  std::string code, display;
+  std::string_view system;  // short system (snomed, loinc, ...) or the URI as given
+  std::string_view code, display;
 };
 
 // Typed reads of FHIR elements: a value of the wrong type is a warning naming its path, and the
@@ -57,97 +159,106 @@ class Reader {
  public:
   explicit Reader(CaseBuilder& b) : b_(b) {}
 
-  std::string string(const Json& obj, const char* key, const std::string& path) {
-    const Json* v = member(obj, key);
-    if (!v) return "";
+  // A view into the DOM: copy it to keep it.
+  std::string_view string(El obj, const char* key, const Path& path) {
+    OptEl v = member(obj, key);
+    if (!v) return {};
     if (!v->is_string()) {
-      wrong(*v, path + "." + key, "a string");
-      return "";
+      wrong(*v, path, key, "a string");
+      return {};
     }
-    return v->get<std::string>();
+    return string_of(*v);
   }
-  const Json* object(const Json& obj, const char* key, const std::string& path) {
-    const Json* v = member(obj, key);
+  OptEl object(El obj, const char* key, const Path& path) {
+    OptEl v = member(obj, key);
     if (v && !v->is_object()) {
-      wrong(*v, path + "." + key, "an object");
-      return nullptr;
+      wrong(*v, path, key, "an object");
+      return std::nullopt;
     }
     return v;
   }
-  const Json* array(const Json& obj, const char* key, const std::string& path) {
-    const Json* v = member(obj, key);
+  OptEl array(El obj, const char* key, const Path& path) {
+    OptEl v = member(obj, key);
     if (v && !v->is_array()) {
-      wrong(*v, path + "." + key, "an array");
-      return nullptr;
+      wrong(*v, path, key, "an array");
+      return std::nullopt;
     }
     return v;
   }
-  std::optional<double> number(const Json& obj, const char* key, const std::string& path) {
-    const Json* v = member(obj, key);
+  std::optional<double> number(El obj, const char* key, const Path& path) {
+    OptEl v = member(obj, key);
     if (!v) return std::nullopt;
     if (!v->is_number()) {
-      wrong(*v, path + "." + key, "a number");
+      wrong(*v, path, key, "a number");
       return std::nullopt;
     }
-    return v->get<double>();
+    return v->get_double().value_unsafe();
   }
-  std::optional<bool> boolean(const Json& obj, const char* key, const std::string& path) {
-    const Json* v = member(obj, key);
+  std::optional<bool> boolean(El obj, const char* key, const Path& path) {
+    OptEl v = member(obj, key);
     if (!v) return std::nullopt;
-    if (!v->is_boolean()) {
-      wrong(*v, path + "." + key, "true or false");
+    if (!v->is_bool()) {
+      wrong(*v, path, key, "true or false");
       return std::nullopt;
     }
-    return v->get<bool>();
+    return v->get_bool().value_unsafe();
   }
-  std::optional<Date> date(const Json& obj, const char* key, const std::string& path) {
-    std::string s = string(obj, key, path);
+  std::optional<Date> date(El obj, const char* key, const Path& path) {
+    std::string_view s = string(obj, key, path);
     if (s.empty()) return std::nullopt;
     auto d = parse_date(s);
     if (!d) {
-      b_.warning(path + "." + key, fmt::format("value {}: expected a FHIR date or dateTime "
-                                               "(YYYY-MM-DD...); ignored", shown(s)));
+      b_.warning(path.str() + "." + key, fmt::format("value {}: expected a FHIR date or dateTime "
+                                                     "(YYYY-MM-DD...); ignored", shown(s)));
     }
     return d;
   }
   // The codings of a CodeableConcept (those with a string code).
-  std::vector<Coding> codings(const Json& cc, const std::string& path) {
+  std::vector<Coding> codings(El cc, const Path& path) {
     std::vector<Coding> out;
-    const Json* list = array(cc, "coding", path);
+    OptEl list = array(cc, "coding", path);
     if (!list) return out;
-    for (std::size_t i = 0; i < list->size(); ++i) {
-      const Json& c = (*list)[i];
-      std::string p = fmt::format("{}.coding[{}]", path, i);
+    for (auto [i, c] : Indexed(*list)) {
+      Path p(path, "coding", i);
       if (!c.is_object()) {
-        wrong(c, p, "a Coding object");
+        wrong(c, p, nullptr, "a Coding object");
         continue;
       }
-      std::string code = string(c, "code", p);
+      std::string_view code = string(c, "code", p);
       if (code.empty()) continue;
-      out.push_back({short_system(string(c, "system", p)), code, string(c, "display", p)});
+      out.push_back({short_system_view(string(c, "system", p)), code, string(c, "display", p)});
     }
     return out;
   }
-  std::vector<CodeIn> codes(const Json& cc, const std::string& path) {
+  std::vector<CodeIn> codes(El cc, const Path& path) {
     std::vector<CodeIn> out;
-    for (auto& c : codings(cc, path)) out.push_back({c.system, c.code});
+    for (auto& c : codings(cc, path)) out.push_back({std::string(c.system), std::string(c.code)});
     return out;
   }
   // CodeableConcept.text, else the first coding display.
-  std::string text(const Json& cc, const std::string& path) {
-    if (auto t = string(cc, "text", path); !t.empty()) return t;
+  std::string text(El cc, const Path& path) {
+    if (auto t = string(cc, "text", path); !t.empty()) return std::string(t);
     for (const auto& c : codings(cc, path)) {
-      if (!c.display.empty()) return c.display;
+      if (!c.display.empty()) return std::string(c.display);
     }
     return "";
   }
-  // Every text naming the concept: the text and each coding display.
-  std::vector<std::string> texts(const Json& cc, const std::string& path) {
-    std::vector<std::string> out;
-    if (auto t = string(cc, "text", path); !t.empty()) out.push_back(t);
-    for (const auto& c : codings(cc, path)) {
-      if (!c.display.empty() && std::find(out.begin(), out.end(), c.display) == out.end()) {
-        out.push_back(c.display);
+  // The codes, text and texts in one reading of the codings, with the warnings in the order
+  // codes() then text() give them (the codings', then the text's).
+  CodeableConcept concept_of(El cc, const Path& path) {
+    CodeableConcept out;
+    std::vector<Coding> read = codings(cc, path);
+    std::string_view given_text = string(cc, "text", path);
+    for (const auto& c : read) out.codes.push_back({std::string(c.system), std::string(c.code)});
+    if (!given_text.empty()) {
+      out.text = given_text;
+      out.texts.emplace_back(given_text);
+    }
+    for (const auto& c : read) {
+      if (c.display.empty()) continue;
+      if (out.text.empty()) out.text = c.display;
+      if (std::find(out.texts.begin(), out.texts.end(), c.display) == out.texts.end()) {
+        out.texts.emplace_back(c.display);
       }
     }
     return out;
@@ -155,128 +266,168 @@ class Reader {
 
  private:
   // Once per path: a concept is read for its codes and again for its text.
-  void wrong(const Json& v, const std::string& path, const char* expected) {
-    if (!warned_.insert(path).second) return;
-    b_.warning(path, fmt::format("value {}: expected {}; ignored", describe(v), expected));
+  void wrong(El v, const Path& path, const char* key, const char* expected) {
+    std::string at = key ? path.str() + "." + key : path.str();
+    if (!warned_.insert(at).second) return;
+    b_.warning(std::move(at), fmt::format("value {}: expected {}; ignored", describe(v), expected));
   }
   CaseBuilder& b_;
   std::unordered_set<std::string> warned_;
 };
 
-const Json* extension(const Json& r, const char* url) {
-  const Json* list = member(r, "extension");
-  if (!list || !list->is_array()) return nullptr;
-  for (const auto& e : *list) {
-    if (plain(e, "url") == url) return &e;
+OptEl extension(El r, const char* url) {
+  OptEl list = member(r, "extension");
+  if (!list || !list->is_array()) return std::nullopt;
+  for (El e : items(*list)) {
+    if (plain(e, "url") == url) return e;
   }
-  return nullptr;
+  return std::nullopt;
 }
 
-const Json* sub_extension(const Json& ext, const char* name) {
-  const Json* list = member(ext, "extension");
-  if (!list || !list->is_array()) return nullptr;
-  for (const auto& e : *list) {
-    if (plain(e, "url") == name) return &e;
+OptEl sub_extension(El ext, const char* name) {
+  OptEl list = member(ext, "extension");
+  if (!list || !list->is_array()) return std::nullopt;
+  for (El e : items(*list)) {
+    if (plain(e, "url") == name) return e;
   }
-  return nullptr;
+  return std::nullopt;
 }
 
-std::string ext_code(const Json& ext, const char* name) {
-  const Json* e = sub_extension(ext, name);
+std::string ext_code(El ext, const char* name) {
+  OptEl e = sub_extension(ext, name);
   if (!e) return "";
-  if (auto v = plain(*e, "valueCode"); !v.empty()) return v;
-  return plain(*e, "valueString");
+  if (auto v = plain(*e, "valueCode"); !v.empty()) return std::string(v);
+  return std::string(plain(*e, "valueString"));
 }
 
-std::optional<double> ext_number(const Json& ext, const char* name) {
-  const Json* e = sub_extension(ext, name);
-  const Json* v = e ? member(*e, "valueDecimal") : nullptr;
-  return v && v->is_number() ? std::optional<double>(v->get<double>()) : std::nullopt;
+std::optional<double> ext_number(El ext, const char* name) {
+  OptEl e = sub_extension(ext, name);
+  OptEl v = e ? member(*e, "valueDecimal") : std::nullopt;
+  return v && v->is_number() ? std::optional<double>(v->get_double().value_unsafe()) : std::nullopt;
 }
 
-std::optional<bool> ext_bool(const Json& ext, const char* name) {
-  const Json* e = sub_extension(ext, name);
-  const Json* v = e ? member(*e, "valueBoolean") : nullptr;
-  return v && v->is_boolean() ? std::optional<bool>(v->get<bool>()) : std::nullopt;
+std::optional<bool> ext_bool(El ext, const char* name) {
+  OptEl e = sub_extension(ext, name);
+  OptEl v = e ? member(*e, "valueBoolean") : std::nullopt;
+  return v && v->is_bool() ? std::optional<bool>(v->get_bool().value_unsafe()) : std::nullopt;
 }
+
+// A resource a reference names: its element and, for a Bundle entry, the entry's index, which is
+// its identity (simdjson elements are values, not addresses).
+struct Resource {
+  static constexpr std::size_t kContained = static_cast<std::size_t>(-1);
+  El element;
+  std::size_t entry = kContained;
+};
 
 // One Bundle being read: the reader, the builder and the index that resolves references.
 class BundleReader {
  public:
-  BundleReader(const Json& bundle, CaseBuilder& b) : bundle_(bundle), b_(b), f_(b) {}
+  BundleReader(El bundle, CaseBuilder& b) : bundle_(bundle), b_(b), f_(b) {}
 
   void read();
 
  private:
-  void patient(const Json& r, const std::string& path);
-  void condition(const Json& r, const std::string& path);
-  void medication(const Json& r, const std::string& path, const std::string& type);
-  void observation(const Json& r, const std::string& path);
-  void allergy(const Json& r, const std::string& path);
+  void patient(El r, const std::string& path);
+  void condition(El r, const std::string& path);
+  void medication(El r, const std::string& path, std::string_view type);
+  void observation(El r, const std::string& path);
+  void allergy(El r, const std::string& path);
 
   // How a status-like element is read; false when the resource is not to be used (a warning says
   // why). `meaning` receives the KB meaning of a known code.
-  bool status(const std::string& type, const char* element, const std::string& code,
-              const std::string& path, std::optional<std::string>* meaning = nullptr,
+  bool status(std::string_view type, const char* element, std::string_view code,
+              const Path& path, std::optional<std::string>* meaning = nullptr,
               std::optional<std::string>* course = nullptr);
+  // `status` once the code's kb/fhir.toml row `fc` is looked up (nullptr: not listed).
+  bool status(const kb::FhirCode* fc, std::string_view type, const char* element, std::string_view code,
+              const Path& path, std::optional<std::string>* meaning, std::optional<std::string>* course);
   // The first coding of a CodeableConcept element that kb/fhir.toml lists, read as `status` does.
-  bool coded_status(const Json& r, const std::string& type, const char* element,
+  bool coded_status(El r, std::string_view type, const char* element,
                     const std::string& path, std::optional<std::string>* meaning = nullptr,
                     std::optional<std::string>* course = nullptr);
-  const Json* resolve(const Json& from, const std::string& reference) const;
+  std::optional<Resource> resolve(El from, const std::string& reference);
+  // The index of entries by fullUrl and type/id, built when the first reference needs it (most
+  // records reference nothing outside a resource).
+  void index_entries();
 
-  const Json& bundle_;
+  El bundle_;
   CaseBuilder& b_;
   Reader f_;
-  std::unordered_map<std::string, const Json*> by_full_url_, by_type_id_;
-  std::unordered_set<const Json*> referenced_;
+  OptEl entries_;
+  bool indexed_ = false;
+  std::unordered_map<std::string_view, Resource> by_full_url_;  // views into the DOM
+  std::unordered_map<std::string, Resource> by_type_id_;
+  std::unordered_set<std::size_t> referenced_;  // entries
 };
 
-bool BundleReader::status(const std::string& type, const char* element, const std::string& code,
-                          const std::string& path, std::optional<std::string>* meaning,
+bool BundleReader::status(std::string_view type, const char* element, std::string_view code,
+                          const Path& path, std::optional<std::string>* meaning,
                           std::optional<std::string>* course) {
-  const kb::FhirCode* fc = b_.terms().fhir_code(type, element, "", code);
+  return status(b_.terms().fhir_code(type, element, "", code), type, element, code, path, meaning, course);
+}
+
+bool BundleReader::status(const kb::FhirCode* fc, std::string_view type, const char* element,
+                          std::string_view code, const Path& path, std::optional<std::string>* meaning,
+                          std::optional<std::string>* course) {
   if (!fc) {
-    b_.warning(path, fmt::format("value {}: not a FHIR R4 {}.{} code paraderm knows; used as given",
+    b_.warning(path.str(), fmt::format("value {}: not a FHIR R4 {}.{} code paraderm knows; used as given",
                                  shown(code), type, element));
     return true;
   }
   if (fc->effect == "ignore") {
-    b_.warning(path, fmt::format("{} {} \"{}\": not used", type, element, code));
+    b_.warning(path.str(), fmt::format("{} {} \"{}\": not used", type, element, code));
     return false;
   }
   if (fc->effect == "warn") {
-    b_.warning(path, fmt::format("{} {} \"{}\": used; check it still holds", type, element, code));
+    b_.warning(path.str(), fmt::format("{} {} \"{}\": used; check it still holds", type, element, code));
   }
   if (meaning) *meaning = fc->meaning;
   if (course) *course = fc->course;
   return true;
 }
 
-bool BundleReader::coded_status(const Json& r, const std::string& type, const char* element,
+bool BundleReader::coded_status(El r, std::string_view type, const char* element,
                                 const std::string& path, std::optional<std::string>* meaning,
                                 std::optional<std::string>* course) {
-  const Json* cc = f_.object(r, element, path);
+  OptEl cc = f_.object(r, element, path);
   if (!cc) return true;
-  std::string p = path + "." + element;
+  Path p(path, element);
   auto codings = f_.codings(*cc, p);
   for (const auto& c : codings) {
-    if (b_.terms().fhir_code(type, element, "", c.code)) return status(type, element, c.code, p, meaning, course);
+    if (const kb::FhirCode* fc = b_.terms().fhir_code(type, element, "", c.code)) {
+      return status(fc, type, element, c.code, p, meaning, course);
+    }
   }
   if (!codings.empty()) return status(type, element, codings[0].code, p, meaning, course);
   return true;
 }
 
-const Json* BundleReader::resolve(const Json& from, const std::string& reference) const {
-  if (reference.rfind('#', 0) == 0) {
-    const Json* contained = member(from, "contained");
-    if (!contained || !contained->is_array()) return nullptr;
-    for (const auto& c : *contained) {
-      if (plain(c, "id") == reference.substr(1)) return &c;
+void BundleReader::index_entries() {
+  indexed_ = true;
+  for (auto [i, e] : Indexed(*entries_)) {
+    OptEl r = member(e, "resource");
+    if (!r || !r->is_object()) continue;
+    Resource resource{*r, i};
+    if (auto url = plain(e, "fullUrl"); !url.empty()) by_full_url_.emplace(url, resource);
+    auto type = plain(*r, "resourceType"), id = plain(*r, "id");
+    if (!type.empty() && !id.empty()) {
+      by_type_id_.emplace(fmt::format("{}/{}", type, id), resource);
     }
-    return nullptr;
   }
-  if (auto it = by_full_url_.find(reference); it != by_full_url_.end()) return it->second;
+}
+
+std::optional<Resource> BundleReader::resolve(El from, const std::string& reference) {
+  if (reference.rfind('#', 0) == 0) {
+    OptEl contained = member(from, "contained");
+    if (!contained || !contained->is_array()) return std::nullopt;
+    for (El c : items(*contained)) {
+      if (plain(c, "id") == std::string_view(reference).substr(1)) return Resource{c};
+    }
+    return std::nullopt;
+  }
+  if (!indexed_) index_entries();
+  if (auto it = by_full_url_.find(std::string_view(reference)); it != by_full_url_.end()) return it->second;
   if (auto it = by_type_id_.find(reference); it != by_type_id_.end()) return it->second;
   // An absolute reference ".../Medication/123" names the entry Medication/123.
   auto slash = reference.rfind('/');
@@ -285,10 +436,10 @@ const Json* BundleReader::resolve(const Json& from, const std::string& reference
     std::string tail = reference.substr(type_slash == std::string::npos ? 0 : type_slash + 1);
     if (auto it = by_type_id_.find(tail); it != by_type_id_.end()) return it->second;
   }
-  return nullptr;
+  return std::nullopt;
 }
 
-void BundleReader::patient(const Json& r, const std::string& path) {
+void BundleReader::patient(El r, const std::string& path) {
   auto& p = b_.record().patient;
   p.birth_date = f_.date(r, "birthDate", path);
   auto g = f_.string(r, "gender", path);
@@ -298,26 +449,26 @@ void BundleReader::patient(const Json& r, const std::string& path) {
     b_.warning(path + ".gender", fmt::format("value {}: expected female, male, other or unknown; "
                                              "sex unknown", shown(g)));
   }
-  if (const Json* list = f_.array(r, "extension", path)) {
-    for (const auto& e : *list) {
+  if (OptEl list = f_.array(r, "extension", path)) {
+    for (El e : items(*list)) {
       auto url = plain(e, "url");
-      auto v = plain(e, "valueCode").empty() ? plain(e, "valueString") : plain(e, "valueCode");
-      if (url == kFlagUrl) b_.record().flags.push_back(v);
-      else if (url == kCvRiskUrl) p.cv_risk_factors.push_back(v);
-      else if (url == kVteRiskUrl) p.vte_risk_factors.push_back(v);
+      auto v = std::string(plain(e, "valueCode").empty() ? plain(e, "valueString") : plain(e, "valueCode"));
+      if (url == kFlagUrl) b_.record().flags.push_back(std::move(v));
+      else if (url == kCvRiskUrl) p.cv_risk_factors.push_back(std::move(v));
+      else if (url == kVteRiskUrl) p.vte_risk_factors.push_back(std::move(v));
     }
   }
 }
 
-void BundleReader::condition(const Json& r, const std::string& path) {
+void BundleReader::condition(El r, const std::string& path) {
   // A refuted or mistaken condition is not read further.
   if (!coded_status(r, "Condition", "verificationStatus", path)) return;
   std::optional<std::string> clinical, course;
   if (!coded_status(r, "Condition", "clinicalStatus", path, &clinical, &course)) return;
 
   std::optional<Date> onset = f_.date(r, "onsetDateTime", path);
-  if (const Json* period = f_.object(r, "onsetPeriod", path); !onset && period) {
-    onset = f_.date(*period, "start", path + ".onsetPeriod");
+  if (OptEl period = f_.object(r, "onsetPeriod", path); !onset && period) {
+    onset = f_.date(*period, "start", Path(path, "onsetPeriod"));
   }
   if (auto text = f_.string(r, "onsetString", path); !onset && !text.empty()) {
     onset = parse_date(text);
@@ -327,10 +478,10 @@ void BundleReader::condition(const Json& r, const std::string& path) {
     if (member(r, other)) b_.warning(path + "." + other, "not read (give onsetDateTime): onset unknown");
   }
   std::optional<Date> abatement = f_.date(r, "abatementDateTime", path);
-  if (const Json* period = f_.object(r, "abatementPeriod", path); !abatement && period) {
+  if (OptEl period = f_.object(r, "abatementPeriod", path); !abatement && period) {
     // The condition had abated by the end of the period at the latest; its start is when it began.
-    abatement = f_.date(*period, "start", path + ".abatementPeriod");
-    if (!abatement) abatement = f_.date(*period, "end", path + ".abatementPeriod");
+    abatement = f_.date(*period, "start", Path(path, "abatementPeriod"));
+    if (!abatement) abatement = f_.date(*period, "end", Path(path, "abatementPeriod"));
   }
   if (auto text = f_.string(r, "abatementString", path); !abatement && !text.empty()) {
     abatement = parse_date(text);
@@ -339,8 +490,8 @@ void BundleReader::condition(const Json& r, const std::string& path) {
   bool abated = abatement.has_value() || f_.boolean(r, "abatementBoolean", path).value_or(false);
 
   std::optional<std::string> severity;
-  if (const Json* sev = f_.object(r, "severity", path)) {
-    for (const auto& c : f_.codings(*sev, path + ".severity")) {
+  if (OptEl sev = f_.object(r, "severity", path)) {
+    for (const auto& c : f_.codings(*sev, Path(path, "severity"))) {
       if (const kb::FhirCode* fc = b_.terms().fhir_code("Condition", "severity", c.system, c.code)) {
         severity = fc->meaning;
         break;
@@ -349,17 +500,17 @@ void BundleReader::condition(const Json& r, const std::string& path) {
     if (!severity) {
       b_.warning(path + ".severity", fmt::format("value {}: not a code of the FHIR condition-severity "
                                                  "value set (SNOMED CT mild, moderate, severe); ignored",
-                                                 shown(f_.text(*sev, path + ".severity"))));
+                                                 shown(f_.text(*sev, Path(path, "severity")))));
     }
   }
   std::vector<std::string> sites;
-  if (const Json* list = f_.array(r, "bodySite", path)) {
-    for (std::size_t i = 0; i < list->size(); ++i) {
-      if (auto t = f_.text((*list)[i], fmt::format("{}.bodySite[{}]", path, i)); !t.empty()) sites.push_back(t);
+  if (OptEl list = f_.array(r, "bodySite", path)) {
+    for (auto [i, site] : Indexed(*list)) {
+      if (auto t = f_.text(site, Path(path, "bodySite", i)); !t.empty()) sites.push_back(t);
     }
   }
 
-  if (const Json* ext = extension(r, kEruptionUrl)) {
+  if (OptEl ext = extension(r, kEruptionUrl)) {
     Eruption er;
     er.phenotype = ext_code(*ext, "phenotype");
     bool known = std::any_of(b_.kb().phenotypes.begin(), b_.kb().phenotypes.end(),
@@ -392,14 +543,14 @@ void BundleReader::condition(const Json& r, const std::string& path) {
     return;
   }
 
-  const Json* code = f_.object(r, "code", path);
+  OptEl code = f_.object(r, "code", path);
   if (!code) {
     b_.warning(path + ".code", "missing: a Condition without a code is not used");
     return;
   }
   Condition c;
   c.pointer = path;
-  c.label = f_.text(*code, path + ".code");
+  c.label = f_.text(*code, Path(path, "code"));
   c.onset = onset;
   c.abatement = abatement;
   if (clinical) c.status = *clinical;
@@ -408,25 +559,25 @@ void BundleReader::condition(const Json& r, const std::string& path) {
   c.severity_grade = severity;
   c.recorded = f_.date(r, "recordedDate", path);
   c.body_sites = std::move(sites);
-  if (const Json* notes = f_.array(r, "note", path)) {
-    for (std::size_t i = 0; i < notes->size(); ++i) {
-      if (auto t = f_.string((*notes)[i], "text", fmt::format("{}.note[{}]", path, i)); !t.empty()) {
-        c.notes.push_back(t);
+  if (OptEl notes = f_.array(r, "note", path)) {
+    for (auto [i, note] : Indexed(*notes)) {
+      if (auto t = f_.string(note, "text", Path(path, "note", i)); !t.empty()) {
+        c.notes.emplace_back(t);
       }
     }
   }
-  if (const Json* evidence = f_.array(r, "evidence", path)) {
-    for (std::size_t i = 0; i < evidence->size(); ++i) {
-      std::string p = fmt::format("{}.evidence[{}]", path, i);
-      if (const Json* codes = f_.array((*evidence)[i], "code", p)) {
-        for (std::size_t k = 0; k < codes->size(); ++k) {
-          if (auto t = f_.text((*codes)[k], fmt::format("{}.code[{}]", p, k)); !t.empty()) c.notes.push_back(t);
+  if (OptEl evidence = f_.array(r, "evidence", path)) {
+    for (auto [i, item] : Indexed(*evidence)) {
+      Path p(path, "evidence", i);
+      if (OptEl codes = f_.array(item, "code", p)) {
+        for (auto [k, evidence_code] : Indexed(*codes)) {
+          if (auto t = f_.text(evidence_code, Path(p, "code", k)); !t.empty()) c.notes.push_back(t);
         }
       }
-      if (const Json* details = f_.array((*evidence)[i], "detail", p)) {
-        for (std::size_t k = 0; k < details->size(); ++k) {
-          if (auto t = f_.string((*details)[k], "display", fmt::format("{}.detail[{}]", p, k)); !t.empty()) {
-            c.notes.push_back(t);
+      if (OptEl details = f_.array(item, "detail", p)) {
+        for (auto [k, reference] : Indexed(*details)) {
+          if (auto t = f_.string(reference, "display", Path(p, "detail", k)); !t.empty()) {
+            c.notes.emplace_back(t);
           }
         }
       }
@@ -437,7 +588,7 @@ void BundleReader::condition(const Json& r, const std::string& path) {
                                                 to_string(*c.abatement), to_string(*c.onset)));
     return;
   }
-  auto codes = f_.codes(*code, path + ".code");
+  auto codes = f_.codes(*code, Path(path, "code"));
   if (c.label.empty() && codes.empty()) {
     b_.warning(path + ".code", "no coding and no text: the Condition is not used");
     return;
@@ -445,7 +596,7 @@ void BundleReader::condition(const Json& r, const std::string& path) {
   b_.add_condition(std::move(c), codes);
 }
 
-void BundleReader::medication(const Json& r, const std::string& path, const std::string& type) {
+void BundleReader::medication(El r, const std::string& path, std::string_view type) {
   std::optional<std::string> meaning;
   auto status_code = f_.string(r, "status", path);
   if (!status_code.empty() && !status(type, "status", status_code, path + ".status", &meaning)) return;
@@ -455,30 +606,34 @@ void BundleReader::medication(const Json& r, const std::string& path, const std:
   m.pointer = path;
   std::vector<CodeIn> codes;
   std::vector<std::string> names;
-  if (const Json* cc = f_.object(r, "medicationCodeableConcept", path)) {
+  if (OptEl cc = f_.object(r, "medicationCodeableConcept", path)) {
     std::string p = path + ".medicationCodeableConcept";
-    codes = f_.codes(*cc, p);
-    m.label = f_.text(*cc, p);
-    names = f_.texts(*cc, p);
-  } else if (const Json* ref = f_.object(r, "medicationReference", path)) {
+    CodeableConcept product = f_.concept_of(*cc, p);
+    codes = std::move(product.codes);
+    m.label = std::move(product.text);
+    names = std::move(product.texts);
+  } else if (OptEl ref = f_.object(r, "medicationReference", path)) {
     std::string p = path + ".medicationReference";
-    std::string target = f_.string(*ref, "reference", p);
-    const Json* med = target.empty() ? nullptr : resolve(r, target);
+    std::string target(f_.string(*ref, "reference", p));
+    std::optional<Resource> resolved = target.empty() ? std::nullopt : resolve(r, target);
+    OptEl med = resolved ? OptEl(resolved->element) : std::nullopt;
     if (med && plain(*med, "resourceType") == "Medication") {
-      referenced_.insert(med);
+      if (resolved->entry != Resource::kContained) referenced_.insert(resolved->entry);
       std::string mp = fmt::format("{}({})", p, target);
-      if (const Json* product = f_.object(*med, "code", mp)) {
-        codes = f_.codes(*product, mp + ".code");
-        m.label = f_.text(*product, mp + ".code");
-        names = f_.texts(*product, mp + ".code");
+      if (OptEl product = f_.object(*med, "code", mp)) {
+        CodeableConcept read = f_.concept_of(*product, Path(mp, "code"));
+        codes = std::move(read.codes);
+        m.label = std::move(read.text);
+        names = std::move(read.texts);
       }
       // A Medication without a product code may still list its ingredients' codes.
-      if (const Json* ingredients = f_.array(*med, "ingredient", mp)) {
-        for (std::size_t i = 0; i < ingredients->size(); ++i) {
+      if (OptEl ingredients = f_.array(*med, "ingredient", mp)) {
+        for (auto [i, ingredient] : Indexed(*ingredients)) {
           std::string ip = fmt::format("{}.ingredient[{}]", mp, i);
-          if (const Json* item = f_.object((*ingredients)[i], "itemCodeableConcept", ip)) {
-            for (auto& c : f_.codes(*item, ip + ".itemCodeableConcept")) codes.push_back(c);
-            for (auto& t : f_.texts(*item, ip + ".itemCodeableConcept")) names.push_back(t);
+          if (OptEl item = f_.object(ingredient, "itemCodeableConcept", ip)) {
+            CodeableConcept read = f_.concept_of(*item, Path(ip, "itemCodeableConcept"));
+            for (auto& c : read.codes) codes.push_back(std::move(c));
+            for (auto& t : read.texts) names.push_back(std::move(t));
           }
         }
       }
@@ -489,7 +644,7 @@ void BundleReader::medication(const Json& r, const std::string& path, const std:
     }
     if (auto display = f_.string(*ref, "display", p); !display.empty()) {
       if (m.label.empty()) m.label = display;
-      else names.push_back(display);
+      else names.emplace_back(display);
     }
   } else {
     b_.warning(path, "no medicationCodeableConcept or medicationReference: the medication is not "
@@ -501,52 +656,52 @@ void BundleReader::medication(const Json& r, const std::string& path, const std:
     return;
   }
 
-  if (const Json* period = f_.object(r, "effectivePeriod", path)) {
-    m.start = f_.date(*period, "start", path + ".effectivePeriod");
-    m.stop = f_.date(*period, "end", path + ".effectivePeriod");
+  if (OptEl period = f_.object(r, "effectivePeriod", path)) {
+    m.start = f_.date(*period, "start", Path(path, "effectivePeriod"));
+    m.stop = f_.date(*period, "end", Path(path, "effectivePeriod"));
   }
   if (!m.start) m.start = f_.date(r, "effectiveDateTime", path);
 
   // MedicationStatement.dosage[] and MedicationRequest.dosageInstruction[] are Dosage lists;
   // MedicationAdministration.dosage is one object with a dose.
   if (type == "MedicationAdministration") {
-    if (const Json* d = f_.object(r, "dosage", path)) {
+    if (OptEl d = f_.object(r, "dosage", path)) {
       std::string dp = path + ".dosage";
-      if (const Json* q = f_.object(*d, "dose", dp)) {
-        m.amount = f_.number(*q, "value", dp + ".dose");
-        if (auto u = f_.string(*q, "unit", dp + ".dose"); !u.empty()) m.unit = u;
-        else if (auto c = f_.string(*q, "code", dp + ".dose"); !c.empty()) m.unit = c;
+      if (OptEl q = f_.object(*d, "dose", dp)) {
+        m.amount = f_.number(*q, "value", Path(dp, "dose"));
+        if (auto u = f_.string(*q, "unit", Path(dp, "dose")); !u.empty()) m.unit = u;
+        else if (auto c = f_.string(*q, "code", Path(dp, "dose")); !c.empty()) m.unit = c;
       }
       if (auto t = f_.string(*d, "text", dp); !t.empty()) m.frequency = t;
     }
   } else {
     const char* key = type == "MedicationRequest" ? "dosageInstruction" : "dosage";
-    const Json* list = f_.array(r, key, path);
-    if (list && !list->empty()) {
+    OptEl list = f_.array(r, key, path);
+    if (OptEl first_dosage = list ? first(*list) : std::nullopt) {
       std::string dp = fmt::format("{}.{}[0]", path, key);
-      const Json& d = (*list)[0];
+      El d = *first_dosage;
       if (!d.is_object()) {
         b_.warning(dp, fmt::format("value {}: expected a Dosage object; ignored", describe(d)));
       } else {
-        if (const Json* timing = f_.object(d, "timing", dp)) {
-          if (const Json* repeat = f_.object(*timing, "repeat", dp + ".timing")) {
+        if (OptEl timing = f_.object(d, "timing", dp)) {
+          if (OptEl repeat = f_.object(*timing, "repeat", Path(dp, "timing"))) {
             std::string bp = dp + ".timing.repeat";
-            if (const Json* bounds = f_.object(*repeat, "boundsPeriod", bp)) {
-              if (!m.start) m.start = f_.date(*bounds, "start", bp + ".boundsPeriod");
-              if (!m.stop) m.stop = f_.date(*bounds, "end", bp + ".boundsPeriod");
+            if (OptEl bounds = f_.object(*repeat, "boundsPeriod", bp)) {
+              if (!m.start) m.start = f_.date(*bounds, "start", Path(bp, "boundsPeriod"));
+              if (!m.stop) m.stop = f_.date(*bounds, "end", Path(bp, "boundsPeriod"));
             }
           }
         }
-        if (const Json* rates = f_.array(d, "doseAndRate", dp); rates && !rates->empty()) {
+        if (OptEl rates = f_.array(d, "doseAndRate", dp); OptEl first_rate = rates ? first(*rates) : std::nullopt) {
           std::string rp = dp + ".doseAndRate[0]";
-          const Json& rate = (*rates)[0];
+          El rate = *first_rate;
           if (!rate.is_object()) {
             b_.warning(rp, fmt::format("value {}: expected a doseAndRate object; the dose is unknown",
                                        describe(rate)));
-          } else if (const Json* q = f_.object(rate, "doseQuantity", rp)) {
-            m.amount = f_.number(*q, "value", rp + ".doseQuantity");
-            if (auto u = f_.string(*q, "unit", rp + ".doseQuantity"); !u.empty()) m.unit = u;
-            else if (auto c = f_.string(*q, "code", rp + ".doseQuantity"); !c.empty()) m.unit = c;
+          } else if (OptEl q = f_.object(rate, "doseQuantity", rp)) {
+            m.amount = f_.number(*q, "value", Path(rp, "doseQuantity"));
+            if (auto u = f_.string(*q, "unit", Path(rp, "doseQuantity")); !u.empty()) m.unit = u;
+            else if (auto c = f_.string(*q, "code", Path(rp, "doseQuantity")); !c.empty()) m.unit = c;
           }
         }
         if (auto t = f_.string(d, "text", dp); !t.empty()) m.frequency = t;
@@ -555,8 +710,8 @@ void BundleReader::medication(const Json& r, const std::string& path, const std:
   }
   if (!m.start && type == "MedicationRequest") m.start = f_.date(r, "authoredOn", path);
   if (ended && !m.stop && type == "MedicationRequest") {
-    if (const Json* dispense = f_.object(r, "dispenseRequest", path)) {
-      if (const Json* validity = f_.object(*dispense, "validityPeriod", path + ".dispenseRequest")) {
+    if (OptEl dispense = f_.object(r, "dispenseRequest", path)) {
+      if (OptEl validity = f_.object(*dispense, "validityPeriod", Path(path, "dispenseRequest"))) {
         m.stop = f_.date(*validity, "end", path + ".dispenseRequest.validityPeriod");
       }
     }
@@ -574,19 +729,20 @@ void BundleReader::medication(const Json& r, const std::string& path, const std:
   b_.add_medication(std::move(m), codes, names);
 }
 
-void BundleReader::observation(const Json& r, const std::string& path) {
+void BundleReader::observation(El r, const std::string& path) {
   auto status_code = f_.string(r, "status", path);
   if (!status_code.empty() && !status("Observation", "status", status_code, path + ".status")) return;
-  const Json* code = f_.object(r, "code", path);
-  std::vector<CodeIn> codes = code ? f_.codes(*code, path + ".code") : std::vector<CodeIn>{};
-  std::string label = code ? f_.text(*code, path + ".code") : "";
+  OptEl code = f_.object(r, "code", path);
+  CodeableConcept concept_read = code ? f_.concept_of(*code, Path(path, "code")) : CodeableConcept{};
+  std::vector<CodeIn> codes = std::move(concept_read.codes);
+  std::string label = std::move(concept_read.text);
   std::optional<std::string> lab;
   for (const auto& c : codes) {
     if (c.system == "loinc" && (lab = b_.terms().lab_by_code(c.code))) break;
   }
   auto& p = b_.record().patient;
-  const Json* answer = f_.object(r, "valueCodeableConcept", path);
-  std::vector<Coding> answers = answer ? f_.codings(*answer, path + ".valueCodeableConcept")
+  OptEl answer = f_.object(r, "valueCodeableConcept", path);
+  std::vector<Coding> answers = answer ? f_.codings(*answer, Path(path, "valueCodeableConcept"))
                                        : std::vector<Coding>{};
   auto answer_disease = [&](const char* disease) {
     return std::any_of(answers.begin(), answers.end(), [&](const Coding& a) {
@@ -627,8 +783,8 @@ void BundleReader::observation(const Json& r, const std::string& path) {
   }
 
   std::optional<Date> date = f_.date(r, "effectiveDateTime", path);
-  if (const Json* period = f_.object(r, "effectivePeriod", path); !date && period) {
-    date = f_.date(*period, "start", path + ".effectivePeriod");
+  if (OptEl period = f_.object(r, "effectivePeriod", path); !date && period) {
+    date = f_.date(*period, "start", Path(path, "effectivePeriod"));
   }
   if (!date) date = f_.date(r, "effectiveInstant", path);
   if (!date) date = f_.date(r, "issued", path);
@@ -640,16 +796,17 @@ void BundleReader::observation(const Json& r, const std::string& path) {
     if ((from_value = b_.terms().qualitative_answer(a.system, a.code))) break;
   }
   if (answer && !from_value) {
-    value_text = f_.text(*answer, path + ".valueCodeableConcept");
+    value_text = f_.text(*answer, Path(path, "valueCodeableConcept"));
     from_value = b_.terms().qualitative_text(value_text);
   }
   if (auto s = f_.string(r, "valueString", path); !s.empty()) {
     value_text = s;
     from_value = b_.terms().qualitative_text(s);
   }
-  if (const Json* list = f_.array(r, "interpretation", path)) {
-    for (std::size_t i = 0; i < list->size() && !from_interpretation; ++i) {
-      for (const auto& c : f_.codings((*list)[i], fmt::format("{}.interpretation[{}]", path, i))) {
+  if (OptEl list = f_.array(r, "interpretation", path)) {
+    for (auto [i, interpretation] : Indexed(*list)) {
+      if (from_interpretation) break;
+      for (const auto& c : f_.codings(interpretation, Path(path, "interpretation", i))) {
         if (interpretation_code.empty()) interpretation_code = c.code;
         if (const kb::FhirCode* fc = b_.terms().fhir_code("Observation", "interpretation", c.system, c.code)) {
           from_interpretation = fc->meaning;
@@ -668,10 +825,10 @@ void BundleReader::observation(const Json& r, const std::string& path) {
 
   std::optional<double> value;
   std::string unit;
-  if (const Json* q = f_.object(r, "valueQuantity", path)) {
-    value = f_.number(*q, "value", path + ".valueQuantity");
-    unit = f_.string(*q, "code", path + ".valueQuantity");
-    if (unit.empty()) unit = f_.string(*q, "unit", path + ".valueQuantity");
+  if (OptEl q = f_.object(r, "valueQuantity", path)) {
+    value = f_.number(*q, "value", Path(path, "valueQuantity"));
+    unit = f_.string(*q, "code", Path(path, "valueQuantity"));
+    if (unit.empty()) unit = f_.string(*q, "unit", Path(path, "valueQuantity"));
     if (!value) {
       b_.warning(path + ".valueQuantity.value", "missing: expected a number; the result is not used");
       if (!result) return;
@@ -689,9 +846,9 @@ void BundleReader::observation(const Json& r, const std::string& path) {
       b_.warning(path + ".interpretation", fmt::format("interpretation \"{}\" is not a qualitative "
                                                        "result and there is no value: not used",
                                                        interpretation_code));
-    } else if (const Json* absent = f_.object(r, "dataAbsentReason", path)) {
+    } else if (OptEl absent = f_.object(r, "dataAbsentReason", path)) {
       b_.warning(path, fmt::format("no value (dataAbsentReason {}): not used",
-                                   shown(f_.text(*absent, path + ".dataAbsentReason"))));
+                                   shown(f_.text(*absent, Path(path, "dataAbsentReason")))));
     } else {
       b_.warning(path, "observation without a value: not used");
     }
@@ -704,11 +861,12 @@ void BundleReader::observation(const Json& r, const std::string& path) {
   b_.add_lab(path, label, codes, *date, value, unit, result);
 }
 
-void BundleReader::allergy(const Json& r, const std::string& path) {
+void BundleReader::allergy(El r, const std::string& path) {
   if (!coded_status(r, "AllergyIntolerance", "verificationStatus", path)) return;
-  const Json* code = f_.object(r, "code", path);
-  auto codes = code ? f_.codes(*code, path + ".code") : std::vector<CodeIn>{};
-  std::string label = code ? f_.text(*code, path + ".code") : "";
+  OptEl code = f_.object(r, "code", path);
+  CodeableConcept concept_read = code ? f_.concept_of(*code, Path(path, "code")) : CodeableConcept{};
+  std::vector<CodeIn> codes = std::move(concept_read.codes);
+  std::string label = std::move(concept_read.text);
   MedicationMatch m;
   for (const auto& c : codes) {
     if (!(m = b_.terms().medication_by_code(c.system, c.code)).empty()) break;
@@ -722,37 +880,32 @@ void BundleReader::allergy(const Json& r, const std::string& path) {
 }
 
 void BundleReader::read() {
-  if (const Json* ts = member(bundle_, "timestamp")) {
-    auto d = ts->is_string() ? parse_date(ts->get<std::string>()) : std::nullopt;
+  if (OptEl ts = member(bundle_, "timestamp")) {
+    auto d = ts->is_string() ? parse_date(string_of(*ts)) : std::nullopt;
     if (d) b_.record().as_of = *d;
     else b_.warning("Bundle.timestamp", fmt::format("value {}: expected a FHIR instant; the assessment "
                                                     "date is --as-of or today", describe(*ts)));
   }
-  const Json* entries = member(bundle_, "entry");
+  OptEl entries = member(bundle_, "entry");
   if (!entries || !entries->is_array()) {
     b_.problem("Bundle.entry", "missing: expected an array of entries");
     return;
   }
-  for (const auto& e : *entries) {
-    const Json* r = member(e, "resource");
-    if (!r || !r->is_object()) continue;
-    if (auto url = plain(e, "fullUrl"); !url.empty()) by_full_url_.emplace(url, r);
-    auto type = plain(*r, "resourceType"), id = plain(*r, "id");
-    if (!type.empty() && !id.empty()) by_type_id_.emplace(type + "/" + id, r);
-  }
+  entries_ = entries;
   bool saw_patient = false;
-  std::vector<std::pair<std::string, const Json*>> medications;
-  for (std::size_t i = 0; i < entries->size(); ++i) {
-    const Json& e = (*entries)[i];
+  std::vector<std::pair<std::string, std::size_t>> medications;  // path, entry
+  for (auto [i, e] : Indexed(*entries)) {
     std::string path = fmt::format("Bundle.entry[{}].resource", i);
-    const Json* rp = member(e, "resource");
+    OptEl rp = member(e, "resource");
     if (!rp || !rp->is_object()) {
       b_.warning(fmt::format("Bundle.entry[{}]", i), "expected an entry with a resource object; ignored");
       continue;
     }
-    const Json& r = *rp;
+    El r = *rp;
     auto type = f_.string(r, "resourceType", path);
-    path += "(" + type + ")";
+    path += '(';
+    path += type;
+    path += ')';
     if (type == "Patient") {
       saw_patient = true;
       patient(r, path);
@@ -766,13 +919,13 @@ void BundleReader::read() {
     } else if (type == "AllergyIntolerance") {
       allergy(r, path);
     } else if (type == "Medication") {
-      medications.emplace_back(path, &r);  // read through the resources that reference it
+      medications.emplace_back(path, i);  // read through the resources that reference it
     } else {
       b_.warning(path, fmt::format("resource type {} is not read", shown(type)));
     }
   }
-  for (const auto& [path, r] : medications) {
-    if (!referenced_.count(r)) {
+  for (const auto& [path, entry] : medications) {
+    if (!referenced_.count(entry)) {
       b_.warning(path, "Medication not referenced by a MedicationStatement, MedicationRequest or "
                        "MedicationAdministration: not read");
     }
@@ -783,6 +936,18 @@ void BundleReader::read() {
 
 }  // namespace
 
-void parse_fhir_bundle(const Json& j, CaseBuilder& b) { BundleReader(j, b).read(); }
+bool is_fhir_record(const simdjson::dom::element& root) {
+  return last_value(root, "resourceType").has_value();  // even null, as nlohmann's contains()
+}
+
+std::optional<std::string> not_a_bundle(const simdjson::dom::element& root) {
+  OptEl type = last_value(root, "resourceType");
+  if (type && type->is_string() && string_of(*type) == "Bundle") return std::nullopt;
+  return type ? describe(*type) : "null";
+}
+
+void parse_fhir_bundle(const simdjson::dom::element& bundle, CaseBuilder& b) {
+  BundleReader(bundle, b).read();
+}
 
 }  // namespace paraderm::clinical::detail

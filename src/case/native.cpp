@@ -3,12 +3,18 @@
 #include <chrono>
 #include <set>
 
+#include <simdjson.h>
+
 #include "case/build.h"
 
 namespace paraderm::clinical {
 namespace detail {
 
-void parse_fhir_bundle(const Json& j, CaseBuilder& b);  // fhir.cpp
+// fhir.cpp: a FHIR record is a root object with a resourceType (even null); not_a_bundle gives
+// that value as a message shows it unless it is "Bundle".
+bool is_fhir_record(const simdjson::dom::element& root);
+std::optional<std::string> not_a_bundle(const simdjson::dom::element& root);
+void parse_fhir_bundle(const simdjson::dom::element& bundle, CaseBuilder& b);
 
 namespace {
 
@@ -337,10 +343,9 @@ ParseResult parse_case(std::string_view text, const kb::KnowledgeBase& kb,
                                             text.size(), options.max_bytes)});
     return out;
   }
-  auto parsed = detail::parse_json(text, options.max_depth, out.problems);
-  if (!parsed) return out;
-  const detail::Json& j = *parsed;
-  if (!j.is_object()) {
+  simdjson::dom::element root;
+  if (!detail::parse_json_dom(text, options.max_depth, out.problems, root)) return out;
+  if (!root.is_object()) {
     out.problems.push_back({"", "expected a JSON object (a case or a FHIR Bundle)"});
     return out;
   }
@@ -349,22 +354,27 @@ ParseResult parse_case(std::string_view text, const kb::KnowledgeBase& kb,
   if (options.region) c.region = *options.region;
   detail::CaseBuilder b(kb, c, out.problems);
   try {
-    if (j.contains("resourceType")) {
+    // FHIR is read from simdjson's DOM; the native reader walks its nlohmann conversion.
+    if (detail::is_fhir_record(root)) {
       c.input_kind = "fhir";
-      if (j["resourceType"] != "Bundle") {
-        out.problems.push_back({"/resourceType", fmt::format("value {}: expected \"Bundle\"",
-                                                             detail::describe(j["resourceType"]))});
+      if (auto type = detail::not_a_bundle(root)) {
+        out.problems.push_back({"/resourceType", fmt::format("value {}: expected \"Bundle\"", *type)});
         return out;
       }
-      detail::parse_fhir_bundle(j, b);
+      detail::parse_fhir_bundle(root, b);
       if (!options.region) b.warning("Bundle", "region not given (--region): assessed for \"us\"");
     } else {
       c.input_kind = "native";
-      detail::parse_native(j, b, options.region.has_value(), options.as_of.has_value());
+      detail::parse_native(detail::to_nlohmann(root), b, options.region.has_value(), options.as_of.has_value());
     }
   } catch (const detail::Json::exception& e) {
     // A reader met a shape it did not check for: the record cannot be read, but nothing throws
     // across the API (fuzz finding F2 was one such shape).
+    out.problems.push_back({"", fmt::format("the record could not be read ({}): expected the shapes "
+                                            "of docs/case-format.md", e.what())});
+    return out;
+  } catch (const simdjson::simdjson_error& e) {
+    // The readers use simdjson's error codes; this only keeps a missed check from crossing the API.
     out.problems.push_back({"", fmt::format("the record could not be read ({}): expected the shapes "
                                             "of docs/case-format.md", e.what())});
     return out;

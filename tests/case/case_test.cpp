@@ -128,6 +128,18 @@ TEST(CaseParse, WrongTypesNameTheFieldAndTheExpectation) {
   EXPECT_FALSE(parse("{not json").record);
 }
 
+// A number beyond a double's range threw nlohmann's out_of_range out of parse_case (the CLI
+// aborted); it is a record that cannot be read, with the line and column, FHIR or native.
+TEST(CaseParse, NumberBeyondADoubleIsAProblemNotAnException) {
+  for (const char* text : {R"({"resourceType": "Bundle", "timestamp": 1e400, "entry": []})",
+                           R"({"patient": {"weight_kg": 1e400}})"}) {
+    ParseResult r;
+    EXPECT_NO_THROW(r = parse(text)) << text;
+    EXPECT_FALSE(r.record) << text;
+    EXPECT_NE(problems(r).find("number overflow parsing '1e400'"), std::string::npos) << problems(r);
+  }
+}
+
 TEST(CaseParse, SizeLimit) {
   ParseOptions o;
   o.max_bytes = 100;

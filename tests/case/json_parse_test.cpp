@@ -68,6 +68,26 @@ TEST(JsonParse, RefusedTextNamesLineAndColumn) {
   EXPECT_NE(problems[0].to_string().find("column"), std::string::npos);
 }
 
+// A number beyond a double's range (1e400): simdjson refuses it and nlohmann throws out_of_range
+// (not parse_error), which escaped parse_case and aborted the CLI. It is text that cannot be read,
+// named by the line and column where the number starts.
+TEST(JsonParse, NumberBeyondADoubleNamesLineAndColumn) {
+  std::vector<InputProblem> problems;
+  EXPECT_FALSE(parse("{\n  \"a\": 1e400}", problems));
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].pointer, "line 2, column 8");
+  EXPECT_NE(problems[0].message.find("number overflow parsing '1e400'"), std::string::npos)
+      << problems[0].to_string();
+  problems.clear();
+  EXPECT_FALSE(parse("[-1e999]", problems));
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].pointer, "line 1, column 2");
+  problems.clear();
+  // In range: read (the largest double, and a value that rounds to zero).
+  EXPECT_TRUE(parse("[1.7976931348623157e308, 1e-400]", problems));
+  EXPECT_TRUE(problems.empty());
+}
+
 RC_GTEST_PROP(JsonParse, AnyDocumentParsesAsNlohmannDoes, (const std::map<std::string, std::vector<int>>& m,
                                                           const std::vector<std::string>& strings, double d)) {
   Json doc = Json::object();
