@@ -14,6 +14,7 @@
 #include "../test_support.h"
 #include "paraderm/assess.h"
 #include "paraderm/case.h"
+#include "fixture_signals.h"
 
 namespace paraderm::assess {
 namespace {
@@ -47,51 +48,7 @@ std::string codes(const std::vector<Reason>& rs) {
   return s;
 }
 
-// The optional "pv_signals" fixture: a pharmacovigilance store of the listed pairs (statistics
-// absent or null are undefined), matched case-insensitively as a real store does.
-class FixtureSignalSource : public SignalSource {
- public:
-  FixtureSignalSource(const Json& pairs, std::string description) : description_(std::move(description)) {
-    for (const auto& p : pairs) {
-      ReportingSignal s;
-      s.drug = p.at("drug").get<std::string>();
-      s.event = p.at("event").get<std::string>();
-      s.n = p.at("n").get<double>();
-      s.expected = p.at("expected").get<double>();
-      auto opt = [&](const char* k) {
-        return p.contains(k) && !p[k].is_null() ? std::optional<double>(p[k].get<double>()) : std::nullopt;
-      };
-      s.ror = opt("ror");
-      s.ror_lo = opt("ror_lo");
-      s.ror_hi = opt("ror_hi");
-      s.prr = opt("prr");
-      s.prr_chi2 = opt("prr_chi2");
-      s.ic = opt("ic");
-      s.ic025 = opt("ic025");
-      s.ic975 = opt("ic975");
-      s.ebgm = opt("ebgm");
-      s.eb05 = opt("eb05");
-      s.eb95 = opt("eb95");
-      pairs_.push_back(s);
-    }
-  }
-  std::optional<ReportingSignal> find(const std::string& drug, const std::string& event) const override {
-    auto lower = [](std::string x) {
-      for (char& ch : x) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      return x;
-    };
-    for (const auto& p : pairs_) {
-      if (lower(p.drug) == lower(drug) && lower(p.event) == lower(event)) return p;
-    }
-    return std::nullopt;
-  }
-  std::string description() const override { return description_; }
-  double reports() const override { return 0; }
-
- private:
-  std::vector<ReportingSignal> pairs_;
-  std::string description_;
-};
+using testing::FixtureSignalSource;
 
 // Every key a vignette may use, per level (tests/vignettes/README.md). A misspelt key would
 // otherwise be ignored and its expectation silently never checked.

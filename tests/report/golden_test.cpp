@@ -24,6 +24,7 @@
 #include "../test_support.h"
 #include "paraderm/assess.h"
 #include "paraderm/case.h"
+#include "../assess/fixture_signals.h"
 
 namespace paraderm::assess {
 namespace {
@@ -72,51 +73,7 @@ const Json& case_entry(const std::string& name) {
   throw std::runtime_error("no golden case " + name);
 }
 
-// The vignettes' fixture store (tests/vignettes/README.md, "pv_signals"): the listed pairs,
-// matched case-insensitively, absent or null statistics undefined.
-class FixtureSignals : public SignalSource {
- public:
-  FixtureSignals(const Json& pairs, std::string description) : description_(std::move(description)) {
-    for (const auto& p : pairs) {
-      ReportingSignal s;
-      s.drug = p.at("drug").get<std::string>();
-      s.event = p.at("event").get<std::string>();
-      s.n = p.at("n").get<double>();
-      s.expected = p.at("expected").get<double>();
-      auto opt = [&](const char* k) {
-        return p.contains(k) && !p[k].is_null() ? std::optional<double>(p[k].get<double>()) : std::nullopt;
-      };
-      s.ror = opt("ror");
-      s.ror_lo = opt("ror_lo");
-      s.ror_hi = opt("ror_hi");
-      s.prr = opt("prr");
-      s.prr_chi2 = opt("prr_chi2");
-      s.ic = opt("ic");
-      s.ic025 = opt("ic025");
-      s.ic975 = opt("ic975");
-      s.ebgm = opt("ebgm");
-      s.eb05 = opt("eb05");
-      s.eb95 = opt("eb95");
-      pairs_.push_back(s);
-    }
-  }
-  std::optional<ReportingSignal> find(const std::string& drug, const std::string& event) const override {
-    for (const auto& p : pairs_) {
-      if (lower(p.drug) == lower(drug) && lower(p.event) == lower(event)) return p;
-    }
-    return std::nullopt;
-  }
-  std::string description() const override { return description_; }
-  double reports() const override { return 0; }
-
- private:
-  static std::string lower(std::string x) {
-    for (char& ch : x) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    return x;
-  }
-  std::vector<ReportingSignal> pairs_;
-  std::string description_;
-};
+using testing::FixtureSignalSource;
 
 struct Rendered {
   std::string json, text, html;
@@ -142,7 +99,7 @@ Rendered render(const std::string& name, PathwayCache* cache) {
   // Without a fixed date the record would be assessed as of today and the files would age.
   bool dated = po.as_of || input.contains("as_of") || input.contains("timestamp");
   if (!dated) throw std::runtime_error(name + ": the input fixes no assessment date (args.as_of, as_of or timestamp)");
-  std::optional<FixtureSignals> signals;
+  std::optional<FixtureSignalSource> signals;
   if (file.contains("pv_signals")) {
     signals.emplace(file["pv_signals"], file.value("pv_store", std::string("vignette fixture store")));
     ao.signals = &*signals;
