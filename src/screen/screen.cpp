@@ -301,19 +301,30 @@ class MedicationTriggers {
     }
     std::sort(patterns_.begin(), patterns_.end());
     patterns_.erase(std::unique(patterns_.begin(), patterns_.end()), patterns_.end());
+    // Patterns of 4 or more bytes are found by a hash of their first 4 bytes (digits of dates and
+    // ids match the 2-byte prefixes of RxNorm codes at almost every position); shorter ones by
+    // their first 2 bytes. Every pattern is in exactly one table, so the result is the same.
     by_prefix_.resize(1 << 16);
+    by_quad_.resize(1 << 16);
     for (std::size_t i = 0; i < patterns_.size(); ++i) {
-      by_prefix_[prefix(patterns_[i])].push_back(i);
-      starts_.set(prefix(patterns_[i]));
+      if (patterns_[i].size() >= 4) {
+        by_quad_[quad(patterns_[i].data())].push_back(i);
+        quads_.set(quad(patterns_[i].data()));
+      } else {
+        by_prefix_[prefix(patterns_[i])].push_back(i);
+        starts_.set(prefix(patterns_[i]));
+      }
     }
   }
 
   static void squash(std::string_view s, std::string& out) {
-    out.clear();
+    out.resize(s.size());  // written by index: every line of a bulk export passes here
+    std::size_t n = 0;
     for (char c : s) {
-      if (c >= 'A' && c <= 'Z') out.push_back(static_cast<char>(c - 'A' + 'a'));
-      else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) out.push_back(c);
+      if (c >= 'A' && c <= 'Z') out[n++] = static_cast<char>(c - 'A' + 'a');
+      else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) out[n++] = c;
     }
+    out.resize(n);
   }
   static std::string squash(std::string_view s) {
     std::string out;
@@ -326,11 +337,18 @@ class MedicationTriggers {
   bool any(std::string_view line, std::string& scratch) const {
     if (line.find('\\') != std::string_view::npos) return true;
     squash(line, scratch);
-    for (std::size_t i = 0; i + 1 < scratch.size(); ++i) {
-      unsigned pre = prefix(std::string_view(scratch).substr(i, 2));
-      if (!starts_[pre]) continue;
-      for (std::size_t p : by_prefix_[pre]) {
-        if (std::string_view(scratch).substr(i, patterns_[p].size()) == patterns_[p]) return true;
+    const std::string_view text(scratch);
+    for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+      if (unsigned pre = prefix(text.substr(i, 2)); starts_[pre]) {
+        for (std::size_t p : by_prefix_[pre]) {
+          if (text.substr(i, patterns_[p].size()) == patterns_[p]) return true;
+        }
+      }
+      if (i + 4 > text.size()) continue;
+      if (unsigned q = quad(text.data() + i); quads_[q]) {
+        for (std::size_t p : by_quad_[q]) {
+          if (text.substr(i, patterns_[p].size()) == patterns_[p]) return true;
+        }
       }
     }
     return false;
@@ -340,9 +358,17 @@ class MedicationTriggers {
   static unsigned prefix(std::string_view s) {
     return static_cast<unsigned>(static_cast<unsigned char>(s[0])) << 8 | static_cast<unsigned char>(s[1]);
   }
+  // A 16-bit hash of 4 bytes (multiplicative, top bits).
+  static unsigned quad(const char* p) {
+    std::uint32_t v;
+    std::memcpy(&v, p, 4);
+    return static_cast<unsigned>((v * 2654435761u) >> 16);
+  }
   std::vector<std::string> patterns_;
-  std::vector<std::vector<std::size_t>> by_prefix_;  // by the first two bytes
-  std::bitset<1 << 16> starts_;                       // 8 KB: which two bytes start a pattern
+  std::vector<std::vector<std::size_t>> by_prefix_;  // patterns of 2-3 bytes, by their first two
+  std::bitset<1 << 16> starts_;                       // 8 KB: which two bytes start such a pattern
+  std::vector<std::vector<std::size_t>> by_quad_;    // patterns of 4+ bytes, by quad() of the first 4
+  std::bitset<1 << 16> quads_;
 };
 
 bool is_medication_type(std::string_view t) { return t.rfind("Medication", 0) == 0; }
