@@ -160,8 +160,8 @@ std::string at(std::pair<std::size_t, std::size_t> lc) {
 
 // nlohmann's own parser reads ~100 MB/s, about 80 us for a 10 KB Bundle — most of an
 // assessment's budget; simdjson parses the same text in a few microseconds. The FHIR reader reads
-// simdjson's DOM directly; this conversion is still what the native case reader walks, what
-// parse_json returns, and how the FHIR reader quotes a wrong-typed value (nlohmann's dump text).
+// simdjson's DOM directly; this conversion is still what the native case reader walks and how
+// the FHIR reader quotes a wrong-typed value (nlohmann's dump text).
 // Numbers follow nlohmann's typing (a non-negative integer is unsigned), and a repeated key keeps
 // its last value, as Json::parse does.
 Json to_nlohmann(const simdjson::dom::element& e) {
@@ -284,13 +284,6 @@ bool parse_json_dom(std::string_view text, std::size_t max_depth, std::vector<In
   if (parse_simdjson(slow.dump(), max_depth, root)) return true;
   problems.push_back({"", "the JSON text could not be read: expected a case object or a FHIR Bundle"});
   return false;
-}
-
-std::optional<Json> parse_json(std::string_view text, std::size_t max_depth,
-                               std::vector<InputProblem>& problems) {
-  simdjson::dom::element root;
-  if (!parse_json_dom(text, max_depth, problems, root)) return std::nullopt;
-  return to_nlohmann(root);
 }
 
 std::string field(const std::string& entry, std::string_view native_key, std::string_view fhir_path) {

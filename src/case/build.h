@@ -98,16 +98,12 @@ std::string_view short_system_view(std::string_view fhir_system);
 // A value as shown in a message: quoted, and cut to a readable length (inputs can be megabytes).
 std::string shown(std::string_view value);
 
-// `text` as JSON, or nullopt with one problem naming the line and column: not JSON, or nested
-// deeper than `max_depth` (checked in one pass before parsing, so no recursive code ever sees a
-// deeper document).
-std::optional<Json> parse_json(std::string_view text, std::size_t max_depth,
-                               std::vector<InputProblem>& problems);
-
-// As parse_json, but `root` receives the document in this thread's simdjson parser: valid until
+// `text` as JSON in `root`, or false with one problem naming the line and column: not JSON, or
+// nested deeper than `max_depth` (checked in one pass before parsing, so no recursive code ever
+// sees a deeper document). `root` is the document in this thread's simdjson parser: valid until
 // the next call on this thread, so nothing read from it may keep a pointer or view into it.
 // Text simdjson refuses but nlohmann accepts (an integer beyond 64 bits, ...) is read by nlohmann
-// and parsed again from its dump, so both functions accept the same records.
+// and parsed again from its dump, so every record nlohmann reads is accepted.
 bool parse_json_dom(std::string_view text, std::size_t max_depth, std::vector<InputProblem>& problems,
                     simdjson::dom::element& root);
 

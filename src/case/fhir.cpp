@@ -275,6 +275,7 @@ class Reader {
   std::unordered_set<std::string> warned_;
 };
 
+// The extension of `r` (a resource, or an extension holding sub-extensions) with this url.
 OptEl extension(El r, const char* url) {
   OptEl list = member(r, "extension");
   if (!list || !list->is_array()) return std::nullopt;
@@ -284,30 +285,21 @@ OptEl extension(El r, const char* url) {
   return std::nullopt;
 }
 
-OptEl sub_extension(El ext, const char* name) {
-  OptEl list = member(ext, "extension");
-  if (!list || !list->is_array()) return std::nullopt;
-  for (El e : items(*list)) {
-    if (plain(e, "url") == name) return e;
-  }
-  return std::nullopt;
-}
-
 std::string ext_code(El ext, const char* name) {
-  OptEl e = sub_extension(ext, name);
+  OptEl e = extension(ext, name);
   if (!e) return "";
   if (auto v = plain(*e, "valueCode"); !v.empty()) return std::string(v);
   return std::string(plain(*e, "valueString"));
 }
 
 std::optional<double> ext_number(El ext, const char* name) {
-  OptEl e = sub_extension(ext, name);
+  OptEl e = extension(ext, name);
   OptEl v = e ? member(*e, "valueDecimal") : std::nullopt;
   return v && v->is_number() ? std::optional<double>(v->get_double().value_unsafe()) : std::nullopt;
 }
 
 std::optional<bool> ext_bool(El ext, const char* name) {
-  OptEl e = sub_extension(ext, name);
+  OptEl e = extension(ext, name);
   OptEl v = e ? member(*e, "valueBoolean") : std::nullopt;
   return v && v->is_bool() ? std::optional<bool>(v->get_bool().value_unsafe()) : std::nullopt;
 }

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <rapidcheck/gtest.h>
+#include <simdjson.h>
 
 #include "../test_support.h"
 #include "case/build.h"
@@ -12,8 +13,11 @@
 namespace paraderm::clinical::detail {
 namespace {
 
+// What the native reader gets: the DOM, converted.
 std::optional<Json> parse(std::string_view text, std::vector<InputProblem>& problems) {
-  return parse_json(text, 256, problems);
+  simdjson::dom::element root;
+  if (!parse_json_dom(text, 256, problems, root)) return std::nullopt;
+  return to_nlohmann(root);
 }
 
 void expect_same_as_nlohmann(const std::string& text) {
