@@ -50,7 +50,8 @@ void run_and_sample(benchmark::State& state, const std::function<void()>& once) 
   for (int i = 0; i < 20000; ++i) {
     auto t0 = std::chrono::steady_clock::now();
     once();
-    us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+    us.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
   }
   std::sort(us.begin(), us.end());
   state.counters["p50_us"] = us[us.size() / 2];
@@ -60,8 +61,11 @@ void run_and_sample(benchmark::State& state, const std::function<void()>& once) 
 // A parsed native case (examples/dupilumab-psoriasis.json): the assessment alone.
 void BM_AssessOneCase(benchmark::State& state) {
   auto o = cached_options();
-  auto c = *paraderm::clinical::parse_case(read_file("examples/dupilumab-psoriasis.json"), shipped()).record;
-  run_and_sample(state, [&] { benchmark::DoNotOptimize(paraderm::assess::assess(shipped(), c, o)); });
+  auto c =
+      *paraderm::clinical::parse_case(read_file("examples/dupilumab-psoriasis.json"), shipped())
+           .record;
+  run_and_sample(state,
+                 [&] { benchmark::DoNotOptimize(paraderm::assess::assess(shipped(), c, o)); });
 }
 BENCHMARK(BM_AssessOneCase)->Unit(benchmark::kMicrosecond)->Iterations(2000);
 
@@ -71,9 +75,11 @@ void BM_AssessStandardRecord(benchmark::State& state) {
   auto o = cached_options();
   paraderm::clinical::ParseOptions po;
   po.region = "us";
-  auto c = *paraderm::clinical::parse_case(vignette_input("std-pr-dupilumab-ad-new-psoriasis-fhir-us.json"),
-                                           shipped(), po).record;
-  run_and_sample(state, [&] { benchmark::DoNotOptimize(paraderm::assess::assess(shipped(), c, o)); });
+  auto c = *paraderm::clinical::parse_case(
+                vignette_input("std-pr-dupilumab-ad-new-psoriasis-fhir-us.json"), shipped(), po)
+                .record;
+  run_and_sample(state,
+                 [&] { benchmark::DoNotOptimize(paraderm::assess::assess(shipped(), c, o)); });
 }
 BENCHMARK(BM_AssessStandardRecord)->Unit(benchmark::kMicrosecond)->Iterations(2000);
 
@@ -115,8 +121,9 @@ void BM_AssessmentToJson(benchmark::State& state) {
   auto o = cached_options();
   paraderm::clinical::ParseOptions po;
   po.region = "us";
-  auto c = *paraderm::clinical::parse_case(vignette_input("sfc-pr-dupixent-ad-new-psoriasis-adult-us.json"),
-                                           shipped(), po).record;
+  auto c = *paraderm::clinical::parse_case(
+                vignette_input("sfc-pr-dupixent-ad-new-psoriasis-adult-us.json"), shipped(), po)
+                .record;
   auto a = paraderm::assess::assess(shipped(), c, o);
   for (auto _ : state) benchmark::DoNotOptimize(paraderm::assess::to_json(a, -1));
   state.counters["bytes"] = static_cast<double>(paraderm::assess::to_json(a, -1).size());

@@ -9,7 +9,8 @@
 namespace {
 
 std::string caers() {
-  for (const char* p : {PARADERM_SOURCE_DIR "/../shared/data/caers.csv", "/work/shared/data/caers.csv"}) {
+  for (const char* p :
+       {PARADERM_SOURCE_DIR "/../shared/data/caers.csv", "/work/shared/data/caers.csv"}) {
     if (std::filesystem::exists(p)) return p;
   }
   return "";
@@ -17,7 +18,8 @@ std::string caers() {
 
 const paraderm::pv::Corpus& corpus() {
   static const paraderm::pv::Corpus c = [] {
-    auto d = paraderm::pv::read_long_csv(caers(), paraderm::pv::CsvColumns{"id", "var1", "var2", {"strat1"}});
+    auto d = paraderm::pv::read_long_csv(
+        caers(), paraderm::pv::CsvColumns{"id", "var1", "var2", {"strat1"}});
     return d.is_ok() ? d.value().corpus : paraderm::pv::Corpus{};
   }();
   return c;
@@ -25,7 +27,9 @@ const paraderm::pv::Corpus& corpus() {
 
 void BM_ReadCaersCsv(benchmark::State& state) {
   if (caers().empty()) return state.SkipWithError("caers.csv not found");
-  for (auto _ : state) benchmark::DoNotOptimize(paraderm::pv::read_long_csv(caers(), paraderm::pv::CsvColumns{"id", "var1", "var2", {"strat1"}}));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(paraderm::pv::read_long_csv(
+        caers(), paraderm::pv::CsvColumns{"id", "var1", "var2", {"strat1"}}));
 }
 BENCHMARK(BM_ReadCaersCsv)->Unit(benchmark::kMillisecond);
 
@@ -66,7 +70,12 @@ void BM_FitCaers(benchmark::State& state) {
   }
   state.SetLabel(squashed ? "squashed" : "all 17189 pairs");
 }
-BENCHMARK(BM_FitCaers)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
+BENCHMARK(BM_FitCaers)
+    ->Arg(1)
+    ->Arg(0)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MeasureProcessCPUTime();
 
 // The previous optimiser (Nelder-Mead, starts one after another) on the same objective, for
 // comparison.

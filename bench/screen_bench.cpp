@@ -25,7 +25,8 @@ const std::vector<fs::path>& export_files() {
     std::string patients = env ? env : "20000";
     fs::path dir = fs::temp_directory_path() / fmt::format("paraderm-screen-bench-v2-{}", patients);
     if (!fs::exists(dir / "bulk_synth.json")) {
-      std::string cmd = fmt::format("{} --patients {} --seed 7 --planted-every 50 --out {}", BULK_SYNTH_BINARY, patients, dir.string());
+      std::string cmd = fmt::format("{} --patients {} --seed 7 --planted-every 50 --out {}",
+                                    BULK_SYNTH_BINARY, patients, dir.string());
       if (std::system(cmd.c_str()) != 0) return std::vector<fs::path>{};
     }
     return paraderm::screen::bulk_files(dir);

@@ -14,8 +14,8 @@ namespace {
 
 void print_coverage(const kb::KnowledgeBase& kb) {
   fmt::print("\n{:<18} {:>4} {:>4} {:>5} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4}\n",
-             "drug", "pot", "pk", "model", "ind", "dose", "lab", "mon", "ren", "hep", "ddi",
-             "repr", "AR");
+             "drug", "pot", "pk", "model", "ind", "dose", "lab", "mon", "ren", "hep", "ddi", "repr",
+             "AR");
   for (const auto& d : kb.drugs) {
     std::size_t pk = 0;
     if (d.pk) {
@@ -31,17 +31,22 @@ void print_coverage(const kb::KnowledgeBase& kb) {
                d.lab_threshold.size(), d.monitoring.size(), d.renal.size(), d.hepatic.size(),
                d.interaction.size(), d.reproductive.size(), d.adverse_reaction.size());
   }
-  fmt::print("(counts of cited entries; 0 means the reference notes hold nothing usable: unknown)\n");
+  fmt::print(
+      "(counts of cited entries; 0 means the reference notes hold nothing usable: unknown)\n");
 }
-
 
 char cell_symbol(kb::CellState s) {
   switch (s) {
-    case kb::CellState::kRule: return 'R';
-    case kb::CellState::kLabelSilent: return 's';
-    case kb::CellState::kNotFound: return '?';
-    case kb::CellState::kNotAuthorised: return 'x';
-    case kb::CellState::kMissing: return '!';
+    case kb::CellState::kRule:
+      return 'R';
+    case kb::CellState::kLabelSilent:
+      return 's';
+    case kb::CellState::kNotFound:
+      return '?';
+    case kb::CellState::kNotAuthorised:
+      return 'x';
+    case kb::CellState::kMissing:
+      return '!';
   }
   return '!';
 }
@@ -60,8 +65,9 @@ void print_rule_matrix(const std::vector<kb::MatrixCell>& cells, const std::stri
     for (const auto& c : cells) {
       std::string src;
       for (const auto& s : c.sources) src += (src.empty() ? "" : " ") + s;
-      fmt::print("{},{},{},{},{},{},{}\n", c.drug, kb::to_string(c.region), kb::to_string(c.category),
-                 c.with, kb::to_string(c.state), csv_field(src), csv_field(c.text));
+      fmt::print("{},{},{},{},{},{},{}\n", c.drug, kb::to_string(c.region),
+                 kb::to_string(c.category), c.with, kb::to_string(c.state), csv_field(src),
+                 csv_field(c.text));
     }
     return;
   }
@@ -77,7 +83,8 @@ void print_rule_matrix(const std::vector<kb::MatrixCell>& cells, const std::stri
     const auto& first = cells[i];
     fmt::print("{:<18} {:<3}", first.drug, kb::to_string(first.region));
     std::map<kb::CellState, std::size_t> ddi;
-    for (; i < cells.size() && cells[i].drug == first.drug && cells[i].region == first.region; ++i) {
+    for (; i < cells.size() && cells[i].drug == first.drug && cells[i].region == first.region;
+         ++i) {
       totals[cells[i].state]++;
       if (cells[i].category == kb::RuleCategory::kInteraction) {
         ddi[cells[i].state]++;
@@ -86,10 +93,12 @@ void print_rule_matrix(const std::vector<kb::MatrixCell>& cells, const std::stri
       }
     }
     fmt::print("  {} {} {} {} {}\n", ddi[kb::CellState::kRule], ddi[kb::CellState::kLabelSilent],
-               ddi[kb::CellState::kNotFound], ddi[kb::CellState::kNotAuthorised], ddi[kb::CellState::kMissing]);
+               ddi[kb::CellState::kNotFound], ddi[kb::CellState::kNotAuthorised],
+               ddi[kb::CellState::kMissing]);
   }
-  fmt::print("\nR rule  s label silent  ? looked for, not found (unknown: caps at caution)  "
-             "x not authorised  ! missing (unknown: caps at caution)\n");
+  fmt::print(
+      "\nR rule  s label silent  ? looked for, not found (unknown: caps at caution)  "
+      "x not authorised  ! missing (unknown: caps at caution)\n");
   fmt::print("cells: {} rule, {} label-silent, {} not-found, {} not-authorised, {} missing\n",
              totals[kb::CellState::kRule], totals[kb::CellState::kLabelSilent],
              totals[kb::CellState::kNotFound], totals[kb::CellState::kNotAuthorised],
@@ -165,7 +174,8 @@ void add_kb_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
     exit_code = kExitOk;
   });
 
-  auto* show = kb_cmd->add_subcommand("show", "Show one entry (any kind) as JSON, with its sources");
+  auto* show =
+      kb_cmd->add_subcommand("show", "Show one entry (any kind) as JSON, with its sources");
   static std::string show_id;
   show->add_option("id", show_id, "The id to show (e.g. upadacitinib, IL-23, S9)")->required();
   show->callback([&] {
@@ -176,7 +186,8 @@ void add_kb_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
     }
     auto entries = kb::show_entry(*kb, show_id);
     if (entries.empty()) {
-      fmt::print(stderr, "id: value \"{}\": no entry with this id (see `paraderm kb list <kind>`)\n",
+      fmt::print(stderr,
+                 "id: value \"{}\": no entry with this id (see `paraderm kb list <kind>`)\n",
                  show_id);
       exit_code = kExitBadInput;
       return;
@@ -184,7 +195,6 @@ void add_kb_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
     for (const auto& e : entries) fmt::print("{}\n", e);
     exit_code = kExitOk;
   });
-
 
   auto* cov = kb_cmd->add_subcommand(
       "coverage", "The fail-safe rule matrix: product x region x rule category (docs/kb.md)");

@@ -4,11 +4,11 @@
 #include "assess_command.h"
 #include "kb_commands.h"
 #include "pathways_command.h"
+#include "pk_command.h"
 #include "pv_command.h"
 #include "screen_command.h"
 #include "serve_command.h"
 #include "user_commands.h"
-#include "pk_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("paraderm ") + PARADERM_VERSION);
   app.require_subcommand(1);
   std::string kb_dir;
-  app.add_option("--kb", kb_dir, "Load the knowledge base from this folder instead of the embedded one")
+  app.add_option("--kb", kb_dir,
+                 "Load the knowledge base from this folder instead of the embedded one")
       ->check(CLI::ExistingDirectory);
   int exit_code = 0;
   paraderm::cli::add_kb_commands(app, kb_dir, exit_code);

@@ -30,7 +30,8 @@ std::string regimen_text(const pharm::Regimen& r) {
 // The basis column: "quantitative/whole-blood", "qualitative: inhibited", "unknown".
 std::string basis_text(const pharm::PathwayResult& r) {
   if (r.basis == pharm::Basis::kQuantitative && r.assay) {
-    return fmt::format("{}{}", pharm::to_string(*r.assay), r.excluded_from_aggregates ? " (!)" : "");
+    return fmt::format("{}{}", pharm::to_string(*r.assay),
+                       r.excluded_from_aggregates ? " (!)" : "");
   }
   if (r.basis == pharm::Basis::kQualitative && r.effect) {
     return fmt::format("qualitative: {}{}", pharm::to_string(r.effect->effect),
@@ -44,8 +45,9 @@ void print_table(const pharm::PathwayProfile& p,
   if (p.topical) {
     fmt::print("{} (topical)\n", p.drug);
   } else {
-    fmt::print("{} {}{}\n", p.drug, regimen_text(p.regimen),
-               p.regimen.roles.empty() ? "" : "  [dose roles: " + join(p.regimen.roles, ", ") + "]");
+    fmt::print(
+        "{} {}{}\n", p.drug, regimen_text(p.regimen),
+        p.regimen.roles.empty() ? "" : "  [dose roles: " + join(p.regimen.roles, ", ") + "]");
   }
   if (p.modelled_as) fmt::print("  modelled as {}\n", regimen_text(*p.modelled_as));
   if (p.modifier) {
@@ -61,10 +63,11 @@ void print_table(const pharm::PathwayProfile& p,
       fmt::print("    {} = {} [{}]\n", in.quantity, in.how, join(in.sources, ", "));
     }
   }
-  if (!p.topical) fmt::print("  unbound fraction: {}\n",
-             p.unbound_fraction ? fmt::format("{:g} [{}]", *p.unbound_fraction,
-                                              join(p.unbound_fraction_sources, ", "))
-                                : std::string("unknown"));
+  if (!p.topical)
+    fmt::print("  unbound fraction: {}\n", p.unbound_fraction
+                                               ? fmt::format("{:g} [{}]", *p.unbound_fraction,
+                                                             join(p.unbound_fraction_sources, ", "))
+                                               : std::string("unknown"));
   for (const auto& w : p.warnings) fmt::print("  ! {}\n", w);
   auto dash = [&](const pharm::PathwayResult& r, const std::optional<double>& v, const char* spec) {
     return r.basis == pharm::Basis::kQuantitative ? cell(v, spec) : std::string("-");
@@ -84,7 +87,8 @@ void print_table(const pharm::PathwayProfile& p,
   }
   if (std::any_of(p.pathways.begin(), p.pathways.end(),
                   [](const pharm::PathwayResult& r) { return r.excluded_from_aggregates; })) {
-    fmt::print("  (!) kept out of aggregates: more than 10x away from this drug's cellular scale\n");
+    fmt::print(
+        "  (!) kept out of aggregates: more than 10x away from this drug's cellular scale\n");
   }
   std::vector<std::string> non_jak;
   for (const auto& r : p.pathways) {
@@ -103,19 +107,22 @@ void print_table(const pharm::PathwayProfile& p,
       fmt::print("  disease {}: no immune signature in the KB (coverage unknown)\n", c.disease);
       continue;
     }
-    fmt::print("  disease {}: pair coverage {} (qualitative{}, {} cytokines: inhibited {}; spared {}; "
-               "no statement {})\n",
-               c.disease, cell(c.pair_coverage_pct, "{:.0f}%"),
-               c.exposure == "application-site" ? " at the application site" : "",
-               c.scored_on.empty() ? "no JAK-dependent" : c.scored_on,
-               c.inhibited.empty() ? "-" : join(c.inhibited, ", "),
-               c.spared.empty() ? "-" : join(c.spared, ", "),
-               c.effect_unknown.empty() ? "-" : join(c.effect_unknown, ", "));
-    fmt::print("    quantitative {} ({}){}{}\n",
-               cell(c.score_pct, "{:.1f}%"),
-               c.basis.empty() ? "no known values" : c.basis == "mixed" ? "mixed assays: not averaged" : c.basis,
-               c.not_jak_dependent.empty() ? ""
-                                           : "; not JAK-dependent: " + join(c.not_jak_dependent, ", "),
+    fmt::print(
+        "  disease {}: pair coverage {} (qualitative{}, {} cytokines: inhibited {}; spared {}; "
+        "no statement {})\n",
+        c.disease, cell(c.pair_coverage_pct, "{:.0f}%"),
+        c.exposure == "application-site" ? " at the application site" : "",
+        c.scored_on.empty() ? "no JAK-dependent" : c.scored_on,
+        c.inhibited.empty() ? "-" : join(c.inhibited, ", "),
+        c.spared.empty() ? "-" : join(c.spared, ", "),
+        c.effect_unknown.empty() ? "-" : join(c.effect_unknown, ", "));
+    fmt::print("    quantitative {} ({}){}{}\n", cell(c.score_pct, "{:.1f}%"),
+               c.basis.empty()      ? "no known values"
+               : c.basis == "mixed" ? "mixed assays: not averaged"
+                                    : c.basis,
+               c.not_jak_dependent.empty()
+                   ? ""
+                   : "; not JAK-dependent: " + join(c.not_jak_dependent, ", "),
                c.unknown.empty() ? "" : "; unknown: " + join(c.unknown, ", "));
   }
   fmt::print("\n");
@@ -143,11 +150,10 @@ void print_csv(const pharm::PathwayProfile& p) {
     fmt::print("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", p.drug,
                p.topical ? std::string() : fmt::format("{:g}", p.regimen.amount_mg),
                p.topical ? "topical" : pharm::frequency_label(p.regimen.tau_h),
-               csv_field(p.regimen.formulation.value_or("")),
-               p.modifier ? p.modifier->id : "", csv_field(r.cytokine), r.jak_pair,
-               num(r.avg_inhibition_pct), num(r.hours_above_50pct), num(r.peak_inhibition_pct),
-               num(r.trough_inhibition_pct), pharm::to_string(r.basis),
-               r.assay ? std::string(pharm::to_string(*r.assay)) : "",
+               csv_field(p.regimen.formulation.value_or("")), p.modifier ? p.modifier->id : "",
+               csv_field(r.cytokine), r.jak_pair, num(r.avg_inhibition_pct),
+               num(r.hours_above_50pct), num(r.peak_inhibition_pct), num(r.trough_inhibition_pct),
+               pharm::to_string(r.basis), r.assay ? std::string(pharm::to_string(*r.assay)) : "",
                r.effect ? std::string(pharm::to_string(r.effect->effect)) : "",
                r.excluded_from_aggregates ? "true" : "false",
                r.basis == pharm::Basis::kQuantitative ? std::string(pharm::to_string(r.bound)) : "",
@@ -187,8 +193,8 @@ void add_pathways_command(CLI::App& app, const std::string& kb_dir, int& exit_co
     if (!kb) return fail("the knowledge base is invalid: run `paraderm kb validate`");
     const kb::Drug* drug = kb->find_drug(drug_id);
     if (!drug) {
-      return fail(fmt::format("--drug: value \"{}\": no such drug (see `paraderm kb list drug`)",
-                              drug_id));
+      return fail(
+          fmt::format("--drug: value \"{}\": no such drug (see `paraderm kb list drug`)", drug_id));
     }
     for (const auto& d : diseases) {
       if (!kb->find_disease(d)) {
@@ -197,8 +203,9 @@ void add_pathways_command(CLI::App& app, const std::string& kb_dir, int& exit_co
       }
     }
     if (modifiers.size() > 1) {
-      return fail("--modifier: given more than once: combined modifiers are not modelled "
-                  "(their interaction is unknown)");
+      return fail(
+          "--modifier: given more than once: combined modifiers are not modelled "
+          "(their interaction is unknown)");
     }
     std::optional<pharm::ExposureModifier> modifier;
     if (!modifiers.empty()) {
@@ -210,9 +217,10 @@ void add_pathways_command(CLI::App& app, const std::string& kb_dir, int& exit_co
     if (!assay_text.empty()) {
       options.assay = pharm::assay_from_string(assay_text);
       if (!options.assay) {
-        return fail(fmt::format("--assay: value \"{}\": expected whole-blood, cellular or "
-                                "enzymatic-derived",
-                                assay_text));
+        return fail(
+            fmt::format("--assay: value \"{}\": expected whole-blood, cellular or "
+                        "enzymatic-derived",
+                        assay_text));
       }
     }
     std::vector<pharm::Regimen> regimens;
@@ -224,8 +232,8 @@ void add_pathways_command(CLI::App& app, const std::string& kb_dir, int& exit_co
     } else if (!dose_text.empty()) {
       auto dose = parse_with_unit(dose_text, "mg");
       if (!dose) {
-        return fail(fmt::format(
-            "--dose: value \"{}\": expected a positive amount in mg, e.g. 15mg", dose_text));
+        return fail(fmt::format("--dose: value \"{}\": expected a positive amount in mg, e.g. 15mg",
+                                dose_text));
       }
       auto tau = parse_with_unit(every_text, "h");
       if (!tau || *tau > 24 * 7) {
@@ -270,10 +278,11 @@ void add_pathways_command(CLI::App& app, const std::string& kb_dir, int& exit_co
     }
     if (format == "json") fmt::print("{}\n", all.dump(2));
     if (format == "table") {
-      fmt::print("Inhibition = steady-state pSTAT-pathway inhibition, Hill 1: whole-blood potency "
-                 "against total, other assays against unbound plasma concentration. Bases "
-                 "(quantitative by assay, qualitative, unknown) are never averaged together; "
-                 "limits: docs/pharmacology.md. Sources: `paraderm kb show <id>`.\n");
+      fmt::print(
+          "Inhibition = steady-state pSTAT-pathway inhibition, Hill 1: whole-blood potency "
+          "against total, other assays against unbound plasma concentration. Bases "
+          "(quantitative by assay, qualitative, unknown) are never averaged together; "
+          "limits: docs/pharmacology.md. Sources: `paraderm kb show <id>`.\n");
     }
     exit_code = kExitOk;
   });

@@ -33,8 +33,9 @@ std::optional<Grid> parse_grid(const std::string& text) {
 }  // namespace
 
 void add_pk_command(CLI::App& app, const std::string& kb_dir, int& exit_code) {
-  auto* pk = app.add_subcommand(
-      "pk", "Concentration-time curve (ng/mL and nM) from a published population-PK model or one derived from label values");
+  auto* pk = app.add_subcommand("pk",
+                                "Concentration-time curve (ng/mL and nM) from a published "
+                                "population-PK model or one derived from label values");
   static std::string drug_id, dose_text, every_text = "24h", times_text, format = "table";
   static bool single = false;
   static std::optional<std::size_t> model_index;
@@ -43,7 +44,8 @@ void add_pk_command(CLI::App& app, const std::string& kb_dir, int& exit_code) {
   pk->add_option("--every", every_text, "Dosing interval, e.g. 12h")->capture_default_str();
   pk->add_option("--times", times_text, "Time grid FROM:TO:STEP in hours (default 0:interval:0.5)");
   pk->add_flag("--single", single, "A single dose at t = 0 instead of steady state");
-  pk->add_option("--model", model_index, "Index of the drug's pk_model to use (default: first usable)");
+  pk->add_option("--model", model_index,
+                 "Index of the drug's pk_model to use (default: first usable)");
   pk->add_option("--format", format, "Output format")
       ->check(CLI::IsMember({"table", "csv", "json"}))
       ->capture_default_str();
@@ -53,25 +55,36 @@ void add_pk_command(CLI::App& app, const std::string& kb_dir, int& exit_code) {
       exit_code = kExitBadInput;
     };
     auto dose = parse_with_unit(dose_text, "mg");
-    if (!dose) return fail(fmt::format("--dose: value \"{}\": expected a positive amount in mg, e.g. 5mg", dose_text));
+    if (!dose)
+      return fail(fmt::format("--dose: value \"{}\": expected a positive amount in mg, e.g. 5mg",
+                              dose_text));
     auto tau = parse_with_unit(every_text, "h");
-    if (!tau) return fail(fmt::format("--every: value \"{}\": expected a positive interval in hours, e.g. 12h", every_text));
+    if (!tau)
+      return fail(fmt::format(
+          "--every: value \"{}\": expected a positive interval in hours, e.g. 12h", every_text));
     std::string grid_text = times_text.empty() ? fmt::format("0:{}:0.5", *tau) : times_text;
     auto grid = parse_grid(grid_text);
-    if (!grid) return fail(fmt::format("--times: value \"{}\": expected FROM:TO:STEP hours with 0 <= FROM < TO, STEP > 0, at most 100000 points", grid_text));
+    if (!grid)
+      return fail(
+          fmt::format("--times: value \"{}\": expected FROM:TO:STEP hours with 0 <= FROM < TO, "
+                      "STEP > 0, at most 100000 points",
+                      grid_text));
 
     auto loaded = load_kb(kb_dir);
     if (!loaded) return fail("the knowledge base is invalid: run `paraderm kb validate`");
     const kb::KnowledgeBase& kb = *loaded;
     const kb::Drug* drug = kb.find_drug(drug_id);
-    if (!drug) return fail(fmt::format("--drug: value \"{}\": no such drug (see `paraderm kb list drug`)", drug_id));
+    if (!drug)
+      return fail(
+          fmt::format("--drug: value \"{}\": no such drug (see `paraderm kb list drug`)", drug_id));
     if (drug->route == "topical") {
       // No systemic curve for a topical product: say why instead of failing.
       std::string why = drug->systemic_exposure ? drug->systemic_exposure->text
                                                 : "systemic exposure not described in the KB";
       std::string wsrc;
       if (drug->systemic_exposure) {
-        for (const auto& s : drug->systemic_exposure->prov.src) wsrc += (wsrc.empty() ? "" : ", ") + s;
+        for (const auto& s : drug->systemic_exposure->prov.src)
+          wsrc += (wsrc.empty() ? "" : ", ") + s;
       }
       if (format == "json") {
         nlohmann::ordered_json j;
@@ -103,9 +116,10 @@ void add_pk_command(CLI::App& app, const std::string& kb_dir, int& exit_code) {
           }
           drawn_dose = eq.modelled_amount;
           drawn_tau = eq.modelled_frequency == "bid" ? 12.0 : 24.0;
-          drawn_note = fmt::format("{:g} mg {} {} drawn as its published equivalent {:g} mg {} {}: {}",
-                                   *dose, eq.frequency, eq.formulation, eq.modelled_amount,
-                                   eq.modelled_frequency, eq.modelled_formulation, eq.text);
+          drawn_note =
+              fmt::format("{:g} mg {} {} drawn as its published equivalent {:g} mg {} {}: {}",
+                          *dose, eq.frequency, eq.formulation, eq.modelled_amount,
+                          eq.modelled_frequency, eq.modelled_formulation, eq.text);
           equivalence_sources = eq.prov.src;
         }
       }
@@ -117,11 +131,14 @@ void add_pk_command(CLI::App& app, const std::string& kb_dir, int& exit_code) {
       auto choice = pharm::model_from_kb(*drug, model_index);
       if (!choice.is_ok()) return fail(choice.status().message());
       const kb::PkModel& m = *choice.value().model;
-      resolved = pharm::ResolvedPk{choice.value().params, "published-model",
-                                   fmt::format("model {}: {} ({}-compartment, {} absorption)",
-                                               *model_index, m.population, m.compartments,
-                                               m.absorption),
-                                   m.formulation, m.prov.src, {}};
+      resolved =
+          pharm::ResolvedPk{choice.value().params,
+                            "published-model",
+                            fmt::format("model {}: {} ({}-compartment, {} absorption)",
+                                        *model_index, m.population, m.compartments, m.absorption),
+                            m.formulation,
+                            m.prov.src,
+                            {}};
     } else {
       auto r = pharm::resolve_pk(*drug);
       if (!r.is_ok()) return fail(r.status().message());
@@ -130,16 +147,18 @@ void add_pk_command(CLI::App& app, const std::string& kb_dir, int& exit_code) {
     const auto& p = resolved->params;
     auto mw = pharm::molecular_weight(*drug);
 
-    struct Point { double t, mg_l; };
+    struct Point {
+      double t, mg_l;
+    };
     std::vector<Point> pts;
     for (double t = grid->from; t <= grid->to + 1e-9; t += grid->step) {
       double c = single ? pharm::single_dose(p, drawn_dose, t)
                         : pharm::steady_state(p, drawn_dose, drawn_tau, t);
       pts.push_back({t, c});
     }
-    std::string regimen = single ? fmt::format("{} {} mg single dose", drug->id, drawn_dose)
-                                 : fmt::format("{} {} mg every {} h, steady state", drug->id,
-                                               drawn_dose, drawn_tau);
+    std::string regimen =
+        single ? fmt::format("{} {} mg single dose", drug->id, drawn_dose)
+               : fmt::format("{} {} mg every {} h, steady state", drug->id, drawn_dose, drawn_tau);
     std::string src;
     for (const auto& s : resolved->sources) src += (src.empty() ? "" : ", ") + s;
 
@@ -149,24 +168,36 @@ void add_pk_command(CLI::App& app, const std::string& kb_dir, int& exit_code) {
       j["dose_mg"] = *dose;
       j["interval_h"] = *tau;
       j["steady_state"] = !single;
-      j["model"] = {{"origin", resolved->origin}, {"description", resolved->description},
-                    {"compartments", p.compartments}, {"cl_f_l_h", p.cl_l_h}, {"v1_f_l", p.v1_l},
-                    {"ka_per_h", p.ka_per_h}, {"lag_h", p.lag_h},
-                    {"formulation", resolved->formulation ? nlohmann::ordered_json(*resolved->formulation) : nlohmann::ordered_json()},
-                    {"sources", resolved->sources}};
+      j["model"] = {
+          {"origin", resolved->origin},
+          {"description", resolved->description},
+          {"compartments", p.compartments},
+          {"cl_f_l_h", p.cl_l_h},
+          {"v1_f_l", p.v1_l},
+          {"ka_per_h", p.ka_per_h},
+          {"lag_h", p.lag_h},
+          {"formulation", resolved->formulation ? nlohmann::ordered_json(*resolved->formulation)
+                                                : nlohmann::ordered_json()},
+          {"sources", resolved->sources}};
       for (const auto& in : resolved->inputs) {
-        j["model"]["inputs"].push_back({{"quantity", in.quantity}, {"value", in.value},
-                                        {"unit", in.unit}, {"taken", in.how}, {"sources", in.sources}});
+        j["model"]["inputs"].push_back({{"quantity", in.quantity},
+                                        {"value", in.value},
+                                        {"unit", in.unit},
+                                        {"taken", in.how},
+                                        {"sources", in.sources}});
       }
       j["molecular_weight_g_mol"] = mw ? nlohmann::ordered_json(*mw) : nlohmann::ordered_json();
       j["concentration"] = "total plasma (parent)";
       if (drawn_note) {
-        j["drawn_as"] = {{"dose_mg", drawn_dose}, {"interval_h", drawn_tau}, {"note", *drawn_note},
+        j["drawn_as"] = {{"dose_mg", drawn_dose},
+                         {"interval_h", drawn_tau},
+                         {"note", *drawn_note},
                          {"sources", equivalence_sources}};
       }
       auto arr = nlohmann::ordered_json::array();
       for (const auto& pt : pts) {
-        arr.push_back({{"t_h", pt.t}, {"conc_ng_ml", pt.mg_l * 1000},
+        arr.push_back({{"t_h", pt.t},
+                       {"conc_ng_ml", pt.mg_l * 1000},
                        {"conc_nm", mw ? nlohmann::ordered_json(pharm::mg_per_l_to_nm(pt.mg_l, *mw))
                                       : nlohmann::ordered_json()}});
       }
@@ -193,7 +224,8 @@ void add_pk_command(CLI::App& app, const std::string& kb_dir, int& exit_code) {
       }
       // The model's formulation may differ from the product given (e.g. an IR model for an ER
       // tablet): say so rather than let the curve pass for the product's own.
-      fmt::print("formulation modelled: {}\n", resolved->formulation.value_or("not stated in the source"));
+      fmt::print("formulation modelled: {}\n",
+                 resolved->formulation.value_or("not stated in the source"));
       fmt::print("concentration: total plasma, parent drug\n");
       fmt::print("{:>8}  {:>12}  {:>10}\n", "t (h)", "C (ng/mL)", "C (nM)");
       for (const auto& pt : pts) {

@@ -7,7 +7,8 @@
 
 namespace paraderm::cli {
 
-Progress::Progress(bool show) : show_(show && ::isatty(STDERR_FILENO)), phase_start_(Clock::now()) {}
+Progress::Progress(bool show)
+    : show_(show && ::isatty(STDERR_FILENO)), phase_start_(Clock::now()) {}
 
 Progress::~Progress() { clear_line(); }
 
@@ -23,7 +24,8 @@ void Progress::operator()(std::string_view phase, std::uint64_t done, std::uint6
   std::lock_guard lock(mu_);
   auto now = Clock::now();
   if (phase != phase_) {
-    if (!phase_.empty()) times_.emplace_back(phase_, std::chrono::duration<double>(now - phase_start_).count());
+    if (!phase_.empty())
+      times_.emplace_back(phase_, std::chrono::duration<double>(now - phase_start_).count());
     phase_ = phase;
     phase_start_ = now;
     last_draw_ = {};
@@ -34,9 +36,10 @@ void Progress::operator()(std::string_view phase, std::uint64_t done, std::uint6
   if (total > 0) {
     double f = std::min(1.0, static_cast<double>(done) / static_cast<double>(total));
     int filled = static_cast<int>(f * kWidth);
-    fmt::print(stderr, "\r{:<6} [{}{}] {:5.1f}%  {:.1f}/{:.1f} MB ", phase, std::string(static_cast<std::size_t>(filled), '#'),
-               std::string(static_cast<std::size_t>(kWidth - filled), ' '), 100 * f, static_cast<double>(done) / 1e6,
-               static_cast<double>(total) / 1e6);
+    fmt::print(stderr, "\r{:<6} [{}{}] {:5.1f}%  {:.1f}/{:.1f} MB ", phase,
+               std::string(static_cast<std::size_t>(filled), '#'),
+               std::string(static_cast<std::size_t>(kWidth - filled), ' '), 100 * f,
+               static_cast<double>(done) / 1e6, static_cast<double>(total) / 1e6);
   } else {
     fmt::print(stderr, "\r{:<6} ...{:60}", phase, "");
   }

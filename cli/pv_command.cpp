@@ -21,16 +21,19 @@ struct PvOptions {
   std::string input, id_col = "id", drug_col = "drug", event_col = "event", drug, event;
   std::vector<std::string> stratum_cols;
   std::string format = "table", fit_data = "auto", prior, qn = "published", quantiles;
-  bool squash = false, no_scores = false, refit = false, quiet = false, drop_indication_events = false;
+  bool squash = false, no_scores = false, refit = false, quiet = false,
+       drop_indication_events = false;
   int min_count = 1, fit_min_count = 1;
   pv::SignalRules rules;
 };
 
 void add_input_options(CLI::App* cmd, PvOptions& o) {
-  auto* in = cmd->add_option("--input", o.input, "Long-format CSV: one row per report x drug x event");
-  auto* fa = cmd->add_option("--faers", o.faers,
-                             "FAERS/LAERS quarterly ASCII data: folders (searched recursively, zips inside included) "
-                             "or faers_ascii_*.zip / aers_ascii_*.zip files; repeatable");
+  auto* in =
+      cmd->add_option("--input", o.input, "Long-format CSV: one row per report x drug x event");
+  auto* fa = cmd->add_option(
+      "--faers", o.faers,
+      "FAERS/LAERS quarterly ASCII data: folders (searched recursively, zips inside included) "
+      "or faers_ascii_*.zip / aers_ascii_*.zip files; repeatable");
   in->excludes(fa);
   if (cmd->get_name() != "ingest") {
     auto* st = cmd->add_option("--store", o.store, "A store written by `paraderm pv ingest`");
@@ -39,29 +42,36 @@ void add_input_options(CLI::App* cmd, PvOptions& o) {
   }
   cmd->add_option("--roles", o.roles, "FAERS drug roles kept (PS,SS,C,I)")->capture_default_str();
   cmd->add_flag("--drop-indication-events", o.drop_indication_events,
-                "FAERS/LAERS: drop a report's reaction when the report gives the same PT as an indication (INDI)");
-  cmd->add_option("--unmapped", o.unmapped_out, "Write the FAERS drug names not mapped to a KB ingredient (CSV)");
+                "FAERS/LAERS: drop a report's reaction when the report gives the same PT as an "
+                "indication (INDI)");
+  cmd->add_option("--unmapped", o.unmapped_out,
+                  "Write the FAERS drug names not mapped to a KB ingredient (CSV)");
   cmd->add_option("--id-col", o.id_col, "Report id column")->capture_default_str();
   cmd->add_option("--drug-col", o.drug_col, "Drug column")->capture_default_str();
   cmd->add_option("--event-col", o.event_col, "Event column")->capture_default_str();
   cmd->add_option("--stratum-col", o.stratum_cols,
-                  "Stratum column; repeatable: the strata are the combinations of the columns' values (as openEBGM's "
+                  "Stratum column; repeatable: the strata are the combinations of the columns' "
+                  "values (as openEBGM's "
                   "strat* columns); expected counts are summed over strata");
   cmd->add_option("--prior", o.prior,
-                  "Score with this MGPS prior instead of fitting one: alpha1,beta1,alpha2,beta2,p (openEBGM's theta order)");
+                  "Score with this MGPS prior instead of fitting one: alpha1,beta1,alpha2,beta2,p "
+                  "(openEBGM's theta order)");
   cmd->add_option("--qn", o.qn,
-                  "Posterior weight Q_n: published (DuMouchel 1999 eq. 6, as openEBGM) or conditional (the marginals "
+                  "Posterior weight Q_n: published (DuMouchel 1999 eq. 6, as openEBGM) or "
+                  "conditional (the marginals "
                   "divided by P(n >= the fit's minimum count), as paraderm did before)")
       ->check(CLI::IsMember({"published", "conditional"}))
       ->capture_default_str();
   cmd->add_option("--fit", o.fit_data,
-                  "Data the MGPS prior is fitted on: full (every pair), squashed (DuMouchel-Pregibon bins), or auto "
+                  "Data the MGPS prior is fitted on: full (every pair), squashed "
+                  "(DuMouchel-Pregibon bins), or auto "
                   "(full up to 250 000 pairs)")
       ->check(CLI::IsMember({"full", "squashed", "auto"}))
       ->capture_default_str();
   cmd->add_flag("--squash", o.squash, "Same as --fit squashed");
   cmd->add_option("--fit-min-count", o.fit_min_count,
-                  "Fit the prior on pairs with at least this many reports (likelihood conditional on n >= this)")
+                  "Fit the prior on pairs with at least this many reports (likelihood conditional "
+                  "on n >= this)")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   cmd->add_flag("--quiet", o.quiet, "No progress bar");
@@ -74,7 +84,6 @@ std::string num(double v) {
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
   return fmt::format("{}", v);
 }
-
 
 // A comma list of numbers; nullopt with `error` naming the option, the value and what was expected.
 std::optional<std::vector<double>> parse_numbers(const std::string& option, const std::string& text,
@@ -98,11 +107,12 @@ std::optional<std::vector<double>> parse_numbers(const std::string& option, cons
 std::optional<pv::MgpsPrior> parse_prior(const std::string& text, std::string& error) {
   auto v = parse_numbers("--prior", text, error);
   if (!v) return std::nullopt;
-  if (v->size() != 5 || (*v)[0] <= 0 || (*v)[1] <= 0 || (*v)[2] <= 0 || (*v)[3] <= 0 || (*v)[4] <= 0 ||
-      (*v)[4] >= 1) {
-    error = fmt::format("--prior: value \"{}\": expected alpha1,beta1,alpha2,beta2,p with alpha and beta > 0 and "
-                        "0 < p < 1",
-                        text);
+  if (v->size() != 5 || (*v)[0] <= 0 || (*v)[1] <= 0 || (*v)[2] <= 0 || (*v)[3] <= 0 ||
+      (*v)[4] <= 0 || (*v)[4] >= 1) {
+    error = fmt::format(
+        "--prior: value \"{}\": expected alpha1,beta1,alpha2,beta2,p with alpha and beta > 0 and "
+        "0 < p < 1",
+        text);
     return std::nullopt;
   }
   return pv::MgpsPrior{(*v)[0], (*v)[1], (*v)[2], (*v)[3], (*v)[4]};
@@ -114,7 +124,8 @@ std::optional<std::vector<double>> parse_quantiles(const std::string& text, std:
   if (!v) return std::nullopt;
   for (double p : *v) {
     if (!(p > 0 && p < 1)) {
-      error = fmt::format("--quantiles: value \"{}\": {} is not a probability strictly between 0 and 1", text, p);
+      error = fmt::format(
+          "--quantiles: value \"{}\": {} is not a probability strictly between 0 and 1", text, p);
       return std::nullopt;
     }
   }
@@ -135,15 +146,16 @@ struct Loaded {
   std::string source, input_json;
 };
 
-std::optional<Loaded> load_input(const PvOptions& o, const std::string& kb_dir, bool want_stored, Progress& progress,
-                                 int& exit_code) {
+std::optional<Loaded> load_input(const PvOptions& o, const std::string& kb_dir, bool want_stored,
+                                 Progress& progress, int& exit_code) {
   auto fail = [&](const std::string& msg) -> std::optional<Loaded> {
     fmt::print(stderr, "{}\n", msg);
     exit_code = kExitBadInput;
     return std::nullopt;
   };
   int inputs = !o.input.empty() + !o.faers.empty() + !o.store.empty();
-  if (inputs != 1) return fail("expected one input: --input FILE.csv, --faers PATH... or --store DIR");
+  if (inputs != 1)
+    return fail("expected one input: --input FILE.csv, --faers PATH... or --store DIR");
   Loaded l;
   if (!o.store.empty()) {
     if (want_stored) {
@@ -187,12 +199,14 @@ std::optional<Loaded> load_input(const PvOptions& o, const std::string& kb_dir, 
     auto& d = data.value().input;
     for (const auto& p : d.problems) fmt::print(stderr, "{}\n", p);
     fmt::print(stderr,
-               "FAERS: {} files, {} report versions read ({} legacy LAERS), {} superseded, {} deleted cases dropped, "
-               "{} reports kept, {} without a kept drug or event, {} drug rows ({} kept), {} reaction rows, "
+               "FAERS: {} files, {} report versions read ({} legacy LAERS), {} superseded, {} "
+               "deleted cases dropped, "
+               "{} reports kept, {} without a kept drug or event, {} drug rows ({} kept), {} "
+               "reaction rows, "
                "{} reactions dropped as indications, {} malformed rows, {} unmapped drug names\n",
-               d.files.size(), d.reports_read, d.laers_reports, d.superseded, d.deleted, d.reports_kept,
-               d.without_pairs, d.drug_rows, d.drug_rows_kept, d.reaction_rows, d.indication_events_dropped, d.malformed,
-               d.unmapped.size());
+               d.files.size(), d.reports_read, d.laers_reports, d.superseded, d.deleted,
+               d.reports_kept, d.without_pairs, d.drug_rows, d.drug_rows_kept, d.reaction_rows,
+               d.indication_events_dropped, d.malformed, d.unmapped.size());
     if (!o.unmapped_out.empty()) {
       std::FILE* f = std::fopen(o.unmapped_out.c_str(), "w");
       if (!f) return fail(fmt::format("--unmapped: value \"{}\": cannot write", o.unmapped_out));
@@ -200,18 +214,28 @@ std::optional<Loaded> load_input(const PvOptions& o, const std::string& kb_dir, 
       for (const auto& [n, c] : d.unmapped) fmt::print(f, "{},{}\n", csv_field(n), c);
       std::fclose(f);
     }
-    nlohmann::json j = {{"kind", "faers"},           {"files", d.files.size()},          {"report_versions", d.reports_read},
-                        {"laers_versions", d.laers_reports}, {"superseded", d.superseded}, {"deleted_cases", d.deleted},
-                        {"reports_kept", d.reports_kept}, {"without_pairs", d.without_pairs}, {"drug_rows", d.drug_rows},
-                        {"drug_rows_kept", d.drug_rows_kept}, {"reaction_rows", d.reaction_rows},
-                        {"malformed", d.malformed},      {"unmapped_names", d.unmapped.size()}, {"roles", o.roles},
+    nlohmann::json j = {{"kind", "faers"},
+                        {"files", d.files.size()},
+                        {"report_versions", d.reports_read},
+                        {"laers_versions", d.laers_reports},
+                        {"superseded", d.superseded},
+                        {"deleted_cases", d.deleted},
+                        {"reports_kept", d.reports_kept},
+                        {"without_pairs", d.without_pairs},
+                        {"drug_rows", d.drug_rows},
+                        {"drug_rows_kept", d.drug_rows_kept},
+                        {"reaction_rows", d.reaction_rows},
+                        {"malformed", d.malformed},
+                        {"unmapped_names", d.unmapped.size()},
+                        {"roles", o.roles},
                         {"indication_events_dropped", d.indication_events_dropped},
                         {"drop_indication_events", o.drop_indication_events}};
     l.input_json = j.dump();
     l.corpus = std::move(data.value().corpus);
     for (const auto& p : o.faers) l.source += (l.source.empty() ? "" : ", ") + p;
-    l.source += fmt::format(" (roles {}{})", o.roles,
-                            o.drop_indication_events ? "; reactions also given as an indication dropped" : "");
+    l.source += fmt::format(
+        " (roles {}{})", o.roles,
+        o.drop_indication_events ? "; reactions also given as an indication dropped" : "");
     return l;
   }
   progress("read", 0, 0);
@@ -221,14 +245,16 @@ std::optional<Loaded> load_input(const PvOptions& o, const std::string& kb_dir, 
   const auto& in = data.value().input;
   for (const auto& p : in.problems) fmt::print(stderr, "{}\n", p);
   if (in.malformed) fmt::print(stderr, "{} malformed row(s) skipped\n", in.malformed);
-  l.input_json = nlohmann::json({{"kind", "csv"}, {"rows", in.rows_read}, {"malformed", in.malformed}}).dump();
+  l.input_json =
+      nlohmann::json({{"kind", "csv"}, {"rows", in.rows_read}, {"malformed", in.malformed}}).dump();
   l.corpus = std::move(data.value().corpus);
   l.source = o.input;
   return l;
 }
 
 // The scoring options; nullopt (after saying why, exit 2) when --prior is malformed.
-std::optional<pv::ScoreOptions> score_options(const PvOptions& o, Progress& progress, int& exit_code) {
+std::optional<pv::ScoreOptions> score_options(const PvOptions& o, Progress& progress,
+                                              int& exit_code) {
   pv::ScoreOptions so;
   if (!o.prior.empty()) {
     std::string error;
@@ -250,28 +276,32 @@ std::optional<pv::ScoreOptions> score_options(const PvOptions& o, Progress& prog
 void print_fit(std::FILE* to, const pv::SignalTable& t) {
   const auto& f = t.fit;
   if (t.prior_given) {
-    fmt::print(to, "MGPS prior given (not fitted): alpha1={} beta1={} alpha2={} beta2={} p={}; -logL {} on {} {} points; Qn {}\n",
-               f.theta.alpha1, f.theta.beta1, f.theta.alpha2, f.theta.beta2, f.theta.p, f.neg_log_lik, t.fit_points,
+    fmt::print(to,
+               "MGPS prior given (not fitted): alpha1={} beta1={} alpha2={} beta2={} p={}; -logL "
+               "{} on {} {} points; Qn {}\n",
+               f.theta.alpha1, f.theta.beta1, f.theta.alpha2, f.theta.beta2, f.theta.p,
+               f.neg_log_lik, t.fit_points,
                t.fit_data == pv::FitData::kFull ? "full-data" : "squashed", pv::to_string(t.qn));
     return;
   }
   fmt::print(to,
              "MGPS prior on {} {} points: alpha1={} beta1={} alpha2={} beta2={} p={}; -logL {}; "
              "{} ({} of {} starts converged, {} agree); Qn {}\n",
-             t.fit_points, t.fit_data == pv::FitData::kFull ? "full-data" : "squashed", f.theta.alpha1, f.theta.beta1,
-             f.theta.alpha2, f.theta.beta2, f.theta.p, f.neg_log_lik, f.message, f.starts_converged, f.starts,
-             f.starts_agreeing, pv::to_string(t.qn));
+             t.fit_points, t.fit_data == pv::FitData::kFull ? "full-data" : "squashed",
+             f.theta.alpha1, f.theta.beta1, f.theta.alpha2, f.theta.beta2, f.theta.p, f.neg_log_lik,
+             f.message, f.starts_converged, f.starts, f.starts_agreeing, pv::to_string(t.qn));
 }
-
 
 }  // namespace
 
 void add_pv_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
-  auto* pv = app.add_subcommand("pv", "Pharmacovigilance: disproportionality signals from report-level data");
+  auto* pv = app.add_subcommand(
+      "pv", "Pharmacovigilance: disproportionality signals from report-level data");
   pv->require_subcommand(1);
   static PvOptions o;
 
-  auto* ingest = pv->add_subcommand("ingest", "Parse CSV or FAERS input once into a store, with every pair's scores");
+  auto* ingest = pv->add_subcommand(
+      "ingest", "Parse CSV or FAERS input once into a store, with every pair's scores");
   add_input_options(ingest, o);
   ingest->add_option("--out", o.out, "Store folder to write")->required();
   ingest->add_flag("--no-scores", o.no_scores, "Store the corpus only (no counts, fit or scores)");
@@ -287,7 +317,8 @@ void add_pv_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
       table->source = l->source;
     }
     progress("write", 0, 0);
-    Status st = pv::save_store(o.out, *l->corpus, table ? &*table : nullptr, {l->source, l->input_json});
+    Status st =
+        pv::save_store(o.out, *l->corpus, table ? &*table : nullptr, {l->source, l->input_json});
     if (!st.is_ok()) {
       fmt::print(stderr, "{}\n", st.message());
       exit_code = kExitBadInput;
@@ -295,14 +326,18 @@ void add_pv_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
     }
     std::string times = progress.summary();
     if (table) print_fit(stderr, *table);
-    fmt::print(stderr, "store {}: {} reports, {} report-drug-event pairs, {} drugs, {} events{}\n{}\n", o.out,
-               l->corpus->reports(), l->corpus->pairs.size(), l->corpus->drugs.size(), l->corpus->events.size(),
-               table ? fmt::format(", {} scored drug-event pairs", table->scores.size()) : std::string(), times);
+    fmt::print(
+        stderr, "store {}: {} reports, {} report-drug-event pairs, {} drugs, {} events{}\n{}\n",
+        o.out, l->corpus->reports(), l->corpus->pairs.size(), l->corpus->drugs.size(),
+        l->corpus->events.size(),
+        table ? fmt::format(", {} scored drug-event pairs", table->scores.size()) : std::string(),
+        times);
     exit_code = kExitOk;
   });
 
-  auto* fit = pv->add_subcommand(
-      "fit", "Fit the MGPS prior: theta with standard errors, -log L, convergence and the per-start table");
+  auto* fit = pv->add_subcommand("fit",
+                                 "Fit the MGPS prior: theta with standard errors, -log L, "
+                                 "convergence and the per-start table");
   add_input_options(fit, o);
   fit->callback([&exit_code, &kb_dir] {
     Progress progress(!o.quiet);
@@ -316,8 +351,8 @@ void add_pv_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
     const auto& f = t.fit;
     const auto& se = t.standard_errors->se;
     fmt::print("pairs {}\nfit_data {}\nfit_points {}\nprior {}\nqn {}\n", t.scores.size(),
-               t.fit_data == pv::FitData::kFull ? "full" : "squashed", t.fit_points, t.prior_given ? "given" : "fitted",
-               pv::to_string(t.qn));
+               t.fit_data == pv::FitData::kFull ? "full" : "squashed", t.fit_points,
+               t.prior_given ? "given" : "fitted", pv::to_string(t.qn));
     // openEBGM's conf_int layout: estimate, standard error, 95 % normal interval.
     fmt::print("parameter estimate se lower95 upper95\n");
     const char* names[] = {"alpha1", "beta1", "alpha2", "beta2", "p"};
@@ -331,33 +366,43 @@ void add_pv_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
     if (t.prior_given) {
       fmt::print("converged given prior, nothing fitted\n");
     } else {
-      fmt::print("converged {} ({} of {} starts converged, {} agree)\n", f.converged ? "yes" : "no", f.starts_converged,
-                 f.starts, f.starts_agreeing);
-      fmt::print("start start_alpha1 start_beta1 start_alpha2 start_beta2 start_p alpha1 beta1 alpha2 beta2 p -logL "
-                 "converged method\n");
+      fmt::print("converged {} ({} of {} starts converged, {} agree)\n", f.converged ? "yes" : "no",
+                 f.starts_converged, f.starts, f.starts_agreeing);
+      fmt::print(
+          "start start_alpha1 start_beta1 start_alpha2 start_beta2 start_p alpha1 beta1 alpha2 "
+          "beta2 p -logL "
+          "converged method\n");
       for (std::size_t i = 0; i < f.start_table.size(); ++i) {
         const auto& r = f.start_table[i];
-        fmt::print("{} {} {} {} {} {} {} {} {} {} {} {} {} \"{}\"\n", i + 1, r.start.alpha1, r.start.beta1, r.start.alpha2,
-                   r.start.beta2, r.start.p, r.theta.alpha1, r.theta.beta1, r.theta.alpha2, r.theta.beta2, r.theta.p,
-                   r.neg_log_lik, r.converged ? "yes" : "no", r.method);
+        fmt::print("{} {} {} {} {} {} {} {} {} {} {} {} {} \"{}\"\n", i + 1, r.start.alpha1,
+                   r.start.beta1, r.start.alpha2, r.start.beta2, r.start.p, r.theta.alpha1,
+                   r.theta.beta1, r.theta.alpha2, r.theta.beta2, r.theta.p, r.neg_log_lik,
+                   r.converged ? "yes" : "no", r.method);
       }
     }
     fmt::print(stderr, "{}\n", times);
     exit_code = t.prior_given || f.converged ? kExitOk : 1;
   });
 
-  auto* sig = pv->add_subcommand("signals", "Per drug-event pair: n, expected, RR, PRR, chi2, ROR, IC, EBGM, signal flags");
+  auto* sig = pv->add_subcommand(
+      "signals", "Per drug-event pair: n, expected, RR, PRR, chi2, ROR, IC, EBGM, signal flags");
   add_input_options(sig, o);
   sig->add_option("--drug", o.drug, "Only this drug (case-insensitive)");
   sig->add_option("--event", o.event, "Only this event (case-insensitive)");
-  sig->add_option("--min-count", o.min_count, "Only pairs with at least this many reports")->capture_default_str();
-  sig->add_flag("--refit", o.refit, "With --store: recount and refit instead of using the stored scores");
+  sig->add_option("--min-count", o.min_count, "Only pairs with at least this many reports")
+      ->capture_default_str();
+  sig->add_flag("--refit", o.refit,
+                "With --store: recount and refit instead of using the stored scores");
   sig->add_option("--eb05-threshold", o.rules.eb05, "EB05 signal threshold (default: the KB's)");
-  sig->add_option("--ror025-threshold", o.rules.ror025, "Lower 95% ROR bound threshold (default: the KB's)");
+  sig->add_option("--ror025-threshold", o.rules.ror025,
+                  "Lower 95% ROR bound threshold (default: the KB's)");
   sig->add_option("--ic025-threshold", o.rules.ic025, "IC025 threshold (default: the KB's)");
-  sig->add_option("--format", o.format, "Output format")->check(CLI::IsMember({"table", "csv", "json"}))->capture_default_str();
+  sig->add_option("--format", o.format, "Output format")
+      ->check(CLI::IsMember({"table", "csv", "json"}))
+      ->capture_default_str();
   sig->add_option("--quantiles", o.quantiles,
-                  "More posterior quantiles of lambda as columns q<p> (csv, json), e.g. 0.025,0.975 (eb05 and eb95 "
+                  "More posterior quantiles of lambda as columns q<p> (csv, json), e.g. "
+                  "0.025,0.975 (eb05 and eb95 "
                   "are always given)");
   sig->callback([&exit_code, &kb_dir, sig] {
     std::string error;
@@ -407,7 +452,8 @@ void add_pv_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
     print_fit(stderr, t);
     auto same = [](const std::string& a, const std::string& b) {
       return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::toupper(static_cast<unsigned char>(x)) == std::toupper(static_cast<unsigned char>(y));
+               return std::toupper(static_cast<unsigned char>(x)) ==
+                      std::toupper(static_cast<unsigned char>(y));
              });
     };
     std::vector<const pv::Score*> rows;
@@ -425,8 +471,10 @@ void add_pv_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
       return pv::mgps_posterior_quantile(t.fit.theta, x.n, x.expected, x.post.q, p);
     };
     if (o.format == "csv") {
-      std::string header = "drug,event,n,expected,rr,prr,prr_chi2,ror,ror_lo,ror_hi,ic,ic025,ic975,ebgm,eb05,eb95,"
-                           "n_drug,n_event,total,prr_chi2_yates,prr_lo,prr_hi,signal_evans,signal_ror,signal_ic,signal_eb05,qn";
+      std::string header =
+          "drug,event,n,expected,rr,prr,prr_chi2,ror,ror_lo,ror_hi,ic,ic025,ic975,ebgm,eb05,eb95,"
+          "n_drug,n_event,total,prr_chi2_yates,prr_lo,prr_hi,signal_evans,signal_ror,signal_ic,"
+          "signal_eb05,qn";
       for (double p : *quantiles) header += "," + quantile_name(p);
       fmt::print("{}\n", header);
       // One buffer for the whole table (17 189 caers rows: no per-field strings).
@@ -452,9 +500,10 @@ void add_pv_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
           out.push_back(',');
         }
         fmt::format_to(std::back_inserter(out), "{}", x->n);
-        for (double v : {x->expected, x->d.rr, x->d.prr, x->d.chi2, x->d.ror, x->d.ror_lo, x->d.ror_hi, x->d.ic,
-                         x->d.ic025, x->d.ic975, x->post.ebgm, x->post.eb05, x->post.eb95, x->n_drug, x->n_event,
-                         x->total, x->d.chi2_yates, x->d.prr_lo, x->d.prr_hi}) {
+        for (double v :
+             {x->expected, x->d.rr, x->d.prr, x->d.chi2, x->d.ror, x->d.ror_lo, x->d.ror_hi,
+              x->d.ic, x->d.ic025, x->d.ic975, x->post.ebgm, x->post.eb05, x->post.eb95, x->n_drug,
+              x->n_event, x->total, x->d.chi2_yates, x->d.prr_lo, x->d.prr_hi}) {
           put(v);
         }
         for (bool b : {f.evans, f.ror, f.ic, f.eb05}) put_flag(b);
@@ -470,17 +519,18 @@ void add_pv_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
     } else if (o.format == "json") {
       fmt::print("{}\n", pv::signals_json(t, rows, o.rules, *quantiles));
     } else {
-      fmt::print("{:<28} {:<28} {:>5} {:>8} {:>8} {:>8} {:>7} {:>7}  signals\n", "drug", "event", "n", "E", "ROR",
-                 "IC025", "EBGM", "EB05");
+      fmt::print("{:<28} {:<28} {:>5} {:>8} {:>8} {:>8} {:>7} {:>7}  signals\n", "drug", "event",
+                 "n", "E", "ROR", "IC025", "EBGM", "EB05");
       std::size_t shown = 0;
       for (const auto* x : rows) {
         if (++shown > 40) break;
         auto f = pv::flags(*x, o.rules);
         fmt::print("{:<28} {:<28} {:>5} {:>8.3g} {:>8} {:>8.3f} {:>7.2f} {:>7.2f}  {}{}{}{}\n",
-                   t.drugs[x->drug].substr(0, 28), t.events[x->event].substr(0, 28), x->n, x->expected,
+                   t.drugs[x->drug].substr(0, 28), t.events[x->event].substr(0, 28), x->n,
+                   x->expected,
                    std::isfinite(x->d.ror) ? fmt::format("{:.4g}", x->d.ror) : num(x->d.ror),
-                   x->d.ic025, x->post.ebgm, x->post.eb05, f.evans ? "Evans " : "", f.ror ? "ROR " : "",
-                   f.ic ? "IC " : "", f.eb05 ? "EB05" : "");
+                   x->d.ic025, x->post.ebgm, x->post.eb05, f.evans ? "Evans " : "",
+                   f.ror ? "ROR " : "", f.ic ? "IC " : "", f.eb05 ? "EB05" : "");
       }
       fmt::print("{} pair(s); sorted by EB05; reporting signals, not incidences\n", rows.size());
     }

@@ -25,45 +25,59 @@ void raise_descriptor_limit(int connections) {
   r.rlim_cur = std::min(want, r.rlim_max);
   setrlimit(RLIMIT_NOFILE, &r);
   if (r.rlim_cur < want) {
-    fmt::print(stderr, "warning: --max-connections {}: the descriptor limit is {} (ulimit -n)\n", connections,
-               static_cast<unsigned long long>(r.rlim_cur));
+    fmt::print(stderr, "warning: --max-connections {}: the descriptor limit is {} (ulimit -n)\n",
+               connections, static_cast<unsigned long long>(r.rlim_cur));
   }
 }
 
 }  // namespace
 
 void add_serve_command(CLI::App& app, const std::string& kb_dir, int& exit_code) {
-  auto* cmd = app.add_subcommand("serve", "Serve the HTTP API (docs/openapi.json) until SIGINT or SIGTERM");
+  auto* cmd =
+      app.add_subcommand("serve", "Serve the HTTP API (docs/openapi.json) until SIGINT or SIGTERM");
   static server::ServerOptions opt;
   cmd->add_option("--host", opt.host, "Address to listen on")->capture_default_str();
   cmd->add_option("--port", opt.port, "TCP port (0: any free port)")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
-  cmd->add_option("--db", opt.db, "SQLite database (created on first start)")->capture_default_str();
-  cmd->add_option("--threads", opt.threads, "Worker threads")->check(CLI::Range(1, 1024))->capture_default_str();
-  cmd->add_option("--allowed-host", opt.allowed_hosts,
-                  "Host header name clients use to reach this server (repeatable; the bind address, localhost, "
-                  "127.0.0.1 and [::1] are always allowed)");
-  cmd->add_option("--tls-cert", opt.tls_cert, "PEM certificate (chain): serve HTTPS")->check(CLI::ExistingFile);
-  cmd->add_option("--tls-key", opt.tls_key, "PEM private key of --tls-cert")->check(CLI::ExistingFile);
-  cmd->add_option("--max-connections", opt.max_connections, "Open connections; beyond, new ones get 503")
+  cmd->add_option("--db", opt.db, "SQLite database (created on first start)")
+      ->capture_default_str();
+  cmd->add_option("--threads", opt.threads, "Worker threads")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  cmd->add_option(
+      "--allowed-host", opt.allowed_hosts,
+      "Host header name clients use to reach this server (repeatable; the bind address, localhost, "
+      "127.0.0.1 and [::1] are always allowed)");
+  cmd->add_option("--tls-cert", opt.tls_cert, "PEM certificate (chain): serve HTTPS")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--tls-key", opt.tls_key, "PEM private key of --tls-cert")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--max-connections", opt.max_connections,
+                  "Open connections; beyond, new ones get 503")
       ->check(CLI::Range(1, 1'000'000))
       ->capture_default_str();
-  cmd->add_option("--pv-store", opt.pv_store, "A `paraderm pv ingest` store whose signals /api/v1/signals serves");
-  cmd->add_option("--screen-results", opt.screen_results,
-                  "A `paraderm screen --out` folder whose flagged patients /api/v1/screening serves");
+  cmd->add_option("--pv-store", opt.pv_store,
+                  "A `paraderm pv ingest` store whose signals /api/v1/signals serves");
+  cmd->add_option(
+      "--screen-results", opt.screen_results,
+      "A `paraderm screen --out` folder whose flagged patients /api/v1/screening serves");
   cmd->add_flag("--quiet", [](std::int64_t) { opt.access_log = false; }, "No access log");
   static std::vector<std::string> cds_jwks;
-  cmd->add_option("--cds-jwks", cds_jwks,
-                  "CDS Hooks client allow-list: ISSUER=FILE, the JWT iss and its JWK Set (repeatable)");
+  cmd->add_option(
+      "--cds-jwks", cds_jwks,
+      "CDS Hooks client allow-list: ISSUER=FILE, the JWT iss and its JWK Set (repeatable)");
   cmd->add_flag("--insecure-dev", opt.insecure_dev,
                 "CDS Hooks routes without authentication (development only; reported on /healthz)");
-  cmd->add_flag("--insecure-no-auth", opt.insecure_no_auth,
-                "Every route without login (development only; loopback --host only; reported on /healthz)");
-  cmd->add_option("--session-idle", opt.session_idle_s, "Seconds of inactivity that end a login session")
+  cmd->add_flag(
+      "--insecure-no-auth", opt.insecure_no_auth,
+      "Every route without login (development only; loopback --host only; reported on /healthz)");
+  cmd->add_option("--session-idle", opt.session_idle_s,
+                  "Seconds of inactivity that end a login session")
       ->check(CLI::Range(60, 7 * 24 * 3600))
       ->capture_default_str();
-  cmd->add_option("--session-max", opt.session_absolute_s, "Seconds after login that end a session, used or not")
+  cmd->add_option("--session-max", opt.session_absolute_s,
+                  "Seconds after login that end a session, used or not")
       ->check(CLI::Range(60, 30 * 24 * 3600))
       ->capture_default_str();
   cmd->add_option("--cds-region", opt.cds_region, "Label region of the CDS Hooks cards")
@@ -96,8 +110,11 @@ void add_serve_command(CLI::App& app, const std::string& kb_dir, int& exit_code)
       return;
     }
     if (opt.insecure_no_auth && !server::is_loopback(opt.host)) {
-      fmt::print(stderr, "--insecure-no-auth: refused with --host {}: only a loopback address (127.0.0.1, ::1, "
-                         "localhost) may serve without authentication\n", opt.host);
+      fmt::print(
+          stderr,
+          "--insecure-no-auth: refused with --host {}: only a loopback address (127.0.0.1, ::1, "
+          "localhost) may serve without authentication\n",
+          opt.host);
       exit_code = kExitBadInput;
       return;
     }
@@ -131,21 +148,31 @@ void add_serve_command(CLI::App& app, const std::string& kb_dir, int& exit_code)
       fmt::print(stderr,
                  "warning: --host {}: the API is reachable from other machines{}; "
                  "clients must send a Host listed with --allowed-host\n",
-                 opt.host, srv.tls() ? "" : ", without TLS (--tls-cert/--tls-key): passwords and patient data "
-                                            "cross the network in clear text");
+                 opt.host,
+                 srv.tls() ? ""
+                           : ", without TLS (--tls-cert/--tls-key): passwords and patient data "
+                             "cross the network in clear text");
     }
     if (opt.insecure_no_auth) {
-      fmt::print(stderr, "WARNING: --insecure-no-auth: every route answers WITHOUT login, to anyone who can reach "
-                         "{}; development only (reported on /healthz as auth: disabled)\n", opt.host);
+      fmt::print(
+          stderr,
+          "WARNING: --insecure-no-auth: every route answers WITHOUT login, to anyone who can reach "
+          "{}; development only (reported on /healthz as auth: disabled)\n",
+          opt.host);
     }
     if (opt.insecure_dev) {
-      fmt::print(stderr, "WARNING: --insecure-dev: the CDS Hooks routes accept calls WITHOUT authentication; "
-                         "never use this with patient data (reported on /healthz as cds_auth: insecure-dev)\n");
+      fmt::print(
+          stderr,
+          "WARNING: --insecure-dev: the CDS Hooks routes accept calls WITHOUT authentication; "
+          "never use this with patient data (reported on /healthz as cds_auth: insecure-dev)\n");
     } else if (opt.cds_jwks.empty()) {
-      fmt::print(stderr, "CDS Hooks routes answer 401: no client allow-list (--cds-jwks ISSUER=FILE)\n");
+      fmt::print(stderr,
+                 "CDS Hooks routes answer 401: no client allow-list (--cds-jwks ISSUER=FILE)\n");
     }
-    fmt::print("paraderm {} serving on {}://{}:{}/ (database {})\n", PARADERM_VERSION, srv.tls() ? "https" : "http",
-               opt.host.find(':') != std::string::npos ? "[" + opt.host + "]" : opt.host, port.value(), opt.db);
+    fmt::print("paraderm {} serving on {}://{}:{}/ (database {})\n", PARADERM_VERSION,
+               srv.tls() ? "https" : "http",
+               opt.host.find(':') != std::string::npos ? "[" + opt.host + "]" : opt.host,
+               port.value(), opt.db);
     std::fflush(stdout);
     srv.listen();
     pthread_kill(waiter.native_handle(), SIGTERM);  // wakes the waiter if listen ended otherwise

@@ -62,11 +62,12 @@ std::unique_ptr<store::Store> open_store(const std::string& db, bool create) {
 
 // Records an operator action; a change that is made but not in the audit trail is a failure the
 // operator must see (exit 1), since the trail is what shows who changed an account.
-bool audited(store::Store& s, const std::string& action, const std::string& detail, int& exit_code) {
+bool audited(store::Store& s, const std::string& action, const std::string& detail,
+             int& exit_code) {
   auto r = s.record_event(kOperator, action, detail, "");
   if (r.is_ok()) return true;
-  fmt::print(stderr, "the change was made but its audit event ({}) could not be stored: {}\n", action,
-             r.status().message());
+  fmt::print(stderr, "the change was made but its audit event ({}) could not be stored: {}\n",
+             action, r.status().message());
   exit_code = kExitFailed;
   return false;
 }
@@ -100,33 +101,39 @@ std::optional<std::string> new_password_hash(const std::string& user) {
 
 bool valid_name(const std::string& name) {
   bool ok = !name.empty() && name.size() <= 64;
-  for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-');
+  for (char c : name)
+    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-');
   return ok;
 }
 
 }  // namespace
 
 void add_user_commands(CLI::App& app, int& exit_code) {
-  auto* user = app.add_subcommand("user", "Accounts of `paraderm serve`: add, list, disable, enable, passwd, role");
+  auto* user = app.add_subcommand(
+      "user", "Accounts of `paraderm serve`: add, list, disable, enable, passwd, role");
   user->require_subcommand(1);
   static std::string db = "paraderm.db", name, role;
 
-  auto* add = user->add_subcommand("add", "Add a user; the password is read from stdin (no echo at a terminal)");
+  auto* add = user->add_subcommand(
+      "add", "Add a user; the password is read from stdin (no echo at a terminal)");
   add->add_option("name", name, "User name (letters, digits, . _ -)")->required();
   add->add_option("--role", role, "clinician | pharmacist | admin")
       ->required()
       ->check(CLI::IsMember({"clinician", "pharmacist", "admin"}));
-  add->add_option("--db", db, "The server's SQLite database (created if missing)")->capture_default_str();
+  add->add_option("--db", db, "The server's SQLite database (created if missing)")
+      ->capture_default_str();
   add->callback([&] {
     exit_code = kExitBadInput;
     if (!valid_name(name)) {
-      fmt::print(stderr, "user name \"{}\": expected 1 to 64 letters, digits, '.', '_' or '-'\n", name);
+      fmt::print(stderr, "user name \"{}\": expected 1 to 64 letters, digits, '.', '_' or '-'\n",
+                 name);
       return;
     }
     auto s = open_store(db, true);
     if (!s) return;
     if (s->find_user(name)) {
-      fmt::print(stderr, "user \"{}\": exists already (paraderm user passwd / role to change it)\n", name);
+      fmt::print(stderr, "user \"{}\": exists already (paraderm user passwd / role to change it)\n",
+                 name);
       return;
     }
     auto hash = new_password_hash(name);
@@ -150,7 +157,8 @@ void add_user_commands(CLI::App& app, int& exit_code) {
     }
     fmt::print("{:<24} {:<11} {:<9} {}\n", "NAME", "ROLE", "STATUS", "CREATED");
     for (const auto& u : s->list_users()) {
-      fmt::print("{:<24} {:<11} {:<9} {}\n", u.name, u.role, u.disabled ? "disabled" : "active", u.created_at);
+      fmt::print("{:<24} {:<11} {:<9} {}\n", u.name, u.role, u.disabled ? "disabled" : "active",
+                 u.created_at);
     }
     exit_code = kExitOk;
   });
@@ -168,9 +176,10 @@ void add_user_commands(CLI::App& app, int& exit_code) {
     return false;
   };
   for (bool disable : {true, false}) {
-    auto* c = change(disable ? "disable" : "enable",
-                     disable ? "Disable a user: their sessions end and their API tokens stop working"
-                             : "Enable a disabled user again");
+    auto* c =
+        change(disable ? "disable" : "enable",
+               disable ? "Disable a user: their sessions end and their API tokens stop working"
+                       : "Enable a disabled user again");
     c->callback([&, disable] {
       exit_code = kExitBadInput;
       auto s = open_store(db, false);
@@ -206,11 +215,13 @@ void add_user_commands(CLI::App& app, int& exit_code) {
     audited(*s, "user_role", name + " " + role, exit_code);
   });
 
-  auto* token = app.add_subcommand("token", "API tokens for machine clients (Authorization: Bearer TOKEN)");
+  auto* token =
+      app.add_subcommand("token", "API tokens for machine clients (Authorization: Bearer TOKEN)");
   token->require_subcommand(1);
   static std::string label;
   static std::int64_t token_id = 0;
-  auto* create = token->add_subcommand("create", "Create a token for a user; printed once on stdout, stored hashed");
+  auto* create = token->add_subcommand(
+      "create", "Create a token for a user; printed once on stdout, stored hashed");
   create->add_option("--user", name, "The user the token acts as")->required();
   create->add_option("--label", label, "What the token is for (shown by token list)");
   create->add_option("--db", db, "The server's SQLite database")->capture_default_str();
@@ -238,9 +249,12 @@ void add_user_commands(CLI::App& app, int& exit_code) {
       (void)s->revoke_token(id.value());
       return;
     }
-    fmt::print(stderr, "token {} for {} ({}); it is shown only now, keep it secret:\n", id.value(), name, u->role);
+    fmt::print(stderr, "token {} for {} ({}); it is shown only now, keep it secret:\n", id.value(),
+               name, u->role);
     fmt::print("{}\n", secret);
-    if (u->disabled) fmt::print(stderr, "warning: {} is disabled: the token works only once they are enabled\n", name);
+    if (u->disabled)
+      fmt::print(stderr, "warning: {} is disabled: the token works only once they are enabled\n",
+                 name);
     exit_code = kExitOk;
   });
   auto* tokens = token->add_subcommand("list", "List tokens: id, user, label, created, revoked");
@@ -253,12 +267,13 @@ void add_user_commands(CLI::App& app, int& exit_code) {
     }
     fmt::print("{:<6} {:<24} {:<21} {:<21} {}\n", "ID", "USER", "CREATED", "REVOKED", "LABEL");
     for (const auto& t : s->list_tokens()) {
-      fmt::print("{:<6} {:<24} {:<21} {:<21} {}\n", t.id, t.username, t.created_at, t.revoked_at.value_or("-"),
-                 t.label);
+      fmt::print("{:<6} {:<24} {:<21} {:<21} {}\n", t.id, t.username, t.created_at,
+                 t.revoked_at.value_or("-"), t.label);
     }
     exit_code = kExitOk;
   });
-  auto* revoke = token->add_subcommand("revoke", "Revoke a token by its id (token list); effective at once");
+  auto* revoke =
+      token->add_subcommand("revoke", "Revoke a token by its id (token list); effective at once");
   revoke->add_option("id", token_id, "Token id")->required();
   revoke->add_option("--db", db, "The server's SQLite database")->capture_default_str();
   revoke->callback([&] {

@@ -42,28 +42,33 @@ const kb::KnowledgeBase& knowledge_base(const std::string& dir) {
   if (!r.kb) {
     std::string msg;
     for (const auto& issue : r.issues) {
-      if (issue.severity != kb::ValidationIssue::Severity::kWarning) msg += issue.to_string() + "\n";
+      if (issue.severity != kb::ValidationIssue::Severity::kWarning)
+        msg += issue.to_string() + "\n";
     }
-    msg += fmt::format("knowledge base {} is invalid: {} error(s)", dir.empty() ? "(embedded)" : dir, r.error_count());
+    msg += fmt::format("knowledge base {} is invalid: {} error(s)",
+                       dir.empty() ? "(embedded)" : dir, r.error_count());
     throw py::value_error(msg);
   }
   return *loaded.emplace(dir, std::make_unique<kb::KnowledgeBase>(std::move(*r.kb))).first->second;
 }
 
-std::optional<clinical::Date> date_option(const char* option, const std::optional<std::string>& text) {
+std::optional<clinical::Date> date_option(const char* option,
+                                          const std::optional<std::string>& text) {
   if (!text) return std::nullopt;
   auto d = clinical::parse_date(*text);
-  if (!d || text->size() != 10) throw py::value_error(fmt::format("{}: value \"{}\": expected a date YYYY-MM-DD", option, *text));
+  if (!d || text->size() != 10)
+    throw py::value_error(
+        fmt::format("{}: value \"{}\": expected a date YYYY-MM-DD", option, *text));
   return d;
 }
 
 std::string assess_json(const std::string& text, const std::optional<std::string>& region,
-                        const std::optional<std::string>& as_of, const std::optional<std::string>& start,
-                        const std::string& kb_dir) {
+                        const std::optional<std::string>& as_of,
+                        const std::optional<std::string>& start, const std::string& kb_dir) {
   clinical::ParseOptions po;
   if (text.size() > po.max_bytes) {
-    throw py::value_error(fmt::format("CASE: {} bytes: expected at most {} bytes ({} MiB)", text.size(), po.max_bytes,
-                                      po.max_bytes >> 20));
+    throw py::value_error(fmt::format("CASE: {} bytes: expected at most {} bytes ({} MiB)",
+                                      text.size(), po.max_bytes, po.max_bytes >> 20));
   }
   if (region) {
     if (*region != "us" && *region != "eu") {
@@ -87,8 +92,9 @@ std::string assess_json(const std::string& text, const std::optional<std::string
   return assess::to_json(assess::assess(kb, *parsed.record, ao));
 }
 
-screen::ScreenOptions screen_options(const std::string& region, const std::optional<std::string>& as_of,
-                                     bool assess_all, unsigned threads, std::size_t listed_problems) {
+screen::ScreenOptions screen_options(const std::string& region,
+                                     const std::optional<std::string>& as_of, bool assess_all,
+                                     unsigned threads, std::size_t listed_problems) {
   screen::ScreenOptions so;
   so.region = region == "EU" || region == "eu" ? "eu" : "us";  // as `paraderm screen --region`
   so.as_of = date_option("--as-of", as_of);
@@ -99,9 +105,10 @@ screen::ScreenOptions screen_options(const std::string& region, const std::optio
 }
 
 // (rows as (patient, ndjson line, csv line), summary JSON)
-py::tuple screen_partition(const std::vector<std::filesystem::path>& paths, const std::string& region,
-                           const std::optional<std::string>& as_of, bool assess_all, unsigned threads,
-                           std::size_t listed_problems, const std::string& kb_dir) {
+py::tuple screen_partition(const std::vector<std::filesystem::path>& paths,
+                           const std::string& region, const std::optional<std::string>& as_of,
+                           bool assess_all, unsigned threads, std::size_t listed_problems,
+                           const std::string& kb_dir) {
   auto so = screen_options(region, as_of, assess_all, threads, listed_problems);
   if (!so.as_of) so.as_of = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
   const auto& kb = knowledge_base(kb_dir);
@@ -116,12 +123,14 @@ py::tuple screen_partition(const std::vector<std::filesystem::path>& paths, cons
       py::gil_scoped_acquire acquire;
       throw py::value_error(r.status().message());
     }
-    for (const auto& row : r.value()) rows.emplace_back(row.patient, screen::to_ndjson(row), screen::to_csv(row));
+    for (const auto& row : r.value())
+      rows.emplace_back(row.patient, screen::to_ndjson(row), screen::to_csv(row));
   }
   return py::make_tuple(rows, screen::summary_json(summary));
 }
 
-std::string spill_file(const std::filesystem::path& file, const std::vector<std::filesystem::path>& outputs,
+std::string spill_file(const std::filesystem::path& file,
+                       const std::vector<std::filesystem::path>& outputs,
                        std::size_t listed_problems) {
   screen::ScreenOptions so;
   so.listed_problems = listed_problems;
@@ -175,8 +184,8 @@ py::dict pv_counts(const std::string& path, const std::string& id_col, const std
   }
   py::dict strata;
   for (std::size_t s = 0; s < ns; ++s) {
-    strata[py::str(stratum_name(s))] = py::dict(py::arg("reports") = reports[s], py::arg("drugs") = drug[s],
-                                                py::arg("events") = event[s]);
+    strata[py::str(stratum_name(s))] = py::dict(
+        py::arg("reports") = reports[s], py::arg("drugs") = drug[s], py::arg("events") = event[s]);
   }
   py::dict out;
   out["strata"] = strata;
@@ -187,31 +196,36 @@ py::dict pv_counts(const std::string& path, const std::string& id_col, const std
   return out;
 }
 
-
 // `paraderm pv signals --format json` from merged counts: drugs, events and strata in the given
 // order (the single-machine command uses first appearance in the input); fit and scores by
 // pv::score_counts, the same code `paraderm pv` runs.
 std::string pv_signals(const py::dict& counts, const std::vector<std::string>& drug_order,
-                       const std::vector<std::string>& event_order, const std::vector<std::string>& stratum_order,
-                       const std::string& fit, int fit_min_count, const std::string& qn, const std::string& source,
+                       const std::vector<std::string>& event_order,
+                       const std::vector<std::string>& stratum_order, const std::string& fit,
+                       int fit_min_count, const std::string& qn, const std::string& source,
                        const std::string& kb_dir) {
   std::map<std::string, std::uint32_t> drug_id, event_id;
   for (const auto& d : drug_order) drug_id.emplace(d, static_cast<std::uint32_t>(drug_id.size()));
-  for (const auto& e : event_order) event_id.emplace(e, static_cast<std::uint32_t>(event_id.size()));
-  const std::size_t ns = std::max<std::size_t>(stratum_order.size(), 1), nd = drug_order.size(), ne = event_order.size();
+  for (const auto& e : event_order)
+    event_id.emplace(e, static_cast<std::uint32_t>(event_id.size()));
+  const std::size_t ns = std::max<std::size_t>(stratum_order.size(), 1), nd = drug_order.size(),
+                    ne = event_order.size();
   std::vector<double> drug_s(nd * ns, 0), event_s(ne * ns, 0), n_s(ns, 0);
   auto strata = counts["strata"].cast<std::map<std::string, py::dict>>();
   for (std::size_t s = 0; s < stratum_order.size(); ++s) {
     auto it = strata.find(stratum_order[s]);
     if (it == strata.end()) continue;
     n_s[s] = it->second["reports"].cast<double>();
-    for (const auto& [d, n] : it->second["drugs"].cast<std::map<std::string, double>>()) drug_s[drug_id.at(d) * ns + s] = n;
-    for (const auto& [e, n] : it->second["events"].cast<std::map<std::string, double>>()) event_s[event_id.at(e) * ns + s] = n;
+    for (const auto& [d, n] : it->second["drugs"].cast<std::map<std::string, double>>())
+      drug_s[drug_id.at(d) * ns + s] = n;
+    for (const auto& [e, n] : it->second["events"].cast<std::map<std::string, double>>())
+      event_s[event_id.at(e) * ns + s] = n;
   }
   double total = 0;
   for (double n : n_s) total += n;
   std::vector<pv::PairCount> pc;
-  for (const auto& [d, events] : counts["pairs"].cast<std::map<std::string, std::map<std::string, double>>>()) {
+  for (const auto& [d, events] :
+       counts["pairs"].cast<std::map<std::string, std::map<std::string, double>>>()) {
     for (const auto& [e, n] : events) {
       pv::PairCount p;
       p.drug = drug_id.at(d);
@@ -255,16 +269,18 @@ std::string pv_signals(const py::dict& counts, const std::vector<std::string>& d
 PYBIND11_MODULE(_paraderm, m) {
   m.doc() = "paraderm engine (C++): assessment, cohort screening, pharmacovigilance counts";
   m.attr("version") = PARADERM_VERSION;
-  m.def("assess_json", &assess_json, py::arg("text"), py::arg("region") = py::none(), py::arg("as_of") = py::none(),
-        py::arg("start") = py::none(), py::arg("kb_dir") = "");
+  m.def("assess_json", &assess_json, py::arg("text"), py::arg("region") = py::none(),
+        py::arg("as_of") = py::none(), py::arg("start") = py::none(), py::arg("kb_dir") = "");
   m.def("screen_partition", &screen_partition, py::arg("paths"), py::arg("region") = "us",
         py::arg("as_of") = py::none(), py::arg("assess_all") = false, py::arg("threads") = 0u,
         py::arg("listed_problems") = 20, py::arg("kb_dir") = "");
-  m.def("spill_file", &spill_file, py::arg("file"), py::arg("outputs"), py::arg("listed_problems") = 20);
+  m.def("spill_file", &spill_file, py::arg("file"), py::arg("outputs"),
+        py::arg("listed_problems") = 20);
   m.def("csv_header", &screen::csv_header);
-  m.def("pv_counts", &pv_counts, py::arg("path"), py::arg("id_col") = "id", py::arg("drug_col") = "drug",
-        py::arg("event_col") = "event", py::arg("stratum_cols") = std::vector<std::string>{});
+  m.def("pv_counts", &pv_counts, py::arg("path"), py::arg("id_col") = "id",
+        py::arg("drug_col") = "drug", py::arg("event_col") = "event",
+        py::arg("stratum_cols") = std::vector<std::string>{});
   m.def("pv_signals", &pv_signals, py::arg("counts"), py::arg("drug_order"), py::arg("event_order"),
-        py::arg("stratum_order"), py::arg("fit") = "auto", py::arg("fit_min_count") = 1, py::arg("qn") = "published",
-        py::arg("source") = "", py::arg("kb_dir") = "");
+        py::arg("stratum_order"), py::arg("fit") = "auto", py::arg("fit_min_count") = 1,
+        py::arg("qn") = "published", py::arg("source") = "", py::arg("kb_dir") = "");
 }

@@ -61,7 +61,9 @@ inline CliRun run_cli(const std::string& args, std::size_t max_output = std::str
     if (r.output.size() < max_output) r.output.append(buf.data(), n);
   }
   int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+  r.exit_code = WIFEXITED(status)     ? WEXITSTATUS(status)
+                : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
+                                      : -1;
   return r;
 }
 

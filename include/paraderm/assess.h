@@ -33,7 +33,8 @@ enum class Verdict { kPreferred, kAcceptable, kCaution, kAvoid, kContraindicated
 // How much a reason weighs, least first.
 enum class Severity { kInfo, kCaution, kWarning, kBlock };
 
-std::string_view to_string(Verdict v);   // preferred | acceptable | caution | avoid | contraindicated
+std::string_view to_string(
+    Verdict v);  // preferred | acceptable | caution | avoid | contraindicated
 std::string_view to_string(Severity s);  // info | caution | warning | block
 std::optional<Verdict> parse_verdict(std::string_view name);
 
@@ -49,13 +50,14 @@ struct Dose {
   std::string unit;
   std::string frequency;  // qd | bid | ...
   std::optional<std::string> formulation;
-  std::string indication;  // the label indication the dose comes from
+  std::string indication;                // the label indication the dose comes from
   std::vector<std::string> adjustments;  // what changed it, in order
 };
 
 struct LabelStatus {
   std::string disease;
-  std::string status;  // approved | age-restricted | not-approved | filed | investigational | not-listed
+  std::string
+      status;  // approved | age-restricted | not-approved | filed | investigational | not-listed
   std::optional<double> min_age_years;
   std::vector<std::string> sources;
 };
@@ -73,9 +75,9 @@ struct Coverage {
   // With a paradoxical reaction: its primary and reaction disease. `both` is the lowest coverage
   // of every disease the options are chosen for (Assessment::option_diseases), when all are known.
   std::optional<double> primary_pct, reaction_pct, both_pct;
-  std::vector<DiseaseCoveragePct> diseases;                   // one per option disease
-  std::string basis;  // qualitative (clinical) | qualitative (application-site) | "" (unknown)
-  std::string regimen;                                        // the regimen the profile was computed for
+  std::vector<DiseaseCoveragePct> diseases;  // one per option disease
+  std::string basis;    // qualitative (clinical) | qualitative (application-site) | "" (unknown)
+  std::string regimen;  // the regimen the profile was computed for
   // Lowest modelled average inhibition over the diseases, when every one is known on one assay.
   std::optional<double> quantitative_both_pct;
   std::string quantitative_assay;  // whole-blood | cellular | enzymatic-derived | mixed | ""
@@ -111,12 +113,13 @@ struct Culprit {
 };
 
 struct LatencyComparison {
-  std::string pattern;  // pr_pattern id
+  std::string pattern;    // pr_pattern id
   std::string published;  // e.g. "median 12 months (1-120)"
   std::optional<double> published_days, low_days, high_days;
-  std::string unit;                        // the published unit (months, weeks, days)
-  std::optional<double> onset_in_unit;     // the patient's latency in that unit
-  std::optional<bool> within_range;  // when the source gives a range (or an upper bound, "<= 4 months")
+  std::string unit;                     // the published unit (months, weeks, days)
+  std::optional<double> onset_in_unit;  // the patient's latency in that unit
+  std::optional<bool>
+      within_range;  // when the source gives a range (or an upper bound, "<= 4 months")
   std::vector<std::string> sources;
 };
 
@@ -155,7 +158,8 @@ class SignalSource {
   // The pair's signal; nullopt: the pair never occurs in a report. Lookup is case-insensitive on
   // both names (the implementation's job). `drug` is a KB biologic id (e.g. "adalimumab"), `event`
   // a MedDRA preferred term as the KB spells it (e.g. "Psoriasis").
-  virtual std::optional<ReportingSignal> find(const std::string& drug, const std::string& event) const = 0;
+  virtual std::optional<ReportingSignal> find(const std::string& drug,
+                                              const std::string& event) const = 0;
   // What the store is, e.g. "FAERS 2024Q1-2024Q4 store, 1 234 567 reports; MGPS prior fitted ...".
   virtual std::string description() const = 0;
   // Number of reports in the store.
@@ -165,19 +169,19 @@ class SignalSource {
 inline constexpr const char* kReportingSignalLabel =
     "reporting signal (disproportionality in spontaneous reports), not an incidence";
 
-// One signal-detection rule of the KB (score "pv-signal", e.g. Evans: PRR >= 2 & chi2 >= 4 & n >= 3)
-// judged on one pair.
+// One signal-detection rule of the KB (score "pv-signal", e.g. Evans: PRR >= 2 & chi2 >= 4 & n >=
+// 3) judged on one pair.
 struct SignalRuleResult {
-  std::string rule;          // the KB rule (score_band category), e.g. "evans"
-  std::string criterion;     // its bands as text, e.g. "PRR >= 2 and chi2 >= 4 and n >= 3"
-  std::optional<bool> met;   // nullopt: a statistic the rule needs is undefined for the pair
+  std::string rule;         // the KB rule (score_band category), e.g. "evans"
+  std::string criterion;    // its bands as text, e.g. "PRR >= 2 and chi2 >= 4 and n >= 3"
+  std::optional<bool> met;  // nullopt: a statistic the rule needs is undefined for the pair
   std::vector<std::string> sources;
 };
 
 // The store's signal for one culprit x one MedDRA preferred term of the eruption's phenotype.
 struct ReportingSignalCitation {
-  std::string drug, event;  // exactly the KB strings passed to SignalSource::find
-  bool found = false;       // false: no report in the store names both
+  std::string drug, event;                // exactly the KB strings passed to SignalSource::find
+  bool found = false;                     // false: no report in the store names both
   std::optional<ReportingSignal> signal;  // when found
   std::string source;                     // SignalSource::description()
   std::string label = kReportingSignalLabel;
@@ -185,8 +189,8 @@ struct ReportingSignalCitation {
   std::vector<std::string> sources;     // KB sources of the PT mapping
 };
 
-// A published signal of the KB (a pr_pattern graded pharmacovigilance matching the culprit class and
-// phenotype), shown next to the store's for comparison.
+// A published signal of the KB (a pr_pattern graded pharmacovigilance matching the culprit class
+// and phenotype), shown next to the store's for comparison.
 struct PublishedSignal {
   std::string pattern;  // pr_pattern id
   std::string text;
@@ -199,21 +203,22 @@ struct ReportingSignals {
   std::string label = kReportingSignalLabel;
   std::vector<ReportingSignalCitation> citations;
   std::vector<PublishedSignal> published;
-  std::string note;  // why nothing was looked up (e.g. no MedDRA PT for the phenotype); "" otherwise
+  std::string
+      note;  // why nothing was looked up (e.g. no MedDRA PT for the phenotype); "" otherwise
 };
 
 struct PrAssessment {
   std::string classification = "none";  // likely | possible | unlikely | none
   // What was assessed: the record's explicit eruption, or a reaction inferred from a recorded
   // condition (standard records); "" when nothing was.
-  std::string source;                      // eruption | condition | ""
-  std::string kind;                        // new | worsened
-  std::optional<std::string> onset;        // the reaction's onset date
-  std::optional<std::string> severity;     // mild | moderate | severe, as recorded
+  std::string source;                                       // eruption | condition | ""
+  std::string kind;                                         // new | worsened
+  std::optional<std::string> onset;                         // the reaction's onset date
+  std::optional<std::string> severity;                      // mild | moderate | severe, as recorded
   std::optional<std::string> condition, condition_pointer;  // the condition it was inferred from
   std::vector<std::string> sites, record_notes;             // as recorded
-  std::optional<double> score;          // Naranjo total
-  std::string naranjo_category;         // definite | probable | possible | doubtful | ""
+  std::optional<double> score;                              // Naranjo total
+  std::string naranjo_category;  // definite | probable | possible | doubtful | ""
   std::vector<NaranjoItem> components;
   std::vector<Culprit> culprits;
   std::string phenotype;
@@ -221,7 +226,8 @@ struct PrAssessment {
   std::vector<std::string> expected_phenotypes;  // of the culprit class
   std::vector<LatencyComparison> latency;
   std::vector<RiskFactorHit> risk_factors;
-  std::optional<double> risk_multiplier;  // product of matched HR/OR/IRR/RR estimates, one per group
+  std::optional<double>
+      risk_multiplier;  // product of matched HR/OR/IRR/RR estimates, one per group
   std::vector<std::string> differentials;
   std::string mechanism;
   std::vector<std::string> blocked_axes, released_axes;
@@ -250,7 +256,8 @@ struct MonitoringEvent {
 };
 
 struct Alert {
-  std::string code;  // LAB_INTERRUPT | LAB_DISCONTINUE | LAB_DOSE_REDUCE | LAB_DO_NOT_START (planned drug)
+  std::string
+      code;  // LAB_INTERRUPT | LAB_DISCONTINUE | LAB_DOSE_REDUCE | LAB_DO_NOT_START (planned drug)
   std::string drug, lab, date;
   double value = 0;
   std::string unit;
@@ -271,7 +278,7 @@ struct Assessment {
   std::string schema_version = kSchemaVersion;
   std::string kb_version, engine_version;
   std::string region, as_of, input_kind;
-  PrAssessment pr;                         // the most likely reaction (pr_candidates' first)
+  PrAssessment pr;                          // the most likely reaction (pr_candidates' first)
   std::vector<PrAssessment> pr_candidates;  // every reaction assessed, most likely first
   // The diseases the options are chosen for: a reaction's primary and reaction disease, or, with
   // no reaction found, the active diseases a JAK inhibitor could treat.
@@ -289,11 +296,12 @@ class PathwayCache {
                                                    const pharm::ExposureModifier* modifier);
   // The profile's coverage of `disease` (cached with the profile).
   // The reference stays valid as long as the cache (entries are never removed).
-  const pharm::DiseaseCoverage& coverage(const std::shared_ptr<const pharm::PathwayProfile>& profile,
-                                         const std::string& disease);
+  const pharm::DiseaseCoverage& coverage(
+      const std::shared_ptr<const pharm::PathwayProfile>& profile, const std::string& disease);
   // Every source cited by the profile's qualitative pathway statements, first-cited order
   // (cached with the profile).
-  const std::vector<std::string>& effect_sources(const std::shared_ptr<const pharm::PathwayProfile>& profile);
+  const std::vector<std::string>& effect_sources(
+      const std::shared_ptr<const pharm::PathwayProfile>& profile);
   // Precomputes every approved regimen of every drug (no modifier).
   void warm();
 
@@ -313,8 +321,9 @@ class PathwayCache {
 };
 
 struct AssessOptions {
-  std::optional<clinical::Date> start;  // treatment start for the monitoring calendar (default as_of)
-  PathwayCache* cache = nullptr;        // optional; a private one is used otherwise
+  std::optional<clinical::Date>
+      start;                      // treatment start for the monitoring calendar (default as_of)
+  PathwayCache* cache = nullptr;  // optional; a private one is used otherwise
   std::string engine_version = "dev";
   const SignalSource* signals = nullptr;  // optional pharmacovigilance store (--pv-store)
   // The drug the clinician plans to start (a saved case's earlier plan): the safety plan stays

@@ -43,7 +43,7 @@ struct Smoking {
 struct Patient {
   std::optional<Date> birth_date;
   std::optional<double> age_years;  // given, or computed from birth_date at as_of
-  std::string sex = "unknown";       // female | male | other | unknown
+  std::string sex = "unknown";      // female | male | other | unknown
   std::optional<std::string> ancestry;
   std::optional<double> weight_kg;
   std::optional<bool> pregnant, breastfeeding;
@@ -58,8 +58,8 @@ struct Severity {
 
 struct Condition {
   std::string pointer;
-  std::string label;       // as given
-  std::string disease;     // KB disease id
+  std::string label;    // as given
+  std::string disease;  // KB disease id
   std::optional<Date> onset, abatement;
   std::string status = "active";  // active | resolved
   std::optional<bool> treated;    // e.g. latent TB treated

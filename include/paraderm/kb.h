@@ -29,8 +29,16 @@ enum class Confidence { kConfirmed, kSecondary, kDerived, kUnconfirmed };
 inline constexpr std::size_t kConfidenceLevels = 4;
 
 enum class Grade {
-  kLabel, kGuideline, kRct, kMetaAnalysis, kCohort, kCaseSeries, kPharmacovigilance, kMechanistic,
-  kReview, kTerminology
+  kLabel,
+  kGuideline,
+  kRct,
+  kMetaAnalysis,
+  kCohort,
+  kCaseSeries,
+  kPharmacovigilance,
+  kMechanistic,
+  kReview,
+  kTerminology
 };
 
 enum class Region { kUs, kEu, kBoth };
@@ -41,7 +49,14 @@ enum class LabAction { kDoNotStart, kInterrupt, kDiscontinue, kDoseReduce };
 // What a renal, hepatic or interaction rule tells the prescriber to do. Each rule kind allows a
 // subset (docs/kb.md); the assessment handles every value, so a new one cannot fall through.
 enum class RuleAction {
-  kNoChange, kDose, kHalve, kAvoid, kNotRecommended, kContraindicated, kNotStudied, kMonitor
+  kNoChange,
+  kDose,
+  kHalve,
+  kAvoid,
+  kNotRecommended,
+  kContraindicated,
+  kNotStudied,
+  kMonitor
 };
 
 // What a pregnancy or lactation statement tells the prescriber to do.
@@ -67,7 +82,7 @@ struct Location {
 struct Provenance {
   std::vector<std::string> src;  // Source ids, at least one
   Confidence conf = Confidence::kUnconfirmed;
-  std::optional<Grade> grade;    // overrides the first source's grade
+  std::optional<Grade> grade;  // overrides the first source's grade
   std::optional<std::string> note;
 };
 
@@ -430,7 +445,11 @@ struct InteractionRule {
 
 // What a contraindication row is about; the assessment recognises each from the record.
 enum class ContraCondition {
-  kPregnancy, kBreastfeeding, kActiveTb, kActiveSeriousInfection, kSevereHepaticImpairment,
+  kPregnancy,
+  kBreastfeeding,
+  kActiveTb,
+  kActiveSeriousInfection,
+  kSevereHepaticImpairment,
   kHypersensitivity
 };
 
@@ -468,10 +487,26 @@ struct AdverseReaction {
 
 // The closed set of label warning topics (docs/kb.md); rules select warnings by topic.
 enum class WarningTopic {
-  kSeriousInfection, kHerpesZoster, kMalignancy, kNonMelanomaSkinCancer, kMace, kThrombosis,
-  kMortality, kGiPerforation, kLiverInjury, kCytopenia, kLipids, kHypoglycaemia, kCpk,
-  kPaediatric, kCombinationTherapy, kImmunosuppressants, kPracRiskGroups, kTnfExperienced,
-  kDiscontinuation, kClassRisksUnknown
+  kSeriousInfection,
+  kHerpesZoster,
+  kMalignancy,
+  kNonMelanomaSkinCancer,
+  kMace,
+  kThrombosis,
+  kMortality,
+  kGiPerforation,
+  kLiverInjury,
+  kCytopenia,
+  kLipids,
+  kHypoglycaemia,
+  kCpk,
+  kPaediatric,
+  kCombinationTherapy,
+  kImmunosuppressants,
+  kPracRiskGroups,
+  kTnfExperienced,
+  kDiscontinuation,
+  kClassRisksUnknown
 };
 
 struct Warning {
@@ -485,8 +520,17 @@ struct Warning {
 // The rule categories of the fail-safe matrix (docs/kb.md "Rule matrix"): for every product x
 // region x category the KB holds a rule or an explicit, cited RuleStatus.
 enum class RuleCategory {
-  kDose, kLabStart, kLabOnTreatment, kRenal, kHepatic, kInteraction, kPregnancy, kLactation,
-  kInfection, kRiskGroup, kMonitoring
+  kDose,
+  kLabStart,
+  kLabOnTreatment,
+  kRenal,
+  kHepatic,
+  kInteraction,
+  kPregnancy,
+  kLactation,
+  kInfection,
+  kRiskGroup,
+  kMonitoring
 };
 inline constexpr std::size_t kRuleCategories = 11;
 
@@ -497,8 +541,8 @@ enum class RuleKnowledge { kLabelSilent, kNotFound, kNotAuthorised };
 
 struct RuleStatus {
   Region region = Region::kBoth;
-  std::vector<RuleCategory> category;     // empty = every category (with kNotAuthorised)
-  std::vector<std::string> with;           // kInteraction only: the interaction classes covered
+  std::vector<RuleCategory> category;  // empty = every category (with kNotAuthorised)
+  std::vector<std::string> with;       // kInteraction only: the interaction classes covered
   RuleKnowledge status = RuleKnowledge::kNotFound;
   std::string text;
   Provenance prov;
@@ -665,9 +709,9 @@ struct RegulatoryAction {
 
 struct FormulaConstant {
   Location loc;
-  std::string id;       // "ckd-epi-2021.kappa.female"
-  std::string formula;  // "ckd-epi-2021"
-  std::string name;     // "kappa"
+  std::string id;                      // "ckd-epi-2021.kappa.female"
+  std::string formula;                 // "ckd-epi-2021"
+  std::string name;                    // "kappa"
   std::optional<std::string> applies;  // "female", "male", ...
   double value = 0;
   std::optional<std::string> unit;
@@ -739,13 +783,17 @@ struct KnowledgeBase {
   // not a tree walk of string comparisons, and a string_view must not be copied to look up.
   struct IdHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
   };
   using IdIndex = std::unordered_map<std::string, std::size_t, IdHash, std::equal_to<>>;
-  IdIndex source_index, cytokine_index, disease_index, drug_index, biologic_index, biologic_class_index;
+  IdIndex source_index, cytokine_index, disease_index, drug_index, biologic_index,
+      biologic_class_index;
   // Disease id -> its parent chain, nearest first (at most 16 deep), built with the indexes: every
   // rule asks whether a KB row's disease is related to the patient's, many times per assessment.
-  std::unordered_map<std::string, std::vector<std::string>, IdHash, std::equal_to<>> disease_ancestors;
+  std::unordered_map<std::string, std::vector<std::string>, IdHash, std::equal_to<>>
+      disease_ancestors;
   // kb::rule_state() of every drug x region (us, eu) x category, then x interaction class for
   // the interaction category, as CellState values (paraderm/rule_matrix.h), built with the
   // indexes: the assessment asks for ~60 cells per patient and each is a scan of the drug's rows.
@@ -757,8 +805,8 @@ struct ValidationIssue {
   Severity severity = Severity::kError;
   std::string file;
   int line = 0;
-  std::string path;     // e.g. drug[0].dose[3].amount
-  std::string message;  // names the value and what was expected
+  std::string path;               // e.g. drug[0].dose[3].amount
+  std::string message;            // names the value and what was expected
   std::string to_string() const;  // "file:line: path: message"
 };
 

@@ -130,9 +130,9 @@ std::optional<QualitativeEffect> qualitative_effect(const kb::Drug& drug,
 struct PathwayPotency {
   Basis basis = Basis::kUnknown;  // kQuantitative when an absolute potency was found
   Assay assay = Assay::kCellular;
-  std::string method;                // e.g. "measured pair IC50", "kinase IC50s, independent action"
-  std::optional<double> pair_ic50_nm;             // measured on the pair
-  std::optional<double> kinase_ic50_nm[2];        // per kinase of the pair (same order as pair)
+  std::string method;  // e.g. "measured pair IC50", "kinase IC50s, independent action"
+  std::optional<double> pair_ic50_nm;       // measured on the pair
+  std::optional<double> kinase_ic50_nm[2];  // per kinase of the pair (same order as pair)
   bool versus_total = false;  // whole-blood potency: compare with total plasma concentration
   bool at_most = false;   // an IC50 was printed as "> x": inhibition is at most the computed value
   bool at_least = false;  // an IC50 was printed as "< x": inhibition is at least the computed value
@@ -186,7 +186,7 @@ struct AxisCoverage {
 };
 
 struct ProfileOptions {
-  int steps_per_hour = 60;  // 1-minute resolution
+  int steps_per_hour = 60;     // 1-minute resolution
   std::optional<Assay> assay;  // use quantitative values of this assay only
 };
 
@@ -240,7 +240,8 @@ struct DiseaseCoverage {
   std::vector<std::string> not_jak_dependent;  // signature cytokines a JAK inhibitor cannot block
   std::vector<std::string> unknown;            // JAK-dependent but inhibition unknown
   std::vector<std::string> sources;            // the signature's sources
-  std::string basis;  // assay of the values averaged: whole-blood | cellular | enzymatic-derived | mixed | ""
+  std::string basis;  // assay of the values averaged: whole-blood | cellular | enzymatic-derived |
+                      // mixed | ""
 };
 
 DiseaseCoverage disease_coverage(const kb::KnowledgeBase& kb, const PathwayProfile& profile,
@@ -249,7 +250,8 @@ DiseaseCoverage disease_coverage(const kb::KnowledgeBase& kb, const PathwayProfi
 // The profile (and optionally disease coverages) as JSON, documented in docs/pharmacology.md.
 // With `curves`, the 15-minute series are included: "curve" (t_h, total_nm, unbound_nm) and each
 // pathway's "series_pct".
-std::string to_json(const PathwayProfile& profile, const std::vector<DiseaseCoverage>& coverage = {},
-                    int indent = 2, bool curves = false);
+std::string to_json(const PathwayProfile& profile,
+                    const std::vector<DiseaseCoverage>& coverage = {}, int indent = 2,
+                    bool curves = false);
 
 }  // namespace paraderm::pharm

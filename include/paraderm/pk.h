@@ -17,15 +17,15 @@
 namespace paraderm::pharm {
 
 struct PkParams {
-  int compartments = 1;          // 1 or 2
-  double cl_l_h = 0;             // clearance (apparent, CL/F, when f == 1)
-  double v1_l = 0;               // central volume (V/F)
-  double q_l_h = 0;              // inter-compartmental clearance (2 compartments)
-  double v2_l = 0;               // peripheral volume (2 compartments)
-  double ka_per_h = 0;           // first-order absorption rate; ignored with zero-order input
+  int compartments = 1;                // 1 or 2
+  double cl_l_h = 0;                   // clearance (apparent, CL/F, when f == 1)
+  double v1_l = 0;                     // central volume (V/F)
+  double q_l_h = 0;                    // inter-compartmental clearance (2 compartments)
+  double v2_l = 0;                     // peripheral volume (2 compartments)
+  double ka_per_h = 0;                 // first-order absorption rate; ignored with zero-order input
   std::optional<double> zero_order_h;  // duration of zero-order input, instead of ka
-  double lag_h = 0;              // absorption lag time
-  double f = 1;                  // bioavailability applied to the dose
+  double lag_h = 0;                    // absorption lag time
+  double f = 1;                        // bioavailability applied to the dose
 };
 
 Status validate(const PkParams& p);

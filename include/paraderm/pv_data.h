@@ -5,7 +5,8 @@
 // Contracts:
 //  - A Corpus holds, per report, its drug-event pairs sorted and unique, so every count is a count
 //    of unique reports (as openEBGM counts them). Reports without any pair are not in the corpus.
-//  - Readers never throw on bad rows: they count them and keep "file:line: what" for the first ones.
+//  - Readers never throw on bad rows: they count them and keep "file:line: what" for the first
+//  ones.
 //  - Work is spread over the cores with oneTBB; text is read in bounded blocks, so memory grows
 //    with the corpus (about 8 bytes per drug-event pair) and not with the input size.
 #pragma once
@@ -28,7 +29,8 @@
 namespace paraderm::pv {
 
 // Called now and then with the phase, bytes done and bytes in the phase (0 when unknown).
-using ProgressFn = std::function<void(std::string_view phase, std::uint64_t done, std::uint64_t total)>;
+using ProgressFn =
+    std::function<void(std::string_view phase, std::uint64_t done, std::uint64_t total)>;
 
 // --- the corpus --------------------------------------------------------------------------------
 
@@ -39,7 +41,9 @@ struct Corpus {
   std::vector<std::uint64_t> pairs;                // (drug << 32) | event, sorted unique per report
 
   std::size_t reports() const { return report_stratum.size(); }
-  static std::uint32_t drug_of(std::uint64_t pair) { return static_cast<std::uint32_t>(pair >> 32); }
+  static std::uint32_t drug_of(std::uint64_t pair) {
+    return static_cast<std::uint32_t>(pair >> 32);
+  }
   static std::uint32_t event_of(std::uint64_t pair) { return static_cast<std::uint32_t>(pair); }
 };
 
@@ -72,14 +76,16 @@ struct CsvCorpus {
 // RFC 4180 CSV with a header row; the columns are chosen by name.
 Result<CsvCorpus> read_long_csv(const std::string& path, const CsvColumns& columns);
 
-// --- FAERS / LAERS quarterly ASCII extracts -------------------------------------------------------
+// --- FAERS / LAERS quarterly ASCII extracts
+// -------------------------------------------------------
 
 // Maps verbatim drug names (drugname / prod_ai) to KB ingredients: KB ids, names, brands and
 // interaction-class members; case, spacing, punctuation, bracketed strengths and salt words
 // ignored; one-letter misspellings of names of 6+ letters accepted.
 class DrugNormaliser {
  public:
-  explicit DrugNormaliser(const std::vector<std::pair<std::string, std::string>>& names);  // (name, ingredient)
+  explicit DrugNormaliser(
+      const std::vector<std::pair<std::string, std::string>>& names);  // (name, ingredient)
   static std::string clean(const std::string& verbatim);
   std::optional<std::string> ingredient(const std::string& verbatim) const;
 
@@ -111,7 +117,7 @@ struct FaersReport : InputReport {
   std::size_t drug_rows = 0, drug_rows_kept = 0, reaction_rows = 0;
   std::size_t indication_events_dropped = 0;  // report-reaction pairs dropped as indications
   std::vector<std::pair<std::string, std::size_t>> unmapped;  // verbatim drug names by drug rows
-  std::vector<std::string> files;                               // what was read
+  std::vector<std::string> files;                             // what was read
 };
 
 struct FaersCorpus {
@@ -119,15 +125,16 @@ struct FaersCorpus {
   FaersReport input;
 };
 
-// `inputs`: folders (searched recursively for DEMO/DRUG/REAC/INDI/DELETE*.txt and for *.zip) and zip
-// files as FDA publishes them (faers_ascii_*.zip, aers_ascii_*.zip). FAERS files are keyed by
+// `inputs`: folders (searched recursively for DEMO/DRUG/REAC/INDI/DELETE*.txt and for *.zip) and
+// zip files as FDA publishes them (faers_ascii_*.zip, aers_ascii_*.zip). FAERS files are keyed by
 // primaryid/caseid/caseversion, legacy LAERS files by ISR/CASE. Per case the latest version is
 // kept (FAERS over LAERS, then highest caseversion, later fda_dt, higher primaryid / ISR);
 // cases listed in a Deleted file are dropped; drugs are filtered by role and normalised.
-Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const DrugNormaliser& normaliser,
-                               const FaersOptions& options = {});
+Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs,
+                               const DrugNormaliser& normaliser, const FaersOptions& options = {});
 
-// --- counts and scores -----------------------------------------------------------------------------
+// --- counts and scores
+// -----------------------------------------------------------------------------
 
 struct PairCount {
   std::uint32_t drug = 0, event = 0;
@@ -167,9 +174,9 @@ struct SignalTable {
   FitData fit_data = FitData::kFull;
   std::size_t fit_points = 0;  // points the prior was fitted on
   double reports = 0;
-  std::string source;  // what was ingested (paths), for citations
+  std::string source;              // what was ingested (paths), for citations
   QnRule qn = QnRule::kPublished;  // how the scores' Q_n were computed
-  bool prior_given = false;         // the prior was given (--prior), not fitted
+  bool prior_given = false;        // the prior was given (--prior), not fitted
   std::optional<MgpsStandardErrors> standard_errors;
 
   // Case-insensitive lookup of a pair by names; nullptr when no report names both.
@@ -185,9 +192,11 @@ SignalTable score(const Corpus& corpus, const ScoreOptions& options = {});
 // n, n_drug, n_event, total and expected are sums over reports, so partitions merge by adding;
 // python/paraderm/dask.py). `counts` sorted by (drug, event); ids index `drugs` / `events`.
 SignalTable score_counts(std::vector<std::string> drugs, std::vector<std::string> events,
-                         std::vector<PairCount> counts, double reports, const ScoreOptions& options = {});
+                         std::vector<PairCount> counts, double reports,
+                         const ScoreOptions& options = {});
 
-// --- signal rules (standards-and-anchors.md §3.2) ---------------------------------------------------
+// --- signal rules (standards-and-anchors.md §3.2)
+// ---------------------------------------------------
 
 struct SignalRules {
   double evans_prr = 2, evans_chi2 = 4, evans_n = 3, ror025 = 1, ic025 = 0, eb05 = 2;
@@ -206,17 +215,21 @@ void sort_by_signal(std::vector<const Score*>& rows);
 // `paraderm pv signals --format json` for `rows`: the fit, source, label and one object per pair
 // (extra posterior quantiles as "q<p>"); infinite values are "inf" / "-inf", undefined ones null.
 // Indented by 2, no final newline. The CLI and the Python module print the same bytes from it.
-std::string signals_json(const SignalTable& t, const std::vector<const Score*>& rows, const SignalRules& rules,
-                         const std::vector<double>& quantiles = {});
+std::string signals_json(const SignalTable& t, const std::vector<const Score*>& rows,
+                         const SignalRules& rules, const std::vector<double>& quantiles = {});
 
-// --- into the assessment ----------------------------------------------------------------------------
+// --- into the assessment
+// ----------------------------------------------------------------------------
 
 // The scores as the assessment's source of reporting signals (case-insensitive lookup). A store
 // ingested with --no-scores is scored first. The description names the store, its size and fit.
-Result<std::shared_ptr<const assess::SignalSource>> open_signal_source(const std::string& store_dir);
-std::shared_ptr<const assess::SignalSource> make_signal_source(std::shared_ptr<const SignalTable> table);
+Result<std::shared_ptr<const assess::SignalSource>> open_signal_source(
+    const std::string& store_dir);
+std::shared_ptr<const assess::SignalSource> make_signal_source(
+    std::shared_ptr<const SignalTable> table);
 
-// --- on-disk store ---------------------------------------------------------------------------------
+// --- on-disk store
+// ---------------------------------------------------------------------------------
 
 // A folder holding an ingest so analyses need not re-parse text: meta.json (format, counts,
 // source, the input report, the fit), drugs.txt / events.txt / strata.txt (one name per line),
@@ -226,7 +239,8 @@ struct StoreMeta {
   std::string source;
   std::string input_report_json;  // the reader's counts, as JSON text
 };
-Status save_store(const std::string& dir, const Corpus& corpus, const SignalTable* signals, const StoreMeta& meta);
+Status save_store(const std::string& dir, const Corpus& corpus, const SignalTable* signals,
+                  const StoreMeta& meta);
 Result<Corpus> load_store_corpus(const std::string& dir);
 // The stored scores (computed at ingest); not_found when the store holds none.
 Result<SignalTable> load_store_signals(const std::string& dir);

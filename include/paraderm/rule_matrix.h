@@ -35,15 +35,17 @@ struct MatrixCell {
 std::string_view to_string(RuleCategory c);
 std::string_view to_string(CellState s);
 // "unknown" states: the assessment treats them as a rule it does not hold.
-inline bool is_unknown(CellState s) { return s == CellState::kNotFound || s == CellState::kMissing; }
+inline bool is_unknown(CellState s) {
+  return s == CellState::kNotFound || s == CellState::kMissing;
+}
 
 // One cell; `region` must be kUs or kEu; `with` names an interaction class for kInteraction.
-MatrixCell rule_cell(const KnowledgeBase& kb, const Drug& drug, Region region, RuleCategory category,
-                     std::string_view with = {});
+MatrixCell rule_cell(const KnowledgeBase& kb, const Drug& drug, Region region,
+                     RuleCategory category, std::string_view with = {});
 
 // The state of one cell alone (no text, no sources): rule_cell(...).state, without allocating.
-CellState rule_state(const KnowledgeBase& kb, const Drug& drug, Region region, RuleCategory category,
-                     std::string_view with = {});
+CellState rule_state(const KnowledgeBase& kb, const Drug& drug, Region region,
+                     RuleCategory category, std::string_view with = {});
 
 // rule_state() of every cell, in the layout of KnowledgeBase::rule_states (build_indexes fills it).
 std::vector<std::uint8_t> rule_state_table(const KnowledgeBase& kb);

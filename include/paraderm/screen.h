@@ -32,19 +32,20 @@ namespace paraderm::screen {
 enum class Format { kNdjson, kCsv };
 
 struct ScreenOptions {
-  std::string region = "us";               // us | eu
-  std::optional<clinical::Date> as_of;     // default: today (UTC), fixed once per run
-  unsigned threads = 0;                    // 0: every core
-  std::filesystem::path spill_dir;         // default: the system temporary folder
-  std::size_t memory_mb = 1024;            // budget for one partition in memory
-  std::size_t listed_problems = 20;        // malformed lines / unreadable records named in the summary
-  std::size_t chunk_bytes = 16 << 20;      // a larger file is indexed in chunks of this size, in parallel
+  std::string region = "us";            // us | eu
+  std::optional<clinical::Date> as_of;  // default: today (UTC), fixed once per run
+  unsigned threads = 0;                 // 0: every core
+  std::filesystem::path spill_dir;      // default: the system temporary folder
+  std::size_t memory_mb = 1024;         // budget for one partition in memory
+  std::size_t listed_problems = 20;     // malformed lines / unreadable records named in the summary
+  std::size_t chunk_bytes =
+      16 << 20;  // a larger file is indexed in chunks of this size, in parallel
   // Assess every patient. By default a patient none of whose medication resources names a KB
   // biologic or JAK/TYK2 inhibitor (by code or by a KB name, as the reader matches them) is not
   // assessed: no finding of this screen can arise without one (docs/scale.md).
   bool assess_all = false;
-  // Called from one thread at a time: phase ("partition" | "screen"), bytes done, bytes in the phase
-  // (the screen phase restarts for every partition).
+  // Called from one thread at a time: phase ("partition" | "screen"), bytes done, bytes in the
+  // phase (the screen phase restarts for every partition).
   std::function<void(std::string_view, std::uint64_t, std::uint64_t)> progress;
 };
 
@@ -52,10 +53,11 @@ struct ScreenOptions {
 // missing_screening | unreadable_record.
 struct Finding {
   std::string kind;
-  std::string code;        // the assessment's reason / alert code, or SCREENING_NOT_RECORDED, RECORD_UNREADABLE
-  std::string severity;    // info | caution | warning | block ("" when not a reason)
-  std::string drug;        // the JAK/TYK2 inhibitor taken, or the culprit biologic
-  std::string detail;      // PR: classification; screening: item; lab: analyte; ...
+  std::string
+      code;  // the assessment's reason / alert code, or SCREENING_NOT_RECORDED, RECORD_UNREADABLE
+  std::string severity;  // info | caution | warning | block ("" when not a reason)
+  std::string drug;      // the JAK/TYK2 inhibitor taken, or the culprit biologic
+  std::string detail;    // PR: classification; screening: item; lab: analyte; ...
   std::string text;
   std::vector<std::string> record;      // where in the input: file:line of the resources involved
   std::vector<std::string> kb_sources;  // the KB sources of the rule
@@ -77,17 +79,17 @@ struct SourceProblem {
 
 struct Summary {
   std::uint64_t files = 0, lines = 0, bytes = 0;
-  std::uint64_t patients = 0;             // Patient resources grouped with their records
-  std::uint64_t assessed = 0;             // patients the assessment ran on
-  std::uint64_t flagged = 0;              // patients with at least one finding
+  std::uint64_t patients = 0;  // Patient resources grouped with their records
+  std::uint64_t assessed = 0;  // patients the assessment ran on
+  std::uint64_t flagged = 0;   // patients with at least one finding
   std::map<std::string, std::uint64_t> flagged_by_kind;  // patients per finding kind
   std::map<std::string, std::uint64_t> pr_by_classification;
-  std::uint64_t warnings = 0;             // reader warnings over all assessed records
-  std::uint64_t malformed_lines = 0;      // not JSON, or not a FHIR resource object
-  std::uint64_t without_patient = 0;      // resources with no Patient reference (not screened)
-  std::uint64_t orphan_patients = 0;      // resources referencing a patient with no Patient resource
-  std::uint64_t unreadable_records = 0;   // records the reader refused (a finding of their own)
-  std::vector<SourceProblem> problems;    // the first `listed_problems` of the above, in input order
+  std::uint64_t warnings = 0;            // reader warnings over all assessed records
+  std::uint64_t malformed_lines = 0;     // not JSON, or not a FHIR resource object
+  std::uint64_t without_patient = 0;     // resources with no Patient reference (not screened)
+  std::uint64_t orphan_patients = 0;     // resources referencing a patient with no Patient resource
+  std::uint64_t unreadable_records = 0;  // records the reader refused (a finding of their own)
+  std::vector<SourceProblem> problems;   // the first `listed_problems` of the above, in input order
   std::uint64_t partitions = 0;
   std::uint64_t spilled_bytes = 0;
   double seconds = 0;
@@ -118,8 +120,9 @@ Result<std::vector<PatientResult>> screen_partition(const kb::KnowledgeBase& kb,
 // spill line (the format screen_directory spills). Each output file is created (truncated); the
 // line counts, malformed lines and resources without a patient go into `summary`. The spill files
 // of one partition index, from every input file, are what screen_partition takes.
-Status spill_file(const std::filesystem::path& file, const std::vector<std::filesystem::path>& outputs,
-                  const ScreenOptions& options, Summary& summary);
+Status spill_file(const std::filesystem::path& file,
+                  const std::vector<std::filesystem::path>& outputs, const ScreenOptions& options,
+                  Summary& summary);
 
 // Screens every bulk file of `input`: writes the rows (sorted by patient id) to `out` and returns
 // the summary.
@@ -134,7 +137,7 @@ inline constexpr const char* kResultSummaryFile = "summary.json";
 
 // The finding kinds a row may carry (Finding::kind).
 inline constexpr std::array<std::string_view, 7> kFindingKinds = {
-    "paradoxical_reaction", "contraindication", "lab_threshold", "rule_unknown",
+    "paradoxical_reaction", "contraindication", "lab_threshold",    "rule_unknown",
     "missing_screening",    "risk_group",       "unreadable_record"};
 
 // Sizes read_results accepts: the rows are held in memory by whoever reads them.

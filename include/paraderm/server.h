@@ -32,9 +32,9 @@ namespace paraderm::server {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  int port = 8080;           // 0: any free port (see Server::port)
+  int port = 8080;  // 0: any free port (see Server::port)
   std::string db = "paraderm.db";
-  int threads = 32;          // workers running handlers (a handler waits for its durable write)
+  int threads = 32;  // workers running handlers (a handler waits for its durable write)
   std::size_t max_body_bytes = 4 << 20;
   int header_timeout_ms = 10'000;  // first byte of a request to the end of its headers
   int body_timeout_ms = 30'000;    // end of the headers to the end of the body
@@ -56,7 +56,7 @@ struct ServerOptions {
   // CDS Hooks (docs/cds-hooks.md): issuer -> JWK Set file, the allow-list of clients whose Bearer
   // JWTs are accepted. Empty: the CDS routes answer 401 unless insecure_dev.
   std::vector<std::pair<std::string, std::string>> cds_jwks;
-  bool insecure_dev = false;   // CDS routes without authentication (development only; on /healthz)
+  bool insecure_dev = false;  // CDS routes without authentication (development only; on /healthz)
   std::string cds_region = "us";  // the label region CDS cards are written for
   std::string cds_as_of;          // assessment date of CDS calls (tests); empty: today
 
@@ -67,7 +67,7 @@ struct ServerOptions {
   int login_window_s = 15 * 60;           // failed logins are counted over this window...
   int login_failures_per_user = 5;        // ...and beyond these counts answered 429 until it ends
   int login_failures_per_address = 20;
-  int password_hash_concurrency = 2;      // argon2id runs at once (64 MiB each)
+  int password_hash_concurrency = 2;  // argon2id runs at once (64 MiB each)
   // Seconds since the epoch; tests inject a clock to expire sessions without sleeping.
   std::function<std::int64_t()> clock;
   // Receives the one-time message with the first-start admin password; default: stderr.
@@ -79,7 +79,8 @@ bool is_loopback(const std::string& host);
 
 class Server {
  public:
-  static Result<std::unique_ptr<Server>> create(const kb::KnowledgeBase& kb, const ServerOptions& options);
+  static Result<std::unique_ptr<Server>> create(const kb::KnowledgeBase& kb,
+                                                const ServerOptions& options);
   ~Server();
   // Binds the socket; returns the port (useful with port 0) or an error.
   Result<int> bind();

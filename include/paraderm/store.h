@@ -20,10 +20,10 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <set>
-#include <thread>
 #include <optional>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "paraderm/status.h"
@@ -31,7 +31,7 @@
 namespace SQLite {
 class Database;
 class Statement;
-}
+}  // namespace SQLite
 
 namespace paraderm::store {
 
@@ -48,9 +48,9 @@ struct CaseRecord {
   std::int64_t id = 0;
   std::string created_at;  // UTC, ISO 8601
   std::string title;
-  std::string input_kind;  // native | fhir
-  std::string input;       // the submitted JSON
-  std::vector<std::string> labs;  // follow-up lab objects (native format), JSON text each
+  std::string input_kind;                // native | fhir
+  std::string input;                     // the submitted JSON
+  std::vector<std::string> labs;         // follow-up lab objects (native format), JSON text each
   std::optional<std::int64_t> owner_id;  // none: saved before accounts existed, or without auth
   std::string owner;                     // the owner's user name, "" when none
   bool shared = false;                   // readable by every clinician, not only the owner
@@ -67,7 +67,7 @@ struct AssessmentRecord {
 
 struct UserRecord {
   std::int64_t id = 0;
-  std::string name, role;  // role: clinician | pharmacist | admin
+  std::string name, role;     // role: clinician | pharmacist | admin
   std::string password_hash;  // argon2id string
   bool disabled = false;
   std::string created_at;
@@ -104,7 +104,7 @@ struct CaseFeedback {
 // One CDS Hooks feedback item (POST /cds-services/{id}/feedback): what was done with a card.
 struct FeedbackRecord {
   std::int64_t id = 0;
-  std::string received_at;  // UTC, ISO 8601, when the server stored it
+  std::string received_at;    // UTC, ISO 8601, when the server stored it
   std::string service, card;  // service id, card uuid
   std::string outcome;        // accepted | overridden
   std::string outcome_at;     // the client's outcomeTimestamp
@@ -123,8 +123,9 @@ class Store {
   // and returns the first case's id (outcome kReplayed; kKeyConflict when the title or input
   // differ from the first save's).
   Result<std::int64_t> save_case(const std::string& title, const std::string& input_kind,
-                                 const std::string& input, const Actor& owner = {}, bool shared = false,
-                                 const std::string& idempotency_key = "", SaveOutcome* outcome = nullptr);
+                                 const std::string& input, const Actor& owner = {},
+                                 bool shared = false, const std::string& idempotency_key = "",
+                                 SaveOutcome* outcome = nullptr);
   // Newest first, without labs. visible_to: only the cases this user owns or that are shared.
   std::vector<CaseRecord> list_cases(int limit = 100,
                                      std::optional<std::int64_t> visible_to = std::nullopt) const;
@@ -139,11 +140,13 @@ class Store {
   std::vector<AssessmentRecord> assessments(std::int64_t case_id) const;  // newest first
   // The audit trail for administrators: every assessment, newest first, without its result.
   std::vector<AssessmentRecord> audit_assessments(int limit = 200) const;
-  Result<std::int64_t> add_case_feedback(std::int64_t case_id, const Actor& by, const std::string& text);
+  Result<std::int64_t> add_case_feedback(std::int64_t case_id, const Actor& by,
+                                         const std::string& text);
   std::vector<CaseFeedback> case_feedback(std::int64_t case_id) const;  // oldest first
 
   // Accounts (include/paraderm/auth.h makes the hashes).
-  Result<std::int64_t> add_user(const std::string& name, const std::string& role, const std::string& password_hash);
+  Result<std::int64_t> add_user(const std::string& name, const std::string& role,
+                                const std::string& password_hash);
   std::optional<UserRecord> find_user(const std::string& name) const;
   std::vector<UserRecord> list_users() const;
   std::int64_t user_count() const;
@@ -151,19 +154,22 @@ class Store {
   Result<std::int64_t> set_user_disabled(const std::string& name, bool disabled);
   Result<std::int64_t> set_user_password(const std::string& name, const std::string& password_hash);
   Result<std::int64_t> set_user_role(const std::string& name, const std::string& role);
-  Result<std::int64_t> add_token(std::int64_t user_id, const std::string& token_hash, const std::string& label);
+  Result<std::int64_t> add_token(std::int64_t user_id, const std::string& token_hash,
+                                 const std::string& label);
   std::vector<TokenRecord> list_tokens() const;
-  Result<std::int64_t> revoke_token(std::int64_t token_id);  // returns 1 when revoked now, 0 when not found
+  Result<std::int64_t> revoke_token(
+      std::int64_t token_id);  // returns 1 when revoked now, 0 when not found
   // The enabled user holding this (unrevoked) token.
   std::optional<UserRecord> user_for_token(const std::string& token_hash) const;
-  Result<std::int64_t> add_session(const std::string& id_hash, std::int64_t user_id, std::int64_t now);
+  Result<std::int64_t> add_session(const std::string& id_hash, std::int64_t user_id,
+                                   std::int64_t now);
   std::optional<SessionRecord> find_session(const std::string& id_hash) const;
   Result<std::int64_t> touch_session(const std::string& id_hash, std::int64_t now);
   Result<std::int64_t> delete_session(const std::string& id_hash);
   // Removes sessions started before `created_before` or idle since before `seen_before`.
   Result<std::int64_t> purge_sessions(std::int64_t created_before, std::int64_t seen_before);
-  Result<std::int64_t> record_event(const Actor& by, const std::string& action, const std::string& detail,
-                                    const std::string& address);
+  Result<std::int64_t> record_event(const Actor& by, const std::string& action,
+                                    const std::string& detail, const std::string& address);
   std::vector<AuditEvent> list_events(int limit = 200) const;  // newest first
   // CDS Hooks feedback: all items of one request in one durable write; returns the item count.
   Result<std::int64_t> record_feedback(const std::vector<FeedbackRecord>& items);
@@ -190,7 +196,8 @@ class Store {
   // ...and their statements prepared once (after auth_db_: finalized before it closes).
   std::unique_ptr<SQLite::Statement> token_lookup_, session_lookup_;
   mutable std::mutex read_mu_, auth_mu_;
-  mutable std::set<std::pair<std::int64_t, std::string>> warned_;  // rows already reported as not UTF-8
+  mutable std::set<std::pair<std::int64_t, std::string>>
+      warned_;  // rows already reported as not UTF-8
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
   std::vector<PendingWrite*> queue_;

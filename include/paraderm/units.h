@@ -34,9 +34,9 @@ namespace paraderm::units {
 enum Dimension { kMass, kLength, kTime, kAmount, kInternationalUnit, kDimensions };
 
 struct Unit {
-  std::string text;      // as given
-  std::string ucum;      // the UCUM expression read (differs from text for a non-UCUM spelling)
-  double scale = 1;      // magnitude in g, m, s, mol, [iU]
+  std::string text;  // as given
+  std::string ucum;  // the UCUM expression read (differs from text for a non-UCUM spelling)
+  double scale = 1;  // magnitude in g, m, s, mol, [iU]
   std::array<int, kDimensions> dims{};
   bool non_ucum() const { return ucum != text; }
   bool commensurable(const Unit& other) const { return dims == other.dims; }
@@ -51,7 +51,8 @@ struct Conversion {
   double factor = 0;  // value = factor × the value given
   // One line per non-UCUM spelling read: `"K/uL" is not UCUM: read as 10*3/uL`.
   std::vector<std::string> non_ucum;
-  const kb::UnitConversion* via = nullptr;  // the KB row used when the conversion is analyte-specific
+  const kb::UnitConversion* via =
+      nullptr;  // the KB row used when the conversion is analyte-specific
 };
 
 // `value` of `analyte` (a KB lab id) from unit `from` to unit `to`.

@@ -59,7 +59,8 @@ const std::vector<std::string>& PathwayCache::effect_sources(
     const std::shared_ptr<const pharm::PathwayProfile>& profile) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto it = effect_sources_.find(profile.get()); it != effect_sources_.end()) return it->second;
+    if (auto it = effect_sources_.find(profile.get()); it != effect_sources_.end())
+      return it->second;
   }
   std::vector<std::string> src;
   for (const auto& p : profile->pathways) {
@@ -75,7 +76,8 @@ void PathwayCache::warm() {
   }
 }
 
-Assessment assess(const kb::KnowledgeBase& kb, const clinical::Case& c, const AssessOptions& options) {
+Assessment assess(const kb::KnowledgeBase& kb, const clinical::Case& c,
+                  const AssessOptions& options) {
   Assessment a;
   a.kb_version = kb.version;
   a.engine_version = options.engine_version;
@@ -95,7 +97,8 @@ Assessment assess(const kb::KnowledgeBase& kb, const clinical::Case& c, const As
     for (const auto& d : a.option_diseases) list += (list.empty() ? "" : ", ") + d;
     first.reasons.push_back(detail::reason("PR_NONE_OPTIONS_FOR_ACTIVE", Severity::kInfo,
                                            "No paradoxical reaction found; the options are for the "
-                                           "active diseases: " + list + ".",
+                                           "active diseases: " +
+                                               list + ".",
                                            {}));
   }
   if (first.source.empty()) {
@@ -105,7 +108,8 @@ Assessment assess(const kb::KnowledgeBase& kb, const clinical::Case& c, const As
     a.pr = first;
   }
   a.options = detail::assess_options(kb, c, a.pr, a.option_diseases, *cache);
-  a.plan = detail::safety_plan(kb, c, a.options, options.start.value_or(c.as_of), options.planned_drug);
+  a.plan =
+      detail::safety_plan(kb, c, a.options, options.start.value_or(c.as_of), options.planned_drug);
   return a;
 }
 

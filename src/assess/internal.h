@@ -18,7 +18,9 @@ using text::G;
 // codes with literals in every drug evaluation.
 using namespace std::string_view_literals;
 
-inline kb::Region region_of(const std::string& r) { return r == "eu"sv ? kb::Region::kEu : kb::Region::kUs; }
+inline kb::Region region_of(const std::string& r) {
+  return r == "eu"sv ? kb::Region::kEu : kb::Region::kUs;
+}
 
 // A typed KB value against a closed set (the rules select KB rows by enum, never by text).
 template <class E>
@@ -47,7 +49,8 @@ inline Reason reason(std::string_view code, Severity severity, std::string text,
 const std::vector<std::string>& ancestors_of(const kb::KnowledgeBase& kb, const std::string& id);
 
 // True when `ancestor` is `id` or one of its ancestors in the KB disease tree.
-inline bool is_ancestor(const kb::KnowledgeBase& kb, const std::string& ancestor, const std::string& id) {
+inline bool is_ancestor(const kb::KnowledgeBase& kb, const std::string& ancestor,
+                        const std::string& id) {
   if (ancestor == id) return true;
   const auto& a = ancestors_of(kb, id);
   return std::find(a.begin(), a.end(), ancestor) != a.end();
@@ -83,7 +86,8 @@ inline std::string fmt_num(double v) {
 // "a", "a or b", "a, b or c".
 inline std::string join_or(const std::vector<std::string>& v) {
   std::string s;
-  for (std::size_t i = 0; i < v.size(); ++i) s += (i == 0 ? "" : i + 1 == v.size() ? " or " : ", ") + v[i];
+  for (std::size_t i = 0; i < v.size(); ++i)
+    s += (i == 0 ? "" : i + 1 == v.size() ? " or " : ", ") + v[i];
   return s;
 }
 
@@ -95,7 +99,8 @@ std::vector<PrAssessment> assess_pr_candidates(const kb::KnowledgeBase& kb, cons
 std::vector<std::string> option_diseases(const kb::KnowledgeBase& kb, const clinical::Case& c,
                                          const PrAssessment& pr);
 // Adds the store's reporting signals for every culprit x MedDRA PT of the phenotype (signals.cpp).
-void cite_reporting_signals(const kb::KnowledgeBase& kb, const SignalSource& source, PrAssessment& pr);
+void cite_reporting_signals(const kb::KnowledgeBase& kb, const SignalSource& source,
+                            PrAssessment& pr);
 std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const clinical::Case& c,
                                    const PrAssessment& pr, const std::vector<std::string>& diseases,
                                    PathwayCache& cache);

@@ -14,7 +14,6 @@ namespace {
 
 using clinical::Case;
 
-
 struct Ctx {
   const kb::KnowledgeBase& kb;
   const Case& c;
@@ -29,11 +28,11 @@ struct Ctx {
   bool smoker = false, cv = false, cancer = false, vte = false;
   bool active_tb = false, tb_diagnosis = false, latent_tb = false, latent_tb_treated = false;
   bool hbv = false, hcv = false, zoster = false, cirrhosis = false;
-  std::optional<double> adult_min_age;      // KB age-group constant
-  std::optional<double> normal_min_egfr;    // KB kidney-function constant
-  std::map<std::string, double> interval;   // frequency -> hours (KB dosing-interval constants)
-  std::string child_pugh_range;             // e.g. "A-B" when ascites/encephalopathy are unknown
-  kb::Region region = kb::Region::kUs;      // the case's region, typed once
+  std::optional<double> adult_min_age;     // KB age-group constant
+  std::optional<double> normal_min_egfr;   // KB kidney-function constant
+  std::map<std::string, double> interval;  // frequency -> hours (KB dosing-interval constants)
+  std::string child_pugh_range;            // e.g. "A-B" when ascites/encephalopathy are unknown
+  kb::Region region = kb::Region::kUs;     // the case's region, typed once
   std::vector<std::string> child_pugh_sources;  // the score bands the class was computed from
   std::vector<std::string_view> flagged_interaction_classes;  // KB ids the case flags name
 
@@ -58,7 +57,6 @@ std::optional<std::string> signature_disease(const kb::KnowledgeBase& kb, const 
   return d->id;
 }
 
-
 struct ChildPugh {
   std::optional<std::string> applied;  // the class the rules use
   std::string range;                   // "A-B" when unknown factors leave more than one class
@@ -82,7 +80,8 @@ ChildPugh child_pugh_class(const kb::KnowledgeBase& kb, const Case& c, bool live
     return std::nullopt;
   };
   // The points of a text factor: recorded, else [lowest, highest] of its bands.
-  auto text_points = [&](const std::string& factor) -> std::pair<std::optional<double>, std::optional<double>> {
+  auto text_points =
+      [&](const std::string& factor) -> std::pair<std::optional<double>, std::optional<double>> {
     std::optional<double> lo, hi;
     for (const auto& b : kb.score_bands) {
       if (b.score != "child-pugh"sv || b.factor != factor || !b.text || !b.points) continue;
@@ -112,7 +111,8 @@ ChildPugh child_pugh_class(const kb::KnowledgeBase& kb, const Case& c, bool live
   if (!p1 || !p2 || !p3 || !a_lo || !a_hi || !e_lo || !e_hi) return {};
   const bool factors_recorded = *a_lo == *a_hi && *e_lo == *e_hi;
   if (!factors_recorded && !liver_disease) return {};
-  auto low = class_of(*p1 + *p2 + *p3 + *a_lo + *e_lo), high = class_of(*p1 + *p2 + *p3 + *a_hi + *e_hi);
+  auto low = class_of(*p1 + *p2 + *p3 + *a_lo + *e_lo),
+       high = class_of(*p1 + *p2 + *p3 + *a_hi + *e_hi);
   if (!low || !high) return {};
   if (*low == *high) return {*high, ""};
   return {*high, *low + "-" + *high};
@@ -125,17 +125,22 @@ class DrugEvaluation {
     o_.kind = "drug";
     o_.id = d.id;
     o_.name = d.name;
-    o_.reasons.reserve(32);  // an option carries ~15-25 reasons; growing the vector cost ~4% of an assessment
+    o_.reasons.reserve(
+        32);  // an option carries ~15-25 reasons; growing the vector cost ~4% of an assessment
   }
 
   Option run() {
     label();
     rule_matrix();
     if (!dosing_indication_) {
-      block(Verdict::kAvoid, reason("NO_LABEL_IN_REGION", Severity::kBlock,
-                            format_text(FMT_COMPILE("{} has no approved indication with a dose in the KB for region {}."),
-                                        d_.name, x_.c.region),
-                            {}));
+      block(
+          Verdict::kAvoid,
+          reason(
+              "NO_LABEL_IN_REGION", Severity::kBlock,
+              format_text(
+                  FMT_COMPILE("{} has no approved indication with a dose in the KB for region {}."),
+                  d_.name, x_.c.region),
+              {}));
     }
     base_dose();
     topical();
@@ -176,7 +181,8 @@ class DrugEvaluation {
   std::vector<std::string> dose_sources() const {
     std::vector<std::string> src;
     for (const auto& dose : d_.dose) {
-      if (here(dose.region) && dosing_indication_ && related(x_.kb, dose.indication, *dosing_indication_)) {
+      if (here(dose.region) && dosing_indication_ &&
+          related(x_.kb, dose.indication, *dosing_indication_)) {
         add_sources(src, dose.prov.src);
       }
     }
@@ -185,13 +191,15 @@ class DrugEvaluation {
 
   void label() {
     const std::vector<std::string>& diseases = x_.targets;
-    static const std::vector<std::string> order = {"approved", "filed", "investigational", "not-approved"};
+    static const std::vector<std::string> order = {"approved", "filed", "investigational",
+                                                   "not-approved"};
     for (const auto& dis : diseases) {
       LabelStatus ls{dis, "not-listed", std::nullopt, {}};
       int best = 99;
       for (const auto& ind : d_.indication) {
         if (!here(ind.region) || !related(x_.kb, ind.disease, dis)) continue;
-        int rank = static_cast<int>(std::find(order.begin(), order.end(), ind.status) - order.begin());
+        int rank =
+            static_cast<int>(std::find(order.begin(), order.end(), ind.status) - order.begin());
         if (rank < best) {
           best = rank;
           ls.status = ind.status;
@@ -206,14 +214,17 @@ class DrugEvaluation {
         ++approved_;
         note(reason("LABEL_APPROVED", Severity::kInfo,
                     format_text(FMT_COMPILE("Approved for {} ({}){}."), dis, x_.c.region,
-                                ls.min_age_years ? format_text(FMT_COMPILE(" from age {:g}"), G{*ls.min_age_years}) : ""),
+                                ls.min_age_years ? format_text(FMT_COMPILE(" from age {:g}"),
+                                                               G{*ls.min_age_years})
+                                                 : ""),
                     ls.sources));
         if (!dosing_indication_) dosing_indication_ = dis;
       } else if (ls.status == "age-restricted"sv) {
-        note(reason("LABEL_AGE_RESTRICTED", Severity::kCaution,
-                    format_text(FMT_COMPILE("Approved for {} only from age {:g}; the patient is {:g}."), dis,
-                                G{*ls.min_age_years}, G{*x_.age}),
-                    ls.sources));
+        note(reason(
+            "LABEL_AGE_RESTRICTED", Severity::kCaution,
+            format_text(FMT_COMPILE("Approved for {} only from age {:g}; the patient is {:g}."),
+                        dis, G{*ls.min_age_years}, G{*x_.age}),
+            ls.sources));
       }
       o_.label.push_back(ls);
     }
@@ -236,17 +247,19 @@ class DrugEvaluation {
     for (const auto& ind : d_.indication) {
       if (!here(ind.region) || ind.status != "approved"sv) continue;
       any_approved_here = true;
-      if (!ind.min_age_years || !x_.age || *x_.age >= *ind.min_age_years) age_blocked_everywhere = false;
+      if (!ind.min_age_years || !x_.age || *x_.age >= *ind.min_age_years)
+        age_blocked_everywhere = false;
       if (!dosing_indication_ && approved_ == 0 && has_dose(ind.disease)) {
         dosing_indication_ = ind.disease;
         off_label_ = true;
       }
     }
     if (any_approved_here && age_blocked_everywhere) {
-      block(Verdict::kAvoid, reason("AGE_BELOW_LABEL_MIN", Severity::kBlock,
-                            format_text(FMT_COMPILE("No {} indication of {} covers age {:g}."), x_.c.region,
-                                        d_.name, G{x_.age.value_or(0)}),
-                            indication_sources()));
+      block(Verdict::kAvoid,
+            reason("AGE_BELOW_LABEL_MIN", Severity::kBlock,
+                   format_text(FMT_COMPILE("No {} indication of {} covers age {:g}."), x_.c.region,
+                               d_.name, G{x_.age.value_or(0)}),
+                   indication_sources()));
     }
     if (approved_ == 0 && any_approved_here) {
       // A disease approved only from an older age is off-label by age, not "not approved".
@@ -254,12 +267,14 @@ class DrugEvaluation {
       for (const auto& ls : o_.label) {
         if (ls.status == "age-restricted"sv) too_young.push_back(ls.disease);
       }
-      std::string why = too_young.empty()
-                            ? format_text(FMT_COMPILE("Not approved for {} in the {} label: off-label use."),
-                                          diseases.empty() ? std::string("these diseases") : join_or(diseases),
-                                          x_.c.region)
-                            : format_text(FMT_COMPILE("Use for {} at age {:g} is off-label (the {} label starts at an older age)."),
-                                          join_or(too_young), G{x_.age.value_or(0)}, x_.c.region);
+      std::string why =
+          too_young.empty()
+              ? format_text(FMT_COMPILE("Not approved for {} in the {} label: off-label use."),
+                            diseases.empty() ? std::string("these diseases") : join_or(diseases),
+                            x_.c.region)
+              : format_text(FMT_COMPILE("Use for {} at age {:g} is off-label (the {} label starts "
+                                        "at an older age)."),
+                            join_or(too_young), G{x_.age.value_or(0)}, x_.c.region);
       block(Verdict::kCaution, reason("OFF_LABEL", Severity::kCaution, why, indication_sources()));
     }
   }
@@ -286,10 +301,13 @@ class DrugEvaluation {
     if (dose.min_age_years || dose.max_age_years) {
       // Age not recorded: only the label's adult row (its band starts at the adult age) is shown,
       // with AGE_NEEDED; never an elderly or a children's row.
-      if (!x_.age) return dose.min_age_years && x_.adult_min_age && *dose.min_age_years == *x_.adult_min_age
-                              ? Fit::kFits : Fit::kNo;
+      if (!x_.age)
+        return dose.min_age_years && x_.adult_min_age && *dose.min_age_years == *x_.adult_min_age
+                   ? Fit::kFits
+                   : Fit::kNo;
       if (dose.min_age_years && *x_.age < *dose.min_age_years) return Fit::kNo;
-      if (dose.max_age_years && *x_.age >= *dose.max_age_years + 1) return Fit::kNo;  // "12-17": to 17.99
+      if (dose.max_age_years && *x_.age >= *dose.max_age_years + 1)
+        return Fit::kNo;  // "12-17": to 17.99
     } else if (child) {
       auto from = implied_min_age(dose);
       if (!from || *x_.age < *from) return Fit::kNo;
@@ -305,15 +323,18 @@ class DrugEvaluation {
   }
 
   // The lowest label dose of `roles` for the dosing indication that fits (`want`).
-  const kb::Dose* pick_dose(std::initializer_list<std::string_view> roles, Fit want = Fit::kFits) const {
+  const kb::Dose* pick_dose(std::initializer_list<std::string_view> roles,
+                            Fit want = Fit::kFits) const {
     const kb::Dose* best = nullptr;
     for (const auto& dose : d_.dose) {
       if (!here(dose.region)) continue;
-      if (std::find_if(roles.begin(), roles.end(), [&](std::string_view r) { return dose.role == r; }) == roles.end()) {
+      if (std::find_if(roles.begin(), roles.end(),
+                       [&](std::string_view r) { return dose.role == r; }) == roles.end()) {
         continue;
       }
       if (!related(x_.kb, dose.indication, *dosing_indication_)) continue;
-      if (!x_.interval_h(dose.frequency)) continue;  // once / as-directed: not a maintenance regimen
+      if (!x_.interval_h(dose.frequency))
+        continue;  // once / as-directed: not a maintenance regimen
       if (dose_fit(dose) != want) continue;
       if (!best || dose.amount < best->amount) best = &dose;
     }
@@ -333,7 +354,8 @@ class DrugEvaluation {
   }
 
   static std::string weight_band(const kb::Dose& d) {
-    if (d.min_weight_kg && d.max_weight_kg) return format_text(FMT_COMPILE("{:g} to <{:g} kg"), G{*d.min_weight_kg}, G{*d.max_weight_kg});
+    if (d.min_weight_kg && d.max_weight_kg)
+      return format_text(FMT_COMPILE("{:g} to <{:g} kg"), G{*d.min_weight_kg}, G{*d.max_weight_kg});
     if (d.min_weight_kg) return format_text(FMT_COMPILE(">= {:g} kg"), G{*d.min_weight_kg});
     return format_text(FMT_COMPILE("< {:g} kg"), G{d.max_weight_kg.value_or(0)});
   }
@@ -344,11 +366,13 @@ class DrugEvaluation {
     if (child && off_label_) {
       // Off-label paediatric dosing borrowed from another indication is not a label dose for
       // this child's disease.
-      block(Verdict::kAvoid, reason("NO_PAEDIATRIC_LABEL", Severity::kBlock,
-                            format_text(FMT_COMPILE("No {} label of {} for these diseases at age {:g}: off-label "
-                                        "paediatric dosing is not proposed."),
-                                        x_.c.region, d_.name, G{*x_.age}),
-                            indication_sources()));
+      block(Verdict::kAvoid,
+            reason("NO_PAEDIATRIC_LABEL", Severity::kBlock,
+                   format_text(
+                       FMT_COMPILE("No {} label of {} for these diseases at age {:g}: off-label "
+                                   "paediatric dosing is not proposed."),
+                       x_.c.region, d_.name, G{*x_.age}),
+                   indication_sources()));
       return;
     }
     const kb::Dose* dose = nullptr;
@@ -363,41 +387,55 @@ class DrugEvaluation {
       auto conditional = child ? pick_dose({"paediatric", "start", "standard"}, Fit::kWeightUnknown)
                                : pick_dose({"start", "standard"}, Fit::kWeightUnknown);
       if (conditional) {
-        set_dose(*conditional, format_text(FMT_COMPILE("conditional: only for a body weight {} (weight not recorded)"),
-                                           weight_band(*conditional)));
-        block(Verdict::kCaution, reason("WEIGHT_NEEDED", Severity::kWarning,
-                                format_text(FMT_COMPILE("Not assessed — record the body weight: the {} label dose "
-                                            "{:g} {} {} is for a body weight {}."),
-                                            x_.c.region, G{conditional->amount}, conditional->unit,
-                                            conditional->frequency, weight_band(*conditional)),
-                                conditional->prov.src));
+        set_dose(
+            *conditional,
+            format_text(FMT_COMPILE("conditional: only for a body weight {} (weight not recorded)"),
+                        weight_band(*conditional)));
+        block(Verdict::kCaution,
+              reason("WEIGHT_NEEDED", Severity::kWarning,
+                     format_text(
+                         FMT_COMPILE("Not assessed — record the body weight: the {} label dose "
+                                     "{:g} {} {} is for a body weight {}."),
+                         x_.c.region, G{conditional->amount}, conditional->unit,
+                         conditional->frequency, weight_band(*conditional)),
+                     conditional->prov.src));
         base_ = dose_;
         return;
       }
       if (child) {
-        block(Verdict::kAvoid, reason("NO_PAEDIATRIC_LABEL", Severity::kBlock,
-                              format_text(FMT_COMPILE("No {} label dose of {} for {} at age {:g}: the adult dose is "
-                                          "not a fallback, so none is proposed."),
-                                          x_.c.region, d_.name, *dosing_indication_, G{*x_.age}),
-                              dose_sources()));
+        block(Verdict::kAvoid,
+              reason("NO_PAEDIATRIC_LABEL", Severity::kBlock,
+                     format_text(
+                         FMT_COMPILE("No {} label dose of {} for {} at age {:g}: the adult dose is "
+                                     "not a fallback, so none is proposed."),
+                         x_.c.region, d_.name, *dosing_indication_, G{*x_.age}),
+                     dose_sources()));
         return;
       }
-      block(Verdict::kAvoid, reason("DOSE_UNKNOWN", Severity::kBlock,
-                            format_text(FMT_COMPILE("No {} label dose of {} for {} fits this patient (age, weight): "
-                                        "the dose is unknown, so none is proposed."),
-                                        x_.c.region, d_.name, *dosing_indication_),
-                            {}));
+      block(Verdict::kAvoid,
+            reason("DOSE_UNKNOWN", Severity::kBlock,
+                   format_text(
+                       FMT_COMPILE("No {} label dose of {} for {} fits this patient (age, weight): "
+                                   "the dose is unknown, so none is proposed."),
+                       x_.c.region, d_.name, *dosing_indication_),
+                   {}));
       return;
     }
     if (!x_.age) {
-      block(Verdict::kCaution, reason("AGE_NEEDED", Severity::kWarning,
-                              "Not assessed — record the birth date: the dose shown is the adult dose; "
-                              "a child's dose may differ or not exist.",
-                              {}));
+      block(Verdict::kCaution,
+            reason("AGE_NEEDED", Severity::kWarning,
+                   "Not assessed — record the birth date: the dose shown is the adult dose; "
+                   "a child's dose may differ or not exist.",
+                   {}));
     }
-    set_dose(*dose, format_text(FMT_COMPILE("{} dose for {} ({})"), dose->role, dose->indication, x_.c.region));
-    note(reason(off_label_ ? "DOSE_FROM_OTHER_INDICATION" : "DOSE_START", off_label_ ? Severity::kCaution : Severity::kInfo,
-                format_text(FMT_COMPILE("{} {:g} {} {}{}."), off_label_ ? "Off-label: dose taken from the label for " + dose->indication + ":" : "Starting dose",
+    set_dose(*dose, format_text(FMT_COMPILE("{} dose for {} ({})"), dose->role, dose->indication,
+                                x_.c.region));
+    note(reason(off_label_ ? "DOSE_FROM_OTHER_INDICATION" : "DOSE_START",
+                off_label_ ? Severity::kCaution : Severity::kInfo,
+                format_text(FMT_COMPILE("{} {:g} {} {}{}."),
+                            off_label_ ? "Off-label: dose taken from the label for " +
+                                             dose->indication + ":"
+                                       : "Starting dose",
                             G{dose->amount}, dose->unit, dose->frequency,
                             dose->condition ? " (" + *dose->condition + ")" : ""),
                 dose->prov.src));
@@ -413,32 +451,41 @@ class DrugEvaluation {
     auto check = [&](kb::RuleCategory category, std::string_view with, std::string_view why) {
       if (!kb::is_unknown(kb::rule_state(x_.kb, d_, region, category, with))) return;
       auto cell = kb::rule_cell(x_.kb, d_, region, category, with);
-      std::string what = std::string(kb::to_string(category)) + (with.empty() ? "" : " (" + std::string(with) + ")");
-      block(Verdict::kCaution,
-            reason("RULE_UNKNOWN", Severity::kWarning,
-                   format_text(FMT_COMPILE("{} rule of {} for {} unknown ({}){}{}: not assumed safe."), what, d_.name,
-                               x_.c.region,
-                               cell.state == kb::CellState::kNotFound ? "looked for in the sources, not found"
-                                                                      : "not in the KB",
-                               why.empty() ? "" : "; ", why),
-                   cell.sources));
+      std::string what = std::string(kb::to_string(category)) +
+                         (with.empty() ? "" : " (" + std::string(with) + ")");
+      block(
+          Verdict::kCaution,
+          reason("RULE_UNKNOWN", Severity::kWarning,
+                 format_text(
+                     FMT_COMPILE("{} rule of {} for {} unknown ({}){}{}: not assumed safe."), what,
+                     d_.name, x_.c.region,
+                     cell.state == kb::CellState::kNotFound ? "looked for in the sources, not found"
+                                                            : "not in the KB",
+                     why.empty() ? "" : "; ", why),
+                 cell.sources));
     };
-    if (kb::rule_state(x_.kb, d_, region, kb::RuleCategory::kDose) == kb::CellState::kNotAuthorised) return;
-    for (auto category : {kb::RuleCategory::kDose, kb::RuleCategory::kLabStart, kb::RuleCategory::kLabOnTreatment,
-                          kb::RuleCategory::kInfection, kb::RuleCategory::kRiskGroup, kb::RuleCategory::kMonitoring}) {
+    if (kb::rule_state(x_.kb, d_, region, kb::RuleCategory::kDose) == kb::CellState::kNotAuthorised)
+      return;
+    for (auto category : {kb::RuleCategory::kDose, kb::RuleCategory::kLabStart,
+                          kb::RuleCategory::kLabOnTreatment, kb::RuleCategory::kInfection,
+                          kb::RuleCategory::kRiskGroup, kb::RuleCategory::kMonitoring}) {
       check(category, {}, "");
     }
     // Renal rules matter unless kidney function is recorded as normal (KB constant); hepatic rules
     // when a liver disease or a Child-Pugh class is recorded.
     if (x_.dialysis || !x_.egfr || !x_.normal_min_egfr || *x_.egfr < *x_.normal_min_egfr) {
       check(kb::RuleCategory::kRenal, {},
-            x_.dialysis ? "on dialysis" : x_.egfr ? format_text(FMT_COMPILE("eGFR {:.0f}"), *x_.egfr) : "eGFR not recorded");
+            x_.dialysis ? "on dialysis"
+            : x_.egfr   ? format_text(FMT_COMPILE("eGFR {:.0f}"), *x_.egfr)
+                        : "eGFR not recorded");
     }
     if (x_.child_pugh || x_.cirrhosis) {
-      check(kb::RuleCategory::kHepatic, {}, x_.child_pugh ? "Child-Pugh " + *x_.child_pugh : "cirrhosis recorded");
+      check(kb::RuleCategory::kHepatic, {},
+            x_.child_pugh ? "Child-Pugh " + *x_.child_pugh : "cirrhosis recorded");
     }
     if (p.sex != "male"sv && p.pregnant != std::optional<bool>(false)) {
-      check(kb::RuleCategory::kPregnancy, {}, p.pregnant ? "the patient is pregnant" : "pregnancy status not recorded");
+      check(kb::RuleCategory::kPregnancy, {},
+            p.pregnant ? "the patient is pregnant" : "pregnancy status not recorded");
     }
     if (p.sex != "male"sv && p.breastfeeding != std::optional<bool>(false)) {
       check(kb::RuleCategory::kLactation, {},
@@ -453,7 +500,8 @@ class DrugEvaluation {
       classes.insert(m->classes.begin(), m->classes.end());
     }
     for (auto id : x_.flagged_interaction_classes) classes.emplace(id);
-    for (const auto& cls : classes) check(kb::RuleCategory::kInteraction, cls, "the patient takes one");
+    for (const auto& cls : classes)
+      check(kb::RuleCategory::kInteraction, cls, "the patient takes one");
   }
 
   void topical() {
@@ -464,10 +512,11 @@ class DrugEvaluation {
                   "Topical agent: the reaction is recorded as mild (limited extent).", {}));
     } else if (!severity) {
       // Missing data is "not assessed", never a reason to avoid.
-      block(Verdict::kCaution, reason("TOPICAL_SEVERITY_UNKNOWN", Severity::kWarning,
-                                      "Not assessed — record the severity (extent) of the disease: a "
-                                      "topical JAK inhibitor suits only a mild, limited one.",
-                                      {}));
+      block(Verdict::kCaution,
+            reason("TOPICAL_SEVERITY_UNKNOWN", Severity::kWarning,
+                   "Not assessed — record the severity (extent) of the disease: a "
+                   "topical JAK inhibitor suits only a mild, limited one.",
+                   {}));
     } else {
       block(Verdict::kAvoid, reason("TOPICAL_NOT_SUITED", Severity::kBlock,
                                     "Topical agent: the reaction is recorded as " + *severity +
@@ -484,7 +533,8 @@ class DrugEvaluation {
       bool lower = false;
       std::vector<std::string> lower_src;
       for (const auto& g : x_.kb.risk_groups) {
-        if (std::find(g.applies_to.begin(), g.applies_to.end(), d_.id) == g.applies_to.end()) continue;
+        if (std::find(g.applies_to.begin(), g.applies_to.end(), d_.id) == g.applies_to.end())
+          continue;
         bool hit = false;
         std::string_view code;
         std::string why;
@@ -498,7 +548,9 @@ class DrugEvaluation {
             hit = smoker;
             code = "PRAC_SMOKER";
             why = p.smoking.status + " smoker" +
-                  (p.smoking.status == "former"sv ? " (the label's 'long-time' is not defined: counted)" : "");
+                  (p.smoking.status == "former"sv
+                       ? " (the label's 'long-time' is not defined: counted)"
+                       : "");
             break;
           case kb::RiskGroupMatch::kCvRisk:
             hit = cv;
@@ -527,21 +579,26 @@ class DrugEvaluation {
           add_sources(lower_src, g.prov.src);
           continue;
         }
-        block(Verdict::kCaution, reason(code, Severity::kWarning,
-                                format_text(FMT_COMPILE("{} ({}): {} — use only if no suitable alternative."),
-                                            g.name, why, g.criterion),
-                                g.prov.src));
+        block(Verdict::kCaution,
+              reason(code, Severity::kWarning,
+                     format_text(FMT_COMPILE("{} ({}): {} — use only if no suitable alternative."),
+                                 g.name, why, g.criterion),
+                     g.prov.src));
       }
       if (lower && dosing_indication_) {
-        if (auto dose = pick_dose({"high-risk", "elderly"}); dose && dose_ && dose->amount <= dose_->amount) {
+        if (auto dose = pick_dose({"high-risk", "elderly"});
+            dose && dose_ && dose->amount <= dose_->amount) {
           set_dose(*dose, format_text(FMT_COMPILE("{} dose ({})"), dose->role, x_.c.region));
           add_sources(lower_src, dose->prov.src);
           note(reason("PRAC_LOWER_DOSE", Severity::kCaution,
-                      format_text(FMT_COMPILE("Risk group: lower dose {:g} {} {}."), G{dose->amount}, dose->unit, dose->frequency),
+                      format_text(FMT_COMPILE("Risk group: lower dose {:g} {} {}."),
+                                  G{dose->amount}, dose->unit, dose->frequency),
                       lower_src));
         } else {
-          note(reason("PRAC_LOWER_DOSE", Severity::kCaution,
-                      "Risk group: use the lowest effective dose (no specific lower dose in the KB).", lower_src));
+          note(reason(
+              "PRAC_LOWER_DOSE", Severity::kCaution,
+              "Risk group: use the lowest effective dose (no specific lower dose in the KB).",
+              lower_src));
         }
       }
     } else {
@@ -562,23 +619,29 @@ class DrugEvaluation {
       if (src.empty()) return;
       std::string list;
       for (const auto& s : present) list += (list.empty() ? "" : ", ") + s;
-      block(Verdict::kCaution, reason("US_BOXED_WARNING", Severity::kWarning,
-                              "Boxed warning (MACE, malignancy, thrombosis) applies to this patient: " + list + ".",
-                              src));
+      block(Verdict::kCaution,
+            reason("US_BOXED_WARNING", Severity::kWarning,
+                   "Boxed warning (MACE, malignancy, thrombosis) applies to this patient: " + list +
+                       ".",
+                   src));
     }
   }
 
   bool condition_present(kb::ContraCondition condition) const {
     const auto& p = x_.c.patient;
     switch (condition) {
-      case kb::ContraCondition::kPregnancy: return p.pregnant == std::optional<bool>(true);
-      case kb::ContraCondition::kBreastfeeding: return p.breastfeeding == std::optional<bool>(true);
-      case kb::ContraCondition::kActiveTb: return x_.active_tb;
+      case kb::ContraCondition::kPregnancy:
+        return p.pregnant == std::optional<bool>(true);
+      case kb::ContraCondition::kBreastfeeding:
+        return p.breastfeeding == std::optional<bool>(true);
+      case kb::ContraCondition::kActiveTb:
+        return x_.active_tb;
       case kb::ContraCondition::kActiveSeriousInfection:
         return x_.c.has_flag("active-serious-infection") || x_.active_tb;
       case kb::ContraCondition::kSevereHepaticImpairment:
         return x_.child_pugh == std::optional<std::string>("C");
-      case kb::ContraCondition::kHypersensitivity: return x_.c.has_flag("hypersensitivity:" + d_.id);
+      case kb::ContraCondition::kHypersensitivity:
+        return x_.c.has_flag("hypersensitivity:" + d_.id);
     }
     return false;
   }
@@ -586,10 +649,11 @@ class DrugEvaluation {
   void contraindications() {
     for (const auto& ci : d_.contraindication) {
       if (!here(ci.region) || !condition_present(ci.condition)) continue;
-      block(Verdict::kContraindicated, reason("CONTRAINDICATION", Severity::kBlock,
-                                      format_text(FMT_COMPILE("Contraindicated ({}): {}."), x_.c.region,
-                                                  ci.text.value_or("see label")),
-                                      ci.prov.src));
+      block(Verdict::kContraindicated,
+            reason("CONTRAINDICATION", Severity::kBlock,
+                   format_text(FMT_COMPILE("Contraindicated ({}): {}."), x_.c.region,
+                               ci.text.value_or("see label")),
+                   ci.prov.src));
     }
   }
 
@@ -637,43 +701,55 @@ class DrugEvaluation {
     auto tb = screening_sources("tb");
     if (!tb.empty()) {
       if (x_.active_tb) {
-        block(Verdict::kAvoid, reason("ACTIVE_TB", Severity::kBlock, "Active tuberculosis: do not start.", tb));
+        block(Verdict::kAvoid,
+              reason("ACTIVE_TB", Severity::kBlock, "Active tuberculosis: do not start.", tb));
       }
       const bool latent = x_.latent_tb, treated = x_.latent_tb_treated;
       if (latent && !treated) {
-        block(Verdict::kAvoid, reason("LATENT_TB_UNTREATED", Severity::kBlock,
-                              "Latent tuberculosis not yet treated: treat before starting.", tb));
+        block(Verdict::kAvoid,
+              reason("LATENT_TB_UNTREATED", Severity::kBlock,
+                     "Latent tuberculosis not yet treated: treat before starting.", tb));
       } else if (latent) {
-        note(reason("LATENT_TB_TREATED", Severity::kInfo, "Latent tuberculosis under treatment: may start; monitor for TB.", tb));
-      } else if ((lab_result("igra", "positive") || lab_result("tst", "positive")) && !x_.tb_diagnosis) {
-        block(Verdict::kAvoid, reason("TB_TEST_POSITIVE", Severity::kBlock,
-                              "Positive TB test: evaluate and treat latent TB before starting.", tb));
+        note(reason("LATENT_TB_TREATED", Severity::kInfo,
+                    "Latent tuberculosis under treatment: may start; monitor for TB.", tb));
+      } else if ((lab_result("igra", "positive") || lab_result("tst", "positive")) &&
+                 !x_.tb_diagnosis) {
+        block(Verdict::kAvoid,
+              reason("TB_TEST_POSITIVE", Severity::kBlock,
+                     "Positive TB test: evaluate and treat latent TB before starting.", tb));
       }
     }
     auto hbv = screening_sources("hbv");
     if (!hbv.empty() && (x_.hbv || lab_result("hbsag", "positive"))) {
-      block(Verdict::kAvoid, reason("ACTIVE_HBV", Severity::kBlock, "Active hepatitis B (or HBsAg positive): do not start.", hbv));
+      block(Verdict::kAvoid, reason("ACTIVE_HBV", Severity::kBlock,
+                                    "Active hepatitis B (or HBsAg positive): do not start.", hbv));
     }
     auto hcv = screening_sources("hcv");
     if (!hcv.empty() && (x_.hcv || lab_result("hcv-rna", "positive"))) {
-      block(Verdict::kAvoid, reason("ACTIVE_HCV", Severity::kBlock, "Active hepatitis C: do not start.", hcv));
+      block(Verdict::kAvoid,
+            reason("ACTIVE_HCV", Severity::kBlock, "Active hepatitis C: do not start.", hcv));
     }
     std::vector<std::string> infection_src, zoster_src;
     for (const auto& w : d_.warning) {
       if (!here(w.region)) continue;
-      if (is_one_of(w.topic, {kb::WarningTopic::kSeriousInfection})) add_sources(infection_src, w.prov.src);
-      if (is_one_of(w.topic, {kb::WarningTopic::kHerpesZoster})) add_sources(zoster_src, w.prov.src);
+      if (is_one_of(w.topic, {kb::WarningTopic::kSeriousInfection}))
+        add_sources(infection_src, w.prov.src);
+      if (is_one_of(w.topic, {kb::WarningTopic::kHerpesZoster}))
+        add_sources(zoster_src, w.prov.src);
     }
     if (!infection_src.empty() && x_.c.has_flag("active-serious-infection")) {
-      block(Verdict::kAvoid, reason("ACTIVE_SERIOUS_INFECTION", Severity::kBlock,
-                            "Active serious infection: do not start until it is controlled.", infection_src));
+      block(
+          Verdict::kAvoid,
+          reason("ACTIVE_SERIOUS_INFECTION", Severity::kBlock,
+                 "Active serious infection: do not start until it is controlled.", infection_src));
     }
     if (zoster_src.empty()) zoster_src = screening_sources("zoster-vaccine");
     if (!zoster_src.empty() && x_.zoster) {
-      block(Verdict::kCaution, reason("HERPES_ZOSTER_HISTORY", Severity::kWarning,
-                              "History of herpes zoster: higher zoster risk on JAK inhibitors; "
-                              "recombinant zoster vaccine before start.",
-                              zoster_src));
+      block(Verdict::kCaution,
+            reason("HERPES_ZOSTER_HISTORY", Severity::kWarning,
+                   "History of herpes zoster: higher zoster risk on JAK inhibitors; "
+                   "recombinant zoster vaccine before start.",
+                   zoster_src));
     }
   }
 
@@ -688,31 +764,40 @@ class DrugEvaluation {
         continue;
       }
       // The KB integrity check guarantees every threshold converts to its lab's unit.
-      auto below = t.below ? units::converted(x_.kb, t.analyte, *t.below, t.unit, lab->unit) : std::nullopt;
-      auto above = t.above ? units::converted(x_.kb, t.analyte, *t.above, t.unit, lab->unit) : std::nullopt;
+      auto below =
+          t.below ? units::converted(x_.kb, t.analyte, *t.below, t.unit, lab->unit) : std::nullopt;
+      auto above =
+          t.above ? units::converted(x_.kb, t.analyte, *t.above, t.unit, lab->unit) : std::nullopt;
       bool fires = (below && *lab->value < *below) || (above && *lab->value > *above);
       if (!fires) continue;
-      block(Verdict::kAvoid, reason("LAB_DO_NOT_START", Severity::kBlock,
-                            format_text(FMT_COMPILE("{} {:g} {} on {} is {} the do-not-start threshold {}{:g} {}."), t.analyte,
-                                        G{*lab->value}, lab->unit, clinical::to_string(lab->date),
-                                        below ? "below" : "above", below ? "<" : ">",
-                                        G{t.below ? *t.below : *t.above}, t.unit),
-                            t.prov.src));
+      block(Verdict::kAvoid,
+            reason("LAB_DO_NOT_START", Severity::kBlock,
+                   format_text(
+                       FMT_COMPILE("{} {:g} {} on {} is {} the do-not-start threshold {}{:g} {}."),
+                       t.analyte, G{*lab->value}, lab->unit, clinical::to_string(lab->date),
+                       below ? "below" : "above", below ? "<" : ">",
+                       G{t.below ? *t.below : *t.above}, t.unit),
+                   t.prov.src));
     }
     for (const auto& m : missing) {
       std::vector<std::string> src;
       for (const auto& t : d_.lab_threshold) {
-        if (t.analyte == m && t.action == kb::LabAction::kDoNotStart && here(t.region)) add_sources(src, t.prov.src);
+        if (t.analyte == m && t.action == kb::LabAction::kDoNotStart && here(t.region))
+          add_sources(src, t.prov.src);
       }
-      note(reason("LAB_MISSING", Severity::kInfo,
-                  format_text(FMT_COMPILE("No {} result in the record: check it before starting (do-not-start threshold)."), m),
-                  src));
+      note(reason(
+          "LAB_MISSING", Severity::kInfo,
+          format_text(
+              FMT_COMPILE(
+                  "No {} result in the record: check it before starting (do-not-start threshold)."),
+              m),
+          src));
     }
   }
 
   void apply_dose_action(kb::RuleAction action, std::optional<double> amount,
-                         const std::optional<std::string>& unit, const std::optional<std::string>& frequency,
-                         const std::string& why) {
+                         const std::optional<std::string>& unit,
+                         const std::optional<std::string>& frequency, const std::string& why) {
     if (!dose_) return;
     if (action == kb::RuleAction::kHalve) {
       // Label halvings reduce the label dose once; two reasons to halve do not quarter it.
@@ -735,15 +820,18 @@ class DrugEvaluation {
   }
 
   void renal() {
-    bool has_rules = std::any_of(d_.renal.begin(), d_.renal.end(), [&](const kb::RenalRule& r) { return here(r.region); });
+    bool has_rules = std::any_of(d_.renal.begin(), d_.renal.end(),
+                                 [&](const kb::RenalRule& r) { return here(r.region); });
     if (!has_rules) return;
     if (!x_.egfr && !x_.dialysis) {
-      note(reason("RENAL_UNKNOWN", Severity::kInfo, "eGFR not recorded: the renal dose rules cannot be checked.", {}));
+      note(reason("RENAL_UNKNOWN", Severity::kInfo,
+                  "eGFR not recorded: the renal dose rules cannot be checked.", {}));
       return;
     }
     for (const auto& r : d_.renal) {
       if (!here(r.region)) continue;
-      if (r.indication && dosing_indication_ && !related(x_.kb, *r.indication, *dosing_indication_)) continue;
+      if (r.indication && dosing_indication_ && !related(x_.kb, *r.indication, *dosing_indication_))
+        continue;
       bool fires = false;
       if (r.dialysis) {
         fires = *r.dialysis && x_.dialysis;
@@ -752,23 +840,28 @@ class DrugEvaluation {
       }
       if (!fires) continue;
       std::string text = r.text ? *r.text : std::string(kb::to_string(r.action));
-      std::string lead = x_.dialysis ? "Dialysis" : format_text(FMT_COMPILE("eGFR {:.0f}"), *x_.egfr);
+      std::string lead =
+          x_.dialysis ? "Dialysis" : format_text(FMT_COMPILE("eGFR {:.0f}"), *x_.egfr);
       switch (r.action) {
         case kb::RuleAction::kContraindicated:
-          block(Verdict::kContraindicated, reason("RENAL_CONTRAINDICATED", Severity::kBlock, lead + ": " + text, r.prov.src));
+          block(Verdict::kContraindicated,
+                reason("RENAL_CONTRAINDICATED", Severity::kBlock, lead + ": " + text, r.prov.src));
           break;
         case kb::RuleAction::kAvoid:
         case kb::RuleAction::kNotRecommended:
-          block(Verdict::kAvoid, reason("RENAL_AVOID", Severity::kBlock, lead + ": " + text, r.prov.src));
+          block(Verdict::kAvoid,
+                reason("RENAL_AVOID", Severity::kBlock, lead + ": " + text, r.prov.src));
           break;
         case kb::RuleAction::kNotStudied:
         case kb::RuleAction::kMonitor:
-          block(Verdict::kCaution, reason("RENAL_NOT_STUDIED", Severity::kWarning, lead + ": " + text, r.prov.src));
+          block(Verdict::kCaution,
+                reason("RENAL_NOT_STUDIED", Severity::kWarning, lead + ": " + text, r.prov.src));
           break;
         case kb::RuleAction::kDose:
         case kb::RuleAction::kHalve:
           apply_dose_action(r.action, r.amount, r.unit, r.frequency, "renal: " + text);
-          block(Verdict::kCaution, reason("RENAL_DOSE", Severity::kCaution, lead + ": " + text, r.prov.src));
+          block(Verdict::kCaution,
+                reason("RENAL_DOSE", Severity::kCaution, lead + ": " + text, r.prov.src));
           add_sources(dose_sources_, r.prov.src);
           break;
         case kb::RuleAction::kNoChange:
@@ -782,7 +875,9 @@ class DrugEvaluation {
     if (!x_.child_pugh) {
       if (x_.cirrhosis) {
         block(Verdict::kCaution, reason("HEPATIC_UNKNOWN", Severity::kCaution,
-                    "Cirrhosis recorded but the Child-Pugh class is unknown: hepatic rules not checked.", {}));
+                                        "Cirrhosis recorded but the Child-Pugh class is unknown: "
+                                        "hepatic rules not checked.",
+                                        {}));
       }
       return;
     }
@@ -791,15 +886,19 @@ class DrugEvaluation {
       std::string text = format_text(FMT_COMPILE("Child-Pugh {}: {}"), r.child_pugh,
                                      r.text ? *r.text : std::string(kb::to_string(r.action)));
       if (!x_.child_pugh_range.empty()) {
-        note(reason("CHILD_PUGH_RANGE", Severity::kWarning,
-                    format_text(FMT_COMPILE("Child-Pugh {} from bilirubin, albumin and INR (ascites or encephalopathy "
-                                "not recorded): the worse class {} is applied — record them."),
-                                x_.child_pugh_range, *x_.child_pugh),
-                    x_.child_pugh_sources));
+        note(reason(
+            "CHILD_PUGH_RANGE", Severity::kWarning,
+            format_text(
+                FMT_COMPILE(
+                    "Child-Pugh {} from bilirubin, albumin and INR (ascites or encephalopathy "
+                    "not recorded): the worse class {} is applied — record them."),
+                x_.child_pugh_range, *x_.child_pugh),
+            x_.child_pugh_sources));
       }
       switch (r.action) {
         case kb::RuleAction::kContraindicated:
-          block(Verdict::kContraindicated, reason("HEPATIC_CONTRAINDICATED", Severity::kBlock, text, r.prov.src));
+          block(Verdict::kContraindicated,
+                reason("HEPATIC_CONTRAINDICATED", Severity::kBlock, text, r.prov.src));
           break;
         case kb::RuleAction::kAvoid:
         case kb::RuleAction::kNotRecommended:
@@ -807,7 +906,8 @@ class DrugEvaluation {
           break;
         case kb::RuleAction::kNotStudied:
         case kb::RuleAction::kMonitor:
-          block(Verdict::kCaution, reason("HEPATIC_NOT_STUDIED", Severity::kWarning, text, r.prov.src));
+          block(Verdict::kCaution,
+                reason("HEPATIC_NOT_STUDIED", Severity::kWarning, text, r.prov.src));
           break;
         case kb::RuleAction::kDose:
         case kb::RuleAction::kHalve:
@@ -825,7 +925,8 @@ class DrugEvaluation {
     const std::string culprit = x_.switch_from;
     for (const auto& r : d_.interaction) {
       if (!here(r.region)) continue;
-      if (r.indication && dosing_indication_ && !related(x_.kb, *r.indication, *dosing_indication_)) continue;
+      if (r.indication && dosing_indication_ && !related(x_.kb, *r.indication, *dosing_indication_))
+        continue;
       std::string who;
       bool only_culprit = true;
       for (const auto* m : x_.active_meds) {
@@ -841,17 +942,21 @@ class DrugEvaluation {
       if (who.empty()) continue;
       if (r.with == "biologic-immunomodulator"sv && only_culprit) {
         note(reason("SWITCH_FROM_CULPRIT", Severity::kInfo,
-                    format_text(FMT_COMPILE("Stop {} before starting: {}"), who, r.text), r.prov.src));
+                    format_text(FMT_COMPILE("Stop {} before starting: {}"), who, r.text),
+                    r.prov.src));
         continue;
       }
       if (r.within_days) {
         note(reason("INTERACTION_TIME_LIMITED", Severity::kInfo,
-                    format_text(FMT_COMPILE("Applies during the first {:g} days of treatment."), G{*r.within_days}), r.prov.src));
+                    format_text(FMT_COMPILE("Applies during the first {:g} days of treatment."),
+                                G{*r.within_days}),
+                    r.prov.src));
       }
       std::string text = who + ": " + r.text;
       switch (r.action) {
         case kb::RuleAction::kContraindicated:
-          block(Verdict::kContraindicated, reason("INTERACTION_CONTRAINDICATED", Severity::kBlock, text, r.prov.src));
+          block(Verdict::kContraindicated,
+                reason("INTERACTION_CONTRAINDICATED", Severity::kBlock, text, r.prov.src));
           break;
         case kb::RuleAction::kAvoid:
         case kb::RuleAction::kNotRecommended:
@@ -860,12 +965,14 @@ class DrugEvaluation {
         case kb::RuleAction::kDose:
         case kb::RuleAction::kHalve:
           apply_dose_action(r.action, r.amount, r.unit, r.frequency, "interaction: " + who);
-          block(Verdict::kCaution, reason("INTERACTION_DOSE", Severity::kCaution, text, r.prov.src));
+          block(Verdict::kCaution,
+                reason("INTERACTION_DOSE", Severity::kCaution, text, r.prov.src));
           break;
         case kb::RuleAction::kMonitor:
         case kb::RuleAction::kNotStudied:
         case kb::RuleAction::kNoChange:
-          block(Verdict::kCaution, reason("INTERACTION_MONITOR", Severity::kCaution, text, r.prov.src));
+          block(Verdict::kCaution,
+                reason("INTERACTION_MONITOR", Severity::kCaution, text, r.prov.src));
           break;
       }
       // The pathway profile reflects the exposure change when the KB quantifies it.
@@ -877,7 +984,8 @@ class DrugEvaluation {
   }
 
   // A case of the same reaction: the phenotype, or one whose disease contains the other's
-  // (a psoriasis case covers its palmoplantar pustular form; an eczema case never a lupus-like one).
+  // (a psoriasis case covers its palmoplantar pustular form; an eczema case never a lupus-like
+  // one).
   bool same_reaction(const std::optional<std::string>& case_phenotype) const {
     if (!case_phenotype) return false;
     if (*case_phenotype == x_.pr.phenotype) return true;
@@ -896,15 +1004,20 @@ class DrugEvaluation {
       if (pc.drug != d_.id || x_.pr.culprits.empty()) continue;
       const auto& cu = x_.pr.culprits.front();
       if (pc.kind == "treated-with-jak"sv && same_reaction(pc.phenotype) &&
-          ((pc.culprit && *pc.culprit == cu.biologic) || (pc.culprit_class && *pc.culprit_class == cu.biologic_class))) {
+          ((pc.culprit && *pc.culprit == cu.biologic) ||
+           (pc.culprit_class && *pc.culprit_class == cu.biologic_class))) {
         o_.pr_evidence.push_back(pc.id);
-        note(reason("PR_CASE_EVIDENCE", Severity::kInfo,
-                    format_text(FMT_COMPILE("Reported to treat this reaction: {} — {}{}"), pc.reaction, pc.outcome,
-                                pc.patients ? format_text(FMT_COMPILE(" ({} patient(s))"), *pc.patients) : ""),
-                    pc.prov.src));
+        note(reason(
+            "PR_CASE_EVIDENCE", Severity::kInfo,
+            format_text(
+                FMT_COMPILE("Reported to treat this reaction: {} — {}{}"), pc.reaction, pc.outcome,
+                pc.patients ? format_text(FMT_COMPILE(" ({} patient(s))"), *pc.patients) : ""),
+            pc.prov.src));
       } else if (pc.kind == "caused-by-jak"sv) {
         note(reason("JAK_CAUSED_PR", Severity::kCaution,
-                    format_text(FMT_COMPILE("{} itself has been reported to cause: {}."), d_.name, pc.reaction), pc.prov.src));
+                    format_text(FMT_COMPILE("{} itself has been reported to cause: {}."), d_.name,
+                                pc.reaction),
+                    pc.prov.src));
       }
     }
     for (const auto& ar : d_.adverse_reaction) {
@@ -926,20 +1039,26 @@ class DrugEvaluation {
             !related(x_.kb, ind.disease, ls.disease)) {
           continue;
         }
-        block(Verdict::kAvoid, reason("LABEL_NOT_APPROVED", Severity::kBlock,
-                              format_text(FMT_COMPILE("The {} regulator did not approve {} for {}, and no reported case "
-                                          "supports it for this reaction."),
-                                          x_.c.region, d_.name, ls.disease),
-                              ind.prov.src));
+        block(Verdict::kAvoid,
+              reason("LABEL_NOT_APPROVED", Severity::kBlock,
+                     format_text(
+                         FMT_COMPILE(
+                             "The {} regulator did not approve {} for {}, and no reported case "
+                             "supports it for this reaction."),
+                         x_.c.region, d_.name, ls.disease),
+                     ind.prov.src));
         return;
       }
     }
     if (!off_label_ || !d_.off_label_needs_pr_evidence) return;
-    block(Verdict::kAvoid, reason("OFF_LABEL_UNSUPPORTED", Severity::kBlock,
-                          format_text(FMT_COMPILE("{}: {} No reported case supports it for this reaction: not offered "
-                                      "off-label."),
-                                      d_.name, d_.off_label_needs_pr_evidence->text),
-                          d_.off_label_needs_pr_evidence->prov.src));
+    block(
+        Verdict::kAvoid,
+        reason("OFF_LABEL_UNSUPPORTED", Severity::kBlock,
+               format_text(
+                   FMT_COMPILE("{}: {} No reported case supports it for this reaction: not offered "
+                               "off-label."),
+                   d_.name, d_.off_label_needs_pr_evidence->text),
+               d_.off_label_needs_pr_evidence->prov.src));
   }
 
   // No dose above the region's largest label daily dose for the drug.
@@ -963,7 +1082,8 @@ class DrugEvaluation {
     if (daily && max_daily > 0 && *daily > max_daily + 1e-9) {
       dose_->amount = max_daily * *x_.interval_h(dose_->frequency) / 24;
       dose_->adjustments.push_back("capped at the label maximum");
-      note(reason("DOSE_CAPPED_AT_MAXIMUM", Severity::kWarning, "Dose capped at the label maximum.", prov.src));
+      note(reason("DOSE_CAPPED_AT_MAXIMUM", Severity::kWarning, "Dose capped at the label maximum.",
+                  prov.src));
     }
   }
 
@@ -977,9 +1097,10 @@ class DrugEvaluation {
       r = pharm::Regimen{basis->amount, *x_.interval_h(basis->frequency), basis->formulation, {}};
     }
     auto profile = cache_.get(d_, r, modifier_ ? &*modifier_ : nullptr);
-    o_.coverage.regimen = topical ? std::string("topical")
-                                  : format_text(FMT_COMPILE("{:g} mg {}{}"), G{basis->amount}, basis->frequency,
-                                                modifier_ ? " with " + modifier_->id : "");
+    o_.coverage.regimen =
+        topical ? std::string("topical")
+                : format_text(FMT_COMPILE("{:g} mg {}{}"), G{basis->amount}, basis->frequency,
+                              modifier_ ? " with " + modifier_->id : "");
     std::string exposure, assay;
     auto merge = [](std::string& into, const std::string& v) {
       into = into.empty() || into == v ? v : "mixed";
@@ -1021,18 +1142,19 @@ class DrugEvaluation {
     if (all) {
       o_.coverage.basis = format_text(FMT_COMPILE("qualitative ({})"), exposure);
       const auto& src = cache_.effect_sources(profile);
-      note(reason("COVERAGE_BOTH", Severity::kInfo,
-                  format_text(FMT_COMPILE("Pair-level pathway coverage{}: {} of the signature cytokines "
-                              "inhibited per cited statements."),
-                              topical ? " at the application site" : " at clinical exposure",
-                              listed),
-                  src));
+      note(reason(
+          "COVERAGE_BOTH", Severity::kInfo,
+          format_text(FMT_COMPILE("Pair-level pathway coverage{}: {} of the signature cytokines "
+                                  "inhibited per cited statements."),
+                      topical ? " at the application site" : " at clinical exposure", listed),
+          src));
     } else {
       o_.coverage.both_pct.reset();
-      note(reason("COVERAGE_UNKNOWN", Severity::kInfo,
-                  "Pathway coverage of the diseases is unknown (no cited inhibited/spared statement "
-                  "for a signature pathway, or a disease signature missing in the KB).",
-                  {}));
+      note(
+          reason("COVERAGE_UNKNOWN", Severity::kInfo,
+                 "Pathway coverage of the diseases is unknown (no cited inhibited/spared statement "
+                 "for a signature pathway, or a disease signature missing in the KB).",
+                 {}));
     }
   }
 
@@ -1042,7 +1164,8 @@ class DrugEvaluation {
     } else if (dose_) {
       o_.dose = dose_;
     }
-    if (verdict_ == Verdict::kAcceptable && approved_ > 0 && !o_.pr_evidence.empty()) verdict_ = Verdict::kPreferred;
+    if (verdict_ == Verdict::kAcceptable && approved_ > 0 && !o_.pr_evidence.empty())
+      verdict_ = Verdict::kPreferred;
     o_.verdict = verdict_;
   }
 
@@ -1068,7 +1191,8 @@ Option evaluate_strategy(const Ctx& x, const kb::Strategy& s) {
   o.verdict = Verdict::kAcceptable;
   const auto& sev = x.severity;
   if (!s.severities.empty() && sev &&
-      std::find(s.severities.begin(), s.severities.end(), "mild") != s.severities.end() && *sev == "mild"sv) {
+      std::find(s.severities.begin(), s.severities.end(), "mild") != s.severities.end() &&
+      *sev == "mild"sv) {
     o.verdict = Verdict::kPreferred;
   }
   o.reasons.push_back(reason("STRATEGY_REPORTED", Severity::kInfo,
@@ -1078,8 +1202,9 @@ Option evaluate_strategy(const Ctx& x, const kb::Strategy& s) {
 
 }  // namespace
 
-std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c, const PrAssessment& pr,
-                                   const std::vector<std::string>& diseases, PathwayCache& cache) {
+std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c,
+                                   const PrAssessment& pr, const std::vector<std::string>& diseases,
+                                   PathwayCache& cache) {
   std::vector<Option> out;
   // Options for a reaction (strategies need one) or for the active diseases.
   if (pr.culprits.empty() && diseases.empty()) return out;
@@ -1099,7 +1224,9 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c, c
         continue;
       }
       static const std::vector<std::string> grades = {"mild", "moderate", "severe"};
-      int g = static_cast<int>(std::find(grades.begin(), grades.end(), *cond.severity_grade) - grades.begin()) + 1;
+      int g = static_cast<int>(std::find(grades.begin(), grades.end(), *cond.severity_grade) -
+                               grades.begin()) +
+              1;
       if (g > worst && g <= 3) {
         worst = g;
         x.severity = cond.severity_grade;
@@ -1132,7 +1259,8 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c, c
   for (const auto& fc : kb.formula_constants) {
     if (fc.formula == "age-group"sv && fc.name == "adult-min-age"sv) x.adult_min_age = fc.value;
     if (fc.formula == "dosing-interval"sv) x.interval[fc.name] = fc.value;
-    if (fc.formula == "kidney-function"sv && fc.name == "normal-min-egfr"sv) x.normal_min_egfr = fc.value;
+    if (fc.formula == "kidney-function"sv && fc.name == "normal-min-egfr"sv)
+      x.normal_min_egfr = fc.value;
   }
   for (const auto& m : c.medications) {
     if (m.active_on(c.as_of)) x.active_meds.push_back(&m);
@@ -1144,7 +1272,8 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c, c
   x.cancer = c.has_condition("malignancy", kb);
   x.vte = !p.vte_risk_factors.empty() || c.has_condition("venous-thromboembolism", kb);
   x.active_tb = c.has_condition("tuberculosis", kb, true);
-  x.tb_diagnosis = c.has_condition("tuberculosis", kb) || c.has_condition("latent-tuberculosis", kb);
+  x.tb_diagnosis =
+      c.has_condition("tuberculosis", kb) || c.has_condition("latent-tuberculosis", kb);
   for (const auto& cond : c.conditions) {
     if (cond.disease == "latent-tuberculosis"sv && cond.status == "active"sv) {
       x.latent_tb = true;
@@ -1160,18 +1289,21 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c, c
   for (auto& o : out) {
     for (const auto* m : x.active_meds) {
       if (m->jak_drug != o.id) continue;
-      o.reasons.push_back(reason("CURRENT_JAK", Severity::kInfo,
-                                 format_text(FMT_COMPILE("The patient already takes {}{}: this option is to continue it; the "
-                                             "safety plan checks its follow-up results against the label thresholds."),
-                                             m->label, m->start ? " (since " + clinical::to_string(*m->start) + ")" : ""),
-                                 {}));
+      o.reasons.push_back(reason(
+          "CURRENT_JAK", Severity::kInfo,
+          format_text(
+              FMT_COMPILE("The patient already takes {}{}: this option is to continue it; the "
+                          "safety plan checks its follow-up results against the label thresholds."),
+              m->label, m->start ? " (since " + clinical::to_string(*m->start) + ")" : ""),
+          {}));
     }
   }
   if (!pr.culprits.empty()) {
     const auto& cu = pr.culprits.front();
     for (const auto& s : kb.strategies) {
       if (!s.culprit_classes.empty() &&
-          std::find(s.culprit_classes.begin(), s.culprit_classes.end(), cu.biologic_class) == s.culprit_classes.end()) {
+          std::find(s.culprit_classes.begin(), s.culprit_classes.end(), cu.biologic_class) ==
+              s.culprit_classes.end()) {
         continue;
       }
       if (!s.phenotypes.empty() &&
@@ -1179,7 +1311,8 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c, c
         continue;
       }
       const auto& sev = x.severity;
-      if (!s.severities.empty() && (!sev || std::find(s.severities.begin(), s.severities.end(), *sev) == s.severities.end())) {
+      if (!s.severities.empty() && (!sev || std::find(s.severities.begin(), s.severities.end(),
+                                                      *sev) == s.severities.end())) {
         continue;
       }
       out.push_back(evaluate_strategy(x, s));
@@ -1203,15 +1336,18 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c, c
     int same_category = 0;
     if (const kb::Drug* d = o.kind == "drug"sv ? kb.find_drug(o.id) : nullptr) {
       for (const auto& ind : d->indication) {
-        if (same_category || ind.status != "approved"sv || !kb::applies_to(ind.region, x.region)) continue;
+        if (same_category || ind.status != "approved"sv || !kb::applies_to(ind.region, x.region))
+          continue;
         const kb::Disease* dis = kb.find_disease(ind.disease);
-        if (dis && std::find(categories.begin(), categories.end(), dis->category) != categories.end()) {
+        if (dis &&
+            std::find(categories.begin(), categories.end(), dis->category) != categories.end()) {
           same_category = 1;
         }
       }
     }
-    keys.push_back({{unsupported ? 1 : 0, static_cast<int>(o.verdict), o.kind == "drug"sv ? 0 : 1, -approved,
-                     -static_cast<int>(o.pr_evidence.size()), -same_category, -o.coverage.both_pct.value_or(-1)},
+    keys.push_back({{unsupported ? 1 : 0, static_cast<int>(o.verdict), o.kind == "drug"sv ? 0 : 1,
+                     -approved, -static_cast<int>(o.pr_evidence.size()), -same_category,
+                     -o.coverage.both_pct.value_or(-1)},
                     i});
   }
   std::sort(keys.begin(), keys.end(), [&](const auto& a, const auto& b) {
@@ -1226,7 +1362,4 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c, c
 
 }  // namespace paraderm::assess::detail
 
-namespace paraderm::assess {
-
-
-}  // namespace paraderm::assess
+namespace paraderm::assess {}  // namespace paraderm::assess

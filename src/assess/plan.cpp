@@ -15,11 +15,13 @@ using clinical::Case;
 using clinical::Date;
 
 // Which lab results show a screening item as done (KB lab.screening_item: terminology).
-std::vector<std::pair<std::string, std::vector<std::string>>> item_labs(const kb::KnowledgeBase& kb) {
+std::vector<std::pair<std::string, std::vector<std::string>>> item_labs(
+    const kb::KnowledgeBase& kb) {
   std::vector<std::pair<std::string, std::vector<std::string>>> m;
   for (const auto& lab : kb.labs) {
     if (!lab.screening_item) continue;
-    auto it = std::find_if(m.begin(), m.end(), [&](const auto& e) { return e.first == *lab.screening_item; });
+    auto it = std::find_if(m.begin(), m.end(),
+                           [&](const auto& e) { return e.first == *lab.screening_item; });
     if (it == m.end()) it = m.insert(m.end(), {*lab.screening_item, {}});
     it->second.push_back(lab.id);
   }
@@ -28,23 +30,29 @@ std::vector<std::pair<std::string, std::vector<std::string>>> item_labs(const kb
 
 std::string alert_code(kb::LabAction action) {
   switch (action) {
-    case kb::LabAction::kInterrupt: return "LAB_INTERRUPT";
-    case kb::LabAction::kDiscontinue: return "LAB_DISCONTINUE";
-    case kb::LabAction::kDoseReduce: return "LAB_DOSE_REDUCE";
-    case kb::LabAction::kDoNotStart: return "LAB_DO_NOT_START";
+    case kb::LabAction::kInterrupt:
+      return "LAB_INTERRUPT";
+    case kb::LabAction::kDiscontinue:
+      return "LAB_DISCONTINUE";
+    case kb::LabAction::kDoseReduce:
+      return "LAB_DOSE_REDUCE";
+    case kb::LabAction::kDoNotStart:
+      return "LAB_DO_NOT_START";
   }
   return "LAB_INTERRUPT";
 }
 
 std::string days_before(Date d, Date start) {
   auto n = (start - d).count();
-  return n >= 0 ? format_text(FMT_COMPILE("{} days before start"), n) : format_text(FMT_COMPILE("{} days after start"), -n);
+  return n >= 0 ? format_text(FMT_COMPILE("{} days before start"), n)
+                : format_text(FMT_COMPILE("{} days after start"), -n);
 }
 
 }  // namespace
 
-SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c, const std::vector<Option>& options,
-                       Date start, const std::optional<std::string>& planned_drug) {
+SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c,
+                       const std::vector<Option>& options, Date start,
+                       const std::optional<std::string>& planned_drug) {
   SafetyPlan plan;
   plan.start_date = clinical::to_string(start);
   const Option* top = nullptr;
@@ -81,16 +89,18 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c, const std::ve
           any = true;
           if (r->date > latest) latest = r->date;
           found += (found.empty() ? "" : ", ") + lab + " " +
-                   (r->value ? format_text(FMT_COMPILE("{:g} {}"), G{*r->value}, r->unit) : r->text.value_or("")) + " (" +
-                   clinical::to_string(r->date) + ")";
+                   (r->value ? format_text(FMT_COMPILE("{:g} {}"), G{*r->value}, r->unit)
+                             : r->text.value_or("")) +
+                   " (" + clinical::to_string(r->date) + ")";
         }
         // CBC needs all four counts; the others any one of their tests.
         bool done = s.item == "cbc"sv ? all : any;
         if (done) {
           item.status = "recorded";
           item.last_date = clinical::to_string(latest);
-          item.detail = found + "; " + days_before(latest, start) +
-                        " (how recent is recent enough is not stated in the label: judge clinically)";
+          item.detail =
+              found + "; " + days_before(latest, start) +
+              " (how recent is recent enough is not stated in the label: judge clinically)";
         } else if (any) {
           item.detail = "partly recorded: " + found;
         }
@@ -108,7 +118,8 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c, const std::ve
     // kb/formulas.toml monitoring-plan.repeats (an engine-read id, so the KB always has it).
     int repeats = 0;
     for (const auto& fc : kb.formula_constants) {
-      if (fc.formula == "monitoring-plan"sv && fc.name == "repeats"sv) repeats = static_cast<int>(fc.value);
+      if (fc.formula == "monitoring-plan"sv && fc.name == "repeats"sv)
+        repeats = static_cast<int>(fc.value);
     }
     for (const auto& m : d->monitoring) {
       if (!applies(m.region, c.region)) continue;
@@ -124,7 +135,8 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c, const std::ve
       for (double w : weeks) {
         Date when = start + std::chrono::days(static_cast<int>(std::lround(w * 7)));
         plan.monitoring.push_back({m.test, clinical::to_string(when),
-                                   format_text(FMT_COMPILE("week {:g}: {}"), G{w}, m.text), m.prov.src});
+                                   format_text(FMT_COMPILE("week {:g}: {}"), G{w}, m.text),
+                                   m.prov.src});
       }
     }
     std::stable_sort(plan.monitoring.begin(), plan.monitoring.end(),
@@ -138,56 +150,68 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c, const std::ve
     const kb::Drug* d = kb.find_drug(*m.jak_drug);
     if (!d) continue;
     for (const auto& t : d->lab_threshold) {
-      if (!applies(t.region, c.region) || t.action == kb::LabAction::kDoNotStart || t.context) continue;
+      if (!applies(t.region, c.region) || t.action == kb::LabAction::kDoNotStart || t.context)
+        continue;
       for (const auto& r : c.labs) {
         if (r.lab != t.analyte || !r.value || (m.start && r.date < *m.start)) continue;
-        auto below = t.below ? units::converted(kb, t.analyte, *t.below, t.unit, r.unit) : std::nullopt;
-        auto above = t.above ? units::converted(kb, t.analyte, *t.above, t.unit, r.unit) : std::nullopt;
+        auto below =
+            t.below ? units::converted(kb, t.analyte, *t.below, t.unit, r.unit) : std::nullopt;
+        auto above =
+            t.above ? units::converted(kb, t.analyte, *t.above, t.unit, r.unit) : std::nullopt;
         if (!((below && *r.value < *below) || (above && *r.value > *above))) continue;
         std::string code = alert_code(t.action);
-        plan.alerts.push_back({code, d->id, t.analyte, clinical::to_string(r.date), *r.value, r.unit,
-                               t.below ? *t.below : *t.above, std::string(kb::to_string(t.action)),
-                               format_text(FMT_COMPILE("{} {:g} {} on {}: {} {} (threshold {}{:g} {})."), t.analyte, G{*r.value},
-                                           r.unit, clinical::to_string(r.date), kb::to_string(t.action), d->name,
-                                           t.below ? "<" : ">", G{t.below ? *t.below : *t.above}, t.unit),
-                               t.prov.src});
+        plan.alerts.push_back(
+            {code, d->id, t.analyte, clinical::to_string(r.date), *r.value, r.unit,
+             t.below ? *t.below : *t.above, std::string(kb::to_string(t.action)),
+             format_text(FMT_COMPILE("{} {:g} {} on {}: {} {} (threshold {}{:g} {})."), t.analyte,
+                         G{*r.value}, r.unit, clinical::to_string(r.date), kb::to_string(t.action),
+                         d->name, t.below ? "<" : ">", G{t.below ? *t.below : *t.above}, t.unit),
+             t.prov.src});
       }
     }
   }
   // The planned drug, not yet being taken: its latest results against its do-not-start
   // thresholds ("would not start"), so a follow-up result is never judged only against drugs the
   // patient is already on.
-  const bool taking_top = top && std::any_of(c.medications.begin(), c.medications.end(), [&](const auto& m) {
-                            return m.jak_drug == top->id && m.active_on(c.as_of);
-                          });
+  const bool taking_top =
+      top && std::any_of(c.medications.begin(), c.medications.end(), [&](const auto& m) {
+        return m.jak_drug == top->id && m.active_on(c.as_of);
+      });
   if (const kb::Drug* d = top && !taking_top ? kb.find_drug(top->id) : nullptr) {
     for (const auto& t : d->lab_threshold) {
-      if (!applies(t.region, c.region) || t.action != kb::LabAction::kDoNotStart || t.context) continue;
+      if (!applies(t.region, c.region) || t.action != kb::LabAction::kDoNotStart || t.context)
+        continue;
       const auto* r = c.latest(t.analyte, c.as_of);
       if (!r || !r->value) continue;
       // The KB integrity check guarantees every threshold converts to its lab's unit.
       constexpr double kNone = std::numeric_limits<double>::infinity();
-      const double low = t.below ? units::converted(kb, t.analyte, *t.below, t.unit, r->unit).value_or(-kNone) : -kNone;
-      const double high = t.above ? units::converted(kb, t.analyte, *t.above, t.unit, r->unit).value_or(kNone) : kNone;
+      const double low =
+          t.below ? units::converted(kb, t.analyte, *t.below, t.unit, r->unit).value_or(-kNone)
+                  : -kNone;
+      const double high =
+          t.above ? units::converted(kb, t.analyte, *t.above, t.unit, r->unit).value_or(kNone)
+                  : kNone;
       const double value = *r->value;
       if (!(value < low || value > high)) continue;
       const bool is_below = value < low;
       const double stated = t.below && is_below ? *t.below : t.above.value_or(0);
       const char* side = is_below ? "<" : ">";
       // Said in the unit the result was entered in ("ALC 0.4 10*9/L < 0.5 10*9/L").
-      auto said_limit = r->given_unit.empty() ? std::nullopt
-                                              : units::converted(kb, t.analyte, stated, t.unit, r->given_unit);
+      auto said_limit = r->given_unit.empty()
+                            ? std::nullopt
+                            : units::converted(kb, t.analyte, stated, t.unit, r->given_unit);
       const bool as_given = said_limit.has_value();
       const double shown_value = as_given ? r->given_value : value;
       const double shown_limit = said_limit.value_or(is_below ? low : high);
       const std::string& shown_unit = as_given ? r->given_unit : r->unit;
-      plan.alerts.push_back({alert_code(t.action), d->id, t.analyte, clinical::to_string(r->date), value,
-                             r->unit, stated, std::string(kb::to_string(t.action)),
-                             fmt::format(FMT_COMPILE("would not start {}: {} {:g} {} on {} {} {:g} {} (do-not-start "
-                                                     "threshold {}{:g} {})."),
-                                         d->name, t.analyte, G{shown_value}, shown_unit, clinical::to_string(r->date),
-                                         side, G{shown_limit}, shown_unit, side, G{stated}, t.unit),
-                             t.prov.src});
+      plan.alerts.push_back(
+          {alert_code(t.action), d->id, t.analyte, clinical::to_string(r->date), value, r->unit,
+           stated, std::string(kb::to_string(t.action)),
+           fmt::format(FMT_COMPILE("would not start {}: {} {:g} {} on {} {} {:g} {} (do-not-start "
+                                   "threshold {}{:g} {})."),
+                       d->name, t.analyte, G{shown_value}, shown_unit, clinical::to_string(r->date),
+                       side, G{shown_limit}, shown_unit, side, G{stated}, t.unit),
+           t.prov.src});
     }
   }
   return plan;

@@ -26,7 +26,9 @@ std::string quantity_text(const kb::Quantity& q) {
   if (q.stat) s += *q.stat + " ";
   if (q.qualifier) s += *q.qualifier;
   if (q.value) s += fmt_num(*q.value);
-  if (q.low && q.high) s += format_text(FMT_COMPILE("{}({}-{})"), q.value ? " " : "", fmt_num(*q.low), fmt_num(*q.high));
+  if (q.low && q.high)
+    s += format_text(FMT_COMPILE("{}({}-{})"), q.value ? " " : "", fmt_num(*q.low),
+                     fmt_num(*q.high));
   return s + " " + q.unit;
 }
 
@@ -40,12 +42,14 @@ bool risk_factor_matches(const kb::KnowledgeBase& kb, const kb::RiskFactor& rf, 
   auto any = [&](auto pred) { return std::any_of(rf.values.begin(), rf.values.end(), pred); };
   if (m == "condition"sv) {
     return any([&](const std::string& v) {
-      bool hit = std::any_of(c.conditions.begin(), c.conditions.end(), [&](const clinical::Condition& cond) {
-        // History only: the reaction's own condition counts when it began before the reaction
-        // (a recurrence of a known disease), any other when it did not begin after it.
-        bool history = &cond == reaction ? cond.onset && *cond.onset < onset : !(cond.onset && *cond.onset > onset);
-        return history && is_ancestor(kb, v, cond.disease);
-      });
+      bool hit = std::any_of(
+          c.conditions.begin(), c.conditions.end(), [&](const clinical::Condition& cond) {
+            // History only: the reaction's own condition counts when it began before the reaction
+            // (a recurrence of a known disease), any other when it did not begin after it.
+            bool history = &cond == reaction ? cond.onset && *cond.onset < onset
+                                             : !(cond.onset && *cond.onset > onset);
+            return history && is_ancestor(kb, v, cond.disease);
+          });
       if (hit) detail = "recorded condition " + v;
       return hit;
     });
@@ -72,15 +76,17 @@ bool risk_factor_matches(const kb::KnowledgeBase& kb, const kb::RiskFactor& rf, 
   }
   if (m == "comedication"sv) {
     return any([&](const std::string& v) {
-      return std::any_of(c.medications.begin(), c.medications.end(), [&](const clinical::Medication& med) {
-        // Co-therapy: taken together with the culprit (on its start date, else on the record's date).
-        auto when = culprit.start ? clinical::parse_date(*culprit.start) : std::nullopt;
-        bool hit = clinical::detail::TermIndex::normalise(med.label) ==
-                       clinical::detail::TermIndex::normalise(v) &&
-                   med.active_on(when.value_or(c.as_of));
-        if (hit) detail = "co-medication " + med.label;
-        return hit;
-      });
+      return std::any_of(
+          c.medications.begin(), c.medications.end(), [&](const clinical::Medication& med) {
+            // Co-therapy: taken together with the culprit (on its start date, else on the record's
+            // date).
+            auto when = culprit.start ? clinical::parse_date(*culprit.start) : std::nullopt;
+            bool hit = clinical::detail::TermIndex::normalise(med.label) ==
+                           clinical::detail::TermIndex::normalise(v) &&
+                       med.active_on(when.value_or(c.as_of));
+            if (hit) detail = "co-medication " + med.label;
+            return hit;
+          });
     });
   }
   if (m == "culprit-class"sv) {
@@ -111,7 +117,8 @@ int grade_rank(const std::optional<std::string>& g) {
 }
 
 // Steps from `id` up to `ancestor` in the disease tree (0: the same), or -1.
-int ancestor_distance(const kb::KnowledgeBase& kb, const std::string& ancestor, const std::string& id) {
+int ancestor_distance(const kb::KnowledgeBase& kb, const std::string& ancestor,
+                      const std::string& id) {
   if (ancestor == id) return 0;
   const auto& chain = ancestors_of(kb, id);
   auto it = std::find(chain.begin(), chain.end(), ancestor);
@@ -121,13 +128,14 @@ int ancestor_distance(const kb::KnowledgeBase& kb, const std::string& ancestor, 
 bool has_pattern(const kb::KnowledgeBase& kb, const std::string& cls, const std::string& biologic,
                  const std::string& phenotype) {
   return std::any_of(kb.pr_patterns.begin(), kb.pr_patterns.end(), [&](const kb::PrPattern& p) {
-    return p.culprit_class == cls && (!p.culprit || *p.culprit == biologic) && p.phenotype == phenotype;
+    return p.culprit_class == cls && (!p.culprit || *p.culprit == biologic) &&
+           p.phenotype == phenotype;
   });
 }
 
 // A later entry of the same disease with a higher severity grade or score than an earlier one.
-std::string severity_rise(const kb::KnowledgeBase& kb, const Case& c, const clinical::Condition& later,
-                          Date onset) {
+std::string severity_rise(const kb::KnowledgeBase& kb, const Case& c,
+                          const clinical::Condition& later, Date onset) {
   for (const auto& earlier : c.conditions) {
     if (&earlier == &later || !earlier.onset || *earlier.onset >= onset ||
         !related(kb, earlier.disease, later.disease)) {
@@ -135,8 +143,8 @@ std::string severity_rise(const kb::KnowledgeBase& kb, const Case& c, const clin
     }
     int a = grade_rank(earlier.severity_grade), b = grade_rank(later.severity_grade);
     if (a && b && b > a) {
-      return format_text(FMT_COMPILE("severity {} ({}) after {} ({})"), *later.severity_grade, later.pointer,
-                         *earlier.severity_grade, earlier.pointer);
+      return format_text(FMT_COMPILE("severity {} ({}) after {} ({})"), *later.severity_grade,
+                         later.pointer, *earlier.severity_grade, earlier.pointer);
     }
     const std::pair<const char*, std::optional<double> clinical::Severity::*> scores[] = {
         {"EASI", &clinical::Severity::easi},
@@ -147,8 +155,8 @@ std::string severity_rise(const kb::KnowledgeBase& kb, const Case& c, const clin
       const auto& x = earlier.severity.*field;
       const auto& y = later.severity.*field;
       if (x && y && *y > *x) {
-        return format_text(FMT_COMPILE("{} {} ({}) after {} ({})"), name, fmt_num(*y), later.pointer, fmt_num(*x),
-                           earlier.pointer);
+        return format_text(FMT_COMPILE("{} {} ({}) after {} ({})"), name, fmt_num(*y),
+                           later.pointer, fmt_num(*x), earlier.pointer);
       }
     }
   }
@@ -184,8 +192,10 @@ std::vector<Reaction> infer_reactions(const kb::KnowledgeBase& kb, const Case& c
         // The reaction's onset: the condition's, or, for a recorded recurrence of a disease that
         // began before the biologic, the date the recurrence was recorded.
         std::optional<Date> onset;
-        if (cond.onset && *cond.onset > *m.start) onset = cond.onset;
-        else if (!cond.course.empty() && cond.recorded && *cond.recorded > *m.start) onset = cond.recorded;
+        if (cond.onset && *cond.onset > *m.start)
+          onset = cond.onset;
+        else if (!cond.course.empty() && cond.recorded && *cond.recorded > *m.start)
+          onset = cond.recorded;
         if (!onset || *onset > c.as_of || (m.stop && *m.stop < *onset)) continue;
         Reaction r;
         r.from = &cond;
@@ -205,8 +215,10 @@ std::vector<Reaction> infer_reactions(const kb::KnowledgeBase& kb, const Case& c
         auto same = std::find_if(out.begin(), out.end(), [&](const Reaction& o) {
           return o.er.phenotype == r.er.phenotype && o.biologic == r.biologic;
         });
-        if (same == out.end()) out.push_back(std::move(r));
-        else if (r.er.onset < same->er.onset) *same = std::move(r);
+        if (same == out.end())
+          out.push_back(std::move(r));
+        else if (r.er.onset < same->er.onset)
+          *same = std::move(r);
         found = true;
         break;
       }
@@ -269,7 +281,8 @@ const kb::PrMechanism* find_mechanism(const kb::KnowledgeBase& kb, const std::st
 }
 
 bool is_ratio(const kb::RiskFactor& rf) {
-  return (rf.measure == "hr"sv || rf.measure == "or"sv || rf.measure == "irr"sv || rf.measure == "rr"sv) &&
+  return (rf.measure == "hr"sv || rf.measure == "or"sv || rf.measure == "irr"sv ||
+          rf.measure == "rr"sv) &&
          rf.match != std::optional<std::string>("age-per-year");
 }
 
@@ -296,10 +309,13 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
   if (rx.from) {
     pr.reasons.push_back(reason(
         "PR_INFERRED_FROM_CONDITION", Severity::kInfo,
-        format_text(FMT_COMPILE("Inferred from the recorded condition {} ({}): a {} reaction, {}{}, onset {}. The "
-                    "record has no eruption details: the causality items it cannot answer are unknown."),
-                    *pr.condition, rx.from->pointer, er.phenotype, er.kind,
-                    rx.kind_basis.empty() ? "" : " (" + rx.kind_basis + ")", *pr.onset),
+        format_text(
+            FMT_COMPILE(
+                "Inferred from the recorded condition {} ({}): a {} reaction, {}{}, onset {}. The "
+                "record has no eruption details: the causality items it cannot answer are "
+                "unknown."),
+            *pr.condition, rx.from->pointer, er.phenotype, er.kind,
+            rx.kind_basis.empty() ? "" : " (" + rx.kind_basis + ")", *pr.onset),
         phenotype ? phenotype->prov.src : std::vector<std::string>{}));
   }
 
@@ -326,7 +342,8 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
   }
   std::stable_partition(found.begin(), found.end(), [&](const auto& f) {
     return f.first.biologic == rx.biologic ||
-           (rx.biologic.empty() && has_pattern(kb, f.first.biologic_class, f.first.biologic, er.phenotype));
+           (rx.biologic.empty() &&
+            has_pattern(kb, f.first.biologic_class, f.first.biologic, er.phenotype));
   });
   for (const auto& f : found) pr.culprits.push_back(f.first);
   const clinical::Medication* culprit_med = found.empty() ? nullptr : found.front().second;
@@ -352,7 +369,8 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
       for (const auto& ind : bio->indication) {
         for (const auto& cond : c.conditions) {
           if (pr.primary_disease || &cond == rx.from) continue;
-          bool later = culprit_med && culprit_med->start && cond.onset && *cond.onset > *culprit_med->start;
+          bool later =
+              culprit_med && culprit_med->start && cond.onset && *cond.onset > *culprit_med->start;
           if (before_start && later) continue;
           if (related(kb, ind.disease, cond.disease)) pr.primary_disease = cond.disease;
         }
@@ -360,12 +378,13 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
     }
   }
   if (!pr.primary_disease) {
-    pr.reasons.push_back(reason("PR_PRIMARY_DISEASE_UNKNOWN", Severity::kCaution,
-                                format_text(FMT_COMPILE("No recorded condition is among {}'s indications: the "
-                                            "disease it treats is unknown, so coverage of it is "
-                                            "unknown."),
-                                            culprit.biologic),
-                                bio ? bio->prov.src : std::vector<std::string>{}));
+    pr.reasons.push_back(
+        reason("PR_PRIMARY_DISEASE_UNKNOWN", Severity::kCaution,
+               format_text(FMT_COMPILE("No recorded condition is among {}'s indications: the "
+                                       "disease it treats is unknown, so coverage of it is "
+                                       "unknown."),
+                           culprit.biologic),
+               bio ? bio->prov.src : std::vector<std::string>{}));
   }
 
   // Pattern: what this class is published to cause.
@@ -381,7 +400,8 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
       matching.push_back(&p);
       pr.matching_patterns.push_back(p.id);
       for (const auto& d : p.differentials) {
-        if (std::find(pr.differentials.begin(), pr.differentials.end(), d) == pr.differentials.end()) {
+        if (std::find(pr.differentials.begin(), pr.differentials.end(), d) ==
+            pr.differentials.end()) {
           pr.differentials.push_back(d);
         }
       }
@@ -399,8 +419,8 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
       // A disease that had abated before the biologic started is history (a risk factor),
       // not the same disease continuing.
       bool ongoing = !cond.abatement || *cond.abatement >= *culprit_med->start;
-      if (related(kb, *pr.reaction_disease, cond.disease) && cond.onset && *cond.onset < *culprit_med->start &&
-          ongoing) {
+      if (related(kb, *pr.reaction_disease, cond.disease) && cond.onset &&
+          *cond.onset < *culprit_med->start && ongoing) {
         predates = true;
         predating = cond.disease;
       }
@@ -415,7 +435,8 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
   // Causality: the Naranjo items answered from the record; what it cannot answer is unknown.
   const std::string unanswered = rx.from ? "not in the record" : "";
   pr.components.reserve(10);
-  auto item = [&](const char* q, std::string answer, std::string basis, std::vector<std::string> src) {
+  auto item = [&](const char* q, std::string answer, std::string basis,
+                  std::vector<std::string> src) {
     NaranjoItem n{q, answer, 0, std::move(basis), std::move(src)};
     if (const kb::ScoreBand* b = naranjo_band(kb, q, answer)) {
       n.points = b->points.value_or(0);
@@ -424,15 +445,19 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
     pr.components.push_back(n);
   };
   item("q1", matching.empty() ? "unknown" : "yes",
-       matching.empty() ? format_text(FMT_COMPILE("no published {} pattern for {} in the KB"), er.phenotype, culprit.biologic_class)
-                        : format_text(FMT_COMPILE("{} published pattern(s) of {} eruptions on {}"), matching.size(),
-                                      er.phenotype, culprit.biologic_class),
+       matching.empty() ? format_text(FMT_COMPILE("no published {} pattern for {} in the KB"),
+                                      er.phenotype, culprit.biologic_class)
+                        : format_text(FMT_COMPILE("{} published pattern(s) of {} eruptions on {}"),
+                                      matching.size(), er.phenotype, culprit.biologic_class),
        pattern_sources);
-  bool after = culprit.days_to_onset && *culprit.days_to_onset >= 0 && !(predates && er.kind == "new"sv);
+  bool after =
+      culprit.days_to_onset && *culprit.days_to_onset >= 0 && !(predates && er.kind == "new"sv);
   item("q2", after ? "yes" : (predates ? "no" : "unknown"),
        predates && er.kind == "new"sv
-           ? format_text(FMT_COMPILE("{} was recorded before {} was started"), predating, culprit.biologic)
-           : (culprit.days_to_onset ? format_text(FMT_COMPILE("onset {} days after starting {}"), *culprit.days_to_onset, culprit.biologic)
+           ? format_text(FMT_COMPILE("{} was recorded before {} was started"), predating,
+                         culprit.biologic)
+           : (culprit.days_to_onset ? format_text(FMT_COMPILE("onset {} days after starting {}"),
+                                                  *culprit.days_to_onset, culprit.biologic)
                                     : std::string("start date of the biologic unknown")),
        {});
   // Dechallenge from a standard record: the condition abated after the culprit was stopped.
@@ -442,24 +467,27 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
     if (culprit_med && culprit_med->stop && *culprit_med->stop >= er.onset && rx.from->abatement &&
         *rx.from->abatement >= *culprit_med->stop) {
       dechallenge = "yes";
-      dechallenge_basis = format_text(FMT_COMPILE("{} abated on {}, after {} was stopped on {}"), *pr.condition,
-                                      clinical::to_string(*rx.from->abatement), culprit.biologic,
-                                      clinical::to_string(*culprit_med->stop));
+      dechallenge_basis = format_text(FMT_COMPILE("{} abated on {}, after {} was stopped on {}"),
+                                      *pr.condition, clinical::to_string(*rx.from->abatement),
+                                      culprit.biologic, clinical::to_string(*culprit_med->stop));
     }
   }
   item("q3", dechallenge, dechallenge_basis, {});
   item("q4", er.rechallenge, rx.from ? unanswered : "rechallenge as recorded", {});
-  std::string alt_answer = !er.alternative_causes.empty() ? "yes" : (er.alternatives_excluded ? "no" : "unknown");
+  std::string alt_answer =
+      !er.alternative_causes.empty() ? "yes" : (er.alternatives_excluded ? "no" : "unknown");
   std::string alt_list;
   for (const auto& a : er.alternative_causes) alt_list += (alt_list.empty() ? "" : ", ") + a;
   item("q5", alt_answer,
-       !er.alternative_causes.empty() ? "alternative causes recorded: " + alt_list
-                                      : (er.alternatives_excluded ? "alternative causes excluded" : "not recorded"),
+       !er.alternative_causes.empty()
+           ? "alternative causes recorded: " + alt_list
+           : (er.alternatives_excluded ? "alternative causes excluded" : "not recorded"),
        {});
   item("q6", "unknown", "no placebo re-exposure in clinical practice", {});
   item("q7", "unknown", "drug levels are not measured for biologics in practice", {});
   item("q8", er.dose_related, rx.from ? unanswered : "dose relation as recorded", {});
-  item("q9", er.previous_similar_reaction, rx.from ? unanswered : "previous similar reaction as recorded", {});
+  item("q9", er.previous_similar_reaction,
+       rx.from ? unanswered : "previous similar reaction as recorded", {});
   item("q10", er.biopsy_consistent ? (*er.biopsy_consistent ? "yes" : "no") : "unknown",
        er.biopsy ? "biopsy: " + *er.biopsy : "no biopsy recorded", {});
   double total = 0;
@@ -471,51 +499,60 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
     bool hi = !b.max || total <= *b.max;
     if (lo && hi) pr.naranjo_category = *b.category;
   }
-  if (pr.naranjo_category == "definite"sv || pr.naranjo_category == "probable"sv) pr.classification = "likely";
-  else if (pr.naranjo_category == "possible"sv) pr.classification = "possible";
-  else pr.classification = "unlikely";
+  if (pr.naranjo_category == "definite"sv || pr.naranjo_category == "probable"sv)
+    pr.classification = "likely";
+  else if (pr.naranjo_category == "possible"sv)
+    pr.classification = "possible";
+  else
+    pr.classification = "unlikely";
   if (predates && er.kind == "new"sv) {
     pr.classification = "unlikely";
     pr.reasons.push_back(reason(
         "PR_PREDATES_BIOLOGIC", Severity::kWarning,
-        format_text(FMT_COMPILE("{} is recorded before {} was started and the eruption is not marked as a "
-                    "worsening: a pre-existing disease, not a paradoxical reaction."),
-                    predating, culprit.biologic),
+        format_text(
+            FMT_COMPILE("{} is recorded before {} was started and the eruption is not marked as a "
+                        "worsening: a pre-existing disease, not a paradoxical reaction."),
+            predating, culprit.biologic),
         {}));
   } else if (predates) {
-    pr.reasons.push_back(reason("PR_RELAPSE", Severity::kInfo,
-                                format_text(FMT_COMPILE("Worsening of pre-existing {} after {} was started "
-                                            "(relapse or flare form of the reaction)."),
-                                            predating, culprit.biologic),
-                                pattern_sources));
+    pr.reasons.push_back(
+        reason("PR_RELAPSE", Severity::kInfo,
+               format_text(FMT_COMPILE("Worsening of pre-existing {} after {} was started "
+                                       "(relapse or flare form of the reaction)."),
+                           predating, culprit.biologic),
+               pattern_sources));
   }
   pr.reasons.push_back(reason(
       "PR_CULPRIT_ACTIVE", Severity::kInfo,
-      format_text(FMT_COMPILE("{} ({}) was being taken when the {} eruption began{}."), culprit.biologic,
-                  cls ? cls->name : culprit.biologic_class, er.phenotype,
-                  culprit.days_to_onset ? format_text(FMT_COMPILE(", {} days after it was started"), *culprit.days_to_onset) : ""),
+      format_text(FMT_COMPILE("{} ({}) was being taken when the {} eruption began{}."),
+                  culprit.biologic, cls ? cls->name : culprit.biologic_class, er.phenotype,
+                  culprit.days_to_onset ? format_text(FMT_COMPILE(", {} days after it was started"),
+                                                      *culprit.days_to_onset)
+                                        : ""),
       bio ? bio->prov.src : std::vector<std::string>{}));
   if (!matching.empty()) {
-    pr.reasons.push_back(reason("PR_PATTERN_KNOWN", Severity::kInfo,
-                                format_text(FMT_COMPILE("{} eruptions are a published paradoxical reaction to {} "
-                                            "({} source pattern(s))."),
-                                            er.phenotype, cls ? cls->name : culprit.biologic_class,
-                                            matching.size()),
-                                pattern_sources));
+    pr.reasons.push_back(
+        reason("PR_PATTERN_KNOWN", Severity::kInfo,
+               format_text(FMT_COMPILE("{} eruptions are a published paradoxical reaction to {} "
+                                       "({} source pattern(s))."),
+                           er.phenotype, cls ? cls->name : culprit.biologic_class, matching.size()),
+               pattern_sources));
   } else {
-    pr.reasons.push_back(reason("PR_PATTERN_UNKNOWN", Severity::kCaution,
-                                format_text(FMT_COMPILE("No published {} pattern for {} in the KB."), er.phenotype,
-                                            culprit.biologic_class),
-                                {}));
+    pr.reasons.push_back(
+        reason("PR_PATTERN_UNKNOWN", Severity::kCaution,
+               format_text(FMT_COMPILE("No published {} pattern for {} in the KB."), er.phenotype,
+                           culprit.biologic_class),
+               {}));
   }
   for (const auto& l : pr.latency) {
     if (!l.within_range) continue;
-    pr.reasons.push_back(reason(*l.within_range ? "PR_LATENCY_WITHIN" : "PR_LATENCY_OUTSIDE",
-                                *l.within_range ? Severity::kInfo : Severity::kCaution,
-                                format_text(FMT_COMPILE("Onset after {} days ({} {}); published latency {} ({})."),
-                                            *culprit.days_to_onset, format_text(FMT_COMPILE("{:.1f}"), *l.onset_in_unit),
-                                            l.unit, l.published, l.pattern),
-                                l.sources));
+    pr.reasons.push_back(reason(
+        *l.within_range ? "PR_LATENCY_WITHIN" : "PR_LATENCY_OUTSIDE",
+        *l.within_range ? Severity::kInfo : Severity::kCaution,
+        format_text(FMT_COMPILE("Onset after {} days ({} {}); published latency {} ({})."),
+                    *culprit.days_to_onset, format_text(FMT_COMPILE("{:.1f}"), *l.onset_in_unit),
+                    l.unit, l.published, l.pattern),
+        l.sources));
   }
 
   // Risk factors of this phenotype (and class) present in the record. Factors of one KB group
@@ -527,8 +564,8 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
     if (rf.culprit_class && *rf.culprit_class != culprit.biologic_class) continue;
     std::string detail;
     if (!risk_factor_matches(kb, rf, c, culprit, rx.from, er.onset, detail)) continue;
-    pr.risk_factors.push_back({rf.id, rf.factor, rf.measure, rf.direction, rf.estimate, rf.ci_low, rf.ci_high,
-                               detail, rf.group, false, rf.prov.src});
+    pr.risk_factors.push_back({rf.id, rf.factor, rf.measure, rf.direction, rf.estimate, rf.ci_low,
+                               rf.ci_high, detail, rf.group, false, rf.prov.src});
     matched.push_back(&rf);
   }
   std::map<std::string, std::size_t> strongest;  // group (or the factor's own id) -> hit
@@ -536,8 +573,8 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
     if (!is_ratio(*matched[i]) || matched[i]->estimate <= 0) continue;
     const std::string key = matched[i]->group.value_or("id:" + matched[i]->id);
     auto it = strongest.find(key);
-    if (it == strongest.end() ||
-        std::abs(std::log(matched[i]->estimate)) > std::abs(std::log(matched[it->second]->estimate))) {
+    if (it == strongest.end() || std::abs(std::log(matched[i]->estimate)) >
+                                     std::abs(std::log(matched[it->second]->estimate))) {
       strongest[key] = i;
     }
   }
@@ -556,20 +593,25 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
     if (rf.group && is_ratio(rf)) {
       std::vector<std::string> others;
       for (std::size_t j = 0; j < matched.size(); ++j) {
-        if (j != i && matched[j]->group == rf.group && is_ratio(*matched[j])) others.push_back(matched[j]->id);
+        if (j != i && matched[j]->group == rf.group && is_ratio(*matched[j]))
+          others.push_back(matched[j]->id);
       }
       if (!others.empty()) {
         std::string list;
         for (const auto& o : others) list += (list.empty() ? "" : ", ") + o;
         overlap = format_text(FMT_COMPILE(" Overlaps {} (group {}): {}."), list, *rf.group,
-                              hit.in_multiplier ? "the strongest of the group, used in the risk multiplier"
-                                                : "not multiplied again");
+                              hit.in_multiplier
+                                  ? "the strongest of the group, used in the risk multiplier"
+                                  : "not multiplied again");
       }
     }
     pr.reasons.push_back(reason(
         "PR_RISK_FACTOR", rf.direction == "increases"sv ? Severity::kCaution : Severity::kInfo,
-        format_text(FMT_COMPILE("{} ({}): {} {}{} for {}.{}"), rf.factor, hit.detail, rf.measure, fmt_num(rf.estimate),
-                    rf.ci_low && rf.ci_high ? format_text(FMT_COMPILE(" ({}-{})"), fmt_num(*rf.ci_low), fmt_num(*rf.ci_high)) : "",
+        format_text(FMT_COMPILE("{} ({}): {} {}{} for {}.{}"), rf.factor, hit.detail, rf.measure,
+                    fmt_num(rf.estimate),
+                    rf.ci_low && rf.ci_high ? format_text(FMT_COMPILE(" ({}-{})"),
+                                                          fmt_num(*rf.ci_low), fmt_num(*rf.ci_high))
+                                            : "",
                     rf.reaction, overlap),
         rf.prov.src));
   }
@@ -639,11 +681,12 @@ std::vector<PrAssessment> assess_pr_candidates(const kb::KnowledgeBase& kb, cons
   for (const auto& r : infer_reactions(kb, c)) out.push_back(assess_reaction(kb, c, r, signals));
   if (out.empty()) {
     PrAssessment pr;
-    pr.reasons.push_back(reason("PR_NO_ERUPTION", Severity::kInfo,
-                                "No eruption is recorded, and no recorded condition began or recurred "
-                                "while a biologic published to cause it was being taken: no paradoxical "
-                                "reaction to assess.",
-                                {}));
+    pr.reasons.push_back(
+        reason("PR_NO_ERUPTION", Severity::kInfo,
+               "No eruption is recorded, and no recorded condition began or recurred "
+               "while a biologic published to cause it was being taken: no paradoxical "
+               "reaction to assess.",
+               {}));
     out.push_back(std::move(pr));
     return out;
   }
@@ -651,15 +694,17 @@ std::vector<PrAssessment> assess_pr_candidates(const kb::KnowledgeBase& kb, cons
   // the number of published patterns of the class for the phenotype, then the earlier onset.
   std::stable_sort(out.begin(), out.end(), [](const PrAssessment& a, const PrAssessment& b) {
     auto key = [](const PrAssessment& p) {
-      return std::make_tuple(classification_rank(p.classification), -p.score.value_or(-99), latency_rank(p),
-                             -static_cast<int>(p.matching_patterns.size()), p.onset.value_or(""));
+      return std::make_tuple(classification_rank(p.classification), -p.score.value_or(-99),
+                             latency_rank(p), -static_cast<int>(p.matching_patterns.size()),
+                             p.onset.value_or(""));
     };
     return key(a) < key(b);
   });
   return out;
 }
 
-std::vector<std::string> option_diseases(const kb::KnowledgeBase& kb, const Case& c, const PrAssessment& pr) {
+std::vector<std::string> option_diseases(const kb::KnowledgeBase& kb, const Case& c,
+                                         const PrAssessment& pr) {
   std::vector<std::string> out;
   auto add = [&](const std::string& d) {
     if (std::find(out.begin(), out.end(), d) == out.end()) out.push_back(d);
@@ -674,13 +719,15 @@ std::vector<std::string> option_diseases(const kb::KnowledgeBase& kb, const Case
   // JAK/TYK2 inhibitor is approved for.
   if (pr.reaction_disease) add(*pr.reaction_disease);
   for (const auto& cond : c.conditions) {
-    if (cond.status != "active"sv || cond.disease.empty() || (cond.onset && *cond.onset > c.as_of)) continue;
+    if (cond.status != "active"sv || cond.disease.empty() || (cond.onset && *cond.onset > c.as_of))
+      continue;
     const kb::Disease* d = kb.find_disease(cond.disease);
     bool skin = d && d->category == "immune-skin"sv;
     bool indication = std::any_of(kb.drugs.begin(), kb.drugs.end(), [&](const kb::Drug& drug) {
-      return std::any_of(drug.indication.begin(), drug.indication.end(), [&](const kb::DrugIndication& ind) {
-        return ind.status == "approved"sv && is_ancestor(kb, ind.disease, cond.disease);
-      });
+      return std::any_of(
+          drug.indication.begin(), drug.indication.end(), [&](const kb::DrugIndication& ind) {
+            return ind.status == "approved"sv && is_ancestor(kb, ind.disease, cond.disease);
+          });
     });
     if (skin || indication) add(cond.disease);
   }

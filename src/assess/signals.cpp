@@ -42,10 +42,12 @@ std::string statistic_label(const std::string& name) {
 
 std::string band_text(const kb::ScoreBand& b) {
   std::string label = statistic_label(b.factor), s;
-  if (b.min) s += fmt::format("{} {} {}", label, b.min_inclusive.value_or(true) ? ">=" : ">", fmt_num(*b.min));
+  if (b.min)
+    s += fmt::format("{} {} {}", label, b.min_inclusive.value_or(true) ? ">=" : ">",
+                     fmt_num(*b.min));
   if (b.max) {
-    s += fmt::format("{}{} {} {}", s.empty() ? "" : " and ", label, b.max_inclusive.value_or(true) ? "<=" : "<",
-                     fmt_num(*b.max));
+    s += fmt::format("{}{} {} {}", s.empty() ? "" : " and ", label,
+                     b.max_inclusive.value_or(true) ? "<=" : "<", fmt_num(*b.max));
   }
   return s;
 }
@@ -84,18 +86,22 @@ std::vector<SignalRuleResult> judge(const kb::KnowledgeBase& kb, const Reporting
   return rules;
 }
 
-std::string opt_text(const std::optional<double>& v) { return v ? fmt_num(*v) : std::string("undefined"); }
+std::string opt_text(const std::optional<double>& v) {
+  return v ? fmt_num(*v) : std::string("undefined");
+}
 
 std::string numbers_text(const ReportingSignal& s) {
-  return fmt::format("n {}, E {}, ROR {} [{} to {}], PRR {} (chi2 {}), IC025 {}, EBGM {} [EB05 {} to EB95 {}]",
-                     fmt_num(s.n), fmt_num(s.expected), opt_text(s.ror), opt_text(s.ror_lo),
-                     opt_text(s.ror_hi), opt_text(s.prr), opt_text(s.prr_chi2), opt_text(s.ic025),
-                     opt_text(s.ebgm), opt_text(s.eb05), opt_text(s.eb95));
+  return fmt::format(
+      "n {}, E {}, ROR {} [{} to {}], PRR {} (chi2 {}), IC025 {}, EBGM {} [EB05 {} to EB95 {}]",
+      fmt_num(s.n), fmt_num(s.expected), opt_text(s.ror), opt_text(s.ror_lo), opt_text(s.ror_hi),
+      opt_text(s.prr), opt_text(s.prr_chi2), opt_text(s.ic025), opt_text(s.ebgm), opt_text(s.eb05),
+      opt_text(s.eb95));
 }
 
 }  // namespace
 
-void cite_reporting_signals(const kb::KnowledgeBase& kb, const SignalSource& source, PrAssessment& pr) {
+void cite_reporting_signals(const kb::KnowledgeBase& kb, const SignalSource& source,
+                            PrAssessment& pr) {
   ReportingSignals rs;
   rs.store = source.description();
   rs.reports = source.reports();
@@ -111,9 +117,10 @@ void cite_reporting_signals(const kb::KnowledgeBase& kb, const SignalSource& sou
     if (p.id == pr.phenotype) phenotype = &p;
   }
   if (!phenotype || phenotype->meddra_pt.empty()) {
-    rs.note = fmt::format("No MedDRA preferred term is in the KB for the {} phenotype, so the store was "
-                          "not searched.",
-                          pr.phenotype);
+    rs.note = fmt::format(
+        "No MedDRA preferred term is in the KB for the {} phenotype, so the store was "
+        "not searched.",
+        pr.phenotype);
     pr.reasons.push_back(reason("PV_NO_MEDDRA_TERM", Severity::kInfo, rs.note,
                                 phenotype ? phenotype->prov.src : std::vector<std::string>{}));
     pr.reporting_signals = std::move(rs);
@@ -129,8 +136,8 @@ void cite_reporting_signals(const kb::KnowledgeBase& kb, const SignalSource& sou
       std::optional<ReportingSignal> found = source.find(c.drug, c.event);
       if (!found) {
         pr.reasons.push_back(reason("PV_PAIR_ABSENT", Severity::kInfo,
-                                    fmt::format("No report in the store names both {} and {} ({}).", c.drug,
-                                                c.event, rs.store),
+                                    fmt::format("No report in the store names both {} and {} ({}).",
+                                                c.drug, c.event, rs.store),
                                     c.sources));
         rs.citations.push_back(std::move(c));
         continue;
@@ -148,21 +155,25 @@ void cite_reporting_signals(const kb::KnowledgeBase& kb, const SignalSource& sou
           unknown += (unknown.empty() ? "" : ", ") + r.rule;
         }
       }
-      std::string undefined = unknown.empty() ? "" : fmt::format(" Not judged (a statistic is undefined): {}.", unknown);
+      std::string undefined =
+          unknown.empty() ? ""
+                          : fmt::format(" Not judged (a statistic is undefined): {}.", unknown);
       if (!met.empty()) {
-        pr.reasons.push_back(reason(
-            "PV_SIGNAL_REPORTED", Severity::kInfo,
-            fmt::format("Reporting signal for {} x {}: {}; rules met: {}.{} A {} ({}).", c.drug, c.event,
-                        numbers_text(*found), met, undefined, kReportingSignalLabel, rs.store),
-            sources));
+        pr.reasons.push_back(
+            reason("PV_SIGNAL_REPORTED", Severity::kInfo,
+                   fmt::format("Reporting signal for {} x {}: {}; rules met: {}.{} A {} ({}).",
+                               c.drug, c.event, numbers_text(*found), met, undefined,
+                               kReportingSignalLabel, rs.store),
+                   sources));
       } else {
         for (const auto& r : c.rules) add_sources(sources, r.sources);
-        pr.reasons.push_back(reason(
-            "PV_NO_SIGNAL", Severity::kInfo,
-            fmt::format("{} x {} is reported ({}) but meets no signal rule of the KB.{} Disproportionality in "
-                        "spontaneous reports, not an incidence ({}).",
-                        c.drug, c.event, numbers_text(*found), undefined, rs.store),
-            sources));
+        pr.reasons.push_back(
+            reason("PV_NO_SIGNAL", Severity::kInfo,
+                   fmt::format("{} x {} is reported ({}) but meets no signal rule of the KB.{} "
+                               "Disproportionality in "
+                               "spontaneous reports, not an incidence ({}).",
+                               c.drug, c.event, numbers_text(*found), undefined, rs.store),
+                   sources));
       }
       rs.citations.push_back(std::move(c));
     }

@@ -25,7 +25,8 @@ std::optional<Date> parse_date(std::string_view text) {
   };
   auto y = num(0, 4), m = num(5, 2), d = num(8, 2);
   if (!y || !m || !d) return std::nullopt;
-  std::chrono::year_month_day ymd{std::chrono::year(*y), std::chrono::month(static_cast<unsigned>(*m)),
+  std::chrono::year_month_day ymd{std::chrono::year(*y),
+                                  std::chrono::month(static_cast<unsigned>(*m)),
                                   std::chrono::day(static_cast<unsigned>(*d))};
   if (!ymd.ok() || *y < 1900) return std::nullopt;
   return std::chrono::sys_days(ymd);
@@ -37,7 +38,8 @@ std::string to_string(Date d) {
   unsigned m = static_cast<unsigned>(ymd.month()), day = static_cast<unsigned>(ymd.day());
   // Hand-formatted: dates are printed many times per assessment.
   std::string s = "0000-00-00";
-  for (int i = 3; i >= 0; --i, y /= 10) s[static_cast<std::size_t>(i)] = static_cast<char>('0' + y % 10);
+  for (int i = 3; i >= 0; --i, y /= 10)
+    s[static_cast<std::size_t>(i)] = static_cast<char>('0' + y % 10);
   s[5] = static_cast<char>('0' + m / 10);
   s[6] = static_cast<char>('0' + m % 10);
   s[8] = static_cast<char>('0' + day / 10);
@@ -120,7 +122,8 @@ std::string short_system(std::string_view s) { return std::string(short_system_v
 
 std::string_view short_system_view(std::string_view s) {
   if (s == "http://snomed.info/sct" || s == "snomed") return "snomed";
-  if (s == "http://hl7.org/fhir/sid/icd-10-cm" || s == "icd10cm" || s == "icd-10-cm") return "icd10cm";
+  if (s == "http://hl7.org/fhir/sid/icd-10-cm" || s == "icd10cm" || s == "icd-10-cm")
+    return "icd10cm";
   if (s == "http://www.nlm.nih.gov/research/umls/rxnorm" || s == "rxnorm") return "rxnorm";
   if (s == "http://loinc.org" || s == "loinc") return "loinc";
   if (s == "http://www.whocc.no/atc" || s == "atc") return "atc";
@@ -189,11 +192,16 @@ Json to_nlohmann(const simdjson::dom::element& e) {
       std::int64_t v = e.get_int64().value_unsafe();
       return v >= 0 ? Json(static_cast<std::uint64_t>(v)) : Json(v);
     }
-    case simdjson::dom::element_type::UINT64: return Json(e.get_uint64().value_unsafe());
-    case simdjson::dom::element_type::DOUBLE: return Json(e.get_double().value_unsafe());
-    case simdjson::dom::element_type::STRING: return Json(std::string(e.get_string().value_unsafe()));
-    case simdjson::dom::element_type::BOOL: return Json(e.get_bool().value_unsafe());
-    case simdjson::dom::element_type::NULL_VALUE: return Json(nullptr);
+    case simdjson::dom::element_type::UINT64:
+      return Json(e.get_uint64().value_unsafe());
+    case simdjson::dom::element_type::DOUBLE:
+      return Json(e.get_double().value_unsafe());
+    case simdjson::dom::element_type::STRING:
+      return Json(std::string(e.get_string().value_unsafe()));
+    case simdjson::dom::element_type::BOOL:
+      return Json(e.get_bool().value_unsafe());
+    case simdjson::dom::element_type::NULL_VALUE:
+      return Json(nullptr);
   }
   return Json();
 }
@@ -218,7 +226,8 @@ class StopPosition : public nlohmann::json_sax<Json> {
   bool end_object() override { return true; }
   bool start_array(std::size_t) override { return true; }
   bool end_array() override { return true; }
-  bool parse_error(std::size_t position, const std::string& last_token, const Json::exception&) override {
+  bool parse_error(std::size_t position, const std::string& last_token,
+                   const Json::exception&) override {
     offset = position >= last_token.size() ? position - last_token.size() : 0;
     return false;
   }
@@ -243,15 +252,17 @@ bool parse_simdjson(std::string_view text, std::size_t max_depth, simdjson::dom:
 
 }  // namespace
 
-bool parse_json_dom(std::string_view text, std::size_t max_depth, std::vector<InputProblem>& problems,
-                    simdjson::dom::element& root) {
+bool parse_json_dom(std::string_view text, std::size_t max_depth,
+                    std::vector<InputProblem>& problems, simdjson::dom::element& root) {
   if (parse_simdjson(text, max_depth, root)) return true;
   // simdjson refused the text: too deep (the scan names where, before nlohmann's recursive parser
   // could overflow the stack) or not JSON (nlohmann names the line and column of the problem).
-  if (std::size_t at_offset = text::json_too_deep_at(text, max_depth); at_offset != text::kDepthWithinLimit) {
+  if (std::size_t at_offset = text::json_too_deep_at(text, max_depth);
+      at_offset != text::kDepthWithinLimit) {
     problems.push_back({at(line_column(text, at_offset)),
                         fmt::format("nesting deeper than {} levels: expected at most {} nested "
-                                    "objects or arrays", max_depth, max_depth)});
+                                    "objects or arrays",
+                                    max_depth, max_depth)});
     return false;
   }
   Json slow;
@@ -260,13 +271,15 @@ bool parse_json_dom(std::string_view text, std::size_t max_depth, std::vector<In
   } catch (const Json::parse_error& e) {
     // nlohmann's message is "[json.exception.parse_error.N] parse error at line L, column C: why".
     std::string why = e.what();
-    if (auto p = why.find("column"); p != std::string::npos && why.find(": ", p) != std::string::npos) {
+    if (auto p = why.find("column");
+        p != std::string::npos && why.find(": ", p) != std::string::npos) {
       why = why.substr(why.find(": ", p) + 2);
     }
     if (why.size() > 160) why = why.substr(0, 157) + "...";
     std::size_t offset = e.byte > 0 ? e.byte - 1 : 0;
-    problems.push_back({at(line_column(text, offset)),
-                        fmt::format("not valid JSON ({}): expected a case object or a FHIR Bundle", why)});
+    problems.push_back(
+        {at(line_column(text, offset)),
+         fmt::format("not valid JSON ({}): expected a case object or a FHIR Bundle", why)});
     return false;
   } catch (const Json::out_of_range& e) {
     // A number beyond a double's range: "[json.exception.out_of_range.406] number overflow ...".
@@ -275,18 +288,21 @@ bool parse_json_dom(std::string_view text, std::size_t max_depth, std::vector<In
     if (why.size() > 160) why = why.substr(0, 157) + "...";
     StopPosition stop;
     Json::sax_parse(text, &stop);
-    problems.push_back({at(line_column(text, stop.offset)),
-                        fmt::format("not valid JSON ({}): expected a case object or a FHIR Bundle", why)});
+    problems.push_back(
+        {at(line_column(text, stop.offset)),
+         fmt::format("not valid JSON ({}): expected a case object or a FHIR Bundle", why)});
     return false;
   }
   // nlohmann read what simdjson would not (an integer beyond 64 bits becomes a double): its dump
   // is the same value in a form simdjson reads, so every record is read from one kind of DOM.
   if (parse_simdjson(slow.dump(), max_depth, root)) return true;
-  problems.push_back({"", "the JSON text could not be read: expected a case object or a FHIR Bundle"});
+  problems.push_back(
+      {"", "the JSON text could not be read: expected a case object or a FHIR Bundle"});
   return false;
 }
 
-std::string field(const std::string& entry, std::string_view native_key, std::string_view fhir_path) {
+std::string field(const std::string& entry, std::string_view native_key,
+                  std::string_view fhir_path) {
   if (!entry.empty() && entry.front() == '/') return entry + "/" + std::string(native_key);
   return entry + "." + std::string(fhir_path);
 }
@@ -316,7 +332,8 @@ std::string CaseBuilder::LabPointers::unit_pointer() const {
   return unit ? *unit : field(*entry, "unit", "valueQuantity.code");
 }
 
-std::optional<double> CaseBuilder::to_lab_unit(const kb::Lab& lab, double value, const std::string& unit,
+std::optional<double> CaseBuilder::to_lab_unit(const kb::Lab& lab, double value,
+                                               const std::string& unit,
                                                const LabPointers& pointers) {
   auto r = units::convert(kb_, lab.id, value, unit, *lab.unit);
   if (!r.is_ok()) {
@@ -324,8 +341,9 @@ std::optional<double> CaseBuilder::to_lab_unit(const kb::Lab& lab, double value,
     for (const auto& u : units::accepted_units(kb_, lab.id, *lab.unit)) {
       accepted += (accepted.empty() ? "" : ", ") + u;
     }
-    warning(pointers.unit_pointer(), fmt::format("lab {}: value \"{}\": {}; expected one of {}: the result is not used",
-                                      lab.id, unit, r.status().message(), accepted));
+    warning(pointers.unit_pointer(),
+            fmt::format("lab {}: value \"{}\": {}; expected one of {}: the result is not used",
+                        lab.id, unit, r.status().message(), accepted));
     return std::nullopt;
   }
   // The KB's own spelling of its unit (cells/uL, mL/min/1.73m2) is the documented native form.
@@ -339,16 +357,18 @@ std::optional<double> CaseBuilder::to_lab_unit(const kb::Lab& lab, double value,
   return plausible(pointers, lab, r.value().value, value, unit);
 }
 
-std::optional<double> CaseBuilder::plausible(const LabPointers& pointers, const kb::Lab& lab, double value,
-                                             double given, const std::string& given_unit) {
+std::optional<double> CaseBuilder::plausible(const LabPointers& pointers, const kb::Lab& lab,
+                                             double value, double given,
+                                             const std::string& given_unit) {
   if (!lab.plausible || !lab.unit) return value;
   const auto& range = *lab.plausible;
   if ((!range.min || value >= *range.min) && (!range.max || value <= *range.max)) return value;
   std::string given_text = fmt::format("{:g} {}", text::G{given}, given_unit);
   if (given_unit != *lab.unit) given_text += fmt::format(" (= {:g} {})", text::G{value}, *lab.unit);
-  warning(pointers.value_pointer(), fmt::format("lab {}: value {}: outside the plausible range {} (kb/labs.toml, not a "
-                               "clinical threshold): the value is not used",
-                               lab.id, given_text, range_text(range, *lab.unit)));
+  warning(pointers.value_pointer(),
+          fmt::format("lab {}: value {}: outside the plausible range {} (kb/labs.toml, not a "
+                      "clinical threshold): the value is not used",
+                      lab.id, given_text, range_text(range, *lab.unit)));
   return std::nullopt;
 }
 
@@ -366,7 +386,8 @@ void CaseBuilder::set_body_weight(const std::string& value_pointer, const std::s
     warning(value_pointer, "body weight: the KB has no lab 'weight' with a unit: weight unknown");
     return;
   }
-  auto in_lab_unit = to_lab_unit(*lab, value, unit, LabPointers{nullptr, &value_pointer, &unit_pointer});
+  auto in_lab_unit =
+      to_lab_unit(*lab, value, unit, LabPointers{nullptr, &value_pointer, &unit_pointer});
   c_.patient.weight_kg =
       in_lab_unit ? units::converted(kb_, "weight", *in_lab_unit, *lab->unit, "kg") : std::nullopt;
 }
@@ -386,8 +407,8 @@ bool CaseBuilder::add_condition(Condition cond, const std::vector<CodeIn>& codes
                            ? fmt::format("{} {}", codes[0].system, shown(codes[0].code))
                            : shown(cond.label);
     if (auto near = terms_->near_disease(cond.label)) {
-      problem(cond.pointer, fmt::format("condition {}: not a known condition (did you mean '{}'?)",
-                                        what, *near));
+      problem(cond.pointer,
+              fmt::format("condition {}: not a known condition (did you mean '{}'?)", what, *near));
     } else {
       warning(cond.pointer, fmt::format("condition {} is not in the KB: not used", what));
     }
@@ -434,14 +455,15 @@ bool CaseBuilder::add_medication(Medication med, const std::vector<CodeIn>& code
       }
       m = w.match;
       warning(med.pointer, fmt::format("medication {}{}: matched by the name {} in {}; check the "
-                                       "product (route, strength)", what, code_note, names, shown(text)));
+                                       "product (route, strength)",
+                                       what, code_note, names, shown(text)));
       break;
     }
   }
   if (m.empty()) {
     if (auto near = terms_->near_medication(med.label)) {
-      problem(med.pointer, fmt::format("medication {}: not a known drug (did you mean '{}'?)",
-                                       what, *near));
+      problem(med.pointer,
+              fmt::format("medication {}: not a known drug (did you mean '{}'?)", what, *near));
     } else {
       warning(med.pointer,
               fmt::format("medication {} is not in the KB: not checked for interactions", what));
@@ -467,8 +489,9 @@ bool CaseBuilder::add_lab(const std::string& pointer, const std::string& label,
   }
   if (!lab && !label.empty()) lab = terms_->lab_by_name(label);
   if (!lab) {
-    warning(pointer, fmt::format("lab \"{}\"{} is not in the KB: not used", label,
-                                 codes.empty() ? "" : " (" + codes[0].system + " " + codes[0].code + ")"));
+    warning(pointer,
+            fmt::format("lab \"{}\"{} is not in the KB: not used", label,
+                        codes.empty() ? "" : " (" + codes[0].system + " " + codes[0].code + ")"));
     return false;
   }
   const kb::Lab* def = nullptr;
@@ -523,8 +546,10 @@ void CaseBuilder::finish() {
                                       std::tuple{"lactation", &p.breastfeeding, "breastfeeding"}}) {
     if (!c_.has_condition(disease, kb_, true)) continue;
     if (*state == std::optional<bool>(false)) {
-      warning("/patient", fmt::format("an active {} condition is recorded but the patient is marked "
-                                      "not {}: treated as {}", disease, what, what));
+      warning("/patient",
+              fmt::format("an active {} condition is recorded but the patient is marked "
+                          "not {}: treated as {}",
+                          disease, what, what));
     }
     *state = true;
   }
@@ -535,8 +560,8 @@ void CaseBuilder::finish() {
     }
     double computed = years_between(*p.birth_date, c_.as_of);
     if (p.age_years && std::abs(*p.age_years - computed) > 1) {
-      problem("/patient/age_years", fmt::format("value {}: does not match birth_date (age {})",
-                                                *p.age_years, computed));
+      problem("/patient/age_years",
+              fmt::format("value {}: does not match birth_date (age {})", *p.age_years, computed));
     }
     // A placeholder birth date (1900-01-01) gives an age no one reaches.
     p.age_years = plausible("/patient/birth_date", "age", computed);
@@ -546,8 +571,9 @@ void CaseBuilder::finish() {
   }
   if (c_.eruption) {
     if (p.birth_date && c_.eruption->onset < *p.birth_date) {
-      problem("/eruption/onset", fmt::format("value \"{}\": before the birth date {}",
-                                             to_string(c_.eruption->onset), to_string(*p.birth_date)));
+      problem("/eruption/onset",
+              fmt::format("value \"{}\": before the birth date {}", to_string(c_.eruption->onset),
+                          to_string(*p.birth_date)));
     }
     if (c_.eruption->onset > c_.as_of) {
       problem("/eruption/onset", fmt::format("value \"{}\": after the assessment date {}",

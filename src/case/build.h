@@ -42,17 +42,18 @@ class CaseBuilder {
   bool add_medication(Medication med, const std::vector<CodeIn>& codes,
                       const std::vector<std::string>& other_names = {});
   // value in `unit` is converted to the KB lab's unit.
-  bool add_lab(const std::string& pointer, const std::string& label, const std::vector<CodeIn>& codes,
-               Date date, std::optional<double> value, const std::string& unit,
-               std::optional<std::string> text);
+  bool add_lab(const std::string& pointer, const std::string& label,
+               const std::vector<CodeIn>& codes, Date date, std::optional<double> value,
+               const std::string& unit, std::optional<std::string> text);
 
   // Body weight `value` in `unit` -> Patient::weight_kg (KB lab "weight"); a unit that cannot be
   // converted or an implausible value leaves the weight unknown, with a warning.
-  void set_body_weight(const std::string& value_pointer, const std::string& unit_pointer, double value,
-                       const std::string& unit);
+  void set_body_weight(const std::string& value_pointer, const std::string& unit_pointer,
+                       double value, const std::string& unit);
   // `value` (already in the KB unit of `lab_id`) when inside the lab's plausible range, else a
   // warning naming the field and nullopt. Labs without a range, or not in the KB, pass.
-  std::optional<double> plausible(const std::string& pointer, std::string_view lab_id, double value);
+  std::optional<double> plausible(const std::string& pointer, std::string_view lab_id,
+                                  double value);
 
   // Age from birth date, computed eGFR, date sanity checks against birth and as_of.
   void finish();
@@ -87,7 +88,8 @@ class CaseBuilder {
 
 // The pointer of a field of an entry: "/labs/2" + "unit" (native) or
 // "Bundle.entry[4].resource(Observation)" + "valueQuantity.code" (FHIR).
-std::string field(const std::string& entry, std::string_view native_key, std::string_view fhir_path);
+std::string field(const std::string& entry, std::string_view native_key,
+                  std::string_view fhir_path);
 
 // "loinc" for "http://loinc.org" etc.; the short system names the KB uses.
 std::string short_system(std::string_view fhir_system);
@@ -104,8 +106,8 @@ std::string shown(std::string_view value);
 // the next call on this thread, so nothing read from it may keep a pointer or view into it.
 // Text simdjson refuses but nlohmann accepts (an integer beyond 64 bits, ...) is read by nlohmann
 // and parsed again from its dump, so every record nlohmann reads is accepted.
-bool parse_json_dom(std::string_view text, std::size_t max_depth, std::vector<InputProblem>& problems,
-                    simdjson::dom::element& root);
+bool parse_json_dom(std::string_view text, std::size_t max_depth,
+                    std::vector<InputProblem>& problems, simdjson::dom::element& root);
 
 // The nlohmann value of a simdjson element, typed as Json::parse types it. The native reader
 // walks this tree; the FHIR reader reads the DOM directly and converts only a value it quotes in

@@ -209,7 +209,8 @@ class Reader {
     auto d = parse_date(s);
     if (!d) {
       b_.warning(path.str() + "." + key, fmt::format("value {}: expected a FHIR date or dateTime "
-                                                     "(YYYY-MM-DD...); ignored", shown(s)));
+                                                     "(YYYY-MM-DD...); ignored",
+                                                     shown(s)));
     }
     return d;
   }
@@ -328,15 +329,16 @@ class BundleReader {
 
   // How a status-like element is read; false when the resource is not to be used (a warning says
   // why). `meaning` receives the KB meaning of a known code.
-  bool status(std::string_view type, const char* element, std::string_view code,
-              const Path& path, std::optional<std::string>* meaning = nullptr,
+  bool status(std::string_view type, const char* element, std::string_view code, const Path& path,
+              std::optional<std::string>* meaning = nullptr,
               std::optional<std::string>* course = nullptr);
   // `status` once the code's kb/fhir.toml row `fc` is looked up (nullptr: not listed).
-  bool status(const kb::FhirCode* fc, std::string_view type, const char* element, std::string_view code,
-              const Path& path, std::optional<std::string>* meaning, std::optional<std::string>* course);
+  bool status(const kb::FhirCode* fc, std::string_view type, const char* element,
+              std::string_view code, const Path& path, std::optional<std::string>* meaning,
+              std::optional<std::string>* course);
   // The first coding of a CodeableConcept element that kb/fhir.toml lists, read as `status` does.
-  bool coded_status(El r, std::string_view type, const char* element,
-                    const std::string& path, std::optional<std::string>* meaning = nullptr,
+  bool coded_status(El r, std::string_view type, const char* element, const std::string& path,
+                    std::optional<std::string>* meaning = nullptr,
                     std::optional<std::string>* course = nullptr);
   std::optional<Resource> resolve(El from, const std::string& reference);
   // The index of entries by fullUrl and type/id, built when the first reference needs it (most
@@ -356,15 +358,17 @@ class BundleReader {
 bool BundleReader::status(std::string_view type, const char* element, std::string_view code,
                           const Path& path, std::optional<std::string>* meaning,
                           std::optional<std::string>* course) {
-  return status(b_.terms().fhir_code(type, element, "", code), type, element, code, path, meaning, course);
+  return status(b_.terms().fhir_code(type, element, "", code), type, element, code, path, meaning,
+                course);
 }
 
 bool BundleReader::status(const kb::FhirCode* fc, std::string_view type, const char* element,
-                          std::string_view code, const Path& path, std::optional<std::string>* meaning,
-                          std::optional<std::string>* course) {
+                          std::string_view code, const Path& path,
+                          std::optional<std::string>* meaning, std::optional<std::string>* course) {
   if (!fc) {
-    b_.warning(path.str(), fmt::format("value {}: not a FHIR R4 {}.{} code paraderm knows; used as given",
-                                 shown(code), type, element));
+    b_.warning(path.str(),
+               fmt::format("value {}: not a FHIR R4 {}.{} code paraderm knows; used as given",
+                           shown(code), type, element));
     return true;
   }
   if (fc->effect == "ignore") {
@@ -372,7 +376,8 @@ bool BundleReader::status(const kb::FhirCode* fc, std::string_view type, const c
     return false;
   }
   if (fc->effect == "warn") {
-    b_.warning(path.str(), fmt::format("{} {} \"{}\": used; check it still holds", type, element, code));
+    b_.warning(path.str(),
+               fmt::format("{} {} \"{}\": used; check it still holds", type, element, code));
   }
   if (meaning) *meaning = fc->meaning;
   if (course) *course = fc->course;
@@ -419,7 +424,8 @@ std::optional<Resource> BundleReader::resolve(El from, const std::string& refere
     return std::nullopt;
   }
   if (!indexed_) index_entries();
-  if (auto it = by_full_url_.find(std::string_view(reference)); it != by_full_url_.end()) return it->second;
+  if (auto it = by_full_url_.find(std::string_view(reference)); it != by_full_url_.end())
+    return it->second;
   if (auto it = by_type_id_.find(reference); it != by_type_id_.end()) return it->second;
   // An absolute reference ".../Medication/123" names the entry Medication/123.
   auto slash = reference.rfind('/');
@@ -439,15 +445,20 @@ void BundleReader::patient(El r, const std::string& path) {
     p.sex = g;
   } else if (!g.empty()) {
     b_.warning(path + ".gender", fmt::format("value {}: expected female, male, other or unknown; "
-                                             "sex unknown", shown(g)));
+                                             "sex unknown",
+                                             shown(g)));
   }
   if (OptEl list = f_.array(r, "extension", path)) {
     for (El e : items(*list)) {
       auto url = plain(e, "url");
-      auto v = std::string(plain(e, "valueCode").empty() ? plain(e, "valueString") : plain(e, "valueCode"));
-      if (url == kFlagUrl) b_.record().flags.push_back(std::move(v));
-      else if (url == kCvRiskUrl) p.cv_risk_factors.push_back(std::move(v));
-      else if (url == kVteRiskUrl) p.vte_risk_factors.push_back(std::move(v));
+      auto v = std::string(plain(e, "valueCode").empty() ? plain(e, "valueString")
+                                                         : plain(e, "valueCode"));
+      if (url == kFlagUrl)
+        b_.record().flags.push_back(std::move(v));
+      else if (url == kCvRiskUrl)
+        p.cv_risk_factors.push_back(std::move(v));
+      else if (url == kVteRiskUrl)
+        p.vte_risk_factors.push_back(std::move(v));
     }
   }
 }
@@ -464,10 +475,13 @@ void BundleReader::condition(El r, const std::string& path) {
   }
   if (auto text = f_.string(r, "onsetString", path); !onset && !text.empty()) {
     onset = parse_date(text);
-    if (!onset) b_.warning(path + ".onsetString", fmt::format("value {}: not a date; onset unknown", shown(text)));
+    if (!onset)
+      b_.warning(path + ".onsetString",
+                 fmt::format("value {}: not a date; onset unknown", shown(text)));
   }
   for (const char* other : {"onsetAge", "onsetRange"}) {
-    if (member(r, other)) b_.warning(path + "." + other, "not read (give onsetDateTime): onset unknown");
+    if (member(r, other))
+      b_.warning(path + "." + other, "not read (give onsetDateTime): onset unknown");
   }
   std::optional<Date> abatement = f_.date(r, "abatementDateTime", path);
   if (OptEl period = f_.object(r, "abatementPeriod", path); !abatement && period) {
@@ -477,22 +491,26 @@ void BundleReader::condition(El r, const std::string& path) {
   }
   if (auto text = f_.string(r, "abatementString", path); !abatement && !text.empty()) {
     abatement = parse_date(text);
-    if (!abatement) b_.warning(path + ".abatementString", fmt::format("value {}: not a date; ignored", shown(text)));
+    if (!abatement)
+      b_.warning(path + ".abatementString",
+                 fmt::format("value {}: not a date; ignored", shown(text)));
   }
   bool abated = abatement.has_value() || f_.boolean(r, "abatementBoolean", path).value_or(false);
 
   std::optional<std::string> severity;
   if (OptEl sev = f_.object(r, "severity", path)) {
     for (const auto& c : f_.codings(*sev, Path(path, "severity"))) {
-      if (const kb::FhirCode* fc = b_.terms().fhir_code("Condition", "severity", c.system, c.code)) {
+      if (const kb::FhirCode* fc =
+              b_.terms().fhir_code("Condition", "severity", c.system, c.code)) {
         severity = fc->meaning;
         break;
       }
     }
     if (!severity) {
-      b_.warning(path + ".severity", fmt::format("value {}: not a code of the FHIR condition-severity "
-                                                 "value set (SNOMED CT mild, moderate, severe); ignored",
-                                                 shown(f_.text(*sev, Path(path, "severity")))));
+      b_.warning(path + ".severity",
+                 fmt::format("value {}: not a code of the FHIR condition-severity "
+                             "value set (SNOMED CT mild, moderate, severe); ignored",
+                             shown(f_.text(*sev, Path(path, "severity")))));
     }
   }
   std::vector<std::string> sites;
@@ -518,8 +536,10 @@ void BundleReader::condition(El r, const std::string& path) {
     }
     er.onset = *onset;
     if (auto k = ext_code(*ext, "kind"); !k.empty()) er.kind = k;
-    if (auto s = ext_code(*ext, "severity"); !s.empty()) er.severity = s;
-    else er.severity = severity;
+    if (auto s = ext_code(*ext, "severity"); !s.empty())
+      er.severity = s;
+    else
+      er.severity = severity;
     er.bsa_pct = ext_number(*ext, "bsa-pct");
     er.biopsy_consistent = ext_bool(*ext, "biopsy-consistent");
     for (auto [name, field] : {std::pair{"dechallenge", &er.dechallenge},
@@ -528,7 +548,8 @@ void BundleReader::condition(El r, const std::string& path) {
                                {"previous-similar-reaction", &er.previous_similar_reaction}}) {
       if (auto v = ext_code(*ext, name); !v.empty()) *field = v;
     }
-    if (auto alt = ext_code(*ext, "alternative-cause"); !alt.empty()) er.alternative_causes.push_back(alt);
+    if (auto alt = ext_code(*ext, "alternative-cause"); !alt.empty())
+      er.alternative_causes.push_back(alt);
     er.alternatives_excluded = ext_bool(*ext, "alternatives-excluded").value_or(false);
     er.sites = sites;
     b_.record().eruption = std::move(er);
@@ -545,8 +566,10 @@ void BundleReader::condition(El r, const std::string& path) {
   c.label = f_.text(*code, Path(path, "code"));
   c.onset = onset;
   c.abatement = abatement;
-  if (clinical) c.status = *clinical;
-  else if (abated) c.status = "resolved";
+  if (clinical)
+    c.status = *clinical;
+  else if (abated)
+    c.status = "resolved";
   if (course) c.course = *course;
   c.severity_grade = severity;
   c.recorded = f_.date(r, "recordedDate", path);
@@ -591,7 +614,8 @@ void BundleReader::condition(El r, const std::string& path) {
 void BundleReader::medication(El r, const std::string& path, std::string_view type) {
   std::optional<std::string> meaning;
   auto status_code = f_.string(r, "status", path);
-  if (!status_code.empty() && !status(type, "status", status_code, path + ".status", &meaning)) return;
+  if (!status_code.empty() && !status(type, "status", status_code, path + ".status", &meaning))
+    return;
   const bool ended = meaning == std::optional<std::string>("ended");
 
   Medication m;
@@ -630,17 +654,21 @@ void BundleReader::medication(El r, const std::string& path, std::string_view ty
         }
       }
     } else if (!target.empty()) {
-      b_.warning(p + ".reference", fmt::format("value {}: no Medication with this id among the "
-                                               "resource's contained resources or the Bundle entries",
-                                               shown(target)));
+      b_.warning(p + ".reference",
+                 fmt::format("value {}: no Medication with this id among the "
+                             "resource's contained resources or the Bundle entries",
+                             shown(target)));
     }
     if (auto display = f_.string(*ref, "display", p); !display.empty()) {
-      if (m.label.empty()) m.label = display;
-      else names.emplace_back(display);
+      if (m.label.empty())
+        m.label = display;
+      else
+        names.emplace_back(display);
     }
   } else {
-    b_.warning(path, "no medicationCodeableConcept or medicationReference: the medication is not "
-                     "known; not used");
+    b_.warning(path,
+               "no medicationCodeableConcept or medicationReference: the medication is not "
+               "known; not used");
     return;
   }
   if (m.label.empty() && codes.empty()) {
@@ -661,8 +689,10 @@ void BundleReader::medication(El r, const std::string& path, std::string_view ty
       std::string dp = path + ".dosage";
       if (OptEl q = f_.object(*d, "dose", dp)) {
         m.amount = f_.number(*q, "value", Path(dp, "dose"));
-        if (auto u = f_.string(*q, "unit", Path(dp, "dose")); !u.empty()) m.unit = u;
-        else if (auto c = f_.string(*q, "code", Path(dp, "dose")); !c.empty()) m.unit = c;
+        if (auto u = f_.string(*q, "unit", Path(dp, "dose")); !u.empty())
+          m.unit = u;
+        else if (auto c = f_.string(*q, "code", Path(dp, "dose")); !c.empty())
+          m.unit = c;
       }
       if (auto t = f_.string(*d, "text", dp); !t.empty()) m.frequency = t;
     }
@@ -684,16 +714,20 @@ void BundleReader::medication(El r, const std::string& path, std::string_view ty
             }
           }
         }
-        if (OptEl rates = f_.array(d, "doseAndRate", dp); OptEl first_rate = rates ? first(*rates) : std::nullopt) {
+        if (OptEl rates = f_.array(d, "doseAndRate", dp);
+            OptEl first_rate = rates ? first(*rates) : std::nullopt) {
           std::string rp = dp + ".doseAndRate[0]";
           El rate = *first_rate;
           if (!rate.is_object()) {
-            b_.warning(rp, fmt::format("value {}: expected a doseAndRate object; the dose is unknown",
-                                       describe(rate)));
+            b_.warning(rp,
+                       fmt::format("value {}: expected a doseAndRate object; the dose is unknown",
+                                   describe(rate)));
           } else if (OptEl q = f_.object(rate, "doseQuantity", rp)) {
             m.amount = f_.number(*q, "value", Path(rp, "doseQuantity"));
-            if (auto u = f_.string(*q, "unit", Path(rp, "doseQuantity")); !u.empty()) m.unit = u;
-            else if (auto c = f_.string(*q, "code", Path(rp, "doseQuantity")); !c.empty()) m.unit = c;
+            if (auto u = f_.string(*q, "unit", Path(rp, "doseQuantity")); !u.empty())
+              m.unit = u;
+            else if (auto c = f_.string(*q, "code", Path(rp, "doseQuantity")); !c.empty())
+              m.unit = c;
           }
         }
         if (auto t = f_.string(d, "text", dp); !t.empty()) m.frequency = t;
@@ -709,9 +743,10 @@ void BundleReader::medication(El r, const std::string& path, std::string_view ty
     }
   }
   if (ended && !m.stop) {
-    b_.warning(path + ".status", fmt::format("status \"{}\" (no longer taken) without an end date: the "
-                                             "stop date is unknown; treated as still taken",
-                                             status_code));
+    b_.warning(path + ".status",
+               fmt::format("status \"{}\" (no longer taken) without an end date: the "
+                           "stop date is unknown; treated as still taken",
+                           status_code));
   }
   if (m.start && m.stop && *m.stop < *m.start) {
     b_.problem(path + ".effectivePeriod.end", fmt::format("value \"{}\": before the start {}",
@@ -723,9 +758,11 @@ void BundleReader::medication(El r, const std::string& path, std::string_view ty
 
 void BundleReader::observation(El r, const std::string& path) {
   auto status_code = f_.string(r, "status", path);
-  if (!status_code.empty() && !status("Observation", "status", status_code, path + ".status")) return;
+  if (!status_code.empty() && !status("Observation", "status", status_code, path + ".status"))
+    return;
   OptEl code = f_.object(r, "code", path);
-  CodeableConcept concept_read = code ? f_.concept_of(*code, Path(path, "code")) : CodeableConcept{};
+  CodeableConcept concept_read =
+      code ? f_.concept_of(*code, Path(path, "code")) : CodeableConcept{};
   std::vector<CodeIn> codes = std::move(concept_read.codes);
   std::string label = std::move(concept_read.text);
   std::optional<std::string> lab;
@@ -734,8 +771,8 @@ void BundleReader::observation(El r, const std::string& path) {
   }
   auto& p = b_.record().patient;
   OptEl answer = f_.object(r, "valueCodeableConcept", path);
-  std::vector<Coding> answers = answer ? f_.codings(*answer, Path(path, "valueCodeableConcept"))
-                                       : std::vector<Coding>{};
+  std::vector<Coding> answers =
+      answer ? f_.codings(*answer, Path(path, "valueCodeableConcept")) : std::vector<Coding>{};
   auto answer_disease = [&](const char* disease) {
     return std::any_of(answers.begin(), answers.end(), [&](const Coding& a) {
       auto m = b_.terms().disease_by_code(a.system, a.code);
@@ -744,7 +781,8 @@ void BundleReader::observation(El r, const std::string& path) {
   };
 
   // Status observations answered by a coded value set patient fields.
-  if (lab == std::optional<std::string>(kSmokingStatus) || lab == std::optional<std::string>(kPregnancyStatus)) {
+  if (lab == std::optional<std::string>(kSmokingStatus) ||
+      lab == std::optional<std::string>(kPregnancyStatus)) {
     std::optional<std::string> meaning;
     for (const auto& a : answers) {
       if ((meaning = b_.terms().answer(a.system, a.code))) break;
@@ -754,10 +792,14 @@ void BundleReader::observation(El r, const std::string& path) {
       return;
     }
     if (*lab == kSmokingStatus) {
-      if (meaning->find("never") != std::string::npos) p.smoking.status = "never";
-      else if (meaning->find("former") != std::string::npos) p.smoking.status = "former";
-      else if (meaning->find("current") != std::string::npos) p.smoking.status = "current";
-      else p.smoking.status = "unknown";
+      if (meaning->find("never") != std::string::npos)
+        p.smoking.status = "never";
+      else if (meaning->find("former") != std::string::npos)
+        p.smoking.status = "former";
+      else if (meaning->find("current") != std::string::npos)
+        p.smoking.status = "current";
+      else
+        p.smoking.status = "unknown";
     } else if (*meaning == "pregnant") {
       p.pregnant = true;
     } else if (*meaning == "not-pregnant") {
@@ -769,8 +811,11 @@ void BundleReader::observation(El r, const std::string& path) {
   }
   if (lab == std::optional<std::string>(kBreastfeedingStatus)) {
     // LOINC answers for 63895-7 are not confirmed; the KB's lactation codes answer "yes".
-    if (answer_disease("lactation")) p.breastfeeding = true;
-    else b_.warning(path + ".valueCodeableConcept", "breastfeeding status answer not in the KB: ignored");
+    if (answer_disease("lactation"))
+      p.breastfeeding = true;
+    else
+      b_.warning(path + ".valueCodeableConcept",
+                 "breastfeeding status answer not in the KB: ignored");
     return;
   }
 
@@ -800,7 +845,8 @@ void BundleReader::observation(El r, const std::string& path) {
       if (from_interpretation) break;
       for (const auto& c : f_.codings(interpretation, Path(path, "interpretation", i))) {
         if (interpretation_code.empty()) interpretation_code = c.code;
-        if (const kb::FhirCode* fc = b_.terms().fhir_code("Observation", "interpretation", c.system, c.code)) {
+        if (const kb::FhirCode* fc =
+                b_.terms().fhir_code("Observation", "interpretation", c.system, c.code)) {
           from_interpretation = fc->meaning;
           interpretation_code = c.code;
           break;
@@ -809,9 +855,10 @@ void BundleReader::observation(El r, const std::string& path) {
     }
   }
   if (from_value && from_interpretation && *from_value != *from_interpretation) {
-    b_.warning(path + ".interpretation", fmt::format("interpretation \"{}\" ({}) disagrees with the value "
-                                                     "({}): the value is used", interpretation_code,
-                                                     *from_interpretation, *from_value));
+    b_.warning(path + ".interpretation",
+               fmt::format("interpretation \"{}\" ({}) disagrees with the value "
+                           "({}): the value is used",
+                           interpretation_code, *from_interpretation, *from_value));
   }
   std::optional<std::string> result = from_value ? from_value : from_interpretation;
 
@@ -822,18 +869,21 @@ void BundleReader::observation(El r, const std::string& path) {
     unit = f_.string(*q, "code", Path(path, "valueQuantity"));
     if (unit.empty()) unit = f_.string(*q, "unit", Path(path, "valueQuantity"));
     if (!value) {
-      b_.warning(path + ".valueQuantity.value", "missing: expected a number; the result is not used");
+      b_.warning(path + ".valueQuantity.value",
+                 "missing: expected a number; the result is not used");
       if (!result) return;
     }
   }
   if (lab == std::optional<std::string>(kBodyWeight)) {
     // Converted from its unit ([lb_av], g, ...) and checked against the KB plausible range.
-    if (value) b_.set_body_weight(path + ".valueQuantity.value", path + ".valueQuantity.code", *value, unit);
+    if (value)
+      b_.set_body_weight(path + ".valueQuantity.value", path + ".valueQuantity.code", *value, unit);
     return;
   }
   if (!value && !result) {
     if (!value_text.empty()) {
-      b_.warning(path, fmt::format("qualitative result {} not understood: not used", shown(value_text)));
+      b_.warning(path,
+                 fmt::format("qualitative result {} not understood: not used", shown(value_text)));
     } else if (!interpretation_code.empty()) {
       b_.warning(path + ".interpretation", fmt::format("interpretation \"{}\" is not a qualitative "
                                                        "result and there is no value: not used",
@@ -856,7 +906,8 @@ void BundleReader::observation(El r, const std::string& path) {
 void BundleReader::allergy(El r, const std::string& path) {
   if (!coded_status(r, "AllergyIntolerance", "verificationStatus", path)) return;
   OptEl code = f_.object(r, "code", path);
-  CodeableConcept concept_read = code ? f_.concept_of(*code, Path(path, "code")) : CodeableConcept{};
+  CodeableConcept concept_read =
+      code ? f_.concept_of(*code, Path(path, "code")) : CodeableConcept{};
   std::vector<CodeIn> codes = std::move(concept_read.codes);
   std::string label = std::move(concept_read.text);
   MedicationMatch m;
@@ -867,16 +918,21 @@ void BundleReader::allergy(El r, const std::string& path) {
   if (m.jak_drug) {
     b_.record().flags.push_back("hypersensitivity:" + *m.jak_drug);
   } else {
-    b_.warning(path, fmt::format("allergy {} is not to a JAK/TYK2 inhibitor in the KB: not used", shown(label)));
+    b_.warning(path, fmt::format("allergy {} is not to a JAK/TYK2 inhibitor in the KB: not used",
+                                 shown(label)));
   }
 }
 
 void BundleReader::read() {
   if (OptEl ts = member(bundle_, "timestamp")) {
     auto d = ts->is_string() ? parse_date(string_of(*ts)) : std::nullopt;
-    if (d) b_.record().as_of = *d;
-    else b_.warning("Bundle.timestamp", fmt::format("value {}: expected a FHIR instant; the assessment "
-                                                    "date is --as-of or today", describe(*ts)));
+    if (d)
+      b_.record().as_of = *d;
+    else
+      b_.warning("Bundle.timestamp",
+                 fmt::format("value {}: expected a FHIR instant; the assessment "
+                             "date is --as-of or today",
+                             describe(*ts)));
   }
   OptEl entries = member(bundle_, "entry");
   if (!entries || !entries->is_array()) {
@@ -890,7 +946,8 @@ void BundleReader::read() {
     std::string path = fmt::format("Bundle.entry[{}].resource", i);
     OptEl rp = member(e, "resource");
     if (!rp || !rp->is_object()) {
-      b_.warning(fmt::format("Bundle.entry[{}]", i), "expected an entry with a resource object; ignored");
+      b_.warning(fmt::format("Bundle.entry[{}]", i),
+                 "expected an entry with a resource object; ignored");
       continue;
     }
     El r = *rp;
@@ -918,8 +975,9 @@ void BundleReader::read() {
   }
   for (const auto& [path, entry] : medications) {
     if (!referenced_.count(entry)) {
-      b_.warning(path, "Medication not referenced by a MedicationStatement, MedicationRequest or "
-                       "MedicationAdministration: not read");
+      b_.warning(path,
+                 "Medication not referenced by a MedicationStatement, MedicationRequest or "
+                 "MedicationAdministration: not read");
     }
   }
   if (!saw_patient) b_.problem("Bundle.entry", "no Patient resource: expected one");

@@ -28,7 +28,8 @@ class Reader {
  public:
   explicit Reader(CaseBuilder& b) : b_(b) {}
 
-  void known_keys(const Json& obj, const std::string& ptr, std::initializer_list<const char*> keys) {
+  void known_keys(const Json& obj, const std::string& ptr,
+                  std::initializer_list<const char*> keys) {
     std::set<std::string> ok(keys.begin(), keys.end());
     for (const auto& [k, _] : obj.items()) {
       if (!ok.count(k)) b_.warning(ptr + "/" + k, "unknown field: ignored");
@@ -44,13 +45,13 @@ class Reader {
     if (!obj.contains(key) || obj[key].is_null()) return std::nullopt;
     const Json& v = obj[key];
     if (!v.is_string() || v.get<std::string>().empty()) {
-      b_.problem(ptr + "/" + key, fmt::format("value {}: expected a non-empty string", describe(v)));
+      b_.problem(ptr + "/" + key,
+                 fmt::format("value {}: expected a non-empty string", describe(v)));
       return std::nullopt;
     }
     std::string s = v.get<std::string>();
-    if (one_of.size() && std::find_if(one_of.begin(), one_of.end(), [&](const char* o) {
-                           return s == o;
-                         }) == one_of.end()) {
+    if (one_of.size() && std::find_if(one_of.begin(), one_of.end(),
+                                      [&](const char* o) { return s == o; }) == one_of.end()) {
       std::string list;
       for (const char* o : one_of) list += (list.empty() ? "" : ", ") + std::string(o);
       b_.problem(ptr + "/" + key, fmt::format("value \"{}\": expected one of {}", s, list));
@@ -58,8 +59,8 @@ class Reader {
     }
     return s;
   }
-  std::optional<double> number(const Json& obj, const char* key, const std::string& ptr,
-                               double min, double max) {
+  std::optional<double> number(const Json& obj, const char* key, const std::string& ptr, double min,
+                               double max) {
     if (!obj.contains(key) || obj[key].is_null()) return std::nullopt;
     const Json& v = obj[key];
     if (!v.is_number()) {
@@ -68,7 +69,8 @@ class Reader {
     }
     double d = v.get<double>();
     if (d < min || d > max) {
-      b_.problem(ptr + "/" + key, fmt::format("value {}: expected a number in [{}, {}]", d, min, max));
+      b_.problem(ptr + "/" + key,
+                 fmt::format("value {}: expected a number in [{}, {}]", d, min, max));
       return std::nullopt;
     }
     return d;
@@ -76,7 +78,8 @@ class Reader {
   std::optional<bool> boolean(const Json& obj, const char* key, const std::string& ptr) {
     if (!obj.contains(key) || obj[key].is_null()) return std::nullopt;
     if (!obj[key].is_boolean()) {
-      b_.problem(ptr + "/" + key, fmt::format("value {}: expected true or false", describe(obj[key])));
+      b_.problem(ptr + "/" + key,
+                 fmt::format("value {}: expected true or false", describe(obj[key])));
       return std::nullopt;
     }
     return obj[key].get<bool>();
@@ -85,7 +88,8 @@ class Reader {
     auto s = string(obj, key, ptr);
     if (!s) return std::nullopt;
     auto d = parse_date(*s);
-    if (!d) b_.problem(ptr + "/" + key, fmt::format("value \"{}\": expected a date YYYY-MM-DD", *s));
+    if (!d)
+      b_.problem(ptr + "/" + key, fmt::format("value \"{}\": expected a date YYYY-MM-DD", *s));
     return d;
   }
   std::vector<std::string> strings(const Json& obj, const char* key, const std::string& ptr) {
@@ -93,7 +97,8 @@ class Reader {
     if (!obj.contains(key) || obj[key].is_null()) return out;
     const Json& v = obj[key];
     if (!v.is_array()) {
-      b_.problem(ptr + "/" + key, fmt::format("value {}: expected an array of strings", describe(v)));
+      b_.problem(ptr + "/" + key,
+                 fmt::format("value {}: expected an array of strings", describe(v)));
       return out;
     }
     for (std::size_t i = 0; i < v.size(); ++i) {
@@ -136,11 +141,14 @@ class Reader {
 void parse_native(const Json& j, CaseBuilder& b, bool region_given, bool as_of_given) {
   Reader r(b);
   Case& c = b.record();
-  r.known_keys(j, "", {"schema_version", "region", "as_of", "patient", "conditions", "medications",
-                       "labs", "eruption", "flags", "note"});
+  r.known_keys(j, "",
+               {"schema_version", "region", "as_of", "patient", "conditions", "medications", "labs",
+                "eruption", "flags", "note"});
   if (!region_given) {
-    if (auto region = r.string(j, "region", "", {"us", "eu"})) c.region = *region;
-    else if (!j.contains("region")) b.warning("/region", "region not given: assessed for \"us\"");
+    if (auto region = r.string(j, "region", "", {"us", "eu"}))
+      c.region = *region;
+    else if (!j.contains("region"))
+      b.warning("/region", "region not given: assessed for \"us\"");
   }
   if (!as_of_given) {
     if (auto d = r.date(j, "as_of", "")) c.as_of = *d;
@@ -148,15 +156,17 @@ void parse_native(const Json& j, CaseBuilder& b, bool region_given, bool as_of_g
 
   if (j.contains("patient") && r.object(j["patient"], "/patient")) {
     const Json& p = j["patient"];
-    r.known_keys(p, "/patient", {"birth_date", "age_years", "sex", "ancestry", "weight_kg",
-                                 "pregnant", "breastfeeding", "smoking", "cv_risk_factors",
-                                 "vte_risk_factors"});
+    r.known_keys(p, "/patient",
+                 {"birth_date", "age_years", "sex", "ancestry", "weight_kg", "pregnant",
+                  "breastfeeding", "smoking", "cv_risk_factors", "vte_risk_factors"});
     c.patient.birth_date = r.date(p, "birth_date", "/patient");
-    // Ranges come from the KB labs "age" and "weight" (plausible): out of range -> warning, unknown.
+    // Ranges come from the KB labs "age" and "weight" (plausible): out of range -> warning,
+    // unknown.
     if (auto age = r.number(p, "age_years", "/patient", -1e9, 1e9)) {
       c.patient.age_years = b.plausible("/patient/age_years", "age", *age);
     }
-    if (auto s = r.string(p, "sex", "/patient", {"female", "male", "other", "unknown"})) c.patient.sex = *s;
+    if (auto s = r.string(p, "sex", "/patient", {"female", "male", "other", "unknown"}))
+      c.patient.sex = *s;
     c.patient.ancestry = r.string(p, "ancestry", "/patient");
     if (auto kg = r.number(p, "weight_kg", "/patient", -1e9, 1e9)) {
       b.set_body_weight("/patient/weight_kg", "/patient/weight_kg", *kg, "kg");
@@ -168,7 +178,8 @@ void parse_native(const Json& j, CaseBuilder& b, bool region_given, bool as_of_g
     if (p.contains("smoking") && r.object(p["smoking"], "/patient/smoking")) {
       const Json& s = p["smoking"];
       r.known_keys(s, "/patient/smoking", {"status", "pack_years", "quit_date"});
-      if (auto st = r.string(s, "status", "/patient/smoking", {"current", "former", "never", "unknown"})) {
+      if (auto st = r.string(s, "status", "/patient/smoking",
+                             {"current", "former", "never", "unknown"})) {
         c.patient.smoking.status = *st;
       }
       c.patient.smoking.pack_years = r.number(s, "pack_years", "/patient/smoking", 0, 300);
@@ -183,8 +194,9 @@ void parse_native(const Json& j, CaseBuilder& b, bool region_given, bool as_of_g
       std::string ptr = fmt::format("/conditions/{}", i);
       const Json& e = (*conds)[i];
       if (!r.object(e, ptr)) continue;
-      r.known_keys(e, ptr, {"name", "code", "onset", "abatement", "status", "treated", "severity", "note",
-                            "course", "recorded", "body_sites", "notes"});
+      r.known_keys(e, ptr,
+                   {"name", "code", "onset", "abatement", "status", "treated", "severity", "note",
+                    "course", "recorded", "body_sites", "notes"});
       Condition cond;
       cond.pointer = ptr;
       cond.label = r.string(e, "name", ptr).value_or("");
@@ -196,8 +208,9 @@ void parse_native(const Json& j, CaseBuilder& b, bool region_given, bool as_of_g
       cond.onset = r.date(e, "onset", ptr);
       cond.abatement = r.date(e, "abatement", ptr);
       if (cond.onset && cond.abatement && *cond.abatement < *cond.onset) {
-        b.problem(ptr + "/abatement", fmt::format("value \"{}\": before the onset {}",
-                                                  to_string(*cond.abatement), to_string(*cond.onset)));
+        b.problem(ptr + "/abatement",
+                  fmt::format("value \"{}\": before the onset {}", to_string(*cond.abatement),
+                              to_string(*cond.onset)));
       }
       cond.status = r.string(e, "status", ptr, {"active", "resolved"})
                         .value_or(cond.abatement ? "resolved" : "active");
@@ -210,7 +223,8 @@ void parse_native(const Json& j, CaseBuilder& b, bool region_given, bool as_of_g
       if (e.contains("severity") && r.object(e["severity"], ptr + "/severity")) {
         const Json& s = e["severity"];
         r.known_keys(s, ptr + "/severity", {"grade", "easi", "pasi", "bsa", "iga"});
-        cond.severity_grade = r.string(s, "grade", ptr + "/severity", {"mild", "moderate", "severe"});
+        cond.severity_grade =
+            r.string(s, "grade", ptr + "/severity", {"mild", "moderate", "severe"});
         cond.severity.easi = r.number(s, "easi", ptr + "/severity", 0, 72);
         cond.severity.pasi = r.number(s, "pasi", ptr + "/severity", 0, 72);
         cond.severity.bsa = r.number(s, "bsa", ptr + "/severity", 0, 100);
@@ -237,8 +251,8 @@ void parse_native(const Json& j, CaseBuilder& b, bool region_given, bool as_of_g
       m.start = r.date(e, "start", ptr);
       m.stop = r.date(e, "stop", ptr);
       if (m.start && m.stop && *m.stop < *m.start) {
-        b.problem(ptr + "/stop", fmt::format("value \"{}\": before the start {}", to_string(*m.stop),
-                                             to_string(*m.start)));
+        b.problem(ptr + "/stop", fmt::format("value \"{}\": before the start {}",
+                                             to_string(*m.stop), to_string(*m.start)));
       }
       if (e.contains("dose") && r.object(e["dose"], ptr + "/dose")) {
         r.known_keys(e["dose"], ptr + "/dose", {"amount", "unit"});
@@ -282,16 +296,18 @@ void parse_native(const Json& j, CaseBuilder& b, bool region_given, bool as_of_g
   if (j.contains("eruption") && r.object(j["eruption"], "/eruption")) {
     const Json& e = j["eruption"];
     const std::string ptr = "/eruption";
-    r.known_keys(e, ptr, {"phenotype", "onset", "kind", "sites", "biopsy", "biopsy_consistent",
-                          "bsa_pct", "severity", "dechallenge", "rechallenge", "dose_related",
-                          "previous_similar_reaction", "alternative_causes",
-                          "alternatives_excluded", "note"});
+    r.known_keys(
+        e, ptr,
+        {"phenotype", "onset", "kind", "sites", "biopsy", "biopsy_consistent", "bsa_pct",
+         "severity", "dechallenge", "rechallenge", "dose_related", "previous_similar_reaction",
+         "alternative_causes", "alternatives_excluded", "note"});
     Eruption er;
     auto phenotype = r.string(e, "phenotype", ptr);
     auto onset = r.date(e, "onset", ptr);
     bool ok = true;
     if (!phenotype) {
-      if (!e.contains("phenotype")) b.problem(ptr + "/phenotype", "missing: expected the eruption phenotype");
+      if (!e.contains("phenotype"))
+        b.problem(ptr + "/phenotype", "missing: expected the eruption phenotype");
       ok = false;
     } else {
       std::string list;
@@ -301,12 +317,14 @@ void parse_native(const Json& j, CaseBuilder& b, bool region_given, bool as_of_g
         known |= p.id == *phenotype;
       }
       if (!known) {
-        b.problem(ptr + "/phenotype", fmt::format("value \"{}\": expected one of {}", *phenotype, list));
+        b.problem(ptr + "/phenotype",
+                  fmt::format("value \"{}\": expected one of {}", *phenotype, list));
         ok = false;
       }
     }
     if (!onset) {
-      if (!e.contains("onset")) b.problem(ptr + "/onset", "missing: expected the onset date YYYY-MM-DD");
+      if (!e.contains("onset"))
+        b.problem(ptr + "/onset", "missing: expected the onset date YYYY-MM-DD");
       ok = false;
     }
     if (ok) {
@@ -350,7 +368,8 @@ ParseResult parse_case(std::string_view text, const kb::KnowledgeBase& kb,
     return out;
   }
   Case c;
-  c.as_of = options.as_of.value_or(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()));
+  c.as_of = options.as_of.value_or(
+      std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()));
   if (options.region) c.region = *options.region;
   detail::CaseBuilder b(kb, c, out.problems);
   try {
@@ -358,25 +377,31 @@ ParseResult parse_case(std::string_view text, const kb::KnowledgeBase& kb,
     if (detail::is_fhir_record(root)) {
       c.input_kind = "fhir";
       if (auto type = detail::not_a_bundle(root)) {
-        out.problems.push_back({"/resourceType", fmt::format("value {}: expected \"Bundle\"", *type)});
+        out.problems.push_back(
+            {"/resourceType", fmt::format("value {}: expected \"Bundle\"", *type)});
         return out;
       }
       detail::parse_fhir_bundle(root, b);
       if (!options.region) b.warning("Bundle", "region not given (--region): assessed for \"us\"");
     } else {
       c.input_kind = "native";
-      detail::parse_native(detail::to_nlohmann(root), b, options.region.has_value(), options.as_of.has_value());
+      detail::parse_native(detail::to_nlohmann(root), b, options.region.has_value(),
+                           options.as_of.has_value());
     }
   } catch (const detail::Json::exception& e) {
     // A reader met a shape it did not check for: the record cannot be read, but nothing throws
     // across the API (fuzz finding F2 was one such shape).
-    out.problems.push_back({"", fmt::format("the record could not be read ({}): expected the shapes "
-                                            "of docs/case-format.md", e.what())});
+    out.problems.push_back(
+        {"", fmt::format("the record could not be read ({}): expected the shapes "
+                         "of docs/case-format.md",
+                         e.what())});
     return out;
   } catch (const simdjson::simdjson_error& e) {
     // The readers use simdjson's error codes; this only keeps a missed check from crossing the API.
-    out.problems.push_back({"", fmt::format("the record could not be read ({}): expected the shapes "
-                                            "of docs/case-format.md", e.what())});
+    out.problems.push_back(
+        {"", fmt::format("the record could not be read ({}): expected the shapes "
+                         "of docs/case-format.md",
+                         e.what())});
     return out;
   }
   b.finish();

@@ -25,11 +25,14 @@ std::string code_key(std::string_view system, std::string_view code) {
 }
 
 void add_class(MedicationMatch& m, const std::string& cls) {
-  if (std::find(m.classes.begin(), m.classes.end(), cls) == m.classes.end()) m.classes.push_back(cls);
+  if (std::find(m.classes.begin(), m.classes.end(), cls) == m.classes.end())
+    m.classes.push_back(cls);
 }
 
 std::size_t word_count(std::string_view normalised) {
-  return normalised.empty() ? 0 : 1 + static_cast<std::size_t>(std::count(normalised.begin(), normalised.end(), ' '));
+  return normalised.empty()
+             ? 0
+             : 1 + static_cast<std::size_t>(std::count(normalised.begin(), normalised.end(), ' '));
 }
 
 // `code` lies in [from, to] when it sorts at or after `from` and its leading characters (as many as
@@ -40,7 +43,9 @@ bool in_range(const std::string& code, const std::string& from, const std::strin
 
 }  // namespace
 
-std::size_t edit_distance(std::string_view a, std::string_view b) { return common::edit_distance(a, b); }
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  return common::edit_distance(a, b);
+}
 
 std::string TermIndex::normalise(std::string_view s) {
   std::string out;
@@ -70,13 +75,17 @@ TermIndex::TermIndex(const kb::KnowledgeBase& kb) {
     disease_names_.emplace(normalise(d.id), d.id);
     disease_names_.emplace(normalise(d.name), d.id);
     for (const auto& a : d.aliases) disease_names_.emplace(normalise(a), d.id);
-    for (const auto& c : d.code) disease_codes_.emplace(code_key(c.system, normalise_code(c.system, c.code)), d.id);
+    for (const auto& c : d.code)
+      disease_codes_.emplace(code_key(c.system, normalise_code(c.system, c.code)), d.id);
     for (const auto& r : d.code_range) {
-      disease_ranges_.push_back({r.system, normalise_code(r.system, r.from), normalise_code(r.system, r.to), d.id});
+      disease_ranges_.push_back(
+          {r.system, normalise_code(r.system, r.from), normalise_code(r.system, r.to), d.id});
     }
   }
   // RxNorm clinical-drug codes (KB system "rxnorm-scd") arrive as plain RxNorm codes.
-  auto rx_alias = [](const kb::Code& c) { return c.system == "rxnorm-scd" ? std::string("rxnorm") : c.system; };
+  auto rx_alias = [](const kb::Code& c) {
+    return c.system == "rxnorm-scd" ? std::string("rxnorm") : c.system;
+  };
   for (const auto& b : kb.biologics) {
     MedicationMatch m;
     m.biologic = b.id;
@@ -97,16 +106,19 @@ TermIndex::TermIndex(const kb::KnowledgeBase& kb) {
     merge(med_names_[normalise(d.name)], m);
     // The ingredient alone names the oral product (ruxolitinib, not the cream).
     if (d.route == "oral") merge(med_names_[normalise(d.ingredient)], m);
-    if (products_per_ingredient[normalise(d.ingredient)] > 1) shared_ingredients_.insert(normalise(d.ingredient));
+    if (products_per_ingredient[normalise(d.ingredient)] > 1)
+      shared_ingredients_.insert(normalise(d.ingredient));
     for (const auto& b : d.brand) merge(med_names_[normalise(b.name)], m);
     for (const auto& c : d.code) {
-      if (d.route == "oral" || c.system != "rxnorm") merge(med_codes_[code_key(rx_alias(c), c.code)], m);
+      if (d.route == "oral" || c.system != "rxnorm")
+        merge(med_codes_[code_key(rx_alias(c), c.code)], m);
     }
   }
   for (const auto& ic : kb.interaction_classes) {
     for (const auto& member : ic.member) {
       add_class(med_names_[normalise(member.name)], ic.id);
-      if (member.code) add_class(med_codes_[code_key(rx_alias(*member.code), member.code->code)], ic.id);
+      if (member.code)
+        add_class(med_codes_[code_key(rx_alias(*member.code), member.code->code)], ic.id);
     }
   }
   for (const auto& [name, _] : med_names_) {
@@ -126,7 +138,8 @@ TermIndex::TermIndex(const kb::KnowledgeBase& kb) {
     }
   }
   for (const auto& f : kb.fhir_codes) {
-    fhir_codes_.emplace(f.resource + "." + f.element + "|" + f.system.value_or("") + "|" + f.code, f);
+    fhir_codes_.emplace(f.resource + "." + f.element + "|" + f.system.value_or("") + "|" + f.code,
+                        f);
   }
 }
 
@@ -158,7 +171,8 @@ MedicationMatch TermIndex::medication_by_name(std::string_view name) const {
   return it == med_names_.end() ? MedicationMatch{} : it->second;
 }
 
-MedicationMatch TermIndex::medication_by_code(std::string_view system, std::string_view code) const {
+MedicationMatch TermIndex::medication_by_code(std::string_view system,
+                                              std::string_view code) const {
   auto it = med_codes_.find(code_key(system, code));
   return it == med_codes_.end() ? MedicationMatch{} : it->second;
 }
@@ -177,7 +191,8 @@ WordMatch TermIndex::medication_by_words(std::string_view text) const {
   for (std::size_t len = std::min(most_med_name_words_, words.size()); len >= 1; --len) {
     for (std::size_t i = 0; i + len <= words.size(); ++i) {
       if (std::any_of(used.begin() + static_cast<std::ptrdiff_t>(i),
-                      used.begin() + static_cast<std::ptrdiff_t>(i + len), [](bool u) { return u; })) {
+                      used.begin() + static_cast<std::ptrdiff_t>(i + len),
+                      [](bool u) { return u; })) {
         continue;
       }
       std::size_t chars = static_cast<std::size_t>(words[i + len - 1].end() - words[i].begin());
@@ -185,7 +200,8 @@ WordMatch TermIndex::medication_by_words(std::string_view text) const {
       std::string key(words[i].begin(), words[i + len - 1].end());
       auto it = med_names_.find(key);
       if (it == med_names_.end()) continue;
-      std::fill(used.begin() + static_cast<std::ptrdiff_t>(i), used.begin() + static_cast<std::ptrdiff_t>(i + len), true);
+      std::fill(used.begin() + static_cast<std::ptrdiff_t>(i),
+                used.begin() + static_cast<std::ptrdiff_t>(i + len), true);
       const MedicationMatch& m = it->second;
       bool conflict = (m.biologic && out.match.biologic && *m.biologic != *out.match.biologic) ||
                       (m.jak_drug && out.match.jak_drug && *m.jak_drug != *out.match.jak_drug);
@@ -232,8 +248,8 @@ const kb::FhirCode* TermIndex::fhir_code(std::string_view resource, std::string_
                                          std::string_view system, std::string_view code) const {
   std::string prefix = std::string(resource) + "." + std::string(element) + "|";
   // Codes of FHIR's own code systems are listed without a system; others (SNOMED, HL7 v3) with one.
-  for (const std::string& key : {prefix + "|" + std::string(code),
-                                 prefix + std::string(system) + "|" + std::string(code)}) {
+  for (const std::string& key :
+       {prefix + "|" + std::string(code), prefix + std::string(system) + "|" + std::string(code)}) {
     if (auto it = fhir_codes_.find(key); it != fhir_codes_.end()) return &it->second;
   }
   return nullptr;
@@ -242,7 +258,8 @@ const kb::FhirCode* TermIndex::fhir_code(std::string_view resource, std::string_
 namespace {
 
 // A near miss is a likely typo: at most 2 edits and the name at least 5 characters long. Names
-// whose lengths differ by more than 2 cannot be 2 edits apart, so long inputs cost no edit distance.
+// whose lengths differ by more than 2 cannot be 2 edits apart, so long inputs cost no edit
+// distance.
 template <class Map>
 std::optional<std::string> nearest(const Map& names, std::string_view raw) {
   constexpr std::size_t kMaxEdits = 2;

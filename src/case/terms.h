@@ -44,7 +44,8 @@ class TermIndex {
 
   std::optional<std::string> disease_by_name(std::string_view name) const;
   // An exact KB code first; else the narrowest KB code range that contains the code.
-  std::optional<DiseaseCodeMatch> disease_by_code(std::string_view system, std::string_view code) const;
+  std::optional<DiseaseCodeMatch> disease_by_code(std::string_view system,
+                                                  std::string_view code) const;
   MedicationMatch medication_by_name(std::string_view name) const;
   MedicationMatch medication_by_code(std::string_view system, std::string_view code) const;
   // KB names matched as whole words inside `text` (longest first); empty when none.
@@ -55,7 +56,8 @@ class TermIndex {
   std::optional<std::string> answer(std::string_view system, std::string_view code) const;
   // A qualitative result (positive | negative | indeterminate) from an answer code that belongs to
   // no particular question, or from a text equal to such an answer's display.
-  std::optional<std::string> qualitative_answer(std::string_view system, std::string_view code) const;
+  std::optional<std::string> qualitative_answer(std::string_view system,
+                                                std::string_view code) const;
   std::optional<std::string> qualitative_text(std::string_view text) const;
   // How a coded element of a FHIR resource is read (kb/fhir.toml); nullptr when the KB does not
   // list the code. `system` is the short system of the coding ("" for FHIR code elements).

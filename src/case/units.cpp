@@ -75,8 +75,19 @@ struct Prefix {
 
 const std::array<Prefix, 13>& prefixes() {
   static const std::array<Prefix, 13> p = {{
-      {"da", 1e1}, {"k", 1e3}, {"h", 1e2}, {"d", 1e-1}, {"c", 1e-2}, {"m", 1e-3}, {"u", 1e-6},
-      {"n", 1e-9}, {"p", 1e-12}, {"f", 1e-15}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12},
+      {"da", 1e1},
+      {"k", 1e3},
+      {"h", 1e2},
+      {"d", 1e-1},
+      {"c", 1e-2},
+      {"m", 1e-3},
+      {"u", 1e-6},
+      {"n", 1e-9},
+      {"p", 1e-12},
+      {"f", 1e-15},
+      {"M", 1e6},
+      {"G", 1e9},
+      {"T", 1e12},
   }};
   return p;
 }
@@ -244,7 +255,8 @@ std::string ucum_component(std::string_view c, bool first, bool divided_next) {
   std::string out;
   if (power_of_ten_spelling(c, out)) return out;
   if (c == "cells" || c == "Cells" || c == "cell" || c == "CELLS") return "{cells}";
-  if (c == "lb" || c == "lbs" || c == "LB" || c == "LBS" || c == "Lb" || c == "Lbs") return "[lb_av]";
+  if (c == "lb" || c == "lbs" || c == "LB" || c == "LBS" || c == "Lb" || c == "Lbs")
+    return "[lb_av]";
   if (c == "in" || c == "inch" || c == "inches") return "[in_i]";
   if (c == "IU") return "[IU]";
   if (c.size() > 2 && c.substr(c.size() - 2) == "IU" && c.find('[') == std::string_view::npos) {
@@ -309,8 +321,8 @@ Result<Unit> parse_uncached(std::string_view text) {
   u.ucum = to_ucum(text);
   auto m = Parser(u.ucum).run();
   if (!m.is_ok()) {
-    return Status::invalid_input(fmt::format("\"{}\" is not a unit paraderm can read ({})", text,
-                                             m.status().message()));
+    return Status::invalid_input(
+        fmt::format("\"{}\" is not a unit paraderm can read ({})", text, m.status().message()));
   }
   u.scale = m.value().scale;
   u.dims = m.value().dims;
@@ -319,11 +331,16 @@ Result<Unit> parse_uncached(std::string_view text) {
 
 std::string_view base_name(int d, int exponent) {
   switch (d) {
-    case kMass: return "mass";
-    case kLength: return exponent == 2 ? "area" : exponent == 3 ? "volume" : "length";
-    case kTime: return "time";
-    case kAmount: return "amount of substance";
-    default: return "international units";
+    case kMass:
+      return "mass";
+    case kLength:
+      return exponent == 2 ? "area" : exponent == 3 ? "volume" : "length";
+    case kTime:
+      return "time";
+    case kAmount:
+      return "amount of substance";
+    default:
+      return "international units";
   }
 }
 
@@ -395,8 +412,8 @@ Result<Conversion> convert(const kb::KnowledgeBase& kb, std::string_view analyte
     }
     if (!c.via) {
       if (from.empty()) {
-        return Status::invalid_input(fmt::format("no unit given; {} needs a unit of {}", analyte,
-                                                 b.dimension()));
+        return Status::invalid_input(
+            fmt::format("no unit given; {} needs a unit of {}", analyte, b.dimension()));
       }
       return Status::invalid_input(fmt::format(
           "\"{}\" ({}) cannot be converted to \"{}\" ({}) for {}: no KB unit_conversion for {} "
@@ -429,9 +446,27 @@ Result<Conversion> to_lab_unit(const kb::KnowledgeBase& kb, std::string_view lab
 std::vector<std::string> accepted_units(const kb::KnowledgeBase& kb, std::string_view analyte,
                                         std::string_view to) {
   std::vector<std::string> candidates = {std::string(to)};
-  for (const char* u : {"10*9/L", "10*3/uL", "/uL", "/mm3", "g/dL", "g/L", "mg/dL", "mg/L",
-                        "umol/L", "mmol/L", "U/L", "[iU]/L", "mL/min/{1.73_m2}", "kg", "g",
-                        "[lb_av]", "cm", "m", "[in_i]", "kg/m2", "a"}) {
+  for (const char* u : {"10*9/L",
+                        "10*3/uL",
+                        "/uL",
+                        "/mm3",
+                        "g/dL",
+                        "g/L",
+                        "mg/dL",
+                        "mg/L",
+                        "umol/L",
+                        "mmol/L",
+                        "U/L",
+                        "[iU]/L",
+                        "mL/min/{1.73_m2}",
+                        "kg",
+                        "g",
+                        "[lb_av]",
+                        "cm",
+                        "m",
+                        "[in_i]",
+                        "kg/m2",
+                        "a"}) {
     candidates.emplace_back(u);
   }
   for (const auto& row : kb.unit_conversions) {

@@ -18,8 +18,8 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <toml++/toml.h>
+#include <nlohmann/json.hpp>
 
 #include "paraderm/kb.h"
 
@@ -86,13 +86,13 @@ template <class T>
 struct is_vector<std::vector<T>> : std::true_type {};
 
 struct FieldOpts {
-  bool optional = false;          // a plain (non-optional, non-vector) member may still be absent
-  bool nonempty = false;          // a vector must have at least one element (and is then required)
+  bool optional = false;           // a plain (non-optional, non-vector) member may still be absent
+  bool nonempty = false;           // a vector must have at least one element (and is then required)
   std::optional<double> min, max;  // inclusive bounds for numbers
-  std::string_view ref;           // the kind a string (or each string of a vector) must name
+  std::string_view ref;            // the kind a string (or each string of a vector) must name
   std::vector<std::string_view> one_of;  // allowed values of a string
-  bool id = false;                // the entry's id: checked against the id pattern
-  std::size_t exact_size = 0;     // a vector must have exactly this many elements
+  bool id = false;                       // the entry's id: checked against the id pattern
+  std::size_t exact_size = 0;            // a vector must have exactly this many elements
 };
 
 template <class T>
@@ -121,9 +121,8 @@ inline bool valid_id(std::string_view id) {
   if (id.empty()) return false;
   auto ok_first = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
   if (!ok_first(id.front())) return false;
-  return std::all_of(id.begin(), id.end(), [&](char c) {
-    return ok_first(c) || c == '-' || c == '.' || c == '+';
-  });
+  return std::all_of(id.begin(), id.end(),
+                     [&](char c) { return ok_first(c) || c == '-' || c == '.' || c == '+'; });
 }
 
 inline std::string join(const std::vector<std::string_view>& v) {
@@ -251,9 +250,9 @@ bool read_value(V& out, const toml::node& n, const BindContext& ctx, const std::
       return false;
     }
     if (opts.exact_size && arr->size() != opts.exact_size) {
-      ctx.error(line_of(n), path,
-                fmt::format("array of {} elements: expected exactly {}", arr->size(),
-                            opts.exact_size));
+      ctx.error(
+          line_of(n), path,
+          fmt::format("array of {} elements: expected exactly {}", arr->size(), opts.exact_size));
       return false;
     }
     bool ok = true;
@@ -305,7 +304,7 @@ Json write_value(const V& v) {
 // ---- field construction ---------------------------------------------------------------------
 
 template <class T, class M>
-Field<T> field(std::string name, M T::*member, FieldOpts opts = {}) {
+Field<T> field(std::string name, M T::* member, FieldOpts opts = {}) {
   Field<T> f;
   f.name = name;
   if constexpr (is_optional<M>::value) {
@@ -316,9 +315,7 @@ Field<T> field(std::string name, M T::*member, FieldOpts opts = {}) {
     f.required = !opts.optional;
   }
   f.read = [member, opts](T& obj, const toml::node& n, const BindContext& ctx,
-                          const std::string& path) {
-    read_value(obj.*member, n, ctx, path, opts);
-  };
+                          const std::string& path) { read_value(obj.*member, n, ctx, path, opts); };
   f.write = [member, name](const T& obj, Json& j) {
     const M& v = obj.*member;
     if constexpr (is_optional<M>::value) {
@@ -334,7 +331,7 @@ Field<T> field(std::string name, M T::*member, FieldOpts opts = {}) {
 
 // The fields of an embedded struct (e.g. Provenance) flattened into T's table.
 template <class T, class E>
-std::vector<Field<T>> embed(E T::*member) {
+std::vector<Field<T>> embed(E T::* member) {
   std::vector<Field<T>> out;
   for (const auto& inner : Schema<E>::fields()) {
     Field<T> f;
@@ -374,7 +371,8 @@ void bind_table(T& out, const toml::table& t, const BindContext& ctx, const std:
   }
   for (const auto& f : fields) {
     if (f.required && !t.contains(f.name)) {
-      ctx.error(table_line, path + "." + f.name, fmt::format("missing required field '{}'", f.name));
+      ctx.error(table_line, path + "." + f.name,
+                fmt::format("missing required field '{}'", f.name));
     }
   }
   if constexpr (HasLocation<T>) {

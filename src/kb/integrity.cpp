@@ -6,8 +6,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "kb/engine_ids.h"
 #include "common/text.h"
+#include "kb/engine_ids.h"
 #include "kb/schema.h"
 #include "paraderm/units.h"
 
@@ -31,14 +31,14 @@ std::string suggestion(std::string_view id, const std::unordered_set<std::string
 
 void error(std::vector<ValidationIssue>& issues, const Location& loc, std::string path,
            std::string msg) {
-  issues.push_back({ValidationIssue::Severity::kError, loc.file, loc.line, std::move(path),
-                    std::move(msg)});
+  issues.push_back(
+      {ValidationIssue::Severity::kError, loc.file, loc.line, std::move(path), std::move(msg)});
 }
 
 void warning(std::vector<ValidationIssue>& issues, const Location& loc, std::string path,
              std::string msg) {
-  issues.push_back({ValidationIssue::Severity::kWarning, loc.file, loc.line, std::move(path),
-                    std::move(msg)});
+  issues.push_back(
+      {ValidationIssue::Severity::kWarning, loc.file, loc.line, std::move(path), std::move(msg)});
 }
 
 void check_drug(const Drug& d, std::vector<ValidationIssue>& issues) {
@@ -54,8 +54,8 @@ void check_drug(const Drug& d, std::vector<ValidationIssue>& issues) {
   }
   for (const auto& [region, disease] : approved) {
     bool dosed = std::any_of(d.dose.begin(), d.dose.end(), [&](const Dose& dose) {
-      return dose.indication == disease && (applies_to(dose.region, region) ||
-                                            applies_to(region, dose.region));
+      return dose.indication == disease &&
+             (applies_to(dose.region, region) || applies_to(region, dose.region));
     });
     if (!dosed) {
       warning(issues, d.loc, path,
@@ -64,11 +64,13 @@ void check_drug(const Drug& d, std::vector<ValidationIssue>& issues) {
     }
   }
   for (const auto& dose : d.dose) {
-    bool listed = std::any_of(d.indication.begin(), d.indication.end(),
-                              [&](const DrugIndication& i) { return i.disease == dose.indication; });
+    bool listed =
+        std::any_of(d.indication.begin(), d.indication.end(),
+                    [&](const DrugIndication& i) { return i.disease == dose.indication; });
     if (!listed) {
-      error(issues, d.loc, path + ".dose",
-            fmt::format("dose for '{}', which is not among the drug's indications", dose.indication));
+      error(
+          issues, d.loc, path + ".dose",
+          fmt::format("dose for '{}', which is not among the drug's indications", dose.indication));
     }
     if (dose.min_age_years && dose.max_age_years && *dose.min_age_years > *dose.max_age_years) {
       error(issues, d.loc, path + ".dose",
@@ -90,7 +92,8 @@ void check_unit_conversions(const KnowledgeBase& kb, std::vector<ValidationIssue
     const std::string path = fmt::format("unit_conversion '{} {}->{}'", uc.analyte, uc.from, uc.to);
     auto from = units::parse(uc.from), to = units::parse(uc.to);
     for (const auto* r : {&from, &to}) {
-      if (!r->is_ok()) error(issues, uc.loc, path, r->status().message() + ": expected a UCUM unit");
+      if (!r->is_ok())
+        error(issues, uc.loc, path, r->status().message() + ": expected a UCUM unit");
     }
     if (from.is_ok() && to.is_ok() && from.value().commensurable(to.value())) {
       error(issues, uc.loc, path,
@@ -102,7 +105,8 @@ void check_unit_conversions(const KnowledgeBase& kb, std::vector<ValidationIssue
 }
 
 // Every threshold must be comparable with results, which are stored in the lab's unit.
-void check_threshold_units(const KnowledgeBase& kb, const Drug& d, std::vector<ValidationIssue>& issues) {
+void check_threshold_units(const KnowledgeBase& kb, const Drug& d,
+                           std::vector<ValidationIssue>& issues) {
   for (const auto& t : d.lab_threshold) {
     const Lab* lab = nullptr;
     for (const auto& l : kb.labs) {
@@ -111,15 +115,17 @@ void check_threshold_units(const KnowledgeBase& kb, const Drug& d, std::vector<V
     if (!lab) continue;  // reported as an unresolved reference
     const std::string path = fmt::format("drug '{}'.lab_threshold.unit", d.id);
     if (!lab->unit) {
-      error(issues, t.loc, path,
-            fmt::format("lab '{}' has no unit in the KB: expected a lab with a unit for a threshold", t.analyte));
+      error(
+          issues, t.loc, path,
+          fmt::format("lab '{}' has no unit in the KB: expected a lab with a unit for a threshold",
+                      t.analyte));
       continue;
     }
     auto r = units::convert(kb, t.analyte, 1, t.unit, *lab->unit);
     if (!r.is_ok()) {
       error(issues, t.loc, path,
-            fmt::format("value \"{}\": {}; expected a unit convertible to the lab's unit \"{}\"", t.unit,
-                        r.status().message(), *lab->unit));
+            fmt::format("value \"{}\": {}; expected a unit convertible to the lab's unit \"{}\"",
+                        t.unit, r.status().message(), *lab->unit));
     }
   }
 }
@@ -151,7 +157,8 @@ void check_integrity(const KnowledgeBase& kb, const std::vector<RefUse>& refs,
     if (!ids[kind].count(std::string(id))) {
       issues.push_back({ValidationIssue::Severity::kError, "(engine)", 0, std::string(kind),
                         fmt::format("{} '{}' is read by the engine (src/kb/engine_ids.h) and must "
-                                    "be defined", kind, id)});
+                                    "be defined",
+                                    kind, id)});
     }
   }
 
@@ -167,7 +174,8 @@ void check_integrity(const KnowledgeBase& kb, const std::vector<RefUse>& refs,
   }
   for (const auto& s : kb.sources) {
     if (!cited.count(s.id)) {
-      warning(issues, s.loc, "source.id", fmt::format("source '{}' is not cited by any fact", s.id));
+      warning(issues, s.loc, "source.id",
+              fmt::format("source '{}' is not cited by any fact", s.id));
     }
   }
 

@@ -100,14 +100,18 @@ void KnowledgeBase::build_indexes() {
   }
 }
 
-const Source* KnowledgeBase::find_source(std::string_view id) const { return find_by_id(sources, source_index, id); }
+const Source* KnowledgeBase::find_source(std::string_view id) const {
+  return find_by_id(sources, source_index, id);
+}
 const Cytokine* KnowledgeBase::find_cytokine(std::string_view id) const {
   return find_by_id(cytokines, cytokine_index, id);
 }
 const Disease* KnowledgeBase::find_disease(std::string_view id) const {
   return find_by_id(diseases, disease_index, id);
 }
-const Drug* KnowledgeBase::find_drug(std::string_view id) const { return find_by_id(drugs, drug_index, id); }
+const Drug* KnowledgeBase::find_drug(std::string_view id) const {
+  return find_by_id(drugs, drug_index, id);
+}
 const Biologic* KnowledgeBase::find_biologic(std::string_view id) const {
   return find_by_id(biologics, biologic_index, id);
 }
@@ -143,9 +147,9 @@ LoadResult load_files(std::span<const SourceFile> files) {
       const auto* kind = detail::find_kind(key.str());
       if (!kind) {
         std::vector<std::string_view> names(kind_names().begin(), kind_names().end());
-        ctx.error(static_cast<int>(key.source().begin.line), std::string(key.str()),
-                  fmt::format("unknown kind '{}': expected one of {}", key.str(),
-                              detail::join(names)));
+        ctx.error(
+            static_cast<int>(key.source().begin.line), std::string(key.str()),
+            fmt::format("unknown kind '{}': expected one of {}", key.str(), detail::join(names)));
         continue;
       }
       kind->bind(kb, node, ctx);

@@ -11,8 +11,8 @@ namespace paraderm::kb {
 namespace {
 
 constexpr std::array<std::string_view, kRuleCategories> kCategoryNames = {
-    "dose", "lab-start", "lab-on-treatment", "renal", "hepatic", "interaction",
-    "pregnancy", "lactation", "infection", "risk-group", "monitoring"};
+    "dose",      "lab-start", "lab-on-treatment", "renal",      "hepatic",   "interaction",
+    "pregnancy", "lactation", "infection",        "risk-group", "monitoring"};
 
 bool here(Region fact, Region region) { return applies_to(fact, region); }
 
@@ -23,8 +23,8 @@ void add(std::vector<std::string>& to, const Provenance& p) {
 }
 
 bool risk_topic(WarningTopic t) {
-  return t == WarningTopic::kMace || t == WarningTopic::kMalignancy || t == WarningTopic::kThrombosis ||
-         t == WarningTopic::kPracRiskGroups;
+  return t == WarningTopic::kMace || t == WarningTopic::kMalignancy ||
+         t == WarningTopic::kThrombosis || t == WarningTopic::kPracRiskGroups;
 }
 
 bool infection_topic(WarningTopic t) {
@@ -46,7 +46,8 @@ int rules_for(const KnowledgeBase& kb, const Drug& d, Region region, RuleCategor
   };
   switch (category) {
     case RuleCategory::kDose:
-      for (const auto& x : d.dose) if (here(x.region, region)) hit(x.prov);
+      for (const auto& x : d.dose)
+        if (here(x.region, region)) hit(x.prov);
       break;
     case RuleCategory::kLabStart:
       for (const auto& x : d.lab_threshold) {
@@ -59,10 +60,12 @@ int rules_for(const KnowledgeBase& kb, const Drug& d, Region region, RuleCategor
       }
       break;
     case RuleCategory::kRenal:
-      for (const auto& x : d.renal) if (here(x.region, region)) hit(x.prov);
+      for (const auto& x : d.renal)
+        if (here(x.region, region)) hit(x.prov);
       break;
     case RuleCategory::kHepatic:
-      for (const auto& x : d.hepatic) if (here(x.region, region)) hit(x.prov);
+      for (const auto& x : d.hepatic)
+        if (here(x.region, region)) hit(x.prov);
       break;
     case RuleCategory::kInteraction:
       for (const auto& x : d.interaction) {
@@ -90,7 +93,8 @@ int rules_for(const KnowledgeBase& kb, const Drug& d, Region region, RuleCategor
       // EMA PRAC risk groups are EU measures; the label's own warnings count in either region.
       if (region == Region::kEu) {
         for (const auto& g : kb.risk_groups) {
-          if (std::find(g.applies_to.begin(), g.applies_to.end(), d.id) != g.applies_to.end()) hit(g.prov);
+          if (std::find(g.applies_to.begin(), g.applies_to.end(), d.id) != g.applies_to.end())
+            hit(g.prov);
         }
       }
       for (const auto& x : d.warning) {
@@ -98,7 +102,8 @@ int rules_for(const KnowledgeBase& kb, const Drug& d, Region region, RuleCategor
       }
       break;
     case RuleCategory::kMonitoring:
-      for (const auto& x : d.monitoring) if (here(x.region, region)) hit(x.prov);
+      for (const auto& x : d.monitoring)
+        if (here(x.region, region)) hit(x.prov);
       break;
   }
   return n;
@@ -106,7 +111,8 @@ int rules_for(const KnowledgeBase& kb, const Drug& d, Region region, RuleCategor
 
 // The RuleStatus row that covers a cell without rules: a row naming the category wins over a
 // whole-product "not authorised" row.
-const RuleStatus* status_row(const Drug& d, Region region, RuleCategory category, std::string_view with) {
+const RuleStatus* status_row(const Drug& d, Region region, RuleCategory category,
+                             std::string_view with) {
   const RuleStatus* specific = nullptr;
   const RuleStatus* product = nullptr;
   for (const auto& r : d.rule_status) {
@@ -127,9 +133,12 @@ const RuleStatus* status_row(const Drug& d, Region region, RuleCategory category
 
 CellState state_of(const RuleStatus& r) {
   switch (r.status) {
-    case RuleKnowledge::kLabelSilent: return CellState::kLabelSilent;
-    case RuleKnowledge::kNotFound: return CellState::kNotFound;
-    case RuleKnowledge::kNotAuthorised: return CellState::kNotAuthorised;
+    case RuleKnowledge::kLabelSilent:
+      return CellState::kLabelSilent;
+    case RuleKnowledge::kNotFound:
+      return CellState::kNotFound;
+    case RuleKnowledge::kNotAuthorised:
+      return CellState::kNotAuthorised;
   }
   return CellState::kMissing;
 }
@@ -140,11 +149,16 @@ std::string_view to_string(RuleCategory c) { return kCategoryNames[static_cast<s
 
 std::string_view to_string(CellState s) {
   switch (s) {
-    case CellState::kRule: return "rule";
-    case CellState::kLabelSilent: return "label-silent";
-    case CellState::kNotFound: return "not-found";
-    case CellState::kNotAuthorised: return "not-authorised";
-    case CellState::kMissing: return "missing";
+    case CellState::kRule:
+      return "rule";
+    case CellState::kLabelSilent:
+      return "label-silent";
+    case CellState::kNotFound:
+      return "not-found";
+    case CellState::kNotAuthorised:
+      return "not-authorised";
+    case CellState::kMissing:
+      return "missing";
   }
   return "missing";
 }
@@ -175,10 +189,11 @@ namespace {
 std::size_t region_slot(Region r) { return r == Region::kEu ? 1 : 0; }
 
 // The position of a cell in KnowledgeBase::rule_states, when the table covers it.
-std::optional<std::size_t> table_slot(const KnowledgeBase& kb, const Drug& d, Region region, RuleCategory category,
-                                      std::string_view with) {
+std::optional<std::size_t> table_slot(const KnowledgeBase& kb, const Drug& d, Region region,
+                                      RuleCategory category, std::string_view with) {
   const std::size_t drugs = kb.drugs.size(), classes = kb.interaction_classes.size();
-  if (region == Region::kBoth || drugs == 0 || &d < kb.drugs.data() || &d >= kb.drugs.data() + drugs) {
+  if (region == Region::kBoth || drugs == 0 || &d < kb.drugs.data() ||
+      &d >= kb.drugs.data() + drugs) {
     return std::nullopt;
   }
   const std::size_t di = static_cast<std::size_t>(&d - kb.drugs.data());
@@ -188,13 +203,14 @@ std::optional<std::size_t> table_slot(const KnowledgeBase& kb, const Drug& d, Re
     return (di * 2 + region_slot(region)) * kRuleCategories + static_cast<std::size_t>(category);
   }
   for (std::size_t i = 0; i < classes; ++i) {
-    if (kb.interaction_classes[i].id == with) return plain + (di * 2 + region_slot(region)) * classes + i;
+    if (kb.interaction_classes[i].id == with)
+      return plain + (di * 2 + region_slot(region)) * classes + i;
   }
   return std::nullopt;
 }
 
-CellState computed_state(const KnowledgeBase& kb, const Drug& d, Region region, RuleCategory category,
-                         std::string_view with) {
+CellState computed_state(const KnowledgeBase& kb, const Drug& d, Region region,
+                         RuleCategory category, std::string_view with) {
   if (rules_for(kb, d, region, category, with, nullptr) > 0) return CellState::kRule;
   const RuleStatus* r = status_row(d, region, category, with);
   return r ? state_of(*r) : CellState::kMissing;
@@ -209,12 +225,13 @@ std::vector<std::uint8_t> rule_state_table(const KnowledgeBase& kb) {
     for (Region region : {Region::kUs, Region::kEu}) {
       const std::size_t row = di * 2 + region_slot(region);
       for (std::size_t c = 0; c < kRuleCategories; ++c) {
-        table[row * kRuleCategories + c] =
-            static_cast<std::uint8_t>(computed_state(kb, kb.drugs[di], region, static_cast<RuleCategory>(c), {}));
+        table[row * kRuleCategories + c] = static_cast<std::uint8_t>(
+            computed_state(kb, kb.drugs[di], region, static_cast<RuleCategory>(c), {}));
       }
       for (std::size_t i = 0; i < classes; ++i) {
-        table[drugs * 2 * kRuleCategories + row * classes + i] = static_cast<std::uint8_t>(computed_state(
-            kb, kb.drugs[di], region, RuleCategory::kInteraction, kb.interaction_classes[i].id));
+        table[drugs * 2 * kRuleCategories + row * classes + i] = static_cast<std::uint8_t>(
+            computed_state(kb, kb.drugs[di], region, RuleCategory::kInteraction,
+                           kb.interaction_classes[i].id));
       }
     }
   }
@@ -223,7 +240,8 @@ std::vector<std::uint8_t> rule_state_table(const KnowledgeBase& kb) {
 
 CellState rule_state(const KnowledgeBase& kb, const Drug& d, Region region, RuleCategory category,
                      std::string_view with) {
-  if (auto slot = table_slot(kb, d, region, category, with)) return static_cast<CellState>(kb.rule_states[*slot]);
+  if (auto slot = table_slot(kb, d, region, category, with))
+    return static_cast<CellState>(kb.rule_states[*slot]);
   if (rules_for(kb, d, region, category, with, nullptr) > 0) return CellState::kRule;
   const RuleStatus* r = status_row(d, region, category, with);
   return r ? state_of(*r) : CellState::kMissing;
@@ -236,7 +254,8 @@ std::vector<MatrixCell> rule_matrix(const KnowledgeBase& kb) {
       for (std::size_t i = 0; i < kRuleCategories; ++i) {
         auto category = static_cast<RuleCategory>(i);
         if (category == RuleCategory::kInteraction) {
-          for (const auto& ic : kb.interaction_classes) out.push_back(rule_cell(kb, d, region, category, ic.id));
+          for (const auto& ic : kb.interaction_classes)
+            out.push_back(rule_cell(kb, d, region, category, ic.id));
         } else {
           out.push_back(rule_cell(kb, d, region, category));
         }

@@ -10,8 +10,8 @@ using V = std::vector<std::string_view>;
 
 const V kRegions = {"us", "eu", "both"};
 // The subset of RuleAction a renal or hepatic rule may use (an interaction uses its own).
-const V kOrganRuleActions = {"no-change", "dose", "halve", "not-recommended", "contraindicated",
-                             "not-studied"};
+const V kOrganRuleActions = {"no-change",       "dose",       "halve", "not-recommended",
+                             "contraindicated", "not-studied"};
 
 template <>
 struct EnumNames<Confidence> {
@@ -47,7 +47,6 @@ struct EnumNames<Region> {
       {Region::kBoth, "both"},
   }};
 };
-
 
 template <>
 struct EnumNames<LabAction> {
@@ -210,8 +209,7 @@ struct Schema<Quantity> {
       ctx.error(line, path, "a range needs both 'low' and 'high'");
     }
     if (q.low && q.high && *q.low > *q.high) {
-      ctx.error(line, path,
-                fmt::format("range [{}, {}]: expected low <= high", *q.low, *q.high));
+      ctx.error(line, path, fmt::format("range [{}, {}]: expected low <= high", *q.low, *q.high));
     }
   }
 };
@@ -221,8 +219,9 @@ struct Schema<Code> {
   static const std::vector<Field<Code>>& fields() {
     static const std::vector<Field<Code>> f = concat<Code>(
         {
-            field("system", &Code::system,
-                  {.one_of = {"snomed", "icd10cm", "rxnorm", "rxnorm-scd", "atc", "loinc", "ucum"}}),
+            field(
+                "system", &Code::system,
+                {.one_of = {"snomed", "icd10cm", "rxnorm", "rxnorm-scd", "atc", "loinc", "ucum"}}),
             field("code", &Code::code),
             field("display", &Code::display),
         },
@@ -448,7 +447,8 @@ struct Schema<PlausibleRange> {
                     const std::string& path) {
     if (!r.min && !r.max) ctx.error(line, path, "plausible range: expected 'min', 'max' or both");
     if (r.min && r.max && *r.min > *r.max) {
-      ctx.error(line, path, fmt::format("plausible range [{}, {}]: expected min <= max", *r.min, *r.max));
+      ctx.error(line, path,
+                fmt::format("plausible range [{}, {}]: expected min <= max", *r.min, *r.max));
     }
   }
 };
@@ -462,7 +462,8 @@ struct Schema<Lab> {
         field("unit", &Lab::unit),
         field("code", &Lab::code),
         field("screening_item", &Lab::screening_item,
-              {.one_of = {"tb", "hbv", "hcv", "cbc", "lipids", "liver-enzymes", "egfr", "pregnancy"}}),
+              {.one_of = {"tb", "hbv", "hcv", "cbc", "lipids", "liver-enzymes", "egfr",
+                          "pregnancy"}}),
         field("plausible", &Lab::plausible),
     };
     return f;
@@ -511,13 +512,15 @@ struct Schema<FhirCode> {
     static const std::vector<Field<FhirCode>> f = concat<FhirCode>(
         {
             field("id", &FhirCode::id, {.id = true}),
-            field("resource", &FhirCode::resource,
-                  {.one_of = {"MedicationStatement", "MedicationRequest", "MedicationAdministration",
-                              "Observation", "Condition", "AllergyIntolerance"}}),
+            field(
+                "resource", &FhirCode::resource,
+                {.one_of = {"MedicationStatement", "MedicationRequest", "MedicationAdministration",
+                            "Observation", "Condition", "AllergyIntolerance"}}),
             field("element", &FhirCode::element,
                   {.one_of = {"status", "verificationStatus", "clinicalStatus", "severity",
                               "interpretation"}}),
-            field("system", &FhirCode::system, {.one_of = {"snomed", "v3-observation-interpretation"}}),
+            field("system", &FhirCode::system,
+                  {.one_of = {"snomed", "v3-observation-interpretation"}}),
             field("code", &FhirCode::code),
             field("effect", &FhirCode::effect, {.one_of = {"use", "warn", "ignore"}}),
             field("meaning", &FhirCode::meaning),
@@ -549,8 +552,8 @@ struct Schema<BiologicClass> {
 template <>
 struct Schema<Brands> {
   static const std::vector<Field<Brands>>& fields() {
-    static const std::vector<Field<Brands>> f = concat<Brands>(
-        {field("names", &Brands::names, {.nonempty = true})}, embed(&Brands::prov));
+    static const std::vector<Field<Brands>> f =
+        concat<Brands>({field("names", &Brands::names, {.nonempty = true})}, embed(&Brands::prov));
     return f;
   }
 };
@@ -671,7 +674,8 @@ struct Schema<Potency> {
       ctx.error(line, path, "potency without a number: expected 'ic50_nm' or 'fold'");
     }
     if (p.fold && !p.versus) {
-      ctx.error(line, path, "a 'fold' selectivity needs 'versus' (the kinase or pair it is compared with)");
+      ctx.error(line, path,
+                "a 'fold' selectivity needs 'versus' (the kinase or pair it is compared with)");
     }
   }
 };
@@ -796,8 +800,9 @@ struct Schema<ExposureChange> {
                 "(a patient condition such as renal-moderate)");
     }
     if (!e.auc_change_pct && !e.cmax_change_pct) {
-      ctx.error(line, path, "exposure change without a number: expected 'auc_change_pct' or "
-                            "'cmax_change_pct'");
+      ctx.error(line, path,
+                "exposure change without a number: expected 'auc_change_pct' or "
+                "'cmax_change_pct'");
     }
   }
 };
@@ -1078,7 +1083,6 @@ struct Schema<Warning> {
   }
 };
 
-
 template <>
 struct Schema<RuleStatus> {
   static const std::vector<Field<RuleStatus>>& fields() {
@@ -1093,16 +1097,19 @@ struct Schema<RuleStatus> {
         embed(&RuleStatus::prov));
     return f;
   }
-  static void check(const RuleStatus& r, const BindContext& ctx, int line, const std::string& path) {
-    bool interaction = std::find(r.category.begin(), r.category.end(), RuleCategory::kInteraction) !=
-                       r.category.end();
+  static void check(const RuleStatus& r, const BindContext& ctx, int line,
+                    const std::string& path) {
+    bool interaction = std::find(r.category.begin(), r.category.end(),
+                                 RuleCategory::kInteraction) != r.category.end();
     if (r.category.empty() != (r.status == RuleKnowledge::kNotAuthorised)) {
-      ctx.error(line, path, "rule status: an empty 'category' (every category) goes with status "
-                            "\"not-authorised\" (and only with it)");
+      ctx.error(line, path,
+                "rule status: an empty 'category' (every category) goes with status "
+                "\"not-authorised\" (and only with it)");
     }
     if (interaction != !r.with.empty() || (interaction && r.category.size() != 1)) {
-      ctx.error(line, path, "rule status: 'with' (interaction classes) goes with category = "
-                            "[\"interaction\"] alone");
+      ctx.error(line, path,
+                "rule status: 'with' (interaction classes) goes with category = "
+                "[\"interaction\"] alone");
     }
   }
 };
@@ -1147,10 +1154,10 @@ struct Schema<Drug> {
 
 // ---- paradoxical reactions and class safety -------------------------------------------------
 
-const V kPhenotypes = {"psoriasiform", "eczematous",    "pustular",     "palmoplantar-pustular",
-                       "lupus-like",   "granulomatous", "alopecia",     "vitiligo",
-                       "hidradenitis", "rosacea",       "facial-erythema", "arthritis",
-                       "ibd",          "candidiasis",   "other"};
+const V kPhenotypes = {
+    "psoriasiform",    "eczematous", "pustular", "palmoplantar-pustular", "lupus-like",
+    "granulomatous",   "alopecia",   "vitiligo", "hidradenitis",          "rosacea",
+    "facial-erythema", "arthritis",  "ibd",      "candidiasis",           "other"};
 
 template <>
 struct Schema<PrPattern> {
@@ -1192,8 +1199,8 @@ struct Schema<RiskFactor> {
                   {.one_of = {"increases", "decreases", "no-effect"}}),
             field("phenotype", &RiskFactor::phenotype, {.ref = "phenotype"}),
             field("match", &RiskFactor::match,
-                  {.one_of = {"condition", "sex", "smoking", "flag", "age-per-year",
-                              "comedication", "culprit-class", "culprit"}}),
+                  {.one_of = {"condition", "sex", "smoking", "flag", "age-per-year", "comedication",
+                              "culprit-class", "culprit"}}),
             field("values", &RiskFactor::values),
             field("group", &RiskFactor::group),
         },
@@ -1298,7 +1305,8 @@ struct Schema<RiskGroup> {
   }
   static void check(const RiskGroup& g, const BindContext& ctx, int line, const std::string& path) {
     if ((g.match == RiskGroupMatch::kAge) != g.min_age_years.has_value()) {
-      ctx.error(line, path, "risk group: 'min_age_years' goes with match = \"age\" (and only with it)");
+      ctx.error(line, path,
+                "risk group: 'min_age_years' goes with match = \"age\" (and only with it)");
     }
   }
 };
@@ -1321,10 +1329,10 @@ struct Schema<RegulatoryAction> {
                     const std::string& path) {
     const auto& d = r.date;
     bool ok = d.size() == 10 && d[4] == '-' && d[7] == '-';
-    for (std::size_t i : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u}) ok = ok && i < d.size() && std::isdigit(static_cast<unsigned char>(d[i]));
+    for (std::size_t i : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u})
+      ok = ok && i < d.size() && std::isdigit(static_cast<unsigned char>(d[i]));
     if (!ok) {
-      ctx.error(line, path + ".date",
-                fmt::format("value \"{}\": expected a date YYYY-MM-DD", d));
+      ctx.error(line, path + ".date", fmt::format("value \"{}\": expected a date YYYY-MM-DD", d));
     }
   }
 };
@@ -1355,10 +1363,13 @@ struct Schema<MeddraTerm> {
         concat<MeddraTerm>({field("pt", &MeddraTerm::pt)}, embed(&MeddraTerm::prov));
     return f;
   }
-  static void check(const MeddraTerm& t, const BindContext& ctx, int line, const std::string& path) {
+  static void check(const MeddraTerm& t, const BindContext& ctx, int line,
+                    const std::string& path) {
     if (t.pt.empty() || t.pt.front() == ' ' || t.pt.back() == ' ') {
-      ctx.error(line, path + ".pt",
-                fmt::format("value \"{}\": expected a MedDRA preferred term without surrounding spaces", t.pt));
+      ctx.error(
+          line, path + ".pt",
+          fmt::format("value \"{}\": expected a MedDRA preferred term without surrounding spaces",
+                      t.pt));
     }
   }
 };
@@ -1390,8 +1401,7 @@ struct Schema<Strategy> {
                               "dual-therapy"}}),
             field("culprit_classes", &Strategy::culprit_classes, {.ref = "biologic_class"}),
             field("phenotypes", &Strategy::phenotypes, {.ref = "phenotype"}),
-            field("severities", &Strategy::severities,
-                  {.one_of = {"mild", "moderate", "severe"}}),
+            field("severities", &Strategy::severities, {.one_of = {"mild", "moderate", "severe"}}),
             field("evidence", &Strategy::evidence),
             field("text", &Strategy::text),
         },
@@ -1434,16 +1444,19 @@ struct Schema<ScoreBand> {
     // disproportionality store; `category` names the rule the bound belongs to (a rule is met
     // when all of its bands are).
     if (b.score == "pv-signal") {
-      static const V kStatistics = {"n",   "expected", "ror",   "ror_lo", "ror_hi", "prr", "prr_chi2",
-                                    "ic",  "ic025",    "ic975", "ebgm",   "eb05",   "eb95"};
+      static const V kStatistics = {"n",    "expected", "ror", "ror_lo", "ror_hi",
+                                    "prr",  "prr_chi2", "ic",  "ic025",  "ic975",
+                                    "ebgm", "eb05",     "eb95"};
       if (std::find(kStatistics.begin(), kStatistics.end(), b.factor) == kStatistics.end()) {
         ctx.error(line, path + ".factor",
                   fmt::format("value \"{}\": expected one of {}", b.factor, join(kStatistics)));
       }
       if (!b.category && b.points) {
-        ctx.error(line, path + ".category", "a pv-signal band needs the rule it belongs to (category), not points");
+        ctx.error(line, path + ".category",
+                  "a pv-signal band needs the rule it belongs to (category), not points");
       }
-      if (!b.min && !b.max) ctx.error(line, path, "a pv-signal band needs a numeric bound (min or max)");
+      if (!b.min && !b.max)
+        ctx.error(line, path, "a pv-signal band needs a numeric bound (min or max)");
     }
   }
 };
@@ -1454,7 +1467,7 @@ namespace {
 
 // `key` names an entry in listings and lookups (its id, for every kind that has one).
 template <class T, class Key>
-KindOps make_kind(std::string_view name, std::vector<T> KnowledgeBase::*member, Key key) {
+KindOps make_kind(std::string_view name, std::vector<T> KnowledgeBase::* member, Key key) {
   KindOps ops;
   ops.name = name;
   ops.bind = [member, name](KnowledgeBase& kb, const toml::node& n, const BindContext& ctx) {
@@ -1487,16 +1500,15 @@ KindOps make_kind(std::string_view name, std::vector<T> KnowledgeBase::*member, 
 }
 
 template <class T>
-KindOps make_kind(std::string_view name, std::vector<T> KnowledgeBase::*member) {
+KindOps make_kind(std::string_view name, std::vector<T> KnowledgeBase::* member) {
   return make_kind(name, member, [](const T& e) { return e.id; });
 }
 
 // Unit conversions have no id: they are listed as "analyte from->to".
 KindOps make_unit_conversion_kind() {
-  return make_kind("unit_conversion", &KnowledgeBase::unit_conversions,
-                   [](const UnitConversion& e) {
-                     return fmt::format("{} {}->{}", e.analyte, e.from, e.to);
-                   });
+  return make_kind(
+      "unit_conversion", &KnowledgeBase::unit_conversions,
+      [](const UnitConversion& e) { return fmt::format("{} {}->{}", e.analyte, e.from, e.to); });
 }
 
 }  // namespace

@@ -20,10 +20,14 @@ std::optional<double> tau_of(std::string_view frequency) {
 
 int confidence_rank(kb::Confidence c) {
   switch (c) {
-    case kb::Confidence::kConfirmed: return 0;
-    case kb::Confidence::kSecondary: return 1;
-    case kb::Confidence::kDerived: return 2;
-    case kb::Confidence::kUnconfirmed: return 3;
+    case kb::Confidence::kConfirmed:
+      return 0;
+    case kb::Confidence::kSecondary:
+      return 1;
+    case kb::Confidence::kDerived:
+      return 2;
+    case kb::Confidence::kUnconfirmed:
+      return 3;
   }
   return 4;
 }
@@ -187,9 +191,9 @@ Result<ResolvedPk> derive_one_compartment(const kb::Drug& drug) {
   }
   auto ka = ka_from_tmax(k, tmax->value);
   if (!ka) {
-    return Status::invalid_input(fmt::format(
-        "{}: cannot derive a PK model: tmax {} h is not below 1/k = {:.3g} h", drug.id,
-        tmax->value, 1 / k));
+    return Status::invalid_input(
+        fmt::format("{}: cannot derive a PK model: tmax {} h is not below 1/k = {:.3g} h", drug.id,
+                    tmax->value, 1 / k));
   }
   out.params.compartments = 1;
   out.params.ka_per_h = *ka;
@@ -218,8 +222,8 @@ Result<ResolvedPk> resolve_pk(const kb::Drug& drug) {
   }
   auto derived = derive_one_compartment(drug);
   if (derived.is_ok()) return derived;
-  return Status::not_found(fmt::format("PK unknown: {}; {}", model.status().message(),
-                                       derived.status().message()));
+  return Status::not_found(
+      fmt::format("PK unknown: {}; {}", model.status().message(), derived.status().message()));
 }
 
 }  // namespace paraderm::pharm

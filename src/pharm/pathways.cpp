@@ -44,8 +44,11 @@ std::optional<KinaseIc50> kinase_ic50(const kb::Drug& drug, const std::string& k
   auto direct = [&](const std::string& k) -> std::optional<KinaseIc50> {
     for (const auto& p : drug.potency) {
       if (p.assay != level || p.target != k || !p.ic50_nm) continue;
-      KinaseIc50 out{*p.ic50_nm, is_lower_qualifier(p.qualifier), is_upper_qualifier(p.qualifier),
-                     p.matrix == "whole-blood", p.prov.src,
+      KinaseIc50 out{*p.ic50_nm,
+                     is_lower_qualifier(p.qualifier),
+                     is_upper_qualifier(p.qualifier),
+                     p.matrix == "whole-blood",
+                     p.prov.src,
                      fmt::format("{} IC50 {}{:g} nM", level, p.qualifier.value_or(""), *p.ic50_nm)};
       return out;
     }
@@ -62,16 +65,14 @@ std::optional<KinaseIc50> kinase_ic50(const kb::Drug& drug, const std::string& k
     out.at_most = ref->at_most || is_lower_qualifier(p.qualifier);
     out.at_least = ref->at_least || is_upper_qualifier(p.qualifier);
     add_sources(out.sources, p.prov.src);
-    out.how = fmt::format("{} × {}-fold selectivity of {} over {}", ref->how, *p.fold, p.target,
-                          kinase);
+    out.how =
+        fmt::format("{} × {}-fold selectivity of {} over {}", ref->how, *p.fold, p.target, kinase);
     return out;
   }
   return std::nullopt;
 }
 
-std::string pair_name(const kb::JakPair& pair) {
-  return pair.kinases[0] + "/" + pair.kinases[1];
-}
+std::string pair_name(const kb::JakPair& pair) { return pair.kinases[0] + "/" + pair.kinases[1]; }
 
 double midpoint(const kb::Quantity& q) {
   return q.value ? *q.value : (q.low && q.high ? (*q.low + *q.high) / 2 : NAN);
@@ -110,7 +111,8 @@ Bound combine(bool at_most, bool at_least) {
   return Bound::kEstimate;
 }
 
-// Division by a power of ten (exact) keeps the printed value short, e.g. 65.6 not 65.60000000000001.
+// Division by a power of ten (exact) keeps the printed value short, e.g. 65.6
+// not 65.60000000000001.
 double round_to(double v, int decimals) {
   double scale = std::pow(10.0, decimals);
   return std::round(v * scale) / scale;
@@ -120,19 +122,26 @@ double round_to(double v, int decimals) {
 
 std::string_view to_string(Basis b) {
   switch (b) {
-    case Basis::kQuantitative: return "quantitative";
-    case Basis::kQualitative: return "qualitative";
-    case Basis::kUnknown: return "unknown";
-    case Basis::kNotJakDependent: return "not-jak-dependent";
+    case Basis::kQuantitative:
+      return "quantitative";
+    case Basis::kQualitative:
+      return "qualitative";
+    case Basis::kUnknown:
+      return "unknown";
+    case Basis::kNotJakDependent:
+      return "not-jak-dependent";
   }
   return "unknown";
 }
 
 std::string_view to_string(Assay a) {
   switch (a) {
-    case Assay::kWholeBlood: return "whole-blood";
-    case Assay::kCellular: return "cellular";
-    case Assay::kEnzymaticDerived: return "enzymatic-derived";
+    case Assay::kWholeBlood:
+      return "whole-blood";
+    case Assay::kCellular:
+      return "cellular";
+    case Assay::kEnzymaticDerived:
+      return "enzymatic-derived";
   }
   return "cellular";
 }
@@ -149,10 +158,14 @@ std::string_view to_string(Effect e) { return e == Effect::kInhibited ? "inhibit
 
 std::string_view to_string(Bound b) {
   switch (b) {
-    case Bound::kEstimate: return "estimate";
-    case Bound::kUpperBound: return "upper-bound";
-    case Bound::kLowerBound: return "lower-bound";
-    case Bound::kApproximate: return "approximate";
+    case Bound::kEstimate:
+      return "estimate";
+    case Bound::kUpperBound:
+      return "upper-bound";
+    case Bound::kLowerBound:
+      return "lower-bound";
+    case Bound::kApproximate:
+      return "approximate";
   }
   return "approximate";
 }
@@ -190,10 +203,12 @@ std::optional<QualitativeEffect> qualitative_effect(const kb::Drug& drug,
   }
   if (a && b && a->effect == "spared" && b->effect == "spared") {
     auto q = of(*a);
-    q.how = a == b ? fmt::format("{} spared (both kinases of the homodimer): {}", a->target, a->text)
-                   : fmt::format("{} and {} spared: {}", a->target, b->target, a->text);
+    q.how = a == b
+                ? fmt::format("{} spared (both kinases of the homodimer): {}", a->target, a->text)
+                : fmt::format("{} and {} spared: {}", a->target, b->target, a->text);
     for (const auto& s : b->prov.src) {
-      if (std::find(q.sources.begin(), q.sources.end(), s) == q.sources.end()) q.sources.push_back(s);
+      if (std::find(q.sources.begin(), q.sources.end(), s) == q.sources.end())
+        q.sources.push_back(s);
     }
     if (a->exposure != b->exposure) q.exposure = "mixed";
     return q;
@@ -252,10 +267,10 @@ PathwayPotency pathway_potency(const kb::Drug& drug, const kb::Cytokine& cytokin
     out.assay = a->whole_blood && b->whole_blood ? Assay::kWholeBlood : assay;
     out.kinase_ic50_nm[0] = a->nm;
     out.kinase_ic50_nm[1] = b->nm;
-    out.method = k[0] == k[1]
-                     ? fmt::format("{} {}; both kinases of the homodimer, independent action",
-                                   k[0], a->how)
-                     : fmt::format("{} {}; {} {}; independent action", k[0], a->how, k[1], b->how);
+    out.method =
+        k[0] == k[1]
+            ? fmt::format("{} {}; both kinases of the homodimer, independent action", k[0], a->how)
+            : fmt::format("{} {}; {} {}; independent action", k[0], a->how, k[1], b->how);
     out.versus_total = a->whole_blood && b->whole_blood;
     out.at_most = a->at_most || b->at_most;
     out.at_least = a->at_least || b->at_least;
@@ -272,11 +287,11 @@ PathwayPotency pathway_potency(const kb::Drug& drug, const kb::Cytokine& cytokin
   }
   std::string list;
   for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
-  out.unknown_reason =
-      only ? fmt::format("no {} potency for {} in the KB", to_string(*only), pair_name(*cytokine.pair))
-      : missing.empty()
-          ? fmt::format("no {} IC50 at a single assay level", pair_name(*cytokine.pair))
-          : fmt::format("no absolute IC50 for {} in the KB", list);
+  out.unknown_reason = only ? fmt::format("no {} potency for {} in the KB", to_string(*only),
+                                          pair_name(*cytokine.pair))
+                       : missing.empty() ? fmt::format("no {} IC50 at a single assay level",
+                                                       pair_name(*cytokine.pair))
+                                         : fmt::format("no absolute IC50 for {} in the KB", list);
   return out;
 }
 
@@ -308,8 +323,10 @@ namespace {
 // Adds one value's assay to an aggregate's: values of different assays are not averaged.
 void merge_assay(std::string& into, Assay a) {
   std::string name(to_string(a));
-  if (into.empty()) into = name;
-  else if (into != name) into = "mixed";
+  if (into.empty())
+    into = name;
+  else if (into != name)
+    into = "mixed";
 }
 
 // A row an aggregate may average: quantitative and not kept out by the 10x rule.
@@ -336,8 +353,10 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
     if (topical) break;
     if (regimen.formulation == eq.formulation && regimen.amount_mg == eq.amount &&
         frequency_label(regimen.tau_h) == eq.frequency) {
-      modelled = Regimen{eq.modelled_amount, eq.modelled_frequency == "bid" ? 12.0 : 24.0,
-                         eq.modelled_formulation, {}};
+      modelled = Regimen{eq.modelled_amount,
+                         eq.modelled_frequency == "bid" ? 12.0 : 24.0,
+                         eq.modelled_formulation,
+                         {}};
       out.modelled_as = modelled;
       out.equivalence_sources = eq.prov.src;
       out.warnings.push_back(fmt::format("modelled as {:g} mg {} {}: {}", eq.modelled_amount,
@@ -359,8 +378,8 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
       out.topical = kb::TextFact{"systemic exposure not described in the KB", {}};
     }
     pk_gap = "topical product: " + out.topical->text;
-    out.warnings.push_back(fmt::format("topical: {} [{}]", out.topical->text,
-                                       fmt::join(out.topical->prov.src, ", ")));
+    out.warnings.push_back(
+        fmt::format("topical: {} [{}]", out.topical->text, fmt::join(out.topical->prov.src, ", ")));
   } else {
     auto pk = resolve_pk(drug);
     if (!pk.is_ok()) {
@@ -372,9 +391,10 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
       if (out.pk->formulation && modelled.formulation &&
           out.pk->formulation->find(*modelled.formulation) == std::string::npos &&
           modelled.formulation->find(*out.pk->formulation) == std::string::npos) {
-        out.warnings.push_back(fmt::format("the PK model describes the {} formulation; the "
-                                           "regimen is {}",
-                                           *out.pk->formulation, *modelled.formulation));
+        out.warnings.push_back(
+            fmt::format("the PK model describes the {} formulation; the "
+                        "regimen is {}",
+                        *out.pk->formulation, *modelled.formulation));
       }
       if (modifier) out.pk->params.cl_l_h /= 1 + modifier->auc_change_pct / 100;
     }
@@ -450,8 +470,9 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
     r.cytokine = c.id;
     // The effect depends on the pair unless a statement names this cytokine.
     std::optional<QualitativeEffect> effect;
-    bool cytokine_stated = std::any_of(drug.pathway_effect.begin(), drug.pathway_effect.end(),
-                                       [&](const kb::PathwayEffect& e) { return e.target == c.id; });
+    bool cytokine_stated =
+        std::any_of(drug.pathway_effect.begin(), drug.pathway_effect.end(),
+                    [&](const kb::PathwayEffect& e) { return e.target == c.id; });
     if (c.pair && !cytokine_stated) {
       std::string pair = pair_name(*c.pair);
       auto hit = std::find_if(effect_by_pair.begin(), effect_by_pair.end(),
@@ -470,12 +491,12 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
       if (row.basis == Basis::kUnknown && effect) {
         row.basis = Basis::kQualitative;
         add_sources(row.sources, effect->sources);
-        row.notes.push_back(fmt::format("{} at {} ({})", to_string(effect->effect),
-                                        effect->exposure == "application-site"
-                                            ? "the application site"
-                                            : effect->exposure == "mixed" ? "clinical exposure / the application site"
-                                                                          : "clinical exposure",
-                                        effect->how));
+        row.notes.push_back(
+            fmt::format("{} at {} ({})", to_string(effect->effect),
+                        effect->exposure == "application-site" ? "the application site"
+                        : effect->exposure == "mixed" ? "clinical exposure / the application site"
+                                                      : "clinical exposure",
+                        effect->how));
       }
     };
     if (c.pair) {
@@ -495,8 +516,9 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
     r.method = potency.method;
     r.sources = potency.sources;
     if (potency.basis == Basis::kNotJakDependent) {
-      r.notes.push_back("does not signal through a JAK pair: not blocked directly by a JAK "
-                        "inhibitor");
+      r.notes.push_back(
+          "does not signal through a JAK pair: not blocked directly by a JAK "
+          "inhibitor");
       out.pathways.push_back(std::move(r));
       continue;
     }
@@ -513,8 +535,9 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
     } else if (!out.pk) {
       unknown((topical ? "no systemic curve: " : "PK unknown: ") + pk_gap);
     } else if (!potency.versus_total && !out.unbound_fraction) {
-      unknown("unbound fraction unknown: cannot compare plasma levels with a non-whole-blood "
-              "IC50");
+      unknown(
+          "unbound fraction unknown: cannot compare plasma levels with a non-whole-blood "
+          "IC50");
     } else {
       r.assay = potency.assay;
       const auto& conc = potency.versus_total ? out.total_nm : out.unbound_nm;
@@ -538,16 +561,17 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
       r.hours_above_50pct = static_cast<double>(above) / sph;
       r.bound = combine(potency.at_most, potency.at_least || metabolite_missing);
       add_sources(r.sources, out.pk->sources);
-      add_sources(r.sources, potency.versus_total ? std::vector<std::string>{}
-                                                  : out.unbound_fraction_sources);
+      add_sources(r.sources,
+                  potency.versus_total ? std::vector<std::string>{} : out.unbound_fraction_sources);
       add_sources(r.sources, out.equivalence_sources);
       if (modifier) add_sources(r.sources, modifier->sources);
       r.notes.push_back(potency.versus_total
                             ? "whole-blood potency against total plasma concentration"
                             : "potency against unbound plasma concentration");
       if (potency.assay == Assay::kEnzymaticDerived) {
-        r.notes.push_back("enzymatic IC50s (assay ATP) against unbound plasma levels: usually "
-                          "overstates inhibition in cells");
+        r.notes.push_back(
+            "enzymatic IC50s (assay ATP) against unbound plasma levels: usually "
+            "overstates inhibition in cells");
       }
     }
     by_pair.push_back(r);
@@ -559,8 +583,9 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
   // both. A ratio printed from a "< x" cellular IC50 is only an upper limit (`ratio_bounded`).
   bool ratio_bounded = false;
   std::vector<std::string> pairs_seen;
-  const bool has_enzymatic = std::any_of(drug.potency.begin(), drug.potency.end(),
-                                         [](const kb::Potency& p) { return p.assay == "enzymatic"; });
+  const bool has_enzymatic =
+      std::any_of(drug.potency.begin(), drug.potency.end(),
+                  [](const kb::Potency& p) { return p.assay == "enzymatic"; });
   for (const auto& c : kb.cytokines) {
     if (!c.pair || !has_enzymatic) continue;
     std::string pair = pair_name(*c.pair);  // potency depends on the pair only
@@ -579,8 +604,10 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
     enz.kinase_ic50_nm[1] = b->nm;
     double ratio = *cell.pair_ic50_nm / *effective_ic50(enz);
     ratio_bounded |= cell.at_least;
-    out.cellular_over_enzymatic_min = std::min(out.cellular_over_enzymatic_min.value_or(ratio), ratio);
-    out.cellular_over_enzymatic_max = std::max(out.cellular_over_enzymatic_max.value_or(ratio), ratio);
+    out.cellular_over_enzymatic_min =
+        std::min(out.cellular_over_enzymatic_min.value_or(ratio), ratio);
+    out.cellular_over_enzymatic_max =
+        std::max(out.cellular_over_enzymatic_max.value_or(ratio), ratio);
   }
   // Enzymatic-derived values more than 10x away from the drug's cellular scale overstate
   // inhibition by that much: shown, flagged, and kept out of every aggregate. The 10x limit is an
@@ -592,8 +619,9 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
     for (auto& r : out.pathways) {
       if (r.assay == Assay::kEnzymaticDerived && r.avg_inhibition_pct) {
         r.excluded_from_aggregates = true;
-        r.notes.push_back("kept out of aggregates: enzymatic-derived values of this drug are "
-                          "more than 10x away from its cellular values");
+        r.notes.push_back(
+            "kept out of aggregates: enzymatic-derived values of this drug are "
+            "more than 10x away from its cellular values");
         ++flagged;
       }
     }
@@ -665,7 +693,8 @@ DiseaseCoverage disease_coverage(const kb::KnowledgeBase& kb, const PathwayProfi
   auto push_once = [](std::vector<std::string>& v, const std::string& id) {
     if (std::find(v.begin(), v.end(), id) == v.end()) v.push_back(id);
   };
-  auto mean_of = [&](const std::vector<std::string>& ids, std::string& assay) -> std::optional<double> {
+  auto mean_of = [&](const std::vector<std::string>& ids,
+                     std::string& assay) -> std::optional<double> {
     double sum = 0;
     int known = 0;
     for (const auto& id : ids) {
@@ -718,8 +747,10 @@ DiseaseCoverage disease_coverage(const kb::KnowledgeBase& kb, const PathwayProfi
         continue;
       }
       push_once(r->effect->effect == Effect::kInhibited ? out.inhibited : out.spared, id);
-      if (out.exposure.empty()) out.exposure = r->effect->exposure;
-      else if (out.exposure != r->effect->exposure) out.exposure = "mixed";
+      if (out.exposure.empty())
+        out.exposure = r->effect->exposure;
+      else if (out.exposure != r->effect->exposure)
+        out.exposure = "mixed";
     }
     if (total > 0 && out.effect_unknown.empty()) {
       out.pair_coverage_pct = 100.0 * static_cast<double>(out.inhibited.size()) / total;
@@ -735,7 +766,9 @@ nlohmann::json opt(const std::optional<double>& v, int decimals) {
 }
 
 nlohmann::json regimen_json(const Regimen& r) {
-  nlohmann::json j = {{"amount", r.amount_mg}, {"unit", "mg"}, {"frequency", frequency_label(r.tau_h)},
+  nlohmann::json j = {{"amount", r.amount_mg},
+                      {"unit", "mg"},
+                      {"frequency", frequency_label(r.tau_h)},
                       {"interval_h", r.tau_h}};
   j["formulation"] = r.formulation ? nlohmann::json(*r.formulation) : nlohmann::json(nullptr);
   if (!r.roles.empty()) j["roles"] = r.roles;
@@ -773,8 +806,11 @@ std::string to_json(const PathwayProfile& p, const std::vector<DiseaseCoverage>&
                          {"sources", p.pk->sources}};
     if (p.pk->formulation) pk["formulation"] = *p.pk->formulation;
     for (const auto& in : p.pk->inputs) {
-      pk["inputs"].push_back({{"quantity", in.quantity}, {"value", in.value}, {"unit", in.unit},
-                              {"taken", in.how}, {"sources", in.sources}});
+      pk["inputs"].push_back({{"quantity", in.quantity},
+                              {"value", in.value},
+                              {"unit", in.unit},
+                              {"taken", in.how},
+                              {"sources", in.sources}});
     }
     j["pk"] = pk;
   } else {
@@ -841,21 +877,24 @@ std::string to_json(const PathwayProfile& p, const std::vector<DiseaseCoverage>&
                                {"sources", c.sources}});
     }
   }
-  j["cellular_over_enzymatic"] =
-      p.cellular_over_enzymatic_min
-          ? nlohmann::json{{"min", *p.cellular_over_enzymatic_min},
-                           {"max", *p.cellular_over_enzymatic_max}}
-          : nlohmann::json(nullptr);
+  j["cellular_over_enzymatic"] = p.cellular_over_enzymatic_min
+                                     ? nlohmann::json{{"min", *p.cellular_over_enzymatic_min},
+                                                      {"max", *p.cellular_over_enzymatic_max}}
+                                     : nlohmann::json(nullptr);
   j["warnings"] = p.warnings;
   if (curves && !p.total_nm.empty()) {
     const int step = std::max(1, p.steps_per_hour / 4), n = static_cast<int>(p.total_nm.size());
-    nlohmann::json t = nlohmann::json::array(), tot = nlohmann::json::array(), unb = nlohmann::json::array();
+    nlohmann::json t = nlohmann::json::array(), tot = nlohmann::json::array(),
+                   unb = nlohmann::json::array();
     for (int i = 0; i <= n; i += step) {
       t.push_back(static_cast<double>(i) / p.steps_per_hour);
       tot.push_back(round_to(p.total_nm[static_cast<std::size_t>(i % n)], 3));
-      if (!p.unbound_nm.empty()) unb.push_back(round_to(p.unbound_nm[static_cast<std::size_t>(i % n)], 3));
+      if (!p.unbound_nm.empty())
+        unb.push_back(round_to(p.unbound_nm[static_cast<std::size_t>(i % n)], 3));
     }
-    j["curve"] = {{"t_h", t}, {"total_nm", tot}, {"unbound_nm", unb},
+    j["curve"] = {{"t_h", t},
+                  {"total_nm", tot},
+                  {"unbound_nm", unb},
                   {"drawn", p.modelled_as ? nlohmann::json(regimen_json(*p.modelled_as))
                                           : nlohmann::json(regimen_json(p.regimen))}};
     for (std::size_t i = 0; i < p.pathways.size(); ++i) {

@@ -15,7 +15,8 @@ constexpr double kEqualRates = 1e-9;
 // Response at time s >= 0 to a unit first-order input (rate ka) into one exponential term:
 // integral_0^s ka e^{-ka u} e^{-lambda (s-u)} du.
 double first_order_term(double ka, double lambda, double s) {
-  if (std::fabs(ka - lambda) <= kEqualRates * std::max(ka, lambda)) return ka * s * std::exp(-ka * s);
+  if (std::fabs(ka - lambda) <= kEqualRates * std::max(ka, lambda))
+    return ka * s * std::exp(-ka * s);
   return ka / (ka - lambda) * (std::exp(-lambda * s) - std::exp(-ka * s));
 }
 
@@ -31,18 +32,23 @@ double zero_order_term(double d, double lambda, double s) {
 Status validate(const PkParams& p) {
   auto positive = [](double v) { return std::isfinite(v) && v > 0; };
   if (p.compartments != 1 && p.compartments != 2) {
-    return Status::invalid_input(fmt::format("compartments: value {}: expected 1 or 2", p.compartments));
+    return Status::invalid_input(
+        fmt::format("compartments: value {}: expected 1 or 2", p.compartments));
   }
-  if (!positive(p.cl_l_h)) return Status::invalid_input(fmt::format("cl_l_h: value {}: expected > 0", p.cl_l_h));
-  if (!positive(p.v1_l)) return Status::invalid_input(fmt::format("v1_l: value {}: expected > 0", p.v1_l));
+  if (!positive(p.cl_l_h))
+    return Status::invalid_input(fmt::format("cl_l_h: value {}: expected > 0", p.cl_l_h));
+  if (!positive(p.v1_l))
+    return Status::invalid_input(fmt::format("v1_l: value {}: expected > 0", p.v1_l));
   if (p.compartments == 2 && !(positive(p.q_l_h) && positive(p.v2_l))) {
     return Status::invalid_input("q_l_h, v2_l: expected > 0 for a two-compartment model");
   }
   if (p.zero_order_h ? !positive(*p.zero_order_h) : !positive(p.ka_per_h)) {
     return Status::invalid_input("absorption: expected ka_per_h > 0 or zero_order_h > 0");
   }
-  if (!(std::isfinite(p.lag_h) && p.lag_h >= 0)) return Status::invalid_input("lag_h: expected >= 0");
-  if (!(p.f > 0 && p.f <= 1)) return Status::invalid_input(fmt::format("f: value {}: expected in (0, 1]", p.f));
+  if (!(std::isfinite(p.lag_h) && p.lag_h >= 0))
+    return Status::invalid_input("lag_h: expected >= 0");
+  if (!(p.f > 0 && p.f <= 1))
+    return Status::invalid_input(fmt::format("f: value {}: expected in (0, 1]", p.f));
   return Status::ok();
 }
 
@@ -159,7 +165,8 @@ void steady_state_grid(const PkParams& p, double dose_mg, double tau_h, double s
         double q = std::exp(-ka * tau_h);
         unit = ka * std::exp(-ka * s) * (s / (1 - q) + tau_h * q / ((1 - q) * (1 - q)));
       } else {
-        unit = ka / (ka - t.lambda) * (std::exp(-t.lambda * s) * t.acc - std::exp(-ka * s) * t.acc_ka);
+        unit =
+            ka / (ka - t.lambda) * (std::exp(-t.lambda * s) * t.acc - std::exp(-ka * s) * t.acc_ka);
       }
       c += t.coef * unit;
     }

@@ -57,8 +57,8 @@ Result<ModelChoice> model_from_kb(const kb::Drug& drug, std::optional<std::size_
   }
   if (index) {
     if (*index >= drug.pk_model.size()) {
-      return Status::invalid_input(fmt::format("model: value {}: expected 0..{}", *index,
-                                               drug.pk_model.size() - 1));
+      return Status::invalid_input(
+          fmt::format("model: value {}: expected 0..{}", *index, drug.pk_model.size() - 1));
     }
     auto r = convert(drug.pk_model[*index]);
     if (auto* why = std::get_if<std::string>(&r)) {

@@ -1,4 +1,5 @@
-// ROR, PRR with chi-square and the shrinkage IC of one drug-event 2x2 table (standards-and-anchors.md §3).
+// ROR, PRR with chi-square and the shrinkage IC of one drug-event 2x2 table
+// (standards-and-anchors.md §3).
 #include <cmath>
 
 #include "paraderm/pv.h"
@@ -8,8 +9,8 @@ namespace paraderm::pv {
 
 using namespace detail;
 
-Disproportionality disproportionality(double a, double n_drug, double n_event, double total, double expected,
-                                      bool ic_interval) {
+Disproportionality disproportionality(double a, double n_drug, double n_event, double total,
+                                      double expected, bool ic_interval) {
   Disproportionality s;
   double b = n_drug - a, c = n_event - a, d = total - n_drug - n_event + a;
   s.n = a;

@@ -46,26 +46,34 @@ DrugNormaliser::DrugNormaliser(const std::vector<std::pair<std::string, std::str
 std::string DrugNormaliser::clean(const std::string& verbatim) {
   // Upper case, bracketed text (strengths, forms) dropped, non-alphanumerics to spaces, salt and
   // form words dropped, single spaces.
-  static const std::set<std::string> kDrop = {"CITRATE", "PHOSPHATE", "TOSYLATE", "MALEATE", "HEMIHYDRATE",
-                                              "HYDROCHLORIDE", "HCL", "SODIUM", "TABLET", "TABLETS", "TAB",
-                                              "CAPSULE", "CAPSULES", "INJECTION", "SOLUTION", "CREAM", "XR",
-                                              "ER", "MG", "ORAL", "PREFILLED", "SYRINGE", "PEN"};
+  static const std::set<std::string> kDrop = {
+      "CITRATE",  "PHOSPHATE", "TOSYLATE",  "MALEATE", "HEMIHYDRATE", "HYDROCHLORIDE",
+      "HCL",      "SODIUM",    "TABLET",    "TABLETS", "TAB",         "CAPSULE",
+      "CAPSULES", "INJECTION", "SOLUTION",  "CREAM",   "XR",          "ER",
+      "MG",       "ORAL",      "PREFILLED", "SYRINGE", "PEN"};
   std::string s;
   int depth = 0;
   for (char c : upper(verbatim)) {
-    if (c == '(' || c == '[') ++depth;
-    else if ((c == ')' || c == ']') && depth > 0) --depth;
-    else if (depth == 0) s += std::isalnum(static_cast<unsigned char>(c)) ? c : ' ';
+    if (c == '(' || c == '[')
+      ++depth;
+    else if ((c == ')' || c == ']') && depth > 0)
+      --depth;
+    else if (depth == 0)
+      s += std::isalnum(static_cast<unsigned char>(c)) ? c : ' ';
   }
   std::string out, word;
   auto flush = [&] {
-    bool number = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+    bool number = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
+      return std::isdigit(static_cast<unsigned char>(c));
+    });
     if (!word.empty() && !kDrop.count(word) && !number) out += (out.empty() ? "" : " ") + word;
     word.clear();
   };
   for (char c : s) {
-    if (c == ' ') flush();
-    else word += c;
+    if (c == ' ')
+      flush();
+    else
+      word += c;
   }
   flush();
   return out;
@@ -151,14 +159,16 @@ struct Layout {
   std::vector<std::size_t> col;
 };
 
-std::optional<Layout> find_layout(const std::string& header, const std::vector<std::string>& faers_cols,
+std::optional<Layout> find_layout(const std::string& header,
+                                  const std::vector<std::string>& faers_cols,
                                   const std::vector<std::string>& laers_cols) {
   std::vector<std::string_view> h;
   detail::split_fields(header, '$', h);
   auto pick = [&](const std::vector<std::string>& want) -> std::optional<std::vector<std::size_t>> {
     std::vector<std::size_t> idx;
     for (const auto& w : want) {
-      auto it = std::find_if(h.begin(), h.end(), [&](std::string_view x) { return upper(std::string(trim(x))) == w; });
+      auto it = std::find_if(h.begin(), h.end(),
+                             [&](std::string_view x) { return upper(std::string(trim(x))) == w; });
       if (it == h.end()) return std::nullopt;
       idx.push_back(static_cast<std::size_t>(it - h.begin()));
     }
@@ -183,14 +193,16 @@ struct BlockProblems {
   std::vector<std::string> problems;
   void bad(const std::string& file, std::uint64_t line, std::string what) {
     ++malformed;
-    if (problems.size() < kMaxProblems) problems.push_back(fmt::format("{}:{}: {}", file, line, what));
+    if (problems.size() < kMaxProblems)
+      problems.push_back(fmt::format("{}:{}: {}", file, line, what));
   }
 };
 
 // Calls row(fields, line) for every line with the header's field count (some quarters end each
 // data line with a '$' the header lacks: one extra empty field is tolerated).
 template <class Row>
-void for_each_line(const detail::Block& b, const Layout& l, const std::string& file, BlockProblems& pr, Row row) {
+void for_each_line(const detail::Block& b, const Layout& l, const std::string& file,
+                   BlockProblems& pr, Row row) {
   std::vector<std::string_view> f;
   std::string_view text = b.text;
   std::uint64_t line = b.first_line;
@@ -214,7 +226,8 @@ void for_each_line(const detail::Block& b, const Layout& l, const std::string& f
 // (costly) normalisation runs once per distinct verbatim name.
 class Interner {
  public:
-  using Normalise = std::function<std::pair<std::string, bool>(std::string_view key)>;  // name, mapped
+  using Normalise =
+      std::function<std::pair<std::string, bool>(std::string_view key)>;  // name, mapped
   explicit Interner(Normalise f) : normalise_(std::move(f)) {}
 
   std::uint32_t id(const std::string& key) {
@@ -271,8 +284,8 @@ struct Keyed {
 class LineReport {
  public:
   explicit LineReport(const std::vector<std::uint64_t>& kept) : kept_(kept) {}
-  std::int64_t operator()(std::string_view field, const Layout& l, const std::string& file, std::uint64_t line,
-                          BlockProblems& pr) {
+  std::int64_t operator()(std::string_view field, const Layout& l, const std::string& file,
+                          std::uint64_t line, BlockProblems& pr) {
     std::uint64_t id;
     if (!parse_u64(field, id)) {
       pr.bad(file, line, fmt::format("{} must be a number", l.laers ? "ISR" : "primaryid"));
@@ -312,20 +325,32 @@ Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const Dru
   std::vector<detail::TextFile> demo, drug, reac, indi, del;
   for (const auto& f : listed.value()) {
     switch (kind_of(f)) {
-      case Kind::kDemo: demo.push_back(f); break;
-      case Kind::kDrug: drug.push_back(f); break;
-      case Kind::kReac: reac.push_back(f); break;
-      case Kind::kIndi: indi.push_back(f); break;
-      case Kind::kDelete: del.push_back(f); break;
-      case Kind::kOther: break;
+      case Kind::kDemo:
+        demo.push_back(f);
+        break;
+      case Kind::kDrug:
+        drug.push_back(f);
+        break;
+      case Kind::kReac:
+        reac.push_back(f);
+        break;
+      case Kind::kIndi:
+        indi.push_back(f);
+        break;
+      case Kind::kDelete:
+        del.push_back(f);
+        break;
+      case Kind::kOther:
+        break;
     }
   }
   std::string where;
   for (const auto& i : inputs) where += (where.empty() ? "" : ", ") + i;
   if (demo.empty() || drug.empty() || reac.empty()) {
-    return Status::invalid_input(fmt::format("--faers: value \"{}\": expected DEMO, DRUG and REAC files "
-                                             "(FAERS or LAERS quarterly ASCII layout); found {} DEMO, {} DRUG, {} REAC",
-                                             where, demo.size(), drug.size(), reac.size()));
+    return Status::invalid_input(
+        fmt::format("--faers: value \"{}\": expected DEMO, DRUG and REAC files "
+                    "(FAERS or LAERS quarterly ASCII layout); found {} DEMO, {} DRUG, {} REAC",
+                    where, demo.size(), drug.size(), reac.size()));
   }
   FaersCorpus out;
   FaersReport& rep = out.input;
@@ -341,9 +366,11 @@ Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const Dru
     for (const auto& f : fs) t += f.size;
     return t;
   };
-  // Runs `parse(block, layout, file)` over every file of a kind; nullopt layout: the header lacks columns.
-  auto run = [&](const std::vector<detail::TextFile>& files, std::string_view phase, const std::vector<std::string>& fc,
-                 const std::vector<std::string>& lc, auto parse, auto merge) -> Status {
+  // Runs `parse(block, layout, file)` over every file of a kind; nullopt layout: the header lacks
+  // columns.
+  auto run = [&](const std::vector<detail::TextFile>& files, std::string_view phase,
+                 const std::vector<std::string>& fc, const std::vector<std::string>& lc, auto parse,
+                 auto merge) -> Status {
     std::uint64_t done = 0, total = total_bytes(files);
     for (const auto& f : files) {
       rep.files.push_back(f.display());
@@ -357,14 +384,16 @@ Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const Dru
         BlockProblems p;
         std::string want;
         for (const auto& c : fc) want += (want.empty() ? "" : ", ") + c;
-        p.bad(f.display(), 1, fmt::format("header lacks the columns {} (FAERS) or their LAERS equivalents", want));
+        p.bad(f.display(), 1,
+              fmt::format("header lacks the columns {} (FAERS) or their LAERS equivalents", want));
         merge_problems(p);
         continue;
       }
       std::string file = f.display();
       detail::parse_blocks(
-          reader, options.block_bytes, [&](const detail::Block& b) { return parse(b, *layout, file); }, merge,
-          options.progress, phase, done, total);
+          reader, options.block_bytes,
+          [&](const detail::Block& b) { return parse(b, *layout, file); }, merge, options.progress,
+          phase, done, total);
       if (reader.failed()) return Status::io_error(fmt::format("{}: read error", file));
       done += f.size ? f.size : reader.bytes_read();
     }
@@ -403,21 +432,24 @@ Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const Dru
       demo, "DEMO", {"PRIMARYID", "CASEID", "CASEVERSION", "FDA_DT"}, {"ISR", "CASE", "FDA_DT"},
       [](const detail::Block& b, const Layout& l, const std::string& file) {
         DemoBlock res;
-        for_each_line(b, l, file, res.pr, [&](const std::vector<std::string_view>& f, std::uint64_t line) {
-          DemoRec r;
-          std::uint64_t version = 0;
-          bool ok = parse_u64(f[l.col[0]], r.key) && parse_u64(f[l.col[1]], r.caseid) &&
-                    (l.laers || parse_u64(f[l.col[2]], version));
-          if (!ok) {
-            res.pr.bad(file, line, l.laers ? "ISR and CASE must be numbers" : "primaryid, caseid and caseversion must be numbers");
-            return;
-          }
-          r.faers = !l.laers;
-          r.version = static_cast<std::uint32_t>(std::min<std::uint64_t>(version, UINT32_MAX));
-          r.fda_dt = date_key(f[l.col[l.laers ? 2 : 3]]);
-          if (l.laers) r.key |= kLaersTag;
-          res.recs.push_back(r);
-        });
+        for_each_line(
+            b, l, file, res.pr, [&](const std::vector<std::string_view>& f, std::uint64_t line) {
+              DemoRec r;
+              std::uint64_t version = 0;
+              bool ok = parse_u64(f[l.col[0]], r.key) && parse_u64(f[l.col[1]], r.caseid) &&
+                        (l.laers || parse_u64(f[l.col[2]], version));
+              if (!ok) {
+                res.pr.bad(file, line,
+                           l.laers ? "ISR and CASE must be numbers"
+                                   : "primaryid, caseid and caseversion must be numbers");
+                return;
+              }
+              r.faers = !l.laers;
+              r.version = static_cast<std::uint32_t>(std::min<std::uint64_t>(version, UINT32_MAX));
+              r.fda_dt = date_key(f[l.col[l.laers ? 2 : 3]]);
+              if (l.laers) r.key |= kLaersTag;
+              res.recs.push_back(r);
+            });
         return res;
       },
       [&](DemoBlock&& b) {
@@ -444,7 +476,8 @@ Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const Dru
   }
   std::vector<DemoRec>().swap(versions);
   tbb::parallel_sort(kept.begin(), kept.end());
-  kept.erase(std::unique(kept.begin(), kept.end()), kept.end());  // a primaryid repeated across quarters
+  kept.erase(std::unique(kept.begin(), kept.end()),
+             kept.end());  // a primaryid repeated across quarters
   rep.reports_kept = kept.size();
   // 3. DRUG: kept reports, kept roles, names normalised.
   Interner drugs([&norm](std::string_view key) -> std::pair<std::string, bool> {
@@ -466,29 +499,32 @@ Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const Dru
     };
   };
   st = run(
-      drug, "DRUG", {"PRIMARYID", "ROLE_COD", "DRUGNAME", "PROD_AI"}, {"ISR", "ROLE_COD", "DRUGNAME"},
+      drug, "DRUG", {"PRIMARYID", "ROLE_COD", "DRUGNAME", "PROD_AI"},
+      {"ISR", "ROLE_COD", "DRUGNAME"},
       [&](const detail::Block& b, const Layout& l, const std::string& file) {
         Keyed res;
         std::string key;
-        for_each_kept_line(b, l, file, kept, res.pr, [&](const std::vector<std::string_view>& f, std::uint64_t line,
-                                                          std::uint64_t r) {
-          std::string_view role = trim(f[l.col[1]]);
-          if (std::none_of(roles.begin(), roles.end(), [&](const std::string& x) {
-                return x.size() == role.size() && std::equal(x.begin(), x.end(), role.begin(), [](char a, char c) {
-                         return a == std::toupper(static_cast<unsigned char>(c));
-                       });
-              })) {
-            return;
-          }
-          key.assign(l.laers ? std::string_view() : trim(f[l.col[3]]));
-          key += '\x1f';
-          key += trim(f[l.col[2]]);
-          if (key.size() == 1) {
-            res.pr.bad(file, line, "empty drugname and prod_ai");
-            return;
-          }
-          res.recs.push_back(r << 32 | drugs.id(key));
-        });
+        for_each_kept_line(
+            b, l, file, kept, res.pr,
+            [&](const std::vector<std::string_view>& f, std::uint64_t line, std::uint64_t r) {
+              std::string_view role = trim(f[l.col[1]]);
+              if (std::none_of(roles.begin(), roles.end(), [&](const std::string& x) {
+                    return x.size() == role.size() &&
+                           std::equal(x.begin(), x.end(), role.begin(), [](char a, char c) {
+                             return a == std::toupper(static_cast<unsigned char>(c));
+                           });
+                  })) {
+                return;
+              }
+              key.assign(l.laers ? std::string_view() : trim(f[l.col[3]]));
+              key += '\x1f';
+              key += trim(f[l.col[2]]);
+              if (key.size() == 1) {
+                res.pr.bad(file, line, "empty drugname and prod_ai");
+                return;
+              }
+              res.recs.push_back(r << 32 | drugs.id(key));
+            });
         return res;
       },
       merge_keyed(drug_recs));
@@ -497,29 +533,34 @@ Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const Dru
 
   // 4. REAC: MedDRA preferred terms, upper case (and INDI's indications, when asked, in the same
   // dictionary so that a reaction and an indication with the same PT compare equal).
-  Interner events([](std::string_view key) -> std::pair<std::string, bool> { return {upper(std::string(key)), true}; });
+  Interner events([](std::string_view key) -> std::pair<std::string, bool> {
+    return {upper(std::string(key)), true};
+  });
   auto parse_terms = [&](const char* what) {
     return [&, what](const detail::Block& b, const Layout& l, const std::string& file) {
       Keyed res;
       std::string key;
-      for_each_kept_line(b, l, file, kept, res.pr, [&](const std::vector<std::string_view>& f, std::uint64_t line,
-                                                        std::uint64_t r) {
-        key.assign(trim(f[l.col[1]]));
-        if (key.empty()) {
-          res.pr.bad(file, line, fmt::format("empty {}", what));
-          return;
-        }
-        res.recs.push_back(r << 32 | events.id(key));
-      });
+      for_each_kept_line(
+          b, l, file, kept, res.pr,
+          [&](const std::vector<std::string_view>& f, std::uint64_t line, std::uint64_t r) {
+            key.assign(trim(f[l.col[1]]));
+            if (key.empty()) {
+              res.pr.bad(file, line, fmt::format("empty {}", what));
+              return;
+            }
+            res.recs.push_back(r << 32 | events.id(key));
+          });
       return res;
     };
   };
   std::vector<std::uint64_t> event_recs, indication_recs;
-  st = run(reac, "REAC", {"PRIMARYID", "PT"}, {"ISR", "PT"}, parse_terms("pt"), merge_keyed(event_recs));
+  st = run(reac, "REAC", {"PRIMARYID", "PT"}, {"ISR", "PT"}, parse_terms("pt"),
+           merge_keyed(event_recs));
   if (!st.is_ok()) return st;
   if (options.drop_indication_events) {
     if (indi.empty()) {
-      return Status::invalid_input(fmt::format("--drop-indication-events: no INDI file found in \"{}\"", where));
+      return Status::invalid_input(
+          fmt::format("--drop-indication-events: no INDI file found in \"{}\"", where));
     }
     st = run(indi, "INDI", {"PRIMARYID", "INDI_PT"}, {"ISR", "INDI_PT"}, parse_terms("indi_pt"),
              merge_keyed(indication_recs));
@@ -552,8 +593,8 @@ Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const Dru
     tbb::parallel_sort(indication_recs.begin(), indication_recs.end());
     std::vector<std::uint64_t> kept_events;
     kept_events.reserve(event_recs.size());
-    std::set_difference(event_recs.begin(), event_recs.end(), indication_recs.begin(), indication_recs.end(),
-                        std::back_inserter(kept_events));
+    std::set_difference(event_recs.begin(), event_recs.end(), indication_recs.begin(),
+                        indication_recs.end(), std::back_inserter(kept_events));
     rep.indication_events_dropped = event_recs.size() - kept_events.size();
     event_recs.swap(kept_events);
   }
@@ -579,17 +620,19 @@ Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const Dru
   }
   c.report_stratum.assign(with_pairs.size(), 0);
   c.pairs.resize(c.report_begin.back());
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, with_pairs.size(), 4096), [&](const auto& range) {
-    for (std::size_t i = range.begin(); i != range.end(); ++i) {
-      std::uint32_t r = with_pairs[i];
-      std::uint64_t pos = c.report_begin[i];
-      for (std::uint64_t d = db[r]; d < db[r + 1]; ++d) {
-        for (std::uint64_t e = eb[r]; e < eb[r + 1]; ++e) {
-          c.pairs[pos++] = (drug_recs[d] & 0xffffffffull) << 32 | (event_recs[e] & 0xffffffffull);
+  tbb::parallel_for(
+      tbb::blocked_range<std::size_t>(0, with_pairs.size(), 4096), [&](const auto& range) {
+        for (std::size_t i = range.begin(); i != range.end(); ++i) {
+          std::uint32_t r = with_pairs[i];
+          std::uint64_t pos = c.report_begin[i];
+          for (std::uint64_t d = db[r]; d < db[r + 1]; ++d) {
+            for (std::uint64_t e = eb[r]; e < eb[r + 1]; ++e) {
+              c.pairs[pos++] =
+                  (drug_recs[d] & 0xffffffffull) << 32 | (event_recs[e] & 0xffffffffull);
+            }
+          }
         }
-      }
-    }
-  });
+      });
   c.drugs = std::move(drugs.names());
   c.events = std::move(events.names());
   // Names must be UTF-8 (they end up in JSON); older FAERS quarters hold Windows-1252 bytes such as
@@ -600,7 +643,8 @@ Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const Dru
   }
   for (auto& [name, rows] : rep.unmapped) text::ensure_utf8(name);
   if (transcoded > 0) {
-    rep.problems.push_back(fmt::format("{} drug or event names are not UTF-8: read as Windows-1252", transcoded));
+    rep.problems.push_back(
+        fmt::format("{} drug or event names are not UTF-8: read as Windows-1252", transcoded));
   }
   return out;
 }

@@ -48,13 +48,14 @@ double log_conditional_nb(double n, double alpha, double beta, double e, int min
   return l;
 }
 
-
 MgpsPrior from_vector(const Vec5& v) {
-  return {std::exp(v[0]), std::exp(v[1]), std::exp(v[2]), std::exp(v[3]), 1 / (1 + std::exp(-v[4]))};
+  return {std::exp(v[0]), std::exp(v[1]), std::exp(v[2]), std::exp(v[3]),
+          1 / (1 + std::exp(-v[4]))};
 }
 
 Vec5 to_vector(const MgpsPrior& t) {
-  return {std::log(t.alpha1), std::log(t.beta1), std::log(t.alpha2), std::log(t.beta2), std::log(t.p / (1 - t.p))};
+  return {std::log(t.alpha1), std::log(t.beta1), std::log(t.alpha2), std::log(t.beta2),
+          std::log(t.p / (1 - t.p))};
 }
 
 // -log L of the MGPS model as the fit evaluates it: identical (n, E) points merged (weights
@@ -62,12 +63,14 @@ Vec5 to_vector(const MgpsPrior& t) {
 // count and evaluation, log(1 + E / beta) shared by the marginal and the truncation term.
 class Objective {
  public:
-  Objective(std::span<const double> n, std::span<const double> e, std::span<const double> w, int min_count)
+  Objective(std::span<const double> n, std::span<const double> e, std::span<const double> w,
+            int min_count)
       : min_count_(min_count) {
     std::vector<std::size_t> order(n.size());
     std::iota(order.begin(), order.end(), std::size_t{0});
     bool finite = true;
-    for (std::size_t i = 0; i < n.size(); ++i) finite = finite && std::isfinite(n[i]) && std::isfinite(e[i]);
+    for (std::size_t i = 0; i < n.size(); ++i)
+      finite = finite && std::isfinite(n[i]) && std::isfinite(e[i]);
     if (finite) {  // (NaN would break the ordering; such data is left unmerged)
       std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
         return n[a] != n[b] ? n[a] < n[b] : e[a] < e[b];
@@ -89,7 +92,8 @@ class Objective {
     std::sort(es_.begin(), es_.end());
     es_.erase(std::unique(es_.begin(), es_.end()), es_.end());
     for (auto& p : points_) {
-      p.e_index = static_cast<std::uint32_t>(std::lower_bound(es_.begin(), es_.end(), p.e) - es_.begin());
+      p.e_index =
+          static_cast<std::uint32_t>(std::lower_bound(es_.begin(), es_.end(), p.e) - es_.begin());
       // NaN E (left unmerged) is not found; it keeps index 0 and is evaluated on its own below.
       if (!(p.e_index < es_.size() && es_[p.e_index] == p.e)) p.e_index = kOwnE;
     }
@@ -97,7 +101,8 @@ class Objective {
     std::sort(counts_.begin(), counts_.end());
     counts_.erase(std::unique(counts_.begin(), counts_.end()), counts_.end());
     auto index = [&](double c) {
-      return static_cast<std::uint32_t>(std::lower_bound(counts_.begin(), counts_.end(), c) - counts_.begin());
+      return static_cast<std::uint32_t>(std::lower_bound(counts_.begin(), counts_.end(), c) -
+                                        counts_.begin());
     };
     for (auto& p : points_) {
       p.count = index(p.n);
@@ -242,13 +247,13 @@ class Objective {
   }
 
   std::vector<Point> points_;
-  std::vector<double> es_;      // distinct expected counts, ascending
-  std::vector<double> counts_;  // distinct counts, ascending (with 0 .. min_count - 1 when min_count > 1)
-  std::vector<Below> below_;    // the counts below min_count when min_count > 1
+  std::vector<double> es_;  // distinct expected counts, ascending
+  std::vector<double>
+      counts_;  // distinct counts, ascending (with 0 .. min_count - 1 when min_count > 1)
+  std::vector<Below> below_;  // the counts below min_count when min_count > 1
   int min_count_;
-  double log_factorials_ = 0;   // sum of w lgamma(n + 1)
+  double log_factorials_ = 0;  // sum of w lgamma(n + 1)
 };
-
 
 // The openEBGM example start and the PhViD default, then spread variants.
 const std::array<MgpsPrior, 6> kStarts = {{{0.2, 0.1, 2, 4, 1.0 / 3},
@@ -303,11 +308,15 @@ MgpsFit summarise(const std::vector<StartResult>& results) {
   for (std::size_t i = 0; i < results.size(); ++i) {
     const auto& r = results[i];
     best.start_table.push_back({kStarts[i % kStarts.size()], from_vector(r.x),
-                                std::isfinite(r.f) ? r.f : std::numeric_limits<double>::max(), r.converged, r.method});
+                                std::isfinite(r.f) ? r.f : std::numeric_limits<double>::max(),
+                                r.converged, r.method});
   }
-  for (double v : values) best.starts_agreeing += std::abs(v - best.neg_log_lik) < 1e-3 * (1 + std::abs(best.neg_log_lik));
+  for (double v : values)
+    best.starts_agreeing +=
+        std::abs(v - best.neg_log_lik) < 1e-3 * (1 + std::abs(best.neg_log_lik));
   best.converged = best.starts_agreeing >= 2;
-  best.message = best.converged ? "converged" : "fewer than two converged start points agree on the optimum";
+  best.message =
+      best.converged ? "converged" : "fewer than two converged start points agree on the optimum";
   // Order the components so the first is the one with the smaller prior mean (a reporting
   // convention: the fitted mixture is the same either way).
   if (best.theta.alpha1 / best.theta.beta1 > best.theta.alpha2 / best.theta.beta2) {
@@ -318,7 +327,6 @@ MgpsFit summarise(const std::vector<StartResult>& results) {
 }
 
 }  // namespace
-
 
 double mgps_neg_log_lik(const MgpsPrior& t, std::span<const double> n, std::span<const double> e,
                         std::span<const double> w, int min_count) {
@@ -339,8 +347,8 @@ double mgps_neg_log_lik(const MgpsPrior& t, std::span<const double> n, std::span
 }
 
 MgpsNegLogLikGradient mgps_neg_log_lik_gradient(const MgpsPrior& theta, std::span<const double> n,
-                                                std::span<const double> e, std::span<const double> weights,
-                                                int min_count) {
+                                                std::span<const double> e,
+                                                std::span<const double> weights, int min_count) {
   Objective objective(n, e, weights, min_count);
   MgpsNegLogLikGradient out;
   Vec5 g{};
@@ -355,10 +363,12 @@ namespace {
 // About `target` weighted points standing for (n, e, w): within each count value, points sorted
 // by E are merged in runs of equal length (weight summed, E weight-averaged). The same idea as
 // squash(), for inputs that may already carry weights; used only to steer the Nelder-Mead search.
-Squashed coarsen(std::span<const double> n, std::span<const double> e, std::span<const double> w, std::size_t target) {
+Squashed coarsen(std::span<const double> n, std::span<const double> e, std::span<const double> w,
+                 std::size_t target) {
   std::vector<std::size_t> idx(n.size());
   std::iota(idx.begin(), idx.end(), 0);
-  std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return n[a] != n[b] ? n[a] < n[b] : e[a] < e[b]; });
+  std::sort(idx.begin(), idx.end(),
+            [&](std::size_t a, std::size_t b) { return n[a] != n[b] ? n[a] < n[b] : e[a] < e[b]; });
   const std::size_t run = std::max<std::size_t>(1, (n.size() + target - 1) / target);
   Squashed out;
   for (std::size_t i = 0; i < idx.size();) {
@@ -380,7 +390,8 @@ Squashed coarsen(std::span<const double> n, std::span<const double> e, std::span
 
 }  // namespace
 
-MgpsFit fit_mgps(std::span<const double> n, std::span<const double> e, std::span<const double> w, int min_count) {
+MgpsFit fit_mgps(std::span<const double> n, std::span<const double> e, std::span<const double> w,
+                 int min_count) {
   const Objective objective(n, e, w, min_count);
   auto fg = [&](const Vec5& v, Vec5& g) { return value_and_gradient_at(objective, v, g); };
   auto f = [&](const Vec5& v) { return value_at(objective, v); };
@@ -401,7 +412,8 @@ MgpsFit fit_mgps(std::span<const double> n, std::span<const double> e, std::span
     StartResult r = bfgs(fg, v, 1000);
     double fv = f(v);
     if (!(r.f <= fv)) r = {v, fv, ok && !coarse, ""};
-    r.converged = r.converged || (ok && !coarse);  // a coarse search alone says nothing of the full optimum
+    r.converged =
+        r.converged || (ok && !coarse);  // a coarse search alone says nothing of the full optimum
     return r;
   };
   auto for_each_start = [&](auto&& body) {
@@ -436,8 +448,8 @@ MgpsFit fit_mgps(std::span<const double> n, std::span<const double> e, std::span
   std::vector<char> rerun(kStarts.size());
   bool any = false;
   for (std::size_t i = 0; i < kStarts.size(); ++i) {
-    bool agrees = results[i].converged &&
-                  std::abs(results[i].f - first.neg_log_lik) < 1e-3 * (1 + std::abs(first.neg_log_lik));
+    bool agrees = results[i].converged && std::abs(results[i].f - first.neg_log_lik) <
+                                              1e-3 * (1 + std::abs(first.neg_log_lik));
     rerun[i] = (first.starts_agreeing < 2 && !agrees) || one_gamma(results[i].x);
     any = any || rerun[i];
   }
@@ -446,14 +458,16 @@ MgpsFit fit_mgps(std::span<const double> n, std::span<const double> e, std::span
       if (!rerun[i]) return;
       StartResult r = nelder_mead_then_bfgs(to_vector(kStarts[i]));
       r.method = "Nelder-Mead from the start, then BFGS (rerun)";
-      if (r.f < results[i].f || (r.converged && !results[i].converged && r.f <= results[i].f + 1e-9)) results[i] = r;
+      if (r.f < results[i].f ||
+          (r.converged && !results[i].converged && r.f <= results[i].f + 1e-9))
+        results[i] = r;
     });
   }
   return summarise(results);
 }
 
-MgpsFit fit_mgps_nelder_mead(std::span<const double> n, std::span<const double> e, std::span<const double> w,
-                             int min_count) {
+MgpsFit fit_mgps_nelder_mead(std::span<const double> n, std::span<const double> e,
+                             std::span<const double> w, int min_count) {
   const Objective objective(n, e, w, min_count);
   auto f = [&](const Vec5& v) { return value_at(objective, v); };
   std::vector<StartResult> results;
@@ -496,7 +510,9 @@ Squashed squash(std::span<const double> n, std::span<const double> e, const Squa
   return out;
 }
 
-const char* to_string(QnRule rule) { return rule == QnRule::kPublished ? "published" : "conditional"; }
+const char* to_string(QnRule rule) {
+  return rule == QnRule::kPublished ? "published" : "conditional";
+}
 
 double mgps_qn(const MgpsPrior& t, double n, double e, QnRule rule, int min_count) {
   double l1 = std::log(t.p), l2 = std::log1p(-t.p);
@@ -524,14 +540,16 @@ Posterior mgps_posterior(const MgpsPrior& t, double n, double e, QnRule rule, in
   double a1 = t.alpha1 + n, b1 = t.beta1 + e, a2 = t.alpha2 + n, b2 = t.beta2 + e;
   double elog = out.q * (digamma(a1) - std::log(b1)) + (1 - out.q) * (digamma(a2) - std::log(b2));
   out.ebgm = std::exp(elog);
-  const std::array<GammaTerm, 2> posterior{{{out.q, a1, b1, lgam(a1)}, {1 - out.q, a2, b2, lgam(a2)}}};
+  const std::array<GammaTerm, 2> posterior{
+      {{out.q, a1, b1, lgam(a1)}, {1 - out.q, a2, b2, lgam(a2)}}};
   out.eb05 = mixture_quantile(posterior, 0.05);
   out.eb95 = mixture_quantile(posterior, 0.95);
   return out;
 }
 
-MgpsStandardErrors mgps_standard_errors(const MgpsPrior& theta, std::span<const double> n, std::span<const double> e,
-                                        std::span<const double> w, int min_count) {
+MgpsStandardErrors mgps_standard_errors(const MgpsPrior& theta, std::span<const double> n,
+                                        std::span<const double> e, std::span<const double> w,
+                                        int min_count) {
   MgpsStandardErrors out;
   out.se.fill(kNaN);
   const Objective objective(n, e, w, min_count);
@@ -563,7 +581,8 @@ MgpsStandardErrors mgps_standard_errors(const MgpsPrior& theta, std::span<const 
     double d = hs[j][j];
     for (std::size_t k = 0; k < j; ++k) d -= l[j][k] * l[j][k];
     if (!(d > 0) || !std::isfinite(d)) {
-      out.message = "the Hessian of -log L is not positive definite at this theta (not a strict minimum)";
+      out.message =
+          "the Hessian of -log L is not positive definite at this theta (not a strict minimum)";
       return out;
     }
     l[j][j] = std::sqrt(d);

@@ -1,6 +1,6 @@
-// The optimisers of the MGPS fit (private to src/pv): BFGS on the inverse Hessian with a strong-Wolfe
-// line search (Nocedal & Wright, algorithms 3.5 and 3.6) and a Nelder-Mead fallback, over five
-// log/logit parameters.
+// The optimisers of the MGPS fit (private to src/pv): BFGS on the inverse Hessian with a
+// strong-Wolfe line search (Nocedal & Wright, algorithms 3.5 and 3.6) and a Nelder-Mead fallback,
+// over five log/logit parameters.
 #pragma once
 
 #include <algorithm>
@@ -35,7 +35,8 @@ struct LineSearch {
 // Strong-Wolfe line search (Nocedal & Wright, algorithms 3.5 and 3.6, cubic interpolation in the
 // zoom); an infinite value (outside the box or a non-finite likelihood) counts as too far.
 template <class FG>
-inline LineSearch wolfe_search(FG& fg, const Vec5& x0, double f0, const Vec5& d, double slope0, double step, double max_step) {
+inline LineSearch wolfe_search(FG& fg, const Vec5& x0, double f0, const Vec5& d, double slope0,
+                               double step, double max_step) {
   constexpr double c1 = 1e-4, c2 = 0.9;
   LineSearch at;
   auto eval = [&](double a) {
@@ -57,8 +58,10 @@ inline LineSearch wolfe_search(FG& fg, const Vec5& x0, double f0, const Vec5& d,
           a = hi.step - (hi.step - lo.step) * (shi + d2 - d1) / (shi - slo + 2 * d2);
         }
       }
-      double left = std::min(lo.step, hi.step), right = std::max(lo.step, hi.step), width = right - left;
-      if (!std::isfinite(a) || a < left + 0.1 * width || a > right - 0.1 * width) a = 0.5 * (lo.step + hi.step);
+      double left = std::min(lo.step, hi.step), right = std::max(lo.step, hi.step),
+             width = right - left;
+      if (!std::isfinite(a) || a < left + 0.1 * width || a > right - 0.1 * width)
+        a = 0.5 * (lo.step + hi.step);
       LineSearch r = eval(a);
       double sr = slope(r);
       if (!std::isfinite(r.f) || r.f > f0 + c1 * a * slope0 || r.f >= lo.f) {
@@ -198,7 +201,8 @@ inline StartResult bfgs(FG& fg, Vec5 x, int max_iter) {
 
 // Nelder-Mead minimisation; returns the best point and whether the simplex converged.
 template <class F>
-inline std::pair<std::array<double, 5>, bool> nelder_mead(F f, std::array<double, 5> x0, int max_iter) {
+inline std::pair<std::array<double, 5>, bool> nelder_mead(F f, std::array<double, 5> x0,
+                                                          int max_iter) {
   constexpr int n = 5;
   std::array<std::array<double, 5>, n + 1> s;
   std::array<double, n + 1> fs;
@@ -238,7 +242,13 @@ inline std::pair<std::array<double, 5>, bool> nelder_mead(F f, std::array<double
     if (fr < fs[0]) {
       auto e = along(-2);
       double fe = f(e);
-      if (fe < fr) { s[n] = e; fs[n] = fe; } else { s[n] = r; fs[n] = fr; }
+      if (fe < fr) {
+        s[n] = e;
+        fs[n] = fe;
+      } else {
+        s[n] = r;
+        fs[n] = fr;
+      }
     } else if (fr < fs[n - 1]) {
       s[n] = r;
       fs[n] = fr;

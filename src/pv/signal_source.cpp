@@ -9,13 +9,16 @@
 namespace paraderm::pv {
 namespace {
 
-std::optional<double> defined(double v) { return std::isnan(v) ? std::nullopt : std::optional<double>(v); }
+std::optional<double> defined(double v) {
+  return std::isnan(v) ? std::nullopt : std::optional<double>(v);
+}
 
 class TableSource : public assess::SignalSource {
  public:
   explicit TableSource(std::shared_ptr<const SignalTable> t) : t_(std::move(t)) {}
 
-  std::optional<assess::ReportingSignal> find(const std::string& drug, const std::string& event) const override {
+  std::optional<assess::ReportingSignal> find(const std::string& drug,
+                                              const std::string& event) const override {
     const Score* s = t_->find(drug, event);
     if (!s) return std::nullopt;
     assess::ReportingSignal r;
@@ -40,15 +43,18 @@ class TableSource : public assess::SignalSource {
 
   std::string description() const override {
     const auto& f = t_->fit;
-    std::string prior = t_->prior_given
-                            ? fmt::format("MGPS prior given (alpha1 {}, beta1 {}, alpha2 {}, beta2 {}, P {})", f.theta.alpha1,
-                                          f.theta.beta1, f.theta.alpha2, f.theta.beta2, f.theta.p)
-                            : fmt::format("MGPS prior fitted by maximum likelihood on {} {} points, {}", t_->fit_points,
-                                          t_->fit_data == FitData::kFull ? "full-data" : "squashed",
-                                          f.converged ? "converged" : f.message);
-    return fmt::format("pv store of {} ({:.0f} reports, {} drug-event pairs); {}; Q_n {}",
-                       t_->source.empty() ? "unnamed input" : t_->source, t_->reports, t_->scores.size(), prior,
-                       t_->qn == QnRule::kPublished ? "as DuMouchel 1999 eq. 6" : "conditional on n >= the fit's minimum count");
+    std::string prior =
+        t_->prior_given
+            ? fmt::format("MGPS prior given (alpha1 {}, beta1 {}, alpha2 {}, beta2 {}, P {})",
+                          f.theta.alpha1, f.theta.beta1, f.theta.alpha2, f.theta.beta2, f.theta.p)
+            : fmt::format("MGPS prior fitted by maximum likelihood on {} {} points, {}",
+                          t_->fit_points, t_->fit_data == FitData::kFull ? "full-data" : "squashed",
+                          f.converged ? "converged" : f.message);
+    return fmt::format(
+        "pv store of {} ({:.0f} reports, {} drug-event pairs); {}; Q_n {}",
+        t_->source.empty() ? "unnamed input" : t_->source, t_->reports, t_->scores.size(), prior,
+        t_->qn == QnRule::kPublished ? "as DuMouchel 1999 eq. 6"
+                                     : "conditional on n >= the fit's minimum count");
   }
 
   double reports() const override { return t_->reports; }
@@ -59,13 +65,15 @@ class TableSource : public assess::SignalSource {
 
 }  // namespace
 
-std::shared_ptr<const assess::SignalSource> make_signal_source(std::shared_ptr<const SignalTable> table) {
+std::shared_ptr<const assess::SignalSource> make_signal_source(
+    std::shared_ptr<const SignalTable> table) {
   return std::make_shared<TableSource>(std::move(table));
 }
 
 Result<std::shared_ptr<const assess::SignalSource>> open_signal_source(const std::string& dir) {
   auto stored = load_store_signals(dir);
-  if (stored.is_ok()) return make_signal_source(std::make_shared<const SignalTable>(std::move(stored.value())));
+  if (stored.is_ok())
+    return make_signal_source(std::make_shared<const SignalTable>(std::move(stored.value())));
   if (stored.status().code() != Status::Code::kNotFound) return stored.status();
   auto corpus = load_store_corpus(dir);
   if (!corpus.is_ok()) return corpus.status();
@@ -79,16 +87,23 @@ Result<SignalRules> signal_rules(const kb::KnowledgeBase& kb) {
   bool eb05 = false, ror = false, ic = false, prr = false, chi2 = false, n = false;
   for (const auto& b : kb.score_bands) {
     if (b.score != "pv-signal" || !b.min) continue;
-    if (b.factor == "eb05") r.eb05 = *b.min, eb05 = true;
-    else if (b.factor == "ror_lo") r.ror025 = *b.min, ror = true;
-    else if (b.factor == "ic025") r.ic025 = *b.min, ic = true;
-    else if (b.factor == "prr") r.evans_prr = *b.min, prr = true;
-    else if (b.factor == "prr_chi2") r.evans_chi2 = *b.min, chi2 = true;
-    else if (b.factor == "n") r.evans_n = *b.min, n = true;
+    if (b.factor == "eb05")
+      r.eb05 = *b.min, eb05 = true;
+    else if (b.factor == "ror_lo")
+      r.ror025 = *b.min, ror = true;
+    else if (b.factor == "ic025")
+      r.ic025 = *b.min, ic = true;
+    else if (b.factor == "prr")
+      r.evans_prr = *b.min, prr = true;
+    else if (b.factor == "prr_chi2")
+      r.evans_chi2 = *b.min, chi2 = true;
+    else if (b.factor == "n")
+      r.evans_n = *b.min, n = true;
   }
   if (!(eb05 && ror && ic && prr && chi2 && n)) {
-    return Status::invalid_input("kb/formulas.toml: expected score_band rows with score \"pv-signal\" for eb05, ror_lo, "
-                                 "ic025, prr, prr_chi2 and n");
+    return Status::invalid_input(
+        "kb/formulas.toml: expected score_band rows with score \"pv-signal\" for eb05, ror_lo, "
+        "ic025, prr, prr_chi2 and n");
   }
   return r;
 }

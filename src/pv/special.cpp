@@ -18,7 +18,6 @@ double digamma(double x) {
          f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f / 132))));
 }
 
-
 double gamma_p(double a, double x) {
   if (x <= 0) return 0;
   return gamma_cdf(a, lgam(a), x).p;

@@ -1,7 +1,8 @@
-// Special functions of the PV statistics (private to src/pv): thread-safe log-gamma, the regularised
-// incomplete gamma with its large-shape expansion, and quantiles of gamma mixtures (Halley steps in
-// log lambda, safeguarded by a bracket). The public entry points (digamma, gamma_p, gamma_quantile)
-// are declared below and defined in special.cpp (the IC interval in corpus.cpp and the tests use them).
+// Special functions of the PV statistics (private to src/pv): thread-safe log-gamma, the
+// regularised incomplete gamma with its large-shape expansion, and quantiles of gamma mixtures
+// (Halley steps in log lambda, safeguarded by a bracket). The public entry points (digamma,
+// gamma_p, gamma_quantile) are declared below and defined in special.cpp (the IC interval in
+// corpus.cpp and the tests use them).
 #pragma once
 
 #include <math.h>  // lgamma_r: std::lgamma writes the global signgam, a data race between threads
@@ -67,9 +68,9 @@ struct GammaCdf {
 inline constexpr double kLargeShape = 1e6;
 
 // Temme's uniform asymptotic form (Temme 1979; DiDonato & Morris 1986), first term:
-// P(a, x) = erfc(-eta sqrt(a/2)) / 2 - exp(-a eta^2 / 2) / sqrt(2 pi a) * C0(eta), with lambda = x/a,
-// eta = sign(lambda - 1) sqrt(2 (lambda - 1 - log lambda)), C0 = 1/(lambda - 1) - 1/eta. The omitted
-// terms are O(a^-3/2): below 1e-9 for a >= 1e6.
+// P(a, x) = erfc(-eta sqrt(a/2)) / 2 - exp(-a eta^2 / 2) / sqrt(2 pi a) * C0(eta), with lambda =
+// x/a, eta = sign(lambda - 1) sqrt(2 (lambda - 1 - log lambda)), C0 = 1/(lambda - 1) - 1/eta. The
+// omitted terms are O(a^-3/2): below 1e-9 for a >= 1e6.
 inline double gamma_p_large(double a, double x) {
   double lambda = x / a, d = lambda - 1;
   // lambda - 1 - log(lambda) without cancellation near lambda = 1.
@@ -77,11 +78,13 @@ inline double gamma_p_large(double a, double x) {
   double eta = std::copysign(std::sqrt(2 * std::max(q, 0.0)), d);
   double c0;
   if (std::abs(eta) < 1e-3) {
-    c0 = -1.0 / 3 + eta / 12 - 2 * eta * eta / 135;  // the series of 1/(lambda - 1) - 1/eta at eta = 0
+    c0 = -1.0 / 3 + eta / 12 -
+         2 * eta * eta / 135;  // the series of 1/(lambda - 1) - 1/eta at eta = 0
   } else {
     c0 = 1 / d - 1 / eta;
   }
-  double p = 0.5 * std::erfc(-eta * std::sqrt(a / 2)) - std::exp(-a * eta * eta / 2) / std::sqrt(kTwoPi * a) * c0;
+  double p = 0.5 * std::erfc(-eta * std::sqrt(a / 2)) -
+             std::exp(-a * eta * eta / 2) / std::sqrt(kTwoPi * a) * c0;
   return std::clamp(p, 0.0, 1.0);
 }
 
@@ -122,7 +125,8 @@ inline GammaCdf gamma_cdf(double a, double lga, double x) {
 inline double approx_normal_quantile(double p) {
   double pp = p < 0.5 ? p : 1 - p;
   double t = std::sqrt(-2 * std::log(pp));
-  double z = t - (2.515517 + t * (0.802853 + t * 0.010328)) / (1 + t * (1.432788 + t * (0.189269 + t * 0.001308)));
+  double z = t - (2.515517 + t * (0.802853 + t * 0.010328)) /
+                     (1 + t * (1.432788 + t * (0.189269 + t * 0.001308)));
   return p < 0.5 ? -z : z;
 }
 
@@ -183,7 +187,8 @@ inline double mixture_quantile(const std::array<GammaTerm, K>& terms, double p) 
       // Halley where it agrees in direction with Newton and is not much longer. The error after
       // a step of size s is of order s^3 (Halley) or s^2 (Newton): stop when that is far below
       // 1e-15.
-      if (std::isfinite(halley) && halley * newton > 0 && std::abs(halley) <= 2 * std::abs(newton)) {
+      if (std::isfinite(halley) && halley * newton > 0 &&
+          std::abs(halley) <= 2 * std::abs(newton)) {
         step = halley;
         done = 1e-7;
       } else {

@@ -24,7 +24,8 @@ static_assert(std::is_trivially_copyable_v<Score>);
 template <class T>
 bool write_array(const fs::path& p, const std::vector<T>& v) {
   std::ofstream o(p, std::ios::binary);
-  o.write(reinterpret_cast<const char*>(v.data()), static_cast<std::streamsize>(v.size() * sizeof(T)));
+  o.write(reinterpret_cast<const char*>(v.data()),
+          static_cast<std::streamsize>(v.size() * sizeof(T)));
   return static_cast<bool>(o);
 }
 
@@ -56,61 +57,71 @@ bool read_names(const fs::path& p, std::size_t count, std::vector<std::string>& 
 }
 
 Status damaged(const std::string& dir, const std::string& what) {
-  return Status::invalid_input(fmt::format("--store: value \"{}\": the store is truncated or damaged ({})", dir, what));
+  return Status::invalid_input(
+      fmt::format("--store: value \"{}\": the store is truncated or damaged ({})", dir, what));
 }
 
 Result<nlohmann::json> read_meta(const std::string& dir) {
   std::ifstream m(fs::path(dir) / "meta.json");
-  if (!m) return Status::invalid_input(fmt::format("--store: value \"{}\": not a paraderm pv store (no meta.json)", dir));
+  if (!m)
+    return Status::invalid_input(
+        fmt::format("--store: value \"{}\": not a paraderm pv store (no meta.json)", dir));
   auto meta = nlohmann::json::parse(m, nullptr, false);
   if (meta.is_discarded() || !meta.is_object() || meta.value("format", 0) != kFormat) {
-    return Status::invalid_input(fmt::format("--store: value \"{}\": unsupported store format (expected {}; "
-                                             "re-run `paraderm pv ingest`)", dir, kFormat));
+    return Status::invalid_input(
+        fmt::format("--store: value \"{}\": unsupported store format (expected {}; "
+                    "re-run `paraderm pv ingest`)",
+                    dir, kFormat));
   }
   return meta;
 }
 
 }  // namespace
 
-Status save_store(const std::string& dir, const Corpus& c, const SignalTable* signals, const StoreMeta& info) {
+Status save_store(const std::string& dir, const Corpus& c, const SignalTable* signals,
+                  const StoreMeta& info) {
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) return Status::io_error(fmt::format("--out: value \"{}\": cannot create the folder: {}", dir, ec.message()));
+  if (ec)
+    return Status::io_error(
+        fmt::format("--out: value \"{}\": cannot create the folder: {}", dir, ec.message()));
   for (const auto* names : {&c.drugs, &c.events, &c.strata}) {
     for (const auto& n : *names) {
-      if (n.find('\n') != std::string::npos) return Status::invalid_input(fmt::format("a name contains a line break: {:?}", n));
+      if (n.find('\n') != std::string::npos)
+        return Status::invalid_input(fmt::format("a name contains a line break: {:?}", n));
     }
   }
-  nlohmann::json meta = {{"format", kFormat},
-                         {"source", info.source},
-                         {"reports", c.reports()},
-                         {"pairs", c.pairs.size()},
-                         {"drugs", c.drugs.size()},
-                         {"events", c.events.size()},
+  nlohmann::json meta = {{"format", kFormat},        {"source", info.source},
+                         {"reports", c.reports()},   {"pairs", c.pairs.size()},
+                         {"drugs", c.drugs.size()},  {"events", c.events.size()},
                          {"strata", c.strata.size()}};
-  if (!info.input_report_json.empty()) meta["input"] = nlohmann::json::parse(info.input_report_json, nullptr, false);
-  std::vector<std::string> files = {"drugs.txt", "events.txt", "strata.txt", "report_stratum.u32", "report_begin.u64",
-                                    "pairs.u64"};
+  if (!info.input_report_json.empty())
+    meta["input"] = nlohmann::json::parse(info.input_report_json, nullptr, false);
+  std::vector<std::string> files = {"drugs.txt",          "events.txt",       "strata.txt",
+                                    "report_stratum.u32", "report_begin.u64", "pairs.u64"};
   auto tmp = [&](const std::string& name) { return fs::path(dir) / (name + ".tmp"); };
   bool ok = write_names(tmp("drugs.txt"), c.drugs) && write_names(tmp("events.txt"), c.events) &&
-            write_names(tmp("strata.txt"), c.strata) && write_array(tmp("report_stratum.u32"), c.report_stratum) &&
-            write_array(tmp("report_begin.u64"), c.report_begin) && write_array(tmp("pairs.u64"), c.pairs);
+            write_names(tmp("strata.txt"), c.strata) &&
+            write_array(tmp("report_stratum.u32"), c.report_stratum) &&
+            write_array(tmp("report_begin.u64"), c.report_begin) &&
+            write_array(tmp("pairs.u64"), c.pairs);
   fs::remove(fs::path(dir) / "scores.bin", ec);
   if (signals) {
     const auto& f = signals->fit;
-    meta["scores"] = {{"rows", signals->scores.size()},
-                      {"record_bytes", sizeof(Score)},
-                      {"fit_data", signals->fit_data == FitData::kFull ? "full" : "squashed"},
-                      {"fit_points", signals->fit_points},
-                      {"theta", {f.theta.alpha1, f.theta.beta1, f.theta.alpha2, f.theta.beta2, f.theta.p}},
-                      {"neg_log_lik", f.neg_log_lik},
-                      {"converged", f.converged},
-                      {"starts", f.starts},
-                      {"starts_converged", f.starts_converged},
-                      {"starts_agreeing", f.starts_agreeing},
-                      {"message", f.message},
-                      {"qn", to_string(signals->qn)},
-                      {"prior", signals->prior_given ? "given" : "fitted"}};
+    meta["scores"] = {
+        {"rows", signals->scores.size()},
+        {"record_bytes", sizeof(Score)},
+        {"fit_data", signals->fit_data == FitData::kFull ? "full" : "squashed"},
+        {"fit_points", signals->fit_points},
+        {"theta", {f.theta.alpha1, f.theta.beta1, f.theta.alpha2, f.theta.beta2, f.theta.p}},
+        {"neg_log_lik", f.neg_log_lik},
+        {"converged", f.converged},
+        {"starts", f.starts},
+        {"starts_converged", f.starts_converged},
+        {"starts_agreeing", f.starts_agreeing},
+        {"message", f.message},
+        {"qn", to_string(signals->qn)},
+        {"prior", signals->prior_given ? "given" : "fitted"}};
     ok = ok && write_array(tmp("scores.bin"), signals->scores);
     files.push_back("scores.bin");
   }
@@ -130,7 +141,8 @@ Status save_store(const std::string& dir, const Corpus& c, const SignalTable* si
   return Status::ok();
 }
 
-// A meta.json field of the wrong type (hand-edited or damaged) is a damaged store, not a crash (F8).
+// A meta.json field of the wrong type (hand-edited or damaged) is a damaged store, not a crash
+// (F8).
 template <class Load>
 static auto guarded_meta(const std::string& dir, Load load) -> decltype(load(dir)) {
   try {
@@ -142,7 +154,9 @@ static auto guarded_meta(const std::string& dir, Load load) -> decltype(load(dir
 
 static Result<Corpus> load_store_corpus_unguarded(const std::string& dir);
 static Result<SignalTable> load_store_signals_unguarded(const std::string& dir);
-Result<Corpus> load_store_corpus(const std::string& dir) { return guarded_meta(dir, load_store_corpus_unguarded); }
+Result<Corpus> load_store_corpus(const std::string& dir) {
+  return guarded_meta(dir, load_store_corpus_unguarded);
+}
 Result<SignalTable> load_store_signals(const std::string& dir) {
   return guarded_meta(dir, load_store_signals_unguarded);
 }
@@ -153,25 +167,29 @@ static Result<Corpus> load_store_corpus_unguarded(const std::string& dir) {
   const auto& m = meta.value();
   Corpus c;
   fs::path d(dir);
-  std::size_t reports = m.value("reports", std::size_t{0}), pairs = m.value("pairs", std::size_t{0});
+  std::size_t reports = m.value("reports", std::size_t{0}),
+              pairs = m.value("pairs", std::size_t{0});
   if (!read_names(d / "drugs.txt", m.value("drugs", std::size_t{0}), c.drugs) ||
       !read_names(d / "events.txt", m.value("events", std::size_t{0}), c.events) ||
       !read_names(d / "strata.txt", m.value("strata", std::size_t{0}), c.strata)) {
     return damaged(dir, "name lists");
   }
   if (!read_array(d / "report_stratum.u32", reports, c.report_stratum) ||
-      !read_array(d / "report_begin.u64", reports + 1, c.report_begin) || !read_array(d / "pairs.u64", pairs, c.pairs)) {
+      !read_array(d / "report_begin.u64", reports + 1, c.report_begin) ||
+      !read_array(d / "pairs.u64", pairs, c.pairs)) {
     return damaged(dir, "arrays");
   }
   // Every index must point inside its list: a damaged store must not read out of bounds.
-  if (c.report_begin.front() != 0 || c.report_begin.back() != pairs) return damaged(dir, "report offsets");
+  if (c.report_begin.front() != 0 || c.report_begin.back() != pairs)
+    return damaged(dir, "report offsets");
   for (std::size_t r = 0; r < reports; ++r) {
     if (c.report_begin[r] > c.report_begin[r + 1] || c.report_stratum[r] >= c.strata.size()) {
       return damaged(dir, fmt::format("report {}", r));
     }
   }
   for (std::uint64_t p : c.pairs) {
-    if (Corpus::drug_of(p) >= c.drugs.size() || Corpus::event_of(p) >= c.events.size()) return damaged(dir, "pair ids");
+    if (Corpus::drug_of(p) >= c.drugs.size() || Corpus::event_of(p) >= c.events.size())
+      return damaged(dir, "pair ids");
   }
   return c;
 }
@@ -181,17 +199,20 @@ static Result<SignalTable> load_store_signals_unguarded(const std::string& dir) 
   if (!meta.is_ok()) return meta.status();
   const auto& m = meta.value();
   if (!m.contains("scores")) {
-    return Status::not_found(fmt::format("--store: value \"{}\": the store holds no scores (ingested with --no-scores)", dir));
+    return Status::not_found(fmt::format(
+        "--store: value \"{}\": the store holds no scores (ingested with --no-scores)", dir));
   }
   const auto& s = m["scores"];
-  if (s.value("record_bytes", std::size_t{0}) != sizeof(Score)) return damaged(dir, "score record size");
+  if (s.value("record_bytes", std::size_t{0}) != sizeof(Score))
+    return damaged(dir, "score record size");
   SignalTable t;
   fs::path d(dir);
   if (!read_names(d / "drugs.txt", m.value("drugs", std::size_t{0}), t.drugs) ||
       !read_names(d / "events.txt", m.value("events", std::size_t{0}), t.events)) {
     return damaged(dir, "name lists");
   }
-  if (!read_array(d / "scores.bin", s.value("rows", std::size_t{0}), t.scores)) return damaged(dir, "scores");
+  if (!read_array(d / "scores.bin", s.value("rows", std::size_t{0}), t.scores))
+    return damaged(dir, "scores");
   for (const auto& x : t.scores) {
     if (x.drug >= t.drugs.size() || x.event >= t.events.size()) return damaged(dir, "score ids");
   }
@@ -204,7 +225,8 @@ static Result<SignalTable> load_store_signals_unguarded(const std::string& dir) 
   t.fit.starts_converged = s.value("starts_converged", 0);
   t.fit.starts_agreeing = s.value("starts_agreeing", 0);
   t.fit.message = s.value("message", std::string());
-  t.fit_data = s.value("fit_data", std::string()) == "squashed" ? FitData::kSquashed : FitData::kFull;
+  t.fit_data =
+      s.value("fit_data", std::string()) == "squashed" ? FitData::kSquashed : FitData::kFull;
   t.fit_points = s.value("fit_points", std::size_t{0});
   // Stores written before the Q_n rule was recorded used the conditional weights.
   std::string qn = s.value("qn", std::string("conditional"));

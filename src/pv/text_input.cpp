@@ -21,7 +21,8 @@ std::string upper(std::string s) {
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 struct ArchiveDeleter {
@@ -44,19 +45,24 @@ ArchivePtr open_zip(const std::string& path, std::string& error) {
 Status list_zip(const std::string& path, std::vector<TextFile>& out) {
   std::string error;
   auto a = open_zip(path, error);
-  if (!a) return Status::invalid_input(fmt::format("--faers: value \"{}\": not a readable zip file ({})", path, error));
+  if (!a)
+    return Status::invalid_input(
+        fmt::format("--faers: value \"{}\": not a readable zip file ({})", path, error));
   archive_entry* e = nullptr;
   int rc;
   while ((rc = archive_read_next_header(a.get(), &e)) == ARCHIVE_OK) {
     std::string name = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
     if (archive_entry_filetype(e) == AE_IFREG && ends_with(upper(name), ".TXT")) {
-      out.push_back({path, name, archive_entry_size_is_set(e) ? static_cast<std::uint64_t>(archive_entry_size(e)) : 0});
+      out.push_back(
+          {path, name,
+           archive_entry_size_is_set(e) ? static_cast<std::uint64_t>(archive_entry_size(e)) : 0});
     }
     archive_read_data_skip(a.get());
   }
   if (rc != ARCHIVE_EOF) {
-    return Status::invalid_input(fmt::format("--faers: value \"{}\": damaged zip file ({})", path,
-                                             archive_error_string(a.get()) ? archive_error_string(a.get()) : "?"));
+    return Status::invalid_input(
+        fmt::format("--faers: value \"{}\": damaged zip file ({})", path,
+                    archive_error_string(a.get()) ? archive_error_string(a.get()) : "?"));
   }
   return Status::ok();
 }
@@ -110,7 +116,8 @@ Result<std::vector<TextFile>> list_text_files(const std::vector<std::string>& in
       for (const auto& p : found) {
         std::string n = upper(p.filename().string());
         if (ends_with(n, ".TXT")) {
-          out.push_back({p.string(), std::nullopt, static_cast<std::uint64_t>(fs::file_size(p, ec))});
+          out.push_back(
+              {p.string(), std::nullopt, static_cast<std::uint64_t>(fs::file_size(p, ec))});
         } else if (ends_with(n, ".ZIP")) {
           if (Status s = list_zip(p.string(), out); !s.is_ok()) return s;
         }
@@ -118,10 +125,11 @@ Result<std::vector<TextFile>> list_text_files(const std::vector<std::string>& in
     } else if (fs::is_regular_file(input, ec) && ends_with(upper(input), ".ZIP")) {
       if (Status s = list_zip(input, out); !s.is_ok()) return s;
     } else {
-      return Status::invalid_input(fmt::format(
-          "--faers: value \"{}\": expected a folder of FAERS/LAERS quarterly files or a faers_ascii_*.zip / "
-          "aers_ascii_*.zip file",
-          input));
+      return Status::invalid_input(
+          fmt::format("--faers: value \"{}\": expected a folder of FAERS/LAERS quarterly files or "
+                      "a faers_ascii_*.zip / "
+                      "aers_ascii_*.zip file",
+                      input));
     }
   }
   return out;

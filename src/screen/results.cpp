@@ -31,34 +31,42 @@ const Json& member(const Json& o, const std::string& at, const char* key) {
   if (!o.contains(key)) throw Bad{at + "/" + key, "missing"};
   return o[key];
 }
-std::string text(const Json& o, const std::string& at, const char* key, bool required = true, bool non_empty = false) {
+std::string text(const Json& o, const std::string& at, const char* key, bool required = true,
+                 bool non_empty = false) {
   if (!required && (!o.contains(key) || o[key].is_null())) return "";
   const Json& v = member(o, at, key);
   if (!v.is_string() || (non_empty && v.get<std::string>().empty())) {
-    throw Bad{at + "/" + key, fmt::format("value {}: expected a{} string", shown(v), non_empty ? " non-empty" : "")};
+    throw Bad{at + "/" + key, fmt::format("value {}: expected a{} string", shown(v),
+                                          non_empty ? " non-empty" : "")};
   }
   return v.get<std::string>();
 }
 std::uint64_t count(const Json& o, const std::string& at, const char* key) {
   const Json& v = member(o, at, key);
-  if (!v.is_number_unsigned()) throw Bad{at + "/" + key, fmt::format("value {}: expected a whole number >= 0", shown(v))};
+  if (!v.is_number_unsigned())
+    throw Bad{at + "/" + key, fmt::format("value {}: expected a whole number >= 0", shown(v))};
   return v.get<std::uint64_t>();
 }
 std::vector<std::string> texts(const Json& o, const std::string& at, const char* key) {
   const Json& v = member(o, at, key);
-  if (!v.is_array()) throw Bad{at + "/" + key, fmt::format("value {}: expected an array of strings", shown(v))};
+  if (!v.is_array())
+    throw Bad{at + "/" + key, fmt::format("value {}: expected an array of strings", shown(v))};
   std::vector<std::string> out;
   for (std::size_t i = 0; i < v.size(); ++i) {
-    if (!v[i].is_string()) throw Bad{fmt::format("{}/{}/{}", at, key, i), fmt::format("value {}: expected a string", shown(v[i]))};
+    if (!v[i].is_string())
+      throw Bad{fmt::format("{}/{}/{}", at, key, i),
+                fmt::format("value {}: expected a string", shown(v[i]))};
     out.push_back(v[i].get<std::string>());
   }
   return out;
 }
 std::map<std::string, std::uint64_t> counts(const Json& o, const std::string& at, const char* key) {
   const Json& v = member(o, at, key);
-  if (!v.is_object()) throw Bad{at + "/" + key, fmt::format("value {}: expected an object of counts", shown(v))};
+  if (!v.is_object())
+    throw Bad{at + "/" + key, fmt::format("value {}: expected an object of counts", shown(v))};
   std::map<std::string, std::uint64_t> out;
-  for (auto it = v.begin(); it != v.end(); ++it) out[it.key()] = count(v, at + "/" + key, it.key().c_str());
+  for (auto it = v.begin(); it != v.end(); ++it)
+    out[it.key()] = count(v, at + "/" + key, it.key().c_str());
   return out;
 }
 
@@ -67,13 +75,17 @@ Finding finding_of(const Json& j, const std::string& at) {
   Finding f;
   f.kind = text(j, at, "kind");
   if (std::find(kFindingKinds.begin(), kFindingKinds.end(), f.kind) == kFindingKinds.end()) {
-    throw Bad{at + "/kind", fmt::format("value \"{}\": expected a finding kind of paraderm screen (docs/scale.md)", f.kind)};
+    throw Bad{
+        at + "/kind",
+        fmt::format("value \"{}\": expected a finding kind of paraderm screen (docs/scale.md)",
+                    f.kind)};
   }
   f.code = text(j, at, "code", true, true);
   f.severity = text(j, at, "severity", false);
-  if (!f.severity.empty() && f.severity != "info" && f.severity != "caution" && f.severity != "warning" &&
-      f.severity != "block") {
-    throw Bad{at + "/severity", fmt::format("value \"{}\": expected info, caution, warning or block", f.severity)};
+  if (!f.severity.empty() && f.severity != "info" && f.severity != "caution" &&
+      f.severity != "warning" && f.severity != "block") {
+    throw Bad{at + "/severity",
+              fmt::format("value \"{}\": expected info, caution, warning or block", f.severity)};
   }
   f.drug = text(j, at, "drug", false);
   if (f.kind == "paradoxical_reaction") {
@@ -98,10 +110,13 @@ PatientResult row_of(const Json& j) {
   r.warnings = count(j, "", "warnings");
   const Json& findings = member(j, "", "findings");
   if (!findings.is_array() || findings.empty()) {
-    throw Bad{"/findings", fmt::format("value {}: expected a non-empty array (only patients with findings are rows)",
-                                       shown(findings))};
+    throw Bad{
+        "/findings",
+        fmt::format("value {}: expected a non-empty array (only patients with findings are rows)",
+                    shown(findings))};
   }
-  for (std::size_t i = 0; i < findings.size(); ++i) r.findings.push_back(finding_of(findings[i], fmt::format("/findings/{}", i)));
+  for (std::size_t i = 0; i < findings.size(); ++i)
+    r.findings.push_back(finding_of(findings[i], fmt::format("/findings/{}", i)));
   r.assessed = std::none_of(r.findings.begin(), r.findings.end(),
                             [](const Finding& f) { return f.kind == "unreadable_record"; });
   return r;
@@ -126,20 +141,24 @@ Summary summary_of(const Json& j) {
   s.orphan_patients = count(j, "", "orphan_patients");
   s.unreadable_records = count(j, "", "unreadable_records");
   const Json& problems = member(j, "", "problems");
-  if (!problems.is_array()) throw Bad{"/problems", fmt::format("value {}: expected an array", shown(problems))};
+  if (!problems.is_array())
+    throw Bad{"/problems", fmt::format("value {}: expected an array", shown(problems))};
   for (std::size_t i = 0; i < problems.size(); ++i) {
     std::string at = fmt::format("/problems/{}", i);
-    if (!problems[i].is_object()) throw Bad{at, fmt::format("value {}: expected {{\"where\", \"what\"}}", shown(problems[i]))};
+    if (!problems[i].is_object())
+      throw Bad{at, fmt::format("value {}: expected {{\"where\", \"what\"}}", shown(problems[i]))};
     s.problems.push_back({text(problems[i], at, "where"), text(problems[i], at, "what")});
   }
   s.partitions = count(j, "", "partitions");
   s.spilled_bytes = count(j, "", "spilled_bytes");
   const Json& seconds = member(j, "", "seconds");
-  if (!seconds.is_number()) throw Bad{"/seconds", fmt::format("value {}: expected a number", shown(seconds))};
+  if (!seconds.is_number())
+    throw Bad{"/seconds", fmt::format("value {}: expected a number", shown(seconds))};
   s.seconds = seconds.get<double>();
   if (s.flagged > s.patients || s.assessed > s.patients) {
-    throw Bad{"/flagged", fmt::format("value {} (assessed {}): expected at most the {} patients screened", s.flagged,
-                                      s.assessed, s.patients)};
+    throw Bad{"/flagged",
+              fmt::format("value {} (assessed {}): expected at most the {} patients screened",
+                          s.flagged, s.assessed, s.patients)};
   }
   return s;
 }
@@ -149,14 +168,19 @@ Result<std::uint64_t> sized(const fs::path& file, std::uint64_t limit) {
   std::error_code ec;
   auto status = fs::status(file, ec);
   if (ec || !fs::exists(status)) {
-    return Status::invalid_input(fmt::format("{}: missing (a results folder holds {} and {}, as paraderm screen --out writes)",
-                                             file.string(), kResultRowsFile, kResultSummaryFile));
+    return Status::invalid_input(fmt::format(
+        "{}: missing (a results folder holds {} and {}, as paraderm screen --out writes)",
+        file.string(), kResultRowsFile, kResultSummaryFile));
   }
-  if (!fs::is_regular_file(status)) return Status::invalid_input(fmt::format("{}: not a regular file", file.string()));
+  if (!fs::is_regular_file(status))
+    return Status::invalid_input(fmt::format("{}: not a regular file", file.string()));
   auto size = fs::file_size(file, ec);
-  if (ec) return Status::io_error(fmt::format("{}: cannot read its size: {}", file.string(), ec.message()));
+  if (ec)
+    return Status::io_error(
+        fmt::format("{}: cannot read its size: {}", file.string(), ec.message()));
   if (size > limit) {
-    return Status::invalid_input(fmt::format("{}: {} bytes: expected at most {}", file.string(), size, limit));
+    return Status::invalid_input(
+        fmt::format("{}: {} bytes: expected at most {}", file.string(), size, limit));
   }
   return size;
 }
@@ -165,7 +189,8 @@ Result<std::uint64_t> sized(const fs::path& file, std::uint64_t limit) {
 
 Result<Results> read_results(const fs::path& dir, const ResultLimits& limits) {
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return Status::invalid_input(fmt::format("{}: not a folder", dir.string()));
+  if (!fs::is_directory(dir, ec))
+    return Status::invalid_input(fmt::format("{}: not a folder", dir.string()));
   Results out;
 
   fs::path summary_file = dir / kResultSummaryFile;
@@ -178,12 +203,13 @@ Result<Results> read_results(const fs::path& dir, const ResultLimits& limits) {
       return Status::io_error(fmt::format("{}: cannot read", summary_file.string()));
     }
     Json j = Json::parse(body, nullptr, false);
-    if (j.is_discarded()) return Status::invalid_input(fmt::format("{}: not valid JSON", summary_file.string()));
+    if (j.is_discarded())
+      return Status::invalid_input(fmt::format("{}: not valid JSON", summary_file.string()));
     try {
       out.summary = summary_of(j);
     } catch (const Bad& b) {
-      return Status::invalid_input(fmt::format("{}: {}: {}", summary_file.string(), b.pointer.empty() ? "/" : b.pointer,
-                                               b.message));
+      return Status::invalid_input(fmt::format("{}: {}: {}", summary_file.string(),
+                                               b.pointer.empty() ? "/" : b.pointer, b.message));
     }
   }
 
@@ -197,24 +223,28 @@ Result<Results> read_results(const fs::path& dir, const ResultLimits& limits) {
   for (std::string line; std::getline(in, line);) {
     ++line_no;
     auto where = [&](const std::string& pointer) {
-      return fmt::format("{}:{}{}", rows_file.string(), line_no, pointer.empty() ? "" : ": " + pointer);
+      return fmt::format("{}:{}{}", rows_file.string(), line_no,
+                         pointer.empty() ? "" : ": " + pointer);
     };
     if (line.size() > limits.max_line_bytes) {
-      return Status::invalid_input(fmt::format("{}: {} bytes: expected a row of at most {}", where(""), line.size(),
-                                               limits.max_line_bytes));
+      return Status::invalid_input(fmt::format("{}: {} bytes: expected a row of at most {}",
+                                               where(""), line.size(), limits.max_line_bytes));
     }
     Json j = Json::parse(line, nullptr, false);
-    if (j.is_discarded()) return Status::invalid_input(fmt::format("{}: not valid JSON", where("")));
+    if (j.is_discarded())
+      return Status::invalid_input(fmt::format("{}: not valid JSON", where("")));
     PatientResult r;
     try {
       r = row_of(j);
     } catch (const Bad& b) {
-      return Status::invalid_input(fmt::format("{}: {}", where(b.pointer.empty() ? "/" : b.pointer), b.message));
+      return Status::invalid_input(
+          fmt::format("{}: {}", where(b.pointer.empty() ? "/" : b.pointer), b.message));
     }
     if (!out.patients.empty() && !(out.patients.back().patient < r.patient)) {
-      return Status::invalid_input(fmt::format("{}: /patient: value \"{}\": expected rows sorted by patient id, each "
-                                               "patient once (after \"{}\")", where(""), r.patient,
-                                               out.patients.back().patient));
+      return Status::invalid_input(
+          fmt::format("{}: /patient: value \"{}\": expected rows sorted by patient id, each "
+                      "patient once (after \"{}\")",
+                      where(""), r.patient, out.patients.back().patient));
     }
     std::set<std::string> kinds;
     for (const auto& f : r.findings) kinds.insert(f.kind);
@@ -225,9 +255,10 @@ Result<Results> read_results(const fs::path& dir, const ResultLimits& limits) {
 
   // Rows and summary of the same run: the counts the summary states are the rows'.
   if (out.patients.size() != out.summary.flagged) {
-    return Status::invalid_input(fmt::format("{}: {} rows, but {} says /flagged {}: expected the rows and the summary of "
-                                             "one run", rows_file.string(), out.patients.size(),
-                                             kResultSummaryFile, out.summary.flagged));
+    return Status::invalid_input(fmt::format(
+        "{}: {} rows, but {} says /flagged {}: expected the rows and the summary of "
+        "one run",
+        rows_file.string(), out.patients.size(), kResultSummaryFile, out.summary.flagged));
   }
   std::map<std::string, std::uint64_t> stated;
   for (const auto& [k, n] : out.summary.flagged_by_kind) {
@@ -237,9 +268,10 @@ Result<Results> read_results(const fs::path& dir, const ResultLimits& limits) {
     std::string rows_text, summary_text;
     for (const auto& [k, n] : by_kind) rows_text += fmt::format(" {} {}", k, n);
     for (const auto& [k, n] : stated) summary_text += fmt::format(" {} {}", k, n);
-    return Status::invalid_input(fmt::format("{}: patients per finding kind{} but {} says /flagged_by_kind{}: expected "
-                                             "the rows and the summary of one run", rows_file.string(), rows_text,
-                                             kResultSummaryFile, summary_text));
+    return Status::invalid_input(
+        fmt::format("{}: patients per finding kind{} but {} says /flagged_by_kind{}: expected "
+                    "the rows and the summary of one run",
+                    rows_file.string(), rows_text, kResultSummaryFile, summary_text));
   }
   return out;
 }

@@ -15,25 +15,25 @@
 #include <tbb/task_arena.h>
 #include <zlib.h>
 
-#include <algorithm>
-#include <charconv>
-#include <cstring>
-#include <array>
-#include <bitset>
-#include <atomic>
-#include <chrono>
-#include <cmath>
-#include <cstdio>
-#include <fstream>
-#include <mutex>
-#include <nlohmann/json.hpp>
-#include <simdjson.h>
-#include <unordered_map>
-#include <unordered_set>
 #include <fcntl.h>
+#include <simdjson.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <bitset>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "assess/internal.h"
 #include "paraderm/assess.h"
@@ -44,8 +44,8 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;  // rows keep "patient" first
 
-constexpr std::array<std::string_view, 5> kBulkTypes = {"Patient", "Condition", "MedicationStatement",
-                                                        "MedicationRequest", "Observation"};
+constexpr std::array<std::string_view, 5> kBulkTypes = {
+    "Patient", "Condition", "MedicationStatement", "MedicationRequest", "Observation"};
 // Peak resident bytes per input byte of a partition: the spill text (input lines plus their
 // "@file:line key type" prefix, ~1.2x), its line index and sort keys (~100 bytes per line) and the
 // records in flight. Measured 1.7 on 1 M bulk_synth patients (docs/scale.md).
@@ -87,7 +87,8 @@ class Text {
     if (map_) ::munmap(map_, map_size_);
   }
   std::string_view view() const {
-    return map_ ? std::string_view(static_cast<const char*>(map_), map_size_) : std::string_view(owned_);
+    return map_ ? std::string_view(static_cast<const char*>(map_), map_size_)
+                : std::string_view(owned_);
   }
   // simdjson reads up to SIMDJSON_PADDING bytes past a line's end: true when they are readable
   // (inside the text, or the spare capacity of an inflated one).
@@ -106,7 +107,7 @@ class Text {
 Result<Text> Text::read(const fs::path& p) {
   int fd = ::open(p.c_str(), O_RDONLY);
   if (fd < 0) return Status::io_error(fmt::format("{}: cannot open", p.string()));
-  struct stat st {};
+  struct stat st{};
   std::array<unsigned char, 2> magic{};
   bool gzip = ::pread(fd, magic.data(), 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
   Text t;
@@ -183,7 +184,8 @@ Status for_each_block(const fs::path& p, Fn&& fn) {
 }
 
 bool blank(std::string_view line) {
-  return std::all_of(line.begin(), line.end(), [](char c) { return c == ' ' || c == '\t' || c == '\r'; });
+  return std::all_of(line.begin(), line.end(),
+                     [](char c) { return c == ' ' || c == '\t' || c == '\r'; });
 }
 
 // The patient id a reference names: "Patient/x", "https://host/fhir/Patient/x/_history/2",
@@ -198,8 +200,9 @@ std::string_view patient_of_reference(std::string_view ref) {
 }
 
 bool usable_key(std::string_view k) {
-  return !k.empty() && k.size() <= 256 &&
-         std::none_of(k.begin(), k.end(), [](char c) { return c == '\t' || c == '\n' || c == '\r'; });
+  return !k.empty() && k.size() <= 256 && std::none_of(k.begin(), k.end(), [](char c) {
+    return c == '\t' || c == '\n' || c == '\r';
+  });
 }
 
 struct KeyedLine {
@@ -242,7 +245,8 @@ KeyedLine key_line(simdjson::dom::parser& parser, std::string_view line, bool pa
   }
   k.key = patient_of_reference(ref);
   if (!usable_key(k.key)) {
-    k.problem = fmt::format("{} without a Patient reference (subject.reference): not screened", k.type);
+    k.problem =
+        fmt::format("{} without a Patient reference (subject.reference): not screened", k.type);
   }
   return k;
 }
@@ -321,8 +325,10 @@ class MedicationTriggers {
     out.resize(s.size());  // written by index: every line of a bulk export passes here
     std::size_t n = 0;
     for (char c : s) {
-      if (c >= 'A' && c <= 'Z') out[n++] = static_cast<char>(c - 'A' + 'a');
-      else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) out[n++] = c;
+      if (c >= 'A' && c <= 'Z')
+        out[n++] = static_cast<char>(c - 'A' + 'a');
+      else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+        out[n++] = c;
     }
     out.resize(n);
   }
@@ -356,7 +362,8 @@ class MedicationTriggers {
 
  private:
   static unsigned prefix(std::string_view s) {
-    return static_cast<unsigned>(static_cast<unsigned char>(s[0])) << 8 | static_cast<unsigned char>(s[1]);
+    return static_cast<unsigned>(static_cast<unsigned char>(s[0])) << 8 |
+           static_cast<unsigned char>(s[1]);
   }
   // A 16-bit hash of 4 bytes (multiplicative, top bits).
   static unsigned quad(const char* p) {
@@ -366,8 +373,8 @@ class MedicationTriggers {
   }
   std::vector<std::string> patterns_;
   std::vector<std::vector<std::size_t>> by_prefix_;  // patterns of 2-3 bytes, by their first two
-  std::bitset<1 << 16> starts_;                       // 8 KB: which two bytes start such a pattern
-  std::vector<std::vector<std::size_t>> by_quad_;    // patterns of 4+ bytes, by quad() of the first 4
+  std::bitset<1 << 16> starts_;                      // 8 KB: which two bytes start such a pattern
+  std::vector<std::vector<std::size_t>> by_quad_;  // patterns of 4+ bytes, by quad() of the first 4
   std::bitset<1 << 16> quads_;
 };
 
@@ -413,18 +420,22 @@ std::string file_name(const fs::path& p) { return p.filename().string(); }
 // A spill line: "@file:line\tkey\ttype\t{json}". The original line is kept verbatim so the
 // screen pass reads exactly what the export wrote; the prefix carries what the partition pass
 // already established (the line was valid JSON, its patient, its type).
-bool parse_spill_line(std::string_view s, Line& out, std::vector<std::unique_ptr<std::string>>& names) {
+bool parse_spill_line(std::string_view s, Line& out,
+                      std::vector<std::unique_ptr<std::string>>& names) {
   if (s.empty() || s[0] != '@') return false;
   auto t1 = s.find('\t'), t2 = s.find('\t', t1 + 1), t3 = s.find('\t', t2 + 1);
-  if (t1 == std::string_view::npos || t2 == std::string_view::npos || t3 == std::string_view::npos) return false;
+  if (t1 == std::string_view::npos || t2 == std::string_view::npos || t3 == std::string_view::npos)
+    return false;
   auto where = s.substr(1, t1 - 1);
   auto colon = where.rfind(':');
   if (colon == std::string_view::npos) return false;
   auto name = where.substr(0, colon);
   if (names.empty() || *names.back() != name) {
     auto it = std::find_if(names.begin(), names.end(), [&](const auto& n) { return *n == name; });
-    if (it == names.end()) names.push_back(std::make_unique<std::string>(name));
-    else std::rotate(it, it + 1, names.end());  // most recent last: spill lines come in runs per file
+    if (it == names.end())
+      names.push_back(std::make_unique<std::string>(name));
+    else
+      std::rotate(it, it + 1, names.end());  // most recent last: spill lines come in runs per file
   }
   out.file = names.back().get();
   std::from_chars(where.data() + colon + 1, where.data() + where.size(), out.line);
@@ -435,10 +446,11 @@ bool parse_spill_line(std::string_view s, Line& out, std::vector<std::unique_ptr
   return true;
 }
 
-// Splits lines [from, to) of a file (`to` at a line end); line numbers counted from the chunk's start
-// (the caller adds the lines of the chunks before). Returns the number of lines.
-std::uint64_t index_text(const Text& padded_text, std::size_t from, std::size_t to, const std::string& name,
-                         bool spill, std::vector<Line>& lines, Tally& tally, Arena& arena,
+// Splits lines [from, to) of a file (`to` at a line end); line numbers counted from the chunk's
+// start (the caller adds the lines of the chunks before). Returns the number of lines.
+std::uint64_t index_text(const Text& padded_text, std::size_t from, std::size_t to,
+                         const std::string& name, bool spill, std::vector<Line>& lines,
+                         Tally& tally, Arena& arena,
                          std::vector<std::unique_ptr<std::string>>& names) {
   const std::string_view text = padded_text.view();
   simdjson::dom::parser parser;
@@ -462,7 +474,8 @@ std::uint64_t index_text(const Text& padded_text, std::size_t from, std::size_t 
         lines.push_back(l);
       } else if (!blank(s)) {  // not written by the partition pass: said, never dropped silently
         ++tally.malformed;
-        tally.add({name, line_no}, "not a spill line (@file:line<TAB>patient<TAB>type<TAB>resource)");
+        tally.add({name, line_no},
+                  "not a spill line (@file:line<TAB>patient<TAB>type<TAB>resource)");
       }
       continue;
     }
@@ -491,7 +504,8 @@ std::string map_pointer(const std::string& pointer, const std::vector<const Line
   return entries[i]->source().where() + (rest.empty() ? "" : " " + rest);
 }
 
-std::vector<std::string> record_of(const std::string& pointer, const std::vector<const Line*>& entries) {
+std::vector<std::string> record_of(const std::string& pointer,
+                                   const std::vector<const Line*>& entries) {
   if (pointer.empty()) return {};
   // A check on the finished record ("/patient/birth_date"): the Patient resource is where to look.
   if (pointer.rfind("Bundle.", 0) != 0) return {entries.front()->source().where()};
@@ -527,16 +541,18 @@ void findings_of(const kb::KnowledgeBase& kb, const clinical::Case& c, const ass
     // for every eczematous reaction): the analyst looks for the condition in the record.
     f.new_disease = pr.reaction_disease.value_or("");
     for (const auto& cond : c.conditions) {
-      if (pr.condition_pointer && cond.pointer == *pr.condition_pointer) f.new_disease = cond.disease;
+      if (pr.condition_pointer && cond.pointer == *pr.condition_pointer)
+        f.new_disease = cond.disease;
     }
     f.phenotype = pr.phenotype;
     f.onset = pr.onset.value_or("");
     f.severity = "warning";
-    f.text = fmt::format("{} reaction ({}) on {}{}: Naranjo {} ({})", pr.kind, pr.phenotype, f.drug,
-                         pr.culprits.empty() || !pr.culprits.front().days_to_onset
-                             ? ""
-                             : fmt::format(", onset {} days after start", *pr.culprits.front().days_to_onset),
-                         pr.score ? fmt::format("{:g}", *pr.score) : "unknown", pr.naranjo_category);
+    f.text = fmt::format(
+        "{} reaction ({}) on {}{}: Naranjo {} ({})", pr.kind, pr.phenotype, f.drug,
+        pr.culprits.empty() || !pr.culprits.front().days_to_onset
+            ? ""
+            : fmt::format(", onset {} days after start", *pr.culprits.front().days_to_onset),
+        pr.score ? fmt::format("{:g}", *pr.score) : "unknown", pr.naranjo_category);
     f.record = record_of(pr.condition_pointer.value_or(""), entries);
     for (const auto& m : c.medications) {
       if (m.biologic && *m.biologic == f.drug) {
@@ -550,7 +566,8 @@ void findings_of(const kb::KnowledgeBase& kb, const clinical::Case& c, const ass
   std::vector<std::pair<std::string, std::vector<std::string>>> taken;
   for (const auto& m : c.medications) {
     if (!m.jak_drug || !m.active_on(c.as_of)) continue;
-    auto it = std::find_if(taken.begin(), taken.end(), [&](const auto& t) { return t.first == *m.jak_drug; });
+    auto it = std::find_if(taken.begin(), taken.end(),
+                           [&](const auto& t) { return t.first == *m.jak_drug; });
     if (it == taken.end()) it = taken.insert(taken.end(), {*m.jak_drug, {}});
     for (auto& w : record_of(m.pointer, entries)) it->second.push_back(std::move(w));
   }
@@ -598,7 +615,8 @@ void findings_of(const kb::KnowledgeBase& kb, const clinical::Case& c, const ass
       f.text = alert.text;
       f.record = records;
       for (const auto& l : c.labs) {
-        if (l.lab == alert.lab && clinical::to_string(l.date) == alert.date && l.value == alert.value) {
+        if (l.lab == alert.lab && clinical::to_string(l.date) == alert.date &&
+            l.value == alert.value) {
           for (auto& w : record_of(l.pointer, entries)) f.record.push_back(std::move(w));
         }
       }
@@ -710,14 +728,17 @@ void add_to_summary(Summary& s, Tally& t) {
 
 // Problems of the whole run in input order (file, line), first `listed` kept.
 void order_problems(std::vector<Problem>& problems, std::size_t listed) {
-  std::sort(problems.begin(), problems.end(), [](const Problem& a, const Problem& b) { return a.source < b.source; });
+  std::sort(problems.begin(), problems.end(),
+            [](const Problem& a, const Problem& b) { return a.source < b.source; });
   if (problems.size() > listed) problems.resize(listed);
 }
 
 // The screen of lines already in memory (one partition).
-std::vector<PatientResult> screen_lines(const kb::KnowledgeBase& kb, const MedicationTriggers& triggers,
+std::vector<PatientResult> screen_lines(const kb::KnowledgeBase& kb,
+                                        const MedicationTriggers& triggers,
                                         assess::PathwayCache& cache, std::vector<Line>& lines,
-                                        const ScreenOptions& options, Summary& summary, Tally& tally) {
+                                        const ScreenOptions& options, Summary& summary,
+                                        Tally& tally) {
   const clinical::Date as_of = resolve_as_of(options);
   // Patient first, then the export's order (file, line): the same Bundle whatever the partitioning.
   // Sorted on integers (hash, Patient first, file rank, line); keys are compared only to split
@@ -729,17 +750,17 @@ std::vector<PatientResult> screen_lines(const kb::KnowledgeBase& kb, const Medic
       if (std::find(files.begin(), files.end(), l.file) == files.end()) files.push_back(l.file);
     }
   }
-  std::sort(files.begin(), files.end(), [](const std::string* a, const std::string* b) { return *a < *b; });
+  std::sort(files.begin(), files.end(),
+            [](const std::string* a, const std::string* b) { return *a < *b; });
   const std::string* last_file = nullptr;
   std::uint32_t last_rank = 0;
   for (auto& l : lines) {
     if (l.file != last_file) {
       last_file = l.file;
-      last_rank = static_cast<std::uint32_t>(std::lower_bound(files.begin(), files.end(), l.file,
-                                                              [](const std::string* a, const std::string* b) {
-                                                                return *a < *b;
-                                                              }) -
-                                             files.begin());
+      last_rank = static_cast<std::uint32_t>(
+          std::lower_bound(files.begin(), files.end(), l.file,
+                           [](const std::string* a, const std::string* b) { return *a < *b; }) -
+          files.begin());
     }
     l.file_rank = last_rank;
   }
@@ -751,7 +772,8 @@ std::vector<PatientResult> screen_lines(const kb::KnowledgeBase& kb, const Medic
   std::vector<SortKey> keys(lines.size());
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const Line& l = lines[i];
-    keys[i] = {l.hash, (l.patient ? 0 : std::uint64_t{1} << 63) | std::uint64_t{l.file_rank} << 40 | l.line,
+    keys[i] = {l.hash,
+               (l.patient ? 0 : std::uint64_t{1} << 63) | std::uint64_t{l.file_rank} << 40 | l.line,
                static_cast<std::uint32_t>(i)};
   }
   tbb::parallel_sort(keys.begin(), keys.end(), [](const SortKey& a, const SortKey& b) {
@@ -761,9 +783,11 @@ std::vector<PatientResult> screen_lines(const kb::KnowledgeBase& kb, const Medic
     std::size_t j = i + 1;
     bool collision = false;
     const auto& key = lines[keys[i].index].key;
-    while (j < keys.size() && keys[j].hash == keys[i].hash) collision |= lines[keys[j++].index].key != key;
+    while (j < keys.size() && keys[j].hash == keys[i].hash)
+      collision |= lines[keys[j++].index].key != key;
     if (collision) {
-      std::sort(keys.begin() + static_cast<std::ptrdiff_t>(i), keys.begin() + static_cast<std::ptrdiff_t>(j),
+      std::sort(keys.begin() + static_cast<std::ptrdiff_t>(i),
+                keys.begin() + static_cast<std::ptrdiff_t>(j),
                 [&](const SortKey& a, const SortKey& b) {
                   const auto &ka = lines[a.index].key, &kb_ = lines[b.index].key;
                   return ka != kb_ ? ka < kb_ : a.place < b.place;
@@ -801,7 +825,8 @@ std::vector<PatientResult> screen_lines(const kb::KnowledgeBase& kb, const Medic
                       }
                       if (options.progress) {
                         std::uint64_t bytes = 0;
-                        for (std::size_t i = groups[range.begin()].first; i < groups[range.end() - 1].second; ++i) {
+                        for (std::size_t i = groups[range.begin()].first;
+                             i < groups[range.end() - 1].second; ++i) {
                           bytes += at(i).json.size() + 1;
                         }
                         auto n = done.fetch_add(bytes) + bytes;
@@ -814,8 +839,10 @@ std::vector<PatientResult> screen_lines(const kb::KnowledgeBase& kb, const Medic
     auto [b, e] = groups[g];
     if (!at(b).patient) {
       ++summary.orphan_patients;
-      tally.add(at(b).source(), fmt::format("{} resource(s) of patient \"{}\" with no Patient resource: not screened",
-                                             e - b, at(b).key));
+      tally.add(
+          at(b).source(),
+          fmt::format("{} resource(s) of patient \"{}\" with no Patient resource: not screened",
+                      e - b, at(b).key));
       continue;
     }
     ++summary.patients;
@@ -824,7 +851,8 @@ std::vector<PatientResult> screen_lines(const kb::KnowledgeBase& kb, const Medic
     summary.warnings += w.warnings;
     if (w.unreadable) {
       ++summary.unreadable_records;
-      tally.add(at(b).source(), fmt::format("record of patient \"{}\" could not be read (see its row)", at(b).key));
+      tally.add(at(b).source(),
+                fmt::format("record of patient \"{}\" could not be read (see its row)", at(b).key));
     }
     if (!w.result) continue;
     ++summary.flagged;
@@ -840,7 +868,8 @@ std::vector<PatientResult> screen_lines(const kb::KnowledgeBase& kb, const Medic
   return results;
 }
 
-std::vector<std::string> join_codes(const PatientResult& r, std::string_view kind, bool with_detail) {
+std::vector<std::string> join_codes(const PatientResult& r, std::string_view kind,
+                                    bool with_detail) {
   std::vector<std::string> v;
   for (const auto& f : r.findings) {
     if (f.kind != kind) continue;
@@ -867,15 +896,20 @@ std::string joined(const std::vector<std::string>& v, char sep = ';') {
   return s;
 }
 
-Result<std::vector<PatientResult>> screen_paths(const kb::KnowledgeBase& kb, const MedicationTriggers& triggers,
-                                                assess::PathwayCache& cache, const std::vector<fs::path>& paths,
-                                                const ScreenOptions& options, Summary& summary, Tally& tally) {
+Result<std::vector<PatientResult>> screen_paths(const kb::KnowledgeBase& kb,
+                                                const MedicationTriggers& triggers,
+                                                assess::PathwayCache& cache,
+                                                const std::vector<fs::path>& paths,
+                                                const ScreenOptions& options, Summary& summary,
+                                                Tally& tally) {
   std::vector<Text> texts(paths.size());
   std::vector<Status> errors(paths.size());
   tbb::parallel_for(std::size_t{0}, paths.size(), [&](std::size_t i) {
     auto t = Text::read(paths[i]);
-    if (t.is_ok()) texts[i] = std::move(t.value());
-    else errors[i] = t.status();
+    if (t.is_ok())
+      texts[i] = std::move(t.value());
+    else
+      errors[i] = t.status();
   });
   for (const auto& e : errors) {
     if (!e.is_ok()) return e;
@@ -911,8 +945,9 @@ Result<std::vector<PatientResult>> screen_paths(const kb::KnowledgeBase& kb, con
   tbb::parallel_for(std::size_t{0}, chunks.size(), [&](std::size_t k) {
     Chunk& c = chunks[k];
     c.tally.limit = options.listed_problems;
-    c.lines_in_chunk = index_text(texts[c.file], c.from, c.to, file_name(paths[c.file]),
-                                  paths[c.file].extension() == ".spill", c.lines, c.tally, c.arena, c.names);
+    c.lines_in_chunk =
+        index_text(texts[c.file], c.from, c.to, file_name(paths[c.file]),
+                   paths[c.file].extension() == ".spill", c.lines, c.tally, c.arena, c.names);
   });
   std::vector<Line> lines;
   std::size_t n = 0;
@@ -963,7 +998,8 @@ Status spill_lines(const fs::path& file, const std::string& name, std::size_t pa
         continue;
       }
       std::size_t p = fnv1a(k.key) % partitions;
-      fmt::format_to(std::back_inserter(buffers[p]), "@{}:{}\t{}\t{}\t{}\n", name, line_no, k.key, k.type, s);
+      fmt::format_to(std::back_inserter(buffers[p]), "@{}:{}\t{}\t{}\t{}\n", name, line_no, k.key,
+                     k.type, s);
       if (buffers[p].size() >= kFlushBytes) flush(p);
     }
   });
@@ -980,22 +1016,27 @@ std::vector<fs::path> bulk_files(const fs::path& dir) {
     bool ndjson = name.size() > 7 && (name.ends_with(".ndjson") || name.ends_with(".ndjson.gz"));
     if (!ndjson) continue;
     std::string_view type(name.data(), name.find('.'));
-    if (std::find(kBulkTypes.begin(), kBulkTypes.end(), type) != kBulkTypes.end()) out.push_back(e.path());
+    if (std::find(kBulkTypes.begin(), kBulkTypes.end(), type) != kBulkTypes.end())
+      out.push_back(e.path());
   }
   std::sort(out.begin(), out.end());
   return out;
 }
 
-Result<std::vector<PatientResult>> screen_partition(const kb::KnowledgeBase& kb, const std::vector<fs::path>& paths,
-                                                    const ScreenOptions& options, Summary& summary) {
+Result<std::vector<PatientResult>> screen_partition(const kb::KnowledgeBase& kb,
+                                                    const std::vector<fs::path>& paths,
+                                                    const ScreenOptions& options,
+                                                    Summary& summary) {
   Tally tally;
   tally.limit = options.listed_problems;
   const MedicationTriggers triggers(kb);
   assess::PathwayCache cache(kb);
   auto r = [&] {
-    if (options.threads == 0) return screen_paths(kb, triggers, cache, paths, options, summary, tally);
+    if (options.threads == 0)
+      return screen_paths(kb, triggers, cache, paths, options, summary, tally);
     tbb::task_arena arena(static_cast<int>(options.threads));
-    return arena.execute([&] { return screen_paths(kb, triggers, cache, paths, options, summary, tally); });
+    return arena.execute(
+        [&] { return screen_paths(kb, triggers, cache, paths, options, summary, tally); });
   }();
   if (!r.is_ok()) return r;
   order_problems(tally.problems, options.listed_problems);
@@ -1003,8 +1044,8 @@ Result<std::vector<PatientResult>> screen_partition(const kb::KnowledgeBase& kb,
   return r;
 }
 
-Status spill_file(const fs::path& file, const std::vector<fs::path>& outputs, const ScreenOptions& options,
-                  Summary& summary) {
+Status spill_file(const fs::path& file, const std::vector<fs::path>& outputs,
+                  const ScreenOptions& options, Summary& summary) {
   const std::size_t partitions = outputs.size();
   if (partitions == 0) return Status::invalid_input("spill_file: no output partition");
   std::vector<std::FILE*> handles(partitions, nullptr);
@@ -1024,7 +1065,9 @@ Status spill_file(const fs::path& file, const std::vector<fs::path>& outputs, co
   };
   for (std::size_t i = 0; i < partitions; ++i) {
     handles[i] = std::fopen(outputs[i].c_str(), "wb");
-    if (!handles[i]) return fail(Status::io_error(fmt::format("{}: cannot create a spill file", outputs[i].string())));
+    if (!handles[i])
+      return fail(
+          Status::io_error(fmt::format("{}: cannot create a spill file", outputs[i].string())));
   }
   Tally tl;
   tl.limit = options.listed_problems;
@@ -1033,22 +1076,24 @@ Status spill_file(const fs::path& file, const std::vector<fs::path>& outputs, co
   std::vector<std::string> buffers(partitions);
   bool write_failed = false;
   auto flush = [&](std::size_t p) {
-    if (std::fwrite(buffers[p].data(), 1, buffers[p].size(), handles[p]) != buffers[p].size()) write_failed = true;
+    if (std::fwrite(buffers[p].data(), 1, buffers[p].size(), handles[p]) != buffers[p].size())
+      write_failed = true;
     buffers[p].clear();
   };
   auto status = spill_lines(file, name, partitions, tl, buffers, flush);
   if (!status.is_ok()) return fail(status);
   for (std::size_t p = 0; p < partitions; ++p) flush(p);
   if (!close_all() || write_failed) {
-    return fail(Status::io_error(fmt::format("{}: writing a spill file failed (disk full?)", outputs[0].string())));
+    return fail(Status::io_error(
+        fmt::format("{}: writing a spill file failed (disk full?)", outputs[0].string())));
   }
   order_problems(tl.problems, options.listed_problems);
   add_to_summary(summary, tl);
   return Status::ok();
 }
 
-Result<Summary> screen_directory(const kb::KnowledgeBase& kb, const fs::path& input, const ScreenOptions& options,
-                                 Format format, std::ostream& out) {
+Result<Summary> screen_directory(const kb::KnowledgeBase& kb, const fs::path& input,
+                                 const ScreenOptions& options, Format format, std::ostream& out) {
   auto t0 = std::chrono::steady_clock::now();
   Summary summary;
   summary.region = options.region;
@@ -1056,12 +1101,14 @@ Result<Summary> screen_directory(const kb::KnowledgeBase& kb, const fs::path& in
   o.as_of = resolve_as_of(options);  // one date for the whole run, even across midnight
   summary.as_of = clinical::to_string(*o.as_of);
   std::error_code ec;
-  if (!fs::is_directory(input, ec)) return Status::not_found(fmt::format("{}: not a folder", input.string()));
+  if (!fs::is_directory(input, ec))
+    return Status::not_found(fmt::format("{}: not a folder", input.string()));
   auto files = bulk_files(input);
   if (files.empty()) {
-    return Status::not_found(fmt::format("{}: no Patient, Condition, MedicationStatement, MedicationRequest or "
-                                         "Observation .ndjson[.gz] file: expected a FHIR Bulk Data export folder",
-                                         input.string()));
+    return Status::not_found(
+        fmt::format("{}: no Patient, Condition, MedicationStatement, MedicationRequest or "
+                    "Observation .ndjson[.gz] file: expected a FHIR Bulk Data export folder",
+                    input.string()));
   }
   double estimate = 0;
   for (const auto& f : files) {
@@ -1070,7 +1117,8 @@ Result<Summary> screen_directory(const kb::KnowledgeBase& kb, const fs::path& in
   }
   double budget = static_cast<double>(std::max<std::size_t>(o.memory_mb, 1)) * 1024 * 1024;
   std::size_t partitions = std::clamp<std::size_t>(
-      static_cast<std::size_t>(std::ceil(estimate * kMemoryPerInputByte / budget)), 1, kMaxPartitions);
+      static_cast<std::size_t>(std::ceil(estimate * kMemoryPerInputByte / budget)), 1,
+      kMaxPartitions);
   summary.partitions = partitions;
 
   Tally tally;
@@ -1124,7 +1172,8 @@ Result<Summary> screen_directory(const kb::KnowledgeBase& kb, const fs::path& in
       auto flush = [&](std::size_t p) {
         if (buffers[p].empty()) return;
         std::lock_guard lock(locks[p]);
-        if (std::fwrite(buffers[p].data(), 1, buffers[p].size(), handles[p]) != buffers[p].size()) write_failed = true;
+        if (std::fwrite(buffers[p].data(), 1, buffers[p].size(), handles[p]) != buffers[p].size())
+          write_failed = true;
         buffers[p].clear();
       };
       auto status = spill_lines(files[fi], name, partitions, tl, buffers, flush);
@@ -1148,7 +1197,8 @@ Result<Summary> screen_directory(const kb::KnowledgeBase& kb, const fs::path& in
     }
     if (write_failed) {
       cleanup();
-      return Status::io_error(fmt::format("{}: writing a spill file failed (disk full?)", dir.string()));
+      return Status::io_error(
+          fmt::format("{}: writing a spill file failed (disk full?)", dir.string()));
     }
     for (auto& t : tallies) merge(tally, std::move(t));
     for (const auto& p : spill) summary.spilled_bytes += fs::file_size(p, ec);
@@ -1169,7 +1219,8 @@ Result<Summary> screen_directory(const kb::KnowledgeBase& kb, const fs::path& in
     return arena.execute(run);
   }();
   if (!st.is_ok()) return st;
-  std::sort(rows.begin(), rows.end(), [](const PatientResult& a, const PatientResult& b) { return a.patient < b.patient; });
+  std::sort(rows.begin(), rows.end(),
+            [](const PatientResult& a, const PatientResult& b) { return a.patient < b.patient; });
   if (format == Format::kCsv) out << csv_header();
   for (const auto& r : rows) out << (format == Format::kCsv ? to_csv(r) : to_ndjson(r));
   out.flush();
@@ -1206,8 +1257,10 @@ std::string to_ndjson(const PatientResult& r) {
 }
 
 std::string csv_header() {
-  return "patient,kinds,pr_classification,pr_culprit,pr_culprit_class,pr_new_disease,pr_onset,jak_drugs,"
-         "contraindications,lab_thresholds,rule_unknown,missing_screening,risk_groups,unreadable,records,kb_sources,"
+  return "patient,kinds,pr_classification,pr_culprit,pr_culprit_class,pr_new_disease,pr_onset,jak_"
+         "drugs,"
+         "contraindications,lab_thresholds,rule_unknown,missing_screening,risk_groups,unreadable,"
+         "records,kb_sources,"
          "warnings\n";
 }
 
@@ -1232,7 +1285,8 @@ std::string to_csv(const PatientResult& r) {
     std::vector<std::string> v;
     for (auto& s : join_codes(r, kind, detail)) {
       // the drug is in jak_drugs already when there is one
-      v.push_back(jak.size() == 1 && s.rfind(jak[0] + ":", 0) == 0 ? s.substr(jak[0].size() + 1) : s);
+      v.push_back(jak.size() == 1 && s.rfind(jak[0] + ":", 0) == 0 ? s.substr(jak[0].size() + 1)
+                                                                   : s);
     }
     return joined(v);
   };
@@ -1240,24 +1294,23 @@ std::string to_csv(const PatientResult& r) {
   for (const auto& f : r.findings) {
     if (f.kind == "unreadable_record") unreadable.push_back(f.text);
   }
-  std::vector<std::string> cols = {
-      r.patient,
-      joined(kinds),
-      pr ? pr->classification : "",
-      pr ? pr->drug : "",
-      pr ? pr->culprit_class : "",
-      pr ? pr->new_disease : "",
-      pr ? pr->onset : "",
-      joined(jak),
-      codes("contraindication", false),
-      codes("lab_threshold", true),
-      codes("rule_unknown", true),
-      codes("missing_screening", true),
-      codes("risk_group", false),
-      joined(unreadable),
-      joined(records),
-      joined(sources),
-      std::to_string(r.warnings)};
+  std::vector<std::string> cols = {r.patient,
+                                   joined(kinds),
+                                   pr ? pr->classification : "",
+                                   pr ? pr->drug : "",
+                                   pr ? pr->culprit_class : "",
+                                   pr ? pr->new_disease : "",
+                                   pr ? pr->onset : "",
+                                   joined(jak),
+                                   codes("contraindication", false),
+                                   codes("lab_threshold", true),
+                                   codes("rule_unknown", true),
+                                   codes("missing_screening", true),
+                                   codes("risk_group", false),
+                                   joined(unreadable),
+                                   joined(records),
+                                   joined(sources),
+                                   std::to_string(r.warnings)};
   std::string line;
   for (std::size_t i = 0; i < cols.size(); ++i) line += (i ? "," : "") + csv_field(cols[i]);
   return line + "\n";

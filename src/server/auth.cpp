@@ -17,9 +17,12 @@ std::optional<Role> parse_role(std::string_view name) {
 
 const char* to_string(Role role) {
   switch (role) {
-    case Role::kClinician: return "clinician";
-    case Role::kPharmacist: return "pharmacist";
-    case Role::kAdmin: return "admin";
+    case Role::kClinician:
+      return "clinician";
+    case Role::kPharmacist:
+      return "pharmacist";
+    case Role::kAdmin:
+      return "admin";
   }
   return "?";
 }
@@ -42,7 +45,8 @@ std::string password_problem(std::string_view password) {
 Result<std::string> hash_password(std::string_view password) {
   if (Status st = init(); !st.is_ok()) return st;
   std::array<char, crypto_pwhash_STRBYTES> out{};
-  if (crypto_pwhash_str(out.data(), password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+  if (crypto_pwhash_str(out.data(), password.data(), password.size(),
+                        crypto_pwhash_OPSLIMIT_INTERACTIVE,
                         crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
     return Status::io_error("password hashing ran out of memory");
   }
@@ -82,7 +86,8 @@ std::string random_password() {
 std::string secret_hash(std::string_view secret) {
   (void)init();
   std::array<unsigned char, crypto_hash_sha256_BYTES> md{};
-  crypto_hash_sha256(md.data(), reinterpret_cast<const unsigned char*>(secret.data()), secret.size());
+  crypto_hash_sha256(md.data(), reinterpret_cast<const unsigned char*>(secret.data()),
+                     secret.size());
   std::string hex(md.size() * 2 + 1, '\0');
   sodium_bin2hex(hex.data(), hex.size(), md.data(), md.size());
   hex.pop_back();
@@ -91,10 +96,12 @@ std::string secret_hash(std::string_view secret) {
 
 std::string csrf_token(std::string_view session_id) {
   (void)init();
-  static constexpr std::string_view kDomain = "paraderm csrf v1";  // keeps it distinct from secret_hash
+  static constexpr std::string_view kDomain =
+      "paraderm csrf v1";  // keeps it distinct from secret_hash
   std::array<unsigned char, 32> md{};
-  crypto_generichash(md.data(), md.size(), reinterpret_cast<const unsigned char*>(session_id.data()),
-                     session_id.size(), reinterpret_cast<const unsigned char*>(kDomain.data()), kDomain.size());
+  crypto_generichash(md.data(), md.size(),
+                     reinterpret_cast<const unsigned char*>(session_id.data()), session_id.size(),
+                     reinterpret_cast<const unsigned char*>(kDomain.data()), kDomain.size());
   return base64url(md.data(), md.size());
 }
 

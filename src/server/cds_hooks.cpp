@@ -9,8 +9,8 @@
 #include <cmath>
 #include <cstring>
 #include <map>
-#include <random>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <set>
 
 #include "assess/internal.h"
@@ -48,9 +48,11 @@ std::string uuid4() {
   }
   b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);
   b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);
-  return fmt::format("{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-                     b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-                     b[15]);
+  return fmt::format(
+      "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:"
+      "02x}{:02x}",
+      b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+      b[15]);
 }
 
 // A summary cut to the limit at a word boundary (the detail carries the whole text).
@@ -67,7 +69,9 @@ std::string summary(std::string s) {
 std::string md(std::string_view s) {
   std::string o;
   for (char c : s) {
-    if (c == '*' || c == '_' || c == '`' || c == '[' || c == ']' || c == '<' || c == '>' || c == '#' || c == '|') o += '\\';
+    if (c == '*' || c == '_' || c == '`' || c == '[' || c == ']' || c == '<' || c == '>' ||
+        c == '#' || c == '|')
+      o += '\\';
     o += c;
   }
   return o;
@@ -102,12 +106,13 @@ const char* kPatientTemplate = "Patient/{{context.patientId}}";
 
 }  // namespace
 
-std::string operation_outcome(std::string_view issue_code, const std::string& diagnostics, const std::string& expression,
-                              std::string_view reason) {
+std::string operation_outcome(std::string_view issue_code, const std::string& diagnostics,
+                              const std::string& expression, std::string_view reason) {
   Json issue = {{"severity", "error"}, {"code", issue_code}, {"diagnostics", diagnostics}};
   if (!expression.empty()) issue["expression"] = Json::array({expression});
   if (!reason.empty()) {
-    issue["details"] = {{"coding", Json::array({{{"system", kReasonSystem}, {"code", reason}}})}, {"text", reason}};
+    issue["details"] = {{"coding", Json::array({{{"system", kReasonSystem}, {"code", reason}}})},
+                        {"text", reason}};
   }
   return dump(Json{{"resourceType", "OperationOutcome"}, {"issue", Json::array({issue})}});
 }
@@ -116,7 +121,7 @@ struct Services::Impl {
   Config cfg;
   const kb::KnowledgeBase& kb;
   std::string discovery;
-  std::map<std::string, std::string> hooks;  // service id -> hook
+  std::map<std::string, std::string> hooks;                  // service id -> hook
   std::map<std::string, std::string, std::less<>> prefetch;  // key -> template
   std::map<std::string, double> intervals;  // KB dosing-interval constants: frequency -> hours
 
@@ -134,8 +139,10 @@ struct Services::Impl {
     }
     prefetch = {
         {"patient", kPatientTemplate},
-        // Active includes its FHIR sub-states recurrence and relapse (a flare is what PR inference reads).
-        {"conditions", "Condition?patient={{context.patientId}}&clinical-status=active,recurrence,relapse"},
+        // Active includes its FHIR sub-states recurrence and relapse (a flare is what PR inference
+        // reads).
+        {"conditions",
+         "Condition?patient={{context.patientId}}&clinical-status=active,recurrence,relapse"},
         {"medicationStatements", "MedicationStatement?patient={{context.patientId}}"},
         {"medicationRequests", "MedicationRequest?patient={{context.patientId}}"},
         {"observations", "Observation?patient={{context.patientId}}&code=" + codes},
@@ -143,24 +150,37 @@ struct Services::Impl {
     Json pf = Json::object();
     for (const auto& [k, v] : prefetch) pf[k] = v;
     std::string requirements =
-        "Send a Bearer JWT signed with ES384 or RS384 by an issuer registered with paraderm serve --cds-jwks. "
-        "Prefetch every key, or give fhirServer (and fhirAuthorization) so missing keys can be fetched. "
-        "Codes paraderm reads: SNOMED CT or ICD-10-CM conditions, RxNorm medications (ingredient, SCD, SBD) or "
+        "Send a Bearer JWT signed with ES384 or RS384 by an issuer registered with paraderm serve "
+        "--cds-jwks. "
+        "Prefetch every key, or give fhirServer (and fhirAuthorization) so missing keys can be "
+        "fetched. "
+        "Codes paraderm reads: SNOMED CT or ICD-10-CM conditions, RxNorm medications (ingredient, "
+        "SCD, SBD) or "
         "their names, LOINC observations.";
     Json services = Json::array();
     auto add = [&](const char* id, const char* hook, const char* title, const char* description) {
       hooks[id] = hook;
-      services.push_back({{"id", id}, {"hook", hook}, {"title", title}, {"description", description},
-                          {"prefetch", pf}, {"usageRequirements", requirements}});
+      services.push_back({{"id", id},
+                          {"hook", hook},
+                          {"title", title},
+                          {"description", description},
+                          {"prefetch", pf},
+                          {"usageRequirements", requirements}});
     };
-    add("paraderm-patient-view", "patient-view", "paraderm: paradoxical reactions and JAK inhibitor lab alerts",
-        "Recognises a likely or possible paradoxical reaction to a biologic in the record (with its reasons and "
+    add("paraderm-patient-view", "patient-view",
+        "paraderm: paradoxical reactions and JAK inhibitor lab alerts",
+        "Recognises a likely or possible paradoxical reaction to a biologic in the record (with "
+        "its reasons and "
         "sources), and results that cross a lab threshold of a JAK inhibitor the patient takes.");
-    add("paraderm-order-select", "order-select", "paraderm: JAK/TYK2 inhibitor and biologic order check",
-        "For a JAK/TYK2 inhibitor being ordered: contraindications, cautions, rules the knowledge base lacks, the "
-        "adjusted dose (as a suggestion) and the screening and monitoring plan. For a biologic with a published "
+    add("paraderm-order-select", "order-select",
+        "paraderm: JAK/TYK2 inhibitor and biologic order check",
+        "For a JAK/TYK2 inhibitor being ordered: contraindications, cautions, rules the knowledge "
+        "base lacks, the "
+        "adjusted dose (as a suggestion) and the screening and monitoring plan. For a biologic "
+        "with a published "
         "paradoxical-reaction pattern: the risk when the record holds the opposite disease.");
-    add("paraderm-order-sign", "order-sign", "paraderm: JAK/TYK2 inhibitor and biologic order check at signing",
+    add("paraderm-order-sign", "order-sign",
+        "paraderm: JAK/TYK2 inhibitor and biologic order check at signing",
         "The order-select checks, run again on every draft order when the orders are signed.");
     discovery = dump(Json{{"services", services}});
   }
@@ -175,26 +195,30 @@ struct Services::Impl {
 
   static std::string template_fill(const std::string& t, const Json& context) {
     std::string out = t;
-    for (std::size_t at = out.find("{{context."); at != std::string::npos; at = out.find("{{context.", at)) {
+    for (std::size_t at = out.find("{{context."); at != std::string::npos;
+         at = out.find("{{context.", at)) {
       std::size_t end = out.find("}}", at);
       if (end == std::string::npos) break;
       std::string field = out.substr(at + 10, end - at - 10);
       const Json* v = member(context, field);
-      std::string value = v && v->is_string() ? httplib::detail::encode_query_param(v->get<std::string>()) : "";
+      std::string value =
+          v && v->is_string() ? httplib::detail::encode_query_param(v->get<std::string>()) : "";
       out.replace(at, end + 2 - at, value);
       at += value.size();
     }
     // Token search values are system|code; a bare '|' is not allowed in a URL (RFC 3986) and
     // strict servers refuse it.
-    for (std::size_t at = out.find('|'); at != std::string::npos; at = out.find('|', at)) out.replace(at, 1, "%7C");
+    for (std::size_t at = out.find('|'); at != std::string::npos; at = out.find('|', at))
+      out.replace(at, 1, "%7C");
     return out;
   }
 
   // GET fhirServer/query; a resource or searchset Bundle, or an error naming the key.
-  std::optional<Json> fetch(const std::string& server, const Json* authorization, const std::string& query,
-                            std::string& problem) const {
+  std::optional<Json> fetch(const std::string& server, const Json* authorization,
+                            const std::string& query, std::string& problem) const {
     auto scheme_end = server.find("://");
-    if (scheme_end == std::string::npos || (server.compare(0, scheme_end, "http") != 0 && server.compare(0, scheme_end, "https") != 0)) {
+    if (scheme_end == std::string::npos || (server.compare(0, scheme_end, "http") != 0 &&
+                                            server.compare(0, scheme_end, "https") != 0)) {
       problem = "fhirServer: expected an http(s) URL";
       return std::nullopt;
     }
@@ -207,15 +231,19 @@ struct Services::Impl {
     client.set_read_timeout(std::chrono::milliseconds(cfg.fhir_timeout_ms));
     client.set_write_timeout(std::chrono::milliseconds(cfg.fhir_timeout_ms));
     httplib::Headers headers = {{"Accept", "application/fhir+json"}};
-    if (authorization) headers.emplace("Authorization", "Bearer " + (*authorization)["access_token"].get<std::string>());
+    if (authorization)
+      headers.emplace("Authorization",
+                      "Bearer " + (*authorization)["access_token"].get<std::string>());
     Json all_entries = Json::array();
     Json first;
     std::string path = base_path + "/" + query;
-    // Searchsets may be paged (CDS Hooks 2.0): follow `next` links on the same server, a bounded number of times.
+    // Searchsets may be paged (CDS Hooks 2.0): follow `next` links on the same server, a bounded
+    // number of times.
     for (int page = 0; page < 20 && !path.empty(); ++page) {
       auto res = client.Get(path, headers);
       if (!res) {
-        problem = fmt::format("the FHIR server did not answer ({})", httplib::to_string(res.error()));
+        problem =
+            fmt::format("the FHIR server did not answer ({})", httplib::to_string(res.error()));
         return std::nullopt;
       }
       if (res->status == 404 && query.rfind("Patient/", 0) == 0) return Json(nullptr);
@@ -236,7 +264,8 @@ struct Services::Impl {
       path.clear();
       if (const Json* links = member(j, "link"); links && links->is_array()) {
         for (const auto& l : *links) {
-          if (l.value("relation", "") != "next" || !l.contains("url") || !l["url"].is_string()) continue;
+          if (l.value("relation", "") != "next" || !l.contains("url") || !l["url"].is_string())
+            continue;
           std::string url = l["url"].get<std::string>();
           if (url.rfind(origin, 0) == 0) path = url.substr(origin.size());
         }
@@ -282,7 +311,8 @@ struct Services::Impl {
     const Json* h = member(req, "hook");
     if (!h || !h->is_string()) throw bad("hook", "expected a string");
     if (h->get<std::string>() != hook) {
-      throw bad("hook", fmt::format("\"{}\": this service answers {}", h->get<std::string>().substr(0, 60), hook));
+      throw bad("hook", fmt::format("\"{}\": this service answers {}",
+                                    h->get<std::string>().substr(0, 60), hook));
     }
     // hookInstance and userId are required by the specification but not read here: a client that
     // omits them (as the public example services' test requests do) is still answered.
@@ -307,9 +337,11 @@ struct Services::Impl {
       if (e && !e->is_array()) throw bad("context.draftOrders.entry", "expected an array");
       if (hook == "order-select") {
         const Json* s = member(*context, "selections");
-        if (!s || !s->is_array()) throw bad("context.selections", "expected an array of Type/id references");
+        if (!s || !s->is_array())
+          throw bad("context.selections", "expected an array of Type/id references");
         for (std::size_t i = 0; i < s->size(); ++i) {
-          if (!(*s)[i].is_string()) throw bad(fmt::format("context.selections[{}]", i), "expected a string Type/id");
+          if (!(*s)[i].is_string())
+            throw bad(fmt::format("context.selections[{}]", i), "expected a string Type/id");
         }
       }
     }
@@ -321,7 +353,8 @@ struct Services::Impl {
       if (!server) throw bad("fhirServer", "missing: required when fhirAuthorization is given");
       for (const char* f : {"access_token", "token_type", "scope", "subject"}) {
         const Json* v = member(*auth, f);
-        if (!v || !v->is_string()) throw bad(std::string("fhirAuthorization.") + f, "expected a string");
+        if (!v || !v->is_string())
+          throw bad(std::string("fhirAuthorization.") + f, "expected a string");
       }
       if (!member(*auth, "expires_in") || !(*auth)["expires_in"].is_number()) {
         throw bad("fhirAuthorization.expires_in", "expected a number");
@@ -335,7 +368,8 @@ struct Services::Impl {
 
     // Resolve every key: given, null (nothing found), or missing / an OperationOutcome (fetch it).
     Json fetched = Json::object();
-    std::vector<std::pair<std::string, const Json*>> slots;  // key -> resource / Bundle (null: nothing found)
+    std::vector<std::pair<std::string, const Json*>>
+        slots;  // key -> resource / Bundle (null: nothing found)
     std::vector<std::string> unavailable;
     for (const auto& [key, tmpl] : prefetch) {
       const Json* v = pf ? member(*pf, key) : nullptr;
@@ -365,15 +399,19 @@ struct Services::Impl {
     if (!unavailable.empty()) {
       std::string keys;
       for (const auto& k : unavailable) keys += (keys.empty() ? "" : ", ") + k;
-      throw HttpError{412, "not-found",
-                      fmt::format("prefetch: {} missing (or an OperationOutcome) and no fhirServer to fetch from", keys),
-                      "prefetch." + unavailable.front()};
+      throw HttpError{
+          412, "not-found",
+          fmt::format(
+              "prefetch: {} missing (or an OperationOutcome) and no fhirServer to fetch from",
+              keys),
+          "prefetch." + unavailable.front()};
     }
     // Keys this service did not ask for are read too (nothing the EHR sends is silently dropped).
     if (pf) {
       for (auto it = pf->begin(); it != pf->end(); ++it) {
         if (prefetch.count(it.key())) continue;
-        if (!it->is_null() && !it->is_object()) throw bad("prefetch." + it.key(), "expected a FHIR resource, a Bundle or null");
+        if (!it->is_null() && !it->is_object())
+          throw bad("prefetch." + it.key(), "expected a FHIR resource, a Bundle or null");
         if (it->is_object() && it->value("resourceType", "") == "OperationOutcome") continue;
         slots.emplace_back(it.key(), &*it);
       }
@@ -388,7 +426,8 @@ struct Services::Impl {
       if (const Json* e = member(*drafts, "entry")) {
         for (std::size_t i = 0; i < e->size(); ++i) {
           const Json* r = member((*e)[i], "resource");
-          if (!r || !r->is_object() || r->value("resourceType", "") != "MedicationRequest") continue;
+          if (!r || !r->is_object() || r->value("resourceType", "") != "MedicationRequest")
+            continue;
           draft_ids.insert(r->value("id", ""));
           draft_resources.emplace_back(fmt::format("context.draftOrders.entry[{}].resource", i), r);
         }
@@ -419,7 +458,8 @@ struct Services::Impl {
       }
     }
     if (!saw_patient) {
-      throw HttpError{412, "not-found", "prefetch.patient: the EHR found no Patient (null); nothing can be assessed",
+      throw HttpError{412, "not-found",
+                      "prefetch.patient: the EHR found no Patient (null); nothing can be assessed",
                       "prefetch.patient"};
     }
     for (const auto& [where, r] : draft_resources) add_entry(*r, where, true);
@@ -429,7 +469,8 @@ struct Services::Impl {
     po.as_of = clinical::parse_date(cfg.as_of.empty() ? today_utc() : cfg.as_of);
     auto parsed = clinical::parse_case(dump(bundle), kb, po);
     auto rename = [&](std::string pointer) {
-      // "Bundle.entry[7].resource(Observation).valueQuantity" -> "prefetch.observations.entry[2].resource.valueQuantity"
+      // "Bundle.entry[7].resource(Observation).valueQuantity" ->
+      // "prefetch.observations.entry[2].resource.valueQuantity"
       auto index = entry_index(pointer);
       if (!index || *index >= origins.size()) return pointer;
       std::string rest = pointer.substr(pointer.find(']') + 1);
@@ -443,7 +484,9 @@ struct Services::Impl {
       Json issues = Json::array();
       for (const auto& p : parsed.problems) {
         std::string where = rename(p.pointer);
-        issues.push_back({{"severity", "error"}, {"code", "invalid"}, {"diagnostics", where + ": " + p.message},
+        issues.push_back({{"severity", "error"},
+                          {"code", "invalid"},
+                          {"diagnostics", where + ": " + p.message},
                           {"expression", Json::array({where})}});
       }
       return {400, dump(Json{{"resourceType", "OperationOutcome"}, {"issue", issues}})};
@@ -465,13 +508,15 @@ struct Services::Impl {
     }
     for (auto it = record.medications.begin(); it != record.medications.end();) {
       auto index = entry_index(it->pointer);
-      const Origin* o = index && *index < origins.size() && origins[*index].draft ? &origins[*index] : nullptr;
+      const Origin* o =
+          index && *index < origins.size() && origins[*index].draft ? &origins[*index] : nullptr;
       if (!o || (!it->jak_drug && !it->biologic)) {
         ++it;
         continue;
       }
       std::string ref = "MedicationRequest/" + o->resource->value("id", "");
-      if (hook != "order-select" || selected.empty() || selected.count(ref)) orders.push_back({*it, o->resource, o->where});
+      if (hook != "order-select" || selected.empty() || selected.count(ref))
+        orders.push_back({*it, o->resource, o->where});
       it = record.medications.erase(it);
     }
 
@@ -483,7 +528,8 @@ struct Services::Impl {
     // Reasons name the record's entries by the assembled Bundle's paths; the EHR knows them by
     // where it sent them (prefetch key or draft order).
     auto rename_in = [&](std::string& text) {
-      for (std::size_t at = text.find("Bundle.entry["); at != std::string::npos; at = text.find("Bundle.entry[", at + 1)) {
+      for (std::size_t at = text.find("Bundle.entry["); at != std::string::npos;
+           at = text.find("Bundle.entry[", at + 1)) {
         std::size_t close = text.find(']', at);
         if (close == std::string::npos) break;
         std::size_t end = close + 1;
@@ -518,7 +564,8 @@ struct Services::Impl {
   // ---- cards -----------------------------------------------------------------------------------
 
   Json source(const std::string& base_url, const std::string& url = "") const {
-    Json s = {{"label", fmt::format("paraderm {} (knowledge base {})", cfg.engine_version, kb.version)}};
+    Json s = {
+        {"label", fmt::format("paraderm {} (knowledge base {})", cfg.engine_version, kb.version)}};
     s["url"] = url.empty() ? base_url + "/" : url;
     return s;
   }
@@ -536,14 +583,16 @@ struct Services::Impl {
 
   std::string reason_lines(const std::vector<assess::Reason>& reasons) const {
     std::string o;
-    for (const auto& r : reasons) o += fmt::format("* **{}** {}{}\n", r.code, md(r.text), cite(r.sources));
+    for (const auto& r : reasons)
+      o += fmt::format("* **{}** {}{}\n", r.code, md(r.text), cite(r.sources));
     return o;
   }
 
   std::string record_notes(const clinical::Case& record) const {
     if (record.warnings.empty()) return "";
-    std::string o = fmt::format("\n**Record notes** ({} item(s) of the record were not read as given):\n\n",
-                                record.warnings.size());
+    std::string o =
+        fmt::format("\n**Record notes** ({} item(s) of the record were not read as given):\n\n",
+                    record.warnings.size());
     std::size_t shown = 0;
     for (const auto& w : record.warnings) {
       if (++shown > 5) {
@@ -556,8 +605,11 @@ struct Services::Impl {
   }
 
   Json card(std::string text, const char* indicator, std::string detail, Json src) const {
-    return {{"uuid", uuid4()}, {"summary", summary(std::move(text))}, {"indicator", indicator},
-            {"detail", std::move(detail)}, {"source", std::move(src)}};
+    return {{"uuid", uuid4()},
+            {"summary", summary(std::move(text))},
+            {"indicator", indicator},
+            {"detail", std::move(detail)},
+            {"source", std::move(src)}};
   }
 
   std::string drug_name(const std::string& id) const {
@@ -566,26 +618,32 @@ struct Services::Impl {
     return id;
   }
 
-  void patient_view_cards(const assess::Assessment& a, const clinical::Case& record, const Json& bundle,
-                          const std::string& base_url, Json& cards) const {
+  void patient_view_cards(const assess::Assessment& a, const clinical::Case& record,
+                          const Json& bundle, const std::string& base_url, Json& cards) const {
     const auto& pr = a.pr;
     if (pr.classification == "likely" || pr.classification == "possible") {
-      std::string culprit = pr.culprits.empty() ? "a biologic" : drug_name(pr.culprits.front().biologic);
+      std::string culprit =
+          pr.culprits.empty() ? "a biologic" : drug_name(pr.culprits.front().biologic);
       // The phenotype id reads as an adjective ("psoriasiform"); its KB name is in the detail.
       std::string phenotype = pr.phenotype;
       std::string d = fmt::format("**Classification:** {} (Naranjo {}{})\n\n", pr.classification,
                                   pr.score ? num(*pr.score) : "unknown",
                                   pr.naranjo_category.empty() ? "" : ", " + pr.naranjo_category);
       for (const auto& p : kb.phenotypes) {
-        if (p.id == pr.phenotype) d += fmt::format("**Reaction:** {} ({})\n\n", md(p.name), pr.kind);
+        if (p.id == pr.phenotype)
+          d += fmt::format("**Reaction:** {} ({})\n\n", md(p.name), pr.kind);
       }
       if (!pr.culprits.empty() && pr.culprits.front().days_to_onset) {
-        d += fmt::format("**Culprit:** {} ({} days from start to onset)\n\n", md(culprit), *pr.culprits.front().days_to_onset);
+        d += fmt::format("**Culprit:** {} ({} days from start to onset)\n\n", md(culprit),
+                         *pr.culprits.front().days_to_onset);
       }
       d += "**Reasons**\n\n" + reason_lines(pr.reasons);
       for (const auto& rf : pr.risk_factors) {
-        d += fmt::format("* Risk factor: {} ({} {}{}){}\n", md(rf.factor), rf.measure, num(rf.estimate),
-                         rf.ci_low && rf.ci_high ? fmt::format(", 95% CI {}–{}", num(*rf.ci_low), num(*rf.ci_high)) : "",
+        d += fmt::format("* Risk factor: {} ({} {}{}){}\n", md(rf.factor), rf.measure,
+                         num(rf.estimate),
+                         rf.ci_low && rf.ci_high
+                             ? fmt::format(", 95% CI {}–{}", num(*rf.ci_low), num(*rf.ci_high))
+                             : "",
                          cite(rf.sources));
       }
       d += record_notes(record);
@@ -595,9 +653,10 @@ struct Services::Impl {
         auto saved = cfg.db->save_case("CDS patient-view", "fhir", dump(bundle));
         if (saved.is_ok()) url = fmt::format("{}/?case={}", base_url, saved.value());
       }
-      cards.push_back(card(fmt::format("{} paradoxical {} reaction to {}", pr.classification == "likely" ? "Likely" : "Possible",
-                                       phenotype, culprit),
-                           pr.classification == "likely" ? "warning" : "info", d, source(base_url, url)));
+      cards.push_back(card(
+          fmt::format("{} paradoxical {} reaction to {}",
+                      pr.classification == "likely" ? "Likely" : "Possible", phenotype, culprit),
+          pr.classification == "likely" ? "warning" : "info", d, source(base_url, url)));
     }
     // One card per drug, lab and action: the latest crossing result.
     std::map<std::tuple<std::string, std::string, std::string>, const assess::Alert*> latest;
@@ -609,8 +668,8 @@ struct Services::Impl {
       const char* indicator = al->code == "LAB_DOSE_REDUCE" ? "warning" : "critical";
       std::string d = fmt::format("* **{}** {}{}\n", al->code, md(al->text), cite(al->sources));
       d += record_notes(record);
-      cards.push_back(card(fmt::format("{}: {} {} {} on {} — {}", drug_name(al->drug), al->lab, num(al->value), al->unit,
-                                       al->date, al->action),
+      cards.push_back(card(fmt::format("{}: {} {} {} on {} — {}", drug_name(al->drug), al->lab,
+                                       num(al->value), al->unit, al->date, al->action),
                            indicator, d, source(base_url)));
     }
   }
@@ -633,7 +692,12 @@ struct Services::Impl {
       const Json* p = member(*repeat, "period");
       std::string unit = repeat->value("periodUnit", "");
       if (f && f->is_number() && p && p->is_number() && f->get<double>() > 0) {
-        double hours = p->get<double>() * (unit == "d" ? 24 : unit == "h" ? 1 : unit == "wk" ? 168 : 0) / f->get<double>();
+        double hours = p->get<double>() *
+                       (unit == "d"    ? 24
+                        : unit == "h"  ? 1
+                        : unit == "wk" ? 168
+                                       : 0) /
+                       f->get<double>();
         for (const auto& [name, h] : intervals) {
           if (hours > 0 && std::abs(h - hours) < 1e-9) return name;
         }
@@ -652,37 +716,48 @@ struct Services::Impl {
       if (opt.kind == "drug" && opt.id == drug) o = &opt;
     }
     if (!o) {
-      cards.push_back(card(fmt::format("{}: not assessed — no recorded disease it is chosen for", name), "warning",
-                           "paraderm assesses a JAK/TYK2 inhibitor for the patient's paradoxical reaction or "
-                           "active immune-mediated skin disease; the record holds neither, so no contraindication, "
-                           "caution or dose was checked." + record_notes(record),
-                           source(base_url)));
+      cards.push_back(card(
+          fmt::format("{}: not assessed — no recorded disease it is chosen for", name), "warning",
+          "paraderm assesses a JAK/TYK2 inhibitor for the patient's paradoxical reaction or "
+          "active immune-mediated skin disease; the record holds neither, so no contraindication, "
+          "caution or dose was checked." +
+              record_notes(record),
+          source(base_url)));
       return;
     }
     std::vector<assess::Reason> blocks, cautions, unknown;
     for (const auto& r : o->reasons) {
-      if (r.code == std::string_view("RULE_UNKNOWN")) unknown.push_back(r);
-      else if (r.severity == assess::Severity::kBlock) blocks.push_back(r);
-      else if (r.severity == assess::Severity::kWarning || r.severity == assess::Severity::kCaution) cautions.push_back(r);
+      if (r.code == std::string_view("RULE_UNKNOWN"))
+        unknown.push_back(r);
+      else if (r.severity == assess::Severity::kBlock)
+        blocks.push_back(r);
+      else if (r.severity == assess::Severity::kWarning || r.severity == assess::Severity::kCaution)
+        cautions.push_back(r);
     }
     std::string verdict(assess::to_string(o->verdict));
     if (o->verdict >= assess::Verdict::kAvoid) {
-      cards.push_back(card(fmt::format("{}: {} — {}", name, o->verdict == assess::Verdict::kContraindicated
-                                                               ? "contraindicated for this patient"
-                                                               : "not to be started (avoid)",
-                                       blocks.empty() ? verdict : std::string(blocks.front().code)),
-                           "critical", fmt::format("**Verdict:** {}\n\n", verdict) + reason_lines(blocks) + record_notes(record),
-                           source(base_url)));
+      cards.push_back(card(
+          fmt::format("{}: {} — {}", name,
+                      o->verdict == assess::Verdict::kContraindicated
+                          ? "contraindicated for this patient"
+                          : "not to be started (avoid)",
+                      blocks.empty() ? verdict : std::string(blocks.front().code)),
+          "critical",
+          fmt::format("**Verdict:** {}\n\n", verdict) + reason_lines(blocks) + record_notes(record),
+          source(base_url)));
     }
     if (!cautions.empty()) {
-      cards.push_back(card(fmt::format("{}: {} caution(s) for this patient ({})", name, cautions.size(), cautions.front().code),
-                           "warning", fmt::format("**Verdict:** {}\n\n", verdict) + reason_lines(cautions),
+      cards.push_back(card(fmt::format("{}: {} caution(s) for this patient ({})", name,
+                                       cautions.size(), cautions.front().code),
+                           "warning",
+                           fmt::format("**Verdict:** {}\n\n", verdict) + reason_lines(cautions),
                            source(base_url)));
     }
     if (!unknown.empty()) {
-      cards.push_back(card(fmt::format("{}: {} safety rule(s) not in the knowledge base — check the label", name,
-                                       unknown.size()),
-                           "warning", reason_lines(unknown), source(base_url)));
+      cards.push_back(
+          card(fmt::format("{}: {} safety rule(s) not in the knowledge base — check the label",
+                           name, unknown.size()),
+               "warning", reason_lines(unknown), source(base_url)));
     }
     if (o->verdict <= assess::Verdict::kCaution) {
       plan_card(record, *o, base_url, cards);
@@ -690,31 +765,35 @@ struct Services::Impl {
     }
   }
 
-  void plan_card(const clinical::Case& record, const assess::Option& o, const std::string& base_url, Json& cards) const {
+  void plan_card(const clinical::Case& record, const assess::Option& o, const std::string& base_url,
+                 Json& cards) const {
     auto plan = assess::detail::safety_plan(kb, record, {o}, record.as_of);
     if (plan.screening.empty() && plan.monitoring.empty()) return;
     std::string d = "**Baseline screening**\n\n";
     std::size_t missing = 0;
     for (const auto& s : plan.screening) {
       if (s.status == "not-recorded") ++missing;
-      d += fmt::format("* {} — {}{}{}\n", md(s.item), s.status, s.last_date ? " (" + *s.last_date + ")" : "",
-                       cite(s.sources));
+      d += fmt::format("* {} — {}{}{}\n", md(s.item), s.status,
+                       s.last_date ? " (" + *s.last_date + ")" : "", cite(s.sources));
     }
     d += "\n**Monitoring** (from today as the start date)\n\n";
     for (const auto& m : plan.monitoring) {
-      d += fmt::format("* {}{}: {}{}\n", m.date.empty() ? "" : m.date + " ", md(m.test), md(m.text), cite(m.sources));
+      d += fmt::format("* {}{}: {}{}\n", m.date.empty() ? "" : m.date + " ", md(m.test), md(m.text),
+                       cite(m.sources));
     }
-    cards.push_back(card(fmt::format("{}: screening ({} of {} not recorded) and monitoring plan", drug_name(o.id), missing,
-                                     plan.screening.size()),
+    cards.push_back(card(fmt::format("{}: screening ({} of {} not recorded) and monitoring plan",
+                                     drug_name(o.id), missing, plan.screening.size()),
                          "info", d, source(base_url)));
   }
 
-  void dose_card(const assess::Option& o, const Order& order, const std::string& base_url, Json& cards) const {
+  void dose_card(const assess::Option& o, const Order& order, const std::string& base_url,
+                 Json& cards) const {
     if (!o.dose || !order.med.amount) return;
     const Json& r = *order.resource;
     std::optional<std::string> ordered_frequency;
     Json dosage = Json::object();
-    if (const Json* list = member(r, "dosageInstruction"); list && list->is_array() && !list->empty() && (*list)[0].is_object()) {
+    if (const Json* list = member(r, "dosageInstruction");
+        list && list->is_array() && !list->empty() && (*list)[0].is_object()) {
       dosage = (*list)[0];
       ordered_frequency = frequency_of(dosage);
     }
@@ -727,16 +806,20 @@ struct Services::Impl {
     // A suggestion must write a FHIR timing; a dose without a KB dosing interval is not suggested.
     if (interval == intervals.end() || !(interval->second > 0)) return;
     std::string frequency_upper = o.dose->frequency;
-    for (char& c : frequency_upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    Json timing = {{"code", {{"coding", Json::array({{{"system", kTimingSystem}, {"code", frequency_upper}}})},
-                             {"text", frequency_upper}}}};
+    for (char& c : frequency_upper)
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    Json timing = {
+        {"code",
+         {{"coding", Json::array({{{"system", kTimingSystem}, {"code", frequency_upper}}})},
+          {"text", frequency_upper}}}};
     double per_day = 24 / interval->second;
     if (std::abs(per_day - std::round(per_day)) < 1e-9) {
       timing["repeat"] = {{"frequency", std::lround(per_day)}, {"period", 1}, {"periodUnit", "d"}};
     } else {
       timing["repeat"] = {{"frequency", 1}, {"period", interval->second}, {"periodUnit", "h"}};
     }
-    std::string adjusted = fmt::format("{} {} {}", num(o.dose->amount), o.dose->unit, frequency_upper);
+    std::string adjusted =
+        fmt::format("{} {} {}", num(o.dose->amount), o.dose->unit, frequency_upper);
     std::string ordered = fmt::format("{} {}", num(*order.med.amount), unit);
     if (ordered_frequency) {
       std::string f = *ordered_frequency;
@@ -744,48 +827,68 @@ struct Services::Impl {
       ordered = fmt::format("{} {} {}", num(*order.med.amount), unit, f);
     }
     dosage["timing"] = timing;
-    dosage["doseAndRate"] = Json::array({{{"doseQuantity", {{"value", o.dose->amount}, {"unit", o.dose->unit},
-                                                            {"system", kUcum}, {"code", o.dose->unit}}}}});
+    dosage["doseAndRate"] = Json::array({{{"doseQuantity",
+                                           {{"value", o.dose->amount},
+                                            {"unit", o.dose->unit},
+                                            {"system", kUcum},
+                                            {"code", o.dose->unit}}}}});
     dosage["text"] = adjusted;
     Json updated = r;
     updated["dosageInstruction"] = Json::array({dosage});
-    std::string why = o.dose->adjustments.empty() ? "the label dose for " + o.dose->indication
-                                                  : fmt::format("{} ({})", o.dose->indication, fmt::join(o.dose->adjustments, "; "));
+    std::string why =
+        o.dose->adjustments.empty()
+            ? "the label dose for " + o.dose->indication
+            : fmt::format("{} ({})", o.dose->indication, fmt::join(o.dose->adjustments, "; "));
     std::vector<assess::Reason> dose_reasons;
     for (const auto& reason : o.reasons) {
       std::string_view c = reason.code;
-      if (c.rfind("DOSE_", 0) == 0 || c.find("_DOSE") != std::string_view::npos || c == "PRAC_LOWER_DOSE") {
+      if (c.rfind("DOSE_", 0) == 0 || c.find("_DOSE") != std::string_view::npos ||
+          c == "PRAC_LOWER_DOSE") {
         dose_reasons.push_back(reason);
       }
     }
-    Json suggestion = {{"label", fmt::format("Change the dose to {}", adjusted)},
-                       {"uuid", uuid4()},
-                       {"isRecommended", true},
-                       {"actions", Json::array({{{"type", "update"},
-                                                 {"description", fmt::format("Set the {} dose to {} (was {})",
-                                                                             drug_name(o.id), adjusted, ordered)},
-                                                 {"resource", updated}}})}};
-    Json c = card(fmt::format("{}: ordered {}; adjusted dose for this patient {}", drug_name(o.id), ordered, adjusted),
+    Json suggestion = {
+        {"label", fmt::format("Change the dose to {}", adjusted)},
+        {"uuid", uuid4()},
+        {"isRecommended", true},
+        {"actions", Json::array({{{"type", "update"},
+                                  {"description", fmt::format("Set the {} dose to {} (was {})",
+                                                              drug_name(o.id), adjusted, ordered)},
+                                  {"resource", updated}}})}};
+    Json c = card(fmt::format("{}: ordered {}; adjusted dose for this patient {}", drug_name(o.id),
+                              ordered, adjusted),
                   "warning",
-                  fmt::format("**Adjusted dose:** {} — {}\n\n", adjusted, md(why)) + reason_lines(dose_reasons),
+                  fmt::format("**Adjusted dose:** {} — {}\n\n", adjusted, md(why)) +
+                      reason_lines(dose_reasons),
                   source(base_url));
     c["suggestions"] = Json::array({suggestion});
     c["selectionBehavior"] = "at-most-one";
-    c["overrideReasons"] = Json::array(
-        {{{"system", kOverrideSystem}, {"code", "prescriber-dose"}, {"display", "Dose chosen by the prescriber for this patient"}},
-         {{"system", kOverrideSystem}, {"code", "record-incomplete"}, {"display", "The record is incomplete or out of date"}},
-         {{"system", kOverrideSystem}, {"code", "specialist-advice"}, {"display", "Following specialist advice"}}});
+    c["overrideReasons"] =
+        Json::array({{{"system", kOverrideSystem},
+                      {"code", "prescriber-dose"},
+                      {"display", "Dose chosen by the prescriber for this patient"}},
+                     {{"system", kOverrideSystem},
+                      {"code", "record-incomplete"},
+                      {"display", "The record is incomplete or out of date"}},
+                     {{"system", kOverrideSystem},
+                      {"code", "specialist-advice"},
+                      {"display", "Following specialist advice"}}});
     cards.push_back(std::move(c));
   }
 
   static std::string quantity(const kb::Quantity& q) {
-    std::string v = q.value ? num(*q.value) : q.low && q.high ? num(*q.low) + "–" + num(*q.high) : q.low ? ">= " + num(*q.low)
-                                                                  : q.high ? "<= " + num(*q.high) : "unknown";
-    return fmt::format("{}{}{}{}", q.qualifier ? *q.qualifier + " " : "", v, q.unit == "%" ? "" : " ", q.unit) +
+    std::string v = q.value           ? num(*q.value)
+                    : q.low && q.high ? num(*q.low) + "–" + num(*q.high)
+                    : q.low           ? ">= " + num(*q.low)
+                    : q.high          ? "<= " + num(*q.high)
+                                      : "unknown";
+    return fmt::format("{}{}{}{}", q.qualifier ? *q.qualifier + " " : "", v,
+                       q.unit == "%" ? "" : " ", q.unit) +
            (q.stat ? " (" + *q.stat + ")" : "");
   }
 
-  void biologic_cards(const clinical::Case& record, const Order& order, const std::string& base_url, Json& cards) const {
+  void biologic_cards(const clinical::Case& record, const Order& order, const std::string& base_url,
+                      Json& cards) const {
     const kb::Biologic* b = kb.find_biologic(*order.med.biologic);
     if (!b) return;
     // Phenotype -> the published patterns of this biologic (or its class) causing it.
@@ -809,27 +912,35 @@ struct Services::Impl {
         }
       }
       if (!held) continue;
-      std::string d = fmt::format("The record holds **{}**. Published paradoxical {} reactions to {} ({}):\n\n",
-                                  md(held->name), md(ph->name), md(b->name), md(b->biologic_class));
+      std::string d =
+          fmt::format("The record holds **{}**. Published paradoxical {} reactions to {} ({}):\n\n",
+                      md(held->name), md(ph->name), md(b->name), md(b->biologic_class));
       for (const auto* p : patterns) {
         d += fmt::format("* {} Incidence: {}.{}\n", md(p->text),
-                         p->incidence ? quantity(*p->incidence) : "not published (unknown)", cite(p->prov.src));
+                         p->incidence ? quantity(*p->incidence) : "not published (unknown)",
+                         cite(p->prov.src));
       }
       std::string rf_lines;
       for (const auto& rf : kb.risk_factors) {
-        if (rf.phenotype != phenotype_id || (rf.culprit_class && *rf.culprit_class != b->biologic_class)) continue;
-        rf_lines += fmt::format("* {} — {} {} {}{}{}\n", md(rf.factor), rf.direction, rf.measure, num(rf.estimate),
-                                rf.ci_low && rf.ci_high ? fmt::format(" (95% CI {}–{})", num(*rf.ci_low), num(*rf.ci_high)) : "",
-                                cite(rf.prov.src));
+        if (rf.phenotype != phenotype_id ||
+            (rf.culprit_class && *rf.culprit_class != b->biologic_class))
+          continue;
+        rf_lines += fmt::format(
+            "* {} — {} {} {}{}{}\n", md(rf.factor), rf.direction, rf.measure, num(rf.estimate),
+            rf.ci_low && rf.ci_high
+                ? fmt::format(" (95% CI {}–{})", num(*rf.ci_low), num(*rf.ci_high))
+                : "",
+            cite(rf.prov.src));
       }
       if (!rf_lines.empty()) d += "\n**Published risk factors**\n\n" + rf_lines;
       std::optional<std::string> incidence;
       for (const auto* p : patterns) {
         if (p->incidence && !incidence) incidence = quantity(*p->incidence);
       }
-      cards.push_back(card(fmt::format("{}: paradoxical {} reactions are published{}; the patient has {}", b->name, ph->id,
-                                       incidence ? " (incidence " + *incidence + ")" : "", held->name),
-                           "warning", d + record_notes(record), source(base_url)));
+      cards.push_back(card(
+          fmt::format("{}: paradoxical {} reactions are published{}; the patient has {}", b->name,
+                      ph->id, incidence ? " (incidence " + *incidence + ")" : "", held->name),
+          "warning", d + record_notes(record), source(base_url)));
     }
   }
 
@@ -840,7 +951,8 @@ struct Services::Impl {
       Json req = Json::parse(body, nullptr, false);
       if (req.is_discarded()) throw bad("body", "not valid JSON");
       const Json* list = member(req, "feedback");
-      if (!list || !list->is_array() || list->empty()) throw bad("feedback", "expected a non-empty array");
+      if (!list || !list->is_array() || list->empty())
+        throw bad("feedback", "expected a non-empty array");
       std::vector<store::FeedbackRecord> items;
       for (std::size_t i = 0; i < list->size(); ++i) {
         const Json& f = (*list)[i];
@@ -849,12 +961,14 @@ struct Services::Impl {
         store::FeedbackRecord r;
         r.service = std::string(id);
         const Json* card_id = member(f, "card");
-        if (!card_id || !card_id->is_string() || card_id->get<std::string>().empty() || card_id->get<std::string>().size() > 200) {
+        if (!card_id || !card_id->is_string() || card_id->get<std::string>().empty() ||
+            card_id->get<std::string>().size() > 200) {
           throw bad(at + ".card", "expected the card's uuid");
         }
         r.card = card_id->get<std::string>();
         r.outcome = f.value("outcome", "");
-        if (r.outcome != "accepted" && r.outcome != "overridden") throw bad(at + ".outcome", "expected accepted or overridden");
+        if (r.outcome != "accepted" && r.outcome != "overridden")
+          throw bad(at + ".outcome", "expected accepted or overridden");
         const Json* when = member(f, "outcomeTimestamp");
         if (!when || !when->is_string() || !clinical::parse_date(when->get<std::string>())) {
           throw bad(at + ".outcomeTimestamp", "expected an RFC 3339 date-time");
@@ -862,10 +976,12 @@ struct Services::Impl {
         r.outcome_at = when->get<std::string>().substr(0, 40);
         Json accepted = Json::array();
         if (const Json* s = member(f, "acceptedSuggestions")) {
-          if (!s->is_array()) throw bad(at + ".acceptedSuggestions", "expected an array of {\"id\": uuid}");
+          if (!s->is_array())
+            throw bad(at + ".acceptedSuggestions", "expected an array of {\"id\": uuid}");
           for (std::size_t k = 0; k < s->size(); ++k) {
             const Json* sid = member((*s)[k], "id");
-            if (!sid || !sid->is_string()) throw bad(fmt::format("{}.acceptedSuggestions[{}].id", at, k), "expected a string");
+            if (!sid || !sid->is_string())
+              throw bad(fmt::format("{}.acceptedSuggestions[{}].id", at, k), "expected a string");
             accepted.push_back(sid->get<std::string>().substr(0, 200));
           }
         } else if (r.outcome == "accepted") {
@@ -876,8 +992,10 @@ struct Services::Impl {
           if (!o->is_object()) throw bad(at + ".overrideReason", "expected an object");
           if (const Json* reason = member(*o, "reason"); reason && !reason->is_null()) {
             if (!reason->is_object()) throw bad(at + ".overrideReason.reason", "expected a Coding");
-            if (auto code = reason->value("code", ""); !code.empty()) r.override_code = code.substr(0, 200);
-            if (auto display = reason->value("display", ""); !display.empty()) r.override_display = display.substr(0, 500);
+            if (auto code = reason->value("code", ""); !code.empty())
+              r.override_code = code.substr(0, 200);
+            if (auto display = reason->value("display", ""); !display.empty())
+              r.override_display = display.substr(0, 500);
           }
           if (const Json* comment = member(*o, "userComment"); comment && comment->is_string()) {
             r.override_comment = comment->get<std::string>().substr(0, 2000);
@@ -887,7 +1005,8 @@ struct Services::Impl {
       }
       if (!cfg.db) return {500, operation_outcome("exception", "no store configured")};
       auto stored = cfg.db->record_feedback(items);
-      if (!stored.is_ok()) return {500, operation_outcome("exception", "the feedback could not be stored")};
+      if (!stored.is_ok())
+        return {500, operation_outcome("exception", "the feedback could not be stored")};
       return {200, dump(Json{{"stored", stored.value()}})};
     } catch (const HttpError& e) {
       return {e.status, operation_outcome(e.issue_code, e.message, e.expression)};
@@ -898,12 +1017,17 @@ struct Services::Impl {
     Json a = Json::array();
     if (!cfg.db) return dump(a);
     for (const auto& f : cfg.db->list_feedback()) {
-      a.push_back({{"id", f.id}, {"received_at", f.received_at}, {"service", f.service}, {"card", f.card},
-                   {"outcome", f.outcome}, {"outcome_at", f.outcome_at},
-                   {"override_code", f.override_code ? Json(*f.override_code) : Json(nullptr)},
-                   {"override_display", f.override_display ? Json(*f.override_display) : Json(nullptr)},
-                   {"override_comment", f.override_comment ? Json(*f.override_comment) : Json(nullptr)},
-                   {"accepted_suggestions", Json::parse(f.accepted_suggestions, nullptr, false)}});
+      a.push_back(
+          {{"id", f.id},
+           {"received_at", f.received_at},
+           {"service", f.service},
+           {"card", f.card},
+           {"outcome", f.outcome},
+           {"outcome_at", f.outcome_at},
+           {"override_code", f.override_code ? Json(*f.override_code) : Json(nullptr)},
+           {"override_display", f.override_display ? Json(*f.override_display) : Json(nullptr)},
+           {"override_comment", f.override_comment ? Json(*f.override_comment) : Json(nullptr)},
+           {"accepted_suggestions", Json::parse(f.accepted_suggestions, nullptr, false)}});
     }
     return dump(a);
   }
@@ -913,10 +1037,13 @@ Services::Services(Config config) : impl_(std::make_unique<Impl>(std::move(confi
 Services::~Services() = default;
 const std::string& Services::discovery() const { return impl_->discovery; }
 bool Services::has(std::string_view id) const { return impl_->hooks.count(std::string(id)) > 0; }
-Reply Services::call(std::string_view id, const std::string& body, const std::string& base_url) const {
+Reply Services::call(std::string_view id, const std::string& body,
+                     const std::string& base_url) const {
   return impl_->call(id, body, base_url);
 }
-Reply Services::feedback(std::string_view id, const std::string& body) const { return impl_->feedback(id, body); }
+Reply Services::feedback(std::string_view id, const std::string& body) const {
+  return impl_->feedback(id, body);
+}
 std::string Services::feedback_list() const { return impl_->feedback_list(); }
 
 }  // namespace paraderm::server::cds

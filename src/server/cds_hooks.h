@@ -37,8 +37,8 @@ struct Config {
   store::Store* db = nullptr;  // feedback, and the cases patient-view cards link to
   const assess::SignalSource* signals = nullptr;
   std::string engine_version = "dev";
-  std::string region = "us";       // CDS requests do not say where the patient is treated
-  int fhir_timeout_ms = 5'000;     // per FHIR query when the prefetch is incomplete
+  std::string region = "us";    // CDS requests do not say where the patient is treated
+  int fhir_timeout_ms = 5'000;  // per FHIR query when the prefetch is incomplete
   // The assessment date; empty: today (UTC). Tests pin it so fixtures do not age.
   std::string as_of;
 };
@@ -57,7 +57,8 @@ class Services {
   const std::string& discovery() const;  // the GET /cds-services body, serialised once
   bool has(std::string_view service_id) const;
   // POST /cds-services/{id}. `base_url`: scheme://host[:port] the client used (for card links).
-  Reply call(std::string_view service_id, const std::string& body, const std::string& base_url) const;
+  Reply call(std::string_view service_id, const std::string& body,
+             const std::string& base_url) const;
   // POST /cds-services/{id}/feedback.
   Reply feedback(std::string_view service_id, const std::string& body) const;
   // GET /api/v1/cds-feedback (the web page's read-only list).

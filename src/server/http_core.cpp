@@ -9,8 +9,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -29,30 +29,54 @@ namespace paraderm::server::http {
 
 const char* status_reason(int status) {
   switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 411: return "Length Required";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 415: return "Unsupported Media Type";
-    case 421: return "Misdirected Request";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return status < 400 ? "OK" : "Error";
+    case 100:
+      return "Continue";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 204:
+      return "No Content";
+    case 304:
+      return "Not Modified";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 411:
+      return "Length Required";
+    case 413:
+      return "Content Too Large";
+    case 414:
+      return "URI Too Long";
+    case 415:
+      return "Unsupported Media Type";
+    case 421:
+      return "Misdirected Request";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 503:
+      return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return status < 400 ? "OK" : "Error";
   }
 }
 
@@ -66,12 +90,12 @@ struct Connection {
   SSL* ssl = nullptr;
   State state = State::kIdle;
   Clock::time_point deadline;
-  std::string in;                 // bytes read and not yet consumed
-  std::size_t header_end = 0;     // offset of the body in `in` (state kBody)
-  std::size_t body_length = 0;    // Content-Length (state kBody, not chunked)
+  std::string in;               // bytes read and not yet consumed
+  std::size_t header_end = 0;   // offset of the body in `in` (state kBody)
+  std::size_t body_length = 0;  // Content-Length (state kBody, not chunked)
   bool chunked = false;
-  std::size_t chunk_pos = 0;      // next unread chunk header in `in` (chunked body)
-  std::unique_ptr<Exchange> ex;   // the request being read
+  std::size_t chunk_pos = 0;     // next unread chunk header in `in` (chunked body)
+  std::unique_ptr<Exchange> ex;  // the request being read
   std::string out;
   std::size_t out_done = 0;
   bool close_after_write = false;
@@ -95,7 +119,8 @@ struct Completion {
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
          });
 }
 
@@ -114,7 +139,8 @@ bool has_token(std::string_view list, std::string_view token) {
 }
 
 bool is_token_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
+  return std::isalnum(static_cast<unsigned char>(c)) ||
+         std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
 }
 
 // Header values must not carry control characters (CR/LF would split or forge header lines).
@@ -392,7 +418,8 @@ struct Core::Impl {
       }
       std::size_t end = c.in.find("\r\n\r\n");
       if (end == std::string::npos) {
-        if (c.in.size() > limits.max_header_bytes) refuse(c, 431, "request headers larger than the limit");
+        if (c.in.size() > limits.max_header_bytes)
+          refuse(c, 431, "request headers larger than the limit");
         return false;
       }
       if (end + 4 > limits.max_header_bytes) {
@@ -453,7 +480,8 @@ struct Core::Impl {
     }
     std::size_t q = req.target.find('?');
     req.path = httplib::detail::decode_url(req.target.substr(0, q), false);
-    if (q != std::string::npos) httplib::detail::parse_query_text(req.target.substr(q + 1), req.params);
+    if (q != std::string::npos)
+      httplib::detail::parse_query_text(req.target.substr(q + 1), req.params);
 
     std::size_t pos = eol == std::string_view::npos ? head.size() : eol + 2;
     std::size_t count = 0;
@@ -503,23 +531,27 @@ struct Core::Impl {
       for (std::size_t i = 0; i < req.get_header_value_count("Content-Length"); ++i) {
         auto v = parse_length(req.get_header_value("Content-Length", i));
         if (!v || (length && *length != *v)) {
-          refuse(c, 400, fmt::format("Content-Length \"{}\": expected one non-negative decimal number",
-                                     req.get_header_value("Content-Length", i).substr(0, 40)));
+          refuse(c, 400,
+                 fmt::format("Content-Length \"{}\": expected one non-negative decimal number",
+                             req.get_header_value("Content-Length", i).substr(0, 40)));
           return false;
         }
         length = v;
       }
       if (*length > limits.max_body_bytes) {
-        refuse(c, 413, fmt::format("request body of {} bytes: the limit is {}", *length, limits.max_body_bytes));
+        refuse(c, 413,
+               fmt::format("request body of {} bytes: the limit is {}", *length,
+                           limits.max_body_bytes));
         return false;
       }
       c.body_length = *length;
     }
-    if (has_token(req.get_header_value("Expect"), "100-continue") && (c.chunked || c.body_length > 0) &&
-        c.in.size() == end + 4) {
+    if (has_token(req.get_header_value("Expect"), "100-continue") &&
+        (c.chunked || c.body_length > 0) && c.in.size() == end + 4) {
       // curl waits a second for this before it sends a body over 1 KiB.
       static const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
-      if (io_write(c, kContinue, sizeof kContinue - 1) != static_cast<ssize_t>(sizeof kContinue - 1)) {
+      if (io_write(c, kContinue, sizeof kContinue - 1) !=
+          static_cast<ssize_t>(sizeof kContinue - 1)) {
         close_connection(c.fd);
         return false;
       }
@@ -540,20 +572,24 @@ struct Core::Impl {
       size_text = size_text.substr(0, size_text.find(';'));  // chunk extensions are ignored
       std::size_t size = 0;
       if (size_text.empty() || size_text.size() > 8 ||
-          !std::all_of(size_text.begin(), size_text.end(), [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)); })) {
+          !std::all_of(size_text.begin(), size_text.end(),
+                       [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)); })) {
         refuse(c, 400, "malformed chunk size");
         return false;
       }
       size = std::stoul(size_text, nullptr, 16);
       if (body.size() + size > limits.max_body_bytes) {
-        refuse(c, 413, fmt::format("request body larger than the limit of {} bytes", limits.max_body_bytes));
+        refuse(
+            c, 413,
+            fmt::format("request body larger than the limit of {} bytes", limits.max_body_bytes));
         return false;
       }
       if (size == 0) {
         // Trailer fields (ignored) end with an empty line.
         std::size_t end = c.in.find("\r\n\r\n", eol);
         if (end == std::string::npos) {
-          if (c.in.size() - eol > limits.max_header_bytes) refuse(c, 431, "chunk trailer larger than the limit");
+          if (c.in.size() - eol > limits.max_header_bytes)
+            refuse(c, 431, "chunk trailer larger than the limit");
           return false;
         }
         c.in.erase(0, end + 4);
@@ -610,7 +646,8 @@ struct Core::Impl {
     for (;;) {
       sockaddr_storage addr{};
       socklen_t len = sizeof addr;
-      int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&addr), &len,
+                         SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
         if (errno == EMFILE || errno == ENFILE) {
           // Out of descriptors: take the pending connection with the reserve one and drop it, so
@@ -634,12 +671,16 @@ struct Core::Impl {
       }
       if (static_cast<int>(conns.size()) >= limits.max_connections) {
         static const std::string kBusy = [] {
-          std::string body = "{\"error\": {\"status\": 503, \"message\": \"too many connections; retry shortly\"}}";
-          return fmt::format("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-                             "Content-Length: {}\r\nConnection: close\r\nRetry-After: 1\r\n\r\n{}",
-                             body.size(), body);
+          std::string body =
+              "{\"error\": {\"status\": 503, \"message\": \"too many connections; retry "
+              "shortly\"}}";
+          return fmt::format(
+              "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+              "Content-Length: {}\r\nConnection: close\r\nRetry-After: 1\r\n\r\n{}",
+              body.size(), body);
         }();
-        if (!ssl_ctx) [[maybe_unused]] auto n = ::send(fd, kBusy.data(), kBusy.size(), MSG_NOSIGNAL);
+        if (!ssl_ctx) [[maybe_unused]]
+          auto n = ::send(fd, kBusy.data(), kBusy.size(), MSG_NOSIGNAL);
         ::close(fd);
         continue;
       }
@@ -686,9 +727,12 @@ struct Core::Impl {
     std::vector<int> idle, slow, stuck;
     for (auto& [fd, c] : conns) {
       if (c->state == State::kBusy || now < c->deadline) continue;
-      if (c->state == State::kHeaders || c->state == State::kBody) slow.push_back(fd);
-      else if (c->state == State::kIdle) idle.push_back(fd);
-      else stuck.push_back(fd);  // handshake or an unread response
+      if (c->state == State::kHeaders || c->state == State::kBody)
+        slow.push_back(fd);
+      else if (c->state == State::kIdle)
+        idle.push_back(fd);
+      else
+        stuck.push_back(fd);  // handshake or an unread response
     }
     for (int fd : idle) close_connection(fd);
     for (int fd : stuck) close_connection(fd);
@@ -710,8 +754,10 @@ struct Core::Impl {
     std::vector<int> idle;
     bool busy = false;
     for (auto& [fd, c] : conns) {
-      if (c->state == State::kIdle || c->state == State::kHandshake) idle.push_back(fd);
-      else busy = true;
+      if (c->state == State::kIdle || c->state == State::kHandshake)
+        idle.push_back(fd);
+      else
+        busy = true;
     }
     for (int fd : idle) close_connection(fd);
     return !busy || now >= drain_deadline;
@@ -770,24 +816,27 @@ Core::~Core() {
   for (auto& t : impl_->workers) t.join();
 }
 
-Result<std::unique_ptr<Core>> Core::create(const Limits& limits, Callbacks callbacks, const TlsFiles& tls) {
+Result<std::unique_ptr<Core>> Core::create(const Limits& limits, Callbacks callbacks,
+                                           const TlsFiles& tls) {
   std::unique_ptr<Core> core(new Core());
   auto& i = *core->impl_;
   i.limits = limits;
   i.cb = std::move(callbacks);
   if (!tls.cert.empty() || !tls.key.empty()) {
-    if (tls.cert.empty() || tls.key.empty()) return Status::invalid_input("--tls-cert and --tls-key: expected both");
+    if (tls.cert.empty() || tls.key.empty())
+      return Status::invalid_input("--tls-cert and --tls-key: expected both");
     i.ssl_ctx = SSL_CTX_new(TLS_server_method());
     SSL_CTX_set_min_proto_version(i.ssl_ctx, TLS1_2_VERSION);
     if (SSL_CTX_use_certificate_chain_file(i.ssl_ctx, tls.cert.c_str()) != 1) {
       ERR_clear_error();
-      return Status::invalid_input(fmt::format("--tls-cert: value \"{}\": not a readable PEM certificate", tls.cert));
+      return Status::invalid_input(
+          fmt::format("--tls-cert: value \"{}\": not a readable PEM certificate", tls.cert));
     }
     if (SSL_CTX_use_PrivateKey_file(i.ssl_ctx, tls.key.c_str(), SSL_FILETYPE_PEM) != 1 ||
         SSL_CTX_check_private_key(i.ssl_ctx) != 1) {
       ERR_clear_error();
-      return Status::invalid_input(
-          fmt::format("--tls-key: value \"{}\": not a readable PEM private key for the certificate", tls.key));
+      return Status::invalid_input(fmt::format(
+          "--tls-key: value \"{}\": not a readable PEM private key for the certificate", tls.key));
     }
   }
   return core;
@@ -800,9 +849,12 @@ Result<int> Core::bind(const std::string& host, int port) {
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
   addrinfo* res = nullptr;
-  std::string h = host.size() > 2 && host.front() == '[' && host.back() == ']' ? host.substr(1, host.size() - 2) : host;
+  std::string h = host.size() > 2 && host.front() == '[' && host.back() == ']'
+                      ? host.substr(1, host.size() - 2)
+                      : host;
   if (getaddrinfo(h.c_str(), std::to_string(port).c_str(), &hints, &res) != 0 || !res) {
-    return Status::io_error(fmt::format("--host: value \"{}\": not an address this machine can listen on", host));
+    return Status::io_error(
+        fmt::format("--host: value \"{}\": not an address this machine can listen on", host));
   }
   int fd = -1;
   for (addrinfo* a = res; a && fd < 0; a = a->ai_next) {
@@ -817,7 +869,8 @@ Result<int> Core::bind(const std::string& host, int port) {
   }
   freeaddrinfo(res);
   if (fd < 0) {
-    return Status::io_error(fmt::format("--port: cannot listen on {}:{} (in use or not permitted)", host, port));
+    return Status::io_error(
+        fmt::format("--port: cannot listen on {}:{} (in use or not permitted)", host, port));
   }
   sockaddr_storage addr{};
   socklen_t len = sizeof addr;

@@ -5,7 +5,8 @@
 // and buffers, not threads.
 //
 // cpp-httplib's Request/Response structs carry the exchange (the routes were written against them);
-// its server, which ties a pool thread to each connection for the connection's lifetime, is not used.
+// its server, which ties a pool thread to each connection for the connection's lifetime, is not
+// used.
 #pragma once
 
 #include <httplib.h>
@@ -63,11 +64,12 @@ struct TlsFiles {
 
 class Core {
  public:
-  static Result<std::unique_ptr<Core>> create(const Limits& limits, Callbacks callbacks, const TlsFiles& tls);
+  static Result<std::unique_ptr<Core>> create(const Limits& limits, Callbacks callbacks,
+                                              const TlsFiles& tls);
   ~Core();
   Result<int> bind(const std::string& host, int port);  // returns the port (port 0: any free port)
-  void run();   // until stop()
-  void stop();  // from any thread
+  void run();                                           // until stop()
+  void stop();                                          // from any thread
   bool tls() const;
 
  private:

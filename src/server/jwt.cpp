@@ -70,8 +70,10 @@ Result<Pkey> ec_p384_key(const std::string& x, const std::string& y) {
 }
 
 Result<Pkey> rsa_key(const std::string& n, const std::string& e) {
-  BIGNUM* bn_n = BN_bin2bn(reinterpret_cast<const unsigned char*>(n.data()), static_cast<int>(n.size()), nullptr);
-  BIGNUM* bn_e = BN_bin2bn(reinterpret_cast<const unsigned char*>(e.data()), static_cast<int>(e.size()), nullptr);
+  BIGNUM* bn_n = BN_bin2bn(reinterpret_cast<const unsigned char*>(n.data()),
+                           static_cast<int>(n.size()), nullptr);
+  BIGNUM* bn_e = BN_bin2bn(reinterpret_cast<const unsigned char*>(e.data()),
+                           static_cast<int>(e.size()), nullptr);
   OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
   OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n);
   OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e);
@@ -80,7 +82,8 @@ Result<Pkey> rsa_key(const std::string& n, const std::string& e) {
   BN_free(bn_n);
   BN_free(bn_e);
   if (!ok) return Status::invalid_input("RSA key: n and e do not form a key");
-  // Not clinical: 2048 bits is the smallest RSA modulus still accepted for signatures (NIST SP 800-131A).
+  // Not clinical: 2048 bits is the smallest RSA modulus still accepted for signatures (NIST SP
+  // 800-131A).
   if (EVP_PKEY_get_bits(pkey) < 2048) {
     EVP_PKEY_free(pkey);
     return Status::invalid_input("RSA key: modulus shorter than 2048 bits");
@@ -93,7 +96,8 @@ std::optional<std::string> ecdsa_der(std::string_view raw) {
   if (raw.size() != 2 * kP384Bytes) return std::nullopt;
   ECDSA_SIG* sig = ECDSA_SIG_new();
   BIGNUM* r = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()), kP384Bytes, nullptr);
-  BIGNUM* s = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()) + kP384Bytes, kP384Bytes, nullptr);
+  BIGNUM* s = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()) + kP384Bytes, kP384Bytes,
+                        nullptr);
   if (!sig || !r || !s || ECDSA_SIG_set0(sig, r, s) != 1) {
     BN_free(r);
     BN_free(s);
@@ -111,9 +115,11 @@ std::optional<std::string> ecdsa_der(std::string_view raw) {
 
 bool verify_signature(EVP_PKEY* key, std::string_view signed_part, std::string_view signature) {
   EVP_MD_CTX* md = EVP_MD_CTX_new();
-  bool ok = md && EVP_DigestVerifyInit(md, nullptr, EVP_sha384(), nullptr, key) == 1 &&
-            EVP_DigestVerify(md, reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
-                             reinterpret_cast<const unsigned char*>(signed_part.data()), signed_part.size()) == 1;
+  bool ok =
+      md && EVP_DigestVerifyInit(md, nullptr, EVP_sha384(), nullptr, key) == 1 &&
+      EVP_DigestVerify(md, reinterpret_cast<const unsigned char*>(signature.data()),
+                       signature.size(), reinterpret_cast<const unsigned char*>(signed_part.data()),
+                       signed_part.size()) == 1;
   EVP_MD_CTX_free(md);
   return ok;
 }
@@ -170,7 +176,8 @@ struct Verifier::Key {
 Verifier::Verifier() = default;
 Verifier::~Verifier() = default;
 
-Result<std::unique_ptr<Verifier>> Verifier::create(const std::vector<std::pair<std::string, std::string>>& issuers) {
+Result<std::unique_ptr<Verifier>> Verifier::create(
+    const std::vector<std::pair<std::string, std::string>>& issuers) {
   std::vector<std::pair<std::string, std::string>> sets;
   for (const auto& [iss, file] : issuers) {
     std::ifstream in(file);
@@ -184,12 +191,15 @@ Result<std::unique_ptr<Verifier>> Verifier::create(const std::vector<std::pair<s
   return v;
 }
 
-Result<std::unique_ptr<Verifier>> Verifier::from_sets(const std::vector<std::pair<std::string, std::string>>& sets) {
+Result<std::unique_ptr<Verifier>> Verifier::from_sets(
+    const std::vector<std::pair<std::string, std::string>>& sets) {
   std::unique_ptr<Verifier> v(new Verifier());
   for (const auto& [iss, text] : sets) {
-    if (iss.empty()) return Status::invalid_input("issuer: expected a non-empty iss value (ISSUER=FILE)");
+    if (iss.empty())
+      return Status::invalid_input("issuer: expected a non-empty iss value (ISSUER=FILE)");
     Json set = Json::parse(text, nullptr, false);
-    if (set.is_discarded() || !set.is_object() || !set.contains("keys") || !set["keys"].is_array()) {
+    if (set.is_discarded() || !set.is_object() || !set.contains("keys") ||
+        !set["keys"].is_array()) {
       return Status::invalid_input(fmt::format("{}: expected a JWK Set {{\"keys\": [...]}}", iss));
     }
     auto& keys = v->keys_[iss];
@@ -201,16 +211,19 @@ Result<std::unique_ptr<Verifier>> Verifier::from_sets(const std::vector<std::pai
       key->kty = str(k, "kty");
       key->alg = str(k, "alg");
       std::string kid = str(k, "kid");
-      if (kid.empty()) return Status::invalid_input(where + ".kid: missing (tokens name their key by kid)");
+      if (kid.empty())
+        return Status::invalid_input(where + ".kid: missing (tokens name their key by kid)");
       if (str(k, "use") == "enc") continue;  // an encryption key is not for signatures
       auto field = [&](const char* name) -> Result<std::string> {
         auto d = base64url_decode(str(k, name));
-        if (!d || d->empty()) return Status::invalid_input(fmt::format("{}.{}: expected base64url", where, name));
+        if (!d || d->empty())
+          return Status::invalid_input(fmt::format("{}.{}: expected base64url", where, name));
         return *d;
       };
       if (key->kty == "EC") {
         if (str(k, "crv") != "P-384") {
-          return Status::invalid_input(fmt::format("{}.crv: \"{}\": expected P-384 (ES384)", where, str(k, "crv")));
+          return Status::invalid_input(
+              fmt::format("{}.crv: \"{}\": expected P-384 (ES384)", where, str(k, "crv")));
         }
         auto x = field("x"), y = field("y");
         if (!x.is_ok()) return x.status();
@@ -226,18 +239,21 @@ Result<std::unique_ptr<Verifier>> Verifier::from_sets(const std::vector<std::pai
         if (!p.is_ok()) return Status::invalid_input(where + ": " + p.status().message());
         key->pkey = std::move(p.value());
       } else {
-        return Status::invalid_input(fmt::format("{}.kty: \"{}\": expected EC (P-384) or RSA; shared secrets "
-                                                 "(oct) are not accepted",
-                                                 where, key->kty));
+        return Status::invalid_input(
+            fmt::format("{}.kty: \"{}\": expected EC (P-384) or RSA; shared secrets "
+                        "(oct) are not accepted",
+                        where, key->kty));
       }
       keys[kid] = std::move(key);
     }
-    if (keys.empty()) return Status::invalid_input(fmt::format("{}: no signature key in the set", iss));
+    if (keys.empty())
+      return Status::invalid_input(fmt::format("{}: no signature key in the set", iss));
   }
   return v;
 }
 
-std::optional<Failure> Verifier::verify(std::string_view authorization, const std::vector<std::string>& audiences,
+std::optional<Failure> Verifier::verify(std::string_view authorization,
+                                        const std::vector<std::string>& audiences,
                                         std::int64_t now) {
   auto fail = [](std::string_view code, std::string message) {
     return std::optional<Failure>(Failure{code, std::move(message)});
@@ -245,37 +261,47 @@ std::optional<Failure> Verifier::verify(std::string_view authorization, const st
   constexpr std::string_view kBearer = "Bearer ";
   if (authorization.empty()) return fail("JWT_MISSING", "Authorization: expected \"Bearer <JWT>\"");
   if (authorization.size() <= kBearer.size() ||
-      !std::equal(kBearer.begin(), kBearer.end(), authorization.begin(),
-                  [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b)); })) {
+      !std::equal(kBearer.begin(), kBearer.end(), authorization.begin(), [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) ==
+               std::tolower(static_cast<unsigned char>(b));
+      })) {
     return fail("JWT_MISSING", "Authorization: expected the Bearer scheme");
   }
   std::string_view token = authorization.substr(kBearer.size());
   auto dot1 = token.find('.');
   auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
   if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) {
-    return fail("JWT_MALFORMED", "token: expected three base64url parts (JWS compact serialisation)");
+    return fail("JWT_MALFORMED",
+                "token: expected three base64url parts (JWS compact serialisation)");
   }
   auto header_text = base64url_decode(token.substr(0, dot1));
   auto payload_text = base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
   auto signature = base64url_decode(token.substr(dot2 + 1));
-  if (!header_text || !payload_text || !signature) return fail("JWT_MALFORMED", "token: a part is not base64url");
+  if (!header_text || !payload_text || !signature)
+    return fail("JWT_MALFORMED", "token: a part is not base64url");
   Json header = Json::parse(*header_text, nullptr, false);
   Json payload = Json::parse(*payload_text, nullptr, false);
-  if (header.is_discarded() || !header.is_object()) return fail("JWT_MALFORMED", "header: expected a JSON object");
-  if (payload.is_discarded() || !payload.is_object()) return fail("JWT_MALFORMED", "payload: expected a JSON object");
+  if (header.is_discarded() || !header.is_object())
+    return fail("JWT_MALFORMED", "header: expected a JSON object");
+  if (payload.is_discarded() || !payload.is_object())
+    return fail("JWT_MALFORMED", "payload: expected a JSON object");
 
   std::string alg = str(header, "alg");
   if (alg != "ES384" && alg != "RS384") {
     // none and HS* in particular: an unsigned token, or one signed with a secret both sides hold.
-    return fail("JWT_ALG_NOT_ALLOWED", "header.alg: expected ES384 or RS384 (none and HMAC are refused)");
+    return fail("JWT_ALG_NOT_ALLOWED",
+                "header.alg: expected ES384 or RS384 (none and HMAC are refused)");
   }
-  if (header.contains("typ") && str(header, "typ") != "JWT") return fail("JWT_MALFORMED", "header.typ: expected JWT");
+  if (header.contains("typ") && str(header, "typ") != "JWT")
+    return fail("JWT_MALFORMED", "header.typ: expected JWT");
   std::string iss = str(payload, "iss");
   auto issuer = keys_.find(iss);
-  if (issuer == keys_.end()) return fail("JWT_ISSUER_UNKNOWN", "payload.iss: not an allow-listed issuer (--cds-jwks)");
+  if (issuer == keys_.end())
+    return fail("JWT_ISSUER_UNKNOWN", "payload.iss: not an allow-listed issuer (--cds-jwks)");
   std::string kid = str(header, "kid");
   auto key = issuer->second.find(kid);
-  if (key == issuer->second.end()) return fail("JWT_KID_UNKNOWN", "header.kid: not a key of the issuer's JWK Set");
+  if (key == issuer->second.end())
+    return fail("JWT_KID_UNKNOWN", "header.kid: not a key of the issuer's JWK Set");
   const Key& k = *key->second;
   if ((alg == "ES384") != (k.kty == "EC") || (!k.alg.empty() && k.alg != alg)) {
     return fail("JWT_ALG_NOT_ALLOWED", "header.alg: does not fit the key named by kid");
@@ -288,7 +314,8 @@ std::optional<Failure> Verifier::verify(std::string_view authorization, const st
   } else {
     valid = verify_signature(k.pkey.get(), signed_part, *signature);
   }
-  if (!valid) return fail("JWT_BAD_SIGNATURE", "signature: does not verify with the key named by kid");
+  if (!valid)
+    return fail("JWT_BAD_SIGNATURE", "signature: does not verify with the key named by kid");
 
   auto integer = [&](const char* name) -> std::optional<std::int64_t> {
     auto it = payload.find(name);
@@ -327,7 +354,8 @@ std::optional<Failure> Verifier::verify(std::string_view authorization, const st
 
   std::lock_guard<std::mutex> lock(replay_mu_);
   if (now >= next_purge_) {
-    for (auto it = seen_.begin(); it != seen_.end();) it = it->second <= now ? seen_.erase(it) : std::next(it);
+    for (auto it = seen_.begin(); it != seen_.end();)
+      it = it->second <= now ? seen_.erase(it) : std::next(it);
     next_purge_ = now + 60;
   }
   auto [it, inserted] = seen_.emplace(iss + '\n' + jti, *exp);

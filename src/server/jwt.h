@@ -41,15 +41,17 @@ class Verifier {
  public:
   // `issuers`: issuer (the exact `iss` string) -> JWK Set file. Fails on an unreadable file, a set
   // without usable keys, or a symmetric key (kty "oct": a shared secret has no place here).
-  static Result<std::unique_ptr<Verifier>> create(const std::vector<std::pair<std::string, std::string>>& issuers);
+  static Result<std::unique_ptr<Verifier>> create(
+      const std::vector<std::pair<std::string, std::string>>& issuers);
   // The same from JWK Set texts (tests).
-  static Result<std::unique_ptr<Verifier>> from_sets(const std::vector<std::pair<std::string, std::string>>& sets);
+  static Result<std::unique_ptr<Verifier>> from_sets(
+      const std::vector<std::pair<std::string, std::string>>& sets);
   ~Verifier();
 
   // `authorization`: the Authorization header value ("Bearer <JWT>"); `audiences`: the URLs this
   // call may be addressed to (the first is the URL called). `now`: seconds since the epoch.
-  std::optional<Failure> verify(std::string_view authorization, const std::vector<std::string>& audiences,
-                                std::int64_t now);
+  std::optional<Failure> verify(std::string_view authorization,
+                                const std::vector<std::string>& audiences, std::int64_t now);
 
   std::size_t replay_cache_size() const;
 

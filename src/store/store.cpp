@@ -157,10 +157,11 @@ Status create_private(const std::string& path) {
     return Status::ok();
   }
   if (errno == EEXIST) {
-    struct stat st {};
+    struct stat st{};
     if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
-      fmt::print(stderr, "warning: --db: {} is readable by other accounts (mode {:o}); chmod 600 it\n", path,
-                 st.st_mode & 0777);
+      fmt::print(stderr,
+                 "warning: --db: {} is readable by other accounts (mode {:o}); chmod 600 it\n",
+                 path, st.st_mode & 0777);
     }
     return Status::ok();
   }
@@ -181,7 +182,8 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
   Status created = create_private(path);
   if (!created.is_ok()) return created;
   try {
-    s->writer_db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    s->writer_db_ =
+        std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     configure(*s->writer_db_);
     int version = s->writer_db_->execAndGet("PRAGMA user_version").getInt();
     const auto& steps = migrations();
@@ -192,8 +194,9 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
           fmt::format("--db: {} has schema version {}, which no paraderm writes", path, version));
     }
     if (version > static_cast<int>(steps.size())) {
-      return Status::invalid_input(fmt::format(
-          "--db: {} has schema version {}, newer than this paraderm ({})", path, version, steps.size()));
+      return Status::invalid_input(
+          fmt::format("--db: {} has schema version {}, newer than this paraderm ({})", path,
+                      version, steps.size()));
     }
     for (int v = version; v < static_cast<int>(steps.size()); ++v) {
       SQLite::Transaction tx(*s->writer_db_);
@@ -209,10 +212,12 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
     s->token_lookup_ = std::make_unique<SQLite::Statement>(
         *s->auth_db_,
         "SELECT u.id, u.name, u.role, u.password_hash, u.disabled, u.created_at FROM api_tokens t "
-        "JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled = 0");
+        "JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.revoked_at IS NULL AND "
+        "u.disabled = 0");
     s->session_lookup_ = std::make_unique<SQLite::Statement>(
         *s->auth_db_,
-        "SELECT u.id, u.name, u.role, u.password_hash, u.disabled, u.created_at, s.created, s.last_seen "
+        "SELECT u.id, u.name, u.role, u.password_hash, u.disabled, u.created_at, s.created, "
+        "s.last_seen "
         "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ? AND u.disabled = 0");
   } catch (const std::exception& e) {
     return Status::io_error(fmt::format("--db: cannot open {}: {}", path, e.what()));
@@ -264,7 +269,8 @@ void Store::writer_loop() {
       tx.commit();
     } catch (const std::exception& e) {
       // The commit (or the transaction) failed: nothing in this batch is durable.
-      results.assign(batch.size(), Status::io_error(std::string("store: commit failed: ") + e.what()));
+      results.assign(batch.size(),
+                     Status::io_error(std::string("store: commit failed: ") + e.what()));
     }
     {
       std::lock_guard<std::mutex> lock(stats_mu_);
@@ -290,8 +296,10 @@ std::string Store::repaired(std::int64_t id, const char* column, std::string tex
   if (text::is_valid_utf8(text)) return text;
   // Only the row and column are named: the text itself may be patient data.
   if (warned_.insert({id, column}).second) {
-    fmt::print(stderr, "warning: store: {} of row {} is not UTF-8; served with U+FFFD in place of the bad bytes\n",
-               column, id);
+    fmt::print(
+        stderr,
+        "warning: store: {} of row {} is not UTF-8; served with U+FFFD in place of the bad bytes\n",
+        column, id);
   }
   return text::replace_invalid_utf8(text);
 }
@@ -299,8 +307,10 @@ std::string Store::repaired(std::int64_t id, const char* column, std::string tex
 namespace {
 
 void bind_id(SQLite::Statement& q, int i, const std::optional<std::int64_t>& v) {
-  if (v) q.bind(i, *v);
-  else q.bind(i);
+  if (v)
+    q.bind(i, *v);
+  else
+    q.bind(i);
 }
 
 std::optional<std::int64_t> optional_int(const SQLite::Column& c) {
@@ -318,27 +328,32 @@ Result<std::int64_t> Store::save_case(const std::string& title, const std::strin
     // The one writer thread runs this look-up and the insert with nothing in between, so two
     // requests with the same key cannot both insert.
     if (!idempotency_key.empty()) {
-      SQLite::Statement find(db, "SELECT id, title, input_kind, input FROM cases "
-                                 "WHERE COALESCE(owner_id, 0) = COALESCE(?1, 0) AND idempotency_key = ?2");
+      SQLite::Statement find(
+          db,
+          "SELECT id, title, input_kind, input FROM cases "
+          "WHERE COALESCE(owner_id, 0) = COALESCE(?1, 0) AND idempotency_key = ?2");
       bind_id(find, 1, owner.user_id);
       find.bind(2, idempotency_key);
       if (find.executeStep()) {
-        bool same = find.getColumn(1).getString() == title && find.getColumn(2).getString() == kind &&
-                    find.getColumn(3).getString() == input;
+        bool same = find.getColumn(1).getString() == title &&
+                    find.getColumn(2).getString() == kind && find.getColumn(3).getString() == input;
         result = same ? SaveOutcome::kReplayed : SaveOutcome::kKeyConflict;
         return find.getColumn(0).getInt64();
       }
     }
-    SQLite::Statement q(db, "INSERT INTO cases(created_at, title, input_kind, input, owner_id, shared, "
-                            "idempotency_key) VALUES(?,?,?,?,?,?,?)");
+    SQLite::Statement q(db,
+                        "INSERT INTO cases(created_at, title, input_kind, input, owner_id, shared, "
+                        "idempotency_key) VALUES(?,?,?,?,?,?,?)");
     q.bind(1, created);
     q.bind(2, title);
     q.bind(3, kind);
     q.bindNoCopy(4, input);  // the caller waits for this write: its string outlives the statement
     bind_id(q, 5, owner.user_id);
     q.bind(6, shared ? 1 : 0);
-    if (idempotency_key.empty()) q.bind(7);
-    else q.bind(7, idempotency_key);
+    if (idempotency_key.empty())
+      q.bind(7);
+    else
+      q.bind(7, idempotency_key);
     q.exec();
     return db.getLastInsertRowid();
   });
@@ -349,17 +364,22 @@ Result<std::int64_t> Store::save_case(const std::string& title, const std::strin
 std::vector<CaseRecord> Store::list_cases(int limit, std::optional<std::int64_t> visible_to) const {
   std::lock_guard<std::mutex> lock(read_mu_);
   std::vector<CaseRecord> out;
-  SQLite::Statement q(*reader_db_,
-                      "SELECT c.id, c.created_at, c.title, c.input_kind, c.owner_id, COALESCE(u.name, ''), c.shared "
-                      "FROM cases c LEFT JOIN users u ON u.id = c.owner_id "
-                      "WHERE ?1 IS NULL OR c.owner_id = ?1 OR c.shared = 1 ORDER BY c.id DESC LIMIT ?2");
+  SQLite::Statement q(
+      *reader_db_,
+      "SELECT c.id, c.created_at, c.title, c.input_kind, c.owner_id, COALESCE(u.name, ''), "
+      "c.shared "
+      "FROM cases c LEFT JOIN users u ON u.id = c.owner_id "
+      "WHERE ?1 IS NULL OR c.owner_id = ?1 OR c.shared = 1 ORDER BY c.id DESC LIMIT ?2");
   bind_id(q, 1, visible_to);
   q.bind(2, limit);
   while (q.executeStep()) {
     std::int64_t id = q.getColumn(0).getInt64();
-    CaseRecord r{id, repaired(id, "created_at", q.getColumn(1).getString()),
+    CaseRecord r{id,
+                 repaired(id, "created_at", q.getColumn(1).getString()),
                  repaired(id, "title", q.getColumn(2).getString()),
-                 repaired(id, "input_kind", q.getColumn(3).getString()), "", {}};
+                 repaired(id, "input_kind", q.getColumn(3).getString()),
+                 "",
+                 {}};
     r.owner_id = optional_int(q.getColumn(4));
     r.owner = q.getColumn(5).getString();
     r.shared = q.getColumn(6).getInt() != 0;
@@ -379,14 +399,18 @@ Result<std::int64_t> Store::set_shared(std::int64_t case_id, bool shared) {
 
 std::optional<CaseRecord> Store::get_case(std::int64_t id) const {
   std::lock_guard<std::mutex> lock(read_mu_);
-  SQLite::Statement q(*reader_db_,
-                      "SELECT c.id, c.created_at, c.title, c.input_kind, c.input, c.owner_id, COALESCE(u.name, ''), "
-                      "c.shared FROM cases c LEFT JOIN users u ON u.id = c.owner_id WHERE c.id = ?");
+  SQLite::Statement q(
+      *reader_db_,
+      "SELECT c.id, c.created_at, c.title, c.input_kind, c.input, c.owner_id, COALESCE(u.name, "
+      "''), "
+      "c.shared FROM cases c LEFT JOIN users u ON u.id = c.owner_id WHERE c.id = ?");
   q.bind(1, id);
   if (!q.executeStep()) return std::nullopt;
-  CaseRecord r{q.getColumn(0).getInt64(), repaired(id, "created_at", q.getColumn(1).getString()),
+  CaseRecord r{q.getColumn(0).getInt64(),
+               repaired(id, "created_at", q.getColumn(1).getString()),
                repaired(id, "title", q.getColumn(2).getString()),
-               repaired(id, "input_kind", q.getColumn(3).getString()), repaired(id, "input", q.getColumn(4).getString()),
+               repaired(id, "input_kind", q.getColumn(3).getString()),
+               repaired(id, "input", q.getColumn(4).getString()),
                {}};
   r.owner_id = optional_int(q.getColumn(5));
   r.owner = q.getColumn(6).getString();
@@ -412,18 +436,22 @@ Result<std::int64_t> Store::add_labs(std::int64_t case_id, const std::vector<std
 }
 
 Result<std::int64_t> Store::record_assessment(std::optional<std::int64_t> case_id,
-                                              const std::string& input_hash, const std::string& kb_version,
-                                              const std::string& engine_version, const std::string& result,
-                                              const Actor& by) {
+                                              const std::string& input_hash,
+                                              const std::string& kb_version,
+                                              const std::string& engine_version,
+                                              const std::string& result, const Actor& by) {
   std::string created = now_utc();
   return write([&](SQLite::Database& db) {
-    SQLite::Statement q(db,
-                        "INSERT INTO assessments(case_id, created_at, input_hash, kb_version, engine_version, "
-                        "result, user_id, username) VALUES(?,?,?,?,?,?,?,?)");
+    SQLite::Statement q(
+        db,
+        "INSERT INTO assessments(case_id, created_at, input_hash, kb_version, engine_version, "
+        "result, user_id, username) VALUES(?,?,?,?,?,?,?,?)");
     bind_id(q, 7, by.user_id);
     q.bind(8, by.name);
-    if (case_id) q.bind(1, *case_id);
-    else q.bind(1);
+    if (case_id)
+      q.bind(1, *case_id);
+    else
+      q.bind(1);
     q.bind(2, created);
     q.bind(3, input_hash);
     q.bind(4, kb_version);
@@ -437,16 +465,17 @@ Result<std::int64_t> Store::record_assessment(std::optional<std::int64_t> case_i
 std::vector<AssessmentRecord> Store::assessments(std::int64_t case_id) const {
   std::lock_guard<std::mutex> lock(read_mu_);
   std::vector<AssessmentRecord> out;
-  SQLite::Statement q(*reader_db_,
-                      "SELECT id, case_id, created_at, input_hash, kb_version, engine_version, result, user_id, "
-                      "username FROM assessments WHERE case_id = ? ORDER BY id DESC");
+  SQLite::Statement q(
+      *reader_db_,
+      "SELECT id, case_id, created_at, input_hash, kb_version, engine_version, result, user_id, "
+      "username FROM assessments WHERE case_id = ? ORDER BY id DESC");
   q.bind(1, case_id);
   while (q.executeStep()) {
     std::int64_t id = q.getColumn(0).getInt64();
-    out.push_back({id, q.getColumn(1).getInt64(), q.getColumn(2).getString(), q.getColumn(3).getString(),
-                   q.getColumn(4).getString(), q.getColumn(5).getString(),
-                   repaired(id, "result", q.getColumn(6).getString()), optional_int(q.getColumn(7)),
-                   q.getColumn(8).getString()});
+    out.push_back({id, q.getColumn(1).getInt64(), q.getColumn(2).getString(),
+                   q.getColumn(3).getString(), q.getColumn(4).getString(),
+                   q.getColumn(5).getString(), repaired(id, "result", q.getColumn(6).getString()),
+                   optional_int(q.getColumn(7)), q.getColumn(8).getString()});
   }
   return out;
 }
@@ -454,22 +483,27 @@ std::vector<AssessmentRecord> Store::assessments(std::int64_t case_id) const {
 std::vector<AssessmentRecord> Store::audit_assessments(int limit) const {
   std::lock_guard<std::mutex> lock(read_mu_);
   std::vector<AssessmentRecord> out;
-  SQLite::Statement q(*reader_db_,
-                      "SELECT id, case_id, created_at, input_hash, kb_version, engine_version, user_id, username "
-                      "FROM assessments ORDER BY id DESC LIMIT ?");
+  SQLite::Statement q(
+      *reader_db_,
+      "SELECT id, case_id, created_at, input_hash, kb_version, engine_version, user_id, username "
+      "FROM assessments ORDER BY id DESC LIMIT ?");
   q.bind(1, limit);
   while (q.executeStep()) {
-    out.push_back({q.getColumn(0).getInt64(), optional_int(q.getColumn(1)), q.getColumn(2).getString(),
-                   q.getColumn(3).getString(), q.getColumn(4).getString(), q.getColumn(5).getString(), "",
+    out.push_back({q.getColumn(0).getInt64(), optional_int(q.getColumn(1)),
+                   q.getColumn(2).getString(), q.getColumn(3).getString(),
+                   q.getColumn(4).getString(), q.getColumn(5).getString(), "",
                    optional_int(q.getColumn(6)), q.getColumn(7).getString()});
   }
   return out;
 }
 
-Result<std::int64_t> Store::add_case_feedback(std::int64_t case_id, const Actor& by, const std::string& text) {
+Result<std::int64_t> Store::add_case_feedback(std::int64_t case_id, const Actor& by,
+                                              const std::string& text) {
   std::string created = now_utc();
   return write([&](SQLite::Database& db) {
-    SQLite::Statement q(db, "INSERT INTO case_feedback(case_id, user_id, username, created_at, text) VALUES(?,?,?,?,?)");
+    SQLite::Statement q(db,
+                        "INSERT INTO case_feedback(case_id, user_id, username, created_at, text) "
+                        "VALUES(?,?,?,?,?)");
     q.bind(1, case_id);
     bind_id(q, 2, by.user_id);
     q.bind(3, by.name);
@@ -483,8 +517,9 @@ Result<std::int64_t> Store::add_case_feedback(std::int64_t case_id, const Actor&
 std::vector<CaseFeedback> Store::case_feedback(std::int64_t case_id) const {
   std::lock_guard<std::mutex> lock(read_mu_);
   std::vector<CaseFeedback> out;
-  SQLite::Statement q(*reader_db_,
-                      "SELECT id, created_at, username, text FROM case_feedback WHERE case_id = ? ORDER BY id");
+  SQLite::Statement q(
+      *reader_db_,
+      "SELECT id, created_at, username, text FROM case_feedback WHERE case_id = ? ORDER BY id");
   q.bind(1, case_id);
   while (q.executeStep()) {
     std::int64_t id = q.getColumn(0).getInt64();
@@ -501,8 +536,8 @@ namespace {
 const char* const kUserColumns = "id, name, role, password_hash, disabled, created_at";
 
 UserRecord user_row(SQLite::Statement& q, int first = 0) {
-  return {q.getColumn(first).getInt64(),     q.getColumn(first + 1).getString(),
-          q.getColumn(first + 2).getString(), q.getColumn(first + 3).getString(),
+  return {q.getColumn(first).getInt64(),        q.getColumn(first + 1).getString(),
+          q.getColumn(first + 2).getString(),   q.getColumn(first + 3).getString(),
           q.getColumn(first + 4).getInt() != 0, q.getColumn(first + 5).getString()};
 }
 
@@ -512,7 +547,8 @@ Result<std::int64_t> Store::add_user(const std::string& name, const std::string&
                                      const std::string& password_hash) {
   std::string created = now_utc();
   return write([&](SQLite::Database& db) {
-    SQLite::Statement q(db, "INSERT INTO users(name, role, password_hash, created_at) VALUES(?,?,?,?)");
+    SQLite::Statement q(db,
+                        "INSERT INTO users(name, role, password_hash, created_at) VALUES(?,?,?,?)");
     q.bind(1, name);
     q.bind(2, role);
     q.bind(3, password_hash);
@@ -547,9 +583,11 @@ std::int64_t Store::user_count() const {
 }
 
 namespace {
-// Every session of the user `name` (a disabled account or a changed password must not stay logged in).
+// Every session of the user `name` (a disabled account or a changed password must not stay logged
+// in).
 void end_sessions(SQLite::Database& db, const std::string& name) {
-  SQLite::Statement d(db, "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?)");
+  SQLite::Statement d(db,
+                      "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?)");
   d.bind(1, name);
   d.exec();
 }
@@ -566,7 +604,8 @@ Result<std::int64_t> Store::set_user_disabled(const std::string& name, bool disa
   });
 }
 
-Result<std::int64_t> Store::set_user_password(const std::string& name, const std::string& password_hash) {
+Result<std::int64_t> Store::set_user_password(const std::string& name,
+                                              const std::string& password_hash) {
   return write([&](SQLite::Database& db) {
     SQLite::Statement q(db, "UPDATE users SET password_hash = ? WHERE name = ?");
     q.bind(1, password_hash);
@@ -586,10 +625,12 @@ Result<std::int64_t> Store::set_user_role(const std::string& name, const std::st
   });
 }
 
-Result<std::int64_t> Store::add_token(std::int64_t user_id, const std::string& token_hash, const std::string& label) {
+Result<std::int64_t> Store::add_token(std::int64_t user_id, const std::string& token_hash,
+                                      const std::string& label) {
   std::string created = now_utc();
   return write([&](SQLite::Database& db) {
-    SQLite::Statement q(db, "INSERT INTO api_tokens(user_id, token_hash, label, created_at) VALUES(?,?,?,?)");
+    SQLite::Statement q(
+        db, "INSERT INTO api_tokens(user_id, token_hash, label, created_at) VALUES(?,?,?,?)");
     q.bind(1, user_id);
     q.bind(2, token_hash);
     q.bind(3, label);
@@ -602,12 +643,14 @@ Result<std::int64_t> Store::add_token(std::int64_t user_id, const std::string& t
 std::vector<TokenRecord> Store::list_tokens() const {
   std::lock_guard<std::mutex> lock(auth_mu_);
   std::vector<TokenRecord> out;
-  SQLite::Statement q(*auth_db_,
-                      "SELECT t.id, t.user_id, u.name, t.label, t.created_at, t.revoked_at FROM api_tokens t "
-                      "JOIN users u ON u.id = t.user_id ORDER BY t.id");
+  SQLite::Statement q(
+      *auth_db_,
+      "SELECT t.id, t.user_id, u.name, t.label, t.created_at, t.revoked_at FROM api_tokens t "
+      "JOIN users u ON u.id = t.user_id ORDER BY t.id");
   while (q.executeStep()) {
-    TokenRecord t{q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getString(),
-                  q.getColumn(3).getString(), q.getColumn(4).getString(), std::nullopt};
+    TokenRecord t{q.getColumn(0).getInt64(),  q.getColumn(1).getInt64(),
+                  q.getColumn(2).getString(), q.getColumn(3).getString(),
+                  q.getColumn(4).getString(), std::nullopt};
     if (!q.getColumn(5).isNull()) t.revoked_at = q.getColumn(5).getString();
     out.push_back(std::move(t));
   }
@@ -617,7 +660,8 @@ std::vector<TokenRecord> Store::list_tokens() const {
 Result<std::int64_t> Store::revoke_token(std::int64_t token_id) {
   std::string now = now_utc();
   return write([&](SQLite::Database& db) {
-    SQLite::Statement q(db, "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL");
+    SQLite::Statement q(db,
+                        "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL");
     q.bind(1, now);
     q.bind(2, token_id);
     return static_cast<std::int64_t>(q.exec());
@@ -636,9 +680,11 @@ std::optional<UserRecord> Store::user_for_token(const std::string& token_hash) c
   return out;
 }
 
-Result<std::int64_t> Store::add_session(const std::string& id_hash, std::int64_t user_id, std::int64_t now) {
+Result<std::int64_t> Store::add_session(const std::string& id_hash, std::int64_t user_id,
+                                        std::int64_t now) {
   return write([&](SQLite::Database& db) {
-    SQLite::Statement q(db, "INSERT INTO sessions(id_hash, user_id, created, last_seen) VALUES(?,?,?,?)");
+    SQLite::Statement q(
+        db, "INSERT INTO sessions(id_hash, user_id, created, last_seen) VALUES(?,?,?,?)");
     q.bind(1, id_hash);
     q.bind(2, user_id);
     q.bind(3, now);
@@ -655,7 +701,8 @@ std::optional<SessionRecord> Store::find_session(const std::string& id_hash) con
   q.reset();
   q.bind(1, id_hash);
   std::optional<SessionRecord> out;
-  if (q.executeStep()) out = SessionRecord{user_row(q), q.getColumn(6).getInt64(), q.getColumn(7).getInt64()};
+  if (q.executeStep())
+    out = SessionRecord{user_row(q), q.getColumn(6).getInt64(), q.getColumn(7).getInt64()};
   q.reset();
   return out;
 }
@@ -686,12 +733,14 @@ Result<std::int64_t> Store::purge_sessions(std::int64_t created_before, std::int
   });
 }
 
-Result<std::int64_t> Store::record_event(const Actor& by, const std::string& action, const std::string& detail,
-                                         const std::string& address) {
+Result<std::int64_t> Store::record_event(const Actor& by, const std::string& action,
+                                         const std::string& detail, const std::string& address) {
   std::string created = now_utc();
   return write([&](SQLite::Database& db) {
-    SQLite::Statement q(db, "INSERT INTO audit_events(created_at, user_id, username, action, detail, address) "
-                            "VALUES(?,?,?,?,?,?)");
+    SQLite::Statement q(
+        db,
+        "INSERT INTO audit_events(created_at, user_id, username, action, detail, address) "
+        "VALUES(?,?,?,?,?,?)");
     q.bind(1, created);
     bind_id(q, 2, by.user_id);
     q.bind(3, by.name);
@@ -706,13 +755,15 @@ Result<std::int64_t> Store::record_event(const Actor& by, const std::string& act
 std::vector<AuditEvent> Store::list_events(int limit) const {
   std::lock_guard<std::mutex> lock(read_mu_);
   std::vector<AuditEvent> out;
-  SQLite::Statement q(*reader_db_,
-                      "SELECT id, created_at, user_id, username, action, detail, address FROM audit_events "
-                      "ORDER BY id DESC LIMIT ?");
+  SQLite::Statement q(
+      *reader_db_,
+      "SELECT id, created_at, user_id, username, action, detail, address FROM audit_events "
+      "ORDER BY id DESC LIMIT ?");
   q.bind(1, limit);
   while (q.executeStep()) {
-    out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getString(), optional_int(q.getColumn(2)),
-                   q.getColumn(3).getString(), q.getColumn(4).getString(), q.getColumn(5).getString(),
+    out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getString(),
+                   optional_int(q.getColumn(2)), q.getColumn(3).getString(),
+                   q.getColumn(4).getString(), q.getColumn(5).getString(),
                    q.getColumn(6).getString()});
   }
   return out;
@@ -722,17 +773,21 @@ Result<std::int64_t> Store::record_feedback(const std::vector<FeedbackRecord>& i
   std::string received = now_utc();
   return write([&](SQLite::Database& db) {
     for (const auto& f : items) {
-      SQLite::Statement q(db,
-                          "INSERT INTO cds_feedback(received_at, service, card, outcome, outcome_at, override_code, "
-                          "override_display, override_comment, accepted_suggestions) VALUES(?,?,?,?,?,?,?,?,?)");
+      SQLite::Statement q(
+          db,
+          "INSERT INTO cds_feedback(received_at, service, card, outcome, outcome_at, "
+          "override_code, "
+          "override_display, override_comment, accepted_suggestions) VALUES(?,?,?,?,?,?,?,?,?)");
       q.bind(1, received);
       q.bind(2, f.service);
       q.bind(3, f.card);
       q.bind(4, f.outcome);
       q.bind(5, f.outcome_at);
       auto bind_optional = [&](int i, const std::optional<std::string>& v) {
-        if (v) q.bind(i, *v);
-        else q.bind(i);
+        if (v)
+          q.bind(i, *v);
+        else
+          q.bind(i);
       };
       bind_optional(6, f.override_code);
       bind_optional(7, f.override_display);
@@ -747,9 +802,11 @@ Result<std::int64_t> Store::record_feedback(const std::vector<FeedbackRecord>& i
 std::vector<FeedbackRecord> Store::list_feedback(int limit) const {
   std::lock_guard<std::mutex> lock(read_mu_);
   std::vector<FeedbackRecord> out;
-  SQLite::Statement q(*reader_db_,
-                      "SELECT id, received_at, service, card, outcome, outcome_at, override_code, override_display, "
-                      "override_comment, accepted_suggestions FROM cds_feedback ORDER BY id DESC LIMIT ?");
+  SQLite::Statement q(
+      *reader_db_,
+      "SELECT id, received_at, service, card, outcome, outcome_at, override_code, "
+      "override_display, "
+      "override_comment, accepted_suggestions FROM cds_feedback ORDER BY id DESC LIMIT ?");
   q.bind(1, limit);
   auto optional = [](const SQLite::Column& c) {
     return c.isNull() ? std::nullopt : std::optional<std::string>(c.getString());
@@ -764,9 +821,11 @@ std::vector<FeedbackRecord> Store::list_feedback(int limit) const {
     f.outcome_at = q.getColumn(5).getString();
     f.override_code = optional(q.getColumn(6));
     f.override_display = optional(q.getColumn(7));
-    if (f.override_display) f.override_display = repaired(f.id, "override_display", *f.override_display);
+    if (f.override_display)
+      f.override_display = repaired(f.id, "override_display", *f.override_display);
     f.override_comment = optional(q.getColumn(8));
-    if (f.override_comment) f.override_comment = repaired(f.id, "override_comment", *f.override_comment);
+    if (f.override_comment)
+      f.override_comment = repaired(f.id, "override_comment", *f.override_comment);
     f.accepted_suggestions = q.getColumn(9).getString();
     out.push_back(std::move(f));
   }

@@ -1,6 +1,7 @@
 // UTF-8 checks and repairs for text that crosses a boundary (HTTP requests, stored rows, report
-// files): nlohmann::json throws on invalid UTF-8 when it serialises, so every string that may end up
-// in JSON is either rejected (request input) or repaired (data already stored or read from files).
+// files): nlohmann::json throws on invalid UTF-8 when it serialises, so every string that may end
+// up in JSON is either rejected (request input) or repaired (data already stored or read from
+// files).
 #pragma once
 
 #include <cstdint>

@@ -20,24 +20,25 @@ namespace fs = std::filesystem;
 // Rank of each module: a module may depend only on modules of a lower rank.
 const std::map<std::string, int>& ranks() {
   static const std::map<std::string, int> r = {
-      {"common", 0},                                      // src/common, src/text, status.h
-      {"kb", 1},     {"store", 1},                        //
-      {"pharm", 2},  {"case", 2},                         //
-      {"assess", 3},                                      //
-      {"report", 4}, {"pv", 4},      {"screen", 4},       // pv: the assessment's SignalSource
-      {"server", 5},                                      //
+      {"common", 0},                               // src/common, src/text, status.h
+      {"kb", 1},     {"store", 1},                 //
+      {"pharm", 2},  {"case", 2},                  //
+      {"assess", 3},                               //
+      {"report", 4}, {"pv", 4},    {"screen", 4},  // pv: the assessment's SignalSource
+      {"server", 5},                               //
   };
   return r;
 }
 
-// include/paraderm/<header> -> module. units.h belongs to the KB layer: it reads only kb.h types and
-// the KB check uses it to verify threshold units (docs/architecture.md).
+// include/paraderm/<header> -> module. units.h belongs to the KB layer: it reads only kb.h types
+// and the KB check uses it to verify threshold units (docs/architecture.md).
 const std::map<std::string, std::string>& public_headers() {
   static const std::map<std::string, std::string> h = {
-      {"status.h", "common"}, {"kb.h", "kb"},         {"rule_matrix.h", "kb"},  {"units.h", "kb"},
-      {"pk.h", "pharm"},      {"pk_model.h", "pharm"}, {"pathways.h", "pharm"}, {"case.h", "case"},
-      {"assess.h", "assess"}, {"pv.h", "pv"},          {"pv_data.h", "pv"},
-      {"screen.h", "screen"}, {"store.h", "store"},    {"server.h", "server"},  {"auth.h", "server"},
+      {"status.h", "common"},  {"kb.h", "kb"},         {"rule_matrix.h", "kb"},
+      {"units.h", "kb"},       {"pk.h", "pharm"},      {"pk_model.h", "pharm"},
+      {"pathways.h", "pharm"}, {"case.h", "case"},     {"assess.h", "assess"},
+      {"pv.h", "pv"},          {"pv_data.h", "pv"},    {"screen.h", "screen"},
+      {"store.h", "store"},    {"server.h", "server"}, {"auth.h", "server"},
   };
   return h;
 }
@@ -69,7 +70,8 @@ std::string check(const std::string& module, const std::string& header) {
   if (header.rfind("paraderm/", 0) == 0) {
     auto name = header.substr(9);
     auto it = public_headers().find(name);
-    if (it == public_headers().end()) return "public header " + name + " is not in the layering table";
+    if (it == public_headers().end())
+      return "public header " + name + " is not in the layering table";
     if (it->second == module || rank(it->second) < rank(module)) return "";
     return "includes " + header + " of module " + it->second + ", which is not below " + module;
   }
@@ -110,10 +112,13 @@ TEST(Layering, EveryIncludeFollowsTheModuleOrder) {
       }
     }
   };
-  scan(root / "src", [&](const fs::path& p) { return module_of_dir(fs::relative(p, root / "src").begin()->string()); });
+  scan(root / "src", [&](const fs::path& p) {
+    return module_of_dir(fs::relative(p, root / "src").begin()->string());
+  });
   scan(root / "include" / "paraderm", [&](const fs::path& p) {
     auto it = public_headers().find(p.filename().string());
-    return it == public_headers().end() ? std::string("unlisted:" + p.filename().string()) : it->second;
+    return it == public_headers().end() ? std::string("unlisted:" + p.filename().string())
+                                        : it->second;
   });
   EXPECT_GT(files, 50u);
   for (const auto& p : problems) ADD_FAILURE() << p;
@@ -122,17 +127,17 @@ TEST(Layering, EveryIncludeFollowsTheModuleOrder) {
 // The check itself fails where it should (a deliberate upward include, a private header of another
 // module, an unlisted public header) and passes the allowed shapes.
 TEST(Layering, CheckCatchesUpwardAndPrivateIncludes) {
-  EXPECT_NE(check("kb", "paraderm/assess.h"), "");       // upward
-  EXPECT_NE(check("case", "paraderm/pathways.h"), "");   // same rank, other module
-  EXPECT_NE(check("pharm", "case/build.h"), "");         // another module's private header
-  EXPECT_NE(check("assess", "case/build.h"), "");        // not a listed departure
-  EXPECT_NE(check("kb", "paraderm/new_thing.h"), "");    // unlisted public header
-  EXPECT_NE(check("newmodule", "paraderm/kb.h"), "");    // unlisted module
-  EXPECT_EQ(check("assess", "paraderm/case.h"), "");     // downward
-  EXPECT_EQ(check("assess", "assess/internal.h"), "");   // own private header
-  EXPECT_EQ(check("case", "text/number.h"), "");         // shared text helpers
+  EXPECT_NE(check("kb", "paraderm/assess.h"), "");      // upward
+  EXPECT_NE(check("case", "paraderm/pathways.h"), "");  // same rank, other module
+  EXPECT_NE(check("pharm", "case/build.h"), "");        // another module's private header
+  EXPECT_NE(check("assess", "case/build.h"), "");       // not a listed departure
+  EXPECT_NE(check("kb", "paraderm/new_thing.h"), "");   // unlisted public header
+  EXPECT_NE(check("newmodule", "paraderm/kb.h"), "");   // unlisted module
+  EXPECT_EQ(check("assess", "paraderm/case.h"), "");    // downward
+  EXPECT_EQ(check("assess", "assess/internal.h"), "");  // own private header
+  EXPECT_EQ(check("case", "text/number.h"), "");        // shared text helpers
   EXPECT_EQ(check("server", "paraderm/pv_data.h"), "");
-  EXPECT_EQ(check("kb", "paraderm/kb.h"), "");           // own public header
+  EXPECT_EQ(check("kb", "paraderm/kb.h"), "");  // own public header
 }
 
 }  // namespace

@@ -33,39 +33,61 @@ Json clean_case() {
   Json c;
   c["region"] = region;
   c["as_of"] = "2026-11-20";
-  c["patient"] = {{"age_years", age}, {"sex", sex}, {"weight_kg", *rc::gen::inRange(50, 110)},
-                  {"smoking", {{"status", "never"}}}, {"pregnant", false}, {"breastfeeding", false}};
+  c["patient"] = {{"age_years", age},
+                  {"sex", sex},
+                  {"weight_kg", *rc::gen::inRange(50, 110)},
+                  {"smoking", {{"status", "never"}}},
+                  {"pregnant", false},
+                  {"breastfeeding", false}};
   if (eczema) {  // IL-17 inhibitor for psoriasis -> eczematous eruption
     c["conditions"] = Json::array({{{"name", "psoriasis"}, {"onset", "2010-01-01"}}});
-    c["medications"] = Json::array({{{"name", *rc::gen::element(std::string("secukinumab"), std::string("ixekizumab"))},
-                                     {"start", "2026-01-15"}}});
+    c["medications"] = Json::array(
+        {{{"name", *rc::gen::element(std::string("secukinumab"), std::string("ixekizumab"))},
+          {"start", "2026-01-15"}}});
     c["eruption"] = {{"phenotype", "eczematous"}, {"onset", "2026-05-01"}};
   } else {  // dupilumab for AD -> psoriasiform eruption
     c["conditions"] = Json::array({{{"name", "atopic dermatitis"}, {"onset", "2000-01-01"}}});
     c["medications"] = Json::array({{{"name", "dupilumab"}, {"start", "2026-01-15"}}});
     c["eruption"] = {{"phenotype", "psoriasiform"}, {"onset", "2026-06-01"}};
   }
-  c["eruption"]["severity"] = *rc::gen::element(std::string("mild"), std::string("moderate"), std::string("severe"));
+  c["eruption"]["severity"] =
+      *rc::gen::element(std::string("mild"), std::string("moderate"), std::string("severe"));
   double g = *rc::gen::inRange(0, 100) / 100.0;  // normal range position
-  c["labs"] = Json::array({
-      {{"test", "alc"}, {"date", "2026-11-10"}, {"value", 1.2 + g}, {"unit", "10*9/L"}},
-      {{"test", "anc"}, {"date", "2026-11-10"}, {"value", 2.5 + 3 * g}, {"unit", "10*9/L"}},
-      {{"test", "hb"}, {"date", "2026-11-10"}, {"value", 12.5 + 3 * g}, {"unit", "g/dL"}},
-      {{"test", "platelets"}, {"date", "2026-11-10"}, {"value", 180 + 150 * g}, {"unit", "10*9/L"}},
-      {{"test", "egfr"}, {"date", "2026-11-10"}, {"value", 95 + 20 * g}, {"unit", "mL/min/1.73m2"}},
-      {{"test", "igra"}, {"date", "2026-11-10"}, {"result", "negative"}},
-      {{"test", "hbsag"}, {"date", "2026-11-10"}, {"result", "negative"}}});
+  c["labs"] = Json::array(
+      {{{"test", "alc"}, {"date", "2026-11-10"}, {"value", 1.2 + g}, {"unit", "10*9/L"}},
+       {{"test", "anc"}, {"date", "2026-11-10"}, {"value", 2.5 + 3 * g}, {"unit", "10*9/L"}},
+       {{"test", "hb"}, {"date", "2026-11-10"}, {"value", 12.5 + 3 * g}, {"unit", "g/dL"}},
+       {{"test", "platelets"},
+        {"date", "2026-11-10"},
+        {"value", 180 + 150 * g},
+        {"unit", "10*9/L"}},
+       {{"test", "egfr"},
+        {"date", "2026-11-10"},
+        {"value", 95 + 20 * g},
+        {"unit", "mL/min/1.73m2"}},
+       {{"test", "igra"}, {"date", "2026-11-10"}, {"result", "negative"}},
+       {{"test", "hbsag"}, {"date", "2026-11-10"}, {"result", "negative"}}});
   return c;
 }
 
 // One added risk factor or contraindication.
 Json worsen(Json c) {
   switch (*rc::gen::inRange(0, 16)) {
-    case 0: c["patient"]["age_years"] = 70; break;
-    case 1: c["patient"]["smoking"]["status"] = "current"; break;
-    case 2: c["patient"]["cv_risk_factors"] = Json::array({"hypertension"}); break;
-    case 3: c["conditions"].push_back({{"name", "malignancy"}, {"onset", "2019-01-01"}}); break;
-    case 4: c["conditions"].push_back({{"name", "venous-thromboembolism"}, {"onset", "2020-01-01"}}); break;
+    case 0:
+      c["patient"]["age_years"] = 70;
+      break;
+    case 1:
+      c["patient"]["smoking"]["status"] = "current";
+      break;
+    case 2:
+      c["patient"]["cv_risk_factors"] = Json::array({"hypertension"});
+      break;
+    case 3:
+      c["conditions"].push_back({{"name", "malignancy"}, {"onset", "2019-01-01"}});
+      break;
+    case 4:
+      c["conditions"].push_back({{"name", "venous-thromboembolism"}, {"onset", "2020-01-01"}});
+      break;
     case 5:
       c["patient"]["sex"] = "female";
       c["patient"]["pregnant"] = true;
@@ -74,16 +96,36 @@ Json worsen(Json c) {
       c["patient"]["sex"] = "female";
       c["patient"]["breastfeeding"] = true;
       break;
-    case 7: c["conditions"].push_back({{"name", "tuberculosis"}, {"onset", "2026-10-01"}}); break;
-    case 8: c["conditions"].push_back({{"name", "latent-tuberculosis"}, {"onset", "2026-10-01"}}); break;
-    case 9: c["labs"][0]["value"] = 0.3; break;  // ALC 300 cells/uL
-    case 10: c["conditions"].push_back({{"name", "herpes-zoster"}, {"onset", "2018-01-01"}}); break;
-    case 11: c["medications"].push_back({{"name", "ketoconazole"}, {"start", "2026-11-01"}}); break;
-    case 12: c["medications"].push_back({{"name", "clopidogrel"}, {"start", "2026-11-01"}}); break;
-    case 13: c["flags"] = Json::array({"child-pugh-c"}); break;
-    case 14: c["labs"][4]["value"] = 25; break;  // eGFR 25
-    case 15: c["medications"].push_back({{"name", "fluvoxamine"}, {"start", "2026-11-01"}}); break;
-    default: c["flags"] = Json::array({"active-serious-infection"}); break;
+    case 7:
+      c["conditions"].push_back({{"name", "tuberculosis"}, {"onset", "2026-10-01"}});
+      break;
+    case 8:
+      c["conditions"].push_back({{"name", "latent-tuberculosis"}, {"onset", "2026-10-01"}});
+      break;
+    case 9:
+      c["labs"][0]["value"] = 0.3;
+      break;  // ALC 300 cells/uL
+    case 10:
+      c["conditions"].push_back({{"name", "herpes-zoster"}, {"onset", "2018-01-01"}});
+      break;
+    case 11:
+      c["medications"].push_back({{"name", "ketoconazole"}, {"start", "2026-11-01"}});
+      break;
+    case 12:
+      c["medications"].push_back({{"name", "clopidogrel"}, {"start", "2026-11-01"}});
+      break;
+    case 13:
+      c["flags"] = Json::array({"child-pugh-c"});
+      break;
+    case 14:
+      c["labs"][4]["value"] = 25;
+      break;  // eGFR 25
+    case 15:
+      c["medications"].push_back({{"name", "fluvoxamine"}, {"start", "2026-11-01"}});
+      break;
+    default:
+      c["flags"] = Json::array({"active-serious-infection"});
+      break;
   }
   return c;
 }
@@ -111,7 +153,8 @@ RC_GTEST_PROP(AssessProperties, AddingARiskNeverImprovesAVerdict, ()) {
   Json worse = worsen(base);
   Assessment a = run(base), b = run(worse);
   for (const auto& o : a.options) {
-    auto it = std::find_if(b.options.begin(), b.options.end(), [&](const Option& x) { return x.id == o.id; });
+    auto it = std::find_if(b.options.begin(), b.options.end(),
+                           [&](const Option& x) { return x.id == o.id; });
     if (it == b.options.end()) continue;  // strategies depend on severity only
     RC_ASSERT(it->verdict >= o.verdict);
   }

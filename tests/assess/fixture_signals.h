@@ -15,7 +15,8 @@ namespace paraderm::assess::testing {
 
 class FixtureSignalSource : public SignalSource {
  public:
-  FixtureSignalSource(const nlohmann::json& pairs, std::string description) : description_(std::move(description)) {
+  FixtureSignalSource(const nlohmann::json& pairs, std::string description)
+      : description_(std::move(description)) {
     for (const auto& p : pairs) {
       ReportingSignal s;
       s.drug = p.at("drug").get<std::string>();
@@ -23,7 +24,8 @@ class FixtureSignalSource : public SignalSource {
       s.n = p.at("n").get<double>();
       s.expected = p.at("expected").get<double>();
       auto opt = [&](const char* k) {
-        return p.contains(k) && !p[k].is_null() ? std::optional<double>(p[k].get<double>()) : std::nullopt;
+        return p.contains(k) && !p[k].is_null() ? std::optional<double>(p[k].get<double>())
+                                                : std::nullopt;
       };
       s.ror = opt("ror");
       s.ror_lo = opt("ror_lo");
@@ -39,7 +41,8 @@ class FixtureSignalSource : public SignalSource {
       pairs_.push_back(s);
     }
   }
-  std::optional<ReportingSignal> find(const std::string& drug, const std::string& event) const override {
+  std::optional<ReportingSignal> find(const std::string& drug,
+                                      const std::string& event) const override {
     for (const auto& p : pairs_) {
       if (lower(p.drug) == lower(drug) && lower(p.event) == lower(event)) return p;
     }

@@ -36,20 +36,26 @@ std::vector<kb::SourceFile> kb_files() {
       files.push_back({fs::relative(e.path(), root).generic_string(), slurp(e.path())});
     }
   }
-  std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  std::sort(files.begin(), files.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
   return files;
 }
 
 // Patients covering the rule families (labels by region, risk groups, infections, labs, renal,
 // hepatic, interactions, children).
 const std::vector<std::string>& case_files() {
-  static const std::vector<std::string> files = {
-      "rx-adolescent-14y-eu.json", "rx-cyp3a4-inhibitor-ketoconazole-us.json",
-      "rx-oat3-probenecid-baricitinib-eu.json", "rx-renal-egfr25-eu.json",
-      "safety-breastfeeding-eu.json", "safety-hbv-active-eu.json",
-      "safety-hepatic-child-pugh-b-labs-us.json", "safety-lab-alc-below-eu.json",
-      "pr-adalimumab-hs-nonsmoker-us.json", "pr-secukinumab-eczema-atopy-eu.json",
-      "fhir-adalimumab-psoriasis-ra-smoker-eu.json", "fs-child-pugh-range-us.json"};
+  static const std::vector<std::string> files = {"rx-adolescent-14y-eu.json",
+                                                 "rx-cyp3a4-inhibitor-ketoconazole-us.json",
+                                                 "rx-oat3-probenecid-baricitinib-eu.json",
+                                                 "rx-renal-egfr25-eu.json",
+                                                 "safety-breastfeeding-eu.json",
+                                                 "safety-hbv-active-eu.json",
+                                                 "safety-hepatic-child-pugh-b-labs-us.json",
+                                                 "safety-lab-alc-below-eu.json",
+                                                 "pr-adalimumab-hs-nonsmoker-us.json",
+                                                 "pr-secukinumab-eczema-atopy-eu.json",
+                                                 "fhir-adalimumab-psoriasis-ra-smoker-eu.json",
+                                                 "fs-child-pugh-range-us.json"};
   return files;
 }
 
@@ -61,7 +67,8 @@ std::string outcome(const kb::KnowledgeBase& kb) {
   for (const auto& f : case_files()) {
     Json v = Json::parse(slurp(fs::path(PARADERM_SOURCE_DIR) / "tests" / "vignettes" / f));
     clinical::ParseOptions po;
-    if (v.contains("args") && v["args"].contains("region")) po.region = v["args"]["region"].get<std::string>();
+    if (v.contains("args") && v["args"].contains("region"))
+      po.region = v["args"]["region"].get<std::string>();
     auto parsed = clinical::parse_case(v["input"].dump(), kb, po);
     if (!parsed.record) {
       out += f + ": input problem\n";
@@ -72,8 +79,10 @@ std::string outcome(const kb::KnowledgeBase& kb) {
     auto a = assess(kb, *parsed.record, ao);
     std::vector<std::string> rows;
     for (const auto& o : a.options) {
-      rows.push_back(o.name + "=" + std::string(to_string(o.verdict)) +
-                     (o.dose ? fmt::format(" {:g}{} {}", o.dose->amount, o.dose->unit, o.dose->frequency) : ""));
+      rows.push_back(
+          o.name + "=" + std::string(to_string(o.verdict)) +
+          (o.dose ? fmt::format(" {:g}{} {}", o.dose->amount, o.dose->unit, o.dose->frequency)
+                  : ""));
     }
     std::sort(rows.begin(), rows.end());
     out += f + ": " + a.pr.classification;
@@ -99,7 +108,8 @@ TEST(KbRename, RenamingAnyIdFailsValidationOrChangesNoVerdict) {
     while (pos < files[i].content.size()) {
       std::size_t end = files[i].content.find('\n', pos);
       if (end == std::string::npos) end = files[i].content.size();
-      if (std::regex_match(files[i].content.substr(pos, end - pos), id_line)) defs.emplace_back(i, pos);
+      if (std::regex_match(files[i].content.substr(pos, end - pos), id_line))
+        defs.emplace_back(i, pos);
       pos = end + 1;
     }
   }
@@ -114,10 +124,12 @@ TEST(KbRename, RenamingAnyIdFailsValidationOrChangesNoVerdict) {
     auto loaded = kb::load_files(renamed);
     if (!loaded.kb) continue;  // kb validate fails: the rename is caught
     if (outcome(*loaded.kb) != expected) {
-      changed.push_back(files[file].name + ": " + text.substr(offset, text.find('\n', offset) - offset));
+      changed.push_back(files[file].name + ": " +
+                        text.substr(offset, text.find('\n', offset) - offset));
     }
   }
-  EXPECT_TRUE(changed.empty()) << changed.size() << " renames changed a verdict silently, e.g. " << changed.front();
+  EXPECT_TRUE(changed.empty()) << changed.size() << " renames changed a verdict silently, e.g. "
+                               << changed.front();
 }
 
 }  // namespace

@@ -25,10 +25,12 @@ const kb::KnowledgeBase& shipped() { return paraderm::testing::shipped_kb(); }
 clinical::Case with_alc(double alc_10e9_per_l, const std::string& date = "2026-11-18",
                         const Json& extra_medication = nullptr) {
   Json c = Json::parse(paraderm::testing::repo_file("examples/dupilumab-psoriasis.json"));
-  c["labs"].push_back({{"test", "alc"}, {"date", date}, {"value", alc_10e9_per_l}, {"unit", "10*9/L"}});
+  c["labs"].push_back(
+      {{"test", "alc"}, {"date", date}, {"value", alc_10e9_per_l}, {"unit", "10*9/L"}});
   if (!extra_medication.is_null()) c["medications"].push_back(extra_medication);
   auto parsed = clinical::parse_case(c.dump(), shipped());
-  EXPECT_TRUE(parsed.record.has_value()) << (parsed.problems.empty() ? "" : parsed.problems[0].message);
+  EXPECT_TRUE(parsed.record.has_value())
+      << (parsed.problems.empty() ? "" : parsed.problems[0].message);
   return *parsed.record;
 }
 
@@ -43,7 +45,8 @@ std::vector<Alert> alerts(const Assessment& a, const std::string& code) {
 // The KB row the alert must cite: baricitinib's ALC do-not-start threshold for this use.
 std::vector<std::string> baricitinib_alc_start_sources() {
   for (const auto& t : shipped().find_drug("baricitinib")->lab_threshold) {
-    if (t.analyte == "alc" && t.action == kb::LabAction::kDoNotStart && !t.context) return t.prov.src;
+    if (t.analyte == "alc" && t.action == kb::LabAction::kDoNotStart && !t.context)
+      return t.prov.src;
   }
   ADD_FAILURE() << "no ALC do-not-start threshold for baricitinib in the KB";
   return {};
@@ -67,7 +70,8 @@ TEST(PlannedDrug, AlcBelowItsStartThresholdSaysWouldNotStartWithTheKbSource) {
   EXPECT_EQ(fired[0].sources, baricitinib_alc_start_sources());
   // 500 cells/uL is 0.5 x 10^9/L: the comparison is said in the unit the result was entered in.
   EXPECT_NE(fired[0].text.find("would not start"), std::string::npos) << fired[0].text;
-  EXPECT_NE(fired[0].text.find("0.4 10*9/L on 2026-11-18 < 0.5 10*9/L"), std::string::npos) << fired[0].text;
+  EXPECT_NE(fired[0].text.find("0.4 10*9/L on 2026-11-18 < 0.5 10*9/L"), std::string::npos)
+      << fired[0].text;
   EXPECT_TRUE(alerts(a, "LAB_INTERRUPT").empty()) << "not on baricitinib: nothing to interrupt";
 }
 
@@ -83,16 +87,21 @@ TEST(PlannedDrug, AlcAtOrAboveTheThresholdDoesNotFire) {
 TEST(PlannedDrug, OnlyTheLatestResultCounts) {
   // A low ALC followed by a recovered one: the drug could be started now.
   Json c = Json::parse(paraderm::testing::repo_file("examples/dupilumab-psoriasis.json"));
-  c["labs"].push_back({{"test", "alc"}, {"date", "2026-11-12"}, {"value", 0.4}, {"unit", "10*9/L"}});
-  c["labs"].push_back({{"test", "alc"}, {"date", "2026-11-18"}, {"value", 0.9}, {"unit", "10*9/L"}});
+  c["labs"].push_back(
+      {{"test", "alc"}, {"date", "2026-11-12"}, {"value", 0.4}, {"unit", "10*9/L"}});
+  c["labs"].push_back(
+      {{"test", "alc"}, {"date", "2026-11-18"}, {"value", 0.9}, {"unit", "10*9/L"}});
   auto parsed = clinical::parse_case(c.dump(), shipped());
   ASSERT_TRUE(parsed.record);
-  EXPECT_TRUE(alerts(assess(shipped(), *parsed.record, planned("baricitinib")), "LAB_DO_NOT_START").empty());
+  EXPECT_TRUE(alerts(assess(shipped(), *parsed.record, planned("baricitinib")), "LAB_DO_NOT_START")
+                  .empty());
 }
 
 TEST(PlannedDrug, ADrugAlreadyTakenGetsItsTreatmentThresholdsNotTheStartOnes) {
-  // On baricitinib since 2026-10-01: ALC < 500 -> interrupt (same reference row), no "would not start".
-  auto a = assess(shipped(), with_alc(0.4, "2026-11-18", {{"name", "baricitinib"}, {"start", "2026-10-01"}}),
+  // On baricitinib since 2026-10-01: ALC < 500 -> interrupt (same reference row), no "would not
+  // start".
+  auto a = assess(shipped(),
+                  with_alc(0.4, "2026-11-18", {{"name", "baricitinib"}, {"start", "2026-10-01"}}),
                   planned("baricitinib"));
   EXPECT_TRUE(alerts(a, "LAB_DO_NOT_START").empty());
   auto interrupt = alerts(a, "LAB_INTERRUPT");

@@ -59,12 +59,14 @@ const NaranjoItem& item(const PrAssessment& pr, const std::string& q) {
 // from pustular-psoriasis (pustular) and psoriasis (psoriasiform). tnfi-ppp-share is a
 // tnf-inhibitor x palmoplantar-pustular pattern; dupilumab has psoriasiform patterns only.
 TEST(PrInference, TheMostSpecificPhenotypeWithAPatternOfTheCulpritsClass) {
-  auto ada = run(record({condition("Crohn disease", "2014-01-01"), condition("palmoplantar pustulosis", "2026-04-01")},
+  auto ada = run(record({condition("Crohn disease", "2014-01-01"),
+                         condition("palmoplantar pustulosis", "2026-04-01")},
                         {medication("adalimumab", "2025-06-01")}));
   ASSERT_EQ(ada.pr_candidates.size(), 1u);
   EXPECT_EQ(ada.pr.phenotype, "palmoplantar-pustular");
 
-  auto dupi = run(record({condition("atopic dermatitis", "2000-01-01"), condition("palmoplantar pustulosis", "2026-04-01")},
+  auto dupi = run(record({condition("atopic dermatitis", "2000-01-01"),
+                          condition("palmoplantar pustulosis", "2026-04-01")},
                          {medication("dupilumab", "2025-06-01")}));
   ASSERT_EQ(dupi.pr_candidates.size(), 1u);
   EXPECT_EQ(dupi.pr.phenotype, "psoriasiform");
@@ -73,36 +75,41 @@ TEST(PrInference, TheMostSpecificPhenotypeWithAPatternOfTheCulpritsClass) {
 // A reaction needs a published pattern of the biologic's class and the phenotype: dupilumab has
 // no vitiligo pattern; adalimumab has vigibase-adalimumab-vitiligo.
 TEST(PrInference, NoPublishedPatternNoReaction) {
-  auto dupi = run(record({condition("atopic dermatitis", "2000-01-01"), condition("vitiligo", "2026-04-01")},
-                         {medication("dupilumab", "2025-06-01")}));
+  auto dupi = run(
+      record({condition("atopic dermatitis", "2000-01-01"), condition("vitiligo", "2026-04-01")},
+             {medication("dupilumab", "2025-06-01")}));
   EXPECT_TRUE(dupi.pr_candidates.empty());
   EXPECT_EQ(dupi.pr.classification, "none");
   EXPECT_TRUE(has_code(dupi.pr.reasons, "PR_NO_ERUPTION"));
 
-  auto ada = run(record({condition("rheumatoid arthritis", "2010-01-01"), condition("vitiligo", "2026-04-01")},
-                        {medication("adalimumab", "2025-06-01")}));
+  auto ada = run(
+      record({condition("rheumatoid arthritis", "2010-01-01"), condition("vitiligo", "2026-04-01")},
+             {medication("adalimumab", "2025-06-01")}));
   ASSERT_EQ(ada.pr_candidates.size(), 1u);
   EXPECT_EQ(ada.pr.phenotype, "vitiligo");
   EXPECT_TRUE(has_code(ada.pr.reasons, "PR_INFERRED_FROM_CONDITION"));
 }
 
 TEST(PrInference, TheBiologicMustBeTakenAtTheOnset) {
-  auto stopped_before = record({condition("rheumatoid arthritis", "2010-01-01"), condition("psoriasis", "2026-04-01")},
-                               {{{"name", "adalimumab"}, {"start", "2025-01-01"}, {"stop", "2026-03-01"}}});
+  auto stopped_before = record(
+      {condition("rheumatoid arthritis", "2010-01-01"), condition("psoriasis", "2026-04-01")},
+      {{{"name", "adalimumab"}, {"start", "2025-01-01"}, {"stop", "2026-03-01"}}});
   EXPECT_TRUE(run(stopped_before).pr_candidates.empty());
 
   auto stopped_after = stopped_before;
   stopped_after["medications"][0]["stop"] = "2026-05-01";
   EXPECT_EQ(run(stopped_after).pr_candidates.size(), 1u);
 
-  auto same_day = record({condition("rheumatoid arthritis", "2010-01-01"), condition("psoriasis", "2025-01-01")},
-                         {medication("adalimumab", "2025-01-01")});
+  auto same_day = record(
+      {condition("rheumatoid arthritis", "2010-01-01"), condition("psoriasis", "2025-01-01")},
+      {medication("adalimumab", "2025-01-01")});
   EXPECT_TRUE(run(same_day).pr_candidates.empty()) << "onset must be after the start";
 }
 
 TEST(PrInference, AnOnsetAfterTheAssessmentDateIsNotAReaction) {
-  auto later = record({condition("rheumatoid arthritis", "2010-01-01"), condition("psoriasis", "2026-12-01")},
-                      {medication("adalimumab", "2025-01-01")});
+  auto later = record(
+      {condition("rheumatoid arthritis", "2010-01-01"), condition("psoriasis", "2026-12-01")},
+      {medication("adalimumab", "2025-01-01")});
   EXPECT_TRUE(run(later).pr_candidates.empty());
   later["conditions"][1]["onset"] = "2026-11-01";
   EXPECT_EQ(run(later).pr_candidates.size(), 1u);
@@ -116,7 +123,8 @@ TEST(PrInference, ASeverityRiseIsAWorsening) {
     early["severity"] = {{"grade", before}};
     Json late = condition("psoriasis", "2026-05-01");
     late["severity"] = {{"grade", after}};
-    return run(record({condition("atopic dermatitis", "2000-01-01"), early, late}, {medication("dupilumab", "2025-10-01")}));
+    return run(record({condition("atopic dermatitis", "2000-01-01"), early, late},
+                      {medication("dupilumab", "2025-10-01")}));
   };
   auto rose = grades("mild", "severe");
   ASSERT_EQ(rose.pr_candidates.size(), 1u);
@@ -134,7 +142,8 @@ TEST(PrInference, ASeverityRiseIsAWorsening) {
   early["severity"] = {{"pasi", 5}};
   Json late = condition("psoriasis", "2026-05-01");
   late["severity"] = {{"pasi", 12}};
-  auto pasi = run(record({condition("atopic dermatitis", "2000-01-01"), early, late}, {medication("dupilumab", "2025-10-01")}));
+  auto pasi = run(record({condition("atopic dermatitis", "2000-01-01"), early, late},
+                         {medication("dupilumab", "2025-10-01")}));
   EXPECT_EQ(pasi.pr.kind, "worsened");
 }
 
@@ -144,7 +153,8 @@ TEST(PrInference, ARecurrenceIsDatedByItsRecordedDate) {
   Json pso = condition("psoriasis", "2015-01-01");
   pso["course"] = "relapse";
   pso["recorded"] = "2026-06-15";
-  auto a = run(record({condition("atopic dermatitis", "2000-01-01"), pso}, {medication("dupilumab", "2026-01-12")}));
+  auto a = run(record({condition("atopic dermatitis", "2000-01-01"), pso},
+                      {medication("dupilumab", "2026-01-12")}));
   ASSERT_EQ(a.pr_candidates.size(), 1u);
   EXPECT_EQ(a.pr.onset, std::optional<std::string>("2026-06-15"));
   EXPECT_EQ(a.pr.kind, "worsened");
@@ -152,15 +162,17 @@ TEST(PrInference, ARecurrenceIsDatedByItsRecordedDate) {
   EXPECT_EQ(a.pr.culprits[0].days_to_onset, std::optional<int>(154));
 
   pso["recorded"] = "2025-12-01";
-  auto b = run(record({condition("atopic dermatitis", "2000-01-01"), pso}, {medication("dupilumab", "2026-01-12")}));
+  auto b = run(record({condition("atopic dermatitis", "2000-01-01"), pso},
+                      {medication("dupilumab", "2026-01-12")}));
   EXPECT_TRUE(b.pr_candidates.empty());
 }
 
 // Naranjo (kb/formulas.toml): an inferred reaction answers q1 (pattern) and q2 (after the start);
 // q3 is yes when the condition abated after the culprit was stopped (+1); the rest is unknown.
 TEST(PrInference, CausalityItemsTheRecordCannotAnswerAreUnknown) {
-  auto open = run(record({condition("atopic dermatitis", "2000-01-01"), condition("psoriasis", "2026-05-04")},
-                         {medication("dupilumab", "2026-01-05")}));
+  auto open = run(
+      record({condition("atopic dermatitis", "2000-01-01"), condition("psoriasis", "2026-05-04")},
+             {medication("dupilumab", "2026-01-05")}));
   ASSERT_EQ(open.pr.components.size(), 10u);
   EXPECT_EQ(item(open.pr, "q1").answer, "yes");
   EXPECT_EQ(item(open.pr, "q2").answer, "yes");
@@ -172,21 +184,25 @@ TEST(PrInference, CausalityItemsTheRecordCannotAnswerAreUnknown) {
 
   Json pso = condition("psoriasis", "2026-05-04");
   pso["abatement"] = "2026-09-01";
-  auto dechallenged = run(record({condition("atopic dermatitis", "2000-01-01"), pso},
-                                 {{{"name", "dupilumab"}, {"start", "2026-01-05"}, {"stop", "2026-07-01"}}}));
+  auto dechallenged =
+      run(record({condition("atopic dermatitis", "2000-01-01"), pso},
+                 {{{"name", "dupilumab"}, {"start", "2026-01-05"}, {"stop", "2026-07-01"}}}));
   EXPECT_EQ(item(dechallenged.pr, "q3").answer, "yes");
   EXPECT_EQ(dechallenged.pr.score, std::optional<double>(4));
 
   pso["abatement"] = "2026-06-01";  // abated before the stop: not a dechallenge
-  auto before_stop = run(record({condition("atopic dermatitis", "2000-01-01"), pso},
-                                {{{"name", "dupilumab"}, {"start", "2026-01-05"}, {"stop", "2026-07-01"}}}));
+  auto before_stop =
+      run(record({condition("atopic dermatitis", "2000-01-01"), pso},
+                 {{{"name", "dupilumab"}, {"start", "2026-01-05"}, {"stop", "2026-07-01"}}}));
   EXPECT_EQ(item(before_stop.pr, "q3").answer, "unknown");
 }
 
 TEST(PrInference, TheExplicitEruptionIsTheReactionAssessed) {
-  Json c = record({condition("atopic dermatitis", "2000-01-01"), condition("psoriasis", "2026-05-04")},
-                  {medication("dupilumab", "2026-01-05")});
-  c["eruption"] = {{"phenotype", "psoriasiform"}, {"onset", "2026-05-04"}, {"biopsy_consistent", true}};
+  Json c =
+      record({condition("atopic dermatitis", "2000-01-01"), condition("psoriasis", "2026-05-04")},
+             {medication("dupilumab", "2026-01-05")});
+  c["eruption"] = {
+      {"phenotype", "psoriasiform"}, {"onset", "2026-05-04"}, {"biopsy_consistent", true}};
   auto a = run(c);
   ASSERT_EQ(a.pr_candidates.size(), 1u);
   EXPECT_EQ(a.pr.source, "eruption");
@@ -195,9 +211,10 @@ TEST(PrInference, TheExplicitEruptionIsTheReactionAssessed) {
 }
 
 TEST(PrInference, OneReactionPerPhenotypeAndBiologicTheEarliest) {
-  auto a = run(record({condition("atopic dermatitis", "2000-01-01"), condition("psoriasis", "2026-06-01"),
-                       condition("plaque psoriasis", "2026-04-01")},
-                      {medication("dupilumab", "2026-01-05")}));
+  auto a = run(
+      record({condition("atopic dermatitis", "2000-01-01"), condition("psoriasis", "2026-06-01"),
+              condition("plaque psoriasis", "2026-04-01")},
+             {medication("dupilumab", "2026-01-05")}));
   ASSERT_EQ(a.pr_candidates.size(), 1u);
   EXPECT_EQ(a.pr.onset, std::optional<std::string>("2026-04-01"));
   EXPECT_EQ(a.pr.condition_pointer, std::optional<std::string>("/conditions/2"));
@@ -207,9 +224,10 @@ TEST(PrInference, OneReactionPerPhenotypeAndBiologicTheEarliest) {
 // before one with no judged latency (vigibase-dupilumab-alopecia-areata has none), whatever the
 // onsets' order.
 TEST(PrInference, TheReactionWithinAPublishedLatencyComesFirst) {
-  auto a = run(record({condition("atopic dermatitis", "2000-01-01"), condition("alopecia areata", "2026-03-01"),
-                       condition("psoriasis", "2026-05-04")},
-                      {medication("dupilumab", "2026-01-05")}));
+  auto a =
+      run(record({condition("atopic dermatitis", "2000-01-01"),
+                  condition("alopecia areata", "2026-03-01"), condition("psoriasis", "2026-05-04")},
+                 {medication("dupilumab", "2026-01-05")}));
   ASSERT_EQ(a.pr_candidates.size(), 2u);
   EXPECT_EQ(a.pr_candidates[0].phenotype, "psoriasiform");
   EXPECT_EQ(a.pr_candidates[1].phenotype, "alopecia");
@@ -220,8 +238,9 @@ TEST(PrInference, TheReactionWithinAPublishedLatencyComesFirst) {
 // reads as 3.0 (within); 96 days = 3.15 months reads as 3.2 (outside).
 TEST(PrInference, LatencyIsComparedInThePublishedUnitAtItsPrecision) {
   auto latency_of = [](const std::string& onset) -> std::optional<bool> {
-    auto a = run(record({condition("psoriasis", "2016-01-01"), condition("atopic dermatitis", onset)},
-                        {medication("guselkumab", "2026-02-02")}));
+    auto a =
+        run(record({condition("psoriasis", "2016-01-01"), condition("atopic dermatitis", onset)},
+                   {medication("guselkumab", "2026-02-02")}));
     for (const auto& l : a.pr.latency) {
       if (l.pattern == "visualdx-il23i-eczematous") {
         EXPECT_EQ(l.unit, "months");
@@ -253,21 +272,24 @@ TEST(PrInference, AnUpperBoundIsARange) {
 // kb/pr-mechanisms.toml: TNFi x hidradenitis has no entry, so the class's general one (tnfi-any);
 // IL-4Ra x alopecia has none and the class no general one: no mechanism, no released axis.
 TEST(PrInference, MechanismOfTheClassAndPhenotypeElseTheClassElseNone) {
-  auto hs = run(record({condition("rheumatoid arthritis", "2010-01-01"), condition("hidradenitis suppurativa", "2026-04-01")},
+  auto hs = run(record({condition("rheumatoid arthritis", "2010-01-01"),
+                        condition("hidradenitis suppurativa", "2026-04-01")},
                        {medication("adalimumab", "2025-01-01")}));
   EXPECT_NE(hs.pr.mechanism.find("cytokine imbalance"), std::string::npos) << hs.pr.mechanism;
   EXPECT_TRUE(hs.pr.released_axes.empty());
 
-  auto aa = run(record({condition("atopic dermatitis", "2000-01-01"), condition("alopecia areata", "2026-04-01")},
-                       {medication("dupilumab", "2025-01-01")}));
+  auto aa = run(record(
+      {condition("atopic dermatitis", "2000-01-01"), condition("alopecia areata", "2026-04-01")},
+      {medication("dupilumab", "2025-01-01")}));
   ASSERT_EQ(aa.pr.phenotype, "alopecia");
   EXPECT_TRUE(aa.pr.mechanism.empty()) << aa.pr.mechanism;
   EXPECT_TRUE(aa.pr.mechanism_sources.empty());
   EXPECT_TRUE(aa.pr.released_axes.empty());
   EXPECT_EQ(aa.pr.blocked_axes, std::vector<std::string>{"Th2"});
 
-  auto pso = run(record({condition("atopic dermatitis", "2000-01-01"), condition("psoriasis", "2026-04-01")},
-                        {medication("dupilumab", "2025-01-01")}));
+  auto pso = run(
+      record({condition("atopic dermatitis", "2000-01-01"), condition("psoriasis", "2026-04-01")},
+             {medication("dupilumab", "2025-01-01")}));
   EXPECT_EQ(pso.pr.released_axes, (std::vector<std::string>{"Th17", "Th1"}));
 }
 
@@ -277,14 +299,18 @@ TEST(PrInference, MechanismOfTheClassAndPhenotypeElseTheClassElseNone) {
 TEST(PrInference, WithNoReactionOptionsAreForTheActiveDermatosesAndJakIndications) {
   Json ra = condition("rheumatoid arthritis", "2005-01-01");
   ra["status"] = "resolved";
-  auto a = run(record({condition("atopic dermatitis", "2000-01-01"), condition("asthma", "2001-01-01"), ra,
-                       condition("hidradenitis suppurativa", "2012-01-01"), condition("myelofibrosis", "2020-01-01")},
-                      Json::array()));
-  EXPECT_EQ(a.option_diseases,
-            (std::vector<std::string>{"atopic-dermatitis", "hidradenitis-suppurativa", "myelofibrosis"}));
+  auto a =
+      run(record({condition("atopic dermatitis", "2000-01-01"), condition("asthma", "2001-01-01"),
+                  ra, condition("hidradenitis suppurativa", "2012-01-01"),
+                  condition("myelofibrosis", "2020-01-01")},
+                 Json::array()));
+  EXPECT_EQ(
+      a.option_diseases,
+      (std::vector<std::string>{"atopic-dermatitis", "hidradenitis-suppurativa", "myelofibrosis"}));
   EXPECT_TRUE(has_code(a.pr.reasons, "PR_NONE_OPTIONS_FOR_ACTIVE"));
   EXPECT_FALSE(a.options.empty());
-  for (const auto& o : a.options) EXPECT_EQ(o.kind, "drug") << "no strategy without a reaction: " << o.id;
+  for (const auto& o : a.options)
+    EXPECT_EQ(o.kind, "drug") << "no strategy without a reaction: " << o.id;
 
   auto nothing = run(record({condition("asthma", "2001-01-01")}, Json::array()));
   EXPECT_TRUE(nothing.option_diseases.empty());
@@ -294,9 +320,10 @@ TEST(PrInference, WithNoReactionOptionsAreForTheActiveDermatosesAndJakIndication
 
 // The JSON carries every reaction assessed and the option diseases.
 TEST(PrInference, JsonListsTheCandidatesAndTheOptionDiseases) {
-  auto a = run(record({condition("atopic dermatitis", "2000-01-01"), condition("alopecia areata", "2026-03-01"),
-                       condition("psoriasis", "2026-05-04")},
-                      {medication("dupilumab", "2026-01-05")}));
+  auto a =
+      run(record({condition("atopic dermatitis", "2000-01-01"),
+                  condition("alopecia areata", "2026-03-01"), condition("psoriasis", "2026-05-04")},
+                 {medication("dupilumab", "2026-01-05")}));
   Json j = Json::parse(to_json(a));
   ASSERT_EQ(j["paradoxical_reaction_candidates"].size(), 2u);
   EXPECT_EQ(j["paradoxical_reaction_candidates"][0]["phenotype"], "psoriasiform");

@@ -17,26 +17,32 @@ namespace {
 using Json = nlohmann::json;
 using kb::RuleAction;
 
-constexpr RuleAction kAllActions[] = {RuleAction::kNoChange,        RuleAction::kDose,
-                                      RuleAction::kHalve,           RuleAction::kAvoid,
-                                      RuleAction::kNotRecommended,  RuleAction::kContraindicated,
-                                      RuleAction::kNotStudied,      RuleAction::kMonitor};
+constexpr RuleAction kAllActions[] = {RuleAction::kNoChange,       RuleAction::kDose,
+                                      RuleAction::kHalve,          RuleAction::kAvoid,
+                                      RuleAction::kNotRecommended, RuleAction::kContraindicated,
+                                      RuleAction::kNotStudied,     RuleAction::kMonitor};
 
 struct Expected {
-  Verdict at_least;        // the verdict the action must reach (it may be worse for other reasons)
-  std::string_view code;   // the reason it must give
+  Verdict at_least;       // the verdict the action must reach (it may be worse for other reasons)
+  std::string_view code;  // the reason it must give
 };
 
 Expected expected(std::string_view kind, RuleAction a) {
   switch (a) {
-    case RuleAction::kContraindicated: return {Verdict::kContraindicated, kind == "renal" ? "RENAL_CONTRAINDICATED" : "HEPATIC_CONTRAINDICATED"};
+    case RuleAction::kContraindicated:
+      return {Verdict::kContraindicated,
+              kind == "renal" ? "RENAL_CONTRAINDICATED" : "HEPATIC_CONTRAINDICATED"};
     case RuleAction::kAvoid:
-    case RuleAction::kNotRecommended: return {Verdict::kAvoid, kind == "renal" ? "RENAL_AVOID" : "HEPATIC_AVOID"};
+    case RuleAction::kNotRecommended:
+      return {Verdict::kAvoid, kind == "renal" ? "RENAL_AVOID" : "HEPATIC_AVOID"};
     case RuleAction::kNotStudied:
-    case RuleAction::kMonitor: return {Verdict::kCaution, kind == "renal" ? "RENAL_NOT_STUDIED" : "HEPATIC_NOT_STUDIED"};
+    case RuleAction::kMonitor:
+      return {Verdict::kCaution, kind == "renal" ? "RENAL_NOT_STUDIED" : "HEPATIC_NOT_STUDIED"};
     case RuleAction::kDose:
-    case RuleAction::kHalve: return {Verdict::kCaution, kind == "renal" ? "RENAL_DOSE" : "HEPATIC_DOSE"};
-    case RuleAction::kNoChange: return {Verdict::kPreferred, kind == "renal" ? "RENAL_NO_CHANGE" : "HEPATIC_NO_CHANGE"};
+    case RuleAction::kHalve:
+      return {Verdict::kCaution, kind == "renal" ? "RENAL_DOSE" : "HEPATIC_DOSE"};
+    case RuleAction::kNoChange:
+      return {Verdict::kPreferred, kind == "renal" ? "RENAL_NO_CHANGE" : "HEPATIC_NO_CHANGE"};
   }
   return {Verdict::kContraindicated, "?"};
 }
@@ -54,8 +60,11 @@ Json patient(const Json& extra_labs, const Json& flags) {
   return {{"schema_version", "1"},
           {"region", "us"},
           {"as_of", "2026-11-20"},
-          {"patient", {{"birth_date", "1970-02-01"}, {"sex", "male"}, {"weight_kg", 80},
-                       {"smoking", {{"status", "never"}}}}},
+          {"patient",
+           {{"birth_date", "1970-02-01"},
+            {"sex", "male"},
+            {"weight_kg", 80},
+            {"smoking", {{"status", "never"}}}}},
           {"conditions", Json::array({{{"name", "atopic dermatitis"}, {"onset", "2015-01-01"}},
                                       {{"name", "cirrhosis"}, {"onset", "2020-01-01"}}})},
           {"labs", labs},
@@ -70,7 +79,8 @@ const Option* option(const Assessment& a, std::string_view id) {
 }
 
 bool has_code(const Option& o, std::string_view code) {
-  return std::any_of(o.reasons.begin(), o.reasons.end(), [&](const Reason& r) { return r.code == code; });
+  return std::any_of(o.reasons.begin(), o.reasons.end(),
+                     [&](const Reason& r) { return r.code == code; });
 }
 
 Assessment run(const kb::KnowledgeBase& kb, const Json& input) {
@@ -116,7 +126,8 @@ TEST(RuleActions, EveryHepaticActionMovesTheVerdictAsDocumented) {
 // kb/drugs/tofacitinib.toml: US renal eGFR < 30 -> 5 mg once daily.
 TEST(RuleActions, EveryRenalActionMovesTheVerdictAsDocumented) {
   const Json input = patient(
-      Json::array({{{"test", "egfr"}, {"date", "2026-11-10"}, {"value", 25}, {"unit", "mL/min/1.73m2"}}}),
+      Json::array(
+          {{{"test", "egfr"}, {"date", "2026-11-10"}, {"value", 25}, {"unit", "mL/min/1.73m2"}}}),
       Json::array({"child-pugh-a"}));
   for (RuleAction a : kAllActions) {
     kb::KnowledgeBase kb = paraderm::testing::shipped_kb();
@@ -127,7 +138,8 @@ TEST(RuleActions, EveryRenalActionMovesTheVerdictAsDocumented) {
     ASSERT_NE(tofa, nullptr);
     int rewritten = 0;
     for (auto& r : tofa->renal) {
-      bool band = (!r.egfr_min || 25 >= *r.egfr_min) && (!r.egfr_max || 25 < *r.egfr_max) && !r.dialysis;
+      bool band =
+          (!r.egfr_min || 25 >= *r.egfr_min) && (!r.egfr_max || 25 < *r.egfr_max) && !r.dialysis;
       if (band && kb::applies_to(r.region, kb::Region::kUs)) {
         r.action = a;
         r.amount = 5;
@@ -152,15 +164,18 @@ TEST(RuleActions, EveryRenalActionMovesTheVerdictAsDocumented) {
 
 // The other way: the same patient without the renal or hepatic finding gets none of those codes.
 TEST(RuleActions, NoRenalOrHepaticReasonWithoutTheFinding) {
-  Assessment res = run(paraderm::testing::shipped_kb(),
-                       patient(Json::array({{{"test", "egfr"}, {"date", "2026-11-10"}, {"value", 95},
-                                              {"unit", "mL/min/1.73m2"}}}),
-                               Json::array()));
+  Assessment res =
+      run(paraderm::testing::shipped_kb(), patient(Json::array({{{"test", "egfr"},
+                                                                 {"date", "2026-11-10"},
+                                                                 {"value", 95},
+                                                                 {"unit", "mL/min/1.73m2"}}}),
+                                                   Json::array()));
   for (std::string_view id : {"tofacitinib", "upadacitinib"}) {
     const Option* o = option(res, id);
     ASSERT_NE(o, nullptr);
-    for (std::string_view code : {"RENAL_CONTRAINDICATED", "RENAL_AVOID", "RENAL_NOT_STUDIED", "RENAL_DOSE",
-                                  "HEPATIC_CONTRAINDICATED", "HEPATIC_AVOID", "HEPATIC_NOT_STUDIED", "HEPATIC_DOSE"}) {
+    for (std::string_view code :
+         {"RENAL_CONTRAINDICATED", "RENAL_AVOID", "RENAL_NOT_STUDIED", "RENAL_DOSE",
+          "HEPATIC_CONTRAINDICATED", "HEPATIC_AVOID", "HEPATIC_NOT_STUDIED", "HEPATIC_DOSE"}) {
       EXPECT_FALSE(has_code(*o, code)) << id << " " << code;
     }
   }

@@ -24,7 +24,8 @@ class FakeSignalSource : public SignalSource {
   std::vector<ReportingSignal> pairs;
   mutable std::vector<std::pair<std::string, std::string>> queries;
 
-  std::optional<ReportingSignal> find(const std::string& drug, const std::string& event) const override {
+  std::optional<ReportingSignal> find(const std::string& drug,
+                                      const std::string& event) const override {
     queries.emplace_back(drug, event);
     for (const auto& p : pairs) {
       if (p.drug == drug && p.event == event) return p;
@@ -79,10 +80,15 @@ clinical::Case adalimumab_case(const std::string& phenotype) {
       {"schema_version", "1"},
       {"region", "us"},
       {"as_of", "2026-11-01"},
-      {"patient", {{"birth_date", "1980-01-01"}, {"sex", "female"}, {"smoking", {{"status", "never"}}}}},
+      {"patient",
+       {{"birth_date", "1980-01-01"}, {"sex", "female"}, {"smoking", {{"status", "never"}}}}},
       {"conditions", {{{"name", "rheumatoid arthritis"}, {"onset", "2015-01-01"}}}},
       {"medications", {{{"name", "adalimumab"}, {"start", "2025-01-01"}}}},
-      {"eruption", {{"phenotype", phenotype}, {"onset", "2025-09-01"}, {"kind", "new"}, {"severity", "moderate"}}},
+      {"eruption",
+       {{"phenotype", phenotype},
+        {"onset", "2025-09-01"},
+        {"kind", "new"},
+        {"severity", "moderate"}}},
   };
   auto parsed = clinical::parse_case(c.dump(), shipped(), {});
   EXPECT_TRUE(parsed.record) << (parsed.problems.empty() ? "" : parsed.problems[0].to_string());
@@ -98,7 +104,8 @@ Assessment run(const kb::KnowledgeBase& kb, const clinical::Case& c, const Signa
 }
 
 bool has_code(const PrAssessment& pr, std::string_view code) {
-  return std::any_of(pr.reasons.begin(), pr.reasons.end(), [&](const Reason& r) { return r.code == code; });
+  return std::any_of(pr.reasons.begin(), pr.reasons.end(),
+                     [&](const Reason& r) { return r.code == code; });
 }
 
 const kb::Phenotype& phenotype(const std::string& id) {
@@ -135,7 +142,8 @@ TEST(ReportingSignals, CitationCarriesTheStoresNumbersAndTheRulesMet) {
   EXPECT_DOUBLE_EQ(*c.signal->prr_chi2, 661.6724);
   EXPECT_DOUBLE_EQ(*c.signal->ic025, 1.8280);
   EXPECT_FALSE(c.signal->ebgm);
-  EXPECT_EQ(c.label, "reporting signal (disproportionality in spontaneous reports), not an incidence");
+  EXPECT_EQ(c.label,
+            "reporting signal (disproportionality in spontaneous reports), not an incidence");
   EXPECT_EQ(c.source, "test store, 10035 reports");
   EXPECT_EQ(rule(c, "ror").met, std::optional<bool>(true));
   EXPECT_EQ(rule(c, "ror").criterion, "ROR025 > 1");
@@ -146,8 +154,9 @@ TEST(ReportingSignals, CitationCarriesTheStoresNumbersAndTheRulesMet) {
   EXPECT_TRUE(has_code(a.pr, "PV_SIGNAL_REPORTED"));
   EXPECT_FALSE(has_code(a.pr, "PV_NO_SIGNAL"));
   // The KB's published TNFi x psoriasis signal (Kip 2013) is shown for comparison.
-  bool kip = std::any_of(rs.published.begin(), rs.published.end(),
-                         [](const PublishedSignal& p) { return p.pattern == "kip-2013-tnfi-psoriasis-faers"; });
+  bool kip = std::any_of(rs.published.begin(), rs.published.end(), [](const PublishedSignal& p) {
+    return p.pattern == "kip-2013-tnfi-psoriasis-faers";
+  });
   EXPECT_TRUE(kip);
 }
 
@@ -177,7 +186,8 @@ TEST(ReportingSignals, AbsentPairIsSaidSoWithoutStatistics) {
   const Json& c0 = j["paradoxical_reaction"]["reporting_signals"]["citations"][0];
   EXPECT_TRUE(c0["signal"].is_null());
   EXPECT_EQ(c0["absent"], "no report in the store names both");
-  EXPECT_NE(to_text(a, shipped()).find("adalimumab x Psoriasis: no report in the store names both"), std::string::npos);
+  EXPECT_NE(to_text(a, shipped()).find("adalimumab x Psoriasis: no report in the store names both"),
+            std::string::npos);
 }
 
 TEST(ReportingSignals, LooksUpTheKbBiologicIdAndEveryKbPreferredTermExactly) {
@@ -195,8 +205,10 @@ TEST(ReportingSignals, ThresholdsComeFromTheKb) {
   store.pairs.push_back(worked_example("adalimumab", "Psoriasis"));
   clinical::Case c = adalimumab_case("psoriasiform");
   Assessment before = run(shipped(), c, &store);
-  ASSERT_EQ(rule(before.pr.reporting_signals->citations.front(), "ror").met, std::optional<bool>(true));
-  ASSERT_EQ(rule(before.pr.reporting_signals->citations.front(), "evans").met, std::optional<bool>(true));
+  ASSERT_EQ(rule(before.pr.reporting_signals->citations.front(), "ror").met,
+            std::optional<bool>(true));
+  ASSERT_EQ(rule(before.pr.reporting_signals->citations.front(), "evans").met,
+            std::optional<bool>(true));
 
   kb::KnowledgeBase edited = shipped();
   bool changed_ror = false, changed_n = false;
@@ -242,7 +254,8 @@ TEST(ReportingSignals, UndefinedStatisticsStayUndefined) {
   const auto& c = a.pr.reporting_signals->citations.front();
   for (const auto& r : c.rules) EXPECT_EQ(r.met, std::nullopt) << r.rule;
   EXPECT_TRUE(has_code(a.pr, "PV_NO_SIGNAL"));
-  Json sig = Json::parse(to_json(a))["paradoxical_reaction"]["reporting_signals"]["citations"][0]["signal"];
+  Json sig = Json::parse(
+      to_json(a))["paradoxical_reaction"]["reporting_signals"]["citations"][0]["signal"];
   EXPECT_EQ(sig["n"], 4);
   EXPECT_TRUE(sig["ror"].is_null());
   EXPECT_TRUE(sig["eb05"].is_null());
@@ -274,9 +287,11 @@ TEST(ReportingSignals, RenderersLabelItAsAReportingSignalNotAnIncidence) {
   std::string text = to_text(a, shipped());
   EXPECT_NE(text.find("REPORTING SIGNALS"), std::string::npos);
   EXPECT_NE(text.find("not an incidence"), std::string::npos);
-  EXPECT_NE(text.find("adalimumab x Psoriasis: n 5, E 0.037369, ROR 250 [78.3954 to 797.241]"), std::string::npos)
+  EXPECT_NE(text.find("adalimumab x Psoriasis: n 5, E 0.037369, ROR 250 [78.3954 to 797.241]"),
+            std::string::npos)
       << text;
-  EXPECT_NE(text.find("EBGM undefined"), std::string::npos) << "an undefined statistic is said so, never 0";
+  EXPECT_NE(text.find("EBGM undefined"), std::string::npos)
+      << "an undefined statistic is said so, never 0";
   std::string html = to_html(a, shipped());
   EXPECT_NE(html.find("<h2>Reporting signals</h2>"), std::string::npos);
   EXPECT_NE(html.find("not an incidence"), std::string::npos);

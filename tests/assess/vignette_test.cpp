@@ -12,9 +12,9 @@
 #include <sstream>
 
 #include "../test_support.h"
+#include "fixture_signals.h"
 #include "paraderm/assess.h"
 #include "paraderm/case.h"
-#include "fixture_signals.h"
 
 namespace paraderm::assess {
 namespace {
@@ -31,7 +31,8 @@ PathwayCache& cache() {
 
 std::vector<std::string> vignette_files() {
   std::vector<std::string> out;
-  for (const auto& e : fs::directory_iterator(fs::path(PARADERM_SOURCE_DIR) / "tests" / "vignettes")) {
+  for (const auto& e :
+       fs::directory_iterator(fs::path(PARADERM_SOURCE_DIR) / "tests" / "vignettes")) {
     if (e.path().extension() == ".json") out.push_back(e.path().filename().string());
   }
   std::sort(out.begin(), out.end());
@@ -52,49 +53,79 @@ using testing::FixtureSignalSource;
 
 // Every key a vignette may use, per level (tests/vignettes/README.md). A misspelt key would
 // otherwise be ignored and its expectation silently never checked.
-std::vector<std::string> unknown_keys(const Json& obj, std::initializer_list<std::string_view> allowed,
+std::vector<std::string> unknown_keys(const Json& obj,
+                                      std::initializer_list<std::string_view> allowed,
                                       const std::string& where) {
   std::vector<std::string> out;
   if (!obj.is_object()) return out;
   for (const auto& [k, _] : obj.items()) {
-    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) out.push_back(where + "." + k);
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
+      out.push_back(where + "." + k);
   }
   return out;
 }
 
 std::vector<std::string> vignette_schema_problems(const Json& v) {
-  std::vector<std::string> bad = unknown_keys(v, {"title", "covers", "why", "input", "expect", "args",
-                                                  "pv_signals", "pv_store"}, "");
-  auto add = [&](std::vector<std::string> more) { bad.insert(bad.end(), more.begin(), more.end()); };
+  std::vector<std::string> bad = unknown_keys(
+      v, {"title", "covers", "why", "input", "expect", "args", "pv_signals", "pv_store"}, "");
+  auto add = [&](std::vector<std::string> more) {
+    bad.insert(bad.end(), more.begin(), more.end());
+  };
   if (v.contains("args")) add(unknown_keys(v["args"], {"region", "as_of", "start"}, ".args"));
   if (!v.contains("expect")) return bad;
   const Json& ex = v["expect"];
-  add(unknown_keys(ex, {"error", "classification", "culprit", "candidates", "pr_reasons", "not_pr_reasons",
-                        "naranjo", "risk_factors", "not_risk_factors", "risk_multiplier", "options",
-                        "absent_options", "warnings_contain", "mechanism_contains", "mechanism_not_contains",
-                        "released_axes", "option_diseases", "no_options", "top_option", "top_option_in",
-                        "ranked_before", "alerts", "no_alerts", "screening", "monitoring_dates"},
+  add(unknown_keys(ex,
+                   {"error",
+                    "classification",
+                    "culprit",
+                    "candidates",
+                    "pr_reasons",
+                    "not_pr_reasons",
+                    "naranjo",
+                    "risk_factors",
+                    "not_risk_factors",
+                    "risk_multiplier",
+                    "options",
+                    "absent_options",
+                    "warnings_contain",
+                    "mechanism_contains",
+                    "mechanism_not_contains",
+                    "released_axes",
+                    "option_diseases",
+                    "no_options",
+                    "top_option",
+                    "top_option_in",
+                    "ranked_before",
+                    "alerts",
+                    "no_alerts",
+                    "screening",
+                    "monitoring_dates"},
                    ".expect"));
   if (ex.contains("options") && ex["options"].is_object()) {
     for (const auto& [id, want] : ex["options"].items()) {
-      add(unknown_keys(want, {"verdict", "verdict_in", "dose", "reasons", "not_reasons"}, ".expect.options." + id));
+      add(unknown_keys(want, {"verdict", "verdict_in", "dose", "reasons", "not_reasons"},
+                       ".expect.options." + id));
       if (want.contains("dose")) {
-        add(unknown_keys(want["dose"], {"amount", "unit", "frequency"}, ".expect.options." + id + ".dose"));
+        add(unknown_keys(want["dose"], {"amount", "unit", "frequency"},
+                         ".expect.options." + id + ".dose"));
       }
     }
   }
   if (ex.contains("candidates") && ex["candidates"].is_array()) {
     for (std::size_t i = 0; i < ex["candidates"].size(); ++i) {
       add(unknown_keys(ex["candidates"][i],
-                       {"phenotype", "kind", "source", "classification", "onset", "condition_pointer", "culprit"},
+                       {"phenotype", "kind", "source", "classification", "onset",
+                        "condition_pointer", "culprit"},
                        ".expect.candidates[" + std::to_string(i) + "]"));
     }
   }
   if (ex.contains("naranjo")) {
-    add(unknown_keys(ex["naranjo"], {"q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10"}, ".expect.naranjo"));
+    add(unknown_keys(ex["naranjo"], {"q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10"},
+                     ".expect.naranjo"));
   }
   if (ex.contains("monitoring_dates") && ex["monitoring_dates"].is_array()) {
-    for (const auto& m : ex["monitoring_dates"]) add(unknown_keys(m, {"test", "date"}, ".expect.monitoring_dates[]"));
+    for (const auto& m : ex["monitoring_dates"])
+      add(unknown_keys(m, {"test", "date"}, ".expect.monitoring_dates[]"));
   }
   return bad;
 }
@@ -115,9 +146,13 @@ TEST(VignetteRunner, RejectsUnknownKeys) {
   bad["args"]["regoin"] = "us";
   bad["expected"] = Json::object();
   auto problems = vignette_schema_problems(bad);
-  std::vector<std::string> want = {".expected", ".args.regoin", ".expect.not_reason",
-                                   ".expect.options.upadacitinib.verdcit", ".expect.options.upadacitinib.dose.ammount",
-                                   ".expect.candidates[0].clasification", ".expect.naranjo.q11"};
+  std::vector<std::string> want = {".expected",
+                                   ".args.regoin",
+                                   ".expect.not_reason",
+                                   ".expect.options.upadacitinib.verdcit",
+                                   ".expect.options.upadacitinib.dose.ammount",
+                                   ".expect.candidates[0].clasification",
+                                   ".expect.naranjo.q11"};
   for (const auto& w : want) {
     EXPECT_NE(std::find(problems.begin(), problems.end(), w), problems.end()) << w;
   }
@@ -155,10 +190,10 @@ const std::map<std::string, bool>& must_cite() {
 TEST(VignetteCitations, KbColumnIsRead) {
   const auto& m = must_cite();
   EXPECT_GT(m.size(), 70u);
-  EXPECT_TRUE(m.at("LAB_DO_NOT_START"));    // KB: drug.lab_threshold
-  EXPECT_TRUE(m.at("OFF_LABEL"));           // KB: drug.indication
-  EXPECT_FALSE(m.at("PR_NO_CULPRIT"));      // KB: —
-  EXPECT_FALSE(m.at("PR_PATTERN_UNKNOWN")); // an absence
+  EXPECT_TRUE(m.at("LAB_DO_NOT_START"));     // KB: drug.lab_threshold
+  EXPECT_TRUE(m.at("OFF_LABEL"));            // KB: drug.indication
+  EXPECT_FALSE(m.at("PR_NO_CULPRIT"));       // KB: —
+  EXPECT_FALSE(m.at("PR_PATTERN_UNKNOWN"));  // an absence
   EXPECT_TRUE(m.at("PR_PATTERN_KNOWN"));
 }
 
@@ -171,15 +206,18 @@ TEST_P(Vignette, MatchesItsExpectations) {
   ss << in.rdbuf();
   Json v = Json::parse(ss.str());
   ASSERT_TRUE(v.contains("input") && v.contains("expect")) << "vignette needs input and expect";
-  for (const auto& k : vignette_schema_problems(v)) ADD_FAILURE() << "unknown key " << k << " (misspelt?)";
+  for (const auto& k : vignette_schema_problems(v))
+    ADD_FAILURE() << "unknown key " << k << " (misspelt?)";
   const Json& ex = v["expect"];
   clinical::ParseOptions po;
   AssessOptions ao;
   ao.cache = &cache();
   if (v.contains("args")) {
     if (v["args"].contains("region")) po.region = v["args"]["region"].get<std::string>();
-    if (v["args"].contains("as_of")) po.as_of = clinical::parse_date(v["args"]["as_of"].get<std::string>());
-    if (v["args"].contains("start")) ao.start = clinical::parse_date(v["args"]["start"].get<std::string>());
+    if (v["args"].contains("as_of"))
+      po.as_of = clinical::parse_date(v["args"]["as_of"].get<std::string>());
+    if (v["args"].contains("start"))
+      ao.start = clinical::parse_date(v["args"]["start"].get<std::string>());
   }
   std::optional<FixtureSignalSource> store;
   if (v.contains("pv_signals")) {
@@ -192,7 +230,8 @@ TEST_P(Vignette, MatchesItsExpectations) {
     std::string all;
     for (const auto& p : parsed.problems) all += p.to_string() + "\n";
     for (const auto& e : ex["error"]) {
-      EXPECT_NE(all.find(e.get<std::string>()), std::string::npos) << "missing error: " << e << "\n" << all;
+      EXPECT_NE(all.find(e.get<std::string>()), std::string::npos) << "missing error: " << e << "\n"
+                                                                   << all;
     }
     return;
   }
@@ -206,7 +245,8 @@ TEST_P(Vignette, MatchesItsExpectations) {
     EXPECT_EQ(a.pr.culprits[0].biologic, ex["culprit"]);
   }
   for (const auto& c : ex.value("pr_reasons", Json::array())) {
-    EXPECT_TRUE(has_code(a.pr.reasons, c)) << "PR reason " << c << " missing; have " << codes(a.pr.reasons);
+    EXPECT_TRUE(has_code(a.pr.reasons, c))
+        << "PR reason " << c << " missing; have " << codes(a.pr.reasons);
   }
   for (const auto& c : ex.value("not_pr_reasons", Json::array())) {
     EXPECT_FALSE(has_code(a.pr.reasons, c)) << "PR reason " << c << " present";
@@ -223,16 +263,19 @@ TEST_P(Vignette, MatchesItsExpectations) {
   }
   const Json options = ex.value("options", Json::object());
   for (const auto& [id, want] : options.items()) {
-    auto it = std::find_if(a.options.begin(), a.options.end(), [&](const Option& o) { return o.id == id; });
+    auto it = std::find_if(a.options.begin(), a.options.end(),
+                           [&](const Option& o) { return o.id == id; });
     ASSERT_NE(it, a.options.end()) << "no option " << id;
     const Option& o = *it;
     if (want.contains("verdict")) {
-      EXPECT_EQ(to_string(o.verdict), want["verdict"].get<std::string>()) << id << " reasons: " << codes(o.reasons);
+      EXPECT_EQ(to_string(o.verdict), want["verdict"].get<std::string>())
+          << id << " reasons: " << codes(o.reasons);
     }
     if (want.contains("verdict_in")) {
       bool ok = false;
       for (const auto& vv : want["verdict_in"]) ok |= to_string(o.verdict) == vv.get<std::string>();
-      EXPECT_TRUE(ok) << id << " verdict " << to_string(o.verdict) << " not in " << want["verdict_in"];
+      EXPECT_TRUE(ok) << id << " verdict " << to_string(o.verdict) << " not in "
+                      << want["verdict_in"];
     }
     if (want.contains("dose")) {
       if (want["dose"].is_null()) {
@@ -249,14 +292,16 @@ TEST_P(Vignette, MatchesItsExpectations) {
       }
     }
     for (const auto& c : want.value("reasons", Json::array())) {
-      EXPECT_TRUE(has_code(o.reasons, c)) << id << ": reason " << c << " missing; have " << codes(o.reasons);
+      EXPECT_TRUE(has_code(o.reasons, c))
+          << id << ": reason " << c << " missing; have " << codes(o.reasons);
     }
     for (const auto& c : want.value("not_reasons", Json::array())) {
       EXPECT_FALSE(has_code(o.reasons, c)) << id << ": reason " << c << " present";
     }
   }
   for (const auto& id : ex.value("absent_options", Json::array())) {
-    bool present = std::any_of(a.options.begin(), a.options.end(), [&](const Option& o) { return o.id == id; });
+    bool present = std::any_of(a.options.begin(), a.options.end(),
+                               [&](const Option& o) { return o.id == id; });
     EXPECT_FALSE(present) << "option " << id << " should not be listed";
   }
   // Reactions assessed from a standard record, in the order of likelihood.
@@ -291,10 +336,12 @@ TEST_P(Vignette, MatchesItsExpectations) {
     }
   }
   for (const auto& t : ex.value("mechanism_contains", Json::array())) {
-    EXPECT_NE(a.pr.mechanism.find(t.get<std::string>()), std::string::npos) << "mechanism lacks " << t << ": " << a.pr.mechanism;
+    EXPECT_NE(a.pr.mechanism.find(t.get<std::string>()), std::string::npos)
+        << "mechanism lacks " << t << ": " << a.pr.mechanism;
   }
   for (const auto& t : ex.value("mechanism_not_contains", Json::array())) {
-    EXPECT_EQ(a.pr.mechanism.find(t.get<std::string>()), std::string::npos) << "mechanism has " << t << ": " << a.pr.mechanism;
+    EXPECT_EQ(a.pr.mechanism.find(t.get<std::string>()), std::string::npos)
+        << "mechanism has " << t << ": " << a.pr.mechanism;
   }
   if (ex.contains("released_axes")) {
     EXPECT_EQ(a.pr.released_axes, ex["released_axes"].get<std::vector<std::string>>());
@@ -304,7 +351,8 @@ TEST_P(Vignette, MatchesItsExpectations) {
       EXPECT_FALSE(a.pr.risk_multiplier) << "risk multiplier " << a.pr.risk_multiplier.value_or(0);
     } else {
       ASSERT_TRUE(a.pr.risk_multiplier) << "no risk multiplier";
-      EXPECT_NEAR(*a.pr.risk_multiplier, ex["risk_multiplier"].get<double>(), 1e-6 * ex["risk_multiplier"].get<double>());
+      EXPECT_NEAR(*a.pr.risk_multiplier, ex["risk_multiplier"].get<double>(),
+                  1e-6 * ex["risk_multiplier"].get<double>());
     }
   }
   const Json naranjo = ex.value("naranjo", Json::object());
@@ -328,7 +376,8 @@ TEST_P(Vignette, MatchesItsExpectations) {
   }
   for (const auto& pair : ex.value("ranked_before", Json::array())) {
     auto pos = [&](const std::string& id) {
-      auto it = std::find_if(a.options.begin(), a.options.end(), [&](const Option& o) { return o.id == id; });
+      auto it = std::find_if(a.options.begin(), a.options.end(),
+                             [&](const Option& o) { return o.id == id; });
       return it - a.options.begin();
     };
     auto first = pos(pair[0].get<std::string>()), second = pos(pair[1].get<std::string>());
@@ -349,9 +398,10 @@ TEST_P(Vignette, MatchesItsExpectations) {
     EXPECT_TRUE(a.plan.alerts.empty());
   }
   for (const auto& w : ex.value("warnings_contain", Json::array())) {
-    bool hit = std::any_of(a.warnings.begin(), a.warnings.end(), [&](const clinical::InputProblem& p) {
-      return p.to_string().find(w.get<std::string>()) != std::string::npos;
-    });
+    bool hit =
+        std::any_of(a.warnings.begin(), a.warnings.end(), [&](const clinical::InputProblem& p) {
+          return p.to_string().find(w.get<std::string>()) != std::string::npos;
+        });
     EXPECT_TRUE(hit) << "no warning containing " << w;
   }
   const Json screening = ex.value("screening", Json::object());
@@ -362,9 +412,9 @@ TEST_P(Vignette, MatchesItsExpectations) {
     EXPECT_EQ(it->status, status) << item;
   }
   for (const auto& m : ex.value("monitoring_dates", Json::array())) {
-    bool hit = std::any_of(a.plan.monitoring.begin(), a.plan.monitoring.end(), [&](const MonitoringEvent& e) {
-      return e.test == m["test"] && e.date == m["date"];
-    });
+    bool hit = std::any_of(
+        a.plan.monitoring.begin(), a.plan.monitoring.end(),
+        [&](const MonitoringEvent& e) { return e.test == m["test"] && e.date == m["date"]; });
     EXPECT_TRUE(hit) << "no monitoring " << m;
   }
   // Every reason whose KB column (docs/reason-codes.md) names KB rows cites them; the others are
@@ -399,7 +449,10 @@ TEST(VignetteCoverage, EveryReasonCodeFiresSomewhereAndIsAbsentSomewhere) {
     std::size_t j = text.find('`', i + 1);
     if (j == std::string::npos) break;
     std::string w = text.substr(i + 1, j - i - 1);
-    if (w.size() > 3 && std::all_of(w.begin(), w.end(), [](char ch) { return std::isupper(static_cast<unsigned char>(ch)) || ch == '_' || std::isdigit(static_cast<unsigned char>(ch)); })) {
+    if (w.size() > 3 && std::all_of(w.begin(), w.end(), [](char ch) {
+          return std::isupper(static_cast<unsigned char>(ch)) || ch == '_' ||
+                 std::isdigit(static_cast<unsigned char>(ch));
+        })) {
       codes.insert(w);
     }
     i = j;
@@ -414,7 +467,8 @@ TEST(VignetteCoverage, EveryReasonCodeFiresSomewhereAndIsAbsentSomewhere) {
     for (const auto& c : ex.value("pr_reasons", Json::array())) fires.insert(c);
     for (const auto& c : ex.value("not_pr_reasons", Json::array())) absent.insert(c);
     for (const auto& c : ex.value("alerts", Json::array())) fires.insert(c);
-    if (ex.value("no_alerts", false)) absent.insert({"LAB_INTERRUPT", "LAB_DISCONTINUE", "LAB_DOSE_REDUCE"});
+    if (ex.value("no_alerts", false))
+      absent.insert({"LAB_INTERRUPT", "LAB_DISCONTINUE", "LAB_DOSE_REDUCE"});
     if (!ex.value("absent_options", Json::array()).empty()) absent.insert("STRATEGY_REPORTED");
     const Json options = ex.value("options", Json::object());
     for (const auto& [id, o] : options.items()) {
@@ -429,7 +483,8 @@ TEST(VignetteCoverage, EveryReasonCodeFiresSomewhereAndIsAbsentSomewhere) {
   // >= 65), so no adult reaches it (children get NO_PAEDIATRIC_LABEL instead).
   // HEPATIC_NOT_STUDIED: no shipped hepatic rule has the action "not-studied" (the assessment
   // still maps it to caution so that such a rule cannot fall through to "no change").
-  const std::set<std::string> unreachable = {"DOSE_CAPPED_AT_MAXIMUM", "DOSE_UNKNOWN", "HEPATIC_NOT_STUDIED"};
+  const std::set<std::string> unreachable = {"DOSE_CAPPED_AT_MAXIMUM", "DOSE_UNKNOWN",
+                                             "HEPATIC_NOT_STUDIED"};
   for (const auto& c : codes) {
     if (!unreachable.count(c)) {
       EXPECT_TRUE(fires.count(c)) << c << " never fires in a vignette";

@@ -74,22 +74,26 @@ TEST(CaseParse, ComputesEgfrFromCreatinineInMicromoles) {
 
 TEST(CaseParse, ImpossibleDataIsRejectedWithThePointer) {
   std::string stop = kBase;
-  stop.replace(stop.find("\"start\":\"2026-01-01\""), 20, R"("start":"2026-01-01","stop":"2025-01-01")");
+  stop.replace(stop.find("\"start\":\"2026-01-01\""), 20,
+               R"("start":"2026-01-01","stop":"2025-01-01")");
   auto r = parse(stop);
   EXPECT_FALSE(r.record);
-  EXPECT_NE(problems(r).find("/medications/0/stop: value \"2025-01-01\": before the start 2026-01-01"),
-            std::string::npos)
+  EXPECT_NE(
+      problems(r).find("/medications/0/stop: value \"2025-01-01\": before the start 2026-01-01"),
+      std::string::npos)
       << problems(r);
 
   std::string neg = kBase;
   neg.replace(neg.find("0.45"), 4, "-3");
   r = parse(neg);
-  EXPECT_NE(problems(r).find("/labs/0: value -3: expected a number >= 0"), std::string::npos) << problems(r);
+  EXPECT_NE(problems(r).find("/labs/0: value -3: expected a number >= 0"), std::string::npos)
+      << problems(r);
 
   std::string birth = kBase;
   birth.replace(birth.find("\"onset\":\"2026-06-01\""), 20, R"("onset":"1970-06-01")");
   r = parse(birth);
-  EXPECT_NE(problems(r).find("/eruption/onset: value \"1970-06-01\": before the birth date"), std::string::npos)
+  EXPECT_NE(problems(r).find("/eruption/onset: value \"1970-06-01\": before the birth date"),
+            std::string::npos)
       << problems(r);
 
   // A unit that cannot be converted is not impossible data: that lab becomes unknown with a
@@ -111,7 +115,8 @@ TEST(CaseParse, NearMissNamesAreErrorsWithASuggestionOthersAreWarnings) {
   ASSERT_TRUE(r.record) << problems(r);
   std::string w;
   for (const auto& p : r.record->warnings) w += p.to_string() + "\n";
-  EXPECT_NE(w.find("/medications/0: medication \"metformin\" is not in the KB"), std::string::npos) << w;
+  EXPECT_NE(w.find("/medications/0: medication \"metformin\" is not in the KB"), std::string::npos)
+      << w;
   EXPECT_NE(w.find("/colour: unknown field: ignored"), std::string::npos) << w;
 }
 
@@ -120,10 +125,16 @@ TEST(CaseParse, WrongTypesNameTheFieldAndTheExpectation) {
                      "eruption":{"phenotype":"scaly","onset":"2026-13-01"}})");
   EXPECT_FALSE(r.record);
   std::string p = problems(r);
-  EXPECT_NE(p.find("/patient/age_years: value \"forty\": expected a number"), std::string::npos) << p;
-  EXPECT_NE(p.find("/patient/sex: value \"robot\": expected one of female, male, other, unknown"), std::string::npos) << p;
-  EXPECT_NE(p.find("/eruption/phenotype: value \"scaly\": expected one of"), std::string::npos) << p;
-  EXPECT_NE(p.find("/eruption/onset: value \"2026-13-01\": expected a date YYYY-MM-DD"), std::string::npos) << p;
+  EXPECT_NE(p.find("/patient/age_years: value \"forty\": expected a number"), std::string::npos)
+      << p;
+  EXPECT_NE(p.find("/patient/sex: value \"robot\": expected one of female, male, other, unknown"),
+            std::string::npos)
+      << p;
+  EXPECT_NE(p.find("/eruption/phenotype: value \"scaly\": expected one of"), std::string::npos)
+      << p;
+  EXPECT_NE(p.find("/eruption/onset: value \"2026-13-01\": expected a date YYYY-MM-DD"),
+            std::string::npos)
+      << p;
   EXPECT_FALSE(parse("[1,2]").record);
   EXPECT_FALSE(parse("{not json").record);
 }
@@ -136,7 +147,8 @@ TEST(CaseParse, NumberBeyondADoubleIsAProblemNotAnException) {
     ParseResult r;
     EXPECT_NO_THROW(r = parse(text)) << text;
     EXPECT_FALSE(r.record) << text;
-    EXPECT_NE(problems(r).find("number overflow parsing '1e400'"), std::string::npos) << problems(r);
+    EXPECT_NE(problems(r).find("number overflow parsing '1e400'"), std::string::npos)
+        << problems(r);
   }
 }
 

@@ -8,8 +8,8 @@
 
 #include <array>
 #include <chrono>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -26,27 +26,34 @@ constexpr const char* kSnomed = "http://snomed.info/sct";
 constexpr const char* kRxNorm = "http://www.nlm.nih.gov/research/umls/rxnorm";
 constexpr const char* kLoinc = "http://loinc.org";
 constexpr const char* kIcd10cm = "http://hl7.org/fhir/sid/icd-10-cm";
-constexpr const char* kInterpretation = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation";
+constexpr const char* kInterpretation =
+    "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation";
 constexpr const char* kClinical = "http://terminology.hl7.org/CodeSystem/condition-clinical";
 constexpr const char* kVerification = "http://terminology.hl7.org/CodeSystem/condition-ver-status";
 
-Json concept_of(const std::string& system, const std::string& code, const std::string& display = "") {
+Json concept_of(const std::string& system, const std::string& code,
+                const std::string& display = "") {
   Json c = {{"system", system}, {"code", code}};
   if (!display.empty()) c["display"] = display;
   return {{"coding", Json::array({c})}};
 }
 
 Json patient() {
-  return {{"resourceType", "Patient"}, {"id", "pt"}, {"gender", "female"}, {"birthDate", "1985-04-02"}};
+  return {
+      {"resourceType", "Patient"}, {"id", "pt"}, {"gender", "female"}, {"birthDate", "1985-04-02"}};
 }
 
 // A Bundle of the patient and `resources`; entries may carry a fullUrl ({"fullUrl", "resource"}).
 Json bundle(std::vector<Json> resources) {
-  Json b = {{"resourceType", "Bundle"}, {"type", "collection"}, {"timestamp", "2026-11-20T09:00:00Z"},
+  Json b = {{"resourceType", "Bundle"},
+            {"type", "collection"},
+            {"timestamp", "2026-11-20T09:00:00Z"},
             {"entry", Json::array({{{"resource", patient()}}})}};
   for (auto& r : resources) {
-    if (r.contains("fullUrl")) b["entry"].push_back(r);
-    else b["entry"].push_back({{"resource", r}});
+    if (r.contains("fullUrl"))
+      b["entry"].push_back(r);
+    else
+      b["entry"].push_back({{"resource", r}});
   }
   return b;
 }
@@ -70,7 +77,8 @@ bool contains(const std::string& haystack, const std::string& needle) {
 // ---- medications ----------------------------------------------------------------------------
 
 Json statement(Json medication, const std::string& status = "active") {
-  Json r = {{"resourceType", "MedicationStatement"}, {"status", status},
+  Json r = {{"resourceType", "MedicationStatement"},
+            {"status", status},
             {"effectivePeriod", {{"start", "2026-03-01"}}}};
   for (auto& [k, v] : medication.items()) r[k] = v;
   return r;
@@ -92,8 +100,10 @@ TEST(FhirMedication, IngredientCodeIsMatchedWithoutANameWarning) {
 TEST(FhirMedication, ReferenceToAContainedMedicationIsRead) {
   // A brand clinical-drug (SBD) coding whose code is not in the KB (no confirmed Dupixent SBD code
   // in terminology.md): the brand in its display ("[Dupixent]", kb/biologics.toml brands) names it.
-  Json med = {{"resourceType", "Medication"}, {"id", "med1"},
-              {"code", concept_of(kRxNorm, "2200644", "Dupilumab 300 MG/2ML Prefilled Syringe [Dupixent]")}};
+  Json med = {{"resourceType", "Medication"},
+              {"id", "med1"},
+              {"code", concept_of(kRxNorm, "2200644",
+                                  "Dupilumab 300 MG/2ML Prefilled Syringe [Dupixent]")}};
   Json s = statement({{"medicationReference", {{"reference", "#med1"}}}});
   s["contained"] = Json::array({med});
   auto r = read(bundle({s}));
@@ -114,8 +124,11 @@ TEST(FhirMedication, ReferenceToAContainedMedicationIsRead) {
 
 TEST(FhirMedication, ReferenceToABundleMedicationByFullUrlOrTypeAndId) {
   // kb/interaction-classes.toml strong-cyp3a4-inhibitor member ketoconazole, RxNorm 6135.
-  Json ket = {{"resourceType", "Medication"}, {"id", "ket"}, {"code", concept_of(kRxNorm, "6135", "Ketoconazole")}};
-  for (const std::string ref : {"urn:uuid:4f7c", "Medication/ket", "http://ehr.example/fhir/Medication/ket"}) {
+  Json ket = {{"resourceType", "Medication"},
+              {"id", "ket"},
+              {"code", concept_of(kRxNorm, "6135", "Ketoconazole")}};
+  for (const std::string ref :
+       {"urn:uuid:4f7c", "Medication/ket", "http://ehr.example/fhir/Medication/ket"}) {
     auto r = read(bundle({{{"fullUrl", "urn:uuid:4f7c"}, {"resource", ket}},
                           statement({{"medicationReference", {{"reference", ref}}}})}));
     ASSERT_TRUE(r.record) << all(r.problems);
@@ -177,14 +190,20 @@ TEST(FhirMedication, StatusesFromTheKb) {
     auto r = read(bundle({statement(by_concept("1876376", "dupilumab"), st)}));
     ASSERT_TRUE(r.record);
     EXPECT_TRUE(r.record->medications.empty()) << st;
-    EXPECT_TRUE(contains(all(r.record->warnings), "MedicationStatement status \"" + st + "\": not used")) << st;
+    EXPECT_TRUE(
+        contains(all(r.record->warnings), "MedicationStatement status \"" + st + "\": not used"))
+        << st;
   }
-  Json req = {{"resourceType", "MedicationRequest"}, {"status", "cancelled"}, {"authoredOn", "2026-10-01"},
+  Json req = {{"resourceType", "MedicationRequest"},
+              {"status", "cancelled"},
+              {"authoredOn", "2026-10-01"},
               {"medicationCodeableConcept", concept_of(kRxNorm, "6135", "Ketoconazole")}};
   auto r = read(bundle({req}));
   EXPECT_TRUE(r.record->medications.empty());
-  Json admin = {{"resourceType", "MedicationAdministration"}, {"status", "not-done"},
-                {"effectiveDateTime", "2026-10-01"}, {"medicationCodeableConcept", concept_of(kRxNorm, "1876376")}};
+  Json admin = {{"resourceType", "MedicationAdministration"},
+                {"status", "not-done"},
+                {"effectiveDateTime", "2026-10-01"},
+                {"medicationCodeableConcept", concept_of(kRxNorm, "1876376")}};
   r = read(bundle({admin}));
   EXPECT_TRUE(r.record->medications.empty());
 
@@ -196,7 +215,8 @@ TEST(FhirMedication, StatusesFromTheKb) {
   r = read(bundle({admin}));
   ASSERT_EQ(r.record->medications.size(), 1u);
   EXPECT_EQ(to_string(*r.record->medications[0].start), "2026-10-01");
-  EXPECT_FALSE(r.record->medications[0].stop);  // an administration completing is not the therapy ending
+  EXPECT_FALSE(
+      r.record->medications[0].stop);  // an administration completing is not the therapy ending
   EXPECT_FALSE(contains(all(r.record->warnings), "stop date is unknown"));
 }
 
@@ -212,12 +232,16 @@ TEST(FhirMedication, CompletedOrStoppedEndsAtThePeriodEnd) {
   r = read(bundle({statement(by_concept("1876376", "dupilumab"), "stopped")}));
   ASSERT_EQ(r.record->medications.size(), 1u);
   EXPECT_FALSE(r.record->medications[0].stop);
-  EXPECT_TRUE(contains(all(r.record->warnings), "status \"stopped\" (no longer taken) without an end date"));
+  EXPECT_TRUE(contains(all(r.record->warnings),
+                       "status \"stopped\" (no longer taken) without an end date"));
 
   // A completed request ends at its dispense validity end.
-  Json req = {{"resourceType", "MedicationRequest"}, {"status", "completed"}, {"authoredOn", "2026-05-01"},
-              {"medicationCodeableConcept", concept_of(kRxNorm, "6135", "Ketoconazole")},
-              {"dispenseRequest", {{"validityPeriod", {{"start", "2026-05-01"}, {"end", "2026-06-01"}}}}}};
+  Json req = {
+      {"resourceType", "MedicationRequest"},
+      {"status", "completed"},
+      {"authoredOn", "2026-05-01"},
+      {"medicationCodeableConcept", concept_of(kRxNorm, "6135", "Ketoconazole")},
+      {"dispenseRequest", {{"validityPeriod", {{"start", "2026-05-01"}, {"end", "2026-06-01"}}}}}};
   r = read(bundle({req}));
   ASSERT_EQ(r.record->medications.size(), 1u);
   EXPECT_EQ(to_string(*r.record->medications[0].start), "2026-05-01");
@@ -225,11 +249,18 @@ TEST(FhirMedication, CompletedOrStoppedEndsAtThePeriodEnd) {
 }
 
 TEST(FhirMedication, PeriodFromTimingBoundsAndDoseFromDoseAndRate) {
-  Json req = {{"resourceType", "MedicationRequest"}, {"status", "active"}, {"authoredOn", "2026-01-01"},
-              {"medicationCodeableConcept", concept_of(kRxNorm, "6135", "Ketoconazole")},
-              {"dosageInstruction", Json::array({{{"text", "200 mg bid"},
-                                                   {"timing", {{"repeat", {{"boundsPeriod", {{"start", "2026-11-02"}, {"end", "2026-11-30"}}}}}}},
-                                                   {"doseAndRate", Json::array({{{"doseQuantity", {{"value", 200}, {"unit", "mg"}}}}})}}})}};
+  Json req = {
+      {"resourceType", "MedicationRequest"},
+      {"status", "active"},
+      {"authoredOn", "2026-01-01"},
+      {"medicationCodeableConcept", concept_of(kRxNorm, "6135", "Ketoconazole")},
+      {"dosageInstruction",
+       Json::array(
+           {{{"text", "200 mg bid"},
+             {"timing",
+              {{"repeat", {{"boundsPeriod", {{"start", "2026-11-02"}, {"end", "2026-11-30"}}}}}}},
+             {"doseAndRate",
+              Json::array({{{"doseQuantity", {{"value", 200}, {"unit", "mg"}}}}})}}})}};
   auto r = read(bundle({req}));
   ASSERT_EQ(r.record->medications.size(), 1u);
   const auto& m = r.record->medications[0];
@@ -252,26 +283,33 @@ TEST(FhirMedication, WrongTypedElementsAreWarningsAndTheRestIsRead) {
   ASSERT_TRUE(r.record) << all(r.problems);
   ASSERT_EQ(r.record->medications.size(), 1u);
   EXPECT_FALSE(r.record->medications[0].amount);
-  EXPECT_TRUE(contains(all(r.record->warnings), "dosage[0].doseAndRate[0]: value 1: expected a doseAndRate object"));
+  EXPECT_TRUE(contains(all(r.record->warnings),
+                       "dosage[0].doseAndRate[0]: value 1: expected a doseAndRate object"));
 
-  Json bad = {{"resourceType", "MedicationStatement"}, {"status", "active"}, {"medicationCodeableConcept", "dupilumab"}};
+  Json bad = {{"resourceType", "MedicationStatement"},
+              {"status", "active"},
+              {"medicationCodeableConcept", "dupilumab"}};
   r = read(bundle({bad}));
   ASSERT_TRUE(r.record) << all(r.problems);
-  EXPECT_TRUE(contains(all(r.record->warnings), ".medicationCodeableConcept: value \"dupilumab\": expected an object"));
+  EXPECT_TRUE(contains(all(r.record->warnings),
+                       ".medicationCodeableConcept: value \"dupilumab\": expected an object"));
   EXPECT_EQ(r.record->patient.sex, "female");  // the rest of the record is read
 }
 
 // ---- observations ---------------------------------------------------------------------------
 
 Json observation(const std::string& loinc, const std::string& status = "final") {
-  return {{"resourceType", "Observation"}, {"status", status}, {"code", concept_of(kLoinc, loinc)},
+  return {{"resourceType", "Observation"},
+          {"status", status},
+          {"code", concept_of(kLoinc, loinc)},
           {"effectiveDateTime", "2026-11-10"}};
 }
 
 Json alc(double value, const std::string& status) {
   // kb/labs.toml alc: LOINC 731-0, unit cells/uL; 10*9/L -> cells/uL factor 1000.
   Json o = observation("731-0", status);
-  o["valueQuantity"] = {{"value", value}, {"system", "http://unitsofmeasure.org"}, {"code", "10*9/L"}};
+  o["valueQuantity"] = {
+      {"value", value}, {"system", "http://unitsofmeasure.org"}, {"code", "10*9/L"}};
   return o;
 }
 
@@ -280,7 +318,8 @@ TEST(FhirObservation, StatusesFromTheKb) {
     auto r = read(bundle({alc(0.3, st)}));
     ASSERT_TRUE(r.record);
     EXPECT_EQ(r.record->latest("alc", r.record->as_of), nullptr) << st;
-    EXPECT_TRUE(contains(all(r.record->warnings), "Observation status \"" + st + "\": not used")) << st;
+    EXPECT_TRUE(contains(all(r.record->warnings), "Observation status \"" + st + "\": not used"))
+        << st;
   }
   auto r = read(bundle({alc(0.3, "final")}));
   ASSERT_NE(r.record->latest("alc", r.record->as_of), nullptr);
@@ -295,7 +334,9 @@ Json with_interpretation(Json o, const std::string& code) {
   return o;
 }
 
-const LabResult* lab(const ParseResult& r, const char* id) { return r.record->latest(id, r.record->as_of); }
+const LabResult* lab(const ParseResult& r, const char* id) {
+  return r.record->latest(id, r.record->as_of);
+}
 
 TEST(FhirObservation, InterpretationGivesTheQualitativeResult) {
   // kb/labs.toml igra: LOINC 71773-6. kb/fhir.toml observation.interpretation POS -> positive,
@@ -314,7 +355,8 @@ TEST(FhirObservation, InterpretationGivesTheQualitativeResult) {
   // Both ways: H (high) is not a qualitative result; without a value nothing is read.
   r = read(bundle({with_interpretation(observation("71773-6"), "H")}));
   EXPECT_EQ(lab(r, "igra"), nullptr);
-  EXPECT_TRUE(contains(all(r.record->warnings), "interpretation \"H\" is not a qualitative result"));
+  EXPECT_TRUE(
+      contains(all(r.record->warnings), "interpretation \"H\" is not a qualitative result"));
 }
 
 TEST(FhirObservation, CodedAndStringQualitativeValues) {
@@ -335,7 +377,8 @@ TEST(FhirObservation, CodedAndStringQualitativeValues) {
   rna["valueString"] = "see comment";
   r = read(bundle({rna}));
   EXPECT_EQ(lab(r, "hcv-rna"), nullptr);
-  EXPECT_TRUE(contains(all(r.record->warnings), "qualitative result \"see comment\" not understood"));
+  EXPECT_TRUE(
+      contains(all(r.record->warnings), "qualitative result \"see comment\" not understood"));
 
   // The value wins over a disagreeing interpretation, with a warning.
   Json both = with_interpretation(observation("5195-3"), "POS");
@@ -376,7 +419,8 @@ TEST(FhirObservation, MissingDateOrWrongTypedValueIsAWarning) {
   o["valueQuantity"]["value"] = "1.5";
   r = read(bundle({o}));
   ASSERT_TRUE(r.record) << all(r.problems);
-  EXPECT_TRUE(contains(all(r.record->warnings), "valueQuantity.value: value \"1.5\": expected a number"));
+  EXPECT_TRUE(
+      contains(all(r.record->warnings), "valueQuantity.value: value \"1.5\": expected a number"));
   o = alc(1.5, "final");
   o.erase("effectiveDateTime");
   o["effectivePeriod"] = {{"start", "2026-11-09"}};
@@ -387,8 +431,11 @@ TEST(FhirObservation, MissingDateOrWrongTypedValueIsAWarning) {
 
 // ---- conditions ------------------------------------------------------------------------------
 
-Json condition(const std::string& system, const std::string& code, const std::string& display = "") {
-  return {{"resourceType", "Condition"}, {"code", concept_of(system, code, display)}, {"onsetDateTime", "2015-01-01"}};
+Json condition(const std::string& system, const std::string& code,
+               const std::string& display = "") {
+  return {{"resourceType", "Condition"},
+          {"code", concept_of(system, code, display)},
+          {"onsetDateTime", "2015-01-01"}};
 }
 
 Json with_status(Json c, const char* element, const char* system, const std::string& code) {
@@ -403,7 +450,8 @@ TEST(FhirCondition, VerificationStatusFromTheKb) {
     auto r = read(bundle({with_status(c, "verificationStatus", kVerification, st)}));
     ASSERT_TRUE(r.record);
     EXPECT_TRUE(r.record->conditions.empty()) << st;
-    EXPECT_TRUE(contains(all(r.record->warnings), "Condition verificationStatus \"" + st + "\": not used"));
+    EXPECT_TRUE(
+        contains(all(r.record->warnings), "Condition verificationStatus \"" + st + "\": not used"));
   }
   auto r = read(bundle({with_status(c, "verificationStatus", kVerification, "confirmed")}));
   EXPECT_TRUE(r.record->has_condition("malignancy", paraderm::testing::shipped_kb()));
@@ -439,8 +487,9 @@ TEST(FhirCondition, SeverityRecordedSitesNotesAndDates) {
   c["abatementPeriod"] = {{"start", "2026-10-01"}};
   c["bodySite"] = Json::array({{{"text", "scalp"}}, concept_of(kSnomed, "76248009", "Elbow")});
   c["note"] = Json::array({{{"text", "started after the third dose"}}});
-  c["evidence"] = Json::array({{{"code", Json::array({{{"text", "biopsy: psoriasiform hyperplasia"}}})},
-                                {"detail", Json::array({{{"display", "Pathology report 12"}}})}}});
+  c["evidence"] =
+      Json::array({{{"code", Json::array({{{"text", "biopsy: psoriasiform hyperplasia"}}})},
+                    {"detail", Json::array({{{"display", "Pathology report 12"}}})}}});
   auto r = read(bundle({c}));
   ASSERT_EQ(r.record->conditions.size(), 1u) << all(r.problems);
   const auto& k = r.record->conditions[0];
@@ -450,8 +499,9 @@ TEST(FhirCondition, SeverityRecordedSitesNotesAndDates) {
   EXPECT_EQ(to_string(*k.abatement), "2026-10-01");
   EXPECT_EQ(k.status, "resolved");  // no clinicalStatus, abated
   EXPECT_EQ(k.body_sites, (std::vector<std::string>{"scalp", "Elbow"}));
-  EXPECT_EQ(k.notes, (std::vector<std::string>{"started after the third dose", "biopsy: psoriasiform hyperplasia",
-                                               "Pathology report 12"}));
+  EXPECT_EQ(k.notes,
+            (std::vector<std::string>{"started after the third dose",
+                                      "biopsy: psoriasiform hyperplasia", "Pathology report 12"}));
   // Both ways: a severity outside the value set and a non-date onsetString are warnings.
   c["severity"] = concept_of(kSnomed, "371924009", "Moderate to severe");
   c.erase("onsetPeriod");
@@ -499,7 +549,8 @@ TEST(FhirCondition, PregnancyAndLactationConditionsSetThePatientState) {
   // kb/diseases.toml pregnancy SNOMED 77386006; lactation ICD-10-CM Z39.1.
   auto r = read(bundle({condition(kSnomed, "77386006", "Pregnant")}));
   EXPECT_EQ(r.record->patient.pregnant, std::optional<bool>(true));
-  r = read(bundle({with_status(condition(kSnomed, "77386006"), "clinicalStatus", kClinical, "resolved")}));
+  r = read(bundle(
+      {with_status(condition(kSnomed, "77386006"), "clinicalStatus", kClinical, "resolved")}));
   EXPECT_FALSE(r.record->patient.pregnant);  // a past pregnancy is not a current one
   r = read(bundle({condition(kIcd10cm, "Z39.1")}));
   EXPECT_EQ(r.record->patient.breastfeeding, std::optional<bool>(true));
@@ -511,7 +562,8 @@ TEST(FhirCondition, PregnancyAndLactationConditionsSetThePatientState) {
 // ---- bad input -------------------------------------------------------------------------------
 
 TEST(FhirBadInput, InvalidJsonNamesLineAndColumn) {
-  auto r = parse_case("{\n  \"resourceType\": \"Bundle\",\n  \"entry\": [}\n", paraderm::testing::shipped_kb());
+  auto r = parse_case("{\n  \"resourceType\": \"Bundle\",\n  \"entry\": [}\n",
+                      paraderm::testing::shipped_kb());
   EXPECT_FALSE(r.record);
   ASSERT_EQ(r.problems.size(), 1u);
   // The '}' that cannot open an array element is line 3, column 13.
@@ -521,14 +573,17 @@ TEST(FhirBadInput, InvalidJsonNamesLineAndColumn) {
 
 TEST(FhirBadInput, NestingBeyondTheLimitIsRejectedBeforeParsing) {
   ParseOptions o;  // max_depth 256: the outer object counts as one level
-  std::string at_limit = "{\"labs\":" + std::string(o.max_depth - 1, '[') + std::string(o.max_depth - 1, ']') + "}";
+  std::string at_limit =
+      "{\"labs\":" + std::string(o.max_depth - 1, '[') + std::string(o.max_depth - 1, ']') + "}";
   auto r = parse_case(at_limit, paraderm::testing::shipped_kb(), o);
   EXPECT_FALSE(contains(all(r.problems), "nesting deeper")) << all(r.problems);
-  std::string deeper = "{\"labs\":" + std::string(o.max_depth, '[') + std::string(o.max_depth, ']') + "}";
+  std::string deeper =
+      "{\"labs\":" + std::string(o.max_depth, '[') + std::string(o.max_depth, ']') + "}";
   r = parse_case(deeper, paraderm::testing::shipped_kb(), o);
   EXPECT_FALSE(r.record);
   // {"labs": is 8 bytes; the 256th '[' (level 257) is column 264.
-  EXPECT_TRUE(contains(all(r.problems), "line 1, column 264: nesting deeper than 256 levels")) << all(r.problems);
+  EXPECT_TRUE(contains(all(r.problems), "line 1, column 264: nesting deeper than 256 levels"))
+      << all(r.problems);
   // Brackets inside strings do not count.
   std::string quoted = "{\"note\":\"" + std::string(1000, '[') + "\"}";
   r = parse_case(quoted, paraderm::testing::shipped_kb(), o);
@@ -542,10 +597,15 @@ TEST(FhirBadInput, OnlyAnUnreadableBundleIsAnError) {
   // Odd shapes anywhere else are warnings: nothing throws, the record is read.
   Json odd = bundle({Json::array({1, 2}),
                      {{"resourceType", "Condition"}, {"code", {{"coding", "C50.912"}}}},
-                     {{"resourceType", "Observation"}, {"status", 7}, {"code", concept_of(kLoinc, "731-0")},
-                      {"interpretation", "POS"}, {"valueQuantity", 3}},
-                     {{"resourceType", "Condition"}, {"verificationStatus", {{"coding", Json::array({"x"})}}},
-                      {"code", {{"text", "psoriasis"}}}, {"bodySite", Json::array({1})}}});
+                     {{"resourceType", "Observation"},
+                      {"status", 7},
+                      {"code", concept_of(kLoinc, "731-0")},
+                      {"interpretation", "POS"},
+                      {"valueQuantity", 3}},
+                     {{"resourceType", "Condition"},
+                      {"verificationStatus", {{"coding", Json::array({"x"})}}},
+                      {"code", {{"text", "psoriasis"}}},
+                      {"bodySite", Json::array({1})}}});
   odd["entry"].push_back(5);
   r = read(odd);
   ASSERT_TRUE(r.record) << all(r.problems);
@@ -557,7 +617,8 @@ TEST(FhirBadInput, OnlyAnUnreadableBundleIsAnError) {
   EXPECT_TRUE(contains(w, ".valueQuantity: value 3: expected an object")) << w;
   // One line per problem, though the concept is read for its codes and its text.
   std::size_t n = 0;
-  for (const auto& p : r.record->warnings) n += contains(p.to_string(), "value \"C50.912\": expected an array");
+  for (const auto& p : r.record->warnings)
+    n += contains(p.to_string(), "value \"C50.912\": expected an array");
   EXPECT_EQ(n, 1u) << w;
 }
 
@@ -565,8 +626,6 @@ TEST(FhirBadInput, OnlyAnUnreadableBundleIsAnError) {
 
 using paraderm::testing::CliRun;
 CliRun run(const std::string& args) { return paraderm::testing::run_cli(args, 1u << 16); }
-
-
 
 namespace fs = std::filesystem;
 
@@ -584,8 +643,8 @@ const fs::path& large_inputs() {
       std::error_code ec;
       fs::remove_all(large_inputs_dir(), ec);
     });
-    std::string cmd = "bash " + std::string(PARADERM_SOURCE_DIR) + "/tests/fuzz/make-large-inputs.sh " +
-                      d.string() + " > /dev/null";
+    std::string cmd = "bash " + std::string(PARADERM_SOURCE_DIR) +
+                      "/tests/fuzz/make-large-inputs.sh " + d.string() + " > /dev/null";
     EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
     return d;
   }();
@@ -593,15 +652,18 @@ const fs::path& large_inputs() {
 }
 
 TEST(FuzzFindings, F1DeepNestingExitsTwoWithAMessage) {
-  for (const char* name : {"native-deep-nesting.json", "fhir-resourceType-deep.json", "deep-labs.json"}) {
+  for (const char* name :
+       {"native-deep-nesting.json", "fhir-resourceType-deep.json", "deep-labs.json"}) {
     CliRun r = run("assess " + (large_inputs() / name).string());
     EXPECT_EQ(r.exit_code, 2) << name << "\n" << r.output.substr(0, 500);
-    EXPECT_TRUE(contains(r.output, "nesting deeper than 256 levels")) << name << "\n" << r.output.substr(0, 500);
+    EXPECT_TRUE(contains(r.output, "nesting deeper than 256 levels")) << name << "\n"
+                                                                      << r.output.substr(0, 500);
   }
 }
 
 TEST(FuzzFindings, F2DoseAndRateNotAnObjectIsAWarning) {
-  CliRun r = run("assess --format json " + std::string(PARADERM_SOURCE_DIR) + "/tests/fuzz/fhir-doseAndRate-abort.json");
+  CliRun r = run("assess --format json " + std::string(PARADERM_SOURCE_DIR) +
+                 "/tests/fuzz/fhir-doseAndRate-abort.json");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(contains(r.output, "expected a doseAndRate object")) << r.output;
 }
@@ -617,8 +679,11 @@ TEST(FuzzFindings, F6AFourMegabyteNameIsCheap) {
 }
 
 TEST(FuzzFindings, F9TheSizeLimitIsCheckedBeforeReading) {
-  fs::path big = fs::temp_directory_path() / ("paraderm_big_" + std::to_string(::getpid()) + ".json");
-  { std::ofstream(big) << "{"; }
+  fs::path big =
+      fs::temp_directory_path() / ("paraderm_big_" + std::to_string(::getpid()) + ".json");
+  {
+    std::ofstream(big) << "{";
+  }
   fs::resize_file(big, std::uintmax_t{1} << 30);  // sparse: 1 GiB on paper
   CliRun r = run("assess " + big.string());
   fs::remove(big);

@@ -3,9 +3,9 @@
 // nlohmann's line/column message for text simdjson refuses.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <rapidcheck/gtest.h>
 #include <simdjson.h>
+#include <filesystem>
 
 #include "../test_support.h"
 #include "case/build.h"
@@ -49,9 +49,11 @@ TEST(JsonParse, RepeatedKeyKeepsTheLastValueLikeNlohmann) {
 TEST(JsonParse, EveryVignetteInputParsesAsNlohmannDoes) {
   namespace fs = std::filesystem;
   int n = 0;
-  for (const auto& e : fs::directory_iterator(fs::path(PARADERM_SOURCE_DIR) / "tests" / "vignettes")) {
+  for (const auto& e :
+       fs::directory_iterator(fs::path(PARADERM_SOURCE_DIR) / "tests" / "vignettes")) {
     if (e.path().extension() != ".json") continue;
-    Json v = Json::parse(paraderm::testing::repo_file("tests/vignettes/" + e.path().filename().string()));
+    Json v = Json::parse(
+        paraderm::testing::repo_file("tests/vignettes/" + e.path().filename().string()));
     expect_same_as_nlohmann(v["input"].dump(2));
     ++n;
   }
@@ -92,8 +94,9 @@ TEST(JsonParse, NumberBeyondADoubleNamesLineAndColumn) {
   EXPECT_TRUE(problems.empty());
 }
 
-RC_GTEST_PROP(JsonParse, AnyDocumentParsesAsNlohmannDoes, (const std::map<std::string, std::vector<int>>& m,
-                                                          const std::vector<std::string>& strings, double d)) {
+RC_GTEST_PROP(JsonParse, AnyDocumentParsesAsNlohmannDoes,
+              (const std::map<std::string, std::vector<int>>& m,
+               const std::vector<std::string>& strings, double d)) {
   Json doc = Json::object();
   for (const auto& [k, v] : m) doc[k] = v;
   doc["strings"] = strings;

@@ -39,7 +39,8 @@ void check(const Json& value, const Json& raw, const std::string& where, const s
   Json node = resolve(raw);
   if (value.is_object() && node.contains("properties")) {
     for (const auto& [k, v] : value.items()) {
-      ASSERT_TRUE(node["properties"].contains(k)) << file << ": " << where << "/" << k << " not in the schema";
+      ASSERT_TRUE(node["properties"].contains(k))
+          << file << ": " << where << "/" << k << " not in the schema";
       check(v, node["properties"][k], where + "/" + k, file);
     }
   } else if (value.is_array() && node.contains("items")) {
@@ -54,16 +55,20 @@ void check(const Json& value, const Json& raw, const std::string& where, const s
 
 TEST(CaseSchema, EveryFieldUsedByNativeInputsIsInTheSchema) {
   int checked = 0;
-  for (const auto& e : fs::directory_iterator(fs::path(PARADERM_SOURCE_DIR) / "tests" / "vignettes")) {
+  for (const auto& e :
+       fs::directory_iterator(fs::path(PARADERM_SOURCE_DIR) / "tests" / "vignettes")) {
     if (e.path().extension() != ".json") continue;
     Json v = read(e.path());
     if (v["input"].contains("resourceType") || v["expect"].contains("error")) continue;
     // Vignettes about unknown fields use one on purpose.
-    if (v["expect"].value("warnings_contain", Json::array()).dump().find("unknown field") != std::string::npos) continue;
+    if (v["expect"].value("warnings_contain", Json::array()).dump().find("unknown field") !=
+        std::string::npos)
+      continue;
     check(v["input"], schema(), "", e.path().filename().string());
     ++checked;
   }
-  check(read(fs::path(PARADERM_SOURCE_DIR) / "examples" / "dupilumab-psoriasis.json"), schema(), "", "example");
+  check(read(fs::path(PARADERM_SOURCE_DIR) / "examples" / "dupilumab-psoriasis.json"), schema(), "",
+        "example");
   EXPECT_GT(checked, 50);
 }
 

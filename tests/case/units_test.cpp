@@ -21,7 +21,8 @@ const kb::KnowledgeBase& shipped() {
 }
 
 // `value` of `analyte` converted, or a failure naming why.
-double conv(const std::string& analyte, double value, const std::string& from, const std::string& to) {
+double conv(const std::string& analyte, double value, const std::string& from,
+            const std::string& to) {
   auto r = units::convert(shipped(), analyte, value, from, to);
   EXPECT_TRUE(r.is_ok()) << from << " -> " << to << ": " << r.status().message();
   return r.is_ok() ? r.value().value : -1;
@@ -50,7 +51,7 @@ TEST(Units, CellCountsInEveryUcumForm) {
 }
 
 TEST(Units, MassConcentrationsAndEnzymesByPrefix) {
-  EXPECT_DOUBLE_EQ(conv("hb", 79, "g/L", "g/dL"), 7.9);       // 1 dL = 0.1 L
+  EXPECT_DOUBLE_EQ(conv("hb", 79, "g/L", "g/dL"), 7.9);  // 1 dL = 0.1 L
   EXPECT_DOUBLE_EQ(conv("hb", 7.9, "g/dL", "g/L"), 79);
   EXPECT_DOUBLE_EQ(conv("albumin", 3500, "mg/dL", "g/dL"), 3.5);
   EXPECT_DOUBLE_EQ(conv("alt", 40, "U/L", "U/L"), 40);
@@ -75,7 +76,7 @@ TEST(Units, MolarToMassComesFromTheAnalytesKbRow) {
   // The row composes with prefix algebra: 0.0884 mmol/L = 88.4 umol/L = 1 mg/dL.
   EXPECT_NEAR(conv("creatinine", 0.0884, "mmol/L", "mg/dL"), 1, 1e-12);
   EXPECT_NEAR(conv("bilirubin", 34.2, "umol/L", "mg/dL"), 34.2 / 17.1, 1e-12);  // = 2.0
-  EXPECT_NEAR(conv("hb", 4.5, "mmol/L", "g/dL"), 4.5 / 0.6206, 1e-12);         // = 7.251
+  EXPECT_NEAR(conv("hb", 4.5, "mmol/L", "g/dL"), 4.5 / 0.6206, 1e-12);          // = 7.251
   EXPECT_NEAR(conv("hb", 8, "g/dL", "mmol/L"), 8 * 0.6206, 1e-12);
   EXPECT_NEAR(conv("alt", 40, "[iU]/L", "U/L"), 40, 1e-12);
   auto r = units::convert(shipped(), "bilirubin", 34.2, "umol/L", "mg/dL");
@@ -95,7 +96,8 @@ TEST(Units, ARowNeverAppliesToAnotherAnalyte) {
   // A percentage is not an absolute count.
   auto pct = units::convert(shipped(), "alc", 22, "%", "cells/uL");
   ASSERT_FALSE(pct.is_ok());
-  EXPECT_NE(pct.status().message().find("\"%\" (number) cannot be converted to \"cells/uL\" (number/volume)"),
+  EXPECT_NE(pct.status().message().find(
+                "\"%\" (number) cannot be converted to \"cells/uL\" (number/volume)"),
             std::string::npos)
       << pct.status().message();
   auto bad = units::convert(shipped(), "hb", 1, "banana", "g/dL");
@@ -165,7 +167,8 @@ TEST(UnitsInCases, UnconvertibleUnitMakesThatLabUnknownAndTheCaseIsAssessed) {
   bool missing = false;
   for (const auto& o : a.options) {
     if (o.id != "upadacitinib") continue;
-    for (const auto& reason : o.reasons) missing |= reason.code == "LAB_MISSING" && reason.text.find("alc") != std::string::npos;
+    for (const auto& reason : o.reasons)
+      missing |= reason.code == "LAB_MISSING" && reason.text.find("alc") != std::string::npos;
   }
   EXPECT_TRUE(missing);
 }
@@ -179,7 +182,9 @@ TEST(UnitsInCases, ConvertibleUnitsAreNotWarnedAboutUnlessNotUcum) {
   ASSERT_NE(alc, nullptr);
   EXPECT_DOUBLE_EQ(*alc->value, 450);
   std::string w = warnings(*r.record);
-  EXPECT_NE(w.find("/labs/0/unit: lab alc: \"x10E3/uL\" is not UCUM: read as 10*3/uL"), std::string::npos) << w;
+  EXPECT_NE(w.find("/labs/0/unit: lab alc: \"x10E3/uL\" is not UCUM: read as 10*3/uL"),
+            std::string::npos)
+      << w;
 
   // The KB's own spelling of the lab unit is the documented native form: no warning.
   j = kCase;
@@ -208,8 +213,8 @@ std::string fhir_weight(const std::string& value, const std::string& unit) {
     {"resource":{"resourceType":"Observation","status":"final",
       "code":{"coding":[{"system":"http://loinc.org","code":"29463-7"}]},
       "effectiveDateTime":"2026-11-01",
-      "valueQuantity":{"value":)" + value + R"(,"system":"http://unitsofmeasure.org","code":")" + unit +
-         R"("}}}]})";
+      "valueQuantity":{"value":)" +
+         value + R"(,"system":"http://unitsofmeasure.org","code":")" + unit + R"("}}}]})";
 }
 
 TEST(UnitsInCases, BodyWeightInPoundsAndHeightInInchesAreConverted) {
@@ -247,8 +252,9 @@ TEST(UnitsInCases, ImplausibleValuesAreDroppedWithAWarning) {
   ASSERT_TRUE(r.record);
   EXPECT_EQ(r.record->latest("hb", r.record->as_of), nullptr);
   std::string w = warnings(*r.record);
-  EXPECT_NE(w.find("/labs/1/value: lab hb: value 120 g/dL: outside the plausible range [0, 40] g/dL"),
-            std::string::npos)
+  EXPECT_NE(
+      w.find("/labs/1/value: lab hb: value 120 g/dL: outside the plausible range [0, 40] g/dL"),
+      std::string::npos)
       << w;
   // Not firing: a low but real Hb is kept.
   j = kCase;
@@ -266,7 +272,8 @@ TEST(UnitsInCases, ImplausibleValuesAreDroppedWithAWarning) {
   ASSERT_TRUE(r.record);
   EXPECT_FALSE(r.record->patient.weight_kg);
   w = warnings(*r.record);
-  EXPECT_NE(w.find("/patient/weight_kg: lab weight: value 900 kg: outside the plausible range [0.2, 700] kg"),
+  EXPECT_NE(w.find("/patient/weight_kg: lab weight: value 900 kg: outside the plausible range "
+                   "[0.2, 700] kg"),
             std::string::npos)
       << w;
 
@@ -276,7 +283,8 @@ TEST(UnitsInCases, ImplausibleValuesAreDroppedWithAWarning) {
   r = clinical::parse_case(j, shipped());
   ASSERT_TRUE(r.record);
   EXPECT_FALSE(r.record->patient.age_years);
-  EXPECT_NE(warnings(*r.record).find("/patient/age_years: lab age: value 130 a: outside the plausible range [0, 125] a"),
+  EXPECT_NE(warnings(*r.record).find(
+                "/patient/age_years: lab age: value 130 a: outside the plausible range [0, 125] a"),
             std::string::npos)
       << warnings(*r.record);
   j = kCase;
@@ -291,7 +299,8 @@ TEST(UnitsInCases, ImplausibleValuesAreDroppedWithAWarning) {
   r = clinical::parse_case(j, shipped());
   ASSERT_TRUE(r.record);
   EXPECT_FALSE(r.record->patient.age_years);
-  EXPECT_NE(warnings(*r.record).find("/patient/birth_date: lab age: value 126 a: outside the plausible range"),
+  EXPECT_NE(warnings(*r.record).find(
+                "/patient/birth_date: lab age: value 126 a: outside the plausible range"),
             std::string::npos)
       << warnings(*r.record);
 }
@@ -317,7 +326,8 @@ potency = [{ assay = "enzymatic", target = "JAK1", ic50_nm = 5, src = ["cst-jak-
 region = "us"
 analyte = "hb"
 below = 8
-unit = ")" + unit + R"("
+unit = ")" +
+         unit + R"("
 action = "do-not-start"
 src = ["cst-jak-stat-table"]
 conf = "confirmed"
@@ -329,9 +339,12 @@ TEST(UnitsInKb, ThresholdUnitMustConvertToTheLabsUnit) {
   EXPECT_FALSE(bad.kb);
   auto errors = kb::testing::errors_of(bad);
   ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
-  EXPECT_EQ(errors[0].rfind("drugs.toml:15: drug 'testinib'.lab_threshold.unit: value \"cells/uL\"", 0), 0u)
+  EXPECT_EQ(
+      errors[0].rfind("drugs.toml:15: drug 'testinib'.lab_threshold.unit: value \"cells/uL\"", 0),
+      0u)
       << errors[0];
-  EXPECT_NE(errors[0].find("expected a unit convertible to the lab's unit \"g/dL\""), std::string::npos);
+  EXPECT_NE(errors[0].find("expected a unit convertible to the lab's unit \"g/dL\""),
+            std::string::npos);
 
   auto good = kb::testing::load_with("drugs.toml", threshold_kb("g/L"));
   EXPECT_TRUE(good.kb) << ::testing::PrintToString(kb::testing::errors_of(good));
@@ -355,7 +368,8 @@ conf = "derived"
 )");
   auto errors = kb::testing::errors_of(algebra);
   ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
-  EXPECT_NE(errors[0].find("are both mass/volume: the conversion follows from the units"), std::string::npos)
+  EXPECT_NE(errors[0].find("are both mass/volume: the conversion follows from the units"),
+            std::string::npos)
       << errors[0];
 
   auto molar = kb::testing::load_with("labs.toml", lab + R"(to = "mmol/L"

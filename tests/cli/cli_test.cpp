@@ -19,8 +19,6 @@ namespace {
 using paraderm::testing::CliRun;
 CliRun run(const std::string& args) { return paraderm::testing::run_cli(args); }
 
-
-
 TEST(Cli, ValidatePrintsCountsAndConfidence) {
   CliRun r = run("kb validate");
   EXPECT_EQ(r.exit_code, 0) << r.output;
@@ -35,7 +33,8 @@ TEST(Cli, InvalidKbDirectoryExitsTwoWithFileAndLine) {
   fs::path dir = fs::temp_directory_path() / "paraderm_cli_bad_kb";
   fs::remove_all(dir);
   fs::create_directories(dir);
-  std::ofstream(dir / "axes.toml") << "[[axis]]\nid = \"Th2\"\nname = \"T helper 2\"\nconf = \"confirmed\"\n";
+  std::ofstream(dir / "axes.toml")
+      << "[[axis]]\nid = \"Th2\"\nname = \"T helper 2\"\nconf = \"confirmed\"\n";
   CliRun r = run("--kb " + dir.string() + " kb validate");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("axes.toml:1: axis[0].src: missing required field 'src'"),
@@ -69,9 +68,9 @@ TEST(Cli, ShowAndListAndExport) {
 }
 
 TEST(Cli, HelpOnEveryCommand) {
-  for (const char* cmd : {"--help", "kb --help", "kb validate --help", "kb list --help",
-                          "kb show --help", "kb export --help", "pk --help", "pathways --help",
-                          "assess --help"}) {
+  for (const char* cmd :
+       {"--help", "kb --help", "kb validate --help", "kb list --help", "kb show --help",
+        "kb export --help", "pk --help", "pathways --help", "assess --help"}) {
     CliRun r = run(cmd);
     EXPECT_EQ(r.exit_code, 0) << cmd;
     EXPECT_NE(r.output.find("Usage"), std::string::npos) << cmd << r.output;
@@ -210,7 +209,8 @@ TEST(CliPathways, CsvOneRowPerPathwayUnknownCellsEmpty) {
                            "bound,sources\n",
                            0),
             0u);
-  EXPECT_NE(r.output.find("deucravacitinib,6,qd,tablet,,IL-23,JAK2/TYK2,,,,,qualitative,,inhibited,false,,"),
+  EXPECT_NE(r.output.find(
+                "deucravacitinib,6,qd,tablet,,IL-23,JAK2/TYK2,,,,,qualitative,,inhibited,false,,"),
             std::string::npos)
       << r.output;
 }
@@ -225,21 +225,25 @@ TEST(CliPathways, ModifierAndDiseaseAreChecked) {
   EXPECT_NE(disease.output.find("--disease: value \"psoriasiss\": no such disease"),
             std::string::npos)
       << disease.output;
-  CliRun ok = run("pathways --drug tofacitinib --dose 5mg --every 12h --modifier "
-                  "strong-cyp3a4-inhibitor --disease psoriasis");
+  CliRun ok =
+      run("pathways --drug tofacitinib --dose 5mg --every 12h --modifier "
+          "strong-cyp3a4-inhibitor --disease psoriasis");
   EXPECT_EQ(ok.exit_code, 0) << ok.output;
   EXPECT_NE(ok.output.find("modifier strong-cyp3a4-inhibitor (ketoconazole): AUC +103%"),
             std::string::npos)
       << ok.output;
-  EXPECT_NE(ok.output.find("disease psoriasis: pair coverage 100%"), std::string::npos) << ok.output;
+  EXPECT_NE(ok.output.find("disease psoriasis: pair coverage 100%"), std::string::npos)
+      << ok.output;
 }
 
 }  // namespace
 
 namespace {
 
-const std::string kExample = std::string(PARADERM_SOURCE_DIR) + "/examples/dupilumab-psoriasis.json";
-const std::string kFhir = std::string(PARADERM_SOURCE_DIR) + "/examples/dupilumab-psoriasis.fhir.json";
+const std::string kExample =
+    std::string(PARADERM_SOURCE_DIR) + "/examples/dupilumab-psoriasis.json";
+const std::string kFhir =
+    std::string(PARADERM_SOURCE_DIR) + "/examples/dupilumab-psoriasis.fhir.json";
 
 TEST(CliAssess, JsonIsVersionedAndRanked) {
   CliRun r = run("assess " + kExample + " --format json --start 2026-12-01");
@@ -294,7 +298,8 @@ TEST(CliAssess, BadInputExitsTwoWithOneLinePerProblem) {
     "medications":[{"name":"dupilumab","start":"2026-05-01","stop":"2026-01-01"}]})";
   CliRun r = run("assess " + bad.string());
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.output.find("/patient/age_years: value \"x\": expected a number"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("/patient/age_years: value \"x\": expected a number"), std::string::npos)
+      << r.output;
   EXPECT_NE(r.output.find("/medications/0/stop: value \"2026-01-01\": before the start 2026-05-01"),
             std::string::npos)
       << r.output;
@@ -317,13 +322,16 @@ TEST(CliPv, SignalsCsvHasTheDocumentedColumnsAndBadColumnsExitTwo) {
                  " --id-col id --drug-col var1 --event-col var2 --format csv --min-count 10");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   // stderr (the fitted theta) and stdout are merged by run(): the CSV header starts a line.
-  EXPECT_NE(r.output.find("\ndrug,event,n,expected,rr,prr,prr_chi2,ror,ror_lo,ror_hi,ic,ic025,ic975,ebgm,eb05,eb95"),
+  EXPECT_NE(r.output.find("\ndrug,event,n,expected,rr,prr,prr_chi2,ror,ror_lo,ror_hi,ic,ic025,"
+                          "ic975,ebgm,eb05,eb95"),
             std::string::npos)
       << r.output.substr(0, 300);
-  EXPECT_NE(r.output.find("MGPS prior on 17189 full-data points"), std::string::npos) << r.output.substr(0, 300);
+  EXPECT_NE(r.output.find("MGPS prior on 17189 full-data points"), std::string::npos)
+      << r.output.substr(0, 300);
   CliRun bad = run("pv signals --input " + data + " --id-col id --drug-col nope --event-col var2");
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_NE(bad.output.find("--drug-col: value \"nope\": no such column"), std::string::npos) << bad.output;
+  EXPECT_NE(bad.output.find("--drug-col: value \"nope\": no such column"), std::string::npos)
+      << bad.output;
 }
 
 // ingest -> store -> signals from the stored scores -> the assessment cites the store.
@@ -339,24 +347,28 @@ TEST(CliPv, IngestedStoreServesSignalsAndTheAssessment) {
     for (int i = 200; i < 215; ++i) csv << i << ",DUPILUMAB,PSORIASIS\n";
   }
   std::string store = (dir / "store").string();
-  CliRun in = run("pv ingest --input " + (dir / "reports.csv").string() + " --id-col report --out " + store);
+  CliRun in = run("pv ingest --input " + (dir / "reports.csv").string() +
+                  " --id-col report --out " + store);
   ASSERT_EQ(in.exit_code, 0) << in.output;
   EXPECT_NE(in.output.find("store " + store + ": 215 reports"), std::string::npos) << in.output;
   CliRun sig = run("pv signals --store " + store + " --drug dupilumab --format json");
   ASSERT_EQ(sig.exit_code, 0) << sig.output;
-  auto j = nlohmann::json::parse(sig.output.substr(sig.output.find('{'), sig.output.rfind('}') - sig.output.find('{') + 1));
+  auto j = nlohmann::json::parse(
+      sig.output.substr(sig.output.find('{'), sig.output.rfind('}') - sig.output.find('{') + 1));
   ASSERT_EQ(j["pairs"].size(), 1u);
   EXPECT_EQ(j["pairs"][0]["n"], 15);
   EXPECT_TRUE(j["pairs"][0]["signal"]["eb05"].get<bool>());
-  CliRun a = run("assess " + std::string(PARADERM_SOURCE_DIR "/examples/dupilumab-psoriasis.json") + " --format json --pv-store " + store);
+  CliRun a = run("assess " + std::string(PARADERM_SOURCE_DIR "/examples/dupilumab-psoriasis.json") +
+                 " --format json --pv-store " + store);
   ASSERT_EQ(a.exit_code, 0) << a.output.substr(0, 500);
   auto aj = nlohmann::json::parse(a.output);
   const auto& rs = aj["paradoxical_reaction"]["reporting_signals"];
   ASSERT_TRUE(rs.is_object());
   EXPECT_NE(rs["store"].get<std::string>().find("reports.csv"), std::string::npos) << rs["store"];
   EXPECT_EQ(rs["citations"][0]["signal"]["n"], 15);
-  CliRun none = run("assess " + std::string(PARADERM_SOURCE_DIR "/examples/dupilumab-psoriasis.json") + " --pv-store " +
-                    (dir / "missing").string());
+  CliRun none =
+      run("assess " + std::string(PARADERM_SOURCE_DIR "/examples/dupilumab-psoriasis.json") +
+          " --pv-store " + (dir / "missing").string());
   EXPECT_EQ(none.exit_code, 2);
   EXPECT_NE(none.output.find("not a paraderm pv store"), std::string::npos) << none.output;
   fs::remove_all(dir);

@@ -37,26 +37,28 @@ TEST(KbContent, EmbeddedKbIsValid) {
 TEST(KbContent, HasAtLeastTheRequiredEntries) {
   const auto& kb = shipped();
   std::set<std::string> cytokines = ids(kb.cytokines);
-  for (const char* id : {"IL-2", "IL-3", "IL-4", "IL-5", "IL-6", "IL-7", "IL-9", "IL-10", "IL-12",
-                         "IL-13", "IL-15", "IL-21", "IL-22", "IL-23", "IL-27", "IL-31", "IL-33",
-                         "IL-17A/F", "TNF", "IFN-alpha/beta", "IFN-gamma", "IFN-lambda", "TSLP",
-                         "GM-CSF", "G-CSF", "EPO", "TPO"}) {
+  for (const char* id : {"IL-2",      "IL-3",       "IL-4",     "IL-5",   "IL-6",
+                         "IL-7",      "IL-9",       "IL-10",    "IL-12",  "IL-13",
+                         "IL-15",     "IL-21",      "IL-22",    "IL-23",  "IL-27",
+                         "IL-31",     "IL-33",      "IL-17A/F", "TNF",    "IFN-alpha/beta",
+                         "IFN-gamma", "IFN-lambda", "TSLP",     "GM-CSF", "G-CSF",
+                         "EPO",       "TPO"}) {
     EXPECT_TRUE(cytokines.count(id)) << id;
   }
   std::set<std::string> axes = ids(kb.axes);
   EXPECT_EQ(axes, (std::set<std::string>{"Th1", "Th2", "Th17", "Th22", "Th9", "Treg"}));
   std::set<std::string> biologics = ids(kb.biologics);
-  for (const char* id : {"dupilumab", "tralokinumab", "lebrikizumab", "nemolizumab", "secukinumab",
-                         "ixekizumab", "brodalumab", "bimekizumab", "ustekinumab", "guselkumab",
-                         "risankizumab", "tildrakizumab", "adalimumab", "infliximab",
-                         "etanercept", "certolizumab-pegol", "golimumab"}) {
+  for (const char* id :
+       {"dupilumab", "tralokinumab", "lebrikizumab", "nemolizumab", "secukinumab", "ixekizumab",
+        "brodalumab", "bimekizumab", "ustekinumab", "guselkumab", "risankizumab", "tildrakizumab",
+        "adalimumab", "infliximab", "etanercept", "certolizumab-pegol", "golimumab"}) {
     EXPECT_TRUE(biologics.count(id)) << id;
   }
   std::set<std::string> drugs = ids(kb.drugs);
-  EXPECT_EQ(drugs, (std::set<std::string>{"tofacitinib", "baricitinib", "ruxolitinib",
-                                          "ruxolitinib-cream", "abrocitinib", "upadacitinib",
-                                          "deucravacitinib", "ritlecitinib", "filgotinib",
-                                          "delgocitinib"}));
+  EXPECT_EQ(drugs,
+            (std::set<std::string>{"tofacitinib", "baricitinib", "ruxolitinib", "ruxolitinib-cream",
+                                   "abrocitinib", "upadacitinib", "deucravacitinib", "ritlecitinib",
+                                   "filgotinib", "delgocitinib"}));
   for (const char* id : {"atopic-dermatitis", "ad-european-american", "ad-asian",
                          "ad-african-american", "ad-paediatric", "ad-intrinsic", "psoriasis",
                          "paradoxical-psoriasis-tnfi", "hidradenitis-suppurativa", "sle",
@@ -189,7 +191,8 @@ TEST(KbContent, NonJakCytokines) {  // immunology.md §4
 TEST(KbContent, ExposureChangesFromDdiStudies) {  // pharmacology.md §4e
   auto auc = [](const Drug& d, const std::string& perpetrator) -> std::optional<double> {
     for (const auto& e : d.exposure_change) {
-      if (e.perpetrator && *e.perpetrator == perpetrator && e.auc_change_pct) return e.auc_change_pct;
+      if (e.perpetrator && *e.perpetrator == perpetrator && e.auc_change_pct)
+        return e.auc_change_pct;
     }
     return std::nullopt;
   };
@@ -202,8 +205,8 @@ TEST(KbContent, AbrocitinibDoNotStartThresholds) {  // safety-and-labels.md §2.
   const Drug& abro = drug("abrocitinib");
   auto threshold = [&](const std::string& analyte) -> std::optional<double> {
     for (const auto& t : abro.lab_threshold) {
-      if (t.analyte == analyte && to_string(t.action) == "do-not-start" && applies_to(t.region, Region::kUs) &&
-          !t.context) {
+      if (t.analyte == analyte && to_string(t.action) == "do-not-start" &&
+          applies_to(t.region, Region::kUs) && !t.context) {
         return t.below;
       }
     }
@@ -229,7 +232,8 @@ TEST(KbContent, AbrocitinibAntiplateletContraindicationInFirstThreeMonths) {
 TEST(KbContent, TofacitinibRenalAndHepaticDoses) {  // safety-and-labels.md §2.1, §3.3
   const Drug& tofa = drug("tofacitinib");
   bool renal = std::any_of(tofa.renal.begin(), tofa.renal.end(), [](const RenalRule& r) {
-    return to_string(r.action) == "dose" && r.amount == 5.0 && r.frequency == std::optional<std::string>("qd");
+    return to_string(r.action) == "dose" && r.amount == 5.0 &&
+           r.frequency == std::optional<std::string>("qd");
   });
   EXPECT_TRUE(renal);
   bool hepatic_c = std::any_of(tofa.hepatic.begin(), tofa.hepatic.end(), [](const HepaticRule& r) {
@@ -266,8 +270,8 @@ TEST(KbContent, EmaPracAgeGroup) {  // safety-and-labels.md §1.3
 TEST(KbContent, OralSurveillanceMalignancyHazardRatio) {  // safety-and-labels.md §1.2
   const auto& findings = shipped().safety_findings;
   bool found = std::any_of(findings.begin(), findings.end(), [](const SafetyFinding& f) {
-    return f.topic == "malignancy" && f.measure == "hr" && f.estimate == 1.48 &&
-           f.ci_low == 1.04 && f.ci_high == 2.09;
+    return f.topic == "malignancy" && f.measure == "hr" && f.estimate == 1.48 && f.ci_low == 1.04 &&
+           f.ci_high == 2.09;
   });
   EXPECT_TRUE(found);
 }

@@ -1,7 +1,7 @@
 // Label spot checks for upadacitinib, abrocitinib, baricitinib and tofacitinib (paraderm issue 11,
-// items 6 and 8). Every expected value is copied from shared/reference/labels-eu-us-update.md (newest,
-// wins) or safety-and-labels.md — file and section named at each check — never from a program run.
-// The KB is read from the source tree so a broken row fails here without re-embedding.
+// items 6 and 8). Every expected value is copied from shared/reference/labels-eu-us-update.md
+// (newest, wins) or safety-and-labels.md — file and section named at each check — never from a
+// program run. The KB is read from the source tree so a broken row fails here without re-embedding.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -44,7 +44,8 @@ std::vector<const Dose*> doses(const Drug& d, Region region, const std::string& 
                                const std::function<bool(const Dose&)>& keep = {}) {
   std::vector<const Dose*> out;
   for (const auto& x : d.dose) {
-    if (applies_to(x.region, region) && x.indication == disease && (!keep || keep(x))) out.push_back(&x);
+    if (applies_to(x.region, region) && x.indication == disease && (!keep || keep(x)))
+      out.push_back(&x);
   }
   return out;
 }
@@ -52,7 +53,8 @@ std::vector<const Dose*> doses(const Drug& d, Region region, const std::string& 
 std::optional<double> threshold(const Drug& d, Region region, const std::string& analyte,
                                 const std::string& action) {
   for (const auto& t : d.lab_threshold) {
-    if (t.region == region && t.analyte == analyte && to_string(t.action) == action && !t.context) return t.below;
+    if (t.region == region && t.analyte == analyte && to_string(t.action) == action && !t.context)
+      return t.below;
   }
   return std::nullopt;
 }
@@ -72,8 +74,8 @@ void expect_no_missing_cell(const std::string& id) {
   const auto& kb = source_kb();
   for (const auto& cell : rule_matrix(kb)) {
     if (cell.drug != id) continue;
-    EXPECT_NE(cell.state, CellState::kMissing)
-        << id << " " << to_string(cell.region) << " " << to_string(cell.category) << " " << cell.with;
+    EXPECT_NE(cell.state, CellState::kMissing) << id << " " << to_string(cell.region) << " "
+                                               << to_string(cell.category) << " " << cell.with;
   }
 }
 
@@ -92,8 +94,8 @@ TEST(KbLabelsA, UpadacitinibAuthorisedForAdInBothRegionsFrom12) {
 }
 
 TEST(KbLabelsA, UpadacitinibUsAdultAdDoseHasNoWeightFloor) {
-  // labels-eu-us-update.md §1 / §5 #7: the 40 kg floor attaches to paediatric patients 12-17 y only;
-  // adults <65 start 15 mg QD whatever they weigh; adults >=65 15 mg.
+  // labels-eu-us-update.md §1 / §5 #7: the 40 kg floor attaches to paediatric patients 12-17 y
+  // only; adults <65 start 15 mg QD whatever they weigh; adults >=65 15 mg.
   const Drug& upa = drug("upadacitinib");
   auto adult_start = doses(upa, Region::kUs, "atopic-dermatitis", [](const Dose& x) {
     return x.role == "start" && x.min_age_years == std::optional<double>(18);
@@ -116,7 +118,8 @@ TEST(KbLabelsA, UpadacitinibEuAdolescentRowIs12To17From30Kg) {
   // labels-eu-us-update.md §2.7 and §4: EU adolescents 12-17 y weighing at least 30 kg, 15 mg QD
   // (not the Malaysian 40 kg, §5 #8). A child under 12 must fit no EU AD row.
   const Drug& upa = drug("upadacitinib");
-  auto paed = doses(upa, Region::kEu, "atopic-dermatitis", [](const Dose& x) { return x.role == "paediatric"; });
+  auto paed = doses(upa, Region::kEu, "atopic-dermatitis",
+                    [](const Dose& x) { return x.role == "paediatric"; });
   ASSERT_EQ(paed.size(), 1u);
   EXPECT_EQ(paed[0]->amount, 15);
   EXPECT_EQ(paed[0]->min_weight_kg, std::optional<double>(30));
@@ -159,8 +162,10 @@ TEST(KbLabelsA, UpadacitinibUnconfirmedRulesAreNotRules) {
   // labels-eu-us-update.md re-tags US severe renal 15 mg to [P].
   const Drug& upa = drug("upadacitinib");
   EXPECT_EQ(interaction(upa, Region::kUs, "strong-cyp3a4-inducer"), nullptr);
-  for (const auto& r : upa.renal) EXPECT_FALSE(is_unconfirmed_rule_row(r.prov)) << r.text.value_or("");
-  auto cell = rule_cell(source_kb(), upa, Region::kUs, RuleCategory::kInteraction, "strong-cyp3a4-inducer");
+  for (const auto& r : upa.renal)
+    EXPECT_FALSE(is_unconfirmed_rule_row(r.prov)) << r.text.value_or("");
+  auto cell =
+      rule_cell(source_kb(), upa, Region::kUs, RuleCategory::kInteraction, "strong-cyp3a4-inducer");
   EXPECT_EQ(cell.state, CellState::kNotFound);
 }
 
@@ -184,13 +189,15 @@ TEST(KbLabelsA, AbrocitinibEuAdolescentsStart100WithoutWeightSplit) {
   // labels-eu-us-update.md §2.6 and §5 #2: adolescents 12-17 y start 100 mg (UK SmPC); the
   // 25-<59 / >=59 kg split is a Thai local label and is not EU.
   const Drug& abro = drug("abrocitinib");
-  auto paed = doses(abro, Region::kEu, "atopic-dermatitis", [](const Dose& x) { return x.role == "paediatric"; });
+  auto paed = doses(abro, Region::kEu, "atopic-dermatitis",
+                    [](const Dose& x) { return x.role == "paediatric"; });
   ASSERT_EQ(paed.size(), 1u);
   EXPECT_EQ(paed[0]->amount, 100);
   EXPECT_EQ(paed[0]->min_age_years, std::optional<double>(12));
   EXPECT_EQ(paed[0]->max_age_years, std::optional<double>(17));
   for (const auto& x : abro.dose) {
-    EXPECT_FALSE(x.min_weight_kg || x.max_weight_kg) << "weight band on " << x.role << " " << x.amount;
+    EXPECT_FALSE(x.min_weight_kg || x.max_weight_kg)
+        << "weight band on " << x.role << " " << x.amount;
   }
 }
 
@@ -201,7 +208,9 @@ TEST(KbLabelsA, AbrocitinibEuLabTableAndInteractions) {
   const Drug& abro = drug("abrocitinib");
   auto eu = [&](const std::string& analyte, const std::string& action) -> std::optional<double> {
     for (const auto& t : abro.lab_threshold) {
-      if (applies_to(t.region, Region::kEu) && t.analyte == analyte && to_string(t.action) == action && !t.context) return t.below;
+      if (applies_to(t.region, Region::kEu) && t.analyte == analyte &&
+          to_string(t.action) == action && !t.context)
+        return t.below;
     }
     return std::nullopt;
   };
@@ -212,11 +221,14 @@ TEST(KbLabelsA, AbrocitinibEuLabTableAndInteractions) {
   ASSERT_NE(cyp, nullptr);
   EXPECT_EQ(to_string(cyp->action), "halve");
   EXPECT_EQ(interaction(abro, Region::kEu, "antiplatelet"), nullptr);
-  EXPECT_EQ(rule_cell(source_kb(), abro, Region::kEu, RuleCategory::kInteraction, "antiplatelet").state,
-            CellState::kNotFound);
+  EXPECT_EQ(
+      rule_cell(source_kb(), abro, Region::kEu, RuleCategory::kInteraction, "antiplatelet").state,
+      CellState::kNotFound);
   // §3.4: probenecid +66% active moiety, not clinically significant, no dose change.
-  EXPECT_EQ(rule_cell(source_kb(), abro, Region::kEu, RuleCategory::kInteraction, "strong-oat3-inhibitor").state,
-            CellState::kLabelSilent);
+  EXPECT_EQ(
+      rule_cell(source_kb(), abro, Region::kEu, RuleCategory::kInteraction, "strong-oat3-inhibitor")
+          .state,
+      CellState::kLabelSilent);
 }
 
 TEST(KbLabelsA, AbrocitinibHasNoMissingCell) { expect_no_missing_cell("abrocitinib"); }
@@ -237,20 +249,24 @@ TEST(KbLabelsA, BaricitinibAdEuOnlyFrom2) {
 }
 
 TEST(KbLabelsA, BaricitinibEuPaediatricOnlyFrom30KgAndTheGapIsNamed) {
-  // labels-eu-us-update.md §2.8: >=30 kg 4 mg; 10 to <30 kg the SmPC text breaks off before the dose
+  // labels-eu-us-update.md §2.8: >=30 kg 4 mg; 10 to <30 kg the SmPC text breaks off before the
+  // dose
   // -> no row, and a dose rule_status names the band.
   const Drug& bari = drug("baricitinib");
-  auto paed = doses(bari, Region::kEu, "atopic-dermatitis", [](const Dose& x) { return x.role == "paediatric"; });
+  auto paed = doses(bari, Region::kEu, "atopic-dermatitis",
+                    [](const Dose& x) { return x.role == "paediatric"; });
   ASSERT_EQ(paed.size(), 1u);
   EXPECT_EQ(paed[0]->amount, 4);
   EXPECT_EQ(paed[0]->min_weight_kg, std::optional<double>(30));
   EXPECT_EQ(paed[0]->min_age_years, std::optional<double>(2));
   EXPECT_EQ(paed[0]->max_age_years, std::optional<double>(17));
-  bool named = std::any_of(bari.rule_status.begin(), bari.rule_status.end(), [](const RuleStatus& r) {
-    return r.region == Region::kEu && r.status == RuleKnowledge::kNotFound &&
-           std::find(r.category.begin(), r.category.end(), RuleCategory::kDose) != r.category.end() &&
-           r.text.find("10 to <30 kg") != std::string::npos;
-  });
+  bool named =
+      std::any_of(bari.rule_status.begin(), bari.rule_status.end(), [](const RuleStatus& r) {
+        return r.region == Region::kEu && r.status == RuleKnowledge::kNotFound &&
+               std::find(r.category.begin(), r.category.end(), RuleCategory::kDose) !=
+                   r.category.end() &&
+               r.text.find("10 to <30 kg") != std::string::npos;
+      });
   EXPECT_TRUE(named);
 }
 
@@ -259,11 +275,12 @@ TEST(KbLabelsA, BaricitinibEuRenalAndOat3) {
   // (probenecid) -> 2 mg QD.
   const Drug& bari = drug("baricitinib");
   bool moderate = std::any_of(bari.renal.begin(), bari.renal.end(), [](const RenalRule& r) {
-    return r.region == Region::kEu && r.egfr_min == 30.0 && r.egfr_max == 60.0 && to_string(r.action) == "dose" &&
-           r.amount == 2.0;
+    return r.region == Region::kEu && r.egfr_min == 30.0 && r.egfr_max == 60.0 &&
+           to_string(r.action) == "dose" && r.amount == 2.0;
   });
   bool severe = std::any_of(bari.renal.begin(), bari.renal.end(), [](const RenalRule& r) {
-    return r.region == Region::kEu && !r.egfr_min && r.egfr_max == 30.0 && to_string(r.action) == "not-recommended";
+    return r.region == Region::kEu && !r.egfr_min && r.egfr_max == 30.0 &&
+           to_string(r.action) == "not-recommended";
   });
   EXPECT_TRUE(moderate);
   EXPECT_TRUE(severe);
@@ -277,9 +294,12 @@ TEST(KbLabelsA, BaricitinibUsHepaticIsAnExplicitUnknown) {
   // The US Child-Pugh C cell was missing (silently ignored). safety-and-labels.md §3.3 tags the US
   // values [U]: no rule, a not-found row (caps at caution) instead.
   const Drug& bari = drug("baricitinib");
-  EXPECT_EQ(rule_cell(source_kb(), bari, Region::kUs, RuleCategory::kHepatic).state, CellState::kNotFound);
-  EXPECT_EQ(rule_cell(source_kb(), bari, Region::kEu, RuleCategory::kHepatic).state, CellState::kRule);
-  for (const auto& r : bari.renal) EXPECT_FALSE(is_unconfirmed_rule_row(r.prov)) << r.text.value_or("");
+  EXPECT_EQ(rule_cell(source_kb(), bari, Region::kUs, RuleCategory::kHepatic).state,
+            CellState::kNotFound);
+  EXPECT_EQ(rule_cell(source_kb(), bari, Region::kEu, RuleCategory::kHepatic).state,
+            CellState::kRule);
+  for (const auto& r : bari.renal)
+    EXPECT_FALSE(is_unconfirmed_rule_row(r.prov)) << r.text.value_or("");
   for (const auto& r : bari.interaction) EXPECT_FALSE(is_unconfirmed_rule_row(r.prov)) << r.text;
 }
 
@@ -289,8 +309,9 @@ TEST(KbLabelsA, BaricitinibHasNoMissingCell) { expect_no_missing_cell("baricitin
 
 TEST(KbLabelsA, TofacitinibPsaForAdultsInBothRegions) {
   // safety-and-labels.md §2.1: PsA (adults); not approved for plaque psoriasis or AD (US sources).
-  // US PsA is also approved from 2 y (S34) with no paediatric dose in the reference, so the US adult
-  // rows carry min_age 18; the EU PsA indication itself starts at 18 (un-banded rows are adult rows).
+  // US PsA is also approved from 2 y (S34) with no paediatric dose in the reference, so the US
+  // adult rows carry min_age 18; the EU PsA indication itself starts at 18 (un-banded rows are
+  // adult rows).
   const Drug& tofa = drug("tofacitinib");
   auto us = doses(tofa, Region::kUs, "psoriatic-arthritis");
   ASSERT_FALSE(us.empty());
@@ -309,14 +330,17 @@ TEST(KbLabelsA, TofacitinibEuInteractionsWithKetoconazoleFluconazoleRifampicin) 
   // potent CYP2C19 inhibition need a dose adjustment (EU value not seen); potent inducers lower
   // the response. CYP2C19 inhibitors alone are unlikely to matter (label-silent).
   const Drug& tofa = drug("tofacitinib");
-  for (const char* with : {"strong-cyp3a4-inhibitor", "moderate-cyp3a4-and-strong-cyp2c19-inhibitor",
-                           "strong-cyp3a4-inducer"}) {
+  for (const char* with :
+       {"strong-cyp3a4-inhibitor", "moderate-cyp3a4-and-strong-cyp2c19-inhibitor",
+        "strong-cyp3a4-inducer"}) {
     const InteractionRule* r = interaction(tofa, Region::kEu, with);
     ASSERT_NE(r, nullptr) << with;
     EXPECT_EQ(r->region, Region::kEu) << with << ": the EU row, not the US 5 mg QD";
     EXPECT_FALSE(r->amount.has_value()) << with << ": the EU dose was not seen";
   }
-  EXPECT_EQ(rule_cell(source_kb(), tofa, Region::kEu, RuleCategory::kInteraction, "strong-cyp2c19-inhibitor").state,
+  EXPECT_EQ(rule_cell(source_kb(), tofa, Region::kEu, RuleCategory::kInteraction,
+                      "strong-cyp2c19-inhibitor")
+                .state,
             CellState::kLabelSilent);
 }
 
@@ -326,18 +350,19 @@ TEST(KbLabelsA, TofacitinibEuRenalHepaticAndLabs) {
   // interrupt. S10: do not start below ALC 0.75 x 10^9/L.
   const Drug& tofa = drug("tofacitinib");
   bool renal = std::any_of(tofa.renal.begin(), tofa.renal.end(), [](const RenalRule& r) {
-    return r.region == Region::kEu && r.egfr_max == 30.0 && to_string(r.action) == "dose" && r.amount == 5.0 &&
-           r.frequency == std::optional<std::string>("qd");
+    return r.region == Region::kEu && r.egfr_max == 30.0 && to_string(r.action) == "dose" &&
+           r.amount == 5.0 && r.frequency == std::optional<std::string>("qd");
   });
   EXPECT_TRUE(renal);
   bool hepatic = std::any_of(tofa.hepatic.begin(), tofa.hepatic.end(), [](const HepaticRule& r) {
-    return r.region == Region::kEu && r.child_pugh == "C" && to_string(r.action) == "contraindicated";
+    return r.region == Region::kEu && r.child_pugh == "C" &&
+           to_string(r.action) == "contraindicated";
   });
   EXPECT_TRUE(hepatic);
   EXPECT_EQ(threshold(tofa, Region::kEu, "alc", "do-not-start"), 0.75);
   EXPECT_EQ(threshold(tofa, Region::kEu, "alc", "dose-reduce"), 0.75);  // 500-750 reduce
   EXPECT_EQ(threshold(tofa, Region::kEu, "alc", "discontinue"), 0.5);
-  EXPECT_EQ(threshold(tofa, Region::kEu, "anc", "dose-reduce"), 1.0);   // 500-1000 reduce
+  EXPECT_EQ(threshold(tofa, Region::kEu, "anc", "dose-reduce"), 1.0);  // 500-1000 reduce
   EXPECT_EQ(threshold(tofa, Region::kEu, "anc", "discontinue"), 0.5);
   EXPECT_EQ(threshold(tofa, Region::kEu, "hb", "interrupt"), 8.0);
 }

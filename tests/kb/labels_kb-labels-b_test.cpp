@@ -1,7 +1,7 @@
 // Label spot checks of the shipped KB for deucravacitinib, delgocitinib, ruxolitinib cream, oral
-// ruxolitinib, ritlecitinib and filgotinib (branch kb-labels-b). Every expected value is copied from
-// shared/reference/labels-eu-us-update.md (section named at each check; it wins over the older files)
-// or safety-and-labels.md, never from the program's output.
+// ruxolitinib, ritlecitinib and filgotinib (branch kb-labels-b). Every expected value is copied
+// from shared/reference/labels-eu-us-update.md (section named at each check; it wins over the older
+// files) or safety-and-labels.md, never from the program's output.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -45,7 +45,8 @@ bool any_approved(const Drug& d, Region region) {
 
 bool not_authorised(const Drug& d, Region region) {
   return std::any_of(d.rule_status.begin(), d.rule_status.end(), [&](const RuleStatus& r) {
-    return applies_to(r.region, region) && r.category.empty() && r.status == RuleKnowledge::kNotAuthorised;
+    return applies_to(r.region, region) && r.category.empty() &&
+           r.status == RuleKnowledge::kNotAuthorised;
   });
 }
 
@@ -53,14 +54,18 @@ std::vector<const Dose*> doses(const Drug& d, Region region, const std::string& 
                                const std::string& role) {
   std::vector<const Dose*> out;
   for (const auto& x : d.dose) {
-    if (applies_to(x.region, region) && x.indication == indication_id && x.role == role) out.push_back(&x);
+    if (applies_to(x.region, region) && x.indication == indication_id && x.role == role)
+      out.push_back(&x);
   }
   return out;
 }
 
-const LabThreshold* threshold(const Drug& d, Region region, const std::string& analyte, const std::string& action) {
+const LabThreshold* threshold(const Drug& d, Region region, const std::string& analyte,
+                              const std::string& action) {
   for (const auto& t : d.lab_threshold) {
-    if (applies_to(t.region, region) && t.analyte == analyte && to_string(t.action) == action && !t.context) return &t;
+    if (applies_to(t.region, region) && t.analyte == analyte && to_string(t.action) == action &&
+        !t.context)
+      return &t;
   }
   return nullptr;
 }
@@ -73,19 +78,21 @@ const InteractionRule* interaction(const Drug& d, Region region, const std::stri
 }
 
 bool contraindicated(const Drug& d, Region region, ContraCondition c) {
-  return std::any_of(d.contraindication.begin(), d.contraindication.end(), [&](const Contraindication& x) {
-    return applies_to(x.region, region) && x.condition == c;
-  });
+  return std::any_of(
+      d.contraindication.begin(), d.contraindication.end(),
+      [&](const Contraindication& x) { return applies_to(x.region, region) && x.condition == c; });
 }
 
-std::optional<std::string> reproductive_action(const Drug& d, Region region, ReproductiveTopic topic) {
+std::optional<std::string> reproductive_action(const Drug& d, Region region,
+                                               ReproductiveTopic topic) {
   for (const auto& r : d.reproductive) {
     if (applies_to(r.region, region) && r.topic == topic) return std::string(to_string(r.action));
   }
   return std::nullopt;
 }
 
-CellState cell(const std::string& id, Region region, RuleCategory category, std::string_view with = {}) {
+CellState cell(const std::string& id, Region region, RuleCategory category,
+               std::string_view with = {}) {
   return rule_cell(shipped(), drug(id), region, category, with).state;
 }
 
@@ -96,8 +103,10 @@ void expect_no_missing_cell(const std::string& id) {
     EXPECT_NE(c.state, CellState::kMissing)
         << id << " " << to_string(c.region) << " " << to_string(c.category) << " " << c.with;
     if (c.state != CellState::kRule && c.state != CellState::kMissing) {
-      EXPECT_FALSE(c.sources.empty()) << id << " " << to_string(c.category) << ": status row without src";
-      EXPECT_FALSE(c.text.empty()) << id << " " << to_string(c.category) << ": status row without text";
+      EXPECT_FALSE(c.sources.empty())
+          << id << " " << to_string(c.category) << ": status row without src";
+      EXPECT_FALSE(c.text.empty())
+          << id << " " << to_string(c.category) << ": status row without text";
     }
   }
 }
@@ -111,7 +120,8 @@ TEST(LabelsB, DeucravacitinibIsAuthorisedForPsoriasisInBothRegionsFromAge18) {
     const auto* i = indication(d, r, "plaque-psoriasis");
     ASSERT_NE(i, nullptr) << to_string(r);
     EXPECT_EQ(i->status, "approved") << to_string(r);
-    EXPECT_EQ(i->min_age_years, std::optional<double>(18)) << to_string(r);  // §4: adults, <18 not established
+    EXPECT_EQ(i->min_age_years, std::optional<double>(18))
+        << to_string(r);  // §4: adults, <18 not established
     EXPECT_FALSE(not_authorised(d, r));
   }
   // §5 #3: US PsA approval re-tagged [C] (openFDA S-002, 2026-03-06).
@@ -129,8 +139,8 @@ TEST(LabelsB, DeucravacitinibIsAuthorisedForPsoriasisInBothRegionsFromAge18) {
 
 TEST(LabelsB, DeucravacitinibActiveInfectionIsContraindicatedInTheEuOnly) {
   const auto& d = drug("deucravacitinib");
-  // §3.3 / §5 #1: EU SmPC 4.3 'clinically important active infections (e.g. active TB)'; the US label's
-  // only contraindication is hypersensitivity.
+  // §3.3 / §5 #1: EU SmPC 4.3 'clinically important active infections (e.g. active TB)'; the US
+  // label's only contraindication is hypersensitivity.
   EXPECT_TRUE(contraindicated(d, Region::kEu, ContraCondition::kActiveSeriousInfection));
   EXPECT_TRUE(contraindicated(d, Region::kEu, ContraCondition::kActiveTb));
   EXPECT_FALSE(contraindicated(d, Region::kUs, ContraCondition::kActiveSeriousInfection));
@@ -142,11 +152,14 @@ TEST(LabelsB, DeucravacitinibEuLabsAreLabelSilentAndEuInteractionsUnknown) {
   // §3.3: 'No laboratory start/stop thresholds in SmPC 4.2' -> label-silent, not a threshold.
   EXPECT_EQ(threshold(drug("deucravacitinib"), Region::kEu, "alc", "do-not-start"), nullptr);
   EXPECT_EQ(cell("deucravacitinib", Region::kEu, RuleCategory::kLabStart), CellState::kLabelSilent);
-  EXPECT_EQ(cell("deucravacitinib", Region::kEu, RuleCategory::kLabOnTreatment), CellState::kLabelSilent);
+  EXPECT_EQ(cell("deucravacitinib", Region::kEu, RuleCategory::kLabOnTreatment),
+            CellState::kLabelSilent);
   // §3.3: 'SmPC 4.5 text not seen' -> not-found, never label-silent.
-  EXPECT_EQ(cell("deucravacitinib", Region::kEu, RuleCategory::kInteraction, "strong-cyp3a4-inhibitor"),
-            CellState::kNotFound);
-  // safety-and-labels.md §3.4 'All JAKi (and Sotyktu)': not with potent immunosuppressants (US label).
+  EXPECT_EQ(
+      cell("deucravacitinib", Region::kEu, RuleCategory::kInteraction, "strong-cyp3a4-inhibitor"),
+      CellState::kNotFound);
+  // safety-and-labels.md §3.4 'All JAKi (and Sotyktu)': not with potent immunosuppressants (US
+  // label).
   const auto* r = interaction(drug("deucravacitinib"), Region::kUs, "potent-immunosuppressant");
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(to_string(r->action), "not-recommended");
@@ -154,7 +167,8 @@ TEST(LabelsB, DeucravacitinibEuLabsAreLabelSilentAndEuInteractionsUnknown) {
   EXPECT_EQ(cell("deucravacitinib", Region::kEu, RuleCategory::kRenal), CellState::kRule);
   bool severe_not_recommended = false;
   for (const auto& h : drug("deucravacitinib").hepatic) {
-    if (h.region == Region::kEu && h.child_pugh == "C") severe_not_recommended = to_string(h.action) == "not-recommended";
+    if (h.region == Region::kEu && h.child_pugh == "C")
+      severe_not_recommended = to_string(h.action) == "not-recommended";
   }
   EXPECT_TRUE(severe_not_recommended);
 }
@@ -187,10 +201,12 @@ TEST(LabelsB, DelgocitinibInteractionsFollowEachLabel) {
   EXPECT_EQ(to_string(jak->action), "not-recommended");
   // §3.6 EU SmPC 4.5: no interaction studies, low potential with systemic drugs -> label-silent.
   EXPECT_EQ(interaction(d, Region::kEu, "jak-inhibitor"), nullptr);
-  EXPECT_EQ(cell("delgocitinib", Region::kEu, RuleCategory::kInteraction, "strong-cyp3a4-inhibitor"),
-            CellState::kLabelSilent);
+  EXPECT_EQ(
+      cell("delgocitinib", Region::kEu, RuleCategory::kInteraction, "strong-cyp3a4-inhibitor"),
+      CellState::kLabelSilent);
   // §3.6: preferable to avoid in pregnancy; can be used during breast-feeding (nothing to apply).
-  EXPECT_EQ(reproductive_action(d, Region::kEu, ReproductiveTopic::kPregnancy), std::optional<std::string>("avoid"));
+  EXPECT_EQ(reproductive_action(d, Region::kEu, ReproductiveTopic::kPregnancy),
+            std::optional<std::string>("avoid"));
   EXPECT_EQ(reproductive_action(d, Region::kEu, ReproductiveTopic::kLactation), std::nullopt);
   EXPECT_EQ(cell("delgocitinib", Region::kEu, RuleCategory::kLactation), CellState::kLabelSilent);
   // No EU lab thresholds (topical; SmPC 4.2/4.4 hold none).
@@ -266,7 +282,9 @@ TEST(LabelsB, RuxolitinibCreamEuIsVitiligoOnlyAndNotInPregnancyOrBreastfeeding) 
   EXPECT_EQ(to_string(inh->action), "monitor");
 }
 
-TEST(LabelsB, RuxolitinibCreamHasNoMissingMatrixCell) { expect_no_missing_cell("ruxolitinib-cream"); }
+TEST(LabelsB, RuxolitinibCreamHasNoMissingMatrixCell) {
+  expect_no_missing_cell("ruxolitinib-cream");
+}
 
 // ---- Oral ruxolitinib: safety-and-labels.md §2.3a ----
 
@@ -279,8 +297,8 @@ TEST(LabelsB, OralRuxolitinibHasNoDermatologyIndicationInEitherRegion) {
     ASSERT_NE(dis, nullptr) << i.disease;
     EXPECT_NE(dis->category, "immune-skin") << "oral ruxolitinib indication " << i.disease;
   }
-  for (const char* derm : {"atopic-dermatitis", "vitiligo", "alopecia-areata", "psoriasis", "plaque-psoriasis",
-                           "chronic-hand-eczema"}) {
+  for (const char* derm : {"atopic-dermatitis", "vitiligo", "alopecia-areata", "psoriasis",
+                           "plaque-psoriasis", "chronic-hand-eczema"}) {
     EXPECT_EQ(indication(d, Region::kUs, derm), nullptr) << derm;
     EXPECT_EQ(indication(d, Region::kEu, derm), nullptr) << derm;
   }
@@ -361,7 +379,8 @@ TEST(LabelsB, RitlecitinibEuDoNotInitiateThresholds) {
   // The class row 'All JAKi' cites the US label only: no EU rule claimed from it.
   EXPECT_NE(interaction(d, Region::kUs, "jak-inhibitor"), nullptr);
   EXPECT_EQ(interaction(d, Region::kEu, "jak-inhibitor"), nullptr);
-  EXPECT_EQ(cell("ritlecitinib", Region::kEu, RuleCategory::kInteraction, "jak-inhibitor"), CellState::kNotFound);
+  EXPECT_EQ(cell("ritlecitinib", Region::kEu, RuleCategory::kInteraction, "jak-inhibitor"),
+            CellState::kNotFound);
 }
 
 TEST(LabelsB, RitlecitinibHasNoMissingMatrixCell) { expect_no_missing_cell("ritlecitinib"); }
@@ -385,7 +404,8 @@ TEST(LabelsB, FilgotinibIsEuOnlyWithNoDermatologyIndication) {
   }
   // Every US cell is 'not authorised'.
   EXPECT_EQ(cell("filgotinib", Region::kUs, RuleCategory::kDose), CellState::kNotAuthorised);
-  EXPECT_EQ(cell("filgotinib", Region::kUs, RuleCategory::kInteraction, "live-vaccine"), CellState::kNotAuthorised);
+  EXPECT_EQ(cell("filgotinib", Region::kUs, RuleCategory::kInteraction, "live-vaccine"),
+            CellState::kNotAuthorised);
   // §2.5 EU RA: 200 mg QD; 100 mg for >=65 y; adults only.
   auto ra = doses(d, Region::kEu, "rheumatoid-arthritis", "standard");
   ASSERT_EQ(ra.size(), 1u);

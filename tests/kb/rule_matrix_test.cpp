@@ -10,7 +10,9 @@
 namespace paraderm::kb {
 namespace {
 
-Provenance cite(const char* id) { return Provenance{{id}, Confidence::kSecondary, std::nullopt, std::nullopt}; }
+Provenance cite(const char* id) {
+  return Provenance{{id}, Confidence::kSecondary, std::nullopt, std::nullopt};
+}
 
 KnowledgeBase one_drug() {
   KnowledgeBase kb;
@@ -40,13 +42,17 @@ TEST(RuleMatrix, DoNotStartThresholdOfTheRegionIsALabStartRule) {
   t.action = LabAction::kDoNotStart;
   t.prov = cite("S1");
   kb.drugs[0].lab_threshold.push_back(t);
-  EXPECT_EQ(rule_cell(kb, kb.drugs[0], Region::kUs, RuleCategory::kLabStart).state, CellState::kRule);
+  EXPECT_EQ(rule_cell(kb, kb.drugs[0], Region::kUs, RuleCategory::kLabStart).state,
+            CellState::kRule);
   // A US rule says nothing for the EU, and a start threshold is no on-treatment rule.
-  EXPECT_EQ(rule_cell(kb, kb.drugs[0], Region::kEu, RuleCategory::kLabStart).state, CellState::kMissing);
-  EXPECT_EQ(rule_cell(kb, kb.drugs[0], Region::kUs, RuleCategory::kLabOnTreatment).state, CellState::kMissing);
+  EXPECT_EQ(rule_cell(kb, kb.drugs[0], Region::kEu, RuleCategory::kLabStart).state,
+            CellState::kMissing);
+  EXPECT_EQ(rule_cell(kb, kb.drugs[0], Region::kUs, RuleCategory::kLabOnTreatment).state,
+            CellState::kMissing);
   // A threshold stated for another context (e.g. COVID-19) is not this use's rule.
   kb.drugs[0].lab_threshold[0].context = "COVID-19";
-  EXPECT_EQ(rule_cell(kb, kb.drugs[0], Region::kUs, RuleCategory::kLabStart).state, CellState::kMissing);
+  EXPECT_EQ(rule_cell(kb, kb.drugs[0], Region::kUs, RuleCategory::kLabStart).state,
+            CellState::kMissing);
 }
 
 TEST(RuleMatrix, StatusRowDecidesAnEmptyCellAndASpecificRowBeatsNotAuthorised) {
@@ -65,8 +71,10 @@ TEST(RuleMatrix, StatusRowDecidesAnEmptyCellAndASpecificRowBeatsNotAuthorised) {
   EXPECT_EQ(renal.state, CellState::kLabelSilent);
   EXPECT_EQ(renal.sources, std::vector<std::string>{"S2"});
   EXPECT_FALSE(is_unknown(renal.state));
-  EXPECT_EQ(rule_cell(kb, kb.drugs[0], Region::kEu, RuleCategory::kDose).state, CellState::kNotAuthorised);
-  EXPECT_EQ(rule_cell(kb, kb.drugs[0], Region::kUs, RuleCategory::kRenal).state, CellState::kNotAuthorised);
+  EXPECT_EQ(rule_cell(kb, kb.drugs[0], Region::kEu, RuleCategory::kDose).state,
+            CellState::kNotAuthorised);
+  EXPECT_EQ(rule_cell(kb, kb.drugs[0], Region::kUs, RuleCategory::kRenal).state,
+            CellState::kNotAuthorised);
 }
 
 TEST(RuleMatrix, InteractionCellsArePerClass) {
@@ -78,19 +86,23 @@ TEST(RuleMatrix, InteractionCellsArePerClass) {
   nf.status = RuleKnowledge::kNotFound;
   nf.prov = cite("S4");
   kb.drugs[0].rule_status = {nf};
-  auto hit = rule_cell(kb, kb.drugs[0], Region::kUs, RuleCategory::kInteraction, "strong-cyp3a4-inhibitor");
+  auto hit = rule_cell(kb, kb.drugs[0], Region::kUs, RuleCategory::kInteraction,
+                       "strong-cyp3a4-inhibitor");
   EXPECT_EQ(hit.state, CellState::kNotFound);
   EXPECT_TRUE(is_unknown(hit.state));
-  EXPECT_EQ(rule_cell(kb, kb.drugs[0], Region::kUs, RuleCategory::kInteraction, "antiplatelet").state,
-            CellState::kMissing);
+  EXPECT_EQ(
+      rule_cell(kb, kb.drugs[0], Region::kUs, RuleCategory::kInteraction, "antiplatelet").state,
+      CellState::kMissing);
   InteractionRule r;
   r.region = Region::kBoth;
   r.with = "strong-cyp3a4-inhibitor";
   r.action = RuleAction::kDose;
   r.prov = cite("S5");
   kb.drugs[0].interaction.push_back(r);
-  EXPECT_EQ(rule_cell(kb, kb.drugs[0], Region::kUs, RuleCategory::kInteraction, "strong-cyp3a4-inhibitor").state,
-            CellState::kRule);
+  EXPECT_EQ(
+      rule_cell(kb, kb.drugs[0], Region::kUs, RuleCategory::kInteraction, "strong-cyp3a4-inhibitor")
+          .state,
+      CellState::kRule);
 }
 
 TEST(RuleMatrix, PracRiskGroupsCountOnlyInTheEu) {
@@ -100,8 +112,10 @@ TEST(RuleMatrix, PracRiskGroupsCountOnlyInTheEu) {
   g.applies_to = {"testinib"};
   g.prov = cite("S29");
   kb.risk_groups.push_back(g);
-  EXPECT_EQ(rule_cell(kb, kb.drugs[0], Region::kEu, RuleCategory::kRiskGroup).state, CellState::kRule);
-  EXPECT_EQ(rule_cell(kb, kb.drugs[0], Region::kUs, RuleCategory::kRiskGroup).state, CellState::kMissing);
+  EXPECT_EQ(rule_cell(kb, kb.drugs[0], Region::kEu, RuleCategory::kRiskGroup).state,
+            CellState::kRule);
+  EXPECT_EQ(rule_cell(kb, kb.drugs[0], Region::kUs, RuleCategory::kRiskGroup).state,
+            CellState::kMissing);
 }
 
 TEST(RuleMatrix, MatrixHasEveryCategoryAndEveryInteractionClassPerRegion) {
@@ -156,11 +170,15 @@ TEST(RuleMatrix, PrecomputedStatesEqualTheRowsForEveryCell) {
   by_hand.drugs[0].dose.back().region = Region::kEu;
   by_hand.drugs[0].dose.back().prov = cite("src");
   EXPECT_TRUE(by_hand.rule_states.empty());
-  EXPECT_EQ(rule_state(by_hand, by_hand.drugs[0], Region::kEu, RuleCategory::kDose), CellState::kRule);
-  EXPECT_EQ(rule_state(by_hand, by_hand.drugs[0], Region::kUs, RuleCategory::kDose), CellState::kMissing);
+  EXPECT_EQ(rule_state(by_hand, by_hand.drugs[0], Region::kEu, RuleCategory::kDose),
+            CellState::kRule);
+  EXPECT_EQ(rule_state(by_hand, by_hand.drugs[0], Region::kUs, RuleCategory::kDose),
+            CellState::kMissing);
   by_hand.build_indexes();
-  EXPECT_EQ(rule_state(by_hand, by_hand.drugs[0], Region::kEu, RuleCategory::kDose), CellState::kRule);
-  EXPECT_EQ(rule_state(by_hand, by_hand.drugs[0], Region::kUs, RuleCategory::kDose), CellState::kMissing);
+  EXPECT_EQ(rule_state(by_hand, by_hand.drugs[0], Region::kEu, RuleCategory::kDose),
+            CellState::kRule);
+  EXPECT_EQ(rule_state(by_hand, by_hand.drugs[0], Region::kUs, RuleCategory::kDose),
+            CellState::kMissing);
   // A drug that is not an element of the KB's vector (a copy) is answered from its own rows.
   Drug copy = by_hand.drugs[0];
   copy.dose.clear();

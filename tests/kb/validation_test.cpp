@@ -66,8 +66,9 @@ efectors = ["IL-4"]
 src = ["cst-jak-stat-table"]
 conf = "confirmed"
 )");
-  expect_single_error(r, "axes.toml:5", {"axis[0].efectors", "unknown field 'efectors'",
-                                         "expected one of", "effectors"});
+  expect_single_error(
+      r, "axes.toml:5",
+      {"axis[0].efectors", "unknown field 'efectors'", "expected one of", "effectors"});
 }
 
 TEST(KbValidation, UnknownKindIsRejected) {
@@ -136,7 +137,8 @@ conf = "confirmed"
 
 TEST(KbValidation, DanglingReferenceIsRejected) {
   std::string cytokine = testing::kMinimalCytokine;
-  cytokine.replace(cytokine.find("kinases = [\"JAK1\", \"JAK3\"]"), 26, "kinases = [\"JAK1\", \"JAK9\"]");
+  cytokine.replace(cytokine.find("kinases = [\"JAK1\", \"JAK3\"]"), 26,
+                   "kinases = [\"JAK1\", \"JAK9\"]");
   auto r = load_with("cytokines.toml", cytokine);
   EXPECT_FALSE(r.kb.has_value());
   auto errors = errors_of(r);
@@ -167,7 +169,8 @@ receptor = [{ chains = ["TNFR1"], jaks = ["JAK1"] }]
 src = ["cst-jak-stat-table"]
 conf = "confirmed"
 )");
-  expect_single_error(r, "cytokines.toml:2", {"cytokine[0].receptor", "expected receptor jaks = []"});
+  expect_single_error(r, "cytokines.toml:2",
+                      {"cytokine[0].receptor", "expected receptor jaks = []"});
 }
 
 TEST(KbValidation, MissingRequiredFieldIsRejected) {
@@ -187,8 +190,8 @@ id = "mystery"
 title = "Something I read"
 grade = "review"
 )");
-  expect_single_error(r, "sources2.toml:2", {"source 'mystery' cannot be found again",
-                                             "doi, pmid, url, venue"});
+  expect_single_error(r, "sources2.toml:2",
+                      {"source 'mystery' cannot be found again", "doi, pmid, url, venue"});
 }
 
 TEST(KbValidation, InvalidTomlSyntaxIsRejectedWithLine) {
@@ -244,7 +247,8 @@ action = "do-not-start"
 src = ["cst-jak-stat-table"]
 conf = "confirmed"
 )"));
-  expect_single_error(r, "labs.toml:14", {"drug[0].lab_threshold[0]", "exactly one of 'below' or 'above'"});
+  expect_single_error(r, "labs.toml:14",
+                      {"drug[0].lab_threshold[0]", "exactly one of 'below' or 'above'"});
 }
 
 TEST(KbValidation, ScoreBandNeedsABandAndAResult) {
@@ -275,7 +279,8 @@ conf = "confirmed"
   auto errors = errors_of(r);
   ASSERT_EQ(errors.size(), 2u) << ::testing::PrintToString(errors);
   EXPECT_NE(errors[0].find("without a result"), std::string::npos) << errors[0];
-  EXPECT_NE(errors[1].find("score_band[0].factor: value \"eb50\": expected one of"), std::string::npos)
+  EXPECT_NE(errors[1].find("score_band[0].factor: value \"eb50\": expected one of"),
+            std::string::npos)
       << errors[1];
   // A rule needs its category, not points.
   auto points = load_with("formulas.toml", R"(
@@ -288,7 +293,8 @@ points = 1
 src = ["cst-jak-stat-table"]
 conf = "confirmed"
 )");
-  expect_single_error(points, "formulas.toml:2", {"score_band[0].category", "needs the rule it belongs to"});
+  expect_single_error(points, "formulas.toml:2",
+                      {"score_band[0].category", "needs the rule it belongs to"});
   // The same band with a known statistic and its rule loads.
   auto ok = load_with("formulas.toml", R"(
 [[score_band]]
@@ -315,7 +321,8 @@ conf = "derived"
 pt = "Vitiligo"
 conf = "derived"
 )");
-  expect_single_error(r, "phenotypes.toml:8", {"phenotype[0].meddra_pt[0].src", "missing required field 'src'"});
+  expect_single_error(r, "phenotypes.toml:8",
+                      {"phenotype[0].meddra_pt[0].src", "missing required field 'src'"});
 }
 
 TEST(KbValidation, EveryErrorIsReportedNotJustTheFirst) {

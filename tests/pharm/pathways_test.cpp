@@ -101,11 +101,11 @@ TEST(DerivedPk, BaricitinibFromLabelVolumeHalfLifeTmaxAndF) {
   EXPECT_NEAR(std::log(p.ka_per_h / k) / (p.ka_per_h - k), 1.0, 1e-9);
   EXPECT_EQ(r.value().origin, "derived");
   ASSERT_EQ(r.value().inputs.size(), 4u);
-  bool midpoint_said = std::any_of(r.value().inputs.begin(), r.value().inputs.end(),
-                                   [](const PkInput& in) {
-                                     return in.quantity == "half_life" &&
-                                            in.how.find("midpoint of 5.7-7.3") != std::string::npos;
-                                   });
+  bool midpoint_said =
+      std::any_of(r.value().inputs.begin(), r.value().inputs.end(), [](const PkInput& in) {
+        return in.quantity == "half_life" &&
+               in.how.find("midpoint of 5.7-7.3") != std::string::npos;
+      });
   EXPECT_TRUE(midpoint_said);
 }
 
@@ -359,7 +359,8 @@ TEST(Profile, ExtendedReleaseIsModelledByItsPublishedEquivalent) {
   ASSERT_TRUE(prof.modelled_as);
   EXPECT_EQ(prof.modelled_as->amount_mg, 6);
   EXPECT_EQ(prof.modelled_as->tau_h, 12);
-  EXPECT_EQ(prof.equivalence_sources, (std::vector<std::string>{"mohamed-2019-upadacitinib-er-ir"}));
+  EXPECT_EQ(prof.equivalence_sources,
+            (std::vector<std::string>{"mohamed-2019-upadacitinib-er-ir"}));
   // Without an equivalence (a dose given by hand) the regimen is modelled as given.
   auto plain = compute_profile(shipped(), drug("upadacitinib"), regimen(15, 24));
   EXPECT_FALSE(plain.modelled_as);
@@ -423,7 +424,8 @@ TEST(Profile, DistantEnzymaticValuesAreKeptOutAndAssaysNeverMix) {
       EXPECT_EQ(a.basis, "whole-blood");
       EXPECT_EQ(a.known, 2);
       EXPECT_DOUBLE_EQ(*a.avg_inhibition_pct, (*pathway(prof, "IFN-gamma").avg_inhibition_pct +
-                                               *pathway(prof, "IL-2").avg_inhibition_pct) / 2);
+                                               *pathway(prof, "IL-2").avg_inhibition_pct) /
+                                                  2);
     }
   }
   // Psoriasis' dominant JAK cytokine IL-23 is kept out: no quantitative score.
@@ -473,7 +475,8 @@ TEST(Coverage, QuantitativeScoreAveragesOneAssayOnly) {
   auto ad = disease_coverage(shipped(), prof, "atopic-dermatitis");  // dominant IL-13, IL-22
   ASSERT_TRUE(ad.score_pct);
   EXPECT_DOUBLE_EQ(*ad.score_pct, (*pathway(prof, "IL-13").avg_inhibition_pct +
-                                   *pathway(prof, "IL-22").avg_inhibition_pct) / 2);
+                                   *pathway(prof, "IL-22").avg_inhibition_pct) /
+                                      2);
   // Default (best value per pathway): IL-6 cellular beside IL-13 enzymatic in the Th2 axis of a
   // disease: psoriasis' "present" is not scored, but AD's dominant set is one assay.
   auto best = compute_profile(shipped(), drug("baricitinib"), regimen(4, 24));
@@ -677,8 +680,8 @@ TEST(PublishedFindings, UpadacitinibTofacitinibWholeBloodEquivalences) {
   auto upa12 = compute_profile(shipped(), drug("upadacitinib"), regimen(12, 12));
   EXPECT_NEAR(*pathway(upa3, "IL-6").avg_inhibition_pct, *pathway(tofa, "IL-6").avg_inhibition_pct,
               10.0);
-  EXPECT_NEAR(*pathway(upa12, "IL-7").avg_inhibition_pct,
-              *pathway(tofa, "IL-7").avg_inhibition_pct, 10.0);
+  EXPECT_NEAR(*pathway(upa12, "IL-7").avg_inhibition_pct, *pathway(tofa, "IL-7").avg_inhibition_pct,
+              10.0);
 }
 
 // Chimalakonda 2021 [C]: deucravacitinib at clinical exposure inhibits TYK2 pathways only.
@@ -762,8 +765,11 @@ RC_GTEST_PROP(PathwayProperties, InhibitionRisesWithDoseAndWithAnInhibitingModif
   if (*rc::gen::arbitrary<bool>()) d.potency[0].matrix = "whole-blood";
   auto low = compute_profile(shipped(), d, regimen(dose, tau));
   auto high = compute_profile(shipped(), d, regimen(more, tau));
-  ExposureModifier inhibitor{"test-inhibitor", std::nullopt,
-                             static_cast<double>(*rc::gen::inRange(1, 400)), {"test"}, "confirmed"};
+  ExposureModifier inhibitor{"test-inhibitor",
+                             std::nullopt,
+                             static_cast<double>(*rc::gen::inRange(1, 400)),
+                             {"test"},
+                             "confirmed"};
   auto modified = compute_profile(shipped(), d, regimen(dose, tau), &inhibitor);
   for (std::size_t i = 0; i < low.pathways.size(); ++i) {
     const auto& a = low.pathways[i];
@@ -776,8 +782,8 @@ RC_GTEST_PROP(PathwayProperties, InhibitionRisesWithDoseAndWithAnInhibitingModif
     RC_ASSERT(*b.hours_above_50pct >= *a.hours_above_50pct);
     RC_ASSERT(*m.avg_inhibition_pct >= *a.avg_inhibition_pct);
     for (const auto* r : {&a, &b, &m}) {
-      for (double pct : {*r->avg_inhibition_pct, *r->peak_inhibition_pct,
-                         *r->trough_inhibition_pct}) {
+      for (double pct :
+           {*r->avg_inhibition_pct, *r->peak_inhibition_pct, *r->trough_inhibition_pct}) {
         RC_ASSERT(pct >= 0.0);
         RC_ASSERT(pct <= 100.0);
       }
@@ -798,8 +804,8 @@ TEST(PathwayProperties, EveryShippedDrugAndRegimenStaysInRange) {
           EXPECT_NE(p.basis, Basis::kQuantitative) << d.id << " " << p.cytokine;
           continue;
         }
-        for (double pct : {*p.avg_inhibition_pct, *p.peak_inhibition_pct,
-                           *p.trough_inhibition_pct}) {
+        for (double pct :
+             {*p.avg_inhibition_pct, *p.peak_inhibition_pct, *p.trough_inhibition_pct}) {
           EXPECT_GE(pct, 0) << d.id << " " << p.cytokine;
           EXPECT_LE(pct, 100) << d.id << " " << p.cytokine;
         }

@@ -18,7 +18,8 @@
 namespace paraderm::pv {
 namespace {
 
-// --- the previous implementation (src/pv/stats.cpp at b0602a5), the reference ---------------------
+// --- the previous implementation (src/pv/stats.cpp at b0602a5), the reference
+// ---------------------
 
 namespace previous {
 
@@ -66,8 +67,8 @@ double gamma_quantile(double shape, double rate, double p) {
 }
 
 double log_nb(double n, double alpha, double beta, double e) {
-  return std::lgamma(alpha + n) - std::lgamma(alpha) - std::lgamma(n + 1) + alpha * std::log(beta / (beta + e)) +
-         n * std::log(e / (beta + e));
+  return std::lgamma(alpha + n) - std::lgamma(alpha) - std::lgamma(n + 1) +
+         alpha * std::log(beta / (beta + e)) + n * std::log(e / (beta + e));
 }
 
 double log_add(double a, double b) {
@@ -99,7 +100,9 @@ Posterior mgps_posterior(const MgpsPrior& t, double n, double e, int min_count) 
   double a1 = t.alpha1 + n, b1 = t.beta1 + e, a2 = t.alpha2 + n, b2 = t.beta2 + e;
   double elog = out.q * (digamma(a1) - std::log(b1)) + (1 - out.q) * (digamma(a2) - std::log(b2));
   out.ebgm = std::exp(elog);
-  auto cdf = [&](double lambda) { return out.q * gamma_p(a1, b1 * lambda) + (1 - out.q) * gamma_p(a2, b2 * lambda); };
+  auto cdf = [&](double lambda) {
+    return out.q * gamma_p(a1, b1 * lambda) + (1 - out.q) * gamma_p(a2, b2 * lambda);
+  };
   auto quantile = [&](double p) {
     double lo = 0, hi = 1;
     while (cdf(hi) < p && hi < 1e5) hi *= 2;
@@ -116,7 +119,9 @@ Posterior mgps_posterior(const MgpsPrior& t, double n, double e, int min_count) 
 
 }  // namespace previous
 
-double relative(double got, double want) { return std::abs(got - want) / std::max(std::abs(want), 1e-300); }
+double relative(double got, double want) {
+  return std::abs(got - want) / std::max(std::abs(want), 1e-300);
+}
 
 // Pairs with n >= min_count from the MGPS model (as pv_test.cpp's simulate, with a count floor).
 struct Sample {
@@ -130,7 +135,8 @@ Sample simulate(const MgpsPrior& truth, std::size_t count, std::uint64_t seed, i
   while (s.n.size() < count) {
     double ei = std::exp(log_e(rng));
     bool first = u(rng) < truth.p;
-    std::gamma_distribution<double> g(first ? truth.alpha1 : truth.alpha2, 1 / (first ? truth.beta1 : truth.beta2));
+    std::gamma_distribution<double> g(first ? truth.alpha1 : truth.alpha2,
+                                      1 / (first ? truth.beta1 : truth.beta2));
     std::poisson_distribution<int> pois(g(rng) * ei);
     int k = pois(rng);
     if (k >= min_count) {
@@ -161,7 +167,8 @@ TEST(PvMgpsGradient, MatchesCentralDifferencesOfTheLikelihood) {
     std::vector<double> w(s.n.size());
     for (double& x : w) x = wd(rng);
     for (bool weighted : {false, true}) {
-      std::span<const double> ws = weighted ? std::span<const double>(w) : std::span<const double>();
+      std::span<const double> ws =
+          weighted ? std::span<const double>(w) : std::span<const double>();
       for (const MgpsPrior& t : thetas) {
         auto got = mgps_neg_log_lik_gradient(t, s.n, s.e, ws, min_count);
         double want = mgps_neg_log_lik(t, s.n, s.e, ws, min_count);
@@ -179,8 +186,9 @@ TEST(PvMgpsGradient, MatchesCentralDifferencesOfTheLikelihood) {
           // Central differences: truncation O(h^2) plus rounding of order eps |f| / h.
           double tol = 1e-6 * std::abs(fd) + 1e-13 * std::abs(want) / h;
           EXPECT_NEAR(got.gradient[static_cast<std::size_t>(k)], fd, tol)
-              << "component " << k << " min_count " << min_count << " weighted " << weighted << " theta "
-              << t.alpha1 << "," << t.beta1 << "," << t.alpha2 << "," << t.beta2 << "," << t.p;
+              << "component " << k << " min_count " << min_count << " weighted " << weighted
+              << " theta " << t.alpha1 << "," << t.beta1 << "," << t.alpha2 << "," << t.beta2 << ","
+              << t.p;
         }
       }
     }
@@ -190,7 +198,8 @@ TEST(PvMgpsGradient, MatchesCentralDifferencesOfTheLikelihood) {
 // The same on a small hand-made table with zero counts and counts below min_count (the
 // likelihood is defined there too), for min_count 0 to 3.
 TEST(PvMgpsGradient, MatchesCentralDifferencesWithZerosAndCountsBelowMinCount) {
-  const std::vector<double> n = {0, 1, 1, 2, 3, 5, 8, 0, 13, 2}, e = {0.3, 0.2, 0.2, 1.5, 0.7, 2.0, 0.1, 4.0, 3.3, 0.05};
+  const std::vector<double> n = {0, 1, 1, 2, 3, 5, 8, 0, 13, 2},
+                            e = {0.3, 0.2, 0.2, 1.5, 0.7, 2.0, 0.1, 4.0, 3.3, 0.05};
   const MgpsPrior t{0.7, 0.4, 3, 1.3, 0.4};
   for (int min_count : {0, 1, 2, 3}) {
     auto got = mgps_neg_log_lik_gradient(t, n, e, {}, min_count);
@@ -220,8 +229,9 @@ TEST(PvMgpsFit, ReachesTheNelderMeadOptimumOnSimulatedData) {
     int min_count;
     bool squash;
   };
-  for (const Case& c : {Case{{0.2, 0.1, 2, 4, 1.0 / 3}, 1, false}, Case{{1.5, 1.2, 12, 1.5, 0.9}, 1, true},
-                        Case{{0.8, 0.5, 4, 2, 0.3}, 2, false}}) {
+  for (const Case& c :
+       {Case{{0.2, 0.1, 2, 4, 1.0 / 3}, 1, false}, Case{{1.5, 1.2, 12, 1.5, 0.9}, 1, true},
+        Case{{0.8, 0.5, 4, 2, 0.3}, 2, false}}) {
     Sample s = simulate(c.truth, 2000, 99, c.min_count);
     Squashed sq = c.squash ? squash(s.n, s.e, {20, 200, 50}) : Squashed{s.n, s.e, {}};
     MgpsFit fast = fit_mgps(sq.n, sq.e, sq.weight, c.min_count);
@@ -235,14 +245,16 @@ TEST(PvMgpsFit, ReachesTheNelderMeadOptimumOnSimulatedData) {
     // evaluation is accurate: as alpha -> 0 its 1 - P(N = 0) = 1 - exp(...) cancels, the first
     // case goes there, to the log-series limit).
     if (std::min(fast.theta.alpha1, fast.theta.alpha2) > 1e-6) {
-      EXPECT_NEAR(fast.neg_log_lik, mgps_neg_log_lik(fast.theta, sq.n, sq.e, sq.weight, c.min_count),
+      EXPECT_NEAR(fast.neg_log_lik,
+                  mgps_neg_log_lik(fast.theta, sq.n, sq.e, sq.weight, c.min_count),
                   1e-9 * fast.neg_log_lik);
     }
     EXPECT_LT(fast.theta.alpha1 / fast.theta.beta1, fast.theta.alpha2 / fast.theta.beta2);
     for (auto [ni, ei] : {std::pair{2.0, 1.0}, {3.0, 0.5}, {10.0, 1.0}}) {
-      EXPECT_NEAR(mgps_posterior(fast.theta, ni, ei, QnRule::kConditional, c.min_count).ebgm /
-                      mgps_posterior(reference.theta, ni, ei, QnRule::kConditional, c.min_count).ebgm,
-                  1.0, 1e-3)
+      EXPECT_NEAR(
+          mgps_posterior(fast.theta, ni, ei, QnRule::kConditional, c.min_count).ebgm /
+              mgps_posterior(reference.theta, ni, ei, QnRule::kConditional, c.min_count).ebgm,
+          1.0, 1e-3)
           << ni << " " << ei;
     }
   }
@@ -296,7 +308,9 @@ TEST(PvMgpsFit, CaersReachesTheDocumentedOptimum) {
 
 // Simpson's rule for the Gamma(a, 1) mass on [x0, x1] in log space (a > 1: no singularity).
 double gamma_mass_between(double a, double x0, double x1) {
-  auto density = [&](double x) { return x <= 0 ? 0.0 : std::exp((a - 1) * std::log(x) - x - std::lgamma(a)); };
+  auto density = [&](double x) {
+    return x <= 0 ? 0.0 : std::exp((a - 1) * std::log(x) - x - std::lgamma(a));
+  };
   const int n = 200000;
   double h = (x1 - x0) / n, sum = density(x0) + density(x1);
   for (int i = 1; i < n; ++i) sum += (i % 2 ? 4 : 2) * density(x0 + i * h);
@@ -308,7 +322,8 @@ TEST(PvSpecial, GammaPMatchesThePreviousImplementationAndIntegration) {
     for (double r : {0.01, 0.3, 0.8, 0.95, 1.0, 1.05, 1.2, 2.0, 5.0}) {
       for (double x : {a * r, a + 1}) {
         double want = previous::gamma_p(a, x), got = gamma_p(a, x);
-        // The previous prefactor exp(-x + a log x - lgamma(a)) loses ~eps a |log x| to cancellation.
+        // The previous prefactor exp(-x + a log x - lgamma(a)) loses ~eps a |log x| to
+        // cancellation.
         EXPECT_NEAR(got, want, 1e-14 + 4e-16 * a * std::abs(std::log(x)) * want) << a << " " << x;
       }
     }
@@ -327,7 +342,9 @@ TEST(PvSpecial, GammaQuantileMatchesThePreviousBisection) {
   for (double shape : {0.5, 1.5, 5.5, 40.5, 1000.5}) {
     for (double rate : {0.5001, 1.0, 12.3, 1000.5}) {
       for (double p : {0.025, 0.05, 0.5, 0.95, 0.975}) {
-        EXPECT_LT(relative(gamma_quantile(shape, rate, p), previous::gamma_quantile(shape, rate, p)), 1e-9)
+        EXPECT_LT(
+            relative(gamma_quantile(shape, rate, p), previous::gamma_quantile(shape, rate, p)),
+            1e-9)
             << shape << " " << rate << " " << p;
       }
     }
@@ -338,29 +355,33 @@ TEST(PvSpecial, GammaQuantileMatchesThePreviousBisection) {
 // extreme values, to 1e-7 relative. Where the previous search's bracket cap binds (quantile above
 // 2^17) it is wrong, so there the new quantile is checked by its CDF instead.
 TEST(PvMgpsPosterior, MatchesThePreviousImplementationOnAGrid) {
-  const std::vector<MgpsPrior> thetas = {{3.51, 2.91, 24.31, 2.34, 0.968}, {0.2, 0.1, 2, 4, 1.0 / 3},
-                                         {0.01, 0.01, 50, 0.5, 0.5},       {1e-3, 1e-3, 1e3, 1e2, 0.99},
-                                         {5, 100, 0.5, 0.05, 0.1},         {20, 1, 25, 1.2, 0.5},
-                                         {0.05, 20, 3, 0.02, 0.999}};
+  const std::vector<MgpsPrior> thetas = {
+      {3.51, 2.91, 24.31, 2.34, 0.968}, {0.2, 0.1, 2, 4, 1.0 / 3}, {0.01, 0.01, 50, 0.5, 0.5},
+      {1e-3, 1e-3, 1e3, 1e2, 0.99},     {5, 100, 0.5, 0.05, 0.1},  {20, 1, 25, 1.2, 0.5},
+      {0.05, 20, 3, 0.02, 0.999}};
   int compared = 0, capped = 0;
   for (int min_count : {1, 2}) {
     for (const MgpsPrior& t : thetas) {
       for (double n : {1.0, 2.0, 3.0, 7.0, 20.0, 100.0, 1000.0}) {
         if (n < min_count) continue;
         for (double e : {1e-4, 3e-3, 0.05, 0.5, 1.0, 4.0, 30.0, 1e3}) {
-          Posterior got = mgps_posterior(t, n, e, QnRule::kConditional, min_count), want = previous::mgps_posterior(t, n, e, min_count);
-          std::string where = "theta " + std::to_string(t.alpha1) + "," + std::to_string(t.beta1) + "," +
-                              std::to_string(t.alpha2) + "," + std::to_string(t.beta2) + "," + std::to_string(t.p) +
-                              " n " + std::to_string(n) + " e " + std::to_string(e) + " m " + std::to_string(min_count);
+          Posterior got = mgps_posterior(t, n, e, QnRule::kConditional, min_count),
+                    want = previous::mgps_posterior(t, n, e, min_count);
+          std::string where = "theta " + std::to_string(t.alpha1) + "," + std::to_string(t.beta1) +
+                              "," + std::to_string(t.alpha2) + "," + std::to_string(t.beta2) + "," +
+                              std::to_string(t.p) + " n " + std::to_string(n) + " e " +
+                              std::to_string(e) + " m " + std::to_string(min_count);
           EXPECT_NEAR(got.q, want.q, 1e-9) << where;
           EXPECT_LT(relative(got.ebgm, want.ebgm), 1e-7) << where;
           auto cdf = [&](double lambda) {
             return got.q * previous::gamma_p(t.alpha1 + n, (t.beta1 + e) * lambda) +
                    (1 - got.q) * previous::gamma_p(t.alpha2 + n, (t.beta2 + e) * lambda);
           };
-          for (auto [g, w, p] : {std::tuple{got.eb05, want.eb05, 0.05}, {got.eb95, want.eb95, 0.95}}) {
+          for (auto [g, w, p] :
+               {std::tuple{got.eb05, want.eb05, 0.05}, {got.eb95, want.eb95, 0.95}}) {
             if (g < 0.9 * previous::kQuantileCap) {
-              EXPECT_LT(relative(g, w), 1e-7) << where << " p " << p << " got " << g << " want " << w;
+              EXPECT_LT(relative(g, w), 1e-7)
+                  << where << " p " << p << " got " << g << " want " << w;
               ++compared;
             } else {
               // F(x (1 -+ 1e-9)) brackets p.
@@ -411,7 +432,8 @@ TEST(PvSpecial, GammaPForVeryLargeShapesJoinsTheSeriesAndTheNormalLimit) {
   for (double z : {-3.0, -1.0, -0.1, 0.0, 0.3, 1.0, 2.5}) {
     // Just below and just above the switch at a = 1e6: the same standardised point.
     double below = 1e6 * (1 - 1e-9), above = 1e6 * (1 + 1e-9);
-    double pb = gamma_p(below, below + z * std::sqrt(below)), pa = gamma_p(above, above + z * std::sqrt(above));
+    double pb = gamma_p(below, below + z * std::sqrt(below)),
+           pa = gamma_p(above, above + z * std::sqrt(above));
     EXPECT_NEAR(pb, pa, 2e-9) << "z " << z;
     // At a = 1e12 the skewness is 2e-6: P is Phi(z) to about 1e-6.
     double a = 1e12;

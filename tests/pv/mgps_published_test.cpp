@@ -25,10 +25,10 @@ namespace {
 
 using Real = long double;
 
-// openEBGM 0.9.1, vignette "Hyperparameter Estimation" (inst/doc/vignette03-hyperparameterEstimation.html,
-// https://CRAN.R-project.org/package=openEBGM): hyper_estimates_full$estimates, the full-data
-// autoHyper (nlminb) fit on processRaw(caers): "3.25596685 0.39998994 2.02376139 1.90614108
-// 0.06530755", minimum 4162.456.
+// openEBGM 0.9.1, vignette "Hyperparameter Estimation"
+// (inst/doc/vignette03-hyperparameterEstimation.html, https://CRAN.R-project.org/package=openEBGM):
+// hyper_estimates_full$estimates, the full-data autoHyper (nlminb) fit on processRaw(caers):
+// "3.25596685 0.39998994 2.02376139 1.90614108 0.06530755", minimum 4162.456.
 constexpr MgpsPrior kCaersFull{3.25596685, 0.39998994, 2.02376139, 1.90614108, 0.06530755};
 // openEBGM 0.9.1, vignette "Empirical Bayes Metrics" (vignette04-posteriorCalculation.html):
 // theta_hat from the twice-squashed data, "3.25379356 0.39988854 2.02612692 1.90807970 0.06534557",
@@ -41,7 +41,8 @@ struct Pair {
 };
 
 std::vector<Pair> subset() {
-  std::ifstream in(std::string(PARADERM_SOURCE_DIR) + "/tests/pv/data/caers_unstratified_subset.csv");
+  std::ifstream in(std::string(PARADERM_SOURCE_DIR) +
+                   "/tests/pv/data/caers_unstratified_subset.csv");
   std::vector<Pair> out;
   std::string line;
   std::getline(in, line);  // header
@@ -61,8 +62,8 @@ std::vector<Pair> subset() {
 
 // log f(n) of the negative binomial with size alpha and probability beta / (beta + e) (eq. 5).
 Real log_nb(Real n, Real alpha, Real beta, Real e) {
-  return std::lgamma(alpha + n) - std::lgamma(alpha) - std::lgamma(n + 1) + alpha * std::log(beta / (beta + e)) +
-         n * std::log(e / (beta + e));
+  return std::lgamma(alpha + n) - std::lgamma(alpha) - std::lgamma(n + 1) +
+         alpha * std::log(beta / (beta + e)) + n * std::log(e / (beta + e));
 }
 
 // Eq. 6 with the untruncated marginals; with `truncate_below` > 0 each marginal is divided by
@@ -88,7 +89,8 @@ Real digamma(Real x) {
   Real f = 1 / (x * x);
   // psi(x) ~ ln x - 1/(2x) - sum B_2k / (2k x^2k)
   return r + std::log(x) - 1 / (2 * x) -
-         f * (Real(1) / 12 - f * (Real(1) / 120 - f * (Real(1) / 252 - f * (Real(1) / 240 - f * (Real(1) / 132)))));
+         f * (Real(1) / 12 - f * (Real(1) / 120 -
+                                  f * (Real(1) / 252 - f * (Real(1) / 240 - f * (Real(1) / 132)))));
 }
 
 // Regularised lower incomplete gamma by its power series only:
@@ -116,7 +118,8 @@ struct Reference {
     return (lo + hi) / 2;
   }
   Real cdf(Real lambda) const {
-    return q * gamma_p(t.alpha1 + n, (t.beta1 + e) * lambda) + (1 - q) * gamma_p(t.alpha2 + n, (t.beta2 + e) * lambda);
+    return q * gamma_p(t.alpha1 + n, (t.beta1 + e) * lambda) +
+           (1 - q) * gamma_p(t.alpha2 + n, (t.beta2 + e) * lambda);
   }
   MgpsPrior t;
   Real n, e;
@@ -128,7 +131,8 @@ Reference reference(const MgpsPrior& t, Real n, Real e, int truncate_below = 0) 
   r.n = n;
   r.e = e;
   r.q = qn(t, n, e, truncate_below);
-  // Eqs. 9-11: EBGM = exp(E[ln lambda]) with E[ln lambda | component j] = psi(alpha_j + n) - ln(beta_j + e).
+  // Eqs. 9-11: EBGM = exp(E[ln lambda]) with E[ln lambda | component j] = psi(alpha_j + n) -
+  // ln(beta_j + e).
   Real elog = r.q * (digamma(t.alpha1 + n) - std::log(t.beta1 + e)) +
               (1 - r.q) * (digamma(t.alpha2 + n) - std::log(t.beta2 + e));
   r.ebgm = std::exp(elog);
@@ -151,7 +155,8 @@ TEST(PvMgpsPublished, SubsetMatchesEquationSixAndTheGammaMixturePosterior) {
     EXPECT_LT(rel(got.eb05, want.quantile(0.05L)), 1e-9) << where;
     EXPECT_LT(rel(got.eb95, want.quantile(0.95L)), 1e-9) << where;
     for (Real prob : {0.025L, 0.5L, 0.975L}) {
-      EXPECT_LT(rel(mgps_posterior_quantile(kCaersFull, p.n, p.e, got.q, static_cast<double>(prob)), want.quantile(prob)),
+      EXPECT_LT(rel(mgps_posterior_quantile(kCaersFull, p.n, p.e, got.q, static_cast<double>(prob)),
+                    want.quantile(prob)),
                 1e-9)
           << where << " p " << static_cast<double>(prob);
     }
@@ -163,7 +168,8 @@ TEST(PvMgpsPublished, SubsetMatchesEquationSixAndTheGammaMixturePosterior) {
 TEST(PvMgpsPublished, ConditionalRuleDividesEachMarginalByOneMinusFZero) {
   int differ = 0;
   for (const auto& p : subset()) {
-    Reference want = reference(kCaersFull, p.n, p.e, 1), published = reference(kCaersFull, p.n, p.e);
+    Reference want = reference(kCaersFull, p.n, p.e, 1),
+              published = reference(kCaersFull, p.n, p.e);
     Posterior got = mgps_posterior(kCaersFull, p.n, p.e, QnRule::kConditional, 1);
     EXPECT_LT(rel(got.q, want.q), 1e-12) << p.drug;
     EXPECT_LT(rel(got.ebgm, want.ebgm), 1e-12) << p.drug;
@@ -191,8 +197,10 @@ TEST(PvMgpsPublished, MatchesTheValuesOpenEbgmPrints) {
     EXPECT_NEAR(got.eb05, q05_printed[i], 0.01) << i;
     EXPECT_NEAR(got.eb95, q95_printed[i], 0.01) << i;
     // The conditional weights do not reproduce openEBGM (the reason the default changed).
-    EXPECT_GT(std::abs(mgps_posterior(kCaersVignette, pairs[i].n, pairs[i].e, QnRule::kConditional).q - qn_printed[i]),
-              1e-3)
+    EXPECT_GT(
+        std::abs(mgps_posterior(kCaersVignette, pairs[i].n, pairs[i].e, QnRule::kConditional).q -
+                 qn_printed[i]),
+        1e-3)
         << i;
   }
 }
@@ -264,7 +272,8 @@ TEST(PvMgpsPublished, StandardErrorsComeFromTheHessianOfTheLikelihood) {
   ASSERT_TRUE(fit.converged);
   MgpsStandardErrors se = mgps_standard_errors(fit.theta, n, e);
   ASSERT_TRUE(se.ok) << se.message;
-  const double x0[5] = {fit.theta.alpha1, fit.theta.beta1, fit.theta.alpha2, fit.theta.beta2, fit.theta.p};
+  const double x0[5] = {fit.theta.alpha1, fit.theta.beta1, fit.theta.alpha2, fit.theta.beta2,
+                        fit.theta.p};
   auto f = [&](const double* x) { return mgps_neg_log_lik({x[0], x[1], x[2], x[3], x[4]}, n, e); };
   for (int i = 0; i < 5; ++i) {
     for (int j = 0; j < 5; ++j) {
@@ -277,7 +286,9 @@ TEST(PvMgpsPublished, StandardErrorsComeFromTheHessianOfTheLikelihood) {
         return f(x);
       };
       double h2 = (at(1, 1) - at(1, -1) - at(-1, 1) + at(-1, -1)) / (4 * hi * hj);
-      EXPECT_NEAR(se.hessian[i][j], h2, 2e-3 * std::sqrt(std::abs(se.hessian[i][i] * se.hessian[j][j]))) << i << "," << j;
+      EXPECT_NEAR(se.hessian[i][j], h2,
+                  2e-3 * std::sqrt(std::abs(se.hessian[i][i] * se.hessian[j][j])))
+          << i << "," << j;
     }
   }
   // The SEs against the inverse by Gauss-Jordan elimination.
@@ -298,13 +309,14 @@ TEST(PvMgpsPublished, StandardErrorsComeFromTheHessianOfTheLikelihood) {
       for (int k = 0; k < 10; ++k) a[r][k] -= m * a[c][k];
     }
   }
-  for (int i = 0; i < 5; ++i) EXPECT_NEAR(se.se[i], std::sqrt(a[i][5 + i] / a[i][i]), 1e-9 * se.se[i]) << i;
+  for (int i = 0; i < 5; ++i)
+    EXPECT_NEAR(se.se[i], std::sqrt(a[i][5 + i] / a[i][i]), 1e-9 * se.se[i]) << i;
   // The per-start table has every start.
   EXPECT_EQ(fit.start_table.size(), 6u);
   // Two equal components: p is not identified (the Hessian's p row is zero), so the SEs are
   // undefined, not made up.
-  MgpsStandardErrors off = mgps_standard_errors({fit.theta.alpha1, fit.theta.beta1, fit.theta.alpha1, fit.theta.beta1, 0.5},
-                                                n, e);
+  MgpsStandardErrors off = mgps_standard_errors(
+      {fit.theta.alpha1, fit.theta.beta1, fit.theta.alpha1, fit.theta.beta1, 0.5}, n, e);
   EXPECT_FALSE(off.ok);
   EXPECT_TRUE(std::isnan(off.se[0]));
 }

@@ -6,12 +6,12 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <cmath>
 #include <filesystem>
-#include <random>
 #include <fstream>
+#include <random>
 #include <set>
-#include <unistd.h>
 
 #include "../test_support.h"
 #include "paraderm/pv_data.h"
@@ -55,8 +55,12 @@ double gamma_mass(double shape, double rate, double upper) {
   // Simpson's rule after x = u^2, which removes the x^(shape-1) singularity at 0 for shape < 1.
   auto g = [&](double uu) {
     double x = uu * uu;
-    if (uu <= 0) return shape < 0.5 ? 0.0 : (shape == 0.5 ? 2 * std::sqrt(rate) / std::exp(std::lgamma(0.5)) : 0.0);
-    return 2 * uu * std::exp(shape * std::log(rate) + (shape - 1) * std::log(x) - rate * x - std::lgamma(shape));
+    if (uu <= 0)
+      return shape < 0.5 ? 0.0
+                         : (shape == 0.5 ? 2 * std::sqrt(rate) / std::exp(std::lgamma(0.5)) : 0.0);
+    return 2 * uu *
+           std::exp(shape * std::log(rate) + (shape - 1) * std::log(x) - rate * x -
+                    std::lgamma(shape));
   };
   const int n = 200000;  // even
   double b = std::sqrt(upper), h = b / n, sum = g(0) + g(b);
@@ -80,17 +84,20 @@ TEST(PvMgps, PosteriorQuantilesMatchNumericalIntegration) {
     // The posterior component weight, recomputed from the NB marginals (DuMouchel 1999 eq. 6) and,
     // for the conditional rule, from the marginals conditional on n >= 1.
     auto nb = [&](double a, double b, bool conditional) {
-      double l = std::lgamma(a + n) - std::lgamma(a) - std::lgamma(n + 1) + a * std::log(b / (b + e)) + n * std::log(e / (b + e));
+      double l = std::lgamma(a + n) - std::lgamma(a) - std::lgamma(n + 1) +
+                 a * std::log(b / (b + e)) + n * std::log(e / (b + e));
       return std::exp(l) / (conditional ? 1 - std::pow(b / (b + e), a) : 1.0);
     };
     auto weight = [&](bool c) {
-      return t.p * nb(t.alpha1, t.beta1, c) / (t.p * nb(t.alpha1, t.beta1, c) + (1 - t.p) * nb(t.alpha2, t.beta2, c));
+      return t.p * nb(t.alpha1, t.beta1, c) /
+             (t.p * nb(t.alpha1, t.beta1, c) + (1 - t.p) * nb(t.alpha2, t.beta2, c));
     };
     EXPECT_NEAR(weight(true), mgps_posterior(t, n, e, QnRule::kConditional).q, 1e-12);
     double q = weight(false);
     EXPECT_NEAR(q, post.q, 1e-12);
     auto mass = [&](double x) {
-      return q * gamma_mass(t.alpha1 + n, t.beta1 + e, x) + (1 - q) * gamma_mass(t.alpha2 + n, t.beta2 + e, x);
+      return q * gamma_mass(t.alpha1 + n, t.beta1 + e, x) +
+             (1 - q) * gamma_mass(t.alpha2 + n, t.beta2 + e, x);
     };
     EXPECT_NEAR(mass(post.eb05), 0.05, 1e-7) << n;
     EXPECT_NEAR(mass(post.eb95), 0.95, 1e-7) << n;
@@ -101,7 +108,8 @@ TEST(PvMgps, PosteriorQuantilesMatchNumericalIntegration) {
 
 // Pairs with n >= 1 simulated from the MGPS model: E log-uniform on [0.05, 5], lambda from the
 // prior mixture, n ~ Poisson(lambda E).
-std::pair<std::vector<double>, std::vector<double>> simulate(const MgpsPrior& truth, std::size_t count,
+std::pair<std::vector<double>, std::vector<double>> simulate(const MgpsPrior& truth,
+                                                             std::size_t count,
                                                              std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> log_e(std::log(0.05), std::log(5.0));
@@ -110,7 +118,8 @@ std::pair<std::vector<double>, std::vector<double>> simulate(const MgpsPrior& tr
   while (n.size() < count) {
     double ei = std::exp(log_e(rng));
     bool first = u(rng) < truth.p;
-    std::gamma_distribution<double> g(first ? truth.alpha1 : truth.alpha2, 1 / (first ? truth.beta1 : truth.beta2));
+    std::gamma_distribution<double> g(first ? truth.alpha1 : truth.alpha2,
+                                      1 / (first ? truth.beta1 : truth.beta2));
     std::poisson_distribution<int> pois(g(rng) * ei);
     int k = pois(rng);
     if (k >= 1) {
@@ -156,17 +165,20 @@ TEST(PvMgps, SquashingKeepsTheWeightAndTheFit) {
   for (double x : n) n_plain += x;
   EXPECT_DOUBLE_EQ(total_weight, static_cast<double>(n.size()));  // every pair is in one point
   EXPECT_DOUBLE_EQ(n_weighted, n_plain);
-  EXPECT_LT(sq.n.size(), n.size() / 3);                           // and there are far fewer points
+  EXPECT_LT(sq.n.size(), n.size() / 3);  // and there are far fewer points
   MgpsFit full = fit_mgps(n, e), squashed = fit_mgps(sq.n, sq.e, sq.weight);
   for (auto [ni, ei] : {std::pair{1.0, 1.0}, {3.0, 0.5}, {10.0, 1.0}}) {
-    EXPECT_NEAR(mgps_posterior(squashed.theta, ni, ei).ebgm / mgps_posterior(full.theta, ni, ei).ebgm, 1.0, 0.05);
+    EXPECT_NEAR(
+        mgps_posterior(squashed.theta, ni, ei).ebgm / mgps_posterior(full.theta, ni, ei).ebgm, 1.0,
+        0.05);
   }
 }
 
 TEST(PvData, CountsFromUniqueReportIdsWithStrata) {
   // Report 1 lists drug A twice with event X (counted once); report 2 has A+B with X and Y.
-  std::vector<Row> rows = {{"1", "A", "X", "f"}, {"1", "A", "X", "f"}, {"2", "A", "X", "m"}, {"2", "A", "Y", "m"},
-                           {"2", "B", "X", "m"}, {"3", "B", "Y", "m"}, {"4", "C", "Z", "f"}};
+  std::vector<Row> rows = {{"1", "A", "X", "f"}, {"1", "A", "X", "f"}, {"2", "A", "X", "m"},
+                           {"2", "A", "Y", "m"}, {"2", "B", "X", "m"}, {"3", "B", "Y", "m"},
+                           {"4", "C", "Z", "f"}};
   Corpus corpus = corpus_from_rows(rows);
   auto pairs = count_pairs(corpus);
   auto find = [&](const std::string& d, const std::string& ev) {
@@ -180,12 +192,14 @@ TEST(PvData, CountsFromUniqueReportIdsWithStrata) {
   EXPECT_EQ(ax.n_drug, 2);
   EXPECT_EQ(ax.n_event, 2);
   EXPECT_EQ(ax.total, 4);
-  // Stratum f: reports 1, 4 (A in 1, X in 1) -> 1*1/2; stratum m: reports 2, 3 (A in 1, X in 1) -> 1*1/2.
+  // Stratum f: reports 1, 4 (A in 1, X in 1) -> 1*1/2; stratum m: reports 2, 3 (A in 1, X in 1) ->
+  // 1*1/2.
   EXPECT_DOUBLE_EQ(ax.expected, 0.5 + 0.5);
   PairCount by = find("B", "Y");
   EXPECT_EQ(by.n, 1);
-  EXPECT_DOUBLE_EQ(by.expected, 2.0 * 2.0 / 2.0);  // stratum m only: B in 2 reports, Y in 2, 2 reports
-  EXPECT_EQ(pairs.size(), 5u);                       // AX AY BX BY CZ
+  EXPECT_DOUBLE_EQ(by.expected,
+                   2.0 * 2.0 / 2.0);  // stratum m only: B in 2 reports, Y in 2, 2 reports
+  EXPECT_EQ(pairs.size(), 5u);        // AX AY BX BY CZ
 }
 
 TEST(PvData, CaersDatasetFitsAndMalformedRowsAreCounted) {
@@ -225,7 +239,8 @@ TEST(PvData, CaersDatasetFitsAndMalformedRowsAreCounted) {
   EXPECT_LT(fit.neg_log_lik, mgps_neg_log_lik({0.2, 0.1, 2, 4, 1.0 / 3}, n, e));
   auto missing = read_long_csv(path, CsvColumns{"id", "drug", "var2", {}});
   ASSERT_FALSE(missing.is_ok());
-  EXPECT_NE(missing.status().message().find("--drug-col: value \"drug\": no such column"), std::string::npos);
+  EXPECT_NE(missing.status().message().find("--drug-col: value \"drug\": no such column"),
+            std::string::npos);
 }
 
 }  // namespace
@@ -236,9 +251,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void write(const fs::path& p, const std::string& text) {
-  std::ofstream(p) << text;
-}
+void write(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
 
 // Each report of a corpus as its set of (drug, event) names.
 std::set<std::set<std::pair<std::string, std::string>>> corpus_reports(const Corpus& c) {
@@ -258,10 +271,13 @@ TEST(PvFaers, NormalisesDrugNamesToKbIngredients) {
   DrugNormaliser n(kb_drug_names(*kb.kb));
   EXPECT_EQ(n.ingredient("XELJANZ 5 MG TABLET"), std::optional<std::string>("tofacitinib"));
   EXPECT_EQ(n.ingredient("Tofacitinib citrate"), std::optional<std::string>("tofacitinib"));
-  EXPECT_EQ(n.ingredient("DUPIXENT (DUPILUMAB) INJECTION"), std::optional<std::string>("dupilumab"));
+  EXPECT_EQ(n.ingredient("DUPIXENT (DUPILUMAB) INJECTION"),
+            std::optional<std::string>("dupilumab"));
   EXPECT_EQ(n.ingredient("adalimumab"), std::optional<std::string>("adalimumab"));
-  EXPECT_EQ(n.ingredient("ADALIMUMAB-ATTO"), std::nullopt);   // a biosimilar suffix is not a misspelling
-  EXPECT_EQ(n.ingredient("UPADACITINB"), std::optional<std::string>("upadacitinib"));  // one letter missing
+  EXPECT_EQ(n.ingredient("ADALIMUMAB-ATTO"),
+            std::nullopt);  // a biosimilar suffix is not a misspelling
+  EXPECT_EQ(n.ingredient("UPADACITINB"),
+            std::optional<std::string>("upadacitinib"));  // one letter missing
   EXPECT_EQ(n.ingredient("OPZELURA CREAM"), std::optional<std::string>("ruxolitinib"));
   EXPECT_EQ(n.ingredient("METFORMIN"), std::nullopt);
 }
@@ -277,15 +293,23 @@ TEST(PvFaers, DeduplicatesDropsDeletedFiltersRolesAndCountsMalformedRows) {
   fs::create_directories(dir / "q2" / "ASCII");
   fs::create_directories(dir / "q2" / "Deleted");
   write(dir / "q1/ASCII/DEMO24Q1.txt",
-        "primaryid$caseid$caseversion$i_f_code$fda_dt\n1001$100$1$I$20240105\n2001$200$1$I$20240106\n3001$300$1$I$20240107\n");
+        "primaryid$caseid$caseversion$i_f_code$fda_dt\n1001$100$1$I$20240105\n2001$200$1$I$"
+        "20240106\n3001$300$1$I$20240107\n");
   write(dir / "q1/ASCII/DRUG24Q1.txt",
         "primaryid$caseid$drug_seq$role_cod$drugname$prod_ai\n1001$100$1$PS$DUPIXENT$DUPILUMAB\n"
-        "2001$200$1$PS$HUMIRA$ADALIMUMAB\n3001$300$1$PS$Secukinumab$\n3001$300$2$C$XELJANZ$TOFACITINIB CITRATE\n"
+        "2001$200$1$PS$HUMIRA$ADALIMUMAB\n3001$300$1$PS$Secukinumab$\n3001$300$2$C$XELJANZ$"
+        "TOFACITINIB CITRATE\n"
         "3001$300$3$SS$broken line\n");
-  write(dir / "q1/ASCII/REAC24Q1.txt", "primaryid$caseid$pt$drug_rec_act\n1001$100$Psoriasis$\n2001$200$Psoriasis$\n3001$300$Eczema$\n");
-  write(dir / "q2/ASCII/DEMO24Q2.txt", "primaryid$caseid$caseversion$i_f_code$fda_dt\n1002$100$2$F$20240402\n");
-  write(dir / "q2/ASCII/DRUG24Q2.txt", "primaryid$caseid$drug_seq$role_cod$drugname$prod_ai\n1002$100$1$PS$DUPIXENT$DUPILUMAB\n1002$100$2$SS$FOOBARINE$\n");
-  write(dir / "q2/ASCII/REAC24Q2.txt", "primaryid$caseid$pt$drug_rec_act\n1002$100$Psoriasis$\n1002$100$Arthralgia$\n");
+  write(dir / "q1/ASCII/REAC24Q1.txt",
+        "primaryid$caseid$pt$drug_rec_act\n1001$100$Psoriasis$\n2001$200$Psoriasis$\n3001$300$"
+        "Eczema$\n");
+  write(dir / "q2/ASCII/DEMO24Q2.txt",
+        "primaryid$caseid$caseversion$i_f_code$fda_dt\n1002$100$2$F$20240402\n");
+  write(dir / "q2/ASCII/DRUG24Q2.txt",
+        "primaryid$caseid$drug_seq$role_cod$drugname$prod_ai\n1002$100$1$PS$DUPIXENT$"
+        "DUPILUMAB\n1002$100$2$SS$FOOBARINE$\n");
+  write(dir / "q2/ASCII/REAC24Q2.txt",
+        "primaryid$caseid$pt$drug_rec_act\n1002$100$Psoriasis$\n1002$100$Arthralgia$\n");
   write(dir / "q2/Deleted/DELETE24Q2.txt", "200\n");
   auto r = read_faers({dir.string()}, n);
   ASSERT_TRUE(r.is_ok()) << r.status().message();
@@ -297,11 +321,15 @@ TEST(PvFaers, DeduplicatesDropsDeletedFiltersRolesAndCountsMalformedRows) {
   EXPECT_EQ(d.reports_kept, 2u);  // case 100 (version 2) and case 300
   EXPECT_EQ(d.malformed, 1u);
   ASSERT_FALSE(d.problems.empty());
-  EXPECT_NE(d.problems[0].find("DRUG24Q1.txt:6: expected 6 fields, found 5"), std::string::npos) << d.problems[0];
-  EXPECT_EQ(corpus_reports(c), (std::set<std::set<std::pair<std::string, std::string>>>{
-                                   {{"dupilumab", "PSORIASIS"}, {"dupilumab", "ARTHRALGIA"},
-                                    {"FOOBARINE", "PSORIASIS"}, {"FOOBARINE", "ARTHRALGIA"}},  // case 100, version 2
-                                   {{"secukinumab", "ECZEMA"}}}));  // the concomitant tofacitinib is filtered out
+  EXPECT_NE(d.problems[0].find("DRUG24Q1.txt:6: expected 6 fields, found 5"), std::string::npos)
+      << d.problems[0];
+  EXPECT_EQ(corpus_reports(c),
+            (std::set<std::set<std::pair<std::string, std::string>>>{
+                {{"dupilumab", "PSORIASIS"},
+                 {"dupilumab", "ARTHRALGIA"},
+                 {"FOOBARINE", "PSORIASIS"},
+                 {"FOOBARINE", "ARTHRALGIA"}},   // case 100, version 2
+                {{"secukinumab", "ECZEMA"}}}));  // the concomitant tofacitinib is filtered out
   ASSERT_EQ(d.unmapped.size(), 1u);
   EXPECT_EQ(d.unmapped[0].first, "FOOBARINE");
   FaersOptions all;
@@ -331,29 +359,35 @@ void write_zip(const fs::path& p, const std::vector<std::pair<std::string, std::
   archive_write_free(a);
 }
 
-// A legacy LAERS quarter (ISR/CASE keys, no caseversion, no prod_ai) in a folder and a FAERS quarter
-// in a zip. Case 500 has two ISRs (the later one wins); case 600 moved from LAERS to FAERS (the
-// FAERS version wins); LAERS ISR 6001 of case 700 has the same number as FAERS primaryid 6001 of
-// case 600 and must stay a different report.
+// A legacy LAERS quarter (ISR/CASE keys, no caseversion, no prod_ai) in a folder and a FAERS
+// quarter in a zip. Case 500 has two ISRs (the later one wins); case 600 moved from LAERS to FAERS
+// (the FAERS version wins); LAERS ISR 6001 of case 700 has the same number as FAERS primaryid 6001
+// of case 600 and must stay a different report.
 TEST(PvFaers, ReadsZipFilesAndTheLegacyLaersLayout) {
   static const kb::LoadResult kb = kb::load_embedded();
   DrugNormaliser n(kb_drug_names(*kb.kb));
   fs::path dir = fs::temp_directory_path() / ("paraderm_laers_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir / "aers" / "ascii");
-  write(dir / "aers/ascii/DEMO12Q2.TXT",
-        "ISR$CASE$I_F_COD$FOLL_SEQ$FDA_DT\r\n4000001$500$I$$20120401\r\n4000002$500$F$1$20120502\r\n"
-        "4000003$600$I$$20120403\r\n6001$700$I$$20120404\r\n");
+  write(
+      dir / "aers/ascii/DEMO12Q2.TXT",
+      "ISR$CASE$I_F_COD$FOLL_SEQ$FDA_DT\r\n4000001$500$I$$20120401\r\n4000002$500$F$1$20120502\r\n"
+      "4000003$600$I$$20120403\r\n6001$700$I$$20120404\r\n");
   write(dir / "aers/ascii/DRUG12Q2.TXT",
-        "ISR$DRUG_SEQ$ROLE_COD$DRUGNAME\r\n4000001$1$PS$HUMIRA\r\n4000002$1$PS$REMICADE\r\n4000003$1$PS$ENBREL\r\n"
+        "ISR$DRUG_SEQ$ROLE_COD$DRUGNAME\r\n4000001$1$PS$HUMIRA\r\n4000002$1$PS$REMICADE\r\n4000003$"
+        "1$PS$ENBREL\r\n"
         "6001$1$SS$COSENTYX\r\n");
-  write(dir / "aers/ascii/REAC12Q2.TXT",
-        "ISR$PT\r\n4000001$Arthralgia\r\n4000002$Psoriasis\r\n4000003$Psoriasis\r\n6001$Eczema\r\n");
-  write_zip(dir / "faers_ascii_2013q1.zip",
-            {{"ASCII/DEMO13Q1.txt", "primaryid$caseid$caseversion$i_f_code$fda_dt\n6001$600$1$F$20130105\n"},
-             {"ASCII/DRUG13Q1.txt", "primaryid$caseid$drug_seq$role_cod$drugname$prod_ai\n6001$600$1$PS$Enbrel$ETANERCEPT\n"},
-             {"ASCII/REAC13Q1.txt", "primaryid$caseid$pt$drug_rec_act\n6001$600$Lupus-like syndrome$\n"},
-             {"ASCII/ASC_NTS.pdf", "not text"}});
+  write(
+      dir / "aers/ascii/REAC12Q2.TXT",
+      "ISR$PT\r\n4000001$Arthralgia\r\n4000002$Psoriasis\r\n4000003$Psoriasis\r\n6001$Eczema\r\n");
+  write_zip(
+      dir / "faers_ascii_2013q1.zip",
+      {{"ASCII/DEMO13Q1.txt",
+        "primaryid$caseid$caseversion$i_f_code$fda_dt\n6001$600$1$F$20130105\n"},
+       {"ASCII/DRUG13Q1.txt",
+        "primaryid$caseid$drug_seq$role_cod$drugname$prod_ai\n6001$600$1$PS$Enbrel$ETANERCEPT\n"},
+       {"ASCII/REAC13Q1.txt", "primaryid$caseid$pt$drug_rec_act\n6001$600$Lupus-like syndrome$\n"},
+       {"ASCII/ASC_NTS.pdf", "not text"}});
   // The folder (with the zip inside) and, separately, the zip alone.
   auto r = read_faers({dir.string()}, n);
   ASSERT_TRUE(r.is_ok()) << r.status().message();
@@ -363,22 +397,26 @@ TEST(PvFaers, ReadsZipFilesAndTheLegacyLaersLayout) {
   EXPECT_EQ(d.superseded, 2u);
   EXPECT_EQ(d.reports_kept, 3u);
   EXPECT_EQ(d.malformed, 0u);
-  EXPECT_EQ(corpus_reports(r.value().corpus), (std::set<std::set<std::pair<std::string, std::string>>>{
-                                                  {{"infliximab", "PSORIASIS"}},
-                                                  {{"etanercept", "LUPUS-LIKE SYNDROME"}},
-                                                  {{"secukinumab", "ECZEMA"}}}));
+  EXPECT_EQ(corpus_reports(r.value().corpus),
+            (std::set<std::set<std::pair<std::string, std::string>>>{
+                {{"infliximab", "PSORIASIS"}},
+                {{"etanercept", "LUPUS-LIKE SYNDROME"}},
+                {{"secukinumab", "ECZEMA"}}}));
   auto zip_only = read_faers({(dir / "faers_ascii_2013q1.zip").string()}, n);
   ASSERT_TRUE(zip_only.is_ok()) << zip_only.status().message();
   EXPECT_EQ(corpus_reports(zip_only.value().corpus),
-            (std::set<std::set<std::pair<std::string, std::string>>>{{{"etanercept", "LUPUS-LIKE SYNDROME"}}}));
+            (std::set<std::set<std::pair<std::string, std::string>>>{
+                {{"etanercept", "LUPUS-LIKE SYNDROME"}}}));
   // Bad inputs name the value and what was expected.
   auto missing = read_faers({(dir / "nope").string()}, n);
   ASSERT_FALSE(missing.is_ok());
-  EXPECT_NE(missing.status().message().find("expected a folder of FAERS/LAERS quarterly files"), std::string::npos);
+  EXPECT_NE(missing.status().message().find("expected a folder of FAERS/LAERS quarterly files"),
+            std::string::npos);
   write(dir / "broken.zip", "PK not really a zip");
   auto broken = read_faers({(dir / "broken.zip").string()}, n);
   ASSERT_FALSE(broken.is_ok());
-  EXPECT_NE(broken.status().message().find("broken.zip"), std::string::npos) << broken.status().message();
+  EXPECT_NE(broken.status().message().find("broken.zip"), std::string::npos)
+      << broken.status().message();
   fs::remove_all(dir);
 }
 
@@ -391,17 +429,23 @@ TEST(PvFaers, DropsReactionsThatAreTheReportsIndicationOnlyWhenAsked) {
   fs::path dir = fs::temp_directory_path() / ("paraderm_indi_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
-  write(dir / "DEMO24Q1.txt", "primaryid$caseid$caseversion$fda_dt\n1001$100$1$20240101\n2001$200$1$20240101\n");
-  write(dir / "DRUG24Q1.txt", "primaryid$caseid$drug_seq$role_cod$drugname$prod_ai\n1001$100$1$PS$HUMIRA$ADALIMUMAB\n"
-                              "2001$200$1$PS$HUMIRA$ADALIMUMAB\n");
-  write(dir / "REAC24Q1.txt", "primaryid$caseid$pt$drug_rec_act\n1001$100$Psoriasis$\n1001$100$Pneumonia$\n"
-                              "2001$200$Psoriasis$\n");
-  write(dir / "INDI24Q1.txt", "primaryid$caseid$indi_drug_seq$indi_pt\n1001$100$1$psoriasis\n2001$200$1$Crohn's disease\n");
+  write(dir / "DEMO24Q1.txt",
+        "primaryid$caseid$caseversion$fda_dt\n1001$100$1$20240101\n2001$200$1$20240101\n");
+  write(dir / "DRUG24Q1.txt",
+        "primaryid$caseid$drug_seq$role_cod$drugname$prod_ai\n1001$100$1$PS$HUMIRA$ADALIMUMAB\n"
+        "2001$200$1$PS$HUMIRA$ADALIMUMAB\n");
+  write(dir / "REAC24Q1.txt",
+        "primaryid$caseid$pt$drug_rec_act\n1001$100$Psoriasis$\n1001$100$Pneumonia$\n"
+        "2001$200$Psoriasis$\n");
+  write(
+      dir / "INDI24Q1.txt",
+      "primaryid$caseid$indi_drug_seq$indi_pt\n1001$100$1$psoriasis\n2001$200$1$Crohn's disease\n");
   using Reports = std::set<std::set<std::pair<std::string, std::string>>>;
   auto kept = read_faers({dir.string()}, n);
   ASSERT_TRUE(kept.is_ok()) << kept.status().message();
   EXPECT_EQ(corpus_reports(kept.value().corpus),
-            (Reports{{{"adalimumab", "PSORIASIS"}, {"adalimumab", "PNEUMONIA"}}, {{"adalimumab", "PSORIASIS"}}}));
+            (Reports{{{"adalimumab", "PSORIASIS"}, {"adalimumab", "PNEUMONIA"}},
+                     {{"adalimumab", "PSORIASIS"}}}));
   EXPECT_EQ(kept.value().input.indication_events_dropped, 0u);
   FaersOptions drop;
   drop.drop_indication_events = true;
@@ -414,7 +458,8 @@ TEST(PvFaers, DropsReactionsThatAreTheReportsIndicationOnlyWhenAsked) {
   fs::remove(dir / "INDI24Q1.txt");
   auto missing = read_faers({dir.string()}, n, drop);
   ASSERT_FALSE(missing.is_ok());
-  EXPECT_NE(missing.status().message().find("no INDI file"), std::string::npos) << missing.status().message();
+  EXPECT_NE(missing.status().message().find("no INDI file"), std::string::npos)
+      << missing.status().message();
   fs::remove_all(dir);
 }
 
@@ -426,8 +471,8 @@ TEST(PvFaers, SmallBlocksGiveTheSameCorpusAndLineNumbers) {
   fs::path dir = fs::temp_directory_path() / ("paraderm_blocks_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
-  std::string demo = "primaryid$caseid$caseversion$fda_dt\n", drug = "primaryid$role_cod$drugname$prod_ai\n",
-              reac = "primaryid$pt\n";
+  std::string demo = "primaryid$caseid$caseversion$fda_dt\n",
+              drug = "primaryid$role_cod$drugname$prod_ai\n", reac = "primaryid$pt\n";
   for (int i = 1; i <= 3000; ++i) {
     demo += fmt::format("{}1${}$1$20240101\n", i, i);
     drug += fmt::format("{}1$PS$DRUG{}$\n", i, i % 7);
@@ -446,7 +491,8 @@ TEST(PvFaers, SmallBlocksGiveTheSameCorpusAndLineNumbers) {
   EXPECT_EQ(a.value().corpus.pairs, b.value().corpus.pairs);
   EXPECT_EQ(a.value().corpus.drugs, b.value().corpus.drugs);
   ASSERT_EQ(a.value().input.problems.size(), 1u);
-  EXPECT_NE(a.value().input.problems[0].find("REAC24Q1.txt:3002: primaryid must be a number"), std::string::npos)
+  EXPECT_NE(a.value().input.problems[0].find("REAC24Q1.txt:3002: primaryid must be a number"),
+            std::string::npos)
       << a.value().input.problems[0];
   fs::remove_all(dir);
 }
@@ -461,8 +507,10 @@ TEST(PvStore, RoundTripsTheCorpusAndScoresAndRejectsADamagedStore) {
   namespace fs = std::filesystem;
   fs::path dir = fs::temp_directory_path() / ("paraderm_pvstore_" + std::to_string(::getpid()));
   fs::remove_all(dir);
-  std::vector<Row> rows = {{"1", "dupilumab", "PSORIASIS", "F"}, {"1", "dupilumab", "ARTHRALGIA", "F"},
-                           {"2", "secukinumab", "ECZEMA", ""}, {"3", "a,b \"quoted\"", "X", "M"}};
+  std::vector<Row> rows = {{"1", "dupilumab", "PSORIASIS", "F"},
+                           {"1", "dupilumab", "ARTHRALGIA", "F"},
+                           {"2", "secukinumab", "ECZEMA", ""},
+                           {"3", "a,b \"quoted\"", "X", "M"}};
   Corpus c = corpus_from_rows(rows);
   SignalTable t = score(c);
   ASSERT_TRUE(save_store(dir.string(), c, &t, {"test", ""}).is_ok());

@@ -16,8 +16,8 @@
 #include <unordered_set>
 
 #include "../test_support.h"
-#include "paraderm/pv_data.h"
 #include "faers_synth/faers_synth.h"
+#include "paraderm/pv_data.h"
 
 namespace paraderm::pv {
 namespace {
@@ -29,7 +29,8 @@ using Layout = SynthOptions::Layout;
 struct TempDir {
   fs::path path;
   explicit TempDir(const std::string& name)
-      : path(fs::temp_directory_path() / ("paraderm_synth_" + std::to_string(::getpid()) + "_" + name)) {
+      : path(fs::temp_directory_path() /
+             ("paraderm_synth_" + std::to_string(::getpid()) + "_" + name)) {
     fs::remove_all(path);
   }
   ~TempDir() { fs::remove_all(path); }
@@ -46,8 +47,10 @@ std::string slurp(const fs::path& p) {
 std::vector<std::string> split(const std::string& line) {
   std::vector<std::string> out(1);
   for (char c : line) {
-    if (c == '$') out.emplace_back();
-    else out.back() += c;
+    if (c == '$')
+      out.emplace_back();
+    else
+      out.back() += c;
   }
   return out;
 }
@@ -79,8 +82,10 @@ Table read_table(const fs::path& p, bool laers) {
   std::string line;
   std::getline(in, line);
   auto strip = [&](std::string& s) {
-    if (!s.empty() && s.back() == '\r') s.pop_back();
-    else t.crlf = false;
+    if (!s.empty() && s.back() == '\r')
+      s.pop_back();
+    else
+      t.crlf = false;
   };
   strip(line);
   t.header = line;
@@ -140,9 +145,12 @@ Corpus load(const fs::path& dir, bool laers) {
     }
     Table t = read_table(p, laers);
     t.quarter = q;
-    if (name.rfind("DEMO", 0) == 0) c.demo.push_back(std::move(t));
-    else if (name.rfind("DRUG", 0) == 0) c.drug.push_back(std::move(t));
-    else if (name.rfind("REAC", 0) == 0) c.reac.push_back(std::move(t));
+    if (name.rfind("DEMO", 0) == 0)
+      c.demo.push_back(std::move(t));
+    else if (name.rfind("DRUG", 0) == 0)
+      c.drug.push_back(std::move(t));
+    else if (name.rfind("REAC", 0) == 0)
+      c.reac.push_back(std::move(t));
   }
   std::sort(c.files.begin(), c.files.end());
   return c;
@@ -159,7 +167,8 @@ struct View {
 
 View kept_view(const Corpus& c) {
   const std::string id = c.laers ? "isr" : "primaryid", caseid = c.laers ? "case" : "caseid";
-  std::unordered_map<std::string, std::pair<long long, std::string>> best;  // case -> (version key, id)
+  std::unordered_map<std::string, std::pair<long long, std::string>>
+      best;  // case -> (version key, id)
   for (const auto& t : c.demo) {
     for (const auto& r : t.rows) {
       const std::string& rid = r[t.col.at(id)];
@@ -180,7 +189,8 @@ View kept_view(const Corpus& c) {
     for (const auto& r : t.rows) {
       const std::string& rid = r[t.col.at(id)];
       std::string role = r[t.col.at("role_cod")];
-      if (kept.count(rid) && (role == "PS" || role == "SS")) v.drugs[rid].insert(r[t.col.at("drugname")]);
+      if (kept.count(rid) && (role == "PS" || role == "SS"))
+        v.drugs[rid].insert(r[t.col.at("drugname")]);
     }
   }
   for (const auto& t : c.reac) {
@@ -197,7 +207,10 @@ View kept_view(const Corpus& c) {
 
 struct PairCount {
   std::size_t n = 0, n_drug = 0, n_event = 0, total = 0;
-  double rrr() const { return static_cast<double>(n) * static_cast<double>(total) / (static_cast<double>(n_drug) * static_cast<double>(n_event)); }
+  double rrr() const {
+    return static_cast<double>(n) * static_cast<double>(total) /
+           (static_cast<double>(n_drug) * static_cast<double>(n_event));
+  }
 };
 
 PairCount count(const View& v, const std::string& drug, const std::string& event) {
@@ -218,7 +231,8 @@ SynthSummary generate(const std::string& dir, const SynthOptions& o) {
   return r.is_ok() ? r.value() : SynthSummary{};
 }
 
-// --- layout -----------------------------------------------------------------------------------------
+// --- layout
+// -----------------------------------------------------------------------------------------
 
 TEST(PvSynth, FaersFilesAndHeadersAreExact) {
   TempDir dir("headers");
@@ -230,16 +244,20 @@ TEST(PvSynth, FaersFilesAndHeadersAreExact) {
   Corpus c = load(dir.path, false);
   std::vector<std::string> want = {"planted.csv"};
   for (std::string q : {"24Q4", "25Q1", "25Q2", "25Q3"}) {
-    for (std::string f : {"ASCII/DEMO", "ASCII/DRUG", "ASCII/REAC", "Deleted/DELETE"}) want.push_back(f + q + ".txt");
+    for (std::string f : {"ASCII/DEMO", "ASCII/DRUG", "ASCII/REAC", "Deleted/DELETE"})
+      want.push_back(f + q + ".txt");
   }
   std::sort(want.begin(), want.end());
   EXPECT_EQ(c.files, want);
   // The 2025Q3 FAERS headers, written out here independently of the generator's constants.
   const std::string demo =
-      "primaryid$caseid$caseversion$i_f_code$event_dt$mfr_dt$init_fda_dt$fda_dt$rept_cod$auth_num$mfr_num$mfr_sndr$"
-      "lit_ref$age$age_cod$age_grp$sex$e_sub$wt$wt_cod$rept_dt$to_mfr$occp_cod$reporter_country$occr_country";
+      "primaryid$caseid$caseversion$i_f_code$event_dt$mfr_dt$init_fda_dt$fda_dt$rept_cod$auth_num$"
+      "mfr_num$mfr_sndr$"
+      "lit_ref$age$age_cod$age_grp$sex$e_sub$wt$wt_cod$rept_dt$to_mfr$occp_cod$reporter_country$"
+      "occr_country";
   const std::string drug =
-      "primaryid$caseid$drug_seq$role_cod$drugname$prod_ai$val_vbm$route$dose_vbm$cum_dose_chr$cum_dose_unit$dechal$"
+      "primaryid$caseid$drug_seq$role_cod$drugname$prod_ai$val_vbm$route$dose_vbm$cum_dose_chr$cum_"
+      "dose_unit$dechal$"
       "rechal$lot_num$exp_dt$nda_num$dose_amt$dose_unit$dose_form$dose_freq";
   const std::string reac = "primaryid$caseid$pt$drug_rec_act";
   ASSERT_EQ(c.demo.size(), 4u);
@@ -264,7 +282,8 @@ TEST(PvSynth, FaersFilesAndHeadersAreExact) {
   // planted.csv: a header and one line per pair
   std::string planted = slurp(dir.path / "planted.csv");
   EXPECT_EQ(planted.substr(0, planted.find('\n')),
-            "drug,event,relative_risk,expected_n,expected_drug,expected_event,expected_total,realised_rr,extra_probability");
+            "drug,event,relative_risk,expected_n,expected_drug,expected_event,expected_total,"
+            "realised_rr,extra_probability");
   EXPECT_EQ(std::count(planted.begin(), planted.end(), '\n'), 3);
 }
 
@@ -287,9 +306,11 @@ TEST(PvSynth, LaersFilesAreIsrKeyedWithLegacyHeadersTrailingDollarAndCrlf) {
   // Headers as in ltscomputingllc/faersdbstats (load_legacy_*_table.sql): DEMO without
   // REPORTER_COUNTRY up to 2005Q2.
   const std::string demo_a =
-      "ISR$CASE$I_F_COD$FOLL_SEQ$IMAGE$EVENT_DT$MFR_DT$FDA_DT$REPT_COD$MFR_NUM$MFR_SNDR$AGE$AGE_COD$GNDR_COD$E_SUB$WT$"
+      "ISR$CASE$I_F_COD$FOLL_SEQ$IMAGE$EVENT_DT$MFR_DT$FDA_DT$REPT_COD$MFR_NUM$MFR_SNDR$AGE$AGE_"
+      "COD$GNDR_COD$E_SUB$WT$"
       "WT_COD$REPT_DT$OCCP_COD$DEATH_DT$TO_MFR$CONFID";
-  const std::string drug = "ISR$DRUG_SEQ$ROLE_COD$DRUGNAME$VAL_VBM$ROUTE$DOSE_VBM$DECHAL$RECHAL$LOT_NUM$EXP_DT$NDA_NUM";
+  const std::string drug =
+      "ISR$DRUG_SEQ$ROLE_COD$DRUGNAME$VAL_VBM$ROUTE$DOSE_VBM$DECHAL$RECHAL$LOT_NUM$EXP_DT$NDA_NUM";
   for (const auto& t : c.demo) {
     bool early = t.file < "DEMO05Q3.TXT";
     EXPECT_EQ(t.header, early ? demo_a : demo_a + "$REPORTER_COUNTRY") << t.file;
@@ -329,7 +350,8 @@ TEST(PvSynth, EveryLineHasTheHeaderFieldCountExceptTheCountedMalformedOnes) {
     for (const auto& t : c.drug) drug += t.rows.size();
     for (const auto& t : c.reac) reac += t.rows.size();
     // Each broken record loses its row; the others are all read.
-    EXPECT_EQ(demo + drug + reac + s.malformed_records, s.reports_written + s.drug_rows + s.reaction_rows);
+    EXPECT_EQ(demo + drug + reac + s.malformed_records,
+              s.reports_written + s.drug_rows + s.reaction_rows);
   }
 }
 
@@ -351,7 +373,8 @@ TEST(PvSynth, SameSeedSameBytesAnyThreadsOtherSeedOtherBytes) {
     auto rel = fs::relative(e.path(), a.path);
     std::string x = slurp(e.path());
     EXPECT_EQ(x, slurp(b.path / rel)) << rel;
-    if (rel.filename().string().rfind("DEMO", 0) == 0 || rel.filename().string().rfind("REAC", 0) == 0) {
+    if (rel.filename().string().rfind("DEMO", 0) == 0 ||
+        rel.filename().string().rfind("REAC", 0) == 0) {
       EXPECT_NE(x, slurp(d.path / rel)) << rel;
     }
     ++compared;
@@ -359,7 +382,8 @@ TEST(PvSynth, SameSeedSameBytesAnyThreadsOtherSeedOtherBytes) {
   EXPECT_EQ(compared, 17u);
 }
 
-// --- distributions --------------------------------------------------------------------------------------
+// --- distributions
+// --------------------------------------------------------------------------------------
 
 TEST(PvSynth, MeanDrugsAndEventsPerReportFollowTheOptions) {
   for (auto [md, me] : {std::pair{3.0, 3.0}, {5.0, 1.5}}) {
@@ -384,8 +408,8 @@ TEST(PvSynth, MeanDrugsAndEventsPerReportFollowTheOptions) {
 }
 
 // Least-squares slope of log(count) on log(rank) over ranks [lo, hi].
-double loglog_slope(const std::map<std::string, std::size_t>& counts, std::size_t lo, std::size_t hi, std::size_t vocab,
-                    bool drugs) {
+double loglog_slope(const std::map<std::string, std::size_t>& counts, std::size_t lo,
+                    std::size_t hi, std::size_t vocab, bool drugs) {
   double sx = 0, sy = 0, sxx = 0, sxy = 0, k = 0;
   for (std::size_t r = lo; r <= hi; ++r) {
     auto it = counts.find(drugs ? synthetic_drug_name(r, vocab) : synthetic_event_name(r, vocab));
@@ -425,7 +449,8 @@ TEST(PvSynth, NameFrequenciesFollowThePowerLaw) {
   }
 }
 
-// --- versions and deletions ---------------------------------------------------------------------------------
+// --- versions and deletions
+// ---------------------------------------------------------------------------------
 
 TEST(PvSynth, DeletedCasesAreListedOnceInTheirQuarterOrLater) {
   TempDir dir("deleted");
@@ -468,7 +493,8 @@ TEST(PvSynth, FollowUpsShareTheCaseidWithAHigherVersionInALaterQuarter) {
   };
   std::unordered_map<std::string, std::vector<V>> versions;
   for (const auto& t : c.demo) {
-    for (const auto& r : t.rows) versions[r[1]].push_back({t.quarter, std::stoll(r[2]), r[3], r[0]});
+    for (const auto& r : t.rows)
+      versions[r[1]].push_back({t.quarter, std::stoll(r[2]), r[3], r[0]});
   }
   EXPECT_EQ(versions.size(), s.distinct_cases);
   std::size_t followed = 0;
@@ -493,10 +519,12 @@ TEST(PvSynth, FollowUpsShareTheCaseidWithAHigherVersionInALaterQuarter) {
   EXPECT_NEAR(static_cast<double>(followed), 0.2 * 20000, 4 * std::sqrt(0.2 * 20000));
 }
 
-// --- planted signals ---------------------------------------------------------------------------------------
+// --- planted signals
+// ---------------------------------------------------------------------------------------
 
 // Frequent non-planted synthetic pairs (drug ranks 2..7 without KB names, event ranks 1..6).
-std::vector<std::pair<std::string, std::string>> frequent_null_pairs(const SynthOptions& o, const SynthSummary& s) {
+std::vector<std::pair<std::string, std::string>> frequent_null_pairs(const SynthOptions& o,
+                                                                     const SynthSummary& s) {
   std::set<std::string> planted_drugs, planted_events;
   for (const auto& p : s.planted) planted_drugs.insert(p.drug), planted_events.insert(p.event);
   std::set<std::size_t> kb_ranks;
@@ -536,26 +564,33 @@ void check_planted(Layout layout, std::uint64_t reports) {
     EXPECT_EQ(pc.n_drug, p.expected_drug) << p.drug;
     EXPECT_EQ(pc.n_event, p.expected_event) << p.event;
     EXPECT_EQ(pc.total, p.expected_total);
-    EXPECT_GT(pc.rrr(), 2.0) << p.drug << " x " << p.event << " n " << pc.n << " target " << p.relative_risk;
+    EXPECT_GT(pc.rrr(), 2.0) << p.drug << " x " << p.event << " n " << pc.n << " target "
+                             << p.relative_risk;
     log_ratio += std::log(pc.rrr() / p.relative_risk);
   }
   // On average the realised ratio is the target one.
   EXPECT_NEAR(log_ratio / 10, 0.0, 0.2);
   auto nulls = frequent_null_pairs(o, s);
   ASSERT_GE(nulls.size(), 20u);
-  // Independence elsewhere: the count is within 4 Poisson standard deviations of n_drug * n_event / N.
+  // Independence elsewhere: the count is within 4 Poisson standard deviations of n_drug * n_event /
+  // N.
   for (const auto& [d, e] : nulls) {
     PairCount pc = count(v, d, e);
-    double expected = static_cast<double>(pc.n_drug) * static_cast<double>(pc.n_event) / static_cast<double>(pc.total);
+    double expected = static_cast<double>(pc.n_drug) * static_cast<double>(pc.n_event) /
+                      static_cast<double>(pc.total);
     EXPECT_LT(std::abs(static_cast<double>(pc.n) - expected) / std::sqrt(expected), 4.0)
         << d << " x " << e << " n " << pc.n << " expected " << expected;
     EXPECT_NEAR(pc.rrr(), 1.0, 0.3) << d << " x " << e;
   }
 }
 
-TEST(PvSynth, PlantedPairsStandOutAndFrequentOtherPairsDoNot) { check_planted(Layout::faers, 50000); }
+TEST(PvSynth, PlantedPairsStandOutAndFrequentOtherPairsDoNot) {
+  check_planted(Layout::faers, 50000);
+}
 
-TEST(PvSynth, LaersPlantedCountsMatchAnIndependentCountByLatestIsr) { check_planted(Layout::laers, 30000); }
+TEST(PvSynth, LaersPlantedCountsMatchAnIndependentCountByLatestIsr) {
+  check_planted(Layout::laers, 30000);
+}
 
 TEST(PvSynth, TheProjectReaderFindsTheExpectedCounts) {
   TempDir dir("reader");
@@ -586,7 +621,8 @@ TEST(PvSynth, TheProjectReaderFindsTheExpectedCounts) {
     EXPECT_EQ(it->total, static_cast<double>(p.expected_total));
     // Planted at a relative reporting ratio >= 5 with >= 25 expected reports: every rule finds it.
     SignalFlags f = flags(*it, rules);
-    EXPECT_TRUE(f.eb05 && f.ror && f.ic && f.evans) << p.drug << " x " << p.event << " EB05 " << it->post.eb05;
+    EXPECT_TRUE(f.eb05 && f.ror && f.ic && f.evans)
+        << p.drug << " x " << p.event << " EB05 " << it->post.eb05;
   }
   // And the rules stay quiet elsewhere: few pairs among the frequent non-planted ones are flagged.
   std::size_t frequent = 0, flagged = 0;
@@ -602,7 +638,8 @@ TEST(PvSynth, TheProjectReaderFindsTheExpectedCounts) {
   EXPECT_EQ(flagged, 0u) << "of " << frequent << " frequent non-planted pairs";
 }
 
-// --- names ---------------------------------------------------------------------------------------------------
+// --- names
+// ---------------------------------------------------------------------------------------------------
 
 TEST(PvSynth, KbSpellingsMapToTheirIngredientAndMadeUpNamesMapToNothing) {
   DrugNormaliser n(kb_drug_names(paraderm::testing::shipped_kb()));

@@ -11,9 +11,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -21,10 +21,10 @@
 #include <string>
 #include <vector>
 
+#include "../assess/fixture_signals.h"
 #include "../test_support.h"
 #include "paraderm/assess.h"
 #include "paraderm/case.h"
-#include "../assess/fixture_signals.h"
 
 namespace paraderm::assess {
 namespace {
@@ -62,7 +62,8 @@ const Json& manifest() {
 
 std::vector<std::string> case_names() {
   std::vector<std::string> out;
-  for (const auto& c : manifest().value("cases", Json::array())) out.push_back(c.at("name").get<std::string>());
+  for (const auto& c : manifest().value("cases", Json::array()))
+    out.push_back(c.at("name").get<std::string>());
   return out;
 }
 
@@ -98,16 +99,20 @@ Rendered render(const std::string& name, PathwayCache* cache) {
   if (args.contains("start")) ao.start = clinical::parse_date(args["start"].get<std::string>());
   // Without a fixed date the record would be assessed as of today and the files would age.
   bool dated = po.as_of || input.contains("as_of") || input.contains("timestamp");
-  if (!dated) throw std::runtime_error(name + ": the input fixes no assessment date (args.as_of, as_of or timestamp)");
+  if (!dated)
+    throw std::runtime_error(
+        name + ": the input fixes no assessment date (args.as_of, as_of or timestamp)");
   std::optional<FixtureSignalSource> signals;
   if (file.contains("pv_signals")) {
-    signals.emplace(file["pv_signals"], file.value("pv_store", std::string("vignette fixture store")));
+    signals.emplace(file["pv_signals"],
+                    file.value("pv_store", std::string("vignette fixture store")));
     ao.signals = &*signals;
   }
   auto parsed = clinical::parse_case(input.dump(), shipped(), po);
   if (!parsed.record) {
-    throw std::runtime_error(name + ": the input does not parse: " +
-                             (parsed.problems.empty() ? std::string() : parsed.problems[0].to_string()));
+    throw std::runtime_error(
+        name + ": the input does not parse: " +
+        (parsed.problems.empty() ? std::string() : parsed.problems[0].to_string()));
   }
   Assessment a = assess(shipped(), *parsed.record, ao);
   return {to_json(a) + "\n", to_text(a, shipped()), to_html(a, shipped())};
@@ -154,7 +159,8 @@ std::vector<std::string> display_lines(const std::string& s) {
 std::string first_difference(const std::string& want, const std::string& got) {
   std::size_t at = 0;
   while (at < want.size() && at < got.size() && want[at] == got[at]) ++at;
-  std::size_t line = 1 + static_cast<std::size_t>(std::count(want.begin(), want.begin() + static_cast<long>(at), '\n'));
+  std::size_t line = 1 + static_cast<std::size_t>(
+                             std::count(want.begin(), want.begin() + static_cast<long>(at), '\n'));
   std::size_t line_start = want.rfind('\n', at == 0 ? 0 : at - 1);
   line_start = (line_start == std::string::npos || at == 0) ? 0 : line_start + 1;
   std::size_t from = std::max(line_start, at >= 60 ? at - 60 : 0);
@@ -165,30 +171,36 @@ std::string first_difference(const std::string& want, const std::string& got) {
     return shown;
   };
   std::ostringstream o;
-  o << "first difference at byte " << at << " (line " << line << ", column " << (at - line_start + 1) << ")\n"
+  o << "first difference at byte " << at << " (line " << line << ", column "
+    << (at - line_start + 1) << ")\n"
     << "  golden: ..." << window(want) << "...\n"
     << "  actual: ..." << window(got) << "...\n";
   if (at == want.size() || at == got.size()) {
-    o << "  (" << (at == want.size() ? "the golden file" : "the rendering") << " ends there; sizes " << want.size()
-      << " vs " << got.size() << " bytes)\n";
+    o << "  (" << (at == want.size() ? "the golden file" : "the rendering") << " ends there; sizes "
+      << want.size() << " vs " << got.size() << " bytes)\n";
   }
   return o.str();
 }
 
 // A unified diff (3 lines of context) of the display lines, at most `max_lines` lines of it.
-std::string unified_diff(const std::string& want, const std::string& got, std::size_t max_lines = 80) {
+std::string unified_diff(const std::string& want, const std::string& got,
+                         std::size_t max_lines = 80) {
   auto a = display_lines(want), b = display_lines(got);
   // Common head and tail are trimmed first; the LCS table then covers only the changed middle.
   std::size_t head = 0;
   while (head < a.size() && head < b.size() && a[head] == b[head]) ++head;
   std::size_t tail = 0;
-  while (tail < a.size() - head && tail < b.size() - head && a[a.size() - 1 - tail] == b[b.size() - 1 - tail]) ++tail;
+  while (tail < a.size() - head && tail < b.size() - head &&
+         a[a.size() - 1 - tail] == b[b.size() - 1 - tail])
+    ++tail;
   std::size_t n = a.size() - head - tail, m = b.size() - head - tail;
-  if (n * m > 4'000'000) return "(the changed region is too large for a line diff; see the files)\n";
+  if (n * m > 4'000'000)
+    return "(the changed region is too large for a line diff; see the files)\n";
   std::vector<std::vector<std::uint32_t>> lcs(n + 1, std::vector<std::uint32_t>(m + 1, 0));
   for (std::size_t i = n; i-- > 0;) {
     for (std::size_t j = m; j-- > 0;) {
-      lcs[i][j] = a[head + i] == b[head + j] ? lcs[i + 1][j + 1] + 1 : std::max(lcs[i + 1][j], lcs[i][j + 1]);
+      lcs[i][j] = a[head + i] == b[head + j] ? lcs[i + 1][j + 1] + 1
+                                             : std::max(lcs[i + 1][j], lcs[i][j + 1]);
     }
   }
   // One edit script over the whole files: ' ' kept, '-' golden only, '+' rendering only.
@@ -217,7 +229,8 @@ std::string unified_diff(const std::string& want, const std::string& got, std::s
     }
     if (!near) continue;
     if (any && k > last + 1) o << "@@\n";
-    o << script[k].first << script[k].second.substr(0, 240) << (script[k].second.size() > 240 ? "..." : "") << "\n";
+    o << script[k].first << script[k].second.substr(0, 240)
+      << (script[k].second.size() > 240 ? "..." : "") << "\n";
     any = true;
     last = k;
     ++shown;
@@ -226,7 +239,8 @@ std::string unified_diff(const std::string& want, const std::string& got, std::s
   return o.str();
 }
 
-// --- the tests -------------------------------------------------------------------------------------
+// --- the tests
+// -------------------------------------------------------------------------------------
 
 const std::vector<std::string>& formats() {
   static const std::vector<std::string> f = {"json", "txt", "html"};
@@ -256,12 +270,14 @@ TEST_P(Golden, RenderingEqualsTheReviewedFile) {
     return;
   }
   auto want = read_file(golden);
-  ASSERT_TRUE(want) << golden.string() << " is missing: run scripts/update-golden.sh and review the new file";
+  ASSERT_TRUE(want) << golden.string()
+                    << " is missing: run scripts/update-golden.sh and review the new file";
   if (*want == got) return;
   fs::path actual = fs::absolute(fs::path("golden-actual") / file);
   write_file(actual, got);
   ADD_FAILURE() << file << " differs from the reviewed rendering.\n"
-                << first_difference(*want, got) << unified_diff(*want, got) << "actual rendering: " << actual.string()
+                << first_difference(*want, got) << unified_diff(*want, got)
+                << "actual rendering: " << actual.string()
                 << "\nIf the change is intended: scripts/update-golden.sh, then review `git diff "
                 << "tests/report/golden` as a clinician would (docs/testing.md).";
 }
@@ -299,7 +315,8 @@ TEST(GoldenCases, EveryFileBelongsToACase) {
       std::cout << "removed " << e.path().string() << "\n";
       continue;
     }
-    EXPECT_TRUE(expected.count(f)) << f << " in tests/report/golden belongs to no case of cases.json";
+    EXPECT_TRUE(expected.count(f))
+        << f << " in tests/report/golden belongs to no case of cases.json";
   }
 }
 
@@ -327,7 +344,8 @@ TEST(GoldenDiff, PointsAtTheChangedCharacter) {
   EXPECT_NE(d.find("line 2, column 5"), std::string::npos) << d;
   std::string u = unified_diff(want, got);
   EXPECT_NE(u.find("\n-beta\n+beta!\n"), std::string::npos) << u;
-  std::string html_want = "<ul><li>a</li><li>b</li><li>c</li></ul>", html_got = "<ul><li>a</li><li>B</li><li>c</li></ul>";
+  std::string html_want = "<ul><li>a</li><li>b</li><li>c</li></ul>",
+              html_got = "<ul><li>a</li><li>B</li><li>c</li></ul>";
   std::string hu = unified_diff(html_want, html_got);
   EXPECT_NE(hu.find("\n-<li>b</li>\n+<li>B</li>\n"), std::string::npos) << hu;
   std::string shorter = first_difference("abc\n", "abc");

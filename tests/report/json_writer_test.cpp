@@ -2,8 +2,8 @@
 // document (compact and indented), and never fail on text that is not valid UTF-8.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
 #include <rapidcheck/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "report/json_writer.h"
 
@@ -27,12 +27,23 @@ void write(JsonWriter& w, const Json& j) {
       for (const auto& v : j) write(w, v);
       w.end_array();
       break;
-    case Json::value_t::string: w.value(j.get<std::string>()); break;
-    case Json::value_t::boolean: w.value(j.get<bool>()); break;
-    case Json::value_t::number_integer: w.value(j.get<std::int64_t>()); break;
-    case Json::value_t::number_unsigned: w.value(j.get<std::uint64_t>()); break;
-    case Json::value_t::number_float: w.value(j.get<double>()); break;
-    default: w.null();
+    case Json::value_t::string:
+      w.value(j.get<std::string>());
+      break;
+    case Json::value_t::boolean:
+      w.value(j.get<bool>());
+      break;
+    case Json::value_t::number_integer:
+      w.value(j.get<std::int64_t>());
+      break;
+    case Json::value_t::number_unsigned:
+      w.value(j.get<std::uint64_t>());
+      break;
+    case Json::value_t::number_float:
+      w.value(j.get<double>());
+      break;
+    default:
+      w.null();
   }
 }
 
@@ -68,8 +79,8 @@ TEST(JsonWriter, InvalidUtf8BecomesReplacementCharacter) {
   // A text cut inside a character, a lone continuation byte, an overlong and a surrogate.
   w.value(std::string_view("ab\xc3", 3));
   EXPECT_EQ(w.str(), "\"ab\xEF\xBF\xBD\"");
-  for (std::string_view bad : {std::string_view("\x80"), std::string_view("\xc0\xaf"),
-                               std::string_view("\xed\xa0\x80")}) {
+  for (std::string_view bad :
+       {std::string_view("\x80"), std::string_view("\xc0\xaf"), std::string_view("\xed\xa0\x80")}) {
     JsonWriter v;
     v.value(bad);
     EXPECT_NO_THROW({
@@ -81,8 +92,9 @@ TEST(JsonWriter, InvalidUtf8BecomesReplacementCharacter) {
 }
 
 RC_GTEST_PROP(JsonWriter, AnyDocumentAsNlohmann,
-              (const std::map<std::string, std::vector<int>>& ints, const std::vector<std::string>& strings,
-               const std::vector<double>& doubles, bool flag)) {
+              (const std::map<std::string, std::vector<int>>& ints,
+               const std::vector<std::string>& strings, const std::vector<double>& doubles,
+               bool flag)) {
   Json doc = Json::object();
   for (const auto& [k, v] : ints) doc[k] = v;
   doc["strings"] = strings;

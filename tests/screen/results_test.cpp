@@ -35,7 +35,8 @@ class ResultsFolder : public ::testing::Test {
     o.as_of = clinical::parse_date("2026-06-30");
     std::ofstream rows(dir_ / kResultRowsFile, std::ios::binary);
     auto s = screen_directory(paraderm::testing::shipped_kb(),
-                              fs::path(PARADERM_SOURCE_DIR) / "tests/data/bulk/plain", o, Format::kNdjson, rows);
+                              fs::path(PARADERM_SOURCE_DIR) / "tests/data/bulk/plain", o,
+                              Format::kNdjson, rows);
     ASSERT_TRUE(s.is_ok()) << s.status().message();
     std::ofstream(dir_ / kResultSummaryFile, std::ios::binary) << summary_json(s.value());
   }
@@ -61,7 +62,8 @@ class ResultsFolder : public ::testing::Test {
 TEST_F(ResultsFolder, ReadsBackWhatTheScreenWroteByteForByte) {
   auto r = read_results(dir_);
   ASSERT_TRUE(r.is_ok()) << r.status().message();
-  // The plain export flags alpha (PR) and bravo (contraindication, lab threshold): tests/screen/screen_test.cpp.
+  // The plain export flags alpha (PR) and bravo (contraindication, lab threshold):
+  // tests/screen/screen_test.cpp.
   ASSERT_EQ(r.value().patients.size(), 2u);
   EXPECT_EQ(r.value().patients[0].patient, "alpha");
   EXPECT_EQ(r.value().patients[0].findings[0].kind, "paradoxical_reaction");
@@ -74,7 +76,8 @@ TEST_F(ResultsFolder, ReadsBackWhatTheScreenWroteByteForByte) {
 }
 
 TEST_F(ResultsFolder, MissingFolderOrFileIsNamed) {
-  EXPECT_NE(read_results(dir_ / "nowhere").status().message().find("not a folder"), std::string::npos);
+  EXPECT_NE(read_results(dir_ / "nowhere").status().message().find("not a folder"),
+            std::string::npos);
   fs::remove(dir_ / kResultRowsFile);
   std::string e = error();
   EXPECT_NE(e.find(kResultRowsFile), std::string::npos) << e;
@@ -82,12 +85,15 @@ TEST_F(ResultsFolder, MissingFolderOrFileIsNamed) {
 }
 
 TEST_F(ResultsFolder, ARowTheScreenWouldNotWriteIsRefusedWithLineAndPointer) {
-  std::string first = slurp(dir_ / kResultRowsFile).substr(0, slurp(dir_ / kResultRowsFile).find('\n'));
+  std::string first =
+      slurp(dir_ / kResultRowsFile).substr(0, slurp(dir_ / kResultRowsFile).find('\n'));
   std::string bad = first;
   bad.replace(bad.find("\"paradoxical_reaction\""), 22, "\"sunburn\"");
   replace_line(1, bad);
   std::string e = error();
-  EXPECT_NE(e.find(std::string(kResultRowsFile) + ":1: /findings/0/kind: value \"sunburn\""), std::string::npos) << e;
+  EXPECT_NE(e.find(std::string(kResultRowsFile) + ":1: /findings/0/kind: value \"sunburn\""),
+            std::string::npos)
+      << e;
   replace_line(1, "{\"patient\":\"alpha\"");
   e = error();
   EXPECT_NE(e.find(":1: not valid JSON"), std::string::npos) << e;
@@ -98,10 +104,13 @@ TEST_F(ResultsFolder, ARowTheScreenWouldNotWriteIsRefusedWithLineAndPointer) {
 
 TEST_F(ResultsFolder, RowsOutOfOrderOrFromAnotherRunAreRefused) {
   std::string rows = slurp(dir_ / kResultRowsFile);
-  std::string first = rows.substr(0, rows.find('\n') + 1), second = rows.substr(rows.find('\n') + 1);
+  std::string first = rows.substr(0, rows.find('\n') + 1),
+              second = rows.substr(rows.find('\n') + 1);
   std::ofstream(dir_ / kResultRowsFile, std::ios::binary) << second << first;
   std::string e = error();
-  EXPECT_NE(e.find(":2: /patient: value \"alpha\": expected rows sorted by patient id"), std::string::npos) << e;
+  EXPECT_NE(e.find(":2: /patient: value \"alpha\": expected rows sorted by patient id"),
+            std::string::npos)
+      << e;
   // One row fewer than the summary's flagged count: the summary of another run.
   std::ofstream(dir_ / kResultRowsFile, std::ios::binary) << first;
   e = error();
@@ -114,7 +123,9 @@ TEST_F(ResultsFolder, SummaryProblemsAndSizesAreNamed) {
   bad.replace(bad.find("\"flagged\": 2"), 12, "\"flagged\": -2");
   std::ofstream(dir_ / kResultSummaryFile, std::ios::binary) << bad;
   std::string e = error();
-  EXPECT_NE(e.find("summary.json: /flagged: value -2: expected a whole number >= 0"), std::string::npos) << e;
+  EXPECT_NE(e.find("summary.json: /flagged: value -2: expected a whole number >= 0"),
+            std::string::npos)
+      << e;
   std::ofstream(dir_ / kResultSummaryFile, std::ios::binary) << summary;
   ResultLimits small;
   small.max_rows_bytes = 100;

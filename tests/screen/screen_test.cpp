@@ -25,14 +25,16 @@ using paraderm::testing::shipped_kb;
 const clinical::Date kAsOf = *clinical::parse_date("2026-06-30");
 
 fs::path temp_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / fmt::format("paraderm-screen-test-{}-{}", ::getpid(), name);
+  fs::path d =
+      fs::temp_directory_path() / fmt::format("paraderm-screen-test-{}-{}", ::getpid(), name);
   fs::remove_all(d);
   fs::create_directories(d);
   return d;
 }
 
 void synth(const fs::path& out, const std::string& extra) {
-  std::string cmd = fmt::format("{} --patients 300 --seed 42 --out {} {}", BULK_SYNTH_BINARY, out.string(), extra);
+  std::string cmd = fmt::format("{} --patients 300 --seed 42 --out {} {}", BULK_SYNTH_BINARY,
+                                out.string(), extra);
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
 }
 
@@ -112,7 +114,8 @@ TEST_F(PlantedExport, EveryPlantedFindingIsFoundAndNoNegativeControlIsFlagged) {
     for (const auto& e : p["expect"]) {
       bool found = false;
       for (const auto& f : rows[id]["findings"]) found = found || matches(e, f);
-      EXPECT_TRUE(found) << p["scenario"] << " " << id << ": " << e.dump() << " not in " << rows[id].dump();
+      EXPECT_TRUE(found) << p["scenario"] << " " << id << ": " << e.dump() << " not in "
+                         << rows[id].dump();
     }
   }
   EXPECT_GE(positives, 20u);
@@ -156,7 +159,8 @@ TEST_F(PlantedExport, SameBytesForOneAndFourThreadsAndForManyPartitions) {
 TEST_F(PlantedExport, GzipInputGivesTheSameRows) {
   auto plain = screen(*dir_, {}), gz = screen(*gz_dir_, {});
   std::string unzipped = gz.output;
-  for (std::size_t p; (p = unzipped.find(".ndjson.gz:")) != std::string::npos;) unzipped.erase(p + 7, 3);
+  for (std::size_t p; (p = unzipped.find(".ndjson.gz:")) != std::string::npos;)
+    unzipped.erase(p + 7, 3);
   EXPECT_EQ(plain.output, unzipped);
   EXPECT_EQ(gz.summary.files, 15u);
   EXPECT_GT(gz.summary.flagged, 0u);
@@ -172,7 +176,8 @@ TEST_F(PlantedExport, MalformedLinesAreCountedWithFileAndLineAndTheRestIsScreene
   }
   {
     std::ofstream out(d / "Condition.001.ndjson", std::ios::app);
-    out << "{\"resourceType\":\"Condition\",\"subject\":{\"reference\":\"Patient/x\"}\n";  // cut short
+    out << "{\"resourceType\":\"Condition\",\"subject\":{\"reference\":\"Patient/x\"}\n";  // cut
+                                                                                           // short
     out << "[1,2,3]\n";
     out << "{\"resourceType\":\"Condition\",\"id\":\"no-subject\"}\n";
   }
@@ -183,7 +188,8 @@ TEST_F(PlantedExport, MalformedLinesAreCountedWithFileAndLineAndTheRestIsScreene
   EXPECT_EQ(bad_chunked.summary.lines, bad.summary.lines);
   EXPECT_EQ(bad_chunked.summary.malformed_lines, 2u);
   ASSERT_EQ(bad_chunked.summary.problems.size(), 3u);
-  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(bad_chunked.summary.problems[i].where, bad.summary.problems[i].where);
+  for (std::size_t i = 0; i < 3; ++i)
+    EXPECT_EQ(bad_chunked.summary.problems[i].where, bad.summary.problems[i].where);
   EXPECT_EQ(bad_chunked.output, good.output);
   EXPECT_EQ(bad.summary.malformed_lines, 2u);
   EXPECT_EQ(bad.summary.without_patient, 1u);
@@ -223,7 +229,8 @@ TEST(PlainExport, JakInhibitorWithContraindicationAndCrossedThreshold) {
     // docs/reason-codes.md ACTIVE_TB: active tuberculosis blocks a JAK inhibitor.
     tb = tb || (f["kind"] == "contraindication" && f["code"] == "ACTIVE_TB");
     // kb/drugs/tofacitinib.toml (S9): US, ALC < 500 cells/uL -> discontinue; 0.4 x 10^3/uL = 400.
-    alc = alc || (f["kind"] == "lab_threshold" && f["code"] == "LAB_DISCONTINUE" && f["detail"] == "alc");
+    alc = alc ||
+          (f["kind"] == "lab_threshold" && f["code"] == "LAB_DISCONTINUE" && f["detail"] == "alc");
   }
   EXPECT_TRUE(tb) << rows["bravo"].dump();
   EXPECT_TRUE(alc) << rows["bravo"].dump();
@@ -248,7 +255,8 @@ TEST(PlainExport, RegionChangesTheLabelRules) {
   auto run = screen(plain_export(), eu);
   EXPECT_EQ(run.summary.region, "eu");
   auto rows = rows_by_patient(run.output);
-  // kb/drugs/tofacitinib.toml, EU only (tofacitinib-eu-review-table-pmc6535722): ALC < 0.75 x 10^9/L
+  // kb/drugs/tofacitinib.toml, EU only (tofacitinib-eu-review-table-pmc6535722): ALC < 0.75 x
+  // 10^9/L
   // -> dose-reduce; bravo's 0.4 x 10^3/uL is 0.4 x 10^9/L. The US rows have no dose-reduce.
   bool reduce = false;
   for (const auto& f : rows["bravo"]["findings"]) reduce = reduce || f["code"] == "LAB_DOSE_REDUCE";
@@ -262,11 +270,14 @@ TEST(PlainExport, RegionChangesTheLabelRules) {
 
 TEST(PlainExport, UnreadableRecordIsAFindingAndCounted) {
   fs::path d = temp_dir("unreadable");
-  std::ofstream(d / "Patient.ndjson") << R"({"resourceType":"Patient","id":"delta","birthDate":"2030-01-01"})" "\n";
+  std::ofstream(d / "Patient.ndjson")
+      << R"({"resourceType":"Patient","id":"delta","birthDate":"2030-01-01"})"
+         "\n";
   std::ofstream(d / "MedicationStatement.ndjson")
       << R"({"resourceType":"MedicationStatement","id":"m","status":"active","medicationCodeableConcept":{"text":"Dupixent 300 MG"},"subject":{"reference":"Patient/delta"},"effectivePeriod":{"start":"2025-03-01"}})"
       << "\n";
-  auto run = screen(d, {});  // born after the screening date: impossible data, the reader refuses it
+  auto run =
+      screen(d, {});  // born after the screening date: impossible data, the reader refuses it
   auto rows = rows_by_patient(run.output);
   ASSERT_TRUE(rows.count("delta")) << run.output;
   const auto& f = rows["delta"]["findings"][0];
@@ -307,7 +318,8 @@ TEST(PlainExport, CsvHasOneRowPerFlaggedPatient) {
 }
 
 TEST(PlainExport, CommandLine) {
-  auto r = paraderm::testing::run_cli(fmt::format("screen --input {} --as-of 2026-06-30 --quiet", plain_export().string()));
+  auto r = paraderm::testing::run_cli(
+      fmt::format("screen --input {} --as-of 2026-06-30 --quiet", plain_export().string()));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("\"patient\":\"alpha\""), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("\"orphan_patients\": 1"), std::string::npos) << r.output;
@@ -316,18 +328,21 @@ TEST(PlainExport, CommandLine) {
   fs::path empty = temp_dir("empty");  // a folder that is not a bulk export: said, exit 2
   auto none = paraderm::testing::run_cli(fmt::format("screen --input {} --quiet", empty.string()));
   EXPECT_EQ(none.exit_code, 2) << none.output;
-  EXPECT_NE(none.output.find("expected a FHIR Bulk Data export folder"), std::string::npos) << none.output;
+  EXPECT_NE(none.output.find("expected a FHIR Bulk Data export folder"), std::string::npos)
+      << none.output;
   fs::remove_all(empty);
 }
 
 // docs/reason-codes.md PRAC_AGE_65 (EU only: EMA PRAC 2022, "only if no suitable alternative" from
 // age 65): a patient already on a JAK inhibitor in such a group is who the measures ask
-// prescribers to review, so the screen reports it as a risk_group finding. Not in the US, not at 50.
+// prescribers to review, so the screen reports it as a risk_group finding. Not in the US, not
+// at 50.
 TEST(PlainExport, EuRiskGroupOfAPatientOnAJakInhibitor) {
   auto write = [](const std::string& name, const std::string& birth) {
     fs::path d = temp_dir(name);
-    std::ofstream(d / "Patient.ndjson") << R"({"resourceType":"Patient","id":"p","gender":"male","birthDate":")" << birth
-                                        << "\"}\n";
+    std::ofstream(d / "Patient.ndjson")
+        << R"({"resourceType":"Patient","id":"p","gender":"male","birthDate":")" << birth
+        << "\"}\n";
     std::ofstream(d / "Condition.ndjson")
         << R"({"resourceType":"Condition","id":"c","subject":{"reference":"Patient/p"},"clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]},"code":{"coding":[{"system":"http://snomed.info/sct","code":"24079001"}]},"onsetDateTime":"2010-01-01"})"
         << "\n";
@@ -350,8 +365,8 @@ TEST(PlainExport, EuRiskGroupOfAPatientOnAJakInhibitor) {
   auto old_eu = screen(old, eu);
   EXPECT_TRUE(has_age_group(old_eu.output)) << old_eu.output;
   EXPECT_EQ(old_eu.summary.flagged_by_kind.count("risk_group"), 1u);
-  EXPECT_FALSE(has_age_group(screen(old, {}).output));      // US label: no PRAC group
-  EXPECT_FALSE(has_age_group(screen(young, eu).output));    // 50 years old
+  EXPECT_FALSE(has_age_group(screen(old, {}).output));    // US label: no PRAC group
+  EXPECT_FALSE(has_age_group(screen(young, eu).output));  // 50 years old
   auto csv = screen(old, eu, Format::kCsv).output;
   EXPECT_NE(csv.find("PRAC_AGE_65"), std::string::npos) << csv;
   fs::remove_all(old);

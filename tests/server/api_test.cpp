@@ -16,8 +16,8 @@
 
 #include "../test_support.h"
 #include "auth_support.h"
-#include "paraderm/server.h"
 #include "paraderm/pv_data.h"
+#include "paraderm/server.h"
 #include "paraderm/store.h"
 
 namespace paraderm::server {
@@ -82,10 +82,11 @@ TEST_F(Api, HealthAndOpenApi) {
   ASSERT_TRUE(o);
   Json doc = Json::parse(o->body);
   EXPECT_EQ(doc["openapi"], "3.0.3");
-  for (const char* path : {"/api/v1/assess", "/api/v1/drugs", "/api/v1/drugs/{id}", "/api/v1/cytokines",
-                           "/api/v1/diseases", "/api/v1/sources/{id}", "/api/v1/pathways", "/api/v1/cases",
-                           "/api/v1/cases/{id}", "/api/v1/cases/{id}/labs", "/api/v1/cases/{id}/assessments",
-                           "/healthz", "/metrics"}) {
+  for (const char* path :
+       {"/api/v1/assess", "/api/v1/drugs", "/api/v1/drugs/{id}", "/api/v1/cytokines",
+        "/api/v1/diseases", "/api/v1/sources/{id}", "/api/v1/pathways", "/api/v1/cases",
+        "/api/v1/cases/{id}", "/api/v1/cases/{id}/labs", "/api/v1/cases/{id}/assessments",
+        "/healthz", "/metrics"}) {
     EXPECT_TRUE(doc["paths"].contains(path)) << path;
   }
 }
@@ -97,7 +98,8 @@ TEST_F(Api, AssessNativeAndFhirAndStoreTheAuditTrail) {
   Json a = Json::parse(r->body);
   EXPECT_EQ(a["paradoxical_reaction"]["classification"], "likely");
   EXPECT_EQ(a["safety_plan"]["start_date"], "2026-12-01");
-  auto f = post("/api/v1/assess?region=eu", read("examples/dupilumab-psoriasis.fhir.json"), "application/fhir+json");
+  auto f = post("/api/v1/assess?region=eu", read("examples/dupilumab-psoriasis.fhir.json"),
+                "application/fhir+json");
   ASSERT_TRUE(f);
   EXPECT_EQ(f->status, 200) << f->body;
   EXPECT_EQ(Json::parse(f->body)["input_kind"], "fhir");
@@ -167,8 +169,9 @@ TEST_F(Api, CasesLabsAlertsAndHistory) {
   auto list = client_->Get("/api/v1/cases");
   ASSERT_TRUE(list);
   EXPECT_EQ(Json::parse(list->body)[0]["title"], "follow-up");
-  auto normal = post("/api/v1/cases/" + std::to_string(id) + "/labs",
-                     R"({"labs":[{"test":"alc","date":"2026-11-18","value":1.1,"unit":"10*9/L"}]})");
+  auto normal =
+      post("/api/v1/cases/" + std::to_string(id) + "/labs",
+           R"({"labs":[{"test":"alc","date":"2026-11-18","value":1.1,"unit":"10*9/L"}]})");
   ASSERT_TRUE(normal);
   ASSERT_EQ(normal->status, 201) << normal->body;
   EXPECT_TRUE(Json::parse(normal->body)["alerts"].empty());
@@ -223,7 +226,8 @@ TEST_F(Api, SaveWithTheSameIdempotencyKeyStoresOneCase) {
     clicks.emplace_back([&] {
       httplib::Client c("127.0.0.1", port_);
       c.set_bearer_token_auth(token_);
-      auto r = c.Post("/api/v1/cases?title=burst", {{"Idempotency-Key", "burst-1"}}, body, "application/json");
+      auto r = c.Post("/api/v1/cases?title=burst", {{"Idempotency-Key", "burst-1"}}, body,
+                      "application/json");
       if (!r || (r->status != 200 && r->status != 201)) return;
       std::lock_guard<std::mutex> lock(mu);
       ids.insert(Json::parse(r->body)["id"].get<long long>());
@@ -243,7 +247,8 @@ TEST_F(Api, SaveWithTheSameIdempotencyKeyStoresOneCase) {
   auto plain2 = post("/api/v1/cases?title=plain", body);
   ASSERT_TRUE(plain1 && plain2);
   EXPECT_NE(Json::parse(plain1->body)["id"], Json::parse(plain2->body)["id"]);
-  auto bad = client_->Post("/api/v1/cases", {{"Idempotency-Key", std::string(300, 'k')}}, body, "application/json");
+  auto bad = client_->Post("/api/v1/cases", {{"Idempotency-Key", std::string(300, 'k')}}, body,
+                           "application/json");
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 400);
 }
@@ -253,24 +258,30 @@ TEST_F(Api, SaveWithTheSameIdempotencyKeyStoresOneCase) {
 // is not on it yet. safety-and-labels.md, baricitinib [C] S11, S12: "Do not initiate (RA, AA,
 // AD) ALC <500/mm³ (0.5 × 10⁹/L)".
 TEST_F(Api, FollowUpLabsAfterTheAssessmentDateAreCheckedAgainstThePlannedDrug) {
-  auto saved = post("/api/v1/cases?title=planned", read("examples/dupilumab-psoriasis.json"));  // as_of 2026-11-20
+  auto saved = post("/api/v1/cases?title=planned",
+                    read("examples/dupilumab-psoriasis.json"));  // as_of 2026-11-20
   ASSERT_TRUE(saved);
   ASSERT_EQ(saved->status, 201) << saved->body;
-  std::string base = "/api/v1/cases/" + std::to_string(Json::parse(saved->body)["id"].get<long long>());
+  std::string base =
+      "/api/v1/cases/" + std::to_string(Json::parse(saved->body)["id"].get<long long>());
   auto first = post(base + "/assessments", "");
   ASSERT_TRUE(first);
   ASSERT_EQ(first->status, 201) << first->body;
   ASSERT_EQ(Json::parse(first->body)["assessment"]["safety_plan"]["for_drug"], "baricitinib");
 
-  auto normal = post(base + "/labs", R"({"labs":[{"test":"alc","date":"2026-11-27","value":0.6,"unit":"10*9/L"}]})");
+  auto normal =
+      post(base + "/labs",
+           R"({"labs":[{"test":"alc","date":"2026-11-27","value":0.6,"unit":"10*9/L"}]})");
   ASSERT_TRUE(normal);
-  ASSERT_EQ(normal->status, 201) << "a result after the assessment date is accepted: " << normal->body;
+  ASSERT_EQ(normal->status, 201) << "a result after the assessment date is accepted: "
+                                 << normal->body;
   Json n = Json::parse(normal->body);
   EXPECT_TRUE(n["alerts"].empty()) << n["alerts"].dump();
   EXPECT_EQ(n["checked"], Json::parse(R"([{"drug":"baricitinib","status":"planned"}])"));
   EXPECT_EQ(n["assessment"]["as_of"], "2026-11-27") << "re-assessed as of the newest result";
 
-  auto low = post(base + "/labs", R"({"labs":[{"test":"alc","date":"2026-12-01","value":0.4,"unit":"10*9/L"}]})");
+  auto low = post(base + "/labs",
+                  R"({"labs":[{"test":"alc","date":"2026-12-01","value":0.4,"unit":"10*9/L"}]})");
   ASSERT_TRUE(low);
   ASSERT_EQ(low->status, 201) << low->body;
   Json l = Json::parse(low->body);
@@ -280,16 +291,21 @@ TEST_F(Api, FollowUpLabsAfterTheAssessmentDateAreCheckedAgainstThePlannedDrug) {
   EXPECT_NE(l["alerts"][0]["text"].get<std::string>().find("would not start"), std::string::npos);
   std::vector<std::string> kb_sources;
   for (const auto& t : shipped().find_drug("baricitinib")->lab_threshold) {
-    if (t.analyte == "alc" && t.action == kb::LabAction::kDoNotStart && !t.context) kb_sources = t.prov.src;
+    if (t.analyte == "alc" && t.action == kb::LabAction::kDoNotStart && !t.context)
+      kb_sources = t.prov.src;
   }
   EXPECT_EQ(l["alerts"][0]["sources"].get<std::vector<std::string>>(), kb_sources);
-  EXPECT_EQ(l["assessment"]["safety_plan"]["for_drug"], "baricitinib") << "the plan keeps the planned drug";
+  EXPECT_EQ(l["assessment"]["safety_plan"]["for_drug"], "baricitinib")
+      << "the plan keeps the planned drug";
 
   // A problem in the request names the request's own pointer, not the stored case's.
-  auto bad = post(base + "/labs", R"({"labs":[{"test":"alc","date":"2026-12-02","value":-1,"unit":"10*9/L"}]})");
+  auto bad = post(base + "/labs",
+                  R"({"labs":[{"test":"alc","date":"2026-12-02","value":-1,"unit":"10*9/L"}]})");
   ASSERT_TRUE(bad);
   ASSERT_EQ(bad->status, 400);
-  EXPECT_EQ(Json::parse(bad->body)["error"]["problems"][0]["pointer"].get<std::string>().rfind("/labs/0", 0), 0u)
+  EXPECT_EQ(Json::parse(bad->body)["error"]["problems"][0]["pointer"].get<std::string>().rfind(
+                "/labs/0", 0),
+            0u)
       << bad->body;
 }
 
@@ -305,10 +321,14 @@ TEST(ApiSignals, ServesTheStoreSortedByEb05) {
   fs::path dir = fs::temp_directory_path() / ("paraderm_sig_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   std::vector<pv::Row> rows;
-  for (int i = 0; i < 60; ++i) rows.push_back({std::to_string(i), "D" + std::to_string(i % 6), "E" + std::to_string(i % 5), ""});
+  for (int i = 0; i < 60; ++i)
+    rows.push_back(
+        {std::to_string(i), "D" + std::to_string(i % 6), "E" + std::to_string(i % 5), ""});
   for (int i = 60; i < 72; ++i) rows.push_back({std::to_string(i), "dupilumab", "PSORIASIS", ""});
   // No scores stored: the server scores the corpus at start.
-  ASSERT_TRUE(pv::save_store((dir / "store").string(), pv::corpus_from_rows(rows), nullptr, {"test", ""}).is_ok());
+  ASSERT_TRUE(
+      pv::save_store((dir / "store").string(), pv::corpus_from_rows(rows), nullptr, {"test", ""})
+          .is_ok());
   ServerOptions o;
   o.port = 0;
   o.db = (dir / "s.db").string();
@@ -336,7 +356,9 @@ TEST(ApiSignals, ServesTheStoreSortedByEb05) {
   EXPECT_EQ(Json::parse(filtered->body)["pairs"].size(), 1u);
   // The assessment of a dupilumab -> psoriasiform case cites the store's dupilumab x PSORIASIS pair
   // (KB term "Psoriasis": matched case-insensitively), labelled as a reporting signal.
-  auto a = c.Post("/api/v1/assess", paraderm::testing::repo_file("examples/dupilumab-psoriasis.json"), "application/json");
+  auto a =
+      c.Post("/api/v1/assess", paraderm::testing::repo_file("examples/dupilumab-psoriasis.json"),
+             "application/json");
   ASSERT_TRUE(a);
   ASSERT_EQ(a->status, 200) << a->body;
   Json rs = Json::parse(a->body)["paradoxical_reaction"]["reporting_signals"];
@@ -364,7 +386,8 @@ TEST_F(Api, MetricsCountRequestsAndErrors) {
   admin.set_bearer_token_auth(admin_token_);
   auto m = admin.Get("/metrics");
   ASSERT_TRUE(m);
-  EXPECT_NE(m->body.find("paraderm_requests_total{route=\"GET /healthz\",status=\"200\"} 1"), std::string::npos)
+  EXPECT_NE(m->body.find("paraderm_requests_total{route=\"GET /healthz\",status=\"200\"} 1"),
+            std::string::npos)
       << m->body;
   EXPECT_NE(m->body.find("paraderm_errors_total"), std::string::npos);
   EXPECT_NE(m->body.find("paraderm_request_seconds_bucket"), std::string::npos);
@@ -374,8 +397,8 @@ TEST_F(Api, MetricsCountRequestsAndErrors) {
 // is killed mid-load, and every id it acknowledged is in the database afterwards. With group
 // commit many writes share one fsync; none may be acknowledged before its batch is durable.
 void acknowledged_writes_survive_sigkill(int writer_count, int port_offset) {
-  fs::path db = fs::temp_directory_path() /
-                ("paraderm_kill_" + std::to_string(writer_count) + "_" + std::to_string(::getpid()) + ".db");
+  fs::path db = fs::temp_directory_path() / ("paraderm_kill_" + std::to_string(writer_count) + "_" +
+                                             std::to_string(::getpid()) + ".db");
   fs::remove(db);
   int port = 20000 + (::getpid() + port_offset) % 20000;
   std::string token = paraderm::testing::seed_account(db.string(), "writer", "clinician");
@@ -383,8 +406,8 @@ void acknowledged_writes_survive_sigkill(int writer_count, int port_offset) {
   ASSERT_GE(child, 0);
   if (child == 0) {
     std::string p = std::to_string(port);
-    execl(PARADERM_BINARY, PARADERM_BINARY, "serve", "--port", p.c_str(), "--db", db.c_str(), "--quiet",
-          static_cast<char*>(nullptr));
+    execl(PARADERM_BINARY, PARADERM_BINARY, "serve", "--port", p.c_str(), "--db", db.c_str(),
+          "--quiet", static_cast<char*>(nullptr));
     _exit(127);
   }
   httplib::Client probe("127.0.0.1", port);
@@ -421,7 +444,8 @@ void acknowledged_writes_survive_sigkill(int writer_count, int port_offset) {
   ASSERT_FALSE(acked.empty());
   auto store = store::Store::open(db.string());
   ASSERT_TRUE(store.is_ok()) << store.status().message();
-  for (long long id : acked) EXPECT_TRUE(store.value()->get_case(id).has_value()) << "lost case " << id;
+  for (long long id : acked)
+    EXPECT_TRUE(store.value()->get_case(id).has_value()) << "lost case " << id;
   fs::remove(db);
   fs::remove(db.string() + "-wal");
   fs::remove(db.string() + "-shm");

@@ -13,8 +13,8 @@ namespace paraderm::testing {
 
 // Adds `name` with `role` to the database at `db` (created if missing) and returns a new API
 // token of theirs. Without a password the account cannot log in, which saves the argon2id work.
-inline std::string seed_account(const std::string& db, const std::string& name, const std::string& role,
-                                const std::string& password = "") {
+inline std::string seed_account(const std::string& db, const std::string& name,
+                                const std::string& role, const std::string& password = "") {
   auto s = store::Store::open(db);
   if (!s.is_ok()) throw std::runtime_error(s.status().message());
   std::string hash = "!no password";

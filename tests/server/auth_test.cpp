@@ -120,7 +120,8 @@ class Auth : public ::testing::Test {
 };
 
 // One request per matrix row, by whichever credential `headers` carries.
-httplib::Result call(httplib::Client& c, const RouteAccess& a, const httplib::Headers& headers = {}) {
+httplib::Result call(httplib::Client& c, const RouteAccess& a,
+                     const httplib::Headers& headers = {}) {
   std::string path = std::regex_replace(std::string(a.route), std::regex(R"(\{id\})"), "1");
   std::string m = a.method;
   if (m == "GET") return c.Get(path, headers);
@@ -159,7 +160,8 @@ TEST(AuthDocs, OpenApiStatesTheRoleMatrix) {
     if (std::string(a.route) == "/favicon.ico") continue;
     std::string method = a.method;
     for (char& ch : method) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    ASSERT_TRUE(doc["paths"].contains(a.route) && doc["paths"][a.route].contains(method)) << a.method << " " << a.route;
+    ASSERT_TRUE(doc["paths"].contains(a.route) && doc["paths"][a.route].contains(method))
+        << a.method << " " << a.route;
     const Json& op = doc["paths"][a.route][method];
     if (a.allowed == kPublic) {
       EXPECT_TRUE(op.contains("security") && op["security"].empty()) << a.route;
@@ -167,7 +169,8 @@ TEST(AuthDocs, OpenApiStatesTheRoleMatrix) {
     }
     if (a.allowed == kCdsJwt) continue;
     std::vector<std::string> roles;
-    for (auto [bit, name] : {std::pair{kClinician, "clinician"}, {kPharmacist, "pharmacist"}, {kAdmin, "admin"}}) {
+    for (auto [bit, name] :
+         {std::pair{kClinician, "clinician"}, {kPharmacist, "pharmacist"}, {kAdmin, "admin"}}) {
       if (a.allowed & bit) roles.emplace_back(name);
     }
     EXPECT_EQ(op.value("x-roles", Json::array()), Json(roles)) << a.method << " " << a.route;
@@ -184,10 +187,13 @@ TEST_F(Auth, EachRoleGets403ExactlyWhereTheMatrixDeniesIt) {
       auto r = call(c, a);
       ASSERT_TRUE(r) << a.method << " " << a.route;
       if (a.allowed & bit) {
-        EXPECT_NE(r->status, 403) << a.method << " " << a.route << " role bit " << bit << ": " << r->body;
-        EXPECT_NE(r->status, 401) << a.method << " " << a.route << " role bit " << bit << ": " << r->body;
+        EXPECT_NE(r->status, 403) << a.method << " " << a.route << " role bit " << bit << ": "
+                                  << r->body;
+        EXPECT_NE(r->status, 401) << a.method << " " << a.route << " role bit " << bit << ": "
+                                  << r->body;
       } else {
-        EXPECT_EQ(r->status, 403) << a.method << " " << a.route << " role bit " << bit << ": " << r->body;
+        EXPECT_EQ(r->status, 403) << a.method << " " << a.route << " role bit " << bit << ": "
+                                  << r->body;
       }
     }
   }
@@ -230,7 +236,8 @@ TEST_F(Auth, WrongPasswordAndUnknownUserAnswerIdenticallyInSimilarTime) {
   EXPECT_EQ(wrong->body, unknown->body);
   EXPECT_TRUE(wrong->get_header_value("Set-Cookie").empty());
   // The unknown user is verified against a dummy argon2id hash: same order of time, not ~0.
-  EXPECT_GT(unknown_time * 3, wrong_time) << "unknown user answered much faster than a wrong password";
+  EXPECT_GT(unknown_time * 3, wrong_time)
+      << "unknown user answered much faster than a wrong password";
   auto right = login("cli", kPassword);
   ASSERT_TRUE(right);
   EXPECT_EQ(right->status, 200) << right->body;
@@ -263,8 +270,9 @@ TEST_F(Auth, SessionCookieIsHttpOnlySameSiteStrictAndNotSecureWithoutTls) {
 TEST(AuthTls, SessionCookieIsSecureUnderTls) {
   fs::path dir = fs::temp_directory_path() / ("paraderm_auth_tls_" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1 -keyout " +
-                    (dir / "key.pem").string() + " -out " + (dir / "cert.pem").string() + " >/dev/null 2>&1";
+  std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1 -keyout " +
+      (dir / "key.pem").string() + " -out " + (dir / "cert.pem").string() + " >/dev/null 2>&1";
   if (std::system(cmd.c_str()) != 0) GTEST_SKIP() << "no openssl command";
   ServerOptions o;
   o.port = 0;
@@ -279,7 +287,8 @@ TEST(AuthTls, SessionCookieIsSecureUnderTls) {
   std::thread t([&] { s.value()->listen(); });
   httplib::SSLClient c("127.0.0.1", port);
   c.enable_server_certificate_verification(false);
-  auto r = c.Post("/api/v1/session", Json{{"username", "cli"}, {"password", kPassword}}.dump(), "application/json");
+  auto r = c.Post("/api/v1/session", Json{{"username", "cli"}, {"password", kPassword}}.dump(),
+                  "application/json");
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
   std::string set = r->get_header_value("Set-Cookie");
@@ -351,8 +360,10 @@ void refuse_in_db(const fs::path& db, const std::string& trigger_sql) {
 }
 
 TEST_F(Auth, LoginThatCannotBeAuditedIsRefusedAndLeavesNoSession) {
-  refuse_in_db(db_, "CREATE TRIGGER no_login_audit BEFORE INSERT ON audit_events WHEN NEW.action = 'login' "
-                    "BEGIN SELECT RAISE(ABORT, 'injected'); END;");
+  refuse_in_db(
+      db_,
+      "CREATE TRIGGER no_login_audit BEFORE INSERT ON audit_events WHEN NEW.action = 'login' "
+      "BEGIN SELECT RAISE(ABORT, 'injected'); END;");
   auto r = login("cli", kPassword);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 503) << r->body;
@@ -369,30 +380,37 @@ TEST_F(Auth, LoginThatCannotBeAuditedIsRefusedAndLeavesNoSession) {
 
 TEST_F(Auth, LogoutThatCannotEndTheSessionIs500AndTheSessionStillWorks) {
   Session s = log_in();
-  refuse_in_db(db_, "CREATE TRIGGER keep_sessions BEFORE DELETE ON sessions BEGIN SELECT RAISE(ABORT, 'injected'); END;");
+  refuse_in_db(db_,
+               "CREATE TRIGGER keep_sessions BEFORE DELETE ON sessions BEGIN SELECT RAISE(ABORT, "
+               "'injected'); END;");
   httplib::Headers h = {{"Cookie", s.cookie}, {"X-CSRF-Token", s.csrf}};
   auto out = client().Delete("/api/v1/session", h);
   ASSERT_TRUE(out);
   EXPECT_EQ(out->status, 500) << out->body;
-  EXPECT_TRUE(out->get_header_value("Set-Cookie").empty()) << "a cookie cleared for a session that lives on";
+  EXPECT_TRUE(out->get_header_value("Set-Cookie").empty())
+      << "a cookie cleared for a session that lives on";
   auto still = get_with(s, "/api/v1/session");
   ASSERT_TRUE(still);
   EXPECT_EQ(still->status, 200);
 }
 
 TEST_F(Auth, AccountChangeWithoutItsAuditEventIs500) {
-  refuse_in_db(db_, "CREATE TRIGGER no_user_audit BEFORE INSERT ON audit_events WHEN NEW.action LIKE 'user_%' "
-                    "BEGIN SELECT RAISE(ABORT, 'injected'); END;");
+  refuse_in_db(
+      db_,
+      "CREATE TRIGGER no_user_audit BEFORE INSERT ON audit_events WHEN NEW.action LIKE 'user_%' "
+      "BEGIN SELECT RAISE(ABORT, 'injected'); END;");
   Json body = {{"name", "newbie"}, {"role", "clinician"}, {"password", kPassword}};
   auto r = client(admin_).Post("/api/v1/users", body.dump(), "application/json");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 500) << r->body;
   EXPECT_NE(r->body.find("audit"), std::string::npos) << r->body;
-  auto role = client(admin_).Put("/api/v1/users/cli", Json{{"role", "pharmacist"}}.dump(), "application/json");
+  auto role = client(admin_).Put("/api/v1/users/cli", Json{{"role", "pharmacist"}}.dump(),
+                                 "application/json");
   ASSERT_TRUE(role);
   EXPECT_EQ(role->status, 500) << role->body;
   refuse_in_db(db_, "DROP TRIGGER no_user_audit;");
-  auto back = client(admin_).Put("/api/v1/users/cli", Json{{"role", "clinician"}}.dump(), "application/json");
+  auto back = client(admin_).Put("/api/v1/users/cli", Json{{"role", "clinician"}}.dump(),
+                                 "application/json");
   ASSERT_TRUE(back);
   EXPECT_EQ(back->status, 200) << back->body;
 }
@@ -494,31 +512,41 @@ TEST_F(Auth, CasesBelongToTheirOwnerUntilSharedAndPharmacistsReadAll) {
   // Another clinician: not listed, 404 like a missing case, cannot share it.
   EXPECT_TRUE(Json::parse(client(other).Get("/api/v1/cases")->body).empty());
   EXPECT_EQ(client(other).Get("/api/v1/cases/" + id)->status, 404);
-  EXPECT_EQ(client(other).Post("/api/v1/cases/" + id + "/assessments", "", "application/json")->status, 404);
-  EXPECT_EQ(client(other).Post("/api/v1/cases/" + id + "/share", R"({"shared":true})", "application/json")->status,
+  EXPECT_EQ(
+      client(other).Post("/api/v1/cases/" + id + "/assessments", "", "application/json")->status,
+      404);
+  EXPECT_EQ(client(other)
+                .Post("/api/v1/cases/" + id + "/share", R"({"shared":true})", "application/json")
+                ->status,
             404);
   // The pharmacist reads it and writes feedback; the owner sees the feedback.
   auto read = client(pharmacist_).Get("/api/v1/cases/" + id);
   ASSERT_TRUE(read);
   ASSERT_EQ(read->status, 200);
   EXPECT_EQ(Json::parse(read->body)["owner"], "cli");
-  auto fb = client(pharmacist_).Post("/api/v1/cases/" + id + "/feedback", R"({"text":"check the ALC"})",
-                                     "application/json");
+  auto fb = client(pharmacist_)
+                .Post("/api/v1/cases/" + id + "/feedback", R"({"text":"check the ALC"})",
+                      "application/json");
   ASSERT_TRUE(fb);
   EXPECT_EQ(fb->status, 201) << fb->body;
   Json mine = Json::parse(client(clinician_).Get("/api/v1/cases/" + id)->body);
   ASSERT_EQ(mine["feedback"].size(), 1u);
   EXPECT_EQ(mine["feedback"][0]["user"], "pharm");
   // Shared: the other clinician sees and may assess it.
-  auto shared = client(clinician_).Post("/api/v1/cases/" + id + "/share", R"({"shared":true})", "application/json");
+  auto shared =
+      client(clinician_)
+          .Post("/api/v1/cases/" + id + "/share", R"({"shared":true})", "application/json");
   ASSERT_TRUE(shared);
   EXPECT_EQ(shared->status, 200) << shared->body;
   EXPECT_EQ(Json::parse(client(other).Get("/api/v1/cases")->body).size(), 1u);
-  auto assessed = client(other).Post("/api/v1/cases/" + id + "/assessments", "", "application/json");
+  auto assessed =
+      client(other).Post("/api/v1/cases/" + id + "/assessments", "", "application/json");
   ASSERT_TRUE(assessed);
   EXPECT_EQ(assessed->status, 201);
   // ...but only the owner may unshare it.
-  EXPECT_EQ(client(other).Post("/api/v1/cases/" + id + "/share", R"({"shared":false})", "application/json")->status,
+  EXPECT_EQ(client(other)
+                .Post("/api/v1/cases/" + id + "/share", R"({"shared":false})", "application/json")
+                ->status,
             403);
   // The audit trail names who assessed, for the admin; no patient data in it.
   auto audit = client(admin_).Get("/api/v1/audit");
@@ -532,12 +560,14 @@ TEST_F(Auth, CasesBelongToTheirOwnerUntilSharedAndPharmacistsReadAll) {
 
 TEST_F(Auth, AdminManagesUsersOverTheApi) {
   auto admin = client(admin_);
-  auto added = admin.Post("/api/v1/users", R"({"name":"newdoc","role":"clinician","password":"a fine password 1"})",
+  auto added = admin.Post("/api/v1/users",
+                          R"({"name":"newdoc","role":"clinician","password":"a fine password 1"})",
                           "application/json");
   ASSERT_TRUE(added);
   ASSERT_EQ(added->status, 201) << added->body;
-  auto weak = admin.Post("/api/v1/users", R"({"name":"weak","role":"clinician","password":"short"})",
-                         "application/json");
+  auto weak =
+      admin.Post("/api/v1/users", R"({"name":"weak","role":"clinician","password":"short"})",
+                 "application/json");
   ASSERT_TRUE(weak);
   EXPECT_EQ(weak->status, 400);
   auto in = login("newdoc", "a fine password 1");
@@ -553,12 +583,14 @@ TEST_F(Auth, AdminManagesUsersOverTheApi) {
   EXPECT_EQ(users.dump().find("password"), std::string::npos);
   Json events = Json::parse(admin.Get("/api/v1/audit")->body)["events"];
   bool disabled_logged = false;
-  for (const auto& e : events) disabled_logged |= e["action"] == "user_disable" && e["user"] == "boss";
+  for (const auto& e : events)
+    disabled_logged |= e["action"] == "user_disable" && e["user"] == "boss";
   EXPECT_TRUE(disabled_logged) << events.dump();
 }
 
 TEST(AuthFirstStart, CreatesAnAdminWithARandomPasswordOnce) {
-  fs::path db = fs::temp_directory_path() / ("paraderm_first_" + std::to_string(::getpid()) + ".db");
+  fs::path db =
+      fs::temp_directory_path() / ("paraderm_first_" + std::to_string(::getpid()) + ".db");
   for (const char* s : {"", "-wal", "-shm"}) fs::remove(db.string() + s);
   std::vector<std::string> said;
   ServerOptions o;
@@ -577,7 +609,8 @@ TEST(AuthFirstStart, CreatesAnAdminWithARandomPasswordOnce) {
     int port = s.value()->bind().value();
     std::thread t([&] { s.value()->listen(); });
     httplib::Client c("127.0.0.1", port);
-    auto r = c.Post("/api/v1/session", Json{{"username", "admin"}, {"password", password}}.dump(), "application/json");
+    auto r = c.Post("/api/v1/session", Json{{"username", "admin"}, {"password", password}}.dump(),
+                    "application/json");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 200) << r->body;
     EXPECT_EQ(Json::parse(r->body)["user"]["role"], "admin");
@@ -601,7 +634,8 @@ TEST(AuthFirstStart, CreatesAnAdminWithARandomPasswordOnce) {
 }
 
 TEST(AuthInsecure, RefusedOffLoopbackAndAnnouncedOnHealthz) {
-  fs::path db = fs::temp_directory_path() / ("paraderm_insecure_" + std::to_string(::getpid()) + ".db");
+  fs::path db =
+      fs::temp_directory_path() / ("paraderm_insecure_" + std::to_string(::getpid()) + ".db");
   ServerOptions o;
   o.port = 0;
   o.access_log = false;
@@ -611,14 +645,18 @@ TEST(AuthInsecure, RefusedOffLoopbackAndAnnouncedOnHealthz) {
   auto refused = Server::create(paraderm::testing::shipped_kb(), o);
   ASSERT_FALSE(refused.is_ok());
   EXPECT_NE(refused.status().message().find("--insecure-no-auth"), std::string::npos);
-  auto cli = paraderm::testing::run_cli("serve --insecure-no-auth --host 0.0.0.0 --port 0 --db " + db.string());
+  auto cli = paraderm::testing::run_cli("serve --insecure-no-auth --host 0.0.0.0 --port 0 --db " +
+                                        db.string());
   EXPECT_EQ(cli.exit_code, 2) << cli.output;
   EXPECT_NE(cli.output.find("loopback"), std::string::npos) << cli.output;
   EXPECT_FALSE(fs::exists(db)) << "refused before the database is touched";
-  auto loopback = paraderm::testing::run_cli("serve --insecure-no-auth --host 127.0.0.1 --port 0 --quiet --db " +
-                                             db.string() + " 2>&1 & sleep 1.5; kill $!");
-  EXPECT_NE(loopback.output.find("WARNING: --insecure-no-auth"), std::string::npos) << loopback.output;
-  EXPECT_EQ(loopback.output.find("First start"), std::string::npos) << "no admin without authentication";
+  auto loopback = paraderm::testing::run_cli(
+      "serve --insecure-no-auth --host 127.0.0.1 --port 0 --quiet --db " + db.string() +
+      " 2>&1 & sleep 1.5; kill $!");
+  EXPECT_NE(loopback.output.find("WARNING: --insecure-no-auth"), std::string::npos)
+      << loopback.output;
+  EXPECT_EQ(loopback.output.find("First start"), std::string::npos)
+      << "no admin without authentication";
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
 
   o.host = "127.0.0.1";
@@ -642,16 +680,20 @@ TEST(AuthCli, UserAddReadsOneLineAndTokenCreatePrintsATokenOnce) {
   std::string db = (dir / "u.db").string();
   std::ofstream(dir / "pw") << "a long cli password\nsecond line ignored\n";
   std::ofstream(dir / "short") << "short\n";
-  auto added = paraderm::testing::run_cli("user add carol --role pharmacist --db " + db + " < " + (dir / "pw").string());
+  auto added = paraderm::testing::run_cli("user add carol --role pharmacist --db " + db + " < " +
+                                          (dir / "pw").string());
   EXPECT_EQ(added.exit_code, 0) << added.output;
-  auto weak = paraderm::testing::run_cli("user add dave --role clinician --db " + db + " < " + (dir / "short").string());
+  auto weak = paraderm::testing::run_cli("user add dave --role clinician --db " + db + " < " +
+                                         (dir / "short").string());
   EXPECT_EQ(weak.exit_code, 2) << weak.output;
-  auto role = paraderm::testing::run_cli("user add erin --role nurse --db " + db + " < " + (dir / "pw").string());
+  auto role = paraderm::testing::run_cli("user add erin --role nurse --db " + db + " < " +
+                                         (dir / "pw").string());
   EXPECT_EQ(role.exit_code, 2) << role.output;
   auto list = paraderm::testing::run_cli("user list --db " + db);
   EXPECT_NE(list.output.find("carol"), std::string::npos) << list.output;
   EXPECT_EQ(list.output.find("dave"), std::string::npos) << list.output;
-  std::string token_cmd = std::string(PARADERM_BINARY) + " token create --user carol --db " + db + " 2>/dev/null";
+  std::string token_cmd =
+      std::string(PARADERM_BINARY) + " token create --user carol --db " + db + " 2>/dev/null";
   FILE* pipe = popen(token_cmd.c_str(), "r");
   char buf[256] = {};
   std::string token = fgets(buf, sizeof buf, pipe) ? buf : "";
@@ -664,9 +706,12 @@ TEST(AuthCli, UserAddReadsOneLineAndTokenCreatePrintsATokenOnce) {
     auto u = st.value()->user_for_token(auth::secret_hash(token));
     ASSERT_TRUE(u);
     EXPECT_EQ(u->name, "carol");
-    EXPECT_TRUE(auth::verify_password(st.value()->find_user("carol")->password_hash, "a long cli password"));
+    EXPECT_TRUE(auth::verify_password(st.value()->find_user("carol")->password_hash,
+                                      "a long cli password"));
     SQLite::Database raw(db);
-    EXPECT_EQ(raw.execAndGet("SELECT COUNT(*) FROM api_tokens WHERE token_hash = '" + token + "'").getInt(), 0);
+    EXPECT_EQ(raw.execAndGet("SELECT COUNT(*) FROM api_tokens WHERE token_hash = '" + token + "'")
+                  .getInt(),
+              0);
   }
   auto revoke = paraderm::testing::run_cli("token revoke 1 --db " + db);
   EXPECT_EQ(revoke.exit_code, 0) << revoke.output;
@@ -674,19 +719,23 @@ TEST(AuthCli, UserAddReadsOneLineAndTokenCreatePrintsATokenOnce) {
   EXPECT_EQ(twice.exit_code, 2) << twice.output;
   auto disable = paraderm::testing::run_cli("user disable carol --db " + db);
   EXPECT_EQ(disable.exit_code, 0) << disable.output;
-  EXPECT_NE(paraderm::testing::run_cli("user list --db " + db).output.find("disabled"), std::string::npos);
+  EXPECT_NE(paraderm::testing::run_cli("user list --db " + db).output.find("disabled"),
+            std::string::npos);
   auto missing = paraderm::testing::run_cli("user list --db " + (dir / "none.db").string());
   EXPECT_EQ(missing.exit_code, 2);
 
   // A credential or account change that the audit trail cannot record: exit 1, and a token
   // made without its audit event is revoked before anyone sees it.
-  refuse_in_db(db, "CREATE TRIGGER no_audit BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'injected'); END;");
+  refuse_in_db(db,
+               "CREATE TRIGGER no_audit BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, "
+               "'injected'); END;");
   auto unaudited = paraderm::testing::run_cli("token create --user carol --db " + db);
   EXPECT_EQ(unaudited.exit_code, 1) << unaudited.output;
   EXPECT_EQ(unaudited.output.find("pdt_"), std::string::npos) << unaudited.output;
   {
     SQLite::Database raw(db);
-    EXPECT_EQ(raw.execAndGet("SELECT COUNT(*) FROM api_tokens WHERE revoked_at IS NULL").getInt(), 0);
+    EXPECT_EQ(raw.execAndGet("SELECT COUNT(*) FROM api_tokens WHERE revoked_at IS NULL").getInt(),
+              0);
   }
   auto enable = paraderm::testing::run_cli("user enable carol --db " + db);
   EXPECT_EQ(enable.exit_code, 1) << enable.output;

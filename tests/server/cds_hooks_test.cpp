@@ -67,13 +67,16 @@ TEST(CdsDiscovery, ThreeServicesWithPrefetchAndUsageRequirements) {
     EXPECT_TRUE(s["description"].is_string());
     EXPECT_TRUE(s["usageRequirements"].is_string());
     EXPECT_EQ(s["prefetch"]["patient"], "Patient/{{context.patientId}}");
-    for (const char* key : {"conditions", "medicationStatements", "medicationRequests", "observations"}) {
+    for (const char* key :
+         {"conditions", "medicationStatements", "medicationRequests", "observations"}) {
       EXPECT_TRUE(s["prefetch"].contains(key)) << key;
     }
     std::string obs = s["prefetch"]["observations"];
     // kb/labs.toml: ALC LOINC 731-0, smoking status 72166-2, pregnancy status 82810-3.
-    for (const char* loinc : {"731-0", "72166-2", "82810-3"}) EXPECT_NE(obs.find(loinc), std::string::npos) << loinc;
-    EXPECT_NE(std::string(s["prefetch"]["conditions"]).find("clinical-status=active"), std::string::npos);
+    for (const char* loinc : {"731-0", "72166-2", "82810-3"})
+      EXPECT_NE(obs.find(loinc), std::string::npos) << loinc;
+    EXPECT_NE(std::string(s["prefetch"]["conditions"]).find("clinical-status=active"),
+              std::string::npos);
   }
   EXPECT_EQ(hooks["paraderm-patient-view"], "patient-view");
   EXPECT_EQ(hooks["paraderm-order-select"], "order-select");
@@ -90,10 +93,14 @@ TEST(CdsPatientView, LikelyReactionIsOneWarningCardWithReasonsAndSources) {
   for (const auto& e : bundle["entry"]) {
     const Json& res = e["resource"];
     std::string type = res["resourceType"];
-    if (type == "Patient") r.patient = res;
-    else if (type == "Condition") r.conditions.push_back(res);
-    else if (type == "MedicationStatement") r.statements.push_back(res);
-    else if (type == "Observation") r.observations.push_back(res);
+    if (type == "Patient")
+      r.patient = res;
+    else if (type == "Condition")
+      r.conditions.push_back(res);
+    else if (type == "MedicationStatement")
+      r.statements.push_back(res);
+    else if (type == "Observation")
+      r.observations.push_back(res);
   }
   Json out = call("paraderm-patient-view", request("patient-view", prefetch(r)));
   ASSERT_EQ(out["cards"].size(), 1u) << out.dump(1);
@@ -168,11 +175,15 @@ const Json* dose_card(const Json& out) {
 }
 
 // tests/vignettes/fhir-std-ketoconazole-scd-tofacitinib-us.json (kb/drugs/tofacitinib.toml US
-// strong-cyp3a4-inhibitor: dose 5 mg QD; ketoconazole RxNorm SCD 197853 in kb/interaction-classes.toml):
-// ordering 5 mg BID with ketoconazole gives a suggestion updating the order to 5 mg QD.
+// strong-cyp3a4-inhibitor: dose 5 mg QD; ketoconazole RxNorm SCD 197853 in
+// kb/interaction-classes.toml): ordering 5 mg BID with ketoconazole gives a suggestion updating the
+// order to 5 mg QD.
 TEST(CdsOrderSelect, OrderedDoseAboveTheAdjustedDoseGetsAnUpdateSuggestion) {
   Record r = ad_adult();
-  r.requests = {Json{{"resourceType", "MedicationRequest"}, {"id", "keto"}, {"status", "active"}, {"intent", "order"},
+  r.requests = {Json{{"resourceType", "MedicationRequest"},
+                     {"id", "keto"},
+                     {"status", "active"},
+                     {"intent", "order"},
                      {"medicationCodeableConcept", rx("197853", "ketoconazole 200 MG Oral Tablet")},
                      {"authoredOn", "2026-11-01"}}};
   Json order = draft("tofa-order", Json{{"text", "tofacitinib"}}, 5, "BID");
@@ -190,7 +201,9 @@ TEST(CdsOrderSelect, OrderedDoseAboveTheAdjustedDoseGetsAnUpdateSuggestion) {
   EXPECT_EQ(dosage["timing"]["repeat"]["frequency"], 1);
 
   // The adjusted dose ordered: no suggestion.
-  Json same = call("paraderm-order-select", request("order-select", prefetch(r), {draft("tofa-order", Json{{"text", "tofacitinib"}}, 5, "QD")}));
+  Json same = call("paraderm-order-select",
+                   request("order-select", prefetch(r),
+                           {draft("tofa-order", Json{{"text", "tofacitinib"}}, 5, "QD")}));
   EXPECT_EQ(dose_card(same), nullptr) << same.dump(1);
 }
 
@@ -200,11 +213,14 @@ TEST(CdsOrderSelect, ContraindicationIsCriticalAndCautionIsWarning) {
   Record r = ad_adult();
   r.patient = patient("female", "1994-02-01");
   // Pregnancy status LOINC 82810-3 answered Pregnant SNOMED 77386006 (kb/labs.toml answers).
-  r.observations.push_back(Json{{"resourceType", "Observation"}, {"id", "preg"}, {"status", "final"},
-                                {"code", {{"coding", Json::array({{{"system", "http://loinc.org"}, {"code", "82810-3"}}})}}},
-                                {"effectiveDateTime", "2026-11-15"},
-                                {"valueCodeableConcept", {{"coding", Json::array({{{"system", "http://snomed.info/sct"},
-                                                                                   {"code", "77386006"}}})}}}});
+  r.observations.push_back(Json{
+      {"resourceType", "Observation"},
+      {"id", "preg"},
+      {"status", "final"},
+      {"code", {{"coding", Json::array({{{"system", "http://loinc.org"}, {"code", "82810-3"}}})}}},
+      {"effectiveDateTime", "2026-11-15"},
+      {"valueCodeableConcept",
+       {{"coding", Json::array({{{"system", "http://snomed.info/sct"}, {"code", "77386006"}}})}}}});
   Json order = draft("upa", Json{{"text", "upadacitinib"}}, 15);
   Json eu = call("paraderm-order-select", request("order-select", prefetch(r), {order}), "eu");
   auto critical = with_indicator(eu, "critical");
@@ -232,13 +248,15 @@ TEST(CdsOrderSign, RuleUnknownIsAWarningCard) {
   Json out = call("paraderm-order-sign", request("order-sign", prefetch(r), {order}));
   bool unknown_interaction = false;
   for (const auto& c : with_indicator(out, "warning")) {
-    unknown_interaction = unknown_interaction || (mentions(c, "RULE_UNKNOWN") && mentions(c, "strong-cyp3a4-inhibitor"));
+    unknown_interaction = unknown_interaction ||
+                          (mentions(c, "RULE_UNKNOWN") && mentions(c, "strong-cyp3a4-inhibitor"));
   }
   EXPECT_TRUE(unknown_interaction) << out.dump(1);
 
   r.statements.clear();
   Json without = call("paraderm-order-sign", request("order-sign", prefetch(r), {order}));
-  for (const auto& c : without["cards"]) EXPECT_FALSE(mentions(c, "strong-cyp3a4-inhibitor")) << c.dump(1);
+  for (const auto& c : without["cards"])
+    EXPECT_FALSE(mentions(c, "strong-cyp3a4-inhibitor")) << c.dump(1);
 }
 
 // kb/paradoxical.toml: dupilumab x psoriasiform, incidence 43% among patients with pre-existing
@@ -266,17 +284,24 @@ TEST(CdsOrderSelect, BiologicWithPublishedPatternForTheOppositeDisease) {
 // (caution, docs/reason-codes.md) gives a warning card; with no ordered dose there is nothing to
 // compare, so no suggestion.
 TEST(CdsOrderSelect, ExampleServicesRequestShape) {
-  Json med = {{"resourceType", "MedicationRequest"}, {"id", "123"}, {"subject", {{"reference", "Patient/pt"}}},
-              {"medicationCodeableConcept", {{"coding", Json::array({{{"display", "Some Arbitrary Medication"},
-                                                                      {"system", "http://www.nlm.nih.gov/research/umls/rxnorm"},
-                                                                      {"code", "1357536"}}})}}}};
+  Json med = {{"resourceType", "MedicationRequest"},
+              {"id", "123"},
+              {"subject", {{"reference", "Patient/pt"}}},
+              {"medicationCodeableConcept",
+               {{"coding", Json::array({{{"display", "Some Arbitrary Medication"},
+                                         {"system", "http://www.nlm.nih.gov/research/umls/rxnorm"},
+                                         {"code", "1357536"}}})}}}};
   Json req = {{"hook", "order-select"},
-              {"context", {{"patientId", "pt"}, {"selections", Json::array({"MedicationRequest/123"})},
-                           {"draftOrders", {{"resourceType", "Bundle"}, {"entry", Json::array({{{"resource", med}}})}}}}},
+              {"context",
+               {{"patientId", "pt"},
+                {"selections", Json::array({"MedicationRequest/123"})},
+                {"draftOrders",
+                 {{"resourceType", "Bundle"}, {"entry", Json::array({{{"resource", med}}})}}}}},
               {"prefetch", prefetch(ad_adult())}};
   Json out = call("paraderm-order-select", req);
   bool off_label = false;
-  for (const auto& c : with_indicator(out, "warning")) off_label = off_label || mentions(c, "OFF_LABEL");
+  for (const auto& c : with_indicator(out, "warning"))
+    off_label = off_label || mentions(c, "OFF_LABEL");
   EXPECT_TRUE(off_label) << out.dump(1);
   EXPECT_EQ(dose_card(out), nullptr);
   // draftOrders as a bare array (a wrong shape in the same stubs): 400 naming it.
@@ -289,7 +314,8 @@ TEST(CdsOrderSelect, ExampleServicesRequestShape) {
 // order-select answers for the selected orders only (context.selections).
 TEST(CdsOrderSelect, OnlySelectedOrdersAreChecked) {
   Record r = ad_adult();
-  Json req = request("order-select", prefetch(r), {draft("upa", Json{{"text", "upadacitinib"}}, 15)});
+  Json req =
+      request("order-select", prefetch(r), {draft("upa", Json{{"text", "upadacitinib"}}, 15)});
   req["context"]["selections"] = Json::array({"MedicationRequest/other"});
   Json out = call("paraderm-order-select", req);
   EXPECT_EQ(out["cards"].size(), 0u) << out.dump(1);
@@ -297,7 +323,9 @@ TEST(CdsOrderSelect, OnlySelectedOrdersAreChecked) {
 
 // ---- bad requests and prefetch -----------------------------------------------------------------
 
-Reply raw(const std::string& id, const std::string& body) { return services().call(id, body, "http://localhost"); }
+Reply raw(const std::string& id, const std::string& body) {
+  return services().call(id, body, "http://localhost");
+}
 
 std::string expression(const Reply& r) {
   Json j = Json::parse(r.body);
@@ -324,8 +352,11 @@ TEST(CdsRequest, WrongShapesAre400NamingTheField) {
   no_drafts["context"].erase("draftOrders");
   EXPECT_EQ(expression(raw("paraderm-order-select", no_drafts.dump())), "context.draftOrders");
   Json auth_without_server = ok;
-  auth_without_server["fhirAuthorization"] = {{"access_token", "x"}, {"token_type", "Bearer"}, {"expires_in", 300},
-                                              {"scope", "patient/*.read"}, {"subject", "paraderm"}};
+  auth_without_server["fhirAuthorization"] = {{"access_token", "x"},
+                                              {"token_type", "Bearer"},
+                                              {"expires_in", 300},
+                                              {"scope", "patient/*.read"},
+                                              {"subject", "paraderm"}};
   EXPECT_EQ(expression(raw("paraderm-patient-view", auth_without_server.dump())), "fhirServer");
 }
 
@@ -343,8 +374,9 @@ TEST(CdsPrefetch, MissingKeyWithoutFhirServerIs412) {
 
 TEST(CdsPrefetch, OperationOutcomeInASlotIsTreatedAsMissing) {
   Json req = request("patient-view", prefetch(ad_adult()));
-  req["prefetch"]["conditions"] = {{"resourceType", "OperationOutcome"},
-                                   {"issue", Json::array({{{"severity", "error"}, {"code", "timeout"}}})}};
+  req["prefetch"]["conditions"] = {
+      {"resourceType", "OperationOutcome"},
+      {"issue", Json::array({{{"severity", "error"}, {"code", "timeout"}}})}};
   auto r = raw("paraderm-patient-view", req.dump());
   EXPECT_EQ(r.status, 412) << r.body;
   EXPECT_EQ(expression(r), "prefetch.conditions");
@@ -378,10 +410,16 @@ TEST(CdsPrefetch, MissingKeysAreFetchedFromTheFhirServer) {
     auths.push_back(req.get_header_value("Authorization"));
     res.set_content(body.dump(), "application/fhir+json");
   };
-  fhir.Get("/fhir/Patient/pt", [&](const httplib::Request& q, httplib::Response& s) { answer(q, s, rec.patient); });
-  fhir.Get("/fhir/Condition", [&](const httplib::Request& q, httplib::Response& s) { answer(q, s, searchset(rec.conditions)); });
-  fhir.Get("/fhir/MedicationStatement", [&](const httplib::Request& q, httplib::Response& s) { answer(q, s, searchset(rec.statements)); });
-  fhir.Get("/fhir/MedicationRequest", [&](const httplib::Request& q, httplib::Response& s) { answer(q, s, searchset({})); });
+  fhir.Get("/fhir/Patient/pt",
+           [&](const httplib::Request& q, httplib::Response& s) { answer(q, s, rec.patient); });
+  fhir.Get("/fhir/Condition", [&](const httplib::Request& q, httplib::Response& s) {
+    answer(q, s, searchset(rec.conditions));
+  });
+  fhir.Get("/fhir/MedicationStatement", [&](const httplib::Request& q, httplib::Response& s) {
+    answer(q, s, searchset(rec.statements));
+  });
+  fhir.Get("/fhir/MedicationRequest",
+           [&](const httplib::Request& q, httplib::Response& s) { answer(q, s, searchset({})); });
   int port = 0;
   std::string observation_codes, observation_patient;
   // Observations come in two pages (CDS Hooks 2.0 allows paging): the next link is followed.
@@ -395,7 +433,9 @@ TEST(CdsPrefetch, MissingKeysAreFetchedFromTheFhirServer) {
     }
     Json page = searchset(q.has_param("page") ? rest : first);
     if (!q.has_param("page")) {
-      page["link"] = Json::array({{{"relation", "next"}, {"url", fmt::format("http://127.0.0.1:{}/fhir/Observation?page=2", port)}}});
+      page["link"] = Json::array(
+          {{{"relation", "next"},
+            {"url", fmt::format("http://127.0.0.1:{}/fhir/Observation?page=2", port)}}});
     }
     answer(q, s, page);
   });
@@ -405,18 +445,22 @@ TEST(CdsPrefetch, MissingKeysAreFetchedFromTheFhirServer) {
 
   Json req = request("patient-view", Json(nullptr));
   req["fhirServer"] = fmt::format("http://127.0.0.1:{}/fhir", port);
-  req["fhirAuthorization"] = {{"access_token", "some-opaque-fhir-access-token"}, {"token_type", "Bearer"},
-                              {"expires_in", 300}, {"scope", "user/Patient.read user/Observation.read"},
+  req["fhirAuthorization"] = {{"access_token", "some-opaque-fhir-access-token"},
+                              {"token_type", "Bearer"},
+                              {"expires_in", 300},
+                              {"scope", "user/Patient.read user/Observation.read"},
                               {"subject", "paraderm"}};
   auto r = raw("paraderm-patient-view", req.dump());
   fhir.stop();
   t.join();
   ASSERT_EQ(r.status, 200) << r.body;
   Json out = Json::parse(r.body);
-  ASSERT_EQ(out["cards"].size(), 1u) << r.body;  // the possible reaction, as in PossibleReactionFromPlainFhirIsInfo
+  ASSERT_EQ(out["cards"].size(), 1u)
+      << r.body;                // the possible reaction, as in PossibleReactionFromPlainFhirIsInfo
   EXPECT_EQ(paths.size(), 6u);  // five keys, the observations in two pages
   EXPECT_EQ(observation_patient, "pt");  // {{context.patientId}} filled in
-  EXPECT_NE(observation_codes.find("http://loinc.org|731-0"), std::string::npos) << observation_codes;
+  EXPECT_NE(observation_codes.find("http://loinc.org|731-0"), std::string::npos)
+      << observation_codes;
   for (const auto& a : auths) EXPECT_EQ(a, "Bearer some-opaque-fhir-access-token");
 
   // The server failing: 412 naming the key.
@@ -450,20 +494,28 @@ TEST(CdsHttp, RoutesAndFeedbackAreStoredAndListed) {
   r.conditions = {atopic_dermatitis(), psoriasis("2026-06-10")};
   r.statements = {statement("dupi", rx("1876376", "dupilumab"), "2026-03-01")};
   r.observations = normal_labs();
-  auto pv = c.Post("/cds-services/paraderm-patient-view", request("patient-view", prefetch(r)).dump(), "application/json");
+  auto pv = c.Post("/cds-services/paraderm-patient-view",
+                   request("patient-view", prefetch(r)).dump(), "application/json");
   ASSERT_TRUE(pv);
   ASSERT_EQ(pv->status, 200) << pv->body;
   Json card = Json::parse(pv->body)["cards"][0];
   // The card links to the case saved in the web page.
-  EXPECT_NE(std::string(card["source"]["url"]).find(fmt::format("127.0.0.1:{}/?case=", s.port)), std::string::npos);
+  EXPECT_NE(std::string(card["source"]["url"]).find(fmt::format("127.0.0.1:{}/?case=", s.port)),
+            std::string::npos);
 
-  Json fb = {{"feedback", Json::array({{{"card", card["uuid"]}, {"outcome", "overridden"},
-                                        {"overrideReason", {{"reason", {{"code", "record-incomplete"},
-                                                                        {"system", "https://paraderm.dev/fhir/CodeSystem/cds-override-reason"},
-                                                                        {"display", "The record is incomplete or out of date"}}},
-                                                            {"userComment", "seen in clinic"}}},
-                                        {"outcomeTimestamp", "2026-11-20T10:00:00Z"}}})}};
-  auto posted = c.Post("/cds-services/paraderm-patient-view/feedback", fb.dump(), "application/json");
+  Json fb = {
+      {"feedback",
+       Json::array({{{"card", card["uuid"]},
+                     {"outcome", "overridden"},
+                     {"overrideReason",
+                      {{"reason",
+                        {{"code", "record-incomplete"},
+                         {"system", "https://paraderm.dev/fhir/CodeSystem/cds-override-reason"},
+                         {"display", "The record is incomplete or out of date"}}},
+                       {"userComment", "seen in clinic"}}},
+                     {"outcomeTimestamp", "2026-11-20T10:00:00Z"}}})}};
+  auto posted =
+      c.Post("/cds-services/paraderm-patient-view/feedback", fb.dump(), "application/json");
   ASSERT_TRUE(posted);
   EXPECT_EQ(posted->status, 200) << posted->body;
   auto list = s.api_client().Get("/api/v1/cds-feedback");
@@ -477,13 +529,15 @@ TEST(CdsHttp, RoutesAndFeedbackAreStoredAndListed) {
 
   Json bad = fb;
   bad["feedback"][0]["outcome"] = "ignored";
-  auto refused = c.Post("/cds-services/paraderm-patient-view/feedback", bad.dump(), "application/json");
+  auto refused =
+      c.Post("/cds-services/paraderm-patient-view/feedback", bad.dump(), "application/json");
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 400);
   EXPECT_NE(refused->body.find("feedback[0].outcome"), std::string::npos);
   Json accepted_without = fb;
   accepted_without["feedback"][0]["outcome"] = "accepted";
-  auto missing = c.Post("/cds-services/paraderm-patient-view/feedback", accepted_without.dump(), "application/json");
+  auto missing = c.Post("/cds-services/paraderm-patient-view/feedback", accepted_without.dump(),
+                        "application/json");
   ASSERT_TRUE(missing);
   EXPECT_EQ(missing->status, 400);
 }
@@ -517,16 +571,20 @@ RC_GTEST_PROP(CdsDoseProperty, NoSuggestionAboveTheLabelMaximum, ()) {
   Record r;
   r.patient = patient(*rc::gen::element(std::string("male"), std::string("female")),
                       fmt::format("{}-03-01", *rc::gen::inRange(1940, 2008)));
-  r.conditions = {*rc::gen::element(atopic_dermatitis(), condition("ra", "69896004", "Rheumatoid arthritis", "2010-01-01"),
-                                    psoriasis("2010-01-01"))};
+  r.conditions = {*rc::gen::element(
+      atopic_dermatitis(), condition("ra", "69896004", "Rheumatoid arthritis", "2010-01-01"),
+      psoriasis("2010-01-01"))};
   r.observations = normal_labs();
   // eGFR from creatinine across the kidney-function bands.
   r.observations[4] = lab("crea", "2160-0", *rc::gen::inRange(5, 60) / 10.0, "mg/dL", "2026-11-10");
-  if (*rc::gen::arbitrary<bool>()) r.statements.push_back(statement("keto", rx("6135", "ketoconazole"), "2026-11-01"));
-  if (*rc::gen::arbitrary<bool>()) r.statements.push_back(statement("flu", Json{{"text", "fluconazole"}}, "2026-11-01"));
+  if (*rc::gen::arbitrary<bool>())
+    r.statements.push_back(statement("keto", rx("6135", "ketoconazole"), "2026-11-01"));
+  if (*rc::gen::arbitrary<bool>())
+    r.statements.push_back(statement("flu", Json{{"text", "fluconazole"}}, "2026-11-01"));
   double ordered = *rc::gen::inRange(1, 400);
   std::string timing = *rc::gen::element(std::string("QD"), std::string("BID"));
-  Json req = request("order-select", prefetch(r), {draft("o", Json{{"text", drug->name}}, ordered, timing)});
+  Json req = request("order-select", prefetch(r),
+                     {draft("o", Json{{"text", drug->name}}, ordered, timing)});
   auto reply = services(region).call("paraderm-order-select", req.dump(), "http://localhost");
   RC_ASSERT(reply.status == 200);
   Json out = Json::parse(reply.body);
@@ -554,7 +612,8 @@ RC_GTEST_PROP(CdsDoseProperty, NoSuggestionAboveTheLabelMaximum, ()) {
 // four counts dated 2026-11-10, before the pinned assessment date 2026-11-20.
 std::string plan_card_text(const Json& out) {
   for (const auto& c : out["cards"]) {
-    if (c["summary"].get<std::string>().find("screening") != std::string::npos) return c["detail"].get<std::string>();
+    if (c["summary"].get<std::string>().find("screening") != std::string::npos)
+      return c["detail"].get<std::string>();
   }
   return "";
 }

@@ -46,14 +46,17 @@ class CdsJwt : public ::testing::Test {
     auto r = c.Get("/cds-services", h);
     if (!r) return {0, "no answer"};
     if (r->status != 401) return {r->status, ""};
-    EXPECT_EQ(r->body.find(authorization.size() > 7 ? authorization.substr(7) : "\x01"), std::string::npos)
+    EXPECT_EQ(r->body.find(authorization.size() > 7 ? authorization.substr(7) : "\x01"),
+              std::string::npos)
         << "the 401 body must not echo the token";
     Json j = Json::parse(r->body);
     EXPECT_EQ(j["resourceType"], "OperationOutcome");
     return {401, j["issue"][0]["details"]["coding"][0]["code"]};
   }
   static std::string aud() { return server_->url("/cds-services"); }
-  static Json header(const SigningKey& k) { return {{"alg", k.alg}, {"typ", "JWT"}, {"kid", k.kid}}; }
+  static Json header(const SigningKey& k) {
+    return {{"alg", k.alg}, {"typ", "JWT"}, {"kid", k.kid}};
+  }
 
   static inline std::string jwks_;
   static inline LiveServer* server_ = nullptr;
@@ -80,19 +83,24 @@ TEST_F(CdsJwt, Expired) {
   EXPECT_EQ(discover("Bearer " + make_jwt(header(keys().ec), c, &keys().ec)).second, "JWT_EXPIRED");
   Json no_exp = claims(kIssuer, aud());
   no_exp.erase("exp");
-  EXPECT_EQ(discover("Bearer " + make_jwt(header(keys().ec), no_exp, &keys().ec)).second, "JWT_EXP_MISSING");
+  EXPECT_EQ(discover("Bearer " + make_jwt(header(keys().ec), no_exp, &keys().ec)).second,
+            "JWT_EXP_MISSING");
 }
 
 TEST_F(CdsJwt, WrongAudience) {
-  EXPECT_EQ(discover("Bearer " + token(keys().ec, kIssuer, server_->url("/cds-services/paraderm-order-sign"))).second,
+  EXPECT_EQ(discover("Bearer " +
+                     token(keys().ec, kIssuer, server_->url("/cds-services/paraderm-order-sign")))
+                .second,
             "JWT_AUD_MISMATCH");
-  EXPECT_EQ(discover("Bearer " + token(keys().ec, kIssuer, "https://other.example/cds-services")).second,
-            "JWT_AUD_MISMATCH");
+  EXPECT_EQ(
+      discover("Bearer " + token(keys().ec, kIssuer, "https://other.example/cds-services")).second,
+      "JWT_AUD_MISMATCH");
 }
 
 TEST_F(CdsJwt, AlgNone) {
   Json h = {{"alg", "none"}, {"typ", "JWT"}, {"kid", "ec-1"}};
-  EXPECT_EQ(discover("Bearer " + make_jwt(h, claims(kIssuer, aud()), nullptr)).second, "JWT_ALG_NOT_ALLOWED");
+  EXPECT_EQ(discover("Bearer " + make_jwt(h, claims(kIssuer, aud()), nullptr)).second,
+            "JWT_ALG_NOT_ALLOWED");
 }
 
 // The classic key-confusion attack: HS256 with the issuer's public key as the HMAC secret.
@@ -108,11 +116,13 @@ TEST_F(CdsJwt, UnknownKid) {
 }
 
 TEST_F(CdsJwt, UnknownIssuer) {
-  EXPECT_EQ(discover("Bearer " + token(keys().ec, "https://rogue.example/", aud())).second, "JWT_ISSUER_UNKNOWN");
+  EXPECT_EQ(discover("Bearer " + token(keys().ec, "https://rogue.example/", aud())).second,
+            "JWT_ISSUER_UNKNOWN");
 }
 
 TEST_F(CdsJwt, BadSignature) {
-  EXPECT_EQ(discover("Bearer " + token(keys().stranger, kIssuer, aud())).second, "JWT_BAD_SIGNATURE");
+  EXPECT_EQ(discover("Bearer " + token(keys().stranger, kIssuer, aud())).second,
+            "JWT_BAD_SIGNATURE");
   // A valid token whose payload was changed after signing.
   std::string t = token(keys().rsa, kIssuer, aud());
   auto dot1 = t.find('.'), dot2 = t.rfind('.');
@@ -122,7 +132,8 @@ TEST_F(CdsJwt, BadSignature) {
   EXPECT_EQ(discover("Bearer " + forged).second, "JWT_BAD_SIGNATURE");
   // An RS384 header on the EC key.
   Json h = {{"alg", "RS384"}, {"typ", "JWT"}, {"kid", "ec-1"}};
-  EXPECT_EQ(discover("Bearer " + make_jwt(h, claims(kIssuer, aud()), &keys().rsa)).second, "JWT_ALG_NOT_ALLOWED");
+  EXPECT_EQ(discover("Bearer " + make_jwt(h, claims(kIssuer, aud()), &keys().rsa)).second,
+            "JWT_ALG_NOT_ALLOWED");
 }
 
 TEST_F(CdsJwt, ReplayedJti) {
@@ -134,7 +145,8 @@ TEST_F(CdsJwt, ReplayedJti) {
 TEST_F(CdsJwt, IatOutsideTheSkew) {
   Json c = claims(kIssuer, aud());
   c["iat"] = now_s() - 3600;
-  EXPECT_EQ(discover("Bearer " + make_jwt(header(keys().ec), c, &keys().ec)).second, "JWT_IAT_SKEW");
+  EXPECT_EQ(discover("Bearer " + make_jwt(header(keys().ec), c, &keys().ec)).second,
+            "JWT_IAT_SKEW");
   Json fine = claims(kIssuer, aud());
   fine["iat"] = now_s() - 60;  // within 5 minutes
   EXPECT_EQ(discover("Bearer " + make_jwt(header(keys().ec), fine, &keys().ec)).first, 200);
@@ -167,21 +179,26 @@ TEST(CdsJwtConfig, WithoutAllowListTheRoutesAre401) {
 }
 
 TEST(CdsJwtConfig, SymmetricOrMalformedKeySetsAreRefusedAtStart) {
-  auto oct = jwt::Verifier::from_sets({{kIssuer, R"({"keys":[{"kty":"oct","kid":"k","k":"c2VjcmV0"}]})"}});
+  auto oct =
+      jwt::Verifier::from_sets({{kIssuer, R"({"keys":[{"kty":"oct","kid":"k","k":"c2VjcmV0"}]})"}});
   EXPECT_FALSE(oct.is_ok());
-  auto p256 = jwt::Verifier::from_sets({{kIssuer, R"({"keys":[{"kty":"EC","crv":"P-256","kid":"k","x":"AA","y":"AA"}]})"}});
+  auto p256 = jwt::Verifier::from_sets(
+      {{kIssuer, R"({"keys":[{"kty":"EC","crv":"P-256","kid":"k","x":"AA","y":"AA"}]})"}});
   EXPECT_FALSE(p256.is_ok());
-  auto good = jwt::Verifier::from_sets({{kIssuer, Json{{"keys", Json::array({keys().ec.jwk()})}}.dump()}});
+  auto good =
+      jwt::Verifier::from_sets({{kIssuer, Json{{"keys", Json::array({keys().ec.jwk()})}}.dump()}});
   EXPECT_TRUE(good.is_ok()) << good.status().message();
 }
 
 TEST(CdsJwtUnit, ReplayCacheForgetsExpiredTokens) {
-  auto v = jwt::Verifier::from_sets({{kIssuer, Json{{"keys", Json::array({keys().ec.jwk()})}}.dump()}});
+  auto v =
+      jwt::Verifier::from_sets({{kIssuer, Json{{"keys", Json::array({keys().ec.jwk()})}}.dump()}});
   ASSERT_TRUE(v.is_ok());
   std::int64_t now = now_s();
   Json c = claims(kIssuer, "https://x/cds-services");
   c["exp"] = now + 30;
-  std::string t = "Bearer " + make_jwt({{"alg", "ES384"}, {"typ", "JWT"}, {"kid", "ec-1"}}, c, &keys().ec);
+  std::string t =
+      "Bearer " + make_jwt({{"alg", "ES384"}, {"typ", "JWT"}, {"kid", "ec-1"}}, c, &keys().ec);
   EXPECT_FALSE(v.value()->verify(t, {"https://x/cds-services"}, now).has_value());
   EXPECT_EQ(v.value()->verify(t, {"https://x/cds-services"}, now)->code, "JWT_REPLAYED");
   EXPECT_EQ(v.value()->replay_cache_size(), 1u);
@@ -190,9 +207,12 @@ TEST(CdsJwtUnit, ReplayCacheForgetsExpiredTokens) {
   Json fresh = claims(kIssuer, "https://x/cds-services");
   fresh["iat"] = now + 120;
   fresh["exp"] = now + 400;
-  EXPECT_FALSE(v.value()->verify("Bearer " + make_jwt({{"alg", "ES384"}, {"typ", "JWT"}, {"kid", "ec-1"}}, fresh, &keys().ec),
-                                 {"https://x/cds-services"}, now + 120)
-                   .has_value());
+  EXPECT_FALSE(
+      v.value()
+          ->verify("Bearer " + make_jwt({{"alg", "ES384"}, {"typ", "JWT"}, {"kid", "ec-1"}}, fresh,
+                                        &keys().ec),
+                   {"https://x/cds-services"}, now + 120)
+          .has_value());
   EXPECT_EQ(v.value()->replay_cache_size(), 1u);
 }
 

@@ -2,8 +2,8 @@
 // their public JWK Sets, signed JWTs, and a paraderm server started on a loopback port.
 #pragma once
 
-#include <gtest/gtest.h>
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <httplib.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -51,18 +51,23 @@ struct SigningKey {
   Pkey pkey;
 
   static SigningKey ec(const std::string& kid) { return {"ES384", kid, Pkey(EVP_EC_gen("P-384"))}; }
-  static SigningKey rsa(const std::string& kid) {
-    return {"RS384", kid, Pkey(EVP_RSA_gen(2048))};
-  }
+  static SigningKey rsa(const std::string& kid) { return {"RS384", kid, Pkey(EVP_RSA_gen(2048))}; }
 
   Json jwk() const {
     using server::jwt::base64url_encode;
     if (alg == "ES384") {
-      return {{"kty", "EC"}, {"crv", "P-384"}, {"kid", kid}, {"alg", alg}, {"use", "sig"},
+      return {{"kty", "EC"},
+              {"crv", "P-384"},
+              {"kid", kid},
+              {"alg", alg},
+              {"use", "sig"},
               {"x", base64url_encode(bn_bytes(pkey.get(), OSSL_PKEY_PARAM_EC_PUB_X, 48))},
               {"y", base64url_encode(bn_bytes(pkey.get(), OSSL_PKEY_PARAM_EC_PUB_Y, 48))}};
     }
-    return {{"kty", "RSA"}, {"kid", kid}, {"alg", alg}, {"use", "sig"},
+    return {{"kty", "RSA"},
+            {"kid", kid},
+            {"alg", alg},
+            {"use", "sig"},
             {"n", base64url_encode(bn_bytes(pkey.get(), OSSL_PKEY_PARAM_RSA_N))},
             {"e", base64url_encode(bn_bytes(pkey.get(), OSSL_PKEY_PARAM_RSA_E))}};
   }
@@ -71,7 +76,8 @@ struct SigningKey {
     EVP_MD_CTX* md = EVP_MD_CTX_new();
     std::size_t len = 0;
     EVP_DigestSignInit(md, nullptr, EVP_sha384(), nullptr, pkey.get());
-    EVP_DigestSign(md, nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()), input.size());
+    EVP_DigestSign(md, nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()),
+                   input.size());
     std::string sig(len, '\0');
     EVP_DigestSign(md, reinterpret_cast<unsigned char*>(sig.data()), &len,
                    reinterpret_cast<const unsigned char*>(input.data()), input.size());
@@ -90,7 +96,9 @@ struct SigningKey {
 };
 
 inline std::int64_t now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 inline std::string new_jti() {
@@ -155,7 +163,9 @@ class LiveServer {
     }
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db_.string() + suffix);
   }
-  std::string url(const std::string& path) const { return fmt::format("http://127.0.0.1:{}{}", port, path); }
+  std::string url(const std::string& path) const {
+    return fmt::format("http://127.0.0.1:{}{}", port, path);
+  }
   httplib::Client client() const { return httplib::Client("127.0.0.1", port); }
   httplib::Client api_client() const {
     httplib::Client c("127.0.0.1", port);

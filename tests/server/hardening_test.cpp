@@ -46,8 +46,10 @@ class Running {
   explicit Running(ServerOptions o = quiet(), const std::string& tag = "h") {
     db_ = fs::temp_directory_path() / ("paraderm_hard_" + tag + std::to_string(::getpid()) + ".db");
     for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db_.string() + suffix);
-    if (o.db == "paraderm.db") o.db = db_.string();
-    else db_ = o.db;
+    if (o.db == "paraderm.db")
+      o.db = db_.string();
+    else
+      db_ = o.db;
     o.port = 0;
     auto s = Server::create(paraderm::testing::shipped_kb(), o);
     if (!s.is_ok()) throw std::runtime_error(s.status().message());
@@ -161,8 +163,10 @@ TEST(Hardening, InvalidUtf8InIdsParametersAndHeadersIs400) {  // F4, F5
     EXPECT_EQ(r->status, 400) << q;
   }
   std::string body = example();
-  std::string req = "POST /api/v1/assess HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\xff\r\n"
-                    "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  std::string req =
+      "POST /api/v1/assess HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\xff\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
   EXPECT_EQ(status_of(raw(s.port(), req)), 400);
   // Nothing was stored by the refused title: the list answers, and is empty.
   auto list = c.Get("/api/v1/cases");
@@ -172,7 +176,8 @@ TEST(Hardening, InvalidUtf8InIdsParametersAndHeadersIs400) {  // F4, F5
 }
 
 TEST(Hardening, AnAlreadyPoisonedDatabaseStillLists) {  // F4, a database written by 0.1.0
-  fs::path db = fs::temp_directory_path() / ("paraderm_poison_" + std::to_string(::getpid()) + ".db");
+  fs::path db =
+      fs::temp_directory_path() / ("paraderm_poison_" + std::to_string(::getpid()) + ".db");
   fs::remove(db);
   {
     auto st = store::Store::open(db.string());
@@ -181,8 +186,9 @@ TEST(Hardening, AnAlreadyPoisonedDatabaseStillLists) {  // F4, a database writte
   }
   {
     SQLite::Database raw_db(db.string(), SQLite::OPEN_READWRITE);
-    raw_db.exec("INSERT INTO cases(created_at, title, input_kind, input) VALUES('2026-01-01T00:00:00Z', "
-                "CAST(X'41FF42' AS TEXT), 'native', '{}')");
+    raw_db.exec(
+        "INSERT INTO cases(created_at, title, input_kind, input) VALUES('2026-01-01T00:00:00Z', "
+        "CAST(X'41FF42' AS TEXT), 'native', '{}')");
   }
   ServerOptions o = quiet();
   o.db = db.string();
@@ -192,7 +198,9 @@ TEST(Hardening, AnAlreadyPoisonedDatabaseStillLists) {  // F4, a database writte
   ASSERT_EQ(list->status, 200) << list->body;
   Json cases = Json::parse(list->body);
   ASSERT_EQ(cases.size(), 2u);
-  EXPECT_EQ(cases[0]["title"], "A\xEF\xBF\xBD" "B");  // the bad byte as U+FFFD
+  EXPECT_EQ(cases[0]["title"],
+            "A\xEF\xBF\xBD"
+            "B");  // the bad byte as U+FFFD
   auto one = s.client().Get(("/api/v1/cases/" + std::to_string(cases[0]["id"].get<int>())).c_str());
   ASSERT_TRUE(one);
   EXPECT_EQ(one->status, 200);
@@ -202,15 +210,20 @@ TEST(Hardening, DeepJsonIsRefusedBeforeParsingOnEveryBodyRoute) {  // F1 through
   Running s;
   auto c = s.client();
   std::string deep = "{\"patient\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
-  std::string deep_labs = "{\"labs\":[" + std::string(100000, '[') + std::string(100000, ']') + "]}";
+  std::string deep_labs =
+      "{\"labs\":[" + std::string(100000, '[') + std::string(100000, ']') + "]}";
   std::string depth_257 = std::string(257, '[') + std::string(257, ']');
   std::string depth_256_labs = "{\"labs\":" + std::string(255, '[') + std::string(255, ']') + "}";
   auto saved = c.Post("/api/v1/cases", example(), "application/json");
   ASSERT_TRUE(saved);
   ASSERT_EQ(saved->status, 201);
-  std::string labs = "/api/v1/cases/" + std::to_string(Json::parse(saved->body)["id"].get<int>()) + "/labs";
-  for (const auto& [path, body] : std::vector<std::pair<std::string, std::string>>{
-           {"/api/v1/assess", deep}, {"/api/v1/cases", deep}, {labs, deep_labs}, {"/api/v1/assess", depth_257}}) {
+  std::string labs =
+      "/api/v1/cases/" + std::to_string(Json::parse(saved->body)["id"].get<int>()) + "/labs";
+  for (const auto& [path, body] :
+       std::vector<std::pair<std::string, std::string>>{{"/api/v1/assess", deep},
+                                                        {"/api/v1/cases", deep},
+                                                        {labs, deep_labs},
+                                                        {"/api/v1/assess", depth_257}}) {
     auto r = c.Post(path.c_str(), body, "application/json");
     ASSERT_TRUE(r) << path;
     EXPECT_EQ(r->status, 400) << path;
@@ -226,7 +239,8 @@ TEST(Hardening, DeepJsonIsRefusedBeforeParsingOnEveryBodyRoute) {  // F1 through
 
 TEST(Hardening, FhirDoseAndRateNotAnObjectIsNot5xx) {  // F2 through HTTP
   Running s;
-  auto r = s.client().Post("/api/v1/assess", paraderm::testing::repo_file("tests/fuzz/fhir-doseAndRate-abort.json"),
+  auto r = s.client().Post("/api/v1/assess",
+                           paraderm::testing::repo_file("tests/fuzz/fhir-doseAndRate-abort.json"),
                            "application/fhir+json");
   ASSERT_TRUE(r);
   EXPECT_LT(r->status, 500) << r->body;
@@ -236,7 +250,8 @@ TEST(Hardening, FhirDoseAndRateNotAnObjectIsNot5xx) {  // F2 through HTTP
 TEST(Hardening, AHugeNameIsAnsweredQuickly) {  // F6 through HTTP (4 MB name, default 4 MiB limit)
   Running s;
   Json c = Json::parse(example());
-  c["conditions"].push_back({{"name", std::string(4'000'000, 'X')}, {"onset", "2020-01-01"}, {"status", "active"}});
+  c["conditions"].push_back(
+      {{"name", std::string(4'000'000, 'X')}, {"onset", "2020-01-01"}, {"status", "active"}});
   auto t0 = Clock::now();
   auto r = s.client().Post("/api/v1/assess", c.dump(), "application/json");
   double secs = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -266,12 +281,16 @@ TEST(Hardening, HostMustNameThisServer) {  // DNS rebinding
   ServerOptions o = quiet();
   o.allowed_hosts = {"paraderm.example.org"};
   Running s(o);
-  auto evil = raw(s.port(), "GET /api/v1/cases HTTP/1.1\r\nHost: attacker.example\r\nConnection: close\r\n\r\n");
+  auto evil =
+      raw(s.port(),
+          "GET /api/v1/cases HTTP/1.1\r\nHost: attacker.example\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(status_of(evil), 421) << evil;
   auto none = raw(s.port(), "GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(status_of(none), 421) << none;
-  for (const char* host : {"127.0.0.1", "localhost:8080", "[::1]:1", "paraderm.example.org", "PARADERM.example.org:443"}) {
-    auto ok = raw(s.port(), std::string("GET /healthz HTTP/1.1\r\nHost: ") + host + "\r\nConnection: close\r\n\r\n");
+  for (const char* host : {"127.0.0.1", "localhost:8080", "[::1]:1", "paraderm.example.org",
+                           "PARADERM.example.org:443"}) {
+    auto ok = raw(s.port(), std::string("GET /healthz HTTP/1.1\r\nHost: ") + host +
+                                "\r\nConnection: close\r\n\r\n");
     EXPECT_EQ(status_of(ok), 200) << host;
   }
 }
@@ -281,8 +300,11 @@ TEST(Hardening, ContentLengthIsCheckedBeforeTheBodyIsRead) {
   o.max_body_bytes = 64 * 1024;
   Running s(o);
   auto post = [&](const std::string& length) {
-    return raw(s.port(), "POST /api/v1/assess HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                         "Content-Length: " + length + "\r\n\r\n");
+    return raw(
+        s.port(),
+        "POST /api/v1/assess HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        "Content-Length: " +
+            length + "\r\n\r\n");
   };
   for (const char* bad : {"-1", "+5", "1e3", "99999999999999999999999", "12 34", ""}) {
     EXPECT_EQ(status_of(post(bad)), 400) << "Content-Length: " << bad;
@@ -291,11 +313,13 @@ TEST(Hardening, ContentLengthIsCheckedBeforeTheBodyIsRead) {
   auto t0 = Clock::now();
   EXPECT_EQ(status_of(post("5000000000")), 413);
   EXPECT_LT(std::chrono::duration<double>(Clock::now() - t0).count(), 1.0);
-  auto two = raw(s.port(), "POST /api/v1/assess HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n"
-                           "Content-Length: 3\r\n\r\n{}");
+  auto two = raw(s.port(),
+                 "POST /api/v1/assess HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n"
+                 "Content-Length: 3\r\n\r\n{}");
   EXPECT_EQ(status_of(two), 400);
-  auto smuggle = raw(s.port(), "POST /api/v1/assess HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n"
-                               "Transfer-Encoding: chunked\r\n\r\n{}");
+  auto smuggle = raw(s.port(),
+                     "POST /api/v1/assess HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n"
+                     "Transfer-Encoding: chunked\r\n\r\n{}");
   EXPECT_EQ(status_of(smuggle), 400);
   EXPECT_TRUE(s.healthy());
 }
@@ -303,17 +327,22 @@ TEST(Hardening, ContentLengthIsCheckedBeforeTheBodyIsRead) {
 TEST(Hardening, ChunkedBodiesAndPipelinedRequests) {
   Running s;
   std::string body = example();
-  std::string chunked = "POST /api/v1/assess HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                        "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+  std::string chunked =
+      "POST /api/v1/assess HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
   std::size_t half = body.size() / 2;
-  chunked += fmt::format("{:x}\r\n{}\r\n{:x}\r\n{}\r\n0\r\n\r\n", half, body.substr(0, half), body.size() - half,
-                         body.substr(half));
+  chunked += fmt::format("{:x}\r\n{}\r\n{:x}\r\n{}\r\n0\r\n\r\n", half, body.substr(0, half),
+                         body.size() - half, body.substr(half));
   EXPECT_EQ(status_of(raw(s.port(), chunked)), 200);
-  std::string three = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
-                      "GET /api/v1/drugs HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" + get_close("/healthz");
+  std::string three =
+      "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+      "GET /api/v1/drugs HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" +
+      get_close("/healthz");
   std::string answers = raw(s.port(), three);
   std::size_t n = 0;
-  for (std::size_t at = answers.find("HTTP/1.1 200"); at != std::string::npos; at = answers.find("HTTP/1.1 200", at + 1)) ++n;
+  for (std::size_t at = answers.find("HTTP/1.1 200"); at != std::string::npos;
+       at = answers.find("HTTP/1.1 200", at + 1))
+    ++n;
   EXPECT_EQ(n, 3u) << answers.substr(0, 400);
 }
 
@@ -367,7 +396,8 @@ TEST(Hardening, SecurityHeadersAndCaching) {
   ASSERT_TRUE(again);
   EXPECT_EQ(again->status, 304);
   EXPECT_TRUE(again->body.empty());
-  std::string zipped = raw(s.port(), get_close("/static/vendor/preact.module.js", "Accept-Encoding: gzip\r\n"));
+  std::string zipped =
+      raw(s.port(), get_close("/static/vendor/preact.module.js", "Accept-Encoding: gzip\r\n"));
   EXPECT_NE(zipped.find("Content-Encoding: gzip"), std::string::npos);
   std::string plain = raw(s.port(), get_close("/static/vendor/preact.module.js"));
   EXPECT_EQ(plain.find("Content-Encoding"), std::string::npos);
@@ -377,7 +407,7 @@ TEST(Hardening, SecurityHeadersAndCaching) {
 TEST(Hardening, DatabaseFileIsPrivate) {
   Running s;
   ASSERT_TRUE(s.client().Post("/api/v1/cases", example(), "application/json"));
-  struct stat st {};
+  struct stat st{};
   ASSERT_EQ(::stat(s.db().c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
@@ -459,7 +489,8 @@ TEST(Hardening, IdleConnectionsMakeRoomAtTheCap) {
 // Stopping (SIGTERM) finishes a request already begun: its body arrives after stop() and it is
 // still assessed and answered, with Connection: close; new connections are not accepted.
 TEST(Hardening, StopFinishesRequestsAlreadyBegun) {
-  fs::path db = fs::temp_directory_path() / ("paraderm_drain_" + std::to_string(::getpid()) + ".db");
+  fs::path db =
+      fs::temp_directory_path() / ("paraderm_drain_" + std::to_string(::getpid()) + ".db");
   ServerOptions o = quiet();
   o.db = db.string();
   o.port = 0;
@@ -470,8 +501,10 @@ TEST(Hardening, StopFinishesRequestsAlreadyBegun) {
   std::thread loop([&] { server.listen(); });
   std::string body = example();
   int fd = connect_to(port);
-  send_all(fd, "POST /api/v1/assess HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-               "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, 100));
+  send_all(fd,
+           "POST /api/v1/assess HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+           "Content-Length: " +
+               std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, 100));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   server.stop();
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -487,8 +520,8 @@ TEST(Hardening, StopFinishesRequestsAlreadyBegun) {
 
 std::string serve_briefly(const std::string& host) {
   fs::path db = fs::temp_directory_path() / ("paraderm_warn_" + std::to_string(::getpid()) + ".db");
-  std::string cmd = "timeout -s TERM 1.5 " + std::string(PARADERM_BINARY) + " serve --port 0 --quiet --host " +
-                    host + " --db " + db.string() + " 2>&1";
+  std::string cmd = "timeout -s TERM 1.5 " + std::string(PARADERM_BINARY) +
+                    " serve --port 0 --quiet --host " + host + " --db " + db.string() + " 2>&1";
   FILE* pipe = popen(cmd.c_str(), "r");
   std::string out;
   char buf[1024];
@@ -510,8 +543,9 @@ TEST(Hardening, ANonLoopbackHostPrintsAWarning) {
 TEST(Hardening, Https) {
   fs::path dir = fs::temp_directory_path() / ("paraderm_tls_" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1 -keyout " +
-                    (dir / "key.pem").string() + " -out " + (dir / "cert.pem").string() + " >/dev/null 2>&1";
+  std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1 -keyout " +
+      (dir / "key.pem").string() + " -out " + (dir / "cert.pem").string() + " >/dev/null 2>&1";
   if (std::system(cmd.c_str()) != 0) GTEST_SKIP() << "no openssl command";
   ServerOptions o = quiet();
   o.tls_cert = (dir / "cert.pem").string();

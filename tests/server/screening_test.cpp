@@ -2,10 +2,10 @@
 // screened from a bulk_synth export with planted patients, whose expectations (expected.ndjson,
 // written by bulk_synth from the KB facts) decide what must be listed; and what /api/v1/signals
 // says about its prior, Q_n rule and data, against the store's meta.json.
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -71,17 +71,21 @@ class Screening : public ::testing::Test {
   // One export, screened once, as `paraderm screen --out` writes it; the planted timelines of
   // bulk_synth end on its --as-of (default 2026-06-30).
   static void SetUpTestSuite() {
-    root_ = new fs::path(fs::temp_directory_path() / fmt::format("paraderm-screening-api-{}", ::getpid()));
+    root_ = new fs::path(fs::temp_directory_path() /
+                         fmt::format("paraderm-screening-api-{}", ::getpid()));
     fs::remove_all(*root_);
     fs::create_directories(*root_ / "results");
-    std::string cmd = fmt::format("{} --patients 210 --seed 11 --out {}", BULK_SYNTH_BINARY, (*root_ / "export").string());
+    std::string cmd = fmt::format("{} --patients 210 --seed 11 --out {}", BULK_SYNTH_BINARY,
+                                  (*root_ / "export").string());
     ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
     screen::ScreenOptions o;
     o.as_of = clinical::parse_date("2026-06-30");
     std::ofstream rows(*root_ / "results" / screen::kResultRowsFile, std::ios::binary);
-    auto s = screen::screen_directory(shipped(), *root_ / "export", o, screen::Format::kNdjson, rows);
+    auto s =
+        screen::screen_directory(shipped(), *root_ / "export", o, screen::Format::kNdjson, rows);
     ASSERT_TRUE(s.is_ok()) << s.status().message();
-    std::ofstream(*root_ / "results" / screen::kResultSummaryFile, std::ios::binary) << screen::summary_json(s.value());
+    std::ofstream(*root_ / "results" / screen::kResultSummaryFile, std::ios::binary)
+        << screen::summary_json(s.value());
     flagged_ = s.value().flagged;
   }
   static void TearDownTestSuite() {
@@ -149,7 +153,9 @@ TEST_F(Screening, ListsEveryPlantedFindingAndNoNegativeControlMostSeriousFirst) 
   auto rows = all_pages();
   ASSERT_EQ(rows.size(), flagged_);
   std::map<std::string, Json> by_patient;
-  for (const auto& r : rows) EXPECT_TRUE(by_patient.emplace(r["patient"].get<std::string>(), r).second) << "listed twice: " << r["patient"];
+  for (const auto& r : rows)
+    EXPECT_TRUE(by_patient.emplace(r["patient"].get<std::string>(), r).second)
+        << "listed twice: " << r["patient"];
   std::size_t positives = 0, negatives = 0;
   for (const auto& p : planted()) {
     std::string id = p["patient"];
@@ -163,9 +169,11 @@ TEST_F(Screening, ListsEveryPlantedFindingAndNoNegativeControlMostSeriousFirst) 
     for (const auto& e : p["expect"]) {
       bool found = false;
       for (const auto& f : by_patient[id]["findings"]) found = found || matches(e, f);
-      EXPECT_TRUE(found) << p["scenario"] << ": " << e.dump() << " not in " << by_patient[id].dump();
+      EXPECT_TRUE(found) << p["scenario"] << ": " << e.dump() << " not in "
+                         << by_patient[id].dump();
       // The row's kinds name the planted finding's kind.
-      EXPECT_NE(by_patient[id]["kinds"].dump().find(e["kind"].get<std::string>()), std::string::npos);
+      EXPECT_NE(by_patient[id]["kinds"].dump().find(e["kind"].get<std::string>()),
+                std::string::npos);
     }
   }
   EXPECT_GE(positives, 10u);
@@ -173,24 +181,31 @@ TEST_F(Screening, ListsEveryPlantedFindingAndNoNegativeControlMostSeriousFirst) 
 
   // Most serious first: a planted active TB is a contraindication, a block reason
   // (docs/reason-codes.md ACTIVE_TB), so the list starts with a block and never rises again.
-  const std::map<std::string, int> rank = {{"info", 1}, {"caution", 2}, {"warning", 3}, {"block", 4}};
-  auto rank_of = [&](const Json& r) { return r["severity"].is_null() ? 0 : rank.at(r["severity"].get<std::string>()); };
+  const std::map<std::string, int> rank = {
+      {"info", 1}, {"caution", 2}, {"warning", 3}, {"block", 4}};
+  auto rank_of = [&](const Json& r) {
+    return r["severity"].is_null() ? 0 : rank.at(r["severity"].get<std::string>());
+  };
   EXPECT_EQ(rows.front()["severity"], "block");
   for (std::size_t i = 1; i < rows.size(); ++i) {
-    EXPECT_GE(rank_of(rows[i - 1]), rank_of(rows[i])) << rows[i - 1]["patient"] << " before " << rows[i]["patient"];
+    EXPECT_GE(rank_of(rows[i - 1]), rank_of(rows[i]))
+        << rows[i - 1]["patient"] << " before " << rows[i]["patient"];
   }
   for (const auto& r : rows) {
     int top = 0;
-    for (const auto& f : r["findings"]) top = std::max(top, f.contains("severity") ? rank.at(f["severity"]) : 0);
+    for (const auto& f : r["findings"])
+      top = std::max(top, f.contains("severity") ? rank.at(f["severity"]) : 0);
     EXPECT_EQ(rank_of(r), top) << r.dump();
   }
 }
 
 TEST_F(Screening, FiltersByFindingKind) {
   auto prs = all_pages("&kind=paradoxical_reaction", 7);
-  auto summary = Json::parse(running_->client(running_->clinician).Get("/api/v1/screening")->body)["summary"];
+  auto summary =
+      Json::parse(running_->client(running_->clinician).Get("/api/v1/screening")->body)["summary"];
   ASSERT_EQ(prs.size(), summary["flagged_by_kind"]["paradoxical_reaction"].get<std::size_t>());
-  for (const auto& r : prs) EXPECT_NE(r["kinds"].dump().find("paradoxical_reaction"), std::string::npos) << r.dump();
+  for (const auto& r : prs)
+    EXPECT_NE(r["kinds"].dump().find("paradoxical_reaction"), std::string::npos) << r.dump();
   std::set<std::string> listed;
   for (const auto& r : prs) listed.insert(r["patient"].get<std::string>());
   for (const auto& p : planted()) {
@@ -202,7 +217,8 @@ TEST_F(Screening, FiltersByFindingKind) {
   auto two = all_pages("&kind=contraindication,lab_threshold");
   for (const auto& r : two) {
     EXPECT_TRUE(r["kinds"].dump().find("contraindication") != std::string::npos ||
-                r["kinds"].dump().find("lab_threshold") != std::string::npos) << r.dump();
+                r["kinds"].dump().find("lab_threshold") != std::string::npos)
+        << r.dump();
   }
   EXPECT_GT(two.size(), 0u);
 }
@@ -213,7 +229,8 @@ TEST_F(Screening, RolesAndTheAuditTrail) {
   auto admin = running_->client(running_->admin).Get("/api/v1/screening");
   EXPECT_EQ(admin->status, 403) << admin->body;
   EXPECT_EQ(running_->client(running_->pharmacist).Get("/api/v1/screening?limit=5")->status, 200);
-  EXPECT_EQ(running_->client(running_->clinician).Get("/api/v1/screening?kind=risk_group")->status, 200);
+  EXPECT_EQ(running_->client(running_->clinician).Get("/api/v1/screening?kind=risk_group")->status,
+            200);
   auto audit = running_->client(running_->admin).Get("/api/v1/audit");
   ASSERT_TRUE(audit);
   std::set<std::string> readers;
@@ -229,8 +246,10 @@ TEST_F(Screening, RolesAndTheAuditTrail) {
 TEST_F(Screening, NoPatientDataWhenTheReadCannotBeAudited) {
   {
     SQLite::Database db((*root_ / "api.db").string(), SQLite::OPEN_READWRITE);
-    db.exec("CREATE TRIGGER refuse_reads BEFORE INSERT ON audit_events WHEN NEW.action = 'screening_read' "
-            "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
+    db.exec(
+        "CREATE TRIGGER refuse_reads BEFORE INSERT ON audit_events WHEN NEW.action = "
+        "'screening_read' "
+        "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
   }
   auto r = running_->client(running_->clinician).Get("/api/v1/screening");
   ASSERT_TRUE(r);
@@ -241,9 +260,15 @@ TEST_F(Screening, NoPatientDataWhenTheReadCannotBeAudited) {
 
 TEST_F(Screening, BadPagingOrKindIs400NamingTheParameter) {
   auto c = running_->client(running_->clinician);
-  for (auto [query, name] : std::vector<std::pair<std::string, std::string>>{
-           {"offset=-1", "offset"}, {"offset=x", "offset"}, {"limit=0", "limit"}, {"limit=501", "limit"},
-           {"limit=ten", "limit"}, {"limit=%C3%A9", "limit"}, {"kind=sunburn", "kind"}, {"kind=risk_group,", "kind"}}) {
+  for (auto [query, name] :
+       std::vector<std::pair<std::string, std::string>>{{"offset=-1", "offset"},
+                                                        {"offset=x", "offset"},
+                                                        {"limit=0", "limit"},
+                                                        {"limit=501", "limit"},
+                                                        {"limit=ten", "limit"},
+                                                        {"limit=%C3%A9", "limit"},
+                                                        {"kind=sunburn", "kind"},
+                                                        {"kind=risk_group,", "kind"}}) {
     auto r = c.Get("/api/v1/screening?" + query);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 400) << query;
@@ -279,9 +304,12 @@ TEST_F(Screening, ABadOrMissingFolderStopsTheStartNamingTheFile) {
   o.screen_results = (*root_ / "nowhere").string();
   auto missing = Server::create(shipped(), o);
   ASSERT_FALSE(missing.is_ok());
-  EXPECT_EQ(missing.status().message().rfind("--screen-results: ", 0), 0u) << missing.status().message();
-  EXPECT_NE(missing.status().message().find("nowhere: not a folder"), std::string::npos) << missing.status().message();
-  EXPECT_FALSE(fs::exists(db)) << "checked before the database is created (no first-start admin for a failed start)";
+  EXPECT_EQ(missing.status().message().rfind("--screen-results: ", 0), 0u)
+      << missing.status().message();
+  EXPECT_NE(missing.status().message().find("nowhere: not a folder"), std::string::npos)
+      << missing.status().message();
+  EXPECT_FALSE(fs::exists(db))
+      << "checked before the database is created (no first-start admin for a failed start)";
 
   fs::path bad = *root_ / "bad-results";
   fs::create_directories(bad);
@@ -290,13 +318,16 @@ TEST_F(Screening, ABadOrMissingFolderStopsTheStartNamingTheFile) {
   o.screen_results = bad.string();
   auto no_rows = Server::create(shipped(), o);
   ASSERT_FALSE(no_rows.is_ok());
-  EXPECT_NE(no_rows.status().message().find(std::string(screen::kResultRowsFile) + ": missing"), std::string::npos)
+  EXPECT_NE(no_rows.status().message().find(std::string(screen::kResultRowsFile) + ": missing"),
+            std::string::npos)
       << no_rows.status().message();
 
-  std::ofstream(bad / screen::kResultRowsFile) << "{\"patient\":\"p\",\"warnings\":0,\"findings\":\"none\"}\n";
+  std::ofstream(bad / screen::kResultRowsFile)
+      << "{\"patient\":\"p\",\"warnings\":0,\"findings\":\"none\"}\n";
   auto damaged = Server::create(shipped(), o);
   ASSERT_FALSE(damaged.is_ok());
-  EXPECT_NE(damaged.status().message().find(std::string(screen::kResultRowsFile) + ":1: /findings: value \"none\""),
+  EXPECT_NE(damaged.status().message().find(std::string(screen::kResultRowsFile) +
+                                            ":1: /findings: value \"none\""),
             std::string::npos)
       << damaged.status().message();
   fs::remove_all(bad);
@@ -321,7 +352,9 @@ Json meta_of(const fs::path& store) {
 
 std::vector<pv::Row> report_rows() {
   std::vector<pv::Row> rows;
-  for (int i = 0; i < 60; ++i) rows.push_back({std::to_string(i), "D" + std::to_string(i % 6), "E" + std::to_string(i % 5), ""});
+  for (int i = 0; i < 60; ++i)
+    rows.push_back(
+        {std::to_string(i), "D" + std::to_string(i % 6), "E" + std::to_string(i % 5), ""});
   for (int i = 60; i < 72; ++i) rows.push_back({std::to_string(i), "dupilumab", "PSORIASIS", ""});
   return rows;
 }
@@ -331,21 +364,26 @@ TEST(SignalsAbout, FittedPriorAndPublishedQnAreTheStoresMeta) {
   fs::remove_all(dir);
   auto corpus = pv::corpus_from_rows(report_rows());
   auto table = pv::score(corpus);
-  ASSERT_TRUE(pv::save_store((dir / "store").string(), corpus, &table, {"reports.csv (test)", ""}).is_ok());
+  ASSERT_TRUE(
+      pv::save_store((dir / "store").string(), corpus, &table, {"reports.csv (test)", ""}).is_ok());
   Json j = signals_of(dir / "store", dir / "s.db");
   Json meta = meta_of(dir / "store");
   ASSERT_TRUE(j.contains("prior") && j.contains("qn") && j.contains("data")) << j.dump();
-  EXPECT_EQ(j["prior"]["theta"], meta["scores"]["theta"]);  // alpha1, beta1, alpha2, beta2, p (openEBGM)
+  EXPECT_EQ(j["prior"]["theta"],
+            meta["scores"]["theta"]);  // alpha1, beta1, alpha2, beta2, p (openEBGM)
   EXPECT_EQ(j["prior"]["theta_order"], Json({"alpha1", "beta1", "alpha2", "beta2", "p"}));
   EXPECT_EQ(j["prior"]["origin"], meta["scores"]["prior"]);
   EXPECT_EQ(j["prior"]["origin"], "fitted");
   EXPECT_EQ(j["prior"]["neg_log_lik"], meta["scores"]["neg_log_lik"]);
   std::string text = j["prior"]["text"];
   EXPECT_EQ(text.rfind("fitted by maximum likelihood", 0), 0u) << text;
-  EXPECT_NE(text.find(fmt::format("−log L {:.2f}", meta["scores"]["neg_log_lik"].get<double>())), std::string::npos) << text;
+  EXPECT_NE(text.find(fmt::format("−log L {:.2f}", meta["scores"]["neg_log_lik"].get<double>())),
+            std::string::npos)
+      << text;
   EXPECT_EQ(j["qn"]["rule"], meta["scores"]["qn"]);
   EXPECT_EQ(j["qn"]["rule"], "published");
-  EXPECT_NE(j["qn"]["text"].get<std::string>().find("DuMouchel 1999, eq. 6"), std::string::npos) << j["qn"];
+  EXPECT_NE(j["qn"]["text"].get<std::string>().find("DuMouchel 1999, eq. 6"), std::string::npos)
+      << j["qn"];
   EXPECT_EQ(j["data"]["source"], meta["source"]);
   EXPECT_EQ(j["data"]["reports"], meta["reports"]);
   EXPECT_EQ(j["data"]["drugs"], meta["drugs"]);
@@ -360,17 +398,20 @@ TEST(SignalsAbout, GivenPriorAndConditionalQnAreSaidSo) {
   fs::remove_all(dir);
   auto corpus = pv::corpus_from_rows(report_rows());
   pv::ScoreOptions so;
-  // openEBGM's published θ̂ for caers (docs/pv.md): any valid prior will do; it is given, not fitted.
+  // openEBGM's published θ̂ for caers (docs/pv.md): any valid prior will do; it is given, not
+  // fitted.
   so.prior = pv::MgpsPrior{3.25597, 0.39999, 2.02376, 1.90614, 0.06531};
   so.qn = pv::QnRule::kConditional;
   auto table = pv::score(corpus, so);
-  ASSERT_TRUE(pv::save_store((dir / "store").string(), corpus, &table, {"reports.csv (test)", ""}).is_ok());
+  ASSERT_TRUE(
+      pv::save_store((dir / "store").string(), corpus, &table, {"reports.csv (test)", ""}).is_ok());
   Json j = signals_of(dir / "store", dir / "s.db");
   Json meta = meta_of(dir / "store");
   EXPECT_EQ(meta["scores"]["prior"], "given");
   EXPECT_EQ(j["prior"]["origin"], "given");
   EXPECT_EQ(j["prior"]["theta"], Json({3.25597, 0.39999, 2.02376, 1.90614, 0.06531}));
-  EXPECT_EQ(j["prior"]["text"].get<std::string>().rfind("given by the operator", 0), 0u) << j["prior"];
+  EXPECT_EQ(j["prior"]["text"].get<std::string>().rfind("given by the operator", 0), 0u)
+      << j["prior"];
   EXPECT_EQ(j["qn"]["rule"], "conditional");
   EXPECT_EQ(j["qn"]["text"].get<std::string>().rfind("conditional", 0), 0u) << j["qn"];
   fs::remove_all(dir);

@@ -100,7 +100,8 @@ TEST_F(Accounts, ACaseIsVisibleToItsOwnerAndWhenShared) {
   EXPECT_TRUE(c->shared);
   ASSERT_TRUE(s->record_assessment(mine, "h", "kb", "e", "{}", {ann, "ann"}).is_ok());
   EXPECT_EQ(s->audit_assessments()[0].username, "ann");
-  EXPECT_TRUE(s->audit_assessments()[0].result.empty()) << "the audit listing carries no patient data";
+  EXPECT_TRUE(s->audit_assessments()[0].result.empty())
+      << "the audit listing carries no patient data";
 }
 
 // An idempotency key belongs to the user who sent it: another user's save with the same key is
@@ -127,14 +128,16 @@ TEST_F(Accounts, IdempotencyKeysAreScopedToTheirOwner) {
 TEST_F(Accounts, MigrationKeepsOlderCasesReadableAsShared) {
   {
     SQLite::Database db(path_.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    db.exec("CREATE TABLE cases (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL, "
-            "title TEXT NOT NULL, input_kind TEXT NOT NULL, input TEXT NOT NULL);"
-            "CREATE TABLE assessments (id INTEGER PRIMARY KEY AUTOINCREMENT, case_id INTEGER, "
-            "created_at TEXT NOT NULL, input_hash TEXT NOT NULL, kb_version TEXT NOT NULL, "
-            "engine_version TEXT NOT NULL, result TEXT NOT NULL);"
-            "INSERT INTO cases(created_at, title, input_kind, input) VALUES('2026-01-01T00:00:00Z', 'old', "
-            "'native', '{}');"
-            "PRAGMA user_version=2;");
+    db.exec(
+        "CREATE TABLE cases (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL, "
+        "title TEXT NOT NULL, input_kind TEXT NOT NULL, input TEXT NOT NULL);"
+        "CREATE TABLE assessments (id INTEGER PRIMARY KEY AUTOINCREMENT, case_id INTEGER, "
+        "created_at TEXT NOT NULL, input_hash TEXT NOT NULL, kb_version TEXT NOT NULL, "
+        "engine_version TEXT NOT NULL, result TEXT NOT NULL);"
+        "INSERT INTO cases(created_at, title, input_kind, input) VALUES('2026-01-01T00:00:00Z', "
+        "'old', "
+        "'native', '{}');"
+        "PRAGMA user_version=2;");
   }
   auto s = open();
   EXPECT_EQ(s->schema_version(), 4);

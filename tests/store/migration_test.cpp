@@ -122,7 +122,8 @@ class StoreDb : public ::testing::Test {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     std::string name = info->name();  // "Case/v2" for a parameterised test
     for (char& ch : name) ch = ch == '/' ? '_' : ch;
-    path_ = fs::temp_directory_path() / ("paraderm_migration_" + std::to_string(::getpid()) + "_" + name + ".db");
+    path_ = fs::temp_directory_path() /
+            ("paraderm_migration_" + std::to_string(::getpid()) + "_" + name + ".db");
     clean();
   }
   void TearDown() override { clean(); }
@@ -135,12 +136,13 @@ class StoreDb : public ::testing::Test {
 // The schema as SQLite records it (tables, indexes and their SQL), for comparing two databases.
 std::string schema_of(const std::string& path) {
   SQLite::Database db(path, SQLite::OPEN_READONLY);
-  SQLite::Statement q(db, "SELECT type, name, tbl_name, COALESCE(sql, '') FROM sqlite_master "
-                          "WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name");
+  SQLite::Statement q(db,
+                      "SELECT type, name, tbl_name, COALESCE(sql, '') FROM sqlite_master "
+                      "WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name");
   std::string out;
   while (q.executeStep()) {
-    out += q.getColumn(0).getString() + " " + q.getColumn(1).getString() + " on " + q.getColumn(2).getString() +
-           ":\n" + q.getColumn(3).getString() + "\n";
+    out += q.getColumn(0).getString() + " " + q.getColumn(1).getString() + " on " +
+           q.getColumn(2).getString() + ":\n" + q.getColumn(3).getString() + "\n";
   }
   return out;
 }
@@ -149,36 +151,48 @@ std::string schema_of(const std::string& path) {
 void seed(SQLite::Database& db, int version) {
   switch (version) {
     case 1:
-      db.exec("INSERT INTO cases(created_at, title, input_kind, input) VALUES('2026-01-02T03:04:05Z', 'old case', "
-              "'native', '{\"as_of\":\"2026-01-02\"}');"
-              "INSERT INTO case_labs(case_id, created_at, lab) VALUES(1, '2026-01-03T00:00:00Z', "
-              "'{\"test\":\"alc\",\"value\":1.1}');"
-              "INSERT INTO assessments(case_id, created_at, input_hash, kb_version, engine_version, result) "
-              "VALUES(1, '2026-01-02T03:04:06Z', 'abc', 'kb-1', 'engine-1', '{\"r\":1}');");
+      db.exec(
+          "INSERT INTO cases(created_at, title, input_kind, input) VALUES('2026-01-02T03:04:05Z', "
+          "'old case', "
+          "'native', '{\"as_of\":\"2026-01-02\"}');"
+          "INSERT INTO case_labs(case_id, created_at, lab) VALUES(1, '2026-01-03T00:00:00Z', "
+          "'{\"test\":\"alc\",\"value\":1.1}');"
+          "INSERT INTO assessments(case_id, created_at, input_hash, kb_version, engine_version, "
+          "result) "
+          "VALUES(1, '2026-01-02T03:04:06Z', 'abc', 'kb-1', 'engine-1', '{\"r\":1}');");
       break;
     case 2:
-      db.exec("INSERT INTO cds_feedback(received_at, service, card, outcome, outcome_at, accepted_suggestions) "
-              "VALUES('2026-02-01T00:00:00Z', 'paraderm-patient-view', 'card-1', 'accepted', "
-              "'2026-02-01T00:00:00Z', '[]')");
+      db.exec(
+          "INSERT INTO cds_feedback(received_at, service, card, outcome, outcome_at, "
+          "accepted_suggestions) "
+          "VALUES('2026-02-01T00:00:00Z', 'paraderm-patient-view', 'card-1', 'accepted', "
+          "'2026-02-01T00:00:00Z', '[]')");
       break;
     case 3:
-      db.exec("INSERT INTO users(name, role, password_hash, created_at) VALUES('ann', 'clinician', 'h', "
-              "'2026-03-01T00:00:00Z');"
-              "INSERT INTO api_tokens(user_id, token_hash, label, created_at) VALUES(1, 'tokhash', 'ci', "
-              "'2026-03-01T00:00:00Z');"
-              "INSERT INTO sessions(id_hash, user_id, created, last_seen) VALUES('sesshash', 1, 100, 200);"
-              "INSERT INTO audit_events(created_at, user_id, username, action, detail, address) "
-              "VALUES('2026-03-01T00:00:00Z', 1, 'ann', 'login', '', '127.0.0.1');"
-              "INSERT INTO case_feedback(case_id, user_id, username, created_at, text) "
-              "VALUES(1, 1, 'ann', '2026-03-02T00:00:00Z', 'checked');"
-              "INSERT INTO cases(created_at, title, input_kind, input, owner_id, shared) "
-              "VALUES('2026-03-03T00:00:00Z', 'ann private', 'fhir', '{}', 1, 0);");
+      db.exec(
+          "INSERT INTO users(name, role, password_hash, created_at) VALUES('ann', 'clinician', "
+          "'h', "
+          "'2026-03-01T00:00:00Z');"
+          "INSERT INTO api_tokens(user_id, token_hash, label, created_at) VALUES(1, 'tokhash', "
+          "'ci', "
+          "'2026-03-01T00:00:00Z');"
+          "INSERT INTO sessions(id_hash, user_id, created, last_seen) VALUES('sesshash', 1, 100, "
+          "200);"
+          "INSERT INTO audit_events(created_at, user_id, username, action, detail, address) "
+          "VALUES('2026-03-01T00:00:00Z', 1, 'ann', 'login', '', '127.0.0.1');"
+          "INSERT INTO case_feedback(case_id, user_id, username, created_at, text) "
+          "VALUES(1, 1, 'ann', '2026-03-02T00:00:00Z', 'checked');"
+          "INSERT INTO cases(created_at, title, input_kind, input, owner_id, shared) "
+          "VALUES('2026-03-03T00:00:00Z', 'ann private', 'fhir', '{}', 1, 0);");
       break;
     case 4:
-      db.exec("INSERT INTO cases(created_at, title, input_kind, input, owner_id, shared, idempotency_key) "
-              "VALUES('2026-04-01T00:00:00Z', 'keyed', 'native', '{}', 1, 0, 'key-1')");
+      db.exec(
+          "INSERT INTO cases(created_at, title, input_kind, input, owner_id, shared, "
+          "idempotency_key) "
+          "VALUES('2026-04-01T00:00:00Z', 'keyed', 'native', '{}', 1, 0, 'key-1')");
       break;
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -203,8 +217,12 @@ std::unique_ptr<Store> open_ok(const fs::path& p) {
 }
 
 TEST_F(StoreDb, TheFrozenStepsAreTheShippedOnes) {
-  { auto s = open_ok(path_); ASSERT_TRUE(s); EXPECT_EQ(s->schema_version(), kCurrent)
-        << "src/store has a migration this test lacks: copy it into kShippedSteps with rows in seed()"; }
+  {
+    auto s = open_ok(path_);
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->schema_version(), kCurrent) << "src/store has a migration this test lacks: copy "
+                                                "it into kShippedSteps with rows in seed()";
+  }
   std::string fresh = schema_of(path_.string());
   clean();
   build_old(path_.string(), kCurrent);
@@ -217,7 +235,9 @@ TEST_P(FromVersion, MigratesToTheCurrentSchemaWithItsDataIntact) {
   int from = GetParam();
   fs::path fresh_path = path_.string() + ".fresh.db";
   for (const char* s : {"", "-wal", "-shm"}) fs::remove(fresh_path.string() + s);
-  { ASSERT_TRUE(open_ok(fresh_path)); }
+  {
+    ASSERT_TRUE(open_ok(fresh_path));
+  }
   std::string fresh = schema_of(fresh_path.string());
   for (const char* s : {"", "-wal", "-shm"}) fs::remove(fresh_path.string() + s);
 
@@ -267,7 +287,8 @@ TEST_P(FromVersion, MigratesToTheCurrentSchemaWithItsDataIntact) {
     }
     if (from >= 4) {
       SaveOutcome outcome{};
-      auto replay = s->save_case("keyed", "native", "{}", {s->find_user("ann")->id, "ann"}, false, "key-1", &outcome);
+      auto replay = s->save_case("keyed", "native", "{}", {s->find_user("ann")->id, "ann"}, false,
+                                 "key-1", &outcome);
       ASSERT_TRUE(replay.is_ok());
       EXPECT_EQ(outcome, SaveOutcome::kReplayed);
       EXPECT_EQ(replay.value(), 3);
@@ -286,7 +307,9 @@ TEST_P(FromVersion, MigratesToTheCurrentSchemaWithItsDataIntact) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Store, FromVersion, ::testing::Range(0, kCurrent + 1),
-                         [](const ::testing::TestParamInfo<int>& i) { return "v" + std::to_string(i.param); });
+                         [](const ::testing::TestParamInfo<int>& i) {
+                           return "v" + std::to_string(i.param);
+                         });
 
 // A failing step leaves the database at the version before it, never half-migrated: a version-1
 // database whose cases table already has a column step 3 adds fails step 3; steps 1..2 stay done.
@@ -366,8 +389,10 @@ TEST_F(StoreDb, ATruncatedDatabaseIsAnErrorOrReadableNeverACrash) {
     db.exec("PRAGMA journal_mode=DELETE");  // everything in the main file, nothing left in a WAL
     SQLite::Transaction tx(db);
     for (int i = 0; i < 200; ++i) {
-      db.exec("INSERT INTO cases(created_at, title, input_kind, input) VALUES('t', 'padding', 'native', '" +
-              std::string(2000, 'p') + "')");
+      db.exec(
+          "INSERT INTO cases(created_at, title, input_kind, input) VALUES('t', 'padding', "
+          "'native', '" +
+          std::string(2000, 'p') + "')");
     }
     tx.commit();
   }
@@ -378,16 +403,18 @@ TEST_F(StoreDb, ATruncatedDatabaseIsAnErrorOrReadableNeverACrash) {
   }
   ASSERT_GT(whole.size(), 8 * 4096u);
   int refused = 0, opened = 0;
-  for (std::size_t keep : {std::size_t{50}, std::size_t{100}, std::size_t{4096}, std::size_t{4096 * 3},
-                           whole.size() / 2, whole.size() - 4096, whole.size() - 1}) {
+  for (std::size_t keep :
+       {std::size_t{50}, std::size_t{100}, std::size_t{4096}, std::size_t{4096 * 3},
+        whole.size() / 2, whole.size() - 4096, whole.size() - 1}) {
     clean();
     write_bytes(path_, whole.substr(0, keep));
     auto s = Store::open(path_.string());
-    std::cout << "truncated to " << keep << " of " << whole.size() << " bytes: "
-              << (s.is_ok() ? std::string("opened") : s.status().message()) << "\n";
+    std::cout << "truncated to " << keep << " of " << whole.size()
+              << " bytes: " << (s.is_ok() ? std::string("opened") : s.status().message()) << "\n";
     if (!s.is_ok()) {
       ++refused;
-      EXPECT_NE(s.status().message().find(path_.string()), std::string::npos) << keep << ": " << s.status().message();
+      EXPECT_NE(s.status().message().find(path_.string()), std::string::npos)
+          << keep << ": " << s.status().message();
       continue;
     }
     ++opened;
@@ -408,10 +435,14 @@ TEST_F(StoreDb, ATruncatedDatabaseIsAnErrorOrReadableNeverACrash) {
 
 TEST_F(StoreDb, ADatabaseFromANewerParadermIsRefusedUnchanged) {
   build_old(path_.string(), kCurrent);
-  { SQLite::Database db(path_.string(), SQLite::OPEN_READWRITE); db.exec("PRAGMA user_version=" + std::to_string(kCurrent + 1)); }
+  {
+    SQLite::Database db(path_.string(), SQLite::OPEN_READWRITE);
+    db.exec("PRAGMA user_version=" + std::to_string(kCurrent + 1));
+  }
   auto s = Store::open(path_.string());
   ASSERT_FALSE(s.is_ok());
-  EXPECT_NE(s.status().message().find("newer than this paraderm"), std::string::npos) << s.status().message();
+  EXPECT_NE(s.status().message().find("newer than this paraderm"), std::string::npos)
+      << s.status().message();
   SQLite::Database db(path_.string(), SQLite::OPEN_READONLY);
   EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), kCurrent + 1);
 }
@@ -420,10 +451,14 @@ TEST_F(StoreDb, ADatabaseFromANewerParadermIsRefusedUnchanged) {
 // a foreign tool can leave it negative. That is no schema paraderm wrote: refused, not a crash.
 TEST_F(StoreDb, ANegativeSchemaVersionIsRefused) {
   build_old(path_.string(), kCurrent);
-  { SQLite::Database db(path_.string(), SQLite::OPEN_READWRITE); db.exec("PRAGMA user_version=-1"); }
+  {
+    SQLite::Database db(path_.string(), SQLite::OPEN_READWRITE);
+    db.exec("PRAGMA user_version=-1");
+  }
   auto s = Store::open(path_.string());
   ASSERT_FALSE(s.is_ok());
-  EXPECT_NE(s.status().message().find("schema version -1"), std::string::npos) << s.status().message();
+  EXPECT_NE(s.status().message().find("schema version -1"), std::string::npos)
+      << s.status().message();
 }
 
 // SQLite columns are not typed unless STRICT: a row written by another tool (or by hand) can hold
@@ -433,18 +468,24 @@ TEST_F(StoreDb, WrongTypedColumnsAreReadNotFatal) {
   build_old(path_.string(), kCurrent);
   {
     SQLite::Database db(path_.string(), SQLite::OPEN_READWRITE);
-    db.exec("INSERT INTO cases(created_at, title, input_kind, input, owner_id, shared) "
-            "VALUES(20260101, X'4869', 7, 3.5, 'ann', 'yes');"
-            "INSERT INTO case_labs(case_id, created_at, lab) VALUES(4, 1, 42);"
-            "INSERT INTO assessments(case_id, created_at, input_hash, kb_version, engine_version, result, user_id, "
-            "username) VALUES('4', 2, 3, 4.5, X'00', 6, 'x', 7);"
-            "INSERT INTO users(name, role, password_hash, disabled, created_at) VALUES(99, 'admin', 1, 'no', 2);"
-            "INSERT INTO sessions(id_hash, user_id, created, last_seen) VALUES('odd', 2, 'yesterday', 1.5);"
-            "INSERT INTO audit_events(created_at, user_id, username, action, detail, address) "
-            "VALUES(1, 'x', 2, 3, 4, 5);"
-            "INSERT INTO cds_feedback(received_at, service, card, outcome, outcome_at, accepted_suggestions) "
-            "VALUES(1, 2, 3, 4, 5, 6.5);"
-            "INSERT INTO case_feedback(case_id, user_id, username, created_at, text) VALUES(4, 'x', 1, 2, 3);");
+    db.exec(
+        "INSERT INTO cases(created_at, title, input_kind, input, owner_id, shared) "
+        "VALUES(20260101, X'4869', 7, 3.5, 'ann', 'yes');"
+        "INSERT INTO case_labs(case_id, created_at, lab) VALUES(4, 1, 42);"
+        "INSERT INTO assessments(case_id, created_at, input_hash, kb_version, engine_version, "
+        "result, user_id, "
+        "username) VALUES('4', 2, 3, 4.5, X'00', 6, 'x', 7);"
+        "INSERT INTO users(name, role, password_hash, disabled, created_at) VALUES(99, 'admin', 1, "
+        "'no', 2);"
+        "INSERT INTO sessions(id_hash, user_id, created, last_seen) VALUES('odd', 2, 'yesterday', "
+        "1.5);"
+        "INSERT INTO audit_events(created_at, user_id, username, action, detail, address) "
+        "VALUES(1, 'x', 2, 3, 4, 5);"
+        "INSERT INTO cds_feedback(received_at, service, card, outcome, outcome_at, "
+        "accepted_suggestions) "
+        "VALUES(1, 2, 3, 4, 5, 6.5);"
+        "INSERT INTO case_feedback(case_id, user_id, username, created_at, text) VALUES(4, 'x', 1, "
+        "2, 3);");
   }
   auto s = open_ok(path_);
   ASSERT_TRUE(s);
@@ -482,15 +523,21 @@ TEST_F(StoreDb, SixtyFourWritersRacingTheirOwnIdempotencyKeysStoreEachCaseOnce) 
     std::string title = "writer " + std::to_string(w), input = "{\"w\":" + std::to_string(w) + "}";
     auto keyed = [&, w, title, input](std::int64_t* id, SaveOutcome* outcome) {
       auto r = s->save_case(title, "native", input, {}, false, "key-" + std::to_string(w), outcome);
-      if (r.is_ok()) *id = r.value();
-      else failures++;
+      if (r.is_ok())
+        *id = r.value();
+      else
+        failures++;
     };
-    threads.emplace_back(keyed, &keyed_a[static_cast<std::size_t>(w)], &out_a[static_cast<std::size_t>(w)]);
-    threads.emplace_back(keyed, &keyed_b[static_cast<std::size_t>(w)], &out_b[static_cast<std::size_t>(w)]);
+    threads.emplace_back(keyed, &keyed_a[static_cast<std::size_t>(w)],
+                         &out_a[static_cast<std::size_t>(w)]);
+    threads.emplace_back(keyed, &keyed_b[static_cast<std::size_t>(w)],
+                         &out_b[static_cast<std::size_t>(w)]);
     threads.emplace_back([&, w, title] {
       auto r = s->save_case(title + " plain", "native", "{}");
-      if (r.is_ok()) plain[static_cast<std::size_t>(w)] = r.value();
-      else failures++;
+      if (r.is_ok())
+        plain[static_cast<std::size_t>(w)] = r.value();
+      else
+        failures++;
     });
   }
   for (auto& t : threads) t.join();
@@ -499,8 +546,10 @@ TEST_F(StoreDb, SixtyFourWritersRacingTheirOwnIdempotencyKeysStoreEachCaseOnce) 
   for (int w = 0; w < kWriters; ++w) {
     auto i = static_cast<std::size_t>(w);
     EXPECT_EQ(keyed_a[i], keyed_b[i]) << "writer " << w << ": one key, two cases";
-    EXPECT_EQ((out_a[i] == SaveOutcome::kCreated) + (out_b[i] == SaveOutcome::kCreated), 1) << "writer " << w;
-    EXPECT_EQ((out_a[i] == SaveOutcome::kReplayed) + (out_b[i] == SaveOutcome::kReplayed), 1) << "writer " << w;
+    EXPECT_EQ((out_a[i] == SaveOutcome::kCreated) + (out_b[i] == SaveOutcome::kCreated), 1)
+        << "writer " << w;
+    EXPECT_EQ((out_a[i] == SaveOutcome::kReplayed) + (out_b[i] == SaveOutcome::kReplayed), 1)
+        << "writer " << w;
     auto c = s->get_case(keyed_a[i]);
     ASSERT_TRUE(c);
     EXPECT_EQ(c->title, "writer " + std::to_string(w));
@@ -514,7 +563,8 @@ TEST_F(StoreDb, SixtyFourWritersRacingTheirOwnIdempotencyKeysStoreEachCaseOnce) 
   s.reset();
   SQLite::Database check(path_.string(), SQLite::OPEN_READONLY);
   EXPECT_EQ(check.execAndGet("SELECT count(*) FROM cases").getInt(), 2 * kWriters);
-  EXPECT_EQ(check.execAndGet("SELECT count(DISTINCT idempotency_key) FROM cases").getInt(), kWriters);
+  EXPECT_EQ(check.execAndGet("SELECT count(DISTINCT idempotency_key) FROM cases").getInt(),
+            kWriters);
 }
 
 // --- file permissions -------------------------------------------------------------------------
@@ -528,7 +578,7 @@ TEST_F(StoreDb, TheDatabaseAndItsWalFilesAreOwnerOnlyUnderAPermissiveUmask) {
   ASSERT_TRUE(s.is_ok()) << s.status().message();
   ASSERT_TRUE(s.value()->save_case("t", "native", "{}").is_ok());
   for (const char* suffix : {"", "-wal", "-shm"}) {
-    struct stat st {};
+    struct stat st{};
     std::string p = path_.string() + suffix;
     ASSERT_EQ(::stat(p.c_str(), &st), 0) << p << " missing while the store is open";
     EXPECT_EQ(st.st_mode & 0777, 0600u) << p;
@@ -545,7 +595,7 @@ TEST_F(StoreDb, AnExistingReadableDatabaseIsOpenedWithAWarningAndKeepsItsMode) {
   std::string err = ::testing::internal::GetCapturedStderr();
   ASSERT_TRUE(s.is_ok()) << s.status().message();
   EXPECT_NE(err.find("readable by other accounts (mode 644)"), std::string::npos) << err;
-  struct stat st {};
+  struct stat st{};
   ASSERT_EQ(::stat(path_.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0644u);
 }

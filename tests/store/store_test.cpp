@@ -88,7 +88,7 @@ TEST_F(StoreFile, AFailingWriteFailsAloneInItsBatch) {
 
 TEST_F(StoreFile, CreatedReadableByTheOwnerOnly) {
   ASSERT_TRUE(Store::open(path_.string()).is_ok());
-  struct stat s {};
+  struct stat s{};
   ASSERT_EQ(::stat(path_.c_str(), &s), 0);
   EXPECT_EQ(s.st_mode & 0777, 0600u);
 }
@@ -100,8 +100,9 @@ TEST_F(StoreFile, TextThatIsNotUtf8IsRepairedOnRead) {
   }
   {
     SQLite::Database raw(path_.string(), SQLite::OPEN_READWRITE);
-    raw.exec("INSERT INTO cases(created_at, title, input_kind, input) VALUES('2026-01-01T00:00:00Z', "
-             "CAST(X'54FF' AS TEXT), 'native', CAST(X'7B2261223A2241FF227D' AS TEXT))");
+    raw.exec(
+        "INSERT INTO cases(created_at, title, input_kind, input) VALUES('2026-01-01T00:00:00Z', "
+        "CAST(X'54FF' AS TEXT), 'native', CAST(X'7B2261223A2241FF227D' AS TEXT))");
   }
   auto st = Store::open(path_.string());
   ASSERT_TRUE(st.is_ok());
@@ -115,24 +116,26 @@ TEST_F(StoreFile, TextThatIsNotUtf8IsRepairedOnRead) {
 
 // --- pharmacovigilance readers (F7, F8), through the CLI as the fuzzer ran them ----------------
 
-
-
 paraderm::testing::CliRun run(const std::string& args) { return paraderm::testing::run_cli(args); }
 
-std::string fuzz(const std::string& name) { return std::string(PARADERM_SOURCE_DIR) + "/tests/fuzz/" + name; }
+std::string fuzz(const std::string& name) {
+  return std::string(PARADERM_SOURCE_DIR) + "/tests/fuzz/" + name;
+}
 
 TEST(PvFuzz, CsvNameInWindows1252IsTranscodedNotAnAbort) {  // F7
   auto r = run("pv signals --input " + fuzz("csv-invalid-utf8-json-abort.csv") +
                " --id-col id --drug-col var1 --event-col var2 --format json");
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("ASPIRIN\xC2\xAE"), std::string::npos) << r.output;  // 0xAE read as U+00AE
+  EXPECT_NE(r.output.find("ASPIRIN\xC2\xAE"), std::string::npos)
+      << r.output;  // 0xAE read as U+00AE
   EXPECT_NE(r.output.find("not UTF-8"), std::string::npos) << r.output;
 }
 
 TEST(PvFuzz, FaersNameInWindows1252IsTranscodedNotAnAbort) {  // F7
   fs::path out = fs::temp_directory_path() / ("paraderm_f7_" + std::to_string(::getpid()));
   fs::remove_all(out);
-  auto ingest = run("pv ingest --faers " + fuzz("faers-latin1-drugname") + " --out " + out.string());
+  auto ingest =
+      run("pv ingest --faers " + fuzz("faers-latin1-drugname") + " --out " + out.string());
   EXPECT_EQ(ingest.exit_code, 0) << ingest.output;
   EXPECT_NE(ingest.output.find("not UTF-8"), std::string::npos) << ingest.output;
   auto signals = run("pv signals --store " + out.string() + " --format json");

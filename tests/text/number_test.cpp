@@ -16,11 +16,42 @@ std::string reference(double v) { return fmt::format("{:g}", v); }
 
 TEST(FormatG, KnownValues) {
   // Values an assessment prints: doses, ages, thresholds, lab values, and the edges of %g.
-  for (double v : {0.0, -0.0, 1.0, -5.0, 15.0, 0.5, 2.5, 7.5, 0.1, 0.2, 0.3, 1.0 / 3, 2.0 / 3, 12.34,
-                   100.0, 999999.0, 1e6, 1e6 + 1, 123456.5, 1234567.0, 0.0001, 0.00012345, 0.00001,
-                   9.999995, 99999.95, 0.1 + 0.2, 1e-300, 1e300, 4.94e-324,
-                   std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
-                   std::numeric_limits<double>::quiet_NaN(), 60.7, 79.1, 0.45, 1.73}) {
+  for (double v : {0.0,
+                   -0.0,
+                   1.0,
+                   -5.0,
+                   15.0,
+                   0.5,
+                   2.5,
+                   7.5,
+                   0.1,
+                   0.2,
+                   0.3,
+                   1.0 / 3,
+                   2.0 / 3,
+                   12.34,
+                   100.0,
+                   999999.0,
+                   1e6,
+                   1e6 + 1,
+                   123456.5,
+                   1234567.0,
+                   0.0001,
+                   0.00012345,
+                   0.00001,
+                   9.999995,
+                   99999.95,
+                   0.1 + 0.2,
+                   1e-300,
+                   1e300,
+                   4.94e-324,
+                   std::numeric_limits<double>::infinity(),
+                   -std::numeric_limits<double>::infinity(),
+                   std::numeric_limits<double>::quiet_NaN(),
+                   60.7,
+                   79.1,
+                   0.45,
+                   1.73}) {
     EXPECT_EQ(g(v), reference(v)) << "value bits of " << reference(v);
   }
   EXPECT_EQ(g(15), "15");

@@ -8,7 +8,8 @@
 //     version's quarter or a later one;
 //   - drugs: 1 + Poisson(mean - 1) distinct ranks from the rank-frequency law (alias table), the
 //     first PS, each later one C/I with probability ns * mean / (mean - 1), else SS;
-//   - events: 1 + Poisson(mean - 1) distinct ranks from their own law, then for each suspect drug of
+//   - events: 1 + Poisson(mean - 1) distinct ranks from their own law, then for each suspect drug
+//   of
 //     a planted pair its event is added with probability q (computed so that the pair's relative
 //     reporting ratio is the target);
 //   - each record is broken (malformed) with probability m: an embedded line break before a '$'
@@ -168,25 +169,31 @@ std::string word(std::size_t rank, std::size_t vocabulary, std::uint64_t mult, s
 }
 
 // Invented stems, none an INN stem, so that no made-up name is one letter from a real one.
-constexpr std::array<std::string_view, 7> kStems = {"OXAQ", "IZUB", "ETRIX", "ULQAN", "AZEQ", "OFIX", "UMIQ"};
-constexpr std::array<std::string_view, 12> kNouns = {"syndrome", "disorder",  "reaction",  "lesion",
-                                                     "pain",     "inflammation", "increased", "decreased",
-                                                     "abnormal", "infection", "oedema",    "haemorrhage"};
+constexpr std::array<std::string_view, 7> kStems = {"OXAQ", "IZUB", "ETRIX", "ULQAN",
+                                                    "AZEQ", "OFIX", "UMIQ"};
+constexpr std::array<std::string_view, 12> kNouns = {
+    "syndrome",  "disorder",  "reaction", "lesion",    "pain",   "inflammation",
+    "increased", "decreased", "abnormal", "infection", "oedema", "haemorrhage"};
 
-// --- layout ---------------------------------------------------------------------------------------
+// --- layout
+// ---------------------------------------------------------------------------------------
 
 constexpr std::string_view kFaersDemo =
-    "primaryid$caseid$caseversion$i_f_code$event_dt$mfr_dt$init_fda_dt$fda_dt$rept_cod$auth_num$mfr_num$"
-    "mfr_sndr$lit_ref$age$age_cod$age_grp$sex$e_sub$wt$wt_cod$rept_dt$to_mfr$occp_cod$reporter_country$"
+    "primaryid$caseid$caseversion$i_f_code$event_dt$mfr_dt$init_fda_dt$fda_dt$rept_cod$auth_num$"
+    "mfr_num$"
+    "mfr_sndr$lit_ref$age$age_cod$age_grp$sex$e_sub$wt$wt_cod$rept_dt$to_mfr$occp_cod$reporter_"
+    "country$"
     "occr_country";
 constexpr std::string_view kFaersDrug =
-    "primaryid$caseid$drug_seq$role_cod$drugname$prod_ai$val_vbm$route$dose_vbm$cum_dose_chr$cum_dose_unit$"
+    "primaryid$caseid$drug_seq$role_cod$drugname$prod_ai$val_vbm$route$dose_vbm$cum_dose_chr$cum_"
+    "dose_unit$"
     "dechal$rechal$lot_num$exp_dt$nda_num$dose_amt$dose_unit$dose_form$dose_freq";
 constexpr std::string_view kFaersReac = "primaryid$caseid$pt$drug_rec_act";
 // Legacy AERS (LAERS), as loaded by ltscomputingllc/faersdbstats (load_legacy_*_table.sql); DEMO
 // gained REPORTER_COUNTRY in 2005Q3.
 constexpr std::string_view kLaersDemo =
-    "ISR$CASE$I_F_COD$FOLL_SEQ$IMAGE$EVENT_DT$MFR_DT$FDA_DT$REPT_COD$MFR_NUM$MFR_SNDR$AGE$AGE_COD$GNDR_COD$"
+    "ISR$CASE$I_F_COD$FOLL_SEQ$IMAGE$EVENT_DT$MFR_DT$FDA_DT$REPT_COD$MFR_NUM$MFR_SNDR$AGE$AGE_COD$"
+    "GNDR_COD$"
     "E_SUB$WT$WT_COD$REPT_DT$OCCP_COD$DEATH_DT$TO_MFR$CONFID";
 constexpr std::string_view kLaersDrug =
     "ISR$DRUG_SEQ$ROLE_COD$DRUGNAME$VAL_VBM$ROUTE$DOSE_VBM$DECHAL$RECHAL$LOT_NUM$EXP_DT$NDA_NUM";
@@ -194,7 +201,7 @@ constexpr std::string_view kLaersReac = "ISR$PT";
 
 constexpr int kFaersLast = 2025 * 4 + 2, kFaersFirst = 2014 * 4 + 2;  // 2025Q3, 2014Q3
 constexpr int kLaersLast = 2012 * 4 + 2, kLaersFirst = 2004 * 4 + 0;  // 2012Q3, 2004Q1
-constexpr int kReporterCountryFrom = 2005 * 4 + 2;                     // 2005Q3
+constexpr int kReporterCountryFrom = 2005 * 4 + 2;                    // 2005Q3
 
 std::string quarter_tag(int qi) { return fmt::format("{:02}Q{}", (qi / 4) % 100, qi % 4 + 1); }
 
@@ -202,7 +209,8 @@ std::size_t field_count(std::string_view header) {
   return static_cast<std::size_t>(std::count(header.begin(), header.end(), '$')) + 1;
 }
 
-// --- the model --------------------------------------------------------------------------------------
+// --- the model
+// --------------------------------------------------------------------------------------
 
 struct KbSpec {
   const char* ingredient;
@@ -213,8 +221,12 @@ struct KbSpec {
 // form words, one-letter misspellings of 6+-letter names).
 const std::vector<KbSpec>& kb_specs() {
   static const std::vector<KbSpec> specs = {
-      {"ADALIMUMAB", {"HUMIRA", "Humira", "ADALIMUMAB", "adalimumab", "HUMIRA PEN (ADALIMUMAB) 40 MG", "ADALIMUMUB"}},
-      {"DUPILUMAB", {"DUPIXENT", "Dupixent", "dupilumab 300 mg", "DUPILUMAB", "DUPIXENT 300 MG PREFILLED SYRINGE", "DUPLUMAB"}},
+      {"ADALIMUMAB",
+       {"HUMIRA", "Humira", "ADALIMUMAB", "adalimumab", "HUMIRA PEN (ADALIMUMAB) 40 MG",
+        "ADALIMUMUB"}},
+      {"DUPILUMAB",
+       {"DUPIXENT", "Dupixent", "dupilumab 300 mg", "DUPILUMAB",
+        "DUPIXENT 300 MG PREFILLED SYRINGE", "DUPLUMAB"}},
       {"ETANERCEPT", {"ENBREL", "Enbrel", "etanercept 50 mg", "ETANERCEPT"}},
       {"USTEKINUMAB", {"STELARA", "Stelara", "ustekinumab 45 mg", "USTEKINUMAB"}},
       {"SECUKINUMAB", {"COSENTYX", "Cosentyx", "SECUKINUMAB", "secukinumab 150 mg"}},
@@ -257,7 +269,9 @@ CaseMeta case_meta(const Model& m, std::uint64_t c) {
     k.v_latest = 2 + static_cast<int>(v_pick);
   }
   k.deleted = !m.laers && u_del < m.o.deleted_fraction;
-  if (k.deleted) k.q_del = k.q_latest + static_cast<int>(del_pick % static_cast<std::uint32_t>(m.o.quarters - k.q_latest));
+  if (k.deleted)
+    k.q_del = k.q_latest +
+              static_cast<int>(del_pick % static_cast<std::uint32_t>(m.o.quarters - k.q_latest));
   return k;
 }
 
@@ -273,9 +287,12 @@ struct Content {
   bool demo_bad = false;
   std::array<bool, kMaxPerReport> drug_bad{};
   std::array<bool, 2 * kMaxPerReport> reac_bad{};
-  bool has_event(std::uint32_t e) const { return std::find(events.begin(), events.begin() + n_events, e) != events.begin() + n_events; }
+  bool has_event(std::uint32_t e) const {
+    return std::find(events.begin(), events.begin() + n_events, e) != events.begin() + n_events;
+  }
   bool has_drug(std::uint32_t d) const {
-    return std::any_of(drugs.begin(), drugs.begin() + n_drugs, [&](const DrugEntry& x) { return x.rank0 == d; });
+    return std::any_of(drugs.begin(), drugs.begin() + n_drugs,
+                       [&](const DrugEntry& x) { return x.rank0 == d; });
   }
 };
 
@@ -291,7 +308,8 @@ void draw_malformed(const Model& m, Rng& r, Content& x) {
 Content latest_content(const Model& m, std::uint64_t c) {
   Rng r(m.o.seed, c, kContent);
   Content x;
-  int nd = std::min<int>(draw_count(r, m.o.mean_drugs, m.exp_drugs), static_cast<int>(m.drug_names.size()));
+  int nd = std::min<int>(draw_count(r, m.o.mean_drugs, m.exp_drugs),
+                         static_cast<int>(m.drug_names.size()));
   while (x.n_drugs < nd) {
     std::uint32_t d = m.drugs->sample(r);
     if (x.has_drug(d)) continue;
@@ -302,7 +320,8 @@ Content latest_content(const Model& m, std::uint64_t c) {
     }
     x.drugs[x.n_drugs++] = {d, role};
   }
-  int ne = std::min<int>(draw_count(r, m.o.mean_events, m.exp_events), static_cast<int>(m.event_names.size()));
+  int ne = std::min<int>(draw_count(r, m.o.mean_events, m.exp_events),
+                         static_cast<int>(m.event_names.size()));
   while (x.n_events < ne) {
     std::uint32_t e = m.events->sample(r);
     if (!x.has_event(e)) x.events[x.n_events++] = e;
@@ -332,7 +351,8 @@ Content old_content(const Model& m, std::uint64_t c, const Content& latest) {
   return x;
 }
 
-// --- formatting -------------------------------------------------------------------------------------
+// --- formatting
+// -------------------------------------------------------------------------------------
 
 struct Buf {
   std::string s;
@@ -345,10 +365,10 @@ struct Buf {
     s.append(tmp, res.ptr);
   }
   void date(int y, int mo, int dd) {
-    char tmp[8] = {static_cast<char>('0' + y / 1000),      static_cast<char>('0' + y / 100 % 10),
-                   static_cast<char>('0' + y / 10 % 10),   static_cast<char>('0' + y % 10),
-                   static_cast<char>('0' + mo / 10),       static_cast<char>('0' + mo % 10),
-                   static_cast<char>('0' + dd / 10),       static_cast<char>('0' + dd % 10)};
+    char tmp[8] = {static_cast<char>('0' + y / 1000),    static_cast<char>('0' + y / 100 % 10),
+                   static_cast<char>('0' + y / 10 % 10), static_cast<char>('0' + y % 10),
+                   static_cast<char>('0' + mo / 10),     static_cast<char>('0' + mo % 10),
+                   static_cast<char>('0' + dd / 10),     static_cast<char>('0' + dd % 10)};
     s.append(tmp, 8);
   }
 };
@@ -357,7 +377,10 @@ struct Date {
   int y = 0, m = 0, d = 0;
 };
 
-Date date_in_quarter(int qi, Rng& r) { return {qi / 4, (qi % 4) * 3 + 1 + static_cast<int>(r.below(3)), 1 + static_cast<int>(r.below(28))}; }
+Date date_in_quarter(int qi, Rng& r) {
+  return {qi / 4, (qi % 4) * 3 + 1 + static_cast<int>(r.below(3)),
+          1 + static_cast<int>(r.below(28))};
+}
 
 Date months_before(Date x, int months, int day) {
   int idx = x.y * 12 + (x.m - 1) - months;
@@ -366,7 +389,8 @@ Date months_before(Date x, int months, int day) {
 
 struct Block {
   Buf demo, drug, reac, del;
-  std::uint64_t demo_rows = 0, drug_rows = 0, reac_rows = 0, superseded = 0, deleted = 0, kept = 0, total = 0;
+  std::uint64_t demo_rows = 0, drug_rows = 0, reac_rows = 0, superseded = 0, deleted = 0, kept = 0,
+                total = 0;
   std::uint64_t bad_records = 0, bad_lines = 0;
   std::vector<std::uint64_t> n, nd, ne;
 };
@@ -374,13 +398,14 @@ struct Block {
 // Breaks the record that starts at `start` in `b` (no line ending yet): a line break before its
 // j-th '$' (both halves then have a wrong field count), or, for a two-column LAERS file, a '$'
 // inside the last text field. Returns the physical lines added beyond one.
-int break_record(std::string& s, std::size_t start, std::size_t fields, bool laers, Rng& r, Block& blk) {
+int break_record(std::string& s, std::size_t start, std::size_t fields, bool laers, Rng& r,
+                 Block& blk) {
   ++blk.bad_records;
   // FAERS: halves of j and n-j+1 fields; j in [2, n-1] keeps both off n and off "n+1 with an empty
   // last field" (the reader's trailing-'$' tolerance). LAERS lines end in '$': the second half has
   // n-j+2 fields, so j in [3, n-1].
   std::size_t lo = laers ? 3 : 2;
-  if (fields < lo + 1) {  // LAERS REAC: ISR$PT -> ISR$P$T$ (4 fields)
+  if (fields < lo + 1) {              // LAERS REAC: ISR$PT -> ISR$P$T$ (4 fields)
     std::size_t last = s.rfind('$');  // before the PT
     std::size_t len = s.size() - last - 1;
     s.insert(last + 1 + std::max<std::size_t>(1, len / 2), 1, '$');
@@ -398,35 +423,43 @@ int break_record(std::string& s, std::size_t start, std::size_t fields, bool lae
 }
 
 constexpr std::array<std::string_view, 6> kCountriesIso = {"US", "US", "US", "GB", "DE", "JP"};
-constexpr std::array<std::string_view, 6> kCountriesLaers = {"UNITED STATES", "UNITED STATES", "UNITED STATES",
-                                                             "UNITED KINGDOM", "GERMANY", "JAPAN"};
-constexpr std::array<std::string_view, 4> kSenders = {"SYNTHPHARMA", "ACME BIOLOGICS", "NORTHWIND LABS", "FDA-CTU"};
+constexpr std::array<std::string_view, 6> kCountriesLaers = {
+    "UNITED STATES", "UNITED STATES", "UNITED STATES", "UNITED KINGDOM", "GERMANY", "JAPAN"};
+constexpr std::array<std::string_view, 4> kSenders = {"SYNTHPHARMA", "ACME BIOLOGICS",
+                                                      "NORTHWIND LABS", "FDA-CTU"};
 constexpr std::array<std::string_view, 5> kOccp = {"MD", "CN", "PH", "HP", "OT"};
-constexpr std::array<std::string_view, 4> kRoutes = {"Oral", "Subcutaneous", "Intravenous (not otherwise specified)", "Unknown"};
-constexpr std::array<std::string_view, 4> kForms = {"Tablet", "Injection", "Capsule", "Solution for injection"};
+constexpr std::array<std::string_view, 4> kRoutes = {
+    "Oral", "Subcutaneous", "Intravenous (not otherwise specified)", "Unknown"};
+constexpr std::array<std::string_view, 4> kForms = {"Tablet", "Injection", "Capsule",
+                                                    "Solution for injection"};
 constexpr std::array<std::string_view, 4> kFreqs = {"QD", "BID", "Q2W", ""};
 constexpr std::array<std::string_view, 4> kChal = {"Y", "N", "U", "D"};
 
 void end_line(Buf& b, bool laers) {
-  if (laers) b.put("$\r\n");
-  else b.put('\n');
+  if (laers)
+    b.put("$\r\n");
+  else
+    b.put('\n');
 }
 
 // Writes one version of case c as it stands in quarter qi.
-void write_version(const Model& m, std::uint64_t c, const CaseMeta& k, const Content& x, int version, int qi,
-                   Block& blk) {
+void write_version(const Model& m, std::uint64_t c, const CaseMeta& k, const Content& x,
+                   int version, int qi, Block& blk) {
   Rng r(m.o.seed, c, kFormat + static_cast<std::uint64_t>(version));
   Rng dates(m.o.seed, c, kMeta + 100);  // shared by both versions: the initial receipt date
   const bool laers = m.laers;
   const std::uint64_t caseid = 10000000 + c;
   const int q_first = k.has_old ? k.q_old : k.q_latest;
   Date init = date_in_quarter(m.first_qi + q_first, dates);
-  Date event = months_before(init, 1 + static_cast<int>(dates.below(6)), 1 + static_cast<int>(dates.below(28)));
+  Date event = months_before(init, 1 + static_cast<int>(dates.below(6)),
+                             1 + static_cast<int>(dates.below(28)));
   Date fda = version == 1 ? init : date_in_quarter(qi, r);
   const int quarter_rel = qi - m.first_qi;
-  // ids: primaryid = caseid with the version appended; LAERS ISR = a number growing with the quarter
-  const std::uint64_t id = laers ? 4000000 + static_cast<std::uint64_t>(quarter_rel) * m.o.reports + c
-                                 : caseid * 10 + static_cast<std::uint64_t>(version);
+  // ids: primaryid = caseid with the version appended; LAERS ISR = a number growing with the
+  // quarter
+  const std::uint64_t id = laers
+                               ? 4000000 + static_cast<std::uint64_t>(quarter_rel) * m.o.reports + c
+                               : caseid * 10 + static_cast<std::uint64_t>(version);
   auto key = [&](Buf& b) {
     b.u(id);
     b.d();
@@ -442,12 +475,16 @@ void write_version(const Model& m, std::uint64_t c, const CaseMeta& k, const Con
     std::uint32_t rept = r.below(20);  // EXP 60 %, PER 25 %, DIR 15 %
     std::string_view rept_cod = rept < 12 ? "EXP" : rept < 17 ? "PER" : "DIR";
     std::uint32_t country = r.below(static_cast<std::uint32_t>(kCountriesIso.size()));
-    std::uint32_t age = 18 + r.below(73), wt = 45 + r.below(80), sex = r.below(10), ev = r.below(20);
+    std::uint32_t age = 18 + r.below(73), wt = 45 + r.below(80), sex = r.below(10),
+                  ev = r.below(20);
     std::uint32_t sender = rept_cod == "DIR" ? 3 : r.below(3), occp = r.below(5);
     auto event_dt = [&] {
-      if (ev < 14) b.date(event.y, event.m, event.d);
-      else if (ev < 16) b.u(static_cast<std::uint64_t>(event.y * 100 + event.m));
-      else if (ev < 17) b.u(static_cast<std::uint64_t>(event.y));
+      if (ev < 14)
+        b.date(event.y, event.m, event.d);
+      else if (ev < 16)
+        b.u(static_cast<std::uint64_t>(event.y * 100 + event.m));
+      else if (ev < 17)
+        b.u(static_cast<std::uint64_t>(event.y));
     };
     if (!laers) {
       key(b);
@@ -460,16 +497,21 @@ void write_version(const Model& m, std::uint64_t c, const CaseMeta& k, const Con
       b.date(fda.y, fda.m, fda.d), b.d();
       b.put(rept_cod), b.d();
       b.d();  // auth_num
-      if (rept_cod != "DIR") b.put(kCountriesIso[country]), b.put('-'), b.put(kSenders[sender]), b.put('-'), b.u(caseid);
+      if (rept_cod != "DIR")
+        b.put(kCountriesIso[country]), b.put('-'), b.put(kSenders[sender]), b.put('-'), b.u(caseid);
       b.d();
       b.put(kSenders[sender]), b.d();
       b.d();  // lit_ref
-      if (sex < 9) b.u(age), b.d(), b.put("YR"), b.d(), b.put(age >= 65 ? 'E' : 'A'), b.d();
-      else b.put("$$$");
+      if (sex < 9)
+        b.u(age), b.d(), b.put("YR"), b.d(), b.put(age >= 65 ? 'E' : 'A'), b.d();
+      else
+        b.put("$$$");
       b.put(sex < 5 ? "F" : sex < 9 ? "M" : ""), b.d();
       b.put('Y'), b.d();
-      if (sex % 2 == 0) b.u(wt), b.d(), b.put("KG"), b.d();
-      else b.put("$$");
+      if (sex % 2 == 0)
+        b.u(wt), b.d(), b.put("KG"), b.d();
+      else
+        b.put("$$");
       b.date(fda.y, fda.m, fda.d), b.d();
       b.d();  // to_mfr
       b.put(kOccp[occp]), b.d();
@@ -479,7 +521,8 @@ void write_version(const Model& m, std::uint64_t c, const CaseMeta& k, const Con
       b.u(id), b.d();
       b.u(caseid), b.d();
       b.put(version == 1 ? 'I' : 'F'), b.d();
-      if (version > 1 && r.below(2) == 0) b.u(static_cast<std::uint64_t>(version - 1));  // FOLL_SEQ, mostly blank
+      if (version > 1 && r.below(2) == 0)
+        b.u(static_cast<std::uint64_t>(version - 1));  // FOLL_SEQ, mostly blank
       b.d();
       b.u(id), b.put('-'), b.u(id % 7), b.d();  // IMAGE
       event_dt(), b.d();
@@ -487,19 +530,24 @@ void write_version(const Model& m, std::uint64_t c, const CaseMeta& k, const Con
       b.d();
       b.date(fda.y, fda.m, fda.d), b.d();
       b.put(rept_cod), b.d();
-      if (rept_cod != "DIR") b.put(kCountriesIso[country]), b.put('-'), b.put(kSenders[sender]), b.put('-'), b.u(caseid);
+      if (rept_cod != "DIR")
+        b.put(kCountriesIso[country]), b.put('-'), b.put(kSenders[sender]), b.put('-'), b.u(caseid);
       b.d();
       b.put(kSenders[sender]), b.d();
-      if (sex < 9) b.u(age), b.d(), b.put("YR"), b.d();
-      else b.put("$$");
+      if (sex < 9)
+        b.u(age), b.d(), b.put("YR"), b.d();
+      else
+        b.put("$$");
       b.put(sex < 5 ? "F" : sex < 9 ? "M" : ""), b.d();
       b.put('Y'), b.d();
-      if (sex % 2 == 0) b.u(wt), b.d(), b.put("KG"), b.d();
-      else b.put("$$");
+      if (sex % 2 == 0)
+        b.u(wt), b.d(), b.put("KG"), b.d();
+      else
+        b.put("$$");
       b.date(fda.y, fda.m, fda.d), b.d();
       b.put(kOccp[occp]), b.d();
-      b.d();  // DEATH_DT
-      b.d();  // TO_MFR
+      b.d();                                // DEATH_DT
+      b.d();                                // TO_MFR
       b.put(rept_cod == "DIR" ? "N" : "");  // CONFID
       if (qi >= kReporterCountryFrom) b.d(), b.put(kCountriesLaers[country]);
     }
@@ -518,7 +566,8 @@ void write_version(const Model& m, std::uint64_t c, const CaseMeta& k, const Con
     const DrugEntry& de = x.drugs[i];
     int kb = m.kb_of_rank[de.rank0];
     std::string_view name = m.drug_names[de.rank0], ai = name;
-    std::uint32_t spell = r.below(64), ai_pick = r.below(10), route = r.below(4), chal = r.below(8), freq = r.below(4);
+    std::uint32_t spell = r.below(64), ai_pick = r.below(10), route = r.below(4), chal = r.below(8),
+                  freq = r.below(4);
     if (kb >= 0) {
       const auto& sp = kb_specs()[static_cast<std::size_t>(kb)];
       name = sp.spellings[spell % sp.spellings.size()];
@@ -556,13 +605,16 @@ void write_version(const Model& m, std::uint64_t c, const CaseMeta& k, const Con
       b.d();  // exp_dt
       if (kb >= 0 || de.rank0 % 3 == 0) b.u(100000 + de.rank0 * 7 % 900000);
       b.d();
-      if (freq < 3) b.u(5u * (1 + de.rank0 % 20)), b.d(), b.put("MG"), b.d();
-      else b.put("$$");
+      if (freq < 3)
+        b.u(5u * (1 + de.rank0 % 20)), b.d(), b.put("MG"), b.d();
+      else
+        b.put("$$");
       b.put(kForms[route]), b.d();
       b.put(kFreqs[freq]);
     }
     ++blk.drug_rows;
-    if (x.drug_bad[i]) break_record(b.s, start, field_count(laers ? kLaersDrug : kFaersDrug), laers, r, blk);
+    if (x.drug_bad[i])
+      break_record(b.s, start, field_count(laers ? kLaersDrug : kFaersDrug), laers, r, blk);
     end_line(b, laers);
   }
   // REAC
@@ -573,13 +625,15 @@ void write_version(const Model& m, std::uint64_t c, const CaseMeta& k, const Con
     b.put(m.event_names[x.events[i]]);
     if (!laers) b.d();  // drug_rec_act
     ++blk.reac_rows;
-    if (x.reac_bad[i]) break_record(b.s, start, field_count(laers ? kLaersReac : kFaersReac), laers, r, blk);
+    if (x.reac_bad[i])
+      break_record(b.s, start, field_count(laers ? kLaersReac : kFaersReac), laers, r, blk);
     end_line(b, laers);
   }
 }
 
 // The reader's view of case c: counts for the planted pairs.
-void count_kept(const Model& m, const CaseMeta& k, const Content& latest, const Content* old, Block& blk) {
+void count_kept(const Model& m, const CaseMeta& k, const Content& latest, const Content* old,
+                Block& blk) {
   const Content* kept = !latest.demo_bad ? &latest : (old && !old->demo_bad ? old : nullptr);
   if (!kept || k.deleted) return;
   ++blk.kept;
@@ -598,7 +652,8 @@ void count_kept(const Model& m, const CaseMeta& k, const Content& latest, const 
     int p = m.planted_drug[drugs[i]];
     if (p < 0) continue;
     ++blk.nd[p];
-    if (std::find(events.begin(), events.begin() + ne, m.pair_event[p]) != events.begin() + ne) ++blk.n[p];
+    if (std::find(events.begin(), events.begin() + ne, m.pair_event[p]) != events.begin() + ne)
+      ++blk.n[p];
   }
   for (int i = 0; i < ne; ++i) {
     int p = m.planted_event[events[i]];
@@ -641,7 +696,8 @@ Block make_block(const Model& m, int q, std::uint64_t c0, std::uint64_t c1) {
   return blk;
 }
 
-// --- planted pairs ------------------------------------------------------------------------------------
+// --- planted pairs
+// ------------------------------------------------------------------------------------
 
 // P(a name of per-draw probability pi is among K distinct draws), K ~ count_pmf. Draws repeat
 // until distinct, so the j-th draw picks the name with probability about pi / (1 - S_j), S_j the
@@ -665,7 +721,8 @@ Status choose_planted(Model& m, SynthSummary& summary) {
   auto per_draw = [&](std::size_t n) {
     std::vector<double> pi(n);
     double h = 0, sq = 0;
-    for (std::size_t r = 1; r <= n; ++r) h += pi[r - 1] = std::pow(static_cast<double>(r), -o.zipf_exponent);
+    for (std::size_t r = 1; r <= n; ++r)
+      h += pi[r - 1] = std::pow(static_cast<double>(r), -o.zipf_exponent);
     for (double& x : pi) x /= h, sq += x * x;
     return std::make_pair(pi, sq);
   };
@@ -681,13 +738,15 @@ Status choose_planted(Model& m, SynthSummary& summary) {
   // bound rises so that a pair's expected count N * p_drug * p_event * rr_min is at least 25 (a
   // pair expected 4 times cannot be found by any method), as long as enough names remain.
   constexpr double kFloor = 0.004, kHi = 0.03;
-  double lo = std::min(kHi, std::max(kFloor, std::sqrt(25.0 / (static_cast<double>(o.reports) * o.planted_rr_min))));
+  double lo = std::min(
+      kHi, std::max(kFloor, std::sqrt(25.0 / (static_cast<double>(o.reports) * o.planted_rr_min))));
   std::vector<std::uint32_t> cand_d, cand_e;
   for (;;) {
     cand_d.clear();
     cand_e.clear();
     for (std::size_t i = 0; i < V; ++i) {
-      if (ps[i] >= lo && ps[i] <= kHi && m.kb_of_rank[i] < 0) cand_d.push_back(static_cast<std::uint32_t>(i));
+      if (ps[i] >= lo && ps[i] <= kHi && m.kb_of_rank[i] < 0)
+        cand_d.push_back(static_cast<std::uint32_t>(i));
     }
     for (std::size_t i = 0; i < E; ++i) {
       if (pe[i] >= lo && pe[i] <= kHi) cand_e.push_back(static_cast<std::uint32_t>(i));
@@ -696,14 +755,17 @@ Status choose_planted(Model& m, SynthSummary& summary) {
     lo = std::max(kFloor, lo * 0.9);
   }
   if (cand_d.size() < o.planted || cand_e.size() < o.planted) {
-    return Status::invalid_input(fmt::format(
-        "planted: {} pairs asked, but only {} drugs and {} events are moderately frequent (in 0.4 %-3 % of "
-        "reports) with these vocabularies and zipf_exponent {}; plant fewer or enlarge the vocabularies",
-        o.planted, cand_d.size(), cand_e.size(), o.zipf_exponent));
+    return Status::invalid_input(
+        fmt::format("planted: {} pairs asked, but only {} drugs and {} events are moderately "
+                    "frequent (in 0.4 %-3 % of "
+                    "reports) with these vocabularies and zipf_exponent {}; plant fewer or enlarge "
+                    "the vocabularies",
+                    o.planted, cand_d.size(), cand_e.size(), o.zipf_exponent));
   }
   Rng r(o.seed, ~0ULL, 7);
   auto shuffle = [&](std::vector<std::uint32_t>& v) {
-    for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[r.below(static_cast<std::uint32_t>(i))]);
+    for (std::size_t i = v.size(); i > 1; --i)
+      std::swap(v[i - 1], v[r.below(static_cast<std::uint32_t>(i))]);
   };
   shuffle(cand_d);
   shuffle(cand_e);
@@ -711,14 +773,17 @@ Status choose_planted(Model& m, SynthSummary& summary) {
     double t = o.planted > 1 ? static_cast<double>(i) / static_cast<double>(o.planted - 1) : 0.5;
     double R = o.planted_rr_min * std::pow(o.planted_rr_max / o.planted_rr_min, t);
     std::uint32_t d = cand_d[i], e = cand_e[i];
-    // RRR = P(e | d) / P(e), P(e) = ps P(e | d) + (1 - ps) pe  =>  P(e | d) = R (1 - ps) pe / (1 - R ps).
+    // RRR = P(e | d) / P(e), P(e) = ps P(e | d) + (1 - ps) pe  =>  P(e | d) = R (1 - ps) pe / (1 -
+    // R ps).
     double p_s = ps[d], p_e = pe[e];
     if (R * p_s >= 0.9) {
-      return Status::invalid_input(fmt::format("planted_rr_max {} is too large for a drug in {:.2f} % of reports", R, 100 * p_s));
+      return Status::invalid_input(fmt::format(
+          "planted_rr_max {} is too large for a drug in {:.2f} % of reports", R, 100 * p_s));
     }
     double p_given = R * (1 - p_s) * p_e / (1 - R * p_s);
     if (p_given >= 0.95) {
-      return Status::invalid_input(fmt::format("planted_rr_max {} is too large for an event in {:.2f} % of reports", R, 100 * p_e));
+      return Status::invalid_input(fmt::format(
+          "planted_rr_max {} is too large for an event in {:.2f} % of reports", R, 100 * p_e));
     }
     m.planted_drug[d] = static_cast<int>(i);
     m.planted_event[e] = static_cast<int>(i);
@@ -740,20 +805,27 @@ Status check(const SynthOptions& o) {
   if (o.reports > 4'000'000'000ULL) return bad("reports: at most 4e9");
   if (!(o.mean_drugs >= 1 && o.mean_drugs <= 20)) return bad("mean_drugs: must be in [1, 20]");
   if (!(o.mean_events >= 1 && o.mean_events <= 20)) return bad("mean_events: must be in [1, 20]");
-  if (o.drug_vocabulary < 1 || o.event_vocabulary < 1) return bad("vocabularies: must not be empty");
-  if (o.drug_vocabulary > 100'000'000 || o.event_vocabulary > 100'000'000) return bad("vocabularies: at most 1e8 names");
-  if (!(o.zipf_exponent >= 0 && o.zipf_exponent <= 4)) return bad("zipf_exponent: must be in [0, 4]");
-  if (!(o.planted_rr_min > 1 && o.planted_rr_max >= o.planted_rr_min)) return bad("planted_rr_min/max: need 1 < min <= max");
-  for (auto [name, v] : {std::pair{"follow_up_fraction", o.follow_up_fraction}, {"deleted_fraction", o.deleted_fraction},
-                         {"malformed_fraction", o.malformed_fraction}, {"non_suspect_fraction", o.non_suspect_fraction}}) {
+  if (o.drug_vocabulary < 1 || o.event_vocabulary < 1)
+    return bad("vocabularies: must not be empty");
+  if (o.drug_vocabulary > 100'000'000 || o.event_vocabulary > 100'000'000)
+    return bad("vocabularies: at most 1e8 names");
+  if (!(o.zipf_exponent >= 0 && o.zipf_exponent <= 4))
+    return bad("zipf_exponent: must be in [0, 4]");
+  if (!(o.planted_rr_min > 1 && o.planted_rr_max >= o.planted_rr_min))
+    return bad("planted_rr_min/max: need 1 < min <= max");
+  for (auto [name, v] : {std::pair{"follow_up_fraction", o.follow_up_fraction},
+                         {"deleted_fraction", o.deleted_fraction},
+                         {"malformed_fraction", o.malformed_fraction},
+                         {"non_suspect_fraction", o.non_suspect_fraction}}) {
     if (!(v >= 0 && v <= 1)) return bad(fmt::format("{}: must be in [0, 1]", name));
   }
   if (o.malformed_fraction > 0.5) return bad("malformed_fraction: at most 0.5");
   const bool laers = o.layout == Layout::laers;
   const int max_q = laers ? kLaersLast - kLaersFirst + 1 : kFaersLast - kFaersFirst + 1;
   if (o.quarters < 1 || o.quarters > max_q) {
-    return bad(fmt::format("quarters: must be in [1, {}] ({} ends at {} and its layout starts at {})", max_q,
-                           laers ? "laers" : "faers", laers ? "2012Q3" : "2025Q3", laers ? "2004Q1" : "2014Q3"));
+    return bad(fmt::format(
+        "quarters: must be in [1, {}] ({} ends at {} and its layout starts at {})", max_q,
+        laers ? "laers" : "faers", laers ? "2012Q3" : "2025Q3", laers ? "2004Q1" : "2014Q3"));
   }
   return Status::ok();
 }
@@ -783,7 +855,8 @@ std::string synthetic_event_name(std::size_t rank, std::size_t vocabulary) {
 std::vector<SynthKbDrug> synthetic_kb_drugs(std::size_t vocabulary) {
   std::vector<SynthKbDrug> out;
   for (std::size_t i = 0; i < kb_specs().size(); ++i) {
-    std::size_t rank = (i + 1) * (i + 1);  // ranks 1, 4, 9, ... 64: frequent, outside most planted windows
+    std::size_t rank =
+        (i + 1) * (i + 1);  // ranks 1, 4, 9, ... 64: frequent, outside most planted windows
     if (rank > vocabulary) break;
     SynthKbDrug d;
     d.rank = rank;
@@ -794,11 +867,13 @@ std::vector<SynthKbDrug> synthetic_kb_drugs(std::size_t vocabulary) {
   return out;
 }
 
-std::string synthetic_header(SynthOptions::Layout layout, const std::string& file, int year, int quarter) {
+std::string synthetic_header(SynthOptions::Layout layout, const std::string& file, int year,
+                             int quarter) {
   const bool laers = layout == Layout::laers;
   if (file == "DEMO") {
     if (!laers) return std::string(kFaersDemo);
-    return std::string(kLaersDemo) + (year * 4 + quarter - 1 >= kReporterCountryFrom ? "$REPORTER_COUNTRY" : "");
+    return std::string(kLaersDemo) +
+           (year * 4 + quarter - 1 >= kReporterCountryFrom ? "$REPORTER_COUNTRY" : "");
   }
   if (file == "DRUG") return std::string(laers ? kLaersDrug : kFaersDrug);
   if (file == "REAC") return std::string(laers ? kLaersReac : kFaersReac);
@@ -809,17 +884,21 @@ Result<SynthSummary> write_synthetic_faers(const std::string& dir, const SynthOp
   if (Status s = check(options); !s.is_ok()) return s;
   std::error_code ec;
   if (fs::exists(dir, ec) && !(fs::is_directory(dir, ec) && fs::is_empty(dir, ec))) {
-    return Status::invalid_input(fmt::format("--out: \"{}\" exists and is not an empty folder", dir));
+    return Status::invalid_input(
+        fmt::format("--out: \"{}\" exists and is not an empty folder", dir));
   }
   auto m = std::make_unique<Model>();
   m->o = options;
   m->laers = options.layout == Layout::laers;
   m->first_qi = (m->laers ? kLaersLast : kFaersLast) - (options.quarters - 1);
-  m->p_follow = options.quarters > 1
-                    ? std::min(1.0, options.follow_up_fraction * options.quarters / (options.quarters - 1))
-                    : 0.0;
-  m->p_later_non_suspect =
-      options.mean_drugs > 1 ? std::min(1.0, options.non_suspect_fraction * options.mean_drugs / (options.mean_drugs - 1)) : 0;
+  m->p_follow =
+      options.quarters > 1
+          ? std::min(1.0, options.follow_up_fraction * options.quarters / (options.quarters - 1))
+          : 0.0;
+  m->p_later_non_suspect = options.mean_drugs > 1
+                               ? std::min(1.0, options.non_suspect_fraction * options.mean_drugs /
+                                                   (options.mean_drugs - 1))
+                               : 0;
   m->exp_drugs = std::exp(-std::max(0.0, options.mean_drugs - 1));
   m->exp_events = std::exp(-std::max(0.0, options.mean_events - 1));
   const std::size_t V = options.drug_vocabulary, E = options.event_vocabulary;
@@ -836,10 +915,12 @@ Result<SynthSummary> write_synthetic_faers(const std::string& dir, const SynthOp
     }
   }
   std::vector<double> w(V);
-  for (std::size_t r = 1; r <= V; ++r) w[r - 1] = std::pow(static_cast<double>(r), -options.zipf_exponent);
+  for (std::size_t r = 1; r <= V; ++r)
+    w[r - 1] = std::pow(static_cast<double>(r), -options.zipf_exponent);
   m->drugs = std::make_unique<Alias>(w);
   w.assign(E, 0);
-  for (std::size_t r = 1; r <= E; ++r) w[r - 1] = std::pow(static_cast<double>(r), -options.zipf_exponent);
+  for (std::size_t r = 1; r <= E; ++r)
+    w[r - 1] = std::pow(static_cast<double>(r), -options.zipf_exponent);
   m->events = std::make_unique<Alias>(w);
 
   SynthSummary summary;
@@ -853,9 +934,12 @@ Result<SynthSummary> write_synthetic_faers(const std::string& dir, const SynthOp
   const fs::path ascii = root / (m->laers ? "ascii" : "ASCII"), deleted = root / "Deleted";
   fs::create_directories(ascii, ec);
   if (!ec && !m->laers) fs::create_directories(deleted, ec);
-  if (ec) return Status::io_error(fmt::format("--out: cannot create \"{}\": {}", dir, ec.message()));
+  if (ec)
+    return Status::io_error(fmt::format("--out: cannot create \"{}\": {}", dir, ec.message()));
 
-  unsigned threads = options.threads ? options.threads : std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
+  unsigned threads = options.threads
+                         ? options.threads
+                         : std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
   constexpr std::uint64_t kBlock = 16384;
   const std::string eol = m->laers ? "\r\n" : "\n";
   const std::string ext = m->laers ? ".TXT" : ".txt";
@@ -882,7 +966,8 @@ Result<SynthSummary> write_synthetic_faers(const std::string& dir, const SynthOp
     bool ok = true;
     const char* files[] = {"DEMO", "DRUG", "REAC"};
     for (int i = 0; i < 3; ++i) {
-      ok = ok && write(out[static_cast<std::size_t>(i)], synthetic_header(options.layout, files[i], qi / 4, qi % 4 + 1) + eol);
+      ok = ok && write(out[static_cast<std::size_t>(i)],
+                       synthetic_header(options.layout, files[i], qi / 4, qi % 4 + 1) + eol);
     }
     // Blocks formatted by up to `threads` workers, written in order.
     std::deque<std::future<Block>> pending;
@@ -891,13 +976,15 @@ Result<SynthSummary> write_synthetic_faers(const std::string& dir, const SynthOp
       std::uint64_t c0 = next, c1 = std::min(options.reports, next + kBlock);
       next = c1;
       const Model* mp = m.get();
-      pending.push_back(std::async(std::launch::async, [mp, q, c0, c1] { return make_block(*mp, q, c0, c1); }));
+      pending.push_back(
+          std::async(std::launch::async, [mp, q, c0, c1] { return make_block(*mp, q, c0, c1); }));
     };
     while (ok && (next < options.reports || !pending.empty())) {
       while (next < options.reports && pending.size() < 2 * threads) launch();
       Block b = pending.front().get();
       pending.pop_front();
-      ok = write(out[0], b.demo.s) && write(out[1], b.drug.s) && write(out[2], b.reac.s) && write(out[3], b.del.s);
+      ok = write(out[0], b.demo.s) && write(out[1], b.drug.s) && write(out[2], b.reac.s) &&
+           write(out[3], b.del.s);
       summary.reports_written += b.demo_rows;
       summary.drug_rows += b.drug_rows;
       summary.reaction_rows += b.reac_rows;
@@ -914,10 +1001,14 @@ Result<SynthSummary> write_synthetic_faers(const std::string& dir, const SynthOp
       if (f.f && std::fclose(f.f) != 0) ok = false;
       f.f = nullptr;
     }
-    if (!ok) return Status::io_error(fmt::format("writing quarter {} below \"{}\" failed (disk full?)", tag, dir));
+    if (!ok)
+      return Status::io_error(
+          fmt::format("writing quarter {} below \"{}\" failed (disk full?)", tag, dir));
   }
 
-  std::string csv = "drug,event,relative_risk,expected_n,expected_drug,expected_event,expected_total,realised_rr,extra_probability\n";
+  std::string csv =
+      "drug,event,relative_risk,expected_n,expected_drug,expected_event,expected_total,realised_rr,"
+      "extra_probability\n";
   for (std::size_t i = 0; i < K; ++i) {
     PlantedSignal& s = summary.planted[i];
     s.expected_n = n[i];
@@ -927,13 +1018,15 @@ Result<SynthSummary> write_synthetic_faers(const std::string& dir, const SynthOp
     s.realised_rr = nd[i] && ne[i] ? static_cast<double>(n[i]) * static_cast<double>(total) /
                                          (static_cast<double>(nd[i]) * static_cast<double>(ne[i]))
                                    : 0.0;
-    csv += fmt::format("{},{},{:.4g},{},{},{},{},{:.4f},{:.6f}\n", s.drug, s.event, s.relative_risk, s.expected_n,
-                       s.expected_drug, s.expected_event, s.expected_total, s.realised_rr, s.extra_probability);
+    csv += fmt::format("{},{},{:.4g},{},{},{},{},{:.4f},{:.6f}\n", s.drug, s.event, s.relative_risk,
+                       s.expected_n, s.expected_drug, s.expected_event, s.expected_total,
+                       s.realised_rr, s.extra_probability);
   }
   OutFile pf;
   pf.path = (root / "planted.csv").string();
   pf.f = std::fopen(pf.path.c_str(), "wb");
-  if (!pf.f || std::fwrite(csv.data(), 1, csv.size(), pf.f) != csv.size() || std::fclose(pf.f) != 0) {
+  if (!pf.f || std::fwrite(csv.data(), 1, csv.size(), pf.f) != csv.size() ||
+      std::fclose(pf.f) != 0) {
     pf.f = nullptr;
     return Status::io_error(fmt::format("cannot write \"{}\"", pf.path));
   }
