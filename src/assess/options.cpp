@@ -243,15 +243,32 @@ class DrugEvaluation {
         if (it != o_.label.end() && it->status == "approved"sv) dosing_indication_ = dis;
       }
     }
+    // Approved for one of the diseases, but the KB holds no label dose for it (e.g. a new
+    // indication whose posology was not seen): the dose of another approved indication is shown
+    // as borrowed, never as this indication's label dose.
+    std::optional<std::string> approved_without_dose;
+    if (!dosing_indication_ && approved_ > 0) {
+      for (const auto& ls : o_.label) {
+        if (ls.status == "approved"sv) {
+          approved_without_dose = ls.disease;
+          break;
+        }
+      }
+    }
     bool age_blocked_everywhere = true, any_approved_here = false;
     for (const auto& ind : d_.indication) {
       if (!here(ind.region) || ind.status != "approved"sv) continue;
       any_approved_here = true;
       if (!ind.min_age_years || !x_.age || *x_.age >= *ind.min_age_years)
         age_blocked_everywhere = false;
-      if (!dosing_indication_ && approved_ == 0 && has_dose(ind.disease)) {
+      if (!dosing_indication_ && (approved_ == 0 || approved_without_dose) &&
+          has_dose(ind.disease)) {
         dosing_indication_ = ind.disease;
-        off_label_ = true;
+        if (approved_ == 0) {
+          off_label_ = true;
+        } else {
+          dose_borrowed_for_ = approved_without_dose;
+        }
       }
     }
     if (any_approved_here && age_blocked_everywhere) {
@@ -363,6 +380,17 @@ class DrugEvaluation {
   void base_dose() {
     if (!dosing_indication_) return;
     const bool child = x_.is_child();
+    if (child && dose_borrowed_for_) {
+      // A child's dose borrowed from another indication is not a label dose for this disease.
+      block(Verdict::kAvoid,
+            reason("NO_PAEDIATRIC_LABEL", Severity::kBlock,
+                   format_text(FMT_COMPILE("The KB holds no {} label dose of {} for {}: a dose "
+                                           "borrowed from another indication is not proposed for "
+                                           "a child (age {:g})."),
+                               x_.c.region, d_.name, *dose_borrowed_for_, G{*x_.age}),
+                   indication_sources()));
+      return;
+    }
     if (child && off_label_) {
       // Off-label paediatric dosing borrowed from another indication is not a label dose for
       // this child's disease.
@@ -430,6 +458,11 @@ class DrugEvaluation {
     }
     set_dose(*dose, format_text(FMT_COMPILE("{} dose for {} ({})"), dose->role, dose->indication,
                                 x_.c.region));
+    if (dose_borrowed_for_) {
+      borrowed_dose_reason(*dose);
+      base_ = dose_;
+      return;
+    }
     note(reason(off_label_ ? "DOSE_FROM_OTHER_INDICATION" : "DOSE_START",
                 off_label_ ? Severity::kCaution : Severity::kInfo,
                 format_text(FMT_COMPILE("{} {:g} {} {}{}."),
@@ -440,6 +473,32 @@ class DrugEvaluation {
                             dose->condition ? " (" + *dose->condition + ")" : ""),
                 dose->prov.src));
     base_ = dose_;
+  }
+
+  // The dose shown for a disease the drug is approved for but whose label dose the KB does not
+  // hold: taken from another approved indication, a caution, with what the KB says about the
+  // missing posology (a "not found" dose row of the rule matrix) and its sources.
+  void borrowed_dose_reason(const kb::Dose& dose) {
+    std::string missing;
+    std::vector<std::string> sources = dose.prov.src;
+    for (const auto& rs : d_.rule_status) {
+      if (!here(rs.region) || rs.status != kb::RuleKnowledge::kNotFound) continue;
+      if (std::find(rs.category.begin(), rs.category.end(), kb::RuleCategory::kDose) ==
+          rs.category.end()) {
+        continue;
+      }
+      missing = " " + rs.text;
+      add_sources(sources, rs.prov.src);
+    }
+    block(Verdict::kCaution,
+          reason("DOSE_FROM_OTHER_INDICATION", Severity::kCaution,
+                 format_text(FMT_COMPILE("Approved for {} ({}), but the KB holds no label dose "
+                                         "for it: dose taken from the label for {}: {:g} {} {}{}."
+                                         "{}"),
+                             *dose_borrowed_for_, x_.c.region, dose.indication, G{dose.amount},
+                             dose.unit, dose.frequency,
+                             dose.condition ? " (" + *dose.condition + ")" : "", missing),
+                 sources));
   }
 
   // Fail safe: a rule category the KB does not hold for this product and region (no rule row and
@@ -1176,6 +1235,9 @@ class DrugEvaluation {
   Verdict verdict_ = Verdict::kAcceptable;
   int approved_ = 0;
   bool off_label_ = false;
+  // The approved disease whose label dose the KB lacks, when the dose shown is another
+  // indication's (label()).
+  std::optional<std::string> dose_borrowed_for_;
   bool halved_ = false;
   std::optional<std::string> dosing_indication_;
   std::optional<Dose> dose_, base_;
