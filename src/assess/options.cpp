@@ -883,8 +883,39 @@ class DrugEvaluation {
                                  [&](const kb::RenalRule& r) { return here(r.region); });
     if (!has_rules) return;
     if (!x_.egfr && !x_.dialysis) {
-      note(reason("RENAL_UNKNOWN", Severity::kInfo,
-                  "eGFR not recorded: the renal dose rules cannot be checked.", {}));
+      // A renal rule that changes or stops the dose makes the dose shown depend on kidney
+      // function: unchecked, it caps the verdict like a missing weight does (fail safe). Rules
+      // that all say "no change" leave nothing to check.
+      std::vector<std::string> sources;
+      for (const auto& r : d_.renal) {
+        if (!here(r.region) || r.action == kb::RuleAction::kNoChange) continue;
+        if (r.indication && dosing_indication_ &&
+            !related(x_.kb, *r.indication, *dosing_indication_))
+          continue;
+        // A renal dose equal to the dose shown changes nothing for this patient.
+        if (r.action == kb::RuleAction::kDose && dose_ && r.amount && *r.amount == dose_->amount &&
+            (!r.unit || *r.unit == dose_->unit) &&
+            (!r.frequency || *r.frequency == dose_->frequency))
+          continue;
+        add_sources(sources, r.prov.src);
+      }
+      if (sources.empty()) {
+        for (const auto& r : d_.renal) {
+          if (here(r.region)) add_sources(sources, r.prov.src);
+        }
+        note(reason("RENAL_UNKNOWN", Severity::kInfo,
+                    "eGFR not recorded: the renal rules (no dose change) cannot be checked.",
+                    std::move(sources)));
+        return;
+      }
+      block(
+          Verdict::kCaution,
+          reason("RENAL_UNKNOWN", Severity::kWarning,
+                 format_text(FMT_COMPILE("Not assessed — record the eGFR: {} has renal rules that "
+                                         "change or stop the dose; the dose shown assumes they "
+                                         "do not apply."),
+                             d_.name),
+                 sources));
       return;
     }
     for (const auto& r : d_.renal) {

@@ -625,7 +625,9 @@ TEST(FhirBadInput, OnlyAnUnreadableBundleIsAnError) {
 // ---- fuzz findings through the CLI (F1, F2, F6, F9) -----------------------------------------
 
 using paraderm::testing::CliRun;
-CliRun run(const std::string& args) { return paraderm::testing::run_cli(args, 1u << 16); }
+// Output kept up to 1 MB: a whole JSON report (its warnings come last) fits; an echoed 4 MB
+// input would not, and the F6 check is that the name is cut short in the warning.
+CliRun run(const std::string& args) { return paraderm::testing::run_cli(args, 1u << 20); }
 
 namespace fs = std::filesystem;
 
