@@ -1,5 +1,5 @@
 // Integrity and spot checks of the shipped (embedded) KB. Expected values are copied from
-// ../shared/reference/ (file and section named at each check), not from the program's output.
+// docs/reference/ (file and section named at each check), not from the program's output.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -123,7 +123,7 @@ TEST(KbContent, EveryDrugSectionIsCited) {
   }
 }
 
-// --- spot checks against ../shared/reference/ --------------------------------------------------
+// --- spot checks against docs/reference/ --------------------------------------------------
 
 const Potency* find_potency(const Drug& d, const std::string& assay, const std::string& target) {
   for (const auto& p : d.potency) {

@@ -1,5 +1,5 @@
 // Label spot checks for upadacitinib, abrocitinib, baricitinib and tofacitinib (paraderm issue 11,
-// items 6 and 8). Every expected value is copied from shared/reference/labels-eu-us-update.md
+// items 6 and 8). Every expected value is copied from docs/reference/labels-eu-us-update.md
 // (newest, wins) or safety-and-labels.md — file and section named at each check — never from a
 // program run. The KB is read from the source tree so a broken row fails here without re-embedding.
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // Label spot checks of the shipped KB for deucravacitinib, delgocitinib, ruxolitinib cream, oral
 // ruxolitinib, ritlecitinib and filgotinib (branch kb-labels-b). Every expected value is copied
-// from shared/reference/labels-eu-us-update.md (section named at each check; it wins over the older
+// from docs/reference/labels-eu-us-update.md (section named at each check; it wins over the older
 // files) or safety-and-labels.md, never from the program's output.
 #include <gtest/gtest.h>
 

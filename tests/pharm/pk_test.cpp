@@ -1,4 +1,4 @@
-// Closed-form PK against the check values of ../shared/reference/standards-and-anchors.md §5.1
+// Closed-form PK against the check values of docs/reference/standards-and-anchors.md §5.1
 // (recomputed there from the formulas and cross-checked against RK4), and against an independent
 // RK4 solution of the compartment ODEs written here.
 #include <gtest/gtest.h>
