@@ -11,6 +11,7 @@ packages=(
   libtbb-dev libarchive-dev libmimalloc-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
   pybind11-dev python3-dev python3-pytest python3-dask python3-distributed
+  clang-format-19
 )
 
 missing=()
