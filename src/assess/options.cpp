@@ -118,6 +118,15 @@ ChildPugh child_pugh_class(const kb::KnowledgeBase& kb, const Case& c, bool live
   return {*high, *low + "-" + *high};
 }
 
+std::string join_and(const std::vector<std::string>& v) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    out += i == 0 ? "" : (i + 1 == v.size() ? " and " : ", ");
+    out += v[i];
+  }
+  return out;
+}
+
 class DrugEvaluation {
  public:
   DrugEvaluation(const Ctx& ctx, const kb::Drug& d, PathwayCache& cache)
@@ -1201,6 +1210,7 @@ class DrugEvaluation {
                (x_.pr.culprits.empty() || (x_.pr.primary_disease && x_.pr.reaction_disease));
     bool all_quantitative = all;
     std::string listed;
+    std::vector<std::string> uncovered;
     for (const auto& dis : x_.targets) {
       auto sig = signature_disease(x_.kb, dis);
       std::optional<double> pct, qpct;
@@ -1226,6 +1236,35 @@ class DrugEvaluation {
       }
       o_.coverage.both_pct = std::min(o_.coverage.both_pct.value_or(100.0), *pct);
       listed += format_text(FMT_COMPILE("{}{} {:.0f}%"), listed.empty() ? "" : ", ", dis, *pct);
+      if (*pct <= 0) uncovered.push_back(dis);
+    }
+    // The way out of a paradoxical reaction is a drug that treats both diseases. One that inhibits
+    // none of the signature cytokines of the disease the patient is treated for (the primary
+    // disease, or an active disease without a reaction) would leave it untreated: a caution. The
+    // reaction disease alone uncovered is said, not capped: the reaction may settle once the
+    // culprit is stopped (the stop-the-culprit strategy is listed with its evidence).
+    std::vector<std::string> untreated, reaction_only;
+    for (const auto& dis : uncovered) {
+      bool reaction =
+          !x_.pr.culprits.empty() && x_.pr.reaction_disease == dis && x_.pr.primary_disease != dis;
+      (reaction ? reaction_only : untreated).push_back(dis);
+    }
+    if (!untreated.empty()) {
+      block(Verdict::kCaution,
+            reason("COVERAGE_NONE", Severity::kWarning,
+                   format_text(FMT_COMPILE("{} inhibits none of the signature cytokines of {} per "
+                                           "the cited statements: it would leave {} untreated."),
+                               d_.name, join_and(untreated), untreated.size() == 1 ? "it" : "them"),
+                   cache_.effect_sources(profile)));
+    }
+    if (!reaction_only.empty()) {
+      note(reason("COVERAGE_NONE", Severity::kInfo,
+                  format_text(FMT_COMPILE("{} inhibits none of the signature cytokines of {} per "
+                                          "the cited statements: it does not treat the reaction "
+                                          "itself, which has to settle once the culprit is "
+                                          "stopped."),
+                              d_.name, join_and(reaction_only)),
+                  cache_.effect_sources(profile)));
     }
     if (!all_quantitative || assay == "mixed"sv) o_.coverage.quantitative_both_pct.reset();
     o_.coverage.quantitative_assay = o_.coverage.quantitative_both_pct ? assay : "";
