@@ -339,3 +339,43 @@ conf = "sure"
 
 }  // namespace
 }  // namespace paraderm::kb
+
+namespace paraderm::kb {
+namespace {
+
+// A range must read low <= high (a reversed latency or incidence range would make every onset
+// "outside the published range"); checked where it fires and where it does not.
+std::vector<std::string> range_errors(const std::string& latency) {
+  auto r = load_with("paradoxical.toml", R"(
+[[pr_pattern]]
+id = "p"
+culprit_class = "tnf-inhibitor"
+phenotype = "psoriasiform"
+latency = )" + latency + R"(
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+)");
+  std::vector<std::string> out;
+  for (const auto& e : errors_of(r)) {
+    if (e.find("expected low <= high") != std::string::npos) out.push_back(e);
+  }
+  return out;
+}
+
+TEST(KbValidation, ReversedRangeIsRejected) {
+  auto errors = range_errors(
+      R"({ low = 5, high = 3, unit = "months", src = ["cst-jak-stat-table"], conf = "confirmed" })");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("paradoxical.toml:6: "), std::string::npos) << errors[0];
+  EXPECT_NE(errors[0].find("range [5, 3]"), std::string::npos) << errors[0];
+}
+
+TEST(KbValidation, OrderedRangeIsAccepted) {
+  EXPECT_TRUE(
+      range_errors(
+          R"({ low = 3, high = 5, unit = "months", src = ["cst-jak-stat-table"], conf = "confirmed" })")
+          .empty());
+}
+
+}  // namespace
+}  // namespace paraderm::kb
