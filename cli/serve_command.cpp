@@ -80,6 +80,10 @@ void add_serve_command(CLI::App& app, const std::string& kb_dir, int& exit_code)
                   "Seconds after login that end a session, used or not")
       ->check(CLI::Range(60, 30 * 24 * 3600))
       ->capture_default_str();
+  cmd->add_option(
+      "--public-url", opt.public_url,
+      "URL clients reach this server at (e.g. https://cds.example.org behind a TLS "
+      "proxy): CDS JWT audience and card links; default: scheme and Host of the request");
   cmd->add_option("--cds-region", opt.cds_region, "Label region of the CDS Hooks cards")
       ->check(CLI::IsMember({"us", "eu"}))
       ->capture_default_str();

@@ -59,6 +59,10 @@ struct ServerOptions {
   bool insecure_dev = false;  // CDS routes without authentication (development only; on /healthz)
   std::string cds_region = "us";  // the label region CDS cards are written for
   std::string cds_as_of;          // assessment date of CDS calls (tests); empty: today
+  // The URL clients use to reach this server (e.g. https://cds.example.org behind a TLS proxy):
+  // the CDS JWT audience and the card links are built from it. Empty: scheme and Host of the
+  // request. Checked at start: http(s)://host[:port][/path], no query, no trailing slash.
+  std::string public_url;
 
   // Accounts (docs/server.md, "Accounts and roles").
   bool insecure_no_auth = false;          // every route open; refused unless `host` is loopback

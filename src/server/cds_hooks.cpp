@@ -213,6 +213,19 @@ struct Services::Impl {
     return out;
   }
 
+  // host[:port] of a URL is this machine (a test's mock FHIR server, a sidecar).
+  static bool loopback_origin(std::string_view authority) {
+    if (auto at = authority.rfind('@'); at != std::string_view::npos)
+      authority.remove_prefix(at + 1);
+    std::string_view host = authority;
+    if (!host.empty() && host.front() == '[') {
+      host = host.substr(0, host.find(']') + 1);
+    } else if (auto colon = host.find(':'); colon != std::string_view::npos) {
+      host = host.substr(0, colon);
+    }
+    return host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
+  }
+
   // GET fhirServer/query; a resource or searchset Bundle, or an error naming the key.
   std::optional<Json> fetch(const std::string& server, const Json* authorization,
                             const std::string& query, std::string& problem) const {
@@ -224,6 +237,13 @@ struct Services::Impl {
     }
     std::size_t path_at = server.find('/', scheme_end + 3);
     std::string origin = server.substr(0, path_at);
+    if (server.compare(0, scheme_end, "http") == 0 && !cfg.allow_http_fhir &&
+        !loopback_origin(origin.substr(scheme_end + 3))) {
+      problem =
+          "fhirServer: expected an https URL (plain http only on loopback or with "
+          "--insecure-dev): the fhirAuthorization token would travel in clear";
+      return std::nullopt;
+    }
     std::string base_path = path_at == std::string::npos ? "" : server.substr(path_at);
     while (!base_path.empty() && base_path.back() == '/') base_path.pop_back();
     httplib::Client client(origin);

@@ -41,6 +41,9 @@ struct Config {
   int fhir_timeout_ms = 5'000;  // per FHIR query when the prefetch is incomplete
   // The assessment date; empty: today (UTC). Tests pin it so fixtures do not age.
   std::string as_of;
+  // A fhirServer reached over plain http is refused (its access token would travel in clear)
+  // unless it is on loopback or this is set (--insecure-dev).
+  bool allow_http_fhir = false;
 };
 
 struct Reply {

@@ -1427,6 +1427,7 @@ struct Server::Impl {
 
   // scheme://Host as the client addressed this server (Host is checked by the gate).
   std::string base_url(const httplib::Request& req) const {
+    if (!opt.public_url.empty()) return opt.public_url;
     return fmt::format("{}://{}", core && core->tls() ? "https" : "http",
                        req.get_header_value("Host"));
   }
@@ -1772,6 +1773,25 @@ Result<std::unique_ptr<Server>> Server::create(const kb::KnowledgeBase& kb,
                               : options.host;
   i.allowed_hosts = {"localhost", "127.0.0.1", "[::1]", lower(bind_host)};
   for (const auto& h : options.allowed_hosts) i.allowed_hosts.insert(lower(h));
+  if (!options.public_url.empty()) {
+    const std::string& u = options.public_url;
+    auto scheme_end = u.find("://");
+    std::string scheme = scheme_end == std::string::npos ? "" : u.substr(0, scheme_end);
+    std::string rest = scheme_end == std::string::npos ? "" : u.substr(scheme_end + 3);
+    std::string authority = rest.substr(0, rest.find('/'));
+    bool ok = (scheme == "http" || scheme == "https") && !authority.empty() && u.back() != '/' &&
+              u.size() <= 2000 && std::none_of(u.begin(), u.end(), [](char c) {
+                return c == '?' || c == '#' || c == '@' || static_cast<unsigned char>(c) <= ' ' ||
+                       static_cast<unsigned char>(c) >= 0x7f;
+              });
+    if (!ok) {
+      return Status::invalid_input(
+          fmt::format("--public-url: value \"{}\": expected http(s)://host[:port][/path] with no "
+                      "query, credentials or trailing slash",
+                      u.substr(0, 200)));
+    }
+    i.allowed_hosts.insert(lower(authority));  // requests forwarded with this Host
+  }
   if (!options.cds_jwks.empty()) {
     auto verifier = jwt::Verifier::create(options.cds_jwks);
     if (!verifier.is_ok()) return verifier.status();
@@ -1785,6 +1805,7 @@ Result<std::unique_ptr<Server>> Server::create(const kb::KnowledgeBase& kb,
   cc.engine_version = options.engine_version;
   cc.region = options.cds_region;
   cc.as_of = options.cds_as_of;
+  cc.allow_http_fhir = options.insecure_dev;
   i.cds = std::make_unique<cds::Services>(cc);
   i.prepare_assets();
   i.routes();

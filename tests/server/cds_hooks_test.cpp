@@ -372,6 +372,25 @@ TEST(CdsPrefetch, MissingKeyWithoutFhirServerIs412) {
   EXPECT_EQ(raw("paraderm-patient-view", none.dump()).status, 412);
 }
 
+// The fhirAuthorization access token is sent to fhirServer: plain http is refused (412 naming
+// it) unless the server is on loopback (the mock FHIR server below) or --insecure-dev.
+TEST(CdsPrefetch, PlainHttpFhirServerOffLoopbackIsRefused) {
+  Json req = request("patient-view", Json(nullptr));
+  req["fhirServer"] = "http://fhir.example.org/r4";
+  req["fhirAuthorization"] = {{"access_token", "t"},
+                              {"token_type", "Bearer"},
+                              {"expires_in", 60},
+                              {"scope", "user/Patient.read"},
+                              {"subject", "paraderm"}};
+  auto r = raw("paraderm-patient-view", req.dump());
+  EXPECT_EQ(r.status, 412) << r.body;
+  EXPECT_NE(r.body.find("expected an https URL"), std::string::npos) << r.body;
+  // https off loopback is attempted (and fails here: nothing answers), not refused for its scheme.
+  req["fhirServer"] = "https://127.0.0.2:9/r4";
+  auto tried = raw("paraderm-patient-view", req.dump());
+  EXPECT_EQ(tried.body.find("expected an https URL"), std::string::npos) << tried.body;
+}
+
 TEST(CdsPrefetch, OperationOutcomeInASlotIsTreatedAsMissing) {
   Json req = request("patient-view", prefetch(ad_adult()));
   req["prefetch"]["conditions"] = {

@@ -216,5 +216,34 @@ TEST(CdsJwtUnit, ReplayCacheForgetsExpiredTokens) {
   EXPECT_EQ(v.value()->replay_cache_size(), 1u);
 }
 
+// Behind a TLS proxy the server sees http and its own Host; --public-url names the address the
+// EHR called, which the token's aud must equal (and the request's own URL no longer does).
+TEST_F(CdsJwt, PublicUrlIsTheAudience) {
+  ServerOptions o;
+  o.cds_jwks = {{kIssuer, jwks_}};
+  o.public_url = "https://cds.example.org/paraderm";
+  LiveServer behind_proxy(o);
+  ASSERT_TRUE(behind_proxy.error.empty()) << behind_proxy.error;
+  auto get = [&](const std::string& aud) {
+    auto c = behind_proxy.client();
+    auto r =
+        c.Get("/cds-services", {{"Authorization", "Bearer " + token(keys().ec, kIssuer, aud)}});
+    return r ? r->status : 0;
+  };
+  EXPECT_EQ(get("https://cds.example.org/paraderm/cds-services"), 200);
+  EXPECT_EQ(get(behind_proxy.url("/cds-services")), 401);
+}
+
+TEST(CdsPublicUrl, MalformedValueRefusesToStart) {
+  for (const char* bad : {"cds.example.org", "https://cds.example.org/", "ftp://x.org",
+                          "https://x.org/?q=1", "https://user@x.org", "https://"}) {
+    ServerOptions o;
+    o.insecure_dev = true;
+    o.public_url = bad;
+    LiveServer s(o);
+    EXPECT_NE(s.error.find("--public-url"), std::string::npos) << bad << ": " << s.error;
+  }
+}
+
 }  // namespace
 }  // namespace paraderm::server
