@@ -22,6 +22,7 @@
 #include "paraderm/case.h"
 #include "paraderm/kb.h"
 #include "paraderm/pathways.h"
+#include "paraderm/signal_source.h"
 
 namespace paraderm::assess {
 
@@ -140,31 +141,7 @@ struct AxisProfile {
 };
 
 // ---- pharmacovigilance reporting signals ------------------------------------------------------
-// The assessment reads a disproportionality store through this interface only (the store itself,
-// e.g. a FAERS store built by `paraderm pv`, lives elsewhere): data flows input -> normalise ->
-// assess -> report, and assess does not depend on pv.
-
-// One drug-event pair of a store. Every statistic that is undefined for the pair (a zero cell, no
-// fitted prior, ...) is std::nullopt, never 0.
-struct ReportingSignal {
-  std::string drug, event;
-  double n = 0, expected = 0;
-  std::optional<double> ror, ror_lo, ror_hi, prr, prr_chi2, ic, ic025, ic975, ebgm, eb05, eb95;
-};
-
-class SignalSource {
- public:
-  virtual ~SignalSource() = default;
-  // The pair's signal; nullopt: the pair never occurs in a report. Lookup is case-insensitive on
-  // both names (the implementation's job). `drug` is a KB biologic id (e.g. "adalimumab"), `event`
-  // a MedDRA preferred term as the KB spells it (e.g. "Psoriasis").
-  virtual std::optional<ReportingSignal> find(const std::string& drug,
-                                              const std::string& event) const = 0;
-  // What the store is, e.g. "FAERS 2024Q1-2024Q4 store, 1 234 567 reports; MGPS prior fitted ...".
-  virtual std::string description() const = 0;
-  // Number of reports in the store.
-  virtual double reports() const = 0;
-};
+// The assessment reads a disproportionality store through SignalSource (paraderm/signal_source.h).
 
 inline constexpr const char* kReportingSignalLabel =
     "reporting signal (disproportionality in spontaneous reports), not an incidence";
@@ -334,6 +311,13 @@ struct AssessOptions {
 
 Assessment assess(const kb::KnowledgeBase& kb, const clinical::Case& record,
                   const AssessOptions& options = {});
+
+// The baseline screening, monitoring calendar and lab alerts for the first of `options` whose
+// verdict allows starting it (or for `planned_drug`), from `start`: the plan assess() writes. The
+// screening and CDS Hooks plan cards call it for the drug a patient already takes.
+SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const clinical::Case& record,
+                       const std::vector<Option>& options, clinical::Date start,
+                       const std::optional<std::string>& planned_drug = std::nullopt);
 
 // Renderers (docs/case-format.md describes the JSON).
 std::string to_json(const Assessment& a, int indent = 2);

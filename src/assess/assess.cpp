@@ -113,4 +113,10 @@ Assessment assess(const kb::KnowledgeBase& kb, const clinical::Case& c,
   return a;
 }
 
+SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const clinical::Case& c,
+                       const std::vector<Option>& options, clinical::Date start,
+                       const std::optional<std::string>& planned_drug) {
+  return detail::safety_plan(kb, c, options, start, planned_drug);
+}
+
 }  // namespace paraderm::assess

@@ -5,7 +5,6 @@
 #include <tuple>
 
 #include "assess/internal.h"
-#include "case/terms.h"
 
 namespace paraderm::assess::detail {
 namespace {
@@ -81,8 +80,7 @@ bool risk_factor_matches(const kb::KnowledgeBase& kb, const kb::RiskFactor& rf, 
             // Co-therapy: taken together with the culprit (on its start date, else on the record's
             // date).
             auto when = culprit.start ? clinical::parse_date(*culprit.start) : std::nullopt;
-            bool hit = clinical::detail::TermIndex::normalise(med.label) ==
-                           clinical::detail::TermIndex::normalise(v) &&
+            bool hit = clinical::normalise_name(med.label) == clinical::normalise_name(v) &&
                        med.active_on(when.value_or(c.as_of));
             if (hit) detail = "co-medication " + med.label;
             return hit;

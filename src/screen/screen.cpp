@@ -35,7 +35,6 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "assess/internal.h"
 #include "paraderm/assess.h"
 
 namespace paraderm::screen {
@@ -530,7 +529,10 @@ void findings_of(const kb::KnowledgeBase& kb, const clinical::Case& c, const ass
     f.code = "PR_CULPRIT_ACTIVE";
     for (const auto& r : pr.reasons) {
       if (r.code == "PR_INFERRED_FROM_CONDITION") f.code = r.code;
-      assess::detail::add_sources(f.kb_sources, r.sources);
+      for (const auto& s : r.sources) {
+        if (std::find(f.kb_sources.begin(), f.kb_sources.end(), s) == f.kb_sources.end())
+          f.kb_sources.push_back(s);
+      }
     }
     f.classification = f.detail = pr.classification;
     if (!pr.culprits.empty()) {
@@ -627,7 +629,7 @@ void findings_of(const kb::KnowledgeBase& kb, const clinical::Case& c, const ass
     // of the assessment is for the top-ranked option, which need not be the drug taken).
     assess::Option as_planned = *option;
     as_planned.verdict = assess::Verdict::kCaution;
-    auto plan = assess::detail::safety_plan(kb, c, {as_planned}, c.as_of);
+    auto plan = assess::safety_plan(kb, c, {as_planned}, c.as_of);
     for (const auto& item : plan.screening) {
       if (item.status != "not-recorded") continue;
       // Only items a standard record can show (a KB lab stands for them); vaccinations travel as

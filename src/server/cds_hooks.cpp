@@ -13,7 +13,6 @@
 #include <random>
 #include <set>
 
-#include "assess/internal.h"
 #include "paraderm/case.h"
 #include "paraderm/store.h"
 
@@ -767,7 +766,7 @@ struct Services::Impl {
 
   void plan_card(const clinical::Case& record, const assess::Option& o, const std::string& base_url,
                  Json& cards) const {
-    auto plan = assess::detail::safety_plan(kb, record, {o}, record.as_of);
+    auto plan = assess::safety_plan(kb, record, {o}, record.as_of);
     if (plan.screening.empty() && plan.monitoring.empty()) return;
     std::string d = "**Baseline screening**\n\n";
     std::size_t missing = 0;
