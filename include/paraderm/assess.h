@@ -319,9 +319,4 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const clinical::Case& record
                        const std::vector<Option>& options, clinical::Date start,
                        const std::optional<std::string>& planned_drug = std::nullopt);
 
-// Renderers (docs/case-format.md describes the JSON).
-std::string to_json(const Assessment& a, int indent = 2);
-std::string to_text(const Assessment& a, const kb::KnowledgeBase& kb);  // 80 columns
-std::string to_html(const Assessment& a, const kb::KnowledgeBase& kb);  // self-contained
-
 }  // namespace paraderm::assess

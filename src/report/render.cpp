@@ -6,13 +6,14 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "paraderm/assess.h"
+#include "paraderm/report.h"
 #include "report/json_writer.h"
 
-namespace paraderm::assess {
-namespace {
+namespace paraderm::report {
+// The renderers present the assessment's types throughout.
+using namespace assess;  // NOLINT(google-build-using-namespace)
 
-using report::JsonWriter;
+namespace {
 
 // Percentages and scores are shown to one decimal.
 std::optional<double> one_decimal(const std::optional<double>& v) {
@@ -700,4 +701,4 @@ std::string to_html(const Assessment& a, const kb::KnowledgeBase& kb) {
   return h;
 }
 
-}  // namespace paraderm::assess
+}  // namespace paraderm::report

@@ -10,9 +10,14 @@
 #include "../test_support.h"
 #include "paraderm/assess.h"
 #include "paraderm/case.h"
+#include "paraderm/report.h"
 
 namespace paraderm::assess {
 namespace {
+
+using report::to_html;
+using report::to_json;
+using report::to_text;
 
 using Json = nlohmann::json;
 
