@@ -22,6 +22,7 @@
 #include "paraderm/case.h"
 #include "paraderm/kb.h"
 #include "paraderm/pathways.h"
+#include "paraderm/reason_code.h"
 #include "paraderm/signal_source.h"
 
 namespace paraderm::assess {
@@ -40,7 +41,7 @@ std::string_view to_string(Severity s);  // info | caution | warning | block
 std::optional<Verdict> parse_verdict(std::string_view name);
 
 struct Reason {
-  std::string_view code;  // a static literal (docs/reason-codes.md)
+  ReasonCode code = ReasonCode::kRuleUnknown;
   Severity severity = Severity::kInfo;
   std::string text;
   std::vector<std::string> sources;
@@ -233,8 +234,8 @@ struct MonitoringEvent {
 };
 
 struct Alert {
-  std::string
-      code;  // LAB_INTERRUPT | LAB_DISCONTINUE | LAB_DOSE_REDUCE | LAB_DO_NOT_START (planned drug)
+  // kLabInterrupt | kLabDiscontinue | kLabDoseReduce | kLabDoNotStart (planned drug)
+  ReasonCode code = ReasonCode::kLabInterrupt;
   std::string drug, lab, date;
   double value = 0;
   std::string unit;

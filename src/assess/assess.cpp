@@ -95,7 +95,7 @@ Assessment assess(const kb::KnowledgeBase& kb, const clinical::Case& c,
   if (first.culprits.empty() && !a.option_diseases.empty()) {
     std::string list;
     for (const auto& d : a.option_diseases) list += (list.empty() ? "" : ", ") + d;
-    first.reasons.push_back(detail::reason("PR_NONE_OPTIONS_FOR_ACTIVE", Severity::kInfo,
+    first.reasons.push_back(detail::reason(ReasonCode::kPrNoneOptionsForActive, Severity::kInfo,
                                            "No paradoxical reaction found; the options are for the "
                                            "active diseases: " +
                                                list + ".",

@@ -528,7 +528,8 @@ void findings_of(const kb::KnowledgeBase& kb, const clinical::Case& c, const ass
     f.kind = "paradoxical_reaction";
     f.code = "PR_CULPRIT_ACTIVE";
     for (const auto& r : pr.reasons) {
-      if (r.code == "PR_INFERRED_FROM_CONDITION") f.code = r.code;
+      if (r.code == assess::ReasonCode::kPrInferredFromCondition)
+        f.code = assess::to_string(r.code);
       for (const auto& s : r.sources) {
         if (std::find(f.kb_sources.begin(), f.kb_sources.end(), s) == f.kb_sources.end())
           f.kb_sources.push_back(s);
@@ -582,7 +583,7 @@ void findings_of(const kb::KnowledgeBase& kb, const clinical::Case& c, const ass
     auto base = [&, d = drug, rec = records](std::string kind, const assess::Reason& r) {
       Finding f;
       f.kind = std::move(kind);
-      f.code = std::string(r.code);
+      f.code = assess::to_string(r.code);
       f.severity = std::string(assess::to_string(r.severity));
       f.drug = d;
       f.text = r.text;
@@ -591,14 +592,14 @@ void findings_of(const kb::KnowledgeBase& kb, const clinical::Case& c, const ass
       return f;
     };
     for (const auto& r : option->reasons) {
-      if (r.code == "RULE_UNKNOWN") {
+      if (r.code == assess::ReasonCode::kRuleUnknown) {
         Finding f = base("rule_unknown", r);
         auto cut = r.text.find(" rule of ");
         f.detail = cut == std::string::npos ? "" : r.text.substr(0, cut);
         out.findings.push_back(std::move(f));
-      } else if (r.code == "LAB_DO_NOT_START") {
+      } else if (r.code == assess::ReasonCode::kLabDoNotStart) {
         out.findings.push_back(base("lab_threshold", r));
-      } else if (r.code.rfind("PRAC_", 0) == 0) {
+      } else if (assess::is_prac_risk_group(r.code)) {
         // EMA PRAC 2022 risk groups (age >= 65, smoker, CV, cancer, VTE risk; lower dose): a
         // patient already on the drug is who the measures ask prescribers to review.
         out.findings.push_back(base("risk_group", r));
@@ -610,7 +611,7 @@ void findings_of(const kb::KnowledgeBase& kb, const clinical::Case& c, const ass
       if (alert.drug != drug) continue;
       Finding f;
       f.kind = "lab_threshold";
-      f.code = alert.code;
+      f.code = assess::to_string(alert.code);
       f.severity = "block";
       f.drug = drug;
       f.detail = alert.lab;

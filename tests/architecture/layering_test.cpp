@@ -33,7 +33,9 @@ const std::map<std::string, int>& ranks() {
 }
 
 // include/paraderm/<header> -> module. units.h belongs to the KB layer: it reads only kb.h types
-// and the KB check uses it to verify threshold units (docs/architecture.md).
+// and the KB check uses it to verify threshold units (docs/architecture.md). signal_source.h is
+// the interface between the assessment (which reads it) and pv (which implements it); it needs only
+// the standard library, so it sits with the common headers and neither module depends on the other.
 const std::map<std::string, std::string>& public_headers() {
   static const std::map<std::string, std::string> h = {
       {"status.h", "common"},  {"signal_source.h", "common"},
@@ -44,7 +46,7 @@ const std::map<std::string, std::string>& public_headers() {
       {"pv.h", "pv"},          {"pv_data.h", "pv"},
       {"screen.h", "screen"},  {"report.h", "report"},
       {"store.h", "store"},    {"server.h", "server"},
-      {"auth.h", "server"},
+      {"auth.h", "server"},    {"reason_code.h", "assess"},
   };
   return h;
 }
