@@ -41,6 +41,7 @@ std::string_view to_string(Severity s);  // info | caution | warning | block
 std::optional<Verdict> parse_verdict(std::string_view name);
 
 struct Reason {
+  // Every rule sets it; the default is the fail-safe "no rule known, check the label" code.
   ReasonCode code = ReasonCode::kRuleUnknown;
   Severity severity = Severity::kInfo;
   std::string text;
@@ -234,7 +235,8 @@ struct MonitoringEvent {
 };
 
 struct Alert {
-  // kLabInterrupt | kLabDiscontinue | kLabDoseReduce | kLabDoNotStart (planned drug)
+  // kLabInterrupt | kLabDiscontinue | kLabDoseReduce | kLabDoNotStart (planned drug); the default
+  // is the plan's own fallback for a threshold action it does not know (interrupt).
   ReasonCode code = ReasonCode::kLabInterrupt;
   std::string drug, lab, date;
   double value = 0;
