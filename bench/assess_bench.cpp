@@ -13,6 +13,7 @@
 
 #include "paraderm/assess.h"
 #include "paraderm/case.h"
+#include "paraderm/report.h"
 
 namespace {
 
@@ -125,8 +126,8 @@ void BM_AssessmentToJson(benchmark::State& state) {
                 vignette_input("sfc-pr-dupixent-ad-new-psoriasis-adult-us.json"), shipped(), po)
                 .record;
   auto a = paraderm::assess::assess(shipped(), c, o);
-  for (auto _ : state) benchmark::DoNotOptimize(paraderm::assess::to_json(a, -1));
-  state.counters["bytes"] = static_cast<double>(paraderm::assess::to_json(a, -1).size());
+  for (auto _ : state) benchmark::DoNotOptimize(paraderm::report::to_json(a, -1));
+  state.counters["bytes"] = static_cast<double>(paraderm::report::to_json(a, -1).size());
 }
 BENCHMARK(BM_AssessmentToJson)->Unit(benchmark::kMicrosecond);
 }  // namespace

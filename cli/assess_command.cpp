@@ -13,6 +13,7 @@
 #include "paraderm/assess.h"
 #include "paraderm/case.h"
 #include "paraderm/pv_data.h"
+#include "paraderm/report.h"
 
 namespace paraderm::cli {
 
@@ -93,11 +94,11 @@ void add_assess_command(CLI::App& app, const std::string& kb_dir, int& exit_code
     }
     auto a = assess::assess(*kb, *parsed.record, ao);
     if (format == "json")
-      fmt::print("{}\n", assess::to_json(a));
+      fmt::print("{}\n", report::to_json(a));
     else if (format == "html")
-      fmt::print("{}", assess::to_html(a, *kb));
+      fmt::print("{}", report::to_html(a, *kb));
     else
-      fmt::print("{}", assess::to_text(a, *kb));
+      fmt::print("{}", report::to_text(a, *kb));
     exit_code = kExitOk;
   });
 }

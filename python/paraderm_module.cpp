@@ -24,6 +24,7 @@
 #include "paraderm/kb.h"
 #include "paraderm/pv.h"
 #include "paraderm/pv_data.h"
+#include "paraderm/report.h"
 #include "paraderm/screen.h"
 
 namespace py = pybind11;
@@ -89,7 +90,7 @@ std::string assess_json(const std::string& text, const std::optional<std::string
     py::gil_scoped_acquire acquire;
     throw py::value_error(msg);
   }
-  return assess::to_json(assess::assess(kb, *parsed.record, ao));
+  return report::to_json(assess::assess(kb, *parsed.record, ao));
 }
 
 screen::ScreenOptions screen_options(const std::string& region,

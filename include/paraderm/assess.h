@@ -22,6 +22,8 @@
 #include "paraderm/case.h"
 #include "paraderm/kb.h"
 #include "paraderm/pathways.h"
+#include "paraderm/reason_code.h"
+#include "paraderm/signal_source.h"
 
 namespace paraderm::assess {
 
@@ -39,7 +41,8 @@ std::string_view to_string(Severity s);  // info | caution | warning | block
 std::optional<Verdict> parse_verdict(std::string_view name);
 
 struct Reason {
-  std::string_view code;  // a static literal (docs/reason-codes.md)
+  // Every rule sets it; the default is the fail-safe "no rule known, check the label" code.
+  ReasonCode code = ReasonCode::kRuleUnknown;
   Severity severity = Severity::kInfo;
   std::string text;
   std::vector<std::string> sources;
@@ -140,31 +143,7 @@ struct AxisProfile {
 };
 
 // ---- pharmacovigilance reporting signals ------------------------------------------------------
-// The assessment reads a disproportionality store through this interface only (the store itself,
-// e.g. a FAERS store built by `paraderm pv`, lives elsewhere): data flows input -> normalise ->
-// assess -> report, and assess does not depend on pv.
-
-// One drug-event pair of a store. Every statistic that is undefined for the pair (a zero cell, no
-// fitted prior, ...) is std::nullopt, never 0.
-struct ReportingSignal {
-  std::string drug, event;
-  double n = 0, expected = 0;
-  std::optional<double> ror, ror_lo, ror_hi, prr, prr_chi2, ic, ic025, ic975, ebgm, eb05, eb95;
-};
-
-class SignalSource {
- public:
-  virtual ~SignalSource() = default;
-  // The pair's signal; nullopt: the pair never occurs in a report. Lookup is case-insensitive on
-  // both names (the implementation's job). `drug` is a KB biologic id (e.g. "adalimumab"), `event`
-  // a MedDRA preferred term as the KB spells it (e.g. "Psoriasis").
-  virtual std::optional<ReportingSignal> find(const std::string& drug,
-                                              const std::string& event) const = 0;
-  // What the store is, e.g. "FAERS 2024Q1-2024Q4 store, 1 234 567 reports; MGPS prior fitted ...".
-  virtual std::string description() const = 0;
-  // Number of reports in the store.
-  virtual double reports() const = 0;
-};
+// The assessment reads a disproportionality store through SignalSource (paraderm/signal_source.h).
 
 inline constexpr const char* kReportingSignalLabel =
     "reporting signal (disproportionality in spontaneous reports), not an incidence";
@@ -256,8 +235,9 @@ struct MonitoringEvent {
 };
 
 struct Alert {
-  std::string
-      code;  // LAB_INTERRUPT | LAB_DISCONTINUE | LAB_DOSE_REDUCE | LAB_DO_NOT_START (planned drug)
+  // kLabInterrupt | kLabDiscontinue | kLabDoseReduce | kLabDoNotStart (planned drug); the default
+  // is the plan's own fallback for a threshold action it does not know (interrupt).
+  ReasonCode code = ReasonCode::kLabInterrupt;
   std::string drug, lab, date;
   double value = 0;
   std::string unit;
@@ -335,9 +315,11 @@ struct AssessOptions {
 Assessment assess(const kb::KnowledgeBase& kb, const clinical::Case& record,
                   const AssessOptions& options = {});
 
-// Renderers (docs/case-format.md describes the JSON).
-std::string to_json(const Assessment& a, int indent = 2);
-std::string to_text(const Assessment& a, const kb::KnowledgeBase& kb);  // 80 columns
-std::string to_html(const Assessment& a, const kb::KnowledgeBase& kb);  // self-contained
+// The baseline screening, monitoring calendar and lab alerts for the first of `options` whose
+// verdict allows starting it (or for `planned_drug`), from `start`: the plan assess() writes. The
+// screening and CDS Hooks plan cards call it for the drug a patient already takes.
+SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const clinical::Case& record,
+                       const std::vector<Option>& options, clinical::Date start,
+                       const std::optional<std::string>& planned_drug = std::nullopt);
 
 }  // namespace paraderm::assess

@@ -150,6 +150,10 @@ struct ParseResult {
 ParseResult parse_case(std::string_view json, const kb::KnowledgeBase& kb,
                        const ParseOptions& options = {});
 
+// A name as the case readers match it against KB names: lower case, each run of spaces and ASCII
+// punctuation one space, non-ASCII bytes dropped ("Methotrexate-Sodium" == "methotrexate sodium").
+std::string normalise_name(std::string_view name);
+
 // eGFR (mL/min/1.73 m²) by CKD-EPI 2021 from serum creatinine in mg/dL, with the KB's
 // coefficients; nullopt when sex is not female/male.
 std::optional<double> ckd_epi_2021(const kb::KnowledgeBase& kb, double creatinine_mg_dl,

@@ -21,9 +21,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "paraderm/assess.h"
 #include "paraderm/kb.h"
 #include "paraderm/pv.h"
+#include "paraderm/signal_source.h"
 #include "paraderm/status.h"
 
 namespace paraderm::pv {

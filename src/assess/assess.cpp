@@ -95,7 +95,7 @@ Assessment assess(const kb::KnowledgeBase& kb, const clinical::Case& c,
   if (first.culprits.empty() && !a.option_diseases.empty()) {
     std::string list;
     for (const auto& d : a.option_diseases) list += (list.empty() ? "" : ", ") + d;
-    first.reasons.push_back(detail::reason("PR_NONE_OPTIONS_FOR_ACTIVE", Severity::kInfo,
+    first.reasons.push_back(detail::reason(ReasonCode::kPrNoneOptionsForActive, Severity::kInfo,
                                            "No paradoxical reaction found; the options are for the "
                                            "active diseases: " +
                                                list + ".",
@@ -111,6 +111,12 @@ Assessment assess(const kb::KnowledgeBase& kb, const clinical::Case& c,
   a.plan =
       detail::safety_plan(kb, c, a.options, options.start.value_or(c.as_of), options.planned_drug);
   return a;
+}
+
+SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const clinical::Case& c,
+                       const std::vector<Option>& options, clinical::Date start,
+                       const std::optional<std::string>& planned_drug) {
+  return detail::safety_plan(kb, c, options, start, planned_drug);
 }
 
 }  // namespace paraderm::assess

@@ -38,8 +38,7 @@ inline void add_sources(std::vector<std::string>& to, const std::vector<std::str
   }
 }
 
-// `code` and `severity` must be string literals (Reason keeps views of them).
-inline Reason reason(std::string_view code, Severity severity, std::string text,
+inline Reason reason(ReasonCode code, Severity severity, std::string text,
                      std::vector<std::string> sources) {
   return Reason{code, severity, std::move(text), std::move(sources)};
 }

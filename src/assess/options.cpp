@@ -145,7 +145,7 @@ class DrugEvaluation {
       block(
           Verdict::kAvoid,
           reason(
-              "NO_LABEL_IN_REGION", Severity::kBlock,
+              ReasonCode::kNoLabelInRegion, Severity::kBlock,
               format_text(
                   FMT_COMPILE("{} has no approved indication with a dose in the KB for region {}."),
                   d_.name, x_.c.region),
@@ -221,7 +221,7 @@ class DrugEvaluation {
       }
       if (ls.status == "approved"sv) {
         ++approved_;
-        note(reason("LABEL_APPROVED", Severity::kInfo,
+        note(reason(ReasonCode::kLabelApproved, Severity::kInfo,
                     format_text(FMT_COMPILE("Approved for {} ({}){}."), dis, x_.c.region,
                                 ls.min_age_years ? format_text(FMT_COMPILE(" from age {:g}"),
                                                                G{*ls.min_age_years})
@@ -230,7 +230,7 @@ class DrugEvaluation {
         if (!dosing_indication_) dosing_indication_ = dis;
       } else if (ls.status == "age-restricted"sv) {
         note(reason(
-            "LABEL_AGE_RESTRICTED", Severity::kCaution,
+            ReasonCode::kLabelAgeRestricted, Severity::kCaution,
             format_text(FMT_COMPILE("Approved for {} only from age {:g}; the patient is {:g}."),
                         dis, G{*ls.min_age_years}, G{*x_.age}),
             ls.sources));
@@ -282,7 +282,7 @@ class DrugEvaluation {
     }
     if (any_approved_here && age_blocked_everywhere) {
       block(Verdict::kAvoid,
-            reason("AGE_BELOW_LABEL_MIN", Severity::kBlock,
+            reason(ReasonCode::kAgeBelowLabelMin, Severity::kBlock,
                    format_text(FMT_COMPILE("No {} indication of {} covers age {:g}."), x_.c.region,
                                d_.name, G{x_.age.value_or(0)}),
                    indication_sources()));
@@ -301,7 +301,8 @@ class DrugEvaluation {
               : format_text(FMT_COMPILE("Use for {} at age {:g} is off-label (the {} label starts "
                                         "at an older age)."),
                             join_or(too_young), G{x_.age.value_or(0)}, x_.c.region);
-      block(Verdict::kCaution, reason("OFF_LABEL", Severity::kCaution, why, indication_sources()));
+      block(Verdict::kCaution,
+            reason(ReasonCode::kOffLabel, Severity::kCaution, why, indication_sources()));
     }
   }
 
@@ -392,7 +393,7 @@ class DrugEvaluation {
     if (child && dose_borrowed_for_) {
       // A child's dose borrowed from another indication is not a label dose for this disease.
       block(Verdict::kAvoid,
-            reason("NO_PAEDIATRIC_LABEL", Severity::kBlock,
+            reason(ReasonCode::kNoPaediatricLabel, Severity::kBlock,
                    format_text(FMT_COMPILE("The KB holds no {} label dose of {} for {}: a dose "
                                            "borrowed from another indication is not proposed for "
                                            "a child (age {:g})."),
@@ -404,7 +405,7 @@ class DrugEvaluation {
       // Off-label paediatric dosing borrowed from another indication is not a label dose for
       // this child's disease.
       block(Verdict::kAvoid,
-            reason("NO_PAEDIATRIC_LABEL", Severity::kBlock,
+            reason(ReasonCode::kNoPaediatricLabel, Severity::kBlock,
                    format_text(
                        FMT_COMPILE("No {} label of {} for these diseases at age {:g}: off-label "
                                    "paediatric dosing is not proposed."),
@@ -429,7 +430,7 @@ class DrugEvaluation {
             format_text(FMT_COMPILE("conditional: only for a body weight {} (weight not recorded)"),
                         weight_band(*conditional)));
         block(Verdict::kCaution,
-              reason("WEIGHT_NEEDED", Severity::kWarning,
+              reason(ReasonCode::kWeightNeeded, Severity::kWarning,
                      format_text(
                          FMT_COMPILE("Not assessed — record the body weight: the {} label dose "
                                      "{:g} {} {} is for a body weight {}."),
@@ -441,7 +442,7 @@ class DrugEvaluation {
       }
       if (child) {
         block(Verdict::kAvoid,
-              reason("NO_PAEDIATRIC_LABEL", Severity::kBlock,
+              reason(ReasonCode::kNoPaediatricLabel, Severity::kBlock,
                      format_text(
                          FMT_COMPILE("No {} label dose of {} for {} at age {:g}: the adult dose is "
                                      "not a fallback, so none is proposed."),
@@ -450,7 +451,7 @@ class DrugEvaluation {
         return;
       }
       block(Verdict::kAvoid,
-            reason("DOSE_UNKNOWN", Severity::kBlock,
+            reason(ReasonCode::kDoseUnknown, Severity::kBlock,
                    format_text(
                        FMT_COMPILE("No {} label dose of {} for {} fits this patient (age, weight): "
                                    "the dose is unknown, so none is proposed."),
@@ -460,7 +461,7 @@ class DrugEvaluation {
     }
     if (!x_.age) {
       block(Verdict::kCaution,
-            reason("AGE_NEEDED", Severity::kWarning,
+            reason(ReasonCode::kAgeNeeded, Severity::kWarning,
                    "Not assessed — record the birth date: the dose shown is the adult dose; "
                    "a child's dose may differ or not exist.",
                    {}));
@@ -472,7 +473,7 @@ class DrugEvaluation {
       base_ = dose_;
       return;
     }
-    note(reason(off_label_ ? "DOSE_FROM_OTHER_INDICATION" : "DOSE_START",
+    note(reason(off_label_ ? ReasonCode::kDoseFromOtherIndication : ReasonCode::kDoseStart,
                 off_label_ ? Severity::kCaution : Severity::kInfo,
                 format_text(FMT_COMPILE("{} {:g} {} {}{}."),
                             off_label_ ? "Off-label: dose taken from the label for " +
@@ -500,7 +501,7 @@ class DrugEvaluation {
       add_sources(sources, rs.prov.src);
     }
     block(Verdict::kCaution,
-          reason("DOSE_FROM_OTHER_INDICATION", Severity::kCaution,
+          reason(ReasonCode::kDoseFromOtherIndication, Severity::kCaution,
                  format_text(FMT_COMPILE("Approved for {} ({}), but the KB holds no label dose "
                                          "for it: dose taken from the label for {}: {:g} {} {}{}."
                                          "{}"),
@@ -523,7 +524,7 @@ class DrugEvaluation {
                          (with.empty() ? "" : " (" + std::string(with) + ")");
       block(
           Verdict::kCaution,
-          reason("RULE_UNKNOWN", Severity::kWarning,
+          reason(ReasonCode::kRuleUnknown, Severity::kWarning,
                  format_text(
                      FMT_COMPILE("{} rule of {} for {} unknown ({}){}{}: not assumed safe."), what,
                      d_.name, x_.c.region,
@@ -576,17 +577,17 @@ class DrugEvaluation {
     if (d_.route != "topical"sv) return;
     const auto& severity = x_.severity;
     if (severity == std::optional<std::string>("mild")) {
-      note(reason("TOPICAL_SUITED", Severity::kInfo,
+      note(reason(ReasonCode::kTopicalSuited, Severity::kInfo,
                   "Topical agent: the reaction is recorded as mild (limited extent).", {}));
     } else if (!severity) {
       // Missing data is "not assessed", never a reason to avoid.
       block(Verdict::kCaution,
-            reason("TOPICAL_SEVERITY_UNKNOWN", Severity::kWarning,
+            reason(ReasonCode::kTopicalSeverityUnknown, Severity::kWarning,
                    "Not assessed — record the severity (extent) of the disease: a "
                    "topical JAK inhibitor suits only a mild, limited one.",
                    {}));
     } else {
-      block(Verdict::kAvoid, reason("TOPICAL_NOT_SUITED", Severity::kBlock,
+      block(Verdict::kAvoid, reason(ReasonCode::kTopicalNotSuited, Severity::kBlock,
                                     "Topical agent: the reaction is recorded as " + *severity +
                                         ", beyond what a topical JAK inhibitor treats.",
                                     {}));
@@ -604,17 +605,17 @@ class DrugEvaluation {
         if (std::find(g.applies_to.begin(), g.applies_to.end(), d_.id) == g.applies_to.end())
           continue;
         bool hit = false;
-        std::string_view code;
+        ReasonCode code = ReasonCode::kPracAge65;
         std::string why;
         switch (g.match) {
           case kb::RiskGroupMatch::kAge:
             hit = x_.age && g.min_age_years && *x_.age >= *g.min_age_years;
-            code = "PRAC_AGE_65";
+            code = ReasonCode::kPracAge65;
             why = x_.age ? format_text(FMT_COMPILE("age {:g}"), G{*x_.age}) : "";
             break;
           case kb::RiskGroupMatch::kSmoking:
             hit = smoker;
-            code = "PRAC_SMOKER";
+            code = ReasonCode::kPracSmoker;
             why = p.smoking.status + " smoker" +
                   (p.smoking.status == "former"sv
                        ? " (the label's 'long-time' is not defined: counted)"
@@ -622,22 +623,22 @@ class DrugEvaluation {
             break;
           case kb::RiskGroupMatch::kCvRisk:
             hit = cv;
-            code = "PRAC_CV_RISK";
+            code = ReasonCode::kPracCvRisk;
             why = "cardiovascular risk recorded";
             break;
           case kb::RiskGroupMatch::kCancer:
             hit = cancer;
-            code = "PRAC_CANCER_RISK";
+            code = ReasonCode::kPracCancerRisk;
             why = "malignancy recorded";
             break;
           case kb::RiskGroupMatch::kVteRisk:
             hit = vte;
-            code = "PRAC_VTE_RISK";
+            code = ReasonCode::kPracVteRisk;
             why = "VTE risk factor recorded";
             break;
           case kb::RiskGroupMatch::kAnyOfVteCancerMace:
             hit = smoker || cv || cancer || vte;
-            code = "PRAC_LOWER_DOSE";
+            code = ReasonCode::kPracLowerDose;
             why = "in a VTE / malignancy / MACE risk group";
             break;
         }
@@ -658,13 +659,13 @@ class DrugEvaluation {
             dose && dose_ && dose->amount <= dose_->amount) {
           set_dose(*dose, format_text(FMT_COMPILE("{} dose ({})"), dose->role, x_.c.region));
           add_sources(lower_src, dose->prov.src);
-          note(reason("PRAC_LOWER_DOSE", Severity::kCaution,
+          note(reason(ReasonCode::kPracLowerDose, Severity::kCaution,
                       format_text(FMT_COMPILE("Risk group: lower dose {:g} {} {}."),
                                   G{dose->amount}, dose->unit, dose->frequency),
                       lower_src));
         } else {
           note(reason(
-              "PRAC_LOWER_DOSE", Severity::kCaution,
+              ReasonCode::kPracLowerDose, Severity::kCaution,
               "Risk group: use the lowest effective dose (no specific lower dose in the KB).",
               lower_src));
         }
@@ -688,7 +689,7 @@ class DrugEvaluation {
       std::string list;
       for (const auto& s : present) list += (list.empty() ? "" : ", ") + s;
       block(Verdict::kCaution,
-            reason("US_BOXED_WARNING", Severity::kWarning,
+            reason(ReasonCode::kUsBoxedWarning, Severity::kWarning,
                    "Boxed warning (MACE, malignancy, thrombosis) applies to this patient: " + list +
                        ".",
                    src));
@@ -718,7 +719,7 @@ class DrugEvaluation {
     for (const auto& ci : d_.contraindication) {
       if (!here(ci.region) || !condition_present(ci.condition)) continue;
       block(Verdict::kContraindicated,
-            reason("CONTRAINDICATION", Severity::kBlock,
+            reason(ReasonCode::kContraindication, Severity::kBlock,
                    format_text(FMT_COMPILE("Contraindicated ({}): {}."), x_.c.region,
                                ci.text.value_or("see label")),
                    ci.prov.src));
@@ -734,7 +735,7 @@ class DrugEvaluation {
       bool hit = (pregnancy && p.pregnant == std::optional<bool>(true)) ||
                  (lactation && p.breastfeeding == std::optional<bool>(true));
       if (!hit) continue;
-      std::string_view code = pregnancy ? "PREGNANCY" : "LACTATION";
+      ReasonCode code = pregnancy ? ReasonCode::kPregnancy : ReasonCode::kLactation;
       switch (r.action) {
         case kb::ReproductiveAction::kContraindicated:
           block(Verdict::kContraindicated, reason(code, Severity::kBlock, r.text, r.prov.src));
@@ -769,33 +770,33 @@ class DrugEvaluation {
     auto tb = screening_sources("tb");
     if (!tb.empty()) {
       if (x_.active_tb) {
-        block(Verdict::kAvoid,
-              reason("ACTIVE_TB", Severity::kBlock, "Active tuberculosis: do not start.", tb));
+        block(Verdict::kAvoid, reason(ReasonCode::kActiveTb, Severity::kBlock,
+                                      "Active tuberculosis: do not start.", tb));
       }
       const bool latent = x_.latent_tb, treated = x_.latent_tb_treated;
       if (latent && !treated) {
         block(Verdict::kAvoid,
-              reason("LATENT_TB_UNTREATED", Severity::kBlock,
+              reason(ReasonCode::kLatentTbUntreated, Severity::kBlock,
                      "Latent tuberculosis not yet treated: treat before starting.", tb));
       } else if (latent) {
-        note(reason("LATENT_TB_TREATED", Severity::kInfo,
+        note(reason(ReasonCode::kLatentTbTreated, Severity::kInfo,
                     "Latent tuberculosis under treatment: may start; monitor for TB.", tb));
       } else if ((lab_result("igra", "positive") || lab_result("tst", "positive")) &&
                  !x_.tb_diagnosis) {
         block(Verdict::kAvoid,
-              reason("TB_TEST_POSITIVE", Severity::kBlock,
+              reason(ReasonCode::kTbTestPositive, Severity::kBlock,
                      "Positive TB test: evaluate and treat latent TB before starting.", tb));
       }
     }
     auto hbv = screening_sources("hbv");
     if (!hbv.empty() && (x_.hbv || lab_result("hbsag", "positive"))) {
-      block(Verdict::kAvoid, reason("ACTIVE_HBV", Severity::kBlock,
+      block(Verdict::kAvoid, reason(ReasonCode::kActiveHbv, Severity::kBlock,
                                     "Active hepatitis B (or HBsAg positive): do not start.", hbv));
     }
     auto hcv = screening_sources("hcv");
     if (!hcv.empty() && (x_.hcv || lab_result("hcv-rna", "positive"))) {
-      block(Verdict::kAvoid,
-            reason("ACTIVE_HCV", Severity::kBlock, "Active hepatitis C: do not start.", hcv));
+      block(Verdict::kAvoid, reason(ReasonCode::kActiveHcv, Severity::kBlock,
+                                    "Active hepatitis C: do not start.", hcv));
     }
     std::vector<std::string> infection_src, zoster_src;
     for (const auto& w : d_.warning) {
@@ -808,13 +809,13 @@ class DrugEvaluation {
     if (!infection_src.empty() && x_.c.has_flag("active-serious-infection")) {
       block(
           Verdict::kAvoid,
-          reason("ACTIVE_SERIOUS_INFECTION", Severity::kBlock,
+          reason(ReasonCode::kActiveSeriousInfection, Severity::kBlock,
                  "Active serious infection: do not start until it is controlled.", infection_src));
     }
     if (zoster_src.empty()) zoster_src = screening_sources("zoster-vaccine");
     if (!zoster_src.empty() && x_.zoster) {
       block(Verdict::kCaution,
-            reason("HERPES_ZOSTER_HISTORY", Severity::kWarning,
+            reason(ReasonCode::kHerpesZosterHistory, Severity::kWarning,
                    "History of herpes zoster: higher zoster risk on JAK inhibitors; "
                    "recombinant zoster vaccine before start.",
                    zoster_src));
@@ -839,7 +840,7 @@ class DrugEvaluation {
       bool fires = (below && *lab->value < *below) || (above && *lab->value > *above);
       if (!fires) continue;
       block(Verdict::kAvoid,
-            reason("LAB_DO_NOT_START", Severity::kBlock,
+            reason(ReasonCode::kLabDoNotStart, Severity::kBlock,
                    format_text(
                        FMT_COMPILE("{} {:g} {} on {} is {} the do-not-start threshold {}{:g} {}."),
                        t.analyte, G{*lab->value}, lab->unit, clinical::to_string(lab->date),
@@ -854,7 +855,7 @@ class DrugEvaluation {
           add_sources(src, t.prov.src);
       }
       note(reason(
-          "LAB_MISSING", Severity::kInfo,
+          ReasonCode::kLabMissing, Severity::kInfo,
           format_text(
               FMT_COMPILE(
                   "No {} result in the record: check it before starting (do-not-start threshold)."),
@@ -912,14 +913,14 @@ class DrugEvaluation {
         for (const auto& r : d_.renal) {
           if (here(r.region)) add_sources(sources, r.prov.src);
         }
-        note(reason("RENAL_UNKNOWN", Severity::kInfo,
+        note(reason(ReasonCode::kRenalUnknown, Severity::kInfo,
                     "eGFR not recorded: the renal rules (no dose change) cannot be checked.",
                     std::move(sources)));
         return;
       }
       block(
           Verdict::kCaution,
-          reason("RENAL_UNKNOWN", Severity::kWarning,
+          reason(ReasonCode::kRenalUnknown, Severity::kWarning,
                  format_text(FMT_COMPILE("Not assessed — record the eGFR: {} has renal rules that "
                                          "change or stop the dose; the dose shown assumes they "
                                          "do not apply."),
@@ -944,27 +945,28 @@ class DrugEvaluation {
       switch (r.action) {
         case kb::RuleAction::kContraindicated:
           block(Verdict::kContraindicated,
-                reason("RENAL_CONTRAINDICATED", Severity::kBlock, lead + ": " + text, r.prov.src));
+                reason(ReasonCode::kRenalContraindicated, Severity::kBlock, lead + ": " + text,
+                       r.prov.src));
           break;
         case kb::RuleAction::kAvoid:
         case kb::RuleAction::kNotRecommended:
           block(Verdict::kAvoid,
-                reason("RENAL_AVOID", Severity::kBlock, lead + ": " + text, r.prov.src));
+                reason(ReasonCode::kRenalAvoid, Severity::kBlock, lead + ": " + text, r.prov.src));
           break;
         case kb::RuleAction::kNotStudied:
         case kb::RuleAction::kMonitor:
-          block(Verdict::kCaution,
-                reason("RENAL_NOT_STUDIED", Severity::kWarning, lead + ": " + text, r.prov.src));
+          block(Verdict::kCaution, reason(ReasonCode::kRenalNotStudied, Severity::kWarning,
+                                          lead + ": " + text, r.prov.src));
           break;
         case kb::RuleAction::kDose:
         case kb::RuleAction::kHalve:
           apply_dose_action(r.action, r.amount, r.unit, r.frequency, "renal: " + text);
           block(Verdict::kCaution,
-                reason("RENAL_DOSE", Severity::kCaution, lead + ": " + text, r.prov.src));
+                reason(ReasonCode::kRenalDose, Severity::kCaution, lead + ": " + text, r.prov.src));
           add_sources(dose_sources_, r.prov.src);
           break;
         case kb::RuleAction::kNoChange:
-          note(reason("RENAL_NO_CHANGE", Severity::kInfo, lead + ": " + text, r.prov.src));
+          note(reason(ReasonCode::kRenalNoChange, Severity::kInfo, lead + ": " + text, r.prov.src));
           break;
       }
     }
@@ -973,7 +975,7 @@ class DrugEvaluation {
   void hepatic() {
     if (!x_.child_pugh) {
       if (x_.cirrhosis) {
-        block(Verdict::kCaution, reason("HEPATIC_UNKNOWN", Severity::kCaution,
+        block(Verdict::kCaution, reason(ReasonCode::kHepaticUnknown, Severity::kCaution,
                                         "Cirrhosis recorded but the Child-Pugh class is unknown: "
                                         "hepatic rules not checked.",
                                         {}));
@@ -986,7 +988,7 @@ class DrugEvaluation {
                                      r.text ? *r.text : std::string(kb::to_string(r.action)));
       if (!x_.child_pugh_range.empty()) {
         note(reason(
-            "CHILD_PUGH_RANGE", Severity::kWarning,
+            ReasonCode::kChildPughRange, Severity::kWarning,
             format_text(
                 FMT_COMPILE(
                     "Child-Pugh {} from bilirubin, albumin and INR (ascites or encephalopathy "
@@ -997,24 +999,26 @@ class DrugEvaluation {
       switch (r.action) {
         case kb::RuleAction::kContraindicated:
           block(Verdict::kContraindicated,
-                reason("HEPATIC_CONTRAINDICATED", Severity::kBlock, text, r.prov.src));
+                reason(ReasonCode::kHepaticContraindicated, Severity::kBlock, text, r.prov.src));
           break;
         case kb::RuleAction::kAvoid:
         case kb::RuleAction::kNotRecommended:
-          block(Verdict::kAvoid, reason("HEPATIC_AVOID", Severity::kBlock, text, r.prov.src));
+          block(Verdict::kAvoid,
+                reason(ReasonCode::kHepaticAvoid, Severity::kBlock, text, r.prov.src));
           break;
         case kb::RuleAction::kNotStudied:
         case kb::RuleAction::kMonitor:
           block(Verdict::kCaution,
-                reason("HEPATIC_NOT_STUDIED", Severity::kWarning, text, r.prov.src));
+                reason(ReasonCode::kHepaticNotStudied, Severity::kWarning, text, r.prov.src));
           break;
         case kb::RuleAction::kDose:
         case kb::RuleAction::kHalve:
           apply_dose_action(r.action, r.amount, r.unit, r.frequency, "hepatic: " + text);
-          block(Verdict::kCaution, reason("HEPATIC_DOSE", Severity::kCaution, text, r.prov.src));
+          block(Verdict::kCaution,
+                reason(ReasonCode::kHepaticDose, Severity::kCaution, text, r.prov.src));
           break;
         case kb::RuleAction::kNoChange:
-          note(reason("HEPATIC_NO_CHANGE", Severity::kInfo, text, r.prov.src));
+          note(reason(ReasonCode::kHepaticNoChange, Severity::kInfo, text, r.prov.src));
           break;
       }
     }
@@ -1040,13 +1044,13 @@ class DrugEvaluation {
       }
       if (who.empty()) continue;
       if (r.with == "biologic-immunomodulator"sv && only_culprit) {
-        note(reason("SWITCH_FROM_CULPRIT", Severity::kInfo,
+        note(reason(ReasonCode::kSwitchFromCulprit, Severity::kInfo,
                     format_text(FMT_COMPILE("Stop {} before starting: {}"), who, r.text),
                     r.prov.src));
         continue;
       }
       if (r.within_days) {
-        note(reason("INTERACTION_TIME_LIMITED", Severity::kInfo,
+        note(reason(ReasonCode::kInteractionTimeLimited, Severity::kInfo,
                     format_text(FMT_COMPILE("Applies during the first {:g} days of treatment."),
                                 G{*r.within_days}),
                     r.prov.src));
@@ -1054,24 +1058,25 @@ class DrugEvaluation {
       std::string text = who + ": " + r.text;
       switch (r.action) {
         case kb::RuleAction::kContraindicated:
-          block(Verdict::kContraindicated,
-                reason("INTERACTION_CONTRAINDICATED", Severity::kBlock, text, r.prov.src));
+          block(Verdict::kContraindicated, reason(ReasonCode::kInteractionContraindicated,
+                                                  Severity::kBlock, text, r.prov.src));
           break;
         case kb::RuleAction::kAvoid:
         case kb::RuleAction::kNotRecommended:
-          block(Verdict::kAvoid, reason("INTERACTION_AVOID", Severity::kBlock, text, r.prov.src));
+          block(Verdict::kAvoid,
+                reason(ReasonCode::kInteractionAvoid, Severity::kBlock, text, r.prov.src));
           break;
         case kb::RuleAction::kDose:
         case kb::RuleAction::kHalve:
           apply_dose_action(r.action, r.amount, r.unit, r.frequency, "interaction: " + who);
           block(Verdict::kCaution,
-                reason("INTERACTION_DOSE", Severity::kCaution, text, r.prov.src));
+                reason(ReasonCode::kInteractionDose, Severity::kCaution, text, r.prov.src));
           break;
         case kb::RuleAction::kMonitor:
         case kb::RuleAction::kNotStudied:
         case kb::RuleAction::kNoChange:
           block(Verdict::kCaution,
-                reason("INTERACTION_MONITOR", Severity::kCaution, text, r.prov.src));
+                reason(ReasonCode::kInteractionMonitor, Severity::kCaution, text, r.prov.src));
           break;
       }
       // The pathway profile reflects the exposure change when the KB quantifies it.
@@ -1107,13 +1112,13 @@ class DrugEvaluation {
            (pc.culprit_class && *pc.culprit_class == cu.biologic_class))) {
         o_.pr_evidence.push_back(pc.id);
         note(reason(
-            "PR_CASE_EVIDENCE", Severity::kInfo,
+            ReasonCode::kPrCaseEvidence, Severity::kInfo,
             format_text(
                 FMT_COMPILE("Reported to treat this reaction: {} — {}{}"), pc.reaction, pc.outcome,
                 pc.patients ? format_text(FMT_COMPILE(" ({} patient(s))"), *pc.patients) : ""),
             pc.prov.src));
       } else if (pc.kind == "caused-by-jak"sv) {
-        note(reason("JAK_CAUSED_PR", Severity::kCaution,
+        note(reason(ReasonCode::kJakCausedPr, Severity::kCaution,
                     format_text(FMT_COMPILE("{} itself has been reported to cause: {}."), d_.name,
                                 pc.reaction),
                     pc.prov.src));
@@ -1139,7 +1144,7 @@ class DrugEvaluation {
           continue;
         }
         block(Verdict::kAvoid,
-              reason("LABEL_NOT_APPROVED", Severity::kBlock,
+              reason(ReasonCode::kLabelNotApproved, Severity::kBlock,
                      format_text(
                          FMT_COMPILE(
                              "The {} regulator did not approve {} for {}, and no reported case "
@@ -1152,7 +1157,7 @@ class DrugEvaluation {
     if (!off_label_ || !d_.off_label_needs_pr_evidence) return;
     block(
         Verdict::kAvoid,
-        reason("OFF_LABEL_UNSUPPORTED", Severity::kBlock,
+        reason(ReasonCode::kOffLabelUnsupported, Severity::kBlock,
                format_text(
                    FMT_COMPILE("{}: {} No reported case supports it for this reaction: not offered "
                                "off-label."),
@@ -1181,8 +1186,8 @@ class DrugEvaluation {
     if (daily && max_daily > 0 && *daily > max_daily + 1e-9) {
       dose_->amount = max_daily * *x_.interval_h(dose_->frequency) / 24;
       dose_->adjustments.push_back("capped at the label maximum");
-      note(reason("DOSE_CAPPED_AT_MAXIMUM", Severity::kWarning, "Dose capped at the label maximum.",
-                  prov.src));
+      note(reason(ReasonCode::kDoseCappedAtMaximum, Severity::kWarning,
+                  "Dose capped at the label maximum.", prov.src));
     }
   }
 
@@ -1251,14 +1256,14 @@ class DrugEvaluation {
     }
     if (!untreated.empty()) {
       block(Verdict::kCaution,
-            reason("COVERAGE_NONE", Severity::kWarning,
+            reason(ReasonCode::kCoverageNone, Severity::kWarning,
                    format_text(FMT_COMPILE("{} inhibits none of the signature cytokines of {} per "
                                            "the cited statements: it would leave {} untreated."),
                                d_.name, join_and(untreated), untreated.size() == 1 ? "it" : "them"),
                    cache_.effect_sources(profile)));
     }
     if (!reaction_only.empty()) {
-      note(reason("COVERAGE_NONE", Severity::kInfo,
+      note(reason(ReasonCode::kCoverageNone, Severity::kInfo,
                   format_text(FMT_COMPILE("{} inhibits none of the signature cytokines of {} per "
                                           "the cited statements: it does not treat the reaction "
                                           "itself, which has to settle once the culprit is "
@@ -1272,7 +1277,7 @@ class DrugEvaluation {
       o_.coverage.basis = format_text(FMT_COMPILE("qualitative ({})"), exposure);
       const auto& src = cache_.effect_sources(profile);
       note(reason(
-          "COVERAGE_BOTH", Severity::kInfo,
+          ReasonCode::kCoverageBoth, Severity::kInfo,
           format_text(FMT_COMPILE("Pair-level pathway coverage{}: {} of the signature cytokines "
                                   "inhibited per cited statements."),
                       topical ? " at the application site" : " at clinical exposure", listed),
@@ -1280,7 +1285,7 @@ class DrugEvaluation {
     } else {
       o_.coverage.both_pct.reset();
       note(
-          reason("COVERAGE_UNKNOWN", Severity::kInfo,
+          reason(ReasonCode::kCoverageUnknown, Severity::kInfo,
                  "Pathway coverage of the diseases is unknown (no cited inhibited/spared statement "
                  "for a signature pathway, or a disease signature missing in the KB).",
                  {}));
@@ -1327,7 +1332,7 @@ Option evaluate_strategy(const Ctx& x, const kb::Strategy& s) {
       *sev == "mild"sv) {
     o.verdict = Verdict::kPreferred;
   }
-  o.reasons.push_back(reason("STRATEGY_REPORTED", Severity::kInfo,
+  o.reasons.push_back(reason(ReasonCode::kStrategyReported, Severity::kInfo,
                              s.text + (s.evidence ? " Evidence: " + *s.evidence : ""), s.prov.src));
   return o;
 }
@@ -1422,7 +1427,7 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c,
     for (const auto* m : x.active_meds) {
       if (m->jak_drug != o.id) continue;
       o.reasons.push_back(reason(
-          "CURRENT_JAK", Severity::kInfo,
+          ReasonCode::kCurrentJak, Severity::kInfo,
           format_text(
               FMT_COMPILE("The patient already takes {}{}: this option is to continue it; the "
                           "safety plan checks its follow-up results against the label thresholds."),

@@ -28,18 +28,18 @@ std::vector<std::pair<std::string, std::vector<std::string>>> item_labs(
   return m;
 }
 
-std::string alert_code(kb::LabAction action) {
+ReasonCode alert_code(kb::LabAction action) {
   switch (action) {
     case kb::LabAction::kInterrupt:
-      return "LAB_INTERRUPT";
+      return ReasonCode::kLabInterrupt;
     case kb::LabAction::kDiscontinue:
-      return "LAB_DISCONTINUE";
+      return ReasonCode::kLabDiscontinue;
     case kb::LabAction::kDoseReduce:
-      return "LAB_DOSE_REDUCE";
+      return ReasonCode::kLabDoseReduce;
     case kb::LabAction::kDoNotStart:
-      return "LAB_DO_NOT_START";
+      return ReasonCode::kLabDoNotStart;
   }
-  return "LAB_INTERRUPT";
+  return ReasonCode::kLabInterrupt;
 }
 
 std::string days_before(Date d, Date start) {
@@ -159,7 +159,7 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c,
         auto above =
             t.above ? units::converted(kb, t.analyte, *t.above, t.unit, r.unit) : std::nullopt;
         if (!((below && *r.value < *below) || (above && *r.value > *above))) continue;
-        std::string code = alert_code(t.action);
+        ReasonCode code = alert_code(t.action);
         plan.alerts.push_back(
             {code, d->id, t.analyte, clinical::to_string(r.date), *r.value, r.unit,
              t.below ? *t.below : *t.above, std::string(kb::to_string(t.action)),

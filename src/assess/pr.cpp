@@ -5,7 +5,6 @@
 #include <tuple>
 
 #include "assess/internal.h"
-#include "case/terms.h"
 
 namespace paraderm::assess::detail {
 namespace {
@@ -81,8 +80,7 @@ bool risk_factor_matches(const kb::KnowledgeBase& kb, const kb::RiskFactor& rf, 
             // Co-therapy: taken together with the culprit (on its start date, else on the record's
             // date).
             auto when = culprit.start ? clinical::parse_date(*culprit.start) : std::nullopt;
-            bool hit = clinical::detail::TermIndex::normalise(med.label) ==
-                           clinical::detail::TermIndex::normalise(v) &&
+            bool hit = clinical::normalise_name(med.label) == clinical::normalise_name(v) &&
                        med.active_on(when.value_or(c.as_of));
             if (hit) detail = "co-medication " + med.label;
             return hit;
@@ -308,7 +306,7 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
   if (phenotype && !phenotype->diseases.empty()) pr.reaction_disease = phenotype->diseases.front();
   if (rx.from) {
     pr.reasons.push_back(reason(
-        "PR_INFERRED_FROM_CONDITION", Severity::kInfo,
+        ReasonCode::kPrInferredFromCondition, Severity::kInfo,
         format_text(
             FMT_COMPILE(
                 "Inferred from the recorded condition {} ({}): a {} reaction, {}{}, onset {}. The "
@@ -350,7 +348,7 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
   if (pr.culprits.empty()) {
     pr.classification = "none";
     pr.reasons.push_back(reason(
-        "PR_NO_CULPRIT", Severity::kInfo,
+        ReasonCode::kPrNoCulprit, Severity::kInfo,
         started_after ? "The only biologic in the record was started after the eruption began: "
                         "not a paradoxical reaction to it."
                       : "No biologic was being taken when the eruption began: not a paradoxical "
@@ -379,7 +377,7 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
   }
   if (!pr.primary_disease) {
     pr.reasons.push_back(
-        reason("PR_PRIMARY_DISEASE_UNKNOWN", Severity::kCaution,
+        reason(ReasonCode::kPrPrimaryDiseaseUnknown, Severity::kCaution,
                format_text(FMT_COMPILE("No recorded condition is among {}'s indications: the "
                                        "disease it treats is unknown, so coverage of it is "
                                        "unknown."),
@@ -508,7 +506,7 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
   if (predates && er.kind == "new"sv) {
     pr.classification = "unlikely";
     pr.reasons.push_back(reason(
-        "PR_PREDATES_BIOLOGIC", Severity::kWarning,
+        ReasonCode::kPrPredatesBiologic, Severity::kWarning,
         format_text(
             FMT_COMPILE("{} is recorded before {} was started and the eruption is not marked as a "
                         "worsening: a pre-existing disease, not a paradoxical reaction."),
@@ -516,14 +514,14 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
         {}));
   } else if (predates) {
     pr.reasons.push_back(
-        reason("PR_RELAPSE", Severity::kInfo,
+        reason(ReasonCode::kPrRelapse, Severity::kInfo,
                format_text(FMT_COMPILE("Worsening of pre-existing {} after {} was started "
                                        "(relapse or flare form of the reaction)."),
                            predating, culprit.biologic),
                pattern_sources));
   }
   pr.reasons.push_back(reason(
-      "PR_CULPRIT_ACTIVE", Severity::kInfo,
+      ReasonCode::kPrCulpritActive, Severity::kInfo,
       format_text(FMT_COMPILE("{} ({}) was being taken when the {} eruption began{}."),
                   culprit.biologic, cls ? cls->name : culprit.biologic_class, er.phenotype,
                   culprit.days_to_onset ? format_text(FMT_COMPILE(", {} days after it was started"),
@@ -532,14 +530,14 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
       bio ? bio->prov.src : std::vector<std::string>{}));
   if (!matching.empty()) {
     pr.reasons.push_back(
-        reason("PR_PATTERN_KNOWN", Severity::kInfo,
+        reason(ReasonCode::kPrPatternKnown, Severity::kInfo,
                format_text(FMT_COMPILE("{} eruptions are a published paradoxical reaction to {} "
                                        "({} source pattern(s))."),
                            er.phenotype, cls ? cls->name : culprit.biologic_class, matching.size()),
                pattern_sources));
   } else {
     pr.reasons.push_back(
-        reason("PR_PATTERN_UNKNOWN", Severity::kCaution,
+        reason(ReasonCode::kPrPatternUnknown, Severity::kCaution,
                format_text(FMT_COMPILE("No published {} pattern for {} in the KB."), er.phenotype,
                            culprit.biologic_class),
                {}));
@@ -547,7 +545,7 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
   for (const auto& l : pr.latency) {
     if (!l.within_range) continue;
     pr.reasons.push_back(reason(
-        *l.within_range ? "PR_LATENCY_WITHIN" : "PR_LATENCY_OUTSIDE",
+        *l.within_range ? ReasonCode::kPrLatencyWithin : ReasonCode::kPrLatencyOutside,
         *l.within_range ? Severity::kInfo : Severity::kCaution,
         format_text(FMT_COMPILE("Onset after {} days ({} {}); published latency {} ({})."),
                     *culprit.days_to_onset, format_text(FMT_COMPILE("{:.1f}"), *l.onset_in_unit),
@@ -606,7 +604,8 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
       }
     }
     pr.reasons.push_back(reason(
-        "PR_RISK_FACTOR", rf.direction == "increases"sv ? Severity::kCaution : Severity::kInfo,
+        ReasonCode::kPrRiskFactor,
+        rf.direction == "increases"sv ? Severity::kCaution : Severity::kInfo,
         format_text(FMT_COMPILE("{} ({}): {} {}{} for {}.{}"), rf.factor, hit.detail, rf.measure,
                     fmt_num(rf.estimate),
                     rf.ci_low && rf.ci_high ? format_text(FMT_COMPILE(" ({}-{})"),
@@ -619,7 +618,7 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
     if (std::find(pr.differentials.begin(), pr.differentials.end(), a) == pr.differentials.end()) {
       pr.differentials.insert(pr.differentials.begin(), a);
     }
-    pr.reasons.push_back(reason("PR_ALTERNATIVE_CAUSE", Severity::kCaution,
+    pr.reasons.push_back(reason(ReasonCode::kPrAlternativeCause, Severity::kCaution,
                                 "Alternative cause recorded: " + a + " (Naranjo item 5).", {}));
   }
 
@@ -682,7 +681,7 @@ std::vector<PrAssessment> assess_pr_candidates(const kb::KnowledgeBase& kb, cons
   if (out.empty()) {
     PrAssessment pr;
     pr.reasons.push_back(
-        reason("PR_NO_ERUPTION", Severity::kInfo,
+        reason(ReasonCode::kPrNoEruption, Severity::kInfo,
                "No eruption is recorded, and no recorded condition began or recurred "
                "while a biologic published to cause it was being taken: no paradoxical "
                "reaction to assess.",

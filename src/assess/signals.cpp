@@ -121,7 +121,7 @@ void cite_reporting_signals(const kb::KnowledgeBase& kb, const SignalSource& sou
         "No MedDRA preferred term is in the KB for the {} phenotype, so the store was "
         "not searched.",
         pr.phenotype);
-    pr.reasons.push_back(reason("PV_NO_MEDDRA_TERM", Severity::kInfo, rs.note,
+    pr.reasons.push_back(reason(ReasonCode::kPvNoMeddraTerm, Severity::kInfo, rs.note,
                                 phenotype ? phenotype->prov.src : std::vector<std::string>{}));
     pr.reporting_signals = std::move(rs);
     return;
@@ -135,7 +135,7 @@ void cite_reporting_signals(const kb::KnowledgeBase& kb, const SignalSource& sou
       c.sources = term.prov.src;
       std::optional<ReportingSignal> found = source.find(c.drug, c.event);
       if (!found) {
-        pr.reasons.push_back(reason("PV_PAIR_ABSENT", Severity::kInfo,
+        pr.reasons.push_back(reason(ReasonCode::kPvPairAbsent, Severity::kInfo,
                                     fmt::format("No report in the store names both {} and {} ({}).",
                                                 c.drug, c.event, rs.store),
                                     c.sources));
@@ -160,7 +160,7 @@ void cite_reporting_signals(const kb::KnowledgeBase& kb, const SignalSource& sou
                           : fmt::format(" Not judged (a statistic is undefined): {}.", unknown);
       if (!met.empty()) {
         pr.reasons.push_back(
-            reason("PV_SIGNAL_REPORTED", Severity::kInfo,
+            reason(ReasonCode::kPvSignalReported, Severity::kInfo,
                    fmt::format("Reporting signal for {} x {}: {}; rules met: {}.{} A {} ({}).",
                                c.drug, c.event, numbers_text(*found), met, undefined,
                                kReportingSignalLabel, rs.store),
@@ -168,7 +168,7 @@ void cite_reporting_signals(const kb::KnowledgeBase& kb, const SignalSource& sou
       } else {
         for (const auto& r : c.rules) add_sources(sources, r.sources);
         pr.reasons.push_back(
-            reason("PV_NO_SIGNAL", Severity::kInfo,
+            reason(ReasonCode::kPvNoSignal, Severity::kInfo,
                    fmt::format("{} x {} is reported ({}) but meets no signal rule of the KB.{} "
                                "Disproportionality in "
                                "spontaneous reports, not an incidence ({}).",

@@ -1,4 +1,5 @@
 #include "case/terms.h"
+#include "paraderm/case.h"
 
 #include "common/text.h"
 
@@ -47,7 +48,13 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return common::edit_distance(a, b);
 }
 
-std::string TermIndex::normalise(std::string_view s) {
+std::string TermIndex::normalise(std::string_view s) { return normalise_name(s); }
+
+}  // namespace paraderm::clinical::detail
+
+namespace paraderm::clinical {
+
+std::string normalise_name(std::string_view s) {
   std::string out;
   bool space = false;
   for (unsigned char c : s) {
@@ -61,6 +68,10 @@ std::string TermIndex::normalise(std::string_view s) {
   }
   return out;
 }
+
+}  // namespace paraderm::clinical
+
+namespace paraderm::clinical::detail {
 
 std::string TermIndex::normalise_code(std::string_view system, std::string_view code) {
   std::string out(code);

@@ -6,13 +6,14 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "paraderm/assess.h"
+#include "paraderm/report.h"
 #include "report/json_writer.h"
 
-namespace paraderm::assess {
-namespace {
+namespace paraderm::report {
+// The renderers present the assessment's types throughout.
+using namespace assess;  // NOLINT(google-build-using-namespace)
 
-using report::JsonWriter;
+namespace {
 
 // Percentages and scores are shown to one decimal.
 std::optional<double> one_decimal(const std::optional<double>& v) {
@@ -26,7 +27,7 @@ void write_reasons(JsonWriter& w, const std::vector<Reason>& rs) {
   w.begin_array();
   for (const auto& r : rs) {
     w.begin_object()
-        .field("code", r.code)
+        .field("code", to_string(r.code))
         .field("severity", to_string(r.severity))
         .field("text", r.text)
         .field("sources", r.sources)
@@ -279,7 +280,7 @@ void write_candidate(JsonWriter& w, const PrAssessment& p) {
       .field("naranjo_category", p.naranjo_category)
       .field("reaction_disease", p.reaction_disease);
   w.key("reason_codes").begin_array();
-  for (const auto& r : p.reasons) w.value(r.code);
+  for (const auto& r : p.reasons) w.value(to_string(r.code));
   w.end_array().end_object();
 }
 
@@ -406,7 +407,7 @@ std::string to_json(const Assessment& a, int indent) {
   w.key("alerts").begin_array();
   for (const auto& al : a.plan.alerts) {
     w.begin_object()
-        .field("code", al.code)
+        .field("code", to_string(al.code))
         .field("drug", al.drug)
         .field("lab", al.lab)
         .field("date", al.date)
@@ -455,7 +456,7 @@ std::string to_text(const Assessment& a, const kb::KnowledgeBase&) {
     for (const auto& n : p.components) items += fmt::format(" {}={:+g}", n.item, n.points);
     o += wrap(items, 2);
   }
-  for (const auto& r : p.reasons) o += wrap(fmt::format("[{}] {}", r.code, r.text), 2);
+  for (const auto& r : p.reasons) o += wrap(fmt::format("[{}] {}", to_string(r.code), r.text), 2);
   if (!p.differentials.empty()) o += wrap("Differentials: " + join(p.differentials, ", "), 2);
   for (std::size_t i = 1; i < a.pr_candidates.size(); ++i) {
     o += wrap(fmt::format("Also assessed: {}", candidate_line(a.pr_candidates[i])), 2);
@@ -508,8 +509,8 @@ std::string to_text(const Assessment& a, const kb::KnowledgeBase&) {
       // Every reason is printed (the starting dose with its condition, the biologic to stop first,
       // labs not recorded are all informational yet change what the prescriber does), except the
       // coverage statements, which are the table's cover% column.
-      if (r.code == "COVERAGE_BOTH" || r.code == "COVERAGE_UNKNOWN") continue;
-      o += wrap(fmt::format("[{}] {}", r.code, r.text), 4);
+      if (r.code == ReasonCode::kCoverageBoth || r.code == ReasonCode::kCoverageUnknown) continue;
+      o += wrap(fmt::format("[{}] {}", to_string(r.code), r.text), 4);
     }
   }
   o += "\nSAFETY PLAN" + (a.plan.for_drug ? " for " + *a.plan.for_drug : std::string()) +
@@ -522,7 +523,8 @@ std::string to_text(const Assessment& a, const kb::KnowledgeBase&) {
   for (const auto& m : a.plan.monitoring) {
     o += wrap(fmt::format("{} {}: {}", m.date.empty() ? "ongoing   " : m.date, m.test, m.text), 2);
   }
-  for (const auto& al : a.plan.alerts) o += wrap("ALERT " + al.code + ": " + al.text, 2);
+  for (const auto& al : a.plan.alerts)
+    o += wrap("ALERT " + std::string(to_string(al.code)) + ": " + al.text, 2);
   if (!a.warnings.empty()) {
     o += "\nWARNINGS\n";
     for (const auto& w : a.warnings) o += wrap(w.to_string(), 2);
@@ -595,7 +597,7 @@ std::string to_html(const Assessment& a, const kb::KnowledgeBase& kb) {
   }
   h += "<h2>Reasons</h2><ul>";
   for (const auto& r : a.pr.reasons) {
-    h += fmt::format("<li><b>{}</b> {} <small>{}</small></li>", esc(std::string(r.code)),
+    h += fmt::format("<li><b>{}</b> {} <small>{}</small></li>", esc(std::string(to_string(r.code))),
                      esc(r.text), esc(join(r.sources, ", ")));
   }
   h += "</ul>";
@@ -670,7 +672,7 @@ std::string to_html(const Assessment& a, const kb::KnowledgeBase& kb) {
         esc(dose_text(o.dose)), bar);
     h += "<tr><td></td><td colspan=\"4\"><small>";
     for (const auto& r : o.reasons) {
-      h += fmt::format("<b>{}</b> {} [{}]<br>", esc(std::string(r.code)), esc(r.text),
+      h += fmt::format("<b>{}</b> {} [{}]<br>", esc(std::string(to_string(r.code))), esc(r.text),
                        esc(join(r.sources, ", ")));
     }
     h += "</small></td></tr>";
@@ -689,7 +691,8 @@ std::string to_html(const Assessment& a, const kb::KnowledgeBase& kb) {
   }
   h += "</table>";
   for (const auto& al : a.plan.alerts)
-    h += "<p class=\"v-avoid\"><b>" + esc(al.code) + "</b> " + esc(al.text) + "</p>";
+    h += "<p class=\"v-avoid\"><b>" + esc(std::string(to_string(al.code))) + "</b> " +
+         esc(al.text) + "</p>";
   if (!a.warnings.empty()) {
     h += "<h2>Input warnings</h2><ul>";
     for (const auto& w : a.warnings) h += "<li>" + esc(w.to_string()) + "</li>";
@@ -700,4 +703,4 @@ std::string to_html(const Assessment& a, const kb::KnowledgeBase& kb) {
   return h;
 }
 
-}  // namespace paraderm::assess
+}  // namespace paraderm::report

@@ -35,7 +35,6 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "assess/internal.h"
 #include "paraderm/assess.h"
 
 namespace paraderm::screen {
@@ -529,8 +528,12 @@ void findings_of(const kb::KnowledgeBase& kb, const clinical::Case& c, const ass
     f.kind = "paradoxical_reaction";
     f.code = "PR_CULPRIT_ACTIVE";
     for (const auto& r : pr.reasons) {
-      if (r.code == "PR_INFERRED_FROM_CONDITION") f.code = r.code;
-      assess::detail::add_sources(f.kb_sources, r.sources);
+      if (r.code == assess::ReasonCode::kPrInferredFromCondition)
+        f.code = assess::to_string(r.code);
+      for (const auto& s : r.sources) {
+        if (std::find(f.kb_sources.begin(), f.kb_sources.end(), s) == f.kb_sources.end())
+          f.kb_sources.push_back(s);
+      }
     }
     f.classification = f.detail = pr.classification;
     if (!pr.culprits.empty()) {
@@ -580,7 +583,7 @@ void findings_of(const kb::KnowledgeBase& kb, const clinical::Case& c, const ass
     auto base = [&, d = drug, rec = records](std::string kind, const assess::Reason& r) {
       Finding f;
       f.kind = std::move(kind);
-      f.code = std::string(r.code);
+      f.code = assess::to_string(r.code);
       f.severity = std::string(assess::to_string(r.severity));
       f.drug = d;
       f.text = r.text;
@@ -589,14 +592,14 @@ void findings_of(const kb::KnowledgeBase& kb, const clinical::Case& c, const ass
       return f;
     };
     for (const auto& r : option->reasons) {
-      if (r.code == "RULE_UNKNOWN") {
+      if (r.code == assess::ReasonCode::kRuleUnknown) {
         Finding f = base("rule_unknown", r);
         auto cut = r.text.find(" rule of ");
         f.detail = cut == std::string::npos ? "" : r.text.substr(0, cut);
         out.findings.push_back(std::move(f));
-      } else if (r.code == "LAB_DO_NOT_START") {
+      } else if (r.code == assess::ReasonCode::kLabDoNotStart) {
         out.findings.push_back(base("lab_threshold", r));
-      } else if (r.code.rfind("PRAC_", 0) == 0) {
+      } else if (assess::is_prac_risk_group(r.code)) {
         // EMA PRAC 2022 risk groups (age >= 65, smoker, CV, cancer, VTE risk; lower dose): a
         // patient already on the drug is who the measures ask prescribers to review.
         out.findings.push_back(base("risk_group", r));
@@ -608,7 +611,7 @@ void findings_of(const kb::KnowledgeBase& kb, const clinical::Case& c, const ass
       if (alert.drug != drug) continue;
       Finding f;
       f.kind = "lab_threshold";
-      f.code = alert.code;
+      f.code = assess::to_string(alert.code);
       f.severity = "block";
       f.drug = drug;
       f.detail = alert.lab;
@@ -627,7 +630,7 @@ void findings_of(const kb::KnowledgeBase& kb, const clinical::Case& c, const ass
     // of the assessment is for the top-ranked option, which need not be the drug taken).
     assess::Option as_planned = *option;
     as_planned.verdict = assess::Verdict::kCaution;
-    auto plan = assess::detail::safety_plan(kb, c, {as_planned}, c.as_of);
+    auto plan = assess::safety_plan(kb, c, {as_planned}, c.as_of);
     for (const auto& item : plan.screening) {
       if (item.status != "not-recorded") continue;
       // Only items a standard record can show (a KB lab stands for them); vaccinations travel as

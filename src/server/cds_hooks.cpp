@@ -13,7 +13,6 @@
 #include <random>
 #include <set>
 
-#include "assess/internal.h"
 #include "paraderm/case.h"
 #include "paraderm/store.h"
 
@@ -604,7 +603,7 @@ struct Services::Impl {
   std::string reason_lines(const std::vector<assess::Reason>& reasons) const {
     std::string o;
     for (const auto& r : reasons)
-      o += fmt::format("* **{}** {}{}\n", r.code, md(r.text), cite(r.sources));
+      o += fmt::format("* **{}** {}{}\n", assess::to_string(r.code), md(r.text), cite(r.sources));
     return o;
   }
 
@@ -679,14 +678,16 @@ struct Services::Impl {
           pr.classification == "likely" ? "warning" : "info", d, source(base_url, url)));
     }
     // One card per drug, lab and action: the latest crossing result.
-    std::map<std::tuple<std::string, std::string, std::string>, const assess::Alert*> latest;
+    std::map<std::tuple<std::string, std::string, assess::ReasonCode>, const assess::Alert*> latest;
     for (const auto& al : a.plan.alerts) {
       auto& slot = latest[{al.drug, al.lab, al.code}];
       if (!slot || slot->date < al.date) slot = &al;
     }
     for (const auto& [key, al] : latest) {
-      const char* indicator = al->code == "LAB_DOSE_REDUCE" ? "warning" : "critical";
-      std::string d = fmt::format("* **{}** {}{}\n", al->code, md(al->text), cite(al->sources));
+      const char* indicator =
+          al->code == assess::ReasonCode::kLabDoseReduce ? "warning" : "critical";
+      std::string d = fmt::format("* **{}** {}{}\n", assess::to_string(al->code), md(al->text),
+                                  cite(al->sources));
       d += record_notes(record);
       cards.push_back(card(fmt::format("{}: {} {} {} on {} — {}", drug_name(al->drug), al->lab,
                                        num(al->value), al->unit, al->date, al->action),
@@ -747,7 +748,7 @@ struct Services::Impl {
     }
     std::vector<assess::Reason> blocks, cautions, unknown;
     for (const auto& r : o->reasons) {
-      if (r.code == std::string_view("RULE_UNKNOWN"))
+      if (r.code == assess::ReasonCode::kRuleUnknown)
         unknown.push_back(r);
       else if (r.severity == assess::Severity::kBlock)
         blocks.push_back(r);
@@ -757,18 +758,18 @@ struct Services::Impl {
     std::string verdict(assess::to_string(o->verdict));
     if (o->verdict >= assess::Verdict::kAvoid) {
       cards.push_back(card(
-          fmt::format("{}: {} — {}", name,
-                      o->verdict == assess::Verdict::kContraindicated
-                          ? "contraindicated for this patient"
-                          : "not to be started (avoid)",
-                      blocks.empty() ? verdict : std::string(blocks.front().code)),
+          fmt::format(
+              "{}: {} — {}", name,
+              o->verdict == assess::Verdict::kContraindicated ? "contraindicated for this patient"
+                                                              : "not to be started (avoid)",
+              blocks.empty() ? verdict : std::string(assess::to_string(blocks.front().code))),
           "critical",
           fmt::format("**Verdict:** {}\n\n", verdict) + reason_lines(blocks) + record_notes(record),
           source(base_url)));
     }
     if (!cautions.empty()) {
       cards.push_back(card(fmt::format("{}: {} caution(s) for this patient ({})", name,
-                                       cautions.size(), cautions.front().code),
+                                       cautions.size(), assess::to_string(cautions.front().code)),
                            "warning",
                            fmt::format("**Verdict:** {}\n\n", verdict) + reason_lines(cautions),
                            source(base_url)));
@@ -787,7 +788,7 @@ struct Services::Impl {
 
   void plan_card(const clinical::Case& record, const assess::Option& o, const std::string& base_url,
                  Json& cards) const {
-    auto plan = assess::detail::safety_plan(kb, record, {o}, record.as_of);
+    auto plan = assess::safety_plan(kb, record, {o}, record.as_of);
     if (plan.screening.empty() && plan.monitoring.empty()) return;
     std::string d = "**Baseline screening**\n\n";
     std::size_t missing = 0;
@@ -861,9 +862,7 @@ struct Services::Impl {
             : fmt::format("{} ({})", o.dose->indication, fmt::join(o.dose->adjustments, "; "));
     std::vector<assess::Reason> dose_reasons;
     for (const auto& reason : o.reasons) {
-      std::string_view c = reason.code;
-      if (c.rfind("DOSE_", 0) == 0 || c.find("_DOSE") != std::string_view::npos ||
-          c == "PRAC_LOWER_DOSE") {
+      if (assess::sets_dose(reason.code)) {
         dose_reasons.push_back(reason);
       }
     }

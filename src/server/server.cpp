@@ -28,6 +28,7 @@
 #include "paraderm/case.h"
 #include "paraderm/pathways.h"
 #include "paraderm/pv_data.h"
+#include "paraderm/report.h"
 #include "paraderm/screen.h"
 #include "paraderm/store.h"
 #include "server/access.h"
@@ -572,7 +573,7 @@ struct Server::Impl {
       }
     }
     auto a = assess::assess(*kb, *parsed.record, ao);
-    return std::make_pair(assess::to_json(a, -1), parsed.record->input_kind);
+    return std::make_pair(report::to_json(a, -1), parsed.record->input_kind);
   }
 
   // "/labs/7/date" in the merged case is "/labs/2/date" of a request whose labs start at 5.

@@ -37,7 +37,7 @@ clinical::Case with_alc(double alc_10e9_per_l, const std::string& date = "2026-1
 std::vector<Alert> alerts(const Assessment& a, const std::string& code) {
   std::vector<Alert> out;
   for (const auto& al : a.plan.alerts) {
-    if (al.code == code) out.push_back(al);
+    if (to_string(al.code) == code) out.push_back(al);
   }
   return out;
 }

@@ -10,9 +10,14 @@
 #include "../test_support.h"
 #include "paraderm/assess.h"
 #include "paraderm/case.h"
+#include "paraderm/report.h"
 
 namespace paraderm::assess {
 namespace {
+
+using report::to_html;
+using report::to_json;
+using report::to_text;
 
 using Json = nlohmann::json;
 
@@ -43,7 +48,8 @@ Assessment run(const Json& input) {
 }
 
 bool has_code(const std::vector<Reason>& rs, std::string_view code) {
-  return std::any_of(rs.begin(), rs.end(), [&](const Reason& r) { return r.code == code; });
+  return std::any_of(rs.begin(), rs.end(),
+                     [&](const Reason& r) { return to_string(r.code) == code; });
 }
 
 const NaranjoItem& item(const PrAssessment& pr, const std::string& q) {

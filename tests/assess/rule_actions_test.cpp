@@ -80,7 +80,7 @@ const Option* option(const Assessment& a, std::string_view id) {
 
 bool has_code(const Option& o, std::string_view code) {
   return std::any_of(o.reasons.begin(), o.reasons.end(),
-                     [&](const Reason& r) { return r.code == code; });
+                     [&](const Reason& r) { return to_string(r.code) == code; });
 }
 
 Assessment run(const kb::KnowledgeBase& kb, const Json& input) {

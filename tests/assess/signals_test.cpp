@@ -10,9 +10,14 @@
 #include "../test_support.h"
 #include "paraderm/assess.h"
 #include "paraderm/case.h"
+#include "paraderm/report.h"
 
 namespace paraderm::assess {
 namespace {
+
+using report::to_html;
+using report::to_json;
+using report::to_text;
 
 using Json = nlohmann::json;
 
@@ -105,7 +110,7 @@ Assessment run(const kb::KnowledgeBase& kb, const clinical::Case& c, const Signa
 
 bool has_code(const PrAssessment& pr, std::string_view code) {
   return std::any_of(pr.reasons.begin(), pr.reasons.end(),
-                     [&](const Reason& r) { return r.code == code; });
+                     [&](const Reason& r) { return to_string(r.code) == code; });
 }
 
 const kb::Phenotype& phenotype(const std::string& id) {
@@ -163,7 +168,8 @@ TEST(ReportingSignals, CitationCarriesTheStoresNumbersAndTheRulesMet) {
 TEST(ReportingSignals, AbsentEntirelyWithoutASource) {
   Assessment a = run(shipped(), adalimumab_case("psoriasiform"), nullptr);
   EXPECT_FALSE(a.pr.reporting_signals);
-  for (const auto& r : a.pr.reasons) EXPECT_NE(r.code.substr(0, 3), "PV_") << r.code;
+  for (const auto& r : a.pr.reasons)
+    EXPECT_NE(to_string(r.code).substr(0, 3), "PV_") << to_string(r.code);
   Json j = Json::parse(to_json(a));
   EXPECT_TRUE(j["paradoxical_reaction"]["reporting_signals"].is_null());
   EXPECT_EQ(to_text(a, shipped()).find("REPORTING SIGNALS"), std::string::npos);

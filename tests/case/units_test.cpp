@@ -168,7 +168,8 @@ TEST(UnitsInCases, UnconvertibleUnitMakesThatLabUnknownAndTheCaseIsAssessed) {
   for (const auto& o : a.options) {
     if (o.id != "upadacitinib") continue;
     for (const auto& reason : o.reasons)
-      missing |= reason.code == "LAB_MISSING" && reason.text.find("alc") != std::string::npos;
+      missing |=
+          to_string(reason.code) == "LAB_MISSING" && reason.text.find("alc") != std::string::npos;
   }
   EXPECT_TRUE(missing);
 }

@@ -25,9 +25,14 @@
 #include "../test_support.h"
 #include "paraderm/assess.h"
 #include "paraderm/case.h"
+#include "paraderm/report.h"
 
 namespace paraderm::assess {
 namespace {
+
+using report::to_html;
+using report::to_json;
+using report::to_text;
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
