@@ -74,6 +74,7 @@ run_tsan() {
 }
 
 for s in "${steps[@]}"; do
+  echo "== sanitize.sh $(date -u +%T): $s"
   case "$s" in
     asan) run_asan ;;
     fuzz) run_fuzz ;;
@@ -81,3 +82,4 @@ for s in "${steps[@]}"; do
     *) echo "unknown step: $s (asan, fuzz, tsan)" >&2; exit 2 ;;
   esac
 done
+echo "== sanitize.sh $(date -u +%T): done"
