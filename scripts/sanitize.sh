@@ -73,13 +73,19 @@ run_tsan() {
   run_gtest_shards build/tsan/paraderm_tsan_tests "$(filter_of "${tsan_exclude[@]}")"
 }
 
+# Every step runs even when an earlier one found something, so one CI run reports all findings.
+failed=()
 for s in "${steps[@]}"; do
   echo "== sanitize.sh $(date -u +%T): $s"
   case "$s" in
-    asan) run_asan ;;
-    fuzz) run_fuzz ;;
-    tsan) run_tsan ;;
+    asan) run_asan || failed+=(asan) ;;
+    fuzz) run_fuzz || failed+=(fuzz) ;;
+    tsan) run_tsan || failed+=(tsan) ;;
     *) echo "unknown step: $s (asan, fuzz, tsan)" >&2; exit 2 ;;
   esac
 done
 echo "== sanitize.sh $(date -u +%T): done"
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "sanitize.sh: findings in: ${failed[*]}" >&2
+  exit 1
+fi
