@@ -52,23 +52,23 @@ run_gtest_shards() {
 
 run_asan() {
   echo "== asan: build"
-  cmake --preset asan >/dev/null
-  cmake --build --preset asan -j 2 --target paraderm_tests fuzz_harnesses
+  cmake --preset asan >/dev/null || return 1
+  cmake --build --preset asan -j 2 --target paraderm_tests fuzz_harnesses || return 1
   echo "== asan: unit tests under AddressSanitizer + UBSan"
   run_gtest_shards build/asan/tests/paraderm_tests "$(filter_of "${asan_exclude[@]}")"
 }
 
 run_fuzz() {
   echo "== fuzz: every harness for ${FUZZ_SECONDS} s, ${FUZZ_JOBS} at a time"
-  cmake --preset asan >/dev/null
-  cmake --build --preset asan -j 2 --target fuzz_harnesses
+  cmake --preset asan >/dev/null || return 1
+  cmake --build --preset asan -j 2 --target fuzz_harnesses || return 1
   ./fuzz/run.sh --seconds "$FUZZ_SECONDS" --jobs "$FUZZ_JOBS" all
 }
 
 run_tsan() {
   echo "== tsan: build"
-  cmake --preset tsan >/dev/null
-  cmake --build --preset tsan -j 2 --target paraderm_tsan_tests
+  cmake --preset tsan >/dev/null || return 1
+  cmake --build --preset tsan -j 2 --target paraderm_tsan_tests || return 1
   echo "== tsan: the concurrent parts' unit tests under ThreadSanitizer (cmake/tsan_tests.cmake)"
   run_gtest_shards build/tsan/paraderm_tsan_tests "$(filter_of "${tsan_exclude[@]}")"
 }
