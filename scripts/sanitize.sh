@@ -30,6 +30,13 @@ asan_exclude=(
   Auth.WrongPasswordAndUnknownUserAnswerIdenticallyInSimilarTime
   # timing: a fixed wall-clock budget for a 4 MB name, set for an optimised build
   Hardening.AHugeNameIsAnsweredQuickly
+  # CI budget (docs/testing.md): these generate multi-MB synthetic FAERS corpora (tools/faers_synth,
+  # a test tool, not an input surface) — about 3 minutes under ASan on 2 cores; the FAERS readers
+  # they feed are fuzzed by fuzz/pv_faers.cpp
+  'PvSynth.*'
+  # CI budget: a property test that renames every KB id and re-validates the KB each time
+  # (minutes under ASan); the KB loader is fuzzed by fuzz/kb_toml.cpp
+  'KbRename.*'
 )
 # Tests excluded under TSan (gtest names, without the tsan. prefix), one reason each:
 tsan_exclude=(
