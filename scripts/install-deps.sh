@@ -11,7 +11,8 @@ packages=(
   libtbb-dev libarchive-dev libmimalloc-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
   pybind11-dev python3-dev python3-pytest python3-dask python3-distributed
-  clang-format-19
+  # scripts/sanitize.sh (ASan, UBSan, TSan, libFuzzer) and the style checks
+  clang-19 libclang-rt-19-dev llvm-19 clang-tidy-19 clang-format-19
 )
 
 missing=()

@@ -30,8 +30,14 @@ Json medication(const std::string& name, const std::string& start) {
   return {{"name", name}, {"start", start}};
 }
 
+// A list given as a braced list: `{x}` with one element reaches a Json parameter as x itself
+// under clang (CWG 2137) but as [x] under GCC, so one element is made a list here.
+Json as_list(Json j) { return j.is_array() ? j : Json::array({std::move(j)}); }
+
 // A native case without an eruption: a 40-year-old woman assessed on 2026-11-20.
 Json record(Json conditions, Json medications) {
+  conditions = as_list(std::move(conditions));
+  medications = as_list(std::move(medications));
   return {{"schema_version", "1"},
           {"region", "us"},
           {"as_of", "2026-11-20"},

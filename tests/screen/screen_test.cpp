@@ -262,7 +262,10 @@ TEST(PlainExport, RegionChangesTheLabelRules) {
   for (const auto& f : rows["bravo"]["findings"]) reduce = reduce || f["code"] == "LAB_DOSE_REDUCE";
   EXPECT_TRUE(reduce) << rows["bravo"].dump();
   bool us_reduce = false;
-  for (const auto& f : rows_by_patient(screen(plain_export(), {}).output)["bravo"]["findings"]) {
+  // Named: a temporary in the range expression would be destroyed before the loop body runs
+  // (ASan: heap-use-after-free).
+  auto us_rows = rows_by_patient(screen(plain_export(), {}).output);
+  for (const auto& f : us_rows["bravo"]["findings"]) {
     us_reduce = us_reduce || f["code"] == "LAB_DOSE_REDUCE";
   }
   EXPECT_FALSE(us_reduce);

@@ -1,0 +1,133 @@
+// The request bodies of every POST route of `paraderm serve` (src/server/server.cpp). The server
+// exposes no socket-free handler (its router is private to Server::Impl), so the harness starts
+// one Server on a loopback port in this process, once, and sends each input over a kept-alive
+// connection; the handlers run on the server's workers in the same process, so their crashes, UB
+// and coverage count. The first byte picks the route, the rest is the body (application/json).
+// Beyond crashes, a 5xx answer or no answer is a finding (server.h: bad input never yields a 5xx).
+// The server runs without authentication (--insecure-no-auth, loopback) and with insecure CDS
+// routes: authentication is fuzzed by jwt.cpp, the routes' input handling here. Its database is
+// on tmpfs and replaced every few thousand inputs, so long runs do not grow it without bound.
+#include <httplib.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+
+#include "fuzz_support.h"
+#include "paraderm/server.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using paraderm::fuzz::violation;
+
+// {id} is the case the harness saves at start.
+constexpr const char* kRoutes[] = {
+    "/api/v1/assess",
+    "/api/v1/cases",
+    "/api/v1/cases/{id}/share",
+    "/api/v1/cases/{id}/feedback",
+    "/api/v1/cases/{id}/labs",
+    "/api/v1/cases/{id}/assessments",
+    "/cds-services/paraderm-patient-view",
+    "/cds-services/paraderm-order-select",
+    "/cds-services/paraderm-order-sign",
+    "/cds-services/paraderm-order-sign/feedback",
+    "/api/v1/session",
+    "/api/v1/users",
+};
+constexpr std::size_t kRouteCount = sizeof kRoutes / sizeof kRoutes[0];
+constexpr int kInputsPerServer = 5000;
+
+// A valid native case, saved at start so the case routes have a case to act on.
+std::string seed_case() {
+  std::ifstream in(PARADERM_SOURCE_DIR "/examples/dupilumab-psoriasis.json", std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.empty()) violation("examples/dupilumab-psoriasis.json is missing");
+  return text;
+}
+
+class Harness {
+ public:
+  Harness() { start(); }
+  ~Harness() { stop(); }
+
+  void send(std::size_t route, const std::string& body) {
+    if (++inputs_ % kInputsPerServer == 0) {
+      stop();
+      start();
+    }
+    std::string path = kRoutes[route];
+    if (auto at = path.find("{id}"); at != std::string::npos) path.replace(at, 4, case_id_);
+    auto r = client_->Post(path, body, "application/json");
+    if (!r) violation("no answer from POST " + path + ": " + httplib::to_string(r.error()));
+    if (r->status >= 500) {
+      violation("POST " + path + " answered " + std::to_string(r->status) + ": " + r->body);
+    }
+  }
+
+ private:
+  void start() {
+    db_ = paraderm::fuzz::scratch_dir() / "server.db";
+    remove_db();
+    paraderm::server::ServerOptions o;
+    o.host = "127.0.0.1";
+    o.port = 0;
+    o.db = db_.string();
+    o.threads = 2;
+    o.access_log = false;
+    o.insecure_no_auth = true;
+    o.insecure_dev = true;
+    o.cds_as_of = "2026-01-15";
+    o.announce = [](const std::string&) {};
+    auto s = paraderm::server::Server::create(paraderm::fuzz::shipped_kb(), o);
+    if (!s.is_ok()) violation("server: " + s.status().message());
+    server_ = std::move(s.value());
+    auto port = server_->bind();
+    if (!port.is_ok()) violation("bind: " + port.status().message());
+    thread_ = std::thread([this] { server_->listen(); });
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", port.value());
+    client_->set_keep_alive(true);
+    client_->set_tcp_nodelay(true);  // headers and body are separate writes: no Nagle wait
+    client_->set_read_timeout(60, 0);
+    auto r = client_->Post("/api/v1/cases", seed_case(), "application/json");
+    if (!r || (r->status != 200 && r->status != 201)) violation("the seed case was not saved");
+    auto id = nlohmann::json::parse(r->body, nullptr, false);
+    if (!id.is_object() || !id.contains("id")) violation("the seed case has no id: " + r->body);
+    case_id_ = id["id"].is_string() ? id["id"].get<std::string>() : id["id"].dump();
+  }
+
+  void stop() {
+    if (!server_) return;
+    client_.reset();
+    server_->stop();
+    thread_.join();
+    server_.reset();
+    remove_db();
+  }
+
+  void remove_db() {
+    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db_.string() + suffix);
+  }
+
+  fs::path db_;
+  std::unique_ptr<paraderm::server::Server> server_;
+  std::thread thread_;
+  std::unique_ptr<httplib::Client> client_;
+  std::string case_id_;
+  long inputs_ = 0;
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  static Harness harness;
+  harness.send(data[0] % kRouteCount, std::string(paraderm::fuzz::as_view(data + 1, size - 1)));
+  return 0;
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Long fuzz runs: each harness for EXECS executions (default 10^7, libFuzzer -runs=) from the
+# committed seeds, one harness at a time, one process. Prints executions, exec/s, coverage (cov:
+# edges, ft: features) and findings, and appends a row to fuzz/long-runs.tsv (the table in
+# docs/testing.md, "Long fuzz runs", is copied from it). Findings are left in
+# build/asan/fuzz-long/<harness>/ (crash-*, leak-*, timeout-*, oom-*).
+#
+# usage: fuzz/run-long.sh HARNESS|all [EXECS]
+# env:   FUZZ_MAX_SECONDS caps the wall time per harness (default: none); a run stopped by it is
+#        recorded with the executions it reached.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# Symbolised stacks (llvm-19's symbolizer reads clang-19's DWARF 5; Debian's default one is 14).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-external_symbolizer_path=/usr/lib/llvm-19/bin/llvm-symbolizer}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-external_symbolizer_path=/usr/lib/llvm-19/bin/llvm-symbolizer:print_stacktrace=1:halt_on_error=1}
+
+what=${1:?usage: fuzz/run-long.sh HARNESS|all [EXECS]}
+execs=${2:-10000000}
+bin=${FUZZ_BUILD:-build/asan}/fuzz
+out=${FUZZ_BUILD:-build/asan}/fuzz-long
+results=fuzz/long-runs.tsv
+names=("$what"); [ "$what" = all ] && names=($(ls fuzz/corpus))
+[ -f "$results" ] || printf 'harness\texecs\tseconds\texec_per_s\tcov\tft\tfindings\tdate\tcommit\n' >"$results"
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+status=0
+for h in "${names[@]}"; do
+  dir=$out/$h
+  mkdir -p "$dir/corpus"
+  dict=(); [ -f "fuzz/dict/$h.dict" ] && dict=(-dict="fuzz/dict/$h.dict")
+  limit=(); [ -n "${FUZZ_MAX_SECONDS:-}" ] && limit=(-max_total_time="$FUZZ_MAX_SECONDS")
+  start=$(date +%s)
+  set +e
+  "$bin/fuzz_$h" -runs="$execs" "${limit[@]}" -timeout=20 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
+    -print_final_stats=1 -artifact_prefix="$dir/" "${dict[@]}" "$dir/corpus" "fuzz/corpus/$h" \
+    >"$dir/log" 2>&1
+  rc=$?
+  set -e
+  seconds=$(( $(date +%s) - start )); [ "$seconds" -eq 0 ] && seconds=1
+  done_execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$dir/log" | grep -oE '[0-9]+$' || true)
+  [ -z "$done_execs" ] && done_execs=$(grep -oE '^#[0-9]+' "$dir/log" | tail -1 | tr -d '#')
+  cov=$(grep -oE 'cov: [0-9]+' "$dir/log" | tail -1 | grep -oE '[0-9]+' || echo "?")
+  ft=$(grep -oE 'ft: [0-9]+' "$dir/log" | tail -1 | grep -oE '[0-9]+' || echo "?")
+  findings=$(ls "$dir" | grep -cE '^(crash|leak|timeout|oom|slow-unit)-' || true)
+  [ $rc -ne 0 ] && [ "$findings" -eq 0 ] && findings="exit $rc"
+  rate=$(( ${done_execs:-0} / seconds ))
+  printf '%s: %s execs in %s s (%s/s), cov %s, ft %s, findings %s\n' \
+    "$h" "${done_execs:-0}" "$seconds" "$rate" "$cov" "$ft" "$findings"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$h" "${done_execs:-0}" "$seconds" "$rate" "$cov" \
+    "$ft" "$findings" "$(date -u +%F)" "$commit" >>"$results"
+  [ "$findings" != 0 ] && status=1
+done
+exit $status
