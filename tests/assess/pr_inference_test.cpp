@@ -344,5 +344,39 @@ TEST(PrInference, JsonListsTheCandidatesAndTheOptionDiseases) {
   EXPECT_NE(to_text(a, shipped()).find("Also assessed: alopecia"), std::string::npos);
 }
 
+// The published range has a lower bound too: su-2023 pooled de novo psoriasis on dupilumab,
+// latency mean 4.3 months (1-18) (kb/paradoxical.toml su-2023-dupilumab-de-novo-psoriasis-pooled).
+// An onset 10 days after the start (0.3 months) is below it; 60 days (2.0 months) is within.
+TEST(PrInference, LatencyBelowThePublishedLowIsOutsideTheRange) {
+  auto within = [](const std::string& onset) -> std::optional<bool> {
+    Assessment a =
+        run(record({condition("atopic dermatitis", "2000-01-01"), condition("psoriasis", onset)},
+                   medication("dupilumab", "2026-03-01")));
+    for (const auto& l : a.pr.latency) {
+      if (l.pattern == "su-2023-dupilumab-de-novo-psoriasis-pooled") return l.within_range;
+    }
+    return std::nullopt;
+  };
+  EXPECT_EQ(within("2026-03-11"), std::optional<bool>(false));
+  EXPECT_EQ(within("2026-04-30"), std::optional<bool>(true));
+}
+
+// Renal bands are [min, max): abrocitinib US "eGFR 30-59: 50 mg QD" and 60-89 no change
+// (kb/drugs/abrocitinib.toml renal, S3). eGFR 60 is the no-change band (100 mg); 59 is 50 mg.
+TEST(RenalBands, UpperLimitIsExclusive) {
+  auto dose = [](double egfr) -> std::optional<double> {
+    Json r = record(condition("atopic dermatitis", "2015-01-01"), Json::array());
+    r["labs"] = Json::array(
+        {{{"test", "egfr"}, {"date", "2026-11-01"}, {"value", egfr}, {"unit", "mL/min/1.73m2"}}});
+    Assessment a = run(r);
+    for (const auto& o : a.options) {
+      if (o.id == "abrocitinib" && o.dose) return o.dose->amount;
+    }
+    return std::nullopt;
+  };
+  EXPECT_EQ(dose(60), std::optional<double>(100));
+  EXPECT_EQ(dose(59), std::optional<double>(50));
+}
+
 }  // namespace
 }  // namespace paraderm::assess

@@ -99,8 +99,8 @@ def main():
         path.write_text(text)
         try:
             r = sh(build, scratch, env)
-            if r.returncode:
-                outcome, detail = "killed (build)", "does not compile"
+            if r.returncode:  # a patch that does not compile proves nothing about the tests
+                outcome, detail = "NOT APPLIED", "the mutated tree does not compile: fix the patch"
             else:
                 r = sh(tests, scratch, env)
                 failed = [l.split(" - ", 1)[1].split(" (")[0].strip()
