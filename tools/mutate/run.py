@@ -82,7 +82,7 @@ def main():
     r = sh(build, scratch, env)
     if r.returncode:
         sys.exit("the unmutated tree does not build:\n" + r.stdout[-3000:] + r.stderr[-3000:])
-    tests = "ctest --test-dir build/ci -j{} -E 'e2e|python' --timeout 300".format(args.jobs)
+    tests = "ctest --test-dir build/ci -j{} -E 'e2e|python|style' --timeout 300".format(args.jobs)
     r = sh(tests, scratch, env)
     if r.returncode:
         sys.exit("the unmutated tree fails its tests:\n" + r.stdout[-3000:])
