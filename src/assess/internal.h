@@ -82,13 +82,17 @@ inline std::string fmt_num(double v) {
   return std::string(buf, text::format_g(v, buf));
 }
 
-// "a", "a or b", "a, b or c".
-inline std::string join_or(const std::vector<std::string>& v) {
+// "a", "a <last> b", "a, b <last> c".
+inline std::string join_list(const std::vector<std::string>& v, std::string_view last) {
   std::string s;
-  for (std::size_t i = 0; i < v.size(); ++i)
-    s += (i == 0 ? "" : i + 1 == v.size() ? " or " : ", ") + v[i];
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i > 0) s += i + 1 == v.size() ? last : std::string_view(", ");
+    s += v[i];
+  }
   return s;
 }
+inline std::string join_or(const std::vector<std::string>& v) { return join_list(v, " or "); }
+inline std::string join_and(const std::vector<std::string>& v) { return join_list(v, " and "); }
 
 // Every reaction the record shows, most likely first; never empty (with no reaction, one
 // assessment of classification "none" saying why).

@@ -118,15 +118,6 @@ ChildPugh child_pugh_class(const kb::KnowledgeBase& kb, const Case& c, bool live
   return {*high, *low + "-" + *high};
 }
 
-std::string join_and(const std::vector<std::string>& v) {
-  std::string out;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    out += i == 0 ? "" : (i + 1 == v.size() ? " and " : ", ");
-    out += v[i];
-  }
-  return out;
-}
-
 class DrugEvaluation {
  public:
   DrugEvaluation(const Ctx& ctx, const kb::Drug& d, PathwayCache& cache)
