@@ -177,6 +177,8 @@ try {
   await page.waitForSelector("#error-summary", { timeout: 10000 });
   const err = await page.textContent("#error-summary");
   check(/Medication 1, stop date/.test(err) && !/\/medications\/0/.test(err), "error summary names the field in words: " + err.trim().slice(0, 90));
+  // The page moves the focus after it renders the summary: wait for it (up to 5 s), then check.
+  await page.waitForFunction(() => document.activeElement && document.activeElement.id === "error-summary", null, { timeout: 5000 }).catch(() => {});
   check(await page.evaluate(() => document.activeElement && document.activeElement.id) === "error-summary", "the summary takes the focus (top of the page)");
   check(await page.getAttribute("#f-medications-0-stop", "aria-invalid") === "true" &&
         /before the start/.test(await page.locator("#f-medications-0-stop-error").textContent({ timeout: 2000 }).catch(() => "")) &&
