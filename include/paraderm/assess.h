@@ -35,10 +35,38 @@ enum class Verdict { kPreferred, kAcceptable, kCaution, kAvoid, kContraindicated
 // How much a reason weighs, least first.
 enum class Severity { kInfo, kCaution, kWarning, kBlock };
 
+// An option is a drug (dosed, with a label) or a strategy (e.g. topical therapy, a switch).
+enum class OptionKind { kDrug, kStrategy };
+// The paradoxical-reaction classification, most certain first (the order cohorts are sorted in).
+enum class PrClass { kLikely, kPossible, kUnlikely, kNone };
+// Naranjo's categories of its total score (Naranjo 1981).
+enum class NaranjoCategory { kDefinite, kProbable, kPossible, kDoubtful };
+// A screening item of the plan: found in the record, to be recorded, or not for this patient.
+enum class ScreeningStatus { kRecorded, kNotRecorded, kNotApplicable };
+// A drug's label for one disease in the patient's region: a KB indication status, the label's
+// approval when the patient is younger than its lower age, or no KB row at all.
+enum class Approval {
+  kApproved,
+  kAgeRestricted,
+  kFiled,
+  kInvestigational,
+  kNotApproved,
+  kNotListed
+};
+
 std::string_view to_string(
     Verdict v);  // preferred | acceptable | caution | avoid | contraindicated
-std::string_view to_string(Severity s);  // info | caution | warning | block
+std::string_view to_string(Severity s);         // info | caution | warning | block
+std::string_view to_string(OptionKind k);       // drug | strategy
+std::string_view to_string(PrClass c);          // likely | possible | unlikely | none
+std::string_view to_string(NaranjoCategory c);  // definite | probable | possible | doubtful
+std::string_view to_string(ScreeningStatus s);  // recorded | not-recorded | not-applicable
+// approved | age-restricted | filed | investigational | not-approved | not-listed
+std::string_view to_string(Approval a);
 std::optional<Verdict> parse_verdict(std::string_view name);
+std::optional<PrClass> parse_pr_class(std::string_view name);
+// The KB's Naranjo score bands name their category (kb/scores.toml); tests check each parses.
+std::optional<NaranjoCategory> parse_naranjo_category(std::string_view name);
 
 struct Reason {
   // Every rule sets it; the default is the fail-safe "no rule known, check the label" code.
@@ -59,8 +87,7 @@ struct Dose {
 
 struct LabelStatus {
   std::string disease;
-  std::string
-      status;  // approved | age-restricted | not-approved | filed | investigational | not-listed
+  Approval status = Approval::kNotListed;
   std::optional<double> min_age_years;
   std::vector<std::string> sources;
 };
@@ -90,7 +117,7 @@ struct Coverage {
 using AdverseReactionRate = const kb::AdverseReaction*;
 
 struct Option {
-  std::string kind;  // drug | strategy
+  OptionKind kind = OptionKind::kDrug;
   std::string id, name;
   Verdict verdict = Verdict::kAcceptable;
   std::optional<Dose> dose;
@@ -187,17 +214,17 @@ struct ReportingSignals {
 };
 
 struct PrAssessment {
-  std::string classification = "none";  // likely | possible | unlikely | none
+  PrClass classification = PrClass::kNone;
   // What was assessed: the record's explicit eruption, or a reaction inferred from a recorded
   // condition (standard records); "" when nothing was.
-  std::string source;                                       // eruption | condition | ""
-  std::string kind;                                         // new | worsened
+  std::string source;  // eruption | condition | ""
+  clinical::EruptionKind kind = clinical::EruptionKind::kNew;
   std::optional<std::string> onset;                         // the reaction's onset date
   std::optional<std::string> severity;                      // mild | moderate | severe, as recorded
   std::optional<std::string> condition, condition_pointer;  // the condition it was inferred from
   std::vector<std::string> sites, record_notes;             // as recorded
   std::optional<double> score;                              // Naranjo total
-  std::string naranjo_category;  // definite | probable | possible | doubtful | ""
+  std::optional<NaranjoCategory> naranjo_category;          // absent when no score
   std::vector<NaranjoItem> components;
   std::vector<Culprit> culprits;
   std::string phenotype;
@@ -220,7 +247,7 @@ struct PrAssessment {
 
 struct ScreeningItem {
   std::string item;
-  std::string status;  // recorded | not-recorded | not-applicable
+  ScreeningStatus status = ScreeningStatus::kNotRecorded;
   std::optional<std::string> last_date;
   std::string detail;
   std::string text;

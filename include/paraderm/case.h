@@ -34,8 +34,21 @@ struct InputProblem {
   std::string to_string() const { return pointer + ": " + message; }
 };
 
+// Closed sets read from records; to_string gives the name used in native JSON and reports. The
+// two the KB maps standard codes onto are the KB's (paraderm/kb.h).
+using kb::ConditionStatus;
+using kb::parse_condition_status;
+using kb::parse_smoking_status;
+using kb::SmokingStatus;
+enum class Sex { kUnknown, kFemale, kMale, kOther };
+enum class EruptionKind { kNew, kWorsened };
+std::string_view to_string(Sex s);           // unknown | female | male | other
+std::string_view to_string(EruptionKind k);  // new | worsened
+std::optional<Sex> parse_sex(std::string_view name);
+std::optional<EruptionKind> parse_eruption_kind(std::string_view name);
+
 struct Smoking {
-  std::string status = "unknown";  // current | former | never | unknown
+  SmokingStatus status = SmokingStatus::kUnknown;
   std::optional<double> pack_years;
   std::optional<Date> quit_date;
 };
@@ -43,7 +56,7 @@ struct Smoking {
 struct Patient {
   std::optional<Date> birth_date;
   std::optional<double> age_years;  // given, or computed from birth_date at as_of
-  std::string sex = "unknown";      // female | male | other | unknown
+  Sex sex = Sex::kUnknown;
   std::optional<std::string> ancestry;
   std::optional<double> weight_kg;
   std::optional<bool> pregnant, breastfeeding;
@@ -61,8 +74,8 @@ struct Condition {
   std::string label;    // as given
   std::string disease;  // KB disease id
   std::optional<Date> onset, abatement;
-  std::string status = "active";  // active | resolved
-  std::optional<bool> treated;    // e.g. latent TB treated
+  ConditionStatus status = ConditionStatus::kActive;
+  std::optional<bool> treated;  // e.g. latent TB treated
   Severity severity;
   // Read from standard records (FHIR Condition) so a paradoxical reaction can be recognised
   // without paraderm extensions; empty / absent when the record does not say.
@@ -99,7 +112,7 @@ struct LabResult {
 struct Eruption {
   std::string phenotype;  // KB phenotype id
   Date onset;
-  std::string kind = "new";  // new | worsened
+  EruptionKind kind = EruptionKind::kNew;
   std::vector<std::string> sites;
   std::optional<std::string> biopsy;
   std::optional<bool> biopsy_consistent;
@@ -157,6 +170,6 @@ std::string normalise_name(std::string_view name);
 // eGFR (mL/min/1.73 m²) by CKD-EPI 2021 from serum creatinine in mg/dL, with the KB's
 // coefficients; nullopt when sex is not female/male.
 std::optional<double> ckd_epi_2021(const kb::KnowledgeBase& kb, double creatinine_mg_dl,
-                                   double age_years, std::string_view sex);
+                                   double age_years, Sex sex);
 
 }  // namespace paraderm::clinical

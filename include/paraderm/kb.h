@@ -62,6 +62,22 @@ enum class RuleAction {
 // What a pregnancy or lactation statement tells the prescriber to do.
 enum class ReproductiveAction { kAvoid, kContraindicated, kCaution, kRegistry, kNoData };
 
+// What a record says, in the closed sets rules match on; the KB maps standard codes onto them
+// (answer_code.smoking_status, fhir_code meanings of clinicalStatus).
+// kSmoker: a smoker, current or former not stated (SNOMED 77176002 "Smoker, current status
+// unknown").
+enum class SmokingStatus { kUnknown, kCurrent, kFormer, kNever, kSmoker };
+enum class ConditionStatus { kActive, kResolved };
+// A label indication's status, strongest first (the order a label row is chosen in).
+enum class IndicationStatus { kApproved, kFiled, kInvestigational, kNotApproved };
+
+std::string_view to_string(SmokingStatus s);    // unknown | current | former | never | smoker
+std::string_view to_string(ConditionStatus s);  // active | resolved
+std::string_view to_string(
+    IndicationStatus s);  // approved | filed | investigational | not-approved
+std::optional<SmokingStatus> parse_smoking_status(std::string_view name);
+std::optional<ConditionStatus> parse_condition_status(std::string_view name);
+
 std::string_view to_string(Confidence c);
 std::string_view to_string(Grade g);
 std::string_view to_string(Region r);
@@ -214,6 +230,8 @@ struct AnswerCode {
   std::string id;
   std::optional<std::string> question;  // lab id; absent: a qualitative result of any test
   std::string meaning;
+  // Answers to the smoking-status question: the status the answer records (required there).
+  std::optional<SmokingStatus> smoking_status;
   Code code;
   Provenance prov;
 };
@@ -369,7 +387,7 @@ struct PkEquivalence {
 struct DrugIndication {
   Region region = Region::kBoth;
   std::string disease;
-  std::string status;  // approved | not-approved | filed | investigational
+  IndicationStatus status = IndicationStatus::kNotApproved;
   std::optional<double> min_age_years;
   std::optional<std::string> line;
   // The source says off-label use for this disease is not to be offered (e.g. a regulator that

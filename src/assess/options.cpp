@@ -14,6 +14,20 @@ namespace {
 
 using clinical::Case;
 
+Approval approval(kb::IndicationStatus s) {
+  switch (s) {
+    case kb::IndicationStatus::kApproved:
+      return Approval::kApproved;
+    case kb::IndicationStatus::kFiled:
+      return Approval::kFiled;
+    case kb::IndicationStatus::kInvestigational:
+      return Approval::kInvestigational;
+    case kb::IndicationStatus::kNotApproved:
+      return Approval::kNotApproved;
+  }
+  return Approval::kNotListed;
+}
+
 struct Ctx {
   const kb::KnowledgeBase& kb;
   const Case& c;
@@ -122,7 +136,7 @@ class DrugEvaluation {
  public:
   DrugEvaluation(const Ctx& ctx, const kb::Drug& d, PathwayCache& cache)
       : x_(ctx), d_(d), cache_(cache) {
-    o_.kind = "drug";
+    o_.kind = OptionKind::kDrug;
     o_.id = d.id;
     o_.name = d.name;
     o_.reasons.reserve(
@@ -173,7 +187,8 @@ class DrugEvaluation {
   std::vector<std::string> indication_sources() const {
     std::vector<std::string> src;
     for (const auto& ind : d_.indication) {
-      if (here(ind.region) && ind.status == "approved"sv) add_sources(src, ind.prov.src);
+      if (here(ind.region) && ind.status == kb::IndicationStatus::kApproved)
+        add_sources(src, ind.prov.src);
     }
     return src;
   }
@@ -191,26 +206,24 @@ class DrugEvaluation {
 
   void label() {
     const std::vector<std::string>& diseases = x_.targets;
-    static const std::vector<std::string> order = {"approved", "filed", "investigational",
-                                                   "not-approved"};
     for (const auto& dis : diseases) {
-      LabelStatus ls{dis, "not-listed", std::nullopt, {}};
-      int best = 99;
+      LabelStatus ls{dis, Approval::kNotListed, std::nullopt, {}};
+      // The strongest status of the region's rows for the disease (IndicationStatus is ordered).
+      std::optional<kb::IndicationStatus> best;
       for (const auto& ind : d_.indication) {
         if (!here(ind.region) || !related(x_.kb, ind.disease, dis)) continue;
-        int rank =
-            static_cast<int>(std::find(order.begin(), order.end(), ind.status) - order.begin());
-        if (rank < best) {
-          best = rank;
-          ls.status = ind.status;
+        if (!best || ind.status < *best) {
+          best = ind.status;
           ls.min_age_years = ind.min_age_years;
           ls.sources = ind.prov.src;
         }
       }
-      if (ls.status == "approved"sv && ls.min_age_years && x_.age && *x_.age < *ls.min_age_years) {
-        ls.status = "age-restricted";
+      if (best) ls.status = approval(*best);
+      if (ls.status == Approval::kApproved && ls.min_age_years && x_.age &&
+          *x_.age < *ls.min_age_years) {
+        ls.status = Approval::kAgeRestricted;
       }
-      if (ls.status == "approved"sv) {
+      if (ls.status == Approval::kApproved) {
         ++approved_;
         note(reason(ReasonCode::kLabelApproved, Severity::kInfo,
                     format_text(FMT_COMPILE("Approved for {} ({}){}."), dis, x_.c.region,
@@ -219,7 +232,7 @@ class DrugEvaluation {
                                                  : ""),
                     ls.sources));
         if (!dosing_indication_) dosing_indication_ = dis;
-      } else if (ls.status == "age-restricted"sv) {
+      } else if (ls.status == Approval::kAgeRestricted) {
         note(reason(
             ReasonCode::kLabelAgeRestricted, Severity::kCaution,
             format_text(FMT_COMPILE("Approved for {} only from age {:g}; the patient is {:g}."),
@@ -240,7 +253,7 @@ class DrugEvaluation {
       if (!dosing_indication_ && approved_ > 0 && has_dose(dis)) {
         auto it = std::find_if(o_.label.begin(), o_.label.end(),
                                [&](const LabelStatus& l) { return l.disease == dis; });
-        if (it != o_.label.end() && it->status == "approved"sv) dosing_indication_ = dis;
+        if (it != o_.label.end() && it->status == Approval::kApproved) dosing_indication_ = dis;
       }
     }
     // Approved for one of the diseases, but the KB holds no label dose for it (e.g. a new
@@ -249,7 +262,7 @@ class DrugEvaluation {
     std::optional<std::string> approved_without_dose;
     if (!dosing_indication_ && approved_ > 0) {
       for (const auto& ls : o_.label) {
-        if (ls.status == "approved"sv) {
+        if (ls.status == Approval::kApproved) {
           approved_without_dose = ls.disease;
           break;
         }
@@ -257,7 +270,7 @@ class DrugEvaluation {
     }
     bool age_blocked_everywhere = true, any_approved_here = false;
     for (const auto& ind : d_.indication) {
-      if (!here(ind.region) || ind.status != "approved"sv) continue;
+      if (!here(ind.region) || ind.status != kb::IndicationStatus::kApproved) continue;
       any_approved_here = true;
       if (!ind.min_age_years || !x_.age || *x_.age >= *ind.min_age_years)
         age_blocked_everywhere = false;
@@ -282,7 +295,7 @@ class DrugEvaluation {
       // A disease approved only from an older age is off-label by age, not "not approved".
       std::vector<std::string> too_young;
       for (const auto& ls : o_.label) {
-        if (ls.status == "age-restricted"sv) too_young.push_back(ls.disease);
+        if (ls.status == Approval::kAgeRestricted) too_young.push_back(ls.disease);
       }
       std::string why =
           too_young.empty()
@@ -306,7 +319,7 @@ class DrugEvaluation {
   // lower age (e.g. "adults and paediatric patients 12 years and older"), else adults.
   std::optional<double> implied_min_age(const kb::Dose& dose) const {
     for (const auto& ind : d_.indication) {
-      if (here(ind.region) && ind.status == "approved"sv && ind.min_age_years &&
+      if (here(ind.region) && ind.status == kb::IndicationStatus::kApproved && ind.min_age_years &&
           related(x_.kb, ind.disease, dose.indication)) {
         return ind.min_age_years;
       }
@@ -543,11 +556,11 @@ class DrugEvaluation {
       check(kb::RuleCategory::kHepatic, {},
             x_.child_pugh ? "Child-Pugh " + *x_.child_pugh : "cirrhosis recorded");
     }
-    if (p.sex != "male"sv && p.pregnant != std::optional<bool>(false)) {
+    if (p.sex != clinical::Sex::kMale && p.pregnant != std::optional<bool>(false)) {
       check(kb::RuleCategory::kPregnancy, {},
             p.pregnant ? "the patient is pregnant" : "pregnancy status not recorded");
     }
-    if (p.sex != "male"sv && p.breastfeeding != std::optional<bool>(false)) {
+    if (p.sex != clinical::Sex::kMale && p.breastfeeding != std::optional<bool>(false)) {
       check(kb::RuleCategory::kLactation, {},
             p.breastfeeding ? "the patient is breastfeeding" : "breastfeeding status not recorded");
     }
@@ -607,10 +620,11 @@ class DrugEvaluation {
           case kb::RiskGroupMatch::kSmoking:
             hit = smoker;
             code = ReasonCode::kPracSmoker;
-            why = p.smoking.status + " smoker" +
-                  (p.smoking.status == "former"sv
-                       ? " (the label's 'long-time' is not defined: counted)"
-                       : "");
+            why = p.smoking.status == clinical::SmokingStatus::kSmoker
+                      ? "smoker (current or former not recorded)"
+                      : std::string(to_string(p.smoking.status)) + " smoker";
+            if (p.smoking.status != clinical::SmokingStatus::kCurrent)
+              why += " (the label's 'long-time' is not defined: counted)";
             break;
           case kb::RiskGroupMatch::kCvRisk:
             hit = cv;
@@ -1313,7 +1327,7 @@ class DrugEvaluation {
 
 Option evaluate_strategy(const Ctx& x, const kb::Strategy& s) {
   Option o;
-  o.kind = "strategy";
+  o.kind = OptionKind::kStrategy;
   o.id = s.id;
   o.name = s.name;
   o.verdict = Verdict::kAcceptable;
@@ -1347,7 +1361,7 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c,
     // taken for one of them is the one a JAK inhibitor would replace.
     int worst = 0;
     for (const auto& cond : c.conditions) {
-      if (cond.status != "active"sv || !cond.severity_grade ||
+      if (cond.status != clinical::ConditionStatus::kActive || !cond.severity_grade ||
           std::find(diseases.begin(), diseases.end(), cond.disease) == diseases.end()) {
         continue;
       }
@@ -1394,7 +1408,9 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c,
     if (m.active_on(c.as_of)) x.active_meds.push_back(&m);
   }
   const auto& p = c.patient;
-  x.smoker = p.smoking.status == "current"sv || p.smoking.status == "former"sv;
+  x.smoker = p.smoking.status == clinical::SmokingStatus::kCurrent ||
+             p.smoking.status == clinical::SmokingStatus::kFormer ||
+             p.smoking.status == clinical::SmokingStatus::kSmoker;
   x.cv = !p.cv_risk_factors.empty() || c.has_condition("myocardial-infarction", kb) ||
          c.has_condition("stroke", kb);
   x.cancer = c.has_condition("malignancy", kb);
@@ -1403,7 +1419,8 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c,
   x.tb_diagnosis =
       c.has_condition("tuberculosis", kb) || c.has_condition("latent-tuberculosis", kb);
   for (const auto& cond : c.conditions) {
-    if (cond.disease == "latent-tuberculosis"sv && cond.status == "active"sv) {
+    if (cond.disease == "latent-tuberculosis"sv &&
+        cond.status == clinical::ConditionStatus::kActive) {
       x.latent_tb = true;
       x.latent_tb_treated = cond.treated == std::optional<bool>(true);
     }
@@ -1459,12 +1476,13 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c,
   for (std::size_t i = 0; i < out.size(); ++i) {
     const Option& o = out[i];
     int approved = 0;
-    for (const auto& l : o.label) approved += l.status == "approved"sv;
-    bool unsupported = o.kind == "drug"sv && approved == 0 && o.pr_evidence.empty();
+    for (const auto& l : o.label) approved += l.status == Approval::kApproved;
+    bool unsupported = o.kind == OptionKind::kDrug && approved == 0 && o.pr_evidence.empty();
     int same_category = 0;
-    if (const kb::Drug* d = o.kind == "drug"sv ? kb.find_drug(o.id) : nullptr) {
+    if (const kb::Drug* d = o.kind == OptionKind::kDrug ? kb.find_drug(o.id) : nullptr) {
       for (const auto& ind : d->indication) {
-        if (same_category || ind.status != "approved"sv || !kb::applies_to(ind.region, x.region))
+        if (same_category || ind.status != kb::IndicationStatus::kApproved ||
+            !kb::applies_to(ind.region, x.region))
           continue;
         const kb::Disease* dis = kb.find_disease(ind.disease);
         if (dis &&
@@ -1473,10 +1491,11 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c,
         }
       }
     }
-    keys.push_back({{unsupported ? 1 : 0, static_cast<int>(o.verdict), o.kind == "drug"sv ? 0 : 1,
-                     -approved, -static_cast<int>(o.pr_evidence.size()), -same_category,
-                     -o.coverage.both_pct.value_or(-1)},
-                    i});
+    keys.push_back(
+        {{unsupported ? 1 : 0, static_cast<int>(o.verdict), o.kind == OptionKind::kDrug ? 0 : 1,
+          -approved, -static_cast<int>(o.pr_evidence.size()), -same_category,
+          -o.coverage.both_pct.value_or(-1)},
+         i});
   }
   std::sort(keys.begin(), keys.end(), [&](const auto& a, const auto& b) {
     if (a.first != b.first) return a.first < b.first;

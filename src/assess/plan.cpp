@@ -59,24 +59,25 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c,
   // A drug the clinician has already planned stays the plan's drug when new results rank it
   // lower: the plan then says why it would not be started instead of silently moving on.
   for (const auto& o : options) {
-    if (planned_drug && o.kind == "drug"sv && o.id == *planned_drug) top = &o;
+    if (planned_drug && o.kind == OptionKind::kDrug && o.id == *planned_drug) top = &o;
   }
   for (const auto& o : options) {
     if (top) break;
-    if (o.kind == "drug"sv && o.verdict <= Verdict::kCaution) top = &o;
+    if (o.kind == OptionKind::kDrug && o.verdict <= Verdict::kCaution) top = &o;
   }
   if (top) {
     plan.for_drug = top->id;
     const kb::Drug* d = kb.find_drug(top->id);
     const auto screening_labs = item_labs(kb);
     for (const auto& s : d->screening) {
-      ScreeningItem item{s.item, "not-recorded", std::nullopt, "", s.text, s.prov.src};
-      if (s.item == "pregnancy"sv && c.patient.sex == "male"sv) {
-        item.status = "not-applicable";
+      ScreeningItem item{s.item,    ScreeningStatus::kNotRecorded, std::nullopt, "", s.text,
+                         s.prov.src};
+      if (s.item == "pregnancy"sv && c.patient.sex == clinical::Sex::kMale) {
+        item.status = ScreeningStatus::kNotApplicable;
         item.detail = "male patient";
       }
       for (const auto& [name, labs] : screening_labs) {
-        if (name != s.item || item.status == "not-applicable"sv) continue;
+        if (name != s.item || item.status == ScreeningStatus::kNotApplicable) continue;
         std::string found;
         Date latest{};
         bool all = true, any = false;
@@ -96,7 +97,7 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c,
         // CBC needs all four counts; the others any one of their tests.
         bool done = s.item == "cbc"sv ? all : any;
         if (done) {
-          item.status = "recorded";
+          item.status = ScreeningStatus::kRecorded;
           item.last_date = clinical::to_string(latest);
           item.detail =
               found + "; " + days_before(latest, start) +
@@ -106,11 +107,11 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c,
         }
       }
       if (s.item == "zoster-vaccine"sv && c.has_flag("zoster-vaccinated")) {
-        item.status = "recorded";
+        item.status = ScreeningStatus::kRecorded;
         item.detail = "recorded as given";
       }
       if (s.item == "vaccination"sv && c.has_flag("vaccinations-up-to-date")) {
-        item.status = "recorded";
+        item.status = ScreeningStatus::kRecorded;
         item.detail = "recorded as up to date";
       }
       plan.screening.push_back(item);

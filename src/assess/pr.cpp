@@ -54,12 +54,21 @@ bool risk_factor_matches(const kb::KnowledgeBase& kb, const kb::RiskFactor& rf, 
     });
   }
   if (m == "sex"sv) {
-    detail = "sex " + c.patient.sex;
-    return any([&](const std::string& v) { return v == c.patient.sex; });
+    const std::string_view sex = to_string(c.patient.sex);
+    detail = fmt::format("sex {}", sex);
+    return any([&](const std::string& v) { return v == sex; });
   }
   if (m == "smoking"sv) {
-    detail = "smoking " + c.patient.smoking.status;
-    return any([&](const std::string& v) { return v == c.patient.smoking.status; });
+    const std::string_view status = to_string(c.patient.smoking.status);
+    detail = fmt::format("smoking {}", status);
+    if (c.patient.smoking.status == clinical::SmokingStatus::kSmoker) {
+      // Current or former, not said which: inside the factor only when it names both.
+      auto named = [&](std::string_view v) {
+        return std::find(rf.values.begin(), rf.values.end(), v) != rf.values.end();
+      };
+      return named("current") && named("former");
+    }
+    return any([&](const std::string& v) { return v == status; });
   }
   if (m == "flag"sv) {
     return any([&](const std::string& v) {
@@ -203,10 +212,10 @@ std::vector<Reaction> infer_reactions(const kb::KnowledgeBase& kb, const Case& c
         r.er.severity = cond.severity_grade;
         r.er.sites = cond.body_sites;
         if (!cond.course.empty()) {
-          r.er.kind = "worsened";
+          r.er.kind = clinical::EruptionKind::kWorsened;
           r.kind_basis = "recorded as a " + cond.course;
         } else if (auto rise = severity_rise(kb, c, cond, *onset); !rise.empty()) {
-          r.er.kind = "worsened";
+          r.er.kind = clinical::EruptionKind::kWorsened;
           r.kind_basis = rise;
         }
         // One reaction per phenotype and biologic: the earliest condition that shows it.
@@ -312,7 +321,7 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
                 "Inferred from the recorded condition {} ({}): a {} reaction, {}{}, onset {}. The "
                 "record has no eruption details: the causality items it cannot answer are "
                 "unknown."),
-            *pr.condition, rx.from->pointer, er.phenotype, er.kind,
+            *pr.condition, rx.from->pointer, er.phenotype, to_string(er.kind),
             rx.kind_basis.empty() ? "" : " (" + rx.kind_basis + ")", *pr.onset),
         phenotype ? phenotype->prov.src : std::vector<std::string>{}));
   }
@@ -346,7 +355,7 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
   for (const auto& f : found) pr.culprits.push_back(f.first);
   const clinical::Medication* culprit_med = found.empty() ? nullptr : found.front().second;
   if (pr.culprits.empty()) {
-    pr.classification = "none";
+    pr.classification = PrClass::kNone;
     pr.reasons.push_back(reason(
         ReasonCode::kPrNoCulprit, Severity::kInfo,
         started_after ? "The only biologic in the record was started after the eruption began: "
@@ -448,10 +457,10 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
                         : format_text(FMT_COMPILE("{} published pattern(s) of {} eruptions on {}"),
                                       matching.size(), er.phenotype, culprit.biologic_class),
        pattern_sources);
-  bool after =
-      culprit.days_to_onset && *culprit.days_to_onset >= 0 && !(predates && er.kind == "new"sv);
+  bool after = culprit.days_to_onset && *culprit.days_to_onset >= 0 &&
+               !(predates && er.kind == clinical::EruptionKind::kNew);
   item("q2", after ? "yes" : (predates ? "no" : "unknown"),
-       predates && er.kind == "new"sv
+       predates && er.kind == clinical::EruptionKind::kNew
            ? format_text(FMT_COMPILE("{} was recorded before {} was started"), predating,
                          culprit.biologic)
            : (culprit.days_to_onset ? format_text(FMT_COMPILE("onset {} days after starting {}"),
@@ -495,16 +504,17 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
     if (b.score != "naranjo"sv || b.factor != "total"sv || !b.category) continue;
     bool lo = !b.min || total >= *b.min;
     bool hi = !b.max || total <= *b.max;
-    if (lo && hi) pr.naranjo_category = *b.category;
+    if (lo && hi) pr.naranjo_category = parse_naranjo_category(*b.category);
   }
-  if (pr.naranjo_category == "definite"sv || pr.naranjo_category == "probable"sv)
-    pr.classification = "likely";
-  else if (pr.naranjo_category == "possible"sv)
-    pr.classification = "possible";
+  using enum NaranjoCategory;
+  if (pr.naranjo_category == kDefinite || pr.naranjo_category == kProbable)
+    pr.classification = PrClass::kLikely;
+  else if (pr.naranjo_category == kPossible)
+    pr.classification = PrClass::kPossible;
   else
-    pr.classification = "unlikely";
-  if (predates && er.kind == "new"sv) {
-    pr.classification = "unlikely";
+    pr.classification = PrClass::kUnlikely;
+  if (predates && er.kind == clinical::EruptionKind::kNew) {
+    pr.classification = PrClass::kUnlikely;
     pr.reasons.push_back(reason(
         ReasonCode::kPrPredatesBiologic, Severity::kWarning,
         format_text(
@@ -649,10 +659,8 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
   return pr;
 }
 
-int classification_rank(const std::string& c) {
-  static const std::vector<std::string> order = {"likely", "possible", "unlikely", "none"};
-  return static_cast<int>(std::find(order.begin(), order.end(), c) - order.begin());
-}
+// PrClass is ordered most certain first.
+int classification_rank(PrClass c) { return static_cast<int>(c); }
 
 // 0: onset within a published range, 1: not judged, 2: only outside.
 int latency_rank(const PrAssessment& pr) {
@@ -718,15 +726,17 @@ std::vector<std::string> option_diseases(const kb::KnowledgeBase& kb, const Case
   // JAK/TYK2 inhibitor is approved for.
   if (pr.reaction_disease) add(*pr.reaction_disease);
   for (const auto& cond : c.conditions) {
-    if (cond.status != "active"sv || cond.disease.empty() || (cond.onset && *cond.onset > c.as_of))
+    if (cond.status != clinical::ConditionStatus::kActive || cond.disease.empty() ||
+        (cond.onset && *cond.onset > c.as_of))
       continue;
     const kb::Disease* d = kb.find_disease(cond.disease);
     bool skin = d && d->category == "immune-skin"sv;
     bool indication = std::any_of(kb.drugs.begin(), kb.drugs.end(), [&](const kb::Drug& drug) {
-      return std::any_of(
-          drug.indication.begin(), drug.indication.end(), [&](const kb::DrugIndication& ind) {
-            return ind.status == "approved"sv && is_ancestor(kb, ind.disease, cond.disease);
-          });
+      return std::any_of(drug.indication.begin(), drug.indication.end(),
+                         [&](const kb::DrugIndication& ind) {
+                           return ind.status == kb::IndicationStatus::kApproved &&
+                                  is_ancestor(kb, ind.disease, cond.disease);
+                         });
     });
     if (skin || indication) add(cond.disease);
   }

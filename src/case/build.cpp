@@ -1,4 +1,5 @@
 #include "case/build.h"
+#include "common/enum_names.h"
 #include "text/json_depth.h"
 #include "text/number.h"
 
@@ -11,6 +12,27 @@
 #include "paraderm/units.h"
 
 namespace paraderm::clinical {
+namespace {
+
+constexpr std::pair<Sex, std::string_view> kSexes[] = {
+    {Sex::kUnknown, "unknown"},
+    {Sex::kFemale, "female"},
+    {Sex::kMale, "male"},
+    {Sex::kOther, "other"},
+};
+constexpr std::pair<EruptionKind, std::string_view> kEruptionKinds[] = {
+    {EruptionKind::kNew, "new"},
+    {EruptionKind::kWorsened, "worsened"},
+};
+
+}  // namespace
+
+std::string_view to_string(Sex s) { return common::name_of(kSexes, s); }
+std::optional<Sex> parse_sex(std::string_view name) { return common::value_of(kSexes, name); }
+std::string_view to_string(EruptionKind k) { return common::name_of(kEruptionKinds, k); }
+std::optional<EruptionKind> parse_eruption_kind(std::string_view name) {
+  return common::value_of(kEruptionKinds, name);
+}
 
 std::optional<Date> parse_date(std::string_view text) {
   if (text.size() < 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
@@ -70,7 +92,7 @@ bool Case::has_condition(std::string_view disease_id, const kb::KnowledgeBase& k
     return std::binary_search(closure.begin(), closure.end(), disease_id);
   }
   for (const auto& c : conditions) {
-    if (active_only && c.status != "active") continue;
+    if (active_only && c.status != ConditionStatus::kActive) continue;
     // The recorded disease or any of its ancestors equals the one asked for.
     std::string id = c.disease;
     for (int depth = 0; depth < 16 && !id.empty(); ++depth) {
@@ -95,16 +117,15 @@ const LabResult* Case::latest(std::string_view lab, Date on) const {
   return best;
 }
 
-std::optional<double> ckd_epi_2021(const kb::KnowledgeBase& kb, double scr, double age,
-                                   std::string_view sex) {
-  if (sex != "female" && sex != "male") return std::nullopt;
+std::optional<double> ckd_epi_2021(const kb::KnowledgeBase& kb, double scr, double age, Sex sex) {
+  if (sex != Sex::kFemale && sex != Sex::kMale) return std::nullopt;
   auto constant = [&](const std::string& id) -> std::optional<double> {
     for (const auto& c : kb.formula_constants) {
       if (c.id == id) return c.value;
     }
     return std::nullopt;
   };
-  std::string s(sex);
+  std::string s(to_string(sex));
   auto mult = constant("ckd-epi-2021.multiplier"), kappa = constant("ckd-epi-2021.kappa." + s),
        alpha = constant("ckd-epi-2021.alpha." + s),
        above = constant("ckd-epi-2021.exponent-above-hinge"),
@@ -530,7 +551,7 @@ void CaseBuilder::finish() {
     std::string id = cond.disease;
     for (int depth = 0; depth < 16 && !id.empty(); ++depth) {
       c_.condition_closure.push_back(id);
-      if (cond.status == "active") c_.active_condition_closure.push_back(id);
+      if (cond.status == ConditionStatus::kActive) c_.active_condition_closure.push_back(id);
       const kb::Disease* d = kb_.find_disease(id);
       id = d && d->parent ? *d->parent : "";
     }
@@ -584,7 +605,7 @@ void CaseBuilder::finish() {
   const LabResult* scr = c_.latest("creatinine", c_.as_of);
   const LabResult* egfr = c_.latest("egfr", c_.as_of);
   if (scr && scr->value && (!egfr || egfr->date < scr->date)) {
-    if (p.age_years && (p.sex == "female" || p.sex == "male")) {
+    if (p.age_years && (p.sex == Sex::kFemale || p.sex == Sex::kMale)) {
       if (auto e = ckd_epi_2021(kb_, *scr->value, *p.age_years, p.sex)) {
         LabResult r;
         r.pointer = scr->pointer;

@@ -441,8 +441,8 @@ void BundleReader::patient(El r, const std::string& path) {
   auto& p = b_.record().patient;
   p.birth_date = f_.date(r, "birthDate", path);
   auto g = f_.string(r, "gender", path);
-  if (g == "female" || g == "male" || g == "other" || g == "unknown") {
-    p.sex = g;
+  if (auto sex = parse_sex(g)) {
+    p.sex = *sex;
   } else if (!g.empty()) {
     b_.warning(path + ".gender", fmt::format("value {}: expected female, male, other or unknown; "
                                              "sex unknown",
@@ -535,7 +535,13 @@ void BundleReader::condition(El r, const std::string& path) {
       return;
     }
     er.onset = *onset;
-    if (auto k = ext_code(*ext, "kind"); !k.empty()) er.kind = k;
+    if (auto k = ext_code(*ext, "kind"); !k.empty()) {
+      if (auto kind = parse_eruption_kind(k))
+        er.kind = *kind;
+      else
+        b_.warning(path + ".extension[eruption].kind",
+                   fmt::format("value {}: expected new or worsened; read as new", shown(k)));
+    }
     if (auto s = ext_code(*ext, "severity"); !s.empty())
       er.severity = s;
     else
@@ -566,10 +572,12 @@ void BundleReader::condition(El r, const std::string& path) {
   c.label = f_.text(*code, Path(path, "code"));
   c.onset = onset;
   c.abatement = abatement;
-  if (clinical)
-    c.status = *clinical;
+  // The KB's clinicalStatus meanings are the ConditionStatus names (kb/fhir.toml, checked by
+  // KbIntegrity), so a known code always parses.
+  if (auto st = clinical ? parse_condition_status(*clinical) : std::nullopt)
+    c.status = *st;
   else if (abated)
-    c.status = "resolved";
+    c.status = ConditionStatus::kResolved;
   if (course) c.course = *course;
   c.severity_grade = severity;
   c.recorded = f_.date(r, "recordedDate", path);
@@ -783,29 +791,24 @@ void BundleReader::observation(El r, const std::string& path) {
   // Status observations answered by a coded value set patient fields.
   if (lab == std::optional<std::string>(kSmokingStatus) ||
       lab == std::optional<std::string>(kPregnancyStatus)) {
-    std::optional<std::string> meaning;
+    const kb::AnswerCode* coded = nullptr;
     for (const auto& a : answers) {
-      if ((meaning = b_.terms().answer(a.system, a.code))) break;
+      if ((coded = b_.terms().answer(a.system, a.code))) break;
     }
-    if (!meaning) {
+    if (!coded) {
       b_.warning(path + ".valueCodeableConcept", "answer code not in the KB: ignored");
       return;
     }
+    const std::string& meaning = coded->meaning;
     if (*lab == kSmokingStatus) {
-      if (meaning->find("never") != std::string::npos)
-        p.smoking.status = "never";
-      else if (meaning->find("former") != std::string::npos)
-        p.smoking.status = "former";
-      else if (meaning->find("current") != std::string::npos)
-        p.smoking.status = "current";
-      else
-        p.smoking.status = "unknown";
-    } else if (*meaning == "pregnant") {
+      // KbIntegrity requires the status on every answer to this question.
+      p.smoking.status = coded->smoking_status.value_or(SmokingStatus::kUnknown);
+    } else if (meaning == "pregnant") {
       p.pregnant = true;
-    } else if (*meaning == "not-pregnant") {
+    } else if (meaning == "not-pregnant") {
       p.pregnant = false;
     } else {
-      b_.warning(path, "pregnancy status \"" + *meaning + "\": treated as unknown");
+      b_.warning(path, "pregnancy status \"" + meaning + "\": treated as unknown");
     }
     return;
   }

@@ -166,7 +166,7 @@ void parse_native(const Json& j, CaseBuilder& b, bool region_given, bool as_of_g
       c.patient.age_years = b.plausible("/patient/age_years", "age", *age);
     }
     if (auto s = r.string(p, "sex", "/patient", {"female", "male", "other", "unknown"}))
-      c.patient.sex = *s;
+      c.patient.sex = parse_sex(*s).value_or(Sex::kUnknown);
     c.patient.ancestry = r.string(p, "ancestry", "/patient");
     if (auto kg = r.number(p, "weight_kg", "/patient", -1e9, 1e9)) {
       b.set_body_weight("/patient/weight_kg", "/patient/weight_kg", *kg, "kg");
@@ -179,8 +179,8 @@ void parse_native(const Json& j, CaseBuilder& b, bool region_given, bool as_of_g
       const Json& s = p["smoking"];
       r.known_keys(s, "/patient/smoking", {"status", "pack_years", "quit_date"});
       if (auto st = r.string(s, "status", "/patient/smoking",
-                             {"current", "former", "never", "unknown"})) {
-        c.patient.smoking.status = *st;
+                             {"current", "former", "never", "smoker", "unknown"})) {
+        c.patient.smoking.status = parse_smoking_status(*st).value_or(SmokingStatus::kUnknown);
       }
       c.patient.smoking.pack_years = r.number(s, "pack_years", "/patient/smoking", 0, 300);
       c.patient.smoking.quit_date = r.date(s, "quit_date", "/patient/smoking");
@@ -212,8 +212,9 @@ void parse_native(const Json& j, CaseBuilder& b, bool region_given, bool as_of_g
                   fmt::format("value \"{}\": before the onset {}", to_string(*cond.abatement),
                               to_string(*cond.onset)));
       }
-      cond.status = r.string(e, "status", ptr, {"active", "resolved"})
-                        .value_or(cond.abatement ? "resolved" : "active");
+      cond.status = cond.abatement ? ConditionStatus::kResolved : ConditionStatus::kActive;
+      if (auto st = r.string(e, "status", ptr, {"active", "resolved"}))
+        cond.status = parse_condition_status(*st).value_or(cond.status);
       cond.treated = r.boolean(e, "treated", ptr);
       // A worsening of a known disease (FHIR clinicalStatus recurrence / relapse).
       cond.course = r.string(e, "course", ptr, {"recurrence", "relapse"}).value_or("");
@@ -330,7 +331,8 @@ void parse_native(const Json& j, CaseBuilder& b, bool region_given, bool as_of_g
     if (ok) {
       er.phenotype = *phenotype;
       er.onset = *onset;
-      er.kind = r.string(e, "kind", ptr, {"new", "worsened"}).value_or("new");
+      er.kind = parse_eruption_kind(r.string(e, "kind", ptr, {"new", "worsened"}).value_or("new"))
+                    .value_or(EruptionKind::kNew);
       er.sites = r.strings(e, "sites", ptr);
       er.biopsy = r.string(e, "biopsy", ptr);
       er.biopsy_consistent = r.boolean(e, "biopsy_consistent", ptr);

@@ -142,7 +142,7 @@ TermIndex::TermIndex(const kb::KnowledgeBase& kb) {
     for (const auto& c : l.code) lab_codes_.emplace(c.code, l.id);
   }
   for (const auto& a : kb.answer_codes) {
-    answers_.emplace(code_key(a.code.system, a.code.code), a.meaning);
+    answers_.emplace(code_key(a.code.system, a.code.code), a);
     if (!a.question) {
       qualitative_codes_.emplace(code_key(a.code.system, a.code.code), a.meaning);
       if (a.code.display) qualitative_texts_.emplace(normalise(*a.code.display), a.meaning);
@@ -236,10 +236,9 @@ std::optional<std::string> TermIndex::lab_by_code(std::string_view code) const {
   return it->second;
 }
 
-std::optional<std::string> TermIndex::answer(std::string_view system, std::string_view code) const {
+const kb::AnswerCode* TermIndex::answer(std::string_view system, std::string_view code) const {
   auto it = answers_.find(code_key(system, code));
-  if (it == answers_.end()) return std::nullopt;
-  return it->second;
+  return it == answers_.end() ? nullptr : &it->second;
 }
 
 std::optional<std::string> TermIndex::qualitative_answer(std::string_view system,

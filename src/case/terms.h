@@ -52,8 +52,8 @@ class TermIndex {
   WordMatch medication_by_words(std::string_view text) const;
   std::optional<std::string> lab_by_name(std::string_view name) const;
   std::optional<std::string> lab_by_code(std::string_view code) const;  // LOINC
-  // The meaning of an answer code (e.g. SNOMED 77386006 -> "pregnant").
-  std::optional<std::string> answer(std::string_view system, std::string_view code) const;
+  // The KB entry of an answer code (e.g. SNOMED 77386006, meaning "pregnant"); nullptr if unknown.
+  const kb::AnswerCode* answer(std::string_view system, std::string_view code) const;
   // A qualitative result (positive | negative | indeterminate) from an answer code that belongs to
   // no particular question, or from a text equal to such an answer's display.
   std::optional<std::string> qualitative_answer(std::string_view system,
@@ -73,7 +73,8 @@ class TermIndex {
     std::string system, from, to, disease;
   };
   std::unordered_map<std::string, std::string> disease_names_, disease_codes_, lab_names_,
-      lab_codes_, answers_, qualitative_codes_, qualitative_texts_;
+      lab_codes_, qualitative_codes_, qualitative_texts_;
+  std::unordered_map<std::string, kb::AnswerCode> answers_;
   std::vector<Range> disease_ranges_;
   std::unordered_map<std::string, MedicationMatch> med_names_, med_codes_;
   // Ingredient names that stand for one of several KB products (oral ruxolitinib or the cream):

@@ -50,7 +50,7 @@ void check_drug(const Drug& d, std::vector<ValidationIssue>& issues) {
   }
   std::set<std::pair<Region, std::string>> approved;
   for (const auto& ind : d.indication) {
-    if (ind.status == "approved") approved.emplace(ind.region, ind.disease);
+    if (ind.status == IndicationStatus::kApproved) approved.emplace(ind.region, ind.disease);
   }
   for (const auto& [region, disease] : approved) {
     bool dosed = std::any_of(d.dose.begin(), d.dose.end(), [&](const Dose& dose) {
@@ -176,6 +176,29 @@ void check_integrity(const KnowledgeBase& kb, const std::vector<RefUse>& refs,
     if (!cited.count(s.id)) {
       warning(issues, s.loc, "source.id",
               fmt::format("source '{}' is not cited by any fact", s.id));
+    }
+  }
+
+  // The record reader maps these codes onto closed sets without looking at any text: each must
+  // say which member it is.
+  for (const auto& a : kb.answer_codes) {
+    const bool smoking_question = a.question && *a.question == "smoking-status";  // engine id
+    if (smoking_question && !a.smoking_status) {
+      error(issues, a.loc, fmt::format("answer_code '{}'.smoking_status", a.id),
+            "missing: an answer to smoking-status must say the status it records (current, "
+            "former, never, smoker or unknown)");
+    } else if (!smoking_question && a.smoking_status) {
+      error(issues, a.loc, fmt::format("answer_code '{}'.smoking_status", a.id),
+            "only answers to smoking-status carry a smoking status");
+    }
+  }
+  for (const auto& f : kb.fhir_codes) {
+    if (f.element == "clinicalStatus" && f.effect != "ignore" && f.meaning &&
+        !parse_condition_status(*f.meaning)) {
+      error(issues, f.loc, fmt::format("fhir_code '{}'.meaning", f.id),
+            fmt::format("value \"{}\": expected active or resolved for a clinicalStatus that is "
+                        "used",
+                        *f.meaning));
     }
   }
 

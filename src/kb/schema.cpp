@@ -24,6 +24,35 @@ struct EnumNames<Confidence> {
 };
 
 template <>
+struct EnumNames<SmokingStatus> {
+  static constexpr std::array<std::pair<SmokingStatus, std::string_view>, 5> kNames{{
+      {SmokingStatus::kUnknown, "unknown"},
+      {SmokingStatus::kCurrent, "current"},
+      {SmokingStatus::kFormer, "former"},
+      {SmokingStatus::kNever, "never"},
+      {SmokingStatus::kSmoker, "smoker"},
+  }};
+};
+
+template <>
+struct EnumNames<ConditionStatus> {
+  static constexpr std::array<std::pair<ConditionStatus, std::string_view>, 2> kNames{{
+      {ConditionStatus::kActive, "active"},
+      {ConditionStatus::kResolved, "resolved"},
+  }};
+};
+
+template <>
+struct EnumNames<IndicationStatus> {
+  static constexpr std::array<std::pair<IndicationStatus, std::string_view>, 4> kNames{{
+      {IndicationStatus::kApproved, "approved"},
+      {IndicationStatus::kFiled, "filed"},
+      {IndicationStatus::kInvestigational, "investigational"},
+      {IndicationStatus::kNotApproved, "not-approved"},
+  }};
+};
+
+template <>
 struct EnumNames<Grade> {
   static constexpr std::array<std::pair<Grade, std::string_view>, 10> kNames{{
       {Grade::kLabel, "label"},
@@ -499,6 +528,7 @@ struct Schema<AnswerCode> {
             field("id", &AnswerCode::id, {.id = true}),
             field("question", &AnswerCode::question, {.ref = "lab"}),
             field("meaning", &AnswerCode::meaning),
+            field("smoking_status", &AnswerCode::smoking_status),
             field("code", &AnswerCode::code),
         },
         embed(&AnswerCode::prov));
@@ -833,8 +863,7 @@ struct Schema<DrugIndication> {
         {
             field("region", &DrugIndication::region),
             field("disease", &DrugIndication::disease, {.ref = "disease"}),
-            field("status", &DrugIndication::status,
-                  {.one_of = {"approved", "not-approved", "filed", "investigational"}}),
+            field("status", &DrugIndication::status),
             field("min_age_years", &DrugIndication::min_age_years, {.min = 0, .max = 120}),
             field("line", &DrugIndication::line),
             field("block_off_label", &DrugIndication::block_off_label),
@@ -1576,3 +1605,28 @@ Json entry_json(const KnowledgeBase& kb, std::string_view kind, std::string_view
 }
 
 }  // namespace paraderm::kb::detail
+
+namespace paraderm::kb {
+namespace {
+
+template <class E>
+std::optional<E> enum_value(std::string_view name) {
+  for (const auto& [e, n] : detail::EnumNames<E>::kNames) {
+    if (n == name) return e;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view to_string(SmokingStatus s) { return detail::enum_name(s); }
+std::string_view to_string(ConditionStatus s) { return detail::enum_name(s); }
+std::string_view to_string(IndicationStatus s) { return detail::enum_name(s); }
+std::optional<SmokingStatus> parse_smoking_status(std::string_view name) {
+  return enum_value<SmokingStatus>(name);
+}
+std::optional<ConditionStatus> parse_condition_status(std::string_view name) {
+  return enum_value<ConditionStatus>(name);
+}
+
+}  // namespace paraderm::kb

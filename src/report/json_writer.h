@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace paraderm::report {
@@ -68,6 +69,12 @@ class JsonWriter {
     fmt::format_to(std::back_inserter(out_), "{}", d);
     if (out_.find_first_of(".eEn", start) == std::string::npos) out_ += ".0";
     return *this;
+  }
+  // A closed set is written by its one name (its to_string, found by argument-dependent lookup).
+  template <class E>
+    requires std::is_enum_v<E>
+  JsonWriter& value(E e) {
+    return value(std::string_view(to_string(e)));
   }
   template <class T>
   JsonWriter& value(const std::optional<T>& v) {

@@ -19,6 +19,11 @@ namespace {
 std::optional<double> one_decimal(const std::optional<double>& v) {
   return v ? std::optional<double>(std::round(*v * 10) / 10) : std::nullopt;
 }
+// The Naranjo category's name; "" without a score (as the reports always printed it).
+std::string_view naranjo_name(const PrAssessment& p) {
+  return p.naranjo_category ? to_string(*p.naranjo_category) : std::string_view();
+}
+
 std::optional<std::string> nonempty(const std::string& s) {
   return s.empty() ? std::nullopt : std::optional<std::string>(s);
 }
@@ -51,7 +56,7 @@ std::string wrap(const std::string& text, std::size_t indent, std::size_t width 
   return out;
 }
 
-std::string esc(const std::string& s) {
+std::string esc(std::string_view s) {
   std::string o;
   for (char ch : s) {
     switch (ch) {
@@ -111,7 +116,7 @@ void write_pr(JsonWriter& w, const PrAssessment& p) {
   w.begin_object();
   w.field("classification", p.classification)
       .field("source", nonempty(p.source))
-      .field("kind", nonempty(p.kind));
+      .field("kind", p.source.empty() ? std::nullopt : std::optional(p.kind));
   w.field("onset", p.onset).field("severity", p.severity).field("condition", p.condition);
   w.field("condition_pointer", p.condition_pointer)
       .field("sites", p.sites)
@@ -286,10 +291,10 @@ void write_candidate(JsonWriter& w, const PrAssessment& p) {
 
 // One line of text about a reaction candidate.
 std::string candidate_line(const PrAssessment& p) {
-  return fmt::format("{} {} ({}){}{}: {}{}", p.phenotype, p.kind, p.onset.value_or("?"),
+  return fmt::format("{} {} ({}){}{}: {}{}", p.phenotype, to_string(p.kind), p.onset.value_or("?"),
                      p.condition ? " from " + *p.condition : std::string(),
                      p.culprits.empty() ? std::string() : " on " + p.culprits.front().biologic,
-                     p.classification,
+                     to_string(p.classification),
                      p.score ? fmt::format(" (Naranjo {:g})", *p.score) : std::string());
 }
 
@@ -314,7 +319,7 @@ std::string to_json(const Assessment& a, int indent) {
   for (const auto& o : a.options) {
     w.begin_object()
         .field("kind", o.kind)
-        .field(o.kind == "drug" ? "drug" : "strategy", o.id)
+        .field(to_string(o.kind), o.id)
         .field("name", o.name)
         .field("verdict", to_string(o.verdict));
     if (o.dose) {
@@ -435,8 +440,8 @@ std::string to_text(const Assessment& a, const kb::KnowledgeBase&) {
                         a.kb_version),
             0);
   o += std::string(79, '=') + "\n";
-  o += fmt::format("PARADOXICAL REACTION: {}", p.classification);
-  if (p.score) o += fmt::format("  (Naranjo {:g}, {})", *p.score, p.naranjo_category);
+  o += fmt::format("PARADOXICAL REACTION: {}", to_string(p.classification));
+  if (p.score) o += fmt::format("  (Naranjo {:g}, {})", *p.score, naranjo_name(p));
   o += "\n";
   for (const auto& c : p.culprits) {
     o += wrap(
@@ -503,7 +508,7 @@ std::string to_text(const Assessment& a, const kb::KnowledgeBase&) {
   }
   o += "\nREASONS\n";
   for (const auto& opt : a.options) {
-    if (opt.verdict > Verdict::kCaution && opt.kind == "strategy") continue;
+    if (opt.verdict > Verdict::kCaution && opt.kind == OptionKind::kStrategy) continue;
     o += wrap(fmt::format("{} - {}", opt.name, to_string(opt.verdict)), 2);
     for (const auto& r : opt.reasons) {
       // Every reason is printed (the starting dose with its condition, the biologic to stop first,
@@ -516,7 +521,7 @@ std::string to_text(const Assessment& a, const kb::KnowledgeBase&) {
   o += "\nSAFETY PLAN" + (a.plan.for_drug ? " for " + *a.plan.for_drug : std::string()) +
        " (start " + a.plan.start_date + ")\n";
   for (const auto& s : a.plan.screening) {
-    o += wrap(fmt::format("[{}] {}: {}", s.status == "recorded" ? "x" : " ", s.item,
+    o += wrap(fmt::format("[{}] {}: {}", s.status == ScreeningStatus::kRecorded ? "x" : " ", s.item,
                           s.detail.empty() ? s.text : s.detail),
               2);
   }
@@ -548,10 +553,10 @@ std::string to_html(const Assessment& a, const kb::KnowledgeBase& kb) {
   h += fmt::format(
       "<h1>Paradoxical reaction: {}</h1><p><small>region {} · as of {} · KB {} · schema "
       "{}</small></p>",
-      esc(a.pr.classification), esc(a.region), esc(a.as_of), esc(a.kb_version),
+      esc(to_string(a.pr.classification)), esc(a.region), esc(a.as_of), esc(a.kb_version),
       esc(a.schema_version));
   if (a.pr.score) {
-    h += fmt::format("<p>Naranjo score {:g} ({})</p>", *a.pr.score, esc(a.pr.naranjo_category));
+    h += fmt::format("<p>Naranjo score {:g} ({})</p>", *a.pr.score, esc(naranjo_name(a.pr)));
   }
   if (!a.pr.mechanism.empty()) h += "<p>" + esc(a.pr.mechanism) + "</p>";
   // Immune-axis profile of the two diseases: one row per axis, a cell per disease.
@@ -681,7 +686,7 @@ std::string to_html(const Assessment& a, const kb::KnowledgeBase& kb) {
        (a.plan.for_drug ? " — " + esc(*a.plan.for_drug) : std::string()) + "</h2><ul>";
   for (const auto& s : a.plan.screening) {
     h += fmt::format("<li>{} <b>{}</b>: {} <small>{}</small></li>",
-                     s.status == "recorded" ? "&#9745;" : "&#9744;", esc(s.item),
+                     s.status == ScreeningStatus::kRecorded ? "&#9745;" : "&#9744;", esc(s.item),
                      esc(s.detail.empty() ? s.text : s.detail), esc(join(s.sources, ", ")));
   }
   h += "</ul><table><tr><th>date</th><th>test</th><th>what</th></tr>";

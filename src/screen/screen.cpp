@@ -523,7 +523,9 @@ struct PatientWork {
 void findings_of(const kb::KnowledgeBase& kb, const clinical::Case& c, const assess::Assessment& a,
                  const std::vector<const Line*>& entries, PatientResult& out) {
   for (const auto& pr : a.pr_candidates) {
-    if (pr.classification != "likely" && pr.classification != "possible") continue;
+    if (pr.classification != assess::PrClass::kLikely &&
+        pr.classification != assess::PrClass::kPossible)
+      continue;
     Finding f;
     f.kind = "paradoxical_reaction";
     f.code = "PR_CULPRIT_ACTIVE";
@@ -535,7 +537,7 @@ void findings_of(const kb::KnowledgeBase& kb, const clinical::Case& c, const ass
           f.kb_sources.push_back(s);
       }
     }
-    f.classification = f.detail = pr.classification;
+    f.classification = f.detail = to_string(pr.classification);
     if (!pr.culprits.empty()) {
       f.drug = pr.culprits.front().biologic;
       f.culprit_class = pr.culprits.front().biologic_class;
@@ -551,11 +553,12 @@ void findings_of(const kb::KnowledgeBase& kb, const clinical::Case& c, const ass
     f.onset = pr.onset.value_or("");
     f.severity = "warning";
     f.text = fmt::format(
-        "{} reaction ({}) on {}{}: Naranjo {} ({})", pr.kind, pr.phenotype, f.drug,
+        "{} reaction ({}) on {}{}: Naranjo {} ({})", to_string(pr.kind), pr.phenotype, f.drug,
         pr.culprits.empty() || !pr.culprits.front().days_to_onset
             ? ""
             : fmt::format(", onset {} days after start", *pr.culprits.front().days_to_onset),
-        pr.score ? fmt::format("{:g}", *pr.score) : "unknown", pr.naranjo_category);
+        pr.score ? fmt::format("{:g}", *pr.score) : "unknown",
+        pr.naranjo_category ? to_string(*pr.naranjo_category) : std::string_view());
     f.record = record_of(pr.condition_pointer.value_or(""), entries);
     for (const auto& m : c.medications) {
       if (m.biologic && *m.biologic == f.drug) {
@@ -577,7 +580,7 @@ void findings_of(const kb::KnowledgeBase& kb, const clinical::Case& c, const ass
   for (const auto& [drug, records] : taken) {
     const assess::Option* option = nullptr;
     for (const auto& o : a.options) {
-      if (o.kind == "drug" && o.id == drug) option = &o;
+      if (o.kind == assess::OptionKind::kDrug && o.id == drug) option = &o;
     }
     if (!option) continue;
     auto base = [&, d = drug, rec = records](std::string kind, const assess::Reason& r) {
@@ -632,7 +635,7 @@ void findings_of(const kb::KnowledgeBase& kb, const clinical::Case& c, const ass
     as_planned.verdict = assess::Verdict::kCaution;
     auto plan = assess::safety_plan(kb, c, {as_planned}, c.as_of);
     for (const auto& item : plan.screening) {
-      if (item.status != "not-recorded") continue;
+      if (item.status != assess::ScreeningStatus::kNotRecorded) continue;
       // Only items a standard record can show (a KB lab stands for them); vaccinations travel as
       // Immunization resources, which a Bulk screen does not read (docs/scale.md).
       bool has_lab = std::any_of(kb.labs.begin(), kb.labs.end(),

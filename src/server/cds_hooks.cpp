@@ -640,17 +640,19 @@ struct Services::Impl {
   void patient_view_cards(const assess::Assessment& a, const clinical::Case& record,
                           const Json& bundle, const std::string& base_url, Json& cards) const {
     const auto& pr = a.pr;
-    if (pr.classification == "likely" || pr.classification == "possible") {
+    const bool likely = pr.classification == assess::PrClass::kLikely;
+    if (likely || pr.classification == assess::PrClass::kPossible) {
       std::string culprit =
           pr.culprits.empty() ? "a biologic" : drug_name(pr.culprits.front().biologic);
       // The phenotype id reads as an adjective ("psoriasiform"); its KB name is in the detail.
       std::string phenotype = pr.phenotype;
-      std::string d = fmt::format("**Classification:** {} (Naranjo {}{})\n\n", pr.classification,
-                                  pr.score ? num(*pr.score) : "unknown",
-                                  pr.naranjo_category.empty() ? "" : ", " + pr.naranjo_category);
+      std::string d = fmt::format(
+          "**Classification:** {} (Naranjo {}{})\n\n", to_string(pr.classification),
+          pr.score ? num(*pr.score) : "unknown",
+          pr.naranjo_category ? fmt::format(", {}", to_string(*pr.naranjo_category)) : "");
       for (const auto& p : kb.phenotypes) {
         if (p.id == pr.phenotype)
-          d += fmt::format("**Reaction:** {} ({})\n\n", md(p.name), pr.kind);
+          d += fmt::format("**Reaction:** {} ({})\n\n", md(p.name), to_string(pr.kind));
       }
       if (!pr.culprits.empty() && pr.culprits.front().days_to_onset) {
         d += fmt::format("**Culprit:** {} ({} days from start to onset)\n\n", md(culprit),
@@ -672,10 +674,9 @@ struct Services::Impl {
         auto saved = cfg.db->save_case("CDS patient-view", "fhir", dump(bundle));
         if (saved.is_ok()) url = fmt::format("{}/?case={}", base_url, saved.value());
       }
-      cards.push_back(card(
-          fmt::format("{} paradoxical {} reaction to {}",
-                      pr.classification == "likely" ? "Likely" : "Possible", phenotype, culprit),
-          pr.classification == "likely" ? "warning" : "info", d, source(base_url, url)));
+      cards.push_back(card(fmt::format("{} paradoxical {} reaction to {}",
+                                       likely ? "Likely" : "Possible", phenotype, culprit),
+                           likely ? "warning" : "info", d, source(base_url, url)));
     }
     // One card per drug, lab and action: the latest crossing result.
     std::map<std::tuple<std::string, std::string, assess::ReasonCode>, const assess::Alert*> latest;
@@ -734,7 +735,7 @@ struct Services::Impl {
     const std::string name = drug_name(drug);
     const assess::Option* o = nullptr;
     for (const auto& opt : a.options) {
-      if (opt.kind == "drug" && opt.id == drug) o = &opt;
+      if (opt.kind == assess::OptionKind::kDrug && opt.id == drug) o = &opt;
     }
     if (!o) {
       cards.push_back(card(
@@ -793,8 +794,8 @@ struct Services::Impl {
     std::string d = "**Baseline screening**\n\n";
     std::size_t missing = 0;
     for (const auto& s : plan.screening) {
-      if (s.status == "not-recorded") ++missing;
-      d += fmt::format("* {} — {}{}{}\n", md(s.item), s.status,
+      if (s.status == assess::ScreeningStatus::kNotRecorded) ++missing;
+      d += fmt::format("* {} — {}{}{}\n", md(s.item), to_string(s.status),
                        s.last_date ? " (" + *s.last_date + ")" : "", cite(s.sources));
     }
     d += "\n**Monitoring** (from today as the start date)\n\n";

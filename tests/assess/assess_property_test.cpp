@@ -164,7 +164,7 @@ RC_GTEST_PROP(AssessProperties, NoDoseAboveTheLabelMaximum, ()) {
   Json c = *rc::gen::element(0, 1) ? worsen(clean_case()) : clean_case();
   Assessment a = run(c);
   for (const auto& o : a.options) {
-    if (!o.dose || o.kind != "drug") continue;
+    if (!o.dose || o.kind != OptionKind::kDrug) continue;
     const kb::Drug* d = shipped().find_drug(o.id);
     RC_ASSERT(d != nullptr);
     double daily = o.dose->amount * (o.dose->frequency == "bid" ? 2 : 1);
@@ -176,8 +176,9 @@ RC_GTEST_PROP(AssessProperties, NoDoseAboveTheLabelMaximum, ()) {
 RC_GTEST_PROP(AssessProperties, NoRiskFactorsNoContraindicationForALabelledIndication, ()) {
   Assessment a = run(clean_case());
   for (const auto& o : a.options) {
-    bool labelled = std::any_of(o.label.begin(), o.label.end(),
-                                [](const LabelStatus& l) { return l.status == "approved"; });
+    bool labelled = std::any_of(o.label.begin(), o.label.end(), [](const LabelStatus& l) {
+      return l.status == Approval::kApproved;
+    });
     if (labelled) RC_ASSERT(o.verdict != Verdict::kContraindicated);
   }
 }

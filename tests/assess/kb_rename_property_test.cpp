@@ -85,7 +85,7 @@ std::string outcome(const kb::KnowledgeBase& kb) {
                   : ""));
     }
     std::sort(rows.begin(), rows.end());
-    out += f + ": " + a.pr.classification;
+    out += f + ": " + std::string(to_string(a.pr.classification));
     for (const auto& r : rows) out += "; " + r;
     out += "\n";
   }

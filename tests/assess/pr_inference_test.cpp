@@ -91,7 +91,7 @@ TEST(PrInference, NoPublishedPatternNoReaction) {
       record({condition("atopic dermatitis", "2000-01-01"), condition("vitiligo", "2026-04-01")},
              {medication("dupilumab", "2025-06-01")}));
   EXPECT_TRUE(dupi.pr_candidates.empty());
-  EXPECT_EQ(dupi.pr.classification, "none");
+  EXPECT_EQ(dupi.pr.classification, PrClass::kNone);
   EXPECT_TRUE(has_code(dupi.pr.reasons, "PR_NO_ERUPTION"));
 
   auto ada = run(
@@ -140,15 +140,15 @@ TEST(PrInference, ASeverityRiseIsAWorsening) {
   };
   auto rose = grades("mild", "severe");
   ASSERT_EQ(rose.pr_candidates.size(), 1u);
-  EXPECT_EQ(rose.pr.kind, "worsened");
+  EXPECT_EQ(rose.pr.kind, clinical::EruptionKind::kWorsened);
   EXPECT_TRUE(has_code(rose.pr.reasons, "PR_RELAPSE"));
-  EXPECT_EQ(rose.pr.classification, "possible");
+  EXPECT_EQ(rose.pr.classification, PrClass::kPossible);
 
   auto same = grades("moderate", "moderate");
   ASSERT_EQ(same.pr_candidates.size(), 1u);
-  EXPECT_EQ(same.pr.kind, "new");
+  EXPECT_EQ(same.pr.kind, clinical::EruptionKind::kNew);
   EXPECT_TRUE(has_code(same.pr.reasons, "PR_PREDATES_BIOLOGIC"));
-  EXPECT_EQ(same.pr.classification, "unlikely");
+  EXPECT_EQ(same.pr.classification, PrClass::kUnlikely);
 
   Json early = condition("psoriasis", "2019-01-01");
   early["severity"] = {{"pasi", 5}};
@@ -156,7 +156,7 @@ TEST(PrInference, ASeverityRiseIsAWorsening) {
   late["severity"] = {{"pasi", 12}};
   auto pasi = run(record({condition("atopic dermatitis", "2000-01-01"), early, late},
                          {medication("dupilumab", "2025-10-01")}));
-  EXPECT_EQ(pasi.pr.kind, "worsened");
+  EXPECT_EQ(pasi.pr.kind, clinical::EruptionKind::kWorsened);
 }
 
 // The recorded date of a recurrence stands for its onset when the disease began before the
@@ -169,7 +169,7 @@ TEST(PrInference, ARecurrenceIsDatedByItsRecordedDate) {
                       {medication("dupilumab", "2026-01-12")}));
   ASSERT_EQ(a.pr_candidates.size(), 1u);
   EXPECT_EQ(a.pr.onset, std::optional<std::string>("2026-06-15"));
-  EXPECT_EQ(a.pr.kind, "worsened");
+  EXPECT_EQ(a.pr.kind, clinical::EruptionKind::kWorsened);
   ASSERT_FALSE(a.pr.culprits.empty());
   EXPECT_EQ(a.pr.culprits[0].days_to_onset, std::optional<int>(154));
 
@@ -192,7 +192,7 @@ TEST(PrInference, CausalityItemsTheRecordCannotAnswerAreUnknown) {
     EXPECT_EQ(item(open.pr, q).answer, "unknown") << q;
   }
   EXPECT_EQ(open.pr.score, std::optional<double>(3));
-  EXPECT_EQ(open.pr.classification, "possible");
+  EXPECT_EQ(open.pr.classification, PrClass::kPossible);
 
   Json pso = condition("psoriasis", "2026-05-04");
   pso["abatement"] = "2026-09-01";
@@ -322,7 +322,7 @@ TEST(PrInference, WithNoReactionOptionsAreForTheActiveDermatosesAndJakIndication
   EXPECT_TRUE(has_code(a.pr.reasons, "PR_NONE_OPTIONS_FOR_ACTIVE"));
   EXPECT_FALSE(a.options.empty());
   for (const auto& o : a.options)
-    EXPECT_EQ(o.kind, "drug") << "no strategy without a reaction: " << o.id;
+    EXPECT_EQ(o.kind, OptionKind::kDrug) << "no strategy without a reaction: " << o.id;
 
   auto nothing = run(record({condition("asthma", "2001-01-01")}, Json::array()));
   EXPECT_TRUE(nothing.option_diseases.empty());

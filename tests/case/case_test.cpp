@@ -52,11 +52,11 @@ TEST(CaseParse, MapsNamesBrandsAndCodesAndConvertsUnits) {
 
 // Check values of terminology.md §5.1, recomputed there from the published equation.
 TEST(CaseParse, CkdEpi2021MatchesTheReferenceCheckValues) {
-  EXPECT_NEAR(*ckd_epi_2021(shipped(), 0.9, 55, "female"), 75.5, 0.05);
-  EXPECT_NEAR(*ckd_epi_2021(shipped(), 1.0, 60, "male"), 86.2, 0.05);
-  EXPECT_NEAR(*ckd_epi_2021(shipped(), 0.6, 40, "female"), 116.3, 0.05);
-  EXPECT_NEAR(*ckd_epi_2021(shipped(), 2.0, 70, "male"), 35.2, 0.05);
-  EXPECT_FALSE(ckd_epi_2021(shipped(), 1.0, 60, "unknown"));
+  EXPECT_NEAR(*ckd_epi_2021(shipped(), 0.9, 55, Sex::kFemale), 75.5, 0.05);
+  EXPECT_NEAR(*ckd_epi_2021(shipped(), 1.0, 60, Sex::kMale), 86.2, 0.05);
+  EXPECT_NEAR(*ckd_epi_2021(shipped(), 0.6, 40, Sex::kFemale), 116.3, 0.05);
+  EXPECT_NEAR(*ckd_epi_2021(shipped(), 2.0, 70, Sex::kMale), 35.2, 0.05);
+  EXPECT_FALSE(ckd_epi_2021(shipped(), 1.0, 60, Sex::kUnknown));
 }
 
 TEST(CaseParse, ComputesEgfrFromCreatinineInMicromoles) {
@@ -171,8 +171,9 @@ TEST(CaseParse, FhirBundleMapsToTheSameCase) {
   const Case& c = *r.record;
   EXPECT_EQ(c.input_kind, "fhir");
   EXPECT_EQ(c.region, "eu");
-  EXPECT_EQ(c.patient.sex, "male");
-  EXPECT_EQ(c.patient.smoking.status, "never");  // SNOMED 266919005 via the KB answer codes
+  EXPECT_EQ(c.patient.sex, Sex::kMale);
+  EXPECT_EQ(c.patient.smoking.status,
+            SmokingStatus::kNever);  // SNOMED 266919005 via the KB answer codes
   EXPECT_TRUE(c.has_condition("atopic-dermatitis", shipped()));
   ASSERT_FALSE(c.medications.empty());
   EXPECT_EQ(c.medications[0].biologic, std::optional<std::string>("dupilumab"));  // RxNorm 1876376

@@ -293,7 +293,7 @@ TEST(FhirMedication, WrongTypedElementsAreWarningsAndTheRestIsRead) {
   ASSERT_TRUE(r.record) << all(r.problems);
   EXPECT_TRUE(contains(all(r.record->warnings),
                        ".medicationCodeableConcept: value \"dupilumab\": expected an object"));
-  EXPECT_EQ(r.record->patient.sex, "female");  // the rest of the record is read
+  EXPECT_EQ(r.record->patient.sex, Sex::kFemale);  // the rest of the record is read
 }
 
 // ---- observations ---------------------------------------------------------------------------
@@ -388,6 +388,61 @@ TEST(FhirObservation, CodedAndStringQualitativeValues) {
   EXPECT_TRUE(contains(all(r.record->warnings), "disagrees with the value"));
 }
 
+TEST(FhirObservation, SmokingStatusIsTheAnswersDeclaredStatus) {
+  // LOINC 72166-2 answered from the US Core / IPS smoking status value set; the status is what
+  // each SNOMED display states (kb/labs.toml smoking_status), never guessed from a text fragment.
+  struct Answer {
+    const char* code;
+    const char* display;
+    SmokingStatus status;
+  };
+  for (const auto& a :
+       {Answer{"449868002", "Current every day smoker", SmokingStatus::kCurrent},
+        Answer{"428041000124106", "Current some day smoker", SmokingStatus::kCurrent},
+        Answer{"8517006", "Former smoker", SmokingStatus::kFormer},
+        Answer{"266919005", "Never smoker", SmokingStatus::kNever},
+        // A smoker whose current status is unknown is neither "current" (what the
+        // word "current" in its meaning used to read as) nor unknown.
+        Answer{"77176002", "Smoker, current status unknown", SmokingStatus::kSmoker},
+        Answer{"266927001", "Unknown if ever smoked", SmokingStatus::kUnknown}}) {
+    Json o = observation("72166-2");
+    o["valueCodeableConcept"] = concept_of(kSnomed, a.code, a.display);
+    auto r = read(bundle({o}));
+    ASSERT_TRUE(r.record) << a.code;
+    EXPECT_EQ(r.record->patient.smoking.status, a.status) << a.code;
+  }
+  Json o = observation("72166-2");
+  o["valueCodeableConcept"] = concept_of(kSnomed, "999999999", "Smokes a pipe");
+  auto r = read(bundle({o}));
+  EXPECT_EQ(r.record->patient.smoking.status, SmokingStatus::kUnknown);
+  EXPECT_TRUE(contains(all(r.record->warnings), "answer code not in the KB: ignored"));
+}
+
+// The eruption extension's kind is a closed set: a value outside it is named in a warning and
+// read as "new" (before, any text was kept and later compared as if it were "new" or "worsened").
+TEST(FhirEruption, KindOutsideTheClosedSetIsReportedAndReadAsNew) {
+  auto with_kind = [](const std::string& kind) {
+    Json c = {{"resourceType", "Condition"},
+              {"onsetDateTime", "2026-09-01"},
+              {"extension",
+               Json::array({{{"url", "https://paraderm.dev/fhir/StructureDefinition/eruption"},
+                             {"extension",
+                              Json::array({{{"url", "phenotype"}, {"valueCode", "psoriasiform"}},
+                                           {{"url", "kind"}, {"valueCode", kind}}})}}})}};
+    return read(bundle({c}));
+  };
+  auto worse = with_kind("worse");
+  ASSERT_TRUE(worse.record && worse.record->eruption) << all(worse.problems);
+  EXPECT_EQ(worse.record->eruption->kind, EruptionKind::kNew);
+  EXPECT_TRUE(contains(all(worse.record->warnings),
+                       "extension[eruption].kind: value \"worse\": expected new or worsened"))
+      << all(worse.record->warnings);
+  auto worsened = with_kind("worsened");
+  ASSERT_TRUE(worsened.record && worsened.record->eruption);
+  EXPECT_EQ(worsened.record->eruption->kind, EruptionKind::kWorsened);
+  EXPECT_FALSE(contains(all(worsened.record->warnings), "expected new or worsened"));
+}
+
 TEST(FhirObservation, PregnancyAndBreastfeedingStatus) {
   // LOINC 82810-3 answered by SNOMED 77386006 Pregnant / 60001007 Not pregnant (IPS value set).
   Json preg = observation("82810-3");
@@ -472,7 +527,7 @@ TEST(FhirCondition, ClinicalStatusAndCourse) {
                         Case{"resolved", "resolved", ""}, Case{"inactive", "resolved", ""}}) {
     auto r = read(bundle({with_status(c, "clinicalStatus", kClinical, k.code)}));
     ASSERT_EQ(r.record->conditions.size(), 1u) << k.code;
-    EXPECT_EQ(r.record->conditions[0].status, k.status) << k.code;
+    EXPECT_EQ(to_string(r.record->conditions[0].status), k.status) << k.code;
     EXPECT_EQ(r.record->conditions[0].course, k.course) << k.code;
   }
 }
@@ -497,7 +552,7 @@ TEST(FhirCondition, SeverityRecordedSitesNotesAndDates) {
   EXPECT_EQ(to_string(*k.recorded), "2026-09-01");
   EXPECT_EQ(to_string(*k.onset), "2026-06-01");
   EXPECT_EQ(to_string(*k.abatement), "2026-10-01");
-  EXPECT_EQ(k.status, "resolved");  // no clinicalStatus, abated
+  EXPECT_EQ(k.status, ConditionStatus::kResolved);  // no clinicalStatus, abated
   EXPECT_EQ(k.body_sites, (std::vector<std::string>{"scalp", "Elbow"}));
   EXPECT_EQ(k.notes,
             (std::vector<std::string>{"started after the third dose",
@@ -609,7 +664,7 @@ TEST(FhirBadInput, OnlyAnUnreadableBundleIsAnError) {
   odd["entry"].push_back(5);
   r = read(odd);
   ASSERT_TRUE(r.record) << all(r.problems);
-  EXPECT_EQ(r.record->patient.sex, "female");
+  EXPECT_EQ(r.record->patient.sex, Sex::kFemale);
   EXPECT_TRUE(r.record->has_condition("psoriasis", paraderm::testing::shipped_kb()));
   std::string w = all(r.record->warnings);
   EXPECT_TRUE(contains(w, "Bundle.entry[1]: expected an entry with a resource object")) << w;

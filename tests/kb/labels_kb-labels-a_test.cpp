@@ -88,7 +88,7 @@ TEST(KbLabelsA, UpadacitinibAuthorisedForAdInBothRegionsFrom12) {
   for (Region r : {Region::kUs, Region::kEu}) {
     const auto* ind = indication(upa, r, "atopic-dermatitis");
     ASSERT_NE(ind, nullptr) << to_string(r);
-    EXPECT_EQ(ind->status, "approved") << to_string(r);
+    EXPECT_EQ(ind->status, IndicationStatus::kApproved) << to_string(r);
     EXPECT_EQ(ind->min_age_years, std::optional<double>(12)) << to_string(r);
   }
 }
@@ -180,7 +180,7 @@ TEST(KbLabelsA, AbrocitinibAuthorisedForAdFrom12InBothRegions) {
   for (Region r : {Region::kUs, Region::kEu}) {
     const auto* ind = indication(abro, r, "atopic-dermatitis");
     ASSERT_NE(ind, nullptr);
-    EXPECT_EQ(ind->status, "approved");
+    EXPECT_EQ(ind->status, IndicationStatus::kApproved);
     EXPECT_EQ(ind->min_age_years, std::optional<double>(12));
   }
 }
@@ -240,11 +240,11 @@ TEST(KbLabelsA, BaricitinibAdEuOnlyFrom2) {
   const Drug& bari = drug("baricitinib");
   const auto* eu = indication(bari, Region::kEu, "atopic-dermatitis");
   ASSERT_NE(eu, nullptr);
-  EXPECT_EQ(eu->status, "approved");
+  EXPECT_EQ(eu->status, IndicationStatus::kApproved);
   EXPECT_EQ(eu->min_age_years, std::optional<double>(2));
   const auto* us = indication(bari, Region::kUs, "atopic-dermatitis");
   ASSERT_NE(us, nullptr);
-  EXPECT_NE(us->status, "approved");
+  EXPECT_NE(us->status, IndicationStatus::kApproved);
   EXPECT_TRUE(doses(bari, Region::kUs, "atopic-dermatitis").empty());
 }
 
@@ -322,7 +322,7 @@ TEST(KbLabelsA, TofacitinibPsaForAdultsInBothRegions) {
   EXPECT_EQ(eu_psa->min_age_years, std::optional<double>(18));
   const auto* us_ad = indication(tofa, Region::kUs, "atopic-dermatitis");
   ASSERT_NE(us_ad, nullptr);
-  EXPECT_EQ(us_ad->status, "not-approved");
+  EXPECT_EQ(us_ad->status, IndicationStatus::kNotApproved);
 }
 
 TEST(KbLabelsA, TofacitinibEuInteractionsWithKetoconazoleFluconazoleRifampicin) {

@@ -34,12 +34,12 @@ const DrugIndication* indication(const Drug& d, Region region, const std::string
 
 bool approved(const Drug& d, Region region, const std::string& disease) {
   const auto* i = indication(d, region, disease);
-  return i && i->status == "approved";
+  return i && i->status == IndicationStatus::kApproved;
 }
 
 bool any_approved(const Drug& d, Region region) {
   return std::any_of(d.indication.begin(), d.indication.end(), [&](const DrugIndication& i) {
-    return applies_to(i.region, region) && i.status == "approved";
+    return applies_to(i.region, region) && i.status == IndicationStatus::kApproved;
   });
 }
 
@@ -119,7 +119,7 @@ TEST(LabelsB, DeucravacitinibIsAuthorisedForPsoriasisInBothRegionsFromAge18) {
   for (Region r : {Region::kUs, Region::kEu}) {
     const auto* i = indication(d, r, "plaque-psoriasis");
     ASSERT_NE(i, nullptr) << to_string(r);
-    EXPECT_EQ(i->status, "approved") << to_string(r);
+    EXPECT_EQ(i->status, IndicationStatus::kApproved) << to_string(r);
     EXPECT_EQ(i->min_age_years, std::optional<double>(18))
         << to_string(r);  // §4: adults, <18 not established
     EXPECT_FALSE(not_authorised(d, r));
@@ -182,7 +182,7 @@ TEST(LabelsB, DelgocitinibIsAuthorisedForAdultChronicHandEczemaInBothRegions) {
   for (Region r : {Region::kUs, Region::kEu}) {
     const auto* i = indication(d, r, "chronic-hand-eczema");
     ASSERT_NE(i, nullptr) << to_string(r);
-    EXPECT_EQ(i->status, "approved");
+    EXPECT_EQ(i->status, IndicationStatus::kApproved);
     EXPECT_EQ(i->min_age_years, std::optional<double>(18));  // §4: adults (<18 not established)
     auto std_doses = doses(d, r, "chronic-hand-eczema", "standard");
     ASSERT_EQ(std_doses.size(), 1u) << to_string(r);
@@ -252,7 +252,7 @@ TEST(LabelsB, RuxolitinibCreamEuIsVitiligoOnlyAndNotInPregnancyOrBreastfeeding) 
   EXPECT_FALSE(not_authorised(d, Region::kEu));
   const auto* vit = indication(d, Region::kEu, "vitiligo");
   ASSERT_NE(vit, nullptr);
-  EXPECT_EQ(vit->status, "approved");
+  EXPECT_EQ(vit->status, IndicationStatus::kApproved);
   EXPECT_EQ(vit->min_age_years, std::optional<double>(12));
   EXPECT_FALSE(approved(d, Region::kEu, "atopic-dermatitis"));
   EXPECT_TRUE(doses(d, Region::kEu, "atopic-dermatitis", "standard").empty());
@@ -342,7 +342,7 @@ TEST(LabelsB, RitlecitinibIsAuthorisedFrom12InBothRegionsWithOneDose) {
   for (Region r : {Region::kUs, Region::kEu}) {
     const auto* i = indication(d, r, "alopecia-areata");
     ASSERT_NE(i, nullptr);
-    EXPECT_EQ(i->status, "approved");
+    EXPECT_EQ(i->status, IndicationStatus::kApproved);
     EXPECT_EQ(i->min_age_years, std::optional<double>(12));
     auto paed = doses(d, r, "alopecia-areata", "paediatric");
     ASSERT_EQ(paed.size(), 1u) << to_string(r);
@@ -398,7 +398,7 @@ TEST(LabelsB, FilgotinibIsEuOnlyWithNoDermatologyIndication) {
   for (const auto& i : d.indication) {
     const Disease* dis = kb.find_disease(i.disease);
     ASSERT_NE(dis, nullptr);
-    if (i.status == "approved") {
+    if (i.status == IndicationStatus::kApproved) {
       EXPECT_NE(dis->category, "immune-skin") << i.disease;
     }
   }

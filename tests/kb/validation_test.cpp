@@ -2,6 +2,7 @@
 // the field and what was expected, and that a KB with the error does not load.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <regex>
 
 #include "kb_test_util.h"
@@ -375,6 +376,95 @@ TEST(KbValidation, OrderedRangeIsAccepted) {
       range_errors(
           R"({ low = 3, high = 5, unit = "months", src = ["cst-jak-stat-table"], conf = "confirmed" })")
           .empty());
+}
+
+}  // namespace
+}  // namespace paraderm::kb
+
+namespace paraderm::kb {
+namespace {
+
+// The record reader maps a smoking-status answer and a clinicalStatus code onto closed sets
+// without reading any text: the KB must say which member each one is (fires / does not fire).
+constexpr const char* kSmokingLab = R"(
+[[lab]]
+id = "smoking-status"
+name = "Tobacco smoking status"
+)";
+
+std::vector<std::string> answer_errors(const std::string& question, const std::string& status) {
+  auto r = load_with("labs.toml", std::string(kSmokingLab) + R"(
+[[answer_code]]
+id = "a"
+)" + question + R"(
+meaning = "former-smoker"
+)" + status + R"(
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+
+[answer_code.code]
+system = "snomed"
+code = "8517006"
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+)");
+  return errors_of(r);
+}
+
+TEST(KbValidation, SmokingAnswerWithoutItsStatusIsRejected) {
+  auto errors = answer_errors(R"(question = "smoking-status")", "");
+  ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
+  EXPECT_NE(errors[0].find("answer_code 'a'.smoking_status"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[0].find("missing"), std::string::npos) << errors[0];
+}
+
+TEST(KbValidation, SmokingAnswerWithItsStatusIsAccepted) {
+  EXPECT_TRUE(
+      answer_errors(R"(question = "smoking-status")", R"(smoking_status = "former")").empty());
+}
+
+TEST(KbValidation, SmokingStatusOutsideTheClosedSetIsRejected) {
+  auto errors = answer_errors(R"(question = "smoking-status")", R"(smoking_status = "ex")");
+  EXPECT_TRUE(std::any_of(errors.begin(), errors.end(), [](const std::string& e) {
+    return e.find(
+               "smoking_status: value \"ex\": expected one of unknown, current, former, "
+               "never, smoker") != std::string::npos;
+  })) << ::testing::PrintToString(errors);
+}
+
+TEST(KbValidation, SmokingStatusOnAnotherAnswerIsRejected) {
+  auto errors = answer_errors("", R"(smoking_status = "former")");
+  ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
+  EXPECT_NE(errors[0].find("only answers to smoking-status"), std::string::npos) << errors[0];
+}
+
+std::vector<std::string> clinical_status_errors(const std::string& effect,
+                                                const std::string& meaning) {
+  auto r = load_with("fhir.toml", R"(
+[[fhir_code]]
+id = "c"
+resource = "Condition"
+element = "clinicalStatus"
+code = "remission"
+effect = ")" + effect + R"("
+meaning = ")" + meaning + R"("
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+)");
+  return errors_of(r);
+}
+
+TEST(KbValidation, ClinicalStatusMeaningMustBeAConditionStatus) {
+  auto errors = clinical_status_errors("use", "inactive");
+  ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
+  EXPECT_NE(errors[0].find("fhir_code 'c'.meaning"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[0].find("expected active or resolved"), std::string::npos) << errors[0];
+  EXPECT_EQ(clinical_status_errors("warn", "inactive").size(), 1u);
+}
+
+TEST(KbValidation, ClinicalStatusMeaningThatIsAConditionStatusIsAccepted) {
+  EXPECT_TRUE(clinical_status_errors("use", "resolved").empty());
+  EXPECT_TRUE(clinical_status_errors("ignore", "inactive").empty());  // never read
 }
 
 }  // namespace
