@@ -1,6 +1,11 @@
 // paraderm command-line interface.
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+#include <exception>
+
+#include "common.h"
+
 #include "assess_command.h"
 #include "kb_commands.h"
 #include "pathways_command.h"
@@ -10,7 +15,9 @@
 #include "serve_command.h"
 #include "user_commands.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App app{
       "paraderm: decision support for paradoxical reactions to biologics and the safe choice of "
       "JAK/TYK2 inhibitors"};
@@ -36,4 +43,19 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;  // bad command-line input
   }
   return exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Commands report their own errors; an exception that still escapes is a bug, reported without
+  // the input (which may hold patient data) and with the failure exit code.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "paraderm: internal error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "paraderm: internal error\n");
+  }
+  return paraderm::cli::kExitFailed;
 }

@@ -267,6 +267,7 @@ void add_pathways_command(CLI::App& app, const std::string& kb_dir, int& exit_co
                                 "not an approved regimen in the KB for this drug");
       }
       std::vector<pharm::DiseaseCoverage> coverage;
+      coverage.reserve(diseases.size());
       for (const auto& d : diseases) coverage.push_back(pharm::disease_coverage(*kb, profile, d));
       if (format == "json") {
         all.push_back(nlohmann::json::parse(pharm::to_json(profile, coverage, -1)));

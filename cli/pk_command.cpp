@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdio>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -28,6 +30,154 @@ std::optional<Grid> parse_grid(const std::string& text) {
     return std::nullopt;
   }
   return g;
+}
+
+// No systemic curve for a topical product: say why instead of failing.
+void print_topical(const kb::Drug& drug, const std::string& format) {
+  std::string why = drug.systemic_exposure ? drug.systemic_exposure->text
+                                           : "systemic exposure not described in the KB";
+  std::string wsrc;
+  if (drug.systemic_exposure) {
+    for (const auto& s : drug.systemic_exposure->prov.src) wsrc += (wsrc.empty() ? "" : ", ") + s;
+  }
+  if (format == "json") {
+    nlohmann::ordered_json j;
+    j["drug"] = drug.id;
+    j["topical"] = {{"systemic_exposure", why},
+                    {"sources", drug.systemic_exposure ? drug.systemic_exposure->prov.src
+                                                       : std::vector<std::string>{}}};
+    j["points"] = nlohmann::ordered_json::array();
+    fmt::print("{}\n", j.dump(2));
+  } else {
+    fmt::print("{}: topical: {} [{}]; no systemic concentration curve is modelled\n", drug.id, why,
+               wsrc);
+  }
+}
+
+// The regimen the curve is drawn for: the one given, or its published exposure equivalent.
+struct Drawn {
+  double dose = 0, tau = 0;
+  std::optional<std::string> note;
+  std::vector<std::string> sources;
+};
+
+// A product regimen with a published exposure equivalence (upadacitinib ER 15 mg QD = IR 6 mg BID)
+// is drawn as its equivalent, and the output says so: no ER model has values.
+Drawn equivalent_regimen(const kb::Drug& drug, double dose, double tau) {
+  Drawn out{dose, tau, std::nullopt, {}};
+  for (const auto& r : pharm::approved_regimens(drug)) {
+    if (r.amount_mg != dose || r.tau_h != tau || !r.formulation) continue;
+    for (const auto& eq : drug.pk_equivalence) {
+      if (eq.formulation != *r.formulation || eq.amount != dose ||
+          pharm::frequency_label(tau) != eq.frequency) {
+        continue;
+      }
+      out.dose = eq.modelled_amount;
+      out.tau = eq.modelled_frequency == "bid" ? 12.0 : 24.0;
+      out.note = fmt::format("{:g} mg {} {} drawn as its published equivalent {:g} mg {} {}: {}",
+                             dose, eq.frequency, eq.formulation, eq.modelled_amount,
+                             eq.modelled_frequency, eq.modelled_formulation, eq.text);
+      out.sources = eq.prov.src;
+    }
+  }
+  return out;
+}
+
+struct Point {
+  double t, mg_l;
+};
+
+struct Curve {
+  const kb::Drug& drug;
+  double dose, tau;  // as asked
+  bool single;
+  const pharm::ResolvedPk& resolved;
+  std::optional<double> mw;
+  Drawn drawn;
+  std::vector<Point> points;
+};
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+void print_json(const Curve& c) {
+  const auto& p = c.resolved.params;
+  nlohmann::ordered_json j;
+  j["drug"] = c.drug.id;
+  j["dose_mg"] = c.dose;
+  j["interval_h"] = c.tau;
+  j["steady_state"] = !c.single;
+  j["model"] = {
+      {"origin", c.resolved.origin},
+      {"description", c.resolved.description},
+      {"compartments", p.compartments},
+      {"cl_f_l_h", p.cl_l_h},
+      {"v1_f_l", p.v1_l},
+      {"ka_per_h", p.ka_per_h},
+      {"lag_h", p.lag_h},
+      {"formulation", c.resolved.formulation ? nlohmann::ordered_json(*c.resolved.formulation)
+                                             : nlohmann::ordered_json()},
+      {"sources", c.resolved.sources}};
+  for (const auto& in : c.resolved.inputs) {
+    j["model"]["inputs"].push_back({{"quantity", in.quantity},
+                                    {"value", in.value},
+                                    {"unit", in.unit},
+                                    {"taken", in.how},
+                                    {"sources", in.sources}});
+  }
+  j["molecular_weight_g_mol"] = c.mw ? nlohmann::ordered_json(*c.mw) : nlohmann::ordered_json();
+  j["concentration"] = "total plasma (parent)";
+  if (c.drawn.note) {
+    j["drawn_as"] = {{"dose_mg", c.drawn.dose},
+                     {"interval_h", c.drawn.tau},
+                     {"note", *c.drawn.note},
+                     {"sources", c.drawn.sources}};
+  }
+  auto arr = nlohmann::ordered_json::array();
+  for (const auto& pt : c.points) {
+    arr.push_back({{"t_h", pt.t},
+                   {"conc_ng_ml", pt.mg_l * 1000},
+                   {"conc_nm", c.mw ? nlohmann::ordered_json(pharm::mg_per_l_to_nm(pt.mg_l, *c.mw))
+                                    : nlohmann::ordered_json()}});
+  }
+  j["points"] = arr;
+  fmt::print("{}\n", j.dump(2));
+}
+
+void print_csv(const Curve& c) {
+  fmt::print("t_h,conc_ng_ml,conc_nm\n");
+  for (const auto& pt : c.points) {
+    fmt::print("{},{:.6g},{}\n", pt.t, pt.mg_l * 1000,
+               c.mw ? fmt::format("{:.6g}", pharm::mg_per_l_to_nm(pt.mg_l, *c.mw)) : "unknown");
+  }
+}
+
+void print_table(const Curve& c) {
+  fmt::print("{}\n", c.single ? fmt::format("{} {} mg single dose", c.drug.id, c.drawn.dose)
+                              : fmt::format("{} {} mg every {} h, steady state", c.drug.id,
+                                            c.drawn.dose, c.drawn.tau));
+  if (c.drawn.note) {
+    fmt::print("drawn as equivalent: {} [{}]\n", *c.drawn.note, joined(c.drawn.sources));
+  }
+  fmt::print("PK: {} ({}) [{}]\n", c.resolved.description, c.resolved.origin,
+             joined(c.resolved.sources));
+  for (const auto& in : c.resolved.inputs) {
+    fmt::print("  input {}: {} [{}]\n", in.quantity, in.how, joined(in.sources));
+  }
+  // The model's formulation may differ from the product given (e.g. an IR model for an ER
+  // tablet): say so rather than let the curve pass for the product's own.
+  fmt::print("formulation modelled: {}\n",
+             c.resolved.formulation.value_or("not stated in the source"));
+  fmt::print("concentration: total plasma, parent drug\n");
+  fmt::print("{:>8}  {:>12}  {:>10}\n", "t (h)", "C (ng/mL)", "C (nM)");
+  for (const auto& pt : c.points) {
+    fmt::print("{:>8.2f}  {:>12.4g}  {:>10}\n", pt.t, pt.mg_l * 1000,
+               c.mw ? fmt::format("{:.4g}", pharm::mg_per_l_to_nm(pt.mg_l, *c.mw)) : "unknown");
+  }
+  if (!c.mw) fmt::print("nM unknown: the KB has no molecular weight for {}\n", c.drug.id);
 }
 
 }  // namespace
@@ -78,52 +228,12 @@ void add_pk_command(CLI::App& app, const std::string& kb_dir, int& exit_code) {
       return fail(
           fmt::format("--drug: value \"{}\": no such drug (see `paraderm kb list drug`)", drug_id));
     if (drug->route == "topical") {
-      // No systemic curve for a topical product: say why instead of failing.
-      std::string why = drug->systemic_exposure ? drug->systemic_exposure->text
-                                                : "systemic exposure not described in the KB";
-      std::string wsrc;
-      if (drug->systemic_exposure) {
-        for (const auto& s : drug->systemic_exposure->prov.src)
-          wsrc += (wsrc.empty() ? "" : ", ") + s;
-      }
-      if (format == "json") {
-        nlohmann::ordered_json j;
-        j["drug"] = drug->id;
-        j["topical"] = {{"systemic_exposure", why},
-                        {"sources", drug->systemic_exposure ? drug->systemic_exposure->prov.src
-                                                            : std::vector<std::string>{}}};
-        j["points"] = nlohmann::ordered_json::array();
-        fmt::print("{}\n", j.dump(2));
-      } else {
-        fmt::print("{}: topical: {} [{}]; no systemic concentration curve is modelled\n", drug->id,
-                   why, wsrc);
-      }
+      print_topical(*drug, format);
       exit_code = 0;
       return;
     }
-    // A product regimen with a published exposure equivalence (upadacitinib ER 15 mg QD = IR
-    // 6 mg BID) is drawn as its equivalent, and the output says so: no ER model has values.
-    double drawn_dose = *dose, drawn_tau = *tau;
-    std::optional<std::string> drawn_note;
-    std::vector<std::string> equivalence_sources;
-    if (!model_index) {
-      for (const auto& r : pharm::approved_regimens(*drug)) {
-        if (r.amount_mg != *dose || r.tau_h != *tau || !r.formulation) continue;
-        for (const auto& eq : drug->pk_equivalence) {
-          if (eq.formulation != *r.formulation || eq.amount != *dose ||
-              pharm::frequency_label(*tau) != eq.frequency) {
-            continue;
-          }
-          drawn_dose = eq.modelled_amount;
-          drawn_tau = eq.modelled_frequency == "bid" ? 12.0 : 24.0;
-          drawn_note =
-              fmt::format("{:g} mg {} {} drawn as its published equivalent {:g} mg {} {}: {}",
-                          *dose, eq.frequency, eq.formulation, eq.modelled_amount,
-                          eq.modelled_frequency, eq.modelled_formulation, eq.text);
-          equivalence_sources = eq.prov.src;
-        }
-      }
-    }
+    const Drawn drawn =
+        model_index ? Drawn{*dose, *tau, std::nullopt, {}} : equivalent_regimen(*drug, *dose, *tau);
     // An explicit --model picks a published model; otherwise the first usable published model,
     // else a one-compartment model derived from label values.
     std::optional<pharm::ResolvedPk> resolved;
@@ -145,94 +255,18 @@ void add_pk_command(CLI::App& app, const std::string& kb_dir, int& exit_code) {
       resolved = r.value();
     }
     const auto& p = resolved->params;
-    auto mw = pharm::molecular_weight(*drug);
-
-    struct Point {
-      double t, mg_l;
-    };
-    std::vector<Point> pts;
+    Curve curve{*drug, *dose, *tau, single, *resolved, pharm::molecular_weight(*drug), drawn, {}};
     for (double t = grid->from; t <= grid->to + 1e-9; t += grid->step) {
-      double c = single ? pharm::single_dose(p, drawn_dose, t)
-                        : pharm::steady_state(p, drawn_dose, drawn_tau, t);
-      pts.push_back({t, c});
+      double c = single ? pharm::single_dose(p, drawn.dose, t)
+                        : pharm::steady_state(p, drawn.dose, drawn.tau, t);
+      curve.points.push_back({t, c});
     }
-    std::string regimen =
-        single ? fmt::format("{} {} mg single dose", drug->id, drawn_dose)
-               : fmt::format("{} {} mg every {} h, steady state", drug->id, drawn_dose, drawn_tau);
-    std::string src;
-    for (const auto& s : resolved->sources) src += (src.empty() ? "" : ", ") + s;
-
     if (format == "json") {
-      nlohmann::ordered_json j;
-      j["drug"] = drug->id;
-      j["dose_mg"] = *dose;
-      j["interval_h"] = *tau;
-      j["steady_state"] = !single;
-      j["model"] = {
-          {"origin", resolved->origin},
-          {"description", resolved->description},
-          {"compartments", p.compartments},
-          {"cl_f_l_h", p.cl_l_h},
-          {"v1_f_l", p.v1_l},
-          {"ka_per_h", p.ka_per_h},
-          {"lag_h", p.lag_h},
-          {"formulation", resolved->formulation ? nlohmann::ordered_json(*resolved->formulation)
-                                                : nlohmann::ordered_json()},
-          {"sources", resolved->sources}};
-      for (const auto& in : resolved->inputs) {
-        j["model"]["inputs"].push_back({{"quantity", in.quantity},
-                                        {"value", in.value},
-                                        {"unit", in.unit},
-                                        {"taken", in.how},
-                                        {"sources", in.sources}});
-      }
-      j["molecular_weight_g_mol"] = mw ? nlohmann::ordered_json(*mw) : nlohmann::ordered_json();
-      j["concentration"] = "total plasma (parent)";
-      if (drawn_note) {
-        j["drawn_as"] = {{"dose_mg", drawn_dose},
-                         {"interval_h", drawn_tau},
-                         {"note", *drawn_note},
-                         {"sources", equivalence_sources}};
-      }
-      auto arr = nlohmann::ordered_json::array();
-      for (const auto& pt : pts) {
-        arr.push_back({{"t_h", pt.t},
-                       {"conc_ng_ml", pt.mg_l * 1000},
-                       {"conc_nm", mw ? nlohmann::ordered_json(pharm::mg_per_l_to_nm(pt.mg_l, *mw))
-                                      : nlohmann::ordered_json()}});
-      }
-      j["points"] = arr;
-      fmt::print("{}\n", j.dump(2));
+      print_json(curve);
     } else if (format == "csv") {
-      fmt::print("t_h,conc_ng_ml,conc_nm\n");
-      for (const auto& pt : pts) {
-        fmt::print("{},{:.6g},{}\n", pt.t, pt.mg_l * 1000,
-                   mw ? fmt::format("{:.6g}", pharm::mg_per_l_to_nm(pt.mg_l, *mw)) : "unknown");
-      }
+      print_csv(curve);
     } else {
-      fmt::print("{}\n", regimen);
-      if (drawn_note) {
-        std::string esrc;
-        for (const auto& s : equivalence_sources) esrc += (esrc.empty() ? "" : ", ") + s;
-        fmt::print("drawn as equivalent: {} [{}]\n", *drawn_note, esrc);
-      }
-      fmt::print("PK: {} ({}) [{}]\n", resolved->description, resolved->origin, src);
-      for (const auto& in : resolved->inputs) {
-        std::string isrc;
-        for (const auto& s : in.sources) isrc += (isrc.empty() ? "" : ", ") + s;
-        fmt::print("  input {}: {} [{}]\n", in.quantity, in.how, isrc);
-      }
-      // The model's formulation may differ from the product given (e.g. an IR model for an ER
-      // tablet): say so rather than let the curve pass for the product's own.
-      fmt::print("formulation modelled: {}\n",
-                 resolved->formulation.value_or("not stated in the source"));
-      fmt::print("concentration: total plasma, parent drug\n");
-      fmt::print("{:>8}  {:>12}  {:>10}\n", "t (h)", "C (ng/mL)", "C (nM)");
-      for (const auto& pt : pts) {
-        fmt::print("{:>8.2f}  {:>12.4g}  {:>10}\n", pt.t, pt.mg_l * 1000,
-                   mw ? fmt::format("{:.4g}", pharm::mg_per_l_to_nm(pt.mg_l, *mw)) : "unknown");
-      }
-      if (!mw) fmt::print("nM unknown: the KB has no molecular weight for {}\n", drug->id);
+      print_table(curve);
     }
     exit_code = 0;
   });

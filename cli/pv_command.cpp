@@ -294,12 +294,16 @@ void print_fit(std::FILE* to, const pv::SignalTable& t) {
 
 }  // namespace
 
-void add_pv_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
-  auto* pv = app.add_subcommand(
-      "pv", "Pharmacovigilance: disproportionality signals from report-level data");
-  pv->require_subcommand(1);
+// The options of every pv subcommand (CLI11 binds them to static storage: the callbacks run
+// after add_pv_commands returns).
+PvOptions& shared_options() {
   static PvOptions o;
+  return o;
+}
 
+// `pv ingest`: parse once into a store, with every pair's scores.
+void add_pv_ingest(CLI::App* pv, const std::string& kb_dir, int& exit_code) {
+  static PvOptions& o = shared_options();
   auto* ingest = pv->add_subcommand(
       "ingest", "Parse CSV or FAERS input once into a store, with every pair's scores");
   add_input_options(ingest, o);
@@ -334,7 +338,11 @@ void add_pv_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
         times);
     exit_code = kExitOk;
   });
+}
 
+// `pv fit`: the MGPS prior with standard errors and the per-start table.
+void add_pv_fit(CLI::App* pv, const std::string& kb_dir, int& exit_code) {
+  static PvOptions& o = shared_options();
   auto* fit = pv->add_subcommand("fit",
                                  "Fit the MGPS prior: theta with standard errors, -log L, "
                                  "convergence and the per-start table");
@@ -383,7 +391,11 @@ void add_pv_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
     fmt::print(stderr, "{}\n", times);
     exit_code = t.prior_given || f.converged ? kExitOk : 1;
   });
+}
 
+// `pv signals`: the scored drug-event pairs.
+void add_pv_signals(CLI::App* pv, const std::string& kb_dir, int& exit_code) {
+  static PvOptions& o = shared_options();
   auto* sig = pv->add_subcommand(
       "signals", "Per drug-event pair: n, expected, RR, PRR, chi2, ROR, IC, EBGM, signal flags");
   add_input_options(sig, o);
@@ -537,6 +549,15 @@ void add_pv_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
     fmt::print(stderr, "{}\n", times);
     exit_code = kExitOk;
   });
+}
+
+void add_pv_commands(CLI::App& app, const std::string& kb_dir, int& exit_code) {
+  auto* pv = app.add_subcommand(
+      "pv", "Pharmacovigilance: disproportionality signals from report-level data");
+  pv->require_subcommand(1);
+  add_pv_ingest(pv, kb_dir, exit_code);
+  add_pv_fit(pv, kb_dir, exit_code);
+  add_pv_signals(pv, kb_dir, exit_code);
 }
 
 }  // namespace paraderm::cli

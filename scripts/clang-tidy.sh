@@ -9,4 +9,8 @@ CLANG_TIDY=${CLANG_TIDY:-clang-tidy-19}
 [ -f build/ci/compile_commands.json ] || { echo "run 'cmake --preset ci' first" >&2; exit 2; }
 if [ $# -gt 0 ]; then files=("$@"); else mapfile -t files < <(git ls-files 'src/*.cpp' 'cli/*.cpp' 'tools/*.cpp'); fi
 [ ${#files[@]} -eq 0 ] && exit 0
-printf '%s\n' "${files[@]}" | xargs -P "${JOBS:-2}" -n 1 "$CLANG_TIDY" -p build/ci --quiet
+# libstdc++ 12's std::stable_sort calls its own get_temporary_buffer, which it marks deprecated in
+# C++17; clang reports that at our call site. Deprecated calls in our own code still fail the GCC
+# build (-Wdeprecated-declarations is on by default and -Werror is set).
+printf '%s\n' "${files[@]}" | xargs -P "${JOBS:-2}" -n 1 "$CLANG_TIDY" -p build/ci --quiet \
+  --extra-arg=-Wno-deprecated-declarations

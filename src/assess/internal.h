@@ -61,7 +61,7 @@ inline bool related(const kb::KnowledgeBase& kb, const std::string& a, const std
 
 inline std::optional<double> days_of(const kb::Quantity& q, std::optional<double> v) {
   if (!v) return std::nullopt;
-  if (q.unit == "days"sv) return *v;
+  if (q.unit == "days"sv) return v;
   if (q.unit == "weeks"sv) return *v * 7;
   if (q.unit == "months"sv) return *v * 365.25 / 12;
   if (q.unit == "years"sv) return *v * 365.25;

@@ -109,7 +109,7 @@ ChildPugh child_pugh_class(const kb::KnowledgeBase& kb, const Case& c, bool live
     for (const auto& b : kb.score_bands) {
       if (b.score == "child-pugh"sv && b.factor == "total"sv && b.category && b.min && b.max &&
           total >= *b.min && total <= *b.max) {
-        return *b.category;
+        return b.category;
       }
     }
     return std::nullopt;
@@ -128,8 +128,8 @@ ChildPugh child_pugh_class(const kb::KnowledgeBase& kb, const Case& c, bool live
   auto low = class_of(*p1 + *p2 + *p3 + *a_lo + *e_lo),
        high = class_of(*p1 + *p2 + *p3 + *a_hi + *e_hi);
   if (!low || !high) return {};
-  if (*low == *high) return {*high, ""};
-  return {*high, *low + "-" + *high};
+  if (*low == *high) return {high, ""};
+  return {high, *low + "-" + *high};
 }
 
 class DrugEvaluation {
@@ -181,6 +181,12 @@ class DrugEvaluation {
   }
   void note(Reason r) { o_.reasons.push_back(std::move(r)); }
   bool here(kb::Region r) const { return kb::applies_to(r, x_.region); }
+  // A rule stated for one indication applies only to a dose for that indication (or when no
+  // dosing indication is known, so that no rule is dropped).
+  bool for_dosing_indication(const std::optional<std::string>& rule_indication) const {
+    return !rule_indication || !dosing_indication_ ||
+           related(x_.kb, *rule_indication, *dosing_indication_);
+  }
 
   // The label rows a "not approved (here, at this age)" statement is read from: the region's
   // approved indications of the drug.
@@ -677,10 +683,10 @@ class DrugEvaluation {
       }
     } else {
       std::vector<std::string> present;
-      if (smoker) present.push_back("smoking");
-      if (cv) present.push_back("cardiovascular risk");
-      if (cancer) present.push_back("malignancy");
-      if (vte) present.push_back("VTE risk");
+      if (smoker) present.emplace_back("smoking");
+      if (cv) present.emplace_back("cardiovascular risk");
+      if (cancer) present.emplace_back("malignancy");
+      if (vte) present.emplace_back("VTE risk");
       if (present.empty()) return;
       std::vector<std::string> src;
       for (const auto& w : d_.warning) {
@@ -904,9 +910,7 @@ class DrugEvaluation {
       std::vector<std::string> sources;
       for (const auto& r : d_.renal) {
         if (!here(r.region) || r.action == kb::RuleAction::kNoChange) continue;
-        if (r.indication && dosing_indication_ &&
-            !related(x_.kb, *r.indication, *dosing_indication_))
-          continue;
+        if (!for_dosing_indication(r.indication)) continue;
         // A renal dose equal to the dose shown changes nothing for this patient.
         if (r.action == kb::RuleAction::kDose && dose_ && r.amount && *r.amount == dose_->amount &&
             (!r.unit || *r.unit == dose_->unit) &&
@@ -935,8 +939,7 @@ class DrugEvaluation {
     }
     for (const auto& r : d_.renal) {
       if (!here(r.region)) continue;
-      if (r.indication && dosing_indication_ && !related(x_.kb, *r.indication, *dosing_indication_))
-        continue;
+      if (!for_dosing_indication(r.indication)) continue;
       bool fires = false;
       if (r.dialysis) {
         fires = *r.dialysis && x_.dialysis;
@@ -944,34 +947,35 @@ class DrugEvaluation {
         fires = (!r.egfr_min || *x_.egfr >= *r.egfr_min) && (!r.egfr_max || *x_.egfr < *r.egfr_max);
       }
       if (!fires) continue;
-      std::string text = r.text ? *r.text : std::string(kb::to_string(r.action));
-      std::string lead =
-          x_.dialysis ? "Dialysis" : format_text(FMT_COMPILE("eGFR {:.0f}"), *x_.egfr);
+      // "eGFR 25: <the rule's text>" (or "Dialysis: ...").
+      const std::string stated = r.text ? *r.text : std::string(kb::to_string(r.action));
+      const std::string text = x_.dialysis
+                                   ? "Dialysis: " + stated
+                                   : format_text(FMT_COMPILE("eGFR {:.0f}: {}"), *x_.egfr, stated);
       switch (r.action) {
         case kb::RuleAction::kContraindicated:
           block(Verdict::kContraindicated,
-                reason(ReasonCode::kRenalContraindicated, Severity::kBlock, lead + ": " + text,
-                       r.prov.src));
+                reason(ReasonCode::kRenalContraindicated, Severity::kBlock, text, r.prov.src));
           break;
         case kb::RuleAction::kAvoid:
         case kb::RuleAction::kNotRecommended:
           block(Verdict::kAvoid,
-                reason(ReasonCode::kRenalAvoid, Severity::kBlock, lead + ": " + text, r.prov.src));
+                reason(ReasonCode::kRenalAvoid, Severity::kBlock, text, r.prov.src));
           break;
         case kb::RuleAction::kNotStudied:
         case kb::RuleAction::kMonitor:
-          block(Verdict::kCaution, reason(ReasonCode::kRenalNotStudied, Severity::kWarning,
-                                          lead + ": " + text, r.prov.src));
+          block(Verdict::kCaution,
+                reason(ReasonCode::kRenalNotStudied, Severity::kWarning, text, r.prov.src));
           break;
         case kb::RuleAction::kDose:
         case kb::RuleAction::kHalve:
           apply_dose_action(r.action, r.amount, r.unit, r.frequency, "renal: " + text);
           block(Verdict::kCaution,
-                reason(ReasonCode::kRenalDose, Severity::kCaution, lead + ": " + text, r.prov.src));
+                reason(ReasonCode::kRenalDose, Severity::kCaution, text, r.prov.src));
           add_sources(dose_sources_, r.prov.src);
           break;
         case kb::RuleAction::kNoChange:
-          note(reason(ReasonCode::kRenalNoChange, Severity::kInfo, lead + ": " + text, r.prov.src));
+          note(reason(ReasonCode::kRenalNoChange, Severity::kInfo, text, r.prov.src));
           break;
       }
     }
@@ -1033,8 +1037,7 @@ class DrugEvaluation {
     const std::string culprit = x_.switch_from;
     for (const auto& r : d_.interaction) {
       if (!here(r.region)) continue;
-      if (r.indication && dosing_indication_ && !related(x_.kb, *r.indication, *dosing_indication_))
-        continue;
+      if (!for_dosing_indication(r.indication)) continue;
       std::string who;
       bool only_culprit = true;
       for (const auto* m : x_.active_meds) {
@@ -1190,7 +1193,7 @@ class DrugEvaluation {
     auto daily = per_day(dose_->amount, dose_->frequency);
     if (daily && max_daily > 0 && *daily > max_daily + 1e-9) {
       dose_->amount = max_daily * *x_.interval_h(dose_->frequency) / 24;
-      dose_->adjustments.push_back("capped at the label maximum");
+      dose_->adjustments.emplace_back("capped at the label maximum");
       note(reason(ReasonCode::kDoseCappedAtMaximum, Severity::kWarning,
                   "Dose capped at the label maximum.", prov.src));
     }

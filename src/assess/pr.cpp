@@ -186,7 +186,7 @@ std::vector<Reaction> infer_reactions(const kb::KnowledgeBase& kb, const Case& c
         int dist = ancestor_distance(kb, d, cond.disease);
         if (dist >= 0 && (best < 0 || dist < best)) best = dist;
       }
-      if (best >= 0) phenotypes.push_back({best, &p});
+      if (best >= 0) phenotypes.emplace_back(best, &p);
     }
     std::stable_sort(phenotypes.begin(), phenotypes.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -345,7 +345,7 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
       cu.start = clinical::to_string(*m.start);
       cu.days_to_onset = static_cast<int>((er.onset - *m.start).count());
     }
-    found.push_back({cu, &m});
+    found.emplace_back(cu, &m);
   }
   std::stable_partition(found.begin(), found.end(), [&](const auto& f) {
     return f.first.biologic == rx.biologic ||
@@ -442,7 +442,7 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
   // Causality: the Naranjo items answered from the record; what it cannot answer is unknown.
   const std::string unanswered = rx.from ? "not in the record" : "";
   pr.components.reserve(10);
-  auto item = [&](const char* q, std::string answer, std::string basis,
+  auto item = [&](const char* q, const std::string& answer, std::string basis,
                   std::vector<std::string> src) {
     NaranjoItem n{q, answer, 0, std::move(basis), std::move(src)};
     if (const kb::ScoreBand* b = naranjo_band(kb, q, answer)) {

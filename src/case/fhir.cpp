@@ -775,7 +775,8 @@ void BundleReader::observation(El r, const std::string& path) {
   std::string label = std::move(concept_read.text);
   std::optional<std::string> lab;
   for (const auto& c : codes) {
-    if (c.system == "loinc" && (lab = b_.terms().lab_by_code(c.code))) break;
+    if (c.system == "loinc") lab = b_.terms().lab_by_code(c.code);
+    if (lab) break;
   }
   auto& p = b_.record().patient;
   OptEl answer = f_.object(r, "valueCodeableConcept", path);
@@ -793,7 +794,8 @@ void BundleReader::observation(El r, const std::string& path) {
       lab == std::optional<std::string>(kPregnancyStatus)) {
     const kb::AnswerCode* coded = nullptr;
     for (const auto& a : answers) {
-      if ((coded = b_.terms().answer(a.system, a.code))) break;
+      coded = b_.terms().answer(a.system, a.code);
+      if (coded) break;
     }
     if (!coded) {
       b_.warning(path + ".valueCodeableConcept", "answer code not in the KB: ignored");
@@ -833,7 +835,8 @@ void BundleReader::observation(El r, const std::string& path) {
   std::optional<std::string> from_value, from_interpretation;
   std::string value_text, interpretation_code;
   for (const auto& a : answers) {
-    if ((from_value = b_.terms().qualitative_answer(a.system, a.code))) break;
+    from_value = b_.terms().qualitative_answer(a.system, a.code);
+    if (from_value) break;
   }
   if (answer && !from_value) {
     value_text = f_.text(*answer, Path(path, "valueCodeableConcept"));
@@ -915,7 +918,8 @@ void BundleReader::allergy(El r, const std::string& path) {
   std::string label = std::move(concept_read.text);
   MedicationMatch m;
   for (const auto& c : codes) {
-    if (!(m = b_.terms().medication_by_code(c.system, c.code)).empty()) break;
+    m = b_.terms().medication_by_code(c.system, c.code);
+    if (!m.empty()) break;
   }
   if (m.empty()) m = b_.terms().medication_by_name(label);
   if (m.jak_drug) {

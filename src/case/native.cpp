@@ -32,7 +32,7 @@ class Reader {
                   std::initializer_list<const char*> keys) {
     std::set<std::string> ok(keys.begin(), keys.end());
     for (const auto& [k, _] : obj.items()) {
-      if (!ok.count(k)) b_.warning(ptr + "/" + k, "unknown field: ignored");
+      if (!ok.count(k)) b_.warning(fmt::format("{}/{}", ptr, k), "unknown field: ignored");
     }
   }
   bool object(const Json& v, const std::string& ptr) {
@@ -138,6 +138,97 @@ class Reader {
   CaseBuilder& b_;
 };
 
+// /patient (an object; the caller has checked).
+void read_patient(Reader& r, CaseBuilder& b, const Json& p) {
+  Case& c = b.record();
+  r.known_keys(p, "/patient",
+               {"birth_date", "age_years", "sex", "ancestry", "weight_kg", "pregnant",
+                "breastfeeding", "smoking", "cv_risk_factors", "vte_risk_factors"});
+  c.patient.birth_date = r.date(p, "birth_date", "/patient");
+  // Ranges come from the KB labs "age" and "weight" (plausible): out of range -> warning,
+  // unknown.
+  if (auto age = r.number(p, "age_years", "/patient", -1e9, 1e9)) {
+    c.patient.age_years = b.plausible("/patient/age_years", "age", *age);
+  }
+  if (auto s = r.string(p, "sex", "/patient", {"female", "male", "other", "unknown"}))
+    c.patient.sex = parse_sex(*s).value_or(Sex::kUnknown);
+  c.patient.ancestry = r.string(p, "ancestry", "/patient");
+  if (auto kg = r.number(p, "weight_kg", "/patient", -1e9, 1e9)) {
+    b.set_body_weight("/patient/weight_kg", "/patient/weight_kg", *kg, "kg");
+  }
+  c.patient.pregnant = r.boolean(p, "pregnant", "/patient");
+  c.patient.breastfeeding = r.boolean(p, "breastfeeding", "/patient");
+  c.patient.cv_risk_factors = r.strings(p, "cv_risk_factors", "/patient");
+  c.patient.vte_risk_factors = r.strings(p, "vte_risk_factors", "/patient");
+  if (p.contains("smoking") && r.object(p["smoking"], "/patient/smoking")) {
+    const Json& s = p["smoking"];
+    r.known_keys(s, "/patient/smoking", {"status", "pack_years", "quit_date"});
+    if (auto st = r.string(s, "status", "/patient/smoking",
+                           {"current", "former", "never", "smoker", "unknown"})) {
+      c.patient.smoking.status = parse_smoking_status(*st).value_or(SmokingStatus::kUnknown);
+    }
+    c.patient.smoking.pack_years = r.number(s, "pack_years", "/patient/smoking", 0, 300);
+    c.patient.smoking.quit_date = r.date(s, "quit_date", "/patient/smoking");
+  }
+}
+
+// /eruption (an object; the caller has checked): kept only with a known phenotype and an onset.
+void read_eruption(Reader& r, CaseBuilder& b, const Json& e) {
+  Case& c = b.record();
+  const std::string ptr = "/eruption";
+  r.known_keys(
+      e, ptr,
+      {"phenotype", "onset", "kind", "sites", "biopsy", "biopsy_consistent", "bsa_pct", "severity",
+       "dechallenge", "rechallenge", "dose_related", "previous_similar_reaction",
+       "alternative_causes", "alternatives_excluded", "note"});
+  Eruption er;
+  auto phenotype = r.string(e, "phenotype", ptr);
+  auto onset = r.date(e, "onset", ptr);
+  bool ok = true;
+  if (!phenotype) {
+    if (!e.contains("phenotype"))
+      b.problem(ptr + "/phenotype", "missing: expected the eruption phenotype");
+    ok = false;
+  } else {
+    std::string list;
+    bool known = false;
+    for (const auto& p : b.kb().phenotypes) {
+      list += (list.empty() ? "" : ", ") + p.id;
+      known |= p.id == *phenotype;
+    }
+    if (!known) {
+      b.problem(ptr + "/phenotype",
+                fmt::format("value \"{}\": expected one of {}", *phenotype, list));
+      ok = false;
+    }
+  }
+  if (!onset) {
+    if (!e.contains("onset"))
+      b.problem(ptr + "/onset", "missing: expected the onset date YYYY-MM-DD");
+    ok = false;
+  }
+  if (ok) {
+    er.phenotype = *phenotype;
+    er.onset = *onset;
+    er.kind = parse_eruption_kind(r.string(e, "kind", ptr, {"new", "worsened"}).value_or("new"))
+                  .value_or(EruptionKind::kNew);
+    er.sites = r.strings(e, "sites", ptr);
+    er.biopsy = r.string(e, "biopsy", ptr);
+    er.biopsy_consistent = r.boolean(e, "biopsy_consistent", ptr);
+    er.bsa_pct = r.number(e, "bsa_pct", ptr, 0, 100);
+    er.severity = r.string(e, "severity", ptr, {"mild", "moderate", "severe"});
+    for (auto [key, field] : {std::pair{"dechallenge", &er.dechallenge},
+                              {"rechallenge", &er.rechallenge},
+                              {"dose_related", &er.dose_related},
+                              {"previous_similar_reaction", &er.previous_similar_reaction}}) {
+      *field = r.string(e, key, ptr, {"yes", "no", "unknown"}).value_or("unknown");
+    }
+    er.alternative_causes = r.strings(e, "alternative_causes", ptr);
+    er.alternatives_excluded = r.boolean(e, "alternatives_excluded", ptr).value_or(false);
+    c.eruption = std::move(er);
+  }
+}
+
 void parse_native(const Json& j, CaseBuilder& b, bool region_given, bool as_of_given) {
   Reader r(b);
   Case& c = b.record();
@@ -155,36 +246,7 @@ void parse_native(const Json& j, CaseBuilder& b, bool region_given, bool as_of_g
   }
 
   if (j.contains("patient") && r.object(j["patient"], "/patient")) {
-    const Json& p = j["patient"];
-    r.known_keys(p, "/patient",
-                 {"birth_date", "age_years", "sex", "ancestry", "weight_kg", "pregnant",
-                  "breastfeeding", "smoking", "cv_risk_factors", "vte_risk_factors"});
-    c.patient.birth_date = r.date(p, "birth_date", "/patient");
-    // Ranges come from the KB labs "age" and "weight" (plausible): out of range -> warning,
-    // unknown.
-    if (auto age = r.number(p, "age_years", "/patient", -1e9, 1e9)) {
-      c.patient.age_years = b.plausible("/patient/age_years", "age", *age);
-    }
-    if (auto s = r.string(p, "sex", "/patient", {"female", "male", "other", "unknown"}))
-      c.patient.sex = parse_sex(*s).value_or(Sex::kUnknown);
-    c.patient.ancestry = r.string(p, "ancestry", "/patient");
-    if (auto kg = r.number(p, "weight_kg", "/patient", -1e9, 1e9)) {
-      b.set_body_weight("/patient/weight_kg", "/patient/weight_kg", *kg, "kg");
-    }
-    c.patient.pregnant = r.boolean(p, "pregnant", "/patient");
-    c.patient.breastfeeding = r.boolean(p, "breastfeeding", "/patient");
-    c.patient.cv_risk_factors = r.strings(p, "cv_risk_factors", "/patient");
-    c.patient.vte_risk_factors = r.strings(p, "vte_risk_factors", "/patient");
-    if (p.contains("smoking") && r.object(p["smoking"], "/patient/smoking")) {
-      const Json& s = p["smoking"];
-      r.known_keys(s, "/patient/smoking", {"status", "pack_years", "quit_date"});
-      if (auto st = r.string(s, "status", "/patient/smoking",
-                             {"current", "former", "never", "smoker", "unknown"})) {
-        c.patient.smoking.status = parse_smoking_status(*st).value_or(SmokingStatus::kUnknown);
-      }
-      c.patient.smoking.pack_years = r.number(s, "pack_years", "/patient/smoking", 0, 300);
-      c.patient.smoking.quit_date = r.date(s, "quit_date", "/patient/smoking");
-    }
+    read_patient(r, b, j["patient"]);
   } else if (!j.contains("patient")) {
     b.problem("/patient", "missing: expected the patient object (age or birth date, sex)");
   }
@@ -295,59 +357,7 @@ void parse_native(const Json& j, CaseBuilder& b, bool region_given, bool as_of_g
   }
 
   if (j.contains("eruption") && r.object(j["eruption"], "/eruption")) {
-    const Json& e = j["eruption"];
-    const std::string ptr = "/eruption";
-    r.known_keys(
-        e, ptr,
-        {"phenotype", "onset", "kind", "sites", "biopsy", "biopsy_consistent", "bsa_pct",
-         "severity", "dechallenge", "rechallenge", "dose_related", "previous_similar_reaction",
-         "alternative_causes", "alternatives_excluded", "note"});
-    Eruption er;
-    auto phenotype = r.string(e, "phenotype", ptr);
-    auto onset = r.date(e, "onset", ptr);
-    bool ok = true;
-    if (!phenotype) {
-      if (!e.contains("phenotype"))
-        b.problem(ptr + "/phenotype", "missing: expected the eruption phenotype");
-      ok = false;
-    } else {
-      std::string list;
-      bool known = false;
-      for (const auto& p : b.kb().phenotypes) {
-        list += (list.empty() ? "" : ", ") + p.id;
-        known |= p.id == *phenotype;
-      }
-      if (!known) {
-        b.problem(ptr + "/phenotype",
-                  fmt::format("value \"{}\": expected one of {}", *phenotype, list));
-        ok = false;
-      }
-    }
-    if (!onset) {
-      if (!e.contains("onset"))
-        b.problem(ptr + "/onset", "missing: expected the onset date YYYY-MM-DD");
-      ok = false;
-    }
-    if (ok) {
-      er.phenotype = *phenotype;
-      er.onset = *onset;
-      er.kind = parse_eruption_kind(r.string(e, "kind", ptr, {"new", "worsened"}).value_or("new"))
-                    .value_or(EruptionKind::kNew);
-      er.sites = r.strings(e, "sites", ptr);
-      er.biopsy = r.string(e, "biopsy", ptr);
-      er.biopsy_consistent = r.boolean(e, "biopsy_consistent", ptr);
-      er.bsa_pct = r.number(e, "bsa_pct", ptr, 0, 100);
-      er.severity = r.string(e, "severity", ptr, {"mild", "moderate", "severe"});
-      for (auto [key, field] : {std::pair{"dechallenge", &er.dechallenge},
-                                {"rechallenge", &er.rechallenge},
-                                {"dose_related", &er.dose_related},
-                                {"previous_similar_reaction", &er.previous_similar_reaction}}) {
-        *field = r.string(e, key, ptr, {"yes", "no", "unknown"}).value_or("unknown");
-      }
-      er.alternative_causes = r.strings(e, "alternative_causes", ptr);
-      er.alternatives_excluded = r.boolean(e, "alternatives_excluded", ptr).value_or(false);
-      c.eruption = std::move(er);
-    }
+    read_eruption(r, b, j["eruption"]);
   }
   c.flags = r.strings(j, "flags", "");
 }

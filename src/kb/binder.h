@@ -304,7 +304,7 @@ Json write_value(const V& v) {
 // ---- field construction ---------------------------------------------------------------------
 
 template <class T, class M>
-Field<T> field(std::string name, M T::* member, FieldOpts opts = {}) {
+Field<T> field(const std::string& name, M T::* member, const FieldOpts& opts = {}) {
   Field<T> f;
   f.name = name;
   if constexpr (is_optional<M>::value) {
@@ -362,6 +362,7 @@ void bind_table(T& out, const toml::table& t, const BindContext& ctx, const std:
                            [&](const Field<T>& f) { return f.name == key.str(); });
     if (it == fields.end()) {
       std::vector<std::string_view> names;
+      names.reserve(fields.size());
       for (const auto& f : fields) names.push_back(f.name);
       ctx.error(static_cast<int>(key.source().begin.line), path + "." + std::string(key.str()),
                 fmt::format("unknown field '{}': expected one of {}", key.str(), join(names)));

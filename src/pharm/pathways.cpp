@@ -401,7 +401,7 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
     if (!pk_gap.empty()) out.warnings.push_back(pk_gap);
   }
   if (out.covalent) {
-    out.warnings.push_back(
+    out.warnings.emplace_back(
         "irreversible (covalent) binding: inhibition is set by target inactivation and "
         "resynthesis, not by the plasma concentration; no inactivation rate or resynthesis rate "
         "is in the KB, so pathways are given qualitatively");
@@ -516,7 +516,7 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
     r.method = potency.method;
     r.sources = potency.sources;
     if (potency.basis == Basis::kNotJakDependent) {
-      r.notes.push_back(
+      r.notes.emplace_back(
           "does not signal through a JAK pair: not blocked directly by a JAK "
           "inhibitor");
       out.pathways.push_back(std::move(r));
@@ -565,11 +565,11 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
                   potency.versus_total ? std::vector<std::string>{} : out.unbound_fraction_sources);
       add_sources(r.sources, out.equivalence_sources);
       if (modifier) add_sources(r.sources, modifier->sources);
-      r.notes.push_back(potency.versus_total
-                            ? "whole-blood potency against total plasma concentration"
-                            : "potency against unbound plasma concentration");
+      r.notes.emplace_back(potency.versus_total
+                               ? "whole-blood potency against total plasma concentration"
+                               : "potency against unbound plasma concentration");
       if (potency.assay == Assay::kEnzymaticDerived) {
-        r.notes.push_back(
+        r.notes.emplace_back(
             "enzymatic IC50s (assay ATP) against unbound plasma levels: usually "
             "overstates inhibition in cells");
       }
@@ -619,7 +619,7 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
     for (auto& r : out.pathways) {
       if (r.assay == Assay::kEnzymaticDerived && r.avg_inhibition_pct) {
         r.excluded_from_aggregates = true;
-        r.notes.push_back(
+        r.notes.emplace_back(
             "kept out of aggregates: enzymatic-derived values of this drug are "
             "more than 10x away from its cellular values");
         ++flagged;

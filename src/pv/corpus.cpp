@@ -45,7 +45,7 @@ class CorpusBuilder {
       c_.report_begin[i] += c_.report_begin[i - 1];
     c_.pairs.reserve(rows_.size());
     for (const auto& [r, p] : rows_) c_.pairs.push_back(p);
-    if (c_.strata.empty()) c_.strata.push_back("");
+    if (c_.strata.empty()) c_.strata.emplace_back("");
     return std::move(c_);
   }
 

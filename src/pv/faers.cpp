@@ -489,6 +489,7 @@ Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const Dru
     return {upper(std::string(trim(drugname.empty() ? prod_ai : drugname))), false};
   });
   std::vector<std::string> roles;
+  roles.reserve(options.roles.size());
   for (const auto& r : options.roles) roles.push_back(upper(r));
   std::vector<std::uint64_t> drug_recs;
   std::size_t rows_before_drug = rep.rows_read;

@@ -123,7 +123,7 @@ Status save_store(const std::string& dir, const Corpus& c, const SignalTable* si
         {"qn", to_string(signals->qn)},
         {"prior", signals->prior_given ? "given" : "fitted"}};
     ok = ok && write_array(tmp("scores.bin"), signals->scores);
-    files.push_back("scores.bin");
+    files.emplace_back("scores.bin");
   }
   {
     std::ofstream m(tmp("meta.json"));
@@ -132,7 +132,7 @@ Status save_store(const std::string& dir, const Corpus& c, const SignalTable* si
   }
   if (!ok) return Status::io_error(fmt::format("--out: cannot write the store in \"{}\"", dir));
   // meta.json last: a store whose meta.json is missing or old is never mistaken for a whole one.
-  files.push_back("meta.json");
+  files.emplace_back("meta.json");
   fs::remove(fs::path(dir) / "meta.json", ec);
   for (const auto& name : files) {
     fs::rename(tmp(name), fs::path(dir) / name, ec);

@@ -70,23 +70,24 @@ void parse_blocks(TextReader& reader, std::size_t block_bytes, Parse parse, Merg
   using R = decltype(parse(std::declval<const Block&>()));
   std::size_t tokens = static_cast<std::size_t>(tbb::info::default_concurrency()) * 2;
   tbb::parallel_pipeline(
-      tokens, tbb::make_filter<void, std::shared_ptr<Block>>(
-                  tbb::filter_mode::serial_in_order,
-                  [&](tbb::flow_control& fc) -> std::shared_ptr<Block> {
-                    auto b = std::make_shared<Block>();
-                    if (!reader.next(*b, block_bytes)) {
-                      fc.stop();
-                      return nullptr;
-                    }
-                    if (progress) progress(phase, phase_done + reader.bytes_read(), phase_total);
-                    return b;
-                  }) &
-                  tbb::make_filter<std::shared_ptr<Block>, std::shared_ptr<R>>(
-                      tbb::filter_mode::parallel,
-                      [&](std::shared_ptr<Block> b) { return std::make_shared<R>(parse(*b)); }) &
-                  tbb::make_filter<std::shared_ptr<R>, void>(
-                      tbb::filter_mode::serial_in_order,
-                      [&](std::shared_ptr<R> r) { merge(std::move(*r)); }));
+      tokens,
+      tbb::make_filter<void, std::shared_ptr<Block>>(
+          tbb::filter_mode::serial_in_order,
+          [&](tbb::flow_control& fc) -> std::shared_ptr<Block> {
+            auto b = std::make_shared<Block>();
+            if (!reader.next(*b, block_bytes)) {
+              fc.stop();
+              return nullptr;
+            }
+            if (progress) progress(phase, phase_done + reader.bytes_read(), phase_total);
+            return b;
+          }) &
+          tbb::make_filter<std::shared_ptr<Block>, std::shared_ptr<R>>(
+              tbb::filter_mode::parallel,
+              [&](const std::shared_ptr<Block>& b) { return std::make_shared<R>(parse(*b)); }) &
+          tbb::make_filter<std::shared_ptr<R>, void>(
+              tbb::filter_mode::serial_in_order,
+              [&](const std::shared_ptr<R>& r) { merge(std::move(*r)); }));
 }
 
 }  // namespace paraderm::pv::detail

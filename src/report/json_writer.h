@@ -20,7 +20,7 @@ namespace paraderm::report {
 class JsonWriter {
  public:
   // indent < 0: compact (no spaces); otherwise pretty, `indent` spaces per level.
-  explicit JsonWriter(int indent = -1) : indent_(indent) { out_.reserve(64 * 1024); }
+  explicit JsonWriter(int indent = -1) : indent_(indent) { out_.reserve(std::size_t{64} * 1024); }
 
   JsonWriter& begin_object() { return open('{'); }
   JsonWriter& end_object() { return close('}'); }

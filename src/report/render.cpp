@@ -561,6 +561,7 @@ std::string to_html(const Assessment& a, const kb::KnowledgeBase& kb) {
   if (!a.pr.mechanism.empty()) h += "<p>" + esc(a.pr.mechanism) + "</p>";
   // Immune-axis profile of the two diseases: one row per axis, a cell per disease.
   std::vector<std::string> axes;
+  axes.reserve(kb.axes.size());
   for (const auto& ax : kb.axes) axes.push_back(ax.id);
   if (!a.pr.axis_profiles.empty()) {
     int w = 140 + 120 * static_cast<int>(a.pr.axis_profiles.size()),

@@ -41,7 +41,7 @@ std::string uuid4() {
     return std::mt19937_64(seq);
   }();
   unsigned char b[16];
-  for (int half = 0; half < 2; ++half) {
+  for (std::size_t half = 0; half < 2; ++half) {
     std::uint64_t v = gen();
     std::memcpy(b + 8 * half, &v, 8);
   }
@@ -318,7 +318,7 @@ struct Services::Impl {
     return index;
   }
 
-  static HttpError bad(std::string field, std::string message) {
+  static HttpError bad(const std::string& field, const std::string& message) {
     return {400, "invalid", field + ": " + message, field};
   }
 

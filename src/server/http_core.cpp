@@ -363,7 +363,8 @@ struct Core::Impl {
     char buf[64 * 1024];
     for (;;) {
       // Never buffer more than one request's worth ahead of what is being handled.
-      if (c.in.size() > limits.max_header_bytes + limits.max_body_bytes + 64 * 1024) break;
+      if (c.in.size() > limits.max_header_bytes + limits.max_body_bytes + std::size_t{64} * 1024)
+        break;
       ssize_t n = io_read(c, buf, sizeof buf);
       if (n == -1) break;
       if (n <= 0) {

@@ -21,8 +21,8 @@
 namespace paraderm::server::http {
 
 struct Limits {
-  std::size_t max_header_bytes = 16 * 1024;  // request line + headers
-  std::size_t max_target_bytes = 8 * 1024;
+  std::size_t max_header_bytes = std::size_t{16} * 1024;  // request line + headers
+  std::size_t max_target_bytes = std::size_t{8} * 1024;
   std::size_t max_headers = 100;
   std::size_t max_body_bytes = 4 << 20;
   int header_timeout_ms = 10'000;  // first byte of a request (or TLS hello) to its blank line

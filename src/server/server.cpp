@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -235,12 +236,9 @@ std::string cookie_value(const httplib::Request& req, std::string_view name) {
 
 std::optional<std::int64_t> id_param(const httplib::Request& req, httplib::Response& res) {
   const std::string& s = req.matches[1];
-  try {
-    std::size_t used = 0;
-    long long v = std::stoll(s, &used);
-    if (used == s.size() && v > 0) return v;
-  } catch (...) {
-  }
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec == std::errc() && end == s.data() + s.size() && v > 0) return v;
   send_error(res, 400, fmt::format("case id \"{}\": expected a positive integer", s.substr(0, 40)));
   return std::nullopt;
 }
@@ -447,7 +445,7 @@ struct Server::Impl {
     if (std::ifstream in(std::filesystem::path(dir) / "meta.json"); in)
       meta = Json::parse(in, nullptr, false);
     if (!meta.is_object()) meta = Json::object();
-    auto number = [&](const char* key, Json fallback) {
+    auto number = [&](const char* key, const Json& fallback) {
       return meta.contains(key) && meta[key].is_number() ? meta[key] : fallback;
     };
     Json data = {{"source", meta.contains("source") && meta["source"].is_string() ? meta["source"]

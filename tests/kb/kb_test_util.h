@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "minimal_kb.h"
 #include "paraderm/kb.h"
 
 namespace paraderm::kb::testing {
@@ -19,29 +20,8 @@ inline const KnowledgeBase& shipped_checked() {
   return kb;
 }
 
-// A valid minimal KB (one source, the kinases, one cytokine) that tests extend or break.
-inline const char* kMinimalSources = R"(
-[[source]]
-id = "cst-jak-stat-table"
-title = "Jak/Stat Utilization Table"
-url = "https://www.cellsignal.com/"
-grade = "mechanistic"
-)";
-
-inline const char* kMinimalKinases = R"(
-[[kinase]]
-id = "JAK1"
-name = "Janus kinase 1"
-src = ["cst-jak-stat-table"]
-conf = "confirmed"
-
-[[kinase]]
-id = "JAK3"
-name = "Janus kinase 3"
-src = ["cst-jak-stat-table"]
-conf = "confirmed"
-)";
-
+// A valid minimal KB (minimal_kb.h: one source, the kinases) and one cytokine, that tests extend
+// or break.
 inline const char* kMinimalCytokine = R"(
 [[cytokine]]
 id = "IL-2"

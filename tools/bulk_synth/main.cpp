@@ -17,6 +17,7 @@
 // must be run with the same date (DIR/bulk_synth.json records it).
 #include <fmt/format.h>
 #include <zlib.h>
+#include <exception>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -51,7 +52,7 @@ std::uint64_t splitmix(std::uint64_t x) {
 // One output file per (type, k): buffered, flushed in shuffled windows.
 class Sink {
  public:
-  Sink(const fs::path& path, bool gzip, std::uint64_t seed) : rng_(seed), gzip_(gzip) {
+  Sink(const fs::path& path, bool gzip, std::uint64_t seed) : rng_(seed) {
     if (gzip)
       gz_ = gzopen(path.c_str(), "wb1");
     else
@@ -84,7 +85,6 @@ class Sink {
 
  private:
   std::mt19937_64 rng_;
-  bool gzip_;
   gzFile gz_ = nullptr;
   std::FILE* f_ = nullptr;
   std::vector<std::string> window_;
@@ -99,7 +99,6 @@ struct CodeRef {
 constexpr const char* kSnomed = "http://snomed.info/sct";
 constexpr const char* kIcd = "http://hl7.org/fhir/sid/icd-10-cm";
 constexpr const char* kRxnorm = "http://www.nlm.nih.gov/research/umls/rxnorm";
-constexpr const char* kAtc = "http://www.whocc.no/atc";
 constexpr const char* kLoinc = "http://loinc.org";
 
 // kb/diseases.toml codes (SNOMED, ICD-10-CM), each disease with two codings an EHR may send.
@@ -165,9 +164,6 @@ const MedCodes kBaricitinib{
     "baricitinib", {kRxnorm, "2047232", "baricitinib"}, "Olumiant 2 MG Oral Tablet"};
 const MedCodes kTofacitinib{
     "tofacitinib", {kRxnorm, "1357536", "tofacitinib"}, "Xeljanz 5 MG Oral Tablet"};
-const MedCodes kUpadacitinib{"upadacitinib",
-                             {kAtc, "L04AA44", "upadacitinib"},
-                             "upadacitinib 15 MG Extended Release Oral Tablet [Rinvoq]"};
 // kb/interaction-classes.toml members: the everyday co-medications of a population.
 const MedCodes kAspirin{"aspirin", {kRxnorm, "1191", "aspirin"}, "Aspirin 81 MG Oral Tablet"};
 const MedCodes kFluoxetine{
@@ -593,7 +589,9 @@ class Generator {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App app{
       "bulk_synth: synthetic FHIR Bulk Data NDJSON with planted findings (expected.ndjson)"};
   std::uint64_t patients = 1000, seed = 1;
@@ -639,4 +637,16 @@ int main(int argc, char** argv) {
     std::fclose(meta);
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // An exception that escapes is a bug; it is reported, not left to std::terminate.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "internal error: %s\n", e.what());
+  }
+  return 1;
 }

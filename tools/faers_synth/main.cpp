@@ -4,13 +4,16 @@
 //   paraderm_faers_synth --out DIR --reports N --seed S [--layout faers|laers] [--quarters Q]
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
+#include <exception>
 
 #include <chrono>
 #include <cstdio>
 
 #include "faers_synth/faers_synth.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App app{"Write a synthetic FAERS-layout corpus with planted drug-event signals"};
   paraderm::pv::SynthOptions o;
   std::string out, layout = "faers";
@@ -89,4 +92,16 @@ int main(int argc, char** argv) {
                p.relative_risk, p.expected_n, p.expected_drug, p.expected_event, p.realised_rr);
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // An exception that escapes is a bug; it is reported, not left to std::terminate.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "internal error: %s\n", e.what());
+  }
+  return 1;
 }

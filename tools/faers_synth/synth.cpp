@@ -155,7 +155,7 @@ constexpr std::string_view kVowels = "aeiou";
 // rank modulo 70^k (so words are distinct), k >= 3 and large enough for the vocabulary.
 std::string word(std::size_t rank, std::size_t vocabulary, std::uint64_t mult, std::uint64_t add) {
   int k = 3;
-  std::uint64_t cap = 70 * 70 * 70;
+  std::uint64_t cap = std::uint64_t{70} * 70 * 70;
   while (cap < vocabulary + 1) cap *= 70, ++k;
   std::uint64_t idx = (static_cast<std::uint64_t>(rank) * mult + add) % cap;
   std::string w;
@@ -283,10 +283,10 @@ struct DrugEntry {
 struct Content {
   int n_drugs = 0, n_events = 0;
   std::array<DrugEntry, kMaxPerReport> drugs{};
-  std::array<std::uint32_t, 2 * kMaxPerReport> events{};  // rank - 1
+  std::array<std::uint32_t, std::size_t{2} * kMaxPerReport> events{};  // rank - 1
   bool demo_bad = false;
   std::array<bool, kMaxPerReport> drug_bad{};
-  std::array<bool, 2 * kMaxPerReport> reac_bad{};
+  std::array<bool, std::size_t{2} * kMaxPerReport> reac_bad{};
   bool has_event(std::uint32_t e) const {
     return std::find(events.begin(), events.begin() + n_events, e) != events.begin() + n_events;
   }
@@ -482,7 +482,7 @@ void write_version(const Model& m, std::uint64_t c, const CaseMeta& k, const Con
       if (ev < 14)
         b.date(event.y, event.m, event.d);
       else if (ev < 16)
-        b.u(static_cast<std::uint64_t>(event.y * 100 + event.m));
+        b.u(static_cast<std::uint64_t>(event.y) * 100 + static_cast<std::uint64_t>(event.m));
       else if (ev < 17)
         b.u(static_cast<std::uint64_t>(event.y));
     };
@@ -576,7 +576,7 @@ void write_version(const Model& m, std::uint64_t c, const CaseMeta& k, const Con
       ai = {};
     }
     key(b);
-    b.u(static_cast<std::uint64_t>(i + 1)), b.d();
+    b.u(static_cast<std::uint64_t>(i) + 1), b.d();
     if (laers) {
       b.put(de.role == 'P' ? "PS" : de.role == 'S' ? "SS" : de.role == 'C' ? "C" : "I"), b.d();
       b.put(name), b.d();
@@ -606,7 +606,7 @@ void write_version(const Model& m, std::uint64_t c, const CaseMeta& k, const Con
       if (kb >= 0 || de.rank0 % 3 == 0) b.u(100000 + de.rank0 * 7 % 900000);
       b.d();
       if (freq < 3)
-        b.u(5u * (1 + de.rank0 % 20)), b.d(), b.put("MG"), b.d();
+        b.u(std::uint64_t{5} * (1 + de.rank0 % 20)), b.d(), b.put("MG"), b.d();
       else
         b.put("$$");
       b.put(kForms[route]), b.d();
@@ -638,7 +638,7 @@ void count_kept(const Model& m, const CaseMeta& k, const Content& latest, const 
   if (!kept || k.deleted) return;
   ++blk.kept;
   std::array<std::uint32_t, kMaxPerReport> drugs{};
-  std::array<std::uint32_t, 2 * kMaxPerReport> events{};
+  std::array<std::uint32_t, std::size_t{2} * kMaxPerReport> events{};
   int nd = 0, ne = 0;
   for (int i = 0; i < kept->n_drugs; ++i) {
     if (!kept->drug_bad[i] && suspect(kept->drugs[i].role)) drugs[nd++] = kept->drugs[i].rank0;
@@ -949,9 +949,9 @@ Result<SynthSummary> write_synthetic_faers(const std::string& dir, const SynthOp
     const std::string tag = quarter_tag(qi);
     summary.quarters.push_back(tag);
     std::array<OutFile, 4> out;
-    out[0].path = (ascii / ("DEMO" + tag + ext)).string();
-    out[1].path = (ascii / ("DRUG" + tag + ext)).string();
-    out[2].path = (ascii / ("REAC" + tag + ext)).string();
+    out[0].path = (ascii / fmt::format("DEMO{}{}", tag, ext)).string();
+    out[1].path = (ascii / fmt::format("DRUG{}{}", tag, ext)).string();
+    out[2].path = (ascii / fmt::format("REAC{}{}", tag, ext)).string();
     out[3].path = m->laers ? "" : (deleted / ("DELETE" + tag + ".txt")).string();
     for (auto& f : out) {
       if (f.path.empty()) continue;
@@ -980,7 +980,7 @@ Result<SynthSummary> write_synthetic_faers(const std::string& dir, const SynthOp
           std::async(std::launch::async, [mp, q, c0, c1] { return make_block(*mp, q, c0, c1); }));
     };
     while (ok && (next < options.reports || !pending.empty())) {
-      while (next < options.reports && pending.size() < 2 * threads) launch();
+      while (next < options.reports && pending.size() < std::size_t{2} * threads) launch();
       Block b = pending.front().get();
       pending.pop_front();
       ok = write(out[0], b.demo.s) && write(out[1], b.drug.s) && write(out[2], b.reac.s) &&

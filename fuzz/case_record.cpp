@@ -1,7 +1,9 @@
-// Native case JSON (docs/case-format.md) through the library's case parser, and on to the
-// assessment and its JSON and HTML reports when the record is readable: bad input must give
-// problems, never a crash, UB, a hang or an escaping exception (which terminates: libFuzzer records
-// it as a crash). The same parser takes FHIR Bundles; fhir_bundle.cpp fuzzes that path.
+// One record through the library's case parser, and on to the assessment and its JSON and HTML
+// reports when it is readable: bad input must give problems, never a crash, UB, a hang or an
+// escaping exception (which terminates: libFuzzer records it as a crash). The parser takes native
+// case JSON (docs/case-format.md) and FHIR R4 Bundles ("FHIR input") alike, so this one harness is
+// built twice, fuzz_case_json and fuzz_fhir_bundle, each seeded with its own form
+// (fuzz/corpus/case_json, fuzz/corpus/fhir_bundle) so that each explores one of the two paths.
 #include <cstdint>
 
 #include "fuzz_support.h"
