@@ -20,6 +20,9 @@ inline const kb::KnowledgeBase& shipped_kb() {
   static const kb::LoadResult r = kb::load_embedded();
   return *r.kb;
 }
+// The short name the suites use (`using paraderm::testing::shipped;`): one definition, so unity
+// builds that put several suites in one translation unit do not see it twice.
+inline const kb::KnowledgeBase& shipped() { return shipped_kb(); }
 
 // A file of the source tree, by its path relative to the repository root.
 inline std::string repo_file(const std::string& rel) {

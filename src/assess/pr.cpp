@@ -293,6 +293,216 @@ bool is_ratio(const kb::RiskFactor& rf) {
          rf.match != std::optional<std::string>("age-per-year");
 }
 
+// What the Naranjo items are answered from.
+struct CausalityInput {
+  const Reaction& rx;
+  const Culprit& culprit;
+  const clinical::Medication* culprit_med;
+  const std::vector<const kb::PrPattern*>& matching;
+  const std::vector<std::string>& pattern_sources;
+  bool predates;                 // a disease of the eruption's kind recorded before the culprit
+  const std::string& predating;  // that disease
+};
+
+// Causality: the Naranjo items answered from the record (what it cannot answer is unknown), their
+// total and its category (KB score bands, Naranjo 1981).
+void score_naranjo(const kb::KnowledgeBase& kb, const CausalityInput& in, PrAssessment& pr) {
+  const Reaction& rx = in.rx;
+  const auto& er = rx.er;
+  const Culprit& culprit = in.culprit;
+  const clinical::Medication* culprit_med = in.culprit_med;
+  const auto& matching = in.matching;
+  const auto& pattern_sources = in.pattern_sources;
+  const bool predates = in.predates;
+  const std::string& predating = in.predating;
+  const std::string unanswered = rx.from ? "not in the record" : "";
+  pr.components.reserve(10);
+  auto item = [&](const char* q, const std::string& answer, std::string basis,
+                  std::vector<std::string> src) {
+    NaranjoItem n{q, answer, 0, std::move(basis), std::move(src)};
+    if (const kb::ScoreBand* b = naranjo_band(kb, q, answer)) {
+      n.points = b->points.value_or(0);
+      add_sources(n.sources, b->prov.src);
+    }
+    pr.components.push_back(n);
+  };
+  item("q1", matching.empty() ? "unknown" : "yes",
+       matching.empty() ? format_text(FMT_COMPILE("no published {} pattern for {} in the KB"),
+                                      er.phenotype, culprit.biologic_class)
+                        : format_text(FMT_COMPILE("{} published pattern(s) of {} eruptions on {}"),
+                                      matching.size(), er.phenotype, culprit.biologic_class),
+       pattern_sources);
+  bool after = culprit.days_to_onset && *culprit.days_to_onset >= 0 &&
+               !(predates && er.kind == clinical::EruptionKind::kNew);
+  item("q2", after ? "yes" : (predates ? "no" : "unknown"),
+       predates && er.kind == clinical::EruptionKind::kNew
+           ? format_text(FMT_COMPILE("{} was recorded before {} was started"), predating,
+                         culprit.biologic)
+           : (culprit.days_to_onset ? format_text(FMT_COMPILE("onset {} days after starting {}"),
+                                                  *culprit.days_to_onset, culprit.biologic)
+                                    : std::string("start date of the biologic unknown")),
+       {});
+  // Dechallenge from a standard record: the condition abated after the culprit was stopped.
+  std::string dechallenge = er.dechallenge, dechallenge_basis = "dechallenge as recorded";
+  if (rx.from) {
+    dechallenge_basis = unanswered;
+    if (culprit_med && culprit_med->stop && *culprit_med->stop >= er.onset && rx.from->abatement &&
+        *rx.from->abatement >= *culprit_med->stop) {
+      dechallenge = "yes";
+      dechallenge_basis = format_text(FMT_COMPILE("{} abated on {}, after {} was stopped on {}"),
+                                      *pr.condition, clinical::to_string(*rx.from->abatement),
+                                      culprit.biologic, clinical::to_string(*culprit_med->stop));
+    }
+  }
+  item("q3", dechallenge, dechallenge_basis, {});
+  item("q4", er.rechallenge, rx.from ? unanswered : "rechallenge as recorded", {});
+  std::string alt_answer =
+      !er.alternative_causes.empty() ? "yes" : (er.alternatives_excluded ? "no" : "unknown");
+  std::string alt_list;
+  for (const auto& a : er.alternative_causes) alt_list += (alt_list.empty() ? "" : ", ") + a;
+  item("q5", alt_answer,
+       !er.alternative_causes.empty()
+           ? "alternative causes recorded: " + alt_list
+           : (er.alternatives_excluded ? "alternative causes excluded" : "not recorded"),
+       {});
+  item("q6", "unknown", "no placebo re-exposure in clinical practice", {});
+  item("q7", "unknown", "drug levels are not measured for biologics in practice", {});
+  item("q8", er.dose_related, rx.from ? unanswered : "dose relation as recorded", {});
+  item("q9", er.previous_similar_reaction,
+       rx.from ? unanswered : "previous similar reaction as recorded", {});
+  item("q10", er.biopsy_consistent ? (*er.biopsy_consistent ? "yes" : "no") : "unknown",
+       er.biopsy ? "biopsy: " + *er.biopsy : "no biopsy recorded", {});
+  double total = 0;
+  for (const auto& n : pr.components) total += n.points;
+  pr.score = total;
+  for (const auto& b : kb.score_bands) {
+    if (b.score != "naranjo"sv || b.factor != "total"sv || !b.category) continue;
+    bool lo = !b.min || total >= *b.min;
+    bool hi = !b.max || total <= *b.max;
+    if (lo && hi) pr.naranjo_category = parse_naranjo_category(*b.category);
+  }
+}
+
+// Risk factors of this phenotype (and class) present in the record. Factors of one KB group
+// overlap (the same exposure, or one containing the other): only the group's strongest effect
+// enters the multiplier, so a history of AD is not counted again inside "personal atopy".
+void add_risk_factors(const kb::KnowledgeBase& kb, const Case& c, const Reaction& rx,
+                      const Culprit& culprit, PrAssessment& pr) {
+  const auto& er = rx.er;
+  std::vector<const kb::RiskFactor*> matched;
+  for (const auto& rf : kb.risk_factors) {
+    if (rf.phenotype && *rf.phenotype != er.phenotype) continue;
+    if (rf.culprit_class && *rf.culprit_class != culprit.biologic_class) continue;
+    std::string detail;
+    if (!risk_factor_matches(kb, rf, c, culprit, rx.from, er.onset, detail)) continue;
+    pr.risk_factors.push_back({rf.id, rf.factor, rf.measure, rf.direction, rf.estimate, rf.ci_low,
+                               rf.ci_high, detail, rf.group, false, rf.prov.src});
+    matched.push_back(&rf);
+  }
+  std::map<std::string, std::size_t> strongest;  // group (or the factor's own id) -> hit
+  for (std::size_t i = 0; i < matched.size(); ++i) {
+    if (!is_ratio(*matched[i]) || matched[i]->estimate <= 0) continue;
+    const std::string key = matched[i]->group.value_or("id:" + matched[i]->id);
+    auto it = strongest.find(key);
+    if (it == strongest.end() || std::abs(std::log(matched[i]->estimate)) >
+                                     std::abs(std::log(matched[it->second]->estimate))) {
+      strongest[key] = i;
+    }
+  }
+  if (!strongest.empty()) {
+    double multiplier = 1;
+    for (const auto& [key, i] : strongest) {
+      multiplier *= matched[i]->estimate;
+      pr.risk_factors[i].in_multiplier = true;
+    }
+    pr.risk_multiplier = multiplier;
+  }
+  for (std::size_t i = 0; i < matched.size(); ++i) {
+    const auto& rf = *matched[i];
+    const auto& hit = pr.risk_factors[i];
+    std::string overlap;
+    if (rf.group && is_ratio(rf)) {
+      std::vector<std::string> others;
+      for (std::size_t j = 0; j < matched.size(); ++j) {
+        if (j != i && matched[j]->group == rf.group && is_ratio(*matched[j]))
+          others.push_back(matched[j]->id);
+      }
+      if (!others.empty()) {
+        std::string list;
+        for (const auto& o : others) list += (list.empty() ? "" : ", ") + o;
+        overlap = format_text(FMT_COMPILE(" Overlaps {} (group {}): {}."), list, *rf.group,
+                              hit.in_multiplier
+                                  ? "the strongest of the group, used in the risk multiplier"
+                                  : "not multiplied again");
+      }
+    }
+    pr.reasons.push_back(reason(
+        ReasonCode::kPrRiskFactor,
+        rf.direction == "increases"sv ? Severity::kCaution : Severity::kInfo,
+        format_text(FMT_COMPILE("{} ({}): {} {}{} for {}.{}"), rf.factor, hit.detail, rf.measure,
+                    fmt_num(rf.estimate),
+                    rf.ci_low && rf.ci_high ? format_text(FMT_COMPILE(" ({}-{})"),
+                                                          fmt_num(*rf.ci_low), fmt_num(*rf.ci_high))
+                                            : "",
+                    rf.reaction, overlap),
+        rf.prov.src));
+  }
+}
+
+// Mechanism: the KB's proposed mechanism for this class and phenotype (else the class's general
+// one; with none, only the axes the class blocks are shown), and the two diseases' axis profiles.
+void add_mechanism(const kb::KnowledgeBase& kb, const kb::BiologicClass* cls,
+                   const std::string& phenotype, PrAssessment& pr) {
+  if (cls) {
+    if (const kb::PrMechanism* m = find_mechanism(kb, cls->id, phenotype)) {
+      pr.mechanism = m->text;
+      pr.blocked_axes = m->blocked_axes;
+      pr.released_axes = m->released_axes;
+      pr.mechanism_sources = m->prov.src;
+    } else {
+      pr.blocked_axes = cls->blocked_axes;
+    }
+  }
+  for (const auto& d : {pr.primary_disease, pr.reaction_disease}) {
+    if (!d) continue;
+    const kb::Disease* dis = kb.find_disease(*d);
+    // The nearest ancestor with a signature describes a subtype without one.
+    while (dis && !dis->signature && dis->parent) dis = kb.find_disease(*dis->parent);
+    if (!dis || !dis->signature) continue;
+    pr.axis_profiles.push_back({*d, dis->signature->dominant_axes, dis->signature->present_axes,
+                                dis->signature->reduced_axes, dis->signature->prov.src});
+  }
+}
+
+// The disease the biologic was given for: a recorded condition among its indications, other than
+// the reaction's own, preferring one recorded before the biologic was started.
+void set_primary_disease(const kb::KnowledgeBase& kb, const Case& c, const Reaction& rx,
+                         const Culprit& culprit, const kb::Biologic* bio,
+                         const clinical::Medication* culprit_med, PrAssessment& pr) {
+  if (bio) {
+    for (bool before_start : {true, false}) {
+      for (const auto& ind : bio->indication) {
+        for (const auto& cond : c.conditions) {
+          if (pr.primary_disease || &cond == rx.from) continue;
+          bool later =
+              culprit_med && culprit_med->start && cond.onset && *cond.onset > *culprit_med->start;
+          if (before_start && later) continue;
+          if (related(kb, ind.disease, cond.disease)) pr.primary_disease = cond.disease;
+        }
+      }
+    }
+  }
+  if (!pr.primary_disease) {
+    pr.reasons.push_back(
+        reason(ReasonCode::kPrPrimaryDiseaseUnknown, Severity::kCaution,
+               format_text(FMT_COMPILE("No recorded condition is among {}'s indications: the "
+                                       "disease it treats is unknown, so coverage of it is "
+                                       "unknown."),
+                           culprit.biologic),
+               bio ? bio->prov.src : std::vector<std::string>{}));
+  }
+}
+
 PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const Reaction& rx,
                              const SignalSource* signals) {
   PrAssessment pr;
@@ -369,30 +579,7 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
   const kb::Biologic* bio = kb.find_biologic(culprit.biologic);
   const kb::BiologicClass* cls = kb.find_biologic_class(culprit.biologic_class);
 
-  // The disease the biologic was given for: a recorded condition among its indications, other
-  // than the reaction's own, preferring one recorded before the biologic was started.
-  if (bio) {
-    for (bool before_start : {true, false}) {
-      for (const auto& ind : bio->indication) {
-        for (const auto& cond : c.conditions) {
-          if (pr.primary_disease || &cond == rx.from) continue;
-          bool later =
-              culprit_med && culprit_med->start && cond.onset && *cond.onset > *culprit_med->start;
-          if (before_start && later) continue;
-          if (related(kb, ind.disease, cond.disease)) pr.primary_disease = cond.disease;
-        }
-      }
-    }
-  }
-  if (!pr.primary_disease) {
-    pr.reasons.push_back(
-        reason(ReasonCode::kPrPrimaryDiseaseUnknown, Severity::kCaution,
-               format_text(FMT_COMPILE("No recorded condition is among {}'s indications: the "
-                                       "disease it treats is unknown, so coverage of it is "
-                                       "unknown."),
-                           culprit.biologic),
-               bio ? bio->prov.src : std::vector<std::string>{}));
-  }
+  set_primary_disease(kb, c, rx, culprit, bio, culprit_med, pr);
 
   // Pattern: what this class is published to cause.
   std::vector<const kb::PrPattern*> matching;
@@ -439,73 +626,7 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
     if (p->latency) pr.latency.push_back(compare_latency(*p, culprit.days_to_onset));
   }
 
-  // Causality: the Naranjo items answered from the record; what it cannot answer is unknown.
-  const std::string unanswered = rx.from ? "not in the record" : "";
-  pr.components.reserve(10);
-  auto item = [&](const char* q, const std::string& answer, std::string basis,
-                  std::vector<std::string> src) {
-    NaranjoItem n{q, answer, 0, std::move(basis), std::move(src)};
-    if (const kb::ScoreBand* b = naranjo_band(kb, q, answer)) {
-      n.points = b->points.value_or(0);
-      add_sources(n.sources, b->prov.src);
-    }
-    pr.components.push_back(n);
-  };
-  item("q1", matching.empty() ? "unknown" : "yes",
-       matching.empty() ? format_text(FMT_COMPILE("no published {} pattern for {} in the KB"),
-                                      er.phenotype, culprit.biologic_class)
-                        : format_text(FMT_COMPILE("{} published pattern(s) of {} eruptions on {}"),
-                                      matching.size(), er.phenotype, culprit.biologic_class),
-       pattern_sources);
-  bool after = culprit.days_to_onset && *culprit.days_to_onset >= 0 &&
-               !(predates && er.kind == clinical::EruptionKind::kNew);
-  item("q2", after ? "yes" : (predates ? "no" : "unknown"),
-       predates && er.kind == clinical::EruptionKind::kNew
-           ? format_text(FMT_COMPILE("{} was recorded before {} was started"), predating,
-                         culprit.biologic)
-           : (culprit.days_to_onset ? format_text(FMT_COMPILE("onset {} days after starting {}"),
-                                                  *culprit.days_to_onset, culprit.biologic)
-                                    : std::string("start date of the biologic unknown")),
-       {});
-  // Dechallenge from a standard record: the condition abated after the culprit was stopped.
-  std::string dechallenge = er.dechallenge, dechallenge_basis = "dechallenge as recorded";
-  if (rx.from) {
-    dechallenge_basis = unanswered;
-    if (culprit_med && culprit_med->stop && *culprit_med->stop >= er.onset && rx.from->abatement &&
-        *rx.from->abatement >= *culprit_med->stop) {
-      dechallenge = "yes";
-      dechallenge_basis = format_text(FMT_COMPILE("{} abated on {}, after {} was stopped on {}"),
-                                      *pr.condition, clinical::to_string(*rx.from->abatement),
-                                      culprit.biologic, clinical::to_string(*culprit_med->stop));
-    }
-  }
-  item("q3", dechallenge, dechallenge_basis, {});
-  item("q4", er.rechallenge, rx.from ? unanswered : "rechallenge as recorded", {});
-  std::string alt_answer =
-      !er.alternative_causes.empty() ? "yes" : (er.alternatives_excluded ? "no" : "unknown");
-  std::string alt_list;
-  for (const auto& a : er.alternative_causes) alt_list += (alt_list.empty() ? "" : ", ") + a;
-  item("q5", alt_answer,
-       !er.alternative_causes.empty()
-           ? "alternative causes recorded: " + alt_list
-           : (er.alternatives_excluded ? "alternative causes excluded" : "not recorded"),
-       {});
-  item("q6", "unknown", "no placebo re-exposure in clinical practice", {});
-  item("q7", "unknown", "drug levels are not measured for biologics in practice", {});
-  item("q8", er.dose_related, rx.from ? unanswered : "dose relation as recorded", {});
-  item("q9", er.previous_similar_reaction,
-       rx.from ? unanswered : "previous similar reaction as recorded", {});
-  item("q10", er.biopsy_consistent ? (*er.biopsy_consistent ? "yes" : "no") : "unknown",
-       er.biopsy ? "biopsy: " + *er.biopsy : "no biopsy recorded", {});
-  double total = 0;
-  for (const auto& n : pr.components) total += n.points;
-  pr.score = total;
-  for (const auto& b : kb.score_bands) {
-    if (b.score != "naranjo"sv || b.factor != "total"sv || !b.category) continue;
-    bool lo = !b.min || total >= *b.min;
-    bool hi = !b.max || total <= *b.max;
-    if (lo && hi) pr.naranjo_category = parse_naranjo_category(*b.category);
-  }
+  score_naranjo(kb, {rx, culprit, culprit_med, matching, pattern_sources, predates, predating}, pr);
   using enum NaranjoCategory;
   if (pr.naranjo_category == kDefinite || pr.naranjo_category == kProbable)
     pr.classification = PrClass::kLikely;
@@ -563,67 +684,7 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
         l.sources));
   }
 
-  // Risk factors of this phenotype (and class) present in the record. Factors of one KB group
-  // overlap (the same exposure, or one containing the other): only the group's strongest effect
-  // enters the multiplier, so a history of AD is not counted again inside "personal atopy".
-  std::vector<const kb::RiskFactor*> matched;
-  for (const auto& rf : kb.risk_factors) {
-    if (rf.phenotype && *rf.phenotype != er.phenotype) continue;
-    if (rf.culprit_class && *rf.culprit_class != culprit.biologic_class) continue;
-    std::string detail;
-    if (!risk_factor_matches(kb, rf, c, culprit, rx.from, er.onset, detail)) continue;
-    pr.risk_factors.push_back({rf.id, rf.factor, rf.measure, rf.direction, rf.estimate, rf.ci_low,
-                               rf.ci_high, detail, rf.group, false, rf.prov.src});
-    matched.push_back(&rf);
-  }
-  std::map<std::string, std::size_t> strongest;  // group (or the factor's own id) -> hit
-  for (std::size_t i = 0; i < matched.size(); ++i) {
-    if (!is_ratio(*matched[i]) || matched[i]->estimate <= 0) continue;
-    const std::string key = matched[i]->group.value_or("id:" + matched[i]->id);
-    auto it = strongest.find(key);
-    if (it == strongest.end() || std::abs(std::log(matched[i]->estimate)) >
-                                     std::abs(std::log(matched[it->second]->estimate))) {
-      strongest[key] = i;
-    }
-  }
-  if (!strongest.empty()) {
-    double multiplier = 1;
-    for (const auto& [key, i] : strongest) {
-      multiplier *= matched[i]->estimate;
-      pr.risk_factors[i].in_multiplier = true;
-    }
-    pr.risk_multiplier = multiplier;
-  }
-  for (std::size_t i = 0; i < matched.size(); ++i) {
-    const auto& rf = *matched[i];
-    const auto& hit = pr.risk_factors[i];
-    std::string overlap;
-    if (rf.group && is_ratio(rf)) {
-      std::vector<std::string> others;
-      for (std::size_t j = 0; j < matched.size(); ++j) {
-        if (j != i && matched[j]->group == rf.group && is_ratio(*matched[j]))
-          others.push_back(matched[j]->id);
-      }
-      if (!others.empty()) {
-        std::string list;
-        for (const auto& o : others) list += (list.empty() ? "" : ", ") + o;
-        overlap = format_text(FMT_COMPILE(" Overlaps {} (group {}): {}."), list, *rf.group,
-                              hit.in_multiplier
-                                  ? "the strongest of the group, used in the risk multiplier"
-                                  : "not multiplied again");
-      }
-    }
-    pr.reasons.push_back(reason(
-        ReasonCode::kPrRiskFactor,
-        rf.direction == "increases"sv ? Severity::kCaution : Severity::kInfo,
-        format_text(FMT_COMPILE("{} ({}): {} {}{} for {}.{}"), rf.factor, hit.detail, rf.measure,
-                    fmt_num(rf.estimate),
-                    rf.ci_low && rf.ci_high ? format_text(FMT_COMPILE(" ({}-{})"),
-                                                          fmt_num(*rf.ci_low), fmt_num(*rf.ci_high))
-                                            : "",
-                    rf.reaction, overlap),
-        rf.prov.src));
-  }
+  add_risk_factors(kb, c, rx, culprit, pr);
   for (const auto& a : er.alternative_causes) {
     if (std::find(pr.differentials.begin(), pr.differentials.end(), a) == pr.differentials.end()) {
       pr.differentials.insert(pr.differentials.begin(), a);
@@ -632,27 +693,7 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
                                 "Alternative cause recorded: " + a + " (Naranjo item 5).", {}));
   }
 
-  // Mechanism: the KB's proposed mechanism for this class and phenotype (else the class's
-  // general one); with none, only the axes the class blocks are shown.
-  if (cls) {
-    if (const kb::PrMechanism* m = find_mechanism(kb, cls->id, er.phenotype)) {
-      pr.mechanism = m->text;
-      pr.blocked_axes = m->blocked_axes;
-      pr.released_axes = m->released_axes;
-      pr.mechanism_sources = m->prov.src;
-    } else {
-      pr.blocked_axes = cls->blocked_axes;
-    }
-  }
-  for (const auto& d : {pr.primary_disease, pr.reaction_disease}) {
-    if (!d) continue;
-    const kb::Disease* dis = kb.find_disease(*d);
-    // The nearest ancestor with a signature describes a subtype without one.
-    while (dis && !dis->signature && dis->parent) dis = kb.find_disease(*dis->parent);
-    if (!dis || !dis->signature) continue;
-    pr.axis_profiles.push_back({*d, dis->signature->dominant_axes, dis->signature->present_axes,
-                                dis->signature->reduced_axes, dis->signature->prov.src});
-  }
+  add_mechanism(kb, cls, er.phenotype, pr);
 
   // Pharmacovigilance: the store's reporting signals for the culprits and the phenotype.
   if (signals && !pr.phenotype.empty()) cite_reporting_signals(kb, *signals, pr);

@@ -337,20 +337,163 @@ bool aggregable(const PathwayResult& r) {
 
 }  // namespace
 
-PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug,
-                               const Regimen& regimen, const ExposureModifier* modifier,
-                               const ProfileOptions& options) {
-  PathwayProfile out;
-  out.drug = drug.id;
-  out.regimen = regimen;
-  out.steps_per_hour = options.steps_per_hour;
-  out.covalent = drug.mechanism.binding == "covalent";
-  if (modifier) out.modifier = *modifier;
-  const bool topical = drug.route == "topical";
+// How far apart the cellular and enzymatic-derived scales are for this drug, where a pair has both
+// (a ratio from a "< x" cellular IC50 is only an upper limit); enzymatic-derived values too far
+// from the cellular scale are kept out of aggregates, and mixed assays are said.
+void compare_assay_scales(const kb::KnowledgeBase& kb, const kb::Drug& drug, PathwayProfile& out) {
+  bool ratio_bounded = false;
+  std::vector<std::string> pairs_seen;
+  const bool has_enzymatic =
+      std::any_of(drug.potency.begin(), drug.potency.end(),
+                  [](const kb::Potency& p) { return p.assay == "enzymatic"; });
+  for (const auto& c : kb.cytokines) {
+    if (!c.pair || !has_enzymatic) continue;
+    std::string pair = pair_name(*c.pair);  // potency depends on the pair only
+    if (std::find(pairs_seen.begin(), pairs_seen.end(), pair) != pairs_seen.end()) continue;
+    pairs_seen.push_back(pair);
+    auto cell = pathway_potency(drug, c, Assay::kCellular);
+    if (cell.basis != Basis::kQuantitative || !cell.pair_ic50_nm) {
+      cell = pathway_potency(drug, c, Assay::kWholeBlood);
+      if (cell.basis != Basis::kQuantitative || !cell.pair_ic50_nm) continue;
+    }
+    auto a = kinase_ic50(drug, c.pair->kinases[0], "enzymatic");
+    auto b = kinase_ic50(drug, c.pair->kinases[1], "enzymatic");
+    if (!a || !b) continue;
+    PathwayPotency enz;
+    enz.kinase_ic50_nm[0] = a->nm;
+    enz.kinase_ic50_nm[1] = b->nm;
+    double ratio = *cell.pair_ic50_nm / *effective_ic50(enz);
+    ratio_bounded |= cell.at_least;
+    out.cellular_over_enzymatic_min =
+        std::min(out.cellular_over_enzymatic_min.value_or(ratio), ratio);
+    out.cellular_over_enzymatic_max =
+        std::max(out.cellular_over_enzymatic_max.value_or(ratio), ratio);
+  }
+  // Enzymatic-derived values more than 10x away from the drug's cellular scale overstate
+  // inhibition by that much: shown, flagged, and kept out of every aggregate. The 10x limit is an
+  // engine rule (issue 12), not a clinical number.
+  constexpr double kScaleGapLimit = 10;
+  if (out.cellular_over_enzymatic_max && *out.cellular_over_enzymatic_max > kScaleGapLimit &&
+      !ratio_bounded) {
+    int flagged = 0;
+    for (auto& r : out.pathways) {
+      if (r.assay == Assay::kEnzymaticDerived && r.avg_inhibition_pct) {
+        r.excluded_from_aggregates = true;
+        r.notes.emplace_back(
+            "kept out of aggregates: enzymatic-derived values of this drug are "
+            "more than 10x away from its cellular values");
+        ++flagged;
+      }
+    }
+    if (flagged > 0) {
+      out.warnings.push_back(fmt::format(
+          "{} enzymatic-derived pathway values are shown but kept out of every aggregate: this "
+          "drug's cellular IC50s are {:.0f}-{:.0f}x its enzymatic-derived ones (more than 10x)",
+          flagged, *out.cellular_over_enzymatic_min, *out.cellular_over_enzymatic_max));
+    }
+  }
+  std::vector<std::string> assays;
+  for (const auto& r : out.pathways) {
+    if (!aggregable(r)) continue;
+    std::string a(to_string(*r.assay));
+    if (std::find(assays.begin(), assays.end(), a) == assays.end()) assays.push_back(a);
+  }
+  if (assays.size() > 1) {
+    std::string list;
+    for (const auto& a : assays) list += (list.empty() ? "" : ", ") + a;
+    out.warnings.push_back(fmt::format(
+        "quantitative values rest on different assays ({}{}): compare pathways within one assay; "
+        "an aggregate over more than one assay is not given",
+        list,
+        out.cellular_over_enzymatic_min
+            ? fmt::format("; cellular IC50s are {}{:.0f}-{:.0f}x the enzymatic-derived ones",
+                          ratio_bounded ? "at most " : "", *out.cellular_over_enzymatic_min,
+                          *out.cellular_over_enzymatic_max)
+            : ""));
+  }
+}
 
+// Per axis: the average modelled inhibition of its JAK-dependent cytokines, when all are known on
+// one assay basis.
+void aggregate_axes(const kb::KnowledgeBase& kb, PathwayProfile& out) {
+  for (const auto& axis : kb.axes) {
+    AxisCoverage a;
+    a.axis = axis.id;
+    double sum = 0;
+    for (std::size_t i = 0; i < kb.cytokines.size(); ++i) {
+      const auto& c = kb.cytokines[i];
+      if (std::find(c.axes.begin(), c.axes.end(), axis.id) == c.axes.end()) continue;
+      if (!c.pair) {
+        ++a.non_jak;
+        continue;
+      }
+      ++a.jak;
+      const auto& row = out.pathways[i];
+      if (aggregable(row)) {
+        ++a.known;
+        sum += *row.avg_inhibition_pct;
+        merge_assay(a.basis, *row.assay);
+      }
+    }
+    if (a.known > 0 && a.basis != "mixed") a.avg_inhibition_pct = sum / a.known;
+    out.axes.push_back(a);
+  }
+}
+
+// Active metabolites: modelled when potency, exposure and half-life are known; otherwise left out
+// (`missing`), which makes every computed inhibition a lower bound.
+std::vector<MetaboliteModel> active_metabolites(const kb::Drug& drug, PathwayProfile& profile,
+                                                bool& missing) {
+  std::vector<MetaboliteModel> out;
+  for (const auto& m : drug.metabolite) {
+    if (!m.active) continue;
+    double p = m.potency_vs_parent ? midpoint(*m.potency_vs_parent) : NAN;
+    double e = m.exposure_vs_parent ? midpoint(*m.exposure_vs_parent) : NAN;
+    double h = m.half_life ? midpoint(*m.half_life) : NAN;
+    if (std::isfinite(p) && std::isfinite(e) && std::isfinite(h) && h > 0) {
+      out.push_back({m.name, p, e, h});
+      profile.metabolites_modelled.push_back(m.name);
+    } else {
+      missing = true;
+      profile.warnings.push_back(fmt::format(
+          "active metabolite {} left out (its potency, exposure or half-life is not in the KB): "
+          "inhibition values are lower bounds",
+          m.name));
+    }
+  }
+  return out;
+}
+
+std::vector<double> with_metabolites(const std::vector<double>& total_nm,
+                                     const std::vector<MetaboliteModel>& metabolites, int sph) {
+  const int n = static_cast<int>(total_nm.size());
+  // Each metabolite, in parent-equivalent nM (its molar mass is not in the KB; its printed
+  // AUC ratio is applied to the parent's molar curve), formed in proportion to the parent
+  // concentration and eliminated with its own half-life; stepped until periodic.
+  std::vector<double> active = total_nm;
+  for (const auto& m : metabolites) {
+    double km = std::log(2.0) / m.half_life_h, dt = 1.0 / sph;
+    // Formation rate s·C_parent with s = exposure·km keeps AUC_m = exposure × AUC_parent.
+    double decay = std::exp(-km * dt), gain = m.exposure * (1 - decay);
+    double cm = 0;
+    int days = static_cast<int>(std::ceil(10 * m.half_life_h / 24)) + 1;
+    std::vector<double> curve(n);
+    for (int d = 0; d < days; ++d) {
+      for (int i = 0; i < n; ++i) {
+        if (d == days - 1) curve[i] = cm;
+        cm = cm * decay + gain * total_nm[i];
+      }
+    }
+    for (int i = 0; i < n; ++i) active[i] += m.potency * curve[i];
+  }
+  return active;
+}
+
+// The regimen the curve is computed for: the one given, or its published exposure equivalent
+// (upadacitinib ER 15 mg QD = IR 6 mg BID), recorded in the profile with its source.
+Regimen modelled_regimen(const kb::Drug& drug, const Regimen& regimen, PathwayProfile& out) {
   Regimen modelled = regimen;
   for (const auto& eq : drug.pk_equivalence) {
-    if (topical) break;
     if (regimen.formulation == eq.formulation && regimen.amount_mg == eq.amount &&
         frequency_label(regimen.tau_h) == eq.frequency) {
       modelled = Regimen{eq.modelled_amount,
@@ -363,6 +506,21 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
                                          eq.modelled_frequency, eq.modelled_formulation, eq.text));
     }
   }
+  return modelled;
+}
+
+PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug,
+                               const Regimen& regimen, const ExposureModifier* modifier,
+                               const ProfileOptions& options) {
+  PathwayProfile out;
+  out.drug = drug.id;
+  out.regimen = regimen;
+  out.steps_per_hour = options.steps_per_hour;
+  out.covalent = drug.mechanism.binding == "covalent";
+  if (modifier) out.modifier = *modifier;
+  const bool topical = drug.route == "topical";
+
+  const Regimen modelled = topical ? regimen : modelled_regimen(drug, regimen, out);
 
   std::string pk_gap;
   std::optional<double> mw = molecular_weight(drug);
@@ -407,26 +565,9 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
         "is in the KB, so pathways are given qualitatively");
   }
 
-  // Active metabolites: modelled when potency, exposure and half-life are known; otherwise left
-  // out, which makes every computed inhibition a lower bound.
-  std::vector<MetaboliteModel> metabolites;
   bool metabolite_missing = false;
-  for (const auto& m : drug.metabolite) {
-    if (!m.active || topical) continue;
-    double p = m.potency_vs_parent ? midpoint(*m.potency_vs_parent) : NAN;
-    double e = m.exposure_vs_parent ? midpoint(*m.exposure_vs_parent) : NAN;
-    double h = m.half_life ? midpoint(*m.half_life) : NAN;
-    if (std::isfinite(p) && std::isfinite(e) && std::isfinite(h) && h > 0) {
-      metabolites.push_back({m.name, p, e, h});
-      out.metabolites_modelled.push_back(m.name);
-    } else {
-      metabolite_missing = true;
-      out.warnings.push_back(fmt::format(
-          "active metabolite {} left out (its potency, exposure or half-life is not in the KB): "
-          "inhibition values are lower bounds",
-          m.name));
-    }
-  }
+  const std::vector<MetaboliteModel> metabolites =
+      topical ? std::vector<MetaboliteModel>{} : active_metabolites(drug, out, metabolite_missing);
 
   const int sph = std::max(1, options.steps_per_hour);
   const int n = 24 * sph;
@@ -435,26 +576,7 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
     out.total_nm.resize(n);
     steady_state_grid(params, modelled.amount_mg, modelled.tau_h, 1.0 / sph, out.total_nm);
     for (double& c : out.total_nm) c = mg_per_l_to_nm(c, *mw);
-    // Each metabolite, in parent-equivalent nM (its molar mass is not in the KB; its printed
-    // AUC ratio is applied to the parent's molar curve), formed in proportion to the parent
-    // concentration and eliminated with its own half-life; stepped until periodic.
-    std::vector<double> active = out.total_nm;
-    for (const auto& m : metabolites) {
-      double km = std::log(2.0) / m.half_life_h, dt = 1.0 / sph;
-      // Formation rate s·C_parent with s = exposure·km keeps AUC_m = exposure × AUC_parent.
-      double decay = std::exp(-km * dt), gain = m.exposure * (1 - decay);
-      double cm = 0;
-      int days = static_cast<int>(std::ceil(10 * m.half_life_h / 24)) + 1;
-      std::vector<double> curve(n);
-      for (int d = 0; d < days; ++d) {
-        for (int i = 0; i < n; ++i) {
-          if (d == days - 1) curve[i] = cm;
-          cm = cm * decay + gain * out.total_nm[i];
-        }
-      }
-      for (int i = 0; i < n; ++i) active[i] += m.potency * curve[i];
-    }
-    out.total_nm = active;
+    out.total_nm = with_metabolites(out.total_nm, metabolites, sph);
     if (out.unbound_fraction) {
       out.unbound_nm.resize(n);
       for (int i = 0; i < n; ++i) out.unbound_nm[i] = out.total_nm[i] * *out.unbound_fraction;
@@ -579,101 +701,8 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
     out.pathways.push_back(std::move(r));
   }
 
-  // How far apart the cellular and enzymatic-derived scales are for this drug, where a pair has
-  // both. A ratio printed from a "< x" cellular IC50 is only an upper limit (`ratio_bounded`).
-  bool ratio_bounded = false;
-  std::vector<std::string> pairs_seen;
-  const bool has_enzymatic =
-      std::any_of(drug.potency.begin(), drug.potency.end(),
-                  [](const kb::Potency& p) { return p.assay == "enzymatic"; });
-  for (const auto& c : kb.cytokines) {
-    if (!c.pair || !has_enzymatic) continue;
-    std::string pair = pair_name(*c.pair);  // potency depends on the pair only
-    if (std::find(pairs_seen.begin(), pairs_seen.end(), pair) != pairs_seen.end()) continue;
-    pairs_seen.push_back(pair);
-    auto cell = pathway_potency(drug, c, Assay::kCellular);
-    if (cell.basis != Basis::kQuantitative || !cell.pair_ic50_nm) {
-      cell = pathway_potency(drug, c, Assay::kWholeBlood);
-      if (cell.basis != Basis::kQuantitative || !cell.pair_ic50_nm) continue;
-    }
-    auto a = kinase_ic50(drug, c.pair->kinases[0], "enzymatic");
-    auto b = kinase_ic50(drug, c.pair->kinases[1], "enzymatic");
-    if (!a || !b) continue;
-    PathwayPotency enz;
-    enz.kinase_ic50_nm[0] = a->nm;
-    enz.kinase_ic50_nm[1] = b->nm;
-    double ratio = *cell.pair_ic50_nm / *effective_ic50(enz);
-    ratio_bounded |= cell.at_least;
-    out.cellular_over_enzymatic_min =
-        std::min(out.cellular_over_enzymatic_min.value_or(ratio), ratio);
-    out.cellular_over_enzymatic_max =
-        std::max(out.cellular_over_enzymatic_max.value_or(ratio), ratio);
-  }
-  // Enzymatic-derived values more than 10x away from the drug's cellular scale overstate
-  // inhibition by that much: shown, flagged, and kept out of every aggregate. The 10x limit is an
-  // engine rule (issue 12), not a clinical number.
-  constexpr double kScaleGapLimit = 10;
-  if (out.cellular_over_enzymatic_max && *out.cellular_over_enzymatic_max > kScaleGapLimit &&
-      !ratio_bounded) {
-    int flagged = 0;
-    for (auto& r : out.pathways) {
-      if (r.assay == Assay::kEnzymaticDerived && r.avg_inhibition_pct) {
-        r.excluded_from_aggregates = true;
-        r.notes.emplace_back(
-            "kept out of aggregates: enzymatic-derived values of this drug are "
-            "more than 10x away from its cellular values");
-        ++flagged;
-      }
-    }
-    if (flagged > 0) {
-      out.warnings.push_back(fmt::format(
-          "{} enzymatic-derived pathway values are shown but kept out of every aggregate: this "
-          "drug's cellular IC50s are {:.0f}-{:.0f}x its enzymatic-derived ones (more than 10x)",
-          flagged, *out.cellular_over_enzymatic_min, *out.cellular_over_enzymatic_max));
-    }
-  }
-  std::vector<std::string> assays;
-  for (const auto& r : out.pathways) {
-    if (!aggregable(r)) continue;
-    std::string a(to_string(*r.assay));
-    if (std::find(assays.begin(), assays.end(), a) == assays.end()) assays.push_back(a);
-  }
-  if (assays.size() > 1) {
-    std::string list;
-    for (const auto& a : assays) list += (list.empty() ? "" : ", ") + a;
-    out.warnings.push_back(fmt::format(
-        "quantitative values rest on different assays ({}{}): compare pathways within one assay; "
-        "an aggregate over more than one assay is not given",
-        list,
-        out.cellular_over_enzymatic_min
-            ? fmt::format("; cellular IC50s are {}{:.0f}-{:.0f}x the enzymatic-derived ones",
-                          ratio_bounded ? "at most " : "", *out.cellular_over_enzymatic_min,
-                          *out.cellular_over_enzymatic_max)
-            : ""));
-  }
-
-  for (const auto& axis : kb.axes) {
-    AxisCoverage a;
-    a.axis = axis.id;
-    double sum = 0;
-    for (std::size_t i = 0; i < kb.cytokines.size(); ++i) {
-      const auto& c = kb.cytokines[i];
-      if (std::find(c.axes.begin(), c.axes.end(), axis.id) == c.axes.end()) continue;
-      if (!c.pair) {
-        ++a.non_jak;
-        continue;
-      }
-      ++a.jak;
-      const auto& row = out.pathways[i];
-      if (aggregable(row)) {
-        ++a.known;
-        sum += *row.avg_inhibition_pct;
-        merge_assay(a.basis, *row.assay);
-      }
-    }
-    if (a.known > 0 && a.basis != "mixed") a.avg_inhibition_pct = sum / a.known;
-    out.axes.push_back(a);
-  }
+  compare_assay_scales(kb, drug, out);
+  aggregate_axes(kb, out);
   return out;
 }
 

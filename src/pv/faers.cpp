@@ -316,13 +316,47 @@ void for_each_kept_line(const detail::Block& b, const Layout& l, const std::stri
   });
 }
 
-}  // namespace
+// The report keys to count (sorted, unique): the latest version of every case not deleted; the
+// versions are consumed.
+std::vector<std::uint64_t> latest_versions(std::vector<DemoRec>& versions,
+                                           const std::vector<std::uint64_t>& deleted,
+                                           FaersReport& rep) {
+  rep.reports_read = versions.size();
+  for (const auto& v : versions) rep.laers_reports += v.faers ? 0 : 1;
+  tbb::parallel_sort(versions.begin(), versions.end(), [](const DemoRec& a, const DemoRec& b) {
+    return a.caseid != b.caseid ? a.caseid < b.caseid : a.rank() < b.rank();
+  });
+  std::vector<std::uint64_t> kept;
+  for (std::size_t i = 0; i < versions.size();) {
+    std::size_t j = i;
+    while (j + 1 < versions.size() && versions[j + 1].caseid == versions[i].caseid) ++j;
+    rep.superseded += j - i;
+    if (std::binary_search(deleted.begin(), deleted.end(), versions[i].caseid)) {
+      ++rep.deleted;
+    } else {
+      kept.push_back(versions[j].key);
+    }
+    i = j + 1;
+  }
+  std::vector<DemoRec>().swap(versions);
+  tbb::parallel_sort(kept.begin(), kept.end());
+  kept.erase(std::unique(kept.begin(), kept.end()),
+             kept.end());  // a primaryid repeated across quarters
+  rep.reports_kept = kept.size();
+  return kept;
+}
 
-Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const DrugNormaliser& norm,
-                               const FaersOptions& options) {
+// The quarter's files by kind; DEMO, DRUG and REAC are required.
+struct FaersFiles {
+  std::vector<detail::TextFile> demo, drug, reac, indi, del;
+  std::string where;  // the inputs, for messages
+};
+
+Result<FaersFiles> faers_files(const std::vector<std::string>& inputs) {
   auto listed = detail::list_text_files(inputs);
   if (!listed.is_ok()) return listed.status();
-  std::vector<detail::TextFile> demo, drug, reac, indi, del;
+  FaersFiles out;
+  auto& [demo, drug, reac, indi, del, where] = out;
   for (const auto& f : listed.value()) {
     switch (kind_of(f)) {
       case Kind::kDemo:
@@ -344,7 +378,6 @@ Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const Dru
         break;
     }
   }
-  std::string where;
   for (const auto& i : inputs) where += (where.empty() ? "" : ", ") + i;
   if (demo.empty() || drug.empty() || reac.empty()) {
     return Status::invalid_input(
@@ -352,6 +385,124 @@ Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const Dru
                     "(FAERS or LAERS quarterly ASCII layout); found {} DEMO, {} DRUG, {} REAC",
                     where, demo.size(), drug.size(), reac.size()));
   }
+  return out;
+}
+
+// Deleted case ids (one per line; the first field), sorted.
+Result<std::vector<std::uint64_t>> deleted_case_ids(const std::vector<detail::TextFile>& del,
+                                                    std::size_t block_bytes, FaersReport& rep) {
+  std::vector<std::uint64_t> deleted;
+  for (const auto& f : del) {
+    rep.files.push_back(f.display());
+    auto r = detail::TextReader::open(f);
+    if (!r.is_ok()) return r.status();
+    detail::Block b;
+    std::vector<std::string_view> fields;
+    while (r.value()->next(b, block_bytes)) {
+      std::string_view text = b.text;
+      for (std::size_t pos = 0; pos < text.size();) {
+        std::size_t nl = text.find('\n', pos);
+        if (nl == std::string_view::npos) nl = text.size();
+        detail::split_fields(text.substr(pos, nl - pos), '$', fields);
+        pos = nl + 1;
+        std::uint64_t id;
+        if (parse_u64(fields[0], id)) deleted.push_back(id);  // a header or blank line is not an id
+      }
+    }
+  }
+  std::sort(deleted.begin(), deleted.end());
+  return deleted;
+}
+
+// Drug names the normaliser did not map, by the drug rows that carry them (most first).
+void list_unmapped(Interner& drugs, const std::vector<std::uint64_t>& drug_recs, FaersReport& rep) {
+  std::vector<std::size_t> rows(drugs.names().size(), 0);
+  for (std::uint64_t r : drug_recs) ++rows[static_cast<std::uint32_t>(r)];
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (!drugs.mapped()[i] && rows[i]) rep.unmapped.emplace_back(drugs.names()[i], rows[i]);
+  }
+  std::sort(rep.unmapped.begin(), rep.unmapped.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+}
+
+// Names must be UTF-8 (they end up in JSON); older FAERS quarters hold Windows-1252 bytes.
+void transcode_names(Corpus& c, FaersReport& rep) {
+  std::size_t transcoded = 0;
+  for (auto* names : {&c.drugs, &c.events}) {
+    for (auto& n : *names) transcoded += text::ensure_utf8(n) ? 1 : 0;
+  }
+  for (auto& [name, rows] : rep.unmapped) text::ensure_utf8(name);
+  if (transcoded > 0) {
+    rep.problems.push_back(
+        fmt::format("{} drug or event names are not UTF-8: read as Windows-1252", transcoded));
+  }
+}
+
+// Step 5 of read_faers: the corpus pairs, per kept report every kept drug x every event (unique);
+// a reaction that is also an indication in the same report (a disease treated, not caused) is
+// dropped from it. Records are (report index << 32 | name id), `reports` the kept reports.
+void build_pairs(std::size_t reports, std::vector<std::uint64_t>& drug_recs,
+                 std::vector<std::uint64_t>& event_recs,
+                 std::vector<std::uint64_t>& indication_recs, FaersReport& rep, Corpus& c) {
+  tbb::parallel_invoke([&] { tbb::parallel_sort(drug_recs.begin(), drug_recs.end()); },
+                       [&] { tbb::parallel_sort(event_recs.begin(), event_recs.end()); });
+  drug_recs.erase(std::unique(drug_recs.begin(), drug_recs.end()), drug_recs.end());
+  event_recs.erase(std::unique(event_recs.begin(), event_recs.end()), event_recs.end());
+  if (!indication_recs.empty()) {
+    // A reaction that is also an indication in the same report (a disease treated, not caused)
+    // is dropped from that report.
+    tbb::parallel_sort(indication_recs.begin(), indication_recs.end());
+    std::vector<std::uint64_t> kept_events;
+    kept_events.reserve(event_recs.size());
+    std::set_difference(event_recs.begin(), event_recs.end(), indication_recs.begin(),
+                        indication_recs.end(), std::back_inserter(kept_events));
+    rep.indication_events_dropped = event_recs.size() - kept_events.size();
+    event_recs.swap(kept_events);
+  }
+  auto ranges = [&](const std::vector<std::uint64_t>& recs) {
+    std::vector<std::uint64_t> begin(reports + 1, 0);
+    for (std::uint64_t r : recs) ++begin[(r >> 32) + 1];
+    for (std::size_t i = 1; i < begin.size(); ++i) begin[i] += begin[i - 1];
+    return begin;
+  };
+  std::vector<std::uint64_t> db = ranges(drug_recs), eb = ranges(event_recs);
+  c.strata = {""};
+  std::vector<std::uint32_t> with_pairs;
+  c.report_begin.push_back(0);
+  for (std::size_t r = 0; r < reports; ++r) {
+    std::uint64_t k = (db[r + 1] - db[r]) * (eb[r + 1] - eb[r]);
+    if (k == 0) {
+      ++rep.without_pairs;
+      continue;
+    }
+    with_pairs.push_back(static_cast<std::uint32_t>(r));
+    c.report_begin.push_back(c.report_begin.back() + k);
+  }
+  c.report_stratum.assign(with_pairs.size(), 0);
+  c.pairs.resize(c.report_begin.back());
+  tbb::parallel_for(
+      tbb::blocked_range<std::size_t>(0, with_pairs.size(), 4096), [&](const auto& range) {
+        for (std::size_t i = range.begin(); i != range.end(); ++i) {
+          std::uint32_t r = with_pairs[i];
+          std::uint64_t pos = c.report_begin[i];
+          for (std::uint64_t d = db[r]; d < db[r + 1]; ++d) {
+            for (std::uint64_t e = eb[r]; e < eb[r + 1]; ++e) {
+              c.pairs[pos++] =
+                  (drug_recs[d] & 0xffffffffull) << 32 | (event_recs[e] & 0xffffffffull);
+            }
+          }
+        }
+      });
+}
+
+}  // namespace
+
+Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const DrugNormaliser& norm,
+                               const FaersOptions& options) {
+  auto sorted = faers_files(inputs);
+  if (!sorted.is_ok()) return sorted.status();
+  const auto& [demo, drug, reac, indi, del, where] = sorted.value();
   FaersCorpus out;
   FaersReport& rep = out.input;
   auto merge_problems = [&](BlockProblems& p) {
@@ -400,27 +551,10 @@ Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const Dru
     return Status::ok();
   };
 
-  // 1. Deleted case ids (one per line; the first field).
-  std::vector<std::uint64_t> deleted;
-  for (const auto& f : del) {
-    rep.files.push_back(f.display());
-    auto r = detail::TextReader::open(f);
-    if (!r.is_ok()) return r.status();
-    detail::Block b;
-    std::vector<std::string_view> fields;
-    while (r.value()->next(b, options.block_bytes)) {
-      std::string_view text = b.text;
-      for (std::size_t pos = 0; pos < text.size();) {
-        std::size_t nl = text.find('\n', pos);
-        if (nl == std::string_view::npos) nl = text.size();
-        detail::split_fields(text.substr(pos, nl - pos), '$', fields);
-        pos = nl + 1;
-        std::uint64_t id;
-        if (parse_u64(fields[0], id)) deleted.push_back(id);  // a header or blank line is not an id
-      }
-    }
-  }
-  std::sort(deleted.begin(), deleted.end());
+  // 1. Deleted case ids.
+  auto deleted_ids = deleted_case_ids(del, options.block_bytes, rep);
+  if (!deleted_ids.is_ok()) return deleted_ids.status();
+  const std::vector<std::uint64_t>& deleted = deleted_ids.value();
 
   // 2. DEMO: one row per report version.
   std::vector<DemoRec> versions;
@@ -457,28 +591,7 @@ Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const Dru
         versions.insert(versions.end(), b.recs.begin(), b.recs.end());
       });
   if (!st.is_ok()) return st;
-  rep.reports_read = versions.size();
-  for (const auto& v : versions) rep.laers_reports += v.faers ? 0 : 1;
-  tbb::parallel_sort(versions.begin(), versions.end(), [](const DemoRec& a, const DemoRec& b) {
-    return a.caseid != b.caseid ? a.caseid < b.caseid : a.rank() < b.rank();
-  });
-  std::vector<std::uint64_t> kept;  // report keys, sorted
-  for (std::size_t i = 0; i < versions.size();) {
-    std::size_t j = i;
-    while (j + 1 < versions.size() && versions[j + 1].caseid == versions[i].caseid) ++j;
-    rep.superseded += j - i;
-    if (std::binary_search(deleted.begin(), deleted.end(), versions[i].caseid)) {
-      ++rep.deleted;
-    } else {
-      kept.push_back(versions[j].key);
-    }
-    i = j + 1;
-  }
-  std::vector<DemoRec>().swap(versions);
-  tbb::parallel_sort(kept.begin(), kept.end());
-  kept.erase(std::unique(kept.begin(), kept.end()),
-             kept.end());  // a primaryid repeated across quarters
-  rep.reports_kept = kept.size();
+  const std::vector<std::uint64_t> kept = latest_versions(versions, deleted, rep);
   // 3. DRUG: kept reports, kept roles, names normalised.
   Interner drugs([&norm](std::string_view key) -> std::pair<std::string, bool> {
     auto sep = key.find('\x1f');
@@ -570,83 +683,15 @@ Result<FaersCorpus> read_faers(const std::vector<std::string>& inputs, const Dru
   rep.drug_rows_kept = drug_recs.size();
   rep.reaction_rows = event_recs.size();
 
-  // Unmapped names by drug rows.
-  {
-    std::vector<std::size_t> rows(drugs.names().size(), 0);
-    for (std::uint64_t r : drug_recs) ++rows[static_cast<std::uint32_t>(r)];
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      if (!drugs.mapped()[i] && rows[i]) rep.unmapped.emplace_back(drugs.names()[i], rows[i]);
-    }
-    std::sort(rep.unmapped.begin(), rep.unmapped.end(), [](const auto& a, const auto& b) {
-      return a.second != b.second ? a.second > b.second : a.first < b.first;
-    });
-  }
+  list_unmapped(drugs, drug_recs, rep);
   if (options.progress) options.progress("pairs", 0, 0);
 
   // 5. The corpus: per report, every kept drug x every event (unique).
-  tbb::parallel_invoke([&] { tbb::parallel_sort(drug_recs.begin(), drug_recs.end()); },
-                       [&] { tbb::parallel_sort(event_recs.begin(), event_recs.end()); });
-  drug_recs.erase(std::unique(drug_recs.begin(), drug_recs.end()), drug_recs.end());
-  event_recs.erase(std::unique(event_recs.begin(), event_recs.end()), event_recs.end());
-  if (!indication_recs.empty()) {
-    // A reaction that is also an indication in the same report (a disease treated, not caused)
-    // is dropped from that report.
-    tbb::parallel_sort(indication_recs.begin(), indication_recs.end());
-    std::vector<std::uint64_t> kept_events;
-    kept_events.reserve(event_recs.size());
-    std::set_difference(event_recs.begin(), event_recs.end(), indication_recs.begin(),
-                        indication_recs.end(), std::back_inserter(kept_events));
-    rep.indication_events_dropped = event_recs.size() - kept_events.size();
-    event_recs.swap(kept_events);
-  }
-  auto ranges = [&](const std::vector<std::uint64_t>& recs) {
-    std::vector<std::uint64_t> begin(kept.size() + 1, 0);
-    for (std::uint64_t r : recs) ++begin[(r >> 32) + 1];
-    for (std::size_t i = 1; i < begin.size(); ++i) begin[i] += begin[i - 1];
-    return begin;
-  };
-  std::vector<std::uint64_t> db = ranges(drug_recs), eb = ranges(event_recs);
   Corpus& c = out.corpus;
-  c.strata = {""};
-  std::vector<std::uint32_t> with_pairs;
-  c.report_begin.push_back(0);
-  for (std::size_t r = 0; r < kept.size(); ++r) {
-    std::uint64_t k = (db[r + 1] - db[r]) * (eb[r + 1] - eb[r]);
-    if (k == 0) {
-      ++rep.without_pairs;
-      continue;
-    }
-    with_pairs.push_back(static_cast<std::uint32_t>(r));
-    c.report_begin.push_back(c.report_begin.back() + k);
-  }
-  c.report_stratum.assign(with_pairs.size(), 0);
-  c.pairs.resize(c.report_begin.back());
-  tbb::parallel_for(
-      tbb::blocked_range<std::size_t>(0, with_pairs.size(), 4096), [&](const auto& range) {
-        for (std::size_t i = range.begin(); i != range.end(); ++i) {
-          std::uint32_t r = with_pairs[i];
-          std::uint64_t pos = c.report_begin[i];
-          for (std::uint64_t d = db[r]; d < db[r + 1]; ++d) {
-            for (std::uint64_t e = eb[r]; e < eb[r + 1]; ++e) {
-              c.pairs[pos++] =
-                  (drug_recs[d] & 0xffffffffull) << 32 | (event_recs[e] & 0xffffffffull);
-            }
-          }
-        }
-      });
+  build_pairs(kept.size(), drug_recs, event_recs, indication_recs, rep, c);
   c.drugs = std::move(drugs.names());
   c.events = std::move(events.names());
-  // Names must be UTF-8 (they end up in JSON); older FAERS quarters hold Windows-1252 bytes such as
-  // 0xAE for the registered sign.
-  std::size_t transcoded = 0;
-  for (auto* names : {&c.drugs, &c.events}) {
-    for (auto& n : *names) transcoded += text::ensure_utf8(n) ? 1 : 0;
-  }
-  for (auto& [name, rows] : rep.unmapped) text::ensure_utf8(name);
-  if (transcoded > 0) {
-    rep.problems.push_back(
-        fmt::format("{} drug or event names are not UTF-8: read as Windows-1252", transcoded));
-  }
+  transcode_names(c, rep);
   return out;
 }
 }  // namespace paraderm::pv

@@ -322,71 +322,38 @@ struct Services::Impl {
     return {400, "invalid", field + ": " + message, field};
   }
 
-  Reply run(std::string_view id, const std::string& body, const std::string& base_url) const {
-    const std::string& hook = hooks.at(std::string(id));
-    Json req = Json::parse(body, nullptr, false);
-    if (req.is_discarded()) throw bad("body", "not valid JSON");
-    if (!req.is_object()) throw bad("body", "expected a CDS Hooks request object");
-    const Json* h = member(req, "hook");
-    if (!h || !h->is_string()) throw bad("hook", "expected a string");
-    if (h->get<std::string>() != hook) {
-      throw bad("hook", fmt::format("\"{}\": this service answers {}",
-                                    h->get<std::string>().substr(0, 60), hook));
+  // The order hooks' context.draftOrders Bundle (and order-select's selections), checked.
+  static const Json* draft_orders(const Json& context, const std::string& hook) {
+    const Json* drafts = member(context, "draftOrders");
+    if (!drafts || !drafts->is_object() || drafts->value("resourceType", "") != "Bundle") {
+      throw bad("context.draftOrders", "expected a FHIR Bundle of draft orders");
     }
-    // hookInstance and userId are required by the specification but not read here: a client that
-    // omits them (as the public example services' test requests do) is still answered.
-    const Json* instance = member(req, "hookInstance");
-    if (instance && !instance->is_string()) throw bad("hookInstance", "expected a string (a UUID)");
-    const Json* context = member(req, "context");
-    if (!context || !context->is_object()) throw bad("context", "expected an object");
-    const Json* patient_id = member(*context, "patientId");
-    if (!patient_id || !patient_id->is_string() || patient_id->get<std::string>().empty()) {
-      throw bad("context.patientId", "expected a string");
-    }
-    if (const Json* user = member(*context, "userId"); user && !user->is_string()) {
-      throw bad("context.userId", "expected a string Type/id");
-    }
-    const Json* drafts = nullptr;
-    if (hook != "patient-view") {
-      drafts = member(*context, "draftOrders");
-      if (!drafts || !drafts->is_object() || drafts->value("resourceType", "") != "Bundle") {
-        throw bad("context.draftOrders", "expected a FHIR Bundle of draft orders");
-      }
-      const Json* e = member(*drafts, "entry");
-      if (e && !e->is_array()) throw bad("context.draftOrders.entry", "expected an array");
-      if (hook == "order-select") {
-        const Json* s = member(*context, "selections");
-        if (!s || !s->is_array())
-          throw bad("context.selections", "expected an array of Type/id references");
-        for (std::size_t i = 0; i < s->size(); ++i) {
-          if (!(*s)[i].is_string())
-            throw bad(fmt::format("context.selections[{}]", i), "expected a string Type/id");
-        }
+    const Json* e = member(*drafts, "entry");
+    if (e && !e->is_array()) throw bad("context.draftOrders.entry", "expected an array");
+    if (hook == "order-select") {
+      const Json* s = member(context, "selections");
+      if (!s || !s->is_array())
+        throw bad("context.selections", "expected an array of Type/id references");
+      for (std::size_t i = 0; i < s->size(); ++i) {
+        if (!(*s)[i].is_string())
+          throw bad(fmt::format("context.selections[{}]", i), "expected a string Type/id");
       }
     }
-    const Json* server = member(req, "fhirServer");
-    if (server && !server->is_string()) throw bad("fhirServer", "expected a URL string");
-    const Json* auth = member(req, "fhirAuthorization");
-    if (auth && !auth->is_null()) {
-      if (!auth->is_object()) throw bad("fhirAuthorization", "expected an object");
-      if (!server) throw bad("fhirServer", "missing: required when fhirAuthorization is given");
-      for (const char* f : {"access_token", "token_type", "scope", "subject"}) {
-        const Json* v = member(*auth, f);
-        if (!v || !v->is_string())
-          throw bad(std::string("fhirAuthorization.") + f, "expected a string");
-      }
-      if (!member(*auth, "expires_in") || !(*auth)["expires_in"].is_number()) {
-        throw bad("fhirAuthorization.expires_in", "expected a number");
-      }
-    } else {
-      auth = nullptr;
-    }
-    const Json* pf = member(req, "prefetch");
+    return drafts;
+  }
+
+  // Every prefetch key the service asked for: given, null (nothing found), or missing / an
+  // OperationOutcome (then fetched from fhirServer into `fetched`, else 412); keys it did not ask
+  // for are read too (nothing the EHR sends is silently dropped). Pairs of key and resource or
+  // Bundle, null when nothing was found.
+  std::vector<std::pair<std::string, const Json*>> resolve_prefetch(const Json* pf,
+                                                                    const Json& context,
+                                                                    const Json* server,
+                                                                    const Json* auth,
+                                                                    Json& fetched) const {
     if (pf && !pf->is_null() && !pf->is_object()) throw bad("prefetch", "expected an object");
     if (pf && pf->is_null()) pf = nullptr;
 
-    // Resolve every key: given, null (nothing found), or missing / an OperationOutcome (fetch it).
-    Json fetched = Json::object();
     std::vector<std::pair<std::string, const Json*>>
         slots;  // key -> resource / Bundle (null: nothing found)
     std::vector<std::string> unavailable;
@@ -405,7 +372,7 @@ struct Services::Impl {
         continue;
       }
       std::string problem;
-      auto got = fetch(server->get<std::string>(), auth, template_fill(tmpl, *context), problem);
+      auto got = fetch(server->get<std::string>(), auth, template_fill(tmpl, context), problem);
       if (!got) {
         throw HttpError{412, "not-found",
                         fmt::format("prefetch.{}: {} and could not be fetched: {}", key,
@@ -435,6 +402,53 @@ struct Services::Impl {
         slots.emplace_back(it.key(), &*it);
       }
     }
+    return slots;
+  }
+
+  Reply run(std::string_view id, const std::string& body, const std::string& base_url) const {
+    const std::string& hook = hooks.at(std::string(id));
+    Json req = Json::parse(body, nullptr, false);
+    if (req.is_discarded()) throw bad("body", "not valid JSON");
+    if (!req.is_object()) throw bad("body", "expected a CDS Hooks request object");
+    const Json* h = member(req, "hook");
+    if (!h || !h->is_string()) throw bad("hook", "expected a string");
+    if (h->get<std::string>() != hook) {
+      throw bad("hook", fmt::format("\"{}\": this service answers {}",
+                                    h->get<std::string>().substr(0, 60), hook));
+    }
+    // hookInstance and userId are required by the specification but not read here: a client that
+    // omits them (as the public example services' test requests do) is still answered.
+    const Json* instance = member(req, "hookInstance");
+    if (instance && !instance->is_string()) throw bad("hookInstance", "expected a string (a UUID)");
+    const Json* context = member(req, "context");
+    if (!context || !context->is_object()) throw bad("context", "expected an object");
+    const Json* patient_id = member(*context, "patientId");
+    if (!patient_id || !patient_id->is_string() || patient_id->get<std::string>().empty()) {
+      throw bad("context.patientId", "expected a string");
+    }
+    if (const Json* user = member(*context, "userId"); user && !user->is_string()) {
+      throw bad("context.userId", "expected a string Type/id");
+    }
+    const Json* drafts = hook == "patient-view" ? nullptr : draft_orders(*context, hook);
+    const Json* server = member(req, "fhirServer");
+    if (server && !server->is_string()) throw bad("fhirServer", "expected a URL string");
+    const Json* auth = member(req, "fhirAuthorization");
+    if (auth && !auth->is_null()) {
+      if (!auth->is_object()) throw bad("fhirAuthorization", "expected an object");
+      if (!server) throw bad("fhirServer", "missing: required when fhirAuthorization is given");
+      for (const char* f : {"access_token", "token_type", "scope", "subject"}) {
+        const Json* v = member(*auth, f);
+        if (!v || !v->is_string())
+          throw bad(std::string("fhirAuthorization.") + f, "expected a string");
+      }
+      if (!member(*auth, "expires_in") || !(*auth)["expires_in"].is_number()) {
+        throw bad("fhirAuthorization.expires_in", "expected a number");
+      }
+    } else {
+      auth = nullptr;
+    }
+    Json fetched = Json::object();  // owns what was fetched from fhirServer
+    const auto slots = resolve_prefetch(member(req, "prefetch"), *context, server, auth, fetched);
 
     // One Bundle: the prefetch resources, then the draft medication orders.
     Json bundle = {{"resourceType", "Bundle"}, {"type", "collection"}, {"entry", Json::array()}};

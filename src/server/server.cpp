@@ -626,6 +626,17 @@ struct Server::Impl {
   }
 
   void routes() {
+    service_routes();
+    population_routes();
+    kb_routes();
+    case_routes();
+    cds_routes();
+    account_routes();
+  }
+
+  // The service itself: health, metrics, the web page and its assets, the API description, one-shot
+  // assessment.
+  void service_routes() {
     get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
       send_json(res, 200,
                 dump(Json{{"status", "ok"},
@@ -669,7 +680,10 @@ struct Server::Impl {
       if (!stored.is_ok()) return send_error(res, 500, "the assessment could not be stored");
       send_json(res, 200, std::move(r->first));
     });
+  }
 
+  // Population views: reporting signals and screening results.
+  void population_routes() {
     get("/api/v1/signals", [this](const httplib::Request& req, httplib::Response& res) {
       if (!signal_table) {
         return send_error(
@@ -789,6 +803,10 @@ struct Server::Impl {
           body.pop_back();
           send_json(res, 200, body + ",\"patients\":" + page + "}");
         });
+  }
+
+  // The knowledge base, read only.
+  void kb_routes() {
     // The KB is immutable while serving: its lists are serialised once and answered on the I/O
     // thread (see run_inline).
     Json drug_list = Json::array();
@@ -863,7 +881,10 @@ struct Server::Impl {
       }
       send_json(res, 200, dump(out));
     });
+  }
 
+  // Saved cases, their results, shares, feedback and assessments.
+  void case_routes() {
     post("/api/v1/cases", [this](const httplib::Request& req, httplib::Response& res,
                                  const Caller& who) {
       if (!json_content(req, res)) return;
@@ -1043,7 +1064,10 @@ struct Server::Impl {
           }
           send_json(res, 200, dump(a));
         });
+  }
 
+  // CDS Hooks (docs/cds-hooks.md).
+  void cds_routes() {
     // CDS Hooks (docs/cds-hooks.md); the gate has checked the Bearer JWT before these run.
     get("/cds-services", [this](const httplib::Request&, httplib::Response& res) {
       send_json(res, 200, cds->discovery());
@@ -1070,7 +1094,6 @@ struct Server::Impl {
     get("/api/v1/cds-feedback", [this](const httplib::Request&, httplib::Response& res) {
       send_json(res, 200, cds->feedback_list());
     });
-    account_routes();
   }
 
   // The case named by the path when the caller may see it. Another clinician's unshared case is

@@ -17,7 +17,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-const kb::KnowledgeBase& shipped() { return paraderm::testing::shipped_kb(); }
+using paraderm::testing::shipped;
 
 PathwayCache& cache() {
   static PathwayCache c(shipped());

@@ -19,7 +19,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-const kb::KnowledgeBase& shipped() { return paraderm::testing::shipped_kb(); }
+using paraderm::testing::shipped;
 
 // The EU dupilumab -> psoriasiform example with one more ALC result on `date`.
 clinical::Case with_alc(double alc_10e9_per_l, const std::string& date = "2026-11-18",

@@ -21,7 +21,7 @@ using report::to_text;
 
 using Json = nlohmann::json;
 
-const kb::KnowledgeBase& shipped() { return paraderm::testing::shipped_kb(); }
+using paraderm::testing::shipped;
 
 Json condition(const std::string& name, const std::string& onset) {
   return {{"name", name}, {"onset", onset}};

@@ -21,7 +21,7 @@ using report::to_text;
 
 using Json = nlohmann::json;
 
-const kb::KnowledgeBase& shipped() { return paraderm::testing::shipped_kb(); }
+using paraderm::testing::shipped;
 
 // Exact-match lookups (a real store matches case-insensitively), recording every query.
 class FakeSignalSource : public SignalSource {

@@ -37,7 +37,7 @@ using report::to_text;
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-const kb::KnowledgeBase& shipped() { return paraderm::testing::shipped_kb(); }
+using paraderm::testing::shipped;
 
 fs::path golden_dir() { return fs::path(PARADERM_SOURCE_DIR) / "tests" / "report" / "golden"; }
 

@@ -26,7 +26,7 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-const kb::KnowledgeBase& shipped() { return paraderm::testing::shipped_kb(); }
+using paraderm::testing::shipped;
 
 std::string read(const std::string& rel) { return paraderm::testing::repo_file(rel); }
 

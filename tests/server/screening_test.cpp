@@ -27,7 +27,7 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-const kb::KnowledgeBase& shipped() { return paraderm::testing::shipped_kb(); }
+using paraderm::testing::shipped;
 
 // A server on a free loopback port with one account per role (API tokens).
 struct Running {
