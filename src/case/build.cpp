@@ -533,12 +533,12 @@ bool CaseBuilder::add_lab(const std::string& pointer, const std::string& label,
     }
     r.given_value = *value;
     if (!def || !def->unit) {  // no canonical unit in the KB (e.g. IgE): kept as given
-      r.value = *value;
+      r.value = value;
       r.unit = unit;
     } else {
       auto in_kb_unit = to_lab_unit(*def, *value, unit, LabPointers{&pointer, nullptr, nullptr});
       if (!in_kb_unit) return false;
-      r.value = *in_kb_unit;
+      r.value = in_kb_unit;
       r.unit = *def->unit;
     }
   }
@@ -611,7 +611,7 @@ void CaseBuilder::finish() {
         r.pointer = scr->pointer;
         r.lab = "egfr";
         r.date = scr->date;
-        r.value = *e;
+        r.value = e;
         r.unit = "mL/min/1.73m2";
         r.text = "computed by CKD-EPI 2021 from creatinine";
         r.given_value = *scr->value;

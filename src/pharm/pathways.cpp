@@ -249,7 +249,7 @@ PathwayPotency pathway_potency(const kb::Drug& drug, const kb::Cytokine& cytokin
     out.method = fmt::format("{} {} IC50 {}{:g} nM{}", to_string(out.assay), p.target,
                              p.qualifier.value_or(""), *p.ic50_nm,
                              p.conditions ? " (" + *p.conditions + ")" : "");
-    out.pair_ic50_nm = *p.ic50_nm;
+    out.pair_ic50_nm = p.ic50_nm;
     out.versus_total = p.matrix == "whole-blood";
     out.at_most = is_lower_qualifier(p.qualifier);
     out.at_least = is_upper_qualifier(p.qualifier);
@@ -310,7 +310,7 @@ double inhibition_at(const PathwayPotency& p, double c_nm) {
 }
 
 std::optional<double> effective_ic50(const PathwayPotency& p) {
-  if (p.pair_ic50_nm) return *p.pair_ic50_nm;
+  if (p.pair_ic50_nm) return p.pair_ic50_nm;
   if (p.kinase_ic50_nm[0] && p.kinase_ic50_nm[1]) {
     double a = *p.kinase_ic50_nm[0], b = *p.kinase_ic50_nm[1];
     return (-(a + b) + std::sqrt((a + b) * (a + b) + 4 * a * b)) / 2;

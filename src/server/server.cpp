@@ -1013,7 +1013,7 @@ struct Server::Impl {
       if (!r) return;
       if (!db->add_labs(*id, labs).is_ok())
         return send_error(res, 500, "the labs could not be stored");
-      auto stored = db->record_assessment(*id, store::content_hash(merged), kb->version,
+      auto stored = db->record_assessment(id, store::content_hash(merged), kb->version,
                                           opt.engine_version, r->first, who.actor);
       if (!stored.is_ok()) return send_error(res, 500, "the assessment could not be stored");
       Json result = Json::parse(r->first);
