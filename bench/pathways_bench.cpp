@@ -21,7 +21,8 @@ void BM_FullPathwayGrid(benchmark::State& state) {
     profiles = computed = 0;
     for (const auto& drug : kb.drugs) {
       auto regimens = paraderm::pharm::approved_regimens(drug);
-      if (drug.route == "topical") regimens.push_back({0, 24, std::string("topical"), {}});
+      if (drug.route == paraderm::kb::Route::kTopical)
+        regimens.push_back({0, 24, std::string("topical"), {}});
       for (const auto& regimen : regimens) {
         auto p = paraderm::pharm::compute_profile(kb, drug, regimen);
         ++profiles;

@@ -225,7 +225,7 @@ void add_pathways_command(CLI::App& app, const std::string& kb_dir, int& exit_co
     }
     std::vector<pharm::Regimen> regimens;
     auto approved = pharm::approved_regimens(*drug);
-    if (drug->route == "topical") {
+    if (drug->route == kb::Route::kTopical) {
       // A topical product has no systemic regimen to model: one profile, qualitative at the
       // application site (a --dose is not used).
       regimens.push_back(pharm::Regimen{0, 24, std::string("topical"), {}});
@@ -253,7 +253,7 @@ void add_pathways_command(CLI::App& app, const std::string& kb_dir, int& exit_co
       regimens = approved;
       if (regimens.empty()) {
         return fail(fmt::format("{}: no oral regimen in mg is encoded (route {}); give --dose",
-                                drug->id, drug->route));
+                                drug->id, kb::to_string(drug->route)));
       }
     }
     nlohmann::json all = nlohmann::json::array();
@@ -261,7 +261,7 @@ void add_pathways_command(CLI::App& app, const std::string& kb_dir, int& exit_co
     for (const auto& r : regimens) {
       auto profile =
           pharm::compute_profile(*kb, *drug, r, modifier ? &*modifier : nullptr, options);
-      bool approved_regimen = !r.roles.empty() || drug->route == "topical";
+      bool approved_regimen = !r.roles.empty() || drug->route == kb::Route::kTopical;
       if (!approved_regimen) {
         profile.warnings.insert(profile.warnings.begin(),
                                 "not an approved regimen in the KB for this drug");

@@ -227,7 +227,7 @@ void add_pk_command(CLI::App& app, const std::string& kb_dir, int& exit_code) {
     if (!drug)
       return fail(
           fmt::format("--drug: value \"{}\": no such drug (see `paraderm kb list drug`)", drug_id));
-    if (drug->route == "topical") {
+    if (drug->route == kb::Route::kTopical) {
       print_topical(*drug, format);
       exit_code = 0;
       return;

@@ -68,13 +68,20 @@ enum class ReproductiveAction { kAvoid, kContraindicated, kCaution, kRegistry, k
 // unknown").
 enum class SmokingStatus { kUnknown, kCurrent, kFormer, kNever, kSmoker };
 enum class ConditionStatus { kActive, kResolved };
+// How a product is given: systemic (oral) or at the application site (topical).
+enum class Route { kOral, kTopical };
+// A label statement's weight.
+enum class WarningKind { kBoxed, kWarning, kLimitation };
 // A label indication's status, strongest first (the order a label row is chosen in).
 enum class IndicationStatus { kApproved, kFiled, kInvestigational, kNotApproved };
 
-std::string_view to_string(SmokingStatus s);    // unknown | current | former | never | smoker
+// unknown | current | former | never | smoker
+std::string_view to_string(SmokingStatus s);
 std::string_view to_string(ConditionStatus s);  // active | resolved
 std::string_view to_string(
-    IndicationStatus s);  // approved | filed | investigational | not-approved
+    IndicationStatus s);                    // approved | filed | investigational | not-approved
+std::string_view to_string(Route r);        // oral | topical
+std::string_view to_string(WarningKind k);  // boxed | warning | limitation
 std::optional<SmokingStatus> parse_smoking_status(std::string_view name);
 std::optional<ConditionStatus> parse_condition_status(std::string_view name);
 
@@ -529,7 +536,7 @@ enum class WarningTopic {
 
 struct Warning {
   Region region = Region::kBoth;
-  std::string kind;  // boxed | warning | limitation
+  WarningKind kind = WarningKind::kWarning;
   WarningTopic topic = WarningTopic::kSeriousInfection;
   std::string text;
   Provenance prov;
@@ -568,7 +575,8 @@ struct RuleStatus {
 
 struct Drug {
   Location loc;
-  std::string id, name, ingredient, route;
+  std::string id, name, ingredient;
+  Route route = Route::kOral;
   std::vector<DrugBrand> brand;
   std::vector<Code> code;
   Mechanism mechanism;

@@ -584,7 +584,7 @@ class DrugEvaluation {
   }
 
   void topical() {
-    if (d_.route != "topical"sv) return;
+    if (d_.route != kb::Route::kTopical) return;
     const auto& severity = x_.severity;
     if (severity == std::optional<std::string>("mild")) {
       note(reason(ReasonCode::kTopicalSuited, Severity::kInfo,
@@ -608,7 +608,7 @@ class DrugEvaluation {
   void risk_groups() {
     const auto& p = x_.c.patient;
     const bool smoker = x_.smoker, cv = x_.cv, cancer = x_.cancer, vte = x_.vte;
-    if (x_.c.region == "eu"sv) {
+    if (x_.region == kb::Region::kEu) {
       bool lower = false;
       std::vector<std::string> lower_src;
       for (const auto& g : x_.kb.risk_groups) {
@@ -690,7 +690,7 @@ class DrugEvaluation {
       if (present.empty()) return;
       std::vector<std::string> src;
       for (const auto& w : d_.warning) {
-        if (w.kind == "boxed"sv && here(w.region) &&
+        if (w.kind == kb::WarningKind::kBoxed && here(w.region) &&
             is_one_of(w.topic, {kb::WarningTopic::kMace, kb::WarningTopic::kMalignancy,
                                 kb::WarningTopic::kThrombosis})) {
           add_sources(src, w.prov.src);
@@ -1201,7 +1201,7 @@ class DrugEvaluation {
 
   void coverage() {
     // Topical products are covered at the application site; they have no systemic regimen.
-    const bool topical = d_.route == "topical"sv;
+    const bool topical = d_.route == kb::Route::kTopical;
     const Dose* basis = dose_ ? &*dose_ : (base_ ? &*base_ : nullptr);
     pharm::Regimen r{0, 24, std::string("topical"), {}};
     if (!topical) {

@@ -116,12 +116,12 @@ TermIndex::TermIndex(const kb::KnowledgeBase& kb) {
     merge(med_names_[normalise(d.id)], m);
     merge(med_names_[normalise(d.name)], m);
     // The ingredient alone names the oral product (ruxolitinib, not the cream).
-    if (d.route == "oral") merge(med_names_[normalise(d.ingredient)], m);
+    if (d.route == kb::Route::kOral) merge(med_names_[normalise(d.ingredient)], m);
     if (products_per_ingredient[normalise(d.ingredient)] > 1)
       shared_ingredients_.insert(normalise(d.ingredient));
     for (const auto& b : d.brand) merge(med_names_[normalise(b.name)], m);
     for (const auto& c : d.code) {
-      if (d.route == "oral" || c.system != "rxnorm")
+      if (d.route == kb::Route::kOral || c.system != "rxnorm")
         merge(med_codes_[code_key(rx_alias(c), c.code)], m);
     }
   }

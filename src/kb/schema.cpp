@@ -53,6 +53,23 @@ struct EnumNames<IndicationStatus> {
 };
 
 template <>
+struct EnumNames<Route> {
+  static constexpr std::array<std::pair<Route, std::string_view>, 2> kNames{{
+      {Route::kOral, "oral"},
+      {Route::kTopical, "topical"},
+  }};
+};
+
+template <>
+struct EnumNames<WarningKind> {
+  static constexpr std::array<std::pair<WarningKind, std::string_view>, 3> kNames{{
+      {WarningKind::kBoxed, "boxed"},
+      {WarningKind::kWarning, "warning"},
+      {WarningKind::kLimitation, "limitation"},
+  }};
+};
+
+template <>
 struct EnumNames<Grade> {
   static constexpr std::array<std::pair<Grade, std::string_view>, 10> kNames{{
       {Grade::kLabel, "label"},
@@ -1103,7 +1120,7 @@ struct Schema<Warning> {
     static const std::vector<Field<Warning>> f = concat<Warning>(
         {
             field("region", &Warning::region),
-            field("kind", &Warning::kind, {.one_of = {"boxed", "warning", "limitation"}}),
+            field("kind", &Warning::kind),
             field("topic", &Warning::topic),
             field("text", &Warning::text),
         },
@@ -1150,7 +1167,7 @@ struct Schema<Drug> {
         field("id", &Drug::id, {.id = true}),
         field("name", &Drug::name),
         field("ingredient", &Drug::ingredient),
-        field("route", &Drug::route, {.one_of = {"oral", "topical"}}),
+        field("route", &Drug::route),
         field("brand", &Drug::brand),
         field("code", &Drug::code),
         field("mechanism", &Drug::mechanism),
@@ -1622,6 +1639,8 @@ std::optional<E> enum_value(std::string_view name) {
 std::string_view to_string(SmokingStatus s) { return detail::enum_name(s); }
 std::string_view to_string(ConditionStatus s) { return detail::enum_name(s); }
 std::string_view to_string(IndicationStatus s) { return detail::enum_name(s); }
+std::string_view to_string(Route r) { return detail::enum_name(r); }
+std::string_view to_string(WarningKind k) { return detail::enum_name(k); }
 std::optional<SmokingStatus> parse_smoking_status(std::string_view name) {
   return enum_value<SmokingStatus>(name);
 }

@@ -88,7 +88,7 @@ std::string frequency_label(double tau_h) {
 
 std::vector<Regimen> approved_regimens(const kb::Drug& drug) {
   std::vector<Regimen> out;
-  if (drug.route != "oral") return out;
+  if (drug.route != kb::Route::kOral) return out;
   for (const auto& d : drug.dose) {
     auto tau = tau_of(d.frequency);
     if (d.unit != "mg" || !tau) continue;

@@ -518,7 +518,7 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
   out.steps_per_hour = options.steps_per_hour;
   out.covalent = drug.mechanism.binding == "covalent";
   if (modifier) out.modifier = *modifier;
-  const bool topical = drug.route == "topical";
+  const bool topical = drug.route == kb::Route::kTopical;
 
   const Regimen modelled = topical ? regimen : modelled_regimen(drug, regimen, out);
 

@@ -811,7 +811,7 @@ struct Server::Impl {
     // thread (see run_inline).
     Json drug_list = Json::array();
     for (const auto& d : kb->drugs)
-      drug_list.push_back({{"id", d.id}, {"name", d.name}, {"route", d.route}});
+      drug_list.push_back({{"id", d.id}, {"name", d.name}, {"route", kb::to_string(d.route)}});
     get("/api/v1/drugs", [body = dump(drug_list)](const httplib::Request&, httplib::Response& res) {
       send_json(res, 200, body);
     });
@@ -843,7 +843,7 @@ struct Server::Impl {
       const kb::Drug* drug = kb->find_drug(id);
       if (!drug) return send_error(res, 400, fmt::format("drug \"{}\": not in the KB", id));
       std::vector<pharm::Regimen> regimens;
-      if (drug->route == "topical") {
+      if (drug->route == kb::Route::kTopical) {
         // No systemic regimen: one profile, qualitative at the application site
         // (docs/pharmacology.md §2b).
         regimens.push_back({0, 24, std::string("topical"), {}});

@@ -57,7 +57,7 @@ kb::Quantity quantity(double v, std::string unit) {
 kb::Drug synthetic(double cl, double v, double ka, double ic50_pair, double fu = 0.5) {
   kb::Drug d;
   d.id = "synthetic";
-  d.route = "oral";
+  d.route = kb::Route::kOral;
   kb::PkModel m;
   m.population = "test";
   m.compartments = 1;
@@ -739,7 +739,7 @@ TEST(PublishedFindings, EveryProductHasAPathwayTable) {
   for (const auto& d : shipped().drugs) {
     auto regs = approved_regimens(d);
     Regimen r = regs.empty() ? Regimen{0, 24, std::string("topical"), {}} : regs.front();
-    if (d.route == "oral") {
+    if (d.route == kb::Route::kOral) {
       EXPECT_FALSE(regs.empty()) << d.id;
     }
     auto prof = compute_profile(shipped(), d, r);

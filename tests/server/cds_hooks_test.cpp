@@ -583,7 +583,7 @@ std::optional<double> label_max_daily(const kb::Drug& drug, const std::string& r
 RC_GTEST_PROP(CdsDoseProperty, NoSuggestionAboveTheLabelMaximum, ()) {
   std::vector<const kb::Drug*> oral;
   for (const auto& d : shipped_kb().drugs) {
-    if (d.route == "oral") oral.push_back(&d);
+    if (d.route == kb::Route::kOral) oral.push_back(&d);
   }
   const kb::Drug* drug = *rc::gen::elementOf(oral);
   const std::string region = *rc::gen::element(std::string("us"), std::string("eu"));
