@@ -7,6 +7,7 @@ Prints a Markdown table (and writes it to --out). The tree it is run from is nev
 
   tools/mutate/run.py                 # every mutation
   tools/mutate/run.py --only pv-ror   # one
+  tools/mutate/run.py --check         # each mutation still applies to this tree (no build; a ctest)
 """
 import argparse
 import os
@@ -57,11 +58,23 @@ def main():
     ap.add_argument("--scratch", default="/tmp/paraderm-mutate")
     ap.add_argument("--out", help="write the Markdown table here")
     ap.add_argument("--jobs", default="2")
+    ap.add_argument("--check", action="store_true",
+                    help="only check that every mutation applies to this tree (a refactoring "
+                         "that moves a snippet must update the list, or the check silently shrinks)")
     args = ap.parse_args()
 
     muts = tomllib.loads((ROOT / "tools/mutate/mutations.toml").read_text())["mutation"]
     if args.only:
         muts = [m for m in muts if m["id"] in args.only]
+    if args.check:
+        bad = []
+        for m in muts:
+            try:
+                apply(ROOT, m)
+            except LookupError as e:
+                bad.append(f"{m['id']}: {e}")
+        print("\n".join(bad) if bad else f"{len(muts)} mutations apply")
+        sys.exit(1 if bad else 0)
 
     scratch = pathlib.Path(args.scratch)
     if not scratch.exists():
