@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # clang-tidy-19 with the repository's .clang-tidy over the given files, or every .cpp under src/,
-# cli/ and tools/ (about half an hour of CPU on 2 cores: not part of the README test command; run
+# cli/ and tools/ (about 10 minutes of CPU: not part of the README test command; run
 # before a release and by scripts/pre-commit on the files a commit changes).
 # Needs build/ci/compile_commands.json (cmake --preset ci).
 set -euo pipefail
