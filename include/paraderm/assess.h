@@ -154,7 +154,9 @@ struct LatencyComparison {
 };
 
 struct RiskFactorHit {
-  std::string id, factor, measure, direction;
+  std::string id, factor;
+  kb::EffectMeasure measure = kb::EffectMeasure::kOr;
+  kb::EffectDirection direction = kb::EffectDirection::kIncreases;
   double estimate = 0;
   std::optional<double> ci_low, ci_high;
   std::string detail;

@@ -75,13 +75,44 @@ enum class WarningKind { kBoxed, kWarning, kLimitation };
 // A label indication's status, strongest first (the order a label row is chosen in).
 enum class IndicationStatus { kApproved, kFiled, kInvestigational, kNotApproved };
 
+// How a coded FHIR element is used (fhir_code.effect).
+enum class FhirCodeEffect { kUse, kWarn, kIgnore };
+// How the assessment recognises a PR risk factor in a case (risk_factor.match): condition (any of
+// `values` is a recorded condition), sex, smoking (the listed statuses), flag (a case flag such as
+// raised-ige), age-per-year, comedication (any of `values` taken with the culprit), culprit-class,
+// culprit (biologic id).
+enum class RiskFactorMatch {
+  kCondition,
+  kSex,
+  kSmoking,
+  kFlag,
+  kAgePerYear,
+  kComedication,
+  kCulpritClass,
+  kCulprit,
+};
+// The effect measure a published risk factor is stated in (risk_factor.measure).
+enum class EffectMeasure { kHr, kOr, kIrr, kRr, kPrevalencePct, kRelapsePct };
+enum class EffectDirection { kIncreases, kDecreases, kNoEffect };
+// What a published PR case reports (pr_case.kind): a PR treated with a JAK inhibitor, or a PR
+// caused by one.
+enum class PrCaseKind { kTreatedWithJak, kCausedByJak };
+// What a regulatory risk group asks of the prescriber (risk_group.measure).
+enum class RiskGroupMeasure { kOnlyIfNoAlternative, kLowerDose, kCaution };
+
 // unknown | current | former | never | smoker
 std::string_view to_string(SmokingStatus s);
 std::string_view to_string(ConditionStatus s);  // active | resolved
 std::string_view to_string(
-    IndicationStatus s);                    // approved | filed | investigational | not-approved
-std::string_view to_string(Route r);        // oral | topical
-std::string_view to_string(WarningKind k);  // boxed | warning | limitation
+    IndicationStatus s);                        // approved | filed | investigational | not-approved
+std::string_view to_string(Route r);            // oral | topical
+std::string_view to_string(WarningKind k);      // boxed | warning | limitation
+std::string_view to_string(FhirCodeEffect e);   // use | warn | ignore
+std::string_view to_string(RiskFactorMatch m);  // condition | sex | ... | culprit
+std::string_view to_string(EffectMeasure m);    // hr | or | irr | rr | prevalence-pct | relapse-pct
+std::string_view to_string(EffectDirection d);  // increases | decreases | no-effect
+std::string_view to_string(PrCaseKind k);       // treated-with-jak | caused-by-jak
+std::string_view to_string(RiskGroupMeasure m);  // only-if-no-alternative | lower-dose | caution
 std::optional<SmokingStatus> parse_smoking_status(std::string_view name);
 std::optional<ConditionStatus> parse_condition_status(std::string_view name);
 
@@ -252,9 +283,9 @@ struct FhirCode {
   std::string element;   // status | verificationStatus | clinicalStatus | severity | interpretation
   std::optional<std::string> system;  // absent: FHIR's own code system for the element
   std::string code;
-  std::string effect;  // use | warn (used, with a warning) | ignore (the resource is not used)
-  std::optional<std::string> meaning;  // e.g. active, resolved, ended, severe, positive
-  std::optional<std::string> course;   // clinicalStatus: recurrence | relapse
+  FhirCodeEffect effect = FhirCodeEffect::kUse;  // warn: used, with a warning; ignore: not used
+  std::optional<std::string> meaning;            // e.g. active, resolved, ended, severe, positive
+  std::optional<std::string> course;             // clinicalStatus: recurrence | relapse
   Provenance prov;
 };
 
@@ -628,16 +659,14 @@ struct RiskFactor {
   Location loc;
   std::string id, factor, reaction;
   std::optional<std::string> culprit_class;
-  std::string measure;
+  EffectMeasure measure = EffectMeasure::kOr;
   double estimate = 0;
   std::optional<double> ci_low, ci_high;
-  std::string direction;
+  EffectDirection direction = EffectDirection::kIncreases;
   // How the assessment recognises the factor in a case: the reaction's phenotype, and a match
-  // rule: condition (any of `values` is a recorded condition), sex, smoking (current/former),
-  // flag (a case flag such as raised-ige), age-per-year, comedication (any of `values` taken
-  // with the culprit), culprit-class, culprit (biologic id). Absent: shown, never matched.
+  // rule (RiskFactorMatch) with its `values`. Absent: shown, never matched.
   std::optional<std::string> phenotype;
-  std::optional<std::string> match;
+  std::optional<RiskFactorMatch> match;
   std::vector<std::string> values;
   // Factors of one group measure the same exposure or one contains the other (e.g. personal
   // atopic history contains a history of AD): only the group's largest effect enters the
@@ -678,7 +707,8 @@ struct Strategy {
 
 struct PrCase {
   Location loc;
-  std::string id, kind;
+  std::string id;
+  PrCaseKind kind = PrCaseKind::kTreatedWithJak;
   std::optional<std::string> culprit, culprit_class;
   std::string reaction, drug;
   std::optional<std::string> dose;
@@ -719,7 +749,7 @@ struct RiskGroup {
   std::string id, name, criterion;
   RiskGroupMatch match = RiskGroupMatch::kAge;
   std::optional<double> min_age_years;
-  std::string measure;
+  RiskGroupMeasure measure = RiskGroupMeasure::kCaution;
   std::vector<std::string> applies_to;
   Provenance prov;
 };

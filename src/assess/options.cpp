@@ -654,7 +654,7 @@ class DrugEvaluation {
             break;
         }
         if (!hit) continue;
-        if (g.measure == "lower-dose"sv) {
+        if (g.measure == kb::RiskGroupMeasure::kLowerDose) {
           lower = true;
           add_sources(lower_src, g.prov.src);
           continue;
@@ -1115,7 +1115,7 @@ class DrugEvaluation {
     for (const auto& pc : x_.kb.pr_cases) {
       if (pc.drug != d_.id || x_.pr.culprits.empty()) continue;
       const auto& cu = x_.pr.culprits.front();
-      if (pc.kind == "treated-with-jak"sv && same_reaction(pc.phenotype) &&
+      if (pc.kind == kb::PrCaseKind::kTreatedWithJak && same_reaction(pc.phenotype) &&
           ((pc.culprit && *pc.culprit == cu.biologic) ||
            (pc.culprit_class && *pc.culprit_class == cu.biologic_class))) {
         o_.pr_evidence.push_back(pc.id);
@@ -1125,7 +1125,7 @@ class DrugEvaluation {
                 FMT_COMPILE("Reported to treat this reaction: {} — {}{}"), pc.reaction, pc.outcome,
                 pc.patients ? format_text(FMT_COMPILE(" ({} patient(s))"), *pc.patients) : ""),
             pc.prov.src));
-      } else if (pc.kind == "caused-by-jak"sv) {
+      } else if (pc.kind == kb::PrCaseKind::kCausedByJak) {
         note(reason(ReasonCode::kJakCausedPr, Severity::kCaution,
                     format_text(FMT_COMPILE("{} itself has been reported to cause: {}."), d_.name,
                                 pc.reaction),

@@ -37,72 +37,73 @@ bool risk_factor_matches(const kb::KnowledgeBase& kb, const kb::RiskFactor& rf, 
                          const Culprit& culprit, const clinical::Condition* reaction, Date onset,
                          std::string& detail) {
   if (!rf.match) return false;
-  const auto& m = *rf.match;
   auto any = [&](auto pred) { return std::any_of(rf.values.begin(), rf.values.end(), pred); };
-  if (m == "condition"sv) {
-    return any([&](const std::string& v) {
-      bool hit = std::any_of(
-          c.conditions.begin(), c.conditions.end(), [&](const clinical::Condition& cond) {
-            // History only: the reaction's own condition counts when it began before the reaction
-            // (a recurrence of a known disease), any other when it did not begin after it.
-            bool history = &cond == reaction ? cond.onset && *cond.onset < onset
-                                             : !(cond.onset && *cond.onset > onset);
-            return history && is_ancestor(kb, v, cond.disease);
-          });
-      if (hit) detail = "recorded condition " + v;
-      return hit;
-    });
-  }
-  if (m == "sex"sv) {
-    const std::string_view sex = to_string(c.patient.sex);
-    detail = fmt::format("sex {}", sex);
-    return any([&](const std::string& v) { return v == sex; });
-  }
-  if (m == "smoking"sv) {
-    const std::string_view status = to_string(c.patient.smoking.status);
-    detail = fmt::format("smoking {}", status);
-    if (c.patient.smoking.status == clinical::SmokingStatus::kSmoker) {
-      // Current or former, not said which: inside the factor only when it names both.
-      auto named = [&](std::string_view v) {
-        return std::find(rf.values.begin(), rf.values.end(), v) != rf.values.end();
-      };
-      return named("current") && named("former");
+  switch (*rf.match) {
+    case kb::RiskFactorMatch::kCondition: {
+      return any([&](const std::string& v) {
+        bool hit = std::any_of(
+            c.conditions.begin(), c.conditions.end(), [&](const clinical::Condition& cond) {
+              // History only: the reaction's own condition counts when it began before the reaction
+              // (a recurrence of a known disease), any other when it did not begin after it.
+              bool history = &cond == reaction ? cond.onset && *cond.onset < onset
+                                               : !(cond.onset && *cond.onset > onset);
+              return history && is_ancestor(kb, v, cond.disease);
+            });
+        if (hit) detail = "recorded condition " + v;
+        return hit;
+      });
     }
-    return any([&](const std::string& v) { return v == status; });
-  }
-  if (m == "flag"sv) {
-    return any([&](const std::string& v) {
-      bool hit = c.has_flag(v);
-      if (hit) detail = "flag " + v;
-      return hit;
-    });
-  }
-  if (m == "age-per-year"sv) {
-    if (!c.patient.age_years) return false;
-    detail = format_text(FMT_COMPILE("age {:g} years"), G{*c.patient.age_years});
-    return true;
-  }
-  if (m == "comedication"sv) {
-    return any([&](const std::string& v) {
-      return std::any_of(
-          c.medications.begin(), c.medications.end(), [&](const clinical::Medication& med) {
-            // Co-therapy: taken together with the culprit (on its start date, else on the record's
-            // date).
-            auto when = culprit.start ? clinical::parse_date(*culprit.start) : std::nullopt;
-            bool hit = clinical::normalise_name(med.label) == clinical::normalise_name(v) &&
-                       med.active_on(when.value_or(c.as_of));
-            if (hit) detail = "co-medication " + med.label;
-            return hit;
-          });
-    });
-  }
-  if (m == "culprit-class"sv) {
-    detail = "culprit class " + culprit.biologic_class;
-    return any([&](const std::string& v) { return v == culprit.biologic_class; });
-  }
-  if (m == "culprit"sv) {
-    detail = "culprit " + culprit.biologic;
-    return any([&](const std::string& v) { return v == culprit.biologic; });
+    case kb::RiskFactorMatch::kSex: {
+      const std::string_view sex = to_string(c.patient.sex);
+      detail = fmt::format("sex {}", sex);
+      return any([&](const std::string& v) { return v == sex; });
+    }
+    case kb::RiskFactorMatch::kSmoking: {
+      const std::string_view status = to_string(c.patient.smoking.status);
+      detail = fmt::format("smoking {}", status);
+      if (c.patient.smoking.status == clinical::SmokingStatus::kSmoker) {
+        // Current or former, not said which: inside the factor only when it names both.
+        auto named = [&](std::string_view v) {
+          return std::find(rf.values.begin(), rf.values.end(), v) != rf.values.end();
+        };
+        return named("current") && named("former");
+      }
+      return any([&](const std::string& v) { return v == status; });
+    }
+    case kb::RiskFactorMatch::kFlag: {
+      return any([&](const std::string& v) {
+        bool hit = c.has_flag(v);
+        if (hit) detail = "flag " + v;
+        return hit;
+      });
+    }
+    case kb::RiskFactorMatch::kAgePerYear: {
+      if (!c.patient.age_years) return false;
+      detail = format_text(FMT_COMPILE("age {:g} years"), G{*c.patient.age_years});
+      return true;
+    }
+    case kb::RiskFactorMatch::kComedication: {
+      return any([&](const std::string& v) {
+        return std::any_of(
+            c.medications.begin(), c.medications.end(), [&](const clinical::Medication& med) {
+              // Co-therapy: taken together with the culprit (on its start date, else on the
+              // record's date).
+              auto when = culprit.start ? clinical::parse_date(*culprit.start) : std::nullopt;
+              bool hit = clinical::normalise_name(med.label) == clinical::normalise_name(v) &&
+                         med.active_on(when.value_or(c.as_of));
+              if (hit) detail = "co-medication " + med.label;
+              return hit;
+            });
+      });
+    }
+    case kb::RiskFactorMatch::kCulpritClass: {
+      detail = "culprit class " + culprit.biologic_class;
+      return any([&](const std::string& v) { return v == culprit.biologic_class; });
+    }
+    case kb::RiskFactorMatch::kCulprit: {
+      detail = "culprit " + culprit.biologic;
+      return any([&](const std::string& v) { return v == culprit.biologic; });
+    }
   }
   return false;
 }
@@ -288,9 +289,10 @@ const kb::PrMechanism* find_mechanism(const kb::KnowledgeBase& kb, const std::st
 }
 
 bool is_ratio(const kb::RiskFactor& rf) {
-  return (rf.measure == "hr"sv || rf.measure == "or"sv || rf.measure == "irr"sv ||
-          rf.measure == "rr"sv) &&
-         rf.match != std::optional<std::string>("age-per-year");
+  using M = kb::EffectMeasure;
+  return (rf.measure == M::kHr || rf.measure == M::kOr || rf.measure == M::kIrr ||
+          rf.measure == M::kRr) &&
+         rf.match != kb::RiskFactorMatch::kAgePerYear;
 }
 
 // What the Naranjo items are answered from.
@@ -438,9 +440,9 @@ void add_risk_factors(const kb::KnowledgeBase& kb, const Case& c, const Reaction
     }
     pr.reasons.push_back(reason(
         ReasonCode::kPrRiskFactor,
-        rf.direction == "increases"sv ? Severity::kCaution : Severity::kInfo,
-        format_text(FMT_COMPILE("{} ({}): {} {}{} for {}.{}"), rf.factor, hit.detail, rf.measure,
-                    fmt_num(rf.estimate),
+        rf.direction == kb::EffectDirection::kIncreases ? Severity::kCaution : Severity::kInfo,
+        format_text(FMT_COMPILE("{} ({}): {} {}{} for {}.{}"), rf.factor, hit.detail,
+                    kb::to_string(rf.measure), fmt_num(rf.estimate),
                     rf.ci_low && rf.ci_high ? format_text(FMT_COMPILE(" ({}-{})"),
                                                           fmt_num(*rf.ci_low), fmt_num(*rf.ci_high))
                                             : "",

@@ -371,11 +371,11 @@ bool BundleReader::status(const kb::FhirCode* fc, std::string_view type, const c
                            shown(code), type, element));
     return true;
   }
-  if (fc->effect == "ignore") {
+  if (fc->effect == kb::FhirCodeEffect::kIgnore) {
     b_.warning(path.str(), fmt::format("{} {} \"{}\": not used", type, element, code));
     return false;
   }
-  if (fc->effect == "warn") {
+  if (fc->effect == kb::FhirCodeEffect::kWarn) {
     b_.warning(path.str(),
                fmt::format("{} {} \"{}\": used; check it still holds", type, element, code));
   }

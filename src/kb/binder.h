@@ -21,6 +21,7 @@
 #include <toml++/toml.h>
 #include <nlohmann/json.hpp>
 
+#include "common/enum_names.h"
 #include "paraderm/kb.h"
 
 namespace paraderm::kb::detail {
@@ -70,10 +71,12 @@ struct EnumNames;
 
 template <class E>
 std::string_view enum_name(E value) {
-  for (const auto& [e, name] : EnumNames<E>::kNames) {
-    if (e == value) return name;
-  }
-  return "?";
+  return common::name_of(EnumNames<E>::kNames, value);
+}
+
+template <class E>
+std::optional<E> enum_value(std::string_view name) {
+  return common::value_of(EnumNames<E>::kNames, name);
 }
 
 template <class T>

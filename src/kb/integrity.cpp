@@ -193,7 +193,7 @@ void check_integrity(const KnowledgeBase& kb, const std::vector<RefUse>& refs,
     }
   }
   for (const auto& f : kb.fhir_codes) {
-    if (f.element == "clinicalStatus" && f.effect != "ignore" && f.meaning &&
+    if (f.element == "clinicalStatus" && f.effect != FhirCodeEffect::kIgnore && f.meaning &&
         !parse_condition_status(*f.meaning)) {
       error(issues, f.loc, fmt::format("fhir_code '{}'.meaning", f.id),
             fmt::format("value \"{}\": expected active or resolved for a clinicalStatus that is "

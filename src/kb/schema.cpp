@@ -70,6 +70,67 @@ struct EnumNames<WarningKind> {
 };
 
 template <>
+struct EnumNames<FhirCodeEffect> {
+  static constexpr std::array<std::pair<FhirCodeEffect, std::string_view>, 3> kNames{{
+      {FhirCodeEffect::kUse, "use"},
+      {FhirCodeEffect::kWarn, "warn"},
+      {FhirCodeEffect::kIgnore, "ignore"},
+  }};
+};
+
+template <>
+struct EnumNames<RiskFactorMatch> {
+  static constexpr std::array<std::pair<RiskFactorMatch, std::string_view>, 8> kNames{{
+      {RiskFactorMatch::kCondition, "condition"},
+      {RiskFactorMatch::kSex, "sex"},
+      {RiskFactorMatch::kSmoking, "smoking"},
+      {RiskFactorMatch::kFlag, "flag"},
+      {RiskFactorMatch::kAgePerYear, "age-per-year"},
+      {RiskFactorMatch::kComedication, "comedication"},
+      {RiskFactorMatch::kCulpritClass, "culprit-class"},
+      {RiskFactorMatch::kCulprit, "culprit"},
+  }};
+};
+
+template <>
+struct EnumNames<EffectMeasure> {
+  static constexpr std::array<std::pair<EffectMeasure, std::string_view>, 6> kNames{{
+      {EffectMeasure::kHr, "hr"},
+      {EffectMeasure::kOr, "or"},
+      {EffectMeasure::kIrr, "irr"},
+      {EffectMeasure::kRr, "rr"},
+      {EffectMeasure::kPrevalencePct, "prevalence-pct"},
+      {EffectMeasure::kRelapsePct, "relapse-pct"},
+  }};
+};
+
+template <>
+struct EnumNames<EffectDirection> {
+  static constexpr std::array<std::pair<EffectDirection, std::string_view>, 3> kNames{{
+      {EffectDirection::kIncreases, "increases"},
+      {EffectDirection::kDecreases, "decreases"},
+      {EffectDirection::kNoEffect, "no-effect"},
+  }};
+};
+
+template <>
+struct EnumNames<PrCaseKind> {
+  static constexpr std::array<std::pair<PrCaseKind, std::string_view>, 2> kNames{{
+      {PrCaseKind::kTreatedWithJak, "treated-with-jak"},
+      {PrCaseKind::kCausedByJak, "caused-by-jak"},
+  }};
+};
+
+template <>
+struct EnumNames<RiskGroupMeasure> {
+  static constexpr std::array<std::pair<RiskGroupMeasure, std::string_view>, 3> kNames{{
+      {RiskGroupMeasure::kOnlyIfNoAlternative, "only-if-no-alternative"},
+      {RiskGroupMeasure::kLowerDose, "lower-dose"},
+      {RiskGroupMeasure::kCaution, "caution"},
+  }};
+};
+
+template <>
 struct EnumNames<Grade> {
   static constexpr std::array<std::pair<Grade, std::string_view>, 10> kNames{{
       {Grade::kLabel, "label"},
@@ -569,7 +630,7 @@ struct Schema<FhirCode> {
             field("system", &FhirCode::system,
                   {.one_of = {"snomed", "v3-observation-interpretation"}}),
             field("code", &FhirCode::code),
-            field("effect", &FhirCode::effect, {.one_of = {"use", "warn", "ignore"}}),
+            field("effect", &FhirCode::effect),
             field("meaning", &FhirCode::meaning),
             field("course", &FhirCode::course, {.one_of = {"recurrence", "relapse"}}),
         },
@@ -1236,17 +1297,13 @@ struct Schema<RiskFactor> {
             field("factor", &RiskFactor::factor),
             field("reaction", &RiskFactor::reaction),
             field("culprit_class", &RiskFactor::culprit_class, {.ref = "biologic_class"}),
-            field("measure", &RiskFactor::measure,
-                  {.one_of = {"hr", "or", "irr", "rr", "prevalence-pct", "relapse-pct"}}),
+            field("measure", &RiskFactor::measure),
             field("estimate", &RiskFactor::estimate, {.min = 0}),
             field("ci_low", &RiskFactor::ci_low, {.min = 0}),
             field("ci_high", &RiskFactor::ci_high, {.min = 0}),
-            field("direction", &RiskFactor::direction,
-                  {.one_of = {"increases", "decreases", "no-effect"}}),
+            field("direction", &RiskFactor::direction),
             field("phenotype", &RiskFactor::phenotype, {.ref = "phenotype"}),
-            field("match", &RiskFactor::match,
-                  {.one_of = {"condition", "sex", "smoking", "flag", "age-per-year", "comedication",
-                              "culprit-class", "culprit"}}),
+            field("match", &RiskFactor::match),
             field("values", &RiskFactor::values),
             field("group", &RiskFactor::group),
         },
@@ -1269,7 +1326,7 @@ struct Schema<PrCase> {
     static const std::vector<Field<PrCase>> f = concat<PrCase>(
         {
             field("id", &PrCase::id, {.id = true}),
-            field("kind", &PrCase::kind, {.one_of = {"treated-with-jak", "caused-by-jak"}}),
+            field("kind", &PrCase::kind),
             field("culprit", &PrCase::culprit, {.ref = "biologic"}),
             field("culprit_class", &PrCase::culprit_class, {.ref = "biologic_class"}),
             field("reaction", &PrCase::reaction),
@@ -1342,8 +1399,7 @@ struct Schema<RiskGroup> {
             field("criterion", &RiskGroup::criterion),
             field("match", &RiskGroup::match),
             field("min_age_years", &RiskGroup::min_age_years, {.min = 0, .max = 120}),
-            field("measure", &RiskGroup::measure,
-                  {.one_of = {"only-if-no-alternative", "lower-dose", "caution"}}),
+            field("measure", &RiskGroup::measure),
             field("applies_to", &RiskGroup::applies_to, {.nonempty = true, .ref = "drug"}),
         },
         embed(&RiskGroup::prov));
@@ -1600,18 +1656,8 @@ std::string_view confidence_name(Confidence c) { return enum_name(c); }
 std::string_view lab_action_name(LabAction a) { return enum_name(a); }
 std::string_view rule_action_name(RuleAction a) { return enum_name(a); }
 std::string_view reproductive_action_name(ReproductiveAction a) { return enum_name(a); }
-std::string_view grade_name(Grade g) {
-  for (const auto& [e, n] : EnumNames<Grade>::kNames) {
-    if (e == g) return n;
-  }
-  return "?";
-}
-std::string_view region_name(Region r) {
-  for (const auto& [e, n] : EnumNames<Region>::kNames) {
-    if (e == r) return n;
-  }
-  return "?";
-}
+std::string_view grade_name(Grade g) { return enum_name(g); }
+std::string_view region_name(Region r) { return enum_name(r); }
 
 Json entry_json(const KnowledgeBase& kb, std::string_view kind, std::string_view id) {
   Json arr = find_kind(kind)->to_json(kb);
@@ -1624,23 +1670,19 @@ Json entry_json(const KnowledgeBase& kb, std::string_view kind, std::string_view
 }  // namespace paraderm::kb::detail
 
 namespace paraderm::kb {
-namespace {
-
-template <class E>
-std::optional<E> enum_value(std::string_view name) {
-  for (const auto& [e, n] : detail::EnumNames<E>::kNames) {
-    if (n == name) return e;
-  }
-  return std::nullopt;
-}
-
-}  // namespace
+using detail::enum_value;
 
 std::string_view to_string(SmokingStatus s) { return detail::enum_name(s); }
 std::string_view to_string(ConditionStatus s) { return detail::enum_name(s); }
 std::string_view to_string(IndicationStatus s) { return detail::enum_name(s); }
 std::string_view to_string(Route r) { return detail::enum_name(r); }
 std::string_view to_string(WarningKind k) { return detail::enum_name(k); }
+std::string_view to_string(FhirCodeEffect e) { return detail::enum_name(e); }
+std::string_view to_string(RiskFactorMatch m) { return detail::enum_name(m); }
+std::string_view to_string(EffectMeasure m) { return detail::enum_name(m); }
+std::string_view to_string(EffectDirection d) { return detail::enum_name(d); }
+std::string_view to_string(PrCaseKind k) { return detail::enum_name(k); }
+std::string_view to_string(RiskGroupMeasure m) { return detail::enum_name(m); }
 std::optional<SmokingStatus> parse_smoking_status(std::string_view name) {
   return enum_value<SmokingStatus>(name);
 }

@@ -674,8 +674,8 @@ struct Services::Impl {
       }
       d += "**Reasons**\n\n" + reason_lines(pr.reasons);
       for (const auto& rf : pr.risk_factors) {
-        d += fmt::format("* Risk factor: {} ({} {}{}){}\n", md(rf.factor), rf.measure,
-                         num(rf.estimate),
+        d += fmt::format("* Risk factor: {} ({} {}{}){}\n", md(rf.factor),
+                         kb::to_string(rf.measure), num(rf.estimate),
                          rf.ci_low && rf.ci_high
                              ? fmt::format(", 95% CI {}–{}", num(*rf.ci_low), num(*rf.ci_high))
                              : "",
@@ -959,12 +959,13 @@ struct Services::Impl {
         if (rf.phenotype != phenotype_id ||
             (rf.culprit_class && *rf.culprit_class != b->biologic_class))
           continue;
-        rf_lines += fmt::format(
-            "* {} — {} {} {}{}{}\n", md(rf.factor), rf.direction, rf.measure, num(rf.estimate),
-            rf.ci_low && rf.ci_high
-                ? fmt::format(" (95% CI {}–{})", num(*rf.ci_low), num(*rf.ci_high))
-                : "",
-            cite(rf.prov.src));
+        rf_lines +=
+            fmt::format("* {} — {} {} {}{}{}\n", md(rf.factor), kb::to_string(rf.direction),
+                        kb::to_string(rf.measure), num(rf.estimate),
+                        rf.ci_low && rf.ci_high
+                            ? fmt::format(" (95% CI {}–{})", num(*rf.ci_low), num(*rf.ci_high))
+                            : "",
+                        cite(rf.prov.src));
       }
       if (!rf_lines.empty()) d += "\n**Published risk factors**\n\n" + rf_lines;
       std::optional<std::string> incidence;

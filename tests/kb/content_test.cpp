@@ -264,7 +264,7 @@ TEST(KbContent, EmaPracAgeGroup) {  // safety-and-labels.md §1.3
   auto it = std::find_if(groups.begin(), groups.end(),
                          [](const RiskGroup& g) { return g.min_age_years == 65.0; });
   ASSERT_NE(it, groups.end());
-  EXPECT_EQ(it->measure, "only-if-no-alternative");
+  EXPECT_EQ(it->measure, kb::RiskGroupMeasure::kOnlyIfNoAlternative);
 }
 
 TEST(KbContent, OralSurveillanceMalignancyHazardRatio) {  // safety-and-labels.md §1.2

@@ -468,4 +468,66 @@ TEST(KbValidation, ClinicalStatusMeaningThatIsAConditionStatusIsAccepted) {
 }
 
 }  // namespace
+std::vector<std::string> risk_factor_errors(const std::string& measure,
+                                            const std::string& direction,
+                                            const std::string& match) {
+  auto r = load_with("pr.toml", R"(
+[[risk_factor]]
+id = "rf"
+factor = "a factor"
+reaction = "psoriasiform eruption"
+measure = ")" + measure + R"("
+estimate = 2.0
+direction = ")" + direction + R"("
+match = ")" + match + R"("
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+)");
+  return errors_of(r);
+}
+
+// The closed sets a rule is matched on are typed: every name the engine knows loads, and a
+// misspelt one is an error naming the field and the allowed names (before, a misspelt match rule
+// loaded and then never matched).
+TEST(KbValidation, RiskFactorClosedSetsLoadEveryKnownName) {
+  for (const char* m : {"condition", "sex", "smoking", "flag", "age-per-year", "comedication",
+                        "culprit-class", "culprit"}) {
+    EXPECT_TRUE(risk_factor_errors("or", "increases", m).empty()) << m;
+  }
+  for (const char* m : {"hr", "or", "irr", "rr", "prevalence-pct", "relapse-pct"}) {
+    EXPECT_TRUE(risk_factor_errors(m, "increases", "sex").empty()) << m;
+  }
+  for (const char* d : {"increases", "decreases", "no-effect"}) {
+    EXPECT_TRUE(risk_factor_errors("or", d, "sex").empty()) << d;
+  }
+}
+
+TEST(KbValidation, RiskFactorClosedSetsRejectAMisspeltName) {
+  auto errors = risk_factor_errors("or", "increases", "culprit_class");
+  ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
+  EXPECT_NE(errors[0].find("risk_factor[0].match: value \"culprit_class\": expected one of "
+                           "condition, sex, smoking, flag, age-per-year, comedication, "
+                           "culprit-class, culprit"),
+            std::string::npos)
+      << errors[0];
+  errors = risk_factor_errors("OR", "increases", "sex");
+  ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
+  EXPECT_NE(errors[0].find("risk_factor[0].measure: value \"OR\""), std::string::npos) << errors[0];
+  errors = risk_factor_errors("or", "increase", "sex");
+  ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
+  EXPECT_NE(errors[0].find("risk_factor[0].direction: value \"increase\""), std::string::npos)
+      << errors[0];
+}
+
+TEST(KbValidation, FhirCodeEffectIsAClosedSet) {
+  for (const char* e : {"use", "warn", "ignore"}) {
+    EXPECT_TRUE(clinical_status_errors(e, "active").empty()) << e;
+  }
+  auto errors = clinical_status_errors("skip", "active");
+  ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
+  EXPECT_NE(errors[0].find("effect: value \"skip\": expected one of use, warn, ignore"),
+            std::string::npos)
+      << errors[0];
+}
+
 }  // namespace paraderm::kb
