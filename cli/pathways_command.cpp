@@ -34,8 +34,8 @@ std::string basis_text(const pharm::PathwayResult& r) {
                        r.excluded_from_aggregates ? " (!)" : "");
   }
   if (r.basis == pharm::Basis::kQualitative && r.effect) {
-    return fmt::format("qualitative: {}{}", pharm::to_string(r.effect->effect),
-                       r.effect->exposure == "application-site" ? " (site)" : "");
+    return fmt::format("qualitative: {}{}", kb::to_string(r.effect->effect),
+                       r.effect->exposure == kb::Exposure::kApplicationSite ? " (site)" : "");
   }
   return std::string(pharm::to_string(r.basis));
 }
@@ -81,7 +81,7 @@ void print_table(const pharm::PathwayProfile& p,
                dash(r, r.hours_above_50pct, "{:.1f}"), dash(r, r.peak_inhibition_pct, "{:.1f}"),
                dash(r, r.trough_inhibition_pct, "{:.1f}"), basis_text(r),
                r.basis == pharm::Basis::kQuantitative ? std::string(pharm::to_string(r.bound)) : "",
-               r.effect ? fmt::format("{} [{}]", pharm::to_string(r.effect->effect),
+               r.effect ? fmt::format("{} [{}]", kb::to_string(r.effect->effect),
                                       join(r.effect->sources, ", "))
                         : "unknown");
   }
@@ -111,7 +111,7 @@ void print_table(const pharm::PathwayProfile& p,
         "  disease {}: pair coverage {} (qualitative{}, {} cytokines: inhibited {}; spared {}; "
         "no statement {})\n",
         c.disease, cell(c.pair_coverage_pct, "{:.0f}%"),
-        c.exposure == "application-site" ? " at the application site" : "",
+        c.exposure == kb::Exposure::kApplicationSite ? " at the application site" : "",
         c.scored_on.empty() ? "no JAK-dependent" : c.scored_on,
         c.inhibited.empty() ? "-" : join(c.inhibited, ", "),
         c.spared.empty() ? "-" : join(c.spared, ", "),
@@ -154,7 +154,7 @@ void print_csv(const pharm::PathwayProfile& p) {
                csv_field(r.cytokine), r.jak_pair, num(r.avg_inhibition_pct),
                num(r.hours_above_50pct), num(r.peak_inhibition_pct), num(r.trough_inhibition_pct),
                pharm::to_string(r.basis), r.assay ? std::string(pharm::to_string(*r.assay)) : "",
-               r.effect ? std::string(pharm::to_string(r.effect->effect)) : "",
+               r.effect ? std::string(kb::to_string(r.effect->effect)) : "",
                r.excluded_from_aggregates ? "true" : "false",
                r.basis == pharm::Basis::kQuantitative ? std::string(pharm::to_string(r.bound)) : "",
                csv_field(join(r.sources, ";")));

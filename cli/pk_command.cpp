@@ -241,14 +241,14 @@ void add_pk_command(CLI::App& app, const std::string& kb_dir, int& exit_code) {
       auto choice = pharm::model_from_kb(*drug, model_index);
       if (!choice.is_ok()) return fail(choice.status().message());
       const kb::PkModel& m = *choice.value().model;
-      resolved =
-          pharm::ResolvedPk{choice.value().params,
-                            "published-model",
-                            fmt::format("model {}: {} ({}-compartment, {} absorption)",
-                                        *model_index, m.population, m.compartments, m.absorption),
-                            m.formulation,
-                            m.prov.src,
-                            {}};
+      resolved = pharm::ResolvedPk{
+          choice.value().params,
+          "published-model",
+          fmt::format("model {}: {} ({}-compartment, {} absorption)", *model_index, m.population,
+                      m.compartments, kb::to_string(m.absorption)),
+          m.formulation,
+          m.prov.src,
+          {}};
     } else {
       auto r = pharm::resolve_pk(*drug);
       if (!r.is_ok()) return fail(r.status().message());

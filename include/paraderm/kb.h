@@ -100,6 +100,21 @@ enum class PrCaseKind { kTreatedWithJak, kCausedByJak };
 // What a regulatory risk group asks of the prescriber (risk_group.measure).
 enum class RiskGroupMeasure { kOnlyIfNoAlternative, kLowerDose, kCaution };
 
+// How an inhibitor binds its kinase (mechanism.binding).
+enum class Binding { kAtpCompetitive, kAllosteric, kCovalent };
+// The level a potency value was measured at (potency.assay): an isolated-enzyme IC50 or fold, a
+// cellular IC50, or a cellular selectivity fold.
+enum class PotencyAssay { kEnzymatic, kCellular, kCellularSelectivity };
+// What a potency value was measured in (potency.matrix).
+enum class PotencyMatrix { kEnzyme, kCells, kPbmc, kWholeBlood };
+// A cited statement's verdict on a pathway (pathway_effect.effect).
+enum class PathwayState { kInhibited, kSpared };
+// Where a pathway statement holds (pathway_effect.exposure). kMixed is never a KB value: it names
+// a result the engine combined from statements of both kinds.
+enum class Exposure { kClinical, kApplicationSite, kMixed };
+// How a population PK model absorbs the dose (pk_model.absorption).
+enum class Absorption { kFirstOrder, kFirstOrderLag, kZeroOrder, kMixed };
+
 // unknown | current | former | never | smoker
 std::string_view to_string(SmokingStatus s);
 std::string_view to_string(ConditionStatus s);  // active | resolved
@@ -113,6 +128,12 @@ std::string_view to_string(EffectMeasure m);    // hr | or | irr | rr | prevalen
 std::string_view to_string(EffectDirection d);  // increases | decreases | no-effect
 std::string_view to_string(PrCaseKind k);       // treated-with-jak | caused-by-jak
 std::string_view to_string(RiskGroupMeasure m);  // only-if-no-alternative | lower-dose | caution
+std::string_view to_string(Binding b);           // atp-competitive | allosteric | covalent
+std::string_view to_string(PotencyAssay a);      // enzymatic | cellular | cellular-selectivity
+std::string_view to_string(PotencyMatrix m);     // enzyme | cells | pbmc | whole-blood
+std::string_view to_string(PathwayState s);      // inhibited | spared
+std::string_view to_string(Exposure e);          // clinical | application-site | mixed
+std::string_view to_string(Absorption a);  // first-order | first-order-lag | zero-order | mixed
 std::optional<SmokingStatus> parse_smoking_status(std::string_view name);
 std::optional<ConditionStatus> parse_condition_status(std::string_view name);
 
@@ -343,19 +364,18 @@ struct DrugBrand {
 };
 
 struct Mechanism {
-  std::string binding;  // atp-competitive | allosteric | covalent
+  Binding binding = Binding::kAtpCompetitive;
   std::vector<std::string> targets;
   std::optional<std::string> description;
   Provenance prov;
 };
 
 struct Potency {
-  std::string assay;   // enzymatic | cellular | cellular-selectivity
+  PotencyAssay assay = PotencyAssay::kCellular;
   std::string target;  // kinase id or pair "JAK1/JAK3"
-  // enzyme | cells | pbmc | whole-blood; absent = as the assay implies (enzyme for enzymatic,
-  // cells otherwise). Whole-blood IC50s are compared with total, all others with unbound
-  // plasma concentrations.
-  std::optional<std::string> matrix;
+  // Absent = as the assay implies (enzyme for enzymatic, cells otherwise). Whole-blood IC50s are
+  // compared with total, all others with unbound plasma concentrations.
+  std::optional<PotencyMatrix> matrix;
   std::optional<double> ic50_nm;
   std::optional<std::string> qualifier;
   std::optional<double> fold;
@@ -367,10 +387,10 @@ struct Potency {
 // A cited qualitative statement about a pathway at clinical exposure (or, for a topical product,
 // at the application site): the engine's fallback where no absolute potency exists.
 struct PathwayEffect {
-  std::string target;    // kinase ("TYK2"), JAK pair ("JAK2/JAK2") or cytokine id ("GM-CSF")
-  std::string effect;    // inhibited | spared
-  std::string exposure;  // clinical | application-site
-  std::string text;      // the statement as the source makes it
+  std::string target;  // kinase ("TYK2"), JAK pair ("JAK2/JAK2") or cytokine id ("GM-CSF")
+  PathwayState effect = PathwayState::kInhibited;
+  Exposure exposure = Exposure::kClinical;  // clinical | application-site
+  std::string text;                         // the statement as the source makes it
   Provenance prov;
 };
 
@@ -385,7 +405,7 @@ struct PkModel {
   std::optional<std::int64_t> n;
   std::optional<std::string> formulation;
   std::int64_t compartments = 1;
-  std::string absorption;  // first-order | first-order-lag | zero-order | mixed
+  Absorption absorption = Absorption::kFirstOrder;
   std::optional<double> cl_f_l_h, v_f_l, vc_f_l, vp_f_l, q_f_l_h, ka_per_h, lag_h, duration_h,
       iiv_cl_pct;
   Provenance prov;

@@ -102,8 +102,7 @@ enum class Assay { kWholeBlood, kCellular, kEnzymaticDerived };
 std::string_view to_string(Assay a);
 std::optional<Assay> assay_from_string(std::string_view s);
 
-enum class Effect { kInhibited, kSpared };
-std::string_view to_string(Effect e);
+using Effect = kb::PathwayState;  // one name table: the KB's
 
 // How the reported inhibition relates to the truth, given the data's qualifiers.
 enum class Bound {
@@ -120,8 +119,8 @@ std::string_view to_string(Bound b);
 // both kinases are).
 struct QualitativeEffect {
   Effect effect = Effect::kInhibited;
-  std::string exposure;  // clinical | application-site
-  std::string how;       // which statement(s) decided it
+  kb::Exposure exposure = kb::Exposure::kClinical;  // kMixed: kinase statements of both kinds
+  std::string how;                                  // which statement(s) decided it
   std::vector<std::string> sources;
 };
 std::optional<QualitativeEffect> qualitative_effect(const kb::Drug& drug,
@@ -230,7 +229,7 @@ struct DiseaseCoverage {
   // statement says is inhibited; absent when any of them has no statement.
   std::optional<double> pair_coverage_pct;
   std::vector<std::string> inhibited, spared, effect_unknown;
-  std::string exposure;  // clinical | application-site | mixed (of the statements used)
+  std::optional<kb::Exposure> exposure;  // of the statements used; absent when none was
   // Quantitative: mean average inhibition over the dominant JAK-dependent cytokines with known
   // values (over the "present" ones when the signature names no dominant JAK-dependent cytokine);
   // absent when those values rest on different assays.

@@ -1213,7 +1213,8 @@ class DrugEvaluation {
         topical ? std::string("topical")
                 : format_text(FMT_COMPILE("{:g} mg {}{}"), G{basis->amount}, basis->frequency,
                               modifier_ ? " with " + modifier_->id : "");
-    std::string exposure, assay;
+    std::optional<kb::Exposure> exposure;
+    std::string assay;
     auto merge = [](std::string& into, const std::string& v) {
       into = into.empty() || into == v ? v : "mixed";
     };
@@ -1230,7 +1231,9 @@ class DrugEvaluation {
       if (sig) {
         const auto& cov = cache_.coverage(profile, *sig);
         pct = cov.pair_coverage_pct;
-        if (pct) merge(exposure, cov.exposure);
+        if (pct && cov.exposure) {
+          exposure = !exposure || *exposure == *cov.exposure ? *cov.exposure : kb::Exposure::kMixed;
+        }
         qpct = cov.score_pct;
         if (qpct) merge(assay, cov.basis);
       }
@@ -1282,7 +1285,8 @@ class DrugEvaluation {
     if (!all_quantitative || assay == "mixed"sv) o_.coverage.quantitative_both_pct.reset();
     o_.coverage.quantitative_assay = o_.coverage.quantitative_both_pct ? assay : "";
     if (all) {
-      o_.coverage.basis = format_text(FMT_COMPILE("qualitative ({})"), exposure);
+      o_.coverage.basis =
+          format_text(FMT_COMPILE("qualitative ({})"), exposure ? kb::to_string(*exposure) : "");
       const auto& src = cache_.effect_sources(profile);
       note(reason(
           ReasonCode::kCoverageBoth, Severity::kInfo,

@@ -131,6 +131,61 @@ struct EnumNames<RiskGroupMeasure> {
 };
 
 template <>
+struct EnumNames<Binding> {
+  static constexpr std::array<std::pair<Binding, std::string_view>, 3> kNames{{
+      {Binding::kAtpCompetitive, "atp-competitive"},
+      {Binding::kAllosteric, "allosteric"},
+      {Binding::kCovalent, "covalent"},
+  }};
+};
+
+template <>
+struct EnumNames<PotencyAssay> {
+  static constexpr std::array<std::pair<PotencyAssay, std::string_view>, 3> kNames{{
+      {PotencyAssay::kEnzymatic, "enzymatic"},
+      {PotencyAssay::kCellular, "cellular"},
+      {PotencyAssay::kCellularSelectivity, "cellular-selectivity"},
+  }};
+};
+
+template <>
+struct EnumNames<PotencyMatrix> {
+  static constexpr std::array<std::pair<PotencyMatrix, std::string_view>, 4> kNames{{
+      {PotencyMatrix::kEnzyme, "enzyme"},
+      {PotencyMatrix::kCells, "cells"},
+      {PotencyMatrix::kPbmc, "pbmc"},
+      {PotencyMatrix::kWholeBlood, "whole-blood"},
+  }};
+};
+
+template <>
+struct EnumNames<PathwayState> {
+  static constexpr std::array<std::pair<PathwayState, std::string_view>, 2> kNames{{
+      {PathwayState::kInhibited, "inhibited"},
+      {PathwayState::kSpared, "spared"},
+  }};
+};
+
+template <>
+struct EnumNames<Exposure> {
+  static constexpr std::array<std::pair<Exposure, std::string_view>, 3> kNames{{
+      {Exposure::kClinical, "clinical"},
+      {Exposure::kApplicationSite, "application-site"},
+      {Exposure::kMixed, "mixed"},
+  }};
+};
+
+template <>
+struct EnumNames<Absorption> {
+  static constexpr std::array<std::pair<Absorption, std::string_view>, 4> kNames{{
+      {Absorption::kFirstOrder, "first-order"},
+      {Absorption::kFirstOrderLag, "first-order-lag"},
+      {Absorption::kZeroOrder, "zero-order"},
+      {Absorption::kMixed, "mixed"},
+  }};
+};
+
+template <>
 struct EnumNames<Grade> {
   static constexpr std::array<std::pair<Grade, std::string_view>, 10> kNames{{
       {Grade::kLabel, "label"},
@@ -748,8 +803,7 @@ struct Schema<Mechanism> {
   static const std::vector<Field<Mechanism>>& fields() {
     static const std::vector<Field<Mechanism>> f = concat<Mechanism>(
         {
-            field("binding", &Mechanism::binding,
-                  {.one_of = {"atp-competitive", "allosteric", "covalent"}}),
+            field("binding", &Mechanism::binding),
             field("targets", &Mechanism::targets, {.nonempty = true, .ref = "kinase"}),
             field("description", &Mechanism::description),
         },
@@ -763,11 +817,9 @@ struct Schema<Potency> {
   static const std::vector<Field<Potency>>& fields() {
     static const std::vector<Field<Potency>> f = concat<Potency>(
         {
-            field("assay", &Potency::assay,
-                  {.one_of = {"enzymatic", "cellular", "cellular-selectivity"}}),
+            field("assay", &Potency::assay),
             field("target", &Potency::target),
-            field("matrix", &Potency::matrix,
-                  {.one_of = {"enzyme", "cells", "pbmc", "whole-blood"}}),
+            field("matrix", &Potency::matrix),
             field("ic50_nm", &Potency::ic50_nm, {.min = 1e-6}),
             field("qualifier", &Potency::qualifier, {.one_of = {"<", "<=", ">", ">=", "~"}}),
             field("fold", &Potency::fold, {.min = 1e-6}),
@@ -794,9 +846,9 @@ struct Schema<PathwayEffect> {
     static const std::vector<Field<PathwayEffect>> f = concat<PathwayEffect>(
         {
             field("target", &PathwayEffect::target),
-            field("effect", &PathwayEffect::effect, {.one_of = {"inhibited", "spared"}}),
+            field("effect", &PathwayEffect::effect),
             field("exposure", &PathwayEffect::exposure,
-                  {.one_of = {"clinical", "application-site"}}),
+                  {.one_of = {"clinical", "application-site"}}),  // a KB statement is never mixed
             field("text", &PathwayEffect::text),
         },
         embed(&PathwayEffect::prov));
@@ -850,8 +902,7 @@ struct Schema<PkModel> {
             field("n", &PkModel::n, {.min = 1}),
             field("formulation", &PkModel::formulation),
             field("compartments", &PkModel::compartments, {.min = 1, .max = 3}),
-            field("absorption", &PkModel::absorption,
-                  {.one_of = {"first-order", "first-order-lag", "zero-order", "mixed"}}),
+            field("absorption", &PkModel::absorption),
             field("cl_f_l_h", &PkModel::cl_f_l_h, {.min = 1e-9}),
             field("v_f_l", &PkModel::v_f_l, {.min = 1e-9}),
             field("vc_f_l", &PkModel::vc_f_l, {.min = 1e-9}),
@@ -1683,6 +1734,12 @@ std::string_view to_string(EffectMeasure m) { return detail::enum_name(m); }
 std::string_view to_string(EffectDirection d) { return detail::enum_name(d); }
 std::string_view to_string(PrCaseKind k) { return detail::enum_name(k); }
 std::string_view to_string(RiskGroupMeasure m) { return detail::enum_name(m); }
+std::string_view to_string(Binding b) { return detail::enum_name(b); }
+std::string_view to_string(PotencyAssay a) { return detail::enum_name(a); }
+std::string_view to_string(PotencyMatrix m) { return detail::enum_name(m); }
+std::string_view to_string(PathwayState s) { return detail::enum_name(s); }
+std::string_view to_string(Exposure e) { return detail::enum_name(e); }
+std::string_view to_string(Absorption a) { return detail::enum_name(a); }
 std::optional<SmokingStatus> parse_smoking_status(std::string_view name) {
   return enum_value<SmokingStatus>(name);
 }

@@ -37,25 +37,40 @@ void add_sources(std::vector<std::string>& to, const std::vector<std::string>& f
   }
 }
 
-// level: "enzymatic" or "cellular". A direct value for the kinase first; else a selectivity fold
+std::string_view exposure_text(kb::Exposure e) {
+  switch (e) {
+    case kb::Exposure::kClinical:
+      return "clinical exposure";
+    case kb::Exposure::kApplicationSite:
+      return "the application site";
+    case kb::Exposure::kMixed:
+      return "clinical exposure / the application site";
+  }
+  return "clinical exposure";
+}
+
+// level: enzymatic or cellular. A direct value for the kinase first; else a selectivity fold
 // against a kinase with a direct value at the same level (IC50_k = fold × IC50_reference).
 std::optional<KinaseIc50> kinase_ic50(const kb::Drug& drug, const std::string& kinase,
-                                      std::string_view level) {
+                                      kb::PotencyAssay level) {
   auto direct = [&](const std::string& k) -> std::optional<KinaseIc50> {
     for (const auto& p : drug.potency) {
       if (p.assay != level || p.target != k || !p.ic50_nm) continue;
       KinaseIc50 out{*p.ic50_nm,
                      is_lower_qualifier(p.qualifier),
                      is_upper_qualifier(p.qualifier),
-                     p.matrix == "whole-blood",
+                     p.matrix == kb::PotencyMatrix::kWholeBlood,
                      p.prov.src,
-                     fmt::format("{} IC50 {}{:g} nM", level, p.qualifier.value_or(""), *p.ic50_nm)};
+                     fmt::format("{} IC50 {}{:g} nM", kb::to_string(level),
+                                 p.qualifier.value_or(""), *p.ic50_nm)};
       return out;
     }
     return std::nullopt;
   };
   if (auto d = direct(kinase)) return d;
-  std::string_view fold_assay = level == "enzymatic" ? "enzymatic" : "cellular-selectivity";
+  const kb::PotencyAssay fold_assay = level == kb::PotencyAssay::kEnzymatic
+                                          ? kb::PotencyAssay::kEnzymatic
+                                          : kb::PotencyAssay::kCellularSelectivity;
   for (const auto& p : drug.potency) {
     if (p.assay != fold_assay || !p.fold || p.versus != kinase) continue;
     auto ref = direct(p.target);
@@ -154,8 +169,6 @@ std::optional<Assay> assay_from_string(std::string_view s) {
   return std::nullopt;
 }
 
-std::string_view to_string(Effect e) { return e == Effect::kInhibited ? "inhibited" : "spared"; }
-
 std::string_view to_string(Bound b) {
   switch (b) {
     case Bound::kEstimate:
@@ -175,8 +188,8 @@ std::optional<QualitativeEffect> qualitative_effect(const kb::Drug& drug,
   if (!cytokine.pair) return std::nullopt;
   const auto& k = cytokine.pair->kinases;
   auto of = [](const kb::PathwayEffect& e) {
-    return QualitativeEffect{e.effect == "inhibited" ? Effect::kInhibited : Effect::kSpared,
-                             e.exposure, fmt::format("{} {}: {}", e.target, e.effect, e.text),
+    return QualitativeEffect{e.effect, e.exposure,
+                             fmt::format("{} {}: {}", e.target, kb::to_string(e.effect), e.text),
                              e.prov.src};
   };
   for (const auto& e : drug.pathway_effect) {
@@ -195,13 +208,13 @@ std::optional<QualitativeEffect> qualitative_effect(const kb::Drug& drug,
   const kb::PathwayEffect* b = kinase(k[1]);
   // Signalling needs both kinases of the pair: inhibiting either one inhibits the pathway.
   for (const auto* e : {a, b}) {
-    if (e && e->effect == "inhibited") {
+    if (e && e->effect == Effect::kInhibited) {
       auto q = of(*e);
       q.how = fmt::format("{} inhibited (the pair needs both kinases): {}", e->target, e->text);
       return q;
     }
   }
-  if (a && b && a->effect == "spared" && b->effect == "spared") {
+  if (a && b && a->effect == Effect::kSpared && b->effect == Effect::kSpared) {
     auto q = of(*a);
     q.how = a == b
                 ? fmt::format("{} spared (both kinases of the homodimer): {}", a->target, a->text)
@@ -210,7 +223,7 @@ std::optional<QualitativeEffect> qualitative_effect(const kb::Drug& drug,
       if (std::find(q.sources.begin(), q.sources.end(), s) == q.sources.end())
         q.sources.push_back(s);
     }
-    if (a->exposure != b->exposure) q.exposure = "mixed";
+    if (a->exposure != b->exposure) q.exposure = kb::Exposure::kMixed;
     return q;
   }
   return std::nullopt;
@@ -233,32 +246,34 @@ PathwayPotency pathway_potency(const kb::Drug& drug, const kb::Cytokine& cytokin
                : p.prov.conf == kb::Confidence::kSecondary ? 1
                : p.prov.conf == kb::Confidence::kDerived   ? 2
                                                            : 3;
-    return (p.matrix == "whole-blood" ? 0 : 10) + conf;
+    return (p.matrix == kb::PotencyMatrix::kWholeBlood ? 0 : 10) + conf;
   };
   for (const auto& p : drug.potency) {
-    if (p.assay != "cellular" || !p.ic50_nm) continue;
+    if (p.assay != kb::PotencyAssay::kCellular || !p.ic50_nm) continue;
     if (p.target != k[0] + "/" + k[1] && p.target != k[1] + "/" + k[0]) continue;
-    Assay assay = p.matrix == "whole-blood" ? Assay::kWholeBlood : Assay::kCellular;
+    Assay assay =
+        p.matrix == kb::PotencyMatrix::kWholeBlood ? Assay::kWholeBlood : Assay::kCellular;
     if (only && *only != assay) continue;
     if (!best || rank(p) < rank(*best)) best = &p;
   }
   if (best) {
     const auto& p = *best;
     out.basis = Basis::kQuantitative;
-    out.assay = p.matrix == "whole-blood" ? Assay::kWholeBlood : Assay::kCellular;
+    out.assay = p.matrix == kb::PotencyMatrix::kWholeBlood ? Assay::kWholeBlood : Assay::kCellular;
     out.method = fmt::format("{} {} IC50 {}{:g} nM{}", to_string(out.assay), p.target,
                              p.qualifier.value_or(""), *p.ic50_nm,
                              p.conditions ? " (" + *p.conditions + ")" : "");
     out.pair_ic50_nm = p.ic50_nm;
-    out.versus_total = p.matrix == "whole-blood";
+    out.versus_total = p.matrix == kb::PotencyMatrix::kWholeBlood;
     out.at_most = is_lower_qualifier(p.qualifier);
     out.at_least = is_upper_qualifier(p.qualifier);
     out.sources = p.prov.src;
     return out;
   }
   // 2./3. Kinase-level IC50s for both kinases, cellular first, then enzymatic.
-  for (std::string_view level : {"cellular", "enzymatic"}) {
-    Assay assay = level == "cellular" ? Assay::kCellular : Assay::kEnzymaticDerived;
+  for (kb::PotencyAssay level : {kb::PotencyAssay::kCellular, kb::PotencyAssay::kEnzymatic}) {
+    Assay assay =
+        level == kb::PotencyAssay::kCellular ? Assay::kCellular : Assay::kEnzymaticDerived;
     if (only && *only != assay) continue;
     auto a = kinase_ic50(drug, k[0], level);
     auto b = kinase_ic50(drug, k[1], level);
@@ -280,7 +295,8 @@ PathwayPotency pathway_potency(const kb::Drug& drug, const kb::Cytokine& cytokin
   }
   std::vector<std::string> missing;
   for (const auto& kinase : {k[0], k[1]}) {
-    if (!kinase_ic50(drug, kinase, "cellular") && !kinase_ic50(drug, kinase, "enzymatic") &&
+    if (!kinase_ic50(drug, kinase, kb::PotencyAssay::kCellular) &&
+        !kinase_ic50(drug, kinase, kb::PotencyAssay::kEnzymatic) &&
         std::find(missing.begin(), missing.end(), kinase) == missing.end()) {
       missing.push_back(kinase);
     }
@@ -345,7 +361,7 @@ void compare_assay_scales(const kb::KnowledgeBase& kb, const kb::Drug& drug, Pat
   std::vector<std::string> pairs_seen;
   const bool has_enzymatic =
       std::any_of(drug.potency.begin(), drug.potency.end(),
-                  [](const kb::Potency& p) { return p.assay == "enzymatic"; });
+                  [](const kb::Potency& p) { return p.assay == kb::PotencyAssay::kEnzymatic; });
   for (const auto& c : kb.cytokines) {
     if (!c.pair || !has_enzymatic) continue;
     std::string pair = pair_name(*c.pair);  // potency depends on the pair only
@@ -356,8 +372,8 @@ void compare_assay_scales(const kb::KnowledgeBase& kb, const kb::Drug& drug, Pat
       cell = pathway_potency(drug, c, Assay::kWholeBlood);
       if (cell.basis != Basis::kQuantitative || !cell.pair_ic50_nm) continue;
     }
-    auto a = kinase_ic50(drug, c.pair->kinases[0], "enzymatic");
-    auto b = kinase_ic50(drug, c.pair->kinases[1], "enzymatic");
+    auto a = kinase_ic50(drug, c.pair->kinases[0], kb::PotencyAssay::kEnzymatic);
+    auto b = kinase_ic50(drug, c.pair->kinases[1], kb::PotencyAssay::kEnzymatic);
     if (!a || !b) continue;
     PathwayPotency enz;
     enz.kinase_ic50_nm[0] = a->nm;
@@ -516,7 +532,7 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
   out.drug = drug.id;
   out.regimen = regimen;
   out.steps_per_hour = options.steps_per_hour;
-  out.covalent = drug.mechanism.binding == "covalent";
+  out.covalent = drug.mechanism.binding == kb::Binding::kCovalent;
   if (modifier) out.modifier = *modifier;
   const bool topical = drug.route == kb::Route::kTopical;
 
@@ -613,12 +629,8 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
       if (row.basis == Basis::kUnknown && effect) {
         row.basis = Basis::kQualitative;
         add_sources(row.sources, effect->sources);
-        row.notes.push_back(
-            fmt::format("{} at {} ({})", to_string(effect->effect),
-                        effect->exposure == "application-site" ? "the application site"
-                        : effect->exposure == "mixed" ? "clinical exposure / the application site"
-                                                      : "clinical exposure",
-                        effect->how));
+        row.notes.push_back(fmt::format("{} at {} ({})", to_string(effect->effect),
+                                        exposure_text(effect->exposure), effect->how));
       }
     };
     if (c.pair) {
@@ -776,10 +788,10 @@ DiseaseCoverage disease_coverage(const kb::KnowledgeBase& kb, const PathwayProfi
         continue;
       }
       push_once(r->effect->effect == Effect::kInhibited ? out.inhibited : out.spared, id);
-      if (out.exposure.empty())
+      if (!out.exposure)
         out.exposure = r->effect->exposure;
-      else if (out.exposure != r->effect->exposure)
-        out.exposure = "mixed";
+      else if (*out.exposure != r->effect->exposure)
+        out.exposure = kb::Exposure::kMixed;
     }
     if (total > 0 && out.effect_unknown.empty()) {
       out.pair_coverage_pct = 100.0 * static_cast<double>(out.inhibited.size()) / total;
@@ -869,7 +881,7 @@ std::string to_json(const PathwayProfile& p, const std::vector<DiseaseCoverage>&
     };
     if (r.effect) {
       row["effect"] = to_string(r.effect->effect);
-      row["effect_exposure"] = r.effect->exposure;
+      row["effect_exposure"] = kb::to_string(r.effect->exposure);
       row["effect_statement"] = r.effect->how;
       row["effect_sources"] = r.effect->sources;
     } else {
@@ -896,7 +908,7 @@ std::string to_json(const PathwayProfile& p, const std::vector<DiseaseCoverage>&
                                {"inhibited", c.inhibited},
                                {"spared", c.spared},
                                {"effect_unknown", c.effect_unknown},
-                               {"effect_exposure", c.exposure},
+                               {"effect_exposure", c.exposure ? kb::to_string(*c.exposure) : ""},
                                {"score_pct", opt(c.score_pct, 1)},
                                {"assay", c.basis},
                                {"dominant_avg_pct", opt(c.dominant_avg_pct, 1)},

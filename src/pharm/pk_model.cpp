@@ -23,14 +23,14 @@ std::variant<PkParams, std::string> convert(const kb::PkModel& m) {
     p.v2_l = need(m.vp_f_l, "vp_f_l");
     p.q_l_h = need(m.q_f_l_h, "q_f_l_h");
   }
-  if (m.absorption == "zero-order") {
+  if (m.absorption == kb::Absorption::kZeroOrder) {
     p.zero_order_h = need(m.duration_h, "duration_h");
-  } else if (m.absorption == "mixed") {
+  } else if (m.absorption == kb::Absorption::kMixed) {
     return std::string("mixed zero-/first-order absorption is not supported");
   } else {
     p.ka_per_h = need(m.ka_per_h, "ka_per_h");
   }
-  if (m.absorption == "first-order-lag") p.lag_h = need(m.lag_h, "lag_h");
+  if (m.absorption == kb::Absorption::kFirstOrderLag) p.lag_h = need(m.lag_h, "lag_h");
   if (!missing.empty()) {
     std::string list;
     for (const auto& s : missing) list += (list.empty() ? "" : ", ") + s;

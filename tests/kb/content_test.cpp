@@ -125,9 +125,9 @@ TEST(KbContent, EveryDrugSectionIsCited) {
 
 // --- spot checks against docs/reference/ --------------------------------------------------
 
-const Potency* find_potency(const Drug& d, const std::string& assay, const std::string& target) {
+const Potency* find_potency(const Drug& d, std::string_view assay, const std::string& target) {
   for (const auto& p : d.potency) {
-    if (p.assay == assay && p.target == target && p.ic50_nm) return &p;
+    if (to_string(p.assay) == assay && p.target == target && p.ic50_nm) return &p;
   }
   return nullptr;
 }
@@ -173,7 +173,7 @@ TEST(KbContent, UnknownPotencyStaysUnknown) {  // pharmacology.md §3: upadaciti
 
 TEST(KbContent, DeucravacitinibIsAllostericTyk2) {  // pharmacology.md §3, safety §2.6
   const Drug& d = drug("deucravacitinib");
-  EXPECT_EQ(d.mechanism.binding, "allosteric");
+  EXPECT_EQ(d.mechanism.binding, Binding::kAllosteric);
   EXPECT_EQ(d.mechanism.targets, (std::vector<std::string>{"TYK2"}));
 }
 

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <regex>
 
+#include <fmt/format.h>
+
 #include "kb_test_util.h"
 
 namespace paraderm::kb {
@@ -528,6 +530,71 @@ TEST(KbValidation, FhirCodeEffectIsAClosedSet) {
   EXPECT_NE(errors[0].find("effect: value \"skip\": expected one of use, warn, ignore"),
             std::string::npos)
       << errors[0];
+}
+
+std::vector<std::string> drug_errors(const std::string& binding, const std::string& potency,
+                                     const std::string& effect) {
+  auto r = load_with(
+      "drugs.toml",
+      R"(
+[[drug]]
+id = "testinib"
+name = "testinib"
+ingredient = "testinib"
+route = "oral"
+mechanism = { binding = ")" +
+          binding + R"(", targets = ["JAK1"], src = ["cst-jak-stat-table"], conf = "confirmed" }
+potency = [{ )" +
+          potency +
+          R"(, target = "JAK1", ic50_nm = 5, src = ["cst-jak-stat-table"], conf = "confirmed" }]
+pathway_effect = [{ target = "JAK1", )" +
+          effect + R"(, text = "t", src = ["cst-jak-stat-table"], conf = "confirmed" }]
+)");
+  return errors_of(r);
+}
+
+// The pharmacology closed sets: every name loads; a KB pathway statement cannot claim the
+// engine-only exposure "mixed"; a misspelt matrix is rejected (before, "whole blood" loaded and
+// was then compared with unbound instead of total concentrations).
+TEST(KbValidation, PharmacologyClosedSetsLoadEveryKnownName) {
+  const std::string potency = R"(assay = "enzymatic")";
+  const std::string effect = R"(effect = "inhibited", exposure = "clinical")";
+  for (const char* b : {"atp-competitive", "allosteric", "covalent"}) {
+    EXPECT_TRUE(drug_errors(b, potency, effect).empty()) << b;
+  }
+  for (const char* a : {"enzymatic", "cellular", "cellular-selectivity"}) {
+    for (const char* m : {"enzyme", "cells", "pbmc", "whole-blood"}) {
+      auto p = fmt::format(R"(assay = "{}", matrix = "{}")", a, m);
+      EXPECT_TRUE(drug_errors("allosteric", p, effect).empty()) << p;
+    }
+  }
+  for (const char* e : {"inhibited", "spared"}) {
+    for (const char* x : {"clinical", "application-site"}) {
+      auto q = fmt::format(R"(effect = "{}", exposure = "{}")", e, x);
+      EXPECT_TRUE(drug_errors("allosteric", potency, q).empty()) << q;
+    }
+  }
+}
+
+TEST(KbValidation, PharmacologyClosedSetsRejectUnknownNames) {
+  const std::string potency = R"(assay = "enzymatic")";
+  const std::string effect = R"(effect = "inhibited", exposure = "clinical")";
+  auto one_error_with = [](const std::vector<std::string>& errors, const std::string& text) {
+    ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
+    EXPECT_NE(errors[0].find(text), std::string::npos) << errors[0];
+  };
+  one_error_with(drug_errors("irreversible", potency, effect),
+                 "mechanism.binding: value \"irreversible\": expected one of atp-competitive, "
+                 "allosteric, covalent");
+  one_error_with(drug_errors("covalent", R"(assay = "enzymatic", matrix = "whole blood")", effect),
+                 "matrix: value \"whole blood\": expected one of enzyme, cells, pbmc, whole-blood");
+  one_error_with(drug_errors("covalent", R"(assay = "cell")", effect),
+                 "assay: value \"cell\": expected one of enzymatic, cellular, "
+                 "cellular-selectivity");
+  one_error_with(drug_errors("covalent", potency, R"(effect = "blocked", exposure = "clinical")"),
+                 "effect: value \"blocked\": expected one of inhibited, spared");
+  one_error_with(drug_errors("covalent", potency, R"(effect = "spared", exposure = "mixed")"),
+                 "exposure: value \"mixed\": expected one of clinical, application-site");
 }
 
 }  // namespace paraderm::kb

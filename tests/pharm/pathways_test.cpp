@@ -61,7 +61,7 @@ kb::Drug synthetic(double cl, double v, double ka, double ic50_pair, double fu =
   kb::PkModel m;
   m.population = "test";
   m.compartments = 1;
-  m.absorption = "first-order";
+  m.absorption = kb::Absorption::kFirstOrder;
   m.cl_f_l_h = cl;
   m.v_f_l = v;
   m.ka_per_h = ka;
@@ -71,14 +71,14 @@ kb::Drug synthetic(double cl, double v, double ka, double ic50_pair, double fu =
   d.pk->molecular_weight = {quantity(300, "g/mol")};
   d.pk->unbound_fraction = {quantity(fu, "1")};
   kb::Potency p;
-  p.assay = "cellular";
+  p.assay = kb::PotencyAssay::kCellular;
   p.target = "JAK1/JAK3";
   p.ic50_nm = ic50_pair;
   p.prov.src = {"test"};
   d.potency = {p};
   for (auto [k, nm] : {std::pair{"JAK1", 10.0}, {"JAK2", 40.0}, {"JAK3", 5.0}, {"TYK2", 80.0}}) {
     kb::Potency e;
-    e.assay = "enzymatic";
+    e.assay = kb::PotencyAssay::kEnzymatic;
     e.target = k;
     e.ic50_nm = nm;
     e.prov.src = {"test"};
@@ -390,7 +390,7 @@ TEST(Profile, UnknownUnboundFractionBlocksComparisonWithCellIc50s) {
   auto prof = compute_profile(shipped(), d, regimen(10, 24));
   EXPECT_EQ(pathway(prof, "IL-2").basis, Basis::kUnknown);
   // A whole-blood IC50 is compared with total concentrations and needs no unbound fraction.
-  d.potency[0].matrix = "whole-blood";
+  d.potency[0].matrix = kb::PotencyMatrix::kWholeBlood;
   auto wb = compute_profile(shipped(), d, regimen(10, 24));
   EXPECT_EQ(pathway(wb, "IL-2").basis, Basis::kQuantitative);
   EXPECT_EQ(pathway(wb, "IL-2").assay, Assay::kWholeBlood);
@@ -499,7 +499,7 @@ TEST(Coverage, PairCoverageComesFromCitedStatementsForEveryProduct) {
   for (const auto* p : {&deucra, &abro, &tofa}) {
     auto ad = disease_coverage(shipped(), *p, "atopic-dermatitis");
     EXPECT_EQ(ad.pair_coverage_pct, 100.0) << p->drug;
-    EXPECT_EQ(ad.exposure, "clinical") << p->drug;
+    EXPECT_EQ(ad.exposure, kb::Exposure::kClinical) << p->drug;
   }
   // Ritlecitinib: JAK3 inhibited, the other JAKs spared (registry) -> AD's JAK1/TYK2 cytokines
   // spared, the gamma-c cytokine IL-15 inhibited.
@@ -546,8 +546,9 @@ TEST(Coverage, TopicalProductsAreQualitativeAtTheApplicationSite) {
     EXPECT_TRUE(prof.total_nm.empty()) << id;
     const auto& il13 = pathway(prof, "IL-13");
     EXPECT_EQ(il13.basis, Basis::kQualitative) << id;
-    EXPECT_EQ(il13.effect->exposure, "application-site") << id;
-    EXPECT_EQ(disease_coverage(shipped(), prof, "atopic-dermatitis").exposure, "application-site");
+    EXPECT_EQ(il13.effect->exposure, kb::Exposure::kApplicationSite) << id;
+    EXPECT_EQ(disease_coverage(shipped(), prof, "atopic-dermatitis").exposure,
+              kb::Exposure::kApplicationSite);
   }
 }
 
@@ -727,7 +728,7 @@ TEST(PublishedFindings, RitlecitinibIrreversibleBindingIsFlagged) {
   EXPECT_TRUE(prof.covalent);
   EXPECT_EQ(pathway(prof, "IL-15").basis, Basis::kQualitative);
   kb::Drug d = synthetic(20, 100, 2, 50);
-  d.mechanism.binding = "covalent";
+  d.mechanism.binding = kb::Binding::kCovalent;
   auto syn = compute_profile(shipped(), d, regimen(10, 24));
   EXPECT_FALSE(pathway(syn, "IL-2").avg_inhibition_pct);
   EXPECT_NE(pathway(syn, "IL-2").notes.front().find("irreversible"), std::string::npos);
@@ -762,7 +763,7 @@ RC_GTEST_PROP(PathwayProperties, InhibitionRisesWithDoseAndWithAnInhibitingModif
   double tau = *rc::gen::element(12.0, 24.0);
   kb::Drug d = synthetic(cl, v, ka, ic50);
   // Whole-blood potency (against total concentration) must behave the same way.
-  if (*rc::gen::arbitrary<bool>()) d.potency[0].matrix = "whole-blood";
+  if (*rc::gen::arbitrary<bool>()) d.potency[0].matrix = kb::PotencyMatrix::kWholeBlood;
   auto low = compute_profile(shipped(), d, regimen(dose, tau));
   auto high = compute_profile(shipped(), d, regimen(more, tau));
   ExposureModifier inhibitor{"test-inhibitor",

@@ -9,7 +9,7 @@ kb::PkModel vong_tofacitinib() {  // pharmacology.md §5, Vong 2021
   kb::PkModel m;
   m.population = "UC";
   m.compartments = 1;
-  m.absorption = "first-order-lag";
+  m.absorption = kb::Absorption::kFirstOrderLag;
   m.cl_f_l_h = 26.3;
   m.v_f_l = 115.8;
   m.ka_per_h = 9.85;
@@ -48,7 +48,7 @@ TEST(PkModel, SkipsUnusableModelsAndPicksTheFirstUsable) {
   d.id = "x";
   kb::PkModel structure_only;
   structure_only.compartments = 2;
-  structure_only.absorption = "first-order";
+  structure_only.absorption = kb::Absorption::kFirstOrder;
   d.pk_model = {structure_only, vong_tofacitinib()};
   auto r = model_from_kb(d);
   ASSERT_TRUE(r.is_ok());
