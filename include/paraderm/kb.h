@@ -100,6 +100,19 @@ enum class PrCaseKind { kTreatedWithJak, kCausedByJak };
 // What a regulatory risk group asks of the prescriber (risk_group.measure).
 enum class RiskGroupMeasure { kOnlyIfNoAlternative, kLowerDose, kCaution };
 
+// What a label dose row is (dose.role): the standard dose, a start / step-up / step-down / maximum
+// dose, a reduced dose, the dose for a risk group (high-risk, elderly), or a children's dose.
+enum class DoseRole {
+  kStandard,
+  kStart,
+  kStepUp,
+  kMaximum,
+  kStepDown,
+  kReduced,
+  kHighRisk,
+  kElderly,
+  kPaediatric,
+};
 // How an inhibitor binds its kinase (mechanism.binding).
 enum class Binding { kAtpCompetitive, kAllosteric, kCovalent };
 // The level a potency value was measured at (potency.assay): an isolated-enzyme IC50 or fold, a
@@ -128,6 +141,7 @@ std::string_view to_string(EffectMeasure m);    // hr | or | irr | rr | prevalen
 std::string_view to_string(EffectDirection d);  // increases | decreases | no-effect
 std::string_view to_string(PrCaseKind k);       // treated-with-jak | caused-by-jak
 std::string_view to_string(RiskGroupMeasure m);  // only-if-no-alternative | lower-dose | caution
+std::string_view to_string(DoseRole r);          // standard | start | step-up | ... | paediatric
 std::string_view to_string(Binding b);           // atp-competitive | allosteric | covalent
 std::string_view to_string(PotencyAssay a);      // enzymatic | cellular | cellular-selectivity
 std::string_view to_string(PotencyMatrix m);     // enzyme | cells | pbmc | whole-blood
@@ -460,7 +474,7 @@ struct Dose {
   double amount = 0;
   std::string unit;
   std::string frequency;  // qd | bid | once | as-directed
-  std::string role;
+  DoseRole role = DoseRole::kStandard;
   std::optional<std::string> formulation;
   std::optional<double> min_age_years, max_age_years, min_weight_kg, max_weight_kg;
   std::optional<std::string> condition;

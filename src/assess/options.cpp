@@ -12,6 +12,8 @@
 namespace paraderm::assess::detail {
 namespace {
 
+using Role = kb::DoseRole;
+
 using clinical::Case;
 
 Approval approval(kb::IndicationStatus s) {
@@ -349,7 +351,7 @@ class DrugEvaluation {
       auto from = implied_min_age(dose);
       if (!from || *x_.age < *from) return Fit::kNo;
     }
-    if (dose.role == "paediatric"sv && !child) return Fit::kNo;
+    if (dose.role == kb::DoseRole::kPaediatric && !child) return Fit::kNo;
     if (dose.min_weight_kg || dose.max_weight_kg) {
       if (!x_.c.patient.weight_kg) return Fit::kWeightUnknown;
       double w = *x_.c.patient.weight_kg;
@@ -360,15 +362,12 @@ class DrugEvaluation {
   }
 
   // The lowest label dose of `roles` for the dosing indication that fits (`want`).
-  const kb::Dose* pick_dose(std::initializer_list<std::string_view> roles,
+  const kb::Dose* pick_dose(std::initializer_list<kb::DoseRole> roles,
                             Fit want = Fit::kFits) const {
     const kb::Dose* best = nullptr;
     for (const auto& dose : d_.dose) {
       if (!here(dose.region)) continue;
-      if (std::find_if(roles.begin(), roles.end(),
-                       [&](std::string_view r) { return dose.role == r; }) == roles.end()) {
-        continue;
-      }
+      if (std::find(roles.begin(), roles.end(), dose.role) == roles.end()) continue;
       if (!related(x_.kb, dose.indication, *dosing_indication_)) continue;
       if (!x_.interval_h(dose.frequency))
         continue;  // once / as-directed: not a maintenance regimen
@@ -425,15 +424,16 @@ class DrugEvaluation {
     }
     const kb::Dose* dose = nullptr;
     if (child) {
-      dose = pick_dose({"paediatric", "start", "standard"});
+      dose = pick_dose({Role::kPaediatric, Role::kStart, Role::kStandard});
     } else {
       // The age group's own row (e.g. "elderly: 15 mg") when it fits, else the start dose.
-      dose = pick_dose({"elderly"});
-      if (!dose) dose = pick_dose({"start", "standard"});
+      dose = pick_dose({Role::kElderly});
+      if (!dose) dose = pick_dose({Role::kStart, Role::kStandard});
     }
     if (!dose) {
-      auto conditional = child ? pick_dose({"paediatric", "start", "standard"}, Fit::kWeightUnknown)
-                               : pick_dose({"start", "standard"}, Fit::kWeightUnknown);
+      auto conditional =
+          child ? pick_dose({Role::kPaediatric, Role::kStart, Role::kStandard}, Fit::kWeightUnknown)
+                : pick_dose({Role::kStart, Role::kStandard}, Fit::kWeightUnknown);
       if (conditional) {
         set_dose(
             *conditional,
@@ -476,8 +476,8 @@ class DrugEvaluation {
                    "a child's dose may differ or not exist.",
                    {}));
     }
-    set_dose(*dose, format_text(FMT_COMPILE("{} dose for {} ({})"), dose->role, dose->indication,
-                                x_.c.region));
+    set_dose(*dose, format_text(FMT_COMPILE("{} dose for {} ({})"), kb::to_string(dose->role),
+                                dose->indication, x_.c.region));
     if (dose_borrowed_for_) {
       borrowed_dose_reason(*dose);
       base_ = dose_;
@@ -666,9 +666,10 @@ class DrugEvaluation {
                      g.prov.src));
       }
       if (lower && dosing_indication_) {
-        if (auto dose = pick_dose({"high-risk", "elderly"});
+        if (auto dose = pick_dose({Role::kHighRisk, Role::kElderly});
             dose && dose_ && dose->amount <= dose_->amount) {
-          set_dose(*dose, format_text(FMT_COMPILE("{} dose ({})"), dose->role, x_.c.region));
+          set_dose(*dose, format_text(FMT_COMPILE("{} dose ({})"), kb::to_string(dose->role),
+                                      x_.c.region));
           add_sources(lower_src, dose->prov.src);
           note(reason(ReasonCode::kPracLowerDose, Severity::kCaution,
                       format_text(FMT_COMPILE("Risk group: lower dose {:g} {} {}."),

@@ -131,6 +131,21 @@ struct EnumNames<RiskGroupMeasure> {
 };
 
 template <>
+struct EnumNames<DoseRole> {
+  static constexpr std::array<std::pair<DoseRole, std::string_view>, 9> kNames{{
+      {DoseRole::kStandard, "standard"},
+      {DoseRole::kStart, "start"},
+      {DoseRole::kStepUp, "step-up"},
+      {DoseRole::kMaximum, "maximum"},
+      {DoseRole::kStepDown, "step-down"},
+      {DoseRole::kReduced, "reduced"},
+      {DoseRole::kHighRisk, "high-risk"},
+      {DoseRole::kElderly, "elderly"},
+      {DoseRole::kPaediatric, "paediatric"},
+  }};
+};
+
+template <>
 struct EnumNames<Binding> {
   static constexpr std::array<std::pair<Binding, std::string_view>, 3> kNames{{
       {Binding::kAtpCompetitive, "atp-competitive"},
@@ -1012,9 +1027,7 @@ struct Schema<Dose> {
             field("amount", &Dose::amount, {.min = 1e-9}),
             field("unit", &Dose::unit, {.one_of = {"mg", "%", "mg/kg"}}),
             field("frequency", &Dose::frequency, {.one_of = {"qd", "bid", "once", "as-directed"}}),
-            field("role", &Dose::role,
-                  {.one_of = {"standard", "start", "step-up", "maximum", "step-down", "reduced",
-                              "high-risk", "elderly", "paediatric"}}),
+            field("role", &Dose::role),
             field("formulation", &Dose::formulation),
             field("min_age_years", &Dose::min_age_years, {.min = 0, .max = 120}),
             field("max_age_years", &Dose::max_age_years, {.min = 0, .max = 120}),
@@ -1734,6 +1747,7 @@ std::string_view to_string(EffectMeasure m) { return detail::enum_name(m); }
 std::string_view to_string(EffectDirection d) { return detail::enum_name(d); }
 std::string_view to_string(PrCaseKind k) { return detail::enum_name(k); }
 std::string_view to_string(RiskGroupMeasure m) { return detail::enum_name(m); }
+std::string_view to_string(DoseRole r) { return detail::enum_name(r); }
 std::string_view to_string(Binding b) { return detail::enum_name(b); }
 std::string_view to_string(PotencyAssay a) { return detail::enum_name(a); }
 std::string_view to_string(PotencyMatrix m) { return detail::enum_name(m); }

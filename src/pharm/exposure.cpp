@@ -99,11 +99,12 @@ std::vector<Regimen> approved_regimens(const kb::Drug& drug) {
              (r.formulation == d.formulation || !r.formulation || !d.formulation);
     });
     if (same == out.end()) {
-      out.push_back(Regimen{d.amount, *tau, d.formulation, {d.role}});
+      out.push_back(Regimen{d.amount, *tau, d.formulation, {std::string(kb::to_string(d.role))}});
     } else {
       if (!same->formulation) same->formulation = d.formulation;
-      if (std::find(same->roles.begin(), same->roles.end(), d.role) == same->roles.end()) {
-        same->roles.push_back(d.role);
+      std::string role(kb::to_string(d.role));
+      if (std::find(same->roles.begin(), same->roles.end(), role) == same->roles.end()) {
+        same->roles.push_back(std::move(role));
       }
     }
   }

@@ -98,7 +98,7 @@ TEST(KbLabelsA, UpadacitinibUsAdultAdDoseHasNoWeightFloor) {
   // only; adults <65 start 15 mg QD whatever they weigh; adults >=65 15 mg.
   const Drug& upa = drug("upadacitinib");
   auto adult_start = doses(upa, Region::kUs, "atopic-dermatitis", [](const Dose& x) {
-    return x.role == "start" && x.min_age_years == std::optional<double>(18);
+    return x.role == DoseRole::kStart && x.min_age_years == std::optional<double>(18);
   });
   ASSERT_EQ(adult_start.size(), 1u);
   EXPECT_EQ(adult_start[0]->amount, 15);
@@ -106,7 +106,8 @@ TEST(KbLabelsA, UpadacitinibUsAdultAdDoseHasNoWeightFloor) {
   EXPECT_FALSE(adult_start[0]->min_weight_kg.has_value());
   for (const Dose* x : doses(upa, Region::kUs, "atopic-dermatitis")) {
     if (x->min_weight_kg) {
-      EXPECT_EQ(x->role, "paediatric") << "a weight floor outside the 12-17 y rows: " << x->amount;
+      EXPECT_EQ(x->role, DoseRole::kPaediatric)
+          << "a weight floor outside the 12-17 y rows: " << x->amount;
       EXPECT_EQ(x->min_weight_kg, std::optional<double>(40));
       EXPECT_EQ(x->min_age_years, std::optional<double>(12));
       EXPECT_EQ(x->max_age_years, std::optional<double>(17));
@@ -119,15 +120,16 @@ TEST(KbLabelsA, UpadacitinibEuAdolescentRowIs12To17From30Kg) {
   // (not the Malaysian 40 kg, §5 #8). A child under 12 must fit no EU AD row.
   const Drug& upa = drug("upadacitinib");
   auto paed = doses(upa, Region::kEu, "atopic-dermatitis",
-                    [](const Dose& x) { return x.role == "paediatric"; });
+                    [](const Dose& x) { return x.role == DoseRole::kPaediatric; });
   ASSERT_EQ(paed.size(), 1u);
   EXPECT_EQ(paed[0]->amount, 15);
   EXPECT_EQ(paed[0]->min_weight_kg, std::optional<double>(30));
   EXPECT_EQ(paed[0]->min_age_years, std::optional<double>(12));
   EXPECT_EQ(paed[0]->max_age_years, std::optional<double>(17));
   for (const Dose* x : doses(upa, Region::kEu, "atopic-dermatitis")) {
-    ASSERT_TRUE(x->min_age_years.has_value()) << x->role << " " << x->amount << " has no lower age";
-    EXPECT_GE(*x->min_age_years, 12) << x->role;
+    ASSERT_TRUE(x->min_age_years.has_value())
+        << to_string(x->role) << " " << x->amount << " has no lower age";
+    EXPECT_GE(*x->min_age_years, 12) << to_string(x->role);
   }
 }
 
@@ -190,14 +192,14 @@ TEST(KbLabelsA, AbrocitinibEuAdolescentsStart100WithoutWeightSplit) {
   // 25-<59 / >=59 kg split is a Thai local label and is not EU.
   const Drug& abro = drug("abrocitinib");
   auto paed = doses(abro, Region::kEu, "atopic-dermatitis",
-                    [](const Dose& x) { return x.role == "paediatric"; });
+                    [](const Dose& x) { return x.role == DoseRole::kPaediatric; });
   ASSERT_EQ(paed.size(), 1u);
   EXPECT_EQ(paed[0]->amount, 100);
   EXPECT_EQ(paed[0]->min_age_years, std::optional<double>(12));
   EXPECT_EQ(paed[0]->max_age_years, std::optional<double>(17));
   for (const auto& x : abro.dose) {
     EXPECT_FALSE(x.min_weight_kg || x.max_weight_kg)
-        << "weight band on " << x.role << " " << x.amount;
+        << "weight band on " << to_string(x.role) << " " << x.amount;
   }
 }
 
@@ -254,7 +256,7 @@ TEST(KbLabelsA, BaricitinibEuPaediatricOnlyFrom30KgAndTheGapIsNamed) {
   // -> no row, and a dose rule_status names the band.
   const Drug& bari = drug("baricitinib");
   auto paed = doses(bari, Region::kEu, "atopic-dermatitis",
-                    [](const Dose& x) { return x.role == "paediatric"; });
+                    [](const Dose& x) { return x.role == DoseRole::kPaediatric; });
   ASSERT_EQ(paed.size(), 1u);
   EXPECT_EQ(paed[0]->amount, 4);
   EXPECT_EQ(paed[0]->min_weight_kg, std::optional<double>(30));

@@ -54,7 +54,7 @@ std::vector<const Dose*> doses(const Drug& d, Region region, const std::string& 
                                const std::string& role) {
   std::vector<const Dose*> out;
   for (const auto& x : d.dose) {
-    if (applies_to(x.region, region) && x.indication == indication_id && x.role == role)
+    if (applies_to(x.region, region) && x.indication == indication_id && to_string(x.role) == role)
       out.push_back(&x);
   }
   return out;
