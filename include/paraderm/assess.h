@@ -222,7 +222,7 @@ struct PrAssessment {
   std::string source;  // eruption | condition | ""
   clinical::EruptionKind kind = clinical::EruptionKind::kNew;
   std::optional<std::string> onset;                         // the reaction's onset date
-  std::optional<std::string> severity;                      // mild | moderate | severe, as recorded
+  std::optional<kb::SeverityGrade> severity;                // as recorded
   std::optional<std::string> condition, condition_pointer;  // the condition it was inferred from
   std::vector<std::string> sites, record_notes;             // as recorded
   std::optional<double> score;                              // Naranjo total

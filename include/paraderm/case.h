@@ -38,7 +38,9 @@ struct InputProblem {
 // two the KB maps standard codes onto are the KB's (paraderm/kb.h).
 using kb::ConditionStatus;
 using kb::parse_condition_status;
+using kb::parse_severity_grade;
 using kb::parse_smoking_status;
+using kb::SeverityGrade;
 using kb::SmokingStatus;
 enum class Sex { kUnknown, kFemale, kMale, kOther };
 enum class EruptionKind { kNew, kWorsened };
@@ -80,10 +82,10 @@ struct Condition {
   // Read from standard records (FHIR Condition) so a paradoxical reaction can be recognised
   // without paraderm extensions; empty / absent when the record does not say.
   std::string course;  // "recurrence" | "relapse" (FHIR clinicalStatus: a worsening) | ""
-  std::optional<std::string> severity_grade;  // mild | moderate | severe (FHIR Condition.severity)
-  std::optional<Date> recorded;               // FHIR recordedDate
-  std::vector<std::string> body_sites;        // as given (text or display)
-  std::vector<std::string> notes;             // note[].text and evidence[] text, as given
+  std::optional<SeverityGrade> severity_grade;  // FHIR Condition.severity
+  std::optional<Date> recorded;                 // FHIR recordedDate
+  std::vector<std::string> body_sites;          // as given (text or display)
+  std::vector<std::string> notes;               // note[].text and evidence[] text, as given
 };
 
 struct Medication {
@@ -117,7 +119,7 @@ struct Eruption {
   std::optional<std::string> biopsy;
   std::optional<bool> biopsy_consistent;
   std::optional<double> bsa_pct;
-  std::optional<std::string> severity;  // mild | moderate | severe
+  std::optional<SeverityGrade> severity;
   // Causality items (Naranjo): "yes" | "no" | "unknown".
   std::string dechallenge = "unknown", rechallenge = "unknown", dose_related = "unknown",
               previous_similar_reaction = "unknown";

@@ -68,6 +68,9 @@ enum class ReproductiveAction { kAvoid, kContraindicated, kCaution, kRegistry, k
 // unknown").
 enum class SmokingStatus { kUnknown, kCurrent, kFormer, kNever, kSmoker };
 enum class ConditionStatus { kActive, kResolved };
+// A recorded severity grade (FHIR condition-severity: mild, moderate, severe), mildest first so
+// grades compare by order.
+enum class SeverityGrade { kMild, kModerate, kSevere };
 // How a product is given: systemic (oral) or at the application site (topical).
 enum class Route { kOral, kTopical };
 // A label statement's weight.
@@ -150,6 +153,8 @@ std::string_view to_string(Exposure e);          // clinical | application-site 
 std::string_view to_string(Absorption a);  // first-order | first-order-lag | zero-order | mixed
 std::optional<SmokingStatus> parse_smoking_status(std::string_view name);
 std::optional<ConditionStatus> parse_condition_status(std::string_view name);
+std::string_view to_string(SeverityGrade g);  // mild | moderate | severe
+std::optional<SeverityGrade> parse_severity_grade(std::string_view name);
 
 std::string_view to_string(Confidence c);
 std::string_view to_string(Grade g);
@@ -733,7 +738,7 @@ struct Strategy {
   std::string action;  // continue-with-topicals | stop-biologic | switch-class | dual-therapy
   std::vector<std::string> culprit_classes;  // empty: any class
   std::vector<std::string> phenotypes;       // empty: any phenotype
-  std::vector<std::string> severities;       // mild | moderate | severe; empty: any
+  std::vector<SeverityGrade> severities;     // empty: any
   std::optional<std::string> evidence;       // outcome numbers as printed
   std::string text;
   Provenance prov;

@@ -61,7 +61,7 @@ struct Ctx {
   // The diseases options are chosen for (a reaction's two, or the active ones), the severity
   // the topical and strategy rules read, and the biologic a JAK inhibitor would replace.
   std::vector<std::string> targets;
-  std::optional<std::string> severity;
+  std::optional<kb::SeverityGrade> severity;
   std::string switch_from;
 };
 
@@ -586,7 +586,7 @@ class DrugEvaluation {
   void topical() {
     if (d_.route != kb::Route::kTopical) return;
     const auto& severity = x_.severity;
-    if (severity == std::optional<std::string>("mild")) {
+    if (severity == kb::SeverityGrade::kMild) {
       note(reason(ReasonCode::kTopicalSuited, Severity::kInfo,
                   "Topical agent: the reaction is recorded as mild (limited extent).", {}));
     } else if (!severity) {
@@ -598,7 +598,8 @@ class DrugEvaluation {
                    {}));
     } else {
       block(Verdict::kAvoid, reason(ReasonCode::kTopicalNotSuited, Severity::kBlock,
-                                    "Topical agent: the reaction is recorded as " + *severity +
+                                    "Topical agent: the reaction is recorded as " +
+                                        std::string(kb::to_string(*severity)) +
                                         ", beyond what a topical JAK inhibitor treats.",
                                     {}));
     }
@@ -1340,9 +1341,9 @@ Option evaluate_strategy(const Ctx& x, const kb::Strategy& s) {
   o.name = s.name;
   o.verdict = Verdict::kAcceptable;
   const auto& sev = x.severity;
-  if (!s.severities.empty() && sev &&
-      std::find(s.severities.begin(), s.severities.end(), "mild") != s.severities.end() &&
-      *sev == "mild"sv) {
+  if (sev == kb::SeverityGrade::kMild &&
+      std::find(s.severities.begin(), s.severities.end(), kb::SeverityGrade::kMild) !=
+          s.severities.end()) {
     o.verdict = Verdict::kPreferred;
   }
   o.reasons.push_back(reason(ReasonCode::kStrategyReported, Severity::kInfo,
@@ -1367,20 +1368,12 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c,
   } else {
     // No reaction: the severity is the highest recorded for an option disease, and the biologic
     // taken for one of them is the one a JAK inhibitor would replace.
-    int worst = 0;
     for (const auto& cond : c.conditions) {
       if (cond.status != clinical::ConditionStatus::kActive || !cond.severity_grade ||
           std::find(diseases.begin(), diseases.end(), cond.disease) == diseases.end()) {
         continue;
       }
-      static const std::vector<std::string> grades = {"mild", "moderate", "severe"};
-      int g = static_cast<int>(std::find(grades.begin(), grades.end(), *cond.severity_grade) -
-                               grades.begin()) +
-              1;
-      if (g > worst && g <= 3) {
-        worst = g;
-        x.severity = cond.severity_grade;
-      }
+      if (!x.severity || *cond.severity_grade > *x.severity) x.severity = cond.severity_grade;
     }
     for (const auto& m : c.medications) {
       const kb::Biologic* b = m.biologic ? kb.find_biologic(*m.biologic) : nullptr;

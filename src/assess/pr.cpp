@@ -116,14 +116,6 @@ struct Reaction {
   std::string kind_basis;                     // why an inferred reaction is a worsening
 };
 
-int grade_rank(const std::optional<std::string>& g) {
-  if (!g) return 0;
-  if (*g == "mild"sv) return 1;
-  if (*g == "moderate"sv) return 2;
-  if (*g == "severe"sv) return 3;
-  return 0;
-}
-
 // Steps from `id` up to `ancestor` in the disease tree (0: the same), or -1.
 int ancestor_distance(const kb::KnowledgeBase& kb, const std::string& ancestor,
                       const std::string& id) {
@@ -149,10 +141,11 @@ std::string severity_rise(const kb::KnowledgeBase& kb, const Case& c,
         !related(kb, earlier.disease, later.disease)) {
       continue;
     }
-    int a = grade_rank(earlier.severity_grade), b = grade_rank(later.severity_grade);
-    if (a && b && b > a) {
-      return format_text(FMT_COMPILE("severity {} ({}) after {} ({})"), *later.severity_grade,
-                         later.pointer, *earlier.severity_grade, earlier.pointer);
+    const auto& a = earlier.severity_grade;
+    const auto& b = later.severity_grade;
+    if (a && b && *b > *a) {
+      return format_text(FMT_COMPILE("severity {} ({}) after {} ({})"), kb::to_string(*b),
+                         later.pointer, kb::to_string(*a), earlier.pointer);
     }
     const std::pair<const char*, std::optional<double> clinical::Severity::*> scores[] = {
         {"EASI", &clinical::Severity::easi},

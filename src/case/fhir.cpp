@@ -497,13 +497,13 @@ void BundleReader::condition(El r, const std::string& path) {
   }
   bool abated = abatement.has_value() || f_.boolean(r, "abatementBoolean", path).value_or(false);
 
-  std::optional<std::string> severity;
+  std::optional<SeverityGrade> severity;
   if (OptEl sev = f_.object(r, "severity", path)) {
     for (const auto& c : f_.codings(*sev, Path(path, "severity"))) {
-      if (const kb::FhirCode* fc =
-              b_.terms().fhir_code("Condition", "severity", c.system, c.code)) {
-        severity = fc->meaning;
-        break;
+      const kb::FhirCode* fc = b_.terms().fhir_code("Condition", "severity", c.system, c.code);
+      if (fc && fc->effect != kb::FhirCodeEffect::kIgnore && fc->meaning) {
+        severity = parse_severity_grade(*fc->meaning);  // kb validate: a used meaning is a grade
+        if (severity) break;
       }
     }
     if (!severity) {
@@ -542,17 +542,28 @@ void BundleReader::condition(El r, const std::string& path) {
         b_.warning(path + ".extension[eruption].kind",
                    fmt::format("value {}: expected new or worsened; read as new", shown(k)));
     }
-    if (auto s = ext_code(*ext, "severity"); !s.empty())
-      er.severity = s;
-    else
-      er.severity = severity;
+    er.severity = severity;
+    if (auto s = ext_code(*ext, "severity"); !s.empty()) {
+      if (auto g = parse_severity_grade(s))
+        er.severity = *g;
+      else
+        b_.warning(path + ".extension[eruption].severity",
+                   fmt::format("value {}: expected mild, moderate or severe; {}", shown(s),
+                               severity ? "the Condition's severity is used" : "ignored"));
+    }
     er.bsa_pct = ext_number(*ext, "bsa-pct");
     er.biopsy_consistent = ext_bool(*ext, "biopsy-consistent");
     for (auto [name, field] : {std::pair{"dechallenge", &er.dechallenge},
                                {"rechallenge", &er.rechallenge},
                                {"dose-related", &er.dose_related},
                                {"previous-similar-reaction", &er.previous_similar_reaction}}) {
-      if (auto v = ext_code(*ext, name); !v.empty()) *field = v;
+      auto v = ext_code(*ext, name);
+      if (v == "yes" || v == "no" || v == "unknown") {  // the Naranjo answers (case format)
+        *field = v;
+      } else if (!v.empty()) {
+        b_.warning(fmt::format("{}.extension[eruption].{}", path, name),
+                   fmt::format("value {}: expected yes, no or unknown; read as unknown", shown(v)));
+      }
     }
     if (auto alt = ext_code(*ext, "alternative-cause"); !alt.empty())
       er.alternative_causes.push_back(alt);

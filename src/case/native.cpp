@@ -216,7 +216,8 @@ void read_eruption(Reader& r, CaseBuilder& b, const Json& e) {
     er.biopsy = r.string(e, "biopsy", ptr);
     er.biopsy_consistent = r.boolean(e, "biopsy_consistent", ptr);
     er.bsa_pct = r.number(e, "bsa_pct", ptr, 0, 100);
-    er.severity = r.string(e, "severity", ptr, {"mild", "moderate", "severe"});
+    if (auto g = r.string(e, "severity", ptr, {"mild", "moderate", "severe"}))
+      er.severity = parse_severity_grade(*g);
     for (auto [key, field] : {std::pair{"dechallenge", &er.dechallenge},
                               {"rechallenge", &er.rechallenge},
                               {"dose_related", &er.dose_related},
@@ -286,8 +287,8 @@ void parse_native(const Json& j, CaseBuilder& b, bool region_given, bool as_of_g
       if (e.contains("severity") && r.object(e["severity"], ptr + "/severity")) {
         const Json& s = e["severity"];
         r.known_keys(s, ptr + "/severity", {"grade", "easi", "pasi", "bsa", "iga"});
-        cond.severity_grade =
-            r.string(s, "grade", ptr + "/severity", {"mild", "moderate", "severe"});
+        if (auto g = r.string(s, "grade", ptr + "/severity", {"mild", "moderate", "severe"}))
+          cond.severity_grade = parse_severity_grade(*g);
         cond.severity.easi = r.number(s, "easi", ptr + "/severity", 0, 72);
         cond.severity.pasi = r.number(s, "pasi", ptr + "/severity", 0, 72);
         cond.severity.bsa = r.number(s, "bsa", ptr + "/severity", 0, 100);

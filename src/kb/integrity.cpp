@@ -200,6 +200,14 @@ void check_integrity(const KnowledgeBase& kb, const std::vector<RefUse>& refs,
                         "used",
                         *f.meaning));
     }
+    // The reader takes a Condition.severity code's meaning as the grade: it must be one.
+    if (f.element == "severity" && f.effect != FhirCodeEffect::kIgnore &&
+        (!f.meaning || !parse_severity_grade(*f.meaning))) {
+      error(issues, f.loc, fmt::format("fhir_code '{}'.meaning", f.id),
+            fmt::format("value {}: expected mild, moderate or severe for a severity code that is "
+                        "used",
+                        f.meaning ? "\"" + *f.meaning + "\"" : "missing"));
+    }
   }
 
   // A cytokine's modelled JAK pair must be kinases its receptors actually use.

@@ -146,6 +146,15 @@ struct EnumNames<DoseRole> {
 };
 
 template <>
+struct EnumNames<SeverityGrade> {
+  static constexpr std::array<std::pair<SeverityGrade, std::string_view>, 3> kNames{{
+      {SeverityGrade::kMild, "mild"},
+      {SeverityGrade::kModerate, "moderate"},
+      {SeverityGrade::kSevere, "severe"},
+  }};
+};
+
+template <>
 struct EnumNames<Binding> {
   static constexpr std::array<std::pair<Binding, std::string_view>, 3> kNames{{
       {Binding::kAtpCompetitive, "atp-competitive"},
@@ -1567,7 +1576,7 @@ struct Schema<Strategy> {
                               "dual-therapy"}}),
             field("culprit_classes", &Strategy::culprit_classes, {.ref = "biologic_class"}),
             field("phenotypes", &Strategy::phenotypes, {.ref = "phenotype"}),
-            field("severities", &Strategy::severities, {.one_of = {"mild", "moderate", "severe"}}),
+            field("severities", &Strategy::severities),
             field("evidence", &Strategy::evidence),
             field("text", &Strategy::text),
         },
@@ -1759,6 +1768,10 @@ std::optional<SmokingStatus> parse_smoking_status(std::string_view name) {
 }
 std::optional<ConditionStatus> parse_condition_status(std::string_view name) {
   return enum_value<ConditionStatus>(name);
+}
+std::string_view to_string(SeverityGrade g) { return detail::enum_name(g); }
+std::optional<SeverityGrade> parse_severity_grade(std::string_view name) {
+  return enum_value<SeverityGrade>(name);
 }
 
 }  // namespace paraderm::kb

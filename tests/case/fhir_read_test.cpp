@@ -443,6 +443,67 @@ TEST(FhirEruption, KindOutsideTheClosedSetIsReportedAndReadAsNew) {
   EXPECT_FALSE(contains(all(worsened.record->warnings), "expected new or worsened"));
 }
 
+// The eruption extension's severity is a grade: "Mild" or "mild-moderate" is named in a warning
+// and the Condition's own coded severity is used instead (before, the text was kept and then never
+// equalled "mild", so a topical agent read the reaction as beyond mild).
+TEST(FhirEruption, SeverityOutsideTheGradesIsReportedAndTheConditionsSeverityUsed) {
+  auto with_severity = [](const std::string& grade, bool coded) {
+    Json c = {{"resourceType", "Condition"},
+              {"onsetDateTime", "2026-09-01"},
+              {"extension",
+               Json::array({{{"url", "https://paraderm.dev/fhir/StructureDefinition/eruption"},
+                             {"extension",
+                              Json::array({{{"url", "phenotype"}, {"valueCode", "psoriasiform"}},
+                                           {{"url", "severity"}, {"valueCode", grade}}})}}})}};
+    // kb/fhir.toml condition.severity: SNOMED 255604002 mild.
+    if (coded) c["severity"] = concept_of(kSnomed, "255604002", "Mild");
+    return read(bundle({c}));
+  };
+  auto odd = with_severity("mild-moderate", true);
+  ASSERT_TRUE(odd.record && odd.record->eruption) << all(odd.problems);
+  EXPECT_EQ(odd.record->eruption->severity, std::optional(kb::SeverityGrade::kMild));
+  EXPECT_TRUE(contains(all(odd.record->warnings),
+                       "extension[eruption].severity: value \"mild-moderate\": expected mild, "
+                       "moderate or severe; the Condition's severity is used"))
+      << all(odd.record->warnings);
+  auto uncoded = with_severity("Mild", false);
+  ASSERT_TRUE(uncoded.record && uncoded.record->eruption);
+  EXPECT_FALSE(uncoded.record->eruption->severity.has_value());
+  EXPECT_TRUE(contains(all(uncoded.record->warnings),
+                       "value \"Mild\": expected mild, moderate or "
+                       "severe; ignored"))
+      << all(uncoded.record->warnings);
+  auto severe = with_severity("severe", true);
+  ASSERT_TRUE(severe.record && severe.record->eruption);
+  EXPECT_EQ(severe.record->eruption->severity, std::optional(kb::SeverityGrade::kSevere));
+  EXPECT_FALSE(contains(all(severe.record->warnings), "expected mild, moderate or severe"));
+}
+
+// The causality items are the Naranjo answers yes | no | unknown: "Y" is a warning and unknown.
+TEST(FhirEruption, CausalityItemOutsideYesNoUnknownIsReportedAndUnknown) {
+  auto with_dechallenge = [](const std::string& answer) {
+    Json c = {{"resourceType", "Condition"},
+              {"onsetDateTime", "2026-09-01"},
+              {"extension",
+               Json::array({{{"url", "https://paraderm.dev/fhir/StructureDefinition/eruption"},
+                             {"extension",
+                              Json::array({{{"url", "phenotype"}, {"valueCode", "psoriasiform"}},
+                                           {{"url", "dechallenge"}, {"valueCode", answer}}})}}})}};
+    return read(bundle({c}));
+  };
+  auto y = with_dechallenge("Y");
+  ASSERT_TRUE(y.record && y.record->eruption) << all(y.problems);
+  EXPECT_EQ(y.record->eruption->dechallenge, "unknown");
+  EXPECT_TRUE(contains(all(y.record->warnings),
+                       "extension[eruption].dechallenge: value \"Y\": "
+                       "expected yes, no or unknown; read as unknown"))
+      << all(y.record->warnings);
+  auto yes = with_dechallenge("yes");
+  ASSERT_TRUE(yes.record && yes.record->eruption);
+  EXPECT_EQ(yes.record->eruption->dechallenge, "yes");
+  EXPECT_FALSE(contains(all(yes.record->warnings), "expected yes, no or unknown"));
+}
+
 TEST(FhirObservation, PregnancyAndBreastfeedingStatus) {
   // LOINC 82810-3 answered by SNOMED 77386006 Pregnant / 60001007 Not pregnant (IPS value set).
   Json preg = observation("82810-3");
@@ -548,7 +609,7 @@ TEST(FhirCondition, SeverityRecordedSitesNotesAndDates) {
   auto r = read(bundle({c}));
   ASSERT_EQ(r.record->conditions.size(), 1u) << all(r.problems);
   const auto& k = r.record->conditions[0];
-  EXPECT_EQ(k.severity_grade, std::optional<std::string>("severe"));
+  EXPECT_EQ(k.severity_grade, std::optional(kb::SeverityGrade::kSevere));
   EXPECT_EQ(to_string(*k.recorded), "2026-09-01");
   EXPECT_EQ(to_string(*k.onset), "2026-06-01");
   EXPECT_EQ(to_string(*k.abatement), "2026-10-01");

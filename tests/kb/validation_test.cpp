@@ -597,4 +597,36 @@ TEST(KbValidation, PharmacologyClosedSetsRejectUnknownNames) {
                  "exposure: value \"mixed\": expected one of clinical, application-site");
 }
 
+std::vector<std::string> severity_code_errors(const std::string& effect,
+                                              const std::string& meaning_line) {
+  auto r = load_with("fhir.toml", R"(
+[[fhir_code]]
+id = "s"
+resource = "Condition"
+element = "severity"
+system = "snomed"
+code = "255604002"
+effect = ")" + effect + R"("
+)" + meaning_line + R"(
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+)");
+  return errors_of(r);
+}
+
+// The FHIR reader takes a used Condition.severity code's meaning as the grade.
+TEST(KbValidation, SeverityCodeMeaningMustBeAGrade) {
+  for (const char* g : {"mild", "moderate", "severe"}) {
+    EXPECT_TRUE(severity_code_errors("use", fmt::format(R"(meaning = "{}")", g)).empty()) << g;
+  }
+  auto errors = severity_code_errors("use", R"(meaning = "moderate-to-severe")");
+  ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
+  EXPECT_NE(errors[0].find("fhir_code 's'.meaning: value \"moderate-to-severe\": expected mild, "
+                           "moderate or severe"),
+            std::string::npos)
+      << errors[0];
+  EXPECT_EQ(severity_code_errors("warn", "").size(), 1u);  // used without a meaning
+  EXPECT_TRUE(severity_code_errors("ignore", R"(meaning = "unknown")").empty());  // never read
+}
+
 }  // namespace paraderm::kb
