@@ -248,7 +248,7 @@ struct PrAssessment {
 };
 
 struct ScreeningItem {
-  std::string item;
+  kb::ScreeningKind item = kb::ScreeningKind::kTb;
   ScreeningStatus status = ScreeningStatus::kNotRecorded;
   std::optional<std::string> last_date;
   std::string detail;

@@ -103,6 +103,21 @@ enum class PrCaseKind { kTreatedWithJak, kCausedByJak };
 // What a regulatory risk group asks of the prescriber (risk_group.measure).
 enum class RiskGroupMeasure { kOnlyIfNoAlternative, kLowerDose, kCaution };
 
+// A pre-treatment screening item (screening.item; lab.screening_item names the item a lab test
+// records).
+enum class ScreeningKind {
+  kTb,
+  kHbv,
+  kHcv,
+  kCbc,
+  kLipids,
+  kLiverEnzymes,
+  kEgfr,
+  kPregnancy,
+  kVaccination,
+  kZosterVaccine,
+  kSkinExam,
+};
 // What a label dose row is (dose.role): the standard dose, a start / step-up / step-down / maximum
 // dose, a reduced dose, the dose for a risk group (high-risk, elderly), or a children's dose.
 enum class DoseRole {
@@ -144,6 +159,7 @@ std::string_view to_string(EffectMeasure m);    // hr | or | irr | rr | prevalen
 std::string_view to_string(EffectDirection d);  // increases | decreases | no-effect
 std::string_view to_string(PrCaseKind k);       // treated-with-jak | caused-by-jak
 std::string_view to_string(RiskGroupMeasure m);  // only-if-no-alternative | lower-dose | caution
+std::string_view to_string(ScreeningKind k);     // tb | hbv | ... | zoster-vaccine | skin-exam
 std::string_view to_string(DoseRole r);          // standard | start | step-up | ... | paediatric
 std::string_view to_string(Binding b);           // atp-competitive | allosteric | covalent
 std::string_view to_string(PotencyAssay a);      // enzymatic | cellular | cellular-selectivity
@@ -292,7 +308,7 @@ struct Lab {
   std::vector<Code> code;
   // The baseline screening item a result of this lab shows as done (terminology: which tests make
   // up the item), e.g. igra -> tb, alc -> cbc.
-  std::optional<std::string> screening_item;
+  std::optional<ScreeningKind> screening_item;
   std::optional<PlausibleRange> plausible;
 };
 
@@ -567,7 +583,7 @@ struct ReproductiveRule {
 };
 
 struct ScreeningItem {
-  std::string item;
+  ScreeningKind item = ScreeningKind::kTb;
   std::string text;
   Provenance prov;
 };

@@ -766,7 +766,7 @@ class DrugEvaluation {
     }
   }
 
-  std::vector<std::string> screening_sources(const std::string& item) const {
+  std::vector<std::string> screening_sources(kb::ScreeningKind item) const {
     std::vector<std::string> src;
     for (const auto& s : d_.screening) {
       if (s.item == item) add_sources(src, s.prov.src);
@@ -780,7 +780,7 @@ class DrugEvaluation {
   }
 
   void infections() {
-    auto tb = screening_sources("tb");
+    auto tb = screening_sources(kb::ScreeningKind::kTb);
     if (!tb.empty()) {
       if (x_.active_tb) {
         block(Verdict::kAvoid, reason(ReasonCode::kActiveTb, Severity::kBlock,
@@ -801,12 +801,12 @@ class DrugEvaluation {
                      "Positive TB test: evaluate and treat latent TB before starting.", tb));
       }
     }
-    auto hbv = screening_sources("hbv");
+    auto hbv = screening_sources(kb::ScreeningKind::kHbv);
     if (!hbv.empty() && (x_.hbv || lab_result("hbsag", "positive"))) {
       block(Verdict::kAvoid, reason(ReasonCode::kActiveHbv, Severity::kBlock,
                                     "Active hepatitis B (or HBsAg positive): do not start.", hbv));
     }
-    auto hcv = screening_sources("hcv");
+    auto hcv = screening_sources(kb::ScreeningKind::kHcv);
     if (!hcv.empty() && (x_.hcv || lab_result("hcv-rna", "positive"))) {
       block(Verdict::kAvoid, reason(ReasonCode::kActiveHcv, Severity::kBlock,
                                     "Active hepatitis C: do not start.", hcv));
@@ -825,7 +825,7 @@ class DrugEvaluation {
           reason(ReasonCode::kActiveSeriousInfection, Severity::kBlock,
                  "Active serious infection: do not start until it is controlled.", infection_src));
     }
-    if (zoster_src.empty()) zoster_src = screening_sources("zoster-vaccine");
+    if (zoster_src.empty()) zoster_src = screening_sources(kb::ScreeningKind::kZosterVaccine);
     if (!zoster_src.empty() && x_.zoster) {
       block(Verdict::kCaution,
             reason(ReasonCode::kHerpesZosterHistory, Severity::kWarning,

@@ -15,9 +15,9 @@ using clinical::Case;
 using clinical::Date;
 
 // Which lab results show a screening item as done (KB lab.screening_item: terminology).
-std::vector<std::pair<std::string, std::vector<std::string>>> item_labs(
+std::vector<std::pair<kb::ScreeningKind, std::vector<std::string>>> item_labs(
     const kb::KnowledgeBase& kb) {
-  std::vector<std::pair<std::string, std::vector<std::string>>> m;
+  std::vector<std::pair<kb::ScreeningKind, std::vector<std::string>>> m;
   for (const auto& lab : kb.labs) {
     if (!lab.screening_item) continue;
     auto it = std::find_if(m.begin(), m.end(),
@@ -72,7 +72,7 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c,
     for (const auto& s : d->screening) {
       ScreeningItem item{s.item,    ScreeningStatus::kNotRecorded, std::nullopt, "", s.text,
                          s.prov.src};
-      if (s.item == "pregnancy"sv && c.patient.sex == clinical::Sex::kMale) {
+      if (s.item == kb::ScreeningKind::kPregnancy && c.patient.sex == clinical::Sex::kMale) {
         item.status = ScreeningStatus::kNotApplicable;
         item.detail = "male patient";
       }
@@ -95,7 +95,7 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c,
                    " (" + clinical::to_string(r->date) + ")";
         }
         // CBC needs all four counts; the others any one of their tests.
-        bool done = s.item == "cbc"sv ? all : any;
+        bool done = s.item == kb::ScreeningKind::kCbc ? all : any;
         if (done) {
           item.status = ScreeningStatus::kRecorded;
           item.last_date = clinical::to_string(latest);
@@ -106,11 +106,11 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c,
           item.detail = "partly recorded: " + found;
         }
       }
-      if (s.item == "zoster-vaccine"sv && c.has_flag("zoster-vaccinated")) {
+      if (s.item == kb::ScreeningKind::kZosterVaccine && c.has_flag("zoster-vaccinated")) {
         item.status = ScreeningStatus::kRecorded;
         item.detail = "recorded as given";
       }
-      if (s.item == "vaccination"sv && c.has_flag("vaccinations-up-to-date")) {
+      if (s.item == kb::ScreeningKind::kVaccination && c.has_flag("vaccinations-up-to-date")) {
         item.status = ScreeningStatus::kRecorded;
         item.detail = "recorded as up to date";
       }

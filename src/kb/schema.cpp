@@ -131,6 +131,23 @@ struct EnumNames<RiskGroupMeasure> {
 };
 
 template <>
+struct EnumNames<ScreeningKind> {
+  static constexpr std::array<std::pair<ScreeningKind, std::string_view>, 11> kNames{{
+      {ScreeningKind::kTb, "tb"},
+      {ScreeningKind::kHbv, "hbv"},
+      {ScreeningKind::kHcv, "hcv"},
+      {ScreeningKind::kCbc, "cbc"},
+      {ScreeningKind::kLipids, "lipids"},
+      {ScreeningKind::kLiverEnzymes, "liver-enzymes"},
+      {ScreeningKind::kEgfr, "egfr"},
+      {ScreeningKind::kPregnancy, "pregnancy"},
+      {ScreeningKind::kVaccination, "vaccination"},
+      {ScreeningKind::kZosterVaccine, "zoster-vaccine"},
+      {ScreeningKind::kSkinExam, "skin-exam"},
+  }};
+};
+
+template <>
 struct EnumNames<DoseRole> {
   static constexpr std::array<std::pair<DoseRole, std::string_view>, 9> kNames{{
       {DoseRole::kStandard, "standard"},
@@ -649,7 +666,7 @@ struct Schema<Lab> {
         field("code", &Lab::code),
         field("screening_item", &Lab::screening_item,
               {.one_of = {"tb", "hbv", "hcv", "cbc", "lipids", "liver-enzymes", "egfr",
-                          "pregnancy"}}),
+                          "pregnancy"}}),  // the items a lab test records
         field("plausible", &Lab::plausible),
     };
     return f;
@@ -1219,9 +1236,7 @@ struct Schema<ScreeningItem> {
   static const std::vector<Field<ScreeningItem>>& fields() {
     static const std::vector<Field<ScreeningItem>> f = concat<ScreeningItem>(
         {
-            field("item", &ScreeningItem::item,
-                  {.one_of = {"tb", "hbv", "hcv", "cbc", "lipids", "liver-enzymes", "egfr",
-                              "pregnancy", "vaccination", "zoster-vaccine", "skin-exam"}}),
+            field("item", &ScreeningItem::item),
             field("text", &ScreeningItem::text),
         },
         embed(&ScreeningItem::prov));
@@ -1756,6 +1771,7 @@ std::string_view to_string(EffectMeasure m) { return detail::enum_name(m); }
 std::string_view to_string(EffectDirection d) { return detail::enum_name(d); }
 std::string_view to_string(PrCaseKind k) { return detail::enum_name(k); }
 std::string_view to_string(RiskGroupMeasure m) { return detail::enum_name(m); }
+std::string_view to_string(ScreeningKind k) { return detail::enum_name(k); }
 std::string_view to_string(DoseRole r) { return detail::enum_name(r); }
 std::string_view to_string(Binding b) { return detail::enum_name(b); }
 std::string_view to_string(PotencyAssay a) { return detail::enum_name(a); }

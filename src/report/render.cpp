@@ -521,8 +521,8 @@ std::string to_text(const Assessment& a, const kb::KnowledgeBase&) {
   o += "\nSAFETY PLAN" + (a.plan.for_drug ? " for " + *a.plan.for_drug : std::string()) +
        " (start " + a.plan.start_date + ")\n";
   for (const auto& s : a.plan.screening) {
-    o += wrap(fmt::format("[{}] {}: {}", s.status == ScreeningStatus::kRecorded ? "x" : " ", s.item,
-                          s.detail.empty() ? s.text : s.detail),
+    o += wrap(fmt::format("[{}] {}: {}", s.status == ScreeningStatus::kRecorded ? "x" : " ",
+                          kb::to_string(s.item), s.detail.empty() ? s.text : s.detail),
               2);
   }
   for (const auto& m : a.plan.monitoring) {
@@ -687,8 +687,9 @@ std::string to_html(const Assessment& a, const kb::KnowledgeBase& kb) {
        (a.plan.for_drug ? " — " + esc(*a.plan.for_drug) : std::string()) + "</h2><ul>";
   for (const auto& s : a.plan.screening) {
     h += fmt::format("<li>{} <b>{}</b>: {} <small>{}</small></li>",
-                     s.status == ScreeningStatus::kRecorded ? "&#9745;" : "&#9744;", esc(s.item),
-                     esc(s.detail.empty() ? s.text : s.detail), esc(join(s.sources, ", ")));
+                     s.status == ScreeningStatus::kRecorded ? "&#9745;" : "&#9744;",
+                     esc(kb::to_string(s.item)), esc(s.detail.empty() ? s.text : s.detail),
+                     esc(join(s.sources, ", ")));
   }
   h += "</ul><table><tr><th>date</th><th>test</th><th>what</th></tr>";
   for (const auto& m : a.plan.monitoring) {

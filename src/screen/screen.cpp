@@ -646,7 +646,7 @@ void findings_of(const kb::KnowledgeBase& kb, const clinical::Case& c, const ass
       f.code = "SCREENING_NOT_RECORDED";
       f.severity = "warning";
       f.drug = drug;
-      f.detail = item.item;
+      f.detail = kb::to_string(item.item);
       f.text = item.detail.empty() ? item.text : item.text + " (" + item.detail + ")";
       f.record = records;
       f.kb_sources = item.sources;

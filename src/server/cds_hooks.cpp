@@ -809,7 +809,7 @@ struct Services::Impl {
     std::size_t missing = 0;
     for (const auto& s : plan.screening) {
       if (s.status == assess::ScreeningStatus::kNotRecorded) ++missing;
-      d += fmt::format("* {} — {}{}{}\n", md(s.item), to_string(s.status),
+      d += fmt::format("* {} — {}{}{}\n", md(kb::to_string(s.item)), to_string(s.status),
                        s.last_date ? " (" + *s.last_date + ")" : "", cite(s.sources));
     }
     d += "\n**Monitoring** (from today as the start date)\n\n";

@@ -410,7 +410,7 @@ TEST_P(Vignette, MatchesItsExpectations) {
   const Json screening = ex.value("screening", Json::object());
   for (const auto& [item, status] : screening.items()) {
     auto it = std::find_if(a.plan.screening.begin(), a.plan.screening.end(),
-                           [&](const ScreeningItem& s) { return s.item == item; });
+                           [&](const ScreeningItem& s) { return kb::to_string(s.item) == item; });
     ASSERT_NE(it, a.plan.screening.end()) << "no screening item " << item;
     EXPECT_EQ(Json(to_string(it->status)), status) << item;
   }

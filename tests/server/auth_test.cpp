@@ -224,13 +224,20 @@ TEST_F(Auth, TokenWorksAndARevokedTokenIs401) {
 
 TEST_F(Auth, WrongPasswordAndUnknownUserAnswerIdenticallyInSimilarTime) {
   using Clock = std::chrono::steady_clock;
-  auto wrong_start = Clock::now();
-  auto wrong = login("cli", "not the password at all");
-  auto wrong_time = Clock::now() - wrong_start;
-  auto unknown_start = Clock::now();
-  auto unknown = login("nobody", "not the password at all");
-  auto unknown_time = Clock::now() - unknown_start;
+  // The fastest of two tries each, interleaved: one try alone is at the mercy of the scheduler on a
+  // loaded 2-core machine (two failures per user stay under the fixture's limit of three).
+  auto timed = [&](const char* user, auto& best) {
+    auto start = Clock::now();
+    auto r = login(user, "not the password at all");
+    auto t = Clock::now() - start;
+    if (best == Clock::duration::zero() || t < best) best = t;
+    return r;
+  };
+  Clock::duration wrong_time{}, unknown_time{};
+  auto wrong = timed("cli", wrong_time);
+  auto unknown = timed("nobody", unknown_time);
   ASSERT_TRUE(wrong && unknown);
+  ASSERT_TRUE(timed("cli", wrong_time) && timed("nobody", unknown_time));
   EXPECT_EQ(wrong->status, 401);
   EXPECT_EQ(unknown->status, 401);
   EXPECT_EQ(wrong->body, unknown->body);
