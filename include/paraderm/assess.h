@@ -64,6 +64,7 @@ std::string_view to_string(ScreeningStatus s);  // recorded | not-recorded | not
 // approved | age-restricted | filed | investigational | not-approved | not-listed
 std::string_view to_string(Approval a);
 std::optional<Verdict> parse_verdict(std::string_view name);
+std::optional<Severity> parse_severity(std::string_view name);
 std::optional<PrClass> parse_pr_class(std::string_view name);
 // The KB's Naranjo score bands name their category (kb/scores.toml); tests check each parses.
 std::optional<NaranjoCategory> parse_naranjo_category(std::string_view name);

@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "paraderm/assess.h"
 #include "paraderm/case.h"
 #include "paraderm/kb.h"
 #include "paraderm/status.h"
@@ -51,13 +52,30 @@ struct ScreenOptions {
 
 // One finding. `kind`: paradoxical_reaction | contraindication | lab_threshold | rule_unknown |
 // missing_screening | unreadable_record.
+// What a finding is about; the names are the `kind` values of the rows (docs/scale.md).
+enum class FindingKind {
+  kParadoxicalReaction,
+  kContraindication,
+  kLabThreshold,
+  kRuleUnknown,
+  kMissingScreening,
+  kRiskGroup,
+  kUnreadableRecord,
+};
+inline constexpr std::array<FindingKind, 7> kFindingKinds = {
+    FindingKind::kParadoxicalReaction, FindingKind::kContraindication, FindingKind::kLabThreshold,
+    FindingKind::kRuleUnknown,         FindingKind::kMissingScreening, FindingKind::kRiskGroup,
+    FindingKind::kUnreadableRecord};
+std::string_view to_string(FindingKind k);  // paradoxical_reaction | contraindication | ...
+std::optional<FindingKind> parse_finding_kind(std::string_view name);
+
 struct Finding {
-  std::string kind;
+  FindingKind kind = FindingKind::kParadoxicalReaction;
   std::string
       code;  // the assessment's reason / alert code, or SCREENING_NOT_RECORDED, RECORD_UNREADABLE
-  std::string severity;  // info | caution | warning | block ("" when not a reason)
-  std::string drug;      // the JAK/TYK2 inhibitor taken, or the culprit biologic
-  std::string detail;    // PR: classification; screening: item; lab: analyte; ...
+  std::optional<assess::Severity> severity;  // absent when the finding is not a reason
+  std::string drug;    // the JAK/TYK2 inhibitor taken, or the culprit biologic
+  std::string detail;  // PR: classification; screening: item; lab: analyte; ...
   std::string text;
   std::vector<std::string> record;      // where in the input: file:line of the resources involved
   std::vector<std::string> kb_sources;  // the KB sources of the rule
@@ -134,11 +152,6 @@ Result<Summary> screen_directory(const kb::KnowledgeBase& kb, const std::filesys
 // `paraderm serve --screen-results DIR` reads them back with read_results.
 inline constexpr const char* kResultRowsFile = "flagged.ndjson";
 inline constexpr const char* kResultSummaryFile = "summary.json";
-
-// The finding kinds a row may carry (Finding::kind).
-inline constexpr std::array<std::string_view, 7> kFindingKinds = {
-    "paradoxical_reaction", "contraindication", "lab_threshold",    "rule_unknown",
-    "missing_screening",    "risk_group",       "unreadable_record"};
 
 // Sizes read_results accepts: the rows are held in memory by whoever reads them.
 struct ResultLimits {

@@ -53,6 +53,9 @@ constexpr std::pair<Approval, std::string_view> kApprovals[] = {
 
 std::string_view to_string(Verdict v) { return common::name_of(kVerdicts, v); }
 std::string_view to_string(Severity s) { return common::name_of(kSeverities, s); }
+std::optional<Severity> parse_severity(std::string_view name) {
+  return common::value_of(kSeverities, name);
+}
 std::string_view to_string(OptionKind k) { return common::name_of(kOptionKinds, k); }
 std::string_view to_string(PrClass c) { return common::name_of(kPrClasses, c); }
 std::string_view to_string(NaranjoCategory c) { return common::name_of(kNaranjoCategories, c); }

@@ -9,10 +9,21 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "common/enum_names.h"
 #include "paraderm/screen.h"
 
 namespace paraderm::screen {
 namespace {
+
+constexpr std::pair<FindingKind, std::string_view> kFindingKindNames[] = {
+    {FindingKind::kParadoxicalReaction, "paradoxical_reaction"},
+    {FindingKind::kContraindication, "contraindication"},
+    {FindingKind::kLabThreshold, "lab_threshold"},
+    {FindingKind::kRuleUnknown, "rule_unknown"},
+    {FindingKind::kMissingScreening, "missing_screening"},
+    {FindingKind::kRiskGroup, "risk_group"},
+    {FindingKind::kUnreadableRecord, "unreadable_record"},
+};
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
@@ -73,22 +84,25 @@ std::map<std::string, std::uint64_t> counts(const Json& o, const std::string& at
 Finding finding_of(const Json& j, const std::string& at) {
   if (!j.is_object()) throw Bad{at, fmt::format("value {}: expected a finding object", shown(j))};
   Finding f;
-  f.kind = text(j, at, "kind");
-  if (std::find(kFindingKinds.begin(), kFindingKinds.end(), f.kind) == kFindingKinds.end()) {
+  const std::string kind = text(j, at, "kind");
+  if (auto k = parse_finding_kind(kind)) {
+    f.kind = *k;
+  } else {
     throw Bad{
         at + "/kind",
         fmt::format("value \"{}\": expected a finding kind of paraderm screen (docs/scale.md)",
-                    f.kind)};
+                    kind)};
   }
   f.code = text(j, at, "code", true, true);
-  f.severity = text(j, at, "severity", false);
-  if (!f.severity.empty() && f.severity != "info" && f.severity != "caution" &&
-      f.severity != "warning" && f.severity != "block") {
-    throw Bad{at + "/severity",
-              fmt::format("value \"{}\": expected info, caution, warning or block", f.severity)};
+  if (const std::string severity = text(j, at, "severity", false); !severity.empty()) {
+    f.severity = assess::parse_severity(severity);
+    if (!f.severity) {
+      throw Bad{at + "/severity",
+                fmt::format("value \"{}\": expected info, caution, warning or block", severity)};
+    }
   }
   f.drug = text(j, at, "drug", false);
-  if (f.kind == "paradoxical_reaction") {
+  if (f.kind == FindingKind::kParadoxicalReaction) {
     f.classification = f.detail = text(j, at, "classification", true, true);
     f.culprit_class = text(j, at, "culprit_class");
     f.new_disease = text(j, at, "new_disease", false);
@@ -117,8 +131,9 @@ PatientResult row_of(const Json& j) {
   }
   for (std::size_t i = 0; i < findings.size(); ++i)
     r.findings.push_back(finding_of(findings[i], fmt::format("/findings/{}", i)));
-  r.assessed = std::none_of(r.findings.begin(), r.findings.end(),
-                            [](const Finding& f) { return f.kind == "unreadable_record"; });
+  r.assessed = std::none_of(r.findings.begin(), r.findings.end(), [](const Finding& f) {
+    return f.kind == FindingKind::kUnreadableRecord;
+  });
   return r;
 }
 
@@ -187,6 +202,11 @@ Result<std::uint64_t> sized(const fs::path& file, std::uint64_t limit) {
 
 }  // namespace
 
+std::string_view to_string(FindingKind k) { return common::name_of(kFindingKindNames, k); }
+std::optional<FindingKind> parse_finding_kind(std::string_view name) {
+  return common::value_of(kFindingKindNames, name);
+}
+
 Result<Results> read_results(const fs::path& dir, const ResultLimits& limits) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
@@ -247,7 +267,7 @@ Result<Results> read_results(const fs::path& dir, const ResultLimits& limits) {
                       where(""), r.patient, out.patients.back().patient));
     }
     std::set<std::string> kinds;
-    for (const auto& f : r.findings) kinds.insert(f.kind);
+    for (const auto& f : r.findings) kinds.emplace(to_string(f.kind));
     for (const auto& k : kinds) by_kind[k]++;
     out.patients.push_back(std::move(r));
   }

@@ -527,7 +527,7 @@ void findings_of(const kb::KnowledgeBase& kb, const clinical::Case& c, const ass
         pr.classification != assess::PrClass::kPossible)
       continue;
     Finding f;
-    f.kind = "paradoxical_reaction";
+    f.kind = FindingKind::kParadoxicalReaction;
     f.code = "PR_CULPRIT_ACTIVE";
     for (const auto& r : pr.reasons) {
       if (r.code == assess::ReasonCode::kPrInferredFromCondition)
@@ -551,7 +551,7 @@ void findings_of(const kb::KnowledgeBase& kb, const clinical::Case& c, const ass
     }
     f.phenotype = pr.phenotype;
     f.onset = pr.onset.value_or("");
-    f.severity = "warning";
+    f.severity = assess::Severity::kWarning;
     f.text = fmt::format(
         "{} reaction ({}) on {}{}: Naranjo {} ({})", to_string(pr.kind), pr.phenotype, f.drug,
         pr.culprits.empty() || !pr.culprits.front().days_to_onset
@@ -583,11 +583,11 @@ void findings_of(const kb::KnowledgeBase& kb, const clinical::Case& c, const ass
       if (o.kind == assess::OptionKind::kDrug && o.id == drug) option = &o;
     }
     if (!option) continue;
-    auto base = [&, d = drug, rec = records](std::string kind, const assess::Reason& r) {
+    auto base = [&, d = drug, rec = records](FindingKind kind, const assess::Reason& r) {
       Finding f;
-      f.kind = std::move(kind);
+      f.kind = kind;
       f.code = assess::to_string(r.code);
-      f.severity = std::string(assess::to_string(r.severity));
+      f.severity = r.severity;
       f.drug = d;
       f.text = r.text;
       f.record = rec;
@@ -596,26 +596,26 @@ void findings_of(const kb::KnowledgeBase& kb, const clinical::Case& c, const ass
     };
     for (const auto& r : option->reasons) {
       if (r.code == assess::ReasonCode::kRuleUnknown) {
-        Finding f = base("rule_unknown", r);
+        Finding f = base(FindingKind::kRuleUnknown, r);
         auto cut = r.text.find(" rule of ");
         f.detail = cut == std::string::npos ? "" : r.text.substr(0, cut);
         out.findings.push_back(std::move(f));
       } else if (r.code == assess::ReasonCode::kLabDoNotStart) {
-        out.findings.push_back(base("lab_threshold", r));
+        out.findings.push_back(base(FindingKind::kLabThreshold, r));
       } else if (assess::is_prac_risk_group(r.code)) {
         // EMA PRAC 2022 risk groups (age >= 65, smoker, CV, cancer, VTE risk; lower dose): a
         // patient already on the drug is who the measures ask prescribers to review.
-        out.findings.push_back(base("risk_group", r));
+        out.findings.push_back(base(FindingKind::kRiskGroup, r));
       } else if (r.severity == assess::Severity::kBlock) {
-        out.findings.push_back(base("contraindication", r));
+        out.findings.push_back(base(FindingKind::kContraindication, r));
       }
     }
     for (const auto& alert : a.plan.alerts) {
       if (alert.drug != drug) continue;
       Finding f;
-      f.kind = "lab_threshold";
+      f.kind = FindingKind::kLabThreshold;
       f.code = assess::to_string(alert.code);
-      f.severity = "block";
+      f.severity = assess::Severity::kBlock;
       f.drug = drug;
       f.detail = alert.lab;
       f.text = alert.text;
@@ -642,9 +642,9 @@ void findings_of(const kb::KnowledgeBase& kb, const clinical::Case& c, const ass
                                  [&](const kb::Lab& l) { return l.screening_item == item.item; });
       if (!has_lab) continue;
       Finding f;
-      f.kind = "missing_screening";
+      f.kind = FindingKind::kMissingScreening;
       f.code = "SCREENING_NOT_RECORDED";
-      f.severity = "warning";
+      f.severity = assess::Severity::kWarning;
       f.drug = drug;
       f.detail = kb::to_string(item.item);
       f.text = item.detail.empty() ? item.text : item.text + " (" + item.detail + ")";
@@ -688,9 +688,9 @@ PatientWork screen_patient(const kb::KnowledgeBase& kb, const MedicationTriggers
   if (!parsed.record) {
     w.unreadable = true;
     Finding f;
-    f.kind = "unreadable_record";
+    f.kind = FindingKind::kUnreadableRecord;
     f.code = "RECORD_UNREADABLE";
-    f.severity = "block";
+    f.severity = assess::Severity::kBlock;
     for (const auto& p : parsed.problems) {
       f.text += (f.text.empty() ? "" : "; ") + map_pointer(p.pointer, entries) + ": " + p.message;
       for (auto& x : record_of(p.pointer, entries)) f.record.push_back(std::move(x));
@@ -862,10 +862,13 @@ std::vector<PatientResult> screen_lines(const kb::KnowledgeBase& kb,
     }
     if (!w.result) continue;
     ++summary.flagged;
-    std::unordered_set<std::string> kinds;
+    unsigned kinds = 0;  // bit: FindingKind
     for (const auto& f : w.result->findings) {
-      if (kinds.insert(f.kind).second) ++summary.flagged_by_kind[f.kind];
-      if (f.kind == "paradoxical_reaction") ++summary.pr_by_classification[f.classification];
+      const unsigned bit = 1u << static_cast<unsigned>(f.kind);
+      if ((kinds & bit) == 0) ++summary.flagged_by_kind[std::string(to_string(f.kind))];
+      kinds |= bit;
+      if (f.kind == FindingKind::kParadoxicalReaction)
+        ++summary.pr_by_classification[f.classification];
     }
     results.push_back(std::move(*w.result));
   }
@@ -874,8 +877,7 @@ std::vector<PatientResult> screen_lines(const kb::KnowledgeBase& kb,
   return results;
 }
 
-std::vector<std::string> join_codes(const PatientResult& r, std::string_view kind,
-                                    bool with_detail) {
+std::vector<std::string> join_codes(const PatientResult& r, FindingKind kind, bool with_detail) {
   std::vector<std::string> v;
   for (const auto& f : r.findings) {
     if (f.kind != kind) continue;
@@ -1241,10 +1243,10 @@ std::string to_ndjson(const PatientResult& r) {
   Json row = {{"patient", r.patient}, {"warnings", r.warnings}};
   Json findings = Json::array();
   for (const auto& f : r.findings) {
-    Json j = {{"kind", f.kind}, {"code", f.code}};
-    if (!f.severity.empty()) j["severity"] = f.severity;
+    Json j = {{"kind", to_string(f.kind)}, {"code", f.code}};
+    if (f.severity) j["severity"] = assess::to_string(*f.severity);
     if (!f.drug.empty()) j["drug"] = f.drug;
-    if (f.kind == "paradoxical_reaction") {
+    if (f.kind == FindingKind::kParadoxicalReaction) {
       j["classification"] = f.classification;
       j["culprit_class"] = f.culprit_class;
       j["new_disease"] = f.new_disease.empty() ? Json(nullptr) : Json(f.new_disease);
@@ -1274,9 +1276,10 @@ std::string to_csv(const PatientResult& r) {
   std::vector<std::string> kinds, jak, records, sources;
   const Finding* pr = nullptr;
   for (const auto& f : r.findings) {
-    if (std::find(kinds.begin(), kinds.end(), f.kind) == kinds.end()) kinds.push_back(f.kind);
-    if (f.kind == "paradoxical_reaction" && !pr) pr = &f;
-    if (f.kind != "paradoxical_reaction" && !f.drug.empty() &&
+    std::string kind(to_string(f.kind));
+    if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) kinds.push_back(kind);
+    if (f.kind == FindingKind::kParadoxicalReaction && !pr) pr = &f;
+    if (f.kind != FindingKind::kParadoxicalReaction && !f.drug.empty() &&
         std::find(jak.begin(), jak.end(), f.drug) == jak.end()) {
       jak.push_back(f.drug);
     }
@@ -1287,7 +1290,7 @@ std::string to_csv(const PatientResult& r) {
       if (std::find(sources.begin(), sources.end(), x) == sources.end()) sources.push_back(x);
     }
   }
-  auto codes = [&](std::string_view kind, bool detail) {
+  auto codes = [&](FindingKind kind, bool detail) {
     std::vector<std::string> v;
     for (auto& s : join_codes(r, kind, detail)) {
       // the drug is in jak_drugs already when there is one
@@ -1298,7 +1301,7 @@ std::string to_csv(const PatientResult& r) {
   };
   std::vector<std::string> unreadable;
   for (const auto& f : r.findings) {
-    if (f.kind == "unreadable_record") unreadable.push_back(f.text);
+    if (f.kind == FindingKind::kUnreadableRecord) unreadable.push_back(f.text);
   }
   std::vector<std::string> cols = {r.patient,
                                    joined(kinds),
@@ -1308,11 +1311,11 @@ std::string to_csv(const PatientResult& r) {
                                    pr ? pr->new_disease : "",
                                    pr ? pr->onset : "",
                                    joined(jak),
-                                   codes("contraindication", false),
-                                   codes("lab_threshold", true),
-                                   codes("rule_unknown", true),
-                                   codes("missing_screening", true),
-                                   codes("risk_group", false),
+                                   codes(FindingKind::kContraindication, false),
+                                   codes(FindingKind::kLabThreshold, true),
+                                   codes(FindingKind::kRuleUnknown, true),
+                                   codes(FindingKind::kMissingScreening, true),
+                                   codes(FindingKind::kRiskGroup, false),
                                    joined(unreadable),
                                    joined(records),
                                    joined(sources),

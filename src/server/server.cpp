@@ -263,7 +263,7 @@ struct Server::Impl {
     int severity = 0;  // the row's most serious finding (severity_rank)
     std::size_t findings = 0;
     std::string patient;
-    unsigned kinds = 0;  // bit i: screen::kFindingKinds[i]
+    unsigned kinds = 0;  // bit: screen::FindingKind
     std::string json;    // the row as /api/v1/screening serves it
   };
   bool screening_loaded = false;
@@ -462,11 +462,8 @@ struct Server::Impl {
 
   // The reason severities of docs/reason-codes.md in increasing order; a finding without one
   // (an unreadable record: nothing could be assessed) ranks below them all.
-  static int severity_rank(const std::string& severity) {
-    static constexpr std::array<std::string_view, 4> kOrder = {"info", "caution", "warning",
-                                                               "block"};
-    auto it = std::find(kOrder.begin(), kOrder.end(), severity);
-    return it == kOrder.end() ? 0 : static_cast<int>(it - kOrder.begin()) + 1;
+  static int severity_rank(const std::optional<assess::Severity>& severity) {
+    return severity ? static_cast<int>(*severity) + 1 : 0;
   }
 
   // The rows most serious first: the highest finding severity, then more findings, then patient
@@ -485,12 +482,10 @@ struct Server::Impl {
       for (const auto& f : r.findings) {
         if (severity_rank(f.severity) > row.severity) {
           row.severity = severity_rank(f.severity);
-          top = f.severity;
+          top = assess::to_string(*f.severity);
         }
-        auto k = static_cast<unsigned>(
-            std::find(screen::kFindingKinds.begin(), screen::kFindingKinds.end(), f.kind) -
-            screen::kFindingKinds.begin());
-        if ((row.kinds & (1u << k)) == 0) kinds.push_back(f.kind);
+        auto k = static_cast<unsigned>(f.kind);
+        if ((row.kinds & (1u << k)) == 0) kinds.emplace_back(screen::to_string(f.kind));
         row.kinds |= 1u << k;
       }
       j["severity"] = top.empty() ? Json(nullptr) : Json(top);
@@ -755,17 +750,17 @@ struct Server::Impl {
             while (at <= list.size()) {
               std::size_t comma = std::min(list.find(',', at), list.size());
               std::string k = list.substr(at, comma - at);
-              auto it = std::find(screen::kFindingKinds.begin(), screen::kFindingKinds.end(), k);
-              if (it == screen::kFindingKinds.end()) {
+              auto kind = screen::parse_finding_kind(k);
+              if (!kind) {
                 std::string all;
                 for (auto name : screen::kFindingKinds)
-                  all += (all.empty() ? "" : ", ") + std::string(name);
+                  all += (all.empty() ? "" : ", ") + std::string(screen::to_string(name));
                 return send_error(
                     res, 400,
                     fmt::format("kind \"{}\": expected finding kinds separated by commas, of {}",
                                 text::replace_invalid_utf8(k.substr(0, 60)), all));
               }
-              wanted |= 1u << static_cast<unsigned>(it - screen::kFindingKinds.begin());
+              wanted |= 1u << static_cast<unsigned>(*kind);
               kinds.push_back(k);
               at = comma + 1;
             }

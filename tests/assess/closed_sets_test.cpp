@@ -8,6 +8,7 @@
 #include "../test_support.h"
 #include "paraderm/assess.h"
 #include "paraderm/case.h"
+#include "paraderm/screen.h"
 
 namespace paraderm::assess {
 namespace {
@@ -41,6 +42,19 @@ TEST(ClosedSets, EveryValueHasOneNameThatReadsBack) {
   expect_round_trip({ConditionStatus::kActive, ConditionStatus::kResolved},
                     clinical::parse_condition_status);
   expect_round_trip({EruptionKind::kNew, EruptionKind::kWorsened}, clinical::parse_eruption_kind);
+  expect_round_trip({Severity::kInfo, Severity::kCaution, Severity::kWarning, Severity::kBlock},
+                    parse_severity);
+  expect_round_trip(
+      {kb::SeverityGrade::kMild, kb::SeverityGrade::kModerate, kb::SeverityGrade::kSevere},
+      kb::parse_severity_grade);
+  std::set<std::string> finding_kinds;
+  for (auto k : screen::kFindingKinds) {
+    const std::string name(screen::to_string(k));
+    EXPECT_NE(name, "?");
+    EXPECT_TRUE(finding_kinds.insert(name).second) << name;
+    EXPECT_EQ(screen::parse_finding_kind(name), std::optional(k)) << name;
+  }
+  EXPECT_EQ(screen::parse_finding_kind("sunburn"), std::nullopt);
 }
 
 TEST(ClosedSets, OutputOnlySetsHaveDistinctNames) {

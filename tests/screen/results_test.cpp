@@ -66,7 +66,7 @@ TEST_F(ResultsFolder, ReadsBackWhatTheScreenWroteByteForByte) {
   // tests/screen/screen_test.cpp.
   ASSERT_EQ(r.value().patients.size(), 2u);
   EXPECT_EQ(r.value().patients[0].patient, "alpha");
-  EXPECT_EQ(r.value().patients[0].findings[0].kind, "paradoxical_reaction");
+  EXPECT_EQ(r.value().patients[0].findings[0].kind, FindingKind::kParadoxicalReaction);
   EXPECT_EQ(r.value().patients[0].findings[0].drug, "dupilumab");
   EXPECT_EQ(r.value().patients[1].patient, "bravo");
   std::string rows;
