@@ -118,6 +118,9 @@ enum class ScreeningKind {
   kZosterVaccine,
   kSkinExam,
 };
+// The scores the engine reads bands of (score_band.score): the Naranjo causality scale, the
+// Child-Pugh class, and the signal-detection thresholds of a disproportionality store.
+enum class ScoreKind { kNaranjo, kChildPugh, kPvSignal };
 // What a label dose row is (dose.role): the standard dose, a start / step-up / step-down / maximum
 // dose, a reduced dose, the dose for a risk group (high-risk, elderly), or a children's dose.
 enum class DoseRole {
@@ -160,6 +163,7 @@ std::string_view to_string(EffectDirection d);  // increases | decreases | no-ef
 std::string_view to_string(PrCaseKind k);       // treated-with-jak | caused-by-jak
 std::string_view to_string(RiskGroupMeasure m);  // only-if-no-alternative | lower-dose | caution
 std::string_view to_string(ScreeningKind k);     // tb | hbv | ... | zoster-vaccine | skin-exam
+std::string_view to_string(ScoreKind k);         // naranjo | child-pugh | pv-signal
 std::string_view to_string(DoseRole r);          // standard | start | step-up | ... | paediatric
 std::string_view to_string(Binding b);           // atp-competitive | allosteric | covalent
 std::string_view to_string(PotencyAssay a);      // enzymatic | cellular | cellular-selectivity
@@ -831,8 +835,8 @@ struct FormulaConstant {
 
 struct ScoreBand {
   Location loc;
-  std::string id;      // "child-pugh.bilirubin.2"
-  std::string score;   // "child-pugh"
+  std::string id;  // "child-pugh.bilirubin.2"
+  ScoreKind score = ScoreKind::kNaranjo;
   std::string factor;  // "bilirubin", "albumin", "inr", "ascites", "encephalopathy", "total"
   std::optional<double> min, max;  // numeric band as printed; absent for text bands
   std::optional<bool> min_inclusive, max_inclusive;  // absent = inclusive ("<2.0" sets false)

@@ -88,7 +88,7 @@ ChildPugh child_pugh_class(const kb::KnowledgeBase& kb, const Case& c, bool live
   }
   auto band_points = [&](const std::string& factor, double v) -> std::optional<double> {
     for (const auto& b : kb.score_bands) {
-      if (b.score != "child-pugh"sv || b.factor != factor || !b.points) continue;
+      if (b.score != kb::ScoreKind::kChildPugh || b.factor != factor || !b.points) continue;
       bool lo = !b.min || (b.min_inclusive.value_or(true) ? v >= *b.min : v > *b.min);
       bool hi = !b.max || (b.max_inclusive.value_or(true) ? v <= *b.max : v < *b.max);
       if (lo && hi && (b.min || b.max)) return b.points;
@@ -100,7 +100,8 @@ ChildPugh child_pugh_class(const kb::KnowledgeBase& kb, const Case& c, bool live
       [&](const std::string& factor) -> std::pair<std::optional<double>, std::optional<double>> {
     std::optional<double> lo, hi;
     for (const auto& b : kb.score_bands) {
-      if (b.score != "child-pugh"sv || b.factor != factor || !b.text || !b.points) continue;
+      if (b.score != kb::ScoreKind::kChildPugh || b.factor != factor || !b.text || !b.points)
+        continue;
       if (c.has_flag(factor + ":" + *b.text)) return {b.points, b.points};
       lo = lo ? std::min(*lo, *b.points) : *b.points;
       hi = hi ? std::max(*hi, *b.points) : *b.points;
@@ -109,8 +110,8 @@ ChildPugh child_pugh_class(const kb::KnowledgeBase& kb, const Case& c, bool live
   };
   auto class_of = [&](double total) -> std::optional<std::string> {
     for (const auto& b : kb.score_bands) {
-      if (b.score == "child-pugh"sv && b.factor == "total"sv && b.category && b.min && b.max &&
-          total >= *b.min && total <= *b.max) {
+      if (b.score == kb::ScoreKind::kChildPugh && b.factor == "total"sv && b.category && b.min &&
+          b.max && total >= *b.min && total <= *b.max) {
         return b.category;
       }
     }
@@ -1396,7 +1397,7 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c,
   x.child_pugh_range = cp.range;
   if (!cp.range.empty()) {
     for (const auto& band : kb.score_bands) {
-      if (band.score == "child-pugh"sv) add_sources(x.child_pugh_sources, band.prov.src);
+      if (band.score == kb::ScoreKind::kChildPugh) add_sources(x.child_pugh_sources, band.prov.src);
     }
   }
   for (const auto& fc : kb.formula_constants) {

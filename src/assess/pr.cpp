@@ -15,7 +15,7 @@ using clinical::Date;
 const kb::ScoreBand* naranjo_band(const kb::KnowledgeBase& kb, const std::string& factor,
                                   const std::string& answer) {
   for (const auto& b : kb.score_bands) {
-    if (b.score == "naranjo"sv && b.factor == factor && b.text == answer) return &b;
+    if (b.score == kb::ScoreKind::kNaranjo && b.factor == factor && b.text == answer) return &b;
   }
   return nullptr;
 }
@@ -371,7 +371,7 @@ void score_naranjo(const kb::KnowledgeBase& kb, const CausalityInput& in, PrAsse
   for (const auto& n : pr.components) total += n.points;
   pr.score = total;
   for (const auto& b : kb.score_bands) {
-    if (b.score != "naranjo"sv || b.factor != "total"sv || !b.category) continue;
+    if (b.score != kb::ScoreKind::kNaranjo || b.factor != "total"sv || !b.category) continue;
     bool lo = !b.min || total >= *b.min;
     bool hi = !b.max || total <= *b.max;
     if (lo && hi) pr.naranjo_category = parse_naranjo_category(*b.category);

@@ -9,7 +9,7 @@
 namespace paraderm::assess::detail {
 namespace {
 
-constexpr std::string_view kScore = "pv-signal";
+constexpr kb::ScoreKind kScore = kb::ScoreKind::kPvSignal;
 
 // The statistic a KB band names (the factor vocabulary the KB schema checks).
 std::optional<double> statistic(const ReportingSignal& s, const std::string& name) {

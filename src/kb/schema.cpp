@@ -148,6 +148,15 @@ struct EnumNames<ScreeningKind> {
 };
 
 template <>
+struct EnumNames<ScoreKind> {
+  static constexpr std::array<std::pair<ScoreKind, std::string_view>, 3> kNames{{
+      {ScoreKind::kNaranjo, "naranjo"},
+      {ScoreKind::kChildPugh, "child-pugh"},
+      {ScoreKind::kPvSignal, "pv-signal"},
+  }};
+};
+
+template <>
 struct EnumNames<DoseRole> {
   static constexpr std::array<std::pair<DoseRole, std::string_view>, 9> kNames{{
       {DoseRole::kStandard, "standard"},
@@ -1633,7 +1642,7 @@ struct Schema<ScoreBand> {
     // Signal-detection thresholds (score "pv-signal"): a numeric bound on one statistic of a
     // disproportionality store; `category` names the rule the bound belongs to (a rule is met
     // when all of its bands are).
-    if (b.score == "pv-signal") {
+    if (b.score == ScoreKind::kPvSignal) {
       static const V kStatistics = {"n",    "expected", "ror", "ror_lo", "ror_hi",
                                     "prr",  "prr_chi2", "ic",  "ic025",  "ic975",
                                     "ebgm", "eb05",     "eb95"};
@@ -1772,6 +1781,7 @@ std::string_view to_string(EffectDirection d) { return detail::enum_name(d); }
 std::string_view to_string(PrCaseKind k) { return detail::enum_name(k); }
 std::string_view to_string(RiskGroupMeasure m) { return detail::enum_name(m); }
 std::string_view to_string(ScreeningKind k) { return detail::enum_name(k); }
+std::string_view to_string(ScoreKind k) { return detail::enum_name(k); }
 std::string_view to_string(DoseRole r) { return detail::enum_name(r); }
 std::string_view to_string(Binding b) { return detail::enum_name(b); }
 std::string_view to_string(PotencyAssay a) { return detail::enum_name(a); }

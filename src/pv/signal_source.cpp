@@ -86,7 +86,7 @@ Result<SignalRules> signal_rules(const kb::KnowledgeBase& kb) {
   SignalRules r;
   bool eb05 = false, ror = false, ic = false, prr = false, chi2 = false, n = false;
   for (const auto& b : kb.score_bands) {
-    if (b.score != "pv-signal" || !b.min) continue;
+    if (b.score != kb::ScoreKind::kPvSignal || !b.min) continue;
     if (b.factor == "eb05")
       r.eb05 = *b.min, eb05 = true;
     else if (b.factor == "ror_lo")

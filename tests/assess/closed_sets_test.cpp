@@ -87,7 +87,7 @@ TEST(ClosedSets, EveryNaranjoBandOfTheKbNamesACategory) {
   const auto& kb = paraderm::testing::shipped_kb();
   int bands = 0;
   for (const auto& b : kb.score_bands) {
-    if (b.score != "naranjo" || b.factor != "total") continue;
+    if (b.score != kb::ScoreKind::kNaranjo || b.factor != "total") continue;
     ++bands;
     ASSERT_TRUE(b.category) << b.id;
     EXPECT_TRUE(parse_naranjo_category(*b.category)) << b.id << ": " << *b.category;

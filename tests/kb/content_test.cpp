@@ -311,7 +311,7 @@ TEST(KbContent, CkdEpi2021CoefficientsReproduceCheckValues) {
 TEST(KbContent, ChildPughClassBands) {  // terminology.md §5.2 Version A
   std::map<std::string, std::pair<double, double>> classes;
   for (const auto& b : shipped().score_bands) {
-    if (b.score == "child-pugh" && b.category) classes[*b.category] = {*b.min, *b.max};
+    if (b.score == ScoreKind::kChildPugh && b.category) classes[*b.category] = {*b.min, *b.max};
   }
   EXPECT_EQ(classes["A"], std::make_pair(5.0, 6.0));
   EXPECT_EQ(classes["B"], std::make_pair(7.0, 9.0));

@@ -254,6 +254,32 @@ conf = "confirmed"
                       {"drug[0].lab_threshold[0]", "exactly one of 'below' or 'above'"});
 }
 
+// A score the engine does not read is an error, not a band silently never used (before, a
+// misspelt "child_pugh" loaded and left the Child-Pugh class unknown).
+TEST(KbValidation, ScoreBandScoreIsOneTheEngineReads) {
+  auto band = [](const std::string& score) {
+    return errors_of(load_with("formulas.toml", R"(
+[[score_band]]
+id = "b"
+score = ")" + score + R"("
+factor = "bilirubin"
+min = 0
+max = 2
+points = 1
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+)"));
+  };
+  EXPECT_TRUE(band("child-pugh").empty()) << ::testing::PrintToString(band("child-pugh"));
+  EXPECT_TRUE(band("naranjo").empty());
+  auto errors = band("child_pugh");
+  ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
+  EXPECT_NE(errors[0].find("score_band[0].score: value \"child_pugh\": expected one of naranjo, "
+                           "child-pugh, pv-signal"),
+            std::string::npos)
+      << errors[0];
+}
+
 TEST(KbValidation, ScoreBandNeedsABandAndAResult) {
   auto r = load_with("formulas.toml", R"(
 [[score_band]]
