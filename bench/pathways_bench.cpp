@@ -20,7 +20,7 @@ void BM_FullPathwayGrid(benchmark::State& state) {
   for (auto _ : state) {
     profiles = computed = 0;
     for (const auto& drug : kb.drugs) {
-      auto regimens = paraderm::pharm::approved_regimens(drug);
+      auto regimens = paraderm::pharm::approved_regimens(kb, drug);
       if (drug.route == paraderm::kb::Route::kTopical)
         regimens.push_back({0, 24, std::string("topical"), {}});
       for (const auto& regimen : regimens) {

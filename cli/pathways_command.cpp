@@ -23,7 +23,7 @@ std::string join(const std::vector<std::string>& v, std::string_view sep) {
 }
 
 std::string regimen_text(const pharm::Regimen& r) {
-  return fmt::format("{:g} mg {}{}", r.amount_mg, pharm::frequency_label(r.tau_h),
+  return fmt::format("{:g} mg {}{}", r.amount_mg, pharm::frequency_label(r),
                      r.formulation ? " (" + *r.formulation + ")" : "");
 }
 
@@ -149,7 +149,7 @@ void print_csv(const pharm::PathwayProfile& p) {
   for (const auto& r : p.pathways) {
     fmt::print("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", p.drug,
                p.topical ? std::string() : fmt::format("{:g}", p.regimen.amount_mg),
-               p.topical ? "topical" : pharm::frequency_label(p.regimen.tau_h),
+               p.topical ? "topical" : pharm::frequency_label(p.regimen),
                csv_field(p.regimen.formulation.value_or("")), p.modifier ? p.modifier->id : "",
                csv_field(r.cytokine), r.jak_pair, num(r.avg_inhibition_pct),
                num(r.hours_above_50pct), num(r.peak_inhibition_pct), num(r.trough_inhibition_pct),
@@ -224,7 +224,7 @@ void add_pathways_command(CLI::App& app, const std::string& kb_dir, int& exit_co
       }
     }
     std::vector<pharm::Regimen> regimens;
-    auto approved = pharm::approved_regimens(*drug);
+    auto approved = pharm::approved_regimens(*kb, *drug);
     if (drug->route == kb::Route::kTopical) {
       // A topical product has no systemic regimen to model: one profile, qualitative at the
       // application site (a --dose is not used).

@@ -63,17 +63,20 @@ struct Drawn {
 
 // A product regimen with a published exposure equivalence (upadacitinib ER 15 mg QD = IR 6 mg BID)
 // is drawn as its equivalent, and the output says so: no ER model has values.
-Drawn equivalent_regimen(const kb::Drug& drug, double dose, double tau) {
+Drawn equivalent_regimen(const kb::KnowledgeBase& kb, const kb::Drug& drug, double dose,
+                         double tau) {
   Drawn out{dose, tau, std::nullopt, {}};
-  for (const auto& r : pharm::approved_regimens(drug)) {
+  for (const auto& r : pharm::approved_regimens(kb, drug)) {
     if (r.amount_mg != dose || r.tau_h != tau || !r.formulation) continue;
     for (const auto& eq : drug.pk_equivalence) {
       if (eq.formulation != *r.formulation || eq.amount != dose ||
-          pharm::frequency_label(tau) != eq.frequency) {
+          pharm::frequency_label(kb, tau) != eq.frequency) {
         continue;
       }
+      auto modelled_tau = kb.dosing_interval_h(eq.modelled_frequency);
+      if (!modelled_tau) continue;  // kb validate: pk_equivalence frequencies are qd or bid
       out.dose = eq.modelled_amount;
-      out.tau = eq.modelled_frequency == "bid" ? 12.0 : 24.0;
+      out.tau = *modelled_tau;
       out.note = fmt::format("{:g} mg {} {} drawn as its published equivalent {:g} mg {} {}: {}",
                              dose, eq.frequency, eq.formulation, eq.modelled_amount,
                              eq.modelled_frequency, eq.modelled_formulation, eq.text);
@@ -232,8 +235,8 @@ void add_pk_command(CLI::App& app, const std::string& kb_dir, int& exit_code) {
       exit_code = 0;
       return;
     }
-    const Drawn drawn =
-        model_index ? Drawn{*dose, *tau, std::nullopt, {}} : equivalent_regimen(*drug, *dose, *tau);
+    const Drawn drawn = model_index ? Drawn{*dose, *tau, std::nullopt, {}}
+                                    : equivalent_regimen(kb, *drug, *dose, *tau);
     // An explicit --model picks a published model; otherwise the first usable published model,
     // else a one-compartment model derived from label values.
     std::optional<pharm::ResolvedPk> resolved;

@@ -887,6 +887,11 @@ struct KnowledgeBase {
   const Biologic* find_biologic(std::string_view id) const;
   const BiologicClass* find_biologic_class(std::string_view id) const;
   const InteractionClass* find_interaction_class(std::string_view id) const;
+  // The KB's dosing-interval constants (kb/formulas.toml, formula "dosing-interval"): the hours
+  // between doses of a repeated frequency (qd, bid); absent for once / as-directed.
+  std::optional<double> dosing_interval_h(std::string_view frequency) const;
+  // The frequency whose dosing interval is `hours` (e.g. 12 -> bid), when the KB has one.
+  std::optional<std::string> frequency_of_interval(double hours) const;
 
   // Effective evidence grade of a fact: its own override, else its first source's grade.
   std::optional<Grade> grade_of(const Provenance& p) const;

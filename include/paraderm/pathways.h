@@ -32,14 +32,19 @@ struct Regimen {
   double tau_h = 24;  // dosing interval
   std::optional<std::string> formulation;
   std::vector<std::string> roles;  // the KB dose roles this regimen appears with
+  // The KB frequency name of tau_h (qd, bid) as frequency_label gives it; set by
+  // approved_regimens and compute_profile, "" for a regimen built by hand (then "<tau>h").
+  std::string frequency;
 };
 
-// "qd" / "bid" / "12h" style label of a dosing interval.
-std::string frequency_label(double tau_h);
+// "qd" / "bid" (the KB frequency with this dosing interval) or "12h" style label.
+std::string frequency_label(const kb::KnowledgeBase& kb, double tau_h);
+// The regimen's own label: its frequency, else "<tau>h".
+std::string frequency_label(const Regimen& r);
 
 // Every distinct oral regimen (amount in mg, frequency, formulation) among the drug's KB doses,
 // in ascending amount. Topical and "as-directed" doses are not regimens the PK model can take.
-std::vector<Regimen> approved_regimens(const kb::Drug& drug);
+std::vector<Regimen> approved_regimens(const kb::KnowledgeBase& kb, const kb::Drug& drug);
 
 // --- exposure modifiers ---------------------------------------------------------------------
 

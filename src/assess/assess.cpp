@@ -72,7 +72,7 @@ const std::vector<std::string>& PathwayCache::effect_sources(
 
 void PathwayCache::warm() {
   for (const auto& d : kb_.drugs) {
-    for (const auto& r : pharm::approved_regimens(d)) get(d, r, nullptr);
+    for (const auto& r : pharm::approved_regimens(kb_, d)) get(d, r, nullptr);
   }
 }
 

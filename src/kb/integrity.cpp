@@ -260,6 +260,25 @@ void check_integrity(const KnowledgeBase& kb, const std::vector<RefUse>& refs,
     }
   }
 
+  // A repeated dose frequency needs its dosing interval (formula "dosing-interval"): without one
+  // the regimen would silently drop out of the PK model and of dose picking.
+  for (const auto& d : kb.drugs) {
+    auto needs_interval = [&](const std::string& frequency, const std::string& path) {
+      if (frequency == "once" || frequency == "as-directed") return;  // not repeated
+      if (!kb.dosing_interval_h(frequency)) {
+        error(issues, d.loc, fmt::format("drug '{}'.{}", d.id, path),
+              fmt::format("frequency '{}' has no dosing-interval formula_constant", frequency));
+      }
+    };
+    for (std::size_t i = 0; i < d.dose.size(); ++i)
+      needs_interval(d.dose[i].frequency, fmt::format("dose[{}].frequency", i));
+    for (std::size_t i = 0; i < d.pk_equivalence.size(); ++i) {
+      needs_interval(d.pk_equivalence[i].frequency, fmt::format("pk_equivalence[{}].frequency", i));
+      needs_interval(d.pk_equivalence[i].modelled_frequency,
+                     fmt::format("pk_equivalence[{}].modelled_frequency", i));
+    }
+  }
+
   check_unit_conversions(kb, issues);
   for (const auto& d : kb.drugs) {
     check_drug(d, issues);

@@ -1,5 +1,6 @@
 // Loading entry points, lookups and exporters of the public KB API.
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -120,6 +121,20 @@ const BiologicClass* KnowledgeBase::find_biologic_class(std::string_view id) con
 }
 const InteractionClass* KnowledgeBase::find_interaction_class(std::string_view id) const {
   return find_by_id(interaction_classes, id);
+}
+
+std::optional<double> KnowledgeBase::dosing_interval_h(std::string_view frequency) const {
+  for (const auto& fc : formula_constants) {
+    if (fc.formula == "dosing-interval" && fc.name == frequency) return fc.value;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> KnowledgeBase::frequency_of_interval(double hours) const {
+  for (const auto& fc : formula_constants) {
+    if (fc.formula == "dosing-interval" && std::abs(fc.value - hours) < 1e-9) return fc.name;
+  }
+  return std::nullopt;
 }
 
 std::optional<Grade> KnowledgeBase::grade_of(const Provenance& p) const {

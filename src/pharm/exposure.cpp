@@ -12,12 +12,6 @@
 namespace paraderm::pharm {
 namespace {
 
-std::optional<double> tau_of(std::string_view frequency) {
-  if (frequency == "qd") return 24.0;
-  if (frequency == "bid") return 12.0;
-  return std::nullopt;  // "once", "as-directed": not a repeated regimen
-}
-
 int confidence_rank(kb::Confidence c) {
   switch (c) {
     case kb::Confidence::kConfirmed:
@@ -80,17 +74,20 @@ std::optional<double> ka_from_tmax(double k, double tmax) {
 
 }  // namespace
 
-std::string frequency_label(double tau_h) {
-  if (std::abs(tau_h - 24) < 1e-9) return "qd";
-  if (std::abs(tau_h - 12) < 1e-9) return "bid";
+std::string frequency_label(const kb::KnowledgeBase& kb, double tau_h) {
+  if (auto name = kb.frequency_of_interval(tau_h)) return *name;
   return fmt::format("{:g}h", tau_h);
 }
 
-std::vector<Regimen> approved_regimens(const kb::Drug& drug) {
+std::string frequency_label(const Regimen& r) {
+  return r.frequency.empty() ? fmt::format("{:g}h", r.tau_h) : r.frequency;
+}
+
+std::vector<Regimen> approved_regimens(const kb::KnowledgeBase& kb, const kb::Drug& drug) {
   std::vector<Regimen> out;
   if (drug.route != kb::Route::kOral) return out;
   for (const auto& d : drug.dose) {
-    auto tau = tau_of(d.frequency);
+    auto tau = kb.dosing_interval_h(d.frequency);  // once / as-directed: not a repeated regimen
     if (d.unit != "mg" || !tau) continue;
     // A dose without a formulation is the same regimen as one stating it (the KB lists the
     // US and EU entries separately, one of them often without the formulation).
@@ -99,7 +96,8 @@ std::vector<Regimen> approved_regimens(const kb::Drug& drug) {
              (r.formulation == d.formulation || !r.formulation || !d.formulation);
     });
     if (same == out.end()) {
-      out.push_back(Regimen{d.amount, *tau, d.formulation, {std::string(kb::to_string(d.role))}});
+      out.push_back(Regimen{
+          d.amount, *tau, d.formulation, {std::string(kb::to_string(d.role))}, d.frequency});
     } else {
       if (!same->formulation) same->formulation = d.formulation;
       std::string role(kb::to_string(d.role));

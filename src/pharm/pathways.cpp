@@ -507,15 +507,16 @@ std::vector<double> with_metabolites(const std::vector<double>& total_nm,
 
 // The regimen the curve is computed for: the one given, or its published exposure equivalent
 // (upadacitinib ER 15 mg QD = IR 6 mg BID), recorded in the profile with its source.
-Regimen modelled_regimen(const kb::Drug& drug, const Regimen& regimen, PathwayProfile& out) {
+Regimen modelled_regimen(const kb::KnowledgeBase& kb, const kb::Drug& drug, const Regimen& regimen,
+                         PathwayProfile& out) {
   Regimen modelled = regimen;
   for (const auto& eq : drug.pk_equivalence) {
     if (regimen.formulation == eq.formulation && regimen.amount_mg == eq.amount &&
-        frequency_label(regimen.tau_h) == eq.frequency) {
-      modelled = Regimen{eq.modelled_amount,
-                         eq.modelled_frequency == "bid" ? 12.0 : 24.0,
-                         eq.modelled_formulation,
-                         {}};
+        frequency_label(kb, regimen.tau_h) == eq.frequency) {
+      auto tau = kb.dosing_interval_h(eq.modelled_frequency);
+      if (!tau) continue;  // kb validate: pk_equivalence frequencies are qd or bid
+      modelled =
+          Regimen{eq.modelled_amount, *tau, eq.modelled_formulation, {}, eq.modelled_frequency};
       out.modelled_as = modelled;
       out.equivalence_sources = eq.prov.src;
       out.warnings.push_back(fmt::format("modelled as {:g} mg {} {}: {}", eq.modelled_amount,
@@ -531,12 +532,13 @@ PathwayProfile compute_profile(const kb::KnowledgeBase& kb, const kb::Drug& drug
   PathwayProfile out;
   out.drug = drug.id;
   out.regimen = regimen;
+  out.regimen.frequency = frequency_label(kb, regimen.tau_h);
   out.steps_per_hour = options.steps_per_hour;
   out.covalent = drug.mechanism.binding == kb::Binding::kCovalent;
   if (modifier) out.modifier = *modifier;
   const bool topical = drug.route == kb::Route::kTopical;
 
-  const Regimen modelled = topical ? regimen : modelled_regimen(drug, regimen, out);
+  const Regimen modelled = topical ? regimen : modelled_regimen(kb, drug, regimen, out);
 
   std::string pk_gap;
   std::optional<double> mw = molecular_weight(drug);
@@ -809,7 +811,7 @@ nlohmann::json opt(const std::optional<double>& v, int decimals) {
 nlohmann::json regimen_json(const Regimen& r) {
   nlohmann::json j = {{"amount", r.amount_mg},
                       {"unit", "mg"},
-                      {"frequency", frequency_label(r.tau_h)},
+                      {"frequency", frequency_label(r)},
                       {"interval_h", r.tau_h}};
   j["formulation"] = r.formulation ? nlohmann::json(*r.formulation) : nlohmann::json(nullptr);
   if (!r.roles.empty()) j["roles"] = r.roles;

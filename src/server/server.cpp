@@ -859,7 +859,7 @@ struct Server::Impl {
                           every));
         }
         bool matched = false;
-        for (const auto& r : pharm::approved_regimens(*drug)) {
+        for (const auto& r : pharm::approved_regimens(*kb, *drug)) {
           if (r.amount_mg == mg && r.tau_h == h) {
             regimens.push_back(r);
             matched = true;
@@ -867,7 +867,7 @@ struct Server::Impl {
         }
         if (!matched) regimens.push_back({mg, h, std::nullopt, {}});
       } else {
-        regimens = pharm::approved_regimens(*drug);
+        regimens = pharm::approved_regimens(*kb, *drug);
       }
       Json out = Json::array();
       for (const auto& r : regimens) {

@@ -655,4 +655,58 @@ TEST(KbValidation, SeverityCodeMeaningMustBeAGrade) {
   EXPECT_TRUE(severity_code_errors("ignore", R"(meaning = "unknown")").empty());  // never read
 }
 
+// Every repeated dose frequency has its dosing interval in the KB (the PK model and dose picking
+// read it there); a KB without one fails to load instead of losing the regimen.
+TEST(KbValidation, RepeatedDoseFrequencyNeedsADosingInterval) {
+  auto with_dose = [](const std::string& frequency, bool interval) {
+    std::string toml = R"(
+[[disease]]
+id = "ad"
+name = "atopic dermatitis"
+category = "immune-skin"
+
+[[drug]]
+id = "testinib"
+name = "testinib"
+ingredient = "testinib"
+route = "oral"
+mechanism = { binding = "allosteric", targets = ["JAK1"], src = ["cst-jak-stat-table"], conf = "confirmed" }
+potency = [{ assay = "enzymatic", target = "JAK1", ic50_nm = 5, src = ["cst-jak-stat-table"], conf = "confirmed" }]
+indication = [{ region = "us", disease = "ad", status = "approved", src = ["cst-jak-stat-table"], conf = "confirmed" }]
+[[drug.dose]]
+region = "us"
+indication = "ad"
+amount = 5
+unit = "mg"
+frequency = ")" + frequency +
+                       R"("
+role = "standard"
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+)";
+    if (interval) {
+      toml += R"(
+[[formula_constant]]
+id = "dosing-interval.bid"
+formula = "dosing-interval"
+name = "bid"
+value = 12
+unit = "h"
+src = ["cst-jak-stat-table"]
+conf = "derived"
+)";
+    }
+    return errors_of(load_with("drugs.toml", toml));
+  };
+  EXPECT_TRUE(with_dose("bid", true).empty()) << ::testing::PrintToString(with_dose("bid", true));
+  EXPECT_TRUE(with_dose("once", false).empty())
+      << ::testing::PrintToString(with_dose("once", false));
+  auto errors = with_dose("bid", false);
+  ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
+  EXPECT_NE(errors[0].find("drug 'testinib'.dose[0].frequency: frequency 'bid' has no "
+                           "dosing-interval formula_constant"),
+            std::string::npos)
+      << errors[0];
+}
+
 }  // namespace paraderm::kb

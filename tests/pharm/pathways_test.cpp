@@ -257,16 +257,46 @@ TEST(Inhibition, HalfAtTheEffectiveIc50AndMonotone) {
 // ---------------------------------------------------------------- regimens and modifiers
 
 TEST(Regimens, EveryDistinctOralRegimenOnce) {
-  auto tofa = approved_regimens(drug("tofacitinib"));
+  auto tofa = approved_regimens(shipped(), drug("tofacitinib"));
   ASSERT_EQ(tofa.size(), 2u);
   EXPECT_EQ(tofa[0].amount_mg, 5);
   EXPECT_EQ(tofa[0].tau_h, 12);
   EXPECT_EQ(tofa[1].amount_mg, 11);
   EXPECT_EQ(tofa[1].tau_h, 24);
-  EXPECT_TRUE(approved_regimens(drug("ruxolitinib-cream")).empty());  // topical
-  auto deucra = approved_regimens(drug("deucravacitinib"));
+  EXPECT_TRUE(approved_regimens(shipped(), drug("ruxolitinib-cream")).empty());  // topical
+  auto deucra = approved_regimens(shipped(), drug("deucravacitinib"));
   ASSERT_EQ(deucra.size(), 1u);
   EXPECT_EQ(deucra[0].amount_mg, 6);
+}
+
+// The dosing interval of a frequency is the KB's (kb/formulas.toml dosing-interval.*, HL7
+// timing abbreviations), not a number in C++: changed in a copy of the KB, the regimen follows.
+TEST(Regimens, DosingIntervalsComeFromTheKb) {
+  EXPECT_EQ(shipped().dosing_interval_h("qd"), std::optional<double>(24));
+  EXPECT_EQ(shipped().dosing_interval_h("bid"), std::optional<double>(12));
+  EXPECT_EQ(shipped().dosing_interval_h("once"), std::nullopt);
+  EXPECT_EQ(shipped().dosing_interval_h("as-directed"), std::nullopt);
+  EXPECT_EQ(shipped().frequency_of_interval(12), std::optional<std::string>("bid"));
+  EXPECT_EQ(shipped().frequency_of_interval(8), std::nullopt);
+  EXPECT_EQ(frequency_label(shipped(), 24), "qd");
+  EXPECT_EQ(frequency_label(shipped(), 8), "8h");
+
+  kb::KnowledgeBase changed = shipped();
+  for (auto& fc : changed.formula_constants) {
+    if (fc.formula == "dosing-interval" && fc.name == "bid") fc.value = 8;
+  }
+  auto tofa = approved_regimens(changed, *changed.find_drug("tofacitinib"));
+  ASSERT_EQ(tofa.size(), 2u);
+  EXPECT_EQ(tofa[0].tau_h, 8);  // 5 mg bid
+  EXPECT_EQ(tofa[0].frequency, "bid");
+  EXPECT_EQ(frequency_label(changed, 12), "12h");
+  for (auto& fc : changed.formula_constants) {
+    if (fc.formula == "dosing-interval" && fc.name == "bid") fc.name = "twice-daily";
+  }
+  // Without an interval for bid the bid rows are not a regimen the PK model can take.
+  tofa = approved_regimens(changed, *changed.find_drug("tofacitinib"));
+  ASSERT_EQ(tofa.size(), 1u);
+  EXPECT_EQ(tofa[0].amount_mg, 11);
 }
 
 TEST(Modifiers, FindsThePrintedAucChange) {
@@ -351,7 +381,7 @@ TEST(Profile, WholeBloodPotencyUsesTotalConcentration) {
 }
 
 TEST(Profile, ExtendedReleaseIsModelledByItsPublishedEquivalent) {
-  auto regs = approved_regimens(drug("upadacitinib"));
+  auto regs = approved_regimens(shipped(), drug("upadacitinib"));
   auto er15 = std::find_if(regs.begin(), regs.end(),
                            [](const Regimen& r) { return r.amount_mg == 15 && r.tau_h == 24; });
   ASSERT_NE(er15, regs.end());
@@ -628,7 +658,7 @@ TEST(PublishedFindings, BaricitinibPeaksEarlyAndFallsBackByTheEndOfTheInterval) 
 // about 1 h after the dose and back near baseline by the end of the interval. ER 15 mg QD is
 // modelled as its published equivalent IR 6 mg BID; whole-blood EC50s against total levels.
 TEST(PublishedFindings, UpadacitinibInhibitionPeaksEarlyInTheInterval) {
-  auto regs = approved_regimens(drug("upadacitinib"));
+  auto regs = approved_regimens(shipped(), drug("upadacitinib"));
   auto er15 = std::find_if(regs.begin(), regs.end(),
                            [](const Regimen& r) { return r.amount_mg == 15 && r.tau_h == 24; });
   ASSERT_NE(er15, regs.end());
@@ -738,7 +768,7 @@ TEST(PublishedFindings, RitlecitinibIrreversibleBindingIsFlagged) {
 // qualitative or unknown, and none needs a dose the KB lacks.
 TEST(PublishedFindings, EveryProductHasAPathwayTable) {
   for (const auto& d : shipped().drugs) {
-    auto regs = approved_regimens(d);
+    auto regs = approved_regimens(shipped(), d);
     Regimen r = regs.empty() ? Regimen{0, 24, std::string("topical"), {}} : regs.front();
     if (d.route == kb::Route::kOral) {
       EXPECT_FALSE(regs.empty()) << d.id;
@@ -798,7 +828,7 @@ RC_GTEST_PROP(PathwayProperties, InhibitionRisesWithDoseAndWithAnInhibitingModif
 
 TEST(PathwayProperties, EveryShippedDrugAndRegimenStaysInRange) {
   for (const auto& d : shipped().drugs) {
-    for (const auto& r : approved_regimens(d)) {
+    for (const auto& r : approved_regimens(shipped(), d)) {
       auto prof = compute_profile(shipped(), d, r);
       for (const auto& p : prof.pathways) {
         if (!p.avg_inhibition_pct) {
