@@ -418,17 +418,22 @@ TEST(FhirObservation, SmokingStatusIsTheAnswersDeclaredStatus) {
   EXPECT_TRUE(contains(all(r.record->warnings), "answer code not in the KB: ignored"));
 }
 
+// A psoriasiform eruption Condition (onset 2026-09-01) with one more eruption sub-extension.
+Json eruption_condition(const std::string& url, const std::string& code) {
+  return {{"resourceType", "Condition"},
+          {"onsetDateTime", "2026-09-01"},
+          {"extension",
+           Json::array(
+               {{{"url", "https://paraderm.dev/fhir/StructureDefinition/eruption"},
+                 {"extension", Json::array({{{"url", "phenotype"}, {"valueCode", "psoriasiform"}},
+                                            {{"url", url}, {"valueCode", code}}})}}})}};
+}
+
 // The eruption extension's kind is a closed set: a value outside it is named in a warning and
 // read as "new" (before, any text was kept and later compared as if it were "new" or "worsened").
 TEST(FhirEruption, KindOutsideTheClosedSetIsReportedAndReadAsNew) {
   auto with_kind = [](const std::string& kind) {
-    Json c = {{"resourceType", "Condition"},
-              {"onsetDateTime", "2026-09-01"},
-              {"extension",
-               Json::array({{{"url", "https://paraderm.dev/fhir/StructureDefinition/eruption"},
-                             {"extension",
-                              Json::array({{{"url", "phenotype"}, {"valueCode", "psoriasiform"}},
-                                           {{"url", "kind"}, {"valueCode", kind}}})}}})}};
+    Json c = eruption_condition("kind", kind);
     return read(bundle({c}));
   };
   auto worse = with_kind("worse");
@@ -448,13 +453,7 @@ TEST(FhirEruption, KindOutsideTheClosedSetIsReportedAndReadAsNew) {
 // equalled "mild", so a topical agent read the reaction as beyond mild).
 TEST(FhirEruption, SeverityOutsideTheGradesIsReportedAndTheConditionsSeverityUsed) {
   auto with_severity = [](const std::string& grade, bool coded) {
-    Json c = {{"resourceType", "Condition"},
-              {"onsetDateTime", "2026-09-01"},
-              {"extension",
-               Json::array({{{"url", "https://paraderm.dev/fhir/StructureDefinition/eruption"},
-                             {"extension",
-                              Json::array({{{"url", "phenotype"}, {"valueCode", "psoriasiform"}},
-                                           {{"url", "severity"}, {"valueCode", grade}}})}}})}};
+    Json c = eruption_condition("severity", grade);
     // kb/fhir.toml condition.severity: SNOMED 255604002 mild.
     if (coded) c["severity"] = concept_of(kSnomed, "255604002", "Mild");
     return read(bundle({c}));
@@ -482,13 +481,7 @@ TEST(FhirEruption, SeverityOutsideTheGradesIsReportedAndTheConditionsSeverityUse
 // The causality items are the Naranjo answers yes | no | unknown: "Y" is a warning and unknown.
 TEST(FhirEruption, CausalityItemOutsideYesNoUnknownIsReportedAndUnknown) {
   auto with_dechallenge = [](const std::string& answer) {
-    Json c = {{"resourceType", "Condition"},
-              {"onsetDateTime", "2026-09-01"},
-              {"extension",
-               Json::array({{{"url", "https://paraderm.dev/fhir/StructureDefinition/eruption"},
-                             {"extension",
-                              Json::array({{{"url", "phenotype"}, {"valueCode", "psoriasiform"}},
-                                           {{"url", "dechallenge"}, {"valueCode", answer}}})}}})}};
+    Json c = eruption_condition("dechallenge", answer);
     return read(bundle({c}));
   };
   auto y = with_dechallenge("Y");
