@@ -134,6 +134,8 @@ enum class DoseRole {
   kElderly,
   kPaediatric,
 };
+// A printed number's qualifier: "< 4 months", ">= 10 nM", "~ 2".
+enum class Qualifier { kLess, kLessOrEqual, kGreater, kGreaterOrEqual, kApprox };
 // How an inhibitor binds its kinase (mechanism.binding).
 enum class Binding { kAtpCompetitive, kAllosteric, kCovalent };
 // The level a potency value was measured at (potency.assay): an isolated-enzyme IC50 or fold, a
@@ -165,6 +167,7 @@ std::string_view to_string(RiskGroupMeasure m);  // only-if-no-alternative | low
 std::string_view to_string(ScreeningKind k);     // tb | hbv | ... | zoster-vaccine | skin-exam
 std::string_view to_string(ScoreKind k);         // naranjo | child-pugh | pv-signal
 std::string_view to_string(DoseRole r);          // standard | start | step-up | ... | paediatric
+std::string_view to_string(Qualifier q);         // < | <= | > | >= | ~
 std::string_view to_string(Binding b);           // atp-competitive | allosteric | covalent
 std::string_view to_string(PotencyAssay a);      // enzymatic | cellular | cellular-selectivity
 std::string_view to_string(PotencyMatrix m);     // enzyme | cells | pbmc | whole-blood
@@ -204,8 +207,8 @@ struct Quantity {
   std::optional<double> value;
   std::optional<double> low;
   std::optional<double> high;
-  std::optional<std::string> qualifier;  // < <= > >= ~
-  std::optional<std::string> stat;       // mean, median, ...
+  std::optional<Qualifier> qualifier;
+  std::optional<std::string> stat;  // mean, median, ...
   std::string unit;
   Provenance prov;
 };
@@ -416,7 +419,7 @@ struct Potency {
   // compared with total, all others with unbound plasma concentrations.
   std::optional<PotencyMatrix> matrix;
   std::optional<double> ic50_nm;
-  std::optional<std::string> qualifier;
+  std::optional<Qualifier> qualifier;
   std::optional<double> fold;
   std::optional<std::string> versus;
   std::optional<std::string> conditions;

@@ -23,7 +23,7 @@ const kb::ScoreBand* naranjo_band(const kb::KnowledgeBase& kb, const std::string
 std::string quantity_text(const kb::Quantity& q) {
   std::string s;
   if (q.stat) s += *q.stat + " ";
-  if (q.qualifier) s += *q.qualifier;
+  if (q.qualifier) s += kb::to_string(*q.qualifier);
   if (q.value) s += fmt_num(*q.value);
   if (q.low && q.high)
     s += format_text(FMT_COMPILE("{}({}-{})"), q.value ? " " : "", fmt_num(*q.low),
@@ -254,10 +254,10 @@ LatencyComparison compare_latency(const kb::PrPattern& p, std::optional<int> day
   std::optional<double> low = q.low, high = q.high;
   bool strict_high = false;
   if (!low && !high && q.value && q.qualifier) {
-    if (*q.qualifier == "<="sv || *q.qualifier == "<"sv) {
+    if (*q.qualifier == kb::Qualifier::kLessOrEqual || *q.qualifier == kb::Qualifier::kLess) {
       low = 0;
       high = q.value;
-      strict_high = *q.qualifier == "<"sv;
+      strict_high = *q.qualifier == kb::Qualifier::kLess;
     }
   }
   if (!low || !high) return l;

@@ -181,6 +181,17 @@ struct EnumNames<SeverityGrade> {
 };
 
 template <>
+struct EnumNames<Qualifier> {
+  static constexpr std::array<std::pair<Qualifier, std::string_view>, 5> kNames{{
+      {Qualifier::kLess, "<"},
+      {Qualifier::kLessOrEqual, "<="},
+      {Qualifier::kGreater, ">"},
+      {Qualifier::kGreaterOrEqual, ">="},
+      {Qualifier::kApprox, "~"},
+  }};
+};
+
+template <>
 struct EnumNames<Binding> {
   static constexpr std::array<std::pair<Binding, std::string_view>, 3> kNames{{
       {Binding::kAtpCompetitive, "atp-competitive"},
@@ -404,7 +415,7 @@ struct Schema<Quantity> {
             field("value", &Quantity::value),
             field("low", &Quantity::low),
             field("high", &Quantity::high),
-            field("qualifier", &Quantity::qualifier, {.one_of = {"<", "<=", ">", ">=", "~"}}),
+            field("qualifier", &Quantity::qualifier),
             field("stat", &Quantity::stat,
                   {.one_of = {"mean", "median", "geometric-mean", "typical"}}),
             field("unit", &Quantity::unit),
@@ -871,7 +882,7 @@ struct Schema<Potency> {
             field("target", &Potency::target),
             field("matrix", &Potency::matrix),
             field("ic50_nm", &Potency::ic50_nm, {.min = 1e-6}),
-            field("qualifier", &Potency::qualifier, {.one_of = {"<", "<=", ">", ">=", "~"}}),
+            field("qualifier", &Potency::qualifier),
             field("fold", &Potency::fold, {.min = 1e-6}),
             field("versus", &Potency::versus),
             field("conditions", &Potency::conditions),
@@ -1783,6 +1794,7 @@ std::string_view to_string(RiskGroupMeasure m) { return detail::enum_name(m); }
 std::string_view to_string(ScreeningKind k) { return detail::enum_name(k); }
 std::string_view to_string(ScoreKind k) { return detail::enum_name(k); }
 std::string_view to_string(DoseRole r) { return detail::enum_name(r); }
+std::string_view to_string(Qualifier q) { return detail::enum_name(q); }
 std::string_view to_string(Binding b) { return detail::enum_name(b); }
 std::string_view to_string(PotencyAssay a) { return detail::enum_name(a); }
 std::string_view to_string(PotencyMatrix m) { return detail::enum_name(m); }

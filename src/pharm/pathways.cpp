@@ -24,11 +24,14 @@ struct KinaseIc50 {
   std::string how;
 };
 
-bool is_lower_qualifier(const std::optional<std::string>& q) {
-  return q && (*q == ">" || *q == ">=");
+bool is_lower_qualifier(const std::optional<kb::Qualifier>& q) {
+  return q == kb::Qualifier::kGreater || q == kb::Qualifier::kGreaterOrEqual;
 }
-bool is_upper_qualifier(const std::optional<std::string>& q) {
-  return q && (*q == "<" || *q == "<=");
+bool is_upper_qualifier(const std::optional<kb::Qualifier>& q) {
+  return q == kb::Qualifier::kLess || q == kb::Qualifier::kLessOrEqual;
+}
+std::string_view qualifier_text(const std::optional<kb::Qualifier>& q) {
+  return q ? kb::to_string(*q) : "";
 }
 
 void add_sources(std::vector<std::string>& to, const std::vector<std::string>& from) {
@@ -62,7 +65,7 @@ std::optional<KinaseIc50> kinase_ic50(const kb::Drug& drug, const std::string& k
                      p.matrix == kb::PotencyMatrix::kWholeBlood,
                      p.prov.src,
                      fmt::format("{} IC50 {}{:g} nM", kb::to_string(level),
-                                 p.qualifier.value_or(""), *p.ic50_nm)};
+                                 qualifier_text(p.qualifier), *p.ic50_nm)};
       return out;
     }
     return std::nullopt;
@@ -261,7 +264,7 @@ PathwayPotency pathway_potency(const kb::Drug& drug, const kb::Cytokine& cytokin
     out.basis = Basis::kQuantitative;
     out.assay = p.matrix == kb::PotencyMatrix::kWholeBlood ? Assay::kWholeBlood : Assay::kCellular;
     out.method = fmt::format("{} {} IC50 {}{:g} nM{}", to_string(out.assay), p.target,
-                             p.qualifier.value_or(""), *p.ic50_nm,
+                             qualifier_text(p.qualifier), *p.ic50_nm,
                              p.conditions ? " (" + *p.conditions + ")" : "");
     out.pair_ic50_nm = p.ic50_nm;
     out.versus_total = p.matrix == kb::PotencyMatrix::kWholeBlood;

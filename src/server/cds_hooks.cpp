@@ -916,7 +916,8 @@ struct Services::Impl {
                     : q.low           ? ">= " + num(*q.low)
                     : q.high          ? "<= " + num(*q.high)
                                       : "unknown";
-    return fmt::format("{}{}{}{}", q.qualifier ? *q.qualifier + " " : "", v,
+    return fmt::format("{}{}{}{}",
+                       q.qualifier ? std::string(kb::to_string(*q.qualifier)) + " " : "", v,
                        q.unit == "%" ? "" : " ", q.unit) +
            (q.stat ? " (" + *q.stat + ")" : "");
   }

@@ -153,7 +153,7 @@ TEST(KbContent, BaricitinibEnzymaticPotency) {  // pharmacology.md §3
   const Potency* jak3 = find_potency(bari, "enzymatic", "JAK3");
   ASSERT_NE(jak3, nullptr);
   EXPECT_DOUBLE_EQ(*jak3->ic50_nm, 400);
-  EXPECT_EQ(jak3->qualifier, std::optional<std::string>(">"));
+  EXPECT_EQ(jak3->qualifier, std::optional(Qualifier::kGreater));
 }
 
 TEST(KbContent, UnknownPotencyStaysUnknown) {  // pharmacology.md §3: upadacitinib values NF

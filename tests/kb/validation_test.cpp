@@ -594,6 +594,10 @@ TEST(KbValidation, PharmacologyClosedSetsLoadEveryKnownName) {
       EXPECT_TRUE(drug_errors("allosteric", p, effect).empty()) << p;
     }
   }
+  for (const char* q : {"<", "<=", ">", ">=", "~"}) {
+    auto p = fmt::format(R"(assay = "enzymatic", qualifier = "{}")", q);
+    EXPECT_TRUE(drug_errors("allosteric", p, effect).empty()) << p;
+  }
   for (const char* e : {"inhibited", "spared"}) {
     for (const char* x : {"clinical", "application-site"}) {
       auto q = fmt::format(R"(effect = "{}", exposure = "{}")", e, x);
@@ -617,6 +621,8 @@ TEST(KbValidation, PharmacologyClosedSetsRejectUnknownNames) {
   one_error_with(drug_errors("covalent", R"(assay = "cell")", effect),
                  "assay: value \"cell\": expected one of enzymatic, cellular, "
                  "cellular-selectivity");
+  one_error_with(drug_errors("covalent", R"(assay = "enzymatic", qualifier = "=<")", effect),
+                 "qualifier: value \"=<\": expected one of <, <=, >, >=, ~");
   one_error_with(drug_errors("covalent", potency, R"(effect = "blocked", exposure = "clinical")"),
                  "effect: value \"blocked\": expected one of inhibited, spared");
   one_error_with(drug_errors("covalent", potency, R"(effect = "spared", exposure = "mixed")"),
