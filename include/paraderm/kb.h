@@ -121,6 +121,22 @@ enum class ScreeningKind {
 // The scores the engine reads bands of (score_band.score): the Naranjo causality scale, the
 // Child-Pugh class, and the signal-detection thresholds of a disproportionality store.
 enum class ScoreKind { kNaranjo, kChildPugh, kPvSignal };
+// The disproportionality statistic a "pv-signal" score band bounds (score_band.factor).
+enum class PvStatistic {
+  kN,
+  kExpected,
+  kRor,
+  kRorLo,
+  kRorHi,
+  kPrr,
+  kPrrChi2,
+  kIc,
+  kIc025,
+  kIc975,
+  kEbgm,
+  kEb05,
+  kEb95,
+};
 // What a label dose row is (dose.role): the standard dose, a start / step-up / step-down / maximum
 // dose, a reduced dose, the dose for a risk group (high-risk, elderly), or a children's dose.
 enum class DoseRole {
@@ -166,14 +182,16 @@ std::string_view to_string(PrCaseKind k);       // treated-with-jak | caused-by-
 std::string_view to_string(RiskGroupMeasure m);  // only-if-no-alternative | lower-dose | caution
 std::string_view to_string(ScreeningKind k);     // tb | hbv | ... | zoster-vaccine | skin-exam
 std::string_view to_string(ScoreKind k);         // naranjo | child-pugh | pv-signal
-std::string_view to_string(DoseRole r);          // standard | start | step-up | ... | paediatric
-std::string_view to_string(Qualifier q);         // < | <= | > | >= | ~
-std::string_view to_string(Binding b);           // atp-competitive | allosteric | covalent
-std::string_view to_string(PotencyAssay a);      // enzymatic | cellular | cellular-selectivity
-std::string_view to_string(PotencyMatrix m);     // enzyme | cells | pbmc | whole-blood
-std::string_view to_string(PathwayState s);      // inhibited | spared
-std::string_view to_string(Exposure e);          // clinical | application-site | mixed
-std::string_view to_string(Absorption a);  // first-order | first-order-lag | zero-order | mixed
+std::string_view to_string(PvStatistic s);       // n | expected | ror | ror_lo | ... | eb95
+std::optional<PvStatistic> parse_pv_statistic(std::string_view name);
+std::string_view to_string(DoseRole r);       // standard | start | step-up | ... | paediatric
+std::string_view to_string(Qualifier q);      // < | <= | > | >= | ~
+std::string_view to_string(Binding b);        // atp-competitive | allosteric | covalent
+std::string_view to_string(PotencyAssay a);   // enzymatic | cellular | cellular-selectivity
+std::string_view to_string(PotencyMatrix m);  // enzyme | cells | pbmc | whole-blood
+std::string_view to_string(PathwayState s);   // inhibited | spared
+std::string_view to_string(Exposure e);       // clinical | application-site | mixed
+std::string_view to_string(Absorption a);     // first-order | first-order-lag | zero-order | mixed
 std::optional<SmokingStatus> parse_smoking_status(std::string_view name);
 std::optional<ConditionStatus> parse_condition_status(std::string_view name);
 std::string_view to_string(SeverityGrade g);  // mild | moderate | severe

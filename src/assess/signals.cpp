@@ -13,28 +13,54 @@ constexpr kb::ScoreKind kScore = kb::ScoreKind::kPvSignal;
 
 // The statistic a KB band names (the factor vocabulary the KB schema checks).
 std::optional<double> statistic(const ReportingSignal& s, const std::string& name) {
-  if (name == "n") return s.n;
-  if (name == "expected") return s.expected;
-  if (name == "ror") return s.ror;
-  if (name == "ror_lo") return s.ror_lo;
-  if (name == "ror_hi") return s.ror_hi;
-  if (name == "prr") return s.prr;
-  if (name == "prr_chi2") return s.prr_chi2;
-  if (name == "ic") return s.ic;
-  if (name == "ic025") return s.ic025;
-  if (name == "ic975") return s.ic975;
-  if (name == "ebgm") return s.ebgm;
-  if (name == "eb05") return s.eb05;
-  if (name == "eb95") return s.eb95;
+  auto statistic = kb::parse_pv_statistic(name);
+  if (!statistic) return std::nullopt;
+  switch (*statistic) {
+    case kb::PvStatistic::kN:
+      return s.n;
+    case kb::PvStatistic::kExpected:
+      return s.expected;
+    case kb::PvStatistic::kRor:
+      return s.ror;
+    case kb::PvStatistic::kRorLo:
+      return s.ror_lo;
+    case kb::PvStatistic::kRorHi:
+      return s.ror_hi;
+    case kb::PvStatistic::kPrr:
+      return s.prr;
+    case kb::PvStatistic::kPrrChi2:
+      return s.prr_chi2;
+    case kb::PvStatistic::kIc:
+      return s.ic;
+    case kb::PvStatistic::kIc025:
+      return s.ic025;
+    case kb::PvStatistic::kIc975:
+      return s.ic975;
+    case kb::PvStatistic::kEbgm:
+      return s.ebgm;
+    case kb::PvStatistic::kEb05:
+      return s.eb05;
+    case kb::PvStatistic::kEb95:
+      return s.eb95;
+  }
   return std::nullopt;
 }
 
 std::string statistic_label(const std::string& name) {
-  if (name == "expected") return "E";
-  if (name == "ror_lo") return "ROR025";
-  if (name == "ror_hi") return "ROR975";
-  if (name == "prr_chi2") return "chi2";
-  if (name == "n") return "n";
+  switch (kb::parse_pv_statistic(name).value_or(kb::PvStatistic::kEbgm)) {
+    case kb::PvStatistic::kExpected:
+      return "E";
+    case kb::PvStatistic::kRorLo:
+      return "ROR025";
+    case kb::PvStatistic::kRorHi:
+      return "ROR975";
+    case kb::PvStatistic::kPrrChi2:
+      return "chi2";
+    case kb::PvStatistic::kN:
+      return "n";
+    default:
+      break;
+  }
   std::string s = name;
   for (char& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   return s;

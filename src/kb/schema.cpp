@@ -157,6 +157,25 @@ struct EnumNames<ScoreKind> {
 };
 
 template <>
+struct EnumNames<PvStatistic> {
+  static constexpr std::array<std::pair<PvStatistic, std::string_view>, 13> kNames{{
+      {PvStatistic::kN, "n"},
+      {PvStatistic::kExpected, "expected"},
+      {PvStatistic::kRor, "ror"},
+      {PvStatistic::kRorLo, "ror_lo"},
+      {PvStatistic::kRorHi, "ror_hi"},
+      {PvStatistic::kPrr, "prr"},
+      {PvStatistic::kPrrChi2, "prr_chi2"},
+      {PvStatistic::kIc, "ic"},
+      {PvStatistic::kIc025, "ic025"},
+      {PvStatistic::kIc975, "ic975"},
+      {PvStatistic::kEbgm, "ebgm"},
+      {PvStatistic::kEb05, "eb05"},
+      {PvStatistic::kEb95, "eb95"},
+  }};
+};
+
+template <>
 struct EnumNames<DoseRole> {
   static constexpr std::array<std::pair<DoseRole, std::string_view>, 9> kNames{{
       {DoseRole::kStandard, "standard"},
@@ -1654,12 +1673,11 @@ struct Schema<ScoreBand> {
     // disproportionality store; `category` names the rule the bound belongs to (a rule is met
     // when all of its bands are).
     if (b.score == ScoreKind::kPvSignal) {
-      static const V kStatistics = {"n",    "expected", "ror", "ror_lo", "ror_hi",
-                                    "prr",  "prr_chi2", "ic",  "ic025",  "ic975",
-                                    "ebgm", "eb05",     "eb95"};
-      if (std::find(kStatistics.begin(), kStatistics.end(), b.factor) == kStatistics.end()) {
+      if (!enum_value<PvStatistic>(b.factor)) {
+        std::vector<std::string_view> names;
+        for (const auto& [e, n] : EnumNames<PvStatistic>::kNames) names.push_back(n);
         ctx.error(line, path + ".factor",
-                  fmt::format("value \"{}\": expected one of {}", b.factor, join(kStatistics)));
+                  fmt::format("value \"{}\": expected one of {}", b.factor, join(names)));
       }
       if (!b.category && b.points) {
         ctx.error(line, path + ".category",
@@ -1793,6 +1811,10 @@ std::string_view to_string(PrCaseKind k) { return detail::enum_name(k); }
 std::string_view to_string(RiskGroupMeasure m) { return detail::enum_name(m); }
 std::string_view to_string(ScreeningKind k) { return detail::enum_name(k); }
 std::string_view to_string(ScoreKind k) { return detail::enum_name(k); }
+std::string_view to_string(PvStatistic s) { return detail::enum_name(s); }
+std::optional<PvStatistic> parse_pv_statistic(std::string_view name) {
+  return enum_value<PvStatistic>(name);
+}
 std::string_view to_string(DoseRole r) { return detail::enum_name(r); }
 std::string_view to_string(Qualifier q) { return detail::enum_name(q); }
 std::string_view to_string(Binding b) { return detail::enum_name(b); }

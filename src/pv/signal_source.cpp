@@ -87,18 +87,30 @@ Result<SignalRules> signal_rules(const kb::KnowledgeBase& kb) {
   bool eb05 = false, ror = false, ic = false, prr = false, chi2 = false, n = false;
   for (const auto& b : kb.score_bands) {
     if (b.score != kb::ScoreKind::kPvSignal || !b.min) continue;
-    if (b.factor == "eb05")
-      r.eb05 = *b.min, eb05 = true;
-    else if (b.factor == "ror_lo")
-      r.ror025 = *b.min, ror = true;
-    else if (b.factor == "ic025")
-      r.ic025 = *b.min, ic = true;
-    else if (b.factor == "prr")
-      r.evans_prr = *b.min, prr = true;
-    else if (b.factor == "prr_chi2")
-      r.evans_chi2 = *b.min, chi2 = true;
-    else if (b.factor == "n")
-      r.evans_n = *b.min, n = true;
+    auto statistic = kb::parse_pv_statistic(b.factor);  // kb validate: always one
+    if (!statistic) continue;
+    switch (*statistic) {
+      case kb::PvStatistic::kEb05:
+        r.eb05 = *b.min, eb05 = true;
+        break;
+      case kb::PvStatistic::kRorLo:
+        r.ror025 = *b.min, ror = true;
+        break;
+      case kb::PvStatistic::kIc025:
+        r.ic025 = *b.min, ic = true;
+        break;
+      case kb::PvStatistic::kPrr:
+        r.evans_prr = *b.min, prr = true;
+        break;
+      case kb::PvStatistic::kPrrChi2:
+        r.evans_chi2 = *b.min, chi2 = true;
+        break;
+      case kb::PvStatistic::kN:
+        r.evans_n = *b.min, n = true;
+        break;
+      default:  // the other statistics bound no rule the screening store applies
+        break;
+    }
   }
   if (!(eb05 && ror && ic && prr && chi2 && n)) {
     return Status::invalid_input(
