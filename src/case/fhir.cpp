@@ -545,7 +545,7 @@ void BundleReader::condition(El r, const std::string& path) {
     er.severity = severity;
     if (auto s = ext_code(*ext, "severity"); !s.empty()) {
       if (auto g = parse_severity_grade(s))
-        er.severity = *g;
+        er.severity = g;
       else
         b_.warning(path + ".extension[eruption].severity",
                    fmt::format("value {}: expected mild, moderate or severe; {}", shown(s),

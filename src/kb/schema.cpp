@@ -1675,6 +1675,7 @@ struct Schema<ScoreBand> {
     if (b.score == ScoreKind::kPvSignal) {
       if (!enum_value<PvStatistic>(b.factor)) {
         std::vector<std::string_view> names;
+        names.reserve(EnumNames<PvStatistic>::kNames.size());
         for (const auto& [e, n] : EnumNames<PvStatistic>::kNames) names.push_back(n);
         ctx.error(line, path + ".factor",
                   fmt::format("value \"{}\": expected one of {}", b.factor, join(names)));
