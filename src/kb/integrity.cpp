@@ -260,6 +260,40 @@ void check_integrity(const KnowledgeBase& kb, const std::vector<RefUse>& refs,
     }
   }
 
+  // A risk factor's values are what its match rule compares with the case: an id or status that
+  // does not exist would silently never match.
+  for (const auto& rf : kb.risk_factors) {
+    if (!rf.match) continue;
+    const std::string path = fmt::format("risk_factor '{}'.values", rf.id);
+    for (const auto& v : rf.values) {
+      std::string_view expected;
+      switch (*rf.match) {
+        case RiskFactorMatch::kCondition:
+          if (!kb.find_disease(v)) expected = "a disease id";
+          break;
+        case RiskFactorMatch::kCulpritClass:
+          if (!kb.find_biologic_class(v)) expected = "a biologic_class id";
+          break;
+        case RiskFactorMatch::kCulprit:
+          if (!kb.find_biologic(v)) expected = "a biologic id";
+          break;
+        case RiskFactorMatch::kSmoking:
+          if (!parse_smoking_status(v)) expected = "a smoking status";
+          break;
+        case RiskFactorMatch::kAgePerYear:
+          expected = "no values (the estimate is per year of age)";
+          break;
+        case RiskFactorMatch::kSex:  // the record's closed set (case.h); checked by its tests
+        case RiskFactorMatch::kFlag:
+        case RiskFactorMatch::kComedication:
+          break;
+      }
+      if (!expected.empty()) {
+        error(issues, rf.loc, path, fmt::format("value \"{}\": expected {}", v, expected));
+      }
+    }
+  }
+
   // A repeated dose frequency needs its dosing interval (formula "dosing-interval"): without one
   // the regimen would silently drop out of the PK model and of dose picking.
   for (const auto& d : kb.drugs) {

@@ -715,4 +715,45 @@ conf = "derived"
       << errors[0];
 }
 
+// What a match rule compares with the case must exist: a misspelt disease, class or status
+// would load and then never match.
+TEST(KbValidation, RiskFactorValuesAreIdsOrStatusesOfTheirMatchRule) {
+  auto values_errors = [](const std::string& match, const std::string& values) {
+    return errors_of(load_with("pr.toml", R"(
+[[disease]]
+id = "asthma"
+name = "asthma"
+category = "immune-systemic"
+
+[[risk_factor]]
+id = "rf"
+factor = "a factor"
+reaction = "eczematous eruption"
+measure = "or"
+estimate = 2.0
+direction = "increases"
+match = ")" + match + R"("
+values = )" + values + R"(
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+)"));
+  };
+  EXPECT_TRUE(values_errors("condition", R"(["asthma"])").empty())
+      << ::testing::PrintToString(values_errors("condition", R"(["asthma"])"));
+  EXPECT_TRUE(values_errors("smoking", R"(["current", "former"])").empty());
+  EXPECT_TRUE(values_errors("age-per-year", "[]").empty());
+  auto one = [](const std::vector<std::string>& errors, const std::string& text) {
+    ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
+    EXPECT_NE(errors[0].find(text), std::string::npos) << errors[0];
+  };
+  one(values_errors("condition", R"(["asthma", "astma"])"),
+      "risk_factor 'rf'.values: value \"astma\": expected a disease id");
+  one(values_errors("smoking", R"(["ex-smoker"])"),
+      "value \"ex-smoker\": expected a smoking status");
+  one(values_errors("culprit-class", R"(["il17"])"),
+      "value \"il17\": expected a biologic_class id");
+  one(values_errors("culprit", R"(["humira"])"), "value \"humira\": expected a biologic id");
+  one(values_errors("age-per-year", R"(["65"])"), "expected no values");
+}
+
 }  // namespace paraderm::kb
