@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -320,7 +321,11 @@ std::optional<Failure> Verifier::verify(std::string_view authorization,
   auto integer = [&](const char* name) -> std::optional<std::int64_t> {
     auto it = payload.find(name);
     if (it == payload.end() || !it->is_number()) return std::nullopt;
-    return static_cast<std::int64_t>(it->get<double>());
+    // A NumericDate beyond the int64 range (the long fuzz run's "exp": 180000e300) is no date,
+    // and converting it would be undefined behaviour.
+    const double v = it->get<double>();
+    if (!std::isfinite(v) || v < -9.2e18 || v > 9.2e18) return std::nullopt;
+    return static_cast<std::int64_t>(v);
   };
   auto exp = integer("exp");
   if (!exp) return fail("JWT_EXP_MISSING", "payload.exp: expected a NumericDate");

@@ -85,6 +85,16 @@ TEST_F(CdsJwt, Expired) {
   no_exp.erase("exp");
   EXPECT_EQ(discover("Bearer " + make_jwt(header(keys().ec), no_exp, &keys().ec)).second,
             "JWT_EXP_MISSING");
+  // fuzz/long-runs: an exp far outside the int64 range was converted with undefined behaviour
+  // (UBSan); it is no NumericDate.
+  Json huge = claims(kIssuer, aud());
+  huge["exp"] = 1.8e305;
+  EXPECT_EQ(discover("Bearer " + make_jwt(header(keys().ec), huge, &keys().ec)).second,
+            "JWT_EXP_MISSING");
+  huge["exp"] = now_s() + 60;
+  huge["iat"] = -1.8e305;
+  EXPECT_EQ(discover("Bearer " + make_jwt(header(keys().ec), huge, &keys().ec)).second,
+            "JWT_IAT_SKEW");
 }
 
 TEST_F(CdsJwt, WrongAudience) {
