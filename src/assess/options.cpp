@@ -44,19 +44,17 @@ struct Ctx {
   bool smoker = false, cv = false, cancer = false, vte = false;
   bool active_tb = false, tb_diagnosis = false, latent_tb = false, latent_tb_treated = false;
   bool hbv = false, hcv = false, zoster = false, cirrhosis = false;
-  std::optional<double> adult_min_age;     // KB age-group constant
-  std::optional<double> normal_min_egfr;   // KB kidney-function constant
-  std::map<std::string, double> interval;  // frequency -> hours (KB dosing-interval constants)
-  std::string child_pugh_range;            // e.g. "A-B" when ascites/encephalopathy are unknown
-  kb::Region region = kb::Region::kUs;     // the case's region, typed once
+  std::optional<double> adult_min_age;    // KB age-group constant
+  std::optional<double> normal_min_egfr;  // KB kidney-function constant
+  std::string child_pugh_range;           // e.g. "A-B" when ascites/encephalopathy are unknown
+  kb::Region region = kb::Region::kUs;    // the case's region, typed once
   std::vector<std::string> child_pugh_sources;  // the score bands the class was computed from
   std::vector<std::string_view> flagged_interaction_classes;  // KB ids the case flags name
 
   // Below the KB's adult age. Unknown age or no KB constant: not known to be a child.
   bool is_child() const { return age && adult_min_age && *age < *adult_min_age; }
   std::optional<double> interval_h(const std::string& frequency) const {
-    auto it = interval.find(frequency);
-    return it == interval.end() ? std::nullopt : std::optional<double>(it->second);
+    return kb.dosing_interval_h(frequency);  // one reader of the KB's dosing-interval constants
   }
   // The diseases options are chosen for (a reaction's two, or the active ones), the severity
   // the topical and strategy rules read, and the biologic a JAK inhibitor would replace.
@@ -1402,7 +1400,6 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c,
   }
   for (const auto& fc : kb.formula_constants) {
     if (fc.formula == "age-group"sv && fc.name == "adult-min-age"sv) x.adult_min_age = fc.value;
-    if (fc.formula == "dosing-interval"sv) x.interval[fc.name] = fc.value;
     if (fc.formula == "kidney-function"sv && fc.name == "normal-min-egfr"sv)
       x.normal_min_egfr = fc.value;
   }
