@@ -11,7 +11,6 @@
 #include <fmt/format.h>
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
-#include <tbb/parallel_sort.h>
 #include <tbb/task_arena.h>
 #include <zlib.h>
 
@@ -23,6 +22,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <bitset>
 #include <charconv>
 #include <chrono>
@@ -304,30 +304,55 @@ class MedicationTriggers {
     }
     std::sort(patterns_.begin(), patterns_.end());
     patterns_.erase(std::unique(patterns_.begin(), patterns_.end()), patterns_.end());
-    // Patterns of 4 or more bytes are found by a hash of their first 4 bytes (digits of dates and
-    // ids match the 2-byte prefixes of RxNorm codes at almost every position); shorter ones by
-    // their first 2 bytes. Every pattern is in exactly one table, so the result is the same.
+    // Patterns of 4 or more bytes are found by a hash of 4 of their bytes (digits of dates and ids
+    // match the 2-byte prefixes of RxNorm codes at almost every position); shorter ones by their
+    // first 2 bytes at every position. When the shortest long pattern has m bytes, every
+    // occurrence holds a 4-byte window starting at a multiple of stride = m - 3 (at offset
+    // 0 .. stride - 1 of the pattern), so only those positions are hashed and each pattern is
+    // listed under the windows at those offsets: the same answer as a look at every position.
+    std::size_t shortest_long = 0;
+    for (const auto& pat : patterns_) {
+      if (pat.size() >= 4 && (shortest_long == 0 || pat.size() < shortest_long))
+        shortest_long = pat.size();
+    }
+    stride_ = shortest_long == 0 ? 1 : shortest_long - 3;
     by_prefix_.resize(1 << 16);
     by_quad_.resize(1 << 16);
     for (std::size_t i = 0; i < patterns_.size(); ++i) {
       if (patterns_[i].size() >= 4) {
-        by_quad_[quad(patterns_[i].data())].push_back(i);
-        quads_.set(quad(patterns_[i].data()));
+        for (std::size_t off = 0; off < stride_; ++off) {
+          unsigned q = quad(patterns_[i].data() + off);
+          by_quad_[q].push_back({i, off});
+          quads_.set(q);
+        }
       } else {
         by_prefix_[prefix(patterns_[i])].push_back(i);
         starts_.set(prefix(patterns_[i]));
+        has_short_ = true;
       }
     }
   }
 
+  // Lower-case letters and digits kept, everything else dropped; branch-free (a table and a
+  // conditional advance), since every medication line of a bulk export passes here.
   static void squash(std::string_view s, std::string& out) {
-    out.resize(s.size());  // written by index: every line of a bulk export passes here
+    static constexpr auto kFold = [] {
+      std::array<char, 256> t{};
+      for (int c = 0; c < 256; ++c) {
+        if (c >= 'A' && c <= 'Z')
+          t[c] = static_cast<char>(c - 'A' + 'a');
+        else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+          t[c] = static_cast<char>(c);
+      }
+      return t;
+    }();
+    out.resize(s.size());
+    char* o = out.data();
     std::size_t n = 0;
     for (char c : s) {
-      if (c >= 'A' && c <= 'Z')
-        out[n++] = static_cast<char>(c - 'A' + 'a');
-      else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
-        out[n++] = c;
+      const char f = kFold[static_cast<unsigned char>(c)];
+      o[n] = f;
+      n += f != 0;
     }
     out.resize(n);
   }
@@ -343,16 +368,19 @@ class MedicationTriggers {
     if (line.find('\\') != std::string_view::npos) return true;
     squash(line, scratch);
     const std::string_view text(scratch);
-    for (std::size_t i = 0; i + 1 < text.size(); ++i) {
-      if (unsigned pre = prefix(text.substr(i, 2)); starts_[pre]) {
-        for (std::size_t p : by_prefix_[pre]) {
-          if (text.substr(i, patterns_[p].size()) == patterns_[p]) return true;
+    if (has_short_) {
+      for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+        if (unsigned pre = prefix(text.substr(i, 2)); starts_[pre]) {
+          for (std::size_t p : by_prefix_[pre]) {
+            if (text.substr(i, patterns_[p].size()) == patterns_[p]) return true;
+          }
         }
       }
-      if (i + 4 > text.size()) continue;
+    }
+    for (std::size_t i = 0; i + 4 <= text.size(); i += stride_) {
       if (unsigned q = quad(text.data() + i); quads_[q]) {
-        for (std::size_t p : by_quad_[q]) {
-          if (text.substr(i, patterns_[p].size()) == patterns_[p]) return true;
+        for (const auto& [p, off] : by_quad_[q]) {
+          if (off <= i && text.substr(i - off, patterns_[p].size()) == patterns_[p]) return true;
         }
       }
     }
@@ -373,8 +401,13 @@ class MedicationTriggers {
   std::vector<std::string> patterns_;
   std::vector<std::vector<std::size_t>> by_prefix_;  // patterns of 2-3 bytes, by their first two
   std::bitset<1 << 16> starts_;                      // 8 KB: which two bytes start such a pattern
-  std::vector<std::vector<std::size_t>> by_quad_;  // patterns of 4+ bytes, by quad() of the first 4
+  struct Window {
+    std::size_t pattern, offset;  // quad() of patterns_[pattern] at offset
+  };
+  std::vector<std::vector<Window>> by_quad_;  // patterns of 4+ bytes, by quad() of their windows
   std::bitset<1 << 16> quads_;
+  std::size_t stride_ = 1;
+  bool has_short_ = false;
 };
 
 bool is_medication_type(std::string_view t) { return t.rfind("Medication", 0) == 0; }
@@ -740,9 +773,44 @@ void order_problems(std::vector<Problem>& problems, std::size_t listed) {
 }
 
 // The screen of lines already in memory (one partition).
+// The grouping order: by key hash, then Patient first, then the export's order (file rank, line).
+struct SortKey {
+  std::uint64_t hash, place;
+  Line* line;
+  bool operator<(const SortKey& o) const {
+    return hash != o.hash ? hash < o.hash : place < o.place;
+  }
+};
+
+// Sorts by (hash, place) with one counting pass over the hash's top bits (the hashes are uniform,
+// so each bucket holds a few keys) and a small sort per bucket: a partition holds up to millions
+// of lines, and a comparison sort of them cost a tenth of the whole screen.
+void sort_keys(std::vector<SortKey>& keys) {
+  const std::size_t n = keys.size();
+  if (n < 2) return;
+  const int bits = std::clamp(static_cast<int>(std::bit_width(n)) - 2, 1, 20);
+  const int shift = 64 - bits;
+  std::vector<std::uint32_t> start((std::size_t{1} << bits) + 1, 0);
+  for (const auto& k : keys) ++start[(k.hash >> shift) + 1];
+  for (std::size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
+  std::vector<SortKey> sorted(n);
+  std::vector<std::uint32_t> next(start.begin(), start.end() - 1);
+  for (const auto& k : keys) sorted[next[k.hash >> shift]++] = k;
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, start.size() - 1, 1024),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+                      for (std::size_t b = r.begin(); b != r.end(); ++b) {
+                        auto first = sorted.begin() + start[b],
+                             last = sorted.begin() + start[b + 1];
+                        if (last - first > 1) std::sort(first, last);
+                      }
+                    });
+  keys = std::move(sorted);
+}
+
+// The screen of one partition's lines (owned by the caller, which keeps them alive).
 std::vector<PatientResult> screen_lines(const kb::KnowledgeBase& kb,
                                         const MedicationTriggers& triggers,
-                                        assess::PathwayCache& cache, std::vector<Line>& lines,
+                                        assess::PathwayCache& cache, std::vector<Line*>& lines,
                                         const ScreenOptions& options, Summary& summary,
                                         Tally& tally) {
   const clinical::Date as_of = resolve_as_of(options);
@@ -750,74 +818,71 @@ std::vector<PatientResult> screen_lines(const kb::KnowledgeBase& kb,
   // Sorted on integers (hash, Patient first, file rank, line); keys are compared only to split
   // the rare hash collision afterwards.
   std::vector<const std::string*> files;
-  for (auto& l : lines) {
-    l.hash = fnv1a(l.key);
-    if (files.empty() || files.back() != l.file) {
-      if (std::find(files.begin(), files.end(), l.file) == files.end()) files.push_back(l.file);
+  for (Line* l : lines) {
+    l->hash = fnv1a(l->key);
+    if (files.empty() || files.back() != l->file) {
+      if (std::find(files.begin(), files.end(), l->file) == files.end()) files.push_back(l->file);
     }
   }
   std::sort(files.begin(), files.end(),
             [](const std::string* a, const std::string* b) { return *a < *b; });
   const std::string* last_file = nullptr;
   std::uint32_t last_rank = 0;
-  for (auto& l : lines) {
-    if (l.file != last_file) {
-      last_file = l.file;
+  for (Line* l : lines) {
+    if (l->file != last_file) {
+      last_file = l->file;
       last_rank = static_cast<std::uint32_t>(
-          std::lower_bound(files.begin(), files.end(), l.file,
+          std::lower_bound(files.begin(), files.end(), l->file,
                            [](const std::string* a, const std::string* b) { return *a < *b; }) -
           files.begin());
     }
-    l.file_rank = last_rank;
+    l->file_rank = last_rank;
   }
-  // 24-byte integer keys sort faster than the lines themselves; the lines are then moved once.
-  struct SortKey {
-    std::uint64_t hash, place;
-    std::uint32_t index;
-  };
   std::vector<SortKey> keys(lines.size());
   for (std::size_t i = 0; i < lines.size(); ++i) {
-    const Line& l = lines[i];
-    keys[i] = {l.hash,
-               (l.patient ? 0 : std::uint64_t{1} << 63) | std::uint64_t{l.file_rank} << 40 | l.line,
-               static_cast<std::uint32_t>(i)};
+    Line* l = lines[i];
+    keys[i] = {
+        l->hash,
+        (l->patient ? 0 : std::uint64_t{1} << 63) | std::uint64_t{l->file_rank} << 40 | l->line, l};
   }
-  tbb::parallel_sort(keys.begin(), keys.end(), [](const SortKey& a, const SortKey& b) {
-    return a.hash != b.hash ? a.hash < b.hash : a.place < b.place;
-  });
+  sort_keys(keys);
+  // A run of equal hashes is one patient unless two keys differ (a hash collision): then the run
+  // is sorted by key and split where the key changes.
+  std::vector<std::pair<std::size_t, std::size_t>> groups;  // [begin, end) of each patient
   for (std::size_t i = 0; i < keys.size();) {
     std::size_t j = i + 1;
     bool collision = false;
-    const auto& key = lines[keys[i].index].key;
-    while (j < keys.size() && keys[j].hash == keys[i].hash)
-      collision |= lines[keys[j++].index].key != key;
-    if (collision) {
-      std::sort(keys.begin() + static_cast<std::ptrdiff_t>(i),
-                keys.begin() + static_cast<std::ptrdiff_t>(j),
-                [&](const SortKey& a, const SortKey& b) {
-                  const auto &ka = lines[a.index].key, &kb_ = lines[b.index].key;
-                  return ka != kb_ ? ka < kb_ : a.place < b.place;
-                });
+    const auto& key = keys[i].line->key;
+    while (j < keys.size() && keys[j].hash == keys[i].hash) collision |= keys[j++].line->key != key;
+    if (!collision) {
+      groups.emplace_back(i, j);
+      i = j;
+      continue;
+    }
+    std::sort(keys.begin() + static_cast<std::ptrdiff_t>(i),
+              keys.begin() + static_cast<std::ptrdiff_t>(j),
+              [&](const SortKey& a, const SortKey& b) {
+                const auto &ka = a.line->key, &kb_ = b.line->key;
+                return ka != kb_ ? ka < kb_ : a.place < b.place;
+              });
+    for (std::size_t g = i; g < j;) {
+      std::size_t h = g + 1;
+      while (h < j && keys[h].line->key == keys[g].line->key) ++h;
+      groups.emplace_back(g, h);
+      g = h;
     }
     i = j;
   }
   // The lines stay where they are (a second copy of a partition's index would double its memory);
   // `order` walks them sorted.
-  std::vector<std::uint32_t> order(keys.size());
-  for (std::size_t i = 0; i < keys.size(); ++i) order[i] = keys[i].index;
+  std::vector<const Line*> order(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) order[i] = keys[i].line;
   keys = {};
-  auto at = [&](std::size_t i) -> const Line& { return lines[order[i]]; };
-  std::vector<std::pair<std::size_t, std::size_t>> groups;  // [begin, end) of each patient
-  for (std::size_t i = 0; i < lines.size();) {
-    std::size_t j = i + 1;
-    while (j < lines.size() && at(j).hash == at(i).hash && at(j).key == at(i).key) ++j;
-    groups.emplace_back(i, j);
-    i = j;
-  }
+  auto at = [&](std::size_t i) -> const Line& { return *order[i]; };
   std::vector<PatientWork> work(groups.size());
   std::atomic<std::uint64_t> done{0};
   std::uint64_t total_bytes = 0;
-  for (const auto& l : lines) total_bytes += l.json.size() + 1;
+  for (const Line* l : lines) total_bytes += l->json.size() + 1;
   std::mutex progress_mu;
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, groups.size(), 8),
                     [&](const tbb::blocked_range<std::size_t>& range) {
@@ -957,7 +1022,8 @@ Result<std::vector<PatientResult>> screen_paths(const kb::KnowledgeBase& kb,
         index_text(texts[c.file], c.from, c.to, file_name(paths[c.file]),
                    paths[c.file].extension() == ".spill", c.lines, c.tally, c.arena, c.names);
   });
-  std::vector<Line> lines;
+  // Pointers into the chunks (which outlive the screen): copying the lines cost 4 % of a screen.
+  std::vector<Line*> lines;
   std::size_t n = 0;
   for (const auto& c : chunks) n += c.lines.size();
   lines.reserve(n);
@@ -972,8 +1038,7 @@ Result<std::vector<PatientResult>> screen_paths(const kb::KnowledgeBase& kb,
     }
     for (auto& p : c.tally.problems) p.source.line += before;
     before += c.lines_in_chunk;
-    lines.insert(lines.end(), c.lines.begin(), c.lines.end());
-    c.lines = {};
+    for (auto& l : c.lines) lines.push_back(&l);
     merge(tally, std::move(c.tally));
   }
   auto rows = screen_lines(kb, triggers, cache, lines, options, summary, tally);

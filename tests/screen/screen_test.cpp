@@ -136,6 +136,53 @@ TEST_F(PlantedExport, SkippingPatientsWithoutBiologicOrJakChangesNothing) {
   EXPECT_LT(b.summary.assessed, 150u);
 }
 
+// The pre-filter hashes 4-byte windows at every (shortest name - 3)th byte of a squashed line
+// only: a KB name must still be found at every alignment. The shortest KB name ("Taltz", 5 bytes)
+// and longer ones are shifted by 0 to 7 bytes; each such patient is assessed, the controls
+// (medications the KB does not hold) are not, and assessing everyone gives the same rows.
+TEST(PreFilter, FindsAKbNameAtEveryAlignmentAndSkipsTheOthers) {
+  fs::path d = temp_dir("prefilter");
+  std::ofstream patients(d / "Patient.ndjson"), meds(d / "MedicationStatement.ndjson");
+  const std::vector<std::string> kb_names = {"Taltz", "TALTZ 80 MG/ML", "ixekizumab",
+                                             "Olumiant 4 MG", "upadacitinib"};
+  const std::vector<std::string> others = {"Tylenol", "methotrexate 15 MG", "prednisone 5 MG"};
+  int n = 0;
+  auto add = [&](const std::string& text) {
+    std::string id = fmt::format("p{}", n++);
+    patients << Json{{"resourceType", "Patient"},
+                     {"id", id},
+                     {"gender", "female"},
+                     {"birthDate", "1980-01-01"}}
+                    .dump()
+             << "\n";
+    meds << Json{{"resourceType", "MedicationStatement"},
+                 {"id", "m" + id},
+                 {"status", "active"},
+                 {"subject", {{"reference", "Patient/" + id}}},
+                 {"medicationCodeableConcept", {{"text", text}}}}
+                .dump()
+         << "\n";
+  };
+  for (const auto& name : kb_names) {
+    for (int shift = 0; shift < 8; ++shift)
+      add(std::string(static_cast<std::size_t>(shift), 'x') + " " + name);
+  }
+  for (const auto& other : others) {
+    for (int shift = 0; shift < 8; ++shift)
+      add(std::string(static_cast<std::size_t>(shift), 'x') + " " + other);
+  }
+  patients.close();
+  meds.close();
+  ScreenOptions all;
+  all.assess_all = true;
+  auto filtered = screen(d, {}), every = screen(d, all);
+  EXPECT_EQ(filtered.summary.patients, static_cast<std::uint64_t>(n));
+  EXPECT_EQ(filtered.summary.assessed, kb_names.size() * 8);
+  EXPECT_EQ(every.summary.assessed, static_cast<std::uint64_t>(n));
+  EXPECT_EQ(filtered.output, every.output);
+  fs::remove_all(d);
+}
+
 TEST_F(PlantedExport, SameBytesForOneAndFourThreadsAndForManyPartitions) {
   ScreenOptions one, four, spill;
   one.threads = 1;
