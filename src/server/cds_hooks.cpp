@@ -122,12 +122,8 @@ struct Services::Impl {
   std::string discovery;
   std::map<std::string, std::string> hooks;                  // service id -> hook
   std::map<std::string, std::string, std::less<>> prefetch;  // key -> template
-  std::map<std::string, double> intervals;  // KB dosing-interval constants: frequency -> hours
 
   explicit Impl(Config c) : cfg(std::move(c)), kb(*cfg.kb) {
-    for (const auto& fc : kb.formula_constants) {
-      if (fc.formula == "dosing-interval") intervals[fc.name] = fc.value;
-    }
     // The labs the rules read, smoking and pregnancy status: every LOINC code of a KB lab.
     std::string codes;
     for (const auto& lab : kb.labs) {
@@ -719,7 +715,7 @@ struct Services::Impl {
         for (const auto& c : *codings) {
           std::string v = c.value("code", "");
           for (char& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-          if (intervals.count(v)) return v;
+          if (kb.dosing_interval_h(v)) return v;
         }
       }
     }
@@ -734,9 +730,7 @@ struct Services::Impl {
                         : unit == "wk" ? 168
                                        : 0) /
                        f->get<double>();
-        for (const auto& [name, h] : intervals) {
-          if (hours > 0 && std::abs(h - hours) < 1e-9) return name;
-        }
+        if (hours > 0) return kb.frequency_of_interval(hours);
       }
     }
     return std::nullopt;
@@ -838,9 +832,9 @@ struct Services::Impl {
     bool differs = std::abs(*order.med.amount - o.dose->amount) > 1e-9 ||
                    (ordered_frequency && *ordered_frequency != o.dose->frequency);
     if (!differs) return;
-    auto interval = intervals.find(o.dose->frequency);
+    const auto interval_h = kb.dosing_interval_h(o.dose->frequency);
     // A suggestion must write a FHIR timing; a dose without a KB dosing interval is not suggested.
-    if (interval == intervals.end() || !(interval->second > 0)) return;
+    if (!interval_h || !(*interval_h > 0)) return;
     std::string frequency_upper = o.dose->frequency;
     for (char& c : frequency_upper)
       c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -848,11 +842,11 @@ struct Services::Impl {
         {"code",
          {{"coding", Json::array({{{"system", kTimingSystem}, {"code", frequency_upper}}})},
           {"text", frequency_upper}}}};
-    double per_day = 24 / interval->second;
+    double per_day = 24 / *interval_h;
     if (std::abs(per_day - std::round(per_day)) < 1e-9) {
       timing["repeat"] = {{"frequency", std::lround(per_day)}, {"period", 1}, {"periodUnit", "d"}};
     } else {
-      timing["repeat"] = {{"frequency", 1}, {"period", interval->second}, {"periodUnit", "h"}};
+      timing["repeat"] = {{"frequency", 1}, {"period", *interval_h}, {"periodUnit", "h"}};
     }
     std::string adjusted =
         fmt::format("{} {} {}", num(o.dose->amount), o.dose->unit, frequency_upper);

@@ -207,6 +207,35 @@ TEST(CdsOrderSelect, OrderedDoseAboveTheAdjustedDoseGetsAnUpdateSuggestion) {
   EXPECT_EQ(dose_card(same), nullptr) << same.dump(1);
 }
 
+// An EHR may send the timing as Timing.repeat only: its interval is matched to a KB
+// dosing-interval constant (kb/formulas.toml: bid = 12 h, qd = 24 h). The same patient as above
+// (tofacitinib with ketoconazole: 5 mg QD): 5 mg twice a day differs, 5 mg every 24 h does not.
+TEST(CdsOrderSelect, TimingRepeatWithoutACodeIsReadAsTheKbFrequency) {
+  Record r = ad_adult();
+  r.requests = {Json{{"resourceType", "MedicationRequest"},
+                     {"id", "keto"},
+                     {"status", "active"},
+                     {"intent", "order"},
+                     {"medicationCodeableConcept", rx("197853", "ketoconazole 200 MG Oral Tablet")},
+                     {"authoredOn", "2026-11-01"}}};
+  auto repeat_only = [](const Json& repeat) {
+    Json order = draft("tofa-order", Json{{"text", "tofacitinib"}}, 5);
+    order["dosageInstruction"][0]["timing"] = {{"repeat", repeat}};
+    return order;
+  };
+  Json twice = call("paraderm-order-select",
+                    request("order-select", prefetch(r),
+                            {repeat_only({{"frequency", 2}, {"period", 1}, {"periodUnit", "d"}})}));
+  const Json* c = dose_card(twice);
+  ASSERT_TRUE(c) << twice.dump(1);
+  EXPECT_NE((*c)["detail"].get<std::string>().find("BID"), std::string::npos) << (*c).dump(1);
+  Json daily =
+      call("paraderm-order-select",
+           request("order-select", prefetch(r),
+                   {repeat_only({{"frequency", 1}, {"period", 24}, {"periodUnit", "h"}})}));
+  EXPECT_EQ(dose_card(daily), nullptr) << daily.dump(1);
+}
+
 // kb/drugs/upadacitinib.toml: EU pregnancy "Contraindicated in pregnancy." (S15) -> critical;
 // US pregnancy action caution (S14) -> no critical card, a warning naming PREGNANCY.
 TEST(CdsOrderSelect, ContraindicationIsCriticalAndCautionIsWarning) {
