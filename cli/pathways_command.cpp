@@ -100,7 +100,7 @@ void print_table(const pharm::PathwayProfile& p,
   fmt::print("\n  axis   avg % (known/JAK cytokines) assay\n");
   for (const auto& a : p.axes) {
     fmt::print("  {:<6} {:>7} ({}/{}) {}\n", a.axis, cell(a.avg_inhibition_pct, "{:.1f}"), a.known,
-               a.jak, a.basis == "mixed" ? "mixed assays: not averaged" : a.basis);
+               a.jak, a.basis.mixed() ? "mixed assays: not averaged" : a.basis.name());
   }
   for (const auto& c : coverage) {
     if (!c.has_signature) {
@@ -117,9 +117,9 @@ void print_table(const pharm::PathwayProfile& p,
         c.spared.empty() ? "-" : join(c.spared, ", "),
         c.effect_unknown.empty() ? "-" : join(c.effect_unknown, ", "));
     fmt::print("    quantitative {} ({}){}{}\n", cell(c.score_pct, "{:.1f}%"),
-               c.basis.empty()      ? "no known values"
-               : c.basis == "mixed" ? "mixed assays: not averaged"
-                                    : c.basis,
+               c.basis.empty()   ? "no known values"
+               : c.basis.mixed() ? "mixed assays: not averaged"
+                                 : c.basis.name(),
                c.not_jak_dependent.empty()
                    ? ""
                    : "; not JAK-dependent: " + join(c.not_jak_dependent, ", "),

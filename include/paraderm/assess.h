@@ -111,7 +111,7 @@ struct Coverage {
   std::string regimen;  // the regimen the profile was computed for
   // Lowest modelled average inhibition over the diseases, when every one is known on one assay.
   std::optional<double> quantitative_both_pct;
-  std::string quantitative_assay;  // whole-blood | cellular | enzymatic-derived | mixed | ""
+  std::optional<pharm::Assay> quantitative_assay;  // set with quantitative_both_pct
 };
 
 // Adverse-reaction rates are shown as the KB states them (the KB outlives every assessment).

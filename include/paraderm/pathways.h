@@ -107,6 +107,25 @@ enum class Assay { kWholeBlood, kCellular, kEnzymaticDerived };
 std::string_view to_string(Assay a);
 std::optional<Assay> assay_from_string(std::string_view s);
 
+// The assay a mean of pathway inhibitions rests on. Values of different assays are never
+// averaged (one scale per number), so a mean exists only while its basis is a single assay.
+class AssayBasis {
+ public:
+  void add(Assay a);              // one more value, measured in `a`
+  void add(const AssayBasis& b);  // the values behind another mean
+  bool empty() const { return state_ == State::kNone; }
+  bool mixed() const { return state_ == State::kMixed; }
+  std::optional<Assay> single() const;  // the assay, while there is exactly one
+  // The output field: "" (no value) | the assay's name | "mixed".
+  std::string_view name() const;
+  bool operator==(const AssayBasis&) const = default;
+
+ private:
+  enum class State { kNone, kOne, kMixed };
+  State state_ = State::kNone;
+  Assay assay_ = Assay::kCellular;  // meaningful in kOne only
+};
+
 using Effect = kb::PathwayState;  // one name table: the KB's
 
 // How the reported inhibition relates to the truth, given the data's qualifiers.
@@ -184,9 +203,9 @@ struct AxisCoverage {
   std::string axis;
   std::optional<double> avg_inhibition_pct;  // mean over its JAK cytokines with known values
   int known = 0, jak = 0, non_jak = 0;       // cytokine counts
-  // The assay of the values averaged (whole-blood | cellular | enzymatic-derived); "mixed" when
-  // the known values rest on different assays, and then no average is given; "" when none.
-  std::string basis;
+  // The assay of the values averaged; when the known values rest on different assays no average
+  // is given.
+  AssayBasis basis;
 };
 
 struct ProfileOptions {
@@ -244,8 +263,7 @@ struct DiseaseCoverage {
   std::vector<std::string> not_jak_dependent;  // signature cytokines a JAK inhibitor cannot block
   std::vector<std::string> unknown;            // JAK-dependent but inhibition unknown
   std::vector<std::string> sources;            // the signature's sources
-  std::string basis;  // assay of the values averaged: whole-blood | cellular | enzymatic-derived |
-                      // mixed | ""
+  AssayBasis basis;  // of the values averaged (score_pct is absent when mixed)
 };
 
 DiseaseCoverage disease_coverage(const kb::KnowledgeBase& kb, const PathwayProfile& profile,

@@ -1215,10 +1215,7 @@ class DrugEvaluation {
                 : format_text(FMT_COMPILE("{:g} mg {}{}"), G{basis->amount}, basis->frequency,
                               modifier_ ? " with " + modifier_->id : "");
     std::optional<kb::Exposure> exposure;
-    std::string assay;
-    auto merge = [](std::string& into, const std::string& v) {
-      into = into.empty() || into == v ? v : "mixed";
-    };
+    pharm::AssayBasis assay;
     // Every disease the options are for; a reaction whose primary or reaction disease is unknown
     // is not fully covered by what is known.
     bool all = !x_.targets.empty() &&
@@ -1236,7 +1233,7 @@ class DrugEvaluation {
           exposure = !exposure || *exposure == *cov.exposure ? *cov.exposure : kb::Exposure::kMixed;
         }
         qpct = cov.score_pct;
-        if (qpct) merge(assay, cov.basis);
+        if (qpct) assay.add(cov.basis);
       }
       o_.coverage.diseases.push_back({dis, pct, qpct});
       if (x_.pr.primary_disease == dis) o_.coverage.primary_pct = pct;
@@ -1283,8 +1280,8 @@ class DrugEvaluation {
                               d_.name, join_and(reaction_only)),
                   cache_.effect_sources(profile)));
     }
-    if (!all_quantitative || assay == "mixed"sv) o_.coverage.quantitative_both_pct.reset();
-    o_.coverage.quantitative_assay = o_.coverage.quantitative_both_pct ? assay : "";
+    if (!all_quantitative || !assay.single()) o_.coverage.quantitative_both_pct.reset();
+    if (o_.coverage.quantitative_both_pct) o_.coverage.quantitative_assay = assay.single();
     if (all) {
       o_.coverage.basis =
           format_text(FMT_COMPILE("qualitative ({})"), exposure ? kb::to_string(*exposure) : "");

@@ -164,6 +164,36 @@ std::string_view to_string(Assay a) {
   return "cellular";
 }
 
+void AssayBasis::add(Assay a) {
+  if (state_ == State::kNone) {
+    state_ = State::kOne;
+    assay_ = a;
+  } else if (state_ == State::kOne && assay_ != a) {
+    state_ = State::kMixed;
+  }
+}
+
+void AssayBasis::add(const AssayBasis& b) {
+  if (b.state_ == State::kOne) add(b.assay_);
+  if (b.state_ == State::kMixed) state_ = State::kMixed;
+}
+
+std::optional<Assay> AssayBasis::single() const {
+  return state_ == State::kOne ? std::optional<Assay>(assay_) : std::nullopt;
+}
+
+std::string_view AssayBasis::name() const {
+  switch (state_) {
+    case State::kNone:
+      return "";
+    case State::kOne:
+      return to_string(assay_);
+    case State::kMixed:
+      return "mixed";
+  }
+  return "";
+}
+
 std::optional<Assay> assay_from_string(std::string_view s) {
   for (Assay a : {Assay::kWholeBlood, Assay::kCellular, Assay::kEnzymaticDerived}) {
     if (to_string(a) == s) return a;
@@ -339,15 +369,6 @@ std::optional<double> effective_ic50(const PathwayPotency& p) {
 
 namespace {
 
-// Adds one value's assay to an aggregate's: values of different assays are not averaged.
-void merge_assay(std::string& into, Assay a) {
-  std::string name(to_string(a));
-  if (into.empty())
-    into = name;
-  else if (into != name)
-    into = "mixed";
-}
-
 // A row an aggregate may average: quantitative and not kept out by the 10x rule.
 bool aggregable(const PathwayResult& r) {
   return r.basis == Basis::kQuantitative && r.avg_inhibition_pct && r.assay &&
@@ -451,10 +472,10 @@ void aggregate_axes(const kb::KnowledgeBase& kb, PathwayProfile& out) {
       if (aggregable(row)) {
         ++a.known;
         sum += *row.avg_inhibition_pct;
-        merge_assay(a.basis, *row.assay);
+        a.basis.add(*row.assay);
       }
     }
-    if (a.known > 0 && a.basis != "mixed") a.avg_inhibition_pct = sum / a.known;
+    if (a.known > 0 && !a.basis.mixed()) a.avg_inhibition_pct = sum / a.known;
     out.axes.push_back(a);
   }
 }
@@ -740,7 +761,7 @@ DiseaseCoverage disease_coverage(const kb::KnowledgeBase& kb, const PathwayProfi
     if (std::find(v.begin(), v.end(), id) == v.end()) v.push_back(id);
   };
   auto mean_of = [&](const std::vector<std::string>& ids,
-                     std::string& assay) -> std::optional<double> {
+                     AssayBasis& assay) -> std::optional<double> {
     double sum = 0;
     int known = 0;
     for (const auto& id : ids) {
@@ -753,13 +774,13 @@ DiseaseCoverage disease_coverage(const kb::KnowledgeBase& kb, const PathwayProfi
       } else {
         sum += *r->avg_inhibition_pct;
         ++known;
-        merge_assay(assay, *r->assay);
+        assay.add(*r->assay);
       }
     }
-    if (known == 0 || assay == "mixed") return std::nullopt;
+    if (known == 0 || assay.mixed()) return std::nullopt;
     return sum / known;
   };
-  std::string dominant_assay, present_assay;
+  AssayBasis dominant_assay, present_assay;
   out.dominant_avg_pct = mean_of(d->signature->dominant, dominant_assay);
   out.present_avg_pct = mean_of(d->signature->present, present_assay);
   auto jak_dependent = [&](const std::vector<std::string>& ids) {
@@ -900,7 +921,7 @@ std::string to_json(const PathwayProfile& p, const std::vector<DiseaseCoverage>&
                          {"avg_inhibition_pct", opt(a.avg_inhibition_pct, 1)},
                          {"jak_cytokines", a.jak},
                          {"known", a.known},
-                         {"assay", a.basis},
+                         {"assay", a.basis.name()},
                          {"not_jak_dependent", a.non_jak}});
   }
   if (!coverage.empty()) {
@@ -915,7 +936,7 @@ std::string to_json(const PathwayProfile& p, const std::vector<DiseaseCoverage>&
                                {"effect_unknown", c.effect_unknown},
                                {"effect_exposure", c.exposure ? kb::to_string(*c.exposure) : ""},
                                {"score_pct", opt(c.score_pct, 1)},
-                               {"assay", c.basis},
+                               {"assay", c.basis.name()},
                                {"dominant_avg_pct", opt(c.dominant_avg_pct, 1)},
                                {"present_avg_pct", opt(c.present_avg_pct, 1)},
                                {"not_jak_dependent", c.not_jak_dependent},

@@ -24,6 +24,24 @@ std::string_view naranjo_name(const PrAssessment& p) {
   return p.naranjo_category ? to_string(*p.naranjo_category) : std::string_view();
 }
 
+// The assay of a modelled inhibition; "" when there is none.
+std::string_view assay_name(const std::optional<pharm::Assay>& a) {
+  return a ? pharm::to_string(*a) : std::string_view();
+}
+// Its short label in the text report's table: wb (whole blood), cell, enz (enzymatic-derived).
+std::string_view short_assay_name(const std::optional<pharm::Assay>& a) {
+  if (!a) return "";
+  switch (*a) {
+    case pharm::Assay::kWholeBlood:
+      return "wb";
+    case pharm::Assay::kCellular:
+      return "cell";
+    case pharm::Assay::kEnzymaticDerived:
+      return "enz";
+  }
+  return "";
+}
+
 std::optional<std::string> nonempty(const std::string& s) {
   return s.empty() ? std::nullopt : std::optional<std::string>(s);
 }
@@ -343,7 +361,7 @@ std::string to_json(const Assessment& a, int indent) {
         .field("basis", o.coverage.basis)
         .field("regimen", o.coverage.regimen)
         .field("quantitative_both_pct", one_decimal(o.coverage.quantitative_both_pct))
-        .field("quantitative_assay", o.coverage.quantitative_assay);
+        .field("quantitative_assay", assay_name(o.coverage.quantitative_assay));
     w.key("diseases").begin_array();
     for (const auto& d : o.coverage.diseases) {
       w.begin_object()
@@ -493,11 +511,7 @@ std::string to_text(const Assessment& a, const kb::KnowledgeBase&) {
                    "cover%", "model%");
   int i = 0;
   for (const auto& opt : a.options) {
-    // model% carries its assay: wb (whole blood), cell, enz (enzymatic-derived).
-    std::string_view assay = opt.coverage.quantitative_assay;
-    std::string_view short_assay = assay == "whole-blood" ? "wb"
-                                   : assay == "cellular"  ? "cell"
-                                                          : "enz";
+    std::string_view short_assay = short_assay_name(opt.coverage.quantitative_assay);
     o += fmt::format(
         "  {:<3} {:<26} {:<15} {:<14} {:>7} {:<8}\n", ++i, opt.name.substr(0, 26),
         to_string(opt.verdict), dose_text(opt.dose).substr(0, 14),
@@ -670,7 +684,8 @@ std::string to_html(const Assessment& a, const kb::KnowledgeBase& kb) {
             : "<small>unknown</small>";
     if (o.coverage.quantitative_both_pct) {
       bar += fmt::format("<br><small>modelled inhibition {:.0f}% ({})</small>",
-                         *o.coverage.quantitative_both_pct, esc(o.coverage.quantitative_assay));
+                         *o.coverage.quantitative_both_pct,
+                         esc(assay_name(o.coverage.quantitative_assay)));
     }
     h += fmt::format(
         "<tr><td>{}</td><td>{}</td><td class=\"v-{}\">{}</td><td>{}</td><td>{}</td></tr>", ++i,

@@ -427,6 +427,34 @@ TEST(Profile, UnknownUnboundFractionBlocksComparisonWithCellIc50s) {
   ASSERT_TRUE(pathway(wb, "IL-2").avg_inhibition_pct);
 }
 
+// An aggregate's assay: none, one, or mixed once two assays meet (and mixed stays mixed).
+TEST(AssayBasis, OneAssayUntilASecondOneMeetsIt) {
+  AssayBasis b;
+  EXPECT_TRUE(b.empty());
+  EXPECT_EQ(b.name(), "");
+  EXPECT_FALSE(b.single());
+  b.add(Assay::kCellular);
+  b.add(Assay::kCellular);
+  EXPECT_EQ(b.single(), Assay::kCellular);
+  EXPECT_EQ(b.name(), "cellular");
+  EXPECT_FALSE(b.mixed());
+  AssayBasis other;
+  other.add(Assay::kWholeBlood);
+  AssayBasis merged = b;
+  merged.add(other);
+  EXPECT_TRUE(merged.mixed());
+  EXPECT_FALSE(merged.single());
+  EXPECT_EQ(merged.name(), "mixed");
+  merged.add(Assay::kCellular);
+  EXPECT_TRUE(merged.mixed());
+  AssayBasis from_mixed;
+  from_mixed.add(merged);
+  EXPECT_TRUE(from_mixed.mixed());
+  AssayBasis from_empty = b;
+  from_empty.add(AssayBasis{});
+  EXPECT_EQ(from_empty, b);
+}
+
 // Issue 12: enzymatic-derived values more than 10x away from the drug's cellular values are shown
 // with a warning and kept out of every aggregate; aggregates never average two assays.
 TEST(Profile, DistantEnzymaticValuesAreKeptOutAndAssaysNeverMix) {
@@ -446,12 +474,13 @@ TEST(Profile, DistantEnzymaticValuesAreKeptOutAndAssaysNeverMix) {
   for (const auto& a : prof.axes) {
     if (a.axis == "Th2") {
       // IL-4/IL-31 whole-blood, IL-5 cellular: two assays, no average.
-      EXPECT_EQ(a.basis, "mixed");
+      EXPECT_TRUE(a.basis.mixed());
+      EXPECT_EQ(a.basis.name(), "mixed");
       EXPECT_FALSE(a.avg_inhibition_pct);
     }
     if (a.axis == "Th1") {
       // IL-2 and IFN-gamma whole-blood, IL-12 kept out: the average is over whole-blood values.
-      EXPECT_EQ(a.basis, "whole-blood");
+      EXPECT_EQ(a.basis.single(), Assay::kWholeBlood);
       EXPECT_EQ(a.known, 2);
       EXPECT_DOUBLE_EQ(*a.avg_inhibition_pct, (*pathway(prof, "IFN-gamma").avg_inhibition_pct +
                                                *pathway(prof, "IL-2").avg_inhibition_pct) /
@@ -499,7 +528,7 @@ TEST(Coverage, QuantitativeScoreAveragesOneAssayOnly) {
   auto pso = disease_coverage(shipped(), prof, "psoriasis");  // dominant TNF, IL-23, IL-17A/F
   ASSERT_TRUE(pso.score_pct);
   EXPECT_EQ(pso.scored_on, "dominant");
-  EXPECT_EQ(pso.basis, "enzymatic-derived");
+  EXPECT_EQ(pso.basis.single(), Assay::kEnzymaticDerived);
   EXPECT_DOUBLE_EQ(*pso.score_pct, *pathway(prof, "IL-23").avg_inhibition_pct);
   EXPECT_EQ(pso.not_jak_dependent, (std::vector<std::string>{"TNF", "IL-17A/F"}));
   auto ad = disease_coverage(shipped(), prof, "atopic-dermatitis");  // dominant IL-13, IL-22
@@ -511,7 +540,7 @@ TEST(Coverage, QuantitativeScoreAveragesOneAssayOnly) {
   // disease: psoriasis' "present" is not scored, but AD's dominant set is one assay.
   auto best = compute_profile(shipped(), drug("baricitinib"), regimen(4, 24));
   EXPECT_EQ(pathway(best, "IL-23").assay, Assay::kCellular);
-  EXPECT_EQ(disease_coverage(shipped(), best, "psoriasis").basis, "cellular");
+  EXPECT_EQ(disease_coverage(shipped(), best, "psoriasis").basis.single(), Assay::kCellular);
 }
 
 // Like-for-like pair coverage: the same kind of value (a cited statement) for every product.
