@@ -164,6 +164,9 @@ enum class PathwayState { kInhibited, kSpared };
 // Where a pathway statement holds (pathway_effect.exposure). kMixed is never a KB value: it names
 // a result the engine combined from statements of both kinds.
 enum class Exposure { kClinical, kApplicationSite, kMixed };
+// How a cytokine's receptor signals (cytokine.signalling): through a JAK pair, or without JAKs
+// (TNF, IL-17: a JAK inhibitor cannot block them directly).
+enum class Signalling { kJak, kNone };
 // How a population PK model absorbs the dose (pk_model.absorption).
 enum class Absorption { kFirstOrder, kFirstOrderLag, kZeroOrder, kMixed };
 
@@ -192,6 +195,7 @@ std::string_view to_string(PotencyMatrix m);  // enzyme | cells | pbmc | whole-b
 std::string_view to_string(PathwayState s);   // inhibited | spared
 std::string_view to_string(Exposure e);       // clinical | application-site | mixed
 std::string_view to_string(Absorption a);     // first-order | first-order-lag | zero-order | mixed
+std::string_view to_string(Signalling s);     // jak | none
 std::optional<SmokingStatus> parse_smoking_status(std::string_view name);
 std::optional<ConditionStatus> parse_condition_status(std::string_view name);
 std::string_view to_string(SeverityGrade g);  // mild | moderate | severe
@@ -275,10 +279,10 @@ struct Cytokine {
   Location loc;
   std::string id, name;
   std::vector<std::string> aliases;
-  std::string signalling;  // "jak" | "none"
+  Signalling signalling = Signalling::kJak;
   std::optional<std::string> non_jak_pathway;
   std::vector<Receptor> receptor;
-  std::optional<JakPair> pair;  // the pair the pathway model uses; absent when signalling == "none"
+  std::optional<JakPair> pair;  // the pair the pathway model uses; absent without JAK signalling
   std::vector<std::string> stats;
   std::vector<std::string> axes;
   std::optional<std::string> biology;

@@ -46,6 +46,15 @@ struct BindContext {
   void error(int line, const std::string& path, std::string message) const {
     issues->push_back({ValidationIssue::Severity::kError, file, line, path, std::move(message)});
   }
+  // True when `path` of this file already has an error: a check that reads the field then sees
+  // its default, not the value written, and says nothing more about it.
+  bool has_error_at(const std::string& path) const {
+    for (const auto& i : *issues) {
+      if (i.severity == ValidationIssue::Severity::kError && i.file == file && i.path == path)
+        return true;
+    }
+    return false;
+  }
 };
 
 inline int line_of(const toml::node& n) { return static_cast<int>(n.source().begin.line); }

@@ -220,6 +220,14 @@ struct EnumNames<Binding> {
 };
 
 template <>
+struct EnumNames<Signalling> {
+  static constexpr std::array<std::pair<Signalling, std::string_view>, 2> kNames{{
+      {Signalling::kJak, "jak"},
+      {Signalling::kNone, "none"},
+  }};
+};
+
+template <>
 struct EnumNames<PotencyAssay> {
   static constexpr std::array<std::pair<PotencyAssay, std::string_view>, 3> kNames{{
       {PotencyAssay::kEnzymatic, "enzymatic"},
@@ -576,7 +584,7 @@ struct Schema<Cytokine> {
             field("id", &Cytokine::id),
             field("name", &Cytokine::name),
             field("aliases", &Cytokine::aliases),
-            field("signalling", &Cytokine::signalling, {.one_of = {"jak", "none"}}),
+            field("signalling", &Cytokine::signalling),
             field("non_jak_pathway", &Cytokine::non_jak_pathway),
             field("receptor", &Cytokine::receptor, {.nonempty = true}),
             field("pair", &Cytokine::pair),
@@ -588,11 +596,12 @@ struct Schema<Cytokine> {
     return f;
   }
   static void check(const Cytokine& c, const BindContext& ctx, int line, const std::string& path) {
-    if (c.signalling == "jak" && !c.pair) {
+    if (ctx.has_error_at(path + ".signalling")) return;  // a misspelt value reads as the default
+    if (c.signalling == Signalling::kJak && !c.pair) {
       ctx.error(line, path + ".pair",
                 fmt::format("cytokine '{}' signals through JAKs: expected a 'pair'", c.id));
     }
-    if (c.signalling == "none") {
+    if (c.signalling == Signalling::kNone) {
       if (c.pair) {
         ctx.error(line, path + ".pair",
                   fmt::format("cytokine '{}' has signalling = \"none\": expected no 'pair'", c.id));
@@ -1819,6 +1828,7 @@ std::optional<PvStatistic> parse_pv_statistic(std::string_view name) {
 std::string_view to_string(DoseRole r) { return detail::enum_name(r); }
 std::string_view to_string(Qualifier q) { return detail::enum_name(q); }
 std::string_view to_string(Binding b) { return detail::enum_name(b); }
+std::string_view to_string(Signalling s) { return detail::enum_name(s); }
 std::string_view to_string(PotencyAssay a) { return detail::enum_name(a); }
 std::string_view to_string(PotencyMatrix m) { return detail::enum_name(m); }
 std::string_view to_string(PathwayState s) { return detail::enum_name(s); }

@@ -74,7 +74,7 @@ TEST(KbContent, EveryJakPairNamesRealKinases) {
   std::set<std::string> kinases = ids(kb.kinases);
   EXPECT_EQ(kinases, (std::set<std::string>{"JAK1", "JAK2", "JAK3", "TYK2"}));
   for (const auto& c : kb.cytokines) {
-    if (c.signalling == "none") {
+    if (c.signalling == kb::Signalling::kNone) {
       EXPECT_FALSE(c.pair.has_value()) << c.id;
       continue;
     }
@@ -181,7 +181,7 @@ TEST(KbContent, NonJakCytokines) {  // immunology.md §4
   for (const char* id : {"IL-17A/F", "TNF", "IL-33"}) {
     const Cytokine* c = shipped().find_cytokine(id);
     ASSERT_NE(c, nullptr) << id;
-    EXPECT_EQ(c->signalling, "none") << id;
+    EXPECT_EQ(c->signalling, kb::Signalling::kNone) << id;
   }
   const Cytokine* ifna = shipped().find_cytokine("IFN-alpha/beta");
   ASSERT_NE(ifna, nullptr);

@@ -176,6 +176,28 @@ conf = "confirmed"
                       {"cytokine[0].receptor", "expected receptor jaks = []"});
 }
 
+// cytokine.signalling is a closed set: both names load (the minimal cytokine signals through JAKs,
+// the TNF entry without), a misspelt one is an error naming the allowed names.
+TEST(KbValidation, CytokineSignallingIsJakOrNone) {
+  const std::string tnf = R"(
+[[cytokine]]
+id = "TNF"
+name = "Tumour necrosis factor"
+signalling = "none"
+non_jak_pathway = "TNFR1 -> TRADD, RIPK1, TRAF2 -> NF-kB"
+receptor = [{ chains = ["TNFR1"], jaks = [] }]
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+)";
+  EXPECT_TRUE(errors_of(load_with("cytokines.toml", testing::kMinimalCytokine)).empty());
+  EXPECT_TRUE(errors_of(load_with("cytokines.toml", tnf)).empty());
+  std::string misspelt = tnf;
+  misspelt.replace(misspelt.find("\"none\""), 6, "\"None\"");
+  // One error, on the field's line: the pair check does not read the default it fell back to.
+  expect_single_error(load_with("cytokines.toml", misspelt), "cytokines.toml:5",
+                      {"cytokine[0].signalling", "value \"None\": expected one of jak, none"});
+}
+
 TEST(KbValidation, MissingRequiredFieldIsRejected) {
   auto r = load_with("sources2.toml", R"(
 [[source]]
