@@ -356,6 +356,35 @@ TEST(PlainExport, ScreenPartitionOnTheFilesGivesTheFolderRows) {
   EXPECT_EQ(s.files, 6u);
 }
 
+// tests/data/bulk/collision: patients "bzS3563AOGG" and "2pqEVzNl9GB" have the same 64-bit FNV-1a
+// hash (0xd6a212aebaa03a95, found by a Pollard-rho search; the grouping sorts on that hash). One
+// has atopic dermatitis on dupilumab, the other atopic dermatitis and psoriasis from 2026-01-10
+// on no biologic: apart, nobody is flagged; mixed into one record they would read as psoriasis
+// under dupilumab (a paradoxical reaction), which the second run shows by giving both one id.
+TEST(PlainExport, PatientsWhoseKeysCollideAreNotMixed) {
+  const fs::path collision = fs::path(PARADERM_SOURCE_DIR) / "tests/data/bulk/collision";
+  auto run = screen(collision, {});
+  EXPECT_EQ(run.summary.patients, 2u);
+  EXPECT_EQ(run.summary.assessed, 1u);  // the patient on dupilumab
+  EXPECT_EQ(run.summary.flagged, 0u) << run.output;
+  EXPECT_EQ(run.output, "");
+
+  fs::path merged = temp_dir("collision-merged");
+  for (const auto& e : fs::directory_iterator(collision)) {
+    std::ifstream in(e.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string s = text.str();
+    for (auto at = s.find("2pqEVzNl9GB"); at != std::string::npos; at = s.find("2pqEVzNl9GB"))
+      s.replace(at, 11, "bzS3563AOGG");
+    std::ofstream(merged / e.path().filename()) << s;
+  }
+  auto mixed = screen(merged, {});
+  EXPECT_EQ(mixed.summary.patients, 1u);
+  EXPECT_EQ(mixed.summary.flagged, 1u) << mixed.output;
+  fs::remove_all(merged);
+}
+
 TEST(PlainExport, CsvHasOneRowPerFlaggedPatient) {
   auto run = screen(plain_export(), {}, Format::kCsv);
   std::istringstream in(run.output);
