@@ -67,6 +67,9 @@ enum class ReproductiveAction { kAvoid, kContraindicated, kCaution, kRegistry, k
 // kSmoker: a smoker, current or former not stated (SNOMED 77176002 "Smoker, current status
 // unknown").
 enum class SmokingStatus { kUnknown, kCurrent, kFormer, kNever, kSmoker };
+// What an answer to the pregnancy-status question records (answer_code.pregnancy_status): an
+// answer such as "possible pregnancy" is unknown, which the pregnancy rules read as not assessed.
+enum class PregnancyStatus { kPregnant, kNotPregnant, kUnknown };
 enum class ConditionStatus { kActive, kResolved };
 // A recorded severity grade (FHIR condition-severity: mild, moderate, severe), mildest first so
 // grades compare by order.
@@ -172,6 +175,7 @@ enum class Absorption { kFirstOrder, kFirstOrderLag, kZeroOrder, kMixed };
 
 // unknown | current | former | never | smoker
 std::string_view to_string(SmokingStatus s);
+std::string_view to_string(PregnancyStatus s);  // pregnant | not-pregnant | unknown
 std::string_view to_string(ConditionStatus s);  // active | resolved
 std::string_view to_string(
     IndicationStatus s);                        // approved | filed | investigational | not-approved
@@ -355,6 +359,8 @@ struct AnswerCode {
   std::string meaning;
   // Answers to the smoking-status question: the status the answer records (required there).
   std::optional<SmokingStatus> smoking_status;
+  // Answers to the pregnancy-status question: what the answer records (required there).
+  std::optional<PregnancyStatus> pregnancy_status;
   Code code;
   Provenance prov;
 };

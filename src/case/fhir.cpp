@@ -812,16 +812,22 @@ void BundleReader::observation(El r, const std::string& path) {
       b_.warning(path + ".valueCodeableConcept", "answer code not in the KB: ignored");
       return;
     }
-    const std::string& meaning = coded->meaning;
     if (*lab == kSmokingStatus) {
       // KbIntegrity requires the status on every answer to this question.
       p.smoking.status = coded->smoking_status.value_or(SmokingStatus::kUnknown);
-    } else if (meaning == "pregnant") {
-      p.pregnant = true;
-    } else if (meaning == "not-pregnant") {
-      p.pregnant = false;
     } else {
-      b_.warning(path, "pregnancy status \"" + meaning + "\": treated as unknown");
+      // KbIntegrity requires the status on every answer to this question too.
+      switch (coded->pregnancy_status.value_or(kb::PregnancyStatus::kUnknown)) {
+        case kb::PregnancyStatus::kPregnant:
+          p.pregnant = true;
+          break;
+        case kb::PregnancyStatus::kNotPregnant:
+          p.pregnant = false;
+          break;
+        case kb::PregnancyStatus::kUnknown:
+          b_.warning(path, "pregnancy status \"" + coded->meaning + "\": treated as unknown");
+          break;
+      }
     }
     return;
   }

@@ -191,6 +191,15 @@ void check_integrity(const KnowledgeBase& kb, const std::vector<RefUse>& refs,
       error(issues, a.loc, fmt::format("answer_code '{}'.smoking_status", a.id),
             "only answers to smoking-status carry a smoking status");
     }
+    const bool pregnancy_question = a.question && *a.question == "pregnancy-status";  // engine id
+    if (pregnancy_question && !a.pregnancy_status) {
+      error(issues, a.loc, fmt::format("answer_code '{}'.pregnancy_status", a.id),
+            "missing: an answer to pregnancy-status must say what it records (pregnant, "
+            "not-pregnant or unknown)");
+    } else if (!pregnancy_question && a.pregnancy_status) {
+      error(issues, a.loc, fmt::format("answer_code '{}'.pregnancy_status", a.id),
+            "only answers to pregnancy-status carry a pregnancy status");
+    }
   }
   for (const auto& f : kb.fhir_codes) {
     if (f.element == "clinicalStatus" && f.effect != FhirCodeEffect::kIgnore && f.meaning &&

@@ -24,6 +24,15 @@ struct EnumNames<Confidence> {
 };
 
 template <>
+struct EnumNames<PregnancyStatus> {
+  static constexpr std::array<std::pair<PregnancyStatus, std::string_view>, 3> kNames{{
+      {PregnancyStatus::kPregnant, "pregnant"},
+      {PregnancyStatus::kNotPregnant, "not-pregnant"},
+      {PregnancyStatus::kUnknown, "unknown"},
+  }};
+};
+
+template <>
 struct EnumNames<SmokingStatus> {
   static constexpr std::array<std::pair<SmokingStatus, std::string_view>, 5> kNames{{
       {SmokingStatus::kUnknown, "unknown"},
@@ -751,6 +760,7 @@ struct Schema<AnswerCode> {
             field("question", &AnswerCode::question, {.ref = "lab"}),
             field("meaning", &AnswerCode::meaning),
             field("smoking_status", &AnswerCode::smoking_status),
+            field("pregnancy_status", &AnswerCode::pregnancy_status),
             field("code", &AnswerCode::code),
         },
         embed(&AnswerCode::prov));
@@ -1834,6 +1844,7 @@ std::string_view to_string(PotencyMatrix m) { return detail::enum_name(m); }
 std::string_view to_string(PathwayState s) { return detail::enum_name(s); }
 std::string_view to_string(Exposure e) { return detail::enum_name(e); }
 std::string_view to_string(Absorption a) { return detail::enum_name(a); }
+std::string_view to_string(PregnancyStatus s) { return detail::enum_name(s); }
 std::optional<SmokingStatus> parse_smoking_status(std::string_view name) {
   return enum_value<SmokingStatus>(name);
 }

@@ -506,6 +506,18 @@ TEST(FhirObservation, PregnancyAndBreastfeedingStatus) {
   preg["valueCodeableConcept"] = concept_of(kSnomed, "60001007", "Not pregnant");
   r = read(bundle({preg}));
   EXPECT_EQ(r.record->patient.pregnant, std::optional<bool>(false));
+  EXPECT_FALSE(contains(all(r.record->warnings), "pregnancy status"));
+  // kb/labs.toml: the LOINC answer LA15173-0 Pregnant records pregnant too; 146799005 Possible
+  // pregnancy records neither (pregnancy_status = "unknown"): unknown, with a warning.
+  preg["valueCodeableConcept"] = concept_of(kLoinc, "LA15173-0", "Pregnant");
+  r = read(bundle({preg}));
+  EXPECT_EQ(r.record->patient.pregnant, std::optional<bool>(true));
+  preg["valueCodeableConcept"] = concept_of(kSnomed, "146799005", "Possible pregnancy");
+  r = read(bundle({preg}));
+  EXPECT_EQ(r.record->patient.pregnant, std::nullopt);
+  EXPECT_TRUE(contains(all(r.record->warnings),
+                       "pregnancy status \"possible-pregnancy\": treated "
+                       "as unknown"));
   // LOINC 63895-7 answered by a KB lactation code (169745008 Breastfeeding started).
   Json bf = observation("63895-7");
   bf["valueCodeableConcept"] = concept_of(kSnomed, "169745008", "Breastfeeding started");

@@ -488,6 +488,55 @@ TEST(KbValidation, SmokingStatusOnAnotherAnswerIsRejected) {
   EXPECT_NE(errors[0].find("only answers to smoking-status"), std::string::npos) << errors[0];
 }
 
+// The same for an answer to pregnancy-status: what it records is typed, never read from text.
+std::vector<std::string> pregnancy_answer_errors(const std::string& question,
+                                                 const std::string& status) {
+  auto r = load_with("labs.toml", R"(
+[[lab]]
+id = "pregnancy-status"
+name = "Pregnancy status"
+
+[[answer_code]]
+id = "p"
+)" + question + R"(
+meaning = "possible-pregnancy"
+)" + status + R"(
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+
+[answer_code.code]
+system = "snomed"
+code = "146799005"
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+)");
+  return errors_of(r);
+}
+
+TEST(KbValidation, PregnancyAnswerMustSayWhatItRecords) {
+  for (const char* v : {"pregnant", "not-pregnant", "unknown"}) {
+    EXPECT_TRUE(pregnancy_answer_errors(R"(question = "pregnancy-status")",
+                                        fmt::format(R"(pregnancy_status = "{}")", v))
+                    .empty())
+        << v;
+  }
+  auto missing = pregnancy_answer_errors(R"(question = "pregnancy-status")", "");
+  ASSERT_EQ(missing.size(), 1u) << ::testing::PrintToString(missing);
+  EXPECT_NE(missing[0].find("answer_code 'p'.pregnancy_status"), std::string::npos) << missing[0];
+  EXPECT_NE(missing[0].find("missing"), std::string::npos) << missing[0];
+  auto misspelt =
+      pregnancy_answer_errors(R"(question = "pregnancy-status")", R"(pregnancy_status = "maybe")");
+  EXPECT_TRUE(std::any_of(misspelt.begin(), misspelt.end(), [](const std::string& e) {
+    return e.find(
+               "pregnancy_status: value \"maybe\": expected one of pregnant, not-pregnant, "
+               "unknown") != std::string::npos;
+  })) << ::testing::PrintToString(misspelt);
+  auto elsewhere = pregnancy_answer_errors("", R"(pregnancy_status = "unknown")");
+  ASSERT_EQ(elsewhere.size(), 1u) << ::testing::PrintToString(elsewhere);
+  EXPECT_NE(elsewhere[0].find("only answers to pregnancy-status"), std::string::npos)
+      << elsewhere[0];
+}
+
 std::vector<std::string> clinical_status_errors(const std::string& effect,
                                                 const std::string& meaning) {
   auto r = load_with("fhir.toml", R"(
