@@ -182,25 +182,24 @@ void check_integrity(const KnowledgeBase& kb, const std::vector<RefUse>& refs,
   // The record reader maps these codes onto closed sets without looking at any text: each must
   // say which member it is.
   for (const auto& a : kb.answer_codes) {
-    const bool smoking_question = a.question && *a.question == "smoking-status";  // engine id
-    if (smoking_question && !a.smoking_status) {
-      error(issues, a.loc, fmt::format("answer_code '{}'.smoking_status", a.id),
-            "missing: an answer to smoking-status must say the status it records (current, "
-            "former, never, smoker or unknown)");
-    } else if (!smoking_question && a.smoking_status) {
-      error(issues, a.loc, fmt::format("answer_code '{}'.smoking_status", a.id),
-            "only answers to smoking-status carry a smoking status");
-    }
-    const bool pregnancy_question = a.question && *a.question == "pregnancy-status";  // engine id
-    if (pregnancy_question && !a.pregnancy_status) {
-      error(issues, a.loc, fmt::format("answer_code '{}'.pregnancy_status", a.id),
-            "missing: an answer to pregnancy-status must say what it records (pregnant, "
-            "not-pregnant or unknown)");
-    } else if (!pregnancy_question && a.pregnancy_status) {
-      error(issues, a.loc, fmt::format("answer_code '{}'.pregnancy_status", a.id),
-            "only answers to pregnancy-status carry a pregnancy status");
-    }
+    // An answer to `question` (an engine id) must carry `field`; no other answer may.
+    auto typed_on = [&](const char* question, bool has, const char* field, const char* members) {
+      const bool answers = a.question && *a.question == question;
+      if (answers && !has) {
+        error(issues, a.loc, fmt::format("answer_code '{}'.{}", a.id, field),
+              fmt::format("missing: an answer to {} must say what it records ({})", question,
+                          members));
+      } else if (!answers && has) {
+        error(issues, a.loc, fmt::format("answer_code '{}'.{}", a.id, field),
+              fmt::format("only answers to {} carry a {}", question, field));
+      }
+    };
+    typed_on("smoking-status", a.smoking_status.has_value(), "smoking_status",
+             "current, former, never, smoker or unknown");
+    typed_on("pregnancy-status", a.pregnancy_status.has_value(), "pregnancy_status",
+             "pregnant, not-pregnant or unknown");
   }
+
   for (const auto& f : kb.fhir_codes) {
     if (f.element == "clinicalStatus" && f.effect != FhirCodeEffect::kIgnore && f.meaning &&
         !parse_condition_status(*f.meaning)) {

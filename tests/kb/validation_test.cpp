@@ -442,23 +442,32 @@ id = "smoking-status"
 name = "Tobacco smoking status"
 )";
 
-std::vector<std::string> answer_errors(const std::string& question, const std::string& status) {
-  auto r = load_with("labs.toml", std::string(kSmokingLab) + R"(
+// One answer_code `id` with `meaning` and `code` (SNOMED) under the lab `lab` (TOML), answering
+// `question` (a TOML line or "") and carrying `status` (a TOML line or "").
+std::vector<std::string> answer_code_errors(const std::string& lab, const std::string& id,
+                                            const std::string& question, const std::string& meaning,
+                                            const std::string& status, const std::string& code) {
+  auto r = load_with("labs.toml", lab + fmt::format(R"(
 [[answer_code]]
-id = "a"
-)" + question + R"(
-meaning = "former-smoker"
-)" + status + R"(
+id = "{}"
+{}
+meaning = "{}"
+{}
 src = ["cst-jak-stat-table"]
 conf = "confirmed"
 
 [answer_code.code]
 system = "snomed"
-code = "8517006"
+code = "{}"
 src = ["cst-jak-stat-table"]
 conf = "confirmed"
-)");
+)",
+                                                    id, question, meaning, status, code));
   return errors_of(r);
+}
+
+std::vector<std::string> answer_errors(const std::string& question, const std::string& status) {
+  return answer_code_errors(kSmokingLab, "a", question, "former-smoker", status, "8517006");
 }
 
 TEST(KbValidation, SmokingAnswerWithoutItsStatusIsRejected) {
@@ -491,26 +500,12 @@ TEST(KbValidation, SmokingStatusOnAnotherAnswerIsRejected) {
 // The same for an answer to pregnancy-status: what it records is typed, never read from text.
 std::vector<std::string> pregnancy_answer_errors(const std::string& question,
                                                  const std::string& status) {
-  auto r = load_with("labs.toml", R"(
+  return answer_code_errors(R"(
 [[lab]]
 id = "pregnancy-status"
 name = "Pregnancy status"
-
-[[answer_code]]
-id = "p"
-)" + question + R"(
-meaning = "possible-pregnancy"
-)" + status + R"(
-src = ["cst-jak-stat-table"]
-conf = "confirmed"
-
-[answer_code.code]
-system = "snomed"
-code = "146799005"
-src = ["cst-jak-stat-table"]
-conf = "confirmed"
-)");
-  return errors_of(r);
+)",
+                            "p", question, "possible-pregnancy", status, "146799005");
 }
 
 TEST(KbValidation, PregnancyAnswerMustSayWhatItRecords) {

@@ -174,11 +174,9 @@ const Json* dose_card(const Json& out) {
   return nullptr;
 }
 
-// tests/vignettes/fhir-std-ketoconazole-scd-tofacitinib-us.json (kb/drugs/tofacitinib.toml US
-// strong-cyp3a4-inhibitor: dose 5 mg QD; ketoconazole RxNorm SCD 197853 in
-// kb/interaction-classes.toml): ordering 5 mg BID with ketoconazole gives a suggestion updating the
-// order to 5 mg QD.
-TEST(CdsOrderSelect, OrderedDoseAboveTheAdjustedDoseGetsAnUpdateSuggestion) {
+// An adult with atopic dermatitis on ketoconazole (RxNorm SCD 197853, a strong CYP3A4 inhibitor
+// in kb/interaction-classes.toml) since 2026-11-01.
+Record ad_adult_on_ketoconazole() {
   Record r = ad_adult();
   r.requests = {Json{{"resourceType", "MedicationRequest"},
                      {"id", "keto"},
@@ -186,6 +184,15 @@ TEST(CdsOrderSelect, OrderedDoseAboveTheAdjustedDoseGetsAnUpdateSuggestion) {
                      {"intent", "order"},
                      {"medicationCodeableConcept", rx("197853", "ketoconazole 200 MG Oral Tablet")},
                      {"authoredOn", "2026-11-01"}}};
+  return r;
+}
+
+// tests/vignettes/fhir-std-ketoconazole-scd-tofacitinib-us.json (kb/drugs/tofacitinib.toml US
+// strong-cyp3a4-inhibitor: dose 5 mg QD; ketoconazole RxNorm SCD 197853 in
+// kb/interaction-classes.toml): ordering 5 mg BID with ketoconazole gives a suggestion updating the
+// order to 5 mg QD.
+TEST(CdsOrderSelect, OrderedDoseAboveTheAdjustedDoseGetsAnUpdateSuggestion) {
+  Record r = ad_adult_on_ketoconazole();
   Json order = draft("tofa-order", Json{{"text", "tofacitinib"}}, 5, "BID");
   Json out = call("paraderm-order-select", request("order-select", prefetch(r), {order}));
   const Json* c = dose_card(out);
@@ -211,13 +218,7 @@ TEST(CdsOrderSelect, OrderedDoseAboveTheAdjustedDoseGetsAnUpdateSuggestion) {
 // dosing-interval constant (kb/formulas.toml: bid = 12 h, qd = 24 h). The same patient as above
 // (tofacitinib with ketoconazole: 5 mg QD): 5 mg twice a day differs, 5 mg every 24 h does not.
 TEST(CdsOrderSelect, TimingRepeatWithoutACodeIsReadAsTheKbFrequency) {
-  Record r = ad_adult();
-  r.requests = {Json{{"resourceType", "MedicationRequest"},
-                     {"id", "keto"},
-                     {"status", "active"},
-                     {"intent", "order"},
-                     {"medicationCodeableConcept", rx("197853", "ketoconazole 200 MG Oral Tablet")},
-                     {"authoredOn", "2026-11-01"}}};
+  Record r = ad_adult_on_ketoconazole();
   auto repeat_only = [](const Json& repeat) {
     Json order = draft("tofa-order", Json{{"text", "tofacitinib"}}, 5);
     order["dosageInstruction"][0]["timing"] = {{"repeat", repeat}};
