@@ -60,6 +60,8 @@ namespace paraderm::assess {
   X(kContraindication, "CONTRAINDICATION")                      \
   X(kPregnancy, "PREGNANCY")                                    \
   X(kLactation, "LACTATION")                                    \
+  X(kPregnancyUnknown, "PREGNANCY_UNKNOWN")                     \
+  X(kLactationUnknown, "LACTATION_UNKNOWN")                     \
   X(kActiveTb, "ACTIVE_TB")                                     \
   X(kLatentTbUntreated, "LATENT_TB_UNTREATED")                  \
   X(kLatentTbTreated, "LATENT_TB_TREATED")                      \

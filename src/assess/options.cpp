@@ -738,12 +738,33 @@ class DrugEvaluation {
     }
   }
 
+  // The pregnancy and lactation rules: applied when the patient is pregnant (breastfeeding);
+  // when that is not recorded and not ruled out (a male patient), every rule the region has caps
+  // the option at caution as "not assessed" — the rule cannot be checked, so it is not assumed
+  // not to apply (fail safe, as RENAL_UNKNOWN).
   void reproductive() {
     const auto& p = x_.c.patient;
+    struct Unchecked {
+      std::vector<std::string> what, sources;
+    };
+    Unchecked pregnancy_unchecked, lactation_unchecked;
+    auto unchecked_for = [&](bool pregnancy) -> Unchecked* {
+      const auto& status = pregnancy ? p.pregnant : p.breastfeeding;
+      if (status || p.sex == clinical::Sex::kMale) return nullptr;
+      return pregnancy ? &pregnancy_unchecked : &lactation_unchecked;
+    };
     for (const auto& r : d_.reproductive) {
       if (!here(r.region)) continue;
       const bool pregnancy = is_one_of(r.topic, {kb::ReproductiveTopic::kPregnancy});
       const bool lactation = is_one_of(r.topic, {kb::ReproductiveTopic::kLactation});
+      for (bool topic_pregnancy : {true, false}) {
+        if (!(topic_pregnancy ? pregnancy : lactation)) continue;
+        if (Unchecked* u = unchecked_for(topic_pregnancy)) {
+          std::string w = format_text(FMT_COMPILE("{} ({})"), kb::to_string(r.action), r.text);
+          if (std::find(u->what.begin(), u->what.end(), w) == u->what.end()) u->what.push_back(w);
+          add_sources(u->sources, r.prov.src);
+        }
+      }
       bool hit = (pregnancy && p.pregnant == std::optional<bool>(true)) ||
                  (lactation && p.breastfeeding == std::optional<bool>(true));
       if (!hit) continue;
@@ -763,6 +784,35 @@ class DrugEvaluation {
           break;
       }
     }
+    for (const auto& ci : d_.contraindication) {
+      if (!here(ci.region)) continue;
+      const bool pregnancy = ci.condition == kb::ContraCondition::kPregnancy;
+      if (!pregnancy && ci.condition != kb::ContraCondition::kBreastfeeding) continue;
+      if (Unchecked* u = unchecked_for(pregnancy)) {
+        // A contraindication row usually restates the reproductive row: said once.
+        bool said = std::any_of(u->what.begin(), u->what.end(), [](const std::string& w) {
+          return w.rfind("contraindicated", 0) == 0;
+        });
+        if (!said) {
+          u->what.push_back(format_text(FMT_COMPILE("contraindicated ({})"),
+                                        ci.text.value_or("listed contraindication")));
+        }
+        add_sources(u->sources, ci.prov.src);
+      }
+    }
+    auto cap = [&](Unchecked& u, ReasonCode code, const char* status) {
+      if (u.what.empty()) return;
+      std::string says;
+      for (const auto& w : u.what) says += (says.empty() ? "" : "; ") + w;
+      block(Verdict::kCaution,
+            reason(code, Severity::kWarning,
+                   format_text(FMT_COMPILE("Not assessed — record the {} status: the {} label "
+                                           "says {}."),
+                               status, x_.c.region, says),
+                   std::move(u.sources)));
+    };
+    cap(pregnancy_unchecked, ReasonCode::kPregnancyUnknown, "pregnancy");
+    cap(lactation_unchecked, ReasonCode::kLactationUnknown, "breastfeeding");
   }
 
   std::vector<std::string> screening_sources(kb::ScreeningKind item) const {
