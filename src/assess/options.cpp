@@ -746,6 +746,7 @@ class DrugEvaluation {
     const auto& p = x_.c.patient;
     struct Unchecked {
       std::vector<std::string> what, sources;
+      bool contraindicated = false;  // a rule already says so (a contraindication row restates it)
     };
     Unchecked pregnancy_unchecked, lactation_unchecked;
     auto unchecked_for = [&](bool pregnancy) -> Unchecked* {
@@ -762,6 +763,7 @@ class DrugEvaluation {
         if (Unchecked* u = unchecked_for(topic_pregnancy)) {
           std::string w = format_text(FMT_COMPILE("{} ({})"), kb::to_string(r.action), r.text);
           if (std::find(u->what.begin(), u->what.end(), w) == u->what.end()) u->what.push_back(w);
+          u->contraindicated |= r.action == kb::ReproductiveAction::kContraindicated;
           add_sources(u->sources, r.prov.src);
         }
       }
@@ -790,12 +792,10 @@ class DrugEvaluation {
       if (!pregnancy && ci.condition != kb::ContraCondition::kBreastfeeding) continue;
       if (Unchecked* u = unchecked_for(pregnancy)) {
         // A contraindication row usually restates the reproductive row: said once.
-        bool said = std::any_of(u->what.begin(), u->what.end(), [](const std::string& w) {
-          return w.rfind("contraindicated", 0) == 0;
-        });
-        if (!said) {
+        if (!u->contraindicated) {
           u->what.push_back(format_text(FMT_COMPILE("contraindicated ({})"),
                                         ci.text.value_or("listed contraindication")));
+          u->contraindicated = true;
         }
         add_sources(u->sources, ci.prov.src);
       }
