@@ -988,6 +988,7 @@ class DrugEvaluation {
                  sources));
       return;
     }
+    bool fired_any = false;
     for (const auto& r : d_.renal) {
       if (!here(r.region)) continue;
       if (!for_dosing_indication(r.indication)) continue;
@@ -998,6 +999,7 @@ class DrugEvaluation {
         fires = (!r.egfr_min || *x_.egfr >= *r.egfr_min) && (!r.egfr_max || *x_.egfr < *r.egfr_max);
       }
       if (!fires) continue;
+      fired_any = true;
       // "eGFR 25: <the rule's text>" (or "Dialysis: ...").
       const std::string stated = r.text ? *r.text : std::string(kb::to_string(r.action));
       const std::string text = x_.dialysis
@@ -1030,20 +1032,72 @@ class DrugEvaluation {
           break;
       }
     }
+    if (!fired_any) renal_gap();
+  }
+
+  // "eGFR 15–<30 in atopic-dermatitis: dose", as a rule states its band.
+  static std::string renal_band(const kb::RenalRule& r) {
+    std::string band = r.dialysis && *r.dialysis ? std::string("dialysis")
+                       : r.egfr_min && r.egfr_max
+                           ? format_text(FMT_COMPILE("eGFR {:g}–<{:g}"), *r.egfr_min, *r.egfr_max)
+                       : r.egfr_max ? format_text(FMT_COMPILE("eGFR <{:g}"), *r.egfr_max)
+                       : r.egfr_min ? format_text(FMT_COMPILE("eGFR ≥{:g}"), *r.egfr_min)
+                                    : std::string("any eGFR");
+    return format_text(FMT_COMPILE("{}{}: {}"), band, r.indication ? " in " + *r.indication : "",
+                       kb::to_string(r.action));
+  }
+
+  // Fail safe inside a category the KB holds: the region's renal rules speak of kidney function
+  // as impaired as this patient's (an eGFR below the highest band limit they state, or dialysis),
+  // yet none of those that apply to this dose covers the patient — a band stated only for another
+  // indication, or no dialysis row. The label's answer is unknown here: it caps the verdict and is
+  // never read as "no change".
+  void renal_gap() {
+    std::optional<double> ceiling;
+    std::vector<std::string> sources, stated;
+    for (const auto& r : d_.renal) {
+      if (!here(r.region)) continue;
+      if (!(r.dialysis && *r.dialysis) && r.egfr_max)
+        ceiling = std::max(ceiling.value_or(*r.egfr_max), *r.egfr_max);
+      add_sources(sources, r.prov.src);
+      stated.push_back(renal_band(r));
+    }
+    const bool impaired = x_.dialysis || (x_.egfr && ceiling && *x_.egfr < *ceiling);
+    if (!impaired) return;
+    std::string list;
+    for (const auto& s : stated) list += (list.empty() ? "" : "; ") + s;
+    block(Verdict::kCaution,
+          reason(ReasonCode::kRenalUnknown, Severity::kWarning,
+                 format_text(FMT_COMPILE("{}: none of the {} renal rules of {} in the KB covers "
+                                         "it{} (they state: {}): not assessed — check the label's "
+                                         "renal dosing."),
+                             x_.dialysis ? std::string("Dialysis")
+                                         : format_text(FMT_COMPILE("eGFR {:.0f}"), *x_.egfr),
+                             x_.c.region, d_.name,
+                             dosing_indication_ ? " for " + *dosing_indication_ : "", list),
+                 std::move(sources)));
   }
 
   void hepatic() {
     if (!x_.child_pugh) {
-      if (x_.cirrhosis) {
+      // The rules that could not be checked are cited; a region without any is the rule matrix's
+      // (RULE_UNKNOWN, or nothing when the label is cited as silent).
+      std::vector<std::string> sources;
+      for (const auto& r : d_.hepatic) {
+        if (here(r.region)) add_sources(sources, r.prov.src);
+      }
+      if (x_.cirrhosis && !sources.empty()) {
         block(Verdict::kCaution, reason(ReasonCode::kHepaticUnknown, Severity::kCaution,
                                         "Cirrhosis recorded but the Child-Pugh class is unknown: "
                                         "hepatic rules not checked.",
-                                        {}));
+                                        std::move(sources)));
       }
       return;
     }
+    bool matched = false;
     for (const auto& r : d_.hepatic) {
       if (!here(r.region) || r.child_pugh != *x_.child_pugh) continue;
+      matched = true;
       std::string text = format_text(FMT_COMPILE("Child-Pugh {}: {}"), r.child_pugh,
                                      r.text ? *r.text : std::string(kb::to_string(r.action)));
       if (!x_.child_pugh_range.empty()) {
@@ -1082,6 +1136,29 @@ class DrugEvaluation {
           break;
       }
     }
+    if (!matched) hepatic_gap();
+  }
+
+  // Fail safe inside a category the KB holds, as renal_gap: the region has hepatic rules, but none
+  // for this Child-Pugh class (e.g. only "C: contraindicated", while the label may reduce the dose
+  // in B). A region with no hepatic rule at all is the rule matrix's RULE_UNKNOWN instead.
+  void hepatic_gap() {
+    std::vector<std::string> sources;
+    std::string list;
+    for (const auto& r : d_.hepatic) {
+      if (!here(r.region)) continue;
+      add_sources(sources, r.prov.src);
+      list += format_text(FMT_COMPILE("{}{}: {}"), list.empty() ? "" : "; ", r.child_pugh,
+                          kb::to_string(r.action));
+    }
+    if (list.empty()) return;
+    block(Verdict::kCaution,
+          reason(ReasonCode::kHepaticUnknown, Severity::kWarning,
+                 format_text(FMT_COMPILE("Child-Pugh {}: the {} hepatic rules of {} in the KB "
+                                         "state other classes only ({}): not assessed — check the "
+                                         "label's hepatic dosing."),
+                             *x_.child_pugh, x_.c.region, d_.name, list),
+                 std::move(sources)));
   }
 
   void interactions() {

@@ -181,5 +181,112 @@ TEST(RuleActions, NoRenalOrHepaticReasonWithoutTheFinding) {
   }
 }
 
+// Fail safe inside a renal or hepatic category the KB holds: a band or class the region's rules
+// do not cover for this dose is "not assessed" (RENAL_UNKNOWN / HEPATIC_UNKNOWN, caution), never a
+// silent pass. Found by hand: a US man with RA and eGFR 28 had upadacitinib "preferred" at 15 mg
+// with no renal statement, because the only US 15-<30 row (kb/drugs/upadacitinib.toml, S13/S14)
+// is for atopic dermatitis.
+Json gap_patient(const std::string& region, const std::string& disease, const Json& labs,
+                 const Json& flags) {
+  Json p = patient(labs, flags);
+  p["region"] = region;
+  p["conditions"] = Json::array({{{"name", disease}, {"onset", "2015-01-01"}}});
+  if (flags.dump().find("child-pugh") != std::string::npos)
+    p["conditions"].push_back({{"name", "cirrhosis"}, {"onset", "2020-01-01"}});
+  return p;
+}
+
+Json egfr(double value) {
+  return Json::array(
+      {{{"test", "egfr"}, {"date", "2026-11-10"}, {"value", value}, {"unit", "mL/min/1.73m2"}}});
+}
+
+const Reason* find_reason(const Option& o, std::string_view code) {
+  for (const auto& r : o.reasons) {
+    if (to_string(r.code) == code) return &r;
+  }
+  return nullptr;
+}
+
+TEST(RenalGap, ABandStatedOnlyForAnotherIndicationIsNotAssessed) {
+  Assessment a = run(paraderm::testing::shipped_kb(),
+                     gap_patient("us", "rheumatoid arthritis", egfr(28), Json::array()));
+  const Option* upa = option(a, "upadacitinib");
+  ASSERT_NE(upa, nullptr);
+  const Reason* r = find_reason(*upa, "RENAL_UNKNOWN");
+  ASSERT_NE(r, nullptr) << "eGFR 28, RA: no renal rule covers it, and nothing was said";
+  EXPECT_GE(upa->verdict, Verdict::kCaution);
+  EXPECT_NE(r->text.find("for rheumatoid-arthritis"), std::string::npos) << r->text;
+  EXPECT_NE(r->text.find("eGFR 15–<30 in atopic-dermatitis: dose"), std::string::npos) << r->text;
+  EXPECT_FALSE(r->sources.empty());
+  EXPECT_FALSE(find_reason(*upa, "RENAL_NO_CHANGE"));
+}
+
+TEST(RenalGap, ACoveredBandOrAnEgfrAboveEveryStatedBandIsNotAGap) {
+  // The AD row covers eGFR 28 for an AD dose: its dose reason, no gap.
+  Assessment ad = run(paraderm::testing::shipped_kb(),
+                      gap_patient("us", "atopic dermatitis", egfr(28), Json::array()));
+  const Option* upa = option(ad, "upadacitinib");
+  ASSERT_NE(upa, nullptr);
+  EXPECT_TRUE(find_reason(*upa, "RENAL_DOSE"));
+  EXPECT_FALSE(find_reason(*upa, "RENAL_UNKNOWN"));
+  // eGFR 35 is above every US upadacitinib band (the highest limit is 30): nothing to cover.
+  Assessment ra = run(paraderm::testing::shipped_kb(),
+                      gap_patient("us", "rheumatoid arthritis", egfr(35), Json::array()));
+  upa = option(ra, "upadacitinib");
+  ASSERT_NE(upa, nullptr);
+  EXPECT_FALSE(find_reason(*upa, "RENAL_UNKNOWN"));
+  // Baricitinib EU states bands below 60 only (kb/drugs/baricitinib.toml): eGFR 75 is no gap.
+  Assessment eu = run(paraderm::testing::shipped_kb(),
+                      gap_patient("eu", "rheumatoid arthritis", egfr(75), Json::array()));
+  const Option* bari = option(eu, "baricitinib");
+  ASSERT_NE(bari, nullptr);
+  EXPECT_FALSE(find_reason(*bari, "RENAL_UNKNOWN"));
+}
+
+TEST(RenalGap, DialysisWithoutADialysisRowIsNotAssessedAndWithOneIsApplied) {
+  // Ritlecitinib states eGFR bands but no dialysis row (kb/drugs/ritlecitinib.toml); abrocitinib
+  // US has one: not recommended (S3).
+  Assessment a = run(paraderm::testing::shipped_kb(),
+                     gap_patient("us", "atopic dermatitis", egfr(10), Json::array({"dialysis"})));
+  const Option* ritle = option(a, "ritlecitinib");
+  ASSERT_NE(ritle, nullptr);
+  const Reason* r = find_reason(*ritle, "RENAL_UNKNOWN");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->text.rfind("Dialysis: ", 0), 0u) << r->text;
+  EXPECT_GE(ritle->verdict, Verdict::kCaution);
+  const Option* abro = option(a, "abrocitinib");
+  ASSERT_NE(abro, nullptr);
+  EXPECT_TRUE(find_reason(*abro, "RENAL_AVOID"));
+  EXPECT_FALSE(find_reason(*abro, "RENAL_UNKNOWN"));
+}
+
+// Tofacitinib EU holds only "Child-Pugh C: contraindicated" (labels-eu-us-update.md, review table
+// PMC6535722): class B is not assessed rather than passed at the full dose.
+TEST(HepaticGap, AClassTheRegionsRulesDoNotStateIsNotAssessed) {
+  Assessment b =
+      run(paraderm::testing::shipped_kb(),
+          gap_patient("eu", "rheumatoid arthritis", Json::array(), Json::array({"child-pugh-b"})));
+  const Option* tofa = option(b, "tofacitinib");
+  ASSERT_NE(tofa, nullptr);
+  const Reason* r = find_reason(*tofa, "HEPATIC_UNKNOWN");
+  ASSERT_NE(r, nullptr) << "Child-Pugh B, EU tofacitinib: nothing was said";
+  EXPECT_NE(r->text.find("C: contraindicated"), std::string::npos) << r->text;
+  EXPECT_GE(tofa->verdict, Verdict::kCaution);
+  // Upadacitinib states class B ("no change", both regions): no gap.
+  const Option* upa = option(b, "upadacitinib");
+  ASSERT_NE(upa, nullptr);
+  EXPECT_TRUE(find_reason(*upa, "HEPATIC_NO_CHANGE"));
+  EXPECT_FALSE(find_reason(*upa, "HEPATIC_UNKNOWN"));
+  // Class C is stated for tofacitinib EU: applied, no gap.
+  Assessment c =
+      run(paraderm::testing::shipped_kb(),
+          gap_patient("eu", "rheumatoid arthritis", Json::array(), Json::array({"child-pugh-c"})));
+  tofa = option(c, "tofacitinib");
+  ASSERT_NE(tofa, nullptr);
+  EXPECT_TRUE(find_reason(*tofa, "HEPATIC_CONTRAINDICATED"));
+  EXPECT_FALSE(find_reason(*tofa, "HEPATIC_UNKNOWN"));
+}
+
 }  // namespace
 }  // namespace paraderm::assess
