@@ -42,11 +42,12 @@ struct Atom {
   bool metric;  // takes a prefix
 };
 
-// UCUM definitions (ucum-essence): the litre is dm3, U = umol/min, the avoirdupois pound is
+// UCUM definitions (ucum-essence): the litre is dm3, U = umol/min, kat = mol/s (Nordic labs report
+// enzymes in ukat/L: 1 ukat/L = 60 U/L), the avoirdupois pound is
 // 7000 grains of 64.79891 mg = 453.59237 g, the international inch 2.54 cm; all exact.
 // [iU] is an arbitrary unit: it converts only to itself.
-const std::array<Atom, 17>& atoms() {
-  static const std::array<Atom, 17> a = {{
+const std::array<Atom, 18>& atoms() {
+  static const std::array<Atom, 18> a = {{
       {"g", 1, dim(1, 0, 0, 0, 0), true},
       {"m", 1, dim(0, 1, 0, 0, 0), true},
       {"L", 1e-3, dim(0, 3, 0, 0, 0), true},
@@ -59,6 +60,7 @@ const std::array<Atom, 17>& atoms() {
       {"a", 365.25 * 86400, dim(0, 0, 1, 0, 0), false},
       {"mol", 1, dim(0, 0, 0, 1, 0), true},
       {"U", 1e-6 / 60, dim(0, 0, -1, 1, 0), true},
+      {"kat", 1, dim(0, 0, -1, 1, 0), true},
       {"[iU]", 1, dim(0, 0, 0, 0, 1), true},
       {"[IU]", 1, dim(0, 0, 0, 0, 1), true},
       {"%", 1e-2, dim(0, 0, 0, 0, 0), false},

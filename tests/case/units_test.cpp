@@ -59,6 +59,17 @@ TEST(Units, MassConcentrationsAndEnzymesByPrefix) {
   EXPECT_DOUBLE_EQ(conv("egfr", 75, "mL/min", "mL/min/1.73m2"), 75);
 }
 
+// UCUM: kat = mol/s and U = umol/min, so 1 ukat/L = 10^-6 mol/s/L = 60 U/L (Nordic labs report
+// enzymes in ukat/L); no KB row is needed.
+TEST(Units, EnzymeActivityInKatalsByDefinition) {
+  EXPECT_NEAR(conv("alt", 0.6, "ukat/L", "U/L"), 36, 1e-9);
+  EXPECT_NEAR(conv("ast", 600, "nkat/L", "U/L"), 36, 1e-9);
+  EXPECT_NEAR(conv("alt", 60, "U/L", "ukat/L"), 1, 1e-12);
+  EXPECT_FALSE(read_as_non_ucum("alt", "ukat/L", "U/L"));
+  // An activity is not a mass concentration: no conversion to mg/dL.
+  EXPECT_FALSE(units::convert(shipped(), "alt", 1, "ukat/L", "mg/dL").is_ok());
+}
+
 TEST(Units, MassAndLengthByDefinition) {
   // [lb_av] = 7000 [gr] = 453.59237 g (UCUM, exact): 154 lb = 69.85322498 kg
   EXPECT_NEAR(conv("weight", 154, "[lb_av]", "kg"), 154 * 0.45359237, 1e-9);
@@ -79,6 +90,13 @@ TEST(Units, MolarToMassComesFromTheAnalytesKbRow) {
   EXPECT_NEAR(conv("hb", 4.5, "mmol/L", "g/dL"), 4.5 / 0.6206, 1e-12);          // = 7.251
   EXPECT_NEAR(conv("hb", 8, "g/dL", "mmol/L"), 8 * 0.6206, 1e-12);
   EXPECT_NEAR(conv("alt", 40, "[iU]/L", "U/L"), 40, 1e-12);
+  // Lipids in mmol/L (European labs): cholesterol x 38.66976, triglycerides x 88.57396
+  // (kb/labs.toml, AHRQ 2007 Appendix 2).
+  EXPECT_NEAR(conv("ldl", 3.4, "mmol/L", "mg/dL"), 3.4 * 38.66976, 1e-9);  // = 131.5
+  EXPECT_NEAR(conv("hdl", 1.2, "mmol/L", "mg/dL"), 1.2 * 38.66976, 1e-9);
+  EXPECT_NEAR(conv("cholesterol", 5.2, "mmol/L", "mg/dL"), 5.2 * 38.66976, 1e-9);
+  EXPECT_NEAR(conv("triglycerides", 1.7, "mmol/L", "mg/dL"), 1.7 * 88.57396, 1e-9);
+  EXPECT_NEAR(conv("ldl", 100, "mg/dL", "mmol/L"), 100 / 38.66976, 1e-9);
   auto r = units::convert(shipped(), "bilirubin", 34.2, "umol/L", "mg/dL");
   ASSERT_TRUE(r.is_ok());
   ASSERT_NE(r.value().via, nullptr);
