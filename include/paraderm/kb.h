@@ -365,6 +365,16 @@ struct AnswerCode {
   Provenance prov;
 };
 
+// The label region a country's patients are assessed under, read from FHIR Patient.address.country
+// (ISO 3166-1 alpha-2 or alpha-3) only when the request names no region (kb/fhir.toml).
+struct RegionCountry {
+  Location loc;
+  std::string id;
+  Region region = Region::kUs;         // us or eu, never both
+  std::vector<std::string> countries;  // upper-case ISO 3166-1 codes
+  Provenance prov;
+};
+
 // How a coded element of a standard FHIR R4 resource is read (kb/fhir.toml): a status that makes
 // the resource unusable, a clinical status, a severity grade, an interpretation flag.
 struct FhirCode {
@@ -890,6 +900,7 @@ struct KnowledgeBase {
   std::vector<UnitConversion> unit_conversions;
   std::vector<AnswerCode> answer_codes;
   std::vector<FhirCode> fhir_codes;
+  std::vector<RegionCountry> region_countries;
   std::vector<BiologicClass> biologic_classes;
   std::vector<Biologic> biologics;
   std::vector<InteractionClass> interaction_classes;
@@ -950,6 +961,10 @@ struct KnowledgeBase {
   // indexes: the assessment asks for ~60 cells per patient and each is a scan of the drug's rows.
   std::vector<std::uint8_t> rule_states;
 };
+
+// The region of an ISO 3166-1 country code (alpha-2 or alpha-3, any case) in the KB's
+// region_country rows; nullopt when no row lists it.
+std::optional<Region> region_of_country(const KnowledgeBase& kb, std::string_view country);
 
 struct ValidationIssue {
   enum class Severity { kError, kWarning };

@@ -14,6 +14,7 @@
 // Bad input: a wrong-typed or unknown element is a warning naming its FHIR path and the rest is
 // read; only impossible data and a name one typo away from a KB name stop the assessment.
 #include <algorithm>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -319,6 +320,9 @@ class BundleReader {
   BundleReader(El bundle, CaseBuilder& b) : bundle_(bundle), b_(b), f_(b) {}
 
   void read();
+  // Without a region from the caller: the region of the patient's address country (KB
+  // region_country rows) when its addresses name exactly one, else "us"; a warning either way.
+  void infer_region();
 
  private:
   void patient(El r, const std::string& path);
@@ -352,7 +356,8 @@ class BundleReader {
   bool indexed_ = false;
   std::unordered_map<std::string_view, Resource> by_full_url_;  // views into the DOM
   std::unordered_map<std::string, Resource> by_type_id_;
-  std::unordered_set<std::size_t> referenced_;  // entries
+  std::unordered_set<std::size_t> referenced_;                  // entries
+  std::vector<std::pair<std::string, std::string>> countries_;  // Patient.address.country, path
 };
 
 bool BundleReader::status(std::string_view type, const char* element, std::string_view code,
@@ -447,6 +452,14 @@ void BundleReader::patient(El r, const std::string& path) {
     b_.warning(path + ".gender", fmt::format("value {}: expected female, male, other or unknown; "
                                              "sex unknown",
                                              shown(g)));
+  }
+  if (OptEl list = f_.array(r, "address", path)) {
+    for (auto [i, a] : Indexed(*list)) {
+      const Path at(path, "address", i);
+      if (f_.string(a, "use", at) == "old") continue;  // a former address says nothing of today
+      if (auto country = f_.string(a, "country", at); !country.empty())
+        countries_.emplace_back(std::string(country), at.str() + ".country");
+    }
   }
   if (OptEl list = f_.array(r, "extension", path)) {
     for (El e : items(*list)) {
@@ -1020,8 +1033,40 @@ std::optional<std::string> not_a_bundle(const simdjson::dom::element& root) {
   return type ? describe(*type) : "null";
 }
 
-void parse_fhir_bundle(const simdjson::dom::element& bundle, CaseBuilder& b) {
-  BundleReader(bundle, b).read();
+void BundleReader::infer_region() {
+  std::set<kb::Region> regions;
+  std::string named, named_at, unmapped;
+  for (const auto& [country, path] : countries_) {
+    if (auto r = kb::region_of_country(b_.kb(), country)) {
+      regions.insert(*r);
+      if (named.empty()) {
+        named = country;
+        named_at = path;
+      }
+    } else if (unmapped.empty()) {
+      unmapped = country;
+    }
+  }
+  if (regions.size() == 1) {
+    b_.record().region = std::string(kb::to_string(*regions.begin()));
+    b_.warning(named_at, fmt::format("region not given (--region): assessed for \"{}\", the label "
+                                     "region of the patient's address (country {})",
+                                     b_.record().region, shown(named)));
+    return;
+  }
+  b_.record().region = "us";
+  std::string why =
+      regions.size() > 1 ? "; the patient's addresses are in more than one region"
+      : !unmapped.empty()
+          ? fmt::format("; the address country {} is in no KB label region", shown(unmapped))
+          : std::string();
+  b_.warning("Bundle", "region not given (--region): assessed for \"us\"" + why);
+}
+
+void parse_fhir_bundle(const simdjson::dom::element& bundle, CaseBuilder& b, bool region_given) {
+  BundleReader reader(bundle, b);
+  reader.read();
+  if (!region_given) reader.infer_region();
 }
 
 }  // namespace paraderm::clinical::detail

@@ -14,7 +14,7 @@ namespace detail {
 // that value as a message shows it unless it is "Bundle".
 bool is_fhir_record(const simdjson::dom::element& root);
 std::optional<std::string> not_a_bundle(const simdjson::dom::element& root);
-void parse_fhir_bundle(const simdjson::dom::element& bundle, CaseBuilder& b);
+void parse_fhir_bundle(const simdjson::dom::element& bundle, CaseBuilder& b, bool region_given);
 
 namespace {
 
@@ -394,8 +394,7 @@ ParseResult parse_case(std::string_view text, const kb::KnowledgeBase& kb,
             {"/resourceType", fmt::format("value {}: expected \"Bundle\"", *type)});
         return out;
       }
-      detail::parse_fhir_bundle(root, b);
-      if (!options.region) b.warning("Bundle", "region not given (--region): assessed for \"us\"");
+      detail::parse_fhir_bundle(root, b, options.region.has_value());
     } else {
       c.input_kind = "native";
       detail::parse_native(detail::to_nlohmann(root), b, options.region.has_value(),

@@ -18,6 +18,21 @@ using detail::RefUse;
 std::string_view to_string(Confidence c) { return detail::confidence_name(c); }
 std::string_view to_string(Grade g) { return detail::grade_name(g); }
 std::string_view to_string(Region r) { return detail::region_name(r); }
+
+std::optional<Region> region_of_country(const KnowledgeBase& kb, std::string_view country) {
+  auto same = [](std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+             return std::toupper(static_cast<unsigned char>(x)) ==
+                    std::toupper(static_cast<unsigned char>(y));
+           });
+  };
+  for (const auto& row : kb.region_countries) {
+    for (const auto& c : row.countries) {
+      if (same(c, country)) return row.region;
+    }
+  }
+  return std::nullopt;
+}
 std::string_view to_string(LabAction a) { return detail::lab_action_name(a); }
 std::string_view to_string(RuleAction a) { return detail::rule_action_name(a); }
 std::string_view to_string(ReproductiveAction a) { return detail::reproductive_action_name(a); }

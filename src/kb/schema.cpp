@@ -794,6 +794,36 @@ struct Schema<FhirCode> {
 };
 
 template <>
+struct Schema<RegionCountry> {
+  static const std::vector<Field<RegionCountry>>& fields() {
+    static const std::vector<Field<RegionCountry>> f = concat<RegionCountry>(
+        {
+            field("id", &RegionCountry::id, {.id = true}),
+            field("region", &RegionCountry::region),
+            field("countries", &RegionCountry::countries),
+        },
+        embed(&RegionCountry::prov));
+    return f;
+  }
+  static void check(const RegionCountry& r, const BindContext& ctx, int line,
+                    const std::string& path) {
+    if (r.region == Region::kBoth) {
+      ctx.error(line, path + ".region", "value \"both\": expected us or eu (one label region)");
+    }
+    for (const auto& c : r.countries) {
+      bool code = (c.size() == 2 || c.size() == 3) &&
+                  std::all_of(c.begin(), c.end(), [](char x) { return x >= 'A' && x <= 'Z'; });
+      if (!code) {
+        ctx.error(line, path + ".countries",
+                  fmt::format("value \"{}\": expected an upper-case ISO 3166-1 alpha-2 or "
+                              "alpha-3 code",
+                              c));
+      }
+    }
+  }
+};
+
+template <>
 struct Schema<BiologicClass> {
   static const std::vector<Field<BiologicClass>>& fields() {
     static const std::vector<Field<BiologicClass>> f = concat<BiologicClass>(
@@ -1772,6 +1802,7 @@ const std::vector<KindOps>& kinds() {
       make_unit_conversion_kind(),
       make_kind("answer_code", &KnowledgeBase::answer_codes),
       make_kind("fhir_code", &KnowledgeBase::fhir_codes),
+      make_kind("region_country", &KnowledgeBase::region_countries),
       make_kind("biologic_class", &KnowledgeBase::biologic_classes),
       make_kind("biologic", &KnowledgeBase::biologics),
       make_kind("interaction_class", &KnowledgeBase::interaction_classes),

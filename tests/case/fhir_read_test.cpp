@@ -666,6 +666,18 @@ TEST(FhirCondition, IcdCodesMatchKbRangesExactCodesFirst) {
   EXPECT_TRUE(r.record->has_condition("malignancy", kb));
 }
 
+// ICD-10-CM FY2025 index: 'Eczema' -> L30.9 (kb/diseases.toml, cdc-icd10cm-2025-index); L30.2
+// (Cutaneous autosensitization) and L30.8 are not eczema rows.
+TEST(FhirCondition, IcdL309IsEczema) {
+  auto disease = [&](const std::string& code) -> std::string {
+    auto r = read(bundle({condition(kIcd10cm, code)}));
+    return r.record && !r.record->conditions.empty() ? r.record->conditions[0].disease : "";
+  };
+  EXPECT_EQ(disease("L30.9"), "eczema");
+  EXPECT_EQ(disease("L30.8"), "");
+  EXPECT_EQ(disease("L30.2"), "");
+}
+
 TEST(FhirCondition, PregnancyAndLactationConditionsSetThePatientState) {
   // kb/diseases.toml pregnancy SNOMED 77386006; lactation ICD-10-CM Z39.1.
   auto r = read(bundle({condition(kSnomed, "77386006", "Pregnant")}));
@@ -678,6 +690,61 @@ TEST(FhirCondition, PregnancyAndLactationConditionsSetThePatientState) {
   r = read(bundle({condition(kSnomed, "9014002")}));
   EXPECT_FALSE(r.record->patient.pregnant);
   EXPECT_FALSE(r.record->patient.breastfeeding);
+}
+
+// ---- region from the patient's address --------------------------------------------------------
+
+// kb/fhir.toml region_country: the EU-27 and the EEA (EMA centralised authorisation, ISO 3166-1
+// alpha-2 / alpha-3) read as eu, US / USA as us; used only when the caller names no region.
+ParseResult read_with_address(std::vector<Json> addresses, std::optional<std::string> region = {}) {
+  Json b = bundle({});
+  b["entry"][0]["resource"]["address"] = addresses;
+  ParseOptions o;
+  o.region = region;
+  return parse_case(b.dump(), paraderm::testing::shipped_kb(), o);
+}
+
+std::string region_warning(const ParseResult& r) {
+  for (const auto& w : r.record->warnings) {
+    if (contains(w.message, "region not given")) return w.pointer + ": " + w.message;
+  }
+  return "";
+}
+
+TEST(FhirRegion, TheAddressCountryGivesTheLabelRegion) {
+  for (const char* eu : {"FR", "fra", "DE", "NO", "ISL", "GR"}) {
+    auto r = read_with_address({{{"country", eu}}});
+    ASSERT_TRUE(r.record) << all(r.problems);
+    EXPECT_EQ(r.record->region, "eu") << eu;
+    EXPECT_TRUE(contains(region_warning(r), "assessed for \"eu\"")) << region_warning(r);
+    EXPECT_TRUE(contains(region_warning(r), "address[0].country")) << region_warning(r);
+  }
+  auto us = read_with_address({{{"city", "Boston"}, {"country", "USA"}}});
+  EXPECT_EQ(us.record->region, "us");
+  EXPECT_TRUE(contains(region_warning(us), "label region of the patient's address"));
+}
+
+TEST(FhirRegion, NoInferenceWhenTheCallerNamesTheRegionOrTheAddressDoesNotDecide) {
+  // The caller's region wins, and no warning.
+  auto given = read_with_address({{{"country", "FR"}}}, "us");
+  EXPECT_EQ(given.record->region, "us");
+  EXPECT_EQ(region_warning(given), "");
+  // Switzerland (Swissmedic) and the UK (MHRA) are in no KB region: "us", named in the warning.
+  auto ch = read_with_address({{{"country", "CH"}}});
+  EXPECT_EQ(ch.record->region, "us");
+  EXPECT_TRUE(contains(region_warning(ch), "\"CH\" is in no KB label region"))
+      << region_warning(ch);
+  // Addresses in two regions: not decided.
+  auto two = read_with_address({{{"country", "FR"}}, {{"country", "US"}}});
+  EXPECT_EQ(two.record->region, "us");
+  EXPECT_TRUE(contains(region_warning(two), "more than one region"));
+  // A former address says nothing of today.
+  auto old = read_with_address({{{"use", "old"}, {"country", "US"}}, {{"country", "IT"}}});
+  EXPECT_EQ(old.record->region, "eu");
+  // No address: as before.
+  auto none = read_with_address({});
+  EXPECT_EQ(none.record->region, "us");
+  EXPECT_TRUE(contains(region_warning(none), "assessed for \"us\""));
 }
 
 // ---- bad input -------------------------------------------------------------------------------

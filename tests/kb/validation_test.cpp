@@ -113,6 +113,42 @@ conf = "likely"
                       {"axis[0].conf", "\"likely\"", "confirmed, secondary, derived, unconfirmed"});
 }
 
+// kb/fhir.toml region_country: one label region per row, upper-case ISO 3166-1 codes.
+TEST(KbValidation, RegionCountryNeedsOneRegionAndIsoCodes) {
+  auto both = load_with("fhir.toml", R"(
+[[region_country]]
+id = "x"
+region = "both"
+countries = ["FR"]
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+)");
+  expect_single_error(both, "fhir.toml:2", {"region_country[0].region", "expected us or eu"});
+  auto lower = load_with("fhir.toml", R"(
+[[region_country]]
+id = "x"
+region = "eu"
+countries = ["FR", "fra", "France"]
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+)");
+  auto errors = errors_of(lower);
+  ASSERT_EQ(errors.size(), 2u) << ::testing::PrintToString(errors);
+  EXPECT_NE(errors[0].find("\"fra\""), std::string::npos) << errors[0];
+  EXPECT_NE(errors[1].find("\"France\""), std::string::npos) << errors[1];
+  auto good = load_with("fhir.toml", R"(
+[[region_country]]
+id = "x"
+region = "eu"
+countries = ["FR", "FRA"]
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+)");
+  ASSERT_TRUE(good.kb) << ::testing::PrintToString(errors_of(good));
+  EXPECT_EQ(kb::region_of_country(*good.kb, "fra"), std::optional<Region>(Region::kEu));
+  EXPECT_EQ(kb::region_of_country(*good.kb, "CH"), std::nullopt);
+}
+
 TEST(KbValidation, OutOfRangeNumberIsRejected) {
   auto r = load_with("sources2.toml", R"(
 [[source]]
