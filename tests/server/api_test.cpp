@@ -412,7 +412,9 @@ void acknowledged_writes_survive_sigkill(int writer_count, int port_offset) {
   }
   httplib::Client probe("127.0.0.1", port);
   bool up = false;
-  for (int i = 0; i < 200 && !up; ++i) {
+  // Up to 20 s: the first start hashes the admin password (argon2id) and loads the KB, which took
+  // over 5 s on two cores shared with a build and a fuzzer.
+  for (int i = 0; i < 800 && !up; ++i) {
     auto r = probe.Get("/healthz");
     up = r && r->status == 200;
     if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(25));
