@@ -6,7 +6,9 @@
 # build/asan/fuzz-long/<harness>/ (crash-*, leak-*, timeout-*, oom-*).
 #
 # usage: fuzz/run-long.sh HARNESS|all [EXECS]
-# env:   FUZZ_MAX_SECONDS caps the wall time per harness (default: none); a run stopped by it is
+# env:   FUZZ_TIMEOUT is the per-input limit in seconds (default 20; libFuzzer measures wall time, so
+#        a run at a low priority beside builds needs more, or CPU starvation reads as a hang).
+#        FUZZ_MAX_SECONDS caps the wall time per harness (default: none); a run stopped by it is
 #        recorded with the executions it reached.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,7 +33,7 @@ for h in "${names[@]}"; do
   limit=(); [ -n "${FUZZ_MAX_SECONDS:-}" ] && limit=(-max_total_time="$FUZZ_MAX_SECONDS")
   start=$(date +%s)
   set +e
-  "$bin/fuzz_$h" -runs="$execs" "${limit[@]}" -timeout=20 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
+  "$bin/fuzz_$h" -runs="$execs" "${limit[@]}" -timeout="${FUZZ_TIMEOUT:-20}" -rss_limit_mb=2048 -malloc_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$dir/" "${dict[@]}" "$dir/corpus" "fuzz/corpus/$h" \
     >"$dir/log" 2>&1
   rc=$?
