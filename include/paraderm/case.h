@@ -138,6 +138,9 @@ struct Case {
   std::optional<Eruption> eruption;
   std::vector<std::string> flags;  // e.g. raised-ige, eosinophilia, cyp2c19-poor-metaboliser
   std::vector<InputProblem> warnings;
+  // Conditions the KB does not know (also a warning each): kept so that one beginning under a
+  // biologic is named by the reaction assessment instead of reading as "no eruption".
+  std::vector<Condition> unrecognised_conditions;
   // Every recorded disease id with its KB ancestors (all / active only), sorted; filled by the
   // parser so the rules' many condition checks are lookups.
   std::vector<std::string> condition_closure, active_condition_closure;

@@ -708,6 +708,37 @@ int latency_rank(const PrAssessment& pr) {
   return outside ? 2 : 1;
 }
 
+// A condition the KB does not know that began while a biologic was being taken might be the
+// reaction: named as not assessed, so that "no eruption" is not read as "none occurred".
+std::vector<Reason> unrecognised_under_biologic(const kb::KnowledgeBase& kb, const Case& c) {
+  std::vector<Reason> out;
+  if (c.unrecognised_conditions.empty()) return out;
+  // The phenotypes' diseases, as the KB names them: what such a condition could be recorded as.
+  std::string known;
+  for (const auto& ph : kb.phenotypes) {
+    if (ph.diseases.empty()) continue;
+    const kb::Disease* d = kb.find_disease(ph.diseases.front());
+    std::string name = d ? d->name : ph.diseases.front();
+    if (known.find(name) == std::string::npos) known += (known.empty() ? "" : ", ") + name;
+  }
+  for (const auto& cond : c.unrecognised_conditions) {
+    if (!cond.onset) continue;
+    for (const auto& m : c.medications) {
+      if (!m.biologic || !m.start || *m.start > *cond.onset || !m.active_on(*cond.onset)) continue;
+      out.push_back(reason(
+          ReasonCode::kPrUnrecognisedCondition, Severity::kWarning,
+          format_text(FMT_COMPILE("Not assessed: {} ({}) began on {} while {} was being taken, "
+                                  "but is not a condition the KB knows. If it is a skin eruption, "
+                                  "record it with a SNOMED CT or ICD-10 code of its disease ({}) "
+                                  "to have it assessed as a paradoxical reaction."),
+                      cond.label, cond.pointer, clinical::to_string(*cond.onset), m.label, known),
+          {}));
+      break;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<PrAssessment> assess_pr_candidates(const kb::KnowledgeBase& kb, const Case& c,
@@ -730,6 +761,7 @@ std::vector<PrAssessment> assess_pr_candidates(const kb::KnowledgeBase& kb, cons
                "while a biologic published to cause it was being taken: no paradoxical "
                "reaction to assess.",
                {}));
+    for (auto& r : unrecognised_under_biologic(kb, c)) pr.reasons.push_back(std::move(r));
     out.push_back(std::move(pr));
     return out;
   }

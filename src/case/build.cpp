@@ -432,6 +432,8 @@ bool CaseBuilder::add_condition(Condition cond, const std::vector<CodeIn>& codes
               fmt::format("condition {}: not a known condition (did you mean '{}'?)", what, *near));
     } else {
       warning(cond.pointer, fmt::format("condition {} is not in the KB: not used", what));
+      if (cond.label.empty()) cond.label = what;
+      c_.unrecognised_conditions.push_back(std::move(cond));
     }
     return false;
   }

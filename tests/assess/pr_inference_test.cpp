@@ -361,6 +361,41 @@ TEST(PrInference, LatencyBelowThePublishedLowIsOutsideTheRange) {
   EXPECT_EQ(within("2026-04-30"), std::optional<bool>(true));
 }
 
+// A condition the KB does not know that began under a biologic is named as not assessed
+// (PR_UNRECOGNISED_CONDITION), not read as "no eruption"; one that began before the biologic, or
+// with no biologic, is not.
+TEST(PrInference, AnUnknownConditionBegunUnderABiologicIsNamedNotAssessed) {
+  auto codes = [](const Assessment& a) {
+    std::vector<std::string> out;
+    for (const auto& r : a.pr.reasons) out.emplace_back(to_string(r.code));
+    return out;
+  };
+  auto has = [&](const Assessment& a, const std::string& code) {
+    auto c = codes(a);
+    return std::find(c.begin(), c.end(), code) != c.end();
+  };
+  Assessment under = run(record(
+      {condition("atopic dermatitis", "2000-01-01"), condition("Grover disease", "2026-06-01")},
+      medication("dupilumab", "2026-03-01")));
+  EXPECT_EQ(under.pr.classification, PrClass::kNone);
+  ASSERT_TRUE(has(under, "PR_UNRECOGNISED_CONDITION")) << ::testing::PrintToString(codes(under));
+  for (const auto& r : under.pr.reasons) {
+    if (r.code != ReasonCode::kPrUnrecognisedCondition) continue;
+    EXPECT_NE(r.text.find("Grover disease"), std::string::npos) << r.text;
+    EXPECT_NE(r.text.find("2026-06-01"), std::string::npos) << r.text;
+    EXPECT_NE(r.text.find("dupilumab"), std::string::npos) << r.text;
+    EXPECT_EQ(r.severity, Severity::kWarning);
+  }
+  Assessment before = run(record(
+      {condition("atopic dermatitis", "2000-01-01"), condition("Grover disease", "2025-06-01")},
+      medication("dupilumab", "2026-03-01")));
+  EXPECT_FALSE(has(before, "PR_UNRECOGNISED_CONDITION"));
+  Assessment no_biologic = run(record(
+      {condition("atopic dermatitis", "2000-01-01"), condition("Grover disease", "2026-06-01")},
+      Json::array()));
+  EXPECT_FALSE(has(no_biologic, "PR_UNRECOGNISED_CONDITION"));
+}
+
 // Renal bands are [min, max): abrocitinib US "eGFR 30-59: 50 mg QD" and 60-89 no change
 // (kb/drugs/abrocitinib.toml renal, S3). eGFR 60 is the no-change band (100 mg); 59 is 50 mg.
 TEST(RenalBands, UpperLimitIsExclusive) {
