@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <tuple>
 #include <unordered_map>
+#include <utility>
 
 namespace paraderm::units {
 namespace {
@@ -112,6 +115,22 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 // Recursive descent over the UCUM grammar: term := ['/'] component (('.'|'/') component)*;
 // component := '(' term ')' | annotation | factor | 10*exp | simple-unit [exponent] [annotation].
+// The whole UTF-8 character at s[i], so that a message quoting it stays valid UTF-8 (a lone lead
+// byte of "⁹" made the text report invalid).
+std::string_view character_at(std::string_view s, std::size_t i) {
+  auto c = static_cast<unsigned char>(s[i]);
+  std::size_t n = c < 0x80           ? 1
+                  : (c >> 5) == 0x6  ? 2
+                  : (c >> 4) == 0xE  ? 3
+                  : (c >> 3) == 0x1E ? 4
+                                     : 1;
+  if (i + n > s.size()) n = 1;
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return "?";
+  }
+  return n == 1 && c >= 0x80 ? std::string_view("?") : s.substr(i, n);
+}
+
 class Parser {
  public:
   explicit Parser(std::string_view s) : s_(s) {}
@@ -120,7 +139,8 @@ class Parser {
     if (s_.empty()) return Magnitude{};
     auto m = term();
     if (!error_.empty()) return Status::invalid_input(error_);
-    if (pos_ != s_.size()) return Status::invalid_input(fmt::format("unexpected '{}'", s_[pos_]));
+    if (pos_ != s_.size())
+      return Status::invalid_input(fmt::format("unexpected '{}'", character_at(s_, pos_)));
     return m;
   }
 
@@ -184,7 +204,7 @@ class Parser {
       ++pos_;
     }
     auto name = s_.substr(start, pos_ - start);
-    if (name.empty()) return fail(fmt::format("unexpected '{}'", s_[pos_]));
+    if (name.empty()) return fail(fmt::format("unexpected '{}'", character_at(s_, pos_)));
     auto m = symbol(name);
     if (!m) return fail(fmt::format("'{}' is not a unit symbol paraderm knows", name));
     if (pos_ < s_.size() && (is_digit(s_[pos_]) || s_[pos_] == '+' || s_[pos_] == '-')) {
@@ -277,6 +297,64 @@ std::string ucum_component(std::string_view c, bool first, bool divided_next) {
   return "";
 }
 
+// Superscript digits and minus as labs print them: after "10" an exponent of ten ("10³/µL" is
+// 10*3/uL, "10⁹/L" 10*9/L), after a unit symbol its exponent ("m²" is m2). Read as plain digits,
+// "10³" became the factor 103 and ALC 1.2 x 10³/µL read as 123.6 cells/uL.
+std::string superscripts_to_ucum(const std::string& s) {
+  static constexpr std::pair<std::string_view, char> kSuper[] = {
+      {"\xE2\x81\xB0", '0'}, {"\xC2\xB9", '1'},     {"\xC2\xB2", '2'},     {"\xC2\xB3", '3'},
+      {"\xE2\x81\xB4", '4'}, {"\xE2\x81\xB5", '5'}, {"\xE2\x81\xB6", '6'}, {"\xE2\x81\xB7", '7'},
+      {"\xE2\x81\xB8", '8'}, {"\xE2\x81\xB9", '9'}, {"\xE2\x81\xBB", '-'}};
+  auto superscript_at = [&](std::size_t i) -> std::pair<char, std::size_t> {
+    for (const auto& [bytes, ch] : kSuper) {
+      if (s.compare(i, bytes.size(), bytes) == 0) return {ch, bytes.size()};
+    }
+    return {'\0', 0};
+  };
+  std::string out;
+  for (std::size_t i = 0; i < s.size();) {
+    auto [ch, n] = superscript_at(i);
+    if (n == 0) {
+      out += s[i++];
+      continue;
+    }
+    std::string exponent;
+    while (n != 0) {
+      exponent += ch;
+      i += n;
+      std::tie(ch, n) = i < s.size() ? superscript_at(i) : std::pair<char, std::size_t>{'\0', 0};
+    }
+    bool ten = out.size() >= 2 && out.compare(out.size() - 2, 2, "10") == 0 &&
+               (out.size() == 2 || !is_digit(out[out.size() - 3]));
+    out += (ten ? "*" : "") + exponent;
+  }
+  return out;
+}
+
+// "103/uL", "109/L", "10.3/uL": a leading factor that reads as 103 (or 10 x 3) in UCUM but is
+// 10*3 with its superscript lost on the way. Ambiguous, so not read (100 = 10² and 1000 = 10³
+// read the same either way and stay).
+std::optional<std::string> lost_superscript(std::string_view ucum) {
+  std::size_t end = 0;
+  while (end < ucum.size() && is_digit(ucum[end])) ++end;
+  std::string_view lead = ucum.substr(0, end);
+  std::string_view exponent;
+  if (end < ucum.size() && (ucum[end] == '/' || ucum[end] == '.') && lead.size() >= 3 &&
+      lead.size() <= 4 && lead.substr(0, 2) == "10" && lead != "100" && lead != "1000") {
+    exponent = lead.substr(2);
+  } else if (lead == "10" && end < ucum.size() && ucum[end] == '.') {
+    std::size_t e = end + 1;
+    while (e < ucum.size() && is_digit(ucum[e])) ++e;
+    if (e > end + 1 && e <= end + 3 && e < ucum.size() && ucum[e] == '/')
+      exponent = ucum.substr(end + 1, e - end - 1);
+  }
+  if (exponent.empty()) return std::nullopt;
+  return fmt::format(
+      "its factor \"{}\" reads as a number in UCUM, but looks like 10*{} with the "
+      "superscript lost; write 10*{} (or 10^{})",
+      ucum.substr(0, ucum.find('/')), exponent, exponent, exponent);
+}
+
 // The UCUM expression for a unit string, rewriting the common non-UCUM spellings.
 std::string to_ucum(std::string_view text) {
   std::string s(text);
@@ -284,8 +362,7 @@ std::string to_ucum(std::string_view text) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.erase(s.begin());
   replace_all(s, "\xC2\xB5", "u");  // micro sign
   replace_all(s, "\xCE\xBC", "u");  // Greek mu
-  replace_all(s, "\xC2\xB2", "2");  // superscript two
-  replace_all(s, "\xC2\xB3", "3");  // superscript three
+  s = superscripts_to_ucum(s);
   replace_all(s, "\xC3\x97", "x");  // multiplication sign
   for (std::string_view area : {"/1.73m2", "/1.73 m2", "/1.73m^2", "/1.73 m^2"}) {
     replace_all(s, area, "/{1.73_m2}");
@@ -321,6 +398,10 @@ Result<Unit> parse_uncached(std::string_view text) {
   Unit u;
   u.text = std::string(text);
   u.ucum = to_ucum(text);
+  if (auto lost = lost_superscript(u.ucum)) {
+    return Status::invalid_input(
+        fmt::format("\"{}\" is not a unit paraderm can read ({})", text, *lost));
+  }
   auto m = Parser(u.ucum).run();
   if (!m.is_ok()) {
     return Status::invalid_input(

@@ -70,6 +70,45 @@ TEST(Units, EnzymeActivityInKatalsByDefinition) {
   EXPECT_FALSE(units::convert(shipped(), "alt", 1, "ukat/L", "mg/dL").is_ok());
 }
 
+// Lab reports print powers of ten with superscripts. Read as plain digits, "10³/µL" became the
+// UCUM factor 103 and an ALC of 1.2 x 10³/µL (1200 cells/uL) read as 123.6, below every
+// do-not-start threshold.
+TEST(Units, SuperscriptExponentsAreExponents) {
+  EXPECT_DOUBLE_EQ(conv("alc", 1.2, "10\u00b3/\u00b5L", "cells/uL"), 1200);        // 10³/µL
+  EXPECT_DOUBLE_EQ(conv("alc", 1.2, "10\u2079/L", "cells/uL"), 1200);              // 10⁹/L
+  EXPECT_DOUBLE_EQ(conv("alc", 1.2, "x10\u00b3/\u00b5L", "cells/uL"), 1200);       // x10³/µL
+  EXPECT_DOUBLE_EQ(conv("platelets", 250, "10\u00b9\u00b2/L", "10*9/L"), 250000);  // 10¹²/L
+  EXPECT_NEAR(conv("bmi", 24, "kg/m\u00b2", "kg/m2"), 24, 1e-12);                  // kg/m²
+  EXPECT_TRUE(read_as_non_ucum("alc", "10\u00b3/\u00b5L", "cells/uL"));
+}
+
+// The same numbers with the superscript lost ("103/uL", "109/L", "10.3/uL") are valid UCUM for
+// 103 per uL or 10 x 3 per uL: ambiguous, so not read (the lab is then missing, not wrong).
+// 100 and 1000 read the same either way and stay.
+TEST(Units, ALostSuperscriptIsRefusedNotReadAsAFactor) {
+  for (const char* unit : {"103/uL", "109/L", "1012/L", "10.3/uL", "106/uL"}) {
+    auto r = units::convert(shipped(), "alc", 1.2, unit, "cells/uL");
+    ASSERT_FALSE(r.is_ok()) << unit << " read as " << r.value().value;
+    EXPECT_NE(r.status().message().find("superscript lost"), std::string::npos)
+        << r.status().message();
+  }
+  EXPECT_DOUBLE_EQ(conv("alc", 1.2, "1000/uL", "cells/uL"), 1200);
+  EXPECT_DOUBLE_EQ(conv("alc", 120, "100/uL", "cells/uL"), 12000);
+}
+
+// A message quoting the unit's offending character keeps it whole (valid UTF-8): "unexpected"
+// used to quote one byte of a multi-byte character.
+TEST(Units, AnUnreadableCharacterIsQuotedWhole) {
+  auto r = units::convert(shipped(), "alc", 1,
+                          "10\u2217"
+                          "9/L",
+                          "cells/uL");  // ∗ (U+2217)
+  ASSERT_FALSE(r.is_ok());
+  const std::string& m = r.status().message();
+  EXPECT_NE(m.find("'\u2217'"), std::string::npos) << m;
+  EXPECT_EQ(m.find("'\xE2'"), std::string::npos) << m;
+}
+
 TEST(Units, MassAndLengthByDefinition) {
   // [lb_av] = 7000 [gr] = 453.59237 g (UCUM, exact): 154 lb = 69.85322498 kg
   EXPECT_NEAR(conv("weight", 154, "[lb_av]", "kg"), 154 * 0.45359237, 1e-9);
