@@ -57,6 +57,9 @@ struct Smoking {
 
 struct Patient {
   std::optional<Date> birth_date;
+  // A birth date given to the month or year only (FHIR "2017-05", "2017"): birth_date is the first
+  // possible day and this the last; the age is used only when both give the same whole years.
+  std::optional<Date> birth_date_latest;
   std::optional<double> age_years;  // given, or computed from birth_date at as_of
   Sex sex = Sex::kUnknown;
   std::optional<std::string> ancestry;

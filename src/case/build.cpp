@@ -54,6 +54,29 @@ std::optional<Date> parse_date(std::string_view text) {
   return std::chrono::sys_days(ymd);
 }
 
+std::optional<std::pair<Date, Date>> detail::parse_partial_date(std::string_view text) {
+  auto digits = [&](std::size_t pos, std::size_t len) -> std::optional<int> {
+    if (text.size() < pos + len) return std::nullopt;
+    int v = 0;
+    for (std::size_t i = pos; i < pos + len; ++i) {
+      if (text[i] < '0' || text[i] > '9') return std::nullopt;
+      v = v * 10 + (text[i] - '0');
+    }
+    return v;
+  };
+  using namespace std::chrono;
+  auto y = digits(0, 4);
+  if (!y || *y < 1900) return std::nullopt;
+  if (text.size() == 4) {
+    return std::pair{Date(sys_days(year(*y) / January / 1)),
+                     Date(sys_days(year(*y) / December / 31))};
+  }
+  auto m = text.size() == 7 && text[4] == '-' ? digits(5, 2) : std::nullopt;
+  if (!m || *m < 1 || *m > 12) return std::nullopt;
+  auto ym = year(*y) / month(static_cast<unsigned>(*m));
+  return std::pair{Date(sys_days(ym / 1)), Date(sys_days(ym / last))};
+}
+
 std::string to_string(Date d) {
   std::chrono::year_month_day ymd{d};
   int y = static_cast<int>(ymd.year());
@@ -588,6 +611,20 @@ void CaseBuilder::finish() {
     }
     // A placeholder birth date (1900-01-01) gives an age no one reaches.
     p.age_years = plausible("/patient/birth_date", "age", computed);
+    if (p.birth_date_latest && p.age_years) {
+      // Born between the two days: the same whole years either way, or the age is not known.
+      double youngest = years_between(std::min(*p.birth_date_latest, c_.as_of), c_.as_of);
+      if (std::floor(youngest) == std::floor(*p.age_years)) {
+        p.age_years = youngest;
+      } else {
+        warning("/patient/birth_date",
+                fmt::format("born between {} and {}: age {:.0f} or {:.0f} on {}; record the full "
+                            "birth date",
+                            to_string(*p.birth_date), to_string(*p.birth_date_latest),
+                            std::floor(youngest), std::floor(*p.age_years), to_string(c_.as_of)));
+        p.age_years.reset();
+      }
+    }
   }
   if (!p.age_years) {
     warning("/patient", "age unknown: age limits, the age >= 65 group and eGFR cannot be checked");

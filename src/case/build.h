@@ -16,6 +16,10 @@ class element;
 
 namespace paraderm::clinical::detail {
 
+// A date given to the year ("2018") or the month ("2026-08") only, as FHIR allows: its first and
+// last day; nullopt for anything else (a full date is parse_date's).
+std::optional<std::pair<Date, Date>> parse_partial_date(std::string_view text);
+
 using Json = nlohmann::json;
 
 struct CodeIn {

@@ -204,10 +204,23 @@ class Reader {
     }
     return v->get_bool().value_unsafe();
   }
-  std::optional<Date> date(El obj, const char* key, const Path& path) {
+  // A FHIR date or dateTime. One given to the month or year only ("2026-08", "2018", valid FHIR)
+  // is read as its first day, with a warning; `latest` (when asked for) gets its last day.
+  std::optional<Date> date(El obj, const char* key, const Path& path,
+                           std::optional<Date>* latest = nullptr) {
     std::string_view s = string(obj, key, path);
     if (s.empty()) return std::nullopt;
     auto d = parse_date(s);
+    if (!d) {
+      if (auto period = parse_partial_date(s)) {
+        b_.warning(path.str() + "." + key,
+                   fmt::format("value {}: a {} precision date, read as {}{}", shown(s),
+                               s.size() == 4 ? "year" : "month", to_string(period->first),
+                               latest ? fmt::format(" to {}", to_string(period->second)) : ""));
+        if (latest) *latest = period->second;
+        return period->first;
+      }
+    }
     if (!d) {
       b_.warning(path.str() + "." + key, fmt::format("value {}: expected a FHIR date or dateTime "
                                                      "(YYYY-MM-DD...); ignored",
@@ -444,7 +457,7 @@ std::optional<Resource> BundleReader::resolve(El from, const std::string& refere
 
 void BundleReader::patient(El r, const std::string& path) {
   auto& p = b_.record().patient;
-  p.birth_date = f_.date(r, "birthDate", path);
+  p.birth_date = f_.date(r, "birthDate", path, &p.birth_date_latest);
   auto g = f_.string(r, "gender", path);
   if (auto sex = parse_sex(g)) {
     p.sex = *sex;
@@ -907,6 +920,18 @@ void BundleReader::observation(El r, const std::string& path) {
     if (!value) {
       b_.warning(path + ".valueQuantity.value",
                  "missing: expected a number; the result is not used");
+      if (!result) return;
+    }
+    // "< 0.5": the result is a bound, not a value. Read as 0.5 it would pass a "below 0.5"
+    // do-not-start threshold the true value is under, so it is not used (the rules that read it
+    // then say the result is missing).
+    if (auto cmp = f_.string(*q, "comparator", Path(path, "valueQuantity"));
+        value && !cmp.empty()) {
+      b_.warning(path + ".valueQuantity.comparator",
+                 fmt::format("value {} {:g} {}: a bound, not a measured value; the result is not "
+                             "used",
+                             shown(cmp), *value, unit));
+      value.reset();
       if (!result) return;
     }
   }

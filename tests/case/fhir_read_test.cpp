@@ -692,6 +692,61 @@ TEST(FhirCondition, PregnancyAndLactationConditionsSetThePatientState) {
   EXPECT_FALSE(r.record->patient.breastfeeding);
 }
 
+// ---- bounds and partial dates, as EHRs send them ----------------------------------------------
+
+// valueQuantity.comparator "<": ALC "< 0.5 x 10^9/L" read as 0.5 would pass the EU "below 0.5"
+// do-not-start threshold that the true value is under; it is not used, with a warning.
+TEST(FhirObservation, AComparatorMakesTheValueABoundThatIsNotUsed) {
+  Json bound = alc(0.5, "final");
+  bound["valueQuantity"]["comparator"] = "<";
+  auto r = read(bundle({bound}));
+  ASSERT_TRUE(r.record) << all(r.problems);
+  EXPECT_EQ(r.record->latest("alc", r.record->as_of), nullptr);
+  EXPECT_TRUE(contains(all(r.record->warnings), "valueQuantity.comparator: value \"<\" 0.5"))
+      << all(r.record->warnings);
+  auto plain = read(bundle({alc(0.5, "final")}));
+  ASSERT_NE(plain.record->latest("alc", plain.record->as_of), nullptr);
+  EXPECT_DOUBLE_EQ(*plain.record->latest("alc", plain.record->as_of)->value, 500);
+}
+
+// FHIR date allows "YYYY" and "YYYY-MM". A birth date to the month gives the age when the whole
+// years are the same either way; to the year across a birthday it does not (age unknown, said so).
+// A condition onset to the month is read as its first day, with a warning. Before, all three were
+// "ignored": a 9-year-old's age was unknown and a new psoriasis had no onset, so no reaction was
+// inferred.
+TEST(FhirDates, PartialDatesAreReadWithTheirPrecision) {
+  Json b = bundle({condition(kSnomed, "9014002")});
+  b["entry"][0]["resource"]["birthDate"] = "2017-05";  // assessed 2026-11-20 (Bundle.timestamp)
+  b["entry"][1]["resource"]["onsetDateTime"] = "2026-08";
+  auto r = read(b);
+  ASSERT_TRUE(r.record) << all(r.problems);
+  ASSERT_TRUE(r.record->patient.age_years);
+  EXPECT_EQ(*r.record->patient.age_years, 9);
+  ASSERT_TRUE(r.record->conditions[0].onset);
+  EXPECT_EQ(to_string(*r.record->conditions[0].onset), "2026-08-01");
+  EXPECT_TRUE(contains(all(r.record->warnings), "a month precision date, read as 2026-08-01"))
+      << all(r.record->warnings);
+
+  b["entry"][0]["resource"]["birthDate"] = "2014";  // 11 or 12 on 2026-11-20
+  r = read(b);
+  EXPECT_FALSE(r.record->patient.age_years);
+  EXPECT_TRUE(contains(all(r.record->warnings), "age 11 or 12 on 2026-11-20"))
+      << all(r.record->warnings);
+
+  b["entry"][0]["resource"]["birthDate"] = "1958";  // 67 or 68 on 2026-11-20: not known
+  r = read(b);
+  EXPECT_FALSE(r.record->patient.age_years);
+  b["entry"][0]["resource"]["birthDate"] = "1958-03";  // 68 either way
+  r = read(b);
+  ASSERT_TRUE(r.record->patient.age_years);
+  EXPECT_EQ(*r.record->patient.age_years, 68);
+
+  b["entry"][0]["resource"]["birthDate"] = "2017-13";  // not a month
+  r = read(b);
+  EXPECT_FALSE(r.record->patient.age_years);
+  EXPECT_TRUE(contains(all(r.record->warnings), "expected a FHIR date"));
+}
+
 // ---- region from the patient's address --------------------------------------------------------
 
 // kb/fhir.toml region_country: the EU-27 and the EEA (EMA centralised authorisation, ISO 3166-1
