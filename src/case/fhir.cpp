@@ -208,6 +208,15 @@ class Reader {
   // is read as its first day, with a warning; `latest` (when asked for) gets its last day.
   std::optional<Date> date(El obj, const char* key, const Path& path,
                            std::optional<Date>* latest = nullptr) {
+    return date_in_period(obj, key, path, latest, false);
+  }
+  // An end date (a medication's stop): a partial one is read as its last day, since the drug may
+  // have been taken until then (its first day could make a culprit look stopped before the onset).
+  std::optional<Date> end_date(El obj, const char* key, const Path& path) {
+    return date_in_period(obj, key, path, nullptr, true);
+  }
+  std::optional<Date> date_in_period(El obj, const char* key, const Path& path,
+                                     std::optional<Date>* latest, bool end) {
     std::string_view s = string(obj, key, path);
     if (s.empty()) return std::nullopt;
     auto d = parse_date(s);
@@ -215,10 +224,11 @@ class Reader {
       if (auto period = parse_partial_date(s)) {
         b_.warning(path.str() + "." + key,
                    fmt::format("value {}: a {} precision date, read as {}{}", shown(s),
-                               s.size() == 4 ? "year" : "month", to_string(period->first),
+                               s.size() == 4 ? "year" : "month",
+                               to_string(end ? period->second : period->first),
                                latest ? fmt::format(" to {}", to_string(period->second)) : ""));
         if (latest) *latest = period->second;
-        return period->first;
+        return end ? period->second : period->first;
       }
     }
     if (!d) {
@@ -723,7 +733,7 @@ void BundleReader::medication(El r, const std::string& path, std::string_view ty
 
   if (OptEl period = f_.object(r, "effectivePeriod", path)) {
     m.start = f_.date(*period, "start", Path(path, "effectivePeriod"));
-    m.stop = f_.date(*period, "end", Path(path, "effectivePeriod"));
+    m.stop = f_.end_date(*period, "end", Path(path, "effectivePeriod"));
   }
   if (!m.start) m.start = f_.date(r, "effectiveDateTime", path);
 
@@ -755,7 +765,7 @@ void BundleReader::medication(El r, const std::string& path, std::string_view ty
             std::string bp = dp + ".timing.repeat";
             if (OptEl bounds = f_.object(*repeat, "boundsPeriod", bp)) {
               if (!m.start) m.start = f_.date(*bounds, "start", Path(bp, "boundsPeriod"));
-              if (!m.stop) m.stop = f_.date(*bounds, "end", Path(bp, "boundsPeriod"));
+              if (!m.stop) m.stop = f_.end_date(*bounds, "end", Path(bp, "boundsPeriod"));
             }
           }
         }
@@ -783,7 +793,7 @@ void BundleReader::medication(El r, const std::string& path, std::string_view ty
   if (ended && !m.stop && type == "MedicationRequest") {
     if (OptEl dispense = f_.object(r, "dispenseRequest", path)) {
       if (OptEl validity = f_.object(*dispense, "validityPeriod", Path(path, "dispenseRequest"))) {
-        m.stop = f_.date(*validity, "end", path + ".dispenseRequest.validityPeriod");
+        m.stop = f_.end_date(*validity, "end", path + ".dispenseRequest.validityPeriod");
       }
     }
   }

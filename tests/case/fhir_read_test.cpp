@@ -741,6 +741,15 @@ TEST(FhirDates, PartialDatesAreReadWithTheirPrecision) {
   ASSERT_TRUE(r.record->patient.age_years);
   EXPECT_EQ(*r.record->patient.age_years, 68);
 
+  // A medication's end given to the month is its last day: taken until then, at the latest.
+  Json taken = statement({{"medicationCodeableConcept", {{"text", "dupilumab"}}}}, "completed");
+  taken["effectivePeriod"] = {{"start", "2025-03"}, {"end", "2026-08"}};
+  auto m = read(bundle({taken}));
+  ASSERT_TRUE(m.record) << all(m.problems);
+  ASSERT_EQ(m.record->medications.size(), 1u);
+  EXPECT_EQ(to_string(*m.record->medications[0].start), "2025-03-01");
+  EXPECT_EQ(to_string(*m.record->medications[0].stop), "2026-08-31");
+
   b["entry"][0]["resource"]["birthDate"] = "2017-13";  // not a month
   r = read(b);
   EXPECT_FALSE(r.record->patient.age_years);
