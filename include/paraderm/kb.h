@@ -48,6 +48,10 @@ enum class LabAction { kDoNotStart, kInterrupt, kDiscontinue, kDoseReduce };
 
 // What a renal, hepatic or interaction rule tells the prescriber to do. Each rule kind allows a
 // subset (docs/kb.md); the assessment handles every value, so a new one cannot fall through.
+// What a renal band is stated in: eGFR (mL/min/1.73 m², CKD-EPI) or creatinine clearance (mL/min,
+// Cockcroft–Gault), as the label prints it. The two are different scales and never compared.
+enum class RenalBasis { kEgfr, kCrcl };
+
 enum class RuleAction {
   kNoChange,
   kDose,
@@ -210,6 +214,7 @@ std::string_view to_string(Grade g);
 std::string_view to_string(Region r);
 std::string_view to_string(LabAction a);
 std::string_view to_string(RuleAction a);
+std::string_view to_string(RenalBasis b);  // egfr | crcl
 std::string_view to_string(ReproductiveAction a);
 
 // True when a fact stated for region `fact` applies to a patient treated in `patient`.
@@ -570,7 +575,8 @@ struct Monitoring {
 
 struct RenalRule {
   Region region = Region::kBoth;
-  std::optional<double> egfr_min, egfr_max;  // [min, max)
+  RenalBasis basis = RenalBasis::kEgfr;      // what egfr_min / egfr_max are stated in
+  std::optional<double> egfr_min, egfr_max;  // [min, max), in the basis' unit
   std::optional<bool> dialysis;
   RuleAction action = RuleAction::kNotStudied;
   std::optional<double> amount;

@@ -61,6 +61,10 @@ struct Ctx {
   std::vector<std::string> targets;
   std::optional<kb::SeverityGrade> severity;
   std::string switch_from;
+  // Cockcroft–Gault creatinine clearance (mL/min), for renal bands the label states as CrCl; what
+  // it was computed from, or what is missing for it.
+  std::optional<double> crcl;
+  std::string crcl_inputs, crcl_missing;
 };
 
 // The KB disease carrying the immune signature for `id` (itself or its nearest ancestor).
@@ -950,61 +954,54 @@ class DrugEvaluation {
     }
   }
 
+  // The patient's kidney function on a rule's basis: eGFR (mL/min/1.73 m²) or Cockcroft–Gault
+  // creatinine clearance (mL/min). The two scales are never compared with each other's bands.
+  std::optional<double> kidney_value(kb::RenalBasis b) const {
+    return b == kb::RenalBasis::kCrcl ? x_.crcl : x_.egfr;
+  }
+  static bool dialysis_rule(const kb::RenalRule& r) { return r.dialysis && *r.dialysis; }
+  std::string kidney_label(kb::RenalBasis b) const {
+    return b == kb::RenalBasis::kCrcl
+               ? format_text(FMT_COMPILE("CrCl {:.0f} mL/min (Cockcroft–Gault{})"), *x_.crcl,
+                             x_.crcl_inputs.empty() ? "" : ": " + x_.crcl_inputs)
+               : format_text(FMT_COMPILE("eGFR {:.0f}"), *x_.egfr);
+  }
+
   void renal() {
     bool has_rules = std::any_of(d_.renal.begin(), d_.renal.end(),
                                  [&](const kb::RenalRule& r) { return here(r.region); });
     if (!has_rules) return;
-    if (!x_.egfr && !x_.dialysis) {
-      // A renal rule that changes or stops the dose makes the dose shown depend on kidney
-      // function: unchecked, it caps the verdict like a missing weight does (fail safe). Rules
-      // that all say "no change" leave nothing to check.
-      std::vector<std::string> sources;
+    if (!x_.dialysis) {
+      // The bases the rules for this dose are stated in that have no value for this patient.
+      bool egfr_missing = false, crcl_missing = false;
       for (const auto& r : d_.renal) {
-        if (!here(r.region) || r.action == kb::RuleAction::kNoChange) continue;
-        if (!for_dosing_indication(r.indication)) continue;
-        // A renal dose equal to the dose shown changes nothing for this patient.
-        if (r.action == kb::RuleAction::kDose && dose_ && r.amount && *r.amount == dose_->amount &&
-            (!r.unit || *r.unit == dose_->unit) &&
-            (!r.frequency || *r.frequency == dose_->frequency))
-          continue;
-        add_sources(sources, r.prov.src);
+        if (!here(r.region) || !for_dosing_indication(r.indication) || dialysis_rule(r)) continue;
+        if (kidney_value(r.basis)) continue;
+        (r.basis == kb::RenalBasis::kCrcl ? crcl_missing : egfr_missing) = true;
       }
-      if (sources.empty()) {
-        for (const auto& r : d_.renal) {
-          if (here(r.region)) add_sources(sources, r.prov.src);
-        }
-        note(reason(ReasonCode::kRenalUnknown, Severity::kInfo,
-                    "eGFR not recorded: the renal rules (no dose change) cannot be checked.",
-                    std::move(sources)));
+      if (egfr_missing || crcl_missing) {
+        renal_not_assessed(egfr_missing, crcl_missing);
         return;
       }
-      block(
-          Verdict::kCaution,
-          reason(ReasonCode::kRenalUnknown, Severity::kWarning,
-                 format_text(FMT_COMPILE("Not assessed — record the eGFR: {} has renal rules that "
-                                         "change or stop the dose; the dose shown assumes they "
-                                         "do not apply."),
-                             d_.name),
-                 sources));
-      return;
     }
     bool fired_any = false;
     for (const auto& r : d_.renal) {
       if (!here(r.region)) continue;
       if (!for_dosing_indication(r.indication)) continue;
       bool fires = false;
+      std::optional<double> v = kidney_value(r.basis);
       if (r.dialysis) {
         fires = *r.dialysis && x_.dialysis;
-      } else if (x_.egfr && !x_.dialysis) {
-        fires = (!r.egfr_min || *x_.egfr >= *r.egfr_min) && (!r.egfr_max || *x_.egfr < *r.egfr_max);
+      } else if (v && !x_.dialysis) {
+        fires = (!r.egfr_min || *v >= *r.egfr_min) && (!r.egfr_max || *v < *r.egfr_max);
       }
       if (!fires) continue;
       fired_any = true;
-      // "eGFR 25: <the rule's text>" (or "Dialysis: ...").
+      // "eGFR 25: <the rule's text>", "CrCl 24 mL/min (Cockcroft–Gault: ...): ..." or
+      // "Dialysis: ...".
       const std::string stated = r.text ? *r.text : std::string(kb::to_string(r.action));
-      const std::string text = x_.dialysis
-                                   ? "Dialysis: " + stated
-                                   : format_text(FMT_COMPILE("eGFR {:.0f}: {}"), *x_.egfr, stated);
+      const std::string text =
+          x_.dialysis ? "Dialysis: " + stated : kidney_label(r.basis) + ": " + stated;
       switch (r.action) {
         case kb::RuleAction::kContraindicated:
           block(Verdict::kContraindicated,
@@ -1035,14 +1032,64 @@ class DrugEvaluation {
     if (!fired_any) renal_gap();
   }
 
-  // "eGFR 15–<30 in atopic-dermatitis: dose", as a rule states its band.
+  // No value on the basis the renal rules for this dose are stated in. A rule that changes or
+  // stops the dose makes the dose shown depend on kidney function: unchecked, it caps the verdict
+  // like a missing weight does (fail safe). Rules that all say "no change" leave nothing to check.
+  void renal_not_assessed(bool egfr_missing, bool crcl_missing) {
+    std::vector<std::string> sources;
+    for (const auto& r : d_.renal) {
+      if (!here(r.region) || r.action == kb::RuleAction::kNoChange) continue;
+      if (!for_dosing_indication(r.indication) || dialysis_rule(r)) continue;
+      if (kidney_value(r.basis)) continue;
+      // A renal dose equal to the dose shown changes nothing for this patient.
+      if (r.action == kb::RuleAction::kDose && dose_ && r.amount && *r.amount == dose_->amount &&
+          (!r.unit || *r.unit == dose_->unit) && (!r.frequency || *r.frequency == dose_->frequency))
+        continue;
+      add_sources(sources, r.prov.src);
+    }
+    // What to record: the eGFR, or for creatinine-clearance bands what Cockcroft–Gault needs.
+    std::string record = "the eGFR";
+    if (crcl_missing) {
+      record = format_text(
+          FMT_COMPILE("{}the creatinine, weight, age and sex (the {} label states these renal "
+                      "bands as creatinine clearance, Cockcroft–Gault, mL/min{}{})"),
+          egfr_missing ? "the eGFR, and " : "", x_.c.region,
+          x_.egfr ? format_text(FMT_COMPILE("; eGFR {:.0f} is another scale and is not compared "
+                                            "with them"),
+                                *x_.egfr)
+                  : std::string(),
+          x_.crcl_missing.empty() ? "" : "; missing: " + x_.crcl_missing);
+    }
+    if (sources.empty()) {
+      for (const auto& r : d_.renal) {
+        if (here(r.region)) add_sources(sources, r.prov.src);
+      }
+      note(reason(ReasonCode::kRenalUnknown, Severity::kInfo,
+                  format_text(FMT_COMPILE("Kidney function not recorded as the renal rules state "
+                                          "it: the rules (no dose change) cannot be checked; "
+                                          "record {}."),
+                              record),
+                  std::move(sources)));
+      return;
+    }
+    block(Verdict::kCaution,
+          reason(ReasonCode::kRenalUnknown, Severity::kWarning,
+                 format_text(FMT_COMPILE("Not assessed — record {}: {} has renal rules that "
+                                         "change or stop the dose; the dose shown assumes they "
+                                         "do not apply."),
+                             record, d_.name),
+                 sources));
+  }
+
+  // "eGFR 15–<30 in atopic-dermatitis: dose" (or "CrCl 30–<60: dose"), as a rule states its band.
   static std::string renal_band(const kb::RenalRule& r) {
-    std::string band = r.dialysis && *r.dialysis ? std::string("dialysis")
-                       : r.egfr_min && r.egfr_max
-                           ? format_text(FMT_COMPILE("eGFR {:g}–<{:g}"), *r.egfr_min, *r.egfr_max)
-                       : r.egfr_max ? format_text(FMT_COMPILE("eGFR <{:g}"), *r.egfr_max)
-                       : r.egfr_min ? format_text(FMT_COMPILE("eGFR ≥{:g}"), *r.egfr_min)
-                                    : std::string("any eGFR");
+    const char* what = r.basis == kb::RenalBasis::kCrcl ? "CrCl" : "eGFR";
+    std::string band = dialysis_rule(r)           ? std::string("dialysis")
+                       : r.egfr_min && r.egfr_max ? format_text(FMT_COMPILE("{} {:g}–<{:g}"), what,
+                                                                *r.egfr_min, *r.egfr_max)
+                       : r.egfr_max ? format_text(FMT_COMPILE("{} <{:g}"), what, *r.egfr_max)
+                       : r.egfr_min ? format_text(FMT_COMPILE("{} ≥{:g}"), what, *r.egfr_min)
+                                    : std::string("any kidney function");
     return format_text(FMT_COMPILE("{}{}: {}"), band, r.indication ? " in " + *r.indication : "",
                        kb::to_string(r.action));
   }
@@ -1053,29 +1100,35 @@ class DrugEvaluation {
   // indication, or no dialysis row. The label's answer is unknown here: it caps the verdict and is
   // never read as "no change".
   void renal_gap() {
-    std::optional<double> ceiling;
+    // Per basis: the highest band limit the region's rules state on it.
+    std::optional<double> ceiling[2];
     std::vector<std::string> sources, stated;
+    std::optional<kb::RenalBasis> below;  // a basis on which the patient is below its ceiling
     for (const auto& r : d_.renal) {
       if (!here(r.region)) continue;
-      if (!(r.dialysis && *r.dialysis) && r.egfr_max)
-        ceiling = std::max(ceiling.value_or(*r.egfr_max), *r.egfr_max);
+      auto& c = ceiling[static_cast<int>(r.basis)];
+      if (!dialysis_rule(r) && r.egfr_max) c = std::max(c.value_or(*r.egfr_max), *r.egfr_max);
       add_sources(sources, r.prov.src);
       stated.push_back(renal_band(r));
     }
-    const bool impaired = x_.dialysis || (x_.egfr && ceiling && *x_.egfr < *ceiling);
+    for (auto b : {kb::RenalBasis::kEgfr, kb::RenalBasis::kCrcl}) {
+      auto v = kidney_value(b);
+      const auto& c = ceiling[static_cast<int>(b)];
+      if (v && c && *v < *c && !below) below = b;
+    }
+    const bool impaired = x_.dialysis || below.has_value();
     if (!impaired) return;
     std::string list;
     for (const auto& s : stated) list += (list.empty() ? "" : "; ") + s;
     block(Verdict::kCaution,
-          reason(ReasonCode::kRenalUnknown, Severity::kWarning,
-                 format_text(FMT_COMPILE("{}: none of the {} renal rules of {} in the KB covers "
-                                         "it{} (they state: {}): not assessed — check the label's "
-                                         "renal dosing."),
-                             x_.dialysis ? std::string("Dialysis")
-                                         : format_text(FMT_COMPILE("eGFR {:.0f}"), *x_.egfr),
-                             x_.c.region, d_.name,
-                             dosing_indication_ ? " for " + *dosing_indication_ : "", list),
-                 std::move(sources)));
+          reason(
+              ReasonCode::kRenalUnknown, Severity::kWarning,
+              format_text(FMT_COMPILE("{}: none of the {} renal rules of {} in the KB covers "
+                                      "it{} (they state: {}): not assessed — check the label's "
+                                      "renal dosing."),
+                          x_.dialysis ? std::string("Dialysis") : kidney_label(*below), x_.c.region,
+                          d_.name, dosing_indication_ ? " for " + *dosing_indication_ : "", list),
+              std::move(sources)));
   }
 
   void hepatic() {
@@ -1474,6 +1527,39 @@ Option evaluate_strategy(const Ctx& x, const kb::Strategy& s) {
   return o;
 }
 
+// Creatinine clearance by Cockcroft–Gault (kb/formulas.toml constants; actual body weight, as the
+// original) from the latest creatinine (mg/dL, the KB lab unit), age, weight and sex. Labels that
+// state renal bands as creatinine clearance are compared with it, never with eGFR.
+void cockcroft_gault(const kb::KnowledgeBase& kb, const Case& c, Ctx& x) {
+  const auto& p = c.patient;
+  const auto* scr = c.latest("creatinine", c.as_of);
+  const bool sexed = p.sex == clinical::Sex::kFemale || p.sex == clinical::Sex::kMale;
+  std::string missing;
+  auto miss = [&](const char* what) {
+    missing += (missing.empty() ? "" : ", ") + std::string(what);
+  };
+  if (!scr || !scr->value || *scr->value <= 0) miss("creatinine");
+  if (!p.age_years) miss("age");
+  if (!p.weight_kg) miss("weight");
+  if (!sexed) miss("sex");
+  std::optional<double> offset, divisor, sex_factor;
+  const std::string sex_id =
+      sexed ? "cockcroft-gault.sex-factor." + std::string(clinical::to_string(p.sex)) : "";
+  for (const auto& fc : kb.formula_constants) {
+    if (fc.id == "cockcroft-gault.age-offset"sv) offset = fc.value;
+    if (fc.id == "cockcroft-gault.divisor"sv) divisor = fc.value;
+    if (!sex_id.empty() && fc.id == sex_id) sex_factor = fc.value;
+  }
+  if (!missing.empty() || !offset || !divisor || !sex_factor) {
+    x.crcl_missing = missing.empty() ? "the KB's Cockcroft–Gault constants" : missing;
+    return;
+  }
+  x.crcl = (*offset - *p.age_years) * *p.weight_kg / (*divisor * *scr->value) * *sex_factor;
+  x.crcl_inputs =
+      format_text(FMT_COMPILE("age {:.0f}, {:g} kg, creatinine {:g} mg/dL on {}"), *p.age_years,
+                  G{*p.weight_kg}, G{*scr->value}, clinical::to_string(scr->date));
+}
+
 }  // namespace
 
 std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c,
@@ -1510,6 +1596,7 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c,
   }
   if (const auto* e = c.latest("egfr", c.as_of); e && e->value) x.egfr = e->value;
   x.dialysis = c.has_flag("dialysis");
+  cockcroft_gault(kb, c, x);
   for (const auto& ic : kb.interaction_classes) {
     if (c.has_flag(ic.id)) x.flagged_interaction_classes.push_back(ic.id);
   }

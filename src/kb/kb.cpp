@@ -35,6 +35,7 @@ std::optional<Region> region_of_country(const KnowledgeBase& kb, std::string_vie
 }
 std::string_view to_string(LabAction a) { return detail::lab_action_name(a); }
 std::string_view to_string(RuleAction a) { return detail::rule_action_name(a); }
+std::string_view to_string(RenalBasis b) { return detail::renal_basis_name(b); }
 std::string_view to_string(ReproductiveAction a) { return detail::reproductive_action_name(a); }
 
 std::string ValidationIssue::to_string() const {

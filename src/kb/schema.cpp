@@ -318,6 +318,14 @@ struct EnumNames<LabAction> {
 };
 
 template <>
+struct EnumNames<RenalBasis> {
+  static constexpr std::array<std::pair<RenalBasis, std::string_view>, 2> kNames{{
+      {RenalBasis::kEgfr, "egfr"},
+      {RenalBasis::kCrcl, "crcl"},
+  }};
+};
+
+template <>
 struct EnumNames<RuleAction> {
   static constexpr std::array<std::pair<RuleAction, std::string_view>, 8> kNames{{
       {RuleAction::kNoChange, "no-change"},
@@ -1204,6 +1212,7 @@ struct Schema<RenalRule> {
     static const std::vector<Field<RenalRule>> f = concat<RenalRule>(
         {
             field("region", &RenalRule::region),
+            field("basis", &RenalRule::basis, {.optional = true}),
             field("egfr_min", &RenalRule::egfr_min, {.min = 0, .max = 200}),
             field("egfr_max", &RenalRule::egfr_max, {.min = 0, .max = 200}),
             field("dialysis", &RenalRule::dialysis),
@@ -1832,6 +1841,7 @@ const KindOps* find_kind(std::string_view name) {
 std::string_view confidence_name(Confidence c) { return enum_name(c); }
 std::string_view lab_action_name(LabAction a) { return enum_name(a); }
 std::string_view rule_action_name(RuleAction a) { return enum_name(a); }
+std::string_view renal_basis_name(RenalBasis b) { return enum_name(b); }
 std::string_view reproductive_action_name(ReproductiveAction a) { return enum_name(a); }
 std::string_view grade_name(Grade g) { return enum_name(g); }
 std::string_view region_name(Region r) { return enum_name(r); }

@@ -28,6 +28,7 @@ Json entry_json(const KnowledgeBase& kb, std::string_view kind, std::string_view
 std::string_view confidence_name(Confidence c);
 std::string_view lab_action_name(LabAction a);
 std::string_view rule_action_name(RuleAction a);
+std::string_view renal_basis_name(RenalBasis b);
 std::string_view reproductive_action_name(ReproductiveAction a);
 std::string_view grade_name(Grade g);
 std::string_view region_name(Region r);

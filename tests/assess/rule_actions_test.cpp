@@ -236,9 +236,13 @@ TEST(RenalGap, ACoveredBandOrAnEgfrAboveEveryStatedBandIsNotAGap) {
   upa = option(ra, "upadacitinib");
   ASSERT_NE(upa, nullptr);
   EXPECT_FALSE(find_reason(*upa, "RENAL_UNKNOWN"));
-  // Baricitinib EU states bands below 60 only (kb/drugs/baricitinib.toml): eGFR 75 is no gap.
+  // Baricitinib EU states CrCl bands below 60 only (kb/drugs/baricitinib.toml): CrCl 93 (56-year-
+  // old man, 80 kg, creatinine 1.0 mg/dL: (140-56) x 80 / 72) is no gap.
+  Json labs = egfr(75);
+  labs.push_back(
+      {{"test", "creatinine"}, {"date", "2026-11-10"}, {"value", 1.0}, {"unit", "mg/dL"}});
   Assessment eu = run(paraderm::testing::shipped_kb(),
-                      gap_patient("eu", "rheumatoid arthritis", egfr(75), Json::array()));
+                      gap_patient("eu", "rheumatoid arthritis", labs, Json::array()));
   const Option* bari = option(eu, "baricitinib");
   ASSERT_NE(bari, nullptr);
   EXPECT_FALSE(find_reason(*bari, "RENAL_UNKNOWN"));
@@ -286,6 +290,56 @@ TEST(HepaticGap, AClassTheRegionsRulesDoNotStateIsNotAssessed) {
   ASSERT_NE(tofa, nullptr);
   EXPECT_TRUE(find_reason(*tofa, "HEPATIC_CONTRAINDICATED"));
   EXPECT_FALSE(find_reason(*tofa, "HEPATIC_UNKNOWN"));
+}
+
+// Renal bands a label states as creatinine clearance (drug.renal basis = "crcl") are compared with
+// Cockcroft-Gault CrCl (kb/formulas.toml), never with eGFR. An 85-year-old 45 kg woman with
+// creatinine 1.2 mg/dL: CrCl (140-85) x 45 / (72 x 1.2) x 0.85 = 24.3 mL/min, so EU baricitinib
+// (CrCl < 30: not recommended) is avoid; her CKD-EPI eGFR (44) would have given 2 mg.
+TEST(RenalBasis, CreatinineClearanceBandsReadCockcroftGault) {
+  auto patient_of = [](double weight) {
+    Json p = gap_patient("eu", "rheumatoid arthritis", Json::array(), Json::array());
+    p["patient"]["birth_date"] = "1941-05-01";
+    p["patient"]["sex"] = "female";
+    p["patient"]["weight_kg"] = weight;
+    p["labs"].push_back(
+        {{"test", "creatinine"}, {"date", "2026-11-10"}, {"value", 1.2}, {"unit", "mg/dL"}});
+    return p;
+  };
+  Assessment light = run(paraderm::testing::shipped_kb(), patient_of(45));
+  const Option* bari = option(light, "baricitinib");
+  ASSERT_NE(bari, nullptr);
+  const Reason* r = find_reason(*bari, "RENAL_AVOID");
+  ASSERT_NE(r, nullptr);
+  EXPECT_NE(r->text.find("CrCl 24 mL/min (Cockcroft"), std::string::npos) << r->text;
+  EXPECT_GE(bari->verdict, Verdict::kAvoid);
+  // The same woman at 90 kg: CrCl 48.6, the 30-60 band: 2 mg once daily.
+  Assessment heavy = run(paraderm::testing::shipped_kb(), patient_of(90));
+  bari = option(heavy, "baricitinib");
+  ASSERT_NE(bari, nullptr);
+  EXPECT_FALSE(find_reason(*bari, "RENAL_AVOID"));
+  ASSERT_TRUE(bari->dose);
+  EXPECT_EQ(bari->dose->amount, 2);
+  // eGFR-basis rules still read eGFR: abrocitinib EU eGFR 30-<60 halves the dose.
+  const Option* abro = option(light, "abrocitinib");
+  ASSERT_NE(abro, nullptr);
+  const Reason* a = find_reason(*abro, "RENAL_DOSE");
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->text.rfind("eGFR 4", 0), 0u) << a->text;
+}
+
+// An eGFR alone is another scale: the CrCl bands are not assessed (caution), never compared.
+TEST(RenalBasis, AnEgfrAloneDoesNotAnswerACreatinineClearanceBand) {
+  Assessment a = run(paraderm::testing::shipped_kb(),
+                     gap_patient("eu", "rheumatoid arthritis", egfr(25), Json::array()));
+  const Option* bari = option(a, "baricitinib");
+  ASSERT_NE(bari, nullptr);
+  EXPECT_FALSE(find_reason(*bari, "RENAL_AVOID"));
+  const Reason* r = find_reason(*bari, "RENAL_UNKNOWN");
+  ASSERT_NE(r, nullptr);
+  EXPECT_NE(r->text.find("creatinine clearance"), std::string::npos) << r->text;
+  EXPECT_NE(r->text.find("eGFR 25 is another scale"), std::string::npos) << r->text;
+  EXPECT_GE(bari->verdict, Verdict::kCaution);
 }
 
 }  // namespace
