@@ -85,6 +85,36 @@ void check_drug(const Drug& d, std::vector<ValidationIssue>& issues) {
   }
 }
 
+// The equations the case reader and the assessment evaluate read their coefficients by these
+// ids: a KB without one (a rename, a deletion) is invalid rather than computing nothing.
+void check_engine_formulas(const KnowledgeBase& kb, std::vector<ValidationIssue>& issues) {
+  if (!kb.formula_constants.empty()) {
+    static constexpr const char* kEngineReadConstants[] = {
+        "ckd-epi-2021.multiplier",        "ckd-epi-2021.kappa.female",
+        "ckd-epi-2021.kappa.male",        "ckd-epi-2021.alpha.female",
+        "ckd-epi-2021.alpha.male",        "ckd-epi-2021.exponent-above-hinge",
+        "ckd-epi-2021.age-base",          "ckd-epi-2021.sex-factor.female",
+        "ckd-epi-2021.sex-factor.male",   "cockcroft-gault.age-offset",
+        "cockcroft-gault.divisor",        "cockcroft-gault.sex-factor.female",
+        "cockcroft-gault.sex-factor.male"};
+    for (const char* id : kEngineReadConstants) {
+      // Only for an equation the KB holds at all ("ckd-epi-2021" of "ckd-epi-2021.kappa.male"); a
+      // KB without it computes nothing from it, and the rules that need it say "not assessed".
+      std::string_view formula(id);
+      formula = formula.substr(0, formula.find('.'));
+      bool holds = std::any_of(kb.formula_constants.begin(), kb.formula_constants.end(),
+                               [&](const FormulaConstant& c) { return c.formula == formula; });
+      bool present = std::any_of(kb.formula_constants.begin(), kb.formula_constants.end(),
+                                 [&](const FormulaConstant& c) { return c.id == id; });
+      if (holds && !present) {
+        error(issues, kb.formula_constants.front().loc, "formula_constant",
+              fmt::format("'{}' is read by the engine (an equation coefficient): expected a row",
+                          id));
+      }
+    }
+  }
+}
+
 // Unit rows carry only what code cannot know (a molar mass of one analyte); a row between two
 // commensurable units would duplicate, or contradict, the unit algebra of paraderm/units.h.
 void check_unit_conversions(const KnowledgeBase& kb, std::vector<ValidationIssue>& issues) {
@@ -321,34 +351,7 @@ void check_integrity(const KnowledgeBase& kb, const std::vector<RefUse>& refs,
     }
   }
 
-  // The equations the case reader and the assessment evaluate read their coefficients by these
-  // ids: a KB without one (a rename, a deletion) is invalid rather than computing nothing.
-  if (!kb.formula_constants.empty()) {
-    static constexpr const char* kEngineReadConstants[] = {
-        "ckd-epi-2021.multiplier",        "ckd-epi-2021.kappa.female",
-        "ckd-epi-2021.kappa.male",        "ckd-epi-2021.alpha.female",
-        "ckd-epi-2021.alpha.male",        "ckd-epi-2021.exponent-above-hinge",
-        "ckd-epi-2021.age-base",          "ckd-epi-2021.sex-factor.female",
-        "ckd-epi-2021.sex-factor.male",   "cockcroft-gault.age-offset",
-        "cockcroft-gault.divisor",        "cockcroft-gault.sex-factor.female",
-        "cockcroft-gault.sex-factor.male"};
-    for (const char* id : kEngineReadConstants) {
-      // Only for an equation the KB holds at all ("ckd-epi-2021" of "ckd-epi-2021.kappa.male"); a
-      // KB without it computes nothing from it, and the rules that need it say "not assessed".
-      std::string_view formula(id);
-      formula = formula.substr(0, formula.find('.'));
-      bool holds = std::any_of(kb.formula_constants.begin(), kb.formula_constants.end(),
-                               [&](const FormulaConstant& c) { return c.formula == formula; });
-      bool present = std::any_of(kb.formula_constants.begin(), kb.formula_constants.end(),
-                                 [&](const FormulaConstant& c) { return c.id == id; });
-      if (holds && !present) {
-        error(issues, kb.formula_constants.front().loc, "formula_constant",
-              fmt::format("'{}' is read by the engine (an equation coefficient): expected a row",
-                          id));
-      }
-    }
-  }
-
+  check_engine_formulas(kb, issues);
   check_unit_conversions(kb, issues);
   for (const auto& d : kb.drugs) {
     check_drug(d, issues);
