@@ -1550,6 +1550,8 @@ void cockcroft_gault(const kb::KnowledgeBase& kb, const Case& c, Ctx& x) {
     if (fc.id == "cockcroft-gault.divisor"sv) divisor = fc.value;
     if (!sex_id.empty() && fc.id == sex_id) sex_factor = fc.value;
   }
+  // Derived in adults (18-92 years): a child's creatinine clearance is not estimated with it.
+  if (x.is_child()) miss("an adult patient (Cockcroft–Gault is an adult equation)");
   if (!missing.empty() || !offset || !divisor || !sex_factor) {
     x.crcl_missing = missing.empty() ? "the KB's Cockcroft–Gault constants" : missing;
     return;
@@ -1596,7 +1598,6 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c,
   }
   if (const auto* e = c.latest("egfr", c.as_of); e && e->value) x.egfr = e->value;
   x.dialysis = c.has_flag("dialysis");
-  cockcroft_gault(kb, c, x);
   for (const auto& ic : kb.interaction_classes) {
     if (c.has_flag(ic.id)) x.flagged_interaction_classes.push_back(ic.id);
   }
@@ -1614,6 +1615,7 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c,
     if (fc.formula == "kidney-function"sv && fc.name == "normal-min-egfr"sv)
       x.normal_min_egfr = fc.value;
   }
+  cockcroft_gault(kb, c, x);  // after adult_min_age: the equation is for adults
   for (const auto& m : c.medications) {
     if (m.active_on(c.as_of)) x.active_meds.push_back(&m);
   }

@@ -320,6 +320,15 @@ TEST(RenalBasis, CreatinineClearanceBandsReadCockcroftGault) {
   EXPECT_FALSE(find_reason(*bari, "RENAL_AVOID"));
   ASSERT_TRUE(bari->dose);
   EXPECT_EQ(bari->dose->amount, 2);
+  // Cockcroft-Gault is an adult equation: for a 12-year-old the CrCl bands are not assessed.
+  Json child = patient_of(38);
+  child["patient"]["birth_date"] = "2014-06-01";
+  Assessment kid = run(paraderm::testing::shipped_kb(), child);
+  const Option* kid_bari = option(kid, "baricitinib");
+  ASSERT_NE(kid_bari, nullptr);
+  const Reason* k = find_reason(*kid_bari, "RENAL_UNKNOWN");
+  ASSERT_NE(k, nullptr);
+  EXPECT_NE(k->text.find("adult equation"), std::string::npos) << k->text;
   // eGFR-basis rules still read eGFR: abrocitinib EU eGFR 30-<60 halves the dose.
   const Option* abro = option(light, "abrocitinib");
   ASSERT_NE(abro, nullptr);
