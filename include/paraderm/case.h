@@ -100,7 +100,15 @@ struct Medication {
   std::optional<Date> start, stop;
   std::optional<double> amount;
   std::optional<std::string> unit, frequency;
+  // Recorded as intended or as a draft, proposed or planned order: not yet taken. Still a
+  // co-medication for the interaction rules (fail safe), never exposure (the cause of a reaction)
+  // nor a drug the patient already takes.
+  bool planned = false;
+  // Neither a KB product nor a member of an interaction class (or a name two products share): the
+  // interaction rules cannot say whether it matters (INTERACTION_UNKNOWN).
+  bool unmapped = false;
   bool active_on(Date d) const;  // started on or before d and not stopped before d
+  bool taken_on(Date d) const { return !planned && active_on(d); }
 };
 
 struct LabResult {

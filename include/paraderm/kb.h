@@ -87,6 +87,9 @@ enum class IndicationStatus { kApproved, kFiled, kInvestigational, kNotApproved 
 
 // How a coded FHIR element is used (fhir_code.effect).
 enum class FhirCodeEffect { kUse, kWarn, kIgnore };
+// What an interaction class groups: drugs (a medication can be one), a vaccine, a patient trait
+// (metaboliser phenotype) or a food — the last two are never a recorded medication.
+enum class InteractionKind { kDrugClass, kVaccine, kPhenotype, kFood };
 // How the assessment recognises a PR risk factor in a case (risk_factor.match): condition (any of
 // `values` is a recorded condition), sex, smoking (the listed statuses), flag (a case flag such as
 // raised-ige), age-per-year, comedication (any of `values` taken with the culprit), culprit-class,
@@ -186,6 +189,7 @@ std::string_view to_string(
 std::string_view to_string(Route r);            // oral | topical
 std::string_view to_string(WarningKind k);      // boxed | warning | limitation
 std::string_view to_string(FhirCodeEffect e);   // use | warn | ignore
+std::string_view to_string(InteractionKind k);  // drug-class | vaccine | phenotype | food
 std::string_view to_string(RiskFactorMatch m);  // condition | sex | ... | culprit
 std::string_view to_string(EffectMeasure m);    // hr | or | irr | rr | prevalence-pct | relapse-pct
 std::string_view to_string(EffectDirection d);  // increases | decreases | no-effect
@@ -433,7 +437,8 @@ struct InteractionMember {
 
 struct InteractionClass {
   Location loc;
-  std::string id, name, kind;
+  std::string id, name;
+  InteractionKind kind = InteractionKind::kDrugClass;
   std::optional<std::string> description;
   std::vector<InteractionMember> member;
   Provenance prov;

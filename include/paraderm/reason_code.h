@@ -90,6 +90,7 @@ namespace paraderm::assess {
   X(kInteractionDose, "INTERACTION_DOSE")                       \
   X(kInteractionMonitor, "INTERACTION_MONITOR")                 \
   X(kInteractionTimeLimited, "INTERACTION_TIME_LIMITED")        \
+  X(kInteractionUnknown, "INTERACTION_UNKNOWN")                 \
   X(kSwitchFromCulprit, "SWITCH_FROM_CULPRIT")                  \
   X(kCurrentJak, "CURRENT_JAK")                                 \
   X(kPrCaseEvidence, "PR_CASE_EVIDENCE")                        \

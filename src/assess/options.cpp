@@ -1214,7 +1214,57 @@ class DrugEvaluation {
                  std::move(sources)));
   }
 
+  // A co-medication the KB cannot place in any interaction class: whether this drug's interaction
+  // rules apply is unknown — "not assessed", never read as "no interaction".
+  void unmapped_comedications() {
+    std::string who;
+    for (const auto* m : x_.active_meds) {
+      if (m->unmapped) who += (who.empty() ? "" : ", ") + m->label + " (" + m->pointer + ")";
+    }
+    if (who.empty()) return;
+    std::vector<std::string> classes, sources;
+    for (const auto& r : d_.interaction) {
+      if (!here(r.region) || !for_dosing_indication(r.indication)) continue;
+      const kb::InteractionClass* cls = x_.kb.find_interaction_class(r.with);
+      if (cls && (cls->kind == kb::InteractionKind::kPhenotype ||
+                  cls->kind == kb::InteractionKind::kFood)) {
+        continue;  // never a recorded medication
+      }
+      std::string name = cls ? cls->name : r.with;
+      if (std::find(classes.begin(), classes.end(), name) == classes.end()) classes.push_back(name);
+      for (const auto& s : r.prov.src) {
+        if (std::find(sources.begin(), sources.end(), s) == sources.end()) sources.push_back(s);
+      }
+    }
+    if (classes.empty()) {
+      // No rule to check it against: the region's label (its indication rows' sources) is where to
+      // look.
+      for (const auto& ind : d_.indication) {
+        if (!here(ind.region)) continue;
+        for (const auto& s : ind.prov.src) {
+          if (std::find(sources.begin(), sources.end(), s) == sources.end()) sources.push_back(s);
+        }
+      }
+      // No label in the region either: nothing to check against (NO_LABEL_IN_REGION says so).
+      if (sources.empty()) return;
+    }
+    std::string against = classes.empty()
+                              ? format_text(FMT_COMPILE("the KB holds no {} interaction rules for "
+                                                        "{}: check the label"),
+                                            x_.c.region, d_.name)
+                              : format_text(FMT_COMPILE("check it against the {} interaction "
+                                                        "rules of {} ({})"),
+                                            x_.c.region, d_.name, fmt::join(classes, "; "));
+    block(Verdict::kCaution,
+          reason(ReasonCode::kInteractionUnknown, Severity::kWarning,
+                 format_text(FMT_COMPILE("Not assessed — not a medication the KB knows: {}; {}, "
+                                         "or record it with its RxNorm or ATC code."),
+                             who, against),
+                 std::move(sources)));
+  }
+
   void interactions() {
+    unmapped_comedications();
     const std::string culprit = x_.switch_from;
     for (const auto& r : d_.interaction) {
       if (!here(r.region)) continue;
@@ -1224,7 +1274,7 @@ class DrugEvaluation {
       for (const auto* m : x_.active_meds) {
         if (m->jak_drug == d_.id) continue;  // the drug itself
         if (std::find(m->classes.begin(), m->classes.end(), r.with) == m->classes.end()) continue;
-        who += (who.empty() ? "" : ", ") + m->label;
+        who += (who.empty() ? "" : ", ") + m->label + (m->planned ? " (planned)" : "");
         if (!(m->biologic && *m->biologic == culprit)) only_culprit = false;
       }
       if (x_.c.has_flag(r.with)) {
@@ -1588,7 +1638,7 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c,
     }
     for (const auto& m : c.medications) {
       const kb::Biologic* b = m.biologic ? kb.find_biologic(*m.biologic) : nullptr;
-      if (!b || !m.active_on(c.as_of) || !x.switch_from.empty()) continue;
+      if (!b || !m.taken_on(c.as_of) || !x.switch_from.empty()) continue;
       for (const auto& ind : b->indication) {
         for (const auto& dis : diseases) {
           if (related(kb, ind.disease, dis)) x.switch_from = b->id;
@@ -1645,7 +1695,7 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c,
   // A JAK inhibitor the patient already takes: its option is to continue it.
   for (auto& o : out) {
     for (const auto* m : x.active_meds) {
-      if (m->jak_drug != o.id) continue;
+      if (m->jak_drug != o.id || m->planned) continue;
       o.reasons.push_back(reason(
           ReasonCode::kCurrentJak, Severity::kInfo,
           format_text(

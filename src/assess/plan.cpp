@@ -147,7 +147,7 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c,
   }
   // Follow-up results on a JAK inhibitor already being taken.
   for (const auto& m : c.medications) {
-    if (!m.jak_drug || !m.active_on(c.as_of)) continue;
+    if (!m.jak_drug || !m.taken_on(c.as_of)) continue;
     const kb::Drug* d = kb.find_drug(*m.jak_drug);
     if (!d) continue;
     for (const auto& t : d->lab_threshold) {
@@ -176,7 +176,7 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c,
   // patient is already on.
   const bool taking_top =
       top && std::any_of(c.medications.begin(), c.medications.end(), [&](const auto& m) {
-        return m.jak_drug == top->id && m.active_on(c.as_of);
+        return m.jak_drug == top->id && m.taken_on(c.as_of);
       });
   if (const kb::Drug* d = top && !taking_top ? kb.find_drug(top->id) : nullptr) {
     for (const auto& t : d->lab_threshold) {

@@ -164,6 +164,20 @@ std::string severity_rise(const kb::KnowledgeBase& kb, const Case& c,
   return "";
 }
 
+// Biologics recorded as intended or proposed are never a cause; said where no culprit is found, so
+// a biologic that was in fact given but recorded as planned is noticed.
+std::string planned_note(const Case& c) {
+  std::string planned;
+  for (const auto& m : c.medications) {
+    if (m.biologic && m.planned) {
+      planned += (planned.empty() ? "" : ", ") + m.label + " (" + m.pointer + ")";
+    }
+  }
+  if (planned.empty()) return planned;
+  return " Recorded as planned, not taken, so not a cause: " + planned +
+         "; if it was in fact given, record it as taken with its start date.";
+}
+
 // Reactions a standard record implies: a condition whose disease is the disease of a phenotype
 // that a biologic the patient was taking is published to cause (KB pr_pattern of its class and
 // phenotype), begun after that biologic was started and while it was taken.
@@ -187,7 +201,7 @@ std::vector<Reaction> infer_reactions(const kb::KnowledgeBase& kb, const Case& c
     bool found = false;
     for (const auto& [dist, ph] : phenotypes) {
       for (const auto& m : c.medications) {
-        if (!m.biologic || !m.start) continue;
+        if (!m.biologic || !m.start || m.planned) continue;
         const kb::Biologic* bio = kb.find_biologic(*m.biologic);
         if (!bio || !has_pattern(kb, bio->biologic_class, bio->id, ph->id)) continue;
         // The reaction's onset: the condition's, or, for a recorded recurrence of a disease that
@@ -536,7 +550,7 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
   std::vector<std::pair<Culprit, const clinical::Medication*>> found;
   bool started_after = false;
   for (const auto& m : c.medications) {
-    if (!m.biologic) continue;
+    if (!m.biologic || m.planned) continue;
     if (m.start && *m.start > er.onset) {
       started_after = true;
       continue;
@@ -561,13 +575,12 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
   const clinical::Medication* culprit_med = found.empty() ? nullptr : found.front().second;
   if (pr.culprits.empty()) {
     pr.classification = PrClass::kNone;
-    pr.reasons.push_back(reason(
-        ReasonCode::kPrNoCulprit, Severity::kInfo,
-        started_after ? "The only biologic in the record was started after the eruption began: "
-                        "not a paradoxical reaction to it."
-                      : "No biologic was being taken when the eruption began: not a paradoxical "
-                        "reaction.",
-        {}));
+    std::string text = started_after ? "The only biologic in the record was started after the "
+                                       "eruption began: not a paradoxical reaction to it."
+                                     : "No biologic was being taken when the eruption began: not "
+                                       "a paradoxical reaction.";
+    pr.reasons.push_back(
+        reason(ReasonCode::kPrNoCulprit, Severity::kInfo, text + planned_note(c), {}));
     return pr;
   }
   const Culprit& culprit = pr.culprits.front();
@@ -724,7 +737,7 @@ std::vector<Reason> unrecognised_under_biologic(const kb::KnowledgeBase& kb, con
   for (const auto& cond : c.unrecognised_conditions) {
     if (!cond.onset) continue;
     for (const auto& m : c.medications) {
-      if (!m.biologic || !m.start || *m.start > *cond.onset || !m.active_on(*cond.onset)) continue;
+      if (!m.biologic || !m.start || *m.start > *cond.onset || !m.taken_on(*cond.onset)) continue;
       out.push_back(reason(
           ReasonCode::kPrUnrecognisedCondition, Severity::kWarning,
           format_text(FMT_COMPILE("Not assessed: {} ({}) began on {} while {} was being taken, "
@@ -755,12 +768,12 @@ std::vector<PrAssessment> assess_pr_candidates(const kb::KnowledgeBase& kb, cons
   for (const auto& r : infer_reactions(kb, c)) out.push_back(assess_reaction(kb, c, r, signals));
   if (out.empty()) {
     PrAssessment pr;
-    pr.reasons.push_back(
-        reason(ReasonCode::kPrNoEruption, Severity::kInfo,
-               "No eruption is recorded, and no recorded condition began or recurred "
-               "while a biologic published to cause it was being taken: no paradoxical "
-               "reaction to assess.",
-               {}));
+    pr.reasons.push_back(reason(ReasonCode::kPrNoEruption, Severity::kInfo,
+                                "No eruption is recorded, and no recorded condition began or "
+                                "recurred while a biologic published to cause it was being taken: "
+                                "no paradoxical reaction to assess." +
+                                    planned_note(c),
+                                {}));
     for (auto& r : unrecognised_under_biologic(kb, c)) pr.reasons.push_back(std::move(r));
     out.push_back(std::move(pr));
     return out;

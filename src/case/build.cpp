@@ -496,6 +496,7 @@ bool CaseBuilder::add_medication(Medication med, const std::vector<CodeIn>& code
         warning(med.pointer, fmt::format("medication {}: the names {} in {} fit more than one KB "
                                          "product: not used; give the product's code",
                                          what, names, shown(text)));
+        med.unmapped = true;
         c_.medications.push_back(std::move(med));
         return false;
       }
@@ -514,6 +515,7 @@ bool CaseBuilder::add_medication(Medication med, const std::vector<CodeIn>& code
       warning(med.pointer,
               fmt::format("medication {} is not in the KB: not checked for interactions", what));
       // Kept by name: risk factors may name a co-medication the KB has no class for.
+      med.unmapped = true;
       c_.medications.push_back(std::move(med));
     }
     return false;

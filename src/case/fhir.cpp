@@ -403,7 +403,13 @@ bool BundleReader::status(const kb::FhirCode* fc, std::string_view type, const c
     b_.warning(path.str(), fmt::format("{} {} \"{}\": not used", type, element, code));
     return false;
   }
-  if (fc->effect == kb::FhirCodeEffect::kWarn) {
+  if (fc->meaning == std::optional<std::string>("planned")) {
+    b_.warning(path.str(),
+               fmt::format("{} {} \"{}\": planned, not yet taken: checked as a co-medication "
+                           "for interactions, not as the cause of a reaction or a drug the "
+                           "patient takes",
+                           type, element, code));
+  } else if (fc->effect == kb::FhirCodeEffect::kWarn) {
     b_.warning(path.str(),
                fmt::format("{} {} \"{}\": used; check it still holds", type, element, code));
   }
@@ -672,9 +678,19 @@ void BundleReader::medication(El r, const std::string& path, std::string_view ty
   if (!status_code.empty() && !status(type, "status", status_code, path + ".status", &meaning))
     return;
   const bool ended = meaning == std::optional<std::string>("ended");
+  bool planned = meaning == std::optional<std::string>("planned");
+  // A proposal or plan is not an order: the drug is not taken yet (kb/fhir.toml intent rows).
+  if (type == "MedicationRequest") {
+    std::optional<std::string> intent;
+    auto intent_code = f_.string(r, "intent", path);
+    if (!intent_code.empty() && !status(type, "intent", intent_code, path + ".intent", &intent))
+      return;
+    if (intent == std::optional<std::string>("planned")) planned = true;
+  }
 
   Medication m;
   m.pointer = path;
+  m.planned = planned;
   std::vector<CodeIn> codes;
   std::vector<std::string> names;
   if (OptEl cc = f_.object(r, "medicationCodeableConcept", path)) {

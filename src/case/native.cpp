@@ -303,7 +303,8 @@ void parse_native(const Json& j, CaseBuilder& b, bool region_given, bool as_of_g
       std::string ptr = fmt::format("/medications/{}", i);
       const Json& e = (*meds)[i];
       if (!r.object(e, ptr)) continue;
-      r.known_keys(e, ptr, {"name", "code", "start", "stop", "dose", "frequency", "note"});
+      r.known_keys(e, ptr,
+                   {"name", "code", "start", "stop", "dose", "frequency", "planned", "note"});
       Medication m;
       m.pointer = ptr;
       m.label = r.string(e, "name", ptr).value_or("");
@@ -324,6 +325,7 @@ void parse_native(const Json& j, CaseBuilder& b, bool region_given, bool as_of_g
         m.unit = r.string(e["dose"], "unit", ptr + "/dose");
       }
       m.frequency = r.string(e, "frequency", ptr);
+      m.planned = r.boolean(e, "planned", ptr).value_or(false);
       b.add_medication(std::move(m), codes);
     }
   }

@@ -238,6 +238,24 @@ void check_integrity(const KnowledgeBase& kb, const std::vector<RefUse>& refs,
                         "used",
                         *f.meaning));
     }
+    // The medication reader knows two meanings: "ended" (a stop) and "planned" (not taken yet);
+    // any other would be read as taken.
+    if (f.resource.rfind("Medication", 0) == 0 && f.meaning && *f.meaning != "ended" &&
+        *f.meaning != "planned") {
+      error(
+          issues, f.loc, fmt::format("fhir_code '{}'.meaning", f.id),
+          fmt::format("value \"{}\": expected ended or planned for a medication code", *f.meaning));
+    }
+    if (f.meaning == std::optional<std::string>("planned") &&
+        (f.resource == "MedicationAdministration" || f.effect == FhirCodeEffect::kIgnore)) {
+      error(issues, f.loc, fmt::format("fhir_code '{}'.meaning", f.id),
+            "value \"planned\": only a MedicationStatement or MedicationRequest code that is "
+            "used can mean planned (an administration happened)");
+    }
+    if (f.element == "intent" && f.resource != "MedicationRequest") {
+      error(issues, f.loc, fmt::format("fhir_code '{}'.element", f.id),
+            "value \"intent\": only MedicationRequest.intent is read");
+    }
     // The reader takes a Condition.severity code's meaning as the grade: it must be one.
     if (f.element == "severity" && f.effect != FhirCodeEffect::kIgnore &&
         (!f.meaning || !parse_severity_grade(*f.meaning))) {

@@ -88,6 +88,16 @@ struct EnumNames<FhirCodeEffect> {
 };
 
 template <>
+struct EnumNames<InteractionKind> {
+  static constexpr std::array<std::pair<InteractionKind, std::string_view>, 4> kNames{{
+      {InteractionKind::kDrugClass, "drug-class"},
+      {InteractionKind::kVaccine, "vaccine"},
+      {InteractionKind::kPhenotype, "phenotype"},
+      {InteractionKind::kFood, "food"},
+  }};
+};
+
+template <>
 struct EnumNames<RiskFactorMatch> {
   static constexpr std::array<std::pair<RiskFactorMatch, std::string_view>, 8> kNames{{
       {RiskFactorMatch::kCondition, "condition"},
@@ -787,8 +797,8 @@ struct Schema<FhirCode> {
                 {.one_of = {"MedicationStatement", "MedicationRequest", "MedicationAdministration",
                             "Observation", "Condition", "AllergyIntolerance"}}),
             field("element", &FhirCode::element,
-                  {.one_of = {"status", "verificationStatus", "clinicalStatus", "severity",
-                              "interpretation"}}),
+                  {.one_of = {"status", "intent", "verificationStatus", "clinicalStatus",
+                              "severity", "interpretation"}}),
             field("system", &FhirCode::system,
                   {.one_of = {"snomed", "v3-observation-interpretation"}}),
             field("code", &FhirCode::code),
@@ -909,8 +919,7 @@ struct Schema<InteractionClass> {
         {
             field("id", &InteractionClass::id, {.id = true}),
             field("name", &InteractionClass::name),
-            field("kind", &InteractionClass::kind,
-                  {.one_of = {"drug-class", "phenotype", "food", "vaccine"}}),
+            field("kind", &InteractionClass::kind),
             field("description", &InteractionClass::description),
             field("member", &InteractionClass::member),
         },
@@ -1865,6 +1874,7 @@ std::string_view to_string(IndicationStatus s) { return detail::enum_name(s); }
 std::string_view to_string(Route r) { return detail::enum_name(r); }
 std::string_view to_string(WarningKind k) { return detail::enum_name(k); }
 std::string_view to_string(FhirCodeEffect e) { return detail::enum_name(e); }
+std::string_view to_string(InteractionKind k) { return detail::enum_name(k); }
 std::string_view to_string(RiskFactorMatch m) { return detail::enum_name(m); }
 std::string_view to_string(EffectMeasure m) { return detail::enum_name(m); }
 std::string_view to_string(EffectDirection d) { return detail::enum_name(d); }

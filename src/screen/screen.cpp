@@ -604,7 +604,7 @@ void findings_of(const kb::KnowledgeBase& kb, const clinical::Case& c, const ass
   // Each KB JAK/TYK2 inhibitor the patient takes on the screening date, once.
   std::vector<std::pair<std::string, std::vector<std::string>>> taken;
   for (const auto& m : c.medications) {
-    if (!m.jak_drug || !m.active_on(c.as_of)) continue;
+    if (!m.jak_drug || !m.taken_on(c.as_of)) continue;
     auto it = std::find_if(taken.begin(), taken.end(),
                            [&](const auto& t) { return t.first == *m.jak_drug; });
     if (it == taken.end()) it = taken.insert(taken.end(), {*m.jak_drug, {}});

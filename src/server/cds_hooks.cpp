@@ -522,10 +522,15 @@ struct Services::Impl {
     }
     clinical::Case record = std::move(*parsed.record);
     for (auto& w : record.warnings) w.pointer = rename(w.pointer);
-    // A draft order's status "draft" is what the hook is about, not a note on the record.
+    // A draft order's status "draft" (and intent "proposal") is what the hook is about, not a
+    // note on the record.
     std::erase_if(record.warnings, [](const clinical::InputProblem& w) {
-      return w.pointer.rfind("context.draftOrders.", 0) == 0 && w.pointer.size() > 7 &&
-             w.pointer.compare(w.pointer.size() - 7, 7, ".status") == 0;
+      auto ends_with = [&](std::string_view tail) {
+        return w.pointer.size() > tail.size() &&
+               w.pointer.compare(w.pointer.size() - tail.size(), tail.size(), tail) == 0;
+      };
+      return w.pointer.rfind("context.draftOrders.", 0) == 0 &&
+             (ends_with(".status") || ends_with(".intent"));
     });
 
     // The draft orders are what is being decided, not what the patient takes: JAK inhibitors and

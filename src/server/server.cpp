@@ -562,7 +562,7 @@ struct Server::Impl {
     }
     if (taking) {
       for (const auto& m : parsed.record->medications) {
-        if (m.jak_drug && m.active_on(parsed.record->as_of)) taking->push_back(*m.jak_drug);
+        if (m.jak_drug && m.taken_on(parsed.record->as_of)) taking->push_back(*m.jak_drug);
       }
     }
     auto a = assess::assess(*kb, *parsed.record, ao);

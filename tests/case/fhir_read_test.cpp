@@ -220,6 +220,59 @@ TEST(FhirMedication, StatusesFromTheKb) {
   EXPECT_FALSE(contains(all(r.record->warnings), "stop date is unknown"));
 }
 
+// kb/fhir.toml: an intended statement, a draft request and a request whose intent is a proposal,
+// plan or option are planned (not taken yet); an order is not. Unmapped medications are marked.
+TEST(FhirMedication, IntendedDraftAndProposedArePlanned) {
+  auto r = read(bundle({statement(by_concept("1876376", "dupilumab"), "intended")}));
+  ASSERT_EQ(r.record->medications.size(), 1u);
+  EXPECT_TRUE(r.record->medications[0].planned);
+  EXPECT_FALSE(r.record->medications[0].taken_on(r.record->as_of));
+  EXPECT_TRUE(r.record->medications[0].active_on(r.record->as_of));  // for the interaction rules
+  EXPECT_TRUE(contains(all(r.record->warnings),
+                       "MedicationStatement status \"intended\": planned, not yet taken"));
+  r = read(bundle({statement(by_concept("1876376", "dupilumab"), "active")}));
+  ASSERT_EQ(r.record->medications.size(), 1u);
+  EXPECT_FALSE(r.record->medications[0].planned);
+  EXPECT_TRUE(r.record->medications[0].taken_on(r.record->as_of));
+
+  auto request = [](const char* status, const char* intent) {
+    Json q = {{"resourceType", "MedicationRequest"},
+              {"status", status},
+              {"authoredOn", "2026-10-01"},
+              {"medicationCodeableConcept", concept_of(kRxNorm, "1876376", "dupilumab")}};
+    if (*intent) q["intent"] = intent;
+    return q;
+  };
+  for (const char* intent : {"proposal", "plan", "option"}) {
+    r = read(bundle({request("active", intent)}));
+    ASSERT_EQ(r.record->medications.size(), 1u) << intent;
+    EXPECT_TRUE(r.record->medications[0].planned) << intent;
+    EXPECT_TRUE(contains(all(r.record->warnings),
+                         "intent \"" + std::string(intent) + "\": planned, not yet taken"));
+  }
+  r = read(bundle({request("draft", "order")}));
+  ASSERT_EQ(r.record->medications.size(), 1u);
+  EXPECT_TRUE(r.record->medications[0].planned);
+  for (const char* intent : {"order", "original-order", "instance-order", ""}) {
+    r = read(bundle({request("active", intent)}));
+    ASSERT_EQ(r.record->medications.size(), 1u) << intent;
+    EXPECT_FALSE(r.record->medications[0].planned) << intent;
+    EXPECT_FALSE(contains(all(r.record->warnings), "planned")) << intent;
+  }
+  // A code outside the value set is used as given, with a warning naming it.
+  r = read(bundle({request("active", "wish")}));
+  ASSERT_EQ(r.record->medications.size(), 1u);
+  EXPECT_FALSE(r.record->medications[0].planned);
+  EXPECT_TRUE(contains(all(r.record->warnings), "MedicationRequest.intent code"));
+
+  // Mapped vs unmapped.
+  EXPECT_FALSE(r.record->medications[0].unmapped);
+  r = read(
+      bundle({statement({{"medicationCodeableConcept", {{"text", "Biaxin 500 mg tablet"}}}})}));
+  ASSERT_EQ(r.record->medications.size(), 1u);
+  EXPECT_TRUE(r.record->medications[0].unmapped);
+}
+
 TEST(FhirMedication, CompletedOrStoppedEndsAtThePeriodEnd) {
   Json s = statement(by_concept("1876376", "dupilumab"), "completed");
   s["effectivePeriod"]["end"] = "2026-07-15";

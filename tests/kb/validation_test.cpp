@@ -763,6 +763,44 @@ TEST(KbValidation, SeverityCodeMeaningMustBeAGrade) {
   EXPECT_TRUE(severity_code_errors("ignore", R"(meaning = "unknown")").empty());  // never read
 }
 
+std::vector<std::string> medication_code_errors(const std::string& resource,
+                                                const std::string& element,
+                                                const std::string& effect,
+                                                const std::string& meaning) {
+  auto r = load_with("fhir.toml", R"(
+[[fhir_code]]
+id = "m"
+resource = ")" + resource + R"("
+element = ")" + element + R"("
+code = "proposal"
+effect = ")" + effect + R"("
+meaning = ")" + meaning + R"("
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+)");
+  return errors_of(r);
+}
+
+// The medication reader knows "ended" and "planned"; another meaning would be read as taken.
+TEST(KbValidation, MedicationCodeMeaningIsEndedOrPlanned) {
+  EXPECT_TRUE(medication_code_errors("MedicationRequest", "intent", "warn", "planned").empty());
+  EXPECT_TRUE(medication_code_errors("MedicationStatement", "status", "warn", "planned").empty());
+  EXPECT_TRUE(medication_code_errors("MedicationStatement", "status", "use", "ended").empty());
+  auto errors = medication_code_errors("MedicationStatement", "status", "use", "future");
+  ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
+  EXPECT_NE(errors[0].find("fhir_code 'm'.meaning: value \"future\": expected ended or planned"),
+            std::string::npos)
+      << errors[0];
+  // An administration happened; an ignored code is never read.
+  EXPECT_EQ(medication_code_errors("MedicationAdministration", "status", "use", "planned").size(),
+            1u);
+  EXPECT_EQ(medication_code_errors("MedicationRequest", "status", "ignore", "planned").size(), 1u);
+  // Only MedicationRequest has an intent.
+  auto intent = medication_code_errors("MedicationStatement", "intent", "warn", "planned");
+  ASSERT_EQ(intent.size(), 1u) << ::testing::PrintToString(intent);
+  EXPECT_NE(intent[0].find("only MedicationRequest.intent is read"), std::string::npos);
+}
+
 // Every repeated dose frequency has its dosing interval in the KB (the PK model and dose picking
 // read it there); a KB without one fails to load instead of losing the regimen.
 TEST(KbValidation, RepeatedDoseFrequencyNeedsADosingInterval) {
