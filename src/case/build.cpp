@@ -168,6 +168,9 @@ std::string_view short_system_view(std::string_view s) {
   if (s == "http://snomed.info/sct" || s == "snomed") return "snomed";
   if (s == "http://hl7.org/fhir/sid/icd-10-cm" || s == "icd10cm" || s == "icd-10-cm")
     return "icd10cm";
+  // WHO ICD-10, as European records send it: its own KB rows (it differs from ICD-10-CM below
+  // the three-character category).
+  if (s == "http://hl7.org/fhir/sid/icd-10" || s == "icd10" || s == "icd-10") return "icd10";
   if (s == "http://www.nlm.nih.gov/research/umls/rxnorm" || s == "rxnorm") return "rxnorm";
   if (s == "http://loinc.org" || s == "loinc") return "loinc";
   if (s == "http://www.whocc.no/atc" || s == "atc") return "atc";
@@ -537,9 +540,10 @@ bool CaseBuilder::add_lab(const std::string& pointer, const std::string& label,
   }
   if (!lab && !label.empty()) lab = terms_->lab_by_name(label);
   if (!lab) {
-    warning(pointer,
-            fmt::format("lab \"{}\"{} is not in the KB: not used", label,
-                        codes.empty() ? "" : " (" + codes[0].system + " " + codes[0].code + ")"));
+    std::string code = codes.empty() ? "" : codes[0].system + " " + codes[0].code;
+    warning(pointer, label.empty() ? fmt::format("lab {} is not in the KB: not used", code)
+                                   : fmt::format("lab \"{}\"{} is not in the KB: not used", label,
+                                                 code.empty() ? "" : " (" + code + ")"));
     return false;
   }
   const kb::Lab* def = nullptr;

@@ -382,6 +382,23 @@ TEST(FhirObservation, StatusesFromTheKb) {
   EXPECT_TRUE(contains(all(r.record->warnings), "Observation status \"preliminary\": used"));
 }
 
+// A lymphocyte percentage (LOINC 736-9, "Lymphocytes/100 leukocytes") is not the absolute count
+// the thresholds read: not used, and the warning names the code when the lab has no text.
+TEST(FhirObservation, ALymphocytePercentageIsNotTheCount) {
+  Json pct = observation("736-9");
+  pct["valueQuantity"] = {{"value", 28}, {"system", "http://unitsofmeasure.org"}, {"code", "%"}};
+  auto r = read(bundle({pct}));
+  ASSERT_TRUE(r.record);
+  EXPECT_EQ(r.record->latest("alc", r.record->as_of), nullptr);
+  EXPECT_TRUE(contains(all(r.record->warnings), "lab loinc 736-9 is not in the KB: not used"))
+      << all(r.record->warnings);
+  pct["code"]["text"] = "Lymphocytes %";
+  r = read(bundle({pct}));
+  EXPECT_TRUE(contains(all(r.record->warnings),
+                       "lab \"Lymphocytes %\" (loinc 736-9) is not in the KB: not used"))
+      << all(r.record->warnings);
+}
+
 Json with_interpretation(Json o, const std::string& code) {
   o["interpretation"] = Json::array({concept_of(kInterpretation, code)});
   return o;
