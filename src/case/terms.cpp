@@ -75,7 +75,7 @@ namespace paraderm::clinical::detail {
 
 std::string TermIndex::normalise_code(std::string_view system, std::string_view code) {
   std::string out(code);
-  if (system != "icd10cm") return out;
+  if (system != "icd10cm" && system != "icd10") return out;
   for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   if (out.size() > 3 && out.find('.') == std::string::npos) out.insert(3, ".");
   return out;

@@ -496,9 +496,9 @@ struct Schema<Code> {
   static const std::vector<Field<Code>>& fields() {
     static const std::vector<Field<Code>> f = concat<Code>(
         {
-            field(
-                "system", &Code::system,
-                {.one_of = {"snomed", "icd10cm", "rxnorm", "rxnorm-scd", "atc", "loinc", "ucum"}}),
+            field("system", &Code::system,
+                  {.one_of = {"snomed", "icd10cm", "icd10", "rxnorm", "rxnorm-scd", "atc", "loinc",
+                              "ucum"}}),
             field("code", &Code::code),
             field("display", &Code::display),
         },

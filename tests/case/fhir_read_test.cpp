@@ -748,6 +748,29 @@ TEST(FhirCondition, IcdL309IsEczema) {
   EXPECT_EQ(disease("L30.2"), "");
 }
 
+// European records code in WHO ICD-10 (kb/diseases.toml system icd10, source who-icd10-2019),
+// which differs from ICD-10-CM below the category: each system is read with its own rows.
+TEST(FhirCondition, WhoIcd10IsReadWithItsOwnCodes) {
+  auto disease = [&](const char* system, const std::string& code) -> std::string {
+    auto r = read(bundle({condition(system, code)}));
+    return r.record && !r.record->conditions.empty() ? r.record->conditions[0].disease : "";
+  };
+  constexpr const char* kWho = "http://hl7.org/fhir/sid/icd-10";
+  EXPECT_EQ(disease(kWho, "L20.9"), "atopic-dermatitis");
+  EXPECT_EQ(disease(kWho, "L20.8"), "atopic-dermatitis");
+  EXPECT_EQ(disease(kWho, "L409"), "psoriasis");  // without the dot, as some systems send it
+  EXPECT_EQ(disease(kWho, "L40.3"), "palmoplantar-pustulosis");
+  EXPECT_EQ(disease(kWho, "M07.3"), "psoriatic-arthritis");
+  EXPECT_EQ(disease(kWho, "J30.4"), "allergic-rhinitis");  // CM codes it J30.9
+  EXPECT_EQ(disease(kWho, "L73.2"), "hidradenitis-suppurativa");
+  // Both ways: CM-only subcodes are not WHO codes, and a WHO-only code is not read as CM.
+  EXPECT_EQ(disease(kWho, "L20.89"), "");
+  EXPECT_EQ(disease(kWho, "L40.50"), "");
+  EXPECT_EQ(disease(kIcd10cm, "L20.8"), "");
+  EXPECT_EQ(disease(kIcd10cm, "M07.3"), "");
+  EXPECT_EQ(disease(kIcd10cm, "L20.89"), "atopic-dermatitis");
+}
+
 TEST(FhirCondition, PregnancyAndLactationConditionsSetThePatientState) {
   // kb/diseases.toml pregnancy SNOMED 77386006; lactation ICD-10-CM Z39.1.
   auto r = read(bundle({condition(kSnomed, "77386006", "Pregnant")}));
