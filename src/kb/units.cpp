@@ -287,9 +287,10 @@ std::string ucum_component(std::string_view c, bool first, bool divided_next) {
   if (c.size() > 2 && c.substr(0, 2) == "mc" && symbol("u" + std::string(c.substr(2)))) {
     return "u" + std::string(c.substr(2));  // mcg, mcL, mcmol
   }
-  // K/uL, G/L, M/uL, T/L: thousands, giga, mega, tera per volume (K is kelvin and G gauss in UCUM).
+  // K/uL, Thousand/uL, G/L, M/uL, T/L: thousands, giga, mega, tera per volume (K is kelvin and G
+  // gauss in UCUM).
   if (first && divided_next) {
-    if (c == "K" || c == "k") return "10*3";
+    if (c == "K" || c == "k" || c == "Thousand" || c == "thousand") return "10*3";
     if (c == "M") return "10*6";
     if (c == "G") return "10*9";
     if (c == "T") return "10*12";
@@ -355,6 +356,31 @@ std::optional<std::string> lost_superscript(std::string_view ucum) {
       ucum.substr(0, ucum.find('/')), exponent, exponent, exponent);
 }
 
+// "10(3)/uL" and "x10(9)/L", as some EHR lab feeds print a power of ten: 10*3, x10*9. Only a
+// whole-number exponent in parentheses right after "10" that is not part of a longer number.
+std::string parenthesised_exponents(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size();) {
+    bool ten = s.compare(i, 3, "10(") == 0 && (i == 0 || !is_digit(s[i - 1]));
+    std::size_t close = ten ? s.find(')', i + 3) : std::string::npos;
+    if (close != std::string::npos) {
+      std::string_view exp(s.data() + i + 3, close - i - 3);
+      std::size_t sign = !exp.empty() && exp[0] == '-' ? 1 : 0;
+      bool digits = exp.size() > sign && exp.size() <= sign + 2 &&
+                    std::all_of(exp.begin() + static_cast<std::ptrdiff_t>(sign), exp.end(),
+                                [](char c) { return is_digit(c); });
+      if (digits) {
+        out += "10*";
+        out += exp;
+        i = close + 1;
+        continue;
+      }
+    }
+    out += s[i++];
+  }
+  return out;
+}
+
 // The UCUM expression for a unit string, rewriting the common non-UCUM spellings.
 std::string to_ucum(std::string_view text) {
   std::string s(text);
@@ -364,6 +390,7 @@ std::string to_ucum(std::string_view text) {
   replace_all(s, "\xCE\xBC", "u");  // Greek mu
   s = superscripts_to_ucum(s);
   replace_all(s, "\xC3\x97", "x");  // multiplication sign
+  s = parenthesised_exponents(s);
   for (std::string_view area : {"/1.73m2", "/1.73 m2", "/1.73m^2", "/1.73 m^2"}) {
     replace_all(s, area, "/{1.73_m2}");
   }

@@ -165,11 +165,17 @@ TEST(Units, ARowNeverAppliesToAnotherAnalyte) {
 // ---- common non-UCUM spellings: read, and reported ---------------------------------------------
 
 TEST(Units, NonUcumSpellingsAreReadAndReported) {
-  for (const char* u : {"x10E3/uL", "x10^3/uL", "K/uL", "10E3/uL"}) {
+  for (const char* u :
+       {"x10E3/uL", "x10^3/uL", "K/uL", "10E3/uL", "Thousand/uL", "x10(3)/uL", "10(3)/uL"}) {
     EXPECT_DOUBLE_EQ(conv("anc", 0.8, u, "cells/uL"), 800) << u;
     EXPECT_TRUE(read_as_non_ucum("anc", u, "/uL")) << u;
   }
   EXPECT_DOUBLE_EQ(conv("anc", 0.8, "G/L", "cells/uL"), 800);  // G = giga: 10^9/L
+  EXPECT_DOUBLE_EQ(conv("anc", 0.8, "x10(9)/L", "cells/uL"), 800);
+  // Not a power of ten: a parenthesis after another number, or a non-integer exponent.
+  for (const char* u : {"110(3)/uL", "10(3.5)/uL", "10(x)/uL", "Thousands/uL"}) {
+    EXPECT_FALSE(units::convert(shipped(), "anc", 1, u, "/uL").is_ok()) << u;
+  }
   EXPECT_TRUE(read_as_non_ucum("anc", "G/L", "/uL"));
   for (const char* u : {"cells/uL", "cells/mm3"}) {
     EXPECT_DOUBLE_EQ(conv("alc", 450, u, "/uL"), 450) << u;
