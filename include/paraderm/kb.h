@@ -90,6 +90,18 @@ enum class FhirCodeEffect { kUse, kWarn, kIgnore };
 // What an interaction class groups: drugs (a medication can be one), a vaccine, a patient trait
 // (metaboliser phenotype) or a food — the last two are never a recorded medication.
 enum class InteractionKind { kDrugClass, kVaccine, kPhenotype, kFood };
+// Where a disease lives; a topical product reaches only kImmuneSkin diseases.
+enum class DiseaseCategory {
+  kImmuneSkin,
+  kImmuneSystemic,
+  kInfection,
+  kCardiovascular,
+  kMalignancy,
+  kRenal,
+  kHepatic,
+  kReproductive,
+  kOther
+};
 // How the assessment recognises a PR risk factor in a case (risk_factor.match): condition (any of
 // `values` is a recorded condition), sex, smoking (the listed statuses), flag (a case flag such as
 // raised-ige), age-per-year, comedication (any of `values` taken with the culprit), culprit-class,
@@ -190,6 +202,7 @@ std::string_view to_string(Route r);            // oral | topical
 std::string_view to_string(WarningKind k);      // boxed | warning | limitation
 std::string_view to_string(FhirCodeEffect e);   // use | warn | ignore
 std::string_view to_string(InteractionKind k);  // drug-class | vaccine | phenotype | food
+std::string_view to_string(DiseaseCategory c);  // immune-skin | immune-systemic | ...
 std::string_view to_string(RiskFactorMatch m);  // condition | sex | ... | culprit
 std::string_view to_string(EffectMeasure m);    // hr | or | irr | rr | prevalence-pct | relapse-pct
 std::string_view to_string(EffectDirection d);  // increases | decreases | no-effect
@@ -329,7 +342,7 @@ struct Disease {
   Location loc;
   std::string id, name;
   std::vector<std::string> aliases;
-  std::string category;
+  DiseaseCategory category = DiseaseCategory::kOther;
   std::optional<std::string> parent;
   std::vector<Code> code;
   std::vector<CodeRange> code_range;  // an exact `code` wins over a range

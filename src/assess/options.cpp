@@ -308,11 +308,23 @@ class DrugEvaluation {
       for (const auto& ls : o_.label) {
         if (ls.status == Approval::kAgeRestricted) too_young.push_back(ls.disease);
       }
+      // The KB holds the label indications its sources give, not always every one (an EU label
+      // may list Crohn disease while the KB holds only the skin indications): say what it holds.
+      std::vector<std::string> held;
+      for (const auto& ind : d_.indication) {
+        if (here(ind.region) && ind.status == kb::IndicationStatus::kApproved &&
+            std::find(held.begin(), held.end(), ind.disease) == held.end()) {
+          held.push_back(ind.disease);
+        }
+      }
       std::string why =
           too_young.empty()
-              ? format_text(FMT_COMPILE("Not approved for {} in the {} label: off-label use."),
+              ? format_text(FMT_COMPILE("The KB holds no {} approval for {} ({} indications it "
+                                        "holds: {}): off-label use unless the current label "
+                                        "says otherwise."),
+                            x_.c.region,
                             diseases.empty() ? std::string("these diseases") : join_or(diseases),
-                            x_.c.region)
+                            x_.c.region, fmt::join(held, ", "))
               : format_text(FMT_COMPILE("Use for {} at age {:g} is off-label (the {} label starts "
                                         "at an older age)."),
                             join_or(too_young), G{x_.age.value_or(0)}, x_.c.region);
@@ -588,6 +600,24 @@ class DrugEvaluation {
 
   void topical() {
     if (d_.route != kb::Route::kTopical) return;
+    // A topical product acts where it is applied: a disease outside the skin (Crohn disease,
+    // systemic or drug-induced lupus) is beyond its reach, whatever the severity.
+    std::vector<std::string> beyond;
+    for (const auto& dis : x_.targets) {
+      const kb::Disease* d = x_.kb.find_disease(dis);
+      if (d && d->category != kb::DiseaseCategory::kImmuneSkin) beyond.push_back(dis);
+    }
+    if (!beyond.empty()) {
+      block(Verdict::kAvoid,
+            reason(
+                ReasonCode::kTopicalNotSuited, Severity::kBlock,
+                format_text(FMT_COMPILE("Topical agent: it acts at the application site, and "
+                                        "{} {}."),
+                            fmt::join(beyond, ", "),
+                            beyond.size() == 1 ? "is not a skin disease" : "are not skin diseases"),
+                {}));
+      return;
+    }
     const auto& severity = x_.severity;
     if (severity == kb::SeverityGrade::kMild) {
       note(reason(ReasonCode::kTopicalSuited, Severity::kInfo,
@@ -1730,7 +1760,7 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c,
   // before strategies, labels for the diseases, PR case evidence, an off-label drug approved for a
   // disease of the same KB category (immune-skin, immune-systemic) before one approved for others
   // only, coverage (unknown last), then id for a stable order.
-  std::vector<std::string> categories;
+  std::vector<kb::DiseaseCategory> categories;
   for (const auto& dis : diseases) {
     if (const kb::Disease* d = kb.find_disease(dis)) categories.push_back(d->category);
   }

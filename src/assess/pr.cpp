@@ -811,7 +811,7 @@ std::vector<std::string> option_diseases(const kb::KnowledgeBase& kb, const Case
         (cond.onset && *cond.onset > c.as_of))
       continue;
     const kb::Disease* d = kb.find_disease(cond.disease);
-    bool skin = d && d->category == "immune-skin"sv;
+    bool skin = d && d->category == kb::DiseaseCategory::kImmuneSkin;
     bool indication = std::any_of(kb.drugs.begin(), kb.drugs.end(), [&](const kb::Drug& drug) {
       return std::any_of(drug.indication.begin(), drug.indication.end(),
                          [&](const kb::DrugIndication& ind) {

@@ -98,6 +98,21 @@ struct EnumNames<InteractionKind> {
 };
 
 template <>
+struct EnumNames<DiseaseCategory> {
+  static constexpr std::array<std::pair<DiseaseCategory, std::string_view>, 9> kNames{{
+      {DiseaseCategory::kImmuneSkin, "immune-skin"},
+      {DiseaseCategory::kImmuneSystemic, "immune-systemic"},
+      {DiseaseCategory::kInfection, "infection"},
+      {DiseaseCategory::kCardiovascular, "cardiovascular"},
+      {DiseaseCategory::kMalignancy, "malignancy"},
+      {DiseaseCategory::kRenal, "renal"},
+      {DiseaseCategory::kHepatic, "hepatic"},
+      {DiseaseCategory::kReproductive, "reproductive"},
+      {DiseaseCategory::kOther, "other"},
+  }};
+};
+
+template <>
 struct EnumNames<RiskFactorMatch> {
   static constexpr std::array<std::pair<RiskFactorMatch, std::string_view>, 8> kNames{{
       {RiskFactorMatch::kCondition, "condition"},
@@ -698,9 +713,7 @@ struct Schema<Disease> {
         field("id", &Disease::id, {.id = true}),
         field("name", &Disease::name),
         field("aliases", &Disease::aliases),
-        field("category", &Disease::category,
-              {.one_of = {"immune-skin", "immune-systemic", "infection", "cardiovascular",
-                          "malignancy", "renal", "hepatic", "reproductive", "other"}}),
+        field("category", &Disease::category),
         field("parent", &Disease::parent, {.ref = "disease"}),
         field("code", &Disease::code),
         field("code_range", &Disease::code_range),
@@ -1875,6 +1888,7 @@ std::string_view to_string(Route r) { return detail::enum_name(r); }
 std::string_view to_string(WarningKind k) { return detail::enum_name(k); }
 std::string_view to_string(FhirCodeEffect e) { return detail::enum_name(e); }
 std::string_view to_string(InteractionKind k) { return detail::enum_name(k); }
+std::string_view to_string(DiseaseCategory c) { return detail::enum_name(c); }
 std::string_view to_string(RiskFactorMatch m) { return detail::enum_name(m); }
 std::string_view to_string(EffectMeasure m) { return detail::enum_name(m); }
 std::string_view to_string(EffectDirection d) { return detail::enum_name(d); }

@@ -295,7 +295,8 @@ TEST(LabelsB, OralRuxolitinibHasNoDermatologyIndicationInEitherRegion) {
   for (const auto& i : d.indication) {
     const Disease* dis = kb.find_disease(i.disease);
     ASSERT_NE(dis, nullptr) << i.disease;
-    EXPECT_NE(dis->category, "immune-skin") << "oral ruxolitinib indication " << i.disease;
+    EXPECT_NE(dis->category, kb::DiseaseCategory::kImmuneSkin)
+        << "oral ruxolitinib indication " << i.disease;
   }
   for (const char* derm : {"atopic-dermatitis", "vitiligo", "alopecia-areata", "psoriasis",
                            "plaque-psoriasis", "chronic-hand-eczema"}) {
@@ -305,7 +306,8 @@ TEST(LabelsB, OralRuxolitinibHasNoDermatologyIndicationInEitherRegion) {
   for (const auto& x : d.dose) {
     const Disease* dis = kb.find_disease(x.indication);
     ASSERT_NE(dis, nullptr);
-    EXPECT_NE(dis->category, "immune-skin") << "oral ruxolitinib dose for " << x.indication;
+    EXPECT_NE(dis->category, kb::DiseaseCategory::kImmuneSkin)
+        << "oral ruxolitinib dose for " << x.indication;
   }
 }
 
@@ -399,7 +401,7 @@ TEST(LabelsB, FilgotinibIsEuOnlyWithNoDermatologyIndication) {
     const Disease* dis = kb.find_disease(i.disease);
     ASSERT_NE(dis, nullptr);
     if (i.status == IndicationStatus::kApproved) {
-      EXPECT_NE(dis->category, "immune-skin") << i.disease;
+      EXPECT_NE(dis->category, kb::DiseaseCategory::kImmuneSkin) << i.disease;
     }
   }
   // Every US cell is 'not authorised'.
