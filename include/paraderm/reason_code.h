@@ -93,6 +93,7 @@ namespace paraderm::assess {
   X(kInteractionUnknown, "INTERACTION_UNKNOWN")                 \
   X(kSwitchFromCulprit, "SWITCH_FROM_CULPRIT")                  \
   X(kCurrentJak, "CURRENT_JAK")                                 \
+  X(kCurrentDoseAbove, "CURRENT_DOSE_ABOVE")                    \
   X(kPrCaseEvidence, "PR_CASE_EVIDENCE")                        \
   X(kJakCausedPr, "JAK_CAUSED_PR")                              \
   X(kCoverageBoth, "COVERAGE_BOTH")                             \

@@ -174,6 +174,7 @@ class DrugEvaluation {
     evidence();
     label_support();
     cap_dose();
+    current_dose();
     coverage();
     finish();
     return std::move(o_);
@@ -1457,6 +1458,57 @@ class DrugEvaluation {
       dose_->adjustments.emplace_back("capped at the label maximum");
       note(reason(ReasonCode::kDoseCappedAtMaximum, Severity::kWarning,
                   "Dose capped at the label maximum.", prov.src));
+    }
+  }
+
+  // The patient already takes this drug at a recorded dose above the one this assessment gives
+  // (age, risk group, kidney, liver, interactions): continuing must not read as continuing at that
+  // dose. Daily doses are compared when both frequencies are KB codes; otherwise the amount per
+  // administration (a higher one is above whatever the frequency).
+  void current_dose() {
+    if (!dose_) return;
+    auto daily = [&](double amount, const std::optional<std::string>& frequency) {
+      auto tau = frequency ? x_.interval_h(*frequency) : std::nullopt;
+      return tau && *tau > 0 ? std::optional<double>(amount * 24 / *tau) : std::nullopt;
+    };
+    for (const auto* m : x_.active_meds) {
+      if (m->jak_drug != d_.id || m->planned || !m->amount || m->unit != dose_->unit) continue;
+      auto recorded = daily(*m->amount, m->frequency),
+           adjusted = daily(dose_->amount, dose_->frequency);
+      bool above =
+          recorded && adjusted ? *recorded > *adjusted + 1e-9 : *m->amount > dose_->amount + 1e-9;
+      if (!above) continue;
+      std::string why;
+      for (const auto& a : dose_->adjustments) why += (why.empty() ? "" : "; ") + a;
+      // Cited by what set the dose: the start dose and each adjustment already said.
+      std::vector<std::string> sources;
+      for (const auto& r : o_.reasons) {
+        switch (r.code) {
+          case ReasonCode::kDoseStart:
+          case ReasonCode::kDoseFromOtherIndication:
+          case ReasonCode::kPracLowerDose:
+          case ReasonCode::kRenalDose:
+          case ReasonCode::kHepaticDose:
+          case ReasonCode::kInteractionDose:
+          case ReasonCode::kDoseCappedAtMaximum:
+            add_sources(sources, r.sources);
+            break;
+          default:
+            break;
+        }
+      }
+      // A KB frequency code reads as part of the dose; free text is quoted as recorded.
+      std::string as_recorded = !m->frequency ? " per dose"
+                                : recorded    ? " " + *m->frequency
+                                              : " per dose (\"" + *m->frequency + "\")";
+      block(Verdict::kCaution,
+            reason(ReasonCode::kCurrentDoseAbove, Severity::kWarning,
+                   format_text(FMT_COMPILE("{} is recorded at {:g} {}{} ({}), above the "
+                                           "dose for this patient: {:g} {} {}{}. Review the dose."),
+                               m->label, G{*m->amount}, *m->unit, as_recorded, m->pointer,
+                               G{dose_->amount}, dose_->unit, dose_->frequency,
+                               why.empty() ? "" : " (" + why + ")"),
+                   std::move(sources)));
     }
   }
 
