@@ -528,7 +528,7 @@ struct Schema<CodeRange> {
   static const std::vector<Field<CodeRange>>& fields() {
     static const std::vector<Field<CodeRange>> f = concat<CodeRange>(
         {
-            field("system", &CodeRange::system, {.one_of = {"icd10cm"}}),
+            field("system", &CodeRange::system, {.one_of = {"icd10cm", "icd10"}}),
             field("from", &CodeRange::from),
             field("to", &CodeRange::to),
             field("display", &CodeRange::display),

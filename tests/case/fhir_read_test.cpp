@@ -769,6 +769,21 @@ TEST(FhirCondition, WhoIcd10IsReadWithItsOwnCodes) {
   EXPECT_EQ(disease(kIcd10cm, "L20.8"), "");
   EXPECT_EQ(disease(kIcd10cm, "M07.3"), "");
   EXPECT_EQ(disease(kIcd10cm, "L20.89"), "atopic-dermatitis");
+
+  // The safety conditions: a contraindication or a PRAC risk group coded in WHO ICD-10 is read.
+  EXPECT_EQ(disease(kWho, "Z33"), "pregnancy");
+  EXPECT_EQ(disease(kWho, "Z39.1"), "lactation");
+  EXPECT_EQ(disease(kWho, "C50.9"), "malignancy");  // WHO block C00-C97
+  EXPECT_EQ(disease(kWho, "C97"), "malignancy");    // WHO only (CM stops at C96)
+  EXPECT_EQ(disease(kWho, "C85.9"), "lymphoma");    // its own code before the block
+  EXPECT_EQ(disease(kWho, "A16.2"), "tuberculosis");
+  EXPECT_EQ(disease(kWho, "I26.9"), "pulmonary-embolism");
+  EXPECT_EQ(disease(kWho, "I21.4"), "");  // only the category and I21.9 are held
+  EXPECT_EQ(disease(kWho, "I21"), "myocardial-infarction");
+  EXPECT_EQ(disease(kWho, "B22"), "hiv");
+  EXPECT_EQ(disease(kWho, "K74.6"), "cirrhosis");
+  EXPECT_EQ(disease(kWho, "D00.0"), "");  // carcinoma in situ is not in C00-C97
+  EXPECT_EQ(disease(kIcd10cm, "C97"), "");
 }
 
 TEST(FhirCondition, PregnancyAndLactationConditionsSetThePatientState) {
