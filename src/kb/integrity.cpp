@@ -162,6 +162,45 @@ void check_threshold_units(const KnowledgeBase& kb, const Drug& d,
 
 }  // namespace
 
+// How kb/fhir.toml rows may be read: each meaning is one the FHIR reader acts on.
+void check_fhir_codes(const KnowledgeBase& kb, std::vector<ValidationIssue>& issues) {
+  for (const auto& f : kb.fhir_codes) {
+    if (f.element == "clinicalStatus" && f.effect != FhirCodeEffect::kIgnore && f.meaning &&
+        !parse_condition_status(*f.meaning)) {
+      error(issues, f.loc, fmt::format("fhir_code '{}'.meaning", f.id),
+            fmt::format("value \"{}\": expected active or resolved for a clinicalStatus that is "
+                        "used",
+                        *f.meaning));
+    }
+    // The medication reader knows two meanings: "ended" (a stop) and "planned" (not taken yet);
+    // any other would be read as taken.
+    if (f.resource.rfind("Medication", 0) == 0 && f.meaning && *f.meaning != "ended" &&
+        *f.meaning != "planned") {
+      error(
+          issues, f.loc, fmt::format("fhir_code '{}'.meaning", f.id),
+          fmt::format("value \"{}\": expected ended or planned for a medication code", *f.meaning));
+    }
+    if (f.meaning == std::optional<std::string>("planned") &&
+        (f.resource == "MedicationAdministration" || f.effect == FhirCodeEffect::kIgnore)) {
+      error(issues, f.loc, fmt::format("fhir_code '{}'.meaning", f.id),
+            "value \"planned\": only a MedicationStatement or MedicationRequest code that is "
+            "used can mean planned (an administration happened)");
+    }
+    if (f.element == "intent" && f.resource != "MedicationRequest") {
+      error(issues, f.loc, fmt::format("fhir_code '{}'.element", f.id),
+            "value \"intent\": only MedicationRequest.intent is read");
+    }
+    // The reader takes a Condition.severity code's meaning as the grade: it must be one.
+    if (f.element == "severity" && f.effect != FhirCodeEffect::kIgnore &&
+        (!f.meaning || !parse_severity_grade(*f.meaning))) {
+      error(issues, f.loc, fmt::format("fhir_code '{}'.meaning", f.id),
+            fmt::format("value {}: expected mild, moderate or severe for a severity code that is "
+                        "used",
+                        f.meaning ? "\"" + *f.meaning + "\"" : "missing"));
+    }
+  }
+}
+
 void check_integrity(const KnowledgeBase& kb, const std::vector<RefUse>& refs,
                      std::vector<ValidationIssue>& issues) {
   // Unique ids per kind, and the id sets used to resolve references.
@@ -230,41 +269,7 @@ void check_integrity(const KnowledgeBase& kb, const std::vector<RefUse>& refs,
              "pregnant, not-pregnant or unknown");
   }
 
-  for (const auto& f : kb.fhir_codes) {
-    if (f.element == "clinicalStatus" && f.effect != FhirCodeEffect::kIgnore && f.meaning &&
-        !parse_condition_status(*f.meaning)) {
-      error(issues, f.loc, fmt::format("fhir_code '{}'.meaning", f.id),
-            fmt::format("value \"{}\": expected active or resolved for a clinicalStatus that is "
-                        "used",
-                        *f.meaning));
-    }
-    // The medication reader knows two meanings: "ended" (a stop) and "planned" (not taken yet);
-    // any other would be read as taken.
-    if (f.resource.rfind("Medication", 0) == 0 && f.meaning && *f.meaning != "ended" &&
-        *f.meaning != "planned") {
-      error(
-          issues, f.loc, fmt::format("fhir_code '{}'.meaning", f.id),
-          fmt::format("value \"{}\": expected ended or planned for a medication code", *f.meaning));
-    }
-    if (f.meaning == std::optional<std::string>("planned") &&
-        (f.resource == "MedicationAdministration" || f.effect == FhirCodeEffect::kIgnore)) {
-      error(issues, f.loc, fmt::format("fhir_code '{}'.meaning", f.id),
-            "value \"planned\": only a MedicationStatement or MedicationRequest code that is "
-            "used can mean planned (an administration happened)");
-    }
-    if (f.element == "intent" && f.resource != "MedicationRequest") {
-      error(issues, f.loc, fmt::format("fhir_code '{}'.element", f.id),
-            "value \"intent\": only MedicationRequest.intent is read");
-    }
-    // The reader takes a Condition.severity code's meaning as the grade: it must be one.
-    if (f.element == "severity" && f.effect != FhirCodeEffect::kIgnore &&
-        (!f.meaning || !parse_severity_grade(*f.meaning))) {
-      error(issues, f.loc, fmt::format("fhir_code '{}'.meaning", f.id),
-            fmt::format("value {}: expected mild, moderate or severe for a severity code that is "
-                        "used",
-                        f.meaning ? "\"" + *f.meaning + "\"" : "missing"));
-    }
-  }
+  check_fhir_codes(kb, issues);
 
   // A cytokine's modelled JAK pair must be kinases its receptors actually use.
   for (const auto& c : kb.cytokines) {
