@@ -568,20 +568,27 @@ TEST(KbValidation, PregnancyAnswerMustSayWhatItRecords) {
       << elsewhere[0];
 }
 
-std::vector<std::string> clinical_status_errors(const std::string& effect,
-                                                const std::string& meaning) {
+// The validation errors of one kb/fhir.toml row with a meaning.
+std::vector<std::string> fhir_code_errors(const std::string& id, const std::string& resource,
+                                          const std::string& element, const std::string& code,
+                                          const std::string& effect, const std::string& meaning) {
   auto r = load_with("fhir.toml", R"(
 [[fhir_code]]
-id = "c"
-resource = "Condition"
-element = "clinicalStatus"
-code = "remission"
+id = ")" + id + R"("
+resource = ")" + resource + R"("
+element = ")" + element + R"("
+code = ")" + code + R"("
 effect = ")" + effect + R"("
 meaning = ")" + meaning + R"("
 src = ["cst-jak-stat-table"]
 conf = "confirmed"
 )");
   return errors_of(r);
+}
+
+std::vector<std::string> clinical_status_errors(const std::string& effect,
+                                                const std::string& meaning) {
+  return fhir_code_errors("c", "Condition", "clinicalStatus", "remission", effect, meaning);
 }
 
 TEST(KbValidation, ClinicalStatusMeaningMustBeAConditionStatus) {
@@ -767,18 +774,7 @@ std::vector<std::string> medication_code_errors(const std::string& resource,
                                                 const std::string& element,
                                                 const std::string& effect,
                                                 const std::string& meaning) {
-  auto r = load_with("fhir.toml", R"(
-[[fhir_code]]
-id = "m"
-resource = ")" + resource + R"("
-element = ")" + element + R"("
-code = "proposal"
-effect = ")" + effect + R"("
-meaning = ")" + meaning + R"("
-src = ["cst-jak-stat-table"]
-conf = "confirmed"
-)");
-  return errors_of(r);
+  return fhir_code_errors("m", resource, element, "proposal", effect, meaning);
 }
 
 // The medication reader knows "ended" and "planned"; another meaning would be read as taken.
