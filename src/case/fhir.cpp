@@ -342,7 +342,8 @@ class BundleReader {
  public:
   BundleReader(El bundle, CaseBuilder& b) : bundle_(bundle), b_(b), f_(b) {}
 
-  void read();
+  // `as_of_given`: the caller named the assessment date, which Bundle.timestamp must not replace.
+  void read(bool as_of_given);
   // Without a region from the caller: the region of the patient's address country (KB
   // region_country rows) when its addresses name exactly one, else "us"; a warning either way.
   void infer_region();
@@ -987,6 +988,14 @@ void BundleReader::observation(El r, const std::string& path) {
     b_.warning(path + ".effectiveDateTime", "missing: the observation has no date; not used");
     return;
   }
+  // A result after the assessment date (an earlier --as-of than the export) is kept for the
+  // follow-up plan but is not the "latest result" of this assessment: said, so a rule reading
+  // "no result in the record" is not taken at its word.
+  if (*date > b_.record().as_of && lab) {
+    b_.warning(path, fmt::format("{} dated {}, after the assessment date {}: not used as a result "
+                                 "before it",
+                                 *lab, to_string(*date), to_string(b_.record().as_of)));
+  }
   b_.add_lab(path, label, codes, *date, value, unit, result);
 }
 
@@ -1011,8 +1020,8 @@ void BundleReader::allergy(El r, const std::string& path) {
   }
 }
 
-void BundleReader::read() {
-  if (OptEl ts = member(bundle_, "timestamp")) {
+void BundleReader::read(bool as_of_given) {
+  if (OptEl ts = as_of_given ? std::nullopt : member(bundle_, "timestamp")) {
     auto d = ts->is_string() ? parse_date(string_of(*ts)) : std::nullopt;
     if (d)
       b_.record().as_of = *d;
@@ -1114,9 +1123,10 @@ void BundleReader::infer_region() {
   b_.warning("Bundle", "region not given (--region): assessed for \"us\"" + why);
 }
 
-void parse_fhir_bundle(const simdjson::dom::element& bundle, CaseBuilder& b, bool region_given) {
+void parse_fhir_bundle(const simdjson::dom::element& bundle, CaseBuilder& b, bool region_given,
+                       bool as_of_given) {
   BundleReader reader(bundle, b);
-  reader.read();
+  reader.read(as_of_given);
   if (!region_given) reader.infer_region();
 }
 

@@ -14,7 +14,8 @@ namespace detail {
 // that value as a message shows it unless it is "Bundle".
 bool is_fhir_record(const simdjson::dom::element& root);
 std::optional<std::string> not_a_bundle(const simdjson::dom::element& root);
-void parse_fhir_bundle(const simdjson::dom::element& bundle, CaseBuilder& b, bool region_given);
+void parse_fhir_bundle(const simdjson::dom::element& bundle, CaseBuilder& b, bool region_given,
+                       bool as_of_given);
 
 namespace {
 
@@ -396,7 +397,7 @@ ParseResult parse_case(std::string_view text, const kb::KnowledgeBase& kb,
             {"/resourceType", fmt::format("value {}: expected \"Bundle\"", *type)});
         return out;
       }
-      detail::parse_fhir_bundle(root, b, options.region.has_value());
+      detail::parse_fhir_bundle(root, b, options.region.has_value(), options.as_of.has_value());
     } else {
       c.input_kind = "native";
       detail::parse_native(detail::to_nlohmann(root), b, options.region.has_value(),

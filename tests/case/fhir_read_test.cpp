@@ -382,6 +382,27 @@ TEST(FhirObservation, StatusesFromTheKb) {
   EXPECT_TRUE(contains(all(r.record->warnings), "Observation status \"preliminary\": used"));
 }
 
+// The caller's --as-of wins over Bundle.timestamp (as it does over a native case's as_of), and a
+// result dated after the assessment date is said not to be used as a result before it.
+TEST(FhirDates, TheCallersAssessmentDateWinsAndLaterResultsAreSaid) {
+  Json b = bundle({alc(0.3, "final")});  // Bundle.timestamp 2026-11-20, ALC dated 2026-11-10
+  ParseOptions o;
+  o.region = "eu";
+  o.as_of = paraderm::clinical::parse_date("2026-11-01");
+  auto r = parse_case(b.dump(), paraderm::testing::shipped_kb(), o);
+  ASSERT_TRUE(r.record) << all(r.problems);
+  EXPECT_EQ(to_string(r.record->as_of), "2026-11-01");
+  EXPECT_EQ(r.record->latest("alc", r.record->as_of), nullptr);
+  EXPECT_TRUE(contains(all(r.record->warnings),
+                       "alc dated 2026-11-10, after the assessment date 2026-11-01: not used"))
+      << all(r.record->warnings);
+  // Without --as-of the timestamp gives the date, the result is before it, nothing is said.
+  r = read(b);
+  EXPECT_EQ(to_string(r.record->as_of), "2026-11-20");
+  EXPECT_NE(r.record->latest("alc", r.record->as_of), nullptr);
+  EXPECT_FALSE(contains(all(r.record->warnings), "after the assessment date"));
+}
+
 // A lymphocyte percentage (LOINC 736-9, "Lymphocytes/100 leukocytes") is not the absolute count
 // the thresholds read: not used, and the warning names the code when the lab has no text.
 TEST(FhirObservation, ALymphocytePercentageIsNotTheCount) {
