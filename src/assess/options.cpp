@@ -1263,18 +1263,13 @@ class DrugEvaluation {
       }
       std::string name = cls ? cls->name : r.with;
       if (std::find(classes.begin(), classes.end(), name) == classes.end()) classes.push_back(name);
-      for (const auto& s : r.prov.src) {
-        if (std::find(sources.begin(), sources.end(), s) == sources.end()) sources.push_back(s);
-      }
+      add_sources(sources, r.prov.src);
     }
     if (classes.empty()) {
       // No rule to check it against: the region's label (its indication rows' sources) is where to
       // look.
       for (const auto& ind : d_.indication) {
-        if (!here(ind.region)) continue;
-        for (const auto& s : ind.prov.src) {
-          if (std::find(sources.begin(), sources.end(), s) == sources.end()) sources.push_back(s);
-        }
+        if (here(ind.region)) add_sources(sources, ind.prov.src);
       }
       // No label in the region either: nothing to check against (NO_LABEL_IN_REGION says so).
       if (sources.empty()) return;
@@ -1436,12 +1431,14 @@ class DrugEvaluation {
   }
 
   // No dose above the region's largest label daily dose for the drug.
+  // The daily amount of a dose given at a KB frequency code (unknown for any other frequency).
+  std::optional<double> per_day(double amount, const std::optional<std::string>& frequency) const {
+    auto tau = frequency ? x_.interval_h(*frequency) : std::nullopt;
+    return tau && *tau > 0 ? std::optional<double>(amount * 24 / *tau) : std::nullopt;
+  }
+
   void cap_dose() {
     if (!dose_) return;
-    auto per_day = [&](double amount, const std::string& frequency) -> std::optional<double> {
-      auto tau = x_.interval_h(frequency);
-      return tau ? std::optional<double>(amount * 24 / *tau) : std::nullopt;
-    };
     double max_daily = 0;
     kb::Provenance prov;
     for (const auto& d : d_.dose) {
@@ -1467,14 +1464,10 @@ class DrugEvaluation {
   // administration (a higher one is above whatever the frequency).
   void current_dose() {
     if (!dose_) return;
-    auto daily = [&](double amount, const std::optional<std::string>& frequency) {
-      auto tau = frequency ? x_.interval_h(*frequency) : std::nullopt;
-      return tau && *tau > 0 ? std::optional<double>(amount * 24 / *tau) : std::nullopt;
-    };
     for (const auto* m : x_.active_meds) {
       if (m->jak_drug != d_.id || m->planned || !m->amount || m->unit != dose_->unit) continue;
-      auto recorded = daily(*m->amount, m->frequency),
-           adjusted = daily(dose_->amount, dose_->frequency);
+      auto recorded = per_day(*m->amount, m->frequency),
+           adjusted = per_day(dose_->amount, dose_->frequency);
       bool above =
           recorded && adjusted ? *recorded > *adjusted + 1e-9 : *m->amount > dose_->amount + 1e-9;
       if (!above) continue;
