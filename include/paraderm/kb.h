@@ -956,6 +956,8 @@ struct KnowledgeBase {
   // The KB's dosing-interval constants (kb/formulas.toml, formula "dosing-interval"): the hours
   // between doses of a repeated frequency (qd, bid); absent for once / as-directed.
   std::optional<double> dosing_interval_h(std::string_view frequency) const;
+  // A kb/formulas.toml constant by id ("ckd-epi-2021.kappa.female"); absent when the KB has none.
+  std::optional<double> formula_constant(std::string_view id) const;
   // The frequency whose dosing interval is `hours` (e.g. 12 -> bid), when the KB has one.
   std::optional<std::string> frequency_of_interval(double hours) const;
 

@@ -1667,14 +1667,11 @@ void cockcroft_gault(const kb::KnowledgeBase& kb, const Case& c, Ctx& x) {
   if (!p.age_years) miss("age");
   if (!p.weight_kg) miss("weight");
   if (!sexed) miss("sex");
-  std::optional<double> offset, divisor, sex_factor;
-  const std::string sex_id =
-      sexed ? "cockcroft-gault.sex-factor." + std::string(clinical::to_string(p.sex)) : "";
-  for (const auto& fc : kb.formula_constants) {
-    if (fc.id == "cockcroft-gault.age-offset"sv) offset = fc.value;
-    if (fc.id == "cockcroft-gault.divisor"sv) divisor = fc.value;
-    if (!sex_id.empty() && fc.id == sex_id) sex_factor = fc.value;
-  }
+  auto offset = kb.formula_constant("cockcroft-gault.age-offset"),
+       divisor = kb.formula_constant("cockcroft-gault.divisor");
+  auto sex_factor = sexed ? kb.formula_constant("cockcroft-gault.sex-factor." +
+                                                std::string(clinical::to_string(p.sex)))
+                          : std::nullopt;
   // Derived in adults (18-92 years): a child's creatinine clearance is not estimated with it.
   if (x.is_child()) miss("an adult patient (Cockcroft–Gault is an adult equation)");
   if (!missing.empty() || !offset || !divisor || !sex_factor) {

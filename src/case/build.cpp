@@ -142,12 +142,7 @@ const LabResult* Case::latest(std::string_view lab, Date on) const {
 
 std::optional<double> ckd_epi_2021(const kb::KnowledgeBase& kb, double scr, double age, Sex sex) {
   if (sex != Sex::kFemale && sex != Sex::kMale) return std::nullopt;
-  auto constant = [&](const std::string& id) -> std::optional<double> {
-    for (const auto& c : kb.formula_constants) {
-      if (c.id == id) return c.value;
-    }
-    return std::nullopt;
-  };
+  auto constant = [&](const std::string& id) { return kb.formula_constant(id); };
   std::string s(to_string(sex));
   auto mult = constant("ckd-epi-2021.multiplier"), kappa = constant("ckd-epi-2021.kappa." + s),
        alpha = constant("ckd-epi-2021.alpha." + s),

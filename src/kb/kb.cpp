@@ -139,6 +139,13 @@ const InteractionClass* KnowledgeBase::find_interaction_class(std::string_view i
   return find_by_id(interaction_classes, id);
 }
 
+std::optional<double> KnowledgeBase::formula_constant(std::string_view id) const {
+  for (const auto& fc : formula_constants) {
+    if (fc.id == id) return fc.value;
+  }
+  return std::nullopt;
+}
+
 std::optional<double> KnowledgeBase::dosing_interval_h(std::string_view frequency) const {
   for (const auto& fc : formula_constants) {
     if (fc.formula == "dosing-interval" && fc.name == frequency) return fc.value;
