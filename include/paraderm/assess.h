@@ -274,6 +274,8 @@ struct Alert {
   double threshold = 0;
   std::string action, text;
   std::vector<std::string> sources;
+  // "<", "<=", ">" or ">=" when the result is a bound ("< 0.3"): `value` is then the bound.
+  std::string comparator;
 };
 
 struct SafetyPlan {

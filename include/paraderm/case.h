@@ -111,6 +111,16 @@ struct Medication {
   bool taken_on(Date d) const { return !planned && active_on(d); }
 };
 
+// How a result given as a bound relates to the true value: "< 0.3" is kLess.
+enum class Comparator { kLess, kLessOrEqual, kGreater, kGreaterOrEqual };
+std::string_view to_string(Comparator c);  // "<", "<=", ">", ">="
+std::optional<Comparator> parse_comparator(std::string_view text);
+
+struct LabBound {
+  Comparator comparator = Comparator::kLess;
+  double value = 0;  // in the result's `unit`
+};
+
 struct LabResult {
   std::string pointer;
   std::string lab;  // KB lab id
@@ -120,6 +130,21 @@ struct LabResult {
   std::optional<std::string> text;  // qualitative results ("positive", "negative")
   double given_value = 0;
   std::string given_unit;
+  // A result given as a bound ("< 0.3", "> 60"; FHIR valueQuantity.comparator): `value` stays
+  // empty, so no rule reads the bound as a measurement; the threshold checks below decide from it
+  // where it alone settles the comparison.
+  std::optional<LabBound> bound;
+  // A result that exists but whose value cannot be used (a unit that cannot be converted, an
+  // implausible value), with why. Kept so that an older result never stands in for it as "the
+  // latest": the rules that read the lab then say the latest result is not usable.
+  std::optional<std::string> unusable;
+
+  // Whether the result is below (above) `threshold`, in `unit`: from the value, else from a bound
+  // that settles it ("< 0.3" is below 0.5; "> 60" is not below 30); nullopt when neither does.
+  std::optional<bool> below(double threshold) const;
+  std::optional<bool> above(double threshold) const;
+  // "0.4" or "< 0.3" (the bound), in `unit`; "" with neither.
+  std::string value_text() const;
 };
 
 struct Eruption {

@@ -59,6 +59,8 @@ namespace paraderm::assess {
   X(kPracLowerDose, "PRAC_LOWER_DOSE")                          \
   X(kUsBoxedWarning, "US_BOXED_WARNING")                        \
   X(kContraindication, "CONTRAINDICATION")                      \
+  X(kConditionUnknown, "CONDITION_UNKNOWN")                     \
+  X(kTreatedDiseaseUnknown, "TREATED_DISEASE_UNKNOWN")          \
   X(kPregnancy, "PREGNANCY")                                    \
   X(kLactation, "LACTATION")                                    \
   X(kPregnancyUnknown, "PREGNANCY_UNKNOWN")                     \

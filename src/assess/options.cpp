@@ -6,6 +6,7 @@
 #include <set>
 
 #include "assess/internal.h"
+#include "common/text.h"
 #include "paraderm/rule_matrix.h"
 #include "paraderm/units.h"
 
@@ -36,6 +37,8 @@ struct Ctx {
   const PrAssessment& pr;
   std::optional<double> age;
   std::optional<double> egfr;
+  // The latest eGFR when it is a bound ("> 60"): the renal bands it settles are decided from it.
+  const clinical::LabResult* egfr_bound = nullptr;
   std::vector<std::string> egfr_sources;
   bool dialysis = false;
   std::optional<std::string> child_pugh;
@@ -150,6 +153,7 @@ class DrugEvaluation {
 
   Option run() {
     label();
+    treated_disease();
     rule_matrix();
     if (!dosing_indication_) {
       block(
@@ -165,6 +169,7 @@ class DrugEvaluation {
     topical();
     risk_groups();
     contraindications();
+    unread_conditions();
     reproductive();
     infections();
     labs();
@@ -568,11 +573,15 @@ class DrugEvaluation {
     }
     // Renal rules matter unless kidney function is recorded as normal (KB constant); hepatic rules
     // when a liver disease or a Child-Pugh class is recorded.
-    if (x_.dialysis || !x_.egfr || !x_.normal_min_egfr || *x_.egfr < *x_.normal_min_egfr) {
+    const bool normal_bound = x_.egfr_bound && x_.normal_min_egfr &&
+                              x_.egfr_bound->below(*x_.normal_min_egfr) == std::optional(false);
+    if (x_.dialysis || !x_.normal_min_egfr ||
+        (x_.egfr ? *x_.egfr < *x_.normal_min_egfr : !normal_bound)) {
       check(kb::RuleCategory::kRenal, {},
-            x_.dialysis ? "on dialysis"
-            : x_.egfr   ? format_text(FMT_COMPILE("eGFR {:.0f}"), *x_.egfr)
-                        : "eGFR not recorded");
+            x_.dialysis     ? "on dialysis"
+            : x_.egfr       ? format_text(FMT_COMPILE("eGFR {:.0f}"), *x_.egfr)
+            : x_.egfr_bound ? "eGFR " + x_.egfr_bound->value_text()
+                            : "eGFR not recorded");
     }
     if (x_.child_pugh || x_.cirrhosis) {
       check(kb::RuleCategory::kHepatic, {},
@@ -773,6 +782,62 @@ class DrugEvaluation {
     }
   }
 
+  // A paradoxical reaction whose culprit's disease is not in the record as the KB reads it: the
+  // options are for the reaction's disease alone, so whether this drug is approved for and treats
+  // the disease the patient is being treated for is unknown — capped, never read as "covered".
+  void treated_disease() {
+    if (x_.pr.culprits.empty() || x_.pr.primary_disease) return;
+    const auto& culprit = x_.pr.culprits.front();
+    const kb::Biologic* bio = x_.kb.find_biologic(culprit.biologic);
+    block(Verdict::kCaution,
+          reason(ReasonCode::kTreatedDiseaseUnknown, Severity::kWarning,
+                 format_text(FMT_COMPILE("Not assessed — no recorded condition the KB reads is "
+                                         "among {}'s indications: whether {} is approved for and "
+                                         "treats the disease {} was given for is unknown; record "
+                                         "that disease with a code the KB holds."),
+                             culprit.biologic, d_.name, culprit.biologic),
+                 bio ? bio->prov.src : std::vector<std::string>{}));
+  }
+
+  // A condition the KB cannot read (a code system it does not hold, a code outside its lists, or
+  // text alone) may be one of this drug's contraindications or warnings — a malignancy coded in
+  // SNOMED CT below the KB's concept, a German ICD-10-GM thrombosis —, so it is "not assessed",
+  // never read as absent (as INTERACTION_UNKNOWN for medications).
+  void unread_conditions() {
+    constexpr std::size_t kNamed = 5;
+    std::string who;
+    std::size_t count = 0;
+    for (const auto& cond : x_.c.unrecognised_conditions) {
+      if (cond.onset && *cond.onset > x_.c.as_of) continue;
+      if (++count > kNamed) continue;
+      who += format_text(FMT_COMPILE("{}{} ({})"), who.empty() ? "" : ", ",
+                         common::excerpt(cond.label), cond.pointer);
+    }
+    if (count == 0) return;
+    if (count > kNamed) who += format_text(FMT_COMPILE(" and {} more"), count - kNamed);
+    // The rules it should have been checked against: the region's contraindications and
+    // warnings, else its label (indication rows).
+    std::vector<std::string> sources;
+    for (const auto& ci : d_.contraindication) {
+      if (here(ci.region)) add_sources(sources, ci.prov.src);
+    }
+    for (const auto& w : d_.warning) {
+      if (here(w.region)) add_sources(sources, w.prov.src);
+    }
+    if (sources.empty()) sources = indication_sources();
+    if (sources.empty()) return;  // no label in the region: NO_LABEL_IN_REGION says so
+    block(Verdict::kCaution,
+          reason(ReasonCode::kConditionUnknown, Severity::kWarning,
+                 format_text(FMT_COMPILE("Not assessed — {} the KB does not know: {}; check {} "
+                                         "against the {} contraindications and warnings of {}, or "
+                                         "record {} with a SNOMED CT, ICD-10-CM or WHO ICD-10 "
+                                         "code the KB holds."),
+                             count == 1 ? "a condition" : "conditions", who,
+                             count == 1 ? "it" : "them", x_.c.region, d_.name,
+                             count == 1 ? "it" : "them"),
+                 std::move(sources)));
+  }
+
   // The pregnancy and lactation rules: applied when the patient is pregnant (breastfeeding);
   // when that is not recorded and not ruled out (a male patient), every rule the region has caps
   // the option at caution as "not assessed" — the rule cannot be checked, so it is not assumed
@@ -920,13 +985,15 @@ class DrugEvaluation {
   }
 
   void labs() {
-    std::set<std::string> missing;
+    // Per lab: the latest result when it cannot be compared (not usable, or a bound that does not
+    // settle the threshold); nullptr when there is none at all.
+    std::map<std::string, const clinical::LabResult*> missing;
     for (const auto& t : d_.lab_threshold) {
       // A threshold stated for another context (e.g. COVID-19 treatment) is not this use's.
       if (!here(t.region) || t.action != kb::LabAction::kDoNotStart || t.context) continue;
       const auto* lab = x_.c.latest(t.analyte, x_.c.as_of);
-      if (!lab || !lab->value) {
-        missing.insert(t.analyte);
+      if (!lab || (!lab->value && !lab->bound)) {
+        missing.emplace(t.analyte, lab);
         continue;
       }
       // The KB integrity check guarantees every threshold converts to its lab's unit.
@@ -934,29 +1001,42 @@ class DrugEvaluation {
           t.below ? units::converted(x_.kb, t.analyte, *t.below, t.unit, lab->unit) : std::nullopt;
       auto above =
           t.above ? units::converted(x_.kb, t.analyte, *t.above, t.unit, lab->unit) : std::nullopt;
-      bool fires = (below && *lab->value < *below) || (above && *lab->value > *above);
-      if (!fires) continue;
+      // A bound ("< 0.3") counts only where it settles the comparison.
+      const auto is_below = below ? lab->below(*below) : std::optional(false);
+      const auto is_above = above ? lab->above(*above) : std::optional(false);
+      const bool fires_below = is_below == std::optional(true);
+      if (!fires_below && is_above != std::optional(true)) {
+        if (!is_below || !is_above) missing.emplace(t.analyte, lab);
+        continue;
+      }
       block(Verdict::kAvoid,
             reason(ReasonCode::kLabDoNotStart, Severity::kBlock,
                    format_text(
-                       FMT_COMPILE("{} {:g} {} on {} is {} the do-not-start threshold {}{:g} {}."),
-                       t.analyte, G{*lab->value}, lab->unit, clinical::to_string(lab->date),
-                       below ? "below" : "above", below ? "<" : ">",
-                       G{t.below ? *t.below : *t.above}, t.unit),
+                       FMT_COMPILE("{} {} {} on {} is {} the do-not-start threshold {}{:g} {}."),
+                       t.analyte, lab->value_text(), lab->unit, clinical::to_string(lab->date),
+                       fires_below ? "below" : "above", fires_below ? "<" : ">",
+                       G{fires_below ? *t.below : *t.above}, t.unit),
                    t.prov.src));
     }
-    for (const auto& m : missing) {
+    for (const auto& [m, latest] : missing) {
       std::vector<std::string> src;
       for (const auto& t : d_.lab_threshold) {
         if (t.analyte == m && t.action == kb::LabAction::kDoNotStart && here(t.region))
           add_sources(src, t.prov.src);
       }
+      std::string what =
+          !latest ? format_text(FMT_COMPILE("No {} result in the record"), m)
+          : latest->bound && !latest->unusable
+              ? format_text(FMT_COMPILE("The latest {} result, {} {} on {} ({}), is a bound that "
+                                        "does not settle the threshold"),
+                            m, latest->value_text(), latest->unit,
+                            clinical::to_string(latest->date), latest->pointer)
+              : format_text(FMT_COMPILE("The latest {} result, on {} ({}), is not usable{}"), m,
+                            clinical::to_string(latest->date), latest->pointer,
+                            latest->unusable ? ": " + *latest->unusable : std::string());
       note(reason(
           ReasonCode::kLabMissing, Severity::kInfo,
-          format_text(
-              FMT_COMPILE(
-                  "No {} result in the record: check it before starting (do-not-start threshold)."),
-              m),
+          format_text(FMT_COMPILE("{}: check it before starting (do-not-start threshold)."), what),
           src));
     }
   }
@@ -995,10 +1075,30 @@ class DrugEvaluation {
     return b == kb::RenalBasis::kCrcl
                ? format_text(FMT_COMPILE("CrCl {:.0f} mL/min (Cockcroft–Gault{})"), *x_.crcl,
                              x_.crcl_inputs.empty() ? "" : ": " + x_.crcl_inputs)
-               : format_text(FMT_COMPILE("eGFR {:.0f}"), *x_.egfr);
+           : x_.egfr ? format_text(FMT_COMPILE("eGFR {:.0f}"), *x_.egfr)
+                     : "eGFR " + x_.egfr_bound->value_text();
+  }
+
+  // Whether the patient's kidney function is in the rule's band: from the value on the rule's
+  // basis, else from an eGFR bound that settles it ("> 60" is in ">= 60" and not in "30–<60", but
+  // says nothing of "60–<90"); nullopt when unknown.
+  std::optional<bool> in_band(const kb::RenalRule& r) const {
+    if (auto v = kidney_value(r.basis))
+      return (!r.egfr_min || *v >= *r.egfr_min) && (!r.egfr_max || *v < *r.egfr_max);
+    if (r.basis != kb::RenalBasis::kEgfr || !x_.egfr_bound) return std::nullopt;
+    std::optional<bool> from_min = true, to_max = true;
+    if (r.egfr_min) {
+      auto below_min = x_.egfr_bound->below(*r.egfr_min);
+      from_min = below_min ? std::optional(!*below_min) : std::nullopt;
+    }
+    if (r.egfr_max) to_max = x_.egfr_bound->below(*r.egfr_max);
+    if (from_min == std::optional(false) || to_max == std::optional(false)) return false;
+    if (from_min && to_max) return true;
+    return std::nullopt;
   }
 
   void renal() {
+    bool unassessed = false;
     bool has_rules = std::any_of(d_.renal.begin(), d_.renal.end(),
                                  [&](const kb::RenalRule& r) { return here(r.region); });
     if (!has_rules) return;
@@ -1007,24 +1107,23 @@ class DrugEvaluation {
       bool egfr_missing = false, crcl_missing = false;
       for (const auto& r : d_.renal) {
         if (!here(r.region) || !for_dosing_indication(r.indication) || dialysis_rule(r)) continue;
-        if (kidney_value(r.basis)) continue;
+        if (in_band(r)) continue;
         (r.basis == kb::RenalBasis::kCrcl ? crcl_missing : egfr_missing) = true;
       }
-      if (egfr_missing || crcl_missing) {
-        renal_not_assessed(egfr_missing, crcl_missing);
-        return;
-      }
+      // Rules that cannot be checked cap the option; the ones that can (a bound that settles
+      // them, a value on the other basis) still apply below.
+      unassessed = egfr_missing || crcl_missing;
+      if (unassessed) renal_not_assessed(egfr_missing, crcl_missing);
     }
     bool fired_any = false;
     for (const auto& r : d_.renal) {
       if (!here(r.region)) continue;
       if (!for_dosing_indication(r.indication)) continue;
       bool fires = false;
-      std::optional<double> v = kidney_value(r.basis);
       if (r.dialysis) {
         fires = *r.dialysis && x_.dialysis;
-      } else if (v && !x_.dialysis) {
-        fires = (!r.egfr_min || *v >= *r.egfr_min) && (!r.egfr_max || *v < *r.egfr_max);
+      } else if (!x_.dialysis) {
+        fires = in_band(r).value_or(false);
       }
       if (!fires) continue;
       fired_any = true;
@@ -1060,7 +1159,7 @@ class DrugEvaluation {
           break;
       }
     }
-    if (!fired_any) renal_gap();
+    if (!fired_any && !unassessed) renal_gap();
   }
 
   // No value on the basis the renal rules for this dose are stated in. A rule that changes or
@@ -1071,7 +1170,7 @@ class DrugEvaluation {
     for (const auto& r : d_.renal) {
       if (!here(r.region) || r.action == kb::RuleAction::kNoChange) continue;
       if (!for_dosing_indication(r.indication) || dialysis_rule(r)) continue;
-      if (kidney_value(r.basis)) continue;
+      if (in_band(r)) continue;
       // A renal dose equal to the dose shown changes nothing for this patient.
       if (r.action == kb::RuleAction::kDose && dose_ && r.amount && *r.amount == dose_->amount &&
           (!r.unit || *r.unit == dose_->unit) && (!r.frequency || *r.frequency == dose_->frequency))
@@ -1079,7 +1178,12 @@ class DrugEvaluation {
       add_sources(sources, r.prov.src);
     }
     // What to record: the eGFR, or for creatinine-clearance bands what Cockcroft–Gault needs.
-    std::string record = "the eGFR";
+    std::string record =
+        x_.egfr_bound && egfr_missing
+            ? format_text(FMT_COMPILE("the measured eGFR (the latest, eGFR {} on {}, is a bound "
+                                      "that does not settle every band)"),
+                          x_.egfr_bound->value_text(), clinical::to_string(x_.egfr_bound->date))
+            : std::string("the eGFR");
     if (crcl_missing) {
       record = format_text(
           FMT_COMPILE("{}the creatinine, weight, age and sex (the {} label states these renal "
@@ -1145,7 +1249,9 @@ class DrugEvaluation {
     for (auto b : {kb::RenalBasis::kEgfr, kb::RenalBasis::kCrcl}) {
       auto v = kidney_value(b);
       const auto& c = ceiling[static_cast<int>(b)];
-      if (v && c && *v < *c && !below) below = b;
+      const bool bound_below = b == kb::RenalBasis::kEgfr && !v && x_.egfr_bound && c &&
+                               x_.egfr_bound->below(*c) == std::optional(true);
+      if (((v && c && *v < *c) || bound_below) && !below) below = b;
     }
     const bool impaired = x_.dialysis || below.has_value();
     if (!impaired) return;
@@ -1250,7 +1356,9 @@ class DrugEvaluation {
   void unmapped_comedications() {
     std::string who;
     for (const auto* m : x_.active_meds) {
-      if (m->unmapped) who += (who.empty() ? "" : ", ") + m->label + " (" + m->pointer + ")";
+      if (m->unmapped) {
+        who += (who.empty() ? "" : ", ") + common::excerpt(m->label) + " (" + m->pointer + ")";
+      }
     }
     if (who.empty()) return;
     std::vector<std::string> classes, sources;
@@ -1692,7 +1800,7 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c,
   std::vector<Option> out;
   // Options for a reaction (strategies need one) or for the active diseases.
   if (pr.culprits.empty() && diseases.empty()) return out;
-  Ctx x{kb, c, pr, c.patient.age_years, std::nullopt, {}, false, std::nullopt, {}};
+  Ctx x{kb, c, pr, c.patient.age_years, std::nullopt, nullptr, {}, false, std::nullopt, {}};
   x.region = region_of(c.region);
   x.targets = diseases;
   x.severity = pr.severity;
@@ -1718,7 +1826,13 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c,
       }
     }
   }
-  if (const auto* e = c.latest("egfr", c.as_of); e && e->value) x.egfr = e->value;
+  if (const auto* e = c.latest("egfr", c.as_of)) {
+    if (e->value) {
+      x.egfr = e->value;
+    } else if (e->bound) {
+      x.egfr_bound = e;
+    }
+  }
   x.dialysis = c.has_flag("dialysis");
   for (const auto& ic : kb.interaction_classes) {
     if (c.has_flag(ic.id)) x.flagged_interaction_classes.push_back(ic.id);

@@ -90,8 +90,9 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c,
           any = true;
           if (r->date > latest) latest = r->date;
           found += (found.empty() ? "" : ", ") + lab + " " +
-                   (r->value ? format_text(FMT_COMPILE("{:g} {}"), G{*r->value}, r->unit)
-                             : r->text.value_or("")) +
+                   (r->value || r->bound ? r->value_text() + " " + r->unit
+                    : r->unusable        ? std::string("not usable")
+                                         : r->text.value_or("")) +
                    " (" + clinical::to_string(r->date) + ")";
         }
         // CBC needs all four counts; the others any one of their tests.
@@ -154,20 +155,26 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c,
       if (!applies(t.region, c.region) || t.action == kb::LabAction::kDoNotStart || t.context)
         continue;
       for (const auto& r : c.labs) {
-        if (r.lab != t.analyte || !r.value || (m.start && r.date < *m.start)) continue;
+        if (r.lab != t.analyte || (!r.value && !r.bound) || (m.start && r.date < *m.start))
+          continue;
         auto below =
             t.below ? units::converted(kb, t.analyte, *t.below, t.unit, r.unit) : std::nullopt;
         auto above =
             t.above ? units::converted(kb, t.analyte, *t.above, t.unit, r.unit) : std::nullopt;
-        if (!((below && *r.value < *below) || (above && *r.value > *above))) continue;
+        // A bound ("< 0.3") alerts only when it settles the comparison.
+        if (!((below && r.below(*below) == std::optional(true)) ||
+              (above && r.above(*above) == std::optional(true))))
+          continue;
         ReasonCode code = alert_code(t.action);
         plan.alerts.push_back(
-            {code, d->id, t.analyte, clinical::to_string(r.date), *r.value, r.unit,
-             t.below ? *t.below : *t.above, std::string(kb::to_string(t.action)),
-             format_text(FMT_COMPILE("{} {:g} {} on {}: {} {} (threshold {}{:g} {})."), t.analyte,
-                         G{*r.value}, r.unit, clinical::to_string(r.date), kb::to_string(t.action),
-                         d->name, t.below ? "<" : ">", G{t.below ? *t.below : *t.above}, t.unit),
-             t.prov.src});
+            {code, d->id, t.analyte, clinical::to_string(r.date),
+             r.value ? *r.value : r.bound->value, r.unit, t.below ? *t.below : *t.above,
+             std::string(kb::to_string(t.action)),
+             format_text(FMT_COMPILE("{} {} {} on {}: {} {} (threshold {}{:g} {})."), t.analyte,
+                         r.value_text(), r.unit, clinical::to_string(r.date),
+                         kb::to_string(t.action), d->name, t.below ? "<" : ">",
+                         G{t.below ? *t.below : *t.above}, t.unit),
+             t.prov.src, r.bound ? std::string(clinical::to_string(r.bound->comparator)) : ""});
       }
     }
   }
@@ -183,7 +190,7 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c,
       if (!applies(t.region, c.region) || t.action != kb::LabAction::kDoNotStart || t.context)
         continue;
       const auto* r = c.latest(t.analyte, c.as_of);
-      if (!r || !r->value) continue;
+      if (!r || (!r->value && !r->bound)) continue;
       // The KB integrity check guarantees every threshold converts to its lab's unit.
       constexpr double kNone = std::numeric_limits<double>::infinity();
       const double low =
@@ -192,9 +199,10 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c,
       const double high =
           t.above ? units::converted(kb, t.analyte, *t.above, t.unit, r->unit).value_or(kNone)
                   : kNone;
-      const double value = *r->value;
-      if (!(value < low || value > high)) continue;
-      const bool is_below = value < low;
+      // A bound ("< 0.3") counts only where it settles the comparison.
+      const bool is_below = r->below(low) == std::optional(true);
+      if (!is_below && r->above(high) != std::optional(true)) continue;
+      const double value = r->value ? *r->value : r->bound->value;
       const double stated = t.below && is_below ? *t.below : t.above.value_or(0);
       const char* side = is_below ? "<" : ">";
       // Said in the unit the result was entered in ("ALC 0.4 10*9/L < 0.5 10*9/L").
@@ -205,14 +213,17 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c,
       const double shown_value = as_given ? r->given_value : value;
       const double shown_limit = said_limit.value_or(is_below ? low : high);
       const std::string& shown_unit = as_given ? r->given_unit : r->unit;
+      const std::string comparator =
+          r->bound ? std::string(clinical::to_string(r->bound->comparator)) : "";
       plan.alerts.push_back(
           {alert_code(t.action), d->id, t.analyte, clinical::to_string(r->date), value, r->unit,
            stated, std::string(kb::to_string(t.action)),
-           fmt::format(FMT_COMPILE("would not start {}: {} {:g} {} on {} {} {:g} {} (do-not-start "
-                                   "threshold {}{:g} {})."),
-                       d->name, t.analyte, G{shown_value}, shown_unit, clinical::to_string(r->date),
-                       side, G{shown_limit}, shown_unit, side, G{stated}, t.unit),
-           t.prov.src});
+           fmt::format(FMT_COMPILE("would not start {}: {} {}{:g} {} on {} {} {:g} {} "
+                                   "(do-not-start threshold {}{:g} {})."),
+                       d->name, t.analyte, comparator.empty() ? "" : comparator + " ",
+                       G{shown_value}, shown_unit, clinical::to_string(r->date), side,
+                       G{shown_limit}, shown_unit, side, G{stated}, t.unit),
+           t.prov.src, comparator});
     }
   }
   return plan;

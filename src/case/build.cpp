@@ -1,5 +1,6 @@
 #include "case/build.h"
 #include "common/enum_names.h"
+#include "common/text.h"
 #include "text/json_depth.h"
 #include "text/number.h"
 
@@ -102,6 +103,64 @@ int years_between(Date from, Date to) {
   return years;
 }
 
+namespace {
+constexpr std::pair<Comparator, std::string_view> kComparators[] = {
+    {Comparator::kLess, "<"},
+    {Comparator::kLessOrEqual, "<="},
+    {Comparator::kGreater, ">"},
+    {Comparator::kGreaterOrEqual, ">="},
+};
+}  // namespace
+
+std::string_view to_string(Comparator c) { return common::name_of(kComparators, c); }
+std::optional<Comparator> parse_comparator(std::string_view text) {
+  return common::value_of(kComparators, text);
+}
+
+std::optional<bool> LabResult::below(double threshold) const {
+  if (value) return *value < threshold;
+  if (!bound) return std::nullopt;
+  const double b = bound->value;
+  switch (bound->comparator) {
+    case Comparator::kLess:  // true < b
+      if (b <= threshold) return true;
+      break;
+    case Comparator::kLessOrEqual:  // true <= b
+      if (b < threshold) return true;
+      break;
+    case Comparator::kGreater:  // true > b
+    case Comparator::kGreaterOrEqual:
+      if (b >= threshold) return false;
+      break;
+  }
+  return std::nullopt;
+}
+
+std::optional<bool> LabResult::above(double threshold) const {
+  if (value) return *value > threshold;
+  if (!bound) return std::nullopt;
+  const double b = bound->value;
+  switch (bound->comparator) {
+    case Comparator::kGreater:  // true > b
+      if (b >= threshold) return true;
+      break;
+    case Comparator::kGreaterOrEqual:  // true >= b
+      if (b > threshold) return true;
+      break;
+    case Comparator::kLess:  // true < b
+    case Comparator::kLessOrEqual:
+      if (b <= threshold) return false;
+      break;
+  }
+  return std::nullopt;
+}
+
+std::string LabResult::value_text() const {
+  if (value) return fmt::format("{:g}", text::G{*value});
+  if (bound) return fmt::format("{} {:g}", to_string(bound->comparator), text::G{bound->value});
+  return "";
+}
+
 bool Medication::active_on(Date d) const {
   if (start && *start > d) return false;
   if (stop && *stop < d) return false;
@@ -178,7 +237,7 @@ std::string_view short_system_view(std::string_view s) {
 std::string shown(std::string_view value) {
   constexpr std::size_t kShown = 80;
   if (value.size() <= kShown) return fmt::format("\"{}\"", value);
-  return fmt::format("\"{}...\" ({} bytes)", value.substr(0, kShown - 3), value.size());
+  return fmt::format("\"{}\" ({} bytes)", common::excerpt(value, kShown), value.size());
 }
 
 namespace {
@@ -527,7 +586,8 @@ bool CaseBuilder::add_medication(Medication med, const std::vector<CodeIn>& code
 
 bool CaseBuilder::add_lab(const std::string& pointer, const std::string& label,
                           const std::vector<CodeIn>& codes, Date date, std::optional<double> value,
-                          const std::string& unit, std::optional<std::string> text) {
+                          const std::string& unit, std::optional<std::string> text,
+                          std::optional<LabBound> bound) {
   std::optional<std::string> lab;
   for (const auto& code : codes) {
     if (code.system == "loinc") lab = terms_->lab_by_code(code.code);
@@ -563,10 +623,29 @@ bool CaseBuilder::add_lab(const std::string& pointer, const std::string& label,
       r.unit = unit;
     } else {
       auto in_kb_unit = to_lab_unit(*def, *value, unit, LabPointers{&pointer, nullptr, nullptr});
-      if (!in_kb_unit) return false;
-      r.value = in_kb_unit;
       r.unit = *def->unit;
+      if (!in_kb_unit) {
+        // Warned by to_lab_unit. Kept, without a value: the latest result is this one.
+        r.unusable = fmt::format("{:g} {} could not be used (see warnings)", text::G{*value}, unit);
+        c_.labs.push_back(std::move(r));
+        return false;
+      }
+      r.value = in_kb_unit;
     }
+  } else if (bound) {
+    r.given_value = bound->value;
+    r.unit = def && def->unit ? *def->unit : unit;
+    std::optional<double> in_kb_unit = bound->value;
+    if (def && def->unit) {
+      in_kb_unit = to_lab_unit(*def, bound->value, unit, LabPointers{&pointer, nullptr, nullptr});
+    }
+    if (!in_kb_unit) {
+      r.unusable = fmt::format("{} {:g} {} could not be used (see warnings)",
+                               to_string(bound->comparator), text::G{bound->value}, unit);
+      c_.labs.push_back(std::move(r));
+      return false;
+    }
+    r.bound = LabBound{bound->comparator, *in_kb_unit};
   }
   c_.labs.push_back(std::move(r));
   return true;

@@ -45,10 +45,13 @@ class CaseBuilder {
   // text); KB names found inside them are used with a warning saying so.
   bool add_medication(Medication med, const std::vector<CodeIn>& codes,
                       const std::vector<std::string>& other_names = {});
-  // value in `unit` is converted to the KB lab's unit.
+  // value (or `bound`, a result given as "< 0.3") in `unit` is converted to the KB lab's unit. A
+  // value that cannot be used (unit, plausibility) is warned about and kept as an unusable result,
+  // so that an older result never stands in for it; false then.
   bool add_lab(const std::string& pointer, const std::string& label,
                const std::vector<CodeIn>& codes, Date date, std::optional<double> value,
-               const std::string& unit, std::optional<std::string> text);
+               const std::string& unit, std::optional<std::string> text,
+               std::optional<LabBound> bound = std::nullopt);
 
   // Body weight `value` in `unit` -> Patient::weight_kg (KB lab "weight"); a unit that cannot be
   // converted or an implausible value leaves the weight unknown, with a warning.

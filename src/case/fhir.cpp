@@ -939,6 +939,7 @@ void BundleReader::observation(El r, const std::string& path) {
   std::optional<std::string> result = from_value ? from_value : from_interpretation;
 
   std::optional<double> value;
+  std::optional<LabBound> bound;
   std::string unit;
   if (OptEl q = f_.object(r, "valueQuantity", path)) {
     value = f_.number(*q, "value", Path(path, "valueQuantity"));
@@ -950,16 +951,25 @@ void BundleReader::observation(El r, const std::string& path) {
       if (!result) return;
     }
     // "< 0.5": the result is a bound, not a value. Read as 0.5 it would pass a "below 0.5"
-    // do-not-start threshold the true value is under, so it is not used (the rules that read it
-    // then say the result is missing).
+    // do-not-start threshold the true value is under, so it is kept as a bound: the threshold
+    // checks use it only where it alone settles the comparison ("< 0.3" is below 0.5, "> 60" is
+    // not below 30); elsewhere the rules say the latest result is not usable.
     if (auto cmp = f_.string(*q, "comparator", Path(path, "valueQuantity"));
         value && !cmp.empty()) {
-      b_.warning(path + ".valueQuantity.comparator",
-                 fmt::format("value {} {:g} {}: a bound, not a measured value; the result is not "
-                             "used",
-                             shown(cmp), *value, unit));
+      if (auto c = parse_comparator(cmp)) {
+        bound = LabBound{*c, *value};
+        b_.warning(path + ".valueQuantity.comparator",
+                   fmt::format("value {} {:g} {}: a bound, not a measured value; used only where "
+                               "it alone settles a threshold",
+                               shown(cmp), *value, unit));
+      } else {
+        b_.warning(path + ".valueQuantity.comparator",
+                   fmt::format("value {} {:g} {}: not a comparator paraderm can read (expected <, "
+                               "<=, >, >=); the result is not used",
+                               shown(cmp), *value, unit));
+        if (!result) return;
+      }
       value.reset();
-      if (!result) return;
     }
   }
   if (lab == std::optional<std::string>(kBodyWeight)) {
@@ -968,7 +978,7 @@ void BundleReader::observation(El r, const std::string& path) {
       b_.set_body_weight(path + ".valueQuantity.value", path + ".valueQuantity.code", *value, unit);
     return;
   }
-  if (!value && !result) {
+  if (!value && !result && !bound) {
     if (!value_text.empty()) {
       b_.warning(path,
                  fmt::format("qualitative result {} not understood: not used", shown(value_text)));
@@ -996,7 +1006,7 @@ void BundleReader::observation(El r, const std::string& path) {
                                  "before it",
                                  *lab, to_string(*date), to_string(b_.record().as_of)));
   }
-  b_.add_lab(path, label, codes, *date, value, unit, result);
+  b_.add_lab(path, label, codes, *date, value, unit, result, bound);
 }
 
 void BundleReader::allergy(El r, const std::string& path) {

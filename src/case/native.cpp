@@ -336,7 +336,8 @@ void parse_native(const Json& j, CaseBuilder& b, bool region_given, bool as_of_g
       std::string ptr = fmt::format("/labs/{}", i);
       const Json& e = (*labs)[i];
       if (!r.object(e, ptr)) continue;
-      r.known_keys(e, ptr, {"test", "code", "date", "value", "unit", "result", "note"});
+      r.known_keys(e, ptr,
+                   {"test", "code", "date", "value", "comparator", "unit", "result", "note"});
       std::string label = r.string(e, "test", ptr).value_or("");
       auto codes = r.codes(e, ptr);
       auto date = r.date(e, "date", ptr);
@@ -356,7 +357,13 @@ void parse_native(const Json& j, CaseBuilder& b, bool region_given, bool as_of_g
                                              to_string(*date), to_string(b.record().as_of)));
         continue;
       }
-      b.add_lab(ptr, label, codes, *date, value, unit, text);
+      // "comparator": the value is a bound ("< 0.3"), as FHIR valueQuantity.comparator.
+      std::optional<LabBound> bound;
+      if (auto cmp = r.string(e, "comparator", ptr, {"<", "<=", ">", ">="}); cmp && value) {
+        bound = LabBound{*parse_comparator(*cmp), *value};
+        value.reset();
+      }
+      b.add_lab(ptr, label, codes, *date, value, unit, text, bound);
     }
   }
 

@@ -2,10 +2,21 @@
 #pragma once
 
 #include <algorithm>
+#include <string>
 #include <string_view>
 #include <vector>
 
 namespace paraderm::common {
+
+// At most `max_bytes` of `value` for a message (inputs can be megabytes): cut at a UTF-8 character
+// boundary, with "..." appended when cut.
+inline std::string excerpt(std::string_view value, std::size_t max_bytes = 80) {
+  if (value.size() <= max_bytes) return std::string(value);
+  std::size_t cut = max_bytes > 3 ? max_bytes - 3 : 0;
+  // Never end inside a multi-byte character (continuation bytes are 10xxxxxx).
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0U) == 0x80U) --cut;
+  return std::string(value.substr(0, cut)) + "...";
+}
 
 // Levenshtein distance (insert, delete, substitute all cost 1).
 inline std::size_t edit_distance(std::string_view a, std::string_view b) {

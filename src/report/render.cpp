@@ -434,8 +434,10 @@ std::string to_json(const Assessment& a, int indent) {
         .field("drug", al.drug)
         .field("lab", al.lab)
         .field("date", al.date)
-        .field("value", al.value)
-        .field("unit", al.unit)
+        .field("value", al.value);
+    // Only for a result given as a bound: "value" is then the bound, not a measurement.
+    if (!al.comparator.empty()) w.field("comparator", al.comparator);
+    w.field("unit", al.unit)
         .field("threshold", al.threshold)
         .field("action", al.action)
         .field("text", al.text)

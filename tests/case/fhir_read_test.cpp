@@ -824,18 +824,90 @@ TEST(FhirCondition, PregnancyAndLactationConditionsSetThePatientState) {
 // ---- bounds and partial dates, as EHRs send them ----------------------------------------------
 
 // valueQuantity.comparator "<": ALC "< 0.5 x 10^9/L" read as 0.5 would pass the EU "below 0.5"
-// do-not-start threshold that the true value is under; it is not used, with a warning.
-TEST(FhirObservation, AComparatorMakesTheValueABoundThatIsNotUsed) {
+// do-not-start threshold that the true value is under. It is kept as a bound (in the KB unit),
+// never as a value, with a warning; the threshold checks decide from it only where it settles
+// the comparison.
+TEST(FhirObservation, AComparatorMakesTheValueABound) {
   Json bound = alc(0.5, "final");
   bound["valueQuantity"]["comparator"] = "<";
   auto r = read(bundle({bound}));
   ASSERT_TRUE(r.record) << all(r.problems);
-  EXPECT_EQ(r.record->latest("alc", r.record->as_of), nullptr);
+  const auto* lab = r.record->latest("alc", r.record->as_of);
+  ASSERT_NE(lab, nullptr);
+  EXPECT_FALSE(lab->value);
+  ASSERT_TRUE(lab->bound);
+  EXPECT_EQ(lab->bound->comparator, clinical::Comparator::kLess);
+  EXPECT_DOUBLE_EQ(lab->bound->value, 500);  // cells/uL
+  EXPECT_EQ(lab->value_text(), "< 500");
   EXPECT_TRUE(contains(all(r.record->warnings), "valueQuantity.comparator: value \"<\" 0.5"))
       << all(r.record->warnings);
   auto plain = read(bundle({alc(0.5, "final")}));
   ASSERT_NE(plain.record->latest("alc", plain.record->as_of), nullptr);
   EXPECT_DOUBLE_EQ(*plain.record->latest("alc", plain.record->as_of)->value, 500);
+  EXPECT_FALSE(plain.record->latest("alc", plain.record->as_of)->bound);
+  // "ad" (FHIR: sufficient to achieve this total) is no bound on the value: not used.
+  bound["valueQuantity"]["comparator"] = "ad";
+  r = read(bundle({bound}));
+  ASSERT_TRUE(r.record) << all(r.problems);
+  EXPECT_EQ(r.record->latest("alc", r.record->as_of), nullptr);
+  EXPECT_TRUE(contains(all(r.record->warnings), "not a comparator paraderm can read"))
+      << all(r.record->warnings);
+}
+
+// Each comparator both ways, at and around the threshold (the strict/non-strict edges are where a
+// bound stops settling the comparison).
+TEST(LabBound, SettlesAThresholdOnlyWhenItCan) {
+  using clinical::Comparator;
+  auto bound = [](Comparator c, double v) {
+    clinical::LabResult r;
+    r.bound = clinical::LabBound{c, v};
+    return r;
+  };
+  const std::optional<bool> yes(true), no(false), unknown;
+  // "< 300" vs below 500: true < 300 <= 500.
+  EXPECT_EQ(bound(Comparator::kLess, 300).below(500), yes);
+  EXPECT_EQ(bound(Comparator::kLess, 500).below(500), yes);  // true < 500
+  EXPECT_EQ(bound(Comparator::kLess, 800).below(500), unknown);
+  EXPECT_EQ(bound(Comparator::kLessOrEqual, 500).below(500), unknown);  // may equal 500
+  EXPECT_EQ(bound(Comparator::kLessOrEqual, 499).below(500), yes);
+  EXPECT_EQ(bound(Comparator::kGreater, 500).below(500), no);
+  EXPECT_EQ(bound(Comparator::kGreaterOrEqual, 500).below(500), no);
+  EXPECT_EQ(bound(Comparator::kGreater, 400).below(500), unknown);
+  // above
+  EXPECT_EQ(bound(Comparator::kGreater, 60).above(60), yes);
+  EXPECT_EQ(bound(Comparator::kGreaterOrEqual, 60).above(60), unknown);  // may equal 60
+  EXPECT_EQ(bound(Comparator::kGreaterOrEqual, 61).above(60), yes);
+  EXPECT_EQ(bound(Comparator::kGreater, 30).above(60), unknown);
+  EXPECT_EQ(bound(Comparator::kLess, 60).above(60), no);
+  EXPECT_EQ(bound(Comparator::kLessOrEqual, 60).above(60), no);
+  EXPECT_EQ(bound(Comparator::kLess, 90).above(60), unknown);
+  // A value is exact; neither value nor bound: unknown.
+  clinical::LabResult exact;
+  exact.value = 500;
+  EXPECT_EQ(exact.below(500), no);
+  EXPECT_EQ(exact.below(501), yes);
+  EXPECT_EQ(clinical::LabResult{}.below(500), unknown);
+  EXPECT_EQ(clinical::LabResult{}.above(500), unknown);
+}
+
+// An older usable result never stands in for a newer one that is a bound or cannot be read (an
+// unknown unit): "the latest ALC" is the newer one.
+TEST(FhirObservation, ANewerUnusableResultIsTheLatest) {
+  Json old_alc = alc(1.5, "final");
+  old_alc["effectiveDateTime"] = "2024-06-01";
+  Json unreadable = observation("731-0");
+  unreadable["valueQuantity"] = {{"value", 0.3}, {"unit", "Gpt/l"}};
+  auto r = read(bundle({old_alc, unreadable}));
+  ASSERT_TRUE(r.record) << all(r.problems);
+  const auto* lab = r.record->latest("alc", r.record->as_of);
+  ASSERT_NE(lab, nullptr);
+  EXPECT_EQ(clinical::to_string(lab->date), "2026-11-10");
+  EXPECT_FALSE(lab->value);
+  EXPECT_TRUE(lab->unusable);
+  // Not firing: without the newer result the older one is the latest.
+  r = read(bundle({old_alc}));
+  ASSERT_NE(r.record->latest("alc", r.record->as_of), nullptr);
+  EXPECT_DOUBLE_EQ(*r.record->latest("alc", r.record->as_of)->value, 1500);
 }
 
 // FHIR date allows "YYYY" and "YYYY-MM". A birth date to the month gives the age when the whole
@@ -1059,6 +1131,9 @@ TEST(FuzzFindings, F6AFourMegabyteNameIsCheap) {
   // 20.8 s of edit distances before the length cut-off; well under a second after it.
   EXPECT_LT(seconds, 5.0);
   EXPECT_TRUE(contains(r.output, "(4000000 bytes) is not in the KB")) << r.output.substr(0, 500);
+  // The name is quoted in excerpts (warnings, each option's CONDITION_UNKNOWN), never whole: one
+  // 4 MB copy per option made a 52 MB answer.
+  EXPECT_LT(r.output.size(), 1'000'000u);
 }
 
 TEST(FuzzFindings, F9TheSizeLimitIsCheckedBeforeReading) {

@@ -219,7 +219,12 @@ TEST(UnitsInCases, UnconvertibleUnitMakesThatLabUnknownAndTheCaseIsAssessed) {
   auto r = clinical::parse_case(kCase, shipped());
   ASSERT_TRUE(r.record) << (r.problems.empty() ? "" : r.problems[0].to_string());
   const auto& c = *r.record;
-  EXPECT_EQ(c.latest("alc", c.as_of), nullptr);
+  // Kept without a value, so that no older result stands in for it as the latest.
+  const auto* alc = c.latest("alc", c.as_of);
+  ASSERT_NE(alc, nullptr);
+  EXPECT_FALSE(alc->value);
+  EXPECT_FALSE(alc->bound);
+  EXPECT_TRUE(alc->unusable);
   ASSERT_NE(c.latest("hb", c.as_of), nullptr);  // the rest is read
   std::string w = warnings(c);
   EXPECT_NE(w.find("/labs/0/unit: lab alc: value \"%\""), std::string::npos) << w;
@@ -235,6 +240,36 @@ TEST(UnitsInCases, UnconvertibleUnitMakesThatLabUnknownAndTheCaseIsAssessed) {
           to_string(reason.code) == "LAB_MISSING" && reason.text.find("alc") != std::string::npos;
   }
   EXPECT_TRUE(missing);
+}
+
+// Native "comparator": the value is a bound, converted to the KB unit like a value; never read
+// as a value. Without it the same number is a value.
+TEST(UnitsInCases, ANativeComparatorMakesTheValueABound) {
+  std::string j = replaced(kCase, "\"value\":22,\"unit\":\"%\"",
+                           R"("value":0.3,"comparator":"<","unit":"10*9/L")");
+  auto r = clinical::parse_case(j, shipped());
+  ASSERT_TRUE(r.record) << (r.problems.empty() ? "" : r.problems[0].to_string());
+  const auto* alc = r.record->latest("alc", r.record->as_of);
+  ASSERT_NE(alc, nullptr);
+  EXPECT_FALSE(alc->value);
+  ASSERT_TRUE(alc->bound);
+  EXPECT_DOUBLE_EQ(alc->bound->value, 300);  // cells/uL
+  EXPECT_EQ(alc->below(500), std::optional<bool>(true));
+  j = replaced(kCase, "\"value\":22,\"unit\":\"%\"", R"("value":0.3,"unit":"10*9/L")");
+  r = clinical::parse_case(j, shipped());
+  ASSERT_TRUE(r.record);
+  alc = r.record->latest("alc", r.record->as_of);
+  ASSERT_NE(alc, nullptr);
+  EXPECT_FALSE(alc->bound);
+  EXPECT_DOUBLE_EQ(*alc->value, 300);
+  // Outside the closed set: a problem naming the field.
+  j = replaced(kCase, "\"value\":22,\"unit\":\"%\"",
+               R"("value":0.3,"comparator":"ad","unit":"10*9/L")");
+  r = clinical::parse_case(j, shipped());
+  bool named = false;
+  for (const auto& p : r.problems)
+    named |= p.to_string().find("/labs/0/comparator") != std::string::npos;
+  EXPECT_TRUE(named);
 }
 
 TEST(UnitsInCases, ConvertibleUnitsAreNotWarnedAboutUnlessNotUcum) {
@@ -314,7 +349,10 @@ TEST(UnitsInCases, ImplausibleValuesAreDroppedWithAWarning) {
   j = replaced(j, "\"value\":13.5,\"unit\":\"g/dL\"", R"("value":120,"unit":"g/dL")");
   auto r = clinical::parse_case(j, shipped());
   ASSERT_TRUE(r.record);
-  EXPECT_EQ(r.record->latest("hb", r.record->as_of), nullptr);
+  const auto* hb = r.record->latest("hb", r.record->as_of);
+  ASSERT_NE(hb, nullptr);  // kept as the latest result, without a value
+  EXPECT_FALSE(hb->value);
+  EXPECT_TRUE(hb->unusable);
   std::string w = warnings(*r.record);
   EXPECT_NE(
       w.find("/labs/1/value: lab hb: value 120 g/dL: outside the plausible range [0, 40] g/dL"),
