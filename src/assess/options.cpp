@@ -472,13 +472,30 @@ class DrugEvaluation {
         return;
       }
       if (child) {
+        // A band the sources were searched for and not found (a KB rule_status) is said as such:
+        // the label may have a dose the KB does not hold.
+        std::vector<std::string> sources = dose_sources();
+        std::string why = "the adult dose is not a fallback, so none is proposed.";
+        for (const auto& rs : d_.rule_status) {
+          if (!here(rs.region) || rs.status != kb::RuleKnowledge::kNotFound ||
+              std::find(rs.category.begin(), rs.category.end(), kb::RuleCategory::kDose) ==
+                  rs.category.end())
+            continue;
+          why = format_text(FMT_COMPILE("not found in the sources ({}); none is proposed, and the "
+                                        "adult dose is not a fallback."),
+                            rs.text);
+          add_sources(sources, rs.prov.src);
+        }
+        const auto& weight = x_.c.patient.weight_kg;
         block(Verdict::kAvoid,
               reason(ReasonCode::kNoPaediatricLabel, Severity::kBlock,
                      format_text(
-                         FMT_COMPILE("No {} label dose of {} for {} at age {:g}: the adult dose is "
-                                     "not a fallback, so none is proposed."),
-                         x_.c.region, d_.name, *dosing_indication_, G{*x_.age}),
-                     dose_sources()));
+                         FMT_COMPILE("The KB holds no {} label dose of {} for {} at age "
+                                     "{:g}{}: {}"),
+                         x_.c.region, d_.name, *dosing_indication_, G{*x_.age},
+                         weight ? format_text(FMT_COMPILE(", {:g} kg"), G{*weight}) : std::string(),
+                         why),
+                     std::move(sources)));
         return;
       }
       block(Verdict::kAvoid,

@@ -84,6 +84,37 @@ TEST(PlannedDrug, AlcAtOrAboveTheThresholdDoesNotFire) {
   }
 }
 
+// A result given as a bound ("< 0.3 x 10^9/L", FHIR comparator, native "comparator") alerts only
+// when the bound settles the threshold, and says it is a bound.
+clinical::Case with_alc_bound(double alc_10e9_per_l, const std::string& comparator) {
+  Json c = Json::parse(paraderm::testing::repo_file("examples/dupilumab-psoriasis.json"));
+  c["labs"].push_back({{"test", "alc"},
+                       {"date", "2026-11-18"},
+                       {"value", alc_10e9_per_l},
+                       {"comparator", comparator},
+                       {"unit", "10*9/L"}});
+  auto parsed = clinical::parse_case(c.dump(), shipped());
+  EXPECT_TRUE(parsed.record.has_value())
+      << (parsed.problems.empty() ? "" : parsed.problems[0].message);
+  return *parsed.record;
+}
+
+TEST(PlannedDrug, ABoundAlertsOnlyWhenItSettlesTheThreshold) {
+  auto a = assess(shipped(), with_alc_bound(0.3, "<"), planned("baricitinib"));
+  auto fired = alerts(a, "LAB_DO_NOT_START");
+  ASSERT_EQ(fired.size(), 1u);
+  EXPECT_EQ(fired[0].comparator, "<");
+  EXPECT_DOUBLE_EQ(fired[0].value, 300);  // the bound, in cells/uL
+  EXPECT_NE(fired[0].text.find("alc < 0.3 10*9/L on 2026-11-18 < 0.5 10*9/L"), std::string::npos)
+      << fired[0].text;
+  // "< 0.8": the true value may be above 0.5 — no alert (and no value read as 0.8).
+  a = assess(shipped(), with_alc_bound(0.8, "<"), planned("baricitinib"));
+  EXPECT_TRUE(alerts(a, "LAB_DO_NOT_START").empty());
+  // "> 0.3": may be below 0.5 or not — no alert either way.
+  a = assess(shipped(), with_alc_bound(0.3, ">"), planned("baricitinib"));
+  EXPECT_TRUE(alerts(a, "LAB_DO_NOT_START").empty());
+}
+
 TEST(PlannedDrug, OnlyTheLatestResultCounts) {
   // A low ALC followed by a recovered one: the drug could be started now.
   Json c = Json::parse(paraderm::testing::repo_file("examples/dupilumab-psoriasis.json"));
