@@ -353,6 +353,8 @@ class BundleReader {
   void condition(El r, const std::string& path);
   void medication(El r, const std::string& path, std::string_view type);
   void observation(El r, const std::string& path);
+  // The result of an Observation, or of one of its components (the panel's `date`).
+  void observation_result(El r, const std::string& path, std::optional<Date> date);
   void allergy(El r, const std::string& path);
 
   // How a status-like element is read; false when the resource is not to be used (a warning says
@@ -832,6 +834,34 @@ void BundleReader::observation(El r, const std::string& path) {
   auto status_code = f_.string(r, "status", path);
   if (!status_code.empty() && !status("Observation", "status", status_code, path + ".status"))
     return;
+  std::optional<Date> date = f_.date(r, "effectiveDateTime", path);
+  if (OptEl period = f_.object(r, "effectivePeriod", path); !date && period) {
+    date = f_.date(*period, "start", Path(path, "effectivePeriod"));
+  }
+  if (!date) date = f_.date(r, "effectiveInstant", path);
+  if (!date) date = f_.date(r, "issued", path);
+  // A panel (a CBC with its counts) may carry its results as components, each with its own code
+  // and value and the panel's status and date: each is read as a result of its own, never
+  // dropped as "an observation without a value".
+  OptEl components = f_.array(r, "component", path);
+  const bool own_value =
+      member(r, "valueQuantity") || member(r, "valueCodeableConcept") || member(r, "valueString");
+  if (components && !own_value) {
+    for (auto [i, component] : Indexed(*components)) {
+      std::string cp = fmt::format("{}.component[{}]", path, i);
+      if (!component.is_object()) {
+        b_.warning(
+            cp, fmt::format("value {}: expected a component object; ignored", describe(component)));
+        continue;
+      }
+      observation_result(component, cp, date);
+    }
+    return;
+  }
+  observation_result(r, path, date);
+}
+
+void BundleReader::observation_result(El r, const std::string& path, std::optional<Date> date) {
   OptEl code = f_.object(r, "code", path);
   CodeableConcept concept_read =
       code ? f_.concept_of(*code, Path(path, "code")) : CodeableConcept{};
@@ -893,13 +923,6 @@ void BundleReader::observation(El r, const std::string& path) {
                  "breastfeeding status answer not in the KB: ignored");
     return;
   }
-
-  std::optional<Date> date = f_.date(r, "effectiveDateTime", path);
-  if (OptEl period = f_.object(r, "effectivePeriod", path); !date && period) {
-    date = f_.date(*period, "start", Path(path, "effectivePeriod"));
-  }
-  if (!date) date = f_.date(r, "effectiveInstant", path);
-  if (!date) date = f_.date(r, "issued", path);
 
   // The qualitative result: from the value (answer code or its words), else the interpretation.
   std::optional<std::string> from_value, from_interpretation;

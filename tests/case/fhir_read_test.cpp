@@ -890,6 +890,45 @@ TEST(LabBound, SettlesAThresholdOnlyWhenItCan) {
   EXPECT_EQ(clinical::LabResult{}.above(500), unknown);
 }
 
+// A CBC panel sent with its counts as components (code + value each, the panel's status and
+// date): each component is a result of its own. Before, the panel was "an observation without a
+// value" and an ALC of 0.35 x 10^9/L never reached the do-not-start rules.
+TEST(FhirObservation, APanelsComponentsAreReadAsResults) {
+  Json panel = observation("57021-8");  // CBC W Auto Differential panel (not a KB lab)
+  Json alc_component = {{"code", concept_of(kLoinc, "26474-7")},
+                        {"valueQuantity", {{"value", 0.35}, {"code", "10*3/uL"}}}};
+  Json hb_component = {{"code", concept_of(kLoinc, "718-7")},
+                       {"valueQuantity", {{"value", 13.9}, {"code", "g/dL"}}}};
+  Json other = {{"code", concept_of(kLoinc, "8480-6")},  // systolic BP: not a KB lab
+                {"valueQuantity", {{"value", 120}, {"code", "mm[Hg]"}}}};
+  panel["component"] = Json::array({alc_component, hb_component, other, "not an object"});
+  auto r = read(bundle({panel}));
+  ASSERT_TRUE(r.record) << all(r.problems);
+  const auto* lab = r.record->latest("alc", r.record->as_of);
+  ASSERT_NE(lab, nullptr);
+  EXPECT_DOUBLE_EQ(*lab->value, 350);                       // cells/uL
+  EXPECT_EQ(clinical::to_string(lab->date), "2026-11-10");  // the panel's date
+  EXPECT_TRUE(contains(lab->pointer, ".component[0]")) << lab->pointer;
+  ASSERT_NE(r.record->latest("hb", r.record->as_of), nullptr);
+  const std::string w = all(r.record->warnings);
+  EXPECT_TRUE(contains(w, "8480-6")) << w;  // not a KB lab: said, not silently dropped
+  EXPECT_TRUE(contains(w, ".component[3]: value \"not an object\": expected a component object"))
+      << w;
+  EXPECT_FALSE(contains(w, "observation without a value")) << w;
+  // The panel's status applies to its components.
+  panel["status"] = "entered-in-error";
+  r = read(bundle({panel}));
+  ASSERT_TRUE(r.record) << all(r.problems);
+  EXPECT_EQ(r.record->latest("alc", r.record->as_of), nullptr);
+  // An Observation with its own value is that value; its components are not read as results.
+  Json with_value = alc(1.2, "final");
+  with_value["component"] = Json::array({hb_component});
+  r = read(bundle({with_value}));
+  ASSERT_TRUE(r.record) << all(r.problems);
+  EXPECT_DOUBLE_EQ(*r.record->latest("alc", r.record->as_of)->value, 1200);
+  EXPECT_EQ(r.record->latest("hb", r.record->as_of), nullptr);
+}
+
 // An older usable result never stands in for a newer one that is a bound or cannot be read (an
 // unknown unit): "the latest ALC" is the newer one.
 TEST(FhirObservation, ANewerUnusableResultIsTheLatest) {
