@@ -71,6 +71,7 @@ namespace paraderm::assess {
   X(kTbTestPositive, "TB_TEST_POSITIVE")                        \
   X(kActiveHbv, "ACTIVE_HBV")                                   \
   X(kActiveHcv, "ACTIVE_HCV")                                   \
+  X(kScreeningResultUnread, "SCREENING_RESULT_UNREAD")          \
   X(kActiveSeriousInfection, "ACTIVE_SERIOUS_INFECTION")        \
   X(kHerpesZosterHistory, "HERPES_ZOSTER_HISTORY")              \
   X(kLabDoNotStart, "LAB_DO_NOT_START")                         \

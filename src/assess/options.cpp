@@ -945,6 +945,34 @@ class DrugEvaluation {
     return l && l->text == std::optional<std::string>(result);
   }
 
+  // The latest result of a test an infection rule reads (IGRA, TST, HBsAg, HCV RNA) that cannot
+  // be read ("Nonreactive" spelled another way, a local code, a unit that cannot be converted):
+  // positive or not is unknown, so the rule is "not assessed", never read as negative.
+  void unread_screening() {
+    std::vector<std::string> sources;
+    std::string unread;
+    for (auto [lab, kind] :
+         {std::pair{"igra", kb::ScreeningKind::kTb}, std::pair{"tst", kb::ScreeningKind::kTb},
+          std::pair{"hbsag", kb::ScreeningKind::kHbv},
+          std::pair{"hcv-rna", kb::ScreeningKind::kHcv}}) {
+      const auto* l = x_.c.latest(lab, x_.c.as_of);
+      if (!l || !l->unusable) continue;
+      auto src = screening_sources(kind);
+      if (src.empty()) continue;
+      add_sources(sources, src);
+      unread += format_text(FMT_COMPILE("{}{} on {} ({}): {}"), unread.empty() ? "" : "; ", lab,
+                            clinical::to_string(l->date), l->pointer, *l->unusable);
+    }
+    if (unread.empty()) return;
+    block(Verdict::kCaution,
+          reason(ReasonCode::kScreeningResultUnread, Severity::kWarning,
+                 format_text(FMT_COMPILE("Not assessed — the latest screening result cannot be "
+                                         "read: {}. A positive one means do not start: check it, "
+                                         "or record it with a KB answer code."),
+                             unread),
+                 std::move(sources)));
+  }
+
   void infections() {
     auto tb = screening_sources(kb::ScreeningKind::kTb);
     if (!tb.empty()) {
@@ -977,6 +1005,7 @@ class DrugEvaluation {
       block(Verdict::kAvoid, reason(ReasonCode::kActiveHcv, Severity::kBlock,
                                     "Active hepatitis C: do not start.", hcv));
     }
+    unread_screening();
     std::vector<std::string> infection_src, zoster_src;
     for (const auto& w : d_.warning) {
       if (!here(w.region)) continue;

@@ -78,21 +78,25 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c,
       }
       for (const auto& [name, labs] : screening_labs) {
         if (name != s.item || item.status == ScreeningStatus::kNotApplicable) continue;
-        std::string found;
+        std::string found, unreadable;
         Date latest{};
         bool all = true, any = false;
         for (const auto& lab : labs) {
           const auto* r = c.latest(lab, c.as_of);
-          if (!r) {
+          if (!r || r->unusable) {
+            // A result that cannot be read is not a screening done: said, never counted.
+            if (r) {
+              unreadable += format_text(FMT_COMPILE("{}{} on {} could not be read ({})"),
+                                        unreadable.empty() ? "" : "; ", lab,
+                                        clinical::to_string(r->date), *r->unusable);
+            }
             all = false;
             continue;
           }
           any = true;
           if (r->date > latest) latest = r->date;
           found += (found.empty() ? "" : ", ") + lab + " " +
-                   (r->value || r->bound ? r->value_text() + " " + r->unit
-                    : r->unusable        ? std::string("not usable")
-                                         : r->text.value_or("")) +
+                   (r->value || r->bound ? r->value_text() + " " + r->unit : r->text.value_or("")) +
                    " (" + clinical::to_string(r->date) + ")";
         }
         // CBC needs all four counts; the others any one of their tests.
@@ -105,6 +109,9 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c,
               " (how recent is recent enough is not stated in the label: judge clinically)";
         } else if (any) {
           item.detail = "partly recorded: " + found;
+        }
+        if (!unreadable.empty()) {
+          item.detail += (item.detail.empty() ? "" : "; ") + unreadable;
         }
       }
       if (s.item == kb::ScreeningKind::kZosterVaccine && c.has_flag("zoster-vaccinated")) {

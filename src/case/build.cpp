@@ -651,6 +651,15 @@ bool CaseBuilder::add_lab(const std::string& pointer, const std::string& label,
   return true;
 }
 
+bool CaseBuilder::add_unreadable_lab(const std::string& pointer, const std::string& label,
+                                     const std::vector<CodeIn>& codes, Date date, std::string why) {
+  const std::size_t before = c_.labs.size();
+  add_lab(pointer, label, codes, date, std::nullopt, "", std::nullopt);
+  if (c_.labs.size() == before) return false;  // not a KB lab (warned)
+  c_.labs.back().unusable = std::move(why);
+  return true;
+}
+
 void CaseBuilder::finish() {
   for (const auto& cond : c_.conditions) {
     std::string id = cond.disease;

@@ -53,6 +53,11 @@ class CaseBuilder {
                const std::string& unit, std::optional<std::string> text,
                std::optional<LabBound> bound = std::nullopt);
 
+  // A result that exists but cannot be read (a qualitative answer the KB does not know): kept as
+  // the latest result of its lab, without a value, with `why`.
+  bool add_unreadable_lab(const std::string& pointer, const std::string& label,
+                          const std::vector<CodeIn>& codes, Date date, std::string why);
+
   // Body weight `value` in `unit` -> Patient::weight_kg (KB lab "weight"); a unit that cannot be
   // converted or an implausible value leaves the weight unknown, with a warning.
   void set_body_weight(const std::string& value_pointer, const std::string& unit_pointer,

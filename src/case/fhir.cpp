@@ -1003,8 +1003,15 @@ void BundleReader::observation_result(El r, const std::string& path, std::option
   }
   if (!value && !result && !bound) {
     if (!value_text.empty()) {
-      b_.warning(path,
-                 fmt::format("qualitative result {} not understood: not used", shown(value_text)));
+      b_.warning(path, fmt::format("qualitative result {} not understood: kept as a result that "
+                                   "cannot be read",
+                                   shown(value_text)));
+      // The test was done: its result is the latest, unread (never read as negative, and no older
+      // result stands in for it).
+      if (date) {
+        b_.add_unreadable_lab(path, label, codes, *date,
+                              fmt::format("result {} not understood", shown(value_text)));
+      }
     } else if (!interpretation_code.empty()) {
       b_.warning(path + ".interpretation", fmt::format("interpretation \"{}\" is not a qualitative "
                                                        "result and there is no value: not used",

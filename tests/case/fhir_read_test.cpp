@@ -467,9 +467,21 @@ TEST(FhirObservation, CodedAndStringQualitativeValues) {
   EXPECT_EQ(lab(r, "hcv-rna")->text, std::optional<std::string>("negative"));
   rna["valueString"] = "see comment";
   r = read(bundle({rna}));
-  EXPECT_EQ(lab(r, "hcv-rna"), nullptr);
+  // Kept as the latest result, unread: never a negative, and no older result stands in for it.
+  ASSERT_NE(lab(r, "hcv-rna"), nullptr);
+  EXPECT_FALSE(lab(r, "hcv-rna")->text);
+  EXPECT_TRUE(lab(r, "hcv-rna")->unusable);
   EXPECT_TRUE(
       contains(all(r.record->warnings), "qualitative result \"see comment\" not understood"));
+  // 'Reactive' / 'Non-Reactive' (SNOMED 11214006 / 131194007, HL7 reactive-non-reactive value
+  // set): coded or as text.
+  hbsag["valueCodeableConcept"] = concept_of(kSnomed, "11214006", "Reactive");
+  r = read(bundle({hbsag}));
+  EXPECT_EQ(lab(r, "hbsag")->text, std::optional<std::string>("positive"));
+  hbsag.erase("valueCodeableConcept");
+  hbsag["valueString"] = "Non-Reactive";
+  r = read(bundle({hbsag}));
+  EXPECT_EQ(lab(r, "hbsag")->text, std::optional<std::string>("negative"));
 
   // The value wins over a disagreeing interpretation, with a warning.
   Json both = with_interpretation(observation("5195-3"), "POS");
