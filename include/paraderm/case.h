@@ -166,6 +166,10 @@ struct Eruption {
 struct Case {
   std::string input_kind;  // native | fhir
   std::string region = "us";
+  // Neither given (--region, the native "region") nor named by the record (one label region in the
+  // patient's addresses): "us" was assumed, so the other region's rules were not checked
+  // (REGION_ASSUMED caps every option).
+  bool region_assumed = false;
   Date as_of{};
   Patient patient;
   std::vector<Condition> conditions;

@@ -61,6 +61,7 @@ namespace paraderm::assess {
   X(kContraindication, "CONTRAINDICATION")                      \
   X(kConditionUnknown, "CONDITION_UNKNOWN")                     \
   X(kTreatedDiseaseUnknown, "TREATED_DISEASE_UNKNOWN")          \
+  X(kRegionAssumed, "REGION_ASSUMED")                           \
   X(kPregnancy, "PREGNANCY")                                    \
   X(kLactation, "LACTATION")                                    \
   X(kPregnancyUnknown, "PREGNANCY_UNKNOWN")                     \

@@ -153,6 +153,7 @@ class DrugEvaluation {
 
   Option run() {
     label();
+    region_assumed();
     treated_disease();
     rule_matrix();
     if (!dosing_indication_) {
@@ -820,6 +821,22 @@ class DrugEvaluation {
   // text alone) may be one of this drug's contraindications or warnings — a malignancy coded in
   // SNOMED CT below the KB's concept, a German ICD-10-GM thrombosis —, so it is "not assessed",
   // never read as absent (as INTERACTION_UNKNOWN for medications).
+  // The label region was assumed (case.h region_assumed): the rules of the patient's own region
+  // were not checked — the EMA PRAC groups, say, are not in the US label — so no option passes
+  // as if they had been.
+  void region_assumed() {
+    if (!x_.c.region_assumed) return;
+    block(Verdict::kCaution,
+          reason(ReasonCode::kRegionAssumed, Severity::kWarning,
+                 format_text(FMT_COMPILE("Not assessed for the patient's own label region — "
+                                         "neither given (--region) nor named by the record's "
+                                         "address: {} assessed against the {} label only; the "
+                                         "other region's rules (e.g. the EMA PRAC risk groups) "
+                                         "were not checked. Give the region."),
+                             d_.name, x_.c.region),
+                 {}));
+  }
+
   void unread_conditions() {
     constexpr std::size_t kNamed = 5;
     std::string who;

@@ -1155,6 +1155,7 @@ void BundleReader::infer_region() {
     return;
   }
   b_.record().region = "us";
+  b_.record().region_assumed = true;
   std::string why =
       regions.size() > 1 ? "; the patient's addresses are in more than one region"
       : !unmapped.empty()

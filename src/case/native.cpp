@@ -240,8 +240,10 @@ void parse_native(const Json& j, CaseBuilder& b, bool region_given, bool as_of_g
   if (!region_given) {
     if (auto region = r.string(j, "region", "", {"us", "eu"}))
       c.region = *region;
-    else if (!j.contains("region"))
+    else if (!j.contains("region")) {
       b.warning("/region", "region not given: assessed for \"us\"");
+      c.region_assumed = true;
+    }
   }
   if (!as_of_given) {
     if (auto d = r.date(j, "as_of", "")) c.as_of = *d;

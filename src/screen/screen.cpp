@@ -654,8 +654,10 @@ void findings_of(const kb::KnowledgeBase& kb, const clinical::Case& c, const ass
       f.text = alert.text;
       f.record = records;
       for (const auto& l : c.labs) {
-        if (l.lab == alert.lab && clinical::to_string(l.date) == alert.date &&
-            l.value == alert.value) {
+        // An alert on a bound ("< 0.3") carries the bound as its value.
+        const double* value = l.value ? &*l.value : l.bound ? &l.bound->value : nullptr;
+        if (l.lab == alert.lab && clinical::to_string(l.date) == alert.date && value &&
+            *value == alert.value) {
           for (auto& w : record_of(l.pointer, entries)) f.record.push_back(std::move(w));
         }
       }

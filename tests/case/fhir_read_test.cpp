@@ -1037,6 +1037,7 @@ TEST(FhirRegion, TheAddressCountryGivesTheLabelRegion) {
   }
   auto us = read_with_address({{{"city", "Boston"}, {"country", "USA"}}});
   EXPECT_EQ(us.record->region, "us");
+  EXPECT_FALSE(us.record->region_assumed);  // named by the address, not assumed
   EXPECT_TRUE(contains(region_warning(us), "label region of the patient's address"));
 }
 
@@ -1045,14 +1046,17 @@ TEST(FhirRegion, NoInferenceWhenTheCallerNamesTheRegionOrTheAddressDoesNotDecide
   auto given = read_with_address({{{"country", "FR"}}}, "us");
   EXPECT_EQ(given.record->region, "us");
   EXPECT_EQ(region_warning(given), "");
+  EXPECT_FALSE(given.record->region_assumed);
   // Switzerland (Swissmedic) and the UK (MHRA) are in no KB region: "us", named in the warning.
   auto ch = read_with_address({{{"country", "CH"}}});
   EXPECT_EQ(ch.record->region, "us");
+  EXPECT_TRUE(ch.record->region_assumed);  // REGION_ASSUMED caps every option
   EXPECT_TRUE(contains(region_warning(ch), "\"CH\" is in no KB label region"))
       << region_warning(ch);
   // Addresses in two regions: not decided.
   auto two = read_with_address({{{"country", "FR"}}, {{"country", "US"}}});
   EXPECT_EQ(two.record->region, "us");
+  EXPECT_TRUE(two.record->region_assumed);
   EXPECT_TRUE(contains(region_warning(two), "more than one region"));
   // A former address says nothing of today.
   auto old = read_with_address({{{"use", "old"}, {"country", "US"}}, {{"country", "IT"}}});
