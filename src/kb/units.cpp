@@ -257,7 +257,10 @@ void replace_all(std::string& s, std::string_view from, std::string_view to) {
 bool power_of_ten_spelling(std::string_view c, std::string& out) {
   // x10E3, x10^3, x10*3, X10E3, 10E3, 10e3 (a lab-report way of writing 10*3)
   std::string_view rest = c;
-  if (!rest.empty() && (rest[0] == 'x' || rest[0] == 'X')) rest.remove_prefix(1);
+  if (!rest.empty() && (rest[0] == 'x' || rest[0] == 'X')) {
+    rest.remove_prefix(1);
+    while (!rest.empty() && rest[0] == ' ') rest.remove_prefix(1);  // "x 10^9/L"
+  }
   if (rest.size() < 4 || rest.substr(0, 2) != "10") return false;
   char op = rest[2];
   bool prefixed = rest.size() != c.size();
@@ -287,13 +290,14 @@ std::string ucum_component(std::string_view c, bool first, bool divided_next) {
   if (c.size() > 2 && c.substr(0, 2) == "mc" && symbol("u" + std::string(c.substr(2)))) {
     return "u" + std::string(c.substr(2));  // mcg, mcL, mcmol
   }
-  // K/uL, Thousand/uL, G/L, M/uL, T/L: thousands, giga, mega, tera per volume (K is kelvin and G
-  // gauss in UCUM).
+  // K/uL, Thousand/uL, thou/uL, G/L, M/uL, T/L: thousands, giga, mega, tera per volume (K is
+  // kelvin and G gauss in UCUM); Gpt/L, Tpt/L: German reports' giga and tera "particles" per litre.
   if (first && divided_next) {
-    if (c == "K" || c == "k" || c == "Thousand" || c == "thousand") return "10*3";
+    if (c == "K" || c == "k" || c == "Thousand" || c == "thousand" || c == "thou" || c == "Thou")
+      return "10*3";
     if (c == "M") return "10*6";
-    if (c == "G") return "10*9";
-    if (c == "T") return "10*12";
+    if (c == "G" || c == "Gpt" || c == "gpt" || c == "GPt") return "10*9";
+    if (c == "T" || c == "Tpt" || c == "tpt" || c == "TPt") return "10*12";
   }
   return "";
 }

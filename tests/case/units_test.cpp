@@ -165,15 +165,18 @@ TEST(Units, ARowNeverAppliesToAnotherAnalyte) {
 // ---- common non-UCUM spellings: read, and reported ---------------------------------------------
 
 TEST(Units, NonUcumSpellingsAreReadAndReported) {
-  for (const char* u :
-       {"x10E3/uL", "x10^3/uL", "K/uL", "10E3/uL", "Thousand/uL", "x10(3)/uL", "10(3)/uL"}) {
+  for (const char* u : {"x10E3/uL", "x10^3/uL", "K/uL", "10E3/uL", "Thousand/uL", "thou/uL",
+                        "x10(3)/uL", "10(3)/uL", "x 10^3/uL", "X 10E3/uL"}) {
     EXPECT_DOUBLE_EQ(conv("anc", 0.8, u, "cells/uL"), 800) << u;
     EXPECT_TRUE(read_as_non_ucum("anc", u, "/uL")) << u;
   }
-  EXPECT_DOUBLE_EQ(conv("anc", 0.8, "G/L", "cells/uL"), 800);  // G = giga: 10^9/L
+  EXPECT_DOUBLE_EQ(conv("anc", 0.8, "G/L", "cells/uL"), 800);    // G = giga: 10^9/L
+  EXPECT_DOUBLE_EQ(conv("anc", 0.8, "Gpt/l", "cells/uL"), 800);  // German: Gigapartikel/l
+  EXPECT_DOUBLE_EQ(conv("anc", 0.8, "x 10^9/L", "cells/uL"), 800);
   EXPECT_DOUBLE_EQ(conv("anc", 0.8, "x10(9)/L", "cells/uL"), 800);
   // Not a power of ten: a parenthesis after another number, or a non-integer exponent.
-  for (const char* u : {"110(3)/uL", "10(3.5)/uL", "10(x)/uL", "Thousands/uL"}) {
+  for (const char* u :
+       {"110(3)/uL", "10(3.5)/uL", "10(x)/uL", "Thousands/uL", "x 1 0^3/uL", "Gpt", "thou"}) {
     EXPECT_FALSE(units::convert(shipped(), "anc", 1, u, "/uL").is_ok()) << u;
   }
   EXPECT_TRUE(read_as_non_ucum("anc", "G/L", "/uL"));
