@@ -353,6 +353,7 @@ class BundleReader {
   void condition(El r, const std::string& path);
   void medication(El r, const std::string& path, std::string_view type);
   void observation(El r, const std::string& path);
+  std::optional<std::string> structured_frequency(El timing, const std::string& path);
   // The result of an Observation, or of one of its components (the panel's `date`).
   void observation_result(El r, const std::string& path, std::optional<Date> date);
   void allergy(El r, const std::string& path);
@@ -787,6 +788,7 @@ void BundleReader::medication(El r, const std::string& path, std::string_view ty
               if (!m.stop) m.stop = f_.end_date(*bounds, "end", Path(bp, "boundsPeriod"));
             }
           }
+          m.frequency = structured_frequency(*timing, dp + ".timing");
         }
         if (OptEl rates = f_.array(d, "doseAndRate", dp);
             OptEl first_rate = rates ? first(*rates) : std::nullopt) {
@@ -804,7 +806,8 @@ void BundleReader::medication(El r, const std::string& path, std::string_view ty
               m.unit = c;
           }
         }
-        if (auto t = f_.string(d, "text", dp); !t.empty()) m.frequency = t;
+        // The structured timing, when it is a KB frequency, wins over the free text.
+        if (auto t = f_.string(d, "text", dp); !t.empty() && !m.frequency) m.frequency = t;
       }
     }
   }
@@ -828,6 +831,36 @@ void BundleReader::medication(El r, const std::string& path, std::string_view ty
     return;
   }
   b_.add_medication(std::move(m), codes, names);
+}
+
+// A Dosage.timing as a KB frequency code: `repeat` frequency per period (the interval in hours,
+// matched against the KB's dosing-interval constants: 2 per 1 d is "bid"), else a `code` of the
+// HL7 GTS abbreviations whose lower case is a KB frequency ("BID"). None when neither is one.
+std::optional<std::string> BundleReader::structured_frequency(El timing, const std::string& path) {
+  if (OptEl repeat = f_.object(timing, "repeat", path)) {
+    std::string rp = path + ".repeat";
+    auto times = f_.number(*repeat, "frequency", rp);
+    auto period = f_.number(*repeat, "period", rp);
+    auto unit = f_.string(*repeat, "periodUnit", rp);
+    // UCUM time units of fixed length (mo and a are not).
+    std::optional<double> unit_h = unit == "h"    ? std::optional(1.0)
+                                   : unit == "d"  ? std::optional(24.0)
+                                   : unit == "wk" ? std::optional(168.0)
+                                                  : std::nullopt;
+    if (times && period && unit_h && *times > 0 && *period > 0) {
+      if (auto code = b_.kb().frequency_of_interval(*period * *unit_h / *times)) return code;
+    }
+  }
+  if (OptEl code = f_.object(timing, "code", path)) {
+    for (const auto& c : f_.codings(*code, Path(path, "code"))) {
+      if (c.system != "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation") continue;
+      std::string lower(c.code);
+      std::transform(lower.begin(), lower.end(), lower.begin(),
+                     [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+      if (b_.kb().dosing_interval_h(lower)) return lower;
+    }
+  }
+  return std::nullopt;
 }
 
 void BundleReader::observation(El r, const std::string& path) {

@@ -97,6 +97,45 @@ TEST(FhirMedication, IngredientCodeIsMatchedWithoutANameWarning) {
   EXPECT_FALSE(contains(all(r.record->warnings), "matched by the name"));
 }
 
+// Dosage.timing as EHRs send it: repeat frequency per period, or an HL7 GTS code. Before, only
+// Dosage.text gave a frequency, so "5 mg, 2 per 1 d" was compared per dose with a renal "5 mg once
+// daily" and CURRENT_DOSE_ABOVE did not fire (vignette fhir-tofacitinib-repeat-bid-renal-qd-us).
+TEST(FhirMedication, StructuredTimingGivesTheKbFrequency) {
+  auto frequency_of = [](const Json& timing, const std::string& text = "") {
+    Json s = statement(by_concept("1357536", "tofacitinib"));
+    Json dosage = {{"timing", timing}, {"doseAndRate", {{{"doseQuantity", {{"value", 5}}}}}}};
+    if (!text.empty()) dosage["text"] = text;
+    s["dosage"] = Json::array({dosage});
+    auto r = read(bundle({s}));
+    EXPECT_TRUE(r.record) << all(r.problems);
+    if (!r.record || r.record->medications.empty()) return std::optional<std::string>("?");
+    return r.record->medications[0].frequency;
+  };
+  const Json gts = {{"coding",
+                     {{{"system", "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation"},
+                       {"code", "BID"}}}}};
+  using F = std::optional<std::string>;
+  EXPECT_EQ(frequency_of({{"repeat", {{"frequency", 2}, {"period", 1}, {"periodUnit", "d"}}}}),
+            F("bid"));
+  EXPECT_EQ(frequency_of({{"repeat", {{"frequency", 1}, {"period", 12}, {"periodUnit", "h"}}}}),
+            F("bid"));
+  EXPECT_EQ(frequency_of({{"repeat", {{"frequency", 1}, {"period", 1}, {"periodUnit", "d"}}}}),
+            F("qd"));
+  EXPECT_EQ(frequency_of({{"code", gts}}), F("bid"));
+  // The structured timing wins over the text; a timing that is no KB frequency leaves the text.
+  EXPECT_EQ(frequency_of({{"repeat", {{"frequency", 2}, {"period", 1}, {"periodUnit", "d"}}}},
+                         "once daily"),
+            F("bid"));
+  EXPECT_EQ(frequency_of({{"repeat", {{"frequency", 1}, {"period", 1}, {"periodUnit", "mo"}}}},
+                         "monthly"),
+            F("monthly"));
+  EXPECT_EQ(frequency_of({{"repeat", {{"frequency", 3}, {"period", 1}, {"periodUnit", "d"}}}}),
+            std::nullopt);  // 8-hourly: no KB dosing interval
+  Json other_system = gts;
+  other_system["coding"][0]["system"] = "http://example.org/local";
+  EXPECT_EQ(frequency_of({{"code", other_system}}), std::nullopt);
+}
+
 TEST(FhirMedication, ReferenceToAContainedMedicationIsRead) {
   // A brand clinical-drug (SBD) coding whose code is not in the KB (no confirmed Dupixent SBD code
   // in terminology.md): the brand in its display ("[Dupixent]", kb/biologics.toml brands) names it.
