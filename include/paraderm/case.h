@@ -98,6 +98,9 @@ struct Medication {
   std::optional<std::string> jak_drug;  // KB drug id
   std::vector<std::string> classes;     // KB interaction classes it belongs to
   std::optional<Date> start, stop;
+  // FHIR MedicationStatement.dateAsserted: the drug was being taken by then, so an unknown start
+  // was on or before it (what a reaction's timing can still be read from).
+  std::optional<Date> asserted;
   std::optional<double> amount;
   std::optional<std::string> unit, frequency;
   // Recorded as intended or as a draft, proposed or planned order: not yet taken. Still a

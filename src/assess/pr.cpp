@@ -201,15 +201,18 @@ std::vector<Reaction> infer_reactions(const kb::KnowledgeBase& kb, const Case& c
     bool found = false;
     for (const auto& [dist, ph] : phenotypes) {
       for (const auto& m : c.medications) {
-        if (!m.biologic || !m.start || m.planned) continue;
+        // Started by: the start, else the date a statement asserted it was taken (the start was
+        // on or before it, so a later onset is after the start).
+        const std::optional<Date> started_by = m.start ? m.start : m.asserted;
+        if (!m.biologic || !started_by || m.planned) continue;
         const kb::Biologic* bio = kb.find_biologic(*m.biologic);
         if (!bio || !has_pattern(kb, bio->biologic_class, bio->id, ph->id)) continue;
         // The reaction's onset: the condition's, or, for a recorded recurrence of a disease that
         // began before the biologic, the date the recurrence was recorded.
         std::optional<Date> onset;
-        if (cond.onset && *cond.onset > *m.start)
+        if (cond.onset && *cond.onset > *started_by)
           onset = cond.onset;
-        else if (!cond.course.empty() && cond.recorded && *cond.recorded > *m.start)
+        else if (!cond.course.empty() && cond.recorded && *cond.recorded > *started_by)
           onset = cond.recorded;
         if (!onset || *onset > c.as_of || (m.stop && *m.stop < *onset)) continue;
         Reaction r;
@@ -721,6 +724,47 @@ int latency_rank(const PrAssessment& pr) {
   return outside ? 2 : 1;
 }
 
+// A biologic with no start date (and no asserted date) cannot be placed before or after a recorded
+// condition it is published to cause: named as not assessed, so that "no eruption" is not read as
+// "none occurred".
+std::vector<Reason> start_unknown_under_biologic(const kb::KnowledgeBase& kb, const Case& c) {
+  std::vector<Reason> out;
+  for (const auto& m : c.medications) {
+    if (!m.biologic || m.start || m.planned) continue;
+    const kb::Biologic* bio = kb.find_biologic(*m.biologic);
+    if (!bio) continue;
+    for (const auto& cond : c.conditions) {
+      if (cond.disease.empty() || (cond.onset && *cond.onset > c.as_of)) continue;
+      if (cond.onset && m.stop && *m.stop < *cond.onset) continue;  // stopped before it began
+      // Asserted as taken before the condition began: the start was too (the reaction is
+      // inferred from it).
+      if (cond.onset && m.asserted && *m.asserted < *cond.onset) continue;
+      const bool published =
+          std::any_of(kb.phenotypes.begin(), kb.phenotypes.end(), [&](const kb::Phenotype& ph) {
+            return std::any_of(ph.diseases.begin(), ph.diseases.end(),
+                               [&](const std::string& d) {
+                                 return ancestor_distance(kb, d, cond.disease) >= 0;
+                               }) &&
+                   has_pattern(kb, bio->biologic_class, bio->id, ph.id);
+          });
+      if (!published) continue;
+      out.push_back(reason(
+          ReasonCode::kPrStartUnknown, Severity::kWarning,
+          format_text(FMT_COMPILE("Not assessed: {} ({}) has no start date{}, so whether {} ({}{}) "
+                                  "began while it was taken cannot be said — a published "
+                                  "paradoxical reaction of its class. Record the start date."),
+                      m.label, m.pointer,
+                      m.asserted ? " (asserted as taken on " + clinical::to_string(*m.asserted) +
+                                       ", not before the condition)"
+                                 : std::string(),
+                      cond.label.empty() ? cond.disease : cond.label, cond.pointer,
+                      cond.onset ? ", onset " + clinical::to_string(*cond.onset) : std::string()),
+          bio->prov.src));
+    }
+  }
+  return out;
+}
+
 // A condition the KB does not know that began while a biologic was being taken might be the
 // reaction: named as not assessed, so that "no eruption" is not read as "none occurred".
 std::vector<Reason> unrecognised_under_biologic(const kb::KnowledgeBase& kb, const Case& c) {
@@ -775,6 +819,7 @@ std::vector<PrAssessment> assess_pr_candidates(const kb::KnowledgeBase& kb, cons
                                     planned_note(c),
                                 {}));
     for (auto& r : unrecognised_under_biologic(kb, c)) pr.reasons.push_back(std::move(r));
+    for (auto& r : start_unknown_under_biologic(kb, c)) pr.reasons.push_back(std::move(r));
     out.push_back(std::move(pr));
     return out;
   }

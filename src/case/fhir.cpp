@@ -811,6 +811,8 @@ void BundleReader::medication(El r, const std::string& path, std::string_view ty
       }
     }
   }
+  // Statement.dateAsserted: taken by then (an upper bound of an unknown start).
+  if (type == "MedicationStatement") m.asserted = f_.date(r, "dateAsserted", path);
   if (!m.start && type == "MedicationRequest") m.start = f_.date(r, "authoredOn", path);
   if (ended && !m.stop && type == "MedicationRequest") {
     if (OptEl dispense = f_.object(r, "dispenseRequest", path)) {
