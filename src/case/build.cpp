@@ -25,6 +25,12 @@ constexpr std::pair<EruptionKind, std::string_view> kEruptionKinds[] = {
     {EruptionKind::kNew, "new"},
     {EruptionKind::kWorsened, "worsened"},
 };
+constexpr std::pair<Comparator, std::string_view> kComparators[] = {
+    {Comparator::kLess, "<"},
+    {Comparator::kLessOrEqual, "<="},
+    {Comparator::kGreater, ">"},
+    {Comparator::kGreaterOrEqual, ">="},
+};
 
 }  // namespace
 
@@ -33,6 +39,10 @@ std::optional<Sex> parse_sex(std::string_view name) { return common::value_of(kS
 std::string_view to_string(EruptionKind k) { return common::name_of(kEruptionKinds, k); }
 std::optional<EruptionKind> parse_eruption_kind(std::string_view name) {
   return common::value_of(kEruptionKinds, name);
+}
+std::string_view to_string(Comparator c) { return common::name_of(kComparators, c); }
+std::optional<Comparator> parse_comparator(std::string_view text) {
+  return common::value_of(kComparators, text);
 }
 
 std::optional<Date> parse_date(std::string_view text) {
@@ -101,20 +111,6 @@ int years_between(Date from, Date to) {
     --years;
   }
   return years;
-}
-
-namespace {
-constexpr std::pair<Comparator, std::string_view> kComparators[] = {
-    {Comparator::kLess, "<"},
-    {Comparator::kLessOrEqual, "<="},
-    {Comparator::kGreater, ">"},
-    {Comparator::kGreaterOrEqual, ">="},
-};
-}  // namespace
-
-std::string_view to_string(Comparator c) { return common::name_of(kComparators, c); }
-std::optional<Comparator> parse_comparator(std::string_view text) {
-  return common::value_of(kComparators, text);
 }
 
 std::optional<bool> LabResult::below(double threshold) const {

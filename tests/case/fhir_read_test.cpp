@@ -915,23 +915,36 @@ TEST(LabBound, SettlesAThresholdOnlyWhenItCan) {
     return r;
   };
   const std::optional<bool> yes(true), no(false), unknown;
-  // "< 300" vs below 500: true < 300 <= 500.
-  EXPECT_EQ(bound(Comparator::kLess, 300).below(500), yes);
-  EXPECT_EQ(bound(Comparator::kLess, 500).below(500), yes);  // true < 500
-  EXPECT_EQ(bound(Comparator::kLess, 800).below(500), unknown);
-  EXPECT_EQ(bound(Comparator::kLessOrEqual, 500).below(500), unknown);  // may equal 500
-  EXPECT_EQ(bound(Comparator::kLessOrEqual, 499).below(500), yes);
-  EXPECT_EQ(bound(Comparator::kGreater, 500).below(500), no);
-  EXPECT_EQ(bound(Comparator::kGreaterOrEqual, 500).below(500), no);
-  EXPECT_EQ(bound(Comparator::kGreater, 400).below(500), unknown);
-  // above
-  EXPECT_EQ(bound(Comparator::kGreater, 60).above(60), yes);
-  EXPECT_EQ(bound(Comparator::kGreaterOrEqual, 60).above(60), unknown);  // may equal 60
-  EXPECT_EQ(bound(Comparator::kGreaterOrEqual, 61).above(60), yes);
-  EXPECT_EQ(bound(Comparator::kGreater, 30).above(60), unknown);
-  EXPECT_EQ(bound(Comparator::kLess, 60).above(60), no);
-  EXPECT_EQ(bound(Comparator::kLessOrEqual, 60).above(60), no);
-  EXPECT_EQ(bound(Comparator::kLess, 90).above(60), unknown);
+  struct Row {
+    Comparator comparator;
+    double bound;
+    bool asks_below;  // below(threshold), else above(threshold)
+    double threshold;
+    std::optional<bool> expected;
+  };
+  const Row rows[] = {
+      {Comparator::kLess, 300, true, 500, yes},  // true < 300 <= 500
+      {Comparator::kLess, 500, true, 500, yes},  // true < 500
+      {Comparator::kLess, 800, true, 500, unknown},
+      {Comparator::kLessOrEqual, 500, true, 500, unknown},  // may equal 500
+      {Comparator::kLessOrEqual, 499, true, 500, yes},
+      {Comparator::kGreater, 500, true, 500, no},
+      {Comparator::kGreaterOrEqual, 500, true, 500, no},
+      {Comparator::kGreater, 400, true, 500, unknown},
+      {Comparator::kGreater, 60, false, 60, yes},
+      {Comparator::kGreaterOrEqual, 60, false, 60, unknown},  // may equal 60
+      {Comparator::kGreaterOrEqual, 61, false, 60, yes},
+      {Comparator::kGreater, 30, false, 60, unknown},
+      {Comparator::kLess, 60, false, 60, no},
+      {Comparator::kLessOrEqual, 60, false, 60, no},
+      {Comparator::kLess, 90, false, 60, unknown},
+  };
+  for (const auto& row : rows) {
+    auto r = bound(row.comparator, row.bound);
+    EXPECT_EQ(row.asks_below ? r.below(row.threshold) : r.above(row.threshold), row.expected)
+        << clinical::to_string(row.comparator) << " " << row.bound
+        << (row.asks_below ? " below " : " above ") << row.threshold;
+  }
   // A value is exact; neither value nor bound: unknown.
   clinical::LabResult exact;
   exact.value = 500;
