@@ -36,6 +36,7 @@ namespace paraderm::assess {
   X(kLabelApproved, "LABEL_APPROVED")                           \
   X(kLabelAgeRestricted, "LABEL_AGE_RESTRICTED")                \
   X(kOffLabel, "OFF_LABEL")                                     \
+  X(kOffLabelPrimary, "OFF_LABEL_PRIMARY")                      \
   X(kOffLabelUnsupported, "OFF_LABEL_UNSUPPORTED")              \
   X(kLabelNotApproved, "LABEL_NOT_APPROVED")                    \
   X(kNoLabelInRegion, "NO_LABEL_IN_REGION")                     \

@@ -259,6 +259,7 @@ class DrugEvaluation {
       }
       o_.label.push_back(ls);
     }
+    primary_not_approved();
     // The indication a dose is taken from: one of the two diseases, else (off-label use) the
     // first approved indication of the region that has a dose.
     auto has_dose = [&](const std::string& ind) {
@@ -798,6 +799,33 @@ class DrugEvaluation {
                                ci.text.value_or("see label")),
                    ci.prov.src));
     }
+  }
+
+  // A paradoxical reaction's way out treats both diseases. A drug approved (here) for the
+  // reaction's disease but not for the disease the culprit was given for would leave that one
+  // off-label once the culprit is stopped: said, and capped like any off-label use.
+  void primary_not_approved() {
+    if (x_.pr.culprits.empty() || !x_.pr.primary_disease || approved_ == 0) return;
+    const auto& primary = *x_.pr.primary_disease;
+    auto it = std::find_if(o_.label.begin(), o_.label.end(),
+                           [&](const LabelStatus& l) { return l.disease == primary; });
+    if (it == o_.label.end() || it->status == Approval::kApproved ||
+        it->status == Approval::kAgeRestricted)
+      return;
+    std::vector<std::string> holds;
+    for (const auto& ind : d_.indication) {
+      if (here(ind.region) && ind.status == kb::IndicationStatus::kApproved &&
+          std::find(holds.begin(), holds.end(), ind.disease) == holds.end())
+        holds.push_back(ind.disease);
+    }
+    block(Verdict::kCaution,
+          reason(ReasonCode::kOffLabelPrimary, Severity::kWarning,
+                 format_text(FMT_COMPILE("The KB holds no {} approval of {} for {}, the disease {} "
+                                         "was given for ({} indications it holds: {}): off-label "
+                                         "for it unless the current label says otherwise."),
+                             x_.c.region, d_.name, primary, x_.pr.culprits.front().biologic,
+                             x_.c.region, fmt::join(holds, ", ")),
+                 indication_sources()));
   }
 
   // A paradoxical reaction whose culprit's disease is not in the record as the KB reads it: the
