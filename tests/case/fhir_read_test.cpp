@@ -1064,11 +1064,12 @@ TEST(FhirDates, PartialDatesAreReadWithTheirPrecision) {
 
 // kb/fhir.toml region_country: the EU-27 and the EEA (EMA centralised authorisation, ISO 3166-1
 // alpha-2 / alpha-3) read as eu, US / USA as us; used only when the caller names no region.
-ParseResult read_with_address(std::vector<Json> addresses, std::optional<std::string> region = {}) {
+ParseResult read_with_address(const std::vector<Json>& addresses,
+                              std::optional<std::string> region = {}) {
   Json b = bundle({});
   b["entry"][0]["resource"]["address"] = addresses;
   ParseOptions o;
-  o.region = region;
+  o.region = std::move(region);
   return parse_case(b.dump(), paraderm::testing::shipped_kb(), o);
 }
 
