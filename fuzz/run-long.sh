@@ -44,7 +44,8 @@ for h in "${names[@]}"; do
   cov=$(grep -oE 'cov: [0-9]+' "$dir/log" | tail -1 | grep -oE '[0-9]+' || echo "?")
   ft=$(grep -oE 'ft: [0-9]+' "$dir/log" | tail -1 | grep -oE '[0-9]+' || echo "?")
   findings=$(ls "$dir" | grep -cE '^(crash|leak|timeout|oom|slow-unit)-' || true)
-  [ $rc -ne 0 ] && [ "$findings" -eq 0 ] && findings="exit $rc"
+  # 72 is libFuzzer's -interrupted_exitcode: a run stopped by SIGINT (pkill -INT) found nothing.
+  [ $rc -ne 0 ] && [ $rc -ne 72 ] && [ "$findings" -eq 0 ] && findings="exit $rc"
   rate=$(( ${done_execs:-0} / seconds ))
   printf '%s: %s execs in %s s (%s/s), cov %s, ft %s, findings %s\n' \
     "$h" "${done_execs:-0}" "$seconds" "$rate" "$cov" "$ft" "$findings"
