@@ -125,6 +125,11 @@ try {
   const session = cookies.find((c) => c.name === "paraderm_session");
   check(session && session.httpOnly && session.sameSite === "Strict", "session cookie is HttpOnly and SameSite=Strict");
   await page.selectOption("#example", { label: "Dupilumab for AD → psoriasis (EU)" });
+  // The region shown is the one sent: the example's EU, and "not given" is a choice of its own (the
+  // engine then assumes US and caps every option, REGION_ASSUMED), never a silent US.
+  const region = page.locator("select[id$='region']");
+  check(await region.inputValue() === "eu", "the example's region is shown as EU");
+  check(await region.locator("option[value='']").count() === 1, "the region select offers 'not given'");
   await page.click("#assess");
   await page.waitForSelector("#verdict", { timeout: 15000 });
   const verdict = await page.textContent("#verdict");

@@ -240,7 +240,7 @@ function CaseForm({ value, onChange, problems, start, onStart, identification, o
     <fieldset><legend>Patient</legend><div class="row">
       <label class="wide">Patient identification <span class="muted">(name or record number; printed, never sent to the server)</span>
         <input id="patient-identification" autocomplete="off" value=${identification} onInput=${(e) => onIdentification(e.target.value)} /></label>
-      <${Field} label="Region" pointer="/region" problems=${P}>${(f) => html`<select id=${f.id} ...${f.aria} value=${c.region || "us"} onChange=${(e) => patch({ region: e.target.value })}><option value="us">US</option><option value="eu">EU</option></select>`}<//>
+      <${Field} label="Region" pointer="/region" problems=${P}>${(f) => html`<select id=${f.id} ...${f.aria} value=${c.region || ""} onChange=${(e) => patch({ region: e.target.value || undefined })}><option value="">not given (US assumed: every option capped)</option><option value="us">US</option><option value="eu">EU</option></select>`}<//>
       <${Field} label="Assessment date" pointer="/as_of" problems=${P}>${(f) => html`<input id=${f.id} ...${f.aria} type="date" value=${c.as_of || ""} onInput=${(e) => patch({ as_of: e.target.value || undefined })} />`}<//>
       <label>Treatment start <span class="muted">(monitoring dates count from it)</span><input id="treatment-start" type="date" value=${start} onInput=${(e) => onStart(e.target.value)} /></label>
       <${Field} label="Birth date" pointer="/patient/birth_date" problems=${P}>${(f) => html`<input id=${f.id} ...${f.aria} type="date" value=${patient.birth_date || ""} onInput=${(e) => setPatient({ birth_date: e.target.value || undefined, age_years: undefined })} />`}<//>
@@ -278,7 +278,7 @@ function PrintedInputs({ c, start, identification, title }) {
     <h2>Patient</h2>
     <p id="print-identification"><b>${identification || "(no identification entered)"}</b>${title ? ` — case “${title}”` : ""}.
       Born ${p.birth_date || (p.age_years != null ? `— age ${p.age_years}` : "—")}, ${p.sex || "sex unknown"}${p.weight_kg != null ? `, ${p.weight_kg} kg` : ""}${p.pregnant ? ", pregnant" : ""}${p.breastfeeding ? ", breastfeeding" : ""}; smoking ${(p.smoking || {}).status || "unknown"}.</p>
-    <p>Region ${(c.region || "us").toUpperCase()} · assessment date ${c.as_of || "today"} · treatment start ${start || "not entered (monitoring from the assessment date)"}</p>
+    <p>Region ${c.region ? c.region.toUpperCase() : "not given (US assumed)"} · assessment date ${c.as_of || "today"} · treatment start ${start || "not entered (monitoring from the assessment date)"}</p>
     <h3>Inputs</h3>
     <p><b>Conditions:</b> ${rows(c.conditions, (x) => `${x.name}${x.onset ? " since " + x.onset : ""}${x.abatement ? " until " + x.abatement : ""}`)}</p>
     <p><b>Medications:</b> ${rows(c.medications, (x) => `${x.name}${x.start ? " from " + x.start : ""}${x.stop ? " to " + x.stop : ""}`)}</p>
