@@ -724,21 +724,25 @@ int latency_rank(const PrAssessment& pr) {
   return outside ? 2 : 1;
 }
 
-// A biologic with no start date (and no asserted date) cannot be placed before or after a recorded
-// condition it is published to cause: named as not assessed, so that "no eruption" is not read as
+// A biologic published to cause a recorded condition's phenotype that cannot be placed before or
+// after it — the biologic has no start date (and no asserted date before the onset), or the
+// condition has no onset date — is named as not assessed, so that "no eruption" is not read as
 // "none occurred".
-std::vector<Reason> start_unknown_under_biologic(const kb::KnowledgeBase& kb, const Case& c) {
+std::vector<Reason> timing_unknown_under_biologic(const kb::KnowledgeBase& kb, const Case& c) {
   std::vector<Reason> out;
   for (const auto& m : c.medications) {
-    if (!m.biologic || m.start || m.planned) continue;
+    if (!m.biologic || m.planned) continue;
     const kb::Biologic* bio = kb.find_biologic(*m.biologic);
     if (!bio) continue;
     for (const auto& cond : c.conditions) {
       if (cond.disease.empty() || (cond.onset && *cond.onset > c.as_of)) continue;
+      const bool start_unknown =
+          !m.start && !(cond.onset && m.asserted && *m.asserted < *cond.onset);
+      if (cond.onset && !start_unknown) continue;  // placed: inferred, or it predates the start
       if (cond.onset && m.stop && *m.stop < *cond.onset) continue;  // stopped before it began
-      // Asserted as taken before the condition began: the start was too (the reaction is
-      // inferred from it).
-      if (cond.onset && m.asserted && *m.asserted < *cond.onset) continue;
+      // Recorded before the biologic was started: it predates it.
+      if (!cond.onset && cond.recorded && m.start && *cond.recorded < *m.start) continue;
+      if (!cond.course.empty()) continue;  // a recorded recurrence is placed by its recorded date
       const bool published =
           std::any_of(kb.phenotypes.begin(), kb.phenotypes.end(), [&](const kb::Phenotype& ph) {
             return std::any_of(ph.diseases.begin(), ph.diseases.end(),
@@ -748,17 +752,34 @@ std::vector<Reason> start_unknown_under_biologic(const kb::KnowledgeBase& kb, co
                    has_pattern(kb, bio->biologic_class, bio->id, ph.id);
           });
       if (!published) continue;
+      const std::string name = cond.label.empty() ? cond.disease : cond.label;
+      std::string missing;
+      if (start_unknown) {
+        missing =
+            format_text(FMT_COMPILE("{} ({}) has no start date{}"), m.label, m.pointer,
+                        m.asserted ? " (asserted as taken on " + clinical::to_string(*m.asserted) +
+                                         ", not before the condition)"
+                                   : std::string());
+      }
+      if (!cond.onset) {
+        missing +=
+            format_text(FMT_COMPILE("{}{} ({}) has no onset date{}"),
+                        missing.empty() ? "" : " and ", name, cond.pointer,
+                        cond.recorded ? " (recorded " + clinical::to_string(*cond.recorded) + ")"
+                                      : std::string());
+      }
       out.push_back(reason(
-          ReasonCode::kPrStartUnknown, Severity::kWarning,
-          format_text(FMT_COMPILE("Not assessed: {} ({}) has no start date{}, so whether {} ({}{}) "
-                                  "began while it was taken cannot be said — a published "
-                                  "paradoxical reaction of its class. Record the start date."),
-                      m.label, m.pointer,
-                      m.asserted ? " (asserted as taken on " + clinical::to_string(*m.asserted) +
-                                       ", not before the condition)"
-                                 : std::string(),
-                      cond.label.empty() ? cond.disease : cond.label, cond.pointer,
-                      cond.onset ? ", onset " + clinical::to_string(*cond.onset) : std::string()),
+          ReasonCode::kPrTimingUnknown, Severity::kWarning,
+          format_text(
+              FMT_COMPILE("Not assessed: {}, so whether {}{} began while {} was taken "
+                          "cannot be said — a published paradoxical reaction of its "
+                          "class. Record the {}."),
+              missing, name,
+              cond.onset ? " (onset " + clinical::to_string(*cond.onset) + ")" : std::string(),
+              m.label,
+              start_unknown && !cond.onset ? "start and onset dates"
+              : start_unknown              ? "start date"
+                                           : "onset date"),
           bio->prov.src));
     }
   }
@@ -819,7 +840,7 @@ std::vector<PrAssessment> assess_pr_candidates(const kb::KnowledgeBase& kb, cons
                                     planned_note(c),
                                 {}));
     for (auto& r : unrecognised_under_biologic(kb, c)) pr.reasons.push_back(std::move(r));
-    for (auto& r : start_unknown_under_biologic(kb, c)) pr.reasons.push_back(std::move(r));
+    for (auto& r : timing_unknown_under_biologic(kb, c)) pr.reasons.push_back(std::move(r));
     out.push_back(std::move(pr));
     return out;
   }
