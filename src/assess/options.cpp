@@ -210,6 +210,19 @@ class DrugEvaluation {
     }
     return src;
   }
+  // The diseases the region's approved indication rows name, once each. The KB holds the label
+  // indications its sources give, not always every one (an EU label may list Crohn disease while
+  // the KB holds only the skin indications): an off-label statement says what it holds.
+  std::vector<std::string> held_indications() const {
+    std::vector<std::string> held;
+    for (const auto& ind : d_.indication) {
+      if (here(ind.region) && ind.status == kb::IndicationStatus::kApproved &&
+          std::find(held.begin(), held.end(), ind.disease) == held.end()) {
+        held.push_back(ind.disease);
+      }
+    }
+    return held;
+  }
   // The region's dose rows for the dosing indication (what "no child's dose" is read from).
   std::vector<std::string> dose_sources() const {
     std::vector<std::string> src;
@@ -316,15 +329,6 @@ class DrugEvaluation {
       for (const auto& ls : o_.label) {
         if (ls.status == Approval::kAgeRestricted) too_young.push_back(ls.disease);
       }
-      // The KB holds the label indications its sources give, not always every one (an EU label
-      // may list Crohn disease while the KB holds only the skin indications): say what it holds.
-      std::vector<std::string> held;
-      for (const auto& ind : d_.indication) {
-        if (here(ind.region) && ind.status == kb::IndicationStatus::kApproved &&
-            std::find(held.begin(), held.end(), ind.disease) == held.end()) {
-          held.push_back(ind.disease);
-        }
-      }
       std::string why =
           too_young.empty()
               ? format_text(FMT_COMPILE("The KB holds no {} approval for {} ({} indications it "
@@ -332,7 +336,7 @@ class DrugEvaluation {
                                         "says otherwise."),
                             x_.c.region,
                             diseases.empty() ? std::string("these diseases") : join_or(diseases),
-                            x_.c.region, fmt::join(held, ", "))
+                            x_.c.region, fmt::join(held_indications(), ", "))
               : format_text(FMT_COMPILE("Use for {} at age {:g} is off-label (the {} label starts "
                                         "at an older age)."),
                             join_or(too_young), G{x_.age.value_or(0)}, x_.c.region);
@@ -812,19 +816,13 @@ class DrugEvaluation {
     if (it == o_.label.end() || it->status == Approval::kApproved ||
         it->status == Approval::kAgeRestricted)
       return;
-    std::vector<std::string> holds;
-    for (const auto& ind : d_.indication) {
-      if (here(ind.region) && ind.status == kb::IndicationStatus::kApproved &&
-          std::find(holds.begin(), holds.end(), ind.disease) == holds.end())
-        holds.push_back(ind.disease);
-    }
     block(Verdict::kCaution,
           reason(ReasonCode::kOffLabelPrimary, Severity::kWarning,
                  format_text(FMT_COMPILE("The KB holds no {} approval of {} for {}, the disease {} "
                                          "was given for ({} indications it holds: {}): off-label "
                                          "for it unless the current label says otherwise."),
                              x_.c.region, d_.name, primary, x_.pr.culprits.front().biologic,
-                             x_.c.region, fmt::join(holds, ", ")),
+                             x_.c.region, fmt::join(held_indications(), ", ")),
                  indication_sources()));
   }
 
@@ -845,10 +843,6 @@ class DrugEvaluation {
                  bio ? bio->prov.src : std::vector<std::string>{}));
   }
 
-  // A condition the KB cannot read (a code system it does not hold, a code outside its lists, or
-  // text alone) may be one of this drug's contraindications or warnings — a malignancy coded in
-  // SNOMED CT below the KB's concept, a German ICD-10-GM thrombosis —, so it is "not assessed",
-  // never read as absent (as INTERACTION_UNKNOWN for medications).
   // The label region was assumed (case.h region_assumed): the rules of the patient's own region
   // were not checked — the EMA PRAC groups, say, are not in the US label — so no option passes
   // as if they had been.
@@ -865,6 +859,10 @@ class DrugEvaluation {
                  {}));
   }
 
+  // A condition the KB cannot read (a code system it does not hold, a code outside its lists, or
+  // text alone) may be one of this drug's contraindications or warnings — a malignancy coded in
+  // SNOMED CT below the KB's concept, a German ICD-10-GM thrombosis —, so it is "not assessed",
+  // never read as absent (as INTERACTION_UNKNOWN for medications).
   void unread_conditions() {
     constexpr std::size_t kNamed = 5;
     std::string who;

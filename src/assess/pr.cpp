@@ -178,6 +178,27 @@ std::string planned_note(const Case& c) {
          "; if it was in fact given, record it as taken with its start date.";
 }
 
+// The phenotypes whose diseases include `disease` (or an ancestor of it), the most specific first
+// (palmoplantar pustulosis is palmoplantar-pustular before it is pustular or psoriasiform).
+std::vector<const kb::Phenotype*> phenotypes_of(const kb::KnowledgeBase& kb,
+                                                const std::string& disease) {
+  std::vector<std::pair<int, const kb::Phenotype*>> found;
+  for (const auto& p : kb.phenotypes) {
+    int best = -1;
+    for (const auto& d : p.diseases) {
+      int dist = ancestor_distance(kb, d, disease);
+      if (dist >= 0 && (best < 0 || dist < best)) best = dist;
+    }
+    if (best >= 0) found.emplace_back(best, &p);
+  }
+  std::stable_sort(found.begin(), found.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<const kb::Phenotype*> out;
+  out.reserve(found.size());
+  for (const auto& [dist, p] : found) out.push_back(p);
+  return out;
+}
+
 // Reactions a standard record implies: a condition whose disease is the disease of a phenotype
 // that a biologic the patient was taking is published to cause (KB pr_pattern of its class and
 // phenotype), begun after that biologic was started and while it was taken.
@@ -185,21 +206,8 @@ std::vector<Reaction> infer_reactions(const kb::KnowledgeBase& kb, const Case& c
   std::vector<Reaction> out;
   for (const auto& cond : c.conditions) {
     if (cond.disease.empty()) continue;
-    // The phenotypes of this disease, the most specific first (palmoplantar pustulosis is
-    // palmoplantar-pustular before it is pustular or psoriasiform).
-    std::vector<std::pair<int, const kb::Phenotype*>> phenotypes;
-    for (const auto& p : kb.phenotypes) {
-      int best = -1;
-      for (const auto& d : p.diseases) {
-        int dist = ancestor_distance(kb, d, cond.disease);
-        if (dist >= 0 && (best < 0 || dist < best)) best = dist;
-      }
-      if (best >= 0) phenotypes.emplace_back(best, &p);
-    }
-    std::stable_sort(phenotypes.begin(), phenotypes.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
     bool found = false;
-    for (const auto& [dist, ph] : phenotypes) {
+    for (const kb::Phenotype* ph : phenotypes_of(kb, cond.disease)) {
       for (const auto& m : c.medications) {
         // Started by: the start, else the date a statement asserted it was taken (the start was
         // on or before it, so a later onset is after the start).
@@ -743,13 +751,10 @@ std::vector<Reason> timing_unknown_under_biologic(const kb::KnowledgeBase& kb, c
       // Recorded before the biologic was started: it predates it.
       if (!cond.onset && cond.recorded && m.start && *cond.recorded < *m.start) continue;
       if (!cond.course.empty()) continue;  // a recorded recurrence is placed by its recorded date
+      const auto phenotypes = phenotypes_of(kb, cond.disease);
       const bool published =
-          std::any_of(kb.phenotypes.begin(), kb.phenotypes.end(), [&](const kb::Phenotype& ph) {
-            return std::any_of(ph.diseases.begin(), ph.diseases.end(),
-                               [&](const std::string& d) {
-                                 return ancestor_distance(kb, d, cond.disease) >= 0;
-                               }) &&
-                   has_pattern(kb, bio->biologic_class, bio->id, ph.id);
+          std::any_of(phenotypes.begin(), phenotypes.end(), [&](const kb::Phenotype* ph) {
+            return has_pattern(kb, bio->biologic_class, bio->id, ph->id);
           });
       if (!published) continue;
       const std::string name = cond.label.empty() ? cond.disease : cond.label;
