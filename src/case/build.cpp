@@ -684,6 +684,26 @@ void CaseBuilder::finish() {
     }
     *state = true;
   }
+  // A positive pregnancy test (the newest result of a KB lab that screens for pregnancy) is
+  // pregnancy: without it a record with a positive hCG read "pregnancy status unknown" and a
+  // contraindication became a caution.
+  for (const auto& lab : kb_.labs) {
+    if (lab.screening_item != kb::ScreeningKind::kPregnancy) continue;
+    const LabResult* test = c_.latest(lab.id, c_.as_of);
+    if (!test || test->text != std::optional<std::string>("positive")) continue;
+    if (p.pregnant == std::optional<bool>(false)) {
+      warning(test->pointer,
+              fmt::format("a positive {} ({}) is recorded but the patient is marked not "
+                          "pregnant: treated as pregnant; record the pregnancy status",
+                          lab.name, to_string(test->date)));
+    } else if (!p.pregnant) {
+      warning(test->pointer,
+              fmt::format("pregnant: read from the positive {} of {}; record the pregnancy "
+                          "status if it has changed since",
+                          lab.name, to_string(test->date)));
+    }
+    p.pregnant = true;
+  }
   if (p.birth_date) {
     if (*p.birth_date > c_.as_of) {
       problem("/patient/birth_date", fmt::format("value \"{}\": after the assessment date {}",
