@@ -59,6 +59,7 @@ namespace paraderm::assess {
   X(kPracCancerRisk, "PRAC_CANCER_RISK")                        \
   X(kPracVteRisk, "PRAC_VTE_RISK")                              \
   X(kPracLowerDose, "PRAC_LOWER_DOSE")                          \
+  X(kSmokingUnknown, "SMOKING_UNKNOWN")                         \
   X(kUsBoxedWarning, "US_BOXED_WARNING")                        \
   X(kContraindication, "CONTRAINDICATION")                      \
   X(kConditionUnknown, "CONDITION_UNKNOWN")                     \

@@ -675,9 +675,13 @@ class DrugEvaluation {
   void risk_groups() {
     const auto& p = x_.c.patient;
     const bool smoker = x_.smoker, cv = x_.cv, cancer = x_.cancer, vte = x_.vte;
+    // A record without a smoking status cannot say whether the smoker measures apply: "not
+    // assessed", never read as a non-smoker (the dose shown would be the full one).
+    const bool smoking_unknown = p.smoking.status == clinical::SmokingStatus::kUnknown;
     if (x_.region == kb::Region::kEu) {
       bool lower = false;
       std::vector<std::string> lower_src;
+      std::vector<std::string> unchecked, unchecked_src;
       for (const auto& g : x_.kb.risk_groups) {
         if (std::find(g.applies_to.begin(), g.applies_to.end(), d_.id) == g.applies_to.end())
           continue;
@@ -720,6 +724,12 @@ class DrugEvaluation {
             why = "in a VTE / malignancy / MACE risk group";
             break;
         }
+        const bool names_smokers = g.match == kb::RiskGroupMatch::kSmoking ||
+                                   g.match == kb::RiskGroupMatch::kAnyOfVteCancerMace;
+        if (!hit && smoking_unknown && names_smokers) {
+          unchecked.push_back(format_text(FMT_COMPILE("{} ({})"), g.name, g.criterion));
+          add_sources(unchecked_src, g.prov.src);
+        }
         if (!hit) continue;
         if (g.measure == kb::RiskGroupMeasure::kLowerDose) {
           lower = true;
@@ -749,13 +759,23 @@ class DrugEvaluation {
               lower_src));
         }
       }
+      if (!unchecked.empty()) {
+        std::string groups;
+        for (const auto& g : unchecked) groups += (groups.empty() ? "" : "; ") + g;
+        block(Verdict::kCaution,
+              reason(ReasonCode::kSmokingUnknown, Severity::kWarning,
+                     format_text(FMT_COMPILE("Not assessed — record the smoking status: the eu "
+                                             "measures for smokers would apply: {}."),
+                                 groups),
+                     std::move(unchecked_src)));
+      }
     } else {
       std::vector<std::string> present;
       if (smoker) present.emplace_back("smoking");
       if (cv) present.emplace_back("cardiovascular risk");
       if (cancer) present.emplace_back("malignancy");
       if (vte) present.emplace_back("VTE risk");
-      if (present.empty()) return;
+      if (present.empty() && !smoking_unknown) return;
       std::vector<std::string> src;
       for (const auto& w : d_.warning) {
         if (w.kind == kb::WarningKind::kBoxed && here(w.region) &&
@@ -765,6 +785,14 @@ class DrugEvaluation {
         }
       }
       if (src.empty()) return;
+      if (present.empty()) {
+        block(Verdict::kCaution,
+              reason(ReasonCode::kSmokingUnknown, Severity::kWarning,
+                     "Not assessed — record the smoking status: the boxed warning (MACE, "
+                     "malignancy, thrombosis) names current or past smokers at extra risk.",
+                     std::move(src)));
+        return;
+      }
       std::string list;
       for (const auto& s : present) list += (list.empty() ? "" : ", ") + s;
       block(Verdict::kCaution,
