@@ -1,5 +1,6 @@
 // FHIR R4 Bundle → Case, for records exported the way EHRs export them (US Core / IPS shapes).
-// Resources: Patient, Condition, MedicationStatement, MedicationRequest, MedicationAdministration
+// Resources: Patient, Condition, MedicationStatement, MedicationRequest, MedicationAdministration,
+// MedicationDispense
 // (the medication as a CodeableConcept or a reference to a contained or Bundle Medication),
 // Observation, AllergyIntolerance; mapped by code (SNOMED CT, ICD-10-CM with KB code ranges,
 // RxNorm, LOINC) with a name fallback. Status, verification, clinical status, severity and
@@ -772,7 +773,9 @@ void BundleReader::medication(El r, const std::string& path, std::string_view ty
       if (auto t = f_.string(*d, "text", dp); !t.empty()) m.frequency = t;
     }
   } else {
-    const char* key = type == "MedicationRequest" ? "dosageInstruction" : "dosage";
+    const char* key = type == "MedicationRequest" || type == "MedicationDispense"
+                          ? "dosageInstruction"
+                          : "dosage";
     OptEl list = f_.array(r, key, path);
     if (OptEl first_dosage = list ? first(*list) : std::nullopt) {
       std::string dp = fmt::format("{}.{}[0]", path, key);
@@ -814,6 +817,19 @@ void BundleReader::medication(El r, const std::string& path, std::string_view ty
   // Statement.dateAsserted: taken by then (an upper bound of an unknown start).
   if (type == "MedicationStatement") m.asserted = f_.date(r, "dateAsserted", path);
   if (!m.start && type == "MedicationRequest") m.start = f_.date(r, "authoredOn", path);
+  // A dispense says when the product was handed over (or prepared), not that it is still taken:
+  // read as taken since then, with a warning, so that a pharmacy feed is not silently dropped (a
+  // reaction under a dispensed biologic was missed, and its interactions never checked).
+  if (type == "MedicationDispense" && !planned) {
+    if (!m.start) m.start = f_.date(r, "whenHandedOver", path);
+    if (!m.start) m.start = f_.date(r, "whenPrepared", path);
+    b_.warning(path, m.start ? fmt::format("a dispense of {}: read as taken since {}; whether it "
+                                           "is still taken is not recorded",
+                                           m.label.empty() ? "the medication" : shown(m.label),
+                                           to_string(*m.start))
+                             : std::string("a dispense without whenHandedOver or whenPrepared: "
+                                           "read as taken, since an unknown date"));
+  }
   if (ended && !m.stop && type == "MedicationRequest") {
     if (OptEl dispense = f_.object(r, "dispenseRequest", path)) {
       if (OptEl validity = f_.object(*dispense, "validityPeriod", Path(path, "dispenseRequest"))) {
@@ -1133,7 +1149,7 @@ void BundleReader::read(bool as_of_given) {
     } else if (type == "Condition") {
       condition(r, path);
     } else if (type == "MedicationStatement" || type == "MedicationRequest" ||
-               type == "MedicationAdministration") {
+               type == "MedicationAdministration" || type == "MedicationDispense") {
       medication(r, path, type);
     } else if (type == "Observation") {
       observation(r, path);
@@ -1148,8 +1164,8 @@ void BundleReader::read(bool as_of_given) {
   for (const auto& [path, entry] : medications) {
     if (!referenced_.count(entry)) {
       b_.warning(path,
-                 "Medication not referenced by a MedicationStatement, MedicationRequest or "
-                 "MedicationAdministration: not read");
+                 "Medication not referenced by a MedicationStatement, MedicationRequest, "
+                 "MedicationAdministration or MedicationDispense: not read");
     }
   }
   if (!saw_patient) b_.problem("Bundle.entry", "no Patient resource: expected one");

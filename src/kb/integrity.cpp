@@ -183,8 +183,9 @@ void check_fhir_codes(const KnowledgeBase& kb, std::vector<ValidationIssue>& iss
     if (f.meaning == std::optional<std::string>("planned") &&
         (f.resource == "MedicationAdministration" || f.effect == FhirCodeEffect::kIgnore)) {
       error(issues, f.loc, fmt::format("fhir_code '{}'.meaning", f.id),
-            "value \"planned\": only a MedicationStatement or MedicationRequest code that is "
-            "used can mean planned (an administration happened)");
+            "value \"planned\": only a MedicationStatement, MedicationRequest or "
+            "MedicationDispense code that is used can mean planned (an administration "
+            "happened)");
     }
     if (f.element == "intent" && f.resource != "MedicationRequest") {
       error(issues, f.loc, fmt::format("fhir_code '{}'.element", f.id),

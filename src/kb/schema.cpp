@@ -805,10 +805,10 @@ struct Schema<FhirCode> {
     static const std::vector<Field<FhirCode>> f = concat<FhirCode>(
         {
             field("id", &FhirCode::id, {.id = true}),
-            field(
-                "resource", &FhirCode::resource,
-                {.one_of = {"MedicationStatement", "MedicationRequest", "MedicationAdministration",
-                            "Observation", "Condition", "AllergyIntolerance"}}),
+            field("resource", &FhirCode::resource,
+                  {.one_of = {"MedicationStatement", "MedicationRequest",
+                              "MedicationAdministration", "MedicationDispense", "Observation",
+                              "Condition", "AllergyIntolerance"}}),
             field("element", &FhirCode::element,
                   {.one_of = {"status", "intent", "verificationStatus", "clinicalStatus",
                               "severity", "interpretation"}}),
