@@ -108,6 +108,7 @@ struct Summary {
   std::uint64_t orphan_patients = 0;     // resources referencing a patient with no Patient resource
   std::uint64_t unreadable_records = 0;  // records the reader refused (a finding of their own)
   std::vector<SourceProblem> problems;   // the first `listed_problems` of the above, in input order
+  std::vector<std::string> unread_files;  // .ndjson[.gz] files of a type the screen does not read
   std::uint64_t partitions = 0;
   std::uint64_t spilled_bytes = 0;
   double seconds = 0;
@@ -123,8 +124,12 @@ std::string to_ndjson(const PatientResult& r);
 std::string to_csv(const PatientResult& r);
 
 // The files of a Bulk Data export folder that are read: <Type>[.anything].ndjson[.gz] for the
-// types Patient, Condition, MedicationStatement, MedicationRequest, Observation; sorted by name.
+// types Patient, Condition, MedicationStatement, MedicationRequest, MedicationAdministration,
+// MedicationDispense, Observation, AllergyIntolerance; sorted by name.
 std::vector<std::filesystem::path> bulk_files(const std::filesystem::path& dir);
+// The .ndjson[.gz] files of the folder whose type is not read (Immunization, Encounter ...), by
+// name: reported in the summary.
+std::vector<std::string> unread_bulk_files(const std::filesystem::path& dir);
 
 // Screens one partition: `paths` are NDJSON files (plain, .gz, or spill files of screen_directory)
 // that together hold every resource of their patients. Returns the patients with findings, sorted

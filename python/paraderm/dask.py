@@ -25,7 +25,8 @@ import time
 
 from . import _paraderm, fnv1a, merge_pv_counts
 
-_BULK_TYPES = ("Patient", "Condition", "MedicationStatement", "MedicationRequest", "Observation")
+_BULK_TYPES = ("Patient", "Condition", "MedicationStatement", "MedicationRequest", "MedicationAdministration",
+               "MedicationDispense", "Observation", "AllergyIntolerance")
 
 
 def bulk_files(folder):
@@ -40,6 +41,14 @@ def bulk_files(folder):
         if name.split(".", 1)[0] in _BULK_TYPES:
             out.append(path)
     return sorted(out)
+
+
+def unread_bulk_files(folder):
+    """The .ndjson[.gz] files of a type `paraderm screen` does not read, by name (reported)."""
+    return sorted(name for name in os.listdir(folder)
+                  if os.path.isfile(os.path.join(folder, name)) and len(name) > 7
+                  and (name.endswith(".ndjson") or name.endswith(".ndjson.gz"))
+                  and name.split(".", 1)[0] not in _BULK_TYPES)
 
 
 def _client(scheduler, workers):
@@ -104,8 +113,9 @@ def screen(client, input_dir, output=None, fmt="ndjson", region="US", as_of=None
     t0 = time.monotonic()
     files = bulk_files(input_dir)
     if not files:
-        raise ValueError(f"{input_dir}: no Patient, Condition, MedicationStatement, MedicationRequest or "
-                         "Observation .ndjson[.gz] file: expected a FHIR Bulk Data export folder")
+        raise ValueError(f"{input_dir}: no Patient, Condition, Medication{{Statement,Request,Administration,"
+                         "Dispense}, Observation or AllergyIntolerance .ndjson[.gz] file: expected a FHIR Bulk "
+                         "Data export folder")
     if as_of is None:  # one date for the whole run, on every worker
         as_of = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
     if partitions is None:
@@ -135,6 +145,7 @@ def screen(client, input_dir, output=None, fmt="ndjson", region="US", as_of=None
     summary = merge_summaries(summaries, listed_problems)
     summary["region"] = "eu" if region in ("EU", "eu") else "us"
     summary["as_of"] = as_of
+    summary["unread_files"] = unread_bulk_files(input_dir)
     summary["partitions"] = partitions
     summary["spilled_bytes"] = spilled
     summary["seconds"] = time.monotonic() - t0

@@ -43,8 +43,16 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;  // rows keep "patient" first
 
-constexpr std::array<std::string_view, 5> kBulkTypes = {
-    "Patient", "Condition", "MedicationStatement", "MedicationRequest", "Observation"};
+// Every type the FHIR reader reads per patient (src/case/fhir.cpp); a file of another type is
+// listed in the summary as not read, never skipped silently.
+constexpr std::array<std::string_view, 8> kBulkTypes = {"Patient",
+                                                        "Condition",
+                                                        "MedicationStatement",
+                                                        "MedicationRequest",
+                                                        "MedicationAdministration",
+                                                        "MedicationDispense",
+                                                        "Observation",
+                                                        "AllergyIntolerance"};
 // Peak resident bytes per input byte of a partition: the spill text (input lines plus their
 // "@file:line key type" prefix, ~1.2x), its line index and sort keys (~100 bytes per line) and the
 // records in flight. Measured 1.7 on 1 M bulk_synth patients (docs/scale.md).
@@ -1082,6 +1090,26 @@ Status spill_lines(const fs::path& file, const std::string& name, std::size_t pa
 
 }  // namespace
 
+// The type a Bulk Data file name states (<Type>[.anything].ndjson[.gz]); empty for another file.
+std::string_view bulk_type(std::string_view name) {
+  bool ndjson = name.size() > 7 && (name.ends_with(".ndjson") || name.ends_with(".ndjson.gz"));
+  return ndjson ? name.substr(0, name.find('.')) : std::string_view{};
+}
+
+std::vector<std::string> unread_bulk_files(const fs::path& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (!e.is_regular_file()) continue;
+    std::string name = e.path().filename().string();
+    std::string_view type = bulk_type(name);
+    if (!type.empty() && std::find(kBulkTypes.begin(), kBulkTypes.end(), type) == kBulkTypes.end())
+      out.push_back(name);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 std::vector<fs::path> bulk_files(const fs::path& dir) {
   std::vector<fs::path> out;
   std::error_code ec;
@@ -1181,10 +1209,12 @@ Result<Summary> screen_directory(const kb::KnowledgeBase& kb, const fs::path& in
   auto files = bulk_files(input);
   if (files.empty()) {
     return Status::not_found(
-        fmt::format("{}: no Patient, Condition, MedicationStatement, MedicationRequest or "
-                    "Observation .ndjson[.gz] file: expected a FHIR Bulk Data export folder",
+        fmt::format("{}: no Patient, Condition, Medication{{Statement,Request,Administration,"
+                    "Dispense}}, Observation or AllergyIntolerance .ndjson[.gz] file: expected a "
+                    "FHIR Bulk Data export folder",
                     input.string()));
   }
+  summary.unread_files = unread_bulk_files(input);
   double estimate = 0;
   for (const auto& f : files) {
     double size = static_cast<double>(fs::file_size(f, ec));
@@ -1410,6 +1440,7 @@ std::string summary_json(const Summary& s) {
             {"without_patient", s.without_patient},
             {"orphan_patients", s.orphan_patients},
             {"unreadable_records", s.unreadable_records},
+            {"unread_files", s.unread_files},
             {"problems", problems},
             {"partitions", s.partitions},
             {"spilled_bytes", s.spilled_bytes},

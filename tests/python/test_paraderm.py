@@ -126,6 +126,18 @@ def test_screen_partition_hand_written_export():
     assert summary["orphan_patients"] == 1  # `ghost` (tests/data/bulk/README.md)
 
 
+def test_bulk_file_types_match_the_cli(tmp_path):
+    # The Dask layer lists the same files as `paraderm screen` (src/screen/screen.cpp kBulkTypes):
+    # pharmacy and allergy files are read; another type is reported, not dropped silently.
+    for name in ("Patient.ndjson", "MedicationDispense.000.ndjson", "AllergyIntolerance.ndjson.gz",
+                 "MedicationAdministration.ndjson", "Immunization.ndjson", "notes.txt"):
+        (tmp_path / name).write_text("")
+    read = [os.path.basename(p) for p in pdask.bulk_files(str(tmp_path))]
+    assert read == ["AllergyIntolerance.ndjson.gz", "MedicationAdministration.ndjson",
+                    "MedicationDispense.000.ndjson", "Patient.ndjson"]
+    assert pdask.unread_bulk_files(str(tmp_path)) == ["Immunization.ndjson"]
+
+
 def test_screen_partition_missing_file_raises():
     with pytest.raises(ValueError):
         paraderm.screen_partition(["/nonexistent/Patient.ndjson"], as_of=AS_OF)

@@ -452,5 +452,58 @@ TEST(PlainExport, EuRiskGroupOfAPatientOnAJakInhibitor) {
   fs::remove_all(young);
 }
 
+// Pharmacy feeds and allergy lists are part of a Bulk export: MedicationDispense,
+// MedicationAdministration and AllergyIntolerance files are read (the FHIR reader reads them), and
+// a file of a type the screen does not read is named in the summary, never skipped silently.
+TEST(PlainExport, DispenseAndAllergyFilesAreReadAndOtherTypesReported) {
+  fs::path d = temp_dir("dispense");
+  std::ofstream(d / "Patient.ndjson")
+      << R"({"resourceType":"Patient","id":"delta","gender":"female","birthDate":"1990-02-01"})"
+      << "\n"
+      << R"({"resourceType":"Patient","id":"echo","gender":"male","birthDate":"1980-02-01"})"
+      << "\n";
+  std::ofstream(d / "Condition.ndjson")
+      << R"({"resourceType":"Condition","id":"c1","subject":{"reference":"Patient/delta"},"clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]},"code":{"coding":[{"system":"http://snomed.info/sct","code":"24079001"}]},"onsetDateTime":"2010-01-01"})"
+      << "\n"
+      << R"({"resourceType":"Condition","id":"c2","subject":{"reference":"Patient/delta"},"clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]},"code":{"coding":[{"system":"http://snomed.info/sct","code":"9014002"}]},"onsetDateTime":"2026-01-10"})"
+      << "\n"
+      << R"({"resourceType":"Condition","id":"c3","subject":{"reference":"Patient/echo"},"clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]},"code":{"coding":[{"system":"http://snomed.info/sct","code":"69896004"}]},"onsetDateTime":"2015-01-01"})"
+      << "\n";
+  // delta: dupilumab known only from the pharmacy (RxNorm 1876376, kb/interaction-classes.toml).
+  std::ofstream(d / "MedicationDispense.ndjson")
+      << R"({"resourceType":"MedicationDispense","id":"md","status":"completed","subject":{"reference":"Patient/delta"},"medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"1876376","display":"dupilumab"}]},"whenHandedOver":"2025-09-01"})"
+      << "\n";
+  // echo: on upadacitinib (by brand) with an allergy to it: a hypersensitivity contraindication.
+  std::ofstream(d / "MedicationStatement.ndjson")
+      << R"({"resourceType":"MedicationStatement","id":"ms","status":"active","subject":{"reference":"Patient/echo"},"medicationCodeableConcept":{"text":"Rinvoq 15 mg"},"effectivePeriod":{"start":"2026-01-01"}})"
+      << "\n";
+  std::ofstream(d / "AllergyIntolerance.ndjson")
+      << R"({"resourceType":"AllergyIntolerance","id":"al","patient":{"reference":"Patient/echo"},"clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical","code":"active"}]},"code":{"text":"upadacitinib"}})"
+      << "\n";
+  std::ofstream(d / "Immunization.ndjson")
+      << R"({"resourceType":"Immunization","id":"i","patient":{"reference":"Patient/echo"}})"
+      << "\n";
+  ScreenOptions o;
+  o.region = "eu";  // the EU SmPC 4.3 contraindicates hypersensitivity (kb/drugs/upadacitinib.toml)
+  auto run = screen(d, o);
+  auto rows = rows_by_patient(run.output);
+  ASSERT_TRUE(rows.count("delta")) << run.output;
+  bool pr = false;
+  for (const auto& f : rows["delta"]["findings"])
+    pr = pr || (f["kind"] == "paradoxical_reaction" && f["drug"] == "dupilumab");
+  EXPECT_TRUE(pr) << rows["delta"].dump();
+  ASSERT_TRUE(rows.count("echo")) << run.output;
+  bool allergy = false;
+  for (const auto& f : rows["echo"]["findings"])
+    allergy = allergy || (f["kind"] == "contraindication" && f["drug"] == "upadacitinib");
+  EXPECT_TRUE(allergy) << rows["echo"].dump();
+  EXPECT_EQ(run.summary.files, 5u);
+  EXPECT_EQ(run.summary.unread_files, std::vector<std::string>{"Immunization.ndjson"});
+  EXPECT_NE(summary_json(run.summary).find("\"unread_files\": [\n    \"Immunization.ndjson\""),
+            std::string::npos)
+      << summary_json(run.summary);
+  fs::remove_all(d);
+}
+
 }  // namespace
 }  // namespace paraderm::screen
