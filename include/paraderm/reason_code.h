@@ -62,6 +62,7 @@ namespace paraderm::assess {
   X(kSmokingUnknown, "SMOKING_UNKNOWN")                         \
   X(kUsBoxedWarning, "US_BOXED_WARNING")                        \
   X(kContraindication, "CONTRAINDICATION")                      \
+  X(kDrugAllergyRecorded, "DRUG_ALLERGY_RECORDED")              \
   X(kConditionUnknown, "CONDITION_UNKNOWN")                     \
   X(kTreatedDiseaseUnknown, "TREATED_DISEASE_UNKNOWN")          \
   X(kRegionAssumed, "REGION_ASSUMED")                           \

@@ -831,6 +831,23 @@ class DrugEvaluation {
                                ci.text.value_or("see label")),
                    ci.prov.src));
     }
+    // A recorded allergy to the drug itself, where the KB holds no hypersensitivity rule for the
+    // region (most US labels list none), is not assumed safe: it was silently ignored.
+    const bool rule_held =
+        std::any_of(d_.contraindication.begin(), d_.contraindication.end(), [&](const auto& ci) {
+          return here(ci.region) && ci.condition == kb::ContraCondition::kHypersensitivity;
+        });
+    if (!rule_held && condition_present(kb::ContraCondition::kHypersensitivity)) {
+      block(
+          Verdict::kCaution,
+          reason(ReasonCode::kDrugAllergyRecorded, Severity::kWarning,
+                 format_text(FMT_COMPILE("An allergy or intolerance to {} is recorded, and the KB "
+                                         "holds no {} label rule for hypersensitivity to it: "
+                                         "not assumed safe — review the allergy before any "
+                                         "use."),
+                             d_.name, x_.c.region),
+                 {}));
+    }
   }
 
   // A paradoxical reaction's way out treats both diseases. A drug approved (here) for the
