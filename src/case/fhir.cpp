@@ -358,6 +358,9 @@ class BundleReader {
   // The result of an Observation, or of one of its components (the panel's `date`).
   void observation_result(El r, const std::string& path, std::optional<Date> date);
   void allergy(El r, const std::string& path);
+  // Whether a resource's subject (patient) reference names this record's Patient; false, with a
+  // warning, when it names another one. A resource without a reference is this patient's.
+  bool of_this_patient(El r, const std::string& path);
 
   // How a status-like element is read; false when the resource is not to be used (a warning says
   // why). `meaning` receives the KB meaning of a known code.
@@ -386,6 +389,8 @@ class BundleReader {
   std::unordered_map<std::string, Resource> by_type_id_;
   std::unordered_set<std::size_t> referenced_;                  // entries
   std::vector<std::pair<std::string, std::string>> countries_;  // Patient.address.country, path
+  std::string patient_id_;                                      // Patient.id
+  std::vector<std::string> patient_urls_;                       // its entries' fullUrl
 };
 
 bool BundleReader::status(std::string_view type, const char* element, std::string_view code,
@@ -486,6 +491,13 @@ void BundleReader::patient(El r, const std::string& path) {
     b_.warning(path + ".gender", fmt::format("value {}: expected female, male, other or unknown; "
                                              "sex unknown",
                                              shown(g)));
+  }
+  // A deceased patient is assessed as recorded; saying so keeps a wrong-record mix-up visible.
+  if (OptEl dead = member(r, "deceasedBoolean"); dead && dead->is_bool() && bool(*dead)) {
+    b_.warning(path + ".deceasedBoolean", "the patient is recorded as deceased");
+  } else if (auto when = f_.string(r, "deceasedDateTime", path); !when.empty()) {
+    b_.warning(path + ".deceasedDateTime",
+               fmt::format("the patient is recorded as deceased ({})", shown(when)));
   }
   if (OptEl list = f_.array(r, "address", path)) {
     for (auto [i, a] : Indexed(*list)) {
@@ -1111,6 +1123,34 @@ void BundleReader::allergy(El r, const std::string& path) {
   }
 }
 
+bool BundleReader::of_this_patient(El r, const std::string& path) {
+  for (const char* field : {"subject", "patient"}) {
+    OptEl ref = member(r, field);
+    if (!ref || !ref->is_object()) continue;
+    std::string_view target = plain(*ref, "reference");
+    if (target.empty()) return true;
+    const std::string where = fmt::format("{}.{}.reference", path, field);
+    if (std::find(patient_urls_.begin(), patient_urls_.end(), target) != patient_urls_.end())
+      return true;
+    // "Patient/p1", "https://ehr.example/fhir/Patient/p1/_history/3"
+    if (auto at = target.rfind("Patient/");
+        at != std::string_view::npos && (at == 0 || target[at - 1] == '/')) {
+      std::string_view id = target.substr(at + 8);
+      id = id.substr(0, id.find('/'));
+      if (id == patient_id_) return true;
+      b_.warning(where, fmt::format("value {}: another patient than this record's Patient ({}): "
+                                    "not used",
+                                    shown(target), shown(patient_id_)));
+      return false;
+    }
+    b_.warning(where, fmt::format("value {}: cannot be matched to this record's Patient: used; "
+                                  "check it is this patient",
+                                  shown(target)));
+    return true;
+  }
+  return true;
+}
+
 void BundleReader::read(bool as_of_given) {
   if (OptEl ts = as_of_given ? std::nullopt : member(bundle_, "timestamp")) {
     auto d = ts->is_string() ? parse_date(string_of(*ts)) : std::nullopt;
@@ -1128,6 +1168,23 @@ void BundleReader::read(bool as_of_given) {
     return;
   }
   entries_ = entries;
+  // One patient per Bundle: a second Patient would have overwritten the first one's birth date and
+  // sex, and resources of another patient (a searchset, a merged export) would have been read as
+  // this one's.
+  for (auto [i, e] : Indexed(*entries)) {
+    OptEl rp = member(e, "resource");
+    if (!rp || !rp->is_object() || plain(*rp, "resourceType") != "Patient") continue;
+    std::string id(plain(*rp, "id"));
+    if (!patient_id_.empty() && !id.empty() && id != patient_id_) {
+      b_.problem(fmt::format("Bundle.entry[{}].resource(Patient).id", i),
+                 fmt::format("value {}: a second patient (the first is {}); expected one "
+                             "patient per Bundle",
+                             shown(id), shown(patient_id_)));
+      return;
+    }
+    if (patient_id_.empty()) patient_id_ = id;
+    if (auto url = plain(e, "fullUrl"); !url.empty()) patient_urls_.emplace_back(url);
+  }
   bool saw_patient = false;
   std::vector<std::pair<std::string, std::size_t>> medications;  // path, entry
   for (auto [i, e] : Indexed(*entries)) {
@@ -1146,6 +1203,8 @@ void BundleReader::read(bool as_of_given) {
     if (type == "Patient") {
       saw_patient = true;
       patient(r, path);
+    } else if (type != "Medication" && !of_this_patient(r, path)) {
+      continue;
     } else if (type == "Condition") {
       condition(r, path);
     } else if (type == "MedicationStatement" || type == "MedicationRequest" ||

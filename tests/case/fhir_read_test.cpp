@@ -1260,5 +1260,56 @@ TEST(FuzzFindings, F9TheSizeLimitIsCheckedBeforeReading) {
   EXPECT_LT(usage.ru_maxrss, 256L * 1024) << "KiB: the file was read into memory";
 }
 
+// ---- whose record: one patient per Bundle ------------------------------------------------------
+
+Json about(Json r, const std::string& reference) {
+  r["subject"] = {{"reference", reference}};
+  return r;
+}
+
+TEST(FhirPatient, ResourcesOfAnotherPatientAreNotRead) {
+  // The condition of another patient (a searchset, a merged export) read as this one's would
+  // contraindicate or clear options on someone else's data.
+  Json own = about(statement(by_concept("1876376", "dupilumab")), "Patient/pt");
+  Json absolute = about(statement(by_concept("1876376", "dupilumab")),
+                        "https://ehr.example/fhir/Patient/pt/_history/2");
+  Json other = about(statement(by_concept("1876376", "dupilumab")), "Patient/someone-else");
+  Json not_patient = about(statement(by_concept("1876376", "dupilumab")), "Group/g1");
+  auto r = read(bundle({own, absolute, other}));
+  ASSERT_TRUE(r.record) << all(r.problems);
+  EXPECT_EQ(r.record->medications.size(), 2u);
+  EXPECT_TRUE(contains(all(r.record->warnings),
+                       "\"Patient/someone-else\": another patient than this record's Patient "
+                       "(\"pt\"): not used"))
+      << all(r.record->warnings);
+  auto g = read(bundle({not_patient}));
+  ASSERT_TRUE(g.record) << all(g.problems);
+  EXPECT_EQ(g.record->medications.size(), 1u);  // cannot be matched: used, with a warning
+  EXPECT_TRUE(contains(all(g.record->warnings), "cannot be matched to this record's Patient"))
+      << all(g.record->warnings);
+}
+
+TEST(FhirPatient, ReferenceByTheFullUrlOfThePatientEntry) {
+  Json b = bundle({about(statement(by_concept("1876376", "dupilumab")), "urn:uuid:9f3c")});
+  b["entry"][0]["fullUrl"] = "urn:uuid:9f3c";
+  auto r = read(b);
+  ASSERT_TRUE(r.record) << all(r.problems);
+  EXPECT_EQ(r.record->medications.size(), 1u);
+  EXPECT_FALSE(contains(all(r.record->warnings), "Patient")) << all(r.record->warnings);
+}
+
+TEST(FhirPatient, TwoPatientsAreAProblemNotAMerge) {
+  Json second = patient();
+  second["id"] = "pt2";
+  second["birthDate"] = "1950-01-01";
+  auto r = read(bundle({second}));
+  EXPECT_FALSE(r.record);
+  ASSERT_EQ(r.problems.size(), 1u) << all(r.problems);
+  EXPECT_TRUE(contains(r.problems[0].message, "a second patient (the first is \"pt\")"))
+      << all(r.problems);
+  Json same = patient();  // the same Patient twice (two sources): one patient
+  EXPECT_TRUE(read(bundle({same})).record);
+}
+
 }  // namespace
 }  // namespace paraderm::clinical
