@@ -75,6 +75,8 @@ namespace paraderm::assess {
   X(kLatentTbTreated, "LATENT_TB_TREATED")                      \
   X(kTbTestPositive, "TB_TEST_POSITIVE")                        \
   X(kActiveHbv, "ACTIVE_HBV")                                   \
+  X(kHbvCoreAntibodyPositive, "HBV_CORE_ANTIBODY_POSITIVE")     \
+  X(kHcvAntibodyPositive, "HCV_ANTIBODY_POSITIVE")              \
   X(kActiveHcv, "ACTIVE_HCV")                                   \
   X(kScreeningResultUnread, "SCREENING_RESULT_UNREAD")          \
   X(kActiveSeriousInfection, "ACTIVE_SERIOUS_INFECTION")        \

@@ -1020,6 +1020,14 @@ class DrugEvaluation {
     cap(lactation_unchecked, ReasonCode::kLactationUnknown, "breastfeeding");
   }
 
+  // The drug's screening text for `item` (the label's words), or a generic sentence.
+  std::string screening_text(kb::ScreeningKind item) const {
+    for (const auto& s : d_.screening) {
+      if (s.item == item && !s.text.empty()) return s.text;
+    }
+    return "screen before starting.";
+  }
+
   std::vector<std::string> screening_sources(kb::ScreeningKind item) const {
     std::vector<std::string> src;
     for (const auto& s : d_.screening) {
@@ -1087,11 +1095,37 @@ class DrugEvaluation {
     if (!hbv.empty() && (x_.hbv || lab_result("hbsag", "positive"))) {
       block(Verdict::kAvoid, reason(ReasonCode::kActiveHbv, Severity::kBlock,
                                     "Active hepatitis B (or HBsAg positive): do not start.", hbv));
+    } else if (const auto* core = x_.c.latest("anti-hbc", x_.c.as_of);
+               !hbv.empty() && core && core->text == std::optional<std::string>("positive")) {
+      // The labels let a resolved infection start, with monitoring (baricitinib: HBV DNA): said,
+      // not a cap; a positive core antibody was read and then ignored.
+      note(reason(
+          ReasonCode::kHbvCoreAntibodyPositive, Severity::kCaution,
+          format_text(FMT_COMPILE("Anti-HBc positive ({}): evidence of a hepatitis B "
+                                  "infection, past or current, with HBsAg not positive "
+                                  "— the label's hepatitis B screening: {}"),
+                      clinical::to_string(core->date), screening_text(kb::ScreeningKind::kHbv)),
+          hbv));
     }
     auto hcv = screening_sources(kb::ScreeningKind::kHcv);
     if (!hcv.empty() && (x_.hcv || lab_result("hcv-rna", "positive"))) {
       block(Verdict::kAvoid, reason(ReasonCode::kActiveHcv, Severity::kBlock,
                                     "Active hepatitis C: do not start.", hcv));
+    } else if (const auto* ab = x_.c.latest("hcv-ab", x_.c.as_of);
+               !hcv.empty() && ab && ab->text == std::optional<std::string>("positive")) {
+      // Antibodies stay after a cleared infection; only an HCV RNA result after them says whether
+      // the infection is active.
+      const auto* rna = x_.c.latest("hcv-rna", x_.c.as_of);
+      if (!rna || rna->date < ab->date || !rna->text) {
+        block(Verdict::kCaution,
+              reason(ReasonCode::kHcvAntibodyPositive, Severity::kWarning,
+                     format_text(FMT_COMPILE("HCV antibody positive ({}) and no readable HCV RNA "
+                                             "result since: active hepatitis C is not excluded "
+                                             "(do not start in active hepatitis C) — check HCV "
+                                             "RNA."),
+                                 clinical::to_string(ab->date)),
+                     hcv));
+      }
     }
     unread_screening();
     std::vector<std::string> infection_src, zoster_src;
