@@ -157,6 +157,32 @@ constexpr bool is_prac_risk_group(ReasonCode code) {
   }
 }
 
+// "Not assessed" reasons: the record lacks (or has unreadable) data a rule needs, or the KB lacks a
+// rule. A summary that names one reason names a finding about the patient before these.
+constexpr bool is_not_assessed(ReasonCode code) {
+  switch (code) {
+    case ReasonCode::kWeightNeeded:
+    case ReasonCode::kAgeNeeded:
+    case ReasonCode::kRuleUnknown:
+    case ReasonCode::kTopicalSeverityUnknown:
+    case ReasonCode::kSmokingUnknown:
+    case ReasonCode::kConditionUnknown:
+    case ReasonCode::kTreatedDiseaseUnknown:
+    case ReasonCode::kRegionAssumed:
+    case ReasonCode::kPregnancyUnknown:
+    case ReasonCode::kLactationUnknown:
+    case ReasonCode::kScreeningResultUnread:
+    case ReasonCode::kLabMissing:
+    case ReasonCode::kRenalUnknown:
+    case ReasonCode::kHepaticUnknown:
+    case ReasonCode::kInteractionUnknown:
+    case ReasonCode::kCoverageUnknown:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // The reasons that set or change an option's dose (the CDS Hooks dose card explains the adjusted
 // dose with them).
 constexpr bool sets_dose(ReasonCode code) {

@@ -782,11 +782,27 @@ struct Services::Impl {
           source(base_url)));
     }
     if (!cautions.empty()) {
-      cards.push_back(card(fmt::format("{}: {} caution(s) for this patient ({})", name,
-                                       cautions.size(), assess::to_string(cautions.front().code)),
-                           "warning",
-                           fmt::format("**Verdict:** {}\n\n", verdict) + reason_lines(cautions),
-                           source(base_url)));
+      // The headline names findings about the patient (pregnancy, a boxed warning) before what
+      // could not be assessed: a pregnant patient's card read "(SMOKING_UNKNOWN)".
+      std::stable_partition(cautions.begin(), cautions.end(), [](const assess::Reason& r) {
+        return !assess::is_not_assessed(r.code);
+      });
+      std::string codes;
+      std::vector<assess::ReasonCode> named;
+      for (const auto& r : cautions) {
+        if (std::find(named.begin(), named.end(), r.code) != named.end()) continue;
+        named.push_back(r.code);
+        std::string_view c = assess::to_string(r.code);
+        if (codes.size() + c.size() + 2 > 60) {
+          codes += ", …";
+          break;
+        }
+        codes += (codes.empty() ? "" : ", ") + std::string(c);
+      }
+      cards.push_back(
+          card(fmt::format("{}: {} caution(s) for this patient ({})", name, cautions.size(), codes),
+               "warning", fmt::format("**Verdict:** {}\n\n", verdict) + reason_lines(cautions),
+               source(base_url)));
     }
     if (!unknown.empty()) {
       cards.push_back(

@@ -267,6 +267,36 @@ TEST(CdsOrderSelect, ContraindicationIsCriticalAndCautionIsWarning) {
   EXPECT_FALSE(with_indicator(us, "info").empty());
 }
 
+// A pregnant patient (positive urine hCG, LOINC 2106-3) without a smoking status: the caution
+// card's headline names the finding about her before what could not be assessed (it read
+// "(SMOKING_UNKNOWN)").
+TEST(CdsOrderSelect, CautionHeadlineNamesFindingsBeforeWhatIsNotAssessed) {
+  Record r = ad_adult();
+  r.patient = patient("female", "1994-02-01");
+  std::erase_if(r.observations, [](const Json& o) { return o.value("id", "") == "smoke"; });
+  r.observations.push_back(Json{
+      {"resourceType", "Observation"},
+      {"id", "hcg"},
+      {"status", "final"},
+      {"code", {{"coding", Json::array({{{"system", "http://loinc.org"}, {"code", "2106-3"}}})}}},
+      {"effectiveDateTime", "2026-11-15"},
+      {"valueCodeableConcept",
+       {{"coding", Json::array({{{"system", "http://snomed.info/sct"}, {"code", "10828004"}}})}}}});
+  Json order = draft("upa", Json{{"text", "upadacitinib"}}, 15);
+  Json us = call("paraderm-order-select", request("order-select", prefetch(r), {order}), "us");
+  std::string headline;
+  for (const auto& c : with_indicator(us, "warning")) {
+    std::string s = c["summary"];
+    if (s.find("caution(s)") != std::string::npos) headline = s;
+  }
+  ASSERT_FALSE(headline.empty()) << us.dump(1);
+  auto pregnancy = headline.find("PREGNANCY"), smoking = headline.find("SMOKING_UNKNOWN");
+  ASSERT_NE(pregnancy, std::string::npos) << headline;
+  ASSERT_NE(smoking, std::string::npos) << headline;
+  EXPECT_LT(pregnancy, smoking) << headline;
+  EXPECT_LT(headline.size(), 140u);
+}
+
 // kb/drugs/abrocitinib.toml: US interaction with strong-cyp3a4-inhibitor has rule_status not-found
 // -> RULE_UNKNOWN when the patient takes ketoconazole (docs/reason-codes.md: "an interaction
 // class when the patient takes one of its members"); without it that category is not unknown.
