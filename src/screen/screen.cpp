@@ -1090,27 +1090,11 @@ Status spill_lines(const fs::path& file, const std::string& name, std::size_t pa
 
 }  // namespace
 
-// The type a Bulk Data file name states (<Type>[.anything].ndjson[.gz]); empty for another file.
-std::string_view bulk_type(std::string_view name) {
-  bool ndjson = name.size() > 7 && (name.ends_with(".ndjson") || name.ends_with(".ndjson.gz"));
-  return ndjson ? name.substr(0, name.find('.')) : std::string_view{};
-}
+namespace {
 
-std::vector<std::string> unread_bulk_files(const fs::path& dir) {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    if (!e.is_regular_file()) continue;
-    std::string name = e.path().filename().string();
-    std::string_view type = bulk_type(name);
-    if (!type.empty() && std::find(kBulkTypes.begin(), kBulkTypes.end(), type) == kBulkTypes.end())
-      out.push_back(name);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-std::vector<fs::path> bulk_files(const fs::path& dir) {
+// The .ndjson[.gz] files of `dir` whose type (<Type>[.anything].ndjson[.gz]) the screen reads, or
+// (read = false) does not read; sorted by name.
+std::vector<fs::path> ndjson_files(const fs::path& dir, bool read) {
   std::vector<fs::path> out;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
@@ -1119,12 +1103,22 @@ std::vector<fs::path> bulk_files(const fs::path& dir) {
     bool ndjson = name.size() > 7 && (name.ends_with(".ndjson") || name.ends_with(".ndjson.gz"));
     if (!ndjson) continue;
     std::string_view type(name.data(), name.find('.'));
-    if (std::find(kBulkTypes.begin(), kBulkTypes.end(), type) != kBulkTypes.end())
+    if ((std::find(kBulkTypes.begin(), kBulkTypes.end(), type) != kBulkTypes.end()) == read)
       out.push_back(e.path());
   }
   std::sort(out.begin(), out.end());
   return out;
 }
+
+}  // namespace
+
+std::vector<std::string> unread_bulk_files(const fs::path& dir) {
+  std::vector<std::string> out;
+  for (const auto& p : ndjson_files(dir, false)) out.push_back(p.filename().string());
+  return out;
+}
+
+std::vector<fs::path> bulk_files(const fs::path& dir) { return ndjson_files(dir, true); }
 
 Result<std::vector<PatientResult>> screen_partition(const kb::KnowledgeBase& kb,
                                                     const std::vector<fs::path>& paths,

@@ -100,6 +100,18 @@ inline Json lab(const std::string& id, const std::string& loinc, double value,
             {"code", ucum}}}};
 }
 
+// An observation answered by a SNOMED code (pregnancy status, a qualitative test result).
+inline Json coded_observation(const std::string& id, const std::string& loinc,
+                              const std::string& snomed, const std::string& date) {
+  return {{"resourceType", "Observation"},
+          {"id", id},
+          {"status", "final"},
+          {"code", {{"coding", Json::array({{{"system", "http://loinc.org"}, {"code", loinc}}})}}},
+          {"effectiveDateTime", date},
+          {"valueCodeableConcept",
+           {{"coding", Json::array({{{"system", "http://snomed.info/sct"}, {"code", snomed}}})}}}};
+}
+
 inline Json never_smoker() {
   return {
       {"resourceType", "Observation"},

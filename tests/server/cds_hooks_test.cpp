@@ -243,14 +243,7 @@ TEST(CdsOrderSelect, ContraindicationIsCriticalAndCautionIsWarning) {
   Record r = ad_adult();
   r.patient = patient("female", "1994-02-01");
   // Pregnancy status LOINC 82810-3 answered Pregnant SNOMED 77386006 (kb/labs.toml answers).
-  r.observations.push_back(Json{
-      {"resourceType", "Observation"},
-      {"id", "preg"},
-      {"status", "final"},
-      {"code", {{"coding", Json::array({{{"system", "http://loinc.org"}, {"code", "82810-3"}}})}}},
-      {"effectiveDateTime", "2026-11-15"},
-      {"valueCodeableConcept",
-       {{"coding", Json::array({{{"system", "http://snomed.info/sct"}, {"code", "77386006"}}})}}}});
+  r.observations.push_back(coded_observation("preg", "82810-3", "77386006", "2026-11-15"));
   Json order = draft("upa", Json{{"text", "upadacitinib"}}, 15);
   Json eu = call("paraderm-order-select", request("order-select", prefetch(r), {order}), "eu");
   auto critical = with_indicator(eu, "critical");
@@ -274,14 +267,7 @@ TEST(CdsOrderSelect, CautionHeadlineNamesFindingsBeforeWhatIsNotAssessed) {
   Record r = ad_adult();
   r.patient = patient("female", "1994-02-01");
   std::erase_if(r.observations, [](const Json& o) { return o.value("id", "") == "smoke"; });
-  r.observations.push_back(Json{
-      {"resourceType", "Observation"},
-      {"id", "hcg"},
-      {"status", "final"},
-      {"code", {{"coding", Json::array({{{"system", "http://loinc.org"}, {"code", "2106-3"}}})}}},
-      {"effectiveDateTime", "2026-11-15"},
-      {"valueCodeableConcept",
-       {{"coding", Json::array({{{"system", "http://snomed.info/sct"}, {"code", "10828004"}}})}}}});
+  r.observations.push_back(coded_observation("hcg", "2106-3", "10828004", "2026-11-15"));
   Json order = draft("upa", Json{{"text", "upadacitinib"}}, 15);
   Json us = call("paraderm-order-select", request("order-select", prefetch(r), {order}), "us");
   std::string headline;
