@@ -1036,6 +1036,17 @@ class DrugEvaluation {
     return src;
   }
 
+  // Whether a viral nucleic-acid result shows the virus: a qualitative answer, or a measured load
+  // (any load above zero is virus detected: a viral load of 250 000 IU/mL was not read as active
+  // hepatitis C). Nullopt when it says neither (a bound below the assay's limit, an unread answer).
+  static std::optional<bool> virus_detected(const clinical::LabResult* r) {
+    if (!r) return std::nullopt;
+    if (r->text == std::optional<std::string>("positive")) return true;
+    if (r->text == std::optional<std::string>("negative")) return false;
+    if (r->value) return *r->value > 0;
+    return std::nullopt;
+  }
+
   bool lab_result(const std::string& lab, const std::string& result) const {
     const auto* l = x_.c.latest(lab, x_.c.as_of);
     return l && l->text == std::optional<std::string>(result);
@@ -1108,19 +1119,20 @@ class DrugEvaluation {
           hbv));
     }
     auto hcv = screening_sources(kb::ScreeningKind::kHcv);
-    if (!hcv.empty() && (x_.hcv || lab_result("hcv-rna", "positive"))) {
+    const auto* rna = x_.c.latest("hcv-rna", x_.c.as_of);
+    if (!hcv.empty() && (x_.hcv || virus_detected(rna) == std::optional(true))) {
       block(Verdict::kAvoid, reason(ReasonCode::kActiveHcv, Severity::kBlock,
                                     "Active hepatitis C: do not start.", hcv));
     } else if (const auto* ab = x_.c.latest("hcv-ab", x_.c.as_of);
                !hcv.empty() && ab && ab->text == std::optional<std::string>("positive")) {
       // Antibodies stay after a cleared infection; only an HCV RNA result after them says whether
       // the infection is active.
-      const auto* rna = x_.c.latest("hcv-rna", x_.c.as_of);
-      if (!rna || rna->date < ab->date || !rna->text) {
+      if (!rna || rna->date < ab->date || !virus_detected(rna)) {
         block(Verdict::kCaution,
               reason(ReasonCode::kHcvAntibodyPositive, Severity::kWarning,
-                     format_text(FMT_COMPILE("HCV antibody positive ({}) and no readable HCV RNA "
-                                             "result since: active hepatitis C is not excluded "
+                     format_text(FMT_COMPILE("HCV antibody positive ({}) and no HCV RNA result "
+                                             "since that says detected or not: active hepatitis "
+                                             "C is not excluded "
                                              "(do not start in active hepatitis C) — check HCV "
                                              "RNA."),
                                  clinical::to_string(ab->date)),
