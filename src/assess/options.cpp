@@ -1063,12 +1063,26 @@ class DrugEvaluation {
           std::pair{"hbsag", kb::ScreeningKind::kHbv},
           std::pair{"hcv-rna", kb::ScreeningKind::kHcv}}) {
       const auto* l = x_.c.latest(lab, x_.c.as_of);
-      if (!l || !l->unusable) continue;
+      if (!l) continue;
+      std::string why;
+      if (l->unusable) {
+        why = *l->unusable;
+      } else if (!l->text && (l->value || l->bound) && kind != kb::ScreeningKind::kHcv) {
+        // A measured IGRA (IU/mL) or TST (mm) without the lab's interpretation: the KB holds no
+        // cut-off, so it is neither positive nor negative here (2.5 IU/mL read as "recorded").
+        why = format_text(FMT_COMPILE("a measured {} {} without a positive/negative "
+                                      "interpretation (the KB holds no cut-off for it)"),
+                          l->value_text(), l->unit);
+      } else if (l->text == std::optional<std::string>("indeterminate")) {
+        why = "indeterminate: not a negative result";
+      } else {
+        continue;
+      }
       auto src = screening_sources(kind);
       if (src.empty()) continue;
       add_sources(sources, src);
       unread += format_text(FMT_COMPILE("{}{} on {} ({}): {}"), unread.empty() ? "" : "; ", lab,
-                            clinical::to_string(l->date), l->pointer, *l->unusable);
+                            clinical::to_string(l->date), l->pointer, why);
     }
     if (unread.empty()) return;
     block(Verdict::kCaution,
