@@ -1138,10 +1138,13 @@ bool BundleReader::of_this_patient(El r, const std::string& path) {
       std::string_view id = target.substr(at + 8);
       id = id.substr(0, id.find('/'));
       if (id == patient_id_) return true;
-      b_.warning(where, fmt::format("value {}: another patient than this record's Patient ({}): "
-                                    "not used",
-                                    shown(target), shown(patient_id_)));
-      return false;
+      // A Patient without an id leaves nothing to tell them apart by: matched as unknown below.
+      if (!patient_id_.empty()) {
+        b_.warning(where, fmt::format("value {}: another patient than this record's Patient "
+                                      "({}): not used",
+                                      shown(target), shown(patient_id_)));
+        return false;
+      }
     }
     b_.warning(where, fmt::format("value {}: cannot be matched to this record's Patient: used; "
                                   "check it is this patient",

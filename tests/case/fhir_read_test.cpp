@@ -1289,6 +1289,17 @@ TEST(FhirPatient, ResourcesOfAnotherPatientAreNotRead) {
       << all(g.record->warnings);
 }
 
+TEST(FhirPatient, APatientWithoutAnIdDropsNothing) {
+  // Nothing tells another patient apart from this one: the resources are used, with a warning.
+  Json b = bundle({about(statement(by_concept("1876376", "dupilumab")), "Patient/123")});
+  b["entry"][0]["resource"].erase("id");
+  auto r = read(b);
+  ASSERT_TRUE(r.record) << all(r.problems);
+  EXPECT_EQ(r.record->medications.size(), 1u);
+  EXPECT_TRUE(contains(all(r.record->warnings), "cannot be matched to this record's Patient"))
+      << all(r.record->warnings);
+}
+
 TEST(FhirPatient, ReferenceByTheFullUrlOfThePatientEntry) {
   Json b = bundle({about(statement(by_concept("1876376", "dupilumab")), "urn:uuid:9f3c")});
   b["entry"][0]["fullUrl"] = "urn:uuid:9f3c";
