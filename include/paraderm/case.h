@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +25,9 @@ using Date = std::chrono::sys_days;
 
 // "YYYY-MM-DD" (a FHIR dateTime's date part is accepted); nullopt when not a valid calendar date.
 std::optional<Date> parse_date(std::string_view text);
+// Seconds since 1970-01-01 UTC of a dateTime with a time and a zone ("2026-11-25T16:30:00+01:00",
+// "...T15:30:00.250Z"); nullopt for a date alone or a time without a zone, which order nothing.
+std::optional<std::int64_t> parse_instant(std::string_view text);
 std::string to_string(Date d);
 // Whole years from `from` to `to` (birthday arithmetic).
 int years_between(Date from, Date to);
@@ -133,6 +137,14 @@ struct LabResult {
   std::optional<std::string> text;  // qualitative results ("positive", "negative")
   double given_value = 0;
   std::string given_unit;
+  // Derived from another result (eGFR from creatinine): given_value/given_unit are that result's.
+  bool computed = false;
+  // When the source gave a time of day with a zone (seconds since 1970 UTC): orders results of the
+  // same day. Without it the record's order decides, which an export does not promise.
+  std::optional<std::int64_t> at;
+  // Another result of this lab on the same day disagrees with this one and no time orders the two
+  // (a repeat Hb, a second IGRA): the rules read the whole day fail-safe (Case::day_of).
+  bool disputed = false;
   // A result given as a bound ("< 0.3", "> 60"; FHIR valueQuantity.comparator): `value` stays
   // empty, so no rule reads the bound as a measurement; the threshold checks below decide from it
   // where it alone settles the comparison.
@@ -148,6 +160,10 @@ struct LabResult {
   std::optional<bool> above(double threshold) const;
   // "0.4" or "< 0.3" (the bound), in `unit`; "" with neither.
   std::string value_text() const;
+  // The result for a reason text, with its unit: "0.4 10^9/L", "< 0.3 10^9/L"; a value converted
+  // from the unit it was entered in, where the conversion is not exact, has four significant digits
+  // and the entry beside it, "7.412 g/dL (entered as 4.6 mmol/L)"; "" with neither.
+  std::string shown() const;
 };
 
 struct Eruption {
@@ -191,8 +207,11 @@ struct Case {
   bool has_condition(std::string_view disease_id, const kb::KnowledgeBase& kb,
                      bool active_only = false) const;  // the disease or a descendant
   bool has_flag(std::string_view flag) const;
-  // The latest result of `lab` on or before `on` (nullptr when none).
+  // The latest result of `lab` on or before `on` (nullptr when none): by date, then by time of day
+  // where both results have one, else the one later in the record.
   const LabResult* latest(std::string_view lab, Date on) const;
+  // Every result of r's lab on r's date, r included, in record order.
+  std::vector<const LabResult*> day_of(const LabResult& r) const;
 };
 
 struct ParseOptions {

@@ -1047,9 +1047,21 @@ class DrugEvaluation {
     return std::nullopt;
   }
 
-  bool lab_result(const std::string& lab, const std::string& result) const {
+  // The latest result, or on a disputed day (results that disagree, no time to order them) the
+  // first of that day's results, for which `pred` holds: a positive IGRA listed before a negative
+  // one of the same day is still a positive test (fail safe). nullptr when none.
+  template <class Pred>
+  const clinical::LabResult* latest_day_with(const char* lab, Pred pred) const {
     const auto* l = x_.c.latest(lab, x_.c.as_of);
-    return l && l->text == std::optional<std::string>(result);
+    if (!l) return nullptr;
+    if (!l->disputed) return pred(*l) ? l : nullptr;
+    for (const auto* r : x_.c.day_of(*l)) {
+      if (pred(*r)) return r;
+    }
+    return nullptr;
+  }
+  static bool is_positive(const clinical::LabResult& r) {
+    return r.text == std::optional<std::string>("positive");
   }
 
   // The latest result of a test an infection rule reads (IGRA, TST, HBsAg, HCV RNA) that cannot
@@ -1065,14 +1077,24 @@ class DrugEvaluation {
       const auto* l = x_.c.latest(lab, x_.c.as_of);
       if (!l) continue;
       std::string why;
-      if (l->unusable) {
+      if (l->disputed) {
+        std::string readings;
+        for (const auto* r : x_.c.day_of(*l)) {
+          readings += (readings.empty() ? "" : ", ") + (r->text                ? *r->text
+                                                        : r->value || r->bound ? r->shown()
+                                                                               : "not usable");
+        }
+        why = format_text(FMT_COMPILE("results of that day disagree ({}) and no time of day "
+                                      "orders them"),
+                          readings);
+      } else if (l->unusable) {
         why = *l->unusable;
       } else if (!l->text && (l->value || l->bound) && kind != kb::ScreeningKind::kHcv) {
         // A measured IGRA (IU/mL) or TST (mm) without the lab's interpretation: the KB holds no
         // cut-off, so it is neither positive nor negative here (2.5 IU/mL read as "recorded").
-        why = format_text(FMT_COMPILE("a measured {} {} without a positive/negative "
+        why = format_text(FMT_COMPILE("a measured {} without a positive/negative "
                                       "interpretation (the KB holds no cut-off for it)"),
-                          l->value_text(), l->unit);
+                          l->shown());
       } else if (l->text == std::optional<std::string>("indeterminate")) {
         why = "indeterminate: not a negative result";
       } else {
@@ -1109,7 +1131,7 @@ class DrugEvaluation {
       } else if (latent) {
         note(reason(ReasonCode::kLatentTbTreated, Severity::kInfo,
                     "Latent tuberculosis under treatment: may start; monitor for TB.", tb));
-      } else if ((lab_result("igra", "positive") || lab_result("tst", "positive")) &&
+      } else if ((latest_day_with("igra", is_positive) || latest_day_with("tst", is_positive)) &&
                  !x_.tb_diagnosis) {
         block(Verdict::kAvoid,
               reason(ReasonCode::kTbTestPositive, Severity::kBlock,
@@ -1117,11 +1139,10 @@ class DrugEvaluation {
       }
     }
     auto hbv = screening_sources(kb::ScreeningKind::kHbv);
-    if (!hbv.empty() && (x_.hbv || lab_result("hbsag", "positive"))) {
+    if (!hbv.empty() && (x_.hbv || latest_day_with("hbsag", is_positive))) {
       block(Verdict::kAvoid, reason(ReasonCode::kActiveHbv, Severity::kBlock,
                                     "Active hepatitis B (or HBsAg positive): do not start.", hbv));
-    } else if (const auto* core = x_.c.latest("anti-hbc", x_.c.as_of);
-               !hbv.empty() && core && core->text == std::optional<std::string>("positive")) {
+    } else if (const auto* core = latest_day_with("anti-hbc", is_positive); !hbv.empty() && core) {
       // The labels let a resolved infection start, with monitoring (baricitinib: HBV DNA): said,
       // not a cap; a positive core antibody was read and then ignored.
       note(reason(
@@ -1134,11 +1155,13 @@ class DrugEvaluation {
     }
     auto hcv = screening_sources(kb::ScreeningKind::kHcv);
     const auto* rna = x_.c.latest("hcv-rna", x_.c.as_of);
-    if (!hcv.empty() && (x_.hcv || virus_detected(rna) == std::optional(true))) {
+    const bool rna_detected = latest_day_with("hcv-rna", [](const clinical::LabResult& r) {
+      return virus_detected(&r) == std::optional(true);
+    });
+    if (!hcv.empty() && (x_.hcv || rna_detected)) {
       block(Verdict::kAvoid, reason(ReasonCode::kActiveHcv, Severity::kBlock,
                                     "Active hepatitis C: do not start.", hcv));
-    } else if (const auto* ab = x_.c.latest("hcv-ab", x_.c.as_of);
-               !hcv.empty() && ab && ab->text == std::optional<std::string>("positive")) {
+    } else if (const auto* ab = latest_day_with("hcv-ab", is_positive); !hcv.empty() && ab) {
       // Antibodies stay after a cleared infection; only an HCV RNA result after them says whether
       // the infection is active.
       if (!rna || rna->date < ab->date || !virus_detected(rna)) {
@@ -1185,32 +1208,47 @@ class DrugEvaluation {
     for (const auto& t : d_.lab_threshold) {
       // A threshold stated for another context (e.g. COVID-19 treatment) is not this use's.
       if (!here(t.region) || t.action != kb::LabAction::kDoNotStart || t.context) continue;
-      const auto* lab = x_.c.latest(t.analyte, x_.c.as_of);
-      if (!lab || (!lab->value && !lab->bound)) {
-        missing.emplace(t.analyte, lab);
+      const auto* latest = x_.c.latest(t.analyte, x_.c.as_of);
+      if (!latest || (!latest->value && !latest->bound && !latest->disputed)) {
+        missing.emplace(t.analyte, latest);
         continue;
       }
-      // The KB integrity check guarantees every threshold converts to its lab's unit.
-      auto below =
-          t.below ? units::converted(x_.kb, t.analyte, *t.below, t.unit, lab->unit) : std::nullopt;
-      auto above =
-          t.above ? units::converted(x_.kb, t.analyte, *t.above, t.unit, lab->unit) : std::nullopt;
-      // A bound ("< 0.3") counts only where it settles the comparison.
-      const auto is_below = below ? lab->below(*below) : std::optional(false);
-      const auto is_above = above ? lab->above(*above) : std::optional(false);
-      const bool fires_below = is_below == std::optional(true);
-      if (!fires_below && is_above != std::optional(true)) {
-        if (!is_below || !is_above) missing.emplace(t.analyte, lab);
-        continue;
+      // A disputed day (results that disagree, no time to order them): any that crosses counts.
+      auto day =
+          latest->disputed ? x_.c.day_of(*latest) : std::vector<const clinical::LabResult*>{latest};
+      bool fired = false, settled = true;
+      for (const auto* lab : day) {
+        if (!lab->value && !lab->bound) continue;
+        // The KB integrity check guarantees every threshold converts to its lab's unit.
+        auto below = t.below ? units::converted(x_.kb, t.analyte, *t.below, t.unit, lab->unit)
+                             : std::nullopt;
+        auto above = t.above ? units::converted(x_.kb, t.analyte, *t.above, t.unit, lab->unit)
+                             : std::nullopt;
+        // A bound ("< 0.3") counts only where it settles the comparison.
+        const auto is_below = below ? lab->below(*below) : std::optional(false);
+        const auto is_above = above ? lab->above(*above) : std::optional(false);
+        const bool fires_below = is_below == std::optional(true);
+        if (!fires_below && is_above != std::optional(true)) {
+          if (!is_below || !is_above) settled = false;
+          continue;
+        }
+        block(Verdict::kAvoid,
+              reason(ReasonCode::kLabDoNotStart, Severity::kBlock,
+                     format_text(
+                         FMT_COMPILE("{} {} on {} is {} the do-not-start threshold {}{:g} {}{}."),
+                         t.analyte, lab->shown(), clinical::to_string(lab->date),
+                         fires_below ? "below" : "above", fires_below ? "<" : ">",
+                         G{fires_below ? *t.below : *t.above}, t.unit,
+                         day.size() > 1 ? format_text(FMT_COMPILE(" ({} {} results that day "
+                                                                  "disagree: this one counts)"),
+                                                      day.size(), t.analyte)
+                                        : std::string()),
+                     t.prov.src));
+        fired = true;
+        break;
       }
-      block(Verdict::kAvoid,
-            reason(ReasonCode::kLabDoNotStart, Severity::kBlock,
-                   format_text(
-                       FMT_COMPILE("{} {} {} on {} is {} the do-not-start threshold {}{:g} {}."),
-                       t.analyte, lab->value_text(), lab->unit, clinical::to_string(lab->date),
-                       fires_below ? "below" : "above", fires_below ? "<" : ">",
-                       G{fires_below ? *t.below : *t.above}, t.unit),
-                   t.prov.src));
+      if (!fired && (!settled || (!latest->value && !latest->bound)))
+        missing.emplace(t.analyte, latest);
     }
     for (const auto& [m, latest] : missing) {
       std::vector<std::string> src;
@@ -1221,10 +1259,9 @@ class DrugEvaluation {
       std::string what =
           !latest ? format_text(FMT_COMPILE("No {} result in the record"), m)
           : latest->bound && !latest->unusable
-              ? format_text(FMT_COMPILE("The latest {} result, {} {} on {} ({}), is a bound that "
+              ? format_text(FMT_COMPILE("The latest {} result, {} on {} ({}), is a bound that "
                                         "does not settle the threshold"),
-                            m, latest->value_text(), latest->unit,
-                            clinical::to_string(latest->date), latest->pointer)
+                            m, latest->shown(), clinical::to_string(latest->date), latest->pointer)
               : format_text(FMT_COMPILE("The latest {} result, on {} ({}), is not usable{}"), m,
                             clinical::to_string(latest->date), latest->pointer,
                             latest->unusable ? ": " + *latest->unusable : std::string());
@@ -2021,6 +2058,11 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c,
     }
   }
   if (const auto* e = c.latest("egfr", c.as_of)) {
+    if (e->disputed) {  // the day's lowest eGFR: the more reduced dose (fail safe)
+      for (const auto* r : c.day_of(*e)) {
+        if (r->value && (!e->value || *r->value < *e->value)) e = r;
+      }
+    }
     if (e->value) {
       x.egfr = e->value;
     } else if (e->bound) {

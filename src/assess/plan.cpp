@@ -95,9 +95,14 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c,
           }
           any = true;
           if (r->date > latest) latest = r->date;
-          found += (found.empty() ? "" : ", ") + lab + " " +
-                   (r->value || r->bound ? r->value_text() + " " + r->unit : r->text.value_or("")) +
-                   " (" + clinical::to_string(r->date) + ")";
+          std::string readings;
+          for (const auto* day : r->disputed ? c.day_of(*r) : std::vector{r}) {
+            readings += (readings.empty() ? "" : " / ") +
+                        (day->value || day->bound ? day->shown() : day->text.value_or(""));
+          }
+          found += (found.empty() ? "" : ", ") + lab + " " + readings + " (" +
+                   clinical::to_string(r->date) + (r->disputed ? ", disagreeing results" : "") +
+                   ")";
         }
         // CBC needs all four counts; the others any one of their tests.
         bool done = s.item == kb::ScreeningKind::kCbc ? all : any;
@@ -177,10 +182,9 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c,
             {code, d->id, t.analyte, clinical::to_string(r.date),
              r.value ? *r.value : r.bound->value, r.unit, t.below ? *t.below : *t.above,
              std::string(kb::to_string(t.action)),
-             format_text(FMT_COMPILE("{} {} {} on {}: {} {} (threshold {}{:g} {})."), t.analyte,
-                         r.value_text(), r.unit, clinical::to_string(r.date),
-                         kb::to_string(t.action), d->name, t.below ? "<" : ">",
-                         G{t.below ? *t.below : *t.above}, t.unit),
+             format_text(FMT_COMPILE("{} {} on {}: {} {} (threshold {}{:g} {})."), t.analyte,
+                         r.shown(), clinical::to_string(r.date), kb::to_string(t.action), d->name,
+                         t.below ? "<" : ">", G{t.below ? *t.below : *t.above}, t.unit),
              t.prov.src, r.bound ? std::string(clinical::to_string(r.bound->comparator)) : ""});
       }
     }
@@ -196,41 +200,46 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c,
     for (const auto& t : d->lab_threshold) {
       if (!applies(t.region, c.region) || t.action != kb::LabAction::kDoNotStart || t.context)
         continue;
-      const auto* r = c.latest(t.analyte, c.as_of);
-      if (!r || (!r->value && !r->bound)) continue;
-      // The KB integrity check guarantees every threshold converts to its lab's unit.
-      constexpr double kNone = std::numeric_limits<double>::infinity();
-      const double low =
-          t.below ? units::converted(kb, t.analyte, *t.below, t.unit, r->unit).value_or(-kNone)
-                  : -kNone;
-      const double high =
-          t.above ? units::converted(kb, t.analyte, *t.above, t.unit, r->unit).value_or(kNone)
-                  : kNone;
-      // A bound ("< 0.3") counts only where it settles the comparison.
-      const bool is_below = r->below(low) == std::optional(true);
-      if (!is_below && r->above(high) != std::optional(true)) continue;
-      const double value = r->value ? *r->value : r->bound->value;
-      const double stated = t.below && is_below ? *t.below : t.above.value_or(0);
-      const char* side = is_below ? "<" : ">";
-      // Said in the unit the result was entered in ("ALC 0.4 10*9/L < 0.5 10*9/L").
-      auto said_limit = r->given_unit.empty()
-                            ? std::nullopt
-                            : units::converted(kb, t.analyte, stated, t.unit, r->given_unit);
-      const bool as_given = said_limit.has_value();
-      const double shown_value = as_given ? r->given_value : value;
-      const double shown_limit = said_limit.value_or(is_below ? low : high);
-      const std::string& shown_unit = as_given ? r->given_unit : r->unit;
-      const std::string comparator =
-          r->bound ? std::string(clinical::to_string(r->bound->comparator)) : "";
-      plan.alerts.push_back(
-          {alert_code(t.action), d->id, t.analyte, clinical::to_string(r->date), value, r->unit,
-           stated, std::string(kb::to_string(t.action)),
-           fmt::format(FMT_COMPILE("would not start {}: {} {}{:g} {} on {} {} {:g} {} "
-                                   "(do-not-start threshold {}{:g} {})."),
-                       d->name, t.analyte, comparator.empty() ? "" : comparator + " ",
-                       G{shown_value}, shown_unit, clinical::to_string(r->date), side,
-                       G{shown_limit}, shown_unit, side, G{stated}, t.unit),
-           t.prov.src, comparator});
+      const auto* latest = c.latest(t.analyte, c.as_of);
+      if (!latest) continue;
+      // A disputed day (results that disagree, no time to order them): any that crosses counts.
+      for (const auto* r : latest->disputed ? c.day_of(*latest) : std::vector{latest}) {
+        if (!r->value && !r->bound) continue;
+        // The KB integrity check guarantees every threshold converts to its lab's unit.
+        constexpr double kNone = std::numeric_limits<double>::infinity();
+        const double low =
+            t.below ? units::converted(kb, t.analyte, *t.below, t.unit, r->unit).value_or(-kNone)
+                    : -kNone;
+        const double high =
+            t.above ? units::converted(kb, t.analyte, *t.above, t.unit, r->unit).value_or(kNone)
+                    : kNone;
+        // A bound ("< 0.3") counts only where it settles the comparison.
+        const bool is_below = r->below(low) == std::optional(true);
+        if (!is_below && r->above(high) != std::optional(true)) continue;
+        const double value = r->value ? *r->value : r->bound->value;
+        const double stated = t.below && is_below ? *t.below : t.above.value_or(0);
+        const char* side = is_below ? "<" : ">";
+        // Said in the unit the result was entered in ("ALC 0.4 10*9/L < 0.5 10*9/L").
+        auto said_limit = r->given_unit.empty()
+                              ? std::nullopt
+                              : units::converted(kb, t.analyte, stated, t.unit, r->given_unit);
+        const bool as_given = said_limit.has_value();
+        const double shown_value = as_given ? r->given_value : value;
+        const double shown_limit = said_limit.value_or(is_below ? low : high);
+        const std::string& shown_unit = as_given ? r->given_unit : r->unit;
+        const std::string comparator =
+            r->bound ? std::string(clinical::to_string(r->bound->comparator)) : "";
+        plan.alerts.push_back(
+            {alert_code(t.action), d->id, t.analyte, clinical::to_string(r->date), value, r->unit,
+             stated, std::string(kb::to_string(t.action)),
+             fmt::format(FMT_COMPILE("would not start {}: {} {}{:g} {} on {} {} {:g} {} "
+                                     "(do-not-start threshold {}{:g} {})."),
+                         d->name, t.analyte, comparator.empty() ? "" : comparator + " ",
+                         G{shown_value}, shown_unit, clinical::to_string(r->date), side,
+                         G{shown_limit}, shown_unit, side, G{stated}, t.unit),
+             t.prov.src, comparator});
+        break;
+      }
     }
   }
   return plan;

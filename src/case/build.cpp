@@ -65,6 +65,38 @@ std::optional<Date> parse_date(std::string_view text) {
   return std::chrono::sys_days(ymd);
 }
 
+std::optional<std::int64_t> parse_instant(std::string_view text) {
+  auto day = parse_date(text);
+  if (!day || text.size() < 20 || text[10] != 'T' || text[13] != ':' || text[16] != ':')
+    return std::nullopt;
+  auto num = [&](std::size_t pos) -> std::optional<int> {
+    if (pos + 2 > text.size() || text[pos] < '0' || text[pos] > '9' || text[pos + 1] < '0' ||
+        text[pos + 1] > '9')
+      return std::nullopt;
+    return (text[pos] - '0') * 10 + (text[pos + 1] - '0');
+  };
+  auto h = num(11), m = num(14), sec = num(17);
+  if (!h || !m || !sec || *h > 23 || *m > 59 || *sec > 60) return std::nullopt;
+  std::size_t pos = 19;
+  if (pos < text.size() && text[pos] == '.') {
+    ++pos;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') ++pos;
+  }
+  std::int64_t offset = 0;
+  if (pos + 1 == text.size() && text[pos] == 'Z') {
+    offset = 0;
+  } else if (pos + 6 == text.size() && (text[pos] == '+' || text[pos] == '-') &&
+             text[pos + 3] == ':') {
+    auto zh = num(pos + 1), zm = num(pos + 4);
+    if (!zh || !zm || *zh > 14 || *zm > 59) return std::nullopt;
+    offset = (text[pos] == '-' ? -1 : 1) * (*zh * 3600 + *zm * 60);
+  } else {
+    return std::nullopt;
+  }
+  const std::int64_t days = day->time_since_epoch().count();
+  return days * 86400 + *h * 3600 + *m * 60 + *sec - offset;
+}
+
 std::optional<std::pair<Date, Date>> detail::parse_partial_date(std::string_view text) {
   auto digits = [&](std::size_t pos, std::size_t len) -> std::optional<int> {
     if (text.size() < pos + len) return std::nullopt;
@@ -157,6 +189,22 @@ std::string LabResult::value_text() const {
   return "";
 }
 
+std::string LabResult::shown() const {
+  if (!value && !bound) return "";
+  const double v = value ? *value : bound->value;
+  if (computed || given_unit.empty() || given_value == v || v == 0)
+    return value_text() + " " + unit;
+  // A conversion's digits ("7.41218 g/dL" from 4.6 mmol/L) claim a precision no lab reports: four
+  // significant ones are shown, and where that rounds, the entry beside them (the clinician's own
+  // number); an exact conversion (0.42 10^9/L = 420 cells/uL) needs neither.
+  const double scale = std::pow(10.0, 3 - static_cast<int>(std::floor(std::log10(std::fabs(v)))));
+  const double rounded = std::round(v * scale) / scale;
+  if (std::fabs(rounded - v) <= 1e-9 * std::fabs(v)) return value_text() + " " + unit;
+  const std::string cmp = bound ? std::string(to_string(bound->comparator)) + " " : "";
+  return fmt::format("{}{:g} {} (entered as {}{:g} {})", cmp, text::G{rounded}, unit, cmp,
+                     text::G{given_value}, given_unit);
+}
+
 bool Medication::active_on(Date d) const {
   if (start && *start > d) return false;
   if (stop && *stop < d) return false;
@@ -190,9 +238,19 @@ const LabResult* Case::latest(std::string_view lab, Date on) const {
   const LabResult* best = nullptr;
   for (const auto& l : labs) {
     if (l.lab != lab || l.date > on) continue;
-    if (!best || l.date >= best->date) best = &l;
+    if (!best || l.date > best->date ||
+        (l.date == best->date && !(l.at && best->at && *l.at < *best->at)))
+      best = &l;
   }
   return best;
+}
+
+std::vector<const LabResult*> Case::day_of(const LabResult& r) const {
+  std::vector<const LabResult*> day;
+  for (const auto& l : labs) {
+    if (l.lab == r.lab && l.date == r.date) day.push_back(&l);
+  }
+  return day;
 }
 
 std::optional<double> ckd_epi_2021(const kb::KnowledgeBase& kb, double scr, double age, Sex sex) {
@@ -583,7 +641,7 @@ bool CaseBuilder::add_medication(Medication med, const std::vector<CodeIn>& code
 bool CaseBuilder::add_lab(const std::string& pointer, const std::string& label,
                           const std::vector<CodeIn>& codes, Date date, std::optional<double> value,
                           const std::string& unit, std::optional<std::string> text,
-                          std::optional<LabBound> bound) {
+                          std::optional<LabBound> bound, std::optional<std::int64_t> at) {
   std::optional<std::string> lab;
   for (const auto& code : codes) {
     if (code.system == "loinc") lab = terms_->lab_by_code(code.code);
@@ -605,6 +663,7 @@ bool CaseBuilder::add_lab(const std::string& pointer, const std::string& label,
   r.pointer = pointer;
   r.lab = *lab;
   r.date = date;
+  r.at = at;
   r.text = std::move(text);
   r.given_unit = unit;
   if (value) {
@@ -648,12 +707,86 @@ bool CaseBuilder::add_lab(const std::string& pointer, const std::string& label,
 }
 
 bool CaseBuilder::add_unreadable_lab(const std::string& pointer, const std::string& label,
-                                     const std::vector<CodeIn>& codes, Date date, std::string why) {
+                                     const std::vector<CodeIn>& codes, Date date, std::string why,
+                                     std::optional<std::int64_t> at) {
   const std::size_t before = c_.labs.size();
-  add_lab(pointer, label, codes, date, std::nullopt, "", std::nullopt);
+  add_lab(pointer, label, codes, date, std::nullopt, "", std::nullopt, std::nullopt, at);
   if (c_.labs.size() == before) return false;  // not a KB lab (warned)
   c_.labs.back().unusable = std::move(why);
   return true;
+}
+
+namespace {
+
+// Whether two results say the same (a duplicate sent by two feeds is no conflict).
+bool same_reading(const LabResult& a, const LabResult& b) {
+  auto close = [](double x, double y) {
+    return std::fabs(x - y) <= 1e-9 * std::max({1.0, std::fabs(x), std::fabs(y)});
+  };
+  if (a.unusable.has_value() != b.unusable.has_value()) return false;
+  if (a.unusable) return true;
+  if (a.value.has_value() != b.value.has_value() || a.bound.has_value() != b.bound.has_value())
+    return false;
+  if (a.value && !close(*a.value, *b.value)) return false;
+  if (a.bound &&
+      (a.bound->comparator != b.bound->comparator || !close(a.bound->value, b.bound->value)))
+    return false;
+  return a.text == b.text;
+}
+
+std::string reading(const LabResult& r) {
+  if (r.value || r.bound) return r.shown() + (r.text ? " " + *r.text : "");
+  if (r.text) return *r.text;
+  return r.unusable ? "not usable" : "no value";
+}
+
+}  // namespace
+
+// Results of one lab on one day that disagree and carry no times to order them (a repeat Hb, a
+// positive and a negative IGRA): "the latest" would be whichever the export listed last, so a
+// do-not-start Hb of 7.2 g/dL was hidden by a 13.1 listed after it. Marked, and warned about;
+// the rules read such a day fail-safe.
+void CaseBuilder::mark_disputed_days() {
+  std::vector<std::size_t> order(c_.labs.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    const auto &x = c_.labs[a], &y = c_.labs[b];
+    return std::tie(x.lab, x.date) < std::tie(y.lab, y.date);
+  });
+  for (std::size_t begin = 0; begin < order.size();) {
+    std::size_t end = begin + 1;
+    while (end < order.size() && c_.labs[order[end]].lab == c_.labs[order[begin]].lab &&
+           c_.labs[order[end]].date == c_.labs[order[begin]].date)
+      ++end;
+    std::vector<std::size_t> disputed;
+    for (std::size_t i = begin; i < end; ++i) {
+      for (std::size_t j = i + 1; j < end; ++j) {
+        auto &a = c_.labs[order[i]], &b = c_.labs[order[j]];
+        const bool timed_apart = a.at && b.at && *a.at != *b.at;
+        if (timed_apart || same_reading(a, b)) continue;
+        a.disputed = b.disputed = true;
+      }
+    }
+    std::string readings;
+    const LabResult* last = nullptr;
+    int n = 0;
+    for (std::size_t i = begin; i < end; ++i) {
+      const auto& r = c_.labs[order[i]];
+      if (!r.disputed) continue;
+      readings += (readings.empty() ? "" : "; ") + reading(r);
+      last = &r;
+      ++n;
+    }
+    if (last) {
+      warning(last->pointer,
+              fmt::format("{} {} results on {} disagree ({}) and no time of day orders them: "
+                          "read fail-safe (any of them that crosses a do-not-start threshold "
+                          "counts, the lowest eGFR and the highest creatinine are used, a "
+                          "screening test is not assessed); record which one stands",
+                          n, last->lab, to_string(last->date), readings));
+    }
+    begin = end;
+  }
 }
 
 void CaseBuilder::finish() {
@@ -670,6 +803,7 @@ void CaseBuilder::finish() {
     std::sort(v->begin(), v->end());
     v->erase(std::unique(v->begin(), v->end()), v->end());
   }
+  mark_disputed_days();
   auto& p = c_.patient;
   // Pregnancy and lactation recorded as active conditions (FHIR Condition, or a native condition)
   // are the patient's state the reproductive rules read.
@@ -747,6 +881,11 @@ void CaseBuilder::finish() {
   }
   // eGFR by CKD-EPI 2021 from the latest creatinine when no eGFR result is as recent.
   const LabResult* scr = c_.latest("creatinine", c_.as_of);
+  if (scr && scr->disputed) {  // the day's highest creatinine: the lowest eGFR (fail safe)
+    for (const LabResult* r : c_.day_of(*scr)) {
+      if (r->value && (!scr->value || *r->value > *scr->value)) scr = r;
+    }
+  }
   const LabResult* egfr = c_.latest("egfr", c_.as_of);
   if (scr && scr->value && (!egfr || egfr->date < scr->date)) {
     if (p.age_years && (p.sex == Sex::kFemale || p.sex == Sex::kMale)) {
@@ -758,6 +897,7 @@ void CaseBuilder::finish() {
         r.value = e;
         r.unit = "mL/min/1.73m2";
         r.text = "computed by CKD-EPI 2021 from creatinine";
+        r.computed = true;
         r.given_value = *scr->value;
         r.given_unit = scr->unit;
         c_.labs.push_back(r);

@@ -51,12 +51,14 @@ class CaseBuilder {
   bool add_lab(const std::string& pointer, const std::string& label,
                const std::vector<CodeIn>& codes, Date date, std::optional<double> value,
                const std::string& unit, std::optional<std::string> text,
-               std::optional<LabBound> bound = std::nullopt);
+               std::optional<LabBound> bound = std::nullopt,
+               std::optional<std::int64_t> at = std::nullopt);
 
   // A result that exists but cannot be read (a qualitative answer the KB does not know): kept as
   // the latest result of its lab, without a value, with `why`.
   bool add_unreadable_lab(const std::string& pointer, const std::string& label,
-                          const std::vector<CodeIn>& codes, Date date, std::string why);
+                          const std::vector<CodeIn>& codes, Date date, std::string why,
+                          std::optional<std::int64_t> at = std::nullopt);
 
   // Body weight `value` in `unit` -> Patient::weight_kg (KB lab "weight"); a unit that cannot be
   // converted or an implausible value leaves the weight unknown, with a warning.
@@ -79,6 +81,9 @@ class CaseBuilder {
   Case& c_;
   std::vector<InputProblem>& problems_;
   std::shared_ptr<const TermIndex> terms_;
+
+  // Sets LabResult::disputed on same-day results that disagree with no time to order them.
+  void mark_disputed_days();
 
   // Where a lab's value and unit were given, formatted only when a warning names them (a lab
   // read without one is the common case): given in full, or the fields of an entry's pointer.

@@ -356,7 +356,8 @@ class BundleReader {
   void observation(El r, const std::string& path);
   std::optional<std::string> structured_frequency(El timing, const std::string& path);
   // The result of an Observation, or of one of its components (the panel's `date`).
-  void observation_result(El r, const std::string& path, std::optional<Date> date);
+  void observation_result(El r, const std::string& path, std::optional<Date> date,
+                          std::optional<std::int64_t> at);
   void allergy(El r, const std::string& path);
   // Whether a resource's subject (patient) reference names this record's Patient; false, with a
   // warning, when it names another one. A resource without a reference is this patient's.
@@ -897,12 +898,19 @@ void BundleReader::observation(El r, const std::string& path) {
   auto status_code = f_.string(r, "status", path);
   if (!status_code.empty() && !status("Observation", "status", status_code, path + ".status"))
     return;
-  std::optional<Date> date = f_.date(r, "effectiveDateTime", path);
+  std::optional<Date> date;
+  std::optional<std::int64_t> at;  // the time of day, which orders same-day results
+  auto when = [&](El obj, const char* key, const Path& where) {
+    if (date) return;
+    date = f_.date(obj, key, where);
+    if (date) at = parse_instant(f_.string(obj, key, where));
+  };
+  when(r, "effectiveDateTime", path);
   if (OptEl period = f_.object(r, "effectivePeriod", path); !date && period) {
-    date = f_.date(*period, "start", Path(path, "effectivePeriod"));
+    when(*period, "start", Path(path, "effectivePeriod"));
   }
-  if (!date) date = f_.date(r, "effectiveInstant", path);
-  if (!date) date = f_.date(r, "issued", path);
+  when(r, "effectiveInstant", path);
+  when(r, "issued", path);
   // A panel (a CBC with its counts) may carry its results as components, each with its own code
   // and value and the panel's status and date: each is read as a result of its own, never
   // dropped as "an observation without a value".
@@ -917,14 +925,15 @@ void BundleReader::observation(El r, const std::string& path) {
             cp, fmt::format("value {}: expected a component object; ignored", describe(component)));
         continue;
       }
-      observation_result(component, cp, date);
+      observation_result(component, cp, date, at);
     }
     return;
   }
-  observation_result(r, path, date);
+  observation_result(r, path, date, at);
 }
 
-void BundleReader::observation_result(El r, const std::string& path, std::optional<Date> date) {
+void BundleReader::observation_result(El r, const std::string& path, std::optional<Date> date,
+                                      std::optional<std::int64_t> at) {
   OptEl code = f_.object(r, "code", path);
   CodeableConcept concept_read =
       code ? f_.concept_of(*code, Path(path, "code")) : CodeableConcept{};
@@ -1073,7 +1082,7 @@ void BundleReader::observation_result(El r, const std::string& path, std::option
       // result stands in for it).
       if (date) {
         b_.add_unreadable_lab(path, label, codes, *date,
-                              fmt::format("result {} not understood", shown(value_text)));
+                              fmt::format("result {} not understood", shown(value_text)), at);
       }
     } else if (!interpretation_code.empty()) {
       b_.warning(path + ".interpretation", fmt::format("interpretation \"{}\" is not a qualitative "
@@ -1099,7 +1108,7 @@ void BundleReader::observation_result(El r, const std::string& path, std::option
                                  "before it",
                                  *lab, to_string(*date), to_string(b_.record().as_of)));
   }
-  b_.add_lab(path, label, codes, *date, value, unit, result, bound);
+  b_.add_lab(path, label, codes, *date, value, unit, result, bound, at);
 }
 
 void BundleReader::allergy(El r, const std::string& path) {

@@ -1322,5 +1322,86 @@ TEST(FhirPatient, TwoPatientsAreAProblemNotAMerge) {
   EXPECT_TRUE(read(bundle({same})).record);
 }
 
+// ---- results of one day ------------------------------------------------------------------
+
+TEST(FhirDates, InstantNeedsATimeAndAZone) {
+  // 2026-11-10 is day 20767 since 1970-01-01: 1 794 268 800 s (Python datetime agrees).
+  EXPECT_EQ(parse_instant("2026-11-10T00:00:00Z"), 1794268800);
+  EXPECT_EQ(parse_instant("2026-11-10T16:30:00+01:00"), 1794268800 + 15 * 3600 + 30 * 60);
+  EXPECT_EQ(parse_instant("2026-11-10T08:10:05.250-05:00"), 1794268800 + 13 * 3600 + 10 * 60 + 5);
+  for (const char* no :
+       {"2026-11-10", "2026-11-10T16:30:00", "2026-11-10T16:30Z", "2026-11-10T25:00:00Z",
+        "2026-11-10T16:30:00+1:00", "2026-11-10T16:30:00+01:00x", "2026-02-30T10:00:00Z"}) {
+    EXPECT_EQ(parse_instant(no), std::nullopt) << no;
+  }
+}
+
+Json hb_at(double g_dl, const std::string& when) {
+  // kb/labs.toml hb: LOINC 718-7, unit g/dL.
+  Json o = observation("718-7");
+  o["effectiveDateTime"] = when;
+  o["valueQuantity"] = {{"value", g_dl}, {"system", "http://unitsofmeasure.org"}, {"code", "g/dL"}};
+  return o;
+}
+
+// Record order is not time order: the later time is the latest result, and two results with
+// times apart are no conflict.
+TEST(FhirDates, SameDayResultsAreOrderedByTheirTime) {
+  auto r = read(
+      bundle({hb_at(7.2, "2026-11-10T16:30:00+01:00"), hb_at(13.1, "2026-11-10T08:10:00+01:00")}));
+  ASSERT_TRUE(r.record) << all(r.problems);
+  const auto* hb = r.record->latest("hb", r.record->as_of);
+  ASSERT_NE(hb, nullptr);
+  EXPECT_DOUBLE_EQ(*hb->value, 7.2);
+  EXPECT_FALSE(hb->disputed);
+  EXPECT_FALSE(contains(all(r.record->warnings), "disagree"));
+  r = read(
+      bundle({hb_at(13.1, "2026-11-10T16:30:00+01:00"), hb_at(7.2, "2026-11-10T08:10:00+01:00")}));
+  EXPECT_DOUBLE_EQ(*r.record->latest("hb", r.record->as_of)->value, 13.1);
+}
+
+// Disagreeing results of one day with no time to order them are disputed (both) and said; the
+// same value sent twice (two feeds) is not.
+TEST(FhirDates, SameDayResultsThatDisagreeWithoutTimesAreDisputed) {
+  auto r = read(bundle({hb_at(7.2, "2026-11-10"), hb_at(13.1, "2026-11-10")}));
+  ASSERT_TRUE(r.record) << all(r.problems);
+  int disputed = 0;
+  for (const auto& l : r.record->labs) disputed += l.disputed;
+  EXPECT_EQ(disputed, 2);
+  EXPECT_EQ(r.record->day_of(*r.record->latest("hb", r.record->as_of)).size(), 2u);
+  EXPECT_TRUE(contains(all(r.record->warnings),
+                       "2 hb results on 2026-11-10 disagree (7.2 g/dL; 13.1 g/dL)"))
+      << all(r.record->warnings);
+  // One timed, one not: nothing orders them.
+  r = read(bundle({hb_at(7.2, "2026-11-10T16:30:00Z"), hb_at(13.1, "2026-11-10")}));
+  EXPECT_TRUE(r.record->latest("hb", r.record->as_of)->disputed);
+  for (const auto& same : {std::pair{"2026-11-10", "2026-11-10"},
+                           std::pair{"2026-11-10T09:00:00Z", "2026-11-10T09:00:00Z"}}) {
+    r = read(bundle({hb_at(13.1, same.first), hb_at(13.1, same.second)}));
+    EXPECT_FALSE(r.record->latest("hb", r.record->as_of)->disputed) << same.first;
+    EXPECT_FALSE(contains(all(r.record->warnings), "disagree")) << same.first;
+  }
+  // Different days are never a conflict.
+  r = read(bundle({hb_at(7.2, "2026-11-09"), hb_at(13.1, "2026-11-10")}));
+  EXPECT_FALSE(contains(all(r.record->warnings), "disagree"));
+}
+
+// A converted value is shown with four significant digits and the entry beside it, never the
+// conversion's six ("7.41218 g/dL"); an exact conversion is shown alone.
+TEST(FhirObservation, ConvertedValuesAreShownAsAClinicianReadsThem) {
+  Json hb = observation("718-7");
+  hb["valueQuantity"] = {
+      {"value", 4.6}, {"system", "http://unitsofmeasure.org"}, {"code", "mmol/L"}};
+  auto r = read(bundle({hb, alc(0.42, "final")}));
+  ASSERT_TRUE(r.record) << all(r.problems);
+  // kb/labs.toml hb unit_conversion g/dL -> mmol/L x 0.6206: 4.6 / 0.6206 = 7.41218 g/dL.
+  EXPECT_EQ(r.record->latest("hb", r.record->as_of)->shown(), "7.412 g/dL (entered as 4.6 mmol/L)");
+  EXPECT_EQ(r.record->latest("alc", r.record->as_of)->shown(), "420 cells/uL");
+  Json bound = alc(0.3, "final");
+  bound["valueQuantity"]["comparator"] = "<";
+  r = read(bundle({bound}));
+  EXPECT_EQ(r.record->latest("alc", r.record->as_of)->shown(), "< 300 cells/uL");
+}
+
 }  // namespace
 }  // namespace paraderm::clinical
