@@ -1078,6 +1078,7 @@ class DrugEvaluation {
       if (!l) continue;
       std::string why;
       if (l->disputed) {
+        if (latest_day_with(lab, is_positive)) continue;  // a positive test: its own rule
         std::string readings;
         for (const auto* r : x_.c.day_of(*l)) {
           readings += (readings.empty() ? "" : ", ") + (r->text                ? *r->text
