@@ -83,6 +83,10 @@ struct Condition {
   std::string label;    // as given
   std::string disease;  // KB disease id
   std::optional<Date> onset, abatement;
+  // An onset known only as a span (FHIR "2026-03", "2026", onsetPeriod, onsetAge, onsetRange): its
+  // last possible day, `onset` being the first. A span that holds a biologic's start cannot say
+  // whether the condition began under it (PR_TIMING_UNKNOWN), never "it predates it".
+  std::optional<Date> onset_latest;
   ConditionStatus status = ConditionStatus::kActive;
   std::optional<bool> treated;  // e.g. latent TB treated
   Severity severity;

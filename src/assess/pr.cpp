@@ -746,7 +746,11 @@ std::vector<Reason> timing_unknown_under_biologic(const kb::KnowledgeBase& kb, c
       if (cond.disease.empty() || (cond.onset && *cond.onset > c.as_of)) continue;
       const bool start_unknown =
           !m.start && !(cond.onset && m.asserted && *m.asserted < *cond.onset);
-      if (cond.onset && !start_unknown) continue;  // placed: inferred, or it predates the start
+      // An onset known as a span ("2026-03", an age) that holds the start: before or after it?
+      const bool span_holds_start = cond.onset && cond.onset_latest && m.start &&
+                                    *cond.onset <= *m.start && *cond.onset_latest > *m.start;
+      // Placed: inferred, or it predates the start.
+      if (cond.onset && !start_unknown && !span_holds_start) continue;
       if (cond.onset && m.stop && *m.stop < *cond.onset) continue;  // stopped before it began
       // Recorded before the biologic was started: it predates it.
       if (!cond.onset && cond.recorded && m.start && *cond.recorded < *m.start) continue;
@@ -766,6 +770,13 @@ std::vector<Reason> timing_unknown_under_biologic(const kb::KnowledgeBase& kb, c
                                          ", not before the condition)"
                                    : std::string());
       }
+      if (span_holds_start) {
+        missing += format_text(
+            FMT_COMPILE("{}{} ({}) began between {} and {}, and {} was started "
+                        "on {}"),
+            missing.empty() ? "" : " and ", name, cond.pointer, clinical::to_string(*cond.onset),
+            clinical::to_string(*cond.onset_latest), m.label, clinical::to_string(*m.start));
+      }
       if (!cond.onset) {
         missing +=
             format_text(FMT_COMPILE("{}{} ({}) has no onset date{}"),
@@ -775,16 +786,17 @@ std::vector<Reason> timing_unknown_under_biologic(const kb::KnowledgeBase& kb, c
       }
       out.push_back(reason(
           ReasonCode::kPrTimingUnknown, Severity::kWarning,
-          format_text(
-              FMT_COMPILE("Not assessed: {}, so whether {}{} began while {} was taken "
-                          "cannot be said — a published paradoxical reaction of its "
-                          "class. Record the {}."),
-              missing, name,
-              cond.onset ? " (onset " + clinical::to_string(*cond.onset) + ")" : std::string(),
-              m.label,
-              start_unknown && !cond.onset ? "start and onset dates"
-              : start_unknown              ? "start date"
-                                           : "onset date"),
+          format_text(FMT_COMPILE("Not assessed: {}, so whether {}{} began while {} was taken "
+                                  "cannot be said — a published paradoxical reaction of its "
+                                  "class. Record the {}."),
+                      missing, name,
+                      cond.onset && !span_holds_start
+                          ? " (onset " + clinical::to_string(*cond.onset) + ")"
+                          : std::string(),
+                      m.label,
+                      start_unknown && !cond.onset ? "start and onset dates"
+                      : start_unknown              ? "start date"
+                                                   : "onset date"),
           bio->prov.src));
     }
   }

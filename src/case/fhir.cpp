@@ -362,6 +362,15 @@ class BundleReader {
   // Whether a resource's subject (patient) reference names this record's Patient; false, with a
   // warning, when it names another one. A resource without a reference is this patient's.
   bool of_this_patient(El r, const std::string& path);
+  // A Condition.onsetAge or onsetRange in whole years (UCUM "a"); nullopt with a warning otherwise.
+  std::optional<int> whole_years(El quantity, const Path& path);
+  // Sets the onset span of the conditions given by age, from the patient's birth date.
+  void resolve_onset_ages();
+  struct OnsetAge {
+    std::string pointer;
+    int from_years, to_years;
+  };
+  std::vector<OnsetAge> onset_ages_;
 
   // How a status-like element is read; false when the resource is not to be used (a warning says
   // why). `meaning` receives the KB meaning of a known code.
@@ -529,9 +538,12 @@ void BundleReader::condition(El r, const std::string& path) {
   std::optional<std::string> clinical, course;
   if (!coded_status(r, "Condition", "clinicalStatus", path, &clinical, &course)) return;
 
-  std::optional<Date> onset = f_.date(r, "onsetDateTime", path);
+  std::optional<Date> onset_latest;
+  std::optional<Date> onset = f_.date(r, "onsetDateTime", path, &onset_latest);
   if (OptEl period = f_.object(r, "onsetPeriod", path); !onset && period) {
-    onset = f_.date(*period, "start", Path(path, "onsetPeriod"));
+    onset = f_.date(*period, "start", Path(path, "onsetPeriod"), &onset_latest);
+    if (auto end = f_.end_date(*period, "end", Path(path, "onsetPeriod")); onset && end)
+      onset_latest = end;
   }
   if (auto text = f_.string(r, "onsetString", path); !onset && !text.empty()) {
     onset = parse_date(text);
@@ -539,10 +551,23 @@ void BundleReader::condition(El r, const std::string& path) {
       b_.warning(path + ".onsetString",
                  fmt::format("value {}: not a date; onset unknown", shown(text)));
   }
-  for (const char* other : {"onsetAge", "onsetRange"}) {
-    if (member(r, other))
-      b_.warning(path + "." + other, "not read (give onsetDateTime): onset unknown");
+  // An age needs the birth date, which may come later in the Bundle: resolved after reading it.
+  std::optional<std::pair<int, int>> onset_ages;
+  if (OptEl age = f_.object(r, "onsetAge", path); !onset && age) {
+    if (auto years = whole_years(*age, Path(path, "onsetAge")))
+      onset_ages = std::pair{*years, *years};
+  } else if (OptEl range = f_.object(r, "onsetRange", path); !onset && range) {
+    OptEl low = f_.object(*range, "low", Path(path, "onsetRange"));
+    OptEl high = f_.object(*range, "high", Path(path, "onsetRange"));
+    const int from = low ? whole_years(*low, Path(path, "onsetRange.low")).value_or(-1) : -1;
+    const int to = high ? whole_years(*high, Path(path, "onsetRange.high")).value_or(-1) : -1;
+    if (from >= 0 && to >= from)
+      onset_ages = std::pair{from, to};
+    else
+      b_.warning(path + ".onsetRange",
+                 "expected low and high ages in whole years (UCUM a), low <= high: onset unknown");
   }
+  if (onset_ages) onset_ages_.push_back({path, onset_ages->first, onset_ages->second});
   std::optional<Date> abatement = f_.date(r, "abatementDateTime", path);
   if (OptEl period = f_.object(r, "abatementPeriod", path); !abatement && period) {
     // The condition had abated by the end of the period at the latest; its start is when it began.
@@ -642,6 +667,7 @@ void BundleReader::condition(El r, const std::string& path) {
   c.pointer = path;
   c.label = f_.text(*code, Path(path, "code"));
   c.onset = onset;
+  c.onset_latest = onset_latest;
   c.abatement = abatement;
   // The KB's clinicalStatus meanings are the ConditionStatus names (kb/fhir.toml, checked by
   // KbIntegrity), so a known code always parses.
@@ -1132,6 +1158,44 @@ void BundleReader::allergy(El r, const std::string& path) {
   }
 }
 
+std::optional<int> BundleReader::whole_years(El quantity, const Path& path) {
+  auto value = f_.number(quantity, "value", path);
+  auto code = f_.string(quantity, "code", path);
+  if (value && code == "a" && *value >= 0 && *value <= 150 && *value == std::floor(*value))
+    return static_cast<int>(*value);
+  b_.warning(path.str(), fmt::format("value {} {}: expected an age in whole years (UCUM code "
+                                     "\"a\"); onset unknown",
+                                     value ? fmt::format("{:g}", *value) : "?", shown(code)));
+  return std::nullopt;
+}
+
+void BundleReader::resolve_onset_ages() {
+  const auto& p = b_.record().patient;
+  for (const auto& age : onset_ages_) {
+    auto it = std::find_if(b_.record().conditions.begin(), b_.record().conditions.end(),
+                           [&](const Condition& c) { return c.pointer == age.pointer; });
+    if (it == b_.record().conditions.end()) continue;  // not a KB condition (warned)
+    if (!p.birth_date) {
+      b_.warning(age.pointer, "onset given as an age and no birth date: onset unknown");
+      continue;
+    }
+    using std::chrono::years;
+    const std::chrono::year_month_day born{*p.birth_date},
+        born_latest{p.birth_date_latest.value_or(*p.birth_date)};
+    auto on_or_before = [](std::chrono::year_month_day d) {  // 29 Feb in a common year: 28 Feb
+      return d.ok() ? std::chrono::sys_days(d)
+                    : std::chrono::sys_days(d.year() / d.month() / std::chrono::last);
+    };
+    it->onset = on_or_before(born + years(age.from_years));
+    it->onset_latest = on_or_before(born_latest + years(age.to_years + 1)) - std::chrono::days(1);
+    b_.warning(
+        age.pointer,
+        fmt::format("onset given as an age ({}{} years): read as between {} and {}", age.from_years,
+                    age.to_years != age.from_years ? fmt::format("-{}", age.to_years) : "",
+                    to_string(*it->onset), to_string(*it->onset_latest)));
+  }
+}
+
 bool BundleReader::of_this_patient(El r, const std::string& path) {
   for (const char* field : {"subject", "patient"}) {
     OptEl ref = member(r, field);
@@ -1239,6 +1303,7 @@ void BundleReader::read(bool as_of_given) {
                  "MedicationAdministration or MedicationDispense: not read");
     }
   }
+  resolve_onset_ages();
   if (!saw_patient) b_.problem("Bundle.entry", "no Patient resource: expected one");
   if (b_.record().region.empty()) b_.record().region = "us";
 }

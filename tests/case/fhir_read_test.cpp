@@ -1403,5 +1403,54 @@ TEST(FhirObservation, ConvertedValuesAreShownAsAClinicianReadsThem) {
   EXPECT_EQ(r.record->latest("alc", r.record->as_of)->shown(), "< 300 cells/uL");
 }
 
+// ---- onsets known as a span -----------------------------------------------------------------
+
+// The span's first and last day (docs/case-format.md); the patient (born 1985-04-02) may come after
+// the Condition in the Bundle.
+TEST(FhirCondition, OnsetSpans) {
+  auto onset_of = [](Json span, bool patient_last = false) {
+    Json c = condition(kSnomed, "9014002", "Psoriasis");
+    c.erase("onsetDateTime");
+    c.update(span);
+    Json b = bundle({c});
+    if (patient_last) std::swap(b["entry"][0], b["entry"][1]);
+    auto r = read(b);
+    EXPECT_TRUE(r.record) << all(r.problems);
+    const auto& cond = r.record->conditions.at(0);
+    return std::pair{cond.onset ? to_string(*cond.onset) : "-",
+                     cond.onset_latest ? to_string(*cond.onset_latest) : "-"};
+  };
+  using P = std::pair<std::string, std::string>;
+  EXPECT_EQ(onset_of({{"onsetDateTime", "2026-03"}}), P("2026-03-01", "2026-03-31"));
+  EXPECT_EQ(onset_of({{"onsetDateTime", "2026"}}), P("2026-01-01", "2026-12-31"));
+  EXPECT_EQ(onset_of({{"onsetDateTime", "2026-03-15"}}), P("2026-03-15", "-"));
+  EXPECT_EQ(onset_of({{"onsetPeriod", {{"start", "2026-03-10"}, {"end", "2026-04-02"}}}}),
+            P("2026-03-10", "2026-04-02"));
+  Json age = {
+      {"onsetAge", {{"value", 40}, {"system", "http://unitsofmeasure.org"}, {"code", "a"}}}};
+  EXPECT_EQ(onset_of(age), P("2025-04-02", "2026-04-01"));
+  EXPECT_EQ(onset_of(age, true), P("2025-04-02", "2026-04-01"));
+  Json range = {
+      {"onsetRange",
+       {{"low", {{"value", 10}, {"code", "a"}}}, {"high", {{"value", 12}, {"code", "a"}}}}}};
+  EXPECT_EQ(onset_of(range), P("1995-04-02", "1998-04-01"));
+  // Not in whole years (UCUM a): not read, said.
+  for (Json bad : {Json{{"onsetAge", {{"value", 40}, {"unit", "years"}}}},
+                   Json{{"onsetAge", {{"value", 40.5}, {"code", "a"}}}},
+                   Json{{"onsetRange",
+                         {{"low", {{"value", 12}, {"code", "a"}}},
+                          {"high", {{"value", 10}, {"code", "a"}}}}}}}) {
+    EXPECT_EQ(onset_of(bad), P("-", "-")) << bad.dump();
+  }
+  Json c = condition(kSnomed, "9014002", "Psoriasis");
+  c.erase("onsetDateTime");
+  c.update(age);
+  auto r = read(bundle({c}));
+  EXPECT_TRUE(contains(all(r.record->warnings),
+                       "onset given as an age (40 years): read as between 2025-04-02 and "
+                       "2026-04-01"))
+      << all(r.record->warnings);
+}
+
 }  // namespace
 }  // namespace paraderm::clinical
