@@ -100,9 +100,9 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c,
             readings += (readings.empty() ? "" : " / ") +
                         (day->value || day->bound ? day->shown() : day->text.value_or(""));
           }
-          found += (found.empty() ? "" : ", ") + lab + " " + readings + " (" +
-                   clinical::to_string(r->date) + (r->disputed ? ", disagreeing results" : "") +
-                   ")";
+          found +=
+              format_text(FMT_COMPILE("{}{} {} ({}{})"), found.empty() ? "" : ", ", lab, readings,
+                          clinical::to_string(r->date), r->disputed ? ", disagreeing results" : "");
         }
         // CBC needs all four counts; the others any one of their tests.
         bool done = s.item == kb::ScreeningKind::kCbc ? all : any;

@@ -69,11 +69,11 @@ std::optional<std::int64_t> parse_instant(std::string_view text) {
   auto day = parse_date(text);
   if (!day || text.size() < 20 || text[10] != 'T' || text[13] != ':' || text[16] != ':')
     return std::nullopt;
-  auto num = [&](std::size_t pos) -> std::optional<int> {
+  auto num = [&](std::size_t pos) -> std::optional<std::int64_t> {
     if (pos + 2 > text.size() || text[pos] < '0' || text[pos] > '9' || text[pos + 1] < '0' ||
         text[pos + 1] > '9')
       return std::nullopt;
-    return (text[pos] - '0') * 10 + (text[pos + 1] - '0');
+    return std::int64_t{text[pos] - '0'} * 10 + (text[pos + 1] - '0');
   };
   auto h = num(11), m = num(14), sec = num(17);
   if (!h || !m || !sec || *h > 23 || *m > 59 || *sec > 60) return std::nullopt;
