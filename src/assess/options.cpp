@@ -495,12 +495,13 @@ class DrugEvaluation {
         const auto& weight = x_.c.patient.weight_kg;
         block(Verdict::kAvoid,
               reason(ReasonCode::kNoPaediatricLabel, Severity::kBlock,
-                     format_text(
-                         FMT_COMPILE("The KB holds no {} label dose of {} for {} at age "
-                                     "{:g}{}: {}"),
-                         x_.c.region, d_.name, *dosing_indication_, G{*x_.age},
-                         weight ? format_text(FMT_COMPILE(", {:g} kg"), G{*weight}) : std::string(),
-                         why),
+                     format_text(FMT_COMPILE("The KB holds no {} label dose of {} for {} at age "
+                                             "{:g}{}: {}"),
+                                 x_.c.region, d_.name, *dosing_indication_, G{*x_.age},
+                                 weight ? format_text(FMT_COMPILE(", {:g} kg"),
+                                                      G{text::round_significant(*weight)})
+                                        : std::string(),
+                                 why),
                      std::move(sources)));
         return;
       }
@@ -2021,7 +2022,8 @@ void cockcroft_gault(const kb::KnowledgeBase& kb, const Case& c, Ctx& x) {
   x.crcl = (*offset - *p.age_years) * *p.weight_kg / (*divisor * *scr->value) * *sex_factor;
   x.crcl_inputs =
       format_text(FMT_COMPILE("age {:.0f}, {:g} kg, creatinine {:g} mg/dL on {}"), *p.age_years,
-                  G{*p.weight_kg}, G{*scr->value}, clinical::to_string(scr->date));
+                  G{text::round_significant(*p.weight_kg)}, G{text::round_significant(*scr->value)},
+                  clinical::to_string(scr->date));
 }
 
 }  // namespace

@@ -197,8 +197,7 @@ std::string LabResult::shown() const {
   // A conversion's digits ("7.41218 g/dL" from 4.6 mmol/L) claim a precision no lab reports: four
   // significant ones are shown, and where that rounds, the entry beside them (the clinician's own
   // number); an exact conversion (0.42 10^9/L = 420 cells/uL) needs neither.
-  const double scale = std::pow(10.0, 3 - static_cast<int>(std::floor(std::log10(std::fabs(v)))));
-  const double rounded = std::round(v * scale) / scale;
+  const double rounded = text::round_significant(v);
   if (std::fabs(rounded - v) <= 1e-9 * std::fabs(v)) return value_text() + " " + unit;
   const std::string cmp = bound ? std::string(to_string(bound->comparator)) + " " : "";
   return fmt::format("{}{:g} {} (entered as {}{:g} {})", cmp, text::G{rounded}, unit, cmp,

@@ -48,6 +48,16 @@ inline std::size_t format_g(double v, char* buf) {
   return static_cast<std::size_t>(r - buf);
 }
 
+// v to `significant` digits: a converted measurement (4.6 mmol/L = 7.41218 g/dL, 55 lb = 24.9476
+// kg) shown with the digits of a measurement, not of the conversion. Printed with G, never with an
+// exponent below 1e6.
+inline double round_significant(double v, int significant = 4) {
+  if (v == 0 || !std::isfinite(v)) return v;
+  const double scale =
+      std::pow(10.0, significant - 1 - static_cast<int>(std::floor(std::log10(std::fabs(v)))));
+  return std::round(v * scale) / scale;
+}
+
 }  // namespace paraderm::text
 
 // "{:g}" (or "{}") of G{v}: the text above.

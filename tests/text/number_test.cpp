@@ -79,3 +79,22 @@ RC_GTEST_PROP(FormatG, SameAsFmtForIntegers, (std::int64_t k)) {
 }
 
 }  // namespace
+
+namespace paraderm::text {
+namespace {
+
+// A converted measurement is shown with four significant digits and no exponent.
+TEST(RoundSignificant, FourDigitsNoExponent) {
+  auto shown = [](double v) { return fmt::format("{:g}", G{round_significant(v)}); };
+  EXPECT_EQ(shown(4.6 / 0.6206), "7.412");     // Hb 4.6 mmol/L in g/dL (kb/labs.toml factor)
+  EXPECT_EQ(shown(55 * 0.45359237), "24.95");  // 55 lb in kg
+  EXPECT_EQ(shown(250000.0), "250000");
+  EXPECT_EQ(shown(262144.0), "262100");
+  EXPECT_EQ(shown(0.000123456), "0.0001235");
+  EXPECT_EQ(shown(29.99996), "30");  // rounding can reach a band limit: shown, never compared
+  EXPECT_EQ(shown(0.0), "0");
+  EXPECT_EQ(shown(-7.41218), "-7.412");
+}
+
+}  // namespace
+}  // namespace paraderm::text
