@@ -104,6 +104,7 @@ namespace paraderm::assess {
   X(kSwitchFromCulprit, "SWITCH_FROM_CULPRIT")                  \
   X(kCurrentJak, "CURRENT_JAK")                                 \
   X(kCurrentDoseAbove, "CURRENT_DOSE_ABOVE")                    \
+  X(kCurrentDoseStepUp, "CURRENT_DOSE_STEP_UP")                 \
   X(kPrCaseEvidence, "PR_CASE_EVIDENCE")                        \
   X(kJakCausedPr, "JAK_CAUSED_PR")                              \
   X(kCoverageBoth, "COVERAGE_BOTH")                             \

@@ -1805,6 +1805,11 @@ class DrugEvaluation {
   // administration (a higher one is above whatever the frequency).
   void current_dose() {
     if (!dose_) return;
+    // The label's step-up dose for this patient (upadacitinib 30 mg qd after an inadequate
+    // response to 15 mg, abrocitinib 200 mg): where nothing lowered the dose (age, kidney, liver,
+    // an interaction), a recorded dose up to it is the label's escalation, not a dose above it.
+    const kb::Dose* step_up =
+        dose_->adjustments.size() == 1 && !x_.is_child() ? pick_dose({Role::kStepUp}) : nullptr;
     for (const auto* m : x_.active_meds) {
       if (m->jak_drug != d_.id || m->planned || !m->amount || m->unit != dose_->unit) continue;
       auto recorded = per_day(*m->amount, m->frequency),
@@ -1812,6 +1817,21 @@ class DrugEvaluation {
       bool above =
           recorded && adjusted ? *recorded > *adjusted + 1e-9 : *m->amount > dose_->amount + 1e-9;
       if (!above) continue;
+      if (auto step_daily = step_up && step_up->unit == dose_->unit
+                                ? per_day(step_up->amount, step_up->frequency)
+                                : std::nullopt;
+          step_daily && recorded && *recorded <= *step_daily + 1e-9) {
+        note(reason(ReasonCode::kCurrentDoseStepUp, Severity::kInfo,
+                    format_text(FMT_COMPILE("{} is recorded at {:g} {} {} ({}): the label's "
+                                            "step-up dose, {:g} {} {} ({}); the start dose is "
+                                            "{:g} {} {}."),
+                                m->label, G{*m->amount}, *m->unit, *m->frequency, m->pointer,
+                                G{step_up->amount}, step_up->unit, step_up->frequency,
+                                step_up->condition.value_or("no condition stated"),
+                                G{dose_->amount}, dose_->unit, dose_->frequency),
+                    step_up->prov.src));
+        continue;
+      }
       std::string why;
       for (const auto& a : dose_->adjustments) why += (why.empty() ? "" : "; ") + a;
       // Cited by what set the dose: the start dose and each adjustment already said.
