@@ -1234,13 +1234,21 @@ class DrugEvaluation {
           if (!is_below || !is_above) settled = false;
           continue;
         }
+        const double limit = fires_below ? *t.below : *t.above;
+        // Said in the result's unit too: "380 cells/uL ... <0.5 10*9/L (= 500 cells/uL)".
+        std::string in_result_unit;
+        if (t.unit != lab->unit) {
+          if (auto v = units::converted(x_.kb, t.analyte, limit, t.unit, lab->unit))
+            in_result_unit =
+                format_text(FMT_COMPILE(" (= {:g} {})"), G{text::round_significant(*v)}, lab->unit);
+        }
         block(Verdict::kAvoid,
               reason(ReasonCode::kLabDoNotStart, Severity::kBlock,
                      format_text(
-                         FMT_COMPILE("{} {} on {} is {} the do-not-start threshold {}{:g} {}{}."),
+                         FMT_COMPILE("{} {} on {} is {} the do-not-start threshold {}{:g} {}{}{}."),
                          t.analyte, lab->shown(), clinical::to_string(lab->date),
-                         fires_below ? "below" : "above", fires_below ? "<" : ">",
-                         G{fires_below ? *t.below : *t.above}, t.unit,
+                         fires_below ? "below" : "above", fires_below ? "<" : ">", G{limit}, t.unit,
+                         in_result_unit,
                          day.size() > 1 ? format_text(FMT_COMPILE(" ({} {} results that day "
                                                                   "disagree: this one counts)"),
                                                       day.size(), t.analyte)
