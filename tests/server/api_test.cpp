@@ -1,8 +1,11 @@
 // The HTTP API against a server started in-process on a free loopback port, and the durability
 // of acknowledged writes when the server process is killed with SIGKILL.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -396,11 +399,30 @@ TEST_F(Api, MetricsCountRequestsAndErrors) {
 // Acknowledged writes survive SIGKILL: a child `paraderm serve` takes concurrent case writes,
 // is killed mid-load, and every id it acknowledged is in the database afterwards. With group
 // commit many writes share one fsync; none may be acknowledged before its batch is durable.
-void acknowledged_writes_survive_sigkill(int writer_count, int port_offset) {
+// A loopback port nothing holds now (the kernel's choice for port 0). A port derived from the pid
+// fell in the ephemeral range, where the 64 writers' own client sockets (or another test's) could
+// hold it: the child could not bind and the test failed with "server did not start".
+int free_loopback_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  socklen_t len = sizeof a;
+  int port = 0;
+  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+    port = ntohs(a.sin_port);
+  if (fd >= 0) ::close(fd);
+  return port;
+}
+
+void acknowledged_writes_survive_sigkill(int writer_count) {
   fs::path db = fs::temp_directory_path() / ("paraderm_kill_" + std::to_string(writer_count) + "_" +
                                              std::to_string(::getpid()) + ".db");
   fs::remove(db);
-  int port = 20000 + (::getpid() + port_offset) % 20000;
+  const int port = free_loopback_port();
+  ASSERT_GT(port, 0);
   std::string token = paraderm::testing::seed_account(db.string(), "writer", "clinician");
   pid_t child = fork();
   ASSERT_GE(child, 0);
@@ -414,11 +436,16 @@ void acknowledged_writes_survive_sigkill(int writer_count, int port_offset) {
   bool up = false;
   // Up to 20 s: the first start hashes the admin password (argon2id) and loads the KB, which took
   // over 5 s on two cores shared with a build and a fuzzer.
-  for (int i = 0; i < 800 && !up; ++i) {
+  int status = 0;
+  bool exited = false;
+  for (int i = 0; i < 800 && !up && !exited; ++i) {
     auto r = probe.Get("/healthz");
     up = r && r->status == 200;
+    exited = !up && ::waitpid(child, &status, WNOHANG) == child;
     if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
+  ASSERT_FALSE(exited) << "the server exited at start (status " << status << ", port " << port
+                       << ")";
   ASSERT_TRUE(up) << "server did not start";
   std::string body = read("examples/dupilumab-psoriasis.json");
   std::mutex mu;
@@ -441,7 +468,6 @@ void acknowledged_writes_survive_sigkill(int writer_count, int port_offset) {
   ::kill(child, SIGKILL);
   go = false;
   for (auto& t : writers) t.join();
-  int status = 0;
   waitpid(child, &status, 0);
   ASSERT_FALSE(acked.empty());
   auto store = store::Store::open(db.string());
@@ -453,9 +479,9 @@ void acknowledged_writes_survive_sigkill(int writer_count, int port_offset) {
   fs::remove(db.string() + "-shm");
 }
 
-TEST(ApiDurability, AcknowledgedWritesSurviveSigkill) { acknowledged_writes_survive_sigkill(4, 0); }
+TEST(ApiDurability, AcknowledgedWritesSurviveSigkill) { acknowledged_writes_survive_sigkill(4); }
 TEST(ApiDurability, AcknowledgedWritesOf64ConcurrentWritersSurviveSigkill) {
-  acknowledged_writes_survive_sigkill(64, 7919);
+  acknowledged_writes_survive_sigkill(64);
 }
 
 }  // namespace
