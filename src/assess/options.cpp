@@ -122,9 +122,22 @@ ChildPugh child_pugh_class(const kb::KnowledgeBase& kb, const Case& c, bool live
     }
     return std::nullopt;
   };
-  const auto* bili = c.latest("bilirubin", c.as_of);
-  const auto* alb = c.latest("albumin", c.as_of);
-  const auto* inr = c.latest("inr", c.as_of);
+  // A disputed day (results that disagree, no time to order them): the worse liver value, so the
+  // class is never milder than one of the day's results says.
+  auto latest_worst = [&](const char* lab, bool higher_is_worse) {
+    const auto* r = c.latest(lab, c.as_of);
+    if (r && r->disputed) {
+      for (const auto* d : c.day_of(*r)) {
+        if (d->value &&
+            (!r->value || (higher_is_worse ? *d->value > *r->value : *d->value < *r->value)))
+          r = d;
+      }
+    }
+    return r;
+  };
+  const auto* bili = latest_worst("bilirubin", true);
+  const auto* alb = latest_worst("albumin", false);
+  const auto* inr = latest_worst("inr", true);
   if (!bili || !alb || !inr || !bili->value || !alb->value || !inr->value) return {};
   auto p1 = band_points("bilirubin", *bili->value), p2 = band_points("albumin", *alb->value),
        p3 = band_points("inr", *inr->value);

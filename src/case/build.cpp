@@ -780,8 +780,9 @@ void CaseBuilder::mark_disputed_days() {
       warning(last->pointer,
               fmt::format("{} {} results on {} disagree ({}) and no time of day orders them: "
                           "read fail-safe (any of them that crosses a do-not-start threshold "
-                          "counts, the lowest eGFR and the highest creatinine are used, a "
-                          "screening test is not assessed); record which one stands",
+                          "counts, the lowest eGFR, the highest creatinine and the worse "
+                          "liver values are used, a positive screening result counts and "
+                          "otherwise the test is not assessed); record which one stands",
                           n, last->lab, to_string(last->date), readings));
     }
     begin = end;
