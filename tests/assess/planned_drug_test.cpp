@@ -151,5 +151,34 @@ TEST(PlannedDrug, WithoutAPlannedDrugThePlanFollowsTheRanking) {
   EXPECT_EQ(assess(shipped(), with_alc(1.6)).plan.for_drug, "baricitinib");
 }
 
+// Two ALC results of one day that disagree, with no time to order them (native records carry dates
+// only): the low one counts for "would not start" whichever the record lists last; the same value
+// twice is no conflict and a normal pair alerts nothing (docs/case-format.md, "Results of the same
+// day").
+TEST(PlannedDrug, ADisputedDayAlertsWhenAnyOfItsResultsCrosses) {
+  for (bool low_first : {true, false}) {
+    Json c = Json::parse(paraderm::testing::repo_file("examples/dupilumab-psoriasis.json"));
+    Json low = {{"test", "alc"}, {"date", "2026-11-18"}, {"value", 0.4}, {"unit", "10*9/L"}};
+    Json ok = {{"test", "alc"}, {"date", "2026-11-18"}, {"value", 1.6}, {"unit", "10*9/L"}};
+    c["labs"].push_back(low_first ? low : ok);
+    c["labs"].push_back(low_first ? ok : low);
+    auto parsed = clinical::parse_case(c.dump(), shipped());
+    ASSERT_TRUE(parsed.record.has_value());
+    auto a = assess(shipped(), *parsed.record, planned("baricitinib"));
+    auto fired = alerts(a, "LAB_DO_NOT_START");
+    ASSERT_EQ(fired.size(), 1u) << "low first: " << low_first;
+    EXPECT_DOUBLE_EQ(fired[0].value, 400);
+  }
+  Json c = Json::parse(paraderm::testing::repo_file("examples/dupilumab-psoriasis.json"));
+  for (double v : {1.6, 1.2}) {
+    c["labs"].push_back(
+        {{"test", "alc"}, {"date", "2026-11-18"}, {"value", v}, {"unit", "10*9/L"}});
+  }
+  auto parsed = clinical::parse_case(c.dump(), shipped());
+  ASSERT_TRUE(parsed.record.has_value());
+  EXPECT_TRUE(alerts(assess(shipped(), *parsed.record, planned("baricitinib")), "LAB_DO_NOT_START")
+                  .empty());
+}
+
 }  // namespace
 }  // namespace paraderm::assess
