@@ -147,7 +147,7 @@ struct LabResult {
   // same day. Without it the record's order decides, which an export does not promise.
   std::optional<std::int64_t> at;
   // Another result of this lab on the same day disagrees with this one and no time orders the two
-  // (a repeat Hb, a second IGRA): the rules read the whole day fail-safe (Case::day_of).
+  // (a repeat Hb, a second IGRA): the rules read the whole day fail-safe (Case::day_as_read).
   bool disputed = false;
   // A result given as a bound ("< 0.3", "> 60"; FHIR valueQuantity.comparator): `value` stays
   // empty, so no rule reads the bound as a measurement; the threshold checks below decide from it
@@ -214,8 +214,13 @@ struct Case {
   // The latest result of `lab` on or before `on` (nullptr when none): by date, then by time of day
   // where both results have one, else the one later in the record.
   const LabResult* latest(std::string_view lab, Date on) const;
-  // Every result of r's lab on r's date, r included, in record order.
-  std::vector<const LabResult*> day_of(const LabResult& r) const;
+  // What a rule reads for result r: r alone, or, when r's day is disputed, every result of r's lab
+  // on r's date (r included, in record order).
+  std::vector<const LabResult*> day_as_read(const LabResult& r) const;
+  // The latest result of `lab` on or before `on`; on a disputed day, the day's worst value (the
+  // highest when `higher_is_worse`, else the lowest: creatinine, eGFR, bilirubin, albumin, INR),
+  // so no rule is milder than one of the day's results says. nullptr when none.
+  const LabResult* latest_worst(std::string_view lab, Date on, bool higher_is_worse) const;
 };
 
 struct ParseOptions {

@@ -122,22 +122,10 @@ ChildPugh child_pugh_class(const kb::KnowledgeBase& kb, const Case& c, bool live
     }
     return std::nullopt;
   };
-  // A disputed day (results that disagree, no time to order them): the worse liver value, so the
-  // class is never milder than one of the day's results says.
-  auto latest_worst = [&](const char* lab, bool higher_is_worse) {
-    const auto* r = c.latest(lab, c.as_of);
-    if (r && r->disputed) {
-      for (const auto* d : c.day_of(*r)) {
-        if (d->value &&
-            (!r->value || (higher_is_worse ? *d->value > *r->value : *d->value < *r->value)))
-          r = d;
-      }
-    }
-    return r;
-  };
-  const auto* bili = latest_worst("bilirubin", true);
-  const auto* alb = latest_worst("albumin", false);
-  const auto* inr = latest_worst("inr", true);
+  // On a disputed day the worse liver value: the class is never milder than one result says.
+  const auto* bili = c.latest_worst("bilirubin", c.as_of, true);
+  const auto* alb = c.latest_worst("albumin", c.as_of, false);
+  const auto* inr = c.latest_worst("inr", c.as_of, true);
   if (!bili || !alb || !inr || !bili->value || !alb->value || !inr->value) return {};
   auto p1 = band_points("bilirubin", *bili->value), p2 = band_points("albumin", *alb->value),
        p3 = band_points("inr", *inr->value);
@@ -1068,8 +1056,7 @@ class DrugEvaluation {
   const clinical::LabResult* latest_day_with(const char* lab, Pred pred) const {
     const auto* l = x_.c.latest(lab, x_.c.as_of);
     if (!l) return nullptr;
-    if (!l->disputed) return pred(*l) ? l : nullptr;
-    for (const auto* r : x_.c.day_of(*l)) {
+    for (const auto* r : x_.c.day_as_read(*l)) {
       if (pred(*r)) return r;
     }
     return nullptr;
@@ -1094,7 +1081,7 @@ class DrugEvaluation {
       if (l->disputed) {
         if (latest_day_with(lab, is_positive)) continue;  // a positive test: its own rule
         std::string readings;
-        for (const auto* r : x_.c.day_of(*l)) {
+        for (const auto* r : x_.c.day_as_read(*l)) {
           readings += (readings.empty() ? "" : ", ") + (r->text                ? *r->text
                                                         : r->value || r->bound ? r->shown()
                                                                                : "not usable");
@@ -1229,8 +1216,7 @@ class DrugEvaluation {
         continue;
       }
       // A disputed day (results that disagree, no time to order them): any that crosses counts.
-      auto day =
-          latest->disputed ? x_.c.day_of(*latest) : std::vector<const clinical::LabResult*>{latest};
+      const auto day = x_.c.day_as_read(*latest);
       bool fired = false, settled = true;
       for (const auto* lab : day) {
         if (!lab->value && !lab->bound) continue;
@@ -2101,12 +2087,8 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c,
       }
     }
   }
-  if (const auto* e = c.latest("egfr", c.as_of)) {
-    if (e->disputed) {  // the day's lowest eGFR: the more reduced dose (fail safe)
-      for (const auto* r : c.day_of(*e)) {
-        if (r->value && (!e->value || *r->value < *e->value)) e = r;
-      }
-    }
+  // On a disputed day the lowest eGFR: the more reduced dose (fail safe).
+  if (const auto* e = c.latest_worst("egfr", c.as_of, false)) {
     if (e->value) {
       x.egfr = e->value;
     } else if (e->bound) {

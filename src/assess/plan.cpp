@@ -96,7 +96,7 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c,
           any = true;
           if (r->date > latest) latest = r->date;
           std::string readings;
-          for (const auto* day : r->disputed ? c.day_of(*r) : std::vector{r}) {
+          for (const auto* day : c.day_as_read(*r)) {
             readings += (readings.empty() ? "" : " / ") +
                         (day->value || day->bound ? day->shown() : day->text.value_or(""));
           }
@@ -203,7 +203,7 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c,
       const auto* latest = c.latest(t.analyte, c.as_of);
       if (!latest) continue;
       // A disputed day (results that disagree, no time to order them): any that crosses counts.
-      for (const auto* r : latest->disputed ? c.day_of(*latest) : std::vector{latest}) {
+      for (const auto* r : c.day_as_read(*latest)) {
         if (!r->value && !r->bound) continue;
         // The KB integrity check guarantees every threshold converts to its lab's unit.
         constexpr double kNone = std::numeric_limits<double>::infinity();

@@ -244,12 +244,24 @@ const LabResult* Case::latest(std::string_view lab, Date on) const {
   return best;
 }
 
-std::vector<const LabResult*> Case::day_of(const LabResult& r) const {
+std::vector<const LabResult*> Case::day_as_read(const LabResult& r) const {
+  if (!r.disputed) return {&r};
   std::vector<const LabResult*> day;
   for (const auto& l : labs) {
     if (l.lab == r.lab && l.date == r.date) day.push_back(&l);
   }
   return day;
+}
+
+const LabResult* Case::latest_worst(std::string_view lab, Date on, bool higher_is_worse) const {
+  const LabResult* worst = latest(lab, on);
+  if (!worst || !worst->disputed) return worst;
+  for (const LabResult* r : day_as_read(*worst)) {
+    if (r->value && (!worst->value ||
+                     (higher_is_worse ? *r->value > *worst->value : *r->value < *worst->value)))
+      worst = r;
+  }
+  return worst;
 }
 
 std::optional<double> ckd_epi_2021(const kb::KnowledgeBase& kb, double scr, double age, Sex sex) {
@@ -880,12 +892,8 @@ void CaseBuilder::finish() {
     }
   }
   // eGFR by CKD-EPI 2021 from the latest creatinine when no eGFR result is as recent.
-  const LabResult* scr = c_.latest("creatinine", c_.as_of);
-  if (scr && scr->disputed) {  // the day's highest creatinine: the lowest eGFR (fail safe)
-    for (const LabResult* r : c_.day_of(*scr)) {
-      if (r->value && (!scr->value || *r->value > *scr->value)) scr = r;
-    }
-  }
+  // On a disputed day the highest creatinine: the lowest eGFR (fail safe).
+  const LabResult* scr = c_.latest_worst("creatinine", c_.as_of, true);
   const LabResult* egfr = c_.latest("egfr", c_.as_of);
   if (scr && scr->value && (!egfr || egfr->date < scr->date)) {
     if (p.age_years && (p.sex == Sex::kFemale || p.sex == Sex::kMale)) {

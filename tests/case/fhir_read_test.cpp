@@ -1368,7 +1368,9 @@ TEST(FhirDates, SameDayResultsThatDisagreeWithoutTimesAreDisputed) {
   int disputed = 0;
   for (const auto& l : r.record->labs) disputed += l.disputed;
   EXPECT_EQ(disputed, 2);
-  EXPECT_EQ(r.record->day_of(*r.record->latest("hb", r.record->as_of)).size(), 2u);
+  EXPECT_EQ(r.record->day_as_read(*r.record->latest("hb", r.record->as_of)).size(), 2u);
+  EXPECT_DOUBLE_EQ(*r.record->latest_worst("hb", r.record->as_of, false)->value, 7.2);
+  EXPECT_DOUBLE_EQ(*r.record->latest_worst("hb", r.record->as_of, true)->value, 13.1);
   EXPECT_TRUE(contains(all(r.record->warnings),
                        "2 hb results on 2026-11-10 disagree (7.2 g/dL; 13.1 g/dL)"))
       << all(r.record->warnings);
