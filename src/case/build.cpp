@@ -758,6 +758,7 @@ std::string reading(const LabResult& r) {
 // do-not-start Hb of 7.2 g/dL was hidden by a 13.1 listed after it. Marked, and warned about;
 // the rules read such a day fail-safe.
 void CaseBuilder::mark_disputed_days() {
+  if (c_.labs.size() < 2) return;
   std::vector<std::size_t> order(c_.labs.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
@@ -769,7 +770,6 @@ void CaseBuilder::mark_disputed_days() {
     while (end < order.size() && c_.labs[order[end]].lab == c_.labs[order[begin]].lab &&
            c_.labs[order[end]].date == c_.labs[order[begin]].date)
       ++end;
-    std::vector<std::size_t> disputed;
     for (std::size_t i = begin; i < end; ++i) {
       for (std::size_t j = i + 1; j < end; ++j) {
         auto &a = c_.labs[order[i]], &b = c_.labs[order[j]];
