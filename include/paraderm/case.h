@@ -248,4 +248,9 @@ std::string normalise_name(std::string_view name);
 std::optional<double> ckd_epi_2021(const kb::KnowledgeBase& kb, double creatinine_mg_dl,
                                    double age_years, Sex sex);
 
+// eGFR (mL/min/1.73 m²) of a child by the bedside Schwartz equation (2009) from serum creatinine
+// in mg/dL and height in cm, with the KB's constant; nullopt without it or with a creatinine <= 0.
+std::optional<double> bedside_schwartz_2009(const kb::KnowledgeBase& kb, double creatinine_mg_dl,
+                                            double height_cm);
+
 }  // namespace paraderm::clinical

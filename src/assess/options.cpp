@@ -40,6 +40,9 @@ struct Ctx {
   // The latest eGFR when it is a bound ("> 60"): the renal bands it settles are decided from it.
   const clinical::LabResult* egfr_bound = nullptr;
   std::vector<std::string> egfr_sources;
+  // The latest eGFR when it cannot be used (a child's adult-equation eGFR, a unit that does not
+  // convert): what to record says why.
+  const clinical::LabResult* egfr_unusable = nullptr;
   bool dialysis = false;
   std::optional<std::string> child_pugh;
   std::vector<const clinical::Medication*> active_meds;
@@ -1423,6 +1426,12 @@ class DrugEvaluation {
             ? format_text(FMT_COMPILE("the measured eGFR (the latest, eGFR {} on {}, is a bound "
                                       "that does not settle every band)"),
                           x_.egfr_bound->value_text(), clinical::to_string(x_.egfr_bound->date))
+        : x_.egfr_unusable && egfr_missing
+            ? x_.egfr_unusable->computed
+                  ? format_text(FMT_COMPILE("the eGFR ({})"), *x_.egfr_unusable->unusable)
+                  : format_text(FMT_COMPILE("the eGFR (the latest, of {}, is not usable: {})"),
+                                clinical::to_string(x_.egfr_unusable->date),
+                                *x_.egfr_unusable->unusable)
             : std::string("the eGFR");
     if (crcl_missing) {
       record = format_text(
@@ -2061,7 +2070,8 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c,
   std::vector<Option> out;
   // Options for a reaction (strategies need one) or for the active diseases.
   if (pr.culprits.empty() && diseases.empty()) return out;
-  Ctx x{kb, c, pr, c.patient.age_years, std::nullopt, nullptr, {}, false, std::nullopt, {}};
+  Ctx x{kb,           c, pr, c.patient.age_years, std::nullopt, nullptr, {}, nullptr, false,
+        std::nullopt, {}};
   x.region = region_of(c.region);
   x.targets = diseases;
   x.severity = pr.severity;
@@ -2093,6 +2103,8 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c,
       x.egfr = e->value;
     } else if (e->bound) {
       x.egfr_bound = e;
+    } else if (e->unusable) {
+      x.egfr_unusable = e;
     }
   }
   x.dialysis = c.has_flag("dialysis");

@@ -279,6 +279,13 @@ std::optional<double> ckd_epi_2021(const kb::KnowledgeBase& kb, double scr, doub
          std::pow(*age_base, age) * *sex_factor;
 }
 
+std::optional<double> bedside_schwartz_2009(const kb::KnowledgeBase& kb, double scr,
+                                            double height_cm) {
+  auto k = kb.formula_constant("bedside-schwartz-2009.k");
+  if (!k || scr <= 0) return std::nullopt;
+  return *k * height_cm / scr;
+}
+
 namespace detail {
 
 std::string short_system(std::string_view s) { return std::string(short_system_view(s)); }
@@ -891,29 +898,80 @@ void CaseBuilder::finish() {
                                              to_string(c_.eruption->onset), to_string(c_.as_of)));
     }
   }
-  // eGFR by CKD-EPI 2021 from the latest creatinine when no eGFR result is as recent.
+  add_egfr();
+}
+
+// eGFR from the latest creatinine when no eGFR result is as recent: CKD-EPI 2021 from the age the
+// adult equations hold, the bedside Schwartz equation (height) below it. A child's recorded eGFR
+// is not used: every eGFR code the KB reads names an adult equation (CKD-EPI, MDRD), which
+// overestimates a child's filtration (7 years, creatinine 0.9 mg/dL: CKD-EPI 136, Schwartz 55 at
+// 120 cm), so the renal rules would pass a reduced kidney function as normal.
+void CaseBuilder::add_egfr() {
+  const Patient& p = c_.patient;
+  const auto adult_age = kb_.formula_constant("egfr-adult-equations.min-age");
+  const bool child = p.age_years && adult_age && *p.age_years < *adult_age;
+  if (child) {
+    for (LabResult& r : c_.labs) {
+      if (r.lab != "egfr" || r.computed || r.unusable) continue;
+      r.unusable = fmt::format(
+          "eGFR by an adult equation (CKD-EPI or MDRD, for ages {:g} and older) and the patient "
+          "is {:.0f}: record the creatinine and the height (bedside Schwartz equation)",
+          *adult_age, std::floor(*p.age_years));
+      warning(r.pointer, fmt::format("eGFR {} of {}: not used; {}", r.shown(), to_string(r.date),
+                                     *r.unusable));
+      r.value.reset();
+      r.bound.reset();
+    }
+  }
   // On a disputed day the highest creatinine: the lowest eGFR (fail safe).
   const LabResult* scr = c_.latest_worst("creatinine", c_.as_of, true);
   const LabResult* egfr = c_.latest("egfr", c_.as_of);
-  if (scr && scr->value && (!egfr || egfr->date < scr->date)) {
-    if (p.age_years && (p.sex == Sex::kFemale || p.sex == Sex::kMale)) {
-      if (auto e = ckd_epi_2021(kb_, *scr->value, *p.age_years, p.sex)) {
-        LabResult r;
-        r.pointer = scr->pointer;
-        r.lab = "egfr";
-        r.date = scr->date;
-        r.value = e;
-        r.unit = "mL/min/1.73m2";
-        r.text = "computed by CKD-EPI 2021 from creatinine";
-        r.computed = true;
-        r.given_value = *scr->value;
-        r.given_unit = scr->unit;
-        c_.labs.push_back(r);
-      }
-    } else {
+  if (!scr || !scr->value || (egfr && egfr->date >= scr->date && !egfr->unusable)) return;
+  LabResult r;
+  r.pointer = scr->pointer;
+  r.lab = "egfr";
+  r.date = scr->date;
+  r.unit = "mL/min/1.73m2";
+  r.computed = true;
+  r.given_value = *scr->value;
+  r.given_unit = scr->unit;
+  if (!child) {
+    if (!p.age_years || (p.sex != Sex::kFemale && p.sex != Sex::kMale)) {
       warning(scr->pointer, "creatinine given but eGFR cannot be computed: age or sex unknown");
+      return;
     }
+    r.value = ckd_epi_2021(kb_, *scr->value, *p.age_years, p.sex);
+    if (!r.value) return;
+    r.text = "computed by CKD-EPI 2021 from creatinine";
+    c_.labs.push_back(std::move(r));
+    return;
   }
+  // A child: the lowest height of the latest day (fail safe: the lower eGFR).
+  const LabResult* height = c_.latest_worst("height", c_.as_of, false);
+  const auto min_age = kb_.formula_constant("bedside-schwartz-2009.min-age");
+  std::string why;
+  if (min_age && *p.age_years < *min_age) {
+    why =
+        fmt::format("the bedside Schwartz equation is for ages {:g} to {:g}", *min_age, *adult_age);
+  } else if (!height || !height->value) {
+    why = "record the height for the bedside Schwartz equation";
+  } else if (auto e = bedside_schwartz_2009(kb_, *scr->value, *height->value)) {
+    r.value = e;
+    r.text = fmt::format(
+        "computed by the bedside Schwartz equation from creatinine and height "
+        "{:g} cm of {}",
+        text::round_significant(*height->value), to_string(height->date));
+    c_.labs.push_back(std::move(r));
+    return;
+  } else {
+    why = "the KB holds no bedside Schwartz constant";
+  }
+  r.unusable = fmt::format(
+      "none computed from the creatinine of {}: the patient is {:.0f} and CKD-EPI 2021 is an "
+      "adult equation ({:g} and older); {}",
+      to_string(scr->date), std::floor(*p.age_years), *adult_age, why);
+  warning(scr->pointer, "eGFR: " + *r.unusable);
+  c_.labs.push_back(std::move(r));
 }
 
 }  // namespace detail

@@ -84,6 +84,8 @@ class CaseBuilder {
 
   // Sets LabResult::disputed on same-day results that disagree with no time to order them.
   void mark_disputed_days();
+  // The eGFR the renal rules read: computed from creatinine by the equation for the age.
+  void add_egfr();
 
   // Where a lab's value and unit were given, formatted only when a warning names them (a lab
   // read without one is the common case): given in full, or the fields of an entry's pointer.

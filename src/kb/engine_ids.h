@@ -9,7 +9,7 @@
 
 namespace paraderm::kb {
 
-inline constexpr std::array<std::pair<std::string_view, std::string_view>, 40> kEngineIds{{
+inline constexpr std::array<std::pair<std::string_view, std::string_view>, 44> kEngineIds{{
     // assess/options.cpp: contraindications, infections, PRAC / boxed-warning risk groups, hepatic
     {"disease", "cirrhosis"},
     {"disease", "hepatitis-b"},
@@ -59,6 +59,11 @@ inline constexpr std::array<std::pair<std::string_view, std::string_view>, 40> k
     {"formula_constant", "ckd-epi-2021.age-base"},
     {"formula_constant", "ckd-epi-2021.sex-factor.female"},
     {"formula_constant", "ckd-epi-2021.sex-factor.male"},
+    // case/build.cpp: which equation for which age; the bedside Schwartz equation for children
+    {"formula_constant", "egfr-adult-equations.min-age"},
+    {"formula_constant", "bedside-schwartz-2009.k"},
+    {"formula_constant", "bedside-schwartz-2009.min-age"},
+    {"lab", "height"},
 }};
 
 }  // namespace paraderm::kb

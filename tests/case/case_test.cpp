@@ -72,6 +72,120 @@ TEST(CaseParse, ComputesEgfrFromCreatinineInMicromoles) {
   EXPECT_NEAR(*e->value, expected, 1e-6);
 }
 
+// Check value of terminology.md §5.1a: 0.413 x 120 cm / 0.9 mg/dL (NKF, Schwartz 2009).
+TEST(CaseParse, BedsideSchwartzMatchesTheReferenceCheckValue) {
+  EXPECT_NEAR(*bedside_schwartz_2009(shipped(), 0.9, 120), 0.413 * 120 / 0.9, 1e-9);
+  EXPECT_NEAR(*bedside_schwartz_2009(shipped(), 0.9, 120), 55.1, 0.05);
+  EXPECT_FALSE(bedside_schwartz_2009(shipped(), 0, 120));
+}
+
+// A case of a child born BIRTH (as of 2026-11-20) with the given labs.
+std::string child_case(const std::string& birth, const std::string& labs) {
+  return R"({"region":"eu","as_of":"2026-11-20",
+    "patient":{"birth_date":")" +
+         birth + R"(","sex":"male"},
+    "conditions":[{"name":"Atopic eczema","onset":"2020-01-01"}],
+    "labs":[)" +
+         labs + "]}";
+}
+
+std::string warnings(const Case& c) {
+  std::string w;
+  for (const auto& p : c.warnings) w += p.to_string() + "\n";
+  return w;
+}
+
+const char* kCreatinine09 =
+    R"({"test":"creatinine","date":"2026-11-01","value":0.9,"unit":"mg/dL"})";
+
+// CKD-EPI and MDRD are adult equations (terminology.md §5.1a): a 7-year-old with creatinine
+// 0.9 mg/dL is eGFR 136 by CKD-EPI 2021 but 55 by the bedside Schwartz equation at 120 cm.
+TEST(CaseParse, ChildEgfrIsBedsideSchwartzFromHeight) {
+  auto r = parse(child_case(
+      "2019-05-01", std::string(kCreatinine09) +
+                        R"(,{"test":"height","date":"2026-10-01","value":1.2,"unit":"m"})"));
+  ASSERT_TRUE(r.record) << problems(r);
+  const LabResult* e = r.record->latest("egfr", r.record->as_of);
+  ASSERT_NE(e, nullptr);
+  ASSERT_TRUE(e->value) << e->unusable.value_or("");
+  EXPECT_NEAR(*e->value, 0.413 * 120 / 0.9, 1e-6);
+  EXPECT_TRUE(e->computed);
+  EXPECT_NE(e->text.value_or("").find("bedside Schwartz"), std::string::npos);
+  EXPECT_NE(e->text.value_or("").find("120 cm of 2026-10-01"), std::string::npos);
+}
+
+TEST(CaseParse, ChildEgfrWithoutHeightIsNotComputedAndSaysWhatToRecord) {
+  auto r = parse(child_case("2019-05-01", kCreatinine09));
+  ASSERT_TRUE(r.record) << problems(r);
+  const LabResult* e = r.record->latest("egfr", r.record->as_of);
+  ASSERT_NE(e, nullptr);  // kept as the latest eGFR, without a value: never CKD-EPI's 136
+  EXPECT_FALSE(e->value);
+  ASSERT_TRUE(e->unusable);
+  EXPECT_NE(e->unusable->find("the patient is 7"), std::string::npos) << *e->unusable;
+  EXPECT_NE(e->unusable->find("record the height"), std::string::npos) << *e->unusable;
+  EXPECT_NE(warnings(*r.record).find("eGFR: none computed from the creatinine of 2026-11-01"),
+            std::string::npos)
+      << warnings(*r.record);
+}
+
+TEST(CaseParse, ChildRecordedEgfrByAnAdultEquationIsNotUsed) {
+  auto r = parse(child_case(
+      "2012-03-01",
+      R"({"code":{"system":"loinc","code":"98979-8"},"date":"2026-11-01","value":80,"unit":"mL/min/{1.73_m2}"})"));
+  ASSERT_TRUE(r.record) << problems(r);
+  const LabResult* e = r.record->latest("egfr", r.record->as_of);
+  ASSERT_NE(e, nullptr);
+  EXPECT_FALSE(e->value);
+  ASSERT_TRUE(e->unusable);
+  EXPECT_NE(e->unusable->find("adult equation"), std::string::npos) << *e->unusable;
+  EXPECT_NE(warnings(*r.record).find("eGFR 80 mL/min/1.73m2 of 2026-11-01: not used"),
+            std::string::npos)
+      << warnings(*r.record);
+  // With creatinine and height the same day, the child's eGFR is the computed one.
+  r = parse(child_case(
+      "2012-03-01",
+      R"({"code":{"system":"loinc","code":"98979-8"},"date":"2026-11-01","value":80,"unit":"mL/min/{1.73_m2}"},
+         {"test":"creatinine","date":"2026-11-01","value":1.2,"unit":"mg/dL"},
+         {"test":"height","date":"2026-11-01","value":160,"unit":"cm"})"));
+  ASSERT_TRUE(r.record) << problems(r);
+  e = r.record->latest("egfr", r.record->as_of);
+  ASSERT_NE(e, nullptr);
+  ASSERT_TRUE(e->value);
+  EXPECT_NEAR(*e->value, 0.413 * 160 / 1.2, 1e-6);
+}
+
+// Does not fire: from the adult age (18) CKD-EPI 2021 as before, and a recorded eGFR is used.
+TEST(CaseParse, AdultEgfrIsCkdEpiAndARecordedEgfrIsUsed) {
+  auto r = parse(child_case("2008-11-20", kCreatinine09));  // 18 on the assessment date
+  ASSERT_TRUE(r.record) << problems(r);
+  const LabResult* e = r.record->latest("egfr", r.record->as_of);
+  ASSERT_NE(e, nullptr);
+  ASSERT_TRUE(e->value);
+  EXPECT_NEAR(*e->value, *ckd_epi_2021(shipped(), 0.9, 18, Sex::kMale), 1e-6);
+  EXPECT_EQ(warnings(*r.record).find("eGFR"), std::string::npos) << warnings(*r.record);
+  r = parse(child_case(
+      "2008-11-20",
+      R"({"code":{"system":"loinc","code":"98979-8"},"date":"2026-11-01","value":80,"unit":"mL/min/{1.73_m2}"})"));
+  ASSERT_TRUE(r.record) << problems(r);
+  e = r.record->latest("egfr", r.record->as_of);
+  ASSERT_NE(e, nullptr);
+  ASSERT_TRUE(e->value);
+  EXPECT_DOUBLE_EQ(*e->value, 80);
+}
+
+// Under the bedside Schwartz equation's range (1-18 years) no eGFR is estimated.
+TEST(CaseParse, InfantEgfrIsNotComputed) {
+  auto r = parse(child_case(
+      "2026-03-01", std::string(kCreatinine09) +
+                        R"(,{"test":"height","date":"2026-11-01","value":65,"unit":"cm"})"));
+  ASSERT_TRUE(r.record) << problems(r);
+  const LabResult* e = r.record->latest("egfr", r.record->as_of);
+  ASSERT_NE(e, nullptr);
+  EXPECT_FALSE(e->value);
+  ASSERT_TRUE(e->unusable);
+  EXPECT_NE(e->unusable->find("for ages 1 to 18"), std::string::npos) << *e->unusable;
+}
+
 TEST(CaseParse, ImpossibleDataIsRejectedWithThePointer) {
   std::string stop = kBase;
   stop.replace(stop.find("\"start\":\"2026-01-01\""), 20,
