@@ -575,7 +575,15 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
       cu.start = clinical::to_string(*m.start);
       cu.days_to_onset = static_cast<int>((er.onset - *m.start).count());
     }
-    found.emplace_back(cu, &m);
+    // The same biologic in two records (an order and a statement of one export): one culprit,
+    // from the earliest start that reaches the eruption.
+    auto same = std::find_if(found.begin(), found.end(),
+                             [&](const auto& f) { return f.first.biologic == cu.biologic; });
+    if (same == found.end()) {
+      found.emplace_back(cu, &m);
+    } else if (m.start && (!same->second->start || *m.start < *same->second->start)) {
+      *same = {cu, &m};
+    }
   }
   std::stable_partition(found.begin(), found.end(), [&](const auto& f) {
     return f.first.biologic == rx.biologic ||

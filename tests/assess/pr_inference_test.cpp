@@ -159,6 +159,23 @@ TEST(PrInference, ASeverityRiseIsAWorsening) {
   EXPECT_EQ(pasi.pr.kind, clinical::EruptionKind::kWorsened);
 }
 
+// One biologic in two records (an export's order and its statement) is one culprit, dated from
+// the earliest start; two different biologics stay two.
+TEST(PrInference, OneBiologicInTwoRecordsIsOneCulprit) {
+  auto a = run(
+      record({condition("atopic dermatitis", "2000-01-01"), condition("psoriasis", "2026-06-01")},
+             {medication("dupilumab", "2026-01-15"), medication("Dupixent", "2026-01-01")}));
+  ASSERT_EQ(a.pr.culprits.size(), 1u);
+  EXPECT_EQ(a.pr.culprits[0].biologic, "dupilumab");
+  EXPECT_EQ(a.pr.culprits[0].start, std::optional<std::string>("2026-01-01"));
+  EXPECT_EQ(a.pr.culprits[0].days_to_onset, std::optional<int>(151));
+
+  auto b = run(
+      record({condition("atopic dermatitis", "2000-01-01"), condition("psoriasis", "2026-06-01")},
+             {medication("dupilumab", "2026-01-15"), medication("adalimumab", "2025-01-01")}));
+  EXPECT_EQ(b.pr.culprits.size(), 2u);
+}
+
 // The recorded date of a recurrence stands for its onset when the disease began before the
 // biologic; without a recorded date after the start there is nothing to date it by.
 TEST(PrInference, ARecurrenceIsDatedByItsRecordedDate) {
