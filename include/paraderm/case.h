@@ -68,6 +68,9 @@ struct Patient {
   Sex sex = Sex::kUnknown;
   std::optional<std::string> ancestry;
   std::optional<double> weight_kg;
+  // The day of the weight measurement used (a FHIR Observation, a native weight lab); absent for
+  // a weight given as /patient/weight_kg.
+  std::optional<Date> weight_date;
   std::optional<bool> pregnant, breastfeeding;
   Smoking smoking;
   // EMA PRAC: "ASCVD or other CV risk factors", "other VTE risk factors" (free text items).

@@ -31,6 +31,14 @@ Approval approval(kb::IndicationStatus s) {
   return Approval::kNotListed;
 }
 
+// "45 kg", or "45 kg on 2026-11-10" for a measured weight: a child's weight band read from an old
+// measurement is then visible where it decides the dose.
+std::string weight_text(const clinical::Patient& p) {
+  if (!p.weight_kg) return {};
+  return format_text(FMT_COMPILE("{:g} kg{}"), G{text::round_significant(*p.weight_kg)},
+                     p.weight_date ? " on " + clinical::to_string(*p.weight_date) : std::string());
+}
+
 struct Ctx {
   const kb::KnowledgeBase& kb;
   const Case& c;
@@ -502,10 +510,7 @@ class DrugEvaluation {
                      format_text(FMT_COMPILE("The KB holds no {} label dose of {} for {} at age "
                                              "{:g}{}: {}"),
                                  x_.c.region, d_.name, *dosing_indication_, G{*x_.age},
-                                 weight ? format_text(FMT_COMPILE(", {:g} kg"),
-                                                      G{text::round_significant(*weight)})
-                                        : std::string(),
-                                 why),
+                                 weight ? ", " + weight_text(x_.c.patient) : std::string(), why),
                      std::move(sources)));
         return;
       }
@@ -534,12 +539,15 @@ class DrugEvaluation {
     }
     note(reason(off_label_ ? ReasonCode::kDoseFromOtherIndication : ReasonCode::kDoseStart,
                 off_label_ ? Severity::kCaution : Severity::kInfo,
-                format_text(FMT_COMPILE("{} {:g} {} {}{}."),
+                format_text(FMT_COMPILE("{} {:g} {} {}{}{}."),
                             off_label_ ? "Off-label: dose taken from the label for " +
                                              dose->indication + ":"
                                        : "Starting dose",
                             G{dose->amount}, dose->unit, dose->frequency,
-                            dose->condition ? " (" + *dose->condition + ")" : ""),
+                            dose->condition ? " (" + *dose->condition + ")" : "",
+                            (dose->min_weight_kg || dose->max_weight_kg) && x_.c.patient.weight_kg
+                                ? "; weight " + weight_text(x_.c.patient)
+                                : std::string()),
                 dose->prov.src));
     base_ = dose_;
   }
@@ -2056,10 +2064,9 @@ void cockcroft_gault(const kb::KnowledgeBase& kb, const Case& c, Ctx& x) {
     return;
   }
   x.crcl = (*offset - *p.age_years) * *p.weight_kg / (*divisor * *scr->value) * *sex_factor;
-  x.crcl_inputs =
-      format_text(FMT_COMPILE("age {:.0f}, {:g} kg, creatinine {:g} mg/dL on {}"), *p.age_years,
-                  G{text::round_significant(*p.weight_kg)}, G{text::round_significant(*scr->value)},
-                  clinical::to_string(scr->date));
+  x.crcl_inputs = format_text(FMT_COMPILE("age {:.0f}, {}, creatinine {:g} mg/dL on {}"),
+                              *p.age_years, weight_text(p), G{text::round_significant(*scr->value)},
+                              clinical::to_string(scr->date));
 }
 
 }  // namespace

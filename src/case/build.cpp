@@ -823,6 +823,19 @@ void CaseBuilder::finish() {
     v->erase(std::unique(v->begin(), v->end()), v->end());
   }
   mark_disputed_days();
+  // Body weight from dated measurements (FHIR Observations, native weight labs): the latest up to
+  // the assessment date, not the one an export happened to list last (a 2015 weight of 50 kg
+  // listed after this week's 80 kg gave a creatinine clearance of 19 instead of 30); on a
+  // disputed day the lowest (the lower clearance, the lower weight band). A weight given as
+  // /patient/weight_kg is the patient's current weight and stands.
+  if (!c_.patient.weight_kg) {
+    const kb::Lab* lab = find_lab(kb_, "weight");
+    const LabResult* w = c_.latest_worst("weight", c_.as_of, false);
+    if (lab && lab->unit && w && w->value) {
+      c_.patient.weight_kg = units::converted(kb_, "weight", *w->value, *lab->unit, "kg");
+      c_.patient.weight_date = w->date;
+    }
+  }
   auto& p = c_.patient;
   // Pregnancy and lactation recorded as active conditions (FHIR Condition, or a native condition)
   // are the patient's state the reproductive rules read.

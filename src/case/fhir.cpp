@@ -38,7 +38,6 @@ constexpr const char* kVteRiskUrl = "https://paraderm.dev/fhir/StructureDefiniti
 constexpr const char* kSmokingStatus = "smoking-status";
 constexpr const char* kPregnancyStatus = "pregnancy-status";
 constexpr const char* kBreastfeedingStatus = "breastfeeding-status";
-constexpr const char* kBodyWeight = "weight";
 
 // Only on the way to a message, so the conversion's cost does not matter; the text is what
 // nlohmann printed when the reader walked its tree (keys sorted, numbers typed alike).
@@ -1092,12 +1091,6 @@ void BundleReader::observation_result(El r, const std::string& path, std::option
       }
       value.reset();
     }
-  }
-  if (lab == std::optional<std::string>(kBodyWeight)) {
-    // Converted from its unit ([lb_av], g, ...) and checked against the KB plausible range.
-    if (value)
-      b_.set_body_weight(path + ".valueQuantity.value", path + ".valueQuantity.code", *value, unit);
-    return;
   }
   if (!value && !result && !bound) {
     if (!value_text.empty()) {

@@ -186,6 +186,24 @@ TEST(CaseParse, InfantEgfrIsNotComputed) {
   EXPECT_NE(e->unusable->find("for ages 1 to 18"), std::string::npos) << *e->unusable;
 }
 
+// A weight given as a dated lab is the patient's weight (the latest); /patient/weight_kg wins.
+TEST(CaseParse, WeightFromTheLatestWeightLab) {
+  auto r = parse(child_case("1990-01-01",
+                            R"({"test":"weight","date":"2026-11-01","value":172,"unit":"[lb_av]"},
+                               {"test":"weight","date":"2020-01-01","value":90,"unit":"kg"})"));
+  ASSERT_TRUE(r.record) << problems(r);
+  ASSERT_TRUE(r.record->patient.weight_kg);
+  EXPECT_NEAR(*r.record->patient.weight_kg, 172 * 0.45359237, 1e-9);  // UCUM [lb_av]
+  EXPECT_EQ(to_string(*r.record->patient.weight_date), "2026-11-01");
+  std::string j =
+      child_case("1990-01-01", R"({"test":"weight","date":"2026-11-01","value":80,"unit":"kg"})");
+  j.replace(j.find(R"("sex":"male")"), 12, R"("sex":"male","weight_kg":70)");
+  r = parse(j);
+  ASSERT_TRUE(r.record) << problems(r);
+  EXPECT_EQ(r.record->patient.weight_kg, std::optional<double>(70));
+  EXPECT_FALSE(r.record->patient.weight_date);
+}
+
 TEST(CaseParse, ImpossibleDataIsRejectedWithThePointer) {
   std::string stop = kBase;
   stop.replace(stop.find("\"start\":\"2026-01-01\""), 20,

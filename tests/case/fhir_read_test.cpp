@@ -421,6 +421,34 @@ TEST(FhirObservation, StatusesFromTheKb) {
   EXPECT_TRUE(contains(all(r.record->warnings), "Observation status \"preliminary\": used"));
 }
 
+Json body_weight(double kg, const std::string& date) {
+  // kb/labs.toml weight: LOINC 29463-7, unit kg.
+  Json o = observation("29463-7");
+  o["effectiveDateTime"] = date;
+  o["valueQuantity"] = {{"value", kg}, {"system", "http://unitsofmeasure.org"}, {"code", "kg"}};
+  return o;
+}
+
+// The weight is the latest measurement up to the assessment date, whatever the export's order:
+// a 2015 weight listed after this month's used to be the one read.
+TEST(FhirObservation, BodyWeightIsTheLatestMeasurementNotTheLastListed) {
+  auto r = read(bundle({body_weight(80, "2026-11-18"), body_weight(50, "2015-03-01")}));
+  ASSERT_TRUE(r.record) << all(r.problems);
+  EXPECT_EQ(r.record->patient.weight_kg, std::optional<double>(80));
+  ASSERT_TRUE(r.record->patient.weight_date);
+  EXPECT_EQ(to_string(*r.record->patient.weight_date), "2026-11-18");
+  r = read(bundle({body_weight(50, "2015-03-01"), body_weight(80, "2026-11-18")}));
+  EXPECT_EQ(r.record->patient.weight_kg, std::optional<double>(80));
+  // After the assessment date (Bundle.timestamp 2026-11-20): not the patient's weight then.
+  r = read(bundle({body_weight(50, "2015-03-01"), body_weight(80, "2026-12-01")}));
+  EXPECT_EQ(r.record->patient.weight_kg, std::optional<double>(50));
+  // Two weights of one day that disagree: the lower (fail safe), and said.
+  r = read(bundle({body_weight(62, "2026-11-18"), body_weight(60, "2026-11-18")}));
+  EXPECT_EQ(r.record->patient.weight_kg, std::optional<double>(60));
+  EXPECT_TRUE(contains(all(r.record->warnings), "weight results on 2026-11-18 disagree"))
+      << all(r.record->warnings);
+}
+
 // The caller's --as-of wins over Bundle.timestamp (as it does over a native case's as_of), and a
 // result dated after the assessment date is said not to be used as a result before it.
 TEST(FhirDates, TheCallersAssessmentDateWinsAndLaterResultsAreSaid) {
