@@ -15,6 +15,7 @@ namespace paraderm::assess {
 #define PARADERM_REASON_CODES(X)                                \
   X(kPrNoEruption, "PR_NO_ERUPTION")                            \
   X(kPrUnrecognisedCondition, "PR_UNRECOGNISED_CONDITION")      \
+  X(kPrUnidentifiedMedication, "PR_UNIDENTIFIED_MEDICATION")    \
   X(kPrTimingUnknown, "PR_TIMING_UNKNOWN")                      \
   X(kPrInferredFromCondition, "PR_INFERRED_FROM_CONDITION")     \
   X(kPrNoneOptionsForActive, "PR_NONE_OPTIONS_FOR_ACTIVE")      \

@@ -842,6 +842,48 @@ std::vector<Reason> unrecognised_under_biologic(const kb::KnowledgeBase& kb, con
   return out;
 }
 
+// A condition some biologic class is published to cause began while a medication recorded only
+// by a code the KB does not hold (an NDC, a local code) was being taken: were it a biologic, the
+// reaction went unseen. Named as not assessed, so that "no eruption" is not read as "none
+// occurred". A medication with a name is not: the name says what it is (and is warned about).
+std::vector<Reason> under_unidentified_medication(const kb::KnowledgeBase& kb, const Case& c) {
+  std::vector<Reason> out;
+  std::vector<const clinical::Medication*> unidentified;
+  for (const auto& m : c.medications) {
+    if (m.unmapped && m.label.empty() && !m.planned && m.start) unidentified.push_back(&m);
+  }
+  if (unidentified.empty()) return out;
+  for (const auto& cond : c.conditions) {
+    if (cond.disease.empty() || !cond.onset || *cond.onset > c.as_of ||
+        cond.status != clinical::ConditionStatus::kActive)
+      continue;
+    const auto phenotypes = phenotypes_of(kb, cond.disease);
+    const bool published =
+        std::any_of(kb.pr_patterns.begin(), kb.pr_patterns.end(), [&](const kb::PrPattern& p) {
+          return std::any_of(phenotypes.begin(), phenotypes.end(),
+                             [&](const kb::Phenotype* ph) { return ph->id == p.phenotype; });
+        });
+    if (!published) continue;
+    std::string meds;
+    for (const auto* m : unidentified) {
+      if (*m->start > *cond.onset || (m->stop && *m->stop < *cond.onset)) continue;
+      meds += (meds.empty() ? "" : ", ") + m->pointer;
+    }
+    if (meds.empty()) continue;
+    out.push_back(reason(
+        ReasonCode::kPrUnidentifiedMedication, Severity::kWarning,
+        format_text(FMT_COMPILE("Not assessed: {} ({}) began on {} while a medication recorded "
+                                "only by a code the KB does not hold was being taken ({}; see "
+                                "warnings). If it is a biologic, this may be a paradoxical "
+                                "reaction: record the medication with an RxNorm or ATC code, or "
+                                "its name."),
+                    cond.label.empty() ? cond.disease : cond.label, cond.pointer,
+                    clinical::to_string(*cond.onset), meds),
+        {}));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<PrAssessment> assess_pr_candidates(const kb::KnowledgeBase& kb, const Case& c,
@@ -865,6 +907,7 @@ std::vector<PrAssessment> assess_pr_candidates(const kb::KnowledgeBase& kb, cons
                                     planned_note(c),
                                 {}));
     for (auto& r : unrecognised_under_biologic(kb, c)) pr.reasons.push_back(std::move(r));
+    for (auto& r : under_unidentified_medication(kb, c)) pr.reasons.push_back(std::move(r));
     for (auto& r : timing_unknown_under_biologic(kb, c)) pr.reasons.push_back(std::move(r));
     out.push_back(std::move(pr));
     return out;
