@@ -995,6 +995,26 @@ struct Server::Impl {
           !body["labs"].is_array() || body["labs"].empty()) {
         return send_error(res, 400, "expected {\"labs\": [lab objects as in the case format]}");
       }
+      // A result from the future is a typo ("9686-12-01"): stored, it would move the case's
+      // assessment date to that day for good. One day of margin for the time zones ahead of UTC.
+      const clinical::Date latest_possible =
+          clinical::Date(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())) +
+          std::chrono::days(1);
+      std::vector<clinical::InputProblem> future;
+      for (std::size_t i = 0; i < body["labs"].size(); ++i) {
+        const Json& l = body["labs"][i];
+        if (!l.is_object() || !l.contains("date") || !l["date"].is_string()) continue;
+        const std::string text = l["date"].get<std::string>();
+        if (auto d = clinical::parse_date(text); d && *d > latest_possible) {
+          future.push_back(
+              {fmt::format("/labs/{}/date", i),
+               fmt::format("value \"{}\": after today ({}): a result cannot come "
+                           "from the future; check the year",
+                           text.substr(0, 40),
+                           clinical::to_string(latest_possible - std::chrono::days(1)))});
+        }
+      }
+      if (!future.empty()) return send_error(res, 400, "follow-up lab dated in the future", future);
       std::vector<std::string> labs;
       for (const auto& l : body["labs"]) labs.push_back(l.dump());
       // Validate the case with the new labs before storing anything.

@@ -310,6 +310,21 @@ TEST_F(Api, FollowUpLabsAfterTheAssessmentDateAreCheckedAgainstThePlannedDrug) {
                 "/labs/0", 0),
             0u)
       << bad->body;
+
+  // A typo'd year (found by the long http_post fuzz run) is refused, not stored: it would have
+  // moved the case's assessment date to 9686 for good.
+  auto future = post(base + "/labs",
+                     R"({"labs":[{"test":"alc","date":"2026-11-28","value":1.2,"unit":"10*9/L"},
+                                 {"test":"alc","date":"9686-12-01","value":0.4,"unit":"10*9/L"}]})");
+  ASSERT_TRUE(future);
+  ASSERT_EQ(future->status, 400) << future->body;
+  Json fp = Json::parse(future->body)["error"]["problems"];
+  ASSERT_EQ(fp.size(), 1u) << future->body;
+  EXPECT_EQ(fp[0]["pointer"], "/labs/1/date");
+  EXPECT_NE(fp[0]["message"].get<std::string>().find("from the future"), std::string::npos);
+  auto after = client_->Get(base.c_str());
+  ASSERT_TRUE(after);
+  EXPECT_EQ(Json::parse(after->body)["labs"].size(), 2u) << "nothing of the refused request stored";
 }
 
 TEST_F(Api, SignalsNeedAConfiguredStore) {
