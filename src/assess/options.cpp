@@ -51,6 +51,13 @@ struct Ctx {
   // The latest eGFR when it cannot be used (a child's adult-equation eGFR, a unit that does not
   // convert): what to record says why.
   const clinical::LabResult* egfr_unusable = nullptr;
+  // How a computed eGFR was computed ("bedside Schwartz: creatinine 1.2 mg/dL of ..., height
+  // ..."), shown beside it as Cockcroft–Gault's inputs are; empty for a recorded eGFR.
+  std::string egfr_inputs;
+  std::string egfr_label() const {
+    return format_text(FMT_COMPILE("eGFR {:.0f}{}"), *egfr,
+                       egfr_inputs.empty() ? std::string() : " (" + egfr_inputs + ")");
+  }
   bool dialysis = false;
   std::optional<std::string> child_pugh;
   std::vector<const clinical::Medication*> active_meds;
@@ -615,7 +622,7 @@ class DrugEvaluation {
         (x_.egfr ? *x_.egfr < *x_.normal_min_egfr : !normal_bound)) {
       check(kb::RuleCategory::kRenal, {},
             x_.dialysis     ? "on dialysis"
-            : x_.egfr       ? format_text(FMT_COMPILE("eGFR {:.0f}"), *x_.egfr)
+            : x_.egfr       ? x_.egfr_label()
             : x_.egfr_bound ? "eGFR " + x_.egfr_bound->value_text()
                             : "eGFR not recorded");
     }
@@ -1326,7 +1333,7 @@ class DrugEvaluation {
     return b == kb::RenalBasis::kCrcl
                ? format_text(FMT_COMPILE("CrCl {:.0f} mL/min (Cockcroft–Gault{})"), *x_.crcl,
                              x_.crcl_inputs.empty() ? "" : ": " + x_.crcl_inputs)
-           : x_.egfr ? format_text(FMT_COMPILE("eGFR {:.0f}"), *x_.egfr)
+           : x_.egfr ? x_.egfr_label()
                      : "eGFR " + x_.egfr_bound->value_text();
   }
 
@@ -1452,6 +1459,20 @@ class DrugEvaluation {
                   : std::string(),
           x_.crcl_missing.empty() ? "" : "; missing: " + x_.crcl_missing);
     }
+    // A child's creatinine clearance is not estimated (Cockcroft–Gault is an adult equation):
+    // nothing to record makes these bands assessable, so the text says why instead.
+    std::string lead = "record " + record;
+    if (crcl_missing && x_.is_child() && x_.age) {
+      lead = format_text(
+          FMT_COMPILE("the {} label states these renal bands as creatinine clearance "
+                      "(Cockcroft–Gault, mL/min), an adult equation not used at age {:.0f}{}{}"),
+          x_.c.region, std::floor(*x_.age),
+          x_.egfr ? format_text(FMT_COMPILE("; eGFR {:.0f} is another scale and is not compared "
+                                            "with them"),
+                                *x_.egfr)
+                  : std::string(),
+          egfr_missing ? "; record the eGFR" : "");
+    }
     if (sources.empty()) {
       for (const auto& r : d_.renal) {
         if (here(r.region)) add_sources(sources, r.prov.src);
@@ -1459,17 +1480,17 @@ class DrugEvaluation {
       note(reason(ReasonCode::kRenalUnknown, Severity::kInfo,
                   format_text(FMT_COMPILE("Kidney function not recorded as the renal rules state "
                                           "it: the rules (no dose change) cannot be checked; "
-                                          "record {}."),
-                              record),
+                                          "{}."),
+                              lead),
                   std::move(sources)));
       return;
     }
     block(Verdict::kCaution,
           reason(ReasonCode::kRenalUnknown, Severity::kWarning,
-                 format_text(FMT_COMPILE("Not assessed — record {}: {} has renal rules that "
+                 format_text(FMT_COMPILE("Not assessed — {}: {} has renal rules that "
                                          "change or stop the dose; the dose shown assumes they "
                                          "do not apply."),
-                             record, d_.name),
+                             lead, d_.name),
                  sources));
   }
 
@@ -2077,8 +2098,7 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c,
   std::vector<Option> out;
   // Options for a reaction (strategies need one) or for the active diseases.
   if (pr.culprits.empty() && diseases.empty()) return out;
-  Ctx x{kb,           c, pr, c.patient.age_years, std::nullopt, nullptr, {}, nullptr, false,
-        std::nullopt, {}};
+  Ctx x{kb, c, pr, c.patient.age_years};
   x.region = region_of(c.region);
   x.targets = diseases;
   x.severity = pr.severity;
@@ -2108,6 +2128,7 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c,
   if (const auto* e = c.latest_worst("egfr", c.as_of, false)) {
     if (e->value) {
       x.egfr = e->value;
+      if (e->computed && e->text) x.egfr_inputs = *e->text;
     } else if (e->bound) {
       x.egfr_bound = e;
     } else if (e->unusable) {

@@ -955,7 +955,8 @@ void CaseBuilder::add_egfr() {
     }
     r.value = ckd_epi_2021(kb_, *scr->value, *p.age_years, p.sex);
     if (!r.value) return;
-    r.text = "computed by CKD-EPI 2021 from creatinine";
+    r.text = fmt::format("CKD-EPI 2021: creatinine {:g} mg/dL of {}",
+                         text::G{text::round_significant(*scr->value)}, to_string(scr->date));
     c_.labs.push_back(std::move(r));
     return;
   }
@@ -970,10 +971,9 @@ void CaseBuilder::add_egfr() {
     why = "record the height for the bedside Schwartz equation";
   } else if (auto e = bedside_schwartz_2009(kb_, *scr->value, *height->value)) {
     r.value = e;
-    r.text = fmt::format(
-        "computed by the bedside Schwartz equation from creatinine and height "
-        "{:g} cm of {}",
-        text::round_significant(*height->value), to_string(height->date));
+    r.text = fmt::format("bedside Schwartz: creatinine {:g} mg/dL of {}, height {:g} cm of {}",
+                         text::G{text::round_significant(*scr->value)}, to_string(scr->date),
+                         text::G{text::round_significant(*height->value)}, to_string(height->date));
     c_.labs.push_back(std::move(r));
     return;
   } else {

@@ -111,7 +111,7 @@ TEST(CaseParse, ChildEgfrIsBedsideSchwartzFromHeight) {
   EXPECT_NEAR(*e->value, 0.413 * 120 / 0.9, 1e-6);
   EXPECT_TRUE(e->computed);
   EXPECT_NE(e->text.value_or("").find("bedside Schwartz"), std::string::npos);
-  EXPECT_NE(e->text.value_or("").find("120 cm of 2026-10-01"), std::string::npos);
+  EXPECT_NE(e->text.value_or("").find("height 120 cm of 2026-10-01"), std::string::npos);
 }
 
 TEST(CaseParse, ChildEgfrWithoutHeightIsNotComputedAndSaysWhatToRecord) {
