@@ -24,7 +24,7 @@ struct RouteAccess {
   unsigned allowed;   // kPublic, kCdsJwt, or a set of role bits
 };
 
-inline constexpr std::array<RouteAccess, 34> kAccessMatrix = {{
+inline constexpr std::array<RouteAccess, 35> kAccessMatrix = {{
     // The page, liveness and the API description: nothing patient-related.
     {"GET", "/", kPublic},
     {"GET", "/favicon.ico", kPublic},
@@ -43,6 +43,7 @@ inline constexpr std::array<RouteAccess, 34> kAccessMatrix = {{
     {"GET", "/api/v1/sources/{id}", kAnyRole},
     {"GET", "/api/v1/cytokines", kAnyRole},
     {"GET", "/api/v1/diseases", kAnyRole},
+    {"GET", "/api/v1/labs", kAnyRole},
     {"GET", "/api/v1/pathways", kAnyRole},
     {"GET", "/api/v1/signals", kAnyRole},
     // Assessing and cases: clinicians assess and keep their own (and shared) cases; pharmacists

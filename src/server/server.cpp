@@ -832,6 +832,7 @@ struct Server::Impl {
     };
     get("/api/v1/cytokines", list("cytokine"));
     get("/api/v1/diseases", list("disease"));
+    get("/api/v1/labs", list("lab"));
 
     get("/api/v1/pathways", [this](const httplib::Request& req, httplib::Response& res) {
       auto id = req.get_param_value("drug");

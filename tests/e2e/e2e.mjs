@@ -129,6 +129,9 @@ try {
   // engine then assumes US and caps every option, REGION_ASSUMED), never a silent US.
   const region = page.locator("select[id$='region']");
   check(await region.inputValue() === "eu", "the example's region is shown as EU");
+  await page.waitForSelector("#lab-tests option[value='height']", { state: "attached", timeout: 10000 });
+  check(await page.locator("#lab-tests option[value='height']").count() === 1, "lab test suggestions from the KB offer 'height'");
+  check(await page.locator("input[aria-label='Labs test 1']").getAttribute("list") === "lab-tests", "the labs' test field offers the KB's tests");
   check(await region.locator("option[value='']").count() === 1, "the region select offers 'not given'");
   await page.click("#assess");
   await page.waitForSelector("#verdict", { timeout: 15000 });

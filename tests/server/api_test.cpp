@@ -81,15 +81,24 @@ TEST_F(Api, HealthAndOpenApi) {
   ASSERT_TRUE(h);
   EXPECT_EQ(h->status, 200);
   EXPECT_EQ(Json::parse(h->body)["kb_version"], shipped().version);
+  // The lab test ids the case format reads, for the page's suggestions: the KB's labs.
+  auto labs = client_->Get("/api/v1/labs");
+  ASSERT_TRUE(labs);
+  ASSERT_EQ(labs->status, 200);
+  Json lab_list = Json::parse(labs->body);
+  EXPECT_EQ(lab_list.size(), shipped().labs.size());
+  EXPECT_TRUE(std::any_of(lab_list.begin(), lab_list.end(), [](const Json& l) {
+    return l["id"] == "height" && l["name"] == "Body height";
+  })) << labs->body;
   auto o = client_->Get("/api/openapi.json");
   ASSERT_TRUE(o);
   Json doc = Json::parse(o->body);
   EXPECT_EQ(doc["openapi"], "3.0.3");
   for (const char* path :
        {"/api/v1/assess", "/api/v1/drugs", "/api/v1/drugs/{id}", "/api/v1/cytokines",
-        "/api/v1/diseases", "/api/v1/sources/{id}", "/api/v1/pathways", "/api/v1/cases",
-        "/api/v1/cases/{id}", "/api/v1/cases/{id}/labs", "/api/v1/cases/{id}/assessments",
-        "/healthz", "/metrics"}) {
+        "/api/v1/diseases", "/api/v1/labs", "/api/v1/sources/{id}", "/api/v1/pathways",
+        "/api/v1/cases", "/api/v1/cases/{id}", "/api/v1/cases/{id}/labs",
+        "/api/v1/cases/{id}/assessments", "/healthz", "/metrics"}) {
     EXPECT_TRUE(doc["paths"].contains(path)) << path;
   }
 }

@@ -215,7 +215,7 @@ function ListEditor({ title, path, rows, columns, onChange, empty, problems }) {
     ${rows.map((r, i) => html`<tr>${columns.map((c) => {
         const f = fieldProps(`/${path}/${i}/${c.key}`, problems, "f", c.key === columns[0].key ? `/${path}/${i}` : null);
         return html`<td data-label=${c.label}>
-        <input id=${f.id} aria-label=${title + " " + c.label + " " + (i + 1)} type=${c.type || "text"} step="any" value=${r[c.key] ?? ""} ...${f.aria}
+        <input id=${f.id} aria-label=${title + " " + c.label + " " + (i + 1)} type=${c.type || "text"} step="any" list=${c.list} value=${r[c.key] ?? ""} ...${f.aria}
           onInput=${(e) => set(i, c.key, c.type === "number" ? numberOrUndefined(e.target.value) : e.target.value)} /><${FieldError} f=${f} /></td>`; })}
       <td><button class="link" aria-label=${`remove ${singular} ${i + 1}`} onClick=${() => onChange(rows.filter((_, j) => j !== i))}>remove</button></td></tr>`)}
     </tbody></table>
@@ -256,7 +256,7 @@ function CaseForm({ value, onChange, problems, start, onStart, identification, o
     <${ListEditor} title="Medications" path="medications" problems=${P} rows=${c.medications || []} empty=${{ name: "" }} onChange=${(rows) => patch({ medications: rows })}
       columns=${[{ key: "name", label: "name" }, { key: "start", label: "start", type: "date" }, { key: "stop", label: "stop", type: "date" }]} />
     <${ListEditor} title="Labs" path="labs" problems=${P} rows=${c.labs || []} empty=${{ test: "" }} onChange=${(rows) => patch({ labs: rows })}
-      columns=${[{ key: "test", label: "test" }, { key: "date", label: "date", type: "date" }, { key: "value", label: "value", type: "number" }, { key: "unit", label: "unit" }, { key: "result", label: "or result" }]} />
+      columns=${[{ key: "test", label: "test", list: "lab-tests" }, { key: "date", label: "date", type: "date" }, { key: "value", label: "value", type: "number" }, { key: "unit", label: "unit" }, { key: "result", label: "or result" }]} />
     <fieldset><legend>New or worsened eruption</legend><div class="row">
       <${Field} label="Phenotype" pointer="/eruption/phenotype" problems=${P}>${(f) => html`<select id=${f.id} ...${f.aria} value=${er.phenotype || ""} onChange=${(e) => setEr({ phenotype: e.target.value })}><option value="">—</option>${PHENOTYPES.map((p) => html`<option>${p}</option>`)}</select>`}<//>
       <${Field} label="Onset" pointer="/eruption/onset" problems=${P}>${(f) => html`<input id=${f.id} ...${f.aria} type="date" value=${er.onset || ""} onInput=${(e) => setEr({ onset: e.target.value })} />`}<//>
@@ -677,7 +677,7 @@ function CaseDetail({ id }) {
     <p class="muted">${c.input_kind} case, saved ${c.created_at}; ${c.labs.length} follow-up result(s).</p>
     <${ErrorSummary} error=${error} id="lab-errors" prefix="fu" />
     <fieldset><legend>Add a follow-up lab result</legend><div class="row">
-      <label>Test<input id=${f("test").id} ...${f("test").aria} value=${lab.test} onInput=${(e) => setLab({ ...lab, test: e.target.value })} /><${FieldError} f=${f("test")} /></label>
+      <label>Test<input id=${f("test").id} ...${f("test").aria} list="lab-tests" value=${lab.test} onInput=${(e) => setLab({ ...lab, test: e.target.value })} /><${FieldError} f=${f("test")} /></label>
       <label>Date<input id=${f("date").id} ...${f("date").aria} type="date" value=${lab.date} onInput=${(e) => setLab({ ...lab, date: e.target.value })} /><${FieldError} f=${f("date")} /></label>
       <label>Value<input id=${f("value").id} ...${f("value").aria} type="number" step="any" value=${lab.value} onInput=${(e) => setLab({ ...lab, value: e.target.value })} /><${FieldError} f=${f("value")} /></label>
       <label>Unit<input id=${f("unit").id} ...${f("unit").aria} value=${lab.unit} onInput=${(e) => setLab({ ...lab, unit: e.target.value })} /><${FieldError} f=${f("unit")} /></label>
@@ -852,6 +852,14 @@ function urlFor({ tab, kase }) {
   return location.pathname + (s ? "?" + s : "");
 }
 
+// The lab test ids the case format reads (the KB's labs, weight and height included), offered in
+// every "test" field: a child's eGFR needs a height, which nothing else on the page names.
+function LabTestList() {
+  const [labs, setLabs] = useState([]);
+  useEffect(() => { api("/api/v1/labs").then((l) => setLabs(Array.isArray(l) ? l : [])).catch(() => setLabs([])); }, []);
+  return html`<datalist id="lab-tests">${labs.map((l) => html`<option value=${l.id}>${l.name}</option>`)}</datalist>`;
+}
+
 function App() {
   const [state, setState] = useState(readUrl);
   const [message, setMessage] = useState("");
@@ -882,6 +890,7 @@ function App() {
       ${tabButton("assess", "Assess")}${tabButton("cases", "Saved cases")}${tabButton("signals", "Signals")}${screening ? tabButton("screening", "Screening") : null}${tabButton("feedback", "CDS feedback")}
     </nav><${UserMenu} /></header>
     <div id="announcer" class="visually-hidden" aria-live="polite" role="status">${message}</div>
+    <${LabTestList} />
     <main id="main">
       ${page("assess", html`<${AssessPage} announce=${announce} onSaved=${(id) => go("cases", id)} />`)}
       ${page("cases", html`<${CasesPage} visible=${state.tab === "cases"} selected=${state.kase} onSelect=${(id) => go("cases", id)} />`)}
