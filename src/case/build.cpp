@@ -787,22 +787,31 @@ void CaseBuilder::mark_disputed_days() {
     }
     std::string readings;
     const LabResult* last = nullptr;
-    int n = 0;
+    int n = 0, timed = 0;
     for (std::size_t i = begin; i < end; ++i) {
       const auto& r = c_.labs[order[i]];
       if (!r.disputed) continue;
-      readings += (readings.empty() ? "" : "; ") + reading(r);
+      // The time where one was given: a timed result and an untimed one cannot be ordered either.
+      std::string when;
+      if (r.at) {
+        const std::int64_t sec = ((*r.at % 86400) + 86400) % 86400;
+        when = fmt::format(" at {:02}:{:02} UTC", sec / 3600, sec % 3600 / 60);
+        ++timed;
+      }
+      readings += (readings.empty() ? "" : "; ") + reading(r) + when;
       last = &r;
       ++n;
     }
     if (last) {
       warning(last->pointer,
-              fmt::format("{} {} results on {} disagree ({}) and no time of day orders them: "
+              fmt::format("{} {} results on {} disagree ({}) and {}: "
                           "read fail-safe (any of them that crosses a do-not-start threshold "
                           "counts, the lowest eGFR, the highest creatinine and the worse "
                           "liver values are used, a positive screening result counts and "
                           "otherwise the test is not assessed); record which one stands",
-                          n, last->lab, to_string(last->date), readings));
+                          n, last->lab, to_string(last->date), readings,
+                          timed == 0 ? "no time of day orders them"
+                                     : "not all have a time of day to order them"));
     }
     begin = end;
   }

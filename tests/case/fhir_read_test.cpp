@@ -1405,6 +1405,9 @@ TEST(FhirDates, SameDayResultsThatDisagreeWithoutTimesAreDisputed) {
   // One timed, one not: nothing orders them.
   r = read(bundle({hb_at(7.2, "2026-11-10T16:30:00Z"), hb_at(13.1, "2026-11-10")}));
   EXPECT_TRUE(r.record->latest("hb", r.record->as_of)->disputed);
+  EXPECT_TRUE(contains(all(r.record->warnings),
+                       "(7.2 g/dL at 16:30 UTC; 13.1 g/dL) and not all have a time of day"))
+      << all(r.record->warnings);
   for (const auto& same : {std::pair{"2026-11-10", "2026-11-10"},
                            std::pair{"2026-11-10T09:00:00Z", "2026-11-10T09:00:00Z"}}) {
     r = read(bundle({hb_at(13.1, same.first), hb_at(13.1, same.second)}));
