@@ -98,14 +98,25 @@ std::string warnings(const Case& c) {
 const char* kCreatinine09 =
     R"({"test":"creatinine","date":"2026-11-01","value":0.9,"unit":"mg/dL"})";
 
+// kCreatinine09 and a height `value` `unit` measured on `date`.
+std::string creatinine_and_height(const std::string& value, const std::string& unit,
+                                  const std::string& date) {
+  return std::string(kCreatinine09) + R"(,{"test":"height","date":")" + date + R"(","value":)" +
+         value + R"(,"unit":")" + unit + R"("})";
+}
+
+// The latest eGFR of a case of a child born `birth` with `labs`; the parse result stays in `r`.
+const LabResult* child_egfr(ParseResult& r, const std::string& birth, const std::string& labs) {
+  r = parse(child_case(birth, labs));
+  EXPECT_TRUE(r.record) << problems(r);
+  return r.record ? r.record->latest("egfr", r.record->as_of) : nullptr;
+}
+
 // CKD-EPI and MDRD are adult equations (terminology.md §5.1a): a 7-year-old with creatinine
 // 0.9 mg/dL is eGFR 136 by CKD-EPI 2021 but 55 by the bedside Schwartz equation at 120 cm.
 TEST(CaseParse, ChildEgfrIsBedsideSchwartzFromHeight) {
-  auto r = parse(child_case(
-      "2019-05-01", std::string(kCreatinine09) +
-                        R"(,{"test":"height","date":"2026-10-01","value":1.2,"unit":"m"})"));
-  ASSERT_TRUE(r.record) << problems(r);
-  const LabResult* e = r.record->latest("egfr", r.record->as_of);
+  ParseResult r;
+  const LabResult* e = child_egfr(r, "2019-05-01", creatinine_and_height("1.2", "m", "2026-10-01"));
   ASSERT_NE(e, nullptr);
   ASSERT_TRUE(e->value) << e->unusable.value_or("");
   EXPECT_NEAR(*e->value, 0.413 * 120 / 0.9, 1e-6);
@@ -115,9 +126,8 @@ TEST(CaseParse, ChildEgfrIsBedsideSchwartzFromHeight) {
 }
 
 TEST(CaseParse, ChildEgfrWithoutHeightIsNotComputedAndSaysWhatToRecord) {
-  auto r = parse(child_case("2019-05-01", kCreatinine09));
-  ASSERT_TRUE(r.record) << problems(r);
-  const LabResult* e = r.record->latest("egfr", r.record->as_of);
+  ParseResult r;
+  const LabResult* e = child_egfr(r, "2019-05-01", kCreatinine09);
   ASSERT_NE(e, nullptr);  // kept as the latest eGFR, without a value: never CKD-EPI's 136
   EXPECT_FALSE(e->value);
   ASSERT_TRUE(e->unusable);
@@ -129,11 +139,10 @@ TEST(CaseParse, ChildEgfrWithoutHeightIsNotComputedAndSaysWhatToRecord) {
 }
 
 TEST(CaseParse, ChildRecordedEgfrByAnAdultEquationIsNotUsed) {
-  auto r = parse(child_case(
-      "2012-03-01",
-      R"({"code":{"system":"loinc","code":"98979-8"},"date":"2026-11-01","value":80,"unit":"mL/min/{1.73_m2}"})"));
-  ASSERT_TRUE(r.record) << problems(r);
-  const LabResult* e = r.record->latest("egfr", r.record->as_of);
+  ParseResult r;
+  const LabResult* e = child_egfr(
+      r, "2012-03-01",
+      R"({"code":{"system":"loinc","code":"98979-8"},"date":"2026-11-01","value":80,"unit":"mL/min/{1.73_m2}"})");
   ASSERT_NE(e, nullptr);
   EXPECT_FALSE(e->value);
   ASSERT_TRUE(e->unusable);
@@ -156,9 +165,8 @@ TEST(CaseParse, ChildRecordedEgfrByAnAdultEquationIsNotUsed) {
 
 // Does not fire: from the adult age (18) CKD-EPI 2021 as before, and a recorded eGFR is used.
 TEST(CaseParse, AdultEgfrIsCkdEpiAndARecordedEgfrIsUsed) {
-  auto r = parse(child_case("2008-11-20", kCreatinine09));  // 18 on the assessment date
-  ASSERT_TRUE(r.record) << problems(r);
-  const LabResult* e = r.record->latest("egfr", r.record->as_of);
+  ParseResult r;
+  const LabResult* e = child_egfr(r, "2008-11-20", kCreatinine09);  // 18 on the assessment date
   ASSERT_NE(e, nullptr);
   ASSERT_TRUE(e->value);
   EXPECT_NEAR(*e->value, *ckd_epi_2021(shipped(), 0.9, 18, Sex::kMale), 1e-6);
@@ -175,11 +183,8 @@ TEST(CaseParse, AdultEgfrIsCkdEpiAndARecordedEgfrIsUsed) {
 
 // Under the bedside Schwartz equation's range (1-18 years) no eGFR is estimated.
 TEST(CaseParse, InfantEgfrIsNotComputed) {
-  auto r = parse(child_case(
-      "2026-03-01", std::string(kCreatinine09) +
-                        R"(,{"test":"height","date":"2026-11-01","value":65,"unit":"cm"})"));
-  ASSERT_TRUE(r.record) << problems(r);
-  const LabResult* e = r.record->latest("egfr", r.record->as_of);
+  ParseResult r;
+  const LabResult* e = child_egfr(r, "2026-03-01", creatinine_and_height("65", "cm", "2026-11-01"));
   ASSERT_NE(e, nullptr);
   EXPECT_FALSE(e->value);
   ASSERT_TRUE(e->unusable);

@@ -421,13 +421,17 @@ TEST(FhirObservation, StatusesFromTheKb) {
   EXPECT_TRUE(contains(all(r.record->warnings), "Observation status \"preliminary\": used"));
 }
 
-Json body_weight(double kg, const std::string& date) {
-  // kb/labs.toml weight: LOINC 29463-7, unit kg.
-  Json o = observation("29463-7");
-  o["effectiveDateTime"] = date;
-  o["valueQuantity"] = {{"value", kg}, {"system", "http://unitsofmeasure.org"}, {"code", "kg"}};
+// A result of LOINC `loinc`: `value` in UCUM `unit`, taken `when` (a date or a date-time).
+Json measured(const std::string& loinc, double value, const std::string& unit,
+              const std::string& when) {
+  Json o = observation(loinc);
+  o["effectiveDateTime"] = when;
+  o["valueQuantity"] = {{"value", value}, {"system", "http://unitsofmeasure.org"}, {"code", unit}};
   return o;
 }
+
+// kb/labs.toml weight: LOINC 29463-7, unit kg.
+Json body_weight(double kg, const std::string& date) { return measured("29463-7", kg, "kg", date); }
 
 // The weight is the latest measurement up to the assessment date, whatever the export's order:
 // a 2015 weight listed after this month's used to be the one read.
@@ -1364,13 +1368,8 @@ TEST(FhirDates, InstantNeedsATimeAndAZone) {
   }
 }
 
-Json hb_at(double g_dl, const std::string& when) {
-  // kb/labs.toml hb: LOINC 718-7, unit g/dL.
-  Json o = observation("718-7");
-  o["effectiveDateTime"] = when;
-  o["valueQuantity"] = {{"value", g_dl}, {"system", "http://unitsofmeasure.org"}, {"code", "g/dL"}};
-  return o;
-}
+// kb/labs.toml hb: LOINC 718-7, unit g/dL.
+Json hb_at(double g_dl, const std::string& when) { return measured("718-7", g_dl, "g/dL", when); }
 
 // Record order is not time order: the later time is the latest result, and two results with
 // times apart are no conflict.
