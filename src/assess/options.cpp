@@ -621,10 +621,11 @@ class DrugEvaluation {
     if (x_.dialysis || !x_.normal_min_egfr ||
         (x_.egfr ? *x_.egfr < *x_.normal_min_egfr : !normal_bound)) {
       check(kb::RuleCategory::kRenal, {},
-            x_.dialysis     ? "on dialysis"
-            : x_.egfr       ? x_.egfr_label()
-            : x_.egfr_bound ? "eGFR " + x_.egfr_bound->value_text()
-                            : "eGFR not recorded");
+            x_.dialysis        ? "on dialysis"
+            : x_.egfr          ? x_.egfr_label()
+            : x_.egfr_bound    ? "eGFR " + x_.egfr_bound->value_text()
+            : x_.egfr_unusable ? "eGFR not known (" + *x_.egfr_unusable->unusable + ")"
+                               : "eGFR not recorded");
     }
     if (x_.child_pugh || x_.cirrhosis) {
       check(kb::RuleCategory::kHepatic, {},
