@@ -246,6 +246,9 @@ ParseResult parse_case(std::string_view json, const kb::KnowledgeBase& kb,
 // punctuation one space, non-ASCII bytes dropped ("Methotrexate-Sodium" == "methotrexate sodium").
 std::string normalise_name(std::string_view name);
 
+// Today's date in UTC: the default assessment date, and the latest day a result can carry.
+Date today_utc();
+
 // eGFR (mL/min/1.73 m²) by CKD-EPI 2021 from serum creatinine in mg/dL, with the KB's
 // coefficients; nullopt when sex is not female/male.
 std::optional<double> ckd_epi_2021(const kb::KnowledgeBase& kb, double creatinine_mg_dl,

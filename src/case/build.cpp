@@ -279,6 +279,8 @@ std::optional<double> ckd_epi_2021(const kb::KnowledgeBase& kb, double scr, doub
          std::pow(*age_base, age) * *sex_factor;
 }
 
+Date today_utc() { return std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()); }
+
 std::optional<double> bedside_schwartz_2009(const kb::KnowledgeBase& kb, double scr,
                                             double height_cm) {
   auto k = kb.formula_constant("bedside-schwartz-2009.k");

@@ -393,8 +393,7 @@ ParseResult parse_case(std::string_view text, const kb::KnowledgeBase& kb,
     return out;
   }
   Case c;
-  c.as_of = options.as_of.value_or(
-      std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()));
+  c.as_of = options.as_of.value_or(today_utc());
   if (options.region) c.region = *options.region;
   detail::CaseBuilder b(kb, c, out.problems);
   try {

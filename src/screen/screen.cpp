@@ -754,7 +754,7 @@ PatientWork screen_patient(const kb::KnowledgeBase& kb, const MedicationTriggers
 
 clinical::Date resolve_as_of(const ScreenOptions& o) {
   if (o.as_of) return *o.as_of;
-  return std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  return clinical::today_utc();
 }
 
 void merge(Tally& into, Tally&& t) {

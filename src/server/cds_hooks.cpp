@@ -76,11 +76,6 @@ std::string md(std::string_view s) {
   return o;
 }
 
-std::string today_utc() {
-  auto day = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
-  return clinical::to_string(clinical::Date(day));
-}
-
 std::string num(double v) { return fmt::format("{:g}", v); }
 
 struct HttpError {
@@ -495,7 +490,8 @@ struct Services::Impl {
 
     clinical::ParseOptions po;
     po.region = cfg.region;
-    po.as_of = clinical::parse_date(cfg.as_of.empty() ? today_utc() : cfg.as_of);
+    po.as_of = clinical::parse_date(cfg.as_of.empty() ? clinical::to_string(clinical::today_utc())
+                                                      : cfg.as_of);
     auto parsed = clinical::parse_case(dump(bundle), kb, po);
     auto rename = [&](std::string pointer) {
       // "Bundle.entry[7].resource(Observation).valueQuantity" ->

@@ -998,9 +998,7 @@ struct Server::Impl {
       }
       // A result from the future is a typo ("9686-12-01"): stored, it would move the case's
       // assessment date to that day for good. One day of margin for the time zones ahead of UTC.
-      const clinical::Date latest_possible =
-          clinical::Date(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())) +
-          std::chrono::days(1);
+      const clinical::Date latest_possible = clinical::today_utc() + std::chrono::days(1);
       std::vector<clinical::InputProblem> future;
       for (std::size_t i = 0; i < body["labs"].size(); ++i) {
         const Json& l = body["labs"][i];
