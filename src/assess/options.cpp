@@ -1449,15 +1449,17 @@ class DrugEvaluation {
                                 clinical::to_string(x_.egfr_unusable->date),
                                 *x_.egfr_unusable->unusable)
             : std::string("the eGFR");
+    // A recorded or computed eGFR beside creatinine-clearance bands: said, never compared.
+    const std::string other_scale =
+        x_.egfr ? format_text(FMT_COMPILE("; eGFR {:.0f} is another scale and is not compared "
+                                          "with them"),
+                              *x_.egfr)
+                : std::string();
     if (crcl_missing) {
       record = format_text(
           FMT_COMPILE("{}the creatinine, weight, age and sex (the {} label states these renal "
                       "bands as creatinine clearance, Cockcroft–Gault, mL/min{}{})"),
-          egfr_missing ? "the eGFR, and " : "", x_.c.region,
-          x_.egfr ? format_text(FMT_COMPILE("; eGFR {:.0f} is another scale and is not compared "
-                                            "with them"),
-                                *x_.egfr)
-                  : std::string(),
+          egfr_missing ? "the eGFR, and " : "", x_.c.region, other_scale,
           x_.crcl_missing.empty() ? "" : "; missing: " + x_.crcl_missing);
     }
     // A child's creatinine clearance is not estimated (Cockcroft–Gault is an adult equation):
@@ -1467,12 +1469,7 @@ class DrugEvaluation {
       lead = format_text(
           FMT_COMPILE("the {} label states these renal bands as creatinine clearance "
                       "(Cockcroft–Gault, mL/min), an adult equation not used at age {:.0f}{}{}"),
-          x_.c.region, std::floor(*x_.age),
-          x_.egfr ? format_text(FMT_COMPILE("; eGFR {:.0f} is another scale and is not compared "
-                                            "with them"),
-                                *x_.egfr)
-                  : std::string(),
-          egfr_missing ? "; record the eGFR" : "");
+          x_.c.region, std::floor(*x_.age), other_scale, egfr_missing ? "; record the eGFR" : "");
     }
     if (sources.empty()) {
       for (const auto& r : d_.renal) {
