@@ -548,7 +548,7 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
         ReasonCode::kPrInferredFromCondition, Severity::kInfo,
         format_text(
             FMT_COMPILE(
-                "Inferred from the recorded condition {} ({}): a {} reaction, {}{}, onset {}. The "
+                "Inferred from the recorded condition {} ({}): {} reaction, {}{}, onset {}. The "
                 "record has no eruption details: the causality items it cannot answer are "
                 "unknown."),
             *pr.condition, rx.from->pointer, er.phenotype, to_string(er.kind),
