@@ -710,9 +710,10 @@ enum class RuleCategory {
   kLactation,
   kInfection,
   kRiskGroup,
-  kMonitoring
+  kMonitoring,
+  kGiPerforation  // a label warning on diverticular disease / GI perforation risk
 };
-inline constexpr std::size_t kRuleCategories = 11;
+inline constexpr std::size_t kRuleCategories = 12;
 
 // What the KB knows where it holds no rule: the label says nothing on it (nothing to apply), it
 // was looked for and not found (unknown: caps the verdict), or the product is not authorised in

@@ -62,6 +62,7 @@ namespace paraderm::assess {
   X(kPracLowerDose, "PRAC_LOWER_DOSE")                          \
   X(kSmokingUnknown, "SMOKING_UNKNOWN")                         \
   X(kUsBoxedWarning, "US_BOXED_WARNING")                        \
+  X(kGiPerforationRisk, "GI_PERFORATION_RISK")                  \
   X(kContraindication, "CONTRAINDICATION")                      \
   X(kDrugAllergyRecorded, "DRUG_ALLERGY_RECORDED")              \
   X(kConditionUnknown, "CONDITION_UNKNOWN")                     \

@@ -65,6 +65,9 @@ struct Ctx {
   bool smoker = false, cv = false, cancer = false, vte = false;
   bool active_tb = false, tb_diagnosis = false, latent_tb = false, latent_tb_treated = false;
   bool hbv = false, hcv = false, zoster = false, cirrhosis = false;
+  // A recorded diverticulitis (any status: the labels name a history of it), for the
+  // GI-perforation warnings; the first such condition, to be named.
+  const clinical::Condition* diverticulitis = nullptr;
   std::optional<double> adult_min_age;    // KB age-group constant
   std::optional<double> normal_min_egfr;  // KB kidney-function constant
   std::string child_pugh_range;           // e.g. "A-B" when ascites/encephalopathy are unknown
@@ -189,6 +192,7 @@ class DrugEvaluation {
     topical();
     risk_groups();
     contraindications();
+    gi_perforation();
     unread_conditions();
     reproductive();
     infections();
@@ -627,6 +631,11 @@ class DrugEvaluation {
             : x_.egfr_unusable ? "eGFR not known (" + *x_.egfr_unusable->unusable + ")"
                                : "eGFR not recorded");
     }
+    if (x_.diverticulitis) {
+      check(kb::RuleCategory::kGiPerforation, {},
+            format_text(FMT_COMPILE("{} recorded ({})"), x_.diverticulitis->label,
+                        x_.diverticulitis->pointer));
+    }
     if (x_.child_pugh || x_.cirrhosis) {
       check(kb::RuleCategory::kHepatic, {},
             x_.child_pugh ? "Child-Pugh " + *x_.child_pugh : "cirrhosis recorded");
@@ -868,6 +877,20 @@ class DrugEvaluation {
                                          "use."),
                              d_.name, x_.c.region),
                  {}));
+    }
+  }
+
+  // The label's caution on diverticular disease (GI perforation) when diverticulitis is recorded;
+  // without such a rule for the product and region, rule_matrix() says it is unknown.
+  void gi_perforation() {
+    if (!x_.diverticulitis) return;
+    for (const auto& w : d_.warning) {
+      if (!here(w.region) || w.topic != kb::WarningTopic::kGiPerforation) continue;
+      block(Verdict::kCaution,
+            reason(ReasonCode::kGiPerforationRisk, Severity::kWarning,
+                   format_text(FMT_COMPILE("{} recorded ({}): {}"), x_.diverticulitis->label,
+                               x_.diverticulitis->pointer, w.text),
+                   w.prov.src));
     }
   }
 
@@ -2138,6 +2161,14 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c,
     if (c.has_flag(ic.id)) x.flagged_interaction_classes.push_back(ic.id);
   }
   x.cirrhosis = c.has_condition("cirrhosis", kb);
+  for (const auto& cond : c.conditions) {
+    const auto& up = detail::ancestors_of(kb, cond.disease);
+    if (cond.disease == "diverticulitis"sv ||
+        std::find(up.begin(), up.end(), "diverticulitis"sv) != up.end()) {
+      x.diverticulitis = &cond;
+      break;
+    }
+  }
   auto cp = child_pugh_class(kb, c, x.cirrhosis);
   x.child_pugh = cp.applied;
   x.child_pugh_range = cp.range;

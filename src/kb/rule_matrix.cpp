@@ -11,8 +11,8 @@ namespace paraderm::kb {
 namespace {
 
 constexpr std::array<std::string_view, kRuleCategories> kCategoryNames = {
-    "dose",      "lab-start", "lab-on-treatment", "renal",      "hepatic",   "interaction",
-    "pregnancy", "lactation", "infection",        "risk-group", "monitoring"};
+    "dose",      "lab-start", "lab-on-treatment", "renal",      "hepatic",    "interaction",
+    "pregnancy", "lactation", "infection",        "risk-group", "monitoring", "gi-perforation"};
 
 bool here(Region fact, Region region) { return applies_to(fact, region); }
 
@@ -104,6 +104,11 @@ int rules_for(const KnowledgeBase& kb, const Drug& d, Region region, RuleCategor
     case RuleCategory::kMonitoring:
       for (const auto& x : d.monitoring)
         if (here(x.region, region)) hit(x.prov);
+      break;
+    case RuleCategory::kGiPerforation:
+      for (const auto& x : d.warning) {
+        if (here(x.region, region) && x.topic == WarningTopic::kGiPerforation) hit(x.prov);
+      }
       break;
   }
   return n;

@@ -437,6 +437,7 @@ struct EnumNames<RuleCategory> {
       {RuleCategory::kInfection, "infection"},
       {RuleCategory::kRiskGroup, "risk-group"},
       {RuleCategory::kMonitoring, "monitoring"},
+      {RuleCategory::kGiPerforation, "gi-perforation"},
   }};
 };
 
