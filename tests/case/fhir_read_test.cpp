@@ -836,6 +836,15 @@ TEST(FhirCondition, IcdCodesMatchKbRangesExactCodesFirst) {
   EXPECT_EQ(disease("I80.10"), "");
   EXPECT_EQ(disease("A18.01"), "tuberculosis");
   EXPECT_EQ(disease("A20.0"), "");
+  // I21-I22 myocardial infarction and I63 cerebral infarction (ICD10CM_2025_codes.csv): an NSTEMI
+  // coded I21.4 read as an unknown condition, never as the PRAC / boxed-warning CV risk it is.
+  EXPECT_EQ(disease("I21.4"), "myocardial-infarction");
+  EXPECT_EQ(disease("I21.A1"), "myocardial-infarction");
+  EXPECT_EQ(disease("I22.2"), "myocardial-infarction");
+  EXPECT_EQ(disease("I20.9"), "");  // angina: not an infarction
+  EXPECT_EQ(disease("I23.0"), "");  // complications after an MI: outside the categories
+  EXPECT_EQ(disease("I63.011"), "stroke");
+  EXPECT_EQ(disease("I61.9"), "");  // haemorrhage: not among the KB's stroke codes
   auto r = read(bundle({condition(kIcd10cm, "C50.912")}));
   EXPECT_TRUE(r.record->has_condition("malignancy", kb));
 }
@@ -879,10 +888,13 @@ TEST(FhirCondition, WhoIcd10IsReadWithItsOwnCodes) {
   EXPECT_EQ(disease(kWho, "Z39.1"), "lactation");
   EXPECT_EQ(disease(kWho, "C50.9"), "malignancy");  // WHO block C00-C97
   EXPECT_EQ(disease(kWho, "C97"), "malignancy");    // WHO only (CM stops at C96)
-  EXPECT_EQ(disease(kWho, "C85.9"), "lymphoma");    // its own code before the block
+  // WHO category I21 (its code_range): I21.4 is "Acute subendocardial myocardial infarction".
+  EXPECT_EQ(disease(kWho, "I21.4"), "myocardial-infarction");
+  EXPECT_EQ(disease(kWho, "I63.5"), "stroke");    // WHO category I63
+  EXPECT_EQ(disease(kWho, "I22.0"), "");          // WHO I22 is not among the KB's WHO rows
+  EXPECT_EQ(disease(kWho, "C85.9"), "lymphoma");  // its own code before the block
   EXPECT_EQ(disease(kWho, "A16.2"), "tuberculosis");
   EXPECT_EQ(disease(kWho, "I26.9"), "pulmonary-embolism");
-  EXPECT_EQ(disease(kWho, "I21.4"), "");  // only the category and I21.9 are held
   EXPECT_EQ(disease(kWho, "I21"), "myocardial-infarction");
   EXPECT_EQ(disease(kWho, "B22"), "hiv");
   EXPECT_EQ(disease(kWho, "K74.6"), "cirrhosis");
