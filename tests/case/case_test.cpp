@@ -50,6 +50,33 @@ TEST(CaseParse, MapsNamesBrandsAndCodesAndConvertsUnits) {
   EXPECT_DOUBLE_EQ(*hb->value, 7.9);  // 79 g/L = 7.9 g/dL (KB factor 10)
 }
 
+// Biosimilars are recorded by their own brand names (kb/biologics.toml brands; sources
+// fda-biosimilars-msd-table-2025, antitnf-biosimilars-eu-us-2018,
+// biologicshq-interchangeables-2025, wezlana-fda-approval-news-2023): an eczema under "Hyrimoz"
+// read as no reaction at all. Both ways: a reference biologic's brand still maps, and a biosimilar
+// of another molecule (Truxima, rituximab) is not read as one of them.
+TEST(CaseParse, BiosimilarBrandNamesAreTheirReferenceBiologic) {
+  const std::pair<const char*, const char*> kNames[] = {
+      {"Hyrimoz", "adalimumab"},  {"Amgevita", "adalimumab"},  {"Imraldi", "adalimumab"},
+      {"Yuflyma", "adalimumab"},  {"Inflectra", "infliximab"}, {"Remsima", "infliximab"},
+      {"Zessly", "infliximab"},   {"Benepali", "etanercept"},  {"Erelzi", "etanercept"},
+      {"Wezlana", "ustekinumab"}, {"Selarsdi", "ustekinumab"}, {"Humira", "adalimumab"},
+  };
+  for (const auto& [brand, biologic] : kNames) {
+    std::string j = kBase;
+    j.replace(j.find("Dupixent"), 8, brand);
+    auto r = parse(j);
+    ASSERT_TRUE(r.record) << problems(r);
+    ASSERT_EQ(r.record->medications.size(), 1u);
+    EXPECT_EQ(r.record->medications[0].biologic, std::optional<std::string>(biologic)) << brand;
+  }
+  std::string j = kBase;
+  j.replace(j.find("Dupixent"), 8, "Truxima");
+  auto r = parse(j);
+  ASSERT_TRUE(r.record) << problems(r);
+  EXPECT_FALSE(r.record->medications[0].biologic);
+}
+
 // Check values of terminology.md §5.1, recomputed there from the published equation.
 TEST(CaseParse, CkdEpi2021MatchesTheReferenceCheckValues) {
   EXPECT_NEAR(*ckd_epi_2021(shipped(), 0.9, 55, Sex::kFemale), 75.5, 0.05);
