@@ -17,6 +17,7 @@ namespace paraderm::assess {
   X(kPrUnrecognisedCondition, "PR_UNRECOGNISED_CONDITION")      \
   X(kPrUnidentifiedMedication, "PR_UNIDENTIFIED_MEDICATION")    \
   X(kPrTimingUnknown, "PR_TIMING_UNKNOWN")                      \
+  X(kPrAfterStop, "PR_AFTER_STOP")                              \
   X(kPrInferredFromCondition, "PR_INFERRED_FROM_CONDITION")     \
   X(kPrNoneOptionsForActive, "PR_NONE_OPTIONS_FOR_ACTIVE")      \
   X(kPrNoCulprit, "PR_NO_CULPRIT")                              \

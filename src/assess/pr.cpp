@@ -884,6 +884,51 @@ std::vector<Reason> under_unidentified_medication(const kb::KnowledgeBase& kb, c
   return out;
 }
 
+// A condition some biologic's class is published to cause that began after the biologic was
+// stopped (it was started before the onset): a biologic acts for some time after its last dose,
+// and the KB holds no elimination time for any of them, so whether it was still acting is not
+// assessed — named, never read as "no reaction".
+std::vector<Reason> after_stop_of_biologic(const kb::KnowledgeBase& kb, const Case& c) {
+  std::vector<Reason> out;
+  for (const auto& cond : c.conditions) {
+    if (cond.disease.empty() || !cond.onset || *cond.onset > c.as_of ||
+        cond.status != clinical::ConditionStatus::kActive)
+      continue;
+    const auto phenotypes = phenotypes_of(kb, cond.disease);
+    // The biologic stopped last before the onset, of those published to cause it.
+    const clinical::Medication* latest = nullptr;
+    const kb::Biologic* latest_bio = nullptr;
+    for (const auto& m : c.medications) {
+      if (!m.biologic || m.planned || !m.start || !m.stop || *m.start > *cond.onset ||
+          *m.stop >= *cond.onset)
+        continue;
+      const kb::Biologic* bio = kb.find_biologic(*m.biologic);
+      if (!bio) continue;
+      const bool published =
+          std::any_of(phenotypes.begin(), phenotypes.end(), [&](const kb::Phenotype* ph) {
+            return has_pattern(kb, bio->biologic_class, bio->id, ph->id);
+          });
+      if (published && (!latest || *m.stop > *latest->stop)) {
+        latest = &m;
+        latest_bio = bio;
+      }
+    }
+    if (!latest) continue;
+    out.push_back(reason(
+        ReasonCode::kPrAfterStop, Severity::kWarning,
+        format_text(FMT_COMPILE("Not assessed: {} ({}) began on {}, {} days after {} ({}) was "
+                                "stopped on {} — a published paradoxical reaction of its class. "
+                                "The KB holds no elimination time for {}, so whether it was "
+                                "still acting at the onset is not assessed: judge clinically."),
+                    cond.label.empty() ? cond.disease : cond.label, cond.pointer,
+                    clinical::to_string(*cond.onset), (*cond.onset - *latest->stop).count(),
+                    latest->label, latest->pointer, clinical::to_string(*latest->stop),
+                    latest_bio->name),
+        latest_bio->prov.src));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<PrAssessment> assess_pr_candidates(const kb::KnowledgeBase& kb, const Case& c,
@@ -909,6 +954,7 @@ std::vector<PrAssessment> assess_pr_candidates(const kb::KnowledgeBase& kb, cons
     for (auto& r : unrecognised_under_biologic(kb, c)) pr.reasons.push_back(std::move(r));
     for (auto& r : under_unidentified_medication(kb, c)) pr.reasons.push_back(std::move(r));
     for (auto& r : timing_unknown_under_biologic(kb, c)) pr.reasons.push_back(std::move(r));
+    for (auto& r : after_stop_of_biologic(kb, c)) pr.reasons.push_back(std::move(r));
     out.push_back(std::move(pr));
     return out;
   }
