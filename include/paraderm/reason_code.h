@@ -86,6 +86,7 @@ namespace paraderm::assess {
   X(kHerpesZosterHistory, "HERPES_ZOSTER_HISTORY")              \
   X(kLabDoNotStart, "LAB_DO_NOT_START")                         \
   X(kLabMissing, "LAB_MISSING")                                 \
+  X(kLabChecked, "LAB_CHECKED")                                 \
   X(kRenalNoChange, "RENAL_NO_CHANGE")                          \
   X(kRenalDose, "RENAL_DOSE")                                   \
   X(kRenalNotStudied, "RENAL_NOT_STUDIED")                      \

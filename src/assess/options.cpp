@@ -1249,6 +1249,10 @@ class DrugEvaluation {
     // Per lab: the latest result when it cannot be compared (not usable, or a bound that does not
     // settle the threshold); nullptr when there is none at all.
     std::map<std::string, const clinical::LabResult*> missing;
+    // The results that settled a threshold without crossing it, per lab: the basis of an option
+    // that passes, shown with their dates (the labels state no recency for a baseline).
+    std::map<std::string, const clinical::LabResult*> passed;
+    std::vector<std::string> passed_src;
     for (const auto& t : d_.lab_threshold) {
       // A threshold stated for another context (e.g. COVID-19 treatment) is not this use's.
       if (!here(t.region) || t.action != kb::LabAction::kDoNotStart || t.context) continue;
@@ -1298,8 +1302,28 @@ class DrugEvaluation {
         fired = true;
         break;
       }
-      if (!fired && (!settled || (!latest->value && !latest->bound)))
+      if (!fired && (!settled || (!latest->value && !latest->bound))) {
         missing.emplace(t.analyte, latest);
+      } else if (!fired) {
+        passed.emplace(t.analyte, latest);
+        add_sources(passed_src, t.prov.src);
+      }
+    }
+    for (const auto& [m, _] : missing) passed.erase(m);  // another threshold of it was unsettled
+    if (!passed.empty()) {
+      std::string list;
+      clinical::Date oldest = x_.c.as_of;
+      for (const auto& [m, lab] : passed) {
+        list += format_text(FMT_COMPILE("{}{} {} ({})"), list.empty() ? "" : ", ", m, lab->shown(),
+                            clinical::to_string(lab->date));
+        oldest = std::min(oldest, lab->date);
+      }
+      note(reason(ReasonCode::kLabChecked, Severity::kInfo,
+                  format_text(FMT_COMPILE("Do-not-start thresholds checked, none crossed: {}; "
+                                          "oldest {} days before the assessment date (the label "
+                                          "sets no recency for a baseline: judge clinically)."),
+                              list, (x_.c.as_of - oldest).count()),
+                  std::move(passed_src)));
     }
     for (const auto& [m, latest] : missing) {
       std::vector<std::string> src;

@@ -1,0 +1,86 @@
+// LAB_CHECKED (docs/reason-codes.md): the results an option's do-not-start thresholds were checked
+// against, with their dates. Found by a newcomer's record whose only CBC was four years old: the
+// options came out "preferred" with nothing saying which results the check used; the labels state
+// no recency for a baseline, so the age is shown, never judged.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "../test_support.h"
+#include "paraderm/assess.h"
+#include "paraderm/case.h"
+
+namespace paraderm::assess {
+namespace {
+
+using Json = nlohmann::json;
+
+Json lab(const char* test, double value, const char* unit, const char* date) {
+  return {{"test", test}, {"date", date}, {"value", value}, {"unit", unit}};
+}
+
+Assessment run(const Json& labs) {
+  const Json input = {
+      {"schema_version", "1"},
+      {"region", "eu"},
+      {"as_of", "2026-11-20"},
+      {"patient",
+       {{"birth_date", "1976-02-01"},
+        {"sex", "male"},
+        {"weight_kg", 80},
+        {"smoking", {{"status", "never"}}}}},
+      {"conditions", Json::array({{{"name", "atopic dermatitis"}, {"onset", "2015-01-01"}}})},
+      {"labs", labs}};
+  const auto& kb = paraderm::testing::shipped_kb();
+  auto parsed = clinical::parse_case(input.dump(), kb);
+  EXPECT_TRUE(parsed.record) << (parsed.problems.empty() ? "" : parsed.problems[0].to_string());
+  if (!parsed.record) return {};
+  return assess(kb, *parsed.record);
+}
+
+const Reason* find(const Assessment& a, std::string_view drug, ReasonCode code) {
+  for (const auto& o : a.options) {
+    if (o.id != drug) continue;
+    for (const auto& r : o.reasons) {
+      if (r.code == code) return &r;
+    }
+  }
+  return nullptr;
+}
+
+// kb/drugs/baricitinib.toml do-not-start thresholds (both regions): ALC < 500 cells/uL, ANC < 1000
+// cells/uL, Hb < 8 g/dL.
+TEST(LabChecked, OldResultsThatPassAreShownWithTheirDatesAndAge) {
+  Assessment a = run(
+      Json::array({lab("alc", 1.6, "10*9/L", "2022-11-20"), lab("anc", 4.2, "10*9/L", "2026-11-10"),
+                   lab("hb", 13.8, "g/dL", "2026-11-10")}));
+  const Reason* r = find(a, "baricitinib", ReasonCode::kLabChecked);
+  ASSERT_NE(r, nullptr);
+  EXPECT_NE(r->text.find("alc 1600 cells/uL (2022-11-20)"), std::string::npos) << r->text;
+  EXPECT_NE(r->text.find("hb 13.8 g/dL (2026-11-10)"), std::string::npos) << r->text;
+  EXPECT_NE(r->text.find("oldest 1461 days before the assessment date"), std::string::npos)
+      << r->text;
+  EXPECT_FALSE(r->sources.empty());
+  EXPECT_EQ(r->severity, Severity::kInfo);
+  EXPECT_EQ(find(a, "baricitinib", ReasonCode::kLabMissing), nullptr);
+}
+
+TEST(LabChecked, ACrossedOrMissingLabIsNotListedAsChecked) {
+  Assessment a = run(Json::array(
+      {lab("alc", 0.4, "10*9/L", "2026-11-10"), lab("hb", 13.8, "g/dL", "2026-11-10")}));
+  ASSERT_NE(find(a, "baricitinib", ReasonCode::kLabDoNotStart), nullptr);
+  ASSERT_NE(find(a, "baricitinib", ReasonCode::kLabMissing), nullptr);  // no ANC
+  const Reason* r = find(a, "baricitinib", ReasonCode::kLabChecked);
+  ASSERT_NE(r, nullptr);
+  EXPECT_NE(r->text.find("hb 13.8 g/dL"), std::string::npos) << r->text;
+  EXPECT_EQ(r->text.find("alc"), std::string::npos) << r->text;
+  EXPECT_EQ(r->text.find("anc"), std::string::npos) << r->text;
+
+  // Nothing checked, nothing said.
+  Assessment none = run(Json::array());
+  EXPECT_EQ(find(none, "baricitinib", ReasonCode::kLabChecked), nullptr);
+}
+
+}  // namespace
+}  // namespace paraderm::assess
