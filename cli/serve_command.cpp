@@ -84,9 +84,10 @@ void add_serve_command(CLI::App& app, const std::string& kb_dir, int& exit_code)
       "--public-url", opt.public_url,
       "URL clients reach this server at (e.g. https://cds.example.org behind a TLS "
       "proxy): CDS JWT audience and card links; default: scheme and Host of the request");
-  cmd->add_option("--cds-region", opt.cds_region, "Label region of the CDS Hooks cards")
-      ->check(CLI::IsMember({"us", "eu"}))
-      ->capture_default_str();
+  cmd->add_option("--cds-region", opt.cds_region,
+                  "Label region of the CDS Hooks cards (default: the region of the patient's "
+                  "address; none: us, and every option capped as REGION_ASSUMED)")
+      ->check(CLI::IsMember({"us", "eu"}));
   cmd->callback([&] {
     auto kb = load_kb(kb_dir);
     if (!kb) {

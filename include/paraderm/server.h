@@ -57,8 +57,8 @@ struct ServerOptions {
   // JWTs are accepted. Empty: the CDS routes answer 401 unless insecure_dev.
   std::vector<std::pair<std::string, std::string>> cds_jwks;
   bool insecure_dev = false;  // CDS routes without authentication (development only; on /healthz)
-  std::string cds_region = "us";  // the label region CDS cards are written for
-  std::string cds_as_of;          // assessment date of CDS calls (tests); empty: today
+  std::string cds_region;  // label region of CDS cards; empty: the patient's address (cds_hooks.h)
+  std::string cds_as_of;   // assessment date of CDS calls (tests); empty: today
   // The URL clients use to reach this server (e.g. https://cds.example.org behind a TLS proxy):
   // the CDS JWT audience and the card links are built from it. Empty: scheme and Host of the
   // request. Checked at start: http(s)://host[:port][/path], no query, no trailing slash.

@@ -489,7 +489,7 @@ struct Services::Impl {
     for (const auto& [where, r] : draft_resources) add_entry(*r, where, true);
 
     clinical::ParseOptions po;
-    po.region = cfg.region;
+    if (!cfg.region.empty()) po.region = cfg.region;
     po.as_of = clinical::parse_date(cfg.as_of.empty() ? clinical::to_string(clinical::today_utc())
                                                       : cfg.as_of);
     auto parsed = clinical::parse_case(dump(bundle), kb, po);

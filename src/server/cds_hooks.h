@@ -37,7 +37,9 @@ struct Config {
   store::Store* db = nullptr;  // feedback, and the cases patient-view cards link to
   const assess::SignalSource* signals = nullptr;
   std::string engine_version = "dev";
-  std::string region = "us";    // CDS requests do not say where the patient is treated
+  // The deployment's label region; empty: the region of the patient's address, as for any FHIR
+  // record (none or no KB region: "us" with REGION_ASSUMED on every option, fail safe).
+  std::string region;
   int fhir_timeout_ms = 5'000;  // per FHIR query when the prefetch is incomplete
   // The assessment date; empty: today (UTC). Tests pin it so fixtures do not age.
   std::string as_of;

@@ -217,6 +217,32 @@ TEST(CdsOrderSelect, OrderedDoseAboveTheAdjustedDoseGetsAnUpdateSuggestion) {
 // An EHR may send the timing as Timing.repeat only: its interval is matched to a KB
 // dosing-interval constant (kb/formulas.toml: bid = 12 h, qd = 24 h). The same patient as above
 // (tofacitinib with ketoconazole: 5 mg QD): 5 mg twice a day differs, 5 mg every 24 h does not.
+// The cards' label region: the operator's --cds-region when given, else the patient's address as
+// for any FHIR record (kb region_country), else "us" with REGION_ASSUMED on every option. Before,
+// an unset --cds-region meant "us": a German patient's baricitinib order was checked against the
+// US label without a word (OFF_LABEL for AD, no EU GI-perforation caution for her diverticulitis,
+// kb/drugs/baricitinib.toml drug.warning gi-perforation, S12).
+TEST(CdsOrderSelect, RegionIsThePatientsAddressUnlessTheServerSetsOne) {
+  Record r = ad_adult();
+  r.conditions.push_back(
+      condition("div", "4494009", "Diverticulitis of large intestine", "2024-02-01", "resolved"));
+  r.patient["address"] = Json::array({{{"country", "DE"}}});
+  const Json order = draft("bari", Json{{"text", "baricitinib"}}, 4, "QD");
+  Json eu = call("paraderm-order-select", request("order-select", prefetch(r), {order}), "");
+  EXPECT_TRUE(mentions(eu, "GI_PERFORATION_RISK")) << eu.dump(1);
+  EXPECT_FALSE(mentions(eu, "OFF_LABEL")) << eu.dump(1);
+  EXPECT_FALSE(mentions(eu, "REGION_ASSUMED")) << eu.dump(1);
+
+  Json us = call("paraderm-order-select", request("order-select", prefetch(r), {order}), "us");
+  EXPECT_FALSE(mentions(us, "GI_PERFORATION_RISK")) << us.dump(1);
+  EXPECT_TRUE(mentions(us, "gi-perforation rule of Baricitinib for us unknown")) << us.dump(1);
+  EXPECT_FALSE(mentions(us, "REGION_ASSUMED")) << us.dump(1);
+
+  r.patient.erase("address");
+  Json none = call("paraderm-order-select", request("order-select", prefetch(r), {order}), "");
+  EXPECT_TRUE(mentions(none, "REGION_ASSUMED")) << none.dump(1);
+}
+
 TEST(CdsOrderSelect, TimingRepeatWithoutACodeIsReadAsTheKbFrequency) {
   Record r = ad_adult_on_ketoconazole();
   auto repeat_only = [](const Json& repeat) {
