@@ -688,6 +688,25 @@ struct Services::Impl {
       cards.push_back(card(fmt::format("{} paradoxical {} reaction to {}",
                                        likely ? "Likely" : "Possible", phenotype, culprit),
                            likely ? "warning" : "info", d, source(base_url, url)));
+    } else {
+      // No reaction classified, but one the record cannot place or identify (a condition that
+      // began under an unknown medication, after a biologic's stop, with no dates): "not
+      // assessed" is a finding to show, never the silence of "nothing found".
+      std::vector<assess::Reason> unassessed;
+      for (const auto& r : pr.reasons) {
+        if (r.code == assess::ReasonCode::kPrTimingUnknown ||
+            r.code == assess::ReasonCode::kPrAfterStop ||
+            r.code == assess::ReasonCode::kPrUnidentifiedMedication ||
+            r.code == assess::ReasonCode::kPrUnrecognisedCondition)
+          unassessed.push_back(r);
+      }
+      if (!unassessed.empty()) {
+        std::string d = "**Not assessed**\n\n" + reason_lines(unassessed) + record_notes(record);
+        cards.push_back(card(fmt::format("Possible paradoxical reaction not assessed: {} "
+                                         "finding(s) need the record completed",
+                                         unassessed.size()),
+                             "info", d, source(base_url)));
+      }
     }
     // One card per drug, lab and action: the latest crossing result.
     std::map<std::tuple<std::string, std::string, assess::ReasonCode>, const assess::Alert*> latest;

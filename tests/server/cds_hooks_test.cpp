@@ -140,6 +140,32 @@ TEST(CdsPatientView, NothingToSayIsNoCard) {
   EXPECT_EQ(out["cards"].size(), 0u) << out.dump(1);
 }
 
+// A reaction the record cannot place is shown as not assessed, not as "nothing found": psoriasis
+// (a published paradoxical reaction to IL-4Ra inhibitors, kb/paradoxical.toml) 9 days after
+// dupilumab's recorded stop (PR_AFTER_STOP: the KB holds no elimination time) is one info card.
+TEST(CdsPatientView, AReactionThatCannotBePlacedIsAnInfoCardNotSilence) {
+  Record r;
+  r.conditions = {atopic_dermatitis(), psoriasis("2026-03-10")};
+  Json dupi = statement("dupi", rx("1876376", "dupilumab"), "2025-06-01");
+  dupi["status"] = "completed";
+  dupi["effectivePeriod"]["end"] = "2026-03-01";
+  r.statements = {dupi};
+  r.observations = normal_labs();
+  Json out = call("paraderm-patient-view", request("patient-view", prefetch(r)));
+  ASSERT_EQ(out["cards"].size(), 1u) << out.dump(1);
+  const Json& c = out["cards"][0];
+  EXPECT_EQ(c["indicator"], "info");
+  EXPECT_TRUE(mentions(c, "PR_AFTER_STOP")) << c.dump(1);
+  EXPECT_TRUE(mentions(c, "9 days after")) << c.dump(1);
+
+  // Both ways: taken through the onset, it is the classified reaction's card, not this one.
+  r.statements[0]["effectivePeriod"]["end"] = "2026-04-01";
+  out = call("paraderm-patient-view", request("patient-view", prefetch(r)));
+  ASSERT_EQ(out["cards"].size(), 1u) << out.dump(1);
+  EXPECT_FALSE(mentions(out["cards"][0], "PR_AFTER_STOP")) << out.dump(1);
+  EXPECT_TRUE(mentions(out["cards"][0], "paradoxical psoriasiform reaction to")) << out.dump(1);
+}
+
 // kb/drugs/tofacitinib.toml (US, S9): ALC below 500 cells/uL -> discontinue. 0.4 x 10^9/L is
 // 400 cells/uL, measured after the start: a critical card. 1.6 x 10^9/L crosses nothing.
 TEST(CdsPatientView, JakWithCrossedLabThresholdIsCritical) {
