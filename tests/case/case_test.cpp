@@ -70,6 +70,15 @@ TEST(CaseParse, BiosimilarBrandNamesAreTheirReferenceBiologic) {
     ASSERT_EQ(r.record->medications.size(), 1u);
     EXPECT_EQ(r.record->medications[0].biologic, std::optional<std::string>(biologic)) << brand;
   }
+  // Oral ruxolitinib's EU brand (kb/drugs/ruxolitinib.toml brand, jakavi-eu-smpc-annex-mirror):
+  // a JAK inhibitor the patient takes, not the cream and not an unknown medication.
+  {
+    std::string jk = kBase;
+    jk.replace(jk.find("Dupixent"), 8, "Jakavi 10 mg Tabletten");
+    auto rj = parse(jk);
+    ASSERT_TRUE(rj.record) << problems(rj);
+    EXPECT_EQ(rj.record->medications[0].jak_drug, std::optional<std::string>("ruxolitinib"));
+  }
   std::string j = kBase;
   j.replace(j.find("Dupixent"), 8, "Truxima");
   auto r = parse(j);
