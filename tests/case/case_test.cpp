@@ -57,10 +57,11 @@ TEST(CaseParse, MapsNamesBrandsAndCodesAndConvertsUnits) {
 // of another molecule (Truxima, rituximab) is not read as one of them.
 TEST(CaseParse, BiosimilarBrandNamesAreTheirReferenceBiologic) {
   const std::pair<const char*, const char*> kNames[] = {
-      {"Hyrimoz", "adalimumab"},  {"Amgevita", "adalimumab"},  {"Imraldi", "adalimumab"},
-      {"Yuflyma", "adalimumab"},  {"Inflectra", "infliximab"}, {"Remsima", "infliximab"},
-      {"Zessly", "infliximab"},   {"Benepali", "etanercept"},  {"Erelzi", "etanercept"},
-      {"Wezlana", "ustekinumab"}, {"Selarsdi", "ustekinumab"}, {"Humira", "adalimumab"},
+      {"Hyrimoz", "adalimumab"},  {"Amgevita", "adalimumab"},    {"Imraldi", "adalimumab"},
+      {"Yuflyma", "adalimumab"},  {"Inflectra", "infliximab"},   {"Remsima", "infliximab"},
+      {"Zessly", "infliximab"},   {"Benepali", "etanercept"},    {"Erelzi", "etanercept"},
+      {"Wezlana", "ustekinumab"}, {"Selarsdi", "ustekinumab"},   {"Humira", "adalimumab"},
+      {"Kyntheum", "brodalumab"}, {"Ilumetri", "tildrakizumab"},  // EU brands of Siliq, Ilumya
   };
   for (const auto& [brand, biologic] : kNames) {
     std::string j = kBase;
