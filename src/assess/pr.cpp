@@ -523,6 +523,44 @@ void set_primary_disease(const kb::KnowledgeBase& kb, const Case& c, const React
   }
 }
 
+// The biologics started on or before `onset` and not stopped before it, one per biologic (the
+// same one in two records — an order and a statement of one export — from the earliest start
+// that reaches the onset); `started_after` when a biologic was started only after it.
+struct CandidateCulprits {
+  std::vector<std::pair<Culprit, const clinical::Medication*>> found;
+  bool started_after = false;
+};
+
+CandidateCulprits candidate_culprits(const kb::KnowledgeBase& kb, const Case& c,
+                                     clinical::Date onset) {
+  CandidateCulprits out;
+  auto& found = out.found;
+  for (const auto& m : c.medications) {
+    if (!m.biologic || m.planned) continue;
+    if (m.start && *m.start > onset) {
+      out.started_after = true;
+      continue;
+    }
+    if (m.stop && *m.stop < onset) continue;
+    const kb::Biologic* b = kb.find_biologic(*m.biologic);
+    Culprit cu;
+    cu.biologic = *m.biologic;
+    cu.biologic_class = b ? b->biologic_class : "";
+    if (m.start) {
+      cu.start = clinical::to_string(*m.start);
+      cu.days_to_onset = static_cast<int>((onset - *m.start).count());
+    }
+    auto same = std::find_if(found.begin(), found.end(),
+                             [&](const auto& f) { return f.first.biologic == cu.biologic; });
+    if (same == found.end()) {
+      found.emplace_back(cu, &m);
+    } else if (m.start && (!same->second->start || *m.start < *same->second->start)) {
+      *same = {cu, &m};
+    }
+  }
+  return out;
+}
+
 PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const Reaction& rx,
                              const SignalSource* signals) {
   PrAssessment pr;
@@ -558,33 +596,7 @@ PrAssessment assess_reaction(const kb::KnowledgeBase& kb, const Case& c, const R
 
   // Culprits: biologics started on or before the eruption and not stopped before it; those
   // published to cause this phenotype first.
-  std::vector<std::pair<Culprit, const clinical::Medication*>> found;
-  bool started_after = false;
-  for (const auto& m : c.medications) {
-    if (!m.biologic || m.planned) continue;
-    if (m.start && *m.start > er.onset) {
-      started_after = true;
-      continue;
-    }
-    if (m.stop && *m.stop < er.onset) continue;
-    const kb::Biologic* b = kb.find_biologic(*m.biologic);
-    Culprit cu;
-    cu.biologic = *m.biologic;
-    cu.biologic_class = b ? b->biologic_class : "";
-    if (m.start) {
-      cu.start = clinical::to_string(*m.start);
-      cu.days_to_onset = static_cast<int>((er.onset - *m.start).count());
-    }
-    // The same biologic in two records (an order and a statement of one export): one culprit,
-    // from the earliest start that reaches the eruption.
-    auto same = std::find_if(found.begin(), found.end(),
-                             [&](const auto& f) { return f.first.biologic == cu.biologic; });
-    if (same == found.end()) {
-      found.emplace_back(cu, &m);
-    } else if (m.start && (!same->second->start || *m.start < *same->second->start)) {
-      *same = {cu, &m};
-    }
-  }
+  auto [found, started_after] = candidate_culprits(kb, c, er.onset);
   std::stable_partition(found.begin(), found.end(), [&](const auto& f) {
     return f.first.biologic == rx.biologic ||
            (rx.biologic.empty() &&
