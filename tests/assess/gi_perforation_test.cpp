@@ -11,6 +11,7 @@
 #include <string>
 
 #include "../test_support.h"
+#include "native_case.h"
 #include "paraderm/assess.h"
 #include "paraderm/case.h"
 #include "paraderm/rule_matrix.h"
@@ -20,28 +21,20 @@ namespace {
 
 using Json = nlohmann::json;
 
-// A 50-year-old man with moderate AD and unremarkable labs; `extra` conditions appended.
+// Unremarkable labs of 2026-11-10.
+Json normal_labs() {
+  return Json::array({
+      {{"test", "alc"}, {"date", "2026-11-10"}, {"value", 1.8}, {"unit", "10*9/L"}},
+      {{"test", "anc"}, {"date", "2026-11-10"}, {"value", 4.1}, {"unit", "10*9/L"}},
+      {{"test", "hb"}, {"date", "2026-11-10"}, {"value", 14.6}, {"unit", "g/dL"}},
+      {{"test", "platelets"}, {"date", "2026-11-10"}, {"value", 250}, {"unit", "10*9/L"}},
+      {{"test", "creatinine"}, {"date", "2026-11-10"}, {"value", 0.9}, {"unit", "mg/dL"}},
+      {{"test", "igra"}, {"date", "2026-11-10"}, {"result", "negative"}},
+  });
+}
+
 Json patient(const std::string& region, const Json& extra) {
-  Json conditions = Json::array({{{"name", "atopic dermatitis"}, {"onset", "2015-01-01"}}});
-  for (const auto& c : extra) conditions.push_back(c);
-  return {{"schema_version", "1"},
-          {"region", region},
-          {"as_of", "2026-11-20"},
-          {"patient",
-           {{"birth_date", "1976-02-01"},
-            {"sex", "male"},
-            {"weight_kg", 80},
-            {"smoking", {{"status", "never"}}}}},
-          {"conditions", conditions},
-          {"labs",
-           Json::array({
-               {{"test", "alc"}, {"date", "2026-11-10"}, {"value", 1.8}, {"unit", "10*9/L"}},
-               {{"test", "anc"}, {"date", "2026-11-10"}, {"value", 4.1}, {"unit", "10*9/L"}},
-               {{"test", "hb"}, {"date", "2026-11-10"}, {"value", 14.6}, {"unit", "g/dL"}},
-               {{"test", "platelets"}, {"date", "2026-11-10"}, {"value", 250}, {"unit", "10*9/L"}},
-               {{"test", "creatinine"}, {"date", "2026-11-10"}, {"value", 0.9}, {"unit", "mg/dL"}},
-               {{"test", "igra"}, {"date", "2026-11-10"}, {"result", "negative"}},
-           })}};
+  return testing::adult_ad_case(region, normal_labs(), extra);
 }
 
 const Json kDiverticulitis = {{"name", "Diverticulitis of large intestine"},
@@ -50,13 +43,7 @@ const Json kDiverticulitis = {{"name", "Diverticulitis of large intestine"},
                               {"abatement", "2019-05-15"},
                               {"status", "resolved"}};
 
-Assessment run(const Json& input) {
-  const auto& kb = paraderm::testing::shipped_kb();
-  auto parsed = clinical::parse_case(input.dump(), kb);
-  EXPECT_TRUE(parsed.record) << (parsed.problems.empty() ? "" : parsed.problems[0].to_string());
-  if (!parsed.record) return {};
-  return assess(kb, *parsed.record);
-}
+Assessment run(const Json& input) { return testing::assess_native(input); }
 
 const Reason* find(const Option& o, ReasonCode code, std::string_view text_start = {}) {
   for (const auto& r : o.reasons) {

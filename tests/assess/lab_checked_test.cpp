@@ -8,6 +8,7 @@
 #include <string>
 
 #include "../test_support.h"
+#include "native_case.h"
 #include "paraderm/assess.h"
 #include "paraderm/case.h"
 
@@ -21,22 +22,7 @@ Json lab(const char* test, double value, const char* unit, const char* date) {
 }
 
 Assessment run(const Json& labs) {
-  const Json input = {
-      {"schema_version", "1"},
-      {"region", "eu"},
-      {"as_of", "2026-11-20"},
-      {"patient",
-       {{"birth_date", "1976-02-01"},
-        {"sex", "male"},
-        {"weight_kg", 80},
-        {"smoking", {{"status", "never"}}}}},
-      {"conditions", Json::array({{{"name", "atopic dermatitis"}, {"onset", "2015-01-01"}}})},
-      {"labs", labs}};
-  const auto& kb = paraderm::testing::shipped_kb();
-  auto parsed = clinical::parse_case(input.dump(), kb);
-  EXPECT_TRUE(parsed.record) << (parsed.problems.empty() ? "" : parsed.problems[0].to_string());
-  if (!parsed.record) return {};
-  return assess(kb, *parsed.record);
+  return testing::assess_native(testing::adult_ad_case("eu", labs));
 }
 
 const Reason* find(const Assessment& a, std::string_view drug, ReasonCode code) {
