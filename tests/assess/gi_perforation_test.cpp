@@ -22,7 +22,7 @@ namespace {
 using Json = nlohmann::json;
 
 // Unremarkable labs of 2026-11-10.
-Json normal_labs() {
+Json gi_normal_labs() {
   return Json::array({
       {{"test", "alc"}, {"date", "2026-11-10"}, {"value", 1.8}, {"unit", "10*9/L"}},
       {{"test", "anc"}, {"date", "2026-11-10"}, {"value", 4.1}, {"unit", "10*9/L"}},
@@ -33,19 +33,19 @@ Json normal_labs() {
   });
 }
 
-Json patient(const std::string& region, const Json& extra) {
-  return testing::adult_ad_case(region, normal_labs(), extra);
+Json gi_patient(const std::string& region, const Json& extra) {
+  return testing::adult_ad_case(region, gi_normal_labs(), extra);
 }
 
-const Json kDiverticulitis = {{"name", "Diverticulitis of large intestine"},
-                              {"code", {{"system", "icd10cm"}, {"code", "K57.32"}}},
-                              {"onset", "2019-04-01"},
-                              {"abatement", "2019-05-15"},
-                              {"status", "resolved"}};
+const Json kGiDiverticulitis = {{"name", "Diverticulitis of large intestine"},
+                                {"code", {{"system", "icd10cm"}, {"code", "K57.32"}}},
+                                {"onset", "2019-04-01"},
+                                {"abatement", "2019-05-15"},
+                                {"status", "resolved"}};
 
-Assessment run(const Json& input) { return testing::assess_native(input); }
+Assessment run_gi(const Json& input) { return testing::assess_native(input); }
 
-const Reason* find(const Option& o, ReasonCode code, std::string_view text_start = {}) {
+const Reason* find_gi(const Option& o, ReasonCode code, std::string_view text_start = {}) {
   for (const auto& r : o.reasons) {
     if (r.code == code && r.text.rfind(text_start, 0) == 0) return &r;
   }
@@ -57,7 +57,7 @@ TEST(GiPerforation, EveryProductAndRegionEitherAppliesItsRuleOrSaysItIsUnknown) 
   int rules = 0, unknowns = 0;
   for (const char* region : {"us", "eu"}) {
     const kb::Region r = std::string(region) == "eu" ? kb::Region::kEu : kb::Region::kUs;
-    Assessment a = run(patient(region, Json::array({kDiverticulitis})));
+    Assessment a = run_gi(gi_patient(region, Json::array({kGiDiverticulitis})));
     for (const auto& d : kb.drugs) {
       const Option* o = nullptr;
       for (const auto& opt : a.options) {
@@ -65,8 +65,8 @@ TEST(GiPerforation, EveryProductAndRegionEitherAppliesItsRuleOrSaysItIsUnknown) 
       }
       ASSERT_NE(o, nullptr) << d.id;
       const auto state = kb::rule_state(kb, d, r, kb::RuleCategory::kGiPerforation);
-      const Reason* applied = find(*o, ReasonCode::kGiPerforationRisk);
-      const Reason* unknown = find(*o, ReasonCode::kRuleUnknown, "gi-perforation rule of");
+      const Reason* applied = find_gi(*o, ReasonCode::kGiPerforationRisk);
+      const Reason* unknown = find_gi(*o, ReasonCode::kRuleUnknown, "gi-perforation rule of");
       SCOPED_TRACE(d.id + " " + region);
       if (state == kb::CellState::kRule) {
         ++rules;
@@ -97,11 +97,11 @@ TEST(GiPerforation, EveryProductAndRegionEitherAppliesItsRuleOrSaysItIsUnknown) 
 TEST(GiPerforation, NothingWithoutDiverticulitis) {
   for (const char* region : {"us", "eu"}) {
     Assessment a =
-        run(patient(region, Json::array({{{"name", "asthma"}, {"onset", "2000-01-01"}}})));
+        run_gi(gi_patient(region, Json::array({{{"name", "asthma"}, {"onset", "2000-01-01"}}})));
     ASSERT_FALSE(a.options.empty());
     for (const auto& o : a.options) {
-      EXPECT_EQ(find(o, ReasonCode::kGiPerforationRisk), nullptr) << o.id << " " << region;
-      EXPECT_EQ(find(o, ReasonCode::kRuleUnknown, "gi-perforation rule of"), nullptr)
+      EXPECT_EQ(find_gi(o, ReasonCode::kGiPerforationRisk), nullptr) << o.id << " " << region;
+      EXPECT_EQ(find_gi(o, ReasonCode::kRuleUnknown, "gi-perforation rule of"), nullptr)
           << o.id << " " << region;
     }
   }

@@ -17,15 +17,15 @@ namespace {
 
 using Json = nlohmann::json;
 
-Json lab(const char* test, double value, const char* unit, const char* date) {
+Json lab_row(const char* test, double value, const char* unit, const char* date) {
   return {{"test", test}, {"date", date}, {"value", value}, {"unit", unit}};
 }
 
-Assessment run(const Json& labs) {
+Assessment run_labs(const Json& labs) {
   return testing::assess_native(testing::adult_ad_case("eu", labs));
 }
 
-const Reason* find(const Assessment& a, std::string_view drug, ReasonCode code) {
+const Reason* find_lab_reason(const Assessment& a, std::string_view drug, ReasonCode code) {
   for (const auto& o : a.options) {
     if (o.id != drug) continue;
     for (const auto& r : o.reasons) {
@@ -38,10 +38,10 @@ const Reason* find(const Assessment& a, std::string_view drug, ReasonCode code) 
 // kb/drugs/baricitinib.toml do-not-start thresholds (both regions): ALC < 500 cells/uL, ANC < 1000
 // cells/uL, Hb < 8 g/dL.
 TEST(LabChecked, OldResultsThatPassAreShownWithTheirDatesAndAge) {
-  Assessment a = run(
-      Json::array({lab("alc", 1.6, "10*9/L", "2022-11-20"), lab("anc", 4.2, "10*9/L", "2026-11-10"),
-                   lab("hb", 13.8, "g/dL", "2026-11-10")}));
-  const Reason* r = find(a, "baricitinib", ReasonCode::kLabChecked);
+  Assessment a = run_labs(Json::array({lab_row("alc", 1.6, "10*9/L", "2022-11-20"),
+                                       lab_row("anc", 4.2, "10*9/L", "2026-11-10"),
+                                       lab_row("hb", 13.8, "g/dL", "2026-11-10")}));
+  const Reason* r = find_lab_reason(a, "baricitinib", ReasonCode::kLabChecked);
   ASSERT_NE(r, nullptr);
   EXPECT_NE(r->text.find("alc 1600 cells/uL (2022-11-20)"), std::string::npos) << r->text;
   EXPECT_NE(r->text.find("hb 13.8 g/dL (2026-11-10)"), std::string::npos) << r->text;
@@ -49,23 +49,23 @@ TEST(LabChecked, OldResultsThatPassAreShownWithTheirDatesAndAge) {
       << r->text;
   EXPECT_FALSE(r->sources.empty());
   EXPECT_EQ(r->severity, Severity::kInfo);
-  EXPECT_EQ(find(a, "baricitinib", ReasonCode::kLabMissing), nullptr);
+  EXPECT_EQ(find_lab_reason(a, "baricitinib", ReasonCode::kLabMissing), nullptr);
 }
 
 TEST(LabChecked, ACrossedOrMissingLabIsNotListedAsChecked) {
-  Assessment a = run(Json::array(
-      {lab("alc", 0.4, "10*9/L", "2026-11-10"), lab("hb", 13.8, "g/dL", "2026-11-10")}));
-  ASSERT_NE(find(a, "baricitinib", ReasonCode::kLabDoNotStart), nullptr);
-  ASSERT_NE(find(a, "baricitinib", ReasonCode::kLabMissing), nullptr);  // no ANC
-  const Reason* r = find(a, "baricitinib", ReasonCode::kLabChecked);
+  Assessment a = run_labs(Json::array(
+      {lab_row("alc", 0.4, "10*9/L", "2026-11-10"), lab_row("hb", 13.8, "g/dL", "2026-11-10")}));
+  ASSERT_NE(find_lab_reason(a, "baricitinib", ReasonCode::kLabDoNotStart), nullptr);
+  ASSERT_NE(find_lab_reason(a, "baricitinib", ReasonCode::kLabMissing), nullptr);  // no ANC
+  const Reason* r = find_lab_reason(a, "baricitinib", ReasonCode::kLabChecked);
   ASSERT_NE(r, nullptr);
   EXPECT_NE(r->text.find("hb 13.8 g/dL"), std::string::npos) << r->text;
   EXPECT_EQ(r->text.find("alc"), std::string::npos) << r->text;
   EXPECT_EQ(r->text.find("anc"), std::string::npos) << r->text;
 
   // Nothing checked, nothing said.
-  Assessment none = run(Json::array());
-  EXPECT_EQ(find(none, "baricitinib", ReasonCode::kLabChecked), nullptr);
+  Assessment none = run_labs(Json::array());
+  EXPECT_EQ(find_lab_reason(none, "baricitinib", ReasonCode::kLabChecked), nullptr);
 }
 
 }  // namespace
