@@ -213,6 +213,9 @@ struct Case {
 
   bool has_condition(std::string_view disease_id, const kb::KnowledgeBase& kb,
                      bool active_only = false) const;  // the disease or a descendant
+  // The first recorded condition that is the disease or a descendant (to be named), or nullptr.
+  const Condition* first_condition(std::string_view disease_id, const kb::KnowledgeBase& kb,
+                                   bool active_only = false) const;
   bool has_flag(std::string_view flag) const;
   // The latest result of `lab` on or before `on` (nullptr when none): by date, then by time of day
   // where both results have one, else the one later in the record.

@@ -68,6 +68,10 @@ struct Ctx {
   // A recorded diverticulitis (any status: the labels name a history of it), for the
   // GI-perforation warnings; the first such condition, to be named.
   const clinical::Condition* diverticulitis = nullptr;
+  std::string diverticulitis_label() const {
+    return format_text(FMT_COMPILE("{} recorded ({})"), diverticulitis->label,
+                       diverticulitis->pointer);
+  }
   std::optional<double> adult_min_age;    // KB age-group constant
   std::optional<double> normal_min_egfr;  // KB kidney-function constant
   std::string child_pugh_range;           // e.g. "A-B" when ascites/encephalopathy are unknown
@@ -632,9 +636,7 @@ class DrugEvaluation {
                                : "eGFR not recorded");
     }
     if (x_.diverticulitis) {
-      check(kb::RuleCategory::kGiPerforation, {},
-            format_text(FMT_COMPILE("{} recorded ({})"), x_.diverticulitis->label,
-                        x_.diverticulitis->pointer));
+      check(kb::RuleCategory::kGiPerforation, {}, x_.diverticulitis_label());
     }
     if (x_.child_pugh || x_.cirrhosis) {
       check(kb::RuleCategory::kHepatic, {},
@@ -888,8 +890,7 @@ class DrugEvaluation {
       if (!here(w.region) || w.topic != kb::WarningTopic::kGiPerforation) continue;
       block(Verdict::kCaution,
             reason(ReasonCode::kGiPerforationRisk, Severity::kWarning,
-                   format_text(FMT_COMPILE("{} recorded ({}): {}"), x_.diverticulitis->label,
-                               x_.diverticulitis->pointer, w.text),
+                   format_text(FMT_COMPILE("{}: {}"), x_.diverticulitis_label(), w.text),
                    w.prov.src));
     }
   }
@@ -2185,14 +2186,7 @@ std::vector<Option> assess_options(const kb::KnowledgeBase& kb, const Case& c,
     if (c.has_flag(ic.id)) x.flagged_interaction_classes.push_back(ic.id);
   }
   x.cirrhosis = c.has_condition("cirrhosis", kb);
-  for (const auto& cond : c.conditions) {
-    const auto& up = detail::ancestors_of(kb, cond.disease);
-    if (cond.disease == "diverticulitis"sv ||
-        std::find(up.begin(), up.end(), "diverticulitis"sv) != up.end()) {
-      x.diverticulitis = &cond;
-      break;
-    }
-  }
+  x.diverticulitis = c.first_condition("diverticulitis", kb);
   auto cp = child_pugh_class(kb, c, x.cirrhosis);
   x.child_pugh = cp.applied;
   x.child_pugh_range = cp.range;

@@ -216,17 +216,22 @@ bool Case::has_condition(std::string_view disease_id, const kb::KnowledgeBase& k
   if (!closure.empty() || conditions.empty()) {
     return std::binary_search(closure.begin(), closure.end(), disease_id);
   }
+  return first_condition(disease_id, kb, active_only) != nullptr;
+}
+
+const Condition* Case::first_condition(std::string_view disease_id, const kb::KnowledgeBase& kb,
+                                       bool active_only) const {
   for (const auto& c : conditions) {
     if (active_only && c.status != ConditionStatus::kActive) continue;
     // The recorded disease or any of its ancestors equals the one asked for.
     std::string id = c.disease;
     for (int depth = 0; depth < 16 && !id.empty(); ++depth) {
-      if (id == disease_id) return true;
+      if (id == disease_id) return &c;
       const kb::Disease* d = kb.find_disease(id);
       id = d && d->parent ? *d->parent : "";
     }
   }
-  return false;
+  return nullptr;
 }
 
 bool Case::has_flag(std::string_view flag) const {
