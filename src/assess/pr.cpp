@@ -199,6 +199,14 @@ std::vector<const kb::Phenotype*> phenotypes_of(const kb::KnowledgeBase& kb,
   return out;
 }
 
+// A published pattern of the biologic (its class, or itself) for any of the phenotypes.
+bool causes_any(const kb::KnowledgeBase& kb, const kb::Biologic& bio,
+                const std::vector<const kb::Phenotype*>& phenotypes) {
+  return std::any_of(phenotypes.begin(), phenotypes.end(), [&](const kb::Phenotype* ph) {
+    return has_pattern(kb, bio.biologic_class, bio.id, ph->id);
+  });
+}
+
 // Reactions a standard record implies: a condition whose disease is the disease of a phenotype
 // that a biologic the patient was taking is published to cause (KB pr_pattern of its class and
 // phenotype), begun after that biologic was started and while it was taken.
@@ -776,10 +784,7 @@ std::vector<Reason> timing_unknown_under_biologic(const kb::KnowledgeBase& kb, c
       if (!cond.onset && cond.recorded && m.start && *cond.recorded < *m.start) continue;
       if (!cond.course.empty()) continue;  // a recorded recurrence is placed by its recorded date
       const auto phenotypes = phenotypes_of(kb, cond.disease);
-      const bool published =
-          std::any_of(phenotypes.begin(), phenotypes.end(), [&](const kb::Phenotype* ph) {
-            return has_pattern(kb, bio->biologic_class, bio->id, ph->id);
-          });
+      const bool published = causes_any(kb, *bio, phenotypes);
       if (!published) continue;
       const std::string name = cond.label.empty() ? cond.disease : cond.label;
       std::string missing;
@@ -916,10 +921,7 @@ std::vector<Reason> after_stop_of_biologic(const kb::KnowledgeBase& kb, const Ca
         continue;
       const kb::Biologic* bio = kb.find_biologic(*m.biologic);
       if (!bio) continue;
-      const bool published =
-          std::any_of(phenotypes.begin(), phenotypes.end(), [&](const kb::Phenotype* ph) {
-            return has_pattern(kb, bio->biologic_class, bio->id, ph->id);
-          });
+      const bool published = causes_any(kb, *bio, phenotypes);
       if (published && (!latest || *m.stop > *latest->stop)) {
         latest = &m;
         latest_bio = bio;
