@@ -207,4 +207,18 @@ constexpr bool sets_dose(ReasonCode code) {
   }
 }
 
+// The reaction reasons that name a possible paradoxical reaction the record cannot place or
+// identify ("not assessed"); shown, never read as "no reaction" (the CDS patient-view card).
+constexpr bool pr_not_assessed(ReasonCode code) {
+  switch (code) {
+    case ReasonCode::kPrTimingUnknown:
+    case ReasonCode::kPrAfterStop:
+    case ReasonCode::kPrUnidentifiedMedication:
+    case ReasonCode::kPrUnrecognisedCondition:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace paraderm::assess

@@ -694,11 +694,7 @@ struct Services::Impl {
       // assessed" is a finding to show, never the silence of "nothing found".
       std::vector<assess::Reason> unassessed;
       for (const auto& r : pr.reasons) {
-        if (r.code == assess::ReasonCode::kPrTimingUnknown ||
-            r.code == assess::ReasonCode::kPrAfterStop ||
-            r.code == assess::ReasonCode::kPrUnidentifiedMedication ||
-            r.code == assess::ReasonCode::kPrUnrecognisedCondition)
-          unassessed.push_back(r);
+        if (assess::pr_not_assessed(r.code)) unassessed.push_back(r);
       }
       if (!unassessed.empty()) {
         std::string d = "**Not assessed**\n\n" + reason_lines(unassessed) + record_notes(record);
