@@ -16,10 +16,15 @@ namespace {
 
 using common::edit_distance;
 
+// Edit distance is at least the difference in length, so ids that cannot beat (or tie) the best so
+// far are skipped unmeasured: a broken file full of long unknown ids (a paste, a fuzzer's input)
+// cost 18 % of the KB fuzzer's time in this loop.
 std::string suggestion(std::string_view id, const std::unordered_set<std::string>& known) {
   std::string best;
   std::size_t best_d = 4;  // only suggest close spellings
   for (const auto& k : known) {
+    std::size_t shorter = std::min(id.size(), k.size()), longer = std::max(id.size(), k.size());
+    if (longer - shorter > best_d || (longer - shorter == best_d && best.empty())) continue;
     std::size_t d = edit_distance(id, k);
     if (d < best_d || (d == best_d && !best.empty() && k < best)) {
       best_d = d;

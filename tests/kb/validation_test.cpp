@@ -60,6 +60,28 @@ conf = "confirmed"
                        "did you mean 'cst-jak-stat-table'"});
 }
 
+// The suggestion reaches three edits and no further, whatever the lengths (the search skips ids
+// whose length alone rules them out): three letters appended is suggested, four is not.
+TEST(KbValidation, SuggestionReachesThreeEditsAndNoFurther) {
+  auto with_src = [](const std::string& id) {
+    return load_with("axes.toml", fmt::format(R"(
+[[axis]]
+id = "Th2"
+name = "T helper 2"
+src = ["{}"]
+conf = "confirmed"
+)",
+                                              id));
+  };
+  auto three = errors_of(with_src("cst-jak-stat-tablexyz"));
+  ASSERT_EQ(three.size(), 1u);
+  EXPECT_NE(three[0].find("did you mean 'cst-jak-stat-table'"), std::string::npos) << three[0];
+  auto four = errors_of(with_src("cst-jak-stat-tablewxyz"));
+  ASSERT_EQ(four.size(), 1u);
+  EXPECT_EQ(four[0].find("did you mean"), std::string::npos) << four[0];
+  EXPECT_NE(four[0].find("no source with this id"), std::string::npos) << four[0];
+}
+
 TEST(KbValidation, UnknownFieldIsRejected) {
   auto r = load_with("axes.toml", R"(
 [[axis]]
