@@ -86,7 +86,7 @@ std::optional<std::string> DrugNormaliser::ingredient(const std::string& verbati
   if (it != names_.end() && it->first == c) return it->second;
   if (c.size() >= 6) {
     for (const auto& [n, ing] : names_) {
-      if (n.size() >= 6 && common::edit_distance(n, c) == 1) return ing;
+      if (n.size() >= 6 && common::one_edit_apart(n, c)) return ing;
     }
   }
   return std::nullopt;
