@@ -311,6 +311,39 @@ INSTANTIATE_TEST_SUITE_P(Store, FromVersion, ::testing::Range(0, kCurrent + 1),
                            return "v" + std::to_string(i.param);
                          });
 
+int page_size_of(const fs::path& path) {
+  SQLite::Database db(path.string(), SQLite::OPEN_READONLY);
+  return db.execAndGet("PRAGMA page_size").getInt();
+}
+
+// A new database has 16 KB pages (a ~50 KB assessment result costs far less CPU to write than in
+// 4 KB pages: docs/server.md); a database written with SQLite's default 4 KB pages keeps them and
+// takes new writes (page_size cannot change a WAL database in place).
+TEST_F(StoreDb, ANewDatabaseHasSixteenKilobytePagesAnOlderOneKeepsItsOwn) {
+  {
+    auto s = open_ok(path_);
+    ASSERT_TRUE(s);
+    ASSERT_TRUE(
+        s->record_assessment(std::nullopt, "h", "kb", "e", std::string(50000, 'x')).is_ok());
+  }
+  EXPECT_EQ(page_size_of(path_), 16384);
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path_.string() + suffix);
+
+  build_old(path_.string(), kCurrent);
+  ASSERT_EQ(page_size_of(path_), 4096);
+  {
+    auto s = open_ok(path_);
+    ASSERT_TRUE(s);
+    auto id = s->save_case("new", "native", "{}", {}, false, "key-new");
+    ASSERT_TRUE(id.is_ok()) << id.status().message();
+    ASSERT_TRUE(s->record_assessment(id.value(), "h", "kb", "e", std::string(50000, 'y')).is_ok());
+    auto as = s->assessments(id.value());
+    ASSERT_EQ(as.size(), 1u);
+    EXPECT_EQ(as[0].result, std::string(50000, 'y'));
+  }
+  EXPECT_EQ(page_size_of(path_), 4096);
+}
+
 // A failing step leaves the database at the version before it, never half-migrated: a version-1
 // database whose cases table already has a column step 3 adds fails step 3; steps 1..2 stay done.
 TEST_F(StoreDb, AFailingStepLeavesTheLastCompleteVersion) {
