@@ -6,6 +6,9 @@
 #pragma once
 
 #include <fmt/format.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <cmath>
 #include <concepts>
@@ -139,12 +142,7 @@ class JsonWriter {
     out_ += '"';
     for (std::size_t i = 0; i < s.size();) {
       // The common case: a run of printable ASCII that needs no escape, appended at once.
-      std::size_t run = i;
-      while (run < s.size()) {
-        auto r = static_cast<unsigned char>(s[run]);
-        if (r < 0x20 || r >= 0x80 || r == '"' || r == '\\') break;
-        ++run;
-      }
+      std::size_t run = plain_run_end(s, i);
       if (run > i) {
         out_.append(s.substr(i, run - i));
         i = run;
@@ -194,6 +192,31 @@ class JsonWriter {
       }
     }
     out_ += '"';
+  }
+
+  static bool plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+
+  // The end of the run of plain bytes (printable ASCII other than '"' and '\\') from s[i]: 16 bytes
+  // per step where SSE2 is there (every x86-64), since string escaping was the server's largest
+  // user-space cost per assessment (~50 KB of JSON each).
+  static std::size_t plain_run_end(std::string_view s, std::size_t i) {
+#if defined(__SSE2__)
+    const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'),
+                  backslash = _mm_set1_epi8('\\');
+    while (i + 16 <= s.size()) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+      // Signed compare: bytes >= 0x80 are negative, so "v < 0x20" also finds them.
+      __m128i special =
+          _mm_or_si128(_mm_cmplt_epi8(v, space),
+                       _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+      int mask = _mm_movemask_epi8(special);
+      if (mask != 0)
+        return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+      i += 16;
+    }
+#endif
+    while (i < s.size() && plain(static_cast<unsigned char>(s[i]))) ++i;
+    return i;
   }
 
   // Length of the valid UTF-8 sequence at s[i] (lead byte >= 0x80), 0 when invalid.

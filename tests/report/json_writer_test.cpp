@@ -65,6 +65,22 @@ TEST(JsonWriter, StringsEscapeAsNlohmannDoes) {
   EXPECT_EQ(written(doc, -1), doc.dump());
 }
 
+// Plain runs are scanned 16 bytes at a time: an escape or a multi-byte character at every offset
+// of a longer string (both sides of each 16-byte boundary, and the tail) is found.
+TEST(JsonWriter, EscapesAtEveryOffsetOfALongString) {
+  for (std::string special :
+       {std::string("\""), std::string("\\"), std::string("\n"), std::string(1, '\x1f'),
+        std::string("\x7f"), std::string("\xc3\xa9"), std::string("\xe2\x82\xac")}) {
+    for (std::size_t at = 0; at <= 40; ++at) {
+      std::string text(at, 'a');
+      text += special;
+      text += std::string(40 - at, 'b');
+      Json doc = Json::array({text});
+      ASSERT_EQ(written(doc, -1), doc.dump()) << "offset " << at;
+    }
+  }
+}
+
 TEST(JsonWriter, NumbersAsNlohmann) {
   Json doc = Json::array({0.0, -0.0, 1.0, 0.1, 1e-5, 1e20, 123456789.125, 3.0e-300, 2.5, 100.0,
                           std::numeric_limits<double>::max()});
