@@ -189,6 +189,13 @@ struct Eruption {
   bool alternatives_excluded = false;
 };
 
+// A dose of a KB vaccine the record says was given (FHIR Immunization, status completed).
+struct Immunization {
+  std::string pointer;
+  std::string vaccine;  // KB vaccine id
+  Date date;
+};
+
 struct Case {
   std::string input_kind;  // native | fhir
   std::string region = "us";
@@ -203,6 +210,7 @@ struct Case {
   std::vector<LabResult> labs;
   std::optional<Eruption> eruption;
   std::vector<std::string> flags;  // e.g. raised-ige, eosinophilia, cyp2c19-poor-metaboliser
+  std::vector<Immunization> immunizations;
   std::vector<InputProblem> warnings;
   // Conditions the KB does not know (also a warning each): kept so that one beginning under a
   // biologic is named by the reaction assessment instead of reading as "no eruption".

@@ -397,6 +397,18 @@ struct RegionCountry {
   Provenance prov;
 };
 
+// A vaccine as FHIR Immunization.vaccineCode names it (kb/vaccines.toml, CVX codes): whether it is
+// live (the labels: avoid live vaccines during and immediately before treatment) and the baseline
+// screening item a dose of it records (the recombinant zoster vaccine -> zoster-vaccine).
+struct Vaccine {
+  Location loc;
+  std::string id, name;
+  bool live = false;
+  std::optional<ScreeningKind> screening_item;
+  std::vector<Code> code;
+  Provenance prov;
+};
+
 // How a coded element of a standard FHIR R4 resource is read (kb/fhir.toml): a status that makes
 // the resource unusable, a clinical status, a severity grade, an interpretation flag.
 struct FhirCode {
@@ -926,6 +938,7 @@ struct KnowledgeBase {
   std::vector<AnswerCode> answer_codes;
   std::vector<FhirCode> fhir_codes;
   std::vector<RegionCountry> region_countries;
+  std::vector<Vaccine> vaccines;
   std::vector<BiologicClass> biologic_classes;
   std::vector<Biologic> biologics;
   std::vector<InteractionClass> interaction_classes;

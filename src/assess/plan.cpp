@@ -48,6 +48,45 @@ std::string days_before(Date d, Date start) {
                 : format_text(FMT_COMPILE("{} days after start"), -n);
 }
 
+// The doses a FHIR record lists (Immunization) for a screening item: a dose of the item's vaccine
+// records it, with the dates; a live vaccine is named with its date on the vaccination item, since
+// the labels say to avoid live vaccines during and immediately before treatment and state no
+// interval (shown, never judged).
+void vaccine_doses(const kb::KnowledgeBase& kb, const Case& c, Date start, ScreeningItem& item) {
+  std::string doses, live;
+  Date latest{};
+  for (const auto& im : c.immunizations) {
+    if (im.date > c.as_of) continue;  // recorded ahead of the assessment date: not yet given
+    const kb::Vaccine* v = nullptr;
+    for (const auto& k : kb.vaccines) {
+      if (k.id == im.vaccine) v = &k;
+    }
+    if (!v) continue;
+    if (v->screening_item == item.item) {
+      doses += format_text(FMT_COMPILE("{}{} {}"), doses.empty() ? "" : ", ", v->name,
+                           clinical::to_string(im.date));
+      latest = std::max(latest, im.date);
+    }
+    if (v->live && item.item == kb::ScreeningKind::kVaccination) {
+      live += format_text(FMT_COMPILE("{}{} on {} ({})"), live.empty() ? "" : ", ", v->name,
+                          clinical::to_string(im.date), days_before(im.date, start));
+    }
+  }
+  if (!doses.empty()) {
+    item.status = ScreeningStatus::kRecorded;
+    item.last_date = clinical::to_string(latest);
+    item.detail = doses + "; " + days_before(latest, start);
+  }
+  if (!live.empty()) {
+    // The renderers show the detail in place of the item's text: keep the text in front of it.
+    if (item.detail.empty()) item.detail = item.text;
+    item.detail += format_text(FMT_COMPILE("{}live vaccine recorded: {} — the labels say avoid "
+                                           "live vaccines during and immediately before "
+                                           "treatment (no interval stated: judge clinically)"),
+                               item.detail.empty() ? "" : "; ", live);
+  }
+}
+
 }  // namespace
 
 SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c,
@@ -123,6 +162,7 @@ SafetyPlan safety_plan(const kb::KnowledgeBase& kb, const Case& c,
         item.status = ScreeningStatus::kRecorded;
         item.detail = "recorded as given";
       }
+      vaccine_doses(kb, c, start, item);
       if (s.item == kb::ScreeningKind::kVaccination && c.has_flag("vaccinations-up-to-date")) {
         item.status = ScreeningStatus::kRecorded;
         item.detail = "recorded as up to date";

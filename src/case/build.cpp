@@ -307,6 +307,7 @@ std::string_view short_system_view(std::string_view s) {
   if (s == "http://www.nlm.nih.gov/research/umls/rxnorm" || s == "rxnorm") return "rxnorm";
   if (s == "http://loinc.org" || s == "loinc") return "loinc";
   if (s == "http://www.whocc.no/atc" || s == "atc") return "atc";
+  if (s == "http://hl7.org/fhir/sid/cvx" || s == "cvx") return "cvx";
   if (s == "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation") {
     return "v3-observation-interpretation";
   }

@@ -2,8 +2,8 @@
 // Resources: Patient, Condition, MedicationStatement, MedicationRequest, MedicationAdministration,
 // MedicationDispense
 // (the medication as a CodeableConcept or a reference to a contained or Bundle Medication),
-// Observation, AllergyIntolerance; mapped by code (SNOMED CT, ICD-10-CM with KB code ranges,
-// RxNorm, LOINC) with a name fallback. Status, verification, clinical status, severity and
+// Observation, AllergyIntolerance, Immunization; mapped by code (SNOMED CT, ICD-10-CM with KB code
+// ranges, RxNorm, LOINC) with a name fallback. Status, verification, clinical status, severity and
 // interpretation codes are read through kb/fhir.toml. The eruption and case flags travel as
 // paraderm extensions (docs/case-format.md).
 //
@@ -358,6 +358,9 @@ class BundleReader {
   void observation_result(El r, const std::string& path, std::optional<Date> date,
                           std::optional<std::int64_t> at);
   void allergy(El r, const std::string& path);
+  // A given dose of a KB vaccine (kb/vaccines.toml, by CVX code): the zoster-vaccine screening
+  // item and the live-vaccine check read it. Other vaccines and doses not given: a warning.
+  void immunization(El r, const std::string& path);
   // Whether a resource's subject (patient) reference names this record's Patient; false, with a
   // warning, when it names another one. A resource without a reference is this patient's.
   bool of_this_patient(El r, const std::string& path);
@@ -1151,6 +1154,54 @@ void BundleReader::allergy(El r, const std::string& path) {
   }
 }
 
+void BundleReader::immunization(El r, const std::string& path) {
+  // Immunization.status is 1..1 (completed | entered-in-error | not-done, kb/fhir.toml).
+  auto given = f_.string(r, "status", path);
+  if (given.empty()) {
+    b_.warning(path + ".status",
+               "missing: expected completed, entered-in-error or not-done; "
+               "the immunization is not used");
+    return;
+  }
+  if (!status("Immunization", "status", given, Path(path, "status"))) return;
+  OptEl code = f_.object(r, "vaccineCode", path);
+  CodeableConcept vaccine_read =
+      code ? f_.concept_of(*code, Path(path, "vaccineCode")) : CodeableConcept{};
+  const kb::Vaccine* vaccine = nullptr;
+  for (const auto& c : vaccine_read.codes) {
+    for (const auto& v : b_.kb().vaccines) {
+      for (const auto& vc : v.code) {
+        if (vc.system == short_system_view(c.system) && vc.code == c.code) vaccine = &v;
+      }
+    }
+    if (vaccine) break;
+  }
+  if (!vaccine) {
+    std::string named = vaccine_read.text;
+    if (named.empty() && !vaccine_read.codes.empty())
+      named = fmt::format("{}|{}", vaccine_read.codes[0].system, vaccine_read.codes[0].code);
+    b_.warning(path + ".vaccineCode",
+               fmt::format("vaccine {} is not in the KB (kb/vaccines.toml, CVX codes): not used",
+                           shown(named)));
+    return;
+  }
+  auto when = f_.date(r, "occurrenceDateTime", path);
+  if (!when) {
+    b_.warning(path + ".occurrenceDateTime",
+               fmt::format("missing or not a date: the {} dose is not used (its date is what "
+                           "the checks read)",
+                           vaccine->name));
+    return;
+  }
+  if (*when > b_.record().as_of) {
+    b_.warning(path + ".occurrenceDateTime",
+               fmt::format("{}: after the assessment date; the {} dose is not counted as given",
+                           clinical::to_string(*when), vaccine->name));
+    return;
+  }
+  b_.record().immunizations.push_back({path, vaccine->id, *when});
+}
+
 std::optional<int> BundleReader::whole_years(El quantity, const Path& path) {
   auto value = f_.number(quantity, "value", path);
   auto code = f_.string(quantity, "code", path);
@@ -1283,6 +1334,8 @@ void BundleReader::read(bool as_of_given) {
       observation(r, path);
     } else if (type == "AllergyIntolerance") {
       allergy(r, path);
+    } else if (type == "Immunization") {
+      immunization(r, path);
     } else if (type == "Medication") {
       medications.emplace_back(path, i);  // read through the resources that reference it
     } else {

@@ -514,7 +514,7 @@ struct Schema<Code> {
         {
             field("system", &Code::system,
                   {.one_of = {"snomed", "icd10cm", "icd10", "rxnorm", "rxnorm-scd", "atc", "loinc",
-                              "ucum"}}),
+                              "ucum", "cvx"}}),
             field("code", &Code::code),
             field("display", &Code::display),
         },
@@ -809,7 +809,7 @@ struct Schema<FhirCode> {
             field("resource", &FhirCode::resource,
                   {.one_of = {"MedicationStatement", "MedicationRequest",
                               "MedicationAdministration", "MedicationDispense", "Observation",
-                              "Condition", "AllergyIntolerance"}}),
+                              "Condition", "AllergyIntolerance", "Immunization"}}),
             field("element", &FhirCode::element,
                   {.one_of = {"status", "intent", "verificationStatus", "clinicalStatus",
                               "severity", "interpretation"}}),
@@ -850,6 +850,32 @@ struct Schema<RegionCountry> {
                   fmt::format("value \"{}\": expected an upper-case ISO 3166-1 alpha-2 or "
                               "alpha-3 code",
                               c));
+      }
+    }
+  }
+};
+
+template <>
+struct Schema<Vaccine> {
+  static const std::vector<Field<Vaccine>>& fields() {
+    static const std::vector<Field<Vaccine>> f = concat<Vaccine>(
+        {
+            field("id", &Vaccine::id, {.id = true}),
+            field("name", &Vaccine::name),
+            field("live", &Vaccine::live),
+            field("screening_item", &Vaccine::screening_item, {.one_of = {"zoster-vaccine"}}),
+            field("code", &Vaccine::code),
+        },
+        embed(&Vaccine::prov));
+    return f;
+  }
+  static void check(const Vaccine& v, const BindContext& ctx, int line, const std::string& path) {
+    if (v.code.empty()) ctx.error(line, path + ".code", "expected at least one code");
+    for (const auto& c : v.code) {
+      if (c.system != "cvx") {
+        ctx.error(
+            line, path + ".code",
+            fmt::format("system \"{}\": expected cvx (FHIR Immunization.vaccineCode)", c.system));
       }
     }
   }
@@ -1835,6 +1861,7 @@ const std::vector<KindOps>& kinds() {
       make_kind("answer_code", &KnowledgeBase::answer_codes),
       make_kind("fhir_code", &KnowledgeBase::fhir_codes),
       make_kind("region_country", &KnowledgeBase::region_countries),
+      make_kind("vaccine", &KnowledgeBase::vaccines),
       make_kind("biologic_class", &KnowledgeBase::biologic_classes),
       make_kind("biologic", &KnowledgeBase::biologics),
       make_kind("interaction_class", &KnowledgeBase::interaction_classes),

@@ -45,14 +45,15 @@ using Json = nlohmann::ordered_json;  // rows keep "patient" first
 
 // Every type the FHIR reader reads per patient (src/case/fhir.cpp); a file of another type is
 // listed in the summary as not read, never skipped silently.
-constexpr std::array<std::string_view, 8> kBulkTypes = {"Patient",
+constexpr std::array<std::string_view, 9> kBulkTypes = {"Patient",
                                                         "Condition",
                                                         "MedicationStatement",
                                                         "MedicationRequest",
                                                         "MedicationAdministration",
                                                         "MedicationDispense",
                                                         "Observation",
-                                                        "AllergyIntolerance"};
+                                                        "AllergyIntolerance",
+                                                        "Immunization"};
 // Peak resident bytes per input byte of a partition: the spill text (input lines plus their
 // "@file:line key type" prefix, ~1.2x), its line index and sort keys (~100 bytes per line) and the
 // records in flight. Measured 1.7 on 1 M bulk_synth patients (docs/scale.md).
@@ -1202,11 +1203,12 @@ Result<Summary> screen_directory(const kb::KnowledgeBase& kb, const fs::path& in
     return Status::not_found(fmt::format("{}: not a folder", input.string()));
   auto files = bulk_files(input);
   if (files.empty()) {
-    return Status::not_found(
-        fmt::format("{}: no Patient, Condition, Medication{{Statement,Request,Administration,"
-                    "Dispense}}, Observation or AllergyIntolerance .ndjson[.gz] file: expected a "
-                    "FHIR Bulk Data export folder",
-                    input.string()));
+    return Status::not_found(fmt::format(
+        "{}: no Patient, Condition, Medication{{Statement,Request,Administration,"
+        "Dispense}}, Observation, AllergyIntolerance or Immunization .ndjson[.gz] file: "
+        "expected a "
+        "FHIR Bulk Data export folder",
+        input.string()));
   }
   summary.unread_files = unread_bulk_files(input);
   double estimate = 0;

@@ -1496,5 +1496,48 @@ TEST(FhirCondition, OnsetSpans) {
       << all(r.record->warnings);
 }
 
+// ---- immunizations --------------------------------------------------------------------------
+
+Json immunization_resource(const std::string& cvx, const std::string& status,
+                           const std::string& date) {
+  Json r = {{"resourceType", "Immunization"},
+            {"status", status},
+            {"patient", {{"reference", "Patient/pt"}}},
+            {"vaccineCode", concept_of("http://hl7.org/fhir/sid/cvx", cvx)}};
+  if (!date.empty()) r["occurrenceDateTime"] = date;
+  return r;
+}
+
+// kb/vaccines.toml by CVX code; kb/fhir.toml Immunization.status: only a completed dose with a date
+// on or before the assessment date is a dose given, and every other one is said.
+TEST(FhirImmunization, OnlyAGivenDatedDoseOfAKbVaccineIsRead) {
+  auto r = read(bundle({immunization_resource("187", "completed", "2026-06-01"),
+                        immunization_resource("121", "completed", "2026-11-01")}));
+  ASSERT_TRUE(r.record);
+  ASSERT_EQ(r.record->immunizations.size(), 2u) << all(r.problems);
+  EXPECT_EQ(r.record->immunizations[0].vaccine, "zoster-recombinant");
+  EXPECT_EQ(to_string(r.record->immunizations[0].date), "2026-06-01");
+  EXPECT_EQ(r.record->immunizations[1].vaccine, "zoster-live");
+  EXPECT_FALSE(contains(all(r.record->warnings), "Immunization")) << all(r.record->warnings);
+
+  struct Unread {
+    Json resource;
+    std::string says;
+  };
+  for (const auto& [resource, says] :
+       {Unread{immunization_resource("187", "not-done", "2026-06-01"), "\"not-done\": not used"},
+        Unread{immunization_resource("187", "entered-in-error", "2026-06-01"),
+               "\"entered-in-error\": not used"},
+        Unread{immunization_resource("141", "completed", "2026-10-01"), "is not in the KB"},
+        Unread{immunization_resource("187", "completed", ""), "missing or not a date"},
+        Unread{immunization_resource("187", "completed", "2026-12-01"),
+               "after the assessment date"}}) {
+    auto u = read(bundle({resource}));
+    ASSERT_TRUE(u.record);
+    EXPECT_TRUE(u.record->immunizations.empty()) << resource.dump();
+    EXPECT_TRUE(contains(all(u.record->warnings), says)) << says << "\n" << all(u.record->warnings);
+  }
+}
+
 }  // namespace
 }  // namespace paraderm::clinical

@@ -82,6 +82,32 @@ conf = "confirmed"
   EXPECT_NE(four[0].find("no source with this id"), std::string::npos) << four[0];
 }
 
+// kb/vaccines.toml: a vaccine is matched by its CVX code (FHIR Immunization.vaccineCode), so
+// another code system is refused; a CVX code loads.
+TEST(KbValidation, AVaccineCodeMustBeCvx) {
+  auto vaccine = [](const char* system) {
+    return load_with("vaccines.toml", fmt::format(R"(
+[[vaccine]]
+id = "v"
+name = "A vaccine"
+live = false
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+
+[[vaccine.code]]
+system = "{}"
+code = "187"
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+)",
+                                                  system));
+  };
+  expect_single_error(vaccine("loinc"), "vaccines.toml:2",
+                      {"vaccine[0].code", "system \"loinc\": expected cvx"});
+  EXPECT_TRUE(errors_of(vaccine("cvx")).empty())
+      << ::testing::PrintToString(errors_of(vaccine("cvx")));
+}
+
 TEST(KbValidation, UnknownFieldIsRejected) {
   auto r = load_with("axes.toml", R"(
 [[axis]]

@@ -452,8 +452,9 @@ TEST(PlainExport, EuRiskGroupOfAPatientOnAJakInhibitor) {
   fs::remove_all(young);
 }
 
-// Pharmacy feeds and allergy lists are part of a Bulk export: MedicationDispense,
-// MedicationAdministration and AllergyIntolerance files are read (the FHIR reader reads them), and
+// Pharmacy feeds, allergy and immunization lists are part of a Bulk export: MedicationDispense,
+// MedicationAdministration, AllergyIntolerance and Immunization files are read (the FHIR reader
+// reads them), and
 // a file of a type the screen does not read is named in the summary, never skipped silently.
 TEST(PlainExport, DispenseAndAllergyFilesAreReadAndOtherTypesReported) {
   fs::path d = temp_dir("dispense");
@@ -481,7 +482,10 @@ TEST(PlainExport, DispenseAndAllergyFilesAreReadAndOtherTypesReported) {
       << R"({"resourceType":"AllergyIntolerance","id":"al","patient":{"reference":"Patient/echo"},"clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical","code":"active"}]},"code":{"text":"upadacitinib"}})"
       << "\n";
   std::ofstream(d / "Immunization.ndjson")
-      << R"({"resourceType":"Immunization","id":"i","patient":{"reference":"Patient/echo"}})"
+      << R"({"resourceType":"Immunization","id":"i","status":"completed","patient":{"reference":"Patient/echo"},"vaccineCode":{"coding":[{"system":"http://hl7.org/fhir/sid/cvx","code":"187"}]},"occurrenceDateTime":"2025-06-01"})"
+      << "\n";
+  std::ofstream(d / "Encounter.ndjson")
+      << R"({"resourceType":"Encounter","id":"e","subject":{"reference":"Patient/echo"}})"
       << "\n";
   ScreenOptions o;
   o.region = "eu";  // the EU SmPC 4.3 contraindicates hypersensitivity (kb/drugs/upadacitinib.toml)
@@ -497,9 +501,9 @@ TEST(PlainExport, DispenseAndAllergyFilesAreReadAndOtherTypesReported) {
   for (const auto& f : rows["echo"]["findings"])
     allergy = allergy || (f["kind"] == "contraindication" && f["drug"] == "upadacitinib");
   EXPECT_TRUE(allergy) << rows["echo"].dump();
-  EXPECT_EQ(run.summary.files, 5u);
-  EXPECT_EQ(run.summary.unread_files, std::vector<std::string>{"Immunization.ndjson"});
-  EXPECT_NE(summary_json(run.summary).find("\"unread_files\": [\n    \"Immunization.ndjson\""),
+  EXPECT_EQ(run.summary.files, 6u);
+  EXPECT_EQ(run.summary.unread_files, std::vector<std::string>{"Encounter.ndjson"});
+  EXPECT_NE(summary_json(run.summary).find("\"unread_files\": [\n    \"Encounter.ndjson\""),
             std::string::npos)
       << summary_json(run.summary);
   fs::remove_all(d);
