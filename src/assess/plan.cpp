@@ -80,10 +80,14 @@ void vaccine_doses(const kb::KnowledgeBase& kb, const Case& c, Date start, Scree
   if (!live.empty()) {
     // The renderers show the detail in place of the item's text: keep the text in front of it.
     if (item.detail.empty()) item.detail = item.text;
-    item.detail += format_text(FMT_COMPILE("{}live vaccine recorded: {} — the labels say avoid "
+    const bool sentence_ended = !item.detail.empty() && item.detail.back() == '.';
+    item.detail += format_text(FMT_COMPILE("{}ive vaccine recorded: {} — the labels say avoid "
                                            "live vaccines during and immediately before "
                                            "treatment (no interval stated: judge clinically)"),
-                               item.detail.empty() ? "" : "; ", live);
+                               item.detail.empty() ? "L"
+                               : sentence_ended    ? " L"
+                                                   : "; l",
+                               live);
   }
 }
 
