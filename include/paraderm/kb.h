@@ -397,15 +397,17 @@ struct RegionCountry {
   Provenance prov;
 };
 
-// A vaccine as FHIR Immunization.vaccineCode names it (kb/vaccines.toml, CVX codes): whether it is
-// live (the labels: avoid live vaccines during and immediately before treatment) and the baseline
-// screening item a dose of it records (the recombinant zoster vaccine -> zoster-vaccine).
+// A vaccine as FHIR Immunization.vaccineCode names it (kb/vaccines.toml, CVX or ATC codes): whether
+// it is live (the labels: avoid live vaccines during and immediately before treatment) and the
+// baseline screening item a dose of it records (the recombinant zoster vaccine -> zoster-vaccine).
 struct Vaccine {
   Location loc;
   std::string id, name;
   bool live = false;
   std::optional<ScreeningKind> screening_item;
   std::vector<Code> code;
+  // Brand names a record may give as text only (matched as whole words, with a warning).
+  std::vector<std::string> names;
   Provenance prov;
 };
 

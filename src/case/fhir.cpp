@@ -1177,6 +1177,22 @@ void BundleReader::immunization(El r, const std::string& path) {
     if (vaccine) break;
   }
   if (!vaccine) {
+    // A record that gives only a name ("Shingrix"): a KB brand name as whole words, said.
+    for (const auto& text : vaccine_read.texts) {
+      const std::string words = " " + normalise_name(text) + " ";
+      for (const auto& v : b_.kb().vaccines) {
+        for (const auto& n : v.names) {
+          if (!vaccine && words.find(" " + normalise_name(n) + " ") != std::string::npos) {
+            vaccine = &v;
+            b_.warning(path + ".vaccineCode",
+                       fmt::format("vaccine {} read as {} by its name; record the CVX code",
+                                   shown(text), v.name));
+          }
+        }
+      }
+    }
+  }
+  if (!vaccine) {
     std::string named = vaccine_read.text;
     if (named.empty() && !vaccine_read.codes.empty())
       named = fmt::format("{}|{}", vaccine_read.codes[0].system, vaccine_read.codes[0].code);

@@ -865,6 +865,7 @@ struct Schema<Vaccine> {
             field("live", &Vaccine::live),
             field("screening_item", &Vaccine::screening_item, {.one_of = {"zoster-vaccine"}}),
             field("code", &Vaccine::code),
+            field("names", &Vaccine::names),
         },
         embed(&Vaccine::prov));
     return f;
@@ -872,10 +873,10 @@ struct Schema<Vaccine> {
   static void check(const Vaccine& v, const BindContext& ctx, int line, const std::string& path) {
     if (v.code.empty()) ctx.error(line, path + ".code", "expected at least one code");
     for (const auto& c : v.code) {
-      if (c.system != "cvx") {
-        ctx.error(
-            line, path + ".code",
-            fmt::format("system \"{}\": expected cvx (FHIR Immunization.vaccineCode)", c.system));
+      if (c.system != "cvx" && c.system != "atc") {
+        ctx.error(line, path + ".code",
+                  fmt::format("system \"{}\": expected cvx or atc (FHIR Immunization.vaccineCode)",
+                              c.system));
       }
     }
   }

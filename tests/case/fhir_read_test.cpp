@@ -1508,6 +1508,37 @@ Json immunization_resource(const std::string& cvx, const std::string& status,
   return r;
 }
 
+// A record without a CVX code: the WHO ATC code (J07BK02 live zoster), else a KB brand name in the
+// text as whole words, said in a warning; a name that is no brand is not guessed.
+TEST(FhirImmunization, AtcCodeOrBrandNameWhenThereIsNoCvxCode) {
+  auto with_concept = [](const Json& concept_json) {
+    Json r = {{"resourceType", "Immunization"},
+              {"status", "completed"},
+              {"patient", {{"reference", "Patient/pt"}}},
+              {"vaccineCode", concept_json},
+              {"occurrenceDateTime", "2026-06-01"}};
+    return read(bundle({r}));
+  };
+  auto atc = with_concept(concept_of("http://www.whocc.no/atc", "J07BK02"));
+  ASSERT_TRUE(atc.record);
+  ASSERT_EQ(atc.record->immunizations.size(), 1u) << all(atc.record->warnings);
+  EXPECT_EQ(atc.record->immunizations[0].vaccine, "zoster-live");
+
+  auto named = with_concept({{"text", "SHINGRIX (2nd dose)"}});
+  ASSERT_TRUE(named.record);
+  ASSERT_EQ(named.record->immunizations.size(), 1u) << all(named.record->warnings);
+  EXPECT_EQ(named.record->immunizations[0].vaccine, "zoster-recombinant");
+  EXPECT_TRUE(contains(all(named.record->warnings), "by its name; record the CVX code"))
+      << all(named.record->warnings);
+
+  for (const char* text : {"Shingles vaccine", "Shingrixx", "zostavaxine"}) {
+    auto unread = with_concept({{"text", text}});
+    ASSERT_TRUE(unread.record);
+    EXPECT_TRUE(unread.record->immunizations.empty()) << text;
+    EXPECT_TRUE(contains(all(unread.record->warnings), "is not in the KB")) << text;
+  }
+}
+
 // kb/vaccines.toml by CVX code; kb/fhir.toml Immunization.status: only a completed dose with a date
 // on or before the assessment date is a dose given, and every other one is said.
 TEST(FhirImmunization, OnlyAGivenDatedDoseOfAKbVaccineIsRead) {

@@ -103,7 +103,7 @@ conf = "confirmed"
                                                   system));
   };
   expect_single_error(vaccine("loinc"), "vaccines.toml:2",
-                      {"vaccine[0].code", "system \"loinc\": expected cvx"});
+                      {"vaccine[0].code", "system \"loinc\": expected cvx or atc"});
   EXPECT_TRUE(errors_of(vaccine("cvx")).empty())
       << ::testing::PrintToString(errors_of(vaccine("cvx")));
 }
