@@ -78,6 +78,21 @@ struct ServerOptions {
   std::function<void(const std::string&)> announce;
 };
 
+// One request handed to the server without a socket (Server::handle_local).
+struct LocalRequest {
+  std::string method = "GET";
+  std::string target;  // path and query, as on the request line ("/api/v1/cases?title=x")
+  std::vector<std::pair<std::string, std::string>> headers;  // Host is added when absent
+  std::string body;
+  std::string remote_addr = "127.0.0.1";
+};
+
+struct LocalResponse {
+  int status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
 // True for 127.0.0.0/8, ::1 and localhost: the only binds --insecure-no-auth accepts.
 bool is_loopback(const std::string& host);
 
@@ -91,6 +106,12 @@ class Server {
   // Serves until stop(); call after bind().
   void listen();
   void stop();
+  // Runs one request through everything a request meets after the transport has framed it (Host
+  // and UTF-8 checks, authentication, the route, the security headers) on the calling thread,
+  // without a socket: the fuzz harness's entry (fuzz/http_post.cpp). The transport's own limits
+  // (sizes, deadlines, framing) are not applied; bind() and listen() are not needed. Thread-safe
+  // like the workers that call the same path.
+  LocalResponse handle_local(const LocalRequest& request);
   int port() const;
   bool tls() const;
 

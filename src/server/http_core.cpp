@@ -27,6 +27,13 @@
 
 namespace paraderm::server::http {
 
+void split_target(httplib::Request& req) {
+  std::size_t q = req.target.find('?');
+  req.path = httplib::detail::decode_url(req.target.substr(0, q), false);
+  if (q != std::string::npos)
+    httplib::detail::parse_query_text(req.target.substr(q + 1), req.params);
+}
+
 const char* status_reason(int status) {
   switch (status) {
     case 100:
@@ -479,10 +486,7 @@ struct Core::Impl {
       refuse(c, 400, "request target: expected an absolute path");
       return false;
     }
-    std::size_t q = req.target.find('?');
-    req.path = httplib::detail::decode_url(req.target.substr(0, q), false);
-    if (q != std::string::npos)
-      httplib::detail::parse_query_text(req.target.substr(q + 1), req.params);
+    split_target(req);
 
     std::size_t pos = eol == std::string_view::npos ? head.size() : eol + 2;
     std::size_t count = 0;

@@ -80,4 +80,7 @@ class Core {
 
 const char* status_reason(int status);
 
+// Sets req.path (percent-decoded) and req.params from req.target, as the transport does.
+void split_target(httplib::Request& req);
+
 }  // namespace paraderm::server::http

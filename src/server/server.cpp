@@ -1903,6 +1903,26 @@ Result<int> Server::bind() {
 
 void Server::listen() { impl_->core->run(); }
 void Server::stop() { impl_->core->stop(); }
+LocalResponse Server::handle_local(const LocalRequest& request) {
+  http::Exchange ex;
+  ex.start = http::Clock::now();
+  auto& req = ex.req;
+  req.method = request.method;
+  req.target = request.target;
+  req.version = "HTTP/1.1";
+  req.remote_addr = request.remote_addr;
+  http::split_target(req);
+  for (const auto& [name, value] : request.headers) req.headers.emplace(name, value);
+  if (!req.has_header("Host")) req.headers.emplace("Host", "localhost");
+  req.body = request.body;
+  impl_->handle(ex);
+  LocalResponse out;
+  out.status = ex.res.status;
+  for (const auto& [name, value] : ex.res.headers) out.headers.emplace_back(name, value);
+  out.body = std::move(ex.res.body);
+  return out;
+}
+
 int Server::port() const { return impl_->port; }
 bool Server::tls() const { return impl_->core->tls(); }
 

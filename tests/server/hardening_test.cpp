@@ -74,6 +74,7 @@ class Running {
     return r && r->status == 200;
   }
   const fs::path& db() const { return db_; }
+  Server& server() { return *server_; }
 
  private:
   fs::path db_;
@@ -573,6 +574,44 @@ TEST(Hardening, Https) {
   ASSERT_FALSE(refused.is_ok());
   EXPECT_NE(refused.status().message().find("--tls-cert"), std::string::npos);
   fs::remove_all(dir);
+}
+
+// The fuzz harness's socket-free entry (fuzz/http_post.cpp) must be the same server: the same
+// checks before the route, the same answers, the same state.
+TEST(Hardening, ALocalRequestMeetsTheSameChecksAndAnswersAsOneOverTheSocket) {
+  Running s;
+  auto over_http = s.client().Post("/api/v1/assess", example(), "application/json");
+  ASSERT_TRUE(over_http);
+  ASSERT_EQ(over_http->status, 200);
+  LocalRequest assess{"POST", "/api/v1/assess", {{"Content-Type", "application/json"}}, example()};
+  LocalResponse local = s.server().handle_local(assess);
+  ASSERT_EQ(local.status, 200) << local.body;
+  auto header = [&](const std::string& name) {
+    for (const auto& [n, v] : local.headers)
+      if (n == name) return v;
+    return std::string();
+  };
+  EXPECT_EQ(header("Cache-Control"), over_http->get_header_value("Cache-Control"));
+  EXPECT_EQ(header("Content-Security-Policy"),
+            over_http->get_header_value("Content-Security-Policy"));
+  EXPECT_EQ(Json::parse(local.body)["options"], Json::parse(over_http->body)["options"]);
+
+  EXPECT_EQ(s.server().handle_local({"GET", "/%FF"}).status, 400);  // UTF-8 before the route
+  EXPECT_EQ(s.server().handle_local({"GET", "/healthz", {{"Host", "evil.example"}}}).status, 421);
+  EXPECT_EQ(s.server().handle_local({"GET", "/no-such-route"}).status, 404);
+  EXPECT_EQ(s.server().handle_local({"DELETE", "/api/v1/assess"}).status, 405);
+  LocalRequest wrong_type{"POST", "/api/v1/assess", {{"Content-Type", "text/plain"}}, example()};
+  EXPECT_EQ(s.server().handle_local(wrong_type).status, 415);
+
+  // A case saved without a socket is the server's: listed over HTTP, with its query parameter.
+  LocalRequest save{
+      "POST", "/api/v1/cases?title=local%20one", {{"Content-Type", "application/json"}}, example()};
+  LocalResponse saved = s.server().handle_local(save);
+  ASSERT_EQ(saved.status, 201) << saved.body;
+  auto list = s.client().Get("/api/v1/cases");
+  ASSERT_TRUE(list);
+  EXPECT_NE(list->body.find("local one"), std::string::npos) << list->body;
+  EXPECT_TRUE(s.healthy());
 }
 
 }  // namespace
