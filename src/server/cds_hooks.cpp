@@ -97,6 +97,9 @@ struct Order {
 };
 
 const char* kPatientTemplate = "Patient/{{context.patientId}}";
+// The one optional prefetch key: many EHRs' CDS clients prefetch no Immunization, and the
+// vaccine screening items can say "not assessed" where everything else needs the key (412).
+constexpr const char* kImmunizationsKey = "immunizations";
 
 }  // namespace
 
@@ -136,6 +139,7 @@ struct Services::Impl {
         {"medicationStatements", "MedicationStatement?patient={{context.patientId}}"},
         {"medicationRequests", "MedicationRequest?patient={{context.patientId}}"},
         {"observations", "Observation?patient={{context.patientId}}&code=" + codes},
+        {kImmunizationsKey, "Immunization?patient={{context.patientId}}"},
     };
     Json pf = Json::object();
     for (const auto& [k, v] : prefetch) pf[k] = v;
@@ -143,7 +147,8 @@ struct Services::Impl {
         "Send a Bearer JWT signed with ES384 or RS384 by an issuer registered with paraderm serve "
         "--cds-jwks. "
         "Prefetch every key, or give fhirServer (and fhirAuthorization) so missing keys can be "
-        "fetched. "
+        "fetched; immunizations is optional (without it the vaccine screening items read 'not "
+        "assessed'). "
         "Codes paraderm reads: SNOMED CT or ICD-10-CM conditions, RxNorm medications (ingredient, "
         "SCD, SBD) or "
         "their names, LOINC observations.";
@@ -334,14 +339,13 @@ struct Services::Impl {
   }
 
   // Every prefetch key the service asked for: given, null (nothing found), or missing / an
-  // OperationOutcome (then fetched from fhirServer into `fetched`, else 412); keys it did not ask
-  // for are read too (nothing the EHR sends is silently dropped). Pairs of key and resource or
-  // Bundle, null when nothing was found.
-  std::vector<std::pair<std::string, const Json*>> resolve_prefetch(const Json* pf,
-                                                                    const Json& context,
-                                                                    const Json* server,
-                                                                    const Json* auth,
-                                                                    Json& fetched) const {
+  // OperationOutcome (then fetched from fhirServer into `fetched`, else 412 — for the optional
+  // immunizations key, added to `not_sent` instead); keys it did not ask for are read too
+  // (nothing the EHR sends is silently dropped). Pairs of key and resource or Bundle, null when
+  // nothing was found.
+  std::vector<std::pair<std::string, const Json*>> resolve_prefetch(
+      const Json* pf, const Json& context, const Json* server, const Json* auth, Json& fetched,
+      std::set<std::string>& not_sent) const {
     if (pf && !pf->is_null() && !pf->is_object()) throw bad("prefetch", "expected an object");
     if (pf && pf->is_null()) pf = nullptr;
 
@@ -358,12 +362,21 @@ struct Services::Impl {
         slots.emplace_back(key, v);
         continue;
       }
+      const bool optional = key == kImmunizationsKey;
       if (!server) {
-        unavailable.push_back(key);
+        if (optional) {
+          not_sent.insert(key);
+        } else {
+          unavailable.push_back(key);
+        }
         continue;
       }
       std::string problem;
       auto got = fetch(server->get<std::string>(), auth, template_fill(tmpl, context), problem);
+      if (!got && optional) {
+        not_sent.insert(key);
+        continue;
+      }
       if (!got) {
         throw HttpError{412, "not-found",
                         fmt::format("prefetch.{}: {} and could not be fetched: {}", key,
@@ -438,8 +451,10 @@ struct Services::Impl {
     } else {
       auth = nullptr;
     }
-    Json fetched = Json::object();  // owns what was fetched from fhirServer
-    const auto slots = resolve_prefetch(member(req, "prefetch"), *context, server, auth, fetched);
+    Json fetched = Json::object();   // owns what was fetched from fhirServer
+    std::set<std::string> not_sent;  // optional keys neither sent nor fetched
+    const auto slots =
+        resolve_prefetch(member(req, "prefetch"), *context, server, auth, fetched, not_sent);
 
     // One Bundle: the prefetch resources, then the draft medication orders.
     Json bundle = {{"resourceType", "Bundle"}, {"type", "collection"}, {"entry", Json::array()}};
@@ -586,7 +601,7 @@ struct Services::Impl {
     if (hook == "patient-view") {
       patient_view_cards(a, record, bundle, base_url, cards);
     } else {
-      for (const auto& order : orders) order_cards(a, record, order, base_url, cards);
+      for (const auto& order : orders) order_cards(a, record, order, not_sent, base_url, cards);
     }
     return {200, dump(Json{{"cards", cards}})};
   }
@@ -753,7 +768,8 @@ struct Services::Impl {
   }
 
   void order_cards(const assess::Assessment& a, const clinical::Case& record, const Order& order,
-                   const std::string& base_url, Json& cards) const {
+                   const std::set<std::string>& not_sent, const std::string& base_url,
+                   Json& cards) const {
     if (order.med.biologic) return biologic_cards(record, order, base_url, cards);
     const std::string& drug = *order.med.jak_drug;
     const std::string name = drug_name(drug);
@@ -822,30 +838,58 @@ struct Services::Impl {
                "warning", reason_lines(unknown), source(base_url)));
     }
     if (o->verdict <= assess::Verdict::kCaution) {
-      plan_card(record, *o, base_url, cards);
+      plan_card(record, *o, not_sent, base_url, cards);
       dose_card(*o, order, base_url, cards);
     }
   }
 
-  void plan_card(const clinical::Case& record, const assess::Option& o, const std::string& base_url,
+  // The screening and monitoring plan of the ordered drug. Each item shows what the record holds
+  // (the plan's detail: results with dates, a live vaccine given before the start). Without the
+  // immunizations key, the items a vaccine records (kb/vaccines.toml screening_item) are "not
+  // assessed", never "not recorded": the EHR did not say.
+  void plan_card(const clinical::Case& record, const assess::Option& o,
+                 const std::set<std::string>& not_sent, const std::string& base_url,
                  Json& cards) const {
     auto plan = assess::safety_plan(kb, record, {o}, record.as_of);
     if (plan.screening.empty() && plan.monitoring.empty()) return;
+    const bool no_immunizations = not_sent.count(kImmunizationsKey) > 0;
+    std::set<kb::ScreeningKind> vaccine_items;
+    bool live_vaccines = false;
+    for (const auto& v : kb.vaccines) {
+      if (v.screening_item) vaccine_items.insert(*v.screening_item);
+      live_vaccines = live_vaccines || v.live;
+    }
     std::string d = "**Baseline screening**\n\n";
-    std::size_t missing = 0;
+    std::size_t missing = 0, not_assessed = 0;
     for (const auto& s : plan.screening) {
-      if (s.status == assess::ScreeningStatus::kNotRecorded) ++missing;
-      d += fmt::format("* {} — {}{}{}\n", md(kb::to_string(s.item)), to_string(s.status),
-                       s.last_date ? " (" + *s.last_date + ")" : "", cite(s.sources));
+      std::string status(to_string(s.status));
+      std::string detail = s.detail == s.text ? "" : s.detail;
+      if (no_immunizations && s.status == assess::ScreeningStatus::kNotRecorded &&
+          vaccine_items.count(s.item)) {
+        status = "not assessed — the EHR sent no immunizations (prefetch key immunizations)";
+        ++not_assessed;
+      } else if (s.status == assess::ScreeningStatus::kNotRecorded) {
+        ++missing;
+      }
+      if (no_immunizations && live_vaccines && s.item == kb::ScreeningKind::kVaccination) {
+        detail += std::string(detail.empty() ? "" : "; ") +
+                  "live vaccines given before the start not assessed: the EHR sent no "
+                  "immunizations";
+      }
+      d += fmt::format("* {} — {}{}{}{}\n", md(kb::to_string(s.item)), status,
+                       s.last_date ? " (" + *s.last_date + ")" : "",
+                       detail.empty() ? "" : ": " + md(detail), cite(s.sources));
     }
     d += "\n**Monitoring** (from today as the start date)\n\n";
     for (const auto& m : plan.monitoring) {
       d += fmt::format("* {}{}: {}{}\n", m.date.empty() ? "" : m.date + " ", md(m.test), md(m.text),
                        cite(m.sources));
     }
-    cards.push_back(card(fmt::format("{}: screening ({} of {} not recorded) and monitoring plan",
-                                     drug_name(o.id), missing, plan.screening.size()),
-                         "info", d, source(base_url)));
+    cards.push_back(card(
+        fmt::format("{}: screening ({} of {} not recorded{}) and monitoring plan", drug_name(o.id),
+                    missing, plan.screening.size(),
+                    not_assessed ? fmt::format(", {} not assessed", not_assessed) : std::string()),
+        "info", d, source(base_url)));
   }
 
   void dose_card(const assess::Option& o, const Order& order, const std::string& base_url,

@@ -139,17 +139,30 @@ inline Json searchset(const std::vector<Json>& resources) {
   return b;
 }
 
+// A completed vaccine dose (Immunization.vaccineCode in CVX, kb/vaccines.toml).
+inline Json immunization(const std::string& id, const std::string& cvx, const std::string& date) {
+  return {{"resourceType", "Immunization"},
+          {"id", id},
+          {"status", "completed"},
+          {"patient", {{"reference", "Patient/pt"}}},
+          {"vaccineCode",
+           {{"coding", Json::array({{{"system", "http://hl7.org/fhir/sid/cvx"}, {"code", cvx}}})}}},
+          {"occurrenceDateTime", date}};
+}
+
 struct Record {
   Json patient = cds::patient();
-  std::vector<Json> conditions, statements, requests, observations;
+  std::vector<Json> conditions, statements, requests, observations, immunizations;
 };
 
+// Every key of the discovery document (immunizations, the optional one, included).
 inline Json prefetch(const Record& r) {
   return {{"patient", r.patient},
           {"conditions", searchset(r.conditions)},
           {"medicationStatements", searchset(r.statements)},
           {"medicationRequests", searchset(r.requests)},
-          {"observations", searchset(r.observations)}};
+          {"observations", searchset(r.observations)},
+          {"immunizations", searchset(r.immunizations)}};
 }
 
 inline Json request(const std::string& hook, const Json& prefetch,

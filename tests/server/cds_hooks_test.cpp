@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <algorithm>
+
 #include "cds_fixtures.h"
 #include "cds_test_support.h"
 #include "paraderm/assess.h"
@@ -67,10 +69,13 @@ TEST(CdsDiscovery, ThreeServicesWithPrefetchAndUsageRequirements) {
     EXPECT_TRUE(s["description"].is_string());
     EXPECT_TRUE(s["usageRequirements"].is_string());
     EXPECT_EQ(s["prefetch"]["patient"], "Patient/{{context.patientId}}");
-    for (const char* key :
-         {"conditions", "medicationStatements", "medicationRequests", "observations"}) {
+    for (const char* key : {"conditions", "medicationStatements", "medicationRequests",
+                            "observations", "immunizations"}) {
       EXPECT_TRUE(s["prefetch"].contains(key)) << key;
     }
+    EXPECT_EQ(s["prefetch"]["immunizations"], "Immunization?patient={{context.patientId}}");
+    EXPECT_NE(std::string(s["usageRequirements"]).find("immunizations is optional"),
+              std::string::npos);
     std::string obs = s["prefetch"]["observations"];
     // kb/labs.toml: ALC LOINC 731-0, smoking status 72166-2, pregnancy status 82810-3.
     for (const char* loinc : {"731-0", "72166-2", "82810-3"})
@@ -537,6 +542,9 @@ TEST(CdsPrefetch, MissingKeysAreFetchedFromTheFhirServer) {
   });
   fhir.Get("/fhir/MedicationRequest",
            [&](const httplib::Request& q, httplib::Response& s) { answer(q, s, searchset({})); });
+  fhir.Get("/fhir/Immunization", [&](const httplib::Request& q, httplib::Response& s) {
+    answer(q, s, searchset({immunization("shingrix-1", "187", "2026-05-01")}));
+  });
   int port = 0;
   std::string observation_codes, observation_patient;
   // Observations come in two pages (CDS Hooks 2.0 allows paging): the next link is followed.
@@ -574,7 +582,8 @@ TEST(CdsPrefetch, MissingKeysAreFetchedFromTheFhirServer) {
   Json out = Json::parse(r.body);
   ASSERT_EQ(out["cards"].size(), 1u)
       << r.body;                // the possible reaction, as in PossibleReactionFromPlainFhirIsInfo
-  EXPECT_EQ(paths.size(), 6u);  // five keys, the observations in two pages
+  EXPECT_EQ(paths.size(), 7u);  // six keys, the observations in two pages
+  EXPECT_NE(std::find(paths.begin(), paths.end(), "/fhir/Immunization"), paths.end());
   EXPECT_EQ(observation_patient, "pt");  // {{context.patientId}} filled in
   EXPECT_NE(observation_codes.find("http://loinc.org|731-0"), std::string::npos)
       << observation_codes;
@@ -748,6 +757,56 @@ TEST(CdsOrderSelect, PlanCardShowsRecordedCountsAsRecorded) {
   Json partial = call("paraderm-order-select", request("order-select", prefetch(r), {order}));
   std::string plan2 = plan_card_text(partial);
   EXPECT_NE(plan2.find("cbc — not-recorded"), std::string::npos) << plan2;
+}
+
+// The optional key: without it (and no fhirServer) the order is still checked, and the screening
+// items a vaccine records (kb/vaccines.toml: CVX 187 records zoster-vaccine, CVX 121 is live) say
+// "not assessed", never "not recorded". Upadacitinib's US screening lists zoster-vaccine and
+// vaccination (kb/drugs/upadacitinib.toml).
+TEST(CdsPrefetch, ImmunizationsAreOptionalAndNotSentIsNotAssessed) {
+  Json order = draft("upa-order", Json{{"text", "upadacitinib"}}, 15, "QD");
+  Json req = request("order-select", prefetch(ad_adult()), {order});
+  req["prefetch"].erase("immunizations");
+  auto r = raw("paraderm-order-select", req.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json out = Json::parse(r.body);
+  std::string plan = plan_card_text(out);
+  ASSERT_FALSE(plan.empty()) << out.dump(1);
+  EXPECT_NE(plan.find("zoster-vaccine — not assessed — the EHR sent no immunizations"),
+            std::string::npos)
+      << plan;
+  EXPECT_NE(plan.find("live vaccines given before the start not assessed"), std::string::npos)
+      << plan;
+  bool summary_says = false;
+  for (const auto& c : out["cards"])
+    summary_says = summary_says || mentions(c["summary"], "1 not assessed");
+  EXPECT_TRUE(summary_says) << out.dump(1);
+
+  // Sent but empty (the EHR found none): not recorded, and nothing "not assessed".
+  Json empty =
+      call("paraderm-order-select", request("order-select", prefetch(ad_adult()), {order}));
+  std::string plan_empty = plan_card_text(empty);
+  EXPECT_NE(plan_empty.find("zoster-vaccine — not-recorded"), std::string::npos) << plan_empty;
+  EXPECT_EQ(plan_empty.find("not assessed"), std::string::npos) << plan_empty;
+  Json null_key = request("order-select", prefetch(ad_adult()), {order});
+  null_key["prefetch"]["immunizations"] = nullptr;
+  std::string plan_null = plan_card_text(call("paraderm-order-select", null_key));
+  EXPECT_NE(plan_null.find("zoster-vaccine — not-recorded"), std::string::npos) << plan_null;
+}
+
+TEST(CdsOrderSelect, PlanCardReadsImmunizationsWithDatesAndNamesALiveDose) {
+  Record rec = ad_adult();
+  rec.immunizations = {immunization("shingrix-1", "187", "2026-03-02"),
+                       immunization("shingrix-2", "187", "2026-05-04"),
+                       immunization("zostavax", "121", "2026-11-15")};
+  Json order = draft("upa-order", Json{{"text", "upadacitinib"}}, 15, "QD");
+  std::string plan = plan_card_text(
+      call("paraderm-order-select", request("order-select", prefetch(rec), {order})));
+  EXPECT_NE(plan.find("zoster-vaccine — recorded (2026-05-04)"), std::string::npos) << plan;
+  EXPECT_NE(plan.find("2026-03-02"), std::string::npos) << plan;  // both doses listed
+  // The live dose is named with its date (5 days before the pinned assessment date 2026-11-20).
+  EXPECT_NE(plan.find("Zostavax) on 2026-11-15 (5 days before start)"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("not assessed"), std::string::npos) << plan;
 }
 
 }  // namespace
