@@ -15,6 +15,7 @@
 // Bad input: a wrong-typed or unknown element is a warning naming its FHIR path and the rest is
 // read; only impossible data and a name one typo away from a KB name stop the assessment.
 #include <algorithm>
+#include <map>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -373,6 +374,23 @@ class BundleReader {
     int from_years, to_years;
   };
   std::vector<OnsetAge> onset_ages_;
+
+  // Smoking and pregnancy status are patient fields read from Observations: the latest by date
+  // (then time) decides, whatever the Bundle's order — a searchset sorted newest first put an
+  // old "not pregnant" last, and the reader used to take the last one read. Two answers that
+  // disagree with no order between them (the same day and no distinct times, or one undated)
+  // leave the field unknown, with a warning.
+  struct StatusReading {
+    std::optional<Date> date;
+    std::optional<std::int64_t> at;
+    std::string answer;  // the KB answer_code id
+    std::string pointer;
+  };
+  enum class StatusOrder { kNewer, kOlderOrSame, kDisputed };
+  StatusOrder order_status(const std::string& lab, std::optional<Date> date,
+                           std::optional<std::int64_t> at, const kb::AnswerCode& answer,
+                           const std::string& pointer, std::string* other_pointer);
+  std::map<std::string, StatusReading, std::less<>> status_readings_;  // by KB lab id
 
   // How a status-like element is read; false when the resource is not to be used (a warning says
   // why). `meaning` receives the KB meaning of a known code.
@@ -922,6 +940,30 @@ std::optional<std::string> BundleReader::structured_frequency(El timing, const s
   return std::nullopt;
 }
 
+BundleReader::StatusOrder BundleReader::order_status(
+    const std::string& lab, std::optional<Date> date, std::optional<std::int64_t> at,
+    const kb::AnswerCode& answer, const std::string& pointer, std::string* other_pointer) {
+  StatusReading reading{date, at, answer.id, pointer};
+  auto [it, first] = status_readings_.try_emplace(lab, reading);
+  if (first) return StatusOrder::kNewer;
+  StatusReading& previous = it->second;
+  int newer = 0;  // > 0: this reading is later; < 0: earlier; 0: no order between them
+  if (date && previous.date) {
+    if (*date != *previous.date) {
+      newer = *date > *previous.date ? 1 : -1;
+    } else if (at && previous.at && *at != *previous.at) {
+      newer = *at > *previous.at ? 1 : -1;
+    }
+  }
+  if (newer > 0) {
+    previous = reading;
+    return StatusOrder::kNewer;
+  }
+  if (newer < 0 || previous.answer == answer.id) return StatusOrder::kOlderOrSame;
+  *other_pointer = previous.pointer;
+  return StatusOrder::kDisputed;
+}
+
 void BundleReader::observation(El r, const std::string& path) {
   auto status_code = f_.string(r, "status", path);
   if (!status_code.empty() && !status("Observation", "status", status_code, path + ".status"))
@@ -994,6 +1036,26 @@ void BundleReader::observation_result(El r, const std::string& path, std::option
     if (!coded) {
       b_.warning(path + ".valueCodeableConcept", "answer code not in the KB: ignored");
       return;
+    }
+    std::string other;
+    switch (order_status(*lab, date, at, *coded, path, &other)) {
+      case StatusOrder::kOlderOrSame:
+        return;
+      case StatusOrder::kDisputed:
+        b_.warning(path,
+                   fmt::format("{} \"{}\" disagrees with {} of the same date{}, and neither "
+                               "is later: treated as unknown",
+                               *lab == kSmokingStatus ? "smoking status" : "pregnancy status",
+                               coded->meaning, other,
+                               date ? " (" + clinical::to_string(*date) + ")" : " (undated)"));
+        if (*lab == kSmokingStatus) {
+          p.smoking.status = SmokingStatus::kUnknown;
+        } else {
+          p.pregnant = std::nullopt;
+        }
+        return;
+      case StatusOrder::kNewer:
+        break;
     }
     if (*lab == kSmokingStatus) {
       // KbIntegrity requires the status on every answer to this question.

@@ -686,6 +686,17 @@ TEST(FhirObservation, PregnancyAndBreastfeedingStatus) {
   preg["valueCodeableConcept"] = concept_of(kLoinc, "LA15173-0", "Pregnant");
   r = read(bundle({preg}));
   EXPECT_EQ(r.record->patient.pregnant, std::optional<bool>(true));
+  // The IPS ConceptMap's other LOINC answers: LA26683-5 Not pregnant (= 60001007) records not
+  // pregnant; LA4489-6 Unknown records neither, with the warning and not "not in the KB".
+  preg["valueCodeableConcept"] = concept_of(kLoinc, "LA26683-5", "Not pregnant");
+  r = read(bundle({preg}));
+  EXPECT_EQ(r.record->patient.pregnant, std::optional<bool>(false));
+  EXPECT_FALSE(contains(all(r.record->warnings), "pregnancy status"));
+  preg["valueCodeableConcept"] = concept_of(kLoinc, "LA4489-6", "Unknown");
+  r = read(bundle({preg}));
+  EXPECT_EQ(r.record->patient.pregnant, std::nullopt);
+  EXPECT_TRUE(contains(all(r.record->warnings), "treated as unknown")) << all(r.record->warnings);
+  EXPECT_FALSE(contains(all(r.record->warnings), "not in the KB")) << all(r.record->warnings);
   preg["valueCodeableConcept"] = concept_of(kSnomed, "146799005", "Possible pregnancy");
   r = read(bundle({preg}));
   EXPECT_EQ(r.record->patient.pregnant, std::nullopt);
@@ -701,6 +712,73 @@ TEST(FhirObservation, PregnancyAndBreastfeedingStatus) {
   r = read(bundle({bf}));
   EXPECT_FALSE(r.record->patient.breastfeeding);
   EXPECT_TRUE(contains(all(r.record->warnings), "breastfeeding status answer not in the KB"));
+}
+
+// A status observation: LOINC question, SNOMED answer, date (and optionally a time).
+Json status_observation(const std::string& loinc, const std::string& snomed,
+                        const std::string& when) {
+  Json o = observation(loinc);
+  o["effectiveDateTime"] = when;
+  o["valueCodeableConcept"] = concept_of(kSnomed, snomed);
+  return o;
+}
+
+// The latest status decides, in whichever order the Bundle lists them: a searchset sorted newest
+// first (_sort=-date) used to leave the oldest answer in force — a pregnant current smoker read
+// as a never-smoker who is not pregnant, and pregnancy contraindications missed.
+TEST(FhirObservation, TheLatestSmokingAndPregnancyStatusDecidesWhateverTheOrder) {
+  // kb/labs.toml: 77386006 pregnant, 60001007 not pregnant; 449868002 current, 266919005 never.
+  Json pregnant_now = status_observation("82810-3", "77386006", "2026-11-18");
+  Json not_pregnant_before = status_observation("82810-3", "60001007", "2025-06-01");
+  Json smoker_now = status_observation("72166-2", "449868002", "2026-11-18");
+  Json never_before = status_observation("72166-2", "266919005", "2020-01-01");
+  for (bool newest_first : {true, false}) {
+    auto r =
+        read(newest_first ? bundle({pregnant_now, not_pregnant_before, smoker_now, never_before})
+                          : bundle({not_pregnant_before, pregnant_now, never_before, smoker_now}));
+    ASSERT_TRUE(r.record) << all(r.problems);
+    EXPECT_EQ(r.record->patient.pregnant, std::optional<bool>(true)) << newest_first;
+    EXPECT_EQ(r.record->patient.smoking.status, SmokingStatus::kCurrent) << newest_first;
+    EXPECT_FALSE(contains(all(r.record->warnings), "disagrees")) << all(r.record->warnings);
+  }
+  // And the other way round: the latest says not pregnant, an older one pregnant.
+  Json pregnant_before = status_observation("82810-3", "77386006", "2025-06-01");
+  Json not_pregnant_now = status_observation("82810-3", "60001007", "2026-11-18");
+  for (bool newest_first : {true, false}) {
+    auto r = read(newest_first ? bundle({not_pregnant_now, pregnant_before})
+                               : bundle({pregnant_before, not_pregnant_now}));
+    EXPECT_EQ(r.record->patient.pregnant, std::optional<bool>(false)) << newest_first;
+  }
+}
+
+TEST(FhirObservation, StatusesThatDisagreeWithoutAnOrderAreUnknown) {
+  // The same day, no times: neither is later -> unknown, with a warning naming the other one.
+  auto r = read(bundle({status_observation("82810-3", "77386006", "2026-11-18"),
+                        status_observation("82810-3", "60001007", "2026-11-18"),
+                        status_observation("72166-2", "449868002", "2026-11-18"),
+                        status_observation("72166-2", "266919005", "2026-11-18")}));
+  ASSERT_TRUE(r.record) << all(r.problems);
+  EXPECT_EQ(r.record->patient.pregnant, std::nullopt);
+  EXPECT_EQ(r.record->patient.smoking.status, SmokingStatus::kUnknown);
+  EXPECT_TRUE(contains(all(r.record->warnings),
+                       "pregnancy status \"not-pregnant\" disagrees with Bundle.entry[1]"))
+      << all(r.record->warnings);
+  EXPECT_TRUE(contains(all(r.record->warnings), "smoking status")) << all(r.record->warnings);
+  // The same answer twice on one day is no disagreement.
+  auto same = read(bundle({status_observation("82810-3", "77386006", "2026-11-18"),
+                           status_observation("82810-3", "77386006", "2026-11-18")}));
+  EXPECT_EQ(same.record->patient.pregnant, std::optional<bool>(true));
+  EXPECT_FALSE(contains(all(same.record->warnings), "disagrees"));
+  // Times order results of one day: the later one decides.
+  auto timed = read(bundle({status_observation("82810-3", "77386006", "2026-11-18T15:00:00Z"),
+                            status_observation("82810-3", "60001007", "2026-11-18T08:00:00Z")}));
+  EXPECT_EQ(timed.record->patient.pregnant, std::optional<bool>(true));
+  EXPECT_FALSE(contains(all(timed.record->warnings), "disagrees"));
+  // A later answer settles an earlier disagreement.
+  auto settled = read(bundle({status_observation("82810-3", "77386006", "2026-11-10"),
+                              status_observation("82810-3", "60001007", "2026-11-10"),
+                              status_observation("82810-3", "60001007", "2026-11-18")}));
+  EXPECT_EQ(settled.record->patient.pregnant, std::optional<bool>(false));
 }
 
 TEST(FhirObservation, MissingDateOrWrongTypedValueIsAWarning) {
