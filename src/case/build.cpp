@@ -772,6 +772,32 @@ std::string reading(const LabResult& r) {
 // positive and a negative IGRA): "the latest" would be whichever the export listed last, so a
 // do-not-start Hb of 7.2 g/dL was hidden by a 13.1 listed after it. Marked, and warned about;
 // the rules read such a day fail-safe.
+// Two entries of one KB product from one start where one is ended and the other still taken
+// (a pharmacy feed and a clinician's list; an old statement kept beside its update): both stay
+// as they are — the one still taken keeps the drug in the record, the fail-safe reading for
+// interactions and exposure — and the disagreement is said, so the clinician records which one
+// is current.
+void CaseBuilder::note_disagreeing_medications() {
+  const auto& meds = c_.medications;
+  for (std::size_t i = 0; i < meds.size(); ++i) {
+    const Medication& ongoing = meds[i];
+    if (ongoing.planned || ongoing.stop) continue;
+    const auto& id = ongoing.biologic ? ongoing.biologic : ongoing.jak_drug;
+    if (!id) continue;
+    for (std::size_t j = 0; j < meds.size(); ++j) {
+      const Medication& ended = meds[j];
+      if (j == i || ended.planned || !ended.stop) continue;
+      const auto& other = ended.biologic ? ended.biologic : ended.jak_drug;
+      if (other != id || ended.start != ongoing.start) continue;
+      warning(ongoing.pointer,
+              fmt::format("{} is also recorded as stopped on {} ({}): read as still taken; record "
+                          "which entry is current",
+                          ongoing.label, clinical::to_string(*ended.stop), ended.pointer));
+      break;
+    }
+  }
+}
+
 void CaseBuilder::mark_disputed_days() {
   if (c_.labs.size() < 2) return;
   std::vector<std::size_t> order(c_.labs.size());
@@ -840,6 +866,7 @@ void CaseBuilder::finish() {
     v->erase(std::unique(v->begin(), v->end()), v->end());
   }
   mark_disputed_days();
+  note_disagreeing_medications();
   // Body weight from dated measurements (FHIR Observations, native weight labs): the latest up to
   // the assessment date, not the one an export happened to list last (a 2015 weight of 50 kg
   // listed after this week's 80 kg gave a creatinine clearance of 19 instead of 30); on a

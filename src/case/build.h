@@ -84,6 +84,7 @@ class CaseBuilder {
 
   // Sets LabResult::disputed on same-day results that disagree with no time to order them.
   void mark_disputed_days();
+  void note_disagreeing_medications();
   // The eGFR the renal rules read: computed from creatinine by the equation for the age.
   void add_egfr();
 

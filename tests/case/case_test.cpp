@@ -246,6 +246,33 @@ TEST(CaseParse, WeightFromTheLatestWeightLab) {
   EXPECT_FALSE(r.record->patient.weight_date);
 }
 
+// One product from one start, once ended and once still taken: kept as taken (exposure and
+// interactions stay), and the disagreement is a warning naming both entries. A course stopped
+// and restarted later is history, not a disagreement.
+TEST(CaseParse, OneProductEndedAndStillTakenFromTheSameStartIsAWarning) {
+  auto medications = [](const std::string& list) {
+    std::string j = kBase;
+    std::string old = R"("medications":[{"name":"Dupixent","start":"2026-01-01"}])";
+    j.replace(j.find(old), old.size(), R"("medications":[)" + list + "]");
+    return j;
+  };
+  auto r = parse(medications(
+      R"({"name":"dupilumab","start":"2026-01-01","stop":"2026-05-01"},{"name":"Dupixent","start":"2026-01-01"})"));
+  ASSERT_TRUE(r.record) << problems(r);
+  EXPECT_TRUE(r.record->medications[1].taken_on(*parse_date("2026-11-20")));
+  std::string w;
+  for (const auto& x : r.record->warnings) w += x.to_string() + "\n";
+  EXPECT_NE(w.find("/medications/1: Dupixent is also recorded as stopped on 2026-05-01 "
+                   "(/medications/0): read as still taken"),
+            std::string::npos)
+      << w;
+  auto restarted = parse(medications(
+      R"({"name":"dupilumab","start":"2025-01-01","stop":"2025-05-01"},{"name":"Dupixent","start":"2026-01-01"})"));
+  ASSERT_TRUE(restarted.record) << problems(restarted);
+  for (const auto& x : restarted.record->warnings)
+    EXPECT_EQ(x.message.find("also recorded as stopped"), std::string::npos) << x.to_string();
+}
+
 TEST(CaseParse, ImpossibleDataIsRejectedWithThePointer) {
   std::string stop = kBase;
   stop.replace(stop.find("\"start\":\"2026-01-01\""), 20,
