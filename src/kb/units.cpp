@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <optional>
 #include <tuple>
@@ -14,6 +15,20 @@ namespace paraderm::units {
 namespace {
 
 using Dims = std::array<int, kDimensions>;
+
+// The decimal a converted value stands for. Scales are binary doubles (1e-3 L, 1e-6 u), so
+// 0.5 x 10^9/L came out as 500.00000000000006 /uL: a result sent as "< 0.5 x 10^9/L" then did not
+// settle a "below 500 cells/uL" threshold, and 500 /uL counted as below the EU's "< 0.5 x
+// 10^9/L". Twelve significant digits are far more than any lab reports and far fewer than a
+// double's rounding noise (~16).
+double as_decimal(double x) {
+  if (x == 0 || !std::isfinite(x)) return x;
+  char buf[32];
+  auto end = fmt::format_to_n(buf, sizeof buf, "{:.12g}", x).out;
+  double out = x;
+  std::from_chars(buf, end, out);
+  return out;
+}
 
 struct Magnitude {
   double scale = 1;
@@ -535,7 +550,7 @@ Result<Conversion> convert(const kb::KnowledgeBase& kb, std::string_view analyte
           from, a.dimension(), to, b.dimension(), analyte, analyte));
     }
   }
-  c.value = value * c.factor;
+  c.value = as_decimal(value * c.factor);
   return c;
 }
 

@@ -2,6 +2,7 @@
 // against, with their dates. Found by a newcomer's record whose only CBC was four years old: the
 // options came out "preferred" with nothing saying which results the check used; the labels state
 // no recency for a baseline, so the age is shown, never judged.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -66,6 +67,55 @@ TEST(LabChecked, ACrossedOrMissingLabIsNotListedAsChecked) {
   // Nothing checked, nothing said.
   Assessment none = run_labs(Json::array());
   EXPECT_EQ(find_lab_reason(none, "baricitinib", ReasonCode::kLabChecked), nullptr);
+}
+
+// The edge of a threshold, in every spelling a lab sends: kb/drugs/upadacitinib.toml states the
+// ALC do-not-start threshold as "< 0.5 x 10^9/L" (EU) and "< 500 cells/uL" (US). A result equal to
+// it is not below it, a result or a bound under it is, whatever the unit. Found by a newcomer's
+// US record with ALC "< 0.5 x 10^9/L": it read "a bound that does not settle the threshold"
+// (0.5 x 10^9/L had become 500.00000000000006 cells/uL), and in the EU 500 cells/uL counted as
+// below 0.5 x 10^9/L.
+TEST(LabChecked, AResultAtTheThresholdInAnyUnitIsNotBelowIt) {
+  struct Spelling {
+    double value;
+    const char* unit;
+  };
+  const Spelling at[] = {{0.5, "10*9/L"}, {500, "cells/uL"}, {0.5, "10*3/uL"}, {500, "/mm3"}};
+  const Spelling under[] = {{0.499, "10*9/L"}, {499, "cells/uL"}, {0.499, "10*3/uL"}};
+  for (const char* region : {"eu", "us"}) {
+    auto labs_with = [](Json alc) {
+      return Json::array({std::move(alc), lab_row("anc", 4.2, "10*9/L", "2026-11-10"),
+                          lab_row("hb", 13.8, "g/dL", "2026-11-10")});
+    };
+    for (const auto& s : at) {
+      SCOPED_TRACE(fmt::format("{} alc {} {}", region, s.value, s.unit));
+      Assessment a = testing::assess_native(
+          testing::adult_ad_case(region, labs_with(lab_row("alc", s.value, s.unit, "2026-11-10"))));
+      EXPECT_EQ(find_lab_reason(a, "upadacitinib", ReasonCode::kLabDoNotStart), nullptr);
+      EXPECT_EQ(find_lab_reason(a, "upadacitinib", ReasonCode::kLabMissing), nullptr);
+      const Reason* checked = find_lab_reason(a, "upadacitinib", ReasonCode::kLabChecked);
+      ASSERT_NE(checked, nullptr);
+      EXPECT_NE(checked->text.find("alc 500 cells/uL"), std::string::npos) << checked->text;
+      // "< 0.5 x 10^9/L" as a bound: the true value is under the threshold.
+      Json bound = lab_row("alc", s.value, s.unit, "2026-11-10");
+      bound["comparator"] = "<";
+      a = testing::assess_native(testing::adult_ad_case(region, labs_with(bound)));
+      EXPECT_NE(find_lab_reason(a, "upadacitinib", ReasonCode::kLabDoNotStart), nullptr);
+      // "<= 0.5" may equal it: not settled, so missing, never passed.
+      bound["comparator"] = "<=";
+      a = testing::assess_native(testing::adult_ad_case(region, labs_with(bound)));
+      EXPECT_EQ(find_lab_reason(a, "upadacitinib", ReasonCode::kLabDoNotStart), nullptr);
+      EXPECT_NE(find_lab_reason(a, "upadacitinib", ReasonCode::kLabMissing), nullptr);
+    }
+    for (const auto& s : under) {
+      SCOPED_TRACE(fmt::format("{} alc {} {}", region, s.value, s.unit));
+      Assessment a = testing::assess_native(
+          testing::adult_ad_case(region, labs_with(lab_row("alc", s.value, s.unit, "2026-11-10"))));
+      const Reason* r = find_lab_reason(a, "upadacitinib", ReasonCode::kLabDoNotStart);
+      ASSERT_NE(r, nullptr);
+      EXPECT_NE(r->text.find("alc 499 cells/uL"), std::string::npos) << r->text;
+    }
+  }
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // [lb_av] = 453.59237 g, [in_i] = 2.54 cm) and from the KB rows' cited factors (kb/labs.toml:
 // creatinine 88.4 umol/L per mg/dL, terminology.md §5.1; bilirubin 17.1 umol/L per mg/dL, JAMA SI
 // table; Hb 0.6206 mmol/L per g/dL, IQTIG and PMC3934467 Table 1) -- never copied from a run.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -193,6 +194,40 @@ TEST(Units, NonUcumSpellingsAreReadAndReported) {
   ASSERT_TRUE(r.is_ok());
   ASSERT_EQ(r.value().non_ucum.size(), 1u);
   EXPECT_EQ(r.value().non_ucum[0], "\"K/uL\" is not UCUM: read as 10*3/uL");
+}
+
+// A conversion gives the decimal it stands for, exactly: the threshold checks compare at the
+// edge (ALC "below 500 cells/uL", "< 0.5 x 10^9/L"), where 500.00000000000006 is not 500. Binary
+// scales (1e-3 L, 1e-6 u) made 0.5 x 10^9/L 500.00000000000006 /uL. EXPECT_EQ, not
+// EXPECT_DOUBLE_EQ: four ulps were the bug.
+TEST(Units, APowerOfTenConversionIsExactToTheDecimal) {
+  struct Row {
+    const char* analyte;
+    double value;
+    const char* from;
+    const char* to;
+    double expected;
+  };
+  const Row rows[] = {
+      {"alc", 0.5, "10*9/L", "cells/uL", 500},
+      {"alc", 0.5, "10*3/uL", "cells/uL", 500},
+      {"alc", 0.5, "10^9/L", "/uL", 500},
+      {"anc", 1.1, "10*9/L", "cells/uL", 1100},
+      {"anc", 1, "10*9/L", "/mm3", 1000},
+      {"alc", 500, "cells/uL", "10*9/L", 0.5},
+      {"anc", 1000, "/uL", "10*9/L", 1},
+      {"platelets", 0.15, "10*12/L", "10*9/L", 150},
+      {"hb", 80, "g/L", "g/dL", 8},
+      {"hb", 8, "g/dL", "g/L", 80},
+      {"creatinine", 1.1, "mg/dL", "mg/L", 11},
+      {"weight", 70000, "g", "kg", 70},
+  };
+  for (const auto& row : rows) {
+    auto r = units::convert(shipped(), row.analyte, row.value, row.from, row.to);
+    ASSERT_TRUE(r.is_ok()) << row.from << " -> " << row.to << ": " << r.status().message();
+    EXPECT_EQ(r.value().value, row.expected)
+        << fmt::format("{} {} -> {}: {:.17g}", row.value, row.from, row.to, r.value().value);
+  }
 }
 
 // ---- the case reader: an unconvertible unit makes that lab unknown ---------------------------
