@@ -453,6 +453,41 @@ TEST(FhirObservation, BodyWeightIsTheLatestMeasurementNotTheLastListed) {
       << all(r.record->warnings);
 }
 
+// Other LOINC terms for the same measurements, as EHRs and labs send them (kb/labs.toml): measured
+// weight 3141-9 and measured height 3137-7 / length lying 8306-3, ALT by method or specimen
+// (1743-4, 1744-2, 76625-3) and AST with P-5'-P (30239-8). A Dutch record's 3141-9 weight was "not
+// in the KB" and Cockcroft-Gault read "missing: weight". A stated weight (3142-7) is not read: no
+// dose from a patient's own estimate.
+TEST(FhirObservation, MeasuredWeightHeightAndTransaminaseTermsAreRead) {
+  auto r = read(bundle(
+      {measured("3141-9", 72, "kg", "2026-11-18"), measured("8306-3", 86, "cm", "2026-11-18"),
+       measured("1743-4", 31, "U/L", "2026-11-18"), measured("30239-8", 28, "U/L", "2026-11-18")}));
+  ASSERT_TRUE(r.record) << all(r.problems);
+  EXPECT_EQ(r.record->patient.weight_kg, std::optional<double>(72));
+  const auto* height = r.record->latest("height", r.record->as_of);
+  ASSERT_NE(height, nullptr);
+  EXPECT_EQ(height->value, std::optional<double>(86));
+  const auto* alt = r.record->latest("alt", r.record->as_of);
+  ASSERT_NE(alt, nullptr);
+  EXPECT_EQ(alt->value, std::optional<double>(31));
+  const auto* ast = r.record->latest("ast", r.record->as_of);
+  ASSERT_NE(ast, nullptr);
+  EXPECT_EQ(ast->value, std::optional<double>(28));
+  EXPECT_FALSE(contains(all(r.record->warnings), "not in the KB")) << all(r.record->warnings);
+  for (const char* code : {"1744-2", "76625-3"}) {
+    r = read(bundle({measured(code, 40, "U/L", "2026-11-18")}));
+    ASSERT_NE(r.record->latest("alt", r.record->as_of), nullptr) << code;
+  }
+  r = read(bundle({measured("3137-7", 181, "cm", "2026-11-18")}));
+  ASSERT_NE(r.record->latest("height", r.record->as_of), nullptr);
+  // Stated weight: not read, and said.
+  r = read(bundle({measured("3142-7", 70, "kg", "2026-11-18")}));
+  ASSERT_TRUE(r.record) << all(r.problems);
+  EXPECT_FALSE(r.record->patient.weight_kg);
+  EXPECT_TRUE(contains(all(r.record->warnings), "lab loinc 3142-7 is not in the KB"))
+      << all(r.record->warnings);
+}
+
 // The caller's --as-of wins over Bundle.timestamp (as it does over a native case's as_of), and a
 // result dated after the assessment date is said not to be used as a result before it.
 TEST(FhirDates, TheCallersAssessmentDateWinsAndLaterResultsAreSaid) {
