@@ -958,6 +958,20 @@ TEST(FhirCondition, IcdCodesMatchKbRangesExactCodesFirst) {
   EXPECT_EQ(disease("I23.0"), "");  // complications after an MI: outside the categories
   EXPECT_EQ(disease("I63.011"), "stroke");
   EXPECT_EQ(disease("I61.9"), "");  // haemorrhage: not among the KB's stroke codes
+  // Cirrhosis by cause (K70.3, K71.7, K74.3-K74.6) and every zoster code (B02): an alcoholic
+  // cirrhosis coded K70.30 ran no hepatic rule, a postherpetic B02.29 hid the zoster history.
+  EXPECT_EQ(disease("K70.30"), "cirrhosis");
+  EXPECT_EQ(disease("K70.31"), "cirrhosis");
+  EXPECT_EQ(disease("K71.7"), "cirrhosis");
+  EXPECT_EQ(disease("K74.3"), "cirrhosis");
+  EXPECT_EQ(disease("K74.69"), "cirrhosis");
+  EXPECT_EQ(disease("K74.60"), "cirrhosis");
+  EXPECT_EQ(disease("K70.10"), "");  // alcoholic hepatitis: not cirrhosis
+  EXPECT_EQ(disease("K74.0"), "");   // fibrosis without cirrhosis
+  EXPECT_EQ(disease("K74.2"), "");
+  EXPECT_EQ(disease("B02.29"), "herpes-zoster");
+  EXPECT_EQ(disease("B02.7"), "herpes-zoster");
+  EXPECT_EQ(disease("B01.9"), "");  // varicella
   auto r = read(bundle({condition(kIcd10cm, "C50.912")}));
   EXPECT_TRUE(r.record->has_condition("malignancy", kb));
 }
@@ -1011,6 +1025,10 @@ TEST(FhirCondition, WhoIcd10IsReadWithItsOwnCodes) {
   EXPECT_EQ(disease(kWho, "I21"), "myocardial-infarction");
   EXPECT_EQ(disease(kWho, "B22"), "hiv");
   EXPECT_EQ(disease(kWho, "K74.6"), "cirrhosis");
+  EXPECT_EQ(disease(kWho, "K70.3"), "cirrhosis");
+  EXPECT_EQ(disease(kWho, "K74.4"), "cirrhosis");
+  EXPECT_EQ(disease(kWho, "K74.1"), "");  // hepatic sclerosis
+  EXPECT_EQ(disease(kWho, "B02.2"), "herpes-zoster");
   EXPECT_EQ(disease(kWho, "D00.0"), "");  // carcinoma in situ is not in C00-C97
   EXPECT_EQ(disease(kIcd10cm, "C97"), "");
 }
