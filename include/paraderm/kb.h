@@ -359,6 +359,9 @@ struct PlausibleRange {
 struct Lab {
   Location loc;
   std::string id, name;
+  // Other names a result is sent under (US spelling, lab abbreviations), matched like the id and
+  // the name. Unambiguous only: "lymphocytes" may be a percentage, so it is no alias of alc.
+  std::vector<std::string> aliases;
   std::optional<std::string> unit;
   std::vector<Code> code;
   // The baseline screening item a result of this lab shows as done (terminology: which tests make

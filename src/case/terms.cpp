@@ -139,6 +139,7 @@ TermIndex::TermIndex(const kb::KnowledgeBase& kb) {
   for (const auto& l : kb.labs) {
     lab_names_.emplace(normalise(l.id), l.id);
     lab_names_.emplace(normalise(l.name), l.id);
+    for (const auto& a : l.aliases) lab_names_.emplace(normalise(a), l.id);
     for (const auto& c : l.code) lab_codes_.emplace(c.code, l.id);
   }
   for (const auto& a : kb.answer_codes) {

@@ -1,6 +1,7 @@
 // Checks that need the whole KB: unique ids, resolvable references, and content integrity rules
 // that no single table can check on its own.
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -207,6 +208,38 @@ void check_fhir_codes(const KnowledgeBase& kb, std::vector<ValidationIssue>& iss
   }
 }
 
+// A native result names its test by a lab's id, name or alias: one name, one lab, or the reader
+// would file a result under whichever lab it indexed first.
+void check_lab_names(const KnowledgeBase& kb, std::vector<ValidationIssue>& issues) {
+  auto key = [](std::string_view text) {
+    std::string out;
+    bool gap = false;
+    for (unsigned char c : text) {
+      if (std::isalnum(c)) {
+        if (gap && !out.empty()) out += ' ';
+        gap = false;
+        out += static_cast<char>(std::tolower(c));
+      } else {
+        gap = true;
+      }
+    }
+    return out;
+  };
+  std::map<std::string, const Lab*> owner;
+  for (const auto& l : kb.labs) {
+    std::vector<std::string_view> names{l.id, l.name};
+    names.insert(names.end(), l.aliases.begin(), l.aliases.end());
+    for (auto name : names) {
+      auto [it, inserted] = owner.emplace(key(name), &l);
+      if (!inserted && it->second != &l) {
+        error(issues, l.loc, fmt::format("lab '{}'.aliases", l.id),
+              fmt::format("name \"{}\" also names lab '{}': expected each name to identify one lab",
+                          name, it->second->id));
+      }
+    }
+  }
+}
+
 void check_integrity(const KnowledgeBase& kb, const std::vector<RefUse>& refs,
                      std::vector<ValidationIssue>& issues) {
   // Unique ids per kind, and the id sets used to resolve references.
@@ -382,6 +415,7 @@ void check_integrity(const KnowledgeBase& kb, const std::vector<RefUse>& refs,
 
   check_engine_formulas(kb, issues);
   check_unit_conversions(kb, issues);
+  check_lab_names(kb, issues);
   for (const auto& d : kb.drugs) {
     check_drug(d, issues);
     check_threshold_units(kb, d, issues);

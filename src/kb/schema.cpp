@@ -751,6 +751,7 @@ struct Schema<Lab> {
     static const std::vector<Field<Lab>> f = {
         field("id", &Lab::id, {.id = true}),
         field("name", &Lab::name),
+        field("aliases", &Lab::aliases),
         field("unit", &Lab::unit),
         field("code", &Lab::code),
         field("screening_item", &Lab::screening_item,

@@ -1,5 +1,6 @@
 // The case parsers: mapping by code and name, unit conversion, CKD-EPI 2021, impossible data,
 // warnings for everything not used, FHIR Bundles.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -48,6 +49,60 @@ TEST(CaseParse, MapsNamesBrandsAndCodesAndConvertsUnits) {
   const LabResult* hb = c.latest("hb", c.as_of);
   ASSERT_NE(hb, nullptr);
   EXPECT_DOUBLE_EQ(*hb->value, 7.9);  // 79 g/L = 7.9 g/dL (KB factor 10)
+}
+
+// A native result's test is named as clinicians and lab reports name it (kb/labs.toml aliases):
+// "Hemoglobin" (US spelling) was "not in the KB", so the Hb do-not-start thresholds read as
+// missing. Both ways: an ambiguous name ("lymphocytes": a count or a percentage) stays unread.
+TEST(CaseParse, LabTestsAreReadByTheirUsualNames) {
+  struct Row {
+    const char* test;
+    const char* lab;  // "" : not read
+    double value;
+    const char* unit;
+  };
+  const Row rows[] = {
+      {"Hemoglobin", "hb", 12.5, "g/dL"},
+      {"HGB", "hb", 12.5, "g/dL"},
+      {"Haemoglobin", "hb", 12.5, "g/dL"},
+      {"Absolute Lymphocyte Count", "alc", 1.2, "10*9/L"},
+      {"absolute neutrophil count", "anc", 3.3, "10*9/L"},
+      {"SGPT", "alt", 30, "U/L"},
+      {"Aspartate aminotransferase", "ast", 30, "U/L"},
+      {"Total bilirubin", "bilirubin", 0.8, "mg/dL"},
+      {"QuantiFERON", "", 0, ""},  // qualitative: checked below
+      {"lymphocytes", "", 1.2, "10*9/L"},
+      {"neutrophils", "", 3.3, "10*9/L"},
+  };
+  for (const auto& row : rows) {
+    if (std::string(row.unit).empty()) continue;
+    std::string json = kBase;
+    const std::string from = R"({"test":"alc","date":"2026-11-01","value":0.45,"unit":"10*9/L"})";
+    json.replace(json.find(from), from.size(),
+                 fmt::format(R"({{"test":"{}","date":"2026-11-01","value":{},"unit":"{}"}})",
+                             row.test, row.value, row.unit));
+    auto r = parse(json);
+    ASSERT_TRUE(r.record) << row.test << ": " << problems(r);
+    std::string warnings;
+    for (const auto& w : r.record->warnings) warnings += w.to_string() + "\n";
+    if (*row.lab) {
+      const LabResult* lab = r.record->latest(row.lab, r.record->as_of);
+      ASSERT_NE(lab, nullptr) << row.test;
+      EXPECT_FALSE(lab->unusable) << row.test;
+      EXPECT_EQ(warnings.find("is not in the KB"), std::string::npos) << row.test << warnings;
+    } else {
+      EXPECT_NE(warnings.find(fmt::format("lab \"{}\" is not in the KB", row.test)),
+                std::string::npos)
+          << row.test << warnings;
+    }
+  }
+  std::string json = kBase;
+  const std::string from = R"({"test":"alc","date":"2026-11-01","value":0.45,"unit":"10*9/L"})";
+  json.replace(json.find(from), from.size(),
+               R"({"test":"QuantiFERON","date":"2026-11-01","result":"negative"})");
+  auto r = parse(json);
+  ASSERT_TRUE(r.record) << problems(r);
+  ASSERT_NE(r.record->latest("igra", r.record->as_of), nullptr);
 }
 
 // Biosimilars are recorded by their own brand names (kb/biologics.toml brands; sources

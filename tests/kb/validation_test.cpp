@@ -222,6 +222,37 @@ conf = "confirmed"
                       {"duplicate kinase id 'JAK1'", "first defined at kinases.toml:2"});
 }
 
+// A native result names its test by a lab's id, name or alias: a name shared by two labs would
+// file results under whichever the reader indexed first.
+TEST(KbValidation, ALabNameOrAliasIdentifiesOneLab) {
+  auto r = load_with("labs.toml", R"(
+[[lab]]
+id = "hb"
+name = "Haemoglobin"
+aliases = ["hemoglobin", "Hgb"]
+
+[[lab]]
+id = "hct"
+name = "Haematocrit"
+aliases = ["HGB"]
+)");
+  expect_single_error(r, "labs.toml:7",
+                      {"lab 'hct'.aliases", "name \"HGB\" also names lab 'hb'",
+                       "expected each name to identify one lab"});
+  r = load_with("labs.toml", R"(
+[[lab]]
+id = "hb"
+name = "Haemoglobin"
+aliases = ["hemoglobin", "Hgb"]
+
+[[lab]]
+id = "hct"
+name = "Haematocrit"
+aliases = ["Hct"]
+)");
+  EXPECT_TRUE(r.kb.has_value()) << ::testing::PrintToString(errors_of(r));
+}
+
 TEST(KbValidation, DanglingReferenceIsRejected) {
   std::string cytokine = testing::kMinimalCytokine;
   cytokine.replace(cytokine.find("kinases = [\"JAK1\", \"JAK3\"]"), 26,
