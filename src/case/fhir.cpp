@@ -362,6 +362,10 @@ class BundleReader {
   // A given dose of a KB vaccine (kb/vaccines.toml, by CVX code): the zoster-vaccine screening
   // item and the live-vaccine check read it. Other vaccines and doses not given: a warning.
   void immunization(El r, const std::string& path);
+  // An OperationOutcome among the entries (a searchset's `search.mode: outcome`): the FHIR server
+  // saying a search was partial or failed. Each issue becomes a warning, so that a record the
+  // server cut short is never read as complete.
+  void server_outcome(El r, const std::string& path);
   // Whether a resource's subject (patient) reference names this record's Patient; false, with a
   // warning, when it names another one. A resource without a reference is this patient's.
   bool of_this_patient(El r, const std::string& path);
@@ -1173,8 +1177,14 @@ void BundleReader::observation_result(El r, const std::string& path, std::option
                                                        "result and there is no value: not used",
                                                        interpretation_code));
     } else if (OptEl absent = f_.object(r, "dataAbsentReason", path)) {
-      b_.warning(path, fmt::format("no value (dataAbsentReason {}): not used",
-                                   shown(f_.text(*absent, Path(path, "dataAbsentReason")))));
+      // Usually a bare code of the data-absent-reason system ("error", "not-performed").
+      const Path absent_at(path, "dataAbsentReason");
+      std::string why = f_.text(*absent, absent_at);
+      if (why.empty()) {
+        auto reasons = f_.codes(*absent, absent_at);
+        if (!reasons.empty()) why = reasons.front().code;
+      }
+      b_.warning(path, fmt::format("no value (dataAbsentReason {}): not used", shown(why)));
     } else {
       b_.warning(path, "observation without a value: not used");
     }
@@ -1213,6 +1223,33 @@ void BundleReader::allergy(El r, const std::string& path) {
   } else {
     b_.warning(path, fmt::format("allergy {} is not to a JAK/TYK2 inhibitor in the KB: not used",
                                  shown(label)));
+  }
+}
+
+void BundleReader::server_outcome(El r, const std::string& path) {
+  OptEl issues = f_.array(r, "issue", path);
+  bool any = false;
+  if (issues) {
+    for (auto [i, issue] : Indexed(*issues)) {
+      if (!issue.is_object()) continue;
+      const Path at(path, "issue", i);
+      std::string said(f_.string(issue, "diagnostics", at));
+      if (said.empty()) {
+        if (OptEl details = f_.object(issue, "details", at))
+          said = f_.text(*details, Path(at, "details"));
+      }
+      b_.warning(
+          fmt::format("{}.issue[{}]", path, i),
+          fmt::format("the FHIR server reported {} {}{}: the record may be incomplete",
+                      shown(f_.string(issue, "severity", at)), shown(f_.string(issue, "code", at)),
+                      said.empty() ? "" : " (" + shown(said) + ")"));
+      any = true;
+    }
+  }
+  if (!any) {
+    b_.warning(path,
+               "the FHIR server sent an OperationOutcome without issues: the record may be "
+               "incomplete");
   }
 }
 
@@ -1416,6 +1453,8 @@ void BundleReader::read(bool as_of_given) {
       immunization(r, path);
     } else if (type == "Medication") {
       medications.emplace_back(path, i);  // read through the resources that reference it
+    } else if (type == "OperationOutcome") {
+      server_outcome(r, path);
     } else {
       b_.warning(path, fmt::format("resource type {} is not read", shown(type)));
     }

@@ -488,6 +488,43 @@ TEST(FhirObservation, MeasuredWeightHeightAndTransaminaseTermsAreRead) {
       << all(r.record->warnings);
 }
 
+// A searchset's OperationOutcome entry (search.mode "outcome") is the FHIR server saying the
+// search was partial or failed: it was "resource type OperationOutcome is not read", and a record
+// the server cut short read as complete. Each issue is now a warning with what the server said.
+// A result without a value names its dataAbsentReason code (it printed "").
+TEST(FhirBundle, AServersOperationOutcomeSaysTheRecordMayBeIncomplete) {
+  Json partial = {
+      {"resourceType", "OperationOutcome"},
+      {"issue",
+       {{{"severity", "warning"}, {"code", "incomplete"}, {"diagnostics", "Some results omitted"}},
+        {{"severity", "error"},
+         {"code", "too-costly"},
+         {"details", {{"text", "Observation search timed out"}}}}}}};
+  Json absent = observation("751-8");
+  absent["dataAbsentReason"] =
+      concept_of("http://terminology.hl7.org/CodeSystem/data-absent-reason", "error");
+  auto r = read(bundle({partial, absent}));
+  ASSERT_TRUE(r.record) << all(r.problems);
+  std::string w = all(r.record->warnings);
+  EXPECT_TRUE(contains(w,
+                       "issue[0]: the FHIR server reported \"warning\" \"incomplete\" "
+                       "(\"Some results omitted\"): the record may be incomplete"))
+      << w;
+  EXPECT_TRUE(contains(w,
+                       "issue[1]: the FHIR server reported \"error\" \"too-costly\" "
+                       "(\"Observation search timed out\")"))
+      << w;
+  EXPECT_FALSE(contains(w, "is not read")) << w;
+  EXPECT_TRUE(contains(w, "no value (dataAbsentReason \"error\"): not used")) << w;
+  EXPECT_EQ(r.record->latest("anc", r.record->as_of), nullptr);
+  // Without issues it still says so; a Bundle without one says nothing of the kind.
+  r = read(bundle({Json{{"resourceType", "OperationOutcome"}}}));
+  ASSERT_TRUE(r.record) << all(r.problems);
+  EXPECT_TRUE(contains(all(r.record->warnings), "OperationOutcome without issues"));
+  r = read(bundle({alc(1.2, "final")}));
+  EXPECT_FALSE(contains(all(r.record->warnings), "may be incomplete"));
+}
+
 // The caller's --as-of wins over Bundle.timestamp (as it does over a native case's as_of), and a
 // result dated after the assessment date is said not to be used as a result before it.
 TEST(FhirDates, TheCallersAssessmentDateWinsAndLaterResultsAreSaid) {
