@@ -109,8 +109,10 @@ screen::ScreenOptions screen_options(const std::string& region,
 py::tuple screen_partition(const std::vector<std::filesystem::path>& paths,
                            const std::string& region, const std::optional<std::string>& as_of,
                            bool assess_all, unsigned threads, std::size_t listed_problems,
-                           const std::string& kb_dir) {
+                           const std::string& kb_dir,
+                           const std::vector<std::filesystem::path>& medication_files) {
   auto so = screen_options(region, as_of, assess_all, threads, listed_problems);
+  so.medication_files = medication_files;
   if (!so.as_of) so.as_of = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
   const auto& kb = knowledge_base(kb_dir);
   screen::Summary summary;
@@ -274,7 +276,8 @@ PYBIND11_MODULE(_paraderm, m) {
         py::arg("as_of") = py::none(), py::arg("start") = py::none(), py::arg("kb_dir") = "");
   m.def("screen_partition", &screen_partition, py::arg("paths"), py::arg("region") = "us",
         py::arg("as_of") = py::none(), py::arg("assess_all") = false, py::arg("threads") = 0u,
-        py::arg("listed_problems") = 20, py::arg("kb_dir") = "");
+        py::arg("listed_problems") = 20, py::arg("kb_dir") = "",
+        py::arg("medication_files") = std::vector<std::filesystem::path>{});
   m.def("spill_file", &spill_file, py::arg("file"), py::arg("outputs"),
         py::arg("listed_problems") = 20);
   m.def("csv_header", &screen::csv_header);

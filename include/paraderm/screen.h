@@ -45,6 +45,11 @@ struct ScreenOptions {
   // biologic or JAK/TYK2 inhibitor (by code or by a KB name, as the reader matches them) is not
   // assessed: no finding of this screen can arise without one (docs/scale.md).
   bool assess_all = false;
+  // Medication .ndjson[.gz] files of the export: MedicationStatement/Request/... name a product
+  // through medicationReference ("Medication/abc"), as EHR bulk exports (Epic's among them) mostly
+  // do; the Medication resources referenced are added to each patient's Bundle. screen_directory
+  // fills it from the folder; a distributed caller passes the export's Medication files.
+  std::vector<std::filesystem::path> medication_files;
   // Called from one thread at a time: phase ("partition" | "screen"), bytes done, bytes in the
   // phase (the screen phase restarts for every partition).
   std::function<void(std::string_view, std::uint64_t, std::uint64_t)> progress;
@@ -109,6 +114,8 @@ struct Summary {
   std::uint64_t unreadable_records = 0;  // records the reader refused (a finding of their own)
   std::vector<SourceProblem> problems;   // the first `listed_problems` of the above, in input order
   std::vector<std::string> unread_files;  // .ndjson[.gz] files of a type the screen does not read
+  std::uint64_t medications = 0;          // Medication resources read (medicationReference targets)
+  std::uint64_t unresolved_medication_references = 0;  // medicationReference naming none of them
   std::uint64_t partitions = 0;
   std::uint64_t spilled_bytes = 0;
   double seconds = 0;
@@ -127,7 +134,9 @@ std::string to_csv(const PatientResult& r);
 // types Patient, Condition, MedicationStatement, MedicationRequest, MedicationAdministration,
 // MedicationDispense, Observation, AllergyIntolerance; sorted by name.
 std::vector<std::filesystem::path> bulk_files(const std::filesystem::path& dir);
-// The .ndjson[.gz] files of the folder whose type is not read (Immunization, Encounter ...), by
+// The Medication .ndjson[.gz] files of a folder (ScreenOptions::medication_files), sorted by name.
+std::vector<std::filesystem::path> medication_files(const std::filesystem::path& dir);
+// The .ndjson[.gz] files of the folder whose type is not read (Encounter, Procedure ...), by
 // name: reported in the summary.
 std::vector<std::string> unread_bulk_files(const std::filesystem::path& dir);
 

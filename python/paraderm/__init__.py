@@ -24,12 +24,14 @@ def assess(record, region=None, as_of=None, start=None, kb_dir=""):
 
 
 def screen_partition(paths, region="us", as_of=None, assess_all=False, threads=0, kb_dir="",
-                     with_summary=False, listed_problems=20):
+                     with_summary=False, listed_problems=20, medication_files=()):
     """Screen one partition: bulk NDJSON files (plain or gzip) or spill files that together hold
     every resource of their patients. Returns the rows (dicts, sorted by patient id) that
-    `paraderm screen` writes; with_summary=True returns (rows, summary dict)."""
+    `paraderm screen` writes; with_summary=True returns (rows, summary dict). medication_files:
+    the export's Medication .ndjson[.gz] files, whose resources medicationReference names."""
     rows, summary = _paraderm.screen_partition([str(p) for p in paths], region, as_of, assess_all,
-                                               threads, listed_problems, kb_dir)
+                                               threads, listed_problems, kb_dir,
+                                               [str(p) for p in medication_files])
     out = [json.loads(ndjson) for _, ndjson, _ in rows]
     return (out, json.loads(summary)) if with_summary else out
 

@@ -43,12 +43,19 @@ def bulk_files(folder):
     return sorted(out)
 
 
+def medication_files(folder):
+    """The Medication .ndjson[.gz] files: read by every partition for medicationReference."""
+    return sorted(os.path.join(folder, name) for name in os.listdir(folder)
+                  if os.path.isfile(os.path.join(folder, name)) and name.split(".", 1)[0] == "Medication"
+                  and (name.endswith(".ndjson") or name.endswith(".ndjson.gz")))
+
+
 def unread_bulk_files(folder):
     """The .ndjson[.gz] files of a type `paraderm screen` does not read, by name (reported)."""
     return sorted(name for name in os.listdir(folder)
                   if os.path.isfile(os.path.join(folder, name)) and len(name) > 7
                   and (name.endswith(".ndjson") or name.endswith(".ndjson.gz"))
-                  and name.split(".", 1)[0] not in _BULK_TYPES)
+                  and name.split(".", 1)[0] not in _BULK_TYPES + ("Medication",))
 
 
 def _client(scheduler, workers):
@@ -68,11 +75,12 @@ def _spill_task(path, partition_dirs, listed_problems):
     return _paraderm.spill_file(path, outputs, listed_problems)
 
 
-def _screen_task(paths, region, as_of, assess_all, threads, listed_problems, kb_dir):
+def _screen_task(paths, region, as_of, assess_all, threads, listed_problems, kb_dir, medications=()):
     paths = [p for p in paths if os.path.getsize(p) > 0]
     if not paths:
         return [], None
-    return _paraderm.screen_partition(paths, region, as_of, assess_all, threads, listed_problems, kb_dir)
+    return _paraderm.screen_partition(paths, region, as_of, assess_all, threads, listed_problems, kb_dir,
+                                      list(medications))
 
 
 def _pv_counts_task(path, id_col, drug_col, event_col, stratum_cols):
@@ -94,6 +102,8 @@ def merge_summaries(summaries, listed_problems):
         for k, v in s.items():
             if k == "problems":
                 problems += v
+            elif k == "medications":  # every partition reads the same Medication files
+                out[k] = max(out.get(k, 0), v)
             elif isinstance(v, dict):
                 d = out.setdefault(k, {})
                 for kk, vv in v.items():
@@ -133,7 +143,7 @@ def screen(client, input_dir, output=None, fmt="ndjson", region="US", as_of=None
         parts = [[os.path.join(d, os.path.basename(f) + ".spill") for f in files] for d in dirs]
         screened = client.gather(client.map(_screen_task, parts, region=region, as_of=as_of, assess_all=assess_all,
                                             threads=threads, listed_problems=listed_problems, kb_dir=kb_dir,
-                                            pure=False))
+                                            medications=medication_files(input_dir), pure=False))
     finally:
         shutil.rmtree(spill_root, ignore_errors=True)
     rows = []

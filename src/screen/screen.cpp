@@ -458,6 +458,95 @@ struct Tally {
 
 std::string file_name(const fs::path& p) { return p.filename().string(); }
 
+// The Medication resources of the export by id. Medication lines name their product through
+// medicationReference ("Medication/abc"), as EHR bulk exports mostly do; without these resources
+// such a patient's biologic or JAK inhibitor was invisible, the patient was not even assessed, and
+// a paradoxical reaction went unlisted. Read once per screen (one resource per product: small) and
+// shared by every patient; bounded by the memory budget.
+class MedicationCatalog {
+ public:
+  Status load(const std::vector<fs::path>& files, std::size_t max_bytes, Tally& tally) {
+    simdjson::dom::parser parser;
+    std::size_t held = 0;
+    for (const auto& file : files) {
+      const std::string name = file.filename().string();
+      std::uint64_t line_no = 0;
+      bool full = false;
+      auto status = for_each_block(file, [&](std::string& buf, std::size_t size) {
+        std::string_view block(buf.data(), size);
+        for (std::size_t from = 0; from < block.size();) {
+          auto nl = block.find('\n', from);
+          auto line = block.substr(from, nl == std::string_view::npos ? nl : nl - from);
+          from = nl == std::string_view::npos ? block.size() : nl + 1;
+          ++line_no;
+          if (line.empty() || line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+          simdjson::dom::element root;
+          std::string_view type, id;
+          if (parser.parse(line.data(), line.size(), true).get(root) != simdjson::SUCCESS ||
+              root["resourceType"].get_string().get(type) != simdjson::SUCCESS) {
+            ++tally.malformed;
+            tally.add({name, line_no}, "not a FHIR resource in JSON: not read");
+            continue;
+          }
+          if (type != "Medication" || root["id"].get_string().get(id) != simdjson::SUCCESS ||
+              !usable_key(id)) {
+            tally.add({name, line_no},
+                      fmt::format("{} without a usable Medication id: not read", type));
+            continue;
+          }
+          if (full) continue;
+          if (held + line.size() > max_bytes) {
+            full = true;
+            tally.add({name, line_no},
+                      "Medication resources beyond the memory budget (--memory-mb): the rest of "
+                      "the file is not read");
+            continue;
+          }
+          held += line.size();
+          by_id_.emplace(std::string(id), std::string(line));
+        }
+      });
+      if (!status.is_ok()) return status;
+    }
+    return Status::ok();
+  }
+
+  // The Medication a reference names ("Medication/x", a URL ending in Medication/x[/_history/n],
+  // "urn:uuid:x"): its JSON line, or nullptr.
+  const std::string* find(std::string_view reference) const {
+    std::string_view id;
+    if (reference.rfind("urn:uuid:", 0) == 0) {
+      id = reference.substr(9);
+    } else {
+      auto at = reference.rfind("Medication/");
+      if (at == std::string_view::npos || (at > 0 && reference[at - 1] != '/')) return nullptr;
+      id = reference.substr(at + 11);
+      if (auto slash = id.find('/'); slash != std::string_view::npos) id = id.substr(0, slash);
+    }
+    auto it = by_id_.find(std::string(id));
+    return it == by_id_.end() ? nullptr : &it->second;
+  }
+  std::size_t size() const { return by_id_.size(); }
+
+ private:
+  std::unordered_map<std::string, std::string> by_id_;
+};
+
+// The medicationReference.reference of a medication resource line ("" when it has none; a
+// contained "#id" is the reader's own business).
+std::string medication_reference(std::string_view line) {
+  if (line.find("\"medicationReference\"") == std::string_view::npos) return "";
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  std::string_view ref;
+  if (parser.parse(line.data(), line.size(), true).get(root) != simdjson::SUCCESS ||
+      root["medicationReference"]["reference"].get_string().get(ref) != simdjson::SUCCESS ||
+      ref.empty() || ref[0] == '#') {
+    return "";
+  }
+  return std::string(ref);
+}
+
 // A spill line: "@file:line\tkey\ttype\t{json}". The original line is kept verbatim so the
 // screen pass reads exactly what the export wrote; the prefix carries what the partition pass
 // already established (the line was valid JSON, its patient, its type).
@@ -558,6 +647,7 @@ std::vector<std::string> record_of(const std::string& pointer,
 struct PatientWork {
   std::optional<PatientResult> result;  // when flagged
   std::size_t warnings = 0;
+  std::size_t unresolved_references = 0;  // medicationReference naming no Medication read
   bool assessed = false, unreadable = false;
 };
 
@@ -700,23 +790,46 @@ void findings_of(const kb::KnowledgeBase& kb, const clinical::Case& c, const ass
 }
 
 PatientWork screen_patient(const kb::KnowledgeBase& kb, const MedicationTriggers& triggers,
+                           const MedicationCatalog& medications,
                            const std::vector<const Line*>& entries, const ScreenOptions& options,
                            clinical::Date as_of, assess::PathwayCache& cache) {
   PatientWork w;
+  // The Medication resources this patient's medication lines reference, once each: appended to
+  // the Bundle after the patient's own entries (the reader resolves "Medication/x" there).
+  std::vector<const std::string*> referenced;
+  for (const Line* l : entries) {
+    if (!is_medication_type(l->type)) continue;
+    std::string ref = medication_reference(l->json);
+    if (ref.empty()) continue;
+    const std::string* m = medications.find(ref);
+    if (!m) {
+      ++w.unresolved_references;
+    } else if (std::find(referenced.begin(), referenced.end(), m) == referenced.end()) {
+      referenced.push_back(m);
+    }
+  }
   if (!options.assess_all) {
     thread_local std::string scratch;
     bool relevant = std::any_of(entries.begin(), entries.end(), [&](const Line* l) {
       return is_medication_type(l->type) && triggers.any(l->json, scratch);
     });
+    relevant = relevant || std::any_of(referenced.begin(), referenced.end(),
+                                       [&](const auto* m) { return triggers.any(*m, scratch); });
     if (!relevant) return w;
   }
   std::string bundle = R"({"resourceType":"Bundle","type":"collection","entry":[)";
   std::size_t size = bundle.size();
   for (const auto* l : entries) size += l->json.size() + 16;
+  for (const auto* m : referenced) size += m->size() + 16;
   bundle.reserve(size + 2);
   for (std::size_t i = 0; i < entries.size(); ++i) {
     bundle += i == 0 ? R"({"resource":)" : R"(,{"resource":)";
     bundle += entries[i]->json;
+    bundle += '}';
+  }
+  for (const auto* m : referenced) {
+    bundle += R"(,{"resource":)";
+    bundle += *m;
     bundle += '}';
   }
   bundle += "]}";
@@ -751,6 +864,10 @@ PatientWork screen_patient(const kb::KnowledgeBase& kb, const MedicationTriggers
   findings_of(kb, c, a, entries, r);
   if (!r.findings.empty()) w.result = std::move(r);
   return w;
+}
+
+std::size_t memory_budget(const ScreenOptions& o) {
+  return std::max<std::size_t>(o.memory_mb, 1) * std::size_t{1024} * 1024;
 }
 
 clinical::Date resolve_as_of(const ScreenOptions& o) {
@@ -821,6 +938,7 @@ void sort_keys(std::vector<SortKey>& keys) {
 // The screen of one partition's lines (owned by the caller, which keeps them alive).
 std::vector<PatientResult> screen_lines(const kb::KnowledgeBase& kb,
                                         const MedicationTriggers& triggers,
+                                        const MedicationCatalog& medications,
                                         assess::PathwayCache& cache, std::vector<Line*>& lines,
                                         const ScreenOptions& options, Summary& summary,
                                         Tally& tally) {
@@ -903,7 +1021,8 @@ std::vector<PatientResult> screen_lines(const kb::KnowledgeBase& kb,
                         if (!at(b).patient) continue;  // no Patient resource: counted below
                         entries.clear();
                         for (std::size_t i = b; i < e; ++i) entries.push_back(&at(i));
-                        work[g] = screen_patient(kb, triggers, entries, options, as_of, cache);
+                        work[g] = screen_patient(kb, triggers, medications, entries, options, as_of,
+                                                 cache);
                       }
                       if (options.progress) {
                         std::uint64_t bytes = 0;
@@ -931,6 +1050,7 @@ std::vector<PatientResult> screen_lines(const kb::KnowledgeBase& kb,
     auto& w = work[g];
     summary.assessed += w.assessed;
     summary.warnings += w.warnings;
+    summary.unresolved_medication_references += w.unresolved_references;
     if (w.unreadable) {
       ++summary.unreadable_records;
       tally.add(at(b).source(),
@@ -982,6 +1102,7 @@ std::string joined(const std::vector<std::string>& v, char sep = ';') {
 
 Result<std::vector<PatientResult>> screen_paths(const kb::KnowledgeBase& kb,
                                                 const MedicationTriggers& triggers,
+                                                const MedicationCatalog& medications,
                                                 assess::PathwayCache& cache,
                                                 const std::vector<fs::path>& paths,
                                                 const ScreenOptions& options, Summary& summary,
@@ -1052,7 +1173,7 @@ Result<std::vector<PatientResult>> screen_paths(const kb::KnowledgeBase& kb,
     for (auto& l : c.lines) lines.push_back(&l);
     merge(tally, std::move(c.tally));
   }
-  auto rows = screen_lines(kb, triggers, cache, lines, options, summary, tally);
+  auto rows = screen_lines(kb, triggers, medications, cache, lines, options, summary, tally);
   return rows;
 }
 
@@ -1104,6 +1225,8 @@ std::vector<fs::path> ndjson_files(const fs::path& dir, bool read) {
     bool ndjson = name.size() > 7 && (name.ends_with(".ndjson") || name.ends_with(".ndjson.gz"));
     if (!ndjson) continue;
     std::string_view type(name.data(), name.find('.'));
+    // Medication files are read apart (MedicationCatalog): neither per patient nor unread.
+    if (type == "Medication") continue;
     if ((std::find(kBulkTypes.begin(), kBulkTypes.end(), type) != kBulkTypes.end()) == read)
       out.push_back(e.path());
   }
@@ -1121,6 +1244,20 @@ std::vector<std::string> unread_bulk_files(const fs::path& dir) {
 
 std::vector<fs::path> bulk_files(const fs::path& dir) { return ndjson_files(dir, true); }
 
+std::vector<fs::path> medication_files(const fs::path& dir) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (!e.is_regular_file()) continue;
+    std::string name = e.path().filename().string();
+    if (name.rfind("Medication.", 0) == 0 &&
+        (name.ends_with(".ndjson") || name.ends_with(".ndjson.gz")))
+      out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 Result<std::vector<PatientResult>> screen_partition(const kb::KnowledgeBase& kb,
                                                     const std::vector<fs::path>& paths,
                                                     const ScreenOptions& options,
@@ -1128,13 +1265,23 @@ Result<std::vector<PatientResult>> screen_partition(const kb::KnowledgeBase& kb,
   Tally tally;
   tally.limit = options.listed_problems;
   const MedicationTriggers triggers(kb);
+  MedicationCatalog medications;
+  // The Medication files' lines are counted once by the caller that owns the export (every
+  // partition of a distributed screen reads the same files).
+  Tally catalog_tally;
+  catalog_tally.limit = 0;
+  if (auto st = medications.load(options.medication_files, memory_budget(options), catalog_tally);
+      !st.is_ok())
+    return st;
+  summary.medications = medications.size();
   assess::PathwayCache cache(kb);
   auto r = [&] {
     if (options.threads == 0)
-      return screen_paths(kb, triggers, cache, paths, options, summary, tally);
+      return screen_paths(kb, triggers, medications, cache, paths, options, summary, tally);
     tbb::task_arena arena(static_cast<int>(options.threads));
-    return arena.execute(
-        [&] { return screen_paths(kb, triggers, cache, paths, options, summary, tally); });
+    return arena.execute([&] {
+      return screen_paths(kb, triggers, medications, cache, paths, options, summary, tally);
+    });
   }();
   if (!r.is_ok()) return r;
   order_problems(tally.problems, options.listed_problems);
@@ -1211,6 +1358,7 @@ Result<Summary> screen_directory(const kb::KnowledgeBase& kb, const fs::path& in
         input.string()));
   }
   summary.unread_files = unread_bulk_files(input);
+  if (o.medication_files.empty()) o.medication_files = medication_files(input);
   double estimate = 0;
   for (const auto& f : files) {
     double size = static_cast<double>(fs::file_size(f, ec));
@@ -1225,11 +1373,23 @@ Result<Summary> screen_directory(const kb::KnowledgeBase& kb, const fs::path& in
   Tally tally;
   tally.limit = o.listed_problems;
   const MedicationTriggers triggers(kb);
+  MedicationCatalog medications;
+  {
+    // Its malformed lines and problems are the run's; files, lines and bytes count the per-patient
+    // bulk files only (as the Dask layer counts them).
+    Tally catalog;
+    catalog.limit = o.listed_problems;
+    if (auto st = medications.load(o.medication_files, memory_budget(o), catalog); !st.is_ok())
+      return st;
+    tally.malformed += catalog.malformed;
+    for (auto& p : catalog.problems) tally.add(std::move(p.source), std::move(p.what));
+  }
+  summary.medications = medications.size();
   assess::PathwayCache cache(kb);
   std::vector<PatientResult> rows;
   auto run = [&]() -> Status {
     if (partitions == 1) {
-      auto r = screen_paths(kb, triggers, cache, files, o, summary, tally);
+      auto r = screen_paths(kb, triggers, medications, cache, files, o, summary, tally);
       if (!r.is_ok()) return r.status();
       rows = std::move(r.value());
       return Status::ok();
@@ -1305,7 +1465,7 @@ Result<Summary> screen_directory(const kb::KnowledgeBase& kb, const fs::path& in
     for (const auto& p : spill) summary.spilled_bytes += fs::file_size(p, ec);
     // ---- screen pass: one partition in memory at a time ----
     for (std::size_t i = 0; i < partitions; ++i) {
-      auto r = screen_paths(kb, triggers, cache, {spill[i]}, o, summary, tally);
+      auto r = screen_paths(kb, triggers, medications, cache, {spill[i]}, o, summary, tally);
       fs::remove(spill[i], ec);
       if (!r.is_ok()) {
         cleanup();
@@ -1437,6 +1597,8 @@ std::string summary_json(const Summary& s) {
             {"orphan_patients", s.orphan_patients},
             {"unreadable_records", s.unreadable_records},
             {"unread_files", s.unread_files},
+            {"medications", s.medications},
+            {"unresolved_medication_references", s.unresolved_medication_references},
             {"problems", problems},
             {"partitions", s.partitions},
             {"spilled_bytes", s.spilled_bytes},

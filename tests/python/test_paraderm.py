@@ -136,6 +136,38 @@ def test_bulk_file_types_match_the_cli(tmp_path):
     assert read == ["AllergyIntolerance.ndjson.gz", "MedicationAdministration.ndjson",
                     "MedicationDispense.000.ndjson", "Patient.ndjson"]
     assert pdask.unread_bulk_files(str(tmp_path)) == ["Immunization.ndjson"]
+    # Medication files are neither per-patient nor unread: every partition reads them.
+    (tmp_path / "Medication.ndjson").write_text("")
+    assert pdask.medication_files(str(tmp_path)) == [str(tmp_path / "Medication.ndjson")]
+    assert "Medication.ndjson" not in pdask.unread_bulk_files(str(tmp_path))
+    assert str(tmp_path / "Medication.ndjson") not in pdask.bulk_files(str(tmp_path))
+
+
+def test_screen_partition_resolves_medication_references(tmp_path):
+    # A MedicationRequest naming dupilumab only through medicationReference (as Epic's bulk export
+    # does): found with the export's Medication file, as `paraderm screen` finds it; not without.
+    (tmp_path / "Patient.ndjson").write_text(
+        '{"resourceType":"Patient","id":"fox","gender":"female","birthDate":"1988-02-01"}\n')
+    cond = ('{"resourceType":"Condition","id":"%s","subject":{"reference":"Patient/fox"},"clinicalStatus":'
+            '{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]},'
+            '"code":{"coding":[{"system":"http://snomed.info/sct","code":"%s"}]},"onsetDateTime":"%s"}\n')
+    (tmp_path / "Condition.ndjson").write_text(cond % ("c1", "24079001", "2000-01-01") +
+                                               cond % ("c2", "9014002", "2026-04-01"))
+    (tmp_path / "MedicationRequest.ndjson").write_text(
+        '{"resourceType":"MedicationRequest","id":"mr","status":"active","intent":"order","subject":'
+        '{"reference":"Patient/fox"},"medicationReference":{"reference":"Medication/m1"},"authoredOn":"2025-10-01"}\n')
+    (tmp_path / "Medication.ndjson").write_text(
+        '{"resourceType":"Medication","id":"m1","code":{"coding":[{"system":'
+        '"http://www.nlm.nih.gov/research/umls/rxnorm","code":"1876376"}]}}\n')
+    stdout, _ = cli_screen(str(tmp_path))
+    cli_rows = [json.loads(line) for line in stdout.splitlines()]
+    assert [r["patient"] for r in cli_rows] == ["fox"]
+    rows = paraderm.screen_partition(pdask.bulk_files(str(tmp_path)), as_of=AS_OF,
+                                     medication_files=pdask.medication_files(str(tmp_path)))
+    assert rows == cli_rows
+    rows, summary = paraderm.screen_partition(pdask.bulk_files(str(tmp_path)), as_of=AS_OF, with_summary=True)
+    assert rows == []
+    assert summary["unresolved_medication_references"] == 1
 
 
 def test_screen_partition_missing_file_raises():

@@ -509,5 +509,67 @@ TEST(PlainExport, DispenseAndAllergyFilesAreReadAndOtherTypesReported) {
   fs::remove_all(d);
 }
 
+// EHR bulk exports (Epic's among them) name the product of a MedicationRequest through
+// medicationReference ("Medication/abc") and export the Medication resources in Medication.ndjson.
+// The screen did not read that file: the patient's dupilumab was invisible, the pre-filter skipped
+// the patient, and a paradoxical psoriasis went unlisted. Both ways: without the Medication file
+// the reference is counted as unresolved and nothing is made up.
+TEST(PlainExport, MedicationReferencesAreResolvedFromTheExportsMedicationFile) {
+  fs::path d = temp_dir("medref");
+  std::ofstream(d / "Patient.ndjson")
+      << R"({"resourceType":"Patient","id":"fox","gender":"female","birthDate":"1988-02-01"})"
+      << "\n";
+  std::ofstream(d / "Condition.ndjson")
+      << R"({"resourceType":"Condition","id":"c1","subject":{"reference":"Patient/fox"},"clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]},"code":{"coding":[{"system":"http://snomed.info/sct","code":"24079001"}]},"onsetDateTime":"2000-01-01"})"
+      << "\n"
+      << R"({"resourceType":"Condition","id":"c2","subject":{"reference":"Patient/fox"},"clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]},"code":{"coding":[{"system":"http://snomed.info/sct","code":"9014002"}]},"onsetDateTime":"2026-04-01"})"
+      << "\n";
+  // dupilumab by RxNorm 1876376 (kb/biologics.toml), only in the referenced Medication.
+  std::ofstream(d / "MedicationRequest.ndjson")
+      << R"({"resourceType":"MedicationRequest","id":"mr","status":"active","intent":"order","subject":{"reference":"Patient/fox"},"medicationReference":{"reference":"Medication/med-dupi"},"authoredOn":"2025-10-01"})"
+      << "\n";
+  const std::string medication =
+      R"({"resourceType":"Medication","id":"med-dupi","code":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"1876376"}]}})";
+  auto dupilumab_pr = [](const screen::Run& run) {
+    auto rows = rows_by_patient(run.output);
+    if (!rows.count("fox")) return false;
+    bool pr = false;
+    for (const auto& f : rows["fox"]["findings"])
+      pr = pr || (f["kind"] == "paradoxical_reaction" && f["drug"] == "dupilumab");
+    return pr;
+  };
+  // Without the Medication file: not found, and said.
+  auto without = screen(d, {});
+  EXPECT_FALSE(dupilumab_pr(without)) << without.output;
+  EXPECT_EQ(without.summary.medications, 0u);
+  EXPECT_EQ(without.summary.unresolved_medication_references, 1u);
+  EXPECT_NE(summary_json(without.summary).find("\"unresolved_medication_references\": 1"),
+            std::string::npos);
+  // With it (and an unrelated malformed line): found, neither unread nor unresolved.
+  std::ofstream(d / "Medication.ndjson") << medication << "\n"
+                                         << "{not json\n";
+  auto with = screen(d, {});
+  EXPECT_TRUE(dupilumab_pr(with)) << with.output;
+  EXPECT_EQ(with.summary.medications, 1u);
+  EXPECT_EQ(with.summary.unresolved_medication_references, 0u);
+  EXPECT_TRUE(with.summary.unread_files.empty());
+  EXPECT_EQ(with.summary.malformed_lines, 1u);
+  // Spilled into partitions, and one partition screened as a distributed caller does.
+  ScreenOptions small;
+  small.memory_mb = 1;
+  small.chunk_bytes = 64;
+  EXPECT_EQ(screen(d, small).output, with.output);
+  ScreenOptions part;
+  part.as_of = kAsOf;
+  part.medication_files = medication_files(d);
+  ASSERT_EQ(part.medication_files.size(), 1u);
+  Summary summary;
+  auto rows = screen_partition(shipped_kb(), bulk_files(d), part, summary);
+  ASSERT_TRUE(rows.is_ok()) << rows.status().message();
+  ASSERT_EQ(rows.value().size(), 1u);
+  EXPECT_EQ(rows.value()[0].patient, "fox");
+  fs::remove_all(d);
+}
+
 }  // namespace
 }  // namespace paraderm::screen
