@@ -136,8 +136,14 @@ struct Services::Impl {
         // reads).
         {"conditions",
          "Condition?patient={{context.patientId}}&clinical-status=active,recurrence,relapse"},
-        {"medicationStatements", "MedicationStatement?patient={{context.patientId}}"},
-        {"medicationRequests", "MedicationRequest?patient={{context.patientId}}"},
+        // EHRs (Epic among them) name the product through medicationReference: the Medication
+        // resources come in the same searchset (FHIR search _include), where the reader resolves
+        // them. Without them the biologic or JAK inhibitor of such an order was invisible.
+        {"medicationStatements",
+         "MedicationStatement?patient={{context.patientId}}&_include=MedicationStatement:"
+         "medication"},
+        {"medicationRequests",
+         "MedicationRequest?patient={{context.patientId}}&_include=MedicationRequest:medication"},
         {"observations", "Observation?patient={{context.patientId}}&code=" + codes},
         {kImmunizationsKey, "Immunization?patient={{context.patientId}}"},
     };
@@ -476,7 +482,9 @@ struct Services::Impl {
     auto add_entry = [&](const Json& r, std::string where, bool draft) {
       if (!r.is_object()) return;
       std::string type = r.value("resourceType", "");
-      if (type == "OperationOutcome") return;
+      // An OperationOutcome among a searchset's entries (the FHIR server: results omitted) goes
+      // to the reader, which notes that the record may be incomplete; a slot that is one was
+      // treated as missing above.
       // The EHR may list the draft orders among the patient's MedicationRequests too.
       if (!draft && type == "MedicationRequest" && draft_ids.count(r.value("id", ""))) return;
       if (type == "Patient") saw_patient = true;

@@ -74,6 +74,13 @@ TEST(CdsDiscovery, ThreeServicesWithPrefetchAndUsageRequirements) {
       EXPECT_TRUE(s["prefetch"].contains(key)) << key;
     }
     EXPECT_EQ(s["prefetch"]["immunizations"], "Immunization?patient={{context.patientId}}");
+    // The Medication resources a medicationReference names come in the same searchset.
+    EXPECT_EQ(
+        s["prefetch"]["medicationRequests"],
+        "MedicationRequest?patient={{context.patientId}}&_include=MedicationRequest:medication");
+    EXPECT_EQ(s["prefetch"]["medicationStatements"],
+              "MedicationStatement?patient={{context.patientId}}&_include=MedicationStatement:"
+              "medication");
     EXPECT_NE(std::string(s["usageRequirements"]).find("immunizations is optional"),
               std::string::npos);
     std::string obs = s["prefetch"]["observations"];
@@ -134,6 +141,60 @@ TEST(CdsPatientView, PossibleReactionFromPlainFhirIsInfo) {
   // The condition is named where the EHR sent it, not by the assembled Bundle's index.
   EXPECT_TRUE(mentions(out["cards"][0], "prefetch.conditions.entry"));
   EXPECT_FALSE(mentions(out["cards"][0], "Bundle.entry"));
+}
+
+// EHRs (Epic among them) send MedicationRequests that name the product through
+// medicationReference, with the Medication resources included in the searchset (the _include of
+// the discovery templates). Both ways: without the included Medication the dupilumab is unknown
+// and there is no reaction card, only what the reader could not resolve.
+TEST(CdsPatientView, AMedicationReferenceIsResolvedFromTheIncludedMedication) {
+  Record r;
+  r.conditions = {atopic_dermatitis(), psoriasis("2026-06-10")};
+  r.observations = normal_labs();
+  Json order = {{"resourceType", "MedicationRequest"},
+                {"id", "mr1"},
+                {"status", "active"},
+                {"intent", "order"},
+                {"subject", {{"reference", "Patient/pt"}}},
+                {"medicationReference", {{"reference", "Medication/med-dupi"}}},
+                {"authoredOn", "2026-03-01"}};
+  Json medication = {
+      {"resourceType", "Medication"}, {"id", "med-dupi"}, {"code", rx("1876376", "dupilumab")}};
+  r.requests = {order};
+  Json without = call("paraderm-patient-view", request("patient-view", prefetch(r)));
+  EXPECT_TRUE(without["cards"].empty()) << without.dump(1);
+  Json pf = prefetch(r);
+  pf["medicationRequests"]["entry"].push_back({{"fullUrl", "urn:uuid:med-dupi"},
+                                               {"resource", medication},
+                                               {"search", {{"mode", "include"}}}});
+  Json with = call("paraderm-patient-view", request("patient-view", pf));
+  ASSERT_EQ(with["cards"].size(), 1u) << with.dump(1);
+  EXPECT_TRUE(mentions(with["cards"][0], "PR_INFERRED_FROM_CONDITION"));
+  EXPECT_TRUE(mentions(with["cards"][0], "dupilumab"));
+}
+
+// A FHIR server's OperationOutcome among a searchset's entries (results omitted) is a record note
+// on the card: it was dropped silently, and a partial record read as complete.
+TEST(CdsPrefetch, AnOperationOutcomeEntryIsARecordNote) {
+  Record r;
+  r.conditions = {atopic_dermatitis(), psoriasis("2026-06-10")};
+  r.statements = {statement("dupi", rx("1876376", "dupilumab"), "2026-03-01")};
+  r.observations = normal_labs();
+  Json pf = prefetch(r);
+  pf["observations"]["entry"].push_back(
+      {{"resource",
+        {{"resourceType", "OperationOutcome"},
+         {"issue", Json::array({{{"severity", "warning"},
+                                 {"code", "incomplete"},
+                                 {"diagnostics", "Some Observation results were omitted"}}})}}},
+       {"search", {{"mode", "outcome"}}}});
+  Json out = call("paraderm-patient-view", request("patient-view", pf));
+  ASSERT_EQ(out["cards"].size(), 1u) << out.dump(1);
+  EXPECT_TRUE(mentions(out["cards"][0], "the record may be incomplete")) << out.dump(1);
+  EXPECT_TRUE(mentions(out["cards"][0], "prefetch.observations.entry")) << out.dump(1);
+  Json plain = call("paraderm-patient-view", request("patient-view", prefetch(r)));
+  ASSERT_EQ(plain["cards"].size(), 1u);
+  EXPECT_FALSE(mentions(plain["cards"][0], "the record may be incomplete"));
 }
 
 TEST(CdsPatientView, NothingToSayIsNoCard) {
