@@ -356,6 +356,14 @@ struct PlausibleRange {
   Provenance prov;
 };
 
+// An absolute count computed from a percentage and the total of the same sample (absolute =
+// total x percentage / 100): a differential sent only as percentages still reaches the count
+// thresholds. `percentage` is a lab in %, `total` a lab in this lab's unit.
+struct FromPercentage {
+  std::string percentage, total;  // lab ids
+  Provenance prov;
+};
+
 struct Lab {
   Location loc;
   std::string id, name;
@@ -368,6 +376,7 @@ struct Lab {
   // up the item), e.g. igra -> tb, alc -> cbc.
   std::optional<ScreeningKind> screening_item;
   std::optional<PlausibleRange> plausible;
+  std::optional<FromPercentage> from_percentage;
 };
 
 struct UnitConversion {

@@ -955,7 +955,70 @@ void CaseBuilder::finish() {
                                              to_string(c_.eruption->onset), to_string(c_.as_of)));
     }
   }
+  add_absolute_counts();
   add_egfr();
+}
+
+// A differential sent only as percentages (LOINC 736-9, 770-8) left the ALC and ANC thresholds
+// "not assessed" although the leukocyte count of the same sample was there: absolute = total x
+// percentage / 100 (kb/labs.toml from_percentage). Computed only when no absolute count is as
+// recent, and only from one sample: the total of the same day (and time, when both give one);
+// totals of that day that disagree, or a disputed percentage, compute nothing and say so.
+void CaseBuilder::add_absolute_counts() {
+  for (const auto& lab : kb_.labs) {
+    if (!lab.from_percentage || !lab.unit) continue;
+    const auto& from = *lab.from_percentage;
+    const LabResult* pct = c_.latest(from.percentage, c_.as_of);
+    if (!pct || !pct->value) continue;
+    const LabResult* measured = c_.latest(lab.id, c_.as_of);
+    if (measured && measured->date >= pct->date) continue;
+    if (pct->disputed) {
+      warning(pct->pointer, fmt::format("{} of {}: results that day disagree; {} not computed",
+                                        from.percentage, to_string(pct->date), lab.id));
+      continue;
+    }
+    const LabResult* total = nullptr;
+    bool disagree = false;
+    for (const auto& r : c_.labs) {
+      if (r.lab != from.total || r.date != pct->date || !r.value || r.unusable) continue;
+      if (r.at && pct->at && *r.at != *pct->at) continue;  // another sample that day
+      if (total && *total->value != *r.value) disagree = true;
+      total = &r;
+    }
+    if (!total) {
+      warning(pct->pointer,
+              fmt::format("{} {} of {}: no {} of the same sample, so {} is not computed; record "
+                          "the absolute count",
+                          from.percentage, pct->shown(), to_string(pct->date), from.total, lab.id));
+      continue;
+    }
+    if (disagree) {
+      warning(pct->pointer,
+              fmt::format("{} results of {} disagree: {} not computed from {} {}", from.total,
+                          to_string(pct->date), lab.id, from.percentage, pct->shown()));
+      continue;
+    }
+    LabResult r;
+    r.pointer = pct->pointer;
+    r.lab = lab.id;
+    r.date = pct->date;
+    r.at = pct->at;
+    r.unit = *lab.unit;
+    r.computed = true;
+    r.given_value = *pct->value;
+    r.given_unit = pct->unit;
+    const double count = *total->value * *pct->value / 100;
+    r.value = plausible(pct->pointer, lab.id, count);
+    if (!r.value) continue;
+    r.text =
+        fmt::format("{} {} x {} {}", from.total, total->shown(), from.percentage, pct->shown());
+    warning(pct->pointer,
+            fmt::format("{} {} {} computed from {} {} x {} {} of {} (no absolute count as recent "
+                        "was sent)",
+                        lab.id, text::G{text::round_significant(*r.value)}, r.unit, from.total,
+                        total->shown(), from.percentage, pct->shown(), to_string(pct->date)));
+    c_.labs.push_back(std::move(r));
+  }
 }
 
 // eGFR from the latest creatinine when no eGFR result is as recent: CKD-EPI 2021 from the age the

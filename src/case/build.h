@@ -87,6 +87,8 @@ class CaseBuilder {
   void note_disagreeing_medications();
   // The eGFR the renal rules read: computed from creatinine by the equation for the age.
   void add_egfr();
+  // Absolute counts from a differential sent only as percentages (kb/labs.toml from_percentage).
+  void add_absolute_counts();
 
   // Where a lab's value and unit were given, formatted only when a warning names them (a lab
   // read without one is the common case): given in full, or the fields of an entry's pointer.

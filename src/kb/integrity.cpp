@@ -240,6 +240,30 @@ void check_lab_names(const KnowledgeBase& kb, std::vector<ValidationIssue>& issu
   }
 }
 
+// absolute = total x percentage / 100 holds only in these units: the percentage in %, the total
+// in the absolute count's own unit (a count in cells/uL from a total in cells/uL).
+void check_lab_derivations(const KnowledgeBase& kb, std::vector<ValidationIssue>& issues) {
+  auto unit_of = [&](const std::string& id) -> std::optional<std::string> {
+    for (const auto& l : kb.labs)
+      if (l.id == id) return l.unit;
+    return std::nullopt;
+  };
+  for (const auto& l : kb.labs) {
+    if (!l.from_percentage) continue;
+    const auto& d = *l.from_percentage;
+    const std::string path = fmt::format("lab '{}'.from_percentage", l.id);
+    if (auto u = unit_of(d.percentage); u != std::optional<std::string>("%")) {
+      error(issues, l.loc, path + ".percentage",
+            fmt::format("lab '{}' has unit {}: expected \"%\"", d.percentage, u.value_or("none")));
+    }
+    if (auto u = unit_of(d.total); !l.unit || u != l.unit) {
+      error(issues, l.loc, path + ".total",
+            fmt::format("lab '{}' has unit {}: expected {} (the unit of '{}')", d.total,
+                        u.value_or("none"), l.unit.value_or("a unit"), l.id));
+    }
+  }
+}
+
 void check_integrity(const KnowledgeBase& kb, const std::vector<RefUse>& refs,
                      std::vector<ValidationIssue>& issues) {
   // Unique ids per kind, and the id sets used to resolve references.
@@ -416,6 +440,7 @@ void check_integrity(const KnowledgeBase& kb, const std::vector<RefUse>& refs,
   check_engine_formulas(kb, issues);
   check_unit_conversions(kb, issues);
   check_lab_names(kb, issues);
+  check_lab_derivations(kb, issues);
   for (const auto& d : kb.drugs) {
     check_drug(d, issues);
     check_threshold_units(kb, d, issues);

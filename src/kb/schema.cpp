@@ -746,6 +746,20 @@ struct Schema<PlausibleRange> {
 };
 
 template <>
+struct Schema<FromPercentage> {
+  static const std::vector<Field<FromPercentage>>& fields() {
+    static const std::vector<Field<FromPercentage>> f = concat<FromPercentage>(
+        {
+            field("percentage", &FromPercentage::percentage, {.ref = "lab"}),
+            field("total", &FromPercentage::total, {.ref = "lab"}),
+        },
+        embed(&FromPercentage::prov));
+    return f;
+  }
+  static void check(const FromPercentage&, const BindContext&, int, const std::string&) {}
+};
+
+template <>
 struct Schema<Lab> {
   static const std::vector<Field<Lab>>& fields() {
     static const std::vector<Field<Lab>> f = {
@@ -758,6 +772,7 @@ struct Schema<Lab> {
               {.one_of = {"tb", "hbv", "hcv", "cbc", "lipids", "liver-enzymes", "egfr",
                           "pregnancy"}}),  // the items a lab test records
         field("plausible", &Lab::plausible),
+        field("from_percentage", &Lab::from_percentage),
     };
     return f;
   }

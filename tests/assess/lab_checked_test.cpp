@@ -118,5 +118,57 @@ TEST(LabChecked, AResultAtTheThresholdInAnyUnitIsNotBelowIt) {
   }
 }
 
+// A differential sent only as percentages: the absolute count from the leukocyte count of the
+// same sample (kb/labs.toml alc/anc from_percentage; absolute = WBC x % / 100). Before, the ALC
+// and ANC thresholds read "not assessed" although both numbers were in the record. Both ways:
+// under the threshold it fires, above it passes, a measured count as recent wins, a leukocyte
+// count of another day or two that disagree compute nothing.
+TEST(LabChecked, AnAbsoluteCountIsComputedFromAPercentageOfTheSameSample) {
+  auto row = [](const char* test, double value, const char* unit, const char* date) {
+    return lab_row(test, value, unit, date);
+  };
+  auto hb = row("hb", 13.8, "g/dL", "2026-11-10");
+  // 4.0 x 10^9/L x 10 % = 400 cells/uL: below upadacitinib's EU ALC threshold (< 0.5 x 10^9/L).
+  Assessment a = run_labs(Json::array({row("wbc", 4.0, "10*9/L", "2026-11-10"),
+                                       row("lymphocytes-pct", 10, "%", "2026-11-10"),
+                                       row("neutrophils-pct", 60, "%", "2026-11-10"), hb}));
+  const Reason* fired = find_lab_reason(a, "upadacitinib", ReasonCode::kLabDoNotStart);
+  ASSERT_NE(fired, nullptr);
+  EXPECT_NE(fired->text.find("alc 400 cells/uL"), std::string::npos) << fired->text;
+  const Reason* checked = find_lab_reason(a, "upadacitinib", ReasonCode::kLabChecked);
+  ASSERT_NE(checked, nullptr);
+  EXPECT_NE(checked->text.find("anc 2400 cells/uL"), std::string::npos) << checked->text;
+  EXPECT_EQ(find_lab_reason(a, "upadacitinib", ReasonCode::kLabMissing), nullptr);
+  // 30 %: 1200 cells/uL, above it.
+  a = run_labs(Json::array({row("wbc", 4.0, "10*9/L", "2026-11-10"),
+                            row("lymphocytes-pct", 30, "%", "2026-11-10"),
+                            row("neutrophils-pct", 60, "%", "2026-11-10"), hb}));
+  EXPECT_EQ(find_lab_reason(a, "upadacitinib", ReasonCode::kLabDoNotStart), nullptr);
+  checked = find_lab_reason(a, "upadacitinib", ReasonCode::kLabChecked);
+  ASSERT_NE(checked, nullptr);
+  EXPECT_NE(checked->text.find("alc 1200 cells/uL"), std::string::npos) << checked->text;
+  // A measured ALC of the same day wins over the computed one.
+  a = run_labs(Json::array(
+      {row("wbc", 4.0, "10*9/L", "2026-11-10"), row("lymphocytes-pct", 10, "%", "2026-11-10"),
+       row("alc", 1.5, "10*9/L", "2026-11-10"), row("anc", 2.4, "10*9/L", "2026-11-10"), hb}));
+  EXPECT_EQ(find_lab_reason(a, "upadacitinib", ReasonCode::kLabDoNotStart), nullptr);
+  checked = find_lab_reason(a, "upadacitinib", ReasonCode::kLabChecked);
+  ASSERT_NE(checked, nullptr);
+  EXPECT_NE(checked->text.find("alc 1500 cells/uL"), std::string::npos) << checked->text;
+  // A leukocyte count of another day is another sample: nothing computed, the ALC is missing.
+  a = run_labs(Json::array({row("wbc", 4.0, "10*9/L", "2026-11-03"),
+                            row("lymphocytes-pct", 10, "%", "2026-11-10"),
+                            row("anc", 2.4, "10*9/L", "2026-11-10"), hb}));
+  EXPECT_EQ(find_lab_reason(a, "upadacitinib", ReasonCode::kLabDoNotStart), nullptr);
+  EXPECT_NE(find_lab_reason(a, "upadacitinib", ReasonCode::kLabMissing), nullptr);
+  // Two leukocyte counts of that day that disagree (no time orders them): nothing computed.
+  a = run_labs(
+      Json::array({row("wbc", 4.0, "10*9/L", "2026-11-10"), row("wbc", 9.0, "10*9/L", "2026-11-10"),
+                   row("lymphocytes-pct", 10, "%", "2026-11-10"),
+                   row("anc", 2.4, "10*9/L", "2026-11-10"), hb}));
+  EXPECT_EQ(find_lab_reason(a, "upadacitinib", ReasonCode::kLabDoNotStart), nullptr);
+  EXPECT_NE(find_lab_reason(a, "upadacitinib", ReasonCode::kLabMissing), nullptr);
+}
+
 }  // namespace
 }  // namespace paraderm::assess

@@ -525,6 +525,39 @@ TEST(FhirBundle, AServersOperationOutcomeSaysTheRecordMayBeIncomplete) {
   EXPECT_FALSE(contains(all(r.record->warnings), "may be incomplete"));
 }
 
+// A differential as EHRs send it, percentages only (LOINC 736-9, 770-8 with the leukocyte count
+// 6690-2): the absolute counts are computed from the same sample and said. With times, the
+// leukocyte count of the same time is the one used, not another of the day.
+TEST(FhirObservation, ADifferentialInPercentGivesTheAbsoluteCountsOfTheSameSample) {
+  auto r = read(bundle({measured("6690-2", 5.0, "10*9/L", "2026-11-18T08:00:00Z"),
+                        measured("6690-2", 9.0, "10*9/L", "2026-11-18T14:00:00Z"),
+                        measured("736-9", 8, "%", "2026-11-18T08:00:00Z"),
+                        measured("770-8", 70, "%", "2026-11-18T08:00:00Z")}));
+  ASSERT_TRUE(r.record) << all(r.problems);
+  const auto* alc = r.record->latest("alc", r.record->as_of);
+  ASSERT_NE(alc, nullptr);
+  EXPECT_TRUE(alc->computed);
+  EXPECT_EQ(alc->value, std::optional<double>(400));  // 5000 cells/uL x 8 %
+  const auto* anc = r.record->latest("anc", r.record->as_of);
+  ASSERT_NE(anc, nullptr);
+  EXPECT_EQ(anc->value, std::optional<double>(3500));
+  std::string w = all(r.record->warnings);
+  EXPECT_TRUE(contains(w, "alc 400 cells/uL computed from wbc 5000 cells/uL x lymphocytes-pct 8 %"))
+      << w;
+  // No leukocyte count of the same time: nothing computed, and said.
+  r = read(bundle({measured("6690-2", 9.0, "10*9/L", "2026-11-18T14:00:00Z"),
+                   measured("736-9", 8, "%", "2026-11-18T08:00:00Z")}));
+  ASSERT_TRUE(r.record) << all(r.problems);
+  EXPECT_EQ(r.record->latest("alc", r.record->as_of), nullptr);
+  EXPECT_TRUE(contains(all(r.record->warnings), "no wbc of the same sample"))
+      << all(r.record->warnings);
+  // A percentage above 100 is no measurement.
+  r = read(bundle({measured("6690-2", 5.0, "10*9/L", "2026-11-18"),
+                   measured("736-9", 180, "%", "2026-11-18")}));
+  ASSERT_TRUE(r.record) << all(r.problems);
+  EXPECT_EQ(r.record->latest("alc", r.record->as_of), nullptr);
+}
+
 // The caller's --as-of wins over Bundle.timestamp (as it does over a native case's as_of), and a
 // result dated after the assessment date is said not to be used as a result before it.
 TEST(FhirDates, TheCallersAssessmentDateWinsAndLaterResultsAreSaid) {
@@ -547,19 +580,20 @@ TEST(FhirDates, TheCallersAssessmentDateWinsAndLaterResultsAreSaid) {
 }
 
 // A lymphocyte percentage (LOINC 736-9, "Lymphocytes/100 leukocytes") is not the absolute count
-// the thresholds read: not used, and the warning names the code when the lab has no text.
+// the thresholds read: alone (no leukocyte count of the sample) it gives no ALC, and says why.
+// With the leukocyte count: ADifferentialInPercentGivesTheAbsoluteCountsOfTheSameSample.
 TEST(FhirObservation, ALymphocytePercentageIsNotTheCount) {
   Json pct = observation("736-9");
   pct["valueQuantity"] = {{"value", 28}, {"system", "http://unitsofmeasure.org"}, {"code", "%"}};
   auto r = read(bundle({pct}));
   ASSERT_TRUE(r.record);
   EXPECT_EQ(r.record->latest("alc", r.record->as_of), nullptr);
-  EXPECT_TRUE(contains(all(r.record->warnings), "lab loinc 736-9 is not in the KB: not used"))
-      << all(r.record->warnings);
-  pct["code"]["text"] = "Lymphocytes %";
-  r = read(bundle({pct}));
+  const auto* read_pct = r.record->latest("lymphocytes-pct", r.record->as_of);
+  ASSERT_NE(read_pct, nullptr);
+  EXPECT_EQ(read_pct->value, std::optional<double>(28));
   EXPECT_TRUE(contains(all(r.record->warnings),
-                       "lab \"Lymphocytes %\" (loinc 736-9) is not in the KB: not used"))
+                       "lymphocytes-pct 28 % of 2026-11-10: no wbc of the same sample, so alc is "
+                       "not computed; record the absolute count"))
       << all(r.record->warnings);
 }
 

@@ -253,6 +253,43 @@ aliases = ["Hct"]
   EXPECT_TRUE(r.kb.has_value()) << ::testing::PrintToString(errors_of(r));
 }
 
+// absolute = total x percentage / 100 holds only with the percentage in % and the total in the
+// absolute count's unit.
+TEST(KbValidation, AnAbsoluteCountFromAPercentageNeedsMatchingUnits) {
+  const std::string labs = R"(
+[[lab]]
+id = "wbc"
+name = "White blood cell count"
+unit = "cells/uL"
+
+[[lab]]
+id = "lymphocytes-pct"
+name = "Lymphocytes, percentage"
+unit = "PCT_UNIT"
+
+[[lab]]
+id = "alc"
+name = "Lymphocytes, absolute count"
+unit = "cells/uL"
+
+[lab.from_percentage]
+percentage = "lymphocytes-pct"
+total = "wbc"
+src = ["cst-jak-stat-table"]
+conf = "confirmed"
+)";
+  auto with_unit = [&](const std::string& unit) {
+    std::string t = labs;
+    t.replace(t.find("PCT_UNIT"), 8, unit);
+    return load_with("labs.toml", t);
+  };
+  auto bad = with_unit("cells/uL");
+  expect_single_error(bad, "labs.toml:12",
+                      {"lab 'alc'.from_percentage.percentage", "expected \"%\""});
+  auto good = with_unit("%");
+  EXPECT_TRUE(good.kb.has_value()) << ::testing::PrintToString(errors_of(good));
+}
+
 TEST(KbValidation, DanglingReferenceIsRejected) {
   std::string cytokine = testing::kMinimalCytokine;
   cytokine.replace(cytokine.find("kinases = [\"JAK1\", \"JAK3\"]"), 26,
