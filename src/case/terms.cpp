@@ -54,20 +54,7 @@ std::string TermIndex::normalise(std::string_view s) { return normalise_name(s);
 
 namespace paraderm::clinical {
 
-std::string normalise_name(std::string_view s) {
-  std::string out;
-  bool space = false;
-  for (unsigned char c : s) {
-    if (std::isalnum(c)) {
-      if (space && !out.empty()) out += ' ';
-      space = false;
-      out += static_cast<char>(std::tolower(c));
-    } else if (c < 0x80) {
-      space = true;  // spaces, hyphens, slashes, punctuation: one separator
-    }  // non-ASCII bytes (®, ™) are dropped
-  }
-  return out;
-}
+std::string normalise_name(std::string_view s) { return common::name_key(s); }
 
 }  // namespace paraderm::clinical
 

@@ -8,6 +8,26 @@
 
 namespace paraderm::common {
 
+// The key a name is matched by: lower case, letters and digits, every run of other ASCII
+// characters one space, non-ASCII bytes (®, ™) dropped. One function for the case reader's name
+// matching (clinical::normalise_name) and the KB check that a name identifies one lab, so the two
+// can never disagree.
+inline std::string name_key(std::string_view s) {
+  std::string out;
+  bool space = false;
+  for (unsigned char c : s) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (alnum) {
+      if (space && !out.empty()) out += ' ';
+      space = false;
+      out += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    } else if (c < 0x80) {
+      space = true;
+    }
+  }
+  return out;
+}
+
 // At most `max_bytes` of `value` for a message (inputs can be megabytes): cut at a UTF-8 character
 // boundary, with "..." appended when cut.
 inline std::string excerpt(std::string_view value, std::size_t max_bytes = 80) {

@@ -1,7 +1,6 @@
 // Checks that need the whole KB: unique ids, resolvable references, and content integrity rules
 // that no single table can check on its own.
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -211,26 +210,12 @@ void check_fhir_codes(const KnowledgeBase& kb, std::vector<ValidationIssue>& iss
 // A native result names its test by a lab's id, name or alias: one name, one lab, or the reader
 // would file a result under whichever lab it indexed first.
 void check_lab_names(const KnowledgeBase& kb, std::vector<ValidationIssue>& issues) {
-  auto key = [](std::string_view text) {
-    std::string out;
-    bool gap = false;
-    for (unsigned char c : text) {
-      if (std::isalnum(c)) {
-        if (gap && !out.empty()) out += ' ';
-        gap = false;
-        out += static_cast<char>(std::tolower(c));
-      } else {
-        gap = true;
-      }
-    }
-    return out;
-  };
   std::map<std::string, const Lab*> owner;
   for (const auto& l : kb.labs) {
     std::vector<std::string_view> names{l.id, l.name};
     names.insert(names.end(), l.aliases.begin(), l.aliases.end());
     for (auto name : names) {
-      auto [it, inserted] = owner.emplace(key(name), &l);
+      auto [it, inserted] = owner.emplace(common::name_key(name), &l);
       if (!inserted && it->second != &l) {
         error(issues, l.loc, fmt::format("lab '{}'.aliases", l.id),
               fmt::format("name \"{}\" also names lab '{}': expected each name to identify one lab",
