@@ -146,6 +146,10 @@ struct LabResult {
   std::string given_unit;
   // Derived from another result (eGFR from creatinine): given_value/given_unit are that result's.
   bool computed = false;
+  // For a computed result the record does not hold as such (an absolute count from a percentage
+  // and the leukocyte count): how, shown beside the value so that a reason citing "alc 400
+  // cells/uL" also says where the number came from.
+  std::string derivation;
   // When the source gave a time of day with a zone (seconds since 1970 UTC): orders results of the
   // same day. Without it the record's order decides, which an export does not promise.
   std::optional<std::int64_t> at;

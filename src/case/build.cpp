@@ -192,8 +192,10 @@ std::string LabResult::value_text() const {
 std::string LabResult::shown() const {
   if (!value && !bound) return "";
   const double v = value ? *value : bound->value;
-  if (computed || given_unit.empty() || given_value == v || v == 0)
-    return value_text() + " " + unit;
+  if (computed) {
+    return value_text() + " " + unit + (derivation.empty() ? "" : " (" + derivation + ")");
+  }
+  if (given_unit.empty() || given_value == v || v == 0) return value_text() + " " + unit;
   // A conversion's digits ("7.41218 g/dL" from 4.6 mmol/L) claim a precision no lab reports: four
   // significant ones are shown, and where that rounds, the entry beside them (the clinician's own
   // number); an exact conversion (0.42 10^9/L = 420 cells/uL) needs neither.
@@ -1010,8 +1012,8 @@ void CaseBuilder::add_absolute_counts() {
     const double count = *total->value * *pct->value / 100;
     r.value = plausible(pct->pointer, lab.id, count);
     if (!r.value) continue;
-    r.text =
-        fmt::format("{} {} x {} {}", from.total, total->shown(), from.percentage, pct->shown());
+    r.derivation = fmt::format("computed: {} {} x {} {}", from.total, total->shown(),
+                               from.percentage, pct->shown());
     warning(pct->pointer,
             fmt::format("{} {} {} computed from {} {} x {} {} of {} (no absolute count as recent "
                         "was sent)",

@@ -134,7 +134,11 @@ TEST(LabChecked, AnAbsoluteCountIsComputedFromAPercentageOfTheSameSample) {
                                        row("neutrophils-pct", 60, "%", "2026-11-10"), hb}));
   const Reason* fired = find_lab_reason(a, "upadacitinib", ReasonCode::kLabDoNotStart);
   ASSERT_NE(fired, nullptr);
-  EXPECT_NE(fired->text.find("alc 400 cells/uL"), std::string::npos) << fired->text;
+  // The reason says where the number came from.
+  EXPECT_NE(
+      fired->text.find("alc 400 cells/uL (computed: wbc 4000 cells/uL x lymphocytes-pct 10 %)"),
+      std::string::npos)
+      << fired->text;
   const Reason* checked = find_lab_reason(a, "upadacitinib", ReasonCode::kLabChecked);
   ASSERT_NE(checked, nullptr);
   EXPECT_NE(checked->text.find("anc 2400 cells/uL"), std::string::npos) << checked->text;
