@@ -164,6 +164,12 @@ Summary summary_of(const Json& j) {
       throw Bad{at, fmt::format("value {}: expected {{\"where\", \"what\"}}", shown(problems[i]))};
     s.problems.push_back({text(problems[i], at, "where"), text(problems[i], at, "what")});
   }
+  // Written since session 18 (medicationReference): a summary from before has neither.
+  for (auto [key, field] :
+       {std::pair{"medications", &s.medications},
+        std::pair{"unresolved_medication_references", &s.unresolved_medication_references}}) {
+    if (j.contains(key)) *field = count(j, "", key);
+  }
   s.partitions = count(j, "", "partitions");
   s.spilled_bytes = count(j, "", "spilled_bytes");
   const Json& seconds = member(j, "", "seconds");

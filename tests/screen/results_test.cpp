@@ -4,7 +4,9 @@
 // dupilumab; bravo: tofacitinib with active TB and a low ALC), then damaged one way at a time.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -73,6 +75,25 @@ TEST_F(ResultsFolder, ReadsBackWhatTheScreenWroteByteForByte) {
   for (const auto& p : r.value().patients) rows += to_ndjson(p);
   EXPECT_EQ(rows, slurp(dir_ / kResultRowsFile));
   EXPECT_EQ(summary_json(r.value().summary), slurp(dir_ / kResultSummaryFile));
+}
+
+// The medicationReference counts (session 18) survive the round trip the web app's Screening tab
+// makes (they were re-served as 0); a summary written before them still reads, as 0.
+TEST_F(ResultsFolder, MedicationReferenceCountsAreReadBackAndOptional) {
+  auto written = nlohmann::json::parse(slurp(dir_ / kResultSummaryFile));
+  written["medications"] = 7;
+  written["unresolved_medication_references"] = 3;
+  std::ofstream(dir_ / kResultSummaryFile, std::ios::binary) << written.dump(2) << "\n";
+  auto r = read_results(dir_);
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+  EXPECT_EQ(r.value().summary.medications, 7u);
+  EXPECT_EQ(r.value().summary.unresolved_medication_references, 3u);
+  written.erase("medications");
+  written.erase("unresolved_medication_references");
+  std::ofstream(dir_ / kResultSummaryFile, std::ios::binary) << written.dump(2) << "\n";
+  r = read_results(dir_);
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+  EXPECT_EQ(r.value().summary.unresolved_medication_references, 0u);
 }
 
 TEST_F(ResultsFolder, MissingFolderOrFileIsNamed) {
