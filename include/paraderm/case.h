@@ -62,9 +62,13 @@ struct Smoking {
 struct Patient {
   std::optional<Date> birth_date;
   // A birth date given to the month or year only (FHIR "2017-05", "2017"): birth_date is the first
-  // possible day and this the last; the age is used only when both give the same whole years.
+  // possible day and this the last; the age is used only when no age limit of the KB lies between
+  // the whole years they give (then as the older: the lower clearance).
   std::optional<Date> birth_date_latest;
   std::optional<double> age_years;  // given, or computed from birth_date at as_of
+  // The two whole years such a birth date leaves, when an age limit of the KB lies between them
+  // (64 or 65) and age_years is therefore absent; named where the age is needed.
+  std::optional<std::pair<double, double>> possible_ages;
   Sex sex = Sex::kUnknown;
   std::optional<std::string> ancestry;
   std::optional<double> weight_kg;

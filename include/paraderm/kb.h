@@ -988,6 +988,11 @@ struct KnowledgeBase {
   std::optional<double> formula_constant(std::string_view id) const;
   // The frequency whose dosing interval is `hours` (e.g. 12 -> bid), when the KB has one.
   std::optional<std::string> frequency_of_interval(double hours) const;
+  // Every age (years) at which a rule's outcome can change: the minimum ages of indications,
+  // doses and risk groups, the age after a dose's maximum (a "12-17" row ends at 18), and the
+  // age constants the engine reads (adult age, the eGFR equations'). Sorted, unique. An age
+  // known only to lie in [a, b] reads the same under every rule when none lies in (a, b].
+  std::vector<double> age_limits() const;
 
   // Effective evidence grade of a fact: its own override, else its first source's grade.
   std::optional<Grade> grade_of(const Provenance& p) const;

@@ -541,8 +541,15 @@ class DrugEvaluation {
     if (!x_.age) {
       block(Verdict::kCaution,
             reason(ReasonCode::kAgeNeeded, Severity::kWarning,
-                   "Not assessed — record the birth date: the dose shown is the adult dose; "
-                   "a child's dose may differ or not exist.",
+                   x_.c.patient.possible_ages
+                       ? format_text(FMT_COMPILE("Not assessed — record the full birth date (age "
+                                                 "{:g} or {:g}): the dose shown is the adult "
+                                                 "dose; another age group's dose may differ or "
+                                                 "not exist."),
+                                     G{x_.c.patient.possible_ages->first},
+                                     G{x_.c.patient.possible_ages->second})
+                       : "Not assessed — record the birth date: the dose shown is the adult dose; "
+                         "a child's dose may differ or not exist.",
                    {}));
     }
     set_dose(*dose, format_text(FMT_COMPILE("{} dose for {} ({})"), kb::to_string(dose->role),

@@ -928,20 +928,7 @@ void CaseBuilder::finish() {
     }
     // A placeholder birth date (1900-01-01) gives an age no one reaches.
     p.age_years = plausible("/patient/birth_date", "age", computed);
-    if (p.birth_date_latest && p.age_years) {
-      // Born between the two days: the same whole years either way, or the age is not known.
-      double youngest = years_between(std::min(*p.birth_date_latest, c_.as_of), c_.as_of);
-      if (std::floor(youngest) == std::floor(*p.age_years)) {
-        p.age_years = youngest;
-      } else {
-        warning("/patient/birth_date",
-                fmt::format("born between {} and {}: age {:.0f} or {:.0f} on {}; record the full "
-                            "birth date",
-                            to_string(*p.birth_date), to_string(*p.birth_date_latest),
-                            std::floor(youngest), std::floor(*p.age_years), to_string(c_.as_of)));
-        p.age_years.reset();
-      }
-    }
+    if (p.birth_date_latest && p.age_years) read_age_range(p);
   }
   if (!p.age_years) {
     warning("/patient", "age unknown: age limits, the age >= 65 group and eGFR cannot be checked");
@@ -959,6 +946,36 @@ void CaseBuilder::finish() {
   }
   add_absolute_counts();
   add_egfr();
+}
+
+// Born between two days (a FHIR birthDate of a year or a month): the age is one of two whole
+// years. Where no age limit of the KB lies between them, every rule reads the same either way, so
+// the age is used — the older one: the lower creatinine clearance and eGFR (fail safe). Where one
+// does ("1961" in 2026: 64 or 65, the EU age >= 65 group), the age is not known.
+void CaseBuilder::read_age_range(Patient& p) {
+  const double oldest = *p.age_years;
+  const double youngest = years_between(std::min(*p.birth_date_latest, c_.as_of), c_.as_of);
+  if (youngest == oldest) return;
+  const std::string range =
+      fmt::format("born between {} and {}: age {:g} or {:g} on {}", to_string(*p.birth_date),
+                  to_string(*p.birth_date_latest), youngest, oldest, to_string(c_.as_of));
+  const auto limits = kb_.age_limits();
+  const auto limit = std::find_if(limits.begin(), limits.end(),
+                                  [&](double a) { return youngest < a && a <= oldest; });
+  if (limit == limits.end()) {
+    warning("/patient/birth_date",
+            fmt::format("{}; read as {:g}: no age limit of the KB lies between them, and the "
+                        "older age gives the lower creatinine clearance and eGFR; record the full "
+                        "birth date",
+                        range, oldest));
+    return;
+  }
+  warning("/patient/birth_date",
+          fmt::format("{}; the age limit {:g} of the KB lies between them: record the full birth "
+                      "date",
+                      range, *limit));
+  p.age_years.reset();
+  p.possible_ages = {youngest, oldest};
 }
 
 // A differential sent only as percentages (LOINC 736-9, 770-8) left the ALC and ANC thresholds

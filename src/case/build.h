@@ -89,6 +89,8 @@ class CaseBuilder {
   void add_egfr();
   // Absolute counts from a differential sent only as percentages (kb/labs.toml from_percentage).
   void add_absolute_counts();
+  // A birth date given to the year or month: the age, when no KB age limit lies in its range.
+  void read_age_range(Patient& p);
 
   // Where a lab's value and unit were given, formatted only when a warning names them (a lab
   // read without one is the common case): given in full, or the fields of an entry's pointer.

@@ -51,6 +51,11 @@ std::size_t LoadResult::error_count() const {
 
 namespace {
 
+// The formula constants that are age limits; each is an engine id (engine_ids.h), so the KB
+// check guarantees it is there.
+constexpr std::string_view kAgeConstants[] = {
+    "age-group.adult-min-age", "egfr-adult-equations.min-age", "bedside-schwartz-2009.min-age"};
+
 template <class T>
 const T* find_by_id(const std::vector<T>& v, const KnowledgeBase::IdIndex& index,
                     std::string_view id) {
@@ -158,6 +163,25 @@ std::optional<std::string> KnowledgeBase::frequency_of_interval(double hours) co
     if (fc.formula == "dosing-interval" && std::abs(fc.value - hours) < 1e-9) return fc.name;
   }
   return std::nullopt;
+}
+
+std::vector<double> KnowledgeBase::age_limits() const {
+  std::vector<double> out;
+  auto add = [&out](const std::optional<double>& age) {
+    if (age) out.push_back(*age);
+  };
+  for (const auto& d : drugs) {
+    for (const auto& ind : d.indication) add(ind.min_age_years);
+    for (const auto& dose : d.dose) {
+      add(dose.min_age_years);
+      if (dose.max_age_years) out.push_back(*dose.max_age_years + 1);
+    }
+  }
+  for (const auto& g : risk_groups) add(g.min_age_years);
+  for (std::string_view id : kAgeConstants) add(formula_constant(id));
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 std::optional<Grade> KnowledgeBase::grade_of(const Provenance& p) const {

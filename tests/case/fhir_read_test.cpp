@@ -1260,7 +1260,8 @@ TEST(FhirObservation, ANewerUnusableResultIsTheLatest) {
 }
 
 // FHIR date allows "YYYY" and "YYYY-MM". A birth date to the month gives the age when the whole
-// years are the same either way; to the year across a birthday it does not (age unknown, said so).
+// years are the same either way; to the year across a birthday it gives it only when no age limit
+// of the KB lies between the two (else the age is unknown, said so).
 // A condition onset to the month is read as its first day, with a warning. Before, all three were
 // "ignored": a 9-year-old's age was unknown and a new psoriasis had no onset, so no reaction was
 // inferred.
@@ -1277,19 +1278,36 @@ TEST(FhirDates, PartialDatesAreReadWithTheirPrecision) {
   EXPECT_TRUE(contains(all(r.record->warnings), "a month precision date, read as 2026-08-01"))
       << all(r.record->warnings);
 
-  b["entry"][0]["resource"]["birthDate"] = "2014";  // 11 or 12 on 2026-11-20
+  // 11 or 12 on 2026-11-20, and 12 is an age limit of the KB (upadacitinib's and abrocitinib's
+  // minimum age for atopic dermatitis): not known.
+  b["entry"][0]["resource"]["birthDate"] = "2014";
   r = read(b);
   EXPECT_FALSE(r.record->patient.age_years);
-  EXPECT_TRUE(contains(all(r.record->warnings), "age 11 or 12 on 2026-11-20"))
+  ASSERT_TRUE(r.record->patient.possible_ages);
+  EXPECT_EQ(*r.record->patient.possible_ages, (std::pair<double, double>{11, 12}));
+  EXPECT_TRUE(contains(all(r.record->warnings),
+                       "age 11 or 12 on 2026-11-20; the age limit 12 of the KB lies between them"))
+      << all(r.record->warnings);
+  b["entry"][0]["resource"]["birthDate"] = "1961";  // 64 or 65: the EMA PRAC age >= 65 group
+  r = read(b);
+  EXPECT_FALSE(r.record->patient.age_years);
+  EXPECT_TRUE(contains(all(r.record->warnings), "the age limit 65 of the KB lies between them"))
       << all(r.record->warnings);
 
-  b["entry"][0]["resource"]["birthDate"] = "1958";  // 67 or 68 on 2026-11-20: not known
+  // 67 or 68: no age limit of the KB between them, so every rule reads the same either way; read
+  // as 68, the lower creatinine clearance and eGFR.
+  b["entry"][0]["resource"]["birthDate"] = "1958";
   r = read(b);
-  EXPECT_FALSE(r.record->patient.age_years);
+  ASSERT_TRUE(r.record->patient.age_years);
+  EXPECT_EQ(*r.record->patient.age_years, 68);
+  EXPECT_FALSE(r.record->patient.possible_ages);
+  EXPECT_TRUE(contains(all(r.record->warnings), "age 67 or 68 on 2026-11-20; read as 68"))
+      << all(r.record->warnings);
   b["entry"][0]["resource"]["birthDate"] = "1958-03";  // 68 either way
   r = read(b);
   ASSERT_TRUE(r.record->patient.age_years);
   EXPECT_EQ(*r.record->patient.age_years, 68);
+  EXPECT_FALSE(contains(all(r.record->warnings), "read as 68")) << all(r.record->warnings);
 
   // A medication's end given to the month is its last day: taken until then, at the latest.
   Json taken = statement({{"medicationCodeableConcept", {{"text", "dupilumab"}}}}, "completed");

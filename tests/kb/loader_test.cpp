@@ -102,5 +102,25 @@ TEST(KbLoader, RegionApplicability) {
   EXPECT_FALSE(applies_to(Region::kUs, Region::kEu));
 }
 
+// The ages a rule's outcome changes at, which decide whether a birth date given to the year is
+// enough (case build.cpp): indication, dose and risk-group minimum ages, the year after a dose's
+// maximum ("12-17" ends at 18), and only the age constants — not the Cockcroft-Gault age offset.
+TEST(KbLoader, AgeLimitsAreEveryAgeARuleChangesAt) {
+  KnowledgeBase kb;
+  Drug d;
+  d.indication.push_back(
+      {.region = Region::kEu, .disease = "atopic-dermatitis", .min_age_years = 12.0});
+  d.dose.push_back(
+      {.indication = "atopic-dermatitis", .min_age_years = 12.0, .max_age_years = 17.0});
+  d.dose.push_back(
+      {.indication = "atopic-dermatitis", .min_age_years = 2.0, .max_age_years = 10.0});
+  kb.drugs.push_back(d);
+  kb.risk_groups.push_back({.min_age_years = 65.0});
+  kb.formula_constants.push_back({.id = "age-group.adult-min-age", .value = 18});
+  kb.formula_constants.push_back({.id = "cockcroft-gault.age-offset", .value = 140});
+  EXPECT_EQ(kb.age_limits(), (std::vector<double>{2, 11, 12, 18, 65}));
+  EXPECT_TRUE(KnowledgeBase{}.age_limits().empty());
+}
+
 }  // namespace
 }  // namespace paraderm::kb
