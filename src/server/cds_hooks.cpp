@@ -805,7 +805,12 @@ struct Services::Impl {
         cautions.push_back(r);
     }
     std::string verdict(assess::to_string(o->verdict));
+    // How the record was read (a birth year read as an age, a unit read as another) goes on the
+    // first card of the order: the critical one, else the cautions, else the plan. A caution card
+    // without it said "age 75" for a patient whose EHR sent only the year 1951.
+    bool noted = false;
     if (o->verdict >= assess::Verdict::kAvoid) {
+      noted = true;
       cards.push_back(card(
           fmt::format(
               "{}: {} — {}", name,
@@ -836,8 +841,11 @@ struct Services::Impl {
       }
       cards.push_back(
           card(fmt::format("{}: {} caution(s) for this patient ({})", name, cautions.size(), codes),
-               "warning", fmt::format("**Verdict:** {}\n\n", verdict) + reason_lines(cautions),
+               "warning",
+               fmt::format("**Verdict:** {}\n\n", verdict) + reason_lines(cautions) +
+                   (noted ? std::string() : record_notes(record)),
                source(base_url)));
+      noted = true;
     }
     if (!unknown.empty()) {
       cards.push_back(
@@ -846,7 +854,8 @@ struct Services::Impl {
                "warning", reason_lines(unknown), source(base_url)));
     }
     if (o->verdict <= assess::Verdict::kCaution) {
-      plan_card(record, *o, not_sent, base_url, cards);
+      plan_card(record, *o, not_sent, base_url, noted ? std::string() : record_notes(record),
+                cards);
       dose_card(*o, order, base_url, cards);
     }
   }
@@ -857,7 +866,7 @@ struct Services::Impl {
   // assessed", never "not recorded": the EHR did not say.
   void plan_card(const clinical::Case& record, const assess::Option& o,
                  const std::set<std::string>& not_sent, const std::string& base_url,
-                 Json& cards) const {
+                 const std::string& notes, Json& cards) const {
     auto plan = assess::safety_plan(kb, record, {o}, record.as_of);
     if (plan.screening.empty() && plan.monitoring.empty()) return;
     const bool no_immunizations = not_sent.count(kImmunizationsKey) > 0;
@@ -897,7 +906,7 @@ struct Services::Impl {
         fmt::format("{}: screening ({} of {} not recorded{}) and monitoring plan", drug_name(o.id),
                     missing, plan.screening.size(),
                     not_assessed ? fmt::format(", {} not assessed", not_assessed) : std::string()),
-        "info", d, source(base_url)));
+        "info", d + notes, source(base_url)));
   }
 
   void dose_card(const assess::Option& o, const Order& order, const std::string& base_url,

@@ -335,6 +335,35 @@ TEST(CdsOrderSelect, RegionIsThePatientsAddressUnlessTheServerSetsOne) {
   EXPECT_TRUE(mentions(none, "REGION_ASSUMED")) << none.dump(1);
 }
 
+// How the record was read goes on the first card of the order. An EU patient whose EHR sends the
+// birth year only (1951: 74 or 75 on 2026-11-20, read as 75, case build.cpp): the caution card
+// said "age 75" with no word that the age was inferred; the notes are on it now, once per order
+// (not again on the plan card), and a record read as given has none.
+TEST(CdsOrderSelect, HowTheRecordWasReadIsOnTheFirstCardOfTheOrder) {
+  Record r = ad_adult();
+  r.patient["address"] = Json::array({{{"country", "DE"}}});
+  r.patient["birthDate"] = "1951";
+  const Json order = draft("bari", Json{{"text", "baricitinib"}}, 4, "QD");
+  Json out = call("paraderm-order-select", request("order-select", prefetch(r), {order}), "eu");
+  const auto warnings = with_indicator(out, "warning");
+  const Json* cautions = nullptr;
+  for (const auto& c : warnings) {
+    if (mentions(c["summary"], "caution(s) for this patient")) cautions = &c;
+  }
+  ASSERT_TRUE(cautions) << out.dump(1);
+  EXPECT_TRUE(mentions(*cautions, "PRAC_AGE_65")) << cautions->dump(1);
+  EXPECT_TRUE(mentions(*cautions, "Record notes")) << cautions->dump(1);
+  EXPECT_TRUE(mentions(*cautions, "age 74 or 75 on 2026-11-20; read as 75")) << cautions->dump(1);
+  std::size_t noted = 0;
+  for (const auto& c : out["cards"]) noted += mentions(c, "Record notes") ? 1 : 0;
+  EXPECT_EQ(noted, 1u) << out.dump(1);
+
+  r.patient["birthDate"] = "1951-02-03";
+  Json given = call("paraderm-order-select", request("order-select", prefetch(r), {order}), "eu");
+  EXPECT_TRUE(mentions(given, "PRAC_AGE_65")) << given.dump(1);
+  EXPECT_FALSE(mentions(given, "Record notes")) << given.dump(1);
+}
+
 TEST(CdsOrderSelect, TimingRepeatWithoutACodeIsReadAsTheKbFrequency) {
   Record r = ad_adult_on_ketoconazole();
   auto repeat_only = [](const Json& repeat) {
