@@ -193,7 +193,10 @@ std::string LabResult::shown() const {
   if (!value && !bound) return "";
   const double v = value ? *value : bound->value;
   if (computed) {
-    return value_text() + " " + unit + (derivation.empty() ? "" : " (" + derivation + ")");
+    // An equation's digits ("egfr 54.3783") claim a precision its inputs do not have: four
+    // significant ones, as for a converted value.
+    return fmt::format("{:g} {}{}", text::G{text::round_significant(v)}, unit,
+                       derivation.empty() ? "" : " (" + derivation + ")");
   }
   if (given_unit.empty() || given_value == v || v == 0) return value_text() + " " + unit;
   // A conversion's digits ("7.41218 g/dL" from 4.6 mmol/L) claim a precision no lab reports: four
